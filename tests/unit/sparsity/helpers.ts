@@ -3,6 +3,7 @@
 // Kernels use the tfjs layout [kh, kw, C_in, C_out], flat index ((a·kw + b)·C_in + c)·C_out + o.
 
 import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
 import { expect } from 'vitest';
 
 /** Run fn and check that it leaves no tensor behind (after disposing what it returns via `keep`). */
@@ -69,3 +70,9 @@ export function fullGroups(shape: readonly number[], m: number): number[][] {
         }
   return groups;
 }
+
+/** Densities / fractions in [0, 1]: a grid of interior values plus arbitrary doubles (fast-check favours 0 and 1). */
+export const unitArb = fc.oneof(
+  fc.integer({ min: 0, max: 40 }).map((k) => k / 40),
+  fc.double({ min: 0, max: 1, noNaN: true }),
+);

@@ -14,7 +14,7 @@ import {
   unstructuredMask,
   unstructuredMaskAsync,
 } from '../../../src/engine/sparsity/masks';
-import { noLeak, ones, refTopK, subset } from './helpers';
+import { noLeak, ones, refTopK, subset, unitArb } from './helpers';
 
 const RUNS = { numRuns: 30 };
 
@@ -62,7 +62,7 @@ describe('unstructuredMask', () => {
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
-        fc.double({ min: 0, max: 1, noNaN: true }),
+        unitArb,
         fc.integer({ min: 0, max: 1000 }),
         (shape, density, seed) => {
           const n = shape.reduce((a, b) => a * b, 1);
@@ -82,8 +82,8 @@ describe('unstructuredMask', () => {
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 1, maxLength: 40 }),
-        fc.double({ min: 0, max: 1, noNaN: true }),
-        fc.double({ min: 0, max: 1, noNaN: true }),
+        unitArb,
+        unitArb,
         (scores, a, b) => {
           const [lo, hi] = a <= b ? [a, b] : [b, a];
           expect(subset(maskOf(scores, [scores.length], lo), maskOf(scores, [scores.length], hi))).toBe(true);
@@ -145,7 +145,7 @@ describe('globalUnstructuredMasks', () => {
     fc.assert(
       fc.property(
         fc.array(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 4 }),
-        fc.double({ min: 0, max: 1, noNaN: true }),
+        unitArb,
         (lists, density) => {
           const before = tf.memory().numTensors;
           const ts = lists.map((l) => tf.tensor1d(l));
@@ -205,7 +205,7 @@ describe('channelMask', () => {
     fc.assert(
       fc.property(
         fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 6 })),
-        fc.double({ min: 0, max: 1, noNaN: true }),
+        unitArb,
         fc.constantFrom<'l1' | 'l2'>('l1', 'l2'),
         fc.integer({ min: 0, max: 10000 }),
         (shape, density, norm, seed) => {
