@@ -67,6 +67,10 @@ export function erkDensities(shapes: readonly (readonly number[])[], density: nu
   return shapes.map((_, l) => (dense.has(l) ? 1 : Math.min(1, Math.max(0, eps * raw[l]))));
 }
 
+/** Short aliases matching the mode names. */
+export const uniform = uniformDensities;
+export const erk = erkDensities;
+
 /**
  * Densities for a budget mode. 'global' returns the uniform densities: in global mode
  * the caller ranks all layers together with globalUnstructuredMasks, so the realised

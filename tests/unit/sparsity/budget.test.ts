@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { erkDensities, layerDensities, uniformDensities } from '../../../src/engine/sparsity/budget';
+import { erk, erkDensities, layerDensities, uniform, uniformDensities } from '../../../src/engine/sparsity/budget';
 
 const RUNS = { numRuns: 30 };
 const numel = (s: number[]): number => s.reduce((a, b) => a * b, 1);
@@ -14,6 +14,8 @@ describe('uniform and global', () => {
     expect(uniformDensities([[3, 3, 4, 8], [8, 10]], 0.3)).toEqual([0.3, 0.3]);
     expect(layerDensities('global', [[3, 3, 4, 8], [8, 10]], 0.3)).toEqual([0.3, 0.3]);
     expect(layerDensities('uniform', [], 0.3)).toEqual([]);
+    expect(uniform([[2, 2]], 0.7)).toEqual([0.7]);
+    expect(erk([[2, 2]], 0.7)).toEqual([0.7]); // a single layer gets the target itself
   });
 });
 
