@@ -1,0 +1,209 @@
+// `npm run train -- [--preset NAME] [--config FILE] [--steps N] [--backend cpu|webgpu]
+//  [--seed S] [--tiny] [--json] [--out DIR]` — the same engine as the app, in Node.
+// Exit codes: 0 done, 1 the run failed (e.g. diverged), 2 bad usage or bad config.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, describeBackend, type BackendName } from '../engine/backend';
+import { buildConfig, ConfigError, mergeConfig, PRESET_NAMES, type Config } from '../engine/config';
+import { loadDataset } from '../engine/data';
+import { encodeMasks, RUN_FILE_VERSION, type RunFile } from '../engine/runFile';
+import { Trainer } from '../engine/trainer';
+import { readPublicAsset } from './nodeAssets';
+import { installNodeWebGPU } from './nodeWebgpu';
+
+const USAGE = `usage: npm run train -- [options]
+  --preset NAME     ${PRESET_NAMES.join(' | ')} (default simclr-dense)
+  --config FILE     JSON config fragment applied over the preset
+  --steps N         training steps (schedules are fractions of the run)
+  --backend B       cpu | webgpu (default cpu)
+  --seed S          seed for data, init, batches and augmentations
+  --dataset NAME    shapes | fashion-mnist
+  --tiny            small images, widths and batch: 50 steps take seconds on a CPU
+  --json            JSON lines on stdout (start, one per logged step, end)
+  --out DIR         write DIR/run.json (config, metrics history, final masks and gates)
+  --help`;
+
+class UsageError extends Error {}
+
+function parseCli(argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        preset: { type: 'string' },
+        config: { type: 'string' },
+        steps: { type: 'string' },
+        backend: { type: 'string' },
+        seed: { type: 'string' },
+        dataset: { type: 'string' },
+        tiny: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  const int = (name: string, s: string | undefined) => {
+    if (s === undefined) return undefined;
+    if (!/^\d+$/.test(s)) throw new UsageError(`--${name} must be a non-negative integer (got "${s}")`);
+    return Number(s);
+  };
+  const backend = v.backend ?? 'cpu';
+  if (backend !== 'cpu' && backend !== 'webgpu') throw new UsageError(`--backend must be cpu or webgpu (got "${backend}")`);
+  return {
+    help: v.help,
+    preset: v.preset ?? 'simclr-dense',
+    configFile: v.config,
+    steps: int('steps', v.steps),
+    seed: int('seed', v.seed),
+    dataset: v.dataset,
+    backend: backend as BackendName,
+    tiny: v.tiny,
+    json: v.json,
+    out: v.out,
+  };
+}
+
+async function readConfigFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, []);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`, []);
+  }
+}
+
+function fmtEta(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const m = Math.floor(seconds / 60);
+  return m > 0 ? `${m}m${Math.round(seconds % 60)}s` : `${Math.round(seconds)}s`;
+}
+
+async function main(): Promise<number> {
+  let args;
+  let config: Config;
+  try {
+    args = parseCli(process.argv.slice(2));
+    if (args.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const fileCfg = args.configFile ? await readConfigFile(args.configFile) : {};
+    const cli: Record<string, unknown> = {};
+    if (args.steps !== undefined) cli.steps = args.steps;
+    if (args.seed !== undefined) cli.seed = args.seed;
+    if (args.dataset !== undefined) cli.data = { name: args.dataset };
+    config = buildConfig({ preset: args.preset, tiny: args.tiny, overrides: mergeConfig(fileCfg, cli) });
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      console.error(`train: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+
+  if (args.backend === 'webgpu') {
+    const r = await installNodeWebGPU();
+    if (!r.ok) console.error(`train: ${r.reason}`);
+  }
+  const report = await initBackend(args.backend === 'webgpu' ? ['webgpu', 'cpu'] : ['cpu']);
+  if (report.backend !== args.backend) console.error(`train: warning — asked for ${args.backend}, running ${describeBackend(report)}`);
+  if (tf.getBackend() === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
+
+  const dataset = await loadDataset(config.data.name, {
+    seed: config.seed,
+    read: readPublicAsset,
+    trainCount: config.data.trainCount,
+    testCount: config.data.testCount,
+  });
+  const trainer = new Trainer(config, dataset);
+  const emit = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
+  if (args.json) emit({ event: 'start', backend: report.backend, adapter: report.adapter, fallbacks: report.fallbacks, config });
+  else console.log(`training ${args.preset} on ${config.data.name} for ${config.steps} steps — ${describeBackend(report)}`);
+
+  const bar =
+    process.stderr.isTTY && !process.env.CI
+      ? new cliProgress.SingleBar(
+          { stream: process.stderr, format: 'train |{bar}| {value}/{total} steps | loss {loss} | knn {knn} | {sps} steps/s | ETA {eta_h}', hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
+  bar?.start(config.steps, 0, { loss: '-', knn: '-', sps: '-', eta_h: '?' });
+
+  const history: Record<string, unknown>[] = [];
+  const t0 = performance.now();
+  let lastKnn: number | undefined;
+  let status = 0;
+  try {
+    for (let s = 0; s < config.steps; s++) {
+      const r = await trainer.trainStep();
+      const last = r.step === config.steps;
+      const knnDue = (config.eval.knnEvery > 0 && r.step % config.eval.knnEvery === 0) || last;
+      const knn = knnDue ? await trainer.knn() : undefined;
+      if (knn !== undefined) lastKnn = knn;
+      if (r.step % config.eval.logEvery === 0 || knnDue || r.step === 1) {
+        const row = trainer.row(r, knn);
+        history.push(row);
+        if (args.json) emit(row);
+        else if (!bar) console.log(`step ${r.step}  loss ${r.loss.toFixed(4)}${knn !== undefined ? `  knn ${(knn * 100).toFixed(1)}%` : ''}`);
+      }
+      const elapsed = (performance.now() - t0) / 1000;
+      bar?.update(r.step, {
+        loss: r.loss.toFixed(4),
+        knn: lastKnn !== undefined ? `${(lastKnn * 100).toFixed(1)}%` : '-',
+        sps: (r.step / elapsed).toFixed(2),
+        eta_h: fmtEta((elapsed / r.step) * (config.steps - r.step)),
+      });
+    }
+  } catch (e) {
+    bar?.stop();
+    console.error(`train: ${(e as Error).message}`);
+    if (args.json) emit({ event: 'error', message: (e as Error).message, step: trainer.step });
+    status = 1;
+  }
+  bar?.stop();
+  const seconds = (performance.now() - t0) / 1000;
+
+  if (args.out) {
+    await mkdir(args.out, { recursive: true });
+    const masks = (await Promise.all(trainer.plugins.map((p) => p.exportMasks?.() ?? Promise.resolve([])))).flat();
+    const gates = Object.assign({}, ...(await Promise.all(trainer.plugins.map((p) => p.exportState?.() ?? Promise.resolve({})))));
+    const run: RunFile = {
+      version: RUN_FILE_VERSION,
+      createdAt: new Date().toISOString(),
+      backend: { backend: report.backend, adapter: report.adapter },
+      config,
+      history,
+      masks: encodeMasks(masks),
+      gates,
+    };
+    await writeFile(join(args.out, 'run.json'), JSON.stringify(run));
+  }
+  const end = { event: 'end', steps: trainer.step, seconds: Number(seconds.toFixed(2)), knn: lastKnn, status: status === 0 ? 'ok' : 'failed' };
+  if (args.json) emit(end);
+  else console.log(`done: ${trainer.step} steps in ${seconds.toFixed(1)} s${lastKnn !== undefined ? `, kNN accuracy ${(lastKnn * 100).toFixed(1)}%` : ''}`);
+  trainer.dispose();
+  return status;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`train: ${(e as Error).stack ?? e}`);
+    process.exit(1);
+  },
+);

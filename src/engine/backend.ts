@@ -1,0 +1,108 @@
+// Picks and initialises a tfjs backend in order webgpu → webgl → cpu and reports what
+// actually runs: tf.setBackend can fail quietly and tfjs then carries on with another,
+// so the report is always read back from tf.getBackend(), never assumed.
+import * as tf from '@tensorflow/tfjs';
+import { registerFastCpuKernels } from './kernels/cpuConv2DBackpropFilter';
+
+export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'cpu'];
+
+export interface BackendReport {
+  /** The backend tfjs really uses. */
+  backend: BackendName;
+  /** Human-readable adapter: GPU vendor/architecture, or "JavaScript (cpu)". */
+  adapter: string;
+  /** True when the WebGPU adapter is a software fallback (SwiftShader). */
+  softwareAdapter: boolean;
+  /** The first choice that was asked for. */
+  requested: BackendName;
+  /** Why earlier choices were skipped, in order; empty when the first choice runs. */
+  fallbacks: { backend: BackendName; reason: string }[];
+}
+
+interface GpuLike {
+  requestAdapter(opts?: unknown): Promise<{
+    info?: { vendor?: string; architecture?: string; description?: string; device?: string; isFallbackAdapter?: boolean };
+    isFallbackAdapter?: boolean;
+  } | null>;
+}
+
+function navigatorGpu(): GpuLike | undefined {
+  const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
+  return nav?.gpu;
+}
+
+async function tryWebGPU(): Promise<{ ok: true; adapter: string; software: boolean } | { ok: false; reason: string }> {
+  const gpu = navigatorGpu();
+  if (!gpu) return { ok: false, reason: 'WebGPU is not available here (navigator.gpu is missing)' };
+  let adapter;
+  try {
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (e) {
+    return { ok: false, reason: `WebGPU adapter request failed: ${(e as Error).message}` };
+  }
+  if (!adapter) return { ok: false, reason: 'WebGPU is present but no adapter was granted (blocklisted GPU or disabled)' };
+  const info = adapter.info ?? {};
+  const software = Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) || info.architecture === 'swiftshader';
+  const label = [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(' ').trim();
+  try {
+    await import('@tensorflow/tfjs-backend-webgpu');
+    const set = await tf.setBackend('webgpu');
+    await tf.ready();
+    if (!set || tf.getBackend() !== 'webgpu') return { ok: false, reason: 'tfjs could not initialise its WebGPU backend' };
+  } catch (e) {
+    return { ok: false, reason: `tfjs WebGPU backend failed: ${(e as Error).message}` };
+  }
+  return { ok: true, adapter: label || 'unknown WebGPU adapter', software };
+}
+
+async function trySimple(name: 'webgl' | 'cpu'): Promise<{ ok: true; adapter: string } | { ok: false; reason: string }> {
+  try {
+    const set = await tf.setBackend(name);
+    await tf.ready();
+    if (!set || tf.getBackend() !== name) return { ok: false, reason: `tfjs could not initialise ${name}` };
+  } catch (e) {
+    return { ok: false, reason: `${name} failed: ${(e as Error).message}` };
+  }
+  if (name === 'cpu') {
+    registerFastCpuKernels();
+    return { ok: true, adapter: 'JavaScript (cpu)' };
+  }
+  const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+  let label = 'WebGL';
+  try {
+    const ext = gl?.getExtension('WEBGL_debug_renderer_info');
+    if (gl && ext) label = `WebGL ${gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)}`;
+  } catch {
+    /* renderer string is cosmetic */
+  }
+  return { ok: true, adapter: label };
+}
+
+/**
+ * Initialise the first backend of `order` that works. In Node, webgpu needs
+ * navigator.gpu installed first (see src/cli/nodeWebgpu.ts).
+ */
+export async function initBackend(order: BackendName[] = BACKEND_ORDER): Promise<BackendReport> {
+  if (order.length === 0) throw new Error('initBackend: empty backend order');
+  const fallbacks: BackendReport['fallbacks'] = [];
+  for (const name of order) {
+    if (name === 'webgpu') {
+      const r = await tryWebGPU();
+      if (r.ok) return { backend: 'webgpu', adapter: r.adapter, softwareAdapter: r.software, requested: order[0], fallbacks };
+      fallbacks.push({ backend: name, reason: r.reason });
+    } else {
+      const r = await trySimple(name);
+      if (r.ok) return { backend: name, adapter: r.adapter, softwareAdapter: false, requested: order[0], fallbacks };
+      fallbacks.push({ backend: name, reason: r.reason });
+    }
+  }
+  throw new Error(`no tfjs backend could start: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
+}
+
+/** One line for a badge or a log: "webgpu on swiftshader (software)", with the fallback reason. */
+export function describeBackend(r: BackendReport): string {
+  const base = `${r.backend} on ${r.adapter}${r.softwareAdapter ? ' (software adapter)' : ''}`;
+  if (r.fallbacks.length === 0) return base;
+  return `${base} — fell back from ${r.fallbacks.map((f) => `${f.backend} (${f.reason})`).join(', ')}`;
+}

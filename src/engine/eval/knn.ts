@@ -1,0 +1,35 @@
+// kNN monitor (Wu et al. 2018, as in SimCLR/BYOL codebases): cosine similarity to a
+// labelled memory bank, the k nearest vote with weights exp(sim / T), argmax class.
+import * as tf from '@tensorflow/tfjs';
+
+export interface KnnOptions { k: number; temperature: number; numClasses: number; chunk?: number }
+
+/** Class scores [Q, C] of each query (pure tensor op; caller disposes). */
+export function knnScores(bank: tf.Tensor2D, bankLabels: tf.Tensor1D, queries: tf.Tensor2D, opts: KnnOptions): tf.Tensor2D {
+  return tf.tidy(() => {
+    const k = Math.min(opts.k, bank.shape[0]);
+    const normalize = (t: tf.Tensor2D) => tf.div(t, tf.add(tf.norm(t, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
+    const sim = tf.matMul(normalize(queries), normalize(bank), false, true);
+    const { values, indices } = tf.topk(sim, k);
+    const labels = tf.gather(bankLabels, indices); // [Q, k]
+    const weights = tf.exp(tf.div(values, opts.temperature));
+    const onehot = tf.oneHot(labels.cast('int32'), opts.numClasses); // [Q, k, C]
+    return tf.sum(tf.mul(onehot, weights.expandDims(2)), 1) as tf.Tensor2D;
+  });
+}
+
+/** Top-1 accuracy of the kNN classifier on the queries. */
+export async function knnAccuracy(bank: tf.Tensor2D, bankLabels: ArrayLike<number>, queries: tf.Tensor2D, queryLabels: ArrayLike<number>, opts: KnnOptions): Promise<number> {
+  const chunk = opts.chunk ?? 256;
+  const labels = tf.tensor1d(Array.from(bankLabels), 'int32');
+  const preds: tf.Tensor1D[] = [];
+  for (let i = 0; i < queries.shape[0]; i += chunk) {
+    preds.push(tf.tidy(() => tf.argMax(knnScores(bank, labels, queries.slice([i, 0], [Math.min(chunk, queries.shape[0] - i), -1]), opts), 1) as tf.Tensor1D));
+  }
+  const all = tf.concat(preds);
+  const p = await all.data();
+  tf.dispose([labels, all, ...preds]);
+  let correct = 0;
+  for (let i = 0; i < p.length; i++) if (p[i] === queryLabels[i]) correct++;
+  return correct / p.length;
+}

@@ -1,0 +1,41 @@
+// Linear probe: a softmax classifier trained on frozen, standardised features (train
+// split) and scored on the test split — the standard SSL evaluation, run on demand.
+import * as tf from '@tensorflow/tfjs';
+import { AdamW } from '../optim';
+
+export interface ProbeOptions { numClasses: number; epochs: number; seed: number; lr?: number; weightDecay?: number }
+export interface ProbeResult { trainAccuracy: number; testAccuracy: number; epochs: number }
+
+export async function linearProbe(xTrain: tf.Tensor2D, yTrain: ArrayLike<number>, xTest: tf.Tensor2D, yTest: ArrayLike<number>, opts: ProbeOptions): Promise<ProbeResult> {
+  const d = xTrain.shape[1];
+  const { mean, variance } = tf.moments(xTrain, 0);
+  const std = tf.sqrt(tf.add(variance, 1e-6));
+  const xtr = tf.tidy(() => tf.div(tf.sub(xTrain, mean), std)) as tf.Tensor2D;
+  const xte = tf.tidy(() => tf.div(tf.sub(xTest, mean), std)) as tf.Tensor2D;
+  const ytr = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(yTrain), 'int32'), opts.numClasses));
+  const vars = {
+    w: tf.variable(tf.randomNormal([d, opts.numClasses], 0, 0.01, 'float32', opts.seed)),
+    b: tf.variable(tf.zeros([opts.numClasses])),
+  };
+  const optimizer = new AdamW({ weightDecay: opts.weightDecay ?? 1e-4 });
+  try {
+    for (let e = 0; e < opts.epochs; e++) {
+      const { grads, value } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(ytr, tf.add(tf.matMul(xtr, vars.w), vars.b)) as tf.Scalar, [vars.w, vars.b]);
+      optimizer.apply(vars, { w: grads[vars.w.name], b: grads[vars.b.name] }, opts.lr ?? 0.01, undefined, (n) => n === 'b');
+      tf.dispose(grads);
+      value.dispose();
+    }
+    const accuracy = async (x: tf.Tensor2D, y: ArrayLike<number>) => {
+      const pred = tf.tidy(() => tf.argMax(tf.add(tf.matMul(x, vars.w), vars.b), 1));
+      const p = await pred.data();
+      pred.dispose();
+      let c = 0;
+      for (let i = 0; i < p.length; i++) if (p[i] === y[i]) c++;
+      return c / p.length;
+    };
+    return { trainAccuracy: await accuracy(xtr, yTrain), testAccuracy: await accuracy(xte, yTest), epochs: opts.epochs };
+  } finally {
+    optimizer.dispose();
+    tf.dispose([mean, variance, std, xtr, xte, ytr, vars.w, vars.b]);
+  }
+}

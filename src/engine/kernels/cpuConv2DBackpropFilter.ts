@@ -1,0 +1,66 @@
+// A faster Conv2DBackpropFilter for tfjs' cpu backend. tfjs' own kernel reads every
+// element through TensorBuffer.get with the batch/space loops innermost, which makes
+// the weight gradient ~85% of a training step on the cpu. This one walks x and dy once
+// in memory order (NHWC) and accumulates outer products of contiguous channel rows.
+// Same maths, same padding rules (backend_util.computeConv2DInfo); NHWC, no dilation.
+import * as tf from '@tensorflow/tfjs';
+
+interface KernelArgs {
+  inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
+  backend: { data: { get(id: unknown): { values: ArrayLike<number> } }; makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo };
+  attrs: { strides: [number, number] | number; pad: 'valid' | 'same' | number; dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number] };
+}
+
+export function conv2DBackpropFilterNHWC(args: KernelArgs): tf.TensorInfo {
+  const { x, dy } = args.inputs;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs;
+  if (dataFormat !== 'NHWC') throw new Error('fast Conv2DBackpropFilter: only NHWC is supported');
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: K, filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const xv = args.backend.data.get(x.dataId).values as Float32Array;
+  const dv = args.backend.data.get(dy.dataId).values as Float32Array;
+  const dw = new Float32Array(FH * FW * C * K);
+  for (let b = 0; b < B; b++) {
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        const dOff = ((b * OH + oy) * OW + ox) * K;
+        for (let fy = 0; fy < FH; fy++) {
+          const iy = oy * sh + fy - top;
+          if (iy < 0 || iy >= H) continue;
+          for (let fx = 0; fx < FW; fx++) {
+            const ix = ox * sw + fx - left;
+            if (ix < 0 || ix >= W) continue;
+            const xOff = ((b * H + iy) * W + ix) * C;
+            const wOff = (fy * FW + fx) * C * K;
+            for (let c = 0; c < C; c++) {
+              const xval = xv[xOff + c];
+              if (xval === 0) continue; // post-ReLU activations are often zero
+              const row = wOff + c * K;
+              for (let k = 0; k < K; k++) dw[row + k] += xval * dv[dOff + k];
+            }
+          }
+        }
+      }
+    }
+  }
+  return args.backend.makeTensorInfo(filterShape, 'float32', dw);
+}
+
+let registered = false;
+let original: tf.KernelConfig | undefined;
+
+/** tfjs' own cpu kernel, kept for the parity test. */
+export function originalCpuConv2DBackpropFilter(): tf.KernelConfig | undefined {
+  return original;
+}
+
+/** Replace the cpu backend's Conv2DBackpropFilter with the fast one (idempotent). */
+export function registerFastCpuKernels(): void {
+  if (registered) return;
+  registered = true;
+  original = tf.getKernel('Conv2DBackpropFilter', 'cpu');
+  if (original) tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
+  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'cpu', kernelFunc: conv2DBackpropFilterNHWC as unknown as tf.KernelFunc });
+}

@@ -1,0 +1,151 @@
+// A small ResNet (dense stem, BasicBlocks) as data (ResNetSpec) plus a functional,
+// multi-branch forward pass. Tensors are NHWC; conv kernels are [kh, kw, C_in, C_out].
+//
+// The forward runs all branches of a step in lockstep, layer by layer, because CDG's
+// dual gate chooses one threshold per layer from the saliencies of both branches.
+// Each branch brings its own parameters (online or EMA target) and its own weight
+// masks (SyncCP): a prunable conv computes with W ⊙ M_branch.
+import * as tf from '@tensorflow/tfjs';
+import type { Config } from '../config';
+import { stageStrides } from '../config';
+import { batchNorm, type BatchMoments } from './batchnorm';
+import { heNormal, paramSeed, type ParamMap, type RunningStats } from './params';
+
+export interface ConvLayerSpec {
+  name: string;
+  kh: number;
+  kw: number;
+  cin: number;
+  cout: number;
+  stride: number;
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  /** Every conv but the stem can be pruned and gated. */
+  prunable: boolean;
+}
+
+export interface BlockSpec {
+  name: string;
+  conv1: ConvLayerSpec;
+  conv2: ConvLayerSpec;
+  shortcut?: ConvLayerSpec;
+}
+
+export interface ResNetSpec {
+  inH: number;
+  inW: number;
+  channels: number;
+  stem: ConvLayerSpec;
+  blocks: BlockSpec[];
+  /** All convs in forward order (stem first). */
+  convs: ConvLayerSpec[];
+  featureDim: number;
+}
+
+function conv(name: string, k: number, cin: number, cout: number, stride: number, inH: number, inW: number, prunable: boolean): ConvLayerSpec {
+  // 'same' padding: out = ceil(in / stride).
+  return { name, kh: k, kw: k, cin, cout, stride, inH, inW, outH: Math.ceil(inH / stride), outW: Math.ceil(inW / stride), prunable };
+}
+
+export function resnetSpec(model: Config['model'], inH: number, inW: number, channels: number): ResNetSpec {
+  const strides = stageStrides(model);
+  const stem = conv('stem.conv', 3, channels, model.widths[0], 1, inH, inW, false);
+  const blocks: BlockSpec[] = [];
+  let h = stem.outH;
+  let w = stem.outW;
+  let c = model.widths[0];
+  model.widths.forEach((width, s) => {
+    for (let b = 0; b < model.blocks; b++) {
+      const stride = b === 0 ? strides[s] : 1;
+      const name = `s${s + 1}.b${b}`;
+      const conv1 = conv(`${name}.conv1`, 3, c, width, stride, h, w, true);
+      const conv2 = conv(`${name}.conv2`, 3, width, width, 1, conv1.outH, conv1.outW, true);
+      const shortcut = stride !== 1 || c !== width ? conv(`${name}.short`, 1, c, width, stride, h, w, true) : undefined;
+      blocks.push({ name, conv1, conv2, shortcut });
+      h = conv1.outH;
+      w = conv1.outW;
+      c = width;
+    }
+  });
+  const convs = [stem, ...blocks.flatMap((b) => [b.conv1, b.conv2, ...(b.shortcut ? [b.shortcut] : [])])];
+  return { inH, inW, channels, stem, blocks, convs, featureDim: c };
+}
+
+export function prunableConvs(spec: ResNetSpec): ConvLayerSpec[] {
+  return spec.convs.filter((c) => c.prunable);
+}
+
+/** BN layer that follows a conv: "s1.b0.conv1" → "s1.b0.bn1"; "…short" → "…shortbn"; "stem.conv" → "stem.bn". */
+export function bnNameFor(convName: string): string {
+  if (convName.endsWith('.conv1')) return convName.replace(/\.conv1$/, '.bn1');
+  if (convName.endsWith('.conv2')) return convName.replace(/\.conv2$/, '.bn2');
+  if (convName.endsWith('.short')) return `${convName}bn`;
+  return convName.replace(/\.conv$/, '.bn');
+}
+
+/** Fresh encoder parameters (He-normal convs, BN γ=1 β=0) and running stats, seeded per name. */
+export function initResNet(spec: ResNetSpec, seed: number): { params: ParamMap; stats: Record<string, { mean: tf.Tensor; variance: tf.Tensor }> } {
+  const params: ParamMap = {};
+  const stats: Record<string, { mean: tf.Tensor; variance: tf.Tensor }> = {};
+  for (const c of spec.convs) {
+    params[c.name] = heNormal([c.kh, c.kw, c.cin, c.cout], c.kh * c.kw * c.cin, paramSeed(seed, c.name));
+    const bn = bnNameFor(c.name);
+    params[`${bn}.gamma`] = tf.ones([c.cout]);
+    params[`${bn}.beta`] = tf.zeros([c.cout]);
+    stats[bn] = { mean: tf.zeros([c.cout]), variance: tf.ones([c.cout]) };
+  }
+  return { params, stats };
+}
+
+/** One branch of a step: its parameters, running stats and (optional) weight masks. */
+export interface Branch {
+  params: ParamMap;
+  stats?: RunningStats;
+  masks?: Record<string, tf.Tensor>;
+  /** Batch moments of every BN layer, pushed here in training mode. */
+  moments?: BatchMoments[];
+}
+
+/**
+ * Computes one prunable conv for all branches at once; xs[i] and ws[i] belong to branch i
+ * (ws are the effective weights W ⊙ M). The default is a plain conv per branch; CDG replaces it.
+ */
+export type ConvHook = (layer: ConvLayerSpec, xs: tf.Tensor4D[], ws: tf.Tensor4D[]) => tf.Tensor4D[];
+
+export const plainConv: ConvHook = (layer, xs, ws) => xs.map((x, i) => tf.conv2d(x, ws[i], layer.stride, 'same'));
+
+export interface ForwardOptions {
+  training: boolean;
+  convHook?: ConvHook;
+}
+
+/** Effective weight of a conv in one branch: W ⊙ M where a mask exists. */
+export function effectiveWeight(branch: Branch, name: string): tf.Tensor4D {
+  const w = branch.params[name] as tf.Tensor4D;
+  const m = branch.masks?.[name];
+  return (m ? tf.mul(w, m) : w) as tf.Tensor4D;
+}
+
+function convBn(spec: ConvLayerSpec, branches: Branch[], xs: tf.Tensor4D[], opts: ForwardOptions): tf.Tensor4D[] {
+  const ws = branches.map((b) => effectiveWeight(b, spec.name));
+  const ys = spec.prunable && opts.convHook ? opts.convHook(spec, xs, ws) : plainConv(spec, xs, ws);
+  const bn = bnNameFor(spec.name);
+  return ys.map(
+    (y, i) =>
+      batchNorm(y, bn, branches[i].params[`${bn}.gamma`], branches[i].params[`${bn}.beta`], branches[i].stats?.[bn], opts.training, branches[i].moments) as tf.Tensor4D,
+  );
+}
+
+/** Encoder forward for all branches in lockstep: returns pooled features [B, featureDim] per branch. */
+export function forwardResNet(spec: ResNetSpec, branches: Branch[], xs: tf.Tensor4D[], opts: ForwardOptions): tf.Tensor2D[] {
+  let hs: tf.Tensor4D[] = convBn(spec.stem, branches, xs, opts).map((h) => tf.relu(h));
+  for (const block of spec.blocks) {
+    const a: tf.Tensor4D[] = convBn(block.conv1, branches, hs, opts).map((h) => tf.relu(h));
+    const b = convBn(block.conv2, branches, a, opts);
+    const sc = block.shortcut ? convBn(block.shortcut, branches, hs, opts) : hs;
+    hs = b.map((t, i) => tf.relu(tf.add(t, sc[i])) as tf.Tensor4D);
+  }
+  return hs.map((h) => tf.mean(h, [1, 2]) as tf.Tensor2D);
+}

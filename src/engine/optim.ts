@@ -1,0 +1,93 @@
+// AdamW written out over explicit variables, because SyncCP needs two things the tfjs
+// optimizers cannot do: an update mask per variable (a pruned entry gets no step and no
+// weight decay, so it keeps its value) and resetting moments where weights regrow.
+// Learning rate: linear warm-up, then cosine decay to zero.
+import * as tf from '@tensorflow/tfjs';
+
+export interface AdamWOptions { beta1?: number; beta2?: number; epsilon?: number; weightDecay: number }
+
+export class AdamW {
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+  private t = 0;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+
+  constructor(opts: AdamWOptions) {
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.999;
+    this.epsilon = opts.epsilon ?? 1e-8;
+    this.weightDecay = opts.weightDecay;
+  }
+
+  /**
+   * One step. `updateMask(name)` returns a 0/1 tensor: entries at 0 are left untouched.
+   * `noDecay(name)` exempts a variable from weight decay.
+   */
+  apply(
+    vars: Record<string, tf.Variable>,
+    grads: Record<string, tf.Tensor>,
+    lr: number,
+    updateMask: (name: string) => tf.Tensor | undefined = () => undefined,
+    noDecay: (name: string) => boolean = () => false,
+  ): void {
+    this.t += 1;
+    const bc1 = 1 - this.beta1 ** this.t;
+    const bc2 = 1 - this.beta2 ** this.t;
+    tf.tidy(() => {
+      for (const [name, w] of Object.entries(vars)) {
+        const g = grads[name];
+        if (!g) continue;
+        let m = this.m.get(name);
+        let v = this.v.get(name);
+        if (!m || !v) {
+          m = tf.variable(tf.zerosLike(w), false);
+          v = tf.variable(tf.zerosLike(w), false);
+          this.m.set(name, m);
+          this.v.set(name, v);
+        }
+        const mask = updateMask(name);
+        const mNew = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
+        const vNew = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+        let step = tf.div(tf.div(mNew, bc1), tf.add(tf.sqrt(tf.div(vNew, bc2)), this.epsilon));
+        if (this.weightDecay > 0 && !noDecay(name)) step = tf.add(step, tf.mul(w, this.weightDecay));
+        if (mask) {
+          step = tf.mul(step, mask);
+          // Moments of masked entries stay frozen too, so a weight that comes back starts clean.
+          m.assign(tf.add(tf.mul(mNew, mask), tf.mul(m, tf.sub(1, mask))));
+          v.assign(tf.add(tf.mul(vNew, mask), tf.mul(v, tf.sub(1, mask))));
+        } else {
+          m.assign(mNew);
+          v.assign(vNew);
+        }
+        w.assign(tf.sub(w, tf.mul(step, lr)));
+      }
+    });
+  }
+
+  /** Zero the moments of `name` where `where` is 1 (regrown weights start from rest). */
+  resetMoments(name: string, where: tf.Tensor): void {
+    tf.tidy(() => {
+      const keep = tf.sub(1, where);
+      this.m.get(name)?.assign(tf.mul(this.m.get(name)!, keep));
+      this.v.get(name)?.assign(tf.mul(this.v.get(name)!, keep));
+    });
+  }
+
+  dispose(): void {
+    for (const t of this.m.values()) t.dispose();
+    for (const t of this.v.values()) t.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}
+
+/** Linear warm-up over `warmup` (fraction of the run), then cosine decay to 0. */
+export function learningRate(step: number, total: number, base: number, warmup: number): number {
+  const w = Math.floor(warmup * total);
+  if (step < w) return (base * (step + 1)) / w;
+  const u = total - w <= 0 ? 1 : Math.min(1, (step - w) / (total - w));
+  return base * 0.5 * (1 + Math.cos(Math.PI * u));
+}

@@ -1,0 +1,78 @@
+// The seam between the trainer and a sparsification method (SyncCP, CDG). The trainer
+// calls these at fixed points of a step; a method never reaches into the trainer.
+import type * as tf from '@tensorflow/tfjs';
+import type { Config } from './config';
+import type { Network, NetworkSpec } from './nn/network';
+import type { ConvHook } from './nn/resnet';
+
+/**
+ * Which mask a branch computes with. SimCLR: branch 1 (view 1) is 'online' (sparse),
+ * branch 2 (view 2) is 'target' (denser), same weights. BYOL: the online network and
+ * its EMA target.
+ */
+export type BranchRole = 'online' | 'target';
+
+export interface BranchInfo {
+  role: BranchRole;
+  /** 0 or 1: which augmented view the branch sees. */
+  view: number;
+}
+
+export interface PluginContext {
+  config: Config;
+  spec: NetworkSpec;
+  online: Network;
+  /** BYOL only. */
+  target?: Network;
+  totalSteps: number;
+}
+
+export interface StepPlugin {
+  readonly name: string;
+  /** Before the forward pass of step `step` (outside the tape): e.g. recompute masks at update steps. */
+  beforeStep?(step: number): void;
+  /** Weight masks for a branch role, by conv name; undefined = dense. */
+  masks?(role: BranchRole): Record<string, tf.Tensor> | undefined;
+  /** Replaces the conv of prunable layers for all branches at once (inside the tape when training). */
+  convHook?(branches: BranchInfo[], training: boolean, step: number): ConvHook | undefined;
+  /** Extra loss term added inside the tape (e.g. a density penalty). */
+  extraLoss?(): tf.Scalar | undefined;
+  /** Extra trainable variables owned by the method (e.g. learned thresholds). */
+  variables?(): Record<string, tf.Variable>;
+  /** Optimizer update mask for an online variable: entries at 0 get no step and no decay. */
+  updateMask?(name: string): tf.Tensor | undefined;
+  /** After the optimizer step, with that step's gradients (e.g. score EMA, regrowth). */
+  afterStep?(step: number, grads: Record<string, tf.Tensor>, helpers: StepHelpers): void;
+  /**
+   * Numbers to read back with the step's loss, in one packed readback: name → tensor
+   * (any shape, flattened). The trainer disposes them after reading.
+   */
+  metrics?(): Record<string, tf.Tensor>;
+  /** Turns this plugin's read-back metrics into fields of a logged row (e.g. `density`, `gateDensity`). */
+  report?(metrics: Record<string, Float32Array>): Record<string, unknown>;
+  /** Per-layer weight density of each branch, for FLOPs accounting (1 = dense). */
+  weightDensity?(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number }>;
+  /** Per-layer conditional-path gate density of each branch, for FLOPs accounting. */
+  gateDensity?(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number; beta: number }>;
+  /** Final masks for run.json (0/1 bytes in tfjs row-major order of the kernel). */
+  exportMasks?(): Promise<ExportedMask[]>;
+  /** Anything else worth keeping in run.json (e.g. last gate densities). */
+  exportState?(): Promise<Record<string, unknown>>;
+  dispose(): void;
+}
+
+export interface ExportedMask {
+  name: string;
+  shape: number[];
+  online: Uint8Array;
+  target: Uint8Array;
+}
+
+export interface StepHelpers {
+  /**
+   * Gradient of the step's loss with respect to the online branch's *effective* conv
+   * weights W ⊙ M (nonzero also where M = 0), for GraNet-style regrowth. Costs one
+   * extra forward/backward; call it only on update steps. Caller disposes the result.
+   */
+  effectiveGradients(names: string[]): Record<string, tf.Tensor>;
+}

@@ -1,0 +1,381 @@
+// One contrastive training run: state (networks, optimizer, step), one training step,
+// evaluation, and the numbers the panels read. The same class runs in the Worker, in
+// the CLI and in tests.
+//
+// A step: sample a batch (seeded) → two augmented views on the backend → plugins'
+// beforeStep (masks) → loss and gradients of the online variables in one tape → AdamW
+// with per-variable update masks → BN running stats → BYOL EMA target → plugins'
+// afterStep → one packed readback of the loss and every plugin metric.
+import * as tf from '@tensorflow/tfjs';
+import { augmentPair, type AugmentConfig } from './augment';
+import type { Config } from './config';
+import { batchTensor } from './data/types';
+import type { Dataset, ImageSplit } from './data/types';
+import { knnAccuracy } from './eval/knn';
+import { linearProbe, type ProbeResult } from './eval/linearProbe';
+import { isNoDecay } from './nn/heads';
+import { cloneAsTarget, createNetwork, disposeNetwork, encode, networkSpec, predict, project, type Network, type NetworkSpec } from './nn/network';
+import type { BatchMoments } from './nn/batchnorm';
+import { BN_MOMENTUM } from './nn/batchnorm';
+import type { ParamMap } from './nn/params';
+import type { Branch, ConvHook } from './nn/resnet';
+import { emaMomentum, emaUpdate, byolLoss } from './ssl/byol';
+import { ntXent } from './ssl/ntxent';
+import { AdamW, learningRate } from './optim';
+import type { BranchInfo, StepHelpers, StepPlugin } from './plugin';
+import { createPlugins } from './plugins';
+import { Rng } from './random';
+
+/** The config's few augmentation knobs → the full recipe; strength s scales jitter as SimCLR does (0.8s, 0.8s, 0.8s, 0.2s). */
+export function augmentFromConfig(a: Config['augment']): AugmentConfig {
+  const s = a.jitterStrength;
+  return {
+    cropScale: [a.cropScaleMin, 1],
+    cropRatio: [3 / 4, 4 / 3],
+    flipProb: a.flip,
+    jitterProb: a.jitter,
+    brightness: 0.8 * s,
+    contrast: 0.8 * s,
+    saturation: 0.8 * s,
+    hue: Math.min(0.5, 0.2 * s),
+    grayscaleProb: a.grayscale,
+    solarizeProb: 0,
+  };
+}
+
+export class DivergenceError extends Error {
+  constructor(readonly step: number, readonly loss: number) {
+    super(`training diverged at step ${step}: loss is ${loss} — lower the learning rate or reset`);
+    this.name = 'DivergenceError';
+  }
+}
+
+export interface StepResult {
+  step: number;
+  loss: number;
+  lr: number;
+  /** Wall time of the step including its readback, ms. */
+  ms: number;
+  /** Plugin metrics read back with the loss, by name. */
+  metrics: Record<string, Float32Array>;
+}
+
+/** Largest memory bank / query set of the kNN monitor; a strided, class-balanced-enough subset. */
+const KNN_MEMORY = 2000;
+const KNN_QUERIES = 1000;
+const EVAL_BATCH = 128;
+
+export class Trainer {
+  readonly spec: NetworkSpec;
+  readonly online: Network;
+  readonly target?: Network;
+  readonly plugins: StepPlugin[];
+  readonly imageSize: number;
+  readonly augment: AugmentConfig;
+  private readonly optimizer: AdamW;
+  private stepCount = 0;
+  private disposed = false;
+
+  constructor(
+    readonly config: Config,
+    readonly dataset: Dataset,
+  ) {
+    this.imageSize = config.data.imageSize > 0 ? config.data.imageSize : dataset.height;
+    this.augment = augmentFromConfig(config.augment);
+    this.spec = networkSpec(config, this.imageSize, this.imageSize, dataset.channels);
+    this.online = createNetwork(this.spec, config.seed, true);
+    this.target = config.ssl.method === 'byol' ? cloneAsTarget(this.online) : undefined;
+    this.optimizer = new AdamW({ weightDecay: config.optim.weightDecay });
+    this.plugins = createPlugins({ config, spec: this.spec, online: this.online, target: this.target, totalSteps: config.steps });
+  }
+
+  get step(): number {
+    return this.stepCount;
+  }
+
+  /** Branch layout of a step: SimCLR two views of one network; BYOL online ×2 views, target ×2 views. */
+  branchInfos(): BranchInfo[] {
+    return this.config.ssl.method === 'simclr'
+      ? [{ role: 'online', view: 0 }, { role: 'target', view: 1 }]
+      : [{ role: 'online', view: 0 }, { role: 'online', view: 1 }, { role: 'target', view: 0 }, { role: 'target', view: 1 }];
+  }
+
+  private masksFor(role: BranchInfo['role']): Record<string, tf.Tensor> | undefined {
+    let out: Record<string, tf.Tensor> | undefined;
+    for (const p of this.plugins) {
+      const m = p.masks?.(role);
+      if (m) out = { ...(out ?? {}), ...m };
+    }
+    return out;
+  }
+
+  private convHook(infos: BranchInfo[], training: boolean): ConvHook | undefined {
+    for (const p of this.plugins) {
+      const h = p.convHook?.(infos, training, this.stepCount);
+      if (h) return h;
+    }
+    return undefined;
+  }
+
+  /** The seeded batch of step `step`: indices drawn without replacement from the train split. */
+  batchIndices(step: number): number[] {
+    const rng = new Rng(this.config.seed * 1_000_003 + step);
+    const n = this.dataset.train.count;
+    const b = Math.min(this.config.batchSize, n);
+    const chosen = new Set<number>();
+    while (chosen.size < b) chosen.add(rng.int(n));
+    return [...chosen];
+  }
+
+  /** The two augmented views of step `step` (caller disposes). */
+  views(step: number, indices = this.batchIndices(step)): [tf.Tensor4D, tf.Tensor4D] {
+    return tf.tidy(() => {
+      const x = batchTensor(this.dataset.train, indices, this.dataset, { size: this.imageSize });
+      return augmentPair(x, new Rng(this.config.seed).fork(step).seed, this.augment, this.imageSize);
+    });
+  }
+
+  /**
+   * The contrastive loss of views (v1, v2) for all branches in lockstep.
+   * `onlineParams` substitutes the online parameters (for effective-weight gradients).
+   */
+  private loss(v1: tf.Tensor4D, v2: tf.Tensor4D, training: boolean, moments?: BatchMoments[], onlineParams?: ParamMap, dropOnlineMasks = false): tf.Scalar {
+    const infos = this.branchInfos();
+    const views = [v1, v2];
+    const branches: Branch[] = infos.map((info) => {
+      const net = info.role === 'target' && this.target ? this.target : this.online;
+      const isOnlineNet = net === this.online;
+      return {
+        params: isOnlineNet && onlineParams ? onlineParams : net.vars,
+        stats: net.stats,
+        masks: isOnlineNet && dropOnlineMasks && info.role === 'online' ? undefined : this.masksFor(info.role),
+        // Only the online network's batch moments feed running stats; the target's are EMA'd.
+        moments: isOnlineNet && moments ? moments : undefined,
+      } satisfies Branch;
+    });
+    const xs = infos.map((info) => views[info.view]);
+    const feats = encode(this.spec, branches, xs, { training, convHook: this.convHook(infos, training) });
+    const z = project(this.spec, branches, feats, training);
+    let loss: tf.Scalar;
+    if (this.config.ssl.method === 'simclr') {
+      loss = ntXent(z[0], z[1], this.config.ssl.temperature);
+    } else {
+      const p0 = predict(this.spec, branches[0], z[0], training);
+      const p1 = predict(this.spec, branches[1], z[1], training);
+      loss = byolLoss(p0, p1, z[2], z[3]);
+    }
+    for (const p of this.plugins) {
+      const extra = p.extraLoss?.();
+      if (extra) loss = tf.add(loss, extra) as tf.Scalar;
+    }
+    return loss;
+  }
+
+  private trainableVars(): Record<string, tf.Variable> {
+    const vars: Record<string, tf.Variable> = { ...this.online.vars };
+    for (const p of this.plugins) Object.assign(vars, p.variables?.() ?? {});
+    return vars;
+  }
+
+  /**
+   * One training step. The loss and every plugin metric come back in one packed readback,
+   * taken before the update is applied: a non-finite loss throws DivergenceError and
+   * leaves weights, optimizer and step count as they were.
+   */
+  async trainStep(): Promise<StepResult> {
+    if (this.disposed) throw new Error('trainer is disposed');
+    const t0 = performance.now();
+    const step = this.stepCount;
+    const total = this.config.steps;
+    const lr = learningRate(step, total, this.config.optim.lr, this.config.optim.warmup);
+    const [v1, v2] = this.views(step);
+    const moments: BatchMoments[] = [];
+    let grads: Record<string, tf.Tensor> = {};
+    try {
+      for (const p of this.plugins) p.beforeStep?.(step);
+      const vars = this.trainableVars();
+      const nameById = new Map(Object.entries(vars).map(([k, v]) => [v.name, k]));
+      const { value, grads: gradsById } = tf.variableGrads(() => this.loss(v1, v2, true, moments), Object.values(vars));
+      for (const [id, g] of Object.entries(gradsById)) grads[nameById.get(id) ?? id] = g;
+
+      const { loss, metrics } = await this.readback(value);
+      if (!Number.isFinite(loss)) throw new DivergenceError(step, loss);
+
+      this.optimizer.apply(vars, grads, lr, (name) => this.updateMask(name), isNoDecay);
+      this.updateRunningStats(moments);
+      this.updateTarget(step);
+      const helpers: StepHelpers = { effectiveGradients: (names) => this.effectiveGradients(v1, v2, names) };
+      for (const p of this.plugins) p.afterStep?.(step, grads, helpers);
+      this.stepCount += 1;
+      return { step: this.stepCount, loss, lr, ms: performance.now() - t0, metrics };
+    } finally {
+      tf.dispose(grads);
+      for (const m of moments) { m.mean.dispose(); m.variance.dispose(); }
+      v1.dispose();
+      v2.dispose();
+    }
+  }
+
+  /** A logged row as the CLI contract has it: step, loss, and what the plugins report. */
+  row(r: StepResult, knn?: number): Record<string, unknown> {
+    const row: Record<string, unknown> = { step: r.step, loss: r.loss, lr: r.lr, ms: Math.round(r.ms) };
+    if (knn !== undefined) row.knn = knn;
+    for (const p of this.plugins) Object.assign(row, p.report?.(r.metrics) ?? {});
+    return row;
+  }
+
+  /** One `await data()` for the loss and all plugin metrics; disposes what it reads. */
+  private async readback(loss: tf.Scalar): Promise<{ loss: number; metrics: Record<string, Float32Array> }> {
+    const names: string[] = [];
+    const originals: tf.Tensor[] = [loss];
+    for (const p of this.plugins) {
+      for (const [name, t] of Object.entries(p.metrics?.() ?? {})) {
+        names.push(name);
+        originals.push(t);
+      }
+    }
+    const packed = tf.tidy(() => tf.concat(originals.map((t) => t.reshape([-1]).cast('float32'))));
+    const sizes = originals.map((t) => t.size);
+    tf.dispose(originals);
+    const data = (await packed.data()) as Float32Array;
+    packed.dispose();
+    const metrics: Record<string, Float32Array> = {};
+    let off = 1;
+    names.forEach((name, i) => {
+      metrics[name] = data.slice(off, off + sizes[i + 1]);
+      off += sizes[i + 1];
+    });
+    return { loss: data[0], metrics };
+  }
+
+  private updateMask(name: string): tf.Tensor | undefined {
+    for (const p of this.plugins) {
+      const m = p.updateMask?.(name);
+      if (m) return m;
+    }
+    return undefined;
+  }
+
+  /** BYOL: θ_t ← m·θ_t + (1−m)·θ_o for weights and BN running stats. */
+  private updateTarget(step: number): void {
+    if (!this.target) return;
+    const m = emaMomentum(step, this.config.steps, this.config.ssl.emaStart);
+    emaUpdate(this.target.vars, this.online.vars, m);
+    tf.tidy(() => {
+      for (const [k, s] of Object.entries(this.target!.stats)) {
+        const o = this.online.stats[k];
+        if (!o) continue;
+        s.mean.assign(tf.add(tf.mul(s.mean, m), tf.mul(o.mean, 1 - m)));
+        s.variance.assign(tf.add(tf.mul(s.variance, m), tf.mul(o.variance, 1 - m)));
+      }
+    });
+  }
+
+  private updateRunningStats(moments: BatchMoments[]): void {
+    tf.tidy(() => {
+      const byName = new Map<string, BatchMoments[]>();
+      for (const m of moments) byName.set(m.name, [...(byName.get(m.name) ?? []), m]);
+      for (const [name, list] of byName) {
+        const s = this.online.stats[name];
+        if (!s) continue;
+        const mean = tf.div(tf.addN(list.map((m) => m.mean)), list.length);
+        const variance = tf.div(tf.addN(list.map((m) => m.variance)), list.length);
+        s.mean.assign(tf.add(tf.mul(s.mean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM)));
+        s.variance.assign(tf.add(tf.mul(s.variance, BN_MOMENTUM), tf.mul(variance, 1 - BN_MOMENTUM)));
+      }
+    });
+  }
+
+  /** ∂loss/∂(W ⊙ M) of the online convs named, at the current weights (see StepHelpers). */
+  private effectiveGradients(v1: tf.Tensor4D, v2: tf.Tensor4D, names: string[]): Record<string, tf.Tensor> {
+    return tf.tidy(() => {
+      const masks = this.masksFor('online') ?? {};
+      const eff: ParamMap = { ...this.online.vars };
+      const effTensors = names.map((n) => (masks[n] ? tf.mul(this.online.vars[n], masks[n]) : this.online.vars[n].clone()));
+      names.forEach((n, i) => (eff[n] = effTensors[i]));
+      const g = tf.grads((...ts: tf.Tensor[]) => {
+        const p: ParamMap = { ...eff };
+        names.forEach((n, i) => (p[n] = ts[i]));
+        return this.loss(v1, v2, true, undefined, p, true);
+      })(effTensors);
+      const out: Record<string, tf.Tensor> = {};
+      names.forEach((n, i) => (out[n] = g[i]));
+      return out;
+    });
+  }
+
+  /** Encoder features of the online network (evaluation mode, online masks and gates). Caller disposes. */
+  features(split: ImageSplit, indices: number[]): tf.Tensor2D {
+    const infos: BranchInfo[] = [{ role: 'online', view: 0 }];
+    const chunks: tf.Tensor2D[] = [];
+    for (let i = 0; i < indices.length; i += EVAL_BATCH) {
+      const idx = indices.slice(i, i + EVAL_BATCH);
+      chunks.push(
+        tf.tidy(() => {
+          const x = batchTensor(split, idx, this.dataset, { size: this.imageSize });
+          const branch: Branch = { params: this.online.vars, stats: this.online.stats, masks: this.masksFor('online') };
+          return encode(this.spec, [branch], [x], { training: false, convHook: this.convHook(infos, false) })[0];
+        }),
+      );
+    }
+    const out = tf.concat(chunks) as tf.Tensor2D;
+    tf.dispose(chunks);
+    return out;
+  }
+
+  private evalIndices(split: ImageSplit, max: number): number[] {
+    const n = Math.min(split.count, max);
+    const stride = split.count / n;
+    return Array.from({ length: n }, (_, i) => Math.floor(i * stride));
+  }
+
+  /** kNN accuracy (cosine, temperature-weighted votes) of test features against train features. */
+  async knn(): Promise<number> {
+    const { knnK, knnTemperature } = this.config.eval;
+    const trainIdx = this.evalIndices(this.dataset.train, KNN_MEMORY);
+    const testIdx = this.evalIndices(this.dataset.test, KNN_QUERIES);
+    const bank = this.features(this.dataset.train, trainIdx);
+    const queries = this.features(this.dataset.test, testIdx);
+    try {
+      return await knnAccuracy(
+        bank,
+        trainIdx.map((i) => this.dataset.train.labels[i]),
+        queries,
+        testIdx.map((i) => this.dataset.test.labels[i]),
+        { k: knnK, temperature: knnTemperature, numClasses: this.dataset.classNames.length },
+      );
+    } finally {
+      bank.dispose();
+      queries.dispose();
+    }
+  }
+
+  /** Linear probe on frozen encoder features (train split → test split). */
+  async linearProbe(epochs = 100): Promise<ProbeResult> {
+    const trainIdx = this.evalIndices(this.dataset.train, this.dataset.train.count);
+    const testIdx = this.evalIndices(this.dataset.test, this.dataset.test.count);
+    const xtr = this.features(this.dataset.train, trainIdx);
+    const xte = this.features(this.dataset.test, testIdx);
+    try {
+      return await linearProbe(
+        xtr,
+        trainIdx.map((i) => this.dataset.train.labels[i]),
+        xte,
+        testIdx.map((i) => this.dataset.test.labels[i]),
+        { numClasses: this.dataset.classNames.length, epochs, seed: this.config.seed },
+      );
+    } finally {
+      xtr.dispose();
+      xte.dispose();
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const p of this.plugins) p.dispose();
+    this.optimizer.dispose();
+    disposeNetwork(this.online);
+    disposeNetwork(this.target);
+  }
+}
