@@ -56,6 +56,11 @@ export interface StepPlugin {
   gateDensity?(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number; beta: number }>;
   /** Final masks for run.json (0/1 bytes in tfjs row-major order of the kernel). */
   exportMasks?(): Promise<ExportedMask[]>;
+  /**
+   * Data for this method's live panel at the current step (structured-cloneable: plain
+   * objects, numbers, typed arrays), posted by the Worker. Each method defines its type.
+   */
+  snapshot?(): Promise<Record<string, unknown>>;
   /** Anything else worth keeping in run.json (e.g. last gate densities). */
   exportState?(): Promise<Record<string, unknown>>;
   dispose(): void;

@@ -25,6 +25,8 @@ import { AdamW, learningRate } from './optim';
 import type { BranchInfo, StepHelpers, StepPlugin } from './plugin';
 import { createPlugins } from './plugins';
 import { Rng } from './random';
+import type { FlopsSummary } from './sparsity/flops';
+import { stepFlops, type LayerDensities } from './stepFlops';
 
 /** The config's few augmentation knobs → the full recipe; strength s scales jitter as SimCLR does (0.8s, 0.8s, 0.8s, 0.2s). */
 export function augmentFromConfig(a: Config['augment']): AugmentConfig {
@@ -221,7 +223,21 @@ export class Trainer {
     const row: Record<string, unknown> = { step: r.step, loss: r.loss, lr: r.lr, ms: Math.round(r.ms) };
     if (knn !== undefined) row.knn = knn;
     for (const p of this.plugins) Object.assign(row, p.report?.(r.metrics) ?? {});
+    const f = this.flops(r.metrics);
+    row.flops = { dense: f.dense, effective: f.effective };
     return row;
+  }
+
+  /** Training FLOPs of one step (all branches), dense and effective, per layer and total. */
+  flops(metrics: Record<string, Float32Array> = {}): FlopsSummary {
+    const d: LayerDensities = {};
+    for (const p of this.plugins) {
+      const w = p.weightDensity?.(metrics);
+      if (w) d.weight = { ...(d.weight ?? {}), ...w };
+      const g = p.gateDensity?.(metrics);
+      if (g) d.gate = { ...(d.gate ?? {}), ...g };
+    }
+    return stepFlops(this.spec, this.branchInfos(), this.config.ssl.method, this.config.batchSize, d);
   }
 
   /** One `await data()` for the loss and all plugin metrics; disposes what it reads. */

@@ -1,0 +1,59 @@
+// Training FLOPs of one step, dense and effective, per layer and in total: every conv and
+// head layer of every branch, each branch counted 3× (forward, input grad, weight grad)
+// when it is trained and 1× when it only runs forward (BYOL's target). Effective counts
+// use the branch's actual weight density and gate density of each prunable conv.
+import type { BranchInfo } from './plugin';
+import type { NetworkSpec } from './nn/network';
+import { networkFlops, type FlopsSummary, type LayerFlopsSpec } from './sparsity/flops';
+
+export interface LayerDensities {
+  /** Weight density by conv name and role (1 when absent). */
+  weight?: Record<string, { online: number; target: number }>;
+  /** Gate density of the conditional path by conv name and role, with its β. */
+  gate?: Record<string, { online: number; target: number; beta: number }>;
+}
+
+function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], trained: boolean, d: LayerDensities): LayerFlopsSpec[] {
+  const convs: LayerFlopsSpec[] = spec.encoder.convs.map((c) => {
+    const w = d.weight?.[c.name]?.[role];
+    const g = d.gate?.[c.name];
+    return {
+      kind: 'conv' as const,
+      name: c.name,
+      kh: c.kh,
+      kw: c.kw,
+      cIn: c.cin,
+      cOut: c.cout,
+      inH: c.inH,
+      inW: c.inW,
+      stride: c.stride,
+      padding: 'same' as const,
+      sparsity: { weightDensity: w ?? 1, ...(g ? { gate: { density: g[role], beta: g.beta } } : {}) },
+    };
+  });
+  const heads = [spec.projector, ...(role === 'online' && trained && spec.predictor ? [spec.predictor] : [])].flatMap((h) => [
+    { kind: 'linear' as const, name: `${h.prefix}.fc1`, inFeatures: h.inDim, outFeatures: h.hidden },
+    { kind: 'linear' as const, name: `${h.prefix}.fc2`, inFeatures: h.hidden, outFeatures: h.outDim },
+  ]);
+  return [...convs, ...heads];
+}
+
+/** FLOPs of one training step over all branches, batch `batch` per branch. */
+export function stepFlops(spec: NetworkSpec, branches: BranchInfo[], method: 'simclr' | 'byol', batch: number, d: LayerDensities): FlopsSummary {
+  const byName = new Map<string, { dense: number; effective: number }>();
+  let dense = 0;
+  let effective = 0;
+  for (const b of branches) {
+    const trained = method === 'simclr' || b.role === 'online';
+    const s = networkFlops(layerSpecs(spec, b.role, trained, d), { pass: trained ? 'training' : 'forward', batch });
+    dense += s.dense;
+    effective += s.effective;
+    for (const l of s.layers) {
+      const acc = byName.get(l.name) ?? { dense: 0, effective: 0 };
+      acc.dense += l.dense;
+      acc.effective += l.effective;
+      byName.set(l.name, acc);
+    }
+  }
+  return { layers: [...byName].map(([name, v]) => ({ name, ...v })), dense, effective };
+}
