@@ -1,0 +1,58 @@
+// The config schema rejects impossible settings with messages that name the field.
+import { describe, expect, it } from 'vitest';
+import { buildConfig, ConfigError, parseConfig, PRESET_NAMES, stageStrides } from '../../../src/engine/config';
+
+function issuesOf(input: unknown): string[] {
+  try {
+    parseConfig(input);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).issues;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('defaults validate and every preset builds, tiny too', () => {
+    for (const p of PRESET_NAMES) {
+      expect(() => buildConfig({ preset: p })).not.toThrow();
+      expect(buildConfig({ preset: p, tiny: true }).model.widths).toEqual([8, 16]);
+    }
+  });
+
+  it.each([
+    [{ syncp: { n: 5, m: 4 } }, 'syncp.n'],
+    [{ syncp: { density: 1.5 } }, 'syncp.density'],
+    [{ syncp: { density: -0.1 } }, 'syncp.density'],
+    [{ cdg: { density: 2 } }, 'cdg.density'],
+    [{ cdg: { beta: 1 } }, 'cdg.beta'],
+    [{ batchSize: 1 }, 'batchSize'],
+    [{ steps: 0 }, 'steps'],
+    [{ optim: { lr: -1 } }, 'optim.lr'],
+    [{ ssl: { temperature: 0 } }, 'ssl.temperature'],
+    [{ ssl: { method: 'moco' } }, 'ssl.method'],
+    [{ data: { name: 'imagenet' } }, 'data.name'],
+    [{ model: { widths: [] } }, 'model.widths'],
+    [{ seed: 1.5 }, 'seed'],
+    [{ syncp: { schedule: { start: 0.8, end: 0.2 } } }, 'syncp.schedule'],
+  ])('rejects %j at %s', (input, path) => {
+    const issues = issuesOf(input);
+    expect(issues.some((i) => i.startsWith(path))).toBe(true);
+  });
+
+  it('rejects an unknown preset by name', () => {
+    expect(() => buildConfig({ preset: 'syncp-9of4' })).toThrow(/unknown preset "syncp-9of4"/);
+  });
+
+  it('overrides apply over the preset, deeply', () => {
+    const c = buildConfig({ preset: 'syncp-2of4', overrides: { syncp: { gap: 0.1 } } });
+    expect(c.syncp?.granularity).toBe('nm');
+    expect(c.syncp?.gap).toBe(0.1);
+    expect(c.ssl.method).toBe('byol');
+  });
+
+  it('stage strides: first stage 1, later 2 unless given', () => {
+    expect(stageStrides({ widths: [8, 16, 32], blocks: 1, projHidden: 1, projDim: 1, predHidden: 1 })).toEqual([1, 2, 2]);
+    expect(stageStrides({ widths: [8, 16], blocks: 1, strides: [2], projHidden: 1, projDim: 1, predHidden: 1 })).toEqual([2, 2]);
+  });
+});

@@ -1,0 +1,34 @@
+// The fast cpu Conv2DBackpropFilter must equal tfjs' own kernel on every stride/padding/shape.
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { originalCpuConv2DBackpropFilter } from '../../../src/engine/kernels/cpuConv2DBackpropFilter';
+
+describe('fast cpu Conv2DBackpropFilter', () => {
+  it.each([
+    [2, 5, 5, 3, 4, 3, 1, 'same'],
+    [3, 8, 7, 4, 6, 3, 2, 'same'],
+    [2, 6, 6, 5, 3, 1, 2, 'same'],
+    [1, 9, 9, 2, 2, 3, 2, 'valid'],
+    [2, 4, 4, 3, 5, 3, 1, 'valid'],
+  ] as const)('B=%i H=%i W=%i Cin=%i Cout=%i k=%i stride=%i %s', async (b, h, w, cin, cout, k, stride, pad) => {
+    const original = originalCpuConv2DBackpropFilter();
+    expect(original, 'the fast kernel must have replaced a registered one').toBeDefined();
+    const x = tf.randomNormal([b, h, w, cin], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const filterShape: [number, number, number, number] = [k, k, cin, cout];
+    const yShape = tf.conv2d(x, tf.zeros(filterShape) as tf.Tensor4D, stride, pad).shape;
+    const dy = tf.randomNormal(yShape, 0, 1, 'float32', 2) as tf.Tensor4D;
+    const fast = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: stride, pad, dataFormat: 'NHWC', filterShape }) as tf.Tensor;
+    const backend = tf.backend();
+    const ref = original!.kernelFunc({
+      inputs: { x, dy },
+      backend,
+      attrs: { strides: stride, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape },
+    }) as tf.TensorInfo;
+    const refT = tf.engine().makeTensorFromTensorInfo(ref);
+    const a = await fast.data();
+    const r = await refT.data();
+    expect(a.length).toBe(r.length);
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(r[i], 3);
+    tf.dispose([x, dy, fast, refT]);
+  });
+});
