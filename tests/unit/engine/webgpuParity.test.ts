@@ -55,7 +55,7 @@ describe('WebGPU in Node', () => {
         norm += g * g;
       });
       // Absolute floor for tensors whose true gradient is ~0 (a bias right before BatchNorm).
-      worst = Math.max(worst, Math.sqrt(diff) / (Math.sqrt(norm) + 1e-3));
+      worst = Math.max(worst, Math.sqrt(diff) / (Math.sqrt(norm) + 1e-2));
     }
     console.log(`webgpu vs cpu: loss ${gpu.loss} vs ${cpu.loss}; worst relative gradient difference ${worst.toExponential(2)}; adapter ${gpu.report.adapter}`);
     expect(worst).toBeLessThan(1e-3);

@@ -1,0 +1,71 @@
+// The train CLI's contract (DESIGN.md): JSON lines, exit codes, run.json.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parseRunFile } from '../../../src/engine/runFile';
+
+const run = promisify(execFile);
+const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
+
+async function train(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(TSX, ['src/cli/train.ts', ...args], { env: { ...process.env, CI: 'true' } });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('npm run train', () => {
+  it('--json prints start, one row per logged step, end — and --out writes run.json', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'sparsecl-'));
+    const r = await train(['--preset', 'byol-dense', '--tiny', '--steps', '4', '--json', '--backend', 'cpu', '--seed', '7', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ event: 'start', backend: 'cpu' });
+    expect(lines[0].config.ssl.method).toBe('byol');
+    expect(lines[0].config.seed).toBe(7);
+    expect(lines.at(-1)).toMatchObject({ event: 'end', steps: 4, status: 'ok' });
+    const rows = lines.slice(1, -1);
+    expect(rows.map((l) => l.step)).toEqual([1, 2, 3, 4]);
+    for (const row of rows) {
+      expect(Number.isFinite(row.loss)).toBe(true);
+      expect(row.flops.dense).toBeGreaterThan(0);
+      expect(row.flops.effective).toBe(row.flops.dense); // dense preset: nothing skipped
+    }
+    expect(typeof rows.at(-1).knn).toBe('number');
+    const saved = parseRunFile(await readFile(join(out, 'run.json'), 'utf8'));
+    expect(saved.config.steps).toBe(4);
+    expect(saved.history).toHaveLength(4);
+    expect(saved.masks).toEqual([]);
+  });
+
+  it.each([
+    [['--preset', 'nope'], /unknown preset "nope"/],
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--steps', 'ten'], /--steps must be a non-negative integer/],
+    [['--backend', 'tpu'], /--backend must be cpu or webgpu/],
+    [['--config', '/nonexistent.json'], /cannot read config file/],
+  ])('exits 2 with a clear message for %j', async (args, message) => {
+    const r = await train(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('exits 2 for an impossible config file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sparsecl-'));
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ syncp: { n: 6, m: 4 } }));
+    const r = await train(['--config', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/syncp\.n: N:M needs N ≤ M/);
+    await writeFile(bad, '{ not json');
+    const r2 = await train(['--config', bad]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/is not valid JSON/);
+  });
+});
