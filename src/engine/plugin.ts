@@ -25,10 +25,17 @@ export interface PluginContext {
   /** BYOL only. */
   target?: Network;
   totalSteps: number;
+  /** The fixed probe pair for panels (train image 0, fixed augmentation seed): two [1, S, S, C] views; caller disposes. */
+  probe?: () => [tf.Tensor4D, tf.Tensor4D];
 }
 
 export interface StepPlugin {
   readonly name: string;
+  /**
+   * Awaited before beforeStep (outside the tape): work that needs an async readback,
+   * e.g. ranking scores for new masks at update steps without dataSync (WebGPU).
+   */
+  prepareStep?(step: number): Promise<void>;
   /** Before the forward pass of step `step` (outside the tape): e.g. recompute masks at update steps. */
   beforeStep?(step: number): void;
   /** Weight masks for a branch role, by conv name; undefined = dense. */

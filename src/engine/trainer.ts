@@ -88,7 +88,7 @@ export class Trainer {
     this.online = createNetwork(this.spec, config.seed, true);
     this.target = config.ssl.method === 'byol' ? cloneAsTarget(this.online) : undefined;
     this.optimizer = new AdamW({ weightDecay: config.optim.weightDecay });
-    this.plugins = createPlugins({ config, spec: this.spec, online: this.online, target: this.target, totalSteps: config.steps });
+    this.plugins = createPlugins({ config, spec: this.spec, online: this.online, target: this.target, totalSteps: config.steps, probe: () => this.views(0, [0]) });
   }
 
   get step(): number {
@@ -194,6 +194,7 @@ export class Trainer {
     const moments: BatchMoments[] = [];
     let grads: Record<string, tf.Tensor> = {};
     try {
+      for (const p of this.plugins) await p.prepareStep?.(step);
       for (const p of this.plugins) p.beforeStep?.(step);
       const vars = this.trainableVars();
       const nameById = new Map(Object.entries(vars).map(([k, v]) => [v.name, k]));

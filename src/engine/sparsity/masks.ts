@@ -135,6 +135,19 @@ function nmKeepMany(
   });
 }
 
+/**
+ * Array form of the N:M masks (no tensors, no readback): one 0/1 mask per fraction,
+ * all from the same n-of-m pattern and group ranking, so a larger fraction's mask is a
+ * subset of a smaller one's. For callers that already hold the scores on the CPU.
+ */
+export function nmKeepArrays(values: Values, shape: readonly number[], n: number, m: number, fractions: readonly number[]): Uint8Array[] {
+  checkShape('nmKeepArrays', 'shape', shape, 4);
+  checkNM('nmKeepArrays', n, m);
+  fractions.forEach((f, i) => checkUnit('nmKeepArrays', `fractions[${i}]`, f));
+  if (values.length !== shape.reduce((a, b) => a * b, 1)) fail('nmKeepArrays', `values must have ${shape.join('·')} entries (got ${values.length})`);
+  return nmKeepMany(values, shape, n, m, fractions);
+}
+
 // ---------------------------------------------------------------------------
 // Tensor helpers
 // ---------------------------------------------------------------------------

@@ -1,0 +1,668 @@
+// SyncCP — synchronized contrastive pruning, as a StepPlugin (DESIGN.md "SyncCP").
+//
+// What it computes:
+// - Two 0/1 weight masks per prunable conv, one per branch role: 'online' (sparser) and
+//   'target' (denser by the gap g). Both are recomputed at the SAME update steps of the
+//   cubic schedule (config.syncp.schedule, in fractions of the run).
+// - Scores S = |W_online| (or its EMA, S ← μS + (1−μ)|W| after every step). With
+//   `scores: shared` both masks rank the same S, so online ⊆ target by construction;
+//   with `per-branch` the BYOL target ranks |W_target| (or its EMA) and nestedness is
+//   only measured. SimCLR's branches share W, so per-branch equals shared there.
+// - Granularities: unstructured (layer budget uniform / ERK, or one global ranking),
+//   channel (whole output channels by the L1/L2 norm of S over the filter; 'global'
+//   budget falls back to uniform) and N:M (N kept of every M consecutive input channels;
+//   the fraction p(t) of N:M groups ramps 0 → 1 on the cubic schedule, the target uses
+//   max(0, p − g); `density` is not used for N:M).
+// - The trainer multiplies each conv by masks(role); updateMask() keeps masked entries
+//   out of the optimizer step and weight decay (BYOL: the online mask; SimCLR: the union
+//   of both branches' masks, since both branches train the same W).
+// - Optional GraNet regrowth (unstructured, online): at an update, after the magnitude
+//   masks are set, drop round(r·nnz) smallest-|W| kept weights and regrow as many at the
+//   largest |∂L/∂(W⊙M)| among positions that were pruned BEFORE the drop (so dropped and
+//   regrown sets are disjoint and the kept count is exactly unchanged); regrown weights
+//   are set to 0; r = cosine decay from `rate` to 0 over the schedule window. The
+//   gradient comes from the step before the update (afterStep), read at the update.
+// - Masks are ranked on the CPU with exact ties (selectTopK), at update steps only. The
+//   readback is async in prepareStep (works on WebGPU); beforeStep falls back to a
+//   synchronous read if prepareStep was not called. Per-step metrics are tensors carried
+//   by the trainer's one packed readback.
+import * as tf from '@tensorflow/tfjs';
+import type { SyncCPConfig } from '../config';
+import type { BranchRole, ExportedMask, PluginContext, StepHelpers, StepPlugin } from '../plugin';
+import { prunableConvs } from '../nn/resnet';
+import { layerDensities } from './budget';
+import { keptCount, nmKeepArrays, selectTopK } from './masks';
+import { cosineDecay, cubicDensity, isUpdateStep, stepsFromFractions, type UpdateWindow } from './schedule';
+
+type Shape4 = [number, number, number, number];
+type Values = ArrayLike<number>;
+
+export interface BranchPair {
+  online: number;
+  target: number;
+}
+
+/** One prunable conv in a snapshot. Densities are fractions of the kernel's weights kept. */
+export interface SyncCPLayerSnapshot {
+  name: string;
+  /** tfjs kernel shape [kh, kw, C_in, C_out]. */
+  shape: Shape4;
+  /** Density the schedule and layer budget ask for at the last update. */
+  planned: BranchPair;
+  /** Density of the masks in use (ones / size). */
+  actual: BranchPair;
+  /** Fraction of the online mask's ones that the target mask also keeps (1 = nested). */
+  nested: number;
+  /** |online ∩ target| / |online ∪ target|. */
+  iou: number;
+  /** Entries whose mask value changed at the last update (churn), per branch. */
+  flips: BranchPair;
+  /** N:M only: fraction of full groups with exactly N kept, measured; null otherwise. */
+  nmFraction: BranchPair | null;
+}
+
+/**
+ * A mask as a heatmap. Layout: rows = kh·kw·C_out (row r = (a·kw + b)·C_out + o),
+ * columns = C_in (so an N:M group is M adjacent columns of one row). If rows or columns
+ * exceed MAX_HEATMAP_SIDE, blocks of rowStep × colStep cells are averaged. Each cell is
+ * round(255 · fraction of the block kept): 0 = pruned, 255 = kept.
+ */
+export interface MaskHeatmap {
+  rows: number;
+  cols: number;
+  rowStep: number;
+  colStep: number;
+  online: Uint8Array;
+  target: Uint8Array;
+}
+
+export interface SyncCPHistoryEntry {
+  /** The step (0-based) whose forward first used these masks. */
+  step: number;
+  density: BranchPair;
+  flips: BranchPair;
+  masks: MaskHeatmap;
+}
+
+export interface SyncCPSnapshot {
+  kind: 'syncp';
+  /** Steps completed by the trainer when the snapshot was taken. */
+  step: number;
+  /** Step of the last mask update, null before the first. */
+  lastUpdateStep: number | null;
+  granularity: SyncCPConfig['granularity'];
+  scores: SyncCPConfig['scores'];
+  layerBudget: SyncCPConfig['layerBudget'];
+  gap: number;
+  n: number;
+  m: number;
+  layers: SyncCPLayerSnapshot[];
+  /**
+   * The planned schedule as a step function for the preview: value from steps[i] until
+   * steps[i+1]. quantity 'density' (whole-network online/target density before layer
+   * budgets) or 'nmFraction' (fraction of N:M groups p and p − g).
+   */
+  schedule: {
+    quantity: 'density' | 'nmFraction';
+    totalSteps: number;
+    window: UpdateWindow;
+    steps: number[];
+    online: number[];
+    target: number[];
+  };
+  /** The layer shown in detail (settable with selectLayer), its current masks and recent updates. */
+  selected: {
+    name: string;
+    masks: MaskHeatmap;
+    /** The last HISTORY_LENGTH updates of this layer, oldest first (for a slider). */
+    history: SyncCPHistoryEntry[];
+  };
+}
+
+export const MAX_HEATMAP_SIDE = 256;
+export const HISTORY_LENGTH = 20;
+
+interface LayerState {
+  name: string;
+  shape: Shape4;
+  size: number;
+  online: Uint8Array;
+  target: Uint8Array;
+  tOnline: tf.Tensor;
+  tTarget: tf.Tensor;
+  /** SimCLR: union of both masks (what the shared W may be updated at); BYOL: null. */
+  tUnion: tf.Tensor | null;
+  planned: BranchPair;
+  flips: BranchPair;
+  nested: number;
+  iou: number;
+  nmFraction: BranchPair | null;
+  emaOnline?: tf.Variable;
+  emaTarget?: tf.Variable;
+}
+
+function ones(a: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s;
+}
+
+function diffCount(a: Uint8Array, b: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) s++;
+  return s;
+}
+
+/** Fraction of full groups of m input channels with exactly n ones (tail ignored). */
+export function nmGroupFraction(keep: Uint8Array, shape: readonly number[], n: number, m: number): number {
+  const [kh, kw, cIn, cOut] = shape;
+  const G = Math.floor(cIn / m);
+  let groups = 0;
+  let exact = 0;
+  for (let r = 0; r < kh * kw; r++) {
+    for (let g = 0; g < G; g++) {
+      for (let o = 0; o < cOut; o++) {
+        const base = r * cIn * cOut + g * m * cOut + o;
+        let k = 0;
+        for (let j = 0; j < m; j++) k += keep[base + j * cOut];
+        groups++;
+        if (k === n) exact++;
+      }
+    }
+  }
+  return groups === 0 ? 0 : exact / groups;
+}
+
+/** Downsampled heatmap of one 0/1 mask in the rows = kh·kw·C_out, cols = C_in layout. */
+export function maskHeatmap(keep: Uint8Array, shape: readonly number[], maxSide = MAX_HEATMAP_SIDE): Omit<MaskHeatmap, 'online' | 'target'> & { cells: Uint8Array } {
+  const [kh, kw, cIn, cOut] = shape;
+  const fullRows = kh * kw * cOut;
+  const rowStep = Math.ceil(fullRows / maxSide);
+  const colStep = Math.ceil(cIn / maxSide);
+  const rows = Math.ceil(fullRows / rowStep);
+  const cols = Math.ceil(cIn / colStep);
+  const kept = new Float64Array(rows * cols);
+  const count = new Float64Array(rows * cols);
+  for (let f = 0; f < keep.length; f++) {
+    const o = f % cOut;
+    const c = Math.floor(f / cOut) % cIn;
+    const ab = Math.floor(f / (cOut * cIn));
+    const cell = Math.floor((ab * cOut + o) / rowStep) * cols + Math.floor(c / colStep);
+    kept[cell] += keep[f];
+    count[cell] += 1;
+  }
+  const cells = new Uint8Array(rows * cols);
+  for (let i = 0; i < cells.length; i++) cells[i] = count[i] ? Math.round((255 * kept[i]) / count[i]) : 0;
+  return { rows, cols, rowStep, colStep, cells };
+}
+
+function heatmapPair(online: Uint8Array, target: Uint8Array, shape: readonly number[]): MaskHeatmap {
+  const a = maskHeatmap(online, shape);
+  const b = maskHeatmap(target, shape);
+  return { rows: a.rows, cols: a.cols, rowStep: a.rowStep, colStep: a.colStep, online: a.cells, target: b.cells };
+}
+
+/** Top-k over several arrays at once (one global ranking); ties by (array, index). */
+function globalTopK(arrays: Values[], density: number): Uint8Array[] {
+  const total = arrays.reduce((s, a) => s + a.length, 0);
+  const all = new Float64Array(total);
+  let off = 0;
+  for (const a of arrays) {
+    for (let i = 0; i < a.length; i++) all[off + i] = a[i];
+    off += a.length;
+  }
+  const keep = selectTopK(all, keptCount(density, total));
+  off = 0;
+  return arrays.map((a) => {
+    const part = keep.slice(off, off + a.length);
+    off += a.length;
+    return part;
+  });
+}
+
+/** Expand a per-output-channel keep vector to the whole kernel (channel is the last axis). */
+function expandChannels(keepCh: Uint8Array, size: number): Uint8Array {
+  const cOut = keepCh.length;
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i++) out[i] = keepCh[i % cOut];
+  return out;
+}
+
+/** `online` plus the highest-scored other positions, `count` in all: keeps a target nested after regrowth. */
+function nestAround(online: Uint8Array, scores: Values, count: number): Uint8Array {
+  const v = new Float64Array(online.length);
+  for (let i = 0; i < v.length; i++) v[i] = online[i] ? Infinity : scores[i];
+  return selectTopK(v, Math.max(count, ones(online)));
+}
+
+function toTensor(keep: Uint8Array, shape: readonly number[]): tf.Tensor {
+  return tf.tensor(Float32Array.from(keep), shape.slice(), 'float32');
+}
+
+/** Density of an N:M kernel where a fraction p of the full groups is N:M and the rest dense. */
+function nmDensity(shape: readonly number[], n: number, m: number, p: number): number {
+  const [kh, kw, cIn, cOut] = shape;
+  const size = kh * kw * cIn * cOut;
+  const groups = kh * kw * cOut * Math.floor(cIn / m);
+  return 1 - (keptCount(p, groups) * (m - n)) / size;
+}
+
+export class SyncCPPlugin implements StepPlugin {
+  readonly name = 'syncp';
+  readonly cfg: SyncCPConfig;
+  readonly window: UpdateWindow;
+  private readonly ctx: PluginContext;
+  private readonly byol: boolean;
+  private readonly layers: LayerState[];
+  private readonly byName = new Map<string, LayerState>();
+  private lastUpdate: number | null = null;
+  private stepsDone = 0;
+  private prepared = -1;
+  private stashedGrads: Record<string, tf.Tensor> | null = null;
+  private selectedName: string;
+  private history: SyncCPHistoryEntry[] = [];
+
+  constructor(ctx: PluginContext) {
+    if (!ctx.config.syncp) throw new Error('SyncCPPlugin: config.syncp is not set');
+    this.ctx = ctx;
+    this.cfg = ctx.config.syncp;
+    this.byol = ctx.config.ssl.method === 'byol';
+    const s = this.cfg.schedule;
+    this.window = stepsFromFractions({ startFraction: s.start, endFraction: s.end, everyFraction: s.every }, ctx.totalSteps);
+    const convs = prunableConvs(ctx.spec.encoder);
+    if (convs.length === 0) throw new Error('SyncCPPlugin: the network has no prunable convolution');
+    this.layers = convs.map((c) => {
+      const shape: Shape4 = [c.kh, c.kw, c.cin, c.cout];
+      const size = shape.reduce((a, b) => a * b, 1);
+      const all = new Uint8Array(size).fill(1);
+      const layer: LayerState = {
+        name: c.name,
+        shape,
+        size,
+        online: all,
+        target: all.slice(),
+        tOnline: tf.ones(shape),
+        tTarget: tf.ones(shape),
+        tUnion: this.byol ? null : tf.ones(shape),
+        planned: { online: 1, target: 1 },
+        flips: { online: 0, target: 0 },
+        nested: 1,
+        iou: 1,
+        nmFraction: this.cfg.granularity === 'nm' ? { online: 0, target: 0 } : null,
+      };
+      if (this.cfg.scoreEma > 0) {
+        layer.emaOnline = tf.variable(tf.abs(ctx.online.vars[c.name]), false);
+        if (this.perBranchTarget()) layer.emaTarget = tf.variable(tf.abs(ctx.target!.vars[c.name]), false);
+      }
+      this.byName.set(c.name, layer);
+      return layer;
+    });
+    this.selectedName = this.layers[0].name;
+  }
+
+  /** True when the target ranks its own weights (per-branch scores in BYOL). */
+  private perBranchTarget(): boolean {
+    return this.cfg.scores === 'per-branch' && this.byol && !!this.ctx.target;
+  }
+
+  // ---------------------------------------------------------------- schedule
+
+  /** Online schedule value at `step`: density (unstructured/channel) or N:M group fraction p. */
+  scheduleValue(step: number): BranchPair {
+    const w = this.window;
+    if (this.cfg.granularity === 'nm') {
+      const p = cubicDensity(step, { ...w, initial: 0, final: 1 });
+      return { online: p, target: Math.max(0, p - this.cfg.gap) };
+    }
+    const d = cubicDensity(step, { ...w, initial: 1, final: this.cfg.density });
+    return { online: d, target: Math.min(1, d + this.cfg.gap) };
+  }
+
+  /** Planned per-layer densities (fraction of weights kept) at `step`. */
+  plannedDensities(step: number): BranchPair[] {
+    const v = this.scheduleValue(step);
+    const shapes = this.layers.map((l) => l.shape);
+    if (this.cfg.granularity === 'nm') {
+      return this.layers.map((l) => ({
+        online: nmDensity(l.shape, this.cfg.n, this.cfg.m, v.online),
+        target: nmDensity(l.shape, this.cfg.n, this.cfg.m, v.target),
+      }));
+    }
+    // Channel has no global ranking (norms of different layers are not comparable): uniform.
+    const mode = this.cfg.granularity === 'channel' && this.cfg.layerBudget === 'global' ? 'uniform' : this.cfg.layerBudget;
+    const on = layerDensities(mode, shapes, v.online);
+    const tg = layerDensities(mode, shapes, v.target);
+    return on.map((d, i) => ({ online: d, target: Math.max(d, tg[i]) }));
+  }
+
+  private regrowthRate(step: number): number {
+    const r = this.cfg.regrowth;
+    if (!r.enabled || this.cfg.granularity !== 'unstructured') return 0;
+    return cosineDecay(step, { from: r.rate, to: 0, start: this.window.start, end: this.window.end });
+  }
+
+  // ---------------------------------------------------------------- the update
+
+  /** Tensors to read back for the update at `step` (caller disposes). */
+  private gather(): Record<string, tf.Tensor> {
+    return tf.tidy(() => {
+      const out: Record<string, tf.Tensor> = {};
+      const channel = this.cfg.granularity === 'channel';
+      const reduce = (s: tf.Tensor) => (!channel ? s : tf.sum(this.cfg.channelNorm === 'l1' ? s : tf.square(s), [0, 1, 2]));
+      for (const l of this.layers) {
+        const wOn = this.ctx.online.vars[l.name];
+        const sOn = l.emaOnline ? l.emaOnline.clone() : tf.abs(wOn);
+        out[`${l.name}|so`] = reduce(sOn);
+        if (this.perBranchTarget()) {
+          const sT = l.emaTarget ? l.emaTarget.clone() : tf.abs(this.ctx.target!.vars[l.name]);
+          out[`${l.name}|st`] = reduce(sT);
+        }
+        if (this.stashedGrads?.[l.name]) {
+          out[`${l.name}|w`] = tf.abs(wOn);
+          out[`${l.name}|g`] = this.stashedGrads[l.name].clone();
+        }
+      }
+      return out;
+    });
+  }
+
+  async prepareStep(step: number): Promise<void> {
+    // Idempotent per step: a caller (a test, the panel) may prepare a step before the trainer does.
+    if (this.prepared === step || !isUpdateStep(step, this.window)) return;
+    const ts = this.gather();
+    const keys = Object.keys(ts);
+    let arrays: Values[];
+    try {
+      arrays = (await Promise.all(keys.map((k) => ts[k].data()))) as Values[];
+    } finally {
+      tf.dispose(ts);
+    }
+    this.apply(step, Object.fromEntries(keys.map((k, i) => [k, arrays[i]])));
+    this.prepared = step;
+  }
+
+  beforeStep(step: number): void {
+    if (this.prepared === step || !isUpdateStep(step, this.window)) return;
+    // Synchronous fallback (the trainer calls prepareStep first; this is for other callers).
+    const ts = this.gather();
+    const data: Record<string, Values> = {};
+    try {
+      for (const [k, t] of Object.entries(ts)) data[k] = t.dataSync() as Values;
+    } finally {
+      tf.dispose(ts);
+    }
+    this.apply(step, data);
+    this.prepared = step;
+  }
+
+  private apply(step: number, data: Record<string, Values>): void {
+    const planned = this.plannedDensities(step);
+    const v = this.scheduleValue(step);
+    const { n, m } = this.cfg;
+    const perBranch = this.perBranchTarget();
+    const so = (l: LayerState) => data[`${l.name}|so`];
+    const st = (l: LayerState) => (perBranch ? data[`${l.name}|st`] : so(l));
+    let next: { online: Uint8Array; target: Uint8Array }[];
+
+    if (this.cfg.granularity === 'nm') {
+      next = this.layers.map((l) => {
+        if (!perBranch) {
+          const [a, b] = nmKeepArrays(so(l), l.shape, n, m, [v.online, v.target]);
+          return { online: a, target: b };
+        }
+        return { online: nmKeepArrays(so(l), l.shape, n, m, [v.online])[0], target: nmKeepArrays(st(l), l.shape, n, m, [v.target])[0] };
+      });
+    } else if (this.cfg.granularity === 'channel') {
+      next = this.layers.map((l, i) => {
+        const cOut = l.shape[3];
+        return {
+          online: expandChannels(selectTopK(so(l), keptCount(planned[i].online, cOut)), l.size),
+          target: expandChannels(selectTopK(st(l), keptCount(planned[i].target, cOut)), l.size),
+        };
+      });
+    } else if (this.cfg.layerBudget === 'global') {
+      const on = globalTopK(this.layers.map(so), v.online);
+      const tg = globalTopK(this.layers.map(st), v.target);
+      next = on.map((a, i) => ({ online: a, target: tg[i] }));
+    } else {
+      next = this.layers.map((l, i) => ({
+        online: selectTopK(so(l), keptCount(planned[i].online, l.size)),
+        target: selectTopK(st(l), keptCount(planned[i].target, l.size)),
+      }));
+    }
+
+    // GraNet regrowth on the online masks (unstructured only; gradients stashed in afterStep).
+    const rate = this.regrowthRate(step);
+    const regrown = new Map<string, Uint8Array>();
+    if (this.stashedGrads && rate > 0) {
+      this.layers.forEach((l, i) => {
+        const w = data[`${l.name}|w`];
+        const g = data[`${l.name}|g`];
+        if (!w || !g) return;
+        const on = next[i].online;
+        const nnz = ones(on);
+        const k = Math.min(keptCount(rate, nnz), l.size - nnz);
+        if (k <= 0) return;
+        const dropScore = new Float64Array(l.size);
+        const growScore = new Float64Array(l.size);
+        for (let j = 0; j < l.size; j++) {
+          dropScore[j] = on[j] ? -w[j] : -Infinity; // smallest |W| among kept first
+          growScore[j] = on[j] ? -Infinity : g[j]; // largest |grad| among pruned first
+        }
+        const drop = selectTopK(dropScore, k);
+        const grow = selectTopK(growScore, k);
+        const out = on.slice();
+        for (let j = 0; j < l.size; j++) {
+          if (drop[j]) out[j] = 0;
+          if (grow[j]) out[j] = 1;
+        }
+        next[i].online = out;
+        regrown.set(l.name, grow);
+        // Keep the shared-score target nested and at its planned count.
+        if (!perBranch) next[i].target = nestAround(out, so(l), ones(next[i].target));
+      });
+    }
+    if (this.stashedGrads) {
+      tf.dispose(this.stashedGrads);
+      this.stashedGrads = null;
+    }
+    // Regrown weights start at 0 (and so does their EMA score).
+    if (regrown.size) {
+      tf.tidy(() => {
+        for (const [name, grow] of regrown) {
+          const l = this.byName.get(name)!;
+          const keep = tf.sub(1, toTensor(grow, l.shape));
+          const w = this.ctx.online.vars[name];
+          w.assign(tf.mul(w, keep));
+          l.emaOnline?.assign(tf.mul(l.emaOnline, keep));
+        }
+      });
+    }
+
+    this.layers.forEach((l, i) => {
+      const { online, target } = next[i];
+      l.flips = { online: diffCount(l.online, online), target: diffCount(l.target, target) };
+      l.online = online;
+      l.target = target;
+      l.planned = planned[i];
+      let both = 0;
+      let either = 0;
+      let on = 0;
+      for (let j = 0; j < l.size; j++) {
+        on += online[j];
+        both += online[j] & target[j];
+        either += online[j] | target[j];
+      }
+      l.nested = on === 0 ? 1 : both / on;
+      l.iou = either === 0 ? 1 : both / either;
+      l.nmFraction = this.cfg.granularity === 'nm' ? { online: nmGroupFraction(online, l.shape, n, m), target: nmGroupFraction(target, l.shape, n, m) } : null;
+      tf.dispose([l.tOnline, l.tTarget]);
+      l.tOnline = toTensor(online, l.shape);
+      l.tTarget = toTensor(target, l.shape);
+      if (l.tUnion) {
+        l.tUnion.dispose();
+        l.tUnion = tf.tidy(() => tf.maximum(l.tOnline, l.tTarget));
+      }
+    });
+    this.lastUpdate = step;
+    this.recordHistory(step);
+  }
+
+  // ---------------------------------------------------------------- StepPlugin
+
+  masks(role: BranchRole): Record<string, tf.Tensor> {
+    const out: Record<string, tf.Tensor> = {};
+    for (const l of this.layers) out[l.name] = role === 'online' ? l.tOnline : l.tTarget;
+    return out;
+  }
+
+  updateMask(name: string): tf.Tensor | undefined {
+    const l = this.byName.get(name);
+    if (!l) return undefined;
+    return l.tUnion ?? l.tOnline;
+  }
+
+  afterStep(step: number, _grads: Record<string, tf.Tensor>, helpers: StepHelpers): void {
+    this.stepsDone = step + 1;
+    const mu = this.cfg.scoreEma;
+    if (mu > 0) {
+      tf.tidy(() => {
+        for (const l of this.layers) {
+          l.emaOnline!.assign(tf.add(tf.mul(l.emaOnline!, mu), tf.mul(tf.abs(this.ctx.online.vars[l.name]), 1 - mu)));
+          if (l.emaTarget) l.emaTarget.assign(tf.add(tf.mul(l.emaTarget, mu), tf.mul(tf.abs(this.ctx.target!.vars[l.name]), 1 - mu)));
+        }
+      });
+    }
+    const nextStep = step + 1;
+    if (nextStep < this.ctx.totalSteps && isUpdateStep(nextStep, this.window) && this.regrowthRate(nextStep) > 0) {
+      const names = this.layers.map((l) => l.name);
+      const g = helpers.effectiveGradients(names);
+      tf.dispose(this.stashedGrads ?? {});
+      this.stashedGrads = tf.tidy(() => Object.fromEntries(names.map((nm) => [nm, tf.abs(g[nm])])));
+      tf.dispose(g);
+    }
+  }
+
+  metrics(): Record<string, tf.Tensor> {
+    // Mask densities measured on the device: [online, target] per layer, in layer order.
+    return { 'syncp.density': tf.tidy(() => tf.stack(this.layers.flatMap((l) => [tf.mean(l.tOnline), tf.mean(l.tTarget)]))) };
+  }
+
+  weightDensity(metrics: Record<string, Float32Array> = {}): Record<string, BranchPair> {
+    const d = metrics['syncp.density'];
+    const out: Record<string, BranchPair> = {};
+    this.layers.forEach((l, i) => {
+      out[l.name] = d && d.length === 2 * this.layers.length
+        ? { online: d[2 * i], target: d[2 * i + 1] }
+        : { online: ones(l.online) / l.size, target: ones(l.target) / l.size };
+    });
+    return out;
+  }
+
+  report(metrics: Record<string, Float32Array>): Record<string, unknown> {
+    return { density: this.weightDensity(metrics) };
+  }
+
+  async exportMasks(): Promise<ExportedMask[]> {
+    return this.layers.map((l) => ({ name: l.name, shape: [...l.shape], online: l.online.slice(), target: l.target.slice() }));
+  }
+
+  // ---------------------------------------------------------------- panel
+
+  /** Layer names in forward order. */
+  layerNames(): string[] {
+    return this.layers.map((l) => l.name);
+  }
+
+  get selectedLayer(): string {
+    return this.selectedName;
+  }
+
+  /** Choose the layer shown in detail; its history restarts from the current masks. */
+  selectLayer(name: string): void {
+    if (!this.byName.has(name)) throw new Error(`SyncCP: no prunable layer "${name}" (have ${this.layerNames().join(', ')})`);
+    if (name === this.selectedName) return;
+    this.selectedName = name;
+    this.history = [];
+    if (this.lastUpdate !== null) this.recordHistory(this.lastUpdate);
+  }
+
+  private recordHistory(step: number): void {
+    const l = this.byName.get(this.selectedName)!;
+    this.history.push({
+      step,
+      density: { online: ones(l.online) / l.size, target: ones(l.target) / l.size },
+      flips: { ...l.flips },
+      masks: heatmapPair(l.online, l.target, l.shape),
+    });
+    if (this.history.length > HISTORY_LENGTH) this.history.splice(0, this.history.length - HISTORY_LENGTH);
+  }
+
+  /** The planned schedule as a step function (at most ~256 points). */
+  private schedulePreview(): SyncCPSnapshot['schedule'] {
+    const w = this.window;
+    const T = this.ctx.totalSteps;
+    const points = [0];
+    const updates = Math.floor((w.end - w.start) / w.every) + 1;
+    const stride = Math.max(1, Math.ceil(updates / 256));
+    for (let i = 0; i < updates; i += stride) points.push(w.start + i * w.every);
+    points.push(w.end);
+    const steps = [...new Set(points)].filter((s) => s <= T).sort((a, b) => a - b);
+    const vals = steps.map((s) => this.scheduleValue(s));
+    return {
+      quantity: this.cfg.granularity === 'nm' ? 'nmFraction' : 'density',
+      totalSteps: T,
+      window: { ...w },
+      steps,
+      online: vals.map((x) => x.online),
+      target: vals.map((x) => x.target),
+    };
+  }
+
+  /** Structured-cloneable state for the SyncCP panel; no readback (masks live on the CPU too). */
+  async snapshot(): Promise<Record<string, unknown>> {
+    return { ...this.snapshotSync() };
+  }
+
+  snapshotSync(): SyncCPSnapshot {
+    const sel = this.byName.get(this.selectedName)!;
+    return {
+      kind: 'syncp',
+      step: this.stepsDone,
+      lastUpdateStep: this.lastUpdate,
+      granularity: this.cfg.granularity,
+      scores: this.cfg.scores,
+      layerBudget: this.cfg.layerBudget,
+      gap: this.cfg.gap,
+      n: this.cfg.n,
+      m: this.cfg.m,
+      layers: this.layers.map((l) => ({
+        name: l.name,
+        shape: [...l.shape] as Shape4,
+        planned: { ...l.planned },
+        actual: { online: ones(l.online) / l.size, target: ones(l.target) / l.size },
+        nested: l.nested,
+        iou: l.iou,
+        flips: { ...l.flips },
+        nmFraction: l.nmFraction ? { ...l.nmFraction } : null,
+      })),
+      schedule: this.schedulePreview(),
+      selected: {
+        name: sel.name,
+        masks: heatmapPair(sel.online, sel.target, sel.shape),
+        history: this.history.map((h) => ({ ...h, masks: { ...h.masks, online: h.masks.online.slice(), target: h.masks.target.slice() } })),
+      },
+    };
+  }
+
+  dispose(): void {
+    for (const l of this.layers) {
+      tf.dispose([l.tOnline, l.tTarget]);
+      l.tUnion?.dispose();
+      l.emaOnline?.dispose();
+      l.emaTarget?.dispose();
+    }
+    if (this.stashedGrads) tf.dispose(this.stashedGrads);
+    this.stashedGrads = null;
+  }
+}
