@@ -1,0 +1,442 @@
+// CDG — contrastive dual gating (DESIGN.md "CDG"): dynamic activation sparsity inside
+// every prunable (non-stem) conv, for all branches of a step at once.
+//
+// Per gated conv, input X [B, H, W, C_in] (NHWC), kernel K [kh, kw, C_in, C_out]:
+//   base path   Y_b = conv(X[..., :c_b], K[:, :, :c_b, :]),  c_b = baseChannels(C_in, β) = ⌈β·C_in⌉
+//   cond. path  Y_c = conv(X[..., c_b:], K[:, :, c_b:, :])    (Y_b + Y_c = the dense conv)
+//   saliency    s = mean over output channels of |Y_b|: [B, H_o, W_o, 1] ('spatial') or
+//               [B, H_o, W_o, G] over G groups of consecutive output channels
+//               ('channel-group'); divided by its per-sample mean (no parameters).
+//   dual gate   the saliencies of ALL branches are pooled (concat along batch) and one
+//               threshold Δ per layer is chosen: exactly round(d·N) of the N pooled units
+//               open (largest s, ties by lower index), Δ midway between the last open and
+//               the first closed value; or Δ given (tests) or learned (a variable, with
+//               the penalty λ·(density − target)²).
+//   output      Y = Y_b + g ⊙ Y_c, g ∈ {0,1} [B, H_o, W_o, G] broadcast over each group's
+//               channels; ∂g/∂s ≈ α·σ'(α(s − Δ)) (straight-through, one tf.customGrad, so
+//               TopK/comparisons inside it never reach the tape), ∂g/∂Δ = −that.
+// The target density d follows the cubic schedule from 1 (dense) to config.cdg.density.
+// Gate densities are read back with the loss (metric `cdg.gate.<conv>`: [branches]).
+import * as tf from '@tensorflow/tfjs';
+import type { CDGConfig } from '../config';
+import type { BranchInfo, PluginContext, StepPlugin } from '../plugin';
+import { forwardResNet, prunableConvs, type Branch, type ConvHook, type ConvLayerSpec } from '../nn/resnet';
+import { stepFlops } from '../stepFlops';
+import { baseChannels } from './flops';
+import { cubicDensity, stepsFromFractions, type UpdateWindow } from './schedule';
+
+const EPS = 1e-8;
+
+export type Saliency = 'spatial' | 'channel-group';
+
+export interface GateOptions {
+  /** Target density of the pooled gate (quantile threshold); ignored when `threshold` is set. */
+  density?: number;
+  /** Fixed Δ (number, may be ±Infinity) or a learned scalar Δ (tensor/variable): g = 1[s > Δ]. */
+  threshold?: number | tf.Tensor;
+  /** Sharpness α of the sigmoid surrogate (default 5). */
+  alpha?: number;
+}
+
+export interface GatedConvOptions extends GateOptions {
+  /** Base-path fraction of input channels (default 1/4). */
+  beta?: number;
+  saliency?: Saliency;
+  /** Output-channel groups for 'channel-group' (the largest divisor of C_out ≤ groups is used). */
+  groups?: number;
+  stride?: number;
+}
+
+export interface GatedConvResult {
+  /** Gated outputs per branch [B, H_o, W_o, C_out]. */
+  ys: tf.Tensor4D[];
+  /** 0/1 gates per branch [B, H_o, W_o, G] (G = 1 for 'spatial'). */
+  gates: tf.Tensor4D[];
+  /** Normalised saliencies per branch, same shape as the gates. */
+  saliency: tf.Tensor4D[];
+  /** Gate density pooled over all branches (differentiable through the surrogate). */
+  density: tf.Scalar;
+  baseChannels: number;
+  groups: number;
+}
+
+/** α·σ'(α(s − Δ)) = α·σ·(1 − σ). */
+function surrogate(s: tf.Tensor, delta: tf.Tensor | number, alpha: number): tf.Tensor {
+  const sig = tf.sigmoid(tf.mul(tf.sub(s, delta), alpha));
+  return tf.mul(tf.mul(sig, tf.sub(1, sig)), alpha);
+}
+
+type GradFn = Parameters<typeof tf.customGrad>[0];
+
+/** Exactly round(d·N) open units of s (largest first, ties by index); Δ midway at the boundary. */
+function quantileGate(s: tf.Tensor, density: number, alpha: number): tf.Tensor {
+  const n = s.size;
+  const k = Math.min(n, Math.max(0, Math.round(density * n)));
+  const f = ((x: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+    if (k === 0 || k === n) {
+      // Δ = ±∞: the surrogate derivative is 0 everywhere.
+      return { value: k === 0 ? tf.zerosLike(x) : tf.onesLike(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+    }
+    const flat = tf.reshape(x, [n]);
+    const { values, indices } = tf.topk(flat, k + 1, true);
+    const open = tf.slice(indices, [0], [k]);
+    const g = tf.reshape(tf.scatterND(tf.reshape(open, [k, 1]), tf.ones([k]), [n]), x.shape);
+    const delta = tf.mul(tf.add(tf.slice(values, [k - 1], [1]), tf.slice(values, [k], [1])), 0.5).reshape([]);
+    save([x, delta]);
+    return {
+      value: g,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, surrogate(saved[0], saved[1], alpha)),
+    };
+  }) as unknown as GradFn;
+  return tf.customGrad(f)(s);
+}
+
+/** g = 1[s > Δ] for a fixed Δ (number). */
+function fixedGate(s: tf.Tensor, delta: number, alpha: number): tf.Tensor {
+  const f = ((x: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+    save([x]);
+    return {
+      value: tf.cast(tf.greater(x, delta), 'float32'),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => (Number.isFinite(delta) ? tf.mul(dy, surrogate(saved[0], delta, alpha)) : tf.zerosLike(dy)),
+    };
+  }) as unknown as GradFn;
+  return tf.customGrad(f)(s);
+}
+
+/** g = 1[s > Δ] with Δ a scalar tensor that receives −Σ dy·α·σ'(α(s − Δ)). */
+function learnedGate(s: tf.Tensor, delta: tf.Tensor, alpha: number): tf.Tensor {
+  const f = ((x: tf.Tensor, d: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+    save([x, d]);
+    return {
+      value: tf.cast(tf.greater(x, d), 'float32'),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const ds = tf.mul(dy, surrogate(saved[0], saved[1], alpha));
+        return [ds, tf.reshape(tf.neg(tf.sum(ds)), saved[1].shape)];
+      },
+    };
+  }) as unknown as GradFn;
+  return tf.customGrad(f)(s, delta);
+}
+
+/**
+ * The dual gate: saliencies of all branches (same shape but the batch axis) are gated
+ * jointly with one threshold, then split back per branch.
+ */
+export function dualGate(ss: tf.Tensor4D[], opts: GateOptions): tf.Tensor4D[] {
+  const alpha = opts.alpha ?? 5;
+  const pooled = ss.length === 1 ? ss[0] : tf.concat(ss, 0);
+  let g: tf.Tensor;
+  if (opts.threshold instanceof tf.Tensor) g = learnedGate(pooled, opts.threshold, alpha);
+  else if (typeof opts.threshold === 'number') g = fixedGate(pooled, opts.threshold, alpha);
+  else g = quantileGate(pooled, opts.density ?? 1, alpha);
+  return ss.length === 1 ? [g as tf.Tensor4D] : (tf.split(g, ss.map((s) => s.shape[0]), 0) as tf.Tensor4D[]);
+}
+
+/** Largest divisor of c that is ≤ groups (so groups tile the output channels exactly). */
+export function effectiveGroups(cOut: number, groups: number): number {
+  for (let g = Math.min(groups, cOut); g > 1; g--) if (cOut % g === 0) return g;
+  return 1;
+}
+
+/**
+ * The gated conv of every branch (see the file header); xs[i] with kernel ws[i], padding
+ * 'same'. Pure: creates tensors in the caller's scope.
+ */
+export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvOptions = {}): GatedConvResult {
+  const cin = ws[0].shape[2];
+  const cout = ws[0].shape[3];
+  const cb = baseChannels(cin, opts.beta ?? 0.25);
+  const G = opts.saliency === 'channel-group' ? effectiveGroups(cout, opts.groups ?? 4) : 1;
+  const stride = opts.stride ?? 1;
+  const ybs: tf.Tensor4D[] = [];
+  const ycs: (tf.Tensor4D | undefined)[] = [];
+  const ss: tf.Tensor4D[] = [];
+  xs.forEach((x, i) => {
+    const w = ws[i];
+    const yb = tf.conv2d(tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, cb]), tf.slice(w, [0, 0, 0, 0], [-1, -1, cb, -1]), stride, 'same');
+    ybs.push(yb);
+    ycs.push(cb < cin ? tf.conv2d(tf.slice(x, [0, 0, 0, cb], [-1, -1, -1, -1]), tf.slice(w, [0, 0, cb, 0], [-1, -1, -1, -1]), stride, 'same') : undefined);
+    const [b, h, wd] = yb.shape;
+    const a = tf.abs(yb);
+    const raw = (G === 1 ? tf.mean(a, 3, true) : tf.mean(tf.reshape(a, [b, h, wd, G, cout / G]), 4)) as tf.Tensor4D;
+    ss.push(tf.div(raw, tf.add(tf.mean(raw, [1, 2, 3], true), EPS)));
+  });
+  const gates = dualGate(ss, opts);
+  const ys = ybs.map((yb, i) => {
+    const yc = ycs[i];
+    if (!yc) return yb;
+    const g = gates[i];
+    if (G === 1) return tf.add(yb, tf.mul(yc, g)) as tf.Tensor4D;
+    const [b, h, wd] = yc.shape;
+    const gated = tf.reshape(tf.mul(tf.reshape(yc, [b, h, wd, G, cout / G]), tf.expandDims(g, 4)), yc.shape);
+    return tf.add(yb, gated) as tf.Tensor4D;
+  });
+  const density = tf.mean(gates.length === 1 ? gates[0] : tf.concat(gates, 0)) as tf.Scalar;
+  return { ys, gates, saliency: ss, density, baseChannels: cb, groups: G };
+}
+
+// ---------------------------------------------------------------------------------
+// Plugin
+
+/** One prunable conv in the CDG panel. */
+export type CDGLayerSnapshot = {
+  name: string;
+  cin: number;
+  cout: number;
+  beta: number;
+  /** ⌈β·C_in⌉ input channels always computed. */
+  baseChannels: number;
+  /** Scheduled target density of the conditional path (both branches together). */
+  targetDensity: number;
+  /**
+   * Measured gate density of the conditional path on the last read-back training step.
+   * SimCLR: `online` = branch 1 (view 1), `target` = branch 2 (view 2), same weights.
+   * BYOL: online network over its two views, target network over its two views.
+   */
+  gateDensity: { online: number; target: number };
+  /** Training FLOPs of this conv in one step, all branches (DESIGN.md "FLOPs"). */
+  flops: { dense: number; effective: number; skipped: number };
+  /** Spatial gate map of the probe pair: H×W per view, fraction of open units per location (0/1 for 'spatial'). */
+  probe?: { h: number; w: number; gates: [Float32Array, Float32Array] };
+};
+
+export type CDGSnapshot = {
+  method: 'cdg';
+  step: number;
+  saliency: Saliency;
+  threshold: 'quantile' | 'learned';
+  targetDensity: number;
+  layers: CDGLayerSnapshot[];
+  /** Totals over the gated convs (training FLOPs of one step, all branches). */
+  flops: { dense: number; effective: number; skipped: number };
+  /**
+   * The fixed probe image (train index 0, fixed augmentation seed): its two augmented
+   * views as RGBA bytes, size×size, gated jointly through the online network in
+   * evaluation mode. Absent when the trainer provides no probe.
+   */
+  probe?: { size: number; views: [Uint8Array, Uint8Array] };
+};
+
+const METRIC = 'cdg.gate.';
+/** tfjs variable names must be unique while alive; several trainers may coexist. */
+let nextId = 0;
+
+export class CDGPlugin implements StepPlugin {
+  readonly name = 'cdg';
+  private readonly cfg: CDGConfig;
+  private readonly layers: ConvLayerSpec[];
+  private readonly window: UpdateWindow;
+  private readonly deltas: Record<string, tf.Variable> = {};
+  /** Per-layer gate densities [branches] of the last training forward (kept, owned until metrics()). */
+  private pending = new Map<string, tf.Tensor>();
+  private penalties: tf.Scalar[] = [];
+  private infos: BranchInfo[] = [];
+  private step = 0;
+  private last?: Record<string, { online: number; target: number }>;
+
+  constructor(private readonly ctx: PluginContext) {
+    if (!ctx.config.cdg) throw new Error('CDGPlugin: config.cdg is not set');
+    this.cfg = ctx.config.cdg;
+    this.layers = prunableConvs(ctx.spec.encoder);
+    const s = this.cfg.schedule;
+    this.window = stepsFromFractions({ startFraction: s.start, endFraction: s.end, everyFraction: s.every }, ctx.totalSteps);
+    if (this.cfg.threshold === 'learned') {
+      // Δ starts at 0 (normalised saliency has mean 1, so nearly everything is open: dense start).
+      for (const l of this.layers) this.deltas[l.name] = tf.variable(tf.scalar(0), true, `cdg.${l.name}.delta.${nextId++}`);
+    }
+  }
+
+  /** Target density of the conditional path at `step`: cubic from 1 to config density. */
+  targetDensity(step: number): number {
+    return cubicDensity(step, { initial: 1, final: this.cfg.density, ...this.window });
+  }
+
+  beforeStep(step: number): void {
+    this.step = step;
+  }
+
+  private disposePending(): void {
+    for (const t of this.pending.values()) t.dispose();
+    this.pending.clear();
+  }
+
+  private makeHook(training: boolean, step: number, capture?: Map<string, tf.Tensor[]>): ConvHook {
+    const density = this.targetDensity(step);
+    return (layer, xs, ws) => {
+      const r = gatedConv(xs, ws, {
+        beta: this.cfg.beta,
+        density,
+        threshold: this.cfg.threshold === 'learned' ? this.deltas[layer.name] : undefined,
+        alpha: this.cfg.alpha,
+        saliency: this.cfg.saliency,
+        groups: this.cfg.groups,
+        stride: layer.stride,
+      });
+      if (training) {
+        this.pending.get(layer.name)?.dispose();
+        this.pending.set(layer.name, tf.keep(tf.stack(r.gates.map((g) => tf.mean(g)))));
+        if (this.cfg.threshold === 'learned') this.penalties.push(tf.square(tf.sub(r.density, density)) as tf.Scalar);
+      }
+      if (capture) capture.set(layer.name, r.gates.map((g) => tf.keep(r.groups === 1 ? tf.squeeze(g, [3]) : tf.mean(g, 3))));
+      return r.ys;
+    };
+  }
+
+  convHook(branches: BranchInfo[], training: boolean, step: number): ConvHook {
+    if (training) {
+      // A new training forward: drop gate densities nobody read (e.g. an extra forward for effective gradients).
+      this.disposePending();
+      this.penalties = [];
+      this.infos = branches;
+      this.step = step;
+    }
+    return this.makeHook(training, step);
+  }
+
+  extraLoss(): tf.Scalar | undefined {
+    if (this.cfg.threshold !== 'learned' || this.penalties.length === 0) return undefined;
+    const p = tf.mul(tf.addN(this.penalties), this.cfg.penalty) as tf.Scalar;
+    this.penalties = [];
+    return p;
+  }
+
+  variables(): Record<string, tf.Variable> {
+    const out: Record<string, tf.Variable> = {};
+    for (const [name, v] of Object.entries(this.deltas)) out[`cdg.${name}.delta`] = v;
+    return out;
+  }
+
+  metrics(): Record<string, tf.Tensor> {
+    const out: Record<string, tf.Tensor> = {};
+    for (const [name, t] of this.pending) out[METRIC + name] = t;
+    this.pending = new Map(); // handed to the trainer, which disposes them
+    return out;
+  }
+
+  /** Per layer, densities pooled by role (BYOL: over both views of each network). */
+  private densities(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number }> | undefined {
+    const out: Record<string, { online: number; target: number }> = {};
+    let any = false;
+    for (const l of this.layers) {
+      const m = metrics[METRIC + l.name];
+      if (!m || m.length !== this.infos.length) continue;
+      const acc = { online: [0, 0], target: [0, 0] };
+      this.infos.forEach((info, i) => {
+        acc[info.role][0] += m[i];
+        acc[info.role][1] += 1;
+      });
+      const mean = (a: number[]) => (a[1] > 0 ? a[0] / a[1] : NaN);
+      out[l.name] = { online: mean(acc.online), target: mean(acc.target) };
+      any = true;
+    }
+    if (any) this.last = out;
+    return any ? out : undefined;
+  }
+
+  report(metrics: Record<string, Float32Array>): Record<string, unknown> {
+    const d = this.densities(metrics);
+    return d ? { gateDensity: d, gateTarget: this.targetDensity(this.step) } : {};
+  }
+
+  gateDensity(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number; beta: number }> {
+    const d = this.densities(metrics);
+    const target = this.targetDensity(this.step);
+    const out: Record<string, { online: number; target: number; beta: number }> = {};
+    for (const l of this.layers) {
+      // Without a read-back (e.g. flops() before any step) count the scheduled density.
+      const v = d?.[l.name] ?? { online: target, target };
+      out[l.name] = { online: v.online, target: v.target, beta: this.cfg.beta };
+    }
+    return out;
+  }
+
+  async snapshot(): Promise<CDGSnapshot> {
+    const step = this.step;
+    const target = this.targetDensity(step);
+    const gates = this.last ?? Object.fromEntries(this.layers.map((l) => [l.name, { online: target, target }]));
+    const cfg = this.ctx.config;
+    const flops = stepFlops(
+      this.ctx.spec,
+      this.infos.length ? this.infos : [{ role: 'online', view: 0 }, { role: 'target', view: 1 }],
+      cfg.ssl.method,
+      cfg.batchSize,
+      { gate: Object.fromEntries(this.layers.map((l) => [l.name, { ...gates[l.name], beta: this.cfg.beta }])) },
+    );
+    const layerFlops = new Map(flops.layers.map((l) => [l.name, l]));
+    const layers: CDGLayerSnapshot[] = this.layers.map((l) => {
+      const f = layerFlops.get(l.name) ?? { dense: 0, effective: 0 };
+      return {
+        name: l.name,
+        cin: l.cin,
+        cout: l.cout,
+        beta: this.cfg.beta,
+        baseChannels: baseChannels(l.cin, this.cfg.beta),
+        targetDensity: target,
+        gateDensity: gates[l.name],
+        flops: { dense: f.dense, effective: f.effective, skipped: f.dense - f.effective },
+      };
+    });
+    const total = layers.reduce((a, l) => ({ dense: a.dense + l.flops.dense, effective: a.effective + l.flops.effective }), { dense: 0, effective: 0 });
+    const snap: CDGSnapshot = {
+      method: 'cdg',
+      step,
+      saliency: this.cfg.saliency,
+      threshold: this.cfg.threshold,
+      targetDensity: target,
+      layers,
+      flops: { ...total, skipped: total.dense - total.effective },
+    };
+    const probe = this.ctx.probe?.();
+    if (!probe) return snap;
+    const capture = new Map<string, tf.Tensor[]>();
+    let packed: tf.Tensor | undefined;
+    try {
+      packed = tf.tidy(() => {
+        const net = this.ctx.online;
+        const branches: Branch[] = [0, 1].map(() => ({ params: net.vars, stats: net.stats }));
+        forwardResNet(this.ctx.spec.encoder, branches, probe, { training: false, convHook: this.makeHook(false, step, capture) });
+        const rgba = probe.map((v) => {
+          const rgb = v.shape[3] === 1 ? tf.tile(v, [1, 1, 1, 3]) : v;
+          return tf.concat([tf.mul(tf.reshape(rgb, [-1, 3]), 255), tf.fill([v.shape[1] * v.shape[2], 1], 255)], 1).reshape([-1]);
+        });
+        const maps = this.layers.flatMap((l) => (capture.get(l.name) ?? []).map((m) => tf.reshape(m, [-1])));
+        return tf.concat([...rgba, ...maps]);
+      });
+      const data = (await packed.data()) as Float32Array;
+      const size = probe[0].shape[1];
+      const n = size * size * 4;
+      const views = [0, 1].map((i) => Uint8Array.from(data.subarray(i * n, (i + 1) * n), (x) => Math.max(0, Math.min(255, Math.round(x))))) as [Uint8Array, Uint8Array];
+      let off = 2 * n;
+      for (const ls of layers) {
+        const spec = this.layers.find((l) => l.name === ls.name)!;
+        const hw = spec.outH * spec.outW;
+        const a = data.slice(off, off + hw);
+        const b = data.slice(off + hw, off + 2 * hw);
+        off += 2 * hw;
+        ls.probe = { h: spec.outH, w: spec.outW, gates: [a, b] };
+      }
+      snap.probe = { size, views };
+      return snap;
+    } finally {
+      packed?.dispose();
+      tf.dispose(probe);
+      for (const ts of capture.values()) tf.dispose(ts);
+    }
+  }
+
+  async exportState(): Promise<Record<string, unknown>> {
+    const target = this.targetDensity(this.step);
+    return {
+      cdg: {
+        beta: this.cfg.beta,
+        targetDensity: target,
+        layers: this.layers.map((l) => ({ name: l.name, ...(this.last?.[l.name] ?? { online: target, target }) })),
+      },
+    };
+  }
+
+  dispose(): void {
+    this.disposePending();
+    for (const v of Object.values(this.deltas)) v.dispose();
+  }
+}
