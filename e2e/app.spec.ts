@@ -1,0 +1,152 @@
+// The app in real Chromium on WebGPU (SwiftShader without a GPU): loads, trains the tiny
+// size, and start/pause/step/reset do exactly what they say.
+import { mkdirSync } from 'node:fs';
+import { expect, readFps, startFps, stepCount, test, waitReady } from './fixtures';
+
+const ARTIFACTS = 'e2e-artifacts';
+
+test('loads on WebGPU; tiny run trains; pause holds, step adds one, reset returns to 0', async ({ page }) => {
+  await page.goto('/?preset=simclr-dense&tiny=1');
+  await expect(page).toHaveTitle(/SparseCL Playground/);
+  const badge = page.getByTestId('backend');
+  await expect(badge).toHaveAttribute('data-backend', 'webgpu', { timeout: 60_000 });
+  await expect(badge).toContainText('webgpu');
+  await expect(page.getByTestId('backend-notice')).toHaveCount(0);
+  await waitReady(page);
+  await expect(page.getByTestId('step-count')).toHaveText('0');
+  await expect(page.getByTestId('loss-value')).toHaveText('—');
+  await expect(page.getByTestId('preset')).toHaveValue('simclr-dense');
+  // The dataset preview (a few images and two views of the first) is there before training.
+  await expect(page.getByTestId('dataset-preview').locator('canvas')).toHaveCount(9);
+
+  // Train: the step count and the loss move.
+  await startFps(page);
+  const t0 = Date.now();
+  await page.getByTestId('start').click();
+  await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'running');
+  await expect.poll(() => stepCount(page), { timeout: 90_000 }).toBeGreaterThanOrEqual(2);
+  const firstLoss = await page.getByTestId('loss-value').textContent();
+  const s0 = await stepCount(page);
+  const t1 = Date.now();
+  await expect.poll(() => stepCount(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(s0 + 10);
+  const s1 = await stepCount(page);
+  const t2 = Date.now();
+  const fps = await readFps(page);
+  const lossNow = await page.getByTestId('loss-value').textContent();
+  expect(Number(lossNow)).toBeGreaterThan(0);
+  expect(lossNow).not.toEqual(firstLoss);
+  const shownRate = await page.getByTestId('steps-per-second').textContent();
+  console.log(
+    `[measure] tiny simclr-dense on webgpu: ${((s1 - s0) / ((t2 - t1) / 1000)).toFixed(2)} steps/s over steps ${s0}→${s1} ` +
+      `(page shows ${shownRate}); first step after ${((t1 - t0) / 1000).toFixed(1)} s; ` +
+      `page ${fps.fps.toFixed(1)} fps while training (worst frame ${fps.worstFrameMs.toFixed(0)} ms over ${fps.seconds.toFixed(1)} s)`,
+  );
+  // The page keeps painting while the worker trains.
+  expect(fps.fps).toBeGreaterThan(20);
+
+  // Pause holds the count.
+  await page.getByTestId('pause').click();
+  await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'idle', { timeout: 60_000 });
+  const paused = await stepCount(page);
+  await page.waitForTimeout(2500);
+  expect(await stepCount(page)).toBe(paused);
+
+  // Step adds exactly one.
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('step-count')).toHaveText(String(paused + 1), { timeout: 60_000 });
+  await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'idle');
+  await page.waitForTimeout(2000);
+  expect(await stepCount(page)).toBe(paused + 1);
+
+  // Keep a picture of the trained state.
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: `${ARTIFACTS}/trained.png`, fullPage: true });
+
+  // Reset: back to step 0, charts cleared.
+  await page.getByTestId('reset').click();
+  await expect(page.getByTestId('step-count')).toHaveText('0');
+  await waitReady(page);
+  await expect(page.getByTestId('loss-value')).toHaveText('—');
+  await page.waitForTimeout(1000);
+  await expect(page.getByTestId('step-count')).toHaveText('0');
+});
+
+test('export writes run.json; import loads it back; a corrupt file shows an error', async ({ page }, info) => {
+  await page.goto('/?preset=simclr-dense&tiny=1');
+  await waitReady(page);
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 60_000 });
+  await expect(page.getByTestId('export')).toBeEnabled();
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
+  expect(download.suggestedFilename()).toBe('run.json');
+  const path = info.outputPath('run.json');
+  await download.saveAs(path);
+  const { readFileSync } = await import('node:fs');
+  const run = JSON.parse(readFileSync(path, 'utf8'));
+  expect(run.config.batchSize).toBe(8);
+  expect(run.history[0].step).toBe(1);
+  expect(run.masks).toEqual({ layers: [] });
+
+  // Import it back: its config becomes the run's, its history is drawn beside the live one.
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByTestId('import').click()]);
+  await chooser.setFiles(path);
+  await waitReady(page);
+  await expect(page.getByTestId('preset')).toHaveValue('');
+  await expect(page.getByTestId('panel-loss')).toContainText('imported');
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+
+  // A corrupt file: a clear error, and the app keeps working.
+  await page.getByTestId('import-file').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"version":1,"config":{"batchSize":-3}}') });
+  await expect(page.getByTestId('error-banner')).toContainText('Could not import broken.json');
+  await expect(page.getByTestId('error-banner')).toContainText('batchSize');
+  await expect(page.getByTestId('start')).toBeEnabled();
+});
+
+test('a malformed link falls back to defaults with a notice; invalid settings are shown inline', async ({ page }) => {
+  await page.goto('/?preset=nope&tiny=1&lr=abc&batch=1');
+  await expect(page.getByTestId('url-notice')).toContainText('unknown preset "nope"');
+  await expect(page.getByTestId('url-notice')).toContainText('lr must be a number');
+  await expect(page.getByTestId('url-notice')).toContainText('batchSize');
+  await expect(page.getByTestId('preset')).toHaveValue('simclr-dense');
+  await waitReady(page);
+  await expect(page.getByTestId('field-batchSize')).toHaveValue('8');
+
+  await page.getByTestId('field-lr').fill('-1');
+  await expect(page.getByTestId('field-lr-error')).toBeVisible();
+  await page.getByTestId('field-lr').fill('0.004');
+  await expect(page.getByTestId('field-lr-error')).toHaveCount(0);
+  await waitReady(page);
+  await expect(page).toHaveURL(/lr=0\.004/);
+});
+
+test('every preset is offered; one this build cannot run shows the error banner, not a blank page', async ({ page }) => {
+  await page.goto('/?tiny=1');
+  await waitReady(page);
+  const options = await page.getByTestId('preset').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  expect(options).toEqual(['simclr-dense', 'byol-dense', 'cdg', 'syncp-unstructured', 'syncp-channel', 'syncp-2of4']);
+  for (const preset of options.slice(2)) {
+    await page.getByTestId('preset').selectOption(preset);
+    // Either the method is in this build (the run builds) or the banner says why not.
+    await expect(page.getByTestId('start').or(page.getByTestId('error-banner'))).toBeVisible();
+    await expect
+      .poll(async () => (await page.getByTestId('start').isEnabled()) || (await page.getByTestId('error-banner').count()) > 0, { timeout: 120_000 })
+      .toBe(true);
+    if (await page.getByTestId('error-banner').count()) {
+      await expect(page.getByTestId('error-banner')).toHaveAttribute('data-kind', 'config');
+      await expect(page.getByTestId('error-banner')).toContainText('Cannot build this run');
+    }
+    await expect(page.getByTestId('panel-loss')).toBeVisible();
+  }
+  await page.getByTestId('preset').selectOption('byol-dense');
+  await waitReady(page);
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+});
+
+test('WebGPU refused: the badge and a notice say which fallback runs and why', async ({ page }) => {
+  await page.goto('/?tiny=1&backend=cpu');
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'cpu', { timeout: 60_000 });
+  await expect(page.getByTestId('backend-notice')).toContainText('WebGPU is not in use');
+  await expect(page.getByTestId('backend-notice')).toContainText('cpu');
+  await waitReady(page);
+});

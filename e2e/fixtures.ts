@@ -1,0 +1,51 @@
+// Shared fixture: every test fails if the page (or its worker) logs an error or throws.
+import { test as base, expect, type Page } from '@playwright/test';
+
+export const test = base.extend<{ errors: string[] }>({
+  errors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+      page.on('crash', () => errors.push('page crashed'));
+      await use(errors);
+      expect(errors, 'the page logged errors').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
+
+export async function stepCount(page: Page): Promise<number> {
+  return Number(await page.getByTestId('step-count').textContent());
+}
+
+/** Wait until the worker has built the run and the controls are usable. */
+export async function waitReady(page: Page): Promise<void> {
+  await expect(page.getByTestId('start')).toBeEnabled({ timeout: 120_000 });
+}
+
+/** Count animation frames from now on; read with readFps. */
+export async function startFps(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __fps: { frames: number; t0: number; worst: number; last: number } };
+    w.__fps = { frames: 0, t0: performance.now(), worst: 0, last: performance.now() };
+    const tick = (t: number) => {
+      w.__fps.frames++;
+      w.__fps.worst = Math.max(w.__fps.worst, t - w.__fps.last);
+      w.__fps.last = t;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+}
+
+export async function readFps(page: Page): Promise<{ fps: number; worstFrameMs: number; seconds: number }> {
+  return page.evaluate(() => {
+    const f = (window as unknown as { __fps: { frames: number; t0: number; worst: number } }).__fps;
+    const seconds = (performance.now() - f.t0) / 1000;
+    return { fps: f.frames / seconds, worstFrameMs: f.worst, seconds };
+  });
+}

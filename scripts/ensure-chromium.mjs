@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Finds a Chromium for the Playwright e2e tests (Playwright cannot download its own
+// browsers here). Order: $CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser;
+// on Debian/Ubuntu as root, installs the distribution's `chromium` package; otherwise
+// exits 1 saying what to install.
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
+
+function found() {
+  return CANDIDATES.find((p) => existsSync(p));
+}
+
+function run(cmd, args) {
+  console.error(`ensure-chromium: ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  return r.status === 0;
+}
+
+let path = found();
+if (!path) {
+  let osRelease = '';
+  try {
+    osRelease = readFileSync('/etc/os-release', 'utf8');
+  } catch {
+    /* not Linux or unusual layout */
+  }
+  const debianLike = /^(ID|ID_LIKE)=.*\b(debian|ubuntu)\b/m.test(osRelease);
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (debianLike && isRoot) {
+    // Debian ships `chromium`; on Ubuntu the same name may be a snap shim, which still works headless.
+    if (run('apt-get', ['update']) && run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'])) path = found();
+  }
+  if (!path) {
+    console.error(
+      [
+        'ensure-chromium: no Chromium found for the end-to-end tests.',
+        debianLike && !isRoot
+          ? '  Install it as root: sudo apt-get update && sudo apt-get install -y chromium'
+          : '  Install Chromium (Debian/Ubuntu: apt-get install -y chromium) or any Chromium ≥ 121 with WebGPU,',
+        '  then point the tests at it with CHROMIUM_PATH=/path/to/chromium if it is not /usr/bin/chromium.',
+      ].join('\n'),
+    );
+    process.exit(1);
+  }
+}
+console.error(`ensure-chromium: using ${path}`);

@@ -1,0 +1,41 @@
+// Run state as the worker reports it: backend, phase, step, rate, last numbers, errors.
+import { create } from 'zustand';
+import type { BackendReport } from '../engine/backend';
+import type { Config } from '../engine/config';
+import type { DatasetInfo, ErrorKind, RunPhase, Snapshot } from '../worker/protocol';
+
+export type WorkerStatus = 'starting' | 'ready' | 'crashed';
+
+export interface RunError {
+  kind: ErrorKind | 'crash' | 'import' | 'export';
+  message: string;
+  step?: number;
+}
+
+export interface RunState {
+  worker: WorkerStatus;
+  /** True while the worker (re)builds a run; controls wait for it. */
+  building: boolean;
+  /** A run exists in the worker (false when its config could not be built). */
+  hasRun: boolean;
+  phase: RunPhase;
+  step: number;
+  stepsPerSecond: number;
+  loss?: number;
+  knn?: number;
+  flops?: { dense: number; effective: number };
+  backend?: BackendReport;
+  dataset?: DatasetInfo;
+  config?: Config;
+  snapshot?: Snapshot;
+  error?: RunError;
+}
+
+export const useRun = create<RunState>(() => ({
+  worker: 'starting',
+  building: true,
+  hasRun: false,
+  phase: 'idle',
+  step: 0,
+  stepsPerSecond: 0,
+}));

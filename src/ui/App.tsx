@@ -1,0 +1,50 @@
+import { BackendBadge, BackendNotice } from './BackendBadge';
+import { RunButtons, Settings } from './Controls';
+import { ErrorBanner, UrlNotice } from './ErrorBanner';
+import { DataPanel } from './panels/DataPanel';
+import { KnnPanel } from './panels/KnnPanel';
+import { LossPanel } from './panels/LossPanel';
+import { SparsitySlot } from './SparsitySlot';
+import { Stats } from './Stats';
+
+export function App() {
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <h1>SparseCL Playground</h1>
+          <p>Watch a small network learn without labels — SimCLR and BYOL on your GPU — while pruning and gating act on it.</p>
+        </div>
+        <BackendBadge />
+      </header>
+      <div className="controlbar">
+        <RunButtons />
+        <Stats />
+      </div>
+      <div className="notices">
+        <BackendNotice />
+        <UrlNotice />
+        <ErrorBanner />
+      </div>
+      <main className="columns">
+        <div className="column">
+          <h3 className="column-title">Data &amp; settings</h3>
+          <Settings />
+          <DataPanel />
+        </div>
+        <div className="column">
+          <h3 className="column-title">Sparsity</h3>
+          <SparsitySlot />
+        </div>
+        <div className="column">
+          <h3 className="column-title">Output</h3>
+          <LossPanel />
+          <KnnPanel />
+        </div>
+      </main>
+      <footer className="footer small muted">
+        Same engine as <code>npm run train</code>. Every run is seeded: reset gives the same weights, batches and views.
+      </footer>
+    </div>
+  );
+}

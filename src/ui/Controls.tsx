@@ -1,0 +1,129 @@
+import { useRef } from 'react';
+import { PRESET_NAMES, isPresetName } from '../engine/config';
+import { actions } from '../store/controller';
+import { useRun } from '../store/run';
+import { useSettings, type FieldName } from '../store/settings';
+
+const PRESET_LABELS: Record<string, string> = {
+  'simclr-dense': 'SimCLR, dense',
+  'byol-dense': 'BYOL, dense',
+  cdg: 'CDG: contrastive dual gating',
+  'syncp-unstructured': 'SyncCP: unstructured',
+  'syncp-channel': 'SyncCP: channels',
+  'syncp-2of4': 'SyncCP: 2:4',
+};
+
+/** Start / pause / one step / reset, plus export and import of run.json. */
+export function RunButtons() {
+  const phase = useRun((s) => s.phase);
+  const building = useRun((s) => s.building);
+  const hasRun = useRun((s) => s.hasRun);
+  const worker = useRun((s) => s.worker);
+  const fileRef = useRef<HTMLInputElement>(null);
+  const live = worker === 'ready' && hasRun && !building;
+  const idle = live && phase === 'idle';
+  return (
+    <div className="run-buttons">
+      <button className="btn btn-primary btn-round" data-testid="start" disabled={!idle} onClick={actions.start} title="Train continuously">
+        ▶ Start
+      </button>
+      <button className="btn btn-round" data-testid="pause" disabled={!live || phase !== 'running'} onClick={actions.pause} title="Pause after the current step">
+        ❚❚ Pause
+      </button>
+      <button className="btn" data-testid="step" disabled={!idle} onClick={actions.step} title="Exactly one training step">
+        +1 Step
+      </button>
+      <button className="btn" data-testid="reset" disabled={worker !== 'ready' || building || phase === 'stepping'} onClick={actions.reset} title="Back to step 0 with fresh weights from the seed">
+        ↺ Reset
+      </button>
+      <span className="spacer" />
+      <button className="btn btn-ghost" data-testid="export" disabled={!live || phase === 'running' || phase === 'stepping'} onClick={() => void actions.exportRun()} title="Download run.json of this run">
+        Export
+      </button>
+      <button className="btn btn-ghost" data-testid="import" onClick={() => fileRef.current?.click()} title="Load a run.json: its config and history">
+        Import
+      </button>
+      <input
+        ref={fileRef}
+        type="file"
+        accept="application/json,.json"
+        hidden
+        data-testid="import-file"
+        onChange={(e) => {
+          const f = e.target.files?.[0];
+          if (f) void actions.importRun(f);
+          e.target.value = '';
+        }}
+      />
+    </div>
+  );
+}
+
+function Field({ name, label, hint, step }: { name: Exclude<FieldName, 'dataset'>; label: string; hint: string; step: string }) {
+  const value = useSettings((s) => s.draft[name]);
+  const issue = useSettings((s) => s.issues[name]);
+  const id = `field-${name}`;
+  return (
+    <div className={`field${issue ? ' field-invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        data-testid={id}
+        type="number"
+        inputMode="decimal"
+        step={step}
+        value={value}
+        aria-invalid={Boolean(issue)}
+        aria-describedby={`${id}-msg`}
+        onChange={(e) => actions.setField(name, e.target.value)}
+      />
+      <div id={`${id}-msg`} className={issue ? 'field-error' : 'field-hint'} data-testid={issue ? `${id}-error` : undefined}>
+        {issue ?? hint}
+      </div>
+    </div>
+  );
+}
+
+/** Preset, size and the most used settings; a valid change restarts the run at step 0. */
+export function Settings() {
+  const preset = useSettings((s) => s.preset);
+  const tiny = useSettings((s) => s.tiny);
+  const dataset = useSettings((s) => s.draft.dataset);
+  const importedName = useSettings((s) => s.importedName);
+  const configIssue = useSettings((s) => s.issues.config);
+  const running = useRun((s) => s.phase === 'running' || s.phase === 'stepping');
+  return (
+    <div className="settings">
+      <div className="field">
+        <label htmlFor="preset">Preset</label>
+        <select id="preset" data-testid="preset" value={importedName ? '' : preset} disabled={running} onChange={(e) => isPresetName(e.target.value) && actions.setPreset(e.target.value)}>
+          {importedName && <option value="">imported: {importedName}</option>}
+          {PRESET_NAMES.map((p) => (
+            <option key={p} value={p}>
+              {PRESET_LABELS[p] ?? p}
+            </option>
+          ))}
+        </select>
+      </div>
+      <label className="toggle" title="Small images, widths and batch: fast even without a GPU">
+        <input type="checkbox" data-testid="tiny" checked={tiny} disabled={running} onChange={(e) => actions.setTiny(e.target.checked)} />
+        Tiny size
+      </label>
+      <div className="field">
+        <label htmlFor="field-dataset">Dataset</label>
+        <select id="field-dataset" data-testid="field-dataset" value={dataset} disabled={running} onChange={(e) => actions.setField('dataset', e.target.value)}>
+          <option value="shapes">Synthetic shapes</option>
+          <option value="fashion-mnist">Fashion-MNIST</option>
+        </select>
+      </div>
+      <fieldset className="fields" disabled={running}>
+        <Field name="lr" label="Learning rate" hint="AdamW peak, cosine-decayed" step="0.0005" />
+        <Field name="batchSize" label="Batch size" hint="images per step (×2 views)" step="1" />
+        <Field name="temperature" label="Temperature τ" hint="NT-Xent sharpness (SimCLR)" step="0.05" />
+        <Field name="steps" label="Steps" hint="run length; schedules scale with it" step="50" />
+      </fieldset>
+      {configIssue && <div className="field-error">{configIssue}</div>}
+      <p className="small muted">Changing a setting starts a fresh run at step 0. Pause to edit.</p>
+    </div>
+  );
+}

@@ -1,0 +1,56 @@
+import { actions } from '../store/controller';
+import { useRun } from '../store/run';
+import { useSettings } from '../store/settings';
+
+/** Errors never blank the page: each one says what happened and what to do next. */
+export function ErrorBanner() {
+  const error = useRun((s) => s.error);
+  if (!error) return null;
+  const restart = error.kind === 'crash' || error.kind === 'device-lost' || error.kind === 'fatal';
+  return (
+    <div className="notice notice-error" data-testid="error-banner" data-kind={error.kind} role="alert">
+      <div className="notice-text">
+        {error.kind === 'diverged' ? (
+          <>
+            <strong>Diverged at step {error.step}.</strong> Lower the learning rate, then reset.
+          </>
+        ) : error.kind === 'device-lost' ? (
+          <strong>GPU device lost. </strong>
+        ) : error.kind === 'crash' || error.kind === 'fatal' ? (
+          <strong>Training stopped. </strong>
+        ) : null}{' '}
+        {error.kind !== 'diverged' && error.message}
+      </div>
+      <div className="notice-actions">
+        {restart && (
+          <button className="btn btn-primary" data-testid="restart" onClick={actions.restart}>
+            Restart
+          </button>
+        )}
+        {error.kind === 'diverged' && (
+          <button className="btn" onClick={actions.reset}>
+            Reset
+          </button>
+        )}
+        {!restart && (
+          <button className="btn btn-ghost" aria-label="dismiss" onClick={actions.dismissError}>
+            Dismiss
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}
+
+export function UrlNotice() {
+  const notice = useSettings((s) => s.urlNotice);
+  if (!notice) return null;
+  return (
+    <div className="notice notice-warn" data-testid="url-notice" role="status">
+      <div className="notice-text">{notice}</div>
+      <button className="btn btn-ghost" onClick={actions.dismissUrlNotice}>
+        Dismiss
+      </button>
+    </div>
+  );
+}

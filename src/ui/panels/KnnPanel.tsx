@@ -1,0 +1,45 @@
+import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useMemo } from 'react';
+import { useMetrics } from '../../store/metrics';
+import { useRun } from '../../store/run';
+import { Panel } from './Panel';
+
+/** kNN monitor accuracy over steps, with chance level as a dashed line. */
+export function KnnPanel() {
+  const rows = useMetrics((s) => s.rows);
+  const imported = useMetrics((s) => s.imported);
+  const classes = useRun((s) => s.dataset?.classNames.length);
+  const every = useRun((s) => s.config?.eval.knnEvery);
+  const data = useMemo(() => {
+    const pts = new Map<number, { step: number; knn?: number; imported?: number }>();
+    for (const r of rows) if (r.knn !== undefined) pts.set(r.step, { step: r.step, knn: r.knn * 100 });
+    for (const p of imported?.points ?? []) if (p.knn !== undefined) pts.set(p.step, { ...(pts.get(p.step) ?? { step: p.step }), imported: p.knn * 100 });
+    return [...pts.values()].sort((a, b) => a.step - b.step);
+  }, [rows, imported]);
+  const chance = classes ? 100 / classes : undefined;
+  return (
+    <Panel
+      id="panel-knn"
+      title="kNN accuracy"
+      howTo={`Labels are never used in training: this classifies held-out images by their 20 nearest training features. Above chance (dashed) means the features group classes. Measured every ${every ?? '…'} steps.`}
+    >
+      <div className="chart">
+        {data.length === 0 ? (
+          <div className="chart-empty">First measurement at step {every || 'end'}.</div>
+        ) : (
+          <ResponsiveContainer width="100%" height="100%">
+            <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+              <CartesianGrid stroke="#e6e9ee" />
+              <XAxis dataKey="step" type="number" domain={[0, 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} />
+              <YAxis domain={[0, 100]} tick={{ fontSize: 11 }} width={36} unit="%" />
+              <Tooltip formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)}%` : String(v))} labelFormatter={(l) => `step ${l}`} />
+              {chance !== undefined && <ReferenceLine y={chance} stroke="#9aa3ad" strokeDasharray="4 3" />}
+              <Line name="this run" type="linear" dataKey="knn" stroke="#4e79a7" strokeWidth={2} dot isAnimationActive={false} connectNulls />
+              {imported && <Line name="imported" type="linear" dataKey="imported" stroke="#7a8594" strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />}
+            </LineChart>
+          </ResponsiveContainer>
+        )}
+      </div>
+    </Panel>
+  );
+}

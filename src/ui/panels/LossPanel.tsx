@@ -1,0 +1,54 @@
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useMemo } from 'react';
+import { downsample, useMetrics } from '../../store/metrics';
+import { useRun } from '../../store/run';
+import { Panel } from './Panel';
+
+const MAX_POINTS = 400;
+
+interface Point {
+  step: number;
+  loss?: number;
+  imported?: number;
+}
+
+/** Contrastive loss per step; an imported run's loss is drawn dashed beside it. */
+export function LossPanel() {
+  const rows = useMetrics((s) => s.rows);
+  const imported = useMetrics((s) => s.imported);
+  const method = useRun((s) => s.config?.ssl.method);
+  const data = useMemo((): Point[] => {
+    const live: Point[] = downsample(rows, MAX_POINTS).map((r) => ({ step: r.step, loss: r.loss }));
+    if (!imported) return live;
+    const byStep = new Map<number, Point>(live.map((p) => [p.step, { ...p }]));
+    for (const p of downsample(imported.points.filter((q) => q.loss !== undefined), MAX_POINTS)) {
+      byStep.set(p.step, { ...(byStep.get(p.step) ?? { step: p.step }), imported: p.loss });
+    }
+    return [...byStep.values()].sort((a, b) => a.step - b.step);
+  }, [rows, imported]);
+  const howTo =
+    method === 'byol'
+      ? 'BYOL loss 2 − 2·cos(prediction, target), from 4 down towards 0 as the two views of an image map to the same point.'
+      : 'NT-Xent loss: lower means each image’s two views find each other among the batch; it falls from about ln(2B−1) as features form.';
+  return (
+    <Panel id="panel-loss" title="Loss" howTo={howTo}>
+      <div className="chart">
+        {data.length === 0 ? (
+          <div className="chart-empty">Press Start (or +1 Step) to train; the loss appears here.</div>
+        ) : (
+          <ResponsiveContainer width="100%" height="100%">
+            <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+              <CartesianGrid stroke="#e6e9ee" />
+              <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} />
+              <YAxis domain={['auto', 'auto']} tick={{ fontSize: 11 }} width={44} tickFormatter={(v: number) => v.toFixed(2)} />
+              <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))} labelFormatter={(l) => `step ${l}`} />
+              {imported && <Legend verticalAlign="top" height={20} />}
+              <Line name="this run" type="linear" dataKey="loss" stroke="#f28e2b" dot={false} strokeWidth={2} isAnimationActive={false} connectNulls />
+              {imported && <Line name={`imported (${imported.name})`} type="linear" dataKey="imported" stroke="#7a8594" strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />}
+            </LineChart>
+          </ResponsiveContainer>
+        )}
+      </div>
+    </Panel>
+  );
+}

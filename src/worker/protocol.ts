@@ -1,0 +1,92 @@
+// The typed message protocol between the page and the trainer Worker. Plain
+// postMessage with discriminated unions (not Comlink): the worker streams progress on
+// its own schedule, which is an event stream rather than request/response.
+import type { BackendName, BackendReport } from '../engine/backend';
+import type { Config } from '../engine/config';
+import type { RunFile } from '../engine/runFile';
+
+/** Page → worker. */
+export type Request =
+  /** Pick the backend and build the first run. Sent once per worker. */
+  | { type: 'init'; order: BackendName[]; config: Config; assetBase: string; options?: WorkerOptions }
+  /** Replace the run's config: a fresh run at step 0 (datasets are reused when unchanged). */
+  | { type: 'configure'; config: Config }
+  | { type: 'start' }
+  | { type: 'pause' }
+  /** Exactly one training step; ignored while running. */
+  | { type: 'step' }
+  /** Back to step 0 with fresh weights from the seed. */
+  | { type: 'reset' }
+  /** Ask for run.json of the current run (answered by `exported`). */
+  | { type: 'export' };
+
+/** `assetBase`: absolute URL that shipped files (data/…) are relative to — the app's base, not the worker's. */
+export interface WorkerOptions {
+  /** tfjs' WEBGPU_CPU_FORWARD (small tensors on the CPU); default: tfjs' own default. */
+  webgpuCpuForward?: boolean;
+}
+
+export interface DatasetInfo {
+  name: string;
+  classNames: string[];
+  trainCount: number;
+  testCount: number;
+  height: number;
+  width: number;
+  channels: number;
+  /** Side of the images the network sees. */
+  imageSize: number;
+}
+
+/** One step's numbers as the page plots them. */
+export interface ProgressRow {
+  step: number;
+  loss: number;
+  lr: number;
+  /** kNN top-1 accuracy in [0, 1], on steps where the monitor ran. */
+  knn?: number;
+  /** Training FLOPs of one step, whole network. */
+  flops: { dense: number; effective: number };
+}
+
+/** An image as RGBA bytes, ready for ImageData. */
+export interface PreviewImage {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+  label?: string;
+}
+
+export interface Snapshot {
+  step: number;
+  /** A few training images as stored. */
+  samples: PreviewImage[];
+  /** The two augmented views of samples[0] at this step, as the network sees them. */
+  views: [PreviewImage, PreviewImage];
+  /** Per-plugin panel data (plugin name → its snapshot), for the sparsity panels. */
+  plugins: Record<string, Record<string, unknown>>;
+}
+
+export type RunPhase = 'idle' | 'running' | 'stepping' | 'done';
+
+export type ErrorKind =
+  /** The config could not build a run (e.g. a method not in this build). */
+  | 'config'
+  /** Loss became non-finite; the run stays at the last good step. */
+  | 'diverged'
+  /** The GPU device was lost: the worker must be restarted. */
+  | 'device-lost'
+  /** Anything else; restart the worker. */
+  | 'fatal';
+
+/** Worker → page. */
+export type Response =
+  | { type: 'backend'; report: BackendReport }
+  /** A run was (re)built at step 0. */
+  | { type: 'ready'; config: Config; dataset: DatasetInfo; flops: { dense: number; effective: number } }
+  | { type: 'phase'; phase: RunPhase; step: number }
+  /** Rows since the last progress message, and the current rate over recent steps. */
+  | { type: 'progress'; rows: ProgressRow[]; stepsPerSecond: number }
+  | { type: 'snapshot'; snapshot: Snapshot }
+  | { type: 'error'; kind: ErrorKind; message: string; step?: number }
+  | { type: 'exported'; run: RunFile };
