@@ -471,10 +471,11 @@ export class SyncCPPlugin implements StepPlugin {
       tf.tidy(() => {
         for (const [name, grow] of regrown) {
           const l = this.byName.get(name)!;
-          const keep = tf.sub(1, toTensor(grow, l.shape));
+          // where(), not W·(1−G): a negative weight times 0 would be −0.
+          const regrow = tf.tensor(grow, l.shape, 'bool');
           const w = this.ctx.online.vars[name];
-          w.assign(tf.mul(w, keep));
-          l.emaOnline?.assign(tf.mul(l.emaOnline, keep));
+          w.assign(tf.where(regrow, tf.zerosLike(w), w));
+          if (l.emaOnline) l.emaOnline.assign(tf.where(regrow, tf.zerosLike(l.emaOnline), l.emaOnline));
         }
       });
     }
