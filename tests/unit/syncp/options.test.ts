@@ -1,0 +1,151 @@
+// SyncCP options beyond the presets (per-branch and EMA scores, global and ERK layer
+// budgets) and the panel snapshot: expectations computed by hand or in plain JS.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExportedMask } from '../../../src/engine/plugin';
+import { maskHeatmap, type SyncCPSnapshot } from '../../../src/engine/sparsity/syncp';
+import type { Trainer } from '../../../src/engine/trainer';
+import { count, isSubset, run, size, syncp, tinyTrainer } from './helpers';
+
+const STEPS = 10; // window: start 1, end 7, every 1 — the whole schedule in 10 steps
+const trainers: Trainer[] = [];
+const masks: Record<string, ExportedMask[]> = {};
+
+async function finished(tag: string, overrides: Record<string, unknown>): Promise<Trainer> {
+  const t = tinyTrainer('syncp-unstructured', overrides, STEPS);
+  trainers.push(t);
+  await run(t, STEPS);
+  masks[tag] = await syncp(t).exportMasks();
+  return t;
+}
+
+let perBranch: Trainer;
+beforeAll(async () => {
+  perBranch = await finished('per-branch', { syncp: { scores: 'per-branch', scoreEma: 0.9 } });
+  await finished('global', { syncp: { layerBudget: 'global' } });
+  await finished('erk', { syncp: { layerBudget: 'erk' } });
+});
+afterAll(() => trainers.forEach((t) => t.dispose()));
+
+/** ERK by hand (RigL): d_l = ε·(Σdims/Πdims); layers over 1 made dense and ε recomputed. */
+function erkByHand(shapes: number[][], D: number): number[] {
+  const n = shapes.map(size);
+  const raw = shapes.map((s, i) => s.reduce((a, b) => a + b, 0) / n[i]);
+  const dense = new Set<number>();
+  for (;;) {
+    let budget = 0;
+    let div = 0;
+    shapes.forEach((_, i) => {
+      if (dense.has(i)) budget -= n[i] * (1 - D);
+      else {
+        budget += n[i] * D;
+        div += raw[i] * n[i];
+      }
+    });
+    const eps = budget / div;
+    const over = shapes.map((_, i) => i).filter((i) => !dense.has(i) && raw[i] * eps > 1);
+    if (over.length === 0) return shapes.map((_, i) => (dense.has(i) ? 1 : raw[i] * eps));
+    const worst = Math.max(...over.map((i) => raw[i]));
+    over.filter((i) => raw[i] === worst).forEach((i) => dense.add(i));
+  }
+}
+
+describe('SyncCP options', () => {
+  it('per-branch EMA scores: densities as planned; nestedness and IoU in the snapshot match the masks', async () => {
+    const snap = (await syncp(perBranch).snapshot()) as unknown as SyncCPSnapshot;
+    for (const m of masks['per-branch']) {
+      const n = size(m.shape);
+      expect(count(m.online)).toBe(Math.round(0.2 * n));
+      expect(count(m.target)).toBe(Math.round(0.5 * n));
+      let both = 0;
+      let either = 0;
+      for (let i = 0; i < n; i++) {
+        if (m.online[i] && m.target[i]) both++;
+        if (m.online[i] || m.target[i]) either++;
+      }
+      const l = snap.layers.find((x) => x.name === m.name)!;
+      expect(l.nested).toBeCloseTo(both / count(m.online), 12);
+      expect(l.iou).toBeCloseTo(both / either, 12);
+    }
+  });
+
+  it('global budget: round(0.2·Σn) kept online and round(0.5·Σn) in the target over all layers, nested', () => {
+    const total = masks.global.reduce((s, m) => s + size(m.shape), 0);
+    expect(masks.global.reduce((s, m) => s + count(m.online), 0)).toBe(Math.round(0.2 * total));
+    expect(masks.global.reduce((s, m) => s + count(m.target), 0)).toBe(Math.round(0.5 * total));
+    for (const m of masks.global) expect(isSubset(m.online, m.target)).toBe(true);
+  });
+
+  it('ERK budget: each layer keeps round(d_l·n_l) with d_l from the ERK formula at 0.2 and 0.5', () => {
+    const shapes = masks.erk.map((m) => m.shape);
+    const on = erkByHand(shapes, 0.2);
+    const tg = erkByHand(shapes, 0.5);
+    masks.erk.forEach((m, i) => {
+      expect(count(m.online), m.name).toBe(Math.round(on[i] * size(m.shape)));
+      expect(count(m.target), m.name).toBe(Math.round(Math.max(on[i], tg[i]) * size(m.shape)));
+      expect(isSubset(m.online, m.target)).toBe(true);
+    });
+    expect(new Set(on.map((d) => d.toFixed(3))).size).toBeGreaterThan(1);
+  });
+});
+
+describe('SyncCP snapshot', () => {
+  it('is structured-cloneable and describes schedule, layers and the selected layer', async () => {
+    const t = trainers[1];
+    const p = syncp(t);
+    const snap = structuredClone(await p.snapshot()) as unknown as SyncCPSnapshot;
+    expect(snap.kind).toBe('syncp');
+    expect(snap.step).toBe(STEPS);
+    expect(snap.lastUpdateStep).toBe(7);
+    expect(snap.layers.map((l) => l.name)).toEqual(masks.global.map((m) => m.name));
+    for (const l of snap.layers) {
+      expect(l.nested).toBe(1);
+      expect(l.planned).toEqual({ online: 0.2, target: 0.5 });
+    }
+    // Schedule: a step function from dense down to 0.2, target = min(1, online + 0.3).
+    const s = snap.schedule;
+    expect(s.steps[0]).toBe(0);
+    expect(s.online[0]).toBe(1);
+    expect(s.online[s.online.length - 1]).toBeCloseTo(0.2, 12);
+    s.online.forEach((d, i) => {
+      expect(s.target[i]).toBeCloseTo(Math.min(1, d + 0.3), 12);
+      if (i > 0) expect(d).toBeLessThanOrEqual(s.online[i - 1]);
+    });
+    // Selected layer: default the first; heatmap rows = kh·kw·C_out, cols = C_in, cells 0/255.
+    const m = masks.global[0];
+    const [kh, kw, cIn, cOut] = m.shape;
+    expect(snap.selected.name).toBe(m.name);
+    const h = snap.selected.masks;
+    expect([h.rows, h.cols, h.rowStep, h.colStep]).toEqual([kh * kw * cOut, cIn, 1, 1]);
+    for (let a = 0; a < kh; a++)
+      for (let b = 0; b < kw; b++)
+        for (let c = 0; c < cIn; c++)
+          for (let o = 0; o < cOut; o++) {
+            const cell = ((a * kw + b) * cOut + o) * cIn + c;
+            const flat = ((a * kw + b) * cIn + c) * cOut + o;
+            expect(h.online[cell]).toBe(m.online[flat] ? 255 : 0);
+            expect(h.target[cell]).toBe(m.target[flat] ? 255 : 0);
+          }
+    // History: one entry per update (steps 1..7), the last is the current masks.
+    expect(snap.selected.history.map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(Array.from(snap.selected.history[6].masks.online)).toEqual(Array.from(h.online));
+
+    p.selectLayer('s2.b0.conv2');
+    const again = (await p.snapshot()) as unknown as SyncCPSnapshot;
+    expect(again.selected.name).toBe('s2.b0.conv2');
+    expect(again.selected.history.map((e) => e.step)).toEqual([7]);
+    expect(() => p.selectLayer('nope')).toThrow(/no prunable layer/);
+  });
+
+  it('heatmap of a large kernel averages blocks (255 · fraction kept)', () => {
+    const shape = [3, 3, 64, 100]; // rows 900 → rowStep 4 (225 rows), cols 64
+    const n = size(shape);
+    const keep = new Uint8Array(n);
+    for (let i = 0; i < n; i++) keep[i] = (i * 7919) % 5 < 2 ? 1 : 0;
+    const h = maskHeatmap(keep, shape);
+    expect([h.rows, h.cols, h.rowStep, h.colStep]).toEqual([225, 64, 4, 1]);
+    // Cell (row-block 1, col 3): rows 4..7 = (a,b)=(0,0), o = 4..7; column c = 3.
+    let kept = 0;
+    for (let o = 4; o < 8; o++) kept += keep[(0 * 64 + 3) * 100 + o];
+    expect(h.cells[1 * 64 + 3]).toBe(Math.round((255 * kept) / 4));
+  });
+});
