@@ -73,7 +73,10 @@ export const ConfigSchema = z.object({
     .object({
       widths: z.array(z.number().int().min(2).max(512)).min(1).max(4).default([16, 32, 64]),
       blocks: z.number().int().min(1).max(3).default(1),
-      /** Stride of each stage's first block; missing entries are 2, the first defaults to 1. */
+      /**
+       * Stride of each stage's first block; missing entries are 2. Every stage halves the
+       * map (32→16→8→4) so the default size trains on a CPU or software WebGPU in minutes.
+       */
       strides: z.array(z.number().int().min(1).max(2)).max(4).optional(),
       projHidden: positiveInt.max(2048).default(128),
       projDim: positiveInt.max(1024).default(64),
@@ -215,7 +218,7 @@ export function buildConfig({ preset = 'simclr-dense', tiny = false, overrides }
   return parseConfig(mergeConfig(PRESETS[preset], tiny ? TINY : {}, overrides ?? {}));
 }
 
-/** Stage strides with defaults filled in (first stage 1, later stages 2). */
+/** Stage strides with defaults filled in (2 unless given). */
 export function stageStrides(model: Config['model']): number[] {
-  return model.widths.map((_, i) => model.strides?.[i] ?? (i === 0 ? 1 : 2));
+  return model.widths.map((_, i) => model.strides?.[i] ?? 2);
 }

@@ -2,6 +2,7 @@
 // running statistics in evaluation. Batch moments are handed out through a collector
 // so the running averages are updated after the gradient step, outside the tape.
 import * as tf from '@tensorflow/tfjs';
+import { batchNormTrainCpu } from '../kernels/cpuBatchNorm';
 
 export const BN_EPSILON = 1e-5;
 export const BN_MOMENTUM = 0.9;
@@ -17,6 +18,12 @@ export function batchNorm(
   training: boolean,
   collect?: BatchMoments[],
 ): tf.Tensor {
+  if ((training || !running) && tf.getBackend() === 'cpu') {
+    const r = batchNormTrainCpu(x, gamma, beta, BN_EPSILON);
+    if (collect) collect.push({ name, mean: r.mean, variance: r.variance });
+    else tf.dispose([r.mean, r.variance]);
+    return r.y;
+  }
   if (training || !running) {
     const axes = x.rank === 4 ? [0, 1, 2] : [0];
     const { mean, variance } = tf.moments(x, axes);

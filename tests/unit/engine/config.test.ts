@@ -51,8 +51,8 @@ describe('config', () => {
     expect(c.ssl.method).toBe('byol');
   });
 
-  it('stage strides: first stage 1, later 2 unless given', () => {
-    expect(stageStrides({ widths: [8, 16, 32], blocks: 1, projHidden: 1, projDim: 1, predHidden: 1 })).toEqual([1, 2, 2]);
-    expect(stageStrides({ widths: [8, 16], blocks: 1, strides: [2], projHidden: 1, projDim: 1, predHidden: 1 })).toEqual([2, 2]);
+  it('stage strides: 2 unless given', () => {
+    expect(stageStrides({ widths: [8, 16, 32], blocks: 1, projHidden: 1, projDim: 1, predHidden: 1 })).toEqual([2, 2, 2]);
+    expect(stageStrides({ widths: [8, 16], blocks: 1, strides: [1], projHidden: 1, projDim: 1, predHidden: 1 })).toEqual([1, 2]);
   });
 });
