@@ -120,7 +120,8 @@ test('a malformed link falls back to defaults with a notice; invalid settings ar
   await expect(page).toHaveURL(/lr=0\.004/);
 });
 
-test('every preset is offered; one this build cannot run shows the error banner, not a blank page', async ({ page }) => {
+test('every preset is offered and takes a step, or shows why it cannot run in the error banner', async ({ page }) => {
+  test.setTimeout(480_000);
   await page.goto('/?tiny=1');
   await waitReady(page);
   const options = await page.getByTestId('preset').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
@@ -135,6 +136,12 @@ test('every preset is offered; one this build cannot run shows the error banner,
     if (await page.getByTestId('error-banner').count()) {
       await expect(page.getByTestId('error-banner')).toHaveAttribute('data-kind', 'config');
       await expect(page.getByTestId('error-banner')).toContainText('Cannot build this run');
+    } else {
+      // The method is in this build: one step on WebGPU goes through the worker and its snapshot.
+      await page.getByTestId('step').click();
+      await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 90_000 });
+      await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'idle');
+      await expect(page.getByTestId('error-banner')).toHaveCount(0);
     }
     await expect(page.getByTestId('panel-loss')).toBeVisible();
   }
@@ -149,4 +156,29 @@ test('WebGPU refused: the badge and a notice say which fallback runs and why', a
   await expect(page.getByTestId('backend-notice')).toContainText('WebGPU is not in use');
   await expect(page.getByTestId('backend-notice')).toContainText('cpu');
   await waitReady(page);
+});
+
+test('a worker crash shows the error banner with Restart, and Restart brings training back', async ({ page, errors }) => {
+  await page.goto('/?tiny=1');
+  await waitReady(page);
+  const worker = page.workers()[0];
+  expect(worker).toBeTruthy();
+  // An uncaught exception inside the worker, as a crash would raise.
+  await worker.evaluate(() => {
+    setTimeout(() => {
+      throw new Error('simulated crash');
+    });
+  });
+  const banner = page.getByTestId('error-banner');
+  await expect(banner).toContainText('simulated crash');
+  await expect(page.getByTestId('start')).toBeDisabled();
+  await page.getByTestId('restart').click();
+  await expect(banner).toHaveCount(0);
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'webgpu', { timeout: 60_000 });
+  await waitReady(page);
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 60_000 });
+  // The page handles the worker's error event, so nothing should be logged; if Chromium
+  // still logs the simulated crash, that one line is expected.
+  errors.splice(0, errors.length, ...errors.filter((e) => !e.includes('simulated crash')));
 });
