@@ -7,6 +7,9 @@ export default defineConfig({
   base: './',
   plugins: [react()],
   worker: { format: 'es' },
+  // Pre-bundle what the worker imports: discovered late, they would re-optimise and
+  // reload the dev page in the middle of the first run.
+  optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'react', 'react-dom', 'react-dom/client', 'recharts', 'zustand', 'zod'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173 },

@@ -150,6 +150,16 @@ test('every preset is offered and takes a step, or shows why it cannot run in th
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });
 
+test('fashion-mnist loads from the shipped files and trains a step', async ({ page }) => {
+  await page.goto('/?tiny=1&dataset=fashion-mnist');
+  await waitReady(page);
+  await expect(page.getByTestId('field-dataset')).toHaveValue('fashion-mnist');
+  await expect(page.getByTestId('dataset-preview')).toContainText('fashion-mnist');
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 60_000 });
+  await expect(page.getByTestId('loss-value')).not.toHaveText('—');
+});
+
 test('WebGPU refused: the badge and a notice say which fallback runs and why', async ({ page }) => {
   await page.goto('/?tiny=1&backend=cpu');
   await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'cpu', { timeout: 60_000 });

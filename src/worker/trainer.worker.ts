@@ -73,8 +73,17 @@ const readAsset = async (path: string): Promise<Uint8Array> => {
   const url = new URL(path, assetBase).href;
   const res = await fetch(url);
   if (!res.ok) throw new Error(`cannot load ${path}: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  // Some servers (Vite's dev server among them) send .gz files with Content-Encoding:
+  // gzip, so fetch hands back the inflated bytes; the loaders expect the file as stored.
+  if (path.endsWith('.gz') && !(bytes[0] === 0x1f && bytes[1] === 0x8b)) return gzip(bytes);
+  return bytes;
 };
+
+async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
 
 async function getDataset(c: Config): Promise<Dataset> {
   // Shapes are generated from the seed; fashion-mnist is fixed data.
@@ -107,6 +116,7 @@ async function rebuild(c: Config): Promise<void> {
   config = c;
   pending = [];
   stepTimes = [];
+  lastStepMs = 0;
   history = [];
   try {
     const data = await getDataset(c);
@@ -122,9 +132,12 @@ async function rebuild(c: Config): Promise<void> {
   await snapshot();
 }
 
+let lastStepMs = 0;
+
+/** Steps/s over the last few steps (wall time, so kNN and yields count); one step: its own time. */
 function rate(): number {
   const n = stepTimes.length;
-  if (n < 2) return 0;
+  if (n < 2) return lastStepMs > 0 ? 1000 / lastStepMs : 0;
   return ((n - 1) * 1000) / (stepTimes[n - 1] - stepTimes[0]);
 }
 
@@ -140,6 +153,7 @@ function flush(force = false): void {
 async function oneStep(t: Trainer): Promise<boolean> {
   if (t.step >= t.config.steps) return false;
   const r: StepResult = await t.trainStep();
+  lastStepMs = r.ms;
   const last = r.step === t.config.steps;
   const every = t.config.eval.knnEvery;
   const knnDue = (every > 0 && r.step % every === 0) || last;
