@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { dualGate, gatedConv } from '../../../src/engine/sparsity/cdg';
 
-function rand(shape: number[], seed: number): tf.Tensor4D {
+function rand(shape: [number, number, number, number], seed: number): tf.Tensor4D {
   return tf.randomNormal(shape, 0, 1, 'float32', seed) as tf.Tensor4D;
 }
 
