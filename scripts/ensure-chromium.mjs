@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Finds a Chromium for the Playwright e2e tests (Playwright cannot download its own
-// browsers here). Order: $CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser;
-// on Debian/Ubuntu as root, installs the distribution's `chromium` package; otherwise
+// Finds a Chromium for the Playwright e2e tests and the Node WebGPU tests (Playwright
+// cannot download its own browsers here; Dawn in Node takes its SwiftShader Vulkan
+// driver from Chromium and needs the Vulkan loader, libvulkan1). Order: $CHROMIUM_PATH,
+// /usr/bin/chromium, /usr/bin/chromium-browser; on Debian/Ubuntu as root, installs the
+// distribution's `chromium` (and `libvulkan1` when the loader is missing); otherwise
 // exits 1 saying what to install.
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -18,8 +20,14 @@ function run(cmd, args) {
   return r.status === 0;
 }
 
+function hasVulkanLoader() {
+  const r = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' });
+  return r.status !== 0 || /libvulkan\.so\.1/.test(r.stdout ?? '');
+}
+
 let path = found();
-if (!path) {
+const needVulkan = !hasVulkanLoader();
+if (!path || needVulkan) {
   let osRelease = '';
   try {
     osRelease = readFileSync('/etc/os-release', 'utf8');
@@ -30,7 +38,10 @@ if (!path) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (debianLike && isRoot) {
     // Debian ships `chromium`; on Ubuntu the same name may be a snap shim, which still works headless.
-    if (run('apt-get', ['update']) && run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'])) path = found();
+    const pkgs = [...(path ? [] : ['chromium']), ...(needVulkan ? ['libvulkan1'] : [])];
+    if (run('apt-get', ['update']) && run('apt-get', ['install', '-y', '--no-install-recommends', ...pkgs])) path = found();
+  } else if (path && needVulkan) {
+    console.error('ensure-chromium: the Vulkan loader (libvulkan.so.1) is missing; the Node WebGPU tests need it (Debian: apt-get install -y libvulkan1).');
   }
   if (!path) {
     console.error(
