@@ -98,15 +98,18 @@ export const ConfigSchema = z.object({
       warmup: fraction.default(0.05),
     })
     .default({ lr: 2e-3, weightDecay: 1e-4, warmup: 0.05 }),
+  // Strong colour jitter and crops that keep most of the object: on shapes (16×16,
+  // SimCLR, 300 steps) these lifted kNN from 18% (0.3 / 0.5) to 30% with lr 6e-3,
+  // since colour is then no shortcut and the shape stays in view.
   augment: z
     .object({
-      cropScaleMin: z.number().gt(0).max(1).default(0.3),
+      cropScaleMin: z.number().gt(0).max(1).default(0.5),
       flip: fraction.default(0.5),
       jitter: fraction.default(0.8),
-      jitterStrength: z.number().min(0).max(1).default(0.5),
+      jitterStrength: z.number().min(0).max(1).default(1),
       grayscale: fraction.default(0.2),
     })
-    .default({ cropScaleMin: 0.3, flip: 0.5, jitter: 0.8, jitterStrength: 0.5, grayscale: 0.2 }),
+    .default({ cropScaleMin: 0.5, flip: 0.5, jitter: 0.8, jitterStrength: 1, grayscale: 0.2 }),
   eval: z
     .object({
       /** Log a metrics row every this many steps. */
@@ -155,10 +158,15 @@ export const PRESET_NAMES = [
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** Preset = a partial config over the defaults; the end states are those DESIGN.md lists. */
+// SimCLR presets take lr 6e-3: at 2e-3 the kNN monitor on shapes stayed near chance
+// after 300 steps (18%), at 6e-3 it reached 30% (1.5e-2: 29%). BYOL keeps 2e-3: 6e-3
+// measured no better at that budget.
+const SIMCLR_OPTIM = { optim: { lr: 6e-3 } };
+
 export const PRESETS: Record<PresetName, ConfigInput> = {
-  'simclr-dense': { ssl: { method: 'simclr' } },
+  'simclr-dense': { ssl: { method: 'simclr' }, ...SIMCLR_OPTIM },
   'byol-dense': { ssl: { method: 'byol' } },
-  cdg: { ssl: { method: 'simclr' }, cdg: { beta: 0.25, density: 0.4 } },
+  cdg: { ssl: { method: 'simclr' }, ...SIMCLR_OPTIM, cdg: { beta: 0.25, density: 0.4 } },
   'syncp-unstructured': {
     ssl: { method: 'byol' },
     syncp: { granularity: 'unstructured', density: 0.2, gap: 0.3 },

@@ -22,7 +22,7 @@ describe('fast cpu Conv2DBackpropFilter', () => {
     const ref = original!.kernelFunc({
       inputs: { x, dy },
       backend,
-      attrs: { strides: stride, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape },
+      attrs: { strides: stride, pad, dataFormat: 'NHWC', filterShape },
     }) as tf.TensorInfo;
     const refT = tf.engine().makeTensorFromTensorInfo(ref);
     const a = await fast.data();

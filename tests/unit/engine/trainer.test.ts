@@ -75,7 +75,7 @@ describe('Trainer', () => {
     const w = t.online.vars['s1.b0.conv1'];
     const snapshot = (await w.data()).slice();
     // Poison one weight: the loss becomes NaN.
-    w.assign(tf.fill(w.shape, NaN) as tf.Tensor4D);
+    w.assign(tf.fill(w.shape, NaN));
     const poisoned = (await w.data()).slice();
     await expect(t.trainStep()).rejects.toThrow(/diverged at step 1/);
     expect(t.step).toBe(1);
