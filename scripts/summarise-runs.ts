@@ -2,13 +2,16 @@
 // DIR/<name>/run.json from `--out`) into a markdown table: final kNN, final loss,
 // kept-weight density per branch (counted from the saved masks), gate density, and
 // training FLOPs relative to the dense run of the same dataset (from the rows' `flops`).
-// Usage: tsx scripts/summarise-runs.ts DIR
+// With --layers, also one table of the final gate density per layer and branch.
+// Usage: tsx scripts/summarise-runs.ts DIR [--layers]
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-interface Row { step?: number; loss?: number; knn?: number; flops?: { dense: number; effective: number }; gateDensity?: Record<string, { branch1?: number; branch2?: number } | number[]>; event?: string; seconds?: number }
+interface Row { step?: number; loss?: number; knn?: number; flops?: { dense: number; effective: number }; gateDensity?: Record<string, { online: number; target: number }>; event?: string; seconds?: number }
 
 const dir = process.argv[2];
+const perLayer = process.argv.includes('--layers');
+const layerRows: string[] = [];
 if (!dir || !existsSync(dir)) {
   console.error('usage: tsx scripts/summarise-runs.ts DIR (a folder of <name>.jsonl and <name>/run.json)');
   process.exit(2);
@@ -22,8 +25,8 @@ function keptFraction(b64: string): [number, number] {
 }
 
 const lines: string[] = [];
-lines.push('| run | kNN | final loss | online density | target density | FLOPs / dense (run mean) | FLOPs / dense (end) | wall s |');
-lines.push('|---|---|---|---|---|---|---|---|');
+lines.push('| run | kNN | final loss | online density | target density | gate density b1 / b2 | FLOPs / dense (run mean) | FLOPs / dense (end) | wall s |');
+lines.push('|---|---|---|---|---|---|---|---|---|');
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
   const name = file.replace(/\.jsonl$/, '');
   const rows: Row[] = readFileSync(join(dir, file), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
@@ -50,8 +53,21 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) 
       target = (kt / n).toFixed(3);
     }
   }
+  // Gate density (CDG): the last row's per-layer values; the column shows the layer mean per branch.
+  const gates = [...steps].reverse().find((r) => r.gateDensity)?.gateDensity;
+  let gate = '—';
+  if (gates) {
+    const names = Object.keys(gates);
+    const avg = (k: 'online' | 'target') => names.reduce((a, n) => a + gates[n][k], 0) / names.length;
+    gate = `${avg('online').toFixed(3)} / ${avg('target').toFixed(3)}`;
+    if (perLayer) for (const n of names) layerRows.push(`| ${name} | ${n} | ${gates[n].online.toFixed(3)} | ${gates[n].target.toFixed(3)} |`);
+  }
   lines.push(
-    `| ${name} | ${knn === undefined ? '—' : (100 * knn).toFixed(1) + ' %'} | ${last?.loss?.toFixed(2) ?? '—'} | ${online} | ${target} | ${mean.toFixed(3)} | ${ratios.length ? ratios[ratios.length - 1].toFixed(3) : '—'} | ${end?.seconds?.toFixed(0) ?? '—'} |`,
+    `| ${name} | ${knn === undefined ? '—' : (100 * knn).toFixed(1) + ' %'} | ${last?.loss?.toFixed(2) ?? '—'} | ${online} | ${target} | ${gate} | ${mean.toFixed(3)} | ${ratios.length ? ratios[ratios.length - 1].toFixed(3) : '—'} | ${end?.seconds?.toFixed(0) ?? '—'} |`,
   );
 }
 console.log(lines.join('\n'));
+if (perLayer && layerRows.length) {
+  console.log('\n| run | layer | gate density branch 1 | gate density branch 2 |\n|---|---|---|---|');
+  console.log(layerRows.join('\n'));
+}
