@@ -579,6 +579,20 @@ export class SyncCPPlugin implements StepPlugin {
     return this.selectedName;
   }
 
+  /** The selected layer's current full masks (copies), e.g. for the N:M pattern grid. */
+  selectedMasks(): { name: string; shape: Shape4; online: Uint8Array; target: Uint8Array } {
+    const l = this.byName.get(this.selectedName)!;
+    return { name: l.name, shape: [...l.shape] as Shape4, online: l.online.slice(), target: l.target.slice() };
+  }
+
+  /** Per-layer statistics of the last mask update (no heatmaps): cheap enough for every step. */
+  updateSummary(): { step: number | null; layers: { name: string; flips: BranchPair; nested: number; iou: number; nmFraction: BranchPair | null }[] } {
+    return {
+      step: this.lastUpdate,
+      layers: this.layers.map((l) => ({ name: l.name, flips: { ...l.flips }, nested: l.nested, iou: l.iou, nmFraction: l.nmFraction ? { ...l.nmFraction } : null })),
+    };
+  }
+
   /** Choose the layer shown in detail; its history restarts from the current masks. */
   selectLayer(name: string): void {
     if (!this.byName.has(name)) throw new Error(`SyncCP: no prunable layer "${name}" (have ${this.layerNames().join(', ')})`);
