@@ -7,6 +7,7 @@ import type { Request, Response } from '../worker/protocol';
 import { useMetrics, type HistoryPoint } from './metrics';
 import { useRun } from './run';
 import { draftOf, evaluate, useSettings, type FieldName } from './settings';
+import { clearTimeline, recordSnapshot, recordUpdates, useTimeline } from './timeline';
 import { parseUrl, toSearch } from './url';
 
 let worker: Worker | undefined;
@@ -23,6 +24,7 @@ function onMessage(msg: Response): void {
       return;
     case 'ready':
       useMetrics.setState({ rows: [] });
+      clearTimeline();
       useRun.setState({
         building: false,
         hasRun: true,
@@ -43,6 +45,7 @@ function onMessage(msg: Response): void {
       const last = msg.rows[msg.rows.length - 1];
       const knnRow = [...msg.rows].reverse().find((r) => r.knn !== undefined);
       useMetrics.setState((s) => ({ rows: [...s.rows, ...msg.rows] }));
+      recordUpdates(msg.rows.flatMap((r) => (r.update ? [r.update] : [])));
       useRun.setState((s) => ({
         step: last.step,
         loss: last.loss,
@@ -54,6 +57,7 @@ function onMessage(msg: Response): void {
     }
     case 'snapshot':
       useRun.setState({ snapshot: msg.snapshot });
+      recordSnapshot(msg.snapshot);
       return;
     case 'error':
       useRun.setState((s) => ({
@@ -75,6 +79,7 @@ export function startWorker(): void {
   worker?.terminate();
   useRun.setState({ worker: 'starting', building: true, hasRun: false, phase: 'idle', step: 0, error: undefined, backend: undefined });
   useMetrics.setState({ rows: [] });
+  clearTimeline();
   const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'trainer' });
   w.addEventListener('message', (ev: MessageEvent<Response>) => onMessage(ev.data));
   w.addEventListener('error', (ev) => {
@@ -118,6 +123,11 @@ export const actions = {
     send({ type: 'reset' });
   },
   restart: () => startWorker(),
+  /** Show this prunable layer in the SyncCP and N:M panels (the worker answers with a snapshot). */
+  selectLayer: (layer: string) => send({ type: 'select-layer', layer }),
+  selectCdgLayer: (layer: string) => useTimeline.setState({ cdgLayer: layer }),
+  /** Scrub to a recorded snapshot (null: follow the newest). */
+  viewSnapshot: (index: number | null) => useTimeline.setState((t) => ({ viewIndex: index === null || index >= t.entries.length - 1 ? null : Math.max(0, index) })),
   dismissError: () => useRun.setState({ error: undefined }),
   dismissUrlNotice: () => useSettings.setState({ urlNotice: undefined }),
 

@@ -24,3 +24,6 @@ export function downsample<T>(xs: T[], max: number): T[] {
   out.push(xs[xs.length - 1]);
   return out;
 }
+
+/** Stable selector for throttled subscriptions. */
+export const selectRows = (s: MetricsState): ProgressRow[] => s.rows;

@@ -4,6 +4,7 @@
 import type { BackendName, BackendReport } from '../engine/backend';
 import type { Config } from '../engine/config';
 import type { RunFile } from '../engine/runFile';
+import type { NMPatternGrid } from '../engine/viz/nmPatterns';
 
 /** Page → worker. */
 export type Request =
@@ -18,7 +19,9 @@ export type Request =
   /** Back to step 0 with fresh weights from the seed. */
   | { type: 'reset' }
   /** Ask for run.json of the current run (answered by `exported`). */
-  | { type: 'export' };
+  | { type: 'export' }
+  /** Show this prunable layer in detail (SyncCP mask heatmap, N:M grid); answered by a snapshot. */
+  | { type: 'select-layer'; layer: string };
 
 /** `assetBase`: absolute URL that shipped files (data/…) are relative to — the app's base, not the worker's. */
 export interface WorkerOptions {
@@ -47,6 +50,37 @@ export interface ProgressRow {
   knn?: number;
   /** Training FLOPs of one step, whole network. */
   flops: { dense: number; effective: number };
+  /** SyncCP: measured weight density per prunable conv and branch role. */
+  density?: Record<string, { online: number; target: number }>;
+  /** CDG: measured gate density of the conditional path per gated conv and branch role. */
+  gateDensity?: Record<string, { online: number; target: number }>;
+  /** CDG: the scheduled target gate density at this step. */
+  gateTarget?: number;
+  /** SyncCP: present on the first row after a mask update, with that update's statistics. */
+  update?: MaskUpdate;
+}
+
+/** Statistics of one SyncCP mask update, per prunable conv (no masks: cheap to send every time). */
+export interface MaskUpdate {
+  /** The step (0-based) whose forward first used the new masks. */
+  step: number;
+  layers: {
+    name: string;
+    /** Mask entries that changed at this update, per branch. */
+    flips: { online: number; target: number };
+    /** Fraction of the online mask's ones also kept by the target. */
+    nested: number;
+    iou: number;
+    /** N:M only: fraction of full groups that are N:M, per branch. */
+    nmFraction: { online: number; target: number } | null;
+  }[];
+}
+
+/** Training FLOPs of one step per layer (all branches) at the snapshot's step. */
+export interface FlopsBreakdown {
+  layers: { name: string; dense: number; effective: number }[];
+  dense: number;
+  effective: number;
 }
 
 /** An image as RGBA bytes, ready for ImageData. */
@@ -65,6 +99,10 @@ export interface Snapshot {
   views: [PreviewImage, PreviewImage];
   /** Per-plugin panel data (plugin name → its snapshot), for the sparsity panels. */
   plugins: Record<string, Record<string, unknown>>;
+  /** Per-layer training FLOPs of one step with the densities last read back. */
+  flops?: FlopsBreakdown;
+  /** SyncCP with N:M granularity: the selected layer's pattern grids. */
+  nm?: { layer: string; online: NMPatternGrid; target: NMPatternGrid };
 }
 
 export type RunPhase = 'idle' | 'running' | 'stepping' | 'done';

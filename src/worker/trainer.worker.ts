@@ -9,7 +9,9 @@ import type { Config } from '../engine/config';
 import { loadDataset, type Dataset } from '../engine/data';
 import { encodeMasks, RUN_FILE_VERSION, type RunFile } from '../engine/runFile';
 import { DivergenceError, Trainer, type StepResult } from '../engine/trainer';
-import type { DatasetInfo, PreviewImage, ProgressRow, Request, Response, RunPhase, Snapshot } from './protocol';
+import { SyncCPPlugin } from '../engine/sparsity/syncp';
+import { nmPatternGrid } from '../engine/viz/nmPatterns';
+import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, RunPhase, Snapshot } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -34,6 +36,14 @@ let stepTimes: number[] = [];
 /** Logged rows for run.json, as the CLI logs them. */
 let history: Record<string, unknown>[] = [];
 let queue: Promise<unknown> = Promise.resolve();
+/** Metrics read back with the last step (per-layer FLOPs in snapshots use them). */
+let lastMetrics: Record<string, Float32Array> = {};
+/** Step of the last SyncCP mask update already reported in a progress row. */
+let reportedUpdate: number | null = null;
+
+function syncpOf(t: Trainer): SyncCPPlugin | undefined {
+  return t.plugins.find((p): p is SyncCPPlugin => p instanceof SyncCPPlugin);
+}
 
 function post(msg: Response, transfer: Transferable[] = []): void {
   self.postMessage(msg, transfer);
@@ -118,6 +128,8 @@ async function rebuild(c: Config): Promise<void> {
   stepTimes = [];
   lastStepMs = 0;
   history = [];
+  lastMetrics = {};
+  reportedUpdate = null;
   try {
     const data = await getDataset(c);
     trainer = new Trainer(c, data);
@@ -160,8 +172,21 @@ async function oneStep(t: Trainer): Promise<boolean> {
   const knn = knnDue ? await t.knn() : undefined;
   const row = t.row(r, knn);
   if (r.step % t.config.eval.logEvery === 0 || knnDue || r.step === 1) history.push(row);
+  lastMetrics = r.metrics;
   const flops = row.flops as ProgressRow['flops'];
-  pending.push({ step: r.step, loss: r.loss, lr: r.lr, knn, flops });
+  const p: ProgressRow = { step: r.step, loss: r.loss, lr: r.lr, knn, flops };
+  if (row.density) p.density = row.density as ProgressRow['density'];
+  if (row.gateDensity) p.gateDensity = row.gateDensity as ProgressRow['gateDensity'];
+  if (typeof row.gateTarget === 'number') p.gateTarget = row.gateTarget;
+  const sp = syncpOf(t);
+  if (sp) {
+    const u = sp.updateSummary();
+    if (u.step !== null && u.step !== reportedUpdate) {
+      reportedUpdate = u.step;
+      p.update = { step: u.step, layers: u.layers } satisfies MaskUpdate;
+    }
+  }
+  pending.push(p);
   stepTimes.push(performance.now());
   if (stepTimes.length > RATE_WINDOW) stepTimes.shift();
   return !last;
@@ -240,8 +265,16 @@ async function snapshot(): Promise<void> {
     const s = await p.snapshot?.();
     if (s) plugins[p.name] = s;
   }
+  const f = t.flops(lastMetrics);
+  const snap: Snapshot = { step, samples, views, plugins, flops: { layers: f.layers.map((l) => ({ name: l.name, dense: l.dense, effective: l.effective })), dense: f.dense, effective: f.effective } };
+  const sp = syncpOf(t);
+  if (sp && sp.cfg.granularity === 'nm') {
+    const sel = sp.selectedMasks();
+    snap.nm = { layer: sel.name, online: nmPatternGrid(sel.online, sel.shape, sp.cfg.n, sp.cfg.m), target: nmPatternGrid(sel.target, sel.shape, sp.cfg.n, sp.cfg.m) };
+  }
   const transfer = [...samples.map((s) => s.rgba.buffer), ...views.map((v) => v.rgba.buffer)] as ArrayBuffer[];
-  post({ type: 'snapshot', snapshot: { step, samples, views, plugins } }, transfer);
+  if (snap.nm) transfer.push(snap.nm.online.ids.buffer as ArrayBuffer, snap.nm.target.ids.buffer as ArrayBuffer);
+  post({ type: 'snapshot', snapshot: snap }, transfer);
 }
 
 async function exportRun(): Promise<void> {
@@ -323,6 +356,16 @@ async function handle(msg: Request): Promise<void> {
     case 'export':
       await exclusive(exportRun);
       return;
+    case 'select-layer': {
+      const t = trainer;
+      const sp = t && syncpOf(t);
+      if (!sp || !sp.layerNames().includes(msg.layer)) return;
+      await exclusive(async () => {
+        sp.selectLayer(msg.layer);
+        await snapshot();
+      });
+      return;
+    }
   }
 }
 

@@ -1,0 +1,83 @@
+// Recorded snapshots for the sparsity panels and the timeline scrubber, and the panels'
+// own selections. Memory is bounded: at most MAX_ENTRIES snapshots (older ones thinned
+// by pushDecimated), and the SyncCP per-update mask history is kept for the newest
+// snapshot only.
+import { create } from 'zustand';
+import type { SyncCPHistoryEntry, SyncCPSnapshot } from '../engine/sparsity/syncp';
+import { pushDecimated } from '../ui/transforms/timeline';
+import type { MaskUpdate, Snapshot } from '../worker/protocol';
+
+export const MAX_ENTRIES = 48;
+/** Mask updates kept for the churn / nestedness / N:M charts (older ones thinned). */
+export const MAX_UPDATES = 400;
+
+export interface TimelineState {
+  entries: Snapshot[];
+  /** Index into entries being viewed; null = follow the newest. */
+  viewIndex: number | null;
+  /** SyncCP mask history of the selected layer (from the newest snapshot), oldest first. */
+  maskHistory: SyncCPHistoryEntry[];
+  /** SyncCP mask updates as they happened (from progress rows). */
+  updates: MaskUpdate[];
+  /** Layer shown in the CDG gate maps (UI only; all layers' maps are in every snapshot). */
+  cdgLayer?: string;
+}
+
+export const useTimeline = create<TimelineState>(() => ({ entries: [], viewIndex: null, maskHistory: [], updates: [] }));
+
+/** Drop the per-update history from a snapshot before storing it (it is kept once, in maskHistory). */
+function slim(s: Snapshot): Snapshot {
+  const sp = s.plugins.syncp as unknown as SyncCPSnapshot | undefined;
+  if (!sp) return s;
+  return { ...s, plugins: { ...s.plugins, syncp: { ...sp, selected: { ...sp.selected, history: [] } } as unknown as Record<string, unknown> } };
+}
+
+export function recordSnapshot(s: Snapshot): void {
+  useTimeline.setState((t) => {
+    const sp = s.plugins.syncp as unknown as SyncCPSnapshot | undefined;
+    const viewed = t.viewIndex === null ? null : t.entries[t.viewIndex];
+    const entries = pushDecimated(t.entries, slim(s), MAX_ENTRIES);
+    // Keep looking at the same step while scrubbing (its index may move after decimation).
+    let viewIndex: number | null = null;
+    if (viewed) {
+      const i = entries.findIndex((e) => e.step === viewed.step);
+      viewIndex = i >= 0 ? i : null;
+    }
+    return { entries, viewIndex, maskHistory: sp ? sp.selected.history : t.maskHistory };
+  });
+}
+
+export function recordUpdates(us: MaskUpdate[]): void {
+  if (!us.length) return;
+  useTimeline.setState((t) => {
+    let updates = [...t.updates, ...us];
+    while (updates.length > MAX_UPDATES) {
+      const half = Math.floor(updates.length / 2);
+      updates = [...updates.slice(0, half).filter((_, i) => i % 2 === 0), ...updates.slice(half)];
+    }
+    return { updates };
+  });
+}
+
+export function clearTimeline(): void {
+  useTimeline.setState({ entries: [], viewIndex: null, maskHistory: [], updates: [] });
+}
+
+/** The snapshot every panel shows: the scrubbed one, or the newest. */
+export function useViewed(): Snapshot | undefined {
+  return useTimeline((t) => (t.viewIndex === null ? t.entries[t.entries.length - 1] : t.entries[t.viewIndex]));
+}
+
+/** True while scrubbing (not following the newest snapshot). */
+export function useScrubbing(): boolean {
+  return useTimeline((t) => t.viewIndex !== null && t.viewIndex < t.entries.length - 1);
+}
+
+// Stable selectors for useThrottledSelector.
+export const selectUpdates = (t: TimelineState): MaskUpdate[] => t.updates;
+export const selectViewed = (t: TimelineState): Snapshot | undefined => (t.viewIndex === null ? t.entries[t.entries.length - 1] : t.entries[t.viewIndex]);
+export const selectScrubbing = (t: TimelineState): boolean => t.viewIndex !== null && t.viewIndex < t.entries.length - 1;
+export const selectMaskHistory = (t: TimelineState): SyncCPHistoryEntry[] => t.maskHistory;
+export const selectCdgLayer = (t: TimelineState): string | undefined => t.cdgLayer;
+/** Layer of the SyncCP mask history (the newest snapshot's selected layer). */
+export const selectHistoryLayer = (t: TimelineState): string | undefined => (t.entries[t.entries.length - 1]?.plugins.syncp as unknown as SyncCPSnapshot | undefined)?.selected.name;
