@@ -2,10 +2,12 @@ import { BackendBadge, BackendNotice } from './BackendBadge';
 import { RunButtons, Settings } from './Controls';
 import { ErrorBanner, UrlNotice } from './ErrorBanner';
 import { DataPanel } from './panels/DataPanel';
+import { FlopsPanel } from './panels/FlopsPanel';
 import { KnnPanel } from './panels/KnnPanel';
 import { LossPanel } from './panels/LossPanel';
 import { SparsitySlot } from './SparsitySlot';
 import { Stats } from './Stats';
+import { Timeline } from './Timeline';
 
 export function App() {
   return (
@@ -21,6 +23,7 @@ export function App() {
         <RunButtons />
         <Stats />
       </div>
+      <Timeline />
       <div className="notices">
         <BackendNotice />
         <UrlNotice />
@@ -40,6 +43,7 @@ export function App() {
           <h3 className="column-title">Output</h3>
           <LossPanel />
           <KnnPanel />
+          <FlopsPanel />
         </div>
       </main>
       <footer className="footer small muted">

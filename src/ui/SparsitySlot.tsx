@@ -1,21 +1,19 @@
-import { useRun } from '../store/run';
+import { CdgPanel } from './panels/CdgPanel';
+import { NmPanel } from './panels/NmPanel';
+import { SchedulePreview } from './panels/SchedulePreview';
+import { SyncpPanel } from './panels/SyncpPanel';
 
 /**
- * Where the method panels go: panel-cdg, panel-syncp, panel-nm and panel-flops (one
- * file each in src/ui/panels/, fed by Snapshot.plugins and the progress rows). Until
- * they exist this says what the current config would show.
+ * The method panels: the schedule, CDG gates, SyncCP masks and N:M patterns. All are
+ * always open; a panel that does not apply to the running preset says so in one line.
  */
 export function SparsitySlot() {
-  const config = useRun((s) => s.config);
-  const method = config?.cdg ? 'CDG gates' : config?.syncp ? `SyncCP masks (${config.syncp.granularity})` : undefined;
   return (
-    <div className="slot" data-testid="sparsity-slot">
-      <h2>Sparsity</h2>
-      <p className="howto">
-        {method
-          ? `${method}: per-layer density and gate maps will appear here.`
-          : 'This run is dense: every weight and activation is computed. Pick a CDG or SyncCP preset to see sparsity act.'}
-      </p>
+    <div className="sparsity-panels" data-testid="sparsity-slot">
+      <SchedulePreview />
+      <CdgPanel />
+      <SyncpPanel />
+      <NmPanel />
     </div>
   );
 }

@@ -1,6 +1,8 @@
 import { useEffect, useRef } from 'react';
 import { useRun } from '../../store/run';
+import { selectViewed, useTimeline } from '../../store/timeline';
 import type { PreviewImage } from '../../worker/protocol';
+import { useThrottledSelector } from './common';
 import { Panel } from './Panel';
 
 function ImageCanvas({ img, size, title }: { img: PreviewImage; size: number; title?: string }) {
@@ -18,7 +20,9 @@ function ImageCanvas({ img, size, title }: { img: PreviewImage; size: number; ti
 
 /** A few training images, and the two augmented views of the first one at this step. */
 export function DataPanel() {
-  const snap = useRun((s) => s.snapshot);
+  const live = useRun((s) => s.snapshot);
+  // The scrubbed step's views when the timeline is moved back, else the newest.
+  const snap = useThrottledSelector(useTimeline, selectViewed, 0, 0) ?? live;
   const ds = useRun((s) => s.dataset);
   return (
     <Panel

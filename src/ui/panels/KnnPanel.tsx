@@ -2,10 +2,14 @@ import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Too
 import { useMemo } from 'react';
 import { useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
+import { selectScrubbing, selectViewed, useTimeline } from '../../store/timeline';
+import { useThrottledSelector } from './common';
 import { Panel } from './Panel';
 
 /** kNN monitor accuracy over steps, with chance level as a dashed line. */
 export function KnnPanel() {
+  const viewedStep = useThrottledSelector(useTimeline, selectViewed, 0, 330)?.step;
+  const scrubStep = useThrottledSelector(useTimeline, selectScrubbing, 0, 330) ? viewedStep : undefined;
   const rows = useMetrics((s) => s.rows);
   const imported = useMetrics((s) => s.imported);
   const classes = useRun((s) => s.dataset?.classNames.length);
@@ -33,6 +37,7 @@ export function KnnPanel() {
               <XAxis dataKey="step" type="number" domain={[0, 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} />
               <YAxis domain={[0, 100]} tick={{ fontSize: 11 }} width={36} unit="%" />
               <Tooltip formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)}%` : String(v))} labelFormatter={(l) => `step ${l}`} />
+              {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" />}
               {chance !== undefined && <ReferenceLine y={chance} stroke="#9aa3ad" strokeDasharray="4 3" />}
               <Line name="this run" type="linear" dataKey="knn" stroke="#4e79a7" strokeWidth={2} dot isAnimationActive={false} connectNulls />
               {imported && <Line name="imported" type="linear" dataKey="imported" stroke="#7a8594" strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />}

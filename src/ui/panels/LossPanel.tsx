@@ -1,7 +1,9 @@
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, ReferenceLine, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useMemo } from 'react';
 import { downsample, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
+import { selectScrubbing, selectViewed, useTimeline } from '../../store/timeline';
+import { useThrottledSelector } from './common';
 import { Panel } from './Panel';
 
 const MAX_POINTS = 400;
@@ -14,6 +16,8 @@ interface Point {
 
 /** Contrastive loss per step; an imported run's loss is drawn dashed beside it. */
 export function LossPanel() {
+  const viewedStep = useThrottledSelector(useTimeline, selectViewed, 0, 300)?.step;
+  const scrubStep = useThrottledSelector(useTimeline, selectScrubbing, 0, 300) ? viewedStep : undefined;
   const rows = useMetrics((s) => s.rows);
   const imported = useMetrics((s) => s.imported);
   const method = useRun((s) => s.config?.ssl.method);
@@ -42,6 +46,7 @@ export function LossPanel() {
               <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} />
               <YAxis domain={['auto', 'auto']} tick={{ fontSize: 11 }} width={44} tickFormatter={(v: number) => v.toFixed(2)} />
               <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))} labelFormatter={(l) => `step ${l}`} />
+              {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" />}
               {imported && <Legend verticalAlign="top" height={20} />}
               <Line name="this run" type="linear" dataKey="loss" stroke="#f28e2b" dot={false} strokeWidth={2} isAnimationActive={false} connectNulls />
               {imported && <Line name={`imported (${imported.name})`} type="linear" dataKey="imported" stroke="#7a8594" strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />}

@@ -1,0 +1,71 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { cellAt, rasterize, type RasterOptions } from './transforms/raster';
+
+/** Longest heatmap draw so far (ms), read by the e2e performance test. */
+function recordDraw(ms: number): void {
+  const w = window as unknown as { __heatmapDraws?: { count: number; worstMs: number; totalMs: number } };
+  const d = (w.__heatmapDraws ??= { count: 0, worstMs: 0, totalMs: 0 });
+  d.count++;
+  d.totalMs += ms;
+  d.worstMs = Math.max(d.worstMs, ms);
+}
+
+export interface HeatmapProps {
+  rows: number;
+  cols: number;
+  /** rows × cols RGBA cells. */
+  cells: Uint8ClampedArray;
+  width: number;
+  height: number;
+  /** Tooltip text of a cell. */
+  describe: (row: number, col: number) => ReactNode;
+  bands?: RasterOptions;
+  testId?: string;
+  label: string;
+}
+
+/**
+ * A grid of coloured cells on one canvas, drawn with putImageData at display resolution
+ * (cost ∝ pixels, not cells); hovering shows the exact value of the cell under the mouse.
+ */
+export function Heatmap({ rows, cols, cells, width, height, describe, bands, testId, label }: HeatmapProps) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const [hover, setHover] = useState<{ x: number; y: number; row: number; col: number }>();
+  useEffect(() => {
+    const c = ref.current;
+    const ctx = c?.getContext('2d');
+    if (!c || !ctx || rows === 0 || cols === 0) return;
+    const t0 = performance.now();
+    c.width = width;
+    c.height = height;
+    const img = ctx.createImageData(width, height);
+    rasterize(cells, rows, cols, width, height, bands, img.data);
+    ctx.putImageData(img, 0, 0);
+    recordDraw(performance.now() - t0);
+  }, [cells, rows, cols, width, height, bands?.rowBand, bands?.colBand]);
+  const cell = hover && hover.row < rows && hover.col < cols ? hover : undefined;
+  return (
+    <div className="heatmap" style={{ width, height }}>
+      <canvas
+        ref={ref}
+        data-testid={testId}
+        aria-label={label}
+        role="img"
+        style={{ width, height }}
+        onMouseMove={(e) => {
+          const r = e.currentTarget.getBoundingClientRect();
+          const x = e.clientX - r.left;
+          const y = e.clientY - r.top;
+          const [row, col] = cellAt(x, y, rows, cols, r.width, r.height);
+          setHover({ x, y, row, col });
+        }}
+        onMouseLeave={() => setHover(undefined)}
+      />
+      {cell && (
+        <div className="heatmap-tooltip" data-testid="heatmap-tooltip" style={{ left: Math.min(cell.x + 12, width - 150), top: cell.y + 12 }}>
+          {describe(cell.row, cell.col)}
+        </div>
+      )}
+    </div>
+  );
+}

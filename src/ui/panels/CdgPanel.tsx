@@ -1,0 +1,153 @@
+import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useMemo } from 'react';
+import type { CDGSnapshot } from '../../engine/sparsity/cdg';
+import { actions } from '../../store/controller';
+import { selectRows, useMetrics } from '../../store/metrics';
+import { useRun } from '../../store/run';
+import { selectCdgLayer, selectScrubbing, selectViewed, useTimeline } from '../../store/timeline';
+import { Heatmap } from '../Heatmap';
+import { gateCellOf, gateOverlayRgba } from '../transforms/gateOverlay';
+import { OKABE_ITO, seriesColour } from '../transforms/palette';
+import { key, layerSeries } from '../transforms/series';
+import { LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, pct, shortName, useThrottledSelector, useWidth } from './common';
+import { Panel } from './Panel';
+
+const HOW_TO =
+  'Each gated layer always computes a cheap base part, and computes the rest only where a gate opens. Bars: the share of locations computed for view 1 and view 2 (one threshold for both, so the more salient view keeps more). Pictures: bright = computed, dark = skipped, for the chosen layer.';
+
+/** CDG gate activity: per-layer gate density per branch, over steps, and the probe pair's gate maps. */
+export function CdgPanel() {
+  const config = useRun((s) => s.config);
+  // Staggered: a new snapshot redraws the panels one after the other, each in its own task.
+  const viewed = useThrottledSelector(useTimeline, selectViewed, 0, STAGGER.cdg);
+  const scrubbing = useThrottledSelector(useTimeline, selectScrubbing, 0, STAGGER.cdg);
+  const rows = useThrottledSelector(useMetrics, selectRows, 1000, STAGGER.cdg);
+  const chosen = useThrottledSelector(useTimeline, selectCdgLayer, 0, STAGGER.cdg);
+  const [boxRef, width] = useWidth<HTMLDivElement>(400);
+  const snap = viewed?.plugins.cdg as unknown as CDGSnapshot | undefined;
+  const series = useMemo(() => (config?.cdg ? layerSeries(rows, 'gateDensity') : []), [rows, config]);
+  if (!config?.cdg) {
+    return (
+      <Panel id="panel-cdg" title="CDG gate activity" howTo="Contrastive dual gating skips computation per location.">
+        <NotApplicable>CDG is off in this run: no gates to show. Pick the “cdg” preset to see where computation is spent.</NotApplicable>
+      </Panel>
+    );
+  }
+  const layers = snap?.layers ?? [];
+  const bars = layers.map((l) => ({ layer: shortName(l.name), name: l.name, branch1: l.gateDensity.online, branch2: l.gateDensity.target }));
+  const layer = layers.find((l) => l.name === chosen) ?? layers[0];
+  const side = Math.max(96, Math.min(180, Math.floor((width - 24) / 2)));
+  return (
+    <Panel id="panel-cdg" title="CDG gate activity" howTo={HOW_TO}>
+      {!snap ? (
+        <div className="chart-empty">Waiting for the first snapshot…</div>
+      ) : (
+        <div className="panel-stack" ref={boxRef}>
+          <h4 className="sub">Gate density per layer, step {viewed?.step} (target {pct(snap.targetDensity)})</h4>
+          <div className="chart chart-small" data-testid="cdg-bars">
+            <ResponsiveContainer width="100%" height="100%">
+              <BarChart data={bars} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+                <CartesianGrid stroke="#e6e9ee" vertical={false} />
+                <XAxis dataKey="layer" tick={{ fontSize: 10 }} interval={0} />
+                <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={40} tickFormatter={(v: number) => pct(v)} />
+                <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v, 1) : String(v))} labelFormatter={(l, p) => String(p?.[0]?.payload?.name ?? l)} />
+                <Bar name="branch 1 (view 1)" dataKey="branch1" fill={OKABE_ITO.blue} isAnimationActive={false} />
+                <Bar name="branch 2 (view 2)" dataKey="branch2" fill={OKABE_ITO.orange} isAnimationActive={false} />
+                <ReferenceLine y={snap.targetDensity} stroke="#555" strokeDasharray="4 3" label={{ value: 'target', position: 'right', fontSize: 10 }} />
+              </BarChart>
+            </ResponsiveContainer>
+          </div>
+
+          <LegendRow>
+            <Swatch colour={OKABE_ITO.blue} label="branch 1 (view 1)" />
+            <Swatch colour={OKABE_ITO.orange} label="branch 2 (view 2)" />
+            <LineSwatch colour="#555" dashed label="scheduled target" />
+          </LegendRow>
+
+          <h4 className="sub">Gate density over steps (mean of both views)</h4>
+          <div className="chart chart-small" data-testid="cdg-lines">
+            {series.length === 0 ? (
+              <div className="chart-empty">Train a step to see gate densities.</div>
+            ) : (
+              <ResponsiveContainer width="100%" height="100%">
+                <LineChart data={series} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+                  <CartesianGrid stroke="#e6e9ee" />
+                  <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} />
+                  <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={40} tickFormatter={(v: number) => pct(v)} />
+                  <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v, 1) : String(v))} labelFormatter={(l) => `step ${l}`} />
+                  <Line name="scheduled" type="stepAfter" dataKey="gateTarget" stroke="#bbbbbb" strokeWidth={5} dot={false} isAnimationActive={false} />
+                  {layers.map((l, i) => (
+                    <Line key={l.name} name={shortName(l.name)} type="linear" dataKey={key(l.name, 'mean')} stroke={seriesColour(i)} strokeWidth={1.5} dot={false} isAnimationActive={false} />
+                  ))}
+                  {scrubbing && viewed && <ReferenceLine x={viewed.step} stroke="#555" strokeDasharray="3 3" />}
+                </LineChart>
+              </ResponsiveContainer>
+            )}
+          </div>
+
+          <LayerLegend layers={layers.map((l) => l.name)} colour={seriesColour} extra={<LineSwatch colour="#bbbbbb" wide label="scheduled" />} />
+
+          <div className="row-between">
+            <h4 className="sub">Where each view is computed</h4>
+            <LayerSelect layers={layers.map((l) => l.name)} value={layer?.name} onChange={actions.selectCdgLayer} testId="cdg-layer" />
+          </div>
+          {snap.probe && layer?.probe ? (
+            <>
+              <div className="probe-pair">
+                {[0, 1].map((v) => (
+                  <ProbeView key={v} snap={snap} layerName={layer.name} view={v} side={side} />
+                ))}
+              </div>
+              <LegendRow>
+                <Swatch colour="#d8d27a" label="computed (gate open)" />
+                <Swatch colour="#222" label="skipped (gate closed)" />
+                <span className="small muted">
+                  {layer.name}: {layer.probe.h}×{layer.probe.w} gate map; base path ({layer.baseChannels} of {layer.cin} input channels) always computed.
+                </span>
+              </LegendRow>
+            </>
+          ) : (
+            <NotApplicable>No probe image in this snapshot.</NotApplicable>
+          )}
+        </div>
+      )}
+    </Panel>
+  );
+}
+
+function ProbeView({ snap, layerName, view, side }: { snap: CDGSnapshot; layerName: string; view: number; side: number }) {
+  const layer = snap.layers.find((l) => l.name === layerName)!;
+  const probe = layer.probe!;
+  const size = snap.probe!.size;
+  const gates = probe.gates[view];
+  const cells = useMemo(() => gateOverlayRgba(snap.probe!.views[view], size, gates, probe.h, probe.w), [snap, view, gates, size, probe.h, probe.w]);
+  const open = useMemo(() => gates.reduce((a, b) => a + b, 0) / gates.length, [gates]);
+  return (
+    <figure className="probe">
+      <Heatmap
+        rows={size}
+        cols={size}
+        cells={cells}
+        width={side}
+        height={side}
+        testId={`cdg-probe-${view + 1}`}
+        label={`view ${view + 1} with the gate map of ${layerName}`}
+        bands={undefined}
+        describe={(r, c) => {
+          const [gy, gx] = gateCellOf(r, c, size, probe.h, probe.w);
+          const g = gates[gy * probe.w + gx];
+          return (
+            <>
+              <b>view {view + 1}</b>, map cell ({gy}, {gx}) of {probe.h}×{probe.w}
+              <br />
+              gate {g === 1 ? 'open: computed' : g === 0 ? 'closed: skipped' : `${pct(g, 0)} of channel groups open`} (value {g.toFixed(2)})
+            </>
+          );
+        }}
+      />
+      <figcaption>
+        view {view + 1}: {pct(open)} computed
+      </figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,90 @@
+import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useMemo } from 'react';
+import { selectRows, useMetrics } from '../../store/metrics';
+import { useRun } from '../../store/run';
+import { selectScrubbing, selectViewed, useTimeline } from '../../store/timeline';
+import { fmtFlops } from '../format';
+import { OKABE_ITO } from '../transforms/palette';
+import { cumulativeFlops } from '../transforms/series';
+import { LegendRow, STAGGER, Swatch, pct, shortName, useThrottledSelector } from './common';
+import { Panel } from './Panel';
+
+const HOW_TO =
+  'FLOPs count the arithmetic of one training step (forward and backward, both branches). Grey bars: what a dense network costs; blue: what this run computes after pruning or gating. The line adds up the whole run so far: the share of work saved.';
+
+/** Dense vs effective training FLOPs per layer and in total, and the cumulative saving. */
+export function FlopsPanel() {
+  const config = useRun((s) => s.config);
+  // Staggered: a new snapshot redraws the panels one after the other, each in its own task.
+  const viewed = useThrottledSelector(useTimeline, selectViewed, 0, STAGGER.flops);
+  const scrubbing = useThrottledSelector(useTimeline, selectScrubbing, 0, STAGGER.flops);
+  const rows = useThrottledSelector(useMetrics, selectRows, 1000, STAGGER.flops);
+  const f = viewed?.flops;
+  const bars = useMemo(() => (f ? f.layers.map((l) => ({ layer: shortName(l.name), name: l.name, dense: l.dense, effective: l.effective })) : []), [f]);
+  const cum = useMemo(() => cumulativeFlops(rows), [rows]);
+  const sparse = !!(config?.cdg || config?.syncp);
+  return (
+    <Panel id="panel-flops" title="FLOPs: dense vs effective" howTo={HOW_TO}>
+      {!f ? (
+        <div className="chart-empty">Waiting for the first snapshot…</div>
+      ) : (
+        <div className="panel-stack">
+          <div className="flops-totals" data-testid="flops-totals">
+            <div>
+              <span className="stat-label">dense / step</span>
+              <b>{fmtFlops(f.dense)}</b>
+            </div>
+            <div>
+              <span className="stat-label">effective / step</span>
+              <b>{fmtFlops(f.effective)}</b>
+            </div>
+            <div>
+              <span className="stat-label">saved at step {viewed?.step}</span>
+              <b data-testid="flops-saving">{pct(f.dense > 0 ? 1 - f.effective / f.dense : 0, 1)}</b>
+            </div>
+          </div>
+          {!sparse && <p className="small muted">Dense run: effective equals dense.</p>}
+          <div className="chart" data-testid="flops-bars">
+            <ResponsiveContainer width="100%" height="100%">
+              <BarChart data={bars} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+                <CartesianGrid stroke="#e6e9ee" vertical={false} />
+                <XAxis dataKey="layer" tick={{ fontSize: 9 }} interval={0} angle={-35} textAnchor="end" height={48} />
+                <YAxis tick={{ fontSize: 11 }} width={58} tickFormatter={(v: number) => fmtFlops(v).replace('FLOP', '')} label={{ value: 'FLOP / step', angle: -90, position: 'insideLeft', fontSize: 10, dy: 30 }} />
+                <Tooltip formatter={(v) => (typeof v === 'number' ? fmtFlops(v) : String(v))} labelFormatter={(l, p) => String(p?.[0]?.payload?.name ?? l)} />
+                <Bar name="dense" dataKey="dense" fill="#b9bfc8" isAnimationActive={false} />
+                <Bar name="effective" dataKey="effective" fill={OKABE_ITO.blue} isAnimationActive={false} />
+              </BarChart>
+            </ResponsiveContainer>
+          </div>
+          <LegendRow>
+            <Swatch colour="#b9bfc8" label="dense" />
+            <Swatch colour={OKABE_ITO.blue} label="effective (this run)" />
+          </LegendRow>
+          <h4 className="sub">Work saved so far (all steps of this run)</h4>
+          <div className="chart chart-small" data-testid="flops-cumulative">
+            {cum.length === 0 ? (
+              <div className="chart-empty">Train a step to start counting.</div>
+            ) : (
+              <ResponsiveContainer width="100%" height="100%">
+                <LineChart data={cum} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+                  <CartesianGrid stroke="#e6e9ee" />
+                  <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} />
+                  <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={40} tickFormatter={(v: number) => pct(v)} />
+                  <Tooltip
+                    formatter={(v, name, p) => {
+                      const q = p.payload as { dense: number; effective: number };
+                      return name === 'saved' ? [`${pct(v as number, 1)} (${fmtFlops(q.dense - q.effective)} of ${fmtFlops(q.dense)})`, 'saved'] : String(v);
+                    }}
+                    labelFormatter={(l) => `through step ${l}`}
+                  />
+                  <Line name="saved" dataKey="saving" stroke={OKABE_ITO.green} strokeWidth={2} dot={false} isAnimationActive={false} />
+                  {scrubbing && viewed && <ReferenceLine x={viewed.step} stroke="#555" strokeDasharray="3 3" />}
+                </LineChart>
+              </ResponsiveContainer>
+            )}
+          </div>
+        </div>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,180 @@
+import { Bar, BarChart, CartesianGrid, Cell, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useMemo, useState } from 'react';
+import type { SyncCPSnapshot } from '../../engine/sparsity/syncp';
+import { NM_DENSE, NM_OTHER, NM_TAIL, patternCounts, patternLabel, type NMPatternGrid } from '../../engine/viz/nmPatterns';
+import { actions } from '../../store/controller';
+import { useRun } from '../../store/run';
+import { selectScrubbing, selectUpdates, selectViewed, useTimeline } from '../../store/timeline';
+import { Heatmap } from '../Heatmap';
+import { nmRgba } from '../transforms/nmCells';
+import { NM_SPECIAL_COLOURS, OKABE_ITO, patternColour, seriesColour } from '../transforms/palette';
+import { schedulePoints } from '../transforms/schedulePoints';
+import { key, updateSeries } from '../transforms/series';
+import { LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, pct, shortName, useThrottledSelector, useWidth } from './common';
+import { Panel } from './Panel';
+import { gridSize } from './SyncpPanel';
+
+/** N:M patterns of the selected layer, their frequencies, and the N:M fraction per layer over steps. */
+export function NmPanel() {
+  const config = useRun((s) => s.config);
+  // Staggered: a new snapshot redraws the panels one after the other, each in its own task.
+  const viewed = useThrottledSelector(useTimeline, selectViewed, 0, STAGGER.nm);
+  const scrubbing = useThrottledSelector(useTimeline, selectScrubbing, 0, STAGGER.nm);
+  const updates = useThrottledSelector(useTimeline, selectUpdates, 1000, STAGGER.nm);
+  const [branch, setBranch] = useState<'online' | 'target'>('online');
+  const [boxRef, width] = useWidth<HTMLDivElement>(400);
+  const sp = config?.syncp;
+  const nm = sp?.granularity === 'nm';
+  const snap = viewed?.plugins.syncp as unknown as SyncCPSnapshot | undefined;
+  const grid = viewed?.nm?.[branch];
+  const series = useMemo(() => {
+    if (!config || !nm) return [];
+    const planned = schedulePoints(config)?.points ?? [];
+    const rows = new Map<number, Record<string, number>>(planned.map((p) => [p.step, { step: p.step, plannedOnline: p.online, plannedTarget: p.target ?? 0 }]));
+    for (const u of updateSeries(updates)) rows.set(u.step, { ...(rows.get(u.step) ?? {}), ...u });
+    return [...rows.values()].sort((a, b) => a.step - b.step);
+  }, [config, nm, updates]);
+  if (!sp || !nm) {
+    return (
+      <Panel id="panel-nm" title="N:M patterns" howTo="N:M sparsity keeps N weights in every group of M neighbouring input channels.">
+        <NotApplicable>
+          No N:M sparsity in this run{sp ? ` (SyncCP prunes ${sp.granularity === 'channel' ? 'whole channels' : 'single weights'})` : ''}. Pick “syncp-2of4” to see N:M patterns.
+        </NotApplicable>
+      </Panel>
+    );
+  }
+  const { n, m } = sp;
+  const howTo = `In every group of ${m} neighbouring input channels, ${n} weights are kept (${n}:${m}) — the pattern GPUs can skip fast. Each cell is one group, coloured by which ${n} of the ${m} are kept; black groups are still dense. Bars count the patterns; lines show the share of groups already ${n}:${m}.`;
+  const layers = snap?.layers ?? [];
+  return (
+    <Panel id="panel-nm" title={`${n}:${m} patterns`} howTo={howTo}>
+      {!snap || !grid ? (
+        <div className="chart-empty">Waiting for the first snapshot…</div>
+      ) : (
+        <div className="panel-stack" ref={boxRef}>
+          <div className="row-between">
+            <LayerSelect layers={layers.map((l) => l.name)} value={viewed?.nm?.layer} onChange={actions.selectLayer} testId="nm-layer" />
+            <div className="segmented" role="radiogroup" aria-label="branch" data-testid="nm-branch">
+              {(['online', 'target'] as const).map((b) => (
+                <button key={b} role="radio" aria-checked={branch === b} className={branch === b ? 'on' : ''} onClick={() => setBranch(b)}>
+                  {b}
+                </button>
+              ))}
+            </div>
+          </div>
+          <NmGrid grid={grid} width={width} />
+          <p className="small muted">
+            Rows: kernel position × output channel ({grid.kh}×{grid.kw} × {grid.cOut}, white lines between positions); columns: groups of {m} input channels
+            {grid.tail ? `, last column the ${grid.tail}-channel tail (kept dense)` : ''}.{grid.rowsShown < grid.rows ? ` First ${grid.rowsShown} of ${grid.rows} rows shown.` : ''}
+          </p>
+          <NmHistogram grid={grid} />
+          <h4 className="sub">Share of groups that are {n}:{m}, per layer</h4>
+          <div className="chart chart-small" data-testid="nm-lines">
+            <ResponsiveContainer width="100%" height="100%">
+              <LineChart data={series} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+                <CartesianGrid stroke="#e6e9ee" />
+                <XAxis dataKey="step" type="number" domain={[0, config!.steps]} allowDecimals={false} tick={{ fontSize: 11 }} />
+                <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={40} tickFormatter={(v: number) => pct(v)} />
+                <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v, 1) : String(v))} labelFormatter={(l) => `step ${l}`} />
+                <Line name="plan, online" type="stepAfter" dataKey="plannedOnline" stroke="#c9ced6" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
+                <Line name="plan, target" type="stepAfter" dataKey="plannedTarget" stroke="#e2e5ea" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
+                {layers.flatMap((l, i) => [
+                  <Line key={`${l.name}o`} name={shortName(l.name)} type="stepAfter" dataKey={key(l.name, 'online')} stroke={seriesColour(i)} strokeWidth={1.5} dot={{ r: 2 }} isAnimationActive={false} connectNulls />,
+                  <Line key={`${l.name}t`} name={`${shortName(l.name)} target`} type="stepAfter" dataKey={key(l.name, 'target')} stroke={seriesColour(i)} strokeWidth={1.5} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls legendType="none" />,
+                ])}
+                <ReferenceLine x={viewed?.step} stroke={scrubbing ? '#555' : OKABE_ITO.vermillion} strokeDasharray={scrubbing ? '3 3' : undefined} />
+              </LineChart>
+            </ResponsiveContainer>
+          </div>
+          <LayerLegend
+            layers={layers.map((l) => l.name)}
+            colour={seriesColour}
+            extra={
+              <>
+                <LineSwatch colour="#555" label="online" />
+                <LineSwatch colour="#555" dashed label="target" />
+                <LineSwatch colour="#c9ced6" wide label="plan" />
+              </>
+            }
+          />
+          <p className="small muted legend-note">Measured at each mask update.</p>
+        </div>
+      )}
+    </Panel>
+  );
+}
+
+function describeCode(id: number, grid: NMPatternGrid): string {
+  if (id >= 0) return `pattern ${patternLabel(grid.patterns[id], grid.m)} (#${id + 1} of ${grid.patterns.length})`;
+  if (id === NM_DENSE) return `dense: all ${grid.m} kept (not ${grid.n}:${grid.m} yet)`;
+  if (id === NM_TAIL) return `tail: ${grid.tail} leftover channels, kept dense`;
+  if (id === NM_OTHER) return `neither ${grid.n}:${grid.m} nor dense`;
+  return `${grid.n}:${grid.m} (too many patterns to list)`;
+}
+
+function NmGrid({ grid, width }: { grid: NMPatternGrid; width: number }) {
+  const cells = useMemo(() => nmRgba(grid), [grid]);
+  const { w, h } = gridSize(grid.rowsShown, grid.cols, width);
+  return (
+    <Heatmap
+      rows={grid.rowsShown}
+      cols={grid.cols}
+      cells={cells}
+      width={w}
+      height={h}
+      bands={{ rowBand: grid.cOut }}
+      testId="nm-heatmap"
+      label="N:M pattern of every group in the selected layer"
+      describe={(r, c) => {
+        const id = grid.ids[r * grid.cols + c];
+        const ab = Math.floor(r / grid.cOut);
+        const c0 = c * grid.m;
+        const c1 = c < grid.groups ? c0 + grid.m - 1 : c0 + grid.tail - 1;
+        return (
+          <>
+            kernel ({Math.floor(ab / grid.kw)},{ab % grid.kw}), out ch {r % grid.cOut}, in ch {c0}–{c1}
+            <br />
+            <b>{describeCode(id, grid)}</b>
+          </>
+        );
+      }}
+    />
+  );
+}
+
+function NmHistogram({ grid }: { grid: NMPatternGrid }) {
+  const data = useMemo(() => {
+    const c = patternCounts(grid);
+    const P = grid.patterns.length;
+    const bars = grid.patterns.map((bits, i) => ({ label: patternLabel(bits, grid.m), count: c.perPattern[i], share: c.total ? c.perPattern[i] / c.total : 0, colour: patternColour(i, P) }));
+    bars.push({ label: 'dense', count: c.dense, share: c.total ? c.dense / c.total : 0, colour: NM_SPECIAL_COLOURS.dense });
+    if (c.other) bars.push({ label: 'other', count: c.other, share: c.other / c.total, colour: NM_SPECIAL_COLOURS.other });
+    if (c.unlisted) bars.push({ label: `${grid.n}:${grid.m}`, count: c.unlisted, share: c.unlisted / c.total, colour: NM_SPECIAL_COLOURS.unlisted });
+    return bars;
+  }, [grid]);
+  return (
+    <>
+      <h4 className="sub">How often each pattern occurs (● kept, ○ pruned)</h4>
+      <div className="chart chart-small" data-testid="nm-histogram">
+        <ResponsiveContainer width="100%" height="100%">
+          <BarChart data={data} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+            <CartesianGrid stroke="#e6e9ee" vertical={false} />
+            <XAxis dataKey="label" tick={{ fontSize: 12 }} interval={0} />
+            <YAxis tick={{ fontSize: 11 }} width={44} allowDecimals={false} />
+            <Tooltip formatter={(v, _n, p) => [`${String(v)} groups (${pct((p.payload as { share: number }).share, 1)})`, 'count']} />
+            <Bar dataKey="count" isAnimationActive={false}>
+              {data.map((d) => (
+                <Cell key={d.label} fill={d.colour} />
+              ))}
+            </Bar>
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      <LegendRow>
+        {grid.patterns.length <= 6 && grid.patterns.map((b, i) => <Swatch key={b} colour={patternColour(i, grid.patterns.length)} label={patternLabel(b, grid.m)} />)}
+        <Swatch colour={NM_SPECIAL_COLOURS.dense} label="dense group" />
+        {grid.tail > 0 && <Swatch colour={NM_SPECIAL_COLOURS.tail} label="tail (dense)" />}
+      </LegendRow>
+    </>
+  );
+}

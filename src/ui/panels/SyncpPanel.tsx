@@ -1,0 +1,244 @@
+import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useEffect, useMemo, useState } from 'react';
+import type { MaskHeatmap, SyncCPSnapshot } from '../../engine/sparsity/syncp';
+import { actions } from '../../store/controller';
+import { selectRows, useMetrics } from '../../store/metrics';
+import { useRun } from '../../store/run';
+import { selectHistoryLayer, selectMaskHistory, selectScrubbing, selectUpdates, selectViewed, useTimeline } from '../../store/timeline';
+import { Heatmap } from '../Heatmap';
+import { maskCellInfo, maskRgba } from '../transforms/maskCells';
+import { MASK_COLOURS, OKABE_ITO, seriesColour } from '../transforms/palette';
+import { withPlanned } from '../transforms/schedulePoints';
+import { key, layerSeries, updateSeries } from '../transforms/series';
+import { LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, pct, shortName, useThrottledSelector, useWidth } from './common';
+import { Panel } from './Panel';
+
+const HOW_TO =
+  'SyncCP removes weights from both branches at the same moments. The online branch keeps fewer weights; the target branch keeps those plus some more. Lines: share of weights kept in each layer (solid online, dashed target) over the grey plan. Picture: every weight of one layer — blue kept by both, orange kept only by the target, grey pruned.';
+
+/** Heatmap display size for a rows × cols grid inside `width` pixels. */
+export function gridSize(rows: number, cols: number, width: number, maxH = 340): { w: number; h: number } {
+  const cellH = Math.max(1, Math.min(8, Math.floor(maxH / rows)));
+  const h = Math.max(96, Math.min(maxH, rows * cellH));
+  const w = Math.max(120, Math.min(width, cols * Math.max(6, Math.min(28, Math.floor(width / cols)))));
+  return { w, h };
+}
+
+/** SyncCP mask evolution: densities over steps, mask heatmap with an update slider, churn and nestedness. */
+export function SyncpPanel() {
+  const config = useRun((s) => s.config);
+  // Staggered: a new snapshot redraws the panels one after the other, each in its own task.
+  const viewed = useThrottledSelector(useTimeline, selectViewed, 0, STAGGER.syncp);
+  const scrubbing = useThrottledSelector(useTimeline, selectScrubbing, 0, STAGGER.syncp);
+  const rows = useThrottledSelector(useMetrics, selectRows, 1000, STAGGER.syncp);
+  const updates = useThrottledSelector(useTimeline, selectUpdates, 1000, STAGGER.syncp);
+  const history = useThrottledSelector(useTimeline, selectMaskHistory, 0, STAGGER.syncp);
+  const [boxRef, width] = useWidth<HTMLDivElement>(400);
+  const snap = viewed?.plugins.syncp as unknown as SyncCPSnapshot | undefined;
+  const series = useMemo(() => (config?.syncp ? withPlanned(config, layerSeries(rows, 'density')) : []), [rows, config]);
+  const upd = useMemo(() => updateSeries(updates), [updates]);
+  // Updates of the selected layer recorded up to the viewed step (a slider over them).
+  const historyLayer = useThrottledSelector(useTimeline, selectHistoryLayer, 0, STAGGER.syncp);
+  const list = useMemo(
+    () => (snap && historyLayer === snap.selected.name && snap.lastUpdateStep !== null ? history.filter((h) => h.step <= snap.lastUpdateStep!) : []),
+    [history, historyLayer, snap],
+  );
+  const [pick, setPick] = useState<number | null>(null);
+  useEffect(() => setPick(null), [list.length, snap?.selected.name]);
+  if (!config?.syncp) {
+    return (
+      <Panel id="panel-syncp" title="SyncCP mask evolution" howTo="Synchronized contrastive pruning removes weights in both branches.">
+        <NotApplicable>SyncCP is off in this run: no weight masks. Pick a “syncp-…” preset to watch pruning.</NotApplicable>
+      </Panel>
+    );
+  }
+  const layers = snap?.layers ?? [];
+  const index = pick === null ? list.length - 1 : Math.min(pick, list.length - 1);
+  const entry = pick !== null && index >= 0 ? list[index] : undefined;
+  const masks: MaskHeatmap | undefined = entry ? entry.masks : snap?.selected.masks;
+  const shownStep = entry ? entry.step : snap?.lastUpdateStep;
+  const sel = layers.find((l) => l.name === snap?.selected.name);
+  return (
+    <Panel id="panel-syncp" title="SyncCP mask evolution" howTo={HOW_TO}>
+      {!snap ? (
+        <div className="chart-empty">Waiting for the first snapshot…</div>
+      ) : (
+        <div className="panel-stack" ref={boxRef}>
+          <h4 className="sub">Weights kept per layer over steps</h4>
+          <div className="chart" data-testid="syncp-lines">
+            <ResponsiveContainer width="100%" height="100%">
+              <LineChart data={series} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+                <CartesianGrid stroke="#e6e9ee" />
+                <XAxis dataKey="step" type="number" domain={[0, config.steps]} allowDecimals={false} tick={{ fontSize: 11 }} />
+                <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={40} tickFormatter={(v: number) => pct(v)} />
+                <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v, 1) : String(v))} labelFormatter={(l) => `step ${l}`} />
+                <Line name="plan, online" type="stepAfter" dataKey="plannedOnline" stroke="#c9ced6" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
+                <Line name="plan, target" type="stepAfter" dataKey="plannedTarget" stroke="#e2e5ea" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
+                {layers.flatMap((l, i) => [
+                  <Line key={`${l.name}o`} name={`${shortName(l.name)} online`} type="stepAfter" dataKey={key(l.name, 'online')} stroke={seriesColour(i)} strokeWidth={1.5} dot={false} isAnimationActive={false} connectNulls />,
+                  <Line key={`${l.name}t`} name={`${shortName(l.name)} target`} type="stepAfter" dataKey={key(l.name, 'target')} stroke={seriesColour(i)} strokeWidth={1.5} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls legendType="none" />,
+                ])}
+                <ReferenceLine x={viewed?.step} stroke={scrubbing ? '#555' : OKABE_ITO.vermillion} strokeDasharray={scrubbing ? '3 3' : undefined} />
+              </LineChart>
+            </ResponsiveContainer>
+          </div>
+          <LayerLegend
+            layers={layers.map((l) => l.name)}
+            colour={seriesColour}
+            extra={
+              <>
+                <LineSwatch colour="#555" label="online" />
+                <LineSwatch colour="#555" dashed label="target" />
+                <LineSwatch colour="#c9ced6" wide label="plan" />
+              </>
+            }
+          />
+
+          <div className="row-between">
+            <h4 className="sub">Mask of one layer</h4>
+            <LayerSelect layers={layers.map((l) => l.name)} value={snap.selected.name} onChange={actions.selectLayer} testId="syncp-layer" />
+          </div>
+          {masks && sel && (
+            <MaskView masks={masks} shape={sel.shape} width={width} />
+          )}
+          <LegendRow>
+            <Swatch colour={MASK_COLOURS.both} label="kept in both" />
+            <Swatch colour={MASK_COLOURS.targetOnly} label="kept in target only" />
+            <Swatch colour={MASK_COLOURS.pruned} label="pruned" outline />
+            {snap.scores === 'per-branch' && <Swatch colour={MASK_COLOURS.onlineOnly} label="online only (not nested)" />}
+          </LegendRow>
+          <p className="small muted">
+            Rows: kernel position × output channel ({sel ? `${sel.shape[0]}×${sel.shape[1]} positions × ${sel.shape[3]} outputs` : ''}, white lines between positions); columns: input channels.
+            {masks && (masks.rowStep > 1 || masks.colStep > 1) ? ` Each cell averages ${masks.rowStep}×${masks.colStep} weights.` : ' One cell per weight.'}
+          </p>
+          <label className="slider-row">
+            <span>Update</span>
+            <input
+              type="range"
+              data-testid="syncp-update-slider"
+              min={0}
+              max={Math.max(0, list.length - 1)}
+              value={Math.max(0, index)}
+              disabled={list.length < 2}
+              onChange={(e) => setPick(Number(e.target.value))}
+            />
+            <span className="small" data-testid="syncp-mask-step">
+              {shownStep === null || shownStep === undefined ? 'no update yet (all weights kept)' : `masks from the update at step ${shownStep}${list.length ? ` · update ${index + 1} of the last ${list.length}` : ''}`}
+            </span>
+          </label>
+
+          <h4 className="sub">Churn: weights flipped at each update (all layers)</h4>
+          <div className="chart chart-small" data-testid="syncp-churn">
+            {upd.length === 0 ? (
+              <div className="chart-empty">First mask update at step {snap.schedule.window.start}.</div>
+            ) : (
+              <ResponsiveContainer width="100%" height="100%">
+                <BarChart data={upd} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+                  <CartesianGrid stroke="#e6e9ee" vertical={false} />
+                  <XAxis dataKey="step" tick={{ fontSize: 11 }} />
+                  <YAxis tick={{ fontSize: 11 }} width={44} allowDecimals={false} />
+                  <Tooltip formatter={(v) => `${String(v)} weights`} labelFormatter={(l) => `update at step ${l}`} />
+                  <Bar name="online flips" dataKey="flipsOnline" fill={OKABE_ITO.blue} isAnimationActive={false} />
+                  <Bar name="target flips" dataKey="flipsTarget" fill={OKABE_ITO.orange} isAnimationActive={false} />
+                </BarChart>
+              </ResponsiveContainer>
+            )}
+          </div>
+
+          <LegendRow>
+            <Swatch colour={OKABE_ITO.blue} label="online flips" />
+            <Swatch colour={OKABE_ITO.orange} label="target flips" />
+          </LegendRow>
+
+          <h4 className="sub">Do the branches agree? (mean over layers)</h4>
+          <div className="chart chart-small" data-testid="syncp-nested">
+            {upd.length === 0 ? (
+              <div className="chart-empty">Measured at each mask update.</div>
+            ) : (
+              <ResponsiveContainer width="100%" height="100%">
+                <LineChart data={upd} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+                  <CartesianGrid stroke="#e6e9ee" />
+                  <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 11 }} />
+                  <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={40} tickFormatter={(v: number) => pct(v)} />
+                  <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v, 1) : String(v))} labelFormatter={(l) => `update at step ${l}`} />
+                  <Line name="nested: online kept ⊆ target kept" dataKey="nested" stroke={OKABE_ITO.green} strokeWidth={2} dot isAnimationActive={false} />
+                  <Line name="IoU of the two masks" dataKey="iou" stroke={OKABE_ITO.purple} strokeWidth={2} dot isAnimationActive={false} />
+                </LineChart>
+              </ResponsiveContainer>
+            )}
+          </div>
+
+          <LegendRow>
+            <LineSwatch colour={OKABE_ITO.green} label="nested: share of online-kept weights the target also keeps" />
+            <LineSwatch colour={OKABE_ITO.purple} label="IoU of the two masks" />
+          </LegendRow>
+
+          <table className="layer-table" data-testid="syncp-table">
+            <thead>
+              <tr>
+                <th>layer</th>
+                <th>online kept</th>
+                <th>target kept</th>
+                <th>nested</th>
+                <th>IoU</th>
+              </tr>
+            </thead>
+            <tbody>
+              {layers.map((l) => (
+                <tr key={l.name} className={l.name === snap.selected.name ? 'selected' : undefined}>
+                  <td title={l.shape.join('×')}>{l.name}</td>
+                  <td>{pct(l.actual.online, 1)}</td>
+                  <td>{pct(l.actual.target, 1)}</td>
+                  <td>{pct(l.nested, 0)}</td>
+                  <td>{pct(l.iou, 0)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Panel>
+  );
+}
+
+function MaskView({ masks, shape, width }: { masks: MaskHeatmap; shape: [number, number, number, number]; width: number }) {
+  const cells = useMemo(() => maskRgba(masks), [masks]);
+  const { w, h } = gridSize(masks.rows, masks.cols, width);
+  const cOut = shape[3];
+  const band = cOut % masks.rowStep === 0 ? cOut / masks.rowStep : undefined;
+  return (
+    <Heatmap
+      rows={masks.rows}
+      cols={masks.cols}
+      cells={cells}
+      width={w}
+      height={h}
+      bands={{ rowBand: band }}
+      testId="syncp-heatmap"
+      label="mask heatmap of the selected layer"
+      describe={(r, c) => {
+        const info = maskCellInfo(masks, shape, r, c);
+        if (!info) return null;
+        const f = info.fractions;
+        if (info.weight) {
+          const wt = info.weight;
+          const what = f.both === 1 ? 'kept in both branches' : f.targetOnly === 1 ? 'kept in target only' : f.onlineOnly === 1 ? 'kept in online only' : 'pruned in both';
+          return (
+            <>
+              kernel ({wt.a},{wt.b}), out ch {wt.o}, in ch {wt.c}
+              <br />
+              <b>{what}</b>
+            </>
+          );
+        }
+        return (
+          <>
+            rows {info.rows[0]}–{info.rows[1]}, in ch {info.inputs[0]}–{info.inputs[1]}
+            <br />
+            both {pct(f.both, 1)} · target only {pct(f.targetOnly, 1)} · pruned {pct(f.pruned, 1)}
+          </>
+        );
+      }}
+    />
+  );
+}

@@ -1,0 +1,150 @@
+import { startTransition, useEffect, useRef, useState, type ReactNode } from 'react';
+
+/**
+ * `value`, updated at most every `ms` (the newest value always arrives), as a transition:
+ * React renders the charts that depend on it in small slices, so the page keeps painting.
+ */
+export function useThrottled<T>(value: T, ms: number): T {
+  const [shown, setShown] = useState(value);
+  const last = useRef(0);
+  useEffect(() => {
+    const wait = last.current + ms - performance.now();
+    if (wait <= 0) {
+      last.current = performance.now();
+      startTransition(() => setShown(value));
+      return;
+    }
+    const id = setTimeout(() => {
+      last.current = performance.now();
+      startTransition(() => setShown(value));
+    }, wait);
+    return () => clearTimeout(id);
+  }, [value, ms]);
+  return shown;
+}
+
+/** Width of an element, following resizes. */
+export function useWidth<T extends HTMLElement>(fallback: number): [React.RefObject<T | null>, number] {
+  const ref = useRef<T>(null);
+  const [w, setW] = useState(fallback);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const ro = new ResizeObserver(([e]) => setW(Math.max(120, Math.floor(e.contentRect.width))));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  return [ref, w];
+}
+
+export function Swatch({ colour, label, outline }: { colour: string; label: ReactNode; outline?: boolean }) {
+  return (
+    <span className="swatch">
+      <i style={{ background: colour, outline: outline ? '1px solid #999' : undefined }} />
+      {label}
+    </span>
+  );
+}
+
+export function LegendRow({ children }: { children: ReactNode }) {
+  return <div className="legend-row">{children}</div>;
+}
+
+/** One line saying why a panel has nothing to show for this run. */
+export function NotApplicable({ children }: { children: ReactNode }) {
+  return (
+    <p className="not-applicable" data-testid="not-applicable">
+      {children}
+    </p>
+  );
+}
+
+export function LayerSelect({ layers, value, onChange, testId, label = 'Layer' }: { layers: string[]; value: string | undefined; onChange: (v: string) => void; testId: string; label?: string }) {
+  return (
+    <label className="inline-select">
+      {label}{' '}
+      <select data-testid={testId} value={value ?? ''} onChange={(e) => onChange(e.target.value)}>
+        {layers.map((l) => (
+          <option key={l} value={l}>
+            {l}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export const pct = (v: number | undefined, digits = 0): string => (v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(digits)}%`);
+
+/** Short conv names for axes: "s2.b0.conv1" stays; long names are fine in tooltips. */
+export const shortName = (name: string): string => name.replace(/^s(\d+)\.b(\d+)\./, 's$1b$2.');
+
+/** Colour of each layer's lines (same order as the charts). */
+export function LayerLegend({ layers, colour, extra }: { layers: string[]; colour: (i: number) => string; extra?: ReactNode }) {
+  return (
+    <LegendRow>
+      {layers.map((l, i) => (
+        <Swatch key={l} colour={colour(i)} label={shortName(l)} />
+      ))}
+      {extra}
+    </LegendRow>
+  );
+}
+
+/** A line swatch (solid, dashed or wide) for legends. */
+export function LineSwatch({ colour, label, dashed, wide }: { colour: string; label: ReactNode; dashed?: boolean; wide?: boolean }) {
+  return (
+    <span className="swatch">
+      <svg width="22" height="10" aria-hidden>
+        <line x1="1" y1="5" x2="21" y2="5" stroke={colour} strokeWidth={wide ? 6 : 2} strokeDasharray={dashed ? '4 3' : undefined} />
+      </svg>
+      {label}
+    </span>
+  );
+}
+
+interface Subscribable<S> {
+  getState(): S;
+  subscribe(listener: (state: S) => void): () => void;
+}
+
+/**
+ * A store value that re-renders the component at most every `ms` (newest value always
+ * delivered), as a transition. Unlike useStore(selector) + useThrottled, the component
+ * does not re-render on every store change in between. `selector` must be stable.
+ */
+export function useThrottledSelector<S, T>(store: Subscribable<S>, selector: (s: S) => T, ms: number, offset = 0): T {
+  const [value, setValue] = useState(() => selector(store.getState()));
+  useEffect(() => {
+    let last = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let prev = selector(store.getState());
+    const flush = () => {
+      timer = undefined;
+      last = performance.now();
+      const next = selector(store.getState());
+      startTransition(() => setValue(() => next));
+    };
+    flush();
+    const unsubscribe = store.subscribe((s) => {
+      const next = selector(s);
+      if (Object.is(next, prev)) return;
+      prev = next;
+      if (timer !== undefined) return;
+      const wait = last + ms - performance.now();
+      if (wait <= 0 && offset === 0) flush();
+      else timer = setTimeout(flush, Math.max(0, wait) + offset);
+    });
+    return () => {
+      unsubscribe();
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [store, selector, ms, offset]);
+  return value;
+}
+
+/**
+ * Stagger slots (ms) of the panels, in page order: a new snapshot redraws them one after
+ * the other, each in its own task, instead of all of them in one long task.
+ */
+export const STAGGER = { schedule: 0, cdg: 60, syncp: 120, nm: 180, flops: 240 } as const;

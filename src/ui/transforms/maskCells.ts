@@ -1,0 +1,95 @@
+// SyncCP mask heatmap → what each cell shows. A heatmap cell (engine MaskHeatmap) is a
+// block of rowStep × colStep weights with the fraction kept by each branch as a byte
+// (255 = all kept). Decomposed into the four categories the panel colours:
+//   both        kept by the online and the target mask
+//   targetOnly  kept by the denser target mask only
+//   onlineOnly  kept by the online mask only (impossible when nested)
+//   pruned      kept by neither
+// For a block (rowStep·colStep > 1) the split assumes the block's masks are as nested as
+// they can be (both = min(online, target)); a single weight (1 × 1 block) is exact.
+import type { MaskHeatmap } from '../../engine/sparsity/syncp';
+import { hexToRgb, MASK_COLOURS, type RGB } from './palette';
+
+export interface CellFractions {
+  both: number;
+  targetOnly: number;
+  onlineOnly: number;
+  pruned: number;
+}
+
+export function cellFractions(onlineByte: number, targetByte: number): CellFractions {
+  const on = onlineByte / 255;
+  const tg = targetByte / 255;
+  const both = Math.min(on, tg);
+  return { both, targetOnly: tg - both, onlineOnly: on - both, pruned: 1 - Math.max(on, tg) };
+}
+
+export type MaskCategory = keyof CellFractions;
+
+/** The category with the largest share of a cell (ties: both > targetOnly > onlineOnly > pruned). */
+export function dominantCategory(f: CellFractions): MaskCategory {
+  let best: MaskCategory = 'both';
+  for (const k of ['targetOnly', 'onlineOnly', 'pruned'] as const) if (f[k] > f[best] + 1e-9) best = k;
+  return best;
+}
+
+const RGB_OF: Record<MaskCategory, RGB> = {
+  both: hexToRgb(MASK_COLOURS.both),
+  targetOnly: hexToRgb(MASK_COLOURS.targetOnly),
+  onlineOnly: hexToRgb(MASK_COLOURS.onlineOnly),
+  pruned: hexToRgb(MASK_COLOURS.pruned),
+};
+
+/** RGBA pixels (one per cell, rows × cols) blending the category colours by their shares. */
+export function maskRgba(h: Pick<MaskHeatmap, 'rows' | 'cols' | 'online' | 'target'>, out = new Uint8ClampedArray(h.rows * h.cols * 4)): Uint8ClampedArray {
+  const n = h.rows * h.cols;
+  const b = RGB_OF.both;
+  const t = RGB_OF.targetOnly;
+  const o = RGB_OF.onlineOnly;
+  const p = RGB_OF.pruned;
+  for (let i = 0; i < n; i++) {
+    const on = h.online[i];
+    const tg = h.target[i];
+    // Integer fast path of cellFractions (fractions × 255).
+    const both = on < tg ? on : tg;
+    const tOnly = tg - both;
+    const oOnly = on - both;
+    const pruned = 255 - (on > tg ? on : tg);
+    const j = i * 4;
+    out[j] = (both * b[0] + tOnly * t[0] + oOnly * o[0] + pruned * p[0]) / 255;
+    out[j + 1] = (both * b[1] + tOnly * t[1] + oOnly * o[1] + pruned * p[1]) / 255;
+    out[j + 2] = (both * b[2] + tOnly * t[2] + oOnly * o[2] + pruned * p[2]) / 255;
+    out[j + 3] = 255;
+  }
+  return out;
+}
+
+export interface MaskCellInfo {
+  row: number;
+  col: number;
+  /** Weight rows [first, last] of the block: row = (a·kw + b)·C_out + o. */
+  rows: [number, number];
+  /** Input channels [first, last] of the block. */
+  inputs: [number, number];
+  fractions: CellFractions;
+  /** For a single weight: its kernel position and output channel. */
+  weight?: { a: number; b: number; o: number; c: number };
+}
+
+/** What the cell at (row, col) of a heatmap of kernel [kh, kw, C_in, C_out] covers and holds. */
+export function maskCellInfo(h: Pick<MaskHeatmap, 'rows' | 'cols' | 'rowStep' | 'colStep' | 'online' | 'target'>, shape: readonly number[], row: number, col: number): MaskCellInfo | undefined {
+  if (row < 0 || col < 0 || row >= h.rows || col >= h.cols) return undefined;
+  const [kh, kw, cIn, cOut] = shape;
+  const fullRows = kh * kw * cOut;
+  const r0 = row * h.rowStep;
+  const r1 = Math.min(fullRows, r0 + h.rowStep) - 1;
+  const c0 = col * h.colStep;
+  const c1 = Math.min(cIn, c0 + h.colStep) - 1;
+  const i = row * h.cols + col;
+  const info: MaskCellInfo = { row, col, rows: [r0, r1], inputs: [c0, c1], fractions: cellFractions(h.online[i], h.target[i]) };
+  if (r0 === r1 && c0 === c1) {
+    const ab = Math.floor(r0 / cOut);
+    info.weight = { a: Math.floor(ab / kw), b: ab % kw, o: r0 % cOut, c: c0 };
+  }
+  return info;
+}

@@ -1,0 +1,74 @@
+// Metric rows → chart rows (pure). Keys are `${layer}|${role}` so one chart row holds
+// every layer's value at a step.
+import type { MaskUpdate, ProgressRow } from '../../worker/protocol';
+
+export type Role = 'online' | 'target';
+export const key = (layer: string, role: Role | 'mean'): string => `${layer}|${role}`;
+
+/** Evenly strided subset of at most `max` rows, keeping the last. */
+export function thin<T>(xs: readonly T[], max: number): T[] {
+  if (xs.length <= max) return xs.slice();
+  const stride = xs.length / max;
+  const out: T[] = [];
+  for (let i = 0; i < max - 1; i++) out.push(xs[Math.floor(i * stride)]);
+  out.push(xs[xs.length - 1]);
+  return out;
+}
+
+type Pair = { online: number; target: number };
+
+/** Per-layer online/target values over steps from rows' `field` (density or gateDensity). */
+export function layerSeries(rows: readonly ProgressRow[], field: 'density' | 'gateDensity', max = 200): Record<string, number>[] {
+  const out: Record<string, number>[] = [];
+  for (const r of thin(rows.filter((q) => q[field]), max)) {
+    const p: Record<string, number> = { step: r.step };
+    for (const [layer, v] of Object.entries(r[field] as Record<string, Pair>)) {
+      p[key(layer, 'online')] = v.online;
+      p[key(layer, 'target')] = v.target;
+      p[key(layer, 'mean')] = (v.online + v.target) / 2;
+    }
+    if (r.gateTarget !== undefined) p.gateTarget = r.gateTarget;
+    out.push(p);
+  }
+  return out;
+}
+
+export interface CumulativePoint {
+  step: number;
+  /** Training FLOPs of all steps so far. */
+  dense: number;
+  effective: number;
+  /** 1 − effective/dense over all steps so far. */
+  saving: number;
+}
+
+/** Running totals of training FLOPs (each row is one step) and the fraction saved so far. */
+export function cumulativeFlops(rows: readonly ProgressRow[], max = 200): CumulativePoint[] {
+  const all: CumulativePoint[] = [];
+  let d = 0;
+  let e = 0;
+  for (const r of rows) {
+    d += r.flops.dense;
+    e += r.flops.effective;
+    all.push({ step: r.step, dense: d, effective: e, saving: d > 0 ? 1 - e / d : 0 });
+  }
+  return thin(all, max);
+}
+
+/** Per-update totals over layers: flips per branch, and mean nestedness / IoU. */
+export function updateSeries(updates: readonly MaskUpdate[], max = 200): Record<string, number>[] {
+  return thin(updates, max).map((u) => {
+    const p: Record<string, number> = { step: u.step, flipsOnline: 0, flipsTarget: 0, nested: 0, iou: 0 };
+    for (const l of u.layers) {
+      p.flipsOnline += l.flips.online;
+      p.flipsTarget += l.flips.target;
+      p.nested += l.nested / u.layers.length;
+      p.iou += l.iou / u.layers.length;
+      if (l.nmFraction) {
+        p[key(l.name, 'online')] = l.nmFraction.online;
+        p[key(l.name, 'target')] = l.nmFraction.target;
+      }
+    }
+    return p;
+  });
+}

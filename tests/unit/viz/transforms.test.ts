@@ -1,0 +1,208 @@
+// Pure transforms behind the panels: mask → heatmap cells (with the engine's layout),
+// cell colours, hover info, gate overlay, rasterising, timeline decimation, cumulative
+// FLOPs and the schedule preview. Expected values are worked out by hand in comments.
+import { describe, expect, it } from 'vitest';
+import { buildConfig } from '../../../src/engine/config';
+import { maskHeatmap } from '../../../src/engine/sparsity/syncp';
+import { gateOverlayRgba } from '../../../src/ui/transforms/gateOverlay';
+import { cellFractions, dominantCategory, maskCellInfo, maskRgba } from '../../../src/ui/transforms/maskCells';
+import { hexToRgb, MASK_COLOURS, OKABE_ITO, viridis } from '../../../src/ui/transforms/palette';
+import { rasterize } from '../../../src/ui/transforms/raster';
+import { schedulePoints, withPlanned } from '../../../src/ui/transforms/schedulePoints';
+import { cumulativeFlops } from '../../../src/ui/transforms/series';
+import { nearestIndex, pushDecimated } from '../../../src/ui/transforms/timeline';
+import type { ProgressRow } from '../../../src/worker/protocol';
+
+const flat = (shape: number[], a: number, b: number, c: number, o: number) => ((a * shape[1] + b) * shape[2] + c) * shape[3] + o;
+
+function pair(online: Uint8Array, target: Uint8Array, shape: number[], maxSide?: number) {
+  const a = maskHeatmap(online, shape, maxSide);
+  const b = maskHeatmap(target, shape, maxSide);
+  return { ...a, online: a.cells, target: b.cells };
+}
+
+describe('mask → heatmap cells', () => {
+  it('one cell per weight: rows (kernel position, output channel), columns input channels; categories exact', () => {
+    // Kernel [1, 1, 3, 2]: rows o = 0, 1; columns c = 0, 1, 2.
+    const shape = [1, 1, 3, 2];
+    const online = new Uint8Array(6);
+    const target = new Uint8Array(6);
+    online[flat(shape, 0, 0, 0, 0)] = 1;
+    for (const [c, o] of [[0, 0], [1, 0], [2, 1]]) target[flat(shape, 0, 0, c, o)] = 1;
+    const h = pair(online, target, shape);
+    expect({ rows: h.rows, cols: h.cols, rowStep: h.rowStep, colStep: h.colStep }).toEqual({ rows: 2, cols: 3, rowStep: 1, colStep: 1 });
+    const cats = Array.from({ length: 6 }, (_, i) => dominantCategory(cellFractions(h.online[i], h.target[i])));
+    expect(cats).toEqual(['both', 'targetOnly', 'pruned', 'pruned', 'pruned', 'targetOnly']);
+    // Colours are exactly the legend's.
+    const px = maskRgba(h);
+    expect([...px.slice(0, 3)]).toEqual([...hexToRgb(MASK_COLOURS.both)]);
+    expect([...px.slice(4, 7)]).toEqual([...hexToRgb(MASK_COLOURS.targetOnly)]);
+    expect([...px.slice(8, 11)]).toEqual([...hexToRgb(MASK_COLOURS.pruned)]);
+  });
+
+  it('kernel positions stack as row bands of C_out rows', () => {
+    // [1, 2, 1, 3]: row r = b·3 + o. Keep only (b=1, o=2) → row 5.
+    const shape = [1, 2, 1, 3];
+    const m = new Uint8Array(6);
+    m[flat(shape, 0, 1, 0, 2)] = 1;
+    const h = pair(m, m, shape);
+    expect([...h.online]).toEqual([0, 0, 0, 0, 0, 255]);
+    expect(maskCellInfo(h, shape, 5, 0)?.weight).toEqual({ a: 0, b: 1, o: 2, c: 0 });
+  });
+
+  it('blocks: a 4×4 kernel slice at max side 2 averages 2×2 weights per cell', () => {
+    // [1, 1, 4, 4]: 4 rows (o) × 4 columns (c) → 2 × 2 cells of 2 × 2 weights.
+    const shape = [1, 1, 4, 4];
+    const online = new Uint8Array(16);
+    const target = new Uint8Array(16);
+    // Top-left block (o 0–1, c 0–1): online keeps 1 of 4, target keeps 3 of 4 (including online's).
+    online[flat(shape, 0, 0, 0, 0)] = 1;
+    for (const [c, o] of [[0, 0], [1, 0], [0, 1]]) target[flat(shape, 0, 0, c, o)] = 1;
+    // Bottom-right block (o 2–3, c 2–3): both keep all 4.
+    for (const [c, o] of [[2, 2], [3, 2], [2, 3], [3, 3]]) {
+      online[flat(shape, 0, 0, c, o)] = 1;
+      target[flat(shape, 0, 0, c, o)] = 1;
+    }
+    const h = pair(online, target, shape, 2);
+    expect({ rows: h.rows, cols: h.cols, rowStep: h.rowStep, colStep: h.colStep }).toEqual({ rows: 2, cols: 2, rowStep: 2, colStep: 2 });
+    expect([...h.online]).toEqual([64, 0, 0, 255]); // round(255/4) = 64
+    expect([...h.target]).toEqual([191, 0, 0, 255]); // round(3·255/4) = 191
+    const f = cellFractions(h.online[0], h.target[0]);
+    expect(f.both).toBeCloseTo(64 / 255, 10);
+    expect(f.targetOnly).toBeCloseTo(127 / 255, 10);
+    expect(f.pruned).toBeCloseTo(64 / 255, 10);
+    expect(f.onlineOnly).toBe(0);
+    const info = maskCellInfo(h, shape, 0, 0)!;
+    expect(info.rows).toEqual([0, 1]);
+    expect(info.inputs).toEqual([0, 1]);
+    expect(info.weight).toBeUndefined();
+    expect(maskCellInfo(h, shape, 2, 0)).toBeUndefined();
+  });
+
+  it('a half-kept block is coloured halfway between the two category colours', () => {
+    const px = maskRgba({ rows: 1, cols: 1, online: Uint8Array.of(0), target: Uint8Array.of(128) });
+    const t = hexToRgb(MASK_COLOURS.targetOnly);
+    const p = hexToRgb(MASK_COLOURS.pruned);
+    for (let c = 0; c < 3; c++) expect(Math.abs(px[c] - (128 * t[c] + 127 * p[c]) / 255)).toBeLessThanOrEqual(1);
+  });
+
+  it('online kept where target is not (per-branch scores) is its own category', () => {
+    const f = cellFractions(255, 0);
+    expect(f).toEqual({ both: 0, targetOnly: 0, onlineOnly: 1, pruned: 0 });
+  });
+});
+
+describe('gate overlay', () => {
+  it('open locations keep 75% of the pixel plus 25% yellow; closed ones 22% of it', () => {
+    // 2×2 view, all pixels (100, 200, 40); gate map 1×2: left open, right closed.
+    const view = new Uint8Array(16);
+    for (let i = 0; i < 4; i++) view.set([100, 200, 40, 255], i * 4);
+    const out = gateOverlayRgba(view, 2, [1, 0], 1, 2);
+    const [yr, yg, yb] = hexToRgb(OKABE_ITO.yellow); // 240, 228, 66
+    const open = [100 * 0.75 + yr * 0.25, 200 * 0.75 + yg * 0.25, 40 * 0.75 + yb * 0.25]; // 135, 207, 46.5
+    const closed = [22, 44, 8.8];
+    // Bytes round to nearest (Uint8ClampedArray: ties to even), so within half a unit.
+    const near = (got: Uint8ClampedArray, want: number[]) => want.forEach((v, c) => expect(Math.abs(got[c] - v)).toBeLessThanOrEqual(0.5));
+    for (const y of [0, 1]) {
+      near(out.slice(y * 2 * 4), open);
+      near(out.slice((y * 2 + 1) * 4), closed);
+    }
+  });
+});
+
+describe('rasterize', () => {
+  it('nearest cell per pixel, separators every band when bands are ≥ 6 px', () => {
+    const cells = new Uint8ClampedArray([1, 1, 1, 255, 2, 2, 2, 255]); // 2 rows × 1 col
+    const out = rasterize(cells, 2, 1, 1, 4);
+    expect([...out].filter((_, i) => i % 4 === 0)).toEqual([1, 1, 2, 2]);
+    const banded = rasterize(cells, 2, 1, 1, 12, { rowBand: 1 });
+    // Band boundary at row 1 → pixel row round(1·12/2) = 6 is white.
+    expect([...banded].filter((_, i) => i % 4 === 0)).toEqual([1, 1, 1, 1, 1, 1, 255, 2, 2, 2, 2, 2]);
+  });
+});
+
+describe('timeline decimation', () => {
+  it('thins the older half when full: 1..5 with max 4 → 1, 3, 4, 5', () => {
+    let list: { step: number }[] = [];
+    for (let s = 1; s <= 5; s++) list = pushDecimated(list, { step: s }, 4);
+    expect(list.map((e) => e.step)).toEqual([1, 3, 4, 5]);
+  });
+
+  it('stays bounded over a long run, keeps the first and the newest steps dense', () => {
+    let list: { step: number }[] = [];
+    for (let s = 1; s <= 1000; s++) list = pushDecimated(list, { step: s }, 10);
+    expect(list.length).toBeLessThanOrEqual(10);
+    expect(list[0].step).toBe(1);
+    expect(list.at(-1)!.step).toBe(1000);
+    expect(list.slice(-3).map((e) => e.step)).toEqual([998, 999, 1000]);
+    expect(list.map((e) => e.step)).toEqual([...list.map((e) => e.step)].sort((a, b) => a - b));
+  });
+
+  it('a reset (smaller step) drops the later entries', () => {
+    const list = pushDecimated([{ step: 5 }, { step: 9 }], { step: 0 }, 10);
+    expect(list.map((e) => e.step)).toEqual([0]);
+  });
+
+  it('nearestIndex', () => {
+    expect(nearestIndex([{ step: 0 }, { step: 10 }, { step: 20 }], 14)).toBe(1);
+    expect(nearestIndex([], 3)).toBe(-1);
+  });
+});
+
+describe('cumulative FLOPs', () => {
+  it('running totals and saved share', () => {
+    const rows = [
+      { step: 1, flops: { dense: 100, effective: 100 } },
+      { step: 2, flops: { dense: 100, effective: 60 } },
+      { step: 3, flops: { dense: 100, effective: 40 } },
+    ] as ProgressRow[];
+    const c = cumulativeFlops(rows);
+    expect(c.map((p) => [p.dense, p.effective])).toEqual([[100, 100], [200, 160], [300, 200]]);
+    expect(c[2].saving).toBeCloseTo(1 / 3, 12); // 1 − 200/300
+  });
+});
+
+describe('schedule preview', () => {
+  it('syncp-unstructured over 20 steps: cubic from 1 to 0.2 between steps 2 and 14, target +0.3', () => {
+    // start = round(0.1·20) = 2, end = round(0.7·20) = 14, every = max(1, round(0.05·20)) = 1.
+    const s = schedulePoints(buildConfig({ preset: 'syncp-unstructured', tiny: true, overrides: { steps: 20 } }))!;
+    expect(s.kind).toBe('density');
+    expect(s.window).toEqual({ start: 2, end: 14, every: 1 });
+    const at = (t: number) => s.points.find((p) => p.step === t)!;
+    expect(at(0)).toEqual({ step: 0, online: 1, target: 1 });
+    expect(at(8).online).toBeCloseTo(0.2 + 0.8 * 0.5 ** 3, 12); // u = 6/12 = 0.5 → 0.3
+    expect(at(8).target).toBeCloseTo(0.6, 12);
+    expect(at(14)).toEqual({ step: 14, online: 0.2, target: 0.5 });
+    expect(at(20).online).toBe(0.2);
+  });
+
+  it('syncp-2of4: the fraction of N:M groups rises to 1, target lags by the gap; planned density 1 − p/2', () => {
+    const config = buildConfig({ preset: 'syncp-2of4', tiny: true, overrides: { steps: 20 } });
+    const s = schedulePoints(config)!;
+    expect(s.kind).toBe('nmFraction');
+    const end = s.points.find((p) => p.step === 14)!;
+    expect(end.online).toBe(1);
+    expect(end.target).toBeCloseTo(0.7, 12);
+    const rows = withPlanned(config, [{ step: 14, x: 1 }]);
+    const r14 = rows.find((r) => r.step === 14)!;
+    expect(r14.plannedOnline).toBeCloseTo(0.5, 12); // 1 − 1·(4−2)/4
+    expect(r14.plannedTarget).toBeCloseTo(0.65, 12); // 1 − 0.7·2/4
+    expect(r14.x).toBe(1);
+  });
+
+  it('cdg: gate density only; dense presets: nothing', () => {
+    const s = schedulePoints(buildConfig({ preset: 'cdg', tiny: true, overrides: { steps: 20 } }))!;
+    expect(s.kind).toBe('gate');
+    expect(s.points.at(-1)!.online).toBe(0.4);
+    expect(s.points[0].target).toBeUndefined();
+    expect(schedulePoints(buildConfig({ preset: 'simclr-dense' }))).toBeUndefined();
+  });
+});
+
+describe('palette', () => {
+  it('viridis ends', () => {
+    expect(viridis(0)).toEqual([68, 1, 84]);
+    expect(viridis(1)).toEqual([253, 231, 37]);
+    expect(viridis(NaN)).toEqual([68, 1, 84]);
+  });
+});
