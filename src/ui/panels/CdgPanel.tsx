@@ -53,7 +53,7 @@ export function CdgPanel() {
                 <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v, 1) : String(v))} labelFormatter={(l, p) => String(p?.[0]?.payload?.name ?? l)} />
                 <Bar name="branch 1 (view 1)" dataKey="branch1" fill={OKABE_ITO.blue} isAnimationActive={false} />
                 <Bar name="branch 2 (view 2)" dataKey="branch2" fill={OKABE_ITO.orange} isAnimationActive={false} />
-                <ReferenceLine y={snap.targetDensity} stroke="#555" strokeDasharray="4 3" label={{ value: 'target', position: 'right', fontSize: 10 }} />
+                <ReferenceLine y={snap.targetDensity} stroke="#555" strokeDasharray="4 3" />
               </BarChart>
             </ResponsiveContainer>
           </div>

@@ -44,12 +44,13 @@ export function FlopsPanel() {
             </div>
           </div>
           {!sparse && <p className="small muted">Dense run: effective equals dense.</p>}
-          <div className="chart" data-testid="flops-bars">
+          <h4 className="sub">Per layer, FLOP per training step</h4>
+          <div className="chart" data-testid="flops-bars" style={{ height: Math.max(160, 26 + bars.length * 20) }}>
             <ResponsiveContainer width="100%" height="100%">
-              <BarChart data={bars} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
-                <CartesianGrid stroke="#e6e9ee" vertical={false} />
-                <XAxis dataKey="layer" tick={{ fontSize: 9 }} interval={0} angle={-35} textAnchor="end" height={48} />
-                <YAxis tick={{ fontSize: 11 }} width={58} tickFormatter={(v: number) => fmtFlops(v).replace('FLOP', '')} label={{ value: 'FLOP / step', angle: -90, position: 'insideLeft', fontSize: 10, dy: 30 }} />
+              <BarChart data={bars} layout="vertical" margin={{ top: 4, right: 16, bottom: 0, left: 0 }} barCategoryGap={3}>
+                <CartesianGrid stroke="#e6e9ee" horizontal={false} />
+                <YAxis type="category" dataKey="layer" tick={{ fontSize: 11 }} interval={0} width={78} />
+                <XAxis type="number" tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtFlops(v).replace('FLOP', '')} />
                 <Tooltip formatter={(v) => (typeof v === 'number' ? fmtFlops(v) : String(v))} labelFormatter={(l, p) => String(p?.[0]?.payload?.name ?? l)} />
                 <Bar name="dense" dataKey="dense" fill="#b9bfc8" isAnimationActive={false} />
                 <Bar name="effective" dataKey="effective" fill={OKABE_ITO.blue} isAnimationActive={false} />

@@ -20,7 +20,9 @@ const HOW_TO =
 export function gridSize(rows: number, cols: number, width: number, maxH = 340): { w: number; h: number } {
   const cellH = Math.max(1, Math.min(8, Math.floor(maxH / rows)));
   const h = Math.max(96, Math.min(maxH, rows * cellH));
-  const w = Math.max(120, Math.min(width, cols * Math.max(6, Math.min(28, Math.floor(width / cols)))));
+  // Few columns (e.g. 2 groups of 4 channels) get wide cells; many get at least 6 px or share pixels.
+  const maxCellW = cols <= 4 ? 64 : 28;
+  const w = Math.max(120, Math.min(width, cols * Math.max(6, Math.min(maxCellW, Math.floor(width / cols)))));
   return { w, h };
 }
 
@@ -35,7 +37,7 @@ export function SyncpPanel() {
   const history = useThrottledSelector(useTimeline, selectMaskHistory, 0, STAGGER.syncp);
   const [boxRef, width] = useWidth<HTMLDivElement>(400);
   const snap = viewed?.plugins.syncp as unknown as SyncCPSnapshot | undefined;
-  const series = useMemo(() => (config?.syncp ? withPlanned(config, layerSeries(rows, 'density')) : []), [rows, config]);
+  const series = useMemo(() => (config?.syncp ? withPlanned(config, layerSeries(rows, 'density'), 1) : []), [rows, config]);
   const upd = useMemo(() => updateSeries(updates), [updates]);
   // Updates of the selected layer recorded up to the viewed step (a slider over them).
   const historyLayer = useThrottledSelector(useTimeline, selectHistoryLayer, 0, STAGGER.syncp);

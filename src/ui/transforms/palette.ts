@@ -58,7 +58,7 @@ export const MASK_COLOURS = {
   both: OKABE_ITO.blue,
   targetOnly: OKABE_ITO.orange,
   onlineOnly: OKABE_ITO.purple,
-  pruned: '#EEEEEE',
+  pruned: '#D4D4D4',
 } as const;
 
 /** N:M pattern colours: Okabe–Ito for up to 6 patterns (2:4), viridis beyond. */

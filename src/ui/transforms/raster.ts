@@ -1,5 +1,5 @@
 // Cells → display pixels: nearest sampling of a rows × cols grid of RGBA cells into a
-// width × height image, with optional white separator lines every `band` rows (e.g.
+// width × height image, with optional white separator lines (2 px) every `band` rows (e.g.
 // between kernel positions). O(width·height), independent of the number of cells, so a
 // layer of 10^5 cells draws as fast as one of 100.
 
@@ -24,13 +24,14 @@ export function rasterize(cells: Uint8ClampedArray, rows: number, cols: number, 
   if (rowBand && rowBand < rows && (rowBand * height) / rows >= 6) {
     for (let b = rowBand; b < rows; b += rowBand) {
       const y = Math.round((b * height) / rows);
-      if (y > 0 && y < height) out32.fill(white, y * width, (y + 1) * width);
+      // 2 px, centred on the boundary.
+      for (const yy of [y - 1, y]) if (yy > 0 && yy < height) out32.fill(white, yy * width, (yy + 1) * width);
     }
   }
   if (colBand && colBand < cols && (colBand * width) / cols >= 6) {
     for (let b = colBand; b < cols; b += colBand) {
       const x = Math.round((b * width) / cols);
-      if (x > 0 && x < width) for (let y = 0; y < height; y++) out32[y * width + x] = white;
+      for (const xx of [x - 1, x]) if (xx > 0 && xx < width) for (let y = 0; y < height; y++) out32[y * width + xx] = white;
     }
   }
   return out;

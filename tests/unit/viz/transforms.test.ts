@@ -116,8 +116,8 @@ describe('rasterize', () => {
     const out = rasterize(cells, 2, 1, 1, 4);
     expect([...out].filter((_, i) => i % 4 === 0)).toEqual([1, 1, 2, 2]);
     const banded = rasterize(cells, 2, 1, 1, 12, { rowBand: 1 });
-    // Band boundary at row 1 → pixel row round(1·12/2) = 6 is white.
-    expect([...banded].filter((_, i) => i % 4 === 0)).toEqual([1, 1, 1, 1, 1, 1, 255, 2, 2, 2, 2, 2]);
+    // Band boundary at row 1 → pixel rows round(1·12/2) − 1 = 5 and 6 are white.
+    expect([...banded].filter((_, i) => i % 4 === 0)).toEqual([1, 1, 1, 1, 1, 255, 255, 2, 2, 2, 2, 2]);
   });
 });
 
