@@ -188,6 +188,8 @@ export function isPresetName(name: string): name is PresetName {
 
 /** The --tiny size: small images, widths and batch, so 50 steps take seconds on a CPU. */
 export const TINY: ConfigInput = {
+  // A quick look: schedules are fractions of the run, so 300 steps show a whole ramp soon.
+  steps: 300,
   batchSize: 8,
   data: { trainCount: 200, testCount: 100, imageSize: 16 },
   model: { widths: [8, 16], blocks: 1, projHidden: 32, projDim: 16, predHidden: 32 },

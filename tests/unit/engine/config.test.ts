@@ -17,6 +17,8 @@ describe('config', () => {
     for (const p of PRESET_NAMES) {
       expect(() => buildConfig({ preset: p })).not.toThrow();
       expect(buildConfig({ preset: p, tiny: true }).model.widths).toEqual([8, 16]);
+      expect(buildConfig({ preset: p, tiny: true }).steps).toBe(300);
+      expect(buildConfig({ preset: p }).steps).toBe(1000);
     }
   });
 
