@@ -1,5 +1,5 @@
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import type { CDGSnapshot } from '../../engine/sparsity/cdg';
 import { actions } from '../../store/controller';
 import { selectRows, useMetrics } from '../../store/metrics';
@@ -9,7 +9,7 @@ import { Heatmap } from '../Heatmap';
 import { gateCellOf, gateOverlayRgba } from '../transforms/gateOverlay';
 import { OKABE_ITO, seriesColour } from '../transforms/palette';
 import { key, layerSeries } from '../transforms/series';
-import { LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, pct, shortName, useThrottledSelector, useWidth } from './common';
+import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_10, TICK_11, pct, pctTick, pctTooltip, shortName, stepLabel, useStableList, useThrottledSelector, useWidth } from './common';
 import { Panel } from './Panel';
 
 const HOW_TO =
@@ -26,6 +26,8 @@ export function CdgPanel() {
   const [boxRef, width] = useWidth<HTMLDivElement>(400);
   const snap = viewed?.plugins.cdg as unknown as CDGSnapshot | undefined;
   const series = useMemo(() => (config?.cdg ? layerSeries(rows, 'gateDensity') : []), [rows, config]);
+  const names = useStableList((snap?.layers ?? []).map((l) => l.name));
+  const bars = useMemo(() => (snap?.layers ?? []).map((l) => ({ layer: shortName(l.name), name: l.name, branch1: l.gateDensity.online, branch2: l.gateDensity.target })), [snap]);
   if (!config?.cdg) {
     return (
       <Panel id="panel-cdg" title="CDG gate activity" howTo="Contrastive dual gating skips computation per location.">
@@ -34,7 +36,6 @@ export function CdgPanel() {
     );
   }
   const layers = snap?.layers ?? [];
-  const bars = layers.map((l) => ({ layer: shortName(l.name), name: l.name, branch1: l.gateDensity.online, branch2: l.gateDensity.target }));
   const layer = layers.find((l) => l.name === chosen) ?? layers[0];
   const side = Math.max(96, Math.min(180, Math.floor((width - 24) / 2)));
   return (
@@ -45,17 +46,7 @@ export function CdgPanel() {
         <div className="panel-stack" ref={boxRef}>
           <h4 className="sub">Gate density per layer, step {viewed?.step} (target {pct(snap.targetDensity)})</h4>
           <div className="chart chart-small" data-testid="cdg-bars">
-            <ResponsiveContainer width="100%" height="100%">
-              <BarChart data={bars} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
-                <CartesianGrid stroke="#e6e9ee" vertical={false} />
-                <XAxis dataKey="layer" tick={{ fontSize: 10 }} interval={0} />
-                <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={40} tickFormatter={(v: number) => pct(v)} />
-                <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v, 1) : String(v))} labelFormatter={(l, p) => String(p?.[0]?.payload?.name ?? l)} />
-                <Bar name="branch 1 (view 1)" dataKey="branch1" fill={OKABE_ITO.blue} isAnimationActive={false} />
-                <Bar name="branch 2 (view 2)" dataKey="branch2" fill={OKABE_ITO.orange} isAnimationActive={false} />
-                <ReferenceLine y={snap.targetDensity} stroke="#555" strokeDasharray="4 3" />
-              </BarChart>
-            </ResponsiveContainer>
+            <GateBars bars={bars} target={snap.targetDensity} />
           </div>
 
           <LegendRow>
@@ -66,30 +57,14 @@ export function CdgPanel() {
 
           <h4 className="sub">Gate density over steps (mean of both views)</h4>
           <div className="chart chart-small" data-testid="cdg-lines">
-            {series.length === 0 ? (
-              <div className="chart-empty">Train a step to see gate densities.</div>
-            ) : (
-              <ResponsiveContainer width="100%" height="100%">
-                <LineChart data={series} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
-                  <CartesianGrid stroke="#e6e9ee" />
-                  <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} />
-                  <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={40} tickFormatter={(v: number) => pct(v)} />
-                  <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v, 1) : String(v))} labelFormatter={(l) => `step ${l}`} />
-                  <Line name="scheduled" type="stepAfter" dataKey="gateTarget" stroke="#bbbbbb" strokeWidth={5} dot={false} isAnimationActive={false} />
-                  {layers.map((l, i) => (
-                    <Line key={l.name} name={shortName(l.name)} type="linear" dataKey={key(l.name, 'mean')} stroke={seriesColour(i)} strokeWidth={1.5} dot={false} isAnimationActive={false} />
-                  ))}
-                  {scrubbing && viewed && <ReferenceLine x={viewed.step} stroke="#555" strokeDasharray="3 3" />}
-                </LineChart>
-              </ResponsiveContainer>
-            )}
+            {series.length === 0 ? <div className="chart-empty">Train a step to see gate densities.</div> : <GateLines series={series} names={names} refStep={scrubbing ? viewed?.step : undefined} />}
           </div>
 
-          <LayerLegend layers={layers.map((l) => l.name)} colour={seriesColour} extra={<LineSwatch colour="#bbbbbb" wide label="scheduled" />} />
+          <LayerLegend layers={names} colour={seriesColour} extra={<LineSwatch colour="#bbbbbb" wide label="scheduled" />} />
 
           <div className="row-between">
             <h4 className="sub">Where each view is computed</h4>
-            <LayerSelect layers={layers.map((l) => l.name)} value={layer?.name} onChange={actions.selectCdgLayer} testId="cdg-layer" />
+            <LayerSelect layers={names} value={layer?.name} onChange={actions.selectCdgLayer} testId="cdg-layer" />
           </div>
           {snap.probe && layer?.probe ? (
             <>
@@ -151,3 +126,42 @@ function ProbeView({ snap, layerName, view, side }: { snap: CDGSnapshot; layerNa
     </figure>
   );
 }
+
+const layerLabel = (l: unknown, p: readonly { payload?: { name?: string } }[] | undefined): string => String(p?.[0]?.payload?.name ?? l);
+
+const GateBars = memo(function GateBars({ bars, target }: { bars: { layer: string; name: string; branch1: number; branch2: number }[]; target: number }) {
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <BarChart data={bars} margin={CHART_MARGIN}>
+        <CartesianGrid stroke="#e6e9ee" vertical={false} />
+        <XAxis dataKey="layer" tick={TICK_10} interval={0} />
+        <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
+        <Tooltip formatter={pctTooltip} labelFormatter={layerLabel} />
+        <Bar name="branch 1 (view 1)" dataKey="branch1" fill={OKABE_ITO.blue} isAnimationActive={false} />
+        <Bar name="branch 2 (view 2)" dataKey="branch2" fill={OKABE_ITO.orange} isAnimationActive={false} />
+        <ReferenceLine y={target} stroke="#555" strokeDasharray="4 3" />
+      </BarChart>
+    </ResponsiveContainer>
+  );
+});
+
+/** Gate density per layer over steps; `refStep` marks the scrubbed step. */
+const GateLines = memo(function GateLines({ series, names, refStep }: { series: Record<string, number>[]; names: readonly string[]; refStep?: number }) {
+  const lines = useMemo(
+    () => names.map((name, i) => <Line key={name} name={shortName(name)} type="linear" dataKey={key(name, 'mean')} stroke={seriesColour(i)} strokeWidth={1.5} dot={false} isAnimationActive={false} />),
+    [names],
+  );
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <LineChart data={series} margin={CHART_MARGIN}>
+        <CartesianGrid stroke="#e6e9ee" />
+        <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
+        <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
+        <Tooltip formatter={pctTooltip} labelFormatter={stepLabel} />
+        <Line name="scheduled" type="stepAfter" dataKey="gateTarget" stroke="#bbbbbb" strokeWidth={5} dot={false} isAnimationActive={false} />
+        {lines}
+        {refStep !== undefined && <ReferenceLine x={refStep} stroke="#555" strokeDasharray="3 3" />}
+      </LineChart>
+    </ResponsiveContainer>
+  );
+});

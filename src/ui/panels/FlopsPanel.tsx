@@ -1,12 +1,12 @@
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
 import { selectScrubbing, selectViewed, useTimeline } from '../../store/timeline';
 import { fmtFlops } from '../format';
 import { OKABE_ITO } from '../transforms/palette';
-import { cumulativeFlops } from '../transforms/series';
-import { LegendRow, STAGGER, Swatch, pct, shortName, useThrottledSelector } from './common';
+import { cumulativeFlops, type CumulativePoint } from '../transforms/series';
+import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LegendRow, STAGGER, Swatch, TICK_11, pct, pctTick, shortName, useThrottledSelector } from './common';
 import { Panel } from './Panel';
 
 const HOW_TO =
@@ -46,16 +46,7 @@ export function FlopsPanel() {
           {!sparse && <p className="small muted">Dense run: effective equals dense.</p>}
           <h4 className="sub">Per layer, FLOP per training step</h4>
           <div className="chart" data-testid="flops-bars" style={{ height: Math.max(160, 26 + bars.length * 20) }}>
-            <ResponsiveContainer width="100%" height="100%">
-              <BarChart data={bars} layout="vertical" margin={{ top: 4, right: 16, bottom: 0, left: 0 }} barCategoryGap={3}>
-                <CartesianGrid stroke="#e6e9ee" horizontal={false} />
-                <YAxis type="category" dataKey="layer" tick={{ fontSize: 11 }} interval={0} width={78} />
-                <XAxis type="number" tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtFlops(v).replace('FLOP', '')} />
-                <Tooltip formatter={(v) => (typeof v === 'number' ? fmtFlops(v) : String(v))} labelFormatter={(l, p) => String(p?.[0]?.payload?.name ?? l)} />
-                <Bar name="dense" dataKey="dense" fill="#b9bfc8" isAnimationActive={false} />
-                <Bar name="effective" dataKey="effective" fill={OKABE_ITO.blue} isAnimationActive={false} />
-              </BarChart>
-            </ResponsiveContainer>
+            <FlopsBars bars={bars} />
           </div>
           <LegendRow>
             <Swatch colour="#b9bfc8" label="dense" />
@@ -63,29 +54,50 @@ export function FlopsPanel() {
           </LegendRow>
           <h4 className="sub">Work saved so far (all steps of this run)</h4>
           <div className="chart chart-small" data-testid="flops-cumulative">
-            {cum.length === 0 ? (
-              <div className="chart-empty">Train a step to start counting.</div>
-            ) : (
-              <ResponsiveContainer width="100%" height="100%">
-                <LineChart data={cum} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
-                  <CartesianGrid stroke="#e6e9ee" />
-                  <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} />
-                  <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={40} tickFormatter={(v: number) => pct(v)} />
-                  <Tooltip
-                    formatter={(v, name, p) => {
-                      const q = p.payload as { dense: number; effective: number };
-                      return name === 'saved' ? [`${pct(v as number, 1)} (${fmtFlops(q.dense - q.effective)} of ${fmtFlops(q.dense)})`, 'saved'] : String(v);
-                    }}
-                    labelFormatter={(l) => `through step ${l}`}
-                  />
-                  <Line name="saved" dataKey="saving" stroke={OKABE_ITO.green} strokeWidth={2} dot={false} isAnimationActive={false} />
-                  {scrubbing && viewed && <ReferenceLine x={viewed.step} stroke="#555" strokeDasharray="3 3" />}
-                </LineChart>
-              </ResponsiveContainer>
-            )}
+            {cum.length === 0 ? <div className="chart-empty">Train a step to start counting.</div> : <CumulativeChart cum={cum} refStep={scrubbing ? viewed?.step : undefined} />}
           </div>
         </div>
       )}
     </Panel>
   );
 }
+
+const BARS_MARGIN = { top: 4, right: 16, bottom: 0, left: 0 } as const;
+const flopsTick = (v: number): string => fmtFlops(v).replace('FLOP', '');
+const flopsTooltip = (v: unknown): string => (typeof v === 'number' ? fmtFlops(v) : String(v));
+const layerLabel = (l: unknown, p: readonly { payload?: { name?: string } }[] | undefined): string => String(p?.[0]?.payload?.name ?? l);
+const savedTooltip = (v: unknown, name: unknown, p: { payload?: unknown }): string | [string, string] => {
+  const q = p.payload as { dense: number; effective: number };
+  return name === 'saved' ? [`${pct(v as number, 1)} (${fmtFlops(q.dense - q.effective)} of ${fmtFlops(q.dense)})`, 'saved'] : String(v);
+};
+const throughLabel = (l: unknown): string => `through step ${String(l)}`;
+
+const FlopsBars = memo(function FlopsBars({ bars }: { bars: { layer: string; name: string; dense: number; effective: number }[] }) {
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <BarChart data={bars} layout="vertical" margin={BARS_MARGIN} barCategoryGap={3}>
+        <CartesianGrid stroke="#e6e9ee" horizontal={false} />
+        <YAxis type="category" dataKey="layer" tick={TICK_11} interval={0} width={78} />
+        <XAxis type="number" tick={TICK_11} tickFormatter={flopsTick} />
+        <Tooltip formatter={flopsTooltip} labelFormatter={layerLabel} />
+        <Bar name="dense" dataKey="dense" fill="#b9bfc8" isAnimationActive={false} />
+        <Bar name="effective" dataKey="effective" fill={OKABE_ITO.blue} isAnimationActive={false} />
+      </BarChart>
+    </ResponsiveContainer>
+  );
+});
+
+const CumulativeChart = memo(function CumulativeChart({ cum, refStep }: { cum: CumulativePoint[]; refStep?: number }) {
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <LineChart data={cum} margin={CHART_MARGIN}>
+        <CartesianGrid stroke="#e6e9ee" />
+        <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
+        <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
+        <Tooltip formatter={savedTooltip} labelFormatter={throughLabel} />
+        <Line name="saved" dataKey="saving" stroke={OKABE_ITO.green} strokeWidth={2} dot={false} isAnimationActive={false} />
+        {refStep !== undefined && <ReferenceLine x={refStep} stroke="#555" strokeDasharray="3 3" />}
+      </LineChart>
+    </ResponsiveContainer>
+  );
+});

@@ -1,5 +1,5 @@
 import { Bar, BarChart, CartesianGrid, Cell, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import type { SyncCPSnapshot } from '../../engine/sparsity/syncp';
 import { NM_DENSE, NM_OTHER, NM_TAIL, patternCounts, patternLabel, type NMPatternGrid } from '../../engine/viz/nmPatterns';
 import { actions } from '../../store/controller';
@@ -10,7 +10,7 @@ import { nmRgba } from '../transforms/nmCells';
 import { NM_SPECIAL_COLOURS, OKABE_ITO, patternColour, seriesColour } from '../transforms/palette';
 import { schedulePoints } from '../transforms/schedulePoints';
 import { key, updateSeries } from '../transforms/series';
-import { LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, pct, shortName, useThrottledSelector, useWidth } from './common';
+import { CHART_MARGIN, DOMAIN_01, LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_11, TICK_12, pct, pctTick, pctTooltip, shortName, stepLabel, useStableList, useThrottledSelector, useWidth } from './common';
 import { Panel } from './Panel';
 import { gridSize } from './SyncpPanel';
 
@@ -34,6 +34,7 @@ export function NmPanel() {
     for (const u of updateSeries(updates)) rows.set(u.step, { ...(rows.get(u.step) ?? {}), ...u });
     return [...rows.values()].sort((a, b) => a.step - b.step);
   }, [config, nm, updates]);
+  const names = useStableList((snap?.layers ?? []).map((l) => l.name));
   if (!sp || !nm) {
     return (
       <Panel id="panel-nm" title="N:M patterns" howTo="N:M sparsity keeps N weights in every group of M neighbouring input channels.">
@@ -45,7 +46,6 @@ export function NmPanel() {
   }
   const { n, m } = sp;
   const howTo = `In every group of ${m} neighbouring input channels, ${n} weights are kept (${n}:${m}) — the pattern GPUs can skip fast. Each cell is one group, coloured by which ${n} of the ${m} are kept; black groups are still dense. Bars count the patterns; lines show the share of groups already ${n}:${m}.`;
-  const layers = snap?.layers ?? [];
   return (
     <Panel id="panel-nm" title={`${n}:${m} patterns`} howTo={howTo}>
       {!snap || !grid ? (
@@ -53,7 +53,7 @@ export function NmPanel() {
       ) : (
         <div className="panel-stack" ref={boxRef}>
           <div className="row-between">
-            <LayerSelect layers={layers.map((l) => l.name)} value={viewed?.nm?.layer} onChange={actions.selectLayer} testId="nm-layer" />
+            <LayerSelect layers={names} value={viewed?.nm?.layer} onChange={actions.selectLayer} testId="nm-layer" />
             <div className="segmented" role="radiogroup" aria-label="branch" data-testid="nm-branch">
               {(['online', 'target'] as const).map((b) => (
                 <button key={b} role="radio" aria-checked={branch === b} className={branch === b ? 'on' : ''} onClick={() => setBranch(b)}>
@@ -70,24 +70,10 @@ export function NmPanel() {
           <NmHistogram grid={grid} />
           <h4 className="sub">Share of groups that are {n}:{m}, per layer</h4>
           <div className="chart chart-small" data-testid="nm-lines">
-            <ResponsiveContainer width="100%" height="100%">
-              <LineChart data={series} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
-                <CartesianGrid stroke="#e6e9ee" />
-                <XAxis dataKey="step" type="number" domain={[0, config!.steps]} allowDecimals={false} tick={{ fontSize: 11 }} />
-                <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={40} tickFormatter={(v: number) => pct(v)} />
-                <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v, 1) : String(v))} labelFormatter={(l) => `step ${l}`} />
-                <Line name="plan, online" type="stepAfter" dataKey="plannedOnline" stroke="#c9ced6" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
-                <Line name="plan, target" type="stepAfter" dataKey="plannedTarget" stroke="#e2e5ea" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
-                {layers.flatMap((l, i) => [
-                  <Line key={`${l.name}o`} name={shortName(l.name)} type="stepAfter" dataKey={key(l.name, 'online')} stroke={seriesColour(i)} strokeWidth={1.5} dot={{ r: 2 }} isAnimationActive={false} connectNulls />,
-                  <Line key={`${l.name}t`} name={`${shortName(l.name)} target`} type="stepAfter" dataKey={key(l.name, 'target')} stroke={seriesColour(i)} strokeWidth={1.5} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls legendType="none" />,
-                ])}
-                <ReferenceLine x={viewed?.step} stroke={scrubbing ? '#555' : OKABE_ITO.vermillion} strokeDasharray={scrubbing ? '3 3' : undefined} />
-              </LineChart>
-            </ResponsiveContainer>
+            <NmLines series={series} names={names} steps={config!.steps} refStep={viewed?.step} scrubbing={scrubbing} />
           </div>
           <LayerLegend
-            layers={layers.map((l) => l.name)}
+            layers={names}
             colour={seriesColour}
             extra={
               <>
@@ -142,7 +128,9 @@ function NmGrid({ grid, width }: { grid: NMPatternGrid; width: number }) {
   );
 }
 
-function NmHistogram({ grid }: { grid: NMPatternGrid }) {
+const histogramTooltip = (v: unknown, _n: unknown, p: { payload?: unknown }): [string, string] => [`${String(v)} groups (${pct((p.payload as { share: number }).share, 1)})`, 'count'];
+
+const NmHistogram = memo(function NmHistogram({ grid }: { grid: NMPatternGrid }) {
   const data = useMemo(() => {
     const c = patternCounts(grid);
     const P = grid.patterns.length;
@@ -157,11 +145,11 @@ function NmHistogram({ grid }: { grid: NMPatternGrid }) {
       <h4 className="sub">How often each pattern occurs (● kept, ○ pruned)</h4>
       <div className="chart chart-small" data-testid="nm-histogram">
         <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={data} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+          <BarChart data={data} margin={CHART_MARGIN}>
             <CartesianGrid stroke="#e6e9ee" vertical={false} />
-            <XAxis dataKey="label" tick={{ fontSize: 12 }} interval={0} />
-            <YAxis tick={{ fontSize: 11 }} width={44} allowDecimals={false} />
-            <Tooltip formatter={(v, _n, p) => [`${String(v)} groups (${pct((p.payload as { share: number }).share, 1)})`, 'count']} />
+            <XAxis dataKey="label" tick={TICK_12} interval={0} />
+            <YAxis tick={TICK_11} width={44} allowDecimals={false} />
+            <Tooltip formatter={histogramTooltip} />
             <Bar dataKey="count" isAnimationActive={false}>
               {data.map((d) => (
                 <Cell key={d.label} fill={d.colour} />
@@ -177,4 +165,33 @@ function NmHistogram({ grid }: { grid: NMPatternGrid }) {
       </LegendRow>
     </>
   );
-}
+});
+
+/** Share of N:M groups per layer over the plan; memoised so only new updates or a moved marker redraw it. */
+const NmLines = memo(function NmLines({ series, names, steps, refStep, scrubbing }: { series: Record<string, number>[]; names: readonly string[]; steps: number; refStep?: number; scrubbing: boolean }) {
+  const domain = useMemo((): [number, number] => [0, steps], [steps]);
+  const lines = useMemo(
+    () =>
+      names.flatMap((name, i) => [
+        <Line key={`${name}o`} name={shortName(name)} type="stepAfter" dataKey={key(name, 'online')} stroke={seriesColour(i)} strokeWidth={1.5} dot={DOT_2} isAnimationActive={false} connectNulls />,
+        <Line key={`${name}t`} name={`${shortName(name)} target`} type="stepAfter" dataKey={key(name, 'target')} stroke={seriesColour(i)} strokeWidth={1.5} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls legendType="none" />,
+      ]),
+    [names],
+  );
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <LineChart data={series} margin={CHART_MARGIN}>
+        <CartesianGrid stroke="#e6e9ee" />
+        <XAxis dataKey="step" type="number" domain={domain} allowDecimals={false} tick={TICK_11} />
+        <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
+        <Tooltip formatter={pctTooltip} labelFormatter={stepLabel} />
+        <Line name="plan, online" type="stepAfter" dataKey="plannedOnline" stroke="#c9ced6" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
+        <Line name="plan, target" type="stepAfter" dataKey="plannedTarget" stroke="#e2e5ea" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
+        {lines}
+        <ReferenceLine x={refStep} stroke={scrubbing ? '#555' : OKABE_ITO.vermillion} strokeDasharray={scrubbing ? '3 3' : undefined} />
+      </LineChart>
+    </ResponsiveContainer>
+  );
+});
+
+const DOT_2 = { r: 2 } as const;

@@ -5,7 +5,7 @@ import { useSettings } from '../../store/settings';
 import { selectScrubbing, selectViewed, useTimeline } from '../../store/timeline';
 import { OKABE_ITO } from '../transforms/palette';
 import { schedulePoints } from '../transforms/schedulePoints';
-import { LegendRow, LineSwatch, NotApplicable, STAGGER, pct, useThrottledSelector } from './common';
+import { CHART_MARGIN, DOMAIN_01, LegendRow, LineSwatch, NotApplicable, STAGGER, TICK_11, pctTick, pctTooltip, stepLabel, useThrottledSelector } from './common';
 import { Panel } from './Panel';
 
 const selectStep = (s: RunState): number => s.step;
@@ -26,6 +26,7 @@ export function SchedulePreview() {
   const viewed = useThrottledSelector(useTimeline, selectViewed, 0, STAGGER.schedule);
   const scrubbing = useThrottledSelector(useTimeline, selectScrubbing, 0, STAGGER.schedule);
   const series = useMemo(() => schedulePoints(config), [config]);
+  const domain = useMemo((): [number, number] => [0, config.steps], [config.steps]);
   const label = series?.kind === 'nmFraction' ? 'groups N:M' : series?.kind === 'gate' ? 'gate density' : 'density';
   return (
     <Panel id="schedule-preview" title="Schedule" howTo={series ? TEXT[series.kind] : 'Nothing is scheduled: this run is dense.'}>
@@ -34,11 +35,11 @@ export function SchedulePreview() {
       ) : (
         <div className="chart chart-small" data-testid="schedule-chart">
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={series.points} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+            <LineChart data={series.points} margin={CHART_MARGIN}>
               <CartesianGrid stroke="#e6e9ee" />
-              <XAxis dataKey="step" type="number" domain={[0, config.steps]} allowDecimals={false} tick={{ fontSize: 11 }} />
-              <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={40} tickFormatter={(v: number) => pct(v)} />
-              <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v, 1) : String(v))} labelFormatter={(l) => `step ${l}`} />
+              <XAxis dataKey="step" type="number" domain={domain} allowDecimals={false} tick={TICK_11} />
+              <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
+              <Tooltip formatter={pctTooltip} labelFormatter={stepLabel} />
               <Line name={series.kind === 'gate' ? `planned ${label}` : `online ${label}`} type="stepAfter" dataKey="online" stroke={OKABE_ITO.blue} strokeWidth={2} dot={false} isAnimationActive={false} />
               {series.kind !== 'gate' && <Line name={`target ${label}`} type="stepAfter" dataKey="target" stroke={OKABE_ITO.orange} strokeWidth={2} strokeDasharray="5 3" dot={false} isAnimationActive={false} />}
               <ReferenceLine x={step} stroke={OKABE_ITO.vermillion} strokeWidth={2} label={{ value: `now ${step}`, position: 'insideTopRight', fontSize: 11, fill: OKABE_ITO.vermillion }} />

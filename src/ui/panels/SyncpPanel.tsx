@@ -1,5 +1,5 @@
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useEffect, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import type { MaskHeatmap, SyncCPSnapshot } from '../../engine/sparsity/syncp';
 import { actions } from '../../store/controller';
 import { selectRows, useMetrics } from '../../store/metrics';
@@ -10,7 +10,7 @@ import { maskCellInfo, maskRgba } from '../transforms/maskCells';
 import { MASK_COLOURS, OKABE_ITO, seriesColour } from '../transforms/palette';
 import { withPlanned } from '../transforms/schedulePoints';
 import { key, layerSeries, updateSeries } from '../transforms/series';
-import { LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, pct, shortName, useThrottledSelector, useWidth } from './common';
+import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_11, pct, pctTick, pctTooltip, shortName, stepLabel, updateLabel, useStableList, useThrottledSelector, useWidth } from './common';
 import { Panel } from './Panel';
 
 const HOW_TO =
@@ -45,6 +45,7 @@ export function SyncpPanel() {
     () => (snap && historyLayer === snap.selected.name && snap.lastUpdateStep !== null ? history.filter((h) => h.step <= snap.lastUpdateStep!) : []),
     [history, historyLayer, snap],
   );
+  const names = useStableList((snap?.layers ?? []).map((l) => l.name));
   const [pick, setPick] = useState<number | null>(null);
   useEffect(() => setPick(null), [list.length, snap?.selected.name]);
   if (!config?.syncp) {
@@ -68,24 +69,10 @@ export function SyncpPanel() {
         <div className="panel-stack" ref={boxRef}>
           <h4 className="sub">Weights kept per layer over steps</h4>
           <div className="chart" data-testid="syncp-lines">
-            <ResponsiveContainer width="100%" height="100%">
-              <LineChart data={series} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
-                <CartesianGrid stroke="#e6e9ee" />
-                <XAxis dataKey="step" type="number" domain={[0, config.steps]} allowDecimals={false} tick={{ fontSize: 11 }} />
-                <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={40} tickFormatter={(v: number) => pct(v)} />
-                <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v, 1) : String(v))} labelFormatter={(l) => `step ${l}`} />
-                <Line name="plan, online" type="stepAfter" dataKey="plannedOnline" stroke="#c9ced6" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
-                <Line name="plan, target" type="stepAfter" dataKey="plannedTarget" stroke="#e2e5ea" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
-                {layers.flatMap((l, i) => [
-                  <Line key={`${l.name}o`} name={`${shortName(l.name)} online`} type="stepAfter" dataKey={key(l.name, 'online')} stroke={seriesColour(i)} strokeWidth={1.5} dot={false} isAnimationActive={false} connectNulls />,
-                  <Line key={`${l.name}t`} name={`${shortName(l.name)} target`} type="stepAfter" dataKey={key(l.name, 'target')} stroke={seriesColour(i)} strokeWidth={1.5} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls legendType="none" />,
-                ])}
-                <ReferenceLine x={viewed?.step} stroke={scrubbing ? '#555' : OKABE_ITO.vermillion} strokeDasharray={scrubbing ? '3 3' : undefined} />
-              </LineChart>
-            </ResponsiveContainer>
+            <DensityChart series={series} names={names} steps={config.steps} refStep={viewed?.step} scrubbing={scrubbing} />
           </div>
           <LayerLegend
-            layers={layers.map((l) => l.name)}
+            layers={names}
             colour={seriesColour}
             extra={
               <>
@@ -98,7 +85,7 @@ export function SyncpPanel() {
 
           <div className="row-between">
             <h4 className="sub">Mask of one layer</h4>
-            <LayerSelect layers={layers.map((l) => l.name)} value={snap.selected.name} onChange={actions.selectLayer} testId="syncp-layer" />
+            <LayerSelect layers={names} value={snap.selected.name} onChange={actions.selectLayer} testId="syncp-layer" />
           </div>
           {masks && sel && (
             <MaskView masks={masks} shape={sel.shape} width={width} />
@@ -131,20 +118,7 @@ export function SyncpPanel() {
 
           <h4 className="sub">Churn: weights flipped at each update (all layers)</h4>
           <div className="chart chart-small" data-testid="syncp-churn">
-            {upd.length === 0 ? (
-              <div className="chart-empty">First mask update at step {snap.schedule.window.start}.</div>
-            ) : (
-              <ResponsiveContainer width="100%" height="100%">
-                <BarChart data={upd} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
-                  <CartesianGrid stroke="#e6e9ee" vertical={false} />
-                  <XAxis dataKey="step" tick={{ fontSize: 11 }} />
-                  <YAxis tick={{ fontSize: 11 }} width={44} allowDecimals={false} />
-                  <Tooltip formatter={(v) => `${String(v)} weights`} labelFormatter={(l) => `update at step ${l}`} />
-                  <Bar name="online flips" dataKey="flipsOnline" fill={OKABE_ITO.blue} isAnimationActive={false} />
-                  <Bar name="target flips" dataKey="flipsTarget" fill={OKABE_ITO.orange} isAnimationActive={false} />
-                </BarChart>
-              </ResponsiveContainer>
-            )}
+            {upd.length === 0 ? <div className="chart-empty">First mask update at step {snap.schedule.window.start}.</div> : <ChurnChart upd={upd} />}
           </div>
 
           <LegendRow>
@@ -154,20 +128,7 @@ export function SyncpPanel() {
 
           <h4 className="sub">Do the branches agree? (mean over layers)</h4>
           <div className="chart chart-small" data-testid="syncp-nested">
-            {upd.length === 0 ? (
-              <div className="chart-empty">Measured at each mask update.</div>
-            ) : (
-              <ResponsiveContainer width="100%" height="100%">
-                <LineChart data={upd} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
-                  <CartesianGrid stroke="#e6e9ee" />
-                  <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 11 }} />
-                  <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={40} tickFormatter={(v: number) => pct(v)} />
-                  <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v, 1) : String(v))} labelFormatter={(l) => `update at step ${l}`} />
-                  <Line name="nested: online kept ⊆ target kept" dataKey="nested" stroke={OKABE_ITO.green} strokeWidth={2} dot isAnimationActive={false} />
-                  <Line name="IoU of the two masks" dataKey="iou" stroke={OKABE_ITO.purple} strokeWidth={2} dot isAnimationActive={false} />
-                </LineChart>
-              </ResponsiveContainer>
-            )}
+            {upd.length === 0 ? <div className="chart-empty">Measured at each mask update.</div> : <NestedChart upd={upd} />}
           </div>
 
           <LegendRow>
@@ -244,3 +205,63 @@ function MaskView({ masks, shape, width }: { masks: MaskHeatmap; shape: [number,
     />
   );
 }
+
+const flipsTooltip = (v: unknown): string => `${String(v)} weights`;
+
+/** Per-layer kept fractions over the plan; memoised so only new rows or a moved marker redraw it. */
+const DensityChart = memo(function DensityChart({ series, names, steps, refStep, scrubbing }: { series: Record<string, number>[]; names: readonly string[]; steps: number; refStep?: number; scrubbing: boolean }) {
+  const domain = useMemo((): [number, number] => [0, steps], [steps]);
+  // The layer lines only change with the layers: a moved marker does not re-render them.
+  const lines = useMemo(
+    () =>
+      names.flatMap((name, i) => [
+        <Line key={`${name}o`} name={`${shortName(name)} online`} type="stepAfter" dataKey={key(name, 'online')} stroke={seriesColour(i)} strokeWidth={1.5} dot={false} isAnimationActive={false} connectNulls />,
+        <Line key={`${name}t`} name={`${shortName(name)} target`} type="stepAfter" dataKey={key(name, 'target')} stroke={seriesColour(i)} strokeWidth={1.5} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls legendType="none" />,
+      ]),
+    [names],
+  );
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <LineChart data={series} margin={CHART_MARGIN}>
+        <CartesianGrid stroke="#e6e9ee" />
+        <XAxis dataKey="step" type="number" domain={domain} allowDecimals={false} tick={TICK_11} />
+        <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
+        <Tooltip formatter={pctTooltip} labelFormatter={stepLabel} />
+        <Line name="plan, online" type="stepAfter" dataKey="plannedOnline" stroke="#c9ced6" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
+        <Line name="plan, target" type="stepAfter" dataKey="plannedTarget" stroke="#e2e5ea" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
+        {lines}
+        <ReferenceLine x={refStep} stroke={scrubbing ? '#555' : OKABE_ITO.vermillion} strokeDasharray={scrubbing ? '3 3' : undefined} />
+      </LineChart>
+    </ResponsiveContainer>
+  );
+});
+
+const ChurnChart = memo(function ChurnChart({ upd }: { upd: Record<string, number>[] }) {
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <BarChart data={upd} margin={CHART_MARGIN}>
+        <CartesianGrid stroke="#e6e9ee" vertical={false} />
+        <XAxis dataKey="step" tick={TICK_11} />
+        <YAxis tick={TICK_11} width={44} allowDecimals={false} />
+        <Tooltip formatter={flipsTooltip} labelFormatter={updateLabel} />
+        <Bar name="online flips" dataKey="flipsOnline" fill={OKABE_ITO.blue} isAnimationActive={false} />
+        <Bar name="target flips" dataKey="flipsTarget" fill={OKABE_ITO.orange} isAnimationActive={false} />
+      </BarChart>
+    </ResponsiveContainer>
+  );
+});
+
+const NestedChart = memo(function NestedChart({ upd }: { upd: Record<string, number>[] }) {
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <LineChart data={upd} margin={CHART_MARGIN}>
+        <CartesianGrid stroke="#e6e9ee" />
+        <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} tick={TICK_11} />
+        <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
+        <Tooltip formatter={pctTooltip} labelFormatter={updateLabel} />
+        <Line name="nested: online kept ⊆ target kept" dataKey="nested" stroke={OKABE_ITO.green} strokeWidth={2} dot isAnimationActive={false} />
+        <Line name="IoU of the two masks" dataKey="iou" stroke={OKABE_ITO.purple} strokeWidth={2} dot isAnimationActive={false} />
+      </LineChart>
+    </ResponsiveContainer>
+  );
+});

@@ -1,4 +1,4 @@
-import { startTransition, useEffect, useRef, useState, type ReactNode } from 'react';
+import { startTransition, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
 /**
  * `value`, updated at most every `ms` (the newest value always arrives), as a transition:
@@ -59,7 +59,7 @@ export function NotApplicable({ children }: { children: ReactNode }) {
   );
 }
 
-export function LayerSelect({ layers, value, onChange, testId, label = 'Layer' }: { layers: string[]; value: string | undefined; onChange: (v: string) => void; testId: string; label?: string }) {
+export function LayerSelect({ layers, value, onChange, testId, label = 'Layer' }: { layers: readonly string[]; value: string | undefined; onChange: (v: string) => void; testId: string; label?: string }) {
   return (
     <label className="inline-select">
       {label}{' '}
@@ -80,7 +80,7 @@ export const pct = (v: number | undefined, digits = 0): string => (v === undefin
 export const shortName = (name: string): string => name.replace(/^s(\d+)\.b(\d+)\./, 's$1b$2.');
 
 /** Colour of each layer's lines (same order as the charts). */
-export function LayerLegend({ layers, colour, extra }: { layers: string[]; colour: (i: number) => string; extra?: ReactNode }) {
+export function LayerLegend({ layers, colour, extra }: { layers: readonly string[]; colour: (i: number) => string; extra?: ReactNode }) {
   return (
     <LegendRow>
       {layers.map((l, i) => (
@@ -148,3 +148,26 @@ export function useThrottledSelector<S, T>(store: Subscribable<S>, selector: (s:
  * the other, each in its own task, instead of all of them in one long task.
  */
 export const STAGGER = { schedule: 0, cdg: 60, syncp: 120, nm: 180, flops: 240 } as const;
+
+// Constant recharts props. recharts 3 copies axis/grid/line settings into its own store
+// from effects whenever a prop changes identity; an inline `{ fontSize: 11 }` or
+// `[0, 1]` is a new object every render, so every parent render dispatched to every
+// chart's store and re-rendered it synchronously. Module-level constants keep those
+// effects quiet, and memoised chart components (below) skip unchanged charts entirely.
+export const CHART_MARGIN = { top: 6, right: 12, bottom: 0, left: 0 } as const;
+export const TICK_10 = { fontSize: 10 } as const;
+export const TICK_11 = { fontSize: 11 } as const;
+export const TICK_12 = { fontSize: 12 } as const;
+export const DOMAIN_01: [number, number] = [0, 1];
+export const DOMAIN_DATA: [string, string] = ['dataMin', 'dataMax'];
+export const pctTick = (v: number): string => pct(v);
+export const pctTooltip = (v: unknown): string => (typeof v === 'number' ? pct(v, 1) : String(v));
+export const stepLabel = (l: unknown): string => `step ${String(l)}`;
+export const updateLabel = (l: unknown): string => `update at step ${String(l)}`;
+
+/** The same array while its items are equal (identity of the strings), e.g. layer names from each snapshot. */
+export function useStableList(xs: readonly string[]): readonly string[] {
+  const k = xs.join('\u0000');
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on the contents
+  return useMemo(() => xs, [k]);
+}
