@@ -1,16 +1,17 @@
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useMemo } from 'react';
-import { useMetrics } from '../../store/metrics';
+import { selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
 import { selectScrubbing, selectViewed, useTimeline } from '../../store/timeline';
-import { useThrottledSelector } from './common';
+import { TICK_11, stepLabel, useThrottledSelector } from './common';
 import { Panel } from './Panel';
 
 /** kNN monitor accuracy over steps, with chance level as a dashed line. */
 export function KnnPanel() {
   const viewedStep = useThrottledSelector(useTimeline, selectViewed, 0, 330)?.step;
   const scrubStep = useThrottledSelector(useTimeline, selectScrubbing, 0, 330) ? viewedStep : undefined;
-  const rows = useMetrics((s) => s.rows);
+  // At most once a second (like the sparsity panels), not on every progress message.
+  const rows = useThrottledSelector(useMetrics, selectRows, 1000, 330);
   const imported = useMetrics((s) => s.imported);
   const classes = useRun((s) => s.dataset?.classNames.length);
   const every = useRun((s) => s.config?.eval.knnEvery);
@@ -32,11 +33,11 @@ export function KnnPanel() {
           <div className="chart-empty">First measurement at step {every || 'end'}.</div>
         ) : (
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+            <LineChart data={data} margin={MARGIN}>
               <CartesianGrid stroke="#e6e9ee" />
-              <XAxis dataKey="step" type="number" domain={[0, 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} />
-              <YAxis domain={[0, 100]} tick={{ fontSize: 11 }} width={36} unit="%" />
-              <Tooltip formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)}%` : String(v))} labelFormatter={(l) => `step ${l}`} />
+              <XAxis dataKey="step" type="number" domain={KNN_X} allowDecimals={false} tick={TICK_11} />
+              <YAxis domain={DOMAIN_100} tick={TICK_11} width={36} unit="%" />
+              <Tooltip formatter={knnTooltip} labelFormatter={stepLabel} />
               {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" />}
               {chance !== undefined && <ReferenceLine y={chance} stroke="#9aa3ad" strokeDasharray="4 3" />}
               <Line name="this run" type="linear" dataKey="knn" stroke="#4e79a7" strokeWidth={2} dot isAnimationActive={false} connectNulls />
@@ -48,3 +49,8 @@ export function KnnPanel() {
     </Panel>
   );
 }
+
+const MARGIN = { top: 8, right: 12, bottom: 0, left: 0 } as const;
+const DOMAIN_100: [number, number] = [0, 100];
+const KNN_X: [number, string] = [0, 'dataMax'];
+const knnTooltip = (v: unknown): string => (typeof v === 'number' ? `${v.toFixed(1)}%` : String(v));

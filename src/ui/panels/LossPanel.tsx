@@ -1,12 +1,13 @@
 import { CartesianGrid, ReferenceLine, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useMemo } from 'react';
-import { downsample, useMetrics } from '../../store/metrics';
+import { downsample, selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
 import { selectScrubbing, selectViewed, useTimeline } from '../../store/timeline';
-import { useThrottledSelector } from './common';
+import { DOMAIN_DATA, TICK_11, stepLabel, useThrottledSelector } from './common';
 import { Panel } from './Panel';
 
-const MAX_POINTS = 400;
+/** Points per line: enough for a smooth curve, few enough for a cheap recharts redraw. */
+const MAX_POINTS = 300;
 
 interface Point {
   step: number;
@@ -18,7 +19,8 @@ interface Point {
 export function LossPanel() {
   const viewedStep = useThrottledSelector(useTimeline, selectViewed, 0, 300)?.step;
   const scrubStep = useThrottledSelector(useTimeline, selectScrubbing, 0, 300) ? viewedStep : undefined;
-  const rows = useMetrics((s) => s.rows);
+  // At most once a second (like the sparsity panels), not on every progress message.
+  const rows = useThrottledSelector(useMetrics, selectRows, 1000, 300);
   const imported = useMetrics((s) => s.imported);
   const method = useRun((s) => s.config?.ssl.method);
   const data = useMemo((): Point[] => {
@@ -41,11 +43,11 @@ export function LossPanel() {
           <div className="chart-empty">Press Start (or +1 Step) to train; the loss appears here.</div>
         ) : (
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+            <LineChart data={data} margin={MARGIN}>
               <CartesianGrid stroke="#e6e9ee" />
-              <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} />
-              <YAxis domain={['auto', 'auto']} tick={{ fontSize: 11 }} width={44} tickFormatter={(v: number) => v.toFixed(2)} />
-              <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))} labelFormatter={(l) => `step ${l}`} />
+              <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
+              <YAxis domain={AUTO} tick={TICK_11} width={44} tickFormatter={lossTick} />
+              <Tooltip formatter={lossTooltip} labelFormatter={stepLabel} />
               {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" />}
               {imported && <Legend verticalAlign="top" height={20} />}
               <Line name="this run" type="linear" dataKey="loss" stroke="#f28e2b" dot={false} strokeWidth={2} isAnimationActive={false} connectNulls />
@@ -57,3 +59,8 @@ export function LossPanel() {
     </Panel>
   );
 }
+
+const MARGIN = { top: 8, right: 12, bottom: 0, left: 0 } as const;
+const AUTO: [string, string] = ['auto', 'auto'];
+const lossTick = (v: number): string => v.toFixed(2);
+const lossTooltip = (v: unknown): string => (typeof v === 'number' ? v.toFixed(4) : String(v));
