@@ -1,4 +1,5 @@
-import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { TurnContainer } from '../TurnContainer';
 import { memo, useMemo } from 'react';
 import type { CDGSnapshot } from '../../engine/sparsity/cdg';
 import { actions } from '../../store/controller';
@@ -131,7 +132,7 @@ const layerLabel = (l: unknown, p: readonly { payload?: { name?: string } }[] | 
 
 const GateBars = memo(function GateBars({ bars, target }: { bars: { layer: string; name: string; branch1: number; branch2: number }[]; target: number }) {
   return (
-    <ResponsiveContainer width="100%" height="100%">
+    <TurnContainer>
       <BarChart data={bars} margin={CHART_MARGIN}>
         <CartesianGrid stroke="#e6e9ee" vertical={false} />
         <XAxis dataKey="layer" tick={TICK_10} interval={0} />
@@ -141,7 +142,7 @@ const GateBars = memo(function GateBars({ bars, target }: { bars: { layer: strin
         <Bar name="branch 2 (view 2)" dataKey="branch2" fill={OKABE_ITO.orange} isAnimationActive={false} />
         <ReferenceLine y={target} stroke="#555" strokeDasharray="4 3" />
       </BarChart>
-    </ResponsiveContainer>
+    </TurnContainer>
   );
 });
 
@@ -152,7 +153,7 @@ const GateLines = memo(function GateLines({ series, names, refStep }: { series: 
     [names],
   );
   return (
-    <ResponsiveContainer width="100%" height="100%">
+    <TurnContainer>
       <LineChart data={series} margin={CHART_MARGIN}>
         <CartesianGrid stroke="#e6e9ee" />
         <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
@@ -162,6 +163,6 @@ const GateLines = memo(function GateLines({ series, names, refStep }: { series: 
         {lines}
         {refStep !== undefined && <ReferenceLine x={refStep} stroke="#555" strokeDasharray="3 3" />}
       </LineChart>
-    </ResponsiveContainer>
+    </TurnContainer>
   );
 });

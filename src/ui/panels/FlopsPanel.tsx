@@ -1,4 +1,5 @@
-import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { TurnContainer } from '../TurnContainer';
 import { memo, useMemo } from 'react';
 import { selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
@@ -74,7 +75,7 @@ const throughLabel = (l: unknown): string => `through step ${String(l)}`;
 
 const FlopsBars = memo(function FlopsBars({ bars }: { bars: { layer: string; name: string; dense: number; effective: number }[] }) {
   return (
-    <ResponsiveContainer width="100%" height="100%">
+    <TurnContainer>
       <BarChart data={bars} layout="vertical" margin={BARS_MARGIN} barCategoryGap={3}>
         <CartesianGrid stroke="#e6e9ee" horizontal={false} />
         <YAxis type="category" dataKey="layer" tick={TICK_11} interval={0} width={78} />
@@ -83,13 +84,13 @@ const FlopsBars = memo(function FlopsBars({ bars }: { bars: { layer: string; nam
         <Bar name="dense" dataKey="dense" fill="#b9bfc8" isAnimationActive={false} />
         <Bar name="effective" dataKey="effective" fill={OKABE_ITO.blue} isAnimationActive={false} />
       </BarChart>
-    </ResponsiveContainer>
+    </TurnContainer>
   );
 });
 
 const CumulativeChart = memo(function CumulativeChart({ cum, refStep }: { cum: CumulativePoint[]; refStep?: number }) {
   return (
-    <ResponsiveContainer width="100%" height="100%">
+    <TurnContainer>
       <LineChart data={cum} margin={CHART_MARGIN}>
         <CartesianGrid stroke="#e6e9ee" />
         <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
@@ -98,6 +99,6 @@ const CumulativeChart = memo(function CumulativeChart({ cum, refStep }: { cum: C
         <Line name="saved" dataKey="saving" stroke={OKABE_ITO.green} strokeWidth={2} dot={false} isAnimationActive={false} />
         {refStep !== undefined && <ReferenceLine x={refStep} stroke="#555" strokeDasharray="3 3" />}
       </LineChart>
-    </ResponsiveContainer>
+    </TurnContainer>
   );
 });

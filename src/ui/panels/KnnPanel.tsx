@@ -1,4 +1,5 @@
-import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { TurnContainer } from '../TurnContainer';
 import { useMemo } from 'react';
 import { selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
@@ -32,7 +33,7 @@ export function KnnPanel() {
         {data.length === 0 ? (
           <div className="chart-empty">First measurement at step {every || 'end'}.</div>
         ) : (
-          <ResponsiveContainer width="100%" height="100%">
+          <TurnContainer>
             <LineChart data={data} margin={MARGIN}>
               <CartesianGrid stroke="#e6e9ee" />
               <XAxis dataKey="step" type="number" domain={KNN_X} allowDecimals={false} tick={TICK_11} />
@@ -43,7 +44,7 @@ export function KnnPanel() {
               <Line name="this run" type="linear" dataKey="knn" stroke="#4e79a7" strokeWidth={2} dot isAnimationActive={false} connectNulls />
               {imported && <Line name="imported" type="linear" dataKey="imported" stroke="#7a8594" strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />}
             </LineChart>
-          </ResponsiveContainer>
+          </TurnContainer>
         )}
       </div>
     </Panel>

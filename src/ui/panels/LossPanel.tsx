@@ -1,4 +1,5 @@
-import { CartesianGrid, ReferenceLine, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, ReferenceLine, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { TurnContainer } from '../TurnContainer';
 import { useMemo } from 'react';
 import { downsample, selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
@@ -42,7 +43,7 @@ export function LossPanel() {
         {data.length === 0 ? (
           <div className="chart-empty">Press Start (or +1 Step) to train; the loss appears here.</div>
         ) : (
-          <ResponsiveContainer width="100%" height="100%">
+          <TurnContainer>
             <LineChart data={data} margin={MARGIN}>
               <CartesianGrid stroke="#e6e9ee" />
               <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
@@ -53,7 +54,7 @@ export function LossPanel() {
               <Line name="this run" type="linear" dataKey="loss" stroke="#f28e2b" dot={false} strokeWidth={2} isAnimationActive={false} connectNulls />
               {imported && <Line name={`imported (${imported.name})`} type="linear" dataKey="imported" stroke="#7a8594" strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />}
             </LineChart>
-          </ResponsiveContainer>
+          </TurnContainer>
         )}
       </div>
     </Panel>

@@ -1,4 +1,5 @@
-import { Bar, BarChart, CartesianGrid, Cell, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Cell, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { TurnContainer } from '../TurnContainer';
 import { memo, useMemo, useState } from 'react';
 import type { SyncCPSnapshot } from '../../engine/sparsity/syncp';
 import { NM_DENSE, NM_OTHER, NM_TAIL, patternCounts, patternLabel, type NMPatternGrid } from '../../engine/viz/nmPatterns';
@@ -144,7 +145,7 @@ const NmHistogram = memo(function NmHistogram({ grid }: { grid: NMPatternGrid })
     <>
       <h4 className="sub">How often each pattern occurs (● kept, ○ pruned)</h4>
       <div className="chart chart-small" data-testid="nm-histogram">
-        <ResponsiveContainer width="100%" height="100%">
+        <TurnContainer>
           <BarChart data={data} margin={CHART_MARGIN}>
             <CartesianGrid stroke="#e6e9ee" vertical={false} />
             <XAxis dataKey="label" tick={TICK_12} interval={0} />
@@ -156,7 +157,7 @@ const NmHistogram = memo(function NmHistogram({ grid }: { grid: NMPatternGrid })
               ))}
             </Bar>
           </BarChart>
-        </ResponsiveContainer>
+        </TurnContainer>
       </div>
       <LegendRow>
         {grid.patterns.length <= 6 && grid.patterns.map((b, i) => <Swatch key={b} colour={patternColour(i, grid.patterns.length)} label={patternLabel(b, grid.m)} />)}
@@ -179,7 +180,7 @@ const NmLines = memo(function NmLines({ series, names, steps, refStep, scrubbing
     [names],
   );
   return (
-    <ResponsiveContainer width="100%" height="100%">
+    <TurnContainer>
       <LineChart data={series} margin={CHART_MARGIN}>
         <CartesianGrid stroke="#e6e9ee" />
         <XAxis dataKey="step" type="number" domain={domain} allowDecimals={false} tick={TICK_11} />
@@ -190,7 +191,7 @@ const NmLines = memo(function NmLines({ series, names, steps, refStep, scrubbing
         {lines}
         <ReferenceLine x={refStep} stroke={scrubbing ? '#555' : OKABE_ITO.vermillion} strokeDasharray={scrubbing ? '3 3' : undefined} />
       </LineChart>
-    </ResponsiveContainer>
+    </TurnContainer>
   );
 });
 

@@ -1,4 +1,5 @@
-import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { TurnContainer } from '../TurnContainer';
 import { useMemo } from 'react';
 import { useRun, type RunState } from '../../store/run';
 import { useSettings } from '../../store/settings';
@@ -34,7 +35,7 @@ export function SchedulePreview() {
         <NotApplicable>Dense run: no pruning or gating schedule. Pick a CDG or SyncCP preset to see one.</NotApplicable>
       ) : (
         <div className="chart chart-small" data-testid="schedule-chart">
-          <ResponsiveContainer width="100%" height="100%">
+          <TurnContainer>
             <LineChart data={series.points} margin={CHART_MARGIN}>
               <CartesianGrid stroke="#e6e9ee" />
               <XAxis dataKey="step" type="number" domain={domain} allowDecimals={false} tick={TICK_11} />
@@ -45,7 +46,7 @@ export function SchedulePreview() {
               <ReferenceLine x={step} stroke={OKABE_ITO.vermillion} strokeWidth={2} label={{ value: `now ${step}`, position: 'insideTopRight', fontSize: 11, fill: OKABE_ITO.vermillion }} />
               {scrubbing && viewed && <ReferenceLine x={viewed.step} stroke="#555" strokeDasharray="3 3" label={{ value: `viewing ${viewed.step}`, position: 'insideBottomLeft', fontSize: 11 }} />}
             </LineChart>
-          </ResponsiveContainer>
+          </TurnContainer>
         </div>
       )}
       {series && (

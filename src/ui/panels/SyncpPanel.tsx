@@ -1,4 +1,5 @@
-import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { TurnContainer } from '../TurnContainer';
 import { memo, useEffect, useMemo, useState } from 'react';
 import type { MaskHeatmap, SyncCPSnapshot } from '../../engine/sparsity/syncp';
 import { actions } from '../../store/controller';
@@ -221,7 +222,7 @@ const DensityChart = memo(function DensityChart({ series, names, steps, refStep,
     [names],
   );
   return (
-    <ResponsiveContainer width="100%" height="100%">
+    <TurnContainer>
       <LineChart data={series} margin={CHART_MARGIN}>
         <CartesianGrid stroke="#e6e9ee" />
         <XAxis dataKey="step" type="number" domain={domain} allowDecimals={false} tick={TICK_11} />
@@ -232,13 +233,13 @@ const DensityChart = memo(function DensityChart({ series, names, steps, refStep,
         {lines}
         <ReferenceLine x={refStep} stroke={scrubbing ? '#555' : OKABE_ITO.vermillion} strokeDasharray={scrubbing ? '3 3' : undefined} />
       </LineChart>
-    </ResponsiveContainer>
+    </TurnContainer>
   );
 });
 
 const ChurnChart = memo(function ChurnChart({ upd }: { upd: Record<string, number>[] }) {
   return (
-    <ResponsiveContainer width="100%" height="100%">
+    <TurnContainer>
       <BarChart data={upd} margin={CHART_MARGIN}>
         <CartesianGrid stroke="#e6e9ee" vertical={false} />
         <XAxis dataKey="step" tick={TICK_11} />
@@ -247,13 +248,13 @@ const ChurnChart = memo(function ChurnChart({ upd }: { upd: Record<string, numbe
         <Bar name="online flips" dataKey="flipsOnline" fill={OKABE_ITO.blue} isAnimationActive={false} />
         <Bar name="target flips" dataKey="flipsTarget" fill={OKABE_ITO.orange} isAnimationActive={false} />
       </BarChart>
-    </ResponsiveContainer>
+    </TurnContainer>
   );
 });
 
 const NestedChart = memo(function NestedChart({ upd }: { upd: Record<string, number>[] }) {
   return (
-    <ResponsiveContainer width="100%" height="100%">
+    <TurnContainer>
       <LineChart data={upd} margin={CHART_MARGIN}>
         <CartesianGrid stroke="#e6e9ee" />
         <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} tick={TICK_11} />
@@ -262,6 +263,6 @@ const NestedChart = memo(function NestedChart({ upd }: { upd: Record<string, num
         <Line name="nested: online kept ⊆ target kept" dataKey="nested" stroke={OKABE_ITO.green} strokeWidth={2} dot isAnimationActive={false} />
         <Line name="IoU of the two masks" dataKey="iou" stroke={OKABE_ITO.purple} strokeWidth={2} dot isAnimationActive={false} />
       </LineChart>
-    </ResponsiveContainer>
+    </TurnContainer>
   );
 });
