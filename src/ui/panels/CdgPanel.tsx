@@ -135,7 +135,7 @@ const GateBars = memo(function GateBars({ bars, target }: { bars: { layer: strin
     <TurnContainer>
       <BarChart data={bars} margin={CHART_MARGIN}>
         <CartesianGrid stroke="#e6e9ee" vertical={false} />
-        <XAxis dataKey="layer" tick={TICK_10} interval={0} />
+        <XAxis dataKey="layer" tick={TICK_10} interval={0} angle={-30} textAnchor="end" height={46} />
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
         <Tooltip formatter={pctTooltip} labelFormatter={layerLabel} />
         <Bar name="branch 1 (view 1)" dataKey="branch1" fill={OKABE_ITO.blue} isAnimationActive={false} />

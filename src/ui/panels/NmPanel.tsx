@@ -1,4 +1,4 @@
-import { Bar, BarChart, CartesianGrid, Cell, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Cell, Tooltip, XAxis, YAxis } from 'recharts';
 import { TurnContainer } from '../TurnContainer';
 import { memo, useMemo, useState } from 'react';
 import type { SyncCPSnapshot } from '../../engine/sparsity/syncp';
@@ -8,10 +8,11 @@ import { useRun } from '../../store/run';
 import { selectScrubbing, selectUpdates, selectViewed, useTimeline } from '../../store/timeline';
 import { Heatmap } from '../Heatmap';
 import { nmRgba } from '../transforms/nmCells';
-import { NM_SPECIAL_COLOURS, OKABE_ITO, patternColour, seriesColour } from '../transforms/palette';
+import { NM_SPECIAL_COLOURS, patternColour } from '../transforms/palette';
 import { schedulePoints } from '../transforms/schedulePoints';
-import { key, updateSeries } from '../transforms/series';
-import { CHART_MARGIN, DOMAIN_01, LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_11, TICK_12, pct, pctTick, pctTooltip, shortName, stepLabel, useStableList, useThrottledSelector, useWidth } from './common';
+import { updateSeries } from '../transforms/series';
+import { CHART_MARGIN, LayerSelect, LegendRow, NotApplicable, STAGGER, Swatch, TICK_11, TICK_12, pct, useStableList, useThrottledSelector, useWidth } from './common';
+import { BranchLinesChart, BranchLinesLegend } from './BranchLinesChart';
 import { Panel } from './Panel';
 import { gridSize } from './SyncpPanel';
 
@@ -71,19 +72,9 @@ export function NmPanel() {
           <NmHistogram grid={grid} />
           <h4 className="sub">Share of groups that are {n}:{m}, per layer</h4>
           <div className="chart chart-small" data-testid="nm-lines">
-            <NmLines series={series} names={names} steps={config!.steps} refStep={viewed?.step} scrubbing={scrubbing} />
+            <BranchLinesChart series={series} names={names} steps={config!.steps} refStep={viewed?.step} scrubbing={scrubbing} dots />
           </div>
-          <LayerLegend
-            layers={names}
-            colour={seriesColour}
-            extra={
-              <>
-                <LineSwatch colour="#555" label="online" />
-                <LineSwatch colour="#555" dashed label="target" />
-                <LineSwatch colour="#c9ced6" wide label="plan" />
-              </>
-            }
-          />
+          <BranchLinesLegend names={names} />
           <p className="small muted legend-note">Measured at each mask update.</p>
         </div>
       )}
@@ -168,31 +159,4 @@ const NmHistogram = memo(function NmHistogram({ grid }: { grid: NMPatternGrid })
   );
 });
 
-/** Share of N:M groups per layer over the plan; memoised so only new updates or a moved marker redraw it. */
-const NmLines = memo(function NmLines({ series, names, steps, refStep, scrubbing }: { series: Record<string, number>[]; names: readonly string[]; steps: number; refStep?: number; scrubbing: boolean }) {
-  const domain = useMemo((): [number, number] => [0, steps], [steps]);
-  const lines = useMemo(
-    () =>
-      names.flatMap((name, i) => [
-        <Line key={`${name}o`} name={shortName(name)} type="stepAfter" dataKey={key(name, 'online')} stroke={seriesColour(i)} strokeWidth={1.5} dot={DOT_2} isAnimationActive={false} connectNulls />,
-        <Line key={`${name}t`} name={`${shortName(name)} target`} type="stepAfter" dataKey={key(name, 'target')} stroke={seriesColour(i)} strokeWidth={1.5} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls legendType="none" />,
-      ]),
-    [names],
-  );
-  return (
-    <TurnContainer>
-      <LineChart data={series} margin={CHART_MARGIN}>
-        <CartesianGrid stroke="#e6e9ee" />
-        <XAxis dataKey="step" type="number" domain={domain} allowDecimals={false} tick={TICK_11} />
-        <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
-        <Tooltip formatter={pctTooltip} labelFormatter={stepLabel} />
-        <Line name="plan, online" type="stepAfter" dataKey="plannedOnline" stroke="#c9ced6" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
-        <Line name="plan, target" type="stepAfter" dataKey="plannedTarget" stroke="#e2e5ea" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
-        {lines}
-        <ReferenceLine x={refStep} stroke={scrubbing ? '#555' : OKABE_ITO.vermillion} strokeDasharray={scrubbing ? '3 3' : undefined} />
-      </LineChart>
-    </TurnContainer>
-  );
-});
 
-const DOT_2 = { r: 2 } as const;

@@ -1,4 +1,4 @@
-import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { TurnContainer } from '../TurnContainer';
 import { memo, useEffect, useMemo, useState } from 'react';
 import type { MaskHeatmap, SyncCPSnapshot } from '../../engine/sparsity/syncp';
@@ -8,10 +8,11 @@ import { useRun } from '../../store/run';
 import { selectHistoryLayer, selectMaskHistory, selectScrubbing, selectUpdates, selectViewed, useTimeline } from '../../store/timeline';
 import { Heatmap } from '../Heatmap';
 import { maskCellInfo, maskRgba } from '../transforms/maskCells';
-import { MASK_COLOURS, OKABE_ITO, seriesColour } from '../transforms/palette';
+import { MASK_COLOURS, OKABE_ITO } from '../transforms/palette';
 import { withPlanned } from '../transforms/schedulePoints';
-import { key, layerSeries, updateSeries } from '../transforms/series';
-import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_11, pct, pctTick, pctTooltip, shortName, stepLabel, updateLabel, useStableList, useThrottledSelector, useWidth } from './common';
+import { layerSeries, updateSeries } from '../transforms/series';
+import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_11, pct, pctTick, pctTooltip, updateLabel, useStableList, useThrottledSelector, useWidth } from './common';
+import { BranchLinesChart, BranchLinesLegend } from './BranchLinesChart';
 import { Panel } from './Panel';
 
 const HOW_TO =
@@ -70,19 +71,9 @@ export function SyncpPanel() {
         <div className="panel-stack" ref={boxRef}>
           <h4 className="sub">Weights kept per layer over steps</h4>
           <div className="chart" data-testid="syncp-lines">
-            <DensityChart series={series} names={names} steps={config.steps} refStep={viewed?.step} scrubbing={scrubbing} />
+            <BranchLinesChart series={series} names={names} steps={config.steps} refStep={viewed?.step} scrubbing={scrubbing} />
           </div>
-          <LayerLegend
-            layers={names}
-            colour={seriesColour}
-            extra={
-              <>
-                <LineSwatch colour="#555" label="online" />
-                <LineSwatch colour="#555" dashed label="target" />
-                <LineSwatch colour="#c9ced6" wide label="plan" />
-              </>
-            }
-          />
+          <BranchLinesLegend names={names} />
 
           <div className="row-between">
             <h4 className="sub">Mask of one layer</h4>
@@ -209,33 +200,6 @@ function MaskView({ masks, shape, width }: { masks: MaskHeatmap; shape: [number,
 
 const flipsTooltip = (v: unknown): string => `${String(v)} weights`;
 
-/** Per-layer kept fractions over the plan; memoised so only new rows or a moved marker redraw it. */
-const DensityChart = memo(function DensityChart({ series, names, steps, refStep, scrubbing }: { series: Record<string, number>[]; names: readonly string[]; steps: number; refStep?: number; scrubbing: boolean }) {
-  const domain = useMemo((): [number, number] => [0, steps], [steps]);
-  // The layer lines only change with the layers: a moved marker does not re-render them.
-  const lines = useMemo(
-    () =>
-      names.flatMap((name, i) => [
-        <Line key={`${name}o`} name={`${shortName(name)} online`} type="stepAfter" dataKey={key(name, 'online')} stroke={seriesColour(i)} strokeWidth={1.5} dot={false} isAnimationActive={false} connectNulls />,
-        <Line key={`${name}t`} name={`${shortName(name)} target`} type="stepAfter" dataKey={key(name, 'target')} stroke={seriesColour(i)} strokeWidth={1.5} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls legendType="none" />,
-      ]),
-    [names],
-  );
-  return (
-    <TurnContainer>
-      <LineChart data={series} margin={CHART_MARGIN}>
-        <CartesianGrid stroke="#e6e9ee" />
-        <XAxis dataKey="step" type="number" domain={domain} allowDecimals={false} tick={TICK_11} />
-        <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
-        <Tooltip formatter={pctTooltip} labelFormatter={stepLabel} />
-        <Line name="plan, online" type="stepAfter" dataKey="plannedOnline" stroke="#c9ced6" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
-        <Line name="plan, target" type="stepAfter" dataKey="plannedTarget" stroke="#e2e5ea" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
-        {lines}
-        <ReferenceLine x={refStep} stroke={scrubbing ? '#555' : OKABE_ITO.vermillion} strokeDasharray={scrubbing ? '3 3' : undefined} />
-      </LineChart>
-    </TurnContainer>
-  );
-});
 
 const ChurnChart = memo(function ChurnChart({ upd }: { upd: Record<string, number>[] }) {
   return (
