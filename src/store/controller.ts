@@ -50,6 +50,7 @@ function onMessage(msg: Response): void {
         step: last.step,
         loss: last.loss,
         flops: last.flops,
+        tensors: last.tensors,
         knn: knnRow?.knn ?? s.knn,
         stepsPerSecond: msg.stepsPerSecond || s.stepsPerSecond,
       }));

@@ -24,6 +24,8 @@ export interface RunState {
   loss?: number;
   knn?: number;
   flops?: { dense: number; effective: number };
+  /** Live tensors in the worker after the last step (a leak shows as growth). */
+  tensors?: number;
   backend?: BackendReport;
   dataset?: DatasetInfo;
   config?: Config;

@@ -25,6 +25,9 @@ export function Stats() {
         <div className="stat-value" data-testid="steps-per-second">
           {fmtRate(s.stepsPerSecond)}
         </div>
+        <div className="stat-sub" title="Tensors alive in the worker after the last step: flat over steps, or something leaks">
+          tensors <span data-testid="tensor-count">{s.tensors ?? '—'}</span>
+        </div>
       </div>
       <div className="stat">
         <div className="stat-label">Loss</div>

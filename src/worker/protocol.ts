@@ -58,6 +58,8 @@ export interface ProgressRow {
   gateTarget?: number;
   /** SyncCP: present on the first row after a mask update, with that update's statistics. */
   update?: MaskUpdate;
+  /** tf.memory().numTensors in the worker after this step: flat over steps unless something leaks. */
+  tensors: number;
 }
 
 /** Statistics of one SyncCP mask update, per prunable conv (no masks: cheap to send every time). */

@@ -174,7 +174,7 @@ async function oneStep(t: Trainer): Promise<boolean> {
   if (r.step % t.config.eval.logEvery === 0 || knnDue || r.step === 1) history.push(row);
   lastMetrics = r.metrics;
   const flops = row.flops as ProgressRow['flops'];
-  const p: ProgressRow = { step: r.step, loss: r.loss, lr: r.lr, knn, flops };
+  const p: ProgressRow = { step: r.step, loss: r.loss, lr: r.lr, knn, flops, tensors: tf.memory().numTensors };
   if (row.density) p.density = row.density as ProgressRow['density'];
   if (row.gateDensity) p.gateDensity = row.gateDensity as ProgressRow['gateDensity'];
   if (typeof row.gateTarget === 'number') p.gateTarget = row.gateTarget;

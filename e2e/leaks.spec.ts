@@ -1,0 +1,24 @@
+// No tensor leaks in the worker: the trainer's own tests check numTensors in Node, but
+// the worker adds snapshots, probe views, N:M grids and mask-history readbacks. Its
+// count after each step (shown as `tensor-count`) must not grow once training runs.
+import { expect, stepCount, test, waitReady } from './fixtures';
+
+async function tensorsAt(page: import('@playwright/test').Page, step: number): Promise<number> {
+  await expect.poll(() => stepCount(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(step);
+  return Number(await page.getByTestId('tensor-count').textContent());
+}
+
+// 24-step runs: SyncCP updates masks about every step and snapshots go out every few
+// seconds, so both paths run many times between the two readings (kNN is at step 24).
+for (const preset of ['syncp-2of4', 'cdg'] as const) {
+  test(`${preset}: the worker's tensor count is flat over steps`, async ({ page }) => {
+    await page.goto(`/?preset=${preset}&tiny=1&steps=24`);
+    await waitReady(page);
+    await page.getByTestId('start').click();
+    const early = await tensorsAt(page, 3);
+    const late = await tensorsAt(page, 20);
+    await page.getByTestId('pause').click();
+    expect(early).toBeGreaterThan(0);
+    expect(late).toBe(early);
+  });
+}
