@@ -41,9 +41,8 @@ let lastMetrics: Record<string, Float32Array> = {};
 /** Step of the last SyncCP mask update already reported in a progress row. */
 let reportedUpdate: number | null = null;
 
-function syncpOf(t: Trainer): SyncCPPlugin | undefined {
-  return t.plugins.find((p): p is SyncCPPlugin => p instanceof SyncCPPlugin);
-}
+/** The run's SyncCP plugin, found once per run rather than on every step. */
+let syncp: SyncCPPlugin | undefined;
 
 function post(msg: Response, transfer: Transferable[] = []): void {
   self.postMessage(msg, transfer);
@@ -123,6 +122,7 @@ async function rebuild(c: Config): Promise<void> {
   running = false;
   trainer?.dispose();
   trainer = undefined;
+  syncp = undefined;
   config = c;
   pending = [];
   stepTimes = [];
@@ -133,6 +133,7 @@ async function rebuild(c: Config): Promise<void> {
   try {
     const data = await getDataset(c);
     trainer = new Trainer(c, data);
+    syncp = trainer.plugins.find((p): p is SyncCPPlugin => p instanceof SyncCPPlugin);
   } catch (e) {
     post({ type: 'error', kind: 'config', message: `Cannot build this run: ${(e as Error).message}` });
     phase('idle');
@@ -178,13 +179,11 @@ async function oneStep(t: Trainer): Promise<boolean> {
   if (row.density) p.density = row.density as ProgressRow['density'];
   if (row.gateDensity) p.gateDensity = row.gateDensity as ProgressRow['gateDensity'];
   if (typeof row.gateTarget === 'number') p.gateTarget = row.gateTarget;
-  const sp = syncpOf(t);
-  if (sp) {
-    const u = sp.updateSummary();
-    if (u.step !== null && u.step !== reportedUpdate) {
-      reportedUpdate = u.step;
-      p.update = { step: u.step, layers: u.layers } satisfies MaskUpdate;
-    }
+  // The update's statistics travel once, on the first row after it (masks change every few steps only).
+  if (syncp && syncp.lastUpdateStep !== null && syncp.lastUpdateStep !== reportedUpdate) {
+    const u = syncp.updateSummary();
+    reportedUpdate = u.step;
+    p.update = { step: u.step!, layers: u.layers } satisfies MaskUpdate;
   }
   pending.push(p);
   stepTimes.push(performance.now());
@@ -267,7 +266,7 @@ async function snapshot(): Promise<void> {
   }
   const f = t.flops(lastMetrics);
   const snap: Snapshot = { step, samples, views, plugins, flops: { layers: f.layers.map((l) => ({ name: l.name, dense: l.dense, effective: l.effective })), dense: f.dense, effective: f.effective } };
-  const sp = syncpOf(t);
+  const sp = syncp;
   if (sp && sp.cfg.granularity === 'nm') {
     const sel = sp.selectedMasks();
     snap.nm = { layer: sel.name, online: nmPatternGrid(sel.online, sel.shape, sp.cfg.n, sp.cfg.m), target: nmPatternGrid(sel.target, sel.shape, sp.cfg.n, sp.cfg.m) };
@@ -357,8 +356,7 @@ async function handle(msg: Request): Promise<void> {
       await exclusive(exportRun);
       return;
     case 'select-layer': {
-      const t = trainer;
-      const sp = t && syncpOf(t);
+      const sp = syncp;
       if (!sp || !sp.layerNames().includes(msg.layer)) return;
       await exclusive(async () => {
         sp.selectLayer(msg.layer);

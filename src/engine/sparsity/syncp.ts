@@ -585,7 +585,12 @@ export class SyncCPPlugin implements StepPlugin {
     return { name: l.name, shape: [...l.shape] as Shape4, online: l.online.slice(), target: l.target.slice() };
   }
 
-  /** Per-layer statistics of the last mask update (no heatmaps): cheap enough for every step. */
+  /** Step of the last mask update (null before the first): lets callers skip unchanged summaries. */
+  get lastUpdateStep(): number | null {
+    return this.lastUpdate;
+  }
+
+  /** Per-layer statistics of the last mask update (no heatmaps). */
   updateSummary(): { step: number | null; layers: { name: string; flips: BranchPair; nested: number; iou: number; nmFraction: BranchPair | null }[] } {
     return {
       step: this.lastUpdate,
