@@ -4,7 +4,7 @@
 // snapshot only.
 import { create } from 'zustand';
 import type { SyncCPHistoryEntry, SyncCPSnapshot } from '../engine/sparsity/syncp';
-import { pushDecimated } from '../ui/transforms/timeline';
+import { pushDecimated, thinOlderHalf } from '../ui/transforms/timeline';
 import type { MaskUpdate, Snapshot } from '../worker/protocol';
 
 export const MAX_ENTRIES = 48;
@@ -49,33 +49,18 @@ export function recordSnapshot(s: Snapshot): void {
 
 export function recordUpdates(us: MaskUpdate[]): void {
   if (!us.length) return;
-  useTimeline.setState((t) => {
-    let updates = [...t.updates, ...us];
-    while (updates.length > MAX_UPDATES) {
-      const half = Math.floor(updates.length / 2);
-      updates = [...updates.slice(0, half).filter((_, i) => i % 2 === 0), ...updates.slice(half)];
-    }
-    return { updates };
-  });
+  useTimeline.setState((t) => ({ updates: thinOlderHalf([...t.updates, ...us], MAX_UPDATES) }));
 }
 
 export function clearTimeline(): void {
   useTimeline.setState({ entries: [], viewIndex: null, maskHistory: [], updates: [] });
 }
 
-/** The snapshot every panel shows: the scrubbed one, or the newest. */
-export function useViewed(): Snapshot | undefined {
-  return useTimeline((t) => (t.viewIndex === null ? t.entries[t.entries.length - 1] : t.entries[t.viewIndex]));
-}
-
-/** True while scrubbing (not following the newest snapshot). */
-export function useScrubbing(): boolean {
-  return useTimeline((t) => t.viewIndex !== null && t.viewIndex < t.entries.length - 1);
-}
-
 // Stable selectors for useThrottledSelector.
 export const selectUpdates = (t: TimelineState): MaskUpdate[] => t.updates;
+/** The snapshot every panel shows: the scrubbed one, or the newest. */
 export const selectViewed = (t: TimelineState): Snapshot | undefined => (t.viewIndex === null ? t.entries[t.entries.length - 1] : t.entries[t.viewIndex]);
+/** True while scrubbing (not following the newest snapshot). */
 export const selectScrubbing = (t: TimelineState): boolean => t.viewIndex !== null && t.viewIndex < t.entries.length - 1;
 export const selectMaskHistory = (t: TimelineState): SyncCPHistoryEntry[] => t.maskHistory;
 export const selectCdgLayer = (t: TimelineState): string | undefined => t.cdgLayer;

@@ -5,12 +5,12 @@ import type { CDGSnapshot } from '../../engine/sparsity/cdg';
 import { actions } from '../../store/controller';
 import { selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
-import { selectCdgLayer, selectScrubbing, selectViewed, useTimeline } from '../../store/timeline';
+import { selectCdgLayer, useTimeline } from '../../store/timeline';
 import { Heatmap } from '../Heatmap';
 import { gateCellOf, gateOverlayRgba } from '../transforms/gateOverlay';
 import { OKABE_ITO, seriesColour } from '../transforms/palette';
 import { key, layerSeries } from '../transforms/series';
-import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_10, TICK_11, pct, pctTick, pctTooltip, shortName, stepLabel, useStableList, useThrottledSelector, useWidth } from './common';
+import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_10, TICK_11, pct, pctTick, pctTooltip, shortName, stepLabel, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
 import { Panel } from './Panel';
 
 const HOW_TO =
@@ -20,8 +20,7 @@ const HOW_TO =
 export function CdgPanel() {
   const config = useRun((s) => s.config);
   // Staggered: a new snapshot redraws the panels one after the other, each in its own task.
-  const viewed = useThrottledSelector(useTimeline, selectViewed, 0, STAGGER.cdg);
-  const scrubbing = useThrottledSelector(useTimeline, selectScrubbing, 0, STAGGER.cdg);
+  const { viewed, scrubbing } = useTimelineView(STAGGER.cdg);
   const rows = useThrottledSelector(useMetrics, selectRows, 1000, STAGGER.cdg);
   const chosen = useThrottledSelector(useTimeline, selectCdgLayer, 0, STAGGER.cdg);
   const [boxRef, width] = useWidth<HTMLDivElement>(400);

@@ -1,8 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useRun } from '../../store/run';
-import { selectViewed, useTimeline } from '../../store/timeline';
 import type { PreviewImage } from '../../worker/protocol';
-import { useThrottledSelector } from './common';
+import { STAGGER, useTimelineView } from './common';
 import { Panel } from './Panel';
 
 function ImageCanvas({ img, size, title }: { img: PreviewImage; size: number; title?: string }) {
@@ -22,7 +21,7 @@ function ImageCanvas({ img, size, title }: { img: PreviewImage; size: number; ti
 export function DataPanel() {
   const live = useRun((s) => s.snapshot);
   // The scrubbed step's views when the timeline is moved back, else the newest.
-  const snap = useThrottledSelector(useTimeline, selectViewed, 0, 0) ?? live;
+  const snap = useTimelineView(STAGGER.data).viewed ?? live;
   const ds = useRun((s) => s.dataset);
   return (
     <Panel

@@ -3,11 +3,10 @@ import { TurnContainer } from '../TurnContainer';
 import { memo, useMemo } from 'react';
 import { selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
-import { selectScrubbing, selectViewed, useTimeline } from '../../store/timeline';
 import { fmtFlops } from '../format';
 import { OKABE_ITO } from '../transforms/palette';
 import { cumulativeFlops, type CumulativePoint } from '../transforms/series';
-import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LegendRow, STAGGER, Swatch, TICK_11, pct, pctTick, shortName, useThrottledSelector } from './common';
+import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LegendRow, STAGGER, Swatch, TICK_11, pct, pctTick, shortName, useThrottledSelector, useTimelineView } from './common';
 import { Panel } from './Panel';
 
 const HOW_TO =
@@ -17,8 +16,7 @@ const HOW_TO =
 export function FlopsPanel() {
   const config = useRun((s) => s.config);
   // Staggered: a new snapshot redraws the panels one after the other, each in its own task.
-  const viewed = useThrottledSelector(useTimeline, selectViewed, 0, STAGGER.flops);
-  const scrubbing = useThrottledSelector(useTimeline, selectScrubbing, 0, STAGGER.flops);
+  const { viewed, scrubbing } = useTimelineView(STAGGER.flops);
   const rows = useThrottledSelector(useMetrics, selectRows, 1000, STAGGER.flops);
   const f = viewed?.flops;
   const bars = useMemo(() => (f ? f.layers.map((l) => ({ layer: shortName(l.name), name: l.name, dense: l.dense, effective: l.effective })) : []), [f]);
@@ -88,7 +86,7 @@ const FlopsBars = memo(function FlopsBars({ bars }: { bars: { layer: string; nam
   );
 });
 
-const CumulativeChart = memo(function CumulativeChart({ cum, refStep }: { cum: CumulativePoint[]; refStep?: number }) {
+const CumulativeChart = memo(function CumulativeChart({ cum, refStep }: { cum: readonly CumulativePoint[]; refStep?: number }) {
   return (
     <TurnContainer>
       <LineChart data={cum} margin={CHART_MARGIN}>

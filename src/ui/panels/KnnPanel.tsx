@@ -3,16 +3,15 @@ import { TurnContainer } from '../TurnContainer';
 import { useMemo } from 'react';
 import { selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
-import { selectScrubbing, selectViewed, useTimeline } from '../../store/timeline';
-import { TICK_11, stepLabel, useThrottledSelector } from './common';
+import { TICK_11, stepLabel, useThrottledSelector, useTimelineView, STAGGER } from './common';
 import { Panel } from './Panel';
 
 /** kNN monitor accuracy over steps, with chance level as a dashed line. */
 export function KnnPanel() {
-  const viewedStep = useThrottledSelector(useTimeline, selectViewed, 0, 330)?.step;
-  const scrubStep = useThrottledSelector(useTimeline, selectScrubbing, 0, 330) ? viewedStep : undefined;
+  const { viewed, scrubbing } = useTimelineView(STAGGER.knn);
+  const scrubStep = scrubbing ? viewed?.step : undefined;
   // At most once a second (like the sparsity panels), not on every progress message.
-  const rows = useThrottledSelector(useMetrics, selectRows, 1000, 330);
+  const rows = useThrottledSelector(useMetrics, selectRows, 1000, STAGGER.knn);
   const imported = useMetrics((s) => s.imported);
   const classes = useRun((s) => s.dataset?.classNames.length);
   const every = useRun((s) => s.config?.eval.knnEvery);

@@ -1,10 +1,10 @@
 import { CartesianGrid, ReferenceLine, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { TurnContainer } from '../TurnContainer';
 import { useMemo } from 'react';
-import { downsample, selectRows, useMetrics } from '../../store/metrics';
+import { selectRows, useMetrics } from '../../store/metrics';
+import { downsample } from '../transforms/series';
 import { useRun } from '../../store/run';
-import { selectScrubbing, selectViewed, useTimeline } from '../../store/timeline';
-import { DOMAIN_DATA, TICK_11, stepLabel, useThrottledSelector } from './common';
+import { DOMAIN_DATA, TICK_11, stepLabel, useThrottledSelector, useTimelineView, STAGGER } from './common';
 import { Panel } from './Panel';
 
 /** Points per line: enough for a smooth curve, few enough for a cheap recharts redraw. */
@@ -18,10 +18,10 @@ interface Point {
 
 /** Contrastive loss per step; an imported run's loss is drawn dashed beside it. */
 export function LossPanel() {
-  const viewedStep = useThrottledSelector(useTimeline, selectViewed, 0, 300)?.step;
-  const scrubStep = useThrottledSelector(useTimeline, selectScrubbing, 0, 300) ? viewedStep : undefined;
+  const { viewed, scrubbing } = useTimelineView(STAGGER.loss);
+  const scrubStep = scrubbing ? viewed?.step : undefined;
   // At most once a second (like the sparsity panels), not on every progress message.
-  const rows = useThrottledSelector(useMetrics, selectRows, 1000, 300);
+  const rows = useThrottledSelector(useMetrics, selectRows, 1000, STAGGER.loss);
   const imported = useMetrics((s) => s.imported);
   const method = useRun((s) => s.config?.ssl.method);
   const data = useMemo((): Point[] => {

@@ -5,13 +5,13 @@ import type { SyncCPSnapshot } from '../../engine/sparsity/syncp';
 import { NM_DENSE, NM_OTHER, NM_TAIL, patternCounts, patternLabel, type NMPatternGrid } from '../../engine/viz/nmPatterns';
 import { actions } from '../../store/controller';
 import { useRun } from '../../store/run';
-import { selectScrubbing, selectUpdates, selectViewed, useTimeline } from '../../store/timeline';
+import { selectUpdates, useTimeline } from '../../store/timeline';
 import { Heatmap } from '../Heatmap';
 import { nmRgba } from '../transforms/nmCells';
 import { NM_SPECIAL_COLOURS, patternColour } from '../transforms/palette';
 import { schedulePoints } from '../transforms/schedulePoints';
 import { updateSeries } from '../transforms/series';
-import { CHART_MARGIN, LayerSelect, LegendRow, NotApplicable, STAGGER, Swatch, TICK_11, TICK_12, pct, useStableList, useThrottledSelector, useWidth } from './common';
+import { CHART_MARGIN, LayerSelect, LegendRow, NotApplicable, STAGGER, Swatch, TICK_11, TICK_12, pct, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
 import { BranchLinesChart, BranchLinesLegend } from './BranchLinesChart';
 import { Panel } from './Panel';
 import { gridSize } from './SyncpPanel';
@@ -20,8 +20,7 @@ import { gridSize } from './SyncpPanel';
 export function NmPanel() {
   const config = useRun((s) => s.config);
   // Staggered: a new snapshot redraws the panels one after the other, each in its own task.
-  const viewed = useThrottledSelector(useTimeline, selectViewed, 0, STAGGER.nm);
-  const scrubbing = useThrottledSelector(useTimeline, selectScrubbing, 0, STAGGER.nm);
+  const { viewed, scrubbing } = useTimelineView(STAGGER.nm);
   const updates = useThrottledSelector(useTimeline, selectUpdates, 1000, STAGGER.nm);
   const [branch, setBranch] = useState<'online' | 'target'>('online');
   const [boxRef, width] = useWidth<HTMLDivElement>(400);

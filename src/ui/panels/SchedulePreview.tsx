@@ -3,10 +3,9 @@ import { TurnContainer } from '../TurnContainer';
 import { useMemo } from 'react';
 import { useRun, type RunState } from '../../store/run';
 import { useSettings } from '../../store/settings';
-import { selectScrubbing, selectViewed, useTimeline } from '../../store/timeline';
 import { OKABE_ITO } from '../transforms/palette';
 import { schedulePoints } from '../transforms/schedulePoints';
-import { CHART_MARGIN, DOMAIN_01, LegendRow, LineSwatch, NotApplicable, STAGGER, TICK_11, pctTick, pctTooltip, stepLabel, useThrottledSelector } from './common';
+import { CHART_MARGIN, DOMAIN_01, LegendRow, LineSwatch, NotApplicable, STAGGER, TICK_11, pctTick, pctTooltip, stepLabel, useThrottledSelector, useTimelineView } from './common';
 import { Panel } from './Panel';
 
 const selectStep = (s: RunState): number => s.step;
@@ -24,8 +23,7 @@ export function SchedulePreview() {
   const config = running ?? applied;
   const step = useThrottledSelector(useRun, selectStep, 1000, STAGGER.schedule);
   // Staggered: a new snapshot redraws the panels one after the other, each in its own task.
-  const viewed = useThrottledSelector(useTimeline, selectViewed, 0, STAGGER.schedule);
-  const scrubbing = useThrottledSelector(useTimeline, selectScrubbing, 0, STAGGER.schedule);
+  const { viewed, scrubbing } = useTimelineView(STAGGER.schedule);
   const series = useMemo(() => schedulePoints(config), [config]);
   const domain = useMemo((): [number, number] => [0, config.steps], [config.steps]);
   const label = series?.kind === 'nmFraction' ? 'groups N:M' : series?.kind === 'gate' ? 'gate density' : 'density';

@@ -5,13 +5,13 @@ import type { MaskHeatmap, SyncCPSnapshot } from '../../engine/sparsity/syncp';
 import { actions } from '../../store/controller';
 import { selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
-import { selectHistoryLayer, selectMaskHistory, selectScrubbing, selectUpdates, selectViewed, useTimeline } from '../../store/timeline';
+import { selectHistoryLayer, selectMaskHistory, selectUpdates, useTimeline } from '../../store/timeline';
 import { Heatmap } from '../Heatmap';
 import { maskCellInfo, maskRgba } from '../transforms/maskCells';
 import { MASK_COLOURS, OKABE_ITO } from '../transforms/palette';
 import { withPlanned } from '../transforms/schedulePoints';
 import { layerSeries, updateSeries } from '../transforms/series';
-import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_11, pct, pctTick, pctTooltip, updateLabel, useStableList, useThrottledSelector, useWidth } from './common';
+import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_11, pct, pctTick, pctTooltip, updateLabel, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
 import { BranchLinesChart, BranchLinesLegend } from './BranchLinesChart';
 import { Panel } from './Panel';
 
@@ -32,8 +32,7 @@ export function gridSize(rows: number, cols: number, width: number, maxH = 340):
 export function SyncpPanel() {
   const config = useRun((s) => s.config);
   // Staggered: a new snapshot redraws the panels one after the other, each in its own task.
-  const viewed = useThrottledSelector(useTimeline, selectViewed, 0, STAGGER.syncp);
-  const scrubbing = useThrottledSelector(useTimeline, selectScrubbing, 0, STAGGER.syncp);
+  const { viewed, scrubbing } = useTimelineView(STAGGER.syncp);
   const rows = useThrottledSelector(useMetrics, selectRows, 1000, STAGGER.syncp);
   const updates = useThrottledSelector(useTimeline, selectUpdates, 1000, STAGGER.syncp);
   const history = useThrottledSelector(useTimeline, selectMaskHistory, 0, STAGGER.syncp);

@@ -1,27 +1,6 @@
 import { startTransition, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-
-/**
- * `value`, updated at most every `ms` (the newest value always arrives), as a transition:
- * React renders the charts that depend on it in small slices, so the page keeps painting.
- */
-export function useThrottled<T>(value: T, ms: number): T {
-  const [shown, setShown] = useState(value);
-  const last = useRef(0);
-  useEffect(() => {
-    const wait = last.current + ms - performance.now();
-    if (wait <= 0) {
-      last.current = performance.now();
-      startTransition(() => setShown(value));
-      return;
-    }
-    const id = setTimeout(() => {
-      last.current = performance.now();
-      startTransition(() => setShown(value));
-    }, wait);
-    return () => clearTimeout(id);
-  }, [value, ms]);
-  return shown;
-}
+import { selectScrubbing, selectViewed, useTimeline } from '../../store/timeline';
+import type { Snapshot } from '../../worker/protocol';
 
 /** Width of an element, following resizes. */
 export function useWidth<T extends HTMLElement>(fallback: number): [React.RefObject<T | null>, number] {
@@ -147,7 +126,14 @@ export function useThrottledSelector<S, T>(store: Subscribable<S>, selector: (s:
  * Stagger slots (ms) of the panels, in page order: a new snapshot redraws them one after
  * the other, each in its own task, instead of all of them in one long task.
  */
-export const STAGGER = { schedule: 0, cdg: 60, syncp: 120, nm: 180, flops: 240 } as const;
+export const STAGGER = { data: 0, schedule: 0, cdg: 60, syncp: 120, nm: 180, flops: 240, loss: 300, knn: 330 } as const;
+
+/** The snapshot a panel shows (scrubbed or newest) and whether the user is scrubbing, in the panel's stagger slot. */
+export function useTimelineView(offset: number): { viewed: Snapshot | undefined; scrubbing: boolean } {
+  const viewed = useThrottledSelector(useTimeline, selectViewed, 0, offset);
+  const scrubbing = useThrottledSelector(useTimeline, selectScrubbing, 0, offset);
+  return { viewed, scrubbing };
+}
 
 // Constant recharts props. recharts 3 copies axis/grid/line settings into its own store
 // from effects whenever a prop changes identity; an inline `{ fontSize: 11 }` or

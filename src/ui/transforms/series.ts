@@ -5,9 +5,9 @@ import type { MaskUpdate, ProgressRow } from '../../worker/protocol';
 export type Role = 'online' | 'target';
 export const key = (layer: string, role: Role | 'mean'): string => `${layer}|${role}`;
 
-/** Evenly strided subset of at most `max` rows, keeping the last. */
-export function thin<T>(xs: readonly T[], max: number): T[] {
-  if (xs.length <= max) return xs.slice();
+/** At most `max` points, evenly strided, always keeping the last: charts stay cheap on long runs. */
+export function downsample<T>(xs: readonly T[], max: number): readonly T[] {
+  if (xs.length <= max) return xs;
   const stride = xs.length / max;
   const out: T[] = [];
   for (let i = 0; i < max - 1; i++) out.push(xs[Math.floor(i * stride)]);
@@ -20,7 +20,7 @@ type Pair = { online: number; target: number };
 /** Per-layer online/target values over steps from rows' `field` (density or gateDensity). */
 export function layerSeries(rows: readonly ProgressRow[], field: 'density' | 'gateDensity', max = 200): Record<string, number>[] {
   const out: Record<string, number>[] = [];
-  for (const r of thin(rows.filter((q) => q[field]), max)) {
+  for (const r of downsample(rows.filter((q) => q[field]), max)) {
     const p: Record<string, number> = { step: r.step };
     for (const [layer, v] of Object.entries(r[field] as Record<string, Pair>)) {
       p[key(layer, 'online')] = v.online;
@@ -43,7 +43,7 @@ export interface CumulativePoint {
 }
 
 /** Running totals of training FLOPs (each row is one step) and the fraction saved so far. */
-export function cumulativeFlops(rows: readonly ProgressRow[], max = 200): CumulativePoint[] {
+export function cumulativeFlops(rows: readonly ProgressRow[], max = 200): readonly CumulativePoint[] {
   const all: CumulativePoint[] = [];
   let d = 0;
   let e = 0;
@@ -52,12 +52,12 @@ export function cumulativeFlops(rows: readonly ProgressRow[], max = 200): Cumula
     e += r.flops.effective;
     all.push({ step: r.step, dense: d, effective: e, saving: d > 0 ? 1 - e / d : 0 });
   }
-  return thin(all, max);
+  return downsample(all, max);
 }
 
 /** Per-update totals over layers: flips per branch, and mean nestedness / IoU. */
 export function updateSeries(updates: readonly MaskUpdate[], max = 200): Record<string, number>[] {
-  return thin(updates, max).map((u) => {
+  return downsample(updates, max).map((u) => {
     const p: Record<string, number> = { step: u.step, flipsOnline: 0, flipsTarget: 0, nested: 0, iou: 0 };
     for (const l of u.layers) {
       p.flipsOnline += l.flips.online;

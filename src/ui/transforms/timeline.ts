@@ -6,27 +6,20 @@ export interface Stepped {
   step: number;
 }
 
-/** Append `entry` (replacing an entry of the same step) and decimate to at most `max` entries. */
-export function pushDecimated<T extends Stepped>(list: readonly T[], entry: T, max: number): T[] {
-  if (max < 2) throw new Error(`pushDecimated: max must be ≥ 2 (got ${max})`);
-  const out = list.filter((e) => e.step !== entry.step && e.step < entry.step);
-  out.push(entry);
-  if (out.length <= max) return out;
-  const half = Math.floor(out.length / 2);
-  const old = out.slice(0, half).filter((_, i) => i % 2 === 0);
-  return [...old, ...out.slice(half)];
+/** Drop every other entry of the older half until at most `max` remain (newest half kept whole). */
+export function thinOlderHalf<T>(list: readonly T[], max: number): T[] {
+  if (max < 2) throw new Error(`thinOlderHalf: max must be ≥ 2 (got ${max})`);
+  let out = list.slice();
+  while (out.length > max) {
+    const half = Math.floor(out.length / 2);
+    out = [...out.slice(0, half).filter((_, i) => i % 2 === 0), ...out.slice(half)];
+  }
+  return out;
 }
 
-/** Index of the entry whose step is closest to `step` (last one on ties); -1 for an empty list. */
-export function nearestIndex(list: readonly Stepped[], step: number): number {
-  let best = -1;
-  let bestD = Infinity;
-  list.forEach((e, i) => {
-    const d = Math.abs(e.step - step);
-    if (d <= bestD) {
-      best = i;
-      bestD = d;
-    }
-  });
-  return best;
+/** Append `entry` (replacing an entry of the same step or later: a reset) and decimate to at most `max` entries. */
+export function pushDecimated<T extends Stepped>(list: readonly T[], entry: T, max: number): T[] {
+  const out = list.filter((e) => e.step < entry.step);
+  out.push(entry);
+  return thinOlderHalf(out, max);
 }

@@ -10,7 +10,7 @@ import { hexToRgb, MASK_COLOURS, OKABE_ITO, viridis } from '../../../src/ui/tran
 import { rasterize } from '../../../src/ui/transforms/raster';
 import { schedulePoints, withPlanned } from '../../../src/ui/transforms/schedulePoints';
 import { cumulativeFlops } from '../../../src/ui/transforms/series';
-import { nearestIndex, pushDecimated } from '../../../src/ui/transforms/timeline';
+import { pushDecimated, thinOlderHalf } from '../../../src/ui/transforms/timeline';
 import type { ProgressRow } from '../../../src/worker/protocol';
 
 const flat = (shape: number[], a: number, b: number, c: number, o: number) => ((a * shape[1] + b) * shape[2] + c) * shape[3] + o;
@@ -143,9 +143,12 @@ describe('timeline decimation', () => {
     expect(list.map((e) => e.step)).toEqual([0]);
   });
 
-  it('nearestIndex', () => {
-    expect(nearestIndex([{ step: 0 }, { step: 10 }, { step: 20 }], 14)).toBe(1);
-    expect(nearestIndex([], 3)).toBe(-1);
+  it('a batch over the bound is thinned until it fits: 1..9 with max 4 → 1, 7, 8, 9', () => {
+    // 9 → older half [1..4] keeps 1, 3 → [1, 3, 5..9] (7) → older half [1, 3, 5] keeps 1, 5
+    // → [1, 5, 6..9] (6) → older half [1, 5, 6] keeps 1, 6 → [1, 6, 7, 8, 9] (5)
+    // → older half [1, 6] keeps 1 → [1, 7, 8, 9].
+    expect(thinOlderHalf([1, 2, 3, 4, 5, 6, 7, 8, 9], 4)).toEqual([1, 7, 8, 9]);
+    expect(() => thinOlderHalf([1], 1)).toThrow(/max/);
   });
 });
 
