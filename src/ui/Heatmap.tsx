@@ -1,6 +1,16 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { cellAt, rasterize, type RasterOptions } from './transforms/raster';
 
+/** Heatmap display size for a rows × cols grid inside `width` pixels. */
+export function gridSize(rows: number, cols: number, width: number, maxH = 340): { w: number; h: number } {
+  const cellH = Math.max(1, Math.min(8, Math.floor(maxH / rows)));
+  const h = Math.max(96, Math.min(maxH, rows * cellH));
+  // Few columns (e.g. 2 groups of 4 channels) get wide cells; many get at least 6 px or share pixels.
+  const maxCellW = cols <= 4 ? 64 : 28;
+  const w = Math.max(120, Math.min(width, cols * Math.max(6, Math.min(maxCellW, Math.floor(width / cols)))));
+  return { w, h };
+}
+
 /** Longest heatmap draw so far (ms), read by the e2e performance test. */
 function recordDraw(ms: number): void {
   const w = window as unknown as { __heatmapDraws?: { count: number; worstMs: number; totalMs: number } };

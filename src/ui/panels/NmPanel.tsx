@@ -6,7 +6,7 @@ import { NM_DENSE, NM_OTHER, NM_TAIL, patternCounts, patternLabel, type NMPatter
 import { actions } from '../../store/controller';
 import { useRun } from '../../store/run';
 import { selectUpdates, useTimeline } from '../../store/timeline';
-import { Heatmap } from '../Heatmap';
+import { gridSize, Heatmap } from '../Heatmap';
 import { nmRgba } from '../transforms/nmCells';
 import { NM_SPECIAL_COLOURS, patternColour } from '../transforms/palette';
 import { schedulePoints } from '../transforms/schedulePoints';
@@ -14,7 +14,6 @@ import { updateSeries } from '../transforms/series';
 import { CHART_MARGIN, LayerSelect, LegendRow, NotApplicable, STAGGER, Swatch, TICK_11, TICK_12, pct, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
 import { BranchLinesChart, BranchLinesLegend } from './BranchLinesChart';
 import { Panel } from './Panel';
-import { gridSize } from './SyncpPanel';
 
 /** N:M patterns of the selected layer, their frequencies, and the N:M fraction per layer over steps. */
 export function NmPanel() {

@@ -6,7 +6,7 @@ import { actions } from '../../store/controller';
 import { selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
 import { selectHistoryLayer, selectMaskHistory, selectUpdates, useTimeline } from '../../store/timeline';
-import { Heatmap } from '../Heatmap';
+import { gridSize, Heatmap } from '../Heatmap';
 import { maskCellInfo, maskRgba } from '../transforms/maskCells';
 import { MASK_COLOURS, OKABE_ITO } from '../transforms/palette';
 import { withPlanned } from '../transforms/schedulePoints';
@@ -18,15 +18,6 @@ import { Panel } from './Panel';
 const HOW_TO =
   'SyncCP removes weights from both branches at the same moments. The online branch keeps fewer weights; the target branch keeps those plus some more. Lines: share of weights kept in each layer (solid online, dashed target) over the grey plan. Picture: every weight of one layer — blue kept by both, orange kept only by the target, grey pruned.';
 
-/** Heatmap display size for a rows × cols grid inside `width` pixels. */
-export function gridSize(rows: number, cols: number, width: number, maxH = 340): { w: number; h: number } {
-  const cellH = Math.max(1, Math.min(8, Math.floor(maxH / rows)));
-  const h = Math.max(96, Math.min(maxH, rows * cellH));
-  // Few columns (e.g. 2 groups of 4 channels) get wide cells; many get at least 6 px or share pixels.
-  const maxCellW = cols <= 4 ? 64 : 28;
-  const w = Math.max(120, Math.min(width, cols * Math.max(6, Math.min(maxCellW, Math.floor(width / cols)))));
-  return { w, h };
-}
 
 /** SyncCP mask evolution: densities over steps, mask heatmap with an update slider, churn and nestedness. */
 export function SyncpPanel() {
