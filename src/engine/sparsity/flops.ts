@@ -7,6 +7,9 @@
 // over input channels c, with w(c) the fraction of c's weights kept and a(c) = 1 on the
 // base segment, the gate density on the conditional one; so the factors multiply.
 // FLOPs = 2·MACs; training ≈ 3 × forward (forward, input gradient, weight gradient).
+// Not counted: the gate's own cost (saliency, threshold) and the smaller input of the
+// layer after a channel-pruned one (each layer is counted on its own mask); an N:M layer
+// given without a mask counts its expected kept fraction.
 
 import * as tf from '@tensorflow/tfjs';
 import { checkInteger, checkNM, checkUnit, fail } from './validate';
