@@ -74,8 +74,8 @@ export function CdgPanel() {
                 ))}
               </div>
               <LegendRow>
-                <Swatch colour="#d8d27a" label="computed (gate open)" />
-                <Swatch colour="#222" label="skipped (gate closed)" />
+                <Swatch colour="#d8d27a" label="bright, yellow-tinted: computed (gate open)" />
+                <Swatch colour="#222" label="darkened: skipped (gate closed)" />
                 <span className="small muted">
                   {layer.name}: {layer.probe.h}×{layer.probe.w} gate map; base path ({layer.baseChannels} of {layer.cin} input channels) always computed.
                 </span>
