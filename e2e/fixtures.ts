@@ -22,8 +22,12 @@ export async function stepCount(page: Page): Promise<number> {
   return Number(await page.getByTestId('step-count').textContent());
 }
 
-/** Wait until the worker has built the run and the controls are usable. */
+/**
+ * Wait until the worker has built the run and it is idle. Only for tests that measure a
+ * built run: Start is usable while a run builds (the stress test clicks without waiting).
+ */
 export async function waitReady(page: Page): Promise<void> {
+  await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'idle', { timeout: 120_000 });
   await expect(page.getByTestId('start')).toBeEnabled({ timeout: 120_000 });
 }
 

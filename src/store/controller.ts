@@ -11,13 +11,32 @@ import { clearTimeline, recordSnapshot, recordUpdates, useTimeline } from './tim
 import { parseUrl, toSearch } from './url';
 
 let worker: Worker | undefined;
-let exportWaiter: ((run: RunFile) => void) | undefined;
+/** Generation of the last run the page asked for (see protocol.ts): older messages are stale. */
+let gen = 0;
+let exportWaiter: { resolve: (run: RunFile) => void; reject: (e: Error) => void } | undefined;
 
 function send(msg: Request): void {
   worker?.postMessage(msg);
 }
 
+/** Ask the worker for a fresh run (configure/reset/init); everything about older runs is stale from now on. */
+function nextGen(): number {
+  gen += 1;
+  useRun.setState({ building: true, pending: undefined, error: undefined });
+  return gen;
+}
+
+/** True when `msg` is about a run the page has since replaced. */
+function stale(msg: Response): boolean {
+  return 'gen' in msg && msg.gen !== undefined && msg.gen !== gen;
+}
+
 function onMessage(msg: Response): void {
+  if (stale(msg)) {
+    // An export of a replaced run can never come back: release whoever waits for it.
+    if (msg.type === 'ignored' && msg.command === 'export') settleExport(new Error(msg.reason));
+    return;
+  }
   switch (msg.type) {
     case 'backend':
       useRun.setState({ backend: msg.report, worker: 'ready' });
@@ -35,11 +54,13 @@ function onMessage(msg: Response): void {
         loss: undefined,
         knn: undefined,
         stepsPerSecond: 0,
+        tensors: msg.tensors,
+        readyTensors: msg.tensors,
         snapshot: undefined,
       });
       return;
     case 'phase':
-      useRun.setState({ phase: msg.phase, step: msg.step });
+      useRun.setState({ phase: msg.phase, step: msg.step, pending: undefined });
       return;
     case 'progress': {
       const last = msg.rows[msg.rows.length - 1];
@@ -64,21 +85,44 @@ function onMessage(msg: Response): void {
       useRun.setState((s) => ({
         error: { kind: msg.kind, message: msg.message, step: msg.step },
         building: false,
+        pending: undefined,
         hasRun: msg.kind === 'config' ? false : s.hasRun,
         worker: msg.kind === 'device-lost' || msg.kind === 'fatal' ? 'crashed' : s.worker,
       }));
       return;
     case 'exported':
-      exportWaiter?.(msg.run);
-      exportWaiter = undefined;
+      settleExport(msg.run);
+      return;
+    case 'config': {
+      // The run goes on with this config (a lower learning rate after a divergence).
+      const s = useSettings.getState();
+      useSettings.setState({ applied: msg.config, draft: draftOf(msg.config), issues: {}, importedBase: s.importedBase ? msg.config : undefined });
+      useRun.setState({ config: msg.config });
+      writeUrl();
+      return;
+    }
+    case 'ignored':
+      // A build that did not happen (superseded, nothing to build) leaves nothing to wait for.
+      useRun.setState((s) => ({ pending: undefined, building: ['init', 'configure', 'reset'].includes(msg.command) ? false : s.building }));
+      if (msg.command === 'export') settleExport(new Error(msg.reason));
       return;
   }
+}
+
+function settleExport(result: RunFile | Error): void {
+  const w = exportWaiter;
+  exportWaiter = undefined;
+  if (!w) return;
+  if (result instanceof Error) w.reject(result);
+  else w.resolve(result);
 }
 
 /** Create the worker and load the applied config (also used by Restart). */
 export function startWorker(): void {
   worker?.terminate();
-  useRun.setState({ worker: 'starting', building: true, hasRun: false, phase: 'idle', step: 0, error: undefined, backend: undefined });
+  settleExport(new Error('the worker was restarted'));
+  const g = nextGen();
+  useRun.setState({ worker: 'starting', hasRun: false, phase: 'idle', step: 0, backend: undefined });
   useMetrics.setState({ rows: [] });
   clearTimeline();
   const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'trainer' });
@@ -92,7 +136,7 @@ export function startWorker(): void {
   });
   worker = w;
   const { applied, order } = useSettings.getState();
-  send({ type: 'init', order, config: applied, assetBase: new URL(import.meta.env.BASE_URL, location.href).href });
+  send({ type: 'init', gen: g, order, config: applied, assetBase: new URL(import.meta.env.BASE_URL, location.href).href });
 }
 
 /** Read ?preset=…&tiny=1&… once at startup. */
@@ -110,22 +154,29 @@ function writeUrl(): void {
 
 function apply(config: Config): void {
   useSettings.setState({ applied: config });
-  useRun.setState({ building: true, error: undefined });
-  send({ type: 'configure', config });
+  send({ type: 'configure', gen: nextGen(), config });
   writeUrl();
 }
 
+/** A command for the run last asked for; `pending` shows it was sent until the worker answers. */
+function command(type: 'start' | 'pause' | 'step'): void {
+  useRun.setState({ pending: type });
+  send({ type, gen });
+}
+
 export const actions = {
-  start: () => send({ type: 'start' }),
-  pause: () => send({ type: 'pause' }),
-  step: () => send({ type: 'step' }),
-  reset: () => {
-    useRun.setState({ building: true, error: undefined });
-    send({ type: 'reset' });
+  start: () => command('start'),
+  pause: () => command('pause'),
+  step: () => command('step'),
+  reset: () => send({ type: 'reset', gen: nextGen() }),
+  /** After a divergence: go on from the last good step with the learning rate scaled by `factor`. */
+  continueWithLowerLr: (factor = 0.5) => {
+    useRun.setState({ pending: 'start', error: undefined });
+    send({ type: 'continue', gen, factor });
   },
   restart: () => startWorker(),
   /** Show this prunable layer in the SyncCP and N:M panels (the worker answers with a snapshot). */
-  selectLayer: (layer: string) => send({ type: 'select-layer', layer }),
+  selectLayer: (layer: string) => send({ type: 'select-layer', gen, layer }),
   selectCdgLayer: (layer: string) => useTimeline.setState({ cdgLayer: layer }),
   /** Scrub to a recorded snapshot (null: follow the newest). */
   viewSnapshot: (index: number | null) => useTimeline.setState((t) => ({ viewIndex: index === null || index >= t.entries.length - 1 ? null : Math.max(0, index) })),
@@ -156,10 +207,17 @@ export const actions = {
 
   async exportRun(): Promise<void> {
     if (!worker) return;
-    const run = await new Promise<RunFile>((resolve) => {
-      exportWaiter = resolve;
-      send({ type: 'export' });
-    });
+    let run: RunFile;
+    try {
+      run = await new Promise<RunFile>((resolve, reject) => {
+        settleExport(new Error('a newer export was asked for'));
+        exportWaiter = { resolve, reject };
+        send({ type: 'export', gen });
+      });
+    } catch (e) {
+      useRun.setState({ error: { kind: 'export', message: `Could not export: ${(e as Error).message}` } });
+      return;
+    }
     const blob = new Blob([JSON.stringify(run)], { type: 'application/json' });
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);

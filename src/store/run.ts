@@ -14,8 +14,10 @@ export interface RunError {
 
 export interface RunState {
   worker: WorkerStatus;
-  /** True while the worker (re)builds a run; controls wait for it. */
+  /** True while the worker (re)builds a run; a Start pressed meanwhile starts it once built. */
   building: boolean;
+  /** A command sent and not yet answered by the worker (its button shows it is working). */
+  pending?: 'start' | 'pause' | 'step';
   /** A run exists in the worker (false when its config could not be built). */
   hasRun: boolean;
   phase: RunPhase;
@@ -26,6 +28,8 @@ export interface RunState {
   flops?: { dense: number; effective: number };
   /** Live tensors in the worker after the last step (a leak shows as growth). */
   tensors?: number;
+  /** Live tensors right after the run was built: the level a reset of the same run returns to. */
+  readyTensors?: number;
   backend?: BackendReport;
   dataset?: DatasetInfo;
   config?: Config;

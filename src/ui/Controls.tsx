@@ -19,25 +19,30 @@ export function RunButtons() {
   const building = useRun((s) => s.building);
   const hasRun = useRun((s) => s.hasRun);
   const worker = useRun((s) => s.worker);
+  const pending = useRun((s) => s.pending);
   const fileRef = useRef<HTMLInputElement>(null);
+  // Commands queue in the worker behind a build, so they are offered while one is under
+  // way: a Start pressed then starts the new run as soon as it is built.
+  const reachable = worker !== 'crashed' && (hasRun || building);
+  const shown = building ? 'idle' : phase;
+  const idle = reachable && shown === 'idle' && !pending;
   const live = worker === 'ready' && hasRun && !building;
-  const idle = live && phase === 'idle';
   return (
     <div className="run-buttons">
-      <button className="btn btn-primary btn-round" data-testid="start" disabled={!idle} onClick={actions.start} title="Train continuously">
-        ▶ Start
+      <button className="btn btn-primary btn-round" data-testid="start" disabled={!idle} onClick={actions.start} title={building ? 'Starts as soon as the run is built' : 'Train continuously'}>
+        {pending === 'start' ? '… Starting' : '▶ Start'}
       </button>
-      <button className="btn btn-round" data-testid="pause" disabled={!live || phase !== 'running'} onClick={actions.pause} title="Pause after the current step">
+      <button className="btn btn-round" data-testid="pause" disabled={!reachable || pending === 'pause' || (shown !== 'running' && pending !== 'start')} onClick={actions.pause} title="Pause after the current step">
         ❚❚ Pause
       </button>
-      <button className="btn" data-testid="step" disabled={!idle} onClick={actions.step} title="Exactly one training step">
-        +1 Step
+      <button className="btn" data-testid="step" disabled={!idle} onClick={actions.step} title="Exactly one training step" aria-busy={pending === 'step' || shown === 'stepping'}>
+        {pending === 'step' || shown === 'stepping' ? '… Stepping' : '+1 Step'}
       </button>
-      <button className="btn" data-testid="reset" disabled={worker !== 'ready' || building || phase === 'stepping'} onClick={actions.reset} title="Back to step 0 with fresh weights from the seed">
+      <button className="btn" data-testid="reset" disabled={worker === 'crashed'} onClick={actions.reset} title="Back to step 0 with fresh weights from the seed">
         ↺ Reset
       </button>
       <span className="spacer" />
-      <button className="btn btn-ghost" data-testid="export" disabled={!live || phase === 'running' || phase === 'stepping'} onClick={() => void actions.exportRun()} title="Download run.json of this run">
+      <button className="btn btn-ghost" data-testid="export" disabled={!live || phase === 'running' || phase === 'stepping' || pending !== undefined} onClick={() => void actions.exportRun()} title="Download run.json of this run">
         Export
       </button>
       <button className="btn btn-ghost" data-testid="import" onClick={() => fileRef.current?.click()} title="Load a run.json: its config and history">
@@ -91,7 +96,7 @@ export function Settings() {
   const dataset = useSettings((s) => s.draft.dataset);
   const importedName = useSettings((s) => s.importedName);
   const configIssue = useSettings((s) => s.issues.config);
-  const running = useRun((s) => s.phase === 'running' || s.phase === 'stepping');
+  const running = useRun((s) => !s.building && (s.phase === 'running' || s.phase === 'stepping'));
   return (
     <div className="settings">
       <div className="field">

@@ -6,22 +6,33 @@ import type { Config } from '../engine/config';
 import type { RunFile } from '../engine/runFile';
 import type { NMPatternGrid } from '../engine/viz/nmPatterns';
 
-/** Page → worker. */
+/**
+ * Page → worker. Every message is handled in order, one at a time (see commandQueue.ts).
+ * `gen` is the generation of the run a message is meant for: a build (init, configure,
+ * reset) names the generation it creates; a run command names the generation the page
+ * last asked to build. A command whose generation is not the live run's is answered
+ * (`ignored`), never executed on another run.
+ */
 export type Request =
   /** Pick the backend and build the first run. Sent once per worker. */
-  | { type: 'init'; order: BackendName[]; config: Config; assetBase: string; options?: WorkerOptions }
+  | { type: 'init'; gen: number; order: BackendName[]; config: Config; assetBase: string; options?: WorkerOptions }
   /** Replace the run's config: a fresh run at step 0 (datasets are reused when unchanged). */
-  | { type: 'configure'; config: Config }
-  | { type: 'start' }
-  | { type: 'pause' }
-  /** Exactly one training step; ignored while running. */
-  | { type: 'step' }
+  | { type: 'configure'; gen: number; config: Config }
   /** Back to step 0 with fresh weights from the seed. */
-  | { type: 'reset' }
-  /** Ask for run.json of the current run (answered by `exported`). */
-  | { type: 'export' }
+  | { type: 'reset'; gen: number }
+  | { type: 'start'; gen: number }
+  /** Stop after the step in progress. */
+  | { type: 'pause'; gen: number }
+  /** Exactly one training step; ignored (and answered) while running. */
+  | { type: 'step'; gen: number }
+  /** After a divergence: scale the learning rate by `factor` and train on from the last good step. */
+  | { type: 'continue'; gen: number; factor: number }
+  /** Ask for run.json of the current run (answered by `exported`, or `ignored`). */
+  | { type: 'export'; gen: number }
   /** Show this prunable layer in detail (SyncCP mask heatmap, N:M grid); answered by a snapshot. */
-  | { type: 'select-layer'; layer: string };
+  | { type: 'select-layer'; gen: number; layer: string };
+
+export type RequestType = Request['type'];
 
 /** `assetBase`: absolute URL that shipped files (data/…) are relative to — the app's base, not the worker's. */
 export interface WorkerOptions {
@@ -119,14 +130,18 @@ export type ErrorKind =
   /** Anything else; restart the worker. */
   | 'fatal';
 
-/** Worker → page. */
+/** Worker → page. `gen`: the run generation the message is about (see Request). */
 export type Response =
   | { type: 'backend'; report: BackendReport }
-  /** A run was (re)built at step 0. */
-  | { type: 'ready'; config: Config; dataset: DatasetInfo; flops: { dense: number; effective: number } }
-  | { type: 'phase'; phase: RunPhase; step: number }
+  /** Run `gen` was (re)built at step 0; `tensors`: tf.memory().numTensors right after. */
+  | { type: 'ready'; gen: number; config: Config; dataset: DatasetInfo; flops: { dense: number; effective: number }; tensors: number }
+  | { type: 'phase'; gen: number; phase: RunPhase; step: number }
   /** Rows since the last progress message, and the current rate over recent steps. */
-  | { type: 'progress'; rows: ProgressRow[]; stepsPerSecond: number }
-  | { type: 'snapshot'; snapshot: Snapshot }
-  | { type: 'error'; kind: ErrorKind; message: string; step?: number }
-  | { type: 'exported'; run: RunFile };
+  | { type: 'progress'; gen: number; rows: ProgressRow[]; stepsPerSecond: number }
+  | { type: 'snapshot'; gen: number; snapshot: Snapshot }
+  | { type: 'error'; gen?: number; kind: ErrorKind; message: string; step?: number }
+  | { type: 'exported'; gen: number; run: RunFile }
+  /** The run's config changed in place (e.g. a lower learning rate after a divergence); the run goes on. */
+  | { type: 'config'; gen: number; config: Config }
+  /** A command that was not executed, and why (superseded run, no run, already running…). */
+  | { type: 'ignored'; gen: number; command: RequestType; reason: string };

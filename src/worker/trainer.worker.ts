@@ -1,17 +1,18 @@
 /// <reference lib="webworker" />
 // The trainer Worker: owns the tfjs backend and the run, so the page never blocks while
 // it trains. Steps run back to back while started; between steps the worker yields a
-// task so pause/step/reset messages get through. Everything that touches the trainer is
-// serialised through one queue (a reset never disposes a trainer mid-step).
+// task so pause/step/reset messages get through. Every message and every step goes
+// through one CommandQueue (commandQueue.ts): handled in order, against the run it names.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendReport } from '../engine/backend';
 import type { Config } from '../engine/config';
 import { loadDataset, type Dataset } from '../engine/data';
 import { encodeMasks, RUN_FILE_VERSION, type RunFile } from '../engine/runFile';
 import { DivergenceError, Trainer, type StepResult } from '../engine/trainer';
+import { CommandQueue, type RunHost } from './commandQueue';
 import { SyncCPPlugin } from '../engine/sparsity/syncp';
 import { nmPatternGrid } from '../engine/viz/nmPatterns';
-import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, RunPhase, Snapshot } from './protocol';
+import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, Snapshot } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -24,38 +25,13 @@ const RATE_WINDOW = 10;
 
 let report: BackendReport | undefined;
 let assetBase = '';
-let config: Config | undefined;
-let trainer: Trainer | undefined;
 let dataset: { key: string; data: Dataset } | undefined;
-let running = false;
-let loopActive = false;
-let pending: ProgressRow[] = [];
-let lastFlush = 0;
-let lastSnapshot = 0;
-let stepTimes: number[] = [];
-/** Logged rows for run.json, as the CLI logs them. */
-let history: Record<string, unknown>[] = [];
-let queue: Promise<unknown> = Promise.resolve();
-/** Metrics read back with the last step (per-layer FLOPs in snapshots use them). */
-let lastMetrics: Record<string, Float32Array> = {};
-/** Step of the last SyncCP mask update already reported in a progress row. */
-let reportedUpdate: number | null = null;
-
-/** The run's SyncCP plugin, found once per run rather than on every step. */
-let syncp: SyncCPPlugin | undefined;
 
 function post(msg: Response, transfer: Transferable[] = []): void {
   self.postMessage(msg, transfer);
 }
 
-/** Run `fn` after everything queued before it; errors go to the caller, the queue keeps going. */
-function exclusive<T>(fn: () => Promise<T>): Promise<T> {
-  const next = queue.then(fn, fn);
-  queue = next.catch(() => undefined);
-  return next;
-}
-
-/** A macrotask without setTimeout's 4 ms clamp: lets queued messages run between steps. */
+/** A macrotask without setTimeout's 4 ms clamp: lets queued messages arrive between steps. */
 function yieldTask(): Promise<void> {
   return new Promise((resolve) => {
     const ch = new MessageChannel();
@@ -64,18 +40,14 @@ function yieldTask(): Promise<void> {
   });
 }
 
-function phase(p: RunPhase): void {
-  post({ type: 'phase', phase: p, step: trainer?.step ?? 0 });
-}
-
-function fail(e: unknown, step?: number): void {
+function fail(e: unknown, gen: number | undefined, step?: number): void {
   if (e instanceof DivergenceError) {
-    post({ type: 'error', kind: 'diverged', message: `Training diverged at step ${e.step} (loss ${e.loss}). Lower the learning rate, then reset.`, step: e.step });
+    post({ type: 'error', gen, kind: 'diverged', message: `Training diverged at step ${e.step} (loss ${e.loss}). The run is kept at step ${e.step}: continue with a lower learning rate, or reset.`, step: e.step });
     return;
   }
   const message = e instanceof Error ? e.message : String(e);
   const lost = /device (was )?lost|GPUDevice|DeviceLost/i.test(message);
-  post({ type: 'error', kind: lost ? 'device-lost' : 'fatal', message, step });
+  post({ type: 'error', gen, kind: lost ? 'device-lost' : 'fatal', message, step });
 }
 
 const readAsset = async (path: string): Promise<Uint8Array> => {
@@ -117,107 +89,135 @@ function datasetInfo(t: Trainer): DatasetInfo {
   };
 }
 
-/** Dispose the current run and build a fresh one at step 0 from `config`. */
-async function rebuild(c: Config): Promise<void> {
-  running = false;
-  trainer?.dispose();
-  trainer = undefined;
-  syncp = undefined;
-  config = c;
-  pending = [];
-  stepTimes = [];
+/** One built run and what the worker keeps about it (rows not yet sent, rate, history). */
+class WorkerRun {
+  /** Rows not yet sent to the page. */
+  pending: ProgressRow[] = [];
+  lastFlush = 0;
+  lastSnapshot = 0;
+  stepTimes: number[] = [];
   lastStepMs = 0;
-  history = [];
-  lastMetrics = {};
-  reportedUpdate = null;
-  try {
-    const data = await getDataset(c);
-    trainer = new Trainer(c, data);
-    syncp = trainer.plugins.find((p): p is SyncCPPlugin => p instanceof SyncCPPlugin);
-  } catch (e) {
-    post({ type: 'error', kind: 'config', message: `Cannot build this run: ${(e as Error).message}` });
-    phase('idle');
-    return;
+  /** Logged rows for run.json, as the CLI logs them. */
+  history: Record<string, unknown>[] = [];
+  /** Metrics read back with the last step (per-layer FLOPs in snapshots use them). */
+  lastMetrics: Record<string, Float32Array> = {};
+  /** Step of the last SyncCP mask update already reported in a progress row. */
+  reportedUpdate: number | null = null;
+  /** The run's SyncCP plugin, found once per run rather than on every step. */
+  readonly syncp: SyncCPPlugin | undefined;
+
+  constructor(
+    readonly trainer: Trainer,
+    public config: Config,
+  ) {
+    this.syncp = trainer.plugins.find((p): p is SyncCPPlugin => p instanceof SyncCPPlugin);
   }
-  const f = trainer.flops();
-  post({ type: 'ready', config: c, dataset: datasetInfo(trainer), flops: { dense: f.dense, effective: f.effective } });
-  phase('idle');
-  await snapshot();
+
+  get step(): number {
+    return this.trainer.step;
+  }
+
+  get total(): number {
+    return this.trainer.config.steps;
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+  }
+
+  /** Steps/s over the last few steps (wall time, so kNN and yields count); one step: its own time. */
+  rate(): number {
+    const n = this.stepTimes.length;
+    if (n < 2) return this.lastStepMs > 0 ? 1000 / this.lastStepMs : 0;
+    return ((n - 1) * 1000) / (this.stepTimes[n - 1] - this.stepTimes[0]);
+  }
 }
 
-let lastStepMs = 0;
+const host: RunHost<WorkerRun> = {
+  async init(msg) {
+    assetBase = msg.assetBase;
+    report = await initBackend(msg.order);
+    if (report.backend === 'webgpu') {
+      if (msg.options?.webgpuCpuForward !== undefined) tf.env().set('WEBGPU_CPU_FORWARD', msg.options.webgpuCpuForward);
+      watchDevice();
+    }
+    post({ type: 'backend', report });
+  },
 
-/** Steps/s over the last few steps (wall time, so kNN and yields count); one step: its own time. */
-function rate(): number {
-  const n = stepTimes.length;
-  if (n < 2) return lastStepMs > 0 ? 1000 / lastStepMs : 0;
-  return ((n - 1) * 1000) / (stepTimes[n - 1] - stepTimes[0]);
-}
+  async build(config, gen) {
+    const data = await getDataset(config);
+    const run = new WorkerRun(new Trainer(config, data), config);
+    const f = run.trainer.flops();
+    post({ type: 'ready', gen, config, dataset: datasetInfo(run.trainer), flops: { dense: f.dense, effective: f.effective }, tensors: tf.memory().numTensors });
+    await snapshot(run, gen);
+    return run;
+  },
 
-function flush(force = false): void {
+  step: oneStep,
+
+  async report(run, gen, force) {
+    flush(run, gen, force);
+    if (force || performance.now() - run.lastSnapshot > SNAPSHOT_MS) await snapshot(run, gen);
+  },
+
+  exportRun,
+
+  async selectLayer(run, gen, layer) {
+    const sp = run.syncp;
+    if (!sp || !sp.layerNames().includes(layer)) return false;
+    sp.selectLayer(layer);
+    await snapshot(run, gen);
+    return true;
+  },
+
+  scaleLearningRate(run, factor) {
+    run.trainer.setPeakLearningRate(run.trainer.peakLearningRate * factor);
+    run.config = { ...run.config, optim: { ...run.config.optim, lr: run.trainer.peakLearningRate } };
+    return run.config;
+  },
+
+  post,
+  fail,
+  yieldTask,
+};
+
+const queue = new CommandQueue(host);
+
+function flush(run: WorkerRun, gen: number, force = false): void {
   const now = performance.now();
-  if (pending.length === 0 || (!force && now - lastFlush < PROGRESS_MS)) return;
-  post({ type: 'progress', rows: pending, stepsPerSecond: rate() });
-  pending = [];
-  lastFlush = now;
+  if (run.pending.length === 0 || (!force && now - run.lastFlush < PROGRESS_MS)) return;
+  post({ type: 'progress', gen, rows: run.pending, stepsPerSecond: run.rate() });
+  run.pending = [];
+  run.lastFlush = now;
 }
 
-/** One step, its kNN when due, and the row for the page. Returns false when the run is over. */
-async function oneStep(t: Trainer): Promise<boolean> {
-  if (t.step >= t.config.steps) return false;
+/** One step, its kNN when due, and the row for the page. */
+async function oneStep(run: WorkerRun): Promise<void> {
+  const t = run.trainer;
   const r: StepResult = await t.trainStep();
-  lastStepMs = r.ms;
+  run.lastStepMs = r.ms;
   const last = r.step === t.config.steps;
   const every = t.config.eval.knnEvery;
   const knnDue = (every > 0 && r.step % every === 0) || last;
   const knn = knnDue ? await t.knn() : undefined;
   const row = t.row(r, knn);
-  if (r.step % t.config.eval.logEvery === 0 || knnDue || r.step === 1) history.push(row);
-  lastMetrics = r.metrics;
+  if (r.step % t.config.eval.logEvery === 0 || knnDue || r.step === 1) run.history.push(row);
+  run.lastMetrics = r.metrics;
   const flops = row.flops as ProgressRow['flops'];
   const p: ProgressRow = { step: r.step, loss: r.loss, lr: r.lr, knn, flops, tensors: tf.memory().numTensors };
   if (row.density) p.density = row.density as ProgressRow['density'];
   if (row.gateDensity) p.gateDensity = row.gateDensity as ProgressRow['gateDensity'];
   if (typeof row.gateTarget === 'number') p.gateTarget = row.gateTarget;
   // The update's statistics travel once, on the first row after it (masks change every few steps only).
-  if (syncp && syncp.lastUpdateStep !== null && syncp.lastUpdateStep !== reportedUpdate) {
-    const u = syncp.updateSummary();
-    reportedUpdate = u.step;
+  const sp = run.syncp;
+  if (sp && sp.lastUpdateStep !== null && sp.lastUpdateStep !== run.reportedUpdate) {
+    const u = sp.updateSummary();
+    run.reportedUpdate = u.step;
     p.update = { step: u.step!, layers: u.layers } satisfies MaskUpdate;
   }
-  pending.push(p);
-  stepTimes.push(performance.now());
-  if (stepTimes.length > RATE_WINDOW) stepTimes.shift();
-  return !last;
-}
-
-async function loop(): Promise<void> {
-  if (loopActive) return;
-  loopActive = true;
-  phase('running');
-  let more = true;
-  try {
-    while (running && more) {
-      const t = trainer;
-      if (!t) break;
-      more = await exclusive(() => oneStep(t));
-      flush();
-      if (performance.now() - lastSnapshot > SNAPSHOT_MS) await exclusive(snapshot);
-      await yieldTask();
-    }
-  } catch (e) {
-    fail(e, trainer?.step);
-  } finally {
-    running = false;
-    loopActive = false;
-    flush(true);
-    if (trainer && trainer.step >= trainer.config.steps) {
-      await exclusive(snapshot).catch(() => undefined);
-      phase('done');
-    } else {
-      phase('idle');
-    }
-  }
+  run.pending.push(p);
+  run.stepTimes.push(performance.now());
+  if (run.stepTimes.length > RATE_WINDOW) run.stepTimes.shift();
 }
 
 function toRgba(src: ArrayLike<number>, offset: number, w: number, h: number, c: number, scale: number): Uint8ClampedArray {
@@ -234,10 +234,9 @@ function toRgba(src: ArrayLike<number>, offset: number, w: number, h: number, c:
 }
 
 /** Dataset preview (stored images + the two views of the first) and plugin snapshots: one readback for the views. */
-async function snapshot(): Promise<void> {
-  const t = trainer;
-  if (!t) return;
-  lastSnapshot = performance.now();
+async function snapshot(run: WorkerRun, gen: number): Promise<void> {
+  const t = run.trainer;
+  run.lastSnapshot = performance.now();
   const d = t.dataset;
   const step = t.step;
   const idx = t.batchIndices(step).slice(0, PREVIEW_SAMPLES);
@@ -264,33 +263,33 @@ async function snapshot(): Promise<void> {
     const s = await p.snapshot?.();
     if (s) plugins[p.name] = s;
   }
-  const f = t.flops(lastMetrics);
+  const f = t.flops(run.lastMetrics);
   const snap: Snapshot = { step, samples, views, plugins, flops: { layers: f.layers.map((l) => ({ name: l.name, dense: l.dense, effective: l.effective })), dense: f.dense, effective: f.effective } };
-  const sp = syncp;
+  const sp = run.syncp;
   if (sp && sp.cfg.granularity === 'nm') {
     const sel = sp.selectedMasks();
     snap.nm = { layer: sel.name, online: nmPatternGrid(sel.online, sel.shape, sp.cfg.n, sp.cfg.m), target: nmPatternGrid(sel.target, sel.shape, sp.cfg.n, sp.cfg.m) };
   }
   const transfer = [...samples.map((s) => s.rgba.buffer), ...views.map((v) => v.rgba.buffer)] as ArrayBuffer[];
   if (snap.nm) transfer.push(snap.nm.online.ids.buffer as ArrayBuffer, snap.nm.target.ids.buffer as ArrayBuffer);
-  post({ type: 'snapshot', snapshot: snap }, transfer);
+  post({ type: 'snapshot', gen, snapshot: snap }, transfer);
 }
 
-async function exportRun(): Promise<void> {
-  const t = trainer;
-  if (!t || !config || !report) throw new Error('nothing to export: no run is loaded');
+async function exportRun(run: WorkerRun, gen: number): Promise<void> {
+  const t = run.trainer;
+  if (!report) throw new Error('nothing to export: no backend is initialised');
   const masks = (await Promise.all(t.plugins.map((p) => p.exportMasks?.() ?? Promise.resolve([])))).flat();
   const gates = Object.assign({}, ...(await Promise.all(t.plugins.map((p) => p.exportState?.() ?? Promise.resolve({})))));
-  const run: RunFile = {
+  const file: RunFile = {
     version: RUN_FILE_VERSION,
     createdAt: new Date().toISOString(),
     backend: { backend: report.backend, adapter: report.adapter },
-    config,
-    history,
+    config: run.config,
+    history: run.history,
     masks: encodeMasks(masks),
     gates,
   };
-  post({ type: 'exported', run });
+  post({ type: 'exported', gen, run: file });
 }
 
 function watchDevice(): void {
@@ -298,79 +297,13 @@ function watchDevice(): void {
   const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
   device?.lost.then((info) => {
     if (info.reason === 'destroyed') return;
-    running = false;
-    post({ type: 'error', kind: 'device-lost', message: `The GPU device was lost${info.message ? `: ${info.message}` : ''}.` });
+    queue.halt();
+    post({ type: 'error', gen: queue.generation, kind: 'device-lost', message: `The GPU device was lost${info.message ? `: ${info.message}` : ''}.` });
   });
 }
 
-async function handle(msg: Request): Promise<void> {
-  switch (msg.type) {
-    case 'init': {
-      assetBase = msg.assetBase;
-      report = await initBackend(msg.order);
-      if (report.backend === 'webgpu') {
-        if (msg.options?.webgpuCpuForward !== undefined) tf.env().set('WEBGPU_CPU_FORWARD', msg.options.webgpuCpuForward);
-        watchDevice();
-      }
-      post({ type: 'backend', report });
-      await exclusive(() => rebuild(msg.config));
-      return;
-    }
-    case 'configure':
-      running = false;
-      await exclusive(() => rebuild(msg.config));
-      return;
-    case 'reset':
-      running = false;
-      if (config) await exclusive(() => rebuild(config!));
-      return;
-    case 'start':
-      if (!trainer || running) return;
-      if (trainer.step >= trainer.config.steps) {
-        phase('done');
-        return;
-      }
-      running = true;
-      void loop();
-      return;
-    case 'pause':
-      running = false;
-      if (!loopActive) phase(trainer && trainer.step >= trainer.config.steps ? 'done' : 'idle');
-      return;
-    case 'step': {
-      const t = trainer;
-      if (!t || running || loopActive) return;
-      phase('stepping');
-      try {
-        await exclusive(() => oneStep(t));
-        flush(true);
-        await exclusive(snapshot);
-      } catch (e) {
-        flush(true);
-        fail(e, t.step);
-      }
-      phase(t.step >= t.config.steps ? 'done' : 'idle');
-      return;
-    }
-    case 'export':
-      await exclusive(exportRun);
-      return;
-    case 'select-layer': {
-      const sp = syncp;
-      if (!sp || !sp.layerNames().includes(msg.layer)) return;
-      await exclusive(async () => {
-        sp.selectLayer(msg.layer);
-        await snapshot();
-      });
-      return;
-    }
-  }
-}
-
-self.addEventListener('message', (ev: MessageEvent<Request>) => {
-  handle(ev.data).catch((e) => fail(e, trainer?.step));
-});
+self.addEventListener('message', (ev: MessageEvent<Request>) => queue.push(ev.data));
 self.addEventListener('unhandledrejection', (ev) => {
   ev.preventDefault();
-  fail(ev.reason, trainer?.step);
+  fail(ev.reason, queue.generation);
 });

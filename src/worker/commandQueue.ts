@@ -1,0 +1,242 @@
+// The worker's command queue: every request from the page is handled in arrival order,
+// one at a time, against the run it names. Training steps run in the same loop, one per
+// turn, after any queued command: so a pause stops after the step in progress, a start
+// that arrives while a run is being built starts that run once it is built, and nothing
+// ever touches a trainer that a later build disposed. No tfjs here: the worker gives it
+// a RunHost, the unit tests a fake one.
+import type { Config } from '../engine/config';
+import type { Request, RequestType, Response, RunPhase } from './protocol';
+
+/** One built run, as the queue sees it. */
+export interface RunHandle {
+  readonly step: number;
+  readonly total: number;
+  dispose(): void;
+}
+
+/** What the queue needs from its environment; the worker implements it over the Trainer. */
+export interface RunHost<R extends RunHandle> {
+  /** Backend set-up, once, before the first build (the `init` request). */
+  init(msg: Extract<Request, { type: 'init' }>): Promise<void>;
+  /** Build a run at step 0 and announce it (`ready`, first snapshot); throws when the config cannot run. */
+  build(config: Config, gen: number): Promise<R>;
+  /** One training step of `run` and its logged row; throws on divergence or failure. */
+  step(run: R, gen: number): Promise<void>;
+  /** After each step while running: flush rows / snapshots when due. `force`: now. */
+  report(run: R, gen: number, force: boolean): Promise<void>;
+  exportRun(run: R, gen: number): Promise<void>;
+  selectLayer(run: R, gen: number, layer: string): Promise<boolean>;
+  /** Scale the run's learning rate in place; returns the run's new config. */
+  scaleLearningRate(run: R, factor: number): Config;
+  post(msg: Response): void;
+  /** Report an error of run `gen` to the page (its kind decided by the host). */
+  fail(e: unknown, gen: number, step?: number): void;
+  /** Let queued messages arrive between steps (a macrotask). */
+  yieldTask(): Promise<void>;
+}
+
+const BUILDS: ReadonlySet<RequestType> = new Set(['init', 'configure', 'reset']);
+
+export class CommandQueue<R extends RunHandle> {
+  private readonly pending: Request[] = [];
+  private pumping = false;
+  private run: R | undefined;
+  /** Generation of the live run (or of the last build asked for, if it failed). */
+  private gen = -1;
+  private config: Config | undefined;
+  private running = false;
+  private initialised = false;
+  /** Resolves when the queue is empty and no step is due (tests await it). */
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly host: RunHost<R>) {}
+
+  /** Accept a request from the page; it is handled after every request before it. */
+  push(msg: Request): void {
+    this.pending.push(msg);
+    void this.pump();
+  }
+
+  /** Stop training (e.g. the GPU device was lost). */
+  halt(): void {
+    this.running = false;
+  }
+
+  get generation(): number {
+    return this.gen;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Resolves once every queued request is handled and no training is going on. */
+  settled(): Promise<void> {
+    if (!this.pumping && this.pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      for (;;) {
+        const msg = this.pending.shift();
+        if (msg) {
+          await this.handle(msg);
+          continue;
+        }
+        if (this.running && this.run) {
+          await this.trainOne(this.run);
+          await this.host.yieldTask();
+          continue;
+        }
+        break;
+      }
+    } finally {
+      this.pumping = false;
+      for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  private phaseOf(run: R | undefined): RunPhase {
+    return run && run.step >= run.total ? 'done' : 'idle';
+  }
+
+  private postPhase(phase: RunPhase): void {
+    this.host.post({ type: 'phase', gen: this.gen, phase, step: this.run?.step ?? 0 });
+  }
+
+  private ignore(command: RequestType, gen: number, reason: string): void {
+    this.host.post({ type: 'ignored', gen, command, reason });
+  }
+
+  /** The live run for a command of generation `gen`, or undefined (and the command answered). */
+  private target(command: RequestType, gen: number): R | undefined {
+    if (gen !== this.gen) {
+      this.ignore(command, gen, `run ${gen} was replaced by run ${this.gen}`);
+      return undefined;
+    }
+    if (!this.run) {
+      this.ignore(command, gen, 'no run is loaded (its config could not be built)');
+      return undefined;
+    }
+    return this.run;
+  }
+
+  private async handle(msg: Request): Promise<void> {
+    if (BUILDS.has(msg.type)) {
+      await this.handleBuild(msg as Extract<Request, { type: 'init' | 'configure' | 'reset' }>);
+      return;
+    }
+    const cmd = msg as Exclude<Request, { type: 'init' | 'configure' | 'reset' }>;
+    const run = this.target(cmd.type, cmd.gen);
+    if (!run) {
+      // Still say where things stand, so a button waiting for an answer is released.
+      if (cmd.type === 'start' || cmd.type === 'step' || cmd.type === 'continue') this.postPhase(this.running ? 'running' : this.phaseOf(this.run));
+      return;
+    }
+    try {
+      switch (cmd.type) {
+        case 'start':
+        case 'continue':
+          if (cmd.type === 'continue') {
+            const config = this.host.scaleLearningRate(run, cmd.factor);
+            this.config = config;
+            this.host.post({ type: 'config', gen: this.gen, config });
+          }
+          if (run.step >= run.total) {
+            this.postPhase('done');
+            return;
+          }
+          this.running = true;
+          this.postPhase('running');
+          return;
+        case 'pause':
+          // Steps only run between commands: the one in progress has finished by now.
+          if (this.running) {
+            this.running = false;
+            await this.host.report(run, this.gen, true);
+          }
+          this.postPhase(this.phaseOf(run));
+          return;
+        case 'step':
+          if (this.running) {
+            this.ignore('step', cmd.gen, 'the run is training; pause first');
+            this.postPhase('running');
+            return;
+          }
+          if (run.step >= run.total) {
+            this.postPhase('done');
+            return;
+          }
+          this.postPhase('stepping');
+          try {
+            await this.host.step(run, this.gen);
+          } finally {
+            await this.host.report(run, this.gen, true);
+            this.postPhase(this.phaseOf(run));
+          }
+          return;
+        case 'export':
+          await this.host.exportRun(run, this.gen);
+          return;
+        case 'select-layer':
+          if (!(await this.host.selectLayer(run, this.gen, cmd.layer))) this.ignore('select-layer', cmd.gen, `no prunable layer "${cmd.layer}" in this run`);
+          return;
+      }
+    } catch (e) {
+      if (cmd.type === 'export') this.ignore('export', cmd.gen, e instanceof Error ? e.message : String(e));
+      this.host.fail(e, this.gen, run.step);
+    }
+  }
+
+  private async handleBuild(msg: Extract<Request, { type: 'init' | 'configure' | 'reset' }>): Promise<void> {
+    this.running = false;
+    if (msg.type === 'init' && !this.initialised) {
+      this.initialised = true;
+      try {
+        await this.host.init(msg);
+      } catch (e) {
+        this.gen = msg.gen;
+        this.host.fail(e, msg.gen);
+        return;
+      }
+    }
+    const config = msg.type === 'reset' ? this.config : msg.config;
+    this.gen = msg.gen;
+    this.config = config;
+    this.run?.dispose();
+    this.run = undefined;
+    if (!config) {
+      this.ignore(msg.type, msg.gen, 'no config to build yet');
+      return;
+    }
+    // A later build already waits: building this one would only be thrown away.
+    if (this.pending.some((m) => BUILDS.has(m.type))) {
+      this.ignore(msg.type, msg.gen, 'superseded by a later build before it started');
+      return;
+    }
+    try {
+      this.run = await this.host.build(config, msg.gen);
+    } catch (e) {
+      this.host.post({ type: 'error', gen: msg.gen, kind: 'config', message: `Cannot build this run: ${e instanceof Error ? e.message : String(e)}` });
+    }
+    this.postPhase(this.phaseOf(this.run));
+  }
+
+  private async trainOne(run: R): Promise<void> {
+    try {
+      await this.host.step(run, this.gen);
+      const done = run.step >= run.total;
+      if (done) this.running = false;
+      await this.host.report(run, this.gen, done);
+      if (done) this.postPhase('done');
+    } catch (e) {
+      this.running = false;
+      await this.host.report(run, this.gen, true).catch(() => undefined);
+      this.host.fail(e, this.gen, run.step);
+      this.postPhase(this.phaseOf(run));
+    }
+  }
+}

@@ -1,0 +1,207 @@
+// The worker's command queue against a fake trainer with random latencies: commands are
+// handled in order against the run they name, nothing runs on a disposed run, every
+// command is answered, and whatever the sequence, a final Start trains the newest run.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildConfig, type Config } from '../../../src/engine/config';
+import { CommandQueue, type RunHandle, type RunHost } from '../../../src/worker/commandQueue';
+import type { Request, Response } from '../../../src/worker/protocol';
+
+class FakeRun implements RunHandle {
+  step = 0;
+  disposed = false;
+  constructor(
+    readonly gen: number,
+    readonly total: number,
+  ) {}
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A host whose builds and steps take `latency()` ms and that records every misuse. */
+function fakeHost(latency: () => number) {
+  const posts: Response[] = [];
+  const violations: string[] = [];
+  const failures: unknown[] = [];
+  const built: FakeRun[] = [];
+  const stepsOf = new Map<number, number>();
+  const host: RunHost<FakeRun> = {
+    async init() {
+      await sleep(latency());
+    },
+    async build(config: Config, gen: number) {
+      await sleep(latency());
+      // A config this fake refuses, standing for one the engine cannot build.
+      if (config.steps === 13) throw new Error('steps 13 cannot run');
+      const run = new FakeRun(gen, config.steps);
+      built.push(run);
+      posts.push({ type: 'ready', gen, config, dataset: undefined as never, flops: { dense: 1, effective: 1 }, tensors: 0 });
+      return run;
+    },
+    async step(run, gen) {
+      if (run.disposed) violations.push(`step on disposed run ${run.gen}`);
+      if (gen !== run.gen) violations.push(`step of run ${run.gen} reported as ${gen}`);
+      await sleep(latency());
+      if (run.disposed) violations.push(`run ${run.gen} disposed during its step`);
+      run.step += 1;
+      stepsOf.set(run.gen, run.step);
+    },
+    async report(run) {
+      if (run.disposed) violations.push(`report on disposed run ${run.gen}`);
+    },
+    async exportRun(run, gen) {
+      if (run.disposed) violations.push(`export of disposed run ${run.gen}`);
+      posts.push({ type: 'exported', gen, run: undefined as never });
+    },
+    async selectLayer(run) {
+      if (run.disposed) violations.push(`select-layer on disposed run ${run.gen}`);
+      return true;
+    },
+    scaleLearningRate(run) {
+      if (run.disposed) violations.push(`lr change on disposed run ${run.gen}`);
+      return buildConfig();
+    },
+    post: (m) => posts.push(m),
+    fail: (e) => failures.push(e),
+    yieldTask: () => sleep(0),
+  };
+  return { host, posts, violations, failures, built, stepsOf };
+}
+
+const config = (steps: number) => buildConfig({ overrides: { steps } });
+
+/** What the page does: a build bumps its generation; a run command carries the current one. */
+type Action =
+  | { kind: 'configure'; steps: number }
+  | { kind: 'reset' }
+  | { kind: 'start' | 'pause' | 'step' | 'export' | 'select-layer' | 'continue' }
+  | { kind: 'wait'; ms: number };
+
+function toRequest(a: Exclude<Action, { kind: 'wait' }>, page: { gen: number }): Request {
+  switch (a.kind) {
+    case 'configure':
+      return { type: 'configure', gen: ++page.gen, config: config(a.steps) };
+    case 'reset':
+      return { type: 'reset', gen: ++page.gen };
+    case 'select-layer':
+      return { type: 'select-layer', gen: page.gen, layer: 'x' };
+    case 'continue':
+      return { type: 'continue', gen: page.gen, factor: 0.5 };
+    default:
+      return { type: a.kind, gen: page.gen };
+  }
+}
+
+const action: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('configure' as const), steps: fc.constantFrom(3, 6, 13) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'reset' as const }) },
+  { weight: 3, arbitrary: fc.constantFrom(...(['start', 'pause', 'step', 'export', 'select-layer', 'continue'] as const)).map((kind) => ({ kind })) },
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 6 }).map((ms) => ({ kind: 'wait' as const, ms })) },
+);
+
+describe('CommandQueue', () => {
+  it('Start right after a preset change trains the new run (the "trainer is disposed" bug)', async () => {
+    const f = fakeHost(() => 5);
+    const q = new CommandQueue(f.host);
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(4), assetBase: '' });
+    // The preset changes while the first run is still being built, and Start follows at once.
+    q.push({ type: 'configure', gen: 2, config: config(3) });
+    q.push({ type: 'start', gen: 2 });
+    await q.settled();
+    expect(f.violations).toEqual([]);
+    expect(f.failures).toEqual([]);
+    // The first build was superseded before it started: only run 2 exists, and it ran to the end.
+    expect(f.built.map((r) => r.gen)).toEqual([2]);
+    expect(f.stepsOf.get(2)).toBe(3);
+    const phases = f.posts.filter((p) => p.type === 'phase').map((p) => (p as { phase: string }).phase);
+    expect(phases.slice(-2)).toEqual(['running', 'done']);
+  });
+
+  it('a start for a replaced run is answered, not executed', async () => {
+    const f = fakeHost(() => 2);
+    const q = new CommandQueue(f.host);
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(5), assetBase: '' });
+    q.push({ type: 'configure', gen: 2, config: config(5) });
+    q.push({ type: 'start', gen: 1 });
+    q.push({ type: 'export', gen: 1 });
+    await q.settled();
+    expect(f.stepsOf.size).toBe(0);
+    const ignored = f.posts.filter((p) => p.type === 'ignored');
+    expect(ignored.map((p) => (p as { command: string }).command)).toEqual(['init', 'start', 'export']);
+    expect(f.violations).toEqual([]);
+  });
+
+  it('pause during a step stops after that step, and step while running is refused with an answer', async () => {
+    const f = fakeHost(() => 20);
+    const q = new CommandQueue(f.host);
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(100), assetBase: '' });
+    q.push({ type: 'start', gen: 1 });
+    await sleep(70); // build (20 ms) and a step or two
+    q.push({ type: 'step', gen: 1 });
+    q.push({ type: 'pause', gen: 1 });
+    await q.settled();
+    const run = f.built[0];
+    const atPause = run.step;
+    expect(atPause).toBeGreaterThanOrEqual(1);
+    expect(atPause).toBeLessThan(100);
+    expect(f.posts.some((p) => p.type === 'ignored' && p.command === 'step')).toBe(true);
+    const last = f.posts.filter((p) => p.type === 'phase').at(-1) as { phase: string; step: number };
+    expect(last).toMatchObject({ phase: 'idle', step: atPause });
+    await sleep(60);
+    expect(run.step).toBe(atPause);
+  });
+
+  it('a config that cannot build is reported; Reset builds it again and Start is answered', async () => {
+    const f = fakeHost(() => 1);
+    const q = new CommandQueue(f.host);
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(13), assetBase: '' });
+    q.push({ type: 'start', gen: 1 });
+    await q.settled();
+    expect(f.posts.filter((p) => p.type === 'error').map((p) => (p as { kind: string }).kind)).toEqual(['config']);
+    expect(f.posts.at(-1)).toMatchObject({ type: 'phase', phase: 'idle' });
+    q.push({ type: 'configure', gen: 2, config: config(2) });
+    q.push({ type: 'start', gen: 2 });
+    await q.settled();
+    expect(f.stepsOf.get(2)).toBe(2);
+  });
+
+  it('random command sequences (seeded, replayable): in order, never on a disposed run, every command answered, a final Start trains the newest run', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 20, maxLength: 120 }), fc.integer({ min: 0, max: 4 }), async (actions, maxLatency) => {
+        let tick = 0;
+        const f = fakeHost(() => (tick++ * 7) % (maxLatency + 1));
+        const q = new CommandQueue(f.host);
+        const page = { gen: 1 };
+        q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(6), assetBase: '' });
+        let sent = 0;
+        for (const a of actions) {
+          if (a.kind === 'wait') await sleep(a.ms);
+          else {
+            q.push(toRequest(a, page));
+            sent += 1;
+          }
+        }
+        // The newest config may be one that cannot build: end on one that can, then Start.
+        q.push({ type: 'configure', gen: ++page.gen, config: config(4) });
+        q.push({ type: 'start', gen: page.gen });
+        await q.settled();
+        expect(f.violations).toEqual([]);
+        expect(f.failures).toEqual([]);
+        expect(q.generation).toBe(page.gen);
+        expect(f.stepsOf.get(page.gen)).toBe(4);
+        // Every run but the newest was disposed.
+        expect(f.built.filter((r) => !r.disposed).map((r) => r.gen)).toEqual([page.gen]);
+        // Each run command got an answer (a phase, ignored or exported message) — at least as many answers as commands.
+        const answers = f.posts.filter((p) => p.type === 'phase' || p.type === 'ignored' || p.type === 'exported' || p.type === 'config').length;
+        expect(answers).toBeGreaterThanOrEqual(sent - actions.filter((a) => a.kind === 'configure' || a.kind === 'reset').length);
+        // Ready messages come in increasing generations: no stale build is announced after a newer one.
+        const readyGens = f.posts.filter((p) => p.type === 'ready').map((p) => (p as { gen: number }).gen);
+        expect(readyGens).toEqual([...readyGens].sort((a, b) => a - b));
+      }),
+      { seed: 20261125, numRuns: 60 },
+    );
+  });
+});
