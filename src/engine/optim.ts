@@ -67,6 +67,11 @@ export class AdamW {
     });
   }
 
+  /** Steps taken and the moment variables by name (read-only use: checks, checkpoints). */
+  state(): { t: number; m: ReadonlyMap<string, tf.Variable>; v: ReadonlyMap<string, tf.Variable> } {
+    return { t: this.t, m: this.m, v: this.v };
+  }
+
   /** Zero the moments of `name` where `where` is 1 (regrown weights start from rest). */
   resetMoments(name: string, where: tf.Tensor): void {
     tf.tidy(() => {

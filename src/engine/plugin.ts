@@ -36,6 +36,13 @@ export interface StepPlugin {
    * e.g. ranking scores for new masks at update steps without dataSync (WebGPU).
    */
   prepareStep?(step: number): Promise<void>;
+  /**
+   * Called first in a step, before prepareStep/beforeStep. A plugin that changes state
+   * before the step's loss is known (e.g. a mask update) saves what it will change and
+   * returns how to undo it: the trainer restores it when the step diverges and releases
+   * it when the step is applied. Undefined: nothing changes before the readback.
+   */
+  checkpoint?(step: number): StepCheckpoint | undefined;
   /** Before the forward pass of step `step` (outside the tape): e.g. recompute masks at update steps. */
   beforeStep?(step: number): void;
   /** Weight masks for a branch role, by conv name; undefined = dense. */
@@ -71,6 +78,13 @@ export interface StepPlugin {
   /** Anything else worth keeping in run.json (e.g. last gate densities). */
   exportState?(): Promise<Record<string, unknown>>;
   dispose(): void;
+}
+
+export interface StepCheckpoint {
+  /** Put back everything as it was before the step. */
+  restore(): void;
+  /** The step was applied: drop what was saved. */
+  release(): void;
 }
 
 export interface ExportedMask {

@@ -77,6 +77,8 @@ export class Trainer {
   private readonly optimizer: AdamW;
   private stepCount = 0;
   private disposed = false;
+  /** Peak learning rate: config.optim.lr until a diverged run is continued with a lower one. */
+  private peakLr: number;
 
   constructor(
     readonly config: Config,
@@ -88,11 +90,22 @@ export class Trainer {
     this.online = createNetwork(this.spec, config.seed, true);
     this.target = config.ssl.method === 'byol' ? cloneAsTarget(this.online) : undefined;
     this.optimizer = new AdamW({ weightDecay: config.optim.weightDecay });
+    this.peakLr = config.optim.lr;
     this.plugins = createPlugins({ config, spec: this.spec, online: this.online, target: this.target, totalSteps: config.steps, probe: () => this.views(0, [0]) });
   }
 
   get step(): number {
     return this.stepCount;
+  }
+
+  get peakLearningRate(): number {
+    return this.peakLr;
+  }
+
+  /** Go on with another peak learning rate (same schedule shape), e.g. after a divergence. */
+  setPeakLearningRate(lr: number): void {
+    if (!(lr > 0) || !Number.isFinite(lr)) throw new Error(`learning rate must be a positive number (got ${lr})`);
+    this.peakLr = lr;
   }
 
   /** Branch layout of a step: SimCLR two views of one network; BYOL online ×2 views, target ×2 views. */
@@ -189,10 +202,14 @@ export class Trainer {
     const t0 = performance.now();
     const step = this.stepCount;
     const total = this.config.steps;
-    const lr = learningRate(step, total, this.config.optim.lr, this.config.optim.warmup);
+    const lr = learningRate(step, total, this.peakLr, this.config.optim.warmup);
     const [v1, v2] = this.views(step);
     const moments: BatchMoments[] = [];
     let grads: Record<string, tf.Tensor> = {};
+    // Nothing may change before the loss is known to be finite: plugins that update
+    // state ahead of the forward pass (mask updates, regrowth) can be undone.
+    const checkpoints = this.plugins.flatMap((p) => p.checkpoint?.(step) ?? []);
+    let applied = false;
     try {
       for (const p of this.plugins) await p.prepareStep?.(step);
       for (const p of this.plugins) p.beforeStep?.(step);
@@ -204,6 +221,7 @@ export class Trainer {
       const { loss, metrics } = await this.readback(value);
       if (!Number.isFinite(loss)) throw new DivergenceError(step, loss);
 
+      applied = true;
       this.optimizer.apply(vars, grads, lr, (name) => this.updateMask(name), isNoDecay);
       this.updateRunningStats(moments);
       this.updateTarget(step);
@@ -212,6 +230,10 @@ export class Trainer {
       this.stepCount += 1;
       return { step: this.stepCount, loss, lr, ms: performance.now() - t0, metrics };
     } finally {
+      for (const c of checkpoints) {
+        if (applied) c.release();
+        else c.restore();
+      }
       tf.dispose(grads);
       for (const m of moments) { m.mean.dispose(); m.variance.dispose(); }
       v1.dispose();
@@ -385,6 +407,38 @@ export class Trainer {
       xtr.dispose();
       xte.dispose();
     }
+  }
+
+  /**
+   * Every tensor that training changes, by a unique name: online and target variables,
+   * BN running statistics, optimizer moments, plugin variables and masks. What a
+   * checkpoint would save, and what a diverged step must leave as it was.
+   */
+  stateTensors(): Record<string, tf.Tensor> {
+    const out: Record<string, tf.Tensor> = {};
+    const net = (prefix: string, n: Network | undefined) => {
+      if (!n) return;
+      for (const [k, v] of Object.entries(n.vars)) out[`${prefix}.var.${k}`] = v;
+      for (const [k, s] of Object.entries(n.stats)) {
+        out[`${prefix}.stat.${k}.mean`] = s.mean;
+        out[`${prefix}.stat.${k}.variance`] = s.variance;
+      }
+    };
+    net('online', this.online);
+    net('target', this.target);
+    const o = this.optimizer.state();
+    for (const [k, v] of o.m) out[`adam.m.${k}`] = v;
+    for (const [k, v] of o.v) out[`adam.v.${k}`] = v;
+    for (const p of this.plugins) {
+      for (const [k, v] of Object.entries(p.variables?.() ?? {})) out[`${p.name}.var.${k}`] = v;
+      for (const role of ['online', 'target'] as const) for (const [k, m] of Object.entries(p.masks?.(role) ?? {})) out[`${p.name}.mask.${role}.${k}`] = m;
+    }
+    return out;
+  }
+
+  /** Optimizer steps taken (a diverged step takes none). */
+  get optimizerSteps(): number {
+    return this.optimizer.state().t;
   }
 
   dispose(): void {

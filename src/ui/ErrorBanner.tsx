@@ -12,7 +12,8 @@ export function ErrorBanner() {
       <div className="notice-text">
         {error.kind === 'diverged' ? (
           <>
-            <strong>Diverged at step {error.step}.</strong> Lower the learning rate, then reset.
+            <strong>Diverged at step {error.step}.</strong> The loss was not finite, so that step was not applied: the run is kept as it was after step {error.step}.
+            Continue from there with half the learning rate, or reset.
           </>
         ) : error.kind === 'device-lost' ? (
           <strong>GPU device lost. </strong>
@@ -28,9 +29,14 @@ export function ErrorBanner() {
           </button>
         )}
         {error.kind === 'diverged' && (
-          <button className="btn" onClick={actions.reset}>
-            Reset
-          </button>
+          <>
+            <button className="btn btn-primary" data-testid="continue-lower-lr" onClick={() => actions.continueWithLowerLr(0.5)}>
+              Continue with lr × ½
+            </button>
+            <button className="btn" onClick={actions.reset}>
+              Reset
+            </button>
+          </>
         )}
         {!restart && (
           <button className="btn btn-ghost" aria-label="dismiss" onClick={actions.dismissError}>

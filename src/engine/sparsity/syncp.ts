@@ -28,7 +28,7 @@
 //   by the trainer's one packed readback.
 import * as tf from '@tensorflow/tfjs';
 import type { SyncCPConfig } from '../config';
-import type { BranchRole, ExportedMask, PluginContext, StepHelpers, StepPlugin } from '../plugin';
+import type { BranchRole, ExportedMask, PluginContext, StepCheckpoint, StepHelpers, StepPlugin } from '../plugin';
 import { prunableConvs } from '../nn/resnet';
 import { layerDensities } from './budget';
 import { keptCount, nmKeepArrays, selectTopK } from './masks';
@@ -261,6 +261,8 @@ export class SyncCPPlugin implements StepPlugin {
   private stashedGrads: Record<string, tf.Tensor> | null = null;
   private selectedName: string;
   private history: SyncCPHistoryEntry[] = [];
+  /** While a step checkpoint is open: tensors the update replaced, disposed only when the step commits. */
+  private retired: tf.Tensor[] | null = null;
 
   constructor(ctx: PluginContext) {
     if (!ctx.config.syncp) throw new Error('SyncCPPlugin: config.syncp is not set');
@@ -463,7 +465,7 @@ export class SyncCPPlugin implements StepPlugin {
       });
     }
     if (this.stashedGrads) {
-      tf.dispose(this.stashedGrads);
+      this.retire(Object.values(this.stashedGrads));
       this.stashedGrads = null;
     }
     // Regrown weights start at 0 (and so does their EMA score).
@@ -497,16 +499,60 @@ export class SyncCPPlugin implements StepPlugin {
       l.nested = on === 0 ? 1 : both / on;
       l.iou = either === 0 ? 1 : both / either;
       l.nmFraction = this.cfg.granularity === 'nm' ? { online: nmGroupFraction(online, l.shape, n, m), target: nmGroupFraction(target, l.shape, n, m) } : null;
-      tf.dispose([l.tOnline, l.tTarget]);
+      this.retire([l.tOnline, l.tTarget, ...(l.tUnion ? [l.tUnion] : [])]);
       l.tOnline = toTensor(online, l.shape);
       l.tTarget = toTensor(target, l.shape);
-      if (l.tUnion) {
-        l.tUnion.dispose();
-        l.tUnion = tf.tidy(() => tf.maximum(l.tOnline, l.tTarget));
-      }
+      if (l.tUnion) l.tUnion = tf.tidy(() => tf.maximum(l.tOnline, l.tTarget));
     });
     this.lastUpdate = step;
     this.recordHistory(step);
+  }
+
+  private retire(ts: tf.Tensor[]): void {
+    if (this.retired) this.retired.push(...ts);
+    else tf.dispose(ts);
+  }
+
+  /**
+   * A mask update changes masks (and, with regrowth, zeroes weights) before the step's
+   * loss is known. On update steps this saves what the update replaces, so a diverged
+   * step can be undone exactly; other steps change nothing before the readback.
+   */
+  checkpoint(step: number): StepCheckpoint | undefined {
+    if (this.prepared === step || !isUpdateStep(step, this.window)) return undefined;
+    const layers = this.layers.map((l) => ({ ...l }));
+    const saved = { lastUpdate: this.lastUpdate, prepared: this.prepared, history: this.history.slice(), stashedGrads: this.stashedGrads };
+    // Regrowth writes zeros into W and its EMA score: keep copies of both.
+    const regrowth = this.stashedGrads !== null && this.regrowthRate(step) > 0;
+    const weights = regrowth ? this.layers.map((l) => ({ w: tf.clone(this.ctx.online.vars[l.name]), ema: l.emaOnline ? tf.clone(l.emaOnline) : null })) : [];
+    this.retired = [];
+    return {
+      release: () => {
+        tf.dispose(this.retired ?? []);
+        this.retired = null;
+        for (const c of weights) tf.dispose(c.ema ? [c.w, c.ema] : [c.w]);
+      },
+      restore: () => {
+        this.layers.forEach((l, i) => {
+          const old = layers[i];
+          const made = [l.tOnline, l.tTarget, l.tUnion].filter((t): t is tf.Tensor => t !== null && t !== old.tOnline && t !== old.tTarget && t !== old.tUnion);
+          tf.dispose(made);
+          Object.assign(l, old);
+          const c = weights[i];
+          if (c) {
+            this.ctx.online.vars[l.name].assign(c.w);
+            if (c.ema && l.emaOnline) l.emaOnline.assign(c.ema);
+            tf.dispose(c.ema ? [c.w, c.ema] : [c.w]);
+          }
+        });
+        // The update consumed the stashed gradients: they are in `retired` and come back from it.
+        this.retired = null;
+        this.lastUpdate = saved.lastUpdate;
+        this.prepared = saved.prepared;
+        this.history = saved.history;
+        this.stashedGrads = saved.stashedGrads;
+      },
+    };
   }
 
   // ---------------------------------------------------------------- StepPlugin
