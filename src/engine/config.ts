@@ -8,7 +8,7 @@ const positiveInt = z.number().int().min(1);
 
 /** A schedule window given in fractions of the run, so a shorter --steps still runs all of it. */
 export const ScheduleWindowSchema = z
-  .object({
+  .strictObject({
     start: fraction.default(0.1),
     end: fraction.default(0.7),
     every: z.number().gt(0).max(1).default(0.05),
@@ -16,7 +16,7 @@ export const ScheduleWindowSchema = z
   .refine((w) => w.end >= w.start, { message: 'schedule end must be ≥ start' });
 
 export const SyncCPSchema = z
-  .object({
+  .strictObject({
     granularity: z.enum(['unstructured', 'channel', 'nm']).default('unstructured'),
     /** Final online density (unstructured/channel). For nm the online branch ends fully N:M. */
     density: fraction.default(0.2),
@@ -31,7 +31,7 @@ export const SyncCPSchema = z
     channelNorm: z.enum(['l1', 'l2']).default('l1'),
     schedule: ScheduleWindowSchema.default({ start: 0.1, end: 0.7, every: 0.05 }),
     regrowth: z
-      .object({ enabled: z.boolean().default(false), rate: fraction.default(0.3) })
+      .strictObject({ enabled: z.boolean().default(false), rate: fraction.default(0.3) })
       .default({ enabled: false, rate: 0.3 }),
   })
   .refine((s) => s.n <= s.m, { message: 'N:M needs N ≤ M (N kept out of every M)', path: ['n'] })
@@ -40,7 +40,7 @@ export const SyncCPSchema = z
     path: ['regrowth', 'enabled'],
   });
 
-export const CDGSchema = z.object({
+export const CDGSchema = z.strictObject({
   /** Fraction of input channels in the always-computed base path. */
   beta: z.number().gt(0).lt(1).default(0.25),
   /** Final gate density of the conditional path, over both branches together. */
@@ -56,13 +56,13 @@ export const CDGSchema = z.object({
   schedule: ScheduleWindowSchema.default({ start: 0.05, end: 0.5, every: 0.05 }),
 });
 
-export const ConfigSchema = z.object({
+export const ConfigSchema = z.strictObject({
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   // 1000: the default size on shapes reaches kNN 45% there, 18% at 300 (docs/results.md).
   steps: z.number().int().min(1).max(1_000_000).default(1000),
   batchSize: z.number().int().min(2).max(512).default(32),
   data: z
-    .object({
+    .strictObject({
       name: z.enum(['shapes', 'fashion-mnist']).default('shapes'),
       trainCount: positiveInt.max(60_000).default(2000),
       testCount: positiveInt.max(10_000).default(500),
@@ -71,7 +71,7 @@ export const ConfigSchema = z.object({
     })
     .default({ name: 'shapes', trainCount: 2000, testCount: 500, imageSize: 0 }),
   model: z
-    .object({
+    .strictObject({
       widths: z.array(z.number().int().min(2).max(512)).min(1).max(4).default([16, 32, 64]),
       blocks: z.number().int().min(1).max(3).default(1),
       /**
@@ -85,7 +85,7 @@ export const ConfigSchema = z.object({
     })
     .default({ widths: [16, 32, 64], blocks: 1, projHidden: 128, projDim: 64, predHidden: 128 }),
   ssl: z
-    .object({
+    .strictObject({
       method: z.enum(['simclr', 'byol']).default('simclr'),
       temperature: z.number().gt(0).max(10).default(0.2),
       /** BYOL EMA momentum m0, cosine-scheduled towards 1. */
@@ -93,7 +93,7 @@ export const ConfigSchema = z.object({
     })
     .default({ method: 'simclr', temperature: 0.2, emaStart: 0.99 }),
   optim: z
-    .object({
+    .strictObject({
       lr: z.number().gt(0).max(10).default(2e-3),
       weightDecay: z.number().min(0).max(1).default(1e-4),
       warmup: fraction.default(0.05),
@@ -103,7 +103,7 @@ export const ConfigSchema = z.object({
   // SimCLR, 300 steps) these lifted kNN from 18% (0.3 / 0.5) to 30% with lr 6e-3,
   // since colour is then no shortcut and the shape stays in view.
   augment: z
-    .object({
+    .strictObject({
       cropScaleMin: z.number().gt(0).max(1).default(0.5),
       flip: fraction.default(0.5),
       jitter: fraction.default(0.8),
@@ -112,7 +112,7 @@ export const ConfigSchema = z.object({
     })
     .default({ cropScaleMin: 0.5, flip: 0.5, jitter: 0.8, jitterStrength: 1, grayscale: 0.2 }),
   eval: z
-    .object({
+    .strictObject({
       /** Log a metrics row every this many steps. */
       logEvery: positiveInt.default(5),
       /** Run the kNN monitor every this many steps (and at the end); 0 = only at the end. */
@@ -144,8 +144,72 @@ export class ConfigError extends Error {
 export function parseConfig(input: unknown): Config {
   const result = ConfigSchema.safeParse(input ?? {});
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(config)'}: ${i.message}`);
+  const issues = result.error.issues.flatMap((i) => {
+    const where = i.path.length ? i.path.join('.') : '(config)';
+    if (i.code !== 'unrecognized_keys') return [`${where}: ${i.message}`];
+    // Every object is strict, so a typo is an error; name the key it was probably meant to be.
+    const known = keysAt(ConfigSchema, i.path);
+    return i.keys.map((k) => {
+      const near = nearest(k, known);
+      return `${where}: unknown key "${k}"${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${known.join(', ')}`;
+    });
+  });
   throw new ConfigError(`invalid config — ${issues.join('; ')}`, issues);
+}
+
+/** Keys of the object schema found at `path` below `schema` (through defaults, nullables, arrays). */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let s = schema as unknown as { _zod: { def: Record<string, unknown> } };
+  const unwrap = () => {
+    for (;;) {
+      const def = s._zod.def;
+      if (def.innerType) s = def.innerType as typeof s;
+      else if (def.type === 'array') s = def.element as typeof s;
+      else return;
+    }
+  };
+  unwrap();
+  for (const key of path) {
+    if (typeof key === 'number') continue;
+    const shape = s._zod.def.shape as Record<string, typeof s> | undefined;
+    if (!shape?.[String(key)]) return [];
+    s = shape[String(key)];
+    unwrap();
+  }
+  return Object.keys((s._zod.def.shape as object | undefined) ?? {});
+}
+
+/** The known key closest to `key` by edit distance, if it is plausibly a typo of it. */
+export function nearest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  const a = key.toLowerCase();
+  for (const k of known) {
+    const b = k.toLowerCase();
+    // A typo of the whole key, or of a key with a word before or after it ("targetDensty").
+    let d = editDistance(a, b);
+    for (let len = b.length - 1; len <= b.length + 1; len++) {
+      for (let i = 0; i + len <= a.length && len > 0 && len < a.length; i++) d = Math.min(d, editDistance(a.slice(i, i + len), b) + 1);
+    }
+    if (d < bestD) {
+      best = k;
+      bestD = d;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+/** Levenshtein distance with adjacent transpositions counted as one edit. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
 }
 
 export const PRESET_NAMES = [
