@@ -2,7 +2,7 @@
 // written by the CLI's --out and the UI's export, read back by the UI's import.
 // Masks: base64 of a Uint8Array of 0/1 in tfjs row-major order of the kernel shape.
 import { z } from 'zod';
-import { ConfigSchema, type Config } from './config';
+import { ConfigError, parseConfig, type Config } from './config';
 import type { ExportedMask } from './plugin';
 
 export const RUN_FILE_VERSION = 1;
@@ -41,15 +41,35 @@ const MaskLayerSchema = z.object({
   target: z.string(),
 });
 
+/** The largest run.json accepted: far above a default run's (~1 MB), far below what would stall the page. */
+export const MAX_RUN_FILE_BYTES = 32 * 1024 * 1024;
+const MAX_HISTORY_ROWS = 1_000_000;
+const MAX_MASK_LAYERS = 256;
+
+/** A logged row: the fields the charts read are checked; others (density, gates…) are kept as they are. */
+const HistoryRowSchema = z.looseObject({
+  step: z.number().int().min(0),
+  loss: z.number().optional(),
+  knn: z.number().min(0).max(1).optional(),
+});
+
 const RunFileSchema = z.object({
-  version: z.number().int(),
+  version: z.number().int().min(1),
   createdAt: z.string().optional(),
   backend: z.object({ backend: z.string(), adapter: z.string() }).optional(),
-  config: ConfigSchema,
-  history: z.array(z.record(z.string(), z.unknown())),
-  masks: z.object({ layers: z.array(MaskLayerSchema) }),
+  // Checked by parseConfig below, for its messages (an unknown key names the nearest valid one).
+  config: z.unknown(),
+  history: z.array(HistoryRowSchema).max(MAX_HISTORY_ROWS),
+  masks: z.object({ layers: z.array(MaskLayerSchema).max(MAX_MASK_LAYERS) }),
   gates: z.record(z.string(), z.unknown()).optional(),
 });
+
+/** Refuse a file by its size before reading it (`bytes`: its length). */
+export function checkRunFileSize(bytes: number): void {
+  if (bytes > MAX_RUN_FILE_BYTES) {
+    throw new Error(`run file is ${(bytes / 1024 / 1024).toFixed(1)} MB; the largest accepted is ${MAX_RUN_FILE_BYTES / 1024 / 1024} MB (a run.json of this app is far smaller)`);
+  }
+}
 
 export interface DecodedRun extends Omit<RunFile, 'masks'> {
   masks: ExportedMask[];
@@ -57,19 +77,31 @@ export interface DecodedRun extends Omit<RunFile, 'masks'> {
 
 /** Parse and check a run.json text; every problem is reported with where it is. */
 export function parseRunFile(text: string): DecodedRun {
+  if (typeof text !== 'string') throw new Error('run file: expected the text of a run.json');
+  checkRunFileSize(text.length);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`run file is not valid JSON: ${(e as Error).message}`);
+    // Deeply nested input can overflow the parser's stack: say so plainly.
+    throw new Error(`run file is not valid JSON: ${e instanceof RangeError ? 'nested too deeply' : (e as Error).message}`);
   }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('run file is malformed — expected a JSON object with version, config, history and masks');
   const r = RunFileSchema.safeParse(raw);
   if (!r.success) {
     throw new Error(`run file is malformed — ${r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   }
   if (r.data.version > RUN_FILE_VERSION) throw new Error(`run file version ${r.data.version} is newer than this app understands (${RUN_FILE_VERSION})`);
+  let config: Config;
+  try {
+    config = parseConfig(r.data.config);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw new Error(`run file: config — ${e.issues.slice(0, 5).join('; ')}`);
+  }
   const masks = r.data.masks.layers.map((l, i) => {
     const n = l.shape.reduce((a, b) => a * b, 1);
+    if (n > MAX_RUN_FILE_BYTES) throw new Error(`run file: masks.layers[${i}] (${l.name}) has shape [${l.shape}], far larger than any network here`);
     const decode = (which: 'online' | 'target') => {
       let bytes: Uint8Array;
       try {
@@ -83,5 +115,5 @@ export function parseRunFile(text: string): DecodedRun {
     };
     return { name: l.name, shape: l.shape, online: decode('online'), target: decode('target') };
   });
-  return { ...r.data, createdAt: r.data.createdAt ?? '', masks };
+  return { ...r.data, config, createdAt: r.data.createdAt ?? '', masks };
 }

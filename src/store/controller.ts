@@ -2,7 +2,7 @@
 // messages. React components call these actions and render from the stores.
 import type { Config, PresetName } from '../engine/config';
 import { buildConfig } from '../engine/config';
-import { parseRunFile, type RunFile } from '../engine/runFile';
+import { checkRunFileSize, parseRunFile, type RunFile } from '../engine/runFile';
 import type { Request, Response } from '../worker/protocol';
 import { useMetrics, type HistoryPoint } from './metrics';
 import { useRun } from './run';
@@ -232,6 +232,7 @@ export const actions = {
   async importRun(file: File): Promise<void> {
     let run;
     try {
+      checkRunFileSize(file.size);
       run = parseRunFile(await file.text());
     } catch (e) {
       useRun.setState({ error: { kind: 'import', message: `Could not import ${file.name}: ${(e as Error).message}` } });

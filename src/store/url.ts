@@ -3,7 +3,7 @@
 // readable notice and the defaults, never a broken run.
 import type { BackendName } from '../engine/backend';
 import { BACKEND_ORDER } from './backendOrder';
-import { buildConfig, ConfigError, isPresetName, type Config, type PresetName } from '../engine/config';
+import { buildConfig, ConfigError, isPresetName, nearest, type Config, type PresetName } from '../engine/config';
 
 export interface UrlState {
   preset: PresetName;
@@ -22,6 +22,9 @@ const NUMERIC: Record<string, (v: number) => Record<string, unknown>> = {
   steps: (v) => ({ steps: v }),
   seed: (v) => ({ seed: v }),
 };
+
+/** Every parameter the URL may carry. */
+const URL_KEYS = ['preset', 'tiny', 'backend', 'dataset', ...Object.keys(NUMERIC)];
 
 export function parseUrl(search: string): UrlState {
   const q = new URLSearchParams(search);
@@ -50,6 +53,12 @@ export function parseUrl(search: string): UrlState {
     const v = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(v)) problems.push(`${key} must be a number (got "${raw}")`);
     else parts.push(make(v));
+  }
+  // A parameter this app does not read is reported, with the one it was probably meant to be.
+  for (const key of new Set(q.keys())) {
+    if (URL_KEYS.includes(key)) continue;
+    const near = nearest(key, URL_KEYS);
+    problems.push(`unknown parameter "${key}"${near ? ` (did you mean "${near}"?)` : ''}`);
   }
   const ds = q.get('dataset');
   if (ds !== null) parts.push({ data: { name: ds } });

@@ -63,6 +63,15 @@ describe('npm run train', () => {
     const r = await train(['--config', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/syncp\.n: N:M needs N ≤ M/);
+    // Typos are refused by name, with the key they were probably meant to be.
+    await writeFile(bad, JSON.stringify({ syncp: { desnity: 0.05 } }));
+    const typo1 = await train(['--config', bad, '--preset', 'syncp-unstructured']);
+    expect(typo1.code).toBe(2);
+    expect(typo1.stderr).toMatch(/syncp: unknown key "desnity" \(did you mean "density"\?\)/);
+    await writeFile(bad, JSON.stringify({ cdg: { targetDensty: 0.3 } }));
+    const typo2 = await train(['--config', bad, '--preset', 'cdg']);
+    expect(typo2.code).toBe(2);
+    expect(typo2.stderr).toMatch(/cdg: unknown key "targetDensty" \(did you mean "density"\?\)/);
     await writeFile(bad, '{ not json');
     const r2 = await train(['--config', bad]);
     expect(r2.code).toBe(2);

@@ -1,0 +1,70 @@
+// CDG gates on top of SyncCP masks: a meaningful combination (activation sparsity over a
+// weight-sparse network), so the config allows it. Both methods must act: the masks reach
+// their scheduled density, the gates their joint density, masked weights do not matter to
+// the gated forward, and the FLOPs count both savings.
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { buildConfig } from '../../../src/engine/config';
+import { loadDataset } from '../../../src/engine/data';
+import { prunableConvs } from '../../../src/engine/nn/resnet';
+import { Trainer } from '../../../src/engine/trainer';
+
+const dataset = await loadDataset('shapes', { seed: 2, trainCount: 64, testCount: 32 });
+
+type Row = {
+  density: Record<string, { online: number; target: number }>;
+  gateDensity: Record<string, { online: number; target: number }>;
+  flops: { dense: number; effective: number };
+};
+
+async function endRow(overrides: Record<string, unknown>): Promise<{ t: Trainer; row: Row }> {
+  // Schedules end at half the run, so the last steps are at the end state.
+  const t = new Trainer(
+    buildConfig({ preset: 'syncp-unstructured', tiny: true, overrides: { steps: 16, ...overrides } }),
+    dataset,
+  );
+  let r = await t.trainStep();
+  for (let i = 1; i < 16; i++) r = await t.trainStep();
+  return { t, row: t.row(r) as Row };
+}
+
+describe('CDG on top of SyncCP', () => {
+  it('masks and gates both reach their end state; FLOPs count both; masked weights do not change the gated features', async () => {
+    const before = tf.memory().numTensors;
+    const both = await endRow({
+      syncp: { granularity: 'unstructured', density: 0.2, gap: 0.3, schedule: { start: 0.1, end: 0.5, every: 0.1 } },
+      cdg: { beta: 0.25, density: 0.4, schedule: { start: 0.05, end: 0.5, every: 0.05 } },
+    });
+    const convs = prunableConvs(both.t.spec.encoder);
+    for (const c of convs) {
+      // SyncCP's end state: online keeps 0.2 of each layer, target 0.5 (exact counts, rounded).
+      expect(both.row.density[c.name].online).toBeCloseTo(0.2, 2);
+      expect(both.row.density[c.name].target).toBeCloseTo(0.5, 2);
+      // CDG's end state: joint gate density 0.4 over both roles, within one location's share.
+      const g = both.row.gateDensity[c.name];
+      expect(Math.abs((g.online + g.target) / 2 - 0.4)).toBeLessThanOrEqual(1 / (4 * 8 * c.outH * c.outW) + 1e-6);
+    }
+    const masksOnly = await endRow({ syncp: { granularity: 'unstructured', density: 0.2, gap: 0.3, schedule: { start: 0.1, end: 0.5, every: 0.1 } } });
+    expect(both.row.flops.dense).toBe(masksOnly.row.flops.dense);
+    expect(both.row.flops.effective).toBeLessThan(masksOnly.row.flops.effective);
+    masksOnly.t.dispose();
+
+    // Perturb weights the online mask removes: the online (gated, masked) features stay the same.
+    const t = both.t;
+    const [masks] = await t.plugins[0].exportMasks!();
+    const idx = [0, 1, 2, 3, 4, 5, 6, 7];
+    const features = async () => {
+      const f = t.features(t.dataset.test, idx);
+      const a = await f.array();
+      f.dispose();
+      return a;
+    };
+    const f0 = await features();
+    const w = t.online.vars[masks.name];
+    tf.tidy(() => w.assign(tf.add(w, tf.mul(tf.sub(1, tf.tensor(masks.online, masks.shape as [number, number, number, number], 'float32')), 5))));
+    const f1 = await features();
+    expect(f1).toEqual(f0);
+    t.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,0 +1,174 @@
+// Hostile inputs, fuzzed: run.json imports and URLs. Whatever comes in is either
+// accepted as a run that satisfies the file's invariants, or refused with an Error whose
+// message says what is wrong; nothing else is thrown.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildConfig } from '../../../src/engine/config';
+import { encodeMasks, MAX_RUN_FILE_BYTES, parseRunFile, RUN_FILE_VERSION, toBase64, type RunFile } from '../../../src/engine/runFile';
+import { parseUrl } from '../../../src/store/url';
+
+function validRun(): RunFile {
+  const shape = [3, 3, 4, 2];
+  const n = shape.reduce((a, b) => a * b, 1);
+  const online = Uint8Array.from({ length: n }, (_, i) => i % 3 === 0 ? 1 : 0);
+  const target = Uint8Array.from({ length: n }, (_, i) => i % 2 === 0 ? 1 : 0);
+  return {
+    version: RUN_FILE_VERSION,
+    createdAt: '2026-11-25T00:00:00Z',
+    config: buildConfig({ preset: 'syncp-unstructured', tiny: true }),
+    history: [{ step: 1, loss: 2.5 }, { step: 5, loss: 2.1, knn: 0.3 }],
+    masks: encodeMasks([{ name: 's1.b0.conv1', shape, online, target }]),
+  };
+}
+
+/** parseRunFile's whole contract: a valid decoded run, or an Error that says "run file". */
+function check(text: string): 'accepted' | 'refused' {
+  let run;
+  try {
+    run = parseRunFile(text);
+  } catch (e) {
+    expect(e).toBeInstanceOf(Error);
+    expect((e as Error).message).toMatch(/^run file/);
+    // A message a person can read: not a stack dump, not a 50 MB echo of the input.
+    expect((e as Error).message.length).toBeLessThan(2000);
+    return 'refused';
+  }
+  expect(run.version).toBeGreaterThanOrEqual(1);
+  expect(run.version).toBeLessThanOrEqual(RUN_FILE_VERSION);
+  expect(buildConfig({ overrides: run.config })).toEqual(run.config);
+  for (const row of run.history) expect(Number.isInteger(row.step)).toBe(true);
+  for (const m of run.masks) {
+    const n = m.shape.reduce((a, b) => a * b, 1);
+    expect(m.online.length).toBe(n);
+    expect(m.target.length).toBe(n);
+    expect(m.online.every((b) => b === 0 || b === 1)).toBe(true);
+    expect(m.target.every((b) => b === 0 || b === 1)).toBe(true);
+  }
+  return 'accepted';
+}
+
+/** Replace the value at a random path of a JSON value. */
+function mutateAt(value: unknown, path: number[], replacement: unknown): unknown {
+  if (path.length === 0 || typeof value !== 'object' || value === null) return replacement;
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+  if (entries.length === 0) return replacement;
+  const [key] = entries[path[0] % entries.length];
+  const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? [...value] : { ...value };
+  (copy as Record<string, unknown>)[key] = mutateAt((value as Record<string, unknown>)[key], path.slice(1), replacement);
+  return copy;
+}
+
+describe('run.json import, fuzzed', () => {
+  it('a valid file is accepted (the fuzzing below starts from it)', () => {
+    expect(check(JSON.stringify(validRun()))).toBe('accepted');
+  });
+
+  it('random JSON values are refused with a message', () => {
+    fc.assert(fc.property(fc.jsonValue(), (v) => void check(JSON.stringify(v))), { seed: 1, numRuns: 300 });
+  });
+
+  it('random text is refused with a message', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => {
+      expect(check(s)).toBe('refused');
+    }), { seed: 2, numRuns: 300 });
+  });
+
+  it('every truncation of a valid file is refused', () => {
+    const text = JSON.stringify(validRun());
+    fc.assert(fc.property(fc.integer({ min: 0, max: text.length - 1 }), (cut) => {
+      expect(check(text.slice(0, cut))).toBe('refused');
+    }), { seed: 3, numRuns: 300 });
+  });
+
+  it('a valid file with one value replaced by something of another type is accepted only if still valid', () => {
+    const run = validRun();
+    const odd = fc.oneof(fc.jsonValue(), fc.constantFrom(1e999, -1e999, -1, 1.5, '', 'AAAA', [], {}, null, true));
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), odd, (path, replacement) => {
+        // 1e999 parses to Infinity: JSON cannot carry NaN, but it can carry numbers that overflow.
+        const text = JSON.stringify(mutateAt(run, path, replacement));
+        check(text);
+      }),
+      { seed: 4, numRuns: 500 },
+    );
+    expect(check(JSON.stringify(validRun()).replace('"batchSize":8', '"batchSize":1e999'))).toBe('refused');
+  });
+
+  it('masks with the wrong length, bytes other than 0/1, or base64 garbage are refused', () => {
+    const run = validRun();
+    const layer = run.masks.layers[0];
+    const n = layer.shape.reduce((a, b) => a * b, 1);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ minLength: 0, maxLength: 3 * n }).filter((b) => b.length !== n).map(toBase64),
+          fc.uint8Array({ minLength: n, maxLength: n }).filter((b) => b.some((x) => x > 1)).map(toBase64),
+          fc.string({ minLength: 1, maxLength: 40 }).filter((s) => /[^A-Za-z0-9+/=]/.test(s)),
+        ),
+        fc.constantFrom('online' as const, 'target' as const),
+        (bad, which) => {
+          const text = JSON.stringify({ ...run, masks: { layers: [{ ...layer, [which]: bad }] } });
+          expect(check(text)).toBe('refused');
+        },
+      ),
+      { seed: 5, numRuns: 300 },
+    );
+  });
+
+  it('deep nesting, huge arrays and a 50 MB file are refused, quickly and with a message', () => {
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+    expect(check(deep)).toBe('refused');
+    const deepObj = '{"a":'.repeat(50_000) + '1' + '}'.repeat(50_000);
+    expect(check(deepObj)).toBe('refused');
+    const bigMask = { ...validRun(), masks: { layers: [{ name: 'x', shape: [1e6, 1e6, 1, 1], online: '', target: '' }] } };
+    expect(check(JSON.stringify(bigMask))).toBe('refused');
+    const manyLayers = { ...validRun(), masks: { layers: Array.from({ length: 300 }, () => validRun().masks.layers[0]) } };
+    expect(check(JSON.stringify(manyLayers))).toBe('refused');
+    const huge = JSON.stringify(validRun()).replace('"history":[', `"history":[${'{"step":1},'.repeat(Math.ceil((50 * 1024 * 1024) / 11))}`);
+    expect(huge.length).toBeGreaterThan(MAX_RUN_FILE_BYTES);
+    const t0 = performance.now();
+    expect(() => parseRunFile(huge)).toThrow(/run file is 5\d\.\d MB; the largest accepted is 32 MB/);
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it('an unknown key in the config is refused naming it and the nearest valid key', () => {
+    const run = validRun() as unknown as { config: Record<string, Record<string, unknown>> };
+    run.config.syncp = { ...run.config.syncp, desnity: 0.05 };
+    expect(() => parseRunFile(JSON.stringify(run))).toThrow(/syncp: unknown key "desnity" \(did you mean "density"\?\)/);
+  });
+});
+
+const KNOWN = ['preset', 'tiny', 'backend', 'dataset', 'lr', 'batch', 'temperature', 'steps', 'seed'];
+
+describe('URL parsing, fuzzed', () => {
+  it('any query string yields a config that builds, and every part it dropped is named', () => {
+    const key = fc.oneof(fc.constantFrom(...KNOWN), fc.string({ minLength: 1, maxLength: 12 }));
+    const value = fc.oneof(fc.string({ maxLength: 12 }), fc.double().map(String), fc.integer().map(String), fc.constantFrom('NaN', 'Infinity', '-1', '0', '1e999', 'cdg', 'syncp-2of4', 'webgpu', 'cpu', 'fashion-mnist'));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, value), { maxLength: 10 }), (pairs) => {
+        const q = new URLSearchParams();
+        for (const [k, v] of pairs) q.append(k, v);
+        const u = parseUrl(`?${q.toString()}`);
+        const config = buildConfig({ preset: u.preset, tiny: u.tiny, overrides: u.overrides });
+        expect(config.steps).toBeGreaterThan(0);
+        expect(u.order.length).toBeGreaterThan(0);
+        for (const [k] of pairs) if (!KNOWN.includes(k)) expect(u.notice).toContain(`unknown parameter "${k}"`);
+        // A valid learning rate comes through unchanged; an invalid one is named in the notice.
+        const lr = q.get('lr');
+        if (lr !== null) {
+          const v = Number(lr);
+          if (lr.trim() !== '' && v > 0 && v <= 10) expect(config.optim.lr).toBe(v);
+          else expect(u.notice).toMatch(/lr/);
+        }
+      }),
+      { seed: 6, numRuns: 500 },
+    );
+  });
+
+  it('a typo in a parameter name is named with the parameter it was probably meant to be', () => {
+    const u = parseUrl('?preset=cdg&lrr=0.01&tiny=1');
+    expect(u.notice).toContain('unknown parameter "lrr" (did you mean "lr"?)');
+    expect(u.preset).toBe('cdg');
+    expect(u.tiny).toBe(true);
+  });
+});
