@@ -251,12 +251,22 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
   row('(none)', '--gaussian_prob / --solarization_prob', `${recipe.gaussianProb.join(' ')} / ${recipe.solarizationProb?.join(' ') ?? '0'}`, 'blur and solarisation of the recipe; the playground has neither');
 
   // --- monitoring, checkpoints ---------------------------------------------------------------
-  a('--knn_eval');
-  a('--knn_k', config.eval.knnK);
+  // Its online kNN keeps every training feature of an epoch on the GPU: fine for CIFAR-10, not for ImageNet.
+  if (dataset === 'cifar10') {
+    a('--knn_eval');
+    a('--knn_k', config.eval.knnK);
+  }
   a('--name', `${method}-${syncp ? `syncp-${syncp.granularity}` : 'dense'}-${dataset}-${gpus}gpu`);
   a('--save_checkpoint');
   a('--checkpoint_dir', '"$CKPT_DIR"');
-  row(`eval.knnK = ${config.eval.knnK}`, '--knn_eval --knn_k', String(config.eval.knnK), 'its online kNN votes with Euclidean distances on the validation split after each epoch; ours is cosine, temperature-weighted, every few steps');
+  row(
+    `eval.knnK = ${config.eval.knnK}`,
+    '--knn_eval --knn_k',
+    dataset === 'cifar10' ? String(config.eval.knnK) : '(off)',
+    dataset === 'cifar10'
+      ? 'its online kNN votes with Euclidean distances on the validation split after each epoch; ours is cosine, temperature-weighted, every few steps'
+      : "off on ImageNet: its online kNN keeps an epoch's training features on the GPU; the online linear classifier (--classifier_lr) still reports accuracy",
+  );
   row(`seed = ${config.seed}`, '(none)', '—', 'not carried: main_pretrain.py calls seed_everything(5) whatever the command line says');
 
   // --- sparsity ------------------------------------------------------------------------------
