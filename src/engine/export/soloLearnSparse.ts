@@ -226,7 +226,7 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
   a('--lr', recipe.lr);
   a('--classifier_lr', recipe.classifierLr);
   a('--weight_decay', recipe.weightDecay);
-  row('(AdamW)', '--optimizer', 'lars', `ours is AdamW; the reference trains with LARS (momentum 0.9, η ${recipe.etaLars}${recipe.gradClipLars ? ', clipped' : ''}, no decay or adaptation on biases and norms), as its scripts do`);
+  row('(AdamW)', '--optimizer', 'lars', `ours is AdamW; the reference trains with LARS (momentum 0.9, η ${recipe.etaLars}${recipe.gradClipLars ? ', clipped' : ''}, biases and norm layers left out of the LARS adaptation), as its scripts do`);
   row(`optim.lr = ${config.optim.lr}`, '--lr', String(recipe.lr), `AdamW's rate does not carry over to LARS: the recipe's base rate (${recipe.source}), multiplied there by batch_size × GPUs / 256`);
   row(`optim.weightDecay = ${config.optim.weightDecay}`, '--weight_decay', String(recipe.weightDecay), "the recipe's (decoupled AdamW decay and LARS's L2 decay differ)");
   row(`optim.warmup = ${config.optim.warmup}`, '--scheduler warmup_cosine --warmup_epochs', String(warmupEpochs), `same shape (linear warm-up, cosine decay); the fraction converted: ${config.optim.warmup} × ${epochs} epochs`);
@@ -370,7 +370,7 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
           : `**cannot be turned off**: it runs a drop-and-regrow step after every unstructured update; with --prune-rate 0 the fraction rises from 0 to its cosine floor ${REF_REGROW_FLOOR} (0.5% of each layer's kept weights an update)`,
     );
     if (syncp.granularity === 'channel') row(`syncp.channelNorm = ${syncp.channelNorm}`, '(none)', '—', 'no channel pruning there');
-    row('(masked weights)', '(built in)', '—', 'both compute with W ⊙ M and keep W underneath; the reference still applies weight decay to masked entries (ours leaves them as they were when pruned)');
+    row('(masked weights)', '(built in)', '—', 'both compute with W ⊙ M and keep W underneath; the reference still applies weight decay and momentum to masked entries (ours leaves them as they were when pruned)');
 
     // what does not carry over, on stderr too
     if (syncp.granularity === 'channel')
@@ -512,6 +512,7 @@ function renderMapping(ctx: {
     out.push(`- train_steps = floor(N / B) = ${s.refEpochBatches}; batches a process runs per epoch = floor(ceil(N / G) / B) = ${s.batchesPerEpoch}; whole run R = E × that = ${s.totalBatches}`);
     out.push(`- --init-prune-epoch = round(start × R / train_steps) = ${s.initPruneEpoch}; --final-prune-epoch = round(end × R / train_steps) = ${s.finalPruneEpoch}; --update-frequency = round(every × R) = ${s.updateFrequency}`);
     out.push(`- fractions of the run it will use: start ${s.achieved.start}, end ${s.achieved.end}, every ${s.achieved.every} (ours: ${config.syncp?.schedule.start}, ${config.syncp?.schedule.end}, ${config.syncp?.schedule.every})`);
+    out.push('- its updates fall on multiples of --update-frequency, so the first one comes within one update interval after the start');
     for (const note of s.notes) out.push(`- ${note}`);
     out.push('');
   }
