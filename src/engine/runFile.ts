@@ -58,7 +58,7 @@ const RunFileSchema = z.object({
   createdAt: z.string().optional(),
   backend: z.object({ backend: z.string(), adapter: z.string() }).optional(),
   // Checked by parseConfig below, for its messages (an unknown key names the nearest valid one).
-  config: z.unknown(),
+  config: z.record(z.string(), z.unknown()),
   history: z.array(HistoryRowSchema).max(MAX_HISTORY_ROWS),
   masks: z.object({ layers: z.array(MaskLayerSchema).max(MAX_MASK_LAYERS) }),
   gates: z.record(z.string(), z.unknown()).optional(),
@@ -88,17 +88,18 @@ export function parseRunFile(text: string): DecodedRun {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('run file is malformed — expected a JSON object with version, config, history and masks');
   const r = RunFileSchema.safeParse(raw);
-  if (!r.success) {
-    throw new Error(`run file is malformed — ${r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-  }
-  if (r.data.version > RUN_FILE_VERSION) throw new Error(`run file version ${r.data.version} is newer than this app understands (${RUN_FILE_VERSION})`);
-  let config: Config;
+  // The config is checked by parseConfig for its messages (an unknown key names the nearest valid one).
+  let config: Config | undefined;
+  const problems: string[] = [];
   try {
-    config = parseConfig(r.data.config);
+    config = parseConfig((raw as { config?: unknown }).config);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    throw new Error(`run file: config — ${e.issues.slice(0, 5).join('; ')}`);
+    problems.push(...e.issues.map((i) => (i.startsWith('(config)') ? `config${i.slice('(config)'.length)}` : `config.${i}`)));
   }
+  if (!r.success) problems.push(...r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  if (!r.success || !config) throw new Error(`run file is malformed — ${problems.slice(0, 5).join('; ')}`);
+  if (r.data.version > RUN_FILE_VERSION) throw new Error(`run file version ${r.data.version} is newer than this app understands (${RUN_FILE_VERSION})`);
   const masks = r.data.masks.layers.map((l, i) => {
     const n = l.shape.reduce((a, b) => a * b, 1);
     if (n > MAX_RUN_FILE_BYTES) throw new Error(`run file: masks.layers[${i}] (${l.name}) has shape [${l.shape}], far larger than any network here`);

@@ -28,6 +28,8 @@ function nextGen(): number {
 
 /** True when `msg` is about a run the page has since replaced. */
 function stale(msg: Response): boolean {
+  // An export answers the click that asked for it, even if the run was replaced since.
+  if (msg.type === 'exported') return false;
   return 'gen' in msg && msg.gen !== undefined && msg.gen !== gen;
 }
 
@@ -206,11 +208,11 @@ export const actions = {
   },
 
   async exportRun(): Promise<void> {
-    if (!worker) return;
+    // One export at a time: a second click while the first is on its way does nothing.
+    if (!worker || exportWaiter) return;
     let run: RunFile;
     try {
       run = await new Promise<RunFile>((resolve, reject) => {
-        settleExport(new Error('a newer export was asked for'));
         exportWaiter = { resolve, reject };
         send({ type: 'export', gen });
       });

@@ -168,6 +168,35 @@ describe('CommandQueue', () => {
     expect(f.stepsOf.get(2)).toBe(2);
   });
 
+  it('a step that fails stops the run where it was; continue lowers the learning rate and trains on', async () => {
+    const f = fakeHost(() => 1);
+    let diverge = true;
+    const step = f.host.step;
+    f.host.step = async (run, gen) => {
+      if (run.step === 2 && diverge) throw new Error('diverged at step 2');
+      await step(run, gen);
+    };
+    const factors: number[] = [];
+    f.host.scaleLearningRate = (_run, factor) => {
+      factors.push(factor);
+      diverge = false;
+      return buildConfig({ overrides: { optim: { lr: 0.001 } } });
+    };
+    const q = new CommandQueue(f.host);
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(5), assetBase: '' });
+    q.push({ type: 'start', gen: 1 });
+    await q.settled();
+    expect(f.failures.map(String)).toEqual(['Error: diverged at step 2']);
+    expect(q.isRunning).toBe(false);
+    expect(f.posts.at(-1)).toMatchObject({ type: 'phase', phase: 'idle', step: 2 });
+    q.push({ type: 'continue', gen: 1, factor: 0.5 });
+    await q.settled();
+    expect(factors).toEqual([0.5]);
+    expect(f.posts.find((p) => p.type === 'config')).toMatchObject({ gen: 1, config: { optim: { lr: 0.001 } } });
+    expect(f.stepsOf.get(1)).toBe(5);
+    expect(f.posts.at(-1)).toMatchObject({ type: 'phase', phase: 'done', step: 5 });
+  });
+
   it('random command sequences (seeded, replayable): in order, never on a disposed run, every command answered, a final Start trains the newest run', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 20, maxLength: 120 }), fc.integer({ min: 0, max: 4 }), async (actions, maxLatency) => {
