@@ -103,6 +103,31 @@ test('export writes run.json; import loads it back; a corrupt file shows an erro
   await expect(page.getByTestId('start')).toBeEnabled();
 });
 
+test('Export for GPUs downloads pretrain.sh and MAPPING.md for the configuration; CDG is refused with the reason', async ({ page }, info) => {
+  await page.goto('/?preset=syncp-2of4&tiny=1&backend=webgpu');
+  await page.getByTestId('export-gpus-count').selectOption('8');
+  const downloads: import('@playwright/test').Download[] = [];
+  page.on('download', (d) => downloads.push(d));
+  await page.getByTestId('export-gpus').click();
+  await expect.poll(() => downloads.length).toBe(2);
+  const { readFileSync } = await import('node:fs');
+  const files: Record<string, string> = {};
+  for (const d of downloads) {
+    const path = info.outputPath(d.suggestedFilename());
+    await d.saveAs(path);
+    files[d.suggestedFilename()] = readFileSync(path, 'utf8');
+  }
+  expect(Object.keys(files).sort()).toEqual(['MAPPING.md', 'pretrain.sh']);
+  expect(files['pretrain.sh']).toMatch(/--nm True/);
+  expect(files['pretrain.sh']).toMatch(/--N 2/);
+  expect(files['pretrain.sh']).toMatch(/--strategy ddp/);
+  expect(files['pretrain.sh']).toMatch(/--devices 0,1,2,3,4,5,6,7/);
+  expect(files['MAPPING.md']).toMatch(/does not carry over/i);
+  await page.getByTestId('preset').selectOption('cdg');
+  await expect(page.getByTestId('export-gpus')).toBeDisabled();
+  await expect(page.getByTestId('export-gpus')).toHaveAttribute('title', /CDG/);
+});
+
 test('a malformed link falls back to defaults with a notice; invalid settings are shown inline', async ({ page }) => {
   await page.goto('/?preset=nope&tiny=1&lr=abc&batch=1');
   await expect(page.getByTestId('url-notice')).toContainText('unknown preset "nope"');

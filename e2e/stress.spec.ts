@@ -40,7 +40,8 @@ function randomAction(r: () => number): Action {
   if (u < 0.68) return { kind: 'preset', value: pick(PRESETS) };
   if (u < 0.8) {
     const id = pick(['field-lr', 'field-batchSize', 'field-steps'] as const);
-    const values = { 'field-lr': ['0.006', '0.003', '0.01', '-1', 'abc', ''], 'field-batchSize': ['8', '6', '4', '1', 'x'], 'field-steps': ['300', '40', '0', '12.5'] }[id];
+    // Invalid values a number field lets a person type: negative, empty, zero, fractional.
+    const values = { 'field-lr': ['0.006', '0.003', '0.01', '-1', '', '0'], 'field-batchSize': ['8', '6', '4', '1', ''], 'field-steps': ['300', '40', '0', '12.5'] }[id];
     return { kind: 'field', id, value: pick(values) };
   }
   if (u < 0.84) return { kind: 'dataset', value: pick(['shapes', 'fashion-mnist']) };
@@ -106,6 +107,7 @@ for (const seed of SEEDS) {
     const r = rng(seed);
     const log: string[] = [];
     const baseline = new Map<string, number>();
+    let comparisons = 0;
     await page.goto('/?tiny=1&preset=cdg');
     // Clicking starts right away: the first burst begins while the worker still starts up.
     try {
@@ -131,20 +133,32 @@ for (const seed of SEEDS) {
         await page.getByTestId('pause').click();
         await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', /idle|done/, { timeout: 60_000 });
 
-        // Tensors: a reset of the same run comes back to the level the first build of it had.
-        await page.getByTestId('reset').click();
-        await waitReady(page);
+        // Tensors: a trained-then-reset run comes back to the level of the same run freshly
+        // built, within this burst and across bursts that end on the same configuration.
+        const tensorsAfterReset = async () => {
+          await page.getByTestId('reset').click();
+          await waitReady(page);
+          return Number(await page.getByTestId('tensor-count').textContent());
+        };
+        const fresh = await tensorsAfterReset();
+        expect(fresh).toBeGreaterThan(0);
+        await page.getByTestId('step').click();
+        await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 90_000 });
+        const again = await tensorsAfterReset();
         const key = new URL(page.url()).search;
-        const tensors = Number(await page.getByTestId('tensor-count').textContent());
-        expect(tensors).toBeGreaterThan(0);
-        if (!baseline.has(key)) baseline.set(key, tensors);
-        expect(tensors, `seed ${seed}: tensors after reset of ${key}`).toBe(baseline.get(key));
+        expect(again, `seed ${seed}: tensors after train + reset of ${key}`).toBe(fresh);
+        comparisons += 1;
+        if (baseline.has(key)) {
+          expect(fresh, `seed ${seed}: tensors of ${key} against an earlier burst`).toBe(baseline.get(key));
+          comparisons += 1;
+        } else baseline.set(key, fresh);
         await expect(page.getByTestId('error-banner')).toHaveCount(0);
       }
     } catch (e) {
       console.log(`[stress] seed ${seed} failed after ${log.length} actions; replay with STRESS_SEED=${seed}. Last actions:\n${log.slice(-20).join('\n')}`);
       throw e;
     }
-    console.log(`[stress] seed ${seed}: ${log.length} actions, ${baseline.size} run configs checked for tensor level`);
+    expect(comparisons).toBeGreaterThanOrEqual(Math.ceil(ACTIONS / BURST));
+    console.log(`[stress] seed ${seed}: ${log.length} actions, ${comparisons} tensor-level comparisons over ${baseline.size} run configs`);
   });
 }

@@ -1,4 +1,5 @@
 import { useRef } from 'react';
+import { ExportForGpus } from './ExportForGpus';
 import { PRESET_NAMES, isPresetName } from '../engine/config';
 import { actions } from '../store/controller';
 import { useRun } from '../store/run';
@@ -45,6 +46,7 @@ export function RunButtons() {
       <button className="btn btn-ghost" data-testid="export" disabled={!live || phase === 'running' || phase === 'stepping' || pending !== undefined} onClick={() => void actions.exportRun()} title="Download run.json of this run">
         Export
       </button>
+      <ExportForGpus />
       <button className="btn btn-ghost" data-testid="import" onClick={() => fileRef.current?.click()} title="Load a run.json: its config and history">
         Import
       </button>
