@@ -1,7 +1,7 @@
-// kNN monitor on a hand-made example where the answer is known.
+// kNN monitor on hand-made examples where the answer is known.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { knnAccuracy } from '../../../src/engine/eval/knn';
+import { knnAccuracy, knnScores } from '../../../src/engine/eval/knn';
 
 describe('kNN monitor', () => {
   it('classifies queries by their cosine neighbours with weighted votes', async () => {
@@ -13,5 +13,42 @@ describe('kNN monitor', () => {
     // Wrong labels on purpose: accuracy must drop to exactly 1/3.
     expect(await knnAccuracy(bank, [0, 0, 0, 1, 1, 1], queries, [1, 0, 0], { k: 3, temperature: 0.1, numClasses: 2 })).toBeCloseTo(1 / 3, 12);
     tf.dispose([bank, queries]);
+
+    // Weights exp(sim/T) over exactly the k nearest, by hand. Unit-norm bank but the last
+    // two (norm √0.82, cosine s = −0.9/√0.82 ≈ −0.99393 to the query); cosine similarities
+    // to the query [1, 0]: 1, .6, .6, −1, s, s.
+    const bank2 = tf.tensor2d([[1, 0], [0.6, 0.8], [0.6, -0.8], [-1, 0], [-0.9, 0.1], [-0.9, -0.1]]);
+    const labels = [1, 0, 0, 1, 1, 1];
+    const labelsT = tf.tensor1d(labels, 'int32');
+    const query = tf.tensor2d([[1, 0]]);
+    const s = -0.9 / Math.sqrt(0.82);
+    const scores = async (k: number, T: number) => {
+      const t = knnScores(bank2, labelsT, query, { k, temperature: T, numClasses: 2 });
+      const v = Array.from(await t.data());
+      t.dispose();
+      return v;
+    };
+    // k=3, T=0.1: the 3 nearest are sims 1 (class 1), .6, .6 (class 0).
+    // Class 1: e^{1/0.1} = e^10 ≈ 22026.5; class 0: 2·e^{0.6/0.1} = 2e^6 ≈ 806.9 → class 1.
+    // (An unweighted vote says class 0, 2 votes to 1.)
+    const a = await scores(3, 0.1);
+    expect(a[0] / (2 * Math.exp(6))).toBeCloseTo(1, 4);
+    expect(a[1] / Math.exp(10)).toBeCloseTo(1, 4);
+    expect(await knnAccuracy(bank2, labels, query, [1], { k: 3, temperature: 0.1, numClasses: 2 })).toBe(1);
+    // k=3, T=10: class 1: e^{0.1} ≈ 1.105; class 0: 2·e^{0.06} ≈ 2.124 → class 0.
+    // (k=1 says class 1; all 6 neighbours give class 1 e^{.1}+e^{−.1}+2e^{s/10} ≈ 3.82 > 2.124.)
+    const b = await scores(3, 10);
+    expect(b[0]).toBeCloseTo(2 * Math.exp(0.06), 5);
+    expect(b[1]).toBeCloseTo(Math.exp(0.1), 5);
+    expect(await knnAccuracy(bank2, labels, query, [0], { k: 3, temperature: 10, numClasses: 2 })).toBe(1);
+    // All six (k = bank size), T=10: the four class-1 votes win.
+    const c = await scores(6, 10);
+    expect(c[0]).toBeCloseTo(2 * Math.exp(0.06), 5);
+    expect(c[1]).toBeCloseTo(Math.exp(0.1) + Math.exp(-0.1) + 2 * Math.exp(s / 10), 5);
+    expect(await knnAccuracy(bank2, labels, query, [1], { k: 6, temperature: 10, numClasses: 2 })).toBe(1);
+    // k=1: only the nearest (class 1) votes.
+    expect(await scores(1, 10)).toEqual([0, expect.closeTo(Math.exp(0.1), 5)]);
+    expect(await knnAccuracy(bank2, labels, query, [1], { k: 1, temperature: 10, numClasses: 2 })).toBe(1);
+    tf.dispose([bank2, labelsT, query]);
   });
 });
