@@ -61,11 +61,39 @@ describe('Trainer', () => {
 
   it('BN running stats move towards the batch statistics', async () => {
     const t = new Trainer(buildConfig({ tiny: true, overrides: { steps: 5 } }), dataset);
-    const before = Array.from(await t.online.stats['stem.bn'].variance.data());
-    expect(before.every((v) => v === 1)).toBe(true);
+    const stats = t.online.stats['stem.bn'];
+    expect(Array.from(await stats.mean.data()).every((v) => v === 0)).toBe(true);
+    expect(Array.from(await stats.variance.data()).every((v) => v === 1)).toBe(true);
+    // The batch moments of step 0, computed here: the stem conv (3×3, stride 1, 'same', no
+    // mask, no bias) of each of the two views; tf.moments over N, H, W gives the BIASED
+    // variance (÷ N·H·W), as the trainer's BN kernel does (src/engine/kernels/cpuBatchNorm.ts).
+    // SimCLR: both views go through the online net, the trainer averages their moments.
+    const [v1, v2] = t.views(0);
+    const w = t.online.vars['stem.conv'] as tf.Tensor4D;
+    expect(w.shape.slice(0, 2)).toEqual([3, 3]);
+    const perView = [v1, v2].map((v) => tf.tidy(() => {
+      const { mean, variance } = tf.moments(tf.conv2d(v, w, 1, 'same'), [0, 1, 2]);
+      return [mean.arraySync() as number[], variance.arraySync() as number[]];
+    }));
+    tf.dispose([v1, v2]);
+    const c = perView[0][0].length;
+    const mBar = Array.from({ length: c }, (_, k) => (perView[0][0][k] + perView[1][0][k]) / 2);
+    const vBar = Array.from({ length: c }, (_, k) => (perView[0][1][k] + perView[1][1][k]) / 2);
+    // The two views differ, so averaging them is observable; the moments are far from the
+    // initial (0, 1), so a missing or swapped-momentum update is observable too.
+    expect(perView[0][0].some((m, k) => Math.abs(m - perView[1][0][k]) > 1e-3)).toBe(true);
+    expect(Math.max(...mBar.map(Math.abs))).toBeGreaterThan(1e-2);
+    expect(Math.max(...vBar.map((v) => Math.abs(v - 1)))).toBeGreaterThan(1e-2);
+
     await t.trainStep();
-    const after = Array.from(await t.online.stats['stem.bn'].variance.data());
-    expect(after.some((v) => Math.abs(v - 1) > 1e-4)).toBe(true);
+    // running ← 0.9·running + 0.1·batch (BN_MOMENTUM = 0.9 is the weight of the OLD value),
+    // from mean 0 and variance 1.
+    const mean = Array.from(await stats.mean.data());
+    const variance = Array.from(await stats.variance.data());
+    for (let k = 0; k < c; k++) {
+      expect(Math.abs(mean[k] - 0.1 * mBar[k]), `mean[${k}]`).toBeLessThan(1e-5);
+      expect(Math.abs(variance[k] - (0.9 + 0.1 * vBar[k])), `variance[${k}]`).toBeLessThan(1e-5);
+    }
     t.dispose();
   });
 
