@@ -69,15 +69,37 @@ describe('cdg preset in the trainer', () => {
   });
 
   it('learned threshold: Δ variables train and the density penalty is part of the loss', async () => {
-    const config = buildConfig({ preset: 'cdg', tiny: true, overrides: { steps: 3, cdg: { threshold: 'learned', schedule: { start: 0, end: 0 } } } });
-    const t = new Trainer(config, dataset);
+    // Same seed, λ = 0 and λ = 10: the first step's forward is the same (Δ = 0 in both), so
+    // the losses differ by exactly the penalty. cdg.ts forms it per layer from the gate
+    // density pooled over both branches (one threshold for the concatenated saliencies):
+    // λ·Σ_layers (pooled − target)², pooled = (online + target)/2 (SimCLR: equal-sized branches).
+    const make = (penalty: number) =>
+      new Trainer(buildConfig({ preset: 'cdg', tiny: true, overrides: { steps: 3, cdg: { threshold: 'learned', penalty, schedule: { start: 0, end: 0 } } } }), dataset);
+    type Row = { loss: number; gateTarget: number; gateDensity: Record<string, { online: number; target: number }> };
+    const t0 = make(0);
+    const row0 = t0.row(await t0.trainStep()) as Row;
+    t0.dispose();
+    const t = make(10);
+    const convs = prunableConvs(t.spec.encoder);
     const vars = t.plugins[0].variables!();
     const names = Object.keys(vars);
-    expect(names.length).toBe(prunableConvs(t.spec.encoder).length);
+    expect(names.length).toBe(convs.length);
     const before = vars[names[0]].dataSync()[0];
+    const row10 = t.row(await t.trainStep()) as Row;
+    // Window [0, 0]: the schedule is at its final density from step 0.
+    expect(row10.gateTarget).toBe(0.4);
+    let sum = 0;
+    for (const c of convs) {
+      const d = row10.gateDensity[c.name];
+      expect(row0.gateDensity[c.name]).toEqual(d);
+      sum += ((d.online + d.target) / 2 - 0.4) ** 2;
+    }
+    // Dense start (Δ = 0 on saliencies of mean 1): the penalty is far from 0.
+    expect(sum).toBeGreaterThan(0.1);
+    // float32 losses of ~3 and ~18 (measured difference from 10·sum: ~1e-6).
+    expect(Math.abs(row10.loss - row0.loss - 10 * sum)).toBeLessThan(1e-5 * (1 + 10 * sum));
     await t.trainStep();
-    await t.trainStep();
-    // Dense start (Δ = 0) against a 0.4 target: the penalty pushes Δ up.
+    // The penalty pushes Δ up towards the 0.4 target.
     expect(vars[names[0]].dataSync()[0]).toBeGreaterThan(before);
     t.dispose();
   });
