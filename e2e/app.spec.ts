@@ -6,7 +6,7 @@ import { expect, readFps, startFps, stepCount, test, waitReady } from './fixture
 const ARTIFACTS = 'e2e-artifacts';
 
 test('loads on WebGPU; tiny run trains; pause holds, step adds one, reset returns to 0', async ({ page }) => {
-  await page.goto('/?preset=simclr-dense&tiny=1');
+  await page.goto('/?backend=webgpu&preset=simclr-dense&tiny=1');
   await expect(page).toHaveTitle(/SparseCL Playground/);
   const badge = page.getByTestId('backend');
   await expect(badge).toHaveAttribute('data-backend', 'webgpu', { timeout: 60_000 });
@@ -72,7 +72,7 @@ test('loads on WebGPU; tiny run trains; pause holds, step adds one, reset return
 });
 
 test('export writes run.json; import loads it back; a corrupt file shows an error', async ({ page }, info) => {
-  await page.goto('/?preset=simclr-dense&tiny=1');
+  await page.goto('/?backend=webgpu&preset=simclr-dense&tiny=1');
   await waitReady(page);
   await page.getByTestId('step').click();
   await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 60_000 });
@@ -129,7 +129,7 @@ test('Export for GPUs downloads pretrain.sh and MAPPING.md for the configuration
 });
 
 test('a malformed link falls back to defaults with a notice; invalid settings are shown inline', async ({ page }) => {
-  await page.goto('/?preset=nope&tiny=1&lr=abc&batch=1');
+  await page.goto('/?backend=webgpu&preset=nope&tiny=1&lr=abc&batch=1');
   await expect(page.getByTestId('url-notice')).toContainText('unknown preset "nope"');
   await expect(page.getByTestId('url-notice')).toContainText('lr must be a number');
   await expect(page.getByTestId('url-notice')).toContainText('batchSize');
@@ -147,7 +147,7 @@ test('a malformed link falls back to defaults with a notice; invalid settings ar
 
 test('every preset is offered and takes a step on WebGPU', async ({ page }) => {
   test.setTimeout(480_000);
-  await page.goto('/?tiny=1');
+  await page.goto('/?backend=webgpu&tiny=1');
   await waitReady(page);
   const options = await page.getByTestId('preset').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
   expect(options).toEqual(['simclr-dense', 'byol-dense', 'cdg', 'syncp-unstructured', 'syncp-channel', 'syncp-2of4']);
@@ -166,7 +166,7 @@ test('every preset is offered and takes a step on WebGPU', async ({ page }) => {
 
 test('a preset picked and Start pressed at once trains that preset (with and without Reset first)', async ({ page }) => {
   test.setTimeout(480_000);
-  await page.goto('/?tiny=1');
+  await page.goto('/?backend=webgpu&tiny=1');
   await waitReady(page);
   for (const [preset, resetFirst] of [['cdg', false], ['syncp-2of4', true], ['syncp-unstructured', false], ['cdg', true]] as const) {
     const pause = page.getByTestId('pause');
@@ -185,7 +185,7 @@ test('a preset picked and Start pressed at once trains that preset (with and wit
 });
 
 test('fashion-mnist loads from the shipped files and trains a step', async ({ page }) => {
-  await page.goto('/?tiny=1&dataset=fashion-mnist');
+  await page.goto('/?backend=webgpu&tiny=1&dataset=fashion-mnist');
   await waitReady(page);
   await expect(page.getByTestId('field-dataset')).toHaveValue('fashion-mnist');
   await expect(page.getByTestId('dataset-preview')).toContainText('fashion-mnist');
@@ -194,7 +194,8 @@ test('fashion-mnist loads from the shipped files and trains a step', async ({ pa
   await expect(page.getByTestId('loss-value')).not.toHaveText('—');
 });
 
-test('WebGPU refused: the badge and a notice say which fallback runs and why', async ({ page }) => {
+// (WebGPU refused by the browser — no adapter — is tested in tests/unit/engine/backendChoice.test.ts with a stub.)
+test('a link that names cpu: the badge and a notice say which backend runs and why', async ({ page }) => {
   await page.goto('/?tiny=1&backend=cpu');
   await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'cpu', { timeout: 60_000 });
   await expect(page.getByTestId('backend-notice')).toContainText('WebGPU is not in use');
@@ -203,7 +204,7 @@ test('WebGPU refused: the badge and a notice say which fallback runs and why', a
 });
 
 test('a worker crash shows the error banner with Restart, and Restart brings training back', async ({ page, errors }) => {
-  await page.goto('/?tiny=1');
+  await page.goto('/?backend=webgpu&tiny=1');
   await waitReady(page);
   const worker = page.workers()[0];
   expect(worker).toBeTruthy();

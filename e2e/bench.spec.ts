@@ -7,9 +7,9 @@ test.skip(!process.env.BENCH, 'set BENCH=1 to measure');
 test.setTimeout(600_000);
 
 for (const [label, query, steps] of [
-  ['tiny', '?preset=simclr-dense&tiny=1', 30],
-  ['default', '?preset=simclr-dense', 6],
-  ['tiny byol', '?preset=byol-dense&tiny=1', 20],
+  ['tiny', '?backend=webgpu&preset=simclr-dense&tiny=1', 30],
+  ['default', '?backend=webgpu&preset=simclr-dense', 6],
+  ['tiny byol', '?backend=webgpu&preset=byol-dense&tiny=1', 20],
 ] as const) {
   test(`steps/s: ${label}`, async ({ page }) => {
     await page.goto(`/${query}`);

@@ -12,7 +12,7 @@ async function tensorsAt(page: import('@playwright/test').Page, step: number): P
 // seconds, so both paths run many times between the two readings (kNN is at step 24).
 for (const preset of ['syncp-2of4', 'cdg'] as const) {
   test(`${preset}: the worker's tensor count is flat over steps`, async ({ page }) => {
-    await page.goto(`/?preset=${preset}&tiny=1&steps=24`);
+    await page.goto(`/?backend=webgpu&preset=${preset}&tiny=1&steps=24`);
     await waitReady(page);
     await page.getByTestId('start').click();
     const early = await tensorsAt(page, 3);

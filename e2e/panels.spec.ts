@@ -118,7 +118,7 @@ async function scrub(page: Page): Promise<string> {
 }
 
 test('schedule preview is drawn before the run starts; dense run: method panels say they do not apply', async ({ page }) => {
-  await page.goto(`/?preset=syncp-unstructured&tiny=1&steps=${STEPS}`);
+  await page.goto(`/?backend=webgpu&preset=syncp-unstructured&tiny=1&steps=${STEPS}`);
   // Before the worker is even ready the configured schedule is drawn.
   await expect.poll(() => chartMarks(page.getByTestId('schedule-chart'))).toBeGreaterThan(4);
   await waitReady(page);
@@ -130,7 +130,7 @@ test('schedule preview is drawn before the run starts; dense run: method panels 
 });
 
 test('cdg: gate densities per branch, over steps, and gate maps over the probe views', async ({ page }) => {
-  await page.goto(`/?preset=cdg&tiny=1&steps=${STEPS}`);
+  await page.goto(`/?backend=webgpu&preset=cdg&tiny=1&steps=${STEPS}`);
   await waitReady(page);
   const perf = await train(page, 6);
   console.log(`[measure] panels, tiny cdg, all panels open: ${perf}`);
@@ -153,7 +153,7 @@ test('cdg: gate densities per branch, over steps, and gate maps over the probe v
 });
 
 test('syncp-unstructured: densities under the plan, mask heatmap with an update slider, churn, nestedness', async ({ page }) => {
-  await page.goto(`/?preset=syncp-unstructured&tiny=1&steps=${STEPS}`);
+  await page.goto(`/?backend=webgpu&preset=syncp-unstructured&tiny=1&steps=${STEPS}`);
   await waitReady(page);
   const perf = await train(page, 8);
   console.log(`[measure] panels, tiny syncp-unstructured, all panels open: ${perf}`);
@@ -185,7 +185,7 @@ test('syncp-unstructured: densities under the plan, mask heatmap with an update 
 });
 
 test('syncp-2of4: pattern grid, pattern histogram, N:M fraction over steps', async ({ page }) => {
-  await page.goto(`/?preset=syncp-2of4&tiny=1&steps=${STEPS}`);
+  await page.goto(`/?backend=webgpu&preset=syncp-2of4&tiny=1&steps=${STEPS}`);
   await waitReady(page);
   const perf = await train(page, 10);
   console.log(`[measure] panels, tiny syncp-2of4, all panels open: ${perf}`);
@@ -212,7 +212,7 @@ for (const preset of ['syncp-2of4', 'cdg'] as const) {
     test.skip(!process.env.BENCH, 'set BENCH=1 to measure');
     test.setTimeout(900_000);
     // Few steps so the schedule acts within the ones SwiftShader can train here.
-    await page.goto(`/?preset=${preset}&steps=8`);
+    await page.goto(`/?backend=webgpu&preset=${preset}&steps=8`);
     await waitReady(page);
     const perf = await train(page, 3, 500_000);
     console.log(`[bench] panels, default ${preset}, training: ${perf}`);

@@ -108,7 +108,7 @@ for (const seed of SEEDS) {
     const log: string[] = [];
     const baseline = new Map<string, number>();
     let comparisons = 0;
-    await page.goto('/?tiny=1&preset=cdg');
+    await page.goto('/?backend=webgpu&tiny=1&preset=cdg');
     // Clicking starts right away: the first burst begins while the worker still starts up.
     try {
       for (let done = 0; done < ACTIONS; done += BURST) {

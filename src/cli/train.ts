@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, describeBackend, type BackendName } from '../engine/backend';
+import { chooseBackend, describeCalibration } from '../engine/backendChoice';
 import { buildConfig, ConfigError, mergeConfig, PRESET_NAMES, type Config } from '../engine/config';
 import { loadDataset } from '../engine/data';
 import { encodeMasks, RUN_FILE_VERSION, type RunFile } from '../engine/runFile';
@@ -18,7 +19,7 @@ const USAGE = `usage: npm run train -- [options]
   --preset NAME     ${PRESET_NAMES.join(' | ')} (default simclr-dense)
   --config FILE     JSON config fragment applied over the preset
   --steps N         training steps (schedules are fractions of the run)
-  --backend B       cpu | webgpu (default cpu)
+  --backend B       auto | cpu | webgpu (default auto: times both, uses the faster)
   --seed S          seed for data, init, batches and augmentations
   --dataset NAME    shapes | fashion-mnist
   --tiny            small images, widths and batch: 50 steps take seconds on a CPU
@@ -57,8 +58,8 @@ function parseCli(argv: string[]) {
     if (!/^\d+$/.test(s)) throw new UsageError(`--${name} must be a non-negative integer (got "${s}")`);
     return Number(s);
   };
-  const backend = v.backend ?? 'cpu';
-  if (backend !== 'cpu' && backend !== 'webgpu') throw new UsageError(`--backend must be cpu or webgpu (got "${backend}")`);
+  const backend = v.backend ?? 'auto';
+  if (backend !== 'cpu' && backend !== 'webgpu' && backend !== 'auto') throw new UsageError(`--backend must be auto, cpu or webgpu (got "${backend}")`);
   return {
     help: v.help,
     preset: v.preset ?? 'simclr-dense',
@@ -66,7 +67,7 @@ function parseCli(argv: string[]) {
     steps: int('steps', v.steps),
     seed: int('seed', v.seed),
     dataset: v.dataset,
-    backend: backend as BackendName,
+    backend: backend as BackendName | 'auto',
     tiny: v.tiny,
     json: v.json,
     out: v.out,
@@ -116,12 +117,23 @@ async function main(): Promise<number> {
     throw e;
   }
 
-  if (args.backend === 'webgpu') {
-    const r = await installNodeWebGPU();
-    if (!r.ok) console.error(`train: ${r.reason}`);
+  let report;
+  if (args.backend === 'auto') {
+    // As the app does: time a training workload on each backend at this run's size, use the fastest.
+    const gpu = await installNodeWebGPU();
+    const fashion = config.data.name === 'fashion-mnist';
+    const shape = { batch: 2 * config.batchSize, size: config.data.imageSize || (fashion ? 28 : 32), channels: fashion ? 1 : 3, width: config.model.widths[0], hidden: config.model.projHidden };
+    report = await chooseBackend(gpu.ok ? ['webgpu', 'cpu'] : ['cpu'], { shape });
+    if (!gpu.ok) console.error(`train: webgpu not measured: ${gpu.reason}`);
+    console.error(`train: backend measured — ${describeCalibration({ timings: report.calibration!.timings, chosen: report.backend })}`);
+  } else {
+    if (args.backend === 'webgpu') {
+      const r = await installNodeWebGPU();
+      if (!r.ok) console.error(`train: ${r.reason}`);
+    }
+    report = await initBackend(args.backend === 'webgpu' ? ['webgpu', 'cpu'] : ['cpu']);
+    if (report.backend !== args.backend) console.error(`train: warning — asked for ${args.backend}, running ${describeBackend(report)}`);
   }
-  const report = await initBackend(args.backend === 'webgpu' ? ['webgpu', 'cpu'] : ['cpu']);
-  if (report.backend !== args.backend) console.error(`train: warning — asked for ${args.backend}, running ${describeBackend(report)}`);
   if (tf.getBackend() === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
 
   const dataset = await loadDataset(config.data.name, {
@@ -132,7 +144,7 @@ async function main(): Promise<number> {
   });
   const trainer = new Trainer(config, dataset);
   const emit = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
-  if (args.json) emit({ event: 'start', backend: report.backend, adapter: report.adapter, fallbacks: report.fallbacks, config });
+  if (args.json) emit({ event: 'start', backend: report.backend, adapter: report.adapter, fallbacks: report.fallbacks, calibration: report.calibration, config });
   else console.log(`training ${args.preset} on ${config.data.name} for ${config.steps} steps — ${describeBackend(report)}`);
 
   const bar =

@@ -2,6 +2,7 @@
 // actually runs: tf.setBackend can fail quietly and tfjs then carries on with another,
 // so the report is always read back from tf.getBackend(), never assumed.
 import * as tf from '@tensorflow/tfjs';
+import type { BackendTiming } from './backendChoice';
 import { registerFastCpuKernels } from './kernels/cpuConv2DBackpropFilter';
 
 export type BackendName = 'webgpu' | 'webgl' | 'cpu';
@@ -18,6 +19,8 @@ export interface BackendReport {
   requested: BackendName;
   /** Why earlier choices were skipped, in order; empty when the first choice runs. */
   fallbacks: { backend: BackendName; reason: string }[];
+  /** Set when the backend was chosen by measurement (see backendChoice.ts) rather than named. */
+  calibration?: { timings: BackendTiming[]; cached: boolean; at: string; device: string };
 }
 
 interface GpuLike {
@@ -30,6 +33,17 @@ interface GpuLike {
 function navigatorGpu(): GpuLike | undefined {
   const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
   return nav?.gpu;
+}
+
+/** The WebGPU adapter's description without initialising tfjs ("" when there is none): part of a device key. */
+export async function webgpuAdapterLabel(): Promise<string> {
+  try {
+    const a = await navigatorGpu()?.requestAdapter({ powerPreference: 'high-performance' });
+    const info = a?.info ?? {};
+    return a ? [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(' ').trim() || 'unknown WebGPU adapter' : '';
+  } catch {
+    return '';
+  }
 }
 
 async function tryWebGPU(): Promise<{ ok: true; adapter: string; software: boolean } | { ok: false; reason: string }> {

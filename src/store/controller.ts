@@ -8,7 +8,9 @@ import { useMetrics, type HistoryPoint } from './metrics';
 import { useRun } from './run';
 import { draftOf, evaluate, useSettings, type FieldName } from './settings';
 import { clearTimeline, recordSnapshot, recordUpdates, useTimeline } from './timeline';
-import { parseUrl, toSearch } from './url';
+import { orderFor, parseUrl, toSearch, type BackendMode } from './url';
+import type { BackendReport } from '../engine/backend';
+import type { Calibration } from '../engine/backendChoice';
 
 let worker: Worker | undefined;
 /** Generation of the last run the page asked for (see protocol.ts): older messages are stale. */
@@ -42,6 +44,7 @@ function onMessage(msg: Response): void {
   switch (msg.type) {
     case 'backend':
       useRun.setState({ backend: msg.report, worker: 'ready' });
+      if (msg.report.calibration && !msg.report.calibration.cached) saveCalibration(msg.report);
       return;
     case 'ready':
       useMetrics.setState({ rows: [] });
@@ -119,6 +122,29 @@ function settleExport(result: RunFile | Error): void {
   else w.resolve(result);
 }
 
+// The backend measurement is cached per device, so reloading the page does not re-time it.
+const CALIBRATION_KEY = 'sparsecl.backend-calibration.v1';
+
+function readCalibration(): Calibration | undefined {
+  try {
+    const raw = localStorage.getItem(CALIBRATION_KEY);
+    const c = raw ? (JSON.parse(raw) as Calibration) : undefined;
+    return c && typeof c.device === 'string' && Array.isArray(c.timings) ? c : undefined;
+  } catch {
+    return undefined; // storage disabled or a corrupt entry: measure again
+  }
+}
+
+function saveCalibration(report: BackendReport): void {
+  const c = report.calibration;
+  if (!c) return;
+  try {
+    localStorage.setItem(CALIBRATION_KEY, JSON.stringify({ device: c.device, timings: c.timings, chosen: report.backend, at: c.at } satisfies Calibration));
+  } catch {
+    /* storage full or disabled: the next load measures again */
+  }
+}
+
 /** Create the worker and load the applied config (also used by Restart). */
 export function startWorker(): void {
   worker?.terminate();
@@ -137,21 +163,22 @@ export function startWorker(): void {
     useRun.setState({ worker: 'crashed', error: { kind: 'crash', message: 'The training worker sent a message that could not be read.' } });
   });
   worker = w;
-  const { applied, order } = useSettings.getState();
-  send({ type: 'init', gen: g, order, config: applied, assetBase: new URL(import.meta.env.BASE_URL, location.href).href });
+  const { applied, backend } = useSettings.getState();
+  const auto = backend === 'auto' ? { cached: readCalibration() } : undefined;
+  send({ type: 'init', gen: g, order: orderFor(backend), auto, config: applied, assetBase: new URL(import.meta.env.BASE_URL, location.href).href });
 }
 
 /** Read ?preset=…&tiny=1&… once at startup. */
 export function loadFromUrl(): void {
   const u = parseUrl(location.search);
   const config = buildConfig({ preset: u.preset, tiny: u.tiny, overrides: u.overrides });
-  useSettings.setState({ preset: u.preset, tiny: u.tiny, draft: draftOf(config), applied: config, order: u.order, issues: {}, urlNotice: u.notice });
+  useSettings.setState({ preset: u.preset, tiny: u.tiny, draft: draftOf(config), applied: config, backend: u.backend, issues: {}, urlNotice: u.notice });
 }
 
 function writeUrl(): void {
   const s = useSettings.getState();
   if (s.importedBase) return;
-  history.replaceState(null, '', toSearch(s.preset, s.tiny, s.applied, s.order));
+  history.replaceState(null, '', toSearch(s.preset, s.tiny, s.applied, s.backend));
 }
 
 function apply(config: Config): void {
@@ -177,6 +204,23 @@ export const actions = {
     send({ type: 'continue', gen, factor });
   },
   restart: () => startWorker(),
+  /** Run on another backend (or 'auto'): the worker restarts, and so does the run, at step 0. */
+  setBackend: (backend: BackendMode) => {
+    useSettings.setState({ backend });
+    writeUrl();
+    startWorker();
+  },
+  /** Forget the cached measurement and time the backends again (restarts the run). */
+  recalibrate: () => {
+    try {
+      localStorage.removeItem(CALIBRATION_KEY);
+    } catch {
+      /* nothing cached */
+    }
+    useSettings.setState({ backend: 'auto' });
+    writeUrl();
+    startWorker();
+  },
   /** Show this prunable layer in the SyncCP and N:M panels (the worker answers with a snapshot). */
   selectLayer: (layer: string) => send({ type: 'select-layer', gen, layer }),
   selectCdgLayer: (layer: string) => useTimeline.setState({ cdgLayer: layer }),

@@ -1,8 +1,7 @@
 // UI settings: preset, tiny size, and the editable fields as typed text. The fields are
 // validated through the config schema on every edit; only a valid config is applied.
 import { create } from 'zustand';
-import type { BackendName } from '../engine/backend';
-import { BACKEND_ORDER } from './backendOrder';
+import type { BackendMode } from './url';
 import { buildConfig, ConfigError, mergeConfig, parseConfig, type Config, type PresetName } from '../engine/config';
 
 export type FieldName = 'lr' | 'batchSize' | 'temperature' | 'dataset' | 'steps';
@@ -28,7 +27,8 @@ export interface SettingsState {
   /** Set after importing run.json: edits apply over that config instead of a preset. */
   importedBase?: Config;
   importedName?: string;
-  order: BackendName[];
+  /** 'auto' (measure, use the fastest) or the backend the link or the user named. */
+  backend: BackendMode;
   urlNotice?: string;
 }
 
@@ -96,5 +96,5 @@ export const useSettings = create<SettingsState>(() => ({
   draft: draftOf(initial),
   issues: {},
   applied: initial,
-  order: BACKEND_ORDER,
+  backend: 'auto',
 }));

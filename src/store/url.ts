@@ -11,6 +11,8 @@ export interface UrlState {
   /** Config fragment from the URL's numeric/enum params (already validated). */
   overrides: Record<string, unknown>;
   order: BackendName[];
+  /** 'auto': measure and use the fastest; a name: that backend first, the rest as fallbacks. */
+  backend: BackendMode;
   /** Why some of the URL was ignored; undefined when all of it was used. */
   notice?: string;
 }
@@ -22,6 +24,13 @@ const NUMERIC: Record<string, (v: number) => Record<string, unknown>> = {
   steps: (v) => ({ steps: v }),
   seed: (v) => ({ seed: v }),
 };
+
+export type BackendMode = 'auto' | BackendName;
+
+/** The backends a worker tries: all of them when measuring, else the named one first. */
+export function orderFor(mode: BackendMode): BackendName[] {
+  return mode === 'auto' ? BACKEND_ORDER : BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(mode));
+}
 
 /** Every parameter the URL may carry. */
 const URL_KEYS = ['preset', 'tiny', 'backend', 'dataset', ...Object.keys(NUMERIC)];
@@ -39,12 +48,13 @@ export function parseUrl(search: string): UrlState {
   const tiny = t === '1' || t === 'true';
   if (t !== null && !['0', '1', 'true', 'false'].includes(t)) problems.push(`tiny must be 0 or 1 (got "${t}")`);
 
-  let order = BACKEND_ORDER;
+  let backend: BackendMode = 'auto';
   const b = q.get('backend');
   if (b !== null) {
-    if (b === 'webgpu' || b === 'webgl' || b === 'cpu') order = BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(b));
-    else problems.push(`backend must be webgpu, webgl or cpu (got "${b}")`);
+    if (b === 'webgpu' || b === 'webgl' || b === 'cpu' || b === 'auto') backend = b;
+    else problems.push(`backend must be auto, webgpu, webgl or cpu (got "${b}")`);
   }
+  const order = orderFor(backend);
 
   const parts: Record<string, unknown>[] = [];
   for (const [key, make] of Object.entries(NUMERIC)) {
@@ -79,6 +89,7 @@ export function parseUrl(search: string): UrlState {
     tiny,
     overrides,
     order,
+    backend,
     notice: problems.length ? `Ignored part of the link: ${problems.join('; ')}. Using defaults for those.` : undefined,
   };
 }
@@ -96,7 +107,7 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
 }
 
 /** The shareable search string of a run: only what differs from the preset's own values. */
-export function toSearch(preset: PresetName, tiny: boolean, config: Config, order: BackendName[]): string {
+export function toSearch(preset: PresetName, tiny: boolean, config: Config, backend: BackendMode): string {
   const base = buildConfig({ preset, tiny });
   const q = new URLSearchParams();
   q.set('preset', preset);
@@ -107,6 +118,6 @@ export function toSearch(preset: PresetName, tiny: boolean, config: Config, orde
   if (config.data.name !== base.data.name) q.set('dataset', config.data.name);
   if (config.steps !== base.steps) q.set('steps', String(config.steps));
   if (config.seed !== base.seed) q.set('seed', String(config.seed));
-  if (order[0] !== 'webgpu') q.set('backend', order[0]);
+  if (backend !== 'auto') q.set('backend', backend);
   return `?${q.toString()}`;
 }

@@ -1,4 +1,4 @@
-import { BackendBadge, BackendNotice } from './BackendBadge';
+import { BackendBadge, BackendNotice, BackendSelect } from './BackendBadge';
 import { RunButtons, Settings } from './Controls';
 import { ErrorBanner, UrlNotice } from './ErrorBanner';
 import { DataPanel } from './panels/DataPanel';
@@ -17,7 +17,10 @@ export function App() {
           <h1>SparseCL Playground</h1>
           <p>Watch a small network learn without labels — SimCLR and BYOL on your GPU — while pruning and gating act on it.</p>
         </div>
-        <BackendBadge />
+        <div className="backend-box">
+          <BackendBadge />
+          <BackendSelect />
+        </div>
       </header>
       <div className="controlbar">
         <RunButtons />

@@ -1,4 +1,8 @@
+import type { BackendReport } from '../engine/backend';
+import { actions } from '../store/controller';
 import { useRun } from '../store/run';
+import { useSettings } from '../store/settings';
+import type { BackendMode } from '../store/url';
 
 /** Which backend runs, on which adapter; the notice below says why WebGPU is not used. */
 export function BackendBadge() {
@@ -25,9 +29,68 @@ export function BackendBadge() {
   );
 }
 
+const MODES: { value: BackendMode; label: string }[] = [
+  { value: 'auto', label: 'Fastest (measured)' },
+  { value: 'webgpu', label: 'WebGPU' },
+  { value: 'webgl', label: 'WebGL' },
+  { value: 'cpu', label: 'CPU' },
+];
+
+/** Which backend to run on: measured (default) or named; a change restarts the run on it. */
+export function BackendSelect() {
+  const mode = useSettings((s) => s.backend);
+  const worker = useRun((s) => s.worker);
+  return (
+    <label className="backend-select" title="Changing the backend restarts the worker and the run at step 0">
+      <span className="sr-only">Backend</span>
+      <select data-testid="backend-select" aria-label="Backend" value={mode} disabled={worker === 'starting'} onChange={(e) => actions.setBackend(e.target.value as BackendMode)}>
+        {MODES.map((m) => (
+          <option key={m.value} value={m.value}>
+            {m.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(1)} ms`;
+}
+
+/** What the measurement found and why this backend runs (auto mode). */
+function CalibrationNotice({ report }: { report: BackendReport }) {
+  const c = report.calibration!;
+  const chosen = c.timings.find((t) => t.backend === report.backend);
+  const slowest = c.timings.reduce((m, t) => Math.max(m, t.ms ?? 0), 0);
+  return (
+    <div className="notice notice-info" data-testid="backend-choice" data-chosen={report.backend} role="status">
+      <div className="notice-text">
+        <strong>Running on {report.backend}: fastest on this device.</strong> One training workload (convolutions and a dense layer, forward and backward, at this run&apos;s
+        size){c.cached ? ', measured earlier on this device,' : ''} took:{' '}
+        {c.timings.map((t, i) => (
+          <span key={t.backend} data-testid={`backend-timing-${t.backend}`} data-ms={t.ms ?? ''} data-software={t.software ? '1' : '0'}>
+            {i > 0 ? '; ' : ''}
+            <strong>{t.backend}</strong>
+            {t.software ? ' (software adapter: the GPU is emulated on the CPU)' : ''} {t.ms === null ? `unavailable — ${t.reason ?? 'failed'}` : fmtMs(t.ms)}
+          </span>
+        ))}
+        .{chosen?.ms && slowest > 1.5 * chosen.ms ? ` ${report.backend} is ${(slowest / chosen.ms).toFixed(0)}× faster than the slowest.` : ''} Pick another backend above to compare.
+      </div>
+      <div className="notice-actions">
+        <button className="btn btn-ghost" data-testid="recalibrate" onClick={actions.recalibrate} title="Time the backends again (restarts the run)">
+          Measure again
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function BackendNotice() {
   const backend = useRun((s) => s.backend);
-  if (!backend || backend.backend === 'webgpu') return null;
+  if (!backend) return null;
+  if (backend.calibration) return <CalibrationNotice report={backend} />;
+  if (backend.backend === 'webgpu') return null;
   const webgpu = backend.fallbacks.find((f) => f.backend === 'webgpu');
   const why = webgpu ? webgpu.reason : backend.requested !== 'webgpu' ? `${backend.requested} was asked for in the link` : 'unknown reason';
   return (

@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import { useRun } from '../store/run';
 import { fmtFlops, fmtRate } from './format';
 
@@ -19,6 +20,7 @@ export function Stats() {
         <div className="stat-sub" data-testid="run-phase" data-phase={s.building ? 'building' : s.phase}>
           {status}
         </div>
+        <WarmingUp />
       </div>
       <div className="stat">
         <div className="stat-label">Steps / s</div>
@@ -48,6 +50,35 @@ export function Stats() {
         </div>
         <div className="stat-sub">dense {fmtFlops(s.flops?.dense)}</div>
       </div>
+    </div>
+  );
+}
+
+/**
+ * The first step of a run compiles the GPU programs (shaders) it uses: seconds on a slow
+ * or software adapter. Until it returns, say so and count the seconds, so a press of
+ * Start or +1 Step is seen to be working.
+ */
+function WarmingUp() {
+  const warming = useRun((s) => !s.building && s.step === 0 && (s.phase === 'running' || s.phase === 'stepping' || s.pending === 'start' || s.pending === 'step'));
+  const backend = useRun((s) => s.backend?.backend);
+  const [since, setSince] = useState<number | null>(null);
+  const [, tick] = useState(0);
+  useEffect(() => {
+    if (!warming) {
+      setSince(null);
+      return;
+    }
+    setSince(Date.now());
+    const id = setInterval(() => tick((n) => n + 1), 250);
+    return () => clearInterval(id);
+  }, [warming]);
+  if (!warming || since === null) return null;
+  const seconds = (Date.now() - since) / 1000;
+  return (
+    <div className="warming" data-testid="warming-up" role="status" title="The first step of a run also prepares the programs every later step reuses">
+      <span className="warming-bar" aria-hidden="true" />
+      {backend === 'webgpu' || backend === 'webgl' ? 'compiling shaders, first step' : 'warming up, first step'} · {seconds.toFixed(1)} s
     </div>
   );
 }

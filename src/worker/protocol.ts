@@ -2,6 +2,7 @@
 // postMessage with discriminated unions (not Comlink): the worker streams progress on
 // its own schedule, which is an event stream rather than request/response.
 import type { BackendName, BackendReport } from '../engine/backend';
+import type { Calibration } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
 import type { RunFile } from '../engine/runFile';
 import type { NMPatternGrid } from '../engine/viz/nmPatterns';
@@ -14,8 +15,12 @@ import type { NMPatternGrid } from '../engine/viz/nmPatterns';
  * (`ignored`), never executed on another run.
  */
 export type Request =
-  /** Pick the backend and build the first run. Sent once per worker. */
-  | { type: 'init'; gen: number; order: BackendName[]; config: Config; assetBase: string; options?: WorkerOptions }
+  /**
+   * Pick the backend and build the first run. Sent once per worker. With `auto`, the
+   * backends in `order` are timed and the fastest is used (a cached calibration of the
+   * same device is reused); without it, `order` is a fallback chain.
+   */
+  | { type: 'init'; gen: number; order: BackendName[]; auto?: { cached?: Calibration }; config: Config; assetBase: string; options?: WorkerOptions }
   /** Replace the run's config: a fresh run at step 0 (datasets are reused when unchanged). */
   | { type: 'configure'; gen: number; config: Config }
   /** Back to step 0 with fresh weights from the seed. */

@@ -5,6 +5,7 @@
 // through one CommandQueue (commandQueue.ts): handled in order, against the run it names.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendReport } from '../engine/backend';
+import { chooseBackend } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
 import { loadDataset, type Dataset } from '../engine/data';
 import { encodeMasks, RUN_FILE_VERSION, type RunFile } from '../engine/runFile';
@@ -136,7 +137,14 @@ class WorkerRun {
 const host: RunHost<WorkerRun> = {
   async init(msg) {
     assetBase = msg.assetBase;
-    report = await initBackend(msg.order);
+    // Time the backends on the run's own first-layer size: on a software adapter plain cpu
+    // beats WebGPU by far, on a real GPU the reverse; only measuring tells.
+    const c = msg.config;
+    const fashion = c.data.name === 'fashion-mnist';
+    const shape = { batch: 2 * c.batchSize, size: c.data.imageSize || (fashion ? 28 : 32), channels: fashion ? 1 : 3, width: c.model.widths[0], hidden: c.model.projHidden };
+    report = msg.auto
+      ? await chooseBackend(msg.order, { cached: msg.auto.cached, shape })
+      : await initBackend(msg.order);
     if (report.backend === 'webgpu') {
       if (msg.options?.webgpuCpuForward !== undefined) tf.env().set('WEBGPU_CPU_FORWARD', msg.options.webgpuCpuForward);
       watchDevice();

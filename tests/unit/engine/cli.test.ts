@@ -48,7 +48,7 @@ describe('npm run train', () => {
     [['--preset', 'nope'], /unknown preset "nope"/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['--steps', 'ten'], /--steps must be a non-negative integer/],
-    [['--backend', 'tpu'], /--backend must be cpu or webgpu/],
+    [['--backend', 'tpu'], /--backend must be auto, cpu or webgpu/],
     [['--config', '/nonexistent.json'], /cannot read config file/],
   ])('exits 2 with a clear message for %j', async (args, message) => {
     const r = await train(args);

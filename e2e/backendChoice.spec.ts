@@ -1,0 +1,84 @@
+// Opened with no backend named, the app times its backends and runs on the fastest, says
+// what it measured, caches it per device, can measure again, and lets the user switch.
+// The figures (steps/s with the measured choice vs forced WebGPU) are printed, not gated.
+import type { Page } from '@playwright/test';
+import { expect, stepCount, test, waitReady } from './fixtures';
+
+async function timings(page: Page): Promise<Record<string, { ms: number | null; software: boolean }>> {
+  const out: Record<string, { ms: number | null; software: boolean }> = {};
+  for (const b of ['webgpu', 'webgl', 'cpu']) {
+    const el = page.getByTestId(`backend-timing-${b}`);
+    if ((await el.count()) === 0) continue;
+    const ms = await el.getAttribute('data-ms');
+    out[b] = { ms: ms ? Number(ms) : null, software: (await el.getAttribute('data-software')) === '1' };
+  }
+  return out;
+}
+
+/** Steps per second over `n` steps after the first two (shader compilation excluded). */
+async function stepsPerSecond(page: Page, n: number): Promise<number> {
+  await page.getByTestId('start').click();
+  await expect.poll(() => stepCount(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
+  const s0 = await stepCount(page);
+  const t0 = Date.now();
+  await expect.poll(() => stepCount(page), { timeout: 240_000, intervals: [100] }).toBeGreaterThanOrEqual(s0 + n);
+  const rate = ((await stepCount(page)) - s0) / ((Date.now() - t0) / 1000);
+  await page.getByTestId('pause').click();
+  await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'idle', { timeout: 60_000 });
+  return rate;
+}
+
+test('no backend named: the fastest measured backend runs, the notice says why; cached per device; measure again; switch', async ({ page }) => {
+  test.setTimeout(600_000);
+  await page.goto('/?preset=simclr-dense&tiny=1');
+  const notice = page.getByTestId('backend-choice');
+  await expect(notice).toBeVisible({ timeout: 60_000 });
+  await expect(notice).not.toContainText('measured earlier');
+  const t = await timings(page);
+  expect(Object.keys(t).sort()).toEqual(['cpu', 'webgl', 'webgpu']);
+  // The choice is the argmin of what the notice shows.
+  const measured = Object.entries(t).filter(([, v]) => v.ms !== null) as [string, { ms: number }][];
+  const argmin = measured.reduce((a, b) => (b[1].ms < a[1].ms ? b : a))[0];
+  await expect(notice).toHaveAttribute('data-chosen', argmin);
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', argmin);
+  // A software adapter is named as such.
+  if (t.webgpu.software) await expect(page.getByTestId('backend-timing-webgpu')).toContainText('software adapter');
+  await expect(page.getByTestId('backend-select')).toHaveValue('auto');
+  await expect(page).not.toHaveURL(/backend=/);
+  await waitReady(page);
+  const autoRate = await stepsPerSecond(page, 10);
+
+  // Reload: the measurement is reused (no re-timing), and says so.
+  await page.reload();
+  await expect(notice).toContainText('measured earlier on this device', { timeout: 60_000 });
+  await expect(notice).toHaveAttribute('data-chosen', argmin);
+
+  // Measure again: timed anew.
+  await page.getByTestId('recalibrate').click();
+  await expect(notice).toBeVisible({ timeout: 60_000 });
+  await expect(notice).not.toContainText('measured earlier');
+
+  // Switch to WebGPU by hand: the run restarts on it and the link says so.
+  await page.getByTestId('backend-select').selectOption('webgpu');
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'webgpu', { timeout: 60_000 });
+  await expect(page).toHaveURL(/backend=webgpu/);
+  await expect(notice).toHaveCount(0);
+  await waitReady(page);
+  const webgpuRate = await stepsPerSecond(page, 4);
+  console.log(
+    `[measure] tiny simclr-dense: measured choice ${argmin} ${autoRate.toFixed(2)} steps/s vs forced webgpu ${webgpuRate.toFixed(2)} steps/s ` +
+      `(${(autoRate / webgpuRate).toFixed(1)}×); workload timings ${JSON.stringify(t)}`,
+  );
+});
+
+test('the first step shows that it is compiling, then goes away', async ({ page }) => {
+  await page.goto('/?backend=webgpu&preset=cdg&tiny=1');
+  await waitReady(page);
+  await page.getByTestId('step').click();
+  // On any adapter the first WebGPU step compiles its shaders: the indicator shows while it does.
+  await expect(page.getByTestId('warming-up')).toContainText('compiling shaders');
+  await expect(page.getByTestId('step')).toContainText('Stepping');
+  await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 90_000 });
+  await expect(page.getByTestId('warming-up')).toHaveCount(0);
+  await expect(page.getByTestId('step')).toContainText('+1 Step');
+});

@@ -1,0 +1,68 @@
+// Backend choice by measurement: the ranking rules on hand-made timings, a real
+// measurement on the cpu backend (no leak, finite times), a backend that cannot start is
+// reported with its reason, a cached calibration is reused only on the same device, and
+// initBackend falls back from a WebGPU that grants no adapter.
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../src/engine/backend';
+import { chooseBackend, currentDevice, describeCalibration, fastest, measureBackends, median, orderByTiming, type BackendTiming } from '../../../src/engine/backendChoice';
+
+const T = (backend: BackendTiming['backend'], ms: number | null, software = false): BackendTiming => ({ backend, adapter: backend, software, ms, warmupMs: ms, reason: ms === null ? 'not here' : undefined });
+
+afterEach(async () => {
+  delete (globalThis as { navigator?: unknown }).navigator;
+  await tf.setBackend('cpu');
+});
+
+describe('backend choice', () => {
+  it('picks the fastest measured backend and orders the rest as fallbacks, unmeasurable last', () => {
+    const timings = [T('webgpu', 1236, true), T('webgl', 344), T('cpu', 47)];
+    expect(fastest(timings)).toBe('cpu');
+    expect(orderByTiming(timings)).toEqual(['cpu', 'webgl', 'webgpu']);
+    expect(orderByTiming([T('webgpu', null), T('cpu', 5), T('webgl', 3)])).toEqual(['webgl', 'cpu', 'webgpu']);
+    // Ties go to the earlier candidate (WebGPU first in the app's order).
+    expect(fastest([T('webgpu', 10), T('cpu', 10)])).toBe('webgpu');
+    expect(() => fastest([T('webgpu', null), T('webgl', null)])).toThrow(/webgpu: not here; webgl: not here/);
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('says what was measured and how much faster the choice is (1236 / 47 ≈ 26×)', () => {
+    const line = describeCalibration({ timings: [T('webgpu', 1236, true), T('webgl', 344), T('cpu', 47)], chosen: 'cpu' });
+    expect(line).toBe('webgpu (software adapter) 1.2 s, webgl 344 ms, cpu 47 ms — using cpu (26× faster than the slowest)');
+  });
+
+  it('measures the cpu backend with finite times and no leaked tensor; a backend that cannot start says why', async () => {
+    const before = tf.memory().numTensors;
+    const shape = { batch: 4, size: 8, channels: 3, width: 4, hidden: 8 };
+    const timings = await measureBackends(['webgl', 'cpu'], shape, 400);
+    expect(tf.memory().numTensors).toBe(before);
+    const cpu = timings.find((t) => t.backend === 'cpu')!;
+    expect(cpu.ms).toBeGreaterThan(0);
+    expect(Number.isFinite(cpu.ms)).toBe(true);
+    expect(cpu.warmupMs).toBeGreaterThan(0);
+    // Node has no WebGL: reported, not thrown.
+    const webgl = timings.find((t) => t.backend === 'webgl')!;
+    expect(webgl.ms).toBeNull();
+    expect(webgl.reason).toBeTruthy();
+  });
+
+  it('a cached calibration is reused on the same device and ignored on another', async () => {
+    const device = await currentDevice();
+    const cached = { device, timings: [T('cpu', 1.5)], chosen: 'cpu' as const, at: '2026-01-01T00:00:00Z' };
+    const reused = await chooseBackend(['cpu'], { cached });
+    expect(reused.backend).toBe('cpu');
+    expect(reused.calibration).toMatchObject({ cached: true, at: cached.at, timings: cached.timings });
+    const other = await chooseBackend(['cpu'], { cached: { ...cached, device: 'another machine' }, shape: { batch: 2, size: 8, channels: 1, width: 2, hidden: 4 }, budgetMs: 200 });
+    expect(other.calibration?.cached).toBe(false);
+    expect(other.calibration?.timings[0].ms).not.toBe(1.5);
+  });
+
+  it('initBackend falls back to cpu when WebGPU grants no adapter, and says so', async () => {
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: async () => null } }, configurable: true, writable: true });
+    const r = await initBackend(['webgpu', 'cpu']);
+    expect(r.backend).toBe('cpu');
+    expect(r.requested).toBe('webgpu');
+    expect(r.fallbacks).toEqual([{ backend: 'webgpu', reason: expect.stringMatching(/no adapter was granted/) }]);
+  });
+});
