@@ -4,9 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportedMask } from '../../../src/engine/plugin';
 import { maskHeatmap, type SyncCPSnapshot } from '../../../src/engine/sparsity/syncp';
 import type { Trainer } from '../../../src/engine/trainer';
+import { refTopK } from '../sparsity/helpers';
 import { count, isSubset, run, size, syncp, tinyTrainer } from './helpers';
 
 const STEPS = 10; // window: start 1, end 7, every 1 — the whole schedule in 10 steps
+const LAST_UPDATE = 7; // online 0.2, target 0.5 from here on
 const trainers: Trainer[] = [];
 const masks: Record<string, ExportedMask[]> = {};
 
@@ -18,11 +20,37 @@ async function finished(tag: string, overrides: Record<string, unknown>): Promis
   return t;
 }
 
+/** Per-branch scores without EMA (BYOL), stopped just before the last update: |W| of both branches, then the masks it chose. */
+const raw = {
+  absOnline: {} as Record<string, number[]>,
+  absTarget: {} as Record<string, number[]>,
+  atUpdate: [] as ExportedMask[],
+  updateStep: null as number | null,
+};
+async function perBranchRaw(): Promise<void> {
+  const t = tinyTrainer('syncp-unstructured', { syncp: { scores: 'per-branch', scoreEma: 0 } }, STEPS);
+  trainers.push(t);
+  await run(t, LAST_UPDATE); // steps 0..6
+  const p = syncp(t);
+  for (const name of p.layerNames()) {
+    raw.absOnline[name] = Array.from(await t.online.vars[name].data(), Math.abs);
+    raw.absTarget[name] = Array.from(await t.target!.vars[name].data(), Math.abs);
+  }
+  await p.prepareStep(LAST_UPDATE);
+  raw.updateStep = p.lastUpdateStep;
+  raw.atUpdate = await p.exportMasks();
+  await run(t, STEPS - LAST_UPDATE);
+  masks['per-branch-raw'] = await p.exportMasks();
+}
+
 let perBranch: Trainer;
+let perBranchRawTrainer: Trainer;
 beforeAll(async () => {
   perBranch = await finished('per-branch', { syncp: { scores: 'per-branch', scoreEma: 0.9 } });
   await finished('global', { syncp: { layerBudget: 'global' } });
   await finished('erk', { syncp: { layerBudget: 'erk' } });
+  await perBranchRaw(); // last: the snapshot tests below use trainers[1]
+  perBranchRawTrainer = trainers[trainers.length - 1];
 });
 afterAll(() => trainers.forEach((t) => t.dispose()));
 
@@ -50,21 +78,41 @@ function erkByHand(shapes: number[][], D: number): number[] {
 }
 
 describe('SyncCP options', () => {
-  it('per-branch EMA scores: densities as planned; nestedness and IoU in the snapshot match the masks', async () => {
-    const snap = (await syncp(perBranch).snapshot()) as unknown as SyncCPSnapshot;
-    for (const m of masks['per-branch']) {
+  it('per-branch scores (BYOL): at an update the target keeps the top-k of |W_target|, not of |W_online|', () => {
+    expect(raw.updateStep).toBe(LAST_UPDATE);
+    let differs = 0;
+    for (const m of raw.atUpdate) {
       const n = size(m.shape);
-      expect(count(m.online)).toBe(Math.round(0.2 * n));
-      expect(count(m.target)).toBe(Math.round(0.5 * n));
-      let both = 0;
-      let either = 0;
-      for (let i = 0; i < n; i++) {
-        if (m.online[i] && m.target[i]) both++;
-        if (m.online[i] || m.target[i]) either++;
+      const kOn = Math.round(0.2 * n);
+      const kTg = Math.round(0.5 * n);
+      const kept = (a: Uint8Array) => new Set(Array.from(a.keys()).filter((i) => a[i] !== 0));
+      // Reference top-k (full sort, ties by lower index, as the library breaks them).
+      expect(kept(m.target), m.name).toEqual(refTopK(raw.absTarget[m.name], kTg));
+      expect(kept(m.online), m.name).toEqual(refTopK(raw.absOnline[m.name], kOn));
+      const byOnline = refTopK(raw.absOnline[m.name], kTg);
+      if ([...byOnline].some((i) => !m.target[i])) differs++;
+    }
+    // The two rankings disagree somewhere, so ranking the target by |W_online| would fail above.
+    expect(differs).toBeGreaterThan(0);
+  });
+
+  it('per-branch scores, with and without EMA: densities as planned; nestedness and IoU in the snapshot match the masks', async () => {
+    for (const [tag, t] of [['per-branch', perBranch], ['per-branch-raw', perBranchRawTrainer]] as const) {
+      const snap = (await syncp(t).snapshot()) as unknown as SyncCPSnapshot;
+      for (const m of masks[tag]) {
+        const n = size(m.shape);
+        expect(count(m.online)).toBe(Math.round(0.2 * n));
+        expect(count(m.target)).toBe(Math.round(0.5 * n));
+        let both = 0;
+        let either = 0;
+        for (let i = 0; i < n; i++) {
+          if (m.online[i] && m.target[i]) both++;
+          if (m.online[i] || m.target[i]) either++;
+        }
+        const l = snap.layers.find((x) => x.name === m.name)!;
+        expect(l.nested).toBeCloseTo(both / count(m.online), 12);
+        expect(l.iou).toBeCloseTo(both / either, 12);
       }
-      const l = snap.layers.find((x) => x.name === m.name)!;
-      expect(l.nested).toBeCloseTo(both / count(m.online), 12);
-      expect(l.iou).toBeCloseTo(both / either, 12);
     }
   });
 
