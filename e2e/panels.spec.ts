@@ -118,9 +118,18 @@ async function scrub(page: Page): Promise<string> {
 }
 
 test('schedule preview is drawn before the run starts; dense run: method panels say they do not apply', async ({ page }) => {
+  // Hold the worker's script back: the schedule must be drawn from the config alone.
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((r) => (release = r));
+  await page.route(/trainer\.worker[^/]*\.js/, async (route) => {
+    await held;
+    await route.continue();
+  });
   await page.goto(`/?backend=webgpu&preset=syncp-unstructured&tiny=1&steps=${STEPS}`);
-  // Before the worker is even ready the configured schedule is drawn.
   await expect.poll(() => chartMarks(page.getByTestId('schedule-chart'))).toBeGreaterThan(4);
+  await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'building');
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', '');
+  release();
   await waitReady(page);
   await expect(page.getByTestId('step-count')).toHaveText('0');
   await page.getByTestId('preset').selectOption('simclr-dense');
