@@ -98,6 +98,19 @@ export class Trainer {
     return this.stepCount;
   }
 
+  /**
+   * Before the first step only: run the next step as step `step`, as if the steps before it
+   * had happened — their place in every schedule (learning rate, EMA, densities), not their
+   * work. `npm run bench` uses it to time steps in the middle or at the end of a schedule
+   * without running the steps before them. Weights, optimizer state and masks stay as
+   * they are; a mask update due at `step` happens in that step.
+   */
+  startAt(step: number): void {
+    if (!Number.isInteger(step) || step < 0) throw new Error(`startAt: step must be a non-negative integer (got ${step})`);
+    if (this.stepCount !== 0) throw new Error(`startAt: only before the first step (this run is at step ${this.stepCount})`);
+    this.stepCount = step;
+  }
+
   get peakLearningRate(): number {
     return this.peakLr;
   }
@@ -370,11 +383,26 @@ export class Trainer {
 
   /** kNN accuracy (cosine, temperature-weighted votes) of test features against train features. */
   async knn(): Promise<number> {
+    return this.knnOf((split, idx) => this.features(split, idx));
+  }
+
+  /**
+   * The same kNN monitor on raw pixels (the images as the network sees them, flattened):
+   * what the data alone gives, a baseline no learned feature should fall below.
+   */
+  async rawPixelKnn(): Promise<number> {
+    return this.knnOf((split, idx) => tf.tidy(() => {
+      const x = batchTensor(split, idx, this.dataset, { size: this.imageSize });
+      return x.reshape([idx.length, -1]) as tf.Tensor2D;
+    }));
+  }
+
+  private async knnOf(featuresOf: (split: ImageSplit, indices: number[]) => tf.Tensor2D): Promise<number> {
     const { knnK, knnTemperature } = this.config.eval;
     const trainIdx = this.evalIndices(this.dataset.train, KNN_MEMORY);
     const testIdx = this.evalIndices(this.dataset.test, KNN_QUERIES);
-    const bank = this.features(this.dataset.train, trainIdx);
-    const queries = this.features(this.dataset.test, testIdx);
+    const bank = featuresOf(this.dataset.train, trainIdx);
+    const queries = featuresOf(this.dataset.test, testIdx);
     try {
       return await knnAccuracy(
         bank,

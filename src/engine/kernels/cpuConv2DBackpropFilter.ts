@@ -5,7 +5,7 @@
 // Same maths, same padding rules (backend_util.computeConv2DInfo); NHWC, no dilation.
 import * as tf from '@tensorflow/tfjs';
 
-interface KernelArgs {
+export interface KernelArgs {
   inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
   backend: { data: { get(id: unknown): { values: ArrayLike<number> } }; makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo };
   attrs: { strides: [number, number] | number; pad: 'valid' | 'same' | number; dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number] };
@@ -13,14 +13,19 @@ interface KernelArgs {
 
 export function conv2DBackpropFilterNHWC(args: KernelArgs): tf.TensorInfo {
   const { x, dy } = args.inputs;
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs;
+  const xv = args.backend.data.get(x.dataId).values as Float32Array;
+  const dv = args.backend.data.get(dy.dataId).values as Float32Array;
+  return args.backend.makeTensorInfo(args.attrs.filterShape, 'float32', conv2DBackpropFilterValues(x.shape, xv, dv, args.attrs));
+}
+
+/** The weight gradient of an NHWC conv from x's and dy's values (any backend that can hand them over). */
+export function conv2DBackpropFilterValues(xShape: readonly number[], xv: ArrayLike<number>, dv: ArrayLike<number>, attrs: KernelArgs['attrs']): Float32Array {
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
   if (dataFormat !== 'NHWC') throw new Error('fast Conv2DBackpropFilter: only NHWC is supported');
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: K, filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  const xv = args.backend.data.get(x.dataId).values as Float32Array;
-  const dv = args.backend.data.get(dy.dataId).values as Float32Array;
   const dw = new Float32Array(FH * FW * C * K);
   for (let b = 0; b < B; b++) {
     for (let oy = 0; oy < OH; oy++) {
@@ -45,7 +50,7 @@ export function conv2DBackpropFilterNHWC(args: KernelArgs): tf.TensorInfo {
       }
     }
   }
-  return args.backend.makeTensorInfo(filterShape, 'float32', dw);
+  return dw;
 }
 
 let registered = false;

@@ -1,0 +1,70 @@
+// The bench page: runs the engine's bench (src/engine/bench.ts) for the page's backends
+// in this page's main thread and exposes the rows on window.__bench, for
+// `npm run bench -- --browser` (src/cli/benchBrowser.ts), which builds this page with Vite
+// and drives it with Playwright. Options come in the URL: ?opts=<JSON of BenchPageOptions>.
+import { initBackend, type BackendName } from '../engine/backend';
+import { benchConfig, runBench, textTable, type BenchRow, type BenchState } from '../engine/bench';
+import { loadDataset } from '../engine/data';
+
+export interface BenchPageOptions {
+  backends: BackendName[];
+  presets: string[];
+  tiny: boolean;
+  states: BenchState[];
+  rounds?: number;
+  warmup?: number;
+}
+
+export interface BenchPageState {
+  done: boolean;
+  rows: BenchRow[];
+  errors: { backend: string; message: string }[];
+  adapters: Record<string, string>;
+  /** The state being timed now: steps done of its total (all presets, warm-up included). */
+  progress: { backend: string; state: string; preset: string; done: number; total: number };
+}
+
+declare global {
+  interface Window {
+    __bench?: BenchPageState;
+  }
+}
+
+const out = document.getElementById('out')!;
+const state: BenchPageState = { done: false, rows: [], errors: [], adapters: {}, progress: { backend: '', state: '', preset: '', done: 0, total: 0 } };
+window.__bench = state;
+
+async function main(): Promise<void> {
+  const raw = new URLSearchParams(location.search).get('opts');
+  const opts: BenchPageOptions = raw ? JSON.parse(raw) : { backends: ['webgpu', 'webgl', 'cpu'], presets: ['simclr-dense', 'cdg'], tiny: true, states: ['end'] };
+  const probe = benchConfig(opts.presets[0], opts.tiny);
+  const dataset = await loadDataset('shapes', { seed: probe.seed, trainCount: probe.data.trainCount, testCount: probe.data.testCount });
+  for (const backend of opts.backends) {
+    try {
+      const report = await initBackend([backend]);
+      state.adapters[backend] = `${report.adapter}${report.softwareAdapter ? ' (software adapter)' : ''}`;
+      out.textContent = `running ${backend} (${state.adapters[backend]})…`;
+      const rows = await runBench({
+        presets: opts.presets,
+        tiny: opts.tiny,
+        states: opts.states,
+        rounds: opts.rounds,
+        warmup: opts.warmup,
+        dataset,
+        onProgress: (p) => {
+          state.progress = { backend, state: p.state, preset: p.preset, done: p.done, total: p.total };
+        },
+      });
+      state.rows.push(...rows);
+      out.textContent = textTable(state.rows);
+    } catch (e) {
+      state.errors.push({ backend, message: (e as Error).message });
+    }
+  }
+}
+
+main()
+  .catch((e) => state.errors.push({ backend: '', message: (e as Error).stack ?? String(e) }))
+  .finally(() => {
+    state.done = true;
+  });

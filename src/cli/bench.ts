@@ -1,0 +1,252 @@
+// `npm run bench -- [--backend cpu|webgpu|wasm] [--tiny] [--presets a,b] [--json] [--rounds N]
+//  [--warmup N] [--state end|ramp|both] [--markdown FILE] [--browser] [--long] [--steps N]`
+// Times every preset's training step in one process, interleaved (src/engine/bench.ts says
+// how); --browser does the same in Chromium for the page's backends; --long runs ≥ 1000
+// steps of every preset and fails if numTensors or bytes grow.
+// Exit codes: 0 done, 1 a run failed or memory grew (--long), 2 bad usage.
+import { readFile, writeFile } from 'node:fs/promises';
+import { cpus, release, type } from 'node:os';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import {
+  benchConfig,
+  longMarkdown,
+  markdownSection,
+  runBench,
+  runLong,
+  textTable,
+  upsertSection,
+  type BenchRow,
+  type BenchState,
+  type LongResult,
+  type MachineInfo,
+} from '../engine/bench';
+import { PRESET_NAMES } from '../engine/config';
+import { loadDataset } from '../engine/data';
+import { startNodeBackend, type NodeBackendName } from './nodeBackend';
+
+const USAGE = `usage: npm run bench -- [options]
+  --backend B       cpu | webgpu | wasm (default cpu; Node)
+  --tiny            the --tiny size of npm run train (default: the default size)
+  --presets a,b     presets to time (default all: ${PRESET_NAMES.join(', ')});
+                    the dense preset each is compared with is added
+  --state S         end | ramp | both (default both)
+  --rounds N        measured rounds, one step of every preset each (default 20 tiny, 5 default size)
+  --warmup N        unmeasured rounds first (default 2)
+  --json            one JSON line per preset and state on stdout
+  --markdown FILE   write (or update) this bench's table in FILE with the machine and command
+  --browser         the page's backends (webgpu, webgl, cpu) in Chromium (/usr/bin/chromium or
+                    $CHROMIUM_PATH) on a bench page built by Vite; --backends a,b picks some
+  --backends a,b    with --browser: which page backends (default webgpu,webgl,cpu)
+  --long            every preset for --steps steps (default 1000, tiny), numTensors and bytes
+                    read every 100 steps; exits 1 if either grows
+  --steps N         steps per preset for --long
+  --help`;
+
+class UsageError extends Error {}
+
+const STATES: Record<string, BenchState[]> = { end: ['end'], ramp: ['ramp'], both: ['end', 'ramp'] };
+
+function parseBenchArgs(argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        backend: { type: 'string' },
+        backends: { type: 'string' },
+        tiny: { type: 'boolean', default: false },
+        presets: { type: 'string' },
+        state: { type: 'string' },
+        rounds: { type: 'string' },
+        warmup: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        markdown: { type: 'string' },
+        browser: { type: 'boolean', default: false },
+        long: { type: 'boolean', default: false },
+        steps: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  const int = (name: string, s: string | undefined, min: number) => {
+    if (s === undefined) return undefined;
+    if (!/^\d+$/.test(s) || Number(s) < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (got "${s}")`);
+    return Number(s);
+  };
+  const backend = v.backend ?? 'cpu';
+  if (!['cpu', 'webgpu', 'wasm'].includes(backend)) throw new UsageError(`--backend must be cpu, webgpu or wasm (got "${backend}")`);
+  if (v.browser && v.backend) throw new UsageError('--browser times the page backends: use --backends webgpu,webgl,cpu instead of --backend');
+  if (v.browser && v.long) throw new UsageError('--long runs in Node only');
+  const presets = v.presets ? v.presets.split(',').map((s) => s.trim()).filter(Boolean) : [...PRESET_NAMES];
+  for (const p of presets) if (!(PRESET_NAMES as readonly string[]).includes(p)) throw new UsageError(`unknown preset "${p}" (known: ${PRESET_NAMES.join(', ')})`);
+  const state = v.state ?? 'both';
+  if (!STATES[state]) throw new UsageError(`--state must be end, ramp or both (got "${state}")`);
+  const backends = v.backends ? v.backends.split(',').map((s) => s.trim()).filter(Boolean) : ['webgpu', 'webgl', 'cpu'];
+  for (const b of backends) if (!['webgpu', 'webgl', 'cpu'].includes(b)) throw new UsageError(`--backends: the page has webgpu, webgl and cpu (got "${b}")`);
+  if (v.backends && !v.browser) throw new UsageError('--backends goes with --browser');
+  return {
+    help: v.help,
+    backend: backend as NodeBackendName,
+    backends,
+    tiny: v.tiny,
+    presets,
+    states: STATES[state],
+    rounds: int('rounds', v.rounds, 1),
+    warmup: int('warmup', v.warmup, 0),
+    json: v.json,
+    markdown: v.markdown,
+    browser: v.browser,
+    long: v.long,
+    steps: int('steps', v.steps, 1),
+  };
+}
+
+function machine(): MachineInfo {
+  const c = cpus();
+  return { os: `${type()} ${release()}`, cpu: c[0]?.model?.trim(), cores: c.length, node: process.version };
+}
+
+function progressBar(label: string) {
+  if (!process.stderr.isTTY || process.env.CI) return undefined;
+  return new cliProgress.SingleBar(
+    { stream: process.stderr, format: `${label} |{bar}| {value}/{total} steps | {what}`, hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+}
+
+async function writeMarkdown(file: string, key: string, section: string): Promise<void> {
+  let doc = '';
+  try {
+    doc = await readFile(file, 'utf8');
+  } catch {
+    /* a new file */
+  }
+  await writeFile(file, upsertSection(doc, key, section));
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseBenchArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`bench: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+  const size = args.tiny || args.long ? 'tiny' : 'default';
+  const info = machine();
+
+  if (args.browser) {
+    const { benchInBrowser } = await import('./benchBrowser');
+    const bar = progressBar('bench (browser)');
+    let started = false;
+    const r = await benchInBrowser({
+      backends: args.backends,
+      presets: args.presets,
+      tiny: args.tiny,
+      states: args.states,
+      rounds: args.rounds,
+      warmup: args.warmup,
+      onProgress: (p) => {
+        if (!bar) return;
+        if (!started) {
+          bar.start(p.total, 0, { what: '' });
+          started = true;
+        }
+        bar.setTotal(p.total);
+        bar.update(p.done, { what: `${p.backend} ${p.state} ${p.preset}` });
+      },
+      log: (s) => console.error(`bench: ${s}`),
+    });
+    bar?.stop();
+    for (const e of r.errors) console.error(`bench: ${e.backend}: ${e.message}`);
+    print(r.rows, args.json);
+    if (args.markdown) {
+      const m = { ...info, browser: r.browserVersion, adapter: Object.entries(r.adapters).map(([b, a]) => `${b}: ${a}`).join('; ') };
+      await writeMarkdown(args.markdown, `browser-${args.backends.join('+')}-${size}`, markdownSection(`Chromium · ${args.backends.join(', ')} · ${size}`, r.rows, m, command));
+    }
+    return r.rows.length > 0 && r.errors.length === 0 ? 0 : 1;
+  }
+
+  const be = await startNodeBackend(args.backend);
+  if (be.warning) console.error(`bench: warning — ${be.warning}`);
+  const probe = benchConfig(args.presets[0], args.tiny || args.long);
+  const dataset = await loadDataset('shapes', { seed: probe.seed, trainCount: probe.data.trainCount, testCount: probe.data.testCount });
+  const m = { ...info, adapter: be.adapter };
+
+  if (args.long) {
+    const steps = args.steps ?? 1000;
+    const bar = progressBar('bench --long');
+    bar?.start(steps * args.presets.length, 0, { what: '' });
+    const results: LongResult[] = await runLong({
+      presets: args.presets,
+      tiny: true,
+      dataset,
+      steps,
+      onProgress: (p) => bar?.update(args.presets.indexOf(p.preset) * steps + p.step, { what: p.preset }),
+    });
+    bar?.stop();
+    if (args.json) for (const r of results) process.stdout.write(`${JSON.stringify(r)}\n`);
+    else console.log(longMarkdown(results));
+    const grown = results.filter((r) => !r.flat);
+    if (args.markdown) await writeMarkdown(args.markdown, `long-${be.backend}`, markdownSection(`Long run · ${be.backend} · tiny · ${steps} steps a preset`, [], m, command, results));
+    if (grown.length) {
+      console.error(`bench: memory grew in ${grown.map((r) => `${r.preset} (+${r.tensorGrowth} tensors, +${r.byteGrowth} bytes)`).join(', ')}`);
+      return 1;
+    }
+    console.error(`bench: numTensors and bytes flat over ${steps} steps of ${results.length} presets`);
+    return 0;
+  }
+
+  const bar = progressBar(`bench ${be.backend}`);
+  let current = '';
+  const rows: BenchRow[] = await runBench({
+    presets: args.presets,
+    tiny: args.tiny,
+    states: args.states,
+    rounds: args.rounds,
+    warmup: args.warmup,
+    dataset,
+    onProgress: (p) => {
+      if (!bar) return;
+      if (current !== p.state) {
+        if (current) bar.stop();
+        bar.start(p.total, 0, { what: '' });
+        current = p.state;
+      }
+      bar.update(p.done, { what: `${p.state} ${p.warmup ? 'warm-up ' : ''}${p.preset}` });
+    },
+  });
+  bar?.stop();
+  print(rows, args.json);
+  if (args.markdown) {
+    await writeMarkdown(args.markdown, `node-${be.backend}-${size}`, markdownSection(`Node · ${be.backend} · ${size}`, rows, m, command));
+  }
+  return 0;
+}
+
+function print(rows: BenchRow[], json: boolean): void {
+  if (json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
+  else if (rows.length) console.log(textTable(rows));
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`bench: ${(e as Error).stack ?? e}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,524 @@
+// `npm run bench` — time training steps of every preset in one process, on the backend
+// tfjs runs now. Pure engine code (no node:, no DOM): the Node CLI (src/cli/bench.ts) and
+// the bench page (bench.html → src/bench/main.ts) call the same functions.
+//
+// How a state is timed:
+// - One Trainer per preset, all alive at once, started at the step of the state:
+//   'end'  = the last update step of the preset's schedules (masks and gates at their
+//            final densities; the mask update due there runs in the warm-up);
+//   'ramp' = the last update step at or before the middle of the schedule window (u ≈ ½),
+//            so the measured steps see intermediate densities and updates at the preset's
+//            own cadence. Dense presets start at 0 (their steps do not depend on it).
+// - Round robin, interleaved: each round runs one step of every preset, in an order that
+//   rotates by one every round, so drift (thermal, GC, other load) hits all alike.
+// - `warmup` rounds first (shader compilation, the first mask update), not measured.
+// - msPerStep is the median over the measured steps, with p25–p75 and the mean (which
+//   carries the occasional mask-update step that the median leaves out). ratioToDense is
+//   the median over rounds of this preset's time / its dense counterpart's time in the
+//   same round (SimCLR → simclr-dense, BYOL → byol-dense), so drift cancels in pairs.
+// - flopsRatio and GFLOP/s use Trainer.flops with each measured step's read-back
+//   metrics (the densities actually applied), averaged over the measured steps.
+// - Memory: tf.memory() right before the preset's first measured step and right after
+//   its last, and `tensorGrowth`, the sum over its own steps of numTensors after − before.
+import * as tf from '@tensorflow/tfjs';
+import { buildConfig, isPresetName, PRESET_NAMES, type Config, type PresetName } from './config';
+import type { Dataset } from './data/types';
+import { stepsFromFractions, type UpdateWindow } from './sparsity/schedule';
+import { Trainer, type StepResult } from './trainer';
+
+export type BenchState = 'end' | 'ramp';
+export type BenchSize = 'tiny' | 'default';
+export const BENCH_STATES: readonly BenchState[] = ['end', 'ramp'];
+
+export interface BenchOptions {
+  presets: readonly string[];
+  tiny: boolean;
+  states?: readonly BenchState[];
+  /** Measured rounds (one step of every preset each); default 20 tiny, 5 default size. */
+  rounds?: number;
+  /** Unmeasured rounds first; default 2. */
+  warmup?: number;
+  /** The data the trainers draw batches from (shapes at the size of the configs). */
+  dataset: Dataset;
+  /** Config fragment applied over every preset (after --tiny). */
+  overrides?: unknown;
+  onProgress?: (p: BenchProgress) => void;
+  /** Clock in ms; default performance.now. */
+  now?: () => number;
+}
+
+export interface BenchProgress {
+  state: BenchState;
+  /** Steps run so far in this state (warm-up included) and in all. */
+  done: number;
+  total: number;
+  preset: string;
+  warmup: boolean;
+}
+
+export interface BranchPair {
+  online: number;
+  target: number;
+}
+
+export interface BenchMemory {
+  tensorsStart: number;
+  tensorsEnd: number;
+  bytesStart: number;
+  bytesEnd: number;
+  /** WebGPU/WebGL only: bytes the backend holds on the GPU. */
+  gpuBytesStart?: number;
+  gpuBytesEnd?: number;
+  /** Σ over this preset's measured steps of numTensors after − before the step (0 = no leak). */
+  tensorGrowth: number;
+}
+
+export interface BenchRow {
+  preset: string;
+  backend: string;
+  size: BenchSize;
+  state: BenchState;
+  /** Median ms per step over the measured steps. */
+  msPerStep: number;
+  p25Ms: number;
+  p75Ms: number;
+  meanMs: number;
+  minMs: number;
+  /** Measured steps and the trainer step of the first one. */
+  steps: number;
+  firstStep: number;
+  /** The dense preset this one is compared with. */
+  dense: string;
+  /** Median over rounds of ms / dense ms of the same round (exactly 1 for a dense preset). */
+  ratioToDense: number;
+  ratioP25: number;
+  ratioP75: number;
+  /** Effective over dense training FLOPs of one step at this state. */
+  flopsRatio: number;
+  flops: { dense: number; effective: number };
+  /** Images (each seen as two views) per second at the median step time. */
+  imagesPerSec: number;
+  /** Effective training FLOPs per second at the median step time, in GFLOP/s. */
+  gflopsPerSec: number;
+  /** Read back in the last measured step: SyncCP weight density per prunable conv. */
+  density?: Record<string, BranchPair>;
+  /** Read back in the last measured step: CDG gate density per gated conv. */
+  gateDensity?: Record<string, BranchPair>;
+  memory: BenchMemory;
+}
+
+/** The dense preset of the same SSL method: SimCLR → simclr-dense, BYOL → byol-dense. */
+export function denseCounterpart(config: Config): PresetName {
+  return config.ssl.method === 'byol' ? 'byol-dense' : 'simclr-dense';
+}
+
+function windows(config: Config): UpdateWindow[] {
+  const out: UpdateWindow[] = [];
+  for (const s of [config.syncp?.schedule, config.cdg?.schedule]) {
+    if (s) out.push(stepsFromFractions({ startFraction: s.start, endFraction: s.end, everyFraction: s.every }, config.steps));
+  }
+  return out;
+}
+
+/**
+ * The trainer step at which a preset's timed steps start in `state` (see the file header):
+ * 'end' the last update step of its windows, 'ramp' the last update step at or before the
+ * middle of the window; 0 without sparsity.
+ */
+export function stateStartStep(config: Config, state: BenchState): number {
+  const ws = windows(config);
+  if (ws.length === 0) return 0;
+  return Math.max(
+    ...ws.map((w) => {
+      if (state === 'end') return w.end;
+      const mid = w.start + (w.end - w.start) / 2;
+      return w.start + Math.floor((mid - w.start) / w.every) * w.every;
+    }),
+  );
+}
+
+/** The validated config of a preset at a size, with overrides. */
+export function benchConfig(preset: string, tiny: boolean, overrides?: unknown): Config {
+  return buildConfig({ preset, tiny, overrides });
+}
+
+/** Presets as asked, plus the dense counterparts they are compared with, in PRESET_NAMES order. */
+export function withDenseCounterparts(presets: readonly string[], tiny: boolean, overrides?: unknown): string[] {
+  for (const p of presets) if (!isPresetName(p)) throw new Error(`unknown preset "${p}" (known: ${PRESET_NAMES.join(', ')})`);
+  const set = new Set(presets);
+  for (const p of presets) set.add(denseCounterpart(benchConfig(p, tiny, overrides)));
+  return PRESET_NAMES.filter((p) => set.has(p));
+}
+
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+function stats(xs: readonly number[]): { median: number; p25: number; p75: number; mean: number; min: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: quantile(s, 0.5), p25: quantile(s, 0.25), p75: quantile(s, 0.75), mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length), min: s[0] ?? NaN };
+}
+
+function memoryNow(): { tensors: number; bytes: number; gpuBytes?: number } {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+  return { tensors: m.numTensors, bytes: m.numBytes, ...(typeof m.numBytesInGPU === 'number' ? { gpuBytes: m.numBytesInGPU } : {}) };
+}
+
+function meanPair(d: Record<string, BranchPair> | undefined): BranchPair | undefined {
+  if (!d) return undefined;
+  const vs = Object.values(d);
+  if (vs.length === 0) return undefined;
+  return { online: vs.reduce((a, v) => a + v.online, 0) / vs.length, target: vs.reduce((a, v) => a + v.target, 0) / vs.length };
+}
+
+/** Mean over layers of the read-back densities of a row (for tables). */
+export function rowMeanDensity(row: BenchRow): { weight?: BranchPair; gate?: BranchPair } {
+  return { weight: meanPair(row.density), gate: meanPair(row.gateDensity) };
+}
+
+interface Slot {
+  preset: string;
+  config: Config;
+  trainer: Trainer;
+  dense: string;
+  ms: number[];
+  effective: number[];
+  dense0: number;
+  last?: StepResult;
+  memStart?: ReturnType<typeof memoryNow>;
+  memEnd?: ReturnType<typeof memoryNow>;
+  growth: number;
+}
+
+/** Time one state of every preset, interleaved (see the file header). */
+export async function benchState(state: BenchState, opts: BenchOptions): Promise<BenchRow[]> {
+  const now = opts.now ?? (() => performance.now());
+  const rounds = opts.rounds ?? (opts.tiny ? 20 : 5);
+  const warmup = opts.warmup ?? 2;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds must be a positive integer (got ${rounds})`);
+  if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`warmup must be a non-negative integer (got ${warmup})`);
+  const presets = withDenseCounterparts(opts.presets, opts.tiny, opts.overrides);
+  const slots: Slot[] = [];
+  try {
+    for (const preset of presets) {
+      const config = benchConfig(preset, opts.tiny, opts.overrides);
+      const trainer = new Trainer(config, opts.dataset);
+      trainer.startAt(stateStartStep(config, state));
+      slots.push({ preset, config, trainer, dense: denseCounterpart(config), ms: [], effective: [], dense0: 0, growth: 0 });
+    }
+    const total = (warmup + rounds) * slots.length;
+    let done = 0;
+    const roundMs: Map<string, number>[] = [];
+    for (let r = 0; r < warmup + rounds; r++) {
+      const measured = r >= warmup;
+      const times = new Map<string, number>();
+      for (let k = 0; k < slots.length; k++) {
+        const slot = slots[(k + r) % slots.length];
+        opts.onProgress?.({ state, done, total, preset: slot.preset, warmup: !measured });
+        const before = memoryNow();
+        if (measured && !slot.memStart) slot.memStart = before;
+        const t0 = now();
+        const res = await slot.trainer.trainStep();
+        const dt = now() - t0;
+        const after = memoryNow();
+        done++;
+        if (!measured) continue;
+        slot.memEnd = after;
+        slot.growth += after.tensors - before.tensors;
+        slot.ms.push(dt);
+        slot.last = res;
+        const f = slot.trainer.flops(res.metrics);
+        slot.effective.push(f.effective);
+        slot.dense0 = f.dense;
+        times.set(slot.preset, dt);
+      }
+      if (measured) roundMs.push(times);
+    }
+    opts.onProgress?.({ state, done, total, preset: '', warmup: false });
+    return slots.map((slot) => {
+      const st = stats(slot.ms);
+      const ratios = roundMs.map((t) => t.get(slot.preset)! / t.get(slot.dense)!);
+      const rs = stats(ratios);
+      const effective = slot.effective.reduce((a, b) => a + b, 0) / slot.effective.length;
+      const metrics = slot.last?.metrics ?? {};
+      let density: Record<string, BranchPair> | undefined;
+      let gateDensity: Record<string, BranchPair> | undefined;
+      for (const p of slot.trainer.plugins) {
+        const w = p.weightDensity?.(metrics);
+        if (w) density = { ...(density ?? {}), ...w };
+        const g = p.gateDensity?.(metrics);
+        if (g) gateDensity = { ...(gateDensity ?? {}), ...Object.fromEntries(Object.entries(g).map(([k, v]) => [k, { online: v.online, target: v.target }])) };
+      }
+      const ms = slot.ms.length;
+      const mem: BenchMemory = {
+        tensorsStart: slot.memStart!.tensors,
+        tensorsEnd: slot.memEnd!.tensors,
+        bytesStart: slot.memStart!.bytes,
+        bytesEnd: slot.memEnd!.bytes,
+        ...(slot.memStart!.gpuBytes !== undefined ? { gpuBytesStart: slot.memStart!.gpuBytes, gpuBytesEnd: slot.memEnd!.gpuBytes } : {}),
+        tensorGrowth: slot.growth,
+      };
+      return {
+        preset: slot.preset,
+        backend: tf.getBackend(),
+        size: opts.tiny ? 'tiny' : 'default',
+        state,
+        msPerStep: st.median,
+        p25Ms: st.p25,
+        p75Ms: st.p75,
+        meanMs: st.mean,
+        minMs: st.min,
+        steps: ms,
+        firstStep: slot.trainer.step - ms,
+        dense: slot.dense,
+        // A dense preset against itself is 1 by definition (not a float division).
+        ratioToDense: slot.dense === slot.preset ? 1 : rs.median,
+        ratioP25: slot.dense === slot.preset ? 1 : rs.p25,
+        ratioP75: slot.dense === slot.preset ? 1 : rs.p75,
+        flopsRatio: effective / slot.dense0,
+        flops: { dense: slot.dense0, effective },
+        imagesPerSec: slot.config.batchSize / (st.median / 1000),
+        gflopsPerSec: effective / (st.median / 1000) / 1e9,
+        ...(density ? { density } : {}),
+        ...(gateDensity ? { gateDensity } : {}),
+        memory: mem,
+      } satisfies BenchRow;
+    });
+  } finally {
+    for (const s of slots) s.trainer.dispose();
+  }
+}
+
+/** Every state asked for, one after the other (each state interleaves all presets). */
+export async function runBench(opts: BenchOptions): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const state of opts.states ?? BENCH_STATES) rows.push(...(await benchState(state, opts)));
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------
+// The long run: numTensors and bytes must stay flat.
+
+export interface MemoryReading {
+  step: number;
+  numTensors: number;
+  numBytes: number;
+  numBytesInGPU?: number;
+}
+
+export interface LongResult {
+  preset: string;
+  backend: string;
+  steps: number;
+  readings: MemoryReading[];
+  /** Largest rise of a later reading over the first (0 when flat). */
+  tensorGrowth: number;
+  byteGrowth: number;
+  gpuByteGrowth?: number;
+  flat: boolean;
+  /** numTensors after the trainer was disposed minus before it was made (0 = all freed). */
+  leftAfterDispose: number;
+  seconds: number;
+}
+
+/** Growth of later readings over the first: flat when no count and no byte figure rises. */
+export function memoryGrowth(readings: readonly MemoryReading[]): { tensors: number; bytes: number; gpuBytes?: number; flat: boolean } {
+  if (readings.length === 0) return { tensors: 0, bytes: 0, flat: true };
+  const first = readings[0];
+  const rise = (f: (r: MemoryReading) => number | undefined) => Math.max(0, ...readings.map((r) => (f(r) ?? 0) - (f(first) ?? 0)));
+  const tensors = rise((r) => r.numTensors);
+  const bytes = rise((r) => r.numBytes);
+  const gpu = first.numBytesInGPU !== undefined ? rise((r) => r.numBytesInGPU) : undefined;
+  return { tensors, bytes, ...(gpu !== undefined ? { gpuBytes: gpu } : {}), flat: tensors === 0 && bytes === 0 && (gpu ?? 0) === 0 };
+}
+
+export interface LongOptions {
+  presets: readonly string[];
+  tiny: boolean;
+  dataset: Dataset;
+  /** Training steps per preset (the schedules span them); default 1000. */
+  steps?: number;
+  /** Read memory every this many steps; default 100. */
+  every?: number;
+  overrides?: unknown;
+  onProgress?: (p: { preset: string; step: number; steps: number }) => void;
+  now?: () => number;
+}
+
+/**
+ * Each preset in turn for `steps` steps (its schedules spread over them, so masks ramp,
+ * update and settle), reading tf.memory() every `every` steps after a kNN evaluation and
+ * every plugin's panel snapshot (what the app does between steps).
+ */
+export async function runLong(opts: LongOptions): Promise<LongResult[]> {
+  const now = opts.now ?? (() => performance.now());
+  const steps = opts.steps ?? 1000;
+  const every = opts.every ?? 100;
+  const out: LongResult[] = [];
+  for (const preset of opts.presets) {
+    const config = benchConfig(preset, opts.tiny, { ...(opts.overrides as object), steps });
+    const before = tf.memory().numTensors;
+    const t0 = now();
+    const trainer = new Trainer(config, opts.dataset);
+    const readings: MemoryReading[] = [];
+    try {
+      for (let s = 1; s <= steps; s++) {
+        await trainer.trainStep();
+        if (s % every === 0 || s === steps) {
+          opts.onProgress?.({ preset, step: s, steps });
+          if (s % every !== 0) continue;
+          await trainer.knn();
+          for (const p of trainer.plugins) await p.snapshot?.();
+          const m = memoryNow();
+          readings.push({ step: s, numTensors: m.tensors, numBytes: m.bytes, ...(m.gpuBytes !== undefined ? { numBytesInGPU: m.gpuBytes } : {}) });
+        }
+      }
+    } finally {
+      trainer.dispose();
+    }
+    const g = memoryGrowth(readings);
+    out.push({
+      preset,
+      backend: tf.getBackend(),
+      steps,
+      readings,
+      tensorGrowth: g.tensors,
+      byteGrowth: g.bytes,
+      ...(g.gpuBytes !== undefined ? { gpuByteGrowth: g.gpuBytes } : {}),
+      flat: g.flat,
+      leftAfterDispose: tf.memory().numTensors - before,
+      seconds: (now() - t0) / 1000,
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------
+// Tables
+
+function fmtMs(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+function fmtPair(p: BranchPair | undefined): string {
+  return p ? `${p.online.toFixed(3)}/${p.target.toFixed(3)}` : '-';
+}
+
+function fmtMB(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(2);
+}
+
+export const TABLE_HEADER = [
+  'preset',
+  'backend',
+  'size',
+  'state',
+  'ms/step (median)',
+  'p25–p75',
+  '× dense',
+  'FLOPs ratio',
+  'img/s',
+  'GFLOP/s',
+  'weight density on/tg',
+  'gate density on/tg',
+  'tensors start→end',
+  'MB start→end',
+];
+
+export function tableCells(r: BenchRow): string[] {
+  const d = rowMeanDensity(r);
+  const ratio = r.preset === r.dense ? '1' : `${r.ratioToDense.toFixed(3)} (${r.ratioP25.toFixed(2)}–${r.ratioP75.toFixed(2)})`;
+  return [
+    r.preset,
+    r.backend,
+    r.size,
+    r.state,
+    fmtMs(r.msPerStep),
+    `${fmtMs(r.p25Ms)}–${fmtMs(r.p75Ms)}`,
+    ratio,
+    r.flopsRatio.toFixed(3),
+    r.imagesPerSec.toFixed(1),
+    r.gflopsPerSec.toFixed(3),
+    fmtPair(d.weight),
+    fmtPair(d.gate),
+    `${r.memory.tensorsStart}→${r.memory.tensorsEnd}`,
+    `${fmtMB(r.memory.gpuBytesStart ?? r.memory.bytesStart)}→${fmtMB(r.memory.gpuBytesEnd ?? r.memory.bytesEnd)}`,
+  ];
+}
+
+/** Fixed-width text table for a terminal. */
+export function textTable(rows: readonly BenchRow[]): string {
+  const cells = [TABLE_HEADER, ...rows.map(tableCells)];
+  const widths = TABLE_HEADER.map((_, i) => Math.max(...cells.map((c) => c[i].length)));
+  return cells.map((c) => c.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+/** A markdown table (GitHub flavour). */
+export function markdownTable(rows: readonly BenchRow[]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  const line = (c: string[]) => `| ${c.map(esc).join(' | ')} |`;
+  return [line(TABLE_HEADER), line(TABLE_HEADER.map(() => '---')), ...rows.map((r) => line(tableCells(r)))].join('\n');
+}
+
+export interface MachineInfo {
+  os?: string;
+  cpu?: string;
+  cores?: number;
+  node?: string;
+  browser?: string;
+  adapter?: string;
+}
+
+/** The markdown section of one bench command: machine, command, table and long-run figures. */
+export function markdownSection(title: string, rows: readonly BenchRow[], machine: MachineInfo, command: string, long?: readonly LongResult[]): string {
+  const m = [
+    machine.os && `OS ${machine.os}`,
+    machine.cpu && `CPU ${machine.cpu}${machine.cores ? ` (${machine.cores} cores)` : ''}`,
+    machine.node && `Node ${machine.node}`,
+    machine.browser && `browser ${machine.browser}`,
+    machine.adapter && `adapter ${machine.adapter}`,
+  ].filter(Boolean);
+  const parts = [`### ${title}`, '', m.join(' · '), '', '```', command, '```', ''];
+  if (rows.length) parts.push(markdownTable(rows), '');
+  if (long?.length) parts.push(longMarkdown(long), '');
+  return parts.join('\n');
+}
+
+export function longMarkdown(long: readonly LongResult[]): string {
+  const head = ['preset', 'backend', 'steps', 'numTensors (every 100 steps)', 'numBytes first→max', 'flat', 'left after dispose', 's'];
+  const line = (c: (string | number)[]) => `| ${c.join(' | ')} |`;
+  return [
+    line(head),
+    line(head.map(() => '---')),
+    ...long.map((l) =>
+      line([
+        l.preset,
+        l.backend,
+        l.steps,
+        [...new Set(l.readings.map((r) => r.numTensors))].join(', '),
+        `${l.readings[0]?.numBytes ?? '-'}→${Math.max(...l.readings.map((r) => r.numBytes))}`,
+        l.flat ? 'yes' : `**no** (+${l.tensorGrowth} tensors, +${l.byteGrowth} B)`,
+        l.leftAfterDispose,
+        l.seconds.toFixed(0),
+      ]),
+    ),
+  ].join('\n');
+}
+
+/**
+ * Put `section` into a markdown document between `<!-- bench:KEY -->` and
+ * `<!-- /bench:KEY -->`, replacing what was there, or append it (other text is kept).
+ */
+export function upsertSection(doc: string, key: string, section: string): string {
+  const open = `<!-- bench:${key} -->`;
+  const close = `<!-- /bench:${key} -->`;
+  const block = `${open}\n${section.trimEnd()}\n${close}`;
+  const a = doc.indexOf(open);
+  const b = doc.indexOf(close);
+  if (a >= 0 && b > a) return doc.slice(0, a) + block + doc.slice(b + close.length);
+  return `${doc.trimEnd()}${doc.trim() ? '\n\n' : ''}${block}\n`;
+}

@@ -1,0 +1,49 @@
+// The wasm backend for training. @tensorflow/tfjs-backend-wasm 4.22 has every kernel a
+// training step of ours uses but Conv2DBackpropFilter (a conv's weight gradient): alone it
+// can run our forward pass, not train. This registers the plain-JS weight gradient of
+// cpuConv2DBackpropFilter.ts for it, reading x and dy straight from the WASM heap and
+// writing the result into a heap buffer (no copies through tensors).
+import * as tf from '@tensorflow/tfjs';
+import { conv2DBackpropFilterValues, type KernelArgs } from './cpuConv2DBackpropFilter';
+
+interface WasmBackendLike {
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+function wasmConv2DBackpropFilter(args: { inputs: { x: tf.TensorInfo; dy: tf.TensorInfo }; backend: WasmBackendLike; attrs: KernelArgs['attrs'] }): tf.TensorInfo {
+  const { x, dy } = args.inputs;
+  const dw = conv2DBackpropFilterValues(x.shape, args.backend.typedArrayFromHeap(x), args.backend.typedArrayFromHeap(dy), args.attrs);
+  const out = args.backend.makeOutput(args.attrs.filterShape, 'float32');
+  args.backend.typedArrayFromHeap(out).set(dw);
+  return out;
+}
+
+/** Give the wasm backend the kernels it lacks for training (idempotent). */
+export function registerWasmTrainingKernels(): void {
+  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) return;
+  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: wasmConv2DBackpropFilter as unknown as tf.KernelFunc });
+}
+
+/**
+ * Load and start tfjs' wasm backend with the training kernels above. In a browser the
+ * .wasm files must be served and named with setWasmPaths before this is called.
+ */
+export async function initWasmBackend(): Promise<{ ok: true; adapter: string } | { ok: false; reason: string }> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+  } catch (e) {
+    return { ok: false, reason: `@tensorflow/tfjs-backend-wasm could not load: ${(e as Error).message}` };
+  }
+  registerWasmTrainingKernels();
+  try {
+    const set = await tf.setBackend('wasm');
+    await tf.ready();
+    if (!set || tf.getBackend() !== 'wasm') return { ok: false, reason: 'tfjs could not initialise its wasm backend' };
+  } catch (e) {
+    return { ok: false, reason: `wasm backend failed: ${(e as Error).message}` };
+  }
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  return { ok: true, adapter: `WebAssembly${simd ? ' SIMD' : ''}${threads ? ' threads' : ', one thread'}` };
+}
