@@ -18,6 +18,11 @@ test('loads on WebGPU; tiny run trains; pause holds, step adds one, reset return
   await expect(page.getByTestId('preset')).toHaveValue('simclr-dense');
   // The dataset preview (a few images and two views of the first) is there before training.
   await expect(page.getByTestId('dataset-preview').locator('canvas')).toHaveCount(9);
+  // Before training, the kNN chart already shows what it will be read against.
+  await expect(page.getByTestId('knn-gain')).toContainText('untrained');
+  await expect(page.getByTestId('panel-knn')).toContainText('untrained');
+  await expect(page.getByTestId('panel-knn')).toContainText('raw pixels');
+  await expect(page.getByTestId('panel-knn')).toContainText('chance');
 
   // Train: the step count and the loss move.
   await startFps(page);

@@ -10,8 +10,7 @@ import { initBackend, describeBackend, type BackendName } from '../engine/backen
 import { chooseBackend, describeCalibration } from '../engine/backendChoice';
 import { buildConfig, ConfigError, mergeConfig, PRESET_NAMES, type Config } from '../engine/config';
 import { loadDataset } from '../engine/data';
-import { encodeMasks, RUN_FILE_VERSION, type RunFile } from '../engine/runFile';
-import { Trainer } from '../engine/trainer';
+import { RunSession } from '../engine/session';
 import { readPublicAsset } from './nodeAssets';
 import { installNodeWebGPU } from './nodeWebgpu';
 
@@ -142,11 +141,17 @@ async function main(): Promise<number> {
     trainCount: config.data.trainCount,
     testCount: config.data.testCount,
   });
-  const trainer = new Trainer(config, dataset);
+  const session = new RunSession(config, dataset);
+  const trainer = session.trainer;
   const emit = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
-  if (args.json) emit({ event: 'start', backend: report.backend, adapter: report.adapter, fallbacks: report.fallbacks, calibration: report.calibration, config });
-  else console.log(`training ${args.preset} on ${config.data.name} for ${config.steps} steps — ${describeBackend(report)}`);
-
+  // What a kNN figure is read against: the same network untrained, and raw pixels.
+  const baselines = await session.measureBaselines();
+  if (args.json) {
+    emit({ event: 'start', backend: report.backend, adapter: report.adapter, fallbacks: report.fallbacks, calibration: report.calibration, baselines, config });
+    emit(session.history[0]);
+  } else {
+    console.log(`baselines: kNN ${(baselines.untrained * 100).toFixed(1)}% untrained, ${(baselines.rawPixels * 100).toFixed(1)}% on raw pixels`);
+  }
   const bar =
     process.stderr.isTTY && !process.env.CI
       ? new cliProgress.SingleBar(
@@ -156,20 +161,14 @@ async function main(): Promise<number> {
       : undefined;
   bar?.start(config.steps, 0, { loss: '-', knn: '-', sps: '-', eta_h: '?' });
 
-  const history: Record<string, unknown>[] = [];
   const t0 = performance.now();
   let lastKnn: number | undefined;
   let status = 0;
   try {
-    for (let s = 0; s < config.steps; s++) {
-      const r = await trainer.trainStep();
-      const last = r.step === config.steps;
-      const knnDue = (config.eval.knnEvery > 0 && r.step % config.eval.knnEvery === 0) || last;
-      const knn = knnDue ? await trainer.knn() : undefined;
+    while (!session.done) {
+      const { result: r, row, knn, logged } = await session.trainStep();
       if (knn !== undefined) lastKnn = knn;
-      if (r.step % config.eval.logEvery === 0 || knnDue || r.step === 1) {
-        const row = trainer.row(r, knn);
-        history.push(row);
+      if (logged) {
         if (args.json) emit(row);
         else if (!bar) console.log(`step ${r.step}  loss ${r.loss.toFixed(4)}${knn !== undefined ? `  knn ${(knn * 100).toFixed(1)}%` : ''}`);
       }
@@ -192,23 +191,12 @@ async function main(): Promise<number> {
 
   if (args.out) {
     await mkdir(args.out, { recursive: true });
-    const masks = (await Promise.all(trainer.plugins.map((p) => p.exportMasks?.() ?? Promise.resolve([])))).flat();
-    const gates = Object.assign({}, ...(await Promise.all(trainer.plugins.map((p) => p.exportState?.() ?? Promise.resolve({})))));
-    const run: RunFile = {
-      version: RUN_FILE_VERSION,
-      createdAt: new Date().toISOString(),
-      backend: { backend: report.backend, adapter: report.adapter },
-      config,
-      history,
-      masks: encodeMasks(masks),
-      gates,
-    };
-    await writeFile(join(args.out, 'run.json'), JSON.stringify(run));
+    await writeFile(join(args.out, 'run.json'), JSON.stringify(await session.runFile({ backend: report.backend, adapter: report.adapter })));
   }
-  const end = { event: 'end', steps: trainer.step, seconds: Number(seconds.toFixed(2)), knn: lastKnn, status: status === 0 ? 'ok' : 'failed' };
+  const end = { event: 'end', steps: trainer.step, seconds: Number(seconds.toFixed(2)), knn: lastKnn, gain: lastKnn !== undefined ? lastKnn - baselines.untrained : undefined, status: status === 0 ? 'ok' : 'failed' };
   if (args.json) emit(end);
-  else console.log(`done: ${trainer.step} steps in ${seconds.toFixed(1)} s${lastKnn !== undefined ? `, kNN accuracy ${(lastKnn * 100).toFixed(1)}%` : ''}`);
-  trainer.dispose();
+  else console.log(`done: ${trainer.step} steps in ${seconds.toFixed(1)} s${lastKnn !== undefined ? `, kNN accuracy ${(lastKnn * 100).toFixed(1)}% (untrained ${(baselines.untrained * 100).toFixed(1)}%, raw pixels ${(baselines.rawPixels * 100).toFixed(1)}%)` : ''}`);
+  session.dispose();
   return status;
 }
 

@@ -7,12 +7,34 @@ import type { ExportedMask } from './plugin';
 
 export const RUN_FILE_VERSION = 1;
 
+/** kNN accuracy a run is read against: its network before training, and raw pixels. */
+export interface Baselines {
+  untrained: number;
+  rawPixels: number;
+}
+
+/** A logged row (CLI --json line, run.json history); plugins add their fields (density, gateDensity…). */
+export interface MetricsRow {
+  step: number;
+  loss?: number;
+  lr?: number;
+  ms?: number;
+  knn?: number;
+  flops?: { dense: number; effective: number };
+  density?: Record<string, { online: number; target: number }>;
+  gateDensity?: Record<string, { online: number; target: number }>;
+  gateTarget?: number;
+  [field: string]: unknown;
+}
+
 export interface RunFile {
   version: number;
   createdAt: string;
   backend?: { backend: string; adapter: string };
   config: Config;
-  history: Record<string, unknown>[];
+  /** Absent in files written before baselines were measured. */
+  baselines?: Baselines;
+  history: MetricsRow[];
   masks: { layers: { name: string; shape: number[]; online: string; target: string }[] };
   gates?: Record<string, unknown>;
 }
@@ -57,6 +79,7 @@ const RunFileSchema = z.object({
   version: z.number().int().min(1),
   createdAt: z.string().optional(),
   backend: z.object({ backend: z.string(), adapter: z.string() }).optional(),
+  baselines: z.object({ untrained: z.number().min(0).max(1), rawPixels: z.number().min(0).max(1) }).optional(),
   // Checked by parseConfig below, for its messages (an unknown key names the nearest valid one).
   config: z.record(z.string(), z.unknown()),
   history: z.array(HistoryRowSchema).max(MAX_HISTORY_ROWS),

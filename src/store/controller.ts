@@ -62,7 +62,11 @@ function onMessage(msg: Response): void {
         tensors: msg.tensors,
         readyTensors: msg.tensors,
         snapshot: undefined,
+        baselines: undefined,
       });
+      return;
+    case 'baselines':
+      useRun.setState({ baselines: msg.baselines });
       return;
     case 'phase':
       useRun.setState({ phase: msg.phase, step: msg.step, pending: undefined });

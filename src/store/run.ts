@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 import type { BackendReport } from '../engine/backend';
 import type { Config } from '../engine/config';
+import type { Baselines } from '../engine/runFile';
 import type { DatasetInfo, ErrorKind, RunPhase, Snapshot } from '../worker/protocol';
 
 export type WorkerStatus = 'starting' | 'ready' | 'crashed';
@@ -34,6 +35,8 @@ export interface RunState {
   dataset?: DatasetInfo;
   config?: Config;
   snapshot?: Snapshot;
+  /** kNN of this run's network before training and on raw pixels (measured right after the build). */
+  baselines?: Baselines;
   error?: RunError;
 }
 

@@ -42,6 +42,13 @@ export function Stats() {
         <div className="stat-value" data-testid="knn-value">
           {s.knn !== undefined ? `${(s.knn * 100).toFixed(1)}%` : '—'}
         </div>
+        {s.baselines && (
+          <div className="stat-sub" data-testid="knn-gain" title="kNN now minus kNN of the same network before training: what training added">
+            {s.knn !== undefined
+              ? `${s.knn >= s.baselines.untrained ? '+' : '−'}${(Math.abs(s.knn - s.baselines.untrained) * 100).toFixed(1)} pts vs untrained`
+              : `untrained ${(s.baselines.untrained * 100).toFixed(1)}%`}
+          </div>
+        )}
       </div>
       <div className="stat" title="Training FLOPs of one step (forward + backward), whole network: effective / dense">
         <div className="stat-label">FLOPs / step</div>

@@ -4,7 +4,7 @@
 import type { BackendName, BackendReport } from '../engine/backend';
 import type { Calibration } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
-import type { RunFile } from '../engine/runFile';
+import type { Baselines, RunFile } from '../engine/runFile';
 import type { NMPatternGrid } from '../engine/viz/nmPatterns';
 
 /**
@@ -141,6 +141,8 @@ export type Response =
   /** Run `gen` was (re)built at step 0; `tensors`: tf.memory().numTensors right after. */
   | { type: 'ready'; gen: number; config: Config; dataset: DatasetInfo; flops: { dense: number; effective: number }; tensors: number }
   | { type: 'phase'; gen: number; phase: RunPhase; step: number }
+  /** kNN of run `gen`'s untrained network and on raw pixels, measured right after it was built. */
+  | { type: 'baselines'; gen: number; baselines: Baselines }
   /** Rows since the last progress message, and the current rate over recent steps. */
   | { type: 'progress'; gen: number; rows: ProgressRow[]; stepsPerSecond: number }
   | { type: 'snapshot'; gen: number; snapshot: Snapshot }

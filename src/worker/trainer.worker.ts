@@ -8,8 +8,8 @@ import { initBackend, type BackendReport } from '../engine/backend';
 import { chooseBackend } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
 import { loadDataset, type Dataset } from '../engine/data';
-import { encodeMasks, RUN_FILE_VERSION, type RunFile } from '../engine/runFile';
-import { DivergenceError, Trainer, type StepResult } from '../engine/trainer';
+import { RunSession } from '../engine/session';
+import { DivergenceError, type Trainer } from '../engine/trainer';
 import { CommandQueue, type RunHost } from './commandQueue';
 import { SyncCPPlugin } from '../engine/sparsity/syncp';
 import { nmPatternGrid } from '../engine/viz/nmPatterns';
@@ -27,6 +27,8 @@ const RATE_WINDOW = 10;
 let report: BackendReport | undefined;
 let assetBase = '';
 let dataset: { key: string; data: Dataset } | undefined;
+/** Raw-pixel kNN by dataset, image size and kNN settings: it does not depend on the network. */
+const rawPixelKnn = new Map<string, number>();
 
 function post(msg: Response, transfer: Transferable[] = []): void {
   self.postMessage(msg, transfer);
@@ -90,7 +92,7 @@ function datasetInfo(t: Trainer): DatasetInfo {
   };
 }
 
-/** One built run and what the worker keeps about it (rows not yet sent, rate, history). */
+/** One built run and what the worker keeps about it besides the session (rows not yet sent, rate). */
 class WorkerRun {
   /** Rows not yet sent to the page. */
   pending: ProgressRow[] = [];
@@ -98,8 +100,6 @@ class WorkerRun {
   lastSnapshot = 0;
   stepTimes: number[] = [];
   lastStepMs = 0;
-  /** Logged rows for run.json, as the CLI logs them. */
-  history: Record<string, unknown>[] = [];
   /** Metrics read back with the last step (per-layer FLOPs in snapshots use them). */
   lastMetrics: Record<string, Float32Array> = {};
   /** Step of the last SyncCP mask update already reported in a progress row. */
@@ -107,23 +107,24 @@ class WorkerRun {
   /** The run's SyncCP plugin, found once per run rather than on every step. */
   readonly syncp: SyncCPPlugin | undefined;
 
-  constructor(
-    readonly trainer: Trainer,
-    public config: Config,
-  ) {
-    this.syncp = trainer.plugins.find((p): p is SyncCPPlugin => p instanceof SyncCPPlugin);
+  constructor(readonly session: RunSession) {
+    this.syncp = session.trainer.plugins.find((p): p is SyncCPPlugin => p instanceof SyncCPPlugin);
+  }
+
+  get trainer(): Trainer {
+    return this.session.trainer;
   }
 
   get step(): number {
-    return this.trainer.step;
+    return this.session.step;
   }
 
   get total(): number {
-    return this.trainer.config.steps;
+    return this.session.total;
   }
 
   dispose(): void {
-    this.trainer.dispose();
+    this.session.dispose();
   }
 
   /** Steps/s over the last few steps (wall time, so kNN and yields count); one step: its own time. */
@@ -154,10 +155,15 @@ const host: RunHost<WorkerRun> = {
 
   async build(config, gen) {
     const data = await getDataset(config);
-    const run = new WorkerRun(new Trainer(config, data), config);
+    const run = new WorkerRun(new RunSession(config, data));
     const f = run.trainer.flops();
     post({ type: 'ready', gen, config, dataset: datasetInfo(run.trainer), flops: { dense: f.dense, effective: f.effective }, tensors: tf.memory().numTensors });
     await snapshot(run, gen);
+    // What the kNN curve is read against; raw pixels depend on the data only, so they are kept.
+    const key = `${dataset!.key}|${run.trainer.imageSize}|${config.eval.knnK}|${config.eval.knnTemperature}`;
+    const baselines = await run.session.measureBaselines(rawPixelKnn.get(key));
+    rawPixelKnn.set(key, baselines.rawPixels);
+    post({ type: 'baselines', gen, baselines });
     return run;
   },
 
@@ -179,9 +185,7 @@ const host: RunHost<WorkerRun> = {
   },
 
   scaleLearningRate(run, factor) {
-    run.trainer.setPeakLearningRate(run.trainer.peakLearningRate * factor);
-    run.config = { ...run.config, optim: { ...run.config.optim, lr: run.trainer.peakLearningRate } };
-    return run.config;
+    return run.session.scaleLearningRate(factor);
   },
 
   post,
@@ -201,20 +205,12 @@ function flush(run: WorkerRun, gen: number, force = false): void {
 
 /** One step, its kNN when due, and the row for the page. */
 async function oneStep(run: WorkerRun): Promise<void> {
-  const t = run.trainer;
-  const r: StepResult = await t.trainStep();
+  const { result: r, row, knn } = await run.session.trainStep();
   run.lastStepMs = r.ms;
-  const last = r.step === t.config.steps;
-  const every = t.config.eval.knnEvery;
-  const knnDue = (every > 0 && r.step % every === 0) || last;
-  const knn = knnDue ? await t.knn() : undefined;
-  const row = t.row(r, knn);
-  if (r.step % t.config.eval.logEvery === 0 || knnDue || r.step === 1) run.history.push(row);
   run.lastMetrics = r.metrics;
-  const flops = row.flops as ProgressRow['flops'];
-  const p: ProgressRow = { step: r.step, loss: r.loss, lr: r.lr, knn, flops, tensors: tf.memory().numTensors };
-  if (row.density) p.density = row.density as ProgressRow['density'];
-  if (row.gateDensity) p.gateDensity = row.gateDensity as ProgressRow['gateDensity'];
+  const p: ProgressRow = { step: r.step, loss: r.loss, lr: r.lr, knn, flops: row.flops!, tensors: tf.memory().numTensors };
+  if (row.density) p.density = row.density;
+  if (row.gateDensity) p.gateDensity = row.gateDensity;
   if (typeof row.gateTarget === 'number') p.gateTarget = row.gateTarget;
   // The update's statistics travel once, on the first row after it (masks change every few steps only).
   const sp = run.syncp;
@@ -284,20 +280,8 @@ async function snapshot(run: WorkerRun, gen: number): Promise<void> {
 }
 
 async function exportRun(run: WorkerRun, gen: number): Promise<void> {
-  const t = run.trainer;
   if (!report) throw new Error('nothing to export: no backend is initialised');
-  const masks = (await Promise.all(t.plugins.map((p) => p.exportMasks?.() ?? Promise.resolve([])))).flat();
-  const gates = Object.assign({}, ...(await Promise.all(t.plugins.map((p) => p.exportState?.() ?? Promise.resolve({})))));
-  const file: RunFile = {
-    version: RUN_FILE_VERSION,
-    createdAt: new Date().toISOString(),
-    backend: { backend: report.backend, adapter: report.adapter },
-    config: run.config,
-    history: run.history,
-    masks: encodeMasks(masks),
-    gates,
-  };
-  post({ type: 'exported', gen, run: file });
+  post({ type: 'exported', gen, run: await run.session.runFile({ backend: report.backend, adapter: report.adapter }) });
 }
 
 function watchDevice(): void {

@@ -6,7 +6,7 @@ import { useRun } from '../../store/run';
 import { TICK_11, stepLabel, useThrottledSelector, useTimelineView, STAGGER } from './common';
 import { Panel } from './Panel';
 
-/** kNN monitor accuracy over steps, with chance level as a dashed line. */
+/** kNN monitor accuracy over steps, against chance, the untrained network and raw pixels. */
 export function KnnPanel() {
   const { viewed, scrubbing } = useTimelineView(STAGGER.knn);
   const scrubStep = scrubbing ? viewed?.step : undefined;
@@ -15,22 +15,25 @@ export function KnnPanel() {
   const imported = useMetrics((s) => s.imported);
   const classes = useRun((s) => s.dataset?.classNames.length);
   const every = useRun((s) => s.config?.eval.knnEvery);
+  const baselines = useRun((s) => s.baselines);
   const data = useMemo(() => {
     const pts = new Map<number, { step: number; knn?: number; imported?: number }>();
+    // The curve starts at the untrained network: step 0 is a measurement like the others.
+    if (baselines) pts.set(0, { step: 0, knn: baselines.untrained * 100 });
     for (const r of rows) if (r.knn !== undefined) pts.set(r.step, { step: r.step, knn: r.knn * 100 });
     for (const p of imported?.points ?? []) if (p.knn !== undefined) pts.set(p.step, { ...(pts.get(p.step) ?? { step: p.step }), imported: p.knn * 100 });
     return [...pts.values()].sort((a, b) => a.step - b.step);
-  }, [rows, imported]);
+  }, [rows, imported, baselines]);
   const chance = classes ? 100 / classes : undefined;
   return (
     <Panel
       id="panel-knn"
       title="kNN accuracy"
-      howTo={`Labels are never used in training: this classifies held-out images by their 20 nearest training features. Above chance (dashed) means the features group classes. Measured every ${every ?? '…'} steps.`}
+      howTo={`Labels are never used in training: this classifies held-out images by their nearest training features. Read it against the lines: chance, the same network untrained (random features already group some classes) and raw pixels. Learning is the gain over "untrained". Measured every ${every ?? '…'} steps.`}
     >
       <div className="chart">
         {data.length === 0 ? (
-          <div className="chart-empty">First measurement at step {every || 'end'}.</div>
+          <div className="chart-empty">{baselines === undefined ? 'Measuring the untrained network…' : `First measurement at step ${every || 'end'}.`}</div>
         ) : (
           <TurnContainer>
             <LineChart data={data} margin={MARGIN}>
@@ -39,7 +42,13 @@ export function KnnPanel() {
               <YAxis domain={DOMAIN_100} tick={TICK_11} width={36} unit="%" />
               <Tooltip formatter={knnTooltip} labelFormatter={stepLabel} />
               {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" />}
-              {chance !== undefined && <ReferenceLine y={chance} stroke="#9aa3ad" strokeDasharray="4 3" />}
+              {chance !== undefined && <ReferenceLine y={chance} stroke="#9aa3ad" strokeDasharray="4 3" label={{ value: 'chance', position: 'insideBottomRight', fontSize: 10, fill: '#66717e' }} />}
+              {baselines && (
+                <ReferenceLine y={baselines.untrained * 100} stroke="#e69f00" strokeDasharray="6 3" label={{ value: `untrained ${(baselines.untrained * 100).toFixed(1)}%`, position: 'insideTopLeft', fontSize: 10, fill: '#a36f00' }} />
+              )}
+              {baselines && (
+                <ReferenceLine y={baselines.rawPixels * 100} stroke="#56b4e9" strokeDasharray="2 3" label={{ value: `raw pixels ${(baselines.rawPixels * 100).toFixed(1)}%`, position: 'insideBottomLeft', fontSize: 10, fill: '#2b7fae' }} />
+              )}
               <Line name="this run" type="linear" dataKey="knn" stroke="#4e79a7" strokeWidth={2} dot isAnimationActive={false} connectNulls />
               {imported && <Line name="imported" type="linear" dataKey="imported" stroke="#7a8594" strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />}
             </LineChart>

@@ -30,7 +30,13 @@ describe('npm run train', () => {
     expect(lines[0].config.ssl.method).toBe('byol');
     expect(lines[0].config.seed).toBe(7);
     expect(lines.at(-1)).toMatchObject({ event: 'end', steps: 4, status: 'ok' });
-    const rows = lines.slice(1, -1);
+    // The untrained network's kNN comes first, as step 0, and equals the start event's baseline.
+    const { untrained, rawPixels } = lines[0].baselines;
+    expect(lines[1]).toEqual({ step: 0, knn: untrained });
+    for (const v of [untrained, rawPixels]) expect(v).toBeGreaterThanOrEqual(0);
+    for (const v of [untrained, rawPixels]) expect(v).toBeLessThanOrEqual(1);
+    expect(lines.at(-1).gain).toBeCloseTo(lines.at(-1).knn - untrained, 12);
+    const rows = lines.slice(2, -1);
     expect(rows.map((l) => l.step)).toEqual([1, 2, 3, 4]);
     for (const row of rows) {
       expect(Number.isFinite(row.loss)).toBe(true);
@@ -40,7 +46,8 @@ describe('npm run train', () => {
     expect(typeof rows.at(-1).knn).toBe('number');
     const saved = parseRunFile(await readFile(join(out, 'run.json'), 'utf8'));
     expect(saved.config.steps).toBe(4);
-    expect(saved.history).toHaveLength(4);
+    expect(saved.history.map((r) => r.step)).toEqual([0, 1, 2, 3, 4]);
+    expect(saved.baselines).toEqual({ untrained, rawPixels });
     expect(saved.masks).toEqual([]);
   });
 

@@ -1,0 +1,102 @@
+// One run as the CLI and the worker both drive it: the trainer, when the kNN monitor
+// runs, which rows are logged, the baselines a kNN figure is read against, and the
+// run.json it leaves. The CLI and the worker are adapters around it (their own concerns:
+// flags and progress bars, messages and snapshots), so the run loop is written once.
+import type { Config } from './config';
+import type { Dataset } from './data/types';
+import { encodeMasks, RUN_FILE_VERSION, type Baselines, type MetricsRow, type RunFile } from './runFile';
+import { Trainer, type StepResult } from './trainer';
+
+export interface SessionStep {
+  result: StepResult;
+  /** The step's row (always built: the worker shows every step). */
+  row: MetricsRow;
+  knn?: number;
+  /** True when the row belongs in the logged history (and the CLI's --json output). */
+  logged: boolean;
+}
+
+export class RunSession {
+  readonly trainer: Trainer;
+  /** Logged rows: the step-0 baseline row, every logEvery-th step, the first, every kNN step, the last. */
+  readonly history: MetricsRow[] = [];
+  private base: Baselines | undefined;
+
+  constructor(
+    public config: Config,
+    dataset: Dataset,
+  ) {
+    this.trainer = new Trainer(config, dataset);
+  }
+
+  get step(): number {
+    return this.trainer.step;
+  }
+
+  get total(): number {
+    return this.config.steps;
+  }
+
+  get done(): boolean {
+    return this.trainer.step >= this.config.steps;
+  }
+
+  get baselines(): Baselines | undefined {
+    return this.base;
+  }
+
+  /**
+   * kNN of the untrained network (logged as the step-0 row) and on raw pixels; call before
+   * the first step. `rawPixels` may come from a cache: it depends on the data only.
+   */
+  async measureBaselines(rawPixels?: number): Promise<Baselines> {
+    if (this.trainer.step !== 0) throw new Error('RunSession: baselines are measured before the first step');
+    const untrained = await this.trainer.knn();
+    const raw = rawPixels ?? (await this.trainer.rawPixelKnn());
+    this.base = { untrained, rawPixels: raw };
+    this.history.unshift({ step: 0, knn: untrained });
+    return this.base;
+  }
+
+  /** One training step, its kNN when due, its row; logged rows go to the history. */
+  async trainStep(): Promise<SessionStep> {
+    const t = this.trainer;
+    const result = await t.trainStep();
+    const every = this.config.eval.knnEvery;
+    const last = result.step === this.config.steps;
+    const knnDue = (every > 0 && result.step % every === 0) || last;
+    const knn = knnDue ? await t.knn() : undefined;
+    const row = t.row(result, knn) as MetricsRow;
+    const logged = result.step % this.config.eval.logEvery === 0 || knnDue || result.step === 1;
+    if (logged) this.history.push(row);
+    return { result, row, knn, logged };
+  }
+
+  /** Go on with another peak learning rate (after a divergence); the config records it. */
+  scaleLearningRate(factor: number): Config {
+    this.trainer.setPeakLearningRate(this.trainer.peakLearningRate * factor);
+    this.config = { ...this.config, optim: { ...this.config.optim, lr: this.trainer.peakLearningRate } };
+    return this.config;
+  }
+
+  /** run.json of the run as it stands. */
+  async runFile(backend?: { backend: string; adapter: string }): Promise<RunFile> {
+    const plugins = this.trainer.plugins;
+    const masks = (await Promise.all(plugins.map((p) => p.exportMasks?.() ?? Promise.resolve([])))).flat();
+    const gates = Object.assign({}, ...(await Promise.all(plugins.map((p) => p.exportState?.() ?? Promise.resolve({})))));
+    return {
+      version: RUN_FILE_VERSION,
+      createdAt: new Date().toISOString(),
+      backend,
+      config: this.config,
+      baselines: this.base,
+      history: this.history,
+      masks: encodeMasks(masks),
+      gates,
+    };
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+  }
+}
