@@ -90,7 +90,10 @@ test('export writes run.json; import loads it back; a corrupt file shows an erro
   const { readFileSync } = await import('node:fs');
   const run = JSON.parse(readFileSync(path, 'utf8'));
   expect(run.config.batchSize).toBe(8);
-  expect(run.history[0].step).toBe(1);
+  // The untrained network's kNN is row 0; the one training step is row 1.
+  expect(run.history.map((r: { step: number }) => r.step)).toEqual([0, 1]);
+  expect(run.history[0].knn).toBe(run.baselines.untrained);
+  expect(run.baselines.rawPixels).toBeGreaterThan(0);
   expect(run.masks).toEqual({ layers: [] });
 
   // Import it back: its config becomes the run's, its history is drawn beside the live one.
