@@ -42,18 +42,24 @@ export function KnnPanel() {
               <YAxis domain={DOMAIN_100} tick={TICK_11} width={36} unit="%" />
               <Tooltip formatter={knnTooltip} labelFormatter={stepLabel} />
               {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" />}
-              {chance !== undefined && <ReferenceLine y={chance} stroke="#9aa3ad" strokeDasharray="4 3" label={{ value: 'chance', position: 'insideBottomRight', fontSize: 10, fill: '#66717e' }} />}
+              {chance !== undefined && <ReferenceLine y={chance} stroke="#9aa3ad" strokeDasharray="4 3" />}
               {baselines && (
-                <ReferenceLine y={baselines.untrained * 100} stroke="#e69f00" strokeDasharray="6 3" label={{ value: `untrained ${(baselines.untrained * 100).toFixed(1)}%`, position: 'insideTopLeft', fontSize: 10, fill: '#a36f00' }} />
+                <ReferenceLine y={baselines.untrained * 100} stroke="#e69f00" strokeDasharray="6 3" />
               )}
               {baselines && (
-                <ReferenceLine y={baselines.rawPixels * 100} stroke="#56b4e9" strokeDasharray="2 3" label={{ value: `raw pixels ${(baselines.rawPixels * 100).toFixed(1)}%`, position: 'insideBottomLeft', fontSize: 10, fill: '#2b7fae' }} />
+                <ReferenceLine y={baselines.rawPixels * 100} stroke="#56b4e9" strokeDasharray="2 3" />
               )}
               <Line name="this run" type="linear" dataKey="knn" stroke="#4e79a7" strokeWidth={2} dot isAnimationActive={false} connectNulls />
               {imported && <Line name="imported" type="linear" dataKey="imported" stroke="#7a8594" strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />}
             </LineChart>
           </TurnContainer>
         )}
+      </div>
+      <div className="chart-legend" data-testid="knn-baselines">
+        <span><i className="swatch-line" style={{ borderColor: '#4e79a7', borderTopStyle: 'solid' }} />this run</span>
+        {chance !== undefined && <span><i className="swatch-line" style={{ borderColor: '#9aa3ad' }} />chance {chance.toFixed(0)}%</span>}
+        {baselines && <span><i className="swatch-line" style={{ borderColor: '#e69f00' }} />untrained {(baselines.untrained * 100).toFixed(1)}%</span>}
+        {baselines && <span><i className="swatch-line" style={{ borderColor: '#56b4e9', borderTopStyle: 'dotted' }} />raw pixels {(baselines.rawPixels * 100).toFixed(1)}%</span>}
       </div>
     </Panel>
   );
