@@ -143,7 +143,7 @@ test('a malformed link falls back to defaults with a notice; invalid settings ar
   await expect(page.getByTestId('url-notice')).toContainText('batchSize');
   await expect(page.getByTestId('preset')).toHaveValue('simclr-dense');
   await waitReady(page);
-  await expect(page.getByTestId('field-batchSize')).toHaveValue('8');
+  await expect(page.getByTestId('field-batch')).toHaveValue('8');
 
   await page.getByTestId('field-lr').fill('-1');
   await expect(page.getByTestId('field-lr-error')).toBeVisible();

@@ -28,7 +28,7 @@ function rng(seed: number): () => number {
 type Action =
   | { kind: 'click'; id: 'start' | 'pause' | 'step' | 'reset' | 'export' }
   | { kind: 'preset'; value: string }
-  | { kind: 'field'; id: 'field-lr' | 'field-batchSize' | 'field-steps'; value: string }
+  | { kind: 'field'; id: 'field-lr' | 'field-batch' | 'field-steps'; value: string }
   | { kind: 'dataset'; value: string }
   | { kind: 'key'; key: string }
   | { kind: 'bad-import' };
@@ -39,9 +39,9 @@ function randomAction(r: () => number): Action {
   if (u < 0.5) return { kind: 'click', id: pick(['start', 'start', 'pause', 'step', 'step', 'reset', 'export'] as const) };
   if (u < 0.68) return { kind: 'preset', value: pick(PRESETS) };
   if (u < 0.8) {
-    const id = pick(['field-lr', 'field-batchSize', 'field-steps'] as const);
+    const id = pick(['field-lr', 'field-batch', 'field-steps'] as const);
     // Invalid values a number field lets a person type: negative, empty, zero, fractional.
-    const values = { 'field-lr': ['0.006', '0.003', '0.01', '-1', '', '0'], 'field-batchSize': ['8', '6', '4', '1', ''], 'field-steps': ['300', '40', '0', '12.5'] }[id];
+    const values = { 'field-lr': ['0.006', '0.003', '0.01', '-1', '', '0'], 'field-batch': ['8', '6', '4', '1', ''], 'field-steps': ['300', '40', '0', '12.5'] }[id];
     return { kind: 'field', id, value: pick(values) };
   }
   if (u < 0.84) return { kind: 'dataset', value: pick(['shapes', 'fashion-mnist']) };
@@ -94,7 +94,7 @@ async function perform(page: Page, a: Action): Promise<void> {
 
 /** Put the settings back to valid, trainable values (a burst may leave a field invalid or 0 steps). */
 async function validSettings(page: Page): Promise<void> {
-  for (const [id, value] of [['field-lr', '0.006'], ['field-batchSize', '8'], ['field-steps', '300']] as const) {
+  for (const [id, value] of [['field-lr', '0.006'], ['field-batch', '8'], ['field-steps', '300']] as const) {
     const el = page.getByTestId(id);
     const invalid = (await page.getByTestId(`${id}-error`).count()) > 0;
     if (invalid || (id === 'field-steps' && Number(await el.inputValue()) < 50)) await el.fill(value);

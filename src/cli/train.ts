@@ -8,23 +8,28 @@ import cliProgress from 'cli-progress';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, describeBackend, type BackendName } from '../engine/backend';
 import { chooseBackend, describeCalibration } from '../engine/backendChoice';
-import { buildConfig, ConfigError, mergeConfig, PRESET_NAMES, type Config } from '../engine/config';
+import { buildConfig, ConfigError, mergeConfig, PRESET_NAMES, SETTINGS, type Config } from '../engine/config';
+import { decodeSetting, fragmentAt, getAt, type SettingSpec } from '../engine/settingsTable';
 import { loadDataset } from '../engine/data';
 import { RunSession } from '../engine/session';
 import { readPublicAsset } from './nodeAssets';
 import { installNodeWebGPU } from './nodeWebgpu';
 
-const USAGE = `usage: npm run train -- [options]
+const USAGE = `usage: npm run train -- [options] [--KEY VALUE …]
   --preset NAME     ${PRESET_NAMES.join(' | ')} (default simclr-dense)
   --config FILE     JSON config fragment applied over the preset
-  --steps N         training steps (schedules are fractions of the run)
   --backend B       auto | cpu | webgpu (default auto: times both, uses the faster)
-  --seed S          seed for data, init, batches and augmentations
-  --dataset NAME    shapes | fashion-mnist
   --tiny            small images, widths and batch: 50 steps take seconds on a CPU
   --json            JSON lines on stdout (start, one per logged step, end)
   --out DIR         write DIR/run.json (config, metrics history, final masks and gates)
-  --help`;
+  --help            this text and every setting
+Any setting of the settings table, by its key (the same as in the app's links), e.g.
+  --steps 300 --seed 3 --lr 0.003 --dataset fashion-mnist --syncp.gap 0.2`;
+
+/** Every setting as `--key`: label, help and the values it takes (for --help). */
+function settingsHelp(): string {
+  return SETTINGS.map((s) => `  --${s.key.padEnd(24)} ${s.label}: ${s.help}${s.options ? ` (${s.options.join(' | ')})` : ''}${s.method ? ` [${s.method} presets]` : ''}`).join('\n');
+}
 
 class UsageError extends Error {}
 
@@ -38,38 +43,38 @@ function parseCli(argv: string[]) {
       options: {
         preset: { type: 'string' },
         config: { type: 'string' },
-        steps: { type: 'string' },
         backend: { type: 'string' },
-        seed: { type: 'string' },
-        dataset: { type: 'string' },
         tiny: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         out: { type: 'string' },
         help: { type: 'boolean', default: false },
+        // One flag per setting of the table, by the key links use.
+        ...Object.fromEntries(SETTINGS.map((s) => [s.key, { type: 'string' as const }])),
       },
     });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const v = parsed.values;
-  const int = (name: string, s: string | undefined) => {
-    if (s === undefined) return undefined;
-    if (!/^\d+$/.test(s)) throw new UsageError(`--${name} must be a non-negative integer (got "${s}")`);
-    return Number(s);
-  };
-  const backend = v.backend ?? 'auto';
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const settings: { spec: SettingSpec; value: unknown }[] = [];
+  for (const spec of SETTINGS) {
+    const text = v[spec.key];
+    if (typeof text !== 'string') continue;
+    const d = decodeSetting(spec, text);
+    if ('error' in d) throw new UsageError(`--${d.error}`);
+    settings.push({ spec, value: d.value });
+  }
+  const backend = (v.backend as string | undefined) ?? 'auto';
   if (backend !== 'cpu' && backend !== 'webgpu' && backend !== 'auto') throw new UsageError(`--backend must be auto, cpu or webgpu (got "${backend}")`);
   return {
-    help: v.help,
-    preset: v.preset ?? 'simclr-dense',
-    configFile: v.config,
-    steps: int('steps', v.steps),
-    seed: int('seed', v.seed),
-    dataset: v.dataset,
+    help: Boolean(v.help),
+    preset: (v.preset as string | undefined) ?? 'simclr-dense',
+    configFile: v.config as string | undefined,
+    settings,
     backend: backend as BackendName | 'auto',
-    tiny: v.tiny,
-    json: v.json,
-    out: v.out,
+    tiny: Boolean(v.tiny),
+    json: Boolean(v.json),
+    out: v.out as string | undefined,
   };
 }
 
@@ -99,15 +104,16 @@ async function main(): Promise<number> {
   try {
     args = parseCli(process.argv.slice(2));
     if (args.help) {
-      console.log(USAGE);
+      console.log(`${USAGE}\n\nSettings:\n${settingsHelp()}`);
       return 0;
     }
     const fileCfg = args.configFile ? await readConfigFile(args.configFile) : {};
-    const cli: Record<string, unknown> = {};
-    if (args.steps !== undefined) cli.steps = args.steps;
-    if (args.seed !== undefined) cli.seed = args.seed;
-    if (args.dataset !== undefined) cli.data = { name: args.dataset };
-    config = buildConfig({ preset: args.preset, tiny: args.tiny, overrides: mergeConfig(fileCfg, cli) });
+    const base = buildConfig({ preset: args.preset, tiny: args.tiny, overrides: fileCfg });
+    for (const { spec } of args.settings) {
+      // As in links: a method's setting does not switch that method on by itself.
+      if (spec.method && getAt(base, spec.method) === null) throw new UsageError(`--${spec.key} applies only when ${spec.method} is on (preset ${args.preset}); pick a ${spec.method} preset or set it in --config`);
+    }
+    config = buildConfig({ preset: args.preset, tiny: args.tiny, overrides: mergeConfig(fileCfg, ...args.settings.map((x) => fragmentAt(x.spec.path, x.value))) });
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) {
       console.error(`train: ${e.message}\n\n${USAGE}`);

@@ -2,132 +2,137 @@
 // and readable validation errors. CLI, Worker, URL and run.json imports all go through
 // parseConfig, so an impossible setting is rejected in one place with one wording.
 import { z } from 'zod';
+import { buildSchema, describeIssue, flatten, group, methodGroup, setting, type SettingSpec } from './settingsTable';
 
 const fraction = z.number().min(0).max(1);
 const positiveInt = z.number().int().min(1);
 
-/** A schedule window given in fractions of the run, so a shorter --steps still runs all of it. */
-export const ScheduleWindowSchema = z
-  .strictObject({
-    start: fraction.default(0.1),
-    end: fraction.default(0.7),
-    every: z.number().gt(0).max(1).default(0.05),
-  })
-  .refine((w) => w.end >= w.start, { message: 'schedule end must be ≥ start' });
+/** A schedule window in fractions of the run, so a shorter --steps still runs all of it. */
+function scheduleWindow(start: number, end: number, every: number) {
+  return group(
+    {
+      start: setting(fraction.default(start), { label: 'Schedule start', help: 'fraction of the run where the ramp begins', unit: 'of the run', step: 0.05 }),
+      end: setting(fraction.default(end), { label: 'Schedule end', help: 'fraction of the run where the final density is reached', unit: 'of the run', step: 0.05 }),
+      every: setting(z.number().gt(0).max(1).default(every), { label: 'Update every', help: 'masks / gate targets change every this fraction of the run', unit: 'of the run', step: 0.01 }),
+    },
+    [['schedule end must be ≥ start', ['end'], (w) => (w.end as number) >= (w.start as number)]],
+  );
+}
 
-export const SyncCPSchema = z
-  .strictObject({
-    granularity: z.enum(['unstructured', 'channel', 'nm']).default('unstructured'),
-    /** Final online density (unstructured/channel). For nm the online branch ends fully N:M. */
-    density: fraction.default(0.2),
-    /** Density gap g: target = min(1, online + g); for nm, target fraction of N:M groups = p − g. */
-    gap: fraction.default(0.3),
-    n: z.number().int().min(0).default(2),
-    m: z.number().int().min(1).default(4),
-    scores: z.enum(['shared', 'per-branch']).default('shared'),
-    /** μ of the score EMA S ← μS + (1−μ)|W|; 0 means plain |W|. */
-    scoreEma: z.number().min(0).lt(1).default(0),
-    layerBudget: z.enum(['uniform', 'global', 'erk']).default('uniform'),
-    channelNorm: z.enum(['l1', 'l2']).default('l1'),
-    schedule: ScheduleWindowSchema.default({ start: 0.1, end: 0.7, every: 0.05 }),
-    regrowth: z
-      .strictObject({ enabled: z.boolean().default(false), rate: fraction.default(0.3) })
-      .default({ enabled: false, rate: 0.3 }),
-  })
-  .refine((s) => s.n <= s.m, { message: 'N:M needs N ≤ M (N kept out of every M)', path: ['n'] })
-  .refine((s) => !s.regrowth.enabled || s.granularity === 'unstructured', {
-    message: 'regrowth is defined for unstructured sparsity only',
-    path: ['regrowth', 'enabled'],
-  });
-
-export const CDGSchema = z.strictObject({
-  /** Fraction of input channels in the always-computed base path. */
-  beta: z.number().gt(0).lt(1).default(0.25),
-  /** Final gate density of the conditional path, over both branches together. */
-  density: fraction.default(0.4),
-  saliency: z.enum(['spatial', 'channel-group']).default('spatial'),
-  /** Output-channel groups for the finer 'channel-group' saliency. */
-  groups: positiveInt.default(4),
-  threshold: z.enum(['quantile', 'learned']).default('quantile'),
-  /** Sharpness α of the sigmoid surrogate gradient. */
-  alpha: z.number().gt(0).default(5),
-  /** λ of the density penalty for the learned threshold. */
-  penalty: z.number().min(0).default(1),
-  schedule: ScheduleWindowSchema.default({ start: 0.05, end: 0.5, every: 0.05 }),
-});
-
-export const ConfigSchema = z.strictObject({
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+/**
+ * The settings table: every config field once (schema with its default, and what people
+ * read about it). ConfigSchema below is built from it.
+ */
+export const SETTINGS_TABLE = {
+  seed: setting(z.number().int().min(0).max(2 ** 31 - 1).default(1), { label: 'Seed', help: 'data, initial weights, batches and augmentations: same seed, same run', key: 'seed' }),
   // 1000: the default size on shapes reaches kNN 45% there, 18% at 300 (docs/results.md).
-  steps: z.number().int().min(1).max(1_000_000).default(1000),
-  batchSize: z.number().int().min(2).max(512).default(32),
-  data: z
-    .strictObject({
-      name: z.enum(['shapes', 'fashion-mnist']).default('shapes'),
-      trainCount: positiveInt.max(60_000).default(2000),
-      testCount: positiveInt.max(10_000).default(500),
-      /** Side of the square images the network sees; 0 keeps the dataset's own size. */
-      imageSize: z.number().int().min(0).max(64).default(0),
-    })
-    .default({ name: 'shapes', trainCount: 2000, testCount: 500, imageSize: 0 }),
-  model: z
-    .strictObject({
-      widths: z.array(z.number().int().min(2).max(512)).min(1).max(4).default([16, 32, 64]),
-      blocks: z.number().int().min(1).max(3).default(1),
-      /**
-       * Stride of each stage's first block; missing entries are 2. Every stage halves the
-       * map (32→16→8→4) so the default size trains on a CPU or software WebGPU in minutes.
-       */
-      strides: z.array(z.number().int().min(1).max(2)).max(4).optional(),
-      projHidden: positiveInt.max(2048).default(128),
-      projDim: positiveInt.max(1024).default(64),
-      predHidden: positiveInt.max(2048).default(128),
-    })
-    .default({ widths: [16, 32, 64], blocks: 1, projHidden: 128, projDim: 64, predHidden: 128 }),
-  ssl: z
-    .strictObject({
-      method: z.enum(['simclr', 'byol']).default('simclr'),
-      temperature: z.number().gt(0).max(10).default(0.2),
-      /** BYOL EMA momentum m0, cosine-scheduled towards 1. */
-      emaStart: z.number().min(0).lt(1).default(0.99),
-    })
-    .default({ method: 'simclr', temperature: 0.2, emaStart: 0.99 }),
-  optim: z
-    .strictObject({
-      lr: z.number().gt(0).max(10).default(2e-3),
-      weightDecay: z.number().min(0).max(1).default(1e-4),
-      warmup: fraction.default(0.05),
-    })
-    .default({ lr: 2e-3, weightDecay: 1e-4, warmup: 0.05 }),
+  steps: setting(z.number().int().min(1).max(1_000_000).default(1000), { label: 'Steps', help: 'run length; schedules scale with it', key: 'steps', quick: true, step: 50 }),
+  batchSize: setting(z.number().int().min(2).max(512).default(32), { label: 'Batch size', help: 'images per step (×2 views)', key: 'batch', quick: true, step: 1 }),
+  data: group({
+    name: setting(z.enum(['shapes', 'fashion-mnist']).default('shapes'), { label: 'Dataset', help: 'synthetic shapes (generated from the seed) or a Fashion-MNIST subset', key: 'dataset', quick: true }),
+    trainCount: setting(positiveInt.max(60_000).default(2000), { label: 'Training images', help: 'images the network trains on (and the kNN memory bank)' }),
+    testCount: setting(positiveInt.max(10_000).default(500), { label: 'Held-out images', help: 'images the kNN monitor classifies' }),
+    /** Side of the square images the network sees; 0 keeps the dataset's own size. */
+    imageSize: setting(z.number().int().min(0).max(64).default(0), { label: 'Image size', help: 'side of the images the network sees; 0 keeps the dataset’s own', unit: 'px' }),
+  }),
+  model: group({
+    widths: setting(z.array(z.number().int().min(2).max(512)).min(1).max(4).default([16, 32, 64]), { label: 'Stage widths', help: 'channels of each ResNet stage, e.g. 16,32,64' }),
+    blocks: setting(z.number().int().min(1).max(3).default(1), { label: 'Blocks per stage', help: 'residual blocks in each stage' }),
+    /**
+     * Stride of each stage's first block; missing entries are 2. Every stage halves the
+     * map (32→16→8→4) so the default size trains on a CPU or software WebGPU in minutes.
+     */
+    strides: setting(z.array(z.number().int().min(1).max(2)).max(4).optional(), { label: 'Stage strides', help: 'stride of each stage’s first block (missing: 2)' }),
+    projHidden: setting(positiveInt.max(2048).default(128), { label: 'Projector hidden', help: 'hidden width of the projector MLP' }),
+    projDim: setting(positiveInt.max(1024).default(64), { label: 'Projection size', help: 'output size of the projector: the loss compares these' }),
+    predHidden: setting(positiveInt.max(2048).default(128), { label: 'Predictor hidden', help: 'hidden width of BYOL’s predictor MLP', applies: 'byol' }),
+  }),
+  ssl: group({
+    method: setting(z.enum(['simclr', 'byol']).default('simclr'), { label: 'Method', help: 'SimCLR (two views, one network, NT-Xent) or BYOL (online network + EMA target)', key: 'method' }),
+    temperature: setting(z.number().gt(0).max(10).default(0.2), { label: 'Temperature τ', help: 'NT-Xent sharpness (SimCLR)', key: 'temperature', applies: 'simclr', quick: true, step: 0.05 }),
+    /** BYOL EMA momentum m0, cosine-scheduled towards 1. */
+    emaStart: setting(z.number().min(0).lt(1).default(0.99), { label: 'EMA momentum m₀', help: 'BYOL target update θt ← m·θt + (1−m)·θo, m cosine-scheduled from m₀ to 1', applies: 'byol', step: 0.001 }),
+  }),
+  optim: group({
+    lr: setting(z.number().gt(0).max(10).default(2e-3), { label: 'Learning rate', help: 'AdamW peak, cosine-decayed', key: 'lr', quick: true, step: 0.0005 }),
+    weightDecay: setting(z.number().min(0).max(1).default(1e-4), { label: 'Weight decay', help: 'AdamW decoupled decay (not on biases and BN)', step: 0.0001 }),
+    warmup: setting(fraction.default(0.05), { label: 'Warm-up', help: 'linear learning-rate warm-up', unit: 'of the run', step: 0.01 }),
+  }),
   // Strong colour jitter and crops that keep most of the object: on shapes (16×16,
   // SimCLR, 300 steps) these lifted kNN from 18% (0.3 / 0.5) to 30% with lr 6e-3,
   // since colour is then no shortcut and the shape stays in view.
-  augment: z
-    .strictObject({
-      cropScaleMin: z.number().gt(0).max(1).default(0.5),
-      flip: fraction.default(0.5),
-      jitter: fraction.default(0.8),
-      jitterStrength: z.number().min(0).max(1).default(1),
-      grayscale: fraction.default(0.2),
-    })
-    .default({ cropScaleMin: 0.5, flip: 0.5, jitter: 0.8, jitterStrength: 1, grayscale: 0.2 }),
-  eval: z
-    .strictObject({
-      /** Log a metrics row every this many steps. */
-      logEvery: positiveInt.default(5),
-      /** Run the kNN monitor every this many steps (and at the end); 0 = only at the end. */
-      knnEvery: z.number().int().min(0).default(50),
-      knnK: positiveInt.max(200).default(20),
-      knnTemperature: z.number().gt(0).default(0.1),
-    })
-    .default({ logEvery: 5, knnEvery: 50, knnK: 20, knnTemperature: 0.1 }),
-  syncp: SyncCPSchema.nullable().default(null),
-  cdg: CDGSchema.nullable().default(null),
-});
+  augment: group({
+    cropScaleMin: setting(z.number().gt(0).max(1).default(0.5), { label: 'Smallest crop', help: 'random resized crop keeps at least this fraction of the image', step: 0.05 }),
+    flip: setting(fraction.default(0.5), { label: 'Flip probability', help: 'horizontal flip', step: 0.1 }),
+    jitter: setting(fraction.default(0.8), { label: 'Colour-jitter probability', help: 'brightness, contrast, saturation and hue jitter', step: 0.1 }),
+    jitterStrength: setting(z.number().min(0).max(1).default(1), { label: 'Jitter strength', help: 'SimCLR’s s: 0.8s brightness/contrast/saturation, 0.2s hue', step: 0.1 }),
+    grayscale: setting(fraction.default(0.2), { label: 'Grayscale probability', help: 'random grayscale', step: 0.1 }),
+  }),
+  eval: group({
+    /** Log a metrics row every this many steps. */
+    logEvery: setting(positiveInt.default(5), { label: 'Log every', help: 'a metrics row every this many steps', unit: 'steps' }),
+    /** Run the kNN monitor every this many steps (and at the end); 0 = only at the end. */
+    knnEvery: setting(z.number().int().min(0).default(50), { label: 'kNN every', help: 'kNN monitor every this many steps (and at the end); 0: only at the end', unit: 'steps' }),
+    knnK: setting(positiveInt.max(200).default(20), { label: 'kNN k', help: 'neighbours that vote' }),
+    knnTemperature: setting(z.number().gt(0).default(0.1), { label: 'kNN temperature', help: 'votes weighted by exp(similarity / T)', step: 0.01 }),
+  }),
+  syncp: methodGroup(
+    {
+      granularity: setting(z.enum(['unstructured', 'channel', 'nm']).default('unstructured'), { label: 'Granularity', help: 'single weights, whole output channels, or N kept of every M input channels' }),
+      /** Final online density (unstructured/channel). For nm the online branch ends fully N:M. */
+      density: setting(fraction.default(0.2), { label: 'Final density (online)', help: 'fraction of weights (or channels) the online branch keeps at the end', applies: 'syncp-density', step: 0.05 }),
+      /** Density gap g: target = min(1, online + g); for nm, target fraction of N:M groups = p − g. */
+      gap: setting(fraction.default(0.3), { label: 'Density gap', help: 'target branch kept denser by this much (N:M: that much fewer N:M groups)', step: 0.05 }),
+      n: setting(z.number().int().min(0).default(2), { label: 'N (kept)', help: 'weights kept in each group of M', applies: 'syncp-nm' }),
+      m: setting(z.number().int().min(1).default(4), { label: 'M (group)', help: 'consecutive input channels per group', applies: 'syncp-nm' }),
+      /** Fraction of full groups that are N:M at the end of the ramp (the reference ends at 0.99). */
+      nmFinal: setting(z.number().gt(0).max(1).default(1), { label: 'N:M final fraction', help: 'fraction of groups that are N:M when the ramp ends (reference code: 0.99)', applies: 'syncp-nm', step: 0.01 }),
+      scores: setting(z.enum(['shared', 'per-branch']).default('shared'), { label: 'Scores', help: 'shared: both masks rank the online |W| (nested masks); per-branch: each ranks its own weights' }),
+      /** μ of the score EMA S ← μS + (1−μ)|W|; 0 means plain |W|. */
+      scoreEma: setting(z.number().min(0).lt(1).default(0), { label: 'Score EMA μ', help: 'scores S ← μS + (1−μ)|W| every step; 0: plain |W|', step: 0.01 }),
+      layerBudget: setting(z.enum(['uniform', 'global', 'erk']).default('uniform'), { label: 'Layer budget', help: 'same density per layer, one global ranking, or ERK' }),
+      channelNorm: setting(z.enum(['l1', 'l2']).default('l1'), { label: 'Channel norm', help: 'filter score for channel pruning', applies: 'syncp-channel' }),
+      schedule: scheduleWindow(0.1, 0.7, 0.05),
+      regrowth: group({
+        enabled: setting(z.boolean().default(false), { label: 'Regrowth', help: 'GraNet: drop the smallest kept weights and regrow where the gradient is largest', applies: 'syncp-unstructured' }),
+        rate: setting(fraction.default(0.3), { label: 'Regrowth rate', help: 'fraction of kept weights swapped at the first update, cosine-decayed to 0', applies: 'syncp-unstructured', step: 0.05 }),
+      }),
+    },
+    [
+      ['N:M needs N ≤ M (N kept out of every M)', ['n'], (s) => (s.n as number) <= (s.m as number)],
+      ['regrowth is defined for unstructured sparsity only', ['regrowth', 'enabled'], (s) => !(s.regrowth as { enabled: boolean }).enabled || s.granularity === 'unstructured'],
+    ],
+  ),
+  cdg: methodGroup({
+    /** Fraction of input channels in the always-computed base path. */
+    beta: setting(z.number().gt(0).lt(1).default(0.25), { label: 'Base fraction β', help: 'input channels always computed (the base path the gate is made from)', step: 0.05 }),
+    /** Final gate density of the conditional path, over both branches together. */
+    density: setting(fraction.default(0.4), { label: 'Final gate density', help: 'fraction of locations where the rest of the convolution is kept, both branches together', step: 0.05 }),
+    saliency: setting(z.enum(['spatial', 'channel-group']).default('spatial'), { label: 'Saliency', help: 'one gate per location, or per location and output-channel group' }),
+    /** Output-channel groups for the finer 'channel-group' saliency. */
+    groups: setting(positiveInt.default(4), { label: 'Channel groups', help: 'output-channel groups of the finer saliency', applies: 'cdg-groups' }),
+    threshold: setting(z.enum(['quantile', 'learned']).default('quantile'), { label: 'Threshold', help: 'a joint quantile per layer, or a learned Δ with a density penalty' }),
+    /** Sharpness α of the sigmoid surrogate gradient. */
+    alpha: setting(z.number().gt(0).default(5), { label: 'Surrogate sharpness α', help: 'straight-through gradient ∂g/∂s ≈ α·σ′(α(s − Δ))' }),
+    /** λ of the density penalty for the learned threshold. */
+    penalty: setting(z.number().min(0).default(1), { label: 'Density penalty λ', help: 'λ·(density − target)² for the learned threshold', applies: 'cdg-learned' }),
+    schedule: scheduleWindow(0.05, 0.5, 0.05),
+  }),
+};
+
+export const ConfigSchema = buildSchema(SETTINGS_TABLE);
+
+/** The table as rows (path, key, label, input kind…), in table order. */
+export const SETTINGS: readonly SettingSpec[] = flatten(SETTINGS_TABLE);
+const BY_PATH = new Map(SETTINGS.map((s) => [s.path, s]));
+
+export function settingAt(path: string): SettingSpec | undefined {
+  return BY_PATH.get(path);
+}
 
 export type Config = z.infer<typeof ConfigSchema>;
-export type SyncCPConfig = z.infer<typeof SyncCPSchema>;
-export type CDGConfig = z.infer<typeof CDGSchema>;
+export type SyncCPConfig = NonNullable<Config['syncp']>;
+export type CDGConfig = NonNullable<Config['cdg']>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
 export class ConfigError extends Error {
@@ -142,7 +147,13 @@ export class ConfigError extends Error {
 
 /** Validate anything (parsed JSON, a merged preset, URL state) into a Config, or throw ConfigError. */
 export function parseConfig(input: unknown): Config {
-  const result = ConfigSchema.safeParse(input ?? {});
+  // Messages name the setting as the table labels it, with what was given.
+  const result = ConfigSchema.safeParse(input ?? {}, {
+    error: (iss) => {
+      const spec = settingAt(iss.path?.filter((k) => typeof k === 'string').join('.') ?? '');
+      return spec ? describeIssue(spec.label, iss as Parameters<typeof describeIssue>[1]) : undefined;
+    },
+  });
   if (result.success) return result.data;
   const issues = result.error.issues.flatMap((i) => {
     const where = i.path.length ? i.path.join('.') : '(config)';

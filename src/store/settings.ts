@@ -1,26 +1,24 @@
-// UI settings: preset, tiny size, and the editable fields as typed text. The fields are
-// validated through the config schema on every edit; only a valid config is applied.
+// UI settings: preset, tiny size, and the editable settings as typed text (which ones,
+// their labels and kinds: the settings table). Validated through the config schema on
+// every edit; only a valid config is applied.
 import { create } from 'zustand';
 import type { BackendMode } from './url';
-import { buildConfig, ConfigError, mergeConfig, parseConfig, type Config, type PresetName } from '../engine/config';
+import { buildConfig, ConfigError, mergeConfig, parseConfig, SETTINGS, type Config, type PresetName } from '../engine/config';
+import { decodeSetting, encodeSetting, fragmentAt, getAt, type SettingSpec } from '../engine/settingsTable';
 
-export type FieldName = 'lr' | 'batchSize' | 'temperature' | 'dataset' | 'steps';
+/** The settings the compact form shows, from the settings table (`quick` rows). */
+export const QUICK_SETTINGS: readonly SettingSpec[] = SETTINGS.filter((s) => s.quick);
+
+/** A quick setting, by its path ('optim.lr'). */
+export type FieldName = string;
+/** Typed text of each quick setting, by path. */
 export type Draft = Record<FieldName, string>;
-
-/** Which config path each field edits (issues are matched back to fields by it). */
-export const FIELD_PATHS: Record<FieldName, string> = {
-  lr: 'optim.lr',
-  batchSize: 'batchSize',
-  temperature: 'ssl.temperature',
-  dataset: 'data.name',
-  steps: 'steps',
-};
 
 export interface SettingsState {
   preset: PresetName;
   tiny: boolean;
   draft: Draft;
-  /** Inline validation message per field; `config` for issues no field owns. */
+  /** Inline validation message per setting path; `config` for issues no field owns. */
   issues: Partial<Record<FieldName | 'config', string>>;
   /** The config the worker runs (last valid one). */
   applied: Config;
@@ -33,41 +31,21 @@ export interface SettingsState {
 }
 
 export function draftOf(c: Config): Draft {
-  return {
-    lr: String(c.optim.lr),
-    batchSize: String(c.batchSize),
-    temperature: String(c.ssl.temperature),
-    dataset: c.data.name,
-    steps: String(c.steps),
-  };
+  return Object.fromEntries(QUICK_SETTINGS.map((s) => [s.path, encodeSetting(getAt(c, s.path))]));
 }
 
-/** Draft text → config fragment; text that is not a number is reported, not guessed. */
+/** Draft text → config fragment; text that is not a value of the setting's kind is reported, not guessed. */
 function overridesOf(d: Draft): { overrides: Record<string, unknown>; issues: SettingsState['issues'] } {
   const issues: SettingsState['issues'] = {};
-  const num = (f: FieldName) => {
-    const s = d[f].trim();
-    const v = Number(s);
-    if (s === '' || !Number.isFinite(v)) {
-      issues[f] = 'enter a number';
-      return undefined;
-    }
-    return v;
-  };
-  const overrides = mergeConfig(
-    { optim: { lr: num('lr') }, batchSize: num('batchSize'), ssl: { temperature: num('temperature') }, steps: num('steps') },
-    { data: { name: d.dataset } },
-  );
-  return { overrides: stripUndefined(overrides), issues };
-}
-
-function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) {
-    if (v === undefined) continue;
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) ? stripUndefined(v as Record<string, unknown>) : v;
+  const parts: Record<string, unknown>[] = [];
+  for (const spec of QUICK_SETTINGS) {
+    const text = d[spec.path];
+    if (text === undefined) continue;
+    const v = decodeSetting(spec, text);
+    if ('error' in v) issues[spec.path] = spec.input === 'number' || spec.input === 'integer' ? 'enter a number' : v.error;
+    else parts.push(fragmentAt(spec.path, v.value));
   }
-  return out;
+  return { overrides: mergeConfig(...parts), issues };
 }
 
 /** Validate a draft against the preset (or the imported config). */
@@ -80,9 +58,9 @@ export function evaluate(s: Pick<SettingsState, 'preset' | 'tiny' | 'draft' | 'i
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const issue of e.issues) {
-      const field = (Object.keys(FIELD_PATHS) as FieldName[]).find((f) => issue.startsWith(`${FIELD_PATHS[f]}:`));
-      const text = field ? issue.slice(FIELD_PATHS[field].length + 1).trim() : issue;
-      const key = field ?? 'config';
+      const spec = QUICK_SETTINGS.find((f) => issue.startsWith(`${f.path}:`));
+      const text = spec ? issue.slice(spec.path.length + 1).trim() : issue;
+      const key = spec?.path ?? 'config';
       issues[key] = issues[key] ? `${issues[key]}; ${text}` : text;
     }
     return { issues };

@@ -1,9 +1,11 @@
-// URL state: ?preset=…&tiny=1&lr=…&batch=…&temperature=…&dataset=…&steps=…&seed=…&backend=…
-// Every value is validated through the config schema; a malformed URL yields a
-// readable notice and the defaults, never a broken run.
+// URL state: ?preset=…&tiny=1&backend=…, and any setting of the settings table by its key
+// (lr, batch, temperature, dataset, steps, seed, or the dotted path, e.g. syncp.gap).
+// Every value is validated through the config schema, one parameter at a time; a
+// malformed URL yields a readable notice and the defaults for what it dropped.
 import type { BackendName } from '../engine/backend';
 import { BACKEND_ORDER } from './backendOrder';
-import { buildConfig, ConfigError, isPresetName, nearest, type Config, type PresetName } from '../engine/config';
+import { buildConfig, ConfigError, isPresetName, mergeConfig, nearest, SETTINGS, type Config, type PresetName } from '../engine/config';
+import { decodeSetting, encodeSetting, fragmentAt, getAt } from '../engine/settingsTable';
 
 export interface UrlState {
   preset: PresetName;
@@ -17,14 +19,6 @@ export interface UrlState {
   notice?: string;
 }
 
-const NUMERIC: Record<string, (v: number) => Record<string, unknown>> = {
-  lr: (v) => ({ optim: { lr: v } }),
-  batch: (v) => ({ batchSize: v }),
-  temperature: (v) => ({ ssl: { temperature: v } }),
-  steps: (v) => ({ steps: v }),
-  seed: (v) => ({ seed: v }),
-};
-
 export type BackendMode = 'auto' | BackendName;
 
 /** The backends a worker tries: all of them when measuring, else the named one first. */
@@ -32,8 +26,9 @@ export function orderFor(mode: BackendMode): BackendName[] {
   return mode === 'auto' ? BACKEND_ORDER : BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(mode));
 }
 
-/** Every parameter the URL may carry. */
-const URL_KEYS = ['preset', 'tiny', 'backend', 'dataset', ...Object.keys(NUMERIC)];
+/** Every parameter the URL may carry: preset, size, backend, and every setting's key. */
+const URL_KEYS = ['preset', 'tiny', 'backend', ...SETTINGS.map((s) => s.key)];
+const METHOD_NAMES: Record<string, string> = { syncp: 'SyncCP', cdg: 'CDG' };
 
 export function parseUrl(search: string): UrlState {
   const q = new URLSearchParams(search);
@@ -56,29 +51,34 @@ export function parseUrl(search: string): UrlState {
   }
   const order = orderFor(backend);
 
-  const parts: Record<string, unknown>[] = [];
-  for (const [key, make] of Object.entries(NUMERIC)) {
-    const raw = q.get(key);
-    if (raw === null) continue;
-    const v = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(v)) problems.push(`${key} must be a number (got "${raw}")`);
-    else parts.push(make(v));
-  }
   // A parameter this app does not read is reported, with the one it was probably meant to be.
   for (const key of new Set(q.keys())) {
     if (URL_KEYS.includes(key)) continue;
     const near = nearest(key, URL_KEYS);
     problems.push(`unknown parameter "${key}"${near ? ` (did you mean "${near}"?)` : ''}`);
   }
-  const ds = q.get('dataset');
-  if (ds !== null) parts.push({ data: { name: ds } });
+
+  const base = buildConfig({ preset, tiny });
+  const parts: Record<string, unknown>[] = [];
+  for (const spec of SETTINGS) {
+    const raw = q.get(spec.key);
+    if (raw === null) continue;
+    // A method's setting in a link whose preset does not run that method would switch it on unasked.
+    if (spec.method && getAt(base, spec.method) === null) {
+      problems.push(`${spec.key} applies only when ${METHOD_NAMES[spec.method] ?? spec.method} is on (preset ${preset})`);
+      continue;
+    }
+    const v = decodeSetting(spec, raw);
+    if ('error' in v) problems.push(v.error);
+    else parts.push(fragmentAt(spec.path, v.value));
+  }
 
   // Validate each parameter on its own so one bad value does not discard the good ones.
   let overrides: Record<string, unknown> = {};
   for (const part of parts) {
     try {
-      buildConfig({ preset, tiny, overrides: deepMerge(overrides, part) });
-      overrides = deepMerge(overrides, part);
+      buildConfig({ preset, tiny, overrides: mergeConfig(overrides, part) });
+      overrides = mergeConfig(overrides, part);
     } catch (e) {
       if (e instanceof ConfigError) problems.push(...e.issues);
       else throw e;
@@ -94,30 +94,17 @@ export function parseUrl(search: string): UrlState {
   };
 }
 
-function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
-    out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object'
-        ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
-        : v;
-  }
-  return out;
-}
-
-/** The shareable search string of a run: only what differs from the preset's own values. */
+/** The shareable search string of a run: the preset, and every setting that differs from it. */
 export function toSearch(preset: PresetName, tiny: boolean, config: Config, backend: BackendMode): string {
   const base = buildConfig({ preset, tiny });
   const q = new URLSearchParams();
   q.set('preset', preset);
   if (tiny) q.set('tiny', '1');
-  if (config.optim.lr !== base.optim.lr) q.set('lr', String(config.optim.lr));
-  if (config.batchSize !== base.batchSize) q.set('batch', String(config.batchSize));
-  if (config.ssl.temperature !== base.ssl.temperature) q.set('temperature', String(config.ssl.temperature));
-  if (config.data.name !== base.data.name) q.set('dataset', config.data.name);
-  if (config.steps !== base.steps) q.set('steps', String(config.steps));
-  if (config.seed !== base.seed) q.set('seed', String(config.seed));
+  for (const spec of SETTINGS) {
+    const v = getAt(config, spec.path);
+    if (v === undefined || (spec.method && getAt(config, spec.method) === null)) continue;
+    if (JSON.stringify(v) !== JSON.stringify(getAt(base, spec.path))) q.set(spec.key, encodeSetting(v));
+  }
   if (backend !== 'auto') q.set('backend', backend);
   return `?${q.toString()}`;
 }

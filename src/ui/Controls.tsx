@@ -3,7 +3,8 @@ import { ExportForGpus } from './ExportForGpus';
 import { PRESET_NAMES, isPresetName } from '../engine/config';
 import { actions } from '../store/controller';
 import { useRun } from '../store/run';
-import { useSettings, type FieldName } from '../store/settings';
+import { QUICK_SETTINGS, useSettings } from '../store/settings';
+import { applies, type SettingSpec } from '../engine/settingsTable';
 
 const PRESET_LABELS: Record<string, string> = {
   'simclr-dense': 'SimCLR, dense',
@@ -66,39 +67,52 @@ export function RunButtons() {
   );
 }
 
-function Field({ name, label, hint, step }: { name: Exclude<FieldName, 'dataset'>; label: string; hint: string; step: string }) {
-  const value = useSettings((s) => s.draft[name]);
-  const issue = useSettings((s) => s.issues[name]);
-  const id = `field-${name}`;
+const OPTION_LABELS: Record<string, string> = { shapes: 'Synthetic shapes', 'fashion-mnist': 'Fashion-MNIST' };
+
+/** One setting of the settings table as a form field: its label, help text, and inline error. */
+function SettingField({ spec }: { spec: SettingSpec }) {
+  const value = useSettings((s) => s.draft[spec.path]) ?? '';
+  const issue = useSettings((s) => s.issues[spec.path]);
+  const id = `field-${spec.key}`;
+  const common = {
+    id,
+    'data-testid': id,
+    'aria-invalid': Boolean(issue),
+    'aria-describedby': `${id}-msg`,
+  };
   return (
     <div className={`field${issue ? ' field-invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        data-testid={id}
-        type="number"
-        inputMode="decimal"
-        step={step}
-        value={value}
-        aria-invalid={Boolean(issue)}
-        aria-describedby={`${id}-msg`}
-        onChange={(e) => actions.setField(name, e.target.value)}
-      />
+      <label htmlFor={id}>
+        {spec.label}
+        {spec.unit ? ` (${spec.unit})` : ''}
+      </label>
+      {spec.input === 'select' ? (
+        <select {...common} value={value} onChange={(e) => actions.setField(spec.path, e.target.value)}>
+          {(spec.options ?? []).map((o) => (
+            <option key={o} value={o}>
+              {OPTION_LABELS[o] ?? o}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input {...common} type="number" inputMode="decimal" step={spec.step ?? (spec.input === 'integer' ? 1 : 'any')} value={value} onChange={(e) => actions.setField(spec.path, e.target.value)} />
+      )}
       <div id={`${id}-msg`} className={issue ? 'field-error' : 'field-hint'} data-testid={issue ? `${id}-error` : undefined}>
-        {issue ?? hint}
+        {issue ?? spec.help}
       </div>
     </div>
   );
 }
 
-/** Preset, size and the most used settings; a valid change restarts the run at step 0. */
+/** Preset, size and the most used settings (the table's quick rows that apply); a valid change restarts the run at step 0. */
 export function Settings() {
   const preset = useSettings((s) => s.preset);
   const tiny = useSettings((s) => s.tiny);
-  const dataset = useSettings((s) => s.draft.dataset);
+  const applied = useSettings((s) => s.applied);
   const importedName = useSettings((s) => s.importedName);
   const configIssue = useSettings((s) => s.issues.config);
   const running = useRun((s) => !s.building && (s.phase === 'running' || s.phase === 'stepping'));
+  const fields = QUICK_SETTINGS.filter((f) => applies(f, applied));
   return (
     <div className="settings">
       <div className="field">
@@ -116,18 +130,10 @@ export function Settings() {
         <input type="checkbox" data-testid="tiny" checked={tiny} disabled={running} onChange={(e) => actions.setTiny(e.target.checked)} />
         Tiny size
       </label>
-      <div className="field">
-        <label htmlFor="field-dataset">Dataset</label>
-        <select id="field-dataset" data-testid="field-dataset" value={dataset} disabled={running} onChange={(e) => actions.setField('dataset', e.target.value)}>
-          <option value="shapes">Synthetic shapes</option>
-          <option value="fashion-mnist">Fashion-MNIST</option>
-        </select>
-      </div>
       <fieldset className="fields" disabled={running}>
-        <Field name="lr" label="Learning rate" hint="AdamW peak, cosine-decayed" step="0.0005" />
-        <Field name="batchSize" label="Batch size" hint="images per step (×2 views)" step="1" />
-        <Field name="temperature" label="Temperature τ" hint="NT-Xent sharpness (SimCLR)" step="0.05" />
-        <Field name="steps" label="Steps" hint="run length; schedules scale with it" step="50" />
+        {fields.map((f) => (
+          <SettingField key={f.path} spec={f} />
+        ))}
       </fieldset>
       {configIssue && <div className="field-error">{configIssue}</div>}
       <p className="small muted">Changing a setting starts a fresh run at step 0. Pause to edit.</p>

@@ -51,10 +51,21 @@ describe('npm run train', () => {
     expect(saved.masks).toEqual([]);
   });
 
+  it('takes any setting of the table as a flag, by the key links use', async () => {
+    const r = await train(['--preset', 'syncp-unstructured', '--tiny', '--steps', '2', '--json', '--backend', 'cpu', '--syncp.gap', '0.2', '--lr', '0.004', '--model.widths', '4,8']);
+    expect(r.code, r.stderr).toBe(0);
+    const start = JSON.parse(r.stdout.split('\n')[0]);
+    expect(start.config.syncp.gap).toBe(0.2);
+    expect(start.config.optim.lr).toBe(0.004);
+    expect(start.config.model.widths).toEqual([4, 8]);
+    expect(start.config.steps).toBe(2);
+  });
+
   it.each([
     [['--preset', 'nope'], /unknown preset "nope"/],
     [['--bogus'], /Unknown option '--bogus'/],
-    [['--steps', 'ten'], /--steps must be a non-negative integer/],
+    [['--steps', 'ten'], /--steps must be a number \(got "ten"\)/],
+    [['--preset', 'simclr-dense', '--syncp.gap', '0.2'], /--syncp.gap applies only when syncp is on/],
     [['--backend', 'tpu'], /--backend must be auto, cpu or webgpu/],
     [['--config', '/nonexistent.json'], /cannot read config file/],
   ])('exits 2 with a clear message for %j', async (args, message) => {

@@ -3,7 +3,7 @@
 // message says what is wrong; nothing else is thrown.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildConfig } from '../../../src/engine/config';
+import { buildConfig, SETTINGS } from '../../../src/engine/config';
 import { encodeMasks, MAX_RUN_FILE_BYTES, parseRunFile, RUN_FILE_VERSION, toBase64, type RunFile } from '../../../src/engine/runFile';
 import { parseUrl } from '../../../src/store/url';
 
@@ -144,12 +144,13 @@ describe('run.json import, fuzzed', () => {
   });
 });
 
-const KNOWN = ['preset', 'tiny', 'backend', 'dataset', 'lr', 'batch', 'temperature', 'steps', 'seed'];
+const KNOWN = ['preset', 'tiny', 'backend', ...SETTINGS.map((s) => s.key)];
 
 describe('URL parsing, fuzzed', () => {
   it('any query string yields a config that builds, and every part it dropped is named', () => {
     const key = fc.oneof(fc.constantFrom(...KNOWN), fc.string({ minLength: 1, maxLength: 12 }));
-    const value = fc.oneof(fc.string({ maxLength: 12 }), fc.double().map(String), fc.integer().map(String), fc.constantFrom('NaN', 'Infinity', '-1', '0', '1e999', 'cdg', 'syncp-2of4', 'webgpu', 'cpu', 'fashion-mnist'));
+    // (Any key the table knows may appear, with any value: numbers, words, lists.)
+    const value = fc.oneof(fc.string({ maxLength: 12 }), fc.double().map(String), fc.integer().map(String), fc.constantFrom('NaN', 'Infinity', '-1', '0', '1', '1e999', 'cdg', 'syncp-2of4', 'webgpu', 'cpu', 'fashion-mnist', 'nm', 'byol', '8,16', '2,,4'));
     fc.assert(
       fc.property(fc.array(fc.tuple(key, value), { maxLength: 10 }), (pairs) => {
         const q = new URLSearchParams();

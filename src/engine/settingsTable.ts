@@ -1,0 +1,218 @@
+// Every config field, described once: its schema (validation and default), label, help
+// text, unit, URL key, CLI flag, when it applies and whether changing it restarts the
+// run. The zod ConfigSchema is built from this table (config.ts), and the URL codec,
+// the CLI flags, the settings form and the validation messages read it. Adding a
+// setting is one row here (plus the code that uses its value).
+import { z } from 'zod';
+
+/** When a setting means something: always, or only for some methods and options. */
+export type Applies = 'always' | 'simclr' | 'byol' | 'syncp' | 'syncp-nm' | 'syncp-density' | 'syncp-channel' | 'syncp-unstructured' | 'cdg' | 'cdg-learned' | 'cdg-groups';
+
+export interface SettingMeta {
+  label: string;
+  help: string;
+  unit?: string;
+  /** URL parameter (and CLI flag without its dashes); default: the dotted path. */
+  key?: string;
+  applies?: Applies;
+  /** Shown in the compact settings column (the rest live in the full settings panel). */
+  quick?: boolean;
+  /** False when a running run can take the new value without restarting (none yet). */
+  restart?: boolean;
+  /** Step of a number input. */
+  step?: number;
+}
+
+export interface Leaf<S extends z.ZodType = z.ZodType> {
+  kind: 'leaf';
+  schema: S;
+  meta: SettingMeta;
+}
+
+type Fields = { [name: string]: Leaf | Group };
+
+export interface Group<F extends Fields = Fields, N extends boolean = boolean> {
+  kind: 'group';
+  fields: F;
+  nullable: N;
+  /** Checks across fields of this group: [message, path below the group, predicate that must hold]. */
+  checks: [string, string[], (v: Record<string, unknown>) => boolean][];
+}
+
+export function setting<S extends z.ZodType>(schema: S, meta: SettingMeta): Leaf<S> {
+  return { kind: 'leaf', schema, meta };
+}
+
+export function group<F extends Fields>(fields: F, checks: Group['checks'] = []): Group<F, false> {
+  return { kind: 'group', fields, nullable: false, checks };
+}
+
+/** A method's settings: null (method off) by default, its fields' defaults once it is on. */
+export function methodGroup<F extends Fields>(fields: F, checks: Group['checks'] = []): Group<F, true> {
+  return { kind: 'group', fields, nullable: true, checks };
+}
+
+type ObjectOf<F extends Fields> = z.ZodObject<{ [K in keyof F]: SchemaOf<F[K]> }, z.core.$strict>;
+export type SchemaOf<N> = N extends Leaf<infer S>
+  ? S
+  : N extends Group<infer F, infer Nl>
+    ? Nl extends true
+      ? z.ZodDefault<z.ZodNullable<ObjectOf<F>>>
+      : z.ZodPrefault<ObjectOf<F>>
+    : never;
+
+function objectOf(g: Group): z.ZodObject {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, node] of Object.entries(g.fields)) shape[name] = schemaOf(node);
+  let obj = z.strictObject(shape);
+  for (const [message, path, holds] of g.checks) obj = obj.refine((v) => holds(v as Record<string, unknown>), { message, path }) as unknown as typeof obj;
+  return obj;
+}
+
+function schemaOf(node: Leaf | Group): z.ZodType {
+  if (node.kind === 'leaf') return node.schema;
+  const obj = objectOf(node);
+  return node.nullable ? obj.nullable().default(null) : obj.prefault({});
+}
+
+/** The root object schema of a table (strict at every level). */
+export function buildSchema<F extends Fields>(fields: F): ObjectOf<F> {
+  return objectOf(group(fields)) as unknown as ObjectOf<F>;
+}
+
+/** One row of the flattened table. */
+export interface SettingSpec extends SettingMeta {
+  /** Dotted path in the config, e.g. 'optim.lr'. */
+  path: string;
+  key: string;
+  /** The group's path when the setting belongs to a method that may be off ('syncp', 'cdg'). */
+  method?: string;
+  input: 'number' | 'integer' | 'select' | 'checkbox' | 'list';
+  options?: string[];
+  schema: z.ZodType;
+}
+
+/** The table as rows, in table order. */
+export function flatten(fields: Fields, prefix = '', method?: string): SettingSpec[] {
+  const out: SettingSpec[] = [];
+  for (const [name, node] of Object.entries(fields)) {
+    const path = prefix ? `${prefix}.${name}` : name;
+    if (node.kind === 'group') {
+      out.push(...flatten(node.fields, path, node.nullable ? path : method));
+      continue;
+    }
+    const { input, options } = inputOf(node.schema);
+    out.push({ ...node.meta, path, key: node.meta.key ?? path, method, input, options, schema: node.schema });
+  }
+  return out;
+}
+
+type Def = { type: string; innerType?: unknown; entries?: Record<string, string>; element?: unknown; checks?: { _zod: { def: { check: string; format?: string } } }[]; format?: string };
+
+/** Which input edits a schema (unwrapping defaults and optionals). */
+function inputOf(schema: z.ZodType): { input: SettingSpec['input']; options?: string[] } {
+  let def = (schema as unknown as { _zod: { def: Def } })._zod.def;
+  while (def.innerType) def = (def.innerType as { _zod: { def: Def } })._zod.def;
+  if (def.type === 'enum') return { input: 'select', options: Object.values(def.entries ?? {}) };
+  if (def.type === 'boolean') return { input: 'checkbox' };
+  if (def.type === 'array') return { input: 'list' };
+  const integer = def.format === 'safeint' || (def.checks ?? []).some((c) => c._zod.def.format === 'safeint' || c._zod.def.check === 'number_format');
+  return { input: integer ? 'integer' : 'number' };
+}
+
+/** The value at a dotted path (undefined where a group on the way is null or missing). */
+export function getAt(obj: unknown, path: string): unknown {
+  let v: unknown = obj;
+  for (const k of path.split('.')) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+
+/** A config fragment that sets `path` to `value`: { optim: { lr: 0.01 } }. */
+export function fragmentAt(path: string, value: unknown): Record<string, unknown> {
+  return path
+    .split('.')
+    .reverse()
+    .reduce<unknown>((inner, k) => ({ [k]: inner }), value) as Record<string, unknown>;
+}
+
+/** Text (URL, CLI, form) → the setting's value type; a message when it is not one. */
+export function decodeSetting(spec: SettingSpec, text: string): { value: unknown } | { error: string } {
+  const t = text.trim();
+  switch (spec.input) {
+    case 'checkbox':
+      if (['1', 'true', 'on'].includes(t)) return { value: true };
+      if (['0', 'false', 'off'].includes(t)) return { value: false };
+      return { error: `${spec.key} must be 0 or 1 (got "${text}")` };
+    case 'select':
+      return spec.options?.includes(t) ? { value: t } : { error: `${spec.key} must be one of ${spec.options?.join(', ')} (got "${text}")` };
+    case 'list': {
+      const parts = t.split(',').map((p) => p.trim());
+      const nums = parts.map(Number);
+      if (t === '' || parts.some((p) => p === '') || nums.some((n) => !Number.isFinite(n))) return { error: `${spec.key} must be numbers separated by commas (got "${text}")` };
+      return { value: nums };
+    }
+    default: {
+      const v = Number(t);
+      if (t === '' || !Number.isFinite(v)) return { error: `${spec.key} must be a number (got "${text}")` };
+      return { value: v };
+    }
+  }
+}
+
+/** A setting's value as text for the URL, the CLI and the form. */
+export function encodeSetting(value: unknown): string {
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  return String(value);
+}
+
+/** Whether `spec` means something for `config` (its method is on and its option is in use). */
+export function applies(spec: SettingSpec, config: Record<string, unknown>): boolean {
+  const syncp = config.syncp as Record<string, unknown> | null | undefined;
+  const cdg = config.cdg as Record<string, unknown> | null | undefined;
+  const method = (config.ssl as Record<string, unknown> | undefined)?.method;
+  switch (spec.applies ?? (spec.method === 'syncp' ? 'syncp' : spec.method === 'cdg' ? 'cdg' : 'always')) {
+    case 'always':
+      return true;
+    case 'simclr':
+      return method === 'simclr';
+    case 'byol':
+      return method === 'byol';
+    case 'syncp':
+      return !!syncp;
+    case 'syncp-nm':
+      return syncp?.granularity === 'nm';
+    case 'syncp-density':
+      return !!syncp && syncp.granularity !== 'nm';
+    case 'syncp-channel':
+      return syncp?.granularity === 'channel';
+    case 'syncp-unstructured':
+      return syncp?.granularity === 'unstructured';
+    case 'cdg':
+      return !!cdg;
+    case 'cdg-learned':
+      return cdg?.threshold === 'learned';
+    case 'cdg-groups':
+      return cdg?.saliency === 'channel-group';
+  }
+}
+
+/** A zod issue as a person reads it, using the setting's label and what was given. */
+export function describeIssue(label: string, iss: { code: string; input?: unknown; minimum?: unknown; maximum?: unknown; inclusive?: boolean; expected?: string; origin?: string; values?: unknown[] }): string | undefined {
+  const got = iss.input === undefined ? '' : ` (got ${JSON.stringify(iss.input)})`;
+  switch (iss.code) {
+    case 'too_small':
+      return iss.origin === 'array' ? `${label} needs at least ${iss.minimum} ${iss.minimum === 1 ? 'entry' : 'entries'}${got}` : `${label} must be ${iss.inclusive ? '≥' : '>'} ${iss.minimum}${got}`;
+    case 'too_big':
+      return iss.origin === 'array' ? `${label} takes at most ${iss.maximum} ${iss.maximum === 1 ? 'entry' : 'entries'}${got}` : `${label} must be ${iss.inclusive ? '≤' : '<'} ${iss.maximum}${got}`;
+    case 'invalid_type':
+      return iss.expected === 'int' ? `${label} must be a whole number${got}` : `${label} must be a ${iss.expected}${got}`;
+    case 'invalid_value':
+      return `${label} must be one of ${(iss.values ?? []).map(String).join(', ')}${got}`;
+    default:
+      return undefined;
+  }
+}
