@@ -32,7 +32,8 @@ import type { BranchRole, ExportedMask, PluginContext, StepCheckpoint, StepHelpe
 import { prunableConvs } from '../nn/resnet';
 import { layerDensities } from './budget';
 import { keptCount, nmKeepArrays, selectTopK } from './masks';
-import { cosineDecay, cubicDensity, isUpdateStep, stepsFromFractions, type UpdateWindow } from './schedule';
+import { cosineDecay, isUpdateStep, type UpdateWindow } from './schedule';
+import { nmDensity, scheduleOf, type SyncCPPlan } from './scheduleOf';
 
 type Shape4 = [number, number, number, number];
 type Values = ArrayLike<number>;
@@ -239,18 +240,11 @@ function toTensor(keep: Uint8Array, shape: readonly number[]): tf.Tensor {
   return tf.tensor(Float32Array.from(keep), shape.slice(), 'float32');
 }
 
-/** Density of an N:M kernel where a fraction p of the full groups is N:M and the rest dense. */
-function nmDensity(shape: readonly number[], n: number, m: number, p: number): number {
-  const [kh, kw, cIn, cOut] = shape;
-  const size = kh * kw * cIn * cOut;
-  const groups = kh * kw * cOut * Math.floor(cIn / m);
-  return 1 - (keptCount(p, groups) * (m - n)) / size;
-}
-
 export class SyncCPPlugin implements StepPlugin {
   readonly name = 'syncp';
   readonly cfg: SyncCPConfig;
   readonly window: UpdateWindow;
+  private readonly plan: SyncCPPlan;
   private readonly ctx: PluginContext;
   private readonly byol: boolean;
   private readonly layers: LayerState[];
@@ -269,8 +263,8 @@ export class SyncCPPlugin implements StepPlugin {
     this.ctx = ctx;
     this.cfg = ctx.config.syncp;
     this.byol = ctx.config.ssl.method === 'byol';
-    const s = this.cfg.schedule;
-    this.window = stepsFromFractions({ startFraction: s.start, endFraction: s.end, everyFraction: s.every }, ctx.totalSteps);
+    this.plan = scheduleOf(ctx.config).syncp!;
+    this.window = this.plan.window;
     const convs = prunableConvs(ctx.spec.encoder);
     if (convs.length === 0) throw new Error('SyncCPPlugin: the network has no prunable convolution');
     this.layers = convs.map((c) => {
@@ -311,13 +305,7 @@ export class SyncCPPlugin implements StepPlugin {
 
   /** Online schedule value at `step`: density (unstructured/channel) or N:M group fraction p. */
   scheduleValue(step: number): BranchPair {
-    const w = this.window;
-    if (this.cfg.granularity === 'nm') {
-      const p = cubicDensity(step, { ...w, initial: 0, final: 1 });
-      return { online: p, target: Math.max(0, p - this.cfg.gap) };
-    }
-    const d = cubicDensity(step, { ...w, initial: 1, final: this.cfg.density });
-    return { online: d, target: Math.min(1, d + this.cfg.gap) };
+    return this.plan.at(step);
   }
 
   /** Planned per-layer densities (fraction of weights kept) at `step`. */

@@ -29,7 +29,12 @@ export function SyncpPanel() {
   const history = useThrottledSelector(useTimeline, selectMaskHistory, 0, STAGGER.syncp);
   const [boxRef, width] = useWidth<HTMLDivElement>(400);
   const snap = viewed?.plugins.syncp as unknown as SyncCPSnapshot | undefined;
-  const series = useMemo(() => (config?.syncp ? withPlanned(config, layerSeries(rows, 'density'), 1) : []), [rows, config]);
+  // Layer shapes from the snapshot: the planned N:M density counts their dense tail channels.
+  const shapes = useStableList((snap?.layers ?? []).map((l) => l.shape.join('x')));
+  const series = useMemo(
+    () => (config?.syncp ? withPlanned(config, layerSeries(rows, 'density'), 1, shapes.map((s) => s.split('x').map(Number))) : []),
+    [rows, config, shapes],
+  );
   const upd = useMemo(() => updateSeries(updates), [updates]);
   // Updates of the selected layer recorded up to the viewed step (a slider over them).
   const historyLayer = useThrottledSelector(useTimeline, selectHistoryLayer, 0, STAGGER.syncp);

@@ -1,7 +1,7 @@
-// The configured schedules as chart points, before and during a run (pure; uses the
-// engine's schedule functions, which have no tfjs import).
+// The configured schedules as chart points, before and during a run (pure; the plan comes
+// from the engine's scheduleOf, the same one the plugins run, which has no tfjs import).
 import type { Config } from '../../engine/config';
-import { cubicDensity, stepsFromFractions } from '../../engine/sparsity/schedule';
+import { nmDensity, scheduleOf } from '../../engine/sparsity/scheduleOf';
 
 export type ScheduleKind = 'density' | 'nmFraction' | 'gate';
 
@@ -23,45 +23,40 @@ export interface ScheduleSeries {
 /**
  * Points of the schedule at every update step (plus 0 and the last step), at most about
  * `max` of them; the chart draws them as a step function (value held until the next).
+ * `which`: the SyncCP or the CDG schedule (default: SyncCP when it is on, else CDG).
  */
-export function schedulePoints(config: Config, max = 200): ScheduleSeries | undefined {
+export function schedulePoints(config: Config, max = 200, which?: 'syncp' | 'cdg'): ScheduleSeries | undefined {
   const T = config.steps;
-  const s = config.syncp ?? config.cdg;
-  if (!s) return undefined;
-  const window = stepsFromFractions({ startFraction: s.schedule.start, endFraction: s.schedule.end, everyFraction: s.schedule.every }, T);
+  const plan = scheduleOf(config);
+  const method = which ?? (plan.syncp ? 'syncp' : 'cdg');
+  const window = method === 'syncp' ? plan.syncp?.window : plan.cdg?.window;
+  if (!window) return undefined;
   const steps = new Set<number>([0, T]);
   const updates = Math.floor((window.end - window.start) / window.every) + 1;
   const stride = Math.max(1, Math.ceil(updates / max));
   for (let i = 0; i < updates; i += stride) steps.add(window.start + i * window.every);
   steps.add(window.end);
   const sorted = [...steps].filter((x) => x >= 0 && x <= T).sort((a, b) => a - b);
-  let kind: ScheduleKind;
-  let value: (t: number) => SchedulePoint;
-  if (config.cdg) {
-    const d = config.cdg.density;
-    kind = 'gate';
-    value = (t) => ({ step: t, online: cubicDensity(t, { ...window, initial: 1, final: d }) });
-  } else if (config.syncp!.granularity === 'nm') {
-    const g = config.syncp!.gap;
-    kind = 'nmFraction';
-    value = (t) => {
-      const p = cubicDensity(t, { ...window, initial: 0, final: 1 });
-      return { step: t, online: p, target: Math.max(0, p - g) };
-    };
-  } else {
-    const { density, gap } = config.syncp!;
-    kind = 'density';
-    value = (t) => {
-      const d = cubicDensity(t, { ...window, initial: 1, final: density });
-      return { step: t, online: d, target: Math.min(1, d + gap) };
-    };
-  }
-  return { kind, points: sorted.map(value), window };
+  if (method === 'cdg') return { kind: 'gate', window, points: sorted.map((t) => ({ step: t, online: plan.cdg!.at(t) })) };
+  const sp = plan.syncp!;
+  return { kind: sp.kind, window, points: sorted.map((t) => ({ step: t, ...sp.at(t) })) };
 }
 
-/** Planned weight density of an N:M layer with no tail when a fraction p of its groups is N:M. */
-export function nmPlannedDensity(p: number, n: number, m: number): number {
-  return 1 - (p * (m - n)) / m;
+/**
+ * Planned weight density over the network when a fraction p of the N:M groups is N:M:
+ * with the prunable layers' shapes, their tail channels (C_in mod M) stay dense as the
+ * engine keeps them; without shapes (before the first snapshot), no tail is assumed.
+ */
+export function nmPlannedDensity(p: number, n: number, m: number, shapes?: readonly (readonly number[])[]): number {
+  if (!shapes?.length) return 1 - (p * (m - n)) / m;
+  let kept = 0;
+  let all = 0;
+  for (const s of shapes) {
+    const size = s.reduce((a, b) => a * b, 1);
+    kept += nmDensity(s, n, m, p) * size;
+    all += size;
+  }
+  return kept / all;
 }
 
 /**
@@ -70,11 +65,11 @@ export function nmPlannedDensity(p: number, n: number, m: number): number {
  * `offset` 1 places the plan of (0-based) step s at s + 1, where the progress row of that
  * step sits (rows count completed steps).
  */
-export function withPlanned(config: Config, measured: readonly Record<string, number>[], offset = 0): Record<string, number>[] {
-  const s = schedulePoints(config);
+export function withPlanned(config: Config, measured: readonly Record<string, number>[], offset = 0, shapes?: readonly (readonly number[])[]): Record<string, number>[] {
+  const s = schedulePoints(config, 200, 'syncp');
   const byStep = new Map<number, Record<string, number>>();
   for (const p of s?.points ?? []) {
-    const conv = (v: number | undefined) => (v === undefined ? undefined : s!.kind === 'nmFraction' ? nmPlannedDensity(v, config.syncp!.n, config.syncp!.m) : v);
+    const conv = (v: number | undefined) => (v === undefined ? undefined : s!.kind === 'nmFraction' ? nmPlannedDensity(v, config.syncp!.n, config.syncp!.m, shapes) : v);
     const row: Record<string, number> = { step: p.step + offset, plannedOnline: conv(p.online)! };
     const t = conv(p.target);
     if (t !== undefined) row.plannedTarget = t;
