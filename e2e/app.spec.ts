@@ -172,6 +172,21 @@ test('every preset is offered and takes a step on WebGPU', async ({ page }) => {
   }
 });
 
+test('SimSiam, the third method, is picked in the settings and trains a step', async ({ page }) => {
+  await page.goto('/?backend=webgpu&tiny=1&preset=simclr-dense');
+  await waitReady(page);
+  await expect(page.getByTestId('field-temperature')).toBeVisible();
+  await page.getByTestId('field-method').selectOption('simsiam');
+  await expect(page).toHaveURL(/method=simsiam/);
+  // Temperature belongs to SimCLR: the form no longer offers it.
+  await expect(page.getByTestId('field-temperature')).toHaveCount(0);
+  await waitReady(page);
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 90_000 });
+  await expect(page.getByTestId('loss-value')).not.toHaveText('—');
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+});
+
 test('a preset picked and Start pressed at once trains that preset (with and without Reset first)', async ({ page }) => {
   test.setTimeout(480_000);
   await page.goto('/?backend=webgpu&tiny=1');

@@ -2,6 +2,7 @@
 // and readable validation errors. CLI, Worker, URL and run.json imports all go through
 // parseConfig, so an impossible setting is rejected in one place with one wording.
 import { z } from 'zod';
+import { SSL_METHOD_NAMES } from './ssl/names';
 import { buildSchema, describeIssue, flatten, group, methodGroup, setting, type SettingSpec } from './settingsTable';
 
 const fraction = z.number().min(0).max(1);
@@ -45,10 +46,10 @@ export const SETTINGS_TABLE = {
     strides: setting(z.array(z.number().int().min(1).max(2)).max(4).optional(), { label: 'Stage strides', help: 'stride of each stage’s first block (missing: 2)' }),
     projHidden: setting(positiveInt.max(2048).default(128), { label: 'Projector hidden', help: 'hidden width of the projector MLP' }),
     projDim: setting(positiveInt.max(1024).default(64), { label: 'Projection size', help: 'output size of the projector: the loss compares these' }),
-    predHidden: setting(positiveInt.max(2048).default(128), { label: 'Predictor hidden', help: 'hidden width of BYOL’s predictor MLP', applies: 'byol' }),
+    predHidden: setting(positiveInt.max(2048).default(128), { label: 'Predictor hidden', help: 'hidden width of the predictor MLP (BYOL, SimSiam)', applies: 'predictor' }),
   }),
   ssl: group({
-    method: setting(z.enum(['simclr', 'byol']).default('simclr'), { label: 'Method', help: 'SimCLR (two views, one network, NT-Xent) or BYOL (online network + EMA target)', key: 'method' }),
+    method: setting(z.enum(SSL_METHOD_NAMES).default('simclr'), { label: 'Method', help: 'SimCLR (NT-Xent over both views), BYOL (online network + EMA target) or SimSiam (BYOL without the EMA target)', key: 'method', quick: true }),
     temperature: setting(z.number().gt(0).max(10).default(0.2), { label: 'Temperature τ', help: 'NT-Xent sharpness (SimCLR)', key: 'temperature', applies: 'simclr', quick: true, step: 0.05 }),
     /** BYOL EMA momentum m0, cosine-scheduled towards 1. */
     emaStart: setting(z.number().min(0).lt(1).default(0.99), { label: 'EMA momentum m₀', help: 'BYOL target update θt ← m·θt + (1−m)·θo, m cosine-scheduled from m₀ to 1', applies: 'byol', step: 0.001 }),

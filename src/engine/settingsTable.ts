@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 /** When a setting means something: always, or only for some methods and options. */
-export type Applies = 'always' | 'simclr' | 'byol' | 'syncp' | 'syncp-nm' | 'syncp-density' | 'syncp-channel' | 'syncp-unstructured' | 'cdg' | 'cdg-learned' | 'cdg-groups';
+export type Applies = 'always' | 'simclr' | 'byol' | 'predictor' | 'syncp' | 'syncp-nm' | 'syncp-density' | 'syncp-channel' | 'syncp-unstructured' | 'cdg' | 'cdg-learned' | 'cdg-groups';
 
 export interface SettingMeta {
   label: string;
@@ -181,6 +181,8 @@ export function applies(spec: SettingSpec, config: Record<string, unknown>): boo
       return method === 'simclr';
     case 'byol':
       return method === 'byol';
+    case 'predictor':
+      return method === 'byol' || method === 'simsiam';
     case 'syncp':
       return !!syncp;
     case 'syncp-nm':

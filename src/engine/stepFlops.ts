@@ -1,8 +1,10 @@
 // Training FLOPs of one step, dense and effective, per layer and in total: every conv and
 // head layer of every branch, each branch counted 3× (forward, input grad, weight grad)
-// when it is trained and 1× when it only runs forward (BYOL's target). Effective counts
+// when the method trains it and 1× when it only runs forward (BYOL's target). Effective counts
 // use the branch's actual weight density and gate density of each prunable conv.
 import type { BranchInfo } from './plugin';
+import type { SslMethodName } from './ssl/names';
+import { sslMethod } from './ssl/registry';
 import type { NetworkSpec } from './nn/network';
 import { networkFlops, type FlopsSummary, type LayerFlopsSpec } from './sparsity/flops';
 
@@ -13,7 +15,7 @@ export interface LayerDensities {
   gate?: Record<string, { online: number; target: number; beta: number }>;
 }
 
-function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], trained: boolean, d: LayerDensities): LayerFlopsSpec[] {
+function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boolean, d: LayerDensities): LayerFlopsSpec[] {
   const convs: LayerFlopsSpec[] = spec.encoder.convs.map((c) => {
     const w = d.weight?.[c.name]?.[role];
     const g = d.gate?.[c.name];
@@ -31,7 +33,7 @@ function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], trained: boolea
       sparsity: { weightDensity: w ?? 1, ...(g ? { gate: { density: g[role], beta: g.beta } } : {}) },
     };
   });
-  const heads = [spec.projector, ...(role === 'online' && trained && spec.predictor ? [spec.predictor] : [])].flatMap((h) => [
+  const heads = [spec.projector, ...(predicts && spec.predictor ? [spec.predictor] : [])].flatMap((h) => [
     { kind: 'linear' as const, name: `${h.prefix}.fc1`, inFeatures: h.inDim, outFeatures: h.hidden },
     { kind: 'linear' as const, name: `${h.prefix}.fc2`, inFeatures: h.hidden, outFeatures: h.outDim },
   ]);
@@ -39,13 +41,16 @@ function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], trained: boolea
 }
 
 /** FLOPs of one training step over all branches, batch `batch` per branch. */
-export function stepFlops(spec: NetworkSpec, branches: BranchInfo[], method: 'simclr' | 'byol', batch: number, d: LayerDensities): FlopsSummary {
+export function stepFlops(spec: NetworkSpec, branches: BranchInfo[], method: SslMethodName, batch: number, d: LayerDensities): FlopsSummary {
   const byName = new Map<string, { dense: number; effective: number }>();
   let dense = 0;
   let effective = 0;
+  const layout = sslMethod(method).branches();
   for (const b of branches) {
-    const trained = method === 'simclr' || b.role === 'online';
-    const s = networkFlops(layerSpecs(spec, b.role, trained, d), { pass: trained ? 'training' : 'forward', batch });
+    // Whether the method trains this branch (a target network only runs forward) and runs the predictor on it.
+    const l = layout.find((x) => x.role === b.role && x.view === b.view);
+    const trained = l?.trained ?? true;
+    const s = networkFlops(layerSpecs(spec, b.role, l?.predicts ?? false, d), { pass: trained ? 'training' : 'forward', batch });
     dense += s.dense;
     effective += s.effective;
     for (const l of s.layers) {

@@ -19,8 +19,9 @@ import type { BatchMoments } from './nn/batchnorm';
 import { BN_MOMENTUM } from './nn/batchnorm';
 import type { ParamMap } from './nn/params';
 import type { Branch, ConvHook } from './nn/resnet';
-import { emaMomentum, emaUpdate, byolLoss } from './ssl/byol';
-import { ntXent } from './ssl/ntxent';
+import { emaMomentum, emaUpdate } from './ssl/byol';
+import type { BranchLayout, SslMethod } from './ssl/method';
+import { sslMethod } from './ssl/registry';
 import { AdamW, learningRate } from './optim';
 import type { BranchInfo, StepHelpers, StepPlugin } from './plugin';
 import { createPlugins } from './plugins';
@@ -69,6 +70,8 @@ const EVAL_BATCH = 128;
 
 export class Trainer {
   readonly spec: NetworkSpec;
+  /** The SSL method: branches, loss, EMA target or not (ssl/registry.ts). */
+  readonly method: SslMethod;
   readonly online: Network;
   readonly target?: Network;
   readonly plugins: StepPlugin[];
@@ -88,7 +91,8 @@ export class Trainer {
     this.augment = augmentFromConfig(config.augment);
     this.spec = networkSpec(config, this.imageSize, this.imageSize, dataset.channels);
     this.online = createNetwork(this.spec, config.seed, true);
-    this.target = config.ssl.method === 'byol' ? cloneAsTarget(this.online) : undefined;
+    this.method = sslMethod(config.ssl.method);
+    this.target = this.method.emaTarget ? cloneAsTarget(this.online) : undefined;
     this.optimizer = new AdamW({ weightDecay: config.optim.weightDecay });
     this.peakLr = config.optim.lr;
     this.plugins = createPlugins({ config, spec: this.spec, online: this.online, target: this.target, totalSteps: config.steps, probe: () => this.views(0, [0]) });
@@ -121,11 +125,9 @@ export class Trainer {
     this.peakLr = lr;
   }
 
-  /** Branch layout of a step: SimCLR two views of one network; BYOL online ×2 views, target ×2 views. */
-  branchInfos(): BranchInfo[] {
-    return this.config.ssl.method === 'simclr'
-      ? [{ role: 'online', view: 0 }, { role: 'target', view: 1 }]
-      : [{ role: 'online', view: 0 }, { role: 'online', view: 1 }, { role: 'target', view: 0 }, { role: 'target', view: 1 }];
+  /** Branch layout of a step, as the method defines it (e.g. SimCLR: two views of one network; BYOL: online ×2, target ×2). */
+  branchInfos(): BranchLayout[] {
+    return this.method.branches();
   }
 
   private masksFor(role: BranchInfo['role']): Record<string, tf.Tensor> | undefined {
@@ -171,7 +173,7 @@ export class Trainer {
     const infos = this.branchInfos();
     const views = [v1, v2];
     const branches: Branch[] = infos.map((info) => {
-      const net = info.role === 'target' && this.target ? this.target : this.online;
+      const net = info.network === 'target' && this.target ? this.target : this.online;
       const isOnlineNet = net === this.online;
       return {
         params: isOnlineNet && onlineParams ? onlineParams : net.vars,
@@ -184,14 +186,8 @@ export class Trainer {
     const xs = infos.map((info) => views[info.view]);
     const feats = encode(this.spec, branches, xs, { training, convHook: this.convHook(infos, training) });
     const z = project(this.spec, branches, feats, training);
-    let loss: tf.Scalar;
-    if (this.config.ssl.method === 'simclr') {
-      loss = ntXent(z[0], z[1], this.config.ssl.temperature);
-    } else {
-      const p0 = predict(this.spec, branches[0], z[0], training);
-      const p1 = predict(this.spec, branches[1], z[1], training);
-      loss = byolLoss(p0, p1, z[2], z[3]);
-    }
+    const p = infos.map((info, i) => (info.predicts ? predict(this.spec, branches[i], z[i], training) : undefined));
+    let loss = this.method.loss({ z, p }, this.config);
     for (const p of this.plugins) {
       const extra = p.extraLoss?.();
       if (extra) loss = tf.add(loss, extra) as tf.Scalar;

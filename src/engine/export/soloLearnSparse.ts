@@ -78,6 +78,12 @@ export function checkExportable(config: Config): void {
         'if you want sparsity on the GPUs.',
     );
   }
+  if (config.ssl.method === 'simsiam') {
+    throw new ExportRefusal(
+      'SimSiam cannot be exported yet: solo-learn (which solo-learn-sparse forks) has a SimSiam method, but this export ' +
+        'has no recipe for it and the reference prunes in BYOL only. Export byol-dense or a SyncCP preset (BYOL) instead.',
+    );
+  }
   if (config.syncp && config.ssl.method !== 'byol') {
     throw new ExportRefusal(
       `SyncCP with ${config.ssl.method} cannot be exported: solo-learn-sparse builds its SyncCP pruner in BYOL only ` +
@@ -148,7 +154,7 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
   if (!Number.isInteger(gpus) || gpus < 1 || gpus > 64) throw new RangeError(`gpus must be an integer from 1 to 64 (got ${gpus})`);
   const epochs = opts.epochs ?? DEFAULT_EPOCHS[dataset];
   if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be a positive integer (got ${epochs})`);
-  const method = config.ssl.method;
+  const method = config.ssl.method as 'simclr' | 'byol'; // checkExportable refused the others
   const recipe = RECIPES[method][dataset];
   const batchPerGpu = opts.batchPerGpu ?? recipe.batch.perGpu ?? Math.max(16, Math.floor((recipe.batch.global ?? 256) / gpus));
   if (!Number.isInteger(batchPerGpu) || batchPerGpu < 2) throw new RangeError(`batch per GPU must be an integer ≥ 2 (got ${batchPerGpu})`);

@@ -1,7 +1,8 @@
-// A whole contrastive network: ResNet encoder + projector (+ predictor for BYOL online),
+// A whole contrastive network: ResNet encoder + projector (+ predictor when the method has one),
 // its variables and running statistics, and the multi-branch forward to embeddings.
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
+import { sslMethod } from '../ssl/registry';
 import { forwardMlp, initMlp, type MlpSpec } from './heads';
 import { variablesOf, type ParamMap, type RunningStats, type VariableMap } from './params';
 import { forwardResNet, initResNet, resnetSpec, type Branch, type ForwardOptions, type ResNetSpec } from './resnet';
@@ -21,7 +22,7 @@ export function networkSpec(config: Config, inH: number, inW: number, channels: 
   const encoder = resnetSpec(config.model, inH, inW, channels);
   const projector: MlpSpec = { prefix: 'proj', inDim: encoder.featureDim, hidden: config.model.projHidden, outDim: config.model.projDim };
   const predictor: MlpSpec | undefined =
-    config.ssl.method === 'byol' ? { prefix: 'pred', inDim: config.model.projDim, hidden: config.model.predHidden, outDim: config.model.projDim } : undefined;
+    sslMethod(config.ssl.method).predictor ? { prefix: 'pred', inDim: config.model.projDim, hidden: config.model.predHidden, outDim: config.model.projDim } : undefined;
   return { encoder, projector, predictor };
 }
 

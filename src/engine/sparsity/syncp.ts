@@ -133,6 +133,8 @@ interface LayerState {
   tTarget: tf.Tensor;
   /** SimCLR: union of both masks (what the shared W may be updated at); BYOL: null. */
   tUnion: tf.Tensor | null;
+  /** The optimizer's update mask as bool (SimCLR: the union; BYOL: the online mask). */
+  tUpdate: tf.Tensor;
   planned: BranchPair;
   flips: BranchPair;
   nested: number;
@@ -257,12 +259,16 @@ export class SyncCPPlugin implements StepPlugin {
   private history: SyncCPHistoryEntry[] = [];
   /** While a step checkpoint is open: tensors the update replaced, disposed only when the step commits. */
   private retired: tf.Tensor[] | null = null;
+  /** Per-layer [online, target] mask densities and the mask tensors they were measured on. */
+  private densityCache: { masks: tf.Tensor[]; tensor: tf.Tensor } | null = null;
 
   constructor(ctx: PluginContext) {
     if (!ctx.config.syncp) throw new Error('SyncCPPlugin: config.syncp is not set');
     this.ctx = ctx;
     this.cfg = ctx.config.syncp;
-    this.byol = ctx.config.ssl.method === 'byol';
+    // A separate target network (BYOL): its mask applies in its own forward; otherwise both
+    // branches train the same weights and the optimizer updates the union of their masks.
+    this.byol = !!ctx.target;
     this.plan = scheduleOf(ctx.config).syncp!;
     this.window = this.plan.window;
     const convs = prunableConvs(ctx.spec.encoder);
@@ -280,6 +286,7 @@ export class SyncCPPlugin implements StepPlugin {
         tOnline: tf.ones(shape),
         tTarget: tf.ones(shape),
         tUnion: this.byol ? null : tf.ones(shape),
+        tUpdate: tf.ones(shape, 'bool'),
         planned: { online: 1, target: 1 },
         flips: { online: 0, target: 0 },
         nested: 1,
@@ -487,10 +494,11 @@ export class SyncCPPlugin implements StepPlugin {
       l.nested = on === 0 ? 1 : both / on;
       l.iou = either === 0 ? 1 : both / either;
       l.nmFraction = this.cfg.granularity === 'nm' ? { online: nmGroupFraction(online, l.shape, n, m), target: nmGroupFraction(target, l.shape, n, m) } : null;
-      this.retire([l.tOnline, l.tTarget, ...(l.tUnion ? [l.tUnion] : [])]);
+      this.retire([l.tOnline, l.tTarget, l.tUpdate, ...(l.tUnion ? [l.tUnion] : [])]);
       l.tOnline = toTensor(online, l.shape);
       l.tTarget = toTensor(target, l.shape);
       if (l.tUnion) l.tUnion = tf.tidy(() => tf.maximum(l.tOnline, l.tTarget));
+      l.tUpdate = tf.tidy(() => tf.notEqual(l.tUnion ?? l.tOnline, 0));
     });
     this.lastUpdate = step;
     this.recordHistory(step);
@@ -523,7 +531,9 @@ export class SyncCPPlugin implements StepPlugin {
       restore: () => {
         this.layers.forEach((l, i) => {
           const old = layers[i];
-          const made = [l.tOnline, l.tTarget, l.tUnion].filter((t): t is tf.Tensor => t !== null && t !== old.tOnline && t !== old.tTarget && t !== old.tUnion);
+          const made = [l.tOnline, l.tTarget, l.tUnion, l.tUpdate].filter(
+            (t): t is tf.Tensor => t !== null && t !== old.tOnline && t !== old.tTarget && t !== old.tUnion && t !== old.tUpdate,
+          );
           tf.dispose(made);
           Object.assign(l, old);
           const c = weights[i];
@@ -552,9 +562,7 @@ export class SyncCPPlugin implements StepPlugin {
   }
 
   updateMask(name: string): tf.Tensor | undefined {
-    const l = this.byName.get(name);
-    if (!l) return undefined;
-    return l.tUnion ?? l.tOnline;
+    return this.byName.get(name)?.tUpdate;
   }
 
   afterStep(step: number, _grads: Record<string, tf.Tensor>, helpers: StepHelpers): void {
@@ -580,7 +588,15 @@ export class SyncCPPlugin implements StepPlugin {
 
   metrics(): Record<string, tf.Tensor> {
     // Mask densities measured on the device: [online, target] per layer, in layer order.
-    return { 'syncp.density': tf.tidy(() => tf.stack(this.layers.flatMap((l) => [tf.mean(l.tOnline), tf.mean(l.tTarget)]))) };
+    // Masks change only at updates (or when a diverged step is undone), so the densities
+    // are computed once per set of masks and handed out as clones (no kernel runs).
+    const masks = this.layers.flatMap((l) => [l.tOnline, l.tTarget]);
+    const c = this.densityCache;
+    if (!c || c.masks.length !== masks.length || c.masks.some((m, i) => m !== masks[i])) {
+      c?.tensor.dispose();
+      this.densityCache = { masks, tensor: tf.tidy(() => tf.stack(masks.map((m) => tf.mean(m)))) };
+    }
+    return { 'syncp.density': this.densityCache!.tensor.clone() };
   }
 
   weightDensity(metrics: Record<string, Float32Array> = {}): Record<string, BranchPair> {
@@ -710,8 +726,10 @@ export class SyncCPPlugin implements StepPlugin {
   }
 
   dispose(): void {
+    this.densityCache?.tensor.dispose();
+    this.densityCache = null;
     for (const l of this.layers) {
-      tf.dispose([l.tOnline, l.tTarget]);
+      tf.dispose([l.tOnline, l.tTarget, l.tUpdate]);
       l.tUnion?.dispose();
       l.emaOnline?.dispose();
       l.emaTarget?.dispose();

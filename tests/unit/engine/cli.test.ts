@@ -61,6 +61,14 @@ describe('npm run train', () => {
     expect(start.config.steps).toBe(2);
   });
 
+  it('trains SimSiam, the third method, from the CLI', async () => {
+    const r = await train(['--tiny', '--steps', '2', '--json', '--backend', 'cpu', '--method', 'simsiam']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0].config.ssl.method).toBe('simsiam');
+    expect(lines.filter((l) => l.step >= 1).every((l) => Number.isFinite(l.loss))).toBe(true);
+  });
+
   it.each([
     [['--preset', 'nope'], /unknown preset "nope"/],
     [['--bogus'], /Unknown option '--bogus'/],

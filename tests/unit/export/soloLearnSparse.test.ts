@@ -72,7 +72,7 @@ describe.each(PRESETS)('export %s', (preset) => {
     const config = buildConfig({ preset });
     const r = exportSoloLearnSparse(config, { dataset, gpus, source: `preset ${preset}` });
     const { flags, values } = commandFlags(r.script);
-    const accepted = acceptedFlags(config.ssl.method, flags, values);
+    const accepted = acceptedFlags(config.ssl.method as 'simclr' | 'byol', flags, values);
     const unknown = flags.filter((f) => !accepted.has(f));
     expect(unknown, `flags the reference does not accept: ${unknown.join(', ')}`).toEqual([]);
     expect(new Set(flags).size).toBe(flags.length);
