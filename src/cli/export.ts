@@ -6,7 +6,7 @@
 // Exit codes: 0 done, 2 bad usage, bad config, or a config the reference cannot run (CDG).
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseFlags, UsageError } from './args';
 import { buildConfig, ConfigError, parseConfig, PRESET_NAMES, type Config } from '../engine/config';
 import { REF_DATASETS, REFERENCE, type RefDataset } from '../engine/export/reference';
 import { exportSoloLearnSparse, ExportRefusal } from '../engine/export/soloLearnSparse';
@@ -26,32 +26,19 @@ const USAGE = `usage: npm run export -- --to solo-learn-sparse (--preset NAME | 
   --out DIR            write DIR/pretrain.sh (executable) and DIR/MAPPING.md instead of printing the script
   --help`;
 
-class UsageError extends Error {}
-
 function parseCli(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        to: { type: 'string' },
-        preset: { type: 'string' },
-        config: { type: 'string' },
-        run: { type: 'string' },
-        gpus: { type: 'string' },
-        dataset: { type: 'string' },
-        epochs: { type: 'string' },
-        'batch-per-gpu': { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const v = parsed.values;
+  const v = parseFlags(argv, {
+    to: { type: 'string' },
+    preset: { type: 'string' },
+    config: { type: 'string' },
+    run: { type: 'string' },
+    gpus: { type: 'string' },
+    dataset: { type: 'string' },
+    epochs: { type: 'string' },
+    'batch-per-gpu': { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  });
   if (v.help) return { help: true as const };
   const positive = (name: string, s: string | undefined, max: number) => {
     if (s === undefined) return undefined;

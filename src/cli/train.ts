@@ -3,7 +3,7 @@
 // Exit codes: 0 done, 1 the run failed (e.g. diverged), 2 bad usage or bad config.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseFlags, UsageError } from './args';
 import cliProgress from 'cli-progress';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, describeBackend, type BackendName } from '../engine/backend';
@@ -31,31 +31,18 @@ function settingsHelp(): string {
   return SETTINGS.map((s) => `  --${s.key.padEnd(24)} ${s.label}: ${s.help}${s.options ? ` (${s.options.join(' | ')})` : ''}${s.method ? ` [${s.method} presets]` : ''}`).join('\n');
 }
 
-class UsageError extends Error {}
-
 function parseCli(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        preset: { type: 'string' },
-        config: { type: 'string' },
-        backend: { type: 'string' },
-        tiny: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        out: { type: 'string' },
-        help: { type: 'boolean', default: false },
-        // One flag per setting of the table, by the key links use.
-        ...Object.fromEntries(SETTINGS.map((s) => [s.key, { type: 'string' as const }])),
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const v = parseFlags(argv, {
+    preset: { type: 'string' },
+    config: { type: 'string' },
+    backend: { type: 'string' },
+    tiny: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
+    // One flag per setting of the table, by the key links use.
+    ...Object.fromEntries(SETTINGS.map((s) => [s.key, { type: 'string' as const }])),
+  }) as Record<string, string | boolean | undefined>;
   const settings: { spec: SettingSpec; value: unknown }[] = [];
   for (const spec of SETTINGS) {
     const text = v[spec.key];
