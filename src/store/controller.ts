@@ -8,6 +8,7 @@ import { useMetrics, type HistoryPoint } from './metrics';
 import { useRun } from './run';
 import { draftOf, evaluate, useSettings, type FieldName } from './settings';
 import { clearTimeline, recordSnapshot, recordUpdates, useTimeline } from './timeline';
+import { downloadText } from './download';
 import { orderFor, parseUrl, toSearch, type BackendMode } from './url';
 import type { BackendReport } from '../engine/backend';
 import type { Calibration } from '../engine/backendChoice';
@@ -268,14 +269,7 @@ export const actions = {
       useRun.setState({ error: { kind: 'export', message: `Could not export: ${(e as Error).message}` } });
       return;
     }
-    const blob = new Blob([JSON.stringify(run)], { type: 'application/json' });
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    a.download = 'run.json';
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    downloadText('run.json', JSON.stringify(run), 'application/json');
   },
 
   /** Load run.json: its config becomes the run's config, its history is shown beside the live one. */

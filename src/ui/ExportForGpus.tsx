@@ -7,21 +7,12 @@ import { useMemo, useState } from 'react';
 import type { Config } from '../engine/config';
 import { REF_DATASETS, REFERENCE, type RefDataset } from '../engine/export/reference';
 import { exportSoloLearnSparse, ExportRefusal, type ExportResult } from '../engine/export/soloLearnSparse';
+import { downloadText } from '../store/download';
 import { useSettings } from '../store/settings';
 
 const GPU_CHOICES = [1, 2, 4, 8];
 const DATASET_LABELS: Record<RefDataset, string> = { cifar10: 'CIFAR-10', imagenet: 'ImageNet' };
 
-function download(name: string, text: string, type: string) {
-  const blob = new Blob([text], { type });
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-}
 
 /** `config` overrides the store's applied config (tests render it in Node, where the store's server snapshot is its initial state). */
 export function ExportForGpus({ config }: { config?: Config }) {
@@ -72,8 +63,8 @@ export function ExportForGpus({ config }: { config?: Config }) {
           title={title}
           onClick={() => {
             if (!('result' in outcome)) return;
-            download('pretrain.sh', outcome.result.script, 'text/x-shellscript');
-            download('MAPPING.md', outcome.result.mapping, 'text/markdown');
+            downloadText('pretrain.sh', outcome.result.script, 'text/x-shellscript');
+            downloadText('MAPPING.md', outcome.result.mapping, 'text/markdown');
           }}
         >
           Export for GPUs
