@@ -4,7 +4,7 @@ import type { Config, PresetName } from '../engine/config';
 import { buildConfig } from '../engine/config';
 import { checkRunFileSize, parseRunFile, type RunFile } from '../engine/runFile';
 import type { Request, Response } from '../worker/protocol';
-import { useMetrics, type HistoryPoint } from './metrics';
+import { addReference, referencePoints, removeReference, useMetrics } from './metrics';
 import { useRun } from './run';
 import { draftOf, evaluate, useSettings, type FieldName } from './settings';
 import { clearTimeline, recordSnapshot, recordUpdates, useTimeline } from './timeline';
@@ -209,6 +209,15 @@ export const actions = {
     send({ type: 'continue', gen, factor });
   },
   restart: () => startWorker(),
+  /** Keep the current run's curves as a reference drawn beside later runs (loss, kNN, density, gates, FLOPs). */
+  pinRun: () => {
+    const rows = useMetrics.getState().rows;
+    if (rows.length === 0) return;
+    const s = useSettings.getState();
+    const name = `${s.importedName ?? s.preset}${s.tiny ? ' (tiny)' : ''} · step ${rows[rows.length - 1].step}`;
+    addReference(name, 'pinned', referencePoints(rows));
+  },
+  unpin: (id: number) => removeReference(id),
   /** Run on another backend (or 'auto'): the worker restarts, and so does the run, at step 0. */
   setBackend: (backend: BackendMode) => {
     useSettings.setState({ backend });
@@ -238,7 +247,6 @@ export const actions = {
     const tiny = useSettings.getState().tiny;
     const config = buildConfig({ preset, tiny });
     useSettings.setState({ preset, draft: draftOf(config), issues: {}, importedBase: undefined, importedName: undefined });
-    useMetrics.setState({ imported: undefined });
     apply(config);
   },
   setTiny(tiny: boolean) {
@@ -282,12 +290,7 @@ export const actions = {
       useRun.setState({ error: { kind: 'import', message: `Could not import ${file.name}: ${(e as Error).message}` } });
       return;
     }
-    const points: HistoryPoint[] = run.history.map((r) => ({
-      step: Number(r.step),
-      loss: typeof r.loss === 'number' ? r.loss : undefined,
-      knn: typeof r.knn === 'number' ? r.knn : undefined,
-    }));
-    useMetrics.setState({ imported: { name: file.name, points } });
+    addReference(file.name, 'imported', referencePoints(run.history));
     useSettings.setState({ importedBase: run.config, importedName: file.name, draft: draftOf(run.config), issues: {} });
     apply(run.config);
   },

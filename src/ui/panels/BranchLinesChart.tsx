@@ -7,9 +7,12 @@ import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } 
 import { OKABE_ITO, seriesColour } from '../transforms/palette';
 import { key } from '../transforms/series';
 import { TurnContainer } from '../TurnContainer';
+import type { ReferenceRun } from '../../store/metrics';
+import { refColour, referenceLines, refLabel } from './references';
 import { CHART_MARGIN, DOMAIN_01, LayerLegend, LineSwatch, TICK_11, pctTick, pctTooltip, shortName, stepLabel } from './common';
 
 const DOT_2 = { r: 2 } as const;
+const NO_REFS: readonly ReferenceRun[] = [];
 
 export interface BranchLinesProps {
   series: Record<string, number>[];
@@ -19,10 +22,12 @@ export interface BranchLinesProps {
   scrubbing: boolean;
   /** Dots on the online lines (values that only change at sparse updates read better with them). */
   dots?: boolean;
+  /** Pinned or imported runs whose mean is merged into `series` under refKey: drawn dashed. */
+  refs?: readonly ReferenceRun[];
 }
 
 /** Memoised: only new rows or a moved marker redraw it. */
-export const BranchLinesChart = memo(function BranchLinesChart({ series, names, steps, refStep, scrubbing, dots = false }: BranchLinesProps) {
+export const BranchLinesChart = memo(function BranchLinesChart({ series, names, steps, refStep, scrubbing, dots = false, refs = NO_REFS }: BranchLinesProps) {
   const domain = useMemo((): [number, number] => [0, steps], [steps]);
   // The layer lines only change with the layers: a moved marker does not re-render them.
   const lines = useMemo(
@@ -43,6 +48,7 @@ export const BranchLinesChart = memo(function BranchLinesChart({ series, names, 
         <Line name="plan, online" type="stepAfter" dataKey="plannedOnline" stroke="#c9ced6" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
         <Line name="plan, target" type="stepAfter" dataKey="plannedTarget" stroke="#e2e5ea" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
         {lines}
+        {referenceLines(refs)}
         <ReferenceLine x={refStep} stroke={scrubbing ? '#555' : OKABE_ITO.vermillion} strokeDasharray={scrubbing ? '3 3' : undefined} />
       </LineChart>
     </TurnContainer>
@@ -50,7 +56,7 @@ export const BranchLinesChart = memo(function BranchLinesChart({ series, names, 
 });
 
 /** Layer colours plus the online / target / plan line styles. */
-export function BranchLinesLegend({ names }: { names: readonly string[] }) {
+export function BranchLinesLegend({ names, refs = NO_REFS }: { names: readonly string[]; refs?: readonly ReferenceRun[] }) {
   return (
     <LayerLegend
       layers={names}
@@ -60,6 +66,9 @@ export function BranchLinesLegend({ names }: { names: readonly string[] }) {
           <LineSwatch colour="#555" label="online" />
           <LineSwatch colour="#555" dashed label="target" />
           <LineSwatch colour="#c9ced6" wide label="plan" />
+          {refs.map((r) => (
+            <LineSwatch key={r.id} colour={refColour(r)} dashed label={`${refLabel(r)} (mean online)`} />
+          ))}
         </>
       }
     />

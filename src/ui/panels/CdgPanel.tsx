@@ -10,6 +10,8 @@ import { Heatmap } from '../Heatmap';
 import { gateCellOf, gateOverlayRgba } from '../transforms/gateOverlay';
 import { OKABE_ITO, seriesColour } from '../transforms/palette';
 import { key, layerSeries } from '../transforms/series';
+import type { ReferenceRun } from '../../store/metrics';
+import { mergeReferences, refColour, referenceLines, refLabel, useRefsWith } from './references';
 import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_10, TICK_11, pct, pctTick, pctTooltip, shortName, stepLabel, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
 import { Panel } from './Panel';
 
@@ -25,7 +27,8 @@ export function CdgPanel() {
   const chosen = useThrottledSelector(useTimeline, selectCdgLayer, 0, STAGGER.cdg);
   const [boxRef, width] = useWidth<HTMLDivElement>(400);
   const snap = viewed?.plugins.cdg as unknown as CDGSnapshot | undefined;
-  const series = useMemo(() => (config?.cdg ? layerSeries(rows, 'gateDensity') : []), [rows, config]);
+  const refs = useRefsWith('gate');
+  const series = useMemo(() => (config?.cdg ? mergeReferences(layerSeries(rows, 'gateDensity'), refs, 'gate') : []), [rows, config, refs]);
   const names = useStableList((snap?.layers ?? []).map((l) => l.name));
   const bars = useMemo(() => (snap?.layers ?? []).map((l) => ({ layer: shortName(l.name), name: l.name, branch1: l.gateDensity.online, branch2: l.gateDensity.target })), [snap]);
   if (!config?.cdg) {
@@ -57,10 +60,10 @@ export function CdgPanel() {
 
           <h4 className="sub">Gate density over steps (mean of both views)</h4>
           <div className="chart chart-small" data-testid="cdg-lines">
-            {series.length === 0 ? <div className="chart-empty">Train a step to see gate densities.</div> : <GateLines series={series} names={names} refStep={scrubbing ? viewed?.step : undefined} />}
+            {series.length === 0 ? <div className="chart-empty">Train a step to see gate densities.</div> : <GateLines series={series} names={names} refStep={scrubbing ? viewed?.step : undefined} refs={refs} />}
           </div>
 
-          <LayerLegend layers={names} colour={seriesColour} extra={<LineSwatch colour="#bbbbbb" wide label="scheduled" />} />
+          <LayerLegend layers={names} colour={seriesColour} extra={<><LineSwatch colour="#bbbbbb" wide label="scheduled" />{refs.map((r) => <LineSwatch key={r.id} colour={refColour(r)} dashed label={`${refLabel(r)} (mean)`} />)}</>} />
 
           <div className="row-between">
             <h4 className="sub">Where each view is computed</h4>
@@ -146,7 +149,7 @@ const GateBars = memo(function GateBars({ bars, target }: { bars: { layer: strin
 });
 
 /** Gate density per layer over steps; `refStep` marks the scrubbed step. */
-const GateLines = memo(function GateLines({ series, names, refStep }: { series: Record<string, number>[]; names: readonly string[]; refStep?: number }) {
+const GateLines = memo(function GateLines({ series, names, refStep, refs }: { series: Record<string, number>[]; names: readonly string[]; refStep?: number; refs: readonly ReferenceRun[] }) {
   const lines = useMemo(
     () => names.map((name, i) => <Line key={name} name={shortName(name)} type="linear" dataKey={key(name, 'mean')} stroke={seriesColour(i)} strokeWidth={1.5} dot={false} isAnimationActive={false} />),
     [names],
@@ -159,6 +162,7 @@ const GateLines = memo(function GateLines({ series, names, refStep }: { series: 
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
         <Tooltip formatter={pctTooltip} labelFormatter={stepLabel} />
         <Line name="scheduled" type="stepAfter" dataKey="gateTarget" stroke="#bbbbbb" strokeWidth={5} dot={false} isAnimationActive={false} />
+        {referenceLines(refs)}
         {lines}
         {refStep !== undefined && <ReferenceLine x={refStep} stroke="#555" strokeDasharray="3 3" />}
       </LineChart>

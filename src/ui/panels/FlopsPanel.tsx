@@ -1,7 +1,8 @@
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import { TurnContainer } from '../TurnContainer';
 import { memo, useMemo } from 'react';
-import { selectRows, useMetrics } from '../../store/metrics';
+import { selectRows, useMetrics, type ReferenceRun } from '../../store/metrics';
+import { mergeReferences, referenceLines, useRefsWith } from './references';
 import { useRun } from '../../store/run';
 import { fmtFlops } from '../format';
 import { OKABE_ITO } from '../transforms/palette';
@@ -21,6 +22,7 @@ export function FlopsPanel() {
   const f = viewed?.flops;
   const bars = useMemo(() => (f ? f.layers.map((l) => ({ layer: shortName(l.name), name: l.name, dense: l.dense, effective: l.effective })) : []), [f]);
   const cum = useMemo(() => cumulativeFlops(rows), [rows]);
+  const refs = useRefsWith('saving');
   const sparse = !!(config?.cdg || config?.syncp);
   return (
     <Panel id="panel-flops" title="FLOPs: dense vs effective" howTo={HOW_TO}>
@@ -53,7 +55,7 @@ export function FlopsPanel() {
           </LegendRow>
           <h4 className="sub">Work saved so far (all steps of this run)</h4>
           <div className="chart chart-small" data-testid="flops-cumulative">
-            {cum.length === 0 ? <div className="chart-empty">Train a step to start counting.</div> : <CumulativeChart cum={cum} refStep={scrubbing ? viewed?.step : undefined} />}
+            {cum.length === 0 ? <div className="chart-empty">Train a step to start counting.</div> : <CumulativeChart cum={cum} refStep={scrubbing ? viewed?.step : undefined} refs={refs} />}
           </div>
         </div>
       )}
@@ -86,15 +88,17 @@ const FlopsBars = memo(function FlopsBars({ bars }: { bars: { layer: string; nam
   );
 });
 
-const CumulativeChart = memo(function CumulativeChart({ cum, refStep }: { cum: readonly CumulativePoint[]; refStep?: number }) {
+const CumulativeChart = memo(function CumulativeChart({ cum, refStep, refs }: { cum: readonly CumulativePoint[]; refStep?: number; refs: readonly ReferenceRun[] }) {
+  const data = useMemo(() => (refs.length ? mergeReferences(cum, refs, 'saving') : cum), [cum, refs]);
   return (
     <TurnContainer>
-      <LineChart data={cum} margin={CHART_MARGIN}>
+      <LineChart data={data} margin={CHART_MARGIN}>
         <CartesianGrid stroke="#e6e9ee" />
         <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
         <Tooltip formatter={savedTooltip} labelFormatter={throughLabel} />
-        <Line name="saved" dataKey="saving" stroke={OKABE_ITO.green} strokeWidth={2} dot={false} isAnimationActive={false} />
+        <Line name="saved" dataKey="saving" stroke={OKABE_ITO.green} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls />
+        {referenceLines(refs)}
         {refStep !== undefined && <ReferenceLine x={refStep} stroke="#555" strokeDasharray="3 3" />}
       </LineChart>
     </TurnContainer>

@@ -2,6 +2,7 @@ import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } 
 import { TurnContainer } from '../TurnContainer';
 import { useMemo } from 'react';
 import { selectRows, useMetrics } from '../../store/metrics';
+import { mergeReferences, referenceLines, refColour, refLabel, useRefsWith } from './references';
 import { useRun } from '../../store/run';
 import { TICK_11, stepLabel, useThrottledSelector, useTimelineView, STAGGER } from './common';
 import { Panel } from './Panel';
@@ -12,18 +13,17 @@ export function KnnPanel() {
   const scrubStep = scrubbing ? viewed?.step : undefined;
   // At most once a second (like the sparsity panels), not on every progress message.
   const rows = useThrottledSelector(useMetrics, selectRows, 1000, STAGGER.knn);
-  const imported = useMetrics((s) => s.imported);
+  const refs = useRefsWith('knn');
   const classes = useRun((s) => s.dataset?.classNames.length);
   const every = useRun((s) => s.config?.eval.knnEvery);
   const baselines = useRun((s) => s.baselines);
   const data = useMemo(() => {
-    const pts = new Map<number, { step: number; knn?: number; imported?: number }>();
+    const pts = new Map<number, { step: number; knn?: number }>();
     // The curve starts at the untrained network: step 0 is a measurement like the others.
     if (baselines) pts.set(0, { step: 0, knn: baselines.untrained * 100 });
     for (const r of rows) if (r.knn !== undefined) pts.set(r.step, { step: r.step, knn: r.knn * 100 });
-    for (const p of imported?.points ?? []) if (p.knn !== undefined) pts.set(p.step, { ...(pts.get(p.step) ?? { step: p.step }), imported: p.knn * 100 });
-    return [...pts.values()].sort((a, b) => a.step - b.step);
-  }, [rows, imported, baselines]);
+    return mergeReferences([...pts.values()].sort((a, b) => a.step - b.step), refs, 'knn', 100);
+  }, [rows, refs, baselines]);
   const chance = classes ? 100 / classes : undefined;
   return (
     <Panel
@@ -50,7 +50,7 @@ export function KnnPanel() {
                 <ReferenceLine y={baselines.rawPixels * 100} stroke="#56b4e9" strokeDasharray="2 3" />
               )}
               <Line name="this run" type="linear" dataKey="knn" stroke="#4e79a7" strokeWidth={2} dot isAnimationActive={false} connectNulls />
-              {imported && <Line name="imported" type="linear" dataKey="imported" stroke="#7a8594" strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />}
+              {referenceLines(refs)}
             </LineChart>
           </TurnContainer>
         )}
@@ -60,6 +60,9 @@ export function KnnPanel() {
         {chance !== undefined && <span><i className="swatch-line" style={{ borderColor: '#9aa3ad' }} />chance {chance.toFixed(0)}%</span>}
         {baselines && <span><i className="swatch-line" style={{ borderColor: '#e69f00' }} />untrained {(baselines.untrained * 100).toFixed(1)}%</span>}
         {baselines && <span><i className="swatch-line" style={{ borderColor: '#56b4e9', borderTopStyle: 'dotted' }} />raw pixels {(baselines.rawPixels * 100).toFixed(1)}%</span>}
+        {refs.map((r) => (
+          <span key={r.id}><i className="swatch-line" style={{ borderColor: refColour(r) }} />{refLabel(r)}</span>
+        ))}
       </div>
     </Panel>
   );

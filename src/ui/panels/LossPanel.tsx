@@ -2,6 +2,7 @@ import { CartesianGrid, ReferenceLine, Legend, Line, LineChart, Tooltip, XAxis, 
 import { TurnContainer } from '../TurnContainer';
 import { useMemo } from 'react';
 import { selectRows, useMetrics } from '../../store/metrics';
+import { mergeReferences, ReferenceBar, referenceLines, useRefsWith } from './references';
 import { downsample } from '../transforms/series';
 import { useRun } from '../../store/run';
 import { DOMAIN_DATA, TICK_11, stepLabel, useThrottledSelector, useTimelineView, STAGGER } from './common';
@@ -13,32 +14,27 @@ const MAX_POINTS = 300;
 interface Point {
   step: number;
   loss?: number;
-  imported?: number;
 }
 
-/** Contrastive loss per step; an imported run's loss is drawn dashed beside it. */
+/** Contrastive loss per step; pinned and imported runs are drawn dashed beside it. */
 export function LossPanel() {
   const { viewed, scrubbing } = useTimelineView(STAGGER.loss);
   const scrubStep = scrubbing ? viewed?.step : undefined;
   // At most once a second (like the sparsity panels), not on every progress message.
   const rows = useThrottledSelector(useMetrics, selectRows, 1000, STAGGER.loss);
-  const imported = useMetrics((s) => s.imported);
+  const refs = useRefsWith('loss');
   const method = useRun((s) => s.config?.ssl.method);
-  const data = useMemo((): Point[] => {
+  const data = useMemo(() => {
     const live: Point[] = downsample(rows, MAX_POINTS).map((r) => ({ step: r.step, loss: r.loss }));
-    if (!imported) return live;
-    const byStep = new Map<number, Point>(live.map((p) => [p.step, { ...p }]));
-    for (const p of downsample(imported.points.filter((q) => q.loss !== undefined), MAX_POINTS)) {
-      byStep.set(p.step, { ...(byStep.get(p.step) ?? { step: p.step }), imported: p.loss });
-    }
-    return [...byStep.values()].sort((a, b) => a.step - b.step);
-  }, [rows, imported]);
+    return refs.length ? mergeReferences(live, refs, 'loss') : live;
+  }, [rows, refs]);
   const howTo =
     method === 'byol'
       ? 'BYOL loss 2 − 2·cos(prediction, target), from 4 down towards 0 as the two views of an image map to the same point.'
       : 'NT-Xent loss: lower means each image’s two views find each other among the batch; it falls from about ln(2B−1) as features form.';
   return (
     <Panel id="panel-loss" title="Loss" howTo={howTo}>
+      <ReferenceBar />
       <div className="chart">
         {data.length === 0 ? (
           <div className="chart-empty">Press Start (or +1 Step) to train; the loss appears here.</div>
@@ -50,9 +46,9 @@ export function LossPanel() {
               <YAxis domain={AUTO} tick={TICK_11} width={44} tickFormatter={lossTick} />
               <Tooltip formatter={lossTooltip} labelFormatter={stepLabel} />
               {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" />}
-              {imported && <Legend verticalAlign="top" height={20} />}
+              {refs.length > 0 && <Legend verticalAlign="top" height={20} />}
               <Line name="this run" type="linear" dataKey="loss" stroke="#f28e2b" dot={false} strokeWidth={2} isAnimationActive={false} connectNulls />
-              {imported && <Line name={`imported (${imported.name})`} type="linear" dataKey="imported" stroke="#7a8594" strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls />}
+              {referenceLines(refs)}
             </LineChart>
           </TurnContainer>
         )}

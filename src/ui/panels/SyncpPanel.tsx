@@ -10,6 +10,7 @@ import { gridSize, Heatmap } from '../Heatmap';
 import { maskCellInfo, maskRgba } from '../transforms/maskCells';
 import { MASK_COLOURS, OKABE_ITO } from '../transforms/palette';
 import { withPlanned } from '../transforms/schedulePoints';
+import { mergeReferences, useRefsWith } from './references';
 import { layerSeries, updateSeries } from '../transforms/series';
 import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_11, pct, pctTick, pctTooltip, updateLabel, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
 import { BranchLinesChart, BranchLinesLegend } from './BranchLinesChart';
@@ -31,9 +32,10 @@ export function SyncpPanel() {
   const snap = viewed?.plugins.syncp as unknown as SyncCPSnapshot | undefined;
   // Layer shapes from the snapshot: the planned N:M density counts their dense tail channels.
   const shapes = useStableList((snap?.layers ?? []).map((l) => l.shape.join('x')));
+  const refs = useRefsWith('density');
   const series = useMemo(
-    () => (config?.syncp ? withPlanned(config, layerSeries(rows, 'density'), 1, shapes.map((s) => s.split('x').map(Number))) : []),
-    [rows, config, shapes],
+    () => (config?.syncp ? mergeReferences(withPlanned(config, layerSeries(rows, 'density'), 1, shapes.map((s) => s.split('x').map(Number))), refs, 'density') : []),
+    [rows, config, shapes, refs],
   );
   const upd = useMemo(() => updateSeries(updates), [updates]);
   // Updates of the selected layer recorded up to the viewed step (a slider over them).
@@ -66,9 +68,9 @@ export function SyncpPanel() {
         <div className="panel-stack" ref={boxRef}>
           <h4 className="sub">Weights kept per layer over steps</h4>
           <div className="chart" data-testid="syncp-lines">
-            <BranchLinesChart series={series} names={names} steps={config.steps} refStep={viewed?.step} scrubbing={scrubbing} />
+            <BranchLinesChart series={series} names={names} steps={config.steps} refStep={viewed?.step} scrubbing={scrubbing} refs={refs} />
           </div>
-          <BranchLinesLegend names={names} />
+          <BranchLinesLegend names={names} refs={refs} />
 
           <div className="row-between">
             <h4 className="sub">Mask of one layer</h4>

@@ -1,0 +1,63 @@
+// Reference runs (pinned or imported) drawn dashed beside the live run in the loss, kNN,
+// density, gate and FLOPs charts, and the bar that pins and removes them.
+import { useMemo } from 'react';
+import { Line } from 'recharts';
+import { actions } from '../../store/controller';
+import { selectReferences, useMetrics, type HistoryPoint, type ReferenceRun } from '../../store/metrics';
+import { useRun } from '../../store/run';
+
+/** Okabe–Ito colours not used by the live lines. */
+const REF_COLOURS = ['#7a8594', '#009e73', '#cc79a7', '#d55e00'];
+
+export const refKey = (r: ReferenceRun) => `ref${r.id}`;
+export const refColour = (r: ReferenceRun) => REF_COLOURS[(r.id - 1) % REF_COLOURS.length];
+export const refLabel = (r: ReferenceRun) => `${r.kind === 'imported' ? 'imported' : 'pinned'}: ${r.name}`;
+
+/** Live chart rows with each reference's `field` (× scale) merged in under refKey, by step. */
+export function mergeReferences<T extends { step?: number }>(live: readonly T[], refs: readonly ReferenceRun[], field: keyof Omit<HistoryPoint, 'step'>, scale = 1): (T & Record<string, number>)[] {
+  if (refs.length === 0) return live as (T & Record<string, number>)[];
+  const byStep = new Map<number, Record<string, number>>(live.map((p) => [p.step ?? 0, { ...p } as Record<string, number>]));
+  for (const r of refs) {
+    for (const p of r.points) {
+      const v = p[field];
+      if (v === undefined) continue;
+      byStep.set(p.step, { ...(byStep.get(p.step) ?? { step: p.step }), [refKey(r)]: v * scale });
+    }
+  }
+  return [...byStep.values()].sort((a, b) => a.step - b.step) as (T & Record<string, number>)[];
+}
+
+/** The reference runs that have any value of `field` (memoised per store change). */
+export function useRefsWith(field: keyof Omit<HistoryPoint, 'step'>): ReferenceRun[] {
+  const refs = useMetrics(selectReferences);
+  return useMemo(() => refs.filter((r) => r.points.some((p) => p[field] !== undefined)), [refs, field]);
+}
+
+/** Dashed, labelled lines for the references (children of a recharts LineChart). */
+export function referenceLines(refs: readonly ReferenceRun[]) {
+  return refs.map((r) => (
+    <Line key={r.id} name={refLabel(r)} type="linear" dataKey={refKey(r)} stroke={refColour(r)} strokeDasharray="5 3" dot={false} isAnimationActive={false} connectNulls />
+  ));
+}
+
+/** Pin the current run; the references shown, each removable. */
+export function ReferenceBar() {
+  const refs = useMetrics(selectReferences);
+  const canPin = useMetrics((s) => s.rows.length > 0);
+  const running = useRun((s) => s.phase === 'running');
+  return (
+    <div className="ref-bar">
+      <button className="btn btn-ghost btn-small" data-testid="pin-run" disabled={!canPin} onClick={actions.pinRun} title={running ? 'Keep the curves so far; the live run goes on' : 'Keep this run’s curves to compare the next runs against (dashed in every chart)'}>
+        📌 Pin this run
+      </button>
+      {refs.map((r) => (
+        <span className="ref-chip" key={r.id} data-testid="reference-run" style={{ borderColor: refColour(r) }}>
+          {refLabel(r)}
+          <button className="ref-remove" aria-label={`remove ${r.name}`} data-testid={`unpin-${r.id}`} onClick={() => actions.unpin(r.id)}>
+            ×
+          </button>
+        </span>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,54 @@
+// Reference runs (pinned or imported) as the comparison charts draw them: per-row means
+// and ratios by hand, the cumulative FLOPs saving over all rows (not only the kept ones),
+// and the cap on how many are kept.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { addReference, historyPoint, MAX_REFERENCES, referencePoints, removeReference, useMetrics } from '../../../src/store/metrics';
+
+beforeEach(() => useMetrics.setState({ rows: [], references: [] }));
+
+describe('reference runs', () => {
+  it('a row becomes its loss, kNN, mean online density, mean gate density over both branches, and FLOPs ratio', () => {
+    const p = historyPoint({
+      step: 7,
+      loss: 2.5,
+      knn: 0.3,
+      flops: { dense: 200, effective: 50 },
+      density: { a: { online: 0.2, target: 0.5 }, b: { online: 0.4, target: 0.7 } },
+      gateDensity: { a: { online: 0.3, target: 0.5 } },
+    });
+    expect(p.step).toBe(7);
+    expect(p.loss).toBe(2.5);
+    expect(p.knn).toBe(0.3);
+    expect(p.flopsRatio).toBe(0.25);
+    expect(p.density).toBeCloseTo(0.3, 12); // (0.2 + 0.4) / 2
+    expect(p.gate).toBeCloseTo(0.4, 12); // (0.3 + 0.5) / 2
+  });
+
+  it('the FLOPs saving is cumulative over every row, also those thinned out', () => {
+    // 1000 rows: dense 10 each; effective 10 for the first 500, 5 after → saving at the end 1 − 7500/10000 = 0.25.
+    const rows = Array.from({ length: 1000 }, (_, i) => ({ step: i + 1, loss: 1, flops: { dense: 10, effective: i < 500 ? 10 : 5 } }));
+    const pts = referencePoints(rows);
+    expect(pts.length).toBeLessThanOrEqual(301);
+    expect(pts.at(-1)!.step).toBe(1000);
+    expect(pts.at(-1)!.saving).toBeCloseTo(0.25, 12);
+    expect(pts[0].saving).toBe(0);
+    // kNN rows are always kept.
+    const withKnn = referencePoints(rows.map((r) => (r.step === 333 ? { ...r, knn: 0.5 } : r)));
+    expect(withKnn.some((p) => p.step === 333 && p.knn === 0.5)).toBe(true);
+  });
+
+  it('keeps at most MAX_REFERENCES, dropping the oldest pinned; an import replaces the previous import', () => {
+    addReference('imported one', 'imported', []);
+    for (let i = 0; i < MAX_REFERENCES + 1; i++) addReference(`pin ${i}`, 'pinned', []);
+    const names = useMetrics.getState().references.map((r) => r.name);
+    expect(names.length).toBe(MAX_REFERENCES);
+    expect(names).toContain('imported one');
+    expect(names).toContain(`pin ${MAX_REFERENCES}`);
+    expect(names).not.toContain('pin 0');
+    addReference('imported two', 'imported', []);
+    expect(useMetrics.getState().references.filter((r) => r.kind === 'imported').map((r) => r.name)).toEqual(['imported two']);
+    const id = useMetrics.getState().references[0].id;
+    removeReference(id);
+    expect(useMetrics.getState().references.some((r) => r.id === id)).toBe(false);
+  });
+});
