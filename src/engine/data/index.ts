@@ -11,8 +11,11 @@ export { makeShapes, makeShapesWithMasks, SHAPE_CLASSES } from './shapes';
 export type { ShapesOptions, ShapeMasks } from './shapes';
 export { loadFashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_DIR } from './fashionMnist';
 
+export { readOwnData, OwnDataError, OWN_DATA_LIMITS, CIFAR10_CLASSES } from './ownData';
+export type { OwnFile, ImageDecoder } from './ownData';
+
 export type DatasetName = Dataset['name'];
-export const DATASET_NAMES: readonly DatasetName[] = ['shapes', 'fashion-mnist'];
+export const DATASET_NAMES: readonly DatasetName[] = ['shapes', 'fashion-mnist', 'own'];
 
 /** Default sizes of the generated shapes dataset. */
 export const SHAPES_DEFAULT_TRAIN = 4000;
@@ -42,6 +45,7 @@ export async function loadDataset(name: DatasetName, opts: LoadDatasetOptions): 
       test: opts.testCount === undefined ? ds.test : takeBalanced(ds.test, opts.testCount, per, 10),
     };
   }
+  if (name === 'own') throw new Error('own data is uploaded in the app (Your own data, in the Data panel); the CLI trains on shapes or fashion-mnist');
   throw new Error(`loadDataset: unknown dataset "${String(name)}": expected one of ${DATASET_NAMES.join(', ')}`);
 }
 

@@ -9,7 +9,11 @@ export interface ImageSplit {
 }
 
 export interface Dataset {
-  name: 'shapes' | 'fashion-mnist';
+  name: 'shapes' | 'fashion-mnist' | 'own';
+  /** Own data: where it came from ('own images', 'CIFAR-10 (own files)'). */
+  source?: string;
+  /** Own data: files that could not be decoded and were left out. */
+  skipped?: string[];
   height: number;
   width: number;
   channels: 1 | 3;

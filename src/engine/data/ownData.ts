@@ -1,0 +1,204 @@
+// A person's own images as a dataset: a folder with one sub-folder per class (labels
+// are used by the kNN monitor only), a zip of the same, or CIFAR-10 binary batches
+// (data_batch_*.bin, test_batch.bin: records of 1 label byte + 3072 pixel bytes, each
+// channel a 32×32 plane). Images are resized to the model's input size; a held-out split
+// is made for the kNN monitor. Anything else is refused with what was expected. Pure:
+// image decoding is injected (the worker decodes with createImageBitmap, tests with a
+// stand-in), so this runs in the worker and in Node.
+import { unzipSync } from 'fflate';
+import { Rng } from '../random';
+import type { Dataset, ImageSplit } from './types';
+
+export interface OwnFile {
+  /** Path as the browser gives it: 'flowers/daisy/1.jpg' for a folder, 'data_batch_1.bin', 'photos.zip'. */
+  path: string;
+  bytes: Uint8Array;
+}
+
+/** Decode an image and resize it to size×size RGB (row-major, 3 bytes a pixel); null when the bytes are not an image. */
+export type ImageDecoder = (bytes: Uint8Array, size: number) => Promise<Uint8Array | null>;
+
+export interface OwnDataOptions {
+  decode: ImageDecoder;
+  /** Side of the square images stored (the model's input). */
+  size: number;
+  seed: number;
+  /** Held out for the kNN monitor when the data has no test split of its own. */
+  testFraction?: number;
+  maxImages?: number;
+  maxBytes?: number;
+}
+
+export const OWN_DATA_LIMITS = { maxImages: 20_000, maxBytes: 200 * 1024 * 1024 } as const;
+export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+const CIFAR_RECORD = 1 + 3 * 32 * 32;
+const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp)$/i;
+
+export class OwnDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OwnDataError';
+  }
+}
+
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+/** Expand zips (their entries keep their folders), drop hidden files and folder entries. */
+function expand(files: OwnFile[]): OwnFile[] {
+  const out: OwnFile[] = [];
+  for (const f of files) {
+    if (/\.zip$/i.test(f.path)) {
+      let entries: Record<string, Uint8Array>;
+      try {
+        entries = unzipSync(f.bytes);
+      } catch (e) {
+        throw new OwnDataError(`${f.path} is not a readable zip (${(e as Error).message})`);
+      }
+      for (const [path, bytes] of Object.entries(entries)) if (!path.endsWith('/')) out.push({ path, bytes });
+    } else out.push(f);
+  }
+  return out.filter((f) => !f.path.split('/').some((part) => part.startsWith('.') || part === '__MACOSX'));
+}
+
+/** Read the files as a dataset, or throw OwnDataError saying what was expected. */
+export async function readOwnData(input: OwnFile[], opts: OwnDataOptions): Promise<Dataset> {
+  const maxBytes = opts.maxBytes ?? OWN_DATA_LIMITS.maxBytes;
+  const maxImages = opts.maxImages ?? OWN_DATA_LIMITS.maxImages;
+  const total = input.reduce((a, f) => a + f.bytes.length, 0);
+  if (input.length === 0) throw new OwnDataError('no files: choose a folder with one sub-folder per class, a zip of one, or CIFAR-10 .bin batches');
+  if (total > maxBytes) throw new OwnDataError(`${mb(total)} of files; the most this app takes is ${mb(maxBytes)} (use fewer images)`);
+  const files = expand(input);
+  if (files.length === 0) throw new OwnDataError('the files hold nothing but folders or hidden files');
+  const bins = files.filter((f) => /\.bin$/i.test(f.path));
+  if (bins.length > 0) {
+    if (bins.length !== files.length) throw new OwnDataError('mix of .bin batches and other files: give either CIFAR-10 .bin batches or image folders');
+    return readCifar(bins, opts, maxImages);
+  }
+  return readFolders(files, opts, maxImages);
+}
+
+function readCifar(bins: OwnFile[], opts: OwnDataOptions, maxImages: number): Dataset {
+  const parse = (f: OwnFile): ImageSplit => {
+    if (f.bytes.length === 0 || f.bytes.length % CIFAR_RECORD !== 0) {
+      throw new OwnDataError(`${f.path}: ${f.bytes.length} bytes is not a whole number of CIFAR-10 records (1 label byte + 3072 pixel bytes = ${CIFAR_RECORD} bytes each)`);
+    }
+    const count = f.bytes.length / CIFAR_RECORD;
+    const images = new Uint8Array(count * 3072);
+    const labels = new Uint8Array(count);
+    for (let i = 0; i < count; i++) {
+      const r = f.bytes.subarray(i * CIFAR_RECORD, (i + 1) * CIFAR_RECORD);
+      if (r[0] > 9) throw new OwnDataError(`${f.path}: record ${i} has label ${r[0]}; CIFAR-10 labels are 0–9`);
+      labels[i] = r[0];
+      // Planar (all R, then G, then B) → interleaved RGB per pixel.
+      for (let p = 0; p < 1024; p++) for (let c = 0; c < 3; c++) images[i * 3072 + p * 3 + c] = r[1 + c * 1024 + p];
+    }
+    return { images, labels, count };
+  };
+  const isTest = (f: OwnFile) => /test_batch/i.test(f.path);
+  const train = concat(bins.filter((f) => !isTest(f)).map(parse), 3072);
+  const test = concat(bins.filter(isTest).map(parse), 3072);
+  if (train.count + test.count > maxImages) throw new OwnDataError(`${train.count + test.count} images; the most this app takes is ${maxImages} (give fewer batches)`);
+  const ds = resizeSplits(train.count ? train : test, test.count && train.count ? test : undefined, 32, opts);
+  return finish('CIFAR-10 (own files)', CIFAR10_CLASSES, ds.train, ds.test, opts);
+}
+
+async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: number): Promise<Dataset> {
+  // Class = the folder right above the image, below whatever root all paths share.
+  const parts = files.map((f) => f.path.split('/').filter(Boolean));
+  let root = 0;
+  while (parts.every((p) => p.length > root + 2 && p[root] === parts[0][root])) root++;
+  const loose = parts.filter((p) => p.length - root < 2);
+  if (loose.length > 0) throw new OwnDataError(`${loose[0].join('/')} is not in a class folder: put the images in one sub-folder per class (e.g. cats/1.jpg, dogs/2.jpg)`);
+  const images = files.filter((f) => IMAGE_EXT.test(f.path));
+  if (images.length === 0) throw new OwnDataError(`no images found (looked for .png, .jpg, .gif, .webp, .bmp) among ${files.length} file(s), e.g. ${files[0].path}`);
+  if (images.length > maxImages) throw new OwnDataError(`${images.length} images; the most this app takes is ${maxImages} (use fewer)`);
+  const classOf = (f: OwnFile) => f.path.split('/').filter(Boolean)[root];
+  const classNames = [...new Set(images.map(classOf))].sort();
+  if (classNames.length < 2) throw new OwnDataError(`one class only (${classNames[0]}): the kNN monitor needs at least two class folders`);
+  const n = opts.size * opts.size * 3;
+  const pixels = new Uint8Array(images.length * n);
+  const labels = new Uint8Array(images.length);
+  let kept = 0;
+  const bad: string[] = [];
+  for (const f of images) {
+    const rgb = await opts.decode(f.bytes, opts.size);
+    if (!rgb || rgb.length !== n) {
+      bad.push(f.path);
+      continue;
+    }
+    pixels.set(rgb, kept * n);
+    labels[kept] = classNames.indexOf(classOf(f));
+    kept++;
+  }
+  if (kept === 0) throw new OwnDataError(`none of the ${images.length} images could be decoded (e.g. ${bad[0]})`);
+  const all: ImageSplit = { images: pixels.slice(0, kept * n), labels: labels.slice(0, kept), count: kept };
+  const { train, test } = holdOut(all, classNames.length, n, opts);
+  return finish('own images', classNames, train, test, opts, bad);
+}
+
+function finish(source: string, classNames: string[], train: ImageSplit, test: ImageSplit, opts: OwnDataOptions, skipped: string[] = []): Dataset {
+  if (train.count === 0 || test.count === 0) throw new OwnDataError(`too few images to hold some out for the kNN monitor (${train.count + test.count}): give at least two a class`);
+  return { name: 'own', source, skipped, height: opts.size, width: opts.size, channels: 3, classNames, train, test };
+}
+
+/** Split off a seeded testFraction of each class (at least one image, when a class has two or more). */
+function holdOut(all: ImageSplit, classes: number, per: number, opts: OwnDataOptions): { train: ImageSplit; test: ImageSplit } {
+  const frac = opts.testFraction ?? 0.2;
+  const rng = new Rng(opts.seed * 7919 + 17);
+  const testIdx: number[] = [];
+  const trainIdx: number[] = [];
+  for (let c = 0; c < classes; c++) {
+    const idx = Array.from({ length: all.count }, (_, i) => i).filter((i) => all.labels[i] === c);
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [idx[i], idx[j]] = [idx[j], idx[i]];
+    }
+    const k = idx.length >= 2 ? Math.max(1, Math.round(idx.length * frac)) : 0;
+    testIdx.push(...idx.slice(0, k));
+    trainIdx.push(...idx.slice(k));
+  }
+  return { train: pick(all, trainIdx.sort((a, b) => a - b), per), test: pick(all, testIdx.sort((a, b) => a - b), per) };
+}
+
+function pick(s: ImageSplit, idx: number[], per: number): ImageSplit {
+  const images = new Uint8Array(idx.length * per);
+  const labels = new Uint8Array(idx.length);
+  idx.forEach((i, k) => {
+    images.set(s.images.subarray(i * per, (i + 1) * per), k * per);
+    labels[k] = s.labels[i];
+  });
+  return { images, labels, count: idx.length };
+}
+
+function concat(splits: ImageSplit[], per: number): ImageSplit {
+  const count = splits.reduce((a, s) => a + s.count, 0);
+  const images = new Uint8Array(count * per);
+  const labels = new Uint8Array(count);
+  let o = 0;
+  for (const s of splits) {
+    images.set(s.images, o * per);
+    labels.set(s.labels, o);
+    o += s.count;
+  }
+  return { images, labels, count };
+}
+
+/** CIFAR images at 32×32 resized (nearest) to the model's size; a missing test split held out. */
+function resizeSplits(train: ImageSplit, test: ImageSplit | undefined, from: number, opts: OwnDataOptions): { train: ImageSplit; test: ImageSplit } {
+  const resize = (s: ImageSplit): ImageSplit => {
+    if (opts.size === from) return s;
+    const t = opts.size;
+    const images = new Uint8Array(s.count * t * t * 3);
+    for (let i = 0; i < s.count; i++)
+      for (let y = 0; y < t; y++)
+        for (let x = 0; x < t; x++) {
+          const sy = Math.min(from - 1, Math.floor(((y + 0.5) * from) / t));
+          const sx = Math.min(from - 1, Math.floor(((x + 0.5) * from) / t));
+          for (let c = 0; c < 3; c++) images[((i * t + y) * t + x) * 3 + c] = s.images[((i * from + sy) * from + sx) * 3 + c];
+        }
+    return { images, labels: s.labels, count: s.count };
+  };
+  const r = resize(train);
+  if (test) return { train: r, test: resize(test) };
+  return holdOut(r, 10, opts.size * opts.size * 3, opts);
+}

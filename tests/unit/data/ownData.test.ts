@@ -1,0 +1,105 @@
+// Own data against hand-built files: CIFAR-10 binary records (label byte + R, G, B planes),
+// class folders (with a stand-in decoder), zips of them, and every refused case.
+import { zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { readOwnData, OwnDataError, type ImageDecoder, type OwnFile } from '../../../src/engine/data/ownData';
+
+/** A CIFAR record: label, then the R plane filled with r, G with g, B with b; pixel 5 of R set to 200. */
+function record(label: number, r: number, g: number, b: number): Uint8Array {
+  const x = new Uint8Array(3073);
+  x[0] = label;
+  x.fill(r, 1, 1025);
+  x.fill(g, 1025, 2049);
+  x.fill(b, 2049, 3073);
+  x[1 + 5] = 200;
+  return x;
+}
+const batch = (...records: Uint8Array[]) => {
+  const out = new Uint8Array(records.length * 3073);
+  records.forEach((r, i) => out.set(r, i * 3073));
+  return out;
+};
+
+/** Stand-in decoder: an "image" is 'IMG' + one value; it decodes to a size×size RGB field of that value. */
+const decode: ImageDecoder = async (bytes, size) =>
+  bytes[0] === 73 && bytes[1] === 77 && bytes[2] === 71 ? new Uint8Array(size * size * 3).fill(bytes[3]) : null;
+const img = (v: number) => new Uint8Array([73, 77, 71, v]);
+const opts = { decode, size: 8, seed: 1 };
+
+async function refused(files: OwnFile[], message: RegExp, extra: Partial<typeof opts> & { maxImages?: number; maxBytes?: number } = {}) {
+  await expect(readOwnData(files, { ...opts, ...extra })).rejects.toThrow(message);
+  await expect(readOwnData(files, { ...opts, ...extra })).rejects.toBeInstanceOf(OwnDataError);
+}
+
+describe('own data: CIFAR-10 binary', () => {
+  it('reads records: labels, planes → interleaved RGB, train and test batches', async () => {
+    const ds = await readOwnData(
+      [
+        { path: 'cifar/data_batch_1.bin', bytes: batch(record(3, 10, 20, 30), record(9, 1, 2, 3)) },
+        { path: 'cifar/test_batch.bin', bytes: batch(record(0, 7, 8, 9)) },
+      ],
+      { ...opts, size: 32 },
+    );
+    expect(ds.classNames[3]).toBe('cat');
+    expect(Array.from(ds.train.labels)).toEqual([3, 9]);
+    expect(Array.from(ds.test.labels)).toEqual([0]);
+    // Pixel 0 of image 0: (R, G, B) = (10, 20, 30); pixel 5 has R = 200.
+    expect(Array.from(ds.train.images.subarray(0, 3))).toEqual([10, 20, 30]);
+    expect(Array.from(ds.train.images.subarray(15, 18))).toEqual([200, 20, 30]);
+    expect(ds.height).toBe(32);
+  });
+
+  it('resizes to the model size and holds out a test split when there is no test batch', async () => {
+    const recs = Array.from({ length: 20 }, (_, i) => record(i % 2, i, 0, 0));
+    const ds = await readOwnData([{ path: 'data_batch_1.bin', bytes: batch(...recs) }], { ...opts, size: 16 });
+    expect(ds.height).toBe(16);
+    expect(ds.train.images.length).toBe(ds.train.count * 16 * 16 * 3);
+    expect(ds.train.count + ds.test.count).toBe(20);
+    expect(ds.test.count).toBe(4); // 20 % of 10 per class, two classes
+  });
+
+  it('refuses a size that is not whole records, labels above 9, .bin mixed with images, too many images', async () => {
+    await refused([{ path: 'data_batch_1.bin', bytes: new Uint8Array(3073 * 2 + 5) }], /6151 bytes is not a whole number of CIFAR-10 records \(1 label byte \+ 3072 pixel bytes = 3073 bytes each\)/);
+    await refused([{ path: 'data_batch_1.bin', bytes: batch(record(12, 0, 0, 0)) }], /record 0 has label 12; CIFAR-10 labels are 0–9/);
+    await refused([{ path: 'data_batch_1.bin', bytes: batch(record(1, 0, 0, 0)) }, { path: 'a/b.png', bytes: img(1) }], /mix of .bin batches and other files/);
+    await refused([{ path: 'data_batch_1.bin', bytes: batch(record(1, 0, 0, 0), record(2, 0, 0, 0), record(3, 0, 0, 0)) }], /3 images; the most this app takes is 2/, { maxImages: 2 });
+  });
+});
+
+describe('own data: class folders and zips', () => {
+  const folder = (n: number): OwnFile[] => [
+    ...Array.from({ length: n }, (_, i) => ({ path: `pets/cat/${i}.png`, bytes: img(10) })),
+    ...Array.from({ length: n }, (_, i) => ({ path: `pets/dog/${i}.jpg`, bytes: img(20) })),
+  ];
+
+  it('classes from the folders below the shared root, a held-out split per class, pixels as decoded', async () => {
+    const ds = await readOwnData(folder(5), opts);
+    expect(ds.classNames).toEqual(['cat', 'dog']);
+    expect(ds.train.count).toBe(8);
+    expect(ds.test.count).toBe(2); // one of five per class
+    expect(Array.from(ds.test.labels).sort()).toEqual([0, 1]);
+    for (let i = 0; i < ds.train.count; i++) expect(ds.train.images[i * 192]).toBe(ds.train.labels[i] === 0 ? 10 : 20);
+  });
+
+  it('reads a zip of the same folders; hidden files and undecodable images are left out and named', async () => {
+    const entries: Record<string, Uint8Array> = { '__MACOSX/x': new Uint8Array(3), 'pets/.DS_Store': new Uint8Array(2) };
+    for (const f of folder(3)) entries[f.path] = f.bytes;
+    entries['pets/dog/broken.png'] = new Uint8Array([1, 2, 3]);
+    const ds = await readOwnData([{ path: 'pets.zip', bytes: zipSync(entries) }], opts);
+    expect(ds.classNames).toEqual(['cat', 'dog']);
+    expect(ds.train.count + ds.test.count).toBe(6);
+    expect(ds.skipped).toEqual(['pets/dog/broken.png']);
+  });
+
+  it('refuses: nothing, one class, loose files, no images, nothing decodable, a broken zip, too many bytes or images', async () => {
+    await refused([], /no files/);
+    await refused(folder(3).filter((f) => f.path.includes('cat')), /one class only \(cat\): the kNN monitor needs at least two class folders/);
+    await refused([{ path: 'a.png', bytes: img(1) }, { path: 'b.png', bytes: img(2) }], /a.png is not in a class folder/);
+    await refused([{ path: 'x/a/readme.txt', bytes: new Uint8Array(4) }, { path: 'x/b/notes.txt', bytes: new Uint8Array(4) }], /no images found/);
+    await refused([{ path: 'r/a/1.png', bytes: new Uint8Array(4) }, { path: 'r/b/1.png', bytes: new Uint8Array(4) }], /none of the 2 images could be decoded/);
+    await refused([{ path: 'pets.zip', bytes: new Uint8Array([80, 75, 3, 4, 1, 2]) }], /pets.zip is not a readable zip/);
+    await refused(folder(3), /0.0 MB of files; the most this app takes is 0.0 MB/, { maxBytes: 10 });
+    await refused(folder(3), /6 images; the most this app takes is 4/, { maxImages: 4 });
+    await refused([{ path: 'r/a/1.png', bytes: img(1) }, { path: 'r/b/1.png', bytes: img(2) }], /too few images to hold some out/);
+  });
+});
