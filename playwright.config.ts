@@ -4,7 +4,8 @@ import { defineConfig } from '@playwright/test';
 // it) against the built app served by `vite preview`. WebGPU works headless with only
 // --enable-unsafe-webgpu: it gets the SwiftShader adapter on machines without a GPU.
 // The other flags stop Chromium from reaching for a network this machine does not have.
-const PORT = 4317;
+// E2E_PORT lets two runs share a machine (each serves its own build on its own port).
+const PORT = Number(process.env.E2E_PORT ?? 4317);
 export const CHROMIUM_ARGS = [
   '--enable-unsafe-webgpu',
   '--no-sandbox',
