@@ -30,7 +30,7 @@ export const SETTINGS_TABLE = {
   steps: setting(z.number().int().min(1).max(1_000_000).default(1000), { label: 'Steps', help: 'run length; schedules scale with it', key: 'steps', quick: true, step: 50 }),
   batchSize: setting(z.number().int().min(2).max(512).default(32), { label: 'Batch size', help: 'images per step (×2 views)', key: 'batch', quick: true, step: 1 }),
   data: group({
-    name: setting(z.enum(['shapes', 'fashion-mnist']).default('shapes'), { label: 'Dataset', help: 'synthetic shapes (generated from the seed) or a Fashion-MNIST subset', key: 'dataset', quick: true }),
+    name: setting(z.enum(['shapes', 'fashion-mnist', 'own']).default('shapes'), { label: 'Dataset', help: 'synthetic shapes (generated from the seed), a Fashion-MNIST subset, or your own images (uploaded in the Data panel)', key: 'dataset', quick: true }),
     trainCount: setting(positiveInt.max(60_000).default(2000), { label: 'Training images', help: 'images the network trains on (and the kNN memory bank)' }),
     testCount: setting(positiveInt.max(10_000).default(500), { label: 'Held-out images', help: 'images the kNN monitor classifies' }),
     /** Side of the square images the network sees; 0 keeps the dataset's own size. */

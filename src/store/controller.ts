@@ -3,6 +3,7 @@
 import type { Config, PresetName } from '../engine/config';
 import { buildConfig } from '../engine/config';
 import { checkRunFileSize, parseRunFile, type RunFile } from '../engine/runFile';
+import { OWN_DATA_LIMITS } from '../engine/data/ownData';
 import type { Request, Response } from '../worker/protocol';
 import { addReference, referencePoints, removeReference, useMetrics } from './metrics';
 import { useRun } from './run';
@@ -93,6 +94,7 @@ function onMessage(msg: Response): void {
       return;
     case 'error':
       useRun.setState((s) => ({
+        loadingData: msg.kind === 'data' ? false : s.loadingData,
         error: { kind: msg.kind, message: msg.message, step: msg.step },
         building: false,
         pending: undefined,
@@ -111,6 +113,13 @@ function onMessage(msg: Response): void {
       writeUrl();
       return;
     }
+    case 'data-loaded':
+      // Train on it: the dataset setting switches to 'own' (a fresh run at step 0).
+      useRun.setState({ ownData: msg.info, loadingData: false });
+      // Already on own data: the same config, new images, so build the run anew.
+      if (useSettings.getState().applied.data.name === 'own') actions.reset();
+      else actions.setField('data.name', 'own');
+      return;
     case 'ignored':
       // A build that did not happen (superseded, nothing to build) leaves nothing to wait for.
       useRun.setState((s) => ({ pending: undefined, building: ['init', 'configure', 'reset'].includes(msg.command) ? false : s.building }));
@@ -209,6 +218,23 @@ export const actions = {
     send({ type: 'continue', gen, factor });
   },
   restart: () => startWorker(),
+  /**
+   * Your own data: the files of a class-folder tree, a zip of one, or CIFAR-10 .bin batches.
+   * Refused here when too large to read; otherwise read in the worker (images decoded and
+   * resized there), which answers data-loaded or an error saying what was expected.
+   */
+  async loadOwnData(files: File[]): Promise<void> {
+    const total = files.reduce((a, f) => a + f.size, 0);
+    if (files.length === 0) return;
+    if (total > OWN_DATA_LIMITS.maxBytes) {
+      useRun.setState({ error: { kind: 'data', message: `${(total / 1024 / 1024).toFixed(0)} MB of files; the most this app takes is ${OWN_DATA_LIMITS.maxBytes / 1024 / 1024} MB (use fewer images)` } });
+      return;
+    }
+    useRun.setState({ loadingData: true, error: undefined });
+    const read = await Promise.all(files.map(async (f) => ({ path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+    const size = useSettings.getState().applied.data.imageSize || 32;
+    worker?.postMessage({ type: 'load-data', gen, files: read, size } satisfies Request, read.map((f) => f.bytes.buffer as ArrayBuffer));
+  },
   /** Keep the current run's curves as a reference drawn beside later runs (loss, kNN, density, gates, FLOPs). */
   pinRun: () => {
     const rows = useMetrics.getState().rows;

@@ -3,7 +3,7 @@ import { create } from 'zustand';
 import type { BackendReport } from '../engine/backend';
 import type { Config } from '../engine/config';
 import type { Baselines } from '../engine/runFile';
-import type { DatasetInfo, ErrorKind, RunPhase, Snapshot } from '../worker/protocol';
+import type { DatasetInfo, ErrorKind, OwnDataInfo, RunPhase, Snapshot } from '../worker/protocol';
 
 export type WorkerStatus = 'starting' | 'ready' | 'crashed';
 
@@ -35,6 +35,10 @@ export interface RunState {
   dataset?: DatasetInfo;
   config?: Config;
   snapshot?: Snapshot;
+  /** Own data the worker holds (uploaded in the Data panel). */
+  ownData?: OwnDataInfo;
+  /** True while the worker reads uploaded files. */
+  loadingData?: boolean;
   /** kNN of this run's network before training and on raw pixels (measured right after the build). */
   baselines?: Baselines;
   error?: RunError;

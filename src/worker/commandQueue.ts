@@ -26,6 +26,8 @@ export interface RunHost<R extends RunHandle> {
   report(run: R, gen: number, force: boolean): Promise<void>;
   exportRun(run: R, gen: number): Promise<void>;
   selectLayer(run: R, gen: number, layer: string): Promise<boolean>;
+  /** Read own data for later runs (data.name 'own'); answers the page itself (data-loaded or an error). */
+  loadData(msg: Extract<Request, { type: 'load-data' }>): Promise<void>;
   /** Scale the run's learning rate in place; returns the run's new config. */
   scaleLearningRate(run: R, factor: number): Config;
   post(msg: Response): void;
@@ -129,7 +131,12 @@ export class CommandQueue<R extends RunHandle> {
       await this.handleBuild(msg as Extract<Request, { type: 'init' | 'configure' | 'reset' }>);
       return;
     }
-    const cmd = msg as Exclude<Request, { type: 'init' | 'configure' | 'reset' }>;
+    if (msg.type === 'load-data') {
+      // Not a run command: it only prepares data for a later build (which the page then asks for).
+      await this.host.loadData(msg);
+      return;
+    }
+    const cmd = msg as Exclude<Request, { type: 'init' | 'configure' | 'reset' | 'load-data' }>;
     const run = this.target(cmd.type, cmd.gen);
     if (!run) {
       // Still say where things stand, so a button waiting for an answer is released.

@@ -4,6 +4,7 @@
 import type { BackendName, BackendReport } from '../engine/backend';
 import type { Calibration } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
+import type { OwnFile } from '../engine/data/ownData';
 import type { Baselines, RunFile } from '../engine/runFile';
 import type { NMPatternGrid } from '../engine/viz/nmPatterns';
 
@@ -35,7 +36,9 @@ export type Request =
   /** Ask for run.json of the current run (answered by `exported`, or `ignored`). */
   | { type: 'export'; gen: number }
   /** Show this prunable layer in detail (SyncCP mask heatmap, N:M grid); answered by a snapshot. */
-  | { type: 'select-layer'; gen: number; layer: string };
+  | { type: 'select-layer'; gen: number; layer: string }
+  /** A person's own images (class folders, a zip, CIFAR-10 .bin): answered by `data-loaded` or an error of kind 'data'. */
+  | { type: 'load-data'; gen: number; files: OwnFile[]; size: number };
 
 export type RequestType = Request['type'];
 
@@ -125,7 +128,21 @@ export interface Snapshot {
 
 export type RunPhase = 'idle' | 'running' | 'stepping' | 'done';
 
+export interface OwnDataInfo {
+  source: string;
+  classNames: string[];
+  trainCount: number;
+  testCount: number;
+  /** Side of the stored images. */
+  size: number;
+  /** Files left out because they could not be decoded. */
+  skipped: string[];
+}
+
 export type ErrorKind =
+  /** Own data was refused (the message says what was expected); the run is untouched. */
+  | 'data'
+
   /** The config could not build a run (e.g. a method not in this build). */
   | 'config'
   /** Loss became non-finite; the run stays at the last good step. */
@@ -150,5 +167,7 @@ export type Response =
   | { type: 'exported'; gen: number; run: RunFile }
   /** The run's config changed in place (e.g. a lower learning rate after a divergence); the run goes on. */
   | { type: 'config'; gen: number; config: Config }
+  /** Own data was read; a run with data.name 'own' now trains on it. */
+  | { type: 'data-loaded'; info: OwnDataInfo }
   /** A command that was not executed, and why (superseded run, no run, already running…). */
   | { type: 'ignored'; gen: number; command: RequestType; reason: string };

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendReport } from '../engine/backend';
 import { chooseBackend } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
-import { loadDataset, type Dataset } from '../engine/data';
+import { loadDataset, OwnDataError, readOwnData, type Dataset, type ImageDecoder } from '../engine/data';
 import { RunSession } from '../engine/session';
 import { DivergenceError, type Trainer } from '../engine/trainer';
 import { CommandQueue, type RunHost } from './commandQueue';
@@ -69,7 +69,39 @@ async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
+/** The own data last uploaded (data.name 'own' trains on it), with a key that changes per upload. */
+let ownData: { key: string; data: Dataset } | undefined;
+let uploads = 0;
+
+/** Decode an image in the worker and resize it to size×size RGB (null: not an image). */
+const decodeImage: ImageDecoder = async (bytes, size) => {
+  let bmp: ImageBitmap;
+  try {
+    bmp = await createImageBitmap(new Blob([bytes as BlobPart]));
+  } catch {
+    return null;
+  }
+  const canvas = new OffscreenCanvas(size, size);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return null;
+  ctx.drawImage(bmp, 0, 0, size, size);
+  bmp.close();
+  const rgba = ctx.getImageData(0, 0, size, size).data;
+  const rgb = new Uint8Array(size * size * 3);
+  for (let i = 0; i < size * size; i++) {
+    rgb[i * 3] = rgba[i * 4];
+    rgb[i * 3 + 1] = rgba[i * 4 + 1];
+    rgb[i * 3 + 2] = rgba[i * 4 + 2];
+  }
+  return rgb;
+};
+
 async function getDataset(c: Config): Promise<Dataset> {
+  if (c.data.name === 'own') {
+    if (!ownData) throw new Error('no own data is loaded yet: choose your images in the Data panel (Your own data) first');
+    dataset = ownData;
+    return ownData.data;
+  }
   // Shapes are generated from the seed; fashion-mnist is fixed data.
   const key = JSON.stringify([c.data.name, c.data.trainCount, c.data.testCount, c.data.name === 'shapes' ? c.seed : 0]);
   if (dataset?.key !== key) {
@@ -182,6 +214,19 @@ const host: RunHost<WorkerRun> = {
     sp.selectLayer(layer);
     await snapshot(run, gen);
     return true;
+  },
+
+  async loadData(msg) {
+    try {
+      const data = await readOwnData(msg.files, { decode: decodeImage, size: msg.size, seed: 1 });
+      ownData = { key: `own:${++uploads}`, data };
+      post({
+        type: 'data-loaded',
+        info: { source: data.source ?? 'own data', classNames: data.classNames, trainCount: data.train.count, testCount: data.test.count, size: data.height, skipped: data.skipped ?? [] },
+      });
+    } catch (e) {
+      post({ type: 'error', kind: 'data', message: e instanceof OwnDataError ? e.message : `could not read the files: ${(e as Error).message}` });
+    }
   },
 
   scaleLearningRate(run, factor) {

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { useRun } from '../../store/run';
 import type { PreviewImage } from '../../worker/protocol';
 import { STAGGER, useTimelineView } from './common';
+import { OwnData } from './OwnData';
 import { Panel } from './Panel';
 
 function ImageCanvas({ img, size, title }: { img: PreviewImage; size: number; title?: string }) {
@@ -63,6 +64,7 @@ export function DataPanel() {
           )}
         </div>
       )}
+      <OwnData />
     </Panel>
   );
 }

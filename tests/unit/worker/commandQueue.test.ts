@@ -63,6 +63,9 @@ function fakeHost(latency: () => number) {
       if (run.disposed) violations.push(`select-layer on disposed run ${run.gen}`);
       return true;
     },
+    async loadData() {
+      await sleep(latency());
+    },
     scaleLearningRate(run) {
       if (run.disposed) violations.push(`lr change on disposed run ${run.gen}`);
       return buildConfig();

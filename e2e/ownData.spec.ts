@@ -1,0 +1,99 @@
+// Your own data in the built app: CIFAR-10 .bin batches, a folder of class sub-folders
+// (real PNGs, decoded in the worker), a zip of it — each trains a step on WebGPU — and a
+// file of the wrong size, refused with what was expected while the run stays as it was.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import type { Page } from '@playwright/test';
+import { expect, test, waitReady } from './fixtures';
+
+/** CIFAR-10 records: label, then R, G, B planes of 32×32 (a class-dependent colour). */
+function cifarBatch(n: number): Buffer {
+  const out = Buffer.alloc(n * 3073);
+  for (let i = 0; i < n; i++) {
+    const label = i % 10;
+    out[i * 3073] = label;
+    out.fill(label * 25, i * 3073 + 1, i * 3073 + 1025);
+    out.fill(255 - label * 25, i * 3073 + 1025, i * 3073 + 2049);
+    out.fill((i * 37) % 256, i * 3073 + 2049, i * 3073 + 3073);
+  }
+  return out;
+}
+
+/** PNGs drawn by the browser itself: red circles and blue squares of varying size. */
+async function pngs(page: Page): Promise<Record<string, Buffer>> {
+  const urls = await page.evaluate(() => {
+    const out: Record<string, string> = {};
+    for (let i = 0; i < 5; i++) {
+      for (const cls of ['circle', 'square']) {
+        const c = document.createElement('canvas');
+        c.width = 40 + i * 3;
+        c.height = 30 + i * 5; // odd sizes: the worker resizes them
+        const g = c.getContext('2d')!;
+        g.fillStyle = '#fff';
+        g.fillRect(0, 0, c.width, c.height);
+        g.fillStyle = cls === 'circle' ? '#d55e00' : '#0072b2';
+        if (cls === 'circle') {
+          g.beginPath();
+          g.arc(c.width / 2, c.height / 2, 8 + i, 0, 2 * Math.PI);
+          g.fill();
+        } else g.fillRect(5 + i, 5, 14 + i, 14 + i);
+        out[`${cls}/${i}.png`] = c.toDataURL('image/png');
+      }
+    }
+    return out;
+  });
+  return Object.fromEntries(Object.entries(urls).map(([k, v]) => [k, Buffer.from(v.split(',')[1], 'base64')]));
+}
+
+async function trainsAStep(page: Page): Promise<void> {
+  await expect(page.getByTestId('field-dataset')).toHaveValue('own');
+  await waitReady(page);
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 90_000 });
+  await expect(page.getByTestId('loss-value')).not.toHaveText('—');
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+}
+
+test('own data: a bad file is refused and the run untouched; CIFAR-10 batches, a folder and a zip each train', async ({ page }) => {
+  test.setTimeout(360_000);
+  await page.goto('/?backend=webgpu&preset=simclr-dense&tiny=1');
+  await waitReady(page);
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 90_000 });
+
+  // Refused: 100 bytes is not a whole number of 3073-byte records. The run is untouched.
+  await page.getByTestId('own-data').setInputFiles({ name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(100) });
+  await expect(page.getByTestId('error-banner')).toHaveAttribute('data-kind', 'data');
+  await expect(page.getByTestId('error-banner')).toContainText('100 bytes is not a whole number of CIFAR-10 records');
+  await expect(page.getByTestId('step-count')).toHaveText('1');
+  await expect(page.getByTestId('field-dataset')).toHaveValue('shapes');
+  await page.getByTestId('error-banner').getByRole('button', { name: 'dismiss' }).click();
+
+  // CIFAR-10 binary batches.
+  await page.getByTestId('own-data').setInputFiles([
+    { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(60) },
+    { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(20) },
+  ]);
+  await expect(page.getByTestId('own-data-info')).toContainText('CIFAR-10 (own files): 10 classes');
+  await expect(page.getByTestId('own-data-info')).toContainText('60 training / 20 held-out');
+  await trainsAStep(page);
+
+  // A folder with one sub-folder per class (real PNGs of odd sizes).
+  const images = await pngs(page);
+  const dir = mkdtempSync(join(tmpdir(), 'own-'));
+  for (const [path, bytes] of Object.entries(images)) {
+    mkdirSync(join(dir, 'shapes', path.split('/')[0]), { recursive: true });
+    writeFileSync(join(dir, 'shapes', path), bytes);
+  }
+  await page.getByTestId('own-data-folder').setInputFiles(join(dir, 'shapes'));
+  await expect(page.getByTestId('own-data-info')).toContainText('own images: 2 classes (circle, square), 8 training / 2 held-out');
+  await trainsAStep(page);
+
+  // A zip of the same folders.
+  const zip = zipSync(Object.fromEntries(Object.entries(images).map(([p, b]) => [`shapes/${p}`, new Uint8Array(b)])));
+  await page.getByTestId('own-data').setInputFiles({ name: 'shapes.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
+  await expect(page.getByTestId('own-data-info')).toContainText('own images: 2 classes (circle, square)');
+  await trainsAStep(page);
+});

@@ -1,0 +1,65 @@
+// "Your own data": choose files (images in class folders, a zip of them, or CIFAR-10 .bin
+// batches), a whole folder, or drop them here. The worker reads them; a refusal says what
+// was expected and leaves the current run as it was.
+import { useRef, useState } from 'react';
+import { actions } from '../../store/controller';
+import { useRun } from '../../store/run';
+
+export function OwnData() {
+  const info = useRun((s) => s.ownData);
+  const loading = useRun((s) => s.loadingData);
+  const files = useRef<HTMLInputElement>(null);
+  const folder = useRef<HTMLInputElement>(null);
+  const [over, setOver] = useState(false);
+  const take = (list: FileList | null) => {
+    if (list?.length) void actions.loadOwnData([...list]);
+  };
+  return (
+    <div
+      className={`own-data${over ? ' own-data-over' : ''}`}
+      data-testid="own-data-zone"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setOver(false);
+        take(e.dataTransfer.files);
+      }}
+    >
+      <strong>Your own data</strong>
+      <p className="small muted">
+        A folder with one sub-folder per class (labels are used by the kNN monitor only), a zip of one, or CIFAR-10 binary batches (data_batch_*.bin, test_batch.bin). Images are resized to the
+        model’s input; a fifth of each class is held out. Drop them here, or:
+      </p>
+      <div className="own-data-buttons">
+        <button className="btn btn-ghost btn-small" disabled={loading} onClick={() => files.current?.click()}>
+          Choose files or a zip…
+        </button>
+        <button className="btn btn-ghost btn-small" disabled={loading} onClick={() => folder.current?.click()}>
+          Choose a folder…
+        </button>
+      </div>
+      <input ref={files} type="file" multiple hidden accept=".zip,.bin,image/*" data-testid="own-data" aria-label="Own data files" onChange={(e) => (take(e.target.files), (e.target.value = ''))} />
+      <input
+        ref={folder}
+        type="file"
+        hidden
+        data-testid="own-data-folder"
+        aria-label="Own data folder"
+        {...({ webkitdirectory: '', directory: '' } as Record<string, string>)}
+        onChange={(e) => (take(e.target.files), (e.target.value = ''))}
+      />
+      {loading && <p className="small" role="status">Reading and resizing the images…</p>}
+      {info && !loading && (
+        <p className="small" data-testid="own-data-info">
+          Loaded {info.source}: {info.classNames.length} classes ({info.classNames.slice(0, 6).join(', ')}
+          {info.classNames.length > 6 ? ', …' : ''}), {info.trainCount} training / {info.testCount} held-out images at {info.size}×{info.size}
+          {info.skipped.length ? `; ${info.skipped.length} file(s) could not be decoded and were left out (e.g. ${info.skipped[0]})` : ''}.
+        </p>
+      )}
+    </div>
+  );
+}
