@@ -4,6 +4,8 @@
 // in memory order (NHWC) and accumulates outer products of contiguous channel rows.
 // Same maths, same padding rules (backend_util.computeConv2DInfo); NHWC, no dilation.
 import * as tf from '@tensorflow/tfjs';
+import { registerFastCpuBroadcast } from './cpuBroadcast';
+import { registerFastCpuSlice } from './cpuSlice';
 
 export interface KernelArgs {
   inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
@@ -61,8 +63,13 @@ export function originalCpuConv2DBackpropFilter(): tf.KernelConfig | undefined {
   return original;
 }
 
-/** Replace the cpu backend's Conv2DBackpropFilter with the fast one (idempotent). */
+/**
+ * Replace the cpu backend's Conv2DBackpropFilter with the fast one, and Slice/SplitV
+ * (cpuSlice.ts) and broadcasting Add/Sub/Multiply/RealDiv (cpuBroadcast.ts) too (idempotent).
+ */
 export function registerFastCpuKernels(): void {
+  registerFastCpuSlice();
+  registerFastCpuBroadcast();
   if (registered) return;
   registered = true;
   original = tf.getKernel('Conv2DBackpropFilter', 'cpu');

@@ -1,0 +1,81 @@
+// The cpu backend's faster Slice/SplitV (cpuSlice.ts) and broadcasting Add/Sub/Multiply/
+// RealDiv (cpuBroadcast.ts) against tfjs' own kernels, bit for bit, on random shapes.
+import fc from 'fast-check';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { originalCpuBinaryKernel } from '../../../src/engine/kernels/cpuBroadcast';
+import { originalCpuSliceKernels } from '../../../src/engine/kernels/cpuSlice';
+
+type KernelLike = { kernelFunc: (a: unknown) => tf.TensorInfo | tf.TensorInfo[] };
+
+function viaOriginal(k: tf.KernelConfig | undefined, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>): Float32Array[] {
+  expect(k, 'the fast kernel must have replaced a registered one').toBeDefined();
+  const out = (k as unknown as KernelLike).kernelFunc({ inputs, backend: tf.backend(), attrs });
+  return (Array.isArray(out) ? out : [out]).map((info) => {
+    const t = tf.engine().makeTensorFromTensorInfo(info);
+    const v = t.dataSync().slice() as Float32Array;
+    t.dispose();
+    return v;
+  });
+}
+
+const shapeArb = fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 });
+
+describe('fast cpu Slice / SplitV', () => {
+  it('equal tfjs’ kernels on random boxes of random tensors (float32 and int32)', () => {
+    fc.assert(
+      fc.property(shapeArb, fc.array(fc.tuple(fc.nat(), fc.nat()), { minLength: 4, maxLength: 4 }), fc.boolean(), (shape, picks, int) => {
+        const begin = shape.map((d, i) => picks[i][0] % d);
+        const size = shape.map((d, i) => 1 + (picks[i][1] % (d - begin[i])));
+        tf.tidy(() => {
+          const n = shape.reduce((a, b) => a * b, 1);
+          const x = int ? tf.tensor(Int32Array.from({ length: n }, (_, i) => i * 7 - 50), shape, 'int32') : tf.tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 3), shape);
+          const fast = tf.slice(x, begin, size);
+          expect(fast.shape).toEqual(size);
+          const [ref] = viaOriginal(originalCpuSliceKernels().slice, { x }, { begin, size });
+          expect(Array.from(fast.dataSync())).toEqual(Array.from(ref));
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('SplitV along any axis equals tfjs’ kernel', () => {
+    fc.assert(
+      fc.property(shapeArb, fc.nat(), fc.nat(), (shape, axisPick, cutPick) => {
+        const axis = axisPick % shape.length;
+        if (shape[axis] < 2) return;
+        const cut = 1 + (cutPick % (shape[axis] - 1));
+        tf.tidy(() => {
+          const n = shape.reduce((a, b) => a * b, 1);
+          const x = tf.tensor(Float32Array.from({ length: n }, (_, i) => i + 0.5), shape);
+          const parts = tf.split(x, [cut, shape[axis] - cut], axis);
+          const refs = viaOriginal(originalCpuSliceKernels().splitV, { x }, { numOrSizeSplits: [cut, shape[axis] - cut], axis });
+          parts.forEach((p, i) => expect(Array.from(p.dataSync())).toEqual(Array.from(refs[i])));
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('fast cpu broadcasting binary ops', () => {
+  it.each(['Add', 'Sub', 'Multiply', 'RealDiv'])('%s equals tfjs’ kernel on random broadcast shapes', (name) => {
+    fc.assert(
+      fc.property(shapeArb, fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), fc.nat(3), (out, onesA, onesB, drop) => {
+        // a and b: the output shape with some axes set to 1, b possibly of lower rank.
+        const aShape = out.map((d, i) => (onesA[i] ? 1 : d));
+        const bShape = out.map((d, i) => (onesB[i] ? 1 : d)).slice(Math.min(drop, out.length - 1));
+        tf.tidy(() => {
+          const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
+          const a = tf.tensor(Float32Array.from({ length: size(aShape) }, (_, i) => Math.cos(i) * 2), aShape);
+          const b = tf.tensor(Float32Array.from({ length: size(bShape) }, (_, i) => 0.5 + Math.sin(i) ** 2), bShape);
+          const fast = tf.engine().runKernel(name, { a, b }) as tf.Tensor;
+          const [ref] = viaOriginal(originalCpuBinaryKernel(name), { a, b }, {});
+          expect(Array.from(fast.dataSync())).toEqual(Array.from(ref));
+        });
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
