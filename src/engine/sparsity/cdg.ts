@@ -36,6 +36,11 @@ export interface GateOptions {
   threshold?: number | tf.Tensor;
   /** Sharpness α of the sigmoid surrogate (default 5). */
   alpha?: number;
+  /**
+   * 'auto' (default): on cpu/wasm the quantile gate runs as one host op (see
+   * gatedConvHost); 'ops': always the tf-op formulation GPU backends run (parity tests).
+   */
+  impl?: 'auto' | 'ops';
 }
 
 export interface GatedConvOptions extends GateOptions {
@@ -54,8 +59,14 @@ export interface GatedConvResult {
   gates: tf.Tensor4D[];
   /** Normalised saliencies per branch, same shape as the gates. */
   saliency: tf.Tensor4D[];
-  /** Gate density pooled over all branches (differentiable through the surrogate). */
+  /**
+   * Gate density pooled over all branches: differentiable through the surrogate with a
+   * fixed or learned Δ; a constant on the cpu/wasm quantile path (nothing differentiates
+   * it there: only the learned threshold's penalty uses its gradient).
+   */
   density: tf.Scalar;
+  /** Gate density of each branch [branches]. */
+  branchDensity: tf.Tensor1D;
   baseChannels: number;
   groups: number;
 }
@@ -68,8 +79,47 @@ function surrogate(s: tf.Tensor, delta: tf.Tensor | number, alpha: number): tf.T
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
 
-/** Exactly round(d·N) open units of s (largest first, ties by index); Δ midway at the boundary. */
-function quantileGate(s: tf.Tensor, density: number, alpha: number): tf.Tensor {
+/**
+ * The exact selection of the quantile gate on values held in host memory: the k largest
+ * values open (ties broken by lower index, so exactly k are open), Δ midway between the
+ * k-th and (k+1)-th largest. One sort of a copy of the values (the pooled saliencies of
+ * one layer: a few thousand numbers); the same result as tfjs' topk + scatter.
+ * Needs 0 < k < values.length. NaN ranks last.
+ */
+export function topKGate(values: ArrayLike<number>, k: number): { gate: Float32Array; delta: number } {
+  const n = values.length;
+  if (!(Number.isInteger(k) && k > 0 && k < n)) throw new Error(`topKGate: k must be an integer in (0, ${n}) (got ${k})`);
+  const sorted = new Float64Array(n);
+  for (let i = 0; i < n; i++) sorted[i] = Number.isNaN(values[i]) ? -Infinity : values[i];
+  sorted.sort();
+  const t = sorted[n - k]; // the k-th largest
+  const next = sorted[n - k - 1]; // the (k+1)-th largest
+  let ties = k;
+  for (let i = 0; i < n; i++) if (values[i] > t) ties--;
+  const gate = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v > t) gate[i] = 1;
+    else if (ties > 0 && (v === t || (t === -Infinity && Number.isNaN(v)))) {
+      gate[i] = 1;
+      ties--;
+    }
+  }
+  return { gate, delta: Math.fround((Math.fround(t) + Math.fround(next)) * 0.5) };
+}
+
+/** Backends whose tensors live in host memory, where a readback costs nothing (no GPU sync). */
+function hostBackend(): boolean {
+  const b = tf.getBackend();
+  return b === 'cpu' || b === 'wasm';
+}
+
+/**
+ * Exactly round(d·N) open units of s (largest first, ties by index); Δ midway at the boundary.
+ * On cpu/wasm the selection is topKGate over the values; on GPU backends topk + scatter
+ * stay on the device (no readback inside the forward pass).
+ */
+function quantileGate(s: tf.Tensor, density: number, alpha: number, forceOps = false): tf.Tensor {
   const n = s.size;
   const k = Math.min(n, Math.max(0, Math.round(density * n)));
   const f = ((x: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
@@ -77,11 +127,19 @@ function quantileGate(s: tf.Tensor, density: number, alpha: number): tf.Tensor {
       // Δ = ±∞: the surrogate derivative is 0 everywhere.
       return { value: k === 0 ? tf.zerosLike(x) : tf.onesLike(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
     }
-    const flat = tf.reshape(x, [n]);
-    const { values, indices } = tf.topk(flat, k + 1, true);
-    const open = tf.slice(indices, [0], [k]);
-    const g = tf.reshape(tf.scatterND(tf.reshape(open, [k, 1]), tf.ones([k]), [n]), x.shape);
-    const delta = tf.mul(tf.add(tf.slice(values, [k - 1], [1]), tf.slice(values, [k], [1])), 0.5).reshape([]);
+    let g: tf.Tensor;
+    let delta: tf.Tensor;
+    if (hostBackend() && !forceOps) {
+      const r = topKGate(x.dataSync() as Float32Array, k);
+      g = tf.tensor(r.gate, x.shape, 'float32');
+      delta = tf.scalar(r.delta);
+    } else {
+      const flat = tf.reshape(x, [n]);
+      const { values, indices } = tf.topk(flat, k + 1, true);
+      const open = tf.slice(indices, [0], [k]);
+      g = tf.reshape(tf.scatterND(tf.reshape(open, [k, 1]), tf.ones([k]), [n]), x.shape);
+      delta = tf.mul(tf.add(tf.slice(values, [k - 1], [1]), tf.slice(values, [k], [1])), 0.5).reshape([]);
+    }
     save([x, delta]);
     return {
       value: g,
@@ -128,7 +186,7 @@ export function dualGate(ss: tf.Tensor4D[], opts: GateOptions): tf.Tensor4D[] {
   let g: tf.Tensor;
   if (opts.threshold instanceof tf.Tensor) g = learnedGate(pooled, opts.threshold, alpha);
   else if (typeof opts.threshold === 'number') g = fixedGate(pooled, opts.threshold, alpha);
-  else g = quantileGate(pooled, opts.density ?? 1, alpha);
+  else g = quantileGate(pooled, opts.density ?? 1, alpha, opts.impl === 'ops');
   return ss.length === 1 ? [g as tf.Tensor4D] : (tf.split(g, ss.map((s) => s.shape[0]), 0) as tf.Tensor4D[]);
 }
 
@@ -139,8 +197,64 @@ export function effectiveGroups(cOut: number, groups: number): number {
 }
 
 /**
+ * Y = Y_b + g ⊙ Y_c with g [B, H, W, G] broadcast over each group of C_out/G channels.
+ * On cpu/wasm one op with its gradient written out (dY_b = dY, dY_c = dY ⊙ g,
+ * dg = Σ over the group of dY ⊙ Y_c): tfjs' cpu backend broadcasts element by element
+ * through index arithmetic, which made the gating the second cost of a cdg step. The
+ * same float32 operations in the same order as the tf ops used on GPU backends.
+ */
+export function applyGate(yb: tf.Tensor4D, yc: tf.Tensor4D, g: tf.Tensor4D, forceOps = false): tf.Tensor4D {
+  const [b, h, wd, cout] = yc.shape;
+  const G = g.shape[3];
+  if (!hostBackend() || forceOps) {
+    if (G === 1) return tf.add(yb, tf.mul(yc, g)) as tf.Tensor4D;
+    const gated = tf.reshape(tf.mul(tf.reshape(yc, [b, h, wd, G, cout / G]), tf.expandDims(g, 4)), yc.shape);
+    return tf.add(yb, gated) as tf.Tensor4D;
+  }
+  const per = cout / G;
+  const f = ((ybT: tf.Tensor, ycT: tf.Tensor, gT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+    const bv = ybT.dataSync() as Float32Array;
+    const cv = ycT.dataSync() as Float32Array;
+    const gv = gT.dataSync() as Float32Array;
+    const y = new Float32Array(bv.length);
+    for (let loc = 0, i = 0; i < bv.length; loc++) {
+      for (let q = 0; q < G; q++) {
+        const gq = gv[loc * G + q];
+        for (let j = 0; j < per; j++, i++) y[i] = bv[i] + Math.fround(cv[i] * gq);
+      }
+    }
+    save([ycT, gT]);
+    return {
+      value: tf.tensor(y, ybT.shape, 'float32'),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dv = dy.dataSync() as Float32Array;
+        const c = saved[0].dataSync() as Float32Array;
+        const gs = saved[1].dataSync() as Float32Array;
+        const dc = new Float32Array(dv.length);
+        const dg = new Float32Array(gs.length);
+        for (let loc = 0, i = 0; i < dv.length; loc++) {
+          for (let q = 0; q < G; q++) {
+            const gq = gs[loc * G + q];
+            let acc = 0;
+            for (let j = 0; j < per; j++, i++) {
+              dc[i] = dv[i] * gq;
+              acc += Math.fround(dv[i] * c[i]);
+            }
+            dg[loc * G + q] = acc;
+          }
+        }
+        return [tf.clone(dy), tf.tensor(dc, dy.shape, 'float32'), tf.tensor(dg, saved[1].shape, 'float32')];
+      },
+    };
+  }) as unknown as GradFn;
+  return tf.customGrad(f)(yb, yc, g) as tf.Tensor4D;
+}
+
+/**
  * The gated conv of every branch (see the file header); xs[i] with kernel ws[i], padding
- * 'same'. Pure: creates tensors in the caller's scope.
+ * 'same'. Pure: creates tensors in the caller's scope. The channel split is one tf.split
+ * per tensor (its gradient is one concat, where two slices cost two pads and an add), and
+ * a kernel shared by several branches (SimCLR) is split once.
  */
 export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvOptions = {}): GatedConvResult {
   const cin = ws[0].shape[2];
@@ -148,14 +262,25 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
   const cb = baseChannels(cin, opts.beta ?? 0.25);
   const G = opts.saliency === 'channel-group' ? effectiveGroups(cout, opts.groups ?? 4) : 1;
   const stride = opts.stride ?? 1;
+  if (opts.threshold === undefined && opts.impl !== 'ops' && hostBackend() && cb < cin) return gatedConvHost(xs, ws, opts, cb, G, stride);
+  const kernels = new Map<tf.Tensor, tf.Tensor4D[]>();
+  const splitKernel = (w: tf.Tensor4D) => {
+    let parts = kernels.get(w);
+    if (!parts) {
+      parts = cb < cin ? (tf.split(w, [cb, cin - cb], 2) as tf.Tensor4D[]) : [w];
+      kernels.set(w, parts);
+    }
+    return parts;
+  };
   const ybs: tf.Tensor4D[] = [];
   const ycs: (tf.Tensor4D | undefined)[] = [];
   const ss: tf.Tensor4D[] = [];
   xs.forEach((x, i) => {
-    const w = ws[i];
-    const yb = tf.conv2d(tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, cb]), tf.slice(w, [0, 0, 0, 0], [-1, -1, cb, -1]), stride, 'same');
+    const [wb, wc] = splitKernel(ws[i]);
+    const [xb, xc] = cb < cin ? (tf.split(x, [cb, cin - cb], 3) as tf.Tensor4D[]) : [x];
+    const yb = tf.conv2d(xb, wb, stride, 'same');
     ybs.push(yb);
-    ycs.push(cb < cin ? tf.conv2d(tf.slice(x, [0, 0, 0, cb], [-1, -1, -1, -1]), tf.slice(w, [0, 0, cb, 0], [-1, -1, -1, -1]), stride, 'same') : undefined);
+    ycs.push(cb < cin ? tf.conv2d(xc, wc, stride, 'same') : undefined);
     const [b, h, wd] = yb.shape;
     const a = tf.abs(yb);
     const raw = (G === 1 ? tf.mean(a, 3, true) : tf.mean(tf.reshape(a, [b, h, wd, G, cout / G]), 4)) as tf.Tensor4D;
@@ -164,15 +289,148 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
   const gates = dualGate(ss, opts);
   const ys = ybs.map((yb, i) => {
     const yc = ycs[i];
-    if (!yc) return yb;
-    const g = gates[i];
-    if (G === 1) return tf.add(yb, tf.mul(yc, g)) as tf.Tensor4D;
-    const [b, h, wd] = yc.shape;
-    const gated = tf.reshape(tf.mul(tf.reshape(yc, [b, h, wd, G, cout / G]), tf.expandDims(g, 4)), yc.shape);
-    return tf.add(yb, gated) as tf.Tensor4D;
+    return yc ? applyGate(yb, yc, gates[i], opts.impl === 'ops') : yb;
   });
   const density = tf.mean(gates.length === 1 ? gates[0] : tf.concat(gates, 0)) as tf.Scalar;
-  return { ys, gates, saliency: ss, density, baseChannels: cb, groups: G };
+  const branchDensity = tf.stack(gates.map((g) => tf.mean(g))) as tf.Tensor1D;
+  return { ys, gates, saliency: ss, density, branchDensity, baseChannels: cb, groups: G };
+}
+
+
+const EPS32 = Math.fround(EPS);
+
+/**
+ * The quantile-gated conv on cpu/wasm, where tfjs' per-op cost (kernel dispatch, tape,
+ * scopes, garbage) exceeded the arithmetic of the gate: the tf-op formulation ran ~100
+ * extra ops per layer on a tiny cdg step. Here the saliencies of all branches and their
+ * pooled top-k are computed on the host from the base-path outputs, and each branch's
+ * Y = Y_b + g ⊙ Y_c is ONE op whose gradient is written out. Δ gets no gradient from the
+ * quantile gate, so the backward of a branch only needs that branch:
+ *   dY_c = dY ⊙ g,   dg = Σ_group dY ⊙ Y_c,   ds = dg · α·σ'(α(s − Δ)),
+ *   s = r / D (r = mean over the group of |Y_b|, D = mean of r over the sample + ε):
+ *   dr = ds / D − (Σ_sample ds·r / D²) / (H·W·G),   dY_b = dY + dr[group] · sign(Y_b) / (C_out/G).
+ * Forward values are those of the tf-op path bit for bit (the same float32 operations in
+ * the same order); gradients agree to float32 rounding.
+ */
+function gatedConvHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvOptions, cb: number, G: number, stride: number): GatedConvResult {
+  const cin = ws[0].shape[2];
+  const cout = ws[0].shape[3];
+  const alpha = opts.alpha ?? 5;
+  const kernels = new Map<tf.Tensor, tf.Tensor4D[]>();
+  const ybs: tf.Tensor4D[] = [];
+  const ycs: tf.Tensor4D[] = [];
+  xs.forEach((x, i) => {
+    let wParts = kernels.get(ws[i]);
+    if (!wParts) kernels.set(ws[i], (wParts = tf.split(ws[i], [cb, cin - cb], 2) as tf.Tensor4D[]));
+    const [xb, xc] = tf.split(x, [cb, cin - cb], 3) as tf.Tensor4D[];
+    ybs.push(tf.conv2d(xb, wParts[0], stride, 'same'));
+    ycs.push(tf.conv2d(xc, wParts[1], stride, 'same'));
+  });
+  const [, H, W] = ybs[0].shape;
+  const per = cout / G;
+  const cells = H * W * G; // saliency units per sample
+  // Saliency of every branch, pooled in branch order (ties by pooled index).
+  const sizes = ybs.map((y) => y.shape[0] * cells);
+  const n = sizes.reduce((a, b) => a + b, 0);
+  const raw = new Float32Array(n);
+  const D = new Float32Array(n / cells);
+  const sal = new Float32Array(n);
+  let u = 0;
+  for (const ybT of ybs) {
+    const yb = ybT.dataSync() as Float32Array;
+    const start = u;
+    // r = mean over the group of |Y_b| (tfjs' Mean: Σ of x/count), per sample D = mean(r) + ε.
+    for (let i = 0; i < yb.length; u++) {
+      let acc = 0;
+      for (let j = 0; j < per; j++, i++) acc += Math.fround(Math.abs(yb[i]) / per);
+      raw[u] = acc;
+    }
+    for (let p0 = start; p0 < u; p0 += cells) {
+      let acc = 0;
+      for (let v = p0; v < p0 + cells; v++) acc += Math.fround(raw[v] / cells);
+      const d = (D[p0 / cells] = Math.fround(Math.fround(acc) + EPS32));
+      for (let v = p0; v < p0 + cells; v++) sal[v] = raw[v] / d;
+    }
+  }
+  const k = Math.min(n, Math.max(0, Math.round((opts.density ?? 1) * n)));
+  let gate: Float32Array;
+  let delta = 0;
+  if (k === 0 || k === n) gate = new Float32Array(n).fill(k === 0 ? 0 : 1);
+  else ({ gate, delta } = topKGate(sal, k));
+  const smooth = k > 0 && k < n; // Δ = ±∞ otherwise: the surrogate derivative is 0
+  // ds/dg per unit: α·σ'(α(s − Δ)).
+  const sur = new Float64Array(smooth ? n : 0);
+  for (let v = 0; v < sur.length; v++) {
+    const sig = 1 / (1 + Math.exp(-alpha * (sal[v] - delta)));
+    sur[v] = alpha * sig * (1 - sig);
+  }
+
+  const ys: tf.Tensor4D[] = [];
+  const gates: tf.Tensor4D[] = [];
+  const saliency: tf.Tensor4D[] = [];
+  const dens: number[] = [];
+  let off = 0;
+  let openAll = 0;
+  ybs.forEach((ybT, bi) => {
+    const o = off; // this branch's first unit in the pooled arrays
+    const m = sizes[bi];
+    off += m;
+    const f = ((ybIn: tf.Tensor, ycIn: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+      const yb = ybIn.dataSync() as Float32Array;
+      const yc = ycIn.dataSync() as Float32Array;
+      const y = new Float32Array(yb.length);
+      for (let v = 0, i = 0; v < m; v++) {
+        const g = gate[o + v];
+        for (let j = 0; j < per; j++, i++) y[i] = yb[i] + Math.fround(yc[i] * g);
+      }
+      save([ybIn, ycIn]);
+      return {
+        value: tf.tensor(y, ybIn.shape, 'float32'),
+        gradFunc: (dyT: tf.Tensor, saved: tf.Tensor[]) => {
+          const dy = dyT.dataSync() as Float32Array;
+          const ybv = saved[0].dataSync() as Float32Array;
+          const ycv = saved[1].dataSync() as Float32Array;
+          const dyc = new Float32Array(dy.length);
+          const dyb = Float32Array.from(dy);
+          if (!smooth) {
+            for (let v = 0, i = 0; v < m; v++) for (let j = 0; j < per; j++, i++) dyc[i] = dy[i] * gate[o + v];
+          } else {
+            const ds = new Float64Array(m);
+            for (let v = 0, i = 0; v < m; v++) {
+              const g = gate[o + v];
+              let dg = 0;
+              for (let j = 0; j < per; j++, i++) {
+                dyc[i] = dy[i] * g;
+                dg += dy[i] * ycv[i];
+              }
+              ds[v] = dg * sur[o + v];
+            }
+            for (let p0 = 0; p0 < m; p0 += cells) {
+              const d = D[(o + p0) / cells];
+              let dot = 0;
+              for (let v = p0; v < p0 + cells; v++) dot += ds[v] * raw[o + v];
+              const dD = -dot / (d * d) / cells;
+              for (let v = p0, i = p0 * per; v < p0 + cells; v++) {
+                const dr = (ds[v] / d + dD) / per;
+                for (let j = 0; j < per; j++, i++) dyb[i] += ybv[i] > 0 ? dr : -dr;
+              }
+            }
+          }
+          return [tf.tensor(dyb, dyT.shape, 'float32'), tf.tensor(dyc, dyT.shape, 'float32')];
+        },
+      };
+    }) as unknown as GradFn;
+    ys.push(tf.customGrad(f)(ybT, ycs[bi]) as tf.Tensor4D);
+    const b = ybT.shape[0];
+    const part = gate.slice(o, o + m);
+    gates.push(tf.tensor4d(part, [b, H, W, G]));
+    saliency.push(tf.tensor4d(sal.slice(o, o + m), [b, H, W, G]));
+    let open = 0;
+    for (let v = 0; v < m; v++) open += part[v];
+    dens.push(open / m);
+    openAll += open;
+  });
+  return { ys, gates, saliency, density: tf.scalar(openAll / n), branchDensity: tf.tensor1d(dens), baseChannels: cb, groups: G };
 }
 
 // ---------------------------------------------------------------------------------
@@ -274,7 +532,7 @@ export class CDGPlugin implements StepPlugin {
       });
       if (training) {
         this.pending.get(layer.name)?.dispose();
-        this.pending.set(layer.name, tf.keep(tf.stack(r.gates.map((g) => tf.mean(g)))));
+        this.pending.set(layer.name, tf.keep(r.branchDensity));
         if (this.cfg.threshold === 'learned') this.penalties.push(tf.square(tf.sub(r.density, density)) as tf.Scalar);
       }
       if (capture) capture.set(layer.name, r.gates.map((g) => tf.keep(r.groups === 1 ? tf.squeeze(g, [3]) : tf.mean(g, 3))));
