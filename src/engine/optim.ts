@@ -23,7 +23,8 @@ export class AdamW {
   }
 
   /**
-   * One step. `updateMask(name)` returns a 0/1 tensor: entries at 0 are left untouched.
+   * One step. `updateMask(name)` returns a 0/1 tensor (or a bool one, which saves a
+   * comparison a step): entries at 0 are left untouched — weight, moments and decay.
    * `noDecay(name)` exempts a variable from weight decay.
    */
   apply(
@@ -53,16 +54,19 @@ export class AdamW {
         const vNew = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
         let step = tf.div(tf.div(mNew, bc1), tf.add(tf.sqrt(tf.div(vNew, bc2)), this.epsilon));
         if (this.weightDecay > 0 && !noDecay(name)) step = tf.add(step, tf.mul(w, this.weightDecay));
+        const wNew = tf.sub(w, tf.mul(step, lr));
         if (mask) {
-          step = tf.mul(step, mask);
-          // Moments of masked entries stay frozen too, so a weight that comes back starts clean.
-          m.assign(tf.add(tf.mul(mNew, mask), tf.mul(m, tf.sub(1, mask))));
-          v.assign(tf.add(tf.mul(vNew, mask), tf.mul(v, tf.sub(1, mask))));
+          // Masked entries keep weight and moments (so a weight that comes back starts
+          // clean): one select each, where M·new + (1 − M)·old took four ops.
+          const keep = mask.dtype === 'bool' ? mask : tf.notEqual(mask, 0);
+          m.assign(tf.where(keep, mNew, m));
+          v.assign(tf.where(keep, vNew, v));
+          w.assign(tf.where(keep, wNew, w));
         } else {
           m.assign(mNew);
           v.assign(vNew);
+          w.assign(wNew);
         }
-        w.assign(tf.sub(w, tf.mul(step, lr)));
       }
     });
   }

@@ -128,8 +128,26 @@ export function effectiveWeight(branch: Branch, name: string): tf.Tensor4D {
   return (m ? tf.mul(w, m) : w) as tf.Tensor4D;
 }
 
+/**
+ * Effective weights of every branch; branches with the same weight and mask tensors (the
+ * two views of one network) share one W ⊙ M, so masking costs one multiply a network,
+ * not one a view, forward and backward.
+ */
+function effectiveWeights(branches: Branch[], name: string): tf.Tensor4D[] {
+  const made: { w: tf.Tensor; m: tf.Tensor | undefined; eff: tf.Tensor4D }[] = [];
+  return branches.map((b) => {
+    const w = b.params[name];
+    const m = b.masks?.[name];
+    const hit = made.find((e) => e.w === w && e.m === m);
+    if (hit) return hit.eff;
+    const eff = effectiveWeight(b, name);
+    made.push({ w, m, eff });
+    return eff;
+  });
+}
+
 function convBn(spec: ConvLayerSpec, branches: Branch[], xs: tf.Tensor4D[], opts: ForwardOptions): tf.Tensor4D[] {
-  const ws = branches.map((b) => effectiveWeight(b, spec.name));
+  const ws = effectiveWeights(branches, spec.name);
   const ys = spec.prunable && opts.convHook ? opts.convHook(spec, xs, ws) : plainConv(spec, xs, ws);
   const bn = bnNameFor(spec.name);
   return ys.map(
