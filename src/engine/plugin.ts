@@ -4,6 +4,8 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Config } from './config';
 import type { Network, NetworkSpec } from './nn/network';
 import type { ConvHook } from './nn/resnet';
+import type { CDGSnapshot } from './sparsity/cdg';
+import type { SyncCPSnapshot } from './sparsity/syncp';
 
 /**
  * Which mask a branch computes with. SimCLR: branch 1 (view 1) is 'online' (sparse),
@@ -72,13 +74,24 @@ export interface StepPlugin {
   exportMasks?(): Promise<ExportedMask[]>;
   /**
    * Data for this method's live panel at the current step (structured-cloneable: plain
-   * objects, numbers, typed arrays), posted by the Worker. Each method defines its type.
+   * objects, numbers, typed arrays), posted by the Worker; `kind` says whose it is. What
+   * the page is looking at (e.g. the selected layer) comes in `view`: UI state is never
+   * kept in the engine.
    */
-  snapshot?(): Promise<Record<string, unknown>>;
+  snapshot?(view?: PanelView): Promise<PanelSnapshot>;
   /** Anything else worth keeping in run.json (e.g. last gate densities). */
   exportState?(): Promise<Record<string, unknown>>;
   dispose(): void;
 }
+
+/** What the page is looking at, passed to snapshot(). */
+export interface PanelView {
+  /** The prunable layer shown in detail (SyncCP mask heatmap, N:M grid). */
+  selectedLayer?: string;
+}
+
+/** Every plugin's panel snapshot, told apart by `kind`. */
+export type PanelSnapshot = SyncCPSnapshot | CDGSnapshot;
 
 export interface StepCheckpoint {
   /** Put back everything as it was before the step. */

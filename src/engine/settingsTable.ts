@@ -170,10 +170,11 @@ export function encodeSetting(value: unknown): string {
 }
 
 /** Whether `spec` means something for `config` (its method is on and its option is in use). */
-export function applies(spec: SettingSpec, config: Record<string, unknown>): boolean {
-  const syncp = config.syncp as Record<string, unknown> | null | undefined;
-  const cdg = config.cdg as Record<string, unknown> | null | undefined;
-  const method = (config.ssl as Record<string, unknown> | undefined)?.method;
+export function applies(spec: SettingSpec, config: object): boolean {
+  const c = config as Record<string, unknown>;
+  const syncp = c.syncp as Record<string, unknown> | null | undefined;
+  const cdg = c.cdg as Record<string, unknown> | null | undefined;
+  const method = (c.ssl as Record<string, unknown> | undefined)?.method;
   switch (spec.applies ?? (spec.method === 'syncp' ? 'syncp' : spec.method === 'cdg' ? 'cdg' : 'always')) {
     case 'always':
       return true;

@@ -3,7 +3,7 @@
 // by pushDecimated), and the SyncCP per-update mask history is kept for the newest
 // snapshot only.
 import { create } from 'zustand';
-import type { SyncCPHistoryEntry, SyncCPSnapshot } from '../engine/sparsity/syncp';
+import type { SyncCPHistoryEntry } from '../engine/viz/maskPanel';
 import { pushDecimated, thinOlderHalf } from '../ui/transforms/timeline';
 import type { MaskUpdate, Snapshot } from '../worker/protocol';
 
@@ -27,14 +27,14 @@ export const useTimeline = create<TimelineState>(() => ({ entries: [], viewIndex
 
 /** Drop the per-update history from a snapshot before storing it (it is kept once, in maskHistory). */
 function slim(s: Snapshot): Snapshot {
-  const sp = s.plugins.syncp as unknown as SyncCPSnapshot | undefined;
+  const sp = s.plugins.syncp;
   if (!sp) return s;
-  return { ...s, plugins: { ...s.plugins, syncp: { ...sp, selected: { ...sp.selected, history: [] } } as unknown as Record<string, unknown> } };
+  return { ...s, plugins: { ...s.plugins, syncp: { ...sp, selected: { ...sp.selected, history: [] } } } };
 }
 
 export function recordSnapshot(s: Snapshot): void {
   useTimeline.setState((t) => {
-    const sp = s.plugins.syncp as unknown as SyncCPSnapshot | undefined;
+    const sp = s.plugins.syncp;
     const viewed = t.viewIndex === null ? null : t.entries[t.viewIndex];
     const entries = pushDecimated(t.entries, slim(s), MAX_ENTRIES);
     // Keep looking at the same step while scrubbing (its index may move after decimation).
@@ -65,4 +65,4 @@ export const selectScrubbing = (t: TimelineState): boolean => t.viewIndex !== nu
 export const selectMaskHistory = (t: TimelineState): SyncCPHistoryEntry[] => t.maskHistory;
 export const selectCdgLayer = (t: TimelineState): string | undefined => t.cdgLayer;
 /** Layer of the SyncCP mask history (the newest snapshot's selected layer). */
-export const selectHistoryLayer = (t: TimelineState): string | undefined => (t.entries[t.entries.length - 1]?.plugins.syncp as unknown as SyncCPSnapshot | undefined)?.selected.name;
+export const selectHistoryLayer = (t: TimelineState): string | undefined => t.entries[t.entries.length - 1]?.plugins.syncp?.selected.name;

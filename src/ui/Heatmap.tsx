@@ -13,7 +13,7 @@ export function gridSize(rows: number, cols: number, width: number, maxH = 340):
 
 /** Longest heatmap draw so far (ms), read by the e2e performance test. */
 function recordDraw(ms: number): void {
-  const w = window as unknown as { __heatmapDraws?: { count: number; worstMs: number; totalMs: number } };
+  const w = window as Window & { __heatmapDraws?: { count: number; worstMs: number; totalMs: number } };
   const d = (w.__heatmapDraws ??= { count: 0, worstMs: 0, totalMs: 0 });
   d.count++;
   d.totalMs += ms;

@@ -7,6 +7,8 @@ import type { Config } from '../engine/config';
 import type { OwnFile } from '../engine/data/ownData';
 import type { Baselines, RunFile } from '../engine/runFile';
 import type { NMPatternGrid } from '../engine/viz/nmPatterns';
+import type { CDGSnapshot } from '../engine/sparsity/cdg';
+import type { SyncCPSnapshot } from '../engine/sparsity/syncp';
 
 /**
  * Page → worker. Every message is handled in order, one at a time (see commandQueue.ts).
@@ -118,8 +120,8 @@ export interface Snapshot {
   samples: PreviewImage[];
   /** The two augmented views of samples[0] at this step, as the network sees them. */
   views: [PreviewImage, PreviewImage];
-  /** Per-plugin panel data (plugin name → its snapshot), for the sparsity panels. */
-  plugins: Record<string, Record<string, unknown>>;
+  /** Each method's panel data, for the sparsity panels (typed: the `kind` of each is its key). */
+  plugins: { syncp?: SyncCPSnapshot; cdg?: CDGSnapshot };
   /** Per-layer training FLOPs of one step with the densities last read back. */
   flops?: FlopsBreakdown;
   /** SyncCP with N:M granularity: the selected layer's pattern grids. */

@@ -4,6 +4,7 @@
 // task so pause/step/reset messages get through. Every message and every step goes
 // through one CommandQueue (commandQueue.ts): handled in order, against the run it names.
 import * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { initBackend, type BackendReport } from '../engine/backend';
 import { chooseBackend } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
@@ -12,6 +13,7 @@ import { RunSession } from '../engine/session';
 import { DivergenceError, type Trainer } from '../engine/trainer';
 import { CommandQueue, type RunHost } from './commandQueue';
 import { SyncCPPlugin } from '../engine/sparsity/syncp';
+import { MaskHistory } from '../engine/viz/maskPanel';
 import { nmPatternGrid } from '../engine/viz/nmPatterns';
 import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, Snapshot } from './protocol';
 
@@ -138,9 +140,25 @@ class WorkerRun {
   reportedUpdate: number | null = null;
   /** The run's SyncCP plugin, found once per run rather than on every step. */
   readonly syncp: SyncCPPlugin | undefined;
+  /** The layer the page shows in detail, and its masks at each update (UI state: kept here, not in the engine). */
+  selectedLayer: string | undefined;
+  maskHistory: MaskHistory | undefined;
 
   constructor(readonly session: RunSession) {
     this.syncp = session.trainer.plugins.find((p): p is SyncCPPlugin => p instanceof SyncCPPlugin);
+    this.selectedLayer = this.syncp?.layerNames()[0];
+    if (this.selectedLayer) this.maskHistory = new MaskHistory(this.selectedLayer);
+  }
+
+  /** Show `layer` in detail: its history restarts from its current masks. */
+  select(layer: string): boolean {
+    const sp = this.syncp;
+    if (!sp || !sp.layerNames().includes(layer)) return false;
+    if (layer === this.selectedLayer) return true;
+    this.selectedLayer = layer;
+    this.maskHistory = new MaskHistory(layer);
+    if (sp.lastUpdateStep !== null) this.maskHistory.record(sp.lastUpdateStep, sp.layerMasks(layer)!);
+    return true;
   }
 
   get trainer(): Trainer {
@@ -209,9 +227,7 @@ const host: RunHost<WorkerRun> = {
   exportRun,
 
   async selectLayer(run, gen, layer) {
-    const sp = run.syncp;
-    if (!sp || !sp.layerNames().includes(layer)) return false;
-    sp.selectLayer(layer);
+    if (!run.select(layer)) return false;
     await snapshot(run, gen);
     return true;
   },
@@ -262,6 +278,7 @@ async function oneStep(run: WorkerRun): Promise<void> {
   if (sp && sp.lastUpdateStep !== null && sp.lastUpdateStep !== run.reportedUpdate) {
     const u = sp.updateSummary();
     run.reportedUpdate = u.step;
+    if (run.selectedLayer && u.step !== null) run.maskHistory?.record(u.step, sp.layerMasks(run.selectedLayer)!);
     p.update = { step: u.step!, layers: u.layers } satisfies MaskUpdate;
   }
   run.pending.push(p);
@@ -309,14 +326,15 @@ async function snapshot(run: WorkerRun, gen: number): Promise<void> {
   ];
   const plugins: Snapshot['plugins'] = {};
   for (const p of t.plugins) {
-    const s = await p.snapshot?.();
-    if (s) plugins[p.name] = s;
+    const s = await p.snapshot?.({ selectedLayer: run.selectedLayer });
+    if (s?.kind === 'syncp') plugins.syncp = { ...s, selected: { ...s.selected, history: run.maskHistory?.entries.slice() ?? [] } };
+    else if (s?.kind === 'cdg') plugins.cdg = s;
   }
   const f = t.flops(run.lastMetrics);
   const snap: Snapshot = { step, samples, views, plugins, flops: { layers: f.layers.map((l) => ({ name: l.name, dense: l.dense, effective: l.effective })), dense: f.dense, effective: f.effective } };
   const sp = run.syncp;
-  if (sp && sp.cfg.granularity === 'nm') {
-    const sel = sp.selectedMasks();
+  const sel = run.selectedLayer ? sp?.layerMasks(run.selectedLayer) : undefined;
+  if (sp && sel && sp.cfg.granularity === 'nm') {
     snap.nm = { layer: sel.name, online: nmPatternGrid(sel.online, sel.shape, sp.cfg.n, sp.cfg.m), target: nmPatternGrid(sel.target, sel.shape, sp.cfg.n, sp.cfg.m) };
   }
   const transfer = [...samples.map((s) => s.rgba.buffer), ...views.map((v) => v.rgba.buffer)] as ArrayBuffer[];
@@ -331,7 +349,7 @@ async function exportRun(run: WorkerRun, gen: number): Promise<void> {
 
 function watchDevice(): void {
   // A lost GPUDevice cannot be recovered inside this worker: tell the page to restart it.
-  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  const device = (tf.backend() as WebGPUBackend).device as GPUDevice | undefined;
   device?.lost.then((info) => {
     if (info.reason === 'destroyed') return;
     queue.halt();

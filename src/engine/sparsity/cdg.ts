@@ -23,7 +23,8 @@ import type { BranchInfo, PluginContext, StepPlugin } from '../plugin';
 import { forwardResNet, prunableConvs, type Branch, type ConvHook, type ConvLayerSpec } from '../nn/resnet';
 import { stepFlops } from '../stepFlops';
 import { baseChannels } from './flops';
-import { cubicDensity, stepsFromFractions, type UpdateWindow } from './schedule';
+import type { UpdateWindow } from './schedule';
+import { scheduleOf, type CDGPlan } from './scheduleOf';
 
 const EPS = 1e-8;
 
@@ -459,7 +460,7 @@ export type CDGLayerSnapshot = {
 };
 
 export type CDGSnapshot = {
-  method: 'cdg';
+  kind: 'cdg';
   step: number;
   saliency: Saliency;
   threshold: 'quantile' | 'learned';
@@ -484,6 +485,7 @@ export class CDGPlugin implements StepPlugin {
   private readonly cfg: CDGConfig;
   private readonly layers: ConvLayerSpec[];
   private readonly window: UpdateWindow;
+  private readonly plan: CDGPlan;
   private readonly deltas: Record<string, tf.Variable> = {};
   /** Per-layer gate densities [branches] of the last training forward (kept, owned until metrics()). */
   private pending = new Map<string, tf.Tensor>();
@@ -496,8 +498,8 @@ export class CDGPlugin implements StepPlugin {
     if (!ctx.config.cdg) throw new Error('CDGPlugin: config.cdg is not set');
     this.cfg = ctx.config.cdg;
     this.layers = prunableConvs(ctx.spec.encoder);
-    const s = this.cfg.schedule;
-    this.window = stepsFromFractions({ startFraction: s.start, endFraction: s.end, everyFraction: s.every }, ctx.totalSteps);
+    this.plan = scheduleOf(ctx.config).cdg!;
+    this.window = this.plan.window;
     if (this.cfg.threshold === 'learned') {
       // Δ starts at 0 (normalised saliency has mean 1, so nearly everything is open: dense start).
       for (const l of this.layers) this.deltas[l.name] = tf.variable(tf.scalar(0), true, `cdg.${l.name}.delta.${nextId++}`);
@@ -506,7 +508,7 @@ export class CDGPlugin implements StepPlugin {
 
   /** Target density of the conditional path at `step`: cubic from 1 to config density. */
   targetDensity(step: number): number {
-    return cubicDensity(step, { initial: 1, final: this.cfg.density, ...this.window });
+    return this.plan.at(step);
   }
 
   beforeStep(step: number): void {
@@ -636,7 +638,7 @@ export class CDGPlugin implements StepPlugin {
     });
     const total = layers.reduce((a, l) => ({ dense: a.dense + l.flops.dense, effective: a.effective + l.flops.effective }), { dense: 0, effective: 0 });
     const snap: CDGSnapshot = {
-      method: 'cdg',
+      kind: 'cdg',
       step,
       saliency: this.cfg.saliency,
       threshold: this.cfg.threshold,

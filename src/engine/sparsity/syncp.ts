@@ -28,7 +28,9 @@
 //   by the trainer's one packed readback.
 import * as tf from '@tensorflow/tfjs';
 import type { SyncCPConfig } from '../config';
-import type { BranchRole, ExportedMask, PluginContext, StepCheckpoint, StepHelpers, StepPlugin } from '../plugin';
+import type { BranchRole, ExportedMask, PanelView, PluginContext, StepCheckpoint, StepHelpers, StepPlugin } from '../plugin';
+import { heatmapPair, type LayerMasks, type MaskHeatmap, type SyncCPHistoryEntry } from '../viz/maskPanel';
+export type { MaskHeatmap, SyncCPHistoryEntry } from '../viz/maskPanel';
 import { prunableConvs } from '../nn/resnet';
 import { layerDensities } from './budget';
 import { keptCount, nmKeepArrays, selectTopK } from './masks';
@@ -62,29 +64,6 @@ export interface SyncCPLayerSnapshot {
   nmFraction: BranchPair | null;
 }
 
-/**
- * A mask as a heatmap. Layout: rows = kh·kw·C_out (row r = (a·kw + b)·C_out + o),
- * columns = C_in (so an N:M group is M adjacent columns of one row). If rows or columns
- * exceed MAX_HEATMAP_SIDE, blocks of rowStep × colStep cells are averaged. Each cell is
- * round(255 · fraction of the block kept): 0 = pruned, 255 = kept.
- */
-export interface MaskHeatmap {
-  rows: number;
-  cols: number;
-  rowStep: number;
-  colStep: number;
-  online: Uint8Array;
-  target: Uint8Array;
-}
-
-export interface SyncCPHistoryEntry {
-  /** The step (0-based) whose forward first used these masks. */
-  step: number;
-  density: BranchPair;
-  flips: BranchPair;
-  masks: MaskHeatmap;
-}
-
 export interface SyncCPSnapshot {
   kind: 'syncp';
   /** Steps completed by the trainer when the snapshot was taken. */
@@ -111,7 +90,7 @@ export interface SyncCPSnapshot {
     online: number[];
     target: number[];
   };
-  /** The layer shown in detail (settable with selectLayer), its current masks and recent updates. */
+  /** The layer shown in detail (chosen by the page: PanelView.selectedLayer), its masks; history filled by the worker. */
   selected: {
     name: string;
     masks: MaskHeatmap;
@@ -119,9 +98,6 @@ export interface SyncCPSnapshot {
     history: SyncCPHistoryEntry[];
   };
 }
-
-export const MAX_HEATMAP_SIDE = 256;
-export const HISTORY_LENGTH = 20;
 
 interface LayerState {
   name: string;
@@ -176,35 +152,6 @@ export function nmGroupFraction(keep: Uint8Array, shape: readonly number[], n: n
   return groups === 0 ? 0 : exact / groups;
 }
 
-/** Downsampled heatmap of one 0/1 mask in the rows = kh·kw·C_out, cols = C_in layout. */
-export function maskHeatmap(keep: Uint8Array, shape: readonly number[], maxSide = MAX_HEATMAP_SIDE): Omit<MaskHeatmap, 'online' | 'target'> & { cells: Uint8Array } {
-  const [kh, kw, cIn, cOut] = shape;
-  const fullRows = kh * kw * cOut;
-  const rowStep = Math.ceil(fullRows / maxSide);
-  const colStep = Math.ceil(cIn / maxSide);
-  const rows = Math.ceil(fullRows / rowStep);
-  const cols = Math.ceil(cIn / colStep);
-  const kept = new Float64Array(rows * cols);
-  const count = new Float64Array(rows * cols);
-  for (let f = 0; f < keep.length; f++) {
-    const o = f % cOut;
-    const c = Math.floor(f / cOut) % cIn;
-    const ab = Math.floor(f / (cOut * cIn));
-    const cell = Math.floor((ab * cOut + o) / rowStep) * cols + Math.floor(c / colStep);
-    kept[cell] += keep[f];
-    count[cell] += 1;
-  }
-  const cells = new Uint8Array(rows * cols);
-  for (let i = 0; i < cells.length; i++) cells[i] = count[i] ? Math.round((255 * kept[i]) / count[i]) : 0;
-  return { rows, cols, rowStep, colStep, cells };
-}
-
-function heatmapPair(online: Uint8Array, target: Uint8Array, shape: readonly number[]): MaskHeatmap {
-  const a = maskHeatmap(online, shape);
-  const b = maskHeatmap(target, shape);
-  return { rows: a.rows, cols: a.cols, rowStep: a.rowStep, colStep: a.colStep, online: a.cells, target: b.cells };
-}
-
 /** Top-k over several arrays at once (one global ranking); ties by (array, index). */
 function globalTopK(arrays: Values[], density: number): Uint8Array[] {
   const total = arrays.reduce((s, a) => s + a.length, 0);
@@ -255,8 +202,6 @@ export class SyncCPPlugin implements StepPlugin {
   private stepsDone = 0;
   private prepared = -1;
   private stashedGrads: Record<string, tf.Tensor> | null = null;
-  private selectedName: string;
-  private history: SyncCPHistoryEntry[] = [];
   /** While a step checkpoint is open: tensors the update replaced, disposed only when the step commits. */
   private retired: tf.Tensor[] | null = null;
   /** Per-layer [online, target] mask densities and the mask tensors they were measured on. */
@@ -300,7 +245,6 @@ export class SyncCPPlugin implements StepPlugin {
       this.byName.set(c.name, layer);
       return layer;
     });
-    this.selectedName = this.layers[0].name;
   }
 
   /** True when the target ranks its own weights (per-branch scores in BYOL). */
@@ -501,7 +445,6 @@ export class SyncCPPlugin implements StepPlugin {
       l.tUpdate = tf.tidy(() => tf.notEqual(l.tUnion ?? l.tOnline, 0));
     });
     this.lastUpdate = step;
-    this.recordHistory(step);
   }
 
   private retire(ts: tf.Tensor[]): void {
@@ -517,7 +460,7 @@ export class SyncCPPlugin implements StepPlugin {
   checkpoint(step: number): StepCheckpoint | undefined {
     if (this.prepared === step || !isUpdateStep(step, this.window)) return undefined;
     const layers = this.layers.map((l) => ({ ...l }));
-    const saved = { lastUpdate: this.lastUpdate, prepared: this.prepared, history: this.history.slice(), stashedGrads: this.stashedGrads };
+    const saved = { lastUpdate: this.lastUpdate, prepared: this.prepared, stashedGrads: this.stashedGrads };
     // Regrowth writes zeros into W and its EMA score: keep copies of both.
     const regrowth = this.stashedGrads !== null && this.regrowthRate(step) > 0;
     const weights = regrowth ? this.layers.map((l) => ({ w: tf.clone(this.ctx.online.vars[l.name]), ema: l.emaOnline ? tf.clone(l.emaOnline) : null })) : [];
@@ -547,7 +490,6 @@ export class SyncCPPlugin implements StepPlugin {
         this.retired = null;
         this.lastUpdate = saved.lastUpdate;
         this.prepared = saved.prepared;
-        this.history = saved.history;
         this.stashedGrads = saved.stashedGrads;
       },
     };
@@ -625,14 +567,10 @@ export class SyncCPPlugin implements StepPlugin {
     return this.layers.map((l) => l.name);
   }
 
-  get selectedLayer(): string {
-    return this.selectedName;
-  }
-
-  /** The selected layer's current full masks (copies), e.g. for the N:M pattern grid. */
-  selectedMasks(): { name: string; shape: Shape4; online: Uint8Array; target: Uint8Array } {
-    const l = this.byName.get(this.selectedName)!;
-    return { name: l.name, shape: [...l.shape] as Shape4, online: l.online.slice(), target: l.target.slice() };
+  /** A layer's current masks (copies) and last flips, e.g. for the N:M grid or the mask history; undefined for an unknown name. */
+  layerMasks(name: string): LayerMasks | undefined {
+    const l = this.byName.get(name);
+    return l && { name: l.name, shape: [...l.shape] as Shape4, online: l.online.slice(), target: l.target.slice(), flips: { ...l.flips } };
   }
 
   /** Step of the last mask update (null before the first): lets callers skip unchanged summaries. */
@@ -646,26 +584,6 @@ export class SyncCPPlugin implements StepPlugin {
       step: this.lastUpdate,
       layers: this.layers.map((l) => ({ name: l.name, flips: { ...l.flips }, nested: l.nested, iou: l.iou, nmFraction: l.nmFraction ? { ...l.nmFraction } : null })),
     };
-  }
-
-  /** Choose the layer shown in detail; its history restarts from the current masks. */
-  selectLayer(name: string): void {
-    if (!this.byName.has(name)) throw new Error(`SyncCP: no prunable layer "${name}" (have ${this.layerNames().join(', ')})`);
-    if (name === this.selectedName) return;
-    this.selectedName = name;
-    this.history = [];
-    if (this.lastUpdate !== null) this.recordHistory(this.lastUpdate);
-  }
-
-  private recordHistory(step: number): void {
-    const l = this.byName.get(this.selectedName)!;
-    this.history.push({
-      step,
-      density: { online: ones(l.online) / l.size, target: ones(l.target) / l.size },
-      flips: { ...l.flips },
-      masks: heatmapPair(l.online, l.target, l.shape),
-    });
-    if (this.history.length > HISTORY_LENGTH) this.history.splice(0, this.history.length - HISTORY_LENGTH);
   }
 
   /** The planned schedule as a step function (at most ~256 points). */
@@ -690,12 +608,8 @@ export class SyncCPPlugin implements StepPlugin {
   }
 
   /** Structured-cloneable state for the SyncCP panel; no readback (masks live on the CPU too). */
-  async snapshot(): Promise<Record<string, unknown>> {
-    return { ...this.snapshotSync() };
-  }
-
-  snapshotSync(): SyncCPSnapshot {
-    const sel = this.byName.get(this.selectedName)!;
+  async snapshot(view: PanelView = {}): Promise<SyncCPSnapshot> {
+    const sel = (view.selectedLayer && this.byName.get(view.selectedLayer)) || this.layers[0];
     return {
       kind: 'syncp',
       step: this.stepsDone,
@@ -720,7 +634,8 @@ export class SyncCPPlugin implements StepPlugin {
       selected: {
         name: sel.name,
         masks: heatmapPair(sel.online, sel.target, sel.shape),
-        history: this.history.map((h) => ({ ...h, masks: { ...h.masks, online: h.masks.online.slice(), target: h.masks.target.slice() } })),
+        // The worker adds the history of the layer it shows (UI state stays out of the engine).
+        history: [],
       },
     };
   }

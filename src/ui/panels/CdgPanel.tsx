@@ -1,7 +1,6 @@
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import { TurnContainer } from '../TurnContainer';
 import { memo, useMemo } from 'react';
-import type { CDGSnapshot } from '../../engine/sparsity/cdg';
 import { actions } from '../../store/controller';
 import { selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
@@ -11,6 +10,7 @@ import { gateCellOf, gateOverlayRgba } from '../transforms/gateOverlay';
 import { OKABE_ITO, seriesColour } from '../transforms/palette';
 import { key, layerSeries } from '../transforms/series';
 import type { ReferenceRun } from '../../store/metrics';
+import type { CDGSnapshot } from '../../engine/sparsity/cdg';
 import { mergeReferences, refColour, referenceLines, refLabel, useRefsWith } from './references';
 import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_10, TICK_11, pct, pctTick, pctTooltip, shortName, stepLabel, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
 import { Panel } from './Panel';
@@ -26,7 +26,7 @@ export function CdgPanel() {
   const rows = useThrottledSelector(useMetrics, selectRows, 1000, STAGGER.cdg);
   const chosen = useThrottledSelector(useTimeline, selectCdgLayer, 0, STAGGER.cdg);
   const [boxRef, width] = useWidth<HTMLDivElement>(400);
-  const snap = viewed?.plugins.cdg as unknown as CDGSnapshot | undefined;
+  const snap = viewed?.plugins.cdg;
   const refs = useRefsWith('gate');
   const series = useMemo(() => (config?.cdg ? mergeReferences(layerSeries(rows, 'gateDensity'), refs, 'gate') : []), [rows, config, refs]);
   const names = useStableList((snap?.layers ?? []).map((l) => l.name));

@@ -1,7 +1,6 @@
 import { Bar, BarChart, CartesianGrid, Cell, Tooltip, XAxis, YAxis } from 'recharts';
 import { TurnContainer } from '../TurnContainer';
 import { memo, useMemo, useState } from 'react';
-import type { SyncCPSnapshot } from '../../engine/sparsity/syncp';
 import { NM_DENSE, NM_OTHER, NM_TAIL, patternCounts, patternLabel, type NMPatternGrid } from '../../engine/viz/nmPatterns';
 import { actions } from '../../store/controller';
 import { useRun } from '../../store/run';
@@ -25,7 +24,7 @@ export function NmPanel() {
   const [boxRef, width] = useWidth<HTMLDivElement>(400);
   const sp = config?.syncp;
   const nm = sp?.granularity === 'nm';
-  const snap = viewed?.plugins.syncp as unknown as SyncCPSnapshot | undefined;
+  const snap = viewed?.plugins.syncp;
   const grid = viewed?.nm?.[branch];
   const series = useMemo(() => {
     if (!config || !nm) return [];

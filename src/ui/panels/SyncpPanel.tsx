@@ -1,7 +1,7 @@
 import { Bar, BarChart, CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { TurnContainer } from '../TurnContainer';
 import { memo, useEffect, useMemo, useState } from 'react';
-import type { MaskHeatmap, SyncCPSnapshot } from '../../engine/sparsity/syncp';
+import type { MaskHeatmap } from '../../engine/viz/maskPanel';
 import { actions } from '../../store/controller';
 import { selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
@@ -29,7 +29,7 @@ export function SyncpPanel() {
   const updates = useThrottledSelector(useTimeline, selectUpdates, 1000, STAGGER.syncp);
   const history = useThrottledSelector(useTimeline, selectMaskHistory, 0, STAGGER.syncp);
   const [boxRef, width] = useWidth<HTMLDivElement>(400);
-  const snap = viewed?.plugins.syncp as unknown as SyncCPSnapshot | undefined;
+  const snap = viewed?.plugins.syncp;
   // Layer shapes from the snapshot: the planned N:M density counts their dense tail channels.
   const shapes = useStableList((snap?.layers ?? []).map((l) => l.shape.join('x')));
   const refs = useRefsWith('density');

@@ -7,7 +7,7 @@
 //   pruned      kept by neither
 // For a block (rowStep·colStep > 1) the split assumes the block's masks are as nested as
 // they can be (both = min(online, target)); a single weight (1 × 1 block) is exact.
-import type { MaskHeatmap } from '../../engine/sparsity/syncp';
+import type { MaskHeatmap } from '../../engine/viz/maskPanel';
 import { hexToRgb, MASK_COLOURS, type RGB } from './palette';
 
 export interface CellFractions {

@@ -68,3 +68,15 @@ describe('CDG on top of SyncCP', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('plugin composition', () => {
+  it('two plugins that both replace the convolution (or both mask the update) are refused when the run is built', async () => {
+    const { checkComposable } = await import('../../../src/engine/plugins');
+    const a = { name: 'a', convHook: () => undefined, dispose: () => undefined };
+    const b = { name: 'b', convHook: () => undefined, dispose: () => undefined };
+    const c = { name: 'c', updateMask: () => undefined, dispose: () => undefined };
+    expect(() => checkComposable([a, c])).not.toThrow();
+    expect(() => checkComposable([a, b])).toThrow(/a and b both provide convHook: only one sparsifier may replace the convolution/);
+    expect(() => checkComposable([c, { ...c, name: 'd' }])).toThrow(/c and d both provide updateMask/);
+  });
+});

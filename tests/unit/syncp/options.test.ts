@@ -2,7 +2,8 @@
 // budgets) and the panel snapshot: expectations computed by hand or in plain JS.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportedMask } from '../../../src/engine/plugin';
-import { maskHeatmap, type SyncCPSnapshot } from '../../../src/engine/sparsity/syncp';
+import type { SyncCPSnapshot } from '../../../src/engine/sparsity/syncp';
+import { HISTORY_LENGTH, maskHeatmap, MaskHistory } from '../../../src/engine/viz/maskPanel';
 import type { Trainer } from '../../../src/engine/trainer';
 import { refTopK } from '../sparsity/helpers';
 import { count, isSubset, run, size, syncp, tinyTrainer } from './helpers';
@@ -98,7 +99,7 @@ describe('SyncCP options', () => {
 
   it('per-branch scores, with and without EMA: densities as planned; nestedness and IoU in the snapshot match the masks', async () => {
     for (const [tag, t] of [['per-branch', perBranch], ['per-branch-raw', perBranchRawTrainer]] as const) {
-      const snap = (await syncp(t).snapshot()) as unknown as SyncCPSnapshot;
+      const snap = await syncp(t).snapshot();
       for (const m of masks[tag]) {
         const n = size(m.shape);
         expect(count(m.online)).toBe(Math.round(0.2 * n));
@@ -140,7 +141,7 @@ describe('SyncCP snapshot', () => {
   it('is structured-cloneable and describes schedule, layers and the selected layer', async () => {
     const t = trainers[1];
     const p = syncp(t);
-    const snap = structuredClone(await p.snapshot()) as unknown as SyncCPSnapshot;
+    const snap: SyncCPSnapshot = structuredClone(await p.snapshot());
     expect(snap.kind).toBe('syncp');
     expect(snap.step).toBe(STEPS);
     expect(snap.lastUpdateStep).toBe(7);
@@ -173,15 +174,21 @@ describe('SyncCP snapshot', () => {
             expect(h.online[cell]).toBe(m.online[flat] ? 255 : 0);
             expect(h.target[cell]).toBe(m.target[flat] ? 255 : 0);
           }
-    // History: one entry per update (steps 1..7), the last is the current masks.
-    expect(snap.selected.history.map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(Array.from(snap.selected.history[6].masks.online)).toEqual(Array.from(h.online));
-
-    p.selectLayer('s2.b0.conv2');
-    const again = (await p.snapshot()) as unknown as SyncCPSnapshot;
-    expect(again.selected.name).toBe('s2.b0.conv2');
-    expect(again.selected.history.map((e) => e.step)).toEqual([7]);
-    expect(() => p.selectLayer('nope')).toThrow(/no prunable layer/);
+    // The engine keeps no UI state: the history is the worker's (MaskHistory), the snapshot's is empty.
+    expect(snap.selected.history).toEqual([]);
+    // The page chooses the layer it shows; an unknown name falls back to the first.
+    expect((await p.snapshot({ selectedLayer: 's2.b0.conv2' })).selected.name).toBe('s2.b0.conv2');
+    expect((await p.snapshot({ selectedLayer: 'nope' })).selected.name).toBe(m.name);
+    expect(p.layerMasks('nope')).toBeUndefined();
+    // The worker's history of the selected layer: the masks at each update, as heatmaps, at most HISTORY_LENGTH.
+    const lm = p.layerMasks(m.name)!;
+    expect(Array.from(lm.online)).toEqual(Array.from(m.online));
+    const hist = new MaskHistory(m.name);
+    for (let step = 1; step <= HISTORY_LENGTH + 3; step++) hist.record(step, lm);
+    expect(hist.entries.map((e) => e.step)).toEqual(Array.from({ length: HISTORY_LENGTH }, (_, i) => i + 4));
+    expect(Array.from(hist.entries.at(-1)!.masks.online)).toEqual(Array.from(h.online));
+    expect(hist.entries[0].density.online).toBeCloseTo(count(m.online) / size(m.shape), 12);
+    expect(() => hist.record(1, p.layerMasks('s2.b0.conv2')!)).toThrow(/MaskHistory of/);
   });
 
   it('heatmap of a large kernel averages blocks (255 · fraction kept)', () => {

@@ -89,7 +89,7 @@ describe('SyncCP presets after the whole schedule', () => {
   });
 
   it('syncp-2of4 snapshot: measured N:M group fractions 1 online, round(0.7·G)/G target; planned densities match the masks', async () => {
-    const snap = (await syncp(done['syncp-2of4'].trainer).snapshot()) as unknown as SyncCPSnapshot;
+    const snap: SyncCPSnapshot = await syncp(done['syncp-2of4'].trainer).snapshot();
     for (const m of done['syncp-2of4'].masks) {
       const l = snap.layers.find((x) => x.name === m.name)!;
       const groups = groupCounts(m.online, m.shape, 4).length;

@@ -3,7 +3,7 @@
 // FLOPs and the schedule preview. Expected values are worked out by hand in comments.
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/engine/config';
-import { maskHeatmap } from '../../../src/engine/sparsity/syncp';
+import { maskHeatmap } from '../../../src/engine/viz/maskPanel';
 import { gateOverlayRgba } from '../../../src/ui/transforms/gateOverlay';
 import { cellFractions, dominantCategory, maskCellInfo, maskRgba } from '../../../src/ui/transforms/maskCells';
 import { hexToRgb, MASK_COLOURS, OKABE_ITO, viridis } from '../../../src/ui/transforms/palette';
