@@ -202,7 +202,11 @@ export async function unstructuredMaskAsync(scores: tf.Tensor, density: number):
   return toMask(selectTopK(v, keptCount(density, v.length)), scores.shape);
 }
 
-function globalFromArrays(arrays: Values[], shapes: number[][], density: number): tf.Tensor[] {
+/**
+ * One ranking over several score arrays: exactly round(density·Σn) ones in total, the
+ * largest scores across arrays; ties by (array index, flat index).
+ */
+export function globalTopKArrays(arrays: Values[], density: number): Uint8Array[] {
   const total = arrays.reduce((s, a) => s + a.length, 0);
   const all = new Float64Array(total);
   let off = 0;
@@ -212,11 +216,23 @@ function globalFromArrays(arrays: Values[], shapes: number[][], density: number)
   }
   const keep = selectTopK(all, keptCount(density, total));
   off = 0;
-  return arrays.map((a, i) => {
-    const part = keep.subarray(off, off + a.length);
+  return arrays.map((a) => {
+    const part = keep.slice(off, off + a.length);
     off += a.length;
-    return toMask(part, shapes[i]);
+    return part;
   });
+}
+
+function globalFromArrays(arrays: Values[], shapes: number[][], density: number): tf.Tensor[] {
+  return globalTopKArrays(arrays, density).map((keep, i) => toMask(keep, shapes[i]));
+}
+
+/** A per-output-channel keep (C_out) as a full kernel mask of `size` entries (C_out is the last, fastest axis). */
+export function expandChannelKeep(keepChannels: Uint8Array, size: number): Uint8Array {
+  const cOut = keepChannels.length;
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i++) out[i] = keepChannels[i % cOut];
+  return out;
 }
 
 /**

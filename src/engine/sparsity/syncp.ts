@@ -33,7 +33,8 @@ import { heatmapPair, type LayerMasks, type MaskHeatmap, type SyncCPHistoryEntry
 export type { MaskHeatmap, SyncCPHistoryEntry } from '../viz/maskPanel';
 import { prunableConvs } from '../nn/resnet';
 import { layerDensities } from './budget';
-import { keptCount, nmKeepArrays, selectTopK } from './masks';
+import { expandChannelKeep, globalTopKArrays, keptCount, nmKeepArrays, selectTopK } from './masks';
+import { regrow } from './regrowth';
 import { cosineDecay, isUpdateStep, type UpdateWindow } from './schedule';
 import { nmDensity, scheduleOf, type SyncCPPlan } from './scheduleOf';
 
@@ -152,33 +153,6 @@ export function nmGroupFraction(keep: Uint8Array, shape: readonly number[], n: n
   return groups === 0 ? 0 : exact / groups;
 }
 
-/** Top-k over several arrays at once (one global ranking); ties by (array, index). */
-function globalTopK(arrays: Values[], density: number): Uint8Array[] {
-  const total = arrays.reduce((s, a) => s + a.length, 0);
-  const all = new Float64Array(total);
-  let off = 0;
-  for (const a of arrays) {
-    for (let i = 0; i < a.length; i++) all[off + i] = a[i];
-    off += a.length;
-  }
-  const keep = selectTopK(all, keptCount(density, total));
-  off = 0;
-  return arrays.map((a) => {
-    const part = keep.slice(off, off + a.length);
-    off += a.length;
-    return part;
-  });
-}
-
-/** Expand a per-output-channel keep vector to the whole kernel (channel is the last axis). */
-function expandChannels(keepCh: Uint8Array, size: number): Uint8Array {
-  const cOut = keepCh.length;
-  const out = new Uint8Array(size);
-  for (let i = 0; i < size; i++) out[i] = keepCh[i % cOut];
-  return out;
-}
-
-/** `online` plus the highest-scored other positions, `count` in all: keeps a target nested after regrowth. */
 function nestAround(online: Uint8Array, scores: Values, count: number): Uint8Array {
   const v = new Float64Array(online.length);
   for (let i = 0; i < v.length; i++) v[i] = online[i] ? Infinity : scores[i];
@@ -357,13 +331,13 @@ export class SyncCPPlugin implements StepPlugin {
       next = this.layers.map((l, i) => {
         const cOut = l.shape[3];
         return {
-          online: expandChannels(selectTopK(so(l), keptCount(planned[i].online, cOut)), l.size),
-          target: expandChannels(selectTopK(st(l), keptCount(planned[i].target, cOut)), l.size),
+          online: expandChannelKeep(selectTopK(so(l), keptCount(planned[i].online, cOut)), l.size),
+          target: expandChannelKeep(selectTopK(st(l), keptCount(planned[i].target, cOut)), l.size),
         };
       });
     } else if (this.cfg.layerBudget === 'global') {
-      const on = globalTopK(this.layers.map(so), v.online);
-      const tg = globalTopK(this.layers.map(st), v.target);
+      const on = globalTopKArrays(this.layers.map(so), v.online);
+      const tg = globalTopKArrays(this.layers.map(st), v.target);
       next = on.map((a, i) => ({ online: a, target: tg[i] }));
     } else {
       next = this.layers.map((l, i) => ({
@@ -380,23 +354,10 @@ export class SyncCPPlugin implements StepPlugin {
         const w = data[`${l.name}|w`];
         const g = data[`${l.name}|g`];
         if (!w || !g) return;
-        const on = next[i].online;
-        const nnz = ones(on);
-        const k = Math.min(keptCount(rate, nnz), l.size - nnz);
-        if (k <= 0) return;
-        const dropScore = new Float64Array(l.size);
-        const growScore = new Float64Array(l.size);
-        for (let j = 0; j < l.size; j++) {
-          dropScore[j] = on[j] ? -w[j] : -Infinity; // smallest |W| among kept first
-          growScore[j] = on[j] ? -Infinity : g[j]; // largest |grad| among pruned first
-        }
-        const drop = selectTopK(dropScore, k);
-        const grow = selectTopK(growScore, k);
-        const out = on.slice();
-        for (let j = 0; j < l.size; j++) {
-          if (drop[j]) out[j] = 0;
-          if (grow[j]) out[j] = 1;
-        }
+        const r = regrow(next[i].online, w, g, rate);
+        if (!r) return;
+        const out = r.mask;
+        const grow = r.grown;
         next[i].online = out;
         regrown.set(l.name, grow);
         // Keep the shared-score target nested and at its planned count.
