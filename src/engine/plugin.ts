@@ -31,8 +31,12 @@ export interface PluginContext {
   probe?: () => [tf.Tensor4D, tf.Tensor4D];
 }
 
-export interface StepPlugin {
-  readonly name: string;
+/**
+ * What trains: masks per branch role, a conv hook (gates), update masks for the optimizer,
+ * extra loss and variables, and the hooks around a step. A hook that decides alone
+ * (convHook, updateMask) may have one provider per run (plugins.ts checks it).
+ */
+export interface Sparsifier {
   /**
    * Awaited before beforeStep (outside the tape): work that needs an async readback,
    * e.g. ranking scores for new masks at update steps without dataSync (WebGPU).
@@ -59,6 +63,10 @@ export interface StepPlugin {
   updateMask?(name: string): tf.Tensor | undefined;
   /** After the optimizer step, with that step's gradients (e.g. score EMA, regrowth). */
   afterStep?(step: number, grads: Record<string, tf.Tensor>, helpers: StepHelpers): void;
+}
+
+/** What reports: numbers carried by the step's one packed readback, and how they read. */
+export interface MetricsSource {
   /**
    * Numbers to read back with the step's loss, in one packed readback: name → tensor
    * (any shape, flattened). The trainer disposes them after reading.
@@ -70,6 +78,10 @@ export interface StepPlugin {
   weightDensity?(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number }>;
   /** Per-layer conditional-path gate density of each branch, for FLOPs accounting. */
   gateDensity?(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number; beta: number }>;
+}
+
+/** What draws and what is kept: the panel snapshot (UI state passed in) and run.json's masks and state. */
+export interface PanelSource {
   /** Final masks for run.json (0/1 bytes in tfjs row-major order of the kernel). */
   exportMasks?(): Promise<ExportedMask[]>;
   /**
@@ -81,6 +93,11 @@ export interface StepPlugin {
   snapshot?(view?: PanelView): Promise<PanelSnapshot>;
   /** Anything else worth keeping in run.json (e.g. last gate densities). */
   exportState?(): Promise<Record<string, unknown>>;
+}
+
+/** A sparsification method as the trainer holds it: all three roles, a name, and disposal. */
+export interface StepPlugin extends Sparsifier, MetricsSource, PanelSource {
+  readonly name: string;
   dispose(): void;
 }
 
