@@ -1,7 +1,7 @@
 // Dataset entry point: pick a dataset by name, optionally cut it to a balanced size.
 import { loadFashionMnist } from './fashionMnist';
 import { makeShapes } from './shapes';
-import type { AssetReader, Dataset, ImageSplit } from './types';
+import { pickImages, type AssetReader, type Dataset, type ImageSplit } from './types';
 
 export * from './types';
 export { parseIdx, encodeIdx } from './idx';
@@ -65,11 +65,5 @@ export function takeBalanced(split: ImageSplit, count: number, perImage: number,
       keep.push(i);
     }
   }
-  const images = new Uint8Array(keep.length * perImage);
-  const labels = new Uint8Array(keep.length);
-  keep.forEach((i, k) => {
-    images.set(split.images.subarray(i * perImage, (i + 1) * perImage), k * perImage);
-    labels[k] = split.labels[i];
-  });
-  return { images, labels, count: keep.length };
+  return pickImages(split, keep, perImage);
 }

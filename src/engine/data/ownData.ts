@@ -7,7 +7,7 @@
 // stand-in), so this runs in the worker and in Node.
 import { unzipSync } from 'fflate';
 import { Rng } from '../random';
-import type { Dataset, ImageSplit } from './types';
+import { pickImages, type Dataset, type ImageSplit } from './types';
 
 export interface OwnFile {
   /** Path as the browser gives it: 'flowers/daisy/1.jpg' for a folder, 'data_batch_1.bin', 'photos.zip'. */
@@ -157,17 +157,7 @@ function holdOut(all: ImageSplit, classes: number, per: number, opts: OwnDataOpt
     testIdx.push(...idx.slice(0, k));
     trainIdx.push(...idx.slice(k));
   }
-  return { train: pick(all, trainIdx.sort((a, b) => a - b), per), test: pick(all, testIdx.sort((a, b) => a - b), per) };
-}
-
-function pick(s: ImageSplit, idx: number[], per: number): ImageSplit {
-  const images = new Uint8Array(idx.length * per);
-  const labels = new Uint8Array(idx.length);
-  idx.forEach((i, k) => {
-    images.set(s.images.subarray(i * per, (i + 1) * per), k * per);
-    labels[k] = s.labels[i];
-  });
-  return { images, labels, count: idx.length };
+  return { train: pickImages(all, trainIdx.sort((a, b) => a - b), per), test: pickImages(all, testIdx.sort((a, b) => a - b), per) };
 }
 
 function concat(splits: ImageSplit[], per: number): ImageSplit {

@@ -69,3 +69,14 @@ export function batchLabels(split: ImageSplit, indices: number[]): Int32Array {
   for (let b = 0; b < indices.length; b++) out[b] = split.labels[indices[b]];
   return out;
 }
+
+/** The images and labels at `indices` (in that order) as a new split; `perImage` = H·W·C bytes. */
+export function pickImages(split: ImageSplit, indices: readonly number[], perImage: number): ImageSplit {
+  const images = new Uint8Array(indices.length * perImage);
+  const labels = new Uint8Array(indices.length);
+  indices.forEach((i, k) => {
+    images.set(split.images.subarray(i * perImage, (i + 1) * perImage), k * perImage);
+    labels[k] = split.labels[i];
+  });
+  return { images, labels, count: indices.length };
+}
