@@ -199,7 +199,7 @@ test('a preset picked and Start pressed at once trains that preset (with and wit
     // No wait between the two: the press must not be lost or land on the replaced run.
     await page.getByTestId('preset').selectOption(preset);
     await page.getByTestId('start').click({ timeout: 1000 });
-    await expect.poll(() => stepCount(page), { timeout: 120_000, message: `${preset}: the count must move` }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => stepCount(page), { timeout: 120_000, message: `${preset}: the count must move` }).toBeGreaterThanOrEqual(1);
     await expect(page.getByTestId('error-banner')).toHaveCount(0);
     await expect(page).toHaveURL(new RegExp(`preset=${preset}`));
   }

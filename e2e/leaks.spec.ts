@@ -8,15 +8,15 @@ async function tensorsAt(page: import('@playwright/test').Page, step: number): P
   return Number(await page.getByTestId('tensor-count').textContent());
 }
 
-// 24-step runs: SyncCP updates masks about every step and snapshots go out every few
-// seconds, so both paths run many times between the two readings (kNN is at step 24).
+// 14-step runs: SyncCP updates masks about every step and snapshots go out every few
+// seconds, so both paths run many times between the two readings (kNN is at step 14).
 for (const preset of ['syncp-2of4', 'cdg'] as const) {
   test(`${preset}: the worker's tensor count is flat over steps`, async ({ page }) => {
-    await page.goto(`/?backend=webgpu&preset=${preset}&tiny=1&steps=24`);
+    await page.goto(`/?backend=webgpu&preset=${preset}&tiny=1&steps=14`);
     await waitReady(page);
     await page.getByTestId('start').click();
     const early = await tensorsAt(page, 3);
-    const late = await tensorsAt(page, 20);
+    const late = await tensorsAt(page, 12);
     await page.getByTestId('pause').click();
     expect(early).toBeGreaterThan(0);
     expect(late).toBe(early);
