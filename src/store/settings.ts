@@ -1,6 +1,6 @@
-// UI settings: preset, tiny size, and the editable settings as typed text (which ones,
-// their labels and kinds: the settings table). Validated through the config schema on
-// every edit; only a valid config is applied.
+// UI settings: preset, tiny size, and every setting of the settings table as typed text
+// (the compact form shows the `quick` rows, the settings panel all of them). Validated
+// through the config schema on every edit; only a valid config is applied.
 import { create } from 'zustand';
 import type { BackendMode } from './url';
 import { buildConfig, ConfigError, mergeConfig, parseConfig, SETTINGS, type Config, type PresetName } from '../engine/config';
@@ -9,9 +9,9 @@ import { decodeSetting, encodeSetting, fragmentAt, getAt, type SettingSpec } fro
 /** The settings the compact form shows, from the settings table (`quick` rows). */
 export const QUICK_SETTINGS: readonly SettingSpec[] = SETTINGS.filter((s) => s.quick);
 
-/** A quick setting, by its path ('optim.lr'). */
+/** A setting, by its path ('optim.lr'). */
 export type FieldName = string;
-/** Typed text of each quick setting, by path. */
+/** Typed text of each setting, by path (a setting of a method that is off has none). */
 export type Draft = Record<FieldName, string>;
 
 export interface SettingsState {
@@ -28,21 +28,47 @@ export interface SettingsState {
   /** 'auto' (measure, use the fastest) or the backend the link or the user named. */
   backend: BackendMode;
   urlNotice?: string;
+  /** Classroom mode (?classroom=1): larger type, fewer controls, guided lessons. */
+  classroom: boolean;
 }
 
+const METHOD_NAMES: Record<string, string> = { syncp: 'SyncCP', cdg: 'CDG' };
+
+/** An optional setting (no default): empty text leaves it unset. */
+function optional(spec: SettingSpec): boolean {
+  const r = spec.schema.safeParse(undefined);
+  return r.success && r.data === undefined;
+}
+
+/** Every setting of `c` as text; a method that is off (null) contributes none of its settings. */
 export function draftOf(c: Config): Draft {
-  return Object.fromEntries(QUICK_SETTINGS.map((s) => [s.path, encodeSetting(getAt(c, s.path))]));
+  const out: Draft = {};
+  for (const spec of SETTINGS) {
+    if (spec.method && getAt(c, spec.method) === null) continue;
+    const v = getAt(c, spec.path);
+    out[spec.path] = v === undefined ? '' : encodeSetting(v);
+  }
+  return out;
 }
 
-/** Draft text → config fragment; text that is not a value of the setting's kind is reported, not guessed. */
-function overridesOf(d: Draft): { overrides: Record<string, unknown>; issues: SettingsState['issues'] } {
+/**
+ * Draft text → config fragment; text that is not a value of the setting's kind is reported,
+ * not guessed. A setting of a method that is off in `base` is refused: editing it must not
+ * switch the method on (the URL codec refuses it the same way).
+ */
+function overridesOf(d: Draft, base: Config): { overrides: Record<string, unknown>; issues: SettingsState['issues'] } {
   const issues: SettingsState['issues'] = {};
   const parts: Record<string, unknown>[] = [];
-  for (const spec of QUICK_SETTINGS) {
+  for (const spec of SETTINGS) {
     const text = d[spec.path];
     if (text === undefined) continue;
+    if (spec.method && getAt(base, spec.method) === null) {
+      issues[spec.path] = `applies only when ${METHOD_NAMES[spec.method] ?? spec.method} is on`;
+      continue;
+    }
+    if (text.trim() === '' && optional(spec)) continue;
     const v = decodeSetting(spec, text);
-    if ('error' in v) issues[spec.path] = spec.input === 'number' || spec.input === 'integer' ? 'enter a number' : v.error;
+    if ('error' in v) issues[spec.path] = spec.input === 'number' || spec.input === 'integer' ? 'enter a number' : spec.input === 'list' ? 'enter numbers separated by commas, e.g. 16,32,64' : v.error;
     else parts.push(fragmentAt(spec.path, v.value));
   }
   return { overrides: mergeConfig(...parts), issues };
@@ -50,7 +76,7 @@ function overridesOf(d: Draft): { overrides: Record<string, unknown>; issues: Se
 
 /** Validate a draft against the preset (or the imported config). */
 export function evaluate(s: Pick<SettingsState, 'preset' | 'tiny' | 'draft' | 'importedBase'>): { config?: Config; issues: SettingsState['issues'] } {
-  const { overrides, issues } = overridesOf(s.draft);
+  const { overrides, issues } = overridesOf(s.draft, s.importedBase ?? buildConfig({ preset: s.preset, tiny: s.tiny }));
   if (Object.keys(issues).length) return { issues };
   try {
     const config = s.importedBase ? parseConfig(mergeConfig(s.importedBase, overrides)) : buildConfig({ preset: s.preset, tiny: s.tiny, overrides });
@@ -58,8 +84,9 @@ export function evaluate(s: Pick<SettingsState, 'preset' | 'tiny' | 'draft' | 'i
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const issue of e.issues) {
-      const spec = QUICK_SETTINGS.find((f) => issue.startsWith(`${f.path}:`));
-      const text = spec ? issue.slice(spec.path.length + 1).trim() : issue;
+      // 'model.widths.0: …' belongs to model.widths (an entry of the list).
+      const spec = SETTINGS.find((f) => issue.startsWith(`${f.path}:`) || issue.startsWith(`${f.path}.`));
+      const text = spec ? issue.slice(issue.indexOf(':') + 1).trim() : issue;
       const key = spec?.path ?? 'config';
       issues[key] = issues[key] ? `${issues[key]}; ${text}` : text;
     }
@@ -75,4 +102,5 @@ export const useSettings = create<SettingsState>(() => ({
   issues: {},
   applied: initial,
   backend: 'auto',
+  classroom: false,
 }));

@@ -6,6 +6,7 @@ import type { BackendName } from '../engine/backend';
 import { BACKEND_ORDER } from './backendOrder';
 import { buildConfig, ConfigError, isPresetName, mergeConfig, nearest, SETTINGS, type Config, type PresetName } from '../engine/config';
 import { decodeSetting, encodeSetting, fragmentAt, getAt } from '../engine/settingsTable';
+import { useSettings } from './settings';
 
 export interface UrlState {
   preset: PresetName;
@@ -15,6 +16,8 @@ export interface UrlState {
   order: BackendName[];
   /** 'auto': measure and use the fastest; a name: that backend first, the rest as fallbacks. */
   backend: BackendMode;
+  /** ?classroom=1: larger type, fewer controls, guided lessons. */
+  classroom: boolean;
   /** Why some of the URL was ignored; undefined when all of it was used. */
   notice?: string;
 }
@@ -26,8 +29,8 @@ export function orderFor(mode: BackendMode): BackendName[] {
   return mode === 'auto' ? BACKEND_ORDER : BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(mode));
 }
 
-/** Every parameter the URL may carry: preset, size, backend, and every setting's key. */
-const URL_KEYS = ['preset', 'tiny', 'backend', ...SETTINGS.map((s) => s.key)];
+/** Every parameter the URL may carry: preset, size, backend, classroom mode, and every setting's key. */
+const URL_KEYS = ['preset', 'tiny', 'backend', 'classroom', ...SETTINGS.map((s) => s.key)];
 const METHOD_NAMES: Record<string, string> = { syncp: 'SyncCP', cdg: 'CDG' };
 
 export function parseUrl(search: string): UrlState {
@@ -50,6 +53,10 @@ export function parseUrl(search: string): UrlState {
     else problems.push(`backend must be auto, webgpu, webgl or cpu (got "${b}")`);
   }
   const order = orderFor(backend);
+
+  const c = q.get('classroom');
+  const classroom = c === '1' || c === 'true';
+  if (c !== null && !['0', '1', 'true', 'false'].includes(c)) problems.push(`classroom must be 0 or 1 (got "${c}")`);
 
   // A parameter this app does not read is reported, with the one it was probably meant to be.
   for (const key of new Set(q.keys())) {
@@ -90,12 +97,16 @@ export function parseUrl(search: string): UrlState {
     overrides,
     order,
     backend,
+    classroom,
     notice: problems.length ? `Ignored part of the link: ${problems.join('; ')}. Using defaults for those.` : undefined,
   };
 }
 
-/** The shareable search string of a run: the preset, and every setting that differs from it. */
-export function toSearch(preset: PresetName, tiny: boolean, config: Config, backend: BackendMode): string {
+/**
+ * The shareable search string of a run: the preset, and every setting that differs from it.
+ * Classroom mode stays in the link (by default: as the settings store has it).
+ */
+export function toSearch(preset: PresetName, tiny: boolean, config: Config, backend: BackendMode, classroom: boolean = useSettings.getState().classroom): string {
   const base = buildConfig({ preset, tiny });
   const q = new URLSearchParams();
   q.set('preset', preset);
@@ -106,5 +117,6 @@ export function toSearch(preset: PresetName, tiny: boolean, config: Config, back
     if (JSON.stringify(v) !== JSON.stringify(getAt(base, spec.path))) q.set(spec.key, encodeSetting(v));
   }
   if (backend !== 'auto') q.set('backend', backend);
+  if (classroom) q.set('classroom', '1');
   return `?${q.toString()}`;
 }
