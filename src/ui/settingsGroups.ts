@@ -1,0 +1,90 @@
+// The settings panel's topics, generated from the settings table: every row of SETTINGS
+// lands in exactly one topic (tests/unit/ui/settingsGroups.test.ts), and a row that does
+// not apply to the current config says why. Pure: no React, no DOM.
+import { SETTINGS } from '../engine/config';
+import { applies, getAt, type Applies, type SettingSpec } from '../engine/settingsTable';
+
+export type TopicId = 'ssl' | 'model' | 'data' | 'optim' | 'syncp' | 'cdg' | 'eval';
+
+export interface Topic {
+  id: TopicId;
+  title: string;
+  /** One line under the topic's title. */
+  blurb: string;
+  /** The settings group of a method that may be off (then the whole topic is offered only when it is on). */
+  method?: 'syncp' | 'cdg';
+}
+
+export const TOPICS: readonly Topic[] = [
+  { id: 'ssl', title: 'SSL method', blurb: 'how the two views of an image are compared' },
+  { id: 'model', title: 'Model', blurb: 'the small ResNet, its projector and predictor' },
+  { id: 'data', title: 'Data and augmentation', blurb: 'which images, and how the two views of each are made' },
+  { id: 'optim', title: 'Optimiser and schedule', blurb: 'AdamW, the learning-rate schedule, batch and run length' },
+  { id: 'syncp', title: 'SyncCP (weight pruning)', blurb: 'granularity, densities, gap, schedule, scores, budget, regrowth', method: 'syncp' },
+  { id: 'cdg', title: 'CDG (dual gating)', blurb: 'base path, saliency, gate density, threshold, surrogate gradient, schedule', method: 'cdg' },
+  { id: 'eval', title: 'Evaluation', blurb: 'the metrics rows and the kNN monitor' },
+];
+
+/** Settings outside the group their path starts with. */
+const TOPIC_OF_PATH: Record<string, TopicId> = {
+  seed: 'data',
+  batchSize: 'optim',
+  steps: 'optim',
+  'model.predHidden': 'model',
+};
+
+const TOPIC_OF_ROOT: Record<string, TopicId> = {
+  ssl: 'ssl',
+  model: 'model',
+  data: 'data',
+  augment: 'data',
+  optim: 'optim',
+  syncp: 'syncp',
+  cdg: 'cdg',
+  eval: 'eval',
+};
+
+/** The topic a setting is shown under (undefined: a table row no topic claims — a test catches it). */
+export function topicOf(spec: SettingSpec): TopicId | undefined {
+  return TOPIC_OF_PATH[spec.path] ?? TOPIC_OF_ROOT[spec.path.split('.')[0]];
+}
+
+/** The topics with their settings, in table order within each topic. */
+export function groupedSettings(settings: readonly SettingSpec[] = SETTINGS): { topic: Topic; settings: SettingSpec[] }[] {
+  return TOPICS.map((topic) => ({ topic, settings: settings.filter((s) => topicOf(s) === topic.id) }));
+}
+
+const METHOD_NAMES = { syncp: 'SyncCP', cdg: 'CDG' } as const;
+
+/** Why a row of each kind may not apply (the method or option it needs). */
+const NEEDS: Record<Applies, string> = {
+  always: '',
+  simclr: 'used by SimCLR only',
+  byol: 'used by BYOL only (the EMA target)',
+  predictor: 'used by BYOL and SimSiam only (the methods with a predictor)',
+  syncp: 'SyncCP is off',
+  'syncp-nm': 'used with N:M granularity only',
+  'syncp-density': 'not used with N:M granularity (the online branch ends fully N:M)',
+  'syncp-channel': 'used with channel granularity only',
+  'syncp-unstructured': 'used with unstructured granularity only',
+  cdg: 'CDG is off',
+  'cdg-learned': 'used with the learned threshold only',
+  'cdg-groups': 'used with channel-group saliency only',
+};
+
+/** Whether a method's settings can be edited for this config: only where the method is on. */
+export function methodOn(method: 'syncp' | 'cdg', config: unknown): boolean {
+  return getAt(config, method) !== null && getAt(config, method) !== undefined;
+}
+
+/** The one line that says why the method's topic is not offered ("SyncCP is off in this preset"). */
+export function methodOffReason(method: 'syncp' | 'cdg', imported: boolean): string {
+  return `${METHOD_NAMES[method]} is off in this ${imported ? 'imported run' : 'preset'}: pick a ${METHOD_NAMES[method]} preset to set these.`;
+}
+
+/** Why `spec` does not apply to `config`, or undefined when it does. */
+export function whyNotApplies(spec: SettingSpec, config: Record<string, unknown>): string | undefined {
+  if (applies(spec, config)) return undefined;
+  const kind: Applies = spec.applies ?? (spec.method === 'syncp' ? 'syncp' : spec.method === 'cdg' ? 'cdg' : 'always');
+  return NEEDS[kind] || 'not used with these settings';
+}

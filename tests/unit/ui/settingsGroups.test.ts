@@ -1,0 +1,56 @@
+// The settings panel is generated from the settings table: every row is shown under exactly
+// one topic, and a row that does not apply says why.
+import { describe, expect, it } from 'vitest';
+import { buildConfig, PRESET_NAMES, SETTINGS } from '../../../src/engine/config';
+import { applies } from '../../../src/engine/settingsTable';
+import { groupedSettings, methodOffReason, methodOn, TOPICS, topicOf, whyNotApplies } from '../../../src/ui/settingsGroups';
+
+describe('settings panel topics', () => {
+  it('cover every SETTINGS row exactly once', () => {
+    const shown = groupedSettings().flatMap((g) => g.settings.map((s) => s.path));
+    expect(shown.sort()).toEqual(SETTINGS.map((s) => s.path).sort());
+    expect(new Set(shown).size).toBe(shown.length);
+    for (const s of SETTINGS) expect(topicOf(s), s.path).toBeDefined();
+  });
+
+  it('has the seven topics of the issue, none empty', () => {
+    expect(TOPICS.map((t) => t.id)).toEqual(['ssl', 'model', 'data', 'optim', 'syncp', 'cdg', 'eval']);
+    for (const g of groupedSettings()) expect(g.settings.length, g.topic.id).toBeGreaterThan(0);
+  });
+
+  it('puts a method’s settings under that method’s topic only', () => {
+    for (const g of groupedSettings()) {
+      for (const s of g.settings) {
+        if (s.method) expect(g.topic.method, s.path).toBe(s.method);
+        else expect(g.topic.method, s.path).toBeUndefined();
+      }
+    }
+  });
+
+  it('gives a reason exactly when a setting does not apply, for every preset', () => {
+    for (const preset of PRESET_NAMES) {
+      const config = buildConfig({ preset, tiny: true }) as unknown as Record<string, unknown>;
+      for (const s of SETTINGS) {
+        const why = whyNotApplies(s, config);
+        if (applies(s, config)) expect(why, `${preset} ${s.path}`).toBeUndefined();
+        else expect(why, `${preset} ${s.path}`).toMatch(/\w/);
+      }
+    }
+  });
+
+  it('offers SyncCP and CDG settings only where the method is on', () => {
+    expect(methodOn('syncp', buildConfig({ preset: 'simclr-dense' }))).toBe(false);
+    expect(methodOn('syncp', buildConfig({ preset: 'syncp-2of4' }))).toBe(true);
+    expect(methodOn('cdg', buildConfig({ preset: 'cdg' }))).toBe(true);
+    expect(methodOn('cdg', buildConfig({ preset: 'byol-dense' }))).toBe(false);
+    expect(methodOffReason('syncp', false)).toContain('SyncCP is off in this preset');
+  });
+
+  it('names the option a greyed setting needs', () => {
+    const byol = buildConfig({ preset: 'syncp-unstructured', tiny: true }) as unknown as Record<string, unknown>;
+    const spec = (p: string) => SETTINGS.find((s) => s.path === p)!;
+    expect(whyNotApplies(spec('ssl.temperature'), byol)).toContain('SimCLR');
+    expect(whyNotApplies(spec('syncp.n'), byol)).toContain('N:M');
+    expect(whyNotApplies(spec('syncp.regrowth.enabled'), byol)).toBeUndefined();
+  });
+});
