@@ -1,0 +1,157 @@
+// Classroom mode (?classroom=1): a guided sequence of short lessons. Each lesson loads its
+// preset at the tiny size (unless that run is already loaded, so a trained run survives
+// two lessons on the same preset) and points at the panel to watch: scrolled into view
+// and highlighted.
+import { useEffect, useRef } from 'react';
+import { create } from 'zustand';
+import { buildConfig } from '../engine/config';
+import { actions } from '../store/controller';
+import { useRun } from '../store/run';
+import { useSettings } from '../store/settings';
+import { parseUrl, toSearch } from '../store/url';
+import { LESSONS, type Lesson, type PanelId } from './lessons';
+
+const PANEL_NAMES: Record<PanelId, string> = {
+  'panel-data': 'Data',
+  'panel-loss': 'Loss',
+  'panel-knn': 'kNN accuracy',
+  'panel-cdg': 'CDG gate activity',
+  'panel-syncp': 'SyncCP mask evolution',
+  'panel-nm': 'N:M patterns',
+  'panel-flops': 'FLOPs',
+};
+
+/** Read ?classroom=1 into the settings store (before the first render, so the page never flashes the full controls). */
+export function initClassroomFromUrl(): void {
+  if (typeof location === 'undefined') return;
+  useSettings.setState({ classroom: parseUrl(location.search).classroom });
+}
+
+/** The lesson to open first: the first one that runs the preset the link names. */
+function firstLesson(): number {
+  const preset = useSettings.getState().preset;
+  return Math.max(0, LESSONS.findIndex((l) => l.preset === preset));
+}
+
+/** The open lesson; null until the card first renders (the URL has been read by then). */
+const useLesson = create<{ index: number | null }>(() => ({ index: null }));
+
+/** True when the run is already the lesson's preset at the tiny size, unedited. */
+function loaded(lesson: Lesson): boolean {
+  const s = useSettings.getState();
+  if (s.importedName || !s.tiny || s.preset !== lesson.preset) return false;
+  return JSON.stringify(s.applied) === JSON.stringify(buildConfig({ preset: lesson.preset, tiny: true }));
+}
+
+function load(lesson: Lesson): void {
+  if (loaded(lesson)) return;
+  // setPreset builds at the store's size: switch to tiny first, so the run is built once.
+  if (!useSettings.getState().tiny) useSettings.setState({ tiny: true });
+  actions.setPreset(lesson.preset);
+}
+
+function clearHighlight(): void {
+  for (const el of document.querySelectorAll('[data-lesson-highlight]')) el.removeAttribute('data-lesson-highlight');
+}
+
+function highlight(lesson: Lesson, scroll: boolean): void {
+  clearHighlight();
+  for (const id of [lesson.panel, ...(lesson.alsoPanels ?? [])]) {
+    document.querySelector(`[data-testid="${id}"]`)?.setAttribute('data-lesson-highlight', id === lesson.panel ? 'watch' : 'also');
+  }
+  if (scroll) document.querySelector(`[data-testid="${lesson.panel}"]`)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+}
+
+function go(index: number): void {
+  const i = Math.min(LESSONS.length - 1, Math.max(0, index));
+  useLesson.setState({ index: i });
+  load(LESSONS[i]);
+}
+
+export function LessonCard() {
+  const index = useLesson((s) => s.index) ?? firstLesson();
+  const preset = useSettings((s) => s.preset);
+  const applied = useSettings((s) => s.applied);
+  const tiny = useSettings((s) => s.tiny);
+  const backend = useSettings((s) => s.backend);
+  const building = useRun((s) => s.building);
+  const lesson = LESSONS[index];
+  const first = useRef(true);
+
+  // The first lesson loads its run when the page opens on another one (e.g. ?classroom=1 alone).
+  useEffect(() => {
+    const i = useLesson.getState().index ?? firstLesson();
+    useLesson.setState({ index: i });
+    load(LESSONS[i]);
+  }, []);
+
+  // Highlight the lesson's panels (again after every rebuild: a panel may re-render); scroll on a lesson change.
+  useEffect(() => {
+    const scroll = !first.current;
+    first.current = false;
+    const t = setTimeout(() => highlight(lesson, scroll), 0);
+    return () => clearTimeout(t);
+  }, [lesson]);
+  useEffect(() => {
+    const t = setTimeout(() => highlight(lesson, false), 0);
+    return () => clearTimeout(t);
+  }, [lesson, applied, preset, building]);
+  useEffect(() => clearHighlight, []);
+
+  const leave = toSearch(preset, tiny, applied, backend, false);
+  return (
+    <section className="lesson" data-testid="lesson" data-lesson={lesson.id} aria-labelledby="lesson-title" aria-live="polite">
+      <div className="lesson-head">
+        <span className="lesson-count">
+          Lesson {index + 1} of {LESSONS.length}
+        </span>
+        <a className="lesson-leave small" href={leave} data-testid="leave-classroom">
+          Leave classroom mode
+        </a>
+      </div>
+      <h2 id="lesson-title">{lesson.title}</h2>
+      {lesson.paragraphs.map((p) => (
+        <p key={p}>{p}</p>
+      ))}
+      <p className="lesson-todo">
+        <strong>Now:</strong> {lesson.todo}
+      </p>
+      <p className="lesson-watch">
+        Watch:{' '}
+        <button className="btn btn-small lesson-show" data-testid="lesson-show" onClick={() => highlight(lesson, true)} aria-label={`Show the ${PANEL_NAMES[lesson.panel]} panel`}>
+          {PANEL_NAMES[lesson.panel]} ↘
+        </button>
+        {lesson.alsoPanels?.length ? <span className="small muted"> and {lesson.alsoPanels.map((p) => PANEL_NAMES[p]).join(', ')}</span> : null}
+        <span className="small muted"> · preset {lesson.preset}, tiny size</span>
+      </p>
+      <nav className="lesson-nav" aria-label="Lessons">
+        <button className="btn" data-testid="lesson-prev" disabled={index === 0} onClick={() => go(index - 1)} aria-label="Previous lesson">
+          ◀ Previous
+        </button>
+        <ol className="lesson-dots">
+          {LESSONS.map((l, i) => (
+            <li key={l.id}>
+              <button className={`lesson-dot${i === index ? ' on' : ''}`} onClick={() => go(i)} aria-label={`Lesson ${i + 1}: ${l.title}`} aria-current={i === index ? 'step' : undefined} />
+            </li>
+          ))}
+        </ol>
+        <button className="btn btn-primary" data-testid="lesson-next" disabled={index === LESSONS.length - 1} onClick={() => go(index + 1)} aria-label="Next lesson">
+          Next ▶
+        </button>
+      </nav>
+    </section>
+  );
+}
+
+/** A link into classroom mode with this run (the top bar, outside classroom mode). */
+export function ClassroomLink() {
+  const preset = useSettings((s) => s.preset);
+  const tiny = useSettings((s) => s.tiny);
+  const applied = useSettings((s) => s.applied);
+  const backend = useSettings((s) => s.backend);
+  return (
+    <a className="btn btn-ghost btn-small" href={toSearch(preset, tiny, applied, backend, true)} data-testid="classroom-link" title="Larger type, fewer controls and five guided lessons">
+      Classroom mode
+    </a>
+  );
+}

@@ -1,0 +1,50 @@
+// Classroom lessons: each loads a preset that exists and points at a panel the app has.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { buildConfig, isPresetName } from '../../../src/engine/config';
+import { LESSONS, PANEL_IDS } from '../../../src/ui/lessons';
+
+const panelSources = ['DataPanel', 'LossPanel', 'KnnPanel', 'CdgPanel', 'SyncpPanel', 'NmPanel', 'FlopsPanel'].map((f) => readFileSync(`src/ui/panels/${f}.tsx`, 'utf8')).join('\n');
+
+describe('classroom lessons', () => {
+  it('are the five topics of the issue, in order', () => {
+    expect(LESSONS.map((l) => l.id)).toEqual(['contrastive', 'knn', 'syncp', 'nm', 'cdg']);
+    expect(new Set(LESSONS.map((l) => l.id)).size).toBe(LESSONS.length);
+  });
+
+  it.each(LESSONS.map((l) => [l.id, l] as const))('%s: its preset builds at the tiny size and its panels exist', (_id, lesson) => {
+    expect(isPresetName(lesson.preset)).toBe(true);
+    expect(() => buildConfig({ preset: lesson.preset, tiny: true })).not.toThrow();
+    for (const p of [lesson.panel, ...(lesson.alsoPanels ?? [])]) {
+      expect(PANEL_IDS).toContain(p);
+      // The panel really carries that test id (Panel id="…" or id="…" on its own line).
+      expect(panelSources).toMatch(new RegExp(`id="${p}"`));
+    }
+    expect(lesson.paragraphs.length).toBeGreaterThan(0);
+    expect(lesson.todo).toMatch(/\w/);
+  });
+
+  it('each lesson’s preset runs the method it talks about', () => {
+    const cfg = (id: string) => buildConfig({ preset: LESSONS.find((l) => l.id === id)!.preset, tiny: true });
+    expect(cfg('contrastive').ssl.method).toBe('simclr');
+    expect(cfg('syncp').syncp?.granularity).toBe('unstructured');
+    expect(cfg('syncp').syncp?.density).toBe(0.2);
+    expect(cfg('syncp').syncp?.gap).toBe(0.3);
+    expect(cfg('nm').syncp).toMatchObject({ granularity: 'nm', n: 2, m: 4, gap: 0.3 });
+    expect(cfg('cdg').cdg).toMatchObject({ beta: 0.25, density: 0.4 });
+  });
+
+  it('numbers in the texts match the tiny configs they load', () => {
+    const knn = buildConfig({ preset: 'simclr-dense', tiny: true });
+    const text = (id: string) => LESSONS.find((l) => l.id === id)!.paragraphs.join(' ') + LESSONS.find((l) => l.id === id)!.todo;
+    expect(text('knn')).toContain(`${knn.eval.knnK} neighbours`);
+    expect(text('knn')).toContain(`every ${knn.eval.knnEvery} steps`);
+    const sp = buildConfig({ preset: 'syncp-unstructured', tiny: true });
+    const every = Math.round(sp.syncp!.schedule.every * sp.steps);
+    const start = Math.round(sp.syncp!.schedule.start * sp.steps);
+    expect(text('syncp')).toContain(`every ${every} steps`);
+    expect(text('syncp')).toContain(`step ${start + every}`);
+    // CDG's skipped computation is counted, not skipped: the lesson must say so.
+    expect(text('cdg')).toContain('counted, not skipped');
+  });
+});
