@@ -1,17 +1,45 @@
 import { BackendBadge, BackendNotice, BackendSelect } from './BackendBadge';
+import { ClassroomLink, initClassroomFromUrl, LessonCard } from './Classroom';
 import { RunButtons, Settings } from './Controls';
 import { ErrorBanner, UrlNotice } from './ErrorBanner';
+import { KeyboardShortcuts, KeysButton } from './Keyboard';
 import { DataPanel } from './panels/DataPanel';
 import { FlopsPanel } from './panels/FlopsPanel';
 import { KnnPanel } from './panels/KnnPanel';
 import { LossPanel } from './panels/LossPanel';
+import { SettingsPanel } from './SettingsPanel';
 import { SparsitySlot } from './SparsitySlot';
 import { Stats } from './Stats';
 import { Timeline } from './Timeline';
+import { useSettings } from '../store/settings';
+
+// ?classroom=1 is read before the first render, so the page never flashes the full controls.
+initClassroomFromUrl();
 
 export function App() {
+  const classroom = useSettings((s) => s.classroom);
+  const columns = (
+    <main className="columns">
+      <div className="column">
+        <h3 className="column-title">Data &amp; settings</h3>
+        <Settings />
+        <DataPanel />
+      </div>
+      <div className="column">
+        <h3 className="column-title">Sparsity</h3>
+        <SparsitySlot />
+      </div>
+      <div className="column">
+        <h3 className="column-title">Output</h3>
+        <LossPanel />
+        <KnnPanel />
+        <FlopsPanel />
+      </div>
+    </main>
+  );
   return (
-    <div className="app">
+    <div className={`app${classroom ? ' classroom' : ''}`} data-classroom={classroom ? '1' : '0'}>
+      <KeyboardShortcuts />
       <header className="topbar">
         <div className="brand">
           <h1>SparseCL Playground</h1>
@@ -19,7 +47,9 @@ export function App() {
         </div>
         <div className="backend-box">
           <BackendBadge />
-          <BackendSelect />
+          {!classroom && <BackendSelect />}
+          {!classroom && <ClassroomLink />}
+          <KeysButton />
         </div>
       </header>
       <div className="controlbar">
@@ -32,25 +62,19 @@ export function App() {
         <UrlNotice />
         <ErrorBanner />
       </div>
-      <main className="columns">
-        <div className="column">
-          <h3 className="column-title">Data &amp; settings</h3>
-          <Settings />
-          <DataPanel />
+      {!classroom && <SettingsPanel />}
+      {classroom ? (
+        <div className="classroom-layout">
+          <aside className="lesson-aside">
+            <LessonCard />
+          </aside>
+          {columns}
         </div>
-        <div className="column">
-          <h3 className="column-title">Sparsity</h3>
-          <SparsitySlot />
-        </div>
-        <div className="column">
-          <h3 className="column-title">Output</h3>
-          <LossPanel />
-          <KnnPanel />
-          <FlopsPanel />
-        </div>
-      </main>
+      ) : (
+        columns
+      )}
       <footer className="footer small muted">
-        Same engine as <code>npm run train</code>. Every run is seeded: reset gives the same weights, batches and views.
+        Same engine as <code>npm run train</code>. Every run is seeded: reset gives the same weights, batches and views. Press <kbd>?</kbd> for the keyboard shortcuts.
       </footer>
     </div>
   );
