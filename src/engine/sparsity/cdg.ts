@@ -182,13 +182,33 @@ function learnedGate(s: tf.Tensor, delta: tf.Tensor, alpha: number): tf.Tensor {
  * jointly with one threshold, then split back per branch.
  */
 export function dualGate(ss: tf.Tensor4D[], opts: GateOptions): tf.Tensor4D[] {
+  const g = pooledGate(ss, opts);
+  return ss.length === 1 ? [g as tf.Tensor4D] : (tf.split(g, ss.map((s) => s.shape[0]), 0) as tf.Tensor4D[]);
+}
+
+/** The dual gate over the saliencies of all branches concatenated along the batch axis. */
+function pooledGate(ss: tf.Tensor4D[], opts: GateOptions): tf.Tensor {
   const alpha = opts.alpha ?? 5;
   const pooled = ss.length === 1 ? ss[0] : tf.concat(ss, 0);
-  let g: tf.Tensor;
-  if (opts.threshold instanceof tf.Tensor) g = learnedGate(pooled, opts.threshold, alpha);
-  else if (typeof opts.threshold === 'number') g = fixedGate(pooled, opts.threshold, alpha);
-  else g = quantileGate(pooled, opts.density ?? 1, alpha, opts.impl === 'ops');
-  return ss.length === 1 ? [g as tf.Tensor4D] : (tf.split(g, ss.map((s) => s.shape[0]), 0) as tf.Tensor4D[]);
+  if (opts.threshold instanceof tf.Tensor) return learnedGate(pooled, opts.threshold, alpha);
+  if (typeof opts.threshold === 'number') return fixedGate(pooled, opts.threshold, alpha);
+  return quantileGate(pooled, opts.density ?? 1, alpha, opts.impl === 'ops');
+}
+
+/**
+ * Mean of |Y_b| over each group of output channels: [B, H, W, C] → [B, H, W, G]. tfjs' GPU
+ * reduction gives every output its own workgroup of 256 invocations and a shared-memory
+ * tree: for 16–64 channels on SwiftShader's WebGPU that took ~200 ms for one default-size
+ * layer. A matmul by a [C, G] matrix of 1/(C/G) blocks is one tiled dispatch (6× faster
+ * there). cpu/wasm keep tf.mean, whose float32 result the host path reproduces exactly.
+ */
+function groupMean(a: tf.Tensor4D, G: number): tf.Tensor4D {
+  const [b, h, w, c] = a.shape;
+  const per = c / G;
+  if (hostBackend()) return (G === 1 ? tf.mean(a, 3, true) : tf.mean(tf.reshape(a, [b, h, w, G, per]), 4)) as tf.Tensor4D;
+  // Row c (an output channel), column q (a group): 1/per where channel c is in group q.
+  const m = tf.tensor2d(Float32Array.from({ length: c * G }, (_, i) => (Math.floor(Math.floor(i / G) / per) === i % G ? 1 / per : 0)), [c, G]);
+  return tf.reshape(tf.matMul(tf.reshape(a, [b * h * w, c]), m), [b, h, w, G]) as tf.Tensor4D;
 }
 
 /** Largest divisor of c that is ≤ groups (so groups tile the output channels exactly). */
@@ -282,18 +302,21 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
     const yb = tf.conv2d(xb, wb, stride, 'same');
     ybs.push(yb);
     ycs.push(cb < cin ? tf.conv2d(xc, wc, stride, 'same') : undefined);
-    const [b, h, wd] = yb.shape;
-    const a = tf.abs(yb);
-    const raw = (G === 1 ? tf.mean(a, 3, true) : tf.mean(tf.reshape(a, [b, h, wd, G, cout / G]), 4)) as tf.Tensor4D;
+    const raw = groupMean(tf.abs(yb), G);
     ss.push(tf.div(raw, tf.add(tf.mean(raw, [1, 2, 3], true), EPS)));
   });
-  const gates = dualGate(ss, opts);
+  const pooled = pooledGate(ss, opts);
+  const sizes = ss.map((t) => t.shape[0]);
+  const gates = sizes.length === 1 ? [pooled as tf.Tensor4D] : (tf.split(pooled, sizes, 0) as tf.Tensor4D[]);
   const ys = ybs.map((yb, i) => {
     const yc = ycs[i];
     return yc ? applyGate(yb, yc, gates[i], opts.impl === 'ops') : yb;
   });
-  const density = tf.mean(gates.length === 1 ? gates[0] : tf.concat(gates, 0)) as tf.Scalar;
-  const branchDensity = tf.stack(gates.map((g) => tf.mean(g))) as tf.Tensor1D;
+  const density = tf.mean(pooled) as tf.Scalar;
+  // Equal batches (every preset): one reduction over the pooled gate, not a mean a branch.
+  const branchDensity = (
+    sizes.every((n) => n === sizes[0]) ? tf.mean(tf.reshape(pooled, [sizes.length, -1]), 1) : tf.stack(gates.map((g) => tf.mean(g)))
+  ) as tf.Tensor1D;
   return { ys, gates, saliency: ss, density, branchDensity, baseChannels: cb, groups: G };
 }
 
