@@ -3,6 +3,7 @@
 // so the running averages are updated after the gradient step, outside the tape.
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTrainCpu } from '../kernels/cpuBatchNorm';
+import { batchNormTrainOps } from '../kernels/gpuBatchNorm';
 
 export const BN_EPSILON = 1e-5;
 export const BN_MOMENTUM = 0.9;
@@ -18,8 +19,9 @@ export function batchNorm(
   training: boolean,
   collect?: BatchMoments[],
 ): tf.Tensor {
-  if ((training || !running) && tf.getBackend() === 'cpu') {
-    const r = batchNormTrainCpu(x, gamma, beta, BN_EPSILON);
+  const backend = tf.getBackend();
+  if ((training || !running) && (backend === 'cpu' || backend === 'webgpu' || backend === 'webgl')) {
+    const r = backend === 'cpu' ? batchNormTrainCpu(x, gamma, beta, BN_EPSILON) : batchNormTrainOps(x, gamma, beta, BN_EPSILON);
     if (collect) collect.push({ name, mean: r.mean, variance: r.variance });
     else tf.dispose([r.mean, r.variance]);
     return r.y;
