@@ -90,7 +90,8 @@ type GradFn = Parameters<typeof tf.customGrad>[0];
 export function topKGate(values: ArrayLike<number>, k: number): { gate: Float32Array; delta: number } {
   const n = values.length;
   if (!(Number.isInteger(k) && k > 0 && k < n)) throw new Error(`topKGate: k must be an integer in (0, ${n}) (got ${k})`);
-  const sorted = new Float64Array(n);
+  // Float32Array when the values are float32 (half the copy), else exact in float64.
+  const sorted = values instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
   for (let i = 0; i < n; i++) sorted[i] = Number.isNaN(values[i]) ? -Infinity : values[i];
   sorted.sort();
   const t = sorted[n - k]; // the k-th largest
@@ -390,8 +391,6 @@ function gatedConvHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvOpti
   }
 
   const ys: tf.Tensor4D[] = [];
-  const gates: tf.Tensor4D[] = [];
-  const saliency: tf.Tensor4D[] = [];
   const dens: number[] = [];
   let off = 0;
   let openAll = 0;
@@ -445,16 +444,35 @@ function gatedConvHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvOpti
       };
     }) as unknown as GradFn;
     ys.push(tf.customGrad(f)(ybT, ycs[bi]) as tf.Tensor4D);
-    const b = ybT.shape[0];
-    const part = gate.slice(o, o + m);
-    gates.push(tf.tensor4d(part, [b, H, W, G]));
-    saliency.push(tf.tensor4d(sal.slice(o, o + m), [b, H, W, G]));
     let open = 0;
-    for (let v = 0; v < m; v++) open += part[v];
+    for (let v = o; v < o + m; v++) open += gate[v];
     dens.push(open / m);
     openAll += open;
   });
-  return { ys, gates, saliency, density: tf.scalar(openAll / n), branchDensity: tf.tensor1d(dens), baseChannels: cb, groups: G };
+  // Gates, saliencies and the pooled density are made when first read (in the reader's
+  // scope): a training step reads only branchDensity, so it makes no tensors it drops.
+  const perBranch = (src: Float32Array) => ybs.map((y, bi) => {
+    const o = sizes.slice(0, bi).reduce((a, b) => a + b, 0);
+    return tf.tensor4d(src.slice(o, o + sizes[bi]), [y.shape[0], H, W, G]);
+  });
+  let gatesT: tf.Tensor4D[] | undefined;
+  let salT: tf.Tensor4D[] | undefined;
+  let densityT: tf.Scalar | undefined;
+  return {
+    ys,
+    get gates() {
+      return (gatesT ??= perBranch(gate));
+    },
+    get saliency() {
+      return (salT ??= perBranch(sal));
+    },
+    get density() {
+      return (densityT ??= tf.scalar(openAll / n));
+    },
+    branchDensity: tf.tensor1d(dens),
+    baseChannels: cb,
+    groups: G,
+  };
 }
 
 // ---------------------------------------------------------------------------------
