@@ -242,9 +242,19 @@ function hueMatrices(hue: Float32Array): Float32Array {
 
 const allEqual = (a: Float32Array, v: number) => a.every((x) => x === v);
 
+/**
+ * Luma [B, H, W, 1] of RGB. On GPU backends as one matmul by the [3, 1] weights: tfjs'
+ * GPU reduction over a 3-channel axis gives each pixel its own 256-invocation workgroup,
+ * and a [3] operand broadcast against [B, H, W, 3] is slow on WebGPU; on SwiftShader these
+ * few luma calls were the most expensive kernels of a whole training step. cpu/wasm keep
+ * the multiply-and-sum (their float32 results are what the augmentation tests pin).
+ */
 function luma(x: tf.Tensor4D): tf.Tensor4D {
   if (x.shape[3] === 1) return x;
-  return tf.sum(tf.mul(x, tf.tensor1d([0.299, 0.587, 0.114])), 3, true) as tf.Tensor4D;
+  const backend = tf.getBackend();
+  if (backend !== 'webgpu' && backend !== 'webgl') return tf.sum(tf.mul(x, tf.tensor1d([0.299, 0.587, 0.114])), 3, true) as tf.Tensor4D;
+  const [b, h, w] = x.shape;
+  return tf.reshape(tf.matMul(tf.reshape(x, [b * h * w, 3]), tf.tensor2d([0.299, 0.587, 0.114], [3, 1])), [b, h, w, 1]);
 }
 
 /** Applies drawn parameters. Every step is one batched op; steps whose parameters are all identity are skipped. */
