@@ -109,7 +109,10 @@ export interface BenchRow {
 
 /** The dense preset of the same SSL method: SimCLR → simclr-dense, BYOL → byol-dense. */
 export function denseCounterpart(config: Config): PresetName {
-  return config.ssl.method === 'byol' ? 'byol-dense' : 'simclr-dense';
+  const method: string = config.ssl.method;
+  if (method === 'simclr') return 'simclr-dense';
+  if (method === 'byol') return 'byol-dense';
+  throw new Error(`no dense preset for the SSL method "${method}" to compare with`);
 }
 
 function windows(config: Config): UpdateWindow[] {

@@ -325,10 +325,98 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
 const EPS32 = Math.fround(EPS);
 
 /**
+ * Both paths of a gated conv on the cpu backend as ONE op: Z [B, H_o, W_o, 2·C_out] with
+ * Z[..., :C_out] = conv(X_b, K_b) and Z[..., C_out:] = conv(X_c, K_c), 'same' padding.
+ * Splitting X and K, two convs and their gradients' concats were ~2× the allocations of a
+ * dense layer, which made cdg steps uneven under garbage collection. Forward sums run in
+ * tfjs' order (filter row, column, input channel), so Z equals tfjs' two convs bit for
+ * bit; the gradients are the two convs' (dK as the cpu kernel computes it).
+ */
+function dualConvCpu(x: tf.Tensor4D, w: tf.Tensor4D, cb: number, stride: number): tf.Tensor4D {
+  const f = ((xT: tf.Tensor, wT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+    const info = tf.backend_util.computeConv2DInfo(xT.shape as [number, number, number, number], wT.shape as [number, number, number, number], stride, 1, 'same', undefined, false, 'channelsLast');
+    const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: K, filterHeight: FH, filterWidth: FW } = info;
+    const top = info.padInfo.top;
+    const left = info.padInfo.left;
+    const xv = xT.dataSync() as Float32Array;
+    const wv = wT.dataSync() as Float32Array;
+    const K2 = 2 * K;
+    const z = new Float32Array(B * OH * OW * K2);
+    for (let b = 0; b < B; b++) {
+      for (let oy = 0; oy < OH; oy++) {
+        for (let ox = 0; ox < OW; ox++) {
+          const zOff = ((b * OH + oy) * OW + ox) * K2;
+          for (let fy = 0; fy < FH; fy++) {
+            const iy = oy * stride + fy - top;
+            if (iy < 0 || iy >= H) continue;
+            for (let fx = 0; fx < FW; fx++) {
+              const ix = ox * stride + fx - left;
+              if (ix < 0 || ix >= W) continue;
+              const xOff = ((b * H + iy) * W + ix) * C;
+              const wOff = (fy * FW + fx) * C * K;
+              for (let c = 0; c < C; c++) {
+                const xval = xv[xOff + c];
+                if (xval === 0) continue; // post-ReLU inputs are often zero; adding 0 changes no sum
+                const row = wOff + c * K;
+                const base = c < cb ? zOff : zOff + K;
+                for (let k = 0; k < K; k++) z[base + k] += xval * wv[row + k];
+              }
+            }
+          }
+        }
+      }
+    }
+    save([xT, wT]);
+    return {
+      value: tf.tensor(z, [B, OH, OW, K2], 'float32'),
+      gradFunc: (dzT: tf.Tensor, saved: tf.Tensor[]) => {
+        const dz = dzT.dataSync() as Float32Array;
+        const xs = saved[0].dataSync() as Float32Array;
+        const ws = saved[1].dataSync() as Float32Array;
+        const dx = new Float32Array(xs.length);
+        const dw = new Float32Array(ws.length);
+        for (let b = 0; b < B; b++) {
+          for (let oy = 0; oy < OH; oy++) {
+            for (let ox = 0; ox < OW; ox++) {
+              const zOff = ((b * OH + oy) * OW + ox) * K2;
+              for (let fy = 0; fy < FH; fy++) {
+                const iy = oy * stride + fy - top;
+                if (iy < 0 || iy >= H) continue;
+                for (let fx = 0; fx < FW; fx++) {
+                  const ix = ox * stride + fx - left;
+                  if (ix < 0 || ix >= W) continue;
+                  const xOff = ((b * H + iy) * W + ix) * C;
+                  const wOff = (fy * FW + fx) * C * K;
+                  for (let c = 0; c < C; c++) {
+                    const row = wOff + c * K;
+                    const base = c < cb ? zOff : zOff + K;
+                    const xval = xs[xOff + c];
+                    let acc = 0;
+                    for (let k = 0; k < K; k++) {
+                      const d = dz[base + k];
+                      acc += d * ws[row + k];
+                      if (xval !== 0) dw[row + k] += xval * d;
+                    }
+                    dx[xOff + c] += acc;
+                  }
+                }
+              }
+            }
+          }
+        }
+        return [tf.tensor(dx, saved[0].shape, 'float32'), tf.tensor(dw, saved[1].shape, 'float32')];
+      },
+    };
+  }) as unknown as GradFn;
+  return tf.customGrad(f)(x, w) as tf.Tensor4D;
+}
+
+/**
  * The quantile-gated conv on cpu/wasm, where tfjs' per-op cost (kernel dispatch, tape,
  * scopes, garbage) exceeded the arithmetic of the gate: the tf-op formulation ran ~100
- * extra ops per layer on a tiny cdg step. Here the saliencies of all branches and their
- * pooled top-k are computed on the host from the base-path outputs, and each branch's
+ * extra ops per layer on a tiny cdg step. Each branch's two paths come as one tensor
+ * Z = [Y_b | Y_c] (cpu: dualConvCpu; wasm: its own convs, concatenated); the saliencies of
+ * all branches and their pooled top-k are computed on the host, and each branch's
  * Y = Y_b + g ⊙ Y_c is ONE op whose gradient is written out. Δ gets no gradient from the
  * quantile gate, so the backward of a branch only needs that branch:
  *   dY_c = dY ⊙ g,   dg = Σ_group dY ⊙ Y_c,   ds = dg · α·σ'(α(s − Δ)),
@@ -341,34 +429,36 @@ function gatedConvHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvOpti
   const cin = ws[0].shape[2];
   const cout = ws[0].shape[3];
   const alpha = opts.alpha ?? 5;
+  const cpu = tf.getBackend() === 'cpu';
   const kernels = new Map<tf.Tensor, tf.Tensor4D[]>();
-  const ybs: tf.Tensor4D[] = [];
-  const ycs: tf.Tensor4D[] = [];
-  xs.forEach((x, i) => {
+  const zs: tf.Tensor4D[] = xs.map((x, i) => {
+    if (cpu) return dualConvCpu(x, ws[i], cb, stride);
     let wParts = kernels.get(ws[i]);
     if (!wParts) kernels.set(ws[i], (wParts = tf.split(ws[i], [cb, cin - cb], 2) as tf.Tensor4D[]));
     const [xb, xc] = tf.split(x, [cb, cin - cb], 3) as tf.Tensor4D[];
-    ybs.push(tf.conv2d(xb, wParts[0], stride, 'same'));
-    ycs.push(tf.conv2d(xc, wParts[1], stride, 'same'));
+    return tf.concat([tf.conv2d(xb, wParts[0], stride, 'same'), tf.conv2d(xc, wParts[1], stride, 'same')], 3) as tf.Tensor4D;
   });
-  const [, H, W] = ybs[0].shape;
+  const [, H, W] = zs[0].shape;
   const per = cout / G;
+  const C2 = 2 * cout;
   const cells = H * W * G; // saliency units per sample
   // Saliency of every branch, pooled in branch order (ties by pooled index).
-  const sizes = ybs.map((y) => y.shape[0] * cells);
+  const sizes = zs.map((z) => z.shape[0] * cells);
   const n = sizes.reduce((a, b) => a + b, 0);
   const raw = new Float32Array(n);
   const D = new Float32Array(n / cells);
   const sal = new Float32Array(n);
   let u = 0;
-  for (const ybT of ybs) {
-    const yb = ybT.dataSync() as Float32Array;
+  for (const zT of zs) {
+    const z = zT.dataSync() as Float32Array;
     const start = u;
     // r = mean over the group of |Y_b| (tfjs' Mean: Σ of x/count), per sample D = mean(r) + ε.
-    for (let i = 0; i < yb.length; u++) {
-      let acc = 0;
-      for (let j = 0; j < per; j++, i++) acc += Math.fround(Math.abs(yb[i]) / per);
-      raw[u] = acc;
+    for (let loc = 0; loc < z.length; loc += C2) {
+      for (let q = 0, i = loc; q < G; q++, u++) {
+        let acc = 0;
+        for (let j = 0; j < per; j++, i++) acc += Math.fround(Math.abs(z[i]) / per);
+        raw[u] = acc;
+      }
     }
     for (let p0 = start; p0 < u; p0 += cells) {
       let acc = 0;
@@ -394,56 +484,57 @@ function gatedConvHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvOpti
   const dens: number[] = [];
   let off = 0;
   let openAll = 0;
-  ybs.forEach((ybT, bi) => {
+  zs.forEach((zT, bi) => {
     const o = off; // this branch's first unit in the pooled arrays
     const m = sizes[bi];
     off += m;
-    const f = ((ybIn: tf.Tensor, ycIn: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
-      const yb = ybIn.dataSync() as Float32Array;
-      const yc = ycIn.dataSync() as Float32Array;
-      const y = new Float32Array(yb.length);
-      for (let v = 0, i = 0; v < m; v++) {
-        const g = gate[o + v];
-        for (let j = 0; j < per; j++, i++) y[i] = yb[i] + Math.fround(yc[i] * g);
+    const f = ((zIn: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+      const z = zIn.dataSync() as Float32Array;
+      const y = new Float32Array(z.length / 2);
+      for (let loc = 0, i = 0, v = o; i < y.length; loc += C2) {
+        for (let q = 0; q < G; q++, v++) {
+          const g = gate[v];
+          for (let j = 0, zi = loc + q * per; j < per; j++, i++, zi++) y[i] = z[zi] + Math.fround(z[zi + cout] * g);
+        }
       }
-      save([ybIn, ycIn]);
+      save([zIn]);
       return {
-        value: tf.tensor(y, ybIn.shape, 'float32'),
+        value: tf.tensor(y, [zIn.shape[0], H, W, cout], 'float32'),
         gradFunc: (dyT: tf.Tensor, saved: tf.Tensor[]) => {
           const dy = dyT.dataSync() as Float32Array;
-          const ybv = saved[0].dataSync() as Float32Array;
-          const ycv = saved[1].dataSync() as Float32Array;
-          const dyc = new Float32Array(dy.length);
-          const dyb = Float32Array.from(dy);
-          if (!smooth) {
-            for (let v = 0, i = 0; v < m; v++) for (let j = 0; j < per; j++, i++) dyc[i] = dy[i] * gate[o + v];
-          } else {
-            const ds = new Float64Array(m);
-            for (let v = 0, i = 0; v < m; v++) {
+          const zv = saved[0].dataSync() as Float32Array;
+          const dz = new Float32Array(zv.length);
+          const ds = new Float64Array(smooth ? m : 0);
+          for (let loc = 0, i = 0, v = 0; i < dy.length; loc += C2) {
+            for (let q = 0; q < G; q++, v++) {
               const g = gate[o + v];
               let dg = 0;
-              for (let j = 0; j < per; j++, i++) {
-                dyc[i] = dy[i] * g;
-                dg += dy[i] * ycv[i];
+              for (let j = 0, zi = loc + q * per; j < per; j++, i++, zi++) {
+                dz[zi] = dy[i];
+                dz[zi + cout] = dy[i] * g;
+                dg += dy[i] * zv[zi + cout];
               }
-              ds[v] = dg * sur[o + v];
+              if (smooth) ds[v] = dg * sur[o + v];
             }
+          }
+          if (smooth) {
             for (let p0 = 0; p0 < m; p0 += cells) {
               const d = D[(o + p0) / cells];
               let dot = 0;
               for (let v = p0; v < p0 + cells; v++) dot += ds[v] * raw[o + v];
               const dD = -dot / (d * d) / cells;
-              for (let v = p0, i = p0 * per; v < p0 + cells; v++) {
+              for (let v = p0; v < p0 + cells; v++) {
                 const dr = (ds[v] / d + dD) / per;
-                for (let j = 0; j < per; j++, i++) dyb[i] += ybv[i] > 0 ? dr : -dr;
+                const loc = Math.floor(v / G) * C2 + (v % G) * per;
+                for (let j = 0, zi = loc; j < per; j++, zi++) dz[zi] += zv[zi] > 0 ? dr : -dr;
               }
             }
           }
-          return [tf.tensor(dyb, dyT.shape, 'float32'), tf.tensor(dyc, dyT.shape, 'float32')];
+          return tf.tensor(dz, saved[0].shape, 'float32');
         },
       };
     }) as unknown as GradFn;
-    ys.push(tf.customGrad(f)(ybT, ycs[bi]) as tf.Tensor4D);
+    ys.push(tf.customGrad(f)(zT) as tf.Tensor4D);
     let open = 0;
     for (let v = o; v < o + m; v++) open += gate[v];
     dens.push(open / m);
@@ -451,9 +542,9 @@ function gatedConvHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvOpti
   });
   // Gates, saliencies and the pooled density are made when first read (in the reader's
   // scope): a training step reads only branchDensity, so it makes no tensors it drops.
-  const perBranch = (src: Float32Array) => ybs.map((y, bi) => {
+  const perBranch = (src: Float32Array) => zs.map((z, bi) => {
     const o = sizes.slice(0, bi).reduce((a, b) => a + b, 0);
-    return tf.tensor4d(src.slice(o, o + sizes[bi]), [y.shape[0], H, W, G]);
+    return tf.tensor4d(src.slice(o, o + sizes[bi]), [z.shape[0], H, W, G]);
   });
   let gatesT: tf.Tensor4D[] | undefined;
   let salT: tf.Tensor4D[] | undefined;
