@@ -5,6 +5,7 @@
 // Same maths, same padding rules (backend_util.computeConv2DInfo); NHWC, no dilation.
 import * as tf from '@tensorflow/tfjs';
 import { registerFastCpuBroadcast } from './cpuBroadcast';
+import { registerFastCpuConv } from './cpuConv2D';
 import { registerFastCpuSlice } from './cpuSlice';
 
 export interface KernelArgs {
@@ -64,12 +65,14 @@ export function originalCpuConv2DBackpropFilter(): tf.KernelConfig | undefined {
 }
 
 /**
- * Replace the cpu backend's Conv2DBackpropFilter with the fast one, and Slice/SplitV
- * (cpuSlice.ts) and broadcasting Add/Sub/Multiply/RealDiv (cpuBroadcast.ts) too (idempotent).
+ * Replace the cpu backend's Conv2DBackpropFilter with the fast one, and Conv2D and
+ * Conv2DBackpropInput (cpuConv2D.ts), Slice/SplitV (cpuSlice.ts) and broadcasting
+ * Add/Sub/Multiply/RealDiv (cpuBroadcast.ts) too (idempotent).
  */
 export function registerFastCpuKernels(): void {
   registerFastCpuSlice();
   registerFastCpuBroadcast();
+  registerFastCpuConv();
   if (registered) return;
   registered = true;
   original = tf.getKernel('Conv2DBackpropFilter', 'cpu');

@@ -1,9 +1,11 @@
 // The cpu backend's faster Slice/SplitV (cpuSlice.ts) and broadcasting Add/Sub/Multiply/
-// RealDiv (cpuBroadcast.ts) against tfjs' own kernels, bit for bit, on random shapes.
+// RealDiv (cpuBroadcast.ts) and Conv2D/Conv2DBackpropInput (cpuConv2D.ts) against tfjs'
+// own kernels, bit for bit (the input gradient to rounding), on random shapes.
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { originalCpuBinaryKernel } from '../../../src/engine/kernels/cpuBroadcast';
+import { originalCpuConvKernel } from '../../../src/engine/kernels/cpuConv2D';
 import { originalCpuSliceKernels } from '../../../src/engine/kernels/cpuSlice';
 
 type KernelLike = { kernelFunc: (a: unknown) => tf.TensorInfo | tf.TensorInfo[] };
@@ -77,5 +79,30 @@ describe('fast cpu broadcasting binary ops', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('fast cpu Conv2D / Conv2DBackpropInput', () => {
+  it.each([
+    [2, 5, 5, 3, 4, 3, 1, 'same'],
+    [3, 8, 7, 4, 6, 3, 2, 'same'],
+    [2, 6, 6, 5, 3, 1, 2, 'same'],
+    [1, 9, 9, 2, 2, 3, 2, 'valid'],
+    [2, 4, 4, 3, 5, 3, 1, 'valid'],
+  ] as const)('B=%i H=%i W=%i Cin=%i Cout=%i k=%i stride=%i %s: forward bit for bit, input gradient to rounding', (b, h, w, cin, cout, k, stride, pad) => {
+    tf.tidy(() => {
+      // Inputs with exact zeros, as after a ReLU (the fast kernel skips them).
+      const x = tf.relu(tf.randomNormal([b, h, w, cin], 0, 1, 'float32', 5)) as tf.Tensor4D;
+      const filter = tf.randomNormal([k, k, cin, cout], 0, 1, 'float32', 6) as tf.Tensor4D;
+      const attrs = { strides: stride, pad, dataFormat: 'NHWC', dilations: 1 };
+      const y = tf.conv2d(x, filter, stride, pad);
+      const [ref] = viaOriginal(originalCpuConvKernel('Conv2D'), { x, filter }, attrs);
+      expect(Array.from(y.dataSync())).toEqual(Array.from(ref));
+      const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 7);
+      const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: x.shape }) as tf.Tensor;
+      const [refDx] = viaOriginal(originalCpuConvKernel('Conv2DBackpropInput'), { dy, filter }, { ...attrs, inputShape: x.shape });
+      const scale = Math.max(...Array.from(refDx, Math.abs));
+      dx.dataSync().forEach((v, i) => expect(Math.abs(v - refDx[i]) / scale).toBeLessThan(1e-6));
+    });
   });
 });

@@ -1,0 +1,132 @@
+// Conv2D and Conv2DBackpropInput for tfjs' cpu backend (NHWC, no dilation, float32), the
+// same loops as CDG's dual conv (sparsity/cdg.ts), so dense and gated layers are timed on
+// equal kernels. Forward sums run in tfjs' order (filter row, column, input channel) and
+// skip zero inputs (post-ReLU activations; adding 0 changes no sum): the same float32
+// results as tfjs' kernel. The input gradient walks dy in memory order; it equals tfjs'
+// to float32 rounding. Anything else (NCHW, dilation, other dtypes) goes to tfjs' kernels.
+import * as tf from '@tensorflow/tfjs';
+
+type Info = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+
+interface CpuBackendLike {
+  data: { get(id: unknown): { values: Float32Array } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+}
+
+export function conv2DForwardValues(xv: Float32Array, wv: Float32Array, info: Info): Float32Array {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: K, filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const y = new Float32Array(B * OH * OW * K);
+  for (let b = 0; b < B; b++) {
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        const yOff = ((b * OH + oy) * OW + ox) * K;
+        for (let fy = 0; fy < FH; fy++) {
+          const iy = oy * sh + fy - top;
+          if (iy < 0 || iy >= H) continue;
+          for (let fx = 0; fx < FW; fx++) {
+            const ix = ox * sw + fx - left;
+            if (ix < 0 || ix >= W) continue;
+            const xOff = ((b * H + iy) * W + ix) * C;
+            const wOff = (fy * FW + fx) * C * K;
+            for (let c = 0; c < C; c++) {
+              const xval = xv[xOff + c];
+              if (xval === 0) continue;
+              const row = wOff + c * K;
+              for (let k = 0; k < K; k++) y[yOff + k] += xval * wv[row + k];
+            }
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
+
+export function conv2DBackpropInputValues(dv: Float32Array, wv: Float32Array, info: Info): Float32Array {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: K, filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const dx = new Float32Array(B * H * W * C);
+  for (let b = 0; b < B; b++) {
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        const dOff = ((b * OH + oy) * OW + ox) * K;
+        for (let fy = 0; fy < FH; fy++) {
+          const iy = oy * sh + fy - top;
+          if (iy < 0 || iy >= H) continue;
+          for (let fx = 0; fx < FW; fx++) {
+            const ix = ox * sw + fx - left;
+            if (ix < 0 || ix >= W) continue;
+            const xOff = ((b * H + iy) * W + ix) * C;
+            const wOff = (fy * FW + fx) * C * K;
+            for (let c = 0; c < C; c++) {
+              const row = wOff + c * K;
+              let acc = 0;
+              for (let k = 0; k < K; k++) acc += dv[dOff + k] * wv[row + k];
+              dx[xOff + c] += acc;
+            }
+          }
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+type Attrs = {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  inputShape?: [number, number, number, number];
+};
+
+function plain(attrs: Attrs): boolean {
+  const d = attrs.dilations ?? 1;
+  return attrs.dataFormat === 'NHWC' && (d === 1 || (Array.isArray(d) && d[0] === 1 && d[1] === 1));
+}
+
+const originals = new Map<string, tf.KernelConfig>();
+const callOriginal = (name: string, args: unknown) => (originals.get(name)!.kernelFunc as unknown as (a: unknown) => tf.TensorInfo)(args);
+
+function conv2DKernel(args: { inputs: { x: tf.TensorInfo; filter: tf.TensorInfo }; backend: CpuBackendLike; attrs: Attrs }): tf.TensorInfo {
+  const { x, filter } = args.inputs;
+  if (!plain(args.attrs) || x.dtype !== 'float32' || filter.dtype !== 'float32') return callOriginal('Conv2D', args);
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], args.attrs.strides, 1, args.attrs.pad, args.attrs.dimRoundingMode, false, 'channelsLast');
+  const y = conv2DForwardValues(args.backend.data.get(x.dataId).values, args.backend.data.get(filter.dataId).values, info);
+  return args.backend.makeTensorInfo([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32', y);
+}
+
+function conv2DBackpropInputKernel(args: { inputs: { dy: tf.TensorInfo; filter: tf.TensorInfo }; backend: CpuBackendLike; attrs: Attrs }): tf.TensorInfo {
+  const { dy, filter } = args.inputs;
+  if (!plain(args.attrs) || dy.dtype !== 'float32' || filter.dtype !== 'float32' || !args.attrs.inputShape) return callOriginal('Conv2DBackpropInput', args);
+  const info = tf.backend_util.computeConv2DInfo(args.attrs.inputShape, filter.shape as [number, number, number, number], args.attrs.strides, 1, args.attrs.pad, args.attrs.dimRoundingMode, false, 'channelsLast');
+  const dx = conv2DBackpropInputValues(args.backend.data.get(dy.dataId).values, args.backend.data.get(filter.dataId).values, info);
+  return args.backend.makeTensorInfo(args.attrs.inputShape, 'float32', dx);
+}
+
+let registered = false;
+
+/** Replace the cpu backend's Conv2D and Conv2DBackpropInput with the ones above (idempotent). */
+export function registerFastCpuConv(): void {
+  if (registered) return;
+  registered = true;
+  for (const [name, fn] of [
+    ['Conv2D', conv2DKernel],
+    ['Conv2DBackpropInput', conv2DBackpropInputKernel],
+  ] as const) {
+    const original = tf.getKernel(name, 'cpu');
+    if (!original) continue;
+    originals.set(name, original);
+    tf.unregisterKernel(name, 'cpu');
+    tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc: fn as unknown as tf.KernelFunc });
+  }
+}
+
+/** tfjs' own cpu kernel of `name` (Conv2D, Conv2DBackpropInput), for parity tests. */
+export function originalCpuConvKernel(name: string): tf.KernelConfig | undefined {
+  return originals.get(name);
+}
