@@ -13,15 +13,30 @@ interface CpuBackendLike {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
 }
 
-export function conv2DForwardValues(xv: Float32Array, wv: Float32Array, info: Info): Float32Array {
-  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: K, filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const y = new Float32Array(B * OH * OW * K);
+/** A conv's geometry (NHWC, no dilation) as the loops read it. */
+export interface ConvGeometry {
+  B: number; H: number; W: number; C: number; OH: number; OW: number; K: number; FH: number; FW: number; top: number; left: number; sh: number; sw: number;
+}
+
+export function geometryOf(info: Info): ConvGeometry {
+  return {
+    B: info.batchSize, H: info.inHeight, W: info.inWidth, C: info.inChannels, OH: info.outHeight, OW: info.outWidth, K: info.outChannels,
+    FH: info.filterHeight, FW: info.filterWidth, top: info.padInfo.top, left: info.padInfo.left, sh: info.strideHeight, sw: info.strideWidth,
+  };
+}
+
+/**
+ * The conv forward loop, shared by the dense kernel and CDG's dual conv: adds into `y`,
+ * whose rows are `outStride` wide. Input channels below `split` go to y[…, 0:K], the rest
+ * to y[…, K:2K] (the dense conv: split = C, outStride = K; CDG: base channels first,
+ * outStride = 2K). Sums run in tfjs' order and skip zero inputs (adding 0 changes no sum).
+ */
+export function convForwardInto(xv: Float32Array, wv: Float32Array, y: Float32Array, g: ConvGeometry, split: number, outStride: number): void {
+  const { B, H, W, C, OH, OW, K, FH, FW, top, left, sh, sw } = g;
   for (let b = 0; b < B; b++) {
     for (let oy = 0; oy < OH; oy++) {
       for (let ox = 0; ox < OW; ox++) {
-        const yOff = ((b * OH + oy) * OW + ox) * K;
+        const yOff = ((b * OH + oy) * OW + ox) * outStride;
         for (let fy = 0; fy < FH; fy++) {
           const iy = oy * sh + fy - top;
           if (iy < 0 || iy >= H) continue;
@@ -34,13 +49,20 @@ export function conv2DForwardValues(xv: Float32Array, wv: Float32Array, info: In
               const xval = xv[xOff + c];
               if (xval === 0) continue;
               const row = wOff + c * K;
-              for (let k = 0; k < K; k++) y[yOff + k] += xval * wv[row + k];
+              const base = c < split ? yOff : yOff + K;
+              for (let k = 0; k < K; k++) y[base + k] += xval * wv[row + k];
             }
           }
         }
       }
     }
   }
+}
+
+export function conv2DForwardValues(xv: Float32Array, wv: Float32Array, info: Info): Float32Array {
+  const g = geometryOf(info);
+  const y = new Float32Array(g.B * g.OH * g.OW * g.K);
+  convForwardInto(xv, wv, y, g, g.C, g.K);
   return y;
 }
 

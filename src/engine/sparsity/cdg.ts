@@ -18,6 +18,7 @@
 // The target density d follows the cubic schedule from 1 (dense) to config.cdg.density.
 // Gate densities are read back with the loss (metric `cdg.gate.<conv>`: [branches]).
 import * as tf from '@tensorflow/tfjs';
+import { convForwardInto } from '../kernels/cpuConv2D';
 import type { CDGConfig } from '../config';
 import type { BranchInfo, PluginContext, StepPlugin } from '../plugin';
 import { forwardResNet, prunableConvs, type Branch, type ConvHook, type ConvLayerSpec } from '../nn/resnet';
@@ -332,35 +333,6 @@ interface ConvDims {
   B: number; H: number; W: number; C: number; OH: number; OW: number; K: number; FH: number; FW: number; top: number; left: number; stride: number; cb: number;
 }
 
-function dualConvForward(xv: Float32Array, wv: Float32Array, z: Float32Array, d: ConvDims): void {
-  const { B, H, W, C, OH, OW, K, FH, FW, top, left, stride, cb } = d;
-  const K2 = 2 * K;
-  for (let b = 0; b < B; b++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const zOff = ((b * OH + oy) * OW + ox) * K2;
-        for (let fy = 0; fy < FH; fy++) {
-          const iy = oy * stride + fy - top;
-          if (iy < 0 || iy >= H) continue;
-          for (let fx = 0; fx < FW; fx++) {
-            const ix = ox * stride + fx - left;
-            if (ix < 0 || ix >= W) continue;
-            const xOff = ((b * H + iy) * W + ix) * C;
-            const wOff = (fy * FW + fx) * C * K;
-            for (let c = 0; c < C; c++) {
-              const xval = xv[xOff + c];
-              if (xval === 0) continue; // post-ReLU inputs are often zero; adding 0 changes no sum
-              const row = wOff + c * K;
-              const base = c < cb ? zOff : zOff + K;
-              for (let k = 0; k < K; k++) z[base + k] += xval * wv[row + k];
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
 function dualConvBackward(xs: Float32Array, ws: Float32Array, dz: Float32Array, dx: Float32Array, dw: Float32Array, d: ConvDims): void {
   const { B, H, W, C, OH, OW, K, FH, FW, top, left, stride, cb } = d;
   const K2 = 2 * K;
@@ -415,7 +387,7 @@ function dualConvCpu(x: tf.Tensor4D, w: tf.Tensor4D, cb: number, stride: number)
   };
   const f = ((xT: tf.Tensor, wT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
     const z = new Float32Array(d.B * d.OH * d.OW * 2 * d.K);
-    dualConvForward(xT.dataSync() as Float32Array, wT.dataSync() as Float32Array, z, d);
+    convForwardInto(xT.dataSync() as Float32Array, wT.dataSync() as Float32Array, z, { ...d, sh: stride, sw: stride }, cb, 2 * d.K);
     save([xT, wT]);
     return {
       value: tf.tensor(z, [d.B, d.OH, d.OW, 2 * d.K], 'float32'),
