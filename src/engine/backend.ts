@@ -20,7 +20,8 @@ export interface BackendReport {
   /** Why earlier choices were skipped, in order; empty when the first choice runs. */
   fallbacks: { backend: BackendName; reason: string }[];
   /** Set when the backend was chosen by measurement (see backendChoice.ts) rather than named. */
-  calibration?: { timings: BackendTiming[]; cached: boolean; at: string; device: string };
+  /** ms: wall time of the whole choice (measuring every candidate and starting the chosen one). */
+  calibration?: { timings: BackendTiming[]; cached: boolean; at: string; device: string; ms?: number };
 }
 
 interface GpuLike {
