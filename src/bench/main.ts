@@ -5,6 +5,7 @@
 import { initBackend, type BackendName } from '../engine/backend';
 import { benchConfig, runBench, textTable, type BenchRow, type BenchState } from '../engine/bench';
 import { loadDataset } from '../engine/data';
+import { checkWebGPUGate, type GateCheck } from './gateCheck';
 
 export interface BenchPageOptions {
   backends: BackendName[];
@@ -20,6 +21,8 @@ export interface BenchPageState {
   rows: BenchRow[];
   errors: { backend: string; message: string }[];
   adapters: Record<string, string>;
+  /** CDG's WebGPU selection program against the host reference, on this page's WebGPU. */
+  gateCheck?: GateCheck;
   /** The state being timed now: steps done of its total (all presets, warm-up included). */
   progress: { backend: string; state: string; preset: string; done: number; total: number };
 }
@@ -43,6 +46,10 @@ async function main(): Promise<void> {
     try {
       const report = await initBackend([backend]);
       state.adapters[backend] = `${report.adapter}${report.softwareAdapter ? ' (software adapter)' : ''}`;
+      if (backend === 'webgpu') {
+        state.gateCheck = await checkWebGPUGate();
+        for (const m of state.gateCheck.mismatches) state.errors.push({ backend, message: `CDG gate selection differs from topKGate: ${m}` });
+      }
       out.textContent = `running ${backend} (${state.adapters[backend]})…`;
       const rows = await runBench({
         presets: opts.presets,

@@ -173,6 +173,7 @@ async function main(): Promise<number> {
     });
     bar?.stop();
     for (const e of r.errors) console.error(`bench: ${e.backend}: ${e.message}`);
+    if (r.gateCheck) console.error(`bench: CDG's WebGPU gate selection in ${r.browserVersion}: ${r.gateCheck.cases} cases, ${r.gateCheck.mismatches.length} differing from topKGate`);
     print(r.rows, args.json);
     if (args.markdown) {
       const m = { ...info, browser: r.browserVersion, adapter: Object.entries(r.adapters).map(([b, a]) => `${b}: ${a}`).join('; ') };

@@ -137,7 +137,7 @@ export async function measureBackends(candidates: BackendName[], shape: Workload
   const shareOf = (b: BackendName) => (measureRank(b) > 0 || gpus === 0 ? (0.9 * budgetMs) / candidates.length : (0.4 * budgetMs) / hosts);
   const byBackend = new Map<BackendName, BackendTiming>();
   const order = [...candidates].sort((a, b) => measureRank(a) - measureRank(b));
-  for (const backend of order) {
+  for (const [i, backend] of order.entries()) {
     let report;
     try {
       report = await initBackend([backend]);
@@ -149,7 +149,10 @@ export async function measureBackends(candidates: BackendName[], shape: Workload
     const before0 = tf.memory().numTensors;
     const pending = { n: 0 };
     try {
-      byBackend.set(backend, report.softwareAdapter ? await timeAgainstDeadline(base, shape, deadline, budgetMs, pending) : await timeWithin(base, shape, shareOf(backend)));
+      // A software GPU's deadline: its part of what is left, shared with the GPUs still to time.
+      const gpusLeft = order.slice(i).filter((b) => measureRank(b) > 0).length;
+      const own = now() + (deadline - now()) / Math.max(1, gpusLeft);
+      byBackend.set(backend, report.softwareAdapter ? await timeAgainstDeadline(base, shape, own, budgetMs, pending) : await timeWithin(base, shape, shareOf(backend)));
     } catch (e) {
       byBackend.set(backend, { ...base, ms: null, warmupMs: null, reason: `the workload failed: ${(e as Error).message}` });
     }
