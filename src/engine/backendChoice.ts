@@ -196,7 +196,7 @@ async function timeAgainstDeadline(base: TimingBase, shape: WorkloadShape, deadl
       ms: null,
       warmupMs: null,
       overMs,
-      reason: `${what} had not finished ${fmtMs(overMs)} after it began, at the end of the ${fmtMs(budgetMs)} calibration budget (software adapter: the GPU is emulated on the CPU)`,
+      reason: `${what} had not finished ${fmtMs(overMs)} after it began, at the end of the ${fmtMs(budgetMs)} calibration budget`,
     };
   };
   if (base.backend === 'webgpu' && !(await compileWebGPU(shape, deadline))) return cut('compiling its shaders');
