@@ -19,7 +19,7 @@
 // Gate densities are read back with the loss (metric `cdg.gate.<conv>`: [branches]).
 import * as tf from '@tensorflow/tfjs';
 import { convForwardInto } from '../kernels/cpuConv2D';
-import { webgpuGateBoundary, webgpuTopKGate } from '../kernels/webgpuSelect';
+import { webgpuGateSurrogate, webgpuTopKGate } from '../kernels/webgpuSelect';
 import type { CDGConfig } from '../config';
 import type { BranchInfo, PluginContext, StepPlugin } from '../plugin';
 import { forwardResNet, prunableConvs, type Branch, type ConvHook, type ConvLayerSpec } from '../nn/resnet';
@@ -121,7 +121,7 @@ function hostBackend(): boolean {
 /**
  * Exactly round(d·N) open units of s (largest first, ties by index); Δ midway at the boundary.
  * On cpu/wasm the selection is topKGate over the values; on webgpu one custom program
- * (kernels/webgpuSelect.ts; Δ a second one, run only by the gradient); elsewhere topk +
+ * (kernels/webgpuSelect.ts; Δ and the surrogate a second one, run only by the gradient); elsewhere topk +
  * scatter. All stay on the device (no readback inside the forward pass).
  */
 function quantileGate(s: tf.Tensor, density: number, alpha: number, forceOps = false): tf.Tensor {
@@ -137,7 +137,7 @@ function quantileGate(s: tf.Tensor, density: number, alpha: number, forceOps = f
       save([x, gate]);
       return {
         value: gate,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, surrogate(saved[0], webgpuGateBoundary(saved[0], saved[1]), alpha)),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => webgpuGateSurrogate(saved[0], saved[1], dy, alpha),
       };
     }
     let g: tf.Tensor;

@@ -1,13 +1,13 @@
 // CDG's exact quantile gate as a custom WebGPU program (kernels/webgpuSelect.ts) against a
 // brute-force reference (a stable sort by value, NaN as −∞) and the host topKGate: the same
-// gate bit for bit, Δ to float32 tolerance, the surrogate gradient of the cpu path, no
-// leaks. Runs on Dawn in Node (SwiftShader without a GPU); skipped where no WebGPU adapter.
+// gate bit for bit, Δ to float32 tolerance, the fused surrogate gradient against its
+// formula and against the cpu path, no leaks. Runs on Dawn in Node (SwiftShader without a GPU); skipped where no WebGPU adapter.
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
-import { webgpuGateBoundary, webgpuTopKGate } from '../../../src/engine/kernels/webgpuSelect';
+import { webgpuGateBoundary, webgpuGateSurrogate, webgpuTopKGate } from '../../../src/engine/kernels/webgpuSelect';
 import { dualGate, topKGate } from '../../../src/engine/sparsity/cdg';
 
 const installed = await installNodeWebGPU();
@@ -105,6 +105,27 @@ describe.skipIf(!haveWebGPU)('webgpuTopKGate (WebGPU program) against a sort and
       expect(got.gate).toEqual(ref.gate);
       expectDelta(got.delta, ref.delta);
     }
+  });
+
+  it('the fused gradient: dy·α·σ(1 − σ) at α(x − Δ), Δ from the host reference', async () => {
+    await fc.assert(
+      fc.asyncProperty(tied, fc.nat(), fc.constantFrom(1, 5, 20), async (v, kPick, alpha) => {
+        const k = 1 + (kPick % (v.length - 1));
+        const dyv = Float32Array.from(v, (_, i) => Math.cos(i * 0.37));
+        const x = tf.tensor1d(v);
+        const dy = tf.tensor1d(dyv);
+        const g = webgpuTopKGate(x, k);
+        const dx = webgpuGateSurrogate(x, g, dy, alpha);
+        const got = await dx.data();
+        tf.dispose([x, dy, g, dx]);
+        const { delta } = reference(v, k);
+        v.forEach((xv, i) => {
+          const sig = 1 / (1 + Math.exp(-alpha * (xv - delta)));
+          expect(Math.abs(got[i] - dyv[i] * alpha * sig * (1 - sig))).toBeLessThan(1e-5 * alpha);
+        });
+      }),
+      { numRuns: 30 },
+    );
   });
 
   it('refuses k outside (0, n)', () => {
