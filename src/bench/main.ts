@@ -5,6 +5,7 @@
 import { initBackend, type BackendName } from '../engine/backend';
 import { benchConfig, runBench, textTable, type BenchRow, type BenchState } from '../engine/bench';
 import { loadDataset } from '../engine/data';
+import { checkGate, type GateCheck } from './gateCheck';
 
 export interface BenchPageOptions {
   backends: BackendName[];
@@ -20,6 +21,8 @@ export interface BenchPageState {
   rows: BenchRow[];
   errors: { backend: string; message: string }[];
   adapters: Record<string, string>;
+  /** CDG's GPU selection programs against the host reference, on this page's webgpu/webgl. */
+  gateChecks: GateCheck[];
   /** The state being timed now: steps done of its total (all presets, warm-up included). */
   progress: { backend: string; state: string; preset: string; done: number; total: number };
 }
@@ -31,7 +34,7 @@ declare global {
 }
 
 const out = document.getElementById('out')!;
-const state: BenchPageState = { done: false, rows: [], errors: [], adapters: {}, progress: { backend: '', state: '', preset: '', done: 0, total: 0 } };
+const state: BenchPageState = { done: false, rows: [], errors: [], adapters: {}, gateChecks: [], progress: { backend: '', state: '', preset: '', done: 0, total: 0 } };
 window.__bench = state;
 
 async function main(): Promise<void> {
@@ -43,6 +46,11 @@ async function main(): Promise<void> {
     try {
       const report = await initBackend([backend]);
       state.adapters[backend] = `${report.adapter}${report.softwareAdapter ? ' (software adapter)' : ''}`;
+      if (backend === 'webgpu' || backend === 'webgl') {
+        const check = await checkGate();
+        state.gateChecks.push(check);
+        for (const m of check.mismatches) state.errors.push({ backend, message: `CDG gate selection differs from topKGate: ${m}` });
+      }
       out.textContent = `running ${backend} (${state.adapters[backend]})…`;
       const rows = await runBench({
         presets: opts.presets,

@@ -173,6 +173,10 @@ async function main(): Promise<number> {
     });
     bar?.stop();
     for (const e of r.errors) console.error(`bench: ${e.backend}: ${e.message}`);
+    for (const c of r.gateChecks) {
+      console.error(`bench: CDG's ${c.backend} gate selection in ${r.browserVersion}: ${c.cases} cases, ${c.mismatches.length} differing from topKGate`);
+      for (const t of c.timings ?? []) console.error(`bench: ${c.backend} selection at n=${t.n}: rank count ${t.rankMs.toFixed(1)} ms, topk + scatter ${t.topkMs.toFixed(1)} ms`);
+    }
     print(r.rows, args.json);
     if (args.markdown) {
       const m = { ...info, browser: r.browserVersion, adapter: Object.entries(r.adapters).map(([b, a]) => `${b}: ${a}`).join('; ') };

@@ -30,6 +30,8 @@ export interface BrowserBenchResult {
   errors: { backend: string; message: string }[];
   adapters: Record<string, string>;
   browserVersion: string;
+  /** CDG's GPU selections checked against topKGate in the page (webgpu/webgl when benched). */
+  gateChecks: BenchPageState['gateChecks'];
 }
 
 export function chromiumPath(): string {
@@ -68,7 +70,7 @@ export async function benchInBrowser(o: BrowserBenchOptions): Promise<BrowserBen
       await page.waitForTimeout(500);
     }
     const r = (await page.evaluate(() => window.__bench)) as BenchPageState;
-    return { rows: r.rows, errors: r.errors, adapters: r.adapters, browserVersion };
+    return { rows: r.rows, errors: r.errors, adapters: r.adapters, browserVersion, gateChecks: r.gateChecks ?? [] };
   } finally {
     await browser.close();
     await new Promise<void>((res) => server.httpServer.close(() => res()));

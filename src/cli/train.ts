@@ -117,7 +117,7 @@ async function main(): Promise<number> {
     const shape = { batch: 2 * config.batchSize, size: config.data.imageSize || (fashion ? 28 : 32), channels: fashion ? 1 : 3, width: config.model.widths[0], hidden: config.model.projHidden };
     report = await chooseBackend(gpu.ok ? ['webgpu', 'cpu'] : ['cpu'], { shape });
     if (!gpu.ok) console.error(`train: webgpu not measured: ${gpu.reason}`);
-    console.error(`train: backend measured — ${describeCalibration({ timings: report.calibration!.timings, chosen: report.backend })}`);
+    console.error(`train: backend measured in ${(report.calibration!.ms! / 1000).toFixed(1)} s — ${describeCalibration({ timings: report.calibration!.timings, chosen: report.backend })}`);
   } else {
     if (args.backend === 'webgpu') {
       const r = await installNodeWebGPU();

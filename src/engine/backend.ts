@@ -13,14 +13,15 @@ export interface BackendReport {
   backend: BackendName;
   /** Human-readable adapter: GPU vendor/architecture, or "JavaScript (cpu)". */
   adapter: string;
-  /** True when the WebGPU adapter is a software fallback (SwiftShader). */
+  /** True when the WebGPU adapter is a software fallback (SwiftShader), or WebGL renders in software. */
   softwareAdapter: boolean;
   /** The first choice that was asked for. */
   requested: BackendName;
   /** Why earlier choices were skipped, in order; empty when the first choice runs. */
   fallbacks: { backend: BackendName; reason: string }[];
   /** Set when the backend was chosen by measurement (see backendChoice.ts) rather than named. */
-  calibration?: { timings: BackendTiming[]; cached: boolean; at: string; device: string };
+  /** ms: wall time of the whole choice (measuring every candidate and starting the chosen one). */
+  calibration?: { timings: BackendTiming[]; cached: boolean; at: string; device: string; ms?: number };
 }
 
 interface GpuLike {
@@ -107,7 +108,8 @@ export async function initBackend(order: BackendName[] = BACKEND_ORDER): Promise
       fallbacks.push({ backend: name, reason: r.reason });
     } else {
       const r = await trySimple(name);
-      if (r.ok) return { backend: name, adapter: r.adapter, softwareAdapter: false, requested: order[0], fallbacks };
+      // WebGL names its renderer: SwiftShader, llvmpipe and the like are the GPU emulated on the CPU.
+      if (r.ok) return { backend: name, adapter: r.adapter, softwareAdapter: name === 'webgl' && /swiftshader|llvmpipe|softpipe|software/i.test(r.adapter), requested: order[0], fallbacks };
       fallbacks.push({ backend: name, reason: r.reason });
     }
   }

@@ -4,6 +4,12 @@
 // same small training workload — a 3×3 convolution and a dense layer, forward and
 // backward, at the run's first-layer size — and the fastest is used. Warm-up (shader
 // compilation) is timed apart and not counted: it is paid once per run.
+// The whole calibration keeps to a budget (3 s): host backends (cpu, wasm) are timed
+// first; a software GPU adapter — known from its adapter info before any shader is
+// built — then gets only what is left, with a deadline on its compilation and on its
+// timed workload (it skips the separate warm-up run): one that cannot finish by then
+// loses, and says so. A hardware adapter always finishes (its shaders may compile slowly
+// the first time, and it is the one expected to win).
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, webgpuAdapterLabel, type BackendName, type BackendReport } from './backend';
 
@@ -18,6 +24,8 @@ export interface BackendTiming {
   warmupMs: number | null;
   /** Why it could not be measured. */
   reason?: string;
+  /** Set when a deadline cut the measurement off: the workload took longer than this (ms). */
+  overMs?: number;
 }
 
 export interface Calibration {
@@ -39,9 +47,9 @@ export interface WorkloadShape {
 
 export const DEFAULT_WORKLOAD: WorkloadShape = { batch: 16, size: 16, channels: 3, width: 16, hidden: 32 };
 
-/** One forward + backward of conv3×3 → relu → mean pool → dense; resolves when its result is read back. */
-async function workloadOnce(w: WorkloadShape, seed: number): Promise<void> {
-  const loss = tf.tidy(() => {
+/** One forward + backward of conv3×3 → relu → mean pool → dense, as one scalar tensor. */
+function workload(w: WorkloadShape, seed: number): tf.Scalar {
+  return tf.tidy(() => {
     const x = tf.randomUniform([w.batch, w.size, w.size, w.channels], 0, 1, 'float32', seed) as tf.Tensor4D;
     const k1 = tf.randomNormal([3, 3, w.channels, w.width], 0, 0.1, 'float32', seed + 1);
     const k2 = tf.randomNormal([3, 3, w.width, w.width], 0, 0.1, 'float32', seed + 2);
@@ -52,52 +60,159 @@ async function workloadOnce(w: WorkloadShape, seed: number): Promise<void> {
       return tf.sum(tf.square(tf.matMul(tf.mean(h2, [1, 2]) as tf.Tensor2D, c as tf.Tensor2D)));
     };
     const grads = tf.grads(f)([k1, k2, d]);
-    return tf.addN(grads.map((g) => tf.sum(g)));
+    return tf.addN(grads.map((g) => tf.sum(g))) as tf.Scalar;
   });
-  await loss.data();
-  loss.dispose();
+}
+
+/**
+ * Resolves true when `p` settles before `deadline` (a `now()` time), false when the deadline
+ * comes first; `p` is left to finish on its own then (its rejection is swallowed).
+ */
+async function before<T>(p: Promise<T>, deadline: number): Promise<boolean> {
+  if (deadline === Infinity) return p.then(() => true);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - now()))));
+  try {
+    return await Promise.race([p.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+    p.catch(() => {});
+  }
+}
+
+/**
+ * One workload run, read back; false when the deadline came first. A run left behind keeps
+ * its scalar until its read settles (disposed then: WebGPU's read writes into the tensor's
+ * record, so it cannot be disposed under a pending read); `pending` counts such scalars.
+ */
+async function workloadOnce(w: WorkloadShape, seed: number, deadline = Infinity, pending = { n: 0 }): Promise<boolean> {
+  const loss = workload(w, seed);
+  const read = loss.data();
+  const done = await before(read, deadline);
+  if (done) loss.dispose();
+  else {
+    pending.n++;
+    read.finally(() => loss.dispose()).catch(() => {});
+  }
+  return done;
+}
+
+/**
+ * WebGPU: build the workload's pipelines without running it (tfjs' parallel compilation),
+ * so that compilation — seconds on a software adapter — can be raced against a deadline.
+ * False when the deadline came first.
+ */
+async function compileWebGPU(w: WorkloadShape, deadline: number): Promise<boolean> {
+  const backend = tf.backend() as unknown as { checkCompileCompletionAsync?: () => Promise<void> };
+  if (!backend.checkCompileCompletionAsync) return true;
+  tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', true);
+  try {
+    workload(w, 1).dispose();
+  } finally {
+    tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', false);
+  }
+  return before(backend.checkCompileCompletionAsync(), deadline);
 }
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
+/** Host backends first: they are cheap to time and give the GPUs a figure to beat. */
+const measureRank = (b: BackendName) => (b === 'webgpu' ? 2 : b === 'webgl' ? 1 : 0);
+
 /**
- * Time `candidates` within about `budgetMs` in all (each gets an equal share; at least
- * one timed repetition after warm-up, two when the warm-up left time for them). Backends
- * that cannot start are reported with their reason. tfjs is left on the last one tried.
+ * Time `candidates` within about `budgetMs` in all. Host and hardware backends get a share
+ * each (at least one timed repetition after warm-up, two when the warm-up left time for
+ * them); a software GPU adapter gets what is left of the budget as a hard deadline (see
+ * the file header). Backends that cannot start are reported with their reason.
+ * Results come in `candidates` order. tfjs is left on the last one tried.
  */
 export async function measureBackends(candidates: BackendName[], shape: WorkloadShape = DEFAULT_WORKLOAD, budgetMs = 3000): Promise<BackendTiming[]> {
-  const share = budgetMs / Math.max(1, candidates.length);
-  const out: BackendTiming[] = [];
-  for (const backend of candidates) {
+  const t0 = now();
+  // 10% of the budget is kept for initialising the chosen backend afterwards.
+  const deadline = t0 + 0.9 * budgetMs;
+  // Host backends share 40% of the budget when a GPU is to be timed after them (at most
+  // 90% alone); a hardware GPU gets an equal share of the whole, a software one what is left.
+  const gpus = candidates.filter((b) => measureRank(b) > 0).length;
+  const hosts = candidates.length - gpus;
+  const shareOf = (b: BackendName) => (measureRank(b) > 0 || gpus === 0 ? (0.9 * budgetMs) / candidates.length : (0.4 * budgetMs) / hosts);
+  const byBackend = new Map<BackendName, BackendTiming>();
+  const order = [...candidates].sort((a, b) => measureRank(a) - measureRank(b));
+  for (const [i, backend] of order.entries()) {
     let report;
     try {
       report = await initBackend([backend]);
     } catch (e) {
-      out.push({ backend, adapter: '', software: false, ms: null, warmupMs: null, reason: (e as Error).message.replace(/^no tfjs backend could start: /, '') });
+      byBackend.set(backend, { backend, adapter: '', software: false, ms: null, warmupMs: null, reason: (e as Error).message.replace(/^no tfjs backend could start: /, '') });
       continue;
     }
-    const before = tf.memory().numTensors;
+    const base = { backend, adapter: report.adapter, software: report.softwareAdapter };
+    const before0 = tf.memory().numTensors;
+    const pending = { n: 0 };
     try {
-      const t0 = now();
-      await workloadOnce(shape, 1);
-      const warmupMs = now() - t0;
-      const reps: number[] = [];
-      const start = now();
-      // Two timed repetitions at least, unless the warm-up alone used up this backend's share
-      // (a software adapter compiling shaders): then one says enough and keeps the total near budget.
-      const minReps = warmupMs > share ? 1 : 2;
-      while (reps.length < minReps || (reps.length < 12 && now() - start + warmupMs < share)) {
-        const t = now();
-        await workloadOnce(shape, 2 + reps.length);
-        reps.push(now() - t);
-      }
-      out.push({ backend, adapter: report.adapter, software: report.softwareAdapter, ms: median(reps), warmupMs });
+      // A software GPU's deadline: its part of what is left, shared with the GPUs still to time.
+      const gpusLeft = order.slice(i).filter((b) => measureRank(b) > 0).length;
+      const own = now() + (deadline - now()) / Math.max(1, gpusLeft);
+      byBackend.set(backend, report.softwareAdapter ? await timeAgainstDeadline(base, shape, own, budgetMs, pending) : await timeWithin(base, shape, shareOf(backend)));
     } catch (e) {
-      out.push({ backend, adapter: report.adapter, software: report.softwareAdapter, ms: null, warmupMs: null, reason: `the workload failed: ${(e as Error).message}` });
+      byBackend.set(backend, { ...base, ms: null, warmupMs: null, reason: `the workload failed: ${(e as Error).message}` });
     }
-    if (tf.memory().numTensors !== before) throw new Error(`backend calibration leaked ${tf.memory().numTensors - before} tensors on ${backend}`);
+    const leaked = tf.memory().numTensors - before0 - pending.n;
+    if (leaked !== 0) throw new Error(`backend calibration leaked ${leaked} tensors on ${backend}`);
   }
-  return out;
+  return candidates.map((b) => byBackend.get(b)!);
+}
+
+type TimingBase = Pick<BackendTiming, 'backend' | 'adapter' | 'software'>;
+
+/** A warm-up run, then timed runs while this backend's share of the budget lasts (≥ 1). */
+async function timeWithin(base: TimingBase, shape: WorkloadShape, share: number): Promise<BackendTiming> {
+  const t0 = now();
+  await workloadOnce(shape, 1);
+  const warmupMs = now() - t0;
+  const reps: number[] = [];
+  const start = now();
+  // Two timed repetitions at least, unless the warm-up alone used up this backend's share
+  // (shaders compiling): then one says enough and keeps the total near budget.
+  const minReps = warmupMs > share ? 1 : 2;
+  while (reps.length < minReps || (reps.length < 12 && now() - start + warmupMs < share)) {
+    const t = now();
+    await workloadOnce(shape, 2 + reps.length);
+    reps.push(now() - t);
+  }
+  return { ...base, ms: median(reps), warmupMs };
+}
+
+/**
+ * A software adapter: compile (WebGPU: without running), then timed runs — the first run
+ * counts, no separate warm-up — all before `deadline`. Cut off: ms null, overMs the time
+ * it had, and a reason that says so.
+ */
+async function timeAgainstDeadline(base: TimingBase, shape: WorkloadShape, deadline: number, budgetMs: number, pending: { n: number }): Promise<BackendTiming> {
+  const start = now();
+  const cut = (what: string): BackendTiming => {
+    const overMs = now() - start;
+    return {
+      ...base,
+      ms: null,
+      warmupMs: null,
+      overMs,
+      reason: `${what} had not finished ${fmtMs(overMs)} after it began, at the end of the ${fmtMs(budgetMs)} calibration budget`,
+    };
+  };
+  if (base.backend === 'webgpu' && !(await compileWebGPU(shape, deadline))) return cut('compiling its shaders');
+  const warmupMs = now() - start;
+  const reps: number[] = [];
+  while (reps.length < 3) {
+    const t = now();
+    if (!(await workloadOnce(shape, 2 + reps.length, deadline, pending))) {
+      if (reps.length === 0) return cut('one training workload');
+      break;
+    }
+    reps.push(now() - t);
+    // Another run only if it fits before the deadline at the pace seen so far.
+    if (now() + reps[reps.length - 1] > deadline) break;
+  }
+  return { ...base, ms: median(reps), warmupMs };
 }
 
 export function median(xs: number[]): number {
@@ -122,7 +237,11 @@ export function orderByTiming(timings: BackendTiming[]): BackendName[] {
 /** One line for a notice or a log: "webgpu (software adapter) 310 ms, cpu 12 ms — using cpu". */
 export function describeCalibration(c: Pick<Calibration, 'timings' | 'chosen'>): string {
   const parts = c.timings.map((t) =>
-    t.ms === null ? `${t.backend}: unavailable (${t.reason ?? 'failed'})` : `${t.backend}${t.software ? ' (software adapter)' : ''} ${fmtMs(t.ms)}`,
+    t.overMs !== undefined
+      ? `${t.backend}${t.software ? ' (software adapter)' : ''} over ${fmtMs(t.overMs)}, cut off`
+      : t.ms === null
+        ? `${t.backend}: unavailable (${t.reason ?? 'failed'})`
+        : `${t.backend}${t.software ? ' (software adapter)' : ''} ${fmtMs(t.ms)}`,
   );
   const chosen = c.timings.find((t) => t.backend === c.chosen);
   const slowest = Math.max(...c.timings.map((t) => t.ms ?? 0));
@@ -152,12 +271,13 @@ export async function currentDevice(): Promise<string> {
  * initialise the fastest, with the others as fallbacks in order of speed.
  */
 export async function chooseBackend(candidates: BackendName[], opts: { cached?: Calibration; shape?: WorkloadShape; budgetMs?: number } = {}): Promise<BackendReport> {
+  const t0 = now();
   const device = await currentDevice();
   const reuse = opts.cached && opts.cached.device === device && opts.cached.timings.some((t) => t.ms !== null && candidates.includes(t.backend));
   const timings = reuse ? opts.cached!.timings.filter((t) => candidates.includes(t.backend)) : await measureBackends(candidates, opts.shape, opts.budgetMs);
   fastest(timings); // throws with every reason when nothing could run
   const report = await initBackend(orderByTiming(timings));
-  report.calibration = { timings, cached: Boolean(reuse), at: reuse ? opts.cached!.at : new Date().toISOString(), device };
+  report.calibration = { timings, cached: Boolean(reuse), at: reuse ? opts.cached!.at : new Date().toISOString(), device, ms: now() - t0 };
   return report;
 }
 

@@ -64,7 +64,7 @@ function CalibrationNotice({ report }: { report: BackendReport }) {
   const chosen = c.timings.find((t) => t.backend === report.backend);
   const slowest = c.timings.reduce((m, t) => Math.max(m, t.ms ?? 0), 0);
   return (
-    <div className="notice notice-info" data-testid="backend-choice" data-chosen={report.backend} role="status">
+    <div className="notice notice-info" data-testid="backend-choice" data-chosen={report.backend} data-calibration-ms={c.ms ?? ''} role="status">
       <div className="notice-text">
         <strong>Running on {report.backend}: fastest on this device.</strong> One training workload (convolutions and a dense layer, forward and backward, at this run&apos;s
         size){c.cached ? ', measured earlier on this device,' : ''} took:{' '}
@@ -72,10 +72,12 @@ function CalibrationNotice({ report }: { report: BackendReport }) {
           <span key={t.backend} data-testid={`backend-timing-${t.backend}`} data-ms={t.ms ?? ''} data-software={t.software ? '1' : '0'}>
             {i > 0 ? '; ' : ''}
             <strong>{t.backend}</strong>
-            {t.software ? ' (software adapter: the GPU is emulated on the CPU)' : ''} {t.ms === null ? `unavailable — ${t.reason ?? 'failed'}` : fmtMs(t.ms)}
+            {t.software ? ' (software adapter: the GPU is emulated on the CPU)' : ''}{' '}
+            {t.overMs !== undefined ? `over ${fmtMs(t.overMs)} — cut off: ${t.reason}` : t.ms === null ? `unavailable — ${t.reason ?? 'failed'}` : fmtMs(t.ms)}
           </span>
         ))}
-        .{chosen?.ms && slowest > 1.5 * chosen.ms ? ` ${report.backend} is ${(slowest / chosen.ms).toFixed(0)}× faster than the slowest.` : ''} Pick another backend above to compare.
+        .{!c.cached && c.ms !== undefined ? ` (The measurement took ${fmtMs(c.ms)}.)` : ''}
+        {chosen?.ms && slowest > 1.5 * chosen.ms ? ` ${report.backend} is ${(slowest / chosen.ms).toFixed(0)}× faster than the slowest.` : ''} Pick another backend above to compare.
       </div>
       <div className="notice-actions">
         <button className="btn btn-ghost" data-testid="recalibrate" onClick={actions.recalibrate} title="Time the backends again (restarts the run)">

@@ -19,6 +19,7 @@
 // Gate densities are read back with the loss (metric `cdg.gate.<conv>`: [branches]).
 import * as tf from '@tensorflow/tfjs';
 import { convForwardInto } from '../kernels/cpuConv2D';
+import { webgpuGateSurrogate, webgpuTopKGate } from '../kernels/webgpuSelect';
 import type { CDGConfig } from '../config';
 import type { BranchInfo, PluginContext, StepPlugin } from '../plugin';
 import { forwardResNet, prunableConvs, type Branch, type ConvHook, type ConvLayerSpec } from '../nn/resnet';
@@ -119,8 +120,9 @@ function hostBackend(): boolean {
 
 /**
  * Exactly round(d·N) open units of s (largest first, ties by index); Δ midway at the boundary.
- * On cpu/wasm the selection is topKGate over the values; on GPU backends topk + scatter
- * stay on the device (no readback inside the forward pass).
+ * On cpu/wasm the selection is topKGate over the values; on webgpu one custom program
+ * (kernels/webgpuSelect.ts; Δ and the surrogate a second one, run only by the gradient); elsewhere topk +
+ * scatter. All stay on the device (no readback inside the forward pass).
  */
 function quantileGate(s: tf.Tensor, density: number, alpha: number, forceOps = false): tf.Tensor {
   const n = s.size;
@@ -129,6 +131,14 @@ function quantileGate(s: tf.Tensor, density: number, alpha: number, forceOps = f
     if (k === 0 || k === n) {
       // Δ = ±∞: the surrogate derivative is 0 everywhere.
       return { value: k === 0 ? tf.zerosLike(x) : tf.onesLike(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+    }
+    if (tf.getBackend() === 'webgpu') {
+      const gate = webgpuTopKGate(x, k);
+      save([x, gate]);
+      return {
+        value: gate,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => webgpuGateSurrogate(saved[0], saved[1], dy, alpha),
+      };
     }
     let g: tf.Tensor;
     let delta: tf.Tensor;

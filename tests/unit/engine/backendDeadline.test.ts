@@ -1,0 +1,62 @@
+// The calibration's budget: a software GPU adapter is timed last, against a deadline, and
+// loses with a reason when it cannot finish by then; the notice line says so; nothing
+// leaks once the reads left behind settle. On WebGPU in Node (Dawn; SwiftShader without a
+// GPU) the whole choice's wall time is printed ([calibration] lines), not asserted: it
+// depends on the machine's load.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
+import { webgpuAdapterLabel } from '../../../src/engine/backend';
+import { chooseBackend, describeCalibration, fastest, measureBackends, type BackendTiming } from '../../../src/engine/backendChoice';
+
+const installed = await installNodeWebGPU();
+const adapter = installed.ok ? await webgpuAdapterLabel() : '';
+const software = /swiftshader|fallback|software/i.test(adapter);
+
+/** Until the reads a cut-off left behind have settled and their scalars are disposed. */
+async function settled(target: number): Promise<number> {
+  for (let i = 0; i < 300 && tf.memory().numTensors !== target; i++) await new Promise((r) => setTimeout(r, 100));
+  return tf.memory().numTensors;
+}
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('calibration budget', () => {
+  it('a cut-off backend is named with its lower bound, and does not count as measured', () => {
+    const cut: BackendTiming = { backend: 'webgpu', adapter: 'swiftshader', software: true, ms: null, warmupMs: null, overMs: 1900, reason: 'compiling its shaders had not finished' };
+    const cpu: BackendTiming = { backend: 'cpu', adapter: 'cpu', software: false, ms: 47, warmupMs: 60 };
+    expect(fastest([cut, cpu])).toBe('cpu');
+    expect(describeCalibration({ timings: [cut, cpu], chosen: 'cpu' })).toBe('webgpu (software adapter) over 1.9 s, cut off, cpu 47 ms — using cpu');
+  });
+
+  it.skipIf(!software)('a software adapter whose deadline has passed is cut off, with a reason; results in candidate order; no leak', async () => {
+    const before = tf.memory().numTensors;
+    // 1 ms: the deadline is over before WebGPU starts (the cpu is timed first).
+    const t = await measureBackends(['webgpu', 'cpu'], { batch: 2, size: 8, channels: 3, width: 4, hidden: 8 }, 1);
+    expect(t.map((x) => x.backend)).toEqual(['webgpu', 'cpu']);
+    expect(t[1].ms).toBeGreaterThan(0);
+    expect(t[0]).toMatchObject({ software: true, ms: null });
+    expect(t[0].overMs).toBeGreaterThanOrEqual(0);
+    expect(t[0].reason).toMatch(/had not finished .* calibration budget/);
+    expect(fastest(t)).toBe('cpu');
+    expect(await settled(before)).toBe(before);
+  });
+
+  it.skipIf(!installed.ok)('the choice between webgpu and cpu at the default workload and at the tiny run’s size: printed wall time', async () => {
+    const before = tf.memory().numTensors;
+    for (const [label, shape] of [
+      ['default workload', undefined],
+      ['tiny run (batch 2×8, 16 px, width 8)', { batch: 16, size: 16, channels: 3, width: 8, hidden: 32 }],
+    ] as const) {
+      const r = await chooseBackend(['webgpu', 'cpu'], { shape });
+      const c = r.calibration!;
+      console.log(`[calibration] ${label}: ${(c.ms! / 1000).toFixed(2)} s on "${adapter}" — ${describeCalibration({ timings: c.timings, chosen: r.backend })}`);
+      expect(r.backend).toBe(fastest(c.timings));
+      for (const x of c.timings) expect(x.ms !== null || x.overMs !== undefined || x.reason).toBeTruthy();
+    }
+    await tf.setBackend('cpu');
+    expect(await settled(before)).toBe(before);
+  });
+});
