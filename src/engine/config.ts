@@ -115,6 +115,13 @@ export const SETTINGS_TABLE = {
     threshold: setting(z.enum(['quantile', 'learned']).default('quantile'), { label: 'Threshold', help: 'a joint quantile per layer, or a learned Δ with a density penalty' }),
     /** Sharpness α of the sigmoid surrogate gradient. */
     alpha: setting(z.number().gt(0).default(5), { label: 'Surrogate sharpness α', help: 'straight-through gradient ∂g/∂s ≈ α·σ′(α(s − Δ))' }),
+    /**
+     * How the gate learns from the conditional path. 'ste': straight-through at every
+     * location, so a closed location still needs Y_c (its forward is not skippable in
+     * training); 'detached': only open locations pass a gate gradient, so closed ones
+     * need no conditional compute forward or backward (stepFlops counts each mode).
+     */
+    gateGradient: setting(z.enum(['ste', 'detached']).default('ste'), { label: 'Gate gradient', help: 'ste: straight-through gradient at every location (closed ones still need the conditional output in training); detached: only open locations pass a gradient, closed ones need no conditional compute' }),
     /** λ of the density penalty for the learned threshold. */
     penalty: setting(z.number().min(0).default(1), { label: 'Density penalty λ', help: 'λ·(density − target)² for the learned threshold', applies: 'cdg-learned' }),
     schedule: scheduleWindow(0.05, 0.5, 0.05),
