@@ -12,7 +12,8 @@ const dsig = (z: number, alpha: number) => alpha * sig(z) * (1 - sig(z));
 
 /** Identity forward, zero gradient. */
 function stopGradient(t: tf.Tensor): tf.Tensor {
-  return tf.customGrad((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) }))(t);
+  const f = ((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0];
+  return tf.customGrad(f)(t);
 }
 
 /**
