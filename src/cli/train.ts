@@ -12,6 +12,7 @@ import { buildConfig, ConfigError, mergeConfig, PRESET_NAMES, SETTINGS, type Con
 import { decodeSetting, fragmentAt, getAt, type SettingSpec } from '../engine/settingsTable';
 import { loadDataset } from '../engine/data';
 import { RunSession } from '../engine/session';
+import { accuracyStandardError } from '../engine/eval/knn';
 import { readPublicAsset } from './nodeAssets';
 import { installNodeWebGPU } from './nodeWebgpu';
 
@@ -186,9 +187,30 @@ async function main(): Promise<number> {
     await mkdir(args.out, { recursive: true });
     await writeFile(join(args.out, 'run.json'), JSON.stringify(await session.runFile({ backend: report.backend, adapter: report.adapter })));
   }
-  const end = { event: 'end', steps: trainer.step, seconds: Number(seconds.toFixed(2)), knn: lastKnn, gain: lastKnn !== undefined ? lastKnn - baselines.untrained : undefined, status: status === 0 ? 'ok' : 'failed' };
+  // What a kNN figure is worth (its standard error on n held-out images) and what it cost.
+  const n = trainer.knnQueryCount;
+  const se = lastKnn !== undefined ? accuracyStandardError(lastKnn, n) : undefined;
+  const knnSeconds = session.knnMs.reduce((a, b) => a + b, 0) / 1000;
+  const knnPass = session.knnMs.length ? knnSeconds / session.knnMs.length : 0;
+  const knnCost = { passes: session.knnMs.length, secondsPerPass: Number(knnPass.toFixed(3)), passFraction: Number((knnPass / seconds).toFixed(4)), totalFraction: Number((knnSeconds / seconds).toFixed(4)) };
+  const end = {
+    event: 'end',
+    steps: trainer.step,
+    seconds: Number(seconds.toFixed(2)),
+    // Training steps per second, kNN passes excluded: the load-independent-ish speed figure.
+    stepsPerSecond: Number((trainer.step / Math.max(1e-9, seconds - knnSeconds)).toFixed(3)),
+    knn: lastKnn,
+    knnTestImages: n,
+    knnStandardError: se,
+    knnCost,
+    gain: lastKnn !== undefined ? lastKnn - baselines.untrained : undefined,
+    status: status === 0 ? 'ok' : 'failed',
+  };
   if (args.json) emit(end);
-  else console.log(`done: ${trainer.step} steps in ${seconds.toFixed(1)} s${lastKnn !== undefined ? `, kNN accuracy ${(lastKnn * 100).toFixed(1)}% (untrained ${(baselines.untrained * 100).toFixed(1)}%, raw pixels ${(baselines.rawPixels * 100).toFixed(1)}%)` : ''}`);
+  else {
+    console.log(`done: ${trainer.step} steps in ${seconds.toFixed(1)} s${lastKnn !== undefined ? `, kNN accuracy ${(lastKnn * 100).toFixed(1)}% ± ${(se! * 100).toFixed(1)} (SE, n = ${n}) (untrained ${(baselines.untrained * 100).toFixed(1)}%, raw pixels ${(baselines.rawPixels * 100).toFixed(1)}%, gain ${((lastKnn - baselines.untrained) * 100).toFixed(1)} pts)` : ''}`);
+    console.log(`kNN cost: ${knnCost.passes} passes, ${knnPass.toFixed(2)} s each = ${(knnCost.passFraction * 100).toFixed(1)}% of the run per pass, ${(knnCost.totalFraction * 100).toFixed(1)}% in all`);
+  }
   session.dispose();
   return status;
 }
