@@ -197,7 +197,7 @@ async function main(): Promise<number> {
     event: 'end',
     steps: trainer.step,
     seconds: Number(seconds.toFixed(2)),
-    // Training steps per second, kNN passes excluded: the load-independent-ish speed figure.
+    // Training steps per second with the kNN passes left out (the machine's load still counts).
     stepsPerSecond: Number((trainer.step / Math.max(1e-9, seconds - knnSeconds)).toFixed(3)),
     knn: lastKnn,
     knnTestImages: n,

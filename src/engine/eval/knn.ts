@@ -2,6 +2,8 @@
 // labelled memory bank, the k nearest vote with weights exp(sim / T), argmax class.
 import * as tf from '@tensorflow/tfjs';
 
+export { accuracyStandardError, testImagesForStandardError } from './standardError';
+
 export interface KnnOptions { k: number; temperature: number; numClasses: number; chunk?: number }
 
 /** Class scores [Q, C] of each query (pure tensor op; caller disposes). */
@@ -16,19 +18,6 @@ export function knnScores(bank: tf.Tensor2D, bankLabels: tf.Tensor1D, queries: t
     const onehot = tf.oneHot(labels.cast('int32'), opts.numClasses); // [Q, k, C]
     return tf.sum(tf.mul(onehot, weights.expandDims(2)), 1) as tf.Tensor2D;
   });
-}
-
-/**
- * Standard error of an accuracy p measured on n independent test images, sqrt(p(1−p)/n)
- * (binomial): the noise of one kNN figure. n ≥ 1112 keeps it ≤ 1.5 points at any p.
- */
-export function accuracyStandardError(p: number, n: number): number {
-  return n > 0 ? Math.sqrt(Math.max(0, p * (1 - p)) / n) : NaN;
-}
-
-/** Test images needed for a standard error ≤ `se` at the worst case p = 1/2. */
-export function testImagesForStandardError(se: number): number {
-  return Math.ceil(0.25 / (se * se));
 }
 
 /**
