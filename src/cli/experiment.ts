@@ -171,7 +171,7 @@ async function main(): Promise<number> {
   const jobs = a.datasets.flatMap((dataset) => a.presets.flatMap((preset) => a.seeds.map((seed) => ({ dataset, preset, seed }))));
   const configOf = (j: (typeof jobs)[number]) => {
     if (!isPresetName(j.preset)) throw new Error(`unknown preset ${j.preset}`);
-    return buildConfig({ preset: j.preset, tiny: a.tiny, overrides: { seed: j.seed, data: { name: j.dataset }, ...(a.steps ? { steps: a.steps } : {}) } });
+    return buildConfig({ preset: j.preset, tiny: a.tiny, measured: true, overrides: { seed: j.seed, data: { name: j.dataset }, ...(a.steps ? { steps: a.steps } : {}) } });
   };
   const file = (j: (typeof jobs)[number]) => join(a.out, `${j.dataset}-${j.preset}-s${j.seed}${a.tiny ? '-tiny' : ''}.json`);
   const todo = jobs.filter((j) => a.fresh || !existsSync(file(j)));

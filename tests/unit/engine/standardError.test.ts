@@ -1,5 +1,5 @@
 // The noise of a kNN figure: the binomial standard error by hand, and the default sizes
-// (and --tiny) hold enough held-out images for ≤ 1.5 points at any accuracy.
+// (and the CLIs' --tiny) hold enough held-out images for ≤ 1.5 points at any accuracy.
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/engine/config';
 import { accuracyStandardError, testImagesForStandardError } from '../../../src/engine/eval/standardError';
@@ -11,10 +11,10 @@ describe('kNN standard error', () => {
     expect(testImagesForStandardError(0.015)).toBe(1112); // ⌈0.25/0.000225⌉ = ⌈1111.1⌉
   });
 
-  it('every preset, default and --tiny, measures kNN on ≥ 1112 held-out images', () => {
+  it('every preset, default and the CLIs\' --tiny, measures kNN on ≥ 1112 held-out images', () => {
     for (const preset of ['simclr-dense', 'byol-dense', 'cdg', 'syncp-unstructured', 'syncp-channel', 'syncp-2of4']) {
       for (const tiny of [false, true]) {
-        const c = buildConfig({ preset, tiny });
+        const c = buildConfig({ preset, tiny, measured: true });
         expect(c.data.testCount).toBeGreaterThanOrEqual(1112);
         expect(accuracyStandardError(0.5, c.data.testCount)).toBeLessThanOrEqual(0.015);
       }
