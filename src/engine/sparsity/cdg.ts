@@ -81,7 +81,7 @@ export interface GatedConvResult {
   /** Gate density of each branch [branches]. */
   branchDensity: tf.Tensor1D;
   /**
-   * Δ the gate used (a scalar; −∞ when every unit is open, +∞ when none is): the quantile's
+   * Δ the gate used (a scalar; −∞ or −NO_DELTA when every unit is open, +∞ or NO_DELTA when none is): the quantile's
    * midpoint between the last open and the first closed saliency, or the given Δ.
    */
   delta: tf.Scalar;
@@ -189,17 +189,22 @@ function detachClosed(g: tf.Tensor): tf.Tensor {
   return tf.customGrad(f)(g);
 }
 
-/** Δ of a 0/1 gate over saliencies s: midway between the smallest open and the largest closed value. */
+/**
+ * Beyond any saliency (normalised to mean 1): stands for ±∞ in device ops, since WGSL lets
+ * implementations assume no infinities. The plugin ignores |Δ| ≥ NO_DELTA (all or none open).
+ */
+export const NO_DELTA = 3e38;
+
+/** Δ of a 0/1 gate over saliencies s: midway between the smallest open and the largest closed value; ∓NO_DELTA when all / none are open. */
 function boundaryDelta(s: tf.Tensor, g: tf.Tensor): tf.Scalar {
-  const open = tf.greater(g, 0.5);
-  const openMin = tf.min(tf.where(open, s, tf.fill(s.shape, Infinity)));
-  const closedMax = tf.max(tf.where(open, tf.fill(s.shape, -Infinity), s));
-  // All open: closedMax = −∞ → Δ = −∞; none open: openMin = +∞ → Δ = +∞.
   return tf.tidy(() => {
-    const allOpen = tf.equal(closedMax, -Infinity);
-    const noneOpen = tf.equal(openMin, Infinity);
-    const mid = tf.mul(tf.add(openMin, closedMax), 0.5);
-    return tf.where(allOpen, tf.scalar(-Infinity), tf.where(noneOpen, tf.scalar(Infinity), mid)) as tf.Scalar;
+    const open = tf.greater(g, 0.5);
+    const openMin = tf.min(tf.where(open, s, tf.fill(s.shape, NO_DELTA)));
+    const closedMax = tf.max(tf.where(open, tf.fill(s.shape, -NO_DELTA), s));
+    const allOpen = tf.lessEqual(closedMax, -NO_DELTA);
+    const noneOpen = tf.greaterEqual(openMin, NO_DELTA);
+    const mid = tf.add(tf.mul(openMin, 0.5), tf.mul(closedMax, 0.5)); // halves first: no overflow
+    return tf.where(allOpen, tf.scalar(-NO_DELTA), tf.where(noneOpen, tf.scalar(NO_DELTA), mid)) as tf.Scalar;
   });
 }
 
@@ -761,7 +766,7 @@ export class CDGPlugin implements StepPlugin {
     this.absorbed = metrics;
     for (const l of this.layers) {
       const d = metrics[DELTA_METRIC + l.name]?.[0];
-      if (d === undefined || !Number.isFinite(d)) continue;
+      if (d === undefined || !Number.isFinite(d) || Math.abs(d) >= NO_DELTA) continue; // all or none open: no boundary
       const prev = this.evalDelta.get(l.name);
       this.evalDelta.set(l.name, prev === undefined ? d : EVAL_DELTA_MOMENTUM * prev + (1 - EVAL_DELTA_MOMENTUM) * d);
     }
