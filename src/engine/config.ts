@@ -32,7 +32,8 @@ export const SETTINGS_TABLE = {
   data: group({
     name: setting(z.enum(['shapes', 'fashion-mnist', 'own']).default('shapes'), { label: 'Dataset', help: 'synthetic shapes (generated from the seed), a Fashion-MNIST subset, or your own images (uploaded in the Data panel)', key: 'dataset', quick: true }),
     trainCount: setting(positiveInt.max(60_000).default(2000), { label: 'Training images', help: 'images the network trains on (and the kNN memory bank)' }),
-    testCount: setting(positiveInt.max(10_000).default(500), { label: 'Held-out images', help: 'images the kNN monitor classifies' }),
+    // 1200: a kNN figure's standard error √(p(1−p)/n) stays ≤ 1.44 points at any p (eval/knn.ts).
+    testCount: setting(positiveInt.max(10_000).default(1200), { label: 'Held-out images', help: 'images the kNN monitor classifies (1200: standard error ≤ 1.5 points)' }),
     /** Side of the square images the network sees; 0 keeps the dataset's own size. */
     imageSize: setting(z.number().int().min(0).max(64).default(0), { label: 'Image size', help: 'side of the images the network sees; 0 keeps the dataset’s own', unit: 'px' }),
   }),
@@ -73,7 +74,8 @@ export const SETTINGS_TABLE = {
     /** Log a metrics row every this many steps. */
     logEvery: setting(positiveInt.default(5), { label: 'Log every', help: 'a metrics row every this many steps', unit: 'steps' }),
     /** Run the kNN monitor every this many steps (and at the end); 0 = only at the end. */
-    knnEvery: setting(z.number().int().min(0).default(50), { label: 'kNN every', help: 'kNN monitor every this many steps (and at the end); 0: only at the end', unit: 'steps' }),
+    // 100: ten passes in a 1000-step run; each pass is a few % of the run (npm run train prints it).
+    knnEvery: setting(z.number().int().min(0).default(100), { label: 'kNN every', help: 'kNN monitor every this many steps (and at the end); 0: only at the end', unit: 'steps' }),
     knnK: setting(positiveInt.max(200).default(20), { label: 'kNN k', help: 'neighbours that vote' }),
     knnTemperature: setting(z.number().gt(0).default(0.1), { label: 'kNN temperature', help: 'votes weighted by exp(similarity / T)', step: 0.01 }),
   }),
@@ -115,6 +117,13 @@ export const SETTINGS_TABLE = {
     threshold: setting(z.enum(['quantile', 'learned']).default('quantile'), { label: 'Threshold', help: 'a joint quantile per layer, or a learned Δ with a density penalty' }),
     /** Sharpness α of the sigmoid surrogate gradient. */
     alpha: setting(z.number().gt(0).default(5), { label: 'Surrogate sharpness α', help: 'straight-through gradient ∂g/∂s ≈ α·σ′(α(s − Δ))' }),
+    /**
+     * How the gate learns from the conditional path. 'ste': straight-through at every
+     * location, so a closed location still needs Y_c (its forward is not skippable in
+     * training); 'detached': only open locations pass a gate gradient, so closed ones
+     * need no conditional compute forward or backward (stepFlops counts each mode).
+     */
+    gateGradient: setting(z.enum(['ste', 'detached']).default('ste'), { label: 'Gate gradient', help: 'ste: straight-through gradient at every location (closed ones still need the conditional output in training); detached: only open locations pass a gradient, closed ones need no conditional compute' }),
     /** λ of the density penalty for the learned threshold. */
     penalty: setting(z.number().min(0).default(1), { label: 'Density penalty λ', help: 'λ·(density − target)² for the learned threshold', applies: 'cdg-learned' }),
     schedule: scheduleWindow(0.05, 0.5, 0.05),
@@ -267,10 +276,22 @@ export const TINY: ConfigInput = {
   // A quick look: schedules are fractions of the run, so 300 steps show a whole ramp soon.
   steps: 300,
   batchSize: 8,
+  // The app's quick look: 100 held-out images (the kNN panel shows their ±5-point standard
+  // error). Measuring tools add TINY_MEASURED: on software WebGPU, the app's 1200-image
+  // baselines took over a minute before the first step.
   data: { trainCount: 200, testCount: 100, imageSize: 16 },
   model: { widths: [8, 16], blocks: 1, projHidden: 32, projDim: 16, predHidden: 32 },
+  // Every 25 steps in the app: a person watching sees the first point soon (lessons.ts says so).
   eval: { logEvery: 1, knnEvery: 25, knnK: 10, knnTemperature: 0.1 },
 };
+
+/**
+ * What `npm run train -- --tiny` and `npm run experiment -- --tiny` add to TINY: as many
+ * held-out images as the default size (standard error ≤ 1.44 points; at n = 100 it is 5,
+ * and gains of a few points were noise) and 1000 training images; kNN every 50 steps, since
+ * a pass over these costs 5–8 % of a 300-step tiny run.
+ */
+export const TINY_MEASURED: ConfigInput = { data: { trainCount: 1000, testCount: 1200 }, eval: { knnEvery: 50 } };
 
 type Plain = Record<string, unknown>;
 function isPlain(v: unknown): v is Plain {
@@ -293,16 +314,18 @@ export function mergeConfig(...parts: unknown[]): Plain {
 export interface BuildOptions {
   preset?: string;
   tiny?: boolean;
+  /** With `tiny`: the CLIs' measured tiny (TINY_MEASURED: 1200 held-out images). */
+  measured?: boolean;
   /** A config fragment from a file, the URL or the UI; applied over the preset. */
   overrides?: unknown;
 }
 
 /** Preset → tiny → overrides → validated Config. Unknown preset names are a ConfigError. */
-export function buildConfig({ preset = 'simclr-dense', tiny = false, overrides }: BuildOptions = {}): Config {
+export function buildConfig({ preset = 'simclr-dense', tiny = false, measured = false, overrides }: BuildOptions = {}): Config {
   if (!isPresetName(preset)) {
     throw new ConfigError(`unknown preset "${preset}" (known: ${PRESET_NAMES.join(', ')})`, [`preset: unknown "${preset}"`]);
   }
-  return parseConfig(mergeConfig(PRESETS[preset], tiny ? TINY : {}, overrides ?? {}));
+  return parseConfig(mergeConfig(PRESETS[preset], tiny ? TINY : {}, tiny && measured ? TINY_MEASURED : {}, overrides ?? {}));
 }
 
 /** Stage strides with defaults filled in (2 unless given). */

@@ -77,7 +77,7 @@ export interface MetricsSource {
   /** Per-layer weight density of each branch, for FLOPs accounting (1 = dense). */
   weightDensity?(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number }>;
   /** Per-layer conditional-path gate density of each branch, for FLOPs accounting. */
-  gateDensity?(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number; beta: number }>;
+  gateDensity?(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number; beta: number; gradient?: 'ste' | 'detached' }>;
 }
 
 /** What draws and what is kept: the panel snapshot (UI state passed in) and run.json's masks and state. */

@@ -20,6 +20,8 @@ export class RunSession {
   readonly trainer: Trainer;
   /** Logged rows: the step-0 baseline row, every logEvery-th step, the first, every kNN step, the last. */
   readonly history: MetricsRow[] = [];
+  /** Wall time of each kNN pass during training, ms (the step-0 baseline pass not included). */
+  readonly knnMs: number[] = [];
   private base: Baselines | undefined;
 
   constructor(
@@ -65,7 +67,12 @@ export class RunSession {
     const every = this.config.eval.knnEvery;
     const last = result.step === this.config.steps;
     const knnDue = (every > 0 && result.step % every === 0) || last;
-    const knn = knnDue ? await t.knn() : undefined;
+    let knn: number | undefined;
+    if (knnDue) {
+      const k0 = performance.now();
+      knn = await t.knn();
+      this.knnMs.push(performance.now() - k0);
+    }
     const row = t.row(result, knn) as MetricsRow;
     const logged = result.step % this.config.eval.logEvery === 0 || knnDue || result.step === 1;
     if (logged) this.history.push(row);

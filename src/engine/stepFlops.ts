@@ -1,7 +1,9 @@
 // Training FLOPs of one step, dense and effective, per layer and in total: every conv and
 // head layer of every branch, each branch counted 3× (forward, input grad, weight grad)
 // when the method trains it and 1× when it only runs forward (BYOL's target). Effective counts
-// use the branch's actual weight density and gate density of each prunable conv.
+// use the branch's actual weight density and gate density of each prunable conv; a trained
+// branch's gated conv counts its conditional forward in full under the 'ste' gate gradient
+// (sparsity/flops.ts).
 import type { BranchInfo } from './plugin';
 import type { SslMethodName } from './ssl/names';
 import { sslMethod } from './ssl/registry';
@@ -11,8 +13,8 @@ import { networkFlops, type FlopsSummary, type LayerFlopsSpec } from './sparsity
 export interface LayerDensities {
   /** Weight density by conv name and role (1 when absent). */
   weight?: Record<string, { online: number; target: number }>;
-  /** Gate density of the conditional path by conv name and role, with its β. */
-  gate?: Record<string, { online: number; target: number; beta: number }>;
+  /** Gate density of the conditional path by conv name and role, with its β and gate-gradient mode (default 'ste'). */
+  gate?: Record<string, { online: number; target: number; beta: number; gradient?: 'ste' | 'detached' }>;
 }
 
 function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boolean, d: LayerDensities): LayerFlopsSpec[] {
@@ -30,7 +32,7 @@ function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boole
       inW: c.inW,
       stride: c.stride,
       padding: 'same' as const,
-      sparsity: { weightDensity: w ?? 1, ...(g ? { gate: { density: g[role], beta: g.beta } } : {}) },
+      sparsity: { weightDensity: w ?? 1, ...(g ? { gate: { density: g[role], beta: g.beta, gradient: g.gradient ?? 'ste' } } : {}) },
     };
   });
   const heads = [spec.projector, ...(predicts && spec.predictor ? [spec.predictor] : [])].flatMap((h) => [

@@ -2,6 +2,8 @@
 // labelled memory bank, the k nearest vote with weights exp(sim / T), argmax class.
 import * as tf from '@tensorflow/tfjs';
 
+export { accuracyStandardError, testImagesForStandardError } from './standardError';
+
 export interface KnnOptions { k: number; temperature: number; numClasses: number; chunk?: number }
 
 /** Class scores [Q, C] of each query (pure tensor op; caller disposes). */
@@ -18,9 +20,13 @@ export function knnScores(bank: tf.Tensor2D, bankLabels: tf.Tensor1D, queries: t
   });
 }
 
-/** Top-1 accuracy of the kNN classifier on the queries. */
+/**
+ * Top-1 accuracy of the kNN classifier on the queries. By default the similarity of all
+ * queries to the bank is one matmul and one top-k on the backend (a few million floats at
+ * the default sizes); `chunk` bounds memory for larger sets.
+ */
 export async function knnAccuracy(bank: tf.Tensor2D, bankLabels: ArrayLike<number>, queries: tf.Tensor2D, queryLabels: ArrayLike<number>, opts: KnnOptions): Promise<number> {
-  const chunk = opts.chunk ?? 256;
+  const chunk = opts.chunk ?? Math.max(1, queries.shape[0]);
   const labels = tf.tensor1d(Array.from(bankLabels), 'int32');
   const preds: tf.Tensor1D[] = [];
   for (let i = 0; i < queries.shape[0]; i += chunk) {

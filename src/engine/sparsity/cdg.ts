@@ -15,6 +15,14 @@
 //   output      Y = Y_b + g ⊙ Y_c, g ∈ {0,1} [B, H_o, W_o, G] broadcast over each group's
 //               channels; ∂g/∂s ≈ α·σ'(α(s − Δ)) (straight-through, one tf.customGrad, so
 //               TopK/comparisons inside it never reach the tape), ∂g/∂Δ = −that.
+//   gate grad.  'ste' (default): the straight-through gradient at every location, which
+//               needs Y_c where the gate is closed too; 'detached': ∂L/∂g is kept only
+//               where the gate is open (× g), so closed locations need no conditional
+//               compute forward or backward. Nothing is skipped yet: both modes compute
+//               Y_c everywhere and multiply by g; flops.ts counts what each mode needs.
+//   evaluation  features must not depend on the other images of a batch, so the plugin
+//               gates evaluation forwards with a fixed Δ per layer (an EMA of the
+//               training Δ), not a per-batch quantile.
 // The target density d follows the cubic schedule from 1 (dense) to config.cdg.density.
 // Gate densities are read back with the loss (metric `cdg.gate.<conv>`: [branches]).
 import * as tf from '@tensorflow/tfjs';
@@ -39,6 +47,8 @@ export interface GateOptions {
   threshold?: number | tf.Tensor;
   /** Sharpness α of the sigmoid surrogate (default 5). */
   alpha?: number;
+  /** 'ste' (default): gate gradient at every location; 'detached': only where the gate is open. */
+  gateGradient?: 'ste' | 'detached';
   /**
    * 'auto' (default): on cpu/wasm the quantile gate runs as one host op (see
    * gatedConvHost); 'ops': always the tf-op formulation GPU backends run (parity tests).
@@ -70,6 +80,11 @@ export interface GatedConvResult {
   density: tf.Scalar;
   /** Gate density of each branch [branches]. */
   branchDensity: tf.Tensor1D;
+  /**
+   * Δ the gate used (a scalar; −∞ or −NO_DELTA when every unit is open, +∞ or NO_DELTA when none is): the quantile's
+   * midpoint between the last open and the first closed saliency, or the given Δ.
+   */
+  delta: tf.Scalar;
   baseChannels: number;
   groups: number;
 }
@@ -160,6 +175,37 @@ function quantileGate(s: tf.Tensor, density: number, alpha: number, forceOps = f
     };
   }) as unknown as GradFn;
   return tf.customGrad(f)(s);
+}
+
+/**
+ * The 'detached' gate gradient: value g, gradient ∂L/∂g ⊙ g, so a closed location passes
+ * no gradient to the saliency (or to a learned Δ) and its Y_c is never needed.
+ */
+function detachClosed(g: tf.Tensor): tf.Tensor {
+  const f = ((x: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+    save([x]);
+    return { value: tf.clone(x), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]) };
+  }) as unknown as GradFn;
+  return tf.customGrad(f)(g);
+}
+
+/**
+ * Beyond any saliency (normalised to mean 1): stands for ±∞ in device ops, since WGSL lets
+ * implementations assume no infinities. The plugin ignores |Δ| ≥ NO_DELTA (all or none open).
+ */
+export const NO_DELTA = 3e38;
+
+/** Δ of a 0/1 gate over saliencies s: midway between the smallest open and the largest closed value; ∓NO_DELTA when all / none are open. */
+function boundaryDelta(s: tf.Tensor, g: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const open = tf.greater(g, 0.5);
+    const openMin = tf.min(tf.where(open, s, tf.fill(s.shape, NO_DELTA)));
+    const closedMax = tf.max(tf.where(open, tf.fill(s.shape, -NO_DELTA), s));
+    const allOpen = tf.lessEqual(closedMax, -NO_DELTA);
+    const noneOpen = tf.greaterEqual(openMin, NO_DELTA);
+    const mid = tf.add(tf.mul(openMin, 0.5), tf.mul(closedMax, 0.5)); // halves first: no overflow
+    return tf.where(allOpen, tf.scalar(-NO_DELTA), tf.where(noneOpen, tf.scalar(NO_DELTA), mid)) as tf.Scalar;
+  });
 }
 
 /** g = 1[s > Δ] for a fixed Δ (number). */
@@ -319,7 +365,8 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
   });
   const pooled = pooledGate(ss, opts);
   const sizes = ss.map((t) => t.shape[0]);
-  const gates = sizes.length === 1 ? [pooled as tf.Tensor4D] : (tf.split(pooled, sizes, 0) as tf.Tensor4D[]);
+  const toApply = opts.gateGradient === 'detached' ? detachClosed(pooled) : pooled;
+  const gates = sizes.length === 1 ? [toApply as tf.Tensor4D] : (tf.split(toApply, sizes, 0) as tf.Tensor4D[]);
   const ys = ybs.map((yb, i) => {
     const yc = ycs[i];
     return yc ? applyGate(yb, yc, gates[i], opts.impl === 'ops') : yb;
@@ -329,7 +376,13 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
   const branchDensity = (
     sizes.every((n) => n === sizes[0]) ? tf.mean(tf.reshape(pooled, [sizes.length, -1]), 1) : tf.stack(gates.map((g) => tf.mean(g)))
   ) as tf.Tensor1D;
-  return { ys, gates, saliency: ss, density, branchDensity, baseChannels: cb, groups: G };
+  const delta =
+    opts.threshold instanceof tf.Tensor
+      ? (tf.reshape(opts.threshold, []) as tf.Scalar)
+      : typeof opts.threshold === 'number'
+        ? tf.scalar(opts.threshold)
+        : boundaryDelta(ss.length === 1 ? ss[0] : tf.concat(ss, 0), pooled);
+  return { ys, gates, saliency: ss, density, branchDensity, delta, baseChannels: cb, groups: G };
 }
 
 
@@ -417,6 +470,8 @@ function dualConvCpu(x: tf.Tensor4D, w: tf.Tensor4D, cb: number, stride: number)
 interface GateDims {
   /** This branch's first unit in the pooled arrays, its units, units per sample. */
   o: number; m: number; cells: number; G: number; per: number; cout: number; smooth: boolean;
+  /** 'detached' gate gradient: closed units pass no gradient to the saliency. */
+  detached: boolean;
 }
 
 function gateForward(z: Float32Array, gate: Float32Array, y: Float32Array, d: GateDims): void {
@@ -431,7 +486,7 @@ function gateForward(z: Float32Array, gate: Float32Array, y: Float32Array, d: Ga
 }
 
 function gateBackward(dy: Float32Array, zv: Float32Array, dz: Float32Array, gate: Float32Array, sur: Float64Array, raw: Float32Array, D: Float32Array, d: GateDims): void {
-  const { o, m, cells, G, per, cout, smooth } = d;
+  const { o, m, cells, G, per, cout, smooth, detached } = d;
   const C2 = 2 * cout;
   const ds = new Float64Array(smooth ? m : 0);
   for (let loc = 0, i = 0, v = 0; i < dy.length; loc += C2) {
@@ -443,7 +498,7 @@ function gateBackward(dy: Float32Array, zv: Float32Array, dz: Float32Array, gate
         dz[zi + cout] = dy[i] * g;
         dg += dy[i] * zv[zi + cout];
       }
-      if (smooth) ds[v] = dg * sur[o + v];
+      if (smooth) ds[v] = detached && g === 0 ? 0 : dg * sur[o + v];
     }
   }
   if (!smooth) return;
@@ -537,7 +592,7 @@ function gatedConvHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvOpti
     const o = off; // this branch's first unit in the pooled arrays
     const m = sizes[bi];
     off += m;
-    const gd: GateDims = { o, m, cells, G, per, cout, smooth };
+    const gd: GateDims = { o, m, cells, G, per, cout, smooth, detached: opts.gateGradient === 'detached' };
     const f = ((zIn: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
       const y = new Float32Array(zIn.size / 2);
       gateForward(zIn.dataSync() as Float32Array, gate, y, gd);
@@ -567,6 +622,8 @@ function gatedConvHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvOpti
   let gatesT: tf.Tensor4D[] | undefined;
   let salT: tf.Tensor4D[] | undefined;
   let densityT: tf.Scalar | undefined;
+  let deltaT: tf.Scalar | undefined;
+  const deltaValue = k === 0 ? Infinity : k === n ? -Infinity : delta;
   return {
     ys,
     get gates() {
@@ -577,6 +634,9 @@ function gatedConvHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvOpti
     },
     get density() {
       return (densityT ??= tf.scalar(openAll / n));
+    },
+    get delta() {
+      return (deltaT ??= tf.scalar(deltaValue));
     },
     branchDensity: tf.tensor1d(dens),
     baseChannels: cb,
@@ -614,6 +674,10 @@ export type CDGSnapshot = {
   step: number;
   saliency: Saliency;
   threshold: 'quantile' | 'learned';
+  /** Which gate gradient trains (and so which training FLOPs are counted). */
+  gateGradient: 'ste' | 'detached';
+  /** Δ per layer that evaluation forwards use (EMA of the training Δ; learned: Δ itself); absent before any. */
+  evalThreshold: Record<string, number>;
   targetDensity: number;
   layers: CDGLayerSnapshot[];
   /** Totals over the gated convs (training FLOPs of one step, all branches). */
@@ -627,6 +691,15 @@ export type CDGSnapshot = {
 };
 
 const METRIC = 'cdg.gate.';
+const DELTA_METRIC = 'cdg.delta.';
+/**
+ * Momentum of the per-layer EMA of the training Δ that gates evaluation forwards: about the
+ * last 10 steps, so it follows the density schedule closely yet no single batch sets it.
+ */
+export const EVAL_DELTA_MOMENTUM = 0.9;
+
+/** How a forward is gated: training (joint quantile), evaluation (fixed Δ per layer), panel probe (joint quantile over the pair). */
+type HookMode = 'train' | 'eval' | 'probe';
 /** tfjs variable names must be unique while alive; several trainers may coexist. */
 let nextId = 0;
 
@@ -637,6 +710,12 @@ export class CDGPlugin implements StepPlugin {
   private readonly window: UpdateWindow;
   private readonly plan: CDGPlan;
   private readonly deltas: Record<string, tf.Variable> = {};
+  /** Quantile threshold: EMA of the finite training Δ per layer (host numbers), for evaluation. */
+  private readonly evalDelta = new Map<string, number>();
+  /** Training Δ per layer of the last forward (owned until metrics()). */
+  private pendingDelta = new Map<string, tf.Tensor>();
+  /** The metrics object last folded into evalDelta (report and gateDensity both see each step's). */
+  private absorbed?: Record<string, Float32Array>;
   /** Per-layer gate densities [branches] of the last training forward (kept, owned until metrics()). */
   private pending = new Map<string, tf.Tensor>();
   private penalties: tf.Scalar[] = [];
@@ -668,16 +747,41 @@ export class CDGPlugin implements StepPlugin {
   private disposePending(): void {
     for (const t of this.pending.values()) t.dispose();
     this.pending.clear();
+    for (const t of this.pendingDelta.values()) t.dispose();
+    this.pendingDelta.clear();
   }
 
-  private makeHook(training: boolean, step: number, capture?: Map<string, tf.Tensor[]>): ConvHook {
+  /**
+   * Δ of an evaluation forward: the learned Δ, or the EMA of the training quantile's Δ;
+   * before any training step has a finite Δ (dense start) every gate is open, as in training.
+   */
+  evalThreshold(layer: string): number | tf.Tensor {
+    if (this.cfg.threshold === 'learned') return this.deltas[layer];
+    return this.evalDelta.get(layer) ?? -Infinity;
+  }
+
+  /** Folds a step's read-back training Δs into the evaluation EMA (once per metrics object). */
+  private absorb(metrics: Record<string, Float32Array>): void {
+    if (this.absorbed === metrics) return;
+    this.absorbed = metrics;
+    for (const l of this.layers) {
+      const d = metrics[DELTA_METRIC + l.name]?.[0];
+      if (d === undefined || !Number.isFinite(d) || Math.abs(d) >= NO_DELTA) continue; // all or none open: no boundary
+      const prev = this.evalDelta.get(l.name);
+      this.evalDelta.set(l.name, prev === undefined ? d : EVAL_DELTA_MOMENTUM * prev + (1 - EVAL_DELTA_MOMENTUM) * d);
+    }
+  }
+
+  private makeHook(mode: HookMode, step: number, capture?: Map<string, tf.Tensor[]>): ConvHook {
     const density = this.targetDensity(step);
+    const training = mode === 'train';
     return (layer, xs, ws) => {
       const r = gatedConv(xs, ws, {
         beta: this.cfg.beta,
         density,
-        threshold: this.cfg.threshold === 'learned' ? this.deltas[layer.name] : undefined,
+        threshold: this.cfg.threshold === 'learned' ? this.deltas[layer.name] : mode === 'eval' ? (this.evalThreshold(layer.name) as number) : undefined,
         alpha: this.cfg.alpha,
+        gateGradient: this.cfg.gateGradient,
         saliency: this.cfg.saliency,
         groups: this.cfg.groups,
         stride: layer.stride,
@@ -685,6 +789,10 @@ export class CDGPlugin implements StepPlugin {
       if (training) {
         this.pending.get(layer.name)?.dispose();
         this.pending.set(layer.name, tf.keep(r.branchDensity));
+        if (this.cfg.threshold === 'quantile') {
+          this.pendingDelta.get(layer.name)?.dispose();
+          this.pendingDelta.set(layer.name, tf.keep(r.delta));
+        }
         if (this.cfg.threshold === 'learned') this.penalties.push(tf.square(tf.sub(r.density, density)) as tf.Scalar);
       }
       if (capture) capture.set(layer.name, r.gates.map((g) => tf.keep(r.groups === 1 ? tf.squeeze(g, [3]) : tf.mean(g, 3))));
@@ -700,7 +808,7 @@ export class CDGPlugin implements StepPlugin {
       this.infos = branches;
       this.step = step;
     }
-    return this.makeHook(training, step);
+    return this.makeHook(training ? 'train' : 'eval', step);
   }
 
   extraLoss(): tf.Scalar | undefined {
@@ -719,7 +827,9 @@ export class CDGPlugin implements StepPlugin {
   metrics(): Record<string, tf.Tensor> {
     const out: Record<string, tf.Tensor> = {};
     for (const [name, t] of this.pending) out[METRIC + name] = t;
+    for (const [name, t] of this.pendingDelta) out[DELTA_METRIC + name] = t;
     this.pending = new Map(); // handed to the trainer, which disposes them
+    this.pendingDelta = new Map();
     return out;
   }
 
@@ -744,18 +854,20 @@ export class CDGPlugin implements StepPlugin {
   }
 
   report(metrics: Record<string, Float32Array>): Record<string, unknown> {
+    this.absorb(metrics);
     const d = this.densities(metrics);
     return d ? { gateDensity: d, gateTarget: this.targetDensity(this.step) } : {};
   }
 
-  gateDensity(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number; beta: number }> {
+  gateDensity(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number; beta: number; gradient: 'ste' | 'detached' }> {
+    this.absorb(metrics);
     const d = this.densities(metrics);
     const target = this.targetDensity(this.step);
-    const out: Record<string, { online: number; target: number; beta: number }> = {};
+    const out: Record<string, { online: number; target: number; beta: number; gradient: 'ste' | 'detached' }> = {};
     for (const l of this.layers) {
       // Without a read-back (e.g. flops() before any step) count the scheduled density.
       const v = d?.[l.name] ?? { online: target, target };
-      out[l.name] = { online: v.online, target: v.target, beta: this.cfg.beta };
+      out[l.name] = { online: v.online, target: v.target, beta: this.cfg.beta, gradient: this.cfg.gateGradient };
     }
     return out;
   }
@@ -770,7 +882,7 @@ export class CDGPlugin implements StepPlugin {
       this.infos.length ? this.infos : [{ role: 'online', view: 0 }, { role: 'target', view: 1 }],
       cfg.ssl.method,
       cfg.batchSize,
-      { gate: Object.fromEntries(this.layers.map((l) => [l.name, { ...gates[l.name], beta: this.cfg.beta }])) },
+      { gate: Object.fromEntries(this.layers.map((l) => [l.name, { ...gates[l.name], beta: this.cfg.beta, gradient: this.cfg.gateGradient }])) },
     );
     const layerFlops = new Map(flops.layers.map((l) => [l.name, l]));
     const layers: CDGLayerSnapshot[] = this.layers.map((l) => {
@@ -792,6 +904,8 @@ export class CDGPlugin implements StepPlugin {
       step,
       saliency: this.cfg.saliency,
       threshold: this.cfg.threshold,
+      gateGradient: this.cfg.gateGradient,
+      evalThreshold: await this.evalThresholds(),
       targetDensity: target,
       layers,
       flops: { ...total, skipped: total.dense - total.effective },
@@ -804,7 +918,7 @@ export class CDGPlugin implements StepPlugin {
       packed = tf.tidy(() => {
         const net = this.ctx.online;
         const branches: Branch[] = [0, 1].map(() => ({ params: net.vars, stats: net.stats }));
-        forwardResNet(this.ctx.spec.encoder, branches, probe, { training: false, convHook: this.makeHook(false, step, capture) });
+        forwardResNet(this.ctx.spec.encoder, branches, probe, { training: false, convHook: this.makeHook('probe', step, capture) });
         const rgba = probe.map((v) => {
           const rgb = v.shape[3] === 1 ? tf.tile(v, [1, 1, 1, 3]) : v;
           return tf.concat([tf.mul(tf.reshape(rgb, [-1, 3]), 255), tf.fill([v.shape[1] * v.shape[2], 1], 255)], 1).reshape([-1]);
@@ -834,11 +948,24 @@ export class CDGPlugin implements StepPlugin {
     }
   }
 
+  /** Δ per layer that evaluation uses now (a learned Δ read from its variable, no dataSync). */
+  private async evalThresholds(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const l of this.layers) {
+      const t = this.evalThreshold(l.name);
+      const v = typeof t === 'number' ? t : ((await t.data())[0] as number);
+      if (Number.isFinite(v)) out[l.name] = v;
+    }
+    return out;
+  }
+
   async exportState(): Promise<Record<string, unknown>> {
     const target = this.targetDensity(this.step);
     return {
       cdg: {
         beta: this.cfg.beta,
+        gateGradient: this.cfg.gateGradient,
+        evalThreshold: await this.evalThresholds(),
         targetDensity: target,
         layers: this.layers.map((l) => ({ name: l.name, ...(this.last?.[l.name] ?? { online: target, target }) })),
       },

@@ -6,7 +6,15 @@
 //   H_out·W_out·kh·kw·C_out · Σ_c w(c)·a(c)
 // over input channels c, with w(c) the fraction of c's weights kept and a(c) = 1 on the
 // base segment, the gate density on the conditional one; so the factors multiply.
-// FLOPs = 2·MACs; training ≈ 3 × forward (forward, input gradient, weight gradient).
+// FLOPs = 2·MACs; training = forward + input gradient + weight gradient, each the MACs of
+// one forward, except CDG's conditional path under a straight-through gate gradient
+// ('ste'): the gate's gradient dg = Σ dY ⊙ Y_c needs Y_c at closed locations too, so the
+// training forward counts the conditional path in full (its two gradient passes stay
+// × gate density: dY_c = dY ⊙ g is 0 where the gate is closed). With 'detached' (no gate
+// gradient at closed locations) all three passes count the conditional path × density.
+// A forward-only pass (BYOL's target) counts × density in both modes. These are the FLOPs
+// an ideal gated kernel would need: the playground's kernels compute the conditional path
+// everywhere and multiply by the gate (counted as skippable, not skipped).
 // Not counted: the gate's own cost (saliency, threshold) and the smaller input of the
 // layer after a channel-pruned one (each layer is counted on its own mask); an N:M layer
 // given without a mask counts its expected kept fraction.
@@ -53,8 +61,11 @@ export interface LayerSparsity {
    * from keptPerInputChannel(mask). When given, weightDensity and nm are not used.
    */
   keptPerInputChannel?: ArrayLike<number>;
-  /** (c) CDG: base segment ⌈β·C_in⌉ (β default 1/4), conditional path × gate density. */
-  gate?: { density: number; beta?: number };
+  /**
+   * (c) CDG: base segment ⌈β·C_in⌉ (β default 1/4), conditional path × gate density;
+   * `gradient` (default 'ste') decides what a training forward needs (file header).
+   */
+  gate?: { density: number; beta?: number; gradient?: 'ste' | 'detached' };
 }
 
 export type LayerFlopsSpec = (ConvLayerSpec | LinearLayerSpec) & { sparsity?: LayerSparsity };
@@ -211,10 +222,23 @@ function passFactor(fn: string, opts: FlopsOptions): number {
   return 2 * (pass === 'training' ? 3 : 1) * batch; // FLOPs = 2·MACs
 }
 
-/** FLOPs of one layer: 2·MACs, × 3 for training, × batch. */
+/**
+ * MACs of the forward pass a training step needs: with a straight-through gate gradient
+ * the conditional path is needed at every location (gate density counted as 1).
+ */
+export function trainingForwardMacs(layer: LayerFlopsSpec): number {
+  const gate = layer.sparsity?.gate;
+  if (!gate || (gate.gradient ?? 'ste') === 'detached') return effectiveMacs(layer);
+  return effectiveMacs({ ...layer, sparsity: { ...layer.sparsity, gate: { ...gate, density: 1 } } });
+}
+
+/** FLOPs of one layer: 2·MACs (training: forward + input grad + weight grad), × batch. */
 export function layerFlops(layer: LayerFlopsSpec, opts: FlopsOptions = {}): LayerFlops {
-  const f = passFactor('layerFlops', opts);
-  return { name: layer.name, dense: f * denseMacs(layer), effective: f * effectiveMacs(layer) };
+  const f = passFactor('layerFlops', opts) / ((opts.pass ?? 'training') === 'training' ? 3 : 1); // 2·batch
+  const eff = effectiveMacs(layer);
+  const dense = denseMacs(layer);
+  if ((opts.pass ?? 'training') === 'forward') return { name: layer.name, dense: f * dense, effective: f * eff };
+  return { name: layer.name, dense: 3 * f * dense, effective: f * (trainingForwardMacs(layer) + 2 * eff) };
 }
 
 /** Per-layer and total FLOPs of a network (training FLOPs of one image by default). */

@@ -16,7 +16,14 @@ import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerLegend, LayerSelect, LegendR
 import { Panel } from './Panel';
 
 const HOW_TO =
-  'Each gated layer always computes a cheap base part, and computes the rest only where a gate opens. Bars: the share of locations computed for view 1 and view 2 (one threshold for both, so the more salient view keeps more). Pictures: bright = computed, dark = skipped, for the chosen layer.';
+  'Each gated layer always computes a cheap base part; the rest is needed only where a gate opens. Counted as skippable, not skipped: this app still computes the rest everywhere and multiplies it by the gate (kernels that skip the work are future work). Bars: the share of locations open for view 1 and view 2 (one threshold for both, so the more salient view keeps more). Pictures: bright = open, dark = closed, for the chosen layer. Evaluation (kNN) gates each image alone with a fixed threshold per layer, the running average of the training thresholds.';
+
+/** What the gate-gradient mode means for the work a gated kernel could skip. */
+function gateGradientText(mode: CDGSnapshot['gateGradient']): string {
+  return mode === 'detached'
+    ? 'detached: closed locations pass no gradient to the gate, so training needs the rest of the convolution only where a gate opens'
+    : 'straight-through (STE): the gate learns from the rest of the convolution at closed locations too, so training needs its forward everywhere; only its backward is skippable';
+}
 
 /** CDG gate activity: per-layer gate density per branch, over steps, and the probe pair's gate maps. */
 export function CdgPanel() {
@@ -47,6 +54,9 @@ export function CdgPanel() {
         <div className="chart-empty">Waiting for the first snapshot…</div>
       ) : (
         <div className="panel-stack" ref={boxRef}>
+          <p className="small muted" data-testid="cdg-gate-gradient">
+            Gate gradient: {gateGradientText(snap.gateGradient)}.
+          </p>
           <h4 className="sub">Gate density per layer, step {viewed?.step} (target {pct(snap.targetDensity)})</h4>
           <div className="chart chart-small" data-testid="cdg-bars">
             <GateBars bars={bars} target={snap.targetDensity} />
@@ -77,10 +87,10 @@ export function CdgPanel() {
                 ))}
               </div>
               <LegendRow>
-                <Swatch colour="#d8d27a" label="bright, yellow-tinted: computed (gate open)" />
-                <Swatch colour="#222" label="darkened: skipped (gate closed)" />
+                <Swatch colour="#d8d27a" label="bright, yellow-tinted: gate open (rest needed)" />
+                <Swatch colour="#222" label="darkened: gate closed (rest skippable)" />
                 <span className="small muted">
-                  {layer.name}: {layer.probe.h}×{layer.probe.w} gate map; base path ({layer.baseChannels} of {layer.cin} input channels) always computed.
+                  {layer.name}: {layer.probe.h}×{layer.probe.w} gate map of the probe pair, gated jointly as in training; base path ({layer.baseChannels} of {layer.cin} input channels) always computed.
                 </span>
               </LegendRow>
             </>
@@ -118,13 +128,13 @@ function ProbeView({ snap, layerName, view, side }: { snap: CDGSnapshot; layerNa
             <>
               <b>view {view + 1}</b>, map cell ({gy}, {gx}) of {probe.h}×{probe.w}
               <br />
-              gate {g === 1 ? 'open: computed' : g === 0 ? 'closed: skipped' : `${pct(g, 0)} of channel groups open`} (value {g.toFixed(2)})
+              gate {g === 1 ? 'open: rest needed' : g === 0 ? 'closed: rest skippable' : `${pct(g, 0)} of channel groups open`} (value {g.toFixed(2)})
             </>
           );
         }}
       />
       <figcaption>
-        view {view + 1}: {pct(open)} computed
+        view {view + 1}: {pct(open)} open
       </figcaption>
     </figure>
   );

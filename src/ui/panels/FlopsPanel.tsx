@@ -11,7 +11,7 @@ import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LegendRow, STAGGER, Swatch, TICK_
 import { Panel } from './Panel';
 
 const HOW_TO =
-  'FLOPs count the arithmetic of one training step (forward and backward, both branches). Grey bars: what a dense network costs; blue: what this run computes after pruning or gating. The line adds up the whole run so far: the share of work saved.';
+  'FLOPs count the arithmetic of one training step (forward and backward, both branches). Grey bars: what a dense network costs; blue: what a kernel that skips pruned weights and closed gates would need for this run. Counted as skippable, not skipped: this app multiplies by masks and gates, so its own kernels still do the dense work. The line adds up the whole run so far: the share of work a sparse kernel could save.';
 
 /** Dense vs effective training FLOPs per layer and in total, and the cumulative saving. */
 export function FlopsPanel() {
@@ -45,13 +45,18 @@ export function FlopsPanel() {
             </div>
           </div>
           {!sparse && <p className="small muted">Dense run: effective equals dense.</p>}
+          {config?.cdg && (
+            <p className="small muted" data-testid="flops-gate-gradient">
+              CDG gate gradient: {config.cdg.gateGradient === 'detached' ? 'detached — closed locations counted as needing no conditional work, forward or backward' : 'straight-through (STE) — the conditional forward is counted in full in training (the gate’s gradient needs it at closed locations), its backward only where gates open'}.
+            </p>
+          )}
           <h4 className="sub">Per layer, FLOP per training step</h4>
           <div className="chart" data-testid="flops-bars" style={{ height: Math.max(160, 26 + bars.length * 20) }}>
             <FlopsBars bars={bars} />
           </div>
           <LegendRow>
             <Swatch colour="#b9bfc8" label="dense" />
-            <Swatch colour={OKABE_ITO.blue} label="effective (this run)" />
+            <Swatch colour={OKABE_ITO.blue} label="effective (skippable work removed; not yet skipped)" />
           </LegendRow>
           <h4 className="sub">Work saved so far (all steps of this run)</h4>
           <div className="chart chart-small" data-testid="flops-cumulative">

@@ -6,6 +6,7 @@ import { mergeReferences, referenceLines, refColour, refLabel, useRefsWith } fro
 import { useRun } from '../../store/run';
 import { TICK_11, stepLabel, useThrottledSelector, useTimelineView, STAGGER } from './common';
 import { Panel } from './Panel';
+import { accuracyStandardError } from '../../engine/eval/standardError';
 
 /** kNN monitor accuracy over steps, against chance, the untrained network and raw pixels. */
 export function KnnPanel() {
@@ -15,6 +16,8 @@ export function KnnPanel() {
   const rows = useThrottledSelector(useMetrics, selectRows, 1000, STAGGER.knn);
   const refs = useRefsWith('knn');
   const classes = useRun((s) => s.dataset?.classNames.length);
+  // The kNN monitor classifies up to 2000 held-out images (trainer.ts); its noise follows from n.
+  const n = useRun((s) => (s.dataset ? Math.min(s.dataset.testCount, 2000) : undefined));
   const every = useRun((s) => s.config?.eval.knnEvery);
   const baselines = useRun((s) => s.baselines);
   const data = useMemo(() => {
@@ -63,6 +66,11 @@ export function KnnPanel() {
         {refs.map((r) => (
           <span key={r.id}><i className="swatch-line" style={{ borderColor: refColour(r) }} />{refLabel(r)}</span>
         ))}
+        {n !== undefined && (
+          <span data-testid="knn-noise" title="standard error √(p(1−p)/n) of one measurement, at its worst (p = ½)">
+            n = {n} held-out images: ±{(100 * accuracyStandardError(0.5, n)).toFixed(1)} pts (SE)
+          </span>
+        )}
       </div>
     </Panel>
   );

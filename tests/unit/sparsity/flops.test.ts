@@ -89,8 +89,31 @@ describe('effective counts', () => {
       (4 * 0.5 + 4 * 0.25) * perC,
       6,
     );
-    const t = networkFlops([{ ...conv, sparsity: { weightDensity: 0.5, gate: { density: 0.4 } } }, fc1]);
+    // 'detached' gate gradient: every pass of the conditional path × density, so training = 3 × forward.
+    const t = networkFlops([{ ...conv, sparsity: { weightDensity: 0.5, gate: { density: 0.4, gradient: 'detached' } } }, fc1]);
     expect(t.effective).toBeCloseTo(6 * (0.5 * 4.4 * perC + 160), 6);
+  });
+
+  it("CDG training FLOPs per gate gradient: 'ste' needs the whole conditional forward, 'detached' does not", () => {
+    // conv 8×8×3×3×8→16, β = 1/4: 2 base channels, 6 conditional; one channel = 9216 MACs (perC).
+    // Gate density 0.4. Forward MACs at the gates: (2 + 6·0.4)·perC = 4.4·perC.
+    // ste: forward (2 + 6)·perC (Y_c at closed locations feeds dg), input grad and weight
+    //      grad 4.4·perC each (dY_c = dY ⊙ g) → 16.8·perC MACs → ×2 FLOPs = 33.6·perC.
+    // detached: 3 × 4.4·perC = 13.2·perC MACs → 26.4·perC FLOPs. Dense: 3·8·2 = 48·perC.
+    const ste = networkFlops([{ ...conv, sparsity: { gate: { density: 0.4, gradient: 'ste' } } }]);
+    const det = networkFlops([{ ...conv, sparsity: { gate: { density: 0.4, gradient: 'detached' } } }]);
+    const dflt = networkFlops([{ ...conv, sparsity: { gate: { density: 0.4 } } }]);
+    expect(ste.dense).toBe(48 * perC);
+    expect(ste.effective).toBeCloseTo(33.6 * perC, 6);
+    expect(det.effective).toBeCloseTo(26.4 * perC, 6);
+    expect(dflt.effective).toBe(ste.effective); // 'ste' is the default, as in the config
+    // A forward-only pass (BYOL's target) needs Y_c only where the gate opens, in both modes: 2·4.4·perC.
+    for (const gradient of ['ste', 'detached'] as const) {
+      expect(networkFlops([{ ...conv, sparsity: { gate: { density: 0.4, gradient } } }], { pass: 'forward' }).effective).toBeCloseTo(8.8 * perC, 6);
+    }
+    // With half the weights kept too, the STE forward is the weight-sparse dense conv: 0.5·8·perC.
+    const steW = networkFlops([{ ...conv, sparsity: { weightDensity: 0.5, gate: { density: 0.4, gradient: 'ste' } } }]);
+    expect(steW.effective).toBeCloseTo(2 * (0.5 * 8 + 2 * 0.5 * 4.4) * perC, 6);
   });
 
   it('per-channel counts from a real 2:4 mask give the same MACs as the formula', () => {

@@ -1,0 +1,218 @@
+// `npm run experiment -- [--presets a,b] [--datasets shapes,fashion-mnist] [--seeds 1,2,3]
+//  [--steps N] [--tiny] [--out DIR] [--results FILE] [--probe-epochs N] [--fresh]`
+// The default presets at their default sizes on the cpu backend, every dataset × preset ×
+// seed, one after the other in this process (so their wall times compare), each run
+// saved as DIR/<dataset>-<preset>-s<seed>.json (a rerun skips runs already there unless
+// --fresh), then the tables of docs/results.md between its experiment markers rewritten
+// from every saved run of the selection.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import cliProgress from 'cli-progress';
+import { parseFlags, UsageError } from './args';
+import { initBackend } from '../engine/backend';
+import { buildConfig, isPresetName, PRESET_NAMES, type Config } from '../engine/config';
+import { loadDataset } from '../engine/data';
+import { RunSession } from '../engine/session';
+import type { MetricsRow } from '../engine/runFile';
+import { stepFlops, type LayerDensities } from '../engine/stepFlops';
+import { readPublicAsset } from './nodeAssets';
+import { renderResults, type ExperimentRun, type GradientMode } from './experimentTables';
+
+const USAGE = `usage: npm run experiment -- [options]
+  --presets a,b       presets to run (default: all: ${PRESET_NAMES.join(', ')})
+  --datasets a,b      shapes, fashion-mnist (default both)
+  --seeds 1,2,3       seeds (default 1,2,3)
+  --steps N           override every preset's steps (default: the preset's)
+  --tiny              the --tiny size
+  --out DIR           where each run's summary is saved (default runs/experiment)
+  --results FILE      the markdown file whose experiment tables are rewritten (default docs/results.md; "-" prints them)
+  --probe-epochs N    linear-probe epochs (default 100)
+  --fresh             rerun runs already saved in DIR`;
+
+const DATASETS = ['shapes', 'fashion-mnist'] as const;
+
+function list(v: unknown, all: readonly string[], what: string): string[] {
+  if (typeof v !== 'string') return [...all];
+  const out = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const x of out) if (!all.includes(x)) throw new UsageError(`--${what}: unknown "${x}" (known: ${all.join(', ')})`);
+  return out;
+}
+
+function parse(argv: string[]) {
+  const v = parseFlags(argv, {
+    presets: { type: 'string' },
+    datasets: { type: 'string' },
+    seeds: { type: 'string' },
+    steps: { type: 'string' },
+    tiny: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    results: { type: 'string' },
+    'probe-epochs': { type: 'string' },
+    fresh: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  });
+  const seeds = typeof v.seeds === 'string' ? v.seeds.split(',').map(Number) : [1, 2, 3];
+  if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new UsageError(`--seeds must be non-negative integers (got "${String(v.seeds)}")`);
+  const steps = v.steps === undefined ? undefined : Number(v.steps);
+  if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) throw new UsageError(`--steps must be a positive integer (got "${String(v.steps)}")`);
+  const probeEpochs = v['probe-epochs'] === undefined ? 100 : Number(v['probe-epochs']);
+  if (!(Number.isInteger(probeEpochs) && probeEpochs >= 0)) throw new UsageError(`--probe-epochs must be a non-negative integer`);
+  return {
+    help: Boolean(v.help),
+    presets: list(v.presets, PRESET_NAMES, 'presets'),
+    datasets: list(v.datasets, DATASETS, 'datasets') as (typeof DATASETS)[number][],
+    seeds,
+    steps,
+    tiny: Boolean(v.tiny),
+    out: (v.out as string | undefined) ?? 'runs/experiment',
+    results: (v.results as string | undefined) ?? 'docs/results.md',
+    probeEpochs,
+    fresh: Boolean(v.fresh),
+  };
+}
+
+/** Training FLOPs of one step, effective / dense, for a row's densities under a gate-gradient mode. */
+function flopsRatio(session: RunSession, row: MetricsRow, mode: GradientMode): number {
+  const t = session.trainer;
+  const cdg = t.config.cdg;
+  const d: LayerDensities = {};
+  if (row.density) d.weight = row.density;
+  if (row.gateDensity && cdg) d.gate = Object.fromEntries(Object.entries(row.gateDensity).map(([k, v]) => [k, { ...v, beta: cdg.beta, gradient: mode }]));
+  const f = stepFlops(t.spec, t.branchInfos(), t.config.ssl.method, t.config.batchSize, d);
+  return f.effective / f.dense;
+}
+
+function meanOfLayers(m: Record<string, { online: number; target: number }> | undefined): { online: number; target: number } | undefined {
+  if (!m) return undefined;
+  const v = Object.values(m);
+  if (!v.length) return undefined;
+  return { online: v.reduce((a, x) => a + x.online, 0) / v.length, target: v.reduce((a, x) => a + x.target, 0) / v.length };
+}
+
+async function runOne(config: Config, preset: string, onStep: () => void, probeEpochs: number): Promise<ExperimentRun> {
+  const dataset = await loadDataset(config.data.name, { seed: config.seed, read: readPublicAsset, trainCount: config.data.trainCount, testCount: config.data.testCount });
+  const session = new RunSession(config, dataset);
+  try {
+    const load0 = loadavg()[0];
+    const base = await session.measureBaselines();
+    const t0 = performance.now();
+    let last: MetricsRow | undefined;
+    let knn = base.untrained;
+    const rows: MetricsRow[] = [];
+    while (!session.done) {
+      const s = await session.trainStep();
+      if (s.knn !== undefined) knn = s.knn;
+      if (s.logged) rows.push(s.row);
+      last = s.row;
+      onStep();
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const knnSeconds = session.knnMs.reduce((a, b) => a + b, 0) / 1000;
+    const probe = probeEpochs > 0 ? await session.trainer.linearProbe(probeEpochs) : undefined;
+    const modes: GradientMode[] = config.cdg ? ['ste', 'detached'] : ['ste'];
+    const flopsEnd: Partial<Record<GradientMode, number>> = {};
+    const flopsMean: Partial<Record<GradientMode, number>> = {};
+    for (const m of modes) {
+      flopsEnd[m] = last ? flopsRatio(session, last, m) : 1;
+      const trained = rows.filter((r) => r.step > 0);
+      flopsMean[m] = trained.length ? trained.reduce((a, r) => a + flopsRatio(session, r, m), 0) / trained.length : 1;
+    }
+    return {
+      preset,
+      dataset: config.data.name,
+      seed: config.seed,
+      steps: config.steps,
+      batch: config.batchSize,
+      imageSize: session.trainer.imageSize,
+      widths: config.model.widths,
+      trainCount: dataset.train.count,
+      testCount: session.trainer.knnQueryCount,
+      gateGradient: config.cdg?.gateGradient,
+      untrained: base.untrained,
+      rawPixels: base.rawPixels,
+      knn,
+      probe: probe?.testAccuracy,
+      weightDensity: meanOfLayers(last?.density),
+      gateDensity: meanOfLayers(last?.gateDensity),
+      flopsEnd,
+      flopsMean,
+      seconds,
+      knnSeconds,
+      knnPasses: session.knnMs.length,
+      stepsPerSecond: config.steps / Math.max(1e-9, seconds - knnSeconds),
+      load: [load0, loadavg()[0]],
+      cores: cpus().length,
+      date: new Date().toISOString(),
+    };
+  } finally {
+    session.dispose();
+  }
+}
+
+async function main(): Promise<number> {
+  let a;
+  try {
+    a = parse(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`experiment: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (a.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  await initBackend(['cpu']);
+  await mkdir(a.out, { recursive: true });
+  const jobs = a.datasets.flatMap((dataset) => a.presets.flatMap((preset) => a.seeds.map((seed) => ({ dataset, preset, seed }))));
+  const configOf = (j: (typeof jobs)[number]) => {
+    if (!isPresetName(j.preset)) throw new Error(`unknown preset ${j.preset}`);
+    return buildConfig({ preset: j.preset, tiny: a.tiny, measured: true, overrides: { seed: j.seed, data: { name: j.dataset }, ...(a.steps ? { steps: a.steps } : {}) } });
+  };
+  const file = (j: (typeof jobs)[number]) => join(a.out, `${j.dataset}-${j.preset}-s${j.seed}${a.tiny ? '-tiny' : ''}.json`);
+  const todo = jobs.filter((j) => a.fresh || !existsSync(file(j)));
+  const totalSteps = todo.reduce((s, j) => s + configOf(j).steps, 0);
+  console.error(`experiment: ${jobs.length} runs (${todo.length} to do, ${jobs.length - todo.length} saved in ${a.out}), ${totalSteps} steps, cpu backend, ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'experiment |{bar}| {value}/{total} steps | run {run} {name} | ETA {eta_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(totalSteps, 0, { run: `0/${todo.length}`, name: '' });
+  let done = 0;
+  for (const [i, j] of todo.entries()) {
+    const name = `${j.dataset} ${j.preset} s${j.seed}`;
+    bar.update(done, { run: `${i + 1}/${todo.length}`, name });
+    const r = await runOne(configOf(j), j.preset, () => bar.update(++done), a.probeEpochs);
+    await writeFile(file(j), JSON.stringify(r, null, 1));
+  }
+  bar.stop();
+  const runs: ExperimentRun[] = [];
+  for (const j of jobs) if (existsSync(file(j))) runs.push(JSON.parse(await readFile(file(j), 'utf8')) as ExperimentRun);
+  const command = `npm run experiment -- ${process.argv.slice(2).join(' ')}`.trim();
+  const tables = renderResults(runs, { command });
+  if (a.results === '-') {
+    console.log(tables);
+    return 0;
+  }
+  const BEGIN = '<!-- experiment:begin (written by npm run experiment; edits between these markers are overwritten) -->';
+  const END = '<!-- experiment:end -->';
+  const old = existsSync(a.results) ? await readFile(a.results, 'utf8') : `# Results\n\n${BEGIN}\n${END}\n`;
+  const b = old.indexOf(BEGIN);
+  const e = old.indexOf(END);
+  const text = b >= 0 && e > b ? `${old.slice(0, b + BEGIN.length)}\n${tables}\n${old.slice(e)}` : `${old.trimEnd()}\n\n${BEGIN}\n${tables}\n${END}\n`;
+  await writeFile(a.results, text);
+  console.error(`experiment: tables written to ${a.results} (${runs.length} runs)`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`experiment: ${(e as Error).stack ?? e}`);
+    process.exit(1);
+  },
+);

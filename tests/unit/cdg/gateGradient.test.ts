@@ -1,0 +1,113 @@
+// CDG's two gate gradients against independent computations: a hand-derived 1×1 conv, and
+// a reference built from plain tf ops (two convs, the saliency, a stop-gradient surrogate)
+// for every implementation of the gate (cpu host path, tf-op quantile, fixed Δ).
+//   ste:      ∂L/∂s = Σ_group dY ⊙ Y_c · α·σ′(α(s − Δ))       at every location
+//   detached: ∂L/∂s = g · Σ_group dY ⊙ Y_c · α·σ′(α(s − Δ))   (closed locations pass nothing)
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { gatedConv } from '../../../src/engine/sparsity/cdg';
+
+const sig = (z: number) => 1 / (1 + Math.exp(-z));
+const dsig = (z: number, alpha: number) => alpha * sig(z) * (1 - sig(z));
+
+/** Identity forward, zero gradient. */
+function stopGradient(t: tf.Tensor): tf.Tensor {
+  const f = ((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0];
+  return tf.customGrad(f)(t);
+}
+
+/**
+ * Reference gated conv of one branch for a given 0/1 gate g and Δ (spatial saliency):
+ * Y = Y_b + g·Y_c + m·(σ(α(s−Δ)) − sg σ(α(s−Δ)))·Y_c, m = 1 (ste) or g (detached); the
+ * added term is 0 in value and carries exactly the surrogate gradient.
+ */
+function referenceY(x: tf.Tensor4D, w: tf.Tensor4D, cb: number, g: tf.Tensor4D, delta: number, alpha: number, mode: 'ste' | 'detached'): tf.Tensor4D {
+  const cin = w.shape[2];
+  const [xb, xc] = tf.split(x, [cb, cin - cb], 3) as tf.Tensor4D[];
+  const [wb, wc] = tf.split(w, [cb, cin - cb], 2) as tf.Tensor4D[];
+  const yb = tf.conv2d(xb, wb, 1, 'same');
+  const yc = tf.conv2d(xc, wc, 1, 'same');
+  const r = tf.mean(tf.abs(yb), 3, true);
+  const s = tf.div(r, tf.add(tf.mean(r, [1, 2, 3], true), 1e-8));
+  const sgm = tf.sigmoid(tf.mul(tf.sub(s, delta), alpha));
+  const surrogate = tf.sub(sgm, stopGradient(sgm));
+  const m = mode === 'ste' ? tf.onesLike(g) : g;
+  return tf.add(tf.add(yb, tf.mul(g, yc)), tf.mul(tf.mul(m, surrogate), yc)) as tf.Tensor4D;
+}
+
+describe('CDG gate gradient', () => {
+  it("1×1 conv by hand: 'detached' drops the surrogate term of closed locations, 'ste' keeps it", () => {
+    // Two locations; channel 0 is the base path, channel 1 the conditional one (β = 1/2).
+    const alpha = 5;
+    const x0 = [1, 3];
+    const x1 = [2, -1];
+    const wb = 0.5;
+    const wc = 0.7;
+    const c = [1, 2]; // L = Σ_l c_l·y_l
+    const delta = 1;
+    const a = x0.map((v) => v * wb);
+    const S = Math.abs(a[0]) + Math.abs(a[1]);
+    const s = a.map((v) => (2 * Math.abs(v)) / S); // [0.5, 1.5]
+    const g = s.map((v) => (v > delta ? 1 : 0)); // [0, 1]: location 0 closed
+    const yc = x1.map((v) => v * wc);
+    const ds = [(2 * Math.abs(a[1])) / S ** 2, (-2 * Math.abs(a[1])) / S ** 2]; // ∂s_l/∂a_0
+    const surrogateTerm = (l: number) => c[l] * yc[l] * dsig(alpha * (s[l] - delta), alpha) * ds[l] * wb;
+    const expected = {
+      ste: c[0] * wb + surrogateTerm(0) + surrogateTerm(1),
+      detached: c[0] * wb + surrogateTerm(1), // g_0 = 0
+    };
+    for (const mode of ['ste', 'detached'] as const) {
+      const gx = tf.tidy(() => {
+        const x = tf.tensor4d([x0[0], x1[0], x0[1], x1[1]], [1, 1, 2, 2]);
+        const w = tf.tensor4d([wb, wc], [1, 1, 2, 1]);
+        const cw = tf.tensor4d(c, [1, 1, 2, 1]);
+        const f = (xx: tf.Tensor) => tf.sum(tf.mul(gatedConv([xx as tf.Tensor4D], [w], { beta: 0.5, threshold: delta, alpha, gateGradient: mode }).ys[0], cw)) as tf.Scalar;
+        return Array.from(tf.grad(f)(x).dataSync());
+      });
+      expect(gx[0]).toBeCloseTo(expected[mode], 5);
+      // The conditional input's gradient is g·c·w_c in both modes.
+      expect(gx[1]).toBeCloseTo(0, 6);
+      expect(gx[3]).toBeCloseTo(c[1] * wc, 5);
+    }
+    expect(Math.abs(expected.ste - expected.detached)).toBeGreaterThan(1e-3); // the modes differ here
+  });
+
+  const impls = [
+    { name: 'cpu host quantile', opts: { density: 0.4 } },
+    { name: 'tf-op quantile', opts: { density: 0.4, impl: 'ops' as const } },
+    { name: 'fixed Δ', opts: { threshold: 1.0 } },
+  ];
+  for (const impl of impls) {
+    for (const mode of ['ste', 'detached'] as const) {
+      it(`${impl.name}, ${mode}: gradients of x and w equal the reference`, () => {
+        const alpha = 5;
+        const before = tf.memory().numTensors;
+        tf.tidy(() => {
+          const xs = [0, 1].map((i) => tf.randomNormal([2, 5, 5, 8], 0, 1, 'float32', 30 + i) as tf.Tensor4D);
+          const w = tf.randomNormal([3, 3, 8, 6], 0, 1, 'float32', 32) as tf.Tensor4D;
+          const R = [0, 1].map((i) => tf.randomNormal([2, 5, 5, 6], 0, 1, 'float32', 40 + i));
+          const opts = { beta: 0.25, alpha, gateGradient: mode, ...impl.opts };
+          const probe = gatedConv(xs, [w, w], opts);
+          const gates = probe.gates.map((g) => tf.tensor4d(g.dataSync() as Float32Array, g.shape));
+          const delta = probe.delta.dataSync()[0];
+          expect(Number.isFinite(delta)).toBe(true);
+          const loss = (ys: tf.Tensor[]) => tf.addN(ys.map((y, i) => tf.sum(tf.mul(y, R[i])))) as tf.Scalar;
+          const implGrads = tf.grads((a: tf.Tensor, b: tf.Tensor, ww: tf.Tensor) => loss(gatedConv([a as tf.Tensor4D, b as tf.Tensor4D], [ww as tf.Tensor4D, ww as tf.Tensor4D], opts).ys))([xs[0], xs[1], w]);
+          const refGrads = tf.grads((a: tf.Tensor, b: tf.Tensor, ww: tf.Tensor) =>
+            loss([a, b].map((x, i) => referenceY(x as tf.Tensor4D, ww as tf.Tensor4D, 2, gates[i], delta, alpha, mode))),
+          )([xs[0], xs[1], w]);
+          implGrads.forEach((g, i) => {
+            const scale = tf.max(tf.abs(refGrads[i])).dataSync()[0];
+            expect(tf.max(tf.abs(tf.sub(g, refGrads[i]))).dataSync()[0] / scale).toBeLessThan(1e-4);
+          });
+          // The two modes really differ on this input (some closed location has a surrogate gradient).
+          const other = tf.grads((a: tf.Tensor, b: tf.Tensor, ww: tf.Tensor) =>
+            loss([a, b].map((x, i) => referenceY(x as tf.Tensor4D, ww as tf.Tensor4D, 2, gates[i], delta, alpha, mode === 'ste' ? 'detached' : 'ste'))),
+          )([xs[0], xs[1], w]);
+          expect(tf.max(tf.abs(tf.sub(other[2], refGrads[2]))).dataSync()[0]).toBeGreaterThan(1e-3);
+        });
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+  }
+});
