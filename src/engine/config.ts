@@ -82,6 +82,12 @@ export const SETTINGS_TABLE = {
       granularity: setting(z.enum(['unstructured', 'channel', 'nm']).default('unstructured'), { label: 'Granularity', help: 'single weights, whole output channels, or N kept of every M input channels' }),
       /** Final online density (unstructured/channel). For nm the online branch ends fully N:M. */
       density: setting(fraction.default(0.2), { label: 'Final density (online)', help: 'fraction of weights (or channels) the online branch keeps at the end', applies: 'syncp-density', step: 0.05 }),
+      /**
+       * Initial density d_i: before the ramp the online branch keeps d_i, the target d_i + g,
+       * drawn at random with ERK layer densities (the reference starts at 0.7, target dense).
+       * 1: start dense, as the playground does. N:M: the first 1 − d_i of groups start N:M.
+       */
+      initialDensity: setting(z.number().gt(0).max(1).default(1), { label: 'Initial density (online)', help: 'density before the ramp; below 1 the run starts from random ERK masks (reference code: 0.7, target dense)', step: 0.05 }),
       /** Density gap g: target = min(1, online + g); for nm, target fraction of N:M groups = p − g. */
       gap: setting(fraction.default(0.3), { label: 'Density gap', help: 'target branch kept denser by this much (N:M: that much fewer N:M groups)', step: 0.05 }),
       n: setting(z.number().int().min(0).default(2), { label: 'N (kept)', help: 'weights kept in each group of M', applies: 'syncp-nm' }),
@@ -101,6 +107,7 @@ export const SETTINGS_TABLE = {
     },
     [
       ['N:M needs N ≤ M (N kept out of every M)', ['n'], (s) => (s.n as number) <= (s.m as number)],
+      ['the initial density must be ≥ the final density', ['initialDensity'], (s) => s.granularity === 'nm' ? 1 - (s.initialDensity as number) <= (s.nmFinal as number) : (s.initialDensity as number) >= (s.density as number)],
       ['regrowth is defined for unstructured sparsity only', ['regrowth', 'enabled'], (s) => !(s.regrowth as { enabled: boolean }).enabled || s.granularity === 'unstructured'],
     ],
   ),

@@ -2,7 +2,7 @@
 // budgets) and the panel snapshot: expectations computed by hand or in plain JS.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportedMask } from '../../../src/engine/plugin';
-import type { SyncCPSnapshot } from '../../../src/engine/sparsity/syncp';
+import type { SyncCPSnapshot } from '../../../src/engine/viz/syncpPanel';
 import { HISTORY_LENGTH, maskHeatmap, MaskHistory } from '../../../src/engine/viz/maskPanel';
 import type { Trainer } from '../../../src/engine/trainer';
 import { refTopK } from '../sparsity/helpers';
