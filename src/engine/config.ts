@@ -238,6 +238,7 @@ export const PRESET_NAMES = [
   'syncp-unstructured',
   'syncp-channel',
   'syncp-2of4',
+  'syncp-reference',
 ] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
@@ -262,6 +263,21 @@ export const PRESETS: Record<PresetName, ConfigInput> = {
   'syncp-2of4': {
     ssl: { method: 'byol' },
     syncp: { granularity: 'nm', n: 2, m: 4, density: 0.5, gap: 0.3 },
+  },
+  // The reference's own SyncCP defaults: github.com/mengjian0502/solo-learn-sparse,
+  // scripts/pretrain/imagenet/byol_nm_sparse.sh (init_density 0.7, density_gap 0.3,
+  // momentum_mask with ema_momentum 0.99, M 4 N 2, --init-prune-epoch 30 and
+  // --final-prune-epoch 68 of --max_epochs 100, --update-frequency 4000 batches of about
+  // 3.3e5) with solo/methods/pruner/contrastive_nm_sparse.py (final_prob 0.01: 99% of
+  // groups N:M at the end; random ERK start masks; each branch ranks its own weights).
+  // README "Reference defaults" says where the playground's own defaults differ.
+  'syncp-reference': {
+    ssl: { method: 'byol' },
+    syncp: {
+      granularity: 'nm', n: 2, m: 4, gap: 0.3, initialDensity: 0.7, nmFinal: 0.99,
+      scores: 'per-branch', scoreEma: 0.99,
+      schedule: { start: 0.3, end: 0.68, every: 0.012 },
+    },
   },
 };
 

@@ -218,6 +218,7 @@ export class SyncCPPlugin implements StepPlugin {
 
     // GraNet: drop and grow on the online masks, and zero what restarts (regrowth.ts).
     const zero = new Map<string, Uint8Array>();
+    const grown = new Map<string, Uint8Array>();
     if (this.cfg.regrowth.enabled && this.cfg.granularity === 'unstructured') {
       const rate = this.regrowthRate(step);
       this.layers.forEach((l, i) => {
@@ -233,6 +234,7 @@ export class SyncCPPlugin implements StepPlugin {
         });
         next[i] = { online: r.online, target: r.target };
         if (ones(r.zero)) zero.set(l.name, r.zero);
+        if (ones(r.grown)) grown.set(l.name, r.grown);
       });
     }
     if (this.stashedGrads) {
@@ -244,7 +246,7 @@ export class SyncCPPlugin implements StepPlugin {
     const resets: Record<string, tf.Tensor> = {};
     this.layers.forEach((l, i) => {
       const { online, target } = next[i];
-      const entered = enteredUpdate(this.byol, { online: l.online, target: l.target }, next[i]);
+      const entered = enteredUpdate(this.byol, { online: l.online, target: l.target }, next[i], grown.get(l.name));
       if (entered) resets[l.name] = toTensor(entered, l.shape);
       Object.assign(l, maskUpdateStats({ online: l.online, target: l.target }, next[i], l.shape, this.nm()));
       l.online = online;
@@ -454,14 +456,18 @@ function union(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Entries that the optimizer's update mask gains at an update (revived or regrown), or null if none. */
-function enteredUpdate(byol: boolean, before: MaskPair, after: MaskPair): Uint8Array | null {
+/**
+ * Entries whose weights come back at an update, or null if none: those the optimizer's
+ * update mask gains (revived) and those regrowth grew (at 0, even where magnitude pruning
+ * had just dropped them).
+ */
+function enteredUpdate(byol: boolean, before: MaskPair, after: MaskPair, grown?: Uint8Array): Uint8Array | null {
   const out = new Uint8Array(after.online.length);
   let any = 0;
   for (let i = 0; i < out.length; i++) {
     const was = byol ? before.online[i] : before.online[i] | before.target[i];
     const is = byol ? after.online[i] : after.online[i] | after.target[i];
-    out[i] = is & (was ^ 1);
+    out[i] = (is & (was ^ 1)) | (grown ? grown[i] : 0);
     any |= out[i];
   }
   return any ? out : null;
