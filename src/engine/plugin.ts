@@ -8,11 +8,22 @@ import type { CDGSnapshot } from './sparsity/cdg';
 import type { SyncCPSnapshot } from './viz/syncpPanel';
 
 /**
- * Which mask a branch computes with. SimCLR: branch 1 (view 1) is 'online' (sparse),
- * branch 2 (view 2) is 'target' (denser), same weights. BYOL: the online network and
- * its EMA target.
+ * A branch's role, in its method's words. BYOL: 'online' (the trained network) and
+ * 'target' (its EMA). SimCLR and SimSiam: 'first' and 'second', two views through one
+ * network — 'target' is BYOL's word for something else.
  */
-export type BranchRole = 'online' | 'target';
+export type BranchRole = 'online' | 'target' | 'first' | 'second';
+
+/**
+ * Which of a sparsifier's two masks (and which tally of gates) a role uses: 'online' the
+ * sparser, 'target' the denser. These two names are what rows, snapshots and run.json
+ * carry for every method (run.json's masks keep {online, target}).
+ */
+export type MaskSlot = 'online' | 'target';
+
+export function maskSlot(role: BranchRole): MaskSlot {
+  return role === 'online' || role === 'first' ? 'online' : 'target';
+}
 
 export interface BranchInfo {
   role: BranchRole;

@@ -2,7 +2,7 @@
 // head layer of every branch, each branch counted 3× (forward, input grad, weight grad)
 // when the method trains it and 1× when it only runs forward (BYOL's target). Effective counts
 // use the branch's actual weight density and gate density of each prunable conv.
-import type { BranchInfo } from './plugin';
+import { maskSlot, type BranchInfo } from './plugin';
 import type { SslMethodName } from './ssl/names';
 import { sslMethod } from './ssl/registry';
 import type { NetworkSpec } from './nn/network';
@@ -17,7 +17,8 @@ export interface LayerDensities {
 
 function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boolean, d: LayerDensities): LayerFlopsSpec[] {
   const convs: LayerFlopsSpec[] = spec.encoder.convs.map((c) => {
-    const w = d.weight?.[c.name]?.[role];
+    const slot = maskSlot(role);
+    const w = d.weight?.[c.name]?.[slot];
     const g = d.gate?.[c.name];
     return {
       kind: 'conv' as const,
@@ -30,7 +31,7 @@ function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boole
       inW: c.inW,
       stride: c.stride,
       padding: 'same' as const,
-      sparsity: { weightDensity: w ?? 1, ...(g ? { gate: { density: g[role], beta: g.beta } } : {}) },
+      sparsity: { weightDensity: w ?? 1, ...(g ? { gate: { density: g[slot], beta: g.beta } } : {}) },
     };
   });
   const heads = [spec.projector, ...(predicts && spec.predictor ? [spec.predictor] : [])].flatMap((h) => [

@@ -363,14 +363,15 @@ export class Trainer {
 
   /** Encoder features of the online network (evaluation mode, online masks and gates). Caller disposes. */
   features(split: ImageSplit, indices: number[]): tf.Tensor2D {
-    const infos: BranchInfo[] = [{ role: 'online', view: 0 }];
+    // The method's first branch: the trained one, with the sparser masks.
+    const infos: BranchInfo[] = [{ role: this.branchInfos()[0].role, view: 0 }];
     const chunks: tf.Tensor2D[] = [];
     for (let i = 0; i < indices.length; i += EVAL_BATCH) {
       const idx = indices.slice(i, i + EVAL_BATCH);
       chunks.push(
         tf.tidy(() => {
           const x = batchTensor(split, idx, this.dataset, { size: this.imageSize });
-          const branch: Branch = { params: this.online.vars, stats: this.online.stats, masks: this.masksFor('online') };
+          const branch: Branch = { params: this.online.vars, stats: this.online.stats, masks: this.masksFor(infos[0].role) };
           return encode(this.spec, [branch], [x], { training: false, convHook: this.convHook(infos, false) })[0];
         }),
       );

@@ -4,9 +4,9 @@
 // adjust them, and hands the masks to the trainer. The schedule is scheduleOf's, the
 // panel data is built in viz/syncpPanel.ts.
 //
-// - Two 0/1 masks per prunable conv, by branch role: 'online' (sparser) and 'target'
-//   (denser by the gap; SimCLR's and SimSiam's second branch uses it too). Both change at
-//   the SAME update steps.
+// - Two 0/1 masks per prunable conv, by mask slot (plugin.ts maskSlot): 'online' (sparser;
+//   BYOL's online network, SimCLR's first branch) and 'target' (denser by the gap; BYOL's
+//   target, SimCLR's second branch). Both change at the SAME update steps.
 // - Scores S = |W_online| (or S ← μS + (1−μ)|W| every step). `shared`: both masks rank S,
 //   so online ⊆ target; `per-branch`: the BYOL target ranks its own weights (SimCLR's
 //   branches share W, so there per-branch is shared).
@@ -19,7 +19,7 @@
 //   prepareStep (WebGPU), beforeStep falls back to a synchronous read.
 import * as tf from '@tensorflow/tfjs';
 import type { SyncCPConfig } from '../config';
-import type { BranchRole, ExportedMask, PanelView, PluginContext, StepCheckpoint, StepHelpers, StepPlugin } from '../plugin';
+import { maskSlot, type BranchRole, type ExportedMask, PanelView, type PluginContext, type StepCheckpoint, type StepHelpers, type StepPlugin } from '../plugin';
 import { prunableConvs } from '../nn/resnet';
 import { Rng } from '../random';
 import type { LayerMasks } from '../viz/maskPanel';
@@ -327,7 +327,7 @@ export class SyncCPPlugin implements StepPlugin {
 
   masks(role: BranchRole): Record<string, tf.Tensor> {
     const out: Record<string, tf.Tensor> = {};
-    for (const l of this.layers) out[l.name] = role === 'online' ? l.tOnline : l.tTarget;
+    for (const l of this.layers) out[l.name] = maskSlot(role) === 'online' ? l.tOnline : l.tTarget;
     return out;
   }
 
