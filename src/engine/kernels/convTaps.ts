@@ -1,8 +1,8 @@
-// The taps of a conv (NHWC, no dilation): every (output position, filter position) pair
-// whose input position lies inside the image, in the order the cpu loops visit them
-// (oy, ox, fy, fx). The forward, input-gradient and filter-gradient loops all walk this
-// list per image, so the window arithmetic and padding checks live in one place. Per
-// geometry the list is built once: 3 ints a tap (output pixel, input pixel, filter tap).
+// The cpu conv loops (NHWC, no dilation) over one list of taps: every (output position,
+// filter position) pair whose input position lies inside the image, in the order tfjs'
+// loops visit them (oy, ox, fy, fx). Forward, input gradient and filter gradient walk
+// the same taps per image, so the window arithmetic and padding checks live in one place.
+// Per geometry the list is built once: 3 ints a tap (output pixel, input pixel, filter tap).
 import type { ConvGeometry } from './cpuConv2D';
 
 const cache = new Map<string, Int32Array>();
@@ -29,4 +29,44 @@ export function convTaps(g: ConvGeometry): Int32Array {
   if (cache.size > 64) cache.clear(); // a run has a handful of geometries
   cache.set(key, taps);
   return taps;
+}
+
+/** A buffer the loops index (typed arrays from any backend). */
+type Buf = { [i: number]: number; readonly length: number };
+
+/**
+ * One of the three conv loops, chosen per tap (a branch per tap, not per multiply, and no
+ * closure, which V8 deoptimised when several trainers interleaved):
+ * - 'forward':    y[o, ·] += x[i, c]·w[t, c, ·], channels below `split` into y[…, 0:K] and
+ *                 the rest into y[…, K:2K], y rows `outStride` wide; zero inputs skipped.
+ * - 'inputGrad':  x[i, c] += Σ_k y[o, k]·w[t, c, k]   (x is dx, y is dy).
+ * - 'filterGrad': w[t, c, ·] += x[i, c]·y[o, ·]      (w is dw, y is dy); zero inputs skipped.
+ */
+export function walkConv(mode: 'forward' | 'inputGrad' | 'filterGrad', x: Buf, y: Buf, w: Buf, g: ConvGeometry, split = g.C, outStride = g.K): void {
+  const { B, H, W, C, OH, OW, K } = g;
+  const taps = convTaps(g);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < taps.length; t += 3) {
+      const yOff = (b * OH * OW + taps[t]) * (mode === 'forward' ? outStride : K);
+      const xOff = (b * H * W + taps[t + 1]) * C;
+      const wOff = taps[t + 2] * C * K;
+      for (let c = 0; c < C; c++) {
+        const row = wOff + c * K;
+        if (mode === 'inputGrad') {
+          let acc = 0;
+          for (let k = 0; k < K; k++) acc += y[yOff + k] * w[row + k];
+          x[xOff + c] += acc;
+          continue;
+        }
+        const xval = x[xOff + c];
+        if (xval === 0) continue; // post-ReLU activations are often zero; adding 0 changes no sum
+        if (mode === 'forward') {
+          const base = c < split ? yOff : yOff + K;
+          for (let k = 0; k < K; k++) y[base + k] += xval * w[row + k];
+        } else {
+          for (let k = 0; k < K; k++) w[row + k] += xval * y[yOff + k];
+        }
+      }
+    }
+  }
 }

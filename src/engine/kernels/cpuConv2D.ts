@@ -5,7 +5,7 @@
 // results as tfjs' kernel. The input gradient walks dy in memory order; it equals tfjs'
 // to float32 rounding. Anything else (NCHW, dilation, other dtypes) goes to tfjs' kernels.
 import * as tf from '@tensorflow/tfjs';
-import { convTaps } from './convTaps';
+import { walkConv } from './convTaps';
 
 type Info = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
@@ -33,22 +33,7 @@ export function geometryOf(info: Info): ConvGeometry {
  * outStride = 2K). Sums run in tfjs' order and skip zero inputs (adding 0 changes no sum).
  */
 export function convForwardInto(xv: Float32Array, wv: Float32Array, y: Float32Array, g: ConvGeometry, split: number, outStride: number): void {
-  const { B, H, W, C, OH, OW, K } = g;
-  const taps = convTaps(g);
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < taps.length; t += 3) {
-      const yOff = (b * OH * OW + taps[t]) * outStride;
-      const xOff = (b * H * W + taps[t + 1]) * C;
-      const wOff = taps[t + 2] * C * K;
-      for (let c = 0; c < C; c++) {
-        const xval = xv[xOff + c];
-        if (xval === 0) continue;
-        const row = wOff + c * K;
-        const base = c < split ? yOff : yOff + K;
-        for (let k = 0; k < K; k++) y[base + k] += xval * wv[row + k];
-      }
-    }
-  }
+  walkConv('forward', xv, y, wv, g, split, outStride);
 }
 
 export function conv2DForwardValues(xv: Float32Array, wv: Float32Array, info: Info): Float32Array {
@@ -60,22 +45,8 @@ export function conv2DForwardValues(xv: Float32Array, wv: Float32Array, info: In
 
 export function conv2DBackpropInputValues(dv: Float32Array, wv: Float32Array, info: Info): Float32Array {
   const g = geometryOf(info);
-  const { B, H, W, C, OH, OW, K } = g;
-  const taps = convTaps(g);
-  const dx = new Float32Array(B * H * W * C);
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < taps.length; t += 3) {
-      const dOff = (b * OH * OW + taps[t]) * K;
-      const xOff = (b * H * W + taps[t + 1]) * C;
-      const wOff = taps[t + 2] * C * K;
-      for (let c = 0; c < C; c++) {
-        const row = wOff + c * K;
-        let acc = 0;
-        for (let k = 0; k < K; k++) acc += dv[dOff + k] * wv[row + k];
-        dx[xOff + c] += acc;
-      }
-    }
-  }
+  const dx = new Float32Array(g.B * g.H * g.W * g.C);
+  walkConv('inputGrad', dx, dv, wv, g);
   return dx;
 }
 

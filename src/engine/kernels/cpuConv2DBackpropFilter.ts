@@ -5,7 +5,7 @@
 // Same maths, same padding rules (backend_util.computeConv2DInfo); NHWC, no dilation.
 import * as tf from '@tensorflow/tfjs';
 import { registerFastCpuBroadcast } from './cpuBroadcast';
-import { convTaps } from './convTaps';
+import { walkConv } from './convTaps';
 import { geometryOf, registerFastCpuConv } from './cpuConv2D';
 import { registerFastCpuSlice } from './cpuSlice';
 
@@ -28,22 +28,8 @@ export function conv2DBackpropFilterValues(xShape: readonly number[], xv: ArrayL
   if (dataFormat !== 'NHWC') throw new Error('fast Conv2DBackpropFilter: only NHWC is supported');
   const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
   const g = geometryOf(info);
-  const { B, H, W, C, OH, OW, K, FH, FW } = g;
-  const taps = convTaps(g);
-  const dw = new Float32Array(FH * FW * C * K);
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < taps.length; t += 3) {
-      const dOff = (b * OH * OW + taps[t]) * K;
-      const xOff = (b * H * W + taps[t + 1]) * C;
-      const wOff = taps[t + 2] * C * K;
-      for (let c = 0; c < C; c++) {
-        const xval = xv[xOff + c];
-        if (xval === 0) continue; // post-ReLU activations are often zero
-        const row = wOff + c * K;
-        for (let k = 0; k < K; k++) dw[row + k] += xval * dv[dOff + k];
-      }
-    }
-  }
+  const dw = new Float32Array(g.FH * g.FW * g.C * g.K);
+  walkConv('filterGrad', xv, dv, dw, g);
   return dw;
 }
 

@@ -2,19 +2,16 @@
 // arrive per output channel). Norms of different layers are not comparable, so a
 // 'global' budget falls back to uniform.
 import * as tf from '@tensorflow/tfjs';
-import { layerDensities, type BudgetMode } from '../budget';
+import type { BudgetMode } from '../budget';
 import { expandChannelKeep, keptCount, selectTopK } from '../masks';
 import type { Masker } from './masker';
+import { budgetPlanned } from './unstructured';
 
 export function channelMasker(budget: BudgetMode): Masker {
   const mode = budget === 'global' ? 'uniform' : budget;
   return {
     scoreLayout: 'channel',
-    planned(shapes, value) {
-      const on = layerDensities(mode, shapes, value.online);
-      const tg = layerDensities(mode, shapes, value.target);
-      return on.map((d, i) => ({ online: d, target: Math.max(d, tg[i]) }));
-    },
+    planned: (shapes, value) => budgetPlanned(mode, shapes, value),
     masks({ shapes, scores, planned }) {
       return shapes.map((shape, i) => {
         const [kh, kw, cIn, cOut] = shape;

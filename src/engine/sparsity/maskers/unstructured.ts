@@ -4,18 +4,20 @@
 // the target mask by construction; per-branch, each role ranks its own scores.
 import { layerDensities, type BudgetMode } from '../budget';
 import { globalTopKArrays, keptCount, selectTopK } from '../masks';
-import type { Masker } from './masker';
+import type { BranchPair } from '../scheduleOf';
+import type { Masker, Shape4 } from './masker';
+
+/** Per-layer densities of both roles under a layer budget; the target never keeps less than the online branch. */
+export function budgetPlanned(budget: BudgetMode, shapes: readonly Shape4[], value: BranchPair): BranchPair[] {
+  const on = layerDensities(budget, shapes, value.online);
+  const tg = layerDensities(budget, shapes, value.target);
+  return on.map((d, i) => ({ online: d, target: Math.max(d, tg[i]) }));
+}
 
 export function unstructuredMasker(budget: BudgetMode): Masker {
   return {
     scoreLayout: 'weight',
-    planned(shapes, value) {
-      const on = layerDensities(budget, shapes, value.online);
-      const tg = layerDensities(budget, shapes, value.target);
-      // ERK of a larger budget can give a layer less than ERK of a smaller one only by
-      // rounding; the target never keeps less than the online branch.
-      return on.map((d, i) => ({ online: d, target: Math.max(d, tg[i]) }));
-    },
+    planned: (shapes, value) => budgetPlanned(budget, shapes, value),
     masks({ scores, value, planned }) {
       if (budget === 'global') {
         const on = globalTopKArrays(scores.online, value.online);
