@@ -27,6 +27,7 @@ import { maskUpdateStats, ones, type MaskUpdateStats } from '../viz/maskStats';
 import { syncpSnapshot, type SyncCPSnapshot } from '../viz/syncpPanel';
 import { maskerFor, type Masker, type MaskPair, type Shape4 } from './maskers';
 import { channelScores } from './maskers/channel';
+import { randomStart } from './maskers/randomStart';
 import { regrowLayer } from './regrowth';
 import { cosineDecay, isUpdateStep, type UpdateWindow } from './schedule';
 import { scheduleOf, type BranchPair, type SyncCPPlan } from './scheduleOf';
@@ -110,20 +111,9 @@ export class SyncCPPlugin implements StepPlugin {
 
   /** Dense, or (initialDensity < 1) random masks at the schedule's initial value with ERK layer densities. */
   private initialMasks(shapes: Shape4[]): { masks: MaskPair[]; planned: BranchPair[] } {
-    const value = this.plan.initial;
     const erk = maskerFor({ ...this.cfg, layerBudget: 'erk' });
-    const planned = erk.planned(shapes, value);
-    if (this.cfg.initialDensity >= 1) {
-      return { masks: shapes.map((s) => ({ online: dense(s), target: dense(s) })), planned };
-    }
-    // Random scores ranked by the masker: a random mask with exact per-layer counts (shared:
-    // one draw, so nested; per-branch: independent draws, as the reference does).
-    const rng = new Rng(this.ctx.config.seed).fork('syncp-initial-masks');
-    const draw = () => shapes.map((s) => Float64Array.from({ length: erk.scoreLayout === 'channel' ? s[3] : s[0] * s[1] * s[2] * s[3] }, () => rng.next()));
-    const on = draw();
-    const shared = !this.perBranchTarget();
-    const masks = erk.masks({ shapes, scores: { online: on, target: shared ? on : draw() }, shared, value, planned });
-    return { masks, planned };
+    if (this.cfg.initialDensity < 1) return randomStart(erk, shapes, this.plan.initial, !this.perBranchTarget(), new Rng(this.ctx.config.seed).fork('syncp-initial-masks'));
+    return { masks: shapes.map((s) => ({ online: dense(s), target: dense(s) })), planned: erk.planned(shapes, this.plan.initial) };
   }
 
   private nm(): { n: number; m: number } | null {
