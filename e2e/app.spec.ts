@@ -158,7 +158,7 @@ test('every preset is offered and takes a step on WebGPU', async ({ page }) => {
   await page.goto('/?backend=webgpu&tiny=1');
   await waitReady(page);
   const options = await page.getByTestId('preset').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
-  expect(options).toEqual(['simclr-dense', 'byol-dense', 'cdg', 'syncp-unstructured', 'syncp-channel', 'syncp-2of4']);
+  expect(options).toEqual(['simclr-dense', 'byol-dense', 'cdg', 'syncp-unstructured', 'syncp-channel', 'syncp-2of4', 'syncp-reference']);
   // Every preset is in this build: each one must build and take a step, no banner allowed.
   for (const preset of [...options.slice(1), options[0]]) {
     await page.getByTestId('preset').selectOption(preset);

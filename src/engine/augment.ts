@@ -39,20 +39,6 @@ export const defaultAugment: AugmentConfig = {
   solarizeProb: 0,
 };
 
-/** Weaker views for --tiny runs (16×16 images lose too much under a 0.2-area crop). */
-export const tinyAugment: AugmentConfig = {
-  cropScale: [0.4, 1],
-  cropRatio: [3 / 4, 4 / 3],
-  flipProb: 0.5,
-  jitterProb: 0.5,
-  brightness: 0.3,
-  contrast: 0.3,
-  saturation: 0.3,
-  hue: 0.05,
-  grayscaleProb: 0.1,
-  solarizeProb: 0,
-};
-
 /** Identity (for evaluation): whole image, no flip, no colour change. */
 export const noAugment: AugmentConfig = {
   cropScale: [1, 1],

@@ -84,6 +84,12 @@ export const SETTINGS_TABLE = {
       granularity: setting(z.enum(['unstructured', 'channel', 'nm']).default('unstructured'), { label: 'Granularity', help: 'single weights, whole output channels, or N kept of every M input channels' }),
       /** Final online density (unstructured/channel). For nm the online branch ends fully N:M. */
       density: setting(fraction.default(0.2), { label: 'Final density (online)', help: 'fraction of weights (or channels) the online branch keeps at the end', applies: 'syncp-density', step: 0.05 }),
+      /**
+       * Initial density d_i: before the ramp the online branch keeps d_i, the target d_i + g,
+       * drawn at random with ERK layer densities (the reference starts at 0.7, target dense).
+       * 1: start dense, as the playground does. N:M: the first 1 − d_i of groups start N:M.
+       */
+      initialDensity: setting(z.number().gt(0).max(1).default(1), { label: 'Initial density (online)', help: 'density before the ramp; below 1 the run starts from random ERK masks (reference code: 0.7, target dense)', step: 0.05 }),
       /** Density gap g: target = min(1, online + g); for nm, target fraction of N:M groups = p − g. */
       gap: setting(fraction.default(0.3), { label: 'Density gap', help: 'target branch kept denser by this much (N:M: that much fewer N:M groups)', step: 0.05 }),
       n: setting(z.number().int().min(0).default(2), { label: 'N (kept)', help: 'weights kept in each group of M', applies: 'syncp-nm' }),
@@ -103,6 +109,7 @@ export const SETTINGS_TABLE = {
     },
     [
       ['N:M needs N ≤ M (N kept out of every M)', ['n'], (s) => (s.n as number) <= (s.m as number)],
+      ['the initial density must be ≥ the final density', ['initialDensity'], (s) => s.granularity === 'nm' ? 1 - (s.initialDensity as number) <= (s.nmFinal as number) : (s.initialDensity as number) >= (s.density as number)],
       ['regrowth is defined for unstructured sparsity only', ['regrowth', 'enabled'], (s) => !(s.regrowth as { enabled: boolean }).enabled || s.granularity === 'unstructured'],
     ],
   ),
@@ -240,6 +247,7 @@ export const PRESET_NAMES = [
   'syncp-unstructured',
   'syncp-channel',
   'syncp-2of4',
+  'syncp-reference',
 ] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
@@ -264,6 +272,21 @@ export const PRESETS: Record<PresetName, ConfigInput> = {
   'syncp-2of4': {
     ssl: { method: 'byol' },
     syncp: { granularity: 'nm', n: 2, m: 4, density: 0.5, gap: 0.3 },
+  },
+  // The reference's own SyncCP defaults: github.com/mengjian0502/solo-learn-sparse,
+  // scripts/pretrain/imagenet/byol_nm_sparse.sh (init_density 0.7, density_gap 0.3,
+  // momentum_mask with ema_momentum 0.99, M 4 N 2, --init-prune-epoch 30 and
+  // --final-prune-epoch 68 of --max_epochs 100, --update-frequency 4000 batches of about
+  // 3.3e5) with solo/methods/pruner/contrastive_nm_sparse.py (final_prob 0.01: 99% of
+  // groups N:M at the end; random ERK start masks; each branch ranks its own weights).
+  // README "Reference defaults" says where the playground's own defaults differ.
+  'syncp-reference': {
+    ssl: { method: 'byol' },
+    syncp: {
+      granularity: 'nm', n: 2, m: 4, gap: 0.3, initialDensity: 0.7, nmFinal: 0.99,
+      scores: 'per-branch', scoreEma: 0.99,
+      schedule: { start: 0.3, end: 0.68, every: 0.012 },
+    },
   },
 };
 

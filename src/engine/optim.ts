@@ -56,8 +56,9 @@ export class AdamW {
         if (this.weightDecay > 0 && !noDecay(name)) step = tf.add(step, tf.mul(w, this.weightDecay));
         const wNew = tf.sub(w, tf.mul(step, lr));
         if (mask) {
-          // Masked entries keep weight and moments (so a weight that comes back starts
-          // clean): one select each, where M·new + (1 − M)·old took four ops.
+          // Masked entries keep weight and moments frozen: one select each, where
+          // M·new + (1 − M)·old took four ops. Moments of a weight that comes back are
+          // stale, so its sparsifier asks for resetMoments before the step.
           const keep = mask.dtype === 'bool' ? mask : tf.notEqual(mask, 0);
           m.assign(tf.where(keep, mNew, m));
           v.assign(tf.where(keep, vNew, v));
@@ -76,12 +77,11 @@ export class AdamW {
     return { t: this.t, m: this.m, v: this.v };
   }
 
-  /** Zero the moments of `name` where `where` is 1 (regrown weights start from rest). */
+  /** Zero the moments of `name` where `where` is nonzero (regrown or revived weights start from rest). */
   resetMoments(name: string, where: tf.Tensor): void {
     tf.tidy(() => {
-      const keep = tf.sub(1, where);
-      this.m.get(name)?.assign(tf.mul(this.m.get(name)!, keep));
-      this.v.get(name)?.assign(tf.mul(this.v.get(name)!, keep));
+      const reset = where.dtype === 'bool' ? where : tf.notEqual(where, 0);
+      for (const t of [this.m.get(name), this.v.get(name)]) if (t) t.assign(tf.where(reset, tf.zerosLike(t), t));
     });
   }
 

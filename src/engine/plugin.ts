@@ -5,14 +5,25 @@ import type { Config } from './config';
 import type { Network, NetworkSpec } from './nn/network';
 import type { ConvHook } from './nn/resnet';
 import type { CDGSnapshot } from './sparsity/cdg';
-import type { SyncCPSnapshot } from './sparsity/syncp';
+import type { SyncCPSnapshot } from './viz/syncpPanel';
 
 /**
- * Which mask a branch computes with. SimCLR: branch 1 (view 1) is 'online' (sparse),
- * branch 2 (view 2) is 'target' (denser), same weights. BYOL: the online network and
- * its EMA target.
+ * A branch's role, in its method's words. BYOL: 'online' (the trained network) and
+ * 'target' (its EMA). SimCLR and SimSiam: 'first' and 'second', two views through one
+ * network — 'target' is BYOL's word for something else.
  */
-export type BranchRole = 'online' | 'target';
+export type BranchRole = 'online' | 'target' | 'first' | 'second';
+
+/**
+ * Which of a sparsifier's two masks (and which tally of gates) a role uses: 'online' the
+ * sparser, 'target' the denser. These two names are what rows, snapshots and run.json
+ * carry for every method (run.json's masks keep {online, target}).
+ */
+export type MaskSlot = 'online' | 'target';
+
+export function maskSlot(role: BranchRole): MaskSlot {
+  return role === 'online' || role === 'first' ? 'online' : 'target';
+}
 
 export interface BranchInfo {
   role: BranchRole;
@@ -61,6 +72,12 @@ export interface Sparsifier {
   variables?(): Record<string, tf.Variable>;
   /** Optimizer update mask for an online variable: entries at 0 get no step and no decay. */
   updateMask?(name: string): tf.Tensor | undefined;
+  /**
+   * Entries of online variables whose Adam moments restart at 0 in this step's optimizer
+   * update (weights that came back into the update mask: regrown or revived), by name,
+   * as 0/1 tensors the plugin owns. Asked once the step's loss is known to be finite.
+   */
+  momentResets?(): Record<string, tf.Tensor> | undefined;
   /** After the optimizer step, with that step's gradients (e.g. score EMA, regrowth). */
   afterStep?(step: number, grads: Record<string, tf.Tensor>, helpers: StepHelpers): void;
 }
@@ -126,9 +143,12 @@ export interface ExportedMask {
 
 export interface StepHelpers {
   /**
-   * Gradient of the step's loss with respect to the online branch's *effective* conv
-   * weights W ⊙ M (nonzero also where M = 0), for GraNet-style regrowth. Costs one
-   * extra forward/backward; call it only on update steps. Caller disposes the result.
+   * Gradient of the step's loss with respect to the *effective* conv weights of the online
+   * network (nonzero also where a mask is 0), for GraNet-style regrowth: every branch
+   * computes with its own mask, X_role = W ⊙ M_role, and the gradients with respect to
+   * X_role are summed over the roles of the online network's branches (BYOL: online only;
+   * SimCLR/SimSiam: both branches share W). Costs one extra forward/backward; call it
+   * only on update steps. Caller disposes the result.
    */
   effectiveGradients(names: string[]): Record<string, tf.Tensor>;
 }

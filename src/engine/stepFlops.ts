@@ -4,7 +4,7 @@
 // use the branch's actual weight density and gate density of each prunable conv; a trained
 // branch's gated conv counts its conditional forward in full under the 'ste' gate gradient
 // (sparsity/flops.ts).
-import type { BranchInfo } from './plugin';
+import { maskSlot, type BranchInfo } from './plugin';
 import type { SslMethodName } from './ssl/names';
 import { sslMethod } from './ssl/registry';
 import type { NetworkSpec } from './nn/network';
@@ -19,7 +19,8 @@ export interface LayerDensities {
 
 function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boolean, d: LayerDensities): LayerFlopsSpec[] {
   const convs: LayerFlopsSpec[] = spec.encoder.convs.map((c) => {
-    const w = d.weight?.[c.name]?.[role];
+    const slot = maskSlot(role);
+    const w = d.weight?.[c.name]?.[slot];
     const g = d.gate?.[c.name];
     return {
       kind: 'conv' as const,
@@ -32,7 +33,7 @@ function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boole
       inW: c.inW,
       stride: c.stride,
       padding: 'same' as const,
-      sparsity: { weightDensity: w ?? 1, ...(g ? { gate: { density: g[role], beta: g.beta, gradient: g.gradient ?? 'ste' } } : {}) },
+      sparsity: { weightDensity: w ?? 1, ...(g ? { gate: { density: g[slot], beta: g.beta, gradient: g.gradient ?? 'ste' } } : {}) },
     };
   });
   const heads = [spec.projector, ...(predicts && spec.predictor ? [spec.predictor] : [])].flatMap((h) => [

@@ -172,18 +172,20 @@ export class Trainer {
 
   /**
    * The contrastive loss of views (v1, v2) for all branches in lockstep.
-   * `onlineParams` substitutes the online parameters (for effective-weight gradients).
+   * `effective` substitutes, per branch role, the online network's parameters with
+   * effective weights that already carry that role's masks (for effective-weight gradients).
    */
-  private loss(v1: tf.Tensor4D, v2: tf.Tensor4D, training: boolean, moments?: BatchMoments[], onlineParams?: ParamMap, dropOnlineMasks = false): tf.Scalar {
+  private loss(v1: tf.Tensor4D, v2: tf.Tensor4D, training: boolean, moments?: BatchMoments[], effective?: Map<BranchInfo['role'], ParamMap>): tf.Scalar {
     const infos = this.branchInfos();
     const views = [v1, v2];
     const branches: Branch[] = infos.map((info) => {
       const net = info.network === 'target' && this.target ? this.target : this.online;
       const isOnlineNet = net === this.online;
+      const eff = isOnlineNet ? effective?.get(info.role) : undefined;
       return {
-        params: isOnlineNet && onlineParams ? onlineParams : net.vars,
+        params: eff ?? net.vars,
         stats: net.stats,
-        masks: isOnlineNet && dropOnlineMasks && info.role === 'online' ? undefined : this.masksFor(info.role),
+        masks: eff ? undefined : this.masksFor(info.role),
         // Only the online network's batch moments feed running stats; the target's are EMA'd.
         moments: isOnlineNet && moments ? moments : undefined,
       } satisfies Branch;
@@ -236,6 +238,7 @@ export class Trainer {
       if (!Number.isFinite(loss)) throw new DivergenceError(step, loss);
 
       applied = true;
+      for (const p of this.plugins) for (const [name, where] of Object.entries(p.momentResets?.() ?? {})) this.optimizer.resetMoments(name, where);
       this.optimizer.apply(vars, grads, lr, (name) => this.updateMask(name), isNoDecay);
       this.updateRunningStats(moments);
       this.updateTarget(step);
@@ -339,34 +342,41 @@ export class Trainer {
     });
   }
 
-  /** ∂loss/∂(W ⊙ M) of the online convs named, at the current weights (see StepHelpers). */
+  /** ∂loss/∂(W ⊙ M_role) of the online convs named, summed over the roles of the online network's branches (see StepHelpers). */
   private effectiveGradients(v1: tf.Tensor4D, v2: tf.Tensor4D, names: string[]): Record<string, tf.Tensor> {
     return tf.tidy(() => {
-      const masks = this.masksFor('online') ?? {};
-      const eff: ParamMap = { ...this.online.vars };
-      const effTensors = names.map((n) => (masks[n] ? tf.mul(this.online.vars[n], masks[n]) : this.online.vars[n].clone()));
-      names.forEach((n, i) => (eff[n] = effTensors[i]));
+      // Each branch keeps its own mask (SimCLR's second branch the denser one), so the
+      // gradient is taken where each branch really computes.
+      const roles = [...new Set(this.branchInfos().filter((b) => b.network === 'online').map((b) => b.role))];
+      const effTensors = roles.flatMap((role) => {
+        const masks = this.masksFor(role) ?? {};
+        return names.map((n) => (masks[n] ? tf.mul(this.online.vars[n], masks[n]) : this.online.vars[n].clone()));
+      });
       const g = tf.grads((...ts: tf.Tensor[]) => {
-        const p: ParamMap = { ...eff };
-        names.forEach((n, i) => (p[n] = ts[i]));
-        return this.loss(v1, v2, true, undefined, p, true);
+        const effective = new Map(roles.map((role, r) => {
+          const p: ParamMap = { ...this.online.vars };
+          names.forEach((n, i) => (p[n] = ts[r * names.length + i]));
+          return [role, p] as const;
+        }));
+        return this.loss(v1, v2, true, undefined, effective);
       })(effTensors);
       const out: Record<string, tf.Tensor> = {};
-      names.forEach((n, i) => (out[n] = g[i]));
+      names.forEach((n, i) => (out[n] = tf.addN(roles.map((_, r) => g[r * names.length + i]))));
       return out;
     });
   }
 
   /** Encoder features of the online network (evaluation mode, online masks and gates). Caller disposes. */
   features(split: ImageSplit, indices: number[]): tf.Tensor2D {
-    const infos: BranchInfo[] = [{ role: 'online', view: 0 }];
+    // The method's first branch: the trained one, with the sparser masks.
+    const infos: BranchInfo[] = [{ role: this.branchInfos()[0].role, view: 0 }];
     const chunks: tf.Tensor2D[] = [];
     for (let i = 0; i < indices.length; i += EVAL_BATCH) {
       const idx = indices.slice(i, i + EVAL_BATCH);
       chunks.push(
         tf.tidy(() => {
           const x = batchTensor(split, idx, this.dataset, { size: this.imageSize });
-          const branch: Branch = { params: this.online.vars, stats: this.online.stats, masks: this.masksFor('online') };
+          const branch: Branch = { params: this.online.vars, stats: this.online.stats, masks: this.masksFor(infos[0].role) };
           return encode(this.spec, [branch], [x], { training: false, convHook: this.convHook(infos, false) })[0];
         }),
       );

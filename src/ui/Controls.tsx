@@ -15,6 +15,7 @@ const PRESET_LABELS: Record<string, string> = {
   'syncp-unstructured': 'SyncCP: unstructured',
   'syncp-channel': 'SyncCP: channels',
   'syncp-2of4': 'SyncCP: 2:4',
+  'syncp-reference': 'SyncCP: the reference code’s defaults',
 };
 
 /** Start / pause / one step / reset, plus export and import of run.json (not in classroom mode). */

@@ -79,3 +79,9 @@ export function Heatmap({ rows, cols, cells, width, height, describe, bands, tes
     </div>
   );
 }
+
+/** A Heatmap of a rows × cols grid sized to fit `width` (gridSize), with a band every `rowBand` rows. */
+export function FittedHeatmap({ grid, width, rowBand, ...rest }: { grid: { rows: number; cols: number; cells: Uint8ClampedArray }; width: number; rowBand?: number } & Pick<HeatmapProps, 'describe' | 'testId' | 'label'>) {
+  const { w, h } = gridSize(grid.rows, grid.cols, width);
+  return <Heatmap {...grid} width={w} height={h} bands={{ rowBand }} {...rest} />;
+}

@@ -8,7 +8,7 @@ import type { OwnFile } from '../engine/data/ownData';
 import type { Baselines, RunFile } from '../engine/runFile';
 import type { NMPatternGrid } from '../engine/viz/nmPatterns';
 import type { CDGSnapshot } from '../engine/sparsity/cdg';
-import type { SyncCPSnapshot } from '../engine/sparsity/syncp';
+import type { SyncCPSnapshot } from '../engine/viz/syncpPanel';
 
 /**
  * Page → worker. Every message is handled in order, one at a time (see commandQueue.ts).

@@ -286,7 +286,10 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
       warn(`density gap ${gap} lowered to ${capped}: the reference needs ${nm ? 'gap' : 'final density + gap'} < 1 (its ERK start and top-k fail otherwise)`);
       gap = capped;
     }
-    const initDensity = round(nm ? START_CAP - gap : Math.max(finalDensity, START_CAP - gap), 4);
+    // Ours starts dense unless initialDensity < 1 (then as the reference does); the reference cannot start dense.
+    const oursDense = syncp.initialDensity >= 1;
+    const densest = nm ? START_CAP - gap : Math.max(finalDensity, START_CAP - gap);
+    const initDensity = round(oursDense ? densest : Math.min(syncp.initialDensity, densest), 4);
     const useEma = syncp.scoreEma > 0;
     const regrowRate = syncp.regrowth.enabled ? syncp.regrowth.rate : 0;
     schedule = convertSchedule(syncp.schedule, { datasetSize: n, gpus, batchPerGpu, epochs });
@@ -328,7 +331,7 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
       row(`syncp.gap = ${syncp.gap}`, '--density_gap', String(gap), 'target density = online density + gap, as ours');
     }
     row(
-      '(dense start)',
+      oursDense ? '(dense start)' : `syncp.initialDensity = ${syncp.initialDensity}`,
       '--init-density',
       String(initDensity),
       nm
@@ -383,16 +386,16 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
       warn('channel granularity has no counterpart: the reference\'s group pruner (ContrastiveGrp) is a stub; the script runs UNSTRUCTURED pruning at the same online density and gap');
     if (syncp.scores === 'shared')
       warn('scores: ours are shared (online mask nested in the target\'s by construction); the reference ranks each branch\'s own weights (per-branch), so nestedness is not guaranteed');
-    if (nm) warn(`N:M ramp: ours ends with all groups N:M (target 1 − gap = ${round(1 - syncp.gap)}); the reference ends at ${REF_NM_END_FRACTION} (target ${round(REF_NM_END_FRACTION - gap)})`);
+    if (nm && syncp.nmFinal !== REF_NM_END_FRACTION) warn(`N:M ramp: ours ends with ${syncp.nmFinal === 1 ? 'all groups' : `${syncp.nmFinal} of the groups`} N:M (target 1 − gap = ${round(1 - syncp.gap)}); the reference ends at ${REF_NM_END_FRACTION} (target ${round(REF_NM_END_FRACTION - gap)})`);
     if (!nm && syncp.layerBudget !== 'global') warn(`layer budget: ours is ${syncp.layerBudget}; the reference ranks all pruned convs together (global)`);
     if (nm && syncp.layerBudget !== 'uniform') warn(`layer budget: ours is ${syncp.layerBudget}; the reference's N:M fraction is the same in every layer`);
     if (!nm && !syncp.regrowth.enabled)
       warn(`regrowth: off here, but the reference always drops and regrows after an unstructured update; --prune-rate 0 keeps it small (rising to ${REF_REGROW_FLOOR} of the kept weights)`);
     if (!nm && syncp.regrowth.enabled) warn(`regrowth: its rate decays to ${REF_REGROW_FLOOR} (ours to ~0), and it goes on at updates after the ramp`);
-    warn(
+    if (oursDense || initDensity !== syncp.initialDensity) warn(
       nm
-        ? `start: ours is dense; the reference starts with ${round(1 - initDensity)} of the groups N:M with random patterns (--init-density ${initDensity})`
-        : `start: ours is dense; the reference starts from random ERK masks at --init-density ${initDensity} (target ${round(initDensity + gap)})`,
+        ? `start: ours is ${oursDense ? 'dense' : `at ${syncp.initialDensity}`}; the reference starts with ${round(1 - initDensity)} of the groups N:M with random patterns (--init-density ${initDensity})`
+        : `start: ours is ${oursDense ? 'dense' : `at ${syncp.initialDensity}`}; the reference starts from random ERK masks at --init-density ${initDensity} (target ${round(initDensity + gap)})`,
     );
     warn(
       `schedule: ${gpus > 1 ? `one of its "epochs" is ${gpus} real epochs (its loader length is measured before DDP splits the data); ` : ''}` +

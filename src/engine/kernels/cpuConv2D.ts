@@ -5,6 +5,7 @@
 // results as tfjs' kernel. The input gradient walks dy in memory order; it equals tfjs'
 // to float32 rounding. Anything else (NCHW, dilation, other dtypes) goes to tfjs' kernels.
 import * as tf from '@tensorflow/tfjs';
+import { walkConv } from './convTaps';
 
 type Info = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
@@ -32,31 +33,7 @@ export function geometryOf(info: Info): ConvGeometry {
  * outStride = 2K). Sums run in tfjs' order and skip zero inputs (adding 0 changes no sum).
  */
 export function convForwardInto(xv: Float32Array, wv: Float32Array, y: Float32Array, g: ConvGeometry, split: number, outStride: number): void {
-  const { B, H, W, C, OH, OW, K, FH, FW, top, left, sh, sw } = g;
-  for (let b = 0; b < B; b++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const yOff = ((b * OH + oy) * OW + ox) * outStride;
-        for (let fy = 0; fy < FH; fy++) {
-          const iy = oy * sh + fy - top;
-          if (iy < 0 || iy >= H) continue;
-          for (let fx = 0; fx < FW; fx++) {
-            const ix = ox * sw + fx - left;
-            if (ix < 0 || ix >= W) continue;
-            const xOff = ((b * H + iy) * W + ix) * C;
-            const wOff = (fy * FW + fx) * C * K;
-            for (let c = 0; c < C; c++) {
-              const xval = xv[xOff + c];
-              if (xval === 0) continue;
-              const row = wOff + c * K;
-              const base = c < split ? yOff : yOff + K;
-              for (let k = 0; k < K; k++) y[base + k] += xval * wv[row + k];
-            }
-          }
-        }
-      }
-    }
-  }
+  walkConv('forward', xv, y, wv, g, split, outStride);
 }
 
 export function conv2DForwardValues(xv: Float32Array, wv: Float32Array, info: Info): Float32Array {
@@ -67,33 +44,9 @@ export function conv2DForwardValues(xv: Float32Array, wv: Float32Array, info: In
 }
 
 export function conv2DBackpropInputValues(dv: Float32Array, wv: Float32Array, info: Info): Float32Array {
-  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: K, filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const dx = new Float32Array(B * H * W * C);
-  for (let b = 0; b < B; b++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const dOff = ((b * OH + oy) * OW + ox) * K;
-        for (let fy = 0; fy < FH; fy++) {
-          const iy = oy * sh + fy - top;
-          if (iy < 0 || iy >= H) continue;
-          for (let fx = 0; fx < FW; fx++) {
-            const ix = ox * sw + fx - left;
-            if (ix < 0 || ix >= W) continue;
-            const xOff = ((b * H + iy) * W + ix) * C;
-            const wOff = (fy * FW + fx) * C * K;
-            for (let c = 0; c < C; c++) {
-              const row = wOff + c * K;
-              let acc = 0;
-              for (let k = 0; k < K; k++) acc += dv[dOff + k] * wv[row + k];
-              dx[xOff + c] += acc;
-            }
-          }
-        }
-      }
-    }
-  }
+  const g = geometryOf(info);
+  const dx = new Float32Array(g.B * g.H * g.W * g.C);
+  walkConv('inputGrad', dx, dv, wv, g);
   return dx;
 }
 

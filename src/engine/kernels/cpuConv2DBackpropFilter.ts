@@ -5,7 +5,8 @@
 // Same maths, same padding rules (backend_util.computeConv2DInfo); NHWC, no dilation.
 import * as tf from '@tensorflow/tfjs';
 import { registerFastCpuBroadcast } from './cpuBroadcast';
-import { registerFastCpuConv } from './cpuConv2D';
+import { walkConv } from './convTaps';
+import { geometryOf, registerFastCpuConv } from './cpuConv2D';
 import { registerFastCpuSlice } from './cpuSlice';
 
 export interface KernelArgs {
@@ -26,33 +27,9 @@ export function conv2DBackpropFilterValues(xShape: readonly number[], xv: ArrayL
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
   if (dataFormat !== 'NHWC') throw new Error('fast Conv2DBackpropFilter: only NHWC is supported');
   const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: K, filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const dw = new Float32Array(FH * FW * C * K);
-  for (let b = 0; b < B; b++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const dOff = ((b * OH + oy) * OW + ox) * K;
-        for (let fy = 0; fy < FH; fy++) {
-          const iy = oy * sh + fy - top;
-          if (iy < 0 || iy >= H) continue;
-          for (let fx = 0; fx < FW; fx++) {
-            const ix = ox * sw + fx - left;
-            if (ix < 0 || ix >= W) continue;
-            const xOff = ((b * H + iy) * W + ix) * C;
-            const wOff = (fy * FW + fx) * C * K;
-            for (let c = 0; c < C; c++) {
-              const xval = xv[xOff + c];
-              if (xval === 0) continue; // post-ReLU activations are often zero
-              const row = wOff + c * K;
-              for (let k = 0; k < K; k++) dw[row + k] += xval * dv[dOff + k];
-            }
-          }
-        }
-      }
-    }
-  }
+  const g = geometryOf(info);
+  const dw = new Float32Array(g.FH * g.FW * g.C * g.K);
+  walkConv('filterGrad', xv, dv, dw, g);
   return dw;
 }
 

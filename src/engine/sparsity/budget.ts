@@ -73,7 +73,7 @@ export const erk = erkDensities;
 
 /**
  * Densities for a budget mode. 'global' returns the uniform densities: in global mode
- * the caller ranks all layers together with globalUnstructuredMasks, so the realised
+ * the caller ranks all layers together (globalTopKArrays), so the realised
  * per-layer densities are only known from the masks; this value is for reporting the
  * target (every layer's share equals D on average).
  */

@@ -29,9 +29,10 @@ import * as tf from '@tensorflow/tfjs';
 import { convForwardInto } from '../kernels/cpuConv2D';
 import { webgpuGateSurrogate, webgpuTopKGate } from '../kernels/webgpuSelect';
 import type { CDGConfig } from '../config';
-import type { BranchInfo, PluginContext, StepPlugin } from '../plugin';
+import { maskSlot, type BranchInfo, type PluginContext, type StepPlugin } from '../plugin';
 import { forwardResNet, prunableConvs, type Branch, type ConvHook, type ConvLayerSpec } from '../nn/resnet';
 import { stepFlops } from '../stepFlops';
+import { sslMethod } from '../ssl/registry';
 import { baseChannels } from './flops';
 import type { UpdateWindow } from './schedule';
 import { scheduleOf, type CDGPlan } from './scheduleOf';
@@ -842,8 +843,8 @@ export class CDGPlugin implements StepPlugin {
       if (!m || m.length !== this.infos.length) continue;
       const acc = { online: [0, 0], target: [0, 0] };
       this.infos.forEach((info, i) => {
-        acc[info.role][0] += m[i];
-        acc[info.role][1] += 1;
+        acc[maskSlot(info.role)][0] += m[i];
+        acc[maskSlot(info.role)][1] += 1;
       });
       const mean = (a: number[]) => (a[1] > 0 ? a[0] / a[1] : NaN);
       out[l.name] = { online: mean(acc.online), target: mean(acc.target) };
@@ -879,7 +880,7 @@ export class CDGPlugin implements StepPlugin {
     const cfg = this.ctx.config;
     const flops = stepFlops(
       this.ctx.spec,
-      this.infos.length ? this.infos : [{ role: 'online', view: 0 }, { role: 'target', view: 1 }],
+      this.infos.length ? this.infos : sslMethod(cfg.ssl.method).branches(),
       cfg.ssl.method,
       cfg.batchSize,
       { gate: Object.fromEntries(this.layers.map((l) => [l.name, { ...gates[l.name], beta: this.cfg.beta, gradient: this.cfg.gateGradient }])) },

@@ -14,6 +14,8 @@ export interface SyncCPPlan {
   /** 'density': fraction of weights (or channels) kept; 'nmFraction': fraction p of full groups that are N:M. */
   kind: 'density' | 'nmFraction';
   window: UpdateWindow;
+  /** The value before the first update (the reference's initial density d_i; dense by default). */
+  initial: BranchPair;
   /** The schedule's value for each branch role at `step`. */
   at(step: number): BranchPair;
 }
@@ -35,24 +37,18 @@ export function scheduleOf(config: Config): RunSchedule {
   const sp = config.syncp;
   if (sp) {
     const window = stepsFromFractions({ startFraction: sp.schedule.start, endFraction: sp.schedule.end, everyFraction: sp.schedule.every }, T);
-    out.syncp =
-      sp.granularity === 'nm'
-        ? {
-            kind: 'nmFraction',
-            window,
-            at: (step) => {
-              const p = cubicDensity(step, { ...window, initial: 0, final: sp.nmFinal });
-              return { online: p, target: Math.max(0, p - sp.gap) };
-            },
-          }
-        : {
-            kind: 'density',
-            window,
-            at: (step) => {
-              const d = cubicDensity(step, { ...window, initial: 1, final: sp.density });
-              return { online: d, target: Math.min(1, d + sp.gap) };
-            },
-          };
+    // N:M: the fraction p of N:M groups ramps from 1 − d_i (0 by default; the reference's
+    // 'probability' starts there too) to nmFinal; the target has g fewer.
+    const nm = sp.granularity === 'nm';
+    const from = nm ? 1 - sp.initialDensity : sp.initialDensity;
+    const to = nm ? sp.nmFinal : sp.density;
+    const pair = (v: number): BranchPair => (nm ? { online: v, target: Math.max(0, v - sp.gap) } : { online: v, target: Math.min(1, v + sp.gap) });
+    out.syncp = {
+      kind: nm ? 'nmFraction' : 'density',
+      window,
+      initial: pair(from),
+      at: (step) => pair(cubicDensity(step, { ...window, initial: from, final: to })),
+    };
   }
   const cdg = config.cdg;
   if (cdg) {
@@ -71,4 +67,17 @@ export function nmDensity(shape: readonly number[], n: number, m: number, p: num
   const size = kh * kw * cIn * cOut;
   const groups = kh * kw * cOut * Math.floor(cIn / m);
   return 1 - (keptCount(p, groups) * (m - n)) / size;
+}
+
+/**
+ * The steps at which a schedule is drawn: 0, every update step of the window (at most
+ * about `max`, evenly thinned), the window's end and the run's end. The chart draws the
+ * values there as a step function.
+ */
+export function previewSteps(window: UpdateWindow, totalSteps: number, max = 256): number[] {
+  const steps = new Set<number>([0, totalSteps, window.end]);
+  const updates = Math.floor((window.end - window.start) / window.every) + 1;
+  const stride = Math.max(1, Math.ceil(updates / max));
+  for (let i = 0; i < updates; i += stride) steps.add(window.start + i * window.every);
+  return [...steps].filter((x) => x >= 0 && x <= totalSteps).sort((a, b) => a - b);
 }

@@ -1,166 +1,53 @@
-// SyncCP — synchronized contrastive pruning, as a StepPlugin (DESIGN.md "SyncCP").
+// SyncCP — synchronized contrastive pruning, as a StepPlugin (DESIGN.md "SyncCP"). The
+// coordinator: it reads scores back at the schedule's update steps, asks the masker of
+// its granularity (maskers/) for both branches' masks, lets GraNet regrowth (regrowth.ts)
+// adjust them, and hands the masks to the trainer. The schedule is scheduleOf's, the
+// panel data is built in viz/syncpPanel.ts.
 //
-// What it computes:
-// - Two 0/1 weight masks per prunable conv, one per branch role: 'online' (sparser) and
-//   'target' (denser by the gap g). Both are recomputed at the SAME update steps of the
-//   cubic schedule (config.syncp.schedule, in fractions of the run).
-// - Scores S = |W_online| (or its EMA, S ← μS + (1−μ)|W| after every step). With
-//   `scores: shared` both masks rank the same S, so online ⊆ target by construction;
-//   with `per-branch` the BYOL target ranks |W_target| (or its EMA) and nestedness is
-//   only measured. SimCLR's branches share W, so per-branch equals shared there.
-// - Granularities: unstructured (layer budget uniform / ERK, or one global ranking),
-//   channel (whole output channels by the L1/L2 norm of S over the filter; 'global'
-//   budget falls back to uniform) and N:M (N kept of every M consecutive input channels;
-//   the fraction p(t) of N:M groups ramps 0 → 1 on the cubic schedule, the target uses
-//   max(0, p − g); `density` is not used for N:M).
-// - The trainer multiplies each conv by masks(role); updateMask() keeps masked entries
-//   out of the optimizer step and weight decay (BYOL: the online mask; SimCLR: the union
-//   of both branches' masks, since both branches train the same W).
-// - Optional GraNet regrowth (unstructured, online): at an update, after the magnitude
-//   masks are set, drop round(r·nnz) smallest-|W| kept weights and regrow as many at the
-//   largest |∂L/∂(W⊙M)| among positions that were pruned BEFORE the drop (so dropped and
-//   regrown sets are disjoint and the kept count is exactly unchanged); regrown weights
-//   are set to 0; r = cosine decay from `rate` to 0 over the schedule window. The
-//   gradient comes from the step before the update (afterStep), read at the update.
-// - Masks are ranked on the CPU with exact ties (selectTopK), at update steps only. The
-//   readback is async in prepareStep (works on WebGPU); beforeStep falls back to a
-//   synchronous read if prepareStep was not called. Per-step metrics are tensors carried
-//   by the trainer's one packed readback.
+// - Two 0/1 masks per prunable conv, by mask slot (plugin.ts maskSlot): 'online' (sparser;
+//   BYOL's online network, SimCLR's first branch) and 'target' (denser by the gap; BYOL's
+//   target, SimCLR's second branch). Both change at the SAME update steps.
+// - Scores S = |W_online| (or S ← μS + (1−μ)|W| every step). `shared`: both masks rank S,
+//   so online ⊆ target; `per-branch`: the BYOL target ranks its own weights (SimCLR's
+//   branches share W, so there per-branch is shared).
+// - The optimizer updates entries of the update mask only (BYOL: online; SimCLR: the union,
+//   since both branches train the same W); entries that enter it restart with zero Adam
+//   moments (momentResets).
+// - initialDensity < 1: before the first update the masks are random (seeded), with ERK
+//   layer densities at d_i and d_i + g, as the reference code starts.
+// - Masks are ranked on the CPU at update steps only; the readback is async in
+//   prepareStep (WebGPU), beforeStep falls back to a synchronous read.
 import * as tf from '@tensorflow/tfjs';
 import type { SyncCPConfig } from '../config';
-import type { BranchRole, ExportedMask, PanelView, PluginContext, StepCheckpoint, StepHelpers, StepPlugin } from '../plugin';
-import { heatmapPair, type LayerMasks, type MaskHeatmap, type SyncCPHistoryEntry } from '../viz/maskPanel';
-export type { MaskHeatmap, SyncCPHistoryEntry } from '../viz/maskPanel';
+import { maskSlot, type BranchRole, type ExportedMask, PanelView, type PluginContext, type StepCheckpoint, type StepHelpers, type StepPlugin } from '../plugin';
 import { prunableConvs } from '../nn/resnet';
-import { layerDensities } from './budget';
-import { expandChannelKeep, globalTopKArrays, keptCount, nmKeepArrays, selectTopK } from './masks';
-import { regrow } from './regrowth';
+import { Rng } from '../random';
+import type { LayerMasks } from '../viz/maskPanel';
+import { maskUpdateStats, ones, type MaskUpdateStats } from '../viz/maskStats';
+import { syncpSnapshot, type SyncCPSnapshot } from '../viz/syncpPanel';
+import { maskerFor, type Masker, type MaskPair, type Shape4 } from './maskers';
+import { channelScores } from './maskers/channel';
+import { randomStart } from './maskers/randomStart';
+import { regrowLayer } from './regrowth';
 import { cosineDecay, isUpdateStep, type UpdateWindow } from './schedule';
-import { nmDensity, scheduleOf, type SyncCPPlan } from './scheduleOf';
+import { scheduleOf, type BranchPair, type SyncCPPlan } from './scheduleOf';
 
-type Shape4 = [number, number, number, number];
 type Values = ArrayLike<number>;
 
-export interface BranchPair {
-  online: number;
-  target: number;
-}
-
-/** One prunable conv in a snapshot. Densities are fractions of the kernel's weights kept. */
-export interface SyncCPLayerSnapshot {
-  name: string;
-  /** tfjs kernel shape [kh, kw, C_in, C_out]. */
-  shape: Shape4;
-  /** Density the schedule and layer budget ask for at the last update. */
-  planned: BranchPair;
-  /** Density of the masks in use (ones / size). */
-  actual: BranchPair;
-  /** Fraction of the online mask's ones that the target mask also keeps (1 = nested). */
-  nested: number;
-  /** |online ∩ target| / |online ∪ target|. */
-  iou: number;
-  /** Entries whose mask value changed at the last update (churn), per branch. */
-  flips: BranchPair;
-  /** N:M only: fraction of full groups with exactly N kept, measured; null otherwise. */
-  nmFraction: BranchPair | null;
-}
-
-export interface SyncCPSnapshot {
-  kind: 'syncp';
-  /** Steps completed by the trainer when the snapshot was taken. */
-  step: number;
-  /** Step of the last mask update, null before the first. */
-  lastUpdateStep: number | null;
-  granularity: SyncCPConfig['granularity'];
-  scores: SyncCPConfig['scores'];
-  layerBudget: SyncCPConfig['layerBudget'];
-  gap: number;
-  n: number;
-  m: number;
-  layers: SyncCPLayerSnapshot[];
-  /**
-   * The planned schedule as a step function for the preview: value from steps[i] until
-   * steps[i+1]. quantity 'density' (whole-network online/target density before layer
-   * budgets) or 'nmFraction' (fraction of N:M groups p and p − g).
-   */
-  schedule: {
-    quantity: 'density' | 'nmFraction';
-    totalSteps: number;
-    window: UpdateWindow;
-    steps: number[];
-    online: number[];
-    target: number[];
-  };
-  /** The layer shown in detail (chosen by the page: PanelView.selectedLayer), its masks; history filled by the worker. */
-  selected: {
-    name: string;
-    masks: MaskHeatmap;
-    /** The last HISTORY_LENGTH updates of this layer, oldest first (for a slider). */
-    history: SyncCPHistoryEntry[];
-  };
-}
-
-interface LayerState {
+/** One prunable conv: its masks (CPU and device copies), the last update's statistics, score EMAs. */
+interface SyncCPLayer extends MaskUpdateStats {
   name: string;
   shape: Shape4;
   size: number;
   online: Uint8Array;
   target: Uint8Array;
+  planned: BranchPair;
   tOnline: tf.Tensor;
   tTarget: tf.Tensor;
-  /** SimCLR: union of both masks (what the shared W may be updated at); BYOL: null. */
-  tUnion: tf.Tensor | null;
-  /** The optimizer's update mask as bool (SimCLR: the union; BYOL: the online mask). */
+  /** The optimizer's update mask as bool (SimCLR: the union of both masks; BYOL: the online mask). */
   tUpdate: tf.Tensor;
-  planned: BranchPair;
-  flips: BranchPair;
-  nested: number;
-  iou: number;
-  nmFraction: BranchPair | null;
   emaOnline?: tf.Variable;
   emaTarget?: tf.Variable;
-}
-
-function ones(a: Uint8Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return s;
-}
-
-function diffCount(a: Uint8Array, b: Uint8Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) s++;
-  return s;
-}
-
-/** Fraction of full groups of m input channels with exactly n ones (tail ignored). */
-export function nmGroupFraction(keep: Uint8Array, shape: readonly number[], n: number, m: number): number {
-  const [kh, kw, cIn, cOut] = shape;
-  const G = Math.floor(cIn / m);
-  let groups = 0;
-  let exact = 0;
-  for (let r = 0; r < kh * kw; r++) {
-    for (let g = 0; g < G; g++) {
-      for (let o = 0; o < cOut; o++) {
-        const base = r * cIn * cOut + g * m * cOut + o;
-        let k = 0;
-        for (let j = 0; j < m; j++) k += keep[base + j * cOut];
-        groups++;
-        if (k === n) exact++;
-      }
-    }
-  }
-  return groups === 0 ? 0 : exact / groups;
-}
-
-function nestAround(online: Uint8Array, scores: Values, count: number): Uint8Array {
-  const v = new Float64Array(online.length);
-  for (let i = 0; i < v.length; i++) v[i] = online[i] ? Infinity : scores[i];
-  return selectTopK(v, Math.max(count, ones(online)));
-}
-
-function toTensor(keep: Uint8Array, shape: readonly number[]): tf.Tensor {
-  return tf.tensor(Float32Array.from(keep), shape.slice(), 'float32');
 }
 
 export class SyncCPPlugin implements StepPlugin {
@@ -168,14 +55,18 @@ export class SyncCPPlugin implements StepPlugin {
   readonly cfg: SyncCPConfig;
   readonly window: UpdateWindow;
   private readonly plan: SyncCPPlan;
+  private readonly masker: Masker;
   private readonly ctx: PluginContext;
   private readonly byol: boolean;
-  private readonly layers: LayerState[];
-  private readonly byName = new Map<string, LayerState>();
+  private readonly layers: SyncCPLayer[];
+  private readonly byName = new Map<string, SyncCPLayer>();
   private lastUpdate: number | null = null;
   private stepsDone = 0;
   private prepared = -1;
+  /** |∂L/∂(W⊙M)| from the step before a regrowth update (afterStep), consumed by the update. */
   private stashedGrads: Record<string, tf.Tensor> | null = null;
+  /** Entries that entered the update mask at this step's update: their Adam moments restart at 0. */
+  private pendingResets: Record<string, tf.Tensor> | null = null;
   /** While a step checkpoint is open: tensors the update replaced, disposed only when the step commits. */
   private retired: tf.Tensor[] | null = null;
   /** Per-layer [online, target] mask densities and the mask tensors they were measured on. */
@@ -190,27 +81,24 @@ export class SyncCPPlugin implements StepPlugin {
     this.byol = !!ctx.target;
     this.plan = scheduleOf(ctx.config).syncp!;
     this.window = this.plan.window;
+    this.masker = maskerFor(this.cfg);
     const convs = prunableConvs(ctx.spec.encoder);
     if (convs.length === 0) throw new Error('SyncCPPlugin: the network has no prunable convolution');
-    this.layers = convs.map((c) => {
+    const start = this.initialMasks(convs.map((c) => [c.kh, c.kw, c.cin, c.cout]));
+    this.layers = convs.map((c, i) => {
       const shape: Shape4 = [c.kh, c.kw, c.cin, c.cout];
-      const size = shape.reduce((a, b) => a * b, 1);
-      const all = new Uint8Array(size).fill(1);
-      const layer: LayerState = {
+      const { online, target } = start.masks[i];
+      const layer: SyncCPLayer = {
         name: c.name,
         shape,
-        size,
-        online: all,
-        target: all.slice(),
-        tOnline: tf.ones(shape),
-        tTarget: tf.ones(shape),
-        tUnion: this.byol ? null : tf.ones(shape),
-        tUpdate: tf.ones(shape, 'bool'),
-        planned: { online: 1, target: 1 },
-        flips: { online: 0, target: 0 },
-        nested: 1,
-        iou: 1,
-        nmFraction: this.cfg.granularity === 'nm' ? { online: 0, target: 0 } : null,
+        size: online.length,
+        online,
+        target,
+        planned: start.planned[i],
+        ...maskUpdateStats({ online, target }, { online, target }, shape, this.nm()),
+        tOnline: toTensor(online, shape),
+        tTarget: toTensor(target, shape),
+        tUpdate: this.updateTensor(online, target, shape),
       };
       if (this.cfg.scoreEma > 0) {
         layer.emaOnline = tf.variable(tf.abs(ctx.online.vars[c.name]), false);
@@ -221,33 +109,36 @@ export class SyncCPPlugin implements StepPlugin {
     });
   }
 
+  /** Dense, or (initialDensity < 1) random masks at the schedule's initial value with ERK layer densities. */
+  private initialMasks(shapes: Shape4[]): { masks: MaskPair[]; planned: BranchPair[] } {
+    const erk = maskerFor({ ...this.cfg, layerBudget: 'erk' });
+    if (this.cfg.initialDensity < 1) return randomStart(erk, shapes, this.plan.initial, !this.perBranchTarget(), new Rng(this.ctx.config.seed).fork('syncp-initial-masks'));
+    return { masks: shapes.map((s) => ({ online: dense(s), target: dense(s) })), planned: erk.planned(shapes, this.plan.initial) };
+  }
+
+  private nm(): { n: number; m: number } | null {
+    return this.cfg.granularity === 'nm' ? { n: this.cfg.n, m: this.cfg.m } : null;
+  }
+
   /** True when the target ranks its own weights (per-branch scores in BYOL). */
   private perBranchTarget(): boolean {
-    return this.cfg.scores === 'per-branch' && this.byol && !!this.ctx.target;
+    return this.cfg.scores === 'per-branch' && this.byol;
+  }
+
+  private updateTensor(online: Uint8Array, target: Uint8Array, shape: Shape4): tf.Tensor {
+    return tf.tensor(this.byol ? online : union(online, target), shape, 'bool');
   }
 
   // ---------------------------------------------------------------- schedule
 
-  /** Online schedule value at `step`: density (unstructured/channel) or N:M group fraction p. */
+  /** Schedule value at `step`: density (unstructured/channel) or N:M group fraction p, per role. */
   scheduleValue(step: number): BranchPair {
     return this.plan.at(step);
   }
 
-  /** Planned per-layer densities (fraction of weights kept) at `step`. */
+  /** Planned per-layer densities (fraction of weights, or channels, kept) at `step`. */
   plannedDensities(step: number): BranchPair[] {
-    const v = this.scheduleValue(step);
-    const shapes = this.layers.map((l) => l.shape);
-    if (this.cfg.granularity === 'nm') {
-      return this.layers.map((l) => ({
-        online: nmDensity(l.shape, this.cfg.n, this.cfg.m, v.online),
-        target: nmDensity(l.shape, this.cfg.n, this.cfg.m, v.target),
-      }));
-    }
-    // Channel has no global ranking (norms of different layers are not comparable): uniform.
-    const mode = this.cfg.granularity === 'channel' && this.cfg.layerBudget === 'global' ? 'uniform' : this.cfg.layerBudget;
-    const on = layerDensities(mode, shapes, v.online);
-    const tg = layerDensities(mode, shapes, v.target);
-    return on.map((d, i) => ({ online: d, target: Math.max(d, tg[i]) }));
+    return this.masker.planned(this.layers.map((l) => l.shape), this.plan.at(step));
   }
 
   private regrowthRate(step: number): number {
@@ -258,20 +149,16 @@ export class SyncCPPlugin implements StepPlugin {
 
   // ---------------------------------------------------------------- the update
 
-  /** Tensors to read back for the update at `step` (caller disposes). */
+  /** Tensors to read back for the update (caller disposes): scores per role in the masker's layout, |W| and stashed |grad|. */
   private gather(): Record<string, tf.Tensor> {
     return tf.tidy(() => {
       const out: Record<string, tf.Tensor> = {};
-      const channel = this.cfg.granularity === 'channel';
-      const reduce = (s: tf.Tensor) => (!channel ? s : tf.sum(this.cfg.channelNorm === 'l1' ? s : tf.square(s), [0, 1, 2]));
+      const channel = this.masker.scoreLayout === 'channel';
+      const reduce = (s: tf.Tensor) => (channel ? channelScores(s, this.cfg.channelNorm) : s);
       for (const l of this.layers) {
         const wOn = this.ctx.online.vars[l.name];
-        const sOn = l.emaOnline ? l.emaOnline.clone() : tf.abs(wOn);
-        out[`${l.name}|so`] = reduce(sOn);
-        if (this.perBranchTarget()) {
-          const sT = l.emaTarget ? l.emaTarget.clone() : tf.abs(this.ctx.target!.vars[l.name]);
-          out[`${l.name}|st`] = reduce(sT);
-        }
+        out[`${l.name}|so`] = reduce(l.emaOnline ? l.emaOnline.clone() : tf.abs(wOn));
+        if (this.perBranchTarget()) out[`${l.name}|st`] = reduce(l.emaTarget ? l.emaTarget.clone() : tf.abs(this.ctx.target!.vars[l.name]));
         if (this.stashedGrads?.[l.name]) {
           out[`${l.name}|w`] = tf.abs(wOn);
           out[`${l.name}|g`] = this.stashedGrads[l.name].clone();
@@ -311,101 +198,71 @@ export class SyncCPPlugin implements StepPlugin {
   }
 
   private apply(step: number, data: Record<string, Values>): void {
-    const planned = this.plannedDensities(step);
-    const v = this.scheduleValue(step);
-    const { n, m } = this.cfg;
-    const perBranch = this.perBranchTarget();
-    const so = (l: LayerState) => data[`${l.name}|so`];
-    const st = (l: LayerState) => (perBranch ? data[`${l.name}|st`] : so(l));
-    let next: { online: Uint8Array; target: Uint8Array }[];
+    const shapes = this.layers.map((l) => l.shape);
+    const value = this.plan.at(step);
+    const planned = this.masker.planned(shapes, value);
+    const shared = !this.perBranchTarget();
+    const so = this.layers.map((l) => data[`${l.name}|so`]);
+    const st = shared ? so : this.layers.map((l) => data[`${l.name}|st`]);
+    const next = this.masker.masks({ shapes, scores: { online: so, target: st }, shared, value, planned });
 
-    if (this.cfg.granularity === 'nm') {
-      next = this.layers.map((l) => {
-        if (!perBranch) {
-          const [a, b] = nmKeepArrays(so(l), l.shape, n, m, [v.online, v.target]);
-          return { online: a, target: b };
-        }
-        return { online: nmKeepArrays(so(l), l.shape, n, m, [v.online])[0], target: nmKeepArrays(st(l), l.shape, n, m, [v.target])[0] };
-      });
-    } else if (this.cfg.granularity === 'channel') {
-      next = this.layers.map((l, i) => {
-        const cOut = l.shape[3];
-        return {
-          online: expandChannelKeep(selectTopK(so(l), keptCount(planned[i].online, cOut)), l.size),
-          target: expandChannelKeep(selectTopK(st(l), keptCount(planned[i].target, cOut)), l.size),
-        };
-      });
-    } else if (this.cfg.layerBudget === 'global') {
-      const on = globalTopKArrays(this.layers.map(so), v.online);
-      const tg = globalTopKArrays(this.layers.map(st), v.target);
-      next = on.map((a, i) => ({ online: a, target: tg[i] }));
-    } else {
-      next = this.layers.map((l, i) => ({
-        online: selectTopK(so(l), keptCount(planned[i].online, l.size)),
-        target: selectTopK(st(l), keptCount(planned[i].target, l.size)),
-      }));
-    }
-
-    // GraNet regrowth on the online masks (unstructured only; gradients stashed in afterStep).
-    const rate = this.regrowthRate(step);
-    const regrown = new Map<string, Uint8Array>();
-    if (this.stashedGrads && rate > 0) {
+    // GraNet: drop and grow on the online masks, and zero what restarts (regrowth.ts).
+    const zero = new Map<string, Uint8Array>();
+    const grown = new Map<string, Uint8Array>();
+    if (this.cfg.regrowth.enabled && this.cfg.granularity === 'unstructured') {
+      const rate = this.regrowthRate(step);
       this.layers.forEach((l, i) => {
         const w = data[`${l.name}|w`];
         const g = data[`${l.name}|g`];
-        if (!w || !g) return;
-        const r = regrow(next[i].online, w, g, rate);
-        if (!r) return;
-        const out = r.mask;
-        const grow = r.grown;
-        next[i].online = out;
-        regrown.set(l.name, grow);
-        // Keep the shared-score target nested and at its planned count.
-        if (!perBranch) next[i].target = nestAround(out, so(l), ones(next[i].target));
+        const r = regrowLayer({
+          ...next[i],
+          previous: { online: l.online, target: l.target },
+          weightMagnitude: w ?? so[i],
+          gradMagnitude: g ?? so[i],
+          rate: w && g ? rate : 0,
+          nestScores: shared ? so[i] : undefined,
+        });
+        next[i] = { online: r.online, target: r.target };
+        if (ones(r.zero)) zero.set(l.name, r.zero);
+        if (ones(r.grown)) grown.set(l.name, r.grown);
       });
     }
     if (this.stashedGrads) {
       this.retire(Object.values(this.stashedGrads));
       this.stashedGrads = null;
     }
-    // Regrown weights start at 0 (and so does their EMA score).
-    if (regrown.size) {
-      tf.tidy(() => {
-        for (const [name, grow] of regrown) {
-          const l = this.byName.get(name)!;
-          // where(), not W·(1−G): a negative weight times 0 would be −0.
-          const regrow = tf.tensor(grow, l.shape, 'bool');
-          const w = this.ctx.online.vars[name];
-          w.assign(tf.where(regrow, tf.zerosLike(w), w));
-          if (l.emaOnline) l.emaOnline.assign(tf.where(regrow, tf.zerosLike(l.emaOnline), l.emaOnline));
-        }
-      });
-    }
+    if (zero.size) this.zeroWeights(zero);
 
+    const resets: Record<string, tf.Tensor> = {};
     this.layers.forEach((l, i) => {
       const { online, target } = next[i];
-      l.flips = { online: diffCount(l.online, online), target: diffCount(l.target, target) };
+      const entered = enteredUpdate(this.byol, { online: l.online, target: l.target }, next[i], grown.get(l.name));
+      if (entered) resets[l.name] = toTensor(entered, l.shape);
+      Object.assign(l, maskUpdateStats({ online: l.online, target: l.target }, next[i], l.shape, this.nm()));
       l.online = online;
       l.target = target;
       l.planned = planned[i];
-      let both = 0;
-      let either = 0;
-      let on = 0;
-      for (let j = 0; j < l.size; j++) {
-        on += online[j];
-        both += online[j] & target[j];
-        either += online[j] | target[j];
-      }
-      l.nested = on === 0 ? 1 : both / on;
-      l.iou = either === 0 ? 1 : both / either;
-      l.nmFraction = this.cfg.granularity === 'nm' ? { online: nmGroupFraction(online, l.shape, n, m), target: nmGroupFraction(target, l.shape, n, m) } : null;
-      this.retire([l.tOnline, l.tTarget, l.tUpdate, ...(l.tUnion ? [l.tUnion] : [])]);
+      this.retire([l.tOnline, l.tTarget, l.tUpdate]);
       l.tOnline = toTensor(online, l.shape);
       l.tTarget = toTensor(target, l.shape);
-      if (l.tUnion) l.tUnion = tf.tidy(() => tf.maximum(l.tOnline, l.tTarget));
-      l.tUpdate = tf.tidy(() => tf.notEqual(l.tUnion ?? l.tOnline, 0));
+      l.tUpdate = this.updateTensor(online, target, l.shape);
     });
+    if (this.pendingResets) this.retire(Object.values(this.pendingResets));
+    this.pendingResets = Object.keys(resets).length ? resets : null;
     this.lastUpdate = step;
+  }
+
+  /** Set W (and its EMA score) to 0 where `zero` is 1. where(), not W·(1−Z): a negative weight times 0 would be −0. */
+  private zeroWeights(zero: Map<string, Uint8Array>): void {
+    tf.tidy(() => {
+      for (const [name, z] of zero) {
+        const l = this.byName.get(name)!;
+        const where = tf.tensor(z, l.shape, 'bool');
+        const w = this.ctx.online.vars[name];
+        w.assign(tf.where(where, tf.zerosLike(w), w));
+        if (l.emaOnline) l.emaOnline.assign(tf.where(where, tf.zerosLike(l.emaOnline), l.emaOnline));
+      }
+    });
   }
 
   private retire(ts: tf.Tensor[]): void {
@@ -421,37 +278,37 @@ export class SyncCPPlugin implements StepPlugin {
   checkpoint(step: number): StepCheckpoint | undefined {
     if (this.prepared === step || !isUpdateStep(step, this.window)) return undefined;
     const layers = this.layers.map((l) => ({ ...l }));
-    const saved = { lastUpdate: this.lastUpdate, prepared: this.prepared, stashedGrads: this.stashedGrads };
+    const saved = { lastUpdate: this.lastUpdate, prepared: this.prepared, stashedGrads: this.stashedGrads, pendingResets: this.pendingResets };
     // Regrowth writes zeros into W and its EMA score: keep copies of both.
-    const regrowth = this.stashedGrads !== null && this.regrowthRate(step) > 0;
+    const regrowth = this.cfg.regrowth.enabled && this.cfg.granularity === 'unstructured';
     const weights = regrowth ? this.layers.map((l) => ({ w: tf.clone(this.ctx.online.vars[l.name]), ema: l.emaOnline ? tf.clone(l.emaOnline) : null })) : [];
+    const drop = () => weights.forEach((c) => tf.dispose(c.ema ? [c.w, c.ema] : [c.w]));
     this.retired = [];
     return {
       release: () => {
         tf.dispose(this.retired ?? []);
         this.retired = null;
-        for (const c of weights) tf.dispose(c.ema ? [c.w, c.ema] : [c.w]);
+        drop();
       },
       restore: () => {
+        const old = new Set(layers.flatMap((l) => [l.tOnline, l.tTarget, l.tUpdate]));
         this.layers.forEach((l, i) => {
-          const old = layers[i];
-          const made = [l.tOnline, l.tTarget, l.tUnion, l.tUpdate].filter(
-            (t): t is tf.Tensor => t !== null && t !== old.tOnline && t !== old.tTarget && t !== old.tUnion && t !== old.tUpdate,
-          );
-          tf.dispose(made);
-          Object.assign(l, old);
+          tf.dispose([l.tOnline, l.tTarget, l.tUpdate].filter((t) => !old.has(t)));
+          Object.assign(l, layers[i]);
           const c = weights[i];
           if (c) {
             this.ctx.online.vars[l.name].assign(c.w);
             if (c.ema && l.emaOnline) l.emaOnline.assign(c.ema);
-            tf.dispose(c.ema ? [c.w, c.ema] : [c.w]);
           }
         });
+        drop();
+        if (this.pendingResets && this.pendingResets !== saved.pendingResets) tf.dispose(Object.values(this.pendingResets));
         // The update consumed the stashed gradients: they are in `retired` and come back from it.
         this.retired = null;
         this.lastUpdate = saved.lastUpdate;
         this.prepared = saved.prepared;
         this.stashedGrads = saved.stashedGrads;
+        this.pendingResets = saved.pendingResets;
       },
     };
   }
@@ -460,7 +317,7 @@ export class SyncCPPlugin implements StepPlugin {
 
   masks(role: BranchRole): Record<string, tf.Tensor> {
     const out: Record<string, tf.Tensor> = {};
-    for (const l of this.layers) out[l.name] = role === 'online' ? l.tOnline : l.tTarget;
+    for (const l of this.layers) out[l.name] = maskSlot(role) === 'online' ? l.tOnline : l.tTarget;
     return out;
   }
 
@@ -468,8 +325,16 @@ export class SyncCPPlugin implements StepPlugin {
     return this.byName.get(name)?.tUpdate;
   }
 
+  momentResets(): Record<string, tf.Tensor> | undefined {
+    return this.pendingResets ?? undefined;
+  }
+
   afterStep(step: number, _grads: Record<string, tf.Tensor>, helpers: StepHelpers): void {
     this.stepsDone = step + 1;
+    if (this.pendingResets) {
+      tf.dispose(Object.values(this.pendingResets));
+      this.pendingResets = null;
+    }
     const mu = this.cfg.scoreEma;
     if (mu > 0) {
       tf.tidy(() => {
@@ -540,65 +405,17 @@ export class SyncCPPlugin implements StepPlugin {
   }
 
   /** Per-layer statistics of the last mask update (no heatmaps). */
-  updateSummary(): { step: number | null; layers: { name: string; flips: BranchPair; nested: number; iou: number; nmFraction: BranchPair | null }[] } {
+  updateSummary(): { step: number | null; layers: ({ name: string } & MaskUpdateStats)[] } {
     return {
       step: this.lastUpdate,
       layers: this.layers.map((l) => ({ name: l.name, flips: { ...l.flips }, nested: l.nested, iou: l.iou, nmFraction: l.nmFraction ? { ...l.nmFraction } : null })),
     };
   }
 
-  /** The planned schedule as a step function (at most ~256 points). */
-  private schedulePreview(): SyncCPSnapshot['schedule'] {
-    const w = this.window;
-    const T = this.ctx.totalSteps;
-    const points = [0];
-    const updates = Math.floor((w.end - w.start) / w.every) + 1;
-    const stride = Math.max(1, Math.ceil(updates / 256));
-    for (let i = 0; i < updates; i += stride) points.push(w.start + i * w.every);
-    points.push(w.end);
-    const steps = [...new Set(points)].filter((s) => s <= T).sort((a, b) => a - b);
-    const vals = steps.map((s) => this.scheduleValue(s));
-    return {
-      quantity: this.cfg.granularity === 'nm' ? 'nmFraction' : 'density',
-      totalSteps: T,
-      window: { ...w },
-      steps,
-      online: vals.map((x) => x.online),
-      target: vals.map((x) => x.target),
-    };
-  }
-
   /** Structured-cloneable state for the SyncCP panel; no readback (masks live on the CPU too). */
   async snapshot(view: PanelView = {}): Promise<SyncCPSnapshot> {
-    const sel = (view.selectedLayer && this.byName.get(view.selectedLayer)) || this.layers[0];
-    return {
-      kind: 'syncp',
-      step: this.stepsDone,
-      lastUpdateStep: this.lastUpdate,
-      granularity: this.cfg.granularity,
-      scores: this.cfg.scores,
-      layerBudget: this.cfg.layerBudget,
-      gap: this.cfg.gap,
-      n: this.cfg.n,
-      m: this.cfg.m,
-      layers: this.layers.map((l) => ({
-        name: l.name,
-        shape: [...l.shape] as Shape4,
-        planned: { ...l.planned },
-        actual: { online: ones(l.online) / l.size, target: ones(l.target) / l.size },
-        nested: l.nested,
-        iou: l.iou,
-        flips: { ...l.flips },
-        nmFraction: l.nmFraction ? { ...l.nmFraction } : null,
-      })),
-      schedule: this.schedulePreview(),
-      selected: {
-        name: sel.name,
-        masks: heatmapPair(sel.online, sel.target, sel.shape),
-        // The worker adds the history of the layer it shows (UI state stays out of the engine).
-        history: [],
-      },
-    };
+    const selected = (view.selectedLayer && this.byName.get(view.selectedLayer)) || this.layers[0];
+    return syncpSnapshot({ cfg: this.cfg, plan: this.plan, totalSteps: this.ctx.totalSteps, step: this.stepsDone, lastUpdateStep: this.lastUpdate, layers: this.layers, selected });
   }
 
   dispose(): void {
@@ -606,11 +423,42 @@ export class SyncCPPlugin implements StepPlugin {
     this.densityCache = null;
     for (const l of this.layers) {
       tf.dispose([l.tOnline, l.tTarget, l.tUpdate]);
-      l.tUnion?.dispose();
       l.emaOnline?.dispose();
       l.emaTarget?.dispose();
     }
-    if (this.stashedGrads) tf.dispose(this.stashedGrads);
+    tf.dispose([...Object.values(this.stashedGrads ?? {}), ...Object.values(this.pendingResets ?? {})]);
     this.stashedGrads = null;
+    this.pendingResets = null;
   }
+}
+
+function toTensor(keep: Uint8Array, shape: readonly number[]): tf.Tensor {
+  return tf.tensor(Float32Array.from(keep), shape.slice(), 'float32');
+}
+
+function dense(shape: Shape4): Uint8Array {
+  return new Uint8Array(shape[0] * shape[1] * shape[2] * shape[3]).fill(1);
+}
+
+function union(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] | b[i];
+  return out;
+}
+
+/**
+ * Entries whose weights come back at an update, or null if none: those the optimizer's
+ * update mask gains (revived) and those regrowth grew (at 0, even where magnitude pruning
+ * had just dropped them).
+ */
+function enteredUpdate(byol: boolean, before: MaskPair, after: MaskPair, grown?: Uint8Array): Uint8Array | null {
+  const out = new Uint8Array(after.online.length);
+  let any = 0;
+  for (let i = 0; i < out.length; i++) {
+    const was = byol ? before.online[i] : before.online[i] | before.target[i];
+    const is = byol ? after.online[i] : after.online[i] | after.target[i];
+    out[i] = (is & (was ^ 1)) | (grown ? grown[i] : 0);
+    any |= out[i];
+  }
+  return any ? out : null;
 }

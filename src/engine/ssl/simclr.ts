@@ -1,6 +1,6 @@
 // SimCLR: two views through one network and projector, NT-Xent over the 2B embeddings.
-// Branch 1 computes with the 'online' (sparser) masks, branch 2 with the 'target' (denser)
-// ones: with SyncCP, sparsity is the source of asymmetry.
+// The 'first' branch computes with the sparser mask, the 'second' with the denser one
+// (maskSlot): with SyncCP, sparsity is the source of asymmetry.
 import type { SslMethod } from './method';
 import { ntXent } from './ntxent';
 
@@ -9,8 +9,8 @@ export const simclr: SslMethod = {
   emaTarget: false,
   predictor: false,
   branches: () => [
-    { role: 'online', view: 0, network: 'online', trained: true, predicts: false },
-    { role: 'target', view: 1, network: 'online', trained: true, predicts: false },
+    { role: 'first', view: 0, network: 'online', trained: true, predicts: false },
+    { role: 'second', view: 1, network: 'online', trained: true, predicts: false },
   ],
   loss: ({ z }, config) => ntXent(z[0], z[1], config.ssl.temperature),
 };

@@ -1,7 +1,7 @@
 // SimSiam (Chen & He 2021): BYOL without the EMA target. Both views go through one network
 // with a predictor; each prediction regresses the other view's projection, which is held
 // constant (stop-gradient): D(p1, sg(z2)) + D(p2, sg(z1)), D = 2 − 2·cos. Like SimCLR,
-// the second branch computes with the denser 'target' masks.
+// the 'second' branch computes with the denser mask.
 import { byolLoss } from './byol';
 import type { SslMethod } from './method';
 
@@ -10,8 +10,8 @@ export const simsiam: SslMethod = {
   emaTarget: false,
   predictor: true,
   branches: () => [
-    { role: 'online', view: 0, network: 'online', trained: true, predicts: true },
-    { role: 'target', view: 1, network: 'online', trained: true, predicts: true },
+    { role: 'first', view: 0, network: 'online', trained: true, predicts: true },
+    { role: 'second', view: 1, network: 'online', trained: true, predicts: true },
   ],
   // byolLoss(p1, p2, z1, z2) = D(p1, sg(z2)) + D(p2, sg(z1)): the same symmetrised regression.
   loss: ({ z, p }) => byolLoss(p[0]!, p[1]!, z[0], z[1]),

@@ -5,7 +5,7 @@ import { NM_DENSE, NM_OTHER, NM_TAIL, patternCounts, patternLabel, type NMPatter
 import { actions } from '../../store/controller';
 import { useRun } from '../../store/run';
 import { selectUpdates, useTimeline } from '../../store/timeline';
-import { gridSize, Heatmap } from '../Heatmap';
+import { FittedHeatmap } from '../Heatmap';
 import { nmRgba } from '../transforms/nmCells';
 import { NM_SPECIAL_COLOURS, patternColour } from '../transforms/palette';
 import { schedulePoints } from '../transforms/schedulePoints';
@@ -89,32 +89,21 @@ function describeCode(id: number, grid: NMPatternGrid): string {
 
 function NmGrid({ grid, width }: { grid: NMPatternGrid; width: number }) {
   const cells = useMemo(() => nmRgba(grid), [grid]);
-  const { w, h } = gridSize(grid.rowsShown, grid.cols, width);
-  return (
-    <Heatmap
-      rows={grid.rowsShown}
-      cols={grid.cols}
-      cells={cells}
-      width={w}
-      height={h}
-      bands={{ rowBand: grid.cOut }}
-      testId="nm-heatmap"
-      label="N:M pattern of every group in the selected layer"
-      describe={(r, c) => {
-        const id = grid.ids[r * grid.cols + c];
-        const ab = Math.floor(r / grid.cOut);
-        const c0 = c * grid.m;
-        const c1 = c < grid.groups ? c0 + grid.m - 1 : c0 + grid.tail - 1;
-        return (
-          <>
-            kernel ({Math.floor(ab / grid.kw)},{ab % grid.kw}), out ch {r % grid.cOut}, in ch {c0}–{c1}
-            <br />
-            <b>{describeCode(id, grid)}</b>
-          </>
-        );
-      }}
-    />
-  );
+  const describe = (r: number, c: number) => {
+    const id = grid.ids[r * grid.cols + c];
+    const ab = Math.floor(r / grid.cOut);
+    const c0 = c * grid.m;
+    const c1 = c < grid.groups ? c0 + grid.m - 1 : c0 + grid.tail - 1;
+    return (
+      <>
+        kernel ({Math.floor(ab / grid.kw)},{ab % grid.kw}), out ch {r % grid.cOut}, in ch {c0}–{c1}
+        <br />
+        <b>{describeCode(id, grid)}</b>
+      </>
+    );
+  };
+  const label = 'N:M pattern of every group in the selected layer';
+  return <FittedHeatmap grid={{ rows: grid.rowsShown, cols: grid.cols, cells }} width={width} rowBand={grid.cOut} testId="nm-heatmap" label={label} describe={describe} />;
 }
 
 const histogramTooltip = (v: unknown, _n: unknown, p: { payload?: unknown }): [string, string] => [`${String(v)} groups (${pct((p.payload as { share: number }).share, 1)})`, 'count'];

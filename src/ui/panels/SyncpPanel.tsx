@@ -6,7 +6,7 @@ import { actions } from '../../store/controller';
 import { selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
 import { selectHistoryLayer, selectMaskHistory, selectUpdates, useTimeline } from '../../store/timeline';
-import { gridSize, Heatmap } from '../Heatmap';
+import { FittedHeatmap } from '../Heatmap';
 import { maskCellInfo, maskRgba } from '../transforms/maskCells';
 import { MASK_COLOURS, OKABE_ITO } from '../transforms/palette';
 import { withPlanned } from '../transforms/schedulePoints';
@@ -155,44 +155,32 @@ export function SyncpPanel() {
 
 function MaskView({ masks, shape, width }: { masks: MaskHeatmap; shape: [number, number, number, number]; width: number }) {
   const cells = useMemo(() => maskRgba(masks), [masks]);
-  const { w, h } = gridSize(masks.rows, masks.cols, width);
   const cOut = shape[3];
   const band = cOut % masks.rowStep === 0 ? cOut / masks.rowStep : undefined;
-  return (
-    <Heatmap
-      rows={masks.rows}
-      cols={masks.cols}
-      cells={cells}
-      width={w}
-      height={h}
-      bands={{ rowBand: band }}
-      testId="syncp-heatmap"
-      label="mask heatmap of the selected layer"
-      describe={(r, c) => {
-        const info = maskCellInfo(masks, shape, r, c);
-        if (!info) return null;
-        const f = info.fractions;
-        if (info.weight) {
-          const wt = info.weight;
-          const what = f.both === 1 ? 'kept in both branches' : f.targetOnly === 1 ? 'kept in target only' : f.onlineOnly === 1 ? 'kept in online only' : 'pruned in both';
-          return (
-            <>
-              kernel ({wt.a},{wt.b}), out ch {wt.o}, in ch {wt.c}
-              <br />
-              <b>{what}</b>
-            </>
-          );
-        }
-        return (
-          <>
-            rows {info.rows[0]}–{info.rows[1]}, in ch {info.inputs[0]}–{info.inputs[1]}
-            <br />
-            both {pct(f.both, 1)} · target only {pct(f.targetOnly, 1)} · pruned {pct(f.pruned, 1)}
-          </>
-        );
-      }}
-    />
-  );
+  const describe = (r: number, c: number) => {
+    const info = maskCellInfo(masks, shape, r, c);
+    if (!info) return null;
+    const f = info.fractions;
+    if (info.weight) {
+      const wt = info.weight;
+      const what = f.both === 1 ? 'kept in both branches' : f.targetOnly === 1 ? 'kept in target only' : f.onlineOnly === 1 ? 'kept in online only' : 'pruned in both';
+      return (
+        <>
+          kernel ({wt.a},{wt.b}), out ch {wt.o}, in ch {wt.c}
+          <br />
+          <b>{what}</b>
+        </>
+      );
+    }
+    return (
+      <>
+        rows {info.rows[0]}–{info.rows[1]}, in ch {info.inputs[0]}–{info.inputs[1]}
+        <br />
+        both {pct(f.both, 1)} · target only {pct(f.targetOnly, 1)} · pruned {pct(f.pruned, 1)}
+      </>
+    );
+  };
+  return <FittedHeatmap grid={{ rows: masks.rows, cols: masks.cols, cells }} width={width} rowBand={band} testId="syncp-heatmap" label="mask heatmap of the selected layer" describe={describe} />;
 }
 
 const flipsTooltip = (v: unknown): string => `${String(v)} weights`;

@@ -1,7 +1,7 @@
 // The configured schedules as chart points, before and during a run (pure; the plan comes
 // from the engine's scheduleOf, the same one the plugins run, which has no tfjs import).
 import type { Config } from '../../engine/config';
-import { nmDensity, scheduleOf } from '../../engine/sparsity/scheduleOf';
+import { nmDensity, previewSteps, scheduleOf } from '../../engine/sparsity/scheduleOf';
 
 export type ScheduleKind = 'density' | 'nmFraction' | 'gate';
 
@@ -31,12 +31,7 @@ export function schedulePoints(config: Config, max = 200, which?: 'syncp' | 'cdg
   const method = which ?? (plan.syncp ? 'syncp' : 'cdg');
   const window = method === 'syncp' ? plan.syncp?.window : plan.cdg?.window;
   if (!window) return undefined;
-  const steps = new Set<number>([0, T]);
-  const updates = Math.floor((window.end - window.start) / window.every) + 1;
-  const stride = Math.max(1, Math.ceil(updates / max));
-  for (let i = 0; i < updates; i += stride) steps.add(window.start + i * window.every);
-  steps.add(window.end);
-  const sorted = [...steps].filter((x) => x >= 0 && x <= T).sort((a, b) => a - b);
+  const sorted = previewSteps(window, T, max);
   if (method === 'cdg') return { kind: 'gate', window, points: sorted.map((t) => ({ step: t, online: plan.cdg!.at(t) })) };
   const sp = plan.syncp!;
   return { kind: sp.kind, window, points: sorted.map((t) => ({ step: t, ...sp.at(t) })) };

@@ -14,7 +14,7 @@ import {
   type ConvLayerSpec,
   type LayerFlopsSpec,
 } from '../../../src/engine/sparsity/flops';
-import { nmMask } from '../../../src/engine/sparsity/masks';
+import { nmKeepArrays } from '../../../src/engine/sparsity/masks';
 
 // conv 3×3, 8 → 16 channels on an 8×8 input, 'same', stride 1: 8·8·3·3·8·16 = 73 728 MACs
 // linear 16 → 10: 160 MACs
@@ -119,7 +119,7 @@ describe('effective counts', () => {
   it('per-channel counts from a real 2:4 mask give the same MACs as the formula', () => {
     const before = tf.memory().numTensors;
     const scores = tf.randomUniform([3, 3, 10, 16], 0, 1, 'float32', 7) as tf.Tensor4D;
-    const mask = nmMask(scores, 2, 4);
+    const mask = tf.tensor4d(Float32Array.from(nmKeepArrays(scores.dataSync(), scores.shape, 2, 4, [1])[0]), scores.shape);
     const kept = keptPerInputChannel(mask);
     expect(kept.length).toBe(10);
     // every (kh, kw, C_out) row keeps 2 of each full group + the 2 tail channels: 144 rows · 6

@@ -1,116 +1,75 @@
-// Unstructured, global and channel masks: exact counts under ties, density 0 and 1,
-// nesting as density falls, agreement with plain-JS sorts, async = sync, no leaks.
+// Unstructured, global and channel masks as production computes them (the maskers over
+// the library's array cores): exact counts under ties, density 0 and 1, nesting as
+// density falls, agreement with plain-JS sorts, channel norms on the device, no leaks.
 
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  channelMask,
-  channelMaskAsync,
-  globalUnstructuredMasks,
-  globalUnstructuredMasksAsync,
-  nestedFraction,
-  selectTopK,
-  unstructuredMask,
-  unstructuredMaskAsync,
-} from '../../../src/engine/sparsity/masks';
+import { channelMasker, channelScores } from '../../../src/engine/sparsity/maskers/channel';
+import type { Shape4 } from '../../../src/engine/sparsity/maskers';
+import { unstructuredMasker } from '../../../src/engine/sparsity/maskers/unstructured';
+import { globalTopKArrays, selectTopK } from '../../../src/engine/sparsity/masks';
 import { noLeak, ones, refTopK, subset, unitArb } from './helpers';
 
 const RUNS = { numRuns: 30 };
 
-function maskOf(scores: number[], shape: number[], density: number): number[] {
-  return noLeak(() => {
-    const s = tf.tensor(scores, shape);
-    const m = unstructuredMask(s, density);
-    expect(m.shape).toEqual(shape);
-    expect(m.dtype).toBe('float32');
-    const out = Array.from(m.dataSync());
-    s.dispose();
-    m.dispose();
-    return out;
-  }, () => undefined);
+/** The unstructured masker's online mask of one layer of `scores` at `density` (uniform budget). */
+function maskOf(scores: number[], density: number): number[] {
+  const masker = unstructuredMasker('uniform');
+  const shapes: Shape4[] = [[1, 1, 1, scores.length]];
+  const value = { online: density, target: density };
+  const [m] = masker.masks({ shapes, scores: { online: [scores], target: [scores] }, shared: true, value, planned: masker.planned(shapes, value) });
+  return Array.from(m.online);
 }
 
-describe('unstructuredMask', () => {
+describe('unstructured masker', () => {
   it('keeps the largest scores, ties to the lower flat index (hand example)', () => {
     const s = [0.1, 0.5, 0.5, 0.2, 0.9];
-    expect(maskOf(s, [5], 0.6)).toEqual([0, 1, 1, 0, 1]); // k = 3
-    expect(maskOf(s, [5], 0.4)).toEqual([0, 1, 0, 0, 1]); // k = 2: index 1 beats index 2
-    expect(maskOf(s, [5], 0.2)).toEqual([0, 0, 0, 0, 1]);
+    expect(maskOf(s, 0.6)).toEqual([0, 1, 1, 0, 1]); // k = 3
+    expect(maskOf(s, 0.4)).toEqual([0, 1, 0, 0, 1]); // k = 2: index 1 beats index 2
+    expect(maskOf(s, 0.2)).toEqual([0, 0, 0, 0, 1]);
   });
 
   it('all-equal scores: exactly round(d·n) ones, the lowest flat indices', () => {
     const s = new Array(12).fill(0.3);
-    expect(maskOf(s, [3, 4], 0.5)).toEqual([1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
-    expect(maskOf(s, [3, 4], 0.25)).toEqual([1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    // 0.3·12 = 3.6 → 4 ones
-    expect(ones(maskOf(s, [2, 2, 3], 0.3))).toBe(4);
+    expect(maskOf(s, 0.5)).toEqual([1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
+    expect(maskOf(s, 0.25)).toEqual([1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(ones(maskOf(s, 0.3))).toBe(4); // 0.3·12 = 3.6 → 4 ones
   });
 
   it('density 0 gives all zeros and density 1 all ones', () => {
     const s = [3, -1, 2, 2, 0, 7];
-    expect(maskOf(s, [2, 3], 0)).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(maskOf(s, [2, 3], 1)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(maskOf(s, 0)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(maskOf(s, 1)).toEqual([1, 1, 1, 1, 1, 1]);
   });
 
   it('NaN scores rank below every number', () => {
-    expect(maskOf([NaN, -5, NaN, -7], [4], 0.5)).toEqual([0, 1, 0, 1]);
-    expect(maskOf([NaN, -5, NaN, -7], [4], 0.75)).toEqual([1, 1, 0, 1]);
+    expect(maskOf([NaN, -5, NaN, -7], 0.5)).toEqual([0, 1, 0, 1]);
+    expect(maskOf([NaN, -5, NaN, -7], 0.75)).toEqual([1, 1, 0, 1]);
   });
 
-  it('matches a full sort (value desc, index asc) on random tensors with many ties', () => {
+  it('matches a full sort (value desc, index asc) on random scores with many ties', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
-        unitArb,
-        fc.integer({ min: 0, max: 1000 }),
-        (shape, density, seed) => {
-          const n = shape.reduce((a, b) => a * b, 1);
-          const scores = Array.from({ length: n }, (_, i) => ((i * 7919 + seed) % 5) - 2); // values in -2..2
-          const got = maskOf(scores, shape, density);
-          const k = Math.round(density * n);
-          const want = refTopK(scores, k);
-          expect(ones(got)).toBe(k);
-          got.forEach((v, i) => expect(v).toBe(want.has(i) ? 1 : 0));
-        },
-      ),
+      fc.property(fc.integer({ min: 1, max: 40 }), unitArb, fc.integer({ min: 0, max: 1000 }), (n, density, seed) => {
+        const scores = Array.from({ length: n }, (_, i) => ((i * 7919 + seed) % 5) - 2); // values in -2..2
+        const got = maskOf(scores, density);
+        const k = Math.round(density * n);
+        const want = refTopK(scores, k);
+        expect(ones(got)).toBe(k);
+        got.forEach((v, i) => expect(v).toBe(want.has(i) ? 1 : 0));
+      }),
       RUNS,
     );
   });
 
   it('is nested as density falls', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 1, maxLength: 40 }),
-        unitArb,
-        unitArb,
-        (scores, a, b) => {
-          const [lo, hi] = a <= b ? [a, b] : [b, a];
-          expect(subset(maskOf(scores, [scores.length], lo), maskOf(scores, [scores.length], hi))).toBe(true);
-        },
-      ),
+      fc.property(fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 1, maxLength: 40 }), unitArb, unitArb, (scores, a, b) => {
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        expect(subset(maskOf(scores, lo), maskOf(scores, hi))).toBe(true);
+      }),
       RUNS,
     );
-  });
-
-  it('async variant equals the sync one and leaks nothing', async () => {
-    const before = tf.memory().numTensors;
-    const s = tf.tensor2d([
-      [1, 1, 0],
-      [2, 1, 5],
-    ]);
-    const a = await unstructuredMaskAsync(s, 0.5);
-    expect(Array.from(a.dataSync())).toEqual([1, 0, 0, 1, 0, 1]);
-    tf.dispose([s, a]);
-    expect(tf.memory().numTensors).toBe(before);
-  });
-
-  it('rejects impossible densities with the argument and value in the message', () => {
-    const s = tf.tensor1d([1, 2]);
-    expect(() => unstructuredMask(s, 1.5)).toThrow('unstructuredMask: density must be a number in [0, 1] (got density=1.5)');
-    expect(() => unstructuredMask(s, -0.1)).toThrow(/density=-0\.1/);
-    expect(() => unstructuredMask(s, NaN)).toThrow(/density=NaN/);
-    s.dispose();
   });
 });
 
@@ -123,59 +82,44 @@ describe('selectTopK', () => {
   });
 });
 
-describe('globalUnstructuredMasks', () => {
-  it('uses one threshold over all tensors, ties by (tensor, flat index)', () => {
-    noLeak(() => {
-      const a = tf.tensor1d([1, 5, 2]);
-      const b = tf.tensor2d([
-        [5, 0],
-        [2, 9],
-      ]);
-      // 7 values, density 4/7 → 4 kept: 9, 5 (a[1]), 5 (b[0]), then the 2s: a[2] wins over b[2]
-      const [ma, mb] = globalUnstructuredMasks([a, b], 4 / 7);
-      expect(ma.shape).toEqual([3]);
-      expect(mb.shape).toEqual([2, 2]);
-      expect(Array.from(ma.dataSync())).toEqual([0, 1, 1]);
-      expect(Array.from(mb.dataSync())).toEqual([1, 0, 0, 1]);
-      tf.dispose([a, b, ma, mb]);
-    }, () => undefined);
+describe('global ranking (globalTopKArrays, the global layer budget)', () => {
+  it('uses one threshold over all layers, ties by (layer, flat index)', () => {
+    // 7 values, density 4/7 → 4 kept: 9, 5 (a[1]), 5 (b[0]), then the 2s: a[2] wins over b[2]
+    const [ma, mb] = globalTopKArrays([[1, 5, 2], [5, 0, 2, 9]], 4 / 7);
+    expect(Array.from(ma)).toEqual([0, 1, 1]);
+    expect(Array.from(mb)).toEqual([1, 0, 0, 1]);
   });
 
   it('matches a sort of the concatenation and gives the exact total count', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 4 }),
-        unitArb,
-        (lists, density) => {
-          const before = tf.memory().numTensors;
-          const ts = lists.map((l) => tf.tensor1d(l));
-          const ms = globalUnstructuredMasks(ts, density);
-          const all = lists.flat();
-          const k = Math.round(density * all.length);
-          const want = refTopK(all, k);
-          const got = ms.flatMap((m) => Array.from(m.dataSync()));
-          expect(ones(got)).toBe(k);
-          got.forEach((v, i) => expect(v).toBe(want.has(i) ? 1 : 0));
-          tf.dispose([...ts, ...ms]);
-          expect(tf.memory().numTensors).toBe(before);
-        },
-      ),
+      fc.property(fc.array(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 4 }), unitArb, (lists, density) => {
+        const got = globalTopKArrays(lists, density).flatMap((m) => Array.from(m));
+        const all = lists.flat();
+        const k = Math.round(density * all.length);
+        const want = refTopK(all, k);
+        expect(ones(got)).toBe(k);
+        got.forEach((v, i) => expect(v).toBe(want.has(i) ? 1 : 0));
+      }),
       RUNS,
     );
   });
 
-  it('async variant agrees; empty list gives empty list', async () => {
-    const a = tf.tensor1d([3, 1]);
-    const b = tf.tensor1d([2, 4]);
-    const [ma, mb] = await globalUnstructuredMasksAsync([a, b], 0.5);
-    expect([...ma.dataSync(), ...mb.dataSync()]).toEqual([1, 0, 0, 1]);
-    expect(globalUnstructuredMasks([], 0.3)).toEqual([]);
-    tf.dispose([a, b, ma, mb]);
-    expect(() => globalUnstructuredMasks([], 2)).toThrow(/density=2/);
+  it('is what the unstructured masker does with a global budget; empty list; bad density', () => {
+    const masker = unstructuredMasker('global');
+    const a = [3, 1];
+    const b = [2, 4];
+    const shapes: Shape4[] = [[1, 1, 1, 2], [1, 1, 1, 2]];
+    const value = { online: 0.5, target: 0.75 };
+    const m = masker.masks({ shapes, scores: { online: [a, b], target: [a, b] }, shared: true, value, planned: masker.planned(shapes, value) });
+    expect(m.flatMap((x) => [...x.online])).toEqual([1, 0, 0, 1]);
+    expect(m.flatMap((x) => [...x.target])).toEqual([1, 0, 1, 1]);
+    expect(globalTopKArrays([], 0.3)).toEqual([]);
+    expect(() => globalTopKArrays([], 2)).toThrow('globalTopKArrays: density must be a number in [0, 1] (got density=2)');
+    expect(() => globalTopKArrays([[1]], NaN)).toThrow(/density=NaN/);
   });
 });
 
-/** Per-output-channel L1 / L2 norms of a kernel given as nested arrays, in plain JS. */
+/** Per-output-channel L1 / L2 norms of a kernel in plain JS, channels in rank order. */
 function refChannelOrder(values: number[], shape: number[], norm: 'l1' | 'l2'): number[] {
   const cOut = shape[3];
   const score = new Array(cOut).fill(0);
@@ -186,19 +130,26 @@ function refChannelOrder(values: number[], shape: number[], norm: 'l1' | 'l2'): 
   return s.map((_, o) => o).sort((a, b) => (s[b] !== s[a] ? s[b] - s[a] : a - b));
 }
 
-describe('channelMask', () => {
+/** The channel masker's online mask of one kernel, scores reduced on the device as the plugin does. */
+function channelMaskOf(values: number[], shape: Shape4, density: number, norm: 'l1' | 'l2'): number[] {
+  return noLeak(() => {
+    const k = tf.tensor4d(values, shape);
+    const s = channelScores(k, norm);
+    const per = Array.from(s.dataSync());
+    tf.dispose([k, s]);
+    const masker = channelMasker('uniform');
+    const value = { online: density, target: density };
+    return Array.from(masker.masks({ shapes: [shape], scores: { online: [per], target: [per] }, shared: true, value, planned: masker.planned([shape], value) })[0].online);
+  }, () => undefined);
+}
+
+describe('channel masker', () => {
   it('keeps the output channels with the larger L1 / L2 norm (hand example)', () => {
-    noLeak(() => {
-      // [1, 1, 2, 3]: channel o has entries (c=0, c=1)
-      // o=0: (3, 0) L1 3 L2 3; o=1: (-2, 2) L1 4 L2 2.83; o=2: (1, 1) L1 2 L2 1.41
-      const k = tf.tensor4d([3, -2, 1, 0, 2, 1], [1, 1, 2, 3]);
-      const l1 = channelMask(k, 1 / 3);
-      const l2 = channelMask(k, 1 / 3, 'l2');
-      expect(Array.from(l1.dataSync())).toEqual([0, 1, 0, 0, 1, 0]);
-      expect(Array.from(l2.dataSync())).toEqual([1, 0, 0, 1, 0, 0]);
-      expect(l1.shape).toEqual([1, 1, 2, 3]);
-      tf.dispose([k, l1, l2]);
-    }, () => undefined);
+    // [1, 1, 2, 3]: channel o has entries (c=0, c=1)
+    // o=0: (3, 0) L1 3 L2 3; o=1: (-2, 2) L1 4 L2 2.83; o=2: (1, 1) L1 2 L2 1.41
+    const k = [3, -2, 1, 0, 2, 1];
+    expect(channelMaskOf(k, [1, 1, 2, 3], 1 / 3, 'l1')).toEqual([0, 1, 0, 0, 1, 0]);
+    expect(channelMaskOf(k, [1, 1, 2, 3], 1 / 3, 'l2')).toEqual([1, 0, 0, 1, 0, 0]);
   });
 
   it('is constant over kh, kw, C_in and keeps round(d·C_out) channels ranked as a plain-JS sort', () => {
@@ -212,15 +163,9 @@ describe('channelMask', () => {
           const n = shape.reduce((a, b) => a * b, 1);
           // small integers so float32 sums are exact and ties are frequent
           const values = Array.from({ length: n }, (_, i) => ((i * 31 + seed * 17) % 7) - 3);
-          const before = tf.memory().numTensors;
-          const k = tf.tensor4d(values, shape);
-          const mask = channelMask(k, density, norm);
-          const got = Array.from(mask.dataSync());
-          tf.dispose([k, mask]);
-          expect(tf.memory().numTensors).toBe(before);
+          const got = channelMaskOf(values, shape, density, norm);
           const cOut = shape[3];
-          const keepN = Math.round(density * cOut);
-          const kept = new Set(refChannelOrder(values, shape, norm).slice(0, keepN));
+          const kept = new Set(refChannelOrder(values, shape, norm).slice(0, Math.round(density * cOut)));
           got.forEach((v, i) => expect(v).toBe(kept.has(i % cOut) ? 1 : 0));
         },
       ),
@@ -228,27 +173,11 @@ describe('channelMask', () => {
     );
   });
 
-  it('async variant agrees; bad arguments throw', async () => {
-    const k = tf.tensor4d([1, 5, 2, 0], [1, 1, 1, 4]);
-    const m = await channelMaskAsync(k, 0.5);
-    expect(Array.from(m.dataSync())).toEqual([0, 1, 1, 0]);
-    expect(() => channelMask(k, 2)).toThrow('channelMask: density must be a number in [0, 1] (got density=2)');
-    expect(() => channelMask(k, 0.5, 'l3' as 'l1')).toThrow(/norm=l3/);
-    const k2 = tf.tensor2d([1, 2], [1, 2]);
-    expect(() => channelMask(k2 as unknown as tf.Tensor4D, 0.5)).toThrow(/rank 4/);
-    tf.dispose([k, m, k2]);
-  });
-});
-
-describe('nestedFraction', () => {
-  it('measures the share of the sparser mask inside the denser one', () => {
-    const a = tf.tensor1d([1, 1, 0, 1]);
-    const b = tf.tensor1d([1, 0, 1, 1]);
-    const z = tf.tensor1d([0, 0, 0, 0]);
-    expect(nestedFraction(a, b)).toBeCloseTo(2 / 3, 12);
-    expect(nestedFraction(z, b)).toBe(1);
-    const c = tf.tensor1d([1, 1]);
-    expect(() => nestedFraction(a, c)).toThrow(/shapes differ/);
-    tf.dispose([a, b, z, c]);
+  it('a global budget falls back to uniform (norms of different layers are not comparable)', () => {
+    const shapes: Shape4[] = [[1, 1, 1, 4], [3, 3, 2, 8]];
+    expect(channelMasker('global').planned(shapes, { online: 0.5, target: 0.75 })).toEqual([
+      { online: 0.5, target: 0.75 },
+      { online: 0.5, target: 0.75 },
+    ]);
   });
 });

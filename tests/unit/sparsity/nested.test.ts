@@ -1,11 +1,12 @@
-// Nested masks for SyncCP (scores: shared): sparser ⊆ denser for unstructured, channel
-// and N:M with fractions, each equal to the standalone mask at its own level; errors
-// when the sparser level is denser; no leaks.
+// Nested masks for SyncCP (scores: shared): each granularity's masker gives online
+// (sparser) ⊆ target (denser) for unstructured, channel and N:M with fractions, each
+// equal to the standalone mask at its own level; no leaks from the channel scores.
 
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nestedMasks, nestedMasksAsync, type NestedMaskSpec } from '../../../src/engine/sparsity/masks';
+import { maskerFor, type Shape4 } from '../../../src/engine/sparsity/maskers';
+import { channelScores } from '../../../src/engine/sparsity/maskers/channel';
 import { fullGroups, ones, refTopK, subset, unitArb } from './helpers';
 
 const RUNS = { numRuns: 30 };
@@ -20,16 +21,27 @@ const unitPair = fc
   .tuple(unitArb, unitArb)
   .map(([a, b]) => (a <= b ? [a, b] : [b, a]) as [number, number]);
 
+type NestedMaskSpec =
+  | { granularity: 'unstructured'; sparserDensity: number; denserDensity: number }
+  | { granularity: 'channel'; sparserDensity: number; denserDensity: number; norm?: 'l1' | 'l2' }
+  | { granularity: 'nm'; n: number; m: number; sparserFraction: number; denserFraction: number };
+
+/** Both masks of one kernel from shared scores, as the plugin computes them (channel scores reduced on the device). */
 function run(values: number[], shape: number[], spec: NestedMaskSpec): { sparser: number[]; denser: number[] } {
   const before = tf.memory().numTensors;
-  const s = tf.tensor(values, shape);
-  const { sparser, denser } = nestedMasks(s, spec);
-  expect(sparser.shape).toEqual(shape);
-  expect(denser.shape).toEqual(shape);
-  const out = { sparser: Array.from(sparser.dataSync()), denser: Array.from(denser.dataSync()) };
-  tf.dispose([s, sparser, denser]);
+  const s4 = shape as Shape4;
+  const masker = maskerFor({ granularity: spec.granularity, layerBudget: 'uniform', n: spec.granularity === 'nm' ? spec.n : 2, m: spec.granularity === 'nm' ? spec.m : 4 });
+  let scores: ArrayLike<number> = values;
+  if (spec.granularity === 'channel') {
+    const k = tf.tensor(values, shape);
+    const c = channelScores(k, spec.norm ?? 'l1');
+    scores = c.dataSync();
+    tf.dispose([k, c]);
+  }
+  const value = spec.granularity === 'nm' ? { online: spec.sparserFraction, target: spec.denserFraction } : { online: spec.sparserDensity, target: spec.denserDensity };
+  const [m] = masker.masks({ shapes: [s4], scores: { online: [scores], target: [scores] }, shared: true, value, planned: masker.planned([s4], value) });
   expect(tf.memory().numTensors).toBe(before);
-  return out;
+  return { sparser: Array.from(m.online), denser: Array.from(m.target) };
 }
 
 function values(n: number, seed: number): number[] {
@@ -116,31 +128,20 @@ describe('nestedMasks', () => {
     expect(ones(denser)).toBe(7 * 2 + 3 * 4);
   });
 
-  it('async variant agrees with the sync one', async () => {
-    const s = tf.tensor4d([3, 1, 2, 5, 4, 0, 7, 6], [1, 1, 4, 2]);
-    const spec: NestedMaskSpec = { granularity: 'unstructured', sparserDensity: 0.25, denserDensity: 0.5 };
-    const a = await nestedMasksAsync(s, spec);
-    const b = nestedMasks(s, spec);
-    expect(Array.from(a.sparser.dataSync())).toEqual(Array.from(b.sparser.dataSync()));
-    expect(Array.from(a.denser.dataSync())).toEqual(Array.from(b.denser.dataSync()));
-    expect(Array.from(a.sparser.dataSync())).toEqual([0, 0, 0, 0, 0, 0, 1, 1]); // 7 and 6
-    const c = await nestedMasksAsync(s, { granularity: 'channel', sparserDensity: 0.5, denserDensity: 1 });
-    expect(Array.from(c.sparser.dataSync())).toEqual([1, 0, 1, 0, 1, 0, 1, 0]); // L1: o0 = 16, o1 = 12
-    tf.dispose([s, a.sparser, a.denser, b.sparser, b.denser, c.sparser, c.denser]);
+  it('unstructured and channel: planned target never below planned online, even where ERK rounds', () => {
+    const shapes: Shape4[] = [[3, 3, 8, 16], [3, 3, 16, 16], [1, 1, 8, 16]];
+    for (const granularity of ['unstructured', 'channel'] as const)
+      for (const layerBudget of ['uniform', 'erk'] as const) {
+        const masker = maskerFor({ granularity, layerBudget, n: 2, m: 4 });
+        for (let d = 0; d <= 1; d += 0.05) for (const p of masker.planned(shapes, { online: d, target: Math.min(1, d + 0.3) })) expect(p.target).toBeGreaterThanOrEqual(p.online);
+      }
   });
 
-  it('throws when the sparser level is denser than the denser one', () => {
-    const s = tf.zeros([1, 1, 4, 2]);
-    expect(() => nestedMasks(s, { granularity: 'unstructured', sparserDensity: 0.6, denserDensity: 0.5 })).toThrow(
-      'nestedMasks: sparserDensity must be ≤ denserDensity (got sparserDensity=0.6, denserDensity=0.5)',
-    );
-    expect(() => nestedMasks(s, { granularity: 'channel', sparserDensity: 1, denserDensity: 0.5 })).toThrow(/sparserDensity=1/);
-    expect(() => nestedMasks(s, { granularity: 'nm', n: 2, m: 4, sparserFraction: 0.3, denserFraction: 0.7 })).toThrow(
-      /sparserFraction must be ≥ denserFraction \(got sparserFraction=0.3, denserFraction=0.7\)/,
-    );
-    expect(() => nestedMasks(s, { granularity: 'nm', n: 5, m: 4, sparserFraction: 1, denserFraction: 0.7 })).toThrow(/n=5, m=4/);
-    expect(() => nestedMasks(s, { granularity: 'unstructured', sparserDensity: -1, denserDensity: 0.5 })).toThrow(/sparserDensity=-1/);
-    expect(() => nestedMasks(s, { granularity: 'blocks' } as unknown as NestedMaskSpec)).toThrow(/granularity=blocks/);
-    s.dispose();
+  it('hand example: unstructured 0.25 / 0.5 and channel 0.5 / 1 of one kernel', () => {
+    const v = [3, 1, 2, 5, 4, 0, 7, 6]; // [1, 1, 4, 2]
+    expect(run(v, [1, 1, 4, 2], { granularity: 'unstructured', sparserDensity: 0.25, denserDensity: 0.5 }).sparser).toEqual([0, 0, 0, 0, 0, 0, 1, 1]); // 7 and 6
+    const c = run(v, [1, 1, 4, 2], { granularity: 'channel', sparserDensity: 0.5, denserDensity: 1 });
+    expect(c.sparser).toEqual([1, 0, 1, 0, 1, 0, 1, 0]); // L1: o0 = 16, o1 = 12
+    expect(c.denser).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
   });
 });

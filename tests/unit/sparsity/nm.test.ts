@@ -1,24 +1,27 @@
 // N:M masks (N kept of every M consecutive input channels, axis 2 of [kh, kw, C_in, C_out]):
-// brute force over all C(m, n) patterns, tail dense, fractions of N:M groups chosen by
-// lowest group score, isNM, nmGroupInfo, argument errors, no leaks.
+// the N:M masker against brute force over all C(m, n) patterns, tail dense, fractions of
+// N:M groups chosen by lowest group score, the panel's N:M group fraction, the planned
+// density with tails (hand counts), argument errors.
 
-import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isNM, nmGroupInfo, nmMask, nmMaskAsync } from '../../../src/engine/sparsity/masks';
-import { combinations, flatIndex, fullGroups, noLeak } from './helpers';
+import type { Shape4 } from '../../../src/engine/sparsity/maskers';
+import { nmMasker } from '../../../src/engine/sparsity/maskers/nm';
+import { nmKeepArrays } from '../../../src/engine/sparsity/masks';
+import { nmDensity } from '../../../src/engine/sparsity/scheduleOf';
+import { nmGroupFraction } from '../../../src/engine/viz/maskStats';
+import { combinations, flatIndex, fullGroups } from './helpers';
 
 const RUNS = { numRuns: 30 };
 
-function runNM(values: number[], shape: number[], n: number, m: number, fraction?: number): number[] {
-  return noLeak(() => {
-    const s = tf.tensor4d(values, shape as [number, number, number, number]);
-    const mask = nmMask(s, n, m, fraction);
-    expect(mask.shape).toEqual(shape);
-    const out = Array.from(mask.dataSync());
-    tf.dispose([s, mask]);
-    return out;
-  }, () => undefined);
+/** The N:M masker's online mask of one kernel with a fraction of N:M groups (default all). */
+function runNM(values: number[], shape: number[], n: number, m: number, fraction = 1): number[] {
+  const masker = nmMasker(n, m);
+  const s4 = shape as Shape4;
+  const value = { online: fraction, target: fraction };
+  const [mask] = masker.masks({ shapes: [s4], scores: { online: [values], target: [values] }, shared: false, value, planned: masker.planned([s4], value) });
+  expect(mask.online.length).toBe(values.length);
+  return Array.from(mask.online);
 }
 
 /** A random small kernel shape, an (n, m) pair and distinct values (no ties). */
@@ -42,7 +45,7 @@ const kernelCase = fc
     }),
   );
 
-describe('nmMask', () => {
+describe('N:M masker', () => {
   it('2:4 on one row keeps the two largest of each group (hand example)', () => {
     // [1, 1, 4, 1]: one group of C_in = 4
     expect(runNM([0.1, -3, 0.7, 0.5], [1, 1, 4, 1], 2, 4)).toEqual([0, 0, 1, 1]);
@@ -121,46 +124,34 @@ describe('nmMask', () => {
     expect(runNM([1, 1, 2, 2], [1, 1, 2, 2], 1, 2, 1)).toEqual([0, 0, 1, 1]);
   });
 
-  it('async variant agrees', async () => {
-    const s = tf.tensor4d([0.1, -3, 0.7, 0.5], [1, 1, 4, 1]);
-    const m = await nmMaskAsync(s, 2, 4);
-    expect(Array.from(m.dataSync())).toEqual([0, 0, 1, 1]);
-    tf.dispose([s, m]);
-  });
-
   it('rejects impossible arguments, naming them', () => {
-    const s = tf.zeros([1, 1, 4, 1]) as tf.Tensor4D;
-    expect(() => nmMask(s, 5, 4)).toThrow('nmMask: n must be ≤ m (got n=5, m=4)');
-    expect(() => nmMask(s, -1, 4)).toThrow(/n=-1/);
-    expect(() => nmMask(s, 1.5, 4)).toThrow(/n=1\.5/);
-    expect(() => nmMask(s, 0, 0)).toThrow(/m=0/);
-    expect(() => nmMask(s, 1, 2.5)).toThrow(/m=2\.5/);
-    expect(() => nmMask(s, 2, 4, 1.2)).toThrow(/fraction=1\.2/);
-    expect(() => nmMask(s, 2, 4, NaN)).toThrow(/fraction=NaN/);
-    const s3 = tf.zeros([2, 4, 1]);
-    expect(() => nmMask(s3 as unknown as tf.Tensor4D, 2, 4)).toThrow(/scores must have rank 4/);
-    tf.dispose([s, s3]);
+    const s = [0, 0, 0, 0];
+    const sh = [1, 1, 4, 1];
+    expect(() => nmKeepArrays(s, sh, 5, 4, [1])).toThrow('nmKeepArrays: n must be ≤ m (got n=5, m=4)');
+    expect(() => nmKeepArrays(s, sh, -1, 4, [1])).toThrow(/n=-1/);
+    expect(() => nmKeepArrays(s, sh, 1.5, 4, [1])).toThrow(/n=1\.5/);
+    expect(() => nmKeepArrays(s, sh, 0, 0, [1])).toThrow(/m=0/);
+    expect(() => nmKeepArrays(s, sh, 1, 2.5, [1])).toThrow(/m=2\.5/);
+    expect(() => nmKeepArrays(s, sh, 2, 4, [1.2])).toThrow(/fractions\[0\]=1\.2/);
+    expect(() => nmKeepArrays(s, sh, 2, 4, [NaN])).toThrow(/=NaN/);
+    expect(() => nmKeepArrays(s, [2, 4, 1], 2, 4, [1])).toThrow(/shape must have rank 4/);
+    expect(() => nmKeepArrays([0, 0], sh, 2, 4, [1])).toThrow(/values must have 1·1·4·1 entries/);
   });
 });
 
-describe('isNM', () => {
-  it('accepts nmMask output and rejects a mask with one flipped entry in a full group', () => {
+describe('nmGroupFraction (the panel\'s measured N:M share)', () => {
+  it('is 1 on the masker\'s output and drops by one group when one entry of a full group flips', () => {
     fc.assert(
       fc.property(kernelCase, fc.nat(), ({ shape, m, n, values }, pick) => {
-        const mask = runNM(values, shape, n, m);
-        const t = tf.tensor4d(mask, shape as [number, number, number, number]);
-        expect(isNM(t, n, m)).toBe(true);
+        const mask = Uint8Array.from(runNM(values, shape, n, m));
         const groups = fullGroups(shape, m);
+        expect(nmGroupFraction(mask, shape, n, m)).toBe(groups.length ? 1 : 0);
         if (groups.length > 0) {
           const flat = groups.flat();
           const i = flat[pick % flat.length];
-          const flipped = mask.slice();
-          flipped[i] = 1 - flipped[i];
-          const f = tf.tensor4d(flipped, shape as [number, number, number, number]);
-          expect(isNM(f, n, m)).toBe(false);
-          f.dispose();
+          mask[i] = 1 - mask[i];
+          expect(nmGroupFraction(mask, shape, n, m)).toBeCloseTo(1 - 1 / groups.length, 12);
         }
-        t.dispose();
       }),
       RUNS,
     );
@@ -168,28 +159,23 @@ describe('isNM', () => {
 
   it('ignores the tail', () => {
     // C_in = 3, m = 2: channel 2 is the tail; flipping it keeps the mask 1:2
-    const t = tf.tensor4d([1, 0, 0], [1, 1, 3, 1]);
-    expect(isNM(t, 1, 2)).toBe(true);
-    const u = tf.tensor4d([1, 1, 0], [1, 1, 3, 1]);
-    expect(isNM(u, 1, 2)).toBe(false);
-    expect(() => isNM(t, 3, 2)).toThrow('isNM: n must be ≤ m (got n=3, m=2)');
-    tf.dispose([t, u]);
+    expect(nmGroupFraction(Uint8Array.from([1, 0, 0]), [1, 1, 3, 1], 1, 2)).toBe(1);
+    expect(nmGroupFraction(Uint8Array.from([1, 0, 1]), [1, 1, 3, 1], 1, 2)).toBe(1);
+    expect(nmGroupFraction(Uint8Array.from([1, 1, 0]), [1, 1, 3, 1], 1, 2)).toBe(0);
   });
 });
 
-describe('nmGroupInfo', () => {
-  it('reports full groups and the tail (hand counts)', () => {
-    // [3, 3, 10, 8], m = 4: rows 3·3·8 = 72, 2 full groups a row, tail of 2 channels
-    expect(nmGroupInfo([3, 3, 10, 8], 4)).toEqual({
-      rows: 72,
-      groupsPerRow: 2,
-      numFullGroups: 144,
-      tailSize: 2,
-      tailElements: 144,
-    });
+describe('nmDensity (planned N:M density with dense tails)', () => {
+  it('hand counts', () => {
+    // [3, 3, 10, 8], 2:4: 72 rows × 2 full groups = 144 groups, each drops 2 of 720 weights → 1 − 288/720
+    expect(nmDensity([3, 3, 10, 8], 2, 4, 1)).toBeCloseTo(0.6, 12);
+    expect(nmDensity([3, 3, 10, 8], 2, 4, 0.5)).toBeCloseTo(0.8, 12);
     // stem conv with 3 input channels under 2:4: no full group, everything is tail
-    expect(nmGroupInfo([3, 3, 3, 16], 4)).toEqual({ rows: 144, groupsPerRow: 0, numFullGroups: 0, tailSize: 3, tailElements: 432 });
-    expect(() => nmGroupInfo([3, 3, 4], 4)).toThrow(/shape must have rank 4/);
-    expect(() => nmGroupInfo([3, 3, 4, 2], 0)).toThrow(/m=0/);
+    expect(nmDensity([3, 3, 3, 16], 2, 4, 1)).toBe(1);
+    // and the masker's planned densities are the same numbers
+    expect(nmMasker(2, 4).planned([[3, 3, 10, 8], [3, 3, 3, 16]], { online: 1, target: 0.5 })).toEqual([
+      { online: nmDensity([3, 3, 10, 8], 2, 4, 1), target: nmDensity([3, 3, 10, 8], 2, 4, 0.5) },
+      { online: 1, target: 1 },
+    ]);
   });
 });

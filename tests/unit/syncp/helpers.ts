@@ -68,3 +68,26 @@ export function channelsOf(mask: ArrayLike<number>, shape: readonly number[]): n
 export function byName(masks: ExportedMask[]): Map<string, ExportedMask> {
   return new Map(masks.map((m) => [m.name, m]));
 }
+
+/** ERK by hand (RigL): d_l = ε·(Σdims/Πdims); layers over 1 made dense and ε recomputed. */
+export function erkByHand(shapes: number[][], D: number): number[] {
+  const n = shapes.map(size);
+  const raw = shapes.map((s, i) => s.reduce((a, b) => a + b, 0) / n[i]);
+  const dense = new Set<number>();
+  for (;;) {
+    let budget = 0;
+    let div = 0;
+    shapes.forEach((_, i) => {
+      if (dense.has(i)) budget -= n[i] * (1 - D);
+      else {
+        budget += n[i] * D;
+        div += raw[i] * n[i];
+      }
+    });
+    const eps = budget / div;
+    const over = shapes.map((_, i) => i).filter((i) => !dense.has(i) && raw[i] * eps > 1);
+    if (over.length === 0) return shapes.map((_, i) => (dense.has(i) ? 1 : raw[i] * eps));
+    const worst = Math.max(...over.map((i) => raw[i]));
+    over.filter((i) => raw[i] === worst).forEach((i) => dense.add(i));
+  }
+}

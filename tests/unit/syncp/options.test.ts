@@ -2,11 +2,11 @@
 // budgets) and the panel snapshot: expectations computed by hand or in plain JS.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportedMask } from '../../../src/engine/plugin';
-import type { SyncCPSnapshot } from '../../../src/engine/sparsity/syncp';
+import type { SyncCPSnapshot } from '../../../src/engine/viz/syncpPanel';
 import { HISTORY_LENGTH, maskHeatmap, MaskHistory } from '../../../src/engine/viz/maskPanel';
 import type { Trainer } from '../../../src/engine/trainer';
 import { refTopK } from '../sparsity/helpers';
-import { count, isSubset, run, size, syncp, tinyTrainer } from './helpers';
+import { count, erkByHand, isSubset, run, size, syncp, tinyTrainer } from './helpers';
 
 const STEPS = 10; // window: start 1, end 7, every 1 — the whole schedule in 10 steps
 const LAST_UPDATE = 7; // online 0.2, target 0.5 from here on
@@ -54,29 +54,6 @@ beforeAll(async () => {
   perBranchRawTrainer = trainers[trainers.length - 1];
 });
 afterAll(() => trainers.forEach((t) => t.dispose()));
-
-/** ERK by hand (RigL): d_l = ε·(Σdims/Πdims); layers over 1 made dense and ε recomputed. */
-function erkByHand(shapes: number[][], D: number): number[] {
-  const n = shapes.map(size);
-  const raw = shapes.map((s, i) => s.reduce((a, b) => a + b, 0) / n[i]);
-  const dense = new Set<number>();
-  for (;;) {
-    let budget = 0;
-    let div = 0;
-    shapes.forEach((_, i) => {
-      if (dense.has(i)) budget -= n[i] * (1 - D);
-      else {
-        budget += n[i] * D;
-        div += raw[i] * n[i];
-      }
-    });
-    const eps = budget / div;
-    const over = shapes.map((_, i) => i).filter((i) => !dense.has(i) && raw[i] * eps > 1);
-    if (over.length === 0) return shapes.map((_, i) => (dense.has(i) ? 1 : raw[i] * eps));
-    const worst = Math.max(...over.map((i) => raw[i]));
-    over.filter((i) => raw[i] === worst).forEach((i) => dense.add(i));
-  }
-}
 
 describe('SyncCP options', () => {
   it('per-branch scores (BYOL): at an update the target keeps the top-k of |W_target|, not of |W_online|', () => {

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportedMask } from '../../../src/engine/plugin';
-import type { SyncCPSnapshot } from '../../../src/engine/sparsity/syncp';
+import type { SyncCPSnapshot } from '../../../src/engine/viz/syncpPanel';
 import { decodeRunFileMasksForTest } from './roundtrip';
 import type { Trainer } from '../../../src/engine/trainer';
 import { channelsOf, count, groupCounts, isSubset, size, syncp, tinyTrainer } from './helpers';

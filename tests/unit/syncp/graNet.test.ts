@@ -1,0 +1,136 @@
+// GraNet regrowth as the papers define it, in a real run: what a regrowth update zeroes
+// and what it keeps (expectations from the masks before and after, by hand), Adam moments
+// of weights that come back restart at 0 (checked by the first-step invariant
+// m²/v = (1−β1)²/(1−β2), which stale moments break), and SimCLR's regrowth gradient lets
+// each branch compute with its own mask (a property over perturbed weights).
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import type { Trainer } from '../../../src/engine/trainer';
+import { byName, run, syncp, tinyTrainer } from './helpers';
+
+const STEPS = 20; // window: start 2, end 14, every 1
+
+function readVar(t: Trainer, name: string): Float32Array {
+  return (t.online.vars[name].dataSync() as Float32Array).slice();
+}
+
+describe('SyncCP regrowth: zeroing and moments', () => {
+  it('zeroes weights that left both masks, keeps those only the online mask dropped, and restarts moments of weights that came back', async () => {
+    const t = tinyTrainer('syncp-unstructured', { syncp: { regrowth: { enabled: true, rate: 0.5 } } }, STEPS);
+    const p = syncp(t);
+    await run(t, 6); // step 6 is an update step with gradients stashed at step 5
+    const names = p.layerNames();
+    const before = byName(await p.exportMasks());
+    const wBefore = new Map(names.map((n) => [n, readVar(t, n)]));
+    const state = t.stateTensors();
+    const mBefore = new Map(names.map((n) => [n, (state[`adam.m.${n}`].dataSync() as Float32Array).slice()]));
+
+    await p.prepareStep(6);
+    const after = byName(await p.exportMasks());
+    // The magnitude mask of step 6 by hand (shared scores |W|, distinct floats): what regrowth started from.
+    const d = 0.2 + (1 - 0.2) * Math.pow(1 - (6 - 2) / (14 - 2), 3);
+    const magnitude = (w: Float32Array) => {
+      const keep = new Uint8Array(w.length);
+      for (const i of Array.from(w.keys()).sort((x, y) => Math.abs(w[y]) - Math.abs(w[x])).slice(0, Math.round(d * w.length))) keep[i] = 1;
+      return keep;
+    };
+    let leftBoth = 0;
+    let onlineOnly = 0;
+    let cameBack = 0;
+    const magnitudes = new Map(names.map((n) => [n, magnitude(wBefore.get(n)!)]));
+    let staleBefore = 0;
+    for (const name of names) {
+      const b = before.get(name)!;
+      const a = after.get(name)!;
+      const w0 = wBefore.get(name)!;
+      const w1 = readVar(t, name);
+      const mag = magnitude(w0);
+      for (let i = 0; i < w0.length; i++) {
+        const wasKept = b.online[i] || b.target[i];
+        const isKept = a.online[i] || a.target[i];
+        const grown = a.online[i] === 1 && !mag[i];
+        if (grown) {
+          expect(w1[i], `${name}[${i}] grown`).toBe(0);
+        } else if (wasKept && !isKept) {
+          leftBoth++;
+          expect(w1[i], `${name}[${i}] left both masks`).toBe(0);
+        } else if (b.online[i] && !a.online[i] && a.target[i]) {
+          onlineOnly++;
+          expect(w1[i], `${name}[${i}] left the online mask only`).toBe(w0[i]);
+        } else {
+          expect(w1[i], `${name}[${i}] untouched`).toBe(w0[i]);
+        }
+        // BYOL: the update mask is the online mask; a weight entering it, or grown, comes back.
+        if (grown || (!b.online[i] && a.online[i])) {
+          cameBack++;
+          if (mBefore.get(name)![i] !== 0) staleBefore++;
+        }
+      }
+    }
+    expect(leftBoth).toBeGreaterThan(0);
+    expect(onlineOnly).toBeGreaterThan(0);
+    expect(staleBefore).toBeGreaterThan(0); // some came back with moments from before they were pruned
+
+    // The step itself: moments of the weights that came back are one step old from zero,
+    // so m = (1−β1)·g and v = (1−β2)·g², hence m²/v = 0.1² / 0.001 = 10 wherever g ≠ 0.
+    await t.trainStep();
+    const s2 = t.stateTensors();
+    let checked = 0;
+    for (const name of names) {
+      const b = before.get(name)!;
+      const a = after.get(name)!;
+      const m = s2[`adam.m.${name}`].dataSync();
+      const v = s2[`adam.v.${name}`].dataSync();
+      for (let i = 0; i < m.length; i++) {
+        const cameBackHere = a.online[i] === 1 && (!b.online[i] || !magnitudes.get(name)![i]);
+        if (!cameBackHere || v[i] < 1e-20) continue;
+        expect((m[i] * m[i]) / v[i], `${name}[${i}]`).toBeCloseTo(10, 2);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(cameBack / 2);
+    t.dispose();
+  });
+});
+
+type WithEffectiveGradients = { effectiveGradients(v1: tf.Tensor4D, v2: tf.Tensor4D, names: string[]): Record<string, tf.Tensor> };
+
+describe('SimCLR regrowth gradient', () => {
+  it('each branch computes with its own mask: the gradient depends on weights only the denser mask keeps, never on weights both masks prune', async () => {
+    const t = tinyTrainer('syncp-unstructured', { ssl: { method: 'simclr' }, syncp: { regrowth: { enabled: true, rate: 0.3 } } }, STEPS);
+    await run(t, 8);
+    const p = syncp(t);
+    const name = p.layerNames()[1];
+    const m = byName(await p.exportMasks()).get(name)!;
+    const w = t.online.vars[name];
+    const w0 = readVar(t, name);
+    const [v1, v2] = t.views(8);
+    const grad = () => {
+      const g = (t as unknown as WithEffectiveGradients).effectiveGradients(v1, v2, [name]);
+      const out = g[name].dataSync().slice();
+      tf.dispose(g);
+      return out;
+    };
+    const withChange = (pick: (i: number) => boolean) => {
+      w.assign(tf.tensor(w0.map((x, i) => (pick(i) ? x + 0.5 : x)), w.shape));
+      const g = grad();
+      w.assign(tf.tensor(w0, w.shape));
+      return g;
+    };
+    const g0 = grad();
+    const targetOnly = (i: number) => !m.online[i] && m.target[i] === 1;
+    const prunedInBoth = (i: number) => !m.online[i] && !m.target[i];
+    expect(w0.some((_, i) => targetOnly(i))).toBe(true);
+    expect(w0.some((_, i) => prunedInBoth(i))).toBe(true);
+    // Both masks prune these: no branch computes with them.
+    expect(Array.from(withChange(prunedInBoth))).toEqual(Array.from(g0));
+    // Only the denser (second) branch computes with these: the gradient must see them.
+    const g1 = withChange(targetOnly);
+    const diff = Math.max(...Array.from(g1, (x, i) => Math.abs(x - g0[i])));
+    expect(diff).toBeGreaterThan(1e-6);
+    // There is a signal to regrow from at the online mask's pruned positions.
+    expect(Array.from(g0).some((x, i) => !m.online[i] && x !== 0)).toBe(true);
+    tf.dispose([v1, v2]);
+    t.dispose();
+  });
+});
