@@ -28,7 +28,8 @@
 //   by the trainer's one packed readback.
 import * as tf from '@tensorflow/tfjs';
 import type { SyncCPConfig } from '../config';
-import type { BranchRole, ExportedMask, PanelView, PluginContext, StepCheckpoint, StepHelpers, StepPlugin } from '../plugin';
+import type { BranchRole, ExportedMask, PanelView, PluginContext, PluginState, StepCheckpoint, StepHelpers, StepPlugin } from '../plugin';
+import { expectArray, toTensor as stateTensor, type StateArray } from '../state/stateArray';
 import { heatmapPair, type LayerMasks, type MaskHeatmap, type SyncCPHistoryEntry } from '../viz/maskPanel';
 export type { MaskHeatmap, SyncCPHistoryEntry } from '../viz/maskPanel';
 import { prunableConvs } from '../nn/resnet';
@@ -213,8 +214,8 @@ export class SyncCPPlugin implements StepPlugin {
         nmFraction: this.cfg.granularity === 'nm' ? { online: 0, target: 0 } : null,
       };
       if (this.cfg.scoreEma > 0) {
-        layer.emaOnline = tf.variable(tf.abs(ctx.online.vars[c.name]), false);
-        if (this.perBranchTarget()) layer.emaTarget = tf.variable(tf.abs(ctx.target!.vars[c.name]), false);
+        layer.emaOnline = tf.tidy(() => tf.variable(tf.abs(ctx.online.vars[c.name]), false)); // tidy: |W| is a tensor of its own
+        if (this.perBranchTarget()) layer.emaTarget = tf.tidy(() => tf.variable(tf.abs(ctx.target!.vars[c.name]), false));
       }
       this.byName.set(c.name, layer);
       return layer;
@@ -599,6 +600,53 @@ export class SyncCPPlugin implements StepPlugin {
         history: [],
       },
     };
+  }
+
+  // ---------------------------------------------------------------- resume
+
+  /** Masks, score EMAs, gradients stashed for the next regrowth, and the update's bookkeeping. */
+  saveState(): PluginState {
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const l of this.layers) {
+      tensors[`${l.name}.online`] = l.tOnline;
+      tensors[`${l.name}.target`] = l.tTarget;
+      if (l.emaOnline) tensors[`${l.name}.emaOnline`] = l.emaOnline;
+      if (l.emaTarget) tensors[`${l.name}.emaTarget`] = l.emaTarget;
+      if (this.stashedGrads?.[l.name]) tensors[`${l.name}.stashedGrad`] = this.stashedGrads[l.name];
+    }
+    const layers = this.layers.map((l) => ({ name: l.name, planned: l.planned, flips: l.flips, nested: l.nested, iou: l.iou, nmFraction: l.nmFraction }));
+    return { meta: { lastUpdate: this.lastUpdate, stepsDone: this.stepsDone, prepared: this.prepared, layers }, tensors };
+  }
+
+  loadState(meta: unknown, arrays: Record<string, StateArray>): void {
+    const m = meta as { lastUpdate: number | null; stepsDone: number; prepared: number; layers: Pick<LayerState, 'name' | 'planned' | 'flips' | 'nested' | 'iou' | 'nmFraction'>[] };
+    if (!m || !Array.isArray(m.layers) || typeof m.stepsDone !== 'number') throw new Error('saved SyncCP state is malformed (expected lastUpdate, stepsDone, prepared and layers)');
+    const names = this.layers.map((l) => l.name).join(', ');
+    if (m.layers.map((l) => l.name).join(', ') !== names) throw new Error(`saved SyncCP state has layers [${m.layers.map((l) => l.name).join(', ')}], this run has [${names}]`);
+    // Check every array before changing anything.
+    const grads = this.layers.filter((l) => arrays[`${l.name}.stashedGrad`]);
+    for (const l of this.layers) {
+      for (const k of ['online', 'target', ...(l.emaOnline ? ['emaOnline'] : []), ...(l.emaTarget ? ['emaTarget'] : [])]) expectArray(arrays, `${l.name}.${k}`, l.shape);
+      if (grads.length) expectArray(arrays, `${l.name}.stashedGrad`, l.shape);
+    }
+    this.layers.forEach((l, i) => {
+      const keep = (k: string) => Uint8Array.from(arrays[`${l.name}.${k}`].data, (x) => (x !== 0 ? 1 : 0));
+      tf.dispose([l.tOnline, l.tTarget, l.tUpdate, ...(l.tUnion ? [l.tUnion] : [])]);
+      Object.assign(l, m.layers[i], { online: keep('online'), target: keep('target') });
+      l.tOnline = toTensor(l.online, l.shape);
+      l.tTarget = toTensor(l.target, l.shape);
+      if (l.tUnion) l.tUnion = tf.tidy(() => tf.maximum(l.tOnline, l.tTarget));
+      l.tUpdate = tf.tidy(() => tf.notEqual(l.tUnion ?? l.tOnline, 0));
+      tf.tidy(() => {
+        if (l.emaOnline) l.emaOnline.assign(stateTensor(arrays[`${l.name}.emaOnline`]));
+        if (l.emaTarget) l.emaTarget.assign(stateTensor(arrays[`${l.name}.emaTarget`]));
+      });
+    });
+    tf.dispose(this.stashedGrads ?? {});
+    this.stashedGrads = grads.length ? Object.fromEntries(this.layers.map((l) => [l.name, stateTensor(arrays[`${l.name}.stashedGrad`])])) : null;
+    this.lastUpdate = m.lastUpdate;
+    this.stepsDone = m.stepsDone;
+    this.prepared = m.prepared;
   }
 
   dispose(): void {
