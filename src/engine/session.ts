@@ -7,6 +7,8 @@ import type { Dataset } from './data/types';
 import { encodeMasks, RUN_FILE_VERSION, type Baselines, type MetricsRow, type RunFile } from './runFile';
 import { Trainer, type StepResult } from './trainer';
 import type { SessionState } from './state/runState';
+import { writeBundle } from './state/bundle';
+import { encodeTyped } from './state/typedJson';
 
 export interface SessionStep {
   result: StepResult;
@@ -95,6 +97,19 @@ export class RunSession {
       masks: encodeMasks(masks),
       gates,
     };
+  }
+
+  /**
+   * run.zip: run.json with the trainer state (v2) and the tensors as a tf.io model.json +
+   * weights.bin, so an import can continue the run. `replay`: what the panels drew
+   * (structured data; typed arrays are kept).
+   */
+  async bundle(backend?: { backend: string; adapter: string }, replay?: unknown): Promise<Uint8Array> {
+    const [run, state] = await Promise.all([this.runFile(backend), this.trainer.saveState()]);
+    const { arrays, version, step, peakLr, optimizerSteps, plugins } = state;
+    run.state = { version, step, peakLr, optimizerSteps, plugins, weights: 'model.json' };
+    if (replay !== undefined) run.replay = encodeTyped(replay);
+    return writeBundle(run, arrays);
   }
 
   /** The whole run as host data: trainer state, logged rows, baselines (see state/runState.ts). */
