@@ -132,9 +132,12 @@ describe('CommandQueue', () => {
     q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(6), assetBase: '' });
     q.push({ type: 'step', gen: 1 });
     q.push({ type: 'restore', gen: 2, source: { kind: 'import', name: 'bad', session: undefined as never } });
-    q.push({ type: 'step', gen: 2 });
     await q.settled();
     const live = f.built[0];
+    // The live run now answers to generation 2 (the fake checks a step's generation against its run's).
+    (live as { gen: number }).gen = 2;
+    q.push({ type: 'step', gen: 2 });
+    await q.settled();
     expect(f.posts.find((p) => p.type === 'error')).toMatchObject({ gen: 2, kind: 'import', message: expect.stringContaining('this run needs') });
     // The first run was not disposed, and the page's next command (generation 2) trained it.
     expect(live.disposed).toBe(false);
