@@ -34,6 +34,8 @@ test('reload → resume continues with the losses of an uninterrupted run', asyn
   await page.getByTestId('reset').click();
   await waitReady(page);
   expect(await step(page, 3)).toEqual(reference.slice(0, 3));
+  const recorded = await page.getByTestId('timeline').getAttribute('max');
+  expect(Number(recorded)).toBeGreaterThanOrEqual(3);
   await page.reload();
   await waitReady(page);
   await expect(page.getByTestId('resume')).toContainText('syncp-unstructured (tiny)');
@@ -43,8 +45,10 @@ test('reload → resume continues with the losses of an uninterrupted run', asyn
   await waitReady(page);
   await expect(page.getByTestId('resume-offer')).toHaveCount(0);
   await expect(page.getByTestId('preset')).toHaveValue('syncp-unstructured');
-  // The replayed history is in the loss chart (three rows before the resume).
+  // Every panel replays the past: the loss chart's rows, the timeline's snapshots, the SyncCP table.
   await expect(page.getByTestId('panel-loss').locator('path.recharts-curve').first()).toBeVisible();
+  await expect(page.getByTestId('timeline')).toHaveAttribute('max', recorded!);
+  await expect(page.getByTestId('syncp-table')).toBeVisible();
   expect(await step(page, 2)).toEqual(reference.slice(3, 5));
   // Discard forgets it: a reload offers nothing.
   await page.reload();

@@ -5,7 +5,7 @@
 import type { Config } from '../engine/config';
 import type { SessionState } from '../engine/state/runState';
 import type { SyncCPHistoryEntry } from '../engine/viz/maskPanel';
-import type { ProgressRow } from './protocol';
+import type { ProgressRow, Snapshot } from './protocol';
 
 export interface Replay {
   rows: ProgressRow[];
@@ -13,6 +13,8 @@ export interface Replay {
   maskHistory: SyncCPHistoryEntry[];
   reportedUpdate: number | null;
   lastMetrics: Record<string, Float32Array>;
+  /** The panel snapshots the timeline scrubber had (decimated as the page keeps them); absent in older saves. */
+  snapshots?: Snapshot[];
 }
 
 /** A replay from a file is checked before the page plots it; a damaged one is dropped (the history is replayed instead). */
@@ -20,7 +22,7 @@ export function isReplay(x: unknown): x is Replay {
   const r = x as Replay;
   return (
     !!r && typeof r === 'object' && Array.isArray(r.rows) && r.rows.every((row) => row && typeof row.step === 'number' && typeof row.loss === 'number' && !!row.flops) &&
-    Array.isArray(r.maskHistory) && (r.reportedUpdate === null || typeof r.reportedUpdate === 'number') && !!r.lastMetrics && typeof r.lastMetrics === 'object'
+    Array.isArray(r.maskHistory) && (r.snapshots === undefined || (Array.isArray(r.snapshots) && r.snapshots.every((x) => x && typeof x.step === 'number' && !!x.plugins && Array.isArray(x.samples)))) && (r.reportedUpdate === null || typeof r.reportedUpdate === 'number') && !!r.lastMetrics && typeof r.lastMetrics === 'object'
   );
 }
 

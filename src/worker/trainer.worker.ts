@@ -16,6 +16,7 @@ import { SyncCPPlugin } from '../engine/sparsity/syncp';
 import { MaskHistory } from '../engine/viz/maskPanel';
 import { nmPatternGrid } from '../engine/viz/nmPatterns';
 import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, Snapshot } from './protocol';
+import { pushDecimated } from '../ui/transforms/timeline';
 import { isReplay, readAutosave, writeAutosave, type Replay, type SavedRun } from './savedRun';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -31,6 +32,8 @@ const PREVIEW_SAMPLES = 6;
  * yields through a MessageChannel), so a background tab keeps training and saving.
  */
 const AUTOSAVE_MS = 5000;
+/** Snapshots kept for a resumed run's timeline: as many as the page's scrubber keeps (store/timeline.ts). */
+const REPLAY_SNAPSHOTS = 48;
 const RATE_WINDOW = 10;
 
 let report: BackendReport | undefined;
@@ -152,6 +155,8 @@ class WorkerRun {
   maskHistory: MaskHistory | undefined;
   /** Every row sent to the page, so a saved run replays all of them. */
   rows: ProgressRow[] = [];
+  /** Snapshots posted (without the mask history, which is kept once), for the timeline of a resumed run. */
+  snapshots: Snapshot[] = [];
   /** Step of the last autosave and when it was written. */
   savedStep = 0;
   lastSave = 0;
@@ -191,7 +196,7 @@ class WorkerRun {
 
   /** What the panels drew, to be replayed by a resumed or imported run. */
   replay(): Replay {
-    return { rows: this.rows, selectedLayer: this.selectedLayer, maskHistory: this.maskHistory?.entries.slice() ?? [], reportedUpdate: this.reportedUpdate, lastMetrics: this.lastMetrics };
+    return { rows: this.rows, selectedLayer: this.selectedLayer, maskHistory: this.maskHistory?.entries.slice() ?? [], reportedUpdate: this.reportedUpdate, lastMetrics: this.lastMetrics, snapshots: this.snapshots };
   }
 
   /** Put back what the panels drew (after the session state is restored). */
@@ -199,6 +204,7 @@ class WorkerRun {
     this.rows = r.rows.slice();
     this.reportedUpdate = r.reportedUpdate;
     this.lastMetrics = r.lastMetrics;
+    this.snapshots = (r.snapshots ?? []).filter((x) => x.step <= this.step);
     if (r.selectedLayer && this.syncp?.layerNames().includes(r.selectedLayer)) {
       this.selectedLayer = r.selectedLayer;
       this.maskHistory = new MaskHistory(r.selectedLayer);
@@ -274,6 +280,8 @@ const host: RunHost<WorkerRun> = {
     post({ type: 'ready', gen, config, dataset: datasetInfo(run.trainer), flops: { dense: f.dense, effective: f.effective }, tensors: tf.memory().numTensors });
     if (run.session.baselines) post({ type: 'baselines', gen, baselines: run.session.baselines });
     if (run.rows.length) post({ type: 'progress', gen, rows: run.rows.slice(), stepsPerSecond: 0 });
+    // The timeline as it was, then the snapshot of now (the same step as the last kept one: it replaces it).
+    for (const snap of run.snapshots) post({ type: 'snapshot', gen, snapshot: structuredClone(snap) });
     await snapshot(run, gen);
     post({ type: 'restored', gen, source: source.kind, name: source.kind === 'import' ? source.name : undefined, config, step: run.step });
   },
@@ -394,6 +402,10 @@ async function snapshot(run: WorkerRun, gen: number): Promise<void> {
   if (sp && sel && sp.cfg.granularity === 'nm') {
     snap.nm = { layer: sel.name, online: nmPatternGrid(sel.online, sel.shape, sp.cfg.n, sp.cfg.m), target: nmPatternGrid(sel.target, sel.shape, sp.cfg.n, sp.cfg.m) };
   }
+  // Kept before the buffers below are transferred; the mask history is kept once, in maskHistory.
+  const kept = structuredClone(snap);
+  if (kept.plugins.syncp) kept.plugins.syncp.selected.history = [];
+  run.snapshots = pushDecimated(run.snapshots, kept, REPLAY_SNAPSHOTS);
   const transfer = [...samples.map((s) => s.rgba.buffer), ...views.map((v) => v.rgba.buffer)] as ArrayBuffer[];
   if (snap.nm) transfer.push(snap.nm.online.ids.buffer as ArrayBuffer, snap.nm.target.ids.buffer as ArrayBuffer);
   post({ type: 'snapshot', gen, snapshot: snap }, transfer);
