@@ -15,20 +15,38 @@ export const DTYPE_BYTES: Record<StateDtype, number> = { float32: 4, int32: 4, b
 
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
-/** Read many tensors in one batch of readbacks (no dataSync: WebGPU would block). */
+/**
+ * Read many tensors with one readback: float32 and bool tensors are packed into one
+ * float32 buffer on the backend (0/1 are exact), so WebGPU maps one buffer instead of one
+ * per tensor; int32 ones (none today) are read on their own, where float32 would round.
+ */
 export async function readArrays(tensors: Record<string, tf.Tensor>): Promise<Record<string, StateArray>> {
   const names = Object.keys(tensors);
-  const datas = await Promise.all(names.map((n) => tensors[n].data()));
+  for (const n of names) {
+    const d = tensors[n].dtype;
+    if (d !== 'float32' && d !== 'int32' && d !== 'bool') throw new Error(`state: ${n} has dtype ${d}, which a saved run cannot hold`);
+  }
+  const packedNames = names.filter((n) => tensors[n].dtype !== 'int32');
   const out: Record<string, StateArray> = {};
-  names.forEach((n, i) => {
-    const t = tensors[n];
-    const dtype = t.dtype as StateDtype;
-    if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') throw new Error(`state: ${n} has dtype ${t.dtype}, which a saved run cannot hold`);
-    const d = datas[i];
-    // Copies: a readback may share its buffer with the backend's cache.
-    const data = dtype === 'float32' ? Float32Array.from(d as Float32Array) : dtype === 'int32' ? Int32Array.from(d as Int32Array) : Uint8Array.from(d as Uint8Array);
-    out[n] = { shape: [...t.shape], dtype, data };
-  });
+  if (packedNames.length) {
+    const packed = tf.tidy(() => tf.concat(packedNames.map((n) => tensors[n].reshape([-1]).cast('float32'))));
+    let data: Float32Array;
+    try {
+      data = (await packed.data()) as Float32Array;
+    } finally {
+      packed.dispose();
+    }
+    let off = 0;
+    for (const n of packedNames) {
+      const t = tensors[n];
+      const part = data.subarray(off, off + t.size);
+      off += t.size;
+      out[n] = { shape: [...t.shape], dtype: t.dtype as StateDtype, data: t.dtype === 'bool' ? Uint8Array.from(part) : part.slice() };
+    }
+  }
+  for (const n of names.filter((x) => tensors[x].dtype === 'int32')) {
+    out[n] = { shape: [...tensors[n].shape], dtype: 'int32', data: Int32Array.from((await tensors[n].data()) as Int32Array) };
+  }
   return out;
 }
 
