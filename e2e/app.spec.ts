@@ -76,7 +76,7 @@ test('loads on WebGPU; tiny run trains; pause holds, step adds one, reset return
   await expect(page.getByTestId('step-count')).toHaveText('0');
 });
 
-test('export writes run.json; import loads it back; a corrupt file shows an error', async ({ page }, info) => {
+test('export writes run.zip; its run.json imports for replay; a corrupt file shows an error', async ({ page }, info) => {
   await page.goto('/?backend=webgpu&preset=simclr-dense&tiny=1');
   await waitReady(page);
   await page.getByTestId('step').click();
@@ -84,10 +84,13 @@ test('export writes run.json; import loads it back; a corrupt file shows an erro
   await expect(page.getByTestId('export')).toBeEnabled();
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
-  expect(download.suggestedFilename()).toBe('run.json');
+  expect(download.suggestedFilename()).toBe('run.zip');
+  await download.saveAs(info.outputPath('run.zip'));
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const { unzipSync } = await import('fflate');
+  // run.json inside the bundle, saved on its own: a bare run.json imports for replay.
   const path = info.outputPath('run.json');
-  await download.saveAs(path);
-  const { readFileSync } = await import('node:fs');
+  writeFileSync(path, unzipSync(new Uint8Array(readFileSync(info.outputPath('run.zip')) as Buffer))['run.json']);
   const run = JSON.parse(readFileSync(path, 'utf8'));
   expect(run.config.batchSize).toBe(8);
   // The untrained network's kNN is row 0; the one training step is row 1.

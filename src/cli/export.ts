@@ -11,6 +11,7 @@ import { buildConfig, ConfigError, parseConfig, PRESET_NAMES, type Config } from
 import { REF_DATASETS, REFERENCE, type RefDataset } from '../engine/export/reference';
 import { exportSoloLearnSparse, ExportRefusal } from '../engine/export/soloLearnSparse';
 import { parseRunFile } from '../engine/runFile';
+import { readRunUpload } from '../engine/state/bundle';
 
 const TARGETS = ['solo-learn-sparse'] as const;
 
@@ -18,7 +19,7 @@ const USAGE = `usage: npm run export -- --to solo-learn-sparse (--preset NAME | 
   --to TARGET          ${TARGETS.join(' | ')} (github.com/${REFERENCE.repo} at ${REFERENCE.commit.slice(0, 8)})
   --preset NAME        ${PRESET_NAMES.join(' | ')}
   --config FILE        JSON config fragment (over the default preset, or over --preset if given)
-  --run FILE           a run.json (from npm run train -- --out, or the app's Export): its config
+  --run FILE           a run.json (from npm run train -- --out) or the app's run.zip: its config
   --gpus N             GPUs on one machine, DDP (default 1)
   --dataset NAME       ${REF_DATASETS.join(' | ')} (default cifar10)
   --epochs E           training epochs (default: 1000 on cifar10, 100 on imagenet)
@@ -74,6 +75,20 @@ async function readText(path: string, what: string): Promise<string> {
 
 async function loadConfig(args: { preset?: string; configFile?: string; runFile?: string }): Promise<{ config: Config; source: string }> {
   if (args.runFile) {
+    if (args.runFile.endsWith('.zip')) {
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await readFile(args.runFile));
+      } catch (e) {
+        throw new ConfigError(`cannot read run file ${args.runFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, []);
+      }
+      try {
+        // The app's export bundle: only its run.json's config is used here.
+        return { config: readRunUpload(args.runFile, bytes).run.config, source: `run file ${args.runFile}` };
+      } catch (e) {
+        throw new ConfigError((e as Error).message, []);
+      }
+    }
     const text = await readText(args.runFile, 'run file');
     try {
       return { config: parseRunFile(text).config, source: `run file ${args.runFile}` };

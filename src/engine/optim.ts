@@ -77,6 +77,15 @@ export class AdamW {
     return { t: this.t, m: this.m, v: this.v };
   }
 
+  /** Resume: step count and moments as saved (tensors copied into fresh variables; caller keeps its own). */
+  loadState(t: number, m: Record<string, tf.Tensor>, v: Record<string, tf.Tensor>): void {
+    if (!Number.isInteger(t) || t < 0) throw new Error(`optimizer state: step count must be a non-negative integer (got ${t})`);
+    this.dispose();
+    for (const [k, x] of Object.entries(m)) this.m.set(k, tf.variable(x, false));
+    for (const [k, x] of Object.entries(v)) this.v.set(k, tf.variable(x, false));
+    this.t = t;
+  }
+
   /** Zero the moments of `name` where `where` is nonzero (regrown or revived weights start from rest). */
   resetMoments(name: string, where: tf.Tensor): void {
     tf.tidy(() => {

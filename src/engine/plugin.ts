@@ -6,6 +6,7 @@ import type { Network, NetworkSpec } from './nn/network';
 import type { ConvHook } from './nn/resnet';
 import type { CDGSnapshot } from './sparsity/cdg';
 import type { SyncCPSnapshot } from './viz/syncpPanel';
+import type { StateArray } from './state/stateArray';
 
 /**
  * A branch's role, in its method's words. BYOL: 'online' (the trained network) and
@@ -112,8 +113,28 @@ export interface PanelSource {
   exportState?(): Promise<Record<string, unknown>>;
 }
 
-/** A sparsification method as the trainer holds it: all three roles, a name, and disposal. */
-export interface StepPlugin extends Sparsifier, MetricsSource, PanelSource {
+/**
+ * What a plugin keeps between steps beyond its variables() (the trainer saves those):
+ * JSON-able `meta` and tensors it owns, which the caller reads and does not dispose.
+ */
+export interface PluginState {
+  meta: unknown;
+  tensors: Record<string, tf.Tensor>;
+}
+
+/** What resumes: save and load everything a plugin carries from one step to the next. */
+export interface Resumable {
+  saveState?(): PluginState;
+  /**
+   * Into a freshly built plugin of the same config: `arrays` are host copies of the saved
+   * tensors. Check everything before changing anything; throw a message saying what was
+   * expected.
+   */
+  loadState?(meta: unknown, arrays: Record<string, StateArray>): void;
+}
+
+/** A sparsification method as the trainer holds it: all its roles, a name, and disposal. */
+export interface StepPlugin extends Sparsifier, MetricsSource, PanelSource, Resumable {
   readonly name: string;
   dispose(): void;
 }

@@ -1,11 +1,14 @@
 // run.json: what a run leaves behind (config, metrics history, final masks and gates),
 // written by the CLI's --out and the UI's export, read back by the UI's import.
 // Masks: base64 of a Uint8Array of 0/1 in tfjs row-major order of the kernel shape.
+// Version 2 adds `state` (what a resume needs besides the tensors, which an export writes
+// to model.json + weights.bin beside it) and `replay` (the panels' rows and histories).
+// Version 1 files still import: their history is replayed, they cannot be continued.
 import { z } from 'zod';
 import { ConfigError, parseConfig, type Config } from './config';
 import type { ExportedMask } from './plugin';
 
-export const RUN_FILE_VERSION = 1;
+export const RUN_FILE_VERSION = 2;
 
 /** kNN accuracy a run is read against: its network before training, and raw pixels. */
 export interface Baselines {
@@ -37,6 +40,20 @@ export interface RunFile {
   history: MetricsRow[];
   masks: { layers: { name: string; shape: number[]; online: string; target: string }[] };
   gates?: Record<string, unknown>;
+  /** v2, in an export bundle: the trainer state besides its tensors (those are in `weights`, a tf.io model.json). */
+  state?: RunFileState;
+  /** v2: what the panels drew (every step's row, the mask history), typed arrays as base64 (state/typedJson.ts). */
+  replay?: unknown;
+}
+
+export interface RunFileState {
+  version: number;
+  step: number;
+  peakLr: number;
+  optimizerSteps: number;
+  plugins: Record<string, unknown>;
+  /** The tf.io model.json beside run.json whose weights.bin holds the tensors. */
+  weights: string;
 }
 
 export function toBase64(bytes: Uint8Array): string {
@@ -85,6 +102,17 @@ const RunFileSchema = z.object({
   history: z.array(HistoryRowSchema).max(MAX_HISTORY_ROWS),
   masks: z.object({ layers: z.array(MaskLayerSchema).max(MAX_MASK_LAYERS) }),
   gates: z.record(z.string(), z.unknown()).optional(),
+  state: z
+    .object({
+      version: z.number().int().min(1),
+      step: z.number().int().min(0),
+      peakLr: z.number().positive(),
+      optimizerSteps: z.number().int().min(0),
+      plugins: z.record(z.string(), z.unknown()),
+      weights: z.string().min(1),
+    })
+    .optional(),
+  replay: z.unknown().optional(),
 });
 
 /** Refuse a file by its size before reading it (`bytes`: its length). */

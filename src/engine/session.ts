@@ -6,6 +6,9 @@ import type { Config } from './config';
 import type { Dataset } from './data/types';
 import { encodeMasks, RUN_FILE_VERSION, type Baselines, type MetricsRow, type RunFile } from './runFile';
 import { Trainer, type StepResult } from './trainer';
+import type { SessionState } from './state/runState';
+import { writeBundle } from './state/bundle';
+import { encodeTyped } from './state/typedJson';
 
 export interface SessionStep {
   result: StepResult;
@@ -101,6 +104,42 @@ export class RunSession {
       masks: encodeMasks(masks),
       gates,
     };
+  }
+
+  /**
+   * run.zip: run.json with the trainer state (v2) and the tensors as a tf.io model.json +
+   * weights.bin, so an import can continue the run. `replay`: what the panels drew
+   * (structured data; typed arrays are kept).
+   */
+  async bundle(backend?: { backend: string; adapter: string }, replay?: unknown): Promise<Uint8Array> {
+    const [run, state] = await Promise.all([this.runFile(backend), this.trainer.saveState()]);
+    const { arrays, version, step, peakLr, optimizerSteps, plugins } = state;
+    run.state = { version, step, peakLr, optimizerSteps, plugins, weights: 'model.json' };
+    if (replay !== undefined) run.replay = encodeTyped(replay);
+    return writeBundle(run, arrays);
+  }
+
+  /** The whole run as host data: trainer state, logged rows, baselines (see state/runState.ts). */
+  async saveState(): Promise<SessionState> {
+    return { trainer: await this.trainer.saveState(), history: this.history.map((r) => ({ ...r })), baselines: this.base && { ...this.base } };
+  }
+
+  /**
+   * A session built from a saved state's config on `dataset`, with that state loaded: its
+   * next steps are the ones the saved run would have taken. Throws (and leaves nothing
+   * allocated) when the state does not fit.
+   */
+  static restore(state: SessionState, dataset: Dataset): RunSession {
+    const s = new RunSession(state.trainer.config, dataset);
+    try {
+      s.trainer.loadState(state.trainer);
+    } catch (e) {
+      s.dispose();
+      throw e;
+    }
+    s.history.push(...state.history);
+    s.base = state.baselines;
+    return s;
   }
 
   dispose(): void {

@@ -28,6 +28,8 @@ import { createPlugins } from './plugins';
 import { Rng } from './random';
 import type { FlopsSummary } from './sparsity/flops';
 import { stepFlops, type LayerDensities } from './stepFlops';
+import { TRAINER_STATE_VERSION, type TrainerState } from './state/runState';
+import { expectArray, readArrays, toTensor, type StateArray } from './state/stateArray';
 
 /** The config's few augmentation knobs → the full recipe; strength s scales jitter as SimCLR does (0.8s, 0.8s, 0.8s, 0.2s). */
 export function augmentFromConfig(a: Config['augment']): AugmentConfig {
@@ -478,6 +480,92 @@ export class Trainer {
       for (const role of ['online', 'target'] as const) for (const [k, m] of Object.entries(p.masks?.(role) ?? {})) out[`${p.name}.mask.${role}.${k}`] = m;
     }
     return out;
+  }
+
+  /**
+   * The variables a saved state holds, by the name it holds them under: networks' weights
+   * and BN running statistics, plugin variables. (Optimizer moments and plugin state are
+   * saved beside them.)
+   */
+  private namedVariables(): Record<string, tf.Variable> {
+    const out: Record<string, tf.Variable> = {};
+    const net = (prefix: string, n: Network | undefined) => {
+      if (!n) return;
+      for (const [k, v] of Object.entries(n.vars)) out[`${prefix}.var.${k}`] = v;
+      for (const [k, st] of Object.entries(n.stats)) {
+        out[`${prefix}.stat.${k}.mean`] = st.mean as tf.Variable;
+        out[`${prefix}.stat.${k}.variance`] = st.variance as tf.Variable;
+      }
+    };
+    net('online', this.online);
+    net('target', this.target);
+    for (const p of this.plugins) for (const [k, v] of Object.entries(p.variables?.() ?? {})) out[`${p.name}.var.${k}`] = v;
+    return out;
+  }
+
+  /** Everything the next steps depend on, read back as host data (one batch of readbacks). */
+  async saveState(): Promise<TrainerState> {
+    if (this.disposed) throw new Error('trainer is disposed');
+    const tensors: Record<string, tf.Tensor> = { ...this.namedVariables() };
+    const o = this.optimizer.state();
+    for (const [k, v] of o.m) tensors[`adam.m.${k}`] = v;
+    for (const [k, v] of o.v) tensors[`adam.v.${k}`] = v;
+    const plugins: Record<string, unknown> = {};
+    for (const p of this.plugins) {
+      const st = p.saveState?.();
+      if (!st) continue;
+      plugins[p.name] = st.meta;
+      for (const [k, t] of Object.entries(st.tensors)) tensors[`${p.name}.state.${k}`] = t;
+    }
+    return { version: TRAINER_STATE_VERSION, config: this.config, step: this.stepCount, peakLr: this.peakLr, optimizerSteps: o.t, arrays: await readArrays(tensors), plugins };
+  }
+
+  /**
+   * Put a saved state into this trainer, built from the same config and data and not yet
+   * trained. Everything is checked before anything changes, so a state that does not fit
+   * (another config, a damaged file) throws a message saying what was expected and leaves
+   * the trainer as it was.
+   */
+  loadState(state: TrainerState): void {
+    if (this.disposed) throw new Error('trainer is disposed');
+    if (state.version !== TRAINER_STATE_VERSION) throw new Error(`saved state version ${state.version}: this app reads version ${TRAINER_STATE_VERSION}`);
+    if (!Number.isInteger(state.step) || state.step < 0 || state.step > this.config.steps) throw new Error(`saved state: step ${state.step} is not within this run's 0…${this.config.steps}`);
+    if (!(state.peakLr > 0)) throw new Error(`saved state: peak learning rate ${state.peakLr} is not positive`);
+    const vars = this.namedVariables();
+    const arrays = state.arrays;
+    for (const [k, v] of Object.entries(vars)) expectArray(arrays, k, v.shape, v.dtype as StateArray['dtype']);
+    const trainable = this.trainableVars();
+    const moments: { m: Record<string, StateArray>; v: Record<string, StateArray> } = { m: {}, v: {} };
+    for (const [key, a] of Object.entries(arrays)) {
+      const hit = /^adam\.(m|v)\.(.+)$/.exec(key);
+      if (!hit) continue;
+      const w = trainable[hit[2]];
+      if (!w) throw new Error(`saved state: optimizer moment ${key} belongs to no variable of this run`);
+      moments[hit[1] as 'm' | 'v'][hit[2]] = expectArray(arrays, key, w.shape);
+    }
+    const known = new Set([...Object.keys(vars), ...Object.keys(arrays).filter((k) => k.startsWith('adam.'))]);
+    const byPlugin = new Map<string, Record<string, StateArray>>();
+    for (const p of this.plugins) {
+      const prefix = `${p.name}.state.`;
+      const own: Record<string, StateArray> = {};
+      for (const [k, a] of Object.entries(arrays)) if (k.startsWith(prefix)) { own[k.slice(prefix.length)] = a; known.add(k); }
+      byPlugin.set(p.name, own);
+      if (p.loadState && !(p.name in state.plugins)) throw new Error(`saved state has nothing for ${p.name}: was it saved from a run without ${p.name}?`);
+    }
+    const extra = Object.keys(arrays).filter((k) => !known.has(k));
+    if (extra.length) throw new Error(`saved state has tensors this run does not have (${extra.slice(0, 3).join(', ')}${extra.length > 3 ? '…' : ''}): it was saved from another config`);
+    // Plugins check their own state before changing anything; they go first so a refusal leaves the weights alone too.
+    for (const p of this.plugins) p.loadState?.(state.plugins[p.name], byPlugin.get(p.name)!);
+    tf.tidy(() => {
+      for (const [k, v] of Object.entries(vars)) v.assign(toTensor(arrays[k]));
+    });
+    const toTensors = (r: Record<string, StateArray>) => Object.fromEntries(Object.entries(r).map(([k, a]) => [k, toTensor(a)]));
+    const m = toTensors(moments.m);
+    const v = toTensors(moments.v);
+    this.optimizer.loadState(state.optimizerSteps, m, v);
+    tf.dispose([...Object.values(m), ...Object.values(v)]);
+    this.stepCount = state.step;
+    this.peakLr = state.peakLr;
   }
 
   /** Optimizer steps taken (a diverged step takes none). */

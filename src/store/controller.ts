@@ -2,14 +2,18 @@
 // messages. React components call these actions and render from the stores.
 import type { Config, PresetName } from '../engine/config';
 import { buildConfig } from '../engine/config';
-import { checkRunFileSize, parseRunFile, type RunFile } from '../engine/runFile';
+import { checkRunFileSize, type RunFile } from '../engine/runFile';
+import { BUNDLE_NAME, readRunUpload } from '../engine/state/bundle';
+import { MAX_WEIGHTS_BYTES } from '../engine/state/tfioWeights';
+import { clearAutosave, readAutosaveMeta, type Replay } from '../worker/savedRun';
+import { presetOf } from './presetOf';
 import { OWN_DATA_LIMITS } from '../engine/data/ownData';
 import type { Request, Response } from '../worker/protocol';
 import { addReference, referencePoints, removeReference, useMetrics } from './metrics';
 import { useRun } from './run';
 import { draftOf, evaluate, useSettings, type FieldName } from './settings';
 import { clearTimeline, recordSnapshot, recordUpdates, useTimeline } from './timeline';
-import { downloadText } from './download';
+import { downloadBytes } from './download';
 import { orderFor, parseUrl, toSearch, type BackendMode } from './url';
 import type { BackendReport } from '../engine/backend';
 import type { Calibration } from '../engine/backendChoice';
@@ -17,7 +21,7 @@ import type { Calibration } from '../engine/backendChoice';
 let worker: Worker | undefined;
 /** Generation of the last run the page asked for (see protocol.ts): older messages are stale. */
 let gen = 0;
-let exportWaiter: { resolve: (run: RunFile) => void; reject: (e: Error) => void } | undefined;
+let exportWaiter: { resolve: (r: { run: RunFile; bundle: Uint8Array }) => void; reject: (e: Error) => void } | undefined;
 
 function send(msg: Request): void {
   worker?.postMessage(msg);
@@ -77,6 +81,8 @@ function onMessage(msg: Response): void {
       const last = msg.rows[msg.rows.length - 1];
       const knnRow = [...msg.rows].reverse().find((r) => r.knn !== undefined);
       useMetrics.setState((s) => ({ rows: [...s.rows, ...msg.rows] }));
+      // A run that trains replaces the autosaved one: the offer would resume this run now.
+      if (useRun.getState().resumable && !useRun.getState().restoring) useRun.setState({ resumable: undefined });
       recordUpdates(msg.rows.flatMap((r) => (r.update ? [r.update] : [])));
       useRun.setState((s) => ({
         step: last.step,
@@ -93,6 +99,12 @@ function onMessage(msg: Response): void {
       recordSnapshot(msg.snapshot);
       return;
     case 'error':
+      if (msg.kind === 'import') {
+        // A resume or import that did not fit: the run that was live goes on.
+        const r = useRun.getState().restoring;
+        useRun.setState({ restoring: undefined, building: false, error: { kind: 'import', message: `Could not ${r?.kind === 'autosave' ? 'resume the saved run' : `import ${r?.name ?? 'the file'}`}: ${msg.message}` } });
+        return;
+      }
       useRun.setState((s) => ({
         loadingData: msg.kind === 'data' ? false : s.loadingData,
         error: { kind: msg.kind, message: msg.message, step: msg.step },
@@ -103,8 +115,26 @@ function onMessage(msg: Response): void {
       }));
       return;
     case 'exported':
-      settleExport(msg.run);
+      settleExport({ run: msg.run, bundle: msg.bundle });
       return;
+    case 'restored': {
+      // The run goes on from its saved step: its config becomes the settings' (with the
+      // preset it is closest to, so the link stays shareable).
+      const p = presetOf(msg.config);
+      const name = msg.source === 'import' ? msg.name : undefined;
+      useSettings.setState({
+        preset: p.preset,
+        tiny: p.tiny,
+        applied: msg.config,
+        draft: draftOf(msg.config),
+        issues: {},
+        importedBase: name || !p.exact ? msg.config : undefined,
+        importedName: name ?? (p.exact ? undefined : `resumed ${p.preset}`),
+      });
+      useRun.setState({ config: msg.config, restoring: undefined, resumable: undefined });
+      writeUrl();
+      return;
+    }
     case 'config': {
       // The run goes on with this config (a lower learning rate after a divergence).
       const s = useSettings.getState();
@@ -128,7 +158,7 @@ function onMessage(msg: Response): void {
   }
 }
 
-function settleExport(result: RunFile | Error): void {
+function settleExport(result: { run: RunFile; bundle: Uint8Array } | Error): void {
   const w = exportWaiter;
   exportWaiter = undefined;
   if (!w) return;
@@ -180,6 +210,17 @@ export function startWorker(): void {
   const { applied, backend } = useSettings.getState();
   const auto = backend === 'auto' ? { cached: readCalibration() } : undefined;
   send({ type: 'init', gen: g, order: orderFor(backend), auto, config: applied, assetBase: new URL(import.meta.env.BASE_URL, location.href).href });
+  void offerResume();
+}
+
+/** After a reload, a crash or a closed tab: offer the autosaved run, if there is one. */
+async function offerResume(): Promise<void> {
+  try {
+    const meta = await readAutosaveMeta();
+    if (meta && meta.step > 0) useRun.setState({ resumable: meta });
+  } catch {
+    /* no IndexedDB (private mode, storage disabled): nothing to offer */
+  }
 }
 
 /** Read ?preset=…&tiny=1&… once at startup. */
@@ -218,6 +259,16 @@ export const actions = {
     send({ type: 'continue', gen, factor });
   },
   restart: () => startWorker(),
+  /** Continue the autosaved run from its step, with its history in every panel. */
+  resume: () => {
+    useRun.setState({ restoring: { kind: 'autosave', name: 'saved run' }, resumable: undefined });
+    send({ type: 'restore', gen: nextGen(), source: { kind: 'autosave' } });
+  },
+  /** Forget the autosaved run. */
+  discardSaved: async () => {
+    useRun.setState({ resumable: undefined });
+    await clearAutosave().catch(() => undefined);
+  },
   /**
    * Your own data: the files of a class-folder tree, a zip of one, or CIFAR-10 .bin batches.
    * Refused here when too large to read; otherwise read in the worker (images decoded and
@@ -293,9 +344,9 @@ export const actions = {
   async exportRun(): Promise<void> {
     // One export at a time: a second click while the first is on its way does nothing.
     if (!worker || exportWaiter) return;
-    let run: RunFile;
+    let out: { run: RunFile; bundle: Uint8Array };
     try {
-      run = await new Promise<RunFile>((resolve, reject) => {
+      out = await new Promise<{ run: RunFile; bundle: Uint8Array }>((resolve, reject) => {
         exportWaiter = { resolve, reject };
         send({ type: 'export', gen });
       });
@@ -303,19 +354,31 @@ export const actions = {
       useRun.setState({ error: { kind: 'export', message: `Could not export: ${(e as Error).message}` } });
       return;
     }
-    downloadText('run.json', JSON.stringify(run), 'application/json');
+    downloadBytes(BUNDLE_NAME, out.bundle, 'application/zip');
   },
 
-  /** Load run.json: its config becomes the run's config, its history is shown beside the live one. */
+  /**
+   * Load run.zip (this app's export): the run becomes the live one at its saved step, every
+   * panel replays its history, and it can train on. A bare run.json (any version) is
+   * replayed only: its history is drawn beside a fresh run of its config. A file that does
+   * not fit is refused with what was expected, and the live run is untouched.
+   */
   async importRun(file: File): Promise<void> {
-    let run;
+    let up: ReturnType<typeof readRunUpload>;
     try {
-      checkRunFileSize(file.size);
-      run = parseRunFile(await file.text());
+      if (file.size > MAX_WEIGHTS_BYTES) throw new Error(`the file is ${(file.size / 1024 / 1024).toFixed(0)} MB, more than a run of this app can be`);
+      if (!/\.zip$/i.test(file.name)) checkRunFileSize(file.size);
+      up = readRunUpload(file.name, new Uint8Array(await file.arrayBuffer()));
     } catch (e) {
       useRun.setState({ error: { kind: 'import', message: `Could not import ${file.name}: ${(e as Error).message}` } });
       return;
     }
+    if (up.session) {
+      useRun.setState({ restoring: { kind: 'import', name: file.name }, error: undefined });
+      send({ type: 'restore', gen: nextGen(), source: { kind: 'import', name: file.name, session: up.session, replay: up.replay as Replay | undefined } });
+      return;
+    }
+    const run = up.run;
     addReference(file.name, 'imported', referencePoints(run.history));
     useSettings.setState({ importedBase: run.config, importedName: file.name, draft: draftOf(run.config), issues: {} });
     apply(run.config);

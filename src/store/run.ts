@@ -4,6 +4,7 @@ import type { BackendReport } from '../engine/backend';
 import type { Config } from '../engine/config';
 import type { Baselines } from '../engine/runFile';
 import type { DatasetInfo, ErrorKind, OwnDataInfo, RunPhase, Snapshot } from '../worker/protocol';
+import type { SavedRunMeta } from '../worker/savedRun';
 
 export type WorkerStatus = 'starting' | 'ready' | 'crashed';
 
@@ -42,6 +43,10 @@ export interface RunState {
   /** kNN of this run's network before training and on raw pixels (measured right after the build). */
   baselines?: Baselines;
   error?: RunError;
+  /** An autosaved run this page can resume (offered after a reload, a crash or a closed tab). */
+  resumable?: SavedRunMeta;
+  /** A restore (resume or import) sent and not yet answered. */
+  restoring?: { kind: 'autosave' | 'import'; name: string };
 }
 
 export const useRun = create<RunState>(() => ({

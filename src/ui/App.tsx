@@ -2,6 +2,7 @@ import { BackendBadge, BackendNotice, BackendSelect } from './BackendBadge';
 import { ClassroomLink, initClassroomFromUrl, LessonCard } from './Classroom';
 import { RunButtons, Settings } from './Controls';
 import { ErrorBanner, UrlNotice } from './ErrorBanner';
+import { ResumeOffer } from './ResumeOffer';
 import { KeyboardShortcuts, KeysButton } from './Keyboard';
 import { DataPanel } from './panels/DataPanel';
 import { FlopsPanel } from './panels/FlopsPanel';
@@ -59,6 +60,7 @@ export function App() {
       <Timeline />
       <div className="notices">
         <BackendNotice />
+        <ResumeOffer />
         <UrlNotice />
         <ErrorBanner />
       </div>

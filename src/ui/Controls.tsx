@@ -50,20 +50,20 @@ export function RunButtons() {
       {!classroom && (
         <>
           <span className="spacer" />
-          <button className="btn btn-ghost" data-testid="export" disabled={!live || phase === 'running' || phase === 'stepping' || pending !== undefined} onClick={() => void actions.exportRun()} title="Download run.json of this run" aria-label="Export run.json">
+          <button className="btn btn-ghost" data-testid="export" disabled={!live || phase === 'running' || phase === 'stepping' || pending !== undefined} onClick={() => void actions.exportRun()} title="Download run.zip: run.json, and the weights and optimizer state (model.json + weights.bin) to continue it later" aria-label="Export run.zip">
             Export
           </button>
           <ExportForGpus />
-          <button className="btn btn-ghost" data-testid="import" onClick={() => fileRef.current?.click()} title="Load a run.json: its config and history" aria-label="Import a run.json">
+          <button className="btn btn-ghost" data-testid="import" onClick={() => fileRef.current?.click()} title="Load a run.zip to continue it (or a run.json to see its history beside a fresh run)" aria-label="Import run.zip or run.json">
             Import
           </button>
           <input
             ref={fileRef}
             type="file"
-            accept="application/json,.json"
+            accept=".zip,.json,application/zip,application/json"
             hidden
             data-testid="import-file"
-            aria-label="run.json to import"
+            aria-label="run.zip or run.json to import"
             onChange={(e) => {
               const f = e.target.files?.[0];
               if (f) void actions.importRun(f);

@@ -33,7 +33,8 @@ export function Stats() {
       </div>
       <div className="stat">
         <div className="stat-label">Loss</div>
-        <div className="stat-value" data-testid="loss-value">
+        {/* data-loss: the exact value (tests compare runs bit for bit; the text is rounded). */}
+        <div className="stat-value" data-testid="loss-value" data-loss={s.loss !== undefined ? String(s.loss) : undefined}>
           {s.loss !== undefined ? s.loss.toFixed(4) : '—'}
         </div>
       </div>

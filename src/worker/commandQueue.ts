@@ -5,7 +5,7 @@
 // ever touches a trainer that a later build disposed. No tfjs here: the worker gives it
 // a RunHost, the unit tests a fake one.
 import type { Config } from '../engine/config';
-import type { Request, RequestType, Response, RunPhase } from './protocol';
+import type { Request, RequestType, RestoreSource, Response, RunPhase } from './protocol';
 
 /** One built run, as the queue sees it. */
 export interface RunHandle {
@@ -26,6 +26,12 @@ export interface RunHost<R extends RunHandle> {
   report(run: R, gen: number, force: boolean): Promise<void>;
   exportRun(run: R, gen: number): Promise<void>;
   selectLayer(run: R, gen: number, layer: string): Promise<boolean>;
+  /** Build a run from a saved one, leaving the live run alone; throws (a message saying what was expected) when it does not fit. */
+  restore(source: RestoreSource): Promise<R>;
+  /** Announce a restored run that is now live as `gen` (ready, its rows, snapshot, restored). */
+  announceRestored(run: R, gen: number, source: RestoreSource): Promise<void>;
+  /** The run's config (a restored run brings its own). */
+  configOf(run: R): Config;
   /** Read own data for later runs (data.name 'own'); answers the page itself (data-loaded or an error). */
   loadData(msg: Extract<Request, { type: 'load-data' }>): Promise<void>;
   /** Scale the run's learning rate in place; returns the run's new config. */
@@ -131,12 +137,16 @@ export class CommandQueue<R extends RunHandle> {
       await this.handleBuild(msg as Extract<Request, { type: 'init' | 'configure' | 'reset' }>);
       return;
     }
+    if (msg.type === 'restore') {
+      await this.handleRestore(msg);
+      return;
+    }
     if (msg.type === 'load-data') {
       // Not a run command: it only prepares data for a later build (which the page then asks for).
       await this.host.loadData(msg);
       return;
     }
-    const cmd = msg as Exclude<Request, { type: 'init' | 'configure' | 'reset' | 'load-data' }>;
+    const cmd = msg as Exclude<Request, { type: 'init' | 'configure' | 'reset' | 'load-data' | 'restore' }>;
     const run = this.target(cmd.type, cmd.gen);
     if (!run) {
       // Still say where things stand, so a button waiting for an answer is released.
@@ -230,6 +240,29 @@ export class CommandQueue<R extends RunHandle> {
       this.host.post({ type: 'error', gen: msg.gen, kind: 'config', message: `Cannot build this run: ${e instanceof Error ? e.message : String(e)}` });
     }
     this.postPhase(this.phaseOf(this.run));
+  }
+
+  /**
+   * A saved run becomes the live one as generation `gen`. It is built beside the live run
+   * and swapped in only once it fits: otherwise the live run goes on (paused) under the new
+   * generation, so the page, which already moved to `gen`, keeps talking to it.
+   */
+  private async handleRestore(msg: Extract<Request, { type: 'restore' }>): Promise<void> {
+    this.running = false;
+    this.gen = msg.gen;
+    let run: R;
+    try {
+      run = await this.host.restore(msg.source);
+    } catch (e) {
+      this.host.post({ type: 'error', gen: msg.gen, kind: 'import', message: e instanceof Error ? e.message : String(e) });
+      this.postPhase(this.phaseOf(this.run));
+      return;
+    }
+    this.run?.dispose();
+    this.run = run;
+    this.config = this.host.configOf(run);
+    await this.host.announceRestored(run, msg.gen, msg.source);
+    this.postPhase(this.phaseOf(run));
   }
 
   private async trainOne(run: R): Promise<void> {

@@ -9,6 +9,8 @@ import type { Baselines, RunFile } from '../engine/runFile';
 import type { NMPatternGrid } from '../engine/viz/nmPatterns';
 import type { CDGSnapshot } from '../engine/sparsity/cdg';
 import type { SyncCPSnapshot } from '../engine/viz/syncpPanel';
+import type { SessionState } from '../engine/state/runState';
+import type { Replay } from './savedRun';
 
 /**
  * Page → worker. Every message is handled in order, one at a time (see commandQueue.ts).
@@ -35,14 +37,23 @@ export type Request =
   | { type: 'step'; gen: number }
   /** After a divergence: scale the learning rate by `factor` and train on from the last good step. */
   | { type: 'continue'; gen: number; factor: number }
-  /** Ask for run.json of the current run (answered by `exported`, or `ignored`). */
+  /** Ask for run.zip of the current run (answered by `exported`, or `ignored`). */
   | { type: 'export'; gen: number }
+  /**
+   * Make a saved run the live one as generation `gen`: the autosaved run, or an imported
+   * run.zip. Answered by ready, progress (its rows), snapshot and `restored`; when the state
+   * does not fit, by an error of kind 'import' and the run that was live goes on, now as
+   * generation `gen`.
+   */
+  | { type: 'restore'; gen: number; source: RestoreSource }
   /** Show this prunable layer in detail (SyncCP mask heatmap, N:M grid); answered by a snapshot. */
   | { type: 'select-layer'; gen: number; layer: string }
   /** A person's own images (class folders, a zip, CIFAR-10 .bin): answered by `data-loaded` or an error of kind 'data'. */
   | { type: 'load-data'; gen: number; files: OwnFile[]; size: number };
 
 export type RequestType = Request['type'];
+
+export type RestoreSource = { kind: 'autosave' } | { kind: 'import'; name: string; session: SessionState; replay?: Replay };
 
 /** `assetBase`: absolute URL that shipped files (data/…) are relative to — the app's base, not the worker's. */
 export interface WorkerOptions {
@@ -144,6 +155,8 @@ export interface OwnDataInfo {
 export type ErrorKind =
   /** Own data was refused (the message says what was expected); the run is untouched. */
   | 'data'
+  /** A saved or imported run could not be restored (the message says why); the run is untouched. */
+  | 'import'
 
   /** The config could not build a run (e.g. a method not in this build). */
   | 'config'
@@ -166,7 +179,10 @@ export type Response =
   | { type: 'progress'; gen: number; rows: ProgressRow[]; stepsPerSecond: number }
   | { type: 'snapshot'; gen: number; snapshot: Snapshot }
   | { type: 'error'; gen?: number; kind: ErrorKind; message: string; step?: number }
-  | { type: 'exported'; gen: number; run: RunFile }
+  /** run.json of the run, and run.zip (that run.json with the trainer state, model.json and weights.bin). */
+  | { type: 'exported'; gen: number; run: RunFile; bundle: Uint8Array }
+  /** Run `gen` is a restored one (sent after its ready, rows and snapshot), at `step`. */
+  | { type: 'restored'; gen: number; source: RestoreSource['kind']; name?: string; config: Config; step: number }
   /** The run's config changed in place (e.g. a lower learning rate after a divergence); the run goes on. */
   | { type: 'config'; gen: number; config: Config }
   /** Own data was read; a run with data.name 'own' now trains on it. */

@@ -16,6 +16,8 @@ import { SyncCPPlugin } from '../engine/sparsity/syncp';
 import { MaskHistory } from '../engine/viz/maskPanel';
 import { nmPatternGrid } from '../engine/viz/nmPatterns';
 import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, Snapshot } from './protocol';
+import { pushDecimated } from '../ui/transforms/timeline';
+import { isReplay, readAutosave, writeAutosave, type Replay, type SavedRun } from './savedRun';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -24,6 +26,14 @@ const PROGRESS_MS = 100;
 /** Dataset preview and plugin snapshots while running: at most this often. */
 const SNAPSHOT_MS = 3000;
 const PREVIEW_SAMPLES = 6;
+/**
+ * Autosave to IndexedDB at most this often while training, and whenever the run stops
+ * (pause, a single step, the end). The loop never waits on rAF or page visibility (it
+ * yields through a MessageChannel), so a background tab keeps training and saving.
+ */
+const AUTOSAVE_MS = 5000;
+/** Snapshots kept for a resumed run's timeline: as many as the page's scrubber keeps (store/timeline.ts). */
+const REPLAY_SNAPSHOTS = 48;
 const RATE_WINDOW = 10;
 
 let report: BackendReport | undefined;
@@ -143,6 +153,13 @@ class WorkerRun {
   /** The layer the page shows in detail, and its masks at each update (UI state: kept here, not in the engine). */
   selectedLayer: string | undefined;
   maskHistory: MaskHistory | undefined;
+  /** Every row sent to the page, so a saved run replays all of them. */
+  rows: ProgressRow[] = [];
+  /** Snapshots posted (without the mask history, which is kept once), for the timeline of a resumed run. */
+  snapshots: Snapshot[] = [];
+  /** Step of the last autosave and when it was written. */
+  savedStep = 0;
+  lastSave = 0;
 
   constructor(readonly session: RunSession) {
     this.syncp = session.trainer.plugins.find((p): p is SyncCPPlugin => p instanceof SyncCPPlugin);
@@ -175,6 +192,25 @@ class WorkerRun {
 
   dispose(): void {
     this.session.dispose();
+  }
+
+  /** What the panels drew, to be replayed by a resumed or imported run. */
+  replay(): Replay {
+    return { rows: this.rows, selectedLayer: this.selectedLayer, maskHistory: this.maskHistory?.entries.slice() ?? [], reportedUpdate: this.reportedUpdate, lastMetrics: this.lastMetrics, snapshots: this.snapshots };
+  }
+
+  /** Put back what the panels drew (after the session state is restored). */
+  applyReplay(r: Replay): void {
+    this.rows = r.rows.slice();
+    this.reportedUpdate = r.reportedUpdate;
+    this.lastMetrics = r.lastMetrics;
+    this.snapshots = (r.snapshots ?? []).filter((x) => x.step <= this.step);
+    if (r.selectedLayer && this.syncp?.layerNames().includes(r.selectedLayer)) {
+      this.selectedLayer = r.selectedLayer;
+      this.maskHistory = new MaskHistory(r.selectedLayer);
+      this.maskHistory.entries.push(...r.maskHistory);
+    }
+    this.savedStep = this.step;
   }
 
   /** Steps/s over the last few steps (wall time, so kNN and yields count); one step: its own time. */
@@ -222,7 +258,35 @@ const host: RunHost<WorkerRun> = {
   async report(run, gen, force) {
     flush(run, gen, force);
     if (force || performance.now() - run.lastSnapshot > SNAPSHOT_MS) await snapshot(run, gen);
+    if (run.step > run.savedStep && (force || performance.now() - run.lastSave > AUTOSAVE_MS)) await autosave(run);
   },
+
+  async restore(source) {
+    const saved = source.kind === 'autosave' ? await readAutosave() : { session: source.session, replay: source.replay };
+    if (!saved) throw new Error('there is no saved run to resume (it was discarded, or this browser keeps no site data)');
+    const config = saved.session.trainer.config;
+    if (config.data.name === 'own' && !ownData) throw new Error('this run trained on your own images: load them in the Data panel first, then resume or import again');
+    const data = await getDataset(config);
+    const run = new WorkerRun(RunSession.restore(saved.session, data));
+    if (isReplay(saved.replay)) run.applyReplay(saved.replay);
+    else run.rows = saved.session.history.filter((r) => r.step > 0).map((r) => progressRowOf(r, run));
+    run.savedStep = run.step;
+    return run;
+  },
+
+  async announceRestored(run, gen, source) {
+    const f = run.trainer.flops(run.lastMetrics);
+    const config = run.session.config;
+    post({ type: 'ready', gen, config, dataset: datasetInfo(run.trainer), flops: { dense: f.dense, effective: f.effective }, tensors: tf.memory().numTensors });
+    if (run.session.baselines) post({ type: 'baselines', gen, baselines: run.session.baselines });
+    if (run.rows.length) post({ type: 'progress', gen, rows: run.rows.slice(), stepsPerSecond: 0 });
+    // The timeline as it was, then the snapshot of now (the same step as the last kept one: it replaces it).
+    for (const snap of run.snapshots) post({ type: 'snapshot', gen, snapshot: structuredClone(snap) });
+    await snapshot(run, gen);
+    post({ type: 'restored', gen, source: source.kind, name: source.kind === 'import' ? source.name : undefined, config, step: run.step });
+  },
+
+  configOf: (run) => run.session.config,
 
   exportRun,
 
@@ -282,6 +346,7 @@ async function oneStep(run: WorkerRun): Promise<void> {
     p.update = { step: u.step!, layers: u.layers } satisfies MaskUpdate;
   }
   run.pending.push(p);
+  run.rows.push(p);
   run.stepTimes.push(performance.now());
   if (run.stepTimes.length > RATE_WINDOW) run.stepTimes.shift();
 }
@@ -337,6 +402,10 @@ async function snapshot(run: WorkerRun, gen: number): Promise<void> {
   if (sp && sel && sp.cfg.granularity === 'nm') {
     snap.nm = { layer: sel.name, online: nmPatternGrid(sel.online, sel.shape, sp.cfg.n, sp.cfg.m), target: nmPatternGrid(sel.target, sel.shape, sp.cfg.n, sp.cfg.m) };
   }
+  // Kept before the buffers below are transferred; the mask history is kept once, in maskHistory.
+  const kept = structuredClone(snap);
+  if (kept.plugins.syncp) kept.plugins.syncp.selected.history = [];
+  run.snapshots = pushDecimated(run.snapshots, kept, REPLAY_SNAPSHOTS);
   const transfer = [...samples.map((s) => s.rgba.buffer), ...views.map((v) => v.rgba.buffer)] as ArrayBuffer[];
   if (snap.nm) transfer.push(snap.nm.online.ids.buffer as ArrayBuffer, snap.nm.target.ids.buffer as ArrayBuffer);
   post({ type: 'snapshot', gen, snapshot: snap }, transfer);
@@ -344,7 +413,33 @@ async function snapshot(run: WorkerRun, gen: number): Promise<void> {
 
 async function exportRun(run: WorkerRun, gen: number): Promise<void> {
   if (!report) throw new Error('nothing to export: no backend is initialised');
-  post({ type: 'exported', gen, run: await run.session.runFile({ backend: report.backend, adapter: report.adapter }) });
+  const backend = { backend: report.backend, adapter: report.adapter };
+  const [runFile, bundle] = await Promise.all([run.session.runFile(backend), run.session.bundle(backend, run.replay())]);
+  post({ type: 'exported', gen, run: runFile, bundle }, [bundle.buffer as ArrayBuffer]);
+}
+
+/** A logged row of a run.json without a replay, as the page plots it. */
+function progressRowOf(r: import('../engine/runFile').MetricsRow, run: WorkerRun): ProgressRow {
+  return { ...(r as object), step: r.step, loss: r.loss ?? NaN, lr: r.lr ?? 0, flops: r.flops ?? run.trainer.flops(), tensors: 0 } as ProgressRow;
+}
+
+/** Write the run to IndexedDB (one record, replaced each time); a failure is reported once, training goes on. */
+let autosaveWarned = false;
+async function autosave(run: WorkerRun): Promise<void> {
+  run.lastSave = performance.now();
+  try {
+    const saved: SavedRun = {
+      meta: { step: run.step, total: run.total, savedAt: new Date().toISOString(), backend: report?.backend ?? 'unknown', config: run.session.config },
+      session: await run.session.saveState(),
+      replay: run.replay(),
+    };
+    await writeAutosave(saved);
+    run.savedStep = run.step;
+  } catch (e) {
+    if (autosaveWarned) return;
+    autosaveWarned = true;
+    console.warn(`autosave failed (training goes on, but a reload will not offer to resume): ${(e as Error).message}`);
+  }
 }
 
 function watchDevice(): void {

@@ -29,7 +29,7 @@ import * as tf from '@tensorflow/tfjs';
 import { convForwardInto } from '../kernels/cpuConv2D';
 import { webgpuGateSurrogate, webgpuTopKGate } from '../kernels/webgpuSelect';
 import type { CDGConfig } from '../config';
-import { maskSlot, type BranchInfo, type PluginContext, type StepPlugin } from '../plugin';
+import { maskSlot, type BranchInfo, type PluginContext, type PluginState, type StepPlugin } from '../plugin';
 import { forwardResNet, prunableConvs, type Branch, type ConvHook, type ConvLayerSpec } from '../nn/resnet';
 import { stepFlops } from '../stepFlops';
 import { sslMethod } from '../ssl/registry';
@@ -732,7 +732,7 @@ export class CDGPlugin implements StepPlugin {
     this.window = this.plan.window;
     if (this.cfg.threshold === 'learned') {
       // Δ starts at 0 (normalised saliency has mean 1, so nearly everything is open: dense start).
-      for (const l of this.layers) this.deltas[l.name] = tf.variable(tf.scalar(0), true, `cdg.${l.name}.delta.${nextId++}`);
+      for (const l of this.layers) this.deltas[l.name] = tf.tidy(() => tf.variable(tf.scalar(0), true, `cdg.${l.name}.delta.${nextId++}`)); // tidy: the initial scalar is a tensor of its own
     }
   }
 
@@ -971,6 +971,19 @@ export class CDGPlugin implements StepPlugin {
         layers: this.layers.map((l) => ({ name: l.name, ...(this.last?.[l.name] ?? { online: target, target }) })),
       },
     };
+  }
+
+  /** The step and the last read-back gate densities (the panel's numbers); the learned Δ are variables(), saved by the trainer. */
+  saveState(): PluginState {
+    return { meta: { step: this.step, last: this.last ?? null, infos: this.infos }, tensors: {} };
+  }
+
+  loadState(meta: unknown): void {
+    const m = meta as { step: number; last: Record<string, { online: number; target: number }> | null; infos: BranchInfo[] };
+    if (!m || typeof m.step !== 'number' || !Array.isArray(m.infos)) throw new Error('saved CDG state is malformed (expected step, last and infos)');
+    this.step = m.step;
+    this.last = m.last ?? undefined;
+    this.infos = m.infos;
   }
 
   dispose(): void {

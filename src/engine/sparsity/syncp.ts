@@ -19,7 +19,8 @@
 //   prepareStep (WebGPU), beforeStep falls back to a synchronous read.
 import * as tf from '@tensorflow/tfjs';
 import type { SyncCPConfig } from '../config';
-import { maskSlot, type BranchRole, type ExportedMask, PanelView, type PluginContext, type StepCheckpoint, type StepHelpers, type StepPlugin } from '../plugin';
+import { maskSlot, type BranchRole, type ExportedMask, PanelView, type PluginContext, type PluginState, type StepCheckpoint, type StepHelpers, type StepPlugin } from '../plugin';
+import { expectArray, toTensor as stateTensor, type StateArray } from '../state/stateArray';
 import { prunableConvs } from '../nn/resnet';
 import { Rng } from '../random';
 import type { LayerMasks } from '../viz/maskPanel';
@@ -101,8 +102,8 @@ export class SyncCPPlugin implements StepPlugin {
         tUpdate: this.updateTensor(online, target, shape),
       };
       if (this.cfg.scoreEma > 0) {
-        layer.emaOnline = tf.variable(tf.abs(ctx.online.vars[c.name]), false);
-        if (this.perBranchTarget()) layer.emaTarget = tf.variable(tf.abs(ctx.target!.vars[c.name]), false);
+        layer.emaOnline = tf.tidy(() => tf.variable(tf.abs(ctx.online.vars[c.name]), false)); // tidy: |W| is a tensor of its own
+        if (this.perBranchTarget()) layer.emaTarget = tf.tidy(() => tf.variable(tf.abs(ctx.target!.vars[c.name]), false));
       }
       this.byName.set(c.name, layer);
       return layer;
@@ -416,6 +417,52 @@ export class SyncCPPlugin implements StepPlugin {
   async snapshot(view: PanelView = {}): Promise<SyncCPSnapshot> {
     const selected = (view.selectedLayer && this.byName.get(view.selectedLayer)) || this.layers[0];
     return syncpSnapshot({ cfg: this.cfg, plan: this.plan, totalSteps: this.ctx.totalSteps, step: this.stepsDone, lastUpdateStep: this.lastUpdate, layers: this.layers, selected });
+  }
+
+  // ---------------------------------------------------------------- resume
+
+  /** Masks, score EMAs, gradients stashed for the next regrowth, and the update's bookkeeping. */
+  saveState(): PluginState {
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const l of this.layers) {
+      tensors[`${l.name}.online`] = l.tOnline;
+      tensors[`${l.name}.target`] = l.tTarget;
+      if (l.emaOnline) tensors[`${l.name}.emaOnline`] = l.emaOnline;
+      if (l.emaTarget) tensors[`${l.name}.emaTarget`] = l.emaTarget;
+      if (this.stashedGrads?.[l.name]) tensors[`${l.name}.stashedGrad`] = this.stashedGrads[l.name];
+    }
+    const layers = this.layers.map((l) => ({ name: l.name, planned: l.planned, flips: l.flips, nested: l.nested, iou: l.iou, nmFraction: l.nmFraction }));
+    return { meta: { lastUpdate: this.lastUpdate, stepsDone: this.stepsDone, prepared: this.prepared, layers }, tensors };
+  }
+
+  loadState(meta: unknown, arrays: Record<string, StateArray>): void {
+    const m = meta as { lastUpdate: number | null; stepsDone: number; prepared: number; layers: Pick<SyncCPLayer, 'name' | 'planned' | 'flips' | 'nested' | 'iou' | 'nmFraction'>[] };
+    if (!m || !Array.isArray(m.layers) || typeof m.stepsDone !== 'number') throw new Error('saved SyncCP state is malformed (expected lastUpdate, stepsDone, prepared and layers)');
+    const names = this.layers.map((l) => l.name).join(', ');
+    if (m.layers.map((l) => l.name).join(', ') !== names) throw new Error(`saved SyncCP state has layers [${m.layers.map((l) => l.name).join(', ')}], this run has [${names}]`);
+    // Check every array before changing anything.
+    const grads = this.layers.filter((l) => arrays[`${l.name}.stashedGrad`]);
+    for (const l of this.layers) {
+      for (const k of ['online', 'target', ...(l.emaOnline ? ['emaOnline'] : []), ...(l.emaTarget ? ['emaTarget'] : [])]) expectArray(arrays, `${l.name}.${k}`, l.shape);
+      if (grads.length) expectArray(arrays, `${l.name}.stashedGrad`, l.shape);
+    }
+    this.layers.forEach((l, i) => {
+      const keep = (k: string) => Uint8Array.from(arrays[`${l.name}.${k}`].data, (x) => (x !== 0 ? 1 : 0));
+      tf.dispose([l.tOnline, l.tTarget, l.tUpdate]);
+      Object.assign(l, m.layers[i], { online: keep('online'), target: keep('target') });
+      l.tOnline = toTensor(l.online, l.shape);
+      l.tTarget = toTensor(l.target, l.shape);
+      l.tUpdate = this.updateTensor(l.online, l.target, l.shape);
+      tf.tidy(() => {
+        if (l.emaOnline) l.emaOnline.assign(stateTensor(arrays[`${l.name}.emaOnline`]));
+        if (l.emaTarget) l.emaTarget.assign(stateTensor(arrays[`${l.name}.emaTarget`]));
+      });
+    });
+    tf.dispose(this.stashedGrads ?? {});
+    this.stashedGrads = grads.length ? Object.fromEntries(this.layers.map((l) => [l.name, stateTensor(arrays[`${l.name}.stashedGrad`])])) : null;
+    this.lastUpdate = m.lastUpdate;
+    this.stepsDone = m.stepsDone;
+    this.prepared = m.prepared;
   }
 
   dispose(): void {

@@ -57,8 +57,22 @@ function fakeHost(latency: () => number) {
     },
     async exportRun(run, gen) {
       if (run.disposed) violations.push(`export of disposed run ${run.gen}`);
-      host.post({ type: 'exported', gen, run: undefined as never });
+      host.post({ type: 'exported', gen, run: undefined as never, bundle: new Uint8Array() });
     },
+    // A saved run "fits" unless its name says otherwise; a restored run starts at step 2.
+    async restore(source) {
+      await sleep(latency());
+      if (source.kind === 'import' && source.name === 'bad') throw new Error('saved state: online.var.x has shape [2], this run needs [3]');
+      const run = new FakeRun(-1, 5);
+      run.step = 2;
+      built.push(run);
+      return run;
+    },
+    async announceRestored(run, gen) {
+      (run as { gen: number }).gen = gen;
+      host.post({ type: 'restored', gen, source: 'import', config: buildConfig(), step: run.step });
+    },
+    configOf: () => buildConfig({ overrides: { steps: 5 } }),
     async selectLayer(run) {
       if (run.disposed) violations.push(`select-layer on disposed run ${run.gen}`);
       return true;
@@ -112,6 +126,32 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 );
 
 describe('CommandQueue', () => {
+  it('restore: a saved run that fits replaces the live one; one that does not is refused and the live run goes on under the new generation', async () => {
+    const f = fakeHost(() => 2);
+    const q = new CommandQueue(f.host);
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(6), assetBase: '' });
+    q.push({ type: 'step', gen: 1 });
+    q.push({ type: 'restore', gen: 2, source: { kind: 'import', name: 'bad', session: undefined as never } });
+    await q.settled();
+    const live = f.built[0];
+    // The live run now answers to generation 2 (the fake checks a step's generation against its run's).
+    (live as { gen: number }).gen = 2;
+    q.push({ type: 'step', gen: 2 });
+    await q.settled();
+    expect(f.posts.find((p) => p.type === 'error')).toMatchObject({ gen: 2, kind: 'import', message: expect.stringContaining('this run needs') });
+    // The first run was not disposed, and the page's next command (generation 2) trained it.
+    expect(live.disposed).toBe(false);
+    expect(live.step).toBe(2);
+    q.push({ type: 'restore', gen: 3, source: { kind: 'autosave' } });
+    q.push({ type: 'step', gen: 3 });
+    await q.settled();
+    expect(live.disposed).toBe(true);
+    const restored = f.built[1];
+    expect(restored.step).toBe(3); // restored at step 2, then one step
+    expect(f.posts.filter((p) => p.type === 'restored').map((p) => p.gen)).toEqual([3]);
+    expect(f.violations).toEqual([]);
+  });
+
   it('Start right after a preset change trains the new run (the "trainer is disposed" bug)', async () => {
     const f = fakeHost(() => 5);
     const q = new CommandQueue(f.host);

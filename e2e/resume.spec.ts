@@ -1,0 +1,104 @@
+// Nothing lost: a reload offers the autosaved run, and the resumed run's next losses are
+// those of the same run trained without a break (computed here first, same seed); an
+// exported run.zip imports and trains on with the exported run's next loss; damaged or
+// mismatched files are refused and the live run is untouched. WebGPU (SwiftShader here).
+import { readFileSync } from 'node:fs';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import type { Page } from '@playwright/test';
+import { expect, stepCount, test, waitReady } from './fixtures';
+
+const URL_ = '/?backend=webgpu&preset=syncp-unstructured&tiny=1&steps=10';
+
+/** `n` single steps; the exact loss after each. */
+async function step(page: Page, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const next = (await stepCount(page)) + 1;
+    await page.getByTestId('step').click();
+    await expect(page.getByTestId('step-count')).toHaveText(String(next), { timeout: 90_000 });
+    await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'idle');
+    out.push((await page.getByTestId('loss-value').getAttribute('data-loss')) ?? '');
+  }
+  return out;
+}
+
+test('reload → resume continues with the losses of an uninterrupted run', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto(URL_);
+  await waitReady(page);
+  await expect(page.getByTestId('resume')).toHaveCount(0);
+  const reference = await step(page, 5);
+  expect(reference.every((l) => Number(l) > 0)).toBe(true);
+  expect(new Set(reference).size).toBe(5);
+  // Same seed from step 0, three steps, then the tab goes away.
+  await page.getByTestId('reset').click();
+  await waitReady(page);
+  expect(await step(page, 3)).toEqual(reference.slice(0, 3));
+  const recorded = await page.getByTestId('timeline').getAttribute('max');
+  expect(Number(recorded)).toBeGreaterThanOrEqual(3);
+  await page.reload();
+  await waitReady(page);
+  await expect(page.getByTestId('resume')).toContainText('syncp-unstructured (tiny)');
+  await expect(page.getByTestId('resume')).toContainText('step 3');
+  await page.getByTestId('resume').click();
+  await expect(page.getByTestId('step-count')).toHaveText('3', { timeout: 60_000 });
+  await waitReady(page);
+  await expect(page.getByTestId('resume-offer')).toHaveCount(0);
+  await expect(page.getByTestId('preset')).toHaveValue('syncp-unstructured');
+  // Every panel replays the past: the loss chart's rows, the timeline's snapshots, the SyncCP table.
+  await expect(page.getByTestId('panel-loss').locator('path.recharts-curve').first()).toBeVisible();
+  await expect(page.getByTestId('timeline')).toHaveAttribute('max', recorded!);
+  await expect(page.getByTestId('syncp-table')).toBeVisible();
+  expect(await step(page, 2)).toEqual(reference.slice(3, 5));
+  // Discard forgets it: a reload offers nothing.
+  await page.reload();
+  await waitReady(page);
+  await page.getByTestId('discard-saved').click();
+  await page.reload();
+  await waitReady(page);
+  await expect(page.getByTestId('resume')).toHaveCount(0);
+});
+
+test('export run.zip → import continues with the exported run\'s next loss; damaged or mismatched files are refused', async ({ page }, info) => {
+  test.setTimeout(300_000);
+  await page.goto(URL_);
+  await waitReady(page);
+  await step(page, 2);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
+  expect(download.suggestedFilename()).toBe('run.zip');
+  const path = info.outputPath('run.zip');
+  await download.saveAs(path);
+  const zip = new Uint8Array(readFileSync(path));
+  const files = unzipSync(zip);
+  expect(Object.keys(files).sort()).toEqual(['model.json', 'run.json', 'weights.bin']);
+  const run = JSON.parse(strFromU8(files['run.json']));
+  expect(run.version).toBe(2);
+  expect(run.state.step).toBe(2);
+  // What the exported run does next.
+  const next = await step(page, 1);
+
+  await page.getByTestId('import-file').setInputFiles(path);
+  await expect(page.getByTestId('step-count')).toHaveText('2', { timeout: 60_000 });
+  await waitReady(page);
+  await expect(page.getByTestId('preset')).toHaveValue('');
+  expect(await step(page, 1)).toEqual(next);
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+
+  // Damaged: a truncated zip, and weights.bin cut short. Mismatched: weights of another width.
+  const at = await stepCount(page);
+  const bad = [
+    { name: 'cut.zip', buffer: Buffer.from(zip.slice(0, 300)), says: /not a readable zip/ },
+    { name: 'short.zip', buffer: Buffer.from(zipSync({ ...files, 'weights.bin': files['weights.bin'].slice(0, 64) })), says: /weights.bin has 64 bytes/ },
+    { name: 'wider.zip', buffer: Buffer.from(zipSync({ ...files, 'run.json': strToU8(JSON.stringify({ ...run, config: { ...run.config, model: { ...run.config.model, widths: [8, 24] } } })) })), says: /this run needs/ },
+  ];
+  for (const b of bad) {
+    await page.getByTestId('import-file').setInputFiles({ name: b.name, mimeType: 'application/zip', buffer: b.buffer });
+    await expect(page.getByTestId('error-banner')).toContainText(`Could not import ${b.name}`);
+    await expect(page.getByTestId('error-banner')).toContainText(b.says);
+    await expect(page.getByTestId('step-count')).toHaveText(String(at));
+    await page.getByTestId('error-banner').getByRole('button', { name: 'dismiss' }).click();
+  }
+  // The live run is untouched: it trains on.
+  await waitReady(page);
+  await step(page, 1);
+});

@@ -1,0 +1,78 @@
+// The export bundle, run.zip: run.json (v2: config, history, masks, gates, the trainer
+// state besides its tensors, the panels' replay), and the tensors in tf.io format
+// (model.json + weights.bin). Reading takes the zip or a bare run.json (any version):
+// a bare run.json replays its history; only the zip can continue training.
+import { unzipSync, zipSync, strToU8, strFromU8 } from 'fflate';
+import { checkRunFileSize, parseRunFile, type DecodedRun, type RunFile } from '../runFile';
+import type { SessionState } from './runState';
+import type { StateArray } from './stateArray';
+import { decodeTyped } from './typedJson';
+import { decodeWeights, encodeWeights, MAX_WEIGHTS_BYTES, modelJson, parseModelJson, WEIGHTS_FILE } from './tfioWeights';
+
+export const BUNDLE_NAME = 'run.zip';
+const RUN_JSON = 'run.json';
+const MODEL_JSON = 'model.json';
+
+/** run.zip of a run: `run` is its run.json (its `state` names model.json), `arrays` the tensors. */
+export function writeBundle(run: RunFile, arrays: Record<string, StateArray>): Uint8Array {
+  const { specs, data } = encodeWeights(arrays);
+  return zipSync({
+    [RUN_JSON]: strToU8(JSON.stringify(run)),
+    [MODEL_JSON]: strToU8(JSON.stringify(modelJson(specs))),
+    [WEIGHTS_FILE]: [data, { level: 0 }],
+  });
+}
+
+export interface ReadRun {
+  run: DecodedRun;
+  /** Present when the upload can continue training (a bundle with its weights). */
+  session?: SessionState;
+  /** The panels' rows and histories, as exported (run.json v2). */
+  replay?: unknown;
+}
+
+const isZip = (b: Uint8Array) => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
+
+/** An uploaded run.zip or run.json; every refusal says what was expected. */
+export function readRunUpload(name: string, bytes: Uint8Array): ReadRun {
+  if (!isZip(bytes)) {
+    checkRunFileSize(bytes.length);
+    const run = parseRunFile(strFromU8(bytes));
+    return { run, replay: run.replay === undefined ? undefined : decodeTyped(run.replay) };
+  }
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes, {
+      filter: (f) => {
+        if (![RUN_JSON, MODEL_JSON, WEIGHTS_FILE].includes(f.name)) return false;
+        // Sizes from the zip's directory, checked before inflating (a zip bomb stops here).
+        if (f.originalSize > MAX_WEIGHTS_BYTES) throw new Error(`${f.name} inflates to ${(f.originalSize / 1024 / 1024).toFixed(0)} MB, more than a run of this app can have`);
+        return true;
+      },
+    });
+  } catch (e) {
+    throw new Error(`${name} is not a readable zip (${(e as Error).message}); expected the run.zip this app exports`);
+  }
+  if (!files[RUN_JSON]) throw new Error(`${name} has no run.json; expected the run.zip this app exports (run.json, model.json, weights.bin)`);
+  checkRunFileSize(files[RUN_JSON].length);
+  const run = parseRunFile(strFromU8(files[RUN_JSON]));
+  let replay: unknown;
+  try {
+    replay = run.replay === undefined ? undefined : decodeTyped(run.replay);
+  } catch (e) {
+    throw new Error(`${name}: run.json's replay is damaged (${(e as Error).message})`);
+  }
+  if (!run.state) return { run, replay };
+  const weights = files[run.state.weights];
+  if (run.state.weights !== MODEL_JSON || !weights) throw new Error(`${name}: run.json's state names ${run.state.weights}, which is not in the zip (expected model.json beside run.json)`);
+  const { specs, path } = parseModelJson(strFromU8(weights));
+  if (path !== WEIGHTS_FILE || !files[WEIGHTS_FILE]) throw new Error(`${name}: model.json's weights are in ${path}, expected ${WEIGHTS_FILE} in the zip`);
+  const arrays = decodeWeights(specs, files[WEIGHTS_FILE]);
+  const s = run.state;
+  const session: SessionState = {
+    trainer: { version: s.version, config: run.config, step: s.step, peakLr: s.peakLr, optimizerSteps: s.optimizerSteps, arrays, plugins: s.plugins },
+    history: run.history,
+    baselines: run.baselines,
+  };
+  return { run, session, replay };
+}

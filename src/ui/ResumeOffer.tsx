@@ -1,0 +1,27 @@
+import { actions } from '../store/controller';
+import { presetOf } from '../store/presetOf';
+import { useRun } from '../store/run';
+
+/** After a reload, a crash or a closed tab: the autosaved run, to resume or discard. */
+export function ResumeOffer() {
+  const saved = useRun((s) => s.resumable);
+  if (!saved) return null;
+  const p = presetOf(saved.config);
+  const what = `${p.preset}${p.tiny ? ' (tiny)' : ''}${p.exact ? '' : ', changed settings'}`;
+  const when = new Date(saved.savedAt).toLocaleString();
+  return (
+    <div className="notice notice-warn" data-testid="resume-offer" role="status">
+      <div className="notice-text">
+        A run was saved in this browser: <strong>{what}</strong> at step {saved.step} of {saved.total}, saved {when} on {saved.backend}.
+      </div>
+      <div className="notice-actions">
+        <button className="btn btn-primary" data-testid="resume" onClick={actions.resume} title={`Continue ${what} from step ${saved.step}, with its history`}>
+          Resume {what} at step {saved.step}
+        </button>
+        <button className="btn btn-ghost" data-testid="discard-saved" onClick={() => void actions.discardSaved()}>
+          Discard
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,92 @@
+// A run as the app saves it: the engine's session state plus what the panels drew (every
+// step's row, the SyncCP mask history of the layer shown, the last read-back metrics), so
+// a resumed or imported run shows its whole past and trains on as if never stopped.
+// Autosave keeps one in IndexedDB (the worker writes it, the page reads what it offers).
+import type { Config } from '../engine/config';
+import type { SessionState } from '../engine/state/runState';
+import type { SyncCPHistoryEntry } from '../engine/viz/maskPanel';
+import type { ProgressRow, Snapshot } from './protocol';
+
+export interface Replay {
+  rows: ProgressRow[];
+  selectedLayer?: string;
+  maskHistory: SyncCPHistoryEntry[];
+  reportedUpdate: number | null;
+  lastMetrics: Record<string, Float32Array>;
+  /** The panel snapshots the timeline scrubber had (decimated as the page keeps them); absent in older saves. */
+  snapshots?: Snapshot[];
+}
+
+/** A replay from a file is checked before the page plots it; a damaged one is dropped (the history is replayed instead). */
+export function isReplay(x: unknown): x is Replay {
+  const r = x as Replay;
+  return (
+    !!r && typeof r === 'object' && Array.isArray(r.rows) && r.rows.every((row) => row && typeof row.step === 'number' && typeof row.loss === 'number' && !!row.flops) &&
+    Array.isArray(r.maskHistory) && (r.snapshots === undefined || (Array.isArray(r.snapshots) && r.snapshots.every((x) => x && typeof x.step === 'number' && !!x.plugins && Array.isArray(x.samples)))) && (r.reportedUpdate === null || typeof r.reportedUpdate === 'number') && !!r.lastMetrics && typeof r.lastMetrics === 'object'
+  );
+}
+
+/** What the resume offer shows, stored apart from the (larger) state. */
+export interface SavedRunMeta {
+  step: number;
+  total: number;
+  /** ISO time of the save. */
+  savedAt: string;
+  backend: string;
+  config: Config;
+}
+
+export interface SavedRun {
+  meta: SavedRunMeta;
+  session: SessionState;
+  replay: Replay;
+}
+
+const DB = 'sparsecl-playground';
+const STORE = 'autosave';
+
+function open(): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error ?? new Error('IndexedDB cannot be opened'));
+  });
+}
+
+async function tx<T>(mode: IDBTransactionMode, body: (s: IDBObjectStore) => IDBRequest<T> | void): Promise<T | undefined> {
+  const db = await open();
+  try {
+    return await new Promise<T | undefined>((resolve, reject) => {
+      const t = db.transaction(STORE, mode);
+      const req = body(t.objectStore(STORE));
+      // Resolved when the transaction commits: a reload right after cannot lose the write.
+      t.oncomplete = () => resolve(req ? req.result : undefined);
+      t.onerror = () => reject(t.error ?? new Error('IndexedDB transaction failed'));
+      t.onabort = () => reject(t.error ?? new Error('IndexedDB transaction aborted (storage full?)'));
+    });
+  } finally {
+    db.close();
+  }
+}
+
+/** Replace the saved run (meta and state in one transaction). */
+export async function writeAutosave(run: SavedRun): Promise<void> {
+  await tx('readwrite', (s) => {
+    s.put(run.meta, 'meta');
+    s.put({ session: run.session, replay: run.replay }, 'run');
+  });
+}
+
+export async function readAutosaveMeta(): Promise<SavedRunMeta | undefined> {
+  return (await tx<SavedRunMeta | undefined>('readonly', (s) => s.get('meta'))) ?? undefined;
+}
+
+export async function readAutosave(): Promise<SavedRun | undefined> {
+  const [meta, run] = await Promise.all([readAutosaveMeta(), tx<{ session: SessionState; replay: Replay } | undefined>('readonly', (s) => s.get('run'))]);
+  return meta && run ? { meta, ...run } : undefined;
+}
+
+export async function clearAutosave(): Promise<void> {
+  await tx('readwrite', (s) => s.clear());
+}

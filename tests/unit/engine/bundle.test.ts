@@ -1,0 +1,106 @@
+// run.zip: export → import continues the run with the losses the exported run would have
+// had (reference: the same run without a break); weights.bin is tf.io's format (read here
+// by tf.io.decodeWeights); damaged or foreign files are refused with what was expected.
+import * as tf from '@tensorflow/tfjs';
+import { strToU8, unzipSync, zipSync } from 'fflate';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../src/engine/backend';
+import { buildConfig } from '../../../src/engine/config';
+import { loadDataset } from '../../../src/engine/data';
+import { RunSession } from '../../../src/engine/session';
+import { readRunUpload } from '../../../src/engine/state/bundle';
+
+const dataset = await loadDataset('shapes', { seed: 5, trainCount: 32, testCount: 16 });
+const config = buildConfig({ preset: 'syncp-unstructured', tiny: true, overrides: { steps: 10, eval: { knnEvery: 0, logEvery: 1 } } });
+
+async function losses(s: RunSession, k: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < k; i++) out.push((await s.trainStep()).result.loss);
+  return out;
+}
+
+let zip: Uint8Array;
+let reference: number[];
+
+beforeAll(async () => {
+  await initBackend(['cpu']);
+  const ref = new RunSession(config, dataset);
+  reference = await losses(ref, 6);
+  ref.dispose();
+  const s = new RunSession(config, dataset);
+  await losses(s, 4);
+  zip = await s.bundle({ backend: 'cpu', adapter: 'test' }, { rows: [{ step: 4, heat: new Uint8Array([0, 255]), m: new Float32Array([0.5]) }] });
+  s.dispose();
+});
+
+describe('run.zip', () => {
+  it('holds run.json, a tf.io model.json and weights.bin that tf.io decodes to the saved values', async () => {
+    const files = unzipSync(zip);
+    expect(Object.keys(files).sort()).toEqual(['model.json', 'run.json', 'weights.bin']);
+    const model = JSON.parse(new TextDecoder().decode(files['model.json']));
+    expect(model.weightsManifest[0].paths).toEqual(['weights.bin']);
+    const w = files['weights.bin'];
+    const decoded = tf.io.decodeWeights(w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength), model.weightsManifest[0].weights);
+    const ours = readRunUpload('run.zip', zip).session!.trainer.arrays;
+    expect(Object.keys(decoded).sort()).toEqual(Object.keys(ours).sort());
+    for (const [k, t] of Object.entries(decoded)) expect(Array.from(await t.data())).toEqual(Array.from(ours[k].data));
+    tf.dispose(Object.values(decoded));
+    const run = JSON.parse(new TextDecoder().decode(files['run.json']));
+    expect(run.version).toBe(2);
+    expect(run.state.step).toBe(4);
+    expect(run.masks.layers.length).toBeGreaterThan(0);
+  });
+
+  it('import → continue gives the next losses of the run that was exported; the replay comes back with its typed arrays', async () => {
+    const before = tf.memory().numTensors;
+    const up = readRunUpload('run.zip', zip);
+    expect(up.replay).toEqual({ rows: [{ step: 4, heat: new Uint8Array([0, 255]), m: new Float32Array([0.5]) }] });
+    const s = RunSession.restore(up.session!, dataset);
+    expect(s.history.map((r) => r.step)).toEqual([1, 2, 3, 4]);
+    expect(await losses(s, 2)).toEqual(reference.slice(4, 6));
+    s.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a bare run.json (v2 or an old v1 file) imports for replay only', () => {
+    const text = unzipSync(zip)['run.json'];
+    const v2 = readRunUpload('run.json', text);
+    expect(v2.session).toBeUndefined();
+    expect(v2.run.history.length).toBe(4);
+    const old = JSON.parse(new TextDecoder().decode(text));
+    delete old.state;
+    delete old.replay;
+    old.version = 1;
+    const v1 = readRunUpload('old.json', strToU8(JSON.stringify(old)));
+    expect(v1.session).toBeUndefined();
+    expect(v1.run.config).toEqual(config);
+  });
+
+  it('refuses damaged or foreign files, saying what was expected', () => {
+    const files = unzipSync(zip);
+    const rezip = (patch: Record<string, Uint8Array | undefined>) => {
+      const f: Record<string, Uint8Array> = {};
+      for (const [k, v] of Object.entries({ ...files, ...patch })) if (v) f[k] = v;
+      return zipSync(f);
+    };
+    expect(() => readRunUpload('x.zip', zip.slice(0, 200))).toThrow(/not a readable zip/);
+    expect(() => readRunUpload('x.zip', rezip({ 'weights.bin': files['weights.bin'].slice(0, 100) }))).toThrow(/weights.bin has 100 bytes, model.json's manifest needs \d+/);
+    expect(() => readRunUpload('x.zip', rezip({ 'model.json': strToU8('{"format":"layers-model","weightsManifest":[]}') }))).toThrow(/model.json is not a saved run of this app/);
+    expect(() => readRunUpload('x.zip', rezip({ 'model.json': undefined }))).toThrow(/not in the zip/);
+    expect(() => readRunUpload('x.zip', rezip({ 'run.json': undefined }))).toThrow(/has no run.json/);
+    const future = JSON.parse(new TextDecoder().decode(files['run.json']));
+    future.version = 9;
+    expect(() => readRunUpload('x.zip', rezip({ 'run.json': strToU8(JSON.stringify(future)) }))).toThrow(/version 9 is newer/);
+    expect(() => readRunUpload('x.json', strToU8('{"version":2,'))).toThrow(/not valid JSON/);
+  });
+
+  it('a bundle whose weights do not fit its config is refused when restored, and nothing stays allocated', () => {
+    const run = JSON.parse(new TextDecoder().decode(unzipSync(zip)['run.json']));
+    run.config.model.widths = [8, 24];
+    const files = unzipSync(zip);
+    const up = readRunUpload('x.zip', zipSync({ ...files, 'run.json': strToU8(JSON.stringify(run)) }));
+    const before = tf.memory().numTensors;
+    expect(() => RunSession.restore(up.session!, dataset)).toThrow(/has shape \[.*\], this run needs \[/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

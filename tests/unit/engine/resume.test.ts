@@ -1,0 +1,120 @@
+// Resume: N steps → save → restore into a freshly built session → M steps gives, bit for
+// bit, the losses of the same run trained N+M steps without a break (the reference is
+// that uninterrupted run, computed here). On the cpu backend, and on WebGPU (Dawn in Node,
+// SwiftShader without a GPU) when an adapter is there. numTensors stays flat.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../src/engine/backend';
+import { buildConfig, type Config } from '../../../src/engine/config';
+import { loadDataset } from '../../../src/engine/data';
+import { RunSession } from '../../../src/engine/session';
+import { SyncCPPlugin } from '../../../src/engine/sparsity/syncp';
+import { isUpdateStep } from '../../../src/engine/sparsity/schedule';
+import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
+
+const dataset = await loadDataset('shapes', { seed: 5, trainCount: 32, testCount: 16 });
+
+/** Runs of this length, kNN only past the end (so the comparison is about training alone). */
+let STEPS = 12;
+const cfgOf = (preset: string, extra: Record<string, unknown> = {}): Config =>
+  buildConfig({ preset, tiny: true, overrides: { steps: STEPS, eval: { knnEvery: 0 }, ...extra } });
+/** Software WebGPU is slow (~1 s a tiny step): shorter runs, whose schedules still update masks early. */
+const GPU_STEPS = 6;
+
+interface Case {
+  name: string;
+  config: Config;
+  /** Steps before the save. */
+  n: number;
+  m: number;
+}
+
+async function steps(s: RunSession, k: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < k; i++) out.push((await s.trainStep()).result.loss);
+  return out;
+}
+
+async function check(c: Case): Promise<void> {
+  const base = tf.memory().numTensors;
+  // Reference: no break. numTensors after step n+1 is what the resumed run must show after its first step.
+  const ref = new RunSession(c.config, dataset);
+  const refLosses = await steps(ref, c.n + 1);
+  const refTensors = tf.memory().numTensors;
+  refLosses.push(...(await steps(ref, c.m - 1)));
+  ref.dispose();
+
+  const first = new RunSession(c.config, dataset);
+  const before = await steps(first, c.n);
+  expect(before).toEqual(refLosses.slice(0, c.n));
+  const t0 = tf.memory().numTensors;
+  const saved = await first.saveState();
+  expect(tf.memory().numTensors, 'saving allocates nothing that stays').toBe(t0);
+  first.dispose();
+  // Plain data: it survives a structured clone (postMessage, IndexedDB) unchanged.
+  const state = structuredClone(saved);
+
+  const resumed = RunSession.restore(state, dataset);
+  expect(resumed.step).toBe(c.n);
+  const after = [(await resumed.trainStep()).result.loss];
+  expect(tf.memory().numTensors, 'a resumed run holds what the uninterrupted one held').toBe(refTensors);
+  after.push(...(await steps(resumed, c.m - 1)));
+  resumed.dispose();
+  expect(after).toEqual(refLosses.slice(c.n));
+  expect(tf.memory().numTensors).toBe(base);
+}
+
+function cases(steps = 12): Case[] {
+  STEPS = steps;
+  const sp = cfgOf('syncp-unstructured', { syncp: { scoreEma: 0.9, regrowth: { enabled: true, rate: 0.3 } } });
+  // Save right before a mask update, so the resumed run's first step is the update (with
+  // regrowth: it uses the gradients stashed before the save).
+  const probe = new RunSession(sp, dataset);
+  const w = probe.trainer.plugins.find((p): p is SyncCPPlugin => p instanceof SyncCPPlugin)!.window;
+  probe.dispose();
+  const update = Array.from({ length: STEPS }, (_, i) => i).find((s) => s > w.start && isUpdateStep(s, w))!;
+  return [
+    { name: 'simclr-dense', config: cfgOf('simclr-dense'), n: Math.min(3, update), m: 3 },
+    { name: 'syncp-unstructured with score EMA and regrowth, across a mask update', config: sp, n: update, m: 3 },
+    { name: 'syncp-2of4', config: cfgOf('syncp-2of4'), n: update, m: 2 },
+    { name: 'cdg with a learned threshold', config: cfgOf('cdg', { cdg: { threshold: 'learned' } }), n: Math.min(3, update), m: 3 },
+  ];
+}
+
+describe('resume on cpu', () => {
+  it.each(cases().map((c) => [c.name, c] as const))('%s: save → restore → same next losses, bit for bit', async (_n, c) => {
+    await initBackend(['cpu']);
+    await check(c);
+  }, 120_000);
+
+  it('a state from another config is refused with what was expected, and nothing is left allocated', async () => {
+    await initBackend(['cpu']);
+    const a = new RunSession(cfgOf('simclr-dense'), dataset);
+    await steps(a, 1);
+    const state = await a.saveState();
+    a.dispose();
+    const base = tf.memory().numTensors;
+    const wider = { ...state, trainer: { ...state.trainer, config: cfgOf('simclr-dense', { model: { widths: [8, 24] } }) } };
+    expect(() => RunSession.restore(wider, dataset)).toThrow(/saved state: online.var.\S+ has shape \[.*\], this run needs \[/);
+    const noMasks = { ...state, trainer: { ...state.trainer, config: cfgOf('syncp-unstructured') } };
+    expect(() => RunSession.restore(noMasks, dataset)).toThrow(/saved state/);
+    const future = { ...state, trainer: { ...state.trainer, version: 99 } };
+    expect(() => RunSession.restore(future, dataset)).toThrow(/version 99/);
+    expect(tf.memory().numTensors).toBe(base);
+  });
+});
+
+const gpu = await installNodeWebGPU();
+const adapter = gpu.ok ? await (navigator as unknown as { gpu: GPU }).gpu.requestAdapter().catch(() => null) : null;
+
+describe.skipIf(!adapter)('resume on WebGPU (Dawn in Node)', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+  it.each(cases(GPU_STEPS).filter((c) => c.name !== 'syncp-2of4').map((c) => [c.name, c] as const))('%s: save → restore → same next losses, bit for bit', async (_n, c) => {
+    const r = await initBackend(['webgpu']);
+    expect(r.backend).toBe('webgpu');
+    tf.env().set('WEBGPU_CPU_FORWARD', false);
+    await check({ ...c, n: c.name.startsWith('syncp') ? c.n : Math.min(c.n, 2), m: 2 });
+  }, 300_000);
+});
