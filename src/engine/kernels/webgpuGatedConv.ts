@@ -142,8 +142,9 @@ function gateApply(z: tf.Tensor4D, gate: tf.Tensor, s: tf.Tensor, o: number, smo
 
 /**
  * The quantile-gated conv of every branch on webgpu (gatedConv's semantics with a quantile
- * Δ, see sparsity/cdg.ts): needs 0 < cb < C_in... or cb = 0 (then Y_b = 0). Gates, saliencies
- * and the pooled density are made when first read, from tensors of the caller's scope.
+ * Δ, see sparsity/cdg.ts) for cb < C_in. Gates, saliencies and the pooled density are made
+ * when first read (a training step reads only branchDensity), from tensors of the caller's
+ * scope: read them before that scope ends.
  */
 export function gatedConvWebGPU(
   xs: tf.Tensor4D[],
