@@ -9,13 +9,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { GatedConvResult } from '../sparsity/cdg';
-import { webgpuTopKGate } from './webgpuSelect';
+import { webgpuGateBoundary, webgpuTopKGate } from './webgpuSelect';
 import {
   applyWGSL, convKey, dualConvDwWGSL, dualConvDxWGSL, dualConvWGSL, gateBackwardWGSL, saliencyWGSL, WG, WG_FLAT,
   type ConvShape, type GateShape,
 } from './webgpuGatedConv.wgsl';
 
 const EPS = 1e-8;
+/** sparsity/cdg.ts' NO_DELTA (Δ when all / none are open), repeated: importing it would make an import cycle. */
+const NO_DELTA = 3e38;
 /** Inputs of one saliency program beyond which the branches' Z are concatenated first (storage bindings a stage: 8). */
 const MAX_BRANCH_INPUTS = 6;
 
@@ -119,7 +121,7 @@ export function webgpuSaliency(zs: tf.Tensor4D[], G: number): tf.Tensor4D {
  * `o`), with the straight-through gradient through the saliency written out (one program
  * each way). s and g are saved for the backward pass; Δ is found there from them.
  */
-function gateApply(z: tf.Tensor4D, gate: tf.Tensor, s: tf.Tensor, o: number, smooth: boolean, alpha: number): tf.Tensor4D {
+function gateApply(z: tf.Tensor4D, gate: tf.Tensor, s: tf.Tensor, o: number, smooth: boolean, detached: boolean, alpha: number): tf.Tensor4D {
   const [b, OH, OW, K2] = z.shape;
   const K = K2 / 2;
   const G = gate.shape[3] as number;
@@ -131,7 +133,10 @@ function gateApply(z: tf.Tensor4D, gate: tf.Tensor, s: tf.Tensor, o: number, smo
       value: run(flat(`cdgGateApply_${key}`, ['z', 'g'], [b, OH, OW, K], applyWGSL(gs, o, b)), [zT, gate]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         run(
-          perSample(`cdgGateBackward_${key}_${gate.size}_${smooth}`, ['dy', 'z', 's', 'g'], zT.shape, b, gateBackwardWGSL(gs, o, gate.size, smooth, EPS), 'alpha : f32,'),
+          perSample(
+            `cdgGateBackward_${key}_${gate.size}_${smooth}_${detached}`, ['dy', 'z', 's', 'g'], zT.shape, b,
+            gateBackwardWGSL(gs, o, gate.size, smooth, detached, EPS), 'alpha : f32,',
+          ),
           [dy, saved[0], saved[2], saved[1]],
           [{ type: 'float32', data: [alpha] }],
         ),
@@ -149,7 +154,7 @@ function gateApply(z: tf.Tensor4D, gate: tf.Tensor, s: tf.Tensor, o: number, smo
 export function gatedConvWebGPU(
   xs: tf.Tensor4D[],
   ws: tf.Tensor4D[],
-  opts: { density?: number; alpha?: number },
+  opts: { density?: number; alpha?: number; gateGradient?: 'ste' | 'detached' },
   cb: number,
   G: number,
   stride: number,
@@ -165,7 +170,7 @@ export function gatedConvWebGPU(
   const cells = n / sizes.reduce((a, b) => a + b, 0);
   let o = 0;
   const ys = zs.map((z, i) => {
-    const y = gateApply(z, gate, s, o, smooth, alpha);
+    const y = gateApply(z, gate, s, o, smooth, opts.gateGradient === 'detached', alpha);
     o += sizes[i] * cells;
     return y;
   });
@@ -176,6 +181,7 @@ export function gatedConvWebGPU(
   let gatesT: tf.Tensor4D[] | undefined;
   let salT: tf.Tensor4D[] | undefined;
   let densityT: tf.Scalar | undefined;
+  let deltaT: tf.Scalar | undefined;
   return {
     ys,
     get gates() {
@@ -186,6 +192,10 @@ export function gatedConvWebGPU(
     },
     get density() {
       return (densityT ??= tf.mean(gate) as tf.Scalar);
+    },
+    // The quantile's midpoint (one program); ∓NO_DELTA when all / none are open, as the tf-op path.
+    get delta() {
+      return (deltaT ??= k === 0 ? tf.scalar(NO_DELTA) : k === n ? tf.scalar(-NO_DELTA) : webgpuGateBoundary(s, gate));
     },
     branchDensity,
     baseChannels: cb,

@@ -184,10 +184,11 @@ fn main(index : i32) {
  * between the smallest open and the largest closed pooled saliency, as webgpuSelect's
  * surrogate program); dr = ds / D − (Σ_sample ds·r / D²) / cells; dZ_b = dY + dr[group]·
  * sign(Y_b) / per (sign 1 for > 0, else −1: tfjs' Abs gradient). With smooth = false
- * (Δ = ±∞) only dZ = [dY | dY ⊙ g]. Inputs dy, z, s, g (s and g pooled, n units).
+ * (Δ = ±∞) only dZ = [dY | dY ⊙ g]; with detached, ds = 0 where g = 0 (gatedConvHost's
+ * 'detached'). Inputs dy, z, s, g (s and g pooled, n units).
  * ds of a unit is parked in dZ at its group's first conditional channel until phase 2.
  */
-export const gateBackwardWGSL = (g: GateShape, o: number, n: number, smooth: boolean, eps: number) => /* wgsl */ `
+export const gateBackwardWGSL = (g: GateShape, o: number, n: number, smooth: boolean, detached: boolean, eps: number) => /* wgsl */ `
 const K = ${g.K}; const K2 = ${2 * g.K}; const G = ${g.G}; const PER = ${g.per}; const O = ${o};
 const CELLS = ${g.HW * g.G}; const N = ${n};
 ${KEY}
@@ -232,7 +233,8 @@ fn main(index : i32) {
       }
       let u = O + b * CELLS + v;
       let sig = 1.0 / (1.0 + exp(-((s[u] - delta) * a)));
-      let ds = dg * (sig * (1.0 - sig) * a);
+      // 'detached': a closed unit passes no gradient to the saliency.
+      let ds = select(dg * (sig * (1.0 - sig) * a), 0.0, ${detached} && g[u] < 0.5);
       result[pix * K2 + K + q * PER] = ds;
       accR += r / f32(CELLS);
       accD += ds * r;

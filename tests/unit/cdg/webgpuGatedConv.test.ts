@@ -1,8 +1,8 @@
 // CDG's gated conv as custom WebGPU programs (kernels/webgpuGatedConv.ts) against two
 // independent formulations: the tf-op path on the same backend (impl: 'ops': tf.split,
 // tf.conv2d, tf.abs/matMul/mean/div, topk-free selection, tfjs' autodiff) and the cpu host
-// path (gatedConvHost: typed-array loops). Forward values, gates, saliencies, densities
-// and the gradients for X and K on odd shapes, strides 1 and 2, uneven channel splits,
+// path (gatedConvHost: typed-array loops). Forward values, gates, saliencies, densities, Δ
+// and the gradients for X and K (straight-through and 'detached' gate gradients) on odd shapes, strides 1 and 2, uneven channel splits,
 // both saliencies, 1 and 2 branches, all-open / all-closed / partial gates; and dense
 // equivalence at density 1 against tf.conv2d. Dawn in Node (SwiftShader without a GPU);
 // skipped where no WebGPU adapter.
@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
-import { gatedConv, type GatedConvOptions } from '../../../src/engine/sparsity/cdg';
+import { gatedConv, NO_DELTA, type GatedConvOptions } from '../../../src/engine/sparsity/cdg';
 
 const installed = await installNodeWebGPU();
 const report = installed.ok ? await initBackend(['webgpu']) : undefined;
@@ -32,7 +32,7 @@ function rand(n: number, seed: number): Float32Array {
 }
 
 interface Out {
-  ys: Float32Array[]; gates: Float32Array[]; sal: Float32Array[]; density: number; branchDensity: Float32Array;
+  ys: Float32Array[]; gates: Float32Array[]; sal: Float32Array[]; density: number; delta: number; branchDensity: Float32Array;
   dxs: Float32Array[]; dws: Float32Array[];
 }
 
@@ -43,13 +43,13 @@ async function evaluate(c: Case, opts: GatedConvOptions): Promise<Out> {
   const wsDistinct = Array.from({ length: c.sharedW ? 1 : c.branches }, (_, i) => tf.tensor4d(rand(wShape.reduce((a, b) => a * b), 31 + i), wShape));
   const ws = xs.map((_, i) => wsDistinct[c.sharedW ? 0 : i]);
   const res = tf.tidy(() => {
-    let kept: { ys: tf.Tensor[]; gates: tf.Tensor[]; sal: tf.Tensor[]; density: tf.Tensor; bd: tf.Tensor } | undefined;
+    let kept: { ys: tf.Tensor[]; gates: tf.Tensor[]; sal: tf.Tensor[]; density: tf.Tensor; delta: tf.Tensor; bd: tf.Tensor } | undefined;
     const lossOf = (...args: tf.Tensor[]) => {
       const xin = args.slice(0, xs.length) as tf.Tensor4D[];
       const win = args.slice(xs.length) as tf.Tensor4D[];
       const r = gatedConv(xin, xin.map((_, i) => win[c.sharedW ? 0 : i]), { ...c.opts, ...opts, stride: c.stride });
       // tf.grads disposes what its function made but the loss: keep what is compared.
-      kept = { ys: r.ys.map((t) => tf.keep(t)), gates: r.gates.map((t) => tf.keep(t)), sal: r.saliency.map((t) => tf.keep(t)), density: tf.keep(r.density), bd: tf.keep(r.branchDensity) };
+      kept = { ys: r.ys.map((t) => tf.keep(t)), gates: r.gates.map((t) => tf.keep(t)), sal: r.saliency.map((t) => tf.keep(t)), density: tf.keep(r.density), delta: tf.keep(r.delta), bd: tf.keep(r.branchDensity) };
       return tf.addN(r.ys.map((y, i) => tf.sum(tf.mul(y, tf.tensor(rand(y.size, 71 + i), y.shape))))) as tf.Scalar;
     };
     const grads = tf.grads(lossOf)([...xs, ...wsDistinct]);
@@ -57,10 +57,10 @@ async function evaluate(c: Case, opts: GatedConvOptions): Promise<Out> {
   });
   const data = async (ts: tf.Tensor[]) => Promise.all(ts.map(async (t) => (await t.data()) as Float32Array));
   const out: Out = {
-    ys: await data(res.ys), gates: await data(res.gates), sal: await data(res.sal), density: (await res.density.data())[0],
+    ys: await data(res.ys), gates: await data(res.gates), sal: await data(res.sal), density: (await res.density.data())[0], delta: (await res.delta.data())[0],
     branchDensity: (await res.bd.data()) as Float32Array, dxs: await data(res.grads.slice(0, xs.length)), dws: await data(res.grads.slice(xs.length)),
   };
-  tf.dispose([xs, wsDistinct, res.ys, res.gates, res.sal, res.density, res.bd, res.grads]);
+  tf.dispose([xs, wsDistinct, res.ys, res.gates, res.sal, res.density, res.delta, res.bd, res.grads]);
   return out;
 }
 
@@ -79,6 +79,13 @@ function expectSame(got: Out, want: Out, tol: number, label: string) {
   got.ys.forEach((y, i) => expectClose(y, want.ys[i], tol, `${label} y ${i}`));
   got.sal.forEach((s, i) => expectClose(s, want.sal[i], tol, `${label} saliency ${i}`));
   expect(got.density).toBeCloseTo(want.density, 6);
+  // Δ: the midpoint at the boundary; all / none open: beyond any saliency (±NO_DELTA here and
+  // on the tf-op path, ±∞ on the host path), with the sign that says which.
+  if (Number.isFinite(want.delta) && Math.abs(want.delta) < NO_DELTA) expect(Math.abs(got.delta - want.delta)).toBeLessThan(1e-5 * Math.max(1, Math.abs(want.delta)));
+  else {
+    expect(Math.sign(got.delta), `${label} delta sign`).toBe(Math.sign(want.delta));
+    expect(Math.abs(got.delta)).toBeGreaterThanOrEqual(NO_DELTA);
+  }
   expectClose(got.branchDensity, want.branchDensity, 1e-6, `${label} branch density`);
   got.dxs.forEach((d, i) => expectClose(d, want.dxs[i], tol, `${label} dX ${i}`));
   got.dws.forEach((d, i) => expectClose(d, want.dws[i], tol, `${label} dK ${i}`));
@@ -90,6 +97,9 @@ const CASES: Case[] = [
   { b: 3, h: 7, w: 5, cin: 9, cout: 8, f: 3, stride: 2, branches: 2, sharedW: false, opts: { beta: 0.25, density: 0.55, saliency: 'channel-group', groups: 4 } },
   { b: 2, h: 6, w: 6, cin: 5, cout: 6, f: 3, stride: 2, branches: 1, sharedW: true, opts: { beta: 0.5, density: 0.3, saliency: 'channel-group', groups: 4 } },
   { b: 1, h: 9, w: 3, cin: 8, cout: 4, f: 1, stride: 1, branches: 2, sharedW: true, opts: { beta: 0.25, density: 0.7, saliency: 'spatial', alpha: 2 } },
+  // 'detached' gate gradient: closed units pass no gradient to the saliency.
+  { b: 2, h: 5, w: 7, cin: 7, cout: 6, f: 3, stride: 1, branches: 2, sharedW: true, opts: { beta: 0.25, density: 0.4, saliency: 'spatial', gateGradient: 'detached' } },
+  { b: 3, h: 7, w: 5, cin: 9, cout: 8, f: 3, stride: 2, branches: 2, sharedW: false, opts: { beta: 0.25, density: 0.55, saliency: 'channel-group', groups: 4, gateGradient: 'detached' } },
   // All open and all closed: Δ = ±∞, no gradient through the gate.
   { b: 2, h: 5, w: 5, cin: 6, cout: 8, f: 3, stride: 1, branches: 2, sharedW: true, opts: { beta: 0.25, density: 1, saliency: 'channel-group', groups: 2 } },
   { b: 2, h: 5, w: 5, cin: 6, cout: 8, f: 3, stride: 2, branches: 2, sharedW: false, opts: { beta: 0.25, density: 0, saliency: 'spatial' } },
