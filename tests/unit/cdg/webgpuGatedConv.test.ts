@@ -7,7 +7,7 @@
 // equivalence at density 1 against tf.conv2d. Dawn in Node (SwiftShader without a GPU);
 // skipped where no WebGPU adapter.
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
 import { gatedConv, NO_DELTA, type GatedConvOptions } from '../../../src/engine/sparsity/cdg';
@@ -124,6 +124,19 @@ describe.skipIf(!haveWebGPU)('gated conv as WebGPU programs', () => {
       const open = fused.gates.reduce((a, g) => a + g.reduce((x, y) => x + y, 0), 0);
       expect(open).toBe(Math.round((c.opts.density ?? 1) * n));
     }
+  });
+
+  it('gatedConv on webgpu runs the programs (the hook is taken), impl: ops does not', async () => {
+    await tf.setBackend('webgpu');
+    const backend = tf.backend() as unknown as { runWebGPUProgram: (p: { shaderKey: string }, ...r: unknown[]) => unknown };
+    const spy = vi.spyOn(backend, 'runWebGPUProgram');
+    const keys = () => spy.mock.calls.map((c) => c[0].shaderKey.split('_')[0]);
+    await evaluate(CASES[0], {});
+    expect(keys()).toEqual(expect.arrayContaining(['cdgDualConv', 'cdgSaliency', 'cdgGateApply', 'cdgGateBackward', 'cdgDualConvDx', 'cdgDualConvDw']));
+    spy.mockClear();
+    await evaluate(CASES[0], { impl: 'ops' });
+    expect(keys().filter((k) => k.startsWith('cdgDual') || k.startsWith('cdgGateApply'))).toEqual([]);
+    spy.mockRestore();
   });
 
   it('at density 1 the output is the dense conv (tf.conv2d)', async () => {
