@@ -27,6 +27,7 @@
 // Gate densities are read back with the loss (metric `cdg.gate.<conv>`: [branches]).
 import * as tf from '@tensorflow/tfjs';
 import { convForwardInto } from '../kernels/cpuConv2D';
+import { gatedConvWebGPU } from '../kernels/webgpuGatedConv';
 import { webgpuGateSurrogate, webgpuTopKGate } from '../kernels/webgpuSelect';
 import type { CDGConfig } from '../config';
 import { maskSlot, type BranchInfo, type PluginContext, type PluginState, type StepPlugin } from '../plugin';
@@ -343,6 +344,7 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
   const G = opts.saliency === 'channel-group' ? effectiveGroups(cout, opts.groups ?? 4) : 1;
   const stride = opts.stride ?? 1;
   if (opts.threshold === undefined && opts.impl !== 'ops' && hostBackend() && cb < cin) return gatedConvHost(xs, ws, opts, cb, G, stride);
+  if (tf.getBackend() === 'webgpu' && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvWebGPU(xs, ws, opts, cb, G, stride);
   const kernels = new Map<tf.Tensor, tf.Tensor4D[]>();
   const splitKernel = (w: tf.Tensor4D) => {
     let parts = kernels.get(w);

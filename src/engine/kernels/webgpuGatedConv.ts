@@ -1,0 +1,204 @@
+// CDG's gated conv on WebGPU as custom programs (shaders in webgpuGatedConv.wgsl.ts): the
+// tf-op formulation (split of X and K, two convs, abs / group mean / per-sample mean /
+// division, Y_b + g ⊙ Y_c, and all their gradients) cost ~75 dispatches a layer more than
+// a dense conv. Here, per layer and step: forward one dual conv a branch (Z = [Y_b | Y_c]),
+// one saliency program for all branches, the selection (webgpuSelect.ts), one
+// Y = Y_b + g ⊙ Y_c a branch; backward one gate/saliency program a branch (the formulas of
+// gatedConvHost in sparsity/cdg.ts, the cpu reference) and the dual conv's dX and dK.
+// No runtime import of the webgpu backend: the engine loads it lazily (backend.ts).
+import * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import type { GatedConvResult } from '../sparsity/cdg';
+import { webgpuGateBoundary, webgpuTopKGate } from './webgpuSelect';
+import {
+  applyWGSL, convKey, dualConvDwWGSL, dualConvDxWGSL, dualConvWGSL, gateBackwardWGSL, saliencyWGSL, WG, WG_FLAT,
+  type ConvShape, type GateShape,
+} from './webgpuGatedConv.wgsl';
+
+const EPS = 1e-8;
+/** sparsity/cdg.ts' NO_DELTA (Δ when all / none are open), repeated: importing it would make an import cycle. */
+const NO_DELTA = 3e38;
+/** Inputs of one saliency program beyond which the branches' Z are concatenated first (storage bindings a stage: 8). */
+const MAX_BRANCH_INPUTS = 6;
+
+/** The fields of tfjs-backend-webgpu's WebGPUProgram these programs set (structural). */
+interface Program {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number];
+  variableNames: string[];
+  uniforms?: string;
+  /** tfjs passes the output size as uniforms.size (every program reads it: unused bindings would be dropped from the layout). */
+  size: true;
+  getUserCode: () => string;
+}
+
+/** One invocation an output element (main(index)); 2-D grid past 65535 workgroups. */
+function flat(key: string, inputs: string[], outputShape: number[], code: string): Program {
+  const n = outputShape.reduce((a, b) => a * b, 1);
+  const groups = Math.ceil(n / WG_FLAT);
+  const x = groups <= 65535 ? groups : Math.ceil(Math.sqrt(groups));
+  return {
+    outputShape,
+    shaderKey: key,
+    dispatchLayout: { x: outputShape.map((_, i) => i) },
+    dispatch: [x, Math.ceil(groups / x), 1],
+    workgroupSize: [WG_FLAT, 1, 1],
+    variableNames: inputs,
+    size: true,
+    getUserCode: () => code,
+  };
+}
+
+/** One workgroup of WG a sample (workgroupId.x). */
+function perSample(key: string, inputs: string[], outputShape: number[], samples: number, code: string, uniforms?: string): Program {
+  return {
+    outputShape,
+    shaderKey: key,
+    dispatchLayout: { x: [0] },
+    dispatch: [samples, 1, 1],
+    workgroupSize: [WG, 1, 1],
+    variableNames: inputs,
+    uniforms,
+    size: true,
+    getUserCode: () => code,
+  };
+}
+
+function run(p: Program, inputs: tf.Tensor[], uniforms?: { type: 'int32' | 'float32'; data: number[] }[]): tf.Tensor {
+  const backend = tf.backend() as WebGPUBackend;
+  const info = backend.runWebGPUProgram(p as unknown as Parameters<WebGPUBackend['runWebGPUProgram']>[0], inputs, 'float32', uniforms);
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+type GradFn = Parameters<typeof tf.customGrad>[0];
+
+function convShape(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, cb: number): ConvShape {
+  const info = tf.backend_util.computeConv2DInfo(x.shape, w.shape, stride, 1, 'same', undefined, false, 'channelsLast');
+  return {
+    B: info.batchSize, H: info.inHeight, W: info.inWidth, C: info.inChannels, OH: info.outHeight, OW: info.outWidth, K: info.outChannels,
+    FH: info.filterHeight, FW: info.filterWidth, top: info.padInfo.top, left: info.padInfo.left, stride, cb,
+  };
+}
+
+/** Z = [conv(X_b, K_b) | conv(X_c, K_c)] [B, OH, OW, 2K] ('same' padding), one program; dX and dK one each. */
+export function webgpuDualConv(x: tf.Tensor4D, w: tf.Tensor4D, cb: number, stride: number): tf.Tensor4D {
+  const d = convShape(x, w, stride, cb);
+  const key = convKey(d);
+  const f = ((xT: tf.Tensor, wT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+    save([xT, wT]);
+    return {
+      value: run(flat(`cdgDualConv_${key}`, ['x', 'w'], [d.B, d.OH, d.OW, 2 * d.K], dualConvWGSL(d)), [xT, wT]),
+      gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => [
+        run(flat(`cdgDualConvDx_${key}`, ['dz', 'w'], saved[0].shape, dualConvDxWGSL(d)), [dz, saved[1]]),
+        run(flat(`cdgDualConvDw_${key}`, ['x', 'dz'], saved[1].shape, dualConvDwWGSL(d)), [saved[0], dz]),
+      ],
+    };
+  }) as unknown as GradFn;
+  return tf.customGrad(f)(x, w) as tf.Tensor4D;
+}
+
+/**
+ * The pooled saliency [ΣB, OH, OW, G] of the branches' Z (in branch order): s = r / (mean r + ε)
+ * per sample, r = mean over each group of |Y_b|. One program.
+ */
+export function webgpuSaliency(zs: tf.Tensor4D[], G: number): tf.Tensor4D {
+  const [, OH, OW, K2] = zs[0].shape;
+  const K = K2 / 2;
+  const ins = zs.length <= MAX_BRANCH_INPUTS ? zs : [tf.concat(zs, 0) as tf.Tensor4D];
+  const gs: GateShape = { HW: OH * OW, K, G, per: K / G, batches: ins.map((z) => z.shape[0]) };
+  const total = gs.batches.reduce((a, b) => a + b, 0);
+  const key = `cdgSaliency_${OH * OW}_${K}_${G}_${gs.batches.join(',')}`;
+  const out = run(perSample(key, ins.map((_, i) => `z${i}`), [total, OH, OW, G], total, saliencyWGSL(gs, EPS)), ins) as tf.Tensor4D;
+  if (ins !== zs) ins[0].dispose();
+  return out;
+}
+
+/**
+ * One branch's Y = Y_b + g ⊙ Y_c from its Z, g the pooled gate (this branch's units from
+ * `o`), with the straight-through gradient through the saliency written out (one program
+ * each way). s and g are saved for the backward pass; Δ is found there from them.
+ */
+function gateApply(z: tf.Tensor4D, gate: tf.Tensor, s: tf.Tensor, o: number, smooth: boolean, detached: boolean, alpha: number): tf.Tensor4D {
+  const [b, OH, OW, K2] = z.shape;
+  const K = K2 / 2;
+  const G = gate.shape[3] as number;
+  const gs: GateShape = { HW: OH * OW, K, G, per: K / G, batches: [b] };
+  const key = `${OH * OW}_${K}_${G}_${b}_${o}`;
+  const f = ((zT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+    save([zT, gate, s]);
+    return {
+      value: run(flat(`cdgGateApply_${key}`, ['z', 'g'], [b, OH, OW, K], applyWGSL(gs, o, b)), [zT, gate]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        run(
+          perSample(
+            `cdgGateBackward_${key}_${gate.size}_${smooth}_${detached}`, ['dy', 'z', 's', 'g'], zT.shape, b,
+            gateBackwardWGSL(gs, o, gate.size, smooth, detached, EPS), 'alpha : f32,',
+          ),
+          [dy, saved[0], saved[2], saved[1]],
+          [{ type: 'float32', data: [alpha] }],
+        ),
+    };
+  }) as unknown as GradFn;
+  return tf.customGrad(f)(z) as tf.Tensor4D;
+}
+
+/**
+ * The quantile-gated conv of every branch on webgpu (gatedConv's semantics with a quantile
+ * Δ, see sparsity/cdg.ts) for cb < C_in. Gates, saliencies and the pooled density are made
+ * when first read (a training step reads only branchDensity), from tensors of the caller's
+ * scope: read them before that scope ends.
+ */
+export function gatedConvWebGPU(
+  xs: tf.Tensor4D[],
+  ws: tf.Tensor4D[],
+  opts: { density?: number; alpha?: number; gateGradient?: 'ste' | 'detached' },
+  cb: number,
+  G: number,
+  stride: number,
+): GatedConvResult {
+  const alpha = opts.alpha ?? 5;
+  const zs = xs.map((x, i) => webgpuDualConv(x, ws[i], cb, stride));
+  const s = webgpuSaliency(zs, G);
+  const n = s.size;
+  const k = Math.min(n, Math.max(0, Math.round((opts.density ?? 1) * n)));
+  const gate = k === 0 ? tf.zeros(s.shape) : k === n ? tf.ones(s.shape) : webgpuTopKGate(s, k);
+  const smooth = k > 0 && k < n; // Δ = ±∞ otherwise: the surrogate derivative is 0
+  const sizes = xs.map((x) => x.shape[0]);
+  const cells = n / sizes.reduce((a, b) => a + b, 0);
+  let o = 0;
+  const ys = zs.map((z, i) => {
+    const y = gateApply(z, gate, s, o, smooth, opts.gateGradient === 'detached', alpha);
+    o += sizes[i] * cells;
+    return y;
+  });
+  const perBranch = (t: tf.Tensor) => (sizes.length === 1 ? [t as tf.Tensor4D] : (tf.split(t, sizes, 0) as tf.Tensor4D[]));
+  const branchDensity = (
+    sizes.every((m) => m === sizes[0]) ? tf.mean(tf.reshape(gate, [sizes.length, -1]), 1) : tf.stack(perBranch(gate).map((g) => tf.mean(g)))
+  ) as tf.Tensor1D;
+  let gatesT: tf.Tensor4D[] | undefined;
+  let salT: tf.Tensor4D[] | undefined;
+  let densityT: tf.Scalar | undefined;
+  let deltaT: tf.Scalar | undefined;
+  return {
+    ys,
+    get gates() {
+      return (gatesT ??= perBranch(gate));
+    },
+    get saliency() {
+      return (salT ??= perBranch(s));
+    },
+    get density() {
+      return (densityT ??= tf.mean(gate) as tf.Scalar);
+    },
+    // The quantile's midpoint (one program); ∓NO_DELTA when all / none are open, as the tf-op path.
+    get delta() {
+      return (deltaT ??= k === 0 ? tf.scalar(NO_DELTA) : k === n ? tf.scalar(-NO_DELTA) : webgpuGateBoundary(s, gate));
+    },
+    branchDensity,
+    baseChannels: cb,
+    groups: G,
+  };
+}
