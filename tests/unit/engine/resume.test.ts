@@ -111,7 +111,9 @@ describe.skipIf(!adapter)('resume on WebGPU (Dawn in Node)', () => {
   afterAll(async () => {
     await tf.setBackend('cpu');
   });
-  it.each(cases(GPU_STEPS).filter((c) => c.name !== 'syncp-2of4').map((c) => [c.name, c] as const))('%s: save → restore → same next losses, bit for bit', async (_n, c) => {
+  // One case on WebGPU (the most state: masks, score EMAs, stashed regrowth gradients, across
+  // an update): each costs 25-50 s on SwiftShader; the e2e resumes a dense run on the page's WebGPU.
+  it.each(cases(GPU_STEPS).filter((c) => c.name.startsWith('syncp-unstructured')).map((c) => [c.name, c] as const))('%s: save → restore → same next losses, bit for bit', async (_n, c) => {
     const r = await initBackend(['webgpu']);
     expect(r.backend).toBe('webgpu');
     tf.env().set('WEBGPU_CPU_FORWARD', false);
