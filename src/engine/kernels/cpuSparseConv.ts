@@ -11,6 +11,7 @@
 // kept outputs of a row instead of all K: forward and weight gradient still skip zero
 // inputs (post-ReLU activations). Sums run in another order than the dense kernel's, so
 // results agree with the masked dense conv to float32 rounding, not bit for bit.
+import { convTaps } from './convTaps';
 import type { ConvGeometry } from './cpuConv2D';
 
 /** Where a masked kernel [FH, FW, C, K] keeps weights: rows (fy, fx, c), their kept output channels. */
@@ -71,98 +72,60 @@ function checkShape(p: RowSparsePattern, g: ConvGeometry): void {
   if (p.rows !== g.FH * g.FW * g.C || p.K !== g.K) throw new Error(`sparse conv: pattern [${p.rows}×${p.K}] does not fit a ${g.FH}×${g.FW}×${g.C}×${g.K} kernel`);
 }
 
-/** y = conv(x, W ⊙ M) from the kept weights `v` (pattern order). */
-export function sparseConvForward(xv: Float32Array, p: RowSparsePattern, v: Float32Array, g: ConvGeometry): Float32Array {
+/** A buffer the loops index (typed arrays from any backend). */
+type Buf = { [i: number]: number; readonly length: number };
+
+/**
+ * The row-sparse conv loops over convTaps' list (the dense kernels' walkConv, with the inner
+ * loop over a row's kept outputs instead of all K):
+ * - 'forward':    y[o, cols] += x[i, c]·v[row];           zero inputs skipped.
+ * - 'inputGrad':  x[i, c] += Σ_j y[o, cols[j]]·v[j]      (x is dx, y is dy).
+ * - 'filterGrad': v[j] += x[i, c]·y[o, cols[j]]          (v is dW at kept weights); zero inputs skipped.
+ */
+function walkSparse(mode: 'forward' | 'inputGrad' | 'filterGrad', x: Buf, y: Buf, v: Buf, p: RowSparsePattern, g: ConvGeometry): void {
   checkShape(p, g);
-  const { B, H, W, C, OH, OW, K, FH, FW, top, left, sh, sw } = g;
+  const { B, H, W, C, OH, OW, K } = g;
   const { rowStart, cols } = p;
-  const y = new Float32Array(B * OH * OW * K);
+  const taps = convTaps(g);
   for (let b = 0; b < B; b++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const yOff = ((b * OH + oy) * OW + ox) * K;
-        for (let fy = 0; fy < FH; fy++) {
-          const iy = oy * sh + fy - top;
-          if (iy < 0 || iy >= H) continue;
-          for (let fx = 0; fx < FW; fx++) {
-            const ix = ox * sw + fx - left;
-            if (ix < 0 || ix >= W) continue;
-            const xOff = ((b * H + iy) * W + ix) * C;
-            const r0 = (fy * FW + fx) * C;
-            for (let c = 0; c < C; c++) {
-              const xval = xv[xOff + c];
-              if (xval === 0) continue;
-              const end = rowStart[r0 + c + 1];
-              for (let j = rowStart[r0 + c]; j < end; j++) y[yOff + cols[j]] += xval * v[j];
-            }
-          }
+    for (let t = 0; t < taps.length; t += 3) {
+      const yOff = (b * OH * OW + taps[t]) * K;
+      const xOff = (b * H * W + taps[t + 1]) * C;
+      const r0 = taps[t + 2] * C;
+      for (let c = 0; c < C; c++) {
+        const end = rowStart[r0 + c + 1];
+        if (mode === 'inputGrad') {
+          let acc = 0;
+          for (let j = rowStart[r0 + c]; j < end; j++) acc += y[yOff + cols[j]] * v[j];
+          x[xOff + c] += acc;
+          continue;
         }
+        const xval = x[xOff + c];
+        if (xval === 0) continue; // post-ReLU activations are often zero; adding 0 changes no sum
+        if (mode === 'forward') for (let j = rowStart[r0 + c]; j < end; j++) y[yOff + cols[j]] += xval * v[j];
+        else for (let j = rowStart[r0 + c]; j < end; j++) v[j] += xval * y[yOff + cols[j]];
       }
     }
   }
+}
+
+/** y = conv(x, W ⊙ M) from the kept weights `v` (pattern order). */
+export function sparseConvForward(xv: Float32Array, p: RowSparsePattern, v: Float32Array, g: ConvGeometry): Float32Array {
+  const y = new Float32Array(g.B * g.OH * g.OW * g.K);
+  walkSparse('forward', xv, y, v, p, g);
   return y;
 }
 
 /** dx of y = conv(x, W ⊙ M) from dy and the kept weights. */
 export function sparseConvBackpropInput(dv: Float32Array, p: RowSparsePattern, v: Float32Array, g: ConvGeometry): Float32Array {
-  checkShape(p, g);
-  const { B, H, W, C, OH, OW, K, FH, FW, top, left, sh, sw } = g;
-  const { rowStart, cols } = p;
-  const dx = new Float32Array(B * H * W * C);
-  for (let b = 0; b < B; b++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const dOff = ((b * OH + oy) * OW + ox) * K;
-        for (let fy = 0; fy < FH; fy++) {
-          const iy = oy * sh + fy - top;
-          if (iy < 0 || iy >= H) continue;
-          for (let fx = 0; fx < FW; fx++) {
-            const ix = ox * sw + fx - left;
-            if (ix < 0 || ix >= W) continue;
-            const xOff = ((b * H + iy) * W + ix) * C;
-            const r0 = (fy * FW + fx) * C;
-            for (let c = 0; c < C; c++) {
-              const end = rowStart[r0 + c + 1];
-              let acc = 0;
-              for (let j = rowStart[r0 + c]; j < end; j++) acc += dv[dOff + cols[j]] * v[j];
-              dx[xOff + c] += acc;
-            }
-          }
-        }
-      }
-    }
-  }
+  const dx = new Float32Array(g.B * g.H * g.W * g.C);
+  walkSparse('inputGrad', dx, dv, v, p, g);
   return dx;
 }
 
 /** dW of y = conv(x, W ⊙ M) at the kept positions only (pattern order; scatterKept makes it dense). */
 export function sparseConvBackpropFilter(xv: Float32Array, dv: Float32Array, p: RowSparsePattern, g: ConvGeometry): Float32Array {
-  checkShape(p, g);
-  const { B, H, W, C, OH, OW, K, FH, FW, top, left, sh, sw } = g;
-  const { rowStart, cols } = p;
-  const dvals = new Float32Array(cols.length);
-  for (let b = 0; b < B; b++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const dOff = ((b * OH + oy) * OW + ox) * K;
-        for (let fy = 0; fy < FH; fy++) {
-          const iy = oy * sh + fy - top;
-          if (iy < 0 || iy >= H) continue;
-          for (let fx = 0; fx < FW; fx++) {
-            const ix = ox * sw + fx - left;
-            if (ix < 0 || ix >= W) continue;
-            const xOff = ((b * H + iy) * W + ix) * C;
-            const r0 = (fy * FW + fx) * C;
-            for (let c = 0; c < C; c++) {
-              const xval = xv[xOff + c];
-              if (xval === 0) continue;
-              const end = rowStart[r0 + c + 1];
-              for (let j = rowStart[r0 + c]; j < end; j++) dvals[j] += xval * dv[dOff + cols[j]];
-            }
-          }
-        }
-      }
-    }
-  }
+  const dvals = new Float32Array(p.cols.length);
+  walkSparse('filterGrad', xv, dv, dvals, p, g);
   return dvals;
 }

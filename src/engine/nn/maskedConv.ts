@@ -41,9 +41,9 @@ function patternOf(mask: tf.Tensor): RowSparsePattern {
 
 /**
  * How conv(x, W ⊙ M) runs:
- * - 'compact': some output channels are pruned whole (channel pruning): the conv computes
- *   only the kept ones (W ⊙ M gathered to them) and the output is expanded with zeros; tf
- *   ops, so on every backend, at dense-kernel speed per kept channel;
+ * - 'compact': cpu, some output channels are pruned whole (channel pruning): the conv
+ *   computes only the kept ones (W ⊙ M gathered to them) and the output is expanded with
+ *   zeros, at dense-kernel speed per kept channel;
  * - 'rows': cpu only, the row-sparse kernels, where the mask is sparse enough to pay;
  * - 'dense': multiply by the mask and convolve densely (the reference).
  */
@@ -59,7 +59,8 @@ export function maskedConvPath(mask: tf.Tensor, mode: SparseKernelMode): MaskedC
   const p = patternOf(mask);
   const K = mask.shape[3]!;
   const kept = p.keptOutputs.length;
-  if (kept > 0 && kept <= COMPACT_BELOW * K) return 'compact';
+  // Compact on cpu only for now: on WebGPU its gathers are extra dispatches, not yet measured.
+  if (cpu && kept > 0 && kept <= COMPACT_BELOW * K) return 'compact';
   return cpu && p.density <= CPU_SPARSE_CROSSOVER ? 'rows' : 'dense';
 }
 
@@ -74,22 +75,8 @@ type GradFn = Parameters<typeof tf.customGrad>[0];
 export function maskedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, stride: number, mode: SparseKernelMode = 'auto'): tf.Tensor4D {
   const path = maskedConvPath(mask, mode);
   if (path === 'dense') return tf.tidy(() => tf.conv2d(x, tf.mul(w, mask) as tf.Tensor4D, stride, 'same'));
-  if (path === 'compact') return compactConv(x, w, mask, stride, patternOf(mask).keptOutputs);
+  if (path === 'compact') return compactConvCpu(x, w, mask, stride, patternOf(mask).keptOutputs);
   return rowSparseConv(x, w, patternOf(mask), stride);
-}
-
-/** The conv over the kept output channels only; pruned channels' outputs are zeros. */
-function compactConv(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, stride: number, kept: Int32Array): tf.Tensor4D {
-  if (tf.getBackend() === 'cpu') return compactConvCpu(x, w, mask, stride, kept);
-  return tf.tidy(() => {
-    const K = w.shape[3];
-    const yc = tf.conv2d(x, tf.gather(tf.mul(w, mask), tf.tensor1d(kept, 'int32'), 3) as tf.Tensor4D, stride, 'same');
-    // Output channel k reads compact channel slot[k]; pruned ones read an appended zero channel.
-    const slot = new Int32Array(K).fill(kept.length);
-    kept.forEach((k, i) => (slot[k] = i));
-    const zero = tf.zeros([yc.shape[0], yc.shape[1], yc.shape[2], 1]);
-    return tf.gather(tf.concat([yc, zero], 3), tf.tensor1d(slot, 'int32'), 3) as tf.Tensor4D;
-  });
 }
 
 /** Columns `kept` of a row-major [rows, K] array, as [rows, kept.length]. */
@@ -111,8 +98,9 @@ function scatterColumns(a: Float32Array, K: number, kept: Int32Array): Float32Ar
 }
 
 /**
- * The compact conv on the cpu backend: gathers in typed arrays around the dense kernels
- * (tfjs' Gather along the last axis and its gradient cost more than the conv saved).
+ * The conv over the kept output channels only (pruned channels' outputs are zeros): gathers
+ * in typed arrays around the dense kernels (tfjs' Gather along the last axis and its
+ * gradient cost more than the conv saved, 6x a layer's time).
  */
 function compactConvCpu(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, stride: number, kept: Int32Array): tf.Tensor4D {
   const [FH, FW, C, K] = w.shape;
