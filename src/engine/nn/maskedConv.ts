@@ -22,7 +22,7 @@ import {
  * `npm run bench -- --kernels`, see docs/bench.md). Above it the index overhead of the
  * sparse rows costs more than the skipped multiplies save.
  */
-export const CPU_SPARSE_CROSSOVER = 0.35;
+export const CPU_SPARSE_CROSSOVER = 0.6;
 
 export type SparseKernelMode = 'auto' | 'off' | 'always';
 
