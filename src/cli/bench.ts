@@ -22,6 +22,7 @@ import {
   type MachineInfo,
 } from '../engine/bench';
 import { PRESET_NAMES } from '../engine/config';
+import { KERNEL_BENCH_CASES, kernelMarkdown, kernelSection, runKernelBench } from '../engine/kernelBench';
 import { loadDataset } from '../engine/data';
 import { startNodeBackend, type NodeBackendName } from './nodeBackend';
 
@@ -41,6 +42,10 @@ const USAGE = `usage: npm run bench -- [options]
   --long            every preset for --steps steps (default 1000, tiny), numTensors and bytes
                     read every 100 steps; exits 1 if either grows
   --steps N         steps per preset for --long
+  --sparse-kernels M auto | off (default auto): off times the masked dense work, for comparison
+  --kernels         where sparse kernels pay: conv(x, W ⊙ M) forward + gradients over the
+                    model's prunable convs, masked dense vs row-sparse vs what auto picks,
+                    per mask kind and density (cpu)
   --help`;
 
 class UsageError extends Error {}
@@ -67,6 +72,8 @@ function parseBenchArgs(argv: string[]) {
         browser: { type: 'boolean', default: false },
         long: { type: 'boolean', default: false },
         steps: { type: 'string' },
+        'sparse-kernels': { type: 'string' },
+        kernels: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     });
@@ -90,6 +97,8 @@ function parseBenchArgs(argv: string[]) {
   const backends = v.backends ? v.backends.split(',').map((s) => s.trim()).filter(Boolean) : ['webgpu', 'webgl', 'cpu'];
   for (const b of backends) if (!['webgpu', 'webgl', 'cpu'].includes(b)) throw new UsageError(`--backends: the page has webgpu, webgl and cpu (got "${b}")`);
   if (v.backends && !v.browser) throw new UsageError('--backends goes with --browser');
+  const sparseKernels = v['sparse-kernels'] ?? 'auto';
+  if (!['auto', 'off'].includes(sparseKernels)) throw new UsageError(`--sparse-kernels must be auto or off (got "${sparseKernels}")`);
   return {
     help: v.help,
     backend: backend as NodeBackendName,
@@ -104,6 +113,8 @@ function parseBenchArgs(argv: string[]) {
     browser: v.browser,
     long: v.long,
     steps: int('steps', v.steps, 1),
+    overrides: { kernels: { sparse: sparseKernels } },
+    kernels: v.kernels,
   };
 }
 
@@ -187,6 +198,7 @@ async function main(): Promise<number> {
 
   const be = await startNodeBackend(args.backend);
   if (be.warning) console.error(`bench: warning — ${be.warning}`);
+  if (args.kernels) return kernelTable(args.tiny, args.rounds ?? 3, args.json, args.markdown, { ...info, adapter: be.adapter }, command);
   const probe = benchConfig(args.presets[0], args.tiny || args.long);
   const dataset = await loadDataset('shapes', { seed: probe.seed, trainCount: probe.data.trainCount, testCount: probe.data.testCount });
   const m = { ...info, adapter: be.adapter };
@@ -224,6 +236,7 @@ async function main(): Promise<number> {
     rounds: args.rounds,
     warmup: args.warmup,
     dataset,
+    overrides: args.overrides,
     onProgress: (p) => {
       if (!bar) return;
       if (current !== p.state) {
@@ -239,6 +252,20 @@ async function main(): Promise<number> {
   if (args.markdown) {
     await writeMarkdown(args.markdown, `node-${be.backend}-${size}`, markdownSection(`Node · ${be.backend} · ${size}`, rows, m, command));
   }
+  return 0;
+}
+
+/** --kernels: the sparse conv paths against the masked dense one, per mask kind and density. */
+async function kernelTable(tiny: boolean, rounds: number, json: boolean, markdown: string | undefined, m: MachineInfo, command: string): Promise<number> {
+  const config = benchConfig('simclr-dense', tiny);
+  const cases = KERNEL_BENCH_CASES;
+  const bar = progressBar('bench --kernels');
+  bar?.start(cases.length, 0, { what: '' });
+  const rows = runKernelBench(config.model, config.data.imageSize || 32, 3, 2 * config.batchSize, cases, rounds, (done) => bar?.update(done, { what: '' }));
+  bar?.stop();
+  if (json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
+  else console.log(kernelMarkdown(rows));
+  if (markdown) await writeMarkdown(markdown, `kernels-${tiny ? 'tiny' : 'default'}`, kernelSection(rows, m, command, tiny));
   return 0;
 }
 

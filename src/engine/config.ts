@@ -79,6 +79,10 @@ export const SETTINGS_TABLE = {
     knnK: setting(positiveInt.max(200).default(20), { label: 'kNN k', help: 'neighbours that vote' }),
     knnTemperature: setting(z.number().gt(0).default(0.1), { label: 'kNN temperature', help: 'votes weighted by exp(similarity / T)', step: 0.01 }),
   }),
+  kernels: group({
+    /** Kernels that skip masked weights (nn/maskedConv.ts); 'off' keeps the masked dense work, for comparison. */
+    sparse: setting(z.enum(['auto', 'off']).default('auto'), { label: 'Sparse kernels', help: 'skip masked weights where that is faster on this backend (cpu today); off: multiply by the mask and do the dense work, to compare' }),
+  }),
   syncp: methodGroup(
     {
       granularity: setting(z.enum(['unstructured', 'channel', 'nm']).default('unstructured'), { label: 'Granularity', help: 'single weights, whole output channels, or N kept of every M input channels' }),

@@ -6,6 +6,7 @@
 // Each branch brings its own parameters (online or EMA target) and its own weight
 // masks (SyncCP): a prunable conv computes with W ⊙ M_branch.
 import * as tf from '@tensorflow/tfjs';
+import { maskedConv2d, usesSparseKernel, type SparseKernelMode } from './maskedConv';
 import type { Config } from '../config';
 import { stageStrides } from '../config';
 import { batchNorm, type BatchMoments } from './batchnorm';
@@ -119,6 +120,12 @@ export const plainConv: ConvHook = (layer, xs, ws) => xs.map((x, i) => tf.conv2d
 export interface ForwardOptions {
   training: boolean;
   convHook?: ConvHook;
+  /**
+   * Masked convs without a conv hook: 'auto' runs conv(x, W ⊙ M) on kernels that skip the
+   * masked weights where that is faster on this backend (nn/maskedConv.ts), 'off' always
+   * multiplies by the mask and convolves densely (default: 'off').
+   */
+  sparseKernels?: SparseKernelMode;
 }
 
 /** Effective weight of a conv in one branch: W ⊙ M where a mask exists. */
@@ -146,9 +153,16 @@ function effectiveWeights(branches: Branch[], name: string): tf.Tensor4D[] {
   });
 }
 
+/** The masked convs of a layer, each through maskedConv2d (sparse kernels where they pay). */
+function maskedConvs(spec: ConvLayerSpec, branches: Branch[], xs: tf.Tensor4D[], mode: SparseKernelMode): tf.Tensor4D[] | undefined {
+  const masks = branches.map((b) => b.masks?.[spec.name]);
+  if (masks.some((m) => !m) || !masks.some((m) => usesSparseKernel(m!, mode))) return undefined;
+  return xs.map((x, i) => maskedConv2d(x, branches[i].params[spec.name] as tf.Tensor4D, masks[i]!, spec.stride, mode));
+}
+
 function convBn(spec: ConvLayerSpec, branches: Branch[], xs: tf.Tensor4D[], opts: ForwardOptions): tf.Tensor4D[] {
-  const ws = effectiveWeights(branches, spec.name);
-  const ys = spec.prunable && opts.convHook ? opts.convHook(spec, xs, ws) : plainConv(spec, xs, ws);
+  const sparse = spec.prunable && !opts.convHook && opts.sparseKernels && opts.sparseKernels !== 'off' ? maskedConvs(spec, branches, xs, opts.sparseKernels) : undefined;
+  const ys = sparse ?? (spec.prunable && opts.convHook ? opts.convHook(spec, xs, effectiveWeights(branches, spec.name)) : plainConv(spec, xs, effectiveWeights(branches, spec.name)));
   const bn = bnNameFor(spec.name);
   return ys.map(
     (y, i) =>

@@ -1,0 +1,44 @@
+// The dense counterpart the FLOPs panel's "measured" line times a sparse run against: the
+// same network without its sparsifiers, timed on a throw-away trainer that leaves nothing behind.
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { buildConfig, PRESET_NAMES } from '../../../src/engine/config';
+import { loadDataset } from '../../../src/engine/data';
+import { denseConfigOf, medianMs, timeDenseStep } from '../../../src/engine/denseTiming';
+import { Trainer } from '../../../src/engine/trainer';
+
+const shapes = await loadDataset('shapes', { seed: 4, trainCount: 40, testCount: 20 });
+
+describe('dense timing', () => {
+  it('the dense config of every preset keeps the network, data, batch and method and drops both sparsifiers', () => {
+    for (const preset of PRESET_NAMES) {
+      const c = buildConfig({ preset, tiny: true });
+      const d = denseConfigOf(c);
+      expect(d.syncp).toBeUndefined();
+      expect(d.cdg).toBeUndefined();
+      expect({ ...d, syncp: c.syncp, cdg: c.cdg }).toEqual(c);
+      // Dense FLOPs of the two trainers agree: the same network is being compared.
+      const a = new Trainer(c, shapes);
+      const b = new Trainer(d, shapes);
+      expect(b.flops().dense).toBe(a.flops().dense);
+      expect(b.flops().effective).toBe(b.flops().dense);
+      a.dispose();
+      b.dispose();
+    }
+  });
+
+  it('times a dense step and leaves no tensor behind', async () => {
+    const c = buildConfig({ preset: 'syncp-2of4', tiny: true, overrides: { batchSize: 4 } });
+    const before = tf.memory().numTensors;
+    const t = await timeDenseStep(c, shapes, 150, 2);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(t.steps).toBe(2);
+    expect(t.denseMs).toBeGreaterThan(0);
+  });
+
+  it('medianMs is the middle of the sorted times (upper middle for an even count)', () => {
+    expect(medianMs([])).toBeUndefined();
+    expect(medianMs([5, 1, 3])).toBe(3);
+    expect(medianMs([4, 1, 3, 2])).toBe(3);
+  });
+});

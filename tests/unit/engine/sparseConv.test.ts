@@ -1,0 +1,206 @@
+// The row-sparse conv kernels (kernels/cpuSparseConv.ts) and the masked conv op built on
+// them (nn/maskedConv.ts) against a direct float64 convolution written out here: forward,
+// input gradient and weight gradient of conv(x, W ⊙ M), on random shapes (odd sizes,
+// strides 1 and 2, 1×1 and 3×3 kernels, 'same' padding) and every mask kind SyncCP makes:
+// N:M with tails (C not a multiple of M), whole output channels, unstructured, density 0
+// and 1.
+import fc from 'fast-check';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { maskedConv2d, maskedConvPath, usesSparseKernel } from '../../../src/engine/nn/maskedConv';
+import { gatherKept, rowSparsePattern, scatterKept } from '../../../src/engine/kernels/cpuSparseConv';
+
+interface Case {
+  B: number; H: number; W: number; C: number; K: number; F: number; stride: number;
+  x: Float32Array; w: Float32Array; m: Float32Array; r: Float32Array;
+}
+
+/** 'same' padding as TensorFlow defines it: out = ⌈in / stride⌉, the extra padding at the end. */
+function samePad(inSize: number, f: number, s: number): { out: number; before: number } {
+  const out = Math.ceil(inSize / s);
+  const total = Math.max((out - 1) * s + f - inSize, 0);
+  return { out, before: Math.floor(total / 2) };
+}
+
+/** y, and the gradients of Σ y ⊙ r with respect to x and W, in float64 by definition. */
+function reference(c: Case): { y: Float64Array; dx: Float64Array; dw: Float64Array } {
+  const { B, H, W, C, K, F, stride, x, w, m, r } = c;
+  const ph = samePad(H, F, stride);
+  const pw = samePad(W, F, stride);
+  const y = new Float64Array(B * ph.out * pw.out * K);
+  const dx = new Float64Array(x.length);
+  const dw = new Float64Array(w.length);
+  for (let b = 0; b < B; b++)
+    for (let oy = 0; oy < ph.out; oy++)
+      for (let ox = 0; ox < pw.out; ox++)
+        for (let k = 0; k < K; k++) {
+          const yi = ((b * ph.out + oy) * pw.out + ox) * K + k;
+          for (let fy = 0; fy < F; fy++)
+            for (let fx = 0; fx < F; fx++) {
+              const iy = oy * stride + fy - ph.before;
+              const ix = ox * stride + fx - pw.before;
+              if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+              for (let ch = 0; ch < C; ch++) {
+                const xi = ((b * H + iy) * W + ix) * C + ch;
+                const wi = ((fy * F + fx) * C + ch) * K + k;
+                y[yi] += x[xi] * w[wi] * m[wi];
+                dx[xi] += r[yi] * w[wi] * m[wi];
+                dw[wi] += r[yi] * x[xi] * m[wi];
+              }
+            }
+        }
+  return { y, dx, dw };
+}
+
+type MaskKind = 'nm' | 'channel' | 'unstructured' | 'empty' | 'full';
+
+/** A 0/1 mask [F, F, C, K] of the given kind (N:M: N of every M input channels per tap and output; the tail group keeps min(N, its size)). */
+function makeMask(kind: MaskKind, F: number, C: number, K: number, rand: () => number, n = 2, M = 4): Float32Array {
+  const m = new Float32Array(F * F * C * K);
+  const at = (t: number, ch: number, k: number) => (t * C + ch) * K + k;
+  for (let t = 0; t < F * F; t++)
+    for (let k = 0; k < K; k++) {
+      if (kind === 'nm') {
+        for (let g = 0; g < C; g += M) {
+          const size = Math.min(M, C - g);
+          const order = Array.from({ length: size }, (_, i) => i).sort(() => rand() - 0.5);
+          for (const i of order.slice(0, Math.min(n, size))) m[at(t, g + i, k)] = 1;
+        }
+      } else
+        for (let ch = 0; ch < C; ch++) m[at(t, ch, k)] = kind === 'full' ? 1 : kind === 'empty' ? 0 : kind === 'unstructured' ? (rand() < 0.3 ? 1 : 0) : 0;
+    }
+  if (kind === 'channel') {
+    const keep = Array.from({ length: K }, () => rand() < 0.5);
+    for (let i = 0; i < m.length; i++) m[i] = keep[i % K] ? 1 : 0;
+  }
+  return m;
+}
+
+function mulberry(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function caseOf(seed: number, kind: MaskKind): Case {
+  const rand = mulberry(seed);
+  const pick = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+  const B = pick(1, 3), H = pick(1, 7), W = pick(1, 7), C = pick(1, 11), K = pick(1, 9);
+  const F = rand() < 0.7 ? 3 : 1;
+  const stride = rand() < 0.5 ? 1 : 2;
+  // Inputs with exact zeros (post-ReLU), which the kernels skip.
+  const x = Float32Array.from({ length: B * H * W * C }, () => (rand() < 0.4 ? 0 : rand() * 2 - 1));
+  const w = Float32Array.from({ length: F * F * C * K }, () => rand() * 2 - 1);
+  const m = makeMask(kind, F, C, K, rand);
+  const ph = samePad(H, F, stride);
+  const pw = samePad(W, F, stride);
+  const r = Float32Array.from({ length: B * ph.out * pw.out * K }, () => rand() * 2 - 1);
+  return { B, H, W, C, K, F, stride, x, w, m, r };
+}
+
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    if (Math.abs(actual[i] - expected[i]) > 1e-4 * (1 + Math.abs(expected[i]))) {
+      throw new Error(`${what}[${i}] = ${actual[i]}, expected ${expected[i]}`);
+    }
+  }
+}
+
+const KINDS: MaskKind[] = ['nm', 'channel', 'unstructured', 'empty', 'full'];
+
+describe('row-sparse conv (cpu) against a direct float64 convolution of x and W ⊙ M', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    // Otherwise the op would take the masked dense path and the comparisons below would test tfjs.
+    expect(usesSparseKernel(tf.ones([1, 1, 1, 1]), 'always')).toBe(true);
+  });
+
+  for (const kind of KINDS) {
+    it(`${kind} masks: forward, dx and dW (dW zero off the mask)`, () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 1e9 }), (seed) => {
+          const c = caseOf(seed, kind);
+          const ref = reference(c);
+          tf.tidy(() => {
+            const x = tf.tensor4d(c.x, [c.B, c.H, c.W, c.C]);
+            const w = tf.tensor4d(c.w, [c.F, c.F, c.C, c.K]);
+            const m = tf.tensor4d(c.m, [c.F, c.F, c.C, c.K]);
+            const r = tf.tensor(c.r);
+            const loss = (xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.mul(tf.reshape(maskedConv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, m, c.stride, 'always'), [-1]), r));
+            expectClose(maskedConv2d(x, w, m, c.stride, 'always').dataSync(), ref.y, 'y');
+            const [dx, dw] = tf.grads(loss)([x, w]);
+            expectClose(dx.dataSync(), ref.dx, 'dx');
+            const dwv = dw.dataSync();
+            expectClose(dwv, ref.dw, 'dW');
+            for (let i = 0; i < dwv.length; i++) if (c.m[i] === 0) expect(dwv[i]).toBe(0);
+          });
+        }),
+        { numRuns: 25 },
+      );
+    });
+  }
+
+  it('channel masks in auto mode take the compact conv over the kept outputs, with the same values and gradients', () => {
+    let compact = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e9 }), (seed) => {
+        const c = caseOf(seed, 'channel');
+        const ref = reference(c);
+        tf.tidy(() => {
+          const x = tf.tensor4d(c.x, [c.B, c.H, c.W, c.C]);
+          const w = tf.tensor4d(c.w, [c.F, c.F, c.C, c.K]);
+          const m = tf.tensor4d(c.m, [c.F, c.F, c.C, c.K]);
+          const keptOut = new Set(Array.from(c.m.keys()).filter((i) => c.m[i] === 1).map((i) => i % c.K)).size;
+          const path = maskedConvPath(m, 'auto');
+          if (keptOut > 0 && keptOut <= 0.9 * c.K) {
+            expect(path).toBe('compact');
+            compact++;
+          }
+          const r = tf.tensor(c.r);
+          const loss = (xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.mul(tf.reshape(maskedConv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, m, c.stride, 'auto'), [-1]), r));
+          expectClose(maskedConv2d(x, w, m, c.stride, 'auto').dataSync(), ref.y, 'y');
+          const [dx, dw] = tf.grads(loss)([x, w]);
+          expectClose(dx.dataSync(), ref.dx, 'dx');
+          expectClose(dw.dataSync(), ref.dw, 'dW');
+        });
+      }),
+      { numRuns: 30 },
+    );
+    expect(compact).toBeGreaterThan(5);
+  });
+
+  it('the pattern lists exactly the kept weights, row by row, and gather/scatter round-trip W ⊙ M', () => {
+    const rand = mulberry(7);
+    const m = makeMask('nm', 3, 6, 5, rand);
+    const w = Float32Array.from({ length: m.length }, (_, i) => i + 1);
+    const p = rowSparsePattern(m, 5);
+    expect(p.rows).toBe(3 * 3 * 6);
+    // 2:4 over 6 channels: groups of 4 and 2 keep 2 each, so 4 of 6 per tap and output.
+    expect(p.cols.length).toBe(9 * 4 * 5);
+    expect(p.density).toBeCloseTo(4 / 6, 12);
+    const back = scatterKept(gatherKept(w, p), p);
+    for (let i = 0; i < m.length; i++) expect(back[i]).toBe(m[i] ? w[i] : 0);
+  });
+
+  it('refuses a mask that does not fit the kernel, and leaks no tensors', () => {
+    expect(() => rowSparsePattern(new Float32Array(7), 2)).toThrow(/not a multiple/);
+    const c = caseOf(3, 'nm');
+    const x = tf.tensor4d(c.x, [c.B, c.H, c.W, c.C]);
+    const w = tf.variable(tf.tensor4d(c.w, [c.F, c.F, c.C, c.K]));
+    const m = tf.tensor4d(c.m, [c.F, c.F, c.C, c.K]);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      const { value, grads } = tf.variableGrads(() => tf.sum(maskedConv2d(x, w, m, c.stride, 'always')) as tf.Scalar, [w]);
+      value.dispose();
+      tf.dispose(grads);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, w, m]);
+  });
+});
