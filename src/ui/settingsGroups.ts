@@ -83,7 +83,7 @@ export function methodOffReason(method: 'syncp' | 'cdg', imported: boolean): str
 }
 
 /** Why `spec` does not apply to `config`, or undefined when it does. */
-export function whyNotApplies(spec: SettingSpec, config: Record<string, unknown>): string | undefined {
+export function whyNotApplies(spec: SettingSpec, config: object): string | undefined {
   if (applies(spec, config)) return undefined;
   const kind: Applies = spec.applies ?? (spec.method === 'syncp' ? 'syncp' : spec.method === 'cdg' ? 'cdg' : 'always');
   return NEEDS[kind] || 'not used with these settings';

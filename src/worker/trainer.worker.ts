@@ -10,9 +10,9 @@ import { chooseBackend } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
 import { loadDataset, OwnDataError, readOwnData, type Dataset, type ImageDecoder } from '../engine/data';
 import { RunSession } from '../engine/session';
+import { isWeightMaskSource, type WeightMaskSource } from '../engine/plugin';
 import { DivergenceError, type Trainer } from '../engine/trainer';
 import { CommandQueue, type RunHost } from './commandQueue';
-import { SyncCPPlugin } from '../engine/sparsity/syncp';
 import { MaskHistory } from '../engine/viz/maskPanel';
 import { nmPatternGrid } from '../engine/viz/nmPatterns';
 import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, Snapshot } from './protocol';
@@ -149,7 +149,7 @@ class WorkerRun {
   /** Step of the last SyncCP mask update already reported in a progress row. */
   reportedUpdate: number | null = null;
   /** The run's SyncCP plugin, found once per run rather than on every step. */
-  readonly syncp: SyncCPPlugin | undefined;
+  readonly syncp: WeightMaskSource | undefined;
   /** The layer the page shows in detail, and its masks at each update (UI state: kept here, not in the engine). */
   selectedLayer: string | undefined;
   maskHistory: MaskHistory | undefined;
@@ -162,7 +162,7 @@ class WorkerRun {
   lastSave = 0;
 
   constructor(readonly session: RunSession) {
-    this.syncp = session.trainer.plugins.find((p): p is SyncCPPlugin => p instanceof SyncCPPlugin);
+    this.syncp = session.trainer.plugins.find(isWeightMaskSource);
     this.selectedLayer = this.syncp?.layerNames()[0];
     if (this.selectedLayer) this.maskHistory = new MaskHistory(this.selectedLayer);
   }
@@ -399,8 +399,9 @@ async function snapshot(run: WorkerRun, gen: number): Promise<void> {
   const snap: Snapshot = { step, samples, views, plugins, flops: { layers: f.layers.map((l) => ({ name: l.name, dense: l.dense, effective: l.effective })), dense: f.dense, effective: f.effective } };
   const sp = run.syncp;
   const sel = run.selectedLayer ? sp?.layerMasks(run.selectedLayer) : undefined;
-  if (sp && sel && sp.cfg.granularity === 'nm') {
-    snap.nm = { layer: sel.name, online: nmPatternGrid(sel.online, sel.shape, sp.cfg.n, sp.cfg.m), target: nmPatternGrid(sel.target, sel.shape, sp.cfg.n, sp.cfg.m) };
+  const nm = sp?.nmPattern();
+  if (sel && nm) {
+    snap.nm = { layer: sel.name, online: nmPatternGrid(sel.online, sel.shape, nm.n, nm.m), target: nmPatternGrid(sel.target, sel.shape, nm.n, nm.m) };
   }
   // Kept before the buffers below are transferred; the mask history is kept once, in maskHistory.
   const kept = structuredClone(snap);
