@@ -11,6 +11,7 @@ import type { Config } from '../engine/config';
 import { loadDataset, OwnDataError, readOwnData, type Dataset, type ImageDecoder } from '../engine/data';
 import { RunSession } from '../engine/session';
 import { isWeightMaskSource, type WeightMaskSource } from '../engine/plugin';
+import { medianMs, timeDenseStep } from '../engine/denseTiming';
 import { DivergenceError, type Trainer } from '../engine/trainer';
 import { CommandQueue, type RunHost } from './commandQueue';
 import { MaskHistory } from '../engine/viz/maskPanel';
@@ -144,6 +145,8 @@ class WorkerRun {
   lastSnapshot = 0;
   stepTimes: number[] = [];
   lastStepMs = 0;
+  /** The last few steps' own times (ms, training only): the measured line's numerator. */
+  stepMs: number[] = [];
   /** Metrics read back with the last step (per-layer FLOPs in snapshots use them). */
   lastMetrics: Record<string, Float32Array> = {};
   /** Step of the last SyncCP mask update already reported in a progress row. */
@@ -290,6 +293,13 @@ const host: RunHost<WorkerRun> = {
 
   exportRun,
 
+  async measureDense(run, gen) {
+    const runMs = medianMs(run.stepMs);
+    if (runMs === undefined) throw new Error('train a step first: the measurement compares this run’s own steps');
+    const { denseMs } = await timeDenseStep(run.trainer.config, run.trainer.dataset, run.step);
+    post({ type: 'dense-timing', gen, step: run.step, runMs, denseMs });
+  },
+
   async selectLayer(run, gen, layer) {
     if (!run.select(layer)) return false;
     await snapshot(run, gen);
@@ -348,6 +358,8 @@ async function oneStep(run: WorkerRun): Promise<void> {
   run.pending.push(p);
   run.rows.push(p);
   run.stepTimes.push(performance.now());
+  run.stepMs.push(r.ms);
+  if (run.stepMs.length > RATE_WINDOW) run.stepMs.shift();
   if (run.stepTimes.length > RATE_WINDOW) run.stepTimes.shift();
 }
 
