@@ -156,6 +156,14 @@ test('cdg: gate densities per branch, over steps, and gate maps over the probe v
   expect((await canvasStats(panel.getByTestId('cdg-probe-2'))).colours).toBeGreaterThan(8);
   await expect.poll(() => chartMarks(page.getByTestId('flops-cumulative'))).toBeGreaterThan(2);
   await expect(page.getByTestId('flops-saving')).not.toHaveText('0.0%');
+  // The measured line: this run's steps against a few dense steps timed on this device.
+  await page.getByTestId('measure-dense').click();
+  const ratio = page.getByTestId('flops-measured-ratio');
+  await expect(ratio).toBeVisible({ timeout: 60_000 });
+  const r = Number(await ratio.getAttribute('data-ratio'));
+  expect(r).toBeGreaterThan(0);
+  expect(Number.isFinite(r)).toBe(true);
+  await expect(ratio).toContainText('FLOPs counted');
   await expectNotApplicable(page, ['panel-syncp', 'panel-nm']);
   await shoot(page, 'cdg');
   console.log(`[measure] ${test.info().title.split(':')[0]}: ${await scrub(page)}`);

@@ -7,6 +7,8 @@ import type { ConvHook } from './nn/resnet';
 import type { CDGSnapshot } from './sparsity/cdg';
 import type { SyncCPSnapshot } from './viz/syncpPanel';
 import type { StateArray } from './state/stateArray';
+import type { LayerMasks } from './viz/maskPanel';
+import type { MaskUpdateStats } from './viz/maskStats';
 
 /**
  * A branch's role, in its method's words. BYOL: 'online' (the trained network) and
@@ -131,6 +133,26 @@ export interface Resumable {
    * expected.
    */
   loadState?(meta: unknown, arrays: Record<string, StateArray>): void;
+}
+
+/**
+ * A sparsifier whose weight masks the page shows layer by layer (the mask heatmaps, their
+ * history, the N:M grid). The worker finds it by these members, not by its class.
+ */
+export interface WeightMaskSource {
+  layerNames(): string[];
+  /** A layer's current masks (copies) and last flips; undefined for an unknown name. */
+  layerMasks(name: string): LayerMasks | undefined;
+  /** Step of the last mask update, null before the first. */
+  readonly lastUpdateStep: number | null;
+  updateSummary(): { step: number | null; layers: ({ name: string } & MaskUpdateStats)[] };
+  /** N and M when the masks are N:M, else null. */
+  nmPattern(): { n: number; m: number } | null;
+}
+
+export function isWeightMaskSource(p: StepPlugin): p is StepPlugin & WeightMaskSource {
+  const q = p as Partial<WeightMaskSource>;
+  return typeof q.layerNames === 'function' && typeof q.layerMasks === 'function' && typeof q.updateSummary === 'function' && typeof q.nmPattern === 'function';
 }
 
 /** A sparsification method as the trainer holds it: all its roles, a name, and disposal. */

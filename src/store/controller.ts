@@ -69,10 +69,16 @@ function onMessage(msg: Response): void {
         readyTensors: msg.tensors,
         snapshot: undefined,
         baselines: undefined,
+        denseTiming: undefined,
+        measuringDense: false,
+        denseTimingNote: undefined,
       });
       return;
     case 'baselines':
       useRun.setState({ baselines: msg.baselines });
+      return;
+    case 'dense-timing':
+      useRun.setState({ denseTiming: { step: msg.step, runMs: msg.runMs, denseMs: msg.denseMs }, measuringDense: false, denseTimingNote: undefined });
       return;
     case 'phase':
       useRun.setState({ phase: msg.phase, step: msg.step, pending: undefined });
@@ -154,6 +160,7 @@ function onMessage(msg: Response): void {
       // A build that did not happen (superseded, nothing to build) leaves nothing to wait for.
       useRun.setState((s) => ({ pending: undefined, building: ['init', 'configure', 'reset'].includes(msg.command) ? false : s.building }));
       if (msg.command === 'export') settleExport(new Error(msg.reason));
+      if (msg.command === 'measure-dense') useRun.setState({ measuringDense: false, denseTimingNote: msg.reason });
       return;
   }
 }
@@ -314,6 +321,11 @@ export const actions = {
   },
   /** Show this prunable layer in the SyncCP and N:M panels (the worker answers with a snapshot). */
   selectLayer: (layer: string) => send({ type: 'select-layer', gen, layer }),
+  /** Time the run's dense counterpart on this device (the worker answers with dense-timing). */
+  measureDense: () => {
+    useRun.setState({ measuringDense: true, denseTimingNote: undefined });
+    send({ type: 'measure-dense', gen });
+  },
   selectCdgLayer: (layer: string) => useTimeline.setState({ cdgLayer: layer }),
   /** Scrub to a recorded snapshot (null: follow the newest). */
   viewSnapshot: (index: number | null) => useTimeline.setState((t) => ({ viewIndex: index === null || index >= t.entries.length - 1 ? null : Math.max(0, index) })),

@@ -42,6 +42,12 @@ export interface RunState {
   loadingData?: boolean;
   /** kNN of this run's network before training and on raw pixels (measured right after the build). */
   baselines?: Baselines;
+  /** This run's step time against its dense counterpart's on this device (the FLOPs panel's measured line). */
+  denseTiming?: { step: number; runMs: number; denseMs: number };
+  /** A dense timing asked for and not yet answered. */
+  measuringDense?: boolean;
+  /** Why the last dense timing was not made (e.g. no step trained yet). */
+  denseTimingNote?: string;
   error?: RunError;
   /** An autosaved run this page can resume (offered after a reload, a crash or a closed tab). */
   resumable?: SavedRunMeta;

@@ -14,7 +14,6 @@ export function SettingsPanel() {
   const imported = useSettings((s) => s.importedName !== undefined);
   const configIssue = useSettings((s) => s.issues.config);
   const running = useRun((s) => !s.building && (s.phase === 'running' || s.phase === 'stepping'));
-  const config = applied as unknown as Record<string, unknown>;
   return (
     <details className="settings-panel" data-testid="settings-panel">
       <summary>
@@ -39,7 +38,7 @@ export function SettingsPanel() {
             ) : (
               <div className="fields fields-wide">
                 {settings.map((spec) => (
-                  <SettingField key={spec.path} spec={spec} prefix="setting" notApplied={whyNotApplies(spec, config)} />
+                  <SettingField key={spec.path} spec={spec} prefix="setting" notApplied={whyNotApplies(spec, applied)} />
                 ))}
               </div>
             )}

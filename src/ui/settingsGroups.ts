@@ -17,7 +17,7 @@ export interface Topic {
 
 export const TOPICS: readonly Topic[] = [
   { id: 'ssl', title: 'SSL method', blurb: 'how the two views of an image are compared' },
-  { id: 'model', title: 'Model', blurb: 'the small ResNet, its projector and predictor' },
+  { id: 'model', title: 'Model', blurb: 'the small ResNet, its projector and predictor, and the kernels it runs on' },
   { id: 'data', title: 'Data and augmentation', blurb: 'which images, and how the two views of each are made' },
   { id: 'optim', title: 'Optimiser and schedule', blurb: 'AdamW, the learning-rate schedule, batch and run length' },
   { id: 'syncp', title: 'SyncCP (weight pruning)', blurb: 'granularity, densities, gap, schedule, scores, budget, regrowth', method: 'syncp' },
@@ -42,6 +42,7 @@ const TOPIC_OF_ROOT: Record<string, TopicId> = {
   syncp: 'syncp',
   cdg: 'cdg',
   eval: 'eval',
+  kernels: 'model',
 };
 
 /** The topic a setting is shown under (undefined: a table row no topic claims — a test catches it). */
@@ -83,7 +84,7 @@ export function methodOffReason(method: 'syncp' | 'cdg', imported: boolean): str
 }
 
 /** Why `spec` does not apply to `config`, or undefined when it does. */
-export function whyNotApplies(spec: SettingSpec, config: Record<string, unknown>): string | undefined {
+export function whyNotApplies(spec: SettingSpec, config: object): string | undefined {
   if (applies(spec, config)) return undefined;
   const kind: Applies = spec.applies ?? (spec.method === 'syncp' ? 'syncp' : spec.method === 'cdg' ? 'cdg' : 'always');
   return NEEDS[kind] || 'not used with these settings';

@@ -26,6 +26,8 @@ export interface RunHost<R extends RunHandle> {
   report(run: R, gen: number, force: boolean): Promise<void>;
   exportRun(run: R, gen: number): Promise<void>;
   selectLayer(run: R, gen: number, layer: string): Promise<boolean>;
+  /** Time the run's dense counterpart and answer `dense-timing`; throws (answered as ignored) before any step. */
+  measureDense(run: R, gen: number): Promise<void>;
   /** Build a run from a saved one, leaving the live run alone; throws (a message saying what was expected) when it does not fit. */
   restore(source: RestoreSource): Promise<R>;
   /** Announce a restored run that is now live as `gen` (ready, its rows, snapshot, restored). */
@@ -200,6 +202,13 @@ export class CommandQueue<R extends RunHandle> {
           return;
         case 'select-layer':
           if (!(await this.host.selectLayer(run, this.gen, cmd.layer))) this.ignore('select-layer', cmd.gen, `no prunable layer "${cmd.layer}" in this run`);
+          return;
+        case 'measure-dense':
+          try {
+            await this.host.measureDense(run, this.gen);
+          } catch (e) {
+            this.ignore('measure-dense', cmd.gen, e instanceof Error ? e.message : String(e));
+          }
           return;
       }
     } catch (e) {

@@ -48,6 +48,8 @@ export type Request =
   | { type: 'restore'; gen: number; source: RestoreSource }
   /** Show this prunable layer in detail (SyncCP mask heatmap, N:M grid); answered by a snapshot. */
   | { type: 'select-layer'; gen: number; layer: string }
+  /** Time a few steps of the run's dense counterpart on this device; answered by `dense-timing`. */
+  | { type: 'measure-dense'; gen: number }
   /** A person's own images (class folders, a zip, CIFAR-10 .bin): answered by `data-loaded` or an error of kind 'data'. */
   | { type: 'load-data'; gen: number; files: OwnFile[]; size: number };
 
@@ -181,6 +183,8 @@ export type Response =
   | { type: 'error'; gen?: number; kind: ErrorKind; message: string; step?: number }
   /** run.json of the run, and run.zip (that run.json with the trainer state, model.json and weights.bin). */
   | { type: 'exported'; gen: number; run: RunFile; bundle: Uint8Array }
+  /** The run's recent step time against its dense counterpart's, both measured on this device at `step`. */
+  | { type: 'dense-timing'; gen: number; step: number; runMs: number; denseMs: number }
   /** Run `gen` is a restored one (sent after its ready, rows and snapshot), at `step`. */
   | { type: 'restored'; gen: number; source: RestoreSource['kind']; name?: string; config: Config; step: number }
   /** The run's config changed in place (e.g. a lower learning rate after a divergence); the run goes on. */

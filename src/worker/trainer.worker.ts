@@ -10,9 +10,10 @@ import { chooseBackend } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
 import { loadDataset, OwnDataError, readOwnData, type Dataset, type ImageDecoder } from '../engine/data';
 import { RunSession } from '../engine/session';
+import { isWeightMaskSource, type WeightMaskSource } from '../engine/plugin';
+import { medianMs, timeDenseStep } from '../engine/denseTiming';
 import { DivergenceError, type Trainer } from '../engine/trainer';
 import { CommandQueue, type RunHost } from './commandQueue';
-import { SyncCPPlugin } from '../engine/sparsity/syncp';
 import { MaskHistory } from '../engine/viz/maskPanel';
 import { nmPatternGrid } from '../engine/viz/nmPatterns';
 import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, Snapshot } from './protocol';
@@ -144,12 +145,14 @@ class WorkerRun {
   lastSnapshot = 0;
   stepTimes: number[] = [];
   lastStepMs = 0;
+  /** The last few steps' own times (ms, training only): the measured line's numerator. */
+  stepMs: number[] = [];
   /** Metrics read back with the last step (per-layer FLOPs in snapshots use them). */
   lastMetrics: Record<string, Float32Array> = {};
   /** Step of the last SyncCP mask update already reported in a progress row. */
   reportedUpdate: number | null = null;
   /** The run's SyncCP plugin, found once per run rather than on every step. */
-  readonly syncp: SyncCPPlugin | undefined;
+  readonly syncp: WeightMaskSource | undefined;
   /** The layer the page shows in detail, and its masks at each update (UI state: kept here, not in the engine). */
   selectedLayer: string | undefined;
   maskHistory: MaskHistory | undefined;
@@ -162,7 +165,7 @@ class WorkerRun {
   lastSave = 0;
 
   constructor(readonly session: RunSession) {
-    this.syncp = session.trainer.plugins.find((p): p is SyncCPPlugin => p instanceof SyncCPPlugin);
+    this.syncp = session.trainer.plugins.find(isWeightMaskSource);
     this.selectedLayer = this.syncp?.layerNames()[0];
     if (this.selectedLayer) this.maskHistory = new MaskHistory(this.selectedLayer);
   }
@@ -290,6 +293,13 @@ const host: RunHost<WorkerRun> = {
 
   exportRun,
 
+  async measureDense(run, gen) {
+    const runMs = medianMs(run.stepMs);
+    if (runMs === undefined) throw new Error('train a step first: the measurement compares this run’s own steps');
+    const { denseMs } = await timeDenseStep(run.trainer.config, run.trainer.dataset, run.step);
+    post({ type: 'dense-timing', gen, step: run.step, runMs, denseMs });
+  },
+
   async selectLayer(run, gen, layer) {
     if (!run.select(layer)) return false;
     await snapshot(run, gen);
@@ -348,6 +358,8 @@ async function oneStep(run: WorkerRun): Promise<void> {
   run.pending.push(p);
   run.rows.push(p);
   run.stepTimes.push(performance.now());
+  run.stepMs.push(r.ms);
+  if (run.stepMs.length > RATE_WINDOW) run.stepMs.shift();
   if (run.stepTimes.length > RATE_WINDOW) run.stepTimes.shift();
 }
 
@@ -399,8 +411,9 @@ async function snapshot(run: WorkerRun, gen: number): Promise<void> {
   const snap: Snapshot = { step, samples, views, plugins, flops: { layers: f.layers.map((l) => ({ name: l.name, dense: l.dense, effective: l.effective })), dense: f.dense, effective: f.effective } };
   const sp = run.syncp;
   const sel = run.selectedLayer ? sp?.layerMasks(run.selectedLayer) : undefined;
-  if (sp && sel && sp.cfg.granularity === 'nm') {
-    snap.nm = { layer: sel.name, online: nmPatternGrid(sel.online, sel.shape, sp.cfg.n, sp.cfg.m), target: nmPatternGrid(sel.target, sel.shape, sp.cfg.n, sp.cfg.m) };
+  const nm = sp?.nmPattern();
+  if (sel && nm) {
+    snap.nm = { layer: sel.name, online: nmPatternGrid(sel.online, sel.shape, nm.n, nm.m), target: nmPatternGrid(sel.target, sel.shape, nm.n, nm.m) };
   }
   // Kept before the buffers below are transferred; the mask history is kept once, in maskHistory.
   const kept = structuredClone(snap);

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { GatedConvResult } from '../sparsity/cdg';
-import { webgpuGateBoundary, webgpuTopKGate } from './webgpuSelect';
+import { webgpuGateBoundary, webgpuTopKGate, type Program as SelectProgram } from './webgpuSelect';
 import {
   applyWGSL, convKey, dualConvDwWGSL, dualConvDxWGSL, dualConvWGSL, gateBackwardWGSL, saliencyWGSL, WG, WG_FLAT,
   type ConvShape, type GateShape,
@@ -21,19 +21,8 @@ const NO_DELTA = 3e38;
 /** Inputs of one saliency program beyond which the branches' Z are concatenated first (storage bindings a stage: 8). */
 const MAX_BRANCH_INPUTS = 6;
 
-/** The fields of tfjs-backend-webgpu's WebGPUProgram these programs set (structural). */
-interface Program {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-  variableNames: string[];
-  uniforms?: string;
-  /** tfjs passes the output size as uniforms.size (every program reads it: unused bindings would be dropped from the layout). */
-  size: true;
-  getUserCode: () => string;
-}
+/** tfjs' WebGPUProgram fields; these programs all read uniforms.size. */
+type Program = SelectProgram & { size: true };
 
 /** One invocation an output element (main(index)); 2-D grid past 65535 workgroups. */
 function flat(key: string, inputs: string[], outputShape: number[], code: string): Program {

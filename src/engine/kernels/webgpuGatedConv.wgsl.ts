@@ -4,6 +4,7 @@
 // by their variable names, `localIndex`, `workgroupId` and main(index) for flat programs.
 // Z = [Y_b | Y_c] is [B, OH, OW, 2K]: channels below K from input channels < cb, the rest
 // from input channels ≥ cb (the file header of sparsity/cdg.ts).
+import { KEY_WGSL } from './webgpuSelect.wgsl';
 
 export const WG = 256;
 /** Flat programs: invocations a workgroup. */
@@ -268,17 +269,5 @@ fn main(index : i32) {
 }
 `;
 
-// Order-preserving map of f32 bits to u32, as webgpuSelect.wgsl.ts (NaN as −∞, −0 as +0).
-const KEY = /* wgsl */ `
-fn keyOf(v : f32) -> u32 {
-  var b = bitcast<u32>(v);
-  if ((b & 0x7fffffffu) > 0x7f800000u) { b = 0xff800000u; }
-  if (b == 0x80000000u) { b = 0u; }
-  if ((b & 0x80000000u) != 0u) { return ~b; }
-  return b | 0x80000000u;
-}
-fn valueOf(key : u32) -> f32 {
-  if ((key & 0x80000000u) != 0u) { return bitcast<f32>(key & 0x7fffffffu); }
-  return bitcast<f32>(~key);
-}
-`;
+// Order-preserving map of f32 bits to u32 (NaN as −∞, −0 as +0): the selection's.
+const KEY = KEY_WGSL;

@@ -9,8 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { BOUNDARY_WGSL, SELECT_WGSL, SURROGATE_WGSL, WG } from './webgpuSelect.wgsl';
 
-/** The fields of tfjs-backend-webgpu's WebGPUProgram these programs set (structural). */
-interface Program {
+/** The fields of tfjs-backend-webgpu's WebGPUProgram this project's programs set (structural). */
+export interface Program {
   outputShape: number[];
   shaderKey: string;
   dispatchLayout: { x: number[] };
@@ -18,6 +18,8 @@ interface Program {
   workgroupSize: [number, number, number];
   variableNames: string[];
   uniforms?: string;
+  /** tfjs passes the output size as uniforms.size when set (a program that reads it must set it: unused bindings are dropped from the layout). */
+  size?: true;
   getUserCode: () => string;
 }
 

@@ -6,7 +6,7 @@ export const WG = 256;
 
 // Order-preserving map of f32 bits to u32 (larger float ⇒ larger key). NaN maps to −∞'s key
 // (host topKGate ranks NaN as −∞, ties with it by index), −0 to +0's (they compare equal).
-const KEY = /* wgsl */ `
+export const KEY_WGSL = /* wgsl */ `
 fn keyOf(v : f32) -> u32 {
   var b = bitcast<u32>(v);
   if ((b & 0x7fffffffu) > 0x7f800000u) { b = 0xff800000u; }
@@ -27,7 +27,7 @@ fn valueOf(key : u32) -> f32 {
  * ranks by index from per-invocation counts over contiguous segments and one scan.
  */
 export const SELECT_WGSL = /* wgsl */ `
-${KEY}
+${KEY_WGSL}
 var<workgroup> hist : array<atomic<u32>, ${WG}>;
 var<workgroup> cnt : array<u32, ${WG}>;
 var<workgroup> chosen : vec2<u32>; // (bucket, rem after this pass)
@@ -98,19 +98,12 @@ fn main(index : i32) {
 }
 `;
 
-/**
- * Δ of a gate made by SELECT_WGSL from the same values: midway between the smallest open
- * value (the k-th largest) and the largest closed one (the (k+1)-th), through the keys.
- * Inputs x (values) and g (gate), both [n]; output [1].
- */
-export const BOUNDARY_WGSL = /* wgsl */ `
-${KEY}
+// Δ midway between the smallest open value and the largest closed one, through the keys
+// (x values, g gate, both [n]); every invocation of the one workgroup gets it.
+const BOUNDARY_FN = /* wgsl */ `
 var<workgroup> lowOpen : atomic<u32>;
 var<workgroup> highClosed : atomic<u32>;
-
-fn main(index : i32) {
-  let tid = localIndex;
-  let n = u32(uniforms.xShape);
+fn boundaryDelta(tid : u32, n : u32) -> f32 {
   if (tid == 0u) {
     atomicStore(&lowOpen, 0xffffffffu);
     atomicStore(&highClosed, 0u);
@@ -125,9 +118,21 @@ fn main(index : i32) {
   atomicMin(&lowOpen, lo);
   atomicMax(&highClosed, hi);
   workgroupBarrier();
-  if (tid == 0u) {
-    result[0] = (valueOf(atomicLoad(&lowOpen)) + valueOf(atomicLoad(&highClosed))) * 0.5;
-  }
+  return (valueOf(atomicLoad(&lowOpen)) + valueOf(atomicLoad(&highClosed))) * 0.5;
+}
+`;
+
+/**
+ * Δ of a gate made by SELECT_WGSL from the same values: midway between the smallest open
+ * value (the k-th largest) and the largest closed one (the (k+1)-th), through the keys.
+ * Inputs x (values) and g (gate), both [n]; output [1].
+ */
+export const BOUNDARY_WGSL = /* wgsl */ `
+${KEY_WGSL}
+${BOUNDARY_FN}
+fn main(index : i32) {
+  let delta = boundaryDelta(localIndex, u32(uniforms.xShape));
+  if (localIndex == 0u) { result[0] = delta; }
 }
 `;
 
@@ -137,28 +142,12 @@ fn main(index : i32) {
  * Inputs x, g, dy, all [n]; output [n]; uniform alpha.
  */
 export const SURROGATE_WGSL = /* wgsl */ `
-${KEY}
-var<workgroup> lowOpen : atomic<u32>;
-var<workgroup> highClosed : atomic<u32>;
-
+${KEY_WGSL}
+${BOUNDARY_FN}
 fn main(index : i32) {
   let tid = localIndex;
   let n = u32(uniforms.xShape);
-  if (tid == 0u) {
-    atomicStore(&lowOpen, 0xffffffffu);
-    atomicStore(&highClosed, 0u);
-  }
-  workgroupBarrier();
-  var lo = 0xffffffffu;
-  var hi = 0u;
-  for (var i = tid; i < n; i += ${WG}u) {
-    let key = keyOf(x[i]);
-    if (g[i] > 0.5) { lo = min(lo, key); } else { hi = max(hi, key); }
-  }
-  atomicMin(&lowOpen, lo);
-  atomicMax(&highClosed, hi);
-  workgroupBarrier();
-  let delta = (valueOf(atomicLoad(&lowOpen)) + valueOf(atomicLoad(&highClosed))) * 0.5;
+  let delta = boundaryDelta(tid, n);
   let a = uniforms.alpha;
   for (var i = tid; i < n; i += ${WG}u) {
     let sig = 1.0 / (1.0 + exp(-((x[i] - delta) * a)));

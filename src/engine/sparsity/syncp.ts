@@ -117,6 +117,10 @@ export class SyncCPPlugin implements StepPlugin {
     return { masks: shapes.map((s) => ({ online: dense(s), target: dense(s) })), planned: erk.planned(shapes, this.plan.initial) };
   }
 
+  nmPattern(): { n: number; m: number } | null {
+    return this.nm();
+  }
+
   private nm(): { n: number; m: number } | null {
     return this.cfg.granularity === 'nm' ? { n: this.cfg.n, m: this.cfg.m } : null;
   }

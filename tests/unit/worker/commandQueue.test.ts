@@ -77,6 +77,9 @@ function fakeHost(latency: () => number) {
       if (run.disposed) violations.push(`select-layer on disposed run ${run.gen}`);
       return true;
     },
+    async measureDense(run) {
+      if (run.disposed) violations.push(`measure-dense on disposed run ${run.gen}`);
+    },
     async loadData() {
       await sleep(latency());
     },
