@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { maskedConv2d, maskedConvPath, usesSparseKernel } from '../../../src/engine/nn/maskedConv';
 import { gatherKept, rowSparsePattern, scatterKept } from '../../../src/engine/kernels/cpuSparseConv';
+import { Rng } from '../../../src/engine/random';
 
 interface Case {
   B: number; H: number; W: number; C: number; K: number; F: number; stride: number;
@@ -76,19 +77,14 @@ function makeMask(kind: MaskKind, F: number, C: number, K: number, rand: () => n
   return m;
 }
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Uniform [0, 1) draws from the engine's seeded generator. */
+function uniforms(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 function caseOf(seed: number, kind: MaskKind): Case {
-  const rand = mulberry(seed);
+  const rand = uniforms(seed);
   const pick = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const B = pick(1, 3), H = pick(1, 7), W = pick(1, 7), C = pick(1, 11), K = pick(1, 9);
   const F = rand() < 0.7 ? 3 : 1;
@@ -176,7 +172,7 @@ describe('row-sparse conv (cpu) against a direct float64 convolution of x and W 
   });
 
   it('the pattern lists exactly the kept weights, row by row, and gather/scatter round-trip W ⊙ M', () => {
-    const rand = mulberry(7);
+    const rand = uniforms(7);
     const m = makeMask('nm', 3, 6, 5, rand);
     const w = Float32Array.from({ length: m.length }, (_, i) => i + 1);
     const p = rowSparsePattern(m, 5);
