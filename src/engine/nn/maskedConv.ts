@@ -53,15 +53,15 @@ export type MaskedConvPath = 'dense' | 'compact' | 'rows';
 const COMPACT_BELOW = 0.9;
 
 export function maskedConvPath(mask: tf.Tensor, mode: SparseKernelMode): MaskedConvPath {
-  if (mode === 'off') return 'dense';
-  const cpu = tf.getBackend() === 'cpu';
-  if (mode === 'always') return cpu ? 'rows' : 'dense';
+  // Only the cpu backend has these kernels: elsewhere decide before reading the mask (on a
+  // GPU that read would be a readback of every new mask).
+  if (mode === 'off' || tf.getBackend() !== 'cpu') return 'dense';
+  if (mode === 'always') return 'rows';
   const p = patternOf(mask);
   const K = mask.shape[3]!;
   const kept = p.keptOutputs.length;
-  // Compact on cpu only for now: on WebGPU its gathers are extra dispatches, not yet measured.
-  if (cpu && kept > 0 && kept <= COMPACT_BELOW * K) return 'compact';
-  return cpu && p.density <= CPU_SPARSE_CROSSOVER ? 'rows' : 'dense';
+  if (kept > 0 && kept <= COMPACT_BELOW * K) return 'compact';
+  return p.density <= CPU_SPARSE_CROSSOVER ? 'rows' : 'dense';
 }
 
 /** Whether conv(x, W ⊙ M) skips masked work in this mode on the current backend. */
@@ -77,6 +77,18 @@ export function maskedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, st
   if (path === 'dense') return tf.tidy(() => tf.conv2d(x, tf.mul(w, mask) as tf.Tensor4D, stride, 'same'));
   if (path === 'compact') return compactConvCpu(x, w, mask, stride, patternOf(mask).keptOutputs);
   return rowSparseConv(x, w, patternOf(mask), stride);
+}
+
+// The mask's kept columns, like its pattern, once per mask tensor rather than once a step.
+const maskColumns = new WeakMap<tf.Tensor, Float32Array>();
+
+function keptColumnsOf(mask: tf.Tensor, K: number, kept: Int32Array): Float32Array {
+  let mc = maskColumns.get(mask);
+  if (!mc) {
+    mc = gatherColumns(mask.dataSync(), K, kept);
+    maskColumns.set(mask, mc);
+  }
+  return mc;
 }
 
 /** Columns `kept` of a row-major [rows, K] array, as [rows, kept.length]. */
@@ -105,8 +117,7 @@ function scatterColumns(a: Float32Array, K: number, kept: Int32Array): Float32Ar
 function compactConvCpu(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, stride: number, kept: Int32Array): tf.Tensor4D {
   const [FH, FW, C, K] = w.shape;
   const info = tf.backend_util.computeConv2DInfo(x.shape, [FH, FW, C, kept.length], stride, 1, 'same', undefined, false, 'channelsLast');
-  const mv = mask.dataSync();
-  const mc = gatherColumns(mv, K, kept);
+  const mc = keptColumnsOf(mask, K, kept);
   const f = ((xT: tf.Tensor, wT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
     const wc = gatherColumns(wT.dataSync(), K, kept);
     for (let i = 0; i < wc.length; i++) wc[i] *= mc[i];

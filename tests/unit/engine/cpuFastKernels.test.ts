@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { CONV_CASES } from './convCases';
 import { originalCpuBinaryKernel } from '../../../src/engine/kernels/cpuBroadcast';
 import { originalCpuConvKernel } from '../../../src/engine/kernels/cpuConv2D';
 import { originalCpuSliceKernels } from '../../../src/engine/kernels/cpuSlice';
@@ -83,13 +84,7 @@ describe('fast cpu broadcasting binary ops', () => {
 });
 
 describe('fast cpu Conv2D / Conv2DBackpropInput', () => {
-  it.each([
-    [2, 5, 5, 3, 4, 3, 1, 'same'],
-    [3, 8, 7, 4, 6, 3, 2, 'same'],
-    [2, 6, 6, 5, 3, 1, 2, 'same'],
-    [1, 9, 9, 2, 2, 3, 2, 'valid'],
-    [2, 4, 4, 3, 5, 3, 1, 'valid'],
-  ] as const)('B=%i H=%i W=%i Cin=%i Cout=%i k=%i stride=%i %s: forward bit for bit, input gradient to rounding', (b, h, w, cin, cout, k, stride, pad) => {
+  it.each(CONV_CASES)('B=%i H=%i W=%i Cin=%i Cout=%i k=%i stride=%i %s: forward bit for bit, input gradient to rounding', (b, h, w, cin, cout, k, stride, pad) => {
     tf.tidy(() => {
       // Inputs with exact zeros, as after a ReLU (the fast kernel skips them).
       const x = tf.relu(tf.randomNormal([b, h, w, cin], 0, 1, 'float32', 5)) as tf.Tensor4D;

@@ -1,16 +1,11 @@
 // The fast cpu Conv2DBackpropFilter must equal tfjs' own kernel on every stride/padding/shape.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { CONV_CASES } from './convCases';
 import { originalCpuConv2DBackpropFilter } from '../../../src/engine/kernels/cpuConv2DBackpropFilter';
 
 describe('fast cpu Conv2DBackpropFilter', () => {
-  it.each([
-    [2, 5, 5, 3, 4, 3, 1, 'same'],
-    [3, 8, 7, 4, 6, 3, 2, 'same'],
-    [2, 6, 6, 5, 3, 1, 2, 'same'],
-    [1, 9, 9, 2, 2, 3, 2, 'valid'],
-    [2, 4, 4, 3, 5, 3, 1, 'valid'],
-  ] as const)('B=%i H=%i W=%i Cin=%i Cout=%i k=%i stride=%i %s', async (b, h, w, cin, cout, k, stride, pad) => {
+  it.each(CONV_CASES)('B=%i H=%i W=%i Cin=%i Cout=%i k=%i stride=%i %s', async (b, h, w, cin, cout, k, stride, pad) => {
     const original = originalCpuConv2DBackpropFilter();
     expect(original, 'the fast kernel must have replaced a registered one').toBeDefined();
     const x = tf.randomNormal([b, h, w, cin], 0, 1, 'float32', 1) as tf.Tensor4D;
