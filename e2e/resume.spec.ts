@@ -54,6 +54,8 @@ test('reload → resume continues with the losses of an uninterrupted run', asyn
   await page.reload();
   await waitReady(page);
   await page.getByTestId('discard-saved').click();
+  // The offer goes once the delete has committed (a reload before that would abort it).
+  await expect(page.getByTestId('resume-offer')).toHaveCount(0);
   await page.reload();
   await waitReady(page);
   await expect(page.getByTestId('resume')).toHaveCount(0);

@@ -271,10 +271,13 @@ export const actions = {
     useRun.setState({ restoring: { kind: 'autosave', name: 'saved run' }, resumable: undefined });
     send({ type: 'restore', gen: nextGen(), source: { kind: 'autosave' } });
   },
-  /** Forget the autosaved run. */
+  /**
+   * Forget the autosaved run. The offer stays up until the delete has committed: a reload
+   * right after the click would otherwise abort the transaction and offer the run again.
+   */
   discardSaved: async () => {
-    useRun.setState({ resumable: undefined });
     await clearAutosave().catch(() => undefined);
+    useRun.setState({ resumable: undefined });
   },
   /**
    * Your own data: the files of a class-folder tree, a zip of one, or CIFAR-10 .bin batches.

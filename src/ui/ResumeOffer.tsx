@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { actions } from '../store/controller';
 import { presetOf } from '../store/presetOf';
 import { useRun } from '../store/run';
@@ -5,6 +6,7 @@ import { useRun } from '../store/run';
 /** After a reload, a crash or a closed tab: the autosaved run, to resume or discard. */
 export function ResumeOffer() {
   const saved = useRun((s) => s.resumable);
+  const [discarding, setDiscarding] = useState(false);
   if (!saved) return null;
   const p = presetOf(saved.config);
   const what = `${p.preset}${p.tiny ? ' (tiny)' : ''}${p.exact ? '' : ', changed settings'}`;
@@ -18,8 +20,16 @@ export function ResumeOffer() {
         <button className="btn btn-primary" data-testid="resume" onClick={actions.resume} title={`Continue ${what} from step ${saved.step}, with its history`}>
           Resume {what} at step {saved.step}
         </button>
-        <button className="btn btn-ghost" data-testid="discard-saved" onClick={() => void actions.discardSaved()}>
-          Discard
+        <button
+          className="btn btn-ghost"
+          data-testid="discard-saved"
+          disabled={discarding}
+          onClick={() => {
+            setDiscarding(true);
+            void actions.discardSaved().finally(() => setDiscarding(false));
+          }}
+        >
+          {discarding ? 'Discarding…' : 'Discard'}
         </button>
       </div>
     </div>
