@@ -186,7 +186,7 @@ async function main(): Promise<number> {
     for (const e of r.errors) console.error(`bench: ${e.backend}: ${e.message}`);
     for (const c of r.gateChecks) {
       console.error(`bench: CDG's ${c.backend} gate selection in ${r.browserVersion}: ${c.cases} cases, ${c.mismatches.length} differing from topKGate`);
-      for (const t of c.timings ?? []) console.error(`bench: ${c.backend} selection at n=${t.n}: rank count ${t.rankMs.toFixed(1)} ms, topk + scatter ${t.topkMs.toFixed(1)} ms`);
+      for (const t of c.timings ?? []) console.error(`bench: ${c.backend} selection at n=${t.n}: radix select ${t.radixMs.toFixed(1)} ms, topk + scatter ${t.topkMs.toFixed(1)} ms`);
     }
     print(r.rows, args.json);
     if (args.markdown) {

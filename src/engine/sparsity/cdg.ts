@@ -29,6 +29,8 @@ import * as tf from '@tensorflow/tfjs';
 import { convForwardInto } from '../kernels/cpuConv2D';
 import { gatedConvWebGPU } from '../kernels/webgpuGatedConv';
 import { webgpuGateSurrogate, webgpuTopKGate } from '../kernels/webgpuSelect';
+import { gatedConvWebGL } from '../kernels/webglGatedConv';
+import { webglSelectAvailable } from '../kernels/webglSelect';
 import type { CDGConfig } from '../config';
 import { maskSlot, type BranchInfo, type PluginContext, type PluginState, type StepPlugin } from '../plugin';
 import { forwardResNet, prunableConvs, type Branch, type ConvHook, type ConvLayerSpec } from '../nn/resnet';
@@ -345,6 +347,7 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
   const stride = opts.stride ?? 1;
   if (opts.threshold === undefined && opts.impl !== 'ops' && hostBackend() && cb < cin) return gatedConvHost(xs, ws, opts, cb, G, stride);
   if (tf.getBackend() === 'webgpu' && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvWebGPU(xs, ws, opts, cb, G, stride);
+  if (opts.threshold === undefined && opts.impl !== 'ops' && cb < cin && webglSelectAvailable()) return gatedConvWebGL(xs, ws, opts, cb, G, stride);
   const kernels = new Map<tf.Tensor, tf.Tensor4D[]>();
   const splitKernel = (w: tf.Tensor4D) => {
     let parts = kernels.get(w);
