@@ -63,18 +63,19 @@ const DERIVE_GLSL = `
   prefix = (prefix << ${BITS}) | uint(d);
 `;
 
-/** Pass p of the radix select over x [n] (p = 0: no state input). */
-function passProgram(n: number, k: number, p: number): Program {
+/** Pass p of the radix select over x [n] (p = 0: no state input, k a uniform: it changes every step of a ramp). */
+function passProgram(n: number, p: number): Program {
   const shift = 32 - BITS * (p + 1); // the bits of this pass's digit start here
   const first = p === 0;
   return {
     variableNames: first ? ['x'] : ['x', 'state'],
     outputShape: [STATE],
+    customUniforms: first ? [{ name: 'k', type: 'int' }] : undefined,
     userCode: `
       ${KEY_GLSL}
       void main() {
         int o = getOutputCoords();
-        ${first ? `uint prefix = 0u; int rem = ${k};` : DERIVE_GLSL}
+        ${first ? 'uint prefix = 0u; int rem = k;' : DERIVE_GLSL}
         if (o == ${BINS}) { setOutput(float(prefix >> 16)); return; }
         if (o == ${BINS + 1}) { setOutput(float(prefix & 0xffffu)); return; }
         if (o == ${BINS + 2}) { setOutput(float(rem)); return; }
@@ -168,8 +169,8 @@ export function webglTopKGate(x: tf.Tensor, k: number): { gate: tf.Tensor; delta
   if (!(Number.isInteger(k) && k > 0 && k < n)) throw new Error(`webglTopKGate: k must be an integer in (0, ${n}) (got ${k})`);
   return tf.tidy(() => {
     const flat = tf.reshape(x, [n]);
-    let state = run(passProgram(n, k, 0), [flat]);
-    for (let p = 1; p < PASSES; p++) state = run(passProgram(n, k, p), [flat, state]);
+    let state = run(passProgram(n, 0), [flat], [[k]]);
+    for (let p = 1; p < PASSES; p++) state = run(passProgram(n, p), [flat, state]);
     const gate = tf.reshape(run(gateProgram(n), [flat, state]), x.shape);
     const delta = run(deltaProgram(n), [flat, state]) as tf.Tensor1D;
     return { gate, delta };
