@@ -30,6 +30,7 @@ import { convForwardInto } from '../kernels/cpuConv2D';
 import { gatedConvWebGPU } from '../kernels/webgpuGatedConv';
 import { webgpuGateSurrogate, webgpuTopKGate } from '../kernels/webgpuSelect';
 import { gatedConvWebGL } from '../kernels/webglGatedConv';
+import { gatedConvCpuSparse } from '../kernels/cpuGatedConvSparse';
 import { webglSelectAvailable } from '../kernels/webglSelect';
 import type { CDGConfig } from '../config';
 import { maskSlot, type BranchInfo, type PluginContext, type PluginState, type StepPlugin } from '../plugin';
@@ -67,6 +68,8 @@ export interface GatedConvOptions extends GateOptions {
   /** Output-channel groups for 'channel-group' (the largest divisor of C_out ≤ groups is used). */
   groups?: number;
   stride?: number;
+  /** cpu: compute the conditional path only where the gradient mode needs it (kernels/cpuGatedConvSparse.ts; setting kernels.sparse). */
+  skipClosed?: boolean;
 }
 
 export interface GatedConvResult {
@@ -345,6 +348,7 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
   const cb = baseChannels(cin, opts.beta ?? 0.25);
   const G = opts.saliency === 'channel-group' ? effectiveGroups(cout, opts.groups ?? 4) : 1;
   const stride = opts.stride ?? 1;
+  if (opts.skipClosed && tf.getBackend() === 'cpu' && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvCpuSparse(xs, ws, opts, cb, G, stride);
   if (opts.threshold === undefined && opts.impl !== 'ops' && hostBackend() && cb < cin) return gatedConvHost(xs, ws, opts, cb, G, stride);
   if (tf.getBackend() === 'webgpu' && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvWebGPU(xs, ws, opts, cb, G, stride);
   if (opts.threshold === undefined && opts.impl !== 'ops' && cb < cin && webglSelectAvailable()) return gatedConvWebGL(xs, ws, opts, cb, G, stride);
@@ -791,6 +795,7 @@ export class CDGPlugin implements StepPlugin {
         saliency: this.cfg.saliency,
         groups: this.cfg.groups,
         stride: layer.stride,
+        skipClosed: this.ctx.config.kernels.sparse !== 'off',
       });
       if (training) {
         this.pending.get(layer.name)?.dispose();
