@@ -68,7 +68,7 @@ export interface GatedConvOptions extends GateOptions {
   /** Output-channel groups for 'channel-group' (the largest divisor of C_out ≤ groups is used). */
   groups?: number;
   stride?: number;
-  /** cpu: compute the conditional path only where the gradient mode needs it (kernels/cpuGatedConvSparse.ts; setting kernels.sparse). */
+  /** cpu/wasm: compute the conditional path only where the gradient mode needs it (kernels/cpuGatedConvSparse.ts; setting kernels.sparse). */
   skipClosed?: boolean;
 }
 
@@ -348,7 +348,7 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
   const cb = baseChannels(cin, opts.beta ?? 0.25);
   const G = opts.saliency === 'channel-group' ? effectiveGroups(cout, opts.groups ?? 4) : 1;
   const stride = opts.stride ?? 1;
-  if (opts.skipClosed && tf.getBackend() === 'cpu' && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvCpuSparse(xs, ws, opts, cb, G, stride);
+  if (opts.skipClosed && hostBackend() && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvCpuSparse(xs, ws, opts, cb, G, stride);
   if (opts.threshold === undefined && opts.impl !== 'ops' && hostBackend() && cb < cin) return gatedConvHost(xs, ws, opts, cb, G, stride);
   if (tf.getBackend() === 'webgpu' && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvWebGPU(xs, ws, opts, cb, G, stride);
   if (opts.threshold === undefined && opts.impl !== 'ops' && cb < cin && webglSelectAvailable()) return gatedConvWebGL(xs, ws, opts, cb, G, stride);

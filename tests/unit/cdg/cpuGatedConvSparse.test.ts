@@ -4,9 +4,11 @@
 // tf.conv2d of the split input, tfjs' autodiff). Forward values (bit for bit against the host
 // path: the same sums in the same order), gates, saliencies, Δ, densities, and the gradients
 // for X and K in both gate-gradient modes, on all-closed, all-open and partial gates, strides
-// 1 and 2, odd sizes, both saliencies, 1 and 2 branches, shared and distinct kernels.
+// 1 and 2, odd sizes, both saliencies, 1 and 2 branches, shared and distinct kernels; and on
+// the wasm backend (the same loops over its tensors) against the cpu host path.
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { initWasmBackend } from '../../../src/engine/kernels/wasmKernels';
 import { gatedConv, type GatedConvOptions } from '../../../src/engine/sparsity/cdg';
 
 interface Case {
@@ -128,5 +130,27 @@ describe('gated conv computing the conditional path only where needed (cpu, skip
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) evaluate(CASES[1], { skipClosed: true, gateGradient: 'detached' });
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('the same on the wasm backend', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('wasm with skipClosed gives the values and gradients of the cpu host path', async () => {
+    for (const [ci, c] of CASES.entries()) {
+      for (const gateGradient of ['detached', 'ste'] as const) {
+        await tf.setBackend('cpu');
+        const host = evaluate(c, { gateGradient });
+        expect(await initWasmBackend()).toMatchObject({ ok: true });
+        const wasm = evaluate(c, { gateGradient, skipClosed: true });
+        const label = `case ${ci} ${gateGradient}`;
+        wasm.gates.forEach((g, i) => expect(Array.from(g), `${label} gates ${i}`).toEqual(Array.from(host.gates[i])));
+        wasm.ys.forEach((y, i) => expect(Array.from(y), `${label} y ${i}`).toEqual(Array.from(host.ys[i])));
+        wasm.dxs.forEach((d, i) => expectClose(d, host.dxs[i], 2e-5, `${label} dX ${i}`));
+        wasm.dws.forEach((d, i) => expectClose(d, host.dws[i], 2e-5, `${label} dK ${i}`));
+      }
+    }
   });
 });
