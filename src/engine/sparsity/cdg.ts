@@ -31,7 +31,7 @@ import { gatedConvWebGPU } from '../kernels/webgpuGatedConv';
 import { webgpuGateSurrogate, webgpuTopKGate } from '../kernels/webgpuSelect';
 import { gatedConvWebGL } from '../kernels/webglGatedConv';
 import { gatedConvCpuSparse } from '../kernels/cpuGatedConvSparse';
-import { webglSelectAvailable } from '../kernels/webglSelect';
+import { webglGateSurrogate, webglSelectAvailable, webglTopKGate } from '../kernels/webglSelect';
 import type { CDGConfig } from '../config';
 import { maskSlot, type BranchInfo, type PluginContext, type PluginState, type StepPlugin } from '../plugin';
 import { forwardResNet, prunableConvs, type Branch, type ConvHook, type ConvLayerSpec } from '../nn/resnet';
@@ -143,8 +143,9 @@ function hostBackend(): boolean {
 /**
  * Exactly round(d·N) open units of s (largest first, ties by index); Δ midway at the boundary.
  * On cpu/wasm the selection is topKGate over the values; on webgpu one custom program
- * (kernels/webgpuSelect.ts; Δ and the surrogate a second one, run only by the gradient); elsewhere topk +
- * scatter. All stay on the device (no readback inside the forward pass).
+ * (kernels/webgpuSelect.ts; Δ and the surrogate a second one, run only by the gradient); on
+ * webgl the radix select of kernels/webglSelect.ts (gate and Δ; the surrogate one program);
+ * elsewhere topk + scatter. All stay on the device (no readback inside the forward pass).
  */
 function quantileGate(s: tf.Tensor, density: number, alpha: number, forceOps = false): tf.Tensor {
   const n = s.size;
@@ -161,6 +162,11 @@ function quantileGate(s: tf.Tensor, density: number, alpha: number, forceOps = f
         value: gate,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => webgpuGateSurrogate(saved[0], saved[1], dy, alpha),
       };
+    }
+    if (webglSelectAvailable() && !forceOps) {
+      const r = webglTopKGate(x, k);
+      save([x, r.delta]);
+      return { value: r.gate, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => webglGateSurrogate(dy, saved[0], saved[1], alpha) };
     }
     let g: tf.Tensor;
     let delta: tf.Tensor;
