@@ -1,20 +1,21 @@
-// CDG's quantile-gated conv on WebGL as GPGPU programs (shaders in webglGatedConv.glsl.ts),
-// the design of the WebGPU programs (webgpuGatedConv.ts) for WebGL2's fragment shaders: the
-// tf-op formulation (split of X and K, two convs, abs / group mean / per-sample mean /
-// division, tfjs' TopK + ScatterND, Y_b + g ⊙ Y_c, and all their gradients) ran ~145
-// programs a layer more than a dense conv at the tiny size. Per layer and step here:
-// forward one dual conv a branch (Z = [Y_b | Y_c]), the per-sample mean and the saliency
+// CDG's quantile-gated conv on WebGL: tfjs' convs of the two input segments, the gating as
+// GPGPU programs (shaders in webglGatedConv.glsl.ts, the gate programs of the WebGPU path,
+// webgpuGatedConv.ts, for WebGL2's fragment shaders). The tf-op formulation (abs / group
+// mean / per-sample mean / division, tfjs' TopK + ScatterND, Y_b + g ⊙ Y_c, and all their
+// gradients) ran ~145 programs a layer more than a dense conv at the tiny size. Per layer
+// and step here, beyond the split and the two convs: the per-sample mean and the saliency
 // for all branches (two programs), the radix select (webglSelect.ts: gate and Δ), one
-// Y = Y_b + g ⊙ Y_c a branch; backward per branch ds, its per-sample sums and dZ (the
-// formulas of gatedConvHost in sparsity/cdg.ts, the cpu reference), and the dual conv's
-// dX and dK. No readback.
+// Y = Y_b + g ⊙ Y_c a branch; backward per branch ds, its per-sample sums, dY_b and dY_c
+// (the formulas of gatedConvHost in sparsity/cdg.ts, the cpu reference). No readback.
+// The convs stay tfjs' packed im2col + matmul: a direct dual-conv program (as on WebGPU)
+// measured 1.2–1.8× slower than split + two tf.conv2d, forward and backward, at the tiny
+// layers on SwiftShader's WebGL (docs/bench.md).
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import type { GatedConvResult } from '../sparsity/cdg';
 import { webglTopKGate } from './webglSelect';
 import {
-  applyGLSL, dualConvDwGLSL, dualConvDxGLSL, dualConvGLSL, gateBackwardGLSL, gateDsGLSL, gateStatsGLSL, saliencyGLSL, sampleMeanGLSL,
-  type ConvShape, type GateShape,
+  applyGLSL, gateBackwardBaseGLSL, gateBackwardCondGLSL, gateDsGLSL, gateStatsGLSL, saliencyGLSL, sampleMeanGLSL, type GateShape,
 } from './webglGatedConv.glsl';
 
 const EPS = 1e-8;
@@ -46,78 +47,49 @@ function run(p: Program, inputs: tf.Tensor[], shape: number[], uniforms?: number
   return shaped;
 }
 
-function convShape(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, cb: number): ConvShape {
-  const info = tf.backend_util.computeConv2DInfo(x.shape, w.shape, stride, 1, 'same', undefined, false, 'channelsLast');
-  return {
-    B: info.batchSize, H: info.inHeight, W: info.inWidth, C: info.inChannels, OH: info.outHeight, OW: info.outWidth, K: info.outChannels,
-    FH: info.filterHeight, FW: info.filterWidth, top: info.padInfo.top, left: info.padInfo.left, stride, cb,
-  };
-}
-
-/** Z = [conv(X_b, K_b) | conv(X_c, K_c)] [B, OH, OW, 2K] ('same' padding), one program; dX and dK one each. */
-export function webglDualConv(x: tf.Tensor4D, w: tf.Tensor4D, cb: number, stride: number): tf.Tensor4D {
-  const d = convShape(x, w, stride, cb);
-  const f = ((xT: tf.Tensor, wT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
-    const [xf, wf] = [flat(xT), flat(wT)];
-    save([xf, wf]);
-    return {
-      value: run(program(['x', 'w'], d.B * d.OH * d.OW * 2 * d.K, dualConvGLSL(d)), [xf, wf], [d.B, d.OH, d.OW, 2 * d.K]),
-      gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => {
-        const dzf = flat(dz);
-        return [
-          run(program(['dz', 'w'], saved[0].size, dualConvDxGLSL(d)), [dzf, saved[1]], x.shape),
-          run(program(['x', 'dz'], saved[1].size, dualConvDwGLSL(d)), [saved[0], dzf], w.shape),
-        ];
-      },
-    };
-  }) as unknown as GradFn;
-  return tf.customGrad(f)(x, w) as tf.Tensor4D;
-}
-
-/** The pooled saliency [ΣB, OH, OW, G] of the branches' Z (in branch order): s = r / (mean r + ε) per sample. Two programs. */
-export function webglSaliency(zs: tf.Tensor4D[], G: number): tf.Tensor4D {
-  const [, OH, OW, K2] = zs[0].shape;
-  const K = K2 / 2;
-  const ins = zs.length <= MAX_BRANCH_INPUTS ? zs : [tf.concat(zs, 0) as tf.Tensor4D];
-  const gs: GateShape = { HW: OH * OW, K, G, per: K / G, batches: ins.map((z) => z.shape[0]) };
+/** The pooled saliency [ΣB, OH, OW, G] of the branches' Y_b (in branch order): s = r / (mean r + ε) per sample. Two programs. */
+export function webglSaliency(ybs: tf.Tensor4D[], G: number): tf.Tensor4D {
+  const [, OH, OW, K] = ybs[0].shape;
+  const ins = ybs.length <= MAX_BRANCH_INPUTS ? ybs : [tf.concat(ybs, 0) as tf.Tensor4D];
+  const gs: GateShape = { HW: OH * OW, K, G, per: K / G, batches: ins.map((y) => y.shape[0]) };
   const total = gs.batches.reduce((a, b) => a + b, 0);
-  const names = ins.map((_, i) => `z${i}`);
+  const names = ins.map((_, i) => `yb${i}`);
   const flats = ins.map(flat);
   const d = run(program(names, total, sampleMeanGLSL(gs, EPS)), flats, [total]);
   const s = run(program([...names, 'd'], total * OH * OW * G, saliencyGLSL(gs)), [...flats, d], [total, OH, OW, G]) as tf.Tensor4D;
   d.dispose();
-  if (ins !== zs) ins[0].dispose();
+  if (ins !== ybs) ins[0].dispose();
   return s;
 }
 
 /**
- * One branch's Y = Y_b + g ⊙ Y_c from its Z, g the pooled gate (this branch's units from
- * `o`), with the straight-through gradient through the saliency written out (three programs
- * backward; one when Δ = ±∞).
+ * One branch's Y = Y_b + g ⊙ Y_c, g the pooled gate (this branch's units from `o`), with the
+ * straight-through gradient through the saliency written out (dY_c = dY ⊙ g; dY_b = dY + the
+ * saliency term: three programs, none when Δ = ±∞).
  */
-function gateApply(z: tf.Tensor4D, gate: tf.Tensor, s: tf.Tensor, delta: tf.Tensor, o: number, smooth: boolean, detached: boolean, alpha: number): tf.Tensor4D {
-  const [b, OH, OW, K2] = z.shape;
-  const K = K2 / 2;
+function gateApply(yb: tf.Tensor4D, yc: tf.Tensor4D, gate: tf.Tensor, s: tf.Tensor, delta: tf.Tensor, o: number, smooth: boolean, detached: boolean, alpha: number): tf.Tensor4D {
+  const [b, OH, OW, K] = yb.shape;
   const G = gate.shape[3] as number;
   const gs: GateShape = { HW: OH * OW, K, G, per: K / G, batches: [b] };
   const m = b * OH * OW * G;
   const gf = flat(gate);
   const sf = flat(s);
-  const f = ((zT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
-    const zf = flat(zT);
-    save([zf]);
+  const f = ((ybT: tf.Tensor, ycT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+    const [ybf, ycf] = [flat(ybT), flat(ycT)];
+    save([ybf, ycf]);
     return {
-      value: run(program(['z', 'g'], b * OH * OW * K, applyGLSL(gs, o)), [zf, gf], [b, OH, OW, K]),
+      value: run(program(['yb', 'yc', 'g'], ybf.size, applyGLSL(gs, o)), [ybf, ycf, gf], yb.shape),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [zs, dyf] = [saved[0], flat(dy)];
-        if (!smooth) return run(program(['dy', 'z', 'g'], zs.size, gateBackwardGLSL(gs, o, false)), [dyf, zs, gf], z.shape);
-        const ds = run(program(['dy', 'z', 's', 'g', 'delta'], m, gateDsGLSL(gs, o, detached), [{ name: 'alpha', type: 'float' }]), [dyf, zs, sf, gf, delta], [m], [[alpha]]);
-        const stats = run(program(['z', 'ds'], 2 * b, gateStatsGLSL(gs, EPS)), [zs, ds], [2 * b]);
-        return run(program(['dy', 'z', 'g', 'ds', 'stats'], zs.size, gateBackwardGLSL(gs, o, true)), [dyf, zs, gf, ds, stats], z.shape);
+        const [ybs, ycs, dyf] = [saved[0], saved[1], flat(dy)];
+        const dyc = run(program(['dy', 'g'], dyf.size, gateBackwardCondGLSL(gs, o)), [dyf, gf], yc.shape);
+        if (!smooth) return [tf.clone(dy), dyc];
+        const ds = run(program(['dy', 'yc', 's', 'g', 'delta'], m, gateDsGLSL(gs, o, detached), [{ name: 'alpha', type: 'float' }]), [dyf, ycs, sf, gf, delta], [m], [[alpha]]);
+        const stats = run(program(['yb', 'ds'], 2 * b, gateStatsGLSL(gs, EPS)), [ybs, ds], [2 * b]);
+        return [run(program(['dy', 'yb', 'ds', 'stats'], dyf.size, gateBackwardBaseGLSL(gs)), [dyf, ybs, ds, stats], yb.shape), dyc];
       },
     };
   }) as unknown as GradFn;
-  return tf.customGrad(f)(z) as tf.Tensor4D;
+  return tf.customGrad(f)(yb, yc) as tf.Tensor4D;
 }
 
 /**
@@ -135,8 +107,19 @@ export function gatedConvWebGL(
   stride: number,
 ): GatedConvResult {
   const alpha = opts.alpha ?? 5;
-  const zs = xs.map((x, i) => webglDualConv(x, ws[i], cb, stride));
-  const s = webglSaliency(zs, G);
+  const cin = ws[0].shape[2];
+  // The channel split: one tf.split a tensor, a kernel shared by several branches (SimCLR) split once.
+  const kernels = new Map<tf.Tensor, tf.Tensor4D[]>();
+  const ybs: tf.Tensor4D[] = [];
+  const ycs: tf.Tensor4D[] = [];
+  xs.forEach((x, i) => {
+    let wParts = kernels.get(ws[i]);
+    if (!wParts) kernels.set(ws[i], (wParts = tf.split(ws[i], [cb, cin - cb], 2) as tf.Tensor4D[]));
+    const [xb, xc] = tf.split(x, [cb, cin - cb], 3) as tf.Tensor4D[];
+    ybs.push(tf.conv2d(xb, wParts[0], stride, 'same'));
+    ycs.push(tf.conv2d(xc, wParts[1], stride, 'same'));
+  });
+  const s = webglSaliency(ybs, G);
   const n = s.size;
   const k = Math.min(n, Math.max(0, Math.round((opts.density ?? 1) * n)));
   let gate: tf.Tensor;
@@ -150,8 +133,8 @@ export function gatedConvWebGL(
   const sizes = xs.map((x) => x.shape[0]);
   const cells = n / sizes.reduce((a, b) => a + b, 0);
   let o = 0;
-  const ys = zs.map((z, i) => {
-    const y = gateApply(z, gate, s, delta, o, smooth, opts.gateGradient === 'detached', alpha);
+  const ys = ybs.map((yb, i) => {
+    const y = gateApply(yb, ycs[i], gate, s, delta, o, smooth, opts.gateGradient === 'detached', alpha);
     o += sizes[i] * cells;
     return y;
   });
