@@ -37,6 +37,28 @@ function flat(t: tf.Tensor): tf.Tensor {
   return t.rank === 1 ? t : tf.reshape(t, [t.size]);
 }
 
+/**
+ * t unpacked and 1-D, for programs that read it several times: tfjs unpacks a packed input
+ * for every unpacked program that reads it (tfjs' convs and elementwise ops write packed).
+ */
+function unpackedFlat(t: tf.Tensor): tf.Tensor {
+  const backend = tf.backend() as MathBackendWebGL;
+  if (!backend.texData.get(t.dataId).isPacked) return flat(t);
+  const u = tf.engine().makeTensorFromTensorInfo(backend.unpackTensor(t));
+  const f = flat(u);
+  if (f !== u) u.dispose();
+  return f;
+}
+
+/** t packed (one program): tfjs' packed ops pack an unpacked input for every op that reads it. */
+function packed(t: tf.Tensor): tf.Tensor {
+  const backend = tf.backend() as MathBackendWebGL;
+  if (backend.texData.get(t.dataId).isPacked) return t;
+  const p = tf.engine().makeTensorFromTensorInfo(backend.packTensor(t));
+  t.dispose();
+  return p;
+}
+
 /** Runs p on flat inputs and returns its output in `shape` (an unpacked texture: reshaping it is free). */
 function run(p: Program, inputs: tf.Tensor[], shape: number[], uniforms?: number[][]): tf.Tensor {
   const backend = tf.backend() as MathBackendWebGL;
@@ -48,13 +70,13 @@ function run(p: Program, inputs: tf.Tensor[], shape: number[], uniforms?: number
 }
 
 /** The pooled saliency [ΣB, OH, OW, G] of the branches' Y_b (in branch order): s = r / (mean r + ε) per sample. Two programs. */
-export function webglSaliency(ybs: tf.Tensor4D[], G: number): tf.Tensor4D {
+export function webglSaliency(ybs: tf.Tensor4D[], G: number, ybFlats?: tf.Tensor[]): tf.Tensor4D {
   const [, OH, OW, K] = ybs[0].shape;
   const ins = ybs.length <= MAX_BRANCH_INPUTS ? ybs : [tf.concat(ybs, 0) as tf.Tensor4D];
   const gs: GateShape = { HW: OH * OW, K, G, per: K / G, batches: ins.map((y) => y.shape[0]) };
   const total = gs.batches.reduce((a, b) => a + b, 0);
   const names = ins.map((_, i) => `yb${i}`);
-  const flats = ins.map(flat);
+  const flats = ins === ybs && ybFlats ? ybFlats : ins.map(unpackedFlat);
   const d = run(program(names, total, sampleMeanGLSL(gs, EPS)), flats, [total]);
   const s = run(program([...names, 'd'], total * OH * OW * G, saliencyGLSL(gs)), [...flats, d], [total, OH, OW, G]) as tf.Tensor4D;
   d.dispose();
@@ -67,25 +89,26 @@ export function webglSaliency(ybs: tf.Tensor4D[], G: number): tf.Tensor4D {
  * straight-through gradient through the saliency written out (dY_c = dY ⊙ g; dY_b = dY + the
  * saliency term: three programs, none when Δ = ±∞).
  */
-function gateApply(yb: tf.Tensor4D, yc: tf.Tensor4D, gate: tf.Tensor, s: tf.Tensor, delta: tf.Tensor, o: number, smooth: boolean, detached: boolean, alpha: number): tf.Tensor4D {
+function gateApply(yb: tf.Tensor4D, yc: tf.Tensor4D, ybf: tf.Tensor, gate: tf.Tensor, s: tf.Tensor, delta: tf.Tensor, o: number, smooth: boolean, detached: boolean, alpha: number): tf.Tensor4D {
   const [b, OH, OW, K] = yb.shape;
   const G = gate.shape[3] as number;
   const gs: GateShape = { HW: OH * OW, K, G, per: K / G, batches: [b] };
   const m = b * OH * OW * G;
   const gf = flat(gate);
   const sf = flat(s);
-  const f = ((ybT: tf.Tensor, ycT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
-    const [ybf, ycf] = [flat(ybT), flat(ycT)];
+  // ybf: yb unpacked and flat (the saliency read it too); the inputs here are yb and yc themselves.
+  const f = ((_ybT: tf.Tensor, ycT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+    const ycf = unpackedFlat(ycT);
     save([ybf, ycf]);
     return {
-      value: run(program(['yb', 'yc', 'g'], ybf.size, applyGLSL(gs, o)), [ybf, ycf, gf], yb.shape),
+      value: packed(run(program(['yb', 'yc', 'g'], ybf.size, applyGLSL(gs, o)), [ybf, ycf, gf], yb.shape)),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [ybs, ycs, dyf] = [saved[0], saved[1], flat(dy)];
-        const dyc = run(program(['dy', 'g'], dyf.size, gateBackwardCondGLSL(gs, o)), [dyf, gf], yc.shape);
+        const [ybs, ycs, dyf] = [saved[0], saved[1], unpackedFlat(dy)];
+        const dyc = packed(run(program(['dy', 'g'], dyf.size, gateBackwardCondGLSL(gs, o)), [dyf, gf], yc.shape));
         if (!smooth) return [tf.clone(dy), dyc];
         const ds = run(program(['dy', 'yc', 's', 'g', 'delta'], m, gateDsGLSL(gs, o, detached), [{ name: 'alpha', type: 'float' }]), [dyf, ycs, sf, gf, delta], [m], [[alpha]]);
         const stats = run(program(['yb', 'ds'], 2 * b, gateStatsGLSL(gs, EPS)), [ybs, ds], [2 * b]);
-        return [run(program(['dy', 'yb', 'ds', 'stats'], dyf.size, gateBackwardBaseGLSL(gs)), [dyf, ybs, ds, stats], yb.shape), dyc];
+        return [packed(run(program(['dy', 'yb', 'ds', 'stats'], dyf.size, gateBackwardBaseGLSL(gs)), [dyf, ybs, ds, stats], yb.shape)), dyc];
       },
     };
   }) as unknown as GradFn;
@@ -119,7 +142,8 @@ export function gatedConvWebGL(
     ybs.push(tf.conv2d(xb, wParts[0], stride, 'same'));
     ycs.push(tf.conv2d(xc, wParts[1], stride, 'same'));
   });
-  const s = webglSaliency(ybs, G);
+  const ybFlats = ybs.map(unpackedFlat);
+  const s = webglSaliency(ybs, G, ybFlats);
   const n = s.size;
   const k = Math.min(n, Math.max(0, Math.round((opts.density ?? 1) * n)));
   let gate: tf.Tensor;
@@ -134,7 +158,7 @@ export function gatedConvWebGL(
   const cells = n / sizes.reduce((a, b) => a + b, 0);
   let o = 0;
   const ys = ybs.map((yb, i) => {
-    const y = gateApply(yb, ycs[i], gate, s, delta, o, smooth, opts.gateGradient === 'detached', alpha);
+    const y = gateApply(yb, ycs[i], ybFlats[i], gate, s, delta, o, smooth, opts.gateGradient === 'detached', alpha);
     o += sizes[i] * cells;
     return y;
   });
