@@ -18,8 +18,10 @@
 //   gate grad.  'ste' (default): the straight-through gradient at every location, which
 //               needs Y_c where the gate is closed too; 'detached': ∂L/∂g is kept only
 //               where the gate is open (× g), so closed locations need no conditional
-//               compute forward or backward. Nothing is skipped yet: both modes compute
-//               Y_c everywhere and multiply by g; flops.ts counts what each mode needs.
+//               compute forward or backward. On cpu/wasm (skipClosed, setting kernels.sparse)
+//               kernels/cpuGatedConvSparse.ts computes Y_c only where each mode needs it;
+//               elsewhere both modes compute Y_c everywhere and multiply by g; flops.ts
+//               counts what each mode needs.
 //   evaluation  features must not depend on the other images of a batch, so the plugin
 //               gates evaluation forwards with a fixed Δ per layer (an EMA of the
 //               training Δ), not a per-batch quantile.
