@@ -21,7 +21,7 @@ import {
 const EPS = 1e-8;
 /** sparsity/cdg.ts' NO_DELTA (Δ when all / none are open), repeated: importing it would make an import cycle. */
 const NO_DELTA = 3e38;
-/** Branch inputs one saliency program reads at most (beyond, the branches' Z are concatenated first). */
+/** Branch inputs one saliency program reads at most (beyond, the branches' Y_b are concatenated first). */
 const MAX_BRANCH_INPUTS = 6;
 
 type Program = Parameters<MathBackendWebGL['compileAndRun']>[0];
