@@ -1,21 +1,24 @@
 // In the browser, on the page's GPU backends: CDG's selection programs (webgpu:
-// kernels/webgpuSelect.ts, what the engine runs; webgl: the rank-count candidate in
-// webglRankGate.ts, n ≤ WEBGL_RANK_MAX, which the engine does not use) against the
-// host topKGate on seeded inputs — ties, ±0, NaN, both signs, k = 1 and n − 1, n around 256
-// and (webgpu) 100 003 — gate bit for bit, Δ to float32 tolerance; and, on webgl, the rank
-// count timed against tfjs' topk + scatter. The unit tests check webgpu on Dawn in Node;
-// Node has no WebGL, so this is WebGL's only check.
+// kernels/webgpuSelect.ts; webgl: kernels/webglSelect.ts' radix select, both what the
+// engine runs) against the host topKGate on seeded inputs — ties, ±0, NaN, both signs,
+// k = 1 and n − 1, n around 256 and (webgpu) 100 003 — gate bit for bit, Δ to float32
+// tolerance; and, on webgl, the radix select timed against tfjs' topk + scatter. The unit
+// tests check webgpu on Dawn in Node; Node has no WebGL, so this and e2e/webglCdg.spec.ts
+// are WebGL's checks.
 import * as tf from '@tensorflow/tfjs';
 import { webgpuGateBoundary, webgpuTopKGate } from '../engine/kernels/webgpuSelect';
-import { gateBoundaryOps, webglRankGate, WEBGL_RANK_MAX } from './webglRankGate';
+import { webglTopKGate } from '../engine/kernels/webglSelect';
 import { topKGate } from '../engine/sparsity/cdg';
+
+/** Largest n the webgl check runs at: its gate program counts ties by index, O(n · ties). */
+const WEBGL_CHECK_MAX = 4099;
 
 export interface GateCheck {
   backend: string;
   cases: number;
   mismatches: string[];
-  /** webgl: ms per selection (median of 5, read back), rank count vs topk + scatter, by n. */
-  timings?: { n: number; rankMs: number; topkMs: number }[];
+  /** webgl: ms per selection (median of 5, read back), radix select (gate and Δ) vs topk + scatter (gate only), by n. */
+  timings?: { n: number; radixMs: number; topkMs: number }[];
 }
 
 function values(n: number, kind: number, seed: number): Float32Array {
@@ -30,17 +33,18 @@ function select(x: tf.Tensor, k: number): { g: tf.Tensor; d: tf.Tensor } {
     const g = webgpuTopKGate(x, k);
     return { g, d: webgpuGateBoundary(x, g) };
   }
-  const g = webglRankGate(x, k);
-  return { g, d: gateBoundaryOps(x, g) };
+  const r = webglTopKGate(x, k);
+  return { g: r.gate, d: r.delta };
 }
 
 const median = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];
 
-export async function checkGate(): Promise<GateCheck> {
+/** time: on webgl, also time the radix select against topk + scatter (seconds). */
+export async function checkGate(time = true): Promise<GateCheck> {
   const backend = tf.getBackend();
   const out: GateCheck = { backend, cases: 0, mismatches: [] };
   if (backend !== 'webgpu' && backend !== 'webgl') return out;
-  const sizes = [2, 255, 256, 257, 1000, 4099, 100_003].filter((n) => backend === 'webgpu' || n <= WEBGL_RANK_MAX);
+  const sizes = [2, 255, 256, 257, 1000, 4099, 100_003].filter((n) => backend === 'webgpu' || n <= WEBGL_CHECK_MAX);
   for (const n of sizes) {
     for (const kind of [0, 1, 2]) {
       const v = values(n, kind, n * 7 + kind);
@@ -57,12 +61,12 @@ export async function checkGate(): Promise<GateCheck> {
       }
     }
   }
-  if (backend === 'webgl') out.timings = await timeWebGL();
+  if (backend === 'webgl' && time) out.timings = await timeWebGL();
   return out;
 }
 
-/** The rank count against tfjs' topk + scatter (the gate only), interleaved, read back each time. */
-async function timeWebGL(): Promise<{ n: number; rankMs: number; topkMs: number }[]> {
+/** The radix select (gate and Δ) against tfjs' topk + scatter (the gate only), interleaved, read back each time. */
+async function timeWebGL(): Promise<{ n: number; radixMs: number; topkMs: number }[]> {
   const rows = [];
   for (const n of [1024, 2048, 4096, 8192]) {
     const x = tf.tensor1d(values(n, 2, n));
@@ -72,10 +76,14 @@ async function timeWebGL(): Promise<{ n: number; rankMs: number; topkMs: number 
         const open = tf.slice(tf.topk(x, k + 1, true).indices, [0], [k]);
         return tf.scatterND(tf.reshape(open, [k, 1]), tf.ones([k]), [n]);
       });
-    const rank = () => webglRankGate(x, k);
-    const t: Record<'rank' | 'topk', number[]> = { rank: [], topk: [] };
+    const radix = () =>
+      tf.tidy(() => {
+        const r = webglTopKGate(x, k);
+        return tf.concat([tf.reshape(r.gate, [n]), r.delta]);
+      });
+    const t: Record<'radix' | 'topk', number[]> = { radix: [], topk: [] };
     for (let r = 0; r < 7; r++) {
-      for (const [name, f] of (r % 2 ? [['rank', rank], ['topk', topk]] : [['topk', topk], ['rank', rank]]) as ['rank' | 'topk', () => tf.Tensor][]) {
+      for (const [name, f] of (r % 2 ? [['radix', radix], ['topk', topk]] : [['topk', topk], ['radix', radix]]) as ['radix' | 'topk', () => tf.Tensor][]) {
         const t0 = performance.now();
         const o = f();
         await o.data();
@@ -84,7 +92,7 @@ async function timeWebGL(): Promise<{ n: number; rankMs: number; topkMs: number 
       }
     }
     x.dispose();
-    rows.push({ n, rankMs: median(t.rank), topkMs: median(t.topk) });
+    rows.push({ n, radixMs: median(t.radix), topkMs: median(t.topk) });
   }
   return rows;
 }

@@ -43,6 +43,8 @@ const USAGE = `usage: npm run bench -- [options]
                     read every 100 steps; exits 1 if either grows
   --steps N         steps per preset for --long
   --sparse-kernels M auto | off (default auto): off times the masked dense work, for comparison
+                    (SyncCP's masked convs; CDG's conditional path only where needed, cpu)
+  --gate-gradient G ste | detached: CDG's gate gradient for the presets that run CDG (default: the preset's)
   --kernels         where sparse kernels pay: conv(x, W ⊙ M) forward + gradients over the
                     model's prunable convs, masked dense vs row-sparse vs what auto picks,
                     per mask kind and density (cpu)
@@ -73,6 +75,7 @@ function parseBenchArgs(argv: string[]) {
         long: { type: 'boolean', default: false },
         steps: { type: 'string' },
         'sparse-kernels': { type: 'string' },
+        'gate-gradient': { type: 'string' },
         kernels: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -99,6 +102,8 @@ function parseBenchArgs(argv: string[]) {
   if (v.backends && !v.browser) throw new UsageError('--backends goes with --browser');
   const sparseKernels = v['sparse-kernels'] ?? 'auto';
   if (!['auto', 'off'].includes(sparseKernels)) throw new UsageError(`--sparse-kernels must be auto or off (got "${sparseKernels}")`);
+  const gateGradient = v['gate-gradient'];
+  if (gateGradient !== undefined && !['ste', 'detached'].includes(gateGradient)) throw new UsageError(`--gate-gradient must be ste or detached (got "${gateGradient}")`);
   return {
     help: v.help,
     backend: backend as NodeBackendName,
@@ -113,7 +118,7 @@ function parseBenchArgs(argv: string[]) {
     browser: v.browser,
     long: v.long,
     steps: int('steps', v.steps, 1),
-    overrides: { kernels: { sparse: sparseKernels } },
+    overrides: { kernels: { sparse: sparseKernels }, ...(gateGradient ? { cdg: { gateGradient } } : {}) },
     kernels: v.kernels,
   };
 }
@@ -186,7 +191,7 @@ async function main(): Promise<number> {
     for (const e of r.errors) console.error(`bench: ${e.backend}: ${e.message}`);
     for (const c of r.gateChecks) {
       console.error(`bench: CDG's ${c.backend} gate selection in ${r.browserVersion}: ${c.cases} cases, ${c.mismatches.length} differing from topKGate`);
-      for (const t of c.timings ?? []) console.error(`bench: ${c.backend} selection at n=${t.n}: rank count ${t.rankMs.toFixed(1)} ms, topk + scatter ${t.topkMs.toFixed(1)} ms`);
+      for (const t of c.timings ?? []) console.error(`bench: ${c.backend} selection at n=${t.n}: radix select ${t.radixMs.toFixed(1)} ms, topk + scatter ${t.topkMs.toFixed(1)} ms`);
     }
     print(r.rows, args.json);
     if (args.markdown) {

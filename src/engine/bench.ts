@@ -140,8 +140,17 @@ export function stateStartStep(config: Config, state: BenchState): number {
   );
 }
 
-/** The validated config of a preset at a size, with overrides. */
+/**
+ * The validated config of a preset at a size, with overrides. An override of a method's
+ * block (`cdg`, `syncp`) applies only to presets that run that method (a dense preset would
+ * otherwise switch it on).
+ */
 export function benchConfig(preset: string, tiny: boolean, overrides?: unknown): Config {
+  if (overrides && typeof overrides === 'object') {
+    const base = buildConfig({ preset, tiny });
+    const kept = Object.fromEntries(Object.entries(overrides).filter(([k]) => !((k === 'cdg' || k === 'syncp') && !(base as Record<string, unknown>)[k])));
+    return buildConfig({ preset, tiny, overrides: kept });
+  }
   return buildConfig({ preset, tiny, overrides });
 }
 

@@ -18,8 +18,10 @@
 //   gate grad.  'ste' (default): the straight-through gradient at every location, which
 //               needs Y_c where the gate is closed too; 'detached': ∂L/∂g is kept only
 //               where the gate is open (× g), so closed locations need no conditional
-//               compute forward or backward. Nothing is skipped yet: both modes compute
-//               Y_c everywhere and multiply by g; flops.ts counts what each mode needs.
+//               compute forward or backward. On cpu/wasm (skipClosed, setting kernels.sparse)
+//               kernels/cpuGatedConvSparse.ts computes Y_c only where each mode needs it;
+//               elsewhere both modes compute Y_c everywhere and multiply by g; flops.ts
+//               counts what each mode needs.
 //   evaluation  features must not depend on the other images of a batch, so the plugin
 //               gates evaluation forwards with a fixed Δ per layer (an EMA of the
 //               training Δ), not a per-batch quantile.
@@ -29,6 +31,9 @@ import * as tf from '@tensorflow/tfjs';
 import { convForwardInto } from '../kernels/cpuConv2D';
 import { gatedConvWebGPU } from '../kernels/webgpuGatedConv';
 import { webgpuGateSurrogate, webgpuTopKGate } from '../kernels/webgpuSelect';
+import { gatedConvWebGL } from '../kernels/webglGatedConv';
+import { gatedConvCpuSparse } from '../kernels/cpuGatedConvSparse';
+import { webglGateSurrogate, webglSelectAvailable, webglTopKGate } from '../kernels/webglSelect';
 import type { CDGConfig } from '../config';
 import { maskSlot, type BranchInfo, type PluginContext, type PluginState, type StepPlugin } from '../plugin';
 import { forwardResNet, prunableConvs, type Branch, type ConvHook, type ConvLayerSpec } from '../nn/resnet';
@@ -65,6 +70,8 @@ export interface GatedConvOptions extends GateOptions {
   /** Output-channel groups for 'channel-group' (the largest divisor of C_out ≤ groups is used). */
   groups?: number;
   stride?: number;
+  /** cpu/wasm: compute the conditional path only where the gradient mode needs it (kernels/cpuGatedConvSparse.ts; setting kernels.sparse). */
+  skipClosed?: boolean;
 }
 
 export interface GatedConvResult {
@@ -138,8 +145,9 @@ function hostBackend(): boolean {
 /**
  * Exactly round(d·N) open units of s (largest first, ties by index); Δ midway at the boundary.
  * On cpu/wasm the selection is topKGate over the values; on webgpu one custom program
- * (kernels/webgpuSelect.ts; Δ and the surrogate a second one, run only by the gradient); elsewhere topk +
- * scatter. All stay on the device (no readback inside the forward pass).
+ * (kernels/webgpuSelect.ts; Δ and the surrogate a second one, run only by the gradient); on
+ * webgl the radix select of kernels/webglSelect.ts (gate and Δ; the surrogate one program);
+ * elsewhere topk + scatter. All stay on the device (no readback inside the forward pass).
  */
 function quantileGate(s: tf.Tensor, density: number, alpha: number, forceOps = false): tf.Tensor {
   const n = s.size;
@@ -156,6 +164,11 @@ function quantileGate(s: tf.Tensor, density: number, alpha: number, forceOps = f
         value: gate,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => webgpuGateSurrogate(saved[0], saved[1], dy, alpha),
       };
+    }
+    if (webglSelectAvailable() && !forceOps) {
+      const r = webglTopKGate(x, k);
+      save([x, r.delta]);
+      return { value: r.gate, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => webglGateSurrogate(dy, saved[0], saved[1], alpha) };
     }
     let g: tf.Tensor;
     let delta: tf.Tensor;
@@ -343,8 +356,10 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
   const cb = baseChannels(cin, opts.beta ?? 0.25);
   const G = opts.saliency === 'channel-group' ? effectiveGroups(cout, opts.groups ?? 4) : 1;
   const stride = opts.stride ?? 1;
+  if (opts.skipClosed && hostBackend() && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvCpuSparse(xs, ws, opts, cb, G, stride);
   if (opts.threshold === undefined && opts.impl !== 'ops' && hostBackend() && cb < cin) return gatedConvHost(xs, ws, opts, cb, G, stride);
   if (tf.getBackend() === 'webgpu' && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvWebGPU(xs, ws, opts, cb, G, stride);
+  if (opts.threshold === undefined && opts.impl !== 'ops' && cb < cin && webglSelectAvailable()) return gatedConvWebGL(xs, ws, opts, cb, G, stride);
   const kernels = new Map<tf.Tensor, tf.Tensor4D[]>();
   const splitKernel = (w: tf.Tensor4D) => {
     let parts = kernels.get(w);
@@ -788,6 +803,7 @@ export class CDGPlugin implements StepPlugin {
         saliency: this.cfg.saliency,
         groups: this.cfg.groups,
         stride: layer.stride,
+        skipClosed: this.ctx.config.kernels.sparse !== 'off',
       });
       if (training) {
         this.pending.get(layer.name)?.dispose();

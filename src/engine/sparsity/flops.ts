@@ -13,8 +13,9 @@
 // × gate density: dY_c = dY ⊙ g is 0 where the gate is closed). With 'detached' (no gate
 // gradient at closed locations) all three passes count the conditional path × density.
 // A forward-only pass (BYOL's target) counts × density in both modes. These are the FLOPs
-// an ideal gated kernel would need: the playground's kernels compute the conditional path
-// everywhere and multiply by the gate (counted as skippable, not skipped).
+// an ideal gated kernel would need: on cpu/wasm the gated conv computes exactly these
+// (kernels/cpuGatedConvSparse.ts); the GPU backends compute the conditional path everywhere
+// and multiply by the gate (counted as skippable, not skipped).
 // Not counted: the gate's own cost (saliency, threshold) and the smaller input of the
 // layer after a channel-pruned one (each layer is counted on its own mask); an N:M layer
 // given without a mask counts its expected kept fraction.
