@@ -278,6 +278,8 @@ export class Trainer {
       if (w) d.weight = { ...(d.weight ?? {}), ...w };
       const g = p.gateDensity?.(metrics);
       if (g) d.gate = { ...(d.gate ?? {}), ...g };
+      const oc = p.outputChannelDensity?.(metrics);
+      if (oc) d.outputChannels = { ...(d.outputChannels ?? {}), ...oc };
     }
     return stepFlops(this.spec, this.branchInfos(), this.config.ssl.method, this.config.batchSize, d);
   }
