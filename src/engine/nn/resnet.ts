@@ -126,6 +126,13 @@ export interface ForwardOptions {
    * multiplies by the mask and convolves densely (default: 'off').
    */
   sparseKernels?: SparseKernelMode;
+  /**
+   * The masks prune whole output channels (SyncCP's channel granularity): BN's γ and β are
+   * masked with the kept channels, so a pruned channel is exactly 0 after BN (and ReLU), and
+   * the conv after it (a block's conv2) may skip it. Off: BN as usual (a channel whose
+   * weights are all masked gives β), nothing skipped downstream.
+   */
+  prunedChannels?: boolean;
 }
 
 /** Effective weight of a conv in one branch: W ⊙ M where a mask exists. */
@@ -162,16 +169,19 @@ function maskedConvs(spec: ConvLayerSpec, branches: Branch[], xs: tf.Tensor4D[],
 
 /**
  * BN's γ and β of a branch, multiplied by the layer's output-channel keep vector where its
- * mask prunes channels whole: a pruned channel's conv output is all zeros, so its batch mean
+ * mask prunes channels whole (with ForwardOptions.prunedChannels): a pruned channel's conv output is all zeros, so its batch mean
  * and variance are 0, x̂ = 0, and with β masked its BN output is exactly 0 rather than β
  * (and 0 after ReLU). Its γ and β then get no gradient and keep their values, like masked
  * weights. This is what lets the next conv skip that input channel (maskedConv2d's liveInputs).
  */
-function maskedAffine(spec: ConvLayerSpec, branch: Branch, bn: string): { gamma: tf.Tensor; beta: tf.Tensor } {
+function maskedAffine(spec: ConvLayerSpec, branch: Branch, bn: string, opts: ForwardOptions, keeps: Map<tf.Tensor, tf.Tensor1D | undefined>): { gamma: tf.Tensor; beta: tf.Tensor } {
   const gamma = branch.params[`${bn}.gamma`];
   const beta = branch.params[`${bn}.beta`];
-  const mask = spec.prunable ? branch.masks?.[spec.name] : undefined;
-  const keep = mask ? outputChannelKeep(mask) : undefined;
+  const mask = opts.prunedChannels && spec.prunable ? branch.masks?.[spec.name] : undefined;
+  if (!mask) return { gamma, beta };
+  // Branches sharing a mask (the two views of one network) share its keep vector.
+  if (!keeps.has(mask)) keeps.set(mask, outputChannelKeep(mask));
+  const keep = keeps.get(mask);
   return keep ? { gamma: tf.mul(gamma, keep), beta: tf.mul(beta, keep) } : { gamma, beta };
 }
 
@@ -179,8 +189,9 @@ function convBn(spec: ConvLayerSpec, branches: Branch[], xs: tf.Tensor4D[], opts
   const sparse = spec.prunable && !opts.convHook && opts.sparseKernels && opts.sparseKernels !== 'off' ? maskedConvs(spec, branches, xs, opts.sparseKernels, liveInputs) : undefined;
   const ys = sparse ?? (spec.prunable && opts.convHook ? opts.convHook(spec, xs, effectiveWeights(branches, spec.name)) : plainConv(spec, xs, effectiveWeights(branches, spec.name)));
   const bn = bnNameFor(spec.name);
+  const keeps = new Map<tf.Tensor, tf.Tensor1D | undefined>();
   return ys.map((y, i) => {
-    const { gamma, beta } = maskedAffine(spec, branches[i], bn);
+    const { gamma, beta } = maskedAffine(spec, branches[i], bn, opts, keeps);
     return batchNorm(y, bn, gamma, beta, branches[i].stats?.[bn], opts.training, branches[i].moments) as tf.Tensor4D;
   });
 }
@@ -192,7 +203,8 @@ function convBn(spec: ConvLayerSpec, branches: Branch[], xs: tf.Tensor4D[], opts
 function liveAfter(spec: ConvLayerSpec, branches: Branch[], opts: ForwardOptions): (Int32Array | undefined)[] {
   const mode = opts.sparseKernels ?? 'off';
   return branches.map((b) => {
-    const m = spec.prunable && !opts.convHook ? b.masks?.[spec.name] : undefined;
+    // Only zeros that BN makes exact (prunedChannels) may be skipped.
+    const m = opts.prunedChannels && spec.prunable && !opts.convHook ? b.masks?.[spec.name] : undefined;
     return m ? liveOutputChannels(m, mode) : undefined;
   });
 }

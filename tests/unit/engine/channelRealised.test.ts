@@ -52,7 +52,7 @@ describe('channel pruning realised into the next conv (cpu)', () => {
       if (layer.name === 's1.b0.conv2') seen = xs[0].dataSync() as Float32Array;
       return xs.map((xi, i) => tf.conv2d(xi, ws[i], layer.stride, 'same'));
     };
-    tf.tidy(() => forwardResNet(spec, [{ params: vars, masks }], [x], { training: true, convHook: hook }));
+    tf.tidy(() => forwardResNet(spec, [{ params: vars, masks }], [x], { training: true, convHook: hook, prunedChannels: true }));
     expect(seen).toBeDefined();
     let kept = 0;
     for (let i = 0; i < seen!.length; i++) {
@@ -65,11 +65,11 @@ describe('channel pruning realised into the next conv (cpu)', () => {
 
   it("conv2's weights on conv1's pruned channels change nothing (masked dense path)", () => {
     const { spec, vars, masks, x } = setup();
-    const before = tf.tidy(() => forwardResNet(spec, [{ params: vars, masks }], [x], { training: true, sparseKernels: 'off' })[0]);
+    const before = tf.tidy(() => forwardResNet(spec, [{ params: vars, masks }], [x], { training: true, sparseKernels: 'off', prunedChannels: true })[0]);
     const w2 = vars['s1.b0.conv2'].arraySync() as number[][][][];
     for (const row of w2) for (const col of row) for (const c of PRUNED) col[c] = col[c].map((v) => v + 5);
     vars['s1.b0.conv2'].assign(tf.tensor4d(w2));
-    const after = tf.tidy(() => forwardResNet(spec, [{ params: vars, masks }], [x], { training: true, sparseKernels: 'off' })[0]);
+    const after = tf.tidy(() => forwardResNet(spec, [{ params: vars, masks }], [x], { training: true, sparseKernels: 'off', prunedChannels: true })[0]);
     expect(Array.from(after.dataSync())).toEqual(Array.from(before.dataSync()));
     tf.dispose([before, after, ...Object.values(vars), ...Object.values(masks), x]);
   });
@@ -84,7 +84,7 @@ describe('channel pruning realised into the next conv (cpu)', () => {
     const run = (mode: 'off' | 'auto') => {
       const branch: Branch = { params: vars, masks };
       const r = tf.variableGrads(() => {
-        const f = forwardResNet(spec, [branch], [x], { training: true, sparseKernels: mode })[0];
+        const f = forwardResNet(spec, [branch], [x], { training: true, sparseKernels: mode, prunedChannels: true })[0];
         // A loss that weighs every feature differently, so no gradient vanishes by symmetry.
         return tf.sum(tf.mul(tf.square(f), tf.linspace(0.5, 1.5, f.size).reshape(f.shape))) as tf.Scalar;
       }, names.map((n) => vars[n]));
