@@ -11,7 +11,7 @@
 // kept outputs of a row instead of all K: forward and weight gradient still skip zero
 // inputs (post-ReLU activations). Sums run in another order than the dense kernel's, so
 // results agree with the masked dense conv to float32 rounding, not bit for bit.
-import { convTaps } from './convTaps';
+import { convTapPairs, convTaps } from './convTaps';
 import type { ConvGeometry } from './cpuConv2D';
 
 /** Where a masked kernel [FH, FW, C, K] keeps weights: rows (fy, fx, c), their kept output channels. */
@@ -135,16 +135,37 @@ function walkSparse(mode: 'forward' | 'inputGrad' | 'filterGrad', x: Buf, y: Buf
     }
     return;
   }
+  // Input gradient: two output pixels per pass over a row (convTapPairs), each kept weight and
+  // its index loaded once for both.
+  const pairs = convTapPairs(g);
   for (let b = 0; b < B; b++) {
-    for (let t = 0; t < taps.length; t += 3) {
-      const yOff = (b * OH * OW + taps[t]) * K;
-      const xOff = (b * H * W + taps[t + 1]) * C;
-      const r0 = taps[t + 2] * C;
+    for (let t = 0; t < pairs.length; t += 5) {
+      const yOff = (b * OH * OW + pairs[t]) * K;
+      const xOff = (b * H * W + pairs[t + 1]) * C;
+      const r0 = pairs[t + 4] * C;
+      if (pairs[t + 2] < 0) {
+        for (let c = 0; c < C; c++) {
+          const end = rowStart[r0 + c + 1];
+          let acc = 0;
+          for (let j = rowStart[r0 + c]; j < end; j++) acc += y[yOff + cols[j]] * v[j];
+          x[xOff + c] += acc;
+        }
+        continue;
+      }
+      const yOff2 = (b * OH * OW + pairs[t + 2]) * K;
+      const xOff2 = (b * H * W + pairs[t + 3]) * C;
       for (let c = 0; c < C; c++) {
         const end = rowStart[r0 + c + 1];
         let acc = 0;
-        for (let j = rowStart[r0 + c]; j < end; j++) acc += y[yOff + cols[j]] * v[j];
+        let acc2 = 0;
+        for (let j = rowStart[r0 + c]; j < end; j++) {
+          const k = cols[j];
+          const vj = v[j];
+          acc += y[yOff + k] * vj;
+          acc2 += y[yOff2 + k] * vj;
+        }
         x[xOff + c] += acc;
+        x[xOff2 + c] += acc2;
       }
     }
   }
