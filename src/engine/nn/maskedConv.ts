@@ -20,10 +20,11 @@ import {
 /**
  * Densities at or below which the row-sparse kernels beat the dense ones on the cpu
  * backend (forward + both gradients of a default-size layer; measured by
- * `npm run bench -- --kernels`, see docs/bench.md). Above it the index overhead of the
- * sparse rows costs more than the skipped multiplies save.
+ * `npm run bench -- --kernels`, see docs/bench.md: 0.87× at 0.7, 1.01× at 1, under load).
+ * Above it the index overhead of the sparse rows costs about what the skipped multiplies
+ * save. 0.7 also covers syncp-2of4's target branch (~0.67 at the end).
  */
-export const CPU_SPARSE_CROSSOVER = 0.6;
+export const CPU_SPARSE_CROSSOVER = 0.7;
 
 export type SparseKernelMode = 'auto' | 'off' | 'always';
 
@@ -45,8 +46,7 @@ function patternOf(mask: tf.Tensor): RowSparsePattern {
  * - 'compact': cpu, some output channels are pruned whole (channel pruning): the conv
  *   computes only the kept ones (W ⊙ M gathered to them) and the output is expanded with
  *   zeros, at dense-kernel speed per kept channel;
- * - 'rows': cpu only, the row-sparse kernels, where the mask is sparse enough to pay (the
- *   forward only below CPU_ROWS_FORWARD_BELOW, else the dense forward over W ⊙ M);
+ * - 'rows': cpu only, the row-sparse kernels, where the mask is sparse enough to pay;
  * - 'dense': multiply by the mask and convolve densely (the reference).
  */
 export type MaskedConvPath = 'dense' | 'compact' | 'rows';
@@ -118,7 +118,7 @@ export function maskedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, st
   const path = maskedConvPath(mask, mode, liveInputs);
   if (path === 'dense') return tf.tidy(() => tf.conv2d(x, tf.mul(w, mask) as tf.Tensor4D, stride, 'same'));
   if (path === 'compact') return compactConvCpu(x, w, mask, stride, patternOf(mask).keptOutputs, liveInputs);
-  return rowSparseConv(x, w, patternOf(mask), stride, mode === 'always');
+  return rowSparseConv(x, w, patternOf(mask), stride);
 }
 
 // The mask gathered to the compact conv's kernel, like its pattern, once per mask tensor (and
@@ -214,16 +214,7 @@ function compactConvCpu(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, stride:
   return tf.customGrad(f)(x, w) as tf.Tensor4D;
 }
 
-/**
- * Densities at or below which the row-sparse forward beats the dense forward over W ⊙ M. The
- * dense forward already skips zero inputs (half of post-ReLU activations); above this the
- * row-sparse forward's index loads cost what the skipped weights save (2:4 at 0.5: ~1.0×,
- * unstructured 0.2: ~0.5×; docs/bench.md). Both gradients stay row-sparse up to the crossover.
- */
-export const CPU_ROWS_FORWARD_BELOW = 0.35;
-
-/** `allRows`: the row-sparse forward at any density ('always': tests and the kernel bench time every kernel). */
-function rowSparseConv(x: tf.Tensor4D, w: tf.Tensor4D, p: RowSparsePattern, stride: number, allRows: boolean): tf.Tensor4D {
+function rowSparseConv(x: tf.Tensor4D, w: tf.Tensor4D, p: RowSparsePattern, stride: number): tf.Tensor4D {
   const info = tf.backend_util.computeConv2DInfo(x.shape, w.shape, stride, 1, 'same', undefined, false, 'channelsLast');
   const g = geometryOf(info);
   const f = ((xT: tf.Tensor, wT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
@@ -232,7 +223,7 @@ function rowSparseConv(x: tf.Tensor4D, w: tf.Tensor4D, p: RowSparsePattern, stri
     // The nonzero inputs, listed once for the forward and the weight gradient.
     const nz = nonzeroLists(xv, g.C);
     save([xT]);
-    const y = allRows || p.density <= CPU_ROWS_FORWARD_BELOW ? sparseConvForward(xv, p, kept, g, nz) : conv2DForwardValues(xv, scatterKept(kept, p), info);
+    const y = sparseConvForward(xv, p, kept, g, nz);
     return {
       value: tf.tensor4d(y, [g.B, g.OH, g.OW, g.K]),
       gradFunc: (dy: tf.Tensor) => {
