@@ -4,7 +4,9 @@
 // the step can be at best  (1 − s) + s · convFlopsRatio  of the dense one, s the dense step's
 // conv share. Measured on the dense counterpart: the time tf.profile gives its Conv2D,
 // Conv2DBackpropInput and Conv2DBackpropFilter kernels in a step, over the wall time of an
-// unprofiled step (alternating, medians).
+// unprofiled step (alternating, medians). Only the dense step: the sparse kernels run inside
+// custom-gradient ops, whose backward tf.profile does not list (docs/bench.md says how their
+// share is estimated instead, from the kernel bench).
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from './data/types';
 import { benchConfig, denseCounterpart, stateStartStep, type BenchState } from './bench';
