@@ -169,9 +169,9 @@ function maskedConvs(spec: ConvLayerSpec, branches: Branch[], xs: tf.Tensor4D[],
 
 /**
  * BN's γ and β of a branch, multiplied by the layer's output-channel keep vector where its
- * mask prunes channels whole (with ForwardOptions.prunedChannels): a pruned channel's conv output is all zeros, so its batch mean
- * and variance are 0, x̂ = 0, and with β masked its BN output is exactly 0 rather than β
- * (and 0 after ReLU). Its γ and β then get no gradient and keep their values, like masked
+ * mask prunes channels whole (with ForwardOptions.prunedChannels): a pruned channel's conv
+ * output is all zeros, so its batch mean and variance are 0, x̂ = 0, and with β masked its
+ * BN output is exactly 0 rather than β (and 0 after ReLU). Its γ and β then get no gradient and keep their values, like masked
  * weights. This is what lets the next conv skip that input channel (maskedConv2d's liveInputs).
  */
 function maskedAffine(spec: ConvLayerSpec, branch: Branch, bn: string, opts: ForwardOptions, keeps: Map<tf.Tensor, tf.Tensor1D | undefined>): { gamma: tf.Tensor; beta: tf.Tensor } {
