@@ -4,6 +4,7 @@
 // how); --browser does the same in Chromium for the page's backends; --long runs ≥ 1000
 // steps of every preset and fails if numTensors or bytes grow.
 // Exit codes: 0 done, 1 a run failed or memory grew (--long), 2 bad usage.
+import { convShares } from '../engine/stepProfile';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, release, type } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -42,12 +43,17 @@ const USAGE = `usage: npm run bench -- [options]
   --long            every preset for --steps steps (default 1000, tiny), numTensors and bytes
                     read every 100 steps; exits 1 if either grows
   --steps N         steps per preset for --long
-  --sparse-kernels M auto | off (default auto): off times the masked dense work, for comparison
-                    (SyncCP's masked convs; CDG's conditional path only where needed, cpu)
+  --sparse-kernels M auto | off | both (default auto): off times the masked dense work, for
+                    comparison (SyncCP's masked convs; CDG's conditional path only where needed,
+                    cpu); both times each sparse preset twice in the same rounds, as itself and
+                    as NAME@off (kernels off), so auto/off ratios share the load
   --gate-gradient G ste | detached: CDG's gate gradient for the presets that run CDG (default: the preset's)
   --kernels         where sparse kernels pay: conv(x, W ⊙ M) forward + gradients over the
                     model's prunable convs, masked dense vs row-sparse vs what auto picks,
                     per mask kind and density (cpu)
+  --profile         the dense counterpart's conv share of a step (tf.profile) and each sparse
+                    preset's Amdahl bound (1 − s) + s · conv FLOPs ratio: the best time ratio
+                    that skipping conv work alone can reach; JSON lines
   --help`;
 
 class UsageError extends Error {}
@@ -77,6 +83,7 @@ function parseBenchArgs(argv: string[]) {
         'sparse-kernels': { type: 'string' },
         'gate-gradient': { type: 'string' },
         kernels: { type: 'boolean', default: false },
+        profile: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     });
@@ -101,7 +108,7 @@ function parseBenchArgs(argv: string[]) {
   for (const b of backends) if (!['webgpu', 'webgl', 'cpu'].includes(b)) throw new UsageError(`--backends: the page has webgpu, webgl and cpu (got "${b}")`);
   if (v.backends && !v.browser) throw new UsageError('--backends goes with --browser');
   const sparseKernels = v['sparse-kernels'] ?? 'auto';
-  if (!['auto', 'off'].includes(sparseKernels)) throw new UsageError(`--sparse-kernels must be auto or off (got "${sparseKernels}")`);
+  if (!['auto', 'off', 'both'].includes(sparseKernels)) throw new UsageError(`--sparse-kernels must be auto, off or both (got "${sparseKernels}")`);
   const gateGradient = v['gate-gradient'];
   if (gateGradient !== undefined && !['ste', 'detached'].includes(gateGradient)) throw new UsageError(`--gate-gradient must be ste or detached (got "${gateGradient}")`);
   return {
@@ -109,7 +116,7 @@ function parseBenchArgs(argv: string[]) {
     backend: backend as NodeBackendName,
     backends,
     tiny: v.tiny,
-    presets,
+    presets: sparseKernels === 'both' ? presets.flatMap((p) => (p.endsWith('-dense') ? [p] : [p, `${p}@off`])) : presets,
     states: STATES[state],
     rounds: int('rounds', v.rounds, 1),
     warmup: int('warmup', v.warmup, 0),
@@ -118,8 +125,9 @@ function parseBenchArgs(argv: string[]) {
     browser: v.browser,
     long: v.long,
     steps: int('steps', v.steps, 1),
-    overrides: { kernels: { sparse: sparseKernels }, ...(gateGradient ? { cdg: { gateGradient } } : {}) },
+    overrides: { kernels: { sparse: sparseKernels === 'off' ? 'off' : 'auto' }, ...(gateGradient ? { cdg: { gateGradient } } : {}) },
     kernels: v.kernels,
+    profile: v.profile,
   };
 }
 
@@ -207,6 +215,12 @@ async function main(): Promise<number> {
   const probe = benchConfig(args.presets[0], args.tiny || args.long);
   const dataset = await loadDataset('shapes', { seed: probe.seed, trainCount: probe.data.trainCount, testCount: probe.data.testCount });
   const m = { ...info, adapter: be.adapter };
+
+  if (args.profile) {
+    const rows = await convShares(args.presets.filter((p) => !p.endsWith('@off')), args.tiny, dataset, args.states[0], args.rounds ?? 3, args.overrides);
+    for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
+    return 0;
+  }
 
   if (args.long) {
     const steps = args.steps ?? 1000;

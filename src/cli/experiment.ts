@@ -79,6 +79,8 @@ function flopsRatio(session: RunSession, row: MetricsRow, mode: GradientMode): n
   const cdg = t.config.cdg;
   const d: LayerDensities = {};
   if (row.density) d.weight = row.density;
+  // Channel masks: the weight density is the kept fraction of output channels (syncp.ts outputChannelDensity).
+  if (row.density && t.config.syncp?.granularity === 'channel') d.outputChannels = row.density;
   if (row.gateDensity && cdg) d.gate = Object.fromEntries(Object.entries(row.gateDensity).map(([k, v]) => [k, { ...v, beta: cdg.beta, gradient: mode }]));
   const f = stepFlops(t.spec, t.branchInfos(), t.config.ssl.method, t.config.batchSize, d);
   return f.effective / f.dense;

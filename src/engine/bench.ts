@@ -21,7 +21,7 @@
 // - Memory: tf.memory() right before the preset's first measured step and right after
 //   its last, and `tensorGrowth`, the sum over its own steps of numTensors after − before.
 import * as tf from '@tensorflow/tfjs';
-import { buildConfig, isPresetName, PRESET_NAMES, type Config, type PresetName } from './config';
+import { buildConfig, isPresetName, mergeConfig, PRESET_NAMES, type Config, type PresetName } from './config';
 import type { Dataset } from './data/types';
 import { stepsFromFractions, type UpdateWindow } from './sparsity/schedule';
 import { Trainer, type StepResult } from './trainer';
@@ -140,26 +140,34 @@ export function stateStartStep(config: Config, state: BenchState): number {
   );
 }
 
-/**
- * The validated config of a preset at a size, with overrides. An override of a method's
- * block (`cdg`, `syncp`) applies only to presets that run that method (a dense preset would
- * otherwise switch it on).
- */
-export function benchConfig(preset: string, tiny: boolean, overrides?: unknown): Config {
-  if (overrides && typeof overrides === 'object') {
-    const base = buildConfig({ preset, tiny });
-    const kept = Object.fromEntries(Object.entries(overrides).filter(([k]) => !((k === 'cdg' || k === 'syncp') && !(base as Record<string, unknown>)[k])));
-    return buildConfig({ preset, tiny, overrides: kept });
-  }
-  return buildConfig({ preset, tiny, overrides });
+/** A preset name, or `name@off`: the same preset with the sparse kernels off (timed beside it). */
+const OFF_SUFFIX = '@off';
+
+function splitVariant(preset: string): { name: string; off: boolean } {
+  return preset.endsWith(OFF_SUFFIX) ? { name: preset.slice(0, -OFF_SUFFIX.length), off: true } : { name: preset, off: false };
 }
 
-/** Presets as asked, plus the dense counterparts they are compared with, in PRESET_NAMES order. */
+/**
+ * The validated config of a preset at a size, with overrides (`name@off`: sparse kernels
+ * off). An override of a method's block (`cdg`, `syncp`) applies only to presets that run
+ * that method (a dense preset would otherwise switch it on).
+ */
+export function benchConfig(preset: string, tiny: boolean, overrides?: unknown): Config {
+  const { name, off } = splitVariant(preset);
+  let kept = overrides;
+  if (overrides && typeof overrides === 'object') {
+    const base = buildConfig({ preset: name, tiny });
+    kept = Object.fromEntries(Object.entries(overrides).filter(([k]) => !((k === 'cdg' || k === 'syncp') && !(base as Record<string, unknown>)[k])));
+  }
+  return buildConfig({ preset: name, tiny, overrides: off ? mergeConfig(kept ?? {}, { kernels: { sparse: 'off' } }) : kept });
+}
+
+/** Presets as asked, plus the dense counterparts they are compared with, in PRESET_NAMES order (a `@off` variant after its preset). */
 export function withDenseCounterparts(presets: readonly string[], tiny: boolean, overrides?: unknown): string[] {
-  for (const p of presets) if (!isPresetName(p)) throw new Error(`unknown preset "${p}" (known: ${PRESET_NAMES.join(', ')})`);
+  for (const p of presets) if (!isPresetName(splitVariant(p).name)) throw new Error(`unknown preset "${p}" (known: ${PRESET_NAMES.join(', ')})`);
   const set = new Set(presets);
   for (const p of presets) set.add(denseCounterpart(benchConfig(p, tiny, overrides)));
-  return PRESET_NAMES.filter((p) => set.has(p));
+  return PRESET_NAMES.flatMap((p) => [p, p + OFF_SUFFIX]).filter((p) => set.has(p));
 }
 
 export function quantile(sorted: readonly number[], q: number): number {

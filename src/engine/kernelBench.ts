@@ -1,7 +1,8 @@
 // Where sparse kernels pay: conv(x, W ⊙ M) forward + both gradients over every prunable
 // conv of a model, on the masked dense path and on the row-sparse path (nn/maskedConv.ts),
 // interleaved round by round so load drift hits both alike, for masks of each granularity
-// at several densities. The crossover density (sparse time = dense time) is what
+// at several densities (channel masks: a block's conv2 also skips conv1's pruned channels,
+// as in a step). The crossover density (sparse time = dense time) is what
 // CPU_SPARSE_CROSSOVER in maskedConv.ts is set from.
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from './config';
@@ -46,12 +47,12 @@ export function benchMask(layer: ConvLayerSpec, kind: MaskKind, density: number,
   return m;
 }
 
-function timeLayers(layers: { x: tf.Tensor4D; w: tf.Variable; m: tf.Tensor; stride: number }[], mode: SparseKernelMode): number {
+function timeLayers(layers: { x: tf.Tensor4D; w: tf.Variable; m: tf.Tensor; stride: number; live?: Int32Array }[], mode: SparseKernelMode): number {
   const t0 = performance.now();
   for (const l of layers) {
     // One backward for dx and dW together, as a training step needs of every conv but the first
     // (two separate gradients would run a custom op's whole backward twice).
-    const grads = tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(maskedConv2d(x as tf.Tensor4D, w as tf.Tensor4D, l.m, l.stride, mode)))([l.x, l.w]);
+    const grads = tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(maskedConv2d(x as tf.Tensor4D, w as tf.Tensor4D, l.m, l.stride, mode, l.live)))([l.x, l.w]);
     grads[1].dataSync();
     tf.dispose(grads);
   }
@@ -78,8 +79,12 @@ export function runKernelBench(
   const rows: KernelBenchRow[] = [];
   cases.forEach(({ kind, density }, ci) => {
     const layers = prunableConvs(spec).map((l) => {
-      const xs = Float32Array.from({ length: batch * l.inH * l.inW * l.cin }, () => (rng.next() < 0.5 ? 0 : rng.next()));
+      // Channel masks: a block's conv2 reads conv1's output, whose pruned channels (benchMask
+      // prunes the last ones) are exact zeros that the compact conv skips (resnet.ts).
+      const live = kind === 'channel' && l.name.endsWith('.conv2') ? Int32Array.from({ length: Math.round(density * l.cin) }, (_, c) => c) : undefined;
+      const xs = Float32Array.from({ length: batch * l.inH * l.inW * l.cin }, (_, i) => (rng.next() < 0.5 || (live && i % l.cin >= live.length) ? 0 : rng.next()));
       return {
+        live,
         x: tf.tensor4d(xs, [batch, l.inH, l.inW, l.cin]),
         w: tf.variable(tf.randomNormal([l.kh, l.kw, l.cin, l.cout], 0, 0.1, 'float32', 1)),
         m: tf.tensor(benchMask(l, kind, density, rng), [l.kh, l.kw, l.cin, l.cout]),
@@ -89,7 +94,7 @@ export function runKernelBench(
     const modes: SparseKernelMode[] = ['off', 'always', 'auto'];
     const times: number[][] = modes.map(() => []);
     for (let r = -1; r < rounds; r++) modes.forEach((mode, i) => { const t = timeLayers(layers, mode); if (r >= 0) times[i].push(t); });
-    const autoPath = [...new Set(layers.map((l) => maskedConvPath(l.m, 'auto')))].join('+');
+    const autoPath = [...new Set(layers.map((l) => maskedConvPath(l.m, 'auto', l.live)))].join('+');
     for (const l of layers) tf.dispose([l.x, l.w, l.m]);
     const [dense, rowsT, auto] = times.map(median);
     rows.push({ kind, density, denseMs: dense, rowsMs: rowsT, autoMs: auto, autoPath, rowsRatio: rowsT / dense, autoRatio: auto / dense });

@@ -96,6 +96,8 @@ export interface MetricsSource {
   report?(metrics: Record<string, Float32Array>): Record<string, unknown>;
   /** Per-layer weight density of each branch, for FLOPs accounting (1 = dense). */
   weightDensity?(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number }>;
+  /** Per-layer fraction of output channels kept (not pruned whole) of each branch, for FLOPs accounting of the next conv. */
+  outputChannelDensity?(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number }> | undefined;
   /** Per-layer conditional-path gate density of each branch, for FLOPs accounting. */
   gateDensity?(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number; beta: number; gradient?: 'ste' | 'detached' }>;
 }

@@ -15,13 +15,27 @@ export interface LayerDensities {
   weight?: Record<string, { online: number; target: number }>;
   /** Gate density of the conditional path by conv name and role, with its β and gate-gradient mode (default 'ste'). */
   gate?: Record<string, { online: number; target: number; beta: number; gradient?: 'ste' | 'detached' }>;
+  /**
+   * Fraction of a conv's output channels kept (not pruned whole), by conv name and role (1
+   * when absent). The conv that reads them directly after BN and ReLU (a block's conv2 after
+   * its conv1) skips the pruned ones: they count as its input density.
+   */
+  outputChannels?: Record<string, { online: number; target: number }>;
+}
+
+/** conv name → the conv whose BN+ReLU output is its whole input (a block's conv2 ← conv1). */
+function feeders(spec: NetworkSpec): Map<string, string> {
+  return new Map(spec.encoder.blocks.map((b) => [b.conv2.name, b.conv1.name]));
 }
 
 function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boolean, d: LayerDensities): LayerFlopsSpec[] {
+  const feeder = feeders(spec);
   const convs: LayerFlopsSpec[] = spec.encoder.convs.map((c) => {
     const slot = maskSlot(role);
     const w = d.weight?.[c.name]?.[slot];
     const g = d.gate?.[c.name];
+    const from = feeder.get(c.name);
+    const live = from ? d.outputChannels?.[from]?.[slot] : undefined;
     return {
       kind: 'conv' as const,
       name: c.name,
@@ -33,7 +47,11 @@ function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boole
       inW: c.inW,
       stride: c.stride,
       padding: 'same' as const,
-      sparsity: { weightDensity: w ?? 1, ...(g ? { gate: { density: g[slot], beta: g.beta, gradient: g.gradient ?? 'ste' } } : {}) },
+      sparsity: {
+        weightDensity: w ?? 1,
+        ...(g ? { gate: { density: g[slot], beta: g.beta, gradient: g.gradient ?? 'ste' } } : {}),
+        ...(live !== undefined ? { inputDensity: live } : {}),
+      },
     };
   });
   const heads = [spec.projector, ...(predicts && spec.predictor ? [spec.predictor] : [])].flatMap((h) => [

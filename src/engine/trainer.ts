@@ -193,7 +193,7 @@ export class Trainer {
       } satisfies Branch;
     });
     const xs = infos.map((info) => views[info.view]);
-    const feats = encode(this.spec, branches, xs, { training, convHook: this.convHook(infos, training), sparseKernels: this.config.kernels.sparse });
+    const feats = encode(this.spec, branches, xs, { training, convHook: this.convHook(infos, training), sparseKernels: this.config.kernels.sparse, prunedChannels: this.prunedChannels() });
     const z = project(this.spec, branches, feats, training);
     const p = infos.map((info, i) => (info.predicts ? predict(this.spec, branches[i], z[i], training) : undefined));
     let loss = this.method.loss({ z, p }, this.config);
@@ -270,6 +270,11 @@ export class Trainer {
     return row;
   }
 
+  /** Whether the masks prune whole output channels (resnet.ts ForwardOptions.prunedChannels). */
+  private prunedChannels(): boolean {
+    return this.config.syncp?.granularity === 'channel';
+  }
+
   /** Training FLOPs of one step (all branches), dense and effective, per layer and total. */
   flops(metrics: Record<string, Float32Array> = {}): FlopsSummary {
     const d: LayerDensities = {};
@@ -278,6 +283,8 @@ export class Trainer {
       if (w) d.weight = { ...(d.weight ?? {}), ...w };
       const g = p.gateDensity?.(metrics);
       if (g) d.gate = { ...(d.gate ?? {}), ...g };
+      const oc = p.outputChannelDensity?.(metrics);
+      if (oc) d.outputChannels = { ...(d.outputChannels ?? {}), ...oc };
     }
     return stepFlops(this.spec, this.branchInfos(), this.config.ssl.method, this.config.batchSize, d);
   }
@@ -379,7 +386,7 @@ export class Trainer {
         tf.tidy(() => {
           const x = batchTensor(split, idx, this.dataset, { size: this.imageSize });
           const branch: Branch = { params: this.online.vars, stats: this.online.stats, masks: this.masksFor(infos[0].role) };
-          return encode(this.spec, [branch], [x], { training: false, convHook: this.convHook(infos, false), sparseKernels: this.config.kernels.sparse })[0];
+          return encode(this.spec, [branch], [x], { training: false, convHook: this.convHook(infos, false), sparseKernels: this.config.kernels.sparse, prunedChannels: this.prunedChannels() })[0];
         }),
       );
     }

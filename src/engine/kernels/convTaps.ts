@@ -31,6 +31,43 @@ export function convTaps(g: ConvGeometry): Int32Array {
   return taps;
 }
 
+const pairCache = new Map<string, Int32Array>();
+
+/**
+ * The same taps as convTaps, paired: two horizontally adjacent output pixels under one filter
+ * tap, 5 ints an entry (output pixel 1, input pixel 1, output pixel 2 or −1, input pixel 2,
+ * filter tap). A loop over a weight row then applies each loaded weight (and its index) to
+ * two pixels: one load of them per two multiplies.
+ */
+export function convTapPairs(g: ConvGeometry): Int32Array {
+  const key = `${g.H},${g.W},${g.OH},${g.OW},${g.FH},${g.FW},${g.top},${g.left},${g.sh},${g.sw}`;
+  let pairs = pairCache.get(key);
+  if (pairs) return pairs;
+  const out: number[] = [];
+  for (let oy = 0; oy < g.OH; oy++) {
+    for (let fy = 0; fy < g.FH; fy++) {
+      const iy = oy * g.sh + fy - g.top;
+      if (iy < 0 || iy >= g.H) continue;
+      for (let fx = 0; fx < g.FW; fx++) {
+        let pending = -1; // a valid output column waiting for its pair
+        for (let ox = 0; ox < g.OW; ox++) {
+          const ix = ox * g.sw + fx - g.left;
+          if (ix < 0 || ix >= g.W) continue;
+          if (pending < 0) { pending = ox; continue; }
+          const px = pending * g.sw + fx - g.left;
+          out.push(oy * g.OW + pending, iy * g.W + px, oy * g.OW + ox, iy * g.W + ix, fy * g.FW + fx);
+          pending = -1;
+        }
+        if (pending >= 0) out.push(oy * g.OW + pending, iy * g.W + pending * g.sw + fx - g.left, -1, 0, fy * g.FW + fx);
+      }
+    }
+  }
+  pairs = Int32Array.from(out);
+  if (pairCache.size > 64) pairCache.clear();
+  pairCache.set(key, pairs);
+  return pairs;
+}
+
 /** A buffer the loops index (typed arrays from any backend). */
 type Buf = { [i: number]: number; readonly length: number };
 

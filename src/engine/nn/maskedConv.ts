@@ -8,6 +8,7 @@ import { conv2DBackpropInputValues, conv2DForwardValues, geometryOf } from '../k
 import { conv2DBackpropFilterValues } from '../kernels/cpuConv2DBackpropFilter';
 import {
   gatherKept,
+  nonzeroLists,
   rowSparsePattern,
   scatterKept,
   sparseConvBackpropFilter,
@@ -19,10 +20,11 @@ import {
 /**
  * Densities at or below which the row-sparse kernels beat the dense ones on the cpu
  * backend (forward + both gradients of a default-size layer; measured by
- * `npm run bench -- --kernels`, see docs/bench.md). Above it the index overhead of the
- * sparse rows costs more than the skipped multiplies save.
+ * `npm run bench -- --kernels`, see docs/bench.md: 0.87× at 0.7, 1.01× at 1, under load).
+ * Above it the index overhead of the sparse rows costs about what the skipped multiplies
+ * save. 0.7 also covers syncp-2of4's target branch (~0.67 at the end).
  */
-export const CPU_SPARSE_CROSSOVER = 0.6;
+export const CPU_SPARSE_CROSSOVER = 0.7;
 
 export type SparseKernelMode = 'auto' | 'off' | 'always';
 
@@ -52,7 +54,7 @@ export type MaskedConvPath = 'dense' | 'compact' | 'rows';
 /** Kept output channels at or below this fraction make the compact conv pay (the gathers cost a little). */
 const COMPACT_BELOW = 0.9;
 
-export function maskedConvPath(mask: tf.Tensor, mode: SparseKernelMode): MaskedConvPath {
+export function maskedConvPath(mask: tf.Tensor, mode: SparseKernelMode, liveInputs?: Int32Array): MaskedConvPath {
   // Only the cpu backend has these kernels: elsewhere decide before reading the mask (on a
   // GPU that read would be a readback of every new mask).
   if (mode === 'off' || tf.getBackend() !== 'cpu') return 'dense';
@@ -61,34 +63,104 @@ export function maskedConvPath(mask: tf.Tensor, mode: SparseKernelMode): MaskedC
   const K = mask.shape[3]!;
   const kept = p.keptOutputs.length;
   if (kept > 0 && kept <= COMPACT_BELOW * K) return 'compact';
+  // Input channels that are exact zeros (the previous conv's pruned outputs): a conv over the
+  // live ones only.
+  if (kept > 0 && liveInputs && liveInputs.length > 0 && liveInputs.length <= COMPACT_BELOW * mask.shape[2]!) return 'compact';
   return p.density <= CPU_SPARSE_CROSSOVER ? 'rows' : 'dense';
 }
 
 /** Whether conv(x, W ⊙ M) skips masked work in this mode on the current backend. */
-export function usesSparseKernel(mask: tf.Tensor, mode: SparseKernelMode): boolean {
-  return maskedConvPath(mask, mode) !== 'dense';
+export function usesSparseKernel(mask: tf.Tensor, mode: SparseKernelMode, liveInputs?: Int32Array): boolean {
+  return maskedConvPath(mask, mode, liveInputs) !== 'dense';
+}
+
+/**
+ * The output channels a mask keeps (at least one kept weight), when the cpu kernels may skip
+ * the others and some are pruned whole; undefined otherwise (mode 'off', another backend, or
+ * no channel pruned). The next conv's input channels outside this list are exact zeros
+ * (resnet.ts masks BN's γ and β of pruned channels), so it may skip them.
+ */
+export function liveOutputChannels(mask: tf.Tensor, mode: SparseKernelMode): Int32Array | undefined {
+  if (mode === 'off' || tf.getBackend() !== 'cpu') return undefined;
+  const kept = patternOf(mask).keptOutputs;
+  return kept.length < mask.shape[3]! ? kept : undefined;
+}
+
+/**
+ * 1 for each output channel the mask keeps (any kept weight), 0 for one pruned whole, as a
+ * [C_out] tensor to multiply BN's γ and β by, so a pruned channel's BN output is exactly 0;
+ * undefined when no channel is pruned (known without a kernel on the cpu; elsewhere a
+ * max over the mask, computed on the device: no readback).
+ */
+export function outputChannelKeep(mask: tf.Tensor): tf.Tensor1D | undefined {
+  if (tf.getBackend() !== 'cpu') return tf.max(mask, [0, 1, 2]) as tf.Tensor1D;
+  const p = patternOf(mask);
+  const K = mask.shape[3]!;
+  if (p.keptOutputs.length === K) return undefined;
+  const keep = new Float32Array(K);
+  for (const k of p.keptOutputs) keep[k] = 1;
+  return tf.tensor1d(keep);
 }
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
 
-/** y = conv(x, W ⊙ M, stride, 'same') with x [B, H, W, C], W and M [FH, FW, C, K]. */
-export function maskedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, stride: number, mode: SparseKernelMode = 'auto'): tf.Tensor4D {
-  const path = maskedConvPath(mask, mode);
+/**
+ * y = conv(x, W ⊙ M, stride, 'same') with x [B, H, W, C], W and M [FH, FW, C, K].
+ * `liveInputs` (optional, ascending): the input channels that may be nonzero; the caller
+ * promises the others are exact zeros (liveOutputChannels of the previous conv), so the cpu
+ * kernels skip them. Their dx is then returned as 0: exact for the composite gradient, as the
+ * zeros come from ReLU(0) after a BN whose γ and β are masked to 0 there. (With no live input
+ * at all nothing is skipped.)
+ */
+export function maskedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, stride: number, mode: SparseKernelMode = 'auto', liveInputs?: Int32Array): tf.Tensor4D {
+  // No live input (a layer pruned to nothing before this one) or all of them: nothing to gather.
+  if (liveInputs && (liveInputs.length === 0 || liveInputs.length === x.shape[3])) liveInputs = undefined;
+  const path = maskedConvPath(mask, mode, liveInputs);
   if (path === 'dense') return tf.tidy(() => tf.conv2d(x, tf.mul(w, mask) as tf.Tensor4D, stride, 'same'));
-  if (path === 'compact') return compactConvCpu(x, w, mask, stride, patternOf(mask).keptOutputs);
+  if (path === 'compact') return compactConvCpu(x, w, mask, stride, patternOf(mask).keptOutputs, liveInputs);
   return rowSparseConv(x, w, patternOf(mask), stride);
 }
 
-// The mask's kept columns, like its pattern, once per mask tensor rather than once a step.
-const maskColumns = new WeakMap<tf.Tensor, Float32Array>();
+// The mask gathered to the compact conv's kernel, like its pattern, once per mask tensor (and
+// set of live inputs) rather than once a step.
+const compactMasks = new WeakMap<tf.Tensor, { liveInputs: Int32Array | undefined; values: Float32Array }>();
 
-function keptColumnsOf(mask: tf.Tensor, K: number, kept: Int32Array): Float32Array {
-  let mc = maskColumns.get(mask);
-  if (!mc) {
-    mc = gatherColumns(mask.dataSync(), K, kept);
-    maskColumns.set(mask, mc);
+function compactMaskOf(mask: tf.Tensor, keptOut: Int32Array, liveInputs: Int32Array | undefined): Float32Array {
+  let c = compactMasks.get(mask);
+  if (!c || c.liveInputs !== liveInputs) {
+    const [FH, FW, C, K] = mask.shape;
+    c = { liveInputs, values: gatherKernel(mask.dataSync(), FH! * FW!, C!, K!, liveInputs, keptOut) };
+    compactMasks.set(mask, c);
   }
-  return mc;
+  return c.values;
+}
+
+/** Input channels `ins` (all when undefined) and output channels `outs` of a kernel [taps, C, K], as [taps, ins, outs]. */
+function gatherKernel(w: ArrayLike<number>, taps: number, C: number, K: number, ins: Int32Array | undefined, outs: Int32Array): Float32Array {
+  const Ci = ins ? ins.length : C;
+  const Ko = outs.length;
+  const out = new Float32Array(taps * Ci * Ko);
+  for (let t = 0; t < taps; t++)
+    for (let i = 0; i < Ci; i++) {
+      const src = (t * C + (ins ? ins[i] : i)) * K;
+      const dst = (t * Ci + i) * Ko;
+      for (let j = 0; j < Ko; j++) out[dst + j] = w[src + outs[j]];
+    }
+  return out;
+}
+
+/** The inverse of gatherKernel: [taps, ins, outs] into zeros [taps, C, K]. */
+function scatterKernel(a: Float32Array, taps: number, C: number, K: number, ins: Int32Array | undefined, outs: Int32Array): Float32Array {
+  const Ci = ins ? ins.length : C;
+  const Ko = outs.length;
+  const out = new Float32Array(taps * C * K);
+  for (let t = 0; t < taps; t++)
+    for (let i = 0; i < Ci; i++) {
+      const dst = (t * C + (ins ? ins[i] : i)) * K;
+      const src = (t * Ci + i) * Ko;
+      for (let j = 0; j < Ko; j++) out[dst + outs[j]] = a[src + j];
+    }
+  return out;
 }
 
 /** Columns `kept` of a row-major [rows, K] array, as [rows, kept.length]. */
@@ -110,27 +182,32 @@ function scatterColumns(a: Float32Array, K: number, kept: Int32Array): Float32Ar
 }
 
 /**
- * The conv over the kept output channels only (pruned channels' outputs are zeros): gathers
+ * The conv over the kept output channels only (pruned channels' outputs are zeros) and, given
+ * `liveInputs`, over those input channels only: a physically smaller dense conv, with gathers
  * in typed arrays around the dense kernels (tfjs' Gather along the last axis and its
  * gradient cost more than the conv saved, 6x a layer's time).
  */
-function compactConvCpu(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, stride: number, kept: Int32Array): tf.Tensor4D {
+function compactConvCpu(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, stride: number, keptOut: Int32Array, liveInputs: Int32Array | undefined): tf.Tensor4D {
   const [FH, FW, C, K] = w.shape;
-  const info = tf.backend_util.computeConv2DInfo(x.shape, [FH, FW, C, kept.length], stride, 1, 'same', undefined, false, 'channelsLast');
-  const mc = keptColumnsOf(mask, K, kept);
+  const [B, H, W] = x.shape;
+  const Ci = liveInputs ? liveInputs.length : C;
+  const xShapeC: [number, number, number, number] = [B, H, W, Ci];
+  const info = tf.backend_util.computeConv2DInfo(xShapeC, [FH, FW, Ci, keptOut.length], stride, 1, 'same', undefined, false, 'channelsLast');
+  const mc = compactMaskOf(mask, keptOut, liveInputs);
   const f = ((xT: tf.Tensor, wT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
-    const wc = gatherColumns(wT.dataSync(), K, kept);
+    const wc = gatherKernel(wT.dataSync(), FH * FW, C, K, liveInputs, keptOut);
     for (let i = 0; i < wc.length; i++) wc[i] *= mc[i];
-    const xv = xT.dataSync() as Float32Array;
+    const xc = liveInputs ? gatherColumns(xT.dataSync(), C, liveInputs) : (xT.dataSync() as Float32Array);
     save([xT]);
     return {
-      value: tf.tensor4d(scatterColumns(conv2DForwardValues(xv, wc, info), K, kept), [info.batchSize, info.outHeight, info.outWidth, K]),
+      value: tf.tensor4d(scatterColumns(conv2DForwardValues(xc, wc, info), K, keptOut), [info.batchSize, info.outHeight, info.outWidth, K]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const dyc = gatherColumns(dy.dataSync(), K, kept);
-        const dx = conv2DBackpropInputValues(dyc, wc, info);
-        const dwc = conv2DBackpropFilterValues(saved[0].shape, saved[0].dataSync(), dyc, { strides: stride, pad: 'same', dataFormat: 'NHWC', filterShape: [FH, FW, C, kept.length] });
+        const dyc = gatherColumns(dy.dataSync(), K, keptOut);
+        const dxc = conv2DBackpropInputValues(dyc, wc, info);
+        const dx = liveInputs ? scatterColumns(dxc, C, liveInputs) : dxc;
+        const dwc = conv2DBackpropFilterValues(xShapeC, xc, dyc, { strides: stride, pad: 'same', dataFormat: 'NHWC', filterShape: [FH, FW, Ci, keptOut.length] });
         for (let i = 0; i < dwc.length; i++) dwc[i] *= mc[i];
-        return [tf.tensor(dx, saved[0].shape, 'float32'), tf.tensor(scatterColumns(dwc, K, kept), w.shape, 'float32')];
+        return [tf.tensor(dx, saved[0].shape, 'float32'), tf.tensor(scatterKernel(dwc, FH * FW, C, K, liveInputs, keptOut), w.shape, 'float32')];
       },
     };
   }) as unknown as GradFn;
@@ -138,17 +215,22 @@ function compactConvCpu(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, stride:
 }
 
 function rowSparseConv(x: tf.Tensor4D, w: tf.Tensor4D, p: RowSparsePattern, stride: number): tf.Tensor4D {
-  const g = geometryOf(tf.backend_util.computeConv2DInfo(x.shape, w.shape, stride, 1, 'same', undefined, false, 'channelsLast'));
+  const info = tf.backend_util.computeConv2DInfo(x.shape, w.shape, stride, 1, 'same', undefined, false, 'channelsLast');
+  const g = geometryOf(info);
   const f = ((xT: tf.Tensor, wT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
     const kept = gatherKept(wT.dataSync(), p);
+    const xv = xT.dataSync() as Float32Array;
+    // The nonzero inputs, listed once for the forward and the weight gradient.
+    const nz = nonzeroLists(xv, g.C);
     save([xT]);
+    const y = sparseConvForward(xv, p, kept, g, nz);
     return {
-      value: tf.tensor4d(sparseConvForward(xT.dataSync() as Float32Array, p, kept, g), [g.B, g.OH, g.OW, g.K]),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      value: tf.tensor4d(y, [g.B, g.OH, g.OW, g.K]),
+      gradFunc: (dy: tf.Tensor) => {
         const dv = dy.dataSync() as Float32Array;
         const dx = sparseConvBackpropInput(dv, p, kept, g);
-        const dw = scatterKept(sparseConvBackpropFilter(saved[0].dataSync() as Float32Array, dv, p, g), p);
-        return [tf.tensor(dx, saved[0].shape, 'float32'), tf.tensor(dw, w.shape, 'float32')];
+        const dw = scatterKept(sparseConvBackpropFilter(xv, dv, p, g, nz), p);
+        return [tf.tensor(dx, x.shape, 'float32'), tf.tensor(dw, w.shape, 'float32')];
       },
     };
   }) as unknown as GradFn;

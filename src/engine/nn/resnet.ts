@@ -6,7 +6,7 @@
 // Each branch brings its own parameters (online or EMA target) and its own weight
 // masks (SyncCP): a prunable conv computes with W ⊙ M_branch.
 import * as tf from '@tensorflow/tfjs';
-import { maskedConv2d, usesSparseKernel, type SparseKernelMode } from './maskedConv';
+import { liveOutputChannels, maskedConv2d, outputChannelKeep, usesSparseKernel, type SparseKernelMode } from './maskedConv';
 import type { Config } from '../config';
 import { stageStrides } from '../config';
 import { batchNorm, type BatchMoments } from './batchnorm';
@@ -126,6 +126,13 @@ export interface ForwardOptions {
    * multiplies by the mask and convolves densely (default: 'off').
    */
   sparseKernels?: SparseKernelMode;
+  /**
+   * The masks prune whole output channels (SyncCP's channel granularity): BN's γ and β are
+   * masked with the kept channels, so a pruned channel is exactly 0 after BN (and ReLU), and
+   * the conv after it (a block's conv2) may skip it. Off: BN as usual (a channel whose
+   * weights are all masked gives β), nothing skipped downstream.
+   */
+  prunedChannels?: boolean;
 }
 
 /** Effective weight of a conv in one branch: W ⊙ M where a mask exists. */
@@ -154,20 +161,52 @@ function effectiveWeights(branches: Branch[], name: string): tf.Tensor4D[] {
 }
 
 /** The masked convs of a layer, each through maskedConv2d (sparse kernels where they pay). */
-function maskedConvs(spec: ConvLayerSpec, branches: Branch[], xs: tf.Tensor4D[], mode: SparseKernelMode): tf.Tensor4D[] | undefined {
+function maskedConvs(spec: ConvLayerSpec, branches: Branch[], xs: tf.Tensor4D[], mode: SparseKernelMode, liveInputs: (Int32Array | undefined)[]): tf.Tensor4D[] | undefined {
   const masks = branches.map((b) => b.masks?.[spec.name]);
-  if (masks.some((m) => !m) || !masks.some((m) => usesSparseKernel(m!, mode))) return undefined;
-  return xs.map((x, i) => maskedConv2d(x, branches[i].params[spec.name] as tf.Tensor4D, masks[i]!, spec.stride, mode));
+  if (masks.some((m) => !m) || !masks.some((m, i) => usesSparseKernel(m!, mode, liveInputs[i]))) return undefined;
+  return xs.map((x, i) => maskedConv2d(x, branches[i].params[spec.name] as tf.Tensor4D, masks[i]!, spec.stride, mode, liveInputs[i]));
 }
 
-function convBn(spec: ConvLayerSpec, branches: Branch[], xs: tf.Tensor4D[], opts: ForwardOptions): tf.Tensor4D[] {
-  const sparse = spec.prunable && !opts.convHook && opts.sparseKernels && opts.sparseKernels !== 'off' ? maskedConvs(spec, branches, xs, opts.sparseKernels) : undefined;
+/**
+ * BN's γ and β of a branch, multiplied by the layer's output-channel keep vector where its
+ * mask prunes channels whole (with ForwardOptions.prunedChannels): a pruned channel's conv
+ * output is all zeros, so its batch mean and variance are 0, x̂ = 0, and with β masked its
+ * BN output is exactly 0 rather than β (and 0 after ReLU). Its γ and β then get no gradient and keep their values, like masked
+ * weights. This is what lets the next conv skip that input channel (maskedConv2d's liveInputs).
+ */
+function maskedAffine(spec: ConvLayerSpec, branch: Branch, bn: string, opts: ForwardOptions, keeps: Map<tf.Tensor, tf.Tensor1D | undefined>): { gamma: tf.Tensor; beta: tf.Tensor } {
+  const gamma = branch.params[`${bn}.gamma`];
+  const beta = branch.params[`${bn}.beta`];
+  const mask = opts.prunedChannels && spec.prunable ? branch.masks?.[spec.name] : undefined;
+  if (!mask) return { gamma, beta };
+  // Branches sharing a mask (the two views of one network) share its keep vector.
+  if (!keeps.has(mask)) keeps.set(mask, outputChannelKeep(mask));
+  const keep = keeps.get(mask);
+  return keep ? { gamma: tf.mul(gamma, keep), beta: tf.mul(beta, keep) } : { gamma, beta };
+}
+
+function convBn(spec: ConvLayerSpec, branches: Branch[], xs: tf.Tensor4D[], opts: ForwardOptions, liveInputs: (Int32Array | undefined)[] = []): tf.Tensor4D[] {
+  const sparse = spec.prunable && !opts.convHook && opts.sparseKernels && opts.sparseKernels !== 'off' ? maskedConvs(spec, branches, xs, opts.sparseKernels, liveInputs) : undefined;
   const ys = sparse ?? (spec.prunable && opts.convHook ? opts.convHook(spec, xs, effectiveWeights(branches, spec.name)) : plainConv(spec, xs, effectiveWeights(branches, spec.name)));
   const bn = bnNameFor(spec.name);
-  return ys.map(
-    (y, i) =>
-      batchNorm(y, bn, branches[i].params[`${bn}.gamma`], branches[i].params[`${bn}.beta`], branches[i].stats?.[bn], opts.training, branches[i].moments) as tf.Tensor4D,
-  );
+  const keeps = new Map<tf.Tensor, tf.Tensor1D | undefined>();
+  return ys.map((y, i) => {
+    const { gamma, beta } = maskedAffine(spec, branches[i], bn, opts, keeps);
+    return batchNorm(y, bn, gamma, beta, branches[i].stats?.[bn], opts.training, branches[i].moments) as tf.Tensor4D;
+  });
+}
+
+/**
+ * Per branch, the output channels of `spec` that can be nonzero after its BN and ReLU, when
+ * the cpu kernels may skip the others in the next conv (undefined: all, or no skipping).
+ */
+function liveAfter(spec: ConvLayerSpec, branches: Branch[], opts: ForwardOptions): (Int32Array | undefined)[] {
+  const mode = opts.sparseKernels ?? 'off';
+  return branches.map((b) => {
+    // Only zeros that BN makes exact (prunedChannels) may be skipped.
+    const m = opts.prunedChannels && spec.prunable && !opts.convHook ? b.masks?.[spec.name] : undefined;
+    return m ? liveOutputChannels(m, mode) : undefined;
+  });
 }
 
 /** Encoder forward for all branches in lockstep: returns pooled features [B, featureDim] per branch. */
@@ -175,7 +214,9 @@ export function forwardResNet(spec: ResNetSpec, branches: Branch[], xs: tf.Tenso
   let hs: tf.Tensor4D[] = convBn(spec.stem, branches, xs, opts).map((h) => tf.relu(h));
   for (const block of spec.blocks) {
     const a: tf.Tensor4D[] = convBn(block.conv1, branches, hs, opts).map((h) => tf.relu(h));
-    const b = convBn(block.conv2, branches, a, opts);
+    // conv1's pruned channels are exact zeros in `a`: conv2 may skip them. conv2's own pruned
+    // channels are not skipped downstream: the shortcut is added to them.
+    const b = convBn(block.conv2, branches, a, opts, liveAfter(block.conv1, branches, opts));
     const sc = block.shortcut ? convBn(block.shortcut, branches, hs, opts) : hs;
     hs = b.map((t, i) => tf.relu(tf.add(t, sc[i])) as tf.Tensor4D);
   }

@@ -16,9 +16,12 @@
 // an ideal gated kernel would need: on cpu/wasm the gated conv computes exactly these
 // (kernels/cpuGatedConvSparse.ts); the GPU backends compute the conditional path everywhere
 // and multiply by the gate (counted as skippable, not skipped).
-// Not counted: the gate's own cost (saliency, threshold) and the smaller input of the
-// layer after a channel-pruned one (each layer is counted on its own mask); an N:M layer
-// given without a mask counts its expected kept fraction.
+// A layer whose input channels are partly exact zeros (`inputDensity`: the previous conv's
+// output channels pruned whole, BN and ReLU giving 0 there) counts × inputDensity in all
+// three passes: the skipped channels need no forward, their input gradient is not needed
+// and their weight gradient is 0.
+// Not counted: the gate's own cost (saliency, threshold); an N:M layer given without a mask
+// counts its expected kept fraction.
 
 import * as tf from '@tensorflow/tfjs';
 import { checkInteger, checkNM, checkUnit, fail } from './validate';
@@ -67,6 +70,12 @@ export interface LayerSparsity {
    * `gradient` (default 'ste') decides what a training forward needs (file header).
    */
   gate?: { density: number; beta?: number; gradient?: 'ste' | 'detached' };
+  /**
+   * Fraction of the input channels that can be nonzero (default 1): the rest are the
+   * previous conv's output channels pruned whole, exact zeros after its BN and ReLU, which
+   * this layer skips. Multiplies the effective MACs.
+   */
+  inputDensity?: number;
 }
 
 export type LayerFlopsSpec = (ConvLayerSpec | LinearLayerSpec) & { sparsity?: LayerSparsity };
@@ -198,9 +207,11 @@ export function effectiveMacs(layer: LayerFlopsSpec): number {
     checkUnit(fn, 'gate.beta', beta);
     base = baseChannels(cIn, beta);
   }
+  const live = sp.inputDensity ?? 1;
+  checkUnit(fn, 'inputDensity', live);
   let sum = 0;
   for (let c = 0; c < cIn; c++) sum += w[c] * (c < base ? 1 : gateDensity);
-  return g.locations * g.perChannel * sum;
+  return g.locations * g.perChannel * sum * live;
 }
 
 /** Kept weights per input channel (axis 2) of a conv mask [kh, kw, C_in, C_out] or axis 0 of a linear mask [in, out]. */

@@ -383,6 +383,15 @@ export class SyncCPPlugin implements StepPlugin {
     return out;
   }
 
+  /**
+   * Channel masks keep whole output channels and are constant over the other axes, so the
+   * weight density is the kept fraction of channels. Other granularities prune no channel
+   * whole (one emptied by chance is not counted).
+   */
+  outputChannelDensity(metrics: Record<string, Float32Array> = {}): Record<string, BranchPair> | undefined {
+    return this.cfg.granularity === 'channel' ? this.weightDensity(metrics) : undefined;
+  }
+
   report(metrics: Record<string, Float32Array>): Record<string, unknown> {
     return { density: this.weightDensity(metrics) };
   }

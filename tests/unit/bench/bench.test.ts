@@ -116,6 +116,13 @@ describe('runBench (tiny, cpu)', () => {
     expect(() => withDenseCounterparts(['nope'], true)).toThrow(/unknown preset "nope"/);
   });
 
+  it('NAME@off is the preset with the sparse kernels off, timed after it, beside the same dense counterpart', () => {
+    expect(withDenseCounterparts(['syncp-2of4@off', 'syncp-2of4'], true)).toEqual(['byol-dense', 'syncp-2of4', 'syncp-2of4@off']);
+    expect(benchConfig('syncp-2of4@off', true, { kernels: { sparse: 'auto' } }).kernels.sparse).toBe('off');
+    expect(benchConfig('syncp-2of4', true, { kernels: { sparse: 'auto' } }).kernels.sparse).toBe('auto');
+    expect(() => withDenseCounterparts(['nope@off'], true)).toThrow(/unknown preset "nope@off"/);
+  });
+
   it('start steps: the end of every window, or its last update at or before the middle', () => {
     const syncp = benchConfig('syncp-2of4', true); // 300 steps, window 30..210 every 15
     expect(stateStartStep(syncp, 'end')).toBe(210);

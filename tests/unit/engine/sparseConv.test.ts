@@ -117,8 +117,11 @@ describe('row-sparse conv (cpu) against a direct float64 convolution of x and W 
     expect(usesSparseKernel(tf.ones([1, 1, 1, 1]), 'always')).toBe(true);
   });
 
+  // 'always': the row-sparse kernels in all three passes; 'auto': what a run takes (rows with the
+  // dense forward above CPU_ROWS_FORWARD_BELOW, compact, or dense).
+  for (const mode of ['always', 'auto'] as const)
   for (const kind of KINDS) {
-    it(`${kind} masks: forward, dx and dW (dW zero off the mask)`, () => {
+    it(`${kind} masks, ${mode}: forward, dx and dW (dW zero off the mask)`, () => {
       fc.assert(
         fc.property(fc.integer({ min: 1, max: 1e9 }), (seed) => {
           const c = caseOf(seed, kind);
@@ -128,13 +131,13 @@ describe('row-sparse conv (cpu) against a direct float64 convolution of x and W 
             const w = tf.tensor4d(c.w, [c.F, c.F, c.C, c.K]);
             const m = tf.tensor4d(c.m, [c.F, c.F, c.C, c.K]);
             const r = tf.tensor(c.r);
-            const loss = (xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.mul(tf.reshape(maskedConv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, m, c.stride, 'always'), [-1]), r));
-            expectClose(maskedConv2d(x, w, m, c.stride, 'always').dataSync(), ref.y, 'y');
+            const loss = (xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.mul(tf.reshape(maskedConv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, m, c.stride, mode), [-1]), r));
+            expectClose(maskedConv2d(x, w, m, c.stride, mode).dataSync(), ref.y, 'y');
             const [dx, dw] = tf.grads(loss)([x, w]);
             expectClose(dx.dataSync(), ref.dx, 'dx');
             const dwv = dw.dataSync();
             expectClose(dwv, ref.dw, 'dW');
-            for (let i = 0; i < dwv.length; i++) if (c.m[i] === 0) expect(dwv[i]).toBe(0);
+            for (let i = 0; i < dwv.length; i++) if (c.m[i] === 0) expect(Math.abs(dwv[i])).toBe(0); // -0 from the dense path is 0
           });
         }),
         { numRuns: 25 },
@@ -169,6 +172,38 @@ describe('row-sparse conv (cpu) against a direct float64 convolution of x and W 
       { numRuns: 30 },
     );
     expect(compact).toBeGreaterThan(5);
+  });
+
+  it('with live inputs (the others exact zeros) the compact conv skips the dead channels: y and dW as the reference, dx on the live channels, 0 on the skipped dead', () => {
+    let compact = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e9 }), fc.constantFrom<MaskKind>('channel', 'full'), (seed, kind) => {
+        const c = caseOf(seed, kind);
+        const rand = uniforms(seed + 1);
+        const dead = Array.from({ length: c.C }, () => rand() < 0.5);
+        for (let i = 0; i < c.x.length; i++) if (dead[i % c.C]) c.x[i] = 0;
+        const live = Int32Array.from(Array.from({ length: c.C }, (_, ch) => ch).filter((ch) => !dead[ch]));
+        const ref = reference(c);
+        tf.tidy(() => {
+          const x = tf.tensor4d(c.x, [c.B, c.H, c.W, c.C]);
+          const w = tf.tensor4d(c.w, [c.F, c.F, c.C, c.K]);
+          const m = tf.tensor4d(c.m, [c.F, c.F, c.C, c.K]);
+          const skips = live.length > 0 && maskedConvPath(m, 'auto', live) === 'compact';
+          if (skips) compact++;
+          const r = tf.tensor(c.r);
+          const loss = (xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.mul(tf.reshape(maskedConv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, m, c.stride, 'auto', live), [-1]), r));
+          expectClose(maskedConv2d(x, w, m, c.stride, 'auto', live).dataSync(), ref.y, 'y');
+          const [dx, dw] = tf.grads(loss)([x, w]);
+          expectClose(dw.dataSync(), ref.dw, 'dW');
+          const dxv = dx.dataSync();
+          // Skipped channels get dx 0 (their upstream gradient is 0: ReLU(0) after a masked BN).
+          const expected = Float64Array.from(ref.dx, (v, i) => (skips && dead[i % c.C] ? 0 : v));
+          expectClose(dxv, expected, 'dx');
+        });
+      }),
+      { numRuns: 40 },
+    );
+    expect(compact).toBeGreaterThan(10);
   });
 
   it('the pattern lists exactly the kept weights, row by row, and gather/scatter round-trip W ⊙ M', () => {
