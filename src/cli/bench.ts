@@ -42,8 +42,10 @@ const USAGE = `usage: npm run bench -- [options]
   --long            every preset for --steps steps (default 1000, tiny), numTensors and bytes
                     read every 100 steps; exits 1 if either grows
   --steps N         steps per preset for --long
-  --sparse-kernels M auto | off (default auto): off times the masked dense work, for comparison
-                    (SyncCP's masked convs; CDG's conditional path only where needed, cpu)
+  --sparse-kernels M auto | off | both (default auto): off times the masked dense work, for
+                    comparison (SyncCP's masked convs; CDG's conditional path only where
+                    needed, cpu); both adds a "<preset> (kernels off)" row per sparse
+                    preset, interleaved in the same rounds
   --gate-gradient G ste | detached: CDG's gate gradient for the presets that run CDG (default: the preset's)
   --kernels         where sparse kernels pay: conv(x, W ⊙ M) forward + gradients over the
                     model's prunable convs, masked dense vs row-sparse vs what auto picks,
@@ -102,7 +104,7 @@ function parseBenchArgs(argv: string[]) {
   for (const b of backends) if (!['webgpu', 'webgl', 'cpu'].includes(b)) throw new UsageError(`--backends: the page has webgpu, webgl and cpu (got "${b}")`);
   if (v.backends && !v.browser) throw new UsageError('--backends goes with --browser');
   const sparseKernels = v['sparse-kernels'] ?? 'auto';
-  if (!['auto', 'off'].includes(sparseKernels)) throw new UsageError(`--sparse-kernels must be auto or off (got "${sparseKernels}")`);
+  if (!['auto', 'off', 'both'].includes(sparseKernels)) throw new UsageError(`--sparse-kernels must be auto, off or both (got "${sparseKernels}")`);
   const gateGradient = v['gate-gradient'];
   if (gateGradient !== undefined && !['ste', 'detached'].includes(gateGradient)) throw new UsageError(`--gate-gradient must be ste or detached (got "${gateGradient}")`);
   return {
@@ -119,7 +121,8 @@ function parseBenchArgs(argv: string[]) {
     browser: v.browser,
     long: v.long,
     steps: int('steps', v.steps, 1),
-    overrides: { kernels: { sparse: sparseKernels }, ...(gateGradient ? { cdg: { gateGradient } } : {}) },
+    overrides: { kernels: { sparse: sparseKernels === 'both' ? 'auto' : sparseKernels }, ...(gateGradient ? { cdg: { gateGradient } } : {}) },
+    sparseOffToo: sparseKernels === 'both',
     kernels: v.kernels,
   };
 }
@@ -177,6 +180,7 @@ async function main(): Promise<number> {
       states: args.states,
       rounds: args.rounds,
       warmup: args.warmup,
+      sparseOffToo: args.sparseOffToo,
       onProgress: (p) => {
         if (!bar) return;
         if (!started) {
@@ -194,6 +198,7 @@ async function main(): Promise<number> {
       console.error(`bench: CDG's ${c.backend} gate selection in ${r.browserVersion}: ${c.cases} cases, ${c.mismatches.length} differing from topKGate`);
       for (const t of c.timings ?? []) console.error(`bench: ${c.backend} selection at n=${t.n}: radix select ${t.radixMs.toFixed(1)} ms, topk + scatter ${t.topkMs.toFixed(1)} ms`);
     }
+    if (r.sparseConvCheck) console.error(`bench: sparse masked conv on webgpu in ${r.browserVersion}: ${r.sparseConvCheck.cases} cases, ${r.sparseConvCheck.mismatches.length} differing from the masked dense conv`);
     print(r.rows, args.json);
     if (args.markdown) {
       const m = { ...info, browser: r.browserVersion, adapter: Object.entries(r.adapters).map(([b, a]) => `${b}: ${a}`).join('; ') };
@@ -243,6 +248,7 @@ async function main(): Promise<number> {
     warmup: args.warmup,
     dataset,
     overrides: args.overrides,
+    sparseOffToo: args.sparseOffToo,
     onProgress: (p) => {
       if (!bar) return;
       if (current !== p.state) {

@@ -42,6 +42,8 @@ export interface BenchOptions {
   dataset: Dataset;
   /** Config fragment applied over every preset (after --tiny). */
   overrides?: unknown;
+  /** Also time every sparse preset with `kernels.sparse: 'off'` (row "<preset> (kernels off)"), in the same rounds. */
+  sparseOffToo?: boolean;
   onProgress?: (p: BenchProgress) => void;
   /** Clock in ms; default performance.now. */
   now?: () => number;
@@ -222,6 +224,14 @@ export async function benchState(state: BenchState, opts: BenchOptions): Promise
       trainer.startAt(stateStartStep(config, state));
       slots.push({ preset, config, trainer, dense: denseCounterpart(config), ms: [], effective: [], dense0: 0, growth: 0 });
     }
+    // Before and after in one run: the same sparse presets on the masked dense work.
+    if (opts.sparseOffToo)
+      for (const preset of presets.filter((p) => denseCounterpart(benchConfig(p, opts.tiny, opts.overrides)) !== p)) {
+        const config = benchConfig(preset, opts.tiny, { ...(opts.overrides as object | undefined), kernels: { sparse: 'off' } });
+        const trainer = new Trainer(config, opts.dataset);
+        trainer.startAt(stateStartStep(config, state));
+        slots.push({ preset: `${preset} (kernels off)`, config, trainer, dense: denseCounterpart(config), ms: [], effective: [], dense0: 0, growth: 0 });
+      }
     const total = (warmup + rounds) * slots.length;
     let done = 0;
     const roundMs: Map<string, number>[] = [];
