@@ -6,12 +6,14 @@ import { gpuSparsePattern, webgpuSparseConv, type GpuSparsePattern } from '../ke
 import { maskValuesOf } from './maskValues';
 
 /**
- * Densities at or below which the sparse programs beat the masked dense conv on WebGPU
- * (forward + both gradients, `npm run bench -- --kernels --backend webgpu`, docs/bench.md;
- * measured on SwiftShader, the only adapter here). Rows of equal length (pure N:M) and
- * rows of any length (unstructured, channel) have their own crossover.
+ * Density at or below which the sparse programs beat the masked dense conv on WebGPU
+ * (forward + both gradients of every prunable conv, `npm run bench -- --kernels --backend
+ * webgpu --tiny`, docs/bench.md). On SwiftShader, the only adapter measured, they win at
+ * every density and kind (2:4 ~0.25×, unstructured 0.2 ~0.3×, channel 0.5 ~0.25×, and ~0.4×
+ * at density 1: direct loops beat tfjs' tiled conv programs there even without skipping),
+ * so the crossover is 1. A GPU may well differ: re-measure there and lower this.
  */
-export const WEBGPU_SPARSE_CROSSOVER = { uniformRows: 0.75, anyRows: 0.6 };
+export const WEBGPU_SPARSE_CROSSOVER = 1;
 
 const patterns = new WeakMap<tf.Tensor, GpuSparsePattern | null>();
 
@@ -31,7 +33,7 @@ export function webgpuMaskedConvPath(mask: tf.Tensor, mode: 'auto' | 'always'): 
   const p = gpuPatternOf(mask);
   if (!p) return 'dense';
   if (mode === 'always') return 'sparse';
-  return p.density <= (p.rowLen >= 0 ? WEBGPU_SPARSE_CROSSOVER.uniformRows : WEBGPU_SPARSE_CROSSOVER.anyRows) ? 'sparse' : 'dense';
+  return p.density <= WEBGPU_SPARSE_CROSSOVER ? 'sparse' : 'dense';
 }
 
 /** conv(x, W ⊙ M) on the sparse programs; the caller has chosen the 'sparse' path. */
