@@ -17,7 +17,8 @@ if (!ok.ok) throw new Error(ok.reason);
 await initBackend(['webgpu']);
 if (tf.getBackend() !== 'webgpu') throw new Error(`no webgpu (got ${tf.getBackend()})`);
 tf.env().set('WEBGPU_CPU_FORWARD', false);
-type Backend = { runWebGPUProgram: (p: { shaderKey: string }, ...r: unknown[]) => unknown; queue: { onSubmittedWorkDone: () => Promise<void> }; submitQueue: () => void };
+tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 1); // tfjs submits after every dispatch
+type Backend = { runWebGPUProgram: (p: { shaderKey: string }, ...r: unknown[]) => unknown; queue: { onSubmittedWorkDone: () => Promise<void> } };
 const backend = tf.backend() as unknown as Backend;
 const run = backend.runWebGPUProgram.bind(backend);
 let recording = false;
@@ -26,7 +27,6 @@ backend.runWebGPUProgram = (p, ...r) => {
   const out = run(p, ...r);
   if (recording) {
     const key = p.shaderKey.split('_')[0];
-    backend.submitQueue();
     done.push(backend.queue.onSubmittedWorkDone().then(() => ({ key, t: performance.now() })));
   }
   return out;
