@@ -2,6 +2,7 @@
 // of the schedules), as docs/bench.md's profiles do: a wrapper on dispatchWorkgroups, plus
 // the shader keys of the programs run (tfjs' runWebGPUProgram). Node + Dawn.
 // Usage: npx tsx scripts/count-dispatches.ts [preset ...]   (default: simclr-dense cdg)
+// A preset written NAME:off runs with kernels.sparse 'off' (the masked dense convs).
 import * as tf from '@tensorflow/tfjs';
 import { installNodeWebGPU } from '../src/cli/nodeWebgpu';
 import { initBackend } from '../src/engine/backend';
@@ -30,8 +31,9 @@ backend.runWebGPUProgram = (p, ...r) => {
   return run(p, ...r);
 };
 const dataset = await loadDataset('shapes', { seed: 1, trainCount: 200, testCount: 100 });
-for (const preset of presets) {
-  const config = benchConfig(preset, true);
+for (const arg of presets) {
+  const [preset, sparse] = arg.split(':');
+  const config = benchConfig(preset, true, sparse ? { kernels: { sparse } } : undefined);
   const t = new Trainer(config, dataset);
   t.startAt(stateStartStep(config, 'end'));
   for (let i = 0; i < 2; i++) await t.trainStep(); // warm-up (shader compilation, the due mask update)
@@ -39,6 +41,6 @@ for (const preset of presets) {
   keys.clear();
   await t.trainStep();
   const top = [...keys.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k} ${v}`).join(', ');
-  console.log(`${preset}: ${dispatches} dispatches a step; programs: ${top}`);
+  console.log(`${arg}: ${dispatches} dispatches a step; programs: ${top}`);
   t.dispose();
 }

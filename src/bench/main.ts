@@ -6,6 +6,7 @@ import { initBackend, type BackendName } from '../engine/backend';
 import { benchConfig, runBench, textTable, type BenchRow, type BenchState } from '../engine/bench';
 import { loadDataset } from '../engine/data';
 import { checkGate, type GateCheck } from './gateCheck';
+import { checkSparseConv, type SparseConvCheck } from './sparseConvCheck';
 
 export interface BenchPageOptions {
   backends: BackendName[];
@@ -23,6 +24,8 @@ export interface BenchPageState {
   adapters: Record<string, string>;
   /** CDG's GPU selection programs against the host reference, on this page's webgpu/webgl. */
   gateChecks: GateCheck[];
+  /** SyncCP's sparse conv programs against the masked dense conv, on this page's webgpu. */
+  sparseConvCheck?: SparseConvCheck;
   /** The state being timed now: steps done of its total (all presets, warm-up included). */
   progress: { backend: string; state: string; preset: string; done: number; total: number };
 }
@@ -50,6 +53,10 @@ async function main(): Promise<void> {
         const check = await checkGate();
         state.gateChecks.push(check);
         for (const m of check.mismatches) state.errors.push({ backend, message: `CDG gate selection differs from topKGate: ${m}` });
+      }
+      if (backend === 'webgpu') {
+        state.sparseConvCheck = await checkSparseConv();
+        for (const m of state.sparseConvCheck.mismatches) state.errors.push({ backend, message: `sparse masked conv differs from the masked dense conv: ${m}` });
       }
       out.textContent = `running ${backend} (${state.adapters[backend]})…`;
       const rows = await runBench({

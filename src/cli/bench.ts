@@ -50,7 +50,8 @@ const USAGE = `usage: npm run bench -- [options]
   --gate-gradient G ste | detached: CDG's gate gradient for the presets that run CDG (default: the preset's)
   --kernels         where sparse kernels pay: conv(x, W ⊙ M) forward + gradients over the
                     model's prunable convs, masked dense vs row-sparse vs what auto picks,
-                    per mask kind and density (cpu)
+                    per mask kind and density (cpu: row-sparse; webgpu: the WGSL sparse
+                    programs, and for channel masks the compact conv as tf ops)
   --profile         the dense counterpart's conv share of a step (tf.profile) and each sparse
                     preset's Amdahl bound (1 − s) + s · conv FLOPs ratio: the best time ratio
                     that skipping conv work alone can reach; JSON lines
@@ -201,6 +202,7 @@ async function main(): Promise<number> {
       console.error(`bench: CDG's ${c.backend} gate selection in ${r.browserVersion}: ${c.cases} cases, ${c.mismatches.length} differing from topKGate`);
       for (const t of c.timings ?? []) console.error(`bench: ${c.backend} selection at n=${t.n}: radix select ${t.radixMs.toFixed(1)} ms, topk + scatter ${t.topkMs.toFixed(1)} ms`);
     }
+    if (r.sparseConvCheck) console.error(`bench: sparse masked conv on webgpu in ${r.browserVersion}: ${r.sparseConvCheck.cases} cases, ${r.sparseConvCheck.mismatches.length} differing from the masked dense conv`);
     print(r.rows, args.json);
     if (args.markdown) {
       const m = { ...info, browser: r.browserVersion, adapter: Object.entries(r.adapters).map(([b, a]) => `${b}: ${a}`).join('; ') };
@@ -211,7 +213,7 @@ async function main(): Promise<number> {
 
   const be = await startNodeBackend(args.backend);
   if (be.warning) console.error(`bench: warning — ${be.warning}`);
-  if (args.kernels) return kernelTable(args.tiny, args.rounds ?? 3, args.json, args.markdown, { ...info, adapter: be.adapter }, command);
+  if (args.kernels) return kernelTable(args.tiny, args.rounds ?? 3, args.json, args.markdown, { ...info, adapter: be.adapter, backend: be.backend }, command);
   const probe = benchConfig(args.presets[0], args.tiny || args.long);
   const dataset = await loadDataset('shapes', { seed: probe.seed, trainCount: probe.data.trainCount, testCount: probe.data.testCount });
   const m = { ...info, adapter: be.adapter };
@@ -275,16 +277,18 @@ async function main(): Promise<number> {
 }
 
 /** --kernels: the sparse conv paths against the masked dense one, per mask kind and density. */
-async function kernelTable(tiny: boolean, rounds: number, json: boolean, markdown: string | undefined, m: MachineInfo, command: string): Promise<number> {
+async function kernelTable(tiny: boolean, rounds: number, json: boolean, markdown: string | undefined, m: MachineInfo & { backend: string }, command: string): Promise<number> {
   const config = benchConfig('simclr-dense', tiny);
   const cases = KERNEL_BENCH_CASES;
   const bar = progressBar('bench --kernels');
   bar?.start(cases.length, 0, { what: '' });
-  const rows = runKernelBench(config.model, config.data.imageSize || 32, 3, 2 * config.batchSize, cases, rounds, (done) => bar?.update(done, { what: '' }));
+  const rows = await runKernelBench(config.model, config.data.imageSize || 32, 3, 2 * config.batchSize, cases, rounds, (done) => bar?.update(done, { what: '' }));
   bar?.stop();
+  const backend = m.backend;
   if (json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
-  else console.log(kernelMarkdown(rows));
-  if (markdown) await writeMarkdown(markdown, `kernels-${tiny ? 'tiny' : 'default'}`, kernelSection(rows, m, command, tiny));
+  else console.log(kernelMarkdown(rows, backend === 'webgpu' ? 'WGSL sparse' : 'row-sparse'));
+  const key = `kernels-${backend === 'cpu' ? '' : `${backend}-`}${tiny ? 'tiny' : 'default'}`;
+  if (markdown) await writeMarkdown(markdown, key, kernelSection(rows, m, command, tiny, backend));
   return 0;
 }
 

@@ -21,6 +21,7 @@ export interface BrowserBenchOptions {
   states: BenchState[];
   rounds?: number;
   warmup?: number;
+  /** Also time every sparse preset with kernels.sparse 'off', in the same rounds. */
   onProgress?: (p: BenchPageState['progress']) => void;
   log?: (s: string) => void;
 }
@@ -32,6 +33,8 @@ export interface BrowserBenchResult {
   browserVersion: string;
   /** CDG's GPU selections checked against topKGate in the page (webgpu/webgl when benched). */
   gateChecks: BenchPageState['gateChecks'];
+  /** The sparse masked conv programs checked against the masked dense conv in the page (webgpu). */
+  sparseConvCheck?: BenchPageState['sparseConvCheck'];
 }
 
 export function chromiumPath(): string {
@@ -70,7 +73,7 @@ export async function benchInBrowser(o: BrowserBenchOptions): Promise<BrowserBen
       await page.waitForTimeout(500);
     }
     const r = (await page.evaluate(() => window.__bench)) as BenchPageState;
-    return { rows: r.rows, errors: r.errors, adapters: r.adapters, browserVersion, gateChecks: r.gateChecks ?? [] };
+    return { rows: r.rows, errors: r.errors, adapters: r.adapters, browserVersion, gateChecks: r.gateChecks ?? [], sparseConvCheck: r.sparseConvCheck };
   } finally {
     await browser.close();
     await new Promise<void>((res) => server.httpServer.close(() => res()));

@@ -81,7 +81,7 @@ export const SETTINGS_TABLE = {
   }),
   kernels: group({
     /** Kernels that skip masked weights (nn/maskedConv.ts); 'off' keeps the masked dense work, for comparison. */
-    sparse: setting(z.enum(['auto', 'off']).default('auto'), { label: 'Sparse kernels', help: 'skip masked weights where that is faster on this backend (cpu today); off: multiply by the mask and do the dense work, to compare' }),
+    sparse: setting(z.enum(['auto', 'off']).default('auto'), { label: 'Sparse kernels', help: 'skip masked weights where that is faster on this backend (cpu, webgpu); off: multiply by the mask and do the dense work, to compare' }),
   }),
   syncp: methodGroup(
     {

@@ -10,9 +10,11 @@
 // tfjs reduces only innermost axes, so a sum over N, H, W first transposes the tensor).
 import * as tf from '@tensorflow/tfjs';
 import type { BatchNormTrainResult } from './cpuBatchNorm';
+import { webgpuChannelSums } from './webgpuChannelSums';
 
-/** Σ over every axis but the last: [.., C] → [1, C]. */
+/** Σ over every axis but the last: [.., C] → [1, C] (on webgpu one program: webgpuChannelSums.ts). */
 function channelSums(t: tf.Tensor, ones: tf.Tensor2D, m: number, c: number): tf.Tensor2D {
+  if (tf.getBackend() === 'webgpu') return webgpuChannelSums(t, m, c);
   return tf.matMul(ones, tf.reshape(t, [m, c]));
 }
 

@@ -16,6 +16,7 @@ import {
   sparseConvForward,
   type RowSparsePattern,
 } from '../kernels/cpuSparseConv';
+import { webgpuMaskedConv2d, webgpuMaskedConvPath } from './webgpuMaskedConv';
 
 /**
  * Densities at or below which the row-sparse kernels beat the dense ones on the cpu
@@ -48,13 +49,16 @@ function patternOf(mask: tf.Tensor): RowSparsePattern {
  *   zeros, at dense-kernel speed per kept channel;
  * - 'rows': cpu only, the row-sparse kernels, where the mask is sparse enough to pay;
  * - 'dense': multiply by the mask and convolve densely (the reference).
+ * - 'wgsl': WebGPU only, the sparse programs over compressed weights (nn/webgpuMaskedConv.ts).
  */
-export type MaskedConvPath = 'dense' | 'compact' | 'rows';
+export type MaskedConvPath = 'dense' | 'compact' | 'rows' | 'wgsl';
 
 /** Kept output channels at or below this fraction make the compact conv pay (the gathers cost a little). */
 const COMPACT_BELOW = 0.9;
 
 export function maskedConvPath(mask: tf.Tensor, mode: SparseKernelMode, liveInputs?: Int32Array): MaskedConvPath {
+  // WebGPU: its own programs and crossover, from the mask's host copy (nn/webgpuMaskedConv.ts).
+  if (mode !== 'off' && tf.getBackend() === 'webgpu') return webgpuMaskedConvPath(mask, mode) === 'sparse' ? 'wgsl' : 'dense';
   // Only the cpu backend has these kernels: elsewhere decide before reading the mask (on a
   // GPU that read would be a readback of every new mask).
   if (mode === 'off' || tf.getBackend() !== 'cpu') return 'dense';
@@ -117,6 +121,7 @@ export function maskedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, st
   if (liveInputs && (liveInputs.length === 0 || liveInputs.length === x.shape[3])) liveInputs = undefined;
   const path = maskedConvPath(mask, mode, liveInputs);
   if (path === 'dense') return tf.tidy(() => tf.conv2d(x, tf.mul(w, mask) as tf.Tensor4D, stride, 'same'));
+  if (path === 'wgsl') return webgpuMaskedConv2d(x, w, mask, stride);
   if (path === 'compact') return compactConvCpu(x, w, mask, stride, patternOf(mask).keptOutputs, liveInputs);
   return rowSparseConv(x, w, patternOf(mask), stride);
 }

@@ -21,6 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { SyncCPConfig } from '../config';
 import { maskSlot, type BranchRole, type ExportedMask, PanelView, type PluginContext, type PluginState, type StepCheckpoint, type StepHelpers, type StepPlugin } from '../plugin';
 import { expectArray, toTensor as stateTensor, type StateArray } from '../state/stateArray';
+import { rememberMaskValues } from '../nn/maskValues';
 import { prunableConvs } from '../nn/resnet';
 import { Rng } from '../random';
 import type { LayerMasks } from '../viz/maskPanel';
@@ -492,8 +493,9 @@ export class SyncCPPlugin implements StepPlugin {
   }
 }
 
+// The host copy goes with the tensor: the WebGPU sparse kernels read the layout from it (no readback).
 function toTensor(keep: Uint8Array, shape: readonly number[]): tf.Tensor {
-  return tf.tensor(Float32Array.from(keep), shape.slice(), 'float32');
+  return rememberMaskValues(tf.tensor(Float32Array.from(keep), shape.slice(), 'float32'), keep);
 }
 
 function dense(shape: Shape4): Uint8Array {

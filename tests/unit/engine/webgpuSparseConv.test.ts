@@ -1,0 +1,189 @@
+// The WebGPU sparse masked conv (kernels/webgpuSparseConv.ts, taken by nn/maskedConv.ts on
+// webgpu) against two references: the masked dense conv on the same backend
+// (tf.conv2d(x, W ⊙ M), tfjs' own programs and autodiff) and a direct float64 convolution
+// written out here. Forward, dx and dW (zero off the mask) on random shapes — odd sizes,
+// strides 1 and 2, 1×1 and 3×3 kernels, 'same' padding, C_in not a multiple of M — for
+// every mask SyncCP makes: 2:4 (tail groups kept as the masker keeps them), 2:4 ramp layers
+// (a fraction of the groups dense), whole output channels, unstructured, density 0 and 1.
+// Dawn in Node (SwiftShader without a GPU); skipped where there is no WebGPU adapter.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../src/engine/backend';
+import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
+import { gpuSparsePattern } from '../../../src/engine/kernels/webgpuSparseConv';
+import { maskedConv2d, maskedConvPath } from '../../../src/engine/nn/maskedConv';
+import { rememberMaskValues } from '../../../src/engine/nn/maskValues';
+import { Rng } from '../../../src/engine/random';
+
+type Kind = 'nm' | 'nm-ramp' | 'channel' | 'unstructured' | 'empty' | 'full';
+
+interface Case { B: number; H: number; W: number; C: number; K: number; F: number; stride: number; x: Float32Array; w: Float32Array; m: Float32Array; r: Float32Array }
+
+/** 'same' padding as TensorFlow defines it: out = ⌈in / stride⌉, the extra padding at the end. */
+function samePad(inSize: number, f: number, s: number): { out: number; before: number } {
+  const out = Math.ceil(inSize / s);
+  return { out, before: Math.floor(Math.max((out - 1) * s + f - inSize, 0) / 2) };
+}
+
+/** y and the gradients of Σ y ⊙ r for x and W, in float64, by the definition of conv(x, W ⊙ M). */
+function reference(c: Case): { y: Float64Array; dx: Float64Array; dw: Float64Array } {
+  const { B, H, W, C, K, F, stride, x, w, m, r } = c;
+  const ph = samePad(H, F, stride);
+  const pw = samePad(W, F, stride);
+  const y = new Float64Array(B * ph.out * pw.out * K);
+  const dx = new Float64Array(x.length);
+  const dw = new Float64Array(w.length);
+  for (let b = 0; b < B; b++)
+    for (let oy = 0; oy < ph.out; oy++)
+      for (let ox = 0; ox < pw.out; ox++)
+        for (let k = 0; k < K; k++) {
+          const yi = ((b * ph.out + oy) * pw.out + ox) * K + k;
+          for (let fy = 0; fy < F; fy++)
+            for (let fx = 0; fx < F; fx++) {
+              const iy = oy * stride + fy - ph.before;
+              const ix = ox * stride + fx - pw.before;
+              if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+              for (let ch = 0; ch < C; ch++) {
+                const xi = ((b * H + iy) * W + ix) * C + ch;
+                const wi = ((fy * F + fx) * C + ch) * K + k;
+                y[yi] += x[xi] * w[wi] * m[wi];
+                dx[xi] += r[yi] * w[wi] * m[wi];
+                dw[wi] += r[yi] * x[xi] * m[wi];
+              }
+            }
+        }
+  return { y, dx, dw };
+}
+
+/**
+ * A 0/1 mask [F, F, C, K]: 'nm' keeps 2 of every 4 input channels per tap and output (a tail
+ * group of 1–3 keeps min(2, its size)); 'nm-ramp' makes about half of those groups dense.
+ */
+function makeMask(kind: Kind, F: number, C: number, K: number, rng: Rng): Float32Array {
+  const m = new Float32Array(F * F * C * K);
+  const at = (t: number, ch: number, k: number) => (t * C + ch) * K + k;
+  const keepK = Array.from({ length: K }, () => rng.next() < 0.5);
+  for (let t = 0; t < F * F; t++)
+    for (let k = 0; k < K; k++)
+      for (let g = 0; g < C; g += 4) {
+        const size = Math.min(4, C - g);
+        const dense = kind === 'full' || (kind === 'nm-ramp' && rng.next() < 0.5) || (kind === 'channel' && keepK[k]);
+        const order = Array.from({ length: size }, (_, i) => i).sort(() => rng.next() - 0.5);
+        for (let i = 0; i < size; i++) {
+          const keep = dense || ((kind === 'nm' || kind === 'nm-ramp') && order.indexOf(i) < 2) || (kind === 'unstructured' && rng.next() < 0.3);
+          m[at(t, g + i, k)] = keep ? 1 : 0;
+        }
+      }
+  return m;
+}
+
+function caseOf(seed: number, kind: Kind): Case {
+  const rng = new Rng(seed);
+  const pick = (lo: number, hi: number) => lo + Math.floor(rng.next() * (hi - lo + 1));
+  const B = pick(1, 3), H = pick(1, 7), W = pick(1, 7), C = pick(1, 11), K = pick(1, 9);
+  const F = rng.next() < 0.7 ? 3 : 1;
+  const stride = rng.next() < 0.5 ? 1 : 2;
+  const x = Float32Array.from({ length: B * H * W * C }, () => (rng.next() < 0.4 ? 0 : rng.next() * 2 - 1));
+  const w = Float32Array.from({ length: F * F * C * K }, () => rng.next() * 2 - 1);
+  const m = makeMask(kind, F, C, K, rng);
+  const r = Float32Array.from({ length: B * samePad(H, F, stride).out * samePad(W, F, stride).out * K }, () => rng.next() * 2 - 1);
+  return { B, H, W, C, K, F, stride, x, w, m, r };
+}
+
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++)
+    if (Math.abs(actual[i] - expected[i]) > 1e-4 * (1 + Math.abs(expected[i]))) throw new Error(`${what}[${i}] = ${actual[i]}, expected ${expected[i]}`);
+}
+
+describe('gpuSparsePattern (host side)', () => {
+  it('lists exactly the kept weights in forward rows (tap, output) and transposed rows (tap, input channel)', () => {
+    for (const [seed, kind] of [[1, 'nm'], [2, 'nm-ramp'], [3, 'channel'], [4, 'unstructured'], [5, 'empty'], [6, 'full']] as [number, Kind][]) {
+      const rng = new Rng(seed);
+      const [F, C, K] = [3, 7, 5];
+      const m = makeMask(kind, F, C, K, rng);
+      const p = gpuSparsePattern(m, [F, F, C, K]);
+      const o = p.offsets;
+      const kept = new Set(Array.from(m.keys()).filter((i) => m[i] === 1));
+      expect(p.nnz, kind).toBe(kept.size);
+      const seen = new Set<number>();
+      for (let t = 0; t < F * F; t++)
+        for (let k = 0; k < K; k++)
+          for (let j = p.index[o.fstart + t * K + k]; j < p.index[o.fstart + t * K + k + 1]; j++) {
+            const pos = p.index[o.fpos + j];
+            expect(pos, kind).toBe((t * C + p.index[o.fchan + j]) * K + k);
+            seen.add(pos);
+          }
+      expect([...seen].sort((a, b) => a - b), kind).toEqual([...kept].sort((a, b) => a - b));
+      for (let t = 0; t < F * F; t++)
+        for (let c = 0; c < C; c++)
+          for (let e = p.index[o.bstart + t * C + c]; e < p.index[o.bstart + t * C + c + 1]; e++)
+            expect(p.index[o.fpos + p.index[o.bslot + e]], kind).toBe((t * C + c) * K + p.index[o.bout + e]);
+    }
+  });
+
+  it('rows have one constant length for pure 2:4 with C % 4 = 0 (the N:M shader variant), none otherwise', () => {
+    const rng = new Rng(9);
+    expect(gpuSparsePattern(makeMask('nm', 3, 8, 6, rng), [3, 3, 8, 6]).rowLen).toBe(4);
+    expect(gpuSparsePattern(makeMask('full', 1, 8, 6, rng), [1, 1, 8, 6]).rowLen).toBe(8);
+    // A tail of 3 channels keeps 2: still 2 of 4 + 2 of 3, constant.
+    expect(gpuSparsePattern(makeMask('nm', 3, 7, 6, rng), [3, 3, 7, 6]).rowLen).toBe(4);
+    expect(gpuSparsePattern(makeMask('nm-ramp', 3, 16, 6, rng), [3, 3, 16, 6]).rowLen).toBe(-1);
+  });
+});
+
+const installed = await installNodeWebGPU();
+const report = installed.ok ? await initBackend(['webgpu']) : undefined;
+const haveWebGPU = report?.backend === 'webgpu';
+if (haveWebGPU) tf.env().set('WEBGPU_CPU_FORWARD', false);
+
+describe.skipIf(!haveWebGPU)('WebGPU sparse masked conv against the masked dense conv and a float64 reference', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  async function run(c: Case, mode: 'off' | 'always', withHost = true) {
+    const x = tf.tensor4d(c.x, [c.B, c.H, c.W, c.C]);
+    const w = tf.tensor4d(c.w, [c.F, c.F, c.C, c.K]);
+    const mt = tf.tensor4d(c.m, [c.F, c.F, c.C, c.K]);
+    const m = withHost ? rememberMaskValues(mt, c.m) : mt;
+    const r = tf.tensor(c.r);
+    const path = maskedConvPath(m, mode);
+    const out = tf.tidy(() => {
+      const conv = (xi: tf.Tensor, wi: tf.Tensor) => maskedConv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, m, c.stride, mode);
+      const y = conv(x, w);
+      const [dx, dw] = tf.grads((xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.mul(tf.reshape(conv(xi, wi), [-1]), r)))([x, w]);
+      return [y, dx, dw];
+    });
+    const [y, dx, dw] = await Promise.all(out.map((t) => t.data() as Promise<Float32Array>));
+    tf.dispose([x, w, m, r, ...out]);
+    return { path, y, dx, dw };
+  }
+
+  const kinds: Kind[] = ['nm', 'nm-ramp', 'channel', 'unstructured', 'empty', 'full'];
+  for (const kind of kinds) {
+    it(`${kind} masks: forward, dx and dW (zero off the mask) on 5 random shapes`, async () => {
+      const before = tf.memory().numTensors;
+      for (let seed = 1; seed <= 5; seed++) {
+        const c = caseOf(1000 * kinds.indexOf(kind) + seed, kind);
+        const label = `${kind} seed ${seed} [${c.B},${c.H},${c.W},${c.C}]→${c.K} ${c.F}×${c.F}/${c.stride}`;
+        const ref = reference(c);
+        const sparse = await run(c, 'always');
+        const dense = await run(c, 'off');
+        expect(sparse.path, label).toBe('wgsl');
+        expect(dense.path, label).toBe('dense');
+        for (const [got, want, what] of [[sparse.y, ref.y, 'y'], [sparse.dx, ref.dx, 'dx'], [sparse.dw, ref.dw, 'dW']] as const) expectClose(got, want, `${label} ${what} vs float64`);
+        for (const [got, want, what] of [[sparse.y, dense.y, 'y'], [sparse.dx, dense.dx, 'dx'], [sparse.dw, dense.dw, 'dW']] as const) expectClose(got, want, `${label} ${what} vs masked dense`);
+        for (let i = 0; i < c.m.length; i++) if (c.m[i] === 0) expect(sparse.dw[i], `${label} dW off the mask`).toBe(0);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+
+  it('a mask without a host copy stays on the masked dense conv (no readback to find its layout)', async () => {
+    const c = caseOf(77, 'nm');
+    const res = await run(c, 'always', false);
+    expect(res.path).toBe('dense');
+    expectClose(res.y, reference(c).y, 'y');
+  });
+});
