@@ -54,6 +54,9 @@ export const SETTINGS_TABLE = {
     temperature: setting(z.number().gt(0).max(10).default(0.2), { label: 'Temperature τ', help: 'NT-Xent sharpness (SimCLR)', key: 'temperature', applies: 'simclr', quick: true, step: 0.05 }),
     /** BYOL EMA momentum m0, cosine-scheduled towards 1. */
     emaStart: setting(z.number().min(0).lt(1).default(0.99), { label: 'EMA momentum m₀', help: 'BYOL target update θt ← m·θt + (1−m)·θo, m cosine-scheduled from m₀ to 1', applies: 'byol', step: 0.001 }),
+    /** Predictor learning rate = this × the run's (BYOL, SimSiam). */
+    predictorLrScale: setting(z.number().gt(0).max(100).default(1), { label: 'Predictor lr ×', help: 'the predictor learns at this multiple of the learning rate (BYOL, SimSiam)', applies: 'predictor', step: 1 }),
+    predictorLrSchedule: setting(z.enum(['cosine', 'fixed']).default('cosine'), { label: 'Predictor lr schedule', help: 'cosine: decays with the run’s learning rate; fixed: stays at its peak after the warm-up (SimSiam)', applies: 'predictor' }),
   }),
   optim: group({
     lr: setting(z.number().gt(0).max(10).default(2e-3), { label: 'Learning rate', help: 'AdamW peak, cosine-decayed', key: 'lr', quick: true, step: 0.0005 }),
