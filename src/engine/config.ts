@@ -48,6 +48,8 @@ export const SETTINGS_TABLE = {
     projHidden: setting(positiveInt.max(2048).default(128), { label: 'Projector hidden', help: 'hidden width of the projector MLP' }),
     projDim: setting(positiveInt.max(1024).default(64), { label: 'Projection size', help: 'output size of the projector: the loss compares these' }),
     predHidden: setting(positiveInt.max(2048).default(128), { label: 'Predictor hidden', help: 'hidden width of the predictor MLP (BYOL, SimSiam)', applies: 'predictor' }),
+    /** A BatchNorm without affine terms after the projector's last layer (SimSiam's projector ends so). */
+    projOutBn: setting(z.boolean().default(false), { label: 'Projector output BN', help: 'standardise each projection unit over the batch (BatchNorm without scale and shift after the last layer, as SimSiam’s projector)' }),
   }),
   ssl: group({
     method: setting(z.enum(SSL_METHOD_NAMES).default('simclr'), { label: 'Method', help: 'SimCLR (NT-Xent over both views), BYOL (online network + EMA target) or SimSiam (BYOL without the EMA target)', key: 'method', quick: true }),
