@@ -207,6 +207,7 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
     a('--pred_hidden_dim', recipe.predHidden ?? 4096);
     row('ssl.method = byol', '--method', 'byol', 'same loss (2 − 2·cos, symmetrised) and EMA target');
     row(`ssl.emaStart = ${config.ssl.emaStart}`, '--base_tau_momentum / --final_tau_momentum', `${config.ssl.emaStart} / 1.0`, 'same cosine schedule of the EMA momentum from m0 towards 1 over the run');
+    row(`ssl.predictorLrScale / predictorLrSchedule = ${config.ssl.predictorLrScale} / ${config.ssl.predictorLrSchedule}`, '(none)', '—', 'not carried: the reference trains its predictor at the encoder\'s rate and schedule');
   } else {
     a('--temperature', config.ssl.temperature);
     a('--proj_hidden_dim', recipe.projHidden);
@@ -220,6 +221,7 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
     `${recipe.projHidden} / ${recipe.projOut}${method === 'byol' ? ` / ${recipe.predHidden}` : ''}`,
     'head sizes of the recipe; ours are sized for the tiny network',
   );
+  row(`model.projOutBn = ${config.model.projOutBn}`, '(none)', '—', config.model.projOutBn ? '**differs**: the reference\'s projector ends in a plain linear layer, ours in a BatchNorm without scale and shift' : 'same: the projector ends in a linear layer');
 
   // --- optimiser ---------------------------------------------------------------------------
   const warmupEpochs = Math.round(config.optim.warmup * epochs);
