@@ -25,7 +25,8 @@ export class AdamW {
   /**
    * One step. `updateMask(name)` returns a 0/1 tensor (or a bool one, which saves a
    * comparison a step): entries at 0 are left untouched — weight, moments and decay.
-   * `noDecay(name)` exempts a variable from weight decay.
+   * `noDecay(name)` exempts a variable from weight decay. `lrOf(name)`, when given, is the
+   * learning rate of that variable instead of `lr` (BYOL's predictor runs at its own rate).
    */
   apply(
     vars: Record<string, tf.Variable>,
@@ -33,6 +34,7 @@ export class AdamW {
     lr: number,
     updateMask: (name: string) => tf.Tensor | undefined = () => undefined,
     noDecay: (name: string) => boolean = () => false,
+    lrOf: (name: string) => number = () => lr,
   ): void {
     this.t += 1;
     const bc1 = 1 - this.beta1 ** this.t;
@@ -54,7 +56,7 @@ export class AdamW {
         const vNew = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
         let step = tf.div(tf.div(mNew, bc1), tf.add(tf.sqrt(tf.div(vNew, bc2)), this.epsilon));
         if (this.weightDecay > 0 && !noDecay(name)) step = tf.add(step, tf.mul(w, this.weightDecay));
-        const wNew = tf.sub(w, tf.mul(step, lr));
+        const wNew = tf.sub(w, tf.mul(step, lrOf(name)));
         if (mask) {
           // Masked entries keep weight and moments frozen: one select each, where
           // M·new + (1 − M)·old took four ops. Moments of a weight that comes back are
@@ -108,4 +110,16 @@ export function learningRate(step: number, total: number, base: number, warmup: 
   if (step < w) return (base * (step + 1)) / w;
   const u = total - w <= 0 ? 1 : Math.min(1, (step - w) / (total - w));
   return base * 0.5 * (1 + Math.cos(Math.PI * u));
+}
+
+/**
+ * The predictor's learning rate (BYOL, SimSiam): `scale` × the run's rate. 'cosine' decays
+ * it with the run's; 'fixed' follows the warm-up, then stays at scale × base (SimSiam keeps
+ * its predictor's rate fixed: a predictor that keeps up with the encoder is what stops the
+ * two branches from collapsing).
+ */
+export function predictorLearningRate(step: number, total: number, base: number, warmup: number, scale: number, schedule: 'cosine' | 'fixed'): number {
+  const w = Math.floor(warmup * total);
+  if (schedule === 'fixed' && step >= w) return scale * base;
+  return scale * learningRate(step, total, base, warmup);
 }

@@ -22,7 +22,7 @@ import type { Branch, ConvHook } from './nn/resnet';
 import { emaMomentum, emaUpdate } from './ssl/byol';
 import type { BranchLayout, SslMethod } from './ssl/method';
 import { sslMethod } from './ssl/registry';
-import { AdamW, learningRate } from './optim';
+import { AdamW, learningRate, predictorLearningRate } from './optim';
 import type { BranchInfo, StepHelpers, StepPlugin } from './plugin';
 import { createPlugins } from './plugins';
 import { Rng } from './random';
@@ -241,7 +241,9 @@ export class Trainer {
 
       applied = true;
       for (const p of this.plugins) for (const [name, where] of Object.entries(p.momentResets?.() ?? {})) this.optimizer.resetMoments(name, where);
-      this.optimizer.apply(vars, grads, lr, (name) => this.updateMask(name), isNoDecay);
+      const { predictorLrScale, predictorLrSchedule } = this.config.ssl;
+      const predLr = predictorLearningRate(step, total, this.peakLr, this.config.optim.warmup, predictorLrScale, predictorLrSchedule);
+      this.optimizer.apply(vars, grads, lr, (name) => this.updateMask(name), isNoDecay, (name) => (name.startsWith('pred.') ? predLr : lr));
       this.updateRunningStats(moments);
       this.updateTarget(step);
       const helpers: StepHelpers = { effectiveGradients: (names) => this.effectiveGradients(v1, v2, names) };

@@ -16,6 +16,9 @@ import {
   type RefDataset,
 } from './reference';
 
+/** BYOL's EMA momentum at the start of a run in solo-learn's recipes (--base_tau_momentum). */
+const REF_BASE_TAU = 0.99;
+
 export interface ExportOptions {
   dataset?: RefDataset;
   /** GPUs on one node (DDP, one process each). */
@@ -199,14 +202,17 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
 
   // --- SSL method --------------------------------------------------------------------------
   if (method === 'byol') {
-    a('--base_tau_momentum', config.ssl.emaStart);
+    // solo-learn's BYOL recipes start the EMA at 0.99 (scripts/pretrain/cifar/byol.yaml);
+    // our presets' lower m₀ is for runs of a few hundred steps and would not carry over.
+    a('--base_tau_momentum', REF_BASE_TAU);
     a('--final_tau_momentum', 1.0);
     a('--momentum_classifier');
     a('--proj_hidden_dim', recipe.projHidden);
     a('--proj_output_dim', recipe.projOut);
     a('--pred_hidden_dim', recipe.predHidden ?? 4096);
     row('ssl.method = byol', '--method', 'byol', 'same loss (2 − 2·cos, symmetrised) and EMA target');
-    row(`ssl.emaStart = ${config.ssl.emaStart}`, '--base_tau_momentum / --final_tau_momentum', `${config.ssl.emaStart} / 1.0`, 'same cosine schedule of the EMA momentum from m0 towards 1 over the run');
+    row(`ssl.emaStart = ${config.ssl.emaStart}`, '--base_tau_momentum / --final_tau_momentum', `${REF_BASE_TAU} / 1.0`, config.ssl.emaStart === REF_BASE_TAU ? 'same cosine schedule of the EMA momentum from m0 towards 1 over the run' : `same cosine schedule towards 1, from the reference's m0: ours (${config.ssl.emaStart}) is for a run of a few hundred steps, where ${REF_BASE_TAU} leaves the target near the random network`);
+    row(`ssl.predictorLrScale / predictorLrSchedule = ${config.ssl.predictorLrScale} / ${config.ssl.predictorLrSchedule}`, '(none)', '—', 'not carried: the reference trains its predictor at the encoder\'s rate and schedule');
   } else {
     a('--temperature', config.ssl.temperature);
     a('--proj_hidden_dim', recipe.projHidden);
@@ -220,6 +226,7 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
     `${recipe.projHidden} / ${recipe.projOut}${method === 'byol' ? ` / ${recipe.predHidden}` : ''}`,
     'head sizes of the recipe; ours are sized for the tiny network',
   );
+  row(`model.projOutBn = ${config.model.projOutBn}`, '(none)', '—', config.model.projOutBn ? '**differs**: the reference\'s projector ends in a plain linear layer, ours in a BatchNorm without scale and shift' : 'same: the projector ends in a linear layer');
 
   // --- optimiser ---------------------------------------------------------------------------
   const warmupEpochs = Math.round(config.optim.warmup * epochs);

@@ -20,7 +20,7 @@ export interface Network {
 
 export function networkSpec(config: Config, inH: number, inW: number, channels: number): NetworkSpec {
   const encoder = resnetSpec(config.model, inH, inW, channels);
-  const projector: MlpSpec = { prefix: 'proj', inDim: encoder.featureDim, hidden: config.model.projHidden, outDim: config.model.projDim };
+  const projector: MlpSpec = { prefix: 'proj', inDim: encoder.featureDim, hidden: config.model.projHidden, outDim: config.model.projDim, outBn: config.model.projOutBn };
   const predictor: MlpSpec | undefined =
     sslMethod(config.ssl.method).predictor ? { prefix: 'pred', inDim: config.model.projDim, hidden: config.model.predHidden, outDim: config.model.projDim } : undefined;
   return { encoder, projector, predictor };

@@ -54,7 +54,7 @@ describe('config', () => {
   });
 
   it('stage strides: 2 unless given', () => {
-    expect(stageStrides({ widths: [8, 16, 32], blocks: 1, projHidden: 1, projDim: 1, predHidden: 1 })).toEqual([2, 2, 2]);
-    expect(stageStrides({ widths: [8, 16], blocks: 1, strides: [1], projHidden: 1, projDim: 1, predHidden: 1 })).toEqual([1, 2]);
+    expect(stageStrides({ widths: [8, 16, 32], blocks: 1, projHidden: 1, projDim: 1, predHidden: 1, projOutBn: false })).toEqual([2, 2, 2]);
+    expect(stageStrides({ widths: [8, 16], blocks: 1, strides: [1], projHidden: 1, projDim: 1, predHidden: 1, projOutBn: false })).toEqual([1, 2]);
   });
 });

@@ -1,7 +1,7 @@
 // AdamW: masked entries are frozen (no step, no decay, moments kept); schedule endpoints.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { AdamW, learningRate } from '../../../src/engine/optim';
+import { AdamW, learningRate, predictorLearningRate } from '../../../src/engine/optim';
 
 describe('AdamW', () => {
   it('first step moves each unmasked weight by lr·sign(g) (+ decay) and leaves masked ones', async () => {
@@ -34,5 +34,33 @@ describe('AdamW', () => {
     expect(learningRate(10, 100, 1, 0.1)).toBeCloseTo(1, 12);
     expect(learningRate(55, 100, 1, 0.1)).toBeCloseTo(0.5, 12);
     expect(learningRate(100, 100, 1, 0.1)).toBeCloseTo(0, 12);
+  });
+
+  it('lrOf gives each variable its own rate: a first step moves it by that rate·(sign(g) + decay)', async () => {
+    const a = tf.variable(tf.tensor1d([1, -2]));
+    const b = tf.variable(tf.tensor1d([1, -2]));
+    const opt = new AdamW({ weightDecay: 0.1 });
+    const g = tf.tensor1d([0.3, -4]);
+    opt.apply({ a, b }, { a: g, b: g }, 0.01, undefined, undefined, (name) => (name === 'b' ? 0.1 : 0.01));
+    const [ga, gb] = [(await a.array()) as number[], (await b.array()) as number[]];
+    // By hand: w − rate·(g/|g| + wd·w).
+    expect(ga[0]).toBeCloseTo(1 - 0.01 * (1 + 0.1), 5);
+    expect(ga[1]).toBeCloseTo(-2 - 0.01 * (-1 - 0.2), 5);
+    expect(gb[0]).toBeCloseTo(1 - 0.1 * (1 + 0.1), 5);
+    expect(gb[1]).toBeCloseTo(-2 - 0.1 * (-1 - 0.2), 5);
+    tf.dispose([a, b, g]);
+    opt.dispose();
+  });
+
+  it('predictor learning rate: scale × the run’s rate (cosine), or held at scale × base after the warm-up (fixed)', () => {
+    // Warm-up 10 of 100 steps: both schedules ramp as the run's rate does, times the scale.
+    expect(predictorLearningRate(0, 100, 0.01, 0.1, 10, 'cosine')).toBeCloseTo(0.01, 12);
+    expect(predictorLearningRate(0, 100, 0.01, 0.1, 10, 'fixed')).toBeCloseTo(0.01, 12);
+    expect(predictorLearningRate(4, 100, 0.01, 0.1, 10, 'fixed')).toBeCloseTo(0.05, 12);
+    // Half-way through the cosine (step 55): the run's rate is base/2.
+    expect(predictorLearningRate(55, 100, 0.01, 0.1, 10, 'cosine')).toBeCloseTo(0.05, 12);
+    expect(predictorLearningRate(55, 100, 0.01, 0.1, 10, 'fixed')).toBeCloseTo(0.1, 12);
+    expect(predictorLearningRate(100, 100, 0.01, 0.1, 10, 'cosine')).toBeCloseTo(0, 12);
+    expect(predictorLearningRate(100, 100, 0.01, 0.1, 3, 'fixed')).toBeCloseTo(0.03, 12);
   });
 });

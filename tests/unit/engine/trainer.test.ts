@@ -59,6 +59,29 @@ describe('Trainer', () => {
     t.dispose();
   });
 
+  it('BYOL with ssl.predictorLrScale: the first step moves predictor weights by scale × the rate, the rest by the rate', async () => {
+    const scale = 10;
+    const t = new Trainer(buildConfig({ preset: 'byol-dense', tiny: true, overrides: { steps: 40, ssl: { predictorLrScale: scale } } }), dataset);
+    const { lr: base, warmup, weightDecay: wd } = t.config.optim;
+    // Step 0 of a linear warm-up over ⌊warmup·steps⌋ steps runs at base / that many.
+    const lr0 = base / Math.floor(warmup * t.config.steps);
+    const before = async (name: string) => Array.from(await t.online.vars[name].data());
+    const names = ['pred.fc1.w', 'proj.fc1.w'];
+    const w0 = await Promise.all(names.map(before));
+    await t.trainStep();
+    const w1 = await Promise.all(names.map(before));
+    // Adam's first step is rate·(g/|g| + wd·w) for every weight with a nonzero gradient:
+    // |Δw + rate·wd·w| = rate, whatever the gradient.
+    names.forEach((name, k) => {
+      const rate = name.startsWith('pred.') ? scale * lr0 : lr0;
+      const moved = w0[k].map((w, i) => Math.abs(w1[k][i] - w + rate * wd * w)).filter((d) => d > 1e-9);
+      expect(moved.length, name).toBeGreaterThan(w0[k].length / 2);
+      // (ε = 1e-8 in Adam's denominator shrinks steps of tiny gradients by a little.)
+      for (const d of moved) expect(d / rate, name).toBeCloseTo(1, 2);
+    });
+    t.dispose();
+  });
+
   it('BN running stats move towards the batch statistics', async () => {
     const t = new Trainer(buildConfig({ tiny: true, overrides: { steps: 5 } }), dataset);
     const stats = t.online.stats['stem.bn'];
