@@ -322,10 +322,10 @@ export const TINY: ConfigInput = {
 /**
  * What `npm run train -- --tiny` and `npm run experiment -- --tiny` add to TINY: as many
  * held-out images as the default size (standard error ≤ 1.44 points; at n = 100 it is 5,
- * and gains of a few points were noise) and 1000 training images; kNN every 50 steps, since
- * a pass over these costs 5–8 % of a 300-step tiny run.
+ * and gains of a few points were noise) and 1000 training images; kNN every 100 steps:
+ * at batch 32, six passes (every 50) took 20 % of a 300-step run (docs/results.md).
  */
-export const TINY_MEASURED: ConfigInput = { data: { trainCount: 1000, testCount: 1200 }, eval: { knnEvery: 50 } };
+export const TINY_MEASURED: ConfigInput = { data: { trainCount: 1000, testCount: 1200 }, eval: { knnEvery: 100 } };
 
 type Plain = Record<string, unknown>;
 function isPlain(v: unknown): v is Plain {
