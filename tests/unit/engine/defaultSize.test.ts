@@ -1,0 +1,39 @@
+// The default size is what a person without a GPU runs: its cost per step, counted by hand
+// from the architecture, must stay small enough for a whole run to fit in minutes on a cpu
+// (issue 12 item 3). The expected figure is multiply-adds written out layer by layer, not a
+// number read back from the code under test.
+import { describe, expect, it } from 'vitest';
+import { buildConfig } from '../../../src/engine/config';
+import { networkSpec } from '../../../src/engine/nn/network';
+import { sslMethod } from '../../../src/engine/ssl/registry';
+import { stepFlops } from '../../../src/engine/stepFlops';
+
+/** Multiply-adds of one 16×16 RGB image through the encoder widths [8, 16] and the projector 16 → 64 → 32. */
+const MACS_PER_IMAGE =
+  16 * 16 * (3 * 3 * 3 * 8) + //    stem, 3→8 at 16×16
+  8 * 8 * (3 * 3 * 8 * 8) + //      s1.b0.conv1, stride 2 → 8×8
+  8 * 8 * (3 * 3 * 8 * 8) + //      s1.b0.conv2
+  8 * 8 * (1 * 1 * 8 * 8) + //      s1.b0.short (stride 2)
+  4 * 4 * (3 * 3 * 8 * 16) + //     s2.b0.conv1, stride 2 → 4×4
+  4 * 4 * (3 * 3 * 16 * 16) + //    s2.b0.conv2
+  4 * 4 * (1 * 1 * 8 * 16) + //     s2.b0.short
+  16 * 64 + 64 * 32; //             projector fc1, fc2
+
+describe('default size', () => {
+  it('is 16×16, widths [8, 16], projector 64 → 32, batch 32, and --tiny keeps that model and batch', () => {
+    const d = buildConfig({ preset: 'simclr-dense' });
+    expect([d.data.imageSize, d.model.widths, d.model.projHidden, d.model.projDim, d.batchSize]).toEqual([16, [8, 16], 64, 32, 32]);
+    const t = buildConfig({ preset: 'simclr-dense', tiny: true });
+    expect([t.data.imageSize, t.model.widths, t.model.projHidden, t.model.projDim, t.batchSize]).toEqual([16, [8, 16], 64, 32, 32]);
+    expect(t.steps).toBeLessThan(d.steps);
+  });
+
+  it('a SimCLR training step costs the hand-counted 2 · 3 · 64 images · MACs (≈ 74 MFLOPs)', () => {
+    const c = buildConfig({ preset: 'simclr-dense' });
+    const spec = networkSpec(c, 16, 16, 3);
+    const f = stepFlops(spec, sslMethod('simclr').branches(), 'simclr', c.batchSize, {});
+    // 2 FLOPs a multiply-add; forward, input gradient and weight gradient; two views of 32 images.
+    expect(MACS_PER_IMAGE).toBe(193_536);
+    expect(f.dense).toBe(2 * 3 * 2 * 32 * MACS_PER_IMAGE);
+  });
+});
