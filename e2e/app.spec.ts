@@ -92,7 +92,7 @@ test('export writes run.zip; its run.json imports for replay; a corrupt file sho
   const path = info.outputPath('run.json');
   writeFileSync(path, unzipSync(new Uint8Array(readFileSync(info.outputPath('run.zip')) as Buffer))['run.json']);
   const run = JSON.parse(readFileSync(path, 'utf8'));
-  expect(run.config.batchSize).toBe(32);
+  expect(run.config.batchSize).toBe(8);
   // The untrained network's kNN is row 0; the one training step is row 1.
   expect(run.history.map((r: { step: number }) => r.step)).toEqual([0, 1]);
   expect(run.history[0].knn).toBe(run.baselines.untrained);
@@ -146,7 +146,7 @@ test('a malformed link falls back to defaults with a notice; invalid settings ar
   await expect(page.getByTestId('url-notice')).toContainText('batchSize');
   await expect(page.getByTestId('preset')).toHaveValue('simclr-dense');
   await waitReady(page);
-  await expect(page.getByTestId('field-batch')).toHaveValue('32');
+  await expect(page.getByTestId('field-batch')).toHaveValue('8');
 
   await page.getByTestId('field-lr').fill('-1');
   await expect(page.getByTestId('field-lr-error')).toBeVisible();

@@ -20,12 +20,14 @@ const MACS_PER_IMAGE =
   16 * 64 + 64 * 32; //             projector fc1, fc2
 
 describe('default size', () => {
-  it('is 16×16, widths [8, 16], projector 64 → 32, batch 32, and --tiny keeps that model and batch', () => {
+  it('is 16×16, widths [8, 16], projector 64 → 32, batch 32; the CLIs\' --tiny keeps that model and batch, the app\'s tiny that model at batch 8', () => {
     const d = buildConfig({ preset: 'simclr-dense' });
     expect([d.data.imageSize, d.model.widths, d.model.projHidden, d.model.projDim, d.batchSize]).toEqual([16, [8, 16], 64, 32, 32]);
-    const t = buildConfig({ preset: 'simclr-dense', tiny: true });
+    const t = buildConfig({ preset: 'simclr-dense', tiny: true, measured: true });
     expect([t.data.imageSize, t.model.widths, t.model.projHidden, t.model.projDim, t.batchSize]).toEqual([16, [8, 16], 64, 32, 32]);
     expect(t.steps).toBeLessThan(d.steps);
+    const app = buildConfig({ preset: 'simclr-dense', tiny: true });
+    expect([app.data.imageSize, app.model.widths, app.batchSize, app.steps]).toEqual([16, [8, 16], 8, t.steps]);
   });
 
   it('a SimCLR training step costs the hand-counted 2 · 3 · 64 images · MACs (≈ 74 MFLOPs)', () => {

@@ -16,17 +16,10 @@ const dataset = await loadDataset('shapes', { seed: 5, trainCount: 32, testCount
 
 /** Runs of this length, kNN only past the end (so the comparison is about training alone). */
 let STEPS = 12;
-/** Batch size of the runs; undefined: the tiny size's own. */
-let BATCH: number | undefined;
 const cfgOf = (preset: string, extra: Record<string, unknown> = {}): Config =>
-  buildConfig({ preset, tiny: true, overrides: { steps: STEPS, ...(BATCH ? { batchSize: BATCH } : {}), eval: { knnEvery: 0 }, ...extra } });
+  buildConfig({ preset, tiny: true, overrides: { steps: STEPS, eval: { knnEvery: 0 }, ...extra } });
 /** Software WebGPU is slow (~1 s a tiny step): shorter runs, whose schedules still update masks early. */
 const GPU_STEPS = 6;
-/**
- * …and the former tiny batch: at the tiny size's batch 32 the WebGPU case ran past its
- * 300 s under load. What is resumed (masks, EMAs, stashed gradients) does not depend on it.
- */
-const GPU_BATCH = 8;
 
 interface Case {
   name: string;
@@ -71,9 +64,8 @@ async function check(c: Case): Promise<void> {
   expect(tf.memory().numTensors).toBe(base);
 }
 
-function cases(steps = 12, batch?: number): Case[] {
+function cases(steps = 12): Case[] {
   STEPS = steps;
-  BATCH = batch;
   const sp = cfgOf('syncp-unstructured', { syncp: { scoreEma: 0.9, regrowth: { enabled: true, rate: 0.3 } } });
   // Save right before a mask update, so the resumed run's first step is the update (with
   // regrowth: it uses the gradients stashed before the save).
@@ -121,7 +113,7 @@ describe.skipIf(!adapter)('resume on WebGPU (Dawn in Node)', () => {
   });
   // One case on WebGPU (the most state: masks, score EMAs, stashed regrowth gradients, across
   // an update): each costs 25-50 s on SwiftShader; the e2e resumes a dense run on the page's WebGPU.
-  it.each(cases(GPU_STEPS, GPU_BATCH).filter((c) => c.name.startsWith('syncp-unstructured')).map((c) => [c.name, c] as const))('%s: save → restore → same next losses, bit for bit', async (_n, c) => {
+  it.each(cases(GPU_STEPS).filter((c) => c.name.startsWith('syncp-unstructured')).map((c) => [c.name, c] as const))('%s: save → restore → same next losses, bit for bit', async (_n, c) => {
     const r = await initBackend(['webgpu']);
     expect(r.backend).toBe('webgpu');
     tf.env().set('WEBGPU_CPU_FORWARD', false);
