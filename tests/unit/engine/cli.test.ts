@@ -10,9 +10,12 @@ import { parseRunFile } from '../../../src/engine/runFile';
 const run = promisify(execFile);
 const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
 
+/** --tiny runs here take the app's small data (the CLIs' 1000 / 1200 images only slow a contract test). */
+const SMALL_DATA = ['--data.trainCount', '200', '--data.testCount', '100'];
+
 async function train(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(TSX, ['src/cli/train.ts', ...args], { env: { ...process.env, CI: 'true' } });
+    const { stdout, stderr } = await run(TSX, ['src/cli/train.ts', ...args, ...(args.includes('--tiny') ? SMALL_DATA : [])], { env: { ...process.env, CI: 'true' } });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
