@@ -14,46 +14,9 @@ import { gpuSparsePattern } from '../../../src/engine/kernels/webgpuSparseConv';
 import { maskedConv2d, maskedConvPath } from '../../../src/engine/nn/maskedConv';
 import { rememberMaskValues } from '../../../src/engine/nn/maskValues';
 import { Rng } from '../../../src/engine/random';
+import { referenceMaskedConv as reference, samePad, type MaskedConvCase as Case } from './maskedConvReference';
 
 type Kind = 'nm' | 'nm-ramp' | 'channel' | 'unstructured' | 'empty' | 'full';
-
-interface Case { B: number; H: number; W: number; C: number; K: number; F: number; stride: number; x: Float32Array; w: Float32Array; m: Float32Array; r: Float32Array }
-
-/** 'same' padding as TensorFlow defines it: out = ⌈in / stride⌉, the extra padding at the end. */
-function samePad(inSize: number, f: number, s: number): { out: number; before: number } {
-  const out = Math.ceil(inSize / s);
-  return { out, before: Math.floor(Math.max((out - 1) * s + f - inSize, 0) / 2) };
-}
-
-/** y and the gradients of Σ y ⊙ r for x and W, in float64, by the definition of conv(x, W ⊙ M). */
-function reference(c: Case): { y: Float64Array; dx: Float64Array; dw: Float64Array } {
-  const { B, H, W, C, K, F, stride, x, w, m, r } = c;
-  const ph = samePad(H, F, stride);
-  const pw = samePad(W, F, stride);
-  const y = new Float64Array(B * ph.out * pw.out * K);
-  const dx = new Float64Array(x.length);
-  const dw = new Float64Array(w.length);
-  for (let b = 0; b < B; b++)
-    for (let oy = 0; oy < ph.out; oy++)
-      for (let ox = 0; ox < pw.out; ox++)
-        for (let k = 0; k < K; k++) {
-          const yi = ((b * ph.out + oy) * pw.out + ox) * K + k;
-          for (let fy = 0; fy < F; fy++)
-            for (let fx = 0; fx < F; fx++) {
-              const iy = oy * stride + fy - ph.before;
-              const ix = ox * stride + fx - pw.before;
-              if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-              for (let ch = 0; ch < C; ch++) {
-                const xi = ((b * H + iy) * W + ix) * C + ch;
-                const wi = ((fy * F + fx) * C + ch) * K + k;
-                y[yi] += x[xi] * w[wi] * m[wi];
-                dx[xi] += r[yi] * w[wi] * m[wi];
-                dw[wi] += r[yi] * x[xi] * m[wi];
-              }
-            }
-        }
-  return { y, dx, dw };
-}
 
 /**
  * A 0/1 mask [F, F, C, K]: 'nm' keeps 2 of every 4 input channels per tap and output (a tail
