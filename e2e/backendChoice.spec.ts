@@ -30,9 +30,17 @@ async function stepsPerSecond(page: Page, n: number): Promise<number> {
 
 test('no backend named: the fastest measured backend runs, the notice says why; cached per device; measure again; switch', async ({ page }) => {
   test.setTimeout(600_000);
+  const consoleLines: string[] = [];
+  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
   await page.goto('/?preset=simclr-dense&tiny=1');
   const notice = page.getByTestId('backend-choice');
-  await expect(notice).toBeVisible({ timeout: 60_000 });
+  try {
+    await expect(notice).toBeVisible({ timeout: 60_000 });
+  } catch (e) {
+    // What the page showed instead, so a failure on a CI machine says where it stopped.
+    console.log(`[calibration] no notice after 60 s; badge "${await page.getByTestId('backend').innerText()}", ` + `banner ${await page.getByTestId('error-banner').count()}, console:\n${consoleLines.slice(-30).join('\n')}`);
+    throw e;
+  }
   await expect(notice).not.toContainText('measured earlier');
   const t = await timings(page);
   expect(Object.keys(t).sort()).toEqual(['cpu', 'webgl', 'webgpu']);

@@ -8,8 +8,11 @@
 // first; a software GPU adapter — known from its adapter info before any shader is
 // built — then gets only what is left, with a deadline on its compilation and on its
 // timed workload (it skips the separate warm-up run): one that cannot finish by then
-// loses, and says so. A hardware adapter always finishes (its shaders may compile slowly
-// the first time, and it is the one expected to win).
+// loses, and says so. A hardware adapter is given longer (its shaders may compile slowly
+// the first time, and it is the one expected to win), but not for ever: every backend has
+// hard limits to start and to be measured (LIMITS), so a GPU process that stops answering
+// (a requestAdapter that never resolves, a read that never settles) costs those seconds
+// and a reason on screen, never the choice itself — the app must always get a backend.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, webgpuAdapterLabel, type BackendName, type BackendReport } from './backend';
 
@@ -43,6 +46,26 @@ export interface WorkloadShape {
   channels: number;
   width: number;
   hidden: number;
+}
+
+/** Hard limits whatever the adapter (ms): to start a backend, to measure it, to ask for the adapter's name. */
+export interface CalibrationLimits {
+  startMs: number;
+  measureMs: number;
+  adapterMs: number;
+}
+export const LIMITS: CalibrationLimits = { startMs: 8000, measureMs: 15000, adapterMs: 3000 };
+
+/** `p`, or a rejection saying `what` did not finish within `ms` (p is left to settle on its own). */
+export async function withinLimit<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${fmtMs(ms)}`)), ms)));
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+    p.catch(() => {});
+  }
 }
 
 export const DEFAULT_WORKLOAD: WorkloadShape = { batch: 16, size: 16, channels: 3, width: 16, hidden: 32 };
@@ -83,18 +106,50 @@ async function before<T>(p: Promise<T>, deadline: number): Promise<boolean> {
 /**
  * One workload run, read back; false when the deadline came first. A run left behind keeps
  * its scalar until its read settles (disposed then: WebGPU's read writes into the tensor's
- * record, so it cannot be disposed under a pending read); `pending` counts such scalars.
+ * record, so it cannot be disposed under a pending read); `leftBehind` counts such scalars.
  */
-async function workloadOnce(w: WorkloadShape, seed: number, deadline = Infinity, pending = { n: 0 }): Promise<boolean> {
+async function workloadOnce(w: WorkloadShape, seed: number, deadline = Infinity): Promise<boolean> {
   const loss = workload(w, seed);
   const read = loss.data();
   const done = await before(read, deadline);
   if (done) loss.dispose();
   else {
-    pending.n++;
-    read.finally(() => loss.dispose()).catch(() => {});
+    leftBehind++;
+    read
+      .finally(() => {
+        loss.dispose();
+        leftBehind--;
+      })
+      .catch(() => {});
   }
   return done;
+}
+
+/**
+ * Scalars of cut-off runs not yet disposed, over all calibrations in this runtime: one left
+ * behind by an earlier calibration may be disposed during a later one, which must not
+ * count as a negative leak there.
+ */
+let leftBehind = 0;
+
+/**
+ * Until the pipelines compiling now are built, stored in tfjs' pipeline cache by key.
+ * tfjs' own checkCompileCompletionAsync maps its results back by position over the keys
+ * present when it *finishes*: one left pending by a cut-off calibration would then write
+ * `undefined` over pipelines added since (seen as "reading 'getBindGroupLayout'" in the next
+ * calibration in the same process). So the keys are captured when the wait begins.
+ */
+function pipelinesBuilt(backend: unknown): Promise<void> {
+  const b = backend as { pipelineCache?: Record<string, unknown>; checkCompileCompletionAsync?: () => Promise<void> };
+  const cache = b.pipelineCache;
+  if (!cache) return b.checkCompileCompletionAsync?.() ?? Promise.resolve();
+  const keys = Object.keys(cache).filter((k) => cache[k] instanceof Promise);
+  const waiting = keys.map((k) => cache[k]);
+  return Promise.all(waiting).then((built) =>
+    keys.forEach((k, i) => {
+      if (cache[k] === waiting[i]) cache[k] = built[i];
+    }),
+  );
 }
 
 /**
@@ -111,7 +166,7 @@ async function compileWebGPU(w: WorkloadShape, deadline: number): Promise<boolea
   } finally {
     tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', false);
   }
-  return before(backend.checkCompileCompletionAsync(), deadline);
+  return before(pipelinesBuilt(backend), deadline);
 }
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -126,7 +181,7 @@ const measureRank = (b: BackendName) => (b === 'webgpu' ? 2 : b === 'webgl' ? 1 
  * the file header). Backends that cannot start are reported with their reason.
  * Results come in `candidates` order. tfjs is left on the last one tried.
  */
-export async function measureBackends(candidates: BackendName[], shape: WorkloadShape = DEFAULT_WORKLOAD, budgetMs = 3000): Promise<BackendTiming[]> {
+export async function measureBackends(candidates: BackendName[], shape: WorkloadShape = DEFAULT_WORKLOAD, budgetMs = 3000, limits: CalibrationLimits = LIMITS): Promise<BackendTiming[]> {
   const t0 = now();
   // 10% of the budget is kept for initialising the chosen backend afterwards.
   const deadline = t0 + 0.9 * budgetMs;
@@ -140,23 +195,26 @@ export async function measureBackends(candidates: BackendName[], shape: Workload
   for (const [i, backend] of order.entries()) {
     let report;
     try {
-      report = await initBackend([backend]);
+      report = await withinLimit(initBackend([backend]), limits.startMs, `starting ${backend}`);
     } catch (e) {
       byBackend.set(backend, { backend, adapter: '', software: false, ms: null, warmupMs: null, reason: (e as Error).message.replace(/^no tfjs backend could start: /, '') });
       continue;
     }
     const base = { backend, adapter: report.adapter, software: report.softwareAdapter };
-    const before0 = tf.memory().numTensors;
-    const pending = { n: 0 };
+    const before0 = tf.memory().numTensors - leftBehind;
     try {
       // A software GPU's deadline: its part of what is left, shared with the GPUs still to time.
       const gpusLeft = order.slice(i).filter((b) => measureRank(b) > 0).length;
       const own = now() + (deadline - now()) / Math.max(1, gpusLeft);
-      byBackend.set(backend, report.softwareAdapter ? await timeAgainstDeadline(base, shape, own, budgetMs, pending) : await timeWithin(base, shape, shareOf(backend)));
+      const hard = now() + limits.measureMs;
+      byBackend.set(
+        backend,
+        report.softwareAdapter ? await timeAgainstDeadline(base, shape, own, budgetMs) : await timeWithin(base, shape, shareOf(backend), hard, limits.measureMs),
+      );
     } catch (e) {
       byBackend.set(backend, { ...base, ms: null, warmupMs: null, reason: `the workload failed: ${(e as Error).message}` });
     }
-    const leaked = tf.memory().numTensors - before0 - pending.n;
+    const leaked = tf.memory().numTensors - leftBehind - before0;
     if (leaked !== 0) throw new Error(`backend calibration leaked ${leaked} tensors on ${backend}`);
   }
   return candidates.map((b) => byBackend.get(b)!);
@@ -164,10 +222,17 @@ export async function measureBackends(candidates: BackendName[], shape: Workload
 
 type TimingBase = Pick<BackendTiming, 'backend' | 'adapter' | 'software'>;
 
-/** A warm-up run, then timed runs while this backend's share of the budget lasts (≥ 1). */
-async function timeWithin(base: TimingBase, shape: WorkloadShape, share: number): Promise<BackendTiming> {
+/**
+ * A warm-up run, then timed runs while this backend's share of the budget lasts (≥ 1), all
+ * before the hard deadline `hard` (cut off like a software adapter when it passes).
+ */
+async function timeWithin(base: TimingBase, shape: WorkloadShape, share: number, hard: number, limitMs: number): Promise<BackendTiming> {
   const t0 = now();
-  await workloadOnce(shape, 1);
+  const cut = (what: string): BackendTiming => {
+    const overMs = now() - t0;
+    return { ...base, ms: null, warmupMs: null, overMs, reason: `${what} had not finished ${fmtMs(overMs)} after it began (limit ${fmtMs(limitMs)})` };
+  };
+  if (!(await workloadOnce(shape, 1, hard))) return cut('the warm-up workload');
   const warmupMs = now() - t0;
   const reps: number[] = [];
   const start = now();
@@ -176,7 +241,10 @@ async function timeWithin(base: TimingBase, shape: WorkloadShape, share: number)
   const minReps = warmupMs > share ? 1 : 2;
   while (reps.length < minReps || (reps.length < 12 && now() - start + warmupMs < share)) {
     const t = now();
-    await workloadOnce(shape, 2 + reps.length);
+    if (!(await workloadOnce(shape, 2 + reps.length, hard))) {
+      if (reps.length === 0) return cut('one training workload');
+      break;
+    }
     reps.push(now() - t);
   }
   return { ...base, ms: median(reps), warmupMs };
@@ -187,7 +255,7 @@ async function timeWithin(base: TimingBase, shape: WorkloadShape, share: number)
  * counts, no separate warm-up — all before `deadline`. Cut off: ms null, overMs the time
  * it had, and a reason that says so.
  */
-async function timeAgainstDeadline(base: TimingBase, shape: WorkloadShape, deadline: number, budgetMs: number, pending: { n: number }): Promise<BackendTiming> {
+async function timeAgainstDeadline(base: TimingBase, shape: WorkloadShape, deadline: number, budgetMs: number): Promise<BackendTiming> {
   const start = now();
   const cut = (what: string): BackendTiming => {
     const overMs = now() - start;
@@ -204,7 +272,7 @@ async function timeAgainstDeadline(base: TimingBase, shape: WorkloadShape, deadl
   const reps: number[] = [];
   while (reps.length < 3) {
     const t = now();
-    if (!(await workloadOnce(shape, 2 + reps.length, deadline, pending))) {
+    if (!(await workloadOnce(shape, 2 + reps.length, deadline))) {
       if (reps.length === 0) return cut('one training workload');
       break;
     }
@@ -259,24 +327,31 @@ export function deviceKey(runtime: string, cores: number, adapters: string[]): s
 }
 
 /** This runtime's device key: the user agent (or Node version), cores and WebGPU adapter. */
-export async function currentDevice(): Promise<string> {
+export async function currentDevice(limitMs = LIMITS.adapterMs): Promise<string> {
   const nav = (globalThis as { navigator?: { userAgent?: string; hardwareConcurrency?: number } }).navigator;
   const proc = (globalThis as { process?: { version?: string; platform?: string } }).process;
   const runtime = nav?.userAgent ?? `node ${proc?.version ?? '?'} ${proc?.platform ?? ''}`;
-  return deviceKey(runtime, nav?.hardwareConcurrency ?? 0, [await webgpuAdapterLabel()]);
+  // An adapter that does not answer is a device of its own: nothing cached is reused for it.
+  const adapter = await withinLimit(webgpuAdapterLabel(), limitMs, 'the WebGPU adapter request').catch(() => 'WebGPU adapter not answering');
+  return deviceKey(runtime, nav?.hardwareConcurrency ?? 0, [adapter]);
 }
 
 /**
  * Measure `candidates` (or reuse `cached` when it was measured on this very device), then
  * initialise the fastest, with the others as fallbacks in order of speed.
  */
-export async function chooseBackend(candidates: BackendName[], opts: { cached?: Calibration; shape?: WorkloadShape; budgetMs?: number } = {}): Promise<BackendReport> {
+export async function chooseBackend(
+  candidates: BackendName[],
+  opts: { cached?: Calibration; shape?: WorkloadShape; budgetMs?: number; limits?: CalibrationLimits } = {},
+): Promise<BackendReport> {
   const t0 = now();
-  const device = await currentDevice();
+  const limits = opts.limits ?? LIMITS;
+  const device = await currentDevice(limits.adapterMs);
   const reuse = opts.cached && opts.cached.device === device && opts.cached.timings.some((t) => t.ms !== null && candidates.includes(t.backend));
-  const timings = reuse ? opts.cached!.timings.filter((t) => candidates.includes(t.backend)) : await measureBackends(candidates, opts.shape, opts.budgetMs);
+  const timings = reuse ? opts.cached!.timings.filter((t) => candidates.includes(t.backend)) : await measureBackends(candidates, opts.shape, opts.budgetMs, limits);
   fastest(timings); // throws with every reason when nothing could run
-  const report = await initBackend(orderByTiming(timings));
+  // Only what was measured is tried: a backend that did not start in time would hang again.
+  const report = await initBackend(orderByTiming(timings).filter((b) => timings.find((t) => t.backend === b)!.ms !== null));
   report.calibration = { timings, cached: Boolean(reuse), at: reuse ? opts.cached!.at : new Date().toISOString(), device, ms: now() - t0 };
   return report;
 }

@@ -1,11 +1,12 @@
 // Backend choice by measurement: the ranking rules on hand-made timings, a real
 // measurement on the cpu backend (no leak, finite times), a backend that cannot start is
 // reported with its reason, a cached calibration is reused only on the same device, and
-// initBackend falls back from a WebGPU that grants no adapter.
+// initBackend falls back from a WebGPU that grants no adapter; a WebGPU that never answers
+// costs its hard limit and a reason, never the choice.
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
-import { chooseBackend, currentDevice, describeCalibration, fastest, measureBackends, median, orderByTiming, type BackendTiming } from '../../../src/engine/backendChoice';
+import { chooseBackend, currentDevice, describeCalibration, fastest, measureBackends, median, orderByTiming, withinLimit, type BackendTiming } from '../../../src/engine/backendChoice';
 
 const T = (backend: BackendTiming['backend'], ms: number | null, software = false): BackendTiming => ({ backend, adapter: backend, software, ms, warmupMs: ms, reason: ms === null ? 'not here' : undefined });
 
@@ -56,6 +57,31 @@ describe('backend choice', () => {
     const other = await chooseBackend(['cpu'], { cached: { ...cached, device: 'another machine' }, shape: { batch: 2, size: 8, channels: 1, width: 2, hidden: 4 }, budgetMs: 200 });
     expect(other.calibration?.cached).toBe(false);
     expect(other.calibration?.timings[0].ms).not.toBe(1.5);
+  });
+
+  it('a WebGPU whose adapter request never answers: cut at the start limit with a reason, the choice still comes', async () => {
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: () => new Promise(() => {}) } }, configurable: true, writable: true });
+    const limits = { startMs: 300, measureMs: 5000, adapterMs: 200 };
+    const before = tf.memory().numTensors;
+    const t0 = Date.now();
+    const r = await chooseBackend(['webgpu', 'cpu'], { shape: { batch: 2, size: 8, channels: 1, width: 2, hidden: 4 }, budgetMs: 300, limits });
+    const wall = Date.now() - t0;
+    expect(r.backend).toBe('cpu');
+    const webgpu = r.calibration!.timings.find((t) => t.backend === 'webgpu')!;
+    expect(webgpu.ms).toBeNull();
+    expect(webgpu.reason).toMatch(/starting webgpu did not finish within 300 ms/);
+    expect(r.calibration!.device).toMatch(/not answering/);
+    // adapter label 200 ms + start 300 ms + cpu's share of the 300 ms budget, with slack for a loaded machine.
+    expect(wall).toBeLessThan(5000);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('withinLimit: passes a value through, rejects a promise that never settles after its limit', async () => {
+    await expect(withinLimit(Promise.resolve(7), 50, 'x')).resolves.toBe(7);
+    await expect(withinLimit(Promise.reject(new Error('own')), 50, 'x')).rejects.toThrow('own');
+    const t0 = Date.now();
+    await expect(withinLimit(new Promise(() => {}), 120, 'the read')).rejects.toThrow('the read did not finish within 120 ms');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(110);
   });
 
   it('initBackend falls back to cpu when WebGPU grants no adapter, and says so', async () => {

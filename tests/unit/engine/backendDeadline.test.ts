@@ -55,6 +55,8 @@ describe('calibration budget', () => {
       console.log(`[calibration] ${label}: ${(c.ms! / 1000).toFixed(2)} s on "${adapter}" — ${describeCalibration({ timings: c.timings, chosen: r.backend })}`);
       expect(r.backend).toBe(fastest(c.timings));
       for (const x of c.timings) expect(x.ms !== null || x.overMs !== undefined || x.reason).toBeTruthy();
+      // The second choice in one process must not trip over pipelines the first left compiling.
+      for (const x of c.timings) expect(x.reason ?? '').not.toMatch(/workload failed/);
     }
     await tf.setBackend('cpu');
     expect(await settled(before)).toBe(before);
