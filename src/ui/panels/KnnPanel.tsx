@@ -1,4 +1,4 @@
-import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import { TurnContainer } from '../TurnContainer';
 import { useMemo } from 'react';
 import { selectRows, useMetrics } from '../../store/metrics';
@@ -28,11 +28,20 @@ export function KnnPanel() {
     return mergeReferences([...pts.values()].sort((a, b) => a.step - b.step), refs, 'knn', 100);
   }, [rows, refs, baselines]);
   const chance = classes ? 100 / classes : undefined;
+  // The untrained network's noise band: ±2 standard errors of a difference of two
+  // measurements; a point outside it is learning (or forgetting), not noise.
+  const band = baselines && n ? 2 * Math.SQRT2 * 100 * accuracyStandardError(0.5, n) : undefined;
+  const yDomain = useMemo<[number, number]>(() => {
+    const ys = data.flatMap((d) => Object.entries(d).flatMap(([k, v]) => (k !== 'step' && typeof v === 'number' ? [v] : [])));
+    if (baselines) ys.push(baselines.untrained * 100 + (band ?? 0), baselines.rawPixels * 100);
+    if (chance !== undefined) ys.push(chance);
+    return [0, knnAxisTop(ys)];
+  }, [data, baselines, band, chance]);
   return (
     <Panel
       id="panel-knn"
       title="kNN accuracy"
-      howTo={`Labels are never used in training: this classifies held-out images by their nearest training features. Read it against the lines: chance, the same network untrained (random features already group some classes) and raw pixels. Learning is the gain over "untrained". Measured every ${every ?? '…'} steps.`}
+      howTo={`Labels are never used in training: this classifies held-out images by their nearest training features. Read it against the lines: chance, the same network untrained (random features already group some classes) and raw pixels. Learning is the gain over "untrained": a point above its shaded noise band is more than chance variation. Measured every ${every ?? '…'} steps.`}
     >
       <div className="chart">
         {data.length === 0 ? (
@@ -42,10 +51,13 @@ export function KnnPanel() {
             <LineChart data={data} margin={MARGIN}>
               <CartesianGrid stroke="#e6e9ee" />
               <XAxis dataKey="step" type="number" domain={KNN_X} allowDecimals={false} tick={TICK_11} />
-              <YAxis domain={DOMAIN_100} tick={TICK_11} width={36} unit="%" />
+              <YAxis domain={yDomain} tick={TICK_11} width={36} unit="%" allowDataOverflow />
               <Tooltip formatter={knnTooltip} labelFormatter={stepLabel} />
               {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" />}
               {chance !== undefined && <ReferenceLine y={chance} stroke="#9aa3ad" strokeDasharray="4 3" />}
+              {baselines && band !== undefined && (
+                <ReferenceArea y1={Math.max(0, baselines.untrained * 100 - band)} y2={Math.min(100, baselines.untrained * 100 + band)} fill="#e69f00" fillOpacity={0.12} stroke="none" ifOverflow="hidden" />
+              )}
               {baselines && (
                 <ReferenceLine y={baselines.untrained * 100} stroke="#e69f00" strokeDasharray="6 3" />
               )}
@@ -61,7 +73,11 @@ export function KnnPanel() {
       <div className="chart-legend" data-testid="knn-baselines">
         <span><i className="swatch-line" style={{ borderColor: '#4e79a7', borderTopStyle: 'solid' }} />this run</span>
         {chance !== undefined && <span><i className="swatch-line" style={{ borderColor: '#9aa3ad' }} />chance {chance.toFixed(0)}%</span>}
-        {baselines && <span><i className="swatch-line" style={{ borderColor: '#e69f00' }} />untrained {(baselines.untrained * 100).toFixed(1)}%</span>}
+        {baselines && (
+          <span title="the shaded band is ±2 standard errors of a difference of two measurements: above it, training added what noise cannot explain">
+            <i className="swatch-line" style={{ borderColor: '#e69f00' }} />untrained {(baselines.untrained * 100).toFixed(1)}%{band !== undefined ? ` (band ±${band.toFixed(1)})` : ''}
+          </span>
+        )}
         {baselines && <span><i className="swatch-line" style={{ borderColor: '#56b4e9', borderTopStyle: 'dotted' }} />raw pixels {(baselines.rawPixels * 100).toFixed(1)}%</span>}
         {refs.map((r) => (
           <span key={r.id}><i className="swatch-line" style={{ borderColor: refColour(r) }} />{refLabel(r)}</span>
@@ -77,6 +93,11 @@ export function KnnPanel() {
 }
 
 const MARGIN = { top: 8, right: 12, bottom: 0, left: 0 } as const;
-const DOMAIN_100: [number, number] = [0, 100];
 const KNN_X: [number, string] = [0, 'dataMax'];
 const knnTooltip = (v: unknown): string => (typeof v === 'number' ? `${v.toFixed(1)}%` : String(v));
+
+/** The y axis' top: 10 points above the highest value, to the next multiple of 10, at most 100 (learning fills the chart). */
+export function knnAxisTop(values: readonly number[]): number {
+  const max = values.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, v) : m), 0);
+  return Math.min(100, Math.max(20, Math.ceil((max + 10) / 10) * 10));
+}
