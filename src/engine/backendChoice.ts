@@ -56,10 +56,13 @@ export interface CalibrationLimits {
 }
 export const LIMITS: CalibrationLimits = { startMs: 8000, measureMs: 15000, adapterMs: 3000 };
 
+/** The rejection of withinLimit: `p` had not settled when the limit came. */
+class LimitExceeded extends Error {}
+
 /** `p`, or a rejection saying `what` did not finish within `ms` (p is left to settle on its own). */
 export async function withinLimit<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${fmtMs(ms)}`)), ms)));
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new LimitExceeded(`${what} did not finish within ${fmtMs(ms)}`)), ms)));
   try {
     return await Promise.race([p, late]);
   } finally {
@@ -93,14 +96,13 @@ function workload(w: WorkloadShape, seed: number): tf.Scalar {
  */
 async function before<T>(p: Promise<T>, deadline: number): Promise<boolean> {
   if (deadline === Infinity) return p.then(() => true);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - now()))));
-  try {
-    return await Promise.race([p.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-    p.catch(() => {});
-  }
+  return withinLimit(p, Math.max(0, deadline - now()), '').then(
+    () => true,
+    (e: unknown) => {
+      if (e instanceof LimitExceeded) return false;
+      throw e;
+    },
+  );
 }
 
 /**
@@ -351,7 +353,7 @@ export async function chooseBackend(
   const timings = reuse ? opts.cached!.timings.filter((t) => candidates.includes(t.backend)) : await measureBackends(candidates, opts.shape, opts.budgetMs, limits);
   fastest(timings); // throws with every reason when nothing could run
   // Only what was measured is tried: a backend that did not start in time would hang again.
-  const report = await initBackend(orderByTiming(timings).filter((b) => timings.find((t) => t.backend === b)!.ms !== null));
+  const report = await initBackend(orderByTiming(timings.filter((t) => t.ms !== null)));
   report.calibration = { timings, cached: Boolean(reuse), at: reuse ? opts.cached!.at : new Date().toISOString(), device, ms: now() - t0 };
   return report;
 }
