@@ -87,7 +87,7 @@ export function CdgPanel() {
                 ))}
               </div>
               <LegendRow>
-                <Swatch colour="#d8d27a" label="bright, yellow-tinted: gate open (rest needed)" />
+                <Swatch colour={OKABE_ITO.yellow} label="bright, yellow-tinted: gate open (rest needed)" />
                 <Swatch colour="#222" label="darkened: gate closed (rest skippable)" />
                 <span className="small muted">
                   {layer.name}: {layer.probe.h}×{layer.probe.w} gate map of the probe pair, gated jointly as in training; base path ({layer.baseChannels} of {layer.cin} input channels) always computed.

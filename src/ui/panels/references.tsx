@@ -5,9 +5,13 @@ import { Line } from 'recharts';
 import { actions } from '../../store/controller';
 import { selectReferences, useMetrics, type HistoryPoint, type ReferenceRun } from '../../store/metrics';
 import { useRun } from '../../store/run';
+import { OKABE_ITO, REF_GREY } from '../transforms/palette';
 
-/** Okabe–Ito colours not used by the live lines. */
-const REF_COLOURS = ['#7a8594', '#009e73', '#cc79a7', '#d55e00'];
+/**
+ * A neutral grey, then Okabe–Ito colours the live loss (orange), kNN (blue) and FLOPs-saved
+ * (green, hence last) lines do not use; per-layer lines use them all, so refs are dashed too.
+ */
+const REF_COLOURS = [REF_GREY, OKABE_ITO.vermillion, OKABE_ITO.purple, OKABE_ITO.green];
 
 export const refKey = (r: ReferenceRun) => `ref${r.id}`;
 export const refColour = (r: ReferenceRun) => REF_COLOURS[(r.id - 1) % REF_COLOURS.length];
