@@ -52,7 +52,7 @@ export function ReferenceBar() {
   return (
     <div className="ref-bar">
       <button className="btn btn-ghost btn-small" data-testid="pin-run" disabled={!canPin} onClick={actions.pinRun} title={running ? 'Keep the curves so far; the live run goes on' : 'Keep this run’s curves to compare the next runs against (dashed in every chart)'}>
-        📌 Pin this run
+        <PinIcon /> Pin this run
       </button>
       {refs.map((r) => (
         <span className="ref-chip" key={r.id} data-testid="reference-run" style={{ borderColor: refColour(r) }}>
@@ -63,5 +63,14 @@ export function ReferenceBar() {
         </span>
       ))}
     </div>
+  );
+}
+
+/** A drawn pin: the 📌 emoji has no glyph where no emoji font is installed (headless Chromium). */
+function PinIcon() {
+  return (
+    <svg className="icon" width="12" height="12" viewBox="0 0 12 12" aria-hidden="true" focusable="false">
+      <path d="M4 1h4v1l-.6.6v2.6L9.5 7.3V8H6.5v3.2L6 12l-.5-.8V8H2.5v-.7l2.1-2.1V2.6L4 2z" fill="currentColor" />
+    </svg>
   );
 }
