@@ -11,7 +11,7 @@ import { OKABE_ITO, seriesColour } from '../transforms/palette';
 import { key, layerSeries } from '../transforms/series';
 import type { ReferenceRun } from '../../store/metrics';
 import type { CDGSnapshot } from '../../engine/sparsity/cdg';
-import { mergeReferences, refColour, referenceLines, refLabel, useRefsWith } from './references';
+import { mergeReferences, refColour, referenceLines, ReferencesOnly, refLabel, useRefsWith } from './references';
 import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_10, TICK_11, pct, pctTick, pctTooltip, shortName, stepLabel, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
 import { Panel } from './Panel';
 
@@ -42,6 +42,12 @@ export function CdgPanel() {
     return (
       <Panel id="panel-cdg" title="CDG gate activity" howTo="Contrastive dual gating skips computation per location.">
         <NotApplicable>CDG is off in this run: no gates to show. Pick the “cdg” preset to see where computation is spent.</NotApplicable>
+        {refs.length > 0 && (
+          <>
+            <p className="small muted">Dashed: the pinned or imported CDG runs’ gate density (mean over layers and both views), to compare this run with.</p>
+            <ReferencesOnly refs={refs} field="gate" what="mean gate density" testId="cdg-lines" />
+          </>
+        )}
       </Panel>
     );
   }

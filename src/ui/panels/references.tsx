@@ -1,7 +1,9 @@
 // Reference runs (pinned or imported) drawn dashed beside the live run in the loss, kNN,
 // density, gate and FLOPs charts, and the bar that pins and removes them.
 import { useMemo } from 'react';
-import { Line } from 'recharts';
+import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { TurnContainer } from '../TurnContainer';
+import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LegendRow, LineSwatch, TICK_11, pctTick, pctTooltip, stepLabel } from './common';
 import { actions } from '../../store/controller';
 import { selectReferences, useMetrics, type HistoryPoint, type ReferenceRun } from '../../store/metrics';
 import { useRun } from '../../store/run';
@@ -42,6 +44,35 @@ export function referenceLines(refs: readonly ReferenceRun[]) {
   return refs.map((r) => (
     <Line key={r.id} name={refLabel(r)} type="linear" dataKey={refKey(r)} stroke={refColour(r)} strokeDasharray="5 3" dot={false} isAnimationActive={false} connectNulls />
   ));
+}
+
+/**
+ * The references' `field` (a share: density, gate density) alone, for a panel whose method
+ * the live run lacks: dense vs 2:4 at a glance while the dense run is live. Same axes, grid
+ * and dashes as the panel's own chart; `what` names the series in the legend.
+ */
+export function ReferencesOnly({ refs, field, what, testId }: { refs: readonly ReferenceRun[]; field: 'density' | 'gate'; what: string; testId: string }) {
+  const data = useMemo(() => mergeReferences([], refs, field), [refs, field]);
+  return (
+    <div className="panel-stack">
+      <div className="chart chart-small" data-testid={testId}>
+        <TurnContainer>
+          <LineChart data={data} margin={CHART_MARGIN}>
+            <CartesianGrid stroke="#e6e9ee" />
+            <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
+            <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
+            <Tooltip formatter={pctTooltip} labelFormatter={stepLabel} />
+            {referenceLines(refs)}
+          </LineChart>
+        </TurnContainer>
+      </div>
+      <LegendRow>
+        {refs.map((r) => (
+          <LineSwatch key={r.id} colour={refColour(r)} dashed label={`${refLabel(r)} (${what})`} />
+        ))}
+      </LegendRow>
+    </div>
+  );
 }
 
 /** Pin the current run; the references shown, each removable. */
