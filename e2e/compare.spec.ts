@@ -1,36 +1,71 @@
 // Compare runs: pin a run, train another, and the pinned one is drawn dashed and labelled
 // in the loss, kNN, FLOPs and density/gate charts; several can be pinned, each removable.
+// A panel whose method the live run lacks (SyncCP, CDG on a dense run) still draws the
+// pinned runs that carry its series: dense vs 2:4 at a glance. Screenshots of the five
+// panels go to e2e-artifacts/compare-*.png.
+import { mkdirSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import { buildConfig } from '../src/engine/config';
 import { expect, stepCount, test, waitReady } from './fixtures';
 
-test('pin a CDG run, then a dense one: the charts overlay the pinned runs; each is removable', async ({ page }) => {
-  test.setTimeout(300_000);
-  await page.goto('/?backend=webgpu&preset=cdg&tiny=1&steps=30');
-  await waitReady(page);
-  await expect(page.getByTestId('pin-run')).toBeDisabled(); // nothing trained yet
+const ARTIFACTS = 'e2e-artifacts';
+
+/** The dashed reference lines (referenceLines in src/ui/panels/references.tsx) of one panel. */
+const dashed = (page: Page, panel: string) => page.getByTestId(panel).locator('path.recharts-curve[stroke-dasharray="5 3"]');
+
+/** Train at least `steps` steps, pause, pin; the pin's label. */
+async function trainAndPin(page: Page, preset: string, steps: number): Promise<string> {
   await page.getByTestId('start').click();
-  await expect.poll(() => stepCount(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(4);
+  await expect.poll(() => stepCount(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(steps);
   await page.getByTestId('pause').click();
   await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'idle', { timeout: 60_000 });
-  const pinnedAt = await stepCount(page);
+  const label = `pinned: ${preset} (tiny) · step ${await stepCount(page)}`;
   await page.getByTestId('pin-run').click();
-  await expect(page.getByTestId('reference-run')).toHaveCount(1);
-  await expect(page.getByTestId('reference-run')).toContainText(`pinned: cdg (tiny) · step ${pinnedAt}`);
+  await expect(page.getByTestId('reference-run').filter({ hasText: label })).toHaveCount(1);
+  return label;
+}
 
-  // A dense run next: the CDG run stays on the charts, dashed and labelled.
+test('pin a CDG and a 2:4 run, then a dense one: every chart overlays the pinned runs that carry its series; each is removable', async ({ page }) => {
+  test.setTimeout(420_000);
+  await page.goto('/?backend=webgpu&preset=cdg&tiny=1&steps=30&eval.knnEvery=2');
+  await waitReady(page);
+  await expect(page.getByTestId('pin-run')).toBeDisabled(); // nothing trained yet
+  const cdg = await trainAndPin(page, 'cdg', 4);
+
+  // The 2:4 run at the preset's own kNN cadence: 2 steps measure no kNN, so it has no kNN line.
+  await page.getByTestId('preset').selectOption('syncp-2of4');
+  await waitReady(page);
+  const nm = await trainAndPin(page, 'syncp-2of4', 2);
+  expect(Number(/step (\d+)$/.exec(nm)![1])).toBeLessThan(buildConfig({ preset: 'syncp-2of4', tiny: true }).eval.knnEvery);
+  await expect(page.getByTestId('reference-run')).toHaveCount(2);
+
+  // A dense run next: neither method is live, yet their panels draw the pinned runs.
   await page.getByTestId('preset').selectOption('simclr-dense');
   await waitReady(page);
   await page.getByTestId('step').click();
   await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 90_000 });
-  await expect(page.getByTestId('panel-loss')).toContainText('pinned: cdg (tiny)');
-  // The pinned run's loss line has as many points as its rows (one path in the chart).
-  const lossLines = page.getByTestId('panel-loss').locator('path.recharts-curve[stroke-dasharray="5 3"]');
-  await expect(lossLines).toHaveCount(1);
-  await expect(page.getByTestId('panel-flops').locator('path.recharts-curve[stroke-dasharray="5 3"]')).toHaveCount(1);
 
-  // Pin the dense run too, then remove the first: one reference left.
-  await page.getByTestId('pin-run').click();
-  await expect(page.getByTestId('reference-run')).toHaveCount(2);
-  await page.getByTestId('reference-run').first().getByRole('button').click();
+  // Expected dashed lines per panel = pinned runs carrying that series: loss and FLOPs saved
+  // both; kNN the CDG run only (measured every 2 steps); SyncCP density the 2:4 run only;
+  // CDG gate density the CDG run only.
+  const expected: Record<string, string[]> = { 'panel-loss': [cdg, nm], 'panel-knn': [cdg], 'panel-flops': [cdg, nm], 'panel-syncp': [nm], 'panel-cdg': [cdg] };
+  for (const [panel, labels] of Object.entries(expected)) {
+    await expect(dashed(page, panel), panel).toHaveCount(labels.length);
+    for (const l of labels) await expect(page.getByTestId(panel), `${panel} labels ${l}`).toContainText(l.replace(/ · step \d+$/, ''));
+  }
+  // The method panels say the live run lacks the method, and draw the references alone.
+  await expect(page.getByTestId('panel-syncp').getByTestId('not-applicable')).toContainText('SyncCP is off');
+  await expect(page.getByTestId('panel-cdg').getByTestId('not-applicable')).toContainText('CDG is off');
+
+  mkdirSync(ARTIFACTS, { recursive: true });
+  for (const panel of ['panel-loss', 'panel-knn', 'panel-syncp', 'panel-cdg', 'panel-flops']) await page.getByTestId(panel).screenshot({ path: `${ARTIFACTS}/compare-${panel}.png` });
+
+  // Remove the CDG pin: its lines go from every chart; the gate panel has nothing left to draw.
+  await page.getByTestId('reference-run').filter({ hasText: cdg }).getByRole('button').click();
   await expect(page.getByTestId('reference-run')).toHaveCount(1);
-  await expect(page.getByTestId('reference-run')).toContainText('pinned: simclr-dense (tiny) · step 1');
+  await expect(page.getByTestId('reference-run')).toContainText(nm);
+  await expect(dashed(page, 'panel-cdg')).toHaveCount(0);
+  await expect(page.getByTestId('panel-cdg').locator('.recharts-surface')).toHaveCount(0);
+  for (const panel of ['panel-loss', 'panel-flops', 'panel-syncp']) await expect(dashed(page, panel), panel).toHaveCount(1);
+  await expect(dashed(page, 'panel-knn')).toHaveCount(0);
 });

@@ -6,7 +6,7 @@ import { checkRunFileSize, type RunFile } from '../engine/runFile';
 import { BUNDLE_NAME, readRunUpload } from '../engine/state/bundle';
 import { MAX_WEIGHTS_BYTES } from '../engine/state/tfioWeights';
 import { clearAutosave, readAutosaveMeta, type Replay } from '../worker/savedRun';
-import { presetOf } from './presetOf';
+import { linkOf, presetOf } from './presetOf';
 import { OWN_DATA_LIMITS } from '../engine/data/ownData';
 import type { Request, Response } from '../worker/protocol';
 import { addReference, referencePoints, removeReference, useMetrics } from './metrics';
@@ -14,7 +14,7 @@ import { useRun } from './run';
 import { draftOf, evaluate, useSettings, type FieldName } from './settings';
 import { clearTimeline, recordSnapshot, recordUpdates, useTimeline } from './timeline';
 import { downloadBytes } from './download';
-import { orderFor, parseUrl, toSearch, type BackendMode } from './url';
+import { orderFor, parseUrl, type BackendMode } from './url';
 import type { BackendReport } from '../engine/backend';
 import type { Calibration } from '../engine/backendChoice';
 
@@ -238,9 +238,7 @@ export function loadFromUrl(): void {
 }
 
 function writeUrl(): void {
-  const s = useSettings.getState();
-  if (s.importedBase) return;
-  history.replaceState(null, '', toSearch(s.preset, s.tiny, s.applied, s.backend));
+  history.replaceState(null, '', linkOf(useSettings.getState()));
 }
 
 function apply(config: Config): void {
@@ -395,7 +393,9 @@ export const actions = {
     }
     const run = up.run;
     addReference(file.name, 'imported', referencePoints(run.history));
-    useSettings.setState({ importedBase: run.config, importedName: file.name, draft: draftOf(run.config), issues: {} });
+    // The preset select and the link name the preset the import is closest to.
+    const p = presetOf(run.config);
+    useSettings.setState({ preset: p.preset, tiny: p.tiny, importedBase: run.config, importedName: file.name, draft: draftOf(run.config), issues: {} });
     apply(run.config);
   },
 };

@@ -11,7 +11,7 @@ import { OKABE_ITO, seriesColour } from '../transforms/palette';
 import { key, layerSeries } from '../transforms/series';
 import type { ReferenceRun } from '../../store/metrics';
 import type { CDGSnapshot } from '../../engine/sparsity/cdg';
-import { mergeReferences, refColour, referenceLines, refLabel, useRefsWith } from './references';
+import { mergeReferences, refColour, referenceLines, ReferencesOnly, refLabel, useRefsWith } from './references';
 import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_10, TICK_11, pct, pctTick, pctTooltip, shortName, stepLabel, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
 import { Panel } from './Panel';
 
@@ -42,6 +42,12 @@ export function CdgPanel() {
     return (
       <Panel id="panel-cdg" title="CDG gate activity" howTo="Contrastive dual gating skips computation per location.">
         <NotApplicable>CDG is off in this run: no gates to show. Pick the “cdg” preset to see where computation is spent.</NotApplicable>
+        {refs.length > 0 && (
+          <>
+            <p className="small muted">Dashed: the pinned or imported CDG runs’ gate density (mean over layers and both views), to compare this run with.</p>
+            <ReferencesOnly refs={refs} field="gate" what="mean gate density" testId="cdg-lines" />
+          </>
+        )}
       </Panel>
     );
   }
@@ -87,7 +93,7 @@ export function CdgPanel() {
                 ))}
               </div>
               <LegendRow>
-                <Swatch colour="#d8d27a" label="bright, yellow-tinted: gate open (rest needed)" />
+                <Swatch colour={OKABE_ITO.yellow} label="bright, yellow-tinted: gate open (rest needed)" />
                 <Swatch colour="#222" label="darkened: gate closed (rest skippable)" />
                 <span className="small muted">
                   {layer.name}: {layer.probe.h}×{layer.probe.w} gate map of the probe pair, gated jointly as in training; base path ({layer.baseChannels} of {layer.cin} input channels) always computed.

@@ -2,12 +2,12 @@ import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, 
 import { TurnContainer } from '../TurnContainer';
 import { memo, useMemo } from 'react';
 import { selectRows, useMetrics, type ReferenceRun } from '../../store/metrics';
-import { mergeReferences, referenceLines, useRefsWith } from './references';
+import { mergeReferences, refColour, referenceLines, refLabel, useRefsWith } from './references';
 import { useRun } from '../../store/run';
 import { fmtFlops } from '../format';
 import { OKABE_ITO } from '../transforms/palette';
 import { cumulativeFlops, type CumulativePoint } from '../transforms/series';
-import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LegendRow, STAGGER, Swatch, TICK_11, pct, pctTick, shortName, useThrottledSelector, useTimelineView } from './common';
+import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LegendRow, LineSwatch, STAGGER, Swatch, TICK_11, pct, pctTick, shortName, useThrottledSelector, useTimelineView } from './common';
 import { MeasuredSaving } from './MeasuredSaving';
 import { Panel } from './Panel';
 
@@ -63,6 +63,14 @@ export function FlopsPanel() {
           <div className="chart chart-small" data-testid="flops-cumulative">
             {cum.length === 0 ? <div className="chart-empty">Train a step to start counting.</div> : <CumulativeChart cum={cum} refStep={scrubbing ? viewed?.step : undefined} refs={refs} />}
           </div>
+          {refs.length > 0 && (
+            <LegendRow>
+              <LineSwatch colour={OKABE_ITO.green} label="this run" />
+              {refs.map((r) => (
+                <LineSwatch key={r.id} colour={refColour(r)} dashed label={refLabel(r)} />
+              ))}
+            </LegendRow>
+          )}
         </div>
       )}
     </Panel>

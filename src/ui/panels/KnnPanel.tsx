@@ -6,6 +6,7 @@ import { mergeReferences, referenceLines, refColour, refLabel, useRefsWith } fro
 import { useRun } from '../../store/run';
 import { TICK_11, stepLabel, useThrottledSelector, useTimelineView, STAGGER } from './common';
 import { Panel } from './Panel';
+import { OKABE_ITO } from '../transforms/palette';
 import { accuracyStandardError } from '../../engine/eval/standardError';
 
 /** kNN monitor accuracy over steps, against chance, the untrained network and raw pixels. */
@@ -56,29 +57,29 @@ export function KnnPanel() {
               {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" />}
               {chance !== undefined && <ReferenceLine y={chance} stroke="#9aa3ad" strokeDasharray="4 3" />}
               {baselines && band !== undefined && (
-                <ReferenceArea y1={Math.max(0, baselines.untrained * 100 - band)} y2={Math.min(100, baselines.untrained * 100 + band)} fill="#e69f00" fillOpacity={0.12} stroke="none" ifOverflow="hidden" />
+                <ReferenceArea y1={Math.max(0, baselines.untrained * 100 - band)} y2={Math.min(100, baselines.untrained * 100 + band)} fill={OKABE_ITO.orange} fillOpacity={0.12} stroke="none" ifOverflow="hidden" />
               )}
               {baselines && (
-                <ReferenceLine y={baselines.untrained * 100} stroke="#e69f00" strokeDasharray="6 3" />
+                <ReferenceLine y={baselines.untrained * 100} stroke={OKABE_ITO.orange} strokeDasharray="6 3" />
               )}
               {baselines && (
-                <ReferenceLine y={baselines.rawPixels * 100} stroke="#56b4e9" strokeDasharray="2 3" />
+                <ReferenceLine y={baselines.rawPixels * 100} stroke={OKABE_ITO.skyBlue} strokeDasharray="2 3" />
               )}
-              <Line name="this run" type="linear" dataKey="knn" stroke="#4e79a7" strokeWidth={2} dot isAnimationActive={false} connectNulls />
+              <Line name="this run" type="linear" dataKey="knn" stroke={OKABE_ITO.blue} strokeWidth={2} dot isAnimationActive={false} connectNulls />
               {referenceLines(refs)}
             </LineChart>
           </TurnContainer>
         )}
       </div>
       <div className="chart-legend" data-testid="knn-baselines">
-        <span><i className="swatch-line" style={{ borderColor: '#4e79a7', borderTopStyle: 'solid' }} />this run</span>
+        <span><i className="swatch-line" style={{ borderColor: OKABE_ITO.blue, borderTopStyle: 'solid' }} />this run</span>
         {chance !== undefined && <span><i className="swatch-line" style={{ borderColor: '#9aa3ad' }} />chance {chance.toFixed(0)}%</span>}
         {baselines && (
           <span title="the shaded band is ±2 standard errors of a difference of two measurements: above it, training added what noise cannot explain">
-            <i className="swatch-line" style={{ borderColor: '#e69f00' }} />untrained {(baselines.untrained * 100).toFixed(1)}%{band !== undefined ? ` (band ±${band.toFixed(1)})` : ''}
+            <i className="swatch-line" style={{ borderColor: OKABE_ITO.orange }} />untrained {(baselines.untrained * 100).toFixed(1)}%{band !== undefined ? ` (band ±${band.toFixed(1)})` : ''}
           </span>
         )}
-        {baselines && <span><i className="swatch-line" style={{ borderColor: '#56b4e9', borderTopStyle: 'dotted' }} />raw pixels {(baselines.rawPixels * 100).toFixed(1)}%</span>}
+        {baselines && <span><i className="swatch-line" style={{ borderColor: OKABE_ITO.skyBlue, borderTopStyle: 'dotted' }} />raw pixels {(baselines.rawPixels * 100).toFixed(1)}%</span>}
         {refs.map((r) => (
           <span key={r.id}><i className="swatch-line" style={{ borderColor: refColour(r) }} />{refLabel(r)}</span>
         ))}

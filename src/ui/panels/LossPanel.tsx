@@ -7,6 +7,7 @@ import { downsample } from '../transforms/series';
 import { useRun } from '../../store/run';
 import { DOMAIN_DATA, TICK_11, stepLabel, useThrottledSelector, useTimelineView, STAGGER } from './common';
 import { Panel } from './Panel';
+import { OKABE_ITO } from '../transforms/palette';
 
 /** Points per line: enough for a smooth curve, few enough for a cheap recharts redraw. */
 const MAX_POINTS = 300;
@@ -47,7 +48,7 @@ export function LossPanel() {
               <Tooltip formatter={lossTooltip} labelFormatter={stepLabel} />
               {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" />}
               {refs.length > 0 && <Legend verticalAlign="top" height={20} />}
-              <Line name="this run" type="linear" dataKey="loss" stroke="#f28e2b" dot={false} strokeWidth={2} isAnimationActive={false} connectNulls />
+              <Line name="this run" type="linear" dataKey="loss" stroke={OKABE_ITO.orange} dot={false} strokeWidth={2} isAnimationActive={false} connectNulls />
               {referenceLines(refs)}
             </LineChart>
           </TurnContainer>

@@ -10,7 +10,7 @@ import { FittedHeatmap } from '../Heatmap';
 import { maskCellInfo, maskRgba } from '../transforms/maskCells';
 import { MASK_COLOURS, OKABE_ITO } from '../transforms/palette';
 import { withPlanned } from '../transforms/schedulePoints';
-import { mergeReferences, useRefsWith } from './references';
+import { mergeReferences, ReferencesOnly, useRefsWith } from './references';
 import { layerSeries, updateSeries } from '../transforms/series';
 import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_11, pct, pctTick, pctTooltip, updateLabel, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
 import { BranchLinesChart, BranchLinesLegend } from './BranchLinesChart';
@@ -51,6 +51,12 @@ export function SyncpPanel() {
     return (
       <Panel id="panel-syncp" title="SyncCP mask evolution" howTo="Synchronized contrastive pruning removes weights in both branches.">
         <NotApplicable>SyncCP is off in this run: no weight masks. Pick a “syncp-…” preset to watch pruning.</NotApplicable>
+        {refs.length > 0 && (
+          <>
+            <p className="small muted">Dashed: the pinned or imported SyncCP runs’ weights kept (mean online density), to compare this run with.</p>
+            <ReferencesOnly refs={refs} field="density" what="mean online density" testId="syncp-lines" />
+          </>
+        )}
       </Panel>
     );
   }

@@ -1,13 +1,19 @@
 // Reference runs (pinned or imported) drawn dashed beside the live run in the loss, kNN,
 // density, gate and FLOPs charts, and the bar that pins and removes them.
 import { useMemo } from 'react';
-import { Line } from 'recharts';
+import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { TurnContainer } from '../TurnContainer';
+import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LegendRow, LineSwatch, TICK_11, pctTick, pctTooltip, stepLabel } from './common';
 import { actions } from '../../store/controller';
 import { selectReferences, useMetrics, type HistoryPoint, type ReferenceRun } from '../../store/metrics';
 import { useRun } from '../../store/run';
+import { OKABE_ITO, REF_GREY } from '../transforms/palette';
 
-/** Okabe–Ito colours not used by the live lines. */
-const REF_COLOURS = ['#7a8594', '#009e73', '#cc79a7', '#d55e00'];
+/**
+ * A neutral grey, then Okabe–Ito colours the live loss (orange), kNN (blue) and FLOPs-saved
+ * (green, hence last) lines do not use; per-layer lines use them all, so refs are dashed too.
+ */
+const REF_COLOURS = [REF_GREY, OKABE_ITO.vermillion, OKABE_ITO.purple, OKABE_ITO.green];
 
 export const refKey = (r: ReferenceRun) => `ref${r.id}`;
 export const refColour = (r: ReferenceRun) => REF_COLOURS[(r.id - 1) % REF_COLOURS.length];
@@ -40,6 +46,35 @@ export function referenceLines(refs: readonly ReferenceRun[]) {
   ));
 }
 
+/**
+ * The references' `field` (a share: density, gate density) alone, for a panel whose method
+ * the live run lacks: dense vs 2:4 at a glance while the dense run is live. Same axes, grid
+ * and dashes as the panel's own chart; `what` names the series in the legend.
+ */
+export function ReferencesOnly({ refs, field, what, testId }: { refs: readonly ReferenceRun[]; field: 'density' | 'gate'; what: string; testId: string }) {
+  const data = useMemo(() => mergeReferences([], refs, field), [refs, field]);
+  return (
+    <div className="panel-stack">
+      <div className="chart chart-small" data-testid={testId}>
+        <TurnContainer>
+          <LineChart data={data} margin={CHART_MARGIN}>
+            <CartesianGrid stroke="#e6e9ee" />
+            <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
+            <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
+            <Tooltip formatter={pctTooltip} labelFormatter={stepLabel} />
+            {referenceLines(refs)}
+          </LineChart>
+        </TurnContainer>
+      </div>
+      <LegendRow>
+        {refs.map((r) => (
+          <LineSwatch key={r.id} colour={refColour(r)} dashed label={`${refLabel(r)} (${what})`} />
+        ))}
+      </LegendRow>
+    </div>
+  );
+}
+
 /** Pin the current run; the references shown, each removable. */
 export function ReferenceBar() {
   const refs = useMetrics(selectReferences);
@@ -48,7 +83,7 @@ export function ReferenceBar() {
   return (
     <div className="ref-bar">
       <button className="btn btn-ghost btn-small" data-testid="pin-run" disabled={!canPin} onClick={actions.pinRun} title={running ? 'Keep the curves so far; the live run goes on' : 'Keep this run’s curves to compare the next runs against (dashed in every chart)'}>
-        📌 Pin this run
+        <PinIcon /> Pin this run
       </button>
       {refs.map((r) => (
         <span className="ref-chip" key={r.id} data-testid="reference-run" style={{ borderColor: refColour(r) }}>
@@ -59,5 +94,14 @@ export function ReferenceBar() {
         </span>
       ))}
     </div>
+  );
+}
+
+/** A drawn pin: the 📌 emoji has no glyph where no emoji font is installed (headless Chromium). */
+function PinIcon() {
+  return (
+    <svg className="icon" width="12" height="12" viewBox="0 0 12 12" aria-hidden="true" focusable="false">
+      <path d="M4 1h4v1l-.6.6v2.6L9.5 7.3V8H6.5v3.2L6 12l-.5-.8V8H2.5v-.7l2.1-2.1V2.6L4 2z" fill="currentColor" />
+    </svg>
   );
 }

@@ -14,6 +14,29 @@ export const OKABE_ITO = {
   black: '#000000',
 } as const;
 
+/**
+ * The neutral greys the charts may use besides OKABE_ITO (grids, plans, baselines, "dense"):
+ * greys carry no hue to confuse, so colour-blind readers see them as the others do.
+ * tests/unit/ui/palette.test.ts checks every colour literal in src/ui is one of the two.
+ */
+export const NEUTRALS = {
+  grid: '#E6E9EE', // chart grid lines
+  planOnline: '#C9CED6', // SyncCP planned online density (wide band under the curves)
+  planTarget: '#E2E5EA', // SyncCP planned target density
+  scheduled: '#BBBBBB', // CDG scheduled gate density; N:M tail group
+  chance: '#9AA3AD', // kNN chance line
+  dense: '#B9BFC8', // FLOPs dense bars
+  marker: '#555555', // current / scrubbed step marker, "online"/"target" legend swatches
+  outline: '#999999', // swatch outline of a light colour
+  closed: '#222222', // CDG closed gate swatch; N:M still-dense groups
+  pruned: '#D4D4D4', // SyncCP pruned weights
+  unlisted: '#777777', // N:M patterns beyond the listed ones
+  reference: '#7A8594', // the first pinned run's dashed line
+} as const;
+
+/** The first reference run's colour (a grey: it never collides with a live line). */
+export const REF_GREY = NEUTRALS.reference;
+
 /** Categorical series colours, in an order where neighbours differ strongly. */
 export const SERIES = [OKABE_ITO.blue, OKABE_ITO.orange, OKABE_ITO.green, OKABE_ITO.purple, OKABE_ITO.skyBlue, OKABE_ITO.vermillion, OKABE_ITO.yellow, '#555555'];
 
