@@ -1,8 +1,10 @@
 // "Your own data": choose files (images in class folders, a zip of them, or CIFAR-10 .bin
-// batches), a whole folder, or drop them here. The worker reads them; a refusal says what
-// was expected and leaves the current run as it was.
+// batches), a whole folder, or drop them here (dropped folders are walked). The worker
+// reads them; a refusal (an empty folder included) says what was expected and leaves the
+// current run as it was.
 import { useRef, useState } from 'react';
 import { actions } from '../../store/controller';
+import { dropItems, filesOfDrop, pickedFromList } from '../../store/pickedFiles';
 import { useRun } from '../../store/run';
 
 export function OwnData() {
@@ -11,8 +13,9 @@ export function OwnData() {
   const files = useRef<HTMLInputElement>(null);
   const folder = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
+  // An empty choice is sent on too: the controller says the folder is empty.
   const take = (list: FileList | null) => {
-    if (list?.length) void actions.loadOwnData([...list]);
+    if (list) void actions.loadOwnData(pickedFromList(list));
   };
   return (
     <div
@@ -26,7 +29,9 @@ export function OwnData() {
       onDrop={(e) => {
         e.preventDefault();
         setOver(false);
-        take(e.dataTransfer.files);
+        if (loading) return;
+        // The items are read now: they are gone once this handler returns.
+        void actions.loadOwnData(filesOfDrop(dropItems(e.dataTransfer)));
       }}
     >
       <strong>Your own data</strong>
