@@ -154,9 +154,14 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
     kept++;
   }
   if (kept === 0) throw new OwnDataError(`none of the ${images.length} images could be decoded (e.g. ${bad[0]})`);
-  const all: ImageSplit = { images: pixels.slice(0, kept * n), labels: labels.slice(0, kept), count: kept };
-  const { train, test } = holdOut(all, classNames.length, n, opts);
-  return finish('own images', classNames, train, test, opts, bad);
+  // A class whose every image failed to decode is no class: drop it, and refuse when one is left.
+  const present = [...new Set(labels.subarray(0, kept))].sort((a, b) => a - b);
+  if (present.length < 2)
+    throw new OwnDataError(`only ${classNames[present[0]]} has images that could be decoded (${bad.length} could not, e.g. ${bad[0]}): the kNN monitor needs at least two class folders`);
+  const relabel = new Map(present.map((c, i) => [c, i]));
+  const all: ImageSplit = { images: pixels.slice(0, kept * n), labels: labels.slice(0, kept).map((c) => relabel.get(c)!), count: kept };
+  const { train, test } = holdOut(all, present.length, n, opts);
+  return finish('own images', present.map((c) => classNames[c]), train, test, opts, bad);
 }
 
 /** Why an image's size is refused, or undefined when it is fine to resize. */

@@ -134,6 +134,18 @@ describe('own data: class folders and zips', () => {
     await refused([{ path: 'r/a/1.png', bytes: img(1) }, { path: 'r/b/1.png', bytes: img(2) }], /too few images to hold some out/);
   });
 
+  it('a class whose every image fails to decode is dropped (later classes relabelled); refused when one class is left', async () => {
+    const files = [...folder(3), { path: 'pets/cow/1.png', bytes: new Uint8Array([1]) }, { path: 'pets/cow/2.png', bytes: new Uint8Array([2]) }];
+    const ds = await readOwnData(files, opts);
+    expect(ds.classNames).toEqual(['cat', 'dog']);
+    expect(ds.skipped).toEqual(['pets/cow/1.png', 'pets/cow/2.png']);
+    for (let i = 0; i < ds.train.count; i++) expect(ds.train.images[i * 192]).toBe(ds.train.labels[i] === 0 ? 10 : 20);
+    await refused(
+      [...folder(3).filter((f) => f.path.includes('dog')), { path: 'pets/cat/1.png', bytes: new Uint8Array([1]) }],
+      /^only dog has images that could be decoded \(1 could not, e\.g\. pets\/cat\/1\.png\): the kNN monitor needs at least two class folders$/,
+    );
+  });
+
   it('refuses a selection of only folders and hidden files, saying what was expected', async () => {
     const expected = /nothing but folders or hidden files: expected one sub-folder per class with images \(or a zip of the same, or CIFAR-10 .bin batches\)/;
     const onlyDirs = zipSync({ 'pets/': new Uint8Array(0), 'pets/cat/': new Uint8Array(0), 'pets/dog/': new Uint8Array(0), 'pets/.DS_Store': new Uint8Array(2), '__MACOSX/pets/._x.png': new Uint8Array(3) });
