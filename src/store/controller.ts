@@ -211,14 +211,15 @@ export function startWorker(): void {
   worker?.terminate();
   settleExport(new Error('the worker was restarted'));
   const g = nextGen();
-  useRun.setState({ worker: 'starting', hasRun: false, phase: 'idle', step: 0, backend: undefined });
+  // A load of own data sent to the old worker will never be answered.
+  useRun.setState({ worker: 'starting', hasRun: false, phase: 'idle', step: 0, backend: undefined, loadingData: false });
   useMetrics.setState({ rows: [] });
   clearTimeline();
   const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'trainer' });
   w.addEventListener('message', (ev: MessageEvent<Response>) => onMessage(ev.data));
   w.addEventListener('error', (ev) => {
     ev.preventDefault();
-    useRun.setState({ worker: 'crashed', building: false, error: { kind: 'crash', message: `The training worker crashed${ev.message ? `: ${ev.message}` : ''}.` } });
+    useRun.setState({ worker: 'crashed', building: false, loadingData: false, error: { kind: 'crash', message: `The training worker crashed${ev.message ? `: ${ev.message}` : ''}.` } });
   });
   w.addEventListener('messageerror', () => {
     useRun.setState({ worker: 'crashed', error: { kind: 'crash', message: 'The training worker sent a message that could not be read.' } });

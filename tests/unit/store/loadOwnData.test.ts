@@ -1,8 +1,9 @@
 // The page's side of own data: what it refuses before the worker sees anything (an empty
 // selection, a file the browser cannot read such as a dropped folder handed over as one
 // File, a drop whose walk fails, too many bytes) ends as a data error with what was
-// expected, loading cleared (so the buttons come back), and the run's state untouched.
-import { beforeEach, describe, expect, it } from 'vitest';
+// expected, loading cleared (so the buttons come back), and the run's state untouched. A
+// worker that crashes or is restarted mid-load clears loading too.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EMPTY_MESSAGE, OWN_DATA_LIMITS } from '../../../src/engine/data/ownData';
 import { actions } from '../../../src/store/controller';
 import type { PickedFile } from '../../../src/store/pickedFiles';
@@ -52,5 +53,44 @@ describe('loadOwnData refusals in the page', () => {
     Object.defineProperty(big, 'arrayBuffer', { value: () => Promise.reject(new Error('read although too large')) });
     await actions.loadOwnData([{ path: 'data_batch_1.bin', file: big }]);
     expect(settled()).toBe('230 MB of files; the most this app takes is 200 MB (use fewer images)');
+  });
+});
+
+/** A stand-in Worker: records messages, and can fire the events a real one would. */
+class FakeWorker extends EventTarget {
+  static last: FakeWorker | undefined;
+  sent: unknown[] = [];
+  constructor() {
+    super();
+    FakeWorker.last = this;
+  }
+  postMessage(msg: unknown) {
+    this.sent.push(msg);
+  }
+  terminate() {}
+}
+
+describe('a load the worker will never answer', () => {
+  beforeEach(() => {
+    vi.stubGlobal('Worker', FakeWorker);
+    vi.stubGlobal('location', new URL('http://127.0.0.1/'));
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('a crash during a load, and a restart, clear loading (the buttons come back)', async () => {
+    actions.restart();
+    const w = FakeWorker.last!;
+    await actions.loadOwnData([{ path: 'data_batch_1.bin', file: new File([new Uint8Array(3073)], 'data_batch_1.bin') }]);
+    expect(w.sent.some((m) => (m as { type: string }).type === 'load-data')).toBe(true);
+    expect(useRun.getState().loadingData).toBe(true);
+    w.dispatchEvent(Object.assign(new Event('error'), { message: 'out of memory' }));
+    expect(useRun.getState().loadingData).toBe(false);
+    expect(useRun.getState().error?.kind).toBe('crash');
+
+    await actions.loadOwnData([{ path: 'data_batch_1.bin', file: new File([new Uint8Array(3073)], 'data_batch_1.bin') }]);
+    expect(useRun.getState().loadingData).toBe(true);
+    actions.restart();
+    expect(FakeWorker.last).not.toBe(w);
+    expect(useRun.getState().loadingData).toBe(false);
   });
 });
