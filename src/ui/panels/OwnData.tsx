@@ -3,6 +3,7 @@
 // reads them; a refusal (an empty folder included) says what was expected and leaves the
 // current run as it was.
 import { useRef, useState } from 'react';
+import { IMAGE_LIMITS } from '../../engine/data/ownData';
 import { actions } from '../../store/controller';
 import { dropItems, filesOfDrop, pickedFromList } from '../../store/pickedFiles';
 import { useRun } from '../../store/run';
@@ -36,8 +37,8 @@ export function OwnData() {
     >
       <strong>Your own data</strong>
       <p className="small muted">
-        A folder with one sub-folder per class (labels are used by the kNN monitor only), a zip of one, or CIFAR-10 binary batches (data_batch_*.bin, test_batch.bin). Images are resized to the
-        model’s input; a fifth of each class is held out. Drop them here, or:
+        A folder with one sub-folder per class (labels are used by the kNN monitor only), a zip of one, or CIFAR-10 binary batches (data_batch_*.bin, test_batch.bin). Images ({IMAGE_LIMITS.minSide}–{IMAGE_LIMITS.maxSide} px a side, at
+        most {IMAGE_LIMITS.maxAspect}:1) are resized to the model’s input; a fifth of each class is held out. Drop files or a folder here, or:
       </p>
       <div className="own-data-buttons">
         <button className="btn btn-ghost btn-small" disabled={loading} onClick={() => files.current?.click()}>
