@@ -143,7 +143,7 @@ test('a malformed link falls back to defaults with a notice; invalid settings ar
   await page.goto('/?backend=webgpu&preset=nope&tiny=1&lr=abc&batch=1');
   await expect(page.getByTestId('url-notice')).toContainText('unknown preset "nope"');
   await expect(page.getByTestId('url-notice')).toContainText('lr must be a number');
-  await expect(page.getByTestId('url-notice')).toContainText('batchSize');
+  await expect(page.getByTestId('url-notice')).toContainText('batch: Batch size');
   await expect(page.getByTestId('preset')).toHaveValue('simclr-dense');
   await waitReady(page);
   await expect(page.getByTestId('field-batch')).toHaveValue('8');

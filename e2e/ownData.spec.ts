@@ -1,6 +1,11 @@
 // Your own data in the built app: CIFAR-10 .bin batches, a folder of class sub-folders
 // (real PNGs, decoded in the worker), a zip of it — each trains a step on WebGPU — and a
 // file of the wrong size, refused with what was expected while the run stays as it was.
+// Dropped files: a page-built DataTransfer (its items have no entries, so the page takes
+// their Files); a dropped *folder* cannot be scripted here — a page-built DataTransfer's
+// webkitGetAsEntry() is null, and CDP's Input.dispatchDragEvent with a folder path
+// delivers no drag events in headless Chromium — so the folder walk is unit-tested on a
+// fake entry tree (tests/unit/store/pickedFiles.test.ts).
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +50,28 @@ async function pngs(page: Page): Promise<Record<string, Buffer>> {
     return out;
   });
   return Object.fromEntries(Object.entries(urls).map(([k, v]) => [k, Buffer.from(v.split(',')[1], 'base64')]));
+}
+
+/** Drop files on the own-data zone, as a person dragging them from the desktop would. */
+async function drop(page: Page, files: Record<string, Buffer | Uint8Array>): Promise<void> {
+  const payload = Object.entries(files).map(([name, bytes]) => ({ name, b64: Buffer.from(bytes).toString('base64') }));
+  await page.evaluate((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+    const zone = document.querySelector('[data-testid="own-data-zone"]')!;
+    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, payload);
+}
+
+/** A refusal: the banner says what was expected; the run, its dataset and the buttons are as they were. */
+async function refusedUntouched(page: Page, message: string, step: string, dataset: string): Promise<void> {
+  await expect(page.getByTestId('error-banner')).toHaveAttribute('data-kind', 'data');
+  await expect(page.getByTestId('error-banner')).toContainText(message);
+  await expect(page.getByTestId('step-count')).toHaveText(step);
+  await expect(page.getByTestId('field-dataset')).toHaveValue(dataset);
+  await expect(page.getByRole('button', { name: 'Choose a folder…' })).toBeEnabled();
+  await page.getByTestId('error-banner').getByRole('button', { name: 'dismiss' }).click();
 }
 
 async function trainsAStep(page: Page): Promise<void> {
@@ -95,5 +122,44 @@ test('own data: a bad file is refused and the run untouched; CIFAR-10 batches, a
   const zip = zipSync(Object.fromEntries(Object.entries(images).map(([p, b]) => [`shapes/${p}`, new Uint8Array(b)])));
   await page.getByTestId('own-data').setInputFiles({ name: 'shapes.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
   await expect(page.getByTestId('own-data-info')).toContainText('own images: 2 classes (circle, square)');
+  await trainsAStep(page);
+});
+
+test('own data dropped: an empty drop, an odd image size and a one-class batch are refused with the run untouched; a dropped zip trains', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/?backend=webgpu&preset=simclr-dense&tiny=1');
+  await waitReady(page);
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 90_000 });
+
+  // An empty drop, and an empty folder chosen with the folder button.
+  await drop(page, {});
+  await refusedUntouched(page, 'the folder is empty: expected one sub-folder per class with images (or a zip of the same, or CIFAR-10 .bin batches)', '1', 'shapes');
+  const empty = mkdtempSync(join(tmpdir(), 'own-empty-'));
+  await page.getByTestId('own-data-folder').setInputFiles(empty);
+  await refusedUntouched(page, 'the folder is empty', '1', 'shapes');
+
+  // CIFAR-10 records that all carry one label.
+  const oneClass = cifarBatch(30);
+  for (let i = 0; i < 30; i++) oneClass[i * 3073] = 4;
+  await drop(page, { 'data_batch_1.bin': oneClass });
+  await refusedUntouched(page, 'one class only (every record has label 4, deer)', '1', 'shapes');
+
+  // A zip whose images are fine but for one sliver 40×6 px.
+  const images = await pngs(page);
+  const sliver = await page.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 40;
+    c.height = 6;
+    c.getContext('2d')!.fillRect(0, 0, 40, 6);
+    return c.toDataURL('image/png').split(',')[1];
+  });
+  const withSliver = zipSync({ ...Object.fromEntries(Object.entries(images).map(([p, b]) => [`shapes/${p}`, new Uint8Array(b)])), 'shapes/square/sliver.png': new Uint8Array(Buffer.from(sliver, 'base64')) });
+  await drop(page, { 'shapes.zip': withSliver });
+  await refusedUntouched(page, 'shapes/square/sliver.png is 40×6 px (too small): expected images 8–4096 px a side, at most 4:1; they are resized to', '1', 'shapes');
+
+  // The same zip without it, dropped: images of odd but fine sizes (40×30 … 52×50) train.
+  await drop(page, { 'shapes.zip': zipSync(Object.fromEntries(Object.entries(images).map(([p, b]) => [`shapes/${p}`, new Uint8Array(b)]))) });
+  await expect(page.getByTestId('own-data-info')).toContainText('own images: 2 classes (circle, square), 8 training / 2 held-out');
   await trainsAStep(page);
 });

@@ -7,7 +7,8 @@ import { BUNDLE_NAME, readRunUpload } from '../engine/state/bundle';
 import { MAX_WEIGHTS_BYTES } from '../engine/state/tfioWeights';
 import { clearAutosave, readAutosaveMeta, type Replay } from '../worker/savedRun';
 import { linkOf, presetOf } from './presetOf';
-import { OWN_DATA_LIMITS } from '../engine/data/ownData';
+import { EMPTY_MESSAGE, OWN_DATA_LIMITS, type OwnFile } from '../engine/data/ownData';
+import type { PickedFile } from './pickedFiles';
 import type { Request, Response } from '../worker/protocol';
 import { addReference, referencePoints, removeReference, useMetrics } from './metrics';
 import { useRun } from './run';
@@ -165,6 +166,15 @@ function onMessage(msg: Response): void {
   }
 }
 
+/** A picked file's bytes, or an error naming it (a folder the browser handed over as one File does not read). */
+async function readBytes(f: PickedFile): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await f.file.arrayBuffer());
+  } catch (e) {
+    throw new Error(`could not read ${f.path} (${(e as Error).message || 'unreadable'}): expected image files, a zip, CIFAR-10 .bin batches, or a folder with one sub-folder per class`);
+  }
+}
+
 function settleExport(result: { run: RunFile; bundle: Uint8Array } | Error): void {
   const w = exportWaiter;
   exportWaiter = undefined;
@@ -201,14 +211,15 @@ export function startWorker(): void {
   worker?.terminate();
   settleExport(new Error('the worker was restarted'));
   const g = nextGen();
-  useRun.setState({ worker: 'starting', hasRun: false, phase: 'idle', step: 0, backend: undefined });
+  // A load of own data sent to the old worker will never be answered.
+  useRun.setState({ worker: 'starting', hasRun: false, phase: 'idle', step: 0, backend: undefined, loadingData: false });
   useMetrics.setState({ rows: [] });
   clearTimeline();
   const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'trainer' });
   w.addEventListener('message', (ev: MessageEvent<Response>) => onMessage(ev.data));
   w.addEventListener('error', (ev) => {
     ev.preventDefault();
-    useRun.setState({ worker: 'crashed', building: false, error: { kind: 'crash', message: `The training worker crashed${ev.message ? `: ${ev.message}` : ''}.` } });
+    useRun.setState({ worker: 'crashed', building: false, loadingData: false, error: { kind: 'crash', message: `The training worker crashed${ev.message ? `: ${ev.message}` : ''}.` } });
   });
   w.addEventListener('messageerror', () => {
     useRun.setState({ worker: 'crashed', error: { kind: 'crash', message: 'The training worker sent a message that could not be read.' } });
@@ -278,19 +289,25 @@ export const actions = {
     useRun.setState({ resumable: undefined });
   },
   /**
-   * Your own data: the files of a class-folder tree, a zip of one, or CIFAR-10 .bin batches.
-   * Refused here when too large to read; otherwise read in the worker (images decoded and
-   * resized there), which answers data-loaded or an error saying what was expected.
+   * Your own data: the files of a class-folder tree, a zip of one, or CIFAR-10 .bin batches
+   * (a drop's folders are walked while this waits). Refused here when empty or too large
+   * to read, or when a file cannot be read (a dropped folder the browser gives as one
+   * File); otherwise read in the worker (images decoded and resized there), which answers
+   * data-loaded or an error saying what was expected. A refusal leaves the run as it was.
    */
-  async loadOwnData(files: File[]): Promise<void> {
-    const total = files.reduce((a, f) => a + f.size, 0);
-    if (files.length === 0) return;
-    if (total > OWN_DATA_LIMITS.maxBytes) {
-      useRun.setState({ error: { kind: 'data', message: `${(total / 1024 / 1024).toFixed(0)} MB of files; the most this app takes is ${OWN_DATA_LIMITS.maxBytes / 1024 / 1024} MB (use fewer images)` } });
-      return;
-    }
+  async loadOwnData(picked: PickedFile[] | Promise<PickedFile[]>): Promise<void> {
+    const refuse = (message: string) => useRun.setState({ loadingData: false, error: { kind: 'data', message } });
     useRun.setState({ loadingData: true, error: undefined });
-    const read = await Promise.all(files.map(async (f) => ({ path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+    let read: OwnFile[];
+    try {
+      const files = await picked;
+      if (files.length === 0) return refuse(EMPTY_MESSAGE);
+      const total = files.reduce((a, f) => a + f.file.size, 0);
+      if (total > OWN_DATA_LIMITS.maxBytes) return refuse(`${(total / 1024 / 1024).toFixed(0)} MB of files; the most this app takes is ${OWN_DATA_LIMITS.maxBytes / 1024 / 1024} MB (use fewer images)`);
+      read = await Promise.all(files.map(async (f) => ({ path: f.path, bytes: await readBytes(f) })));
+    } catch (e) {
+      return refuse(e instanceof Error ? e.message : String(e));
+    }
     const size = useSettings.getState().applied.data.imageSize || 32;
     worker?.postMessage({ type: 'load-data', gen, files: read, size } satisfies Request, read.map((f) => f.bytes.buffer as ArrayBuffer));
   },

@@ -5,7 +5,7 @@
 import type { BackendName } from '../engine/backend';
 import { BACKEND_ORDER } from './backendOrder';
 import { buildConfig, ConfigError, isPresetName, mergeConfig, nearest, SETTINGS, type Config, type PresetName } from '../engine/config';
-import { decodeSetting, encodeSetting, fragmentAt, getAt } from '../engine/settingsTable';
+import { decodeSetting, encodeSetting, fragmentAt, getAt, type SettingSpec } from '../engine/settingsTable';
 import { useSettings } from './settings';
 
 export interface UrlState {
@@ -66,7 +66,7 @@ export function parseUrl(search: string): UrlState {
   }
 
   const base = buildConfig({ preset, tiny });
-  const parts: Record<string, unknown>[] = [];
+  const parts: { spec: SettingSpec; fragment: Record<string, unknown> }[] = [];
   for (const spec of SETTINGS) {
     const raw = q.get(spec.key);
     if (raw === null) continue;
@@ -77,17 +77,19 @@ export function parseUrl(search: string): UrlState {
     }
     const v = decodeSetting(spec, raw);
     if ('error' in v) problems.push(v.error);
-    else parts.push(fragmentAt(spec.path, v.value));
+    // Own data is files on the sender's disk: a link that names it would open on an error.
+    else if (spec.path === 'data.name' && v.value === 'own') problems.push(`${spec.key}=own needs your own files, which a link cannot carry (choose them under Your own data)`);
+    else parts.push({ spec, fragment: fragmentAt(spec.path, v.value) });
   }
 
   // Validate each parameter on its own so one bad value does not discard the good ones.
   let overrides: Record<string, unknown> = {};
-  for (const part of parts) {
+  for (const { spec, fragment } of parts) {
     try {
-      buildConfig({ preset, tiny, overrides: mergeConfig(overrides, part) });
-      overrides = mergeConfig(overrides, part);
+      buildConfig({ preset, tiny, overrides: mergeConfig(overrides, fragment) });
+      overrides = mergeConfig(overrides, fragment);
     } catch (e) {
-      if (e instanceof ConfigError) problems.push(...e.issues);
+      if (e instanceof ConfigError) problems.push(byKey(spec, e.issues));
       else throw e;
     }
   }
@@ -100,6 +102,15 @@ export function parseUrl(search: string): UrlState {
     classroom,
     notice: problems.length ? `Ignored part of the link: ${problems.join('; ')}. Using defaults for those.` : undefined,
   };
+}
+
+/**
+ * A value the schema refused, named by the key the link used ('lr', not 'optim.lr'), all
+ * its issues in one problem (a value can break a rule that involves another setting).
+ */
+function byKey(spec: SettingSpec, issues: string[]): string {
+  const named = issues.map((i) => (i.startsWith(spec.path) ? `${spec.key}${i.slice(spec.path.length)}` : i)).join(', ');
+  return named.startsWith(spec.key) ? named : `${spec.key}: ${named}`;
 }
 
 /**

@@ -86,7 +86,7 @@ async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
 let ownData: { key: string; data: Dataset } | undefined;
 let uploads = 0;
 
-/** Decode an image in the worker and resize it to size×size RGB (null: not an image). */
+/** Decode an image in the worker and resize it to size×size RGB, with its own size (null: not an image). */
 const decodeImage: ImageDecoder = async (bytes, size) => {
   let bmp: ImageBitmap;
   try {
@@ -94,9 +94,13 @@ const decodeImage: ImageDecoder = async (bytes, size) => {
   } catch {
     return null;
   }
+  const { width, height } = bmp;
   const canvas = new OffscreenCanvas(size, size);
   const ctx = canvas.getContext('2d');
-  if (!ctx) return null;
+  if (!ctx) {
+    bmp.close();
+    return null;
+  }
   ctx.drawImage(bmp, 0, 0, size, size);
   bmp.close();
   const rgba = ctx.getImageData(0, 0, size, size).data;
@@ -106,7 +110,7 @@ const decodeImage: ImageDecoder = async (bytes, size) => {
     rgb[i * 3 + 1] = rgba[i * 4 + 1];
     rgb[i * 3 + 2] = rgba[i * 4 + 2];
   }
-  return rgb;
+  return { width, height, rgb };
 };
 
 async function getDataset(c: Config): Promise<Dataset> {

@@ -11,8 +11,8 @@ export { makeShapes, makeShapesWithMasks, SHAPE_CLASSES } from './shapes';
 export type { ShapesOptions, ShapeMasks } from './shapes';
 export { loadFashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_DIR } from './fashionMnist';
 
-export { readOwnData, OwnDataError, OWN_DATA_LIMITS, CIFAR10_CLASSES } from './ownData';
-export type { OwnFile, ImageDecoder } from './ownData';
+export { readOwnData, OwnDataError, OWN_DATA_LIMITS, IMAGE_LIMITS, EMPTY_MESSAGE, CIFAR10_CLASSES } from './ownData';
+export type { OwnFile, ImageDecoder, DecodedImage } from './ownData';
 
 export type DatasetName = Dataset['name'];
 export const DATASET_NAMES: readonly DatasetName[] = ['shapes', 'fashion-mnist', 'own'];

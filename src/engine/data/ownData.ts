@@ -2,9 +2,10 @@
 // are used by the kNN monitor only), a zip of the same, or CIFAR-10 binary batches
 // (data_batch_*.bin, test_batch.bin: records of 1 label byte + 3072 pixel bytes, each
 // channel a 32×32 plane). Images are resized to the model's input size; a held-out split
-// is made for the kNN monitor. Anything else is refused with what was expected. Pure:
-// image decoding is injected (the worker decodes with createImageBitmap, tests with a
-// stand-in), so this runs in the worker and in Node.
+// is made for the kNN monitor. Anything else is refused with what was expected, odd
+// image sizes included (a sliver or a huge image would be distorted or cost a lot to
+// decode for a 32-pixel input). Pure: image decoding is injected (the worker decodes with
+// createImageBitmap, tests with a stand-in), so this runs in the worker and in Node.
 import { unzipSync } from 'fflate';
 import { Rng } from '../random';
 import { pickImages, type Dataset, type ImageSplit } from './types';
@@ -15,8 +16,15 @@ export interface OwnFile {
   bytes: Uint8Array;
 }
 
-/** Decode an image and resize it to size×size RGB (row-major, 3 bytes a pixel); null when the bytes are not an image. */
-export type ImageDecoder = (bytes: Uint8Array, size: number) => Promise<Uint8Array | null>;
+/** An image as decoded: its own width and height, and its pixels resized to size×size RGB (row-major, 3 bytes a pixel). */
+export interface DecodedImage {
+  width: number;
+  height: number;
+  rgb: Uint8Array;
+}
+
+/** Decode an image and resize it to size×size; null when the bytes are not an image. */
+export type ImageDecoder = (bytes: Uint8Array, size: number) => Promise<DecodedImage | null>;
 
 export interface OwnDataOptions {
   decode: ImageDecoder;
@@ -30,6 +38,10 @@ export interface OwnDataOptions {
 }
 
 export const OWN_DATA_LIMITS = { maxImages: 20_000, maxBytes: 200 * 1024 * 1024 } as const;
+/** Image sides and shapes taken: anything else is refused rather than stretched beyond recognition. */
+export const IMAGE_LIMITS = { minSide: 8, maxSide: 4096, maxAspect: 4 } as const;
+/** What a person sees when the selection holds nothing (the page says it too, for an empty folder). */
+export const EMPTY_MESSAGE = 'the folder is empty: expected one sub-folder per class with images (or a zip of the same, or CIFAR-10 .bin batches)';
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 const CIFAR_RECORD = 1 + 3 * 32 * 32;
 const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp)$/i;
@@ -65,10 +77,13 @@ export async function readOwnData(input: OwnFile[], opts: OwnDataOptions): Promi
   const maxBytes = opts.maxBytes ?? OWN_DATA_LIMITS.maxBytes;
   const maxImages = opts.maxImages ?? OWN_DATA_LIMITS.maxImages;
   const total = input.reduce((a, f) => a + f.bytes.length, 0);
-  if (input.length === 0) throw new OwnDataError('no files: choose a folder with one sub-folder per class, a zip of one, or CIFAR-10 .bin batches');
+  if (input.length === 0) throw new OwnDataError(EMPTY_MESSAGE);
   if (total > maxBytes) throw new OwnDataError(`${mb(total)} of files; the most this app takes is ${mb(maxBytes)} (use fewer images)`);
   const files = expand(input);
-  if (files.length === 0) throw new OwnDataError('the files hold nothing but folders or hidden files');
+  if (files.length === 0)
+    throw new OwnDataError(
+      `${input.length === 1 ? `${input[0].path} holds` : `the ${input.length} files hold`} nothing but folders or hidden files: expected one sub-folder per class with images (or a zip of the same, or CIFAR-10 .bin batches)`,
+    );
   const bins = files.filter((f) => /\.bin$/i.test(f.path));
   if (bins.length > 0) {
     if (bins.length !== files.length) throw new OwnDataError('mix of .bin batches and other files: give either CIFAR-10 .bin batches or image folders');
@@ -79,7 +94,8 @@ export async function readOwnData(input: OwnFile[], opts: OwnDataOptions): Promi
 
 function readCifar(bins: OwnFile[], opts: OwnDataOptions, maxImages: number): Dataset {
   const parse = (f: OwnFile): ImageSplit => {
-    if (f.bytes.length === 0 || f.bytes.length % CIFAR_RECORD !== 0) {
+    if (f.bytes.length === 0) throw new OwnDataError(`${f.path} is empty (0 bytes): a CIFAR-10 batch holds records of 1 label byte + 3072 pixel bytes (${CIFAR_RECORD} bytes each)`);
+    if (f.bytes.length % CIFAR_RECORD !== 0) {
       throw new OwnDataError(`${f.path}: ${f.bytes.length} bytes is not a whole number of CIFAR-10 records (1 label byte + 3072 pixel bytes = ${CIFAR_RECORD} bytes each)`);
     }
     const count = f.bytes.length / CIFAR_RECORD;
@@ -98,6 +114,11 @@ function readCifar(bins: OwnFile[], opts: OwnDataOptions, maxImages: number): Da
   const train = concat(bins.filter((f) => !isTest(f)).map(parse), 3072);
   const test = concat(bins.filter(isTest).map(parse), 3072);
   if (train.count + test.count > maxImages) throw new OwnDataError(`${train.count + test.count} images; the most this app takes is ${maxImages} (give fewer batches)`);
+  const labels = new Set([...train.labels, ...test.labels]);
+  if (labels.size < 2) {
+    const only = CIFAR10_CLASSES[[...labels][0]];
+    throw new OwnDataError(`one class only (every record has label ${[...labels][0]}, ${only}): the kNN monitor needs records of at least two classes`);
+  }
   const ds = resizeSplits(train.count ? train : test, test.count && train.count ? test : undefined, 32, opts);
   return finish('CIFAR-10 (own files)', CIFAR10_CLASSES, ds.train, ds.test, opts);
 }
@@ -121,19 +142,36 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
   let kept = 0;
   const bad: string[] = [];
   for (const f of images) {
-    const rgb = await opts.decode(f.bytes, opts.size);
-    if (!rgb || rgb.length !== n) {
+    const img = await opts.decode(f.bytes, opts.size);
+    if (!img || img.rgb.length !== n) {
       bad.push(f.path);
       continue;
     }
-    pixels.set(rgb, kept * n);
+    const odd = oddSize(img);
+    if (odd) throw new OwnDataError(`${f.path} is ${img.width}×${img.height} px (${odd}): expected images ${IMAGE_LIMITS.minSide}–${IMAGE_LIMITS.maxSide} px a side, at most ${IMAGE_LIMITS.maxAspect}:1; they are resized to ${opts.size}×${opts.size}`);
+    pixels.set(img.rgb, kept * n);
     labels[kept] = classNames.indexOf(classOf(f));
     kept++;
   }
   if (kept === 0) throw new OwnDataError(`none of the ${images.length} images could be decoded (e.g. ${bad[0]})`);
-  const all: ImageSplit = { images: pixels.slice(0, kept * n), labels: labels.slice(0, kept), count: kept };
-  const { train, test } = holdOut(all, classNames.length, n, opts);
-  return finish('own images', classNames, train, test, opts, bad);
+  // A class whose every image failed to decode is no class: drop it, and refuse when one is left.
+  const present = [...new Set(labels.subarray(0, kept))].sort((a, b) => a - b);
+  if (present.length < 2)
+    throw new OwnDataError(`only ${classNames[present[0]]} has images that could be decoded (${bad.length} could not, e.g. ${bad[0]}): the kNN monitor needs at least two class folders`);
+  const relabel = new Map(present.map((c, i) => [c, i]));
+  const all: ImageSplit = { images: pixels.slice(0, kept * n), labels: labels.slice(0, kept).map((c) => relabel.get(c)!), count: kept };
+  const { train, test } = holdOut(all, present.length, n, opts);
+  return finish('own images', present.map((c) => classNames[c]), train, test, opts, bad);
+}
+
+/** Why an image's size is refused, or undefined when it is fine to resize. */
+function oddSize({ width, height }: DecodedImage): string | undefined {
+  const short = Math.min(width, height);
+  const long = Math.max(width, height);
+  if (short < IMAGE_LIMITS.minSide) return 'too small';
+  if (long > IMAGE_LIMITS.maxSide) return 'too large';
+  if (long > IMAGE_LIMITS.maxAspect * short) return `${(long / short).toFixed(1)}:1, too elongated`;
+  return undefined;
 }
 
 function finish(source: string, classNames: string[], train: ImageSplit, test: ImageSplit, opts: OwnDataOptions, skipped: string[] = []): Dataset {

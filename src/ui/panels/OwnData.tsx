@@ -1,8 +1,11 @@
 // "Your own data": choose files (images in class folders, a zip of them, or CIFAR-10 .bin
-// batches), a whole folder, or drop them here. The worker reads them; a refusal says what
-// was expected and leaves the current run as it was.
+// batches), a whole folder, or drop them here (dropped folders are walked). The worker
+// reads them; a refusal (an empty folder included) says what was expected and leaves the
+// current run as it was.
 import { useRef, useState } from 'react';
+import { IMAGE_LIMITS } from '../../engine/data/ownData';
 import { actions } from '../../store/controller';
+import { dropItems, filesOfDrop, pickedFromList } from '../../store/pickedFiles';
 import { useRun } from '../../store/run';
 
 export function OwnData() {
@@ -11,8 +14,9 @@ export function OwnData() {
   const files = useRef<HTMLInputElement>(null);
   const folder = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
+  // An empty choice is sent on too: the controller says the folder is empty.
   const take = (list: FileList | null) => {
-    if (list?.length) void actions.loadOwnData([...list]);
+    if (list) void actions.loadOwnData(pickedFromList(list));
   };
   return (
     <div
@@ -26,13 +30,15 @@ export function OwnData() {
       onDrop={(e) => {
         e.preventDefault();
         setOver(false);
-        take(e.dataTransfer.files);
+        if (loading) return;
+        // The items are read now: they are gone once this handler returns.
+        void actions.loadOwnData(filesOfDrop(dropItems(e.dataTransfer)));
       }}
     >
       <strong>Your own data</strong>
       <p className="small muted">
-        A folder with one sub-folder per class (labels are used by the kNN monitor only), a zip of one, or CIFAR-10 binary batches (data_batch_*.bin, test_batch.bin). Images are resized to the
-        model’s input; a fifth of each class is held out. Drop them here, or:
+        A folder with one sub-folder per class (labels are used by the kNN monitor only), a zip of one, or CIFAR-10 binary batches (data_batch_*.bin, test_batch.bin). Images ({IMAGE_LIMITS.minSide}–{IMAGE_LIMITS.maxSide} px a side, at
+        most {IMAGE_LIMITS.maxAspect}:1) are resized to the model’s input; a fifth of each class is held out. Drop files or a folder here, or:
       </p>
       <div className="own-data-buttons">
         <button className="btn btn-ghost btn-small" disabled={loading} onClick={() => files.current?.click()}>

@@ -20,10 +20,15 @@ const batch = (...records: Uint8Array[]) => {
   return out;
 };
 
-/** Stand-in decoder: an "image" is 'IMG' + one value; it decodes to a size×size RGB field of that value. */
+/**
+ * Stand-in decoder: an "image" is 'IMG', one value, then its width and height (16 bits
+ * each, little-endian); it decodes to a size×size RGB field of that value.
+ */
 const decode: ImageDecoder = async (bytes, size) =>
-  bytes[0] === 73 && bytes[1] === 77 && bytes[2] === 71 ? new Uint8Array(size * size * 3).fill(bytes[3]) : null;
-const img = (v: number) => new Uint8Array([73, 77, 71, v]);
+  bytes[0] === 73 && bytes[1] === 77 && bytes[2] === 71
+    ? { width: bytes[4] | (bytes[5] << 8), height: bytes[6] | (bytes[7] << 8), rgb: new Uint8Array(size * size * 3).fill(bytes[3]) }
+    : null;
+const img = (v: number, width = 32, height = 32) => new Uint8Array([73, 77, 71, v, width & 255, width >> 8, height & 255, height >> 8]);
 const opts = { decode, size: 8, seed: 1 };
 
 async function refused(files: OwnFile[], message: RegExp, extra: Partial<typeof opts> & { maxImages?: number; maxBytes?: number } = {}) {
@@ -64,6 +69,32 @@ describe('own data: CIFAR-10 binary', () => {
     await refused([{ path: 'data_batch_1.bin', bytes: batch(record(1, 0, 0, 0)) }, { path: 'a/b.png', bytes: img(1) }], /mix of .bin batches and other files/);
     await refused([{ path: 'data_batch_1.bin', bytes: batch(record(1, 0, 0, 0), record(2, 0, 0, 0), record(3, 0, 0, 0)) }], /3 images; the most this app takes is 2/, { maxImages: 2 });
   });
+
+  it('refuses a 0-byte batch, naming it and the record size', async () => {
+    await refused([{ path: 'cifar/data_batch_2.bin', bytes: new Uint8Array(0) }], /^cifar\/data_batch_2.bin is empty \(0 bytes\): a CIFAR-10 batch holds records of 1 label byte \+ 3072 pixel bytes \(3073 bytes each\)$/);
+    // An empty test batch beside a good training batch is refused too, not silently skipped.
+    await refused([{ path: 'data_batch_1.bin', bytes: batch(record(0, 0, 0, 0), record(1, 0, 0, 0)) }, { path: 'test_batch.bin', bytes: new Uint8Array(0) }], /test_batch.bin is empty/);
+  });
+
+  it('refuses batches whose records all carry one label, train and test pooled', async () => {
+    await refused([{ path: 'data_batch_1.bin', bytes: batch(...Array.from({ length: 6 }, () => record(3, 1, 2, 3))) }], /one class only \(every record has label 3, cat\): the kNN monitor needs records of at least two classes/);
+    await refused(
+      [
+        { path: 'data_batch_1.bin', bytes: batch(record(7, 0, 0, 0), record(7, 0, 0, 0)) },
+        { path: 'test_batch.bin', bytes: batch(record(7, 0, 0, 0)) },
+      ],
+      /label 7, horse/,
+    );
+    // One label in the training batch and another in the test batch: two classes, accepted.
+    const ds = await readOwnData(
+      [
+        { path: 'data_batch_1.bin', bytes: batch(record(1, 0, 0, 0), record(1, 0, 0, 0)) },
+        { path: 'test_batch.bin', bytes: batch(record(2, 0, 0, 0)) },
+      ],
+      { ...opts, size: 32 },
+    );
+    expect(new Set([...ds.train.labels, ...ds.test.labels])).toEqual(new Set([1, 2]));
+  });
 });
 
 describe('own data: class folders and zips', () => {
@@ -92,7 +123,7 @@ describe('own data: class folders and zips', () => {
   });
 
   it('refuses: nothing, one class, loose files, no images, nothing decodable, a broken zip, too many bytes or images', async () => {
-    await refused([], /no files/);
+    await refused([], /^the folder is empty: expected one sub-folder per class with images \(or a zip of the same, or CIFAR-10 .bin batches\)$/);
     await refused(folder(3).filter((f) => f.path.includes('cat')), /one class only \(cat\): the kNN monitor needs at least two class folders/);
     await refused([{ path: 'a.png', bytes: img(1) }, { path: 'b.png', bytes: img(2) }], /a.png is not in a class folder/);
     await refused([{ path: 'x/a/readme.txt', bytes: new Uint8Array(4) }, { path: 'x/b/notes.txt', bytes: new Uint8Array(4) }], /no images found/);
@@ -101,5 +132,54 @@ describe('own data: class folders and zips', () => {
     await refused(folder(3), /0.0 MB of files; the most this app takes is 0.0 MB/, { maxBytes: 10 });
     await refused(folder(3), /6 images; the most this app takes is 4/, { maxImages: 4 });
     await refused([{ path: 'r/a/1.png', bytes: img(1) }, { path: 'r/b/1.png', bytes: img(2) }], /too few images to hold some out/);
+  });
+
+  it('a class whose every image fails to decode is dropped (later classes relabelled); refused when one class is left', async () => {
+    const files = [...folder(3), { path: 'pets/cow/1.png', bytes: new Uint8Array([1]) }, { path: 'pets/cow/2.png', bytes: new Uint8Array([2]) }];
+    const ds = await readOwnData(files, opts);
+    expect(ds.classNames).toEqual(['cat', 'dog']);
+    expect(ds.skipped).toEqual(['pets/cow/1.png', 'pets/cow/2.png']);
+    for (let i = 0; i < ds.train.count; i++) expect(ds.train.images[i * 192]).toBe(ds.train.labels[i] === 0 ? 10 : 20);
+    await refused(
+      [...folder(3).filter((f) => f.path.includes('dog')), { path: 'pets/cat/1.png', bytes: new Uint8Array([1]) }],
+      /^only dog has images that could be decoded \(1 could not, e\.g\. pets\/cat\/1\.png\): the kNN monitor needs at least two class folders$/,
+    );
+  });
+
+  it('refuses a selection of only folders and hidden files, saying what was expected', async () => {
+    const expected = /nothing but folders or hidden files: expected one sub-folder per class with images \(or a zip of the same, or CIFAR-10 .bin batches\)/;
+    const onlyDirs = zipSync({ 'pets/': new Uint8Array(0), 'pets/cat/': new Uint8Array(0), 'pets/dog/': new Uint8Array(0), 'pets/.DS_Store': new Uint8Array(2), '__MACOSX/pets/._x.png': new Uint8Array(3) });
+    await refused([{ path: 'pets.zip', bytes: onlyDirs }], expected);
+    await refused([{ path: 'pets.zip', bytes: onlyDirs }], /^pets.zip holds nothing/);
+    await refused([{ path: 'pets/.DS_Store', bytes: new Uint8Array(2) }, { path: 'pets/cat/.hidden.png', bytes: img(1) }], /^the 2 files hold nothing/);
+  });
+
+  // Sides 8–4096 px, at most 4:1; ordinary odd sizes are resized.
+  const twoClasses = (odd: Uint8Array, name = 'odd.png'): OwnFile[] => [
+    ...folder(2),
+    { path: `pets/cat/${name}`, bytes: odd },
+  ];
+  it.each([
+    [7, 32, 'too small'],
+    [32, 7, 'too small'],
+    [4097, 2000, 'too large'],
+    [1000, 5000, 'too large'],
+    [100, 20, '5.0:1, too elongated'],
+    [40, 161, '4.0:1, too elongated'], // 4.025:1, just over
+  ])('refuses a %i×%i image (%s), naming the file and what was expected', async (w, h, why) => {
+    const message = new RegExp(`^pets/cat/odd.png is ${w}×${h} px \\(${why.replace('.', '\\.')}\\): expected images 8–4096 px a side, at most 4:1; they are resized to 8×8$`);
+    await refused(twoClasses(img(10, w, h)), message);
+  });
+
+  it.each([
+    [30, 40],
+    [100, 60],
+    [8, 8],
+    [4096, 1024],
+    [8, 32],
+  ])('takes a %i×%i image and resizes it', async (w, h) => {
+    const ds = await readOwnData(twoClasses(img(10, w, h)), opts);
+    expect(ds.train.count + ds.test.count).toBe(5);
+    expect(ds.train.images.length).toBe(ds.train.count * 8 * 8 * 3);
   });
 });

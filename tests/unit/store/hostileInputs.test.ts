@@ -1,11 +1,14 @@
-// Hostile inputs, fuzzed: run.json imports and URLs. Whatever comes in is either
-// accepted as a run that satisfies the file's invariants, or refused with an Error whose
-// message says what is wrong; nothing else is thrown.
+// Hostile inputs, fuzzed: run.json imports, URLs and own-data files. Whatever comes in is
+// either accepted as something that satisfies its invariants, or refused with an Error
+// whose message says what is wrong; nothing else is thrown.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildConfig, SETTINGS } from '../../../src/engine/config';
 import { encodeMasks, MAX_RUN_FILE_BYTES, parseRunFile, RUN_FILE_VERSION, toBase64, type RunFile } from '../../../src/engine/runFile';
 import { parseUrl } from '../../../src/store/url';
+import { getAt, decodeSetting } from '../../../src/engine/settingsTable';
+import { zipSync } from 'fflate';
+import { OwnDataError, readOwnData, type ImageDecoder, type OwnFile } from '../../../src/engine/data/ownData';
 
 function validRun(): RunFile {
   const shape = [3, 3, 4, 2];
@@ -173,10 +176,74 @@ describe('URL parsing, fuzzed', () => {
     );
   });
 
+  it('every setting in a link is either applied as written or named, by its key, in the notice', () => {
+    const specs = SETTINGS;
+    const value = fc.oneof(fc.string({ maxLength: 8 }), fc.integer({ min: -5, max: 5000 }).map(String), fc.double({ min: -2, max: 2, noNaN: true }).map(String), fc.constantFrom('own', 'nm', '0', '1', '8,16', 'x,1'));
+    fc.assert(
+      fc.property(fc.constantFrom('simclr-dense', 'cdg', 'syncp-2of4', 'byol-dense'), fc.array(fc.tuple(fc.constantFrom(...specs), value), { maxLength: 6 }), (preset, pairs) => {
+        const q = new URLSearchParams({ preset, tiny: '1' });
+        for (const [spec, v] of pairs) q.append(spec.key, v);
+        const u = parseUrl(`?${q.toString()}`);
+        const config = buildConfig({ preset: u.preset, tiny: u.tiny, overrides: u.overrides });
+        const problems = u.notice ? u.notice.replace(/^Ignored part of the link: /, '').split('; ') : [];
+        for (const [spec] of pairs) {
+          const raw = q.get(spec.key)!;
+          const decoded = decodeSetting(spec, raw);
+          const applied = 'value' in decoded && JSON.stringify(getAt(config, spec.path)) === JSON.stringify(decoded.value);
+          const named = problems.some((p) => p.startsWith(`${spec.key} `) || p.startsWith(`${spec.key}:`) || p.startsWith(`${spec.key}=`) || p.startsWith(`${spec.key}.`));
+          expect(applied || named, `${spec.key}=${raw}: ${u.notice}`).toBe(true);
+        }
+      }),
+      { seed: 7, numRuns: 400 },
+    );
+  });
+
   it('a typo in a parameter name is named with the parameter it was probably meant to be', () => {
     const u = parseUrl('?preset=cdg&lrr=0.01&tiny=1');
     expect(u.notice).toContain('unknown parameter "lrr" (did you mean "lr"?)');
     expect(u.preset).toBe('cdg');
     expect(u.tiny).toBe(true);
+  });
+});
+
+/** Stand-in decoder (as in ownData.test.ts): 'IMG', a value, width and height (16-bit LE). */
+const decode: ImageDecoder = async (bytes, size) =>
+  bytes.length >= 8 && bytes[0] === 73 && bytes[1] === 77 && bytes[2] === 71 ? { width: bytes[4] | (bytes[5] << 8), height: bytes[6] | (bytes[7] << 8), rgb: new Uint8Array(size * size * 3).fill(bytes[3]) } : null;
+
+describe('own data files, fuzzed', () => {
+  it('any file list becomes a dataset that satisfies its invariants, or an OwnDataError', async () => {
+    const segment = fc.constantFrom('a', 'b', 'c', '.hidden', '__MACOSX', 'x y');
+    const name = fc.constantFrom('1.png', '2.jpg', 'data_batch_1.bin', 'test_batch.bin', 'notes.txt', 'set.zip', '.DS_Store');
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }),
+      fc.tuple(fc.nat(255), fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 5000 })).map(([v, w, h]) => new Uint8Array([73, 77, 71, v, w & 255, w >> 8, h & 255, h >> 8])),
+      fc.array(fc.nat(12), { minLength: 1, maxLength: 6 }).map((labels) => {
+        const out = new Uint8Array(labels.length * 3073);
+        labels.forEach((l, i) => (out[i * 3073] = l));
+        return out;
+      }),
+    );
+    const file = fc.tuple(fc.array(segment, { maxLength: 3 }), name, bytes).map(([dirs, n, b]): OwnFile => ({ path: [...dirs, n].join('/'), bytes: b }));
+    const files = fc.array(file, { maxLength: 8 }).map((list) => (list.length > 2 ? [...list, { path: 'z.zip', bytes: zipSync(Object.fromEntries(list.map((f) => [f.path, f.bytes]))) }] : list));
+    await fc.assert(
+      fc.asyncProperty(files, async (list) => {
+        let ds;
+        try {
+          ds = await readOwnData(list, { decode, size: 8, seed: 1, maxImages: 50 });
+        } catch (e) {
+          expect(e).toBeInstanceOf(OwnDataError);
+          expect((e as Error).message.length).toBeGreaterThan(10);
+          return;
+        }
+        expect(ds.classNames.length).toBeGreaterThanOrEqual(2);
+        for (const split of [ds.train, ds.test]) {
+          expect(split.count).toBeGreaterThan(0);
+          expect(split.images.length).toBe(split.count * 8 * 8 * 3);
+          expect(split.labels.every((l) => l < ds.classNames.length)).toBe(true);
+        }
+        expect(new Set([...ds.train.labels, ...ds.test.labels]).size).toBeGreaterThanOrEqual(2);
+      }),
+      { seed: 8, numRuns: 400 },
+    );
   });
 });

@@ -39,6 +39,83 @@ function variant(spec: SettingSpec): { preset: string; config: Config } | undefi
   return undefined;
 }
 
+/** The first preset whose config runs the setting's method (any preset for a general setting). */
+function presetWhereApplies(spec: SettingSpec): string {
+  const p = PRESET_NAMES.find((preset) => !spec.method || getAt(buildConfig({ preset, tiny: true }), spec.method) !== null);
+  if (!p) throw new Error(`no preset runs ${spec.method}`);
+  return p;
+}
+
+/** Text no decoder of the setting's input type can read. */
+function garbageFor(spec: SettingSpec): string {
+  switch (spec.input) {
+    case 'checkbox':
+      return 'maybe';
+    case 'select':
+      return 'no-such-option';
+    case 'list':
+      return '8,,x';
+    default:
+      return 'twelve';
+  }
+}
+
+/** The problems of a notice, one per ignored parameter. */
+function problems(notice: string | undefined): string[] {
+  const m = /^Ignored part of the link: (.*)\. Using defaults for those\.$/.exec(notice ?? '');
+  expect(m, `not a notice: ${notice}`).not.toBeNull();
+  return m![1].split('; ');
+}
+
+/** A valid setting to go beside the garbage: lr, or the seed when lr is the garbage. */
+const companion = (key: string) => (key === 'lr' ? { q: 'seed=5', check: (o: Record<string, unknown>) => expect(o.seed).toBe(5) } : { q: 'lr=0.004', check: (o: Record<string, unknown>) => expect((o.optim as { lr: number }).lr).toBe(0.004) });
+
+describe('URL garbage, field by field', () => {
+  it.each(SETTINGS.map((s) => [s.key, s] as const))('%s=<garbage> is named in the notice; the valid setting beside it is kept', (key, spec) => {
+    const preset = presetWhereApplies(spec);
+    const c = companion(key);
+    const u = parseUrl(`?preset=${preset}&${key}=${encodeURIComponent(garbageFor(spec))}&${c.q}`);
+    const named = problems(u.notice).filter((p) => p.startsWith(`${key} `) || p.startsWith(`${key}:`));
+    expect(named, u.notice).toHaveLength(1);
+    expect(named[0]).toContain(garbageFor(spec));
+    expect(u.preset).toBe(preset);
+    c.check(u.overrides);
+    // Nothing of the garbage reached the config.
+    expect(JSON.stringify(getAt(buildConfig({ preset: u.preset, tiny: u.tiny, overrides: u.overrides }), spec.path))).toBe(JSON.stringify(getAt(buildConfig({ preset: u.preset, tiny: u.tiny }), spec.path)));
+  });
+
+  // A value of the right type that the schema refuses is named by the link's key too ('lr', not 'optim.lr').
+  it.each(SETTINGS.filter((s) => s.input === 'number' || s.input === 'integer').map((s) => [s.key, s] as const))('%s=-1e9, when the schema refuses it, is named by its key', (key, spec) => {
+    const preset = presetWhereApplies(spec);
+    let refused = false;
+    try {
+      buildConfig({ preset, tiny: true, overrides: fragmentAt(spec.path, -1e9) });
+    } catch {
+      refused = true;
+    }
+    const c = companion(key);
+    const u = parseUrl(`?preset=${preset}&${key}=-1e9&${c.q}`);
+    c.check(u.overrides);
+    if (!refused) return expect(u.notice).toBeUndefined();
+    expect(problems(u.notice).filter((p) => p.startsWith(`${key}:`) || p.startsWith(`${key} `))).toHaveLength(1);
+  });
+
+  it('several garbage fields at once: each named once, every valid one kept', () => {
+    const u = parseUrl('?preset=syncp-unstructured&lr=0.004&batch=lots&seed=11&syncp.scores=both&syncp.gap=0.2&syncp.regrowth.enabled=perhaps&model.widths=4,x&temperature=0.3&steps=-5&augment.flip=0.25&wat=1');
+    const ps = problems(u.notice);
+    for (const key of ['batch', 'syncp.scores', 'syncp.regrowth.enabled', 'model.widths', 'steps', 'wat'])
+      expect(ps.filter((p) => p.startsWith(`${key} `) || p.startsWith(`${key}:`) || p.includes(`"${key}"`)), `${key} in ${u.notice}`).toHaveLength(1);
+    expect(ps).toHaveLength(6);
+    expect(u.overrides).toEqual({ optim: { lr: 0.004 }, seed: 11, syncp: { gap: 0.2 }, ssl: { temperature: 0.3 }, augment: { flip: 0.25 } });
+  });
+
+  it('dataset=own is dropped with a notice: the files are not in the link', () => {
+    const u = parseUrl('?preset=cdg&dataset=own&lr=0.004');
+    expect(problems(u.notice)).toEqual(['dataset=own needs your own files, which a link cannot carry (choose them under Your own data)']);
+    expect(u.overrides).toEqual({ optim: { lr: 0.004 } });
+  });
+});
+
 describe('URL codec from the settings table', () => {
   it.each(SETTINGS.map((s) => [s.path, s] as const))('%s round-trips through a link', (_path, spec) => {
     const v = variant(spec);

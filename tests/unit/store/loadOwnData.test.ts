@@ -1,0 +1,96 @@
+// The page's side of own data: what it refuses before the worker sees anything (an empty
+// selection, a file the browser cannot read such as a dropped folder handed over as one
+// File, a drop whose walk fails, too many bytes) ends as a data error with what was
+// expected, loading cleared (so the buttons come back), and the run's state untouched. A
+// worker that crashes or is restarted mid-load clears loading too.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EMPTY_MESSAGE, OWN_DATA_LIMITS } from '../../../src/engine/data/ownData';
+import { actions } from '../../../src/store/controller';
+import type { PickedFile } from '../../../src/store/pickedFiles';
+import { useRun } from '../../../src/store/run';
+
+/** A File whose read fails as Chromium's does for a directory dropped as a File. */
+function unreadable(name: string): File {
+  const f = new File([], name);
+  Object.defineProperty(f, 'arrayBuffer', { value: () => Promise.reject(new DOMException('A requested file or directory could not be found at the time an operation was processed.', 'NotFoundError')) });
+  return f;
+}
+
+describe('loadOwnData refusals in the page', () => {
+  beforeEach(() => useRun.setState({ loadingData: false, error: undefined, step: 7, ownData: undefined }));
+
+  const settled = () => {
+    const s = useRun.getState();
+    expect(s.loadingData).toBe(false);
+    expect(s.error?.kind).toBe('data');
+    // The run is as it was.
+    expect(s.step).toBe(7);
+    expect(s.ownData).toBeUndefined();
+    return s.error!.message;
+  };
+
+  it('an empty selection (or an empty dropped folder) says the folder is empty and what was expected', async () => {
+    await actions.loadOwnData([]);
+    expect(settled()).toBe(EMPTY_MESSAGE);
+    await actions.loadOwnData(Promise.resolve([]));
+    expect(settled()).toBe('the folder is empty: expected one sub-folder per class with images (or a zip of the same, or CIFAR-10 .bin batches)');
+  });
+
+  it('a file that cannot be read is named, with what was expected', async () => {
+    const picked: PickedFile[] = [{ path: 'a.png', file: new File(['x'], 'a.png') }, { path: 'shapes', file: unreadable('shapes') }];
+    await actions.loadOwnData(picked);
+    expect(settled()).toMatch(/^could not read shapes \(A requested file or directory could not be found.*\): expected image files, a zip, CIFAR-10 .bin batches, or a folder with one sub-folder per class$/);
+  });
+
+  it('a drop whose folder walk fails is refused with the browser’s reason', async () => {
+    await actions.loadOwnData(Promise.reject(new DOMException('The operation failed', 'EncodingError')));
+    expect(settled()).toBe('The operation failed');
+  });
+
+  it('more bytes than the cap is refused before any is read', async () => {
+    const big = new File([], 'data_batch_1.bin');
+    Object.defineProperty(big, 'size', { value: OWN_DATA_LIMITS.maxBytes + 30 * 1024 * 1024 });
+    Object.defineProperty(big, 'arrayBuffer', { value: () => Promise.reject(new Error('read although too large')) });
+    await actions.loadOwnData([{ path: 'data_batch_1.bin', file: big }]);
+    expect(settled()).toBe('230 MB of files; the most this app takes is 200 MB (use fewer images)');
+  });
+});
+
+/** A stand-in Worker: records messages, and can fire the events a real one would. */
+class FakeWorker extends EventTarget {
+  static last: FakeWorker | undefined;
+  sent: unknown[] = [];
+  constructor() {
+    super();
+    FakeWorker.last = this;
+  }
+  postMessage(msg: unknown) {
+    this.sent.push(msg);
+  }
+  terminate() {}
+}
+
+describe('a load the worker will never answer', () => {
+  beforeEach(() => {
+    vi.stubGlobal('Worker', FakeWorker);
+    vi.stubGlobal('location', new URL('http://127.0.0.1/'));
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('a crash during a load, and a restart, clear loading (the buttons come back)', async () => {
+    actions.restart();
+    const w = FakeWorker.last!;
+    await actions.loadOwnData([{ path: 'data_batch_1.bin', file: new File([new Uint8Array(3073)], 'data_batch_1.bin') }]);
+    expect(w.sent.some((m) => (m as { type: string }).type === 'load-data')).toBe(true);
+    expect(useRun.getState().loadingData).toBe(true);
+    w.dispatchEvent(Object.assign(new Event('error'), { message: 'out of memory' }));
+    expect(useRun.getState().loadingData).toBe(false);
+    expect(useRun.getState().error?.kind).toBe('crash');
+
+    await actions.loadOwnData([{ path: 'data_batch_1.bin', file: new File([new Uint8Array(3073)], 'data_batch_1.bin') }]);
+    expect(useRun.getState().loadingData).toBe(true);
+    actions.restart();
+    expect(FakeWorker.last).not.toBe(w);
+    expect(useRun.getState().loadingData).toBe(false);
+  });
+});
