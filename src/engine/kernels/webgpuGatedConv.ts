@@ -7,11 +7,11 @@
 // gatedConvHost in sparsity/cdg.ts, the cpu reference) and the dual conv's dX and dK.
 // No runtime import of the webgpu backend: the engine loads it lazily (backend.ts).
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { GatedConvResult } from '../sparsity/cdg';
-import { webgpuGateBoundary, webgpuTopKGate, type Program as SelectProgram } from './webgpuSelect';
+import { flatProgram as flat, runProgram as run, type Program } from './webgpuProgram';
+import { webgpuGateBoundary, webgpuTopKGate } from './webgpuSelect';
 import {
-  applyWGSL, convKey, dualConvDwWGSL, dualConvDxWGSL, dualConvWGSL, gateBackwardWGSL, saliencyWGSL, WG, WG_FLAT,
+  applyWGSL, convKey, dualConvDwWGSL, dualConvDxWGSL, dualConvWGSL, gateBackwardWGSL, saliencyWGSL, WG,
   type ConvShape, type GateShape,
 } from './webgpuGatedConv.wgsl';
 
@@ -21,28 +21,8 @@ const NO_DELTA = 3e38;
 /** Inputs of one saliency program beyond which the branches' Z are concatenated first (storage bindings a stage: 8). */
 const MAX_BRANCH_INPUTS = 6;
 
-/** tfjs' WebGPUProgram fields; these programs all read uniforms.size. */
-type Program = SelectProgram & { size: true };
-
-/** One invocation an output element (main(index)); 2-D grid past 65535 workgroups. */
-function flat(key: string, inputs: string[], outputShape: number[], code: string): Program {
-  const n = outputShape.reduce((a, b) => a * b, 1);
-  const groups = Math.ceil(n / WG_FLAT);
-  const x = groups <= 65535 ? groups : Math.ceil(Math.sqrt(groups));
-  return {
-    outputShape,
-    shaderKey: key,
-    dispatchLayout: { x: outputShape.map((_, i) => i) },
-    dispatch: [x, Math.ceil(groups / x), 1],
-    workgroupSize: [WG_FLAT, 1, 1],
-    variableNames: inputs,
-    size: true,
-    getUserCode: () => code,
-  };
-}
-
 /** One workgroup of WG a sample (workgroupId.x). */
-function perSample(key: string, inputs: string[], outputShape: number[], samples: number, code: string, uniforms?: string): Program {
+function perSample(key: string, inputs: string[], outputShape: number[], samples: number, code: string, uniforms?: string): Program & { size: true } {
   return {
     outputShape,
     shaderKey: key,
@@ -54,12 +34,6 @@ function perSample(key: string, inputs: string[], outputShape: number[], samples
     size: true,
     getUserCode: () => code,
   };
-}
-
-function run(p: Program, inputs: tf.Tensor[], uniforms?: { type: 'int32' | 'float32'; data: number[] }[]): tf.Tensor {
-  const backend = tf.backend() as WebGPUBackend;
-  const info = backend.runWebGPUProgram(p as unknown as Parameters<WebGPUBackend['runWebGPUProgram']>[0], inputs, 'float32', uniforms);
-  return tf.engine().makeTensorFromTensorInfo(info);
 }
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
