@@ -4,10 +4,10 @@
 // a dense conv. Here, per layer and step: forward one dual conv a branch (Z = [Y_b | Y_c]),
 // one saliency program for all branches, the selection (webgpuSelect.ts), one
 // Y = Y_b + g ⊙ Y_c a branch; backward one gate/saliency program a branch (the formulas of
-// gatedConvHost in sparsity/cdg.ts, the cpu reference) and the dual conv's dX and dK.
+// gatedConvHost in kernels/cpuGatedConvHost.ts, the cpu reference) and the dual conv's dX and dK.
 // No runtime import of the webgpu backend: the engine loads it lazily (backend.ts).
 import * as tf from '@tensorflow/tfjs';
-import type { GatedConvResult } from '../sparsity/cdg';
+import { branchMeans, lazyGatedResult, NO_DELTA, splitBranches, type GatedConvResult } from './gatedConvResult';
 import { flatProgram as flat, runProgram as run, type Program } from './webgpuProgram';
 import { webgpuGateBoundary, webgpuTopKGate } from './webgpuSelect';
 import {
@@ -16,8 +16,6 @@ import {
 } from './webgpuGatedConv.wgsl';
 
 const EPS = 1e-8;
-/** sparsity/cdg.ts' NO_DELTA (Δ when all / none are open), repeated: importing it would make an import cycle. */
-const NO_DELTA = 3e38;
 /** Inputs of one saliency program beyond which the branches' Z are concatenated first (storage bindings a stage: 8). */
 const MAX_BRANCH_INPUTS = 6;
 
@@ -137,31 +135,14 @@ export function gatedConvWebGPU(
     o += sizes[i] * cells;
     return y;
   });
-  const perBranch = (t: tf.Tensor) => (sizes.length === 1 ? [t as tf.Tensor4D] : (tf.split(t, sizes, 0) as tf.Tensor4D[]));
-  const branchDensity = (
-    sizes.every((m) => m === sizes[0]) ? tf.mean(tf.reshape(gate, [sizes.length, -1]), 1) : tf.stack(perBranch(gate).map((g) => tf.mean(g)))
-  ) as tf.Tensor1D;
-  let gatesT: tf.Tensor4D[] | undefined;
-  let salT: tf.Tensor4D[] | undefined;
-  let densityT: tf.Scalar | undefined;
-  let deltaT: tf.Scalar | undefined;
-  return {
-    ys,
-    get gates() {
-      return (gatesT ??= perBranch(gate));
+  return lazyGatedResult(
+    { ys, branchDensity: branchMeans(gate, sizes), baseChannels: cb, groups: G },
+    {
+      gates: () => splitBranches(gate, sizes),
+      saliency: () => splitBranches(s, sizes),
+      density: () => tf.mean(gate) as tf.Scalar,
+      // The quantile's midpoint (one program); ∓NO_DELTA when all / none are open, as the tf-op path.
+      delta: () => (k === 0 ? tf.scalar(NO_DELTA) : k === n ? tf.scalar(-NO_DELTA) : webgpuGateBoundary(s, gate)),
     },
-    get saliency() {
-      return (salT ??= perBranch(s));
-    },
-    get density() {
-      return (densityT ??= tf.mean(gate) as tf.Scalar);
-    },
-    // The quantile's midpoint (one program); ∓NO_DELTA when all / none are open, as the tf-op path.
-    get delta() {
-      return (deltaT ??= k === 0 ? tf.scalar(NO_DELTA) : k === n ? tf.scalar(-NO_DELTA) : webgpuGateBoundary(s, gate));
-    },
-    branchDensity,
-    baseChannels: cb,
-    groups: G,
-  };
+  );
 }

@@ -1,4 +1,4 @@
-// CDG's exact quantile gate as custom WebGPU programs: the semantics of topKGate (cdg.ts)
+// CDG's exact quantile gate as custom WebGPU programs: the semantics of topKGate (topKGate.ts)
 // — exactly k of n open, largest first, ties by lower index, NaN ranks last — in ONE
 // dispatch, where tfjs' TopK (a bitonic sort) plus scatterND took ~57 dispatches a layer at
 // n = 1024 and ~107 at 16384. The gradient (Δ, then the sigmoid surrogate) is a second
