@@ -22,22 +22,19 @@ import type { SyncCPConfig } from '../config';
 import { maskSlot, type BranchRole, type ExportedMask, PanelView, type PluginContext, type PluginState, type StepCheckpoint, type StepHelpers, type StepPlugin } from '../plugin';
 import type { StateArray } from '../state/stateArray';
 import { prunableConvs } from '../nn/resnet';
-import { Rng } from '../random';
 import type { LayerMasks } from '../viz/maskPanel';
 import type { MaskUpdateStats } from '../viz/maskStats';
 import { syncpSnapshot, type SyncCPSnapshot } from '../viz/syncpPanel';
-import { maskerFor, type Masker, type MaskPair, type Shape4 } from './maskers';
-import { channelScores } from './maskers/channel';
-import { randomStart } from './maskers/randomStart';
+import { maskerFor, type Masker, type Shape4 } from './maskers';
+import { startMasks } from './maskers/randomStart';
 import { cosineDecay, isUpdateStep, type UpdateWindow } from './schedule';
 import { scheduleOf, type BranchPair, type SyncCPPlan } from './scheduleOf';
 import {
-  createLayer, denseMask, disposeLayers, layerCheckpoint, layerDensities, loadLayers, MaskDensities, maskTensor, maskTensors, saveLayers, updateScoreEmas, zeroWeights,
+  applyLayerUpdate, createLayer, disposeLayers, layerCheckpoint, layerDensities, layerMasksOf, loadLayers, MaskDensities, readBack, readBackSync, saveLayers, scoreTensors,
+  updateRecordOf, updateScoreEmas, zeroWeights,
   type SyncCPLayer,
 } from './syncpLayer';
 import { syncpUpdate } from './syncpUpdate';
-
-type Values = ArrayLike<number>;
 
 export class SyncCPPlugin implements StepPlugin {
   readonly name = 'syncp';
@@ -48,7 +45,7 @@ export class SyncCPPlugin implements StepPlugin {
   private readonly ctx: PluginContext;
   private readonly byol: boolean;
   private readonly layers: SyncCPLayer[];
-  private readonly byName = new Map<string, SyncCPLayer>();
+  private readonly byName: ReadonlyMap<string, SyncCPLayer>;
   private lastUpdate: number | null = null;
   private stepsDone = 0;
   private prepared = -1;
@@ -72,31 +69,17 @@ export class SyncCPPlugin implements StepPlugin {
     this.masker = maskerFor(this.cfg);
     const convs = prunableConvs(ctx.spec.encoder);
     if (convs.length === 0) throw new Error('SyncCPPlugin: the network has no prunable convolution');
-    const start = this.initialMasks(convs.map((c) => [c.kh, c.kw, c.cin, c.cout]));
+    const shapes = convs.map((c): Shape4 => [c.kh, c.kw, c.cin, c.cout]);
+    const start = startMasks(this.cfg, shapes, this.plan.initial, !this.perBranchTarget(), ctx.config.seed);
+    const ema = this.cfg.scoreEma > 0;
     this.layers = convs.map((c, i) => {
-      const shape: Shape4 = [c.kh, c.kw, c.cin, c.cout];
-      const layer = createLayer(c.name, shape, start.masks[i], start.planned[i], this.byol, this.nm());
-      if (this.cfg.scoreEma > 0) {
-        layer.emaOnline = tf.tidy(() => tf.variable(tf.abs(ctx.online.vars[c.name]), false)); // tidy: |W| is a tensor of its own
-        if (this.perBranchTarget()) layer.emaTarget = tf.tidy(() => tf.variable(tf.abs(ctx.target!.vars[c.name]), false));
-      }
-      this.byName.set(c.name, layer);
-      return layer;
+      const emaTarget = ema && this.perBranchTarget() ? ctx.target!.vars[c.name] : undefined;
+      return createLayer(c.name, shapes[i], start.masks[i], start.planned[i], this.byol, this.nmPattern(), ema ? ctx.online.vars[c.name] : undefined, emaTarget);
     });
-  }
-
-  /** Dense, or (initialDensity < 1) random masks at the schedule's initial value with ERK layer densities. */
-  private initialMasks(shapes: Shape4[]): { masks: MaskPair[]; planned: BranchPair[] } {
-    const erk = maskerFor({ ...this.cfg, layerBudget: 'erk' });
-    if (this.cfg.initialDensity < 1) return randomStart(erk, shapes, this.plan.initial, !this.perBranchTarget(), new Rng(this.ctx.config.seed).fork('syncp-initial-masks'));
-    return { masks: shapes.map((s) => ({ online: denseMask(s), target: denseMask(s) })), planned: erk.planned(shapes, this.plan.initial) };
+    this.byName = new Map(this.layers.map((l) => [l.name, l]));
   }
 
   nmPattern(): { n: number; m: number } | null {
-    return this.nm();
-  }
-
-  private nm(): { n: number; m: number } | null {
     return this.cfg.granularity === 'nm' ? { n: this.cfg.n, m: this.cfg.m } : null;
   }
 
@@ -104,8 +87,6 @@ export class SyncCPPlugin implements StepPlugin {
   private perBranchTarget(): boolean {
     return this.cfg.scores === 'per-branch' && this.byol;
   }
-
-  // ---------------------------------------------------------------- schedule
 
   /** Schedule value at `step`: density (unstructured/channel) or N:M group fraction p, per role. */
   scheduleValue(step: number): BranchPair {
@@ -127,57 +108,28 @@ export class SyncCPPlugin implements StepPlugin {
     return cosineDecay(step, { from: this.cfg.regrowth.rate, to: 0, start: this.window.start, end: this.window.end });
   }
 
-  // ---------------------------------------------------------------- the update
-
-  /** Tensors to read back for the update (caller disposes): scores per role in the masker's layout, |W| and stashed |grad|. */
+  /** What the update reads back (scoreTensors; the caller disposes). */
   private gather(): Record<string, tf.Tensor> {
-    return tf.tidy(() => {
-      const out: Record<string, tf.Tensor> = {};
-      const channel = this.masker.scoreLayout === 'channel';
-      const reduce = (s: tf.Tensor) => (channel ? channelScores(s, this.cfg.channelNorm) : s);
-      for (const l of this.layers) {
-        const wOn = this.ctx.online.vars[l.name];
-        out[`${l.name}|so`] = reduce(l.emaOnline ? l.emaOnline.clone() : tf.abs(wOn));
-        if (this.perBranchTarget()) out[`${l.name}|st`] = reduce(l.emaTarget ? l.emaTarget.clone() : tf.abs(this.ctx.target!.vars[l.name]));
-        if (this.stashedGrads?.[l.name]) {
-          out[`${l.name}|w`] = tf.abs(wOn);
-          out[`${l.name}|g`] = this.stashedGrads[l.name].clone();
-        }
-      }
-      return out;
-    });
+    const target = this.perBranchTarget() ? this.ctx.target!.vars : null;
+    const channelNorm = this.masker.scoreLayout === 'channel' ? this.cfg.channelNorm : null;
+    return scoreTensors(this.layers, this.ctx.online.vars, target, this.stashedGrads, channelNorm);
+  }
+
+  /** An update step not prepared yet. Idempotent per step: a caller (a test, the panel) may prepare a step before the trainer does. */
+  private due(step: number): boolean {
+    return this.prepared !== step && isUpdateStep(step, this.window);
   }
 
   async prepareStep(step: number): Promise<void> {
-    // Idempotent per step: a caller (a test, the panel) may prepare a step before the trainer does.
-    if (this.prepared === step || !isUpdateStep(step, this.window)) return;
-    const ts = this.gather();
-    const keys = Object.keys(ts);
-    let arrays: Values[];
-    try {
-      arrays = (await Promise.all(keys.map((k) => ts[k].data()))) as Values[];
-    } finally {
-      tf.dispose(ts);
-    }
-    this.apply(step, Object.fromEntries(keys.map((k, i) => [k, arrays[i]])));
-    this.prepared = step;
+    if (this.due(step)) this.apply(step, await readBack(this.gather()));
   }
 
   beforeStep(step: number): void {
-    if (this.prepared === step || !isUpdateStep(step, this.window)) return;
     // Synchronous fallback (the trainer calls prepareStep first; this is for other callers).
-    const ts = this.gather();
-    const data: Record<string, Values> = {};
-    try {
-      for (const [k, t] of Object.entries(ts)) data[k] = t.dataSync() as Values;
-    } finally {
-      tf.dispose(ts);
-    }
-    this.apply(step, data);
-    this.prepared = step;
+    if (this.due(step)) this.apply(step, readBackSync(this.gather()));
   }
 
-  private apply(step: number, data: Record<string, Values>): void {
+  private apply(step: number, data: Record<string, ArrayLike<number>>): void {
     const shared = !this.perBranchTarget();
     const so = this.layers.map((l) => data[`${l.name}|so`]);
     const next = syncpUpdate({
@@ -187,7 +139,7 @@ export class SyncCPPlugin implements StepPlugin {
       shared,
       scores: { online: so, target: shared ? so : this.layers.map((l) => data[`${l.name}|st`]) },
       byol: this.byol,
-      nm: this.nm(),
+      nm: this.nmPattern(),
       regrowth: this.regrowthOn()
         ? { rate: this.regrowthRate(step), weights: this.layers.map((l) => data[`${l.name}|w`]), grads: this.layers.map((l) => data[`${l.name}|g`]) }
         : null,
@@ -200,15 +152,13 @@ export class SyncCPPlugin implements StepPlugin {
 
     const resets: Record<string, tf.Tensor> = {};
     this.layers.forEach((l, i) => {
-      const u = next[i];
-      if (u.entered) resets[l.name] = maskTensor(u.entered, l.shape);
-      Object.assign(l, u.stats, { online: u.online, target: u.target, planned: u.planned });
-      this.retire([l.tOnline, l.tTarget, l.tUpdate]);
-      Object.assign(l, maskTensors(u, l.shape, this.byol));
+      const reset = applyLayerUpdate(l, next[i], this.byol, (ts) => this.retire(ts));
+      if (reset) resets[l.name] = reset;
     });
     if (this.pendingResets) this.retire(Object.values(this.pendingResets));
     this.pendingResets = Object.keys(resets).length ? resets : null;
     this.lastUpdate = step;
+    this.prepared = step;
   }
 
   private retire(ts: tf.Tensor[]): void {
@@ -222,7 +172,7 @@ export class SyncCPPlugin implements StepPlugin {
    * step can be undone exactly; other steps change nothing before the readback.
    */
   checkpoint(step: number): StepCheckpoint | undefined {
-    if (this.prepared === step || !isUpdateStep(step, this.window)) return undefined;
+    if (!this.due(step)) return undefined;
     const saved = { lastUpdate: this.lastUpdate, prepared: this.prepared, stashedGrads: this.stashedGrads, pendingResets: this.pendingResets };
     // Regrowth writes zeros into W and its EMA score: the layer checkpoint keeps copies of both.
     const layers = layerCheckpoint(this.layers, this.regrowthOn() ? this.ctx.online.vars : null);
@@ -242,8 +192,6 @@ export class SyncCPPlugin implements StepPlugin {
       },
     };
   }
-
-  // ---------------------------------------------------------------- StepPlugin
 
   masks(role: BranchRole): Record<string, tf.Tensor> {
     const out: Record<string, tf.Tensor> = {};
@@ -301,8 +249,6 @@ export class SyncCPPlugin implements StepPlugin {
     return this.layers.map((l) => ({ name: l.name, shape: [...l.shape], online: l.online.slice(), target: l.target.slice() }));
   }
 
-  // ---------------------------------------------------------------- panel
-
   /** Layer names in forward order. */
   layerNames(): string[] {
     return this.layers.map((l) => l.name);
@@ -311,7 +257,7 @@ export class SyncCPPlugin implements StepPlugin {
   /** A layer's current masks (copies) and last flips, e.g. for the N:M grid or the mask history; undefined for an unknown name. */
   layerMasks(name: string): LayerMasks | undefined {
     const l = this.byName.get(name);
-    return l && { name: l.name, shape: [...l.shape] as Shape4, online: l.online.slice(), target: l.target.slice(), flips: { ...l.flips } };
+    return l && layerMasksOf(l);
   }
 
   /** Step of the last mask update (null before the first): lets callers skip unchanged summaries. */
@@ -321,10 +267,7 @@ export class SyncCPPlugin implements StepPlugin {
 
   /** Per-layer statistics of the last mask update (no heatmaps). */
   updateSummary(): { step: number | null; layers: ({ name: string } & MaskUpdateStats)[] } {
-    return {
-      step: this.lastUpdate,
-      layers: this.layers.map((l) => ({ name: l.name, flips: { ...l.flips }, nested: l.nested, iou: l.iou, nmFraction: l.nmFraction ? { ...l.nmFraction } : null })),
-    };
+    return { step: this.lastUpdate, layers: this.layers.map(updateRecordOf) };
   }
 
   /** Structured-cloneable state for the SyncCP panel; no readback (masks live on the CPU too). */
@@ -332,8 +275,6 @@ export class SyncCPPlugin implements StepPlugin {
     const selected = (view.selectedLayer && this.byName.get(view.selectedLayer)) || this.layers[0];
     return syncpSnapshot({ cfg: this.cfg, plan: this.plan, totalSteps: this.ctx.totalSteps, step: this.stepsDone, lastUpdateStep: this.lastUpdate, layers: this.layers, selected });
   }
-
-  // ---------------------------------------------------------------- resume
 
   saveState(): PluginState {
     return saveLayers(this.layers, this.stashedGrads, { lastUpdate: this.lastUpdate, stepsDone: this.stepsDone, prepared: this.prepared });

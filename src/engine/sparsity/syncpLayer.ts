@@ -6,10 +6,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { PluginState } from '../plugin';
 import { rememberMaskValues } from '../nn/maskValues';
 import { expectArray, toTensor as stateTensor, type StateArray } from '../state/stateArray';
+import type { LayerMasks } from '../viz/maskPanel';
 import { maskUpdateStats, ones, type MaskUpdateStats } from '../viz/maskStats';
 import type { MaskPair, Shape4 } from './maskers';
 import type { BranchPair } from './scheduleOf';
-import { updateMaskOf } from './syncpUpdate';
+import { channelScores } from './maskers/channel';
+import { updateMaskOf, type SyncCPLayerUpdate } from './syncpUpdate';
 
 export interface SyncCPLayer extends MaskUpdateStats, MaskPair {
   name: string;
@@ -39,10 +41,6 @@ export function maskTensor(keep: Uint8Array, shape: readonly number[]): tf.Tenso
 /** The device copies of a layer's masks. */
 export function maskTensors(m: MaskPair, shape: Shape4, byol: boolean): Pick<SyncCPLayer, 'tOnline' | 'tTarget' | 'tUpdate'> {
   return { tOnline: maskTensor(m.online, shape), tTarget: maskTensor(m.target, shape), tUpdate: tf.tensor(updateMaskOf(byol, m), shape, 'bool') };
-}
-
-export function denseMask(shape: Shape4): Uint8Array {
-  return new Uint8Array(shape[0] * shape[1] * shape[2] * shape[3]).fill(1);
 }
 
 type SavedLayer = Pick<SyncCPLayer, 'name' | 'planned' | 'flips' | 'nested' | 'iou' | 'nmFraction'>;
@@ -92,10 +90,91 @@ export function loadLayers(layers: SyncCPLayer[], meta: unknown, arrays: Record<
   };
 }
 
-/** A layer at its start masks (the record: no flips), with device copies; score EMAs are the caller's to add. */
-export function createLayer(name: string, shape: Shape4, m: MaskPair, planned: BranchPair, byol: boolean, nm: { n: number; m: number } | null): SyncCPLayer {
+/**
+ * A layer at its start masks (the record: no flips), with device copies, and score EMAs
+ * started at |W| (`ema`: the online weights; `emaTarget`: the target's, for per-branch scores).
+ */
+export function createLayer(
+  name: string, shape: Shape4, m: MaskPair, planned: BranchPair, byol: boolean, nm: { n: number; m: number } | null,
+  ema?: tf.Variable, emaTarget?: tf.Variable,
+): SyncCPLayer {
   const { online, target } = m;
-  return { name, shape, size: online.length, online, target, planned, ...maskUpdateStats(m, m, shape, nm), ...maskTensors(m, shape, byol) };
+  const l: SyncCPLayer = { name, shape, size: online.length, online, target, planned, ...maskUpdateStats(m, m, shape, nm), ...maskTensors(m, shape, byol) };
+  if (ema) {
+    l.emaOnline = tf.tidy(() => tf.variable(tf.abs(ema), false)); // tidy: |W| is a tensor of its own
+    if (emaTarget) l.emaTarget = tf.tidy(() => tf.variable(tf.abs(emaTarget), false));
+  }
+  return l;
+}
+
+/** The layer's masks (copies) and last flips, for the N:M grid or the mask history. */
+export function layerMasksOf(l: SyncCPLayer): LayerMasks {
+  return { name: l.name, shape: [...l.shape] as Shape4, online: l.online.slice(), target: l.target.slice(), flips: { ...l.flips } };
+}
+
+/** The layer's record of the last update (copies). */
+export function updateRecordOf(l: SyncCPLayer): { name: string } & MaskUpdateStats {
+  return { name: l.name, flips: { ...l.flips }, nested: l.nested, iou: l.iou, nmFraction: l.nmFraction ? { ...l.nmFraction } : null };
+}
+
+/** Reads the tensors back (async) and disposes them. */
+export async function readBack(ts: Record<string, tf.Tensor>): Promise<Record<string, ArrayLike<number>>> {
+  const keys = Object.keys(ts);
+  try {
+    const arrays = await Promise.all(keys.map((k) => ts[k].data()));
+    return Object.fromEntries(keys.map((k, i) => [k, arrays[i]]));
+  } finally {
+    tf.dispose(ts);
+  }
+}
+
+/** readBack's synchronous form. */
+export function readBackSync(ts: Record<string, tf.Tensor>): Record<string, ArrayLike<number>> {
+  const data: Record<string, ArrayLike<number>> = {};
+  try {
+    for (const [k, t] of Object.entries(ts)) data[k] = t.dataSync();
+  } finally {
+    tf.dispose(ts);
+  }
+  return data;
+}
+
+/**
+ * Tensors the update reads back, by `name|key`: the scores per role in the masker's layout
+ * (so: online; st: the target's own, with `target` weights; the score EMA where kept, else
+ * |W|; channel norms with `channelNorm`), and with a stashed gradient |W| (w) and |grad| (g).
+ */
+export function scoreTensors(
+  layers: readonly SyncCPLayer[], online: Record<string, tf.Variable>, target: Record<string, tf.Variable> | null,
+  stashedGrads: Record<string, tf.Tensor> | null, channelNorm: 'l1' | 'l2' | null,
+): Record<string, tf.Tensor> {
+  return tf.tidy(() => {
+    const out: Record<string, tf.Tensor> = {};
+    const reduce = (s: tf.Tensor) => (channelNorm ? channelScores(s, channelNorm) : s);
+    for (const l of layers) {
+      const wOn = online[l.name];
+      out[`${l.name}|so`] = reduce(l.emaOnline ? l.emaOnline.clone() : tf.abs(wOn));
+      if (target) out[`${l.name}|st`] = reduce(l.emaTarget ? l.emaTarget.clone() : tf.abs(target[l.name]));
+      if (stashedGrads?.[l.name]) {
+        out[`${l.name}|w`] = tf.abs(wOn);
+        out[`${l.name}|g`] = stashedGrads[l.name].clone();
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * An update's masks, planned densities and record into the layer, with new device copies;
+ * the old ones go to `retire`. Returns the entries whose Adam moments restart (a mask
+ * tensor), or null.
+ */
+export function applyLayerUpdate(l: SyncCPLayer, u: SyncCPLayerUpdate, byol: boolean, retire: (ts: tf.Tensor[]) => void): tf.Tensor | null {
+  const reset = u.entered ? maskTensor(u.entered, l.shape) : null;
+  Object.assign(l, u.stats, { online: u.online, target: u.target, planned: u.planned });
+  retire([l.tOnline, l.tTarget, l.tUpdate]);
+  Object.assign(l, maskTensors(u, l.shape, byol));
+  return reset;
 }
 
 /** Set W (and the layer's online EMA score) to 0 where `zero` is 1. where(), not W·(1−Z): a negative weight times 0 would be −0. */

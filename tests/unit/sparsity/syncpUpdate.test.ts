@@ -9,7 +9,6 @@ import { maskerFor, type Shape4 } from '../../../src/engine/sparsity/maskers';
 import { syncpUpdate, type SyncCPUpdateInput } from '../../../src/engine/sparsity/syncpUpdate';
 
 const uniform = maskerFor({ granularity: 'unstructured', layerBudget: 'uniform', n: 2, m: 4 });
-const u8 = (a: number[]) => Uint8Array.from(a);
 const dense = (n: number) => new Uint8Array(n).fill(1);
 const arr = (a: Uint8Array | null) => (a ? Array.from(a) : null);
 
