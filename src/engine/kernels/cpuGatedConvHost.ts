@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { convForwardInto } from './cpuConv2D';
 import { accumulateBackward } from './cpuConvAccumulate';
-import { hostBranches, lazyGatedResult, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
+import { hostGatedResult, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
 import { topKGate } from './topKGate';
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
@@ -223,13 +223,5 @@ export function gatedConvHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: Quanti
     openAll += open;
   });
   const batches = zs.map((z) => z.shape[0]);
-  return lazyGatedResult(
-    { ys, branchDensity: tf.tensor1d(dens), baseChannels: cb, groups: G },
-    {
-      gates: () => hostBranches(gate, batches, H, W, G),
-      saliency: () => hostBranches(sal, batches, H, W, G),
-      density: () => tf.scalar(openAll / n),
-      delta: () => tf.scalar(k === 0 ? Infinity : k === n ? -Infinity : delta),
-    },
-  );
+  return hostGatedResult({ ys, gate, saliency: sal, branchDensity: dens, open: openAll, k, n, delta, batches, OH: H, OW: W, G, baseChannels: cb });
 }

@@ -16,7 +16,7 @@
 // replace XNNPACK's convs for gated layers: at a tiny cdg step they cost less than the
 // split, the two convs, the concat and their gradients they replace (docs/bench.md).
 import * as tf from '@tensorflow/tfjs';
-import { hostBranches, lazyGatedResult, type GatedConvResult } from './gatedConvResult';
+import { hostGatedResult, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
 import { topKGate } from './topKGate';
 import { convTaps } from './convTaps';
 import { accumulateBackward } from './cpuConvAccumulate';
@@ -86,14 +86,7 @@ interface Branch {
  * The quantile-gated conv of every branch on cpu with the conditional path computed only
  * where needed (file header); same inputs and result as gatedConvHost, cb < C_in.
  */
-export function gatedConvCpuSparse(
-  xs: tf.Tensor4D[],
-  ws: tf.Tensor4D[],
-  opts: { density?: number; alpha?: number; gateGradient?: 'ste' | 'detached' },
-  cb: number,
-  G: number,
-  stride: number,
-): GatedConvResult {
+export function gatedConvCpuSparse(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: QuantileGateOptions, cb: number, G: number, stride: number): GatedConvResult {
   const alpha = opts.alpha ?? 5;
   const detached = opts.gateGradient === 'detached';
   const distinct = [...new Set(ws)];
@@ -217,13 +210,5 @@ export function gatedConvCpuSparse(
   const yAll = tf.customGrad(f)(...xs, ...distinct) as tf.Tensor4D;
   const sizes = xs.map((x) => x.shape[0]);
   const ys = sizes.length === 1 ? [yAll] : (tf.split(yAll, sizes, 0) as tf.Tensor4D[]);
-  return lazyGatedResult(
-    { ys, branchDensity: tf.tensor1d(dens), baseChannels: cb, groups: G },
-    {
-      gates: () => hostBranches(gate, sizes, OH, OW, G),
-      saliency: () => hostBranches(sal, sizes, OH, OW, G),
-      density: () => tf.scalar(openAll / n),
-      delta: () => tf.scalar(k === 0 ? Infinity : k === n ? -Infinity : delta),
-    },
-  );
+  return hostGatedResult({ ys, gate, saliency: sal, branchDensity: dens, open: openAll, k, n, delta, batches: sizes, OH, OW, G, baseChannels: cb });
 }

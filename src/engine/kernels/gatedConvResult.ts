@@ -34,10 +34,13 @@ export interface GatedConvResult {
  */
 export const NO_DELTA = 3e38;
 
-/** The options the host and webgpu/webgl quantile paths read (sparsity/cdg.ts' GatedConvOptions has more). */
+/** The options every quantile-gated conv reads (sparsity/cdg.ts' GateOptions and GatedConvOptions add the rest). */
 export interface QuantileGateOptions {
+  /** Target density of the pooled gate (quantile threshold). */
   density?: number;
+  /** Sharpness α of the sigmoid surrogate (default 5). */
   alpha?: number;
+  /** 'ste' (default): gate gradient at every location; 'detached': only where the gate is open. */
   gateGradient?: 'ste' | 'detached';
 }
 
@@ -100,4 +103,34 @@ export function hostBranches(values: Float32Array, batches: number[], OH: number
     o += b * cells;
     return t;
   });
+}
+
+/** What a host path (cpu/wasm) computed: pooled gate and saliency values, per-branch densities, the quantile's k of n and Δ. */
+export interface HostGate {
+  ys: tf.Tensor4D[];
+  gate: Float32Array;
+  saliency: Float32Array;
+  branchDensity: number[];
+  open: number;
+  k: number;
+  n: number;
+  delta: number;
+  batches: number[];
+  OH: number;
+  OW: number;
+  G: number;
+  baseChannels: number;
+}
+
+/** The result of a host path: its pooled values made into tensors when read; Δ = ∓∞ when all / none are open. */
+export function hostGatedResult(h: HostGate): GatedConvResult {
+  return lazyGatedResult(
+    { ys: h.ys, branchDensity: tf.tensor1d(h.branchDensity), baseChannels: h.baseChannels, groups: h.G },
+    {
+      gates: () => hostBranches(h.gate, h.batches, h.OH, h.OW, h.G),
+      saliency: () => hostBranches(h.saliency, h.batches, h.OH, h.OW, h.G),
+      density: () => tf.scalar(h.open / h.n),
+      delta: () => tf.scalar(h.k === 0 ? Infinity : h.k === h.n ? -Infinity : h.delta),
+    },
+  );
 }

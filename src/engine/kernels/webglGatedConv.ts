@@ -12,7 +12,7 @@
 // layers on SwiftShader's WebGL (docs/bench.md).
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
-import { branchMeans, lazyGatedResult, NO_DELTA, splitBranches, type GatedConvResult } from './gatedConvResult';
+import { branchMeans, lazyGatedResult, NO_DELTA, splitBranches, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
 import { webglTopKGate } from './webglSelect';
 import {
   applyGLSL, gateBackwardBaseGLSL, gateBackwardCondGLSL, gateDsGLSL, gateStatsGLSL, saliencyGLSL, sampleMeanGLSL, type GateShape,
@@ -119,14 +119,7 @@ function gateApply(yb: tf.Tensor4D, yc: tf.Tensor4D, ybf: tf.Tensor, gate: tf.Te
  * when first read (a training step reads only branchDensity and Δ), from tensors of the
  * caller's scope: read them before that scope ends.
  */
-export function gatedConvWebGL(
-  xs: tf.Tensor4D[],
-  ws: tf.Tensor4D[],
-  opts: { density?: number; alpha?: number; gateGradient?: 'ste' | 'detached' },
-  cb: number,
-  G: number,
-  stride: number,
-): GatedConvResult {
+export function gatedConvWebGL(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: QuantileGateOptions, cb: number, G: number, stride: number): GatedConvResult {
   const alpha = opts.alpha ?? 5;
   const cin = ws[0].shape[2];
   // The channel split: one tf.split a tensor, a kernel shared by several branches (SimCLR) split once.

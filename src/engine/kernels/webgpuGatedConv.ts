@@ -7,7 +7,7 @@
 // gatedConvHost in kernels/cpuGatedConvHost.ts, the cpu reference) and the dual conv's dX and dK.
 // No runtime import of the webgpu backend: the engine loads it lazily (backend.ts).
 import * as tf from '@tensorflow/tfjs';
-import { branchMeans, lazyGatedResult, NO_DELTA, splitBranches, type GatedConvResult } from './gatedConvResult';
+import { branchMeans, lazyGatedResult, NO_DELTA, splitBranches, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
 import { flatProgram as flat, runProgram as run, type Program } from './webgpuProgram';
 import { webgpuGateBoundary, webgpuTopKGate } from './webgpuSelect';
 import {
@@ -112,14 +112,7 @@ function gateApply(z: tf.Tensor4D, gate: tf.Tensor, s: tf.Tensor, o: number, smo
  * when first read (a training step reads only branchDensity), from tensors of the caller's
  * scope: read them before that scope ends.
  */
-export function gatedConvWebGPU(
-  xs: tf.Tensor4D[],
-  ws: tf.Tensor4D[],
-  opts: { density?: number; alpha?: number; gateGradient?: 'ste' | 'detached' },
-  cb: number,
-  G: number,
-  stride: number,
-): GatedConvResult {
+export function gatedConvWebGPU(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: QuantileGateOptions, cb: number, G: number, stride: number): GatedConvResult {
   const alpha = opts.alpha ?? 5;
   const zs = xs.map((x, i) => webgpuDualConv(x, ws[i], cb, stride));
   const s = webgpuSaliency(zs, G);

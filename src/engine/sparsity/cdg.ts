@@ -33,7 +33,7 @@ import { webgpuGateSurrogate, webgpuTopKGate } from '../kernels/webgpuSelect';
 import { gatedConvWebGL } from '../kernels/webglGatedConv';
 import { gatedConvCpuSparse } from '../kernels/cpuGatedConvSparse';
 import { gatedConvHost } from '../kernels/cpuGatedConvHost';
-import { branchMeans, NO_DELTA, type GatedConvResult } from '../kernels/gatedConvResult';
+import { branchMeans, NO_DELTA, type GatedConvResult, type QuantileGateOptions } from '../kernels/gatedConvResult';
 import { topKGate } from '../kernels/topKGate';
 import { webglGateSurrogate, webglSelectAvailable, webglTopKGate } from '../kernels/webglSelect';
 import type { CDGConfig } from '../config';
@@ -51,18 +51,12 @@ export { NO_DELTA, topKGate, type GatedConvResult };
 
 export type Saliency = 'spatial' | 'channel-group';
 
-export interface GateOptions {
-  /** Target density of the pooled gate (quantile threshold); ignored when `threshold` is set. */
-  density?: number;
-  /** Fixed Δ (number, may be ±Infinity) or a learned scalar Δ (tensor/variable): g = 1[s > Δ]. */
+export interface GateOptions extends QuantileGateOptions {
+  /** Fixed Δ (number, may be ±Infinity) or a learned scalar Δ (tensor/variable): g = 1[s > Δ]; `density` is then ignored. */
   threshold?: number | tf.Tensor;
-  /** Sharpness α of the sigmoid surrogate (default 5). */
-  alpha?: number;
-  /** 'ste' (default): gate gradient at every location; 'detached': only where the gate is open. */
-  gateGradient?: 'ste' | 'detached';
   /**
    * 'auto' (default): on cpu/wasm the quantile gate runs as one host op (see
-   * gatedConvHost); 'ops': always the tf-op formulation GPU backends run (parity tests).
+   * kernels/cpuGatedConvHost.ts); 'ops': always the tf-op formulation GPU backends run (parity tests).
    */
   impl?: 'auto' | 'ops';
 }
