@@ -1,5 +1,5 @@
 // Conv2D and Conv2DBackpropInput for tfjs' cpu backend (NHWC, no dilation, float32), the
-// same loops as CDG's dual conv (sparsity/cdg.ts), so dense and gated layers are timed on
+// same loops as CDG's dual conv (kernels/cpuGatedConvHost.ts), so dense and gated layers are timed on
 // equal kernels. Forward sums run in tfjs' order (filter row, column, input channel) and
 // skip zero inputs (post-ReLU activations; adding 0 changes no sum): the same float32
 // results as tfjs' kernel. The input gradient walks dy in memory order; it equals tfjs'

@@ -1,6 +1,6 @@
 // CDG's quantile-gated conv on the host backends (cpu, wasm) that computes the conditional path only
 // where it is needed (issue 14, item 3), instead of everywhere and multiplied by the gate
-// (gatedConvHost in sparsity/cdg.ts, the reference this is tested against):
+// (gatedConvHost in cpuGatedConvHost.ts, the reference this is tested against):
 //   forward   Y_b = conv(X_b, K_b) everywhere (it decides the gate); the saliency, the
 //             pooled top-k gate and Δ exactly as the host path; Y_c = conv(X_c, K_c) only
 //             at open units with 'detached' (closed units need nothing), everywhere with
@@ -16,9 +16,10 @@
 // replace XNNPACK's convs for gated layers: at a tiny cdg step they cost less than the
 // split, the two convs, the concat and their gradients they replace (docs/bench.md).
 import * as tf from '@tensorflow/tfjs';
-import type { GatedConvResult } from '../sparsity/cdg';
-import { topKGate } from '../sparsity/cdg';
+import { hostGatedResult, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
+import { topKGate } from './topKGate';
 import { convTaps } from './convTaps';
+import { accumulateBackward } from './cpuConvAccumulate';
 import type { ConvGeometry } from './cpuConv2D';
 
 const EPS32 = Math.fround(1e-8);
@@ -26,10 +27,12 @@ const EPS32 = Math.fround(1e-8);
 type GradFn = Parameters<typeof tf.customGrad>[0];
 
 /**
- * y[o, q·per + j] += Σ_{c ∈ [c0, c1)} x[i, c]·w[t, c, q·per + j] over the taps of g, for the
- * groups q whose unit is open (`gate` null: all), in tfjs' order per output (tap, channel).
+ * The conv restricted to input channels [c0, c1) and to the groups q whose unit is open
+ * (`gate` null: all), in tfjs' order per output (tap, channel). Forward (dx null):
+ * y[o, q·per + j] += Σ_c x[i, c]·w[t, c, q·per + j]. Backward (y is dy):
+ * dx[i, c] += Σ_k dy[o, k]·w[t, c, k] and dw[t, c, k] += x[i, c]·dy[o, k].
  */
-function convForwardRange(x: Float32Array, w: Float32Array, y: Float32Array, g: ConvGeometry, c0: number, c1: number, gate: Float32Array | null, o: number, G: number): void {
+function convRange(x: Float32Array, w: Float32Array, y: Float32Array, dx: Float32Array | null, dw: Float32Array | null, g: ConvGeometry, c0: number, c1: number, gate: Float32Array | null, o: number, G: number): void {
   const { B, H, W, C, OH, OW, K } = g;
   const per = K / G;
   const taps = convTaps(g);
@@ -42,45 +45,15 @@ function convForwardRange(x: Float32Array, w: Float32Array, y: Float32Array, g: 
       for (let q = 0; q < G; q++) {
         if (gate !== null && gate[o + unit + q] === 0) continue;
         const yq = yOff + q * per;
+        if (dx !== null && dw !== null) {
+          for (let c = c0; c < c1; c++) accumulateBackward(x, w, y, dx, dw, xOff + c, wOff + c * K + q * per, yq, per);
+          continue;
+        }
         for (let c = c0; c < c1; c++) {
           const xval = x[xOff + c];
           if (xval === 0) continue; // adding 0 changes no sum
           const row = wOff + c * K + q * per;
           for (let j = 0; j < per; j++) y[yq + j] += xval * w[row + j];
-        }
-      }
-    }
-  }
-}
-
-/** dx[i, c] += Σ_k dy[o, k]·w[t, c, k] and dw[t, c, k] += x[i, c]·dy[o, k] for c ∈ [c0, c1), over open groups (gate null: all). */
-function convBackwardRange(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array, dw: Float32Array, g: ConvGeometry, c0: number, c1: number, gate: Float32Array | null, o: number, G: number): void {
-  const { B, H, W, C, OH, OW, K } = g;
-  const per = K / G;
-  const taps = convTaps(g);
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < taps.length; t += 3) {
-      const unit = (b * OH * OW + taps[t]) * G;
-      const yOff = unit * per;
-      const xOff = (b * H * W + taps[t + 1]) * C;
-      const wOff = taps[t + 2] * C * K;
-      for (let q = 0; q < G; q++) {
-        if (gate !== null && gate[o + unit + q] === 0) continue;
-        const yq = yOff + q * per;
-        for (let c = c0; c < c1; c++) {
-          const row = wOff + c * K + q * per;
-          const xval = x[xOff + c];
-          let acc = 0;
-          if (xval !== 0) {
-            for (let j = 0; j < per; j++) {
-              const d = dy[yq + j];
-              acc += d * w[row + j];
-              dw[row + j] += xval * d;
-            }
-          } else {
-            for (let j = 0; j < per; j++) acc += dy[yq + j] * w[row + j];
-          }
-          dx[xOff + c] += acc;
         }
       }
     }
@@ -113,14 +86,7 @@ interface Branch {
  * The quantile-gated conv of every branch on cpu with the conditional path computed only
  * where needed (file header); same inputs and result as gatedConvHost, cb < C_in.
  */
-export function gatedConvCpuSparse(
-  xs: tf.Tensor4D[],
-  ws: tf.Tensor4D[],
-  opts: { density?: number; alpha?: number; gateGradient?: 'ste' | 'detached' },
-  cb: number,
-  G: number,
-  stride: number,
-): GatedConvResult {
+export function gatedConvCpuSparse(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: QuantileGateOptions, cb: number, G: number, stride: number): GatedConvResult {
   const alpha = opts.alpha ?? 5;
   const detached = opts.gateGradient === 'detached';
   const distinct = [...new Set(ws)];
@@ -160,7 +126,7 @@ export function gatedConvCpuSparse(
     // Y_b of every branch, then the saliency pooled in branch order (gatedConvHost's float32 steps).
     const ybs = branches.map((br, i) => {
       const yb = new Float32Array(br.g.B * OH * OW * K);
-      convForwardRange(xv[i], wv[br.wi], yb, br.g, 0, cb, null, 0, 1);
+      convRange(xv[i], wv[br.wi], yb, null, null, br.g, 0, cb, null, 0, 1);
       const u = groupMeans(yb, raw, br.o, G, per);
       for (let p0 = br.o; p0 < u; p0 += cells) {
         let acc = 0;
@@ -182,7 +148,7 @@ export function gatedConvCpuSparse(
     const y = new Float32Array(total);
     const ycs = branches.map((br, i) => {
       const yc = new Float32Array(br.m * per);
-      convForwardRange(xv[i], wv[br.wi], yc, br.g, cb, C, detached ? gate : null, br.o, G);
+      convRange(xv[i], wv[br.wi], yc, null, null, br.g, cb, C, detached ? gate : null, br.o, G);
       const off = br.o * per;
       for (let v = 0, e = 0; v < br.m; v++) {
         const gv = gate[br.o + v];
@@ -234,8 +200,8 @@ export function gatedConvCpuSparse(
               }
             }
           }
-          convBackwardRange(sx[i], sw[br.wi], dyb, dxs[i], dws[br.wi], br.g, 0, cb, null, 0, 1);
-          convBackwardRange(sx[i], sw[br.wi], dyc, dxs[i], dws[br.wi], br.g, cb, C, gate, br.o, G);
+          convRange(sx[i], sw[br.wi], dyb, dxs[i], dws[br.wi], br.g, 0, cb, null, 0, 1);
+          convRange(sx[i], sw[br.wi], dyc, dxs[i], dws[br.wi], br.g, cb, C, gate, br.o, G);
         });
         return [...dxs.map((d, i) => tf.tensor(d, saved[i].shape, 'float32')), ...dws.map((d, i) => tf.tensor(d, saved[xs.length + i].shape, 'float32'))];
       },
@@ -244,28 +210,5 @@ export function gatedConvCpuSparse(
   const yAll = tf.customGrad(f)(...xs, ...distinct) as tf.Tensor4D;
   const sizes = xs.map((x) => x.shape[0]);
   const ys = sizes.length === 1 ? [yAll] : (tf.split(yAll, sizes, 0) as tf.Tensor4D[]);
-  // Gates, saliencies and the pooled density are made when first read (as gatedConvHost).
-  const perBranch = (src: Float32Array) => branches.map((br, i) => tf.tensor4d(src.slice(br.o, br.o + br.m), [sizes[i], OH, OW, G]));
-  let gatesT: tf.Tensor4D[] | undefined;
-  let salT: tf.Tensor4D[] | undefined;
-  let densityT: tf.Scalar | undefined;
-  let deltaT: tf.Scalar | undefined;
-  return {
-    ys,
-    get gates() {
-      return (gatesT ??= perBranch(gate));
-    },
-    get saliency() {
-      return (salT ??= perBranch(sal));
-    },
-    get density() {
-      return (densityT ??= tf.scalar(openAll / n));
-    },
-    get delta() {
-      return (deltaT ??= tf.scalar(k === 0 ? Infinity : k === n ? -Infinity : delta));
-    },
-    branchDensity: tf.tensor1d(dens),
-    baseChannels: cb,
-    groups: G,
-  };
+  return hostGatedResult({ ys, gate, saliency: sal, branchDensity: dens, open: openAll, k, n, delta, batches: sizes, OH, OW, G, baseChannels: cb });
 }

@@ -6,21 +6,19 @@
 // and step here, beyond the split and the two convs: the per-sample mean and the saliency
 // for all branches (two programs), the radix select (webglSelect.ts: gate and Δ), one
 // Y = Y_b + g ⊙ Y_c a branch; backward per branch ds, its per-sample sums, dY_b and dY_c
-// (the formulas of gatedConvHost in sparsity/cdg.ts, the cpu reference). No readback.
+// (the formulas of gatedConvHost in kernels/cpuGatedConvHost.ts, the cpu reference). No readback.
 // The convs stay tfjs' packed im2col + matmul: a direct dual-conv program (as on WebGPU)
 // measured 1.2–1.8× slower than split + two tf.conv2d, forward and backward, at the tiny
 // layers on SwiftShader's WebGL (docs/bench.md).
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
-import type { GatedConvResult } from '../sparsity/cdg';
+import { branchMeans, lazyGatedResult, NO_DELTA, splitBranches, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
 import { webglTopKGate } from './webglSelect';
 import {
   applyGLSL, gateBackwardBaseGLSL, gateBackwardCondGLSL, gateDsGLSL, gateStatsGLSL, saliencyGLSL, sampleMeanGLSL, type GateShape,
 } from './webglGatedConv.glsl';
 
 const EPS = 1e-8;
-/** sparsity/cdg.ts' NO_DELTA (Δ when all / none are open), repeated: importing it would make an import cycle. */
-const NO_DELTA = 3e38;
 /** Branch inputs one saliency program reads at most (beyond, the branches' Y_b are concatenated first). */
 const MAX_BRANCH_INPUTS = 6;
 
@@ -121,14 +119,7 @@ function gateApply(yb: tf.Tensor4D, yc: tf.Tensor4D, ybf: tf.Tensor, gate: tf.Te
  * when first read (a training step reads only branchDensity and Δ), from tensors of the
  * caller's scope: read them before that scope ends.
  */
-export function gatedConvWebGL(
-  xs: tf.Tensor4D[],
-  ws: tf.Tensor4D[],
-  opts: { density?: number; alpha?: number; gateGradient?: 'ste' | 'detached' },
-  cb: number,
-  G: number,
-  stride: number,
-): GatedConvResult {
+export function gatedConvWebGL(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: QuantileGateOptions, cb: number, G: number, stride: number): GatedConvResult {
   const alpha = opts.alpha ?? 5;
   const cin = ws[0].shape[2];
   // The channel split: one tf.split a tensor, a kernel shared by several branches (SimCLR) split once.
@@ -162,27 +153,14 @@ export function gatedConvWebGL(
     o += sizes[i] * cells;
     return y;
   });
-  const perBranch = (t: tf.Tensor) => (sizes.length === 1 ? [t as tf.Tensor4D] : (tf.split(t, sizes, 0) as tf.Tensor4D[]));
-  const branchDensity = (
-    sizes.every((m) => m === sizes[0]) ? tf.mean(tf.reshape(gate, [sizes.length, -1]), 1) : tf.stack(perBranch(gate).map((g) => tf.mean(g)))
-  ) as tf.Tensor1D;
-  let gatesT: tf.Tensor4D[] | undefined;
-  let salT: tf.Tensor4D[] | undefined;
-  let densityT: tf.Scalar | undefined;
-  return {
-    ys,
-    get gates() {
-      return (gatesT ??= perBranch(gate));
+  const deltaScalar = tf.reshape(delta, []) as tf.Scalar; // made with the result, as before the lazy parts
+  return lazyGatedResult(
+    { ys, branchDensity: branchMeans(gate, sizes), baseChannels: cb, groups: G },
+    {
+      gates: () => splitBranches(gate, sizes),
+      saliency: () => splitBranches(s, sizes),
+      density: () => tf.mean(gate) as tf.Scalar,
+      delta: () => deltaScalar,
     },
-    get saliency() {
-      return (salT ??= perBranch(s));
-    },
-    get density() {
-      return (densityT ??= tf.mean(gate) as tf.Scalar);
-    },
-    delta: tf.reshape(delta, []) as tf.Scalar,
-    branchDensity,
-    baseChannels: cb,
-    groups: G,
-  };
+  );
 }

@@ -5,8 +5,7 @@
 // (114 dispatches, scripts/profile-step.ts), more than all the convs. No autodiff (BatchNorm's
 // gradient is written out). No runtime import of the webgpu backend (backend.ts loads it).
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type { Program } from './webgpuSelect';
+import { runProgram, type Program } from './webgpuProgram';
 
 const WG = 128;
 
@@ -41,7 +40,5 @@ export function webgpuChannelSums(t: tf.Tensor, m: number, c: number): tf.Tensor
     size: true,
     getUserCode: () => code(m, c),
   };
-  const backend = tf.backend() as WebGPUBackend;
-  const info = backend.runWebGPUProgram(p as unknown as Parameters<WebGPUBackend['runWebGPUProgram']>[0], [t], 'float32');
-  return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor2D;
+  return runProgram(p, [t]) as tf.Tensor2D;
 }

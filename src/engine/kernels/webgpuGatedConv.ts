@@ -4,45 +4,23 @@
 // a dense conv. Here, per layer and step: forward one dual conv a branch (Z = [Y_b | Y_c]),
 // one saliency program for all branches, the selection (webgpuSelect.ts), one
 // Y = Y_b + g ⊙ Y_c a branch; backward one gate/saliency program a branch (the formulas of
-// gatedConvHost in sparsity/cdg.ts, the cpu reference) and the dual conv's dX and dK.
+// gatedConvHost in kernels/cpuGatedConvHost.ts, the cpu reference) and the dual conv's dX and dK.
 // No runtime import of the webgpu backend: the engine loads it lazily (backend.ts).
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type { GatedConvResult } from '../sparsity/cdg';
-import { webgpuGateBoundary, webgpuTopKGate, type Program as SelectProgram } from './webgpuSelect';
+import { branchMeans, lazyGatedResult, NO_DELTA, splitBranches, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
+import { flatProgram as flat, runProgram as run, type Program } from './webgpuProgram';
+import { webgpuGateBoundary, webgpuTopKGate } from './webgpuSelect';
 import {
-  applyWGSL, convKey, dualConvDwWGSL, dualConvDxWGSL, dualConvWGSL, gateBackwardWGSL, saliencyWGSL, WG, WG_FLAT,
+  applyWGSL, convKey, dualConvDwWGSL, dualConvDxWGSL, dualConvWGSL, gateBackwardWGSL, saliencyWGSL, WG,
   type ConvShape, type GateShape,
 } from './webgpuGatedConv.wgsl';
 
 const EPS = 1e-8;
-/** sparsity/cdg.ts' NO_DELTA (Δ when all / none are open), repeated: importing it would make an import cycle. */
-const NO_DELTA = 3e38;
 /** Inputs of one saliency program beyond which the branches' Z are concatenated first (storage bindings a stage: 8). */
 const MAX_BRANCH_INPUTS = 6;
 
-/** tfjs' WebGPUProgram fields; these programs all read uniforms.size. */
-type Program = SelectProgram & { size: true };
-
-/** One invocation an output element (main(index)); 2-D grid past 65535 workgroups. */
-function flat(key: string, inputs: string[], outputShape: number[], code: string): Program {
-  const n = outputShape.reduce((a, b) => a * b, 1);
-  const groups = Math.ceil(n / WG_FLAT);
-  const x = groups <= 65535 ? groups : Math.ceil(Math.sqrt(groups));
-  return {
-    outputShape,
-    shaderKey: key,
-    dispatchLayout: { x: outputShape.map((_, i) => i) },
-    dispatch: [x, Math.ceil(groups / x), 1],
-    workgroupSize: [WG_FLAT, 1, 1],
-    variableNames: inputs,
-    size: true,
-    getUserCode: () => code,
-  };
-}
-
 /** One workgroup of WG a sample (workgroupId.x). */
-function perSample(key: string, inputs: string[], outputShape: number[], samples: number, code: string, uniforms?: string): Program {
+function perSample(key: string, inputs: string[], outputShape: number[], samples: number, code: string, uniforms?: string): Program & { size: true } {
   return {
     outputShape,
     shaderKey: key,
@@ -54,12 +32,6 @@ function perSample(key: string, inputs: string[], outputShape: number[], samples
     size: true,
     getUserCode: () => code,
   };
-}
-
-function run(p: Program, inputs: tf.Tensor[], uniforms?: { type: 'int32' | 'float32'; data: number[] }[]): tf.Tensor {
-  const backend = tf.backend() as WebGPUBackend;
-  const info = backend.runWebGPUProgram(p as unknown as Parameters<WebGPUBackend['runWebGPUProgram']>[0], inputs, 'float32', uniforms);
-  return tf.engine().makeTensorFromTensorInfo(info);
 }
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
@@ -140,14 +112,7 @@ function gateApply(z: tf.Tensor4D, gate: tf.Tensor, s: tf.Tensor, o: number, smo
  * when first read (a training step reads only branchDensity), from tensors of the caller's
  * scope: read them before that scope ends.
  */
-export function gatedConvWebGPU(
-  xs: tf.Tensor4D[],
-  ws: tf.Tensor4D[],
-  opts: { density?: number; alpha?: number; gateGradient?: 'ste' | 'detached' },
-  cb: number,
-  G: number,
-  stride: number,
-): GatedConvResult {
+export function gatedConvWebGPU(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: QuantileGateOptions, cb: number, G: number, stride: number): GatedConvResult {
   const alpha = opts.alpha ?? 5;
   const zs = xs.map((x, i) => webgpuDualConv(x, ws[i], cb, stride));
   const s = webgpuSaliency(zs, G);
@@ -163,31 +128,14 @@ export function gatedConvWebGPU(
     o += sizes[i] * cells;
     return y;
   });
-  const perBranch = (t: tf.Tensor) => (sizes.length === 1 ? [t as tf.Tensor4D] : (tf.split(t, sizes, 0) as tf.Tensor4D[]));
-  const branchDensity = (
-    sizes.every((m) => m === sizes[0]) ? tf.mean(tf.reshape(gate, [sizes.length, -1]), 1) : tf.stack(perBranch(gate).map((g) => tf.mean(g)))
-  ) as tf.Tensor1D;
-  let gatesT: tf.Tensor4D[] | undefined;
-  let salT: tf.Tensor4D[] | undefined;
-  let densityT: tf.Scalar | undefined;
-  let deltaT: tf.Scalar | undefined;
-  return {
-    ys,
-    get gates() {
-      return (gatesT ??= perBranch(gate));
+  return lazyGatedResult(
+    { ys, branchDensity: branchMeans(gate, sizes), baseChannels: cb, groups: G },
+    {
+      gates: () => splitBranches(gate, sizes),
+      saliency: () => splitBranches(s, sizes),
+      density: () => tf.mean(gate) as tf.Scalar,
+      // The quantile's midpoint (one program); ∓NO_DELTA when all / none are open, as the tf-op path.
+      delta: () => (k === 0 ? tf.scalar(NO_DELTA) : k === n ? tf.scalar(-NO_DELTA) : webgpuGateBoundary(s, gate)),
     },
-    get saliency() {
-      return (salT ??= perBranch(s));
-    },
-    get density() {
-      return (densityT ??= tf.mean(gate) as tf.Scalar);
-    },
-    // The quantile's midpoint (one program); ∓NO_DELTA when all / none are open, as the tf-op path.
-    get delta() {
-      return (deltaT ??= k === 0 ? tf.scalar(NO_DELTA) : k === n ? tf.scalar(-NO_DELTA) : webgpuGateBoundary(s, gate));
-    },
-    branchDensity,
-    baseChannels: cb,
-    groups: G,
-  };
+  );
 }

@@ -4,11 +4,10 @@
 // by their variable names, `localIndex`, `workgroupId` and main(index) for flat programs.
 // Z = [Y_b | Y_c] is [B, OH, OW, 2K]: channels below K from input channels < cb, the rest
 // from input channels ≥ cb (the file header of sparsity/cdg.ts).
+import { forEachInputTap, forEachOutputOfTap, forEachReadingTap } from './convTaps.wgsl';
 import { KEY_WGSL } from './webgpuSelect.wgsl';
 
 export const WG = 256;
-/** Flat programs: invocations a workgroup. */
-export const WG_FLAT = 64;
 
 export interface ConvShape {
   B: number; H: number; W: number; C: number; OH: number; OW: number; K: number;
@@ -39,18 +38,10 @@ fn main(index : i32) {
   let k = k2 % K;
   let c0 = select(CB, 0, k2 < K);
   let c1 = select(C, CB, k2 < K);
-  var acc = 0.0;
-  for (var fy = 0; fy < FH; fy++) {
-    let iy = oy * S + fy - PT;
-    if (iy < 0 || iy >= H) { continue; }
-    for (var fx = 0; fx < FW; fx++) {
-      let ix = ox * S + fx - PL;
-      if (ix < 0 || ix >= W) { continue; }
-      let xo = ((b * H + iy) * W + ix) * C;
+  var acc = 0.0;${forEachInputTap(`
+      let xo = ((b * H + iy) * W + ixp) * C;
       let wo = (fy * FW + fx) * C * K + k;
-      for (var c = c0; c < c1; c++) { acc += x[xo + c] * w[wo + c * K]; }
-    }
-  }
+      for (var c = c0; c < c1; c++) { acc += x[xo + c] * w[wo + c * K]; }`)}
   result[index] = acc;
 }
 `;
@@ -61,26 +52,14 @@ ${consts(d)}
 fn main(index : i32) {
   if (index >= uniforms.size) { return; }
   let c = index % C;
-  let ix = (index / C) % W;
+  let ixp = (index / C) % W;
   let iy = (index / (C * W)) % H;
   let b = index / (C * W * H);
   let half = select(K, 0, c < CB);
-  var acc = 0.0;
-  for (var fy = 0; fy < FH; fy++) {
-    let ty = iy + PT - fy;
-    if (ty < 0 || ty % S != 0) { continue; }
-    let oy = ty / S;
-    if (oy >= OH) { continue; }
-    for (var fx = 0; fx < FW; fx++) {
-      let tx = ix + PL - fx;
-      if (tx < 0 || tx % S != 0) { continue; }
-      let ox = tx / S;
-      if (ox >= OW) { continue; }
+  var acc = 0.0;${forEachReadingTap(`
       let zo = ((b * OH + oy) * OW + ox) * K2 + half;
       let wo = ((fy * FW + fx) * C + c) * K;
-      for (var k = 0; k < K; k++) { acc += dz[zo + k] * w[wo + k]; }
-    }
-  }
+      for (var k = 0; k < K; k++) { acc += dz[zo + k] * w[wo + k]; }`)}
   result[index] = acc;
 }
 `;
@@ -95,23 +74,8 @@ fn main(index : i32) {
   let fx = (index / (K * C)) % FW;
   let fy = index / (K * C * FW);
   let half = select(K, 0, c < CB);
-  // Output rows/columns whose tap (fy, fx) stays inside the input.
-  let oy0 = max(0, (PT - fy + S - 1) / S);
-  let ny = H - 1 + PT - fy; // trunc division: negative numerators handled apart
-  let oy1 = select(0, min(OH, ny / S + 1), ny >= 0);
-  let ox0 = max(0, (PL - fx + S - 1) / S);
-  let nx = W - 1 + PL - fx;
-  let ox1 = select(0, min(OW, nx / S + 1), nx >= 0);
-  var acc = 0.0;
-  for (var b = 0; b < B; b++) {
-    for (var oy = oy0; oy < oy1; oy++) {
-      let iy = oy * S + fy - PT;
-      for (var ox = ox0; ox < ox1; ox++) {
-        let ix = ox * S + fx - PL;
-        acc += x[((b * H + iy) * W + ix) * C + c] * dz[((b * OH + oy) * OW + ox) * K2 + half + k];
-      }
-    }
-  }
+  var acc = 0.0;${forEachOutputOfTap(`
+        acc += x[((b * H + iy) * W + ixp) * C + c] * dz[((b * OH + oy) * OW + ox) * K2 + half + k];`)}
   result[index] = acc;
 }
 `;

@@ -1,4 +1,4 @@
-// CDG's exact quantile gate as custom WebGPU programs: the semantics of topKGate (cdg.ts)
+// CDG's exact quantile gate as custom WebGPU programs: the semantics of topKGate (topKGate.ts)
 // — exactly k of n open, largest first, ties by lower index, NaN ranks last — in ONE
 // dispatch, where tfjs' TopK (a bitonic sort) plus scatterND took ~57 dispatches a layer at
 // n = 1024 and ~107 at 16384. The gradient (Δ, then the sigmoid surrogate) is a second
@@ -6,22 +6,8 @@
 // few thousand up to ~100k), where one workgroup's passes cost far less than a dispatch.
 // No runtime import of the webgpu backend: the engine loads it lazily (backend.ts).
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { runProgram as run, type Program } from './webgpuProgram';
 import { BOUNDARY_WGSL, SELECT_WGSL, SURROGATE_WGSL, WG } from './webgpuSelect.wgsl';
-
-/** The fields of tfjs-backend-webgpu's WebGPUProgram this project's programs set (structural). */
-export interface Program {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-  variableNames: string[];
-  uniforms?: string;
-  /** tfjs passes the output size as uniforms.size when set (a program that reads it must set it: unused bindings are dropped from the layout). */
-  size?: true;
-  getUserCode: () => string;
-}
 
 function program(key: string, inputs: string[], outputShape: number[], code: string, uniforms?: string): Program {
   return {
@@ -34,12 +20,6 @@ function program(key: string, inputs: string[], outputShape: number[], code: str
     uniforms,
     getUserCode: () => code,
   };
-}
-
-function run(p: Program, inputs: tf.Tensor[], uniforms?: { type: 'int32' | 'float32'; data: number[] }[]): tf.Tensor {
-  const backend = tf.backend() as WebGPUBackend;
-  const info = backend.runWebGPUProgram(p as unknown as Parameters<WebGPUBackend['runWebGPUProgram']>[0], inputs, 'float32', uniforms);
-  return tf.engine().makeTensorFromTensorInfo(info);
 }
 
 /** 0/1 gate of x's shape: exactly k of x.size open (topKGate's order). Needs 0 < k < n. */

@@ -11,10 +11,9 @@
 // readback), once per mask tensor, and uploaded with each call (a few KB at the tiny size).
 // No runtime import of the webgpu backend: the engine loads it lazily (backend.ts).
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type { Program } from './webgpuSelect';
+import { flatProgram as flat, runProgram as run } from './webgpuProgram';
 import {
-  forwardWGSL, gatherWGSL, inputGradWGSL, scatterWGSL, sparseConvKey, valueGradWGSL, WG_FLAT,
+  forwardWGSL, gatherWGSL, inputGradWGSL, scatterWGSL, sparseConvKey, valueGradWGSL,
   type SparseConvShape, type SparseOffsets,
 } from './webgpuSparseConv.wgsl';
 
@@ -92,29 +91,6 @@ export function gpuSparsePattern(mask: ArrayLike<number>, shape: readonly number
     offsets: { fstart, fchan, fpos, bstart, bout, bslot },
     index,
   };
-}
-
-/** One invocation an output element (main(index)); 2-D grid past 65535 workgroups. */
-function flat(key: string, inputs: string[], outputShape: number[], code: string): Program & { size: true } {
-  const n = outputShape.reduce((a, b) => a * b, 1);
-  const groups = Math.ceil(n / WG_FLAT);
-  const x = groups <= 65535 ? groups : Math.ceil(Math.sqrt(groups));
-  return {
-    outputShape,
-    shaderKey: key,
-    dispatchLayout: { x: outputShape.map((_, i) => i) },
-    dispatch: [x, Math.ceil(groups / x), 1],
-    workgroupSize: [WG_FLAT, 1, 1],
-    variableNames: inputs,
-    size: true,
-    getUserCode: () => code,
-  };
-}
-
-function run(p: Program, inputs: tf.Tensor[]): tf.Tensor {
-  const backend = tf.backend() as WebGPUBackend;
-  const info = backend.runWebGPUProgram(p as unknown as Parameters<WebGPUBackend['runWebGPUProgram']>[0], inputs, 'float32');
-  return tf.engine().makeTensorFromTensorInfo(info);
 }
 
 type GradFn = Parameters<typeof tf.customGrad>[0];

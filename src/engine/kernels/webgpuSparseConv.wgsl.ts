@@ -16,7 +16,7 @@
 // invocations (SIMD lanes on a CPU rasteriser, a warp on a GPU) walk the same row: the
 // index and value loads are uniform across them and the loop trip counts agree.
 
-export const WG_FLAT = 64;
+import { forEachInputTap, forEachOutputOfTap, forEachReadingTap } from './convTaps.wgsl';
 
 export interface SparseConvShape {
   B: number; H: number; W: number; C: number; OH: number; OW: number; K: number;
@@ -62,13 +62,7 @@ fn main(index : i32) {
   let oy = (index / OW) % OH;
   let b = (index / (OW * OH)) % B;
   let k = index / (OW * OH * B);
-  var acc = 0.0;
-  for (var fy = 0; fy < FH; fy++) {
-    let iy = oy * S + fy - PT;
-    if (iy < 0 || iy >= H) { continue; }
-    for (var fx = 0; fx < FW; fx++) {
-      let ixp = ox * S + fx - PL;
-      if (ixp < 0 || ixp >= W) { continue; }
+  var acc = 0.0;${forEachInputTap(`
       let xo = ((b * H + iy) * W + ixp) * C;
       let r = (fy * FW + fx) * K + k;
       ${
@@ -77,9 +71,7 @@ fn main(index : i32) {
       for (var e = 0; e < ROWLEN; e++) { acc += x[xo + ix[FCHAN + j0 + e]] * v[j0 + e]; }`
           : `let j1 = ix[FSTART + r + 1];
       for (var j = ix[FSTART + r]; j < j1; j++) { acc += x[xo + ix[FCHAN + j]] * v[j]; }`
-      }
-    }
-  }
+      }`)}
   result[((b * OH + oy) * OW + ox) * K + k] = acc;
 }
 `;
@@ -96,23 +88,11 @@ fn main(index : i32) {
   let iy = (index / W) % H;
   let b = (index / (W * H)) % B;
   let c = index / (W * H * B);
-  var acc = 0.0;
-  for (var fy = 0; fy < FH; fy++) {
-    let ty = iy + PT - fy;
-    if (ty < 0 || ty % S != 0) { continue; }
-    let oy = ty / S;
-    if (oy >= OH) { continue; }
-    for (var fx = 0; fx < FW; fx++) {
-      let tx = ixp + PL - fx;
-      if (tx < 0 || tx % S != 0) { continue; }
-      let ox = tx / S;
-      if (ox >= OW) { continue; }
+  var acc = 0.0;${forEachReadingTap(`
       let yo = ((b * OH + oy) * OW + ox) * K;
       let r = (fy * FW + fx) * C + c;
       let e1 = ix[BSTART + r + 1];
-      for (var e = ix[BSTART + r]; e < e1; e++) { acc += dy[yo + ix[BOUT + e]] * v[ix[BSLOT + e]]; }
-    }
-  }
+      for (var e = ix[BSTART + r]; e < e1; e++) { acc += dy[yo + ix[BOUT + e]] * v[ix[BSLOT + e]]; }`)}
   result[((b * H + iy) * W + ixp) * C + c] = acc;
 }
 `;
@@ -128,23 +108,8 @@ fn main(index : i32) {
   let t = p / (K * C);
   let fx = t % FW;
   let fy = t / FW;
-  // Output rows/columns whose tap (fy, fx) stays inside the input.
-  let oy0 = max(0, (PT - fy + S - 1) / S);
-  let ny = H - 1 + PT - fy; // trunc division: negative numerators handled apart
-  let oy1 = select(0, min(OH, ny / S + 1), ny >= 0);
-  let ox0 = max(0, (PL - fx + S - 1) / S);
-  let nx = W - 1 + PL - fx;
-  let ox1 = select(0, min(OW, nx / S + 1), nx >= 0);
-  var acc = 0.0;
-  for (var b = 0; b < B; b++) {
-    for (var oy = oy0; oy < oy1; oy++) {
-      let iy = oy * S + fy - PT;
-      for (var ox = ox0; ox < ox1; ox++) {
-        let ixp = ox * S + fx - PL;
-        acc += x[((b * H + iy) * W + ixp) * C + c] * dy[((b * OH + oy) * OW + ox) * K + k];
-      }
-    }
-  }
+  var acc = 0.0;${forEachOutputOfTap(`
+        acc += x[((b * H + iy) * W + ixp) * C + c] * dy[((b * OH + oy) * OW + ox) * K + k];`)}
   result[index] = acc;
 }
 `;

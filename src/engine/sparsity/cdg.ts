@@ -28,11 +28,13 @@
 // The target density d follows the cubic schedule from 1 (dense) to config.cdg.density.
 // Gate densities are read back with the loss (metric `cdg.gate.<conv>`: [branches]).
 import * as tf from '@tensorflow/tfjs';
-import { convForwardInto } from '../kernels/cpuConv2D';
 import { gatedConvWebGPU } from '../kernels/webgpuGatedConv';
 import { webgpuGateSurrogate, webgpuTopKGate } from '../kernels/webgpuSelect';
 import { gatedConvWebGL } from '../kernels/webglGatedConv';
 import { gatedConvCpuSparse } from '../kernels/cpuGatedConvSparse';
+import { gatedConvHost } from '../kernels/cpuGatedConvHost';
+import { branchMeans, NO_DELTA, type GatedConvResult, type QuantileGateOptions } from '../kernels/gatedConvResult';
+import { topKGate } from '../kernels/topKGate';
 import { webglGateSurrogate, webglSelectAvailable, webglTopKGate } from '../kernels/webglSelect';
 import type { CDGConfig } from '../config';
 import { maskSlot, type BranchInfo, type PluginContext, type PluginState, type StepPlugin } from '../plugin';
@@ -40,25 +42,21 @@ import { forwardResNet, prunableConvs, type Branch, type ConvHook, type ConvLaye
 import { stepFlops } from '../stepFlops';
 import { sslMethod } from '../ssl/registry';
 import { baseChannels } from './flops';
-import type { UpdateWindow } from './schedule';
 import { scheduleOf, type CDGPlan } from './scheduleOf';
 
 const EPS = 1e-8;
 
+// Re-exported: callers (tests, bench checks) reach the gate's pieces through this module.
+export { NO_DELTA, topKGate, type GatedConvResult };
+
 export type Saliency = 'spatial' | 'channel-group';
 
-export interface GateOptions {
-  /** Target density of the pooled gate (quantile threshold); ignored when `threshold` is set. */
-  density?: number;
-  /** Fixed Δ (number, may be ±Infinity) or a learned scalar Δ (tensor/variable): g = 1[s > Δ]. */
+export interface GateOptions extends QuantileGateOptions {
+  /** Fixed Δ (number, may be ±Infinity) or a learned scalar Δ (tensor/variable): g = 1[s > Δ]; `density` is then ignored. */
   threshold?: number | tf.Tensor;
-  /** Sharpness α of the sigmoid surrogate (default 5). */
-  alpha?: number;
-  /** 'ste' (default): gate gradient at every location; 'detached': only where the gate is open. */
-  gateGradient?: 'ste' | 'detached';
   /**
    * 'auto' (default): on cpu/wasm the quantile gate runs as one host op (see
-   * gatedConvHost); 'ops': always the tf-op formulation GPU backends run (parity tests).
+   * kernels/cpuGatedConvHost.ts); 'ops': always the tf-op formulation GPU backends run (parity tests).
    */
   impl?: 'auto' | 'ops';
 }
@@ -74,30 +72,6 @@ export interface GatedConvOptions extends GateOptions {
   skipClosed?: boolean;
 }
 
-export interface GatedConvResult {
-  /** Gated outputs per branch [B, H_o, W_o, C_out]. */
-  ys: tf.Tensor4D[];
-  /** 0/1 gates per branch [B, H_o, W_o, G] (G = 1 for 'spatial'). */
-  gates: tf.Tensor4D[];
-  /** Normalised saliencies per branch, same shape as the gates. */
-  saliency: tf.Tensor4D[];
-  /**
-   * Gate density pooled over all branches: differentiable through the surrogate with a
-   * fixed or learned Δ; a constant on the cpu/wasm quantile path (nothing differentiates
-   * it there: only the learned threshold's penalty uses its gradient).
-   */
-  density: tf.Scalar;
-  /** Gate density of each branch [branches]. */
-  branchDensity: tf.Tensor1D;
-  /**
-   * Δ the gate used (a scalar; −∞ or −NO_DELTA when every unit is open, +∞ or NO_DELTA when none is): the quantile's
-   * midpoint between the last open and the first closed saliency, or the given Δ.
-   */
-  delta: tf.Scalar;
-  baseChannels: number;
-  groups: number;
-}
-
 /** α·σ'(α(s − Δ)) = α·σ·(1 − σ). */
 function surrogate(s: tf.Tensor, delta: tf.Tensor | number, alpha: number): tf.Tensor {
   const sig = tf.sigmoid(tf.mul(tf.sub(s, delta), alpha));
@@ -105,36 +79,6 @@ function surrogate(s: tf.Tensor, delta: tf.Tensor | number, alpha: number): tf.T
 }
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
-
-/**
- * The exact selection of the quantile gate on values held in host memory: the k largest
- * values open (ties broken by lower index, so exactly k are open), Δ midway between the
- * k-th and (k+1)-th largest. One sort of a copy of the values (the pooled saliencies of
- * one layer: a few thousand numbers); the same result as tfjs' topk + scatter.
- * Needs 0 < k < values.length. NaN ranks last.
- */
-export function topKGate(values: ArrayLike<number>, k: number): { gate: Float32Array; delta: number } {
-  const n = values.length;
-  if (!(Number.isInteger(k) && k > 0 && k < n)) throw new Error(`topKGate: k must be an integer in (0, ${n}) (got ${k})`);
-  // Float32Array when the values are float32 (half the copy), else exact in float64.
-  const sorted = values instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) sorted[i] = Number.isNaN(values[i]) ? -Infinity : values[i];
-  sorted.sort();
-  const t = sorted[n - k]; // the k-th largest
-  const next = sorted[n - k - 1]; // the (k+1)-th largest
-  let ties = k;
-  for (let i = 0; i < n; i++) if (values[i] > t) ties--;
-  const gate = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (v > t) gate[i] = 1;
-    else if (ties > 0 && (v === t || (t === -Infinity && Number.isNaN(v)))) {
-      gate[i] = 1;
-      ties--;
-    }
-  }
-  return { gate, delta: Math.fround((Math.fround(t) + Math.fround(next)) * 0.5) };
-}
 
 /** Backends whose tensors live in host memory, where a readback costs nothing (no GPU sync). */
 function hostBackend(): boolean {
@@ -204,12 +148,6 @@ function detachClosed(g: tf.Tensor): tf.Tensor {
   return tf.customGrad(f)(g);
 }
 
-/**
- * Beyond any saliency (normalised to mean 1): stands for ±∞ in device ops, since WGSL lets
- * implementations assume no infinities. The plugin ignores |Δ| ≥ NO_DELTA (all or none open).
- */
-export const NO_DELTA = 3e38;
-
 /** Δ of a 0/1 gate over saliencies s: midway between the smallest open and the largest closed value; ∓NO_DELTA when all / none are open. */
 function boundaryDelta(s: tf.Tensor, g: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
@@ -252,7 +190,9 @@ function learnedGate(s: tf.Tensor, delta: tf.Tensor, alpha: number): tf.Tensor {
 
 /**
  * The dual gate: saliencies of all branches (same shape but the batch axis) are gated
- * jointly with one threshold, then split back per branch.
+ * jointly with one threshold, then split back per branch. Not used by gatedConv (which
+ * keeps the pooled gate): exported so the tests can run the production gate, pooledGate,
+ * alone on every backend and compare the backends' selections with each other.
  */
 export function dualGate(ss: tf.Tensor4D[], opts: GateOptions): tf.Tensor4D[] {
   const g = pooledGate(ss, opts);
@@ -390,10 +330,7 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
     return yc ? applyGate(yb, yc, gates[i], opts.impl === 'ops') : yb;
   });
   const density = tf.mean(pooled) as tf.Scalar;
-  // Equal batches (every preset): one reduction over the pooled gate, not a mean a branch.
-  const branchDensity = (
-    sizes.every((n) => n === sizes[0]) ? tf.mean(tf.reshape(pooled, [sizes.length, -1]), 1) : tf.stack(gates.map((g) => tf.mean(g)))
-  ) as tf.Tensor1D;
+  const branchDensity = branchMeans(pooled, sizes);
   const delta =
     opts.threshold instanceof tf.Tensor
       ? (tf.reshape(opts.threshold, []) as tf.Scalar)
@@ -401,265 +338,6 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
         ? tf.scalar(opts.threshold)
         : boundaryDelta(ss.length === 1 ? ss[0] : tf.concat(ss, 0), pooled);
   return { ys, gates, saliency: ss, density, branchDensity, delta, baseChannels: cb, groups: G };
-}
-
-
-const EPS32 = Math.fround(EPS);
-
-// The loops of the host path live in top-level functions called with typed arrays and
-// numbers only: kept monomorphic, V8 optimises them once. Inside per-call closures they
-// were deoptimised again and again when six trainers interleaved (steps up to 3× slower).
-
-interface ConvDims {
-  B: number; H: number; W: number; C: number; OH: number; OW: number; K: number; FH: number; FW: number; top: number; left: number; stride: number; cb: number;
-}
-
-function dualConvBackward(xs: Float32Array, ws: Float32Array, dz: Float32Array, dx: Float32Array, dw: Float32Array, d: ConvDims): void {
-  const { B, H, W, C, OH, OW, K, FH, FW, top, left, stride, cb } = d;
-  const K2 = 2 * K;
-  for (let b = 0; b < B; b++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const zOff = ((b * OH + oy) * OW + ox) * K2;
-        for (let fy = 0; fy < FH; fy++) {
-          const iy = oy * stride + fy - top;
-          if (iy < 0 || iy >= H) continue;
-          for (let fx = 0; fx < FW; fx++) {
-            const ix = ox * stride + fx - left;
-            if (ix < 0 || ix >= W) continue;
-            const xOff = ((b * H + iy) * W + ix) * C;
-            const wOff = (fy * FW + fx) * C * K;
-            for (let c = 0; c < C; c++) {
-              const row = wOff + c * K;
-              const base = c < cb ? zOff : zOff + K;
-              const xval = xs[xOff + c];
-              let acc = 0;
-              if (xval !== 0) {
-                for (let k = 0; k < K; k++) {
-                  const g = dz[base + k];
-                  acc += g * ws[row + k];
-                  dw[row + k] += xval * g;
-                }
-              } else {
-                for (let k = 0; k < K; k++) acc += dz[base + k] * ws[row + k];
-              }
-              dx[xOff + c] += acc;
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-/**
- * Both paths of a gated conv on the cpu backend as ONE op: Z [B, H_o, W_o, 2·C_out] with
- * Z[..., :C_out] = conv(X_b, K_b) and Z[..., C_out:] = conv(X_c, K_c), 'same' padding.
- * Splitting X and K, two convs and their gradients' concats were ~2× the allocations of a
- * dense layer, which made cdg steps uneven under garbage collection. Forward sums run in
- * tfjs' order (filter row, column, input channel), so Z equals tfjs' two convs bit for
- * bit; the gradients are the two convs' (dK as the cpu kernel computes it).
- */
-function dualConvCpu(x: tf.Tensor4D, w: tf.Tensor4D, cb: number, stride: number): tf.Tensor4D {
-  const info = tf.backend_util.computeConv2DInfo(x.shape, w.shape, stride, 1, 'same', undefined, false, 'channelsLast');
-  const d: ConvDims = {
-    B: info.batchSize, H: info.inHeight, W: info.inWidth, C: info.inChannels, OH: info.outHeight, OW: info.outWidth, K: info.outChannels,
-    FH: info.filterHeight, FW: info.filterWidth, top: info.padInfo.top, left: info.padInfo.left, stride, cb,
-  };
-  const f = ((xT: tf.Tensor, wT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
-    const z = new Float32Array(d.B * d.OH * d.OW * 2 * d.K);
-    convForwardInto(xT.dataSync() as Float32Array, wT.dataSync() as Float32Array, z, { ...d, sh: stride, sw: stride }, cb, 2 * d.K);
-    save([xT, wT]);
-    return {
-      value: tf.tensor(z, [d.B, d.OH, d.OW, 2 * d.K], 'float32'),
-      gradFunc: (dzT: tf.Tensor, saved: tf.Tensor[]) => {
-        const xs = saved[0].dataSync() as Float32Array;
-        const ws = saved[1].dataSync() as Float32Array;
-        const dx = new Float32Array(xs.length);
-        const dw = new Float32Array(ws.length);
-        dualConvBackward(xs, ws, dzT.dataSync() as Float32Array, dx, dw, d);
-        return [tf.tensor(dx, saved[0].shape, 'float32'), tf.tensor(dw, saved[1].shape, 'float32')];
-      },
-    };
-  }) as unknown as GradFn;
-  return tf.customGrad(f)(x, w) as tf.Tensor4D;
-}
-
-interface GateDims {
-  /** This branch's first unit in the pooled arrays, its units, units per sample. */
-  o: number; m: number; cells: number; G: number; per: number; cout: number; smooth: boolean;
-  /** 'detached' gate gradient: closed units pass no gradient to the saliency. */
-  detached: boolean;
-}
-
-function gateForward(z: Float32Array, gate: Float32Array, y: Float32Array, d: GateDims): void {
-  const { o, G, per, cout } = d;
-  const C2 = 2 * cout;
-  for (let loc = 0, i = 0, v = o; i < y.length; loc += C2) {
-    for (let q = 0; q < G; q++, v++) {
-      const g = gate[v];
-      for (let j = 0, zi = loc + q * per; j < per; j++, i++, zi++) y[i] = z[zi] + Math.fround(z[zi + cout] * g);
-    }
-  }
-}
-
-function gateBackward(dy: Float32Array, zv: Float32Array, dz: Float32Array, gate: Float32Array, sur: Float64Array, raw: Float32Array, D: Float32Array, d: GateDims): void {
-  const { o, m, cells, G, per, cout, smooth, detached } = d;
-  const C2 = 2 * cout;
-  const ds = new Float64Array(smooth ? m : 0);
-  for (let loc = 0, i = 0, v = 0; i < dy.length; loc += C2) {
-    for (let q = 0; q < G; q++, v++) {
-      const g = gate[o + v];
-      let dg = 0;
-      for (let j = 0, zi = loc + q * per; j < per; j++, i++, zi++) {
-        dz[zi] = dy[i];
-        dz[zi + cout] = dy[i] * g;
-        dg += dy[i] * zv[zi + cout];
-      }
-      if (smooth) ds[v] = detached && g === 0 ? 0 : dg * sur[o + v];
-    }
-  }
-  if (!smooth) return;
-  for (let p0 = 0; p0 < m; p0 += cells) {
-    const dd = D[(o + p0) / cells];
-    let dot = 0;
-    for (let v = p0; v < p0 + cells; v++) dot += ds[v] * raw[o + v];
-    const dD = -dot / (dd * dd) / cells;
-    for (let v = p0; v < p0 + cells; v++) {
-      const dr = (ds[v] / dd + dD) / per;
-      const loc = Math.floor(v / G) * C2 + (v % G) * per;
-      for (let j = 0, zi = loc; j < per; j++, zi++) dz[zi] += zv[zi] > 0 ? dr : -dr;
-    }
-  }
-}
-
-/**
- * The quantile-gated conv on cpu/wasm, where tfjs' per-op cost (kernel dispatch, tape,
- * scopes, garbage) exceeded the arithmetic of the gate: the tf-op formulation ran ~100
- * extra ops per layer on a tiny cdg step. Each branch's two paths come as one tensor
- * Z = [Y_b | Y_c] (cpu: dualConvCpu; wasm: its own convs, concatenated); the saliencies of
- * all branches and their pooled top-k are computed on the host, and each branch's
- * Y = Y_b + g ⊙ Y_c is ONE op whose gradient is written out. Δ gets no gradient from the
- * quantile gate, so the backward of a branch only needs that branch:
- *   dY_c = dY ⊙ g,   dg = Σ_group dY ⊙ Y_c,   ds = dg · α·σ'(α(s − Δ)),
- *   s = r / D (r = mean over the group of |Y_b|, D = mean of r over the sample + ε):
- *   dr = ds / D − (Σ_sample ds·r / D²) / (H·W·G),   dY_b = dY + dr[group] · sign(Y_b) / (C_out/G).
- * Forward values are those of the tf-op path bit for bit (the same float32 operations in
- * the same order); gradients agree to float32 rounding.
- */
-function gatedConvHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvOptions, cb: number, G: number, stride: number): GatedConvResult {
-  const cin = ws[0].shape[2];
-  const cout = ws[0].shape[3];
-  const alpha = opts.alpha ?? 5;
-  const cpu = tf.getBackend() === 'cpu';
-  const kernels = new Map<tf.Tensor, tf.Tensor4D[]>();
-  const zs: tf.Tensor4D[] = xs.map((x, i) => {
-    if (cpu) return dualConvCpu(x, ws[i], cb, stride);
-    let wParts = kernels.get(ws[i]);
-    if (!wParts) kernels.set(ws[i], (wParts = tf.split(ws[i], [cb, cin - cb], 2) as tf.Tensor4D[]));
-    const [xb, xc] = tf.split(x, [cb, cin - cb], 3) as tf.Tensor4D[];
-    return tf.concat([tf.conv2d(xb, wParts[0], stride, 'same'), tf.conv2d(xc, wParts[1], stride, 'same')], 3) as tf.Tensor4D;
-  });
-  const [, H, W] = zs[0].shape;
-  const per = cout / G;
-  const C2 = 2 * cout;
-  const cells = H * W * G; // saliency units per sample
-  // Saliency of every branch, pooled in branch order (ties by pooled index).
-  const sizes = zs.map((z) => z.shape[0] * cells);
-  const n = sizes.reduce((a, b) => a + b, 0);
-  const raw = new Float32Array(n);
-  const D = new Float32Array(n / cells);
-  const sal = new Float32Array(n);
-  let u = 0;
-  for (const zT of zs) {
-    const z = zT.dataSync() as Float32Array;
-    const start = u;
-    // r = mean over the group of |Y_b| (tfjs' Mean: Σ of x/count), per sample D = mean(r) + ε.
-    for (let loc = 0; loc < z.length; loc += C2) {
-      for (let q = 0, i = loc; q < G; q++, u++) {
-        let acc = 0;
-        for (let j = 0; j < per; j++, i++) acc += Math.fround(Math.abs(z[i]) / per);
-        raw[u] = acc;
-      }
-    }
-    for (let p0 = start; p0 < u; p0 += cells) {
-      let acc = 0;
-      for (let v = p0; v < p0 + cells; v++) acc += Math.fround(raw[v] / cells);
-      const d = (D[p0 / cells] = Math.fround(Math.fround(acc) + EPS32));
-      for (let v = p0; v < p0 + cells; v++) sal[v] = raw[v] / d;
-    }
-  }
-  const k = Math.min(n, Math.max(0, Math.round((opts.density ?? 1) * n)));
-  let gate: Float32Array;
-  let delta = 0;
-  if (k === 0 || k === n) gate = new Float32Array(n).fill(k === 0 ? 0 : 1);
-  else ({ gate, delta } = topKGate(sal, k));
-  const smooth = k > 0 && k < n; // Δ = ±∞ otherwise: the surrogate derivative is 0
-  // ds/dg per unit: α·σ'(α(s − Δ)).
-  const sur = new Float64Array(smooth ? n : 0);
-  for (let v = 0; v < sur.length; v++) {
-    const sig = 1 / (1 + Math.exp(-alpha * (sal[v] - delta)));
-    sur[v] = alpha * sig * (1 - sig);
-  }
-
-  const ys: tf.Tensor4D[] = [];
-  const dens: number[] = [];
-  let off = 0;
-  let openAll = 0;
-  zs.forEach((zT, bi) => {
-    const o = off; // this branch's first unit in the pooled arrays
-    const m = sizes[bi];
-    off += m;
-    const gd: GateDims = { o, m, cells, G, per, cout, smooth, detached: opts.gateGradient === 'detached' };
-    const f = ((zIn: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
-      const y = new Float32Array(zIn.size / 2);
-      gateForward(zIn.dataSync() as Float32Array, gate, y, gd);
-      save([zIn]);
-      return {
-        value: tf.tensor(y, [zIn.shape[0], H, W, cout], 'float32'),
-        gradFunc: (dyT: tf.Tensor, saved: tf.Tensor[]) => {
-          const zv = saved[0].dataSync() as Float32Array;
-          const dz = new Float32Array(zv.length);
-          gateBackward(dyT.dataSync() as Float32Array, zv, dz, gate, sur, raw, D, gd);
-          return tf.tensor(dz, saved[0].shape, 'float32');
-        },
-      };
-    }) as unknown as GradFn;
-    ys.push(tf.customGrad(f)(zT) as tf.Tensor4D);
-    let open = 0;
-    for (let v = o; v < o + m; v++) open += gate[v];
-    dens.push(open / m);
-    openAll += open;
-  });
-  // Gates, saliencies and the pooled density are made when first read (in the reader's
-  // scope): a training step reads only branchDensity, so it makes no tensors it drops.
-  const perBranch = (src: Float32Array) => zs.map((z, bi) => {
-    const o = sizes.slice(0, bi).reduce((a, b) => a + b, 0);
-    return tf.tensor4d(src.slice(o, o + sizes[bi]), [z.shape[0], H, W, G]);
-  });
-  let gatesT: tf.Tensor4D[] | undefined;
-  let salT: tf.Tensor4D[] | undefined;
-  let densityT: tf.Scalar | undefined;
-  let deltaT: tf.Scalar | undefined;
-  const deltaValue = k === 0 ? Infinity : k === n ? -Infinity : delta;
-  return {
-    ys,
-    get gates() {
-      return (gatesT ??= perBranch(gate));
-    },
-    get saliency() {
-      return (salT ??= perBranch(sal));
-    },
-    get density() {
-      return (densityT ??= tf.scalar(openAll / n));
-    },
-    get delta() {
-      return (deltaT ??= tf.scalar(deltaValue));
-    },
-    branchDensity: tf.tensor1d(dens),
-    baseChannels: cb,
-    groups: G,
-  };
 }
 
 // ---------------------------------------------------------------------------------
@@ -725,7 +403,6 @@ export class CDGPlugin implements StepPlugin {
   readonly name = 'cdg';
   private readonly cfg: CDGConfig;
   private readonly layers: ConvLayerSpec[];
-  private readonly window: UpdateWindow;
   private readonly plan: CDGPlan;
   private readonly deltas: Record<string, tf.Variable> = {};
   /** Quantile threshold: EMA of the finite training Δ per layer (host numbers), for evaluation. */
@@ -746,7 +423,6 @@ export class CDGPlugin implements StepPlugin {
     this.cfg = ctx.config.cdg;
     this.layers = prunableConvs(ctx.spec.encoder);
     this.plan = scheduleOf(ctx.config).cdg!;
-    this.window = this.plan.window;
     if (this.cfg.threshold === 'learned') {
       // Δ starts at 0 (normalised saliency has mean 1, so nearly everything is open: dense start).
       for (const l of this.layers) this.deltas[l.name] = tf.tidy(() => tf.variable(tf.scalar(0), true, `cdg.${l.name}.delta.${nextId++}`)); // tidy: the initial scalar is a tensor of its own

@@ -41,7 +41,6 @@ async function evaluate(c: Case, opts: GatedConvOptions): Promise<Out> {
   const xs = Array.from({ length: c.branches }, (_, i) => tf.tensor4d(rand(c.b * c.h * c.w * c.cin, 11 + i), [c.b, c.h, c.w, c.cin]));
   const wShape: [number, number, number, number] = [c.f, c.f, c.cin, c.cout];
   const wsDistinct = Array.from({ length: c.sharedW ? 1 : c.branches }, (_, i) => tf.tensor4d(rand(wShape.reduce((a, b) => a * b), 31 + i), wShape));
-  const ws = xs.map((_, i) => wsDistinct[c.sharedW ? 0 : i]);
   const res = tf.tidy(() => {
     let kept: { ys: tf.Tensor[]; gates: tf.Tensor[]; sal: tf.Tensor[]; density: tf.Tensor; delta: tf.Tensor; bd: tf.Tensor } | undefined;
     const lossOf = (...args: tf.Tensor[]) => {

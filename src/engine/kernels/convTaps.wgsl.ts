@@ -1,0 +1,54 @@
+// The tap loops of a 'same'-padded strided conv in WGSL, shared by the custom conv programs
+// (webgpuGatedConv.wgsl.ts, webgpuSparseConv.wgsl.ts). They read the shader constants
+// H, W, OH, OW, FH, FW, S (stride), PT, PL (top / left padding); `ixp` is an input column
+// (`ix` is the sparse conv's index tensor). The WGSL equivalent of convTaps.ts.
+
+/** For output pixel (oy, ox): `body` once per tap (fy, fx) whose input pixel (iy, ixp) lies inside the input. */
+export const forEachInputTap = (body: string) => /* wgsl */ `
+  for (var fy = 0; fy < FH; fy++) {
+    let iy = oy * S + fy - PT;
+    if (iy < 0 || iy >= H) { continue; }
+    for (var fx = 0; fx < FW; fx++) {
+      let ixp = ox * S + fx - PL;
+      if (ixp < 0 || ixp >= W) { continue; }
+      ${body}
+    }
+  }`;
+
+/** For input pixel (iy, ixp): `body` once per tap (fy, fx) that reads it from an output pixel (oy, ox). */
+export const forEachReadingTap = (body: string) => /* wgsl */ `
+  for (var fy = 0; fy < FH; fy++) {
+    let ty = iy + PT - fy;
+    if (ty < 0 || ty % S != 0) { continue; }
+    let oy = ty / S;
+    if (oy >= OH) { continue; }
+    for (var fx = 0; fx < FW; fx++) {
+      let tx = ixp + PL - fx;
+      if (tx < 0 || tx % S != 0) { continue; }
+      let ox = tx / S;
+      if (ox >= OW) { continue; }
+      ${body}
+    }
+  }`;
+
+/**
+ * For tap (fy, fx): `body` once per output pixel (b, oy, ox) whose input pixel (iy, ixp)
+ * lies inside the input, the range computed up front (a filter gradient's sum).
+ */
+export const forEachOutputOfTap = (body: string) => /* wgsl */ `
+  // Output rows/columns whose tap (fy, fx) stays inside the input.
+  let oy0 = max(0, (PT - fy + S - 1) / S);
+  let ny = H - 1 + PT - fy; // trunc division: negative numerators handled apart
+  let oy1 = select(0, min(OH, ny / S + 1), ny >= 0);
+  let ox0 = max(0, (PL - fx + S - 1) / S);
+  let nx = W - 1 + PL - fx;
+  let ox1 = select(0, min(OW, nx / S + 1), nx >= 0);
+  for (var b = 0; b < B; b++) {
+    for (var oy = oy0; oy < oy1; oy++) {
+      let iy = oy * S + fy - PT;
+      for (var ox = ox0; ox < ox1; ox++) {
+        let ixp = ox * S + fx - PL;
+        ${body}
+      }
+    }
+  }`;
