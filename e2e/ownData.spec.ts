@@ -163,3 +163,76 @@ test('own data dropped: an empty drop, an odd image size and a one-class batch a
   await expect(page.getByTestId('own-data-info')).toContainText('own images: 2 classes (circle, square), 8 training / 2 held-out');
   await trainsAStep(page);
 });
+
+/** `n` single steps; the exact loss after each. */
+async function steps(page: Page, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const next = Number(await page.getByTestId('step-count').textContent()) + 1;
+    await page.getByTestId('step').click();
+    await expect(page.getByTestId('step-count')).toHaveText(String(next), { timeout: 90_000 });
+    await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'idle');
+    out.push((await page.getByTestId('loss-value').getAttribute('data-loss')) ?? '');
+  }
+  return out;
+}
+
+/** Set the image size in the settings panel (a restart setting: the run is built anew). */
+async function imageSize(page: Page, side: number): Promise<void> {
+  await page.getByTestId('setting-data.imageSize').fill(String(side));
+}
+
+// cpu: WebGPU resume is covered by resume.spec.ts; this one is about the images coming back.
+test('own data: a reload resumes an own-data run on its saved images with the uninterrupted losses; another image size re-decodes or shrinks them, and refuses to enlarge saved ones', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/?backend=cpu&preset=simclr-dense&tiny=1&steps=10');
+  await waitReady(page);
+  const cifar = [
+    { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(60) },
+    { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(20) },
+  ];
+  await page.getByTestId('own-data').setInputFiles(cifar);
+  await expect(page.getByTestId('own-data-info')).toContainText('60 training / 20 held-out images at 16×16');
+  await expect(page.getByTestId('field-dataset')).toHaveValue('own');
+  await waitReady(page);
+  const reference = await steps(page, 4);
+  expect(new Set(reference).size).toBe(4);
+  await page.getByTestId('reset').click();
+  await waitReady(page);
+  expect(await steps(page, 2)).toEqual(reference.slice(0, 2));
+
+  // The tab goes away; the images come back with the run, not from the files.
+  await page.reload();
+  await waitReady(page);
+  await expect(page.getByTestId('own-data-info')).toHaveCount(0);
+  await expect(page.getByTestId('resume')).toContainText('step 2');
+  await page.getByTestId('resume').click();
+  await expect(page.getByTestId('step-count')).toHaveText('2', { timeout: 60_000 });
+  await waitReady(page);
+  await expect(page.getByTestId('field-dataset')).toHaveValue('own');
+  await expect(page.getByTestId('own-data-info')).toContainText('CIFAR-10 (own files): 10 classes');
+  await expect(page.getByTestId('own-data-info')).toContainText('60 training / 20 held-out images at 16×16');
+  expect(await steps(page, 2)).toEqual(reference.slice(2, 4));
+
+  // Saved images without their files: a smaller side is shrunk from them, a larger one refused.
+  await page.getByTestId('settings-panel').locator('summary').click();
+  await imageSize(page, 8);
+  await expect(page.getByTestId('own-data-info')).toContainText('images at 8×8');
+  await expect(page.getByTestId('step-count')).toHaveText('0');
+  await waitReady(page);
+  await steps(page, 1);
+  await imageSize(page, 32);
+  await expect(page.getByTestId('error-banner')).toContainText('kept at 16×16 px');
+  await expect(page.getByTestId('error-banner')).toContainText('load the files again');
+  await page.getByTestId('error-banner').getByRole('button', { name: 'dismiss' }).click();
+  // The files again: loaded at 32, and another side decodes them anew (8 from the files, not the 32-px pixels).
+  await page.getByTestId('own-data').setInputFiles(cifar);
+  await expect(page.getByTestId('own-data-info')).toContainText('60 training / 20 held-out images at 32×32');
+  await waitReady(page);
+  await steps(page, 1);
+  await imageSize(page, 8);
+  await expect(page.getByTestId('own-data-info')).toContainText('images at 8×8');
+  await waitReady(page);
+  await steps(page, 1);
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+});

@@ -9,7 +9,7 @@ import { clearAutosave, readAutosaveMeta, type Replay } from '../worker/savedRun
 import { linkOf, presetOf } from './presetOf';
 import { EMPTY_MESSAGE, OWN_DATA_LIMITS, type OwnFile } from '../engine/data/ownData';
 import type { PickedFile } from './pickedFiles';
-import type { Request, Response } from '../worker/protocol';
+import type { DatasetInfo, OwnDataInfo, Request, Response } from '../worker/protocol';
 import { addReference, referencePoints, removeReference, useMetrics } from './metrics';
 import { useRun } from './run';
 import { draftOf, evaluate, useSettings, type FieldName } from './settings';
@@ -74,6 +74,8 @@ function onMessage(msg: Response): void {
         measuringDense: false,
         denseTimingNote: undefined,
       });
+      // Own data as the run has it: at the run's image size, or restored with a saved run after a reload.
+      if (msg.dataset.name === 'own') useRun.setState((s) => ({ ownData: ownDataOf(msg.dataset, s.ownData) }));
       return;
     case 'baselines':
       useRun.setState({ baselines: msg.baselines });
@@ -164,6 +166,11 @@ function onMessage(msg: Response): void {
       if (msg.command === 'measure-dense') useRun.setState({ measuringDense: false, denseTimingNote: msg.reason });
       return;
   }
+}
+
+/** What the Data panel says of the own images a run was built on (skipped files are known from a load only). */
+export function ownDataOf(d: DatasetInfo, loaded: OwnDataInfo | undefined): OwnDataInfo {
+  return { source: d.source ?? loaded?.source ?? 'own images', classNames: d.classNames, trainCount: d.trainCount, testCount: d.testCount, size: d.height, skipped: loaded && loaded.trainCount === d.trainCount && loaded.testCount === d.testCount ? loaded.skipped : [] };
 }
 
 /** A picked file's bytes, or an error naming it (a folder the browser handed over as one File does not read). */

@@ -73,6 +73,8 @@ export interface DatasetInfo {
   channels: number;
   /** Side of the images the network sees. */
   imageSize: number;
+  /** Own data: where it came from ('own images', 'CIFAR-10 (own files)'). */
+  source?: string;
 }
 
 /** One step's numbers as the page plots them. */

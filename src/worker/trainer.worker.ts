@@ -18,7 +18,8 @@ import { MaskHistory } from '../engine/viz/maskPanel';
 import { nmPatternGrid } from '../engine/viz/nmPatterns';
 import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, Snapshot } from './protocol';
 import { pushDecimated } from '../ui/transforms/timeline';
-import { isReplay, readAutosave, writeAutosave, type Replay, type SavedRun } from './savedRun';
+import { isReplay, readAutosave, readAutosaveOwnData, writeAutosave, type Replay, type SavedRun } from './savedRun';
+import { OwnImages, ownImageSide } from './ownImages';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -82,9 +83,11 @@ async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** The own data last uploaded (data.name 'own' trains on it), with a key that changes per upload. */
-let ownData: { key: string; data: Dataset } | undefined;
+/** The own data last uploaded or restored with a saved run (data.name 'own' trains on it); its id changes per upload. */
+let ownData: OwnImages | undefined;
 let uploads = 0;
+/** The own images the autosave holds: undefined until this worker has written or read the record (a previous page's may be there). */
+let savedOwnData: Dataset | null | undefined;
 
 /** Decode an image in the worker and resize it to size×size RGB, with its own size (null: not an image). */
 const decodeImage: ImageDecoder = async (bytes, size) => {
@@ -116,8 +119,10 @@ const decodeImage: ImageDecoder = async (bytes, size) => {
 async function getDataset(c: Config): Promise<Dataset> {
   if (c.data.name === 'own') {
     if (!ownData) throw new Error('no own data is loaded yet: choose your images in the Data panel (Your own data) first');
-    dataset = ownData;
-    return ownData.data;
+    // Stored at the run's image size: decoded anew (or shrunk) when the size setting changed since the load.
+    const side = ownImageSide(c.data.imageSize);
+    dataset = { key: `own:${ownData.id}@${side}`, data: await ownData.at(side, decodeImage) };
+    return dataset.data;
   }
   // Shapes are generated from the seed; fashion-mnist is fixed data.
   const key = JSON.stringify([c.data.name, c.data.trainCount, c.data.testCount, c.data.name === 'shapes' ? c.seed : 0]);
@@ -138,6 +143,7 @@ function datasetInfo(t: Trainer): DatasetInfo {
     width: d.width,
     channels: d.channels,
     imageSize: t.imageSize,
+    source: d.source,
   };
 }
 
@@ -272,9 +278,23 @@ const host: RunHost<WorkerRun> = {
     const saved = source.kind === 'autosave' ? await readAutosave() : { session: source.session, replay: source.replay };
     if (!saved) throw new Error('there is no saved run to resume (it was discarded, or this browser keeps no site data)');
     const config = saved.session.trainer.config;
+    const before = ownData;
+    if (config.data.name === 'own' && source.kind === 'autosave') {
+      // The images saved with the run are the ones it trained on (the files loaded now may be others).
+      const data = await readAutosaveOwnData();
+      if (data) {
+        ownData = new OwnImages(++uploads, data);
+        savedOwnData = data;
+      }
+    }
     if (config.data.name === 'own' && !ownData) throw new Error('this run trained on your own images: load them in the Data panel first, then resume or import again');
-    const data = await getDataset(config);
-    const run = new WorkerRun(RunSession.restore(saved.session, data));
+    let run: WorkerRun;
+    try {
+      run = new WorkerRun(RunSession.restore(saved.session, await getDataset(config)));
+    } catch (e) {
+      ownData = before; // the live run goes on with the data it had
+      throw e;
+    }
     if (isReplay(saved.replay)) run.applyReplay(saved.replay);
     else run.rows = saved.session.history.filter((r) => r.step > 0).map((r) => progressRowOf(r, run));
     run.savedStep = run.step;
@@ -313,7 +333,7 @@ const host: RunHost<WorkerRun> = {
   async loadData(msg) {
     try {
       const data = await readOwnData(msg.files, { decode: decodeImage, size: msg.size, seed: 1 });
-      ownData = { key: `own:${++uploads}`, data };
+      ownData = new OwnImages(++uploads, data, msg.files);
       post({
         type: 'data-loaded',
         info: { source: data.source ?? 'own data', classNames: data.classNames, trainCount: data.train.count, testCount: data.test.count, size: data.height, skipped: data.skipped ?? [] },
@@ -445,12 +465,16 @@ let autosaveWarned = false;
 async function autosave(run: WorkerRun): Promise<void> {
   run.lastSave = performance.now();
   try {
+    const data = run.trainer.dataset;
+    // The own images are written when they change, and dropped when the run trains on other data.
+    const own = data.name === 'own' ? (data === savedOwnData ? undefined : data) : savedOwnData === null ? undefined : null;
     const saved: SavedRun = {
       meta: { step: run.step, total: run.total, savedAt: new Date().toISOString(), backend: report?.backend ?? 'unknown', config: run.session.config },
       session: await run.session.saveState(),
       replay: run.replay(),
     };
-    await writeAutosave(saved);
+    await writeAutosave(saved, own);
+    if (own !== undefined) savedOwnData = own;
     run.savedStep = run.step;
   } catch (e) {
     if (autosaveWarned) return;
