@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, describeBackend, type BackendName } from '../engine/backend';
 import { chooseBackend, describeCalibration } from '../engine/backendChoice';
 import { buildConfig, ConfigError, mergeConfig, PRESET_NAMES, SETTINGS, type Config } from '../engine/config';
-import { decodeSetting, fragmentAt, getAt, type SettingSpec } from '../engine/settingsTable';
+import { decodeSetting, fragmentAt, methodOffFor, type SettingSpec } from '../engine/settingsTable';
 import { loadDataset } from '../engine/data';
 import { RunSession } from '../engine/session';
 import { accuracyStandardError } from '../engine/eval/knn';
@@ -100,7 +100,8 @@ async function main(): Promise<number> {
     const base = buildConfig({ preset: args.preset, tiny: args.tiny, measured: true, overrides: fileCfg });
     for (const { spec } of args.settings) {
       // As in links: a method's setting does not switch that method on by itself.
-      if (spec.method && getAt(base, spec.method) === null) throw new UsageError(`--${spec.key} applies only when ${spec.method} is on (preset ${args.preset}); pick a ${spec.method} preset or set it in --config`);
+      const off = methodOffFor(spec, base);
+      if (off) throw new UsageError(`--${spec.key} ${off} (preset ${args.preset}); pick a ${spec.methodLabel} preset or set it in --config`);
     }
     config = buildConfig({ preset: args.preset, tiny: args.tiny, measured: true, overrides: mergeConfig(fileCfg, ...args.settings.map((x) => fragmentAt(x.spec.path, x.value))) });
   } catch (e) {

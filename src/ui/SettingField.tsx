@@ -5,14 +5,13 @@
 // only a valid config.
 import { actions } from '../store/controller';
 import { useSettings } from '../store/settings';
-import type { SettingSpec } from '../engine/settingsTable';
+import { isOptionalSetting, type SettingSpec } from '../engine/settingsTable';
+import { SSL_METHOD_NAMES, sslMethodInfo } from '../engine/ssl/names';
 
 export const OPTION_LABELS: Record<string, string> = {
   shapes: 'Synthetic shapes',
   'fashion-mnist': 'Fashion-MNIST',
-  simclr: 'SimCLR',
-  byol: 'BYOL',
-  simsiam: 'SimSiam',
+  ...Object.fromEntries(SSL_METHOD_NAMES.map((m) => [m, sslMethodInfo(m).label])),
   unstructured: 'Unstructured',
   channel: 'Channels',
   nm: 'N:M',
@@ -28,12 +27,6 @@ export const OPTION_LABELS: Record<string, string> = {
   quantile: 'Quantile',
   learned: 'Learned Δ',
 };
-
-/** A setting without a default: empty text leaves it unset. */
-function optionalSetting(spec: SettingSpec): boolean {
-  const r = spec.schema.safeParse(undefined);
-  return r.success && r.data === undefined;
-}
 
 export function SettingField({ spec, prefix, notApplied }: { spec: SettingSpec; prefix: 'field' | 'setting'; notApplied?: string }) {
   const value = useSettings((s) => s.draft[spec.path]) ?? '';
@@ -77,7 +70,7 @@ export function SettingField({ spec, prefix, notApplied }: { spec: SettingSpec; 
       input = <input {...common} type="checkbox" checked={value === '1' || value === 'true'} onChange={(e) => onText(e.target.checked ? '1' : '0')} />;
       break;
     case 'list':
-      input = <input {...common} type="text" inputMode="decimal" spellCheck={false} placeholder={optionalSetting(spec) ? 'unset' : undefined} value={value} onChange={(e) => onText(e.target.value)} />;
+      input = <input {...common} type="text" inputMode="decimal" spellCheck={false} placeholder={isOptionalSetting(spec) ? 'unset' : undefined} value={value} onChange={(e) => onText(e.target.value)} />;
       break;
     default:
       input = <input {...common} type="number" inputMode="decimal" step={spec.step ?? (spec.input === 'integer' ? 1 : 'any')} value={value} onChange={(e) => onText(e.target.value)} />;
