@@ -23,7 +23,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildConfig, isPresetName, mergeConfig, PRESET_NAMES, type Config, type PresetName } from './config';
 import type { Dataset } from './data/types';
-import { stepsFromFractions, type UpdateWindow } from './sparsity/schedule';
+import type { UpdateWindow } from './sparsity/schedule';
+import { scheduleOf, type BranchPair } from './sparsity/scheduleOf';
 import { Trainer, type StepResult } from './trainer';
 
 export type BenchState = 'end' | 'ramp';
@@ -54,11 +55,6 @@ export interface BenchProgress {
   total: number;
   preset: string;
   warmup: boolean;
-}
-
-export interface BranchPair {
-  online: number;
-  target: number;
 }
 
 export interface BenchMemory {
@@ -115,12 +111,10 @@ export function denseCounterpart(config: Config): PresetName {
   throw new Error(`no dense preset for the SSL method "${method}" to compare with`);
 }
 
+/** The update windows of the run's schedules, as the plugins run them (scheduleOf). */
 function windows(config: Config): UpdateWindow[] {
-  const out: UpdateWindow[] = [];
-  for (const s of [config.syncp?.schedule, config.cdg?.schedule]) {
-    if (s) out.push(stepsFromFractions({ startFraction: s.start, endFraction: s.end, everyFraction: s.every }, config.steps));
-  }
-  return out;
+  const plan = scheduleOf(config);
+  return [plan.syncp?.window, plan.cdg?.window].filter((w): w is UpdateWindow => w !== undefined);
 }
 
 /**

@@ -3,7 +3,7 @@
 // parseConfig, so an impossible setting is rejected in one place with one wording.
 import { z } from 'zod';
 import { SSL_METHOD_NAMES, sslMethodInfo } from './ssl/names';
-import { buildSchema, describeIssue, flatten, group, methodGroup, setting, type SettingSpec } from './settingsTable';
+import { buildSchema, describeIssue, flatten, getAt, group, methodGroup, setting, type SettingSpec } from './settingsTable';
 
 const fraction = z.number().min(0).max(1);
 const positiveInt = z.number().int().min(1);
@@ -323,6 +323,25 @@ export const PRESETS: Record<PresetName, ConfigInput> = {
     },
   },
 };
+
+/** The presets that set `path` themselves (the others leave it at its default), in PRESET_NAMES order. */
+export function presetsSetting(path: string): PresetName[] {
+  return PRESET_NAMES.filter((p) => getAt(PRESETS[p], path) !== undefined);
+}
+
+/** Preset names as people read a list of them: a whole family (same word before the first '-') as `family-*`. */
+export function describePresets(names: readonly PresetName[]): string {
+  const family = (p: string) => p.split('-')[0];
+  const out: string[] = [];
+  for (const p of names) {
+    const f = family(p);
+    const all = PRESET_NAMES.filter((q) => family(q) === f);
+    if (all.length > 1 && all.every((q) => names.includes(q))) {
+      if (!out.includes(`${f}-*`)) out.push(`${f}-*`);
+    } else out.push(p);
+  }
+  return out.join(', ');
+}
 
 export function isPresetName(name: string): name is PresetName {
   return (PRESET_NAMES as readonly string[]).includes(name);

@@ -114,7 +114,8 @@ export function flatten(fields: Fields, prefix = '', method?: { path: string; la
   return out;
 }
 
-type Zod = { _zod: { def: Def; bag?: { minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number } } };
+/** A zod schema as inputOf reads it; `minValue`/`maxValue`: a ZodNumber's bounds (null: none). */
+type Zod = { _zod: { def: Def }; minValue?: number | null; maxValue?: number | null };
 type Def = { type: string; innerType?: Zod; entries?: Record<string, string>; element?: unknown; checks?: { _zod: { def: { check: string; format?: string } } }[]; format?: string };
 
 /** Which input edits a schema, with a number's bounds (unwrapping defaults and optionals). */
@@ -126,9 +127,9 @@ function inputOf(schema: z.ZodType): Pick<SettingSpec, 'input' | 'options' | 'mi
   if (def.type === 'boolean') return { input: 'checkbox' };
   if (def.type === 'array') return { input: 'list' };
   const integer = def.format === 'safeint' || (def.checks ?? []).some((c) => c._zod.def.format === 'safeint' || c._zod.def.check === 'number_format');
-  const bag = s._zod.bag ?? {};
-  const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) && Math.abs(v) < Number.MAX_SAFE_INTEGER ? v : undefined);
-  return { input: integer ? 'integer' : 'number', min: finite(bag.minimum ?? bag.exclusiveMinimum), max: finite(bag.maximum ?? bag.exclusiveMaximum) };
+  // An integer without its own bound reports the safe-integer range: no bound to show.
+  const bound = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < Number.MAX_SAFE_INTEGER ? v : undefined);
+  return { input: integer ? 'integer' : 'number', min: bound(s.minValue), max: bound(s.maxValue) };
 }
 
 /** The value at a dotted path (undefined where a group on the way is null or missing). */

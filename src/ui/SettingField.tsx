@@ -7,6 +7,7 @@ import { actions } from '../store/controller';
 import { useSettings } from '../store/settings';
 import { isOptionalSetting, type SettingSpec } from '../engine/settingsTable';
 import { SSL_METHOD_NAMES, sslMethodInfo } from '../engine/ssl/names';
+import { describePresets, presetsSetting } from '../engine/config';
 
 export const OPTION_LABELS: Record<string, string> = {
   shapes: 'Synthetic shapes',
@@ -41,6 +42,7 @@ export function SettingField({ spec, prefix, notApplied }: { spec: SettingSpec; 
     disabled: notApplied !== undefined || undefined,
   };
   const onText = (text: string) => actions.setField(spec.path, text);
+  const setBy = presetsSetting(spec.path);
   const label = (
     <>
       {spec.label}
@@ -73,7 +75,7 @@ export function SettingField({ spec, prefix, notApplied }: { spec: SettingSpec; 
       input = <input {...common} type="text" inputMode="decimal" spellCheck={false} placeholder={isOptionalSetting(spec) ? 'unset' : undefined} value={value} onChange={(e) => onText(e.target.value)} />;
       break;
     default:
-      input = <input {...common} type="number" inputMode="decimal" step={spec.step ?? (spec.input === 'integer' ? 1 : 'any')} value={value} onChange={(e) => onText(e.target.value)} />;
+      input = <input {...common} type="number" inputMode="decimal" min={spec.min} max={spec.max} step={spec.step ?? (spec.input === 'integer' ? 1 : 'any')} value={value} onChange={(e) => onText(e.target.value)} />;
   }
   return (
     <div className={`field${issue ? ' field-invalid' : ''}${notApplied ? ' field-off' : ''}${spec.input === 'checkbox' ? ' field-check' : ''}`} data-applies={notApplied ? '0' : '1'} data-setting={spec.path}>
@@ -91,6 +93,7 @@ export function SettingField({ spec, prefix, notApplied }: { spec: SettingSpec; 
       <div id={`${id}-msg`} className={issue ? 'field-error' : 'field-hint'} data-testid={issue ? `${id}-error` : undefined} role={issue ? 'alert' : undefined}>
         {issue ?? spec.help}
         {!issue && notApplied && <span className="field-why" data-testid={`${id}-why`}> — {notApplied}</span>}
+        {!issue && prefix === 'setting' && setBy.length > 0 && <span className="field-presets" data-testid={`${id}-presets`}> (set by: {describePresets(setBy)})</span>}
       </div>
     </div>
   );

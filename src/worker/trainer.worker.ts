@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { initBackend, type BackendReport } from '../engine/backend';
-import { chooseBackend } from '../engine/backendChoice';
+import { calibrationShape, chooseBackend } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
 import { loadDataset, OwnDataError, readOwnData, type Dataset, type ImageDecoder } from '../engine/data';
 import type { MetricsRow } from '../engine/runFile';
@@ -240,11 +240,8 @@ const host: RunHost<WorkerRun> = {
     assetBase = msg.assetBase;
     // Time the backends on the run's own first-layer size: on a software adapter plain cpu
     // beats WebGPU by far, on a real GPU the reverse; only measuring tells.
-    const c = msg.config;
-    const fashion = c.data.name === 'fashion-mnist';
-    const shape = { batch: 2 * c.batchSize, size: c.data.imageSize || (fashion ? 28 : 32), channels: fashion ? 1 : 3, width: c.model.widths[0], hidden: c.model.projHidden };
     report = msg.auto
-      ? await chooseBackend(msg.order, { cached: msg.auto.cached, shape })
+      ? await chooseBackend(msg.order, { cached: msg.auto.cached, shape: calibrationShape(msg.config) })
       : await initBackend(msg.order);
     if (report.backend === 'webgpu') {
       if (msg.options?.webgpuCpuForward !== undefined) tf.env().set('WEBGPU_CPU_FORWARD', msg.options.webgpuCpuForward);
