@@ -103,12 +103,15 @@ export interface BenchRow {
   memory: BenchMemory;
 }
 
-/** The dense preset of the same SSL method: SimCLR → simclr-dense, BYOL → byol-dense. */
+/** The dense preset of the same SSL method (no SyncCP, no CDG): SimCLR → simclr-dense, BYOL → byol-dense. */
 export function denseCounterpart(config: Config): PresetName {
-  const method: string = config.ssl.method;
-  if (method === 'simclr') return 'simclr-dense';
-  if (method === 'byol') return 'byol-dense';
-  throw new Error(`no dense preset for the SSL method "${method}" to compare with`);
+  const method = config.ssl.method;
+  const dense = PRESET_NAMES.find((p) => {
+    const c = buildConfig({ preset: p });
+    return c.ssl.method === method && !c.syncp && !c.cdg;
+  });
+  if (!dense) throw new Error(`no dense preset for the SSL method "${method}" to compare with`);
+  return dense;
 }
 
 /** The update windows of the run's schedules, as the plugins run them (scheduleOf). */

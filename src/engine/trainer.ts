@@ -469,25 +469,17 @@ export class Trainer {
    * checkpoint would save, and what a diverged step must leave as it was.
    */
   stateTensors(): Record<string, tf.Tensor> {
-    const out: Record<string, tf.Tensor> = {};
-    const net = (prefix: string, n: Network | undefined) => {
-      if (!n) return;
-      for (const [k, v] of Object.entries(n.vars)) out[`${prefix}.var.${k}`] = v;
-      for (const [k, s] of Object.entries(n.stats)) {
-        out[`${prefix}.stat.${k}.mean`] = s.mean;
-        out[`${prefix}.stat.${k}.variance`] = s.variance;
-      }
-    };
-    net('online', this.online);
-    net('target', this.target);
-    const o = this.optimizer.state();
-    for (const [k, v] of o.m) out[`adam.m.${k}`] = v;
-    for (const [k, v] of o.v) out[`adam.v.${k}`] = v;
+    const out: Record<string, tf.Tensor> = { ...this.namedVariables(), ...this.momentTensors() };
     for (const p of this.plugins) {
-      for (const [k, v] of Object.entries(p.variables?.() ?? {})) out[`${p.name}.var.${k}`] = v;
       for (const role of ['online', 'target'] as const) for (const [k, m] of Object.entries(p.masks?.(role) ?? {})) out[`${p.name}.mask.${role}.${k}`] = m;
     }
     return out;
+  }
+
+  /** AdamW's moments by the name a saved state holds them under (`adam.m.<variable>`, `adam.v.<variable>`). */
+  private momentTensors(): Record<string, tf.Tensor> {
+    const o = this.optimizer.state();
+    return Object.fromEntries([...[...o.m].map(([k, v]) => [`adam.m.${k}`, v] as const), ...[...o.v].map(([k, v]) => [`adam.v.${k}`, v] as const)]);
   }
 
   /**
@@ -514,10 +506,7 @@ export class Trainer {
   /** Everything the next steps depend on, read back as host data (one batch of readbacks). */
   async saveState(): Promise<TrainerState> {
     if (this.disposed) throw new Error('trainer is disposed');
-    const tensors: Record<string, tf.Tensor> = { ...this.namedVariables() };
-    const o = this.optimizer.state();
-    for (const [k, v] of o.m) tensors[`adam.m.${k}`] = v;
-    for (const [k, v] of o.v) tensors[`adam.v.${k}`] = v;
+    const tensors: Record<string, tf.Tensor> = { ...this.namedVariables(), ...this.momentTensors() };
     const plugins: Record<string, unknown> = {};
     for (const p of this.plugins) {
       const st = p.saveState?.();
@@ -525,7 +514,7 @@ export class Trainer {
       plugins[p.name] = st.meta;
       for (const [k, t] of Object.entries(st.tensors)) tensors[`${p.name}.state.${k}`] = t;
     }
-    return { version: TRAINER_STATE_VERSION, config: this.config, step: this.stepCount, peakLr: this.peakLr, optimizerSteps: o.t, arrays: await readArrays(tensors), plugins };
+    return { version: TRAINER_STATE_VERSION, config: this.config, step: this.stepCount, peakLr: this.peakLr, optimizerSteps: this.optimizer.state().t, arrays: await readArrays(tensors), plugins };
   }
 
   /**
