@@ -7,9 +7,9 @@ import { parseFlags, UsageError } from './args';
 import cliProgress from 'cli-progress';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, describeBackend, type BackendName } from '../engine/backend';
-import { chooseBackend, describeCalibration } from '../engine/backendChoice';
-import { buildConfig, ConfigError, mergeConfig, PRESET_NAMES, SETTINGS, type Config } from '../engine/config';
-import { decodeSetting, fragmentAt, getAt, type SettingSpec } from '../engine/settingsTable';
+import { calibrationShape, chooseBackend, describeCalibration } from '../engine/backendChoice';
+import { buildConfig, ConfigError, describePresets, mergeConfig, PRESET_NAMES, presetsSetting, SETTINGS, type Config } from '../engine/config';
+import { decodeSetting, fragmentAt, methodOffFor, type SettingSpec } from '../engine/settingsTable';
 import { loadDataset } from '../engine/data';
 import { RunSession } from '../engine/session';
 import { accuracyStandardError } from '../engine/eval/knn';
@@ -28,9 +28,14 @@ const USAGE = `usage: npm run train -- [options] [--KEY VALUE …]
 Any setting of the settings table, by its key (the same as in the app's links), e.g.
   --steps 300 --seed 3 --lr 0.003 --dataset fashion-mnist --syncp.gap 0.2`;
 
-/** Every setting as `--key`: label, help and the values it takes (for --help). */
+/** Every setting as `--key`: label, help, the values it takes, its method and the presets that set it (for --help). */
 function settingsHelp(): string {
-  return SETTINGS.map((s) => `  --${s.key.padEnd(24)} ${s.label}: ${s.help}${s.options ? ` (${s.options.join(' | ')})` : ''}${s.method ? ` [${s.method} presets]` : ''}`).join('\n');
+  return SETTINGS.map((s) => {
+    const values = s.options ? ` (${s.options.join(' | ')})` : s.min !== undefined || s.max !== undefined ? ` (${s.min ?? ''}…${s.max ?? ''})` : '';
+    const setBy = presetsSetting(s.path);
+    const notes = [s.methodLabel && `${s.methodLabel} only`, setBy.length && `set by: ${describePresets(setBy)}`].filter(Boolean).join('; ');
+    return `  --${s.key.padEnd(24)} ${s.label}: ${s.help}${values}${notes ? ` [${notes}]` : ''}`;
+  }).join('\n');
 }
 
 function parseCli(argv: string[]) {
@@ -100,7 +105,8 @@ async function main(): Promise<number> {
     const base = buildConfig({ preset: args.preset, tiny: args.tiny, measured: true, overrides: fileCfg });
     for (const { spec } of args.settings) {
       // As in links: a method's setting does not switch that method on by itself.
-      if (spec.method && getAt(base, spec.method) === null) throw new UsageError(`--${spec.key} applies only when ${spec.method} is on (preset ${args.preset}); pick a ${spec.method} preset or set it in --config`);
+      const off = methodOffFor(spec, base);
+      if (off) throw new UsageError(`--${spec.key} ${off} (preset ${args.preset}); pick a ${spec.methodLabel} preset or set it in --config`);
     }
     config = buildConfig({ preset: args.preset, tiny: args.tiny, measured: true, overrides: mergeConfig(fileCfg, ...args.settings.map((x) => fragmentAt(x.spec.path, x.value))) });
   } catch (e) {
@@ -115,9 +121,7 @@ async function main(): Promise<number> {
   if (args.backend === 'auto') {
     // As the app does: time a training workload on each backend at this run's size, use the fastest.
     const gpu = await installNodeWebGPU();
-    const fashion = config.data.name === 'fashion-mnist';
-    const shape = { batch: 2 * config.batchSize, size: config.data.imageSize || (fashion ? 28 : 32), channels: fashion ? 1 : 3, width: config.model.widths[0], hidden: config.model.projHidden };
-    report = await chooseBackend(gpu.ok ? ['webgpu', 'cpu'] : ['cpu'], { shape });
+    report = await chooseBackend(gpu.ok ? ['webgpu', 'cpu'] : ['cpu'], { shape: calibrationShape(config) });
     if (!gpu.ok) console.error(`train: webgpu not measured: ${gpu.reason}`);
     console.error(`train: backend measured in ${(report.calibration!.ms! / 1000).toFixed(1)} s — ${describeCalibration({ timings: report.calibration!.timings, chosen: report.backend })}`);
   } else {

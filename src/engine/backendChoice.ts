@@ -15,6 +15,7 @@
 // and a reason on screen, never the choice itself — the app must always get a backend.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, webgpuAdapterLabel, type BackendName, type BackendReport } from './backend';
+import type { Config } from './config';
 
 export interface BackendTiming {
   backend: BackendName;
@@ -72,6 +73,12 @@ export async function withinLimit<T>(p: Promise<T>, ms: number, what: string): P
 }
 
 export const DEFAULT_WORKLOAD: WorkloadShape = { batch: 16, size: 16, channels: 3, width: 16, hidden: 32 };
+
+/** The workload of a run: both views of its batch at the size the network sees, its first stage and projector width. */
+export function calibrationShape(c: Config): WorkloadShape {
+  const fashion = c.data.name === 'fashion-mnist';
+  return { batch: 2 * c.batchSize, size: c.data.imageSize || (fashion ? 28 : 32), channels: fashion ? 1 : 3, width: c.model.widths[0], hidden: c.model.projHidden };
+}
 
 /** One forward + backward of conv3×3 → relu → mean pool → dense, as one scalar tensor. */
 function workload(w: WorkloadShape, seed: number): tf.Scalar {

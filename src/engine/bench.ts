@@ -23,7 +23,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildConfig, isPresetName, mergeConfig, PRESET_NAMES, type Config, type PresetName } from './config';
 import type { Dataset } from './data/types';
-import { stepsFromFractions, type UpdateWindow } from './sparsity/schedule';
+import type { UpdateWindow } from './sparsity/schedule';
+import { scheduleOf, type BranchPair } from './sparsity/scheduleOf';
 import { Trainer, type StepResult } from './trainer';
 
 export type BenchState = 'end' | 'ramp';
@@ -54,11 +55,6 @@ export interface BenchProgress {
   total: number;
   preset: string;
   warmup: boolean;
-}
-
-export interface BranchPair {
-  online: number;
-  target: number;
 }
 
 export interface BenchMemory {
@@ -107,20 +103,21 @@ export interface BenchRow {
   memory: BenchMemory;
 }
 
-/** The dense preset of the same SSL method: SimCLR → simclr-dense, BYOL → byol-dense. */
+/** The dense preset of the same SSL method (no SyncCP, no CDG): SimCLR → simclr-dense, BYOL → byol-dense. */
 export function denseCounterpart(config: Config): PresetName {
-  const method: string = config.ssl.method;
-  if (method === 'simclr') return 'simclr-dense';
-  if (method === 'byol') return 'byol-dense';
-  throw new Error(`no dense preset for the SSL method "${method}" to compare with`);
+  const method = config.ssl.method;
+  const dense = PRESET_NAMES.find((p) => {
+    const c = buildConfig({ preset: p });
+    return c.ssl.method === method && !c.syncp && !c.cdg;
+  });
+  if (!dense) throw new Error(`no dense preset for the SSL method "${method}" to compare with`);
+  return dense;
 }
 
+/** The update windows of the run's schedules, as the plugins run them (scheduleOf). */
 function windows(config: Config): UpdateWindow[] {
-  const out: UpdateWindow[] = [];
-  for (const s of [config.syncp?.schedule, config.cdg?.schedule]) {
-    if (s) out.push(stepsFromFractions({ startFraction: s.start, endFraction: s.end, everyFraction: s.every }, config.steps));
-  }
-  return out;
+  const plan = scheduleOf(config);
+  return [plan.syncp?.window, plan.cdg?.window].filter((w): w is UpdateWindow => w !== undefined);
 }
 
 /**

@@ -2,8 +2,8 @@
 // and readable validation errors. CLI, Worker, URL and run.json imports all go through
 // parseConfig, so an impossible setting is rejected in one place with one wording.
 import { z } from 'zod';
-import { SSL_METHOD_NAMES } from './ssl/names';
-import { buildSchema, describeIssue, flatten, group, methodGroup, setting, type SettingSpec } from './settingsTable';
+import { SSL_METHOD_NAMES, sslMethodInfo } from './ssl/names';
+import { buildSchema, describeIssue, flatten, getAt, group, methodGroup, setting, type SettingSpec } from './settingsTable';
 
 const fraction = z.number().min(0).max(1);
 const positiveInt = z.number().int().min(1);
@@ -55,10 +55,10 @@ export const SETTINGS_TABLE = {
     projOutBn: setting(z.boolean().default(false), { label: 'Projector output BN', help: 'standardise each projection unit over the batch (BatchNorm without scale and shift after the last layer, as SimSiam’s projector)' }),
   }),
   ssl: group({
-    method: setting(z.enum(SSL_METHOD_NAMES).default('simclr'), { label: 'Method', help: 'SimCLR (NT-Xent over both views), BYOL (online network + EMA target) or SimSiam (BYOL without the EMA target)', key: 'method', quick: true }),
+    method: setting(z.enum(SSL_METHOD_NAMES).default('simclr'), { label: 'Method', help: SSL_METHOD_NAMES.map(sslMethodInfo).map((m) => `${m.label} (${m.summary})`).join(', '), key: 'method', quick: true }),
     temperature: setting(z.number().gt(0).max(10).default(0.2), { label: 'Temperature τ', help: 'NT-Xent sharpness (SimCLR)', key: 'temperature', applies: 'simclr', quick: true, step: 0.05 }),
     /** BYOL EMA momentum m0, cosine-scheduled towards 1. */
-    emaStart: setting(z.number().min(0).lt(1).default(0.99), { label: 'EMA momentum m₀', help: 'BYOL target update θt ← m·θt + (1−m)·θo, m cosine-scheduled from m₀ to 1', applies: 'byol', step: 0.001 }),
+    emaStart: setting(z.number().min(0).lt(1).default(0.99), { label: 'EMA momentum m₀', help: 'BYOL target update θt ← m·θt + (1−m)·θo, m cosine-scheduled from m₀ to 1', applies: 'ema-target', step: 0.001 }),
     /** Predictor learning rate = this × the run's (BYOL, SimSiam). */
     predictorLrScale: setting(z.number().gt(0).max(100).default(1), { label: 'Predictor lr ×', help: 'the predictor learns at this multiple of the learning rate (BYOL, SimSiam)', applies: 'predictor', step: 1 }),
     predictorLrSchedule: setting(z.enum(['cosine', 'fixed']).default('cosine'), { label: 'Predictor lr schedule', help: 'cosine: decays with the run’s learning rate; fixed: stays at its peak after the warm-up (SimSiam)', applies: 'predictor' }),
@@ -93,6 +93,7 @@ export const SETTINGS_TABLE = {
     sparse: setting(z.enum(['auto', 'off']).default('auto'), { label: 'Sparse kernels', help: 'skip masked weights where that is faster on this backend (cpu, webgpu); off: multiply by the mask and do the dense work, to compare' }),
   }),
   syncp: methodGroup(
+    'SyncCP',
     {
       granularity: setting(z.enum(['unstructured', 'channel', 'nm']).default('unstructured'), { label: 'Granularity', help: 'single weights, whole output channels, or N kept of every M input channels' }),
       /** Final online density (unstructured/channel). For nm the online branch ends fully N:M. */
@@ -126,7 +127,7 @@ export const SETTINGS_TABLE = {
       ['regrowth is defined for unstructured sparsity only', ['regrowth', 'enabled'], (s) => !(s.regrowth as { enabled: boolean }).enabled || s.granularity === 'unstructured'],
     ],
   ),
-  cdg: methodGroup({
+  cdg: methodGroup('CDG', {
     /** Fraction of input channels in the always-computed base path. */
     beta: setting(z.number().gt(0).lt(1).default(0.25), { label: 'Base fraction β', help: 'input channels always computed (the base path the gate is made from)', step: 0.05 }),
     /** Final gate density of the conditional path, over both branches together. */
@@ -322,6 +323,25 @@ export const PRESETS: Record<PresetName, ConfigInput> = {
     },
   },
 };
+
+/** The presets that set `path` themselves (the others leave it at its default), in PRESET_NAMES order. */
+export function presetsSetting(path: string): PresetName[] {
+  return PRESET_NAMES.filter((p) => getAt(PRESETS[p], path) !== undefined);
+}
+
+/** Preset names as people read a list of them: a whole family (same word before the first '-') as `family-*`. */
+export function describePresets(names: readonly PresetName[]): string {
+  const family = (p: string) => p.split('-')[0];
+  const out: string[] = [];
+  for (const p of names) {
+    const f = family(p);
+    const all = PRESET_NAMES.filter((q) => family(q) === f);
+    if (all.length > 1 && all.every((q) => names.includes(q))) {
+      if (!out.includes(`${f}-*`)) out.push(`${f}-*`);
+    } else out.push(p);
+  }
+  return out.join(', ');
+}
 
 export function isPresetName(name: string): name is PresetName {
   return (PRESET_NAMES as readonly string[]).includes(name);

@@ -6,6 +6,7 @@ import type { Network, NetworkSpec } from './nn/network';
 import type { ConvHook } from './nn/resnet';
 import type { CDGSnapshot } from './sparsity/cdg';
 import type { SyncCPSnapshot } from './viz/syncpPanel';
+import type { PluginRowFields } from './runFile';
 import type { StateArray } from './state/stateArray';
 import type { LayerMasks } from './viz/maskPanel';
 import type { MaskUpdateStats } from './viz/maskStats';
@@ -92,8 +93,12 @@ export interface MetricsSource {
    * (any shape, flattened). The trainer disposes them after reading.
    */
   metrics?(): Record<string, tf.Tensor>;
-  /** Turns this plugin's read-back metrics into fields of a logged row (e.g. `density`, `gateDensity`). */
-  report?(metrics: Record<string, Float32Array>): Record<string, unknown>;
+  /**
+   * Turns this plugin's read-back metrics into fields of a logged row (e.g. `density`,
+   * `gateDensity`: the fields MetricsRowSchema declares). Two plugins reporting the same
+   * field is an error (plugins.ts mergeOwned), not a silent overwrite.
+   */
+  report?(metrics: Record<string, Float32Array>): PluginRowFields;
   /** Per-layer weight density of each branch, for FLOPs accounting (1 = dense). */
   weightDensity?(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number }>;
   /** Per-layer fraction of output channels kept (not pruned whole) of each branch, for FLOPs accounting of the next conv. */
@@ -102,8 +107,11 @@ export interface MetricsSource {
   gateDensity?(metrics: Record<string, Float32Array>): Record<string, { online: number; target: number; beta: number; gradient?: 'ste' | 'detached' }>;
 }
 
-/** What draws and what is kept: the panel snapshot (UI state passed in) and run.json's masks and state. */
-export interface PanelSource {
+/**
+ * What draws and what is kept: the panel snapshot (UI state passed in) and run.json's masks
+ * and state. `TSnapshot` is the plugin's own snapshot type, told apart from the others by `kind`.
+ */
+export interface PanelSource<TSnapshot extends { kind: string } = PanelSnapshot> {
   /** Final masks for run.json (0/1 bytes in tfjs row-major order of the kernel). */
   exportMasks?(): Promise<ExportedMask[]>;
   /**
@@ -112,7 +120,7 @@ export interface PanelSource {
    * the page is looking at (e.g. the selected layer) comes in `view`: UI state is never
    * kept in the engine.
    */
-  snapshot?(view?: PanelView): Promise<PanelSnapshot>;
+  snapshot?(view?: PanelView): Promise<TSnapshot>;
   /** Anything else worth keeping in run.json (e.g. last gate densities). */
   exportState?(): Promise<Record<string, unknown>>;
 }
@@ -158,7 +166,7 @@ export function isWeightMaskSource(p: StepPlugin): p is StepPlugin & WeightMaskS
 }
 
 /** A sparsification method as the trainer holds it: all its roles, a name, and disposal. */
-export interface StepPlugin extends Sparsifier, MetricsSource, PanelSource, Resumable {
+export interface StepPlugin<TSnapshot extends PanelSnapshot = PanelSnapshot> extends Sparsifier, MetricsSource, PanelSource<TSnapshot>, Resumable {
   readonly name: string;
   dispose(): void;
 }

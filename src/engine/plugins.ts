@@ -1,6 +1,6 @@
 // Builds the sparsification plugins a config asks for, in a fixed order (weight masks
 // first, then activation gates), so the trainer never names a method.
-import type { PluginContext, StepPlugin } from './plugin';
+import type { BranchRole, PluginContext, StepPlugin } from './plugin';
 import { CDGPlugin } from './sparsity/cdg';
 import { SyncCPPlugin } from './sparsity/syncp';
 
@@ -12,15 +12,41 @@ export function createPlugins(ctx: PluginContext): StepPlugin[] {
   return plugins;
 }
 
+const ROLES: readonly BranchRole[] = ['online', 'target', 'first', 'second'];
+
 /**
- * Plugins compose when each hook that decides alone has one owner: two conv hooks (two
- * ways to compute the convolution) or two optimizer update masks would leave one of them
- * silently unused, so that is an error when the run is built. Masks per branch role and
- * metrics combine (CDG gates over SyncCP masks is the combination this allows).
+ * Plugins compose when each thing that is decided alone has one owner: two conv hooks (two
+ * ways to compute the convolution), two optimizer update masks, or two masks on one layer
+ * would leave one of them silently unused, so that is an error when the run is built.
+ * Masks on different layers and metrics under different names combine (CDG gates over
+ * SyncCP masks is the combination this allows). The names of read-back metrics and of
+ * reported row fields are known only once a step ran: the trainer merges them with
+ * mergeOwned, which refuses a name given twice in the same way.
  */
 export function checkComposable(plugins: StepPlugin[]): void {
   for (const hook of ['convHook', 'updateMask'] as const) {
     const owners = plugins.filter((p) => typeof p[hook] === 'function').map((p) => p.name);
     if (owners.length > 1) throw new Error(`${owners.join(' and ')} both provide ${hook}: only one sparsifier may ${hook === 'convHook' ? 'replace the convolution' : 'mask the optimizer update'}`);
   }
+  for (const role of ROLES) mergeOwned('mask layer', plugins.map((p) => [p.name, p.masks?.(role)]));
+}
+
+/**
+ * The union of records given by named owners, refusing a key two owners give (the second
+ * would silently replace the first). `taken`: keys already owned (e.g. the row fields the
+ * trainer writes itself), by owner.
+ */
+export function mergeOwned<T>(what: string, parts: readonly (readonly [owner: string, record: Record<string, T> | undefined])[], taken: Readonly<Record<string, string>> = {}): Record<string, T> {
+  const out: Record<string, T> = {};
+  const owner = new Map(Object.entries(taken));
+  for (const [name, record] of parts) {
+    if (!record) continue;
+    for (const [key, value] of Object.entries(record)) {
+      const first = owner.get(key);
+      if (first !== undefined) throw new Error(`${first} and ${name} both give the ${what} "${key}": plugins must not overwrite each other's ${what}s`);
+      owner.set(key, name);
+      out[key] = value;
+    }
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
 // flags and progress bars, messages and snapshots), so the run loop is written once.
 import type { Config } from './config';
 import type { Dataset } from './data/types';
-import { encodeMasks, RUN_FILE_VERSION, type Baselines, type MetricsRow, type RunFile } from './runFile';
+import { encodeMasks, RUN_FILE_VERSION, type Baselines, type MetricsRow, type RunFile, type StepRow } from './runFile';
 import { Trainer, type StepResult } from './trainer';
 import type { SessionState } from './state/runState';
 import { writeBundle } from './state/bundle';
@@ -13,7 +13,7 @@ import { encodeTyped } from './state/typedJson';
 export interface SessionStep {
   result: StepResult;
   /** The step's row (always built: the worker shows every step). */
-  row: MetricsRow;
+  row: StepRow;
   knn?: number;
   /** True when the row belongs in the logged history (and the CLI's --json output). */
   logged: boolean;
@@ -76,7 +76,7 @@ export class RunSession {
       knn = await t.knn();
       this.knnMs.push(performance.now() - k0);
     }
-    const row = t.row(result, knn) as MetricsRow;
+    const row = t.row(result, knn);
     const logged = result.step % this.config.eval.logEvery === 0 || knnDue || result.step === 1;
     if (logged) this.history.push(row);
     return { result, row, knn, logged };

@@ -4,9 +4,10 @@
 // the CLI flags, the settings form and the validation messages read it. Adding a
 // setting is one row here (plus the code that uses its value).
 import { z } from 'zod';
+import { SSL_METHOD_NAMES, sslMethodInfo, type SslMethodName } from './ssl/names';
 
-/** When a setting means something: always, or only for some methods and options. */
-export type Applies = 'always' | 'simclr' | 'byol' | 'predictor' | 'syncp' | 'syncp-nm' | 'syncp-density' | 'syncp-channel' | 'syncp-unstructured' | 'cdg' | 'cdg-learned' | 'cdg-groups';
+/** When a setting means something: always, or only for some methods and options ('ema-target', 'predictor': the SSL methods that have one, ssl/names.ts). */
+export type Applies = 'always' | 'simclr' | 'ema-target' | 'predictor' | 'syncp' | 'syncp-nm' | 'syncp-density' | 'syncp-channel' | 'syncp-unstructured' | 'cdg' | 'cdg-learned' | 'cdg-groups';
 
 export interface SettingMeta {
   label: string;
@@ -35,6 +36,8 @@ export interface Group<F extends Fields = Fields, N extends boolean = boolean> {
   kind: 'group';
   fields: F;
   nullable: N;
+  /** A method's group (nullable): how people read the method's name ('SyncCP'). */
+  label?: string;
   /** Checks across fields of this group: [message, path below the group, predicate that must hold]. */
   checks: [string, string[], (v: Record<string, unknown>) => boolean][];
 }
@@ -47,9 +50,9 @@ export function group<F extends Fields>(fields: F, checks: Group['checks'] = [])
   return { kind: 'group', fields, nullable: false, checks };
 }
 
-/** A method's settings: null (method off) by default, its fields' defaults once it is on. */
-export function methodGroup<F extends Fields>(fields: F, checks: Group['checks'] = []): Group<F, true> {
-  return { kind: 'group', fields, nullable: true, checks };
+/** A method's settings (`label`: the method's name as people read it): null (method off) by default, its fields' defaults once it is on. */
+export function methodGroup<F extends Fields>(label: string, fields: F, checks: Group['checks'] = []): Group<F, true> {
+  return { kind: 'group', fields, nullable: true, checks, label };
 }
 
 type ObjectOf<F extends Fields> = z.ZodObject<{ [K in keyof F]: SchemaOf<F[K]> }, z.core.$strict>;
@@ -87,37 +90,46 @@ export interface SettingSpec extends SettingMeta {
   key: string;
   /** The group's path when the setting belongs to a method that may be off ('syncp', 'cdg'). */
   method?: string;
+  /** That method's name as people read it ('SyncCP'). */
+  methodLabel?: string;
   input: 'number' | 'integer' | 'select' | 'checkbox' | 'list';
   options?: string[];
+  /** Bounds of a number (inclusive or not: the schema says), for the input's min/max. */
+  min?: number;
+  max?: number;
   schema: z.ZodType;
 }
 
 /** The table as rows, in table order. */
-export function flatten(fields: Fields, prefix = '', method?: string): SettingSpec[] {
+export function flatten(fields: Fields, prefix = '', method?: { path: string; label?: string }): SettingSpec[] {
   const out: SettingSpec[] = [];
   for (const [name, node] of Object.entries(fields)) {
     const path = prefix ? `${prefix}.${name}` : name;
     if (node.kind === 'group') {
-      out.push(...flatten(node.fields, path, node.nullable ? path : method));
+      out.push(...flatten(node.fields, path, node.nullable ? { path, label: node.label } : method));
       continue;
     }
-    const { input, options } = inputOf(node.schema);
-    out.push({ ...node.meta, path, key: node.meta.key ?? path, method, input, options, schema: node.schema });
+    out.push({ ...node.meta, path, key: node.meta.key ?? path, method: method?.path, methodLabel: method?.label, ...inputOf(node.schema), schema: node.schema });
   }
   return out;
 }
 
-type Def = { type: string; innerType?: unknown; entries?: Record<string, string>; element?: unknown; checks?: { _zod: { def: { check: string; format?: string } } }[]; format?: string };
+/** A zod schema as inputOf reads it; `minValue`/`maxValue`: a ZodNumber's bounds (null: none). */
+type Zod = { _zod: { def: Def }; minValue?: number | null; maxValue?: number | null };
+type Def = { type: string; innerType?: Zod; entries?: Record<string, string>; element?: unknown; checks?: { _zod: { def: { check: string; format?: string } } }[]; format?: string };
 
-/** Which input edits a schema (unwrapping defaults and optionals). */
-function inputOf(schema: z.ZodType): { input: SettingSpec['input']; options?: string[] } {
-  let def = (schema as unknown as { _zod: { def: Def } })._zod.def;
-  while (def.innerType) def = (def.innerType as { _zod: { def: Def } })._zod.def;
+/** Which input edits a schema, with a number's bounds (unwrapping defaults and optionals). */
+function inputOf(schema: z.ZodType): Pick<SettingSpec, 'input' | 'options' | 'min' | 'max'> {
+  let s = schema as unknown as Zod;
+  while (s._zod.def.innerType) s = s._zod.def.innerType;
+  const def = s._zod.def;
   if (def.type === 'enum') return { input: 'select', options: Object.values(def.entries ?? {}) };
   if (def.type === 'boolean') return { input: 'checkbox' };
   if (def.type === 'array') return { input: 'list' };
   const integer = def.format === 'safeint' || (def.checks ?? []).some((c) => c._zod.def.format === 'safeint' || c._zod.def.check === 'number_format');
-  return { input: integer ? 'integer' : 'number' };
+  // An integer without its own bound reports the safe-integer range: no bound to show.
+  const bound = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < Number.MAX_SAFE_INTEGER ? v : undefined);
+  return { input: integer ? 'integer' : 'number', min: bound(s.minValue), max: bound(s.maxValue) };
 }
 
 /** The value at a dotted path (undefined where a group on the way is null or missing). */
@@ -169,21 +181,33 @@ export function encodeSetting(value: unknown): string {
   return String(value);
 }
 
+/** A setting without a default: empty text leaves it unset. */
+export function isOptionalSetting(spec: SettingSpec): boolean {
+  const r = spec.schema.safeParse(undefined);
+  return r.success && r.data === undefined;
+}
+
+/** When `spec` means something: its own `applies`, else its method's ('syncp', 'cdg'), else always. */
+export function appliesOf(spec: SettingSpec): Applies {
+  return spec.applies ?? (spec.method === 'syncp' || spec.method === 'cdg' ? spec.method : 'always');
+}
+
 /** Whether `spec` means something for `config` (its method is on and its option is in use). */
 export function applies(spec: SettingSpec, config: object): boolean {
   const c = config as Record<string, unknown>;
   const syncp = c.syncp as Record<string, unknown> | null | undefined;
   const cdg = c.cdg as Record<string, unknown> | null | undefined;
-  const method = (c.ssl as Record<string, unknown> | undefined)?.method;
-  switch (spec.applies ?? (spec.method === 'syncp' ? 'syncp' : spec.method === 'cdg' ? 'cdg' : 'always')) {
+  const name = (c.ssl as Record<string, unknown> | undefined)?.method;
+  const method = typeof name === 'string' && (SSL_METHOD_NAMES as readonly string[]).includes(name) ? sslMethodInfo(name as SslMethodName) : undefined;
+  switch (appliesOf(spec)) {
     case 'always':
       return true;
     case 'simclr':
-      return method === 'simclr';
-    case 'byol':
-      return method === 'byol';
+      return name === 'simclr';
+    case 'ema-target':
+      return !!method?.emaTarget;
     case 'predictor':
-      return method === 'byol' || method === 'simsiam';
+      return !!method?.predictor;
     case 'syncp':
       return !!syncp;
     case 'syncp-nm':
@@ -201,6 +225,16 @@ export function applies(spec: SettingSpec, config: object): boolean {
     case 'cdg-groups':
       return cdg?.saliency === 'channel-group';
   }
+}
+
+/**
+ * Why `spec` may not be given for `config` (the preset's, before the setting is applied):
+ * a setting of a method that is off would switch that method on unasked. URL, CLI and form
+ * all refuse it with this message; undefined when it may be given.
+ */
+export function methodOffFor(spec: SettingSpec, config: object): string | undefined {
+  if (!spec.method || getAt(config, spec.method) !== null) return undefined;
+  return `applies only when ${spec.methodLabel ?? spec.method} is on`;
 }
 
 /** A zod issue as a person reads it, using the setting's label and what was given. */

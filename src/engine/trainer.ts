@@ -24,7 +24,8 @@ import type { BranchLayout, SslMethod } from './ssl/method';
 import { sslMethod } from './ssl/registry';
 import { AdamW, learningRate, predictorLearningRate } from './optim';
 import type { BranchInfo, StepHelpers, StepPlugin } from './plugin';
-import { createPlugins } from './plugins';
+import { createPlugins, mergeOwned } from './plugins';
+import type { PluginRowFields, StepRow } from './runFile';
 import { Rng } from './random';
 import type { FlopsSummary } from './sparsity/flops';
 import { stepFlops, type LayerDensities } from './stepFlops';
@@ -74,6 +75,9 @@ const KNN_MEMORY = 2000;
 const KNN_QUERIES = 2000;
 /** Evaluation forwards in large batches: per-op overhead, not arithmetic, dominated at 128. */
 const EVAL_BATCH = 512;
+
+/** Row fields the trainer writes itself; a plugin reporting one of them is an error. */
+const TRAINER_ROW_FIELDS = Object.fromEntries(['step', 'loss', 'lr', 'ms', 'knn', 'flops'].map((k) => [k, 'the trainer'])) as Record<string, string>;
 
 export class Trainer {
   readonly spec: NetworkSpec;
@@ -138,12 +142,8 @@ export class Trainer {
   }
 
   private masksFor(role: BranchInfo['role']): Record<string, tf.Tensor> | undefined {
-    let out: Record<string, tf.Tensor> | undefined;
-    for (const p of this.plugins) {
-      const m = p.masks?.(role);
-      if (m) out = { ...(out ?? {}), ...m };
-    }
-    return out;
+    const parts = this.plugins.map((p) => [p.name, p.masks?.(role)] as const).filter(([, m]) => m);
+    return parts.length ? mergeOwned('mask layer', parts) : undefined;
   }
 
   private convHook(infos: BranchInfo[], training: boolean): ConvHook | undefined {
@@ -262,14 +262,11 @@ export class Trainer {
     }
   }
 
-  /** A logged row as the CLI contract has it: step, loss, and what the plugins report. */
-  row(r: StepResult, knn?: number): Record<string, unknown> {
-    const row: Record<string, unknown> = { step: r.step, loss: r.loss, lr: r.lr, ms: Math.round(r.ms) };
-    if (knn !== undefined) row.knn = knn;
-    for (const p of this.plugins) Object.assign(row, p.report?.(r.metrics) ?? {});
+  /** A logged row as the CLI contract has it: step, loss, and what the plugins report (a field reported twice is an error). */
+  row(r: StepResult, knn?: number): StepRow {
+    const reported = mergeOwned('row field', this.plugins.map((p) => [p.name, p.report?.(r.metrics)] as const), TRAINER_ROW_FIELDS) as PluginRowFields;
     const f = this.flops(r.metrics);
-    row.flops = { dense: f.dense, effective: f.effective };
-    return row;
+    return { step: r.step, loss: r.loss, lr: r.lr, ms: Math.round(r.ms), ...(knn !== undefined ? { knn } : {}), ...reported, flops: { dense: f.dense, effective: f.effective } };
   }
 
   /** Whether the masks prune whole output channels (resnet.ts ForwardOptions.prunedChannels). */
@@ -293,14 +290,16 @@ export class Trainer {
 
   /** One `await data()` for the loss and all plugin metrics; disposes what it reads. */
   private async readback(loss: tf.Scalar): Promise<{ loss: number; metrics: Record<string, Float32Array> }> {
-    const names: string[] = [];
-    const originals: tf.Tensor[] = [loss];
-    for (const p of this.plugins) {
-      for (const [name, t] of Object.entries(p.metrics?.() ?? {})) {
-        names.push(name);
-        originals.push(t);
-      }
+    let byName: Record<string, tf.Tensor>;
+    const given = this.plugins.map((p) => [p.name, p.metrics?.()] as const);
+    try {
+      byName = mergeOwned('metric', given);
+    } catch (e) {
+      tf.dispose([loss, ...given.flatMap(([, m]) => Object.values(m ?? {}))]);
+      throw e;
     }
+    const names = Object.keys(byName);
+    const originals: tf.Tensor[] = [loss, ...Object.values(byName)];
     const packed = tf.tidy(() => tf.concat(originals.map((t) => t.reshape([-1]).cast('float32'))));
     const sizes = originals.map((t) => t.size);
     tf.dispose(originals);
@@ -470,25 +469,17 @@ export class Trainer {
    * checkpoint would save, and what a diverged step must leave as it was.
    */
   stateTensors(): Record<string, tf.Tensor> {
-    const out: Record<string, tf.Tensor> = {};
-    const net = (prefix: string, n: Network | undefined) => {
-      if (!n) return;
-      for (const [k, v] of Object.entries(n.vars)) out[`${prefix}.var.${k}`] = v;
-      for (const [k, s] of Object.entries(n.stats)) {
-        out[`${prefix}.stat.${k}.mean`] = s.mean;
-        out[`${prefix}.stat.${k}.variance`] = s.variance;
-      }
-    };
-    net('online', this.online);
-    net('target', this.target);
-    const o = this.optimizer.state();
-    for (const [k, v] of o.m) out[`adam.m.${k}`] = v;
-    for (const [k, v] of o.v) out[`adam.v.${k}`] = v;
+    const out: Record<string, tf.Tensor> = { ...this.namedVariables(), ...this.momentTensors() };
     for (const p of this.plugins) {
-      for (const [k, v] of Object.entries(p.variables?.() ?? {})) out[`${p.name}.var.${k}`] = v;
       for (const role of ['online', 'target'] as const) for (const [k, m] of Object.entries(p.masks?.(role) ?? {})) out[`${p.name}.mask.${role}.${k}`] = m;
     }
     return out;
+  }
+
+  /** AdamW's moments by the name a saved state holds them under (`adam.m.<variable>`, `adam.v.<variable>`). */
+  private momentTensors(): Record<string, tf.Tensor> {
+    const o = this.optimizer.state();
+    return Object.fromEntries([...[...o.m].map(([k, v]) => [`adam.m.${k}`, v] as const), ...[...o.v].map(([k, v]) => [`adam.v.${k}`, v] as const)]);
   }
 
   /**
@@ -515,10 +506,7 @@ export class Trainer {
   /** Everything the next steps depend on, read back as host data (one batch of readbacks). */
   async saveState(): Promise<TrainerState> {
     if (this.disposed) throw new Error('trainer is disposed');
-    const tensors: Record<string, tf.Tensor> = { ...this.namedVariables() };
-    const o = this.optimizer.state();
-    for (const [k, v] of o.m) tensors[`adam.m.${k}`] = v;
-    for (const [k, v] of o.v) tensors[`adam.v.${k}`] = v;
+    const tensors: Record<string, tf.Tensor> = { ...this.namedVariables(), ...this.momentTensors() };
     const plugins: Record<string, unknown> = {};
     for (const p of this.plugins) {
       const st = p.saveState?.();
@@ -526,7 +514,7 @@ export class Trainer {
       plugins[p.name] = st.meta;
       for (const [k, t] of Object.entries(st.tensors)) tensors[`${p.name}.state.${k}`] = t;
     }
-    return { version: TRAINER_STATE_VERSION, config: this.config, step: this.stepCount, peakLr: this.peakLr, optimizerSteps: o.t, arrays: await readArrays(tensors), plugins };
+    return { version: TRAINER_STATE_VERSION, config: this.config, step: this.stepCount, peakLr: this.peakLr, optimizerSteps: this.optimizer.state().t, arrays: await readArrays(tensors), plugins };
   }
 
   /**

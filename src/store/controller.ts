@@ -5,7 +5,7 @@ import { buildConfig } from '../engine/config';
 import { checkRunFileSize, type RunFile } from '../engine/runFile';
 import { BUNDLE_NAME, readRunUpload } from '../engine/state/bundle';
 import { MAX_WEIGHTS_BYTES } from '../engine/state/tfioWeights';
-import { clearAutosave, readAutosaveMeta, type Replay } from '../worker/savedRun';
+import { clearAutosave, parseReplay, readAutosaveMeta } from '../worker/savedRun';
 import { linkOf, presetOf } from './presetOf';
 import { EMPTY_MESSAGE, OWN_DATA_LIMITS, type OwnFile } from '../engine/data/ownData';
 import type { PickedFile } from './pickedFiles';
@@ -412,7 +412,7 @@ export const actions = {
     }
     if (up.session) {
       useRun.setState({ restoring: { kind: 'import', name: file.name }, error: undefined });
-      send({ type: 'restore', gen: nextGen(), source: { kind: 'import', name: file.name, session: up.session, replay: up.replay as Replay | undefined } });
+      send({ type: 'restore', gen: nextGen(), source: { kind: 'import', name: file.name, session: up.session, replay: parseReplay(up.replay) } });
       return;
     }
     const run = up.run;

@@ -4,7 +4,7 @@
 import { create } from 'zustand';
 import type { BackendMode } from './url';
 import { buildConfig, ConfigError, mergeConfig, parseConfig, SETTINGS, type Config, type PresetName } from '../engine/config';
-import { decodeSetting, encodeSetting, fragmentAt, getAt, type SettingSpec } from '../engine/settingsTable';
+import { decodeSetting, encodeSetting, fragmentAt, getAt, isOptionalSetting, methodOffFor, type SettingSpec } from '../engine/settingsTable';
 
 /** The settings the compact form shows, from the settings table (`quick` rows). */
 export const QUICK_SETTINGS: readonly SettingSpec[] = SETTINGS.filter((s) => s.quick);
@@ -32,19 +32,11 @@ export interface SettingsState {
   classroom: boolean;
 }
 
-const METHOD_NAMES: Record<string, string> = { syncp: 'SyncCP', cdg: 'CDG' };
-
-/** An optional setting (no default): empty text leaves it unset. */
-function optional(spec: SettingSpec): boolean {
-  const r = spec.schema.safeParse(undefined);
-  return r.success && r.data === undefined;
-}
-
 /** Every setting of `c` as text; a method that is off (null) contributes none of its settings. */
 export function draftOf(c: Config): Draft {
   const out: Draft = {};
   for (const spec of SETTINGS) {
-    if (spec.method && getAt(c, spec.method) === null) continue;
+    if (methodOffFor(spec, c)) continue;
     const v = getAt(c, spec.path);
     out[spec.path] = v === undefined ? '' : encodeSetting(v);
   }
@@ -62,11 +54,12 @@ function overridesOf(d: Draft, base: Config): { overrides: Record<string, unknow
   for (const spec of SETTINGS) {
     const text = d[spec.path];
     if (text === undefined) continue;
-    if (spec.method && getAt(base, spec.method) === null) {
-      issues[spec.path] = `applies only when ${METHOD_NAMES[spec.method] ?? spec.method} is on`;
+    const off = methodOffFor(spec, base);
+    if (off) {
+      issues[spec.path] = off;
       continue;
     }
-    if (text.trim() === '' && optional(spec)) continue;
+    if (text.trim() === '' && isOptionalSetting(spec)) continue;
     const v = decodeSetting(spec, text);
     if ('error' in v) issues[spec.path] = spec.input === 'number' || spec.input === 'integer' ? 'enter a number' : spec.input === 'list' ? 'enter numbers separated by commas, e.g. 16,32,64' : v.error;
     else parts.push(fragmentAt(spec.path, v.value));

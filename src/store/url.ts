@@ -5,7 +5,7 @@
 import type { BackendName } from '../engine/backend';
 import { BACKEND_ORDER } from './backendOrder';
 import { buildConfig, ConfigError, isPresetName, mergeConfig, nearest, SETTINGS, type Config, type PresetName } from '../engine/config';
-import { decodeSetting, encodeSetting, fragmentAt, getAt, type SettingSpec } from '../engine/settingsTable';
+import { decodeSetting, encodeSetting, fragmentAt, getAt, methodOffFor, type SettingSpec } from '../engine/settingsTable';
 import { useSettings } from './settings';
 
 export interface UrlState {
@@ -31,7 +31,6 @@ export function orderFor(mode: BackendMode): BackendName[] {
 
 /** Every parameter the URL may carry: preset, size, backend, classroom mode, and every setting's key. */
 const URL_KEYS = ['preset', 'tiny', 'backend', 'classroom', ...SETTINGS.map((s) => s.key)];
-const METHOD_NAMES: Record<string, string> = { syncp: 'SyncCP', cdg: 'CDG' };
 
 export function parseUrl(search: string): UrlState {
   const q = new URLSearchParams(search);
@@ -71,8 +70,9 @@ export function parseUrl(search: string): UrlState {
     const raw = q.get(spec.key);
     if (raw === null) continue;
     // A method's setting in a link whose preset does not run that method would switch it on unasked.
-    if (spec.method && getAt(base, spec.method) === null) {
-      problems.push(`${spec.key} applies only when ${METHOD_NAMES[spec.method] ?? spec.method} is on (preset ${preset})`);
+    const off = methodOffFor(spec, base);
+    if (off) {
+      problems.push(`${spec.key} ${off} (preset ${preset})`);
       continue;
     }
     const v = decodeSetting(spec, raw);
@@ -124,7 +124,7 @@ export function toSearch(preset: PresetName, tiny: boolean, config: Config, back
   if (tiny) q.set('tiny', '1');
   for (const spec of SETTINGS) {
     const v = getAt(config, spec.path);
-    if (v === undefined || (spec.method && getAt(config, spec.method) === null)) continue;
+    if (v === undefined || methodOffFor(spec, config)) continue;
     if (JSON.stringify(v) !== JSON.stringify(getAt(base, spec.path))) q.set(spec.key, encodeSetting(v));
   }
   if (backend !== 'auto') q.set('backend', backend);

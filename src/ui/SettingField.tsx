@@ -5,14 +5,14 @@
 // only a valid config.
 import { actions } from '../store/controller';
 import { useSettings } from '../store/settings';
-import type { SettingSpec } from '../engine/settingsTable';
+import { isOptionalSetting, type SettingSpec } from '../engine/settingsTable';
+import { SSL_METHOD_NAMES, sslMethodInfo } from '../engine/ssl/names';
+import { describePresets, presetsSetting } from '../engine/config';
 
 export const OPTION_LABELS: Record<string, string> = {
   shapes: 'Synthetic shapes',
   'fashion-mnist': 'Fashion-MNIST',
-  simclr: 'SimCLR',
-  byol: 'BYOL',
-  simsiam: 'SimSiam',
+  ...Object.fromEntries(SSL_METHOD_NAMES.map((m) => [m, sslMethodInfo(m).label])),
   unstructured: 'Unstructured',
   channel: 'Channels',
   nm: 'N:M',
@@ -29,12 +29,6 @@ export const OPTION_LABELS: Record<string, string> = {
   learned: 'Learned Δ',
 };
 
-/** A setting without a default: empty text leaves it unset. */
-function optionalSetting(spec: SettingSpec): boolean {
-  const r = spec.schema.safeParse(undefined);
-  return r.success && r.data === undefined;
-}
-
 export function SettingField({ spec, prefix, notApplied }: { spec: SettingSpec; prefix: 'field' | 'setting'; notApplied?: string }) {
   const value = useSettings((s) => s.draft[spec.path]) ?? '';
   const issue = useSettings((s) => s.issues[spec.path]);
@@ -48,6 +42,7 @@ export function SettingField({ spec, prefix, notApplied }: { spec: SettingSpec; 
     disabled: notApplied !== undefined || undefined,
   };
   const onText = (text: string) => actions.setField(spec.path, text);
+  const setBy = presetsSetting(spec.path);
   const label = (
     <>
       {spec.label}
@@ -77,10 +72,10 @@ export function SettingField({ spec, prefix, notApplied }: { spec: SettingSpec; 
       input = <input {...common} type="checkbox" checked={value === '1' || value === 'true'} onChange={(e) => onText(e.target.checked ? '1' : '0')} />;
       break;
     case 'list':
-      input = <input {...common} type="text" inputMode="decimal" spellCheck={false} placeholder={optionalSetting(spec) ? 'unset' : undefined} value={value} onChange={(e) => onText(e.target.value)} />;
+      input = <input {...common} type="text" inputMode="decimal" spellCheck={false} placeholder={isOptionalSetting(spec) ? 'unset' : undefined} value={value} onChange={(e) => onText(e.target.value)} />;
       break;
     default:
-      input = <input {...common} type="number" inputMode="decimal" step={spec.step ?? (spec.input === 'integer' ? 1 : 'any')} value={value} onChange={(e) => onText(e.target.value)} />;
+      input = <input {...common} type="number" inputMode="decimal" min={spec.min} max={spec.max} step={spec.step ?? (spec.input === 'integer' ? 1 : 'any')} value={value} onChange={(e) => onText(e.target.value)} />;
   }
   return (
     <div className={`field${issue ? ' field-invalid' : ''}${notApplied ? ' field-off' : ''}${spec.input === 'checkbox' ? ' field-check' : ''}`} data-applies={notApplied ? '0' : '1'} data-setting={spec.path}>
@@ -98,6 +93,7 @@ export function SettingField({ spec, prefix, notApplied }: { spec: SettingSpec; 
       <div id={`${id}-msg`} className={issue ? 'field-error' : 'field-hint'} data-testid={issue ? `${id}-error` : undefined} role={issue ? 'alert' : undefined}>
         {issue ?? spec.help}
         {!issue && notApplied && <span className="field-why" data-testid={`${id}-why`}> — {notApplied}</span>}
+        {!issue && prefix === 'setting' && setBy.length > 0 && <span className="field-presets" data-testid={`${id}-presets`}> (set by: {describePresets(setBy)})</span>}
       </div>
     </div>
   );

@@ -2,7 +2,8 @@
 // lands in exactly one topic (tests/unit/ui/settingsGroups.test.ts), and a row that does
 // not apply to the current config says why. Pure: no React, no DOM.
 import { SETTINGS } from '../engine/config';
-import { applies, getAt, type Applies, type SettingSpec } from '../engine/settingsTable';
+import { applies, appliesOf, getAt, type Applies, type SettingSpec } from '../engine/settingsTable';
+import { methodLabelsWhere } from '../engine/ssl/names';
 
 export type TopicId = 'ssl' | 'model' | 'data' | 'optim' | 'syncp' | 'cdg' | 'eval';
 
@@ -55,14 +56,12 @@ export function groupedSettings(settings: readonly SettingSpec[] = SETTINGS): { 
   return TOPICS.map((topic) => ({ topic, settings: settings.filter((s) => topicOf(s) === topic.id) }));
 }
 
-const METHOD_NAMES = { syncp: 'SyncCP', cdg: 'CDG' } as const;
-
 /** Why a row of each kind may not apply (the method or option it needs). */
 const NEEDS: Record<Applies, string> = {
   always: '',
   simclr: 'used by SimCLR only',
-  byol: 'used by BYOL only (the EMA target)',
-  predictor: 'used by BYOL and SimSiam only (the methods with a predictor)',
+  'ema-target': `used by ${methodLabelsWhere((m) => m.emaTarget)} only (the EMA target)`,
+  predictor: `used by ${methodLabelsWhere((m) => m.predictor)} only (the methods with a predictor)`,
   syncp: 'SyncCP is off',
   'syncp-nm': 'used with N:M granularity only',
   'syncp-density': 'not used with N:M granularity (the online branch ends fully N:M)',
@@ -80,12 +79,12 @@ export function methodOn(method: 'syncp' | 'cdg', config: unknown): boolean {
 
 /** The one line that says why the method's topic is not offered ("SyncCP is off in this preset"). */
 export function methodOffReason(method: 'syncp' | 'cdg', imported: boolean): string {
-  return `${METHOD_NAMES[method]} is off in this ${imported ? 'imported run' : 'preset'}: pick a ${METHOD_NAMES[method]} preset to set these.`;
+  const label = SETTINGS.find((s) => s.method === method)?.methodLabel ?? method;
+  return `${label} is off in this ${imported ? 'imported run' : 'preset'}: pick a ${label} preset to set these.`;
 }
 
 /** Why `spec` does not apply to `config`, or undefined when it does. */
 export function whyNotApplies(spec: SettingSpec, config: object): string | undefined {
   if (applies(spec, config)) return undefined;
-  const kind: Applies = spec.applies ?? (spec.method === 'syncp' ? 'syncp' : spec.method === 'cdg' ? 'cdg' : 'always');
-  return NEEDS[kind] || 'not used with these settings';
+  return NEEDS[appliesOf(spec)] || 'not used with these settings';
 }

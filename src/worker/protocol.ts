@@ -5,7 +5,7 @@ import type { BackendName, BackendReport } from '../engine/backend';
 import type { Calibration } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
 import type { OwnFile } from '../engine/data/ownData';
-import type { Baselines, RunFile } from '../engine/runFile';
+import type { Baselines, MaskUpdate, RunFile, StepRow } from '../engine/runFile';
 import type { NMPatternGrid } from '../engine/viz/nmPatterns';
 import type { CDGSnapshot } from '../engine/sparsity/cdg';
 import type { SyncCPSnapshot } from '../engine/viz/syncpPanel';
@@ -77,42 +77,14 @@ export interface DatasetInfo {
   source?: string;
 }
 
-/** One step's numbers as the page plots them. */
-export interface ProgressRow {
-  step: number;
-  loss: number;
-  lr: number;
-  /** kNN top-1 accuracy in [0, 1], on steps where the monitor ran. */
-  knn?: number;
-  /** Training FLOPs of one step, whole network. */
-  flops: { dense: number; effective: number };
-  /** SyncCP: measured weight density per prunable conv and branch role. */
-  density?: Record<string, { online: number; target: number }>;
-  /** CDG: measured gate density of the conditional path per gated conv and branch role. */
-  gateDensity?: Record<string, { online: number; target: number }>;
-  /** CDG: the scheduled target gate density at this step. */
-  gateTarget?: number;
-  /** SyncCP: present on the first row after a mask update, with that update's statistics. */
-  update?: MaskUpdate;
-  /** tf.memory().numTensors in the worker after this step: flat over steps unless something leaks. */
-  tensors: number;
-}
+/**
+ * One step's numbers as the page plots them: the step's logged row (runFile.ts
+ * MetricsRowSchema; `update` set by the worker on the first row after a SyncCP mask update)
+ * and the tensors alive in the worker after it: flat over steps unless something leaks.
+ */
+export type ProgressRow = StepRow & { tensors: number };
 
-/** Statistics of one SyncCP mask update, per prunable conv (no masks: cheap to send every time). */
-export interface MaskUpdate {
-  /** The step (0-based) whose forward first used the new masks. */
-  step: number;
-  layers: {
-    name: string;
-    /** Mask entries that changed at this update, per branch. */
-    flips: { online: number; target: number };
-    /** Fraction of the online mask's ones also kept by the target. */
-    nested: number;
-    iou: number;
-    /** N:M only: fraction of full groups that are N:M, per branch. */
-    nmFraction: { online: number; target: number } | null;
-  }[];
-}
+export type { MaskUpdate };
 
 /** Training FLOPs of one step per layer (all branches) at the snapshot's step. */
 export interface FlopsBreakdown {

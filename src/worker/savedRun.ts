@@ -2,29 +2,43 @@
 // step's row, the SyncCP mask history of the layer shown, the last read-back metrics), so
 // a resumed or imported run shows its whole past and trains on as if never stopped.
 // Autosave keeps one in IndexedDB (the worker writes it, the page reads what it offers).
+import { z } from 'zod';
 import type { Config } from '../engine/config';
 import type { Dataset } from '../engine/data';
+import { MetricsRowSchema } from '../engine/runFile';
 import type { SessionState } from '../engine/state/runState';
 import type { SyncCPHistoryEntry } from '../engine/viz/maskPanel';
-import type { ProgressRow, Snapshot } from './protocol';
+import type { Snapshot } from './protocol';
 
-export interface Replay {
-  rows: ProgressRow[];
-  selectedLayer?: string;
-  maskHistory: SyncCPHistoryEntry[];
-  reportedUpdate: number | null;
-  lastMetrics: Record<string, Float32Array>;
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** A row as the page plots it (protocol.ts ProgressRow); a loss may be NaN (a history row without one, kept in IndexedDB). */
+const ProgressRowSchema = MetricsRowSchema.extend({
+  loss: z.union([z.number(), z.nan()]),
+  lr: z.number(),
+  flops: MetricsRowSchema.shape.flops.unwrap(),
+  tensors: z.number(),
+});
+
+/**
+ * What the panels drew. Rows are checked field by field; the mask history and the
+ * snapshots (heatmaps, images: large, and drawn defensively by their panels) by their shape.
+ */
+const ReplaySchema = z.object({
+  rows: z.array(ProgressRowSchema),
+  selectedLayer: z.string().optional(),
+  maskHistory: z.array(z.custom<SyncCPHistoryEntry>((x) => isObject(x) && typeof x.step === 'number' && isObject(x.density) && isObject(x.masks))),
+  reportedUpdate: z.number().nullable(),
+  lastMetrics: z.record(z.string(), z.custom<Float32Array>((x) => x instanceof Float32Array)),
   /** The panel snapshots the timeline scrubber had (decimated as the page keeps them); absent in older saves. */
-  snapshots?: Snapshot[];
-}
+  snapshots: z.array(z.custom<Snapshot>((x) => isObject(x) && typeof x.step === 'number' && isObject(x.plugins) && Array.isArray(x.samples))).optional(),
+});
+export type Replay = z.infer<typeof ReplaySchema>;
 
-/** A replay from a file is checked before the page plots it; a damaged one is dropped (the history is replayed instead). */
-export function isReplay(x: unknown): x is Replay {
-  const r = x as Replay;
-  return (
-    !!r && typeof r === 'object' && Array.isArray(r.rows) && r.rows.every((row) => row && typeof row.step === 'number' && typeof row.loss === 'number' && !!row.flops) &&
-    Array.isArray(r.maskHistory) && (r.snapshots === undefined || (Array.isArray(r.snapshots) && r.snapshots.every((x) => x && typeof x.step === 'number' && !!x.plugins && Array.isArray(x.samples)))) && (r.reportedUpdate === null || typeof r.reportedUpdate === 'number') && !!r.lastMetrics && typeof r.lastMetrics === 'object'
-  );
+/** A replay from a file or IndexedDB, checked before the page plots it; undefined when damaged (the history is replayed instead). */
+export function parseReplay(x: unknown): Replay | undefined {
+  const r = ReplaySchema.safeParse(x);
+  return r.success ? r.data : undefined;
 }
 
 /** What the resume offer shows, stored apart from the (larger) state. */

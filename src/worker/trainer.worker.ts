@@ -6,9 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { initBackend, type BackendReport } from '../engine/backend';
-import { chooseBackend } from '../engine/backendChoice';
+import { calibrationShape, chooseBackend } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
 import { loadDataset, OwnDataError, readOwnData, type Dataset, type ImageDecoder } from '../engine/data';
+import type { MetricsRow } from '../engine/runFile';
 import { RunSession } from '../engine/session';
 import { isWeightMaskSource, type WeightMaskSource } from '../engine/plugin';
 import { medianMs, timeDenseStep } from '../engine/denseTiming';
@@ -18,7 +19,7 @@ import { MaskHistory } from '../engine/viz/maskPanel';
 import { nmPatternGrid } from '../engine/viz/nmPatterns';
 import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, Snapshot } from './protocol';
 import { pushDecimated } from '../ui/transforms/timeline';
-import { isReplay, readAutosave, readAutosaveOwnData, writeAutosave, type Replay, type SavedRun } from './savedRun';
+import { parseReplay, readAutosave, readAutosaveOwnData, writeAutosave, type Replay, type SavedRun } from './savedRun';
 import { OwnImages, ownImageSide } from './ownImages';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -239,11 +240,8 @@ const host: RunHost<WorkerRun> = {
     assetBase = msg.assetBase;
     // Time the backends on the run's own first-layer size: on a software adapter plain cpu
     // beats WebGPU by far, on a real GPU the reverse; only measuring tells.
-    const c = msg.config;
-    const fashion = c.data.name === 'fashion-mnist';
-    const shape = { batch: 2 * c.batchSize, size: c.data.imageSize || (fashion ? 28 : 32), channels: fashion ? 1 : 3, width: c.model.widths[0], hidden: c.model.projHidden };
     report = msg.auto
-      ? await chooseBackend(msg.order, { cached: msg.auto.cached, shape })
+      ? await chooseBackend(msg.order, { cached: msg.auto.cached, shape: calibrationShape(msg.config) })
       : await initBackend(msg.order);
     if (report.backend === 'webgpu') {
       if (msg.options?.webgpuCpuForward !== undefined) tf.env().set('WEBGPU_CPU_FORWARD', msg.options.webgpuCpuForward);
@@ -295,7 +293,8 @@ const host: RunHost<WorkerRun> = {
       ownData = before; // the live run goes on with the data it had
       throw e;
     }
-    if (isReplay(saved.replay)) run.applyReplay(saved.replay);
+    const replay = parseReplay(saved.replay);
+    if (replay) run.applyReplay(replay);
     else run.rows = saved.session.history.filter((r) => r.step > 0).map((r) => progressRowOf(r, run));
     run.savedStep = run.step;
     return run;
@@ -364,13 +363,10 @@ function flush(run: WorkerRun, gen: number, force = false): void {
 
 /** One step, its kNN when due, and the row for the page. */
 async function oneStep(run: WorkerRun): Promise<void> {
-  const { result: r, row, knn } = await run.session.trainStep();
+  const { result: r, row } = await run.session.trainStep();
   run.lastStepMs = r.ms;
   run.lastMetrics = r.metrics;
-  const p: ProgressRow = { step: r.step, loss: r.loss, lr: r.lr, knn, flops: row.flops!, tensors: tf.memory().numTensors };
-  if (row.density) p.density = row.density;
-  if (row.gateDensity) p.gateDensity = row.gateDensity;
-  if (typeof row.gateTarget === 'number') p.gateTarget = row.gateTarget;
+  const p: ProgressRow = { ...row, tensors: tf.memory().numTensors };
   // The update's statistics travel once, on the first row after it (masks change every few steps only).
   const sp = run.syncp;
   if (sp && sp.lastUpdateStep !== null && sp.lastUpdateStep !== run.reportedUpdate) {
@@ -456,8 +452,9 @@ async function exportRun(run: WorkerRun, gen: number): Promise<void> {
 }
 
 /** A logged row of a run.json without a replay, as the page plots it. */
-function progressRowOf(r: import('../engine/runFile').MetricsRow, run: WorkerRun): ProgressRow {
-  return { ...(r as object), step: r.step, loss: r.loss ?? NaN, lr: r.lr ?? 0, flops: r.flops ?? run.trainer.flops(), tensors: 0 } as ProgressRow;
+function progressRowOf(r: MetricsRow, run: WorkerRun): ProgressRow {
+  const f = r.flops ?? run.trainer.flops();
+  return { ...r, loss: r.loss ?? NaN, lr: r.lr ?? 0, flops: { dense: f.dense, effective: f.effective }, tensors: 0 };
 }
 
 /** Write the run to IndexedDB (one record, replaced each time); a failure is reported once, training goes on. */

@@ -3,6 +3,7 @@
 // reference counterpart, and what does not carry over. Pure: no DOM, no node: imports,
 // so the CLI (src/cli/export.ts) and the app (src/ui/ExportForGpus.tsx) share it.
 import type { Config } from '../config';
+import { methodLabelsWhere, sslMethodInfo } from '../ssl/names';
 import {
   DATASET_SIZE,
   DEFAULT_EPOCHS,
@@ -71,8 +72,8 @@ export interface ScheduleConversion {
   notes: string[];
 }
 
-/** Reject what the reference cannot run; say why and what to use instead. */
-export function checkExportable(config: Config): void {
+/** Reject what the reference cannot run, saying why and what to use instead; else the solo-learn method the run exports to. */
+export function checkExportable(config: Config): 'simclr' | 'byol' {
   if (config.cdg) {
     throw new ExportRefusal(
       'CDG (contrastive dual gating) cannot be exported: it has no public implementation — solo-learn-sparse ' +
@@ -81,13 +82,14 @@ export function checkExportable(config: Config): void {
         'if you want sparsity on the GPUs.',
     );
   }
-  if (config.ssl.method === 'simsiam') {
+  const info = sslMethodInfo(config.ssl.method);
+  if (info.soloLearn === null) {
     throw new ExportRefusal(
-      'SimSiam cannot be exported yet: solo-learn (which solo-learn-sparse forks) has a SimSiam method, but this export ' +
-        'has no recipe for it and the reference prunes in BYOL only. Export byol-dense or a SyncCP preset (BYOL) instead.',
+      `${info.label} cannot be exported yet: this export has recipes for ${methodLabelsWhere((m) => m.soloLearn !== null)} only ` +
+        '(solo-learn-sparse, the reference, prunes in BYOL only). Export byol-dense or a SyncCP preset (BYOL) instead.',
     );
   }
-  if (config.syncp && config.ssl.method !== 'byol') {
+  if (config.syncp && info.soloLearn !== 'byol') {
     throw new ExportRefusal(
       `SyncCP with ${config.ssl.method} cannot be exported: solo-learn-sparse builds its SyncCP pruner in BYOL only ` +
         '(its SimCLR has no pruner). Use ssl.method "byol" (all SyncCP presets do), or export simclr-dense.',
@@ -96,6 +98,7 @@ export function checkExportable(config: Config): void {
   if (config.syncp?.granularity === 'nm' && config.syncp.n >= config.syncp.m) {
     throw new ExportRefusal(`N:M with N = ${config.syncp.n} ≥ M = ${config.syncp.m} cannot be exported: the reference asserts N < M (N kept out of every M).`);
   }
+  return info.soloLearn;
 }
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
@@ -151,13 +154,12 @@ function shellQuote(s: string): string {
 
 /** The whole export: script, mapping and warnings. Throws ExportRefusal for what cannot run there. */
 export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}): ExportResult {
-  checkExportable(config);
+  const method = checkExportable(config);
   const dataset: RefDataset = opts.dataset ?? 'cifar10';
   const gpus = opts.gpus ?? 1;
   if (!Number.isInteger(gpus) || gpus < 1 || gpus > 64) throw new RangeError(`gpus must be an integer from 1 to 64 (got ${gpus})`);
   const epochs = opts.epochs ?? DEFAULT_EPOCHS[dataset];
   if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be a positive integer (got ${epochs})`);
-  const method = config.ssl.method as 'simclr' | 'byol'; // checkExportable refused the others
   const recipe = RECIPES[method][dataset];
   const batchPerGpu = opts.batchPerGpu ?? recipe.batch.perGpu ?? Math.max(16, Math.floor((recipe.batch.global ?? 256) / gpus));
   if (!Number.isInteger(batchPerGpu) || batchPerGpu < 2) throw new RangeError(`batch per GPU must be an integer ≥ 2 (got ${batchPerGpu})`);

@@ -69,7 +69,8 @@ export interface LayerSparsity {
    * (c) CDG: base segment ⌈β·C_in⌉ (β default 1/4), conditional path × gate density;
    * `gradient` (default 'ste') decides what a training forward needs (file header).
    */
-  gate?: { density: number; beta?: number; gradient?: 'ste' | 'detached' };
+  /** `beta`: the base fraction (config cdg.beta, whose default is the only one). */
+  gate?: { density: number; beta: number; gradient?: 'ste' | 'detached' };
   /**
    * Fraction of the input channels that can be nonzero (default 1): the rest are the
    * previous conv's output channels pruned whole, exact zeros after its BN and ReLU, which
@@ -100,7 +101,7 @@ export interface FlopsSummary {
 }
 
 /** Number of base-path input channels for CDG: ⌈β·C_in⌉ (robust to β·C_in rounding up by 1 ulp). */
-export function baseChannels(cIn: number, beta = 0.25): number {
+export function baseChannels(cIn: number, beta: number): number {
   checkInteger('baseChannels', 'cIn', cIn, 1);
   checkUnit('baseChannels', 'beta', beta);
   return Math.min(cIn, Math.max(0, Math.ceil(beta * cIn - 1e-9)));
@@ -203,9 +204,8 @@ export function effectiveMacs(layer: LayerFlopsSpec): number {
   if (sp.gate !== undefined) {
     gateDensity = sp.gate.density;
     checkUnit(fn, 'gate.density', gateDensity);
-    const beta = sp.gate.beta ?? 0.25;
-    checkUnit(fn, 'gate.beta', beta);
-    base = baseChannels(cIn, beta);
+    checkUnit(fn, 'gate.beta', sp.gate.beta);
+    base = baseChannels(cIn, sp.gate.beta);
   }
   const live = sp.inputDensity ?? 1;
   checkUnit(fn, 'inputDensity', live);

@@ -1,11 +1,11 @@
 // What a self-supervised method is to the trainer: which branches a step runs (network,
-// view, mask role, whether it is trained, whether it predicts), its loss over those
-// branches' outputs, and whether it keeps an EMA target network. One file per method
-// implements it (simclr.ts, byol.ts, simsiam.ts); registry.ts lists them.
+// view, mask role, whether it is trained, whether it predicts) and its loss over those
+// branches' outputs (SslMethodCode, one file per method: simclr.ts, byol.ts, simsiam.ts),
+// with what names.ts says of it (label, EMA target, predictor…); registry.ts joins them.
 import type * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
 import type { BranchInfo } from '../plugin';
-import type { SslMethodName } from './names';
+import type { SslMethodInfo, SslMethodName } from './names';
 
 export interface BranchLayout extends BranchInfo {
   /** The online network, or the EMA target network (methods with `emaTarget`). */
@@ -23,14 +23,15 @@ export interface BranchOutputs {
   p: (tf.Tensor2D | undefined)[];
 }
 
-export interface SslMethod {
-  readonly name: SslMethodName;
-  /** Keeps a target network, an EMA of the online one (θt ← m·θt + (1−m)·θo). */
-  readonly emaTarget: boolean;
-  /** The online network has a predictor head. */
-  readonly predictor: boolean;
+/** A method's code: its branches and its loss (one file per method). */
+export interface SslMethodCode {
   /** The branches of one step, in the order the loss reads them. */
   branches(): BranchLayout[];
   /** The loss of one step from the branches' outputs. */
   loss(out: BranchOutputs, config: Config): tf.Scalar;
+}
+
+/** A method as the trainer holds it: its name, what names.ts says of it (label, EMA target, predictor…) and its code. */
+export interface SslMethod extends SslMethodInfo, SslMethodCode {
+  readonly name: SslMethodName;
 }

@@ -1,13 +1,10 @@
 // SimCLR: two views through one network and projector, NT-Xent over the 2B embeddings.
 // The 'first' branch computes with the sparser mask, the 'second' with the denser one
 // (maskSlot): with SyncCP, sparsity is the source of asymmetry.
-import type { SslMethod } from './method';
+import type { SslMethodCode } from './method';
 import { ntXent } from './ntxent';
 
-export const simclr: SslMethod = {
-  name: 'simclr',
-  emaTarget: false,
-  predictor: false,
+export const simclr: SslMethodCode = {
   branches: () => [
     { role: 'first', view: 0, network: 'online', trained: true, predicts: false },
     { role: 'second', view: 1, network: 'online', trained: true, predicts: false },

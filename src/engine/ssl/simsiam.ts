@@ -3,12 +3,9 @@
 // constant (stop-gradient): D(p1, sg(z2)) + D(p2, sg(z1)), D = 2 − 2·cos. Like SimCLR,
 // the 'second' branch computes with the denser mask.
 import { byolLoss } from './byol';
-import type { SslMethod } from './method';
+import type { SslMethodCode } from './method';
 
-export const simsiam: SslMethod = {
-  name: 'simsiam',
-  emaTarget: false,
-  predictor: true,
+export const simsiam: SslMethodCode = {
   branches: () => [
     { role: 'first', view: 0, network: 'online', trained: true, predicts: true },
     { role: 'second', view: 1, network: 'online', trained: true, predicts: true },

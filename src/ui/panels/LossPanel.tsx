@@ -5,6 +5,7 @@ import { selectRows, useMetrics } from '../../store/metrics';
 import { mergeReferences, ReferenceBar, referenceLines, useRefsWith } from './references';
 import { downsample } from '../transforms/series';
 import { useRun } from '../../store/run';
+import { sslMethodInfo } from '../../engine/ssl/names';
 import { DOMAIN_DATA, TICK_11, stepLabel, useThrottledSelector, useTimelineView, STAGGER } from './common';
 import { Panel } from './Panel';
 import { OKABE_ITO } from '../transforms/palette';
@@ -29,10 +30,8 @@ export function LossPanel() {
     const live: Point[] = downsample(rows, MAX_POINTS).map((r) => ({ step: r.step, loss: r.loss }));
     return refs.length ? mergeReferences(live, refs, 'loss') : live;
   }, [rows, refs]);
-  const howTo =
-    method === 'byol'
-      ? 'BYOL loss 2 − 2·cos(prediction, target), from 4 down towards 0 as the two views of an image map to the same point.'
-      : 'NT-Xent loss: lower means each image’s two views find each other among the batch; it falls from about ln(2B−1) as features form.';
+  // Each method says how its loss reads (ssl/names.ts).
+  const howTo = sslMethodInfo(method ?? 'simclr').lossHelp;
   return (
     <Panel id="panel-loss" title="Loss" howTo={howTo}>
       <ReferenceBar />

@@ -1,7 +1,7 @@
 // benchConfig's overrides of a method's block reach only the presets that run the method:
 // `npm run bench -- --gate-gradient detached` must not switch CDG on in simclr-dense.
 import { describe, expect, it } from 'vitest';
-import { benchConfig } from '../../../src/engine/bench';
+import { benchConfig, denseCounterpart } from '../../../src/engine/bench';
 import { buildConfig } from '../../../src/engine/config';
 
 describe('benchConfig overrides', () => {
@@ -14,5 +14,14 @@ describe('benchConfig overrides', () => {
     const cdg = benchConfig('cdg', true, o);
     expect(cdg.cdg?.gateGradient).toBe('detached');
     expect(buildConfig({ preset: 'cdg', tiny: true }).cdg?.gateGradient).toBe('ste');
+  });
+});
+
+describe('denseCounterpart', () => {
+  it('is the preset of the same SSL method without SyncCP and CDG', () => {
+    expect(denseCounterpart(buildConfig({ preset: 'cdg' }))).toBe('simclr-dense');
+    expect(denseCounterpart(buildConfig({ preset: 'syncp-2of4' }))).toBe('byol-dense');
+    expect(denseCounterpart(buildConfig({ preset: 'syncp-reference' }))).toBe('byol-dense');
+    expect(() => denseCounterpart(buildConfig({ overrides: { ssl: { method: 'simsiam' } } }))).toThrow(/no dense preset for the SSL method "simsiam"/);
   });
 });

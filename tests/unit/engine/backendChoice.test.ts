@@ -92,3 +92,15 @@ describe('backend choice', () => {
     expect(r.fallbacks).toEqual([{ backend: 'webgpu', reason: expect.stringMatching(/no adapter was granted/) }]);
   });
 });
+
+describe('calibrationShape', () => {
+  it('is the run’s own first-layer workload: both views of the batch, at the size the network sees', async () => {
+    const { calibrationShape } = await import('../../../src/engine/backendChoice');
+    const { buildConfig } = await import('../../../src/engine/config');
+    // The default run: 16×16 shapes (RGB), batch 32, widths [8, 16], projector hidden 64.
+    expect(calibrationShape(buildConfig())).toEqual({ batch: 64, size: 16, channels: 3, width: 8, hidden: 64 });
+    // Fashion-MNIST at its own size: 28×28 grayscale.
+    const fashion = buildConfig({ overrides: { data: { name: 'fashion-mnist', imageSize: 0 }, batchSize: 8, model: { widths: [12], projHidden: 40 } } });
+    expect(calibrationShape(fashion)).toEqual({ batch: 16, size: 28, channels: 1, width: 12, hidden: 40 });
+  });
+});

@@ -76,7 +76,7 @@ describe('npm run train', () => {
     [['--preset', 'nope'], /unknown preset "nope"/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['--steps', 'ten'], /--steps must be a number \(got "ten"\)/],
-    [['--preset', 'simclr-dense', '--syncp.gap', '0.2'], /--syncp.gap applies only when syncp is on/],
+    [['--preset', 'simclr-dense', '--syncp.gap', '0.2'], /--syncp.gap applies only when SyncCP is on/],
     [['--backend', 'tpu'], /--backend must be auto, cpu or webgpu/],
     [['--config', '/nonexistent.json'], /cannot read config file/],
   ])('exits 2 with a clear message for %j', async (args, message) => {

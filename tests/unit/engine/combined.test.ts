@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/engine/config';
 import { loadDataset } from '../../../src/engine/data';
 import { prunableConvs } from '../../../src/engine/nn/resnet';
+import type { StepPlugin } from '../../../src/engine/plugin';
 import { Trainer } from '../../../src/engine/trainer';
 
 const dataset = await loadDataset('shapes', { seed: 2, trainCount: 64, testCount: 32 });
@@ -78,5 +79,46 @@ describe('plugin composition', () => {
     expect(() => checkComposable([a, c])).not.toThrow();
     expect(() => checkComposable([a, b])).toThrow(/a and b both provide convHook: only one sparsifier may replace the convolution/);
     expect(() => checkComposable([c, { ...c, name: 'd' }])).toThrow(/c and d both provide updateMask/);
+  });
+
+  it('two plugins masking the same layer are refused when the run is built; masks on different layers combine', async () => {
+    const { checkComposable } = await import('../../../src/engine/plugins');
+    const m = tf.ones([1]);
+    const masking = (name: string, layers: string[], roles: string[] = ['online', 'target']) => ({
+      name,
+      masks: (role: string) => (roles.includes(role) ? Object.fromEntries(layers.map((l) => [l, m])) : undefined),
+      dispose: () => undefined,
+    });
+    expect(() => checkComposable([masking('a', ['s1.conv1']), masking('b', ['s2.conv1'])])).not.toThrow();
+    expect(() => checkComposable([masking('a', ['s1.conv1', 's2.conv1']), masking('b', ['s2.conv1'])])).toThrow(/a and b both give the mask layer "s2.conv1"/);
+    // The same layer masked for different roles still has two owners in a method that runs both roles.
+    expect(() => checkComposable([masking('a', ['x'], ['first']), masking('b', ['x'], ['second'])])).not.toThrow();
+    expect(() => checkComposable([masking('a', ['x'], ['first', 'second']), masking('b', ['x'], ['second'])])).toThrow(/a and b both give the mask layer "x"/);
+    m.dispose();
+  });
+
+  it('a metric name read back twice, or a row field reported twice (or one the trainer writes), is an error naming both plugins, and leaks nothing', async () => {
+    const t = new Trainer(buildConfig({ preset: 'syncp-unstructured', tiny: true, overrides: { steps: 4 } }), dataset);
+    const plugins = t.plugins as StepPlugin[];
+    const r = await t.trainStep();
+    // After the first step: the optimizer's moments exist from then on.
+    const before = tf.memory().numTensors;
+    // A second plugin that reports SyncCP's field: the row would keep only one of them.
+    plugins.push({ name: 'echo', report: () => ({ density: {} }), dispose: () => undefined });
+    expect(() => t.row(r)).toThrow(/syncp and echo both give the row field "density"/);
+    plugins.pop();
+    plugins.push({ name: 'liar', report: () => ({ loss: 0 }) as never, dispose: () => undefined });
+    expect(() => t.row(r)).toThrow(/the trainer and liar both give the row field "loss"/);
+    plugins.pop();
+    // A metric under SyncCP's name: the step is refused before anything is applied.
+    plugins.push({ name: 'copy', metrics: () => ({ 'syncp.density': tf.zeros([2]) }), dispose: () => undefined });
+    await expect(t.trainStep()).rejects.toThrow(/syncp and copy both give the metric "syncp.density"/);
+    plugins.pop();
+    expect(t.step).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+    // Without the intruders the run goes on.
+    await t.trainStep();
+    expect(t.step).toBe(2);
+    t.dispose();
   });
 });

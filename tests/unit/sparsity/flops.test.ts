@@ -71,16 +71,16 @@ describe('effective counts', () => {
 
   it('(c) CDG: base ⌈β·C_in⌉ channels always, conditional channels × gate density', () => {
     // β = 1/4 of 8 → 2 base channels; 6 conditional at 0.4
-    expect(effectiveMacs({ ...conv, sparsity: { gate: { density: 0.4 } } })).toBeCloseTo((2 + 6 * 0.4) * perC, 6);
+    expect(effectiveMacs({ ...conv, sparsity: { gate: { density: 0.4, beta: 0.25 } } })).toBeCloseTo((2 + 6 * 0.4) * perC, 6);
     // β = 1/3 of 8 → ⌈2.67⌉ = 3 base channels
     expect(effectiveMacs({ ...conv, sparsity: { gate: { density: 0, beta: 1 / 3 } } })).toBe(3 * perC);
     expect(baseChannels(10, 0.3)).toBe(3); // 0.3·10 is 3.0000000000000004 in floating point
-    expect(baseChannels(8)).toBe(2);
+    expect(baseChannels(8, 0.25)).toBe(2);
   });
 
   it('combinations multiply', () => {
     // weight density 0.5 with gating 0.4: 0.5·(2 + 6·0.4)
-    expect(effectiveMacs({ ...conv, sparsity: { weightDensity: 0.5, gate: { density: 0.4 } } })).toBeCloseTo(
+    expect(effectiveMacs({ ...conv, sparsity: { weightDensity: 0.5, gate: { density: 0.4, beta: 0.25 } } })).toBeCloseTo(
       0.5 * 4.4 * perC,
       6,
     );
@@ -90,7 +90,7 @@ describe('effective counts', () => {
       6,
     );
     // 'detached' gate gradient: every pass of the conditional path × density, so training = 3 × forward.
-    const t = networkFlops([{ ...conv, sparsity: { weightDensity: 0.5, gate: { density: 0.4, gradient: 'detached' } } }, fc1]);
+    const t = networkFlops([{ ...conv, sparsity: { weightDensity: 0.5, gate: { density: 0.4, beta: 0.25, gradient: 'detached' } } }, fc1]);
     expect(t.effective).toBeCloseTo(6 * (0.5 * 4.4 * perC + 160), 6);
   });
 
@@ -100,19 +100,19 @@ describe('effective counts', () => {
     // ste: forward (2 + 6)·perC (Y_c at closed locations feeds dg), input grad and weight
     //      grad 4.4·perC each (dY_c = dY ⊙ g) → 16.8·perC MACs → ×2 FLOPs = 33.6·perC.
     // detached: 3 × 4.4·perC = 13.2·perC MACs → 26.4·perC FLOPs. Dense: 3·8·2 = 48·perC.
-    const ste = networkFlops([{ ...conv, sparsity: { gate: { density: 0.4, gradient: 'ste' } } }]);
-    const det = networkFlops([{ ...conv, sparsity: { gate: { density: 0.4, gradient: 'detached' } } }]);
-    const dflt = networkFlops([{ ...conv, sparsity: { gate: { density: 0.4 } } }]);
+    const ste = networkFlops([{ ...conv, sparsity: { gate: { density: 0.4, beta: 0.25, gradient: 'ste' } } }]);
+    const det = networkFlops([{ ...conv, sparsity: { gate: { density: 0.4, beta: 0.25, gradient: 'detached' } } }]);
+    const dflt = networkFlops([{ ...conv, sparsity: { gate: { density: 0.4, beta: 0.25 } } }]);
     expect(ste.dense).toBe(48 * perC);
     expect(ste.effective).toBeCloseTo(33.6 * perC, 6);
     expect(det.effective).toBeCloseTo(26.4 * perC, 6);
     expect(dflt.effective).toBe(ste.effective); // 'ste' is the default, as in the config
     // A forward-only pass (BYOL's target) needs Y_c only where the gate opens, in both modes: 2·4.4·perC.
     for (const gradient of ['ste', 'detached'] as const) {
-      expect(networkFlops([{ ...conv, sparsity: { gate: { density: 0.4, gradient } } }], { pass: 'forward' }).effective).toBeCloseTo(8.8 * perC, 6);
+      expect(networkFlops([{ ...conv, sparsity: { gate: { density: 0.4, beta: 0.25, gradient } } }], { pass: 'forward' }).effective).toBeCloseTo(8.8 * perC, 6);
     }
     // With half the weights kept too, the STE forward is the weight-sparse dense conv: 0.5·8·perC.
-    const steW = networkFlops([{ ...conv, sparsity: { weightDensity: 0.5, gate: { density: 0.4, gradient: 'ste' } } }]);
+    const steW = networkFlops([{ ...conv, sparsity: { weightDensity: 0.5, gate: { density: 0.4, beta: 0.25, gradient: 'ste' } } }]);
     expect(steW.effective).toBeCloseTo(2 * (0.5 * 8 + 2 * 0.5 * 4.4) * perC, 6);
   });
 
@@ -140,7 +140,7 @@ describe('errors', () => {
     );
     expect(() => effectiveMacs({ ...conv, sparsity: { nm: { n: 5, m: 4 } } })).toThrow(/n must be ≤ m \(got n=5, m=4\)/);
     expect(() => effectiveMacs({ ...conv, sparsity: { nm: { n: 2, m: 4, fraction: -1 } } })).toThrow(/fraction=-1/);
-    expect(() => effectiveMacs({ ...conv, sparsity: { gate: { density: 2 } } })).toThrow(/gate.density=2/);
+    expect(() => effectiveMacs({ ...conv, sparsity: { gate: { density: 2, beta: 0.25 } } })).toThrow(/gate.density=2/);
     expect(() => effectiveMacs({ ...conv, sparsity: { keptPerInputChannel: [1, 2] } })).toThrow(/got length=2, C_in=8/);
     expect(() => denseMacs({ ...conv, cIn: 0 })).toThrow(/cIn=0/);
     expect(() => denseMacs({ ...conv, inH: undefined, inW: undefined })).toThrow(/give either outH\/outW or inH\/inW/);

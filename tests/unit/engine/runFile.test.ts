@@ -1,0 +1,93 @@
+// run.json's one schema: a version-1 file (written by hand here, as the first exports wrote
+// it) migrates to version 2; every field a real run's rows carry is one the row schema
+// declares (strict parse: an undeclared field fails).
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { buildConfig } from '../../../src/engine/config';
+import { loadDataset } from '../../../src/engine/data';
+import { isWeightMaskSource } from '../../../src/engine/plugin';
+import { MaskUpdateSchema, MetricsRowSchema, migrateRunFile, parseRunFile, RUN_FILE_VERSION, RunFileV1Schema } from '../../../src/engine/runFile';
+import { RunSession } from '../../../src/engine/session';
+
+/** A version-1 run.json as the first exports wrote it: no createdAt, no state, no replay; one 1×1×2×2 mask layer. */
+const V1_TEXT = `{
+  "version": 1,
+  "backend": { "backend": "cpu", "adapter": "tfjs cpu" },
+  "config": { "ssl": { "method": "byol" }, "steps": 40, "syncp": { "granularity": "unstructured", "density": 0.5 } },
+  "history": [
+    { "step": 0, "knn": 0.25 },
+    { "step": 5, "loss": 3.5, "lr": 0.001, "density": { "s1.b0.conv1": { "online": 0.5, "target": 0.75 } }, "flops": { "dense": 100, "effective": 60 }, "oldField": 1 }
+  ],
+  "masks": { "layers": [ { "name": "s1.b0.conv1", "shape": [1, 1, 2, 2], "online": "AQABAA==", "target": "AQEBAA==" } ] }
+}`;
+
+describe('run.json versions', () => {
+  it('a hand-written version-1 file migrates to the current version: same run, nothing to continue from', () => {
+    expect(RUN_FILE_VERSION).toBe(2);
+    const v1 = RunFileV1Schema.parse(JSON.parse(V1_TEXT));
+    const v2 = migrateRunFile(v1);
+    expect(v2.version).toBe(2);
+    expect(v2.createdAt).toBe('');
+    expect(v2.state).toBeUndefined();
+    expect(v2.replay).toBeUndefined();
+    expect(v2.masks).toEqual(v1.masks);
+    expect(v2.history).toEqual(v1.history);
+
+    const read = parseRunFile(V1_TEXT);
+    expect(read.version).toBe(2);
+    expect(read.config.ssl.method).toBe('byol');
+    expect(read.config.syncp?.density).toBe(0.5);
+    // base64 "AQABAA==" is the bytes 1 0 1 0; "AQEBAA==" is 1 1 1 0.
+    expect([...read.masks[0].online]).toEqual([1, 0, 1, 0]);
+    expect([...read.masks[0].target]).toEqual([1, 1, 1, 0]);
+    expect(read.history[0]).toEqual({ step: 0, knn: 0.25 });
+    // A field the schema does not declare is dropped, the declared ones are kept as written.
+    expect(read.history[1]).toEqual({ step: 5, loss: 3.5, lr: 0.001, density: { 's1.b0.conv1': { online: 0.5, target: 0.75 } }, flops: { dense: 100, effective: 60 } });
+  });
+
+  it('a version-1 file cannot carry a trainer state (it could not be continued), and a typed field of the wrong type is refused', () => {
+    const withState = JSON.parse(V1_TEXT);
+    withState.state = { version: 1, step: 5, peakLr: 0.01, optimizerSteps: 5, plugins: {}, weights: 'model.json' };
+    expect(parseRunFile(JSON.stringify(withState)).state).toBeUndefined();
+    const bad = JSON.parse(V1_TEXT);
+    bad.history[1].density = { 's1.b0.conv1': { online: 'half', target: 0.75 } };
+    expect(() => parseRunFile(JSON.stringify(bad))).toThrow(/run file is malformed — history\.1\.density\.s1\.b0\.conv1\.online/);
+    const newer = JSON.parse(V1_TEXT);
+    newer.version = 3;
+    expect(() => parseRunFile(JSON.stringify(newer))).toThrow(/version 3 is newer than this app understands \(2\)/);
+  });
+});
+
+describe('rows', () => {
+  it('every field of a real run’s rows (SyncCP and CDG together) and of its mask updates is declared by the schemas', async () => {
+    const before = tf.memory().numTensors;
+    const dataset = await loadDataset('shapes', { seed: 3, trainCount: 48, testCount: 24 });
+    const config = buildConfig({
+      preset: 'syncp-2of4',
+      tiny: true,
+      overrides: { steps: 6, eval: { knnEvery: 3 }, cdg: { density: 0.5, schedule: { start: 0, end: 0.5, every: 0.2 } }, syncp: { schedule: { start: 0, end: 0.5, every: 0.2 } } },
+    });
+    const s = new RunSession(config, dataset);
+    await s.measureBaselines();
+    const seen = new Set<string>();
+    let updates = 0;
+    const sp = s.trainer.plugins.find(isWeightMaskSource)!;
+    while (!s.done) {
+      const { row } = await s.trainStep();
+      // .strict(): a field the schema does not declare fails the parse.
+      MetricsRowSchema.strict().parse(row);
+      for (const k of Object.keys(row)) seen.add(k);
+      if (sp.lastUpdateStep !== null) {
+        const u = sp.updateSummary();
+        MaskUpdateSchema.parse({ step: u.step, layers: u.layers });
+        updates++;
+      }
+    }
+    for (const row of s.history) MetricsRowSchema.strict().parse(row);
+    // The run exercised what the schema types: both plugins reported, kNN ran, masks were updated.
+    expect([...seen].sort()).toEqual(['density', 'flops', 'gateDensity', 'gateTarget', 'knn', 'loss', 'lr', 'ms', 'step']);
+    expect(updates).toBeGreaterThan(0);
+    s.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

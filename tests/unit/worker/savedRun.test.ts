@@ -1,0 +1,57 @@
+// A replay (what the panels drew) comes back from a file or IndexedDB: parseReplay keeps one
+// that has the shape the page plots, through the export's typed-JSON round trip, and drops a
+// damaged one (the run's history is replayed instead).
+import { describe, expect, it } from 'vitest';
+import { decodeTyped, encodeTyped } from '../../../src/engine/state/typedJson';
+import { parseReplay, type Replay } from '../../../src/worker/savedRun';
+
+function replay(): Replay {
+  return {
+    rows: [
+      { step: 1, loss: 2.5, lr: 0.001, ms: 12, flops: { dense: 100, effective: 40 }, density: { c1: { online: 0.5, target: 0.8 } }, tensors: 90 },
+      {
+        step: 2, loss: 2.4, lr: 0.002, knn: 0.3, flops: { dense: 100, effective: 40 }, tensors: 90,
+        update: { step: 1, layers: [{ name: 'c1', flips: { online: 3, target: 1 }, nested: 1, iou: 0.6, nmFraction: null }] },
+      },
+    ],
+    selectedLayer: 'c1',
+    maskHistory: [{ step: 1, density: { online: 0.5, target: 0.8 }, flips: { online: 3, target: 1 }, masks: { rows: 1, cols: 2, online: new Float32Array([1, 0]), target: new Float32Array([1, 1]) } as never }],
+    reportedUpdate: 1,
+    lastMetrics: { 'syncp.density': new Float32Array([0.5, 0.8]) },
+  };
+}
+
+describe('parseReplay', () => {
+  it('keeps a well-formed replay, also after the export’s typed-JSON round trip', () => {
+    expect(parseReplay(replay())).toEqual(replay());
+    const back = parseReplay(decodeTyped(encodeTyped(replay())));
+    expect(back?.rows).toEqual(replay().rows);
+    expect(back?.lastMetrics['syncp.density']).toEqual(new Float32Array([0.5, 0.8]));
+  });
+
+  it('keeps a row whose loss is NaN (a history row without one, as IndexedDB stores it)', () => {
+    const r = replay();
+    r.rows[0].loss = NaN;
+    expect(parseReplay(r)?.rows[0].loss).toBeNaN();
+  });
+
+  it('drops a damaged replay', () => {
+    const cases: ((r: Record<string, unknown>) => void)[] = [
+      (r) => ((r.rows as Record<string, unknown>[])[0].loss = '2.5'),
+      (r) => delete (r.rows as Record<string, unknown>[])[1].flops,
+      (r) => ((r.rows as Record<string, unknown>[])[1].update = { step: -1, layers: [] }),
+      (r) => ((r.rows as Record<string, unknown>[])[0].density = { c1: { online: 'half', target: 1 } }),
+      (r) => (r.lastMetrics = { 'syncp.density': [0.5, 0.8] }),
+      (r) => (r.maskHistory = [{ step: 'one' }]),
+      (r) => (r.snapshots = [{ step: 1 }]),
+      (r) => (r.reportedUpdate = 'never'),
+    ];
+    for (const damage of cases) {
+      const r = replay() as unknown as Record<string, unknown>;
+      damage(r);
+      expect(parseReplay(r), damage.toString()).toBeUndefined();
+    }
+    expect(parseReplay(undefined)).toBeUndefined();
+    expect(parseReplay({ rows: 'none' })).toBeUndefined();
+  });
+});
