@@ -1,11 +1,27 @@
-// What a self-supervised method is to the trainer: which branches a step runs (network,
-// view, mask role, whether it is trained, whether it predicts) and its loss over those
-// branches' outputs (SslMethodCode, one file per method: simclr.ts, byol.ts, simsiam.ts),
-// with what names.ts says of it (label, EMA target, predictor…); registry.ts joins them.
+// What a self-supervised method is: what the rest of the app reads of it (label, how its
+// loss reads, whether it keeps an EMA target or a predictor, its solo-learn export) and,
+// for the trainer, which branches a step runs (network, view, mask role, whether it is
+// trained, whether it predicts) and its loss over those branches' outputs. One file per
+// method (simclr.ts, byol.ts, simsiam.ts) defines both; registry.ts lists them.
 import type * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
 import type { BranchInfo } from '../plugin';
-import type { SslMethodInfo, SslMethodName } from './names';
+import type { SslMethodName } from './registry';
+
+export interface SslMethodInfo {
+  /** How people read its name (settings, panels, messages). */
+  readonly label: string;
+  /** One phrase for the method setting's help. */
+  readonly summary: string;
+  /** How to read the loss chart (the loss panel's help). */
+  readonly lossHelp: string;
+  /** Keeps a target network, an EMA of the online one (θt ← m·θt + (1−m)·θo). */
+  readonly emaTarget: boolean;
+  /** The online network has a predictor head. */
+  readonly predictor: boolean;
+  /** The solo-learn method a run exports to (export/soloLearnSparse.ts has its recipe); null: not exportable. */
+  readonly soloLearn: 'simclr' | 'byol' | null;
+}
 
 export interface BranchLayout extends BranchInfo {
   /** The online network, or the EMA target network (methods with `emaTarget`). */
@@ -23,7 +39,7 @@ export interface BranchOutputs {
   p: (tf.Tensor2D | undefined)[];
 }
 
-/** A method's code: its branches and its loss (one file per method). */
+/** A method's code: its branches and its loss. */
 export interface SslMethodCode {
   /** The branches of one step, in the order the loss reads them. */
   branches(): BranchLayout[];
@@ -31,7 +47,10 @@ export interface SslMethodCode {
   loss(out: BranchOutputs, config: Config): tf.Scalar;
 }
 
-/** A method as the trainer holds it: its name, what names.ts says of it (label, EMA target, predictor…) and its code. */
+/** What one method file defines: what the app reads of it and its code. */
+export type SslMethodDefinition = SslMethodInfo & SslMethodCode;
+
+/** A method as the trainer holds it: its name with its definition. */
 export interface SslMethod extends SslMethodInfo, SslMethodCode {
   readonly name: SslMethodName;
 }

@@ -5,7 +5,7 @@ import { selectRows, useMetrics } from '../../store/metrics';
 import { mergeReferences, ReferenceBar, referenceLines, useRefsWith } from './references';
 import { downsample } from '../transforms/series';
 import { useRun } from '../../store/run';
-import { sslMethodInfo } from '../../engine/ssl/names';
+import { sslMethodInfo } from '../../engine/ssl/registry';
 import { DOMAIN_DATA, TICK_11, stepLabel, useThrottledSelector, useTimelineView, STAGGER } from './common';
 import { Panel } from './Panel';
 import { OKABE_ITO } from '../transforms/palette';
@@ -30,7 +30,7 @@ export function LossPanel() {
     const live: Point[] = downsample(rows, MAX_POINTS).map((r) => ({ step: r.step, loss: r.loss }));
     return refs.length ? mergeReferences(live, refs, 'loss') : live;
   }, [rows, refs]);
-  // Each method says how its loss reads (ssl/names.ts).
+  // Each method says how its loss reads (its file in ssl/).
   const howTo = sslMethodInfo(method ?? 'simclr').lossHelp;
   return (
     <Panel id="panel-loss" title="Loss" howTo={howTo}>
