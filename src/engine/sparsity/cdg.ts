@@ -20,8 +20,8 @@
 //               where the gate is open (× g), so closed locations need no conditional
 //               compute forward or backward. On cpu/wasm (skipClosed, setting kernels.sparse)
 //               kernels/cpuGatedConvSparse.ts computes Y_c only where each mode needs it;
-//               on webgpu (skipClosed) 'detached' runs Y_c, dX and dK at open units only
-//               (kernels/webgpuGatedConvSkip.wgsl.ts);
+//               on webgpu (skipClosed) 'detached' runs Y_c, dX and dK at open units only,
+//               'ste' dX and dK (kernels/webgpuGatedConvSkip.wgsl.ts);
 //               elsewhere both modes compute Y_c everywhere and multiply by g; flops.ts
 //               counts what each mode needs.
 //   evaluation  features must not depend on the other images of a batch, so the plugin
@@ -70,7 +70,7 @@ export interface GatedConvOptions extends GateOptions {
   /** Output-channel groups for 'channel-group' (the largest divisor of C_out ≤ groups is used). */
   groups?: number;
   stride?: number;
-  /** cpu/wasm: compute the conditional path only where the gradient mode needs it (kernels/cpuGatedConvSparse.ts); webgpu: the same for 'detached' (kernels/webgpuGatedConv.ts). Setting kernels.sparse. */
+  /** cpu/wasm: compute the conditional path only where the gradient mode needs it (kernels/cpuGatedConvSparse.ts); webgpu: the same (kernels/webgpuGatedConv.ts). Setting kernels.sparse. */
   skipClosed?: boolean;
 }
 

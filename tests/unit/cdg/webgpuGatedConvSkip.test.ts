@@ -1,6 +1,6 @@
 // CDG's gated conv on WebGPU with the conditional path skipped at closed locations
 // (gateGradient 'detached', skipClosed: kernels/webgpuGatedConv.ts' two-stage path, shaders
-// in webgpuGatedConvSkip.wgsl.ts) against two references that compute Y_c everywhere and
+// in webgpuGatedConvSkip.wgsl.ts; with 'ste' only dX / dK skip closed units) against two references that compute Y_c everywhere and
 // multiply by g: the one-dual-conv programs on webgpu (skipClosed off, the kernels.sparse
 // 'off' path) and the cpu host path (gatedConvHost: typed-array loops). Forward values,
 // gates, saliencies, densities, Δ and dX / dK on odd sizes, strides 1 and 2, uneven channel
@@ -92,6 +92,7 @@ function expectSame(got: Out, want: Out, tol: number, label: string) {
 }
 
 const D = { gateGradient: 'detached' } as const;
+const S = { gateGradient: 'ste' } as const;
 const CASES: Case[] = [
   // C_in 7 → c_b = 2 (β 1/4): uneven split; odd spatial sizes; stride 2 on odd sizes.
   { b: 2, h: 5, w: 7, cin: 7, cout: 6, f: 3, stride: 1, branches: 2, sharedW: true, opts: { ...D, beta: 0.25, density: 0.4, saliency: 'spatial' } },
@@ -104,9 +105,14 @@ const CASES: Case[] = [
   { b: 2, h: 5, w: 5, cin: 6, cout: 8, f: 3, stride: 2, branches: 2, sharedW: false, opts: { ...D, beta: 0.25, density: 0, saliency: 'spatial' } },
   { b: 2, h: 7, w: 3, cin: 9, cout: 6, f: 3, stride: 1, branches: 1, sharedW: true, opts: { ...D, beta: 0.25, density: 0, saliency: 'channel-group', groups: 3 } },
   { b: 1, h: 3, w: 7, cin: 5, cout: 4, f: 3, stride: 2, branches: 2, sharedW: true, opts: { ...D, beta: 0.25, density: 1, saliency: 'spatial' } },
+  // 'ste': the dual conv everywhere forward, dX and dK from open units only.
+  { b: 2, h: 5, w: 7, cin: 7, cout: 6, f: 3, stride: 1, branches: 2, sharedW: true, opts: { ...S, beta: 0.25, density: 0.4, saliency: 'spatial' } },
+  { b: 3, h: 7, w: 5, cin: 9, cout: 8, f: 3, stride: 2, branches: 2, sharedW: false, opts: { ...S, beta: 0.25, density: 0.55, saliency: 'channel-group', groups: 4 } },
+  { b: 2, h: 5, w: 5, cin: 6, cout: 8, f: 3, stride: 2, branches: 1, sharedW: true, opts: { ...S, beta: 0.25, density: 0, saliency: 'spatial' } },
+  { b: 2, h: 5, w: 5, cin: 6, cout: 8, f: 3, stride: 1, branches: 2, sharedW: false, opts: { ...S, beta: 0.25, density: 1, saliency: 'channel-group', groups: 2 } },
 ];
 
-describe.skipIf(!haveWebGPU)('gated conv on WebGPU, conditional path at open locations only (detached)', () => {
+describe.skipIf(!haveWebGPU)('gated conv on WebGPU, conditional path at open locations only (detached; ste: gradients)', () => {
   afterAll(async () => {
     await tf.setBackend('cpu');
   });
@@ -146,7 +152,7 @@ describe.skipIf(!haveWebGPU)('gated conv on WebGPU, conditional path at open loc
     tf.dispose([x, w]);
   });
 
-  it('takes the two-stage programs for detached with skipClosed, the one dual conv otherwise', async () => {
+  it('takes the two-stage programs for detached with skipClosed, the skipping gradients for ste, the dual conv without skipClosed', async () => {
     await tf.setBackend('webgpu');
     const backend = tf.backend() as unknown as { runWebGPUProgram: (p: { shaderKey: string }, ...r: unknown[]) => unknown };
     const spy = vi.spyOn(backend, 'runWebGPUProgram');
@@ -154,21 +160,25 @@ describe.skipIf(!haveWebGPU)('gated conv on WebGPU, conditional path at open loc
     await evaluate(CASES[0], { skipClosed: true });
     expect(keys()).toEqual(expect.arrayContaining(['cdgBaseConv', 'cdgCondConv', 'cdgCondConvDx', 'cdgCondConvDw', 'cdgSaliency', 'cdgGateApply', 'cdgGateBackward']));
     expect(keys().filter((k) => k.startsWith('cdgDualConv'))).toEqual([]);
-    for (const opts of [{ skipClosed: false }, { skipClosed: true, gateGradient: 'ste' as const }]) {
-      spy.mockClear();
-      await evaluate(CASES[0], opts);
-      expect(keys().filter((k) => k.startsWith('cdgCond') || k.startsWith('cdgBase'))).toEqual([]);
-      expect(keys()).toEqual(expect.arrayContaining(['cdgDualConv', 'cdgDualConvDx', 'cdgDualConvDw']));
-    }
+    spy.mockClear();
+    await evaluate(CASES[0], { skipClosed: false });
+    expect(keys().filter((k) => k.startsWith('cdgCond') || k.startsWith('cdgBase'))).toEqual([]);
+    expect(keys()).toEqual(expect.arrayContaining(['cdgDualConv', 'cdgDualConvDx', 'cdgDualConvDw']));
+    // 'ste': the dual conv forward (Y_c everywhere), the skipping dX and dK backward.
+    spy.mockClear();
+    await evaluate(CASES[0], { skipClosed: true, gateGradient: 'ste' });
+    expect(keys()).toEqual(expect.arrayContaining(['cdgDualConv', 'cdgCondConvDx', 'cdgCondConvDw']));
+    expect(keys().filter((k) => k === 'cdgBaseConv' || k === 'cdgCondConv' || k === 'cdgDualConvDx' || k === 'cdgDualConvDw')).toEqual([]);
     spy.mockRestore();
   });
 
   it('no tensors leak across forward and backward passes', async () => {
     await tf.setBackend('webgpu');
-    const c = CASES[1];
-    await evaluate(c, { skipClosed: true });
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) await evaluate(c, { skipClosed: true });
-    expect(tf.memory().numTensors).toBe(before);
+    for (const c of [CASES[1], CASES[10]]) {
+      await evaluate(c, { skipClosed: true });
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) await evaluate(c, { skipClosed: true });
+      expect(tf.memory().numTensors, c.opts.gateGradient).toBe(before);
+    }
   });
 });
