@@ -3,7 +3,8 @@
 // work completes is read from queue.onSubmittedWorkDone; the queue stays busy while the step
 // records, so the gap between consecutive completions is that program's execution time
 // (approximately: on SwiftShader the queue runs on the CPU threads the step also uses).
-// Usage: npx tsx scripts/profile-step.ts preset[:off] ...   (:off = kernels.sparse 'off')
+// Usage: npx tsx scripts/profile-step.ts preset[:off|:auto][:detached] ...   (:off = kernels.sparse 'off';
+// :detached = cdg.gateGradient 'detached')
 import * as tf from '@tensorflow/tfjs';
 import { installNodeWebGPU } from '../src/cli/nodeWebgpu';
 import { initBackend } from '../src/engine/backend';
@@ -33,8 +34,11 @@ backend.runWebGPUProgram = (p, ...r) => {
 };
 const dataset = await loadDataset('shapes', { seed: 1, trainCount: 200, testCount: 100 });
 for (const arg of args) {
-  const [preset, sparse] = arg.split(':');
-  const config = benchConfig(preset, true, sparse ? { kernels: { sparse } } : undefined);
+  const [preset, sparse, gate] = arg.split(':');
+  const config = benchConfig(preset, true, {
+    ...(sparse ? { kernels: { sparse: sparse as 'auto' | 'off' } } : {}),
+    ...(gate === 'detached' ? { cdg: { gateGradient: 'detached' as const } } : {}),
+  });
   const t = new Trainer(config, dataset);
   t.startAt(stateStartStep(config, 'end'));
   for (let i = 0; i < 2; i++) await t.trainStep(); // warm-up (shader compilation, the due mask update)
@@ -58,8 +62,9 @@ for (const arg of args) {
   }
   const rows = [...per.entries()].sort((a, b) => b[1].ms - a[1].ms);
   const sum = rows.reduce((a, [, e]) => a + e.ms, 0);
-  const conv = rows.filter(([k]) => /^(conv2D|im2col|sp[A-Z])/.test(k)).reduce((a, [, e]) => a + e.ms, 0);
-  console.log(`${arg}: ${(total / steps).toFixed(0)} ms a step (programs submitted one by one), GPU time in programs ${(sum / steps).toFixed(0)} ms, of it convs ${(conv / steps).toFixed(0)} ms (${((100 * conv) / sum).toFixed(0)}%)`);
+  const conv = rows.filter(([k]) => /^(conv2D|im2col|sp[A-Z]|cdg(DualConv|BaseConv|CondConv))/.test(k)).reduce((a, [, e]) => a + e.ms, 0);
+  const dispatches = rows.reduce((a, [, e]) => a + e.n, 0) / steps;
+  console.log(`${arg}: ${(total / steps).toFixed(0)} ms a step, ${dispatches.toFixed(0)} programs (programs submitted one by one), GPU time in programs ${(sum / steps).toFixed(0)} ms, of it convs ${(conv / steps).toFixed(0)} ms (${((100 * conv) / sum).toFixed(0)}%)`);
   console.log('  ' + rows.slice(0, 14).map(([k, e]) => `${k} ${(e.n / steps).toFixed(0)}× ${(e.ms / steps).toFixed(0)} ms`).join(', '));
   t.dispose();
 }

@@ -45,7 +45,7 @@ const USAGE = `usage: npm run bench -- [options]
   --steps N         steps per preset for --long
   --sparse-kernels M auto | off | both (default auto): off times the masked dense work, for
                     comparison (SyncCP's masked convs; CDG's conditional path only where needed,
-                    cpu); both times each sparse preset twice in the same rounds, as itself and
+                    cpu and webgpu); both times each sparse preset twice in the same rounds, as itself and
                     as NAME@off (kernels off), so auto/off ratios share the load
   --gate-gradient G ste | detached: CDG's gate gradient for the presets that run CDG (default: the preset's)
   --kernels         where sparse kernels pay: conv(x, W ⊙ M) forward + gradients over the

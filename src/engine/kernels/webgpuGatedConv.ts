@@ -5,6 +5,11 @@
 // one saliency program for all branches, the selection (webgpuSelect.ts), one
 // Y = Y_b + g ⊙ Y_c a branch; backward one gate/saliency program a branch (the formulas of
 // gatedConvHost in kernels/cpuGatedConvHost.ts, the cpu reference) and the dual conv's dX and dK.
+// With skipClosed (setting kernels.sparse) and gateGradient 'detached', the dual conv is two
+// stages around the selection: the base half first, then the conditional half only where the
+// gate is open; dX / dK skip closed locations of the conditional half
+// (webgpuGatedConvSkip.wgsl.ts). 'ste' needs Y_c everywhere: the one dual conv forward, the
+// skipping dX / dK backward.
 // No runtime import of the webgpu backend: the engine loads it lazily (backend.ts).
 import * as tf from '@tensorflow/tfjs';
 import { branchMeans, lazyGatedResult, NO_DELTA, splitBranches, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
@@ -14,6 +19,7 @@ import {
   applyWGSL, convKey, dualConvDwWGSL, dualConvDxWGSL, dualConvWGSL, gateBackwardWGSL, saliencyWGSL, WG,
   type ConvShape, type GateShape,
 } from './webgpuGatedConv.wgsl';
+import { baseConvWGSL, condConvDwWGSL, condConvDxWGSL, condConvWGSL, type GateLayout } from './webgpuGatedConvSkip.wgsl';
 
 const EPS = 1e-8;
 /** Inputs of one saliency program beyond which the branches' Z are concatenated first (storage bindings a stage: 8). */
@@ -55,6 +61,45 @@ export function webgpuDualConv(x: tf.Tensor4D, w: tf.Tensor4D, cb: number, strid
       gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => [
         run(flat(`cdgDualConvDx_${key}`, ['dz', 'w'], saved[0].shape, dualConvDxWGSL(d)), [dz, saved[1]]),
         run(flat(`cdgDualConvDw_${key}`, ['x', 'dz'], saved[1].shape, dualConvDwWGSL(d)), [saved[0], dz]),
+      ],
+    };
+  }) as unknown as GradFn;
+  return tf.customGrad(f)(x, w) as tf.Tensor4D;
+}
+
+/**
+ * The base half of the dual conv, [Y_b | 0] [B, OH, OW, 2K]: not on the tape (its gradient
+ * is condDualConv's, which computes both halves).
+ */
+function baseHalfConv(x: tf.Tensor4D, w: tf.Tensor4D, cb: number, stride: number): tf.Tensor4D {
+  const d = convShape(x, w, stride, cb);
+  return run(flat(`cdgBaseConv_${convKey(d)}`, ['x', 'w'], [d.B, d.OH, d.OW, 2 * d.K], baseConvWGSL(d)), [x, w]) as tf.Tensor4D;
+}
+
+/** The dual conv's Z [B, OH, OW, 2K] over every location, off the tape (its gradient is condDualConv's). */
+function fullDualConv(x: tf.Tensor4D, w: tf.Tensor4D, cb: number, stride: number): tf.Tensor4D {
+  const d = convShape(x, w, stride, cb);
+  return run(flat(`cdgDualConv_${convKey(d)}`, ['x', 'w'], [d.B, d.OH, d.OW, 2 * d.K], dualConvWGSL(d)), [x, w]) as tf.Tensor4D;
+}
+
+/**
+ * Z on the tape, with the pooled gate known (this branch's units from l.o). 'detached':
+ * Z = [Y_b | g ⊙ Y_c] from zb = baseHalfConv(x, w), the conditional half computed only at
+ * open units; 'ste': z0 = fullDualConv(x, w) as it is (its gate gradient needs Y_c at
+ * closed units). Either way dX and dK of both halves in one program each, closed units of
+ * the conditional half skipped (dZ_c = dY ⊙ g is 0 there). g is a constant here: its
+ * gradient reaches the saliency through gateApply.
+ */
+function condDualConv(x: tf.Tensor4D, w: tf.Tensor4D, z0: tf.Tensor4D, full: boolean, gate: tf.Tensor, l: GateLayout, cb: number, stride: number): tf.Tensor4D {
+  const d = convShape(x, w, stride, cb);
+  const key = `${convKey(d)}_${l.G}_${l.o}`;
+  const f = ((xT: tf.Tensor, wT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+    save([xT, wT, gate]);
+    return {
+      value: full ? z0 : run(flat(`cdgCondConv_${key}`, ['x', 'w', 'zb', 'g'], z0.shape, condConvWGSL(d, l)), [xT, wT, z0, gate]),
+      gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => [
+        run(flat(`cdgCondConvDx_${key}`, ['dz', 'w', 'g'], saved[0].shape, condConvDxWGSL(d, l)), [dz, saved[1], saved[2]]),
+        run(flat(`cdgCondConvDw_${key}`, ['x', 'dz', 'g'], saved[1].shape, condConvDwWGSL(d, l)), [saved[0], dz, saved[2]]),
       ],
     };
   }) as unknown as GradFn;
@@ -112,9 +157,13 @@ function gateApply(z: tf.Tensor4D, gate: tf.Tensor, s: tf.Tensor, o: number, smo
  * when first read (a training step reads only branchDensity), from tensors of the caller's
  * scope: read them before that scope ends.
  */
-export function gatedConvWebGPU(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: QuantileGateOptions, cb: number, G: number, stride: number): GatedConvResult {
+export function gatedConvWebGPU(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: QuantileGateOptions, cb: number, G: number, stride: number, skipClosed = false): GatedConvResult {
   const alpha = opts.alpha ?? 5;
-  const zs = xs.map((x, i) => webgpuDualConv(x, ws[i], cb, stride));
+  // 'detached' needs Y_c only where the gate is open: the base half now, the rest after the
+  // selection; 'ste' needs Y_c everywhere, but its dX and dK only from open units.
+  const detached = opts.gateGradient === 'detached';
+  const first = skipClosed ? (detached ? baseHalfConv : fullDualConv) : webgpuDualConv;
+  let zs = xs.map((x, i) => first(x, ws[i], cb, stride));
   const s = webgpuSaliency(zs, G);
   const n = s.size;
   const k = Math.min(n, Math.max(0, Math.round((opts.density ?? 1) * n)));
@@ -122,6 +171,15 @@ export function gatedConvWebGPU(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: Quan
   const smooth = k > 0 && k < n; // Δ = ±∞ otherwise: the surrogate derivative is 0
   const sizes = xs.map((x) => x.shape[0]);
   const cells = n / sizes.reduce((a, b) => a + b, 0);
+  if (skipClosed) {
+    const per = zs[0].shape[3] / 2 / G;
+    let u = 0;
+    zs = zs.map((z0, i) => {
+      const z = condDualConv(xs[i], ws[i], z0, !detached, gate, { G, per, o: u }, cb, stride);
+      u += sizes[i] * cells;
+      return z;
+    });
+  }
   let o = 0;
   const ys = zs.map((z, i) => {
     const y = gateApply(z, gate, s, o, smooth, opts.gateGradient === 'detached', alpha);

@@ -18,7 +18,8 @@ export function convKey(d: ConvShape): string {
   return [d.B, d.H, d.W, d.C, d.OH, d.OW, d.K, d.FH, d.FW, d.top, d.left, d.stride, d.cb].join('_');
 }
 
-const consts = (d: ConvShape) => /* wgsl */ `
+/** The conv's shapes as WGSL constants (shared with webgpuGatedConvSkip.wgsl.ts). */
+export const consts = (d: ConvShape) => /* wgsl */ `
 const B = ${d.B}; const H = ${d.H}; const W = ${d.W}; const C = ${d.C};
 const OH = ${d.OH}; const OW = ${d.OW}; const K = ${d.K}; const K2 = ${2 * d.K};
 const FH = ${d.FH}; const FW = ${d.FW}; const PT = ${d.top}; const PL = ${d.left};

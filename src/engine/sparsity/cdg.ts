@@ -20,6 +20,8 @@
 //               where the gate is open (× g), so closed locations need no conditional
 //               compute forward or backward. On cpu/wasm (skipClosed, setting kernels.sparse)
 //               kernels/cpuGatedConvSparse.ts computes Y_c only where each mode needs it;
+//               on webgpu (skipClosed) 'detached' runs Y_c, dX and dK at open units only,
+//               'ste' dX and dK (kernels/webgpuGatedConvSkip.wgsl.ts);
 //               elsewhere both modes compute Y_c everywhere and multiply by g; flops.ts
 //               counts what each mode needs.
 //   evaluation  features must not depend on the other images of a batch, so the plugin
@@ -68,7 +70,7 @@ export interface GatedConvOptions extends GateOptions {
   /** Output-channel groups for 'channel-group' (the largest divisor of C_out ≤ groups is used). */
   groups?: number;
   stride?: number;
-  /** cpu/wasm: compute the conditional path only where the gradient mode needs it (kernels/cpuGatedConvSparse.ts; setting kernels.sparse). */
+  /** cpu/wasm: compute the conditional path only where the gradient mode needs it (kernels/cpuGatedConvSparse.ts); webgpu: the same (kernels/webgpuGatedConv.ts). Setting kernels.sparse. */
   skipClosed?: boolean;
 }
 
@@ -298,7 +300,7 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
   const stride = opts.stride ?? 1;
   if (opts.skipClosed && hostBackend() && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvCpuSparse(xs, ws, opts, cb, G, stride);
   if (opts.threshold === undefined && opts.impl !== 'ops' && hostBackend() && cb < cin) return gatedConvHost(xs, ws, opts, cb, G, stride);
-  if (tf.getBackend() === 'webgpu' && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvWebGPU(xs, ws, opts, cb, G, stride);
+  if (tf.getBackend() === 'webgpu' && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvWebGPU(xs, ws, opts, cb, G, stride, opts.skipClosed);
   if (opts.threshold === undefined && opts.impl !== 'ops' && cb < cin && webglSelectAvailable()) return gatedConvWebGL(xs, ws, opts, cb, G, stride);
   const kernels = new Map<tf.Tensor, tf.Tensor4D[]>();
   const splitKernel = (w: tf.Tensor4D) => {
