@@ -40,6 +40,7 @@ import { topKGate } from '../kernels/topKGate';
 import { webglGateSurrogate, webglSelectAvailable, webglTopKGate } from '../kernels/webglSelect';
 import type { CDGConfig } from '../config';
 import { maskSlot, type BranchInfo, type PluginContext, type PluginState, type StepPlugin } from '../plugin';
+import type { PluginRowFields } from '../runFile';
 import { forwardResNet, prunableConvs, type Branch, type ConvHook, type ConvLayerSpec } from '../nn/resnet';
 import { stepFlops } from '../stepFlops';
 import { sslMethod } from '../ssl/registry';
@@ -550,7 +551,7 @@ export class CDGPlugin implements StepPlugin {
     return any ? out : undefined;
   }
 
-  report(metrics: Record<string, Float32Array>): Record<string, unknown> {
+  report(metrics: Record<string, Float32Array>): PluginRowFields {
     this.absorb(metrics);
     const d = this.densities(metrics);
     return d ? { gateDensity: d, gateTarget: this.targetDensity(this.step) } : {};

@@ -20,6 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SyncCPConfig } from '../config';
 import { maskSlot, type BranchRole, type ExportedMask, PanelView, type PluginContext, type PluginState, type StepCheckpoint, type StepHelpers, type StepPlugin } from '../plugin';
+import type { PluginRowFields } from '../runFile';
 import type { StateArray } from '../state/stateArray';
 import { prunableConvs } from '../nn/resnet';
 import type { LayerMasks } from '../viz/maskPanel';
@@ -241,7 +242,7 @@ export class SyncCPPlugin implements StepPlugin {
     return this.cfg.granularity === 'channel' ? this.weightDensity(metrics) : undefined;
   }
 
-  report(metrics: Record<string, Float32Array>): Record<string, unknown> {
+  report(metrics: Record<string, Float32Array>): PluginRowFields {
     return { density: this.weightDensity(metrics) };
   }
 
