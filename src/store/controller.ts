@@ -108,6 +108,11 @@ function onMessage(msg: Response): void {
       recordSnapshot(msg.snapshot);
       return;
     case 'error':
+      if (msg.kind === 'autosave') {
+        // Nothing stopped: only the resume offer after a reload is at stake.
+        useRun.setState({ error: { kind: 'autosave', message: msg.message } });
+        return;
+      }
       if (msg.kind === 'import') {
         // A resume or import that did not fit: the run that was live goes on.
         const r = useRun.getState().restoring;

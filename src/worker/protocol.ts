@@ -134,6 +134,8 @@ export type ErrorKind =
   /** A saved or imported run could not be restored (the message says why); the run is untouched. */
   | 'import'
 
+  /** The run could not be saved in the browser (storage full or refused): training goes on. */
+  | 'autosave'
   /** The config could not build a run (e.g. a method not in this build). */
   | 'config'
   /** Loss became non-finite; the run stays at the last good step. */

@@ -457,27 +457,48 @@ function progressRowOf(r: MetricsRow, run: WorkerRun): ProgressRow {
   return { ...r, loss: r.loss ?? NaN, lr: r.lr ?? 0, flops: { dense: f.dense, effective: f.effective }, tensors: 0 };
 }
 
-/** Write the run to IndexedDB (one record, replaced each time); a failure is reported once, training goes on. */
+/**
+ * Write the run to IndexedDB (one record, replaced each time). Own images that do not fit
+ * (storage quota) are dropped and the run is saved without them; a failure is said on the
+ * page once, and training goes on.
+ */
 let autosaveWarned = false;
+/** Own images that did not fit in storage: not tried again every few seconds. */
+let ownDataTooLarge: Dataset | undefined;
 async function autosave(run: WorkerRun): Promise<void> {
   run.lastSave = performance.now();
   try {
     const data = run.trainer.dataset;
     // The own images are written when they change, and dropped when the run trains on other data.
-    const own = data.name === 'own' ? (data === savedOwnData ? undefined : data) : savedOwnData === null ? undefined : null;
+    const own = data.name === 'own' ? (data === savedOwnData || data === ownDataTooLarge ? undefined : data) : savedOwnData === null ? undefined : null;
     const saved: SavedRun = {
       meta: { step: run.step, total: run.total, savedAt: new Date().toISOString(), backend: report?.backend ?? 'unknown', config: run.session.config },
       session: await run.session.saveState(),
       replay: run.replay(),
     };
-    await writeAutosave(saved, own);
-    if (own !== undefined) savedOwnData = own;
+    try {
+      await writeAutosave(saved, own);
+      if (own !== undefined) savedOwnData = own;
+    } catch (e) {
+      if (!own) throw e;
+      // The run without its images: a reload offers it and asks for the files again.
+      await writeAutosave(saved, null);
+      savedOwnData = null;
+      ownDataTooLarge = own;
+      warnAutosave(`your images did not fit in this browser's storage (${(e as Error).message}), so the run was saved without them: to resume it after a reload, load the same files again first.`);
+    }
     run.savedStep = run.step;
   } catch (e) {
-    if (autosaveWarned) return;
-    autosaveWarned = true;
-    console.warn(`autosave failed (training goes on, but a reload will not offer to resume): ${(e as Error).message}`);
+    warnAutosave(`the run could not be saved in this browser (${(e as Error).message}): training goes on, but a reload will not offer to resume it. Export it to keep it.`);
   }
+}
+
+/** Said once a session: the notice stays until dismissed, and repeating it every 5 s would only nag. */
+function warnAutosave(message: string): void {
+  if (autosaveWarned) return;
+  autosaveWarned = true;
+  console.warn(`autosave: ${message}`);
+  post({ type: 'error', kind: 'autosave', message: `Autosave: ${message}` });
 }
 
 function watchDevice(): void {

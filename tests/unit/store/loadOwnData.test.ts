@@ -94,3 +94,28 @@ describe('a load the worker will never answer', () => {
     expect(useRun.getState().loadingData).toBe(false);
   });
 });
+
+describe('an autosave the browser refused', () => {
+  beforeEach(() => {
+    vi.stubGlobal('Worker', FakeWorker);
+    vi.stubGlobal('location', new URL('http://127.0.0.1/'));
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('is said on the page and stops nothing: a load in flight stays in flight, the worker stays up', async () => {
+    actions.restart();
+    const w = FakeWorker.last!;
+    await actions.loadOwnData([{ path: 'data_batch_1.bin', file: new File([new Uint8Array(3073)], 'data_batch_1.bin') }]);
+    // A Pause just sent and a run being built: both still waiting for the worker's answer.
+    useRun.setState({ pending: 'pause', building: true });
+    const before = useRun.getState();
+    expect(before.loadingData).toBe(true);
+    w.dispatchEvent(new MessageEvent('message', { data: { type: 'error', kind: 'autosave', message: 'Autosave: the run could not be saved' } }));
+    const after = useRun.getState();
+    expect(after.error).toEqual({ kind: 'autosave', message: 'Autosave: the run could not be saved' });
+    expect(after.loadingData).toBe(true);
+    expect(after.worker).toBe(before.worker);
+    expect(after.building).toBe(true);
+    expect(after.pending).toBe('pause');
+  });
+});
