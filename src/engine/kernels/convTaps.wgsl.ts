@@ -52,3 +52,28 @@ export const forEachOutputOfTap = (body: string) => /* wgsl */ `
       }
     }
   }`;
+
+// Where an invocation of a conv program is, from its flat `index` (NHWC layouts; the dual
+// conv's Z has K2 = 2K channels a pixel). Shared so each program decodes it one way.
+
+/** Output unit of Z [B, OH, OW, K2]: channel k2, pixel pix (flat b, oy, ox) and its b, oy, ox. */
+export const dualOutputIndex = /* wgsl */ `
+  let k2 = index % K2;
+  let pix = index / K2;
+  let ox = pix % OW;
+  let oy = (pix / OW) % OH;
+  let b = pix / (OW * OH);`;
+
+/** Input element of X [B, H, W, C]: channel c at (b, iy, ixp). */
+export const inputIndex = /* wgsl */ `
+  let c = index % C;
+  let ixp = (index / C) % W;
+  let iy = (index / (C * W)) % H;
+  let b = index / (C * W * H);`;
+
+/** Kernel element of W [FH, FW, C, K]: (fy, fx, c, k). */
+export const filterIndex = /* wgsl */ `
+  let k = index % K;
+  let c = (index / K) % C;
+  let fx = (index / (K * C)) % FW;
+  let fy = index / (K * C * FW);`;

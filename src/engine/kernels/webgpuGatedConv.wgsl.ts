@@ -4,7 +4,7 @@
 // by their variable names, `localIndex`, `workgroupId` and main(index) for flat programs.
 // Z = [Y_b | Y_c] is [B, OH, OW, 2K]: channels below K from input channels < cb, the rest
 // from input channels ≥ cb (the file header of sparsity/cdg.ts).
-import { forEachInputTap, forEachOutputOfTap, forEachReadingTap } from './convTaps.wgsl';
+import { dualOutputIndex, filterIndex, forEachInputTap, forEachOutputOfTap, forEachReadingTap, inputIndex } from './convTaps.wgsl';
 import { KEY_WGSL } from './webgpuSelect.wgsl';
 
 export const WG = 256;
@@ -31,11 +31,7 @@ export const dualConvWGSL = (d: ConvShape) => /* wgsl */ `
 ${consts(d)}
 fn main(index : i32) {
   if (index >= uniforms.size) { return; }
-  let k2 = index % K2;
-  let pix = index / K2;
-  let ox = pix % OW;
-  let oy = (pix / OW) % OH;
-  let b = pix / (OW * OH);
+${dualOutputIndex}
   let k = k2 % K;
   let c0 = select(CB, 0, k2 < K);
   let c1 = select(C, CB, k2 < K);
@@ -52,10 +48,7 @@ export const dualConvDxWGSL = (d: ConvShape) => /* wgsl */ `
 ${consts(d)}
 fn main(index : i32) {
   if (index >= uniforms.size) { return; }
-  let c = index % C;
-  let ixp = (index / C) % W;
-  let iy = (index / (C * W)) % H;
-  let b = index / (C * W * H);
+${inputIndex}
   let half = select(K, 0, c < CB);
   var acc = 0.0;${forEachReadingTap(`
       let zo = ((b * OH + oy) * OW + ox) * K2 + half;
@@ -70,10 +63,7 @@ export const dualConvDwWGSL = (d: ConvShape) => /* wgsl */ `
 ${consts(d)}
 fn main(index : i32) {
   if (index >= uniforms.size) { return; }
-  let k = index % K;
-  let c = (index / K) % C;
-  let fx = (index / (K * C)) % FW;
-  let fy = index / (K * C * FW);
+${filterIndex}
   let half = select(K, 0, c < CB);
   var acc = 0.0;${forEachOutputOfTap(`
         acc += x[((b * H + iy) * W + ixp) * C + c] * dz[((b * OH + oy) * OW + ox) * K2 + half + k];`)}

@@ -4,7 +4,7 @@
 // the saliency, gate-apply and gate-backward programs are shared; here Y_c is g ⊙ Y_c, 0
 // where the pooled gate g is closed. g's units of pixel `pix` (b, oy, ox flat) of this
 // branch start at O + pix·G; output channel k is in group k / PER.
-import { forEachInputTap, forEachOutputOfTap, forEachReadingTap } from './convTaps.wgsl';
+import { dualOutputIndex, filterIndex, forEachInputTap, forEachOutputOfTap, forEachReadingTap, inputIndex } from './convTaps.wgsl';
 import { consts, type ConvShape } from './webgpuGatedConv.wgsl';
 
 export interface GateLayout {
@@ -21,12 +21,8 @@ export const baseConvWGSL = (d: ConvShape) => /* wgsl */ `
 ${consts(d)}
 fn main(index : i32) {
   if (index >= uniforms.size) { return; }
-  let k2 = index % K2;
+${dualOutputIndex}
   if (k2 >= K) { result[index] = 0.0; return; }
-  let pix = index / K2;
-  let ox = pix % OW;
-  let oy = (pix / OW) % OH;
-  let b = pix / (OW * OH);
   var acc = 0.0;${forEachInputTap(`
       let xo = ((b * H + iy) * W + ixp) * C;
       let wo = (fy * FW + fx) * C * K + k2;
@@ -43,14 +39,10 @@ export const condConvWGSL = (d: ConvShape, g: GateLayout) => /* wgsl */ `
 ${consts(d)}${gateConsts(g)}
 fn main(index : i32) {
   if (index >= uniforms.size) { return; }
-  let k2 = index % K2;
+${dualOutputIndex}
   if (k2 < K) { result[index] = zb[index]; return; }
-  let pix = index / K2;
   let k = k2 - K;
   if (g[O + pix * G + k / PER] < 0.5) { result[index] = 0.0; return; }
-  let ox = pix % OW;
-  let oy = (pix / OW) % OH;
-  let b = pix / (OW * OH);
   var acc = 0.0;${forEachInputTap(`
       let xo = ((b * H + iy) * W + ixp) * C;
       let wo = (fy * FW + fx) * C * K + k;
@@ -68,10 +60,7 @@ export const condConvDxWGSL = (d: ConvShape, g: GateLayout) => /* wgsl */ `
 ${consts(d)}${gateConsts(g)}
 fn main(index : i32) {
   if (index >= uniforms.size) { return; }
-  let c = index % C;
-  let ixp = (index / C) % W;
-  let iy = (index / (C * W)) % H;
-  let b = index / (C * W * H);
+${inputIndex}
   let gated = c >= CB;
   let half = select(0, K, gated);
   var acc = 0.0;${forEachReadingTap(`
@@ -91,10 +80,7 @@ export const condConvDwWGSL = (d: ConvShape, g: GateLayout) => /* wgsl */ `
 ${consts(d)}${gateConsts(g)}
 fn main(index : i32) {
   if (index >= uniforms.size) { return; }
-  let k = index % K;
-  let c = (index / K) % C;
-  let fx = (index / (K * C)) % FW;
-  let fy = index / (K * C * FW);
+${filterIndex}
   let gated = c >= CB;
   let half = select(0, K, gated);
   let q = k / PER;
