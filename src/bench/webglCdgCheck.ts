@@ -7,12 +7,8 @@
 // 2 branches, all-open / all-closed / partial gates; no tensors left behind. Returns what
 // differs (empty: all agree). Run by e2e/webglCdg.spec.ts and the bench page.
 import * as tf from '@tensorflow/tfjs';
-import { gatedConv, NO_DELTA, type GatedConvOptions } from '../engine/sparsity/cdg';
-
-interface Case {
-  b: number; h: number; w: number; cin: number; cout: number; f: number; stride: number;
-  branches: 1 | 2; sharedW: boolean; opts: GatedConvOptions;
-}
+import { NO_DELTA } from '../engine/sparsity/cdg';
+import { relErr, runGatedConv as evaluate, type GatedCase as Case, type GatedRun as Out } from './gatedConvRun';
 
 export const WEBGL_CDG_CASES: Case[] = [
   // C_in 7 → c_b = 2 (β 1/4): uneven split; odd spatial sizes; stride 2 on odd sizes.
@@ -25,56 +21,6 @@ export const WEBGL_CDG_CASES: Case[] = [
   { b: 2, h: 5, w: 5, cin: 6, cout: 8, f: 3, stride: 1, branches: 2, sharedW: true, opts: { beta: 0.25, density: 1, saliency: 'channel-group', groups: 2 } },
   { b: 2, h: 5, w: 5, cin: 6, cout: 8, f: 3, stride: 2, branches: 2, sharedW: false, opts: { beta: 0.25, density: 0, saliency: 'spatial' } },
 ];
-
-/** Deterministic pseudo-random values in [−1, 1) (the same numbers on every backend). */
-function rand(n: number, seed: number): Float32Array {
-  let s = (seed * 2654435761) >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32) * 2 - 1;
-  });
-}
-
-interface Out {
-  ys: Float32Array[]; gates: Float32Array[]; sal: Float32Array[]; density: number; delta: number; branchDensity: Float32Array;
-  dxs: Float32Array[]; dws: Float32Array[];
-}
-
-/** Forward and the gradients of Σ_i Σ R_i ⊙ Y_i (R_i fixed random weights) for X_i and each distinct K. */
-async function evaluate(c: Case, opts: GatedConvOptions): Promise<Out> {
-  const xs = Array.from({ length: c.branches }, (_, i) => tf.tensor4d(rand(c.b * c.h * c.w * c.cin, 11 + i), [c.b, c.h, c.w, c.cin]));
-  const wShape: [number, number, number, number] = [c.f, c.f, c.cin, c.cout];
-  const wsDistinct = Array.from({ length: c.sharedW ? 1 : c.branches }, (_, i) => tf.tensor4d(rand(wShape.reduce((a, b) => a * b), 31 + i), wShape));
-  const res = tf.tidy(() => {
-    let kept: { ys: tf.Tensor[]; gates: tf.Tensor[]; sal: tf.Tensor[]; density: tf.Tensor; delta: tf.Tensor; bd: tf.Tensor } | undefined;
-    const lossOf = (...args: tf.Tensor[]) => {
-      const xin = args.slice(0, xs.length) as tf.Tensor4D[];
-      const win = args.slice(xs.length) as tf.Tensor4D[];
-      const r = gatedConv(xin, xin.map((_, i) => win[c.sharedW ? 0 : i]), { ...c.opts, ...opts, stride: c.stride });
-      kept = { ys: r.ys.map((t) => tf.keep(t)), gates: r.gates.map((t) => tf.keep(t)), sal: r.saliency.map((t) => tf.keep(t)), density: tf.keep(r.density), delta: tf.keep(r.delta), bd: tf.keep(r.branchDensity) };
-      return tf.addN(r.ys.map((y, i) => tf.sum(tf.mul(y, tf.tensor(rand(y.size, 71 + i), y.shape))))) as tf.Scalar;
-    };
-    const grads = tf.grads(lossOf)([...xs, ...wsDistinct]);
-    return { ...kept!, grads };
-  });
-  const data = async (ts: tf.Tensor[]) => Promise.all(ts.map(async (t) => (await t.data()) as Float32Array));
-  const out: Out = {
-    ys: await data(res.ys), gates: await data(res.gates), sal: await data(res.sal), density: (await res.density.data())[0], delta: (await res.delta.data())[0],
-    branchDensity: (await res.bd.data()) as Float32Array, dxs: await data(res.grads.slice(0, xs.length)), dws: await data(res.grads.slice(xs.length)),
-  };
-  tf.dispose([xs, wsDistinct, res.ys, res.gates, res.sal, res.density, res.delta, res.bd, res.grads]);
-  return out;
-}
-
-/** max |a − b| over max(1, max |b|): float32 rounding of sums of a few hundred terms. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let scale = 1;
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
-  let worst = 0;
-  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return Number.isNaN(worst) ? Infinity : worst / scale;
-}
 
 /**
  * edge: every unit is open or none is; boundless: compare Δ then too. Not against the tf-op path

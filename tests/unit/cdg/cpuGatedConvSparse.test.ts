@@ -10,62 +10,14 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initWasmBackend } from '../../../src/engine/kernels/wasmKernels';
 import { gatedConv, type GatedConvOptions } from '../../../src/engine/sparsity/cdg';
+import { runGatedConv, seededValues, type GatedCase as Case } from '../../../src/bench/gatedConvRun';
+import { expectClose } from './gatedConvRuns';
 
-interface Case {
-  b: number; h: number; w: number; cin: number; cout: number; f: number; stride: number;
-  branches: 1 | 2; sharedW: boolean; opts: GatedConvOptions;
-}
+/** Deterministic values in [−1, 1), a third of them 0 (post-ReLU-like zeros take the skip branch). */
+const rand = (n: number, seed: number) => seededValues(n, seed, 1 / 3);
+/** The shared gated-conv run on such values. */
+const evaluate = (c: Case, opts: GatedConvOptions) => runGatedConv(c, opts, 1 / 3);
 
-/** Deterministic pseudo-random values in [−1, 1), a third of them 0 (post-ReLU-like zeros take the skip branch). */
-function rand(n: number, seed: number): Float32Array {
-  let s = (seed * 2654435761) >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    const u = s / 2 ** 32;
-    return u < 1 / 3 ? 0 : u * 2 - 1;
-  });
-}
-
-interface Out {
-  ys: Float32Array[]; gates: Float32Array[]; sal: Float32Array[]; density: number; delta: number; branchDensity: Float32Array;
-  dxs: Float32Array[]; dws: Float32Array[];
-}
-
-/** Forward and the gradients of Σ_i Σ R_i ⊙ Y_i (R_i fixed random weights) for X_i and each distinct K. */
-function evaluate(c: Case, opts: GatedConvOptions): Out {
-  const xs = Array.from({ length: c.branches }, (_, i) => tf.tensor4d(rand(c.b * c.h * c.w * c.cin, 11 + i), [c.b, c.h, c.w, c.cin]));
-  const wShape: [number, number, number, number] = [c.f, c.f, c.cin, c.cout];
-  const wsDistinct = Array.from({ length: c.sharedW ? 1 : c.branches }, (_, i) => tf.tensor4d(rand(wShape.reduce((a, b) => a * b), 31 + i), wShape));
-  const res = tf.tidy(() => {
-    let kept: { ys: tf.Tensor[]; gates: tf.Tensor[]; sal: tf.Tensor[]; density: tf.Tensor; delta: tf.Tensor; bd: tf.Tensor } | undefined;
-    const lossOf = (...args: tf.Tensor[]) => {
-      const xin = args.slice(0, xs.length) as tf.Tensor4D[];
-      const win = args.slice(xs.length) as tf.Tensor4D[];
-      const r = gatedConv(xin, xin.map((_, i) => win[c.sharedW ? 0 : i]), { ...c.opts, ...opts, stride: c.stride });
-      kept = { ys: r.ys.map((t) => tf.keep(t)), gates: r.gates.map((t) => tf.keep(t)), sal: r.saliency.map((t) => tf.keep(t)), density: tf.keep(r.density), delta: tf.keep(r.delta), bd: tf.keep(r.branchDensity) };
-      return tf.addN(r.ys.map((y, i) => tf.sum(tf.mul(y, tf.tensor(rand(y.size, 71 + i), y.shape))))) as tf.Scalar;
-    };
-    const grads = tf.grads(lossOf)([...xs, ...wsDistinct]);
-    return { ...kept!, grads };
-  });
-  const data = (ts: tf.Tensor[]) => ts.map((t) => t.dataSync() as Float32Array);
-  const out: Out = {
-    ys: data(res.ys), gates: data(res.gates), sal: data(res.sal), density: res.density.dataSync()[0], delta: res.delta.dataSync()[0],
-    branchDensity: res.bd.dataSync() as Float32Array, dxs: data(res.grads.slice(0, xs.length)), dws: data(res.grads.slice(xs.length)),
-  };
-  tf.dispose([xs, wsDistinct, res.ys, res.gates, res.sal, res.density, res.delta, res.bd, res.grads]);
-  return out;
-}
-
-/** max |a − b| over max(1, max |b|). */
-function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string) {
-  expect(a.length, what).toBe(b.length);
-  let scale = 1;
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
-  let worst = 0;
-  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  expect(worst / scale, what).toBeLessThan(tol);
-}
 
 const CASES: Case[] = [
   // C_in 7 → c_b = 2 (β 1/4): uneven split; odd spatial sizes; stride 2 on odd sizes.
@@ -81,12 +33,12 @@ const CASES: Case[] = [
 
 describe('gated conv computing the conditional path only where needed (cpu, skipClosed)', () => {
   for (const gateGradient of ['detached', 'ste'] as const) {
-    it(`matches the dense-then-multiply host path and the tf-op path, ${gateGradient}`, () => {
+    it(`matches the dense-then-multiply host path and the tf-op path, ${gateGradient}`, async () => {
       for (const [ci, c] of CASES.entries()) {
         const label = `case ${ci} ${gateGradient}`;
-        const sparse = evaluate(c, { gateGradient, skipClosed: true });
-        const host = evaluate(c, { gateGradient });
-        const ops = evaluate(c, { gateGradient, impl: 'ops' });
+        const sparse = await evaluate(c, { gateGradient, skipClosed: true });
+        const host = await evaluate(c, { gateGradient });
+        const ops = await evaluate(c, { gateGradient, impl: 'ops' });
         sparse.gates.forEach((g, i) => expect(Array.from(g), `${label} gates ${i}`).toEqual(Array.from(host.gates[i])));
         sparse.gates.forEach((g, i) => expect(Array.from(g), `${label} gates ${i} vs ops`).toEqual(Array.from(ops.gates[i])));
         // Forward: the same float32 sums in the same order as the host path.
@@ -125,10 +77,10 @@ describe('gated conv computing the conditional path only where needed (cpu, skip
     tf.dispose([x, w, r]);
   });
 
-  it('no tensors leak across forward and backward passes', () => {
-    evaluate(CASES[1], { skipClosed: true, gateGradient: 'detached' });
+  it('no tensors leak across forward and backward passes', async () => {
+    await evaluate(CASES[1], { skipClosed: true, gateGradient: 'detached' });
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) evaluate(CASES[1], { skipClosed: true, gateGradient: 'detached' });
+    for (let i = 0; i < 3; i++) await evaluate(CASES[1], { skipClosed: true, gateGradient: 'detached' });
     expect(tf.memory().numTensors).toBe(before);
   });
 });
@@ -142,9 +94,9 @@ describe('the same on the wasm backend', () => {
     for (const [ci, c] of CASES.entries()) {
       for (const gateGradient of ['detached', 'ste'] as const) {
         await tf.setBackend('cpu');
-        const host = evaluate(c, { gateGradient });
+        const host = await evaluate(c, { gateGradient });
         expect(await initWasmBackend()).toMatchObject({ ok: true });
-        const wasm = evaluate(c, { gateGradient, skipClosed: true });
+        const wasm = await evaluate(c, { gateGradient, skipClosed: true });
         const label = `case ${ci} ${gateGradient}`;
         wasm.gates.forEach((g, i) => expect(Array.from(g), `${label} gates ${i}`).toEqual(Array.from(host.gates[i])));
         wasm.ys.forEach((y, i) => expect(Array.from(y), `${label} y ${i}`).toEqual(Array.from(host.ys[i])));

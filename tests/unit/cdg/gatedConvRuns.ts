@@ -1,0 +1,33 @@
+// The CDG kernel tests' comparison of two gated-conv runs (src/bench/gatedConvRun.ts makes
+// them): gates equal; values, saliencies, Δ, densities and gradients within a tolerance.
+import { expect } from 'vitest';
+import { NO_DELTA } from '../../../src/engine/sparsity/cdg';
+import { relErr, runGatedConv, seededValues, type GatedCase, type GatedRun } from '../../../src/bench/gatedConvRun';
+
+export type Case = GatedCase;
+export type Out = GatedRun;
+export const evaluate = runGatedConv;
+export const rand = (n: number, seed: number) => seededValues(n, seed);
+
+/** max |a − b| over max(1, max |b|) below `tol` (relErr). */
+export function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string) {
+  expect(a.length, what).toBe(b.length);
+  expect(relErr(a, b), what).toBeLessThan(tol);
+}
+
+export function expectSame(got: Out, want: Out, tol: number, label: string) {
+  got.gates.forEach((g, i) => expect(Array.from(g), `${label} gates ${i}`).toEqual(Array.from(want.gates[i])));
+  got.ys.forEach((y, i) => expectClose(y, want.ys[i], tol, `${label} y ${i}`));
+  got.sal.forEach((s, i) => expectClose(s, want.sal[i], tol, `${label} saliency ${i}`));
+  expect(got.density).toBeCloseTo(want.density, 6);
+  // Δ: the midpoint at the boundary; all / none open: beyond any saliency (±NO_DELTA here and
+  // on the tf-op path, ±∞ on the host path), with the sign that says which.
+  if (Number.isFinite(want.delta) && Math.abs(want.delta) < NO_DELTA) expect(Math.abs(got.delta - want.delta)).toBeLessThan(1e-5 * Math.max(1, Math.abs(want.delta)));
+  else {
+    expect(Math.sign(got.delta), `${label} delta sign`).toBe(Math.sign(want.delta));
+    expect(Math.abs(got.delta)).toBeGreaterThanOrEqual(NO_DELTA);
+  }
+  expectClose(got.branchDensity, want.branchDensity, 1e-6, `${label} branch density`);
+  got.dxs.forEach((d, i) => expectClose(d, want.dxs[i], tol, `${label} dX ${i}`));
+  got.dws.forEach((d, i) => expectClose(d, want.dws[i], tol, `${label} dK ${i}`));
+}
