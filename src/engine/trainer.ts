@@ -533,7 +533,7 @@ export class Trainer {
     for (const [k, v] of Object.entries(vars)) expectArray(arrays, k, v.shape, v.dtype as StateArray['dtype']);
     const trainable = this.trainableVars();
     const moments: { m: Record<string, StateArray>; v: Record<string, StateArray> } = { m: {}, v: {} };
-    for (const [key, a] of Object.entries(arrays)) {
+    for (const key of Object.keys(arrays)) {
       const hit = /^adam\.(m|v)\.(.+)$/.exec(key);
       if (!hit) continue;
       const w = trainable[hit[2]];
