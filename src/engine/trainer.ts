@@ -141,9 +141,10 @@ export class Trainer {
     return this.method.branches();
   }
 
+  /** The union of the plugins' masks for a role: checkComposable refused overlapping layers when the run was built. */
   private masksFor(role: BranchInfo['role']): Record<string, tf.Tensor> | undefined {
-    const parts = this.plugins.map((p) => [p.name, p.masks?.(role)] as const).filter(([, m]) => m);
-    return parts.length ? mergeOwned('mask layer', parts) : undefined;
+    const parts = this.plugins.map((p) => p.masks?.(role)).filter((m) => m !== undefined);
+    return parts.length ? Object.assign({}, ...parts) : undefined;
   }
 
   private convHook(infos: BranchInfo[], training: boolean): ConvHook | undefined {

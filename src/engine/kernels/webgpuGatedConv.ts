@@ -57,7 +57,7 @@ export function webgpuDualConv(x: tf.Tensor4D, w: tf.Tensor4D, cb: number, strid
   const f = ((xT: tf.Tensor, wT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
     save([xT, wT]);
     return {
-      value: run(flat(`cdgDualConv_${key}`, ['x', 'w'], [d.B, d.OH, d.OW, 2 * d.K], dualConvWGSL(d)), [xT, wT]),
+      value: fullDualConv(xT as tf.Tensor4D, wT as tf.Tensor4D, cb, stride),
       gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => [
         run(flat(`cdgDualConvDx_${key}`, ['dz', 'w'], saved[0].shape, dualConvDxWGSL(d)), [dz, saved[1]]),
         run(flat(`cdgDualConvDw_${key}`, ['x', 'dz'], saved[1].shape, dualConvDwWGSL(d)), [saved[0], dz]),
