@@ -13,6 +13,7 @@ test('CDG on webgl: radix select and gated conv match topKGate, the tf-op path a
   expect(r.backend).toBe('webgl');
   expect(r.gate!.mismatches).toEqual([]);
   expect(r.gate!.cases).toBeGreaterThan(30);
+  expect(r.conv!.cases).toBe(8); // WEBGL_CDG_CASES: every case ran
   expect(r.conv!.mismatches).toEqual([]);
   expect(r.conv!.hookTaken).toBe(true);
   expect(r.conv!.leaked).toBe(0);

@@ -18,15 +18,22 @@ describe('settings table', () => {
   });
 
   it('a preset that does not set a setting runs it at the setting’s own default', () => {
+    let compared = 0;
     for (const spec of SETTINGS) {
       const dflt = spec.schema.safeParse(undefined);
       for (const preset of PRESET_NAMES) {
         if (presetsSetting(spec.path).includes(preset)) continue;
         const v = getAt(buildConfig({ preset }), spec.path);
         // Absent where the preset leaves the setting's method off.
-        if (v !== undefined) expect(v, `${preset} ${spec.path}`).toEqual(dflt.success ? dflt.data : undefined);
+        if (v !== undefined) {
+          expect(v, `${preset} ${spec.path}`).toEqual(dflt.success ? dflt.data : undefined);
+          compared += 1;
+        }
       }
     }
+    // The loop really compared (a wrong path would make every value undefined), and one case by hand.
+    expect(compared).toBeGreaterThan(SETTINGS.length);
+    expect(buildConfig({ preset: 'simclr-dense' }).ssl.temperature).toBe(0.2);
   });
 
   it('a number’s bounds come from its schema: just outside is refused, the default lies within', () => {

@@ -196,6 +196,10 @@ describe('URL parsing, fuzzed', () => {
       }),
       { seed: 7, numRuns: 400 },
     );
+    // The property trusts decodeSetting for "applied as written"; a few links decoded by hand.
+    const link = parseUrl('?preset=cdg&batch=64&lr=0.004&temperature=0.5');
+    const hand = buildConfig({ preset: link.preset, tiny: link.tiny, overrides: link.overrides });
+    expect([hand.batchSize, hand.optim.lr, hand.ssl.temperature]).toEqual([64, 0.004, 0.5]);
   });
 
   it('a typo in a parameter name is named with the parameter it was probably meant to be', () => {

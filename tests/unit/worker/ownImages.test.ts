@@ -28,6 +28,18 @@ describe('own images at the run’s image size', () => {
     const at16 = await own.at(16, decode);
     expect(sides.every((s) => s === 16) && sides.length === files.length).toBe(true);
     expect(at16).toEqual(await readOwnData(files, { decode, size: 16, seed: 1 }));
+    // By hand, from the stand-in decoder: 16×16, every file's image present once, each with
+    // its file's value at pixel (0, 0) and 0 at (0, 2) (the next 2×2 block).
+    expect([at16.height, at16.width, at16.train.count + at16.test.count]).toEqual([16, 16, files.length]);
+    const firsts: number[] = [];
+    for (const split of [at16.train, at16.test]) {
+      expect(split.images.length).toBe(split.count * 16 * 16 * 3);
+      for (let n = 0; n < split.count; n++) {
+        firsts.push(split.images[n * 16 * 16 * 3]);
+        expect(split.images[(n * 16 * 16 + 2) * 3]).toBe(0);
+      }
+    }
+    expect(firsts.sort((a, b) => a - b)).toEqual([40, 44, 48, 80, 84, 88]);
     expect(await own.at(16, decode)).toBe(at16); // cached
   });
 
