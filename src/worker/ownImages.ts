@@ -26,11 +26,6 @@ export class OwnImages {
     return this.bySide.values().next().value!;
   }
 
-  /** Whether the original files are kept (any side can be decoded). */
-  get hasFiles(): boolean {
-    return !!this.files;
-  }
-
   /** The same images at side×side: decoded anew from the files, or shrunk from the stored ones. Cached per side. */
   async at(side: number, decode: ImageDecoder): Promise<Dataset> {
     const have = this.bySide.get(side);
@@ -43,6 +38,8 @@ export class OwnImages {
       throw new OwnDataError(
         `your images are kept at ${from.height}×${from.height} px with the saved run (the files themselves are not saved): training at ${side}×${side} would only enlarge them; load the files again in the Data panel, or set the image size to ${from.height} or less`,
       );
+    // Kept: the images as loaded and the latest side only (each side is a whole copy of the data set).
+    for (const s of [...this.bySide.keys()]) if (s !== from.height) this.bySide.delete(s);
     this.bySide.set(side, data);
     return data;
   }

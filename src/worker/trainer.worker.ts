@@ -462,7 +462,7 @@ function progressRowOf(r: MetricsRow, run: WorkerRun): ProgressRow {
  * (storage quota) are dropped and the run is saved without them; a failure is said on the
  * page once, and training goes on.
  */
-let autosaveWarned = false;
+const autosaveWarned = new Set<'images' | 'save'>();
 /** Own images that did not fit in storage: not tried again every few seconds. */
 let ownDataTooLarge: Dataset | undefined;
 async function autosave(run: WorkerRun): Promise<void> {
@@ -485,18 +485,18 @@ async function autosave(run: WorkerRun): Promise<void> {
       await writeAutosave(saved, null);
       savedOwnData = null;
       ownDataTooLarge = own;
-      warnAutosave(`your images did not fit in this browser's storage (${(e as Error).message}), so the run was saved without them: to resume it after a reload, load the same files again first.`);
+      warnAutosave('images', `your images did not fit in this browser's storage (${(e as Error).message}), so the run was saved without them: to resume it after a reload, load the same files again first.`);
     }
     run.savedStep = run.step;
   } catch (e) {
-    warnAutosave(`the run could not be saved in this browser (${(e as Error).message}): training goes on, but a reload will not offer to resume it. Export it to keep it.`);
+    warnAutosave('save', `the run could not be saved in this browser (${(e as Error).message}): training goes on, but a reload will not offer to resume it. Export it to keep it.`);
   }
 }
 
-/** Said once a session: the notice stays until dismissed, and repeating it every 5 s would only nag. */
-function warnAutosave(message: string): void {
-  if (autosaveWarned) return;
-  autosaveWarned = true;
+/** Each notice said once a session (it stays until dismissed; every 5 s would only nag); a failed save is said even after the images notice. */
+function warnAutosave(kind: 'images' | 'save', message: string): void {
+  if (autosaveWarned.has(kind)) return;
+  autosaveWarned.add(kind);
   console.warn(`autosave: ${message}`);
   post({ type: 'error', kind: 'autosave', message: `Autosave: ${message}` });
 }

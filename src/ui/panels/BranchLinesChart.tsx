@@ -4,7 +4,7 @@
 // transforms/series (`key(layer, branch)` columns) merged with `plannedOnline/Target`.
 import { memo, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
-import { OKABE_ITO, seriesColour } from '../transforms/palette';
+import { NEUTRALS, OKABE_ITO, seriesColour } from '../transforms/palette';
 import { key } from '../transforms/series';
 import { TurnContainer } from '../TurnContainer';
 import type { ReferenceRun } from '../../store/metrics';
@@ -41,7 +41,7 @@ export const BranchLinesChart = memo(function BranchLinesChart({ series, names, 
   return (
     <TurnContainer>
       <LineChart data={series} margin={CHART_MARGIN}>
-        <CartesianGrid stroke="#e6e9ee" />
+        <CartesianGrid stroke={NEUTRALS.grid} />
         <XAxis dataKey="step" type="number" domain={domain} allowDecimals={false} tick={TICK_11} />
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
         <Tooltip formatter={pctTooltip} labelFormatter={stepLabel} />

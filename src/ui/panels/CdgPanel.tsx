@@ -7,7 +7,7 @@ import { useRun } from '../../store/run';
 import { selectCdgLayer, useTimeline } from '../../store/timeline';
 import { Heatmap } from '../Heatmap';
 import { gateCellOf, gateOverlayRgba } from '../transforms/gateOverlay';
-import { OKABE_ITO, seriesColour } from '../transforms/palette';
+import { NEUTRALS, OKABE_ITO, seriesColour } from '../transforms/palette';
 import { key, layerSeries } from '../transforms/series';
 import type { ReferenceRun } from '../../store/metrics';
 import type { CDGSnapshot } from '../../engine/sparsity/cdg';
@@ -152,7 +152,7 @@ const GateBars = memo(function GateBars({ bars, target }: { bars: { layer: strin
   return (
     <TurnContainer>
       <BarChart data={bars} margin={CHART_MARGIN}>
-        <CartesianGrid stroke="#e6e9ee" vertical={false} />
+        <CartesianGrid stroke={NEUTRALS.grid} vertical={false} />
         <XAxis dataKey="layer" tick={TICK_10} interval={0} angle={-30} textAnchor="end" height={46} />
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
         <Tooltip formatter={pctTooltip} labelFormatter={layerLabel} />
@@ -173,7 +173,7 @@ const GateLines = memo(function GateLines({ series, names, refStep, refs }: { se
   return (
     <TurnContainer>
       <LineChart data={series} margin={CHART_MARGIN}>
-        <CartesianGrid stroke="#e6e9ee" />
+        <CartesianGrid stroke={NEUTRALS.grid} />
         <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
         <Tooltip formatter={pctTooltip} labelFormatter={stepLabel} />

@@ -5,7 +5,7 @@ import { selectRows, useMetrics, type ReferenceRun } from '../../store/metrics';
 import { mergeReferences, refColour, referenceLines, refLabel, useRefsWith } from './references';
 import { useRun } from '../../store/run';
 import { fmtFlops } from '../format';
-import { OKABE_ITO } from '../transforms/palette';
+import { NEUTRALS, OKABE_ITO } from '../transforms/palette';
 import { cumulativeFlops, type CumulativePoint } from '../transforms/series';
 import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LegendRow, LineSwatch, STAGGER, Swatch, TICK_11, pct, pctTick, shortName, useThrottledSelector, useTimelineView } from './common';
 import { MeasuredSaving } from './MeasuredSaving';
@@ -91,7 +91,7 @@ const FlopsBars = memo(function FlopsBars({ bars }: { bars: { layer: string; nam
   return (
     <TurnContainer>
       <BarChart data={bars} layout="vertical" margin={BARS_MARGIN} barCategoryGap={3}>
-        <CartesianGrid stroke="#e6e9ee" horizontal={false} />
+        <CartesianGrid stroke={NEUTRALS.grid} horizontal={false} />
         <YAxis type="category" dataKey="layer" tick={TICK_11} interval={0} width={78} />
         <XAxis type="number" tick={TICK_11} tickFormatter={flopsTick} />
         <Tooltip formatter={flopsTooltip} labelFormatter={layerLabel} />
@@ -107,7 +107,7 @@ const CumulativeChart = memo(function CumulativeChart({ cum, refStep, refs }: { 
   return (
     <TurnContainer>
       <LineChart data={data} margin={CHART_MARGIN}>
-        <CartesianGrid stroke="#e6e9ee" />
+        <CartesianGrid stroke={NEUTRALS.grid} />
         <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
         <Tooltip formatter={savedTooltip} labelFormatter={throughLabel} />

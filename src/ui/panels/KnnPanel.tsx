@@ -6,7 +6,7 @@ import { mergeReferences, referenceLines, refColour, refLabel, useRefsWith } fro
 import { useRun } from '../../store/run';
 import { TICK_11, stepLabel, useThrottledSelector, useTimelineView, STAGGER } from './common';
 import { Panel } from './Panel';
-import { OKABE_ITO } from '../transforms/palette';
+import { NEUTRALS, OKABE_ITO } from '../transforms/palette';
 import { accuracyStandardError } from '../../engine/eval/standardError';
 
 /** kNN monitor accuracy over steps, against chance, the untrained network and raw pixels. */
@@ -50,7 +50,7 @@ export function KnnPanel() {
         ) : (
           <TurnContainer>
             <LineChart data={data} margin={MARGIN}>
-              <CartesianGrid stroke="#e6e9ee" />
+              <CartesianGrid stroke={NEUTRALS.grid} />
               <XAxis dataKey="step" type="number" domain={KNN_X} allowDecimals={false} tick={TICK_11} />
               <YAxis domain={yDomain} tick={TICK_11} width={36} unit="%" allowDataOverflow />
               <Tooltip formatter={knnTooltip} labelFormatter={stepLabel} />

@@ -8,7 +8,7 @@ import { useRun } from '../../store/run';
 import { sslMethodInfo } from '../../engine/ssl/registry';
 import { DOMAIN_DATA, TICK_11, stepLabel, useThrottledSelector, useTimelineView, STAGGER } from './common';
 import { Panel } from './Panel';
-import { OKABE_ITO } from '../transforms/palette';
+import { NEUTRALS, OKABE_ITO } from '../transforms/palette';
 
 /** Points per line: enough for a smooth curve, few enough for a cheap recharts redraw. */
 const MAX_POINTS = 300;
@@ -41,7 +41,7 @@ export function LossPanel() {
         ) : (
           <TurnContainer>
             <LineChart data={data} margin={MARGIN}>
-              <CartesianGrid stroke="#e6e9ee" />
+              <CartesianGrid stroke={NEUTRALS.grid} />
               <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
               <YAxis domain={AUTO} tick={TICK_11} width={44} tickFormatter={lossTick} />
               <Tooltip formatter={lossTooltip} labelFormatter={stepLabel} />

@@ -7,7 +7,7 @@ import { useRun } from '../../store/run';
 import { selectUpdates, useTimeline } from '../../store/timeline';
 import { FittedHeatmap } from '../Heatmap';
 import { nmRgba } from '../transforms/nmCells';
-import { NM_SPECIAL_COLOURS, patternColour } from '../transforms/palette';
+import { NEUTRALS, NM_SPECIAL_COLOURS, patternColour } from '../transforms/palette';
 import { schedulePoints } from '../transforms/schedulePoints';
 import { updateSeries } from '../transforms/series';
 import { CHART_MARGIN, LayerSelect, LegendRow, NotApplicable, STAGGER, Swatch, TICK_11, TICK_12, pct, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
@@ -124,7 +124,7 @@ const NmHistogram = memo(function NmHistogram({ grid }: { grid: NMPatternGrid })
       <div className="chart chart-small" data-testid="nm-histogram">
         <TurnContainer>
           <BarChart data={data} margin={CHART_MARGIN}>
-            <CartesianGrid stroke="#e6e9ee" vertical={false} />
+            <CartesianGrid stroke={NEUTRALS.grid} vertical={false} />
             <XAxis dataKey="label" tick={TICK_12} interval={0} />
             <YAxis tick={TICK_11} width={44} allowDecimals={false} />
             <Tooltip formatter={histogramTooltip} />

@@ -3,7 +3,7 @@ import { TurnContainer } from '../TurnContainer';
 import { useMemo } from 'react';
 import { useRun, type RunState } from '../../store/run';
 import { useSettings } from '../../store/settings';
-import { OKABE_ITO } from '../transforms/palette';
+import { NEUTRALS, OKABE_ITO } from '../transforms/palette';
 import { schedulePoints } from '../transforms/schedulePoints';
 import { CHART_MARGIN, DOMAIN_01, LegendRow, LineSwatch, NotApplicable, STAGGER, TICK_11, pctTick, pctTooltip, stepLabel, useThrottledSelector, useTimelineView } from './common';
 import { Panel } from './Panel';
@@ -35,7 +35,7 @@ export function SchedulePreview() {
         <div className="chart chart-small" data-testid="schedule-chart">
           <TurnContainer>
             <LineChart data={series.points} margin={CHART_MARGIN}>
-              <CartesianGrid stroke="#e6e9ee" />
+              <CartesianGrid stroke={NEUTRALS.grid} />
               <XAxis dataKey="step" type="number" domain={domain} allowDecimals={false} tick={TICK_11} />
               <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
               <Tooltip formatter={pctTooltip} labelFormatter={stepLabel} />

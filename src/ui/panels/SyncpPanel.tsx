@@ -8,7 +8,7 @@ import { useRun } from '../../store/run';
 import { selectHistoryLayer, selectMaskHistory, selectUpdates, useTimeline } from '../../store/timeline';
 import { FittedHeatmap } from '../Heatmap';
 import { maskCellInfo, maskRgba } from '../transforms/maskCells';
-import { MASK_COLOURS, OKABE_ITO } from '../transforms/palette';
+import { MASK_COLOURS, NEUTRALS, OKABE_ITO } from '../transforms/palette';
 import { withPlanned } from '../transforms/schedulePoints';
 import { mergeReferences, ReferencesOnly, useRefsWith } from './references';
 import { layerSeries, updateSeries } from '../transforms/series';
@@ -196,7 +196,7 @@ const ChurnChart = memo(function ChurnChart({ upd }: { upd: Record<string, numbe
   return (
     <TurnContainer>
       <BarChart data={upd} margin={CHART_MARGIN}>
-        <CartesianGrid stroke="#e6e9ee" vertical={false} />
+        <CartesianGrid stroke={NEUTRALS.grid} vertical={false} />
         <XAxis dataKey="step" tick={TICK_11} />
         <YAxis tick={TICK_11} width={44} allowDecimals={false} />
         <Tooltip formatter={flipsTooltip} labelFormatter={updateLabel} />
@@ -211,7 +211,7 @@ const NestedChart = memo(function NestedChart({ upd }: { upd: Record<string, num
   return (
     <TurnContainer>
       <LineChart data={upd} margin={CHART_MARGIN}>
-        <CartesianGrid stroke="#e6e9ee" />
+        <CartesianGrid stroke={NEUTRALS.grid} />
         <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} tick={TICK_11} />
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
         <Tooltip formatter={pctTooltip} labelFormatter={updateLabel} />

@@ -7,7 +7,7 @@ import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LegendRow, LineSwatch, TICK_11, p
 import { actions } from '../../store/controller';
 import { selectReferences, useMetrics, type HistoryPoint, type ReferenceRun } from '../../store/metrics';
 import { useRun } from '../../store/run';
-import { OKABE_ITO, REF_GREY } from '../transforms/palette';
+import { NEUTRALS, OKABE_ITO, REF_GREY } from '../transforms/palette';
 
 /**
  * A neutral grey, then Okabe–Ito colours the live loss (orange), kNN (blue) and FLOPs-saved
@@ -58,7 +58,7 @@ export function ReferencesOnly({ refs, field, what, testId }: { refs: readonly R
       <div className="chart chart-small" data-testid={testId}>
         <TurnContainer>
           <LineChart data={data} margin={CHART_MARGIN}>
-            <CartesianGrid stroke="#e6e9ee" />
+            <CartesianGrid stroke={NEUTRALS.grid} />
             <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
             <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
             <Tooltip formatter={pctTooltip} labelFormatter={stepLabel} />
