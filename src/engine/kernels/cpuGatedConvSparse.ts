@@ -1,4 +1,4 @@
-// CDG's quantile-gated conv on the host backends (cpu, wasm) that computes the conditional path only
+// CDG's quantile-gated conv on the cpu backend that computes the conditional path only
 // where it is needed (issue 14, item 3), instead of everywhere and multiplied by the gate
 // (gatedConvHost in cpuGatedConvHost.ts, the reference this is tested against):
 //   forward   Y_b = conv(X_b, K_b) everywhere (it decides the gate); the saliency, the
@@ -12,9 +12,8 @@
 // conditional loops skip a whole closed location's taps, or a closed group's channels.
 // This is what flops.ts counts: 'detached' all three passes × density, 'ste' the forward
 // in full and its two gradient passes × density. All branches are ONE op (the gate pools
-// them), its output the branches' Y concatenated along the batch. On wasm these JS loops
-// replace XNNPACK's convs for gated layers: at a tiny cdg step they cost less than the
-// split, the two convs, the concat and their gradients they replace (docs/bench.md).
+// them), its output the branches' Y concatenated along the batch. The gating between the
+// convs is hostGating.ts; wasm runs it around XNNPACK's forward conv (wasmGatedConv.ts).
 import * as tf from '@tensorflow/tfjs';
 import { hostGatedResult, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
 import { convRange } from './hostConvRange';

@@ -18,8 +18,10 @@
 //   gate grad.  'ste' (default): the straight-through gradient at every location, which
 //               needs Y_c where the gate is closed too; 'detached': ∂L/∂g is kept only
 //               where the gate is open (× g), so closed locations need no conditional
-//               compute forward or backward. On cpu/wasm (skipClosed, setting kernels.sparse)
+//               compute forward or backward. On cpu (skipClosed, setting kernels.sparse)
 //               kernels/cpuGatedConvSparse.ts computes Y_c only where each mode needs it;
+//               on wasm kernels/wasmGatedConv.ts computes [Y_b | Y_c] as one XNNPACK conv
+//               everywhere (SIMD dense beats JS skipping there) and dX_c, dK_c at open units;
 //               on webgpu (skipClosed) 'detached' runs Y_c, dX and dK at open units only,
 //               'ste' dX and dK (kernels/webgpuGatedConvSkip.wgsl.ts);
 //               elsewhere both modes compute Y_c everywhere and multiply by g; flops.ts
@@ -34,6 +36,7 @@ import { gatedConvWebGPU } from '../kernels/webgpuGatedConv';
 import { webgpuGateSurrogate, webgpuTopKGate } from '../kernels/webgpuSelect';
 import { gatedConvWebGL } from '../kernels/webglGatedConv';
 import { gatedConvCpuSparse } from '../kernels/cpuGatedConvSparse';
+import { gatedConvWasm } from '../kernels/wasmGatedConv';
 import { gatedConvHost } from '../kernels/cpuGatedConvHost';
 import { branchMeans, NO_DELTA, type GatedConvResult, type QuantileGateOptions } from '../kernels/gatedConvResult';
 import { topKGate } from '../kernels/topKGate';
@@ -71,7 +74,7 @@ export interface GatedConvOptions extends GateOptions {
   /** Output-channel groups for 'channel-group' (the largest divisor of C_out ≤ groups is used). */
   groups?: number;
   stride?: number;
-  /** cpu/wasm: compute the conditional path only where the gradient mode needs it (kernels/cpuGatedConvSparse.ts); webgpu: the same (kernels/webgpuGatedConv.ts). Setting kernels.sparse. */
+  /** cpu: compute the conditional path only where the gradient mode needs it (kernels/cpuGatedConvSparse.ts); wasm: its gradients only (kernels/wasmGatedConv.ts); webgpu: as cpu (kernels/webgpuGatedConv.ts). Setting kernels.sparse. */
   skipClosed?: boolean;
 }
 
@@ -299,6 +302,7 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
   const cb = baseChannels(cin, opts.beta ?? 0.25);
   const G = opts.saliency === 'channel-group' ? effectiveGroups(cout, opts.groups ?? 4) : 1;
   const stride = opts.stride ?? 1;
+  if (opts.skipClosed && tf.getBackend() === 'wasm' && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvWasm(xs, ws, opts, cb, G, stride);
   if (opts.skipClosed && hostBackend() && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvCpuSparse(xs, ws, opts, cb, G, stride);
   if (opts.threshold === undefined && opts.impl !== 'ops' && hostBackend() && cb < cin) return gatedConvHost(xs, ws, opts, cb, G, stride);
   if (tf.getBackend() === 'webgpu' && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvWebGPU(xs, ws, opts, cb, G, stride, opts.skipClosed);

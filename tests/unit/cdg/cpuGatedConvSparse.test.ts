@@ -4,14 +4,13 @@
 // tf.conv2d of the split input, tfjs' autodiff). Forward values (bit for bit against the host
 // path: the same sums in the same order), gates, saliencies, Δ, densities, and the gradients
 // for X and K in both gate-gradient modes, on all-closed, all-open and partial gates, strides
-// 1 and 2, odd sizes, both saliencies, 1 and 2 branches, shared and distinct kernels; and on
-// the wasm backend (the same loops over its tensors) against the cpu host path.
+// 1 and 2, odd sizes, both saliencies, 1 and 2 branches, shared and distinct kernels. The wasm
+// version (XNNPACK's convs around the same gating) is wasmGatedConv.test.ts.
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { initWasmBackend } from '../../../src/engine/kernels/wasmKernels';
+import { describe, expect, it } from 'vitest';
 import { gatedConv, type GatedConvOptions } from '../../../src/engine/sparsity/cdg';
 import { runGatedConv, seededValues, type GatedCase as Case } from '../../../src/bench/gatedConvRun';
-import { expectClose } from './gatedConvRuns';
+import { expectClose, HOST_CASES as CASES } from './gatedConvRuns';
 
 /** Deterministic values in [−1, 1), a third of them 0 (post-ReLU-like zeros take the skip branch). */
 const rand = (n: number, seed: number) => seededValues(n, seed, 1 / 3);
@@ -19,17 +18,6 @@ const rand = (n: number, seed: number) => seededValues(n, seed, 1 / 3);
 const evaluate = (c: Case, opts: GatedConvOptions) => runGatedConv(c, opts, 1 / 3);
 
 
-const CASES: Case[] = [
-  // C_in 7 → c_b = 2 (β 1/4): uneven split; odd spatial sizes; stride 2 on odd sizes.
-  { b: 2, h: 5, w: 7, cin: 7, cout: 6, f: 3, stride: 1, branches: 2, sharedW: true, opts: { beta: 0.25, density: 0.4, saliency: 'spatial' } },
-  { b: 3, h: 7, w: 5, cin: 9, cout: 8, f: 3, stride: 2, branches: 2, sharedW: false, opts: { beta: 0.25, density: 0.55, saliency: 'channel-group', groups: 4 } },
-  { b: 2, h: 6, w: 6, cin: 5, cout: 6, f: 3, stride: 2, branches: 1, sharedW: true, opts: { beta: 0.5, density: 0.3, saliency: 'channel-group', groups: 3 } },
-  { b: 1, h: 9, w: 3, cin: 8, cout: 4, f: 1, stride: 1, branches: 2, sharedW: true, opts: { beta: 0.25, density: 0.7, saliency: 'spatial', alpha: 2 } },
-  { b: 2, h: 7, w: 7, cin: 12, cout: 10, f: 3, stride: 2, branches: 2, sharedW: true, opts: { beta: 0.25, density: 0.1, saliency: 'spatial' } },
-  // All open and all closed.
-  { b: 2, h: 5, w: 5, cin: 6, cout: 8, f: 3, stride: 1, branches: 2, sharedW: true, opts: { beta: 0.25, density: 1, saliency: 'channel-group', groups: 2 } },
-  { b: 2, h: 5, w: 5, cin: 6, cout: 8, f: 3, stride: 2, branches: 2, sharedW: false, opts: { beta: 0.25, density: 0, saliency: 'spatial' } },
-];
 
 describe('gated conv computing the conditional path only where needed (cpu, skipClosed)', () => {
   for (const gateGradient of ['detached', 'ste'] as const) {
@@ -82,27 +70,5 @@ describe('gated conv computing the conditional path only where needed (cpu, skip
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) await evaluate(CASES[1], { skipClosed: true, gateGradient: 'detached' });
     expect(tf.memory().numTensors).toBe(before);
-  });
-});
-
-describe('the same on the wasm backend', () => {
-  afterAll(async () => {
-    await tf.setBackend('cpu');
-  });
-
-  it('wasm with skipClosed gives the values and gradients of the cpu host path', async () => {
-    for (const [ci, c] of CASES.entries()) {
-      for (const gateGradient of ['detached', 'ste'] as const) {
-        await tf.setBackend('cpu');
-        const host = await evaluate(c, { gateGradient });
-        expect(await initWasmBackend()).toMatchObject({ ok: true });
-        const wasm = await evaluate(c, { gateGradient, skipClosed: true });
-        const label = `case ${ci} ${gateGradient}`;
-        wasm.gates.forEach((g, i) => expect(Array.from(g), `${label} gates ${i}`).toEqual(Array.from(host.gates[i])));
-        wasm.ys.forEach((y, i) => expect(Array.from(y), `${label} y ${i}`).toEqual(Array.from(host.ys[i])));
-        wasm.dxs.forEach((d, i) => expectClose(d, host.dxs[i], 2e-5, `${label} dX ${i}`));
-        wasm.dws.forEach((d, i) => expectClose(d, host.dws[i], 2e-5, `${label} dK ${i}`));
-      }
-    }
   });
 });

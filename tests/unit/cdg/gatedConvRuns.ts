@@ -31,3 +31,18 @@ export function expectSame(got: Out, want: Out, tol: number, label: string) {
   got.dxs.forEach((d, i) => expectClose(d, want.dxs[i], tol, `${label} dX ${i}`));
   got.dws.forEach((d, i) => expectClose(d, want.dws[i], tol, `${label} dK ${i}`));
 }
+
+/**
+ * The host gated convs' cases (cpuGatedConvSparse, wasmGatedConv tests): C_in 7 → c_b = 2 (β 1/4)
+ * an uneven split; odd spatial sizes; stride 2 on odd sizes; both saliencies; all open and all closed.
+ */
+export const HOST_CASES: Case[] = [
+  { b: 2, h: 5, w: 7, cin: 7, cout: 6, f: 3, stride: 1, branches: 2, sharedW: true, opts: { beta: 0.25, density: 0.4, saliency: 'spatial' } },
+  { b: 3, h: 7, w: 5, cin: 9, cout: 8, f: 3, stride: 2, branches: 2, sharedW: false, opts: { beta: 0.25, density: 0.55, saliency: 'channel-group', groups: 4 } },
+  { b: 2, h: 6, w: 6, cin: 5, cout: 6, f: 3, stride: 2, branches: 1, sharedW: true, opts: { beta: 0.5, density: 0.3, saliency: 'channel-group', groups: 3 } },
+  { b: 1, h: 9, w: 3, cin: 8, cout: 4, f: 1, stride: 1, branches: 2, sharedW: true, opts: { beta: 0.25, density: 0.7, saliency: 'spatial', alpha: 2 } },
+  { b: 2, h: 7, w: 7, cin: 12, cout: 10, f: 3, stride: 2, branches: 2, sharedW: true, opts: { beta: 0.25, density: 0.1, saliency: 'spatial' } },
+  // All open and all closed.
+  { b: 2, h: 5, w: 5, cin: 6, cout: 8, f: 3, stride: 1, branches: 2, sharedW: true, opts: { beta: 0.25, density: 1, saliency: 'channel-group', groups: 2 } },
+  { b: 2, h: 5, w: 5, cin: 6, cout: 8, f: 3, stride: 2, branches: 2, sharedW: false, opts: { beta: 0.25, density: 0, saliency: 'spatial' } },
+];
