@@ -6,7 +6,7 @@ import { expect, stepCount, test, waitReady } from './fixtures';
 
 async function timings(page: Page): Promise<Record<string, { ms: number | null; software: boolean }>> {
   const out: Record<string, { ms: number | null; software: boolean }> = {};
-  for (const b of ['webgpu', 'webgl', 'cpu']) {
+  for (const b of ['webgpu', 'webgl', 'wasm', 'cpu']) {
     const el = page.getByTestId(`backend-timing-${b}`);
     if ((await el.count()) === 0) continue;
     const ms = await el.getAttribute('data-ms');
@@ -43,7 +43,9 @@ test('no backend named: the fastest measured backend runs, the notice says why; 
   }
   await expect(notice).not.toContainText('measured earlier');
   const t = await timings(page);
-  expect(Object.keys(t).sort()).toEqual(['cpu', 'webgl', 'webgpu']);
+  expect(Object.keys(t).sort()).toEqual(['cpu', 'wasm', 'webgl', 'webgpu']);
+  // tfjs' .wasm files are served by the app (nothing downloaded): wasm starts and is timed.
+  expect(t.wasm.ms, 'wasm measured').not.toBeNull();
   // The calibration's wall time (budget 3 s), printed, not gated: it depends on the load.
   console.log(`[calibration] ${Number(await notice.getAttribute('data-calibration-ms')).toFixed(0)} ms: ${(await notice.innerText()).split('\n')[0]}`);
   // The choice is the argmin of what the notice shows.
@@ -91,4 +93,25 @@ test('the first step shows that it is compiling, then goes away', async ({ page 
   await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 90_000 });
   await expect(page.getByTestId('warming-up')).toHaveCount(0);
   await expect(page.getByTestId('step')).toContainText('+1 Step');
+});
+
+test('?backend=wasm: the page trains CDG on WebAssembly, from the .wasm files the app serves', async ({ page }) => {
+  test.setTimeout(180_000);
+  const wasmRequests: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('.wasm')) wasmRequests.push(new URL(r.url()).pathname);
+  });
+  await page.goto('/?backend=wasm&preset=cdg&tiny=1');
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
+  await expect(page.getByTestId('backend')).toContainText('WebAssembly');
+  await waitReady(page);
+  for (let i = 1; i <= 3; i++) {
+    await page.getByTestId('step').click();
+    await expect(page.getByTestId('step-count')).toHaveText(String(i), { timeout: 60_000 });
+  }
+  await expect(page.getByTestId('loss-value')).toHaveText(/^\d+\.\d+/);
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+  // Served from the app's own assets, one build (SIMD or not), nothing from elsewhere.
+  expect(wasmRequests.length).toBeGreaterThan(0);
+  for (const p of wasmRequests) expect(p).toMatch(/^\/assets\/tfjs-backend-wasm[-\w]*\.wasm$/);
 });

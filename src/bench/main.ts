@@ -3,6 +3,7 @@
 // `npm run bench -- --browser` (src/cli/benchBrowser.ts), which builds this page with Vite
 // and drives it with Playwright. Options come in the URL: ?opts=<JSON of BenchPageOptions>.
 import { initBackend, type BackendName } from '../engine/backend';
+import { nameWasmAssets } from '../worker/wasmAssets';
 import { benchConfig, runBench, textTable, type BenchRow, type BenchState } from '../engine/bench';
 import { loadDataset } from '../engine/data';
 import { checkGate, type GateCheck } from './gateCheck';
@@ -43,6 +44,7 @@ window.__bench = state;
 async function main(): Promise<void> {
   const raw = new URLSearchParams(location.search).get('opts');
   const opts: BenchPageOptions = raw ? JSON.parse(raw) : { backends: ['webgpu', 'webgl', 'cpu'], presets: ['simclr-dense', 'cdg'], tiny: true, states: ['end'] };
+  nameWasmAssets();
   const probe = benchConfig(opts.presets[0], opts.tiny);
   const dataset = await loadDataset('shapes', { seed: probe.seed, trainCount: probe.data.trainCount, testCount: probe.data.testCount });
   for (const backend of opts.backends) {

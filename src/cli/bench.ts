@@ -39,7 +39,7 @@ const USAGE = `usage: npm run bench -- [options]
   --markdown FILE   write (or update) this bench's table in FILE with the machine and command
   --browser         the page's backends (webgpu, webgl, cpu) in Chromium (/usr/bin/chromium or
                     $CHROMIUM_PATH) on a bench page built by Vite; --backends a,b picks some
-  --backends a,b    with --browser: which page backends (default webgpu,webgl,cpu)
+  --backends a,b    with --browser: which page backends (default webgpu,webgl,wasm,cpu)
   --long            every preset for --steps steps (default 1000, tiny), numTensors and bytes
                     read every 100 steps; exits 1 if either grows
   --steps N         steps per preset for --long
@@ -105,8 +105,8 @@ function parseBenchArgs(argv: string[]) {
   for (const p of presets) if (!(PRESET_NAMES as readonly string[]).includes(p)) throw new UsageError(`unknown preset "${p}" (known: ${PRESET_NAMES.join(', ')})`);
   const state = v.state ?? 'both';
   if (!STATES[state]) throw new UsageError(`--state must be end, ramp or both (got "${state}")`);
-  const backends = v.backends ? v.backends.split(',').map((s) => s.trim()).filter(Boolean) : ['webgpu', 'webgl', 'cpu'];
-  for (const b of backends) if (!['webgpu', 'webgl', 'cpu'].includes(b)) throw new UsageError(`--backends: the page has webgpu, webgl and cpu (got "${b}")`);
+  const backends = v.backends ? v.backends.split(',').map((s) => s.trim()).filter(Boolean) : ['webgpu', 'webgl', 'wasm', 'cpu'];
+  for (const b of backends) if (!['webgpu', 'webgl', 'wasm', 'cpu'].includes(b)) throw new UsageError(`--backends: the page has webgpu, webgl, wasm and cpu (got "${b}")`);
   if (v.backends && !v.browser) throw new UsageError('--backends goes with --browser');
   const sparseKernels = v['sparse-kernels'] ?? 'auto';
   if (!['auto', 'off', 'both'].includes(sparseKernels)) throw new UsageError(`--sparse-kernels must be auto, off or both (got "${sparseKernels}")`);

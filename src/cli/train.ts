@@ -1,4 +1,4 @@
-// `npm run train -- [--preset NAME] [--config FILE] [--steps N] [--backend cpu|webgpu]
+// `npm run train -- [--preset NAME] [--config FILE] [--steps N] [--backend auto|cpu|wasm|webgpu]
 //  [--seed S] [--tiny] [--json] [--out DIR]` — the same engine as the app, in Node.
 // Exit codes: 0 done, 1 the run failed (e.g. diverged), 2 bad usage or bad config.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -19,7 +19,7 @@ import { installNodeWebGPU } from './nodeWebgpu';
 const USAGE = `usage: npm run train -- [options] [--KEY VALUE …]
   --preset NAME     ${PRESET_NAMES.join(' | ')} (default simclr-dense)
   --config FILE     JSON config fragment applied over the preset
-  --backend B       auto | cpu | webgpu (default auto: times both, uses the faster)
+  --backend B       auto | cpu | wasm | webgpu (default auto: times each that starts, uses the fastest)
   --tiny            small images, widths and batch: 50 steps take seconds on a CPU
                     (kNN still on 1200 held-out images: standard error ≤ 1.5 points)
   --json            JSON lines on stdout (start, one per logged step, end)
@@ -59,7 +59,7 @@ function parseCli(argv: string[]) {
     settings.push({ spec, value: d.value });
   }
   const backend = (v.backend as string | undefined) ?? 'auto';
-  if (backend !== 'cpu' && backend !== 'webgpu' && backend !== 'auto') throw new UsageError(`--backend must be auto, cpu or webgpu (got "${backend}")`);
+  if (backend !== 'cpu' && backend !== 'webgpu' && backend !== 'wasm' && backend !== 'auto') throw new UsageError(`--backend must be auto, cpu, wasm or webgpu (got "${backend}")`);
   return {
     help: Boolean(v.help),
     preset: (v.preset as string | undefined) ?? 'simclr-dense',
@@ -121,7 +121,7 @@ async function main(): Promise<number> {
   if (args.backend === 'auto') {
     // As the app does: time a training workload on each backend at this run's size, use the fastest.
     const gpu = await installNodeWebGPU();
-    report = await chooseBackend(gpu.ok ? ['webgpu', 'cpu'] : ['cpu'], { shape: calibrationShape(config) });
+    report = await chooseBackend(gpu.ok ? ['webgpu', 'wasm', 'cpu'] : ['wasm', 'cpu'], { shape: calibrationShape(config) });
     if (!gpu.ok) console.error(`train: webgpu not measured: ${gpu.reason}`);
     console.error(`train: backend measured in ${(report.calibration!.ms! / 1000).toFixed(1)} s — ${describeCalibration({ timings: report.calibration!.timings, chosen: report.backend })}`);
   } else {
@@ -129,7 +129,7 @@ async function main(): Promise<number> {
       const r = await installNodeWebGPU();
       if (!r.ok) console.error(`train: ${r.reason}`);
     }
-    report = await initBackend(args.backend === 'webgpu' ? ['webgpu', 'cpu'] : ['cpu']);
+    report = await initBackend(args.backend === 'cpu' ? ['cpu'] : [args.backend, 'cpu']);
     if (report.backend !== args.backend) console.error(`train: warning — asked for ${args.backend}, running ${describeBackend(report)}`);
   }
   if (tf.getBackend() === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);

@@ -1,12 +1,14 @@
-// Picks and initialises a tfjs backend in order webgpu → webgl → cpu and reports what
+// Picks and initialises a tfjs backend in order webgpu → webgl → wasm → cpu and reports what
 // actually runs: tf.setBackend can fail quietly and tfjs then carries on with another,
 // so the report is always read back from tf.getBackend(), never assumed.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendTiming } from './backendChoice';
 import { registerFastCpuKernels } from './kernels/cpuConv2DBackpropFilter';
+import { initWasmBackend } from './kernels/wasmKernels';
 
-export type BackendName = 'webgpu' | 'webgl' | 'cpu';
-export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'cpu'];
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+/** wasm before cpu: XNNPACK's SIMD convs make it as fast at the tiny size and ~1.6× faster at the default (docs/bench.md). */
+export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 export interface BackendReport {
   /** The backend tfjs really uses. */
@@ -105,6 +107,10 @@ export async function initBackend(order: BackendName[] = BACKEND_ORDER): Promise
     if (name === 'webgpu') {
       const r = await tryWebGPU();
       if (r.ok) return { backend: 'webgpu', adapter: r.adapter, softwareAdapter: r.software, requested: order[0], fallbacks };
+      fallbacks.push({ backend: name, reason: r.reason });
+    } else if (name === 'wasm') {
+      const r = await initWasmBackend();
+      if (r.ok) return { backend: 'wasm', adapter: r.adapter, softwareAdapter: false, requested: order[0], fallbacks };
       fallbacks.push({ backend: name, reason: r.reason });
     } else {
       const r = await trySimple(name);

@@ -2,4 +2,4 @@
 // pull tfjs into the page bundle, and only the worker should load tfjs.
 import type { BackendName } from '../engine/backend';
 
-export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'cpu'];
+export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];

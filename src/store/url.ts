@@ -48,8 +48,8 @@ export function parseUrl(search: string): UrlState {
   let backend: BackendMode = 'auto';
   const b = q.get('backend');
   if (b !== null) {
-    if (b === 'webgpu' || b === 'webgl' || b === 'cpu' || b === 'auto') backend = b;
-    else problems.push(`backend must be auto, webgpu, webgl or cpu (got "${b}")`);
+    if (b === 'webgpu' || b === 'webgl' || b === 'wasm' || b === 'cpu' || b === 'auto') backend = b;
+    else problems.push(`backend must be auto, webgpu, webgl, wasm or cpu (got "${b}")`);
   }
   const order = orderFor(backend);
 

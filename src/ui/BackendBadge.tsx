@@ -33,6 +33,7 @@ const MODES: { value: BackendMode; label: string }[] = [
   { value: 'auto', label: 'Fastest (measured)' },
   { value: 'webgpu', label: 'WebGPU' },
   { value: 'webgl', label: 'WebGL' },
+  { value: 'wasm', label: 'WebAssembly (SIMD)' },
   { value: 'cpu', label: 'CPU' },
 ];
 

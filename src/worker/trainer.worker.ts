@@ -21,6 +21,7 @@ import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Respo
 import { pushDecimated } from '../ui/transforms/timeline';
 import { parseReplay, readAutosave, readAutosaveOwnData, writeAutosave, type Replay, type SavedRun } from './savedRun';
 import { OwnImages, ownImageSide } from './ownImages';
+import { nameWasmAssets } from './wasmAssets';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -238,6 +239,7 @@ class WorkerRun {
 const host: RunHost<WorkerRun> = {
   async init(msg) {
     assetBase = msg.assetBase;
+    nameWasmAssets();
     // Time the backends on the run's own first-layer size: on a software adapter plain cpu
     // beats WebGPU by far, on a real GPU the reverse; only measuring tells.
     report = msg.auto

@@ -25,13 +25,22 @@ export function registerWasmTrainingKernels(): void {
   tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: wasmConv2DBackpropFilter as unknown as tf.KernelFunc });
 }
 
+/** Where the page serves tfjs' .wasm files (file name → URL), set before the backend starts; Node reads them from the package. */
+let assetPaths: Record<string, string> | undefined;
+
+/** Name the URLs of tfjs' .wasm files (the page's bundler serves them; see src/worker/wasmAssets.ts). */
+export function setWasmAssetPaths(paths: Record<string, string>): void {
+  assetPaths = paths;
+}
+
 /**
  * Load and start tfjs' wasm backend with the training kernels above. In a browser the
- * .wasm files must be served and named with setWasmPaths before this is called.
+ * .wasm files must be served and named with setWasmAssetPaths before this is called.
  */
 export async function initWasmBackend(): Promise<{ ok: true; adapter: string } | { ok: false; reason: string }> {
   try {
-    await import('@tensorflow/tfjs-backend-wasm');
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    if (assetPaths) wasm.setWasmPaths(assetPaths);
   } catch (e) {
     return { ok: false, reason: `@tensorflow/tfjs-backend-wasm could not load: ${(e as Error).message}` };
   }

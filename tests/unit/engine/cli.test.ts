@@ -64,6 +64,25 @@ describe('npm run train', () => {
     expect(start.config.steps).toBe(2);
   });
 
+  it('without --backend measures wasm and cpu (and webgpu when it starts) and runs the fastest it printed', async () => {
+    const r = await train(['--tiny', '--steps', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const line = r.stderr.split('\n').find((l) => l.includes('backend measured')) ?? '';
+    const ms = Object.fromEntries([...line.matchAll(/(webgpu|wasm|cpu)(?: \(software adapter\))? ([\d.]+) (ms|s)\b/g)].map((m) => [m[1], Number(m[2]) * (m[3] === 's' ? 1000 : 1)]));
+    expect(Object.keys(ms)).toEqual(expect.arrayContaining(['wasm', 'cpu']));
+    const fastest = Object.entries(ms).reduce((a, b) => (b[1] < a[1] ? b : a))[0];
+    expect(line).toContain(`using ${fastest}`);
+    expect(JSON.parse(r.stdout.split('\n')[0]).backend).toBe(fastest);
+  });
+
+  it('--backend wasm trains on WebAssembly', async () => {
+    const r = await train(['--tiny', '--steps', '2', '--json', '--backend', 'wasm', '--preset', 'cdg']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ event: 'start', backend: 'wasm' });
+    expect(lines.filter((l) => l.step >= 1).every((l) => Number.isFinite(l.loss))).toBe(true);
+  });
+
   it('trains SimSiam, the third method, from the CLI', async () => {
     const r = await train(['--tiny', '--steps', '2', '--json', '--backend', 'cpu', '--method', 'simsiam']);
     expect(r.code, r.stderr).toBe(0);
@@ -77,7 +96,7 @@ describe('npm run train', () => {
     [['--bogus'], /Unknown option '--bogus'/],
     [['--steps', 'ten'], /--steps must be a number \(got "ten"\)/],
     [['--preset', 'simclr-dense', '--syncp.gap', '0.2'], /--syncp.gap applies only when SyncCP is on/],
-    [['--backend', 'tpu'], /--backend must be auto, cpu or webgpu/],
+    [['--backend', 'tpu'], /--backend must be auto, cpu, wasm or webgpu/],
     [['--config', '/nonexistent.json'], /cannot read config file/],
   ])('exits 2 with a clear message for %j', async (args, message) => {
     const r = await train(args);

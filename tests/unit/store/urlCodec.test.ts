@@ -145,3 +145,14 @@ describe('URL codec from the settings table', () => {
     expect(u.overrides).toEqual({ optim: { lr: 0.003 }, batchSize: 16, ssl: { temperature: 0.5 }, data: { name: 'fashion-mnist' }, steps: 40, seed: 9 });
   });
 });
+
+describe('the backend in a link', () => {
+  it('names one of the four backends; the fallbacks after it follow webgpu → webgl → wasm → cpu', () => {
+    expect(parseUrl('?backend=wasm')).toMatchObject({ backend: 'wasm', order: ['wasm', 'cpu'], notice: undefined });
+    expect(parseUrl('?backend=webgl').order).toEqual(['webgl', 'wasm', 'cpu']);
+    expect(parseUrl('').order).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
+    const bad = parseUrl('?backend=tpu');
+    expect(bad.backend).toBe('auto');
+    expect(bad.notice).toMatch(/backend must be auto, webgpu, webgl, wasm or cpu \(got "tpu"\)/);
+  });
+});
