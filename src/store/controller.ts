@@ -8,6 +8,7 @@ import { MAX_WEIGHTS_BYTES } from '../engine/state/tfioWeights';
 import { clearAutosave, parseReplay, readAutosaveMeta } from '../worker/savedRun';
 import { linkOf, presetOf } from './presetOf';
 import { EMPTY_MESSAGE, OWN_DATA_LIMITS, type OwnFile } from '../engine/data/ownData';
+import { imageSideOrDefault } from '../engine/data/imageSide';
 import type { PickedFile } from './pickedFiles';
 import type { DatasetInfo, OwnDataInfo, Request, Response } from '../worker/protocol';
 import { addReference, referencePoints, removeReference, useMetrics } from './metrics';
@@ -320,7 +321,7 @@ export const actions = {
     } catch (e) {
       return refuse(e instanceof Error ? e.message : String(e));
     }
-    const size = useSettings.getState().applied.data.imageSize || 32;
+    const size = imageSideOrDefault(useSettings.getState().applied.data.imageSize);
     worker?.postMessage({ type: 'load-data', gen, files: read, size } satisfies Request, read.map((f) => f.bytes.buffer as ArrayBuffer));
   },
   /** Keep the current run's curves as a reference drawn beside later runs (loss, kNN, density, gates, FLOPs). */

@@ -20,7 +20,8 @@ import { nmPatternGrid } from '../engine/viz/nmPatterns';
 import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, Snapshot } from './protocol';
 import { pushDecimated } from '../ui/transforms/timeline';
 import { parseReplay, readAutosave, readAutosaveOwnData, writeAutosave, type Replay, type SavedRun } from './savedRun';
-import { OwnImages, ownImageSide } from './ownImages';
+import { OwnImages } from './ownImages';
+import { imageSideOrDefault } from '../engine/data/imageSide';
 import { nameWasmAssets } from './wasmAssets';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -122,7 +123,7 @@ async function getDataset(c: Config): Promise<Dataset> {
   if (c.data.name === 'own') {
     if (!ownData) throw new Error('no own data is loaded yet: choose your images in the Data panel (Your own data) first');
     // Stored at the run's image size: decoded anew (or shrunk) when the size setting changed since the load.
-    const side = ownImageSide(c.data.imageSize);
+    const side = imageSideOrDefault(c.data.imageSize);
     dataset = { key: `own:${ownData.id}@${side}`, data: await ownData.at(side, decodeImage) };
     return dataset.data;
   }
