@@ -5,7 +5,7 @@ import { buildConfig } from '../engine/config';
 import { checkRunFileSize, type RunFile } from '../engine/runFile';
 import { BUNDLE_NAME, readRunUpload } from '../engine/state/bundle';
 import { MAX_WEIGHTS_BYTES } from '../engine/state/tfioWeights';
-import { clearAutosave, parseReplay, readAutosaveMeta } from '../worker/savedRun';
+import { clearAutosave, readAutosaveMeta } from '../worker/savedRun';
 import { linkOf, presetOf } from './presetOf';
 import { EMPTY_MESSAGE, OWN_DATA_LIMITS, type OwnFile } from '../engine/data/ownData';
 import { imageSideOrDefault } from '../engine/data/imageSide';
@@ -422,7 +422,7 @@ export const actions = {
     }
     if (up.session) {
       useRun.setState({ restoring: { kind: 'import', name: file.name }, error: undefined });
-      send({ type: 'restore', gen: nextGen(), source: { kind: 'import', name: file.name, session: up.session, replay: parseReplay(up.replay) } });
+      send({ type: 'restore', gen: nextGen(), source: { kind: 'import', name: file.name, session: up.session, replay: up.replay } });
       return;
     }
     const run = up.run;

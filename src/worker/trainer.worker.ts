@@ -296,6 +296,9 @@ const host: RunHost<WorkerRun> = {
       ownData = before; // the live run goes on with the data it had
       throw e;
     }
+    // The one check of a replay, here rather than in the page: both sources reach the worker
+    // unchecked (an import as read from the file, an autosave from IndexedDB, maybe written by
+    // an older version). Damaged: the panels are drawn from the session's history instead.
     const replay = parseReplay(saved.replay);
     if (replay) run.applyReplay(replay);
     else run.rows = saved.session.history.filter((r) => r.step > 0).map((r) => progressRowOf(r, run));
