@@ -24,7 +24,7 @@ import type { BranchLayout, SslMethod } from './ssl/method';
 import { sslMethod } from './ssl/registry';
 import { AdamW, learningRate, predictorLearningRate } from './optim';
 import type { BranchInfo, StepHelpers, StepPlugin } from './plugin';
-import { createPlugins, mergeOwned } from './plugins';
+import { createPlugins, mergeOwned, OwnedMerge } from './plugins';
 import type { PluginRowFields, StepRow } from './runFile';
 import { Rng } from './random';
 import type { FlopsSummary } from './sparsity/flops';
@@ -86,6 +86,8 @@ export class Trainer {
   readonly online: Network;
   readonly target?: Network;
   readonly plugins: StepPlugin[];
+  /** Who gives each read-back metric: checked when a name first appears, looked up after. */
+  private readonly metricOwners = new OwnedMerge('metric');
   readonly imageSize: number;
   readonly augment: AugmentConfig;
   private readonly optimizer: AdamW;
@@ -294,7 +296,7 @@ export class Trainer {
     let byName: Record<string, tf.Tensor>;
     const given = this.plugins.map((p) => [p.name, p.metrics?.()] as const);
     try {
-      byName = mergeOwned('metric', given);
+      byName = this.metricOwners.merge(given);
     } catch (e) {
       tf.dispose([loss, ...given.flatMap(([, m]) => Object.values(m ?? {}))]);
       throw e;
