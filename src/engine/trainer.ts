@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { augmentPair, type AugmentConfig } from './augment';
 import type { Config } from './config';
-import { batchTensor } from './data/types';
+import { batchTensor } from './data/batchTensor';
 import type { Dataset, ImageSplit } from './data/types';
 import { knnAccuracy } from './eval/knn';
 import { linearProbe, type ProbeResult } from './eval/linearProbe';
@@ -30,7 +30,8 @@ import { Rng } from './random';
 import type { FlopsSummary } from './sparsity/flops';
 import { stepFlops, type LayerDensities } from './stepFlops';
 import { TRAINER_STATE_VERSION, type TrainerState } from './state/runState';
-import { expectArray, readArrays, toTensor, type StateArray } from './state/stateArray';
+import { expectArray, type StateArray } from './state/stateArray';
+import { readArrays, toTensor } from './state/stateTensors';
 
 /** The config's few augmentation knobs → the full recipe; strength s scales jitter as SimCLR does (0.8s, 0.8s, 0.8s, 0.2s). */
 export function augmentFromConfig(a: Config['augment']): AugmentConfig {
