@@ -25,6 +25,7 @@ import {
 import { PRESET_NAMES } from '../engine/config';
 import { KERNEL_BENCH_CASES, kernelMarkdown, kernelSection, runKernelBench } from '../engine/kernelBench';
 import { loadDataset } from '../engine/data';
+import { imageSideOrDefault } from '../engine/data/imageSide';
 import { startNodeBackend, type NodeBackendName } from './nodeBackend';
 
 const USAGE = `usage: npm run bench -- [options]
@@ -282,7 +283,7 @@ async function kernelTable(tiny: boolean, rounds: number, json: boolean, markdow
   const cases = KERNEL_BENCH_CASES;
   const bar = progressBar('bench --kernels');
   bar?.start(cases.length, 0, { what: '' });
-  const rows = await runKernelBench(config.model, config.data.imageSize || 32, 3, 2 * config.batchSize, cases, rounds, (done) => bar?.update(done, { what: '' }));
+  const rows = await runKernelBench(config.model, imageSideOrDefault(config.data.imageSize), 3, 2 * config.batchSize, cases, rounds, (done) => bar?.update(done, { what: '' }));
   bar?.stop();
   const backend = m.backend;
   if (json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);

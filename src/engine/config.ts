@@ -2,7 +2,7 @@
 // and readable validation errors. CLI, Worker, URL and run.json imports all go through
 // parseConfig, so an impossible setting is rejected in one place with one wording.
 import { z } from 'zod';
-import { SSL_METHOD_NAMES, sslMethodInfo } from './ssl/registry';
+import { SSL_METHOD_NAMES, sslMethodInfo } from './ssl/methodInfo';
 import { buildSchema, describeIssue, flatten, getAt, group, methodGroup, setting, type SettingSpec } from './settingsTable';
 
 const fraction = z.number().min(0).max(1);

@@ -21,7 +21,8 @@ const ROLES: readonly BranchRole[] = ['online', 'target', 'first', 'second'];
  * Masks on different layers and metrics under different names combine (CDG gates over
  * SyncCP masks is the combination this allows). The names of read-back metrics and of
  * reported row fields are known only once a step ran: the trainer merges them with
- * mergeOwned, which refuses a name given twice in the same way.
+ * mergeOwned (row fields) or an OwnedMerge (metrics, every step), which refuse a name given
+ * twice in the same way.
  */
 export function checkComposable(plugins: StepPlugin[]): void {
   for (const hook of ['convHook', 'updateMask'] as const) {
@@ -49,4 +50,32 @@ export function mergeOwned<T>(what: string, parts: readonly (readonly [owner: st
     }
   }
   return out;
+}
+
+/**
+ * mergeOwned for records given again and again (the metrics of every readback): a key's owner
+ * is checked and fixed the first time the key is given; from then on the key costs one lookup.
+ * Refuses, with mergeOwned's error, a key two owners give in one call and a key given by
+ * another owner than the one that first gave it (its reader would get the other's numbers).
+ */
+export class OwnedMerge {
+  private readonly owner = new Map<string, string>();
+  constructor(private readonly what: string) {}
+
+  merge<T>(parts: readonly (readonly [owner: string, record: Record<string, T> | undefined])[]): Record<string, T> {
+    const out: Record<string, T> = {};
+    // Owners of keys new in this call: kept only if the whole call is accepted.
+    let added: Map<string, string> | undefined;
+    for (const [name, record] of parts) {
+      if (!record) continue;
+      for (const key of Object.keys(record)) {
+        const first = this.owner.get(key) ?? added?.get(key);
+        if (first === undefined) (added ??= new Map()).set(key, name);
+        else if (first !== name) throw new Error(`${first} and ${name} both give the ${this.what} "${key}": plugins must not overwrite each other's ${this.what}s`);
+        out[key] = record[key];
+      }
+    }
+    if (added) for (const [key, name] of added) this.owner.set(key, name);
+    return out;
+  }
 }

@@ -4,7 +4,7 @@
 // the CLI flags, the settings form and the validation messages read it. Adding a
 // setting is one row here (plus the code that uses its value).
 import { z } from 'zod';
-import { SSL_METHOD_NAMES, sslMethodInfo, type SslMethodName } from './ssl/registry';
+import { SSL_METHOD_NAMES, sslMethodInfo, type SslMethodName } from './ssl/methodInfo';
 
 /** When a setting means something: always, or only for some methods and options ('ema-target', 'predictor': the SSL methods that have one, ssl/registry.ts). */
 export type Applies = 'always' | 'simclr' | 'ema-target' | 'predictor' | 'syncp' | 'syncp-nm' | 'syncp-density' | 'syncp-channel' | 'syncp-unstructured' | 'cdg' | 'cdg-learned' | 'cdg-groups';

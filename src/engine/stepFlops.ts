@@ -5,7 +5,7 @@
 // branch's gated conv counts its conditional forward in full under the 'ste' gate gradient
 // (sparsity/flops.ts).
 import { maskSlot, type BranchInfo } from './plugin';
-import type { SslMethodName } from './ssl/registry';
+import type { SslMethodName } from './ssl/methodInfo';
 import { sslMethod } from './ssl/registry';
 import type { NetworkSpec } from './nn/network';
 import { networkFlops, type FlopsSummary, type LayerFlopsSpec } from './sparsity/flops';

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { augmentPair, type AugmentConfig } from './augment';
 import type { Config } from './config';
-import { batchTensor } from './data/types';
+import { batchTensor } from './data/batchTensor';
 import type { Dataset, ImageSplit } from './data/types';
 import { knnAccuracy } from './eval/knn';
 import { linearProbe, type ProbeResult } from './eval/linearProbe';
@@ -24,13 +24,14 @@ import type { BranchLayout, SslMethod } from './ssl/method';
 import { sslMethod } from './ssl/registry';
 import { AdamW, learningRate, predictorLearningRate } from './optim';
 import type { BranchInfo, StepHelpers, StepPlugin } from './plugin';
-import { createPlugins, mergeOwned } from './plugins';
+import { createPlugins, mergeOwned, OwnedMerge } from './plugins';
 import type { PluginRowFields, StepRow } from './runFile';
 import { Rng } from './random';
 import type { FlopsSummary } from './sparsity/flops';
 import { stepFlops, type LayerDensities } from './stepFlops';
 import { TRAINER_STATE_VERSION, type TrainerState } from './state/runState';
-import { expectArray, readArrays, toTensor, type StateArray } from './state/stateArray';
+import { expectArray, type StateArray } from './state/stateArray';
+import { readArrays, toTensor } from './state/stateTensors';
 
 /** The config's few augmentation knobs → the full recipe; strength s scales jitter as SimCLR does (0.8s, 0.8s, 0.8s, 0.2s). */
 export function augmentFromConfig(a: Config['augment']): AugmentConfig {
@@ -86,6 +87,8 @@ export class Trainer {
   readonly online: Network;
   readonly target?: Network;
   readonly plugins: StepPlugin[];
+  /** Who gives each read-back metric: checked when a name first appears, looked up after. */
+  private readonly metricOwners = new OwnedMerge('metric');
   readonly imageSize: number;
   readonly augment: AugmentConfig;
   private readonly optimizer: AdamW;
@@ -294,7 +297,7 @@ export class Trainer {
     let byName: Record<string, tf.Tensor>;
     const given = this.plugins.map((p) => [p.name, p.metrics?.()] as const);
     try {
-      byName = mergeOwned('metric', given);
+      byName = this.metricOwners.merge(given);
     } catch (e) {
       tf.dispose([loss, ...given.flatMap(([, m]) => Object.values(m ?? {}))]);
       throw e;

@@ -5,9 +5,10 @@ import { buildConfig } from '../engine/config';
 import { checkRunFileSize, type RunFile } from '../engine/runFile';
 import { BUNDLE_NAME, readRunUpload } from '../engine/state/bundle';
 import { MAX_WEIGHTS_BYTES } from '../engine/state/tfioWeights';
-import { clearAutosave, parseReplay, readAutosaveMeta } from '../worker/savedRun';
+import { clearAutosave, readAutosaveMeta } from '../worker/savedRun';
 import { linkOf, presetOf } from './presetOf';
 import { EMPTY_MESSAGE, OWN_DATA_LIMITS, type OwnFile } from '../engine/data/ownData';
+import { imageSideOrDefault } from '../engine/data/imageSide';
 import type { PickedFile } from './pickedFiles';
 import type { DatasetInfo, OwnDataInfo, Request, Response } from '../worker/protocol';
 import { addReference, referencePoints, removeReference, useMetrics } from './metrics';
@@ -20,6 +21,8 @@ import type { BackendReport } from '../engine/backend';
 import type { Calibration } from '../engine/backendChoice';
 
 let worker: Worker | undefined;
+/** Own data chosen before the worker was started (or with none to start): said instead of a load nothing would answer. */
+export const NO_WORKER_MESSAGE = 'the training worker is not running, so your files cannot be read: reload the page and choose them again';
 /** Generation of the last run the page asked for (see protocol.ts): older messages are stale. */
 let gen = 0;
 let exportWaiter: { resolve: (r: { run: RunFile; bundle: Uint8Array }) => void; reject: (e: Error) => void } | undefined;
@@ -302,13 +305,15 @@ export const actions = {
   },
   /**
    * Your own data: the files of a class-folder tree, a zip of one, or CIFAR-10 .bin batches
-   * (a drop's folders are walked while this waits). Refused here when empty or too large
+   * (a drop's folders are walked while this waits). Refused here when no worker is running, when empty or too large
    * to read, or when a file cannot be read (a dropped folder the browser gives as one
    * File); otherwise read in the worker (images decoded and resized there), which answers
    * data-loaded or an error saying what was expected. A refusal leaves the run as it was.
    */
   async loadOwnData(picked: PickedFile[] | Promise<PickedFile[]>): Promise<void> {
     const refuse = (message: string) => useRun.setState({ loadingData: false, error: { kind: 'data', message } });
+    // Checked before loading is set: nothing would ever answer the load, and the buttons would stay disabled.
+    if (!worker) return refuse(NO_WORKER_MESSAGE);
     useRun.setState({ loadingData: true, error: undefined });
     let read: OwnFile[];
     try {
@@ -320,8 +325,8 @@ export const actions = {
     } catch (e) {
       return refuse(e instanceof Error ? e.message : String(e));
     }
-    const size = useSettings.getState().applied.data.imageSize || 32;
-    worker?.postMessage({ type: 'load-data', gen, files: read, size } satisfies Request, read.map((f) => f.bytes.buffer as ArrayBuffer));
+    const size = imageSideOrDefault(useSettings.getState().applied.data.imageSize);
+    worker.postMessage({ type: 'load-data', gen, files: read, size } satisfies Request, read.map((f) => f.bytes.buffer as ArrayBuffer));
   },
   /** Keep the current run's curves as a reference drawn beside later runs (loss, kNN, density, gates, FLOPs). */
   pinRun: () => {
@@ -417,7 +422,7 @@ export const actions = {
     }
     if (up.session) {
       useRun.setState({ restoring: { kind: 'import', name: file.name }, error: undefined });
-      send({ type: 'restore', gen: nextGen(), source: { kind: 'import', name: file.name, session: up.session, replay: parseReplay(up.replay) } });
+      send({ type: 'restore', gen: nextGen(), source: { kind: 'import', name: file.name, session: up.session, replay: up.replay } });
       return;
     }
     const run = up.run;

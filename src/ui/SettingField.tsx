@@ -6,7 +6,7 @@
 import { actions } from '../store/controller';
 import { useSettings } from '../store/settings';
 import { isOptionalSetting, type SettingSpec } from '../engine/settingsTable';
-import { SSL_METHOD_NAMES, sslMethodInfo } from '../engine/ssl/registry';
+import { SSL_METHOD_NAMES, sslMethodInfo } from '../engine/ssl/methodInfo';
 import { describePresets, presetsSetting } from '../engine/config';
 
 export const OPTION_LABELS: Record<string, string> = {

@@ -3,7 +3,7 @@
 // not apply to the current config says why. Pure: no React, no DOM.
 import { SETTINGS } from '../engine/config';
 import { applies, appliesOf, getAt, type Applies, type SettingSpec } from '../engine/settingsTable';
-import { methodLabelsWhere } from '../engine/ssl/registry';
+import { methodLabelsWhere } from '../engine/ssl/methodInfo';
 
 export type TopicId = 'ssl' | 'model' | 'data' | 'optim' | 'syncp' | 'cdg' | 'eval';
 

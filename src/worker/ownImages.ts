@@ -6,9 +6,6 @@
 import { OwnDataError, readOwnData, type Dataset, type ImageDecoder, type OwnFile } from '../engine/data';
 import { shrinkDataset } from '../engine/data/areaResize';
 
-/** The side own images are stored at for a run's data.imageSize (0: the model's default, 32). */
-export const ownImageSide = (imageSize: number): number => imageSize || 32;
-
 export class OwnImages {
   private bySide = new Map<number, Dataset>();
 

@@ -10,7 +10,6 @@ import type { NMPatternGrid } from '../engine/viz/nmPatterns';
 import type { CDGSnapshot } from '../engine/sparsity/cdg';
 import type { SyncCPSnapshot } from '../engine/viz/syncpPanel';
 import type { SessionState } from '../engine/state/runState';
-import type { Replay } from './savedRun';
 
 /**
  * Page → worker. Every message is handled in order, one at a time (see commandQueue.ts).
@@ -55,7 +54,8 @@ export type Request =
 
 export type RequestType = Request['type'];
 
-export type RestoreSource = { kind: 'autosave' } | { kind: 'import'; name: string; session: SessionState; replay?: Replay };
+/** An import's replay is sent as read from the file: the worker checks it (parseReplay), as it does an autosave's. */
+export type RestoreSource = { kind: 'autosave' } | { kind: 'import'; name: string; session: SessionState; replay?: unknown };
 
 /** `assetBase`: absolute URL that shipped files (data/…) are relative to — the app's base, not the worker's. */
 export interface WorkerOptions {

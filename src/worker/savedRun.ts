@@ -109,8 +109,9 @@ export async function readAutosaveMeta(): Promise<SavedRunMeta | undefined> {
   return (await tx<SavedRunMeta | undefined>('readonly', (s) => s.get('meta'))) ?? undefined;
 }
 
-export async function readAutosave(): Promise<SavedRun | undefined> {
-  const [meta, run] = await Promise.all([readAutosaveMeta(), tx<{ session: SessionState; replay: Replay } | undefined>('readonly', (s) => s.get('run'))]);
+/** The saved run; its replay as stored, unchecked (written by an older version, perhaps): parseReplay it before use. */
+export async function readAutosave(): Promise<(Omit<SavedRun, 'replay'> & { replay: unknown }) | undefined> {
+  const [meta, run] = await Promise.all([readAutosaveMeta(), tx<{ session: SessionState; replay: unknown } | undefined>('readonly', (s) => s.get('run'))]);
   return meta && run ? { meta, ...run } : undefined;
 }
 

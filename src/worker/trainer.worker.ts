@@ -20,7 +20,8 @@ import { nmPatternGrid } from '../engine/viz/nmPatterns';
 import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, Snapshot } from './protocol';
 import { pushDecimated } from '../ui/transforms/timeline';
 import { parseReplay, readAutosave, readAutosaveOwnData, writeAutosave, type Replay, type SavedRun } from './savedRun';
-import { OwnImages, ownImageSide } from './ownImages';
+import { OwnImages } from './ownImages';
+import { imageSideOrDefault } from '../engine/data/imageSide';
 import { nameWasmAssets } from './wasmAssets';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -122,7 +123,7 @@ async function getDataset(c: Config): Promise<Dataset> {
   if (c.data.name === 'own') {
     if (!ownData) throw new Error('no own data is loaded yet: choose your images in the Data panel (Your own data) first');
     // Stored at the run's image size: decoded anew (or shrunk) when the size setting changed since the load.
-    const side = ownImageSide(c.data.imageSize);
+    const side = imageSideOrDefault(c.data.imageSize);
     dataset = { key: `own:${ownData.id}@${side}`, data: await ownData.at(side, decodeImage) };
     return dataset.data;
   }
@@ -295,6 +296,9 @@ const host: RunHost<WorkerRun> = {
       ownData = before; // the live run goes on with the data it had
       throw e;
     }
+    // The one check of a replay, here rather than in the page: both sources reach the worker
+    // unchecked (an import as read from the file, an autosave from IndexedDB, maybe written by
+    // an older version). Damaged: the panels are drawn from the session's history instead.
     const replay = parseReplay(saved.replay);
     if (replay) run.applyReplay(replay);
     else run.rows = saved.session.history.filter((r) => r.step > 0).map((r) => progressRowOf(r, run));

@@ -6,7 +6,7 @@ import {
   validateAugmentConfig, type AugmentConfig, type AugmentParams,
 } from '../../src/engine/augment';
 import { makeShapes } from '../../src/engine/data/shapes';
-import { batchTensor } from '../../src/engine/data/types';
+import { batchTensor } from '../../src/engine/data/batchTensor';
 import { Rng } from '../../src/engine/random';
 
 const shapes = makeShapes({ seed: 1, trainCount: 8, testCount: 0 });

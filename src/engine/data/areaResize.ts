@@ -1,7 +1,8 @@
 // Shrink stored square images by area averaging: each output pixel is the mean of the
 // source pixels under its footprint (for a whole-number factor, exactly its block). Used
-// when own images must go to a smaller side and the original files are no longer at hand:
-// sampling (nearest, bilinear at 2× and more) would alias, averaging does not.
+// when own images must go to a smaller side and the original files are no longer at hand,
+// and by the CIFAR-10 loader (32 px records to a smaller model size), so both give the same
+// pixels: sampling (nearest, bilinear at 2× and more) would alias, averaging does not.
 import type { Dataset, ImageSplit } from './types';
 
 /** `split` of from×from images with `channels` channels, shrunk to to×to (to ≤ from). */

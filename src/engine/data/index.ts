@@ -4,6 +4,7 @@ import { makeShapes } from './shapes';
 import { pickImages, type AssetReader, type Dataset, type ImageSplit } from './types';
 
 export * from './types';
+export * from './batchTensor';
 export { parseIdx, encodeIdx } from './idx';
 export type { IdxArray, ParseIdxOptions } from './idx';
 export { gunzip } from './gunzip';

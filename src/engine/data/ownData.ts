@@ -8,6 +8,7 @@
 // createImageBitmap, tests with a stand-in), so this runs in the worker and in Node.
 import { unzipSync } from 'fflate';
 import { Rng } from '../random';
+import { areaShrink } from './areaResize';
 import { pickImages, type Dataset, type ImageSplit } from './types';
 
 export interface OwnFile {
@@ -211,10 +212,16 @@ function concat(splits: ImageSplit[], per: number): ImageSplit {
   return { images, labels, count };
 }
 
-/** CIFAR images at 32×32 resized (nearest) to the model's size; a missing test split held out. */
+/**
+ * CIFAR images at 32×32 resized to the model's size; a missing test split held out. Smaller:
+ * area-averaged by areaShrink, as saved own images are when shrunk (OwnImages.at), so the
+ * same file gives the same pixels by either path, and without the aliasing of sampling.
+ * Larger (up to 64): nearest, which copies each pixel into a block and invents nothing.
+ */
 function resizeSplits(train: ImageSplit, test: ImageSplit | undefined, from: number, opts: OwnDataOptions): { train: ImageSplit; test: ImageSplit } {
   const resize = (s: ImageSplit): ImageSplit => {
     if (opts.size === from) return s;
+    if (opts.size < from) return areaShrink(s, from, opts.size, 3);
     const t = opts.size;
     const images = new Uint8Array(s.count * t * t * 3);
     for (let i = 0; i < s.count; i++)

@@ -3,7 +3,7 @@
 // reference counterpart, and what does not carry over. Pure: no DOM, no node: imports,
 // so the CLI (src/cli/export.ts) and the app (src/ui/ExportForGpus.tsx) share it.
 import type { Config } from '../config';
-import { methodLabelsWhere, sslMethodInfo } from '../ssl/registry';
+import { methodLabelsWhere, sslMethodInfo } from '../ssl/methodInfo';
 import {
   DATASET_SIZE,
   DEFAULT_EPOCHS,

@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { PluginState } from '../plugin';
 import { rememberMaskValues } from '../nn/maskValues';
-import { expectArray, toTensor as stateTensor, type StateArray } from '../state/stateArray';
+import { expectArray, type StateArray } from '../state/stateArray';
+import { toTensor as stateTensor } from '../state/stateTensors';
 import type { LayerMasks } from '../viz/maskPanel';
 import { maskUpdateStats, ones, type MaskUpdateStats } from '../viz/maskStats';
 import type { MaskPair, Shape4 } from './maskers';

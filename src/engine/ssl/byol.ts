@@ -2,7 +2,7 @@
 // the two views, and the EMA update of the target with a cosine momentum schedule.
 import * as tf from '@tensorflow/tfjs';
 import { stopGradient } from '../nn/stopGradient';
-import type { SslMethodDefinition } from './method';
+import type { SslMethodCode } from './method';
 
 /** Mean over the batch of 2 − 2·cos(p, z), z treated as a constant. */
 export function byolRegression(p: tf.Tensor2D, z: tf.Tensor2D): tf.Scalar {
@@ -40,13 +40,7 @@ export function emaUpdate(target: Record<string, tf.Variable>, online: Record<st
  * BYOL: online network (+ predictor) on both views, its EMA target on both views (forward
  * only); each online prediction regresses the target's projection of the other view.
  */
-export const byol: SslMethodDefinition = {
-    label: 'BYOL',
-    summary: 'online network + EMA target',
-    lossHelp: 'BYOL loss 2 − 2·cos(prediction, target), from 4 down towards 0 as the two views of an image map to the same point.',
-    emaTarget: true,
-    predictor: true,
-    soloLearn: 'byol',
+export const byol: SslMethodCode = {
   branches: () => [
     { role: 'online', view: 0, network: 'online', trained: true, predicts: true },
     { role: 'online', view: 1, network: 'online', trained: true, predicts: true },

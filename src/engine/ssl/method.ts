@@ -1,12 +1,13 @@
 // What a self-supervised method is: what the rest of the app reads of it (label, how its
 // loss reads, whether it keeps an EMA target or a predictor, its solo-learn export) and,
 // for the trainer, which branches a step runs (network, view, mask role, whether it is
-// trained, whether it predicts) and its loss over those branches' outputs. One file per
-// method (simclr.ts, byol.ts, simsiam.ts) defines both; registry.ts lists them.
+// trained, whether it predicts) and its loss over those branches' outputs. The first is in
+// methodInfo.ts (no tfjs: the page reads it), the second in one file per method
+// (simclr.ts, byol.ts, simsiam.ts); registry.ts joins them.
 import type * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
 import type { BranchInfo } from '../plugin';
-import type { SslMethodName } from './registry';
+import type { SslMethodName } from './methodInfo';
 
 export interface SslMethodInfo {
   /** How people read its name (settings, panels, messages). */
@@ -46,9 +47,6 @@ export interface SslMethodCode {
   /** The loss of one step from the branches' outputs. */
   loss(out: BranchOutputs, config: Config): tf.Scalar;
 }
-
-/** What one method file defines: what the app reads of it and its code. */
-export type SslMethodDefinition = SslMethodInfo & SslMethodCode;
 
 /** A method as the trainer holds it: its name with its definition. */
 export interface SslMethod extends SslMethodInfo, SslMethodCode {

@@ -5,7 +5,7 @@ import { selectRows, useMetrics } from '../../store/metrics';
 import { mergeReferences, ReferenceBar, referenceLines, useRefsWith } from './references';
 import { downsample } from '../transforms/series';
 import { useRun } from '../../store/run';
-import { sslMethodInfo } from '../../engine/ssl/registry';
+import { sslMethodInfo } from '../../engine/ssl/methodInfo';
 import { DOMAIN_DATA, TICK_11, stepLabel, useThrottledSelector, useTimelineView, STAGGER } from './common';
 import { Panel } from './Panel';
 import { NEUTRALS, OKABE_ITO } from '../transforms/palette';

@@ -3,6 +3,7 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { readOwnData, OwnDataError, type ImageDecoder, type OwnFile } from '../../../src/engine/data/ownData';
+import { OwnImages } from '../../../src/worker/ownImages';
 
 /** A CIFAR record: label, then the R plane filled with r, G with g, B with b; pixel 5 of R set to 200. */
 function record(label: number, r: number, g: number, b: number): Uint8Array {
@@ -61,6 +62,52 @@ describe('own data: CIFAR-10 binary', () => {
     expect(ds.train.images.length).toBe(ds.train.count * 16 * 16 * 3);
     expect(ds.train.count + ds.test.count).toBe(20);
     expect(ds.test.count).toBe(4); // 20 % of 10 per class, two classes
+  });
+
+  it('shrinks records by 2×2 block means (hand-computed), not by sampling one pixel of each block', async () => {
+    // Block (by, bx) of channel c: top-left p, top-right p + 4, bottom-left p + 8, bottom-right
+    // p + 12, so its mean is p + 6 exactly (sampling would give one of p … p + 12).
+    const p = (by: number, bx: number, c: number, n: number) => (by * 11 + bx * 3 + c * 29 + n * 50) % 240;
+    const blocky = (label: number, n: number) => {
+      const r = new Uint8Array(3073);
+      r[0] = label;
+      for (let c = 0; c < 3; c++)
+        for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) r[1 + c * 1024 + y * 32 + x] = p(y >> 1, x >> 1, c, n) + 4 * (x & 1) + 8 * (y & 1);
+      return r;
+    };
+    const ds = await readOwnData(
+      [
+        { path: 'data_batch_1.bin', bytes: batch(blocky(0, 0), blocky(1, 1)) },
+        { path: 'test_batch.bin', bytes: batch(blocky(1, 2)) },
+      ],
+      { ...opts, size: 16 },
+    );
+    expect([ds.height, ds.width, ds.train.count, ds.test.count]).toEqual([16, 16, 2, 1]);
+    for (const [split, first] of [[ds.train, 0], [ds.test, 2]] as const)
+      for (let i = 0; i < split.count; i++)
+        for (let y = 0; y < 16; y++)
+          for (let x = 0; x < 16; x++)
+            for (let c = 0; c < 3; c++) expect(split.images[((i * 16 + y) * 16 + x) * 3 + c]).toBe(p(y, x, c, first + i) + 6);
+  });
+
+  it('loaded at a smaller side gives the same pixels as loaded at 32 and shrunk as a saved run’s images are', async () => {
+    // Pixels from a fixed pseudo-random sequence: no structure for one path to get right by luck.
+    let s = 12345;
+    const noisy = (label: number) => {
+      const r = new Uint8Array(3073);
+      r[0] = label;
+      for (let i = 1; i < 3073; i++) r[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
+      return r;
+    };
+    const files = [{ path: 'data_batch_1.bin', bytes: batch(...Array.from({ length: 10 }, (_, i) => noisy(i % 2))) }];
+    const saved = new OwnImages(1, await readOwnData(files, { ...opts, size: 32 })); // restored from a save: no files
+    for (const side of [8, 16, 24]) {
+      const loaded = await readOwnData(files, { ...opts, size: side });
+      const shrunk = await saved.at(side, decode);
+      expect(loaded.train).toEqual(shrunk.train);
+      expect(loaded.test).toEqual(shrunk.test);
+      expect([loaded.height, shrunk.height]).toEqual([side, side]);
+    }
   });
 
   it('refuses a size that is not whole records, labels above 9, .bin mixed with images, too many images', async () => {

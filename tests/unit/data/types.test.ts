@@ -1,7 +1,8 @@
 // Tests for batchTensor: gather order, scaling to [0, 1], resizing, bounds, no leaks.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { batchLabels, batchTensor, type ImageSplit } from '../../../src/engine/data/types';
+import { batchTensor } from '../../../src/engine/data/batchTensor';
+import { batchLabels, type ImageSplit } from '../../../src/engine/data/types';
 
 // 3 images of 2×2×1 with distinct values: image i, pixel p → 10·i + p.
 const split: ImageSplit = { images: Uint8Array.from([0, 1, 2, 3, 10, 11, 12, 13, 255, 21, 22, 23]), labels: Uint8Array.from([4, 5, 6]), count: 3 };

@@ -1,11 +1,11 @@
-// Each SSL method's description (label, EMA target, predictor…, in its file) against its code (branches, loss): every
+// Each SSL method's description (label, EMA target, predictor…, in methodInfo.ts) against its code (branches, loss, in its file): every
 // registered method has what the settings, the panels and the export read, and its flags
 // say what its branches do.
 import { describe, expect, it } from 'vitest';
 import { buildConfig, settingAt } from '../../../src/engine/config';
 import { checkExportable, ExportRefusal } from '../../../src/engine/export/soloLearnSparse';
 import { applies } from '../../../src/engine/settingsTable';
-import { SSL_METHOD_NAMES, sslMethodInfo } from '../../../src/engine/ssl/registry';
+import { SSL_METHOD_NAMES, sslMethodInfo } from '../../../src/engine/ssl/methodInfo';
 import { sslMethod } from '../../../src/engine/ssl/registry';
 import { OPTION_LABELS } from '../../../src/ui/SettingField';
 

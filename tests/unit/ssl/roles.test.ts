@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { maskSlot } from '../../../src/engine/plugin';
 import { sslMethod } from '../../../src/engine/ssl/registry';
-import { SSL_METHOD_NAMES } from '../../../src/engine/ssl/registry';
+import { SSL_METHOD_NAMES } from '../../../src/engine/ssl/methodInfo';
 import { count, run, syncp, tinyTrainer } from '../syncp/helpers';
 
 describe('branch roles', () => {

@@ -1,11 +1,11 @@
-// The page's side of own data: what it refuses before the worker sees anything (an empty
+// The page's side of own data: what it refuses before the worker sees anything (no worker, an empty
 // selection, a file the browser cannot read such as a dropped folder handed over as one
 // File, a drop whose walk fails, too many bytes) ends as a data error with what was
 // expected, loading cleared (so the buttons come back), and the run's state untouched. A
 // worker that crashes or is restarted mid-load clears loading too.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EMPTY_MESSAGE, OWN_DATA_LIMITS } from '../../../src/engine/data/ownData';
-import { actions } from '../../../src/store/controller';
+import { actions, NO_WORKER_MESSAGE } from '../../../src/store/controller';
 import type { PickedFile } from '../../../src/store/pickedFiles';
 import { useRun } from '../../../src/store/run';
 
@@ -16,8 +16,37 @@ function unreadable(name: string): File {
   return f;
 }
 
+// First in the file: the controller has no worker until a test starts one.
+describe('own data chosen with no worker to read it', () => {
+  it('is refused, saying so, before any file is read: loading stays clear (the buttons stay usable)', async () => {
+    useRun.setState({ loadingData: false, error: undefined, step: 7, ownData: undefined });
+    const seen: (boolean | undefined)[] = [];
+    const unsubscribe = useRun.subscribe((s) => seen.push(s.loadingData));
+    const file = new File([new Uint8Array(3073)], 'data_batch_1.bin');
+    Object.defineProperty(file, 'arrayBuffer', { value: () => Promise.reject(new Error('read with no worker to take it')) });
+    await actions.loadOwnData([{ path: 'data_batch_1.bin', file }]);
+    unsubscribe();
+    const s = useRun.getState();
+    expect(s.error).toEqual({ kind: 'data', message: NO_WORKER_MESSAGE });
+    expect(s.error!.message).toMatch(/worker is not running.*reload the page/);
+    expect(s.loadingData).toBe(false);
+    expect(seen).not.toContain(true); // never set, not set and cleared
+    expect([s.step, s.ownData]).toEqual([7, undefined]);
+  });
+});
+
 describe('loadOwnData refusals in the page', () => {
-  beforeEach(() => useRun.setState({ loadingData: false, error: undefined, step: 7, ownData: undefined }));
+  beforeEach(() => {
+    // A worker is up (a stand-in): these refusals are the page's own, before it would be sent anything.
+    vi.stubGlobal('Worker', FakeWorker);
+    vi.stubGlobal('location', new URL('http://127.0.0.1/'));
+    actions.restart();
+    useRun.setState({ loadingData: false, error: undefined, step: 7, ownData: undefined });
+  });
+  afterEach(() => {
+    expect(FakeWorker.last!.sent.some((m) => (m as { type: string }).type === 'load-data')).toBe(false);
+    vi.unstubAllGlobals();
+  });
 
   const settled = () => {
     const s = useRun.getState();

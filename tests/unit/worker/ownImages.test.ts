@@ -2,7 +2,7 @@
 // side), or, restored without files, shrunk by block means and refused when enlarging.
 import { describe, expect, it } from 'vitest';
 import { OwnDataError, readOwnData, type ImageDecoder } from '../../../src/engine/data';
-import { OwnImages, ownImageSide } from '../../../src/worker/ownImages';
+import { OwnImages } from '../../../src/worker/ownImages';
 
 /** Stand-in decoder: 'IMG' + value; the image is size×size of constant 2×2 blocks alternating value and 0 (so halving it gives the blocks back). */
 const sides: number[] = [];
@@ -16,10 +16,6 @@ const decode: ImageDecoder = async (bytes, size) => {
 const files = ['a', 'b'].flatMap((cls, c) => [0, 1, 2].map((i) => ({ path: `set/${cls}/${i}.png`, bytes: Uint8Array.of(73, 77, 71, 40 * (c + 1) + 4 * i) })));
 
 describe('own images at the run’s image size', () => {
-  it('side 0 means the default 32 (as the page loads them)', () => {
-    expect([ownImageSide(0), ownImageSide(16)]).toEqual([32, 16]);
-  });
-
   it('with the files kept, another side is the same as loading the files at that side', async () => {
     const at8 = await readOwnData(files, { decode, size: 8, seed: 1 });
     const own = new OwnImages(1, at8, files);
