@@ -17,15 +17,51 @@
 import * as tf from '@tensorflow/tfjs';
 import { hostGatedResult, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
 import { convRange } from './hostConvRange';
-import { gateBranches, PooledGate } from './hostGating';
+import { gateBranches, PooledGate, type GateBranch } from './hostGating';
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
+
+/**
+ * How a host gated conv computes each branch's Y_b and Y_c in the forward pass, made per call
+ * from the tensors and their values: base(i) before the gate is chosen, cond(i) after (the
+ * gate is then in pool.gate).
+ */
+export interface HostForward {
+  base(i: number, br: GateBranch): Float32Array;
+  cond(i: number, br: GateBranch): Float32Array;
+}
+export type MakeHostForward = (ts: tf.Tensor4D[], xv: Float32Array[], wv: Float32Array[], pool: PooledGate) => HostForward;
+
+/** cpu: both halves as JS loops over the input channel ranges; Y_c only at open units with 'detached'. */
+const cpuForward =
+  (cb: number, G: number, detached: boolean): MakeHostForward =>
+  (_ts, xv, wv, pool) => ({
+    base: (i, br) => {
+      const yb = new Float32Array(br.m * (br.g.K / G));
+      convRange(xv[i], wv[br.wi], yb, null, null, br.g, 0, cb, null, 0, 1);
+      return yb;
+    },
+    cond: (i, br) => {
+      const yc = new Float32Array(br.m * (br.g.K / G));
+      convRange(xv[i], wv[br.wi], yc, null, null, br.g, cb, br.g.C, detached ? pool.gate : null, br.o, G);
+      return yc;
+    },
+  });
 
 /**
  * The quantile-gated conv of every branch on cpu with the conditional path computed only
  * where needed (file header); same inputs and result as gatedConvHost, cb < C_in.
  */
 export function gatedConvCpuSparse(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: QuantileGateOptions, cb: number, G: number, stride: number): GatedConvResult {
+  return gatedConvOnHost(xs, ws, opts, cb, G, stride, cpuForward(cb, G, opts.gateGradient === 'detached'));
+}
+
+/**
+ * A host gated conv (cpu, wasm) around `forward`: the saliency pooled over the branches, the
+ * exact top-k gate, Y = Y_b + g ⊙ Y_c, and the backward as JS loops (dX_c, dK_c from open
+ * units only), as one op whose output is the branches' Y concatenated along the batch.
+ */
+export function gatedConvOnHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: QuantileGateOptions, cb: number, G: number, stride: number, makeForward: MakeHostForward): GatedConvResult {
   const alpha = opts.alpha ?? 5;
   const detached = opts.gateGradient === 'detached';
   const { branches, distinct, n } = gateBranches(xs, ws, stride, G);
@@ -37,22 +73,21 @@ export function gatedConvCpuSparse(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: Q
 
   const f = ((...args: unknown[]) => {
     const save = args.pop() as (ts: tf.Tensor[]) => void;
-    const ts = args as tf.Tensor[];
+    const ts = args as tf.Tensor4D[];
     const xv = ts.slice(0, xs.length).map((t) => t.dataSync() as Float32Array);
     const wv = ts.slice(xs.length).map((t) => t.dataSync() as Float32Array);
-    // Y_b of every branch, then the saliency pooled in branch order.
+    const forward = makeForward(ts, xv, wv, pool);
+    // Y_b of every branch, then the saliency pooled in branch order, then the gate.
     const ybs = branches.map((br, i) => {
-      const yb = new Float32Array(br.g.B * OH * OW * K);
-      convRange(xv[i], wv[br.wi], yb, null, null, br.g, 0, cb, null, 0, 1);
+      const yb = forward.base(i, br);
       pool.saliency(yb, br.o);
       return yb;
     });
     pool.select(alpha);
-    // Y_c where needed (detached: open units; ste: everywhere), then Y = Y_b + g ⊙ Y_c.
+    // Y_c, then Y = Y_b + g ⊙ Y_c.
     const y = new Float32Array(n * per);
     const ycs = branches.map((br, i) => {
-      const yc = new Float32Array(br.m * per);
-      convRange(xv[i], wv[br.wi], yc, null, null, br.g, cb, C, detached ? pool.gate : null, br.o, G);
+      const yc = forward.cond(i, br);
       const open = pool.combine(y, br.o * per, ybs[i], yc, br);
       dens.push(open / br.m);
       openAll += open;

@@ -9,19 +9,7 @@ import { RunSession } from '../../../src/engine/session';
 import { actions } from '../../../src/store/controller';
 import { useRun } from '../../../src/store/run';
 import { parseReplay, type Replay } from '../../../src/worker/savedRun';
-
-class FakeWorker extends EventTarget {
-  static last: FakeWorker | undefined;
-  sent: unknown[] = [];
-  constructor() {
-    super();
-    FakeWorker.last = this;
-  }
-  postMessage(msg: unknown) {
-    this.sent.push(msg);
-  }
-  terminate() {}
-}
+import { FakeWorker } from './fakeWorker';
 
 const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 4, eval: { knnEvery: 0, logEvery: 1 } } });
 /** run.zip after one step, with `replay` as its panels' replay. */

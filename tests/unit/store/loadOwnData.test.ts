@@ -8,6 +8,7 @@ import { EMPTY_MESSAGE, OWN_DATA_LIMITS } from '../../../src/engine/data/ownData
 import { actions, NO_WORKER_MESSAGE } from '../../../src/store/controller';
 import type { PickedFile } from '../../../src/store/pickedFiles';
 import { useRun } from '../../../src/store/run';
+import { FakeWorker } from './fakeWorker';
 
 /** A File whose read fails as Chromium's does for a directory dropped as a File. */
 function unreadable(name: string): File {
@@ -84,20 +85,6 @@ describe('loadOwnData refusals in the page', () => {
     expect(settled()).toBe('230 MB of files; the most this app takes is 200 MB (use fewer images)');
   });
 });
-
-/** A stand-in Worker: records messages, and can fire the events a real one would. */
-class FakeWorker extends EventTarget {
-  static last: FakeWorker | undefined;
-  sent: unknown[] = [];
-  constructor() {
-    super();
-    FakeWorker.last = this;
-  }
-  postMessage(msg: unknown) {
-    this.sent.push(msg);
-  }
-  terminate() {}
-}
 
 describe('a load the worker will never answer', () => {
   beforeEach(() => {
