@@ -43,7 +43,7 @@ window.__bench = state;
 
 async function main(): Promise<void> {
   const raw = new URLSearchParams(location.search).get('opts');
-  const opts: BenchPageOptions = raw ? JSON.parse(raw) : { backends: ['webgpu', 'webgl', 'cpu'], presets: ['simclr-dense', 'cdg'], tiny: true, states: ['end'] };
+  const opts: BenchPageOptions = raw ? JSON.parse(raw) : { backends: ['webgpu', 'webgl', 'wasm', 'cpu'], presets: ['simclr-dense', 'cdg'], tiny: true, states: ['end'] };
   nameWasmAssets();
   const probe = benchConfig(opts.presets[0], opts.tiny);
   const dataset = await loadDataset('shapes', { seed: probe.seed, trainCount: probe.data.trainCount, testCount: probe.data.testCount });

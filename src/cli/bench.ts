@@ -38,7 +38,7 @@ const USAGE = `usage: npm run bench -- [options]
   --warmup N        unmeasured rounds first (default 2)
   --json            one JSON line per preset and state on stdout
   --markdown FILE   write (or update) this bench's table in FILE with the machine and command
-  --browser         the page's backends (webgpu, webgl, cpu) in Chromium (/usr/bin/chromium or
+  --browser         the page's backends (webgpu, webgl, wasm, cpu) in Chromium (/usr/bin/chromium or
                     $CHROMIUM_PATH) on a bench page built by Vite; --backends a,b picks some
   --backends a,b    with --browser: which page backends (default webgpu,webgl,wasm,cpu)
   --long            every preset for --steps steps (default 1000, tiny), numTensors and bytes
