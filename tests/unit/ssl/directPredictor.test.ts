@@ -72,6 +72,17 @@ describe('a BYOL trainer with a set predictor', () => {
     t.dispose();
   });
 
+  it('FLOPs: the set predictor is one projDim × projDim product on each predicting branch, in place of the MLP', () => {
+    const mlp = new Trainer(buildConfig({ preset: 'byol-dense', tiny: true, overrides: { steps: 4 } }), dataset);
+    const set = new Trainer(buildConfig({ preset: 'byol-dense', tiny: true, overrides: { steps: 4, ssl: { predictor: 'directcopy' } } }), dataset);
+    // By hand: 2 online branches predict, counted as training (×3), FLOPs = 2·MACs, batch B.
+    const { projDim: d, predHidden: h } = mlp.config.model;
+    const perMac = 2 * 3 * 2 * mlp.config.batchSize;
+    expect(mlp.flops().dense - set.flops().dense).toBe(perMac * (d * h + h * d) - perMac * d * d);
+    mlp.dispose();
+    set.dispose();
+  });
+
   it('F after one step is ρ·I + (1 − ρ)·E[z zᵀ]: with the projector output BN (batch-standardised units) its diagonal is 1', async () => {
     const t = new Trainer(buildConfig({ preset: 'byol-dense', tiny: true, overrides: { steps: 10, ssl: { predictor: 'directcopy', corrEma: 0.3 }, model: { projOutBn: true } } }), dataset);
     const F0 = (await t.directPredictor!.corr.array()) as number[][];
