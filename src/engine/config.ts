@@ -62,6 +62,17 @@ export const SETTINGS_TABLE = {
     /** Predictor learning rate = this × the run's (BYOL, SimSiam). */
     predictorLrScale: setting(z.number().gt(0).max(100).default(1), { label: 'Predictor lr ×', help: 'the predictor learns at this multiple of the learning rate (BYOL, SimSiam)', applies: 'predictor', step: 1 }),
     predictorLrSchedule: setting(z.enum(['cosine', 'fixed']).default('cosine'), { label: 'Predictor lr schedule', help: 'cosine: decays with the run’s learning rate; fixed: stays at its peak after the warm-up (SimSiam)', applies: 'predictor' }),
+    /**
+     * How the predictor is made: an MLP trained by the optimizer, or a linear map set every
+     * step from F, an EMA of the correlation E[z zᵀ] of the online projections, instead of
+     * trained (ssl/directPredictor.ts): DirectCopy W = F/‖F‖ + εI (Wang et al. 2021),
+     * DirectPred W = U diag(√s/√s_max + ε) Uᵀ (Tian, Chen, Ganguli 2021).
+     */
+    predictor: setting(z.enum(['mlp', 'directcopy', 'directpred']).default('mlp'), { label: 'Predictor', help: 'mlp: trained with the network; directcopy: set to F/‖F‖ + εI every step; directpred: set to U diag(√s/√s_max + ε) Uᵀ from F’s eigenvectors (F: EMA of the projections’ correlation matrix)', applies: 'predictor' }),
+    /** ε of DirectCopy / DirectPred: how much identity the set predictor keeps. */
+    predictorEps: setting(z.number().min(-1).max(10).default(0.3), { label: 'Direct predictor ε', help: 'identity added to the set predictor (DirectCopy: F/‖F‖ + εI; DirectPred: to the normalised √eigenvalues)', applies: 'direct-predictor', step: 0.05 }),
+    /** ρ of F ← ρ·F + (1 − ρ)·E_batch[z zᵀ]. */
+    corrEma: setting(z.number().min(0).lt(1).default(0.3), { label: 'Correlation EMA ρ', help: 'F ← ρ·F + (1 − ρ)·E[z zᵀ] of the batch’s online projections, each step (DirectCopy, DirectPred)', applies: 'direct-predictor', step: 0.05 }),
   }),
   optim: group({
     lr: setting(z.number().gt(0).max(10).default(2e-3), { label: 'Learning rate', help: 'AdamW peak, cosine-decayed', key: 'lr', quick: true, step: 0.0005 }),

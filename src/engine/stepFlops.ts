@@ -58,7 +58,9 @@ function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boole
     { kind: 'linear' as const, name: `${h.prefix}.fc1`, inFeatures: h.inDim, outFeatures: h.hidden },
     { kind: 'linear' as const, name: `${h.prefix}.fc2`, inFeatures: h.hidden, outFeatures: h.outDim },
   ]);
-  return [...convs, ...heads];
+  // A set predictor is one d×d product (counted as a trained layer, though its weight takes no gradient).
+  const direct = predicts && spec.directPredictor ? [{ kind: 'linear' as const, name: 'pred.direct', inFeatures: spec.directPredictor.dim, outFeatures: spec.directPredictor.dim }] : [];
+  return [...convs, ...heads, ...direct];
 }
 
 /** FLOPs of one training step over all branches, batch `batch` per branch. */

@@ -20,6 +20,7 @@ import { BN_MOMENTUM } from './nn/batchnorm';
 import type { ParamMap } from './nn/params';
 import type { Branch, ConvHook } from './nn/resnet';
 import { emaMomentum, emaUpdate } from './ssl/byol';
+import { batchCorrelation, DirectPredictor } from './ssl/directPredictor';
 import type { BranchLayout, SslMethod } from './ssl/method';
 import { sslMethod } from './ssl/registry';
 import { AdamW, learningRate, predictorLearningRate } from './optim';
@@ -92,6 +93,10 @@ export class Trainer {
   readonly imageSize: number;
   readonly augment: AugmentConfig;
   private readonly optimizer: AdamW;
+  /** `ssl.predictor` directcopy / directpred: the set predictor's state (F) in place of a trained one. */
+  readonly directPredictor?: DirectPredictor;
+  /** The set predictor's weight during a step (trainStep sets and disposes it). */
+  private stepPredictor?: tf.Tensor2D;
   private stepCount = 0;
   private disposed = false;
   /** Peak learning rate: config.optim.lr until a diverged run is continued with a lower one. */
@@ -107,6 +112,8 @@ export class Trainer {
     this.online = createNetwork(this.spec, config.seed, true);
     this.method = sslMethod(config.ssl.method);
     this.target = this.method.emaTarget ? cloneAsTarget(this.online) : undefined;
+    const d = this.spec.directPredictor;
+    if (d) this.directPredictor = new DirectPredictor(config.ssl.predictor as 'directcopy' | 'directpred', d.dim, config.ssl.predictorEps, config.ssl.corrEma);
     this.optimizer = new AdamW({ weightDecay: config.optim.weightDecay });
     this.peakLr = config.optim.lr;
     this.plugins = createPlugins({ config, spec: this.spec, online: this.online, target: this.target, totalSteps: config.steps, probe: () => this.views(0, [0]) });
@@ -181,7 +188,7 @@ export class Trainer {
    * `effective` substitutes, per branch role, the online network's parameters with
    * effective weights that already carry that role's masks (for effective-weight gradients).
    */
-  private loss(v1: tf.Tensor4D, v2: tf.Tensor4D, training: boolean, moments?: BatchMoments[], effective?: Map<BranchInfo['role'], ParamMap>): tf.Scalar {
+  private loss(v1: tf.Tensor4D, v2: tf.Tensor4D, training: boolean, moments?: BatchMoments[], effective?: Map<BranchInfo['role'], ParamMap>, collect?: { corr?: tf.Tensor2D }): tf.Scalar {
     const infos = this.branchInfos();
     const views = [v1, v2];
     const branches: Branch[] = infos.map((info) => {
@@ -199,13 +206,22 @@ export class Trainer {
     const xs = infos.map((info) => views[info.view]);
     const feats = encode(this.spec, branches, xs, { training, convHook: this.convHook(infos, training), sparseKernels: this.config.kernels.sparse, prunedChannels: this.prunedChannels() });
     const z = project(this.spec, branches, feats, training);
-    const p = infos.map((info, i) => (info.predicts ? predict(this.spec, branches[i], z[i], training) : undefined));
+    const p = infos.map((info, i) => (info.predicts ? this.predictOf(branches[i], z[i], training) : undefined));
+    // The set predictor's F follows the online projections of the branches it predicts from.
+    if (collect && this.directPredictor) collect.corr = tf.keep(batchCorrelation(z.filter((_, i) => infos[i].predicts)));
     let loss = this.method.loss({ z, p }, this.config);
     for (const p of this.plugins) {
       const extra = p.extraLoss?.();
       if (extra) loss = tf.add(loss, extra) as tf.Scalar;
     }
     return loss;
+  }
+
+  /** The prediction of projection z: the trained MLP, or z·W with this step's set W (symmetric). */
+  private predictOf(branch: Branch, z: tf.Tensor2D, training: boolean): tf.Tensor2D {
+    if (!this.directPredictor) return predict(this.spec, branch, z, training);
+    if (!this.stepPredictor) throw new Error('the set predictor is only defined during a step');
+    return tf.matMul(z, this.stepPredictor);
   }
 
   private trainableVars(): Record<string, tf.Variable> {
@@ -232,12 +248,14 @@ export class Trainer {
     // state ahead of the forward pass (mask updates, regrowth) can be undone.
     const checkpoints = this.plugins.flatMap((p) => p.checkpoint?.(step) ?? []);
     let applied = false;
+    const collect: { corr?: tf.Tensor2D } = {};
     try {
+      if (this.directPredictor) this.stepPredictor = await this.directPredictor.weight();
       for (const p of this.plugins) await p.prepareStep?.(step);
       for (const p of this.plugins) p.beforeStep?.(step);
       const vars = this.trainableVars();
       const nameById = new Map(Object.entries(vars).map(([k, v]) => [v.name, k]));
-      const { value, grads: gradsById } = tf.variableGrads(() => this.loss(v1, v2, true, moments), Object.values(vars));
+      const { value, grads: gradsById } = tf.variableGrads(() => this.loss(v1, v2, true, moments, undefined, collect), Object.values(vars));
       for (const [id, g] of Object.entries(gradsById)) grads[nameById.get(id) ?? id] = g;
 
       const { loss, metrics } = await this.readback(value);
@@ -250,6 +268,7 @@ export class Trainer {
       this.optimizer.apply(vars, grads, lr, (name) => this.updateMask(name), isNoDecay, (name) => (name.startsWith('pred.') ? predLr : lr));
       this.updateRunningStats(moments);
       this.updateTarget(step);
+      if (collect.corr) this.directPredictor?.update(collect.corr);
       const helpers: StepHelpers = { effectiveGradients: (names) => this.effectiveGradients(v1, v2, names) };
       for (const p of this.plugins) p.afterStep?.(step, grads, helpers);
       this.stepCount += 1;
@@ -260,6 +279,9 @@ export class Trainer {
         else c.restore();
       }
       tf.dispose(grads);
+      collect.corr?.dispose();
+      this.stepPredictor?.dispose();
+      this.stepPredictor = undefined;
       for (const m of moments) { m.mean.dispose(); m.variance.dispose(); }
       v1.dispose();
       v2.dispose();
@@ -503,6 +525,7 @@ export class Trainer {
     };
     net('online', this.online);
     net('target', this.target);
+    if (this.directPredictor) out['predictor.corr'] = this.directPredictor.corr;
     for (const p of this.plugins) for (const [k, v] of Object.entries(p.variables?.() ?? {})) out[`${p.name}.var.${k}`] = v;
     return out;
   }
@@ -581,5 +604,6 @@ export class Trainer {
     this.optimizer.dispose();
     disposeNetwork(this.online);
     disposeNetwork(this.target);
+    this.directPredictor?.dispose();
   }
 }

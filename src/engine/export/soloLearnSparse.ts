@@ -215,6 +215,7 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
     row('ssl.method = byol', '--method', 'byol', 'same loss (2 − 2·cos, symmetrised) and EMA target');
     row(`ssl.emaStart = ${config.ssl.emaStart}`, '--base_tau_momentum / --final_tau_momentum', `${REF_BASE_TAU} / 1.0`, config.ssl.emaStart === REF_BASE_TAU ? 'same cosine schedule of the EMA momentum from m0 towards 1 over the run' : `same cosine schedule towards 1, from the reference's m0: ours (${config.ssl.emaStart}) is for a run of a few hundred steps, where ${REF_BASE_TAU} leaves the target near the random network`);
     row(`ssl.predictorLrScale / predictorLrSchedule = ${config.ssl.predictorLrScale} / ${config.ssl.predictorLrSchedule}`, '(none)', '—', 'not carried: the reference trains its predictor at the encoder\'s rate and schedule');
+    if (config.ssl.predictor !== 'mlp') row(`ssl.predictor = ${config.ssl.predictor} (ε ${config.ssl.predictorEps}, ρ ${config.ssl.corrEma})`, '(none)', '—', '**differs**: not carried; the reference trains its MLP predictor (--pred_hidden_dim), ours is set every step from the projections\' correlation');
   } else {
     a('--temperature', config.ssl.temperature);
     a('--proj_hidden_dim', recipe.projHidden);

@@ -10,7 +10,10 @@ import { forwardResNet, initResNet, resnetSpec, type Branch, type ForwardOptions
 export interface NetworkSpec {
   encoder: ResNetSpec;
   projector: MlpSpec;
+  /** The trained MLP predictor (`ssl.predictor` mlp, methods with a predictor). */
   predictor?: MlpSpec;
+  /** A d×d linear predictor set from the projections' correlation instead (ssl/directPredictor.ts). */
+  directPredictor?: { dim: number };
 }
 
 export interface Network {
@@ -21,9 +24,10 @@ export interface Network {
 export function networkSpec(config: Config, inH: number, inW: number, channels: number): NetworkSpec {
   const encoder = resnetSpec(config.model, inH, inW, channels);
   const projector: MlpSpec = { prefix: 'proj', inDim: encoder.featureDim, hidden: config.model.projHidden, outDim: config.model.projDim, outBn: config.model.projOutBn };
-  const predictor: MlpSpec | undefined =
-    sslMethod(config.ssl.method).predictor ? { prefix: 'pred', inDim: config.model.projDim, hidden: config.model.predHidden, outDim: config.model.projDim } : undefined;
-  return { encoder, projector, predictor };
+  const hasPredictor = sslMethod(config.ssl.method).predictor;
+  const trained = hasPredictor && config.ssl.predictor === 'mlp';
+  const predictor: MlpSpec | undefined = trained ? { prefix: 'pred', inDim: config.model.projDim, hidden: config.model.predHidden, outDim: config.model.projDim } : undefined;
+  return { encoder, projector, predictor, ...(hasPredictor && !trained ? { directPredictor: { dim: config.model.projDim } } : {}) };
 }
 
 function statsVariables(stats: Record<string, { mean: tf.Tensor; variance: tf.Tensor }>): RunningStats {

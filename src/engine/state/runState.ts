@@ -20,7 +20,7 @@ export interface TrainerState {
   optimizerSteps: number;
   /**
    * Tensors by name: `online.var.*`, `online.stat.*.mean|variance`, `target.*` (BYOL),
-   * `adam.m.*`, `adam.v.*`, `<plugin>.var.*` (e.g. CDG's learned Δ), `<plugin>.state.*`
+   * `adam.m.*`, `adam.v.*`, `predictor.corr` (a set predictor's F), `<plugin>.var.*` (e.g. CDG's learned Δ), `<plugin>.state.*`
    * (e.g. SyncCP masks and score EMAs).
    */
   arrays: Record<string, StateArray>;

@@ -77,6 +77,8 @@ function cases(steps = 12): Case[] {
     { name: 'simclr-dense', config: cfgOf('simclr-dense'), n: Math.min(3, update), m: 3 },
     { name: 'syncp-unstructured with score EMA and regrowth, across a mask update', config: sp, n: update, m: 3 },
     { name: 'syncp-2of4', config: cfgOf('syncp-2of4'), n: update, m: 2 },
+    // F (the set predictor's correlation EMA) is state: a resume that rebuilt it from the identity would predict differently.
+    { name: 'byol-dense with the DirectCopy predictor', config: cfgOf('byol-dense', { ssl: { predictor: 'directcopy' } }), n: 3, m: 3 },
     { name: 'cdg with a learned threshold', config: cfgOf('cdg', { cdg: { threshold: 'learned' } }), n: Math.min(3, update), m: 3 },
   ];
 }

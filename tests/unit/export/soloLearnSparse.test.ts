@@ -195,6 +195,11 @@ describe('densities', () => {
     expect(r.warnings.join('\n')).toMatch(/ContrastiveGrp\) is a stub/);
     expect(r.mapping).toMatch(/no counterpart/);
   });
+  it('a set predictor (ssl.predictor directcopy) is said not to carry over; the trained one (mlp) says nothing of it', () => {
+    const set = exportSoloLearnSparse(buildConfig({ preset: 'syncp-unstructured', overrides: { ssl: { predictor: 'directcopy' } } }));
+    expect(set.mapping).toMatch(/ssl\.predictor = directcopy[^\n]*\*\*differs\*\*: not carried/);
+    expect(exportSoloLearnSparse(buildConfig({ preset: 'syncp-unstructured' })).mapping).not.toMatch(/ssl\.predictor =/);
+  });
   it('syncp-2of4: --nm 2:4, final density N/M, and the 0.99 end of its ramp said', () => {
     expect(value('syncp-2of4', '--final-density')).toEqual(['0.5']);
     const r = exportSoloLearnSparse(buildConfig({ preset: 'syncp-2of4' }));
