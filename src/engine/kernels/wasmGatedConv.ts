@@ -1,13 +1,13 @@
 // CDG's quantile-gated conv on the wasm backend. The cpu version (cpuGatedConvSparse.ts) runs
-// its convs as JS loops that skip closed units; on wasm those loops lost to XNNPACK's SIMD
-// convs, which the dense step runs (a tiny cdg step 1.15–1.30× simclr-dense, docs/bench.md).
-// Here the convs of the forward and of the input gradient are XNNPACK's, each ONE call per
-// branch over a dual kernel [FH, FW, C_in, 2·C_out] whose first C_out outputs see only the base
-// channels and the last C_out only the conditional ones: Z = [Y_b | Y_c] in one conv, and
-// dX = conv2dTranspose([dY_b | dY_c], dual) in one. That computes Y_c and dX_c at closed units
-// too (dense SIMD is cheaper here than skipping in JS). The weight gradient is JS on wasm
-// anyway (wasmKernels.ts: tfjs' wasm has none): it accumulates dK_c from open units only.
-// The gating between the convs is hostGating.ts, as on cpu.
+// its convs as JS loops that skip closed units; on wasm its forward loops lost to XNNPACK's
+// SIMD convs, which the dense step runs (a tiny cdg step 1.15–1.20× simclr-dense,
+// docs/bench.md). Here the forward is ONE XNNPACK conv per branch over a dual kernel
+// [FH, FW, C_in, 2·C_out] whose first C_out outputs see only the base channels and the last
+// C_out only the conditional ones: Z = [Y_b | Y_c], Y_c at closed units too (dense SIMD is
+// cheaper here than skipping in JS). The backward stays the cpu op's JS loops (dX_c and dK_c
+// from open units only): tfjs' wasm input gradient is plain C++, and measured slower than
+// they are (over the dual kernel 1.45× dense; over the two kernel segments 1.15–1.19× against
+// 1.04–1.08×); its weight gradient is JS anyway (wasmKernels.ts). The gating is hostGating.ts.
 import * as tf from '@tensorflow/tfjs';
 import type { GatedConvResult, QuantileGateOptions } from './gatedConvResult';
 import { gatedConvOnHost, type MakeHostForward } from './cpuGatedConvSparse';
