@@ -48,7 +48,7 @@ export async function initWasmBackend(): Promise<{ ok: true; adapter: string } |
   try {
     const set = await tf.setBackend('wasm');
     await tf.ready();
-    if (!set || tf.getBackend() !== 'wasm') return { ok: false, reason: 'tfjs could not initialise its wasm backend' };
+    if (!set || tf.getBackend() !== 'wasm') return { ok: false, reason: 'tfjs could not initialise its wasm backend (its .wasm files did not load, or WebAssembly is off)' };
   } catch (e) {
     return { ok: false, reason: `wasm backend failed: ${(e as Error).message}` };
   }
