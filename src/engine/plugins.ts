@@ -59,8 +59,11 @@ export function mergeOwned<T>(what: string, parts: readonly (readonly [owner: st
  * another owner than the one that first gave it (its reader would get the other's numbers).
  */
 export class OwnedMerge {
-  private readonly owner = new Map<string, string>();
-  constructor(private readonly what: string) {}
+  private readonly owner: Map<string, string>;
+  /** `taken`: keys owned from the start (e.g. the row fields the trainer writes itself), by owner. */
+  constructor(private readonly what: string, taken: Readonly<Record<string, string>> = {}) {
+    this.owner = new Map(Object.entries(taken));
+  }
 
   merge<T>(parts: readonly (readonly [owner: string, record: Record<string, T> | undefined])[]): Record<string, T> {
     const out: Record<string, T> = {};

@@ -25,7 +25,7 @@ import type { BranchLayout, SslMethod } from './ssl/method';
 import { sslMethod } from './ssl/registry';
 import { AdamW, learningRate, predictorLearningRate } from './optim';
 import type { BranchInfo, StepHelpers, StepPlugin } from './plugin';
-import { createPlugins, mergeOwned, OwnedMerge } from './plugins';
+import { createPlugins, OwnedMerge } from './plugins';
 import type { PluginRowFields, StepRow } from './runFile';
 import { Rng } from './random';
 import type { FlopsSummary } from './sparsity/flops';
@@ -90,6 +90,8 @@ export class Trainer {
   readonly plugins: StepPlugin[];
   /** Who gives each read-back metric: checked when a name first appears, looked up after. */
   private readonly metricOwners = new OwnedMerge('metric');
+  /** The logged rows' plugin fields: owners fixed on first sight, as the metrics' (and the trainer's own fields never a plugin's). */
+  private readonly rowOwners = new OwnedMerge('row field', TRAINER_ROW_FIELDS);
   readonly imageSize: number;
   readonly augment: AugmentConfig;
   private readonly optimizer: AdamW;
@@ -290,7 +292,7 @@ export class Trainer {
 
   /** A logged row as the CLI contract has it: step, loss, and what the plugins report (a field reported twice is an error). */
   row(r: StepResult, knn?: number): StepRow {
-    const reported = mergeOwned('row field', this.plugins.map((p) => [p.name, p.report?.(r.metrics)] as const), TRAINER_ROW_FIELDS) as PluginRowFields;
+    const reported = this.rowOwners.merge(this.plugins.map((p) => [p.name, p.report?.(r.metrics)] as const)) as PluginRowFields;
     const f = this.flops(r.metrics);
     return { step: r.step, loss: r.loss, lr: r.lr, ms: Math.round(r.ms), ...(knn !== undefined ? { knn } : {}), ...reported, flops: { dense: f.dense, effective: f.effective } };
   }

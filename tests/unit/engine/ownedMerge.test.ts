@@ -1,4 +1,4 @@
-// The trainer merges the plugins' read-back metrics every step with an OwnedMerge: a name's
+// The trainer merges the plugins' read-back metrics (and their row fields) every step with an OwnedMerge: a name's
 // owner is fixed when the name first appears, so later steps only look it up. It must give
 // what mergeOwned gives, refuse what mergeOwned refuses with the same words, refuse a name a
 // second owner gives at a later step, and fix nothing from a call it refused.
@@ -16,6 +16,14 @@ describe('OwnedMerge', () => {
     expect(m.merge([['syncp', { 'syncp.density': 4 }], ['cdg', undefined]])).toEqual({ 'syncp.density': 4 });
     expect(() => m.merge([['copy', { 'syncp.density': 5 }]])).toThrow('syncp and copy both give the metric "syncp.density": plugins must not overwrite each other\'s metrics');
     expect(() => m.merge([['syncp', {}], ['cdg', { 'cdg.g.a': 1, 'syncp.density': 1 }]])).toThrow(/^syncp and cdg both give the metric "syncp.density"/);
+  });
+
+  it('keys taken from the start (the trainer’s own row fields) are refused to every plugin, at any call', () => {
+    const m = new OwnedMerge('row field', { loss: 'the trainer', step: 'the trainer' });
+    expect(m.merge([['syncp', { density: 1 }]])).toEqual({ density: 1 });
+    expect(() => m.merge([['liar', { loss: 0 }]])).toThrow('the trainer and liar both give the row field "loss": plugins must not overwrite each other\'s row fields');
+    expect(() => m.merge([['syncp', { density: 2, step: 3 }]])).toThrow(/^the trainer and syncp both give the row field "step"/);
+    expect(m.merge([['syncp', { density: 2 }]])).toEqual({ density: 2 });
   });
 
   it('a refused call fixes no owner: its new names stay free', () => {
