@@ -96,7 +96,7 @@ export interface MetricsSource {
   /**
    * Turns this plugin's read-back metrics into fields of a logged row (e.g. `density`,
    * `gateDensity`: the fields MetricsRowSchema declares). Two plugins reporting the same
-   * field is an error (plugins.ts mergeOwned), not a silent overwrite.
+   * field is an error (plugins.ts OwnedMerge), not a silent overwrite.
    */
   report?(metrics: Record<string, Float32Array>): PluginRowFields;
   /** Per-layer weight density of each branch, for FLOPs accounting (1 = dense). */
