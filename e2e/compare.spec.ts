@@ -53,6 +53,13 @@ test('pin a CDG and a 2:4 run, then a dense one: every chart overlays the pinned
     await expect(dashed(page, panel), panel).toHaveCount(labels.length);
     for (const l of labels) await expect(page.getByTestId(panel), `${panel} labels ${l}`).toContainText(l.replace(/ · step \d+$/, ''));
   }
+  // The loss legend (this run and both pins) sits below the plot, not over it: recharts' own
+  // legend, fixed at the top, overlapped the curves once the pins wrapped it to two lines.
+  const lossLegend = page.getByTestId('panel-loss').locator('.legend-row');
+  await expect(lossLegend).toContainText('this run');
+  const plot = (await page.getByTestId('panel-loss').locator('.recharts-surface').first().boundingBox())!;
+  const legendBox = (await lossLegend.boundingBox())!;
+  expect(legendBox.y, 'the legend starts below the plot').toBeGreaterThanOrEqual(plot.y + plot.height - 1);
   // The method panels say the live run lacks the method, and draw the references alone.
   await expect(page.getByTestId('panel-syncp').getByTestId('not-applicable')).toContainText('SyncCP is off');
   await expect(page.getByTestId('panel-cdg').getByTestId('not-applicable')).toContainText('CDG is off');

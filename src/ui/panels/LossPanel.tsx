@@ -1,12 +1,12 @@
-import { CartesianGrid, ReferenceLine, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, ReferenceLine, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { TurnContainer } from '../TurnContainer';
 import { useMemo } from 'react';
 import { selectRows, useMetrics } from '../../store/metrics';
-import { mergeReferences, ReferenceBar, referenceLines, useRefsWith } from './references';
+import { mergeReferences, ReferenceBar, referenceLines, refColour, refLabel, useRefsWith } from './references';
 import { downsample } from '../transforms/series';
 import { useRun } from '../../store/run';
 import { sslMethodInfo } from '../../engine/ssl/methodInfo';
-import { DOMAIN_DATA, TICK_11, stepLabel, useThrottledSelector, useTimelineView, STAGGER } from './common';
+import { DOMAIN_DATA, LegendRow, LineSwatch, TICK_11, stepLabel, useThrottledSelector, useTimelineView, STAGGER } from './common';
 import { Panel } from './Panel';
 import { NEUTRALS, OKABE_ITO } from '../transforms/palette';
 
@@ -46,13 +46,21 @@ export function LossPanel() {
               <YAxis domain={AUTO} tick={TICK_11} width={44} tickFormatter={lossTick} />
               <Tooltip formatter={lossTooltip} labelFormatter={stepLabel} />
               {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" />}
-              {refs.length > 0 && <Legend verticalAlign="top" height={20} />}
               <Line name="this run" type="linear" dataKey="loss" stroke={OKABE_ITO.orange} dot={false} strokeWidth={2} isAnimationActive={false} connectNulls />
               {referenceLines(refs)}
             </LineChart>
           </TurnContainer>
         )}
       </div>
+      {/* Below the chart, as HTML: recharts' own legend overlapped the plot once pins wrapped it to a second line. */}
+      {refs.length > 0 && data.length > 0 && (
+        <LegendRow>
+          <LineSwatch colour={OKABE_ITO.orange} label="this run" />
+          {refs.map((r) => (
+            <LineSwatch key={r.id} colour={refColour(r)} dashed label={refLabel(r)} />
+          ))}
+        </LegendRow>
+      )}
     </Panel>
   );
 }
