@@ -1,5 +1,7 @@
 // A stand-in Worker for the controller tests: records what the page posts, and can fire the
 // events a real one would (dispatchEvent).
+import { vi } from 'vitest';
+
 export class FakeWorker extends EventTarget {
   static last: FakeWorker | undefined;
   sent: unknown[] = [];
@@ -11,4 +13,10 @@ export class FakeWorker extends EventTarget {
     this.sent.push(msg);
   }
   terminate() {}
+}
+
+/** Put FakeWorker (and a page location) in place of the browser's for the controller. */
+export function stubWorker(): void {
+  vi.stubGlobal('Worker', FakeWorker);
+  vi.stubGlobal('location', new URL('http://127.0.0.1/'));
 }

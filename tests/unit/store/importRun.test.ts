@@ -9,7 +9,7 @@ import { RunSession } from '../../../src/engine/session';
 import { actions } from '../../../src/store/controller';
 import { useRun } from '../../../src/store/run';
 import { parseReplay, type Replay } from '../../../src/worker/savedRun';
-import { FakeWorker } from './fakeWorker';
+import { FakeWorker, stubWorker } from './fakeWorker';
 
 const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 4, eval: { knnEvery: 0, logEvery: 1 } } });
 /** run.zip after one step, with `replay` as its panels' replay. */
@@ -32,8 +32,7 @@ function sentReplay(): unknown {
 describe('importRun sends the replay as read; the worker checks it', () => {
   beforeAll(() => initBackend(['cpu']));
   beforeEach(() => {
-    vi.stubGlobal('Worker', FakeWorker);
-    vi.stubGlobal('location', new URL('http://127.0.0.1/'));
+    stubWorker();
     actions.restart();
   });
   afterEach(() => vi.unstubAllGlobals());

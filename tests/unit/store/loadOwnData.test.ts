@@ -8,7 +8,7 @@ import { EMPTY_MESSAGE, OWN_DATA_LIMITS } from '../../../src/engine/data/ownData
 import { actions, NO_WORKER_MESSAGE } from '../../../src/store/controller';
 import type { PickedFile } from '../../../src/store/pickedFiles';
 import { useRun } from '../../../src/store/run';
-import { FakeWorker } from './fakeWorker';
+import { FakeWorker, stubWorker } from './fakeWorker';
 
 /** A File whose read fails as Chromium's does for a directory dropped as a File. */
 function unreadable(name: string): File {
@@ -39,8 +39,7 @@ describe('own data chosen with no worker to read it', () => {
 describe('loadOwnData refusals in the page', () => {
   beforeEach(() => {
     // A worker is up (a stand-in): these refusals are the page's own, before it would be sent anything.
-    vi.stubGlobal('Worker', FakeWorker);
-    vi.stubGlobal('location', new URL('http://127.0.0.1/'));
+    stubWorker();
     actions.restart();
     useRun.setState({ loadingData: false, error: undefined, step: 7, ownData: undefined });
   });
@@ -87,10 +86,7 @@ describe('loadOwnData refusals in the page', () => {
 });
 
 describe('a load the worker will never answer', () => {
-  beforeEach(() => {
-    vi.stubGlobal('Worker', FakeWorker);
-    vi.stubGlobal('location', new URL('http://127.0.0.1/'));
-  });
+  beforeEach(stubWorker);
   afterEach(() => vi.unstubAllGlobals());
 
   it('a crash during a load, and a restart, clear loading (the buttons come back)', async () => {
@@ -112,10 +108,7 @@ describe('a load the worker will never answer', () => {
 });
 
 describe('an autosave the browser refused', () => {
-  beforeEach(() => {
-    vi.stubGlobal('Worker', FakeWorker);
-    vi.stubGlobal('location', new URL('http://127.0.0.1/'));
-  });
+  beforeEach(stubWorker);
   afterEach(() => vi.unstubAllGlobals());
 
   it('is said on the page and stops nothing: a load in flight stays in flight, the worker stays up', async () => {
