@@ -22,31 +22,36 @@ import { gateBranches, PooledGate, type GateBranch } from './hostGating';
 type GradFn = Parameters<typeof tf.customGrad>[0];
 
 /**
- * How a host gated conv computes each branch's Y_b and Y_c in the forward pass, made per call
- * from the tensors and their values: base(i) before the gate is chosen, cond(i) after (the
- * gate is then in pool.gate).
+ * How a host gated conv computes each branch's Y_b and Y_c in the forward pass (made per call,
+ * see MakeHostForward): base(i) before the gate is chosen, cond(i) after (the gate is then in
+ * pool.gate).
  */
 export interface HostForward {
   base(i: number, br: GateBranch): Float32Array;
   cond(i: number, br: GateBranch): Float32Array;
 }
-export type MakeHostForward = (ts: tf.Tensor4D[], xv: Float32Array[], wv: Float32Array[], pool: PooledGate) => HostForward;
+/** Made per call from the op's inputs: the branches' xs, then the distinct kernels (each reads the values it needs). */
+export type MakeHostForward = (xs: tf.Tensor4D[], ws: tf.Tensor4D[], branches: GateBranch[], pool: PooledGate) => HostForward;
 
 /** cpu: both halves as JS loops over the input channel ranges; Y_c only at open units with 'detached'. */
 const cpuForward =
   (cb: number, G: number, detached: boolean): MakeHostForward =>
-  (_ts, xv, wv, pool) => ({
-    base: (i, br) => {
-      const yb = new Float32Array(br.m * (br.g.K / G));
-      convRange(xv[i], wv[br.wi], yb, null, null, br.g, 0, cb, null, 0, 1);
-      return yb;
-    },
-    cond: (i, br) => {
-      const yc = new Float32Array(br.m * (br.g.K / G));
-      convRange(xv[i], wv[br.wi], yc, null, null, br.g, cb, br.g.C, detached ? pool.gate : null, br.o, G);
-      return yc;
-    },
-  });
+  (xs, ws, _branches, pool) => {
+    const xv = xs.map((t) => t.dataSync() as Float32Array);
+    const wv = ws.map((t) => t.dataSync() as Float32Array);
+    return {
+      base: (i, br) => {
+        const yb = new Float32Array(br.m * (br.g.K / G));
+        convRange(xv[i], wv[br.wi], yb, null, null, br.g, 0, cb, null, 0, 1);
+        return yb;
+      },
+      cond: (i, br) => {
+        const yc = new Float32Array(br.m * (br.g.K / G));
+        convRange(xv[i], wv[br.wi], yc, null, null, br.g, cb, br.g.C, detached ? pool.gate : null, br.o, G);
+        return yc;
+      },
+    };
+  };
 
 /**
  * The quantile-gated conv of every branch on cpu with the conditional path computed only
@@ -74,9 +79,7 @@ export function gatedConvOnHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: Quan
   const f = ((...args: unknown[]) => {
     const save = args.pop() as (ts: tf.Tensor[]) => void;
     const ts = args as tf.Tensor4D[];
-    const xv = ts.slice(0, xs.length).map((t) => t.dataSync() as Float32Array);
-    const wv = ts.slice(xs.length).map((t) => t.dataSync() as Float32Array);
-    const forward = makeForward(ts, xv, wv, pool);
+    const forward = makeForward(ts.slice(0, xs.length), ts.slice(xs.length), branches, pool);
     // Y_b of every branch, then the saliency pooled in branch order, then the gate.
     const ybs = branches.map((br, i) => {
       const yb = forward.base(i, br);

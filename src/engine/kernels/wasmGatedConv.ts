@@ -37,29 +37,23 @@ function splitHalves(z: Float32Array, K: number): [Float32Array, Float32Array] {
   return [a, b];
 }
 
-/** wasm: [Y_b | Y_c] of a branch as one XNNPACK conv over the dual kernel, in base(); cond() hands over its other half. */
+/** wasm: [Y_b | Y_c] of every branch as one XNNPACK conv each over its kernel's dual kernel, computed up front; base() and cond() hand over the halves. */
 const wasmForward =
   (cb: number, stride: number): MakeHostForward =>
-  (ts, _xv, wv, _pool) => {
-    const nx = ts.length - wv.length;
-    const dual = wv.map((w, j) => {
-      const [FH, FW, C, K] = ts[nx + j].shape;
-      return tf.tensor4d(dualKernel(w, ts[nx + j].shape, cb), [FH, FW, C, 2 * K]);
+  (xs, ws, branches) => {
+    const dual = ws.map((w) => {
+      const [FH, FW, C, K] = w.shape;
+      return tf.tensor4d(dualKernel(w.dataSync() as Float32Array, w.shape, cb), [FH, FW, C, 2 * K]);
     });
-    const conds: Float32Array[] = [];
-    return {
-      base: (i, br) => {
-        // Not tf.tidy(() => ….dataSync()): tidy walks a returned typed array element by element.
-        const zT = tf.conv2d(ts[i], dual[br.wi], stride, 'same');
-        const z = zT.dataSync() as Float32Array;
-        zT.dispose();
-        if (i === ts.length - wv.length - 1) tf.dispose(dual);
-        const [yb, yc] = splitHalves(z, br.g.K);
-        conds[i] = yc;
-        return yb;
-      },
-      cond: (i) => conds[i],
-    };
+    const halves = branches.map((br, i) => {
+      // Not tf.tidy(() => ….dataSync()): tidy walks a returned typed array element by element.
+      const zT = tf.conv2d(xs[i], dual[br.wi], stride, 'same');
+      const z = zT.dataSync() as Float32Array;
+      zT.dispose();
+      return splitHalves(z, br.g.K);
+    });
+    tf.dispose(dual);
+    return { base: (i) => halves[i][0], cond: (i) => halves[i][1] };
   };
 
 /** The quantile-gated conv of every branch on wasm (file header); same inputs and result as gatedConvHost, cb < C_in. */
