@@ -5,10 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendTiming } from './backendChoice';
 import { registerFastCpuKernels } from './kernels/cpuConv2DBackpropFilter';
 import { initWasmBackend } from './kernels/wasmKernels';
+import { BACKEND_ORDER, type BackendName } from './backendOrder';
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-/** wasm before cpu: XNNPACK's SIMD convs make it as fast at the tiny size and ~1.6× faster at the default (docs/bench.md). */
-export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+export { BACKEND_ORDER, type BackendName };
 
 export interface BackendReport {
   /** The backend tfjs really uses. */

@@ -2,8 +2,7 @@
 // (lr, batch, temperature, dataset, steps, seed, or the dotted path, e.g. syncp.gap).
 // Every value is validated through the config schema, one parameter at a time; a
 // malformed URL yields a readable notice and the defaults for what it dropped.
-import type { BackendName } from '../engine/backend';
-import { BACKEND_ORDER } from './backendOrder';
+import { BACKEND_ORDER, type BackendName } from '../engine/backendOrder';
 import { buildConfig, ConfigError, isPresetName, mergeConfig, nearest, SETTINGS, type Config, type PresetName } from '../engine/config';
 import { decodeSetting, encodeSetting, fragmentAt, getAt, methodOffFor, type SettingSpec } from '../engine/settingsTable';
 import { useSettings } from './settings';

@@ -1,5 +1,5 @@
-// Only the worker loads tfjs (src/store/backendOrder.ts says why the page keeps its own copy
-// of the backend order): the page's bundle must not import it. Walks the page's import graph
+// Only the worker loads tfjs (the page reads tfjs-free engine modules such as
+// engine/backendOrder.ts): the page's bundle must not import it. Walks the page's import graph
 // from src/main.tsx by reading the sources (type-only imports are erased and do not count;
 // dynamic import() does) and expects no module of it to import @tensorflow/* at run time.
 // A run-time tfjs import anywhere in that graph put all of tfjs into the page's chunk
