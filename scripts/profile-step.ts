@@ -27,7 +27,7 @@ const done: Promise<{ key: string; t: number }>[] = [];
 backend.runWebGPUProgram = (p, ...r) => {
   const out = run(p, ...r);
   if (recording) {
-    const key = p.shaderKey.split('_')[0];
+    const key = process.env.FULLKEY && p.shaderKey.startsWith(process.env.FULLKEY) ? `${p.shaderKey}[${(p as unknown as { outputShape: number[] }).outputShape}]` : p.shaderKey.split('_')[0];
     done.push(backend.queue.onSubmittedWorkDone().then(() => ({ key, t: performance.now() })));
   }
   return out;

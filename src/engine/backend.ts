@@ -2,6 +2,7 @@
 // actually runs: tf.setBackend can fail quietly and tfjs then carries on with another,
 // so the report is always read back from tf.getBackend(), never assumed.
 import * as tf from '@tensorflow/tfjs';
+import { registerWebGPUSmallMatMul } from './kernels/webgpuSmallMatMul';
 import type { BackendTiming } from './backendChoice';
 import { registerFastCpuKernels } from './kernels/cpuConv2DBackpropFilter';
 import { initWasmBackend } from './kernels/wasmKernels';
@@ -66,6 +67,7 @@ async function tryWebGPU(): Promise<{ ok: true; adapter: string; software: boole
     const set = await tf.setBackend('webgpu');
     await tf.ready();
     if (!set || tf.getBackend() !== 'webgpu') return { ok: false, reason: 'tfjs could not initialise its WebGPU backend' };
+    if (software) registerWebGPUSmallMatMul();
   } catch (e) {
     return { ok: false, reason: `tfjs WebGPU backend failed: ${(e as Error).message}` };
   }

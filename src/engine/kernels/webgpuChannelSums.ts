@@ -1,44 +1,53 @@
-// Σ over the rows of a [M, C] tensor, per channel, as one WebGPU program: a workgroup a
-// channel, its invocations striding over the rows, then a tree in workgroup memory. BatchNorm
-// on the GPU backends (gpuBatchNorm.ts) takes 4 such sums a layer and branch; as tfjs' matmul
-// [1, M] × [M, C] (MatMulReduceProgram) they were ~60% of a tiny BYOL step on SwiftShader
-// (114 dispatches, scripts/profile-step.ts), more than all the convs. No autodiff (BatchNorm's
-// gradient is written out). No runtime import of the webgpu backend (backend.ts loads it).
+// Σ over the rows of a [M, C] tensor, per channel, on WebGPU without workgroup barriers:
+// one invocation a (channel, part) sums the rows part, part + P, … (P parts), then, when
+// P > 1, one invocation a channel sums the P partials (a second program). BatchNorm on the
+// GPU backends (gpuBatchNorm.ts) takes 4 such sums a layer and branch; as tfjs' matmul
+// [1, M] × [M, C] (MatMulReduceProgram) they were ~60% of a tiny BYOL step on SwiftShader.
+// A workgroup a channel with a tree in workgroup memory (the previous program) took 1.1–2.0 ms
+// a sum at the tiny layers on SwiftShader, which runs a workgroup's barriers by switching
+// between its invocations on the CPU; these partial sums take 0.11–0.49 ms (tmp bench in
+// docs/bench.md, "BatchNorm's channel sums without barriers"). P keeps ~256 rows an
+// invocation, so a GPU still gets C·P invocations on large tensors. No autodiff
+// (BatchNorm's gradient is written out). No runtime import of the webgpu backend.
 import * as tf from '@tensorflow/tfjs';
-import { runProgram, type Program } from './webgpuProgram';
+import { flatProgram, runProgram } from './webgpuProgram';
 
-const WG = 128;
+/** Rows one invocation sums (at most; fewer when M is small). */
+const ROWS_PER_INVOCATION = 256;
+const MAX_PARTS = 64;
 
-const code = (m: number, c: number) => /* wgsl */ `
-const M = ${m}; const C = ${c};
-var<workgroup> part : array<f32, ${WG}>;
+/** Parts the rows are split into: 1 up to 2·256 rows, then ~256 rows a part, at most 64. */
+export function channelSumParts(m: number): number {
+  return Math.max(1, Math.min(MAX_PARTS, Math.floor(m / ROWS_PER_INVOCATION)));
+}
+
+const partialCode = (m: number, c: number, parts: number) => /* wgsl */ `
+const M = ${m}; const C = ${c}; const P = ${parts};
 fn main(index : i32) {
-  let tid = i32(localIndex);
-  let ch = i32(workgroupId.x);
-  _ = uniforms.size; // keeps the uniform binding in the layout
+  if (index >= uniforms.size) { return; }
+  let ch = index % C;
   var acc = 0.0;
-  for (var r = tid; r < M; r += ${WG}) { acc += t[r * C + ch]; }
-  part[tid] = acc;
-  workgroupBarrier();
-  for (var h = ${WG / 2}; h > 0; h >>= 1u) {
-    if (tid < h) { part[tid] += part[tid + h]; }
-    workgroupBarrier();
-  }
-  if (tid == 0) { result[ch] = part[0]; }
+  for (var r = index / C; r < M; r += P) { acc += t[r * C + ch]; }
+  result[index] = acc;
+}
+`;
+
+const combineCode = (c: number, parts: number) => /* wgsl */ `
+const C = ${c}; const P = ${parts};
+fn main(index : i32) {
+  if (index >= uniforms.size) { return; }
+  var acc = 0.0;
+  for (var p = 0; p < P; p++) { acc += a[p * C + index]; }
+  result[index] = acc;
 }
 `;
 
 /** [1, C] = Σ_rows of t viewed as [M, C] (WebGPU backend only). */
 export function webgpuChannelSums(t: tf.Tensor, m: number, c: number): tf.Tensor2D {
-  const p: Program & { size: true } = {
-    outputShape: [1, c],
-    shaderKey: `channelSums_${m}_${c}`,
-    dispatchLayout: { x: [0] },
-    dispatch: [c, 1, 1],
-    workgroupSize: [WG, 1, 1],
-    variableNames: ['t'],
-    size: true,
-    getUserCode: () => code(m, c),
-  };
-  return runProgram(p, [t]) as tf.Tensor2D;
+  const parts = channelSumParts(m);
+  const partial = runProgram(flatProgram(`channelSums_${m}_${c}_${parts}`, ['t'], [parts, c], partialCode(m, c, parts)), [t]);
+  if (parts === 1) return partial as tf.Tensor2D;
+  const sums = runProgram(flatProgram(`channelSumsCombine_${c}_${parts}`, ['a'], [1, c], combineCode(c, parts)), [partial]);
+  partial.dispose();
+  return sums as tf.Tensor2D;
 }

@@ -1,5 +1,5 @@
-// BatchNorm's per-channel sums as one WebGPU program (kernels/webgpuChannelSums.ts) against a
-// float64 sum written out here, on row counts around the workgroup size and channel counts
+// BatchNorm's per-channel sums on WebGPU (kernels/webgpuChannelSums.ts: partial sums, then their
+// sum) against a float64 sum written out here, on row counts around the parts' bounds and channel counts
 // 1–17; and the GPU BatchNorm op that uses them on webgpu against tfjs' moments + batchNorm
 // differentiated by tfjs on the same backend. Dawn in Node; skipped without a WebGPU adapter.
 import * as tf from '@tensorflow/tfjs';
@@ -22,7 +22,8 @@ describe.skipIf(!haveWebGPU)('WebGPU channel sums', () => {
 
   it('equal float64 sums over the rows, per channel', async () => {
     const rng = new Rng(3);
-    for (const [m, c] of [[1, 1], [127, 3], [128, 8], [129, 17], [4096, 16], [5003, 5]]) {
+    // Row counts around the parts' bounds (1 part up to 511 rows, ~256 rows a part, at most 64 parts).
+    for (const [m, c] of [[1, 1], [127, 3], [128, 8], [129, 17], [511, 3], [512, 4], [767, 2], [4096, 16], [5003, 5], [16391, 3], [70001, 2]]) {
       const v = Float32Array.from({ length: m * c }, () => rng.next() * 2 - 1);
       const want = new Float64Array(c);
       for (let i = 0; i < v.length; i++) want[i % c] += v[i];

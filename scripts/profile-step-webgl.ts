@@ -1,0 +1,71 @@
+// Where a training step's time goes on WebGL in Chromium, per program kind (tiny size, end
+// state): builds src/bench/webglProfile.html, drives it as `npm run bench -- --browser` does,
+// prints per preset the step time, program count, time in programs (each followed by
+// gl.finish) and in JavaScript between them, and the costliest program kinds.
+// Usage: npx tsx scripts/profile-step-webgl.ts [preset[:detached] ...]   (default simclr-dense cdg)
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from '@playwright/test';
+import { build, preview } from 'vite';
+import { chromiumPath } from '../src/cli/benchBrowser';
+import { CHROMIUM_ARGS } from '../playwright.config';
+
+const ROOT = fileURLToPath(new URL('../src/bench/', import.meta.url));
+const OUT = fileURLToPath(new URL('../node_modules/.cache/sparsecl-webgl-profile/', import.meta.url));
+const specs = process.argv.slice(2).length ? process.argv.slice(2) : ['simclr-dense', 'cdg'];
+const top = Number(process.env.TOP ?? 16);
+
+await build({
+  configFile: false, root: ROOT, base: './', logLevel: 'warn',
+  build: { outDir: OUT, emptyOutDir: true, target: 'es2022', minify: false, chunkSizeWarningLimit: 8000, rollupOptions: { input: `${ROOT}webglProfile.html` } },
+});
+const server = await preview({ configFile: false, root: ROOT, logLevel: 'warn', build: { outDir: OUT }, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
+const url = server.resolvedUrls?.local[0];
+const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
+try {
+  // JSPROF=dir: one page a preset, no per-program finish, a V8 CPU profile of it written to dir/<spec>.cpuprofile.
+  const jsprof = process.env.JSPROF;
+  if (jsprof) {
+    mkdirSync(jsprof, { recursive: true });
+    for (const spec of specs) {
+      const page = await browser.newPage();
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await page.goto(`${url}webglProfile.html?specs=${encodeURIComponent(spec)}&steps=${process.env.STEPS ?? 20}&plain&env=${process.env.TFENV ?? ''}`);
+      await page.waitForFunction(() => window.__profile?.warm, undefined, { timeout: 0, polling: 200 });
+      await cdp.send('Profiler.start');
+      await page.evaluate(() => (window.__profile!.go = true));
+      await page.waitForFunction(() => window.__profile?.done, undefined, { timeout: 0, polling: 500 });
+      const { profile } = await cdp.send('Profiler.stop');
+      writeFileSync(`${jsprof}/${spec.replace(/[^a-z0-9-]/gi, '_')}.cpuprofile`, JSON.stringify(profile));
+      const r = (await page.evaluate(() => window.__profile))!;
+      if (r.error) throw new Error(r.error);
+      console.log(`${spec}: ${r.rows[0].msPerStep.toFixed(1)} ms a step (not profiled per program)`);
+      await page.close();
+    }
+    process.exit(0);
+  }
+  const page = await browser.newPage();
+  // AB=n: the specs interleaved, n rounds, median ms a step each (no per-program finish).
+  if (process.env.AB) {
+    await page.goto(`${url}webglProfile.html?specs=${encodeURIComponent(specs.join(','))}&ab=${process.env.AB}&env=${process.env.TFENV ?? ''}`);
+    await page.waitForFunction(() => window.__profile?.done, undefined, { timeout: 0, polling: 500 });
+    const r = (await page.evaluate(() => window.__profile))!;
+    if (r.error) throw new Error(r.error);
+    const base = r.rows[0].msPerStep;
+    for (const row of r.rows) console.log(`${row.spec}: ${row.msPerStep.toFixed(1)} ms a step (median), ${(row.msPerStep / base).toFixed(3)}× the first`);
+    process.exit(0);
+  }
+  await page.goto(`${url}webglProfile.html?specs=${encodeURIComponent(specs.join(','))}&steps=${process.env.STEPS ?? 4}&env=${process.env.TFENV ?? ''}`);
+  await page.waitForFunction(() => window.__profile?.done, undefined, { timeout: 0, polling: 500 });
+  const r = (await page.evaluate(() => window.__profile))!;
+  if (r.error) throw new Error(r.error);
+  for (const row of r.rows) {
+    console.log(`${row.spec}: ${row.msPerStep.toFixed(0)} ms a step (profiled), ${row.programs.toFixed(0)} programs, in programs ${row.programMs.toFixed(0)} ms, JavaScript between them ${row.jsMs.toFixed(0)} ms`);
+    for (const k of row.kinds.slice(0, top)) console.log(`  ${k.key} ${k.n.toFixed(0)}× ${k.ms.toFixed(1)} ms`);
+  }
+} finally {
+  await browser.close();
+  await new Promise<void>((res) => server.httpServer.close(() => res()));
+}
