@@ -16,6 +16,8 @@ export interface BenchPageOptions {
   states: BenchState[];
   rounds?: number;
   warmup?: number;
+  /** Config overrides of every preset (the CLI's --gate-gradient, --sparse-kernels). */
+  overrides?: unknown;
 }
 
 export interface BenchPageState {
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
         states: opts.states,
         rounds: opts.rounds,
         warmup: opts.warmup,
+        overrides: opts.overrides,
         dataset,
         onProgress: (p) => {
           state.progress = { backend, state: p.state, preset: p.preset, done: p.done, total: p.total };

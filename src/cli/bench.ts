@@ -182,6 +182,7 @@ async function main(): Promise<number> {
     const r = await benchInBrowser({
       backends: args.backends,
       presets: args.presets,
+      overrides: args.overrides,
       tiny: args.tiny,
       states: args.states,
       rounds: args.rounds,

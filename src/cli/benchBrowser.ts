@@ -21,7 +21,8 @@ export interface BrowserBenchOptions {
   states: BenchState[];
   rounds?: number;
   warmup?: number;
-  /** Also time every sparse preset with kernels.sparse 'off', in the same rounds. */
+  /** Config overrides of every preset (--gate-gradient, --sparse-kernels), as the Node bench takes them. */
+  overrides?: unknown;
   onProgress?: (p: BenchPageState['progress']) => void;
   log?: (s: string) => void;
 }
@@ -64,6 +65,7 @@ export async function benchInBrowser(o: BrowserBenchOptions): Promise<BrowserBen
       states: o.states,
       rounds: o.rounds,
       warmup: o.warmup,
+      overrides: o.overrides,
     };
     await page.goto(`${url}?opts=${encodeURIComponent(JSON.stringify(opts))}`);
     for (;;) {

@@ -2,6 +2,7 @@
 // actually runs: tf.setBackend can fail quietly and tfjs then carries on with another,
 // so the report is always read back from tf.getBackend(), never assumed.
 import * as tf from '@tensorflow/tfjs';
+import { setSoftwareAdapterWorkgroups } from './kernels/webgpuGatedConv';
 import { registerWebGPUSmallMatMul } from './kernels/webgpuSmallMatMul';
 import type { BackendTiming } from './backendChoice';
 import { registerFastCpuKernels } from './kernels/cpuConv2DBackpropFilter';
@@ -68,6 +69,7 @@ async function tryWebGPU(): Promise<{ ok: true; adapter: string; software: boole
     await tf.ready();
     if (!set || tf.getBackend() !== 'webgpu') return { ok: false, reason: 'tfjs could not initialise its WebGPU backend' };
     if (software) registerWebGPUSmallMatMul();
+    setSoftwareAdapterWorkgroups(software);
   } catch (e) {
     return { ok: false, reason: `tfjs WebGPU backend failed: ${(e as Error).message}` };
   }

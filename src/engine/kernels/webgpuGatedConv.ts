@@ -16,7 +16,7 @@ import { branchMeans, lazyGatedResult, NO_DELTA, splitBranches, type GatedConvRe
 import { flatProgram as flat, runProgram as run, type Program } from './webgpuProgram';
 import { webgpuGateBoundary, webgpuTopKGate } from './webgpuSelect';
 import {
-  applyWGSL, convKey, dualConvDwWGSL, dualConvDxWGSL, dualConvWGSL, gateBackwardWGSL, saliencyWGSL, WG,
+  applyWGSL, convKey, dualConvDwWGSL, dualConvDxWGSL, dualConvWGSL, gateBackwardWGSL, saliencyWGSL, SAMPLE_WG_GPU, SAMPLE_WG_SOFTWARE,
   type ConvShape, type GateShape,
 } from './webgpuGatedConv.wgsl';
 import { baseConvWGSL, condConvDwWGSL, condConvDxWGSL, condConvWGSL, type GateLayout } from './webgpuGatedConvSkip.wgsl';
@@ -25,14 +25,21 @@ const EPS = 1e-8;
 /** Inputs of one saliency program beyond which the branches' Z are concatenated first (storage bindings a stage: 8). */
 const MAX_BRANCH_INPUTS = 6;
 
-/** One workgroup of WG a sample (workgroupId.x). */
+let sampleWG = SAMPLE_WG_GPU;
+
+/** The per-sample programs' workgroup size for the adapter: backend.ts sets it when WebGPU starts; tests set both. */
+export function setSoftwareAdapterWorkgroups(software: boolean): void {
+  sampleWG = software ? SAMPLE_WG_SOFTWARE : SAMPLE_WG_GPU;
+}
+
+/** One workgroup of sampleWG invocations a sample (workgroupId.x); the size is part of the key (tfjs caches pipelines by key). */
 function perSample(key: string, inputs: string[], outputShape: number[], samples: number, code: string, uniforms?: string): Program & { size: true } {
   return {
     outputShape,
-    shaderKey: key,
+    shaderKey: `${key}_wg${sampleWG}`,
     dispatchLayout: { x: [0] },
     dispatch: [samples, 1, 1],
-    workgroupSize: [WG, 1, 1],
+    workgroupSize: [sampleWG, 1, 1],
     variableNames: inputs,
     uniforms,
     size: true,
@@ -117,7 +124,7 @@ export function webgpuSaliency(zs: tf.Tensor4D[], G: number): tf.Tensor4D {
   const gs: GateShape = { HW: OH * OW, K, G, per: K / G, batches: ins.map((z) => z.shape[0]) };
   const total = gs.batches.reduce((a, b) => a + b, 0);
   const key = `cdgSaliency_${OH * OW}_${K}_${G}_${gs.batches.join(',')}`;
-  const out = run(perSample(key, ins.map((_, i) => `z${i}`), [total, OH, OW, G], total, saliencyWGSL(gs, EPS)), ins) as tf.Tensor4D;
+  const out = run(perSample(key, ins.map((_, i) => `z${i}`), [total, OH, OW, G], total, saliencyWGSL(gs, EPS, sampleWG)), ins) as tf.Tensor4D;
   if (ins !== zs) ins[0].dispose();
   return out;
 }
@@ -141,7 +148,7 @@ function gateApply(z: tf.Tensor4D, gate: tf.Tensor, s: tf.Tensor, o: number, smo
         run(
           perSample(
             `cdgGateBackward_${key}_${gate.size}_${smooth}_${detached}`, ['dy', 'z', 's', 'g'], zT.shape, b,
-            gateBackwardWGSL(gs, o, gate.size, smooth, detached, EPS), 'alpha : f32,',
+            gateBackwardWGSL(gs, o, gate.size, smooth, detached, EPS, sampleWG), 'alpha : f32,',
           ),
           [dy, saved[0], saved[2], saved[1]],
           [{ type: 'float32', data: [alpha] }],

@@ -7,7 +7,14 @@
 import { dualOutputIndex, filterIndex, forEachInputTap, forEachOutputOfTap, forEachReadingTap, inputIndex } from './convTaps.wgsl';
 import { KEY_WGSL } from './webgpuSelect.wgsl';
 
-export const WG = 256;
+/**
+ * Invocations of a per-sample workgroup (saliency, gate backward): 256 on a GPU; on a
+ * software adapter SAMPLE_WG_SOFTWARE, where SwiftShader runs workgroup barriers by
+ * switching between a workgroup's invocations on the CPU and 256 made these programs
+ * ~10× slower (scripts/profile-step.ts, docs/bench.md "Barriers on SwiftShader").
+ */
+export const SAMPLE_WG_GPU = 256;
+export const SAMPLE_WG_SOFTWARE = 4;
 
 export interface ConvShape {
   B: number; H: number; W: number; C: number; OH: number; OW: number; K: number;
@@ -84,7 +91,7 @@ export interface GateShape {
  * r is written first and divided by its sample's D in place (each invocation rereads
  * only what it wrote).
  */
-export const saliencyWGSL = (g: GateShape, eps: number) => {
+export const saliencyWGSL = (g: GateShape, eps: number, WG: number) => {
   const nb = g.batches.length;
   const starts = g.batches.map((_, i) => g.batches.slice(0, i).reduce((a, b) => a + b, 0));
   // The branch holding pooled sample p, and p's first element in that branch's Z.
@@ -144,7 +151,7 @@ fn main(index : i32) {
  * 'detached'). Inputs dy, z, s, g (s and g pooled, n units).
  * ds of a unit is parked in dZ at its group's first conditional channel until phase 2.
  */
-export const gateBackwardWGSL = (g: GateShape, o: number, n: number, smooth: boolean, detached: boolean, eps: number) => /* wgsl */ `
+export const gateBackwardWGSL = (g: GateShape, o: number, n: number, smooth: boolean, detached: boolean, eps: number, WG: number) => /* wgsl */ `
 const K = ${g.K}; const K2 = ${2 * g.K}; const G = ${g.G}; const PER = ${g.per}; const O = ${o};
 const CELLS = ${g.HW * g.G}; const N = ${n};
 ${KEY}

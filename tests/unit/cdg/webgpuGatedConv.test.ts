@@ -2,7 +2,8 @@
 // independent formulations: the tf-op path on the same backend (impl: 'ops': tf.split,
 // tf.conv2d, tf.abs/matMul/mean/div, topk-free selection, tfjs' autodiff) and the cpu host
 // path (gatedConvHost: typed-array loops). Forward values, gates, saliencies, densities, Δ
-// and the gradients for X and K (straight-through and 'detached' gate gradients) on odd shapes, strides 1 and 2, uneven channel splits,
+// and the gradients for X and K (straight-through and 'detached' gate gradients), with the
+// per-sample programs' workgroups of a GPU and of a software adapter, on odd shapes, strides 1 and 2, uneven channel splits,
 // both saliencies, 1 and 2 branches, all-open / all-closed / partial gates; and dense
 // equivalence at density 1 against tf.conv2d. Dawn in Node (SwiftShader without a GPU);
 // skipped where no WebGPU adapter.
@@ -11,6 +12,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
 import { gatedConv } from '../../../src/engine/sparsity/cdg';
+import { setSoftwareAdapterWorkgroups } from '../../../src/engine/kernels/webgpuGatedConv';
 import { evaluate, expectClose, expectSame, rand, type Case } from './gatedConvRuns';
 
 const installed = await installNodeWebGPU();
@@ -37,7 +39,10 @@ describe.skipIf(!haveWebGPU)('gated conv as WebGPU programs', () => {
     await tf.setBackend('cpu');
   });
 
-  it('matches the tf-op path on webgpu and the cpu host path: values, gates, gradients', async () => {
+  // Both per-sample workgroup sizes (the GPU's 256, a software adapter's 4: backend.ts picks
+  // by adapter), whatever adapter runs the test; the adapter's own is restored after.
+  it.each([[false, 256], [true, 4]])('matches the tf-op path on webgpu and the cpu host path: values, gates, gradients (software-adapter workgroups %s: %i)', async (software) => {
+    setSoftwareAdapterWorkgroups(software);
     for (const [ci, c] of CASES.entries()) {
       await tf.setBackend('webgpu');
       const fused = await evaluate(c, {});
@@ -51,6 +56,7 @@ describe.skipIf(!haveWebGPU)('gated conv as WebGPU programs', () => {
       const open = fused.gates.reduce((a, g) => a + g.reduce((x, y) => x + y, 0), 0);
       expect(open).toBe(Math.round((c.opts.density ?? 1) * n));
     }
+    setSoftwareAdapterWorkgroups(report?.softwareAdapter ?? false);
   });
 
   it('gatedConv on webgpu runs the programs (the hook is taken), impl: ops does not', async () => {
@@ -60,6 +66,10 @@ describe.skipIf(!haveWebGPU)('gated conv as WebGPU programs', () => {
     const keys = () => spy.mock.calls.map((c) => c[0].shaderKey.split('_')[0]);
     await evaluate(CASES[0], {});
     expect(keys()).toEqual(expect.arrayContaining(['cdgDualConv', 'cdgSaliency', 'cdgGateApply', 'cdgGateBackward', 'cdgDualConvDx', 'cdgDualConvDw']));
+    // initBackend chose the per-sample workgroups by the adapter (SwiftShader here: 4).
+    const perSample = spy.mock.calls.map((c) => c[0] as unknown as { shaderKey: string; workgroupSize: number[] }).filter((p) => /^cdg(Saliency|GateBackward)/.test(p.shaderKey));
+    expect(perSample.length).toBeGreaterThan(0);
+    for (const p of perSample) expect(p.workgroupSize[0]).toBe(report?.softwareAdapter ? 4 : 256);
     spy.mockClear();
     await evaluate(CASES[0], { impl: 'ops' });
     expect(keys().filter((k) => k.startsWith('cdgDual') || k.startsWith('cdgGateApply'))).toEqual([]);
