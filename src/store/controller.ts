@@ -23,6 +23,8 @@ import type { Calibration } from '../engine/backendChoice';
 let worker: Worker | undefined;
 /** Own data chosen before the worker was started (or with none to start): said instead of a load nothing would answer. */
 export const NO_WORKER_MESSAGE = 'the training worker is not running, so your files cannot be read: reload the page and choose them again';
+export const CRASHED_WORKER_MESSAGE = 'the training worker has stopped, so your files cannot be read: press Restart, then choose them again';
+export const RESTARTED_WORKER_MESSAGE = 'the training worker was restarted while your files were being read: choose them again';
 /** Generation of the last run the page asked for (see protocol.ts): older messages are stale. */
 let gen = 0;
 let exportWaiter: { resolve: (r: { run: RunFile; bundle: Uint8Array }) => void; reject: (e: Error) => void } | undefined;
@@ -305,7 +307,8 @@ export const actions = {
   },
   /**
    * Your own data: the files of a class-folder tree, a zip of one, or CIFAR-10 .bin batches
-   * (a drop's folders are walked while this waits). Refused here when no worker is running, when empty or too large
+   * (a drop's folders are walked while this waits). Refused here when no worker is running (or it
+   * crashed, or was restarted while the files were read), when empty or too large
    * to read, or when a file cannot be read (a dropped folder the browser gives as one
    * File); otherwise read in the worker (images decoded and resized there), which answers
    * data-loaded or an error saying what was expected. A refusal leaves the run as it was.
@@ -314,6 +317,9 @@ export const actions = {
     const refuse = (message: string) => useRun.setState({ loadingData: false, error: { kind: 'data', message } });
     // Checked before loading is set: nothing would ever answer the load, and the buttons would stay disabled.
     if (!worker) return refuse(NO_WORKER_MESSAGE);
+    // A crashed worker never answers: a load posted to it would leave loading set until Restart.
+    if (useRun.getState().worker === 'crashed') return refuse(CRASHED_WORKER_MESSAGE);
+    const target = worker;
     useRun.setState({ loadingData: true, error: undefined });
     let read: OwnFile[];
     try {
@@ -325,8 +331,11 @@ export const actions = {
     } catch (e) {
       return refuse(e instanceof Error ? e.message : String(e));
     }
+    // The worker may have crashed or been restarted while the files were read.
+    if (worker !== target) return refuse(RESTARTED_WORKER_MESSAGE);
+    if (useRun.getState().worker === 'crashed') return refuse(CRASHED_WORKER_MESSAGE);
     const size = imageSideOrDefault(useSettings.getState().applied.data.imageSize);
-    worker.postMessage({ type: 'load-data', gen, files: read, size } satisfies Request, read.map((f) => f.bytes.buffer as ArrayBuffer));
+    target.postMessage({ type: 'load-data', gen, files: read, size } satisfies Request, read.map((f) => f.bytes.buffer as ArrayBuffer));
   },
   /** Keep the current run's curves as a reference drawn beside later runs (loss, kNN, density, gates, FLOPs). */
   pinRun: () => {

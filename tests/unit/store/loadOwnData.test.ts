@@ -2,10 +2,12 @@
 // selection, a file the browser cannot read such as a dropped folder handed over as one
 // File, a drop whose walk fails, too many bytes) ends as a data error with what was
 // expected, loading cleared (so the buttons come back), and the run's state untouched. A
-// worker that crashes or is restarted mid-load clears loading too.
+// worker that crashes or is restarted mid-load clears loading too; a load chosen after a
+// crash, or whose files were still being read when the worker crashed or restarted, is
+// refused with what to do and posted to no worker.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EMPTY_MESSAGE, OWN_DATA_LIMITS } from '../../../src/engine/data/ownData';
-import { actions, NO_WORKER_MESSAGE } from '../../../src/store/controller';
+import { actions, CRASHED_WORKER_MESSAGE, NO_WORKER_MESSAGE, RESTARTED_WORKER_MESSAGE } from '../../../src/store/controller';
 import type { PickedFile } from '../../../src/store/pickedFiles';
 import { useRun } from '../../../src/store/run';
 import { FakeWorker, stubWorker } from './fakeWorker';
@@ -89,21 +91,58 @@ describe('a load the worker will never answer', () => {
   beforeEach(stubWorker);
   afterEach(() => vi.unstubAllGlobals());
 
+  const cifar = (): PickedFile[] => [{ path: 'data_batch_1.bin', file: new File([new Uint8Array(3073)], 'data_batch_1.bin') }];
+  const loadsPosted = (w: FakeWorker) => w.sent.filter((m) => (m as { type: string }).type === 'load-data').length;
+
   it('a crash during a load, and a restart, clear loading (the buttons come back)', async () => {
     actions.restart();
     const w = FakeWorker.last!;
-    await actions.loadOwnData([{ path: 'data_batch_1.bin', file: new File([new Uint8Array(3073)], 'data_batch_1.bin') }]);
-    expect(w.sent.some((m) => (m as { type: string }).type === 'load-data')).toBe(true);
+    await actions.loadOwnData(cifar());
+    expect(loadsPosted(w)).toBe(1);
     expect(useRun.getState().loadingData).toBe(true);
     w.dispatchEvent(Object.assign(new Event('error'), { message: 'out of memory' }));
     expect(useRun.getState().loadingData).toBe(false);
     expect(useRun.getState().error?.kind).toBe('crash');
 
-    await actions.loadOwnData([{ path: 'data_batch_1.bin', file: new File([new Uint8Array(3073)], 'data_batch_1.bin') }]);
+    actions.restart();
+    await actions.loadOwnData(cifar());
     expect(useRun.getState().loadingData).toBe(true);
     actions.restart();
     expect(FakeWorker.last).not.toBe(w);
     expect(useRun.getState().loadingData).toBe(false);
+  });
+
+  it('after a crash a load is refused, saying to restart: nothing is posted to the dead worker, loading never set', async () => {
+    actions.restart();
+    const w = FakeWorker.last!;
+    w.dispatchEvent(Object.assign(new Event('error'), { message: 'out of memory' }));
+    const seen: (boolean | undefined)[] = [];
+    const unsubscribe = useRun.subscribe((s) => seen.push(s.loadingData));
+    await actions.loadOwnData(cifar());
+    unsubscribe();
+    expect(useRun.getState().error).toEqual({ kind: 'data', message: CRASHED_WORKER_MESSAGE });
+    expect(useRun.getState().loadingData).toBe(false);
+    expect(seen).not.toContain(true);
+    expect(loadsPosted(w)).toBe(0);
+  });
+
+  it('a crash or a restart while the files are read: the load is refused, posted to neither worker, loading cleared', async () => {
+    for (const event of ['crash', 'restart'] as const) {
+      actions.restart();
+      const w = FakeWorker.last!;
+      let hand!: (p: PickedFile[]) => void;
+      const load = actions.loadOwnData(new Promise<PickedFile[]>((res) => (hand = res)));
+      expect(useRun.getState().loadingData).toBe(true);
+      if (event === 'crash') w.dispatchEvent(Object.assign(new Event('error'), { message: 'out of memory' }));
+      else actions.restart();
+      hand(cifar());
+      await load;
+      const s = useRun.getState();
+      expect(s.loadingData, event).toBe(false);
+      expect(s.error, event).toEqual({ kind: 'data', message: event === 'crash' ? CRASHED_WORKER_MESSAGE : RESTARTED_WORKER_MESSAGE });
+      expect(loadsPosted(w), event).toBe(0);
+      expect(loadsPosted(FakeWorker.last!), event).toBe(0);
+    }
   });
 });
 
