@@ -3,6 +3,7 @@
 // prints per preset the step time, program count, time in programs (each followed by
 // gl.finish) and in JavaScript between them, and the costliest program kinds.
 // Usage: npx tsx scripts/profile-step-webgl.ts [preset[:detached] ...]   (default simclr-dense cdg)
+// BACKEND=wasm|cpu|webgpu with AB=n or JSPROF=dir: the same on another of the page's backends.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
@@ -32,7 +33,7 @@ try {
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('Profiler.enable');
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-      await page.goto(`${url}webglProfile.html?specs=${encodeURIComponent(spec)}&steps=${process.env.STEPS ?? 20}&plain&env=${process.env.TFENV ?? ''}`);
+      await page.goto(`${url}webglProfile.html?specs=${encodeURIComponent(spec)}&steps=${process.env.STEPS ?? 20}&plain&env=${process.env.TFENV ?? ''}&backend=${process.env.BACKEND ?? 'webgl'}`);
       await page.waitForFunction(() => window.__profile?.warm, undefined, { timeout: 0, polling: 200 });
       await cdp.send('Profiler.start');
       await page.evaluate(() => (window.__profile!.go = true));
@@ -49,7 +50,7 @@ try {
   const page = await browser.newPage();
   // AB=n: the specs interleaved, n rounds, median ms a step each (no per-program finish).
   if (process.env.AB) {
-    await page.goto(`${url}webglProfile.html?specs=${encodeURIComponent(specs.join(','))}&ab=${process.env.AB}&env=${process.env.TFENV ?? ''}`);
+    await page.goto(`${url}webglProfile.html?specs=${encodeURIComponent(specs.join(','))}&ab=${process.env.AB}&env=${process.env.TFENV ?? ''}&backend=${process.env.BACKEND ?? 'webgl'}`);
     await page.waitForFunction(() => window.__profile?.done, undefined, { timeout: 0, polling: 500 });
     const r = (await page.evaluate(() => window.__profile))!;
     if (r.error) throw new Error(r.error);

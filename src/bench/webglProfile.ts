@@ -6,7 +6,8 @@
 // (no overlap of JavaScript and shaders); compare kinds and presets, not the sum with a step.
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
-import { initBackend } from '../engine/backend';
+import { initBackend, type BackendName } from '../engine/backend';
+import { nameWasmAssets } from '../worker/wasmAssets';
 import { benchConfig, stateStartStep } from '../engine/bench';
 import { loadDataset } from '../engine/data';
 import { Trainer } from '../engine/trainer';
@@ -43,15 +44,19 @@ async function main(): Promise<void> {
   const steps = Number(new URLSearchParams(location.search).get('steps') ?? 4);
   // plain: no per-program finish (for a JavaScript profile taken from outside, and the plain step time).
   const plain = new URLSearchParams(location.search).has('plain') || new URLSearchParams(location.search).has('ab');
-  await initBackend(['webgl']);
+  // backend=wasm|cpu|webgpu: the interleaved (AB) and JavaScript-profile modes on another of the page's backends.
+  const backendName = (new URLSearchParams(location.search).get('backend') ?? 'webgl') as BackendName;
+  nameWasmAssets();
+  await initBackend([backendName]);
   // env=NAME:value,…: tfjs flags to try (e.g. WEBGL_PACK:false).
   for (const kv of (new URLSearchParams(location.search).get('env') ?? '').split(',').filter(Boolean)) {
     const [k, v] = kv.split(':');
     tf.env().set(k, v === 'true' ? true : v === 'false' ? false : Number(v));
   }
   const backend = tf.backend() as MathBackendWebGL & { runWebGLProgram: (p: Prog, inputs: tf.TensorInfo[], ...r: unknown[]) => tf.TensorInfo };
-  const gl = backend.gpgpu.gl;
-  const run = backend.runWebGLProgram.bind(backend);
+  if (backendName !== 'webgl' && !plain) throw new Error('the per-program profile is for webgl only (use ab or plain)');
+  const gl = backendName === 'webgl' ? backend.gpgpu.gl : ({ finish: () => undefined } as unknown as WebGL2RenderingContext);
+  const run = backendName === 'webgl' ? backend.runWebGLProgram.bind(backend) : () => undefined as unknown as tf.TensorInfo;
   let recording = false;
   let last = 0;
   let js = 0;
@@ -60,7 +65,7 @@ async function main(): Promise<void> {
   // a program's time is exclusive of the programs it ran.
   let depth = 0;
   let childMs = 0;
-  backend.runWebGLProgram = (p, inputs, ...r) => {
+  if (backendName === 'webgl') backend.runWebGLProgram = (p, inputs, ...r) => {
     if (!recording || plain) return run(p, inputs, ...r);
     const t0 = performance.now();
     if (depth === 0) js += t0 - last;
@@ -86,7 +91,7 @@ async function main(): Promise<void> {
     return out;
   };
   // Readbacks: each waits for every program queued before it.
-  for (const m of ['readSync', 'read'] as const) {
+  for (const m of backendName === 'webgl' ? (['readSync', 'read'] as const) : []) {
     const f = (backend as unknown as Record<string, (...a: unknown[]) => unknown>)[m].bind(backend);
     (backend as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => {
       if (recording && !plain) {

@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { hostGatedResult, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
 import { convRange } from './hostConvRange';
+import { readNow } from './hostView';
 import { gateBranches, PooledGate, type GateBranch } from './hostGating';
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
@@ -101,9 +102,10 @@ export function gatedConvOnHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: Quan
     return {
       value: tf.tensor4d(y, [B, OH, OW, K]),
       gradFunc: (dyT: tf.Tensor, saved: tf.Tensor[]) => {
-        const dyAll = dyT.dataSync() as Float32Array;
-        const sx = saved.slice(0, xs.length).map((t) => t.dataSync() as Float32Array);
-        const sw = saved.slice(xs.length).map((t) => t.dataSync() as Float32Array);
+        // Views on wasm (hostView.ts): every read below comes before the tensors made at the end.
+        const dyAll = readNow(dyT);
+        const sx = saved.slice(0, xs.length).map(readNow);
+        const sw = saved.slice(xs.length).map(readNow);
         const dxs = sx.map((x) => new Float32Array(x.length));
         const dws = sw.map((w) => new Float32Array(w.length));
         branches.forEach((br, i) => {

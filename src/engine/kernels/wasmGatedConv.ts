@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GatedConvResult, QuantileGateOptions } from './gatedConvResult';
 import { gatedConvOnHost, type MakeHostForward } from './cpuGatedConvSparse';
+import { readNow } from './hostView';
 
 /** w [FH, FW, C, K] → [FH, FW, C, 2K]: outputs 0…K−1 from channels < cb, K…2K−1 from the rest. */
 export function dualKernel(w: Float32Array, shape: readonly number[], cb: number): Float32Array {
@@ -43,14 +44,15 @@ const wasmForward =
   (xs, ws, branches) => {
     const dual = ws.map((w) => {
       const [FH, FW, C, K] = w.shape;
-      return tf.tensor4d(dualKernel(w.dataSync() as Float32Array, w.shape, cb), [FH, FW, C, 2 * K]);
+      // dualKernel copies the view before tensor4d allocates (hostView.ts).
+      return tf.tensor4d(dualKernel(readNow(w), w.shape, cb), [FH, FW, C, 2 * K]);
     });
     const halves = branches.map((br, i) => {
       // Not tf.tidy(() => ….dataSync()): tidy walks a returned typed array element by element.
       const zT = tf.conv2d(xs[i], dual[br.wi], stride, 'same');
-      const z = zT.dataSync() as Float32Array;
+      const h = splitHalves(readNow(zT), br.g.K); // copied out of the view before the next tf call
       zT.dispose();
-      return splitHalves(z, br.g.K);
+      return h;
     });
     tf.dispose(dual);
     return { base: (i) => halves[i][0], cond: (i) => halves[i][1] };
