@@ -1,5 +1,5 @@
 // Where a training step's WebGL time goes, per program kind (tiny size, end state), for
-// scripts/profile-step-webgl.ts. WebGL has no per-program timer on SwiftShader, so every
+// scripts/profile-step-browser.ts. WebGL has no per-program timer on SwiftShader, so every
 // program is followed by gl.finish(): the time from its call to the end of the finish is
 // its execution (plus one finish), the time between programs is JavaScript (tfjs' and the
 // engine's, texture allocation included). The totals exceed an unprofiled step's time

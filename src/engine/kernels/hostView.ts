@@ -1,6 +1,6 @@
 // A tensor's float32 values for host loops that read them at once. tfjs' wasm backend copies
 // a tensor out of its heap on every dataSync (a CDG step on wasm spent ~1 ms in those copies,
-// 4 % of it, in a Chromium profile: scripts/profile-step-webgl.ts with BACKEND=wasm); a view
+// 4 % of it, in a Chromium profile: scripts/profile-step-browser.ts with BACKEND=wasm); a view
 // of the heap costs nothing, but the heap's buffer is replaced when wasm memory grows, so a
 // view is valid only until the next tfjs call that allocates: read it before any. On other
 // backends dataSync (cpu hands over its own array).

@@ -2,8 +2,10 @@
 // state): builds src/bench/webglProfile.html, drives it as `npm run bench -- --browser` does,
 // prints per preset the step time, program count, time in programs (each followed by
 // gl.finish) and in JavaScript between them, and the costliest program kinds.
-// Usage: npx tsx scripts/profile-step-webgl.ts [preset[:detached] ...]   (default simclr-dense cdg)
-// BACKEND=wasm|cpu|webgpu with AB=n or JSPROF=dir: the same on another of the page's backends.
+// Usage: npx tsx scripts/profile-step-browser.ts [preset[:detached] ...]   (default simclr-dense cdg)
+// AB=n: the presets interleaved, n rounds, median step times. JSPROF=dir: a V8 CPU profile of
+// each preset's steps after warm-up (dir/<preset>.cpuprofile). TFENV=FLAG:value,…: tfjs flags.
+// BACKEND=wasm|cpu|webgpu: AB and JSPROF on another of the page's backends (default webgl).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
