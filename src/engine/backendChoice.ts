@@ -13,6 +13,8 @@
 // hard limits to start and to be measured (LIMITS), so a GPU process that stops answering
 // (a requestAdapter that never resolves, a read that never settles) costs those seconds
 // and a reason on screen, never the choice itself — the app must always get a backend.
+import { FASHION_MNIST_SIDE } from './data/fashionMnist';
+import { imageSideOrDefault } from './data/imageSide';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, webgpuAdapterLabel, type BackendName, type BackendReport } from './backend';
 import type { Config } from './config';
@@ -77,7 +79,9 @@ export const DEFAULT_WORKLOAD: WorkloadShape = { batch: 16, size: 16, channels: 
 /** The workload of a run: both views of its batch at the size the network sees, its first stage and projector width. */
 export function calibrationShape(c: Config): WorkloadShape {
   const fashion = c.data.name === 'fashion-mnist';
-  return { batch: 2 * c.batchSize, size: c.data.imageSize || (fashion ? 28 : 32), channels: fashion ? 1 : 3, width: c.model.widths[0], hidden: c.model.projHidden };
+  // imageSize 0 keeps the data's own side: Fashion-MNIST's, else the stored side of shapes and own images.
+  const size = fashion && !c.data.imageSize ? FASHION_MNIST_SIDE : imageSideOrDefault(c.data.imageSize);
+  return { batch: 2 * c.batchSize, size, channels: fashion ? 1 : 3, width: c.model.widths[0], hidden: c.model.projHidden };
 }
 
 /** One forward + backward of conv3×3 → relu → mean pool → dense, as one scalar tensor. */

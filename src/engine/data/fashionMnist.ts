@@ -9,6 +9,9 @@ export const FASHION_MNIST_CLASSES = [
 
 export const FASHION_MNIST_DIR = 'data/fashion-mnist';
 
+/** The side of the shipped images (28×28). */
+export const FASHION_MNIST_SIDE = 28;
+
 /** The four shipped files, relative to the public root. */
 export const FASHION_MNIST_FILES = {
   trainImages: `${FASHION_MNIST_DIR}/train-images.idx3.gz`,
@@ -30,7 +33,7 @@ async function readIdx(read: AssetReader, path: string, ndims: number) {
 async function loadSplit(read: AssetReader, imagesPath: string, labelsPath: string): Promise<ImageSplit> {
   const [img, lab] = await Promise.all([readIdx(read, imagesPath, 3), readIdx(read, labelsPath, 1)]);
   const [n, h, w] = img.dims;
-  if (h !== 28 || w !== 28) throw new Error(`${imagesPath}: expected 28×28 images, found ${h}×${w}`);
+  if (h !== FASHION_MNIST_SIDE || w !== FASHION_MNIST_SIDE) throw new Error(`${imagesPath}: expected 28×28 images, found ${h}×${w}`);
   if (lab.dims[0] !== n) throw new Error(`${labelsPath}: label count ${lab.dims[0]} does not match image count ${n} in ${imagesPath}`);
   for (let i = 0; i < n; i++) {
     if (lab.data[i] >= 10) throw new Error(`${labelsPath}: label ${lab.data[i]} at index ${i} is out of range: expected 0..9`);
@@ -42,5 +45,5 @@ async function loadSplit(read: AssetReader, imagesPath: string, labelsPath: stri
 export async function loadFashionMnist(read: AssetReader): Promise<Dataset> {
   const f = FASHION_MNIST_FILES;
   const [train, test] = await Promise.all([loadSplit(read, f.trainImages, f.trainLabels), loadSplit(read, f.testImages, f.testLabels)]);
-  return { name: 'fashion-mnist', height: 28, width: 28, channels: 1, classNames: [...FASHION_MNIST_CLASSES], train, test };
+  return { name: 'fashion-mnist', height: FASHION_MNIST_SIDE, width: FASHION_MNIST_SIDE, channels: 1, classNames: [...FASHION_MNIST_CLASSES], train, test };
 }

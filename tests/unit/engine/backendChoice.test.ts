@@ -102,5 +102,10 @@ describe('calibrationShape', () => {
     // Fashion-MNIST at its own size: 28×28 grayscale.
     const fashion = buildConfig({ overrides: { data: { name: 'fashion-mnist', imageSize: 0 }, batchSize: 8, model: { widths: [12], projHidden: 40 } } });
     expect(calibrationShape(fashion)).toEqual({ batch: 16, size: 28, channels: 1, width: 12, hidden: 40 });
+    // Own images and shapes at their own size: the side they are stored at (32), RGB.
+    for (const name of ['own', 'shapes'] as const) {
+      const c = buildConfig({ overrides: { data: { name, imageSize: 0 } } });
+      expect(calibrationShape(c), name).toMatchObject({ size: 32, channels: 3 });
+    }
   });
 });
