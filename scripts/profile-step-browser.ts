@@ -6,6 +6,7 @@
 // AB=n: the presets interleaved, n rounds, median step times. JSPROF=dir: a V8 CPU profile of
 // each preset's steps after warm-up (dir/<preset>.cpuprofile). TFENV=FLAG:value,…: tfjs flags.
 // BACKEND=wasm|cpu|webgpu: AB and JSPROF on another of the page's backends (default webgl).
+// SIZE=default (AB): the default size. COI=1: the page cross-origin isolated (wasm threads).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
@@ -22,7 +23,7 @@ await build({
   configFile: false, root: ROOT, base: './', logLevel: 'warn',
   build: { outDir: OUT, emptyOutDir: true, target: 'es2022', minify: false, chunkSizeWarningLimit: 8000, rollupOptions: { input: `${ROOT}webglProfile.html` } },
 });
-const server = await preview({ configFile: false, root: ROOT, logLevel: 'warn', build: { outDir: OUT }, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
+const server = await preview({ configFile: false, root: ROOT, logLevel: 'warn', build: { outDir: OUT }, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false, headers: process.env.COI ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : undefined } });
 const url = server.resolvedUrls?.local[0];
 const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
 try {
@@ -52,11 +53,12 @@ try {
   const page = await browser.newPage();
   // AB=n: the specs interleaved, n rounds, median ms a step each (no per-program finish).
   if (process.env.AB) {
-    await page.goto(`${url}webglProfile.html?specs=${encodeURIComponent(specs.join(','))}&ab=${process.env.AB}&env=${process.env.TFENV ?? ''}&backend=${process.env.BACKEND ?? 'webgl'}`);
+    await page.goto(`${url}webglProfile.html?specs=${encodeURIComponent(specs.join(','))}&ab=${process.env.AB}&size=${process.env.SIZE ?? 'tiny'}&env=${process.env.TFENV ?? ''}&backend=${process.env.BACKEND ?? 'webgl'}`);
     await page.waitForFunction(() => window.__profile?.done, undefined, { timeout: 0, polling: 500 });
     const r = (await page.evaluate(() => window.__profile))!;
     if (r.error) throw new Error(r.error);
     const base = r.rows[0].msPerStep;
+    console.log(`crossOriginIsolated: ${await page.evaluate(() => self.crossOriginIsolated)}, wasm threads: ${await page.evaluate(async () => String(await (window as unknown as { tfEnvThreads?: () => Promise<unknown> }).tfEnvThreads?.()))}`);
     for (const row of r.rows) console.log(`${row.spec}: ${row.msPerStep.toFixed(1)} ms a step (median), ${(row.msPerStep / base).toFixed(3)}× the first`);
     process.exit(0);
   }

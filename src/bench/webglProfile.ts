@@ -42,12 +42,15 @@ function kindOf(p: Prog, shape: number[]): string {
 async function main(): Promise<void> {
   const specs = (new URLSearchParams(location.search).get('specs') ?? 'simclr-dense,cdg').split(',');
   const steps = Number(new URLSearchParams(location.search).get('steps') ?? 4);
+  // size=default: the default size instead of the tiny one.
+  const tiny = new URLSearchParams(location.search).get('size') !== 'default';
   // plain: no per-program finish (for a JavaScript profile taken from outside, and the plain step time).
   const plain = new URLSearchParams(location.search).has('plain') || new URLSearchParams(location.search).has('ab');
   // backend=wasm|cpu|webgpu: the interleaved (AB) and JavaScript-profile modes on another of the page's backends.
   const backendName = (new URLSearchParams(location.search).get('backend') ?? 'webgl') as BackendName;
   nameWasmAssets();
   await initBackend([backendName]);
+  (window as unknown as { tfEnvThreads: () => Promise<unknown> }).tfEnvThreads = () => tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   // env=NAME:value,…: tfjs flags to try (e.g. WEBGL_PACK:false).
   for (const kv of (new URLSearchParams(location.search).get('env') ?? '').split(',').filter(Boolean)) {
     const [k, v] = kv.split(':');
@@ -102,14 +105,14 @@ async function main(): Promise<void> {
       return f(...a);
     };
   }
-  const probe = benchConfig(specs[0].split(':')[0], true);
+  const probe = benchConfig(specs[0].split(':')[0], tiny);
   const dataset = await loadDataset('shapes', { seed: probe.seed, trainCount: probe.data.trainCount, testCount: probe.data.testCount });
   const ab = Number(new URLSearchParams(location.search).get('ab') ?? 0);
   if (ab) {
     // Interleaved: every spec one step a round, `ab` rounds after 3 warm-up steps each; medians.
     const trainers = specs.map((spec) => {
       const [preset, gate] = spec.split(':');
-      const config = benchConfig(preset, true, gate === 'detached' ? { cdg: { gateGradient: 'detached' } } : undefined);
+      const config = benchConfig(preset, tiny, gate === 'detached' ? { cdg: { gateGradient: 'detached' } } : undefined);
       const t = new Trainer(config, dataset);
       t.startAt(stateStartStep(config, 'end'));
       return t;
@@ -132,7 +135,7 @@ async function main(): Promise<void> {
   }
   for (const spec of specs) {
     const [preset, gate] = spec.split(':');
-    const config = benchConfig(preset, true, gate === 'detached' ? { cdg: { gateGradient: 'detached' } } : undefined);
+    const config = benchConfig(preset, tiny, gate === 'detached' ? { cdg: { gateGradient: 'detached' } } : undefined);
     const t = new Trainer(config, dataset);
     t.startAt(stateStartStep(config, 'end'));
     for (let i = 0; i < 3; i++) await t.trainStep();
