@@ -1,5 +1,5 @@
-// Where a training step's time goes on WebGL in Chromium, per program kind (tiny size, end
-// state): builds src/bench/webglProfile.html, drives it as `npm run bench -- --browser` does,
+// Where a training step's time goes in Chromium (on WebGL per program kind; tiny size, end
+// state): builds src/bench/stepProfile.html, drives it as `npm run bench -- --browser` does,
 // prints per preset the step time, program count, time in programs (each followed by
 // gl.finish) and in JavaScript between them, and the costliest program kinds.
 // Usage: npx tsx scripts/profile-step-browser.ts [preset[:detached] ...]   (default simclr-dense cdg)
@@ -21,7 +21,7 @@ const top = Number(process.env.TOP ?? 16);
 
 await build({
   configFile: false, root: ROOT, base: './', logLevel: 'warn',
-  build: { outDir: OUT, emptyOutDir: true, target: 'es2022', minify: false, chunkSizeWarningLimit: 8000, rollupOptions: { input: `${ROOT}webglProfile.html` } },
+  build: { outDir: OUT, emptyOutDir: true, target: 'es2022', minify: false, chunkSizeWarningLimit: 8000, rollupOptions: { input: `${ROOT}stepProfile.html` } },
 });
 const server = await preview({ configFile: false, root: ROOT, logLevel: 'warn', build: { outDir: OUT }, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false, headers: process.env.COI ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : undefined } });
 const url = server.resolvedUrls?.local[0];
@@ -36,7 +36,7 @@ try {
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('Profiler.enable');
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-      await page.goto(`${url}webglProfile.html?specs=${encodeURIComponent(spec)}&steps=${process.env.STEPS ?? 20}&plain&env=${process.env.TFENV ?? ''}&backend=${process.env.BACKEND ?? 'webgl'}`);
+      await page.goto(`${url}stepProfile.html?specs=${encodeURIComponent(spec)}&steps=${process.env.STEPS ?? 20}&plain&env=${process.env.TFENV ?? ''}&backend=${process.env.BACKEND ?? 'webgl'}`);
       await page.waitForFunction(() => window.__profile?.warm, undefined, { timeout: 0, polling: 200 });
       await cdp.send('Profiler.start');
       await page.evaluate(() => (window.__profile!.go = true));
@@ -53,7 +53,7 @@ try {
   const page = await browser.newPage();
   // AB=n: the specs interleaved, n rounds, median ms a step each (no per-program finish).
   if (process.env.AB) {
-    await page.goto(`${url}webglProfile.html?specs=${encodeURIComponent(specs.join(','))}&ab=${process.env.AB}&size=${process.env.SIZE ?? 'tiny'}&env=${process.env.TFENV ?? ''}&backend=${process.env.BACKEND ?? 'webgl'}`);
+    await page.goto(`${url}stepProfile.html?specs=${encodeURIComponent(specs.join(','))}&ab=${process.env.AB}&size=${process.env.SIZE ?? 'tiny'}&env=${process.env.TFENV ?? ''}&backend=${process.env.BACKEND ?? 'webgl'}`);
     await page.waitForFunction(() => window.__profile?.done, undefined, { timeout: 0, polling: 500 });
     const r = (await page.evaluate(() => window.__profile))!;
     if (r.error) throw new Error(r.error);
@@ -62,7 +62,7 @@ try {
     for (const row of r.rows) console.log(`${row.spec}: ${row.msPerStep.toFixed(1)} ms a step (median), ${(row.msPerStep / base).toFixed(3)}× the first`);
     process.exit(0);
   }
-  await page.goto(`${url}webglProfile.html?specs=${encodeURIComponent(specs.join(','))}&steps=${process.env.STEPS ?? 4}&env=${process.env.TFENV ?? ''}`);
+  await page.goto(`${url}stepProfile.html?specs=${encodeURIComponent(specs.join(','))}&steps=${process.env.STEPS ?? 4}&env=${process.env.TFENV ?? ''}`);
   await page.waitForFunction(() => window.__profile?.done, undefined, { timeout: 0, polling: 500 });
   const r = (await page.evaluate(() => window.__profile))!;
   if (r.error) throw new Error(r.error);

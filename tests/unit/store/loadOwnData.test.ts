@@ -121,6 +121,8 @@ describe('a load the worker will never answer', () => {
     await actions.loadOwnData(cifar());
     unsubscribe();
     expect(useRun.getState().error).toEqual({ kind: 'data', message: CRASHED_WORKER_MESSAGE });
+    // It says what happened and what to do.
+    expect(CRASHED_WORKER_MESSAGE).toMatch(/worker has stopped.*press Restart.*choose them again/);
     expect(useRun.getState().loadingData).toBe(false);
     expect(seen).not.toContain(true);
     expect(loadsPosted(w)).toBe(0);
@@ -140,6 +142,7 @@ describe('a load the worker will never answer', () => {
       const s = useRun.getState();
       expect(s.loadingData, event).toBe(false);
       expect(s.error, event).toEqual({ kind: 'data', message: event === 'crash' ? CRASHED_WORKER_MESSAGE : RESTARTED_WORKER_MESSAGE });
+      expect(s.error!.message, event).toMatch(event === 'crash' ? /press Restart/ : /restarted while your files were being read.*choose them again/);
       expect(loadsPosted(w), event).toBe(0);
       expect(loadsPosted(FakeWorker.last!), event).toBe(0);
     }

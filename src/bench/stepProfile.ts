@@ -1,9 +1,11 @@
-// Where a training step's WebGL time goes, per program kind (tiny size, end state), for
-// scripts/profile-step-browser.ts. WebGL has no per-program timer on SwiftShader, so every
-// program is followed by gl.finish(): the time from its call to the end of the finish is
-// its execution (plus one finish), the time between programs is JavaScript (tfjs' and the
-// engine's, texture allocation included). The totals exceed an unprofiled step's time
-// (no overlap of JavaScript and shaders); compare kinds and presets, not the sum with a step.
+// Where a training step's time goes in Chromium, for scripts/profile-step-browser.ts (tiny or
+// default size, end state). On webgl, per program kind: WebGL has no per-program timer on
+// SwiftShader, so every program is followed by gl.finish(): the time from its call to the end
+// of the finish is its execution (plus one finish), the time between programs is JavaScript
+// (tfjs' and the engine's, texture allocation included). Those totals exceed an unprofiled
+// step's time (no overlap of JavaScript and shaders): compare kinds and presets, not the sum
+// with a step. On any page backend: interleaved step times (`ab`), or unmodified steps after
+// warm-up for a CPU profile taken from outside (`plain`, with the warm/go handshake).
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { initBackend, type BackendName } from '../engine/backend';
