@@ -233,12 +233,20 @@ export function startWorker(): void {
   useMetrics.setState({ rows: [] });
   clearTimeline();
   const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'trainer' });
-  w.addEventListener('message', (ev: MessageEvent<Response>) => onMessage(ev.data));
+  // A replaced worker (Restart, a backend switch, Measure again) may still deliver what it
+  // posted before terminate(): its backend report or crash must not overwrite the new one's.
+  // (Messages carry the run's gen, but 'backend' answers the worker, not a run.)
+  const current = () => worker === w;
+  w.addEventListener('message', (ev: MessageEvent<Response>) => {
+    if (current()) onMessage(ev.data);
+  });
   w.addEventListener('error', (ev) => {
     ev.preventDefault();
+    if (!current()) return;
     useRun.setState({ worker: 'crashed', building: false, loadingData: false, error: { kind: 'crash', message: `The training worker crashed${ev.message ? `: ${ev.message}` : ''}.` } });
   });
   w.addEventListener('messageerror', () => {
+    if (!current()) return;
     useRun.setState({ worker: 'crashed', error: { kind: 'crash', message: 'The training worker sent a message that could not be read.' } });
   });
   worker = w;

@@ -1,0 +1,68 @@
+// A worker the page has replaced (Restart, a backend switch, "Measure again") may still
+// deliver what it posted before terminate(). Its backend report ("measured earlier") or its
+// crash must not overwrite the new worker's: only the current worker is heard.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { BackendReport } from '../../../src/engine/backend';
+import { actions } from '../../../src/store/controller';
+import { useRun } from '../../../src/store/run';
+import { FakeWorker, stubWorker } from './fakeWorker';
+
+function report(cached: boolean): BackendReport {
+  return {
+    backend: 'cpu',
+    adapter: 'JavaScript (cpu)',
+    softwareAdapter: false,
+    requested: 'webgpu',
+    fallbacks: [],
+    calibration: { timings: [], cached, at: '2026-11-26T00:00:00Z', device: 'test device' },
+  };
+}
+
+function deliver(w: FakeWorker, data: unknown): void {
+  w.dispatchEvent(new MessageEvent('message', { data }));
+}
+
+describe('messages from a replaced worker', () => {
+  beforeEach(() => {
+    stubWorker();
+    // Measure again forgets the cached measurement and rewrites the link.
+    vi.stubGlobal('localStorage', { getItem: () => null, setItem: () => {}, removeItem: () => {} });
+    vi.stubGlobal('history', { replaceState: () => {} });
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("are ignored: the old worker's cached report does not show once Measure again has started a new one", () => {
+    actions.restart();
+    const old = FakeWorker.last!;
+    deliver(old, { type: 'backend', report: report(true) });
+    expect(useRun.getState().backend?.calibration?.cached).toBe(true);
+
+    actions.recalibrate();
+    const fresh = FakeWorker.last!;
+    expect(fresh).not.toBe(old);
+    expect(useRun.getState().backend).toBeUndefined();
+    // The old worker's report arrives late: the page still waits for the new measurement.
+    deliver(old, { type: 'backend', report: report(true) });
+    expect(useRun.getState().backend).toBeUndefined();
+    expect(useRun.getState().worker).toBe('starting');
+    // The new worker's report is shown.
+    deliver(fresh, { type: 'backend', report: report(false) });
+    expect(useRun.getState().backend?.calibration?.cached).toBe(false);
+    expect(useRun.getState().worker).toBe('ready');
+  });
+
+  it("a replaced worker's error does not mark the running one crashed; the current one's does", () => {
+    actions.restart();
+    const old = FakeWorker.last!;
+    actions.restart();
+    const fresh = FakeWorker.last!;
+    deliver(fresh, { type: 'backend', report: report(false) });
+    old.dispatchEvent(Object.assign(new Event('error', { cancelable: true }), { message: 'old' }));
+    old.dispatchEvent(new Event('messageerror'));
+    expect(useRun.getState().worker).toBe('ready');
+    expect(useRun.getState().error).toBeUndefined();
+    fresh.dispatchEvent(Object.assign(new Event('error', { cancelable: true }), { message: 'boom' }));
+    expect(useRun.getState().worker).toBe('crashed');
+    expect(useRun.getState().error?.message).toContain('boom');
+  });
+});
