@@ -3,8 +3,16 @@
 // weight decay, so it keeps its value) and resetting moments where weights regrow.
 // Learning rate: linear warm-up, then cosine decay to zero.
 import * as tf from '@tensorflow/tfjs';
+import { adamWStepCpu } from './kernels/cpuParamUpdates';
 
-export interface AdamWOptions { beta1?: number; beta2?: number; epsilon?: number; weightDecay: number }
+export interface AdamWOptions {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  weightDecay: number;
+  /** One loop per variable instead of tf ops (kernels/cpuParamUpdates.ts); default: on the cpu backend. */
+  fused?: boolean;
+}
 
 export class AdamW {
   private readonly m = new Map<string, tf.Variable>();
@@ -14,8 +22,10 @@ export class AdamW {
   readonly beta2: number;
   readonly epsilon: number;
   readonly weightDecay: number;
+  private readonly fused: boolean | undefined;
 
   constructor(opts: AdamWOptions) {
+    this.fused = opts.fused;
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.epsilon = opts.epsilon ?? 1e-8;
@@ -39,6 +49,7 @@ export class AdamW {
     this.t += 1;
     const bc1 = 1 - this.beta1 ** this.t;
     const bc2 = 1 - this.beta2 ** this.t;
+    const fused = this.fused ?? tf.getBackend() === 'cpu';
     tf.tidy(() => {
       for (const [name, w] of Object.entries(vars)) {
         const g = grads[name];
@@ -52,6 +63,11 @@ export class AdamW {
           this.v.set(name, v);
         }
         const mask = updateMask(name);
+        if (fused) {
+          const decay = this.weightDecay > 0 && !noDecay(name) ? this.weightDecay : 0;
+          adamWStepCpu(w, g, m, v, mask, { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, bc1, bc2, lr: lrOf(name), decay });
+          continue;
+        }
         const mNew = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
         const vNew = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
         let step = tf.div(tf.div(mNew, bc1), tf.add(tf.sqrt(tf.div(vNew, bc2)), this.epsilon));

@@ -1,6 +1,7 @@
 // BYOL: regression loss 2 − 2·cos(q(online(v)), stopgrad(target(v'))), symmetrised over
 // the two views, and the EMA update of the target with a cosine momentum schedule.
 import * as tf from '@tensorflow/tfjs';
+import { emaStepCpu } from '../kernels/cpuParamUpdates';
 import { stopGradient } from '../nn/stopGradient';
 import type { SslMethodCode } from './method';
 
@@ -25,13 +26,14 @@ export function emaMomentum(step: number, total: number, m0: number): number {
   return 1 - (1 - m0) * (Math.cos(Math.PI * u) + 1) / 2;
 }
 
-/** θ_t ← m·θ_t + (1 − m)·θ_o for every target variable that has an online counterpart. */
-export function emaUpdate(target: Record<string, tf.Variable>, online: Record<string, tf.Tensor>, m: number): void {
+/** θ_t ← m·θ_t + (1 − m)·θ_o for every target variable that has an online counterpart (one loop a variable on cpu). */
+export function emaUpdate(target: Record<string, tf.Variable>, online: Record<string, tf.Tensor>, m: number, fused = tf.getBackend() === 'cpu'): void {
   tf.tidy(() => {
     for (const [name, t] of Object.entries(target)) {
       const o = online[name];
       if (!o) continue;
-      t.assign(tf.add(tf.mul(t, m), tf.mul(o, 1 - m)));
+      if (fused) emaStepCpu(t, o, m);
+      else t.assign(tf.add(tf.mul(t, m), tf.mul(o, 1 - m)));
     }
   });
 }

@@ -75,11 +75,18 @@ describe('BYOL', () => {
     expect(emaMomentum(0, 100, 0.99)).toBeCloseTo(0.99, 12);
     expect(emaMomentum(50, 100, 0.99)).toBeCloseTo(0.995, 12);
     expect(emaMomentum(100, 100, 0.99)).toBeCloseTo(1, 12);
-    const target = { w: tf.variable(tf.tensor1d([1, -2])) };
-    emaUpdate(target, { w: tf.tensor1d([3, 2]) }, 0.9);
-    const got = (await target.w.array()) as number[];
-    expect(got[0]).toBeCloseTo(0.9 * 1 + 0.1 * 3, 6);
-    expect(got[1]).toBeCloseTo(0.9 * -2 + 0.1 * 2, 6);
-    target.w.dispose();
+    // Both ways: tf ops (GPU backends) and the fused loop (cpu); a variable without an
+    // online counterpart is left alone.
+    for (const fused of [false, true]) {
+      const target = { w: tf.variable(tf.tensor1d([1, -2])), extra: tf.variable(tf.tensor1d([5])) };
+      const online = tf.tensor1d([3, 2]);
+      emaUpdate(target, { w: online }, 0.9, fused);
+      const got = (await target.w.array()) as number[];
+      expect(got[0]).toBeCloseTo(0.9 * 1 + 0.1 * 3, 6);
+      expect(got[1]).toBeCloseTo(0.9 * -2 + 0.1 * 2, 6);
+      expect(target.extra.dataSync()[0]).toBe(5);
+      expect((await online.array()) as number[]).toEqual([3, 2]);
+      tf.dispose([target.w, target.extra, online]);
+    }
   });
 });

@@ -1,12 +1,13 @@
 // AdamW: masked entries are frozen (no step, no decay, moments kept); schedule endpoints.
+// Every AdamW case runs both ways: tf ops (webgpu, webgl, wasm) and the fused loop (cpu).
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { AdamW, learningRate, predictorLearningRate } from '../../../src/engine/optim';
 
-describe('AdamW', () => {
+describe.each([false, true])('AdamW (fused %s)', (fused) => {
   it('first step moves each unmasked weight by lr·sign(g) (+ decay) and leaves masked ones', async () => {
     const w = tf.variable(tf.tensor1d([1, 2, 3, 4]));
-    const opt = new AdamW({ weightDecay: 0.1 });
+    const opt = new AdamW({ weightDecay: 0.1, fused });
     const g = tf.tensor1d([0.5, -0.25, 3, -1]);
     const mask = tf.tensor1d([1, 1, 0, 0]);
     opt.apply({ w }, { w: g }, 0.01, () => mask);
@@ -22,9 +23,51 @@ describe('AdamW', () => {
 
   it('no-decay parameters get no decay', async () => {
     const w = tf.variable(tf.tensor1d([5]));
-    const opt = new AdamW({ weightDecay: 0.5 });
+    const opt = new AdamW({ weightDecay: 0.5, fused });
     opt.apply({ b: w }, { b: tf.tensor1d([0]) }, 0.1, undefined, () => true);
     expect(((await w.array()) as number[])[0]).toBe(5);
+    opt.dispose();
+  });
+
+  it('three steps with random gradients, masks and decay equal Adam computed by hand in float64; no tensor is left behind', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+    const n = 37;
+    const w0 = Array.from({ length: n }, rand);
+    const grads = [0, 1, 2].map(() => Array.from({ length: n }, rand));
+    const keep = Array.from({ length: n }, (_, i) => (i % 5 === 3 ? 0 : 1));
+    const [lr, wd, b1, b2, eps] = [0.03, 0.05, 0.9, 0.999, 1e-8];
+    // The reference: AdamW's definition, decoupled decay, frozen where keep is 0.
+    const ref = w0.slice();
+    const m = new Array<number>(n).fill(0);
+    const v = new Array<number>(n).fill(0);
+    grads.forEach((g, t) => {
+      for (let i = 0; i < n; i++) {
+        if (!keep[i]) continue;
+        m[i] = b1 * m[i] + (1 - b1) * g[i];
+        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+        const mh = m[i] / (1 - b1 ** (t + 1));
+        const vh = v[i] / (1 - b2 ** (t + 1));
+        ref[i] -= lr * (mh / (Math.sqrt(vh) + eps) + wd * ref[i]);
+      }
+    });
+    const w = tf.variable(tf.tensor1d(w0));
+    const mask = tf.tensor1d(keep, 'bool');
+    const opt = new AdamW({ weightDecay: wd, fused });
+    opt.apply({ w }, { w: tf.tensor1d(grads[0]) }, lr, () => mask); // makes the moments
+    const before = tf.memory().numTensors;
+    for (const g of grads.slice(1)) {
+      const gt = tf.tensor1d(g);
+      opt.apply({ w }, { w: gt }, lr, () => mask);
+      gt.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    const got = w.dataSync();
+    for (let i = 0; i < n; i++) {
+      if (!keep[i]) expect(got[i]).toBe(Math.fround(w0[i]));
+      else expect(Math.abs(got[i] - ref[i])).toBeLessThan(2e-6);
+    }
+    tf.dispose([w, mask]);
     opt.dispose();
   });
 
@@ -39,7 +82,7 @@ describe('AdamW', () => {
   it('lrOf gives each variable its own rate: a first step moves it by that rate·(sign(g) + decay)', async () => {
     const a = tf.variable(tf.tensor1d([1, -2]));
     const b = tf.variable(tf.tensor1d([1, -2]));
-    const opt = new AdamW({ weightDecay: 0.1 });
+    const opt = new AdamW({ weightDecay: 0.1, fused });
     const g = tf.tensor1d([0.3, -4]);
     opt.apply({ a, b }, { a: g, b: g }, 0.01, undefined, undefined, (name) => (name === 'b' ? 0.1 : 0.01));
     const [ga, gb] = [(await a.array()) as number[], (await b.array()) as number[]];
