@@ -8,6 +8,7 @@ import { registerFastCpuBroadcast } from './cpuBroadcast';
 import { walkConv } from './convTaps';
 import { geometryOf, registerFastCpuConv } from './cpuConv2D';
 import { registerFastCpuSlice } from './cpuSlice';
+import { registerFastCpuUnary } from './cpuUnary';
 
 export interface KernelArgs {
   inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
@@ -43,12 +44,13 @@ export function originalCpuConv2DBackpropFilter(): tf.KernelConfig | undefined {
 
 /**
  * Replace the cpu backend's Conv2DBackpropFilter with the fast one, and Conv2D and
- * Conv2DBackpropInput (cpuConv2D.ts), Slice/SplitV (cpuSlice.ts) and broadcasting
- * Add/Sub/Multiply/RealDiv (cpuBroadcast.ts) too (idempotent).
+ * Conv2DBackpropInput (cpuConv2D.ts), Slice/SplitV (cpuSlice.ts), Add/Sub/Multiply/RealDiv
+ * (cpuBroadcast.ts) and Relu/Step/ClipByValue (cpuUnary.ts) too (idempotent).
  */
 export function registerFastCpuKernels(): void {
   registerFastCpuSlice();
   registerFastCpuBroadcast();
+  registerFastCpuUnary();
   registerFastCpuConv();
   if (registered) return;
   registered = true;

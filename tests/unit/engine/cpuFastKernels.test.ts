@@ -1,6 +1,7 @@
-// The cpu backend's faster Slice/SplitV (cpuSlice.ts) and broadcasting Add/Sub/Multiply/
-// RealDiv (cpuBroadcast.ts) and Conv2D/Conv2DBackpropInput (cpuConv2D.ts) against tfjs'
-// own kernels, bit for bit (the input gradient to rounding), on random shapes.
+// The cpu backend's faster Slice/SplitV (cpuSlice.ts), Add/Sub/Multiply/RealDiv
+// (cpuBroadcast.ts), Relu/Step/ClipByValue (cpuUnary.ts) and Conv2D/Conv2DBackpropInput
+// (cpuConv2D.ts) against tfjs' own kernels, bit for bit (the input gradient to rounding),
+// on random shapes.
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { CONV_CASES } from './convCases';
 import { originalCpuBinaryKernel } from '../../../src/engine/kernels/cpuBroadcast';
 import { originalCpuConvKernel } from '../../../src/engine/kernels/cpuConv2D';
 import { originalCpuSliceKernels } from '../../../src/engine/kernels/cpuSlice';
+import { originalCpuUnaryKernel } from '../../../src/engine/kernels/cpuUnary';
 
 type KernelLike = { kernelFunc: (a: unknown) => tf.TensorInfo | tf.TensorInfo[] };
 
@@ -80,6 +82,61 @@ describe('fast cpu broadcasting binary ops', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+/** Values with the cases that differ between formulas: NaN, ±0, ±∞, ties at the clip bounds. */
+const SPECIAL = [NaN, 0, -0, Infinity, -Infinity, -0.5, 0.5, 1e-30, -1e-30];
+
+describe('fast cpu binary ops on equal shapes and scalars (one flat loop)', () => {
+  it.each(['Add', 'Sub', 'Multiply', 'RealDiv'])('%s equals tfjs’ kernel, special values included', (name) => {
+    fc.assert(
+      fc.property(shapeArb, fc.integer({ min: 0, max: 2 }), fc.nat(), (shape, scalarSide, seed) => {
+        tf.tidy(() => {
+          const n = shape.reduce((x, y) => x * y, 1);
+          const val = (i: number) => (i % 7 === 3 ? SPECIAL[(i + seed) % SPECIAL.length] : Math.sin(i + seed) * 3);
+          const full = (k: number) => tf.tensor(Float32Array.from({ length: n }, (_, i) => val(i * k + 1)), shape);
+          const a = scalarSide === 1 ? tf.scalar(val(seed & 7)) : full(1);
+          const b = scalarSide === 2 ? tf.scalar(0.5 + (seed % 3)) : full(3);
+          const fast = tf.engine().runKernel(name, { a, b }) as tf.Tensor;
+          const [ref] = viaOriginal(originalCpuBinaryKernel(name), { a, b }, {});
+          expect(fast.shape).toEqual(shape);
+          expect(Array.from(fast.dataSync())).toEqual(Array.from(ref));
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('fast cpu Relu / Step / ClipByValue', () => {
+  it.each([
+    ['Relu', {}],
+    ['Step', { alpha: 0 }],
+    ['Step', { alpha: 0.25 }],
+    ['ClipByValue', { clipValueMin: -0.5, clipValueMax: 0.5 }],
+    ['ClipByValue', { clipValueMin: 0, clipValueMax: 1 }],
+  ] as [string, Record<string, number>][])('%s %o equals tfjs’ kernel, NaN, ±0, ±∞ and the bounds included', (name, attrs) => {
+    fc.assert(
+      fc.property(shapeArb, fc.nat(), (shape, seed) => {
+        tf.tidy(() => {
+          const n = shape.reduce((x, y) => x * y, 1);
+          const x = tf.tensor(Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? SPECIAL[(i + seed) % SPECIAL.length] : Math.sin(i * seed) * 2)), shape);
+          const fast = tf.engine().runKernel(name, { x }, attrs) as tf.Tensor;
+          const [ref] = viaOriginal(originalCpuUnaryKernel(name), { x }, attrs);
+          expect(Array.from(fast.dataSync())).toEqual(Array.from(ref));
+        });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('other dtypes go to tfjs’ kernels (int32 Relu stays int32)', () => {
+    tf.tidy(() => {
+      const y = tf.relu(tf.tensor1d([-3, 0, 4], 'int32'));
+      expect(y.dtype).toBe('int32');
+      expect(Array.from(y.dataSync())).toEqual([0, 0, 4]);
+    });
   });
 });
 

@@ -1,0 +1,63 @@
+// Float32 Relu, Step (ReLU's gradient) and ClipByValue (the augmentations) for tfjs' cpu
+// backend as plain loops. tfjs' versions call a closure with the attributes per element
+// (~14 ns an element: a [32, 16, 16, 8] Relu took 0.9 ms; Relu, Step and ClipByValue were
+// ~10 ms of a default simclr-dense cpu step). Same formulas, NaN kept as tfjs keeps it;
+// other dtypes go to tfjs' kernels.
+import * as tf from '@tensorflow/tfjs';
+
+interface CpuBackendLike {
+  data: { get(id: unknown): { values: Float32Array } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+}
+
+type Attrs = { alpha?: number; clipValueMin?: number; clipValueMax?: number };
+
+/** The loops, one per op (no closure per element). */
+export function unaryValues(name: 'Relu' | 'Step' | 'ClipByValue', x: Float32Array, attrs: Attrs): Float32Array {
+  const out = new Float32Array(x.length);
+  const n = x.length;
+  if (name === 'Relu') {
+    for (let i = 0; i < n; i++) out[i] = Math.max(0, x[i]);
+  } else if (name === 'Step') {
+    const alpha = attrs.alpha ?? 0;
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      out[i] = v > 0 ? 1 : v !== v ? NaN : alpha;
+    }
+  } else {
+    const lo = attrs.clipValueMin!;
+    const hi = attrs.clipValueMax!;
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      out[i] = v > hi ? hi : v < lo ? lo : v;
+    }
+  }
+  return out;
+}
+
+const NAMES = ['Relu', 'Step', 'ClipByValue'] as const;
+const originals = new Map<string, tf.KernelConfig>();
+let registered = false;
+
+/** Replace the cpu backend's Relu, Step and ClipByValue (idempotent). */
+export function registerFastCpuUnary(): void {
+  if (registered) return;
+  registered = true;
+  for (const name of NAMES) {
+    const original = tf.getKernel(name, 'cpu');
+    if (!original) continue;
+    originals.set(name, original);
+    tf.unregisterKernel(name, 'cpu');
+    const kernelFunc = ((args: { inputs: { x: tf.TensorInfo }; backend: CpuBackendLike; attrs: Attrs }) => {
+      const { x } = args.inputs;
+      if (x.dtype !== 'float32') return (original.kernelFunc as unknown as (a: unknown) => tf.TensorInfo)(args);
+      return args.backend.makeTensorInfo(x.shape, 'float32', unaryValues(name, args.backend.data.get(x.dataId).values, args.attrs ?? {}));
+    }) as unknown as tf.KernelFunc;
+    tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc });
+  }
+}
+
+/** tfjs' own cpu kernel of `name` (Relu, Step, ClipByValue), for parity tests. */
+export function originalCpuUnaryKernel(name: string): tf.KernelConfig | undefined {
+  return originals.get(name);
+}
