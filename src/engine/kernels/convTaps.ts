@@ -80,6 +80,16 @@ type Buf = { [i: number]: number; readonly length: number };
  * - 'filterGrad': w[t, c, ·] += x[i, c]·y[o, ·]      (w is dw, y is dy); zero inputs skipped.
  */
 export function walkConv(mode: 'forward' | 'inputGrad' | 'filterGrad', x: Buf, y: Buf, w: Buf, g: ConvGeometry, split = g.C, outStride = g.K): void {
+  if (mode === 'forward' && g.K % 4 === 0) {
+    forwardBlocked(x, y, w, g, split, outStride);
+    return;
+  }
+  // With few input channels (the stem's 3) the per-tap loop is faster: the blocked one
+  // re-reads x once per block of 4 outputs (stem: 2.6 against 3.1 ms a call).
+  if (mode === 'filterGrad' && g.K % 4 === 0 && g.C >= 8) {
+    filterGradBlocked(x, y, w, g);
+    return;
+  }
   const { B, H, W, C, OH, OW, K } = g;
   const taps = convTaps(g);
   for (let b = 0; b < B; b++) {
@@ -103,6 +113,137 @@ export function walkConv(mode: 'forward' | 'inputGrad' | 'filterGrad', x: Buf, y
         } else {
           for (let k = 0; k < K; k++) w[row + k] += xval * y[yOff + k];
         }
+      }
+    }
+  }
+}
+
+/**
+ * walkConv's forward for K a multiple of 4, the same sums in the same order: per output pixel
+ * and block of 4 output channels, its taps accumulate in locals (rounded to float32 after
+ * every add, as a store into y would), and y is read and written once. The per-tap loop
+ * loaded and stored each y row for every (tap, input channel): 1.5–2.6× slower at the
+ * default size's layers. Taps of one output pixel are consecutive in convTaps.
+ */
+function forwardBlocked(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: number, outStride: number): void {
+  const { B, H, W, C, OH, OW, K } = g;
+  const taps = convTaps(g);
+  const CK = C * K;
+  for (let b = 0; b < B; b++) {
+    const xImage = b * H * W;
+    let t0 = 0;
+    while (t0 < taps.length) {
+      const o = taps[t0];
+      let t1 = t0;
+      while (t1 < taps.length && taps[t1] === o) t1 += 3;
+      const yOff = (b * OH * OW + o) * outStride;
+      for (let k0 = 0; k0 < K; k0 += 4) {
+        // Channels below `split` into y[…, 0:K], the rest into y[…, K:2K] (CDG's dual conv).
+        let a0 = y[yOff + k0], a1 = y[yOff + k0 + 1], a2 = y[yOff + k0 + 2], a3 = y[yOff + k0 + 3];
+        const two = split < C;
+        const cOff = yOff + K + k0;
+        let c0 = two ? y[cOff] : 0, c1 = two ? y[cOff + 1] : 0, c2 = two ? y[cOff + 2] : 0, c3 = two ? y[cOff + 3] : 0;
+        for (let t = t0; t < t1; t += 3) {
+          const xOff = (xImage + taps[t + 1]) * C;
+          const wOff = taps[t + 2] * CK + k0;
+          for (let c = 0; c < split; c++) {
+            const xv = x[xOff + c];
+            if (xv === 0) continue; // post-ReLU activations are often zero; adding 0 changes no sum
+            const r = wOff + c * K;
+            a0 = Math.fround(a0 + xv * w[r]);
+            a1 = Math.fround(a1 + xv * w[r + 1]);
+            a2 = Math.fround(a2 + xv * w[r + 2]);
+            a3 = Math.fround(a3 + xv * w[r + 3]);
+          }
+          for (let c = split; c < C; c++) {
+            const xv = x[xOff + c];
+            if (xv === 0) continue;
+            const r = wOff + c * K;
+            c0 = Math.fround(c0 + xv * w[r]);
+            c1 = Math.fround(c1 + xv * w[r + 1]);
+            c2 = Math.fround(c2 + xv * w[r + 2]);
+            c3 = Math.fround(c3 + xv * w[r + 3]);
+          }
+        }
+        y[yOff + k0] = a0;
+        y[yOff + k0 + 1] = a1;
+        y[yOff + k0 + 2] = a2;
+        y[yOff + k0 + 3] = a3;
+        if (two) {
+          y[cOff] = c0;
+          y[cOff + 1] = c1;
+          y[cOff + 2] = c2;
+          y[cOff + 3] = c3;
+        }
+      }
+      t0 = t1;
+    }
+  }
+}
+
+const byFilterTapCache = new Map<string, { starts: Int32Array; pairs: Int32Array }>();
+
+/**
+ * convTaps grouped by filter tap, in list order within a group: pairs (output pixel, input
+ * pixel) of filter tap f at pairs[starts[f] … starts[f + 1]).
+ */
+function tapsByFilterTap(g: ConvGeometry): { starts: Int32Array; pairs: Int32Array } {
+  const key = `${g.H},${g.W},${g.OH},${g.OW},${g.FH},${g.FW},${g.top},${g.left},${g.sh},${g.sw}`;
+  let r = byFilterTapCache.get(key);
+  if (r) return r;
+  const taps = convTaps(g);
+  const n = g.FH * g.FW;
+  const starts = new Int32Array(n + 1);
+  for (let t = 0; t < taps.length; t += 3) starts[taps[t + 2] + 1] += 2;
+  for (let f = 0; f < n; f++) starts[f + 1] += starts[f];
+  const fill = starts.slice(0, n);
+  const pairs = new Int32Array(taps.length / 3 * 2);
+  for (let t = 0; t < taps.length; t += 3) {
+    const at = fill[taps[t + 2]];
+    pairs[at] = taps[t];
+    pairs[at + 1] = taps[t + 1];
+    fill[taps[t + 2]] = at + 2;
+  }
+  r = { starts, pairs };
+  if (byFilterTapCache.size > 64) byFilterTapCache.clear();
+  byFilterTapCache.set(key, r);
+  return r;
+}
+
+/**
+ * walkConv's filter gradient for K a multiple of 4, the same sums in the same order: each
+ * dw[f, c, k…k+3] accumulates in locals over the images and, per image, over filter tap f's
+ * pixels in convTaps' order (the per-tap loop's order for that entry), rounded to float32
+ * after every add. The per-tap loop loaded and stored a dw row for every (tap, channel).
+ */
+function filterGradBlocked(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry): void {
+  const { B, H, W, C, OH, OW, K } = g;
+  const { starts, pairs } = tapsByFilterTap(g);
+  const nf = g.FH * g.FW;
+  for (let f = 0; f < nf; f++) {
+    const p0 = starts[f];
+    const p1 = starts[f + 1];
+    for (let c = 0; c < C; c++) {
+      const row = (f * C + c) * K;
+      for (let k0 = 0; k0 < K; k0 += 4) {
+        let a0 = dw[row + k0], a1 = dw[row + k0 + 1], a2 = dw[row + k0 + 2], a3 = dw[row + k0 + 3];
+        for (let b = 0; b < B; b++) {
+          const xB = b * H * W;
+          const yB = b * OH * OW;
+          for (let p = p0; p < p1; p += 2) {
+            const xv = x[(xB + pairs[p + 1]) * C + c];
+            if (xv === 0) continue; // adding 0 changes no sum
+            const yo = (yB + pairs[p]) * K + k0;
+            a0 = Math.fround(a0 + xv * dy[yo]);
+            a1 = Math.fround(a1 + xv * dy[yo + 1]);
+            a2 = Math.fround(a2 + xv * dy[yo + 2]);
+            a3 = Math.fround(a3 + xv * dy[yo + 3]);
+          }
+        }
+        dw[row + k0] = a0;
+        dw[row + k0 + 1] = a1;
+        dw[row + k0 + 2] = a2;
+        dw[row + k0 + 3] = a3;
       }
     }
   }

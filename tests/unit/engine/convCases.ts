@@ -6,4 +6,11 @@ export const CONV_CASES = [
   [2, 6, 6, 5, 3, 1, 2, 'same'],
   [1, 9, 9, 2, 2, 3, 2, 'valid'],
   [2, 4, 4, 3, 5, 3, 1, 'valid'],
+  // C_out a multiple of 4: the forward's blocked loop (convTaps.ts forwardBlocked).
+  [2, 7, 6, 3, 8, 3, 2, 'valid'],
+  [1, 5, 5, 6, 16, 3, 1, 'same'],
+  [2, 6, 5, 4, 12, 1, 2, 'same'],
+  // and C_in ≥ 8: the filter gradient's blocked loop too.
+  [2, 6, 6, 8, 8, 3, 2, 'same'],
+  [1, 5, 4, 9, 12, 3, 1, 'valid'],
 ] as const;

@@ -10,6 +10,8 @@ import { originalCpuBinaryKernel } from '../../../src/engine/kernels/cpuBroadcas
 import { originalCpuConvKernel } from '../../../src/engine/kernels/cpuConv2D';
 import { originalCpuSliceKernels } from '../../../src/engine/kernels/cpuSlice';
 import { originalCpuUnaryKernel } from '../../../src/engine/kernels/cpuUnary';
+import { walkConv } from '../../../src/engine/kernels/convTaps';
+import { geometryOf } from '../../../src/engine/kernels/cpuConv2D';
 
 type KernelLike = { kernelFunc: (a: unknown) => tf.TensorInfo | tf.TensorInfo[] };
 
@@ -156,5 +158,38 @@ describe('fast cpu Conv2D / Conv2DBackpropInput', () => {
       const scale = Math.max(...Array.from(refDx, Math.abs));
       dx.dataSync().forEach((v, i) => expect(Math.abs(v - refDx[i]) / scale).toBeLessThan(1e-6));
     });
+  });
+});
+
+describe('the conv forward with a channel split (CDG\'s dual conv)', () => {
+  it('writes tfjs\' conv of channels [0, split) into y[…, 0:K] and of [split, C) into y[…, K:2K], bit for bit, on random shapes', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ b: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 2, max: 7 }), w: fc.integer({ min: 2, max: 7 }), c: fc.integer({ min: 2, max: 6 }), k: fc.constantFrom(2, 4, 6, 8, 12), f: fc.constantFrom(1, 3), stride: fc.constantFrom(1, 2), pad: fc.constantFrom('same', 'valid') }),
+        fc.nat(),
+        ({ b, h, w, c, k, f, stride, pad }, cut) => {
+          if (pad === 'valid' && (h < f || w < f)) return;
+          const split = 1 + (cut % (c - 1));
+          tf.tidy(() => {
+            const x = tf.relu(tf.randomNormal([b, h, w, c], 0, 1, 'float32', cut % 97)) as tf.Tensor4D;
+            const filter = tf.randomNormal([f, f, c, k], 0, 1, 'float32', 3) as tf.Tensor4D;
+            const info = tf.backend_util.computeConv2DInfo(x.shape, filter.shape, stride, 1, pad, undefined, false, 'channelsLast');
+            const g = geometryOf(info);
+            const y = new Float32Array(g.B * g.OH * g.OW * 2 * k);
+            walkConv('forward', x.dataSync(), y, filter.dataSync(), g, split, 2 * k);
+            const attrs = { strides: stride, pad, dataFormat: 'NHWC', dilations: 1 };
+            const [base] = viaOriginal(originalCpuConvKernel('Conv2D'), { x: tf.slice(x, [0, 0, 0, 0], [b, h, w, split]), filter: tf.slice(filter, [0, 0, 0, 0], [f, f, split, k]) }, attrs);
+            const [rest] = viaOriginal(originalCpuConvKernel('Conv2D'), { x: tf.slice(x, [0, 0, 0, split], [b, h, w, c - split]), filter: tf.slice(filter, [0, 0, split, 0], [f, f, c - split, k]) }, attrs);
+            for (let p = 0; p < g.B * g.OH * g.OW; p++) {
+              for (let j = 0; j < k; j++) {
+                expect(y[p * 2 * k + j]).toBe(base[p * k + j]);
+                expect(y[p * 2 * k + k + j]).toBe(rest[p * k + j]);
+              }
+            }
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
