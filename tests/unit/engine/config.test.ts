@@ -18,9 +18,9 @@ describe('config', () => {
       expect(() => buildConfig({ preset: p })).not.toThrow();
       expect(buildConfig({ preset: p, tiny: true }).model.widths).toEqual([8, 16]);
       expect(buildConfig({ preset: p, tiny: true }).steps).toBe(300);
-      // BYOL's recipe trades batch for steps (16 × 1400, docs/results.md); SimCLR needs its negatives (32 × 1000).
+      // BYOL's recipe trades batch for steps (16 × 2800, docs/results.md); SimCLR needs its negatives (32 × 1000).
       const byolRecipe = ['byol-dense', 'syncp-unstructured', 'syncp-channel', 'syncp-2of4'].includes(p);
-      expect([buildConfig({ preset: p }).steps, buildConfig({ preset: p }).batchSize]).toEqual(byolRecipe ? [1400, 16] : [1000, 32]);
+      expect([buildConfig({ preset: p }).steps, buildConfig({ preset: p }).batchSize]).toEqual(byolRecipe ? [2800, 16] : [1000, 32]);
     }
   });
 
