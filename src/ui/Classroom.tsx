@@ -54,12 +54,12 @@ function clearHighlight(): void {
   for (const el of document.querySelectorAll('[data-lesson-highlight]')) el.removeAttribute('data-lesson-highlight');
 }
 
-function highlight(lesson: Lesson, scroll: boolean): void {
+function highlight(lesson: Lesson, scroll: ScrollBehavior | false): void {
   clearHighlight();
   for (const id of [lesson.panel, ...(lesson.alsoPanels ?? [])]) {
     document.querySelector(`[data-testid="${id}"]`)?.setAttribute('data-lesson-highlight', id === lesson.panel ? 'watch' : 'also');
   }
-  if (scroll) document.querySelector(`[data-testid="${lesson.panel}"]`)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  if (scroll) document.querySelector(`[data-testid="${lesson.panel}"]`)?.scrollIntoView({ behavior: scroll, block: 'start' });
 }
 
 function go(index: number): void {
@@ -77,6 +77,10 @@ export function LessonCard() {
   const building = useRun((s) => s.building);
   const lesson = LESSONS[index];
   const first = useRef(true);
+  // A lesson change scrolls to its panel at once, and again when its run has been built:
+  // the panels above it change height while the new run builds, which can leave the panel
+  // out of view (it did, in a test that clicked on before the build ended).
+  const scrollAfterBuild = useRef(false);
 
   // The first lesson loads its run when the page opens on another one (e.g. ?classroom=1 alone).
   useEffect(() => {
@@ -89,11 +93,15 @@ export function LessonCard() {
   useEffect(() => {
     const scroll = !first.current;
     first.current = false;
-    const t = setTimeout(() => highlight(lesson, scroll), 0);
+    scrollAfterBuild.current = scroll;
+    const t = setTimeout(() => highlight(lesson, scroll ? 'smooth' : false), 0);
     return () => clearTimeout(t);
   }, [lesson]);
   useEffect(() => {
-    const t = setTimeout(() => highlight(lesson, false), 0);
+    const built = !building && preset === lesson.preset;
+    const scroll = built && scrollAfterBuild.current;
+    if (scroll) scrollAfterBuild.current = false;
+    const t = setTimeout(() => highlight(lesson, scroll ? 'auto' : false), 0);
     return () => clearTimeout(t);
   }, [lesson, applied, preset, building]);
   useEffect(() => clearHighlight, []);
@@ -118,7 +126,7 @@ export function LessonCard() {
       </p>
       <p className="lesson-watch">
         Watch:{' '}
-        <button className="btn btn-small lesson-show" data-testid="lesson-show" onClick={() => highlight(lesson, true)} aria-label={`Show the ${PANEL_NAMES[lesson.panel]} panel`}>
+        <button className="btn btn-small lesson-show" data-testid="lesson-show" onClick={() => highlight(lesson, 'smooth')} aria-label={`Show the ${PANEL_NAMES[lesson.panel]} panel`}>
           {PANEL_NAMES[lesson.panel]} ↘
         </button>
         {lesson.alsoPanels?.length ? <span className="small muted"> and {lesson.alsoPanels.map((p) => PANEL_NAMES[p]).join(', ')}</span> : null}
