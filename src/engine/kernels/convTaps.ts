@@ -129,6 +129,8 @@ function forwardBlocked(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: number, 
   const { B, H, W, C, OH, OW, K } = g;
   const taps = convTaps(g);
   const CK = C * K;
+  // Channels below `split` into y[…, 0:K], the rest into y[…, K:2K] (CDG's dual conv).
+  const two = split < C;
   for (let b = 0; b < B; b++) {
     const xImage = b * H * W;
     let t0 = 0;
@@ -138,9 +140,7 @@ function forwardBlocked(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: number, 
       while (t1 < taps.length && taps[t1] === o) t1 += 3;
       const yOff = (b * OH * OW + o) * outStride;
       for (let k0 = 0; k0 < K; k0 += 4) {
-        // Channels below `split` into y[…, 0:K], the rest into y[…, K:2K] (CDG's dual conv).
         let a0 = y[yOff + k0], a1 = y[yOff + k0 + 1], a2 = y[yOff + k0 + 2], a3 = y[yOff + k0 + 3];
-        const two = split < C;
         const cOff = yOff + K + k0;
         let c0 = two ? y[cOff] : 0, c1 = two ? y[cOff + 1] : 0, c2 = two ? y[cOff + 2] : 0, c3 = two ? y[cOff + 3] : 0;
         for (let t = t0; t < t1; t += 3) {

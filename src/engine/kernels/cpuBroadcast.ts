@@ -9,11 +9,7 @@
 // float32 result (computed in double, stored in a Float32Array, as tfjs does); other
 // dtypes go to tfjs' kernels.
 import * as tf from '@tensorflow/tfjs';
-
-interface CpuBackendLike {
-  data: { get(id: unknown): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
+import type { CpuBackendLike } from './cpuBackendLike';
 
 type Op = 'add' | 'sub' | 'mul' | 'div';
 

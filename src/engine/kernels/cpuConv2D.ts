@@ -5,14 +5,10 @@
 // results as tfjs' kernel. The input gradient walks dy in memory order; it equals tfjs'
 // to float32 rounding. Anything else (NCHW, dilation, other dtypes) goes to tfjs' kernels.
 import * as tf from '@tensorflow/tfjs';
+import type { CpuBackendLike } from './cpuBackendLike';
 import { walkConv } from './convTaps';
 
 type Info = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
-
-interface CpuBackendLike {
-  data: { get(id: unknown): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
 
 /** A conv's geometry (NHWC, no dilation) as the loops read it. */
 export interface ConvGeometry {

@@ -5,13 +5,9 @@
 // innermost contiguous dimensions with TypedArray.set. Same results for every numeric
 // dtype; strings and complex numbers go to tfjs' kernels.
 import * as tf from '@tensorflow/tfjs';
+import type { CpuBackendLike } from './cpuBackendLike';
 
 type Values = Float32Array | Int32Array | Uint8Array;
-
-interface CpuBackendLike {
-  data: { get(id: unknown): { values: Values } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Values): tf.TensorInfo;
-}
 
 function arrayFor(dtype: tf.DataType, n: number): Values {
   return dtype === 'int32' ? new Int32Array(n) : dtype === 'bool' ? new Uint8Array(n) : new Float32Array(n);
@@ -66,7 +62,7 @@ function canHandle(dtype: tf.DataType): boolean {
 let originalSlice: tf.KernelConfig | undefined;
 let originalSplitV: tf.KernelConfig | undefined;
 
-function sliceKernel(args: { inputs: { x: tf.TensorInfo }; backend: CpuBackendLike; attrs: { begin: number | number[]; size: number | number[] } }): tf.TensorInfo {
+function sliceKernel(args: { inputs: { x: tf.TensorInfo }; backend: CpuBackendLike<Values>; attrs: { begin: number | number[]; size: number | number[] } }): tf.TensorInfo {
   const { x } = args.inputs;
   if (!canHandle(x.dtype)) return (originalSlice!.kernelFunc as unknown as (a: unknown) => tf.TensorInfo)(args);
   const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, args.attrs.begin, args.attrs.size);
@@ -76,7 +72,7 @@ function sliceKernel(args: { inputs: { x: tf.TensorInfo }; backend: CpuBackendLi
   return args.backend.makeTensorInfo(size, x.dtype, out);
 }
 
-function splitVKernel(args: { inputs: { x: tf.TensorInfo }; backend: CpuBackendLike; attrs: { numOrSizeSplits: number | number[]; axis: number | number[] } }): tf.TensorInfo[] {
+function splitVKernel(args: { inputs: { x: tf.TensorInfo }; backend: CpuBackendLike<Values>; attrs: { numOrSizeSplits: number | number[]; axis: number | number[] } }): tf.TensorInfo[] {
   const { x } = args.inputs;
   if (!canHandle(x.dtype)) return (originalSplitV!.kernelFunc as unknown as (a: unknown) => tf.TensorInfo[])(args);
   const axis = tf.util.parseAxisParam(args.attrs.axis, x.shape)[0];

@@ -4,11 +4,7 @@
 // ~10 ms of a default simclr-dense cpu step). Same formulas, NaN kept as tfjs keeps it;
 // other dtypes go to tfjs' kernels.
 import * as tf from '@tensorflow/tfjs';
-
-interface CpuBackendLike {
-  data: { get(id: unknown): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
+import type { CpuBackendLike } from './cpuBackendLike';
 
 type Attrs = { alpha?: number; clipValueMin?: number; clipValueMax?: number };
 
