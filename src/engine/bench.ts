@@ -103,15 +103,27 @@ export interface BenchRow {
   memory: BenchMemory;
 }
 
-/** The dense preset of the same SSL method (no SyncCP, no CDG): SimCLR → simclr-dense, BYOL → byol-dense. */
-export function denseCounterpart(config: Config): PresetName {
-  const method = config.ssl.method;
-  const dense = PRESET_NAMES.find((p) => {
-    const c = buildConfig({ preset: p });
-    return c.ssl.method === method && !c.syncp && !c.cdg;
+/** A config with its sparsity taken out, as text: equal for two runs that differ only in SyncCP, CDG and the kernels. */
+function recipeOf(c: Config): string {
+  return JSON.stringify({ ...c, syncp: null, cdg: null, kernels: null });
+}
+
+/**
+ * What a preset's time is compared with: itself if it is dense; else the dense preset whose
+ * recipe it shares (cdg → simclr-dense, the SyncCP presets → byol-dense); else, for a preset
+ * with a recipe of its own (syncp-reference: batch 32, m₀ 0.99, lr 2e-3), `name@dense`: the
+ * same preset with its sparsity removed. A ratio over a dense run of another recipe (another
+ * batch) would measure the recipe, not the sparsity.
+ */
+export function denseCounterpart(preset: string, tiny: boolean, overrides?: unknown): string {
+  const config = benchConfig(preset, tiny, overrides);
+  if (!config.syncp && !config.cdg) return preset;
+  const mine = recipeOf(config);
+  const same = PRESET_NAMES.find((p) => {
+    const c = benchConfig(p, tiny, overrides);
+    return !c.syncp && !c.cdg && recipeOf(c) === mine;
   });
-  if (!dense) throw new Error(`no dense preset for the SSL method "${method}" to compare with`);
-  return dense;
+  return same ?? splitVariant(preset).name + DENSE_SUFFIX;
 }
 
 /** The update windows of the run's schedules, as the plugins run them (scheduleOf). */
@@ -137,11 +149,14 @@ export function stateStartStep(config: Config, state: BenchState): number {
   );
 }
 
-/** A preset name, or `name@off`: the same preset with the sparse kernels off (timed beside it). */
+/** A preset name, `name@off`: the same preset with the sparse kernels off (timed beside it), or `name@dense`: without its sparsity. */
 const OFF_SUFFIX = '@off';
+const DENSE_SUFFIX = '@dense';
 
-function splitVariant(preset: string): { name: string; off: boolean } {
-  return preset.endsWith(OFF_SUFFIX) ? { name: preset.slice(0, -OFF_SUFFIX.length), off: true } : { name: preset, off: false };
+function splitVariant(preset: string): { name: string; off: boolean; dense: boolean } {
+  if (preset.endsWith(OFF_SUFFIX)) return { name: preset.slice(0, -OFF_SUFFIX.length), off: true, dense: false };
+  if (preset.endsWith(DENSE_SUFFIX)) return { name: preset.slice(0, -DENSE_SUFFIX.length), off: false, dense: true };
+  return { name: preset, off: false, dense: false };
 }
 
 /**
@@ -150,21 +165,22 @@ function splitVariant(preset: string): { name: string; off: boolean } {
  * that method (a dense preset would otherwise switch it on).
  */
 export function benchConfig(preset: string, tiny: boolean, overrides?: unknown): Config {
-  const { name, off } = splitVariant(preset);
+  const { name, off, dense } = splitVariant(preset);
   let kept = overrides;
   if (overrides && typeof overrides === 'object') {
     const base = buildConfig({ preset: name, tiny });
     kept = Object.fromEntries(Object.entries(overrides).filter(([k]) => !((k === 'cdg' || k === 'syncp') && !(base as Record<string, unknown>)[k])));
   }
+  if (dense) kept = mergeConfig(kept ?? {}, { syncp: null, cdg: null });
   return buildConfig({ preset: name, tiny, overrides: off ? mergeConfig(kept ?? {}, { kernels: { sparse: 'off' } }) : kept });
 }
 
-/** Presets as asked, plus the dense counterparts they are compared with, in PRESET_NAMES order (a `@off` variant after its preset). */
+/** Presets as asked, plus the dense counterparts they are compared with, in PRESET_NAMES order (a `@dense` variant before its preset, `@off` after). */
 export function withDenseCounterparts(presets: readonly string[], tiny: boolean, overrides?: unknown): string[] {
   for (const p of presets) if (!isPresetName(splitVariant(p).name)) throw new Error(`unknown preset "${p}" (known: ${PRESET_NAMES.join(', ')})`);
   const set = new Set(presets);
-  for (const p of presets) set.add(denseCounterpart(benchConfig(p, tiny, overrides)));
-  return PRESET_NAMES.flatMap((p) => [p, p + OFF_SUFFIX]).filter((p) => set.has(p));
+  for (const p of presets) set.add(denseCounterpart(p, tiny, overrides));
+  return PRESET_NAMES.flatMap((p) => [p + DENSE_SUFFIX, p, p + OFF_SUFFIX]).filter((p) => set.has(p));
 }
 
 export function quantile(sorted: readonly number[], q: number): number {
@@ -225,7 +241,7 @@ export async function benchState(state: BenchState, opts: BenchOptions): Promise
       const config = benchConfig(preset, opts.tiny, opts.overrides);
       const trainer = new Trainer(config, opts.dataset);
       trainer.startAt(stateStartStep(config, state));
-      slots.push({ preset, config, trainer, dense: denseCounterpart(config), ms: [], effective: [], dense0: 0, growth: 0 });
+      slots.push({ preset, config, trainer, dense: denseCounterpart(preset, opts.tiny, opts.overrides), ms: [], effective: [], dense0: 0, growth: 0 });
     }
     const total = (warmup + rounds) * slots.length;
     let done = 0;

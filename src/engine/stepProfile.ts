@@ -48,7 +48,7 @@ export async function convShares(presets: readonly string[], tiny: boolean, data
   const rows: ConvShareRow[] = [];
   for (const preset of presets) {
     const config = benchConfig(preset, tiny, overrides);
-    const dense = denseCounterpart(config);
+    const dense = denseCounterpart(preset, tiny, overrides);
     if (dense === preset) continue;
     if (!shares.has(dense)) {
       const t = new Trainer(benchConfig(dense, tiny, overrides), dataset);
