@@ -27,7 +27,23 @@ describe('default size', () => {
     expect([t.data.imageSize, t.model.widths, t.model.projHidden, t.model.projDim, t.batchSize]).toEqual([16, [8, 16], 64, 32, 32]);
     expect(t.steps).toBeLessThan(d.steps);
     const app = buildConfig({ preset: 'simclr-dense', tiny: true });
-    expect([app.data.imageSize, app.model.widths, app.batchSize, app.steps]).toEqual([16, [8, 16], 8, t.steps]);
+    expect([app.data.imageSize, app.model.widths, app.batchSize, app.steps]).toEqual([16, [8, 16], 8, 300]);
+  });
+
+  it('the CLIs\' --tiny trains on the same number of images whatever the preset\'s batch: 450 × 32, 900 × 16 (BYOL)', () => {
+    const simclr = buildConfig({ preset: 'simclr-dense', tiny: true, measured: true });
+    const cdg = buildConfig({ preset: 'cdg', tiny: true, measured: true });
+    const byol = buildConfig({ preset: 'byol-dense', tiny: true, measured: true });
+    const ref = buildConfig({ preset: 'syncp-reference', tiny: true, measured: true });
+    expect([simclr.steps, simclr.batchSize, simclr.eval.knnEvery]).toEqual([450, 32, 150]);
+    expect([cdg.steps, cdg.batchSize]).toEqual([450, 32]);
+    expect([byol.steps, byol.batchSize, byol.eval.knnEvery]).toEqual([900, 16, 300]);
+    expect([ref.steps, ref.batchSize]).toEqual([450, 32]);
+    // Given steps and batch win over the tiny rule; a batch given alone sets the steps.
+    const given = buildConfig({ preset: 'byol-dense', tiny: true, measured: true, overrides: { steps: 90, batchSize: 8 } });
+    expect([given.steps, given.batchSize, given.eval.knnEvery]).toEqual([90, 8, 30]);
+    const batchOnly = buildConfig({ preset: 'simclr-dense', tiny: true, measured: true, overrides: { batchSize: 64 } });
+    expect([batchOnly.steps, batchOnly.batchSize]).toEqual([225, 64]);
   });
 
   it('a SimCLR training step costs the hand-counted 2 · 3 · 64 images · MACs (≈ 74 MFLOPs)', () => {
