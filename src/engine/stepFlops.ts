@@ -58,8 +58,8 @@ function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boole
     { kind: 'linear' as const, name: `${h.prefix}.fc1`, inFeatures: h.inDim, outFeatures: h.hidden },
     { kind: 'linear' as const, name: `${h.prefix}.fc2`, inFeatures: h.hidden, outFeatures: h.outDim },
   ]);
-  // A set predictor is one d×d product (counted as a trained layer, though its weight takes no gradient).
-  const direct = predicts && spec.directPredictor ? [{ kind: 'linear' as const, name: 'pred.direct', inFeatures: spec.directPredictor.dim, outFeatures: spec.directPredictor.dim }] : [];
+  // A set predictor is one d×d product whose weight takes no gradient (set from F each step).
+  const direct = predicts && spec.directPredictor ? [{ kind: 'linear' as const, name: 'pred.direct', inFeatures: spec.directPredictor.dim, outFeatures: spec.directPredictor.dim, noWeightGradient: true }] : [];
   return [...convs, ...heads, ...direct];
 }
 

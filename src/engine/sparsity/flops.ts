@@ -50,6 +50,8 @@ export interface LinearLayerSpec {
   name: string;
   inFeatures: number;
   outFeatures: number;
+  /** A weight that is set, not trained (DirectPred's predictor): training counts its forward and input gradient only. */
+  noWeightGradient?: boolean;
 }
 
 export interface LayerSparsity {
@@ -244,13 +246,14 @@ export function trainingForwardMacs(layer: LayerFlopsSpec): number {
   return effectiveMacs({ ...layer, sparsity: { ...layer.sparsity, gate: { ...gate, density: 1 } } });
 }
 
-/** FLOPs of one layer: 2·MACs (training: forward + input grad + weight grad), × batch. */
+/** FLOPs of one layer: 2·MACs (training: forward + input grad + weight grad, unless its weight takes none), × batch. */
 export function layerFlops(layer: LayerFlopsSpec, opts: FlopsOptions = {}): LayerFlops {
   const f = passFactor('layerFlops', opts) / ((opts.pass ?? 'training') === 'training' ? 3 : 1); // 2·batch
   const eff = effectiveMacs(layer);
   const dense = denseMacs(layer);
   if ((opts.pass ?? 'training') === 'forward') return { name: layer.name, dense: f * dense, effective: f * eff };
-  return { name: layer.name, dense: 3 * f * dense, effective: f * (trainingForwardMacs(layer) + 2 * eff) };
+  const gradients = layer.kind === 'linear' && layer.noWeightGradient ? 1 : 2;
+  return { name: layer.name, dense: (1 + gradients) * f * dense, effective: f * (trainingForwardMacs(layer) + gradients * eff) };
 }
 
 /** Per-layer and total FLOPs of a network (training FLOPs of one image by default). */

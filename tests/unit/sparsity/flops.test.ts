@@ -10,11 +10,16 @@ import {
   denseMacs,
   effectiveMacs,
   keptPerInputChannel,
+  layerFlops,
   networkFlops,
   type ConvLayerSpec,
   type LayerFlopsSpec,
 } from '../../../src/engine/sparsity/flops';
 import { nmKeepArrays } from '../../../src/engine/sparsity/masks';
+import { buildConfig } from '../../../src/engine/config';
+import { networkSpec } from '../../../src/engine/nn/network';
+import { sslMethod } from '../../../src/engine/ssl/registry';
+import { stepFlops } from '../../../src/engine/stepFlops';
 
 // conv 3×3, 8 → 16 channels on an 8×8 input, 'same', stride 1: 8·8·3·3·8·16 = 73 728 MACs
 // linear 16 → 10: 160 MACs
@@ -146,5 +151,27 @@ describe('errors', () => {
     expect(() => denseMacs({ ...conv, inH: undefined, inW: undefined })).toThrow(/give either outH\/outW or inH\/inW/);
     expect(() => denseMacs({ ...conv, inH: 2, inW: 2, padding: 'valid' })).toThrow(/smaller than the kernel/);
     expect(() => networkFlops([conv], { batch: -1 })).toThrow(/batch=-1/);
+  });
+});
+
+describe('a weight that is set, not trained (DirectPred, DirectCopy)', () => {
+  it('costs forward + input gradient in training: 2 × 2·in·out per image, not 3 ×', () => {
+    const set = layerFlops({ kind: 'linear', name: 'p', inFeatures: 32, outFeatures: 32, noWeightGradient: true }, { batch: 5 });
+    const trained = layerFlops({ kind: 'linear', name: 'p', inFeatures: 32, outFeatures: 32 }, { batch: 5 });
+    expect(set.dense).toBe(2 * 2 * 32 * 32 * 5);
+    expect(set.effective).toBe(2 * 2 * 32 * 32 * 5);
+    expect(trained.dense).toBe(3 * 2 * 32 * 32 * 5);
+    // A forward-only pass is the same either way.
+    expect(layerFlops({ kind: 'linear', name: 'p', inFeatures: 32, outFeatures: 32, noWeightGradient: true }, { pass: 'forward' }).dense).toBe(2 * 32 * 32);
+  });
+});
+
+describe('stepFlops with a set predictor', () => {
+  it('counts the d×d product on the two online views, forward and input gradient only', () => {
+    const c = buildConfig({ preset: 'byol-dense', overrides: { ssl: { predictor: 'directpred' } } });
+    const spec = networkSpec(c, 16, 16, 3);
+    const f = stepFlops(spec, sslMethod('byol').branches(), 'byol', c.batchSize, {});
+    const d = c.model.projDim;
+    expect(f.layers.find((l) => l.name === 'pred.direct')?.dense).toBe(2 * 2 * (2 * d * d) * c.batchSize);
   });
 });
