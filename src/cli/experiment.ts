@@ -1,13 +1,15 @@
 // `npm run experiment -- [--presets a,b] [--datasets shapes,fashion-mnist] [--seeds 1,2,3]
-//  [--steps N] [--tiny] [--out DIR] [--results FILE] [--probe-epochs N] [--fresh]`
+//  [--steps N] [--tiny] [--out DIR] [--results FILE] [--probe-epochs N] [--fresh] [--jobs N]`
 // The default presets at their default sizes on the cpu backend, every dataset × preset ×
-// seed, one after the other in this process (so their wall times compare), each run
+// seed, one after the other in this process (so their wall times compare; --jobs N splits
+// them over N worker processes of about equal work, each run then sharing the cores), each run
 // saved as DIR/<dataset>-<preset>-s<seed>.json (a rerun skips runs already there unless
 // --fresh), then the tables of docs/results.md between its experiment markers rewritten
 // from every saved run of the selection.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import cliProgress from 'cli-progress';
 import { parseFlags, UsageError } from './args';
@@ -19,6 +21,7 @@ import type { MetricsRow } from '../engine/runFile';
 import { stepFlops, type LayerDensities } from '../engine/stepFlops';
 import { readPublicAsset } from './nodeAssets';
 import { renderResults, type ExperimentRun, type GradientMode } from './experimentTables';
+import { partitionByCost } from './shards';
 
 const USAGE = `usage: npm run experiment -- [options]
   --presets a,b       presets to run (default: all: ${PRESET_NAMES.join(', ')})
@@ -29,7 +32,8 @@ const USAGE = `usage: npm run experiment -- [options]
   --out DIR           where each run's summary is saved (default runs/experiment)
   --results FILE      the markdown file whose experiment tables are rewritten (default docs/results.md; "-" prints them)
   --probe-epochs N    linear-probe epochs (default 100)
-  --fresh             rerun runs already saved in DIR`;
+  --fresh             rerun runs already saved in DIR
+  --jobs N            run in N processes at once (default 1; wall times then are those of a shared machine)`;
 
 const DATASETS = ['shapes', 'fashion-mnist'] as const;
 
@@ -51,8 +55,13 @@ function parse(argv: string[]) {
     results: { type: 'string' },
     'probe-epochs': { type: 'string' },
     fresh: { type: 'boolean', default: false },
+    jobs: { type: 'string' },
+    // Internal: a worker's share of the runs (dataset/preset/seed,…), given by --jobs.
+    only: { type: 'string' },
     help: { type: 'boolean', default: false },
   });
+  const jobs = v.jobs === undefined ? 1 : Number(v.jobs);
+  if (!(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) throw new UsageError(`--jobs must be an integer from 1 to 64 (got "${String(v.jobs)}")`);
   const seeds = typeof v.seeds === 'string' ? v.seeds.split(',').map(Number) : [1, 2, 3];
   if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new UsageError(`--seeds must be non-negative integers (got "${String(v.seeds)}")`);
   const steps = v.steps === undefined ? undefined : Number(v.steps);
@@ -70,7 +79,37 @@ function parse(argv: string[]) {
     results: (v.results as string | undefined) ?? 'docs/results.md',
     probeEpochs,
     fresh: Boolean(v.fresh),
+    jobs,
+    only: typeof v.only === 'string' ? new Set(v.only.split(',')) : undefined,
   };
+}
+
+/** The command line a worker gets: this one without --jobs, with its share as --only. */
+function workerArgs(argv: readonly string[], share: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--jobs') { i++; continue; }
+    if (argv[i].startsWith('--jobs=')) continue;
+    out.push(argv[i]);
+  }
+  return [...out, '--only', share.join(',')];
+}
+
+/** Run `shares` in worker processes of this script; each reports its steps (IPC) to `onSteps`. */
+async function runWorkers(shares: readonly string[][], onSteps: (n: number, run: string) => void): Promise<void> {
+  await Promise.all(
+    shares.filter((s) => s.length > 0).map(
+      (share) =>
+        new Promise<void>((resolve, reject) => {
+          const child = fork(process.argv[1], workerArgs(process.argv.slice(2), share), { execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+          let tail = '';
+          child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-2000)));
+          child.on('message', (m: { steps?: number; run?: string }) => onSteps(m.steps ?? 0, m.run ?? ''));
+          child.on('error', reject);
+          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`a worker exited with ${code}: ${tail.trim().split('\n').slice(-5).join(' | ')}`))));
+        }),
+    ),
+  );
 }
 
 /** Training FLOPs of one step, effective / dense, for a row's densities under a gate-gradient mode. */
@@ -176,22 +215,51 @@ async function main(): Promise<number> {
     return buildConfig({ preset: j.preset, tiny: a.tiny, measured: true, overrides: { seed: j.seed, data: { name: j.dataset }, ...(a.steps ? { steps: a.steps } : {}) } });
   };
   const file = (j: (typeof jobs)[number]) => join(a.out, `${j.dataset}-${j.preset}-s${j.seed}${a.tiny ? '-tiny' : ''}.json`);
-  const todo = jobs.filter((j) => a.fresh || !existsSync(file(j)));
+  const key = (j: (typeof jobs)[number]) => `${j.dataset}/${j.preset}/${j.seed}`;
+  // A worker runs exactly its share; the parent decided what was left to do.
+  const todo = a.only ? jobs.filter((j) => a.only!.has(key(j))) : jobs.filter((j) => a.fresh || !existsSync(file(j)));
   const totalSteps = todo.reduce((s, j) => s + configOf(j).steps, 0);
-  console.error(`experiment: ${jobs.length} runs (${todo.length} to do, ${jobs.length - todo.length} saved in ${a.out}), ${totalSteps} steps, cpu backend, ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  if (a.only && process.send) {
+    // A worker: runs its share, tells the parent its progress, renders nothing.
+    let pending = 0;
+    for (const j of todo) {
+      const run = `${j.dataset} ${j.preset} s${j.seed}`;
+      process.send({ steps: 0, run });
+      const r = await runOne(configOf(j), j.preset, () => { if (++pending === 10) { process.send!({ steps: pending, run }); pending = 0; } }, a.probeEpochs);
+      await writeFile(file(j), JSON.stringify(r, null, 1));
+    }
+    process.send({ steps: pending });
+    return 0;
+  }
+  console.error(`experiment: ${jobs.length} runs (${todo.length} to do, ${jobs.length - todo.length} saved in ${a.out}), ${totalSteps} steps, cpu backend, ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}${a.jobs > 1 ? `, ${a.jobs} processes` : ''}`);
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: 'experiment |{bar}| {value}/{total} steps | run {run} {name} | ETA {eta_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 },
     cliProgress.Presets.shades_classic,
   );
   bar.start(totalSteps, 0, { run: `0/${todo.length}`, name: '' });
   let done = 0;
-  for (const [i, j] of todo.entries()) {
-    const name = `${j.dataset} ${j.preset} s${j.seed}`;
-    bar.update(done, { run: `${i + 1}/${todo.length}`, name });
-    const r = await runOne(configOf(j), j.preset, () => bar.update(++done), a.probeEpochs);
-    await writeFile(file(j), JSON.stringify(r, null, 1));
+  if (a.jobs > 1 && todo.length > 1) {
+    // Work ~ images seen (steps × batch): a BYOL run of 2800 × 16 is one of 1400 × 32.
+    const shares = partitionByCost(todo, Math.min(a.jobs, todo.length), (j) => { const c = configOf(j); return c.steps * c.batchSize; });
+    let started = 0;
+    try {
+      await runWorkers(shares.map((s) => s.map(key)), (n, run) => {
+        done += n;
+        if (run && n === 0) started++;
+        bar.update(done, run && n === 0 ? { run: `${started}/${todo.length}`, name: run } : {});
+      });
+    } finally {
+      bar.stop();
+    }
+  } else {
+    for (const [i, j] of todo.entries()) {
+      const name = `${j.dataset} ${j.preset} s${j.seed}`;
+      bar.update(done, { run: `${i + 1}/${todo.length}`, name });
+      const r = await runOne(configOf(j), j.preset, () => bar.update(++done), a.probeEpochs);
+      await writeFile(file(j), JSON.stringify(r, null, 1));
+    }
+    bar.stop();
   }
-  bar.stop();
   const runs: ExperimentRun[] = [];
   for (const j of jobs) if (existsSync(file(j))) runs.push(JSON.parse(await readFile(file(j), 'utf8')) as ExperimentRun);
   const command = `npm run experiment -- ${process.argv.slice(2).join(' ')}`.trim();

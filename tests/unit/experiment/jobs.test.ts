@@ -1,0 +1,47 @@
+// `npm run experiment -- --jobs N`: the runs split over worker processes are all run, saved
+// and rendered as one call would; a bad --jobs is refused with the reason.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
+
+async function experiment(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(TSX, ['src/cli/experiment.ts', ...args], { env: { ...process.env, CI: 'true' } });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('npm run experiment -- --jobs', () => {
+  it('runs every run once in worker processes, saves each, and renders them all', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'sparsecl-jobs-'));
+    const results = join(out, 'results.md');
+    const r = await experiment(['--tiny', '--steps', '2', '--jobs', '2', '--probe-epochs', '0', '--presets', 'simclr-dense,byol-dense,cdg', '--datasets', 'shapes', '--seeds', '1', '--out', out, '--results', results]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/3 runs \(3 to do, 0 saved .*2 processes/);
+    const saved = (await readdir(out)).filter((f) => f.endsWith('.json')).sort();
+    expect(saved).toEqual(['shapes-byol-dense-s1-tiny.json', 'shapes-cdg-s1-tiny.json', 'shapes-simclr-dense-s1-tiny.json']);
+    for (const f of saved) expect(JSON.parse(await readFile(join(out, f), 'utf8')).steps).toBe(2);
+    const md = await readFile(results, 'utf8');
+    for (const p of ['simclr-dense', 'byol-dense', 'cdg']) expect(md).toMatch(new RegExp(`\\| ${p} \\| 1 \\| 2 × (32|16)`));
+    // A second call finds them saved and runs nothing.
+    const again = await experiment(['--tiny', '--steps', '2', '--jobs', '2', '--probe-epochs', '0', '--presets', 'simclr-dense,byol-dense,cdg', '--datasets', 'shapes', '--seeds', '1', '--out', out, '--results', '-']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/3 runs \(0 to do, 3 saved/);
+  }, 120_000);
+
+  it('refuses --jobs 0 with the reason and the usage', async () => {
+    const r = await experiment(['--jobs', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--jobs must be an integer from 1 to 64/);
+    expect(r.stderr).toMatch(/usage: npm run experiment/);
+  });
+});
