@@ -360,7 +360,7 @@ export function isPresetName(name: string): name is PresetName {
 }
 
 /**
- * The --tiny size: the default model for 300 steps. The app's tiny is a quick look (the
+ * The tiny size: the default model, in the app for 300 steps. The app's tiny is a quick look (the
  * lessons, the e2e tests): batch 8, 200 training and 100 held-out images, so the first step
  * comes fast even on a software GPU. It shows the controls and the sparsity panels, not
  * learning: at batch 8 kNN does not rise in 300 steps, and 100 held-out images give a
@@ -382,7 +382,7 @@ export const TINY: ConfigInput = {
 };
 
 /**
- * What `npm run train -- --tiny` and `npm run experiment -- --tiny` add to TINY: the
+ * What `npm run train -- --tiny` and `npm run experiment -- --tiny` put over TINY's model: the
  * preset's own batch (SimCLR's 32: NT-Xent needs negatives, at batch 8 kNN did not rise in
  * 300 steps; BYOL's 16), as many held-out images as the default size (standard error ≤ 1.44
  * points; at n = 100 it is 5, and gains of a few points were noise), 1000 training images,
