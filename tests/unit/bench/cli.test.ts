@@ -1,23 +1,13 @@
 // The bench CLI's contract: JSON rows with the fields DESIGN.md names, --markdown writes
 // its own section with the command, --backend wasm runs wasm, bad flags exit 2.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../helpers/runCli';
 
-const run = promisify(execFile);
-const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
-
-async function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(TSX, ['src/cli/bench.ts', ...args], { env: { ...process.env, CI: 'true' } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+function bench(args: string[]): Promise<CliResult> {
+  return runCli('src/cli/bench.ts', args);
 }
 
 describe('npm run bench', () => {

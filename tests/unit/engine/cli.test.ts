@@ -1,26 +1,16 @@
 // The train CLI's contract (DESIGN.md): JSON lines, exit codes, run.json.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../helpers/runCli';
 import { parseRunFile } from '../../../src/engine/runFile';
-
-const run = promisify(execFile);
-const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
 
 /** --tiny runs here take the app's small data (the CLIs' 1000 / 1200 images only slow a contract test). */
 const SMALL_DATA = ['--data.trainCount', '200', '--data.testCount', '100'];
 
-async function train(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(TSX, ['src/cli/train.ts', ...args, ...(args.includes('--tiny') ? SMALL_DATA : [])], { env: { ...process.env, CI: 'true' } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+function train(args: string[]): Promise<CliResult> {
+  return runCli('src/cli/train.ts', [...args, ...(args.includes('--tiny') ? SMALL_DATA : [])]);
 }
 
 describe('npm run train', () => {

@@ -1,23 +1,13 @@
 // `npm run experiment -- --jobs N`: the runs split over worker processes are all run, saved
 // and rendered as one call would; a bad --jobs is refused with the reason.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../helpers/runCli';
 
-const run = promisify(execFile);
-const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
-
-async function experiment(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(TSX, ['src/cli/experiment.ts', ...args], { env: { ...process.env, CI: 'true' } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+function experiment(args: string[]): Promise<CliResult> {
+  return runCli('src/cli/experiment.ts', args);
 }
 
 describe('npm run experiment -- --jobs', () => {
