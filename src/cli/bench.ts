@@ -32,7 +32,9 @@ const USAGE = `usage: npm run bench -- [options]
   --backend B       cpu | webgpu | wasm (default cpu; Node)
   --tiny            the --tiny size of npm run train (default: the default size)
   --presets a,b     presets to time (default all: ${PRESET_NAMES.join(', ')});
-                    the dense preset each is compared with is added
+                    the dense preset of the same recipe each is compared with is added
+                    (NAME@dense, the preset without its sparsity, where no dense preset shares
+                    its recipe: syncp-reference)
   --state S         end | ramp | both (default both)
   --rounds N        measured rounds, one step of every preset each (default 20 tiny, 5 default size)
   --warmup N        unmeasured rounds first (default 2)
