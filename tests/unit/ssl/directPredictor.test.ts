@@ -75,10 +75,12 @@ describe('a BYOL trainer with a set predictor', () => {
   it('FLOPs: the set predictor is one projDim × projDim product on each predicting branch, in place of the MLP', () => {
     const mlp = new Trainer(buildConfig({ preset: 'byol-dense', tiny: true, overrides: { steps: 4 } }), dataset);
     const set = new Trainer(buildConfig({ preset: 'byol-dense', tiny: true, overrides: { steps: 4, ssl: { predictor: 'directcopy' } } }), dataset);
-    // By hand: 2 online branches predict, counted as training (×3), FLOPs = 2·MACs, batch B.
+    // By hand: 2 online branches predict, FLOPs = 2·MACs, batch B; the MLP trains (forward,
+    // input and weight gradient: ×3), the set weight takes no gradient (forward and input gradient: ×2).
     const { projDim: d, predHidden: h } = mlp.config.model;
     const perMac = 2 * 3 * 2 * mlp.config.batchSize;
-    expect(mlp.flops().dense - set.flops().dense).toBe(perMac * (d * h + h * d) - perMac * d * d);
+    const perSetMac = 2 * 2 * 2 * mlp.config.batchSize;
+    expect(mlp.flops().dense - set.flops().dense).toBe(perMac * (d * h + h * d) - perSetMac * d * d);
     mlp.dispose();
     set.dispose();
   });
