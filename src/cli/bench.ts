@@ -30,7 +30,7 @@ import { startNodeBackend, type NodeBackendName } from './nodeBackend';
 
 const USAGE = `usage: npm run bench -- [options]
   --backend B       cpu | webgpu | wasm (default cpu; Node)
-  --tiny            the --tiny size of npm run train (default: the default size)
+  --tiny            the app's tiny size (batch 8, 200 / 100 images; default: the default size)
   --presets a,b     presets to time (default all: ${PRESET_NAMES.join(', ')});
                     the dense preset of the same recipe each is compared with is added
                     (NAME@dense, the preset without its sparsity, where no dense preset shares

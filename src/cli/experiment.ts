@@ -27,7 +27,7 @@ const USAGE = `usage: npm run experiment -- [options]
   --presets a,b       presets to run (default: all: ${PRESET_NAMES.join(', ')})
   --datasets a,b      shapes, fashion-mnist (default both)
   --seeds 1,2,3       seeds (default 1,2,3)
-  --steps N           override every preset's steps (default: the preset's)
+  --steps N           override every preset's steps (default: the preset's; with --tiny, 14,400 images at its batch)
   --tiny              the --tiny size
   --out DIR           where each run's summary is saved (default runs/experiment)
   --results FILE      the markdown file whose experiment tables are rewritten (default docs/results.md; "-" prints them)
@@ -95,9 +95,13 @@ function workerArgs(argv: readonly string[], share: readonly string[]): string[]
   return [...out, '--only', share.join(',')];
 }
 
-/** Run `shares` in worker processes of this script; each reports its steps (IPC) to `onSteps`. */
+/**
+ * Run `shares` in worker processes of this script; each reports its steps (IPC) to `onSteps`.
+ * Every worker is waited for (one failing does not cut the others' runs short: what they
+ * finish is saved); the failures, with each worker's last stderr lines, are thrown together.
+ */
 async function runWorkers(shares: readonly string[][], onSteps: (n: number, run: string) => void): Promise<void> {
-  await Promise.all(
+  const results = await Promise.allSettled(
     shares.filter((s) => s.length > 0).map(
       (share) =>
         new Promise<void>((resolve, reject) => {
@@ -106,10 +110,16 @@ async function runWorkers(shares: readonly string[][], onSteps: (n: number, run:
           child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-2000)));
           child.on('message', (m: { steps?: number; run?: string }) => onSteps(m.steps ?? 0, m.run ?? ''));
           child.on('error', reject);
-          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`a worker exited with ${code}: ${tail.trim().split('\n').slice(-5).join(' | ')}`))));
+          // 'close', not 'exit': stderr is read to its end, so the reason is not cut off.
+          child.on('close', (code, signal) => {
+            if (code === 0) resolve();
+            else reject(new Error(`a worker (${share.join(', ')}) ${signal ? `was killed by ${signal}` : `exited with ${code}`}: ${tail.trim().split('\n').slice(-5).join(' | ')}`));
+          });
         }),
     ),
   );
+  const failed = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+  if (failed.length) throw new Error(failed.join('\n'));
 }
 
 /** Training FLOPs of one step, effective / dense, for a row's densities under a gate-gradient mode. */
@@ -228,7 +238,8 @@ async function main(): Promise<number> {
       const r = await runOne(configOf(j), j.preset, () => { if (++pending === 10) { process.send!({ steps: pending, run }); pending = 0; } }, a.probeEpochs);
       await writeFile(file(j), JSON.stringify(r, null, 1));
     }
-    process.send({ steps: pending });
+    // Delivered before the process exits (a queued message would be dropped).
+    await new Promise<void>((resolve) => process.send!({ steps: pending }, undefined, {}, () => resolve()));
     return 0;
   }
   console.error(`experiment: ${jobs.length} runs (${todo.length} to do, ${jobs.length - todo.length} saved in ${a.out}), ${totalSteps} steps, cpu backend, ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}${a.jobs > 1 ? `, ${a.jobs} processes` : ''}`);
@@ -242,6 +253,7 @@ async function main(): Promise<number> {
     // Work ~ images seen (steps × batch): a BYOL run of 2800 × 16 is one of 1400 × 32.
     const shares = partitionByCost(todo, Math.min(a.jobs, todo.length), (j) => { const c = configOf(j); return c.steps * c.batchSize; });
     let started = 0;
+    console.error(`experiment: ${shares.map((s, i) => `worker ${i + 1}: ${s.map(key).join(', ')}`).join('; ')}`);
     try {
       await runWorkers(shares.map((s) => s.map(key)), (n, run) => {
         done += n;
@@ -251,6 +263,8 @@ async function main(): Promise<number> {
     } finally {
       bar.stop();
     }
+    const missing = todo.filter((j) => !existsSync(file(j))).map(key);
+    if (missing.length) throw new Error(`the workers finished without saving ${missing.join(', ')}`);
   } else {
     for (const [i, j] of todo.entries()) {
       const name = `${j.dataset} ${j.preset} s${j.seed}`;

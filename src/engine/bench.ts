@@ -15,13 +15,13 @@
 // - msPerStep is the median over the measured steps, with p25–p75 and the mean (which
 //   carries the occasional mask-update step that the median leaves out). ratioToDense is
 //   the median over rounds of this preset's time / its dense counterpart's time in the
-//   same round (SimCLR → simclr-dense, BYOL → byol-dense), so drift cancels in pairs.
+//   same round (the dense run of the same recipe: denseCounterpart), so drift cancels in pairs.
 // - flopsRatio and GFLOP/s use Trainer.flops with each measured step's read-back
 //   metrics (the densities actually applied), averaged over the measured steps.
 // - Memory: tf.memory() right before the preset's first measured step and right after
 //   its last, and `tensorGrowth`, the sum over its own steps of numTensors after − before.
 import * as tf from '@tensorflow/tfjs';
-import { buildConfig, isPresetName, mergeConfig, PRESET_NAMES, type Config, type PresetName } from './config';
+import { buildConfig, isPresetName, mergeConfig, PRESET_NAMES, type Config } from './config';
 import type { Dataset } from './data/types';
 import type { UpdateWindow } from './sparsity/schedule';
 import { scheduleOf, type BranchPair } from './sparsity/scheduleOf';
@@ -83,7 +83,7 @@ export interface BenchRow {
   /** Measured steps and the trainer step of the first one. */
   steps: number;
   firstStep: number;
-  /** The dense preset this one is compared with. */
+  /** The dense run this one is compared with: a dense preset, or `NAME@dense` (denseCounterpart). */
   dense: string;
   /** Median over rounds of ms / dense ms of the same round (exactly 1 for a dense preset). */
   ratioToDense: number;
@@ -161,7 +161,7 @@ function splitVariant(preset: string): { name: string; off: boolean; dense: bool
 
 /**
  * The validated config of a preset at a size, with overrides (`name@off`: sparse kernels
- * off). An override of a method's block (`cdg`, `syncp`) applies only to presets that run
+ * off; `name@dense`: without SyncCP and CDG). An override of a method's block (`cdg`, `syncp`) applies only to presets that run
  * that method (a dense preset would otherwise switch it on).
  */
 export function benchConfig(preset: string, tiny: boolean, overrides?: unknown): Config {

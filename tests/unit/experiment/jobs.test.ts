@@ -1,6 +1,6 @@
 // `npm run experiment -- --jobs N`: the runs split over worker processes are all run, saved
 // and rendered as one call would; a bad --jobs is refused with the reason.
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,15 +17,33 @@ describe('npm run experiment -- --jobs', () => {
     const r = await experiment(['--tiny', '--steps', '2', '--jobs', '2', '--probe-epochs', '0', '--presets', 'simclr-dense,byol-dense,cdg', '--datasets', 'shapes', '--seeds', '1', '--out', out, '--results', results]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/3 runs \(3 to do, 0 saved .*2 processes/);
+    // Two workers whose shares are disjoint and cover the three runs.
+    const shares = /worker 1: (.*); worker 2: (.*)/.exec(r.stderr);
+    expect(shares, r.stderr).not.toBeNull();
+    const [one, two] = [shares![1].split(', '), shares![2].trim().split(', ')];
+    expect(one.filter((k) => two.includes(k))).toEqual([]);
+    expect([...one, ...two].sort()).toEqual(['shapes/byol-dense/1', 'shapes/cdg/1', 'shapes/simclr-dense/1']);
     const saved = (await readdir(out)).filter((f) => f.endsWith('.json')).sort();
     expect(saved).toEqual(['shapes-byol-dense-s1-tiny.json', 'shapes-cdg-s1-tiny.json', 'shapes-simclr-dense-s1-tiny.json']);
     for (const f of saved) expect(JSON.parse(await readFile(join(out, f), 'utf8')).steps).toBe(2);
     const md = await readFile(results, 'utf8');
-    for (const p of ['simclr-dense', 'byol-dense', 'cdg']) expect(md).toMatch(new RegExp(`\\| ${p} \\| 1 \\| 2 × (32|16)`));
+    // Each at its own batch (the CLIs' --tiny keeps the preset's): SimCLR and CDG 32, BYOL 16.
+    for (const [p, batch] of [['simclr-dense', 32], ['byol-dense', 16], ['cdg', 32]] as const) expect(md).toMatch(new RegExp(`\\| ${p} \\| 1 \\| 2 × ${batch},`));
     // A second call finds them saved and runs nothing.
     const again = await experiment(['--tiny', '--steps', '2', '--jobs', '2', '--probe-epochs', '0', '--presets', 'simclr-dense,byol-dense,cdg', '--datasets', 'shapes', '--seeds', '1', '--out', out, '--results', '-']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/3 runs \(0 to do, 3 saved/);
+  }, 120_000);
+
+  it('a worker that fails is reported with its runs and its reason, and the call exits 1', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'sparsecl-jobs-fail-'));
+    // A directory where one run's summary goes: that worker's write fails (EISDIR).
+    await mkdir(join(out, 'shapes-cdg-s1-tiny.json'));
+    const r = await experiment(['--tiny', '--steps', '1', '--jobs', '2', '--probe-epochs', '0', '--fresh', '--presets', 'simclr-dense,cdg', '--datasets', 'shapes', '--seeds', '1', '--out', out, '--results', '-']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/a worker \(shapes\/cdg\/1\) exited with 1: .*EISDIR/);
+    // The other worker's run was not cut short: it is saved.
+    expect(JSON.parse(await readFile(join(out, 'shapes-simclr-dense-s1-tiny.json'), 'utf8')).steps).toBe(1);
   }, 120_000);
 
   it('refuses --jobs 0 with the reason and the usage', async () => {
