@@ -22,7 +22,7 @@ const USAGE = `usage: npm run train -- [options] [--KEY VALUE …]
   --backend B       auto | cpu | wasm | webgpu (default auto: times each that starts, uses the fastest)
   --tiny            the default model on 14,400 images at the preset's batch (450 × 32; 900 × 16 for the
                     BYOL presets at batch 16):
-                    under a minute on a 2-core CPU (kNN on 1200 held-out images: standard error ≤ 1.5 points)
+                    about a minute on a 2-core CPU (kNN on 1200 held-out images: standard error ≤ 1.5 points)
   --json            JSON lines on stdout (start, one per logged step, end)
   --out DIR         write DIR/run.json (config, metrics history, final masks and gates)
   --help            this text and every setting
