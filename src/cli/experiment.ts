@@ -229,15 +229,22 @@ async function main(): Promise<number> {
   // A worker runs exactly its share; the parent decided what was left to do.
   const todo = a.only ? jobs.filter((j) => a.only!.has(key(j))) : jobs.filter((j) => a.fresh || !existsSync(file(j)));
   const totalSteps = todo.reduce((s, j) => s + configOf(j).steps, 0);
-  if (a.only && process.send) {
-    // A worker: runs its share, tells the parent its progress, renders nothing.
-    let pending = 0;
-    for (const j of todo) {
-      const run = `${j.dataset} ${j.preset} s${j.seed}`;
-      process.send({ steps: 0, run });
-      const r = await runOne(configOf(j), j.preset, () => { if (++pending === 10) { process.send!({ steps: pending, run }); pending = 0; } }, a.probeEpochs);
+  /** Runs `todo` here, one after the other, each saved; `onRun` before each, `onStep` after every step. */
+  const runHere = async (onRun: (i: number, name: string) => void, onStep: () => void) => {
+    for (const [i, j] of todo.entries()) {
+      onRun(i, `${j.dataset} ${j.preset} s${j.seed}`);
+      const r = await runOne(configOf(j), j.preset, onStep, a.probeEpochs);
       await writeFile(file(j), JSON.stringify(r, null, 1));
     }
+  };
+  if (a.only && process.send) {
+    // A worker: runs its share, tells the parent its progress (every 10 steps), renders nothing.
+    let pending = 0;
+    let run = '';
+    await runHere(
+      (_, name) => process.send!({ steps: 0, run: (run = name) }),
+      () => { if (++pending === 10) { process.send!({ steps: pending, run }); pending = 0; } },
+    );
     // Delivered before the process exits (a queued message would be dropped).
     await new Promise<void>((resolve) => process.send!({ steps: pending }, undefined, {}, () => resolve()));
     return 0;
@@ -266,12 +273,7 @@ async function main(): Promise<number> {
     const missing = todo.filter((j) => !existsSync(file(j))).map(key);
     if (missing.length) throw new Error(`the workers finished without saving ${missing.join(', ')}`);
   } else {
-    for (const [i, j] of todo.entries()) {
-      const name = `${j.dataset} ${j.preset} s${j.seed}`;
-      bar.update(done, { run: `${i + 1}/${todo.length}`, name });
-      const r = await runOne(configOf(j), j.preset, () => bar.update(++done), a.probeEpochs);
-      await writeFile(file(j), JSON.stringify(r, null, 1));
-    }
+    await runHere((i, name) => bar.update(done, { run: `${i + 1}/${todo.length}`, name }), () => bar.update(++done));
     bar.stop();
   }
   const runs: ExperimentRun[] = [];

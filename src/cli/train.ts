@@ -20,9 +20,9 @@ const USAGE = `usage: npm run train -- [options] [--KEY VALUE …]
   --preset NAME     ${PRESET_NAMES.join(' | ')} (default simclr-dense)
   --config FILE     JSON config fragment applied over the preset
   --backend B       auto | cpu | wasm | webgpu (default auto: times each that starts, uses the fastest)
-  --tiny            the default model on 14,400 images at the preset's batch (450 × 32; 900 × 16 for the
-                    BYOL presets at batch 16):
-                    about a minute on a 2-core CPU (kNN on 1200 held-out images: standard error ≤ 1.5 points)
+  --tiny            the default model on 14,400 images at the preset's batch (450 × 32, or 900 × 16
+                    for the BYOL presets): about a minute on a 2-core CPU
+                    (kNN on 1200 held-out images: standard error ≤ 1.5 points)
   --json            JSON lines on stdout (start, one per logged step, end)
   --out DIR         write DIR/run.json (config, metrics history, final masks and gates)
   --help            this text and every setting

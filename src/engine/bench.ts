@@ -161,8 +161,9 @@ function splitVariant(preset: string): { name: string; off: boolean; dense: bool
 
 /**
  * The validated config of a preset at a size, with overrides (`name@off`: sparse kernels
- * off; `name@dense`: without SyncCP and CDG). An override of a method's block (`cdg`, `syncp`) applies only to presets that run
- * that method (a dense preset would otherwise switch it on).
+ * off; `name@dense`: without SyncCP and CDG). An override of a method's block (`cdg`,
+ * `syncp`) applies only to presets that run that method (a dense preset would otherwise
+ * switch it on).
  */
 export function benchConfig(preset: string, tiny: boolean, overrides?: unknown): Config {
   const { name, off, dense } = splitVariant(preset);
@@ -171,8 +172,8 @@ export function benchConfig(preset: string, tiny: boolean, overrides?: unknown):
     const base = buildConfig({ preset: name, tiny });
     kept = Object.fromEntries(Object.entries(overrides).filter(([k]) => !((k === 'cdg' || k === 'syncp') && !(base as Record<string, unknown>)[k])));
   }
-  if (dense) kept = mergeConfig(kept ?? {}, { syncp: null, cdg: null });
-  return buildConfig({ preset: name, tiny, overrides: off ? mergeConfig(kept ?? {}, { kernels: { sparse: 'off' } }) : kept });
+  if (off || dense) kept = mergeConfig(kept ?? {}, off ? { kernels: { sparse: 'off' } } : { syncp: null, cdg: null });
+  return buildConfig({ preset: name, tiny, overrides: kept });
 }
 
 /** Presets as asked, plus the dense counterparts they are compared with, in PRESET_NAMES order (a `@dense` variant before its preset, `@off` after). */

@@ -440,9 +440,8 @@ export function buildConfig({ preset = 'simclr-dense', tiny = false, measured = 
   if (!(tiny && measured)) return parseConfig(mergeConfig(PRESETS[preset], tiny ? TINY : {}, overrides ?? {}));
   // The measured tiny keeps the preset's batch (TINY's 8 is the app's): its steps follow that batch, unless overridden.
   const given = parseConfig(mergeConfig(PRESETS[preset], overrides ?? {}));
-  const { batchSize: _appBatch, ...tinyModel } = TINY;
   const steps = measuredTinySteps(given.batchSize, getAt(overrides, 'steps') === undefined ? undefined : given.steps);
-  return parseConfig(mergeConfig(PRESETS[preset], tinyModel, TINY_MEASURED, steps, overrides ?? {}));
+  return parseConfig(mergeConfig(PRESETS[preset], TINY, TINY_MEASURED, { batchSize: given.batchSize }, steps, overrides ?? {}));
 }
 
 /** Stage strides with defaults filled in (2 unless given). */

@@ -4,6 +4,7 @@
 // in memory order (NHWC) and accumulates outer products of contiguous channel rows.
 // Same maths, same padding rules (backend_util.computeConv2DInfo); NHWC, no dilation.
 import * as tf from '@tensorflow/tfjs';
+import type { CpuBackendLike } from './cpuBackendLike';
 import { registerFastCpuBroadcast } from './cpuBroadcast';
 import { walkConv } from './convTaps';
 import { geometryOf, registerFastCpuConv } from './cpuConv2D';
@@ -12,14 +13,14 @@ import { registerFastCpuUnary } from './cpuUnary';
 
 export interface KernelArgs {
   inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
-  backend: { data: { get(id: unknown): { values: ArrayLike<number> } }; makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo };
+  backend: CpuBackendLike;
   attrs: { strides: [number, number] | number; pad: 'valid' | 'same' | number; dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number] };
 }
 
 export function conv2DBackpropFilterNHWC(args: KernelArgs): tf.TensorInfo {
   const { x, dy } = args.inputs;
-  const xv = args.backend.data.get(x.dataId).values as Float32Array;
-  const dv = args.backend.data.get(dy.dataId).values as Float32Array;
+  const xv = args.backend.data.get(x.dataId).values;
+  const dv = args.backend.data.get(dy.dataId).values;
   return args.backend.makeTensorInfo(args.attrs.filterShape, 'float32', conv2DBackpropFilterValues(x.shape, xv, dv, args.attrs));
 }
 

@@ -7,8 +7,8 @@
 // over input channels c, with w(c) the fraction of c's weights kept and a(c) = 1 on the
 // base segment, the gate density on the conditional one; so the factors multiply.
 // FLOPs = 2·MACs; training = forward + input gradient + weight gradient (none for a weight
-// that is set, not trained: noWeightGradient), each the MACs of one forward, except CDG's conditional path under a straight-through gate gradient
-// ('ste'): the gate's gradient dg = Σ dY ⊙ Y_c needs Y_c at closed locations too, so the
+// that is set, not trained: noWeightGradient), each the MACs of one forward, except CDG's
+// conditional path under a straight-through gate gradient ('ste'): the gate's gradient dg = Σ dY ⊙ Y_c needs Y_c at closed locations too, so the
 // training forward counts the conditional path in full (its two gradient passes stay
 // × gate density: dY_c = dY ⊙ g is 0 where the gate is closed). With 'detached' (no gate
 // gradient at closed locations) all three passes count the conditional path × density.
