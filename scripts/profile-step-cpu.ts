@@ -3,20 +3,22 @@
 // over 10 steps after 5 warm-up steps, beside the wall time of unprofiled steps (alternating).
 // Work done outside kernels (custom-gradient forwards show as "forward"; AdamW's and the EMA's
 // loops on cpu show in the wall time only) is the gap between the two totals.
-//   npx tsx scripts/profile-step-cpu.ts [preset] [--tiny] [--shapes Name1,Name2]
+//   npx tsx scripts/profile-step-cpu.ts [preset] [--tiny | --measured] [--shapes Name1,Name2]
 // --shapes lists those kernels per input shapes instead.
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { benchConfig } from '../src/engine/bench';
+import { buildConfig } from '../src/engine/config';
 import { loadDataset } from '../src/engine/data';
 import { Trainer } from '../src/engine/trainer';
 import { startNodeBackend } from '../src/cli/nodeBackend';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { tiny: { type: 'boolean' }, shapes: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { tiny: { type: 'boolean' }, measured: { type: 'boolean' }, shapes: { type: 'string' } } });
 const preset = positionals[0] ?? 'byol-dense';
 const byShape = values.shapes ? new Set(values.shapes.split(',')) : undefined;
 await startNodeBackend('cpu');
-const cfg = benchConfig(preset, values.tiny ?? false);
+// --measured: the CLIs' --tiny (the preset's batch, TINY_MEASURED), not the app's.
+const cfg = values.measured ? buildConfig({ preset, tiny: true, measured: true }) : benchConfig(preset, values.tiny ?? false);
 const ds = await loadDataset('shapes', { seed: cfg.seed, trainCount: cfg.data.trainCount, testCount: cfg.data.testCount });
 const trainer = new Trainer(cfg, ds);
 for (let i = 0; i < 5; i++) await trainer.trainStep();

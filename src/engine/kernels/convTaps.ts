@@ -84,6 +84,10 @@ export function walkConv(mode: 'forward' | 'inputGrad' | 'filterGrad', x: Buf, y
     forwardBlocked(x, y, w, g, split, outStride);
     return;
   }
+  if (mode === 'inputGrad' && g.C % 4 === 0) {
+    inputGradBlocked(x, y, w, g);
+    return;
+  }
   // With few input channels (the stem's 3) the per-tap loop is faster: the blocked one
   // re-reads x once per block of 4 outputs (stem: 2.6 against 3.1 ms a call).
   if (mode === 'filterGrad' && g.K % 4 === 0 && g.C >= 8) {
@@ -244,6 +248,75 @@ function filterGradBlocked(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry): void {
         dw[row + k0 + 1] = a1;
         dw[row + k0 + 2] = a2;
         dw[row + k0 + 3] = a3;
+      }
+    }
+  }
+}
+
+const byInputCache = new Map<string, { starts: Int32Array; pairs: Int32Array }>();
+
+/**
+ * convTaps grouped by input pixel, in list order within a group: pairs (output pixel, filter
+ * tap) of input pixel i at pairs[starts[i] … starts[i + 1]).
+ */
+function tapsByInputPixel(g: ConvGeometry): { starts: Int32Array; pairs: Int32Array } {
+  const key = `${g.H},${g.W},${g.OH},${g.OW},${g.FH},${g.FW},${g.top},${g.left},${g.sh},${g.sw}`;
+  let r = byInputCache.get(key);
+  if (r) return r;
+  const taps = convTaps(g);
+  const n = g.H * g.W;
+  const starts = new Int32Array(n + 1);
+  for (let t = 0; t < taps.length; t += 3) starts[taps[t + 1] + 1] += 2;
+  for (let i = 0; i < n; i++) starts[i + 1] += starts[i];
+  const fill = starts.slice(0, n);
+  const pairs = new Int32Array((taps.length / 3) * 2);
+  for (let t = 0; t < taps.length; t += 3) {
+    const at = fill[taps[t + 1]];
+    pairs[at] = taps[t];
+    pairs[at + 1] = taps[t + 2];
+    fill[taps[t + 1]] = at + 2;
+  }
+  r = { starts, pairs };
+  if (byInputCache.size > 64) byInputCache.clear();
+  byInputCache.set(key, r);
+  return r;
+}
+
+/**
+ * walkConv's input gradient for C a multiple of 4: per input pixel and block of 4 input
+ * channels, every tap that reads the pixel accumulates in four locals (doubles) and dx is
+ * written once. Each dy value loaded serves four weight rows; the per-tap loop loaded dy and
+ * w once per multiply-add and added into dx once per tap (rounding there; here once).
+ */
+function inputGradBlocked(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry): void {
+  const { B, H, W, C, OH, OW, K } = g;
+  const { starts, pairs } = tapsByInputPixel(g);
+  const CK = C * K;
+  const HW = H * W;
+  for (let b = 0; b < B; b++) {
+    const yB = b * OH * OW;
+    for (let i = 0; i < HW; i++) {
+      const p0 = starts[i];
+      const p1 = starts[i + 1];
+      const xOff = (b * HW + i) * C;
+      for (let c0 = 0; c0 < C; c0 += 4) {
+        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (let p = p0; p < p1; p += 2) {
+          const yo = (yB + pairs[p]) * K;
+          const r0 = pairs[p + 1] * CK + c0 * K;
+          const r1 = r0 + K, r2 = r1 + K, r3 = r2 + K;
+          for (let k = 0; k < K; k++) {
+            const d = dy[yo + k];
+            a0 += d * w[r0 + k];
+            a1 += d * w[r1 + k];
+            a2 += d * w[r2 + k];
+            a3 += d * w[r3 + k];
+          }
+        }
+        dx[xOff + c0] += a0;
+        dx[xOff + c0 + 1] += a1;
+        dx[xOff + c0 + 2] += a2;
+        dx[xOff + c0 + 3] += a3;
       }
     }
   }

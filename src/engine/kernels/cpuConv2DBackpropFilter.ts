@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CpuBackendLike } from './cpuBackendLike';
 import { registerFastCpuBroadcast } from './cpuBroadcast';
+import { registerFastCpuMatMul } from './cpuMatMul';
+import { registerFastCpuReduce } from './cpuReduce';
 import { walkConv } from './convTaps';
 import { geometryOf, registerFastCpuConv } from './cpuConv2D';
 import { registerFastCpuSlice } from './cpuSlice';
@@ -46,13 +48,16 @@ export function originalCpuConv2DBackpropFilter(): tf.KernelConfig | undefined {
 /**
  * Replace the cpu backend's Conv2DBackpropFilter with the fast one, and Conv2D and
  * Conv2DBackpropInput (cpuConv2D.ts), Slice/SplitV (cpuSlice.ts), Add/Sub/Multiply/RealDiv
- * (cpuBroadcast.ts) and Relu/Step/ClipByValue (cpuUnary.ts) too (idempotent).
+ * (cpuBroadcast.ts), Relu/Step/ClipByValue (cpuUnary.ts), BatchMatMul (cpuMatMul.ts) and
+ * Sum/Mean (cpuReduce.ts) too (idempotent).
  */
 export function registerFastCpuKernels(): void {
   registerFastCpuSlice();
   registerFastCpuBroadcast();
   registerFastCpuUnary();
   registerFastCpuConv();
+  registerFastCpuMatMul();
+  registerFastCpuReduce();
   if (registered) return;
   registered = true;
   original = tf.getKernel('Conv2DBackpropFilter', 'cpu');

@@ -1,0 +1,116 @@
+// BatchMatMul for tfjs' cpu backend (float32, no transpose of both operands). tfjs' kernel
+// computes every operand's index from three strides per multiply-add, in blocks of 48
+// (~3.6 ns a multiply-add here: the projector's, predictor's and losses' small matmuls were
+// ~5 ms of a default BYOL step, and the kNN similarity is one of them). These loops walk
+// rows in memory order with the products summed in doubles and rounded once; tfjs rounds
+// to float32 after each block of 48, so results agree to float32 rounding, not bit for bit.
+// Both operands transposed, other dtypes and unequal batches other than 1 go to tfjs.
+import * as tf from '@tensorflow/tfjs';
+import type { CpuBackendLike } from './cpuBackendLike';
+
+/** One batch entry's C = op(A)·op(B): C is M×N, the shared dimension K. */
+export interface MatMulGeometry { M: number; N: number; K: number; transposeA: boolean; transposeB: boolean }
+
+/**
+ * out[o + m·N + n] = Σ_k A(m, k)·B(k, n), A at `ao` ([M, K], or [K, M] when transposeA),
+ * B at `bo` ([K, N], or [N, K] when transposeB). Not both transposed. `acc` is scratch of
+ * at least N doubles (one row of C).
+ */
+export function matMulInto(a: Float32Array, ao: number, b: Float32Array, bo: number, out: Float32Array, o: number, g: MatMulGeometry, acc: Float64Array): void {
+  const { M, N, K } = g;
+  if (g.transposeB) {
+    // A [M, K] · Bᵀ with B [N, K]: dot products of contiguous rows, four columns at a time.
+    for (let m = 0; m < M; m++) {
+      const ar = ao + m * K;
+      let n = 0;
+      for (; n + 4 <= N; n += 4) {
+        const b0 = bo + n * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K;
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (let k = 0; k < K; k++) {
+          const av = a[ar + k];
+          s0 += av * b[b0 + k];
+          s1 += av * b[b1 + k];
+          s2 += av * b[b2 + k];
+          s3 += av * b[b3 + k];
+        }
+        out[o + m * N + n] = s0;
+        out[o + m * N + n + 1] = s1;
+        out[o + m * N + n + 2] = s2;
+        out[o + m * N + n + 3] = s3;
+      }
+      for (; n < N; n++) {
+        const br = bo + n * K;
+        let s = 0;
+        for (let k = 0; k < K; k++) s += a[ar + k] * b[br + k];
+        out[o + m * N + n] = s;
+      }
+    }
+    return;
+  }
+  // B [K, N] row-major: each C row accumulates a·B-row (axpy) in doubles. A's element (m, k)
+  // is at m·K + k, or k·M + m when transposed (Aᵀ·B: the weight gradient Xᵀ·dY).
+  const sm = g.transposeA ? 1 : K;
+  const sk = g.transposeA ? M : 1;
+  for (let m = 0; m < M; m++) {
+    acc.fill(0, 0, N);
+    for (let k = 0; k < K; k++) {
+      const av = a[ao + m * sm + k * sk];
+      if (av === 0) continue; // adding 0 changes no sum (post-ReLU inputs are often 0)
+      const br = bo + k * N;
+      for (let n = 0; n < N; n++) acc[n] += av * b[br + n];
+    }
+    const or = o + m * N;
+    for (let n = 0; n < N; n++) out[or + n] = acc[n];
+  }
+}
+
+type Args = { inputs: { a: tf.TensorInfo; b: tf.TensorInfo }; backend: CpuBackendLike; attrs: { transposeA: boolean; transposeB: boolean } };
+
+let original: tf.KernelConfig | undefined;
+const callOriginal = (args: Args) => (original!.kernelFunc as unknown as (a: Args) => tf.TensorInfo)(args);
+
+function batchMatMulKernel(args: Args): tf.TensorInfo {
+  const { a, b } = args.inputs;
+  const { transposeA, transposeB } = args.attrs;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || (transposeA && transposeB) || ra < 2 || rb < 2 || ra !== rb) return callOriginal(args);
+  const batchA = a.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+  const batchB = b.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+  const sameOuter = a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
+  // Batches equal dimension by dimension, or one side a single matrix; tfjs broadcasts the rest.
+  if (!(sameOuter || batchA === 1 || batchB === 1)) return callOriginal(args);
+  const M = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const K = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+  const N = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (K !== kb) return callOriginal(args); // tfjs' kernel says what does not match
+  const outer = (batchA >= batchB ? a : b).shape.slice(0, -2);
+  const batch = Math.max(batchA, batchB);
+  const av = args.backend.data.get(a.dataId).values;
+  const bv = args.backend.data.get(b.dataId).values;
+  const out = new Float32Array(batch * M * N);
+  const acc = new Float64Array(Math.max(1, N));
+  const g = { M, N, K, transposeA, transposeB };
+  for (let i = 0; i < batch; i++) {
+    matMulInto(av, batchA === 1 ? 0 : i * M * K, bv, batchB === 1 ? 0 : i * K * N, out, i * M * N, g, acc);
+  }
+  return args.backend.makeTensorInfo([...outer, M, N], 'float32', out);
+}
+
+let registered = false;
+
+/** Replace the cpu backend's BatchMatMul (idempotent). */
+export function registerFastCpuMatMul(): void {
+  if (registered) return;
+  registered = true;
+  original = tf.getKernel('BatchMatMul', 'cpu');
+  if (!original) return;
+  tf.unregisterKernel('BatchMatMul', 'cpu');
+  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'cpu', kernelFunc: batchMatMulKernel as unknown as tf.KernelFunc });
+}
+
+/** tfjs' own cpu BatchMatMul, for parity tests and A/B timing. */
+export function originalCpuMatMulKernel(): tf.KernelConfig | undefined {
+  return original;
+}
