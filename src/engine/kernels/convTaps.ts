@@ -72,8 +72,19 @@ export function convTapPairs(g: ConvGeometry): Int32Array {
 type Buf = { [i: number]: number; readonly length: number };
 
 /**
- * One of the three conv loops, chosen per tap (a branch per tap, not per multiply, and no
- * closure, which V8 deoptimised when several trainers interleaved):
+ * What part of a conv the blocked loops compute (CDG's gated conv, hostConvRange.ts): input
+ * channels [c0, c1), and with a gate only the output units that are open. Output channels
+ * form G groups of K / G; unit (pixel p, group q) is open when gate[gateOffset + p·G + q] ≠ 0.
+ */
+export interface ConvPart { c0: number; c1: number; gate: Float32Array | null; gateOffset: number; G: number }
+
+/** The whole conv: every input channel, no gate. */
+export const ALL = (g: ConvGeometry): ConvPart => ({ c0: 0, c1: g.C, gate: null, gateOffset: 0, G: 1 });
+
+/**
+ * One of the three conv loops (the blocked ones below where their shapes allow, else one
+ * loop over taps with a branch per tap, not per multiply, and no closure, which V8
+ * deoptimised when several trainers interleaved):
  * - 'forward':    y[o, ·] += x[i, c]·w[t, c, ·], channels below `split` into y[…, 0:K] and
  *                 the rest into y[…, K:2K], y rows `outStride` wide; zero inputs skipped.
  * - 'inputGrad':  x[i, c] += Σ_k y[o, k]·w[t, c, k]   (x is dx, y is dy).
@@ -81,17 +92,17 @@ type Buf = { [i: number]: number; readonly length: number };
  */
 export function walkConv(mode: 'forward' | 'inputGrad' | 'filterGrad', x: Buf, y: Buf, w: Buf, g: ConvGeometry, split = g.C, outStride = g.K): void {
   if (mode === 'forward' && g.K % 4 === 0) {
-    forwardBlocked(x, y, w, g, split, outStride);
+    forwardBlocked(x, y, w, g, split, outStride, ALL(g));
     return;
   }
-  if (mode === 'inputGrad' && g.C % 4 === 0) {
-    inputGradBlocked(x, y, w, g);
+  if (mode === 'inputGrad') {
+    inputGradBlocked(x, y, w, g, ALL(g));
     return;
   }
   // With few input channels (the stem's 3) the per-tap loop is faster: the blocked one
   // re-reads x once per block of 4 outputs (stem: 2.6 against 3.1 ms a call).
   if (mode === 'filterGrad' && g.K % 4 === 0 && g.C >= 8) {
-    filterGradBlocked(x, y, w, g);
+    filterGradBlocked(x, y, w, g, ALL(g));
     return;
   }
   const { B, H, W, C, OH, OW, K } = g;
@@ -103,12 +114,6 @@ export function walkConv(mode: 'forward' | 'inputGrad' | 'filterGrad', x: Buf, y
       const wOff = taps[t + 2] * C * K;
       for (let c = 0; c < C; c++) {
         const row = wOff + c * K;
-        if (mode === 'inputGrad') {
-          let acc = 0;
-          for (let k = 0; k < K; k++) acc += y[yOff + k] * w[row + k];
-          x[xOff + c] += acc;
-          continue;
-        }
         const xval = x[xOff + c];
         if (xval === 0) continue; // post-ReLU activations are often zero; adding 0 changes no sum
         if (mode === 'forward') {
@@ -123,18 +128,21 @@ export function walkConv(mode: 'forward' | 'inputGrad' | 'filterGrad', x: Buf, y
 }
 
 /**
- * walkConv's forward for K a multiple of 4, the same sums in the same order: per output pixel
- * and block of 4 output channels, its taps accumulate in locals (rounded to float32 after
- * every add, as a store into y would), and y is read and written once. The per-tap loop
- * loaded and stored each y row for every (tap, input channel): 1.5–2.6× slower at the
- * default size's layers. Taps of one output pixel are consecutive in convTaps.
+ * walkConv's forward for K / G a multiple of 4, the same sums in the same order: per output
+ * pixel and block of 4 output channels, its taps accumulate in locals (rounded to float32
+ * after every add, as a store into y would), and y is read and written once. The per-tap
+ * loop loaded and stored each y row for every (tap, input channel): 1.5–2.6× slower at the
+ * default size's layers. Taps of one output pixel are consecutive in convTaps. Input
+ * channels [part.c0, split) go to y[…, 0:K], [split, part.c1) to y[…, K:2K] (CDG's dual
+ * conv); a block of a closed unit is skipped (y keeps what it held).
  */
-function forwardBlocked(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: number, outStride: number): void {
+export function forwardBlocked(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: number, outStride: number, part: ConvPart): void {
   const { B, H, W, C, OH, OW, K } = g;
+  const { c0, c1, gate, gateOffset, G } = part;
+  const per = K / G;
   const taps = convTaps(g);
   const CK = C * K;
-  // Channels below `split` into y[…, 0:K], the rest into y[…, K:2K] (CDG's dual conv).
-  const two = split < C;
+  const two = split < c1;
   for (let b = 0; b < B; b++) {
     const xImage = b * H * W;
     let t0 = 0;
@@ -143,14 +151,16 @@ function forwardBlocked(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: number, 
       let t1 = t0;
       while (t1 < taps.length && taps[t1] === o) t1 += 3;
       const yOff = (b * OH * OW + o) * outStride;
+      const unit = gateOffset + (b * OH * OW + o) * G;
       for (let k0 = 0; k0 < K; k0 += 4) {
+        if (gate !== null && gate[unit + ((k0 / per) | 0)] === 0) continue;
         let a0 = y[yOff + k0], a1 = y[yOff + k0 + 1], a2 = y[yOff + k0 + 2], a3 = y[yOff + k0 + 3];
         const cOff = yOff + K + k0;
-        let c0 = two ? y[cOff] : 0, c1 = two ? y[cOff + 1] : 0, c2 = two ? y[cOff + 2] : 0, c3 = two ? y[cOff + 3] : 0;
+        let d0 = two ? y[cOff] : 0, d1 = two ? y[cOff + 1] : 0, d2 = two ? y[cOff + 2] : 0, d3 = two ? y[cOff + 3] : 0;
         for (let t = t0; t < t1; t += 3) {
           const xOff = (xImage + taps[t + 1]) * C;
           const wOff = taps[t + 2] * CK + k0;
-          for (let c = 0; c < split; c++) {
+          for (let c = c0; c < split; c++) {
             const xv = x[xOff + c];
             if (xv === 0) continue; // post-ReLU activations are often zero; adding 0 changes no sum
             const r = wOff + c * K;
@@ -159,14 +169,14 @@ function forwardBlocked(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: number, 
             a2 = Math.fround(a2 + xv * w[r + 2]);
             a3 = Math.fround(a3 + xv * w[r + 3]);
           }
-          for (let c = split; c < C; c++) {
+          for (let c = split; c < c1; c++) {
             const xv = x[xOff + c];
             if (xv === 0) continue;
             const r = wOff + c * K;
-            c0 = Math.fround(c0 + xv * w[r]);
-            c1 = Math.fround(c1 + xv * w[r + 1]);
-            c2 = Math.fround(c2 + xv * w[r + 2]);
-            c3 = Math.fround(c3 + xv * w[r + 3]);
+            d0 = Math.fround(d0 + xv * w[r]);
+            d1 = Math.fround(d1 + xv * w[r + 1]);
+            d2 = Math.fround(d2 + xv * w[r + 2]);
+            d3 = Math.fround(d3 + xv * w[r + 3]);
           }
         }
         y[yOff + k0] = a0;
@@ -174,10 +184,10 @@ function forwardBlocked(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: number, 
         y[yOff + k0 + 2] = a2;
         y[yOff + k0 + 3] = a3;
         if (two) {
-          y[cOff] = c0;
-          y[cOff + 1] = c1;
-          y[cOff + 2] = c2;
-          y[cOff + 3] = c3;
+          y[cOff] = d0;
+          y[cOff + 1] = d1;
+          y[cOff + 2] = d2;
+          y[cOff + 3] = d3;
         }
       }
       t0 = t1;
@@ -215,21 +225,26 @@ function tapsByFilterTap(g: ConvGeometry): { starts: Int32Array; pairs: Int32Arr
 }
 
 /**
- * walkConv's filter gradient for K a multiple of 4, the same sums in the same order: each
+ * walkConv's filter gradient for K / G a multiple of 4, the same sums in the same order: each
  * dw[f, c, k…k+3] accumulates in locals over the images and, per image, over filter tap f's
  * pixels in convTaps' order (the per-tap loop's order for that entry), rounded to float32
  * after every add. The per-tap loop loaded and stored a dw row for every (tap, channel).
+ * Only input channels [part.c0, part.c1); a closed unit's pixels are skipped (CDG's dY_c is
+ * 0 there anyway).
  */
-function filterGradBlocked(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry): void {
+export function filterGradBlocked(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry, part: ConvPart): void {
   const { B, H, W, C, OH, OW, K } = g;
+  const { c0, c1, gate, gateOffset, G } = part;
+  const per = K / G;
   const { starts, pairs } = tapsByFilterTap(g);
   const nf = g.FH * g.FW;
   for (let f = 0; f < nf; f++) {
     const p0 = starts[f];
     const p1 = starts[f + 1];
-    for (let c = 0; c < C; c++) {
+    for (let c = c0; c < c1; c++) {
       const row = (f * C + c) * K;
       for (let k0 = 0; k0 < K; k0 += 4) {
+        const q = (k0 / per) | 0;
         let a0 = dw[row + k0], a1 = dw[row + k0 + 1], a2 = dw[row + k0 + 2], a3 = dw[row + k0 + 3];
         for (let b = 0; b < B; b++) {
           const xB = b * H * W;
@@ -237,6 +252,7 @@ function filterGradBlocked(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry): void {
           for (let p = p0; p < p1; p += 2) {
             const xv = x[(xB + pairs[p + 1]) * C + c];
             if (xv === 0) continue; // adding 0 changes no sum
+            if (gate !== null && gate[gateOffset + (yB + pairs[p]) * G + q] === 0) continue;
             const yo = (yB + pairs[p]) * K + k0;
             a0 = Math.fround(a0 + xv * dy[yo]);
             a1 = Math.fround(a1 + xv * dy[yo + 1]);
@@ -283,40 +299,61 @@ function tapsByInputPixel(g: ConvGeometry): { starts: Int32Array; pairs: Int32Ar
 }
 
 /**
- * walkConv's input gradient for C a multiple of 4: per input pixel and block of 4 input
- * channels, every tap that reads the pixel accumulates in four locals (doubles) and dx is
- * written once. Each dy value loaded serves four weight rows; the per-tap loop loaded dy and
- * w once per multiply-add and added into dx once per tap (rounding there; here once).
+ * walkConv's input gradient: per input pixel and block of 4 input channels (single channels
+ * for the rest of [part.c0, part.c1)), every tap that reads the pixel accumulates in locals
+ * (doubles) and dx is added to once. Each dy value loaded serves four weight rows; the
+ * per-tap loop loaded dy and w once per multiply-add and added into dx once per tap
+ * (rounding there; here once). Output channel groups of closed units are skipped (CDG's dY_c
+ * is 0 there anyway).
  */
-function inputGradBlocked(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry): void {
+export function inputGradBlocked(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): void {
   const { B, H, W, C, OH, OW, K } = g;
+  const { c0, c1, gate, gateOffset, G } = part;
+  const per = K / G;
   const { starts, pairs } = tapsByInputPixel(g);
   const CK = C * K;
   const HW = H * W;
+  const c4 = c0 + ((c1 - c0) & ~3);
   for (let b = 0; b < B; b++) {
     const yB = b * OH * OW;
     for (let i = 0; i < HW; i++) {
       const p0 = starts[i];
       const p1 = starts[i + 1];
       const xOff = (b * HW + i) * C;
-      for (let c0 = 0; c0 < C; c0 += 4) {
+      for (let cb = c0; cb < c1; cb += 4) {
+        const wide = cb < c4;
         let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         for (let p = p0; p < p1; p += 2) {
-          const yo = (yB + pairs[p]) * K;
-          const r0 = pairs[p + 1] * CK + c0 * K;
+          const opix = yB + pairs[p];
+          const yo = opix * K;
+          const r0 = pairs[p + 1] * CK + cb * K;
           const r1 = r0 + K, r2 = r1 + K, r3 = r2 + K;
-          for (let k = 0; k < K; k++) {
-            const d = dy[yo + k];
-            a0 += d * w[r0 + k];
-            a1 += d * w[r1 + k];
-            a2 += d * w[r2 + k];
-            a3 += d * w[r3 + k];
+          for (let q = 0; q < G; q++) {
+            if (gate !== null && gate[gateOffset + opix * G + q] === 0) continue;
+            const kEnd = (q + 1) * per;
+            if (wide) {
+              for (let k = q * per; k < kEnd; k++) {
+                const d = dy[yo + k];
+                a0 += d * w[r0 + k];
+                a1 += d * w[r1 + k];
+                a2 += d * w[r2 + k];
+                a3 += d * w[r3 + k];
+              }
+            } else {
+              // The last (c1 − c0) mod 4 channels, one at a time.
+              for (let k = q * per; k < kEnd; k++) {
+                const d = dy[yo + k];
+                a0 += d * w[r0 + k];
+                if (cb + 1 < c1) a1 += d * w[r1 + k];
+                if (cb + 2 < c1) a2 += d * w[r2 + k];
+              }
+            }
           }
         }
-        dx[xOff + c0] += a0;
-        dx[xOff + c0 + 1] += a1;
-        dx[xOff + c0 + 2] += a2;
-        dx[xOff + c0 + 3] += a3;
+        dx[xOff + cb] += a0;
+        if (cb + 1 < c1) dx[xOff + cb + 1] += a1;
+        if (cb + 2 < c1) dx[xOff + cb + 2] += a2;
+        if (cb + 3 < c1) dx[xOff + cb + 3] += a3;
       }
     }
   }

@@ -3,30 +3,36 @@
 // computation per element), and its Mean also casts and divides every element before
 // summing: the global average pool (Mean over H, W of [B, H, W, C]) took 0.58 ms for 4096
 // elements, ~3 % of a default BYOL step. Here x is read as [outer, R, inner] and summed
-// over R in doubles, rounded once (tfjs sums in doubles too, in another order, and its Mean
-// rounds x/R per element first): results agree to float32 rounding. Axes that are not one
-// block and other dtypes go to tfjs.
+// over R in doubles in tfjs' order, rounded once, and Mean sums x/R rounded to float32 per
+// element as tfjs' does: the same values bit for bit (CDG's host gating reproduces tfjs'
+// Mean exactly, and its test holds it to that). Axes that are not one block and other
+// dtypes go to tfjs.
 import * as tf from '@tensorflow/tfjs';
 import type { CpuBackendLike } from './cpuBackendLike';
 
-/** out[o·inner + i] = scale · Σ_r x[(o·R + r)·inner + i]. */
-export function reduceBlock(x: ArrayLike<number>, outer: number, R: number, inner: number, scale: number): Float32Array {
+/**
+ * out[o·inner + i] = Σ_r x[(o·R + r)·inner + i] over r in order, in doubles; with `mean`
+ * each term is fround(x / R) (tfjs divides, rounds, then sums).
+ */
+export function reduceBlock(x: ArrayLike<number>, outer: number, R: number, inner: number, mean: boolean): Float32Array {
   const out = new Float32Array(outer * inner);
   const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
-    acc.fill(0);
     const base = o * R * inner;
     if (inner === 1) {
       let s = 0;
-      for (let r = 0; r < R; r++) s += x[base + r];
-      out[o] = s * scale;
+      if (mean) for (let r = 0; r < R; r++) s += Math.fround(x[base + r] / R);
+      else for (let r = 0; r < R; r++) s += x[base + r];
+      out[o] = s;
       continue;
     }
+    acc.fill(0);
     for (let r = 0; r < R; r++) {
       const row = base + r * inner;
-      for (let i = 0; i < inner; i++) acc[i] += x[row + i];
+      if (mean) for (let i = 0; i < inner; i++) acc[i] += Math.fround(x[row + i] / R);
+      else for (let i = 0; i < inner; i++) acc[i] += x[row + i];
     }
-    for (let i = 0; i < inner; i++) out[o * inner + i] = acc[i] * scale;
+    for (let i = 0; i < inner; i++) out[o * inner + i] = acc[i];
   }
   return out;
 }
@@ -54,7 +60,7 @@ function reduceKernel(name: 'Sum' | 'Mean', args: Args): tf.TensorInfo {
   const outer = size(x.shape.slice(0, a0));
   const R = size(x.shape.slice(a0, a1 + 1));
   const inner = size(x.shape.slice(a1 + 1));
-  const values = reduceBlock(args.backend.data.get(x.dataId).values, outer, R, inner, name === 'Mean' ? 1 / R : 1);
+  const values = reduceBlock(args.backend.data.get(x.dataId).values, outer, R, inner, name === 'Mean');
   const shape = args.attrs.keepDims ? x.shape.map((d, i) => (i >= a0 && i <= a1 ? 1 : d)) : [...x.shape.slice(0, a0), ...x.shape.slice(a1 + 1)];
   return args.backend.makeTensorInfo(shape, 'float32', values);
 }

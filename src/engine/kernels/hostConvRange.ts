@@ -1,8 +1,7 @@
 // The conv loops of CDG's gated conv on the host backends (cpuGatedConvSparse.ts on cpu and
 // wasm's weight gradient in wasmGatedConv.ts): a conv restricted to a range of input channels
 // and to the output units whose gate is open.
-import { convTaps } from './convTaps';
-import { accumulateBackward } from './cpuConvAccumulate';
+import { convTaps, filterGradBlocked, forwardBlocked, inputGradBlocked, type ConvPart } from './convTaps';
 import type { ConvGeometry } from './cpuConv2D';
 
 /**
@@ -17,6 +16,16 @@ import type { ConvGeometry } from './cpuConv2D';
 export function convRange(x: Float32Array, w: Float32Array, y: Float32Array, dx: Float32Array | null, dw: Float32Array | null, g: ConvGeometry, c0: number, c1: number, gate: Float32Array | null, o: number, G: number): void {
   const { B, OH, OW, K, H, W, C } = g;
   const per = K / G;
+  // The dense kernels' blocked loops (convTaps.ts) over the range and the open units: the
+  // forward the same sums in the same order; the input gradient whatever the group width.
+  const part: ConvPart = { c0, c1, gate, gateOffset: o, G };
+  if (dx !== null) inputGradBlocked(dx, y, w, g, part);
+  if (per % 4 === 0) {
+    if (dw !== null) filterGradBlocked(x, y, dw, g, part);
+    else if (dx === null) forwardBlocked(x, y, w, g, c1, K, part);
+    return;
+  }
+  if (dx !== null && dw === null) return;
   const taps = convTaps(g);
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < taps.length; t += 3) {
@@ -27,10 +36,6 @@ export function convRange(x: Float32Array, w: Float32Array, y: Float32Array, dx:
       for (let q = 0; q < G; q++) {
         if (gate !== null && gate[o + unit + q] === 0) continue;
         const yq = yOff + q * per;
-        if (dx !== null && dw !== null) {
-          for (let c = c0; c < c1; c++) accumulateBackward(x, w, y, dx, dw, xOff + c, wOff + c * K + q * per, yq, per);
-          continue;
-        }
         if (dw !== null) {
           for (let c = c0; c < c1; c++) {
             const xval = x[xOff + c];
