@@ -99,9 +99,10 @@ export function walkConv(mode: 'forward' | 'inputGrad' | 'filterGrad', x: Buf, y
     inputGradBlocked(x, y, w, g, ALL(g));
     return;
   }
-  // With few input channels (the stem's 3) the per-tap loop is faster: the blocked one
-  // re-reads x once per block of 4 outputs (stem: 2.6 against 3.1 ms a call).
-  if (mode === 'filterGrad' && g.K % 4 === 0 && g.C >= 8) {
+  // With few input channels (the stem's 3) and blocks of 4 outputs the per-tap loop is
+  // faster (the blocked one re-reads x once per block: 2.6 against 3.1 ms a call); with
+  // blocks of 8 the blocked one wins there too ([32, 16, 16, 3] → 8: 3.0 against 5.7 ms).
+  if (mode === 'filterGrad' && (g.K % 8 === 0 || (g.K % 4 === 0 && g.C >= 8))) {
     filterGradBlocked(x, y, w, g, ALL(g));
     return;
   }
@@ -136,7 +137,7 @@ export function walkConv(mode: 'forward' | 'inputGrad' | 'filterGrad', x: Buf, y
  * channels [part.c0, split) go to y[…, 0:K], [split, part.c1) to y[…, K:2K] (CDG's dual
  * conv); a block of a closed unit is skipped (y keeps what it held).
  */
-export function forwardBlocked(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: number, outStride: number, part: ConvPart): void {
+function forward4(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: number, outStride: number, part: ConvPart): void {
   const { B, H, W, C, OH, OW, K } = g;
   const { c0, c1, gate, gateOffset, G } = part;
   const per = K / G;
@@ -195,6 +196,57 @@ export function forwardBlocked(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: n
   }
 }
 
+/** forward4 with 8 output channels a block (K / G a multiple of 8, one output half): 1.15–1.3× faster. */
+function forward8(x: Buf, y: Buf, w: Buf, g: ConvGeometry, outStride: number, part: ConvPart): void {
+  const { B, H, W, C, OH, OW, K } = g;
+  const { c0, c1, gate, gateOffset, G } = part;
+  const per = K / G;
+  const taps = convTaps(g);
+  const CK = C * K;
+  for (let b = 0; b < B; b++) {
+    const xImage = b * H * W;
+    let t0 = 0;
+    while (t0 < taps.length) {
+      const o = taps[t0];
+      let t1 = t0;
+      while (t1 < taps.length && taps[t1] === o) t1 += 3;
+      const yOff = (b * OH * OW + o) * outStride;
+      const unit = gateOffset + (b * OH * OW + o) * G;
+      for (let k0 = 0; k0 < K; k0 += 8) {
+        if (gate !== null && gate[unit + ((k0 / per) | 0)] === 0) continue;
+        let a0 = y[yOff + k0], a1 = y[yOff + k0 + 1], a2 = y[yOff + k0 + 2], a3 = y[yOff + k0 + 3];
+        let a4 = y[yOff + k0 + 4], a5 = y[yOff + k0 + 5], a6 = y[yOff + k0 + 6], a7 = y[yOff + k0 + 7];
+        for (let t = t0; t < t1; t += 3) {
+          const xOff = (xImage + taps[t + 1]) * C;
+          const wOff = taps[t + 2] * CK + k0;
+          for (let c = c0; c < c1; c++) {
+            const xv = x[xOff + c];
+            if (xv === 0) continue; // post-ReLU activations are often zero; adding 0 changes no sum
+            const r = wOff + c * K;
+            a0 = Math.fround(a0 + xv * w[r]);
+            a1 = Math.fround(a1 + xv * w[r + 1]);
+            a2 = Math.fround(a2 + xv * w[r + 2]);
+            a3 = Math.fround(a3 + xv * w[r + 3]);
+            a4 = Math.fround(a4 + xv * w[r + 4]);
+            a5 = Math.fround(a5 + xv * w[r + 5]);
+            a6 = Math.fround(a6 + xv * w[r + 6]);
+            a7 = Math.fround(a7 + xv * w[r + 7]);
+          }
+        }
+        y[yOff + k0] = a0;
+        y[yOff + k0 + 1] = a1;
+        y[yOff + k0 + 2] = a2;
+        y[yOff + k0 + 3] = a3;
+        y[yOff + k0 + 4] = a4;
+        y[yOff + k0 + 5] = a5;
+        y[yOff + k0 + 6] = a6;
+        y[yOff + k0 + 7] = a7;
+      }
+      t0 = t1;
+    }
+  }
+}
+
 const byFilterTapCache = new Map<string, { starts: Int32Array; pairs: Int32Array }>();
 
 /**
@@ -232,7 +284,7 @@ function tapsByFilterTap(g: ConvGeometry): { starts: Int32Array; pairs: Int32Arr
  * Only input channels [part.c0, part.c1); a closed unit's pixels are skipped (CDG's dY_c is
  * 0 there anyway).
  */
-export function filterGradBlocked(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry, part: ConvPart): void {
+function filterGrad4(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry, part: ConvPart): void {
   const { B, H, W, C, OH, OW, K } = g;
   const { c0, c1, gate, gateOffset, G } = part;
   const per = K / G;
@@ -264,6 +316,53 @@ export function filterGradBlocked(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry, par
         dw[row + k0 + 1] = a1;
         dw[row + k0 + 2] = a2;
         dw[row + k0 + 3] = a3;
+      }
+    }
+  }
+}
+
+/** filterGrad4 with 8 output channels a block (K / G a multiple of 8): x is read once per 8 outputs, 1.3–1.9× faster. */
+function filterGrad8(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry, part: ConvPart): void {
+  const { B, H, W, C, OH, OW, K } = g;
+  const { c0, c1, gate, gateOffset, G } = part;
+  const per = K / G;
+  const { starts, pairs } = tapsByFilterTap(g);
+  const nf = g.FH * g.FW;
+  for (let f = 0; f < nf; f++) {
+    const p0 = starts[f];
+    const p1 = starts[f + 1];
+    for (let c = c0; c < c1; c++) {
+      const row = (f * C + c) * K;
+      for (let k0 = 0; k0 < K; k0 += 8) {
+        const q = (k0 / per) | 0;
+        let a0 = dw[row + k0], a1 = dw[row + k0 + 1], a2 = dw[row + k0 + 2], a3 = dw[row + k0 + 3];
+        let a4 = dw[row + k0 + 4], a5 = dw[row + k0 + 5], a6 = dw[row + k0 + 6], a7 = dw[row + k0 + 7];
+        for (let b = 0; b < B; b++) {
+          const xB = b * H * W;
+          const yB = b * OH * OW;
+          for (let p = p0; p < p1; p += 2) {
+            const xv = x[(xB + pairs[p + 1]) * C + c];
+            if (xv === 0) continue; // adding 0 changes no sum
+            if (gate !== null && gate[gateOffset + (yB + pairs[p]) * G + q] === 0) continue;
+            const yo = (yB + pairs[p]) * K + k0;
+            a0 = Math.fround(a0 + xv * dy[yo]);
+            a1 = Math.fround(a1 + xv * dy[yo + 1]);
+            a2 = Math.fround(a2 + xv * dy[yo + 2]);
+            a3 = Math.fround(a3 + xv * dy[yo + 3]);
+            a4 = Math.fround(a4 + xv * dy[yo + 4]);
+            a5 = Math.fround(a5 + xv * dy[yo + 5]);
+            a6 = Math.fround(a6 + xv * dy[yo + 6]);
+            a7 = Math.fround(a7 + xv * dy[yo + 7]);
+          }
+        }
+        dw[row + k0] = a0;
+        dw[row + k0 + 1] = a1;
+        dw[row + k0 + 2] = a2;
+        dw[row + k0 + 3] = a3;
+        dw[row + k0 + 4] = a4;
+        dw[row + k0 + 5] = a5;
+        dw[row + k0 + 6] = a6;
+        dw[row + k0 + 7] = a7;
       }
     }
   }
@@ -306,7 +405,7 @@ function tapsByInputPixel(g: ConvGeometry): { starts: Int32Array; pairs: Int32Ar
  * (rounding there; here once). Output channel groups of closed units are skipped (CDG's dY_c
  * is 0 there anyway).
  */
-export function inputGradBlocked(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): void {
+function inputGrad4(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): void {
   const { B, H, W, C, OH, OW, K } = g;
   const { c0, c1, gate, gateOffset, G } = part;
   const per = K / G;
@@ -357,4 +456,75 @@ export function inputGradBlocked(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part
       }
     }
   }
+}
+
+/** inputGrad4 with 8 input channels a block ((c1 − c0) a multiple of 8): 1.2–1.35× faster. */
+function inputGrad8(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): void {
+  const { B, H, W, C, OH, OW, K } = g;
+  const { c0, c1, gate, gateOffset, G } = part;
+  const per = K / G;
+  const { starts, pairs } = tapsByInputPixel(g);
+  const CK = C * K;
+  const HW = H * W;
+  for (let b = 0; b < B; b++) {
+    const yB = b * OH * OW;
+    for (let i = 0; i < HW; i++) {
+      const p0 = starts[i];
+      const p1 = starts[i + 1];
+      const xOff = (b * HW + i) * C;
+      for (let cb = c0; cb < c1; cb += 8) {
+        let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        for (let p = p0; p < p1; p += 2) {
+          const opix = yB + pairs[p];
+          const yo = opix * K;
+          const r0 = pairs[p + 1] * CK + cb * K;
+          const r1 = r0 + K, r2 = r1 + K, r3 = r2 + K, r4 = r3 + K, r5 = r4 + K, r6 = r5 + K, r7 = r6 + K;
+          for (let q = 0; q < G; q++) {
+            if (gate !== null && gate[gateOffset + opix * G + q] === 0) continue;
+            const kEnd = (q + 1) * per;
+            for (let k = q * per; k < kEnd; k++) {
+              const d = dy[yo + k];
+              a0 += d * w[r0 + k];
+              a1 += d * w[r1 + k];
+              a2 += d * w[r2 + k];
+              a3 += d * w[r3 + k];
+              a4 += d * w[r4 + k];
+              a5 += d * w[r5 + k];
+              a6 += d * w[r6 + k];
+              a7 += d * w[r7 + k];
+            }
+          }
+        }
+        dx[xOff + cb] += a0;
+        dx[xOff + cb + 1] += a1;
+        dx[xOff + cb + 2] += a2;
+        dx[xOff + cb + 3] += a3;
+        dx[xOff + cb + 4] += a4;
+        dx[xOff + cb + 5] += a5;
+        dx[xOff + cb + 6] += a6;
+        dx[xOff + cb + 7] += a7;
+      }
+    }
+  }
+}
+
+// The blocked loops' entry points: 8 channels a block where the shapes allow, else 4. The
+// two widths are written out by hand (locals, not an array: V8 keeps them in registers).
+
+/** The blocked forward (forward4's contract); K / G a multiple of 4. */
+export function forwardBlocked(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: number, outStride: number, part: ConvPart): void {
+  if (split >= part.c1 && (g.K / part.G) % 8 === 0) forward8(x, y, w, g, outStride, part);
+  else forward4(x, y, w, g, split, outStride, part);
+}
+
+/** The blocked filter gradient (filterGrad4's contract); K / G a multiple of 4. */
+export function filterGradBlocked(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry, part: ConvPart): void {
+  if ((g.K / part.G) % 8 === 0) filterGrad8(x, dy, dw, g, part);
+  else filterGrad4(x, dy, dw, g, part);
+}
+
+/** The blocked input gradient (inputGrad4's contract); any channel range. */
+export function inputGradBlocked(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): void {
+  if ((part.c1 - part.c0) % 8 === 0) inputGrad8(dx, dy, w, g, part);
+  else inputGrad4(dx, dy, w, g, part);
 }

@@ -42,6 +42,9 @@ export const HOST_CASES: Case[] = [
   { b: 2, h: 6, w: 6, cin: 5, cout: 6, f: 3, stride: 2, branches: 1, sharedW: true, opts: { beta: 0.5, density: 0.3, saliency: 'channel-group', groups: 3 } },
   { b: 1, h: 9, w: 3, cin: 8, cout: 4, f: 1, stride: 1, branches: 2, sharedW: true, opts: { beta: 0.25, density: 0.7, saliency: 'spatial', alpha: 2 } },
   { b: 2, h: 7, w: 7, cin: 12, cout: 10, f: 3, stride: 2, branches: 2, sharedW: true, opts: { beta: 0.25, density: 0.1, saliency: 'spatial' } },
+  // 8-channel blocks in the cpu loops (convTaps.ts): output groups and channel ranges multiples of 8.
+  { b: 2, h: 5, w: 6, cin: 32, cout: 16, f: 3, stride: 1, branches: 2, sharedW: false, opts: { beta: 0.25, density: 0.45, saliency: 'spatial' } },
+  { b: 2, h: 6, w: 5, cin: 16, cout: 16, f: 3, stride: 2, branches: 2, sharedW: true, opts: { beta: 0.5, density: 0.35, saliency: 'channel-group', groups: 2 } },
   // All open and all closed.
   { b: 2, h: 5, w: 5, cin: 6, cout: 8, f: 3, stride: 1, branches: 2, sharedW: true, opts: { beta: 0.25, density: 1, saliency: 'channel-group', groups: 2 } },
   { b: 2, h: 5, w: 5, cin: 6, cout: 8, f: 3, stride: 2, branches: 2, sharedW: false, opts: { beta: 0.25, density: 0, saliency: 'spatial' } },
