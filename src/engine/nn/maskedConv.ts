@@ -21,11 +21,12 @@ import { webgpuMaskedConv2d, webgpuMaskedConvPath } from './webgpuMaskedConv';
 /**
  * Densities at or below which the row-sparse kernels beat the dense ones on the cpu
  * backend (forward + both gradients of a default-size layer; measured by
- * `npm run bench -- --kernels`, see docs/bench.md: 0.87× at 0.7, 1.01× at 1, under load).
- * Above it the index overhead of the sparse rows costs about what the skipped multiplies
- * save. 0.7 also covers syncp-2of4's target branch (~0.67 at the end).
+ * `npm run bench -- --kernels`, see docs/bench.md). It was 0.7 (0.87× at 0.7) against the
+ * 4-wide dense loops; against the 8-wide ones row-sparse takes 0.82× the masked dense time
+ * at 0.2, 0.85× at 0.3, 1.00× at 0.4, 1.02× at 0.5 and 1.49× at 0.7, and 1.17× on a 2:4
+ * mask: the index loads of a sparse row cost what the skipped multiplies save.
  */
-export const CPU_SPARSE_CROSSOVER = 0.7;
+export const CPU_SPARSE_CROSSOVER = 0.4;
 
 export type SparseKernelMode = 'auto' | 'off' | 'always';
 
@@ -53,8 +54,13 @@ function patternOf(mask: tf.Tensor): RowSparsePattern {
  */
 export type MaskedConvPath = 'dense' | 'compact' | 'rows' | 'wgsl';
 
-/** Kept output channels at or below this fraction make the compact conv pay (the gathers cost a little). */
-const COMPACT_BELOW = 0.9;
+/**
+ * Kept output channels at or below this fraction make the compact conv pay (the gathers
+ * cost a little, and a kept count that is not a multiple of 4 or 8 runs narrower loops):
+ * `npm run bench -- --kernels` gave 0.66× the masked dense time at 0.25, 0.70× at 0.5 and
+ * 1.13× at 0.75 (0.9 before the 8-wide dense loops).
+ */
+export const COMPACT_BELOW = 0.7;
 
 export function maskedConvPath(mask: tf.Tensor, mode: SparseKernelMode, liveInputs?: Int32Array): MaskedConvPath {
   // WebGPU: its own programs and crossover, from the mask's host copy (nn/webgpuMaskedConv.ts).

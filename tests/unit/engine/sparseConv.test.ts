@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { maskedConv2d, maskedConvPath, usesSparseKernel } from '../../../src/engine/nn/maskedConv';
+import { COMPACT_BELOW, maskedConv2d, maskedConvPath, usesSparseKernel } from '../../../src/engine/nn/maskedConv';
 import { gatherKept, rowSparsePattern, scatterKept } from '../../../src/engine/kernels/cpuSparseConv';
 import { Rng } from '../../../src/engine/random';
 import { referenceMaskedConv as reference, samePad, type MaskedConvCase as Case } from './maskedConvReference';
@@ -116,7 +116,7 @@ describe('row-sparse conv (cpu) against a direct float64 convolution of x and W 
           const m = tf.tensor4d(c.m, [c.F, c.F, c.C, c.K]);
           const keptOut = new Set(Array.from(c.m.keys()).filter((i) => c.m[i] === 1).map((i) => i % c.K)).size;
           const path = maskedConvPath(m, 'auto');
-          if (keptOut > 0 && keptOut <= 0.9 * c.K) {
+          if (keptOut > 0 && keptOut <= COMPACT_BELOW * c.K) {
             expect(path).toBe('compact');
             compact++;
           }
