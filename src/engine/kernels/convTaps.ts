@@ -398,8 +398,8 @@ function tapsByInputPixel(g: ConvGeometry): { starts: Int32Array; pairs: Int32Ar
 }
 
 /**
- * walkConv's input gradient: per input pixel and block of 4 input channels (single channels
- * for the rest of [part.c0, part.c1)), every tap that reads the pixel accumulates in locals
+ * walkConv's input gradient: per input pixel and block of 4 input channels (2 and 1 for the
+ * rest of [part.c0, part.c1)), every tap that reads the pixel accumulates in locals
  * (doubles) and dx is added to once. Each dy value loaded serves four weight rows; the
  * per-tap loop loaded dy and w once per multiply-add and added into dx once per tap
  * (rounding there; here once). Output channel groups of closed units are skipped (CDG's dY_c
@@ -412,15 +412,16 @@ function inputGrad4(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): 
   const { starts, pairs } = tapsByInputPixel(g);
   const CK = C * K;
   const HW = H * W;
-  const c4 = c0 + ((c1 - c0) & ~3);
   for (let b = 0; b < B; b++) {
     const yB = b * OH * OW;
     for (let i = 0; i < HW; i++) {
       const p0 = starts[i];
       const p1 = starts[i + 1];
       const xOff = (b * HW + i) * C;
-      for (let cb = c0; cb < c1; cb += 4) {
-        const wide = cb < c4;
+      // Blocks of 4 channels, then the last (c1 − c0) mod 4 as a block of 2 and one of 1
+      // (CDG's ranges: a quarter of 8 channels is 2): no test per multiply-add.
+      for (let cb = c0; cb < c1; ) {
+        const n = c1 - cb >= 4 ? 4 : c1 - cb >= 2 ? 2 : 1;
         let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         for (let p = p0; p < p1; p += 2) {
           const opix = yB + pairs[p];
@@ -430,7 +431,7 @@ function inputGrad4(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): 
           for (let q = 0; q < G; q++) {
             if (gate !== null && gate[gateOffset + opix * G + q] === 0) continue;
             const kEnd = (q + 1) * per;
-            if (wide) {
+            if (n === 4) {
               for (let k = q * per; k < kEnd; k++) {
                 const d = dy[yo + k];
                 a0 += d * w[r0 + k];
@@ -438,21 +439,24 @@ function inputGrad4(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): 
                 a2 += d * w[r2 + k];
                 a3 += d * w[r3 + k];
               }
-            } else {
-              // The last (c1 − c0) mod 4 channels, one at a time.
+            } else if (n === 2) {
               for (let k = q * per; k < kEnd; k++) {
                 const d = dy[yo + k];
                 a0 += d * w[r0 + k];
-                if (cb + 1 < c1) a1 += d * w[r1 + k];
-                if (cb + 2 < c1) a2 += d * w[r2 + k];
+                a1 += d * w[r1 + k];
               }
+            } else {
+              for (let k = q * per; k < kEnd; k++) a0 += dy[yo + k] * w[r0 + k];
             }
           }
         }
         dx[xOff + cb] += a0;
-        if (cb + 1 < c1) dx[xOff + cb + 1] += a1;
-        if (cb + 2 < c1) dx[xOff + cb + 2] += a2;
-        if (cb + 3 < c1) dx[xOff + cb + 3] += a3;
+        if (n > 1) dx[xOff + cb + 1] += a1;
+        if (n > 2) {
+          dx[xOff + cb + 2] += a2;
+          dx[xOff + cb + 3] += a3;
+        }
+        cb += n;
       }
     }
   }
