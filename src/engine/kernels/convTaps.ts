@@ -400,10 +400,10 @@ function tapsByInputPixel(g: ConvGeometry): { starts: Int32Array; pairs: Int32Ar
 /**
  * walkConv's input gradient: per input pixel and block of 4 input channels (2 and 1 for the
  * rest of [part.c0, part.c1)), every tap that reads the pixel accumulates in locals
- * (doubles) and dx is added to once. Each dy value loaded serves four weight rows; the
- * per-tap loop loaded dy and w once per multiply-add and added into dx once per tap
- * (rounding there; here once). Output channel groups of closed units are skipped (CDG's dY_c
- * is 0 there anyway).
+ * rounded to float32 after each tap (and output group) as the per-tap loop's dx += sum was,
+ * so the values are the same bit for bit; dx is read and written once. Each dy value loaded
+ * serves four weight rows; the per-tap loop loaded dy and w once per multiply-add. Output
+ * channel groups of closed units are skipped (CDG's dY_c is 0 there anyway).
  */
 function inputGrad4(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): void {
   const { B, H, W, C, OH, OW, K } = g;
@@ -422,7 +422,7 @@ function inputGrad4(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): 
       // (CDG's ranges: a quarter of 8 channels is 2): no test per multiply-add.
       for (let cb = c0; cb < c1; ) {
         const n = c1 - cb >= 4 ? 4 : c1 - cb >= 2 ? 2 : 1;
-        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        let a0 = dx[xOff + cb], a1 = n > 1 ? dx[xOff + cb + 1] : 0, a2 = n > 2 ? dx[xOff + cb + 2] : 0, a3 = n > 2 ? dx[xOff + cb + 3] : 0;
         for (let p = p0; p < p1; p += 2) {
           const opix = yB + pairs[p];
           const yo = opix * K;
@@ -431,30 +431,36 @@ function inputGrad4(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): 
           for (let q = 0; q < G; q++) {
             if (gate !== null && gate[gateOffset + opix * G + q] === 0) continue;
             const kEnd = (q + 1) * per;
+            // A tap's (and group's) sum in doubles, added to dx's float32 value: the per-tap loop's rounding.
+            let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
             if (n === 4) {
               for (let k = q * per; k < kEnd; k++) {
                 const d = dy[yo + k];
-                a0 += d * w[r0 + k];
-                a1 += d * w[r1 + k];
-                a2 += d * w[r2 + k];
-                a3 += d * w[r3 + k];
+                s0 += d * w[r0 + k];
+                s1 += d * w[r1 + k];
+                s2 += d * w[r2 + k];
+                s3 += d * w[r3 + k];
               }
             } else if (n === 2) {
               for (let k = q * per; k < kEnd; k++) {
                 const d = dy[yo + k];
-                a0 += d * w[r0 + k];
-                a1 += d * w[r1 + k];
+                s0 += d * w[r0 + k];
+                s1 += d * w[r1 + k];
               }
             } else {
-              for (let k = q * per; k < kEnd; k++) a0 += dy[yo + k] * w[r0 + k];
+              for (let k = q * per; k < kEnd; k++) s0 += dy[yo + k] * w[r0 + k];
             }
+            a0 = Math.fround(a0 + s0);
+            a1 = Math.fround(a1 + s1);
+            a2 = Math.fround(a2 + s2);
+            a3 = Math.fround(a3 + s3);
           }
         }
-        dx[xOff + cb] += a0;
-        if (n > 1) dx[xOff + cb + 1] += a1;
+        dx[xOff + cb] = a0;
+        if (n > 1) dx[xOff + cb + 1] = a1;
         if (n > 2) {
-          dx[xOff + cb + 2] += a2;
-          dx[xOff + cb + 3] += a3;
+          dx[xOff + cb + 2] = a2;
+          dx[xOff + cb + 3] = a3;
         }
         cb += n;
       }
@@ -477,7 +483,8 @@ function inputGrad8(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): 
       const p1 = starts[i + 1];
       const xOff = (b * HW + i) * C;
       for (let cb = c0; cb < c1; cb += 8) {
-        let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        let a0 = dx[xOff + cb], a1 = dx[xOff + cb + 1], a2 = dx[xOff + cb + 2], a3 = dx[xOff + cb + 3];
+        let a4 = dx[xOff + cb + 4], a5 = dx[xOff + cb + 5], a6 = dx[xOff + cb + 6], a7 = dx[xOff + cb + 7];
         for (let p = p0; p < p1; p += 2) {
           const opix = yB + pairs[p];
           const yo = opix * K;
@@ -486,27 +493,36 @@ function inputGrad8(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): 
           for (let q = 0; q < G; q++) {
             if (gate !== null && gate[gateOffset + opix * G + q] === 0) continue;
             const kEnd = (q + 1) * per;
+            let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
             for (let k = q * per; k < kEnd; k++) {
               const d = dy[yo + k];
-              a0 += d * w[r0 + k];
-              a1 += d * w[r1 + k];
-              a2 += d * w[r2 + k];
-              a3 += d * w[r3 + k];
-              a4 += d * w[r4 + k];
-              a5 += d * w[r5 + k];
-              a6 += d * w[r6 + k];
-              a7 += d * w[r7 + k];
+              s0 += d * w[r0 + k];
+              s1 += d * w[r1 + k];
+              s2 += d * w[r2 + k];
+              s3 += d * w[r3 + k];
+              s4 += d * w[r4 + k];
+              s5 += d * w[r5 + k];
+              s6 += d * w[r6 + k];
+              s7 += d * w[r7 + k];
             }
+            a0 = Math.fround(a0 + s0);
+            a1 = Math.fround(a1 + s1);
+            a2 = Math.fround(a2 + s2);
+            a3 = Math.fround(a3 + s3);
+            a4 = Math.fround(a4 + s4);
+            a5 = Math.fround(a5 + s5);
+            a6 = Math.fround(a6 + s6);
+            a7 = Math.fround(a7 + s7);
           }
         }
-        dx[xOff + cb] += a0;
-        dx[xOff + cb + 1] += a1;
-        dx[xOff + cb + 2] += a2;
-        dx[xOff + cb + 3] += a3;
-        dx[xOff + cb + 4] += a4;
-        dx[xOff + cb + 5] += a5;
-        dx[xOff + cb + 6] += a6;
-        dx[xOff + cb + 7] += a7;
+        dx[xOff + cb] = a0;
+        dx[xOff + cb + 1] = a1;
+        dx[xOff + cb + 2] = a2;
+        dx[xOff + cb + 3] = a3;
+        dx[xOff + cb + 4] = a4;
+        dx[xOff + cb + 5] = a5;
+        dx[xOff + cb + 6] = a6;
+        dx[xOff + cb + 7] = a7;
       }
     }
   }

@@ -2,8 +2,8 @@
 // computes every operand's index from three strides per multiply-add, in blocks of 48
 // (~3.6 ns a multiply-add here: the projector's, predictor's and losses' small matmuls were
 // ~5 ms of a default BYOL step, and the kNN similarity is one of them). These loops walk
-// rows in memory order with the products summed in doubles and rounded once; tfjs rounds
-// to float32 after each block of 48, so results agree to float32 rounding, not bit for bit.
+// rows in memory order and sum as tfjs does (blocks of 48 in doubles, rounded after each):
+// the same values bit for bit, so a run gives what it gave with tfjs' kernel.
 // Both operands transposed, other dtypes and unequal batches other than 1 go to tfjs.
 import * as tf from '@tensorflow/tfjs';
 import type { CpuBackendLike } from './cpuBackendLike';
@@ -11,10 +11,14 @@ import type { CpuBackendLike } from './cpuBackendLike';
 /** One batch entry's C = op(A)·op(B): C is M×N, the shared dimension K. */
 export interface MatMulGeometry { M: number; N: number; K: number; transposeA: boolean; transposeB: boolean }
 
+/** tfjs' cpu backend sums k in blocks of this many in doubles and rounds to float32 after each. */
+export const MATMUL_BLOCK = 48;
+
 /**
  * out[o + m·N + n] = Σ_k A(m, k)·B(k, n), A at `ao` ([M, K], or [K, M] when transposeA),
- * B at `bo` ([K, N], or [N, K] when transposeB). Not both transposed. `acc` is scratch of
- * at least N doubles (one row of C).
+ * B at `bo` ([K, N], or [N, K] when transposeB). Not both transposed. The sum runs as tfjs'
+ * does, bit for bit: k ascending in blocks of MATMUL_BLOCK, each block in doubles, added to
+ * the float32 result. `acc` is scratch of at least N doubles (one row of C).
  */
 export function matMulInto(a: Float32Array, ao: number, b: Float32Array, bo: number, out: Float32Array, o: number, g: MatMulGeometry, acc: Float64Array): void {
   const { M, N, K } = g;
@@ -22,45 +26,62 @@ export function matMulInto(a: Float32Array, ao: number, b: Float32Array, bo: num
     // A [M, K] · Bᵀ with B [N, K]: dot products of contiguous rows, four columns at a time.
     for (let m = 0; m < M; m++) {
       const ar = ao + m * K;
+      const or = o + m * N;
       let n = 0;
       for (; n + 4 <= N; n += 4) {
         const b0 = bo + n * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (let k = 0; k < K; k++) {
-          const av = a[ar + k];
-          s0 += av * b[b0 + k];
-          s1 += av * b[b1 + k];
-          s2 += av * b[b2 + k];
-          s3 += av * b[b3 + k];
+        let r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+        for (let k0 = 0; k0 < K; k0 += MATMUL_BLOCK) {
+          const k1 = Math.min(K, k0 + MATMUL_BLOCK);
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          for (let k = k0; k < k1; k++) {
+            const av = a[ar + k];
+            s0 += av * b[b0 + k];
+            s1 += av * b[b1 + k];
+            s2 += av * b[b2 + k];
+            s3 += av * b[b3 + k];
+          }
+          r0 = Math.fround(r0 + s0);
+          r1 = Math.fround(r1 + s1);
+          r2 = Math.fround(r2 + s2);
+          r3 = Math.fround(r3 + s3);
         }
-        out[o + m * N + n] = s0;
-        out[o + m * N + n + 1] = s1;
-        out[o + m * N + n + 2] = s2;
-        out[o + m * N + n + 3] = s3;
+        out[or + n] = r0;
+        out[or + n + 1] = r1;
+        out[or + n + 2] = r2;
+        out[or + n + 3] = r3;
       }
       for (; n < N; n++) {
         const br = bo + n * K;
-        let s = 0;
-        for (let k = 0; k < K; k++) s += a[ar + k] * b[br + k];
-        out[o + m * N + n] = s;
+        let r = 0;
+        for (let k0 = 0; k0 < K; k0 += MATMUL_BLOCK) {
+          const k1 = Math.min(K, k0 + MATMUL_BLOCK);
+          let s = 0;
+          for (let k = k0; k < k1; k++) s += a[ar + k] * b[br + k];
+          r = Math.fround(r + s);
+        }
+        out[or + n] = r;
       }
     }
     return;
   }
-  // B [K, N] row-major: each C row accumulates a·B-row (axpy) in doubles. A's element (m, k)
-  // is at m·K + k, or k·M + m when transposed (Aᵀ·B: the weight gradient Xᵀ·dY).
+  // B [K, N] row-major: each C row accumulates a·B-row (axpy) in doubles, flushed into the
+  // float32 row at every block of k. A's element (m, k) is at m·K + k, or k·M + m when
+  // transposed (Aᵀ·B: the weight gradient Xᵀ·dY).
   const sm = g.transposeA ? 1 : K;
   const sk = g.transposeA ? M : 1;
   for (let m = 0; m < M; m++) {
-    acc.fill(0, 0, N);
-    for (let k = 0; k < K; k++) {
-      const av = a[ao + m * sm + k * sk];
-      if (av === 0) continue; // adding 0 changes no sum (post-ReLU inputs are often 0)
-      const br = bo + k * N;
-      for (let n = 0; n < N; n++) acc[n] += av * b[br + n];
-    }
     const or = o + m * N;
-    for (let n = 0; n < N; n++) out[or + n] = acc[n];
+    for (let k0 = 0; k0 < K; k0 += MATMUL_BLOCK) {
+      const k1 = Math.min(K, k0 + MATMUL_BLOCK);
+      acc.fill(0, 0, N);
+      for (let k = k0; k < k1; k++) {
+        const av = a[ao + m * sm + k * sk];
+        const br = bo + k * N;
+        for (let n = 0; n < N; n++) acc[n] += av * b[br + n];
+      }
+      for (let n = 0; n < N; n++) out[or + n] = Math.fround(out[or + n] + acc[n]);
+    }
   }
 }
 

@@ -13,4 +13,7 @@ export const CONV_CASES = [
   // and C_in ≥ 8: the filter gradient's blocked loop too.
   [2, 6, 6, 8, 8, 3, 2, 'same'],
   [1, 5, 4, 9, 12, 3, 1, 'valid'],
+  // C_in and C_out multiples of 8: the 8-wide loops (input gradient, forward, filter gradient).
+  [2, 6, 5, 16, 8, 3, 2, 'same'],
+  [1, 7, 7, 8, 16, 3, 1, 'same'],
 ] as const;

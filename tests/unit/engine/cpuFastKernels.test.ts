@@ -143,7 +143,7 @@ describe('fast cpu Relu / Step / ClipByValue', () => {
 });
 
 describe('fast cpu Conv2D / Conv2DBackpropInput', () => {
-  it.each(CONV_CASES)('B=%i H=%i W=%i Cin=%i Cout=%i k=%i stride=%i %s: forward bit for bit, input gradient to rounding', (b, h, w, cin, cout, k, stride, pad) => {
+  it.each(CONV_CASES)('B=%i H=%i W=%i Cin=%i Cout=%i k=%i stride=%i %s: forward bit for bit, input gradient to rounding (bit for bit against the per-tap loop)', (b, h, w, cin, cout, k, stride, pad) => {
     tf.tidy(() => {
       // Inputs with exact zeros, as after a ReLU (the fast kernel skips them).
       const x = tf.relu(tf.randomNormal([b, h, w, cin], 0, 1, 'float32', 5)) as tf.Tensor4D;
@@ -157,9 +157,38 @@ describe('fast cpu Conv2D / Conv2DBackpropInput', () => {
       const [refDx] = viaOriginal(originalCpuConvKernel('Conv2DBackpropInput'), { dy, filter }, { ...attrs, inputShape: x.shape });
       const scale = Math.max(...Array.from(refDx, Math.abs));
       dx.dataSync().forEach((v, i) => expect(Math.abs(v - refDx[i]) / scale).toBeLessThan(1e-6));
+      // Bit for bit against the per-tap loop the blocked one replaced (runs reproduce).
+      expect(Array.from(dx.dataSync())).toEqual(Array.from(perTapInputGrad(x.shape, dy, filter, stride, pad)));
     });
   });
 });
+
+/**
+ * The input gradient as the per-tap loop computed it: taps in (oy, ox, fy, fx) order, per
+ * tap and input channel Σ_k dy·w in doubles, added to dx's float32 value.
+ */
+function perTapInputGrad(xShape: number[], dy: tf.Tensor, filter: tf.Tensor4D, stride: number, pad: 'same' | 'valid'): Float32Array {
+  const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filter.shape, stride, 1, pad, undefined, false, 'channelsLast');
+  const { B, H, W, C, OH, OW, K, FH, FW, top, left, sh, sw } = geometryOf(info);
+  const dyv = dy.dataSync();
+  const wv = filter.dataSync();
+  const dx = new Float32Array(B * H * W * C);
+  for (let b = 0; b < B; b++)
+    for (let oy = 0; oy < OH; oy++)
+      for (let ox = 0; ox < OW; ox++)
+        for (let fy = 0; fy < FH; fy++)
+          for (let fx = 0; fx < FW; fx++) {
+            const iy = oy * sh + fy - top;
+            const ix = ox * sw + fx - left;
+            if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+            for (let c = 0; c < C; c++) {
+              let acc = 0;
+              for (let k = 0; k < K; k++) acc += dyv[((b * OH + oy) * OW + ox) * K + k] * wv[((fy * FW + fx) * C + c) * K + k];
+              dx[((b * H + iy) * W + ix) * C + c] += acc;
+            }
+          }
+  return dx;
+}
 
 describe('the conv forward with a channel split (CDG\'s dual conv)', () => {
   it('writes tfjs\' conv of channels [0, split) into y[…, 0:K] and of [split, C) into y[…, K:2K], bit for bit, on random shapes', () => {
