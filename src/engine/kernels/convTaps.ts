@@ -247,32 +247,35 @@ function forward8(x: Buf, y: Buf, w: Buf, g: ConvGeometry, outStride: number, pa
   }
 }
 
-const byFilterTapCache = new Map<string, { starts: Int32Array; pairs: Int32Array }>();
+const groupCache = new Map<string, { starts: Int32Array; pairs: Int32Array }>();
 
 /**
- * convTaps grouped by filter tap, in list order within a group: pairs (output pixel, input
- * pixel) of filter tap f at pairs[starts[f] … starts[f + 1]).
+ * convTaps grouped by one of its fields (1: the input pixel, 2: the filter tap), in list
+ * order within a group: the other two fields as pairs — (output pixel, filter tap) by input
+ * pixel, (output pixel, input pixel) by filter tap — of group v at pairs[starts[v] …
+ * starts[v + 1]).
  */
-function tapsByFilterTap(g: ConvGeometry): { starts: Int32Array; pairs: Int32Array } {
-  const key = `${g.H},${g.W},${g.OH},${g.OW},${g.FH},${g.FW},${g.top},${g.left},${g.sh},${g.sw}`;
-  let r = byFilterTapCache.get(key);
+function groupTaps(g: ConvGeometry, by: 1 | 2): { starts: Int32Array; pairs: Int32Array } {
+  const key = `${by}:${g.H},${g.W},${g.OH},${g.OW},${g.FH},${g.FW},${g.top},${g.left},${g.sh},${g.sw}`;
+  let r = groupCache.get(key);
   if (r) return r;
   const taps = convTaps(g);
-  const n = g.FH * g.FW;
+  const other = by === 1 ? 2 : 1;
+  const n = by === 1 ? g.H * g.W : g.FH * g.FW;
   const starts = new Int32Array(n + 1);
-  for (let t = 0; t < taps.length; t += 3) starts[taps[t + 2] + 1] += 2;
-  for (let f = 0; f < n; f++) starts[f + 1] += starts[f];
+  for (let t = 0; t < taps.length; t += 3) starts[taps[t + by] + 1] += 2;
+  for (let v = 0; v < n; v++) starts[v + 1] += starts[v];
   const fill = starts.slice(0, n);
-  const pairs = new Int32Array(taps.length / 3 * 2);
+  const pairs = new Int32Array((taps.length / 3) * 2);
   for (let t = 0; t < taps.length; t += 3) {
-    const at = fill[taps[t + 2]];
+    const at = fill[taps[t + by]];
     pairs[at] = taps[t];
-    pairs[at + 1] = taps[t + 1];
-    fill[taps[t + 2]] = at + 2;
+    pairs[at + 1] = taps[t + other];
+    fill[taps[t + by]] = at + 2;
   }
   r = { starts, pairs };
-  if (byFilterTapCache.size > 64) byFilterTapCache.clear();
-  byFilterTapCache.set(key, r);
+  if (groupCache.size > 128) groupCache.clear(); // a run has a handful of geometries
+  groupCache.set(key, r);
   return r;
 }
 
@@ -288,7 +291,7 @@ function filterGrad4(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry, part: ConvPart):
   const { B, H, W, C, OH, OW, K } = g;
   const { c0, c1, gate, gateOffset, G } = part;
   const per = K / G;
-  const { starts, pairs } = tapsByFilterTap(g);
+  const { starts, pairs } = groupTaps(g, 2);
   const nf = g.FH * g.FW;
   for (let f = 0; f < nf; f++) {
     const p0 = starts[f];
@@ -326,7 +329,7 @@ function filterGrad8(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry, part: ConvPart):
   const { B, H, W, C, OH, OW, K } = g;
   const { c0, c1, gate, gateOffset, G } = part;
   const per = K / G;
-  const { starts, pairs } = tapsByFilterTap(g);
+  const { starts, pairs } = groupTaps(g, 2);
   const nf = g.FH * g.FW;
   for (let f = 0; f < nf; f++) {
     const p0 = starts[f];
@@ -368,35 +371,6 @@ function filterGrad8(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry, part: ConvPart):
   }
 }
 
-const byInputCache = new Map<string, { starts: Int32Array; pairs: Int32Array }>();
-
-/**
- * convTaps grouped by input pixel, in list order within a group: pairs (output pixel, filter
- * tap) of input pixel i at pairs[starts[i] … starts[i + 1]).
- */
-function tapsByInputPixel(g: ConvGeometry): { starts: Int32Array; pairs: Int32Array } {
-  const key = `${g.H},${g.W},${g.OH},${g.OW},${g.FH},${g.FW},${g.top},${g.left},${g.sh},${g.sw}`;
-  let r = byInputCache.get(key);
-  if (r) return r;
-  const taps = convTaps(g);
-  const n = g.H * g.W;
-  const starts = new Int32Array(n + 1);
-  for (let t = 0; t < taps.length; t += 3) starts[taps[t + 1] + 1] += 2;
-  for (let i = 0; i < n; i++) starts[i + 1] += starts[i];
-  const fill = starts.slice(0, n);
-  const pairs = new Int32Array((taps.length / 3) * 2);
-  for (let t = 0; t < taps.length; t += 3) {
-    const at = fill[taps[t + 1]];
-    pairs[at] = taps[t];
-    pairs[at + 1] = taps[t + 2];
-    fill[taps[t + 1]] = at + 2;
-  }
-  r = { starts, pairs };
-  if (byInputCache.size > 64) byInputCache.clear();
-  byInputCache.set(key, r);
-  return r;
-}
-
 /**
  * walkConv's input gradient: per input pixel and block of 4 input channels (2 and 1 for the
  * rest of [part.c0, part.c1)), every tap that reads the pixel accumulates in locals
@@ -409,7 +383,7 @@ function inputGrad4(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): 
   const { B, H, W, C, OH, OW, K } = g;
   const { c0, c1, gate, gateOffset, G } = part;
   const per = K / G;
-  const { starts, pairs } = tapsByInputPixel(g);
+  const { starts, pairs } = groupTaps(g, 1);
   const CK = C * K;
   const HW = H * W;
   for (let b = 0; b < B; b++) {
@@ -473,7 +447,7 @@ function inputGrad8(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): 
   const { B, H, W, C, OH, OW, K } = g;
   const { c0, c1, gate, gateOffset, G } = part;
   const per = K / G;
-  const { starts, pairs } = tapsByInputPixel(g);
+  const { starts, pairs } = groupTaps(g, 1);
   const CK = C * K;
   const HW = H * W;
   for (let b = 0; b < B; b++) {
