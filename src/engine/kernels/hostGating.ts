@@ -113,7 +113,7 @@ export class PooledGate {
   backward(dy: ArrayLike<number>, yb: ArrayLike<number>, yc: ArrayLike<number>, br: GateBranch, detached: boolean): { dyb: Float32Array; dyc: Float32Array } {
     const { gate, sur, raw, D, per, cells, smooth } = this;
     const dyc = new Float32Array(dy.length);
-    const dyb = Float32Array.from(dy);
+    const dyb = new Float32Array(dy); // a copy (Float32Array.from iterates: ~3x as long)
     const ds = new Float64Array(smooth ? br.m : 0);
     for (let v = 0, e = 0; v < br.m; v++) {
       const gv = gate[br.o + v];
