@@ -36,7 +36,7 @@ const USAGE = `usage: npm run bench -- [options]
                     (NAME@dense, the preset without its sparsity, where no dense preset shares
                     its recipe: syncp-reference)
   --state S         end | ramp | both (default both)
-  --rounds N        measured rounds, one step of every preset each (default 20 tiny, 5 default size)
+  --rounds N        measured rounds, one step of every preset each (default 20 tiny, 100 tiny on cpu and wasm, 5 default size)
   --warmup N        unmeasured rounds first (default 2)
   --json            one JSON line per preset and state on stdout
   --markdown FILE   write (or update) this bench's table in FILE with the machine and command
