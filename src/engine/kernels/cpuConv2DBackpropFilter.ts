@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { CpuBackendLike } from './cpuBackendLike';
 import { registerFastCpuBroadcast } from './cpuBroadcast';
 import { registerFastCpuMatMul } from './cpuMatMul';
+import { registerFastCpuFusedBatchNorm } from './cpuFusedBatchNorm';
 import { registerFastCpuReduce } from './cpuReduce';
 import { walkConv } from './convTaps';
 import { geometryOf, registerFastCpuConv } from './cpuConv2D';
@@ -49,7 +50,7 @@ export function originalCpuConv2DBackpropFilter(): tf.KernelConfig | undefined {
  * Replace the cpu backend's Conv2DBackpropFilter with the fast one, and Conv2D and
  * Conv2DBackpropInput (cpuConv2D.ts), Slice/SplitV (cpuSlice.ts), Add/Sub/Multiply/RealDiv
  * (cpuBroadcast.ts), Relu/Step/ClipByValue (cpuUnary.ts), BatchMatMul (cpuMatMul.ts) and
- * Sum/Mean (cpuReduce.ts) too (idempotent).
+ * Sum/Mean (cpuReduce.ts) and inference BatchNorm (cpuFusedBatchNorm.ts) too (idempotent).
  */
 export function registerFastCpuKernels(): void {
   registerFastCpuSlice();
@@ -58,6 +59,7 @@ export function registerFastCpuKernels(): void {
   registerFastCpuConv();
   registerFastCpuMatMul();
   registerFastCpuReduce();
+  registerFastCpuFusedBatchNorm();
   if (registered) return;
   registered = true;
   original = tf.getKernel('Conv2DBackpropFilter', 'cpu');

@@ -1,6 +1,6 @@
 // The cpu backend's faster Slice/SplitV (cpuSlice.ts), Add/Sub/Multiply/RealDiv
-// (cpuBroadcast.ts), Relu/Step/ClipByValue (cpuUnary.ts) and Conv2D/Conv2DBackpropInput
-// (cpuConv2D.ts) against tfjs' own kernels, bit for bit (the input gradient to rounding),
+// (cpuBroadcast.ts), Relu/Step/ClipByValue (cpuUnary.ts), Conv2D/Conv2DBackpropInput
+// (cpuConv2D.ts) and inference BatchNorm (cpuFusedBatchNorm.ts) against tfjs' own kernels, bit for bit (the input gradient to rounding),
 // on random shapes.
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CONV_CASES } from './convCases';
 import { originalCpuBinaryKernel } from '../../../src/engine/kernels/cpuBroadcast';
 import { originalCpuConvKernel } from '../../../src/engine/kernels/cpuConv2D';
+import { originalCpuFusedBatchNormKernel } from '../../../src/engine/kernels/cpuFusedBatchNorm';
 import { originalCpuSliceKernels } from '../../../src/engine/kernels/cpuSlice';
 import { originalCpuUnaryKernel } from '../../../src/engine/kernels/cpuUnary';
 import { walkConv } from '../../../src/engine/kernels/convTaps';
@@ -220,5 +221,37 @@ describe('the conv forward with a channel split (CDG\'s dual conv)', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('fast cpu inference BatchNorm (FusedBatchNorm)', () => {
+  it('equals tfjs’ kernel bit for bit on random shapes, with and without scale and offset', () => {
+    fc.assert(
+      fc.property(shapeArb, fc.boolean(), fc.boolean(), fc.nat(1000), fc.constantFrom(1e-5, 1e-3, 0.1), (shape, withScale, withOffset, seed, eps) => {
+        tf.tidy(() => {
+          const C = shape[shape.length - 1];
+          const n = shape.reduce((p, d) => p * d, 1);
+          const vec = (k: number, f: (i: number) => number) => tf.tensor1d(Float32Array.from({ length: C }, (_, i) => f(i * k + seed)));
+          const x = tf.tensor(Float32Array.from({ length: n }, (_, i) => (i % 5 === 2 ? SPECIAL[(i + seed) % SPECIAL.length] : Math.sin(i + seed) * 4)), shape);
+          const inputs: Record<string, tf.Tensor> = { x, mean: vec(1, Math.cos), variance: vec(2, (v) => Math.sin(v) ** 2 * 3) };
+          if (withScale) inputs.scale = vec(3, (v) => 0.5 + Math.cos(v) ** 2);
+          if (withOffset) inputs.offset = vec(5, Math.sin);
+          const fast = tf.engine().runKernel('FusedBatchNorm', inputs, { varianceEpsilon: eps }) as tf.Tensor;
+          const [ref] = viaOriginal(originalCpuFusedBatchNormKernel(), inputs, { varianceEpsilon: eps });
+          expect(fast.shape).toEqual(shape);
+          expect(Array.from(fast.dataSync())).toEqual(Array.from(ref));
+        });
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('parameters that are not one per channel go to tfjs’ kernel (a scalar mean broadcasts)', () => {
+    tf.tidy(() => {
+      const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+      const y = tf.batchNorm(x, tf.scalar(2), tf.scalar(4), undefined, undefined, 0) as tf.Tensor;
+      // (x − 2) / √4, by hand.
+      expect(Array.from(y.dataSync())).toEqual([-0.5, 0, 0.5, 1, 1.5, 2]);
+    });
   });
 });
