@@ -133,7 +133,9 @@ export class PooledGate {
         const dD = -dot / (dd * dd) / cells;
         for (let v = p0; v < p0 + cells; v++) {
           const dr = (ds[v] / dd + dD) / per;
-          for (let j = 0, e = v * per; j < per; j++, e++) dyb[e] += yb[e] > 0 ? dr : -dr;
+          // dr · (+1 or −1), exact, without a branch: Y_b's signs are a coin toss per element,
+          // and the mispredicted branch took twice as long as this loop.
+          for (let j = 0, e = v * per; j < per; j++, e++) dyb[e] += dr * (+(yb[e] > 0) * 2 - 1);
         }
       }
     }
