@@ -18,7 +18,7 @@ const tiny = sizeArg === 'tiny';
 const rounds = Number(roundsArg ?? 20);
 
 // The cpu kernels either version may replace (kernels/cpuConv2DBackpropFilter.ts registerFastCpuKernels).
-const NAMES = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', 'Sum', 'Mean', 'Slice', 'SplitV', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Relu', 'Step', 'ClipByValue'];
+const NAMES = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', 'Sum', 'Mean', 'Slice', 'SplitV', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Relu', 'Step', 'ClipByValue', 'FusedBatchNorm'];
 type KernelSet = Map<string, tf.KernelConfig>;
 const grab = (): KernelSet => new Map(NAMES.flatMap((n) => { const k = tf.getKernel(n, 'cpu'); return k ? [[n, k] as const] : []; }));
 const use = (ks: KernelSet) => {

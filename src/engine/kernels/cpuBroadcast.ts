@@ -9,6 +9,7 @@
 // float32 result (computed in double, stored in a Float32Array, as tfjs does); other
 // dtypes go to tfjs' kernels.
 import * as tf from '@tensorflow/tfjs';
+import { callOriginalCpuKernel, originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
 import type { CpuBackendLike } from './cpuBackendLike';
 
 type Op = 'add' | 'sub' | 'mul' | 'div';
@@ -114,36 +115,24 @@ function innerLoop(op: Op, a: Float32Array, b: Float32Array, out: Float32Array, 
 }
 
 const KERNELS: Record<string, Op> = { Add: 'add', Sub: 'sub', Multiply: 'mul', RealDiv: 'div' };
-const originals = new Map<string, tf.KernelConfig>();
-
-function makeKernel(name: string, op: Op): tf.KernelFunc {
-  return ((args: { inputs: { a: tf.TensorInfo; b: tf.TensorInfo }; backend: CpuBackendLike }) => {
+function makeKernel(name: string, op: Op): (args: { inputs: { a: tf.TensorInfo; b: tf.TensorInfo }; backend: CpuBackendLike }) => tf.TensorInfo {
+  return (args) => {
     const { a, b } = args.inputs;
     if (a.dtype !== 'float32' || b.dtype !== 'float32') {
-      return (originals.get(name)!.kernelFunc as unknown as (x: unknown) => tf.TensorInfo)(args);
+      return callOriginalCpuKernel(name, args);
     }
     const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const values = broadcastBinary(op, args.backend.data.get(a.dataId).values, a.shape, args.backend.data.get(b.dataId).values, b.shape, outShape);
     return args.backend.makeTensorInfo(outShape, 'float32', values);
-  }) as unknown as tf.KernelFunc;
+  };
 }
-
-let registered = false;
 
 /** Replace the cpu backend's Add, Sub, Multiply and RealDiv by the broadcasting-aware ones (idempotent). */
 export function registerFastCpuBroadcast(): void {
-  if (registered) return;
-  registered = true;
-  for (const [name, op] of Object.entries(KERNELS)) {
-    const original = tf.getKernel(name, 'cpu');
-    if (!original) continue;
-    originals.set(name, original);
-    tf.unregisterKernel(name, 'cpu');
-    tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc: makeKernel(name, op) });
-  }
+  for (const [name, op] of Object.entries(KERNELS)) replaceCpuKernel(name, makeKernel(name, op));
 }
 
 /** tfjs' own cpu kernel of `name` (Add, Sub, Multiply, RealDiv), for parity tests. */
 export function originalCpuBinaryKernel(name: string): tf.KernelConfig | undefined {
-  return originals.get(name);
+  return originalCpuKernel(name);
 }

@@ -5,6 +5,7 @@
 // results as tfjs' kernel. The input gradient walks dy in memory order; it equals tfjs'
 // to float32 rounding. Anything else (NCHW, dilation, other dtypes) goes to tfjs' kernels.
 import * as tf from '@tensorflow/tfjs';
+import { callOriginalCpuKernel, originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
 import type { CpuBackendLike } from './cpuBackendLike';
 import { walkConv } from './convTaps';
 
@@ -60,8 +61,7 @@ function plain(attrs: Attrs): boolean {
   return attrs.dataFormat === 'NHWC' && (d === 1 || (Array.isArray(d) && d[0] === 1 && d[1] === 1));
 }
 
-const originals = new Map<string, tf.KernelConfig>();
-const callOriginal = (name: string, args: unknown) => (originals.get(name)!.kernelFunc as unknown as (a: unknown) => tf.TensorInfo)(args);
+const callOriginal = (name: string, args: unknown) => callOriginalCpuKernel(name, args);
 
 function conv2DKernel(args: { inputs: { x: tf.TensorInfo; filter: tf.TensorInfo }; backend: CpuBackendLike; attrs: Attrs }): tf.TensorInfo {
   const { x, filter } = args.inputs;
@@ -79,25 +79,13 @@ function conv2DBackpropInputKernel(args: { inputs: { dy: tf.TensorInfo; filter: 
   return args.backend.makeTensorInfo(args.attrs.inputShape, 'float32', dx);
 }
 
-let registered = false;
-
 /** Replace the cpu backend's Conv2D and Conv2DBackpropInput with the ones above (idempotent). */
 export function registerFastCpuConv(): void {
-  if (registered) return;
-  registered = true;
-  for (const [name, fn] of [
-    ['Conv2D', conv2DKernel],
-    ['Conv2DBackpropInput', conv2DBackpropInputKernel],
-  ] as const) {
-    const original = tf.getKernel(name, 'cpu');
-    if (!original) continue;
-    originals.set(name, original);
-    tf.unregisterKernel(name, 'cpu');
-    tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc: fn as unknown as tf.KernelFunc });
-  }
+  replaceCpuKernel('Conv2D', conv2DKernel);
+  replaceCpuKernel('Conv2DBackpropInput', conv2DBackpropInputKernel);
 }
 
 /** tfjs' own cpu kernel of `name` (Conv2D, Conv2DBackpropInput), for parity tests. */
 export function originalCpuConvKernel(name: string): tf.KernelConfig | undefined {
-  return originals.get(name);
+  return originalCpuKernel(name);
 }

@@ -4,6 +4,7 @@
 // in memory order (NHWC) and accumulates outer products of contiguous channel rows.
 // Same maths, same padding rules (backend_util.computeConv2DInfo); NHWC, no dilation.
 import * as tf from '@tensorflow/tfjs';
+import { originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
 import type { CpuBackendLike } from './cpuBackendLike';
 import { registerFastCpuBroadcast } from './cpuBroadcast';
 import { registerFastCpuMatMul } from './cpuMatMul';
@@ -38,12 +39,10 @@ export function conv2DBackpropFilterValues(xShape: readonly number[], xv: ArrayL
   return dw;
 }
 
-let registered = false;
-let original: tf.KernelConfig | undefined;
 
 /** tfjs' own cpu kernel, kept for the parity test. */
 export function originalCpuConv2DBackpropFilter(): tf.KernelConfig | undefined {
-  return original;
+  return originalCpuKernel('Conv2DBackpropFilter');
 }
 
 /**
@@ -60,9 +59,5 @@ export function registerFastCpuKernels(): void {
   registerFastCpuMatMul();
   registerFastCpuReduce();
   registerFastCpuFusedBatchNorm();
-  if (registered) return;
-  registered = true;
-  original = tf.getKernel('Conv2DBackpropFilter', 'cpu');
-  if (original) tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
-  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'cpu', kernelFunc: conv2DBackpropFilterNHWC as unknown as tf.KernelFunc });
+  replaceCpuKernel('Conv2DBackpropFilter', conv2DBackpropFilterNHWC);
 }

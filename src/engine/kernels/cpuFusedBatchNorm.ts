@@ -7,6 +7,7 @@
 // for bit. Parameters of other lengths than x's channels (or 1 where absent), other dtypes
 // and empty tensors go to tfjs' kernel.
 import * as tf from '@tensorflow/tfjs';
+import { callOriginalCpuKernel, originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
 import type { CpuBackendLike } from './cpuBackendLike';
 
 type Args = {
@@ -15,8 +16,7 @@ type Args = {
   attrs: { varianceEpsilon?: number };
 };
 
-let original: tf.KernelConfig | undefined;
-const callOriginal = (args: Args) => (original!.kernelFunc as unknown as (a: Args) => tf.TensorInfo)(args);
+const callOriginal = (args: Args) => callOriginalCpuKernel('FusedBatchNorm', args);
 
 /** out = offset + (x − mean)·scale / √(variance + ε) over x's last axis (C channels). */
 export function batchNormInference(x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | undefined, offset: Float32Array | undefined, C: number, eps: number): Float32Array {
@@ -44,19 +44,12 @@ function fusedBatchNormKernel(args: Args): tf.TensorInfo {
   return args.backend.makeTensorInfo(x.shape, 'float32', out);
 }
 
-let registered = false;
-
 /** Replace the cpu backend's FusedBatchNorm (idempotent). */
 export function registerFastCpuFusedBatchNorm(): void {
-  if (registered) return;
-  registered = true;
-  original = tf.getKernel('FusedBatchNorm', 'cpu');
-  if (!original) return;
-  tf.unregisterKernel('FusedBatchNorm', 'cpu');
-  tf.registerKernel({ kernelName: 'FusedBatchNorm', backendName: 'cpu', kernelFunc: fusedBatchNormKernel as unknown as tf.KernelFunc });
+  replaceCpuKernel('FusedBatchNorm', fusedBatchNormKernel);
 }
 
 /** tfjs' own cpu FusedBatchNorm, for parity tests. */
 export function originalCpuFusedBatchNormKernel(): tf.KernelConfig | undefined {
-  return original;
+  return originalCpuKernel('FusedBatchNorm');
 }

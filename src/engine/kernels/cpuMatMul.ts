@@ -6,6 +6,7 @@
 // the same values bit for bit, so a run gives what it gave with tfjs' kernel.
 // Both operands transposed, other dtypes and unequal batches other than 1 go to tfjs.
 import * as tf from '@tensorflow/tfjs';
+import { callOriginalCpuKernel, originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
 import type { CpuBackendLike } from './cpuBackendLike';
 
 /** One batch entry's C = op(A)·op(B): C is M×N, the shared dimension K. */
@@ -134,8 +135,7 @@ function rowDotsBt(a: Float32Array, ar: number, b: Float32Array, bo: number, out
 
 type Args = { inputs: { a: tf.TensorInfo; b: tf.TensorInfo }; backend: CpuBackendLike; attrs: { transposeA: boolean; transposeB: boolean } };
 
-let original: tf.KernelConfig | undefined;
-const callOriginal = (args: Args) => (original!.kernelFunc as unknown as (a: Args) => tf.TensorInfo)(args);
+const callOriginal = (args: Args) => callOriginalCpuKernel('BatchMatMul', args);
 
 function batchMatMulKernel(args: Args): tf.TensorInfo {
   const { a, b } = args.inputs;
@@ -166,19 +166,12 @@ function batchMatMulKernel(args: Args): tf.TensorInfo {
   return args.backend.makeTensorInfo([...outer, M, N], 'float32', out);
 }
 
-let registered = false;
-
 /** Replace the cpu backend's BatchMatMul (idempotent). */
 export function registerFastCpuMatMul(): void {
-  if (registered) return;
-  registered = true;
-  original = tf.getKernel('BatchMatMul', 'cpu');
-  if (!original) return;
-  tf.unregisterKernel('BatchMatMul', 'cpu');
-  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'cpu', kernelFunc: batchMatMulKernel as unknown as tf.KernelFunc });
+  replaceCpuKernel('BatchMatMul', batchMatMulKernel);
 }
 
 /** tfjs' own cpu BatchMatMul, for parity tests and A/B timing. */
 export function originalCpuMatMulKernel(): tf.KernelConfig | undefined {
-  return original;
+  return originalCpuKernel('BatchMatMul');
 }

@@ -8,6 +8,7 @@
 // Mean exactly, and its test holds it to that). Axes that are not one block and other
 // dtypes go to tfjs.
 import * as tf from '@tensorflow/tfjs';
+import { callOriginalCpuKernel, originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
 import type { CpuBackendLike } from './cpuBackendLike';
 
 /**
@@ -39,8 +40,7 @@ export function reduceBlock(x: ArrayLike<number>, outer: number, R: number, inne
 
 type Args = { inputs: { x: tf.TensorInfo }; backend: CpuBackendLike; attrs: { axis: number | number[]; keepDims: boolean } };
 
-const originals = new Map<string, tf.KernelConfig>();
-const callOriginal = (name: string, args: Args) => (originals.get(name)!.kernelFunc as unknown as (a: Args) => tf.TensorInfo)(args);
+const callOriginal = (name: string, args: Args) => callOriginalCpuKernel(name, args);
 
 /** The reduced axes as [first, last] when they are one block of consecutive axes. */
 function axisBlock(axis: number | number[], rank: number): [number, number] | undefined {
@@ -65,22 +65,12 @@ function reduceKernel(name: 'Sum' | 'Mean', args: Args): tf.TensorInfo {
   return args.backend.makeTensorInfo(shape, 'float32', values);
 }
 
-let registered = false;
-
 /** Replace the cpu backend's Sum and Mean (idempotent). */
 export function registerFastCpuReduce(): void {
-  if (registered) return;
-  registered = true;
-  for (const name of ['Sum', 'Mean'] as const) {
-    const k = tf.getKernel(name, 'cpu');
-    if (!k) continue;
-    originals.set(name, k);
-    tf.unregisterKernel(name, 'cpu');
-    tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc: ((a: Args) => reduceKernel(name, a)) as unknown as tf.KernelFunc });
-  }
+  for (const name of ['Sum', 'Mean'] as const) replaceCpuKernel(name, (a: Args) => reduceKernel(name, a));
 }
 
 /** tfjs' own cpu Sum or Mean, for parity tests and A/B timing. */
 export function originalCpuReduceKernel(name: 'Sum' | 'Mean'): tf.KernelConfig | undefined {
-  return originals.get(name);
+  return originalCpuKernel(name);
 }

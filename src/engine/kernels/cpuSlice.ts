@@ -5,6 +5,7 @@
 // innermost contiguous dimensions with TypedArray.set. Same results for every numeric
 // dtype; strings and complex numbers go to tfjs' kernels.
 import * as tf from '@tensorflow/tfjs';
+import { callOriginalCpuKernel, originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
 import type { CpuBackendLike } from './cpuBackendLike';
 
 type Values = Float32Array | Int32Array | Uint8Array;
@@ -59,12 +60,9 @@ function canHandle(dtype: tf.DataType): boolean {
   return dtype === 'float32' || dtype === 'int32' || dtype === 'bool';
 }
 
-let originalSlice: tf.KernelConfig | undefined;
-let originalSplitV: tf.KernelConfig | undefined;
-
 function sliceKernel(args: { inputs: { x: tf.TensorInfo }; backend: CpuBackendLike<Values>; attrs: { begin: number | number[]; size: number | number[] } }): tf.TensorInfo {
   const { x } = args.inputs;
-  if (!canHandle(x.dtype)) return (originalSlice!.kernelFunc as unknown as (a: unknown) => tf.TensorInfo)(args);
+  if (!canHandle(x.dtype)) return callOriginalCpuKernel('Slice', args);
   const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, args.attrs.begin, args.attrs.size);
   tf.slice_util.assertParamsValid(x as tf.Tensor, begin, size);
   const vals = args.backend.data.get(x.dataId).values;
@@ -74,7 +72,7 @@ function sliceKernel(args: { inputs: { x: tf.TensorInfo }; backend: CpuBackendLi
 
 function splitVKernel(args: { inputs: { x: tf.TensorInfo }; backend: CpuBackendLike<Values>; attrs: { numOrSizeSplits: number | number[]; axis: number | number[] } }): tf.TensorInfo[] {
   const { x } = args.inputs;
-  if (!canHandle(x.dtype)) return (originalSplitV!.kernelFunc as unknown as (a: unknown) => tf.TensorInfo[])(args);
+  if (!canHandle(x.dtype)) return callOriginalCpuKernel<typeof args, tf.TensorInfo[]>('SplitV', args);
   const axis = tf.util.parseAxisParam(args.attrs.axis, x.shape)[0];
   const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, args.attrs.numOrSizeSplits, axis);
   const vals = args.backend.data.get(x.dataId).values;
@@ -88,21 +86,13 @@ function splitVKernel(args: { inputs: { x: tf.TensorInfo }; backend: CpuBackendL
   });
 }
 
-let registered = false;
-
 /** Replace the cpu backend's Slice and SplitV with the ones above (idempotent). */
 export function registerFastCpuSlice(): void {
-  if (registered) return;
-  registered = true;
-  originalSlice = tf.getKernel('Slice', 'cpu');
-  originalSplitV = tf.getKernel('SplitV', 'cpu');
-  if (originalSlice) tf.unregisterKernel('Slice', 'cpu');
-  if (originalSplitV) tf.unregisterKernel('SplitV', 'cpu');
-  tf.registerKernel({ kernelName: 'Slice', backendName: 'cpu', kernelFunc: sliceKernel as unknown as tf.KernelFunc });
-  tf.registerKernel({ kernelName: 'SplitV', backendName: 'cpu', kernelFunc: splitVKernel as unknown as tf.KernelFunc });
+  replaceCpuKernel('Slice', sliceKernel);
+  replaceCpuKernel('SplitV', splitVKernel);
 }
 
 /** tfjs' own cpu Slice and SplitV, for parity tests. */
 export function originalCpuSliceKernels(): { slice?: tf.KernelConfig; splitV?: tf.KernelConfig } {
-  return { slice: originalSlice, splitV: originalSplitV };
+  return { slice: originalCpuKernel('Slice'), splitV: originalCpuKernel('SplitV') };
 }

@@ -4,6 +4,7 @@
 // ~10 ms of a default simclr-dense cpu step). Same formulas, NaN kept as tfjs keeps it;
 // other dtypes go to tfjs' kernels.
 import * as tf from '@tensorflow/tfjs';
+import { callOriginalCpuKernel, originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
 import type { CpuBackendLike } from './cpuBackendLike';
 
 type Attrs = { alpha?: number; clipValueMin?: number; clipValueMax?: number };
@@ -32,28 +33,19 @@ export function unaryValues(name: 'Relu' | 'Step' | 'ClipByValue', x: Float32Arr
 }
 
 const NAMES = ['Relu', 'Step', 'ClipByValue'] as const;
-const originals = new Map<string, tf.KernelConfig>();
-let registered = false;
 
 /** Replace the cpu backend's Relu, Step and ClipByValue (idempotent). */
 export function registerFastCpuUnary(): void {
-  if (registered) return;
-  registered = true;
   for (const name of NAMES) {
-    const original = tf.getKernel(name, 'cpu');
-    if (!original) continue;
-    originals.set(name, original);
-    tf.unregisterKernel(name, 'cpu');
-    const kernelFunc = ((args: { inputs: { x: tf.TensorInfo }; backend: CpuBackendLike; attrs: Attrs }) => {
+    replaceCpuKernel(name, (args: { inputs: { x: tf.TensorInfo }; backend: CpuBackendLike; attrs: Attrs }) => {
       const { x } = args.inputs;
-      if (x.dtype !== 'float32') return (original.kernelFunc as unknown as (a: unknown) => tf.TensorInfo)(args);
+      if (x.dtype !== 'float32') return callOriginalCpuKernel(name, args);
       return args.backend.makeTensorInfo(x.shape, 'float32', unaryValues(name, args.backend.data.get(x.dataId).values, args.attrs ?? {}));
-    }) as unknown as tf.KernelFunc;
-    tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc });
+    });
   }
 }
 
 /** tfjs' own cpu kernel of `name` (Relu, Step, ClipByValue), for parity tests. */
 export function originalCpuUnaryKernel(name: string): tf.KernelConfig | undefined {
-  return originals.get(name);
+  return originalCpuKernel(name);
 }
