@@ -233,7 +233,7 @@ export async function benchState(state: BenchState, opts: BenchOptions): Promise
   const now = opts.now ?? (() => performance.now());
   // A tiny round on the host backends takes ~0.25 s, and 20 of them left a ratio's median
   // moving by ±0.05 between runs (cdg × simclr-dense 1.08-1.17 at 40 rounds, 1.085-1.105 at 300).
-  const host = tf.getBackend() === 'cpu' || tf.getBackend() === 'wasm';
+  const host = ['cpu', 'wasm'].includes(tf.getBackend());
   const rounds = opts.rounds ?? (opts.tiny ? (host ? 100 : 20) : 5);
   const warmup = opts.warmup ?? 2;
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds must be a positive integer (got ${rounds})`);

@@ -61,11 +61,10 @@ function plain(attrs: Attrs): boolean {
   return attrs.dataFormat === 'NHWC' && (d === 1 || (Array.isArray(d) && d[0] === 1 && d[1] === 1));
 }
 
-const callOriginal = (name: string, args: unknown) => callOriginalCpuKernel(name, args);
 
 function conv2DKernel(args: { inputs: { x: tf.TensorInfo; filter: tf.TensorInfo }; backend: CpuBackendLike; attrs: Attrs }): tf.TensorInfo {
   const { x, filter } = args.inputs;
-  if (!plain(args.attrs) || x.dtype !== 'float32' || filter.dtype !== 'float32') return callOriginal('Conv2D', args);
+  if (!plain(args.attrs) || x.dtype !== 'float32' || filter.dtype !== 'float32') return callOriginalCpuKernel('Conv2D', args);
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], args.attrs.strides, 1, args.attrs.pad, args.attrs.dimRoundingMode, false, 'channelsLast');
   const y = conv2DForwardValues(args.backend.data.get(x.dataId).values, args.backend.data.get(filter.dataId).values, info);
   return args.backend.makeTensorInfo([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32', y);
@@ -73,7 +72,7 @@ function conv2DKernel(args: { inputs: { x: tf.TensorInfo; filter: tf.TensorInfo 
 
 function conv2DBackpropInputKernel(args: { inputs: { dy: tf.TensorInfo; filter: tf.TensorInfo }; backend: CpuBackendLike; attrs: Attrs }): tf.TensorInfo {
   const { dy, filter } = args.inputs;
-  if (!plain(args.attrs) || dy.dtype !== 'float32' || filter.dtype !== 'float32' || !args.attrs.inputShape) return callOriginal('Conv2DBackpropInput', args);
+  if (!plain(args.attrs) || dy.dtype !== 'float32' || filter.dtype !== 'float32' || !args.attrs.inputShape) return callOriginalCpuKernel('Conv2DBackpropInput', args);
   const info = tf.backend_util.computeConv2DInfo(args.attrs.inputShape, filter.shape as [number, number, number, number], args.attrs.strides, 1, args.attrs.pad, args.attrs.dimRoundingMode, false, 'channelsLast');
   const dx = conv2DBackpropInputValues(args.backend.data.get(dy.dataId).values, args.backend.data.get(filter.dataId).values, info);
   return args.backend.makeTensorInfo(args.attrs.inputShape, 'float32', dx);

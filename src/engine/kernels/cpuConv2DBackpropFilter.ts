@@ -39,7 +39,6 @@ export function conv2DBackpropFilterValues(xShape: readonly number[], xv: ArrayL
   return dw;
 }
 
-
 /** tfjs' own cpu kernel, kept for the parity test. */
 export function originalCpuConv2DBackpropFilter(): tf.KernelConfig | undefined {
   return originalCpuKernel('Conv2DBackpropFilter');

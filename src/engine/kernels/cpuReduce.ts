@@ -40,7 +40,6 @@ export function reduceBlock(x: ArrayLike<number>, outer: number, R: number, inne
 
 type Args = { inputs: { x: tf.TensorInfo }; backend: CpuBackendLike; attrs: { axis: number | number[]; keepDims: boolean } };
 
-const callOriginal = (name: string, args: Args) => callOriginalCpuKernel(name, args);
 
 /** The reduced axes as [first, last] when they are one block of consecutive axes. */
 function axisBlock(axis: number | number[], rank: number): [number, number] | undefined {
@@ -52,9 +51,9 @@ function axisBlock(axis: number | number[], rank: number): [number, number] | un
 
 function reduceKernel(name: 'Sum' | 'Mean', args: Args): tf.TensorInfo {
   const { x } = args.inputs;
-  if (x.dtype !== 'float32' || x.shape.length === 0) return callOriginal(name, args);
+  if (x.dtype !== 'float32' || x.shape.length === 0) return callOriginalCpuKernel(name, args);
   const block = axisBlock(args.attrs.axis, x.shape.length);
-  if (!block) return callOriginal(name, args);
+  if (!block) return callOriginalCpuKernel(name, args);
   const [a0, a1] = block;
   const size = (dims: number[]) => dims.reduce((p, d) => p * d, 1);
   const outer = size(x.shape.slice(0, a0));
