@@ -140,7 +140,7 @@ test('Export for GPUs downloads pretrain.sh and MAPPING.md for the configuration
 });
 
 test('a malformed link falls back to defaults with a notice; invalid settings are shown inline', async ({ page }) => {
-  await page.goto('/?backend=webgpu&preset=nope&tiny=1&lr=abc&batch=1');
+  await page.goto('/?backend=cpu&preset=nope&tiny=1&lr=abc&batch=1');
   await expect(page.getByTestId('url-notice')).toContainText('unknown preset "nope"');
   await expect(page.getByTestId('url-notice')).toContainText('lr must be a number');
   await expect(page.getByTestId('url-notice')).toContainText('batch: Batch size');
@@ -211,7 +211,7 @@ test('a preset picked and Start pressed at once trains that preset (with and wit
 });
 
 test('fashion-mnist loads from the shipped files and trains a step', async ({ page }) => {
-  await page.goto('/?backend=webgpu&tiny=1&dataset=fashion-mnist');
+  await page.goto('/?backend=cpu&tiny=1&dataset=fashion-mnist');
   await waitReady(page);
   await expect(page.getByTestId('field-dataset')).toHaveValue('fashion-mnist');
   await expect(page.getByTestId('dataset-preview')).toContainText('fashion-mnist');
