@@ -51,6 +51,9 @@ const USAGE = `usage: npm run bench -- [options]
                     cpu and webgpu); both times each sparse preset twice in the same rounds, as itself and
                     as NAME@off (kernels off), so auto/off ratios share the load
   --gate-gradient G ste | detached: CDG's gate gradient for the presets that run CDG (default: the preset's)
+  --conv-threads    cpu: a second thread computes half of each large conv, as npm run train and
+                    npm run experiment do (src/cli/convThreads.ts); by default one thread, as the
+                    page's cpu backend runs
   --kernels         where sparse kernels pay: conv(x, W ⊙ M) forward + gradients over the
                     model's prunable convs, masked dense vs row-sparse vs what auto picks,
                     per mask kind and density (cpu: row-sparse; webgpu: the WGSL sparse
@@ -86,6 +89,7 @@ function parseBenchArgs(argv: string[]) {
         steps: { type: 'string' },
         'sparse-kernels': { type: 'string' },
         'gate-gradient': { type: 'string' },
+        'conv-threads': { type: 'boolean', default: false },
         kernels: { type: 'boolean', default: false },
         profile: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -111,6 +115,7 @@ function parseBenchArgs(argv: string[]) {
   const backends = v.backends ? v.backends.split(',').map((s) => s.trim()).filter(Boolean) : ['webgpu', 'webgl', 'wasm', 'cpu'];
   for (const b of backends) if (!['webgpu', 'webgl', 'wasm', 'cpu'].includes(b)) throw new UsageError(`--backends: the page has webgpu, webgl, wasm and cpu (got "${b}")`);
   if (v.backends && !v.browser) throw new UsageError('--backends goes with --browser');
+  if (v['conv-threads'] && (v.browser || backend !== 'cpu')) throw new UsageError('--conv-threads is for --backend cpu in Node');
   const sparseKernels = v['sparse-kernels'] ?? 'auto';
   if (!['auto', 'off', 'both'].includes(sparseKernels)) throw new UsageError(`--sparse-kernels must be auto, off or both (got "${sparseKernels}")`);
   const gateGradient = v['gate-gradient'];
@@ -132,6 +137,7 @@ function parseBenchArgs(argv: string[]) {
     overrides: { kernels: { sparse: sparseKernels === 'off' ? 'off' : 'auto' }, ...(gateGradient ? { cdg: { gateGradient } } : {}) },
     kernels: v.kernels,
     profile: v.profile,
+    convThreads: v['conv-threads'],
   };
 }
 
@@ -215,7 +221,7 @@ async function main(): Promise<number> {
     return r.rows.length > 0 && r.errors.length === 0 ? 0 : 1;
   }
 
-  const be = await startNodeBackend(args.backend);
+  const be = await startNodeBackend(args.backend, { convThreads: args.convThreads });
   if (be.warning) console.error(`bench: warning — ${be.warning}`);
   if (args.kernels) return kernelTable(args.tiny, args.rounds ?? 3, args.json, args.markdown, { ...info, adapter: be.adapter, backend: be.backend }, command);
   const probe = benchConfig(args.presets[0], args.tiny || args.long);

@@ -14,6 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import cliProgress from 'cli-progress';
 import { parseFlags, UsageError } from './args';
 import { initBackend } from '../engine/backend';
+import { startConvThreads } from './convThreads';
 import { buildConfig, isPresetName, PRESET_NAMES, type Config } from '../engine/config';
 import { loadDataset } from '../engine/data';
 import { RunSession } from '../engine/session';
@@ -218,6 +219,8 @@ async function main(): Promise<number> {
     return 0;
   }
   await initBackend(['cpu']);
+  // One process: its conv loops take the second core. With --jobs N each process has a core (or less).
+  if (a.jobs <= 1 && !a.only) void startConvThreads();
   await mkdir(a.out, { recursive: true });
   const jobs = a.datasets.flatMap((dataset) => a.presets.flatMap((preset) => a.seeds.map((seed) => ({ dataset, preset, seed }))));
   const configOf = (j: (typeof jobs)[number]) => {

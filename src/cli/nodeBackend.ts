@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendReport } from '../engine/backend';
 import { installNodeWebGPU } from './nodeWebgpu';
+import { startConvThreads } from './convThreads';
 
 export type NodeBackendName = 'cpu' | 'webgpu' | 'wasm';
 
@@ -14,7 +15,8 @@ export interface NodeBackend {
   warning?: string;
 }
 
-export async function startNodeBackend(name: NodeBackendName): Promise<NodeBackend> {
+/** `convThreads`: on cpu, start the conv helper thread (convThreads.ts) and wait until it is ready. */
+export async function startNodeBackend(name: NodeBackendName, opts: { convThreads?: boolean } = {}): Promise<NodeBackend> {
   if (name === 'wasm') {
     const { initWasmBackend } = await import('../engine/kernels/wasmKernels');
     const r = await initWasmBackend();
@@ -28,6 +30,7 @@ export async function startNodeBackend(name: NodeBackendName): Promise<NodeBacke
     if (!r.ok) warning = r.reason;
   }
   const report: BackendReport = await initBackend(name === 'webgpu' ? ['webgpu', 'cpu'] : ['cpu']);
+  if (report.backend === 'cpu' && opts.convThreads) await startConvThreads();
   if (tf.getBackend() === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
   if (report.backend !== name) warning = `asked for ${name}, running ${report.backend}${report.fallbacks.length ? ` (${report.fallbacks.map((f) => f.reason).join('; ')})` : ''}${warning ? `; ${warning}` : ''}`;
   return { backend: report.backend, adapter: `${report.adapter}${report.softwareAdapter ? ' (software adapter)' : ''}`, warning };

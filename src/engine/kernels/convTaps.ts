@@ -69,7 +69,7 @@ export function convTapPairs(g: ConvGeometry): Int32Array {
 }
 
 /** A buffer the loops index (typed arrays from any backend). */
-type Buf = { [i: number]: number; readonly length: number };
+export type Buf = { [i: number]: number; readonly length: number };
 
 /**
  * What part of a conv the blocked loops compute (CDG's gated conv, hostConvRange.ts): input
@@ -504,21 +504,52 @@ function inputGrad8(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): 
 
 // The blocked loops' entry points: 8 channels a block where the shapes allow, else 4. The
 // two widths are written out by hand (locals, not an array: V8 keeps them in registers).
+// With a helper thread (convThreads.ts, Node's CLIs) a large enough call is split between
+// the two threads: the same sums in the same order, each output computed by one of them.
+
+/** Splits a blocked loop's call with a helper thread; false = run it here, whole. */
+export interface ConvSplitter {
+  forward(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: number, outStride: number, part: ConvPart): boolean;
+  inputGrad(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): boolean;
+  filterGrad(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry, part: ConvPart): boolean;
+}
+
+let splitter: ConvSplitter | null = null;
+
+/** Install (or with null remove) the helper thread's splitter. */
+export function setConvSplitter(s: ConvSplitter | null): void {
+  splitter = s;
+}
 
 /** The blocked forward (forward4's contract); K / G a multiple of 4. */
 export function forwardBlocked(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: number, outStride: number, part: ConvPart): void {
-  if (split >= part.c1 && (g.K / part.G) % 8 === 0) forward8(x, y, w, g, outStride, part);
-  else forward4(x, y, w, g, split, outStride, part);
+  if (splitter === null || !splitter.forward(x, y, w, g, split, outStride, part)) forwardHere(x, y, w, g, split, outStride, part);
 }
 
 /** The blocked filter gradient (filterGrad4's contract); K / G a multiple of 4. */
 export function filterGradBlocked(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry, part: ConvPart): void {
-  if ((g.K / part.G) % 8 === 0) filterGrad8(x, dy, dw, g, part);
-  else filterGrad4(x, dy, dw, g, part);
+  if (splitter === null || !splitter.filterGrad(x, dy, dw, g, part)) filterGradHere(x, dy, dw, g, part);
 }
 
 /** The blocked input gradient (inputGrad4's contract); any channel range. */
 export function inputGradBlocked(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): void {
+  if (splitter === null || !splitter.inputGrad(dx, dy, w, g, part)) inputGradHere(dx, dy, w, g, part);
+}
+
+/** forwardBlocked in this thread only (what each thread of a split call runs on its images). */
+export function forwardHere(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: number, outStride: number, part: ConvPart): void {
+  if (split >= part.c1 && (g.K / part.G) % 8 === 0) forward8(x, y, w, g, outStride, part);
+  else forward4(x, y, w, g, split, outStride, part);
+}
+
+/** filterGradBlocked in this thread only (a split call gives each thread a range of input channels). */
+export function filterGradHere(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry, part: ConvPart): void {
+  if ((g.K / part.G) % 8 === 0) filterGrad8(x, dy, dw, g, part);
+  else filterGrad4(x, dy, dw, g, part);
+}
+
+/** inputGradBlocked in this thread only. */
+export function inputGradHere(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): void {
   if ((part.c1 - part.c0) % 8 === 0) inputGrad8(dx, dy, w, g, part);
   else inputGrad4(dx, dy, w, g, part);
 }

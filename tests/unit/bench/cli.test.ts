@@ -14,7 +14,8 @@ describe('npm run bench', () => {
   it('--json: one row per preset and state; --markdown writes the section with the command', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sparsecl-bench-'));
     const md = join(dir, 'bench.md');
-    const r = await bench(['--tiny', '--presets', 'byol-dense', '--state', 'end', '--rounds', '1', '--warmup', '0', '--json', '--markdown', md]);
+    // With the conv helper thread (--conv-threads): the same rows.
+    const r = await bench(['--tiny', '--presets', 'byol-dense', '--state', 'end', '--rounds', '1', '--warmup', '0', '--json', '--markdown', md, '--conv-threads']);
     expect(r.code, r.stderr).toBe(0);
     const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(rows).toHaveLength(1);
@@ -35,7 +36,7 @@ describe('npm run bench', () => {
   });
 
   it('bad flags exit 2 with the reason and the usage', async () => {
-    for (const args of [['--presets', 'nope'], ['--state', 'middle'], ['--backend', 'webgl'], ['--rounds', '0'], ['--browser', '--long']]) {
+    for (const args of [['--presets', 'nope'], ['--state', 'middle'], ['--backend', 'webgl'], ['--rounds', '0'], ['--browser', '--long'], ['--backend', 'wasm', '--conv-threads']]) {
       const r = await bench(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain('usage: npm run bench');
