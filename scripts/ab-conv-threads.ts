@@ -1,7 +1,9 @@
 // Whole training steps with and without the conv helper thread (src/cli/convThreads.ts), in
 // one process: the same trainer's steps alternate between the two, so the host's drift hits
 // both alike. The values are the same either way (tests/unit/engine/convThreads.test.ts).
-//   npx tsx scripts/ab-conv-threads.ts simclr-dense,byol-dense [tiny] [rounds]
+//   npx tsx scripts/ab-conv-threads.ts simclr-dense,byol-dense [tiny] [rounds] [app]
+// (app: the page's config, as `npm run bench` times it; else the CLIs')
+import { benchConfig } from '../src/engine/bench';
 import { buildConfig } from '../src/engine/config';
 import { loadDataset } from '../src/engine/data';
 import { Trainer } from '../src/engine/trainer';
@@ -15,7 +17,7 @@ await startNodeBackend('cpu');
 const s = await startConvThreads();
 if (!s) throw new Error('no helper');
 for (const preset of presets) {
-  const cfg = buildConfig({ preset, tiny, measured: true });
+  const cfg = process.argv[5] === 'app' ? benchConfig(preset, tiny) : buildConfig({ preset, tiny, measured: true });
   const ds = await loadDataset('shapes', { seed: cfg.seed, trainCount: cfg.data.trainCount, testCount: cfg.data.testCount });
   const t = new Trainer(cfg, ds);
   t.startAt(Math.floor(cfg.steps * 0.8));
