@@ -42,6 +42,9 @@ function copyBack(dst: Buf, at: number, src: Float32Array, from: number, to: num
   (dst as Float32Array).set(src.subarray(from, to), at);
 }
 
+/** A part's gate moved past the first `bm` images' units. */
+const afterImages = (part: ConvPart, g: ConvGeometry, bm: number): ConvPart => ({ ...part, gateOffset: part.gateOffset + bm * g.OH * g.OW * part.G });
+
 /** Images [from, …) of an NHWC buffer with `per` floats an image. */
 const fromImage = (b: Buf, from: number, per: number): Float32Array => (b as Float32Array).subarray(from * per);
 
@@ -89,11 +92,11 @@ export class ThreadedConvSplitter implements ConvSplitter {
     return true;
   }
 
-  private setPart(part: ConvPart, hasGate: boolean): void {
+  private setPart(part: ConvPart): void {
     const c = this.ctrl;
     c[C0] = part.c0;
     c[C1] = part.c1;
-    c[HAS_GATE] = hasGate ? 1 : 0;
+    c[HAS_GATE] = part.gate !== null ? 1 : 0;
     c[GROUPS] = part.G;
   }
 
@@ -137,55 +140,60 @@ export class ThreadedConvSplitter implements ConvSplitter {
     return true;
   }
 
-  forward(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: number, outStride: number, part: ConvPart): boolean {
-    const { B, H, W: Wd, C, OH, OW, K, FH, FW } = g;
-    if (!this.ready || B < 2 || B * OH * OW * K * (part.c1 - part.c0) * FH * FW < this.minMacs || !allF32(x, y, w, part.gate)) return false;
-    const bm = B >> 1; // this thread: images [0, bm); the helper: [bm, B)
-    const xs = H * Wd * C, ys = OH * OW * outStride, gs = OH * OW * part.G;
-    const nb = B - bm;
+  /**
+   * Stage the helper's images [bm, B) of a split by images: `xLike` (x or dx, xs floats an
+   * image) and `yLike` (y or dy, ys an image) from image bm on, all of w, and the images'
+   * gate units; the geometry with the helper's image count. False when it does not fit.
+   */
+  private stageImages(xLike: Buf, xs: number, yLike: Buf, ys: number, w: Buf, g: ConvGeometry, part: ConvPart, bm: number): boolean {
+    const nb = g.B - bm, gs = g.OH * g.OW * part.G;
     if (!this.layout([nb * xs, nb * ys, w.length, part.gate ? nb * gs : 0])) return false;
     const a = this.arena.view, c = this.ctrl;
-    copyInto(a, c[X], x, bm * xs, B * xs);
-    copyInto(a, c[Y], y, bm * ys, B * ys);
+    copyInto(a, c[X], xLike, bm * xs, g.B * xs);
+    copyInto(a, c[Y], yLike, bm * ys, g.B * ys);
     copyInto(a, c[W], w, 0, w.length);
-    if (part.gate) copyInto(a, c[GATE], part.gate, part.gateOffset + bm * gs, part.gateOffset + B * gs);
+    if (part.gate) copyInto(a, c[GATE], part.gate, part.gateOffset + bm * gs, part.gateOffset + g.B * gs);
     writeGeometry(c, g, nb);
-    c[SPLIT] = split;
-    c[OUT_STRIDE] = outStride;
-    this.setPart(part, part.gate !== null);
+    this.setPart(part);
+    return true;
+  }
+
+  /** Whether a call of this size is worth splitting with the helper. */
+  private worthIt(g: ConvGeometry, part: ConvPart, ...bufs: (Buf | null)[]): boolean {
+    return this.ready && g.B * g.OH * g.OW * g.K * (part.c1 - part.c0) * g.FH * g.FW >= this.minMacs && allF32(...bufs, part.gate);
+  }
+
+  forward(x: Buf, y: Buf, w: Buf, g: ConvGeometry, split: number, outStride: number, part: ConvPart): boolean {
+    if (g.B < 2 || !this.worthIt(g, part, x, y, w)) return false;
+    const bm = g.B >> 1; // this thread: images [0, bm); the helper: [bm, B)
+    const xs = g.H * g.W * g.C, ys = g.OH * g.OW * outStride, nb = g.B - bm;
+    if (!this.stageImages(x, xs, y, ys, w, g, part, bm)) return false;
+    this.ctrl[SPLIT] = split;
+    this.ctrl[OUT_STRIDE] = outStride;
     const r = this.post(OP_FORWARD);
     forwardHere(x, y, w, { ...g, B: bm }, split, outStride, part);
-    if (this.await(r)) copyBack(y, bm * ys, a, c[Y], c[Y] + nb * ys);
+    if (this.await(r)) copyBack(y, bm * ys, this.arena.view, this.ctrl[Y], this.ctrl[Y] + nb * ys);
     // The helper threw: its images, untouched in y, are done here.
-    else forwardHere(fromImage(x, bm, xs), fromImage(y, bm, ys), w, { ...g, B: nb }, split, outStride, { ...part, gateOffset: part.gateOffset + bm * gs });
+    else forwardHere(fromImage(x, bm, xs), fromImage(y, bm, ys), w, { ...g, B: nb }, split, outStride, afterImages(part, g, bm));
     return true;
   }
 
   inputGrad(dx: Buf, dy: Buf, w: Buf, g: ConvGeometry, part: ConvPart): boolean {
-    const { B, H, W: Wd, C, OH, OW, K, FH, FW } = g;
-    if (!this.ready || B < 2 || B * OH * OW * K * (part.c1 - part.c0) * FH * FW < this.minMacs || !allF32(dx, dy, w, part.gate)) return false;
-    const bm = B >> 1;
-    const xs = H * Wd * C, ys = OH * OW * K, gs = OH * OW * part.G;
-    const nb = B - bm;
-    if (!this.layout([nb * xs, nb * ys, w.length, part.gate ? nb * gs : 0])) return false;
-    const a = this.arena.view, c = this.ctrl;
-    copyInto(a, c[X], dx, bm * xs, B * xs);
-    copyInto(a, c[Y], dy, bm * ys, B * ys);
-    copyInto(a, c[W], w, 0, w.length);
-    if (part.gate) copyInto(a, c[GATE], part.gate, part.gateOffset + bm * gs, part.gateOffset + B * gs);
-    writeGeometry(c, g, nb);
-    this.setPart(part, part.gate !== null);
+    if (g.B < 2 || !this.worthIt(g, part, dx, dy, w)) return false;
+    const bm = g.B >> 1;
+    const xs = g.H * g.W * g.C, ys = g.OH * g.OW * g.K, nb = g.B - bm;
+    if (!this.stageImages(dx, xs, dy, ys, w, g, part, bm)) return false;
     const r = this.post(OP_INPUT_GRAD);
     inputGradHere(dx, dy, w, { ...g, B: bm }, part);
-    if (this.await(r)) copyBack(dx, bm * xs, a, c[X], c[X] + nb * xs);
-    else inputGradHere(fromImage(dx, bm, xs), fromImage(dy, bm, ys), w, { ...g, B: nb }, { ...part, gateOffset: part.gateOffset + bm * gs });
+    if (this.await(r)) copyBack(dx, bm * xs, this.arena.view, this.ctrl[X], this.ctrl[X] + nb * xs);
+    else inputGradHere(fromImage(dx, bm, xs), fromImage(dy, bm, ys), w, { ...g, B: nb }, afterImages(part, g, bm));
     return true;
   }
 
   filterGrad(x: Buf, dy: Buf, dw: Buf, g: ConvGeometry, part: ConvPart): boolean {
     const { B, H, W: Wd, C, OH, OW, K, FH, FW } = g;
     const n = part.c1 - part.c0;
-    if (!this.ready || n < 2 || B * OH * OW * K * n * FH * FW < this.minMacs || !allF32(x, dy, dw, part.gate)) return false;
+    if (n < 2 || !this.worthIt(g, part, x, dy, dw)) return false;
     const cm = part.c0 + (n >> 1); // this thread: input channels [c0, cm); the helper: [cm, c1)
     const gs = B * OH * OW * part.G;
     if (!this.layout([B * H * Wd * C, B * OH * OW * K, dw.length, part.gate ? gs : 0])) return false;
@@ -195,7 +203,7 @@ export class ThreadedConvSplitter implements ConvSplitter {
     copyInto(a, c[W], dw, 0, dw.length);
     if (part.gate) copyInto(a, c[GATE], part.gate, part.gateOffset, part.gateOffset + gs);
     writeGeometry(c, g, B);
-    this.setPart({ ...part, c0: cm }, part.gate !== null);
+    this.setPart({ ...part, c0: cm });
     const r = this.post(OP_FILTER_GRAD);
     filterGradHere(x, dy, dw, g, { ...part, c1: cm });
     if (this.await(r)) {
