@@ -12,8 +12,8 @@ import { CTRL_INTS, ThreadedConvSplitter } from '../engine/kernels/convThreads';
 let started: Promise<ThreadedConvSplitter | null> | undefined;
 
 /** Whether this process may start the helper: two or more cores and not turned off. */
-export function convThreadsWanted(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.SPARSECL_CONV_THREADS !== '1' && availableParallelism() >= 2;
+function convThreadsWanted(): boolean {
+  return process.env.SPARSECL_CONV_THREADS !== '1' && availableParallelism() >= 2;
 }
 
 /**

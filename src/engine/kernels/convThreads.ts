@@ -23,7 +23,7 @@ export const CTRL_INTS = 32;
 const OP_FORWARD = 1, OP_INPUT_GRAD = 2, OP_FILTER_GRAD = 3, OP_STOP = 4;
 
 /** Below this many multiply-adds a call stays on one thread (the hand-over costs ~20–50 µs). */
-export const MIN_SPLIT_MACS = 200_000;
+const MIN_SPLIT_MACS = 200_000;
 /** How long this thread waits for the helper before it gives up with an error. */
 const ANSWER_MS = 60_000;
 

@@ -1,7 +1,7 @@
 // The conv loops split with a helper thread (kernels/convThreads.ts, started as the CLIs do
 // by src/cli/convThreads.ts) give the one-thread loops' values bit for bit — the loops that
-// cpuFastKernels.test.ts holds to tfjs' kernels — on random shapes, channel ranges and gates,
-// and whole training steps give the same losses with and without the helper.
+// cpuFastKernels.test.ts holds to tfjs' kernels — on random shapes, channel ranges, gates and
+// CDG's two-half forward, and whole training steps give the same losses with and without it.
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,9 +53,10 @@ const caseArb = fc.record({
   gated: fc.boolean(),
   seed: fc.nat(),
   gateOffset: fc.integer({ min: 0, max: 3 }),
+  dual: fc.nat(), // where the forward's channels switch to the second output half (CDG's dual conv)
 });
 
-type Case = { g: ConvGeometry; part: ConvPart; x: Float32Array; w: Float32Array; dy: Float32Array; y0: Float32Array };
+type Case = { g: ConvGeometry; part: ConvPart; split: number; outStride: number; x: Float32Array; w: Float32Array; dy: Float32Array; y0: Float32Array };
 
 type CaseInput = typeof caseArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -71,13 +72,18 @@ function build(c: CaseInput): Case {
   const c1 = c0 + 1 + (c.range[1] % (c.C - c0));
   const units = c.B * OH * OW * c.G;
   const gate = c.gated ? values(c.gateOffset + units, c.seed + 5, 0.5).map((v) => (v === 0 ? 0 : 1)) : null;
+  // split = c1: one output; below it, channels [split, c1) go to a second half (rows 2K wide).
+  const split = c0 + (c.dual % (c1 - c0 + 1));
+  const outStride = split < c1 ? 2 * K : K;
   return {
     g,
     part: { c0, c1, gate, gateOffset: c.gated ? c.gateOffset : 0, G: c.G },
+    split,
+    outStride,
     x: values(c.B * c.H * c.W * c.C, c.seed, 0.3),
     w: values(F * F * c.C * K, c.seed + 1, 0),
     dy: values(c.B * OH * OW * K, c.seed + 2, 0.1),
-    y0: values(c.B * OH * OW * K, c.seed + 3, 0.5), // outputs accumulate onto what they hold
+    y0: values(c.B * OH * OW * outStride, c.seed + 3, 0.5), // outputs accumulate onto what they hold
   };
 }
 
@@ -88,24 +94,25 @@ describe('conv loops split with a helper thread', () => {
   });
 
   it('forward, input gradient and filter gradient equal the one-thread loops bit for bit, split calls counted', () => {
+    const minMacs = splitter!.minMacs;
     splitter!.minMacs = 0; // split every call, however small
     const before = splitter!.splitCalls;
     let runs = 0;
     try {
       fc.assert(
         fc.property(caseArb, (cs) => {
-          const { g, part, x, w, dy, y0 } = build(cs);
+          const { g, part, split, outStride, x, w, dy, y0 } = build(cs);
           const run = (threads: boolean) => {
             setConvSplitter(threads ? splitter : null);
             const y = y0.slice();
             const dx = values(x.length, cs.seed + 4, 0.5);
             const dw = values(w.length, cs.seed + 6, 0.5);
             if (threads) {
-              forwardBlocked(x, y, w, g, part.c1, g.K, part);
+              forwardBlocked(x, y, w, g, split, outStride, part);
               inputGradBlocked(dx, dy, w, g, part);
               filterGradBlocked(x, dy, dw, g, part);
             } else {
-              forwardHere(x, y, w, g, part.c1, g.K, part);
+              forwardHere(x, y, w, g, split, outStride, part);
               inputGradHere(dx, dy, w, g, part);
               filterGradHere(x, dy, dw, g, part);
             }
@@ -121,7 +128,7 @@ describe('conv loops split with a helper thread', () => {
         { numRuns: 150 },
       );
     } finally {
-      splitter!.minMacs = 200_000;
+      splitter!.minMacs = minMacs;
       setConvSplitter(null);
     }
     // Every case splits its forward and input gradient (B ≥ 2), and the filter gradient when it has 2+ channels.
