@@ -190,9 +190,11 @@ test('SimSiam, the third method, is picked in the settings and trains a step', a
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });
 
+// On cpu: the race is between the page and the worker's run rebuild, not in a backend
+// (the stress spec's seed 11 presses Start after preset changes on WebGPU); 55 s → ~10 s.
 test('a preset picked and Start pressed at once trains that preset (with and without Reset first)', async ({ page }) => {
   test.setTimeout(480_000);
-  await page.goto('/?backend=webgpu&tiny=1');
+  await page.goto('/?backend=cpu&tiny=1');
   await waitReady(page);
   for (const [preset, resetFirst] of [['cdg', false], ['syncp-2of4', true], ['syncp-unstructured', false], ['cdg', true]] as const) {
     const pause = page.getByTestId('pause');
