@@ -58,7 +58,7 @@ try {
     const r = (await page.evaluate(() => window.__profile))!;
     if (r.error) throw new Error(r.error);
     const base = r.rows[0].msPerStep;
-    console.log(`crossOriginIsolated: ${await page.evaluate(() => self.crossOriginIsolated)}, wasm threads: ${await page.evaluate(async () => String(await (window as unknown as { tfEnvThreads?: () => Promise<unknown> }).tfEnvThreads?.()))}`);
+    console.log(`crossOriginIsolated: ${await page.evaluate(() => self.crossOriginIsolated)}, wasm threads: ${await page.evaluate(async () => String(await (window as unknown as { tfEnvThreads?: () => Promise<unknown> }).tfEnvThreads?.().catch(() => 'n/a (no wasm backend here)')))}`);
     for (const row of r.rows) console.log(`${row.spec}: ${row.msPerStep.toFixed(1)} ms a step (median), ${(row.msPerStep / base).toFixed(3)}× the first`);
     process.exit(0);
   }
