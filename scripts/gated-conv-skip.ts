@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { installNodeWebGPU } from '../src/cli/nodeWebgpu';
 import { initBackend } from '../src/engine/backend';
-import { gatedConv } from '../src/engine/sparsity/cdg';
+import { gatedConv } from '../src/engine/sparsity/cdgGate';
 
 const reps = Number(process.argv[2] ?? 15);
 const ok = await installNodeWebGPU();

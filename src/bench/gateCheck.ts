@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { webgpuGateBoundary, webgpuTopKGate } from '../engine/kernels/webgpuSelect';
 import { webglTopKGate } from '../engine/kernels/webglSelect';
-import { topKGate } from '../engine/sparsity/cdg';
+import { topKGate } from '../engine/sparsity/cdgGate';
 
 /** Largest n the webgl check runs at: its gate program counts ties by index, O(n · ties). */
 const WEBGL_CHECK_MAX = 4099;

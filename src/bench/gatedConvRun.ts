@@ -4,7 +4,7 @@
 // and the gradients of a fixed random weighting of the outputs, read back; and the error
 // measure the comparisons use.
 import * as tf from '@tensorflow/tfjs';
-import { gatedConv, type GatedConvOptions } from '../engine/sparsity/cdg';
+import { gatedConv, type GatedConvOptions } from '../engine/sparsity/cdgGate';
 
 export interface GatedCase {
   b: number; h: number; w: number; cin: number; cout: number; f: number; stride: number;

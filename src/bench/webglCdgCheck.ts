@@ -7,7 +7,7 @@
 // 2 branches, all-open / all-closed / partial gates; no tensors left behind. Returns what
 // differs (empty: all agree). Run by e2e/webglCdg.spec.ts and the bench page.
 import * as tf from '@tensorflow/tfjs';
-import { NO_DELTA } from '../engine/sparsity/cdg';
+import { NO_DELTA } from '../engine/sparsity/cdgGate';
 import { relErr, runGatedConv as evaluate, type GatedCase as Case, type GatedRun as Out } from './gatedConvRun';
 
 export const WEBGL_CDG_CASES: Case[] = [
@@ -53,7 +53,7 @@ export interface WebGLCdgCheck {
   mismatches: string[];
   /** Tensors alive after three more evaluations minus before (0: nothing leaks). */
   leaked: number;
-  /** Whether gatedConv on webgl ran the radix-select programs (the hook in cdg.ts is taken). */
+  /** Whether gatedConv on webgl ran the radix-select programs (the dispatch in cdgGate.ts is taken). */
   hookTaken: boolean;
 }
 

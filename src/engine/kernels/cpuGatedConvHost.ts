@@ -1,7 +1,7 @@
 // CDG's quantile-gated conv on the host backends (cpu, wasm) as few ops, the conditional
 // path computed everywhere and multiplied by the gate: the reference of the other host path,
 // cpuGatedConvSparse.ts (which skips closed units), and of the GPU paths' formulas.
-// sparsity/cdg.ts' gatedConv picks it; the gating maths is in that file's header.
+// sparsity/cdgGate.ts' gatedConv picks it; the gating maths is in that file's header.
 import * as tf from '@tensorflow/tfjs';
 import { convForwardInto } from './cpuConv2D';
 import { accumulateBackward } from './cpuConvAccumulate';

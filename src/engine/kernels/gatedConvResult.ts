@@ -1,7 +1,7 @@
-// What every implementation of CDG's gated conv returns (sparsity/cdg.ts' tf-op path, its
+// What every implementation of CDG's gated conv returns (sparsity/cdgGate.ts' tf-op path, its
 // cpu/wasm host path, kernels/cpuGatedConvSparse.ts, webglGatedConv.ts, webgpuGatedConv.ts),
 // and the helpers that build it. A module of its own so the kernels need not import
-// sparsity/cdg.ts, which imports them.
+// sparsity/cdgGate.ts, which imports them.
 import * as tf from '@tensorflow/tfjs';
 
 export interface GatedConvResult {
@@ -34,7 +34,7 @@ export interface GatedConvResult {
  */
 export const NO_DELTA = 3e38;
 
-/** The options every quantile-gated conv reads (sparsity/cdg.ts' GateOptions and GatedConvOptions add the rest). */
+/** The options every quantile-gated conv reads (sparsity/cdgGate.ts' GateOptions and GatedConvOptions add the rest). */
 export interface QuantileGateOptions {
   /** Target density of the pooled gate (quantile threshold). */
   density?: number;

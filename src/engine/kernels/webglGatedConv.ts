@@ -115,7 +115,7 @@ function gateApply(yb: tf.Tensor4D, yc: tf.Tensor4D, ybf: tf.Tensor, gate: tf.Te
 
 /**
  * The quantile-gated conv of every branch on webgl (gatedConv's semantics with a quantile
- * Δ, see sparsity/cdg.ts) for cb < C_in. Gates, saliencies and the pooled density are made
+ * Δ, see sparsity/cdgGate.ts) for cb < C_in. Gates, saliencies and the pooled density are made
  * when first read (a training step reads only branchDensity and Δ), from tensors of the
  * caller's scope: read them before that scope ends.
  */

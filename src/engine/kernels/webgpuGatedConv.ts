@@ -160,7 +160,7 @@ function gateApply(z: tf.Tensor4D, gate: tf.Tensor, s: tf.Tensor, o: number, smo
 
 /**
  * The quantile-gated conv of every branch on webgpu (gatedConv's semantics with a quantile
- * Δ, see sparsity/cdg.ts) for cb < C_in. Gates, saliencies and the pooled density are made
+ * Δ, see sparsity/cdgGate.ts) for cb < C_in. Gates, saliencies and the pooled density are made
  * when first read (a training step reads only branchDensity), from tensors of the caller's
  * scope: read them before that scope ends.
  */

@@ -3,7 +3,7 @@
 // loop bounds let the compiler unroll. tfjs' program header supplies `result`, the inputs
 // by their variable names, `localIndex`, `workgroupId` and main(index) for flat programs.
 // Z = [Y_b | Y_c] is [B, OH, OW, 2K]: channels below K from input channels < cb, the rest
-// from input channels ≥ cb (the file header of sparsity/cdg.ts).
+// from input channels ≥ cb (the file header of sparsity/cdgGate.ts).
 import { dualOutputIndex, filterIndex, forEachInputTap, forEachOutputOfTap, forEachReadingTap, inputIndex } from './convTaps.wgsl';
 import { KEY_WGSL } from './webgpuSelect.wgsl';
 

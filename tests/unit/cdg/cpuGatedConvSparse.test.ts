@@ -8,7 +8,7 @@
 // version (XNNPACK's convs around the same gating) is wasmGatedConv.test.ts.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { gatedConv, type GatedConvOptions } from '../../../src/engine/sparsity/cdg';
+import { gatedConv, type GatedConvOptions } from '../../../src/engine/sparsity/cdgGate';
 import { runGatedConv, seededValues, type GatedCase as Case } from '../../../src/bench/gatedConvRun';
 import { expectClose, HOST_CASES as CASES } from './gatedConvRuns';
 

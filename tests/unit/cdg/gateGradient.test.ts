@@ -5,7 +5,7 @@
 //   detached: ∂L/∂s = g · Σ_group dY ⊙ Y_c · α·σ′(α(s − Δ))   (closed locations pass nothing)
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { gatedConv } from '../../../src/engine/sparsity/cdg';
+import { gatedConv } from '../../../src/engine/sparsity/cdgGate';
 
 const sig = (z: number) => 1 / (1 + Math.exp(-z));
 const dsig = (z: number, alpha: number) => alpha * sig(z) * (1 - sig(z));

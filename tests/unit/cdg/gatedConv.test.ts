@@ -2,7 +2,7 @@
 // plain-JS counts for the joint density, and a hand-derived surrogate gradient.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { dualGate, gatedConv } from '../../../src/engine/sparsity/cdg';
+import { dualGate, gatedConv } from '../../../src/engine/sparsity/cdgGate';
 
 function rand(shape: [number, number, number, number], seed: number): tf.Tensor4D {
   return tf.randomNormal(shape, 0, 1, 'float32', seed) as tf.Tensor4D;

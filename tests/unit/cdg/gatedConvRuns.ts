@@ -1,7 +1,7 @@
 // The CDG kernel tests' comparison of two gated-conv runs (src/bench/gatedConvRun.ts makes
 // them): gates equal; values, saliencies, Δ, densities and gradients within a tolerance.
 import { expect } from 'vitest';
-import { NO_DELTA } from '../../../src/engine/sparsity/cdg';
+import { NO_DELTA } from '../../../src/engine/sparsity/cdgGate';
 import { relErr, runGatedConv, seededValues, type GatedCase, type GatedRun } from '../../../src/bench/gatedConvRun';
 
 export type Case = GatedCase;

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { dualGate, gatedConv, topKGate } from '../../../src/engine/sparsity/cdg';
+import { dualGate, gatedConv, topKGate } from '../../../src/engine/sparsity/cdgGate';
 
 /** Brute force: order all (value, index) by value descending then index ascending; open the first k. */
 function reference(values: number[], k: number): { gate: number[]; delta: number } {

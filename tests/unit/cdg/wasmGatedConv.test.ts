@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initWasmBackend } from '../../../src/engine/kernels/wasmKernels';
 import { dualKernel } from '../../../src/engine/kernels/wasmGatedConv';
-import { gatedConv, type GatedConvOptions } from '../../../src/engine/sparsity/cdg';
+import { gatedConv, type GatedConvOptions } from '../../../src/engine/sparsity/cdgGate';
 import { runGatedConv, seededValues, type GatedCase } from '../../../src/bench/gatedConvRun';
 import { expectClose, HOST_CASES } from './gatedConvRuns';
 

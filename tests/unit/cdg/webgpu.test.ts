@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { buildConfig } from '../../../src/engine/config';
 import { loadDataset } from '../../../src/engine/data';
-import { gatedConv } from '../../../src/engine/sparsity/cdg';
+import { gatedConv } from '../../../src/engine/sparsity/cdgGate';
 import { Trainer } from '../../../src/engine/trainer';
 import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
 

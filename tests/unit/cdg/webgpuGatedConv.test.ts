@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
-import { gatedConv } from '../../../src/engine/sparsity/cdg';
+import { gatedConv } from '../../../src/engine/sparsity/cdgGate';
 import { setSoftwareAdapterWorkgroups } from '../../../src/engine/kernels/webgpuGatedConv';
 import { evaluate, expectClose, expectSame, rand, type Case } from './gatedConvRuns';
 

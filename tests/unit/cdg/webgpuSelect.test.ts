@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
 import { webgpuGateBoundary, webgpuGateSurrogate, webgpuTopKGate } from '../../../src/engine/kernels/webgpuSelect';
-import { dualGate, topKGate } from '../../../src/engine/sparsity/cdg';
+import { dualGate, topKGate } from '../../../src/engine/sparsity/cdgGate';
 
 const installed = await installNodeWebGPU();
 const report = installed.ok ? await initBackend(['webgpu']) : undefined;
