@@ -8,10 +8,10 @@
 // webkitGetAsEntry() is null, and CDP's Input.dispatchDragEvent with a folder path
 // delivers no drag events in headless Chromium — so the folder walk is unit-tested on a
 // fake entry tree (tests/unit/store/pickedFiles.test.ts).
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zipSync } from 'fflate';
+import { strFromU8, unzipSync, zipSync } from 'fflate';
 import type { Page } from '@playwright/test';
 import { expect, test, waitReady } from './fixtures';
 
@@ -237,4 +237,51 @@ test('own data: a reload resumes an own-data run on its saved images with the un
   await waitReady(page);
   await steps(page, 1);
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
+});
+
+// cpu, as above: what is tested is that the images travel with the run.
+test('own data: run.zip carries the images; a fresh browser with no files imports it and continues with the exported run\'s next losses', async ({ page, browser }, info) => {
+  test.setTimeout(300_000);
+  await page.goto('/?backend=cpu&preset=simclr-dense&tiny=1&steps=10');
+  await waitReady(page);
+  await page.getByTestId('own-data').setInputFiles([
+    { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(60) },
+    { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(20) },
+  ]);
+  await expect(page.getByTestId('own-data-info')).toContainText('60 training / 20 held-out images at 16×16');
+  await waitReady(page);
+  await steps(page, 2);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
+  const path = info.outputPath('run.zip');
+  await download.saveAs(path);
+  const files = unzipSync(new Uint8Array(readFileSync(path)));
+  expect(Object.keys(files).sort()).toEqual(['data.bin', 'data.json', 'model.json', 'run.json', 'weights.bin']);
+  // 80 images of 16×16×3 and a label byte each.
+  expect(files['data.bin'].length).toBe(80 * (16 * 16 * 3 + 1));
+  const next = await steps(page, 2); // what the exported run does next
+
+  // Another browser profile: no files chosen, no saved run, nothing in IndexedDB.
+  const fresh = await browser.newContext();
+  const other = await fresh.newPage();
+  try {
+    await other.goto('/?backend=cpu&preset=simclr-dense&tiny=1');
+    await waitReady(other);
+    // A zip of the run without its images (as exported before they travelled) is refused with what to do.
+    const bare = zipSync({ 'run.json': files['run.json'], 'model.json': files['model.json'], 'weights.bin': files['weights.bin'] });
+    await other.getByTestId('import-file').setInputFiles({ name: 'bare.zip', mimeType: 'application/zip', buffer: Buffer.from(bare) });
+    await expect(other.getByTestId('error-banner')).toContainText('load them in the Data panel first');
+    await other.getByTestId('error-banner').getByRole('button', { name: 'dismiss' }).click();
+    await expect(other.getByTestId('step-count')).toHaveText('0');
+
+    await other.getByTestId('import-file').setInputFiles(path);
+    await expect(other.getByTestId('step-count')).toHaveText('2', { timeout: 60_000 });
+    await waitReady(other);
+    await expect(other.getByTestId('field-dataset')).toHaveValue('own');
+    await expect(other.getByTestId('own-data-info')).toContainText('60 training / 20 held-out images at 16×16');
+    expect(await steps(other, 2)).toEqual(next);
+    await expect(other.getByTestId('error-banner')).toHaveCount(0);
+    expect(JSON.parse(strFromU8(files['run.json'])).config.data.name).toBe('own');
+  } finally {
+    await fresh.close();
+  }
 });

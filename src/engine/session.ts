@@ -109,14 +109,16 @@ export class RunSession {
   /**
    * run.zip: run.json with the trainer state (v2) and the tensors as a tf.io model.json +
    * weights.bin, so an import can continue the run. `replay`: what the panels drew
-   * (structured data; typed arrays are kept).
+   * (structured data; typed arrays are kept). A run on own images carries them as it
+   * trains on them (state/bundleData.ts): an import needs no files.
    */
   async bundle(backend?: { backend: string; adapter: string }, replay?: unknown): Promise<Uint8Array> {
     const [run, state] = await Promise.all([this.runFile(backend), this.trainer.saveState()]);
     const { arrays, version, step, peakLr, optimizerSteps, plugins } = state;
     run.state = { version, step, peakLr, optimizerSteps, plugins, weights: 'model.json' };
     if (replay !== undefined) run.replay = encodeTyped(replay);
-    return writeBundle(run, arrays);
+    const own = this.config.data.name === 'own' ? this.trainer.dataset : undefined;
+    return writeBundle(run, arrays, own);
   }
 
   /** The whole run as host data: trainer state, logged rows, baselines (see state/runState.ts). */

@@ -439,7 +439,7 @@ export const actions = {
     }
     if (up.session) {
       useRun.setState({ restoring: { kind: 'import', name: file.name }, error: undefined });
-      send({ type: 'restore', gen: nextGen(), source: { kind: 'import', name: file.name, session: up.session, replay: up.replay } });
+      send({ type: 'restore', gen: nextGen(), source: { kind: 'import', name: file.name, session: up.session, replay: up.replay, ownData: up.ownData } });
       return;
     }
     const run = up.run;

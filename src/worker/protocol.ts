@@ -5,6 +5,7 @@ import type { BackendName, BackendReport } from '../engine/backend';
 import type { Calibration } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
 import type { OwnFile } from '../engine/data/ownData';
+import type { Dataset } from '../engine/data/types';
 import type { Baselines, MaskUpdate, RunFile, StepRow } from '../engine/runFile';
 import type { NMPatternGrid } from '../engine/viz/nmPatterns';
 import type { CDGSnapshot } from '../engine/sparsity/cdg';
@@ -55,7 +56,7 @@ export type Request =
 export type RequestType = Request['type'];
 
 /** An import's replay is sent as read from the file: the worker checks it (parseReplay), as it does an autosave's. */
-export type RestoreSource = { kind: 'autosave' } | { kind: 'import'; name: string; session: SessionState; replay?: unknown };
+export type RestoreSource = { kind: 'autosave' } | { kind: 'import'; name: string; session: SessionState; replay?: unknown; ownData?: Dataset };
 
 /** `assetBase`: absolute URL that shipped files (data/…) are relative to — the app's base, not the worker's. */
 export interface WorkerOptions {

@@ -288,6 +288,8 @@ const host: RunHost<WorkerRun> = {
         savedOwnData = data;
       }
     }
+    // An imported run.zip of an own-data run carries its images (older zips do not: the files loaded now are used).
+    if (config.data.name === 'own' && source.kind === 'import' && source.ownData) ownData = new OwnImages(++uploads, source.ownData);
     if (config.data.name === 'own' && !ownData) throw new Error('this run trained on your own images: load them in the Data panel first, then resume or import again');
     let run: WorkerRun;
     try {

@@ -1,26 +1,38 @@
 // The export bundle, run.zip: run.json (v2: config, history, masks, gates, the trainer
 // state besides its tensors, the panels' replay), and the tensors in tf.io format
-// (model.json + weights.bin). Reading takes the zip or a bare run.json (any version):
-// a bare run.json replays its history; only the zip can continue training.
+// (model.json + weights.bin); a run on your own images adds them (data.json + data.bin,
+// state/bundleData.ts). Reading takes the zip or a bare run.json (any version): a bare
+// run.json replays its history; only the zip can continue training.
 import { unzipSync, zipSync, strToU8, strFromU8 } from 'fflate';
 import { checkRunFileSize, parseRunFile, type DecodedRun, type RunFile } from '../runFile';
 import type { SessionState } from './runState';
 import type { StateArray } from './stateArray';
 import { decodeTyped } from './typedJson';
 import { decodeWeights, encodeWeights, MAX_WEIGHTS_BYTES, modelJson, parseModelJson, WEIGHTS_FILE } from './tfioWeights';
+import { DATA_BIN, DATA_JSON, decodeOwnData, encodeOwnData, MAX_DATA_BYTES } from './bundleData';
+import type { Dataset } from '../data/types';
 
 export const BUNDLE_NAME = 'run.zip';
 const RUN_JSON = 'run.json';
 const MODEL_JSON = 'model.json';
 
-/** run.zip of a run: `run` is its run.json (its `state` names model.json), `arrays` the tensors. */
-export function writeBundle(run: RunFile, arrays: Record<string, StateArray>): Uint8Array {
+/**
+ * run.zip of a run: `run` is its run.json (its `state` names model.json), `arrays` the
+ * tensors, `ownData` the own images it trains on (config data.name 'own').
+ */
+export function writeBundle(run: RunFile, arrays: Record<string, StateArray>, ownData?: Dataset): Uint8Array {
   const { specs, data } = encodeWeights(arrays);
-  return zipSync({
+  const files: Parameters<typeof zipSync>[0] = {
     [RUN_JSON]: strToU8(JSON.stringify(run)),
     [MODEL_JSON]: strToU8(JSON.stringify(modelJson(specs))),
     [WEIGHTS_FILE]: [data, { level: 0 }],
-  });
+  };
+  if (ownData) {
+    const { json, bin } = encodeOwnData(ownData);
+    files[DATA_JSON] = strToU8(json);
+    files[DATA_BIN] = [bin, { level: 1 }]; // images: fast deflate; labels and flat backgrounds shrink
+  }
+  return zipSync(files);
 }
 
 export interface ReadRun {
@@ -29,6 +41,8 @@ export interface ReadRun {
   session?: SessionState;
   /** The panels' rows and histories, as exported (run.json v2). */
   replay?: unknown;
+  /** The own images the run trains on, when it does and the zip carries them. */
+  ownData?: Dataset;
 }
 
 const isZip = (b: Uint8Array) => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
@@ -44,9 +58,9 @@ export function readRunUpload(name: string, bytes: Uint8Array): ReadRun {
   try {
     files = unzipSync(bytes, {
       filter: (f) => {
-        if (![RUN_JSON, MODEL_JSON, WEIGHTS_FILE].includes(f.name)) return false;
+        if (![RUN_JSON, MODEL_JSON, WEIGHTS_FILE, DATA_JSON, DATA_BIN].includes(f.name)) return false;
         // Sizes from the zip's directory, checked before inflating (a zip bomb stops here).
-        if (f.originalSize > MAX_WEIGHTS_BYTES) throw new Error(`${f.name} inflates to ${(f.originalSize / 1024 / 1024).toFixed(0)} MB, more than a run of this app can have`);
+        if (f.originalSize > (f.name === DATA_BIN ? MAX_DATA_BYTES : MAX_WEIGHTS_BYTES)) throw new Error(`${f.name} inflates to ${(f.originalSize / 1024 / 1024).toFixed(0)} MB, more than a run of this app can have`);
         return true;
       },
     });
@@ -74,5 +88,14 @@ export function readRunUpload(name: string, bytes: Uint8Array): ReadRun {
     history: run.history,
     baselines: run.baselines,
   };
-  return { run, session, replay };
+  let ownData: Dataset | undefined;
+  if (run.config.data.name === 'own' && (files[DATA_JSON] || files[DATA_BIN])) {
+    if (!files[DATA_JSON] || !files[DATA_BIN]) throw new Error(`${name}: the run's own images need both ${DATA_JSON} and ${DATA_BIN} in the zip`);
+    try {
+      ownData = decodeOwnData(strFromU8(files[DATA_JSON]), files[DATA_BIN]);
+    } catch (e) {
+      throw new Error(`${name}: its own images are damaged (${(e as Error).message})`);
+    }
+  }
+  return { run, session, replay, ownData };
 }

@@ -1,0 +1,117 @@
+// A run on own images carries them in run.zip (state/bundleData.ts): an import needs no
+// files and continues with the losses of the run that was never exported; any own images
+// survive encode → decode unchanged; a damaged data.json or data.bin is refused with what
+// was expected, never half-read.
+import * as fc from 'fast-check';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../src/engine/backend';
+import { buildConfig } from '../../../src/engine/config';
+import { loadDataset } from '../../../src/engine/data';
+import type { Dataset } from '../../../src/engine/data/types';
+import { RunSession } from '../../../src/engine/session';
+import { readRunUpload } from '../../../src/engine/state/bundle';
+import { decodeOwnData, encodeOwnData } from '../../../src/engine/state/bundleData';
+
+// Own images as the worker holds them: a Dataset named 'own' (here shapes' pixels, 3 classes' names).
+const shapes = await loadDataset('shapes', { seed: 9, trainCount: 32, testCount: 16 });
+const own: Dataset = { ...shapes, name: 'own', source: 'own images' };
+const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 10, data: { name: 'own' }, eval: { knnEvery: 0, logEvery: 1 } } });
+
+async function losses(s: RunSession, k: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < k; i++) out.push((await s.trainStep()).result.loss);
+  return out;
+}
+
+let zip: Uint8Array;
+let reference: number[];
+
+beforeAll(async () => {
+  await initBackend(['cpu']);
+  const ref = new RunSession(config, own);
+  reference = await losses(ref, 5);
+  ref.dispose();
+  const s = new RunSession(config, own);
+  await losses(s, 3);
+  zip = await s.bundle({ backend: 'cpu', adapter: 'test' });
+  s.dispose();
+});
+
+/** The zip with some files replaced (undefined: removed). */
+function rezip(changes: Record<string, Uint8Array | undefined>): Uint8Array {
+  const files: Record<string, Uint8Array> = { ...unzipSync(zip) };
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined) delete files[k];
+    else files[k] = v;
+  }
+  return zipSync(files);
+}
+
+describe('run.zip of an own-data run', () => {
+  it('carries the images it trains on: the import gets them back byte for byte and continues with the uninterrupted losses', async () => {
+    expect(Object.keys(unzipSync(zip)).sort()).toEqual(['data.bin', 'data.json', 'model.json', 'run.json', 'weights.bin']);
+    const up = readRunUpload('run.zip', zip);
+    const d = up.ownData!;
+    expect(d.name).toBe('own');
+    expect([d.height, d.width, d.channels, d.classNames]).toEqual([own.height, own.width, own.channels, own.classNames]);
+    for (const split of ['train', 'test'] as const) {
+      expect(d[split].count).toBe(own[split].count);
+      expect(Buffer.from(d[split].images).equals(Buffer.from(own[split].images))).toBe(true);
+      expect(Array.from(d[split].labels)).toEqual(Array.from(own[split].labels));
+    }
+    // The worker trains the import on these images (no files loaded): the next losses are the reference's.
+    const s = RunSession.restore(up.session!, d);
+    expect(await losses(s, 2)).toEqual(reference.slice(3, 5));
+    s.dispose();
+  });
+
+  it('a run on a built-in dataset carries no images', async () => {
+    const c = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 10, eval: { knnEvery: 0, logEvery: 1 } } });
+    const s = new RunSession(c, shapes);
+    await losses(s, 1);
+    const z = await s.bundle();
+    s.dispose();
+    expect(Object.keys(unzipSync(z)).sort()).toEqual(['model.json', 'run.json', 'weights.bin']);
+    expect(readRunUpload('run.zip', z).ownData).toBeUndefined();
+  });
+
+  it('refuses damaged images with what was expected', () => {
+    const files = unzipSync(zip);
+    const bin = files['data.bin'];
+    const meta = JSON.parse(strFromU8(files['data.json']));
+    const per = own.height * own.width * own.channels;
+    const expected = (own.train.count + own.test.count) * (per + 1);
+    expect(bin.length).toBe(expected); // hand count: every image's bytes and one label byte each
+    const cases: [Record<string, Uint8Array | undefined>, RegExp][] = [
+      [{ 'data.bin': bin.slice(0, -1) }, new RegExp(`data.bin has ${expected - 1} bytes.*needs ${expected}`)],
+      [{ 'data.bin': undefined }, /need both data.json and data.bin/],
+      [{ 'data.json': strToU8('{not json') }, /data.json is not JSON/],
+      [{ 'data.json': strToU8(JSON.stringify({ ...meta, channels: 2 })) }, /data.json: channels/],
+      [{ 'data.json': strToU8(JSON.stringify({ ...meta, classNames: ['a'] })) }, /data.json: classNames/],
+    ];
+    // A label past the class list: the first train label set to the number of classes.
+    const badLabel = bin.slice();
+    badLabel[own.train.count * per] = own.classNames.length;
+    cases.push([{ 'data.bin': badLabel }, new RegExp(`label ${own.classNames.length}, but data.json names ${own.classNames.length} classes`)]);
+    for (const [change, message] of cases) {
+      expect(() => readRunUpload('run.zip', rezip(change))).toThrow(/own images are damaged|need both/);
+      expect(() => readRunUpload('run.zip', rezip(change))).toThrow(message);
+    }
+  });
+
+  it('any own images survive encode → decode unchanged', () => {
+    const arb = fc.record({
+      h: fc.integer({ min: 1, max: 6 }), w: fc.integer({ min: 1, max: 6 }), c: fc.constantFrom(1 as const, 3 as const),
+      classes: fc.integer({ min: 2, max: 12 }), train: fc.integer({ min: 1, max: 9 }), test: fc.integer({ min: 1, max: 9 }), seed: fc.integer(),
+    });
+    fc.assert(fc.property(arb, ({ h, w, c, classes, train, test, seed }) => {
+      let x = seed >>> 0;
+      const byte = (mod: number) => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) >>> 24) % mod;
+      const split = (n: number) => ({ images: Uint8Array.from({ length: n * h * w * c }, () => byte(256)), labels: Uint8Array.from({ length: n }, () => byte(classes)), count: n });
+      const d: Dataset = { name: 'own', source: 'CIFAR-10 (own files)', height: h, width: w, channels: c, classNames: Array.from({ length: classes }, (_, i) => `class ${i}`), train: split(train), test: split(test) };
+      const { json, bin } = encodeOwnData(d);
+      expect(decodeOwnData(json, bin)).toEqual(d);
+    }), { numRuns: 100 });
+  });
+});
