@@ -4,33 +4,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../../src/engine/backend';
 import { buildConfig } from '../../../src/engine/config';
 import { loadDataset } from '../../../src/engine/data';
 import { RunSession } from '../../../src/engine/session';
 import { readRunUpload } from '../../../src/engine/state/bundle';
+import { exportedRun, losses } from '../helpers/exportedRun';
 
 const dataset = await loadDataset('shapes', { seed: 5, trainCount: 32, testCount: 16 });
 const config = buildConfig({ preset: 'syncp-unstructured', tiny: true, overrides: { steps: 10, eval: { knnEvery: 0, logEvery: 1 } } });
-
-async function losses(s: RunSession, k: number): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < k; i++) out.push((await s.trainStep()).result.loss);
-  return out;
-}
 
 let zip: Uint8Array;
 let reference: number[];
 
 beforeAll(async () => {
-  await initBackend(['cpu']);
-  const ref = new RunSession(config, dataset);
-  reference = await losses(ref, 6);
-  ref.dispose();
-  const s = new RunSession(config, dataset);
-  await losses(s, 4);
-  zip = await s.bundle({ backend: 'cpu', adapter: 'test' }, { rows: [{ step: 4, heat: new Uint8Array([0, 255]), m: new Float32Array([0.5]) }] });
-  s.dispose();
+  ({ zip, reference } = await exportedRun(config, dataset, 4, 6, { rows: [{ step: 4, heat: new Uint8Array([0, 255]), m: new Float32Array([0.5]) }] }));
 });
 
 describe('run.zip', () => {

@@ -5,37 +5,24 @@
 import * as fc from 'fast-check';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../../src/engine/backend';
 import { buildConfig } from '../../../src/engine/config';
 import { loadDataset } from '../../../src/engine/data';
 import type { Dataset } from '../../../src/engine/data/types';
 import { RunSession } from '../../../src/engine/session';
 import { readRunUpload } from '../../../src/engine/state/bundle';
 import { decodeOwnData, encodeOwnData } from '../../../src/engine/state/bundleData';
+import { exportedRun, losses } from '../helpers/exportedRun';
 
 // Own images as the worker holds them: a Dataset named 'own' (here shapes' pixels, 3 classes' names).
 const shapes = await loadDataset('shapes', { seed: 9, trainCount: 32, testCount: 16 });
 const own: Dataset = { ...shapes, name: 'own', source: 'own images' };
 const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 10, data: { name: 'own' }, eval: { knnEvery: 0, logEvery: 1 } } });
 
-async function losses(s: RunSession, k: number): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < k; i++) out.push((await s.trainStep()).result.loss);
-  return out;
-}
-
 let zip: Uint8Array;
 let reference: number[];
 
 beforeAll(async () => {
-  await initBackend(['cpu']);
-  const ref = new RunSession(config, own);
-  reference = await losses(ref, 5);
-  ref.dispose();
-  const s = new RunSession(config, own);
-  await losses(s, 3);
-  zip = await s.bundle({ backend: 'cpu', adapter: 'test' });
-  s.dispose();
+  ({ zip, reference } = await exportedRun(config, own, 3, 5));
 });
 
 /** The zip with some files replaced (undefined: removed). */
