@@ -1,6 +1,7 @@
 // Your own data in the built app: CIFAR-10 .bin batches, a folder of class sub-folders
 // (real PNGs, decoded in the worker), a zip of it — each trains a step — and a file of the
-// wrong size, refused with what was expected while the run stays as it was. On the cpu
+// wrong size, refused with what was expected while the run stays as it was; a reload resumes
+// an own-data run on its saved images, and its run.zip carries them to another browser. On the cpu
 // backend: what is tested is the data path, and WebGPU's steps (app.spec.ts and others)
 // cost ~10× the time on the software adapter CI has.
 // Dropped files: a page-built DataTransfer (its items have no entries, so the page takes
