@@ -53,3 +53,15 @@ export async function readFps(page: Page): Promise<{ fps: number; worstFrameMs: 
     return { fps: f.frames / seconds, worstFrameMs: f.worst, seconds };
   });
 }
+
+/**
+ * Press Pause if it is enabled. It may turn disabled between the check and the click (the
+ * run ended on its own): the click is then a person's no-op, not a failure.
+ */
+export async function pauseIfRunning(page: Page): Promise<void> {
+  const pause = page.getByTestId('pause');
+  if (!(await pause.isEnabled())) return;
+  await pause.click({ timeout: 1500 }).catch((e: unknown) => {
+    if (!/Timeout|not enabled|disabled/i.test(String(e))) throw e;
+  });
+}

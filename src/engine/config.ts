@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { SSL_METHOD_NAMES, sslMethodInfo } from './ssl/methodInfo';
 import { buildSchema, describeIssue, flatten, getAt, group, methodGroup, setting, type SettingSpec } from './settingsTable';
+import { MAX_IMAGE_SIDE } from './data/imageSide';
 
 const fraction = z.number().min(0).max(1);
 const positiveInt = z.number().int().min(1);
@@ -38,7 +39,7 @@ export const SETTINGS_TABLE = {
     /** Side of the square images the network sees; 0 keeps the dataset's own size. */
     // 16: a step costs about a sixteenth of a 32×32 step with the old widths, so a whole run
     // fits in minutes on a cpu; shapes stay legible (they fill half the frame).
-    imageSize: setting(z.number().int().min(0).max(64).default(16), { label: 'Image size', help: 'side of the images the network sees; 0 keeps the dataset’s own', unit: 'px' }),
+    imageSize: setting(z.number().int().min(0).max(MAX_IMAGE_SIDE).default(16), { label: 'Image size', help: 'side of the images the network sees; 0 keeps the dataset’s own', unit: 'px' }),
   }),
   model: group({
     widths: setting(z.array(z.number().int().min(2).max(512)).min(1).max(4).default([8, 16]), { label: 'Stage widths', help: 'channels of each ResNet stage, e.g. 8,16 or 16,32,64' }),

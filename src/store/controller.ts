@@ -3,8 +3,7 @@
 import type { Config, PresetName } from '../engine/config';
 import { buildConfig } from '../engine/config';
 import { checkRunFileSize, type RunFile } from '../engine/runFile';
-import { BUNDLE_NAME, readRunUpload } from '../engine/state/bundle';
-import { MAX_WEIGHTS_BYTES } from '../engine/state/tfioWeights';
+import { BUNDLE_NAME, MAX_BUNDLE_BYTES, readRunUpload } from '../engine/state/bundle';
 import { clearAutosave, readAutosaveMeta } from '../worker/savedRun';
 import { linkOf, presetOf } from './presetOf';
 import { EMPTY_MESSAGE, OWN_DATA_LIMITS, type OwnFile } from '../engine/data/ownData';
@@ -430,7 +429,7 @@ export const actions = {
   async importRun(file: File): Promise<void> {
     let up: ReturnType<typeof readRunUpload>;
     try {
-      if (file.size > MAX_WEIGHTS_BYTES) throw new Error(`the file is ${(file.size / 1024 / 1024).toFixed(0)} MB, more than a run of this app can be`);
+      if (file.size > MAX_BUNDLE_BYTES) throw new Error(`the file is ${(file.size / 1024 / 1024).toFixed(0)} MB, more than a run of this app can be`);
       if (!/\.zip$/i.test(file.name)) checkRunFileSize(file.size);
       up = readRunUpload(file.name, new Uint8Array(await file.arrayBuffer()));
     } catch (e) {

@@ -1,8 +1,9 @@
 // The own images the worker trains on, at the side a run asks for. Loaded files are kept
 // (they are already in the worker: the page transferred them), so another image size
 // decodes them anew exactly as a load at that size would. Own data restored with an
-// autosaved run comes without its files (only the decoded images are saved): it can be
-// shrunk by area averaging, but not enlarged, which would only blur; that is refused.
+// autosaved run, or imported with a run.zip, comes without its files (only the decoded
+// images are saved): it can be shrunk by area averaging, but not enlarged, which would
+// only blur; that is refused.
 import { OwnDataError, readOwnData, type Dataset, type ImageDecoder, type OwnFile } from '../engine/data';
 import { shrinkDataset } from '../engine/data/areaResize';
 

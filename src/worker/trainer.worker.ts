@@ -86,7 +86,7 @@ async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** The own data last uploaded or restored with a saved run (data.name 'own' trains on it); its id changes per upload. */
+/** The own data last uploaded, or restored with a saved or imported run (data.name 'own' trains on it); its id changes per upload. */
 let ownData: OwnImages | undefined;
 let uploads = 0;
 /** The own images the autosave holds: undefined until this worker has written or read the record (a previous page's may be there). */
@@ -279,7 +279,7 @@ const host: RunHost<WorkerRun> = {
     const saved = source.kind === 'autosave' ? await readAutosave() : { session: source.session, replay: source.replay };
     if (!saved) throw new Error('there is no saved run to resume (it was discarded, or this browser keeps no site data)');
     const config = saved.session.trainer.config;
-    const before = ownData;
+    const before = { ownData, dataset };
     if (config.data.name === 'own' && source.kind === 'autosave') {
       // The images saved with the run are the ones it trained on (the files loaded now may be others).
       const data = await readAutosaveOwnData();
@@ -295,7 +295,8 @@ const host: RunHost<WorkerRun> = {
     try {
       run = new WorkerRun(RunSession.restore(saved.session, await getDataset(config)));
     } catch (e) {
-      ownData = before; // the live run goes on with the data it had
+      // The live run goes on with the data it had (and the images it brought are dropped).
+      ({ ownData, dataset } = before);
       throw e;
     }
     // The one check of a replay, here rather than in the page: both sources reach the worker

@@ -6,5 +6,8 @@
 /** The default side of own images (and of the shapes and CIFAR-10 data). */
 export const DEFAULT_IMAGE_SIDE = 32;
 
+/** The largest side the model takes (config data.imageSize). */
+export const MAX_IMAGE_SIDE = 64;
+
 /** The side for a run's data.imageSize: the size itself when set, the default when 0 or absent. */
 export const imageSideOrDefault = (imageSize?: number): number => (imageSize && imageSize > 0 ? imageSize : DEFAULT_IMAGE_SIDE);

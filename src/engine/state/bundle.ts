@@ -11,8 +11,11 @@ import { decodeTyped } from './typedJson';
 import { decodeWeights, encodeWeights, MAX_WEIGHTS_BYTES, modelJson, parseModelJson, WEIGHTS_FILE } from './tfioWeights';
 import { DATA_BIN, DATA_JSON, decodeOwnData, encodeOwnData, MAX_DATA_BYTES } from './bundleData';
 import type { Dataset } from '../data/types';
+import { imageSideOrDefault } from '../data/imageSide';
 
 export const BUNDLE_NAME = 'run.zip';
+/** Largest run.zip the page reads: the weights and, for an own-data run, its images. */
+export const MAX_BUNDLE_BYTES = MAX_WEIGHTS_BYTES + MAX_DATA_BYTES + 1024 * 1024;
 const RUN_JSON = 'run.json';
 const MODEL_JSON = 'model.json';
 
@@ -92,7 +95,7 @@ export function readRunUpload(name: string, bytes: Uint8Array): ReadRun {
   if (run.config.data.name === 'own' && (files[DATA_JSON] || files[DATA_BIN])) {
     if (!files[DATA_JSON] || !files[DATA_BIN]) throw new Error(`${name}: the run's own images need both ${DATA_JSON} and ${DATA_BIN} in the zip`);
     try {
-      ownData = decodeOwnData(strFromU8(files[DATA_JSON]), files[DATA_BIN]);
+      ownData = decodeOwnData(strFromU8(files[DATA_JSON]), files[DATA_BIN], imageSideOrDefault(run.config.data.imageSize));
     } catch (e) {
       throw new Error(`${name}: its own images are damaged (${(e as Error).message})`);
     }

@@ -6,21 +6,23 @@
 import { z } from 'zod';
 import { OWN_DATA_LIMITS } from '../data/ownData';
 import type { Dataset } from '../data/types';
+import { MAX_IMAGE_SIDE } from '../data/imageSide';
 
 export const DATA_JSON = 'data.json';
 export const DATA_BIN = 'data.bin';
 const FORMAT = 'sparsecl-own-images';
 
-/** Largest data.bin accepted: the most images own data takes, at the largest image side the model takes (64 px). */
-export const MAX_DATA_BYTES = OWN_DATA_LIMITS.maxImages * (64 * 64 * 3 + 1);
+/** Largest data.bin accepted: the most images own data takes, RGB at the largest image side the model takes. */
+export const MAX_DATA_BYTES = OWN_DATA_LIMITS.maxImages * (MAX_IMAGE_SIDE * MAX_IMAGE_SIDE * 3 + 1);
 
 const DataJsonSchema = z.object({
   format: z.literal(FORMAT),
-  source: z.string().max(200).optional(),
-  height: z.number().int().min(1).max(4096),
-  width: z.number().int().min(1).max(4096),
+  source: z.string().max(1000).optional(),
+  height: z.number().int().min(1).max(MAX_IMAGE_SIDE),
+  width: z.number().int().min(1).max(MAX_IMAGE_SIDE),
   channels: z.union([z.literal(1), z.literal(3)]),
-  classNames: z.array(z.string().max(200)).min(2).max(1000),
+  // Class names are folder names (up to 255 bytes on common file systems).
+  classNames: z.array(z.string().max(1000)).min(2).max(1000),
   trainCount: z.number().int().min(1),
   testCount: z.number().int().min(1),
 });
@@ -41,8 +43,13 @@ export function encodeOwnData(d: Dataset): { json: string; bin: Uint8Array } {
   return { json: JSON.stringify(meta), bin };
 }
 
-/** The own images of data.json + data.bin; throws with what was expected when they do not agree. */
-export function decodeOwnData(json: string, bin: Uint8Array): Dataset {
+/**
+ * The own images of data.json + data.bin (views of `bin`, not copies: the page posts them to
+ * the worker as they are); throws with what was expected when they do not agree, or when
+ * `side` is given and the images are not side×side RGB (what a run at that image size
+ * trains on, and so what its export holds).
+ */
+export function decodeOwnData(json: string, bin: Uint8Array, side?: number): Dataset {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
@@ -55,6 +62,9 @@ export function decodeOwnData(json: string, bin: Uint8Array): Dataset {
     throw new Error(`${DATA_JSON}: ${issue.path.join('.') || 'the file'}: ${issue.message}`);
   }
   const m = parsed.data;
+  if (side !== undefined && (m.height !== side || m.width !== side || m.channels !== 3)) {
+    throw new Error(`${DATA_JSON} holds ${m.height}×${m.width}×${m.channels} images; this run trains on ${side}×${side} RGB (its image size)`);
+  }
   const count = m.trainCount + m.testCount;
   if (count > OWN_DATA_LIMITS.maxImages) throw new Error(`${DATA_JSON} lists ${count} images, more than own data takes (${OWN_DATA_LIMITS.maxImages})`);
   const per = m.height * m.width * m.channels;
@@ -62,7 +72,7 @@ export function decodeOwnData(json: string, bin: Uint8Array): Dataset {
   if (bin.length !== expected) {
     throw new Error(`${DATA_BIN} has ${bin.length} bytes; ${DATA_JSON} (${m.trainCount} + ${m.testCount} images of ${m.height}×${m.width}×${m.channels}, one label byte each) needs ${expected}`);
   }
-  const take = (from: number, n: number) => bin.slice(from, from + n);
+  const take = (from: number, n: number) => bin.subarray(from, from + n);
   const trainImages = take(0, m.trainCount * per);
   const trainLabels = take(m.trainCount * per, m.trainCount);
   const testImages = take(m.trainCount * (per + 1), m.testCount * per);

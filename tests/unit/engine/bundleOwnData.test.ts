@@ -8,15 +8,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/engine/config';
 import { loadDataset } from '../../../src/engine/data';
 import type { Dataset } from '../../../src/engine/data/types';
+import { shrinkDataset } from '../../../src/engine/data/areaResize';
+import { imageSideOrDefault } from '../../../src/engine/data/imageSide';
 import { RunSession } from '../../../src/engine/session';
 import { readRunUpload } from '../../../src/engine/state/bundle';
 import { decodeOwnData, encodeOwnData } from '../../../src/engine/state/bundleData';
 import { exportedRun, losses } from '../helpers/exportedRun';
 
-// Own images as the worker holds them: a Dataset named 'own' (here shapes' pixels, 3 classes' names).
-const shapes = await loadDataset('shapes', { seed: 9, trainCount: 32, testCount: 16 });
-const own: Dataset = { ...shapes, name: 'own', source: 'own images' };
+// Own images as the worker holds them for a run: a Dataset named 'own' at the run's image
+// size (here shapes' pixels shrunk to it).
 const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 10, data: { name: 'own' }, eval: { knnEvery: 0, logEvery: 1 } } });
+const side = imageSideOrDefault(config.data.imageSize);
+const shapes = await loadDataset('shapes', { seed: 9, trainCount: 32, testCount: 16 });
+const own: Dataset = shrinkDataset({ ...shapes, name: 'own', source: 'own images' }, side);
 
 let zip: Uint8Array;
 let reference: number[];
@@ -76,6 +80,9 @@ describe('run.zip of an own-data run', () => {
       [{ 'data.json': strToU8('{not json') }, /data.json is not JSON/],
       [{ 'data.json': strToU8(JSON.stringify({ ...meta, channels: 2 })) }, /data.json: channels/],
       [{ 'data.json': strToU8(JSON.stringify({ ...meta, classNames: ['a'] })) }, /data.json: classNames/],
+      [{ 'data.json': strToU8(JSON.stringify({ ...meta, trainCount: 20_000, testCount: 1 })) }, /20001 images, more than own data takes \(20000\)/],
+      // Images of another side than the run's (a zip put together by hand): not silently resized.
+      [{ 'data.json': strToU8(JSON.stringify({ ...meta, height: side / 2, width: side * 2 })) }, new RegExp(`holds ${side / 2}×${side * 2}×3 images; this run trains on ${side}×${side} RGB`)],
     ];
     // A label past the class list: the first train label set to the number of classes.
     const badLabel = bin.slice();
@@ -85,6 +92,18 @@ describe('run.zip of an own-data run', () => {
       expect(() => readRunUpload('run.zip', rezip(change))).toThrow(/own images are damaged|need both/);
       expect(() => readRunUpload('run.zip', rezip(change))).toThrow(message);
     }
+  });
+
+  it('data.bin is train images, train labels, test images, test labels, back to back (a hand-built example)', () => {
+    const d: Dataset = {
+      name: 'own', height: 1, width: 1, channels: 3, classNames: ['a', 'b', 'c'],
+      train: { images: Uint8Array.of(1, 2, 3, 4, 5, 6), labels: Uint8Array.of(2, 0), count: 2 },
+      test: { images: Uint8Array.of(7, 8, 9), labels: Uint8Array.of(1), count: 1 },
+    };
+    const { json, bin } = encodeOwnData(d);
+    expect(Array.from(bin)).toEqual([1, 2, 3, 4, 5, 6, 2, 0, 7, 8, 9, 1]);
+    expect(JSON.parse(json)).toMatchObject({ height: 1, width: 1, channels: 3, trainCount: 2, testCount: 1, classNames: ['a', 'b', 'c'] });
+    expect(decodeOwnData(json, Uint8Array.of(1, 2, 3, 4, 5, 6, 2, 0, 7, 8, 9, 1))).toEqual(d);
   });
 
   it('any own images survive encode → decode unchanged', () => {
