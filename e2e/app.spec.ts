@@ -190,21 +190,28 @@ test('SimSiam, the third method, is picked in the settings and trains a step', a
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });
 
-// On WebGPU: on cpu (fast steps) 1 run in 6 under load found Start disabled for over a second
-// after the preset change, with Pause enabled (likely the test's own race: the count polled
-// below can still be the old run's, so the next iteration begins with a Start pending). Not
-// yet fixed; its timing holds with WebGPU's slow steps.
+// On cpu: the race is between the page and the worker's run rebuild, not in a backend.
+// Each iteration waits for the new run itself to train (phase running or done, with a step):
+// the step count alone can still be the paused old run's.
 test('a preset picked and Start pressed at once trains that preset (with and without Reset first)', async ({ page }) => {
   test.setTimeout(480_000);
-  await page.goto('/?backend=webgpu&tiny=1');
+  await page.goto('/?backend=cpu&tiny=1');
   await waitReady(page);
+  const phase = page.getByTestId('run-phase');
   for (const [preset, resetFirst] of [['cdg', false], ['syncp-2of4', true], ['syncp-unstructured', false], ['cdg', true]] as const) {
     await pauseIfRunning(page);
+    await expect(phase).not.toHaveAttribute('data-phase', /running|stepping/, { timeout: 60_000 });
     await expect(page.getByTestId('preset')).toBeEnabled({ timeout: 60_000 });
     if (resetFirst) await page.getByTestId('reset').click();
     // No wait between the two: the press must not be lost or land on the replaced run.
+    // Start is enabled the moment the preset changed (read once, however long a busy page
+    // takes to answer), then pressed. A click with a 1-s timeout failed 2 runs in 14 under
+    // load on cpu although the press had landed (Playwright's log: "performing click action").
     await page.getByTestId('preset').selectOption(preset);
-    await page.getByTestId('start').click({ timeout: 1000 });
+    expect(await page.getByTestId('start').isEnabled(), `${preset}: Start right after the preset change`).toBe(true);
+    await page.getByTestId('start').click();
+    // The old run was paused above, so running (or done) is the new run, Start not lost.
+    await expect(phase).toHaveAttribute('data-phase', /running|done/, { timeout: 120_000 });
     await expect.poll(() => stepCount(page), { timeout: 120_000, message: `${preset}: the count must move` }).toBeGreaterThanOrEqual(1);
     await expect(page.getByTestId('error-banner')).toHaveCount(0);
     await expect(page).toHaveURL(new RegExp(`preset=${preset}`));
