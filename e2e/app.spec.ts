@@ -205,7 +205,7 @@ test('a preset picked and Start pressed at once trains that preset (with and wit
     if (resetFirst) await page.getByTestId('reset').click();
     // No wait between the two: the press must not be lost or land on the replaced run.
     // Start is enabled the moment the preset changed (read once, however long a busy page
-    // takes to answer), then pressed. A click with a 1-s timeout failed 2 runs in 14 under
+    // takes to answer), then pressed. A click with a 1-s timeout failed 2 runs in 22 under
     // load on cpu although the press had landed (Playwright's log: "performing click action").
     await page.getByTestId('preset').selectOption(preset);
     expect(await page.getByTestId('start').isEnabled(), `${preset}: Start right after the preset change`).toBe(true);
