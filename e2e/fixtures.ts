@@ -1,5 +1,5 @@
 // Shared fixture: every test fails if the page (or its worker) logs an error or throws.
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 
 export const test = base.extend<{ errors: string[] }>({
   errors: [
@@ -55,13 +55,18 @@ export async function readFps(page: Page): Promise<{ fps: number; worstFrameMs: 
 }
 
 /**
- * Press Pause if it is enabled. It may turn disabled between the check and the click (the
- * run ended on its own): the click is then a person's no-op, not a failure.
+ * Use a control as a person would: only if it is enabled, and a control that turns disabled
+ * in that instant (the run ended, a rebuild began) makes the action a no-op, not a failure.
  */
-export async function pauseIfRunning(page: Page): Promise<void> {
-  const pause = page.getByTestId('pause');
-  if (!(await pause.isEnabled())) return;
-  await pause.click({ timeout: 1500 }).catch((e: unknown) => {
+export async function ifEnabled(control: Locator, act: (quick: { timeout: number }) => Promise<unknown>): Promise<void> {
+  if (!(await control.isEnabled())) return;
+  await act({ timeout: 1500 }).catch((e: unknown) => {
     if (!/Timeout|not enabled|disabled/i.test(String(e))) throw e;
   });
+}
+
+/** Press Pause if a run is running (on cpu a tiny run may already have ended). */
+export async function pauseIfRunning(page: Page): Promise<void> {
+  const pause = page.getByTestId('pause');
+  await ifEnabled(pause, (quick) => pause.click(quick));
 }

@@ -1,14 +1,15 @@
 // The controls under a person who clicks at any moment: long seeded random sequences of
 // clicks, key presses and setting/preset changes with 0–300 ms between them, never
-// waiting for the app to be "ready". Seed 11 runs on WebGPU (slow steps: a click lands while
-// a step or a rebuild is in flight); seeds 23 and 37 on cpu (fast steps: runs finish and
-// restart under the clicks), so both timings are covered and CI stays under 20 min. After each burst: no page error (fixture), no
-// error banner except after deliberately invalid input, Start trains, and the worker's
-// tensor count after a reset returns to its level for the same run.
+// waiting for the app to be "ready". Seed 11 runs on WebGPU (slow steps: a click lands
+// while a step or a rebuild is in flight); seeds 23 and 37 on cpu (fast steps: runs finish
+// and restart under the clicks), so both timings are covered and CI stays under 20 min.
+// After each burst: no page error (fixture), no error banner except after deliberately
+// invalid input, Start trains, and the worker's tensor count after a reset returns to its
+// level for the same run.
 //
 // Replay one sequence: STRESS_SEED=7 [STRESS_BACKEND=cpu] npx playwright test e2e/stress.spec.ts
 import type { Page } from '@playwright/test';
-import { expect, pauseIfRunning, stepCount, test, waitReady } from './fixtures';
+import { expect, ifEnabled, pauseIfRunning, stepCount, test, waitReady } from './fixtures';
 
 const PRESETS = ['simclr-dense', 'byol-dense', 'cdg', 'syncp-unstructured', 'syncp-channel', 'syncp-2of4'];
 const BACKEND_OF: Record<number, 'webgpu' | 'cpu'> = { 11: 'webgpu', 23: 'cpu', 37: 'cpu' };
@@ -57,35 +58,22 @@ function randomAction(r: () => number): Action {
 
 /** Do what a person would: a control that is disabled at that moment cannot be used, and is skipped. */
 async function perform(page: Page, a: Action): Promise<void> {
-  const quick = { timeout: 1500 };
-  const tryIt = async (fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-    } catch (e) {
-      // The control was disabled (or became so) in that instant: a person's click would do nothing either.
-      if (!/Timeout|not enabled|disabled/i.test(String(e))) throw e;
-    }
-  };
   switch (a.kind) {
     case 'click': {
       const el = page.getByTestId(a.id);
-      if (await el.isEnabled()) await tryIt(() => el.click(quick));
-      return;
+      return ifEnabled(el, (quick) => el.click(quick));
     }
     case 'preset': {
       const el = page.getByTestId('preset');
-      if (await el.isEnabled()) await tryIt(() => el.selectOption(a.value, quick));
-      return;
+      return ifEnabled(el, (quick) => el.selectOption(a.value, quick));
     }
     case 'dataset': {
       const el = page.getByTestId('field-dataset');
-      if (await el.isEnabled()) await tryIt(() => el.selectOption(a.value, quick));
-      return;
+      return ifEnabled(el, (quick) => el.selectOption(a.value, quick));
     }
     case 'field': {
       const el = page.getByTestId(a.id);
-      if (await el.isEnabled()) await tryIt(() => el.fill(a.value, quick));
-      return;
+      return ifEnabled(el, (quick) => el.fill(a.value, quick));
     }
     case 'key':
       await page.keyboard.press(a.key);
