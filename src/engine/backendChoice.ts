@@ -339,14 +339,41 @@ export function deviceKey(runtime: string, cores: number, adapters: string[]): s
   return JSON.stringify([runtime, cores, ...adapters]);
 }
 
+const ADAPTER_NOT_ANSWERING = 'WebGPU adapter not answering';
+
 /** This runtime's device key: the user agent (or Node version), cores and WebGPU adapter. */
 export async function currentDevice(limitMs = LIMITS.adapterMs): Promise<string> {
   const nav = (globalThis as { navigator?: { userAgent?: string; hardwareConcurrency?: number } }).navigator;
   const proc = (globalThis as { process?: { version?: string; platform?: string } }).process;
   const runtime = nav?.userAgent ?? `node ${proc?.version ?? '?'} ${proc?.platform ?? ''}`;
-  // An adapter that does not answer is a device of its own: nothing cached is reused for it.
-  const adapter = await withinLimit(webgpuAdapterLabel(), limitMs, 'the WebGPU adapter request').catch(() => 'WebGPU adapter not answering');
+  const adapter = await withinLimit(webgpuAdapterLabel(), limitMs, 'the WebGPU adapter request').catch(() => ADAPTER_NOT_ANSWERING);
   return deviceKey(runtime, nav?.hardwareConcurrency ?? 0, [adapter]);
+}
+
+/**
+ * Which of `cached`'s timings may be reused on `device`: all of them on the same device;
+ * when only this load's adapter request did not answer in time (a GPU process still busy,
+ * e.g. compiling the shaders a cut-off calibration left behind, answers late on a loaded
+ * machine) the same browser on the same cores is the same device, but its WebGPU timing is
+ * not reused (WebGPU may not start now, and only measured backends are tried); on another
+ * device, none.
+ */
+export function reusableTimings(cached: Calibration, device: string): BackendTiming[] {
+  if (cached.device === device) return cached.timings;
+  const parse = (k: string): unknown[] | undefined => {
+    try {
+      const v: unknown = JSON.parse(k);
+      return Array.isArray(v) ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const [was, is] = [parse(cached.device), parse(device)];
+  const sameHost = was && is && was.length === is.length && was[0] === is[0] && was[1] === is[1];
+  if (!sameHost || !is.slice(2).every((a) => a === ADAPTER_NOT_ANSWERING)) return [];
+  return cached.timings.map((t) =>
+    t.backend === 'webgpu' ? { ...t, ms: null, overMs: undefined, reason: 'its adapter did not answer in time on this load (measured earlier; Measure again to retime it)' } : t,
+  );
 }
 
 /**
@@ -360,8 +387,9 @@ export async function chooseBackend(
   const t0 = now();
   const limits = opts.limits ?? LIMITS;
   const device = await currentDevice(limits.adapterMs);
-  const reuse = opts.cached && opts.cached.device === device && opts.cached.timings.some((t) => t.ms !== null && candidates.includes(t.backend));
-  const timings = reuse ? opts.cached!.timings.filter((t) => candidates.includes(t.backend)) : await measureBackends(candidates, opts.shape, opts.budgetMs, limits);
+  const cachedTimings = opts.cached ? reusableTimings(opts.cached, device).filter((t) => candidates.includes(t.backend)) : [];
+  const reuse = cachedTimings.some((t) => t.ms !== null);
+  const timings = reuse ? cachedTimings : await measureBackends(candidates, opts.shape, opts.budgetMs, limits);
   fastest(timings); // throws with every reason when nothing could run
   // Only what was measured is tried: a backend that did not start in time would hang again.
   const report = await initBackend(orderByTiming(timings.filter((t) => t.ms !== null)));

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
-import { chooseBackend, currentDevice, describeCalibration, fastest, measureBackends, median, orderByTiming, withinLimit, type BackendTiming } from '../../../src/engine/backendChoice';
+import { chooseBackend, currentDevice, describeCalibration, deviceKey, fastest, measureBackends, median, orderByTiming, reusableTimings, withinLimit, type BackendTiming } from '../../../src/engine/backendChoice';
 
 const T = (backend: BackendTiming['backend'], ms: number | null, software = false): BackendTiming => ({ backend, adapter: backend, software, ms, warmupMs: ms, reason: ms === null ? 'not here' : undefined });
 
@@ -59,6 +59,22 @@ describe('backend choice', () => {
     expect(other.calibration?.timings[0].ms).not.toBe(1.5);
   });
 
+  it('an adapter that answers late on this load: the same browser and cores reuse the cached timings, except WebGPU’s', () => {
+    const ua = 'Mozilla/5.0 HeadlessChrome';
+    const measured = deviceKey(ua, 2, ['google swiftshader']);
+    const cached = { device: measured, timings: [T('webgpu', 9, true), T('webgl', 300), T('cpu', 40)], chosen: 'webgpu' as const, at: '2026-01-01T00:00:00Z' };
+    expect(reusableTimings(cached, measured)).toEqual(cached.timings);
+    const late = reusableTimings(cached, deviceKey(ua, 2, ['WebGPU adapter not answering']));
+    expect(late.map((t) => [t.backend, t.ms])).toEqual([['webgpu', null], ['webgl', 300], ['cpu', 40]]);
+    expect(late[0].reason).toMatch(/did not answer/);
+    expect(fastest(late)).toBe('cpu');
+    // Another adapter, another browser or other cores: nothing is reused; nor from a corrupt key.
+    expect(reusableTimings(cached, deviceKey(ua, 2, ['nvidia ampere']))).toEqual([]);
+    expect(reusableTimings(cached, deviceKey('Firefox', 2, ['WebGPU adapter not answering']))).toEqual([]);
+    expect(reusableTimings(cached, deviceKey(ua, 8, ['WebGPU adapter not answering']))).toEqual([]);
+    expect(reusableTimings({ ...cached, device: 'not json' }, deviceKey(ua, 2, ['WebGPU adapter not answering']))).toEqual([]);
+  });
+
   it('a WebGPU whose adapter request never answers: cut at the start limit with a reason, the choice still comes', async () => {
     Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: () => new Promise(() => {}) } }, configurable: true, writable: true });
     const limits = { startMs: 300, measureMs: 5000, adapterMs: 200 };
@@ -74,6 +90,19 @@ describe('backend choice', () => {
     // adapter label 200 ms + start 300 ms + cpu's share of the 300 ms budget, with slack for a loaded machine.
     expect(wall).toBeLessThan(5000);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a cached calibration whose WebGPU adapter does not answer on this load: reused, WebGPU not started, cpu runs', async () => {
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: () => new Promise(() => {}) } }, configurable: true, writable: true });
+    const device = deviceKey(`node ${process.version} ${process.platform}`, 0, ['google swiftshader']);
+    const cached = { device, timings: [T('webgpu', 1, true), T('cpu', 2)], chosen: 'webgpu' as const, at: '2026-01-01T00:00:00Z' };
+    const t0 = Date.now();
+    const r = await chooseBackend(['webgpu', 'cpu'], { cached, limits: { startMs: 60_000, measureMs: 60_000, adapterMs: 200 } });
+    expect(r.backend).toBe('cpu');
+    expect(r.calibration).toMatchObject({ cached: true, at: cached.at });
+    expect(r.calibration!.timings.map((t) => t.ms)).toEqual([null, 2]);
+    // Starting WebGPU would wait on the same adapter for its 60 s limit: it is not tried.
+    expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
   it('withinLimit: passes a value through, rejects a promise that never settles after its limit', async () => {
