@@ -70,6 +70,8 @@ test('no backend named: the fastest measured backend runs, the notice says why; 
     throw e;
   }
   await expect(notice).toHaveAttribute('data-chosen', argmin);
+  // Printed: whether this load's WebGPU adapter answered in time (when late, WebGPU's timing is not reused).
+  console.log(`[calibration] after reload: webgpu ${(await page.getByTestId('backend-timing-webgpu').innerText()).replace(/\s+/g, ' ')}`);
 
   // Measure again: timed anew.
   await page.getByTestId('recalibrate').click();
