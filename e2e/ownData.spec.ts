@@ -261,6 +261,34 @@ test('own data: run.zip carries the images; a fresh browser with no files import
   expect(files['data.bin'].length).toBe(80 * (16 * 16 * 3 + 1));
   const next = await steps(page, 2); // what the exported run does next
 
+  // An import whose images are read but whose run cannot be restored (its weights do not fit
+  // its config): refused, and the live run keeps its own images, also when built anew.
+  const run = JSON.parse(new TextDecoder().decode(files['run.json']));
+  run.config.model.widths = [8, 24];
+  const meta = JSON.parse(new TextDecoder().decode(files['data.json']));
+  const per = 16 * 16 * 3;
+  const bin = files['data.bin']; // train images, train labels, test images, test labels
+  const [trainImg, trainLab, testImg] = [0, 60 * per, 60 * per + 60];
+  const fewer = new Uint8Array([
+    ...bin.subarray(trainImg, trainImg + 30 * per), ...bin.subarray(trainLab, trainLab + 30),
+    ...bin.subarray(testImg, testImg + 10 * per), ...bin.subarray(testImg + 20 * per, testImg + 20 * per + 10),
+  ]);
+  const unfit = zipSync({
+    ...files,
+    'run.json': new TextEncoder().encode(JSON.stringify(run)),
+    'data.json': new TextEncoder().encode(JSON.stringify({ ...meta, trainCount: 30, testCount: 10 })),
+    'data.bin': fewer,
+  });
+  await page.getByTestId('import-file').setInputFiles({ name: 'unfit.zip', mimeType: 'application/zip', buffer: Buffer.from(unfit) });
+  await expect(page.getByTestId('error-banner')).toContainText('this run needs');
+  await page.getByTestId('error-banner').getByRole('button', { name: 'dismiss' }).click();
+  await expect(page.getByTestId('step-count')).toHaveText('4');
+  await page.getByTestId('reset').click();
+  await expect(page.getByTestId('step-count')).toHaveText('0', { timeout: 60_000 });
+  await waitReady(page);
+  await expect(page.getByTestId('own-data-info')).toContainText('60 training / 20 held-out images at 16×16');
+  await steps(page, 1);
+
   // Another browser profile: no files chosen, no saved run, nothing in IndexedDB.
   const fresh = await browser.newContext();
   const other = await fresh.newPage();

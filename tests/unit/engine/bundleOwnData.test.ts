@@ -12,7 +12,7 @@ import { shrinkDataset } from '../../../src/engine/data/areaResize';
 import { imageSideOrDefault } from '../../../src/engine/data/imageSide';
 import { RunSession } from '../../../src/engine/session';
 import { readRunUpload } from '../../../src/engine/state/bundle';
-import { decodeOwnData, encodeOwnData } from '../../../src/engine/state/bundleData';
+import { decodeOwnData, encodeOwnData, MAX_DATA_BYTES } from '../../../src/engine/state/bundleData';
 import { exportedRun, losses } from '../helpers/exportedRun';
 
 // Own images as the worker holds them for a run: a Dataset named 'own' at the run's image
@@ -92,6 +92,27 @@ describe('run.zip of an own-data run', () => {
       expect(() => readRunUpload('run.zip', rezip(change))).toThrow(/own images are damaged|need both/);
       expect(() => readRunUpload('run.zip', rezip(change))).toThrow(message);
     }
+  });
+
+  it('a data.bin that says it inflates past the cap is refused before it is inflated', () => {
+    // The cap by hand: 20 000 RGB images of 64×64 and a label byte each.
+    expect(MAX_DATA_BYTES).toBe(20_000 * (64 * 64 * 3 + 1));
+    // The zip's own size fields for data.bin (local header at +22, directory entry at +24)
+    // set to one byte past the cap, as a zip bomb would declare it; its bytes stay small.
+    const bomb = rezip({});
+    const view = new DataView(bomb.buffer, bomb.byteOffset, bomb.byteLength);
+    const name = new TextEncoder().encode('data.bin');
+    let patched = 0;
+    for (let i = 0; i + 46 < bomb.length; i++) {
+      const sig = view.getUint32(i, true);
+      const [nameAt, sizeAt] = sig === 0x04034b50 ? [30, 22] : sig === 0x02014b50 ? [46, 24] : [0, 0];
+      if (!nameAt || view.getUint16(i + (sig === 0x04034b50 ? 26 : 28), true) !== name.length) continue;
+      if (!name.every((b, k) => bomb[i + nameAt + k] === b)) continue;
+      view.setUint32(i + sizeAt, MAX_DATA_BYTES + 1, true);
+      patched++;
+    }
+    expect(patched).toBe(2);
+    expect(() => readRunUpload('run.zip', bomb)).toThrow(/data.bin inflates to 234 MB, more than a run of this app can have/);
   });
 
   it('data.bin is train images, train labels, test images, test labels, back to back (a hand-built example)', () => {
