@@ -316,3 +316,34 @@ test('own data: run.zip carries the images; a fresh browser with no files import
     await fresh.close();
   }
 });
+
+// cpu, as above. The browser's storage quota is lowered (CDP) so the run fits and its images do not.
+test('own data: images too large for this browser\'s storage are said, for each set of images loaded; the run is saved without them', async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.goto('/?backend=cpu&preset=simclr-dense&tiny=1&steps=10');
+  await waitReady(page);
+  const cdp = await page.context().newCDPSession(page);
+  // ~2.8 MB of images at 16×16 against a 1.5 MB quota; the tiny run's own record is far smaller.
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin, quotaSize: 1_500_000 });
+  const cifar = [
+    { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(3000) },
+    { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(600) },
+  ];
+  for (const round of [1, 2]) {
+    await page.getByTestId('own-data').setInputFiles(cifar);
+    await expect(page.getByTestId('own-data-info')).toContainText('3000 training / 600 held-out images at 16×16');
+    await waitReady(page);
+    await steps(page, 1);
+    const banner = page.getByTestId('error-banner');
+    await expect(banner, `round ${round}`).toHaveAttribute('data-kind', 'autosave', { timeout: 30_000 });
+    await expect(banner).toContainText('your images did not fit in this browser\'s storage');
+    await banner.getByRole('button', { name: 'dismiss' }).click();
+  }
+  // Saved without them: a reload offers the run, which asks for the files.
+  await page.reload();
+  await waitReady(page);
+  await expect(page.getByTestId('resume')).toContainText('step 1');
+  await page.getByTestId('resume').click();
+  await expect(page.getByTestId('error-banner')).toContainText('load them in the Data panel first');
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin });
+});

@@ -469,9 +469,9 @@ function progressRowOf(r: MetricsRow, run: WorkerRun): ProgressRow {
 /**
  * Write the run to IndexedDB (one record, replaced each time). Own images that do not fit
  * (storage quota) are dropped and the run is saved without them; a failure is said on the
- * page once, and training goes on.
+ * page (warnAutosave), and training goes on.
  */
-const autosaveWarned = new Set<'images' | 'save'>();
+let saveWarned = false;
 /** Own images that did not fit in storage: not tried again every few seconds. */
 let ownDataTooLarge: Dataset | undefined;
 async function autosave(run: WorkerRun): Promise<void> {
@@ -502,10 +502,16 @@ async function autosave(run: WorkerRun): Promise<void> {
   }
 }
 
-/** Each notice said once a session (it stays until dismissed; every 5 s would only nag); a failed save is said even after the images notice. */
+/**
+ * A failed save is said once a session (it stays until dismissed; every 5 s would only nag),
+ * even after the images notice. The images notice is said for each set of images that does
+ * not fit: the same set is not tried again (ownDataTooLarge), so it cannot nag.
+ */
 function warnAutosave(kind: 'images' | 'save', message: string): void {
-  if (autosaveWarned.has(kind)) return;
-  autosaveWarned.add(kind);
+  if (kind === 'save') {
+    if (saveWarned) return;
+    saveWarned = true;
+  }
   console.warn(`autosave: ${message}`);
   post({ type: 'error', kind: 'autosave', message: `Autosave: ${message}` });
 }
