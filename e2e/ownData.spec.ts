@@ -1,7 +1,8 @@
 // Your own data in the built app: CIFAR-10 .bin batches, a folder of class sub-folders
 // (real PNGs, decoded in the worker), a zip of it — each trains a step — and a file of the
 // wrong size, refused with what was expected while the run stays as it was; a reload resumes
-// an own-data run on its saved images, and its run.zip carries them to another browser. On the cpu
+// an own-data run on its saved images, and its run.zip carries them to another browser; images
+// too large for the browser's storage are said, and the run is saved without them. On the cpu
 // backend: what is tested is the data path, and WebGPU's steps (app.spec.ts and others)
 // cost ~10× the time on the software adapter CI has.
 // Dropped files: a page-built DataTransfer (its items have no entries, so the page takes
@@ -324,26 +325,31 @@ test('own data: images too large for this browser\'s storage are said, for each 
   await waitReady(page);
   const cdp = await page.context().newCDPSession(page);
   // ~2.8 MB of images at 16×16 against a 1.5 MB quota; the tiny run's own record is far smaller.
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin, quotaSize: 1_500_000 });
-  const cifar = [
-    { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(3000) },
-    { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(600) },
-  ];
-  for (const round of [1, 2]) {
-    await page.getByTestId('own-data').setInputFiles(cifar);
-    await expect(page.getByTestId('own-data-info')).toContainText('3000 training / 600 held-out images at 16×16');
+  const origin = new URL(page.url()).origin;
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1_500_000 });
+  try {
+    const cifar = [
+      { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(3000) },
+      { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(600) },
+    ];
+    for (const round of [1, 2]) {
+      await page.getByTestId('own-data').setInputFiles(cifar);
+      await expect(page.getByTestId('own-data-info')).toContainText('3000 training / 600 held-out images at 16×16');
+      await waitReady(page);
+      await steps(page, 1);
+      const banner = page.getByTestId('error-banner');
+      await expect(banner, `round ${round}`).toHaveAttribute('data-kind', 'autosave', { timeout: 30_000 });
+      await expect(banner).toContainText('your images did not fit in this browser\'s storage');
+      await banner.getByRole('button', { name: 'dismiss' }).click();
+    }
+    // Saved without them: a reload offers the run, which asks for the files.
+    await page.reload();
     await waitReady(page);
-    await steps(page, 1);
-    const banner = page.getByTestId('error-banner');
-    await expect(banner, `round ${round}`).toHaveAttribute('data-kind', 'autosave', { timeout: 30_000 });
-    await expect(banner).toContainText('your images did not fit in this browser\'s storage');
-    await banner.getByRole('button', { name: 'dismiss' }).click();
+    await expect(page.getByTestId('resume')).toContainText('step 1');
+    await page.getByTestId('resume').click();
+    await expect(page.getByTestId('error-banner')).toContainText('load them in the Data panel first');
+  } finally {
+    // The override may outlive this test's context: later tests get the real quota back.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
   }
-  // Saved without them: a reload offers the run, which asks for the files.
-  await page.reload();
-  await waitReady(page);
-  await expect(page.getByTestId('resume')).toContainText('step 1');
-  await page.getByTestId('resume').click();
-  await expect(page.getByTestId('error-banner')).toContainText('load them in the Data panel first');
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin });
 });
