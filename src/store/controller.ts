@@ -3,7 +3,7 @@
 import type { Config, PresetName } from '../engine/config';
 import { buildConfig } from '../engine/config';
 import { checkRunFileSize, type RunFile } from '../engine/runFile';
-import { BUNDLE_NAME, MAX_BUNDLE_BYTES, readRunUpload } from '../engine/state/bundle';
+import { BUNDLE_NAME, MAX_BUNDLE_BYTES, peekRunUpload } from '../engine/state/bundle';
 import { clearAutosave, readAutosaveMeta } from '../worker/savedRun';
 import { linkOf, presetOf } from './presetOf';
 import { EMPTY_MESSAGE, OWN_DATA_LIMITS, type OwnFile } from '../engine/data/ownData';
@@ -427,18 +427,22 @@ export const actions = {
    * not fit is refused with what was expected, and the live run is untouched.
    */
   async importRun(file: File): Promise<void> {
-    let up: ReturnType<typeof readRunUpload>;
+    let up: ReturnType<typeof peekRunUpload>;
+    let bytes: Uint8Array;
     try {
       if (file.size > MAX_BUNDLE_BYTES) throw new Error(`the file is ${(file.size / 1024 / 1024).toFixed(0)} MB, more than a run of this app can be`);
       if (!/\.zip$/i.test(file.name)) checkRunFileSize(file.size);
-      up = readRunUpload(file.name, new Uint8Array(await file.arrayBuffer()));
+      bytes = new Uint8Array(await file.arrayBuffer());
+      up = peekRunUpload(file.name, bytes);
     } catch (e) {
       useRun.setState({ error: { kind: 'import', message: `Could not import ${file.name}: ${(e as Error).message}` } });
       return;
     }
-    if (up.session) {
+    if (up.restorable) {
+      // The weights and images are inflated in the worker: a large zip neither blocks the page nor is copied.
       useRun.setState({ restoring: { kind: 'import', name: file.name }, error: undefined });
-      send({ type: 'restore', gen: nextGen(), source: { kind: 'import', name: file.name, session: up.session, replay: up.replay, ownData: up.ownData } });
+      const msg: Request = { type: 'restore', gen: nextGen(), source: { kind: 'import', name: file.name, bytes } };
+      worker?.postMessage(msg, [bytes.buffer as ArrayBuffer]);
       return;
     }
     const run = up.run;

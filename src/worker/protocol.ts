@@ -55,8 +55,11 @@ export type Request =
 
 export type RequestType = Request['type'];
 
-/** An import's replay is sent as read from the file: the worker checks it (parseReplay), as it does an autosave's. */
-export type RestoreSource = { kind: 'autosave' } | { kind: 'import'; name: string; session: SessionState; replay?: unknown; ownData?: Dataset };
+/**
+ * An import is sent as the file's bytes (transferred, not copied): the worker inflates the
+ * weights and images and checks them, and the replay (parseReplay), as it does an autosave's.
+ */
+export type RestoreSource = { kind: 'autosave' } | { kind: 'import'; name: string; bytes: Uint8Array };
 
 /** `assetBase`: absolute URL that shipped files (data/…) are relative to — the app's base, not the worker's. */
 export interface WorkerOptions {

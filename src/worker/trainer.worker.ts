@@ -11,6 +11,7 @@ import type { Config } from '../engine/config';
 import { loadDataset, OwnDataError, readOwnData, type Dataset, type ImageDecoder } from '../engine/data';
 import type { MetricsRow } from '../engine/runFile';
 import { RunSession } from '../engine/session';
+import { readRunUpload } from '../engine/state/bundle';
 import { isWeightMaskSource, type WeightMaskSource } from '../engine/plugin';
 import { medianMs, timeDenseStep } from '../engine/denseTiming';
 import { DivergenceError, type Trainer } from '../engine/trainer';
@@ -276,8 +277,9 @@ const host: RunHost<WorkerRun> = {
   },
 
   async restore(source) {
-    const saved = source.kind === 'autosave' ? await readAutosave() : { session: source.session, replay: source.replay };
-    if (!saved) throw new Error('there is no saved run to resume (it was discarded, or this browser keeps no site data)');
+    const upload = source.kind === 'import' ? readRunUpload(source.name, source.bytes) : undefined;
+    const saved = upload ? (upload.session ? { session: upload.session, replay: upload.replay } : undefined) : await readAutosave();
+    if (!saved) throw new Error(upload ? 'the zip holds no trainer state to continue from; import its run.json to replay its history' : 'there is no saved run to resume (it was discarded, or this browser keeps no site data)');
     const config = saved.session.trainer.config;
     const before = { ownData, dataset };
     if (config.data.name === 'own' && source.kind === 'autosave') {
@@ -289,7 +291,7 @@ const host: RunHost<WorkerRun> = {
       }
     }
     // An imported run.zip of an own-data run carries its images (older zips do not: the files loaded now are used).
-    if (config.data.name === 'own' && source.kind === 'import' && source.ownData) ownData = new OwnImages(++uploads, source.ownData);
+    if (config.data.name === 'own' && upload?.ownData) ownData = new OwnImages(++uploads, upload.ownData);
     if (config.data.name === 'own' && !ownData) throw new Error('this run trained on your own images: load them in the Data panel first, then resume or import again');
     let run: WorkerRun;
     try {

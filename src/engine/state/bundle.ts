@@ -50,19 +50,12 @@ export interface ReadRun {
 
 const isZip = (b: Uint8Array) => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
 
-/** An uploaded run.zip or run.json; every refusal says what was expected. */
-export function readRunUpload(name: string, bytes: Uint8Array): ReadRun {
-  if (!isZip(bytes)) {
-    checkRunFileSize(bytes.length);
-    const run = parseRunFile(strFromU8(bytes));
-    return { run, replay: run.replay === undefined ? undefined : decodeTyped(run.replay) };
-  }
-  let files: Record<string, Uint8Array>;
+/** The files of the zip among `wanted`; sizes from the zip's directory are checked before inflating (a zip bomb stops here). */
+function unzipRun(name: string, bytes: Uint8Array, wanted: string[]): Record<string, Uint8Array> {
   try {
-    files = unzipSync(bytes, {
+    return unzipSync(bytes, {
       filter: (f) => {
-        if (![RUN_JSON, MODEL_JSON, WEIGHTS_FILE, DATA_JSON, DATA_BIN].includes(f.name)) return false;
-        // Sizes from the zip's directory, checked before inflating (a zip bomb stops here).
+        if (!wanted.includes(f.name)) return false;
         if (f.originalSize > (f.name === DATA_BIN ? MAX_DATA_BYTES : MAX_WEIGHTS_BYTES)) throw new Error(`${f.name} inflates to ${(f.originalSize / 1024 / 1024).toFixed(0)} MB, more than a run of this app can have`);
         return true;
       },
@@ -70,15 +63,40 @@ export function readRunUpload(name: string, bytes: Uint8Array): ReadRun {
   } catch (e) {
     throw new Error(`${name} is not a readable zip (${(e as Error).message}); expected the run.zip this app exports`);
   }
+}
+
+/** run.json of a zip and its replay, checked. */
+function runOfZip(name: string, files: Record<string, Uint8Array>): { run: DecodedRun; replay?: unknown } {
   if (!files[RUN_JSON]) throw new Error(`${name} has no run.json; expected the run.zip this app exports (run.json, model.json, weights.bin)`);
   checkRunFileSize(files[RUN_JSON].length);
   const run = parseRunFile(strFromU8(files[RUN_JSON]));
-  let replay: unknown;
   try {
-    replay = run.replay === undefined ? undefined : decodeTyped(run.replay);
+    return { run, replay: run.replay === undefined ? undefined : decodeTyped(run.replay) };
   } catch (e) {
     throw new Error(`${name}: run.json's replay is damaged (${(e as Error).message})`);
   }
+}
+
+/**
+ * What the page reads of an upload before anything else: a bare run.json whole (a replay),
+ * of a zip only its run.json. `restorable`: a zip with the trainer's state, which the worker
+ * reads whole (readRunUpload), so the weights and images are never inflated on the page.
+ */
+export function peekRunUpload(name: string, bytes: Uint8Array): { run: DecodedRun; replay?: unknown; restorable: boolean } {
+  if (!isZip(bytes)) return { ...readRunUpload(name, bytes), restorable: false };
+  const { run, replay } = runOfZip(name, unzipRun(name, bytes, [RUN_JSON]));
+  return { run, replay, restorable: Boolean(run.state) };
+}
+
+/** An uploaded run.zip or run.json; every refusal says what was expected. */
+export function readRunUpload(name: string, bytes: Uint8Array): ReadRun {
+  if (!isZip(bytes)) {
+    checkRunFileSize(bytes.length);
+    const run = parseRunFile(strFromU8(bytes));
+    return { run, replay: run.replay === undefined ? undefined : decodeTyped(run.replay) };
+  }
+  const files = unzipRun(name, bytes, [RUN_JSON, MODEL_JSON, WEIGHTS_FILE, DATA_JSON, DATA_BIN]);
+  const { run, replay } = runOfZip(name, files);
   if (!run.state) return { run, replay };
   const weights = files[run.state.weights];
   if (run.state.weights !== MODEL_JSON || !weights) throw new Error(`${name}: run.json's state names ${run.state.weights}, which is not in the zip (expected model.json beside run.json)`);

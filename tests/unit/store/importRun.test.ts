@@ -1,12 +1,17 @@
-// Importing run.zip: the page reads the file and sends its replay to the worker as read; the
-// worker's parseReplay is the one check of a replay (an autosave's reaches it unchecked too).
-// A damaged replay is not dropped on the way, a well-formed one arrives whole.
+// Importing run.zip: the page reads only its run.json and sends the file's bytes to the
+// worker, which inflates the weights, images and replay; the worker's parseReplay is the one
+// check of a replay (an autosave's reaches it unchecked too). A damaged replay is not dropped
+// on the way, a well-formed one arrives whole; a zip whose run.json is unreadable is refused
+// on the page, and one without trainer state replays there.
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { buildConfig } from '../../../src/engine/config';
 import { loadDataset } from '../../../src/engine/data';
 import { RunSession } from '../../../src/engine/session';
+import { strToU8, unzipSync, zipSync } from 'fflate';
+import { peekRunUpload, readRunUpload } from '../../../src/engine/state/bundle';
 import { actions } from '../../../src/store/controller';
+import { useMetrics } from '../../../src/store/metrics';
 import { useRun } from '../../../src/store/run';
 import { parseReplay, type Replay } from '../../../src/worker/savedRun';
 import { FakeWorker, stubWorker } from './fakeWorker';
@@ -21,12 +26,19 @@ async function runZip(replay: unknown): Promise<File> {
   return new File([zip as Uint8Array<ArrayBuffer>], 'run.zip');
 }
 
-/** The replay of the restore the page sent. */
-function sentReplay(): unknown {
-  const restores = FakeWorker.last!.sent.filter((m) => (m as { type: string }).type === 'restore') as { source: { kind: string; replay?: unknown } }[];
-  expect(restores).toHaveLength(1);
-  expect(restores[0].source.kind).toBe('import');
-  return restores[0].source.replay;
+/** The restores the page sent. */
+function restores(): { source: { kind: string; name?: string; bytes?: Uint8Array } }[] {
+  return FakeWorker.last!.sent.filter((m) => (m as { type: string }).type === 'restore') as { source: { kind: string; bytes?: Uint8Array } }[];
+}
+
+/** The replay of the restore the page sent, as the worker reads it from the bytes. */
+async function sentReplay(file: File): Promise<unknown> {
+  const sent = restores();
+  expect(sent).toHaveLength(1);
+  expect(sent[0].source).toMatchObject({ kind: 'import', name: file.name });
+  // The file's bytes, unchanged: the worker reads them as the page would have.
+  expect(Buffer.from(sent[0].source.bytes!).equals(Buffer.from(await file.arrayBuffer()))).toBe(true);
+  return readRunUpload(file.name, sent[0].source.bytes!).replay;
 }
 
 describe('importRun sends the replay as read; the worker checks it', () => {
@@ -38,10 +50,11 @@ describe('importRun sends the replay as read; the worker checks it', () => {
   afterEach(() => vi.unstubAllGlobals());
 
   it('a damaged replay reaches the worker unchanged, where parseReplay refuses it (the history is drawn instead)', async () => {
-    await actions.importRun(await runZip({ rows: 'none' }));
+    const file = await runZip({ rows: 'none' });
+    await actions.importRun(file);
     expect(useRun.getState().error).toBeUndefined();
     expect(useRun.getState().restoring).toEqual({ kind: 'import', name: 'run.zip' });
-    const replay = sentReplay();
+    const replay = await sentReplay(file);
     expect(replay).toEqual({ rows: 'none' });
     expect(parseReplay(replay)).toBeUndefined();
   });
@@ -53,9 +66,35 @@ describe('importRun sends the replay as read; the worker checks it', () => {
       reportedUpdate: null,
       lastMetrics: { 'syncp.density': new Float32Array([0.5, 0.8]) },
     };
-    await actions.importRun(await runZip(good));
-    const replay = sentReplay();
+    const file = await runZip(good);
+    await actions.importRun(file);
+    const replay = await sentReplay(file);
     expect(replay).toEqual(good);
     expect(parseReplay(replay)?.lastMetrics['syncp.density']).toEqual(new Float32Array([0.5, 0.8]));
+  });
+  it('the page inflates only run.json: weights it cannot read go to the worker, which refuses them', async () => {
+    const files = unzipSync(new Uint8Array(await (await runZip(undefined)).arrayBuffer()));
+    // weights.bin stored as a deflate stream that does not decode (same declared size).
+    const good = zipSync({ ...files, 'weights.bin': [files['weights.bin'], { level: 6 }] });
+    const broken = good.slice();
+    const at = Buffer.from(broken).indexOf(Buffer.from('weights.bin')) + 'weights.bin'.length;
+    broken.fill(0xff, at, at + 16); // the first bytes of its data: an invalid block type
+    expect(peekRunUpload('run.zip', broken).restorable).toBe(true);
+    expect(() => readRunUpload('run.zip', broken)).toThrow(/not a readable zip/);
+    await actions.importRun(new File([broken], 'run.zip'));
+    expect(restores()).toHaveLength(1);
+  });
+
+  it('an unreadable zip is refused on the page (nothing sent); a zip without trainer state replays on the page', async () => {
+    const zip = new Uint8Array(await (await runZip(undefined)).arrayBuffer());
+    await actions.importRun(new File([zip.slice(0, 300)], 'cut.zip'));
+    expect(useRun.getState().error?.message).toMatch(/Could not import cut.zip: cut.zip is not a readable zip/);
+    expect(restores()).toHaveLength(0);
+    const run = JSON.parse(new TextDecoder().decode(unzipSync(zip)['run.json']));
+    delete run.state;
+    vi.stubGlobal('history', { replaceState: () => {} }); // the replayed config lands in the link
+    await actions.importRun(new File([zipSync({ 'run.json': strToU8(JSON.stringify(run)) })], 'history.zip'));
+    expect(restores()).toHaveLength(0);
+    expect(useMetrics.getState().references.map((r) => r.name)).toContain('history.zip');
   });
 });

@@ -134,7 +134,7 @@ describe('CommandQueue', () => {
     const q = new CommandQueue(f.host);
     q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(6), assetBase: '' });
     q.push({ type: 'step', gen: 1 });
-    q.push({ type: 'restore', gen: 2, source: { kind: 'import', name: 'bad', session: undefined as never } });
+    q.push({ type: 'restore', gen: 2, source: { kind: 'import', name: 'bad', bytes: new Uint8Array() } });
     await q.settled();
     const live = f.built[0];
     // The live run now answers to generation 2 (the fake checks a step's generation against its run's).
