@@ -231,12 +231,22 @@ test('fashion-mnist loads from the shipped files and trains a step', async ({ pa
 });
 
 // (WebGPU refused by the browser — no adapter — is tested in tests/unit/engine/backendChoice.test.ts with a stub.)
-test('a link that names cpu: the badge and a notice say which backend runs and why', async ({ page }) => {
+test('a link that names cpu: the badge and a notice say which backend runs and why; "Use the fastest" measures', async ({ page }) => {
   await page.goto('/?tiny=1&backend=cpu');
   await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'cpu', { timeout: 60_000 });
-  await expect(page.getByTestId('backend-notice')).toContainText('WebGPU is not in use');
-  await expect(page.getByTestId('backend-notice')).toContainText('cpu');
+  const notice = page.getByTestId('backend-notice');
+  await expect(notice).toContainText('WebGPU is not in use. Why: cpu was asked for in the link. Running on the cpu backend');
+  // Nothing was measured, so nothing is claimed about speed (cpu is the fast one on a machine without a GPU).
+  await expect(notice).not.toContainText('slower');
+  // One paragraph, not words spread over the row: the text sits in one box left of the button.
+  const [text, button] = [await notice.locator('.notice-text').boundingBox(), await page.getByTestId('use-fastest').boundingBox()];
+  expect(text!.x + text!.width).toBeLessThanOrEqual(button!.x);
   await waitReady(page);
+  await page.getByTestId('use-fastest').click();
+  await expect(page.getByTestId('backend-choice')).toBeVisible({ timeout: 60_000 });
+  await expect(notice).toHaveCount(0);
+  await expect(page.getByTestId('backend-select')).toHaveValue('auto');
+  await expect(page).not.toHaveURL(/backend=/);
 });
 
 test('a worker crash shows the error banner with Restart, and Restart brings training back', async ({ page, errors }) => {

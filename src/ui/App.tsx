@@ -44,7 +44,7 @@ export function App() {
       <header className="topbar">
         <div className="brand">
           <h1>SparseCL Playground</h1>
-          <p>Watch a small network learn without labels — SimCLR and BYOL on your GPU — while pruning and gating act on it.</p>
+          <p>Watch a small network learn without labels — SimCLR and BYOL, in your browser, on whichever of its backends is fastest here — while pruning and gating act on it.</p>
         </div>
         <div className="backend-box">
           <BackendBadge />

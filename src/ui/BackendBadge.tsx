@@ -96,16 +96,24 @@ export function BackendNotice() {
   if (backend.backend === 'webgpu') return null;
   const webgpu = backend.fallbacks.find((f) => f.backend === 'webgpu');
   const why = webgpu ? webgpu.reason : backend.requested !== 'webgpu' ? `${backend.requested} was asked for in the link` : 'unknown reason';
+  // No claim about speed here: nothing was measured (on a machine without a GPU, cpu or wasm is the fast one).
   return (
     <div className="notice notice-warn" data-testid="backend-notice" role="status">
-      <strong>WebGPU is not in use.</strong> Why: {why}. Running on the <strong>{backend.backend}</strong> backend ({backend.adapter}) instead, which is slower.
-      {backend.fallbacks
-        .filter((f) => f.backend !== 'webgpu')
-        .map((f) => (
-          <div key={f.backend}>
-            {f.backend} skipped too: {f.reason}
-          </div>
-        ))}
+      <div className="notice-text">
+        <strong>WebGPU is not in use.</strong> Why: {why}. Running on the <strong>{backend.backend}</strong> backend ({backend.adapter}).
+        {backend.fallbacks
+          .filter((f) => f.backend !== 'webgpu')
+          .map((f) => (
+            <div key={f.backend}>
+              {f.backend} skipped too: {f.reason}
+            </div>
+          ))}
+      </div>
+      <div className="notice-actions">
+        <button className="btn btn-ghost" data-testid="use-fastest" onClick={() => actions.setBackend('auto')} title="Time every backend on this device and run on the fastest (restarts the run)">
+          Use the fastest
+        </button>
+      </div>
     </div>
   );
 }
