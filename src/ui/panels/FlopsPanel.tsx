@@ -57,7 +57,7 @@ export function FlopsPanel() {
           </div>
           <LegendRow>
             <Swatch colour="#b9bfc8" label="dense" />
-            <Swatch colour={OKABE_ITO.blue} label="effective (skippable work removed; not yet skipped)" />
+            <Swatch colour={OKABE_ITO.blue} label="effective (dense minus the work of pruned weights and closed gates)" />
           </LegendRow>
           <h4 className="sub">Work saved so far (all steps of this run)</h4>
           <div className="chart chart-small" data-testid="flops-cumulative">
