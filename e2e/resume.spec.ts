@@ -103,4 +103,13 @@ test('export run.zip → import continues with the exported run\'s next loss; da
   // The live run is untouched: it trains on.
   await waitReady(page);
   await step(page, 1);
+  // Also while it trains: a refused import does not pause it (it reaches its last step, 10, unaided).
+  await page.getByTestId('start').click();
+  await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'running');
+  await page.getByTestId('import-file').setInputFiles({ name: bad[1].name, mimeType: 'application/zip', buffer: bad[1].buffer });
+  await expect(page.getByTestId('error-banner')).toContainText(bad[1].says);
+  const whenRefused = await stepCount(page);
+  console.log(`[import] refused at step ${whenRefused} of 10 while training`);
+  await expect(page.getByTestId('step-count')).toHaveText('10', { timeout: 120_000 });
+  await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'done');
 });

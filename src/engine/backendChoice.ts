@@ -32,6 +32,8 @@ export interface BackendTiming {
   reason?: string;
   /** Set when a deadline cut the measurement off: the workload took longer than this (ms). */
   overMs?: number;
+  /** Measured earlier, but not started on this load (its WebGPU adapter answered late): the choice is the fastest of the others. */
+  setAside?: boolean;
 }
 
 export interface Calibration {
@@ -372,7 +374,9 @@ export function reusableTimings(cached: Calibration, device: string): BackendTim
   const sameHost = was && is && was.length === is.length && was[0] === is[0] && was[1] === is[1];
   if (!sameHost || !is.slice(2).every((a) => a === ADAPTER_NOT_ANSWERING)) return [];
   return cached.timings.map((t) =>
-    t.backend === 'webgpu' ? { ...t, ms: null, overMs: undefined, reason: 'its adapter did not answer in time on this load (measured earlier; Measure again to retime it)' } : t,
+    t.backend === 'webgpu'
+      ? { ...t, ms: null, overMs: undefined, setAside: true, reason: `its adapter did not answer in time on this load, so it is not started now (measured earlier: ${t.ms !== null ? fmtMs(t.ms) : t.reason ?? 'unavailable'}; tried again on the next load)` }
+      : t,
   );
 }
 

@@ -67,7 +67,7 @@ function CalibrationNotice({ report }: { report: BackendReport }) {
   return (
     <div className="notice notice-info" data-testid="backend-choice" data-chosen={report.backend} data-calibration-ms={c.ms ?? ''} role="status">
       <div className="notice-text">
-        <strong>Running on {report.backend}: fastest on this device.</strong> One training workload (convolutions and a dense layer, forward and backward, at this run&apos;s
+        <strong>Running on {report.backend}: fastest {c.timings.some((t) => t.setAside) ? 'of the backends that can start now' : 'on this device'}.</strong> One training workload (convolutions and a dense layer, forward and backward, at this run&apos;s
         size){c.cached ? ', measured earlier on this device,' : ''} took:{' '}
         {c.timings.map((t, i) => (
           <span key={t.backend} data-testid={`backend-timing-${t.backend}`} data-ms={t.ms ?? ''} data-software={t.software ? '1' : '0'}>
@@ -110,7 +110,7 @@ export function BackendNotice() {
           ))}
       </div>
       <div className="notice-actions">
-        <button className="btn btn-ghost" data-testid="use-fastest" onClick={() => actions.setBackend('auto')} title="Time every backend on this device and run on the fastest (restarts the run)">
+        <button className="btn btn-ghost" data-testid="use-fastest" onClick={() => actions.setBackend('auto')} title="Run on the fastest backend: measured now, or as measured earlier on this device (restarts the run)">
           Use the fastest
         </button>
       </div>

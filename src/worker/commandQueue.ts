@@ -253,10 +253,12 @@ export class CommandQueue<R extends RunHandle> {
 
   /**
    * A saved run becomes the live one as generation `gen`. It is built beside the live run
-   * and swapped in only once it fits: otherwise the live run goes on (paused) under the new
-   * generation, so the page, which already moved to `gen`, keeps talking to it.
+   * and swapped in only once it fits: otherwise the live run goes on as it was (training, if
+   * it was) under the new generation, so the page, which already moved to `gen`, keeps
+   * talking to it.
    */
   private async handleRestore(msg: Extract<Request, { type: 'restore' }>): Promise<void> {
+    const wasRunning = this.running;
     this.running = false;
     this.gen = msg.gen;
     let run: R;
@@ -264,7 +266,9 @@ export class CommandQueue<R extends RunHandle> {
       run = await this.host.restore(msg.source);
     } catch (e) {
       this.host.post({ type: 'error', gen: msg.gen, kind: 'import', message: e instanceof Error ? e.message : String(e) });
-      this.postPhase(this.phaseOf(this.run));
+      // Refused: the live run is as it was, training included.
+      this.running = wasRunning && this.run !== undefined && this.run.step < this.run.total;
+      this.postPhase(this.running ? 'running' : this.phaseOf(this.run));
       return;
     }
     this.run?.dispose();

@@ -5,12 +5,10 @@ import type { BackendName, BackendReport } from '../engine/backend';
 import type { Calibration } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
 import type { OwnFile } from '../engine/data/ownData';
-import type { Dataset } from '../engine/data/types';
 import type { Baselines, MaskUpdate, RunFile, StepRow } from '../engine/runFile';
 import type { NMPatternGrid } from '../engine/viz/nmPatterns';
 import type { CDGSnapshot } from '../engine/sparsity/cdg';
 import type { SyncCPSnapshot } from '../engine/viz/syncpPanel';
-import type { SessionState } from '../engine/state/runState';
 
 /**
  * Page → worker. Every message is handled in order, one at a time (see commandQueue.ts).

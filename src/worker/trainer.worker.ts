@@ -507,7 +507,8 @@ async function autosave(run: WorkerRun): Promise<void> {
 /**
  * A failed save is said once a session (it stays until dismissed; every 5 s would only nag),
  * even after the images notice. The images notice is said for each set of images that does
- * not fit: the same set is not tried again (ownDataTooLarge), so it cannot nag.
+ * not fit: the same images are not tried again (ownDataTooLarge), so it comes again only
+ * when other images, or the same ones at another image size, fail to fit.
  */
 function warnAutosave(kind: 'images' | 'save', message: string): void {
   if (kind === 'save') {

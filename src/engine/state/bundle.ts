@@ -65,11 +65,12 @@ function unzipRun(name: string, bytes: Uint8Array, wanted: string[]): Record<str
   }
 }
 
-/** run.json of a zip and its replay, checked. */
-function runOfZip(name: string, files: Record<string, Uint8Array>): { run: DecodedRun; replay?: unknown } {
+/** run.json of a zip and its replay, checked (the replay only when `replayOf(run)`). */
+function runOfZip(name: string, files: Record<string, Uint8Array>, replayOf = (_run: DecodedRun) => true): { run: DecodedRun; replay?: unknown } {
   if (!files[RUN_JSON]) throw new Error(`${name} has no run.json; expected the run.zip this app exports (run.json, model.json, weights.bin)`);
   checkRunFileSize(files[RUN_JSON].length);
   const run = parseRunFile(strFromU8(files[RUN_JSON]));
+  if (!replayOf(run)) return { run };
   try {
     return { run, replay: run.replay === undefined ? undefined : decodeTyped(run.replay) };
   } catch (e) {
@@ -84,7 +85,8 @@ function runOfZip(name: string, files: Record<string, Uint8Array>): { run: Decod
  */
 export function peekRunUpload(name: string, bytes: Uint8Array): { run: DecodedRun; replay?: unknown; restorable: boolean } {
   if (!isZip(bytes)) return { ...readRunUpload(name, bytes), restorable: false };
-  const { run, replay } = runOfZip(name, unzipRun(name, bytes, [RUN_JSON]));
+  // A restorable zip's replay is decoded in the worker, with the rest.
+  const { run, replay } = runOfZip(name, unzipRun(name, bytes, [RUN_JSON]), (r) => !r.state);
   return { run, replay, restorable: Boolean(run.state) };
 }
 

@@ -66,7 +66,8 @@ describe('backend choice', () => {
     expect(reusableTimings(cached, measured)).toEqual(cached.timings);
     const late = reusableTimings(cached, deviceKey(ua, 2, ['WebGPU adapter not answering']));
     expect(late.map((t) => [t.backend, t.ms])).toEqual([['webgpu', null], ['webgl', 300], ['cpu', 40]]);
-    expect(late[0].reason).toMatch(/did not answer/);
+    expect(late[0].reason).toMatch(/did not answer.*measured earlier: 9\.0 ms/);
+    expect(late.map((t) => Boolean(t.setAside))).toEqual([true, false, false]);
     expect(fastest(late)).toBe('cpu');
     // Another adapter, another browser or other cores: nothing is reused; nor from a corrupt key.
     expect(reusableTimings(cached, deviceKey(ua, 2, ['nvidia ampere']))).toEqual([]);

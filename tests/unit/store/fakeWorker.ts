@@ -5,12 +5,15 @@ import { vi } from 'vitest';
 export class FakeWorker extends EventTarget {
   static last: FakeWorker | undefined;
   sent: unknown[] = [];
+  /** The transfer list of each message, by message. */
+  transferred = new Map<unknown, Transferable[]>();
   constructor() {
     super();
     FakeWorker.last = this;
   }
-  postMessage(msg: unknown) {
+  postMessage(msg: unknown, transfer: Transferable[] = []) {
     this.sent.push(msg);
+    this.transferred.set(msg, transfer);
   }
   terminate() {}
 }

@@ -36,12 +36,13 @@ async function sentReplay(file: File): Promise<unknown> {
   const sent = restores();
   expect(sent).toHaveLength(1);
   expect(sent[0].source).toMatchObject({ kind: 'import', name: file.name });
-  // The file's bytes, unchanged: the worker reads them as the page would have.
+  // The file's bytes, unchanged, and transferred (not copied): the page keeps no view of them.
   expect(Buffer.from(sent[0].source.bytes!).equals(Buffer.from(await file.arrayBuffer()))).toBe(true);
+  expect(FakeWorker.last!.transferred.get(sent[0])).toEqual([sent[0].source.bytes!.buffer]);
   return readRunUpload(file.name, sent[0].source.bytes!).replay;
 }
 
-describe('importRun sends the replay as read; the worker checks it', () => {
+describe('importRun sends run.zip\'s bytes to the worker, which reads them; the worker checks the replay', () => {
   beforeAll(() => initBackend(['cpu']));
   beforeEach(() => {
     stubWorker();
@@ -75,10 +76,19 @@ describe('importRun sends the replay as read; the worker checks it', () => {
   it('the page inflates only run.json: weights it cannot read go to the worker, which refuses them', async () => {
     const files = unzipSync(new Uint8Array(await (await runZip(undefined)).arrayBuffer()));
     // weights.bin stored as a deflate stream that does not decode (same declared size).
-    const good = zipSync({ ...files, 'weights.bin': [files['weights.bin'], { level: 6 }] });
-    const broken = good.slice();
-    const at = Buffer.from(broken).indexOf(Buffer.from('weights.bin')) + 'weights.bin'.length;
-    broken.fill(0xff, at, at + 16); // the first bytes of its data: an invalid block type
+    const broken = zipSync({ 'run.json': files['run.json'], 'model.json': files['model.json'], 'weights.bin': [files['weights.bin'], { level: 6 }] });
+    // Its data starts after its local header: 30 bytes, the name, the extra field (zip format).
+    const view = new DataView(broken.buffer);
+    let at = 0;
+    for (;;) {
+      expect(view.getUint32(at, true)).toBe(0x04034b50);
+      const [nameLen, extraLen, packed] = [view.getUint16(at + 26, true), view.getUint16(at + 28, true), view.getUint32(at + 18, true)];
+      const name = new TextDecoder().decode(broken.subarray(at + 30, at + 30 + nameLen));
+      at += 30 + nameLen + extraLen;
+      if (name === 'weights.bin') break;
+      at += packed;
+    }
+    broken.fill(0xff, at, at + 16); // the first bytes of its deflate stream: an invalid block type
     expect(peekRunUpload('run.zip', broken).restorable).toBe(true);
     expect(() => readRunUpload('run.zip', broken)).toThrow(/not a readable zip/);
     await actions.importRun(new File([broken], 'run.zip'));
