@@ -1,15 +1,36 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Unit tests run in Node on the tfjs cpu backend (tests/setup-cpu.ts); the WebGPU
 // parity test selects webgpu itself. Two cores on CI: run files in two forks.
+//
+// Most files share their fork's modules (isolate: false): importing tfjs and the engine
+// again for each of ~110 files cost ~60 s of set-up, a third of the unit run. Every file
+// still starts on the cpu backend (the set-up file runs per file). The files listed here
+// get a process of their own: two test what happens before something is first set up in a
+// process (the wasm backend never started; the page's controller with no worker), and the
+// ones that start WebGPU in Node (Dawn) do so once a process, as the CLIs do (in one shared
+// fork, a later file's Dawn device crashed the process).
+const ISOLATED = [
+  'tests/unit/engine/wasmFallback.test.ts',
+  'tests/unit/store/loadOwnData.test.ts',
+  'tests/unit/cdg/webgpu*.test.ts',
+  'tests/unit/engine/webgpu*.test.ts',
+  'tests/unit/engine/backendDeadline.test.ts',
+  'tests/unit/engine/channelRealisedWebgpu.test.ts',
+  'tests/unit/engine/resume.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['tests/unit/**/*.test.ts'],
     environment: 'node',
     setupFiles: ['tests/setup-cpu.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'shared', include: ['tests/unit/**/*.test.ts'], exclude: [...configDefaults.exclude, ...ISOLATED], isolate: false } },
+      { extends: true, test: { name: 'isolated', include: ISOLATED, isolate: true } },
+    ],
   },
 });
