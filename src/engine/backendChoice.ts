@@ -18,6 +18,7 @@ import { imageSideOrDefault } from './data/imageSide';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, webgpuAdapterLabel, type BackendName, type BackendReport } from './backend';
 import type { Config } from './config';
+import { describeSpeedup, speedupOverSlowest } from './calibrationSpeedup';
 
 export interface BackendTiming {
   backend: BackendName;
@@ -326,10 +327,8 @@ export function describeCalibration(c: Pick<Calibration, 'timings' | 'chosen'>):
         ? `${t.backend}: unavailable (${t.reason ?? 'failed'})`
         : `${t.backend}${t.software ? ' (software adapter)' : ''} ${fmtMs(t.ms)}`,
   );
-  const chosen = c.timings.find((t) => t.backend === c.chosen);
-  const slowest = Math.max(...c.timings.map((t) => t.ms ?? 0));
-  const gain = chosen?.ms && slowest > chosen.ms * 1.5 ? ` (${(slowest / chosen.ms).toFixed(0)}× faster than the slowest)` : '';
-  return `${parts.join(', ')} — using ${c.chosen}${gain}`;
+  const gain = speedupOverSlowest(c);
+  return `${parts.join(', ')} — using ${c.chosen}${gain ? ` (${describeSpeedup(gain)})` : ''}`;
 }
 
 function fmtMs(ms: number): string {

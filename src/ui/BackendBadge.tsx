@@ -1,4 +1,5 @@
 import type { BackendReport } from '../engine/backend';
+import { describeSpeedup, speedupOverSlowest } from '../engine/calibrationSpeedup';
 import { actions } from '../store/controller';
 import { useRun } from '../store/run';
 import { useSettings } from '../store/settings';
@@ -62,8 +63,7 @@ function fmtMs(ms: number): string {
 /** What the measurement found and why this backend runs (auto mode). */
 function CalibrationNotice({ report }: { report: BackendReport }) {
   const c = report.calibration!;
-  const chosen = c.timings.find((t) => t.backend === report.backend);
-  const slowest = c.timings.reduce((m, t) => Math.max(m, t.ms ?? 0), 0);
+  const gain = speedupOverSlowest({ timings: c.timings, chosen: report.backend });
   return (
     <div className="notice notice-info" data-testid="backend-choice" data-chosen={report.backend} data-calibration-ms={c.ms ?? ''} role="status">
       <div className="notice-text">
@@ -78,7 +78,7 @@ function CalibrationNotice({ report }: { report: BackendReport }) {
           </span>
         ))}
         .{!c.cached && c.ms !== undefined ? ` (The measurement took ${fmtMs(c.ms)}.)` : ''}
-        {chosen?.ms && slowest > 1.5 * chosen.ms ? ` ${report.backend} is ${(slowest / chosen.ms).toFixed(0)}× faster than the slowest.` : ''} Pick another backend above to compare.
+        {gain ? ` ${report.backend} is ${describeSpeedup(gain)}.` : ''} Pick another backend above to compare.
       </div>
       <div className="notice-actions">
         <button className="btn btn-ghost" data-testid="recalibrate" onClick={actions.recalibrate} title="Time the backends again (restarts the run)">

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
+import { speedupOverSlowest } from '../../../src/engine/calibrationSpeedup';
 import { chooseBackend, currentDevice, describeCalibration, deviceKey, fastest, measureBackends, median, orderByTiming, reusableTimings, withinLimit, type BackendTiming } from '../../../src/engine/backendChoice';
 
 const T = (backend: BackendTiming['backend'], ms: number | null, software = false): BackendTiming => ({ backend, adapter: backend, software, ms, warmupMs: ms, reason: ms === null ? 'not here' : undefined });
@@ -30,7 +31,19 @@ describe('backend choice', () => {
 
   it('says what was measured and how much faster the choice is (1236 / 47 ≈ 26×)', () => {
     const line = describeCalibration({ timings: [T('webgpu', 1236, true), T('webgl', 344), T('cpu', 47)], chosen: 'cpu' });
-    expect(line).toBe('webgpu (software adapter) 1.2 s, webgl 344 ms, cpu 47 ms — using cpu (26× faster than the slowest)');
+    expect(line).toBe('webgpu (software adapter) 1.2 s, webgl 344 ms, cpu 47 ms — using cpu (26× faster than the slowest, webgpu)');
+  });
+
+  it('against a backend cut off at the deadline the speed-up is a lower bound (CI: webgl over 1.5 s, wasm 23 ms → at least 65×)', () => {
+    const cut = (backend: BackendTiming['backend'], overMs: number): BackendTiming => ({ ...T(backend, null, true), overMs, reason: 'cut off' });
+    const timings = [cut('webgpu', 806), cut('webgl', 1500), T('wasm', 23), T('cpu', 39)];
+    // 1500 / 23 = 65.2: webgl, not cpu (39 / 23 = 1.7), is the slowest.
+    expect(speedupOverSlowest({ timings, chosen: 'wasm' })).toEqual({ factor: 1500 / 23, slowest: 'webgl', atLeast: true });
+    expect(describeCalibration({ timings, chosen: 'wasm' })).toMatch(/— using wasm \(at least 65× faster than webgl, which was cut off\)$/);
+    // Within 1.5× of the slowest: nothing is claimed.
+    expect(speedupOverSlowest({ timings: [T('wasm', 23), T('cpu', 30)], chosen: 'wasm' })).toBeUndefined();
+    // A timing set aside (no figure now) is not the slowest.
+    expect(speedupOverSlowest({ timings: [{ ...T('webgpu', null), setAside: true }, T('wasm', 20), T('cpu', 40)], chosen: 'wasm' })).toEqual({ factor: 2, slowest: 'cpu', atLeast: false });
   });
 
   it('measures the cpu backend with finite times and no leaked tensor; a backend that cannot start says why', async () => {
