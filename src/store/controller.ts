@@ -28,8 +28,9 @@ export const RESTARTED_WORKER_MESSAGE = 'the training worker was restarted while
 let gen = 0;
 let exportWaiter: { resolve: (r: { run: RunFile; bundle: Uint8Array }) => void; reject: (e: Error) => void } | undefined;
 
-function send(msg: Request): void {
-  worker?.postMessage(msg);
+/** Post to the worker; `transfer`: buffers handed over, not copied (the page keeps no view of them). */
+function send(msg: Request, transfer: Transferable[] = []): void {
+  worker?.postMessage(msg, transfer);
 }
 
 /** Ask the worker for a fresh run (configure/reset/init); everything about older runs is stale from now on. */
@@ -441,8 +442,7 @@ export const actions = {
     if (up.restorable) {
       // The weights and images are inflated in the worker: a large zip neither blocks the page nor is copied.
       useRun.setState({ restoring: { kind: 'import', name: file.name }, error: undefined });
-      const msg: Request = { type: 'restore', gen: nextGen(), source: { kind: 'import', name: file.name, bytes } };
-      worker?.postMessage(msg, [bytes.buffer as ArrayBuffer]);
+      send({ type: 'restore', gen: nextGen(), source: { kind: 'import', name: file.name, bytes } }, [bytes.buffer as ArrayBuffer]);
       return;
     }
     const run = up.run;

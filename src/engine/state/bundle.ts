@@ -65,40 +65,48 @@ function unzipRun(name: string, bytes: Uint8Array, wanted: string[]): Record<str
   }
 }
 
-/** run.json of a zip and its replay, checked (the replay only when `replayOf(run)`). */
-function runOfZip(name: string, files: Record<string, Uint8Array>, replayOf = (_run: DecodedRun) => true): { run: DecodedRun; replay?: unknown } {
+/** A run.json's bytes, checked against its size cap and schema. */
+function runOfJson(bytes: Uint8Array): DecodedRun {
+  checkRunFileSize(bytes.length);
+  return parseRunFile(strFromU8(bytes));
+}
+
+/** The zip's run.json, checked. */
+function runOfZip(name: string, files: Record<string, Uint8Array>): DecodedRun {
   if (!files[RUN_JSON]) throw new Error(`${name} has no run.json; expected the run.zip this app exports (run.json, model.json, weights.bin)`);
-  checkRunFileSize(files[RUN_JSON].length);
-  const run = parseRunFile(strFromU8(files[RUN_JSON]));
-  if (!replayOf(run)) return { run };
+  return runOfJson(files[RUN_JSON]);
+}
+
+/** The panels' replay a run.json carries, decoded (typed arrays back). */
+function replayOf(name: string, run: DecodedRun): unknown {
   try {
-    return { run, replay: run.replay === undefined ? undefined : decodeTyped(run.replay) };
+    return run.replay === undefined ? undefined : decodeTyped(run.replay);
   } catch (e) {
     throw new Error(`${name}: run.json's replay is damaged (${(e as Error).message})`);
   }
 }
 
 /**
- * What the page reads of an upload before anything else: a bare run.json whole (a replay),
- * of a zip only its run.json. `restorable`: a zip with the trainer's state, which the worker
- * reads whole (readRunUpload), so the weights and images are never inflated on the page.
+ * What the page reads of an upload: run.json alone (a bare one, or the zip's). `restorable`:
+ * a zip with the trainer's state, which the worker reads whole (readRunUpload), so the
+ * weights, images and replay are never inflated or decoded on the page; anything else is
+ * drawn from its history.
  */
-export function peekRunUpload(name: string, bytes: Uint8Array): { run: DecodedRun; replay?: unknown; restorable: boolean } {
-  if (!isZip(bytes)) return { ...readRunUpload(name, bytes), restorable: false };
-  // A restorable zip's replay is decoded in the worker, with the rest.
-  const { run, replay } = runOfZip(name, unzipRun(name, bytes, [RUN_JSON]), (r) => !r.state);
-  return { run, replay, restorable: Boolean(run.state) };
+export function peekRunUpload(name: string, bytes: Uint8Array): { run: DecodedRun; restorable: boolean } {
+  if (!isZip(bytes)) return { run: runOfJson(bytes), restorable: false };
+  const run = runOfZip(name, unzipRun(name, bytes, [RUN_JSON]));
+  return { run, restorable: Boolean(run.state) };
 }
 
 /** An uploaded run.zip or run.json; every refusal says what was expected. */
 export function readRunUpload(name: string, bytes: Uint8Array): ReadRun {
   if (!isZip(bytes)) {
-    checkRunFileSize(bytes.length);
-    const run = parseRunFile(strFromU8(bytes));
-    return { run, replay: run.replay === undefined ? undefined : decodeTyped(run.replay) };
+    const run = runOfJson(bytes);
+    return { run, replay: replayOf(name, run) };
   }
   const files = unzipRun(name, bytes, [RUN_JSON, MODEL_JSON, WEIGHTS_FILE, DATA_JSON, DATA_BIN]);
-  const { run, replay } = runOfZip(name, files);
+  const run = runOfZip(name, files);
+  const replay = replayOf(name, run);
   if (!run.state) return { run, replay };
   const weights = files[run.state.weights];
   if (run.state.weights !== MODEL_JSON || !weights) throw new Error(`${name}: run.json's state names ${run.state.weights}, which is not in the zip (expected model.json beside run.json)`);

@@ -44,8 +44,8 @@ export function encodeOwnData(d: Dataset): { json: string; bin: Uint8Array } {
 }
 
 /**
- * The own images of data.json + data.bin (views of `bin`, not copies: the page posts them to
- * the worker as they are); throws with what was expected when they do not agree, or when
+ * The own images of data.json + data.bin (views of `bin`, not copies: the worker trains on
+ * them as they are); throws with what was expected when they do not agree, or when
  * `side` is given and the images are not side×side RGB (what a run at that image size
  * trains on, and so what its export holds).
  */
