@@ -158,9 +158,10 @@ describe('CommandQueue', () => {
   it('restore refused while the live run trains: it trains on under the new generation, to its end', async () => {
     const f = fakeHost(() => 3);
     const q = new CommandQueue(f.host);
-    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(30), assetBase: '' });
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(200), assetBase: '' });
     q.push({ type: 'start', gen: 1 });
-    await sleep(20); // a few steps in
+    // A few steps in, far from the end (200 steps of ≥ 3 ms), however late a timer fires.
+    while ((f.built[0]?.step ?? 0) < 2) await sleep(1);
     q.push({ type: 'restore', gen: 2, source: { kind: 'import', name: 'bad', bytes: new Uint8Array() } });
     await q.settled();
     const live = f.built[0];
@@ -168,7 +169,7 @@ describe('CommandQueue', () => {
     expect(f.posts[error]).toMatchObject({ gen: 2, kind: 'import' });
     expect(f.posts[error + 1]).toMatchObject({ type: 'phase', gen: 2, phase: 'running' });
     expect(live.disposed).toBe(false);
-    expect(live.step).toBe(30);
+    expect(live.step).toBe(200);
     expect(f.posts.filter((p) => p.type === 'phase').at(-1)).toMatchObject({ gen: 2, phase: 'done' });
     // The fake's run keeps generation 1 while the queue reports its steps as 2 (what the page now talks to).
     expect(f.violations.filter((v) => !v.includes('reported as 2'))).toEqual([]);
