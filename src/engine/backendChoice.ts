@@ -18,7 +18,7 @@ import { imageSideOrDefault } from './data/imageSide';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, webgpuAdapterLabel, type BackendName, type BackendReport } from './backend';
 import type { Config } from './config';
-import { describeSpeedup, speedupOverSlowest } from './calibrationSpeedup';
+import { describeSpeedup, formatMs, speedupOverSlowest } from './calibrationSpeedup';
 
 export interface BackendTiming {
   backend: BackendName;
@@ -68,7 +68,7 @@ class LimitExceeded extends Error {}
 /** `p`, or a rejection saying `what` did not finish within `ms` (p is left to settle on its own). */
 export async function withinLimit<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new LimitExceeded(`${what} did not finish within ${fmtMs(ms)}`)), ms)));
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new LimitExceeded(`${what} did not finish within ${formatMs(ms)}`)), ms)));
   try {
     return await Promise.race([p, late]);
   } finally {
@@ -246,7 +246,7 @@ async function timeWithin(base: TimingBase, shape: WorkloadShape, share: number,
   const t0 = now();
   const cut = (what: string): BackendTiming => {
     const overMs = now() - t0;
-    return { ...base, ms: null, warmupMs: null, overMs, reason: `${what} had not finished ${fmtMs(overMs)} after it began (limit ${fmtMs(limitMs)})` };
+    return { ...base, ms: null, warmupMs: null, overMs, reason: `${what} had not finished ${formatMs(overMs)} after it began (limit ${formatMs(limitMs)})` };
   };
   if (!(await workloadOnce(shape, 1, hard))) return cut('the warm-up workload');
   const warmupMs = now() - t0;
@@ -280,7 +280,7 @@ async function timeAgainstDeadline(base: TimingBase, shape: WorkloadShape, deadl
       ms: null,
       warmupMs: null,
       overMs,
-      reason: `${what} had not finished ${fmtMs(overMs)} after it began, at the end of the ${fmtMs(budgetMs)} calibration budget`,
+      reason: `${what} had not finished ${formatMs(overMs)} after it began, at the end of the ${formatMs(budgetMs)} calibration budget`,
     };
   };
   if (base.backend === 'webgpu' && !(await compileWebGPU(shape, deadline))) return cut('compiling its shaders');
@@ -322,17 +322,13 @@ export function orderByTiming(timings: BackendTiming[]): BackendName[] {
 export function describeCalibration(c: Pick<Calibration, 'timings' | 'chosen'>): string {
   const parts = c.timings.map((t) =>
     t.overMs !== undefined
-      ? `${t.backend}${t.software ? ' (software adapter)' : ''} over ${fmtMs(t.overMs)}, cut off`
+      ? `${t.backend}${t.software ? ' (software adapter)' : ''} over ${formatMs(t.overMs)}, cut off`
       : t.ms === null
         ? `${t.backend}: unavailable (${t.reason ?? 'failed'})`
-        : `${t.backend}${t.software ? ' (software adapter)' : ''} ${fmtMs(t.ms)}`,
+        : `${t.backend}${t.software ? ' (software adapter)' : ''} ${formatMs(t.ms)}`,
   );
   const gain = speedupOverSlowest(c);
   return `${parts.join(', ')} — using ${c.chosen}${gain ? ` (${describeSpeedup(gain)})` : ''}`;
-}
-
-function fmtMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(1)} ms`;
 }
 
 /** A calibration is reused only on the same device: same browser/runtime, cores and adapters. */
@@ -374,7 +370,7 @@ export function reusableTimings(cached: Calibration, device: string): BackendTim
   if (!sameHost || !is.slice(2).every((a) => a === ADAPTER_NOT_ANSWERING)) return [];
   return cached.timings.map((t) =>
     t.backend === 'webgpu'
-      ? { ...t, ms: null, overMs: undefined, setAside: true, reason: `its adapter did not answer in time on this load, so it is not started now (measured earlier: ${t.ms !== null ? fmtMs(t.ms) : t.reason ?? 'unavailable'}; tried again on the next load)` }
+      ? { ...t, ms: null, overMs: undefined, setAside: true, reason: `its adapter did not answer in time on this load, so it is not started now (measured earlier: ${t.ms !== null ? formatMs(t.ms) : t.reason ?? 'unavailable'}; tried again on the next load)` }
       : t,
   );
 }

@@ -1,5 +1,6 @@
-// How much faster the measured choice is than the slowest backend timed: the one figure the
-// calibration notice (page) and the CLI's log both state. tfjs-free, so the page can import it.
+// How much faster the measured choice is than the slowest backend timed, and how a timing
+// reads: what the calibration notice (page) and the CLI's log both state. tfjs-free, so the
+// page can import it.
 import type { BackendName } from './backend';
 import type { BackendTiming, Calibration } from './backendChoice';
 
@@ -24,4 +25,9 @@ export function speedupOverSlowest(c: Pick<Calibration, 'timings' | 'chosen'>): 
 /** "26× faster than the slowest, webgpu", or "at least 65× faster than webgl, which was cut off". */
 export function describeSpeedup(g: { factor: number; slowest: BackendName; atLeast: boolean }): string {
   return g.atLeast ? `at least ${g.factor.toFixed(0)}× faster than ${g.slowest}, which was cut off` : `${g.factor.toFixed(0)}× faster than the slowest, ${g.slowest}`;
+}
+
+/** A duration as the notices and logs write it: "1.5 s", "23 ms", "4.2 ms". */
+export function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(1)} ms`;
 }

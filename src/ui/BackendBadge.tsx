@@ -1,5 +1,5 @@
 import type { BackendReport } from '../engine/backend';
-import { describeSpeedup, speedupOverSlowest } from '../engine/calibrationSpeedup';
+import { describeSpeedup, formatMs, speedupOverSlowest } from '../engine/calibrationSpeedup';
 import { actions } from '../store/controller';
 import { useRun } from '../store/run';
 import { useSettings } from '../store/settings';
@@ -56,29 +56,36 @@ export function BackendSelect() {
   );
 }
 
-function fmtMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(1)} ms`;
-}
-
-/** What the measurement found and why this backend runs (auto mode). */
+/**
+ * What the measurement found and why this backend runs (auto mode): one line a class can
+ * read at a glance, and each backend's figure behind "What was measured".
+ */
 function CalibrationNotice({ report }: { report: BackendReport }) {
   const c = report.calibration!;
   const gain = speedupOverSlowest({ timings: c.timings, chosen: report.backend });
   return (
     <div className="notice notice-info" data-testid="backend-choice" data-chosen={report.backend} data-calibration-ms={c.ms ?? ''} role="status">
       <div className="notice-text">
-        <strong>Running on {report.backend}: fastest {c.timings.some((t) => t.setAside) ? 'of the backends that can start now' : 'on this device'}.</strong> One training workload (convolutions and a dense layer, forward and backward, at this run&apos;s
-        size){c.cached ? ', measured earlier on this device,' : ''} took:{' '}
-        {c.timings.map((t, i) => (
-          <span key={t.backend} data-testid={`backend-timing-${t.backend}`} data-ms={t.ms ?? ''} data-software={t.software ? '1' : '0'}>
-            {i > 0 ? '; ' : ''}
-            <strong>{t.backend}</strong>
-            {t.software ? ' (software adapter: the GPU is emulated on the CPU)' : ''}{' '}
-            {t.overMs !== undefined ? `over ${fmtMs(t.overMs)} — cut off: ${t.reason}` : t.ms === null ? `unavailable — ${t.reason ?? 'failed'}` : fmtMs(t.ms)}
-          </span>
-        ))}
-        .{!c.cached && c.ms !== undefined ? ` (The measurement took ${fmtMs(c.ms)}.)` : ''}
-        {gain ? ` ${report.backend} is ${describeSpeedup(gain)}.` : ''} Pick another backend above to compare.
+        <strong>
+          Running on {report.backend}: fastest {c.timings.some((t) => t.setAside) ? 'of the backends that can start now' : 'on this device'}
+          {gain ? `, ${describeSpeedup(gain)}` : ''}.
+        </strong>
+        {c.cached ? ' Timings measured earlier on this device.' : ''}
+        <details className="notice-details" data-testid="backend-choice-details">
+          <summary>What was measured</summary>
+          One training workload (convolutions and a dense layer, forward and backward, at this run&apos;s size) took:
+          <ul>
+            {c.timings.map((t) => (
+              <li key={t.backend} data-testid={`backend-timing-${t.backend}`} data-ms={t.ms ?? ''} data-over-ms={t.overMs ?? ''} data-software={t.software ? '1' : '0'}>
+                <strong>{t.backend}</strong>
+                {t.software ? ' (software adapter: the GPU is emulated on the CPU)' : ''}{' '}
+                {t.overMs !== undefined ? `over ${formatMs(t.overMs)} — cut off: ${t.reason}` : t.ms === null ? `unavailable — ${t.reason ?? 'failed'}` : formatMs(t.ms)}
+                {t.backend === report.backend ? ' ← running' : ''}
+              </li>
+            ))}
+          </ul>
+          {!c.cached && c.ms !== undefined ? `The measurement took ${formatMs(c.ms)}. ` : ''}Pick another backend above to compare.
+        </details>
       </div>
       <div className="notice-actions">
         <button className="btn btn-ghost" data-testid="recalibrate" onClick={actions.recalibrate} title="Time the backends again (restarts the run)">
