@@ -10,6 +10,7 @@ import { setConvSplitter } from '../engine/kernels/convTaps';
 import { CTRL_INTS, ThreadedConvSplitter } from '../engine/kernels/convThreads';
 
 let started: Promise<ThreadedConvSplitter | null> | undefined;
+let exited: Promise<void> | undefined;
 
 /** Whether this process may start the helper: two or more cores and not turned off. */
 function convThreadsWanted(): boolean {
@@ -32,6 +33,7 @@ export function startConvThreads(readyMs = 10_000): Promise<ThreadedConvSplitter
       workerData: { entry: new URL('./convThreadEntry.ts', import.meta.url).href, ctrl, arena },
     });
     worker.unref(); // the helper never keeps the process alive
+    exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     let failed = false;
     worker.on('error', () => { failed = true; });
     const splitter = new ThreadedConvSplitter(ctrl, arena);
@@ -46,4 +48,24 @@ export function startConvThreads(readyMs = 10_000): Promise<ThreadedConvSplitter
     return splitter;
   })();
   return started;
+}
+
+/**
+ * Stop the helper if one was started: a CLI that timed the backends with it running (cpu's
+ * figure includes its second thread) and chose another backend leaves no idle thread behind.
+ * Resolves whether a helper's thread has exited (within `waitMs`); false when none ran.
+ */
+export async function stopConvThreads(waitMs = 5_000): Promise<boolean> {
+  const splitter = await started;
+  started = Promise.resolve(null);
+  if (!splitter) return false;
+  setConvSplitter(null);
+  splitter.stop(); // its loop returns, and the thread ends with it
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)));
+  try {
+    return await Promise.race([exited!.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -15,7 +15,7 @@ import { RunSession } from '../engine/session';
 import { accuracyStandardError } from '../engine/eval/knn';
 import { readPublicAsset } from './nodeAssets';
 import { installNodeWebGPU } from './nodeWebgpu';
-import { startConvThreads } from './convThreads';
+import { startConvThreads, stopConvThreads } from './convThreads';
 
 const USAGE = `usage: npm run train -- [options] [--KEY VALUE …]
   --preset NAME     ${PRESET_NAMES.join(' | ')} (default simclr-dense)
@@ -127,6 +127,7 @@ async function main(): Promise<number> {
     const gpu = await installNodeWebGPU();
     report = await chooseBackend(gpu.ok ? ['webgpu', 'wasm', 'cpu'] : ['wasm', 'cpu'], { shape: calibrationShape(config) });
     if (!gpu.ok) console.error(`train: webgpu not measured: ${gpu.reason}`);
+    if (report.backend !== 'cpu') await stopConvThreads();
     console.error(`train: backend measured in ${(report.calibration!.ms! / 1000).toFixed(1)} s — ${describeCalibration({ timings: report.calibration!.timings, chosen: report.backend })}`);
   } else {
     if (args.backend === 'webgpu') {

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConvThreads } from '../../../src/cli/convThreads';
+import { startConvThreads, stopConvThreads } from '../../../src/cli/convThreads';
 import { filterGradBlocked, filterGradHere, forwardBlocked, forwardHere, inputGradBlocked, inputGradHere, setConvSplitter, type ConvPart } from '../../../src/engine/kernels/convTaps';
 import type { ThreadedConvSplitter } from '../../../src/engine/kernels/convThreads';
 import type { ConvGeometry } from '../../../src/engine/kernels/cpuConv2D';
@@ -155,5 +155,15 @@ describe('conv loops split with a helper thread', () => {
       expect(losses[1], preset).toEqual(losses[0]);
     }
     expect(tf.memory().numTensors, 'the trainers left no tensor behind').toBe(tensors);
+  });
+});
+
+// Last in the file: it ends the helper the tests above share.
+describe('stopConvThreads (a CLI whose measured choice is not cpu)', () => {
+  it('ends the helper thread, and no later call starts another', async () => {
+    expect(splitter, 'startConvThreads gave no helper').not.toBeNull();
+    expect(await stopConvThreads(), 'the helper thread exited').toBe(true);
+    expect(await startConvThreads(), 'no second helper').toBeNull();
+    expect(await stopConvThreads(), 'nothing left to stop').toBe(false);
   });
 });
