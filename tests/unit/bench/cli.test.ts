@@ -1,5 +1,6 @@
 // The bench CLI's contract: JSON rows with the fields DESIGN.md names, --markdown writes
-// its own section with the command, --backend wasm runs wasm, bad flags exit 2.
+// its own section with the command, --backend wasm runs wasm, --browser runs the page's
+// backends in Chromium, bad flags exit 2.
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,36 @@ describe('npm run bench', () => {
     const r = await bench(['--backend', 'wasm', '--tiny', '--presets', 'simclr-dense', '--state', 'end', '--rounds', '1', '--warmup', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout.trim())).toMatchObject({ preset: 'simclr-dense', backend: 'wasm' });
+  });
+
+  it('--browser: the page bench in Chromium gives the same rows for the page backend asked for', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sparsecl-bench-'));
+    const md = join(dir, 'bench.md');
+    const r = await bench(['--browser', '--backends', 'cpu', '--tiny', '--presets', 'syncp-2of4', '--rounds', '2', '--warmup', '1', '--json', '--markdown', md]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    // The sparse preset and its dense counterpart (same SSL method), at the end state and in the ramp.
+    expect(rows.map((x) => `${x.preset}@${x.state}`).sort()).toEqual(['byol-dense@end', 'byol-dense@ramp', 'syncp-2of4@end', 'syncp-2of4@ramp']);
+    for (const row of rows) {
+      expect(row, row.preset).toMatchObject({ backend: 'cpu', size: 'tiny', dense: 'byol-dense' });
+      expect(row.memory.tensorGrowth, `${row.preset}@${row.state}: no tensor left behind`).toBe(0);
+      // The median of the rounds' ratios, inside their quartiles.
+      expect(row.ratioToDense).toBeGreaterThanOrEqual(row.ratioP25);
+      expect(row.ratioToDense).toBeLessThanOrEqual(row.ratioP75);
+      if (row.preset === 'byol-dense') expect([row.ratioToDense, row.flopsRatio]).toEqual([1, 1]);
+    }
+    const end = rows.find((x) => x.preset === 'syncp-2of4' && x.state === 'end');
+    // At the end state the online branch is 2:4 in every prunable conv: exactly half its weights.
+    for (const [layer, d] of Object.entries(end.density as Record<string, { online: number; target: number }>)) {
+      expect(d.online, layer).toBe(0.5);
+      expect(d.target, `${layer}: the target is kept denser`).toBeGreaterThan(0.5);
+    }
+    expect(end.flopsRatio).toBeLessThan(1);
+    // The preset's ramp ends at 0.7 of the run: the end state is timed past it.
+    expect(end.firstStep).toBeGreaterThan(0.7 * 300);
+    const doc = await readFile(md, 'utf8');
+    expect(doc).toContain('<!-- bench:browser-cpu-tiny -->');
+    expect(doc).toMatch(/Chromium \d+/);
   });
 
   it('bad flags exit 2 with the reason and the usage', async () => {
