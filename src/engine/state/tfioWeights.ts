@@ -20,6 +20,8 @@ export function encodeWeights(arrays: Record<string, StateArray>): { specs: Weig
   const names = Object.keys(arrays);
   const specs = names.map((name) => ({ name, shape: [...arrays[name].shape], dtype: arrays[name].dtype }));
   const total = specs.reduce((a, s) => a + sizeOf(s.shape) * DTYPE_BYTES[s.dtype], 0);
+  // An export that this app's own import (decodeWeights) would refuse is refused here, before the user keeps it.
+  if (total > MAX_WEIGHTS_BYTES) throw new Error(`this run's state (weights, BYOL target, optimizer moments, masks) is ${(total / 1024 / 1024).toFixed(0)} MB, more than the ${MAX_WEIGHTS_BYTES / 1024 / 1024} MB an import of it could take: a smaller run (fewer or narrower stages) can be exported`);
   const data = new Uint8Array(total);
   let off = 0;
   for (const name of names) {

@@ -8,6 +8,7 @@ import { buildConfig } from '../../../src/engine/config';
 import { loadDataset } from '../../../src/engine/data';
 import { RunSession } from '../../../src/engine/session';
 import { readRunUpload } from '../../../src/engine/state/bundle';
+import { decodeWeights, encodeWeights } from '../../../src/engine/state/tfioWeights';
 import { exportedRun, losses } from '../helpers/exportedRun';
 
 const dataset = await loadDataset('shapes', { seed: 5, trainCount: 32, testCount: 16 });
@@ -89,5 +90,17 @@ describe('run.zip', () => {
     const before = tf.memory().numTensors;
     expect(() => RunSession.restore(up.session!, dataset)).toThrow(/has shape \[.*\], this run needs \[/);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('a run too large to import again', () => {
+  it('is refused at export, with its size, instead of writing a run.zip the import would refuse', () => {
+    // 65 × 2^20 float32 = 260 MiB (the data is never read: the size alone decides), over the 256 MiB an import takes.
+    const big = { shape: [65, 1024, 1024], dtype: 'float32' as const, data: new Float32Array(1) };
+    expect(() => encodeWeights({ 'online.x': big })).toThrow(/is 260 MB, more than the 256 MB an import of it could take/);
+    // A small one round-trips through the import's decoder.
+    const small = { 'online.y': { shape: [2, 3], dtype: 'float32' as const, data: Float32Array.from([1, 2, 3, 4, 5, 6]) } };
+    const { specs, data } = encodeWeights(small);
+    expect(Array.from(decodeWeights(specs, data)['online.y'].data as Float32Array)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });
