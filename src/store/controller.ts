@@ -165,6 +165,8 @@ function onMessage(msg: Response): void {
     case 'data-loaded':
       // Train on it: the dataset setting switches to 'own' (a fresh run at step 0).
       useRun.setState({ ownData: msg.info, loadingData: false });
+      // Unless a resume or an import was asked for since: a rebuild now would replace the run it brings.
+      if (useRun.getState().restoring) return;
       // Already on own data: the same config, new images, so build the run anew.
       if (useSettings.getState().applied.data.name === 'own') actions.reset();
       else actions.setField('data.name', 'own');
@@ -228,8 +230,11 @@ export function startWorker(): void {
   worker?.terminate();
   settleExport(new Error('the worker was restarted'));
   const g = nextGen();
-  // A load of own data sent to the old worker will never be answered.
-  useRun.setState({ worker: 'starting', hasRun: false, phase: 'idle', step: 0, backend: undefined, loadingData: false });
+  // A load of own data sent to the old worker will never be answered, nor will a resume,
+  // an import or a dense timing: the file went to that worker, so say it was not loaded.
+  const lost = useRun.getState().restoring;
+  useRun.setState({ worker: 'starting', hasRun: false, phase: 'idle', step: 0, backend: undefined, loadingData: false, restoring: undefined, measuringDense: false });
+  if (lost) useRun.setState({ error: { kind: 'import', message: `${lost.kind === 'autosave' ? 'The saved run was not resumed' : `${lost.name ?? 'The file'} was not imported`}: the training worker was restarted before it was loaded. Resume or import it again.` } });
   useMetrics.setState({ rows: [] });
   clearTimeline();
   const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'trainer' });

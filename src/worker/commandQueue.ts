@@ -30,8 +30,12 @@ export interface RunHost<R extends RunHandle> {
   measureDense(run: R, gen: number): Promise<void>;
   /** Build a run from a saved one, leaving the live run alone; throws (a message saying what was expected) when it does not fit. */
   restore(source: RestoreSource): Promise<R>;
-  /** Announce a restored run that is now live as `gen` (ready, its rows, snapshot, restored). */
-  announceRestored(run: R, gen: number, source: RestoreSource): Promise<void>;
+  /**
+   * Announce `run` as live under generation `gen`, from scratch: ready, its baselines, rows,
+   * timeline and a snapshot of now (a restored run; or, after a refused restore, the run
+   * that stays live, whose messages the page dropped once it moved to `gen`).
+   */
+  announce(run: R, gen: number): Promise<void>;
   /** The run's config (a restored run brings its own). */
   configOf(run: R): Config;
   /** Read own data for later runs (data.name 'own'); answers the page itself (data-loaded or an error). */
@@ -55,6 +59,8 @@ export class CommandQueue<R extends RunHandle> {
   private gen = -1;
   private config: Config | undefined;
   private running = false;
+  /** Where the live run came from when a restore made it (said again if a later restore is refused). */
+  private restoredFrom: { source: RestoreSource['kind']; name?: string } | undefined;
   private initialised = false;
   /** Resolves when the queue is empty and no step is due (tests await it). */
   private idleWaiters: (() => void)[] = [];
@@ -212,8 +218,9 @@ export class CommandQueue<R extends RunHandle> {
           return;
       }
     } catch (e) {
+      // A failed export leaves the run as it was: the page says why, and training can go on.
       if (cmd.type === 'export') this.ignore('export', cmd.gen, e instanceof Error ? e.message : String(e));
-      this.host.fail(e, this.gen, run.step);
+      else this.host.fail(e, this.gen, run.step);
     }
   }
 
@@ -234,6 +241,7 @@ export class CommandQueue<R extends RunHandle> {
     this.config = config;
     this.run?.dispose();
     this.run = undefined;
+    this.restoredFrom = undefined;
     if (!config) {
       this.ignore(msg.type, msg.gen, 'no config to build yet');
       return;
@@ -254,8 +262,9 @@ export class CommandQueue<R extends RunHandle> {
   /**
    * A saved run becomes the live one as generation `gen`. It is built beside the live run
    * and swapped in only once it fits: otherwise the live run goes on as it was (training, if
-   * it was) under the new generation, so the page, which already moved to `gen`, keeps
-   * talking to it.
+   * it was) under the new generation, announced again, since the page moved to `gen` when it
+   * sent the file and dropped what the live run posted since (its first `ready`, the rows
+   * of the step in flight, a dense timing).
    */
   private async handleRestore(msg: Extract<Request, { type: 'restore' }>): Promise<void> {
     const wasRunning = this.running;
@@ -265,7 +274,13 @@ export class CommandQueue<R extends RunHandle> {
     try {
       run = await this.host.restore(msg.source);
     } catch (e) {
+      // The refusal first: the page names the file it refuses while it still knows which.
       this.host.post({ type: 'error', gen: msg.gen, kind: 'import', message: e instanceof Error ? e.message : String(e) });
+      if (this.run) {
+        await this.host.announce(this.run, msg.gen);
+        // A run an earlier restore made live: the page, which never heard it (another restore followed at once), takes its settings.
+        if (this.restoredFrom) this.host.post({ type: 'restored', gen: msg.gen, ...this.restoredFrom, config: this.host.configOf(this.run), step: this.run.step });
+      }
       // Refused: the live run is as it was, training included.
       this.running = wasRunning && this.run !== undefined && this.run.step < this.run.total;
       this.postPhase(this.running ? 'running' : this.phaseOf(this.run));
@@ -274,7 +289,10 @@ export class CommandQueue<R extends RunHandle> {
     this.run?.dispose();
     this.run = run;
     this.config = this.host.configOf(run);
-    await this.host.announceRestored(run, msg.gen, msg.source);
+    await this.host.announce(run, msg.gen);
+    const { source } = msg;
+    this.restoredFrom = { source: source.kind, name: source.kind === 'import' ? source.name : undefined };
+    this.host.post({ type: 'restored', gen: msg.gen, ...this.restoredFrom, config: this.config, step: run.step });
     this.postPhase(this.phaseOf(run));
   }
 

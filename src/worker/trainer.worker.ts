@@ -257,15 +257,21 @@ const host: RunHost<WorkerRun> = {
   async build(config, gen) {
     const data = await getDataset(config);
     const run = new WorkerRun(new RunSession(config, data));
-    const f = run.trainer.flops();
-    post({ type: 'ready', gen, config, dataset: datasetInfo(run.trainer), flops: { dense: f.dense, effective: f.effective }, tensors: tf.memory().numTensors });
-    await snapshot(run, gen);
-    // What the kNN curve is read against; raw pixels depend on the data only, so they are kept.
-    const key = `${dataset!.key}|${run.trainer.imageSize}|${config.eval.knnK}|${config.eval.knnTemperature}`;
-    const baselines = await run.session.measureBaselines(rawPixelKnn.get(key));
-    rawPixelKnn.set(key, baselines.rawPixels);
-    post({ type: 'baselines', gen, baselines });
-    return run;
+    try {
+      const f = run.trainer.flops();
+      post({ type: 'ready', gen, config, dataset: datasetInfo(run.trainer), flops: { dense: f.dense, effective: f.effective }, tensors: tf.memory().numTensors });
+      await snapshot(run, gen);
+      // What the kNN curve is read against; raw pixels depend on the data only, so they are kept.
+      const key = `${dataset!.key}|${run.trainer.imageSize}|${config.eval.knnK}|${config.eval.knnTemperature}`;
+      const baselines = await run.session.measureBaselines(rawPixelKnn.get(key));
+      rawPixelKnn.set(key, baselines.rawPixels);
+      post({ type: 'baselines', gen, baselines });
+      return run;
+    } catch (e) {
+      // The queue never gets this run: its tensors go with the failure (a GPU out of memory, a failed readback).
+      run.dispose();
+      throw e;
+    }
   },
 
   step: oneStep,
@@ -311,16 +317,16 @@ const host: RunHost<WorkerRun> = {
     return run;
   },
 
-  async announceRestored(run, gen, source) {
+  async announce(run, gen) {
     const f = run.trainer.flops(run.lastMetrics);
-    const config = run.session.config;
-    post({ type: 'ready', gen, config, dataset: datasetInfo(run.trainer), flops: { dense: f.dense, effective: f.effective }, tensors: tf.memory().numTensors });
+    post({ type: 'ready', gen, config: run.session.config, dataset: datasetInfo(run.trainer), flops: { dense: f.dense, effective: f.effective }, tensors: tf.memory().numTensors });
     if (run.session.baselines) post({ type: 'baselines', gen, baselines: run.session.baselines });
     if (run.rows.length) post({ type: 'progress', gen, rows: run.rows.slice(), stepsPerSecond: 0 });
+    run.pending = []; // sent just now, with the rest
+    run.lastFlush = performance.now();
     // The timeline as it was, then the snapshot of now (the same step as the last kept one: it replaces it).
     for (const snap of run.snapshots) post({ type: 'snapshot', gen, snapshot: structuredClone(snap) });
     await snapshot(run, gen);
-    post({ type: 'restored', gen, source: source.kind, name: source.kind === 'import' ? source.name : undefined, config, step: run.step });
   },
 
   configOf: (run) => run.session.config,

@@ -1,0 +1,113 @@
+// Resume or Import refused by the worker, clicked at any moment: the page and the worker end
+// up agreeing on the live run (the page moved to a new generation when it sent the file, and
+// dropped what the live run posted since). The real controller and the real CommandQueue,
+// over a fake host (queueWorker.ts). Found by a review; each case failed before the fix.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { vi } from 'vitest';
+import { buildConfig } from '../../../src/engine/config';
+import { actions } from '../../../src/store/controller';
+import { useMetrics } from '../../../src/store/metrics';
+import { useRun } from '../../../src/store/run';
+import { useSettings } from '../../../src/store/settings';
+import { runButtons } from '../../../src/ui/keys';
+import { behaviour, QueueWorker, RESTORED_CONFIG, settle, sleep, stubQueueWorker } from './queueWorker';
+
+const liveRuns = () => QueueWorker.last!.runs.filter((r) => !r.disposed);
+
+describe('a refused resume or import', () => {
+  beforeEach(() => {
+    stubQueueWorker();
+    const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 1000 } });
+    useSettings.setState({ applied: config, preset: 'simclr-dense', tiny: true, backend: 'cpu' });
+    Object.assign(behaviour, { stepMs: 5, refuse: () => true, exportFails: false, restores: 0 });
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('before the first run is built: the page gets that run (Start works) and says why the file was refused', async () => {
+    actions.restart();
+    actions.resume(); // the offer shows before the first build is done
+    await settle();
+    expect(liveRuns()).toHaveLength(1);
+    const s = useRun.getState();
+    expect([s.hasRun, s.building, s.restoring]).toEqual([true, false, undefined]);
+    expect(runButtons(s).start).toBe(true);
+    expect(s.error?.message).toContain('Could not resume the saved run');
+  });
+
+  it('while a dense timing is on its way: the button is released', async () => {
+    actions.restart();
+    await settle();
+    actions.step();
+    await settle();
+    actions.measureDense();
+    actions.resume();
+    await settle();
+    expect(useRun.getState().measuringDense).toBe(false);
+  });
+
+  it('while training: no step is missing from the charts', async () => {
+    behaviour.stepMs = 15;
+    actions.restart();
+    await settle();
+    actions.start();
+    await sleep(60);
+    actions.resume();
+    await sleep(60);
+    actions.pause();
+    await settle();
+    const steps = useMetrics.getState().rows.map((r) => r.step);
+    const last = liveRuns()[0].step;
+    expect(last).toBeGreaterThan(2);
+    // Every step of the live run once, in order: 1, 2, …, its last.
+    expect(steps).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+    expect(useRun.getState().step).toBe(last);
+  });
+
+  it('right after one that fits: the page shows the run the first one made live, settings included', async () => {
+    actions.restart();
+    await settle();
+    behaviour.refuse = (n) => n === 1;
+    actions.resume(); // fits …
+    actions.resume(); // … the next one, sent before the first was loaded, does not
+    await settle();
+    const [live] = liveRuns();
+    expect(live.config).toBe(RESTORED_CONFIG);
+    expect(useRun.getState().config).toEqual(RESTORED_CONFIG);
+    expect(useSettings.getState().preset).toBe('syncp-2of4');
+    expect(useRun.getState().step).toBe(5);
+    expect(useRun.getState().error?.message).toContain('Could not resume');
+  });
+});
+
+describe('other answers a click may get', () => {
+  beforeEach(() => {
+    stubQueueWorker();
+    useSettings.setState({ applied: buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 1000 } }), preset: 'simclr-dense', backend: 'cpu' });
+    Object.assign(behaviour, { stepMs: 5, refuse: () => true, exportFails: false, restores: 0 });
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('a failed export says so, and the worker is not taken for crashed', async () => {
+    actions.restart();
+    await settle();
+    behaviour.exportFails = true;
+    await actions.exportRun();
+    await settle();
+    const s = useRun.getState();
+    expect(s.worker).toBe('ready');
+    expect(s.error?.message).toContain('Could not export');
+    expect(runButtons(s).start).toBe(true);
+  });
+
+  it('a restart while a file is on its way says it was not loaded, and no resume is left pending', async () => {
+    actions.restart();
+    await settle();
+    actions.resume();
+    actions.restart();
+    await settle();
+    const s = useRun.getState();
+    expect(s.restoring).toBeUndefined();
+    expect(s.error?.message).toMatch(/not resumed: the training worker was restarted/);
+    expect(runButtons(s).start).toBe(true);
+  });
+});
