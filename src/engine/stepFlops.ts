@@ -1,7 +1,7 @@
 // Training FLOPs of one step, dense and effective, per layer and in total: every conv and
 // head layer of every branch, each branch counted 3× (forward, input grad, weight grad;
-// a set predictor, whose weight takes no gradient, 2×) when the method trains it and 1×
-// when it only runs forward (BYOL's target). Effective counts
+// 2× for a set predictor, whose weight takes no gradient, and for the stem, whose input is
+// the images) when the method trains it and 1× when it only runs forward (BYOL's target). Effective counts
 // use the branch's actual weight density and gate density of each prunable conv; a trained
 // branch's gated conv counts its conditional forward in full under the 'ste' gate gradient
 // (sparsity/flops.ts).
@@ -48,6 +48,7 @@ function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boole
       inW: c.inW,
       stride: c.stride,
       padding: 'same' as const,
+      ...(c === spec.encoder.stem ? { noInputGradient: true } : {}),
       sparsity: {
         weightDensity: w ?? 1,
         ...(g ? { gate: { density: g[slot], beta: g.beta, gradient: g.gradient ?? 'ste' } } : {}),

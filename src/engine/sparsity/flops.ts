@@ -6,8 +6,10 @@
 //   H_out·W_out·kh·kw·C_out · Σ_c w(c)·a(c)
 // over input channels c, with w(c) the fraction of c's weights kept and a(c) = 1 on the
 // base segment, the gate density on the conditional one; so the factors multiply.
-// FLOPs = 2·MACs; training = forward + input gradient + weight gradient (none for a weight
-// that is set, not trained: noWeightGradient), each the MACs of one forward, except CDG's
+// FLOPs = 2·MACs; training = forward + input gradient + weight gradient (no weight gradient
+// for a weight that is set, not trained: noWeightGradient; no input gradient for a layer
+// whose input is the images, which nothing trains: noInputGradient — the stem conv, whose
+// Conv2DBackpropInput tfjs never runs), each the MACs of one forward, except CDG's
 // conditional path under a straight-through gate gradient ('ste'): the gate's gradient dg = Σ dY ⊙ Y_c needs Y_c at closed locations too, so the
 // training forward counts the conditional path in full (its two gradient passes stay
 // × gate density: dY_c = dY ⊙ g is 0 where the gate is closed). With 'detached' (no gate
@@ -43,6 +45,8 @@ export interface ConvLayerSpec {
   inW?: number;
   stride?: number | [number, number];
   padding?: Padding;
+  /** Its input is the images (the stem): training needs no input gradient, only the forward and the weight gradient. */
+  noInputGradient?: boolean;
 }
 
 export interface LinearLayerSpec {
@@ -246,13 +250,13 @@ export function trainingForwardMacs(layer: LayerFlopsSpec): number {
   return effectiveMacs({ ...layer, sparsity: { ...layer.sparsity, gate: { ...gate, density: 1 } } });
 }
 
-/** FLOPs of one layer: 2·MACs (training: forward + input grad + weight grad, unless its weight takes none), × batch. */
+/** FLOPs of one layer: 2·MACs (training: forward + input grad + weight grad, less a gradient the layer does not need), × batch. */
 export function layerFlops(layer: LayerFlopsSpec, opts: FlopsOptions = {}): LayerFlops {
   const f = passFactor('layerFlops', opts) / ((opts.pass ?? 'training') === 'training' ? 3 : 1); // 2·batch
   const eff = effectiveMacs(layer);
   const dense = denseMacs(layer);
   if ((opts.pass ?? 'training') === 'forward') return { name: layer.name, dense: f * dense, effective: f * eff };
-  const gradients = layer.kind === 'linear' && layer.noWeightGradient ? 1 : 2;
+  const gradients = 2 - (layer.kind === 'linear' && layer.noWeightGradient ? 1 : 0) - (layer.kind === 'conv' && layer.noInputGradient ? 1 : 0);
   return { name: layer.name, dense: (1 + gradients) * f * dense, effective: f * (trainingForwardMacs(layer) + gradients * eff) };
 }
 

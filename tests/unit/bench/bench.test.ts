@@ -55,8 +55,9 @@ describe('runBench (tiny, cpu)', () => {
     }
 
     // FLOPs by hand (tiny: 16×16×3 input, widths 8/16, one block a stage, stride 2 each,
-    // projector 16→64→32, BYOL predictor 32→32→32). Online: 2 views trained (3×);
-    // target: 2 views forward only (1×); FLOPs = 2·MACs; batch 8.
+    // projector 16→64→32, BYOL predictor 32→32→32). Online: 2 views trained (3×; the stem
+    // 2×: its input is the image, no input gradient); target: 2 views forward only (1×);
+    // FLOPs = 2·MACs; batch 8.
     const stem = convMacs(3, 3, 8, 16, 1);
     const convs: Record<string, number> = {
       's1.b0.conv1': convMacs(3, 8, 8, 16, 2),
@@ -69,7 +70,7 @@ describe('runBench (tiny, cpu)', () => {
     const projector = 16 * 64 + 64 * 32;
     const predictor = 32 * 32 + 32 * 32;
     const branch = (d: number) => stem + projector + Object.entries(convs).reduce((a, [name, m]) => a + m * (Math.round(d * shapes[name]) / shapes[name]), 0);
-    const online = (d: number) => 2 * 3 * 8 * 2 * (branch(d) + predictor);
+    const online = (d: number) => 2 * 8 * 2 * (3 * (branch(d) + predictor) - stem);
     const target = (d: number) => 2 * 1 * 8 * 2 * branch(d);
     const denseFlops = online(1) + target(1);
     expect(dense.flops.dense).toBe(denseFlops);

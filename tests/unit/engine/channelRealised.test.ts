@@ -122,9 +122,9 @@ describe("FLOPs count the next conv's skipped input channels", () => {
     // Dense MACs an image: stem 16·9·1·4 = 576, conv1 = conv2 = 16·9·4·4 = 2304, heads 4·2 + 2·2 = 12: 5196.
     // First branch (online masks 0.5): 576 + 2304·0.5 + 2304·0.5·0.5 + 12 = 2316.
     // Second branch (0.75):            576 + 2304·0.75 + 2304·0.75·0.75 + 12 = 3612.
-    // Training FLOPs = 2 FLOPs a MAC × 3 passes; both branches trained.
-    expect(f.dense).toBe(6 * 5196 * 2);
-    expect(f.effective).toBe(6 * (2316 + 3612));
+    // Training FLOPs = 2 FLOPs a MAC × 3 passes, but 2 for the stem (no input gradient: its input is the image); both branches trained.
+    expect(f.dense).toBe((6 * 5196 - 2 * 576) * 2);
+    expect(f.effective).toBe(6 * (2316 + 3612) - 2 * 2 * 576);
     expect(f.layers.find((l) => l.name === 's1.b0.conv2')!.effective).toBe(6 * (2304 * 0.25 + 2304 * 0.5625));
     // Without the output-channel densities conv2 counts its own mask only (the old count).
     const own = stepFlops(spec, [{ role: 'first', view: 0 }, { role: 'second', view: 1 }], 'simclr', 1, { weight });

@@ -9,8 +9,9 @@ import { sslMethod } from '../../../src/engine/ssl/registry';
 import { stepFlops } from '../../../src/engine/stepFlops';
 
 /** Multiply-adds of one 16×16 RGB image through the encoder widths [8, 16] and the projector 16 → 64 → 32. */
+const STEM_MACS = 16 * 16 * (3 * 3 * 3 * 8); // stem, 3→8 at 16×16
 const MACS_PER_IMAGE =
-  16 * 16 * (3 * 3 * 3 * 8) + //    stem, 3→8 at 16×16
+  STEM_MACS +
   8 * 8 * (3 * 3 * 8 * 8) + //      s1.b0.conv1, stride 2 → 8×8
   8 * 8 * (3 * 3 * 8 * 8) + //      s1.b0.conv2
   8 * 8 * (1 * 1 * 8 * 8) + //      s1.b0.short (stride 2)
@@ -46,12 +47,50 @@ describe('default size', () => {
     expect([batchOnly.steps, batchOnly.batchSize]).toEqual([225, 64]);
   });
 
-  it('a SimCLR training step costs the hand-counted 2 · 3 · 64 images · MACs (≈ 74 MFLOPs)', () => {
+  it('a SimCLR training step costs the hand-counted 2 · 64 images · (3 · MACs − the stem\'s input gradient) (≈ 67 MFLOPs)', () => {
     const c = buildConfig({ preset: 'simclr-dense' });
     const spec = networkSpec(c, 16, 16, 3);
     const f = stepFlops(spec, sslMethod('simclr').branches(), 'simclr', c.batchSize, {});
-    // 2 FLOPs a multiply-add; forward, input gradient and weight gradient; two views of 32 images.
+    // 2 FLOPs a multiply-add; forward, input gradient and weight gradient; two views of 32
+    // images. The stem's input is the images: no input gradient (tfjs runs no Conv2DBackpropInput for it).
     expect(MACS_PER_IMAGE).toBe(193_536);
-    expect(f.dense).toBe(2 * 3 * 2 * 32 * MACS_PER_IMAGE);
+    expect(f.dense).toBe(2 * 2 * 32 * (3 * MACS_PER_IMAGE - STEM_MACS));
+    expect(f.dense).toBe(67_239_936);
+  });
+});
+
+describe('the passes counted are the passes tfjs runs', () => {
+  it('a SimCLR step: per view, every conv forward and weight gradient, and every input gradient but the stem\'s', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const { loadDataset } = await import('../../../src/engine/data');
+    const { Trainer } = await import('../../../src/engine/trainer');
+    const c = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 3 } });
+    const ds = await loadDataset('shapes', { seed: 1, trainCount: c.data.trainCount, testCount: c.data.testCount });
+    const t = new Trainer(c, ds);
+    await t.trainStep();
+    const info = await tf.profile(async () => {
+      await t.trainStep();
+      return [];
+    });
+    t.dispose();
+    const calls = (name: string) => info.kernels.filter((k) => k.name === name).length;
+    const convs = networkSpec(c, 16, 16, 3).encoder.convs.length; // 7: stem, two blocks' conv1, conv2 and shortcut
+    expect([calls('Conv2D'), calls('Conv2DBackpropFilter'), calls('Conv2DBackpropInput')]).toEqual([2 * convs, 2 * convs, 2 * (convs - 1)]);
+  });
+
+  it('a train split smaller than the batch (a few own images): a step trains on all of them, and its FLOPs count those', async () => {
+    const { loadDataset } = await import('../../../src/engine/data');
+    const { Trainer } = await import('../../../src/engine/trainer');
+    const flopsWith = async (trainCount: number) => {
+      const c = buildConfig({ preset: 'simclr-dense', overrides: { data: { trainCount, testCount: 20 } } });
+      const t = new Trainer(c, await loadDataset('shapes', { seed: 1, trainCount, testCount: 20 }));
+      const out = { dense: t.flops().dense, batch: t.batchIndices(0).length };
+      t.dispose();
+      return out;
+    };
+    const [ten, full] = [await flopsWith(10), await flopsWith(64)];
+    expect([ten.batch, full.batch]).toEqual([10, 32]);
+    // FLOPs are linear in the images of a step: 10 of the batch's 32.
+    expect(ten.dense).toBe((full.dense / 32) * 10);
   });
 });
