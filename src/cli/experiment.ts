@@ -132,7 +132,7 @@ function flopsRatio(session: RunSession, row: MetricsRow, mode: GradientMode): n
   // Channel masks: the weight density is the kept fraction of output channels (syncp.ts outputChannelDensity).
   if (row.density && t.config.syncp?.granularity === 'channel') d.outputChannels = row.density;
   if (row.gateDensity && cdg) d.gate = Object.fromEntries(Object.entries(row.gateDensity).map(([k, v]) => [k, { ...v, beta: cdg.beta, gradient: mode }]));
-  const f = stepFlops(t.spec, t.branchInfos(), t.config.ssl.method, t.config.batchSize, d);
+  const f = stepFlops(t.spec, t.branchInfos(), t.config.ssl.method, t.stepBatch, d);
   return f.effective / f.dense;
 }
 

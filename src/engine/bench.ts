@@ -318,7 +318,7 @@ export async function benchState(state: BenchState, opts: BenchOptions): Promise
         ratioP75: slot.dense === slot.preset ? 1 : rs.p75,
         flopsRatio: effective / slot.dense0,
         flops: { dense: slot.dense0, effective },
-        imagesPerSec: slot.config.batchSize / (st.median / 1000),
+        imagesPerSec: slot.trainer.stepBatch / (st.median / 1000),
         gflopsPerSec: effective / (st.median / 1000) / 1e9,
         ...(density ? { density } : {}),
         ...(gateDensity ? { gateDensity } : {}),

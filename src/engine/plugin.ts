@@ -42,6 +42,8 @@ export interface PluginContext {
   /** BYOL only. */
   target?: Network;
   totalSteps: number;
+  /** Images a step trains on (per view): the batch size, or the whole train split when it is smaller. */
+  stepBatch: number;
   /** The fixed probe pair for panels (train image 0, fixed augmentation seed): two [1, S, S, C] views; caller disposes. */
   probe?: () => [tf.Tensor4D, tf.Tensor4D];
 }
@@ -153,7 +155,7 @@ export interface WeightMaskSource {
   layerNames(): string[];
   /** A layer's current masks (copies) and last flips; undefined for an unknown name. */
   layerMasks(name: string): LayerMasks | undefined;
-  /** Step of the last mask update, null before the first. */
+  /** Step of the last mask update as rows number steps (the first step trained with the new masks), null before the first. */
   readonly lastUpdateStep: number | null;
   updateSummary(): { step: number | null; layers: ({ name: string } & MaskUpdateStats)[] };
   /** N and M when the masks are N:M, else null. */

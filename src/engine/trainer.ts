@@ -118,7 +118,7 @@ export class Trainer {
     if (d) this.directPredictor = new DirectPredictor(config.ssl.predictor as 'directcopy' | 'directpred', d.dim, config.ssl.predictorEps, config.ssl.corrEma);
     this.optimizer = new AdamW({ weightDecay: config.optim.weightDecay });
     this.peakLr = config.optim.lr;
-    this.plugins = createPlugins({ config, spec: this.spec, online: this.online, target: this.target, totalSteps: config.steps, probe: () => this.views(0, [0]) });
+    this.plugins = createPlugins({ config, spec: this.spec, online: this.online, target: this.target, totalSteps: config.steps, stepBatch: this.stepBatch, probe: () => this.views(0, [0]) });
   }
 
   get step(): number {
@@ -167,11 +167,16 @@ export class Trainer {
     return undefined;
   }
 
+  /** Images a step trains on (per view): the batch size, or the whole train split when it is smaller (a few own images). */
+  get stepBatch(): number {
+    return Math.min(this.config.batchSize, this.dataset.train.count);
+  }
+
   /** The seeded batch of step `step`: indices drawn without replacement from the train split. */
   batchIndices(step: number): number[] {
     const rng = new Rng(this.config.seed * 1_000_003 + step);
     const n = this.dataset.train.count;
-    const b = Math.min(this.config.batchSize, n);
+    const b = this.stepBatch;
     const chosen = new Set<number>();
     while (chosen.size < b) chosen.add(rng.int(n));
     return [...chosen];
@@ -313,7 +318,7 @@ export class Trainer {
       const oc = p.outputChannelDensity?.(metrics);
       if (oc) d.outputChannels = { ...(d.outputChannels ?? {}), ...oc };
     }
-    return stepFlops(this.spec, this.branchInfos(), this.config.ssl.method, this.config.batchSize, d);
+    return stepFlops(this.spec, this.branchInfos(), this.config.ssl.method, this.stepBatch, d);
   }
 
   /** One `await data()` for the loss and all plugin metrics; disposes what it reads. */

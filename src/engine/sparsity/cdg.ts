@@ -250,7 +250,7 @@ export class CDGPlugin implements StepPlugin {
       this.ctx.spec,
       this.infos.length ? this.infos : sslMethod(cfg.ssl.method).branches(),
       cfg.ssl.method,
-      cfg.batchSize,
+      this.ctx.stepBatch,
       { gate: Object.fromEntries(this.layers.map((l) => [l.name, { ...gates[l.name], beta: this.cfg.beta, gradient: this.cfg.gateGradient }])) },
     );
     const layerFlops = new Map(flops.layers.map((l) => [l.name, l]));
