@@ -77,7 +77,7 @@ export function renderResults(runs: ExperimentRun[], opts: { command: string }):
     out.push('', `### \`${ds}\``, '');
     out.push(
       `kNN on ${n} held-out images: one run's standard error is at most ${pts(accuracyStandardError(0.5, n))} points (√(p(1−p)/n) at p = ½). ` +
-        '“± x” is the standard deviation over seeds; gain = kNN at the end − kNN of the same network untrained (step 0); raw pixels = the same kNN on the images themselves.',
+        '“± x” is the sample standard deviation over seeds (n − 1); gain = kNN at the end − kNN of the same network untrained (step 0); raw pixels = the same kNN on the images themselves.',
       '',
     );
     out.push('| preset | seeds | steps × batch, image, widths | untrained | raw pixels | kNN at the end | gain (pts) | linear probe | wall s (steps/s) | kNN time | load (1 min) |');

@@ -86,7 +86,7 @@ function onMessage(msg: Response): void {
       useRun.setState({ baselines: msg.baselines });
       return;
     case 'dense-timing':
-      useRun.setState({ denseTiming: { step: msg.step, runMs: msg.runMs, denseMs: msg.denseMs }, measuringDense: false, denseTimingNote: undefined });
+      useRun.setState({ denseTiming: { step: msg.step, runMs: msg.runMs, denseMs: msg.denseMs, counted: msg.counted }, measuringDense: false, denseTimingNote: undefined });
       return;
     case 'phase':
       useRun.setState({ phase: msg.phase, step: msg.step, pending: undefined });

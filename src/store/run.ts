@@ -43,7 +43,7 @@ export interface RunState {
   /** kNN of this run's network before training and on raw pixels (measured right after the build). */
   baselines?: Baselines;
   /** This run's step time against its dense counterpart's on this device (the FLOPs panel's measured line). */
-  denseTiming?: { step: number; runMs: number; denseMs: number };
+  denseTiming?: { step: number; runMs: number; denseMs: number; counted: number };
   /** A dense timing asked for and not yet answered. */
   measuringDense?: boolean;
   /** Why the last dense timing was not made (e.g. no step trained yet). */

@@ -161,8 +161,8 @@ export type Response =
   | { type: 'error'; gen?: number; kind: ErrorKind; message: string; step?: number }
   /** run.json of the run, and run.zip (that run.json with the trainer state, model.json and weights.bin). */
   | { type: 'exported'; gen: number; run: RunFile; bundle: Uint8Array }
-  /** The run's recent step time against its dense counterpart's, both measured on this device at `step`. */
-  | { type: 'dense-timing'; gen: number; step: number; runMs: number; denseMs: number }
+  /** The run's recent step time against its dense counterpart's, both measured on this device at `step`; `counted`: effective ÷ dense FLOPs of the run's last step. */
+  | { type: 'dense-timing'; gen: number; step: number; runMs: number; denseMs: number; counted: number }
   /** Run `gen` is a restored one (sent after its ready, rows and snapshot), at `step`. */
   | { type: 'restored'; gen: number; source: RestoreSource['kind']; name?: string; config: Config; step: number }
   /** The run's config changed in place (e.g. a lower learning rate after a divergence); the run goes on. */

@@ -161,6 +161,8 @@ class WorkerRun {
   lastStepMs = 0;
   /** The last few steps' own times (ms, training only): the measured line's numerator. */
   stepMs: number[] = [];
+  /** Whether this run object took a step yet: the first one (compiling, warming up) is left out of stepMs, as the dense timing leaves out its own. */
+  warmedUp = false;
   /** Metrics read back with the last step (per-layer FLOPs in snapshots use them). */
   lastMetrics: Record<string, Float32Array> = {};
   /** Step of the last SyncCP mask update already reported in a progress row. */
@@ -335,9 +337,11 @@ const host: RunHost<WorkerRun> = {
 
   async measureDense(run, gen) {
     const runMs = medianMs(run.stepMs);
-    if (runMs === undefined) throw new Error('train a step first: the measurement compares this run’s own steps');
+    if (runMs === undefined) throw new Error('train two steps first: the first one warms up (compiles programs), and the measurement compares this run’s later steps');
+    // The FLOPs counted for the same step as the timing (the panel may show an older snapshot).
+    const f = run.trainer.flops(run.lastMetrics);
     const { denseMs } = await timeDenseStep(run.trainer.config, run.trainer.dataset, run.step);
-    post({ type: 'dense-timing', gen, step: run.step, runMs, denseMs });
+    post({ type: 'dense-timing', gen, step: run.step, runMs, denseMs, counted: f.dense > 0 ? f.effective / f.dense : 1 });
   },
 
   async selectLayer(run, gen, layer) {
@@ -395,7 +399,8 @@ async function oneStep(run: WorkerRun): Promise<void> {
   run.pending.push(p);
   run.rows.push(p);
   run.stepTimes.push(performance.now());
-  run.stepMs.push(r.ms);
+  if (run.warmedUp) run.stepMs.push(r.ms);
+  run.warmedUp = true;
   if (run.stepMs.length > RATE_WINDOW) run.stepMs.shift();
   if (run.stepTimes.length > RATE_WINDOW) run.stepTimes.shift();
 }

@@ -261,20 +261,24 @@ export class SyncCPPlugin implements StepPlugin {
     return l && layerMasksOf(l);
   }
 
-  /** Step of the last mask update (null before the first): lets callers skip unchanged summaries. */
+  /**
+   * Step of the last mask update as rows and charts number steps (null before the first):
+   * the first step trained with the new masks. Masks change before the forward of the step
+   * at index k (this.lastUpdate, kept so in saved state), whose row is step k + 1.
+   */
   get lastUpdateStep(): number | null {
-    return this.lastUpdate;
+    return this.lastUpdate === null ? null : this.lastUpdate + 1;
   }
 
-  /** Per-layer statistics of the last mask update (no heatmaps). */
+  /** Per-layer statistics of the last mask update (no heatmaps), at lastUpdateStep. */
   updateSummary(): { step: number | null; layers: ({ name: string } & MaskUpdateStats)[] } {
-    return { step: this.lastUpdate, layers: this.layers.map(updateRecordOf) };
+    return { step: this.lastUpdateStep, layers: this.layers.map(updateRecordOf) };
   }
 
   /** Structured-cloneable state for the SyncCP panel; no readback (masks live on the CPU too). */
   async snapshot(view: PanelView = {}): Promise<SyncCPSnapshot> {
     const selected = (view.selectedLayer && this.byName.get(view.selectedLayer)) || this.layers[0];
-    return syncpSnapshot({ cfg: this.cfg, plan: this.plan, totalSteps: this.ctx.totalSteps, step: this.stepsDone, lastUpdateStep: this.lastUpdate, layers: this.layers, selected });
+    return syncpSnapshot({ cfg: this.cfg, plan: this.plan, totalSteps: this.ctx.totalSteps, step: this.stepsDone, lastUpdateStep: this.lastUpdateStep, layers: this.layers, selected });
   }
 
   saveState(): PluginState {

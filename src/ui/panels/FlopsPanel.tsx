@@ -45,7 +45,7 @@ export function FlopsPanel() {
               <b data-testid="flops-saving">{pct(f.dense > 0 ? 1 - f.effective / f.dense : 0, 1)}</b>
             </div>
           </div>
-          {!sparse ? <p className="small muted">Dense run: effective equals dense.</p> : <MeasuredSaving dense={f.dense} effective={f.effective} />}
+          {!sparse ? <p className="small muted">Dense run: effective equals dense.</p> : <MeasuredSaving />}
           {config?.cdg && (
             <p className="small muted" data-testid="flops-gate-gradient">
               CDG gate gradient: {config.cdg.gateGradient === 'detached' ? 'detached — closed locations counted as needing no conditional work, forward or backward' : 'straight-through (STE) — the conditional forward is counted in full in training (the gate’s gradient needs it at closed locations), its backward only where gates open'}.

@@ -6,24 +6,23 @@ import { useRun } from '../../store/run';
 
 const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 
-export function MeasuredSaving({ dense, effective }: { dense: number; effective: number }) {
+export function MeasuredSaving() {
   const timing = useRun((s) => s.denseTiming);
   const measuring = useRun((s) => !!s.measuringDense);
   const note = useRun((s) => s.denseTimingNote);
   const step = useRun((s) => s.step);
-  const counted = dense > 0 ? effective / dense : 1;
   return (
     <div className="measured-saving small" data-testid="flops-measured">
       <span className="stat-label">measured on this device</span>{' '}
       {timing ? (
         <span data-testid="flops-measured-ratio" data-ratio={timing.runMs / timing.denseMs}>
           a step takes <b>{(timing.runMs / timing.denseMs).toFixed(2)}×</b> a dense step ({ms(timing.runMs)} vs {ms(timing.denseMs)} ms, at step {timing.step}); FLOPs counted:{' '}
-          <b>{counted.toFixed(2)}×</b>
+          <b>{timing.counted.toFixed(2)}×</b>
         </span>
       ) : (
         <span className="muted">{note ?? 'not yet: time this run against the same network without sparsity'}</span>
       )}{' '}
-      <button type="button" className="link-button" data-testid="measure-dense" disabled={measuring || step === 0} onClick={() => actions.measureDense()} aria-label="Time a few steps of the dense network on this device">
+      <button type="button" className="link-button" data-testid="measure-dense" disabled={measuring || step < 2} onClick={() => actions.measureDense()} aria-label="Time a few steps of the dense network on this device">
         {measuring ? 'Timing dense steps…' : timing ? 'Measure again' : 'Measure against dense'}
       </button>
     </div>

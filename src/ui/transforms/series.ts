@@ -42,14 +42,21 @@ export interface CumulativePoint {
   saving: number;
 }
 
-/** Running totals of training FLOPs (each row is one step) and the fraction saved so far. */
+/**
+ * Running totals of training FLOPs and the fraction saved so far. A row stands for the steps
+ * since the row before it: one in a live run, several where only logged rows are known (a
+ * run restored from its history, an imported run.json logged every few steps).
+ */
 export function cumulativeFlops(rows: readonly ProgressRow[], max = 200): readonly CumulativePoint[] {
   const all: CumulativePoint[] = [];
   let d = 0;
   let e = 0;
+  let prev = 0;
   for (const r of rows) {
-    d += r.flops.dense;
-    e += r.flops.effective;
+    const steps = Math.max(1, r.step - prev);
+    prev = r.step;
+    d += steps * r.flops.dense;
+    e += steps * r.flops.effective;
     all.push({ step: r.step, dense: d, effective: e, saving: d > 0 ? 1 - e / d : 0 });
   }
   return downsample(all, max);

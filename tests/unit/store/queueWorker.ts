@@ -68,7 +68,7 @@ export class QueueWorker extends EventTarget {
       selectLayer: async () => true,
       measureDense: async (run, gen) => {
         await sleep(behaviour.measureMs);
-        post({ type: 'dense-timing', gen, step: run.step, runMs: 1, denseMs: 2 });
+        post({ type: 'dense-timing', gen, step: run.step, runMs: 1, denseMs: 2, counted: 0.5 });
       },
       restore: async () => {
         await sleep(behaviour.restoreMs);

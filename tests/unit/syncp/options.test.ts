@@ -57,7 +57,8 @@ afterAll(() => trainers.forEach((t) => t.dispose()));
 
 describe('SyncCP options', () => {
   it('per-branch scores (BYOL): at an update the target keeps the top-k of |W_target|, not of |W_online|', () => {
-    expect(raw.updateStep).toBe(LAST_UPDATE);
+    // The update before the step at index LAST_UPDATE: row LAST_UPDATE + 1 is the first trained with its masks.
+    expect(raw.updateStep).toBe(LAST_UPDATE + 1);
     let differs = 0;
     for (const m of raw.atUpdate) {
       const n = size(m.shape);
@@ -121,7 +122,7 @@ describe('SyncCP snapshot', () => {
     const snap: SyncCPSnapshot = structuredClone(await p.snapshot());
     expect(snap.kind).toBe('syncp');
     expect(snap.step).toBe(STEPS);
-    expect(snap.lastUpdateStep).toBe(7);
+    expect(snap.lastUpdateStep).toBe(LAST_UPDATE + 1); // numbered as rows are
     expect(snap.layers.map((l) => l.name)).toEqual(masks.global.map((m) => m.name));
     for (const l of snap.layers) {
       expect(l.nested).toBe(1);

@@ -163,6 +163,18 @@ describe('cumulative FLOPs', () => {
     expect(c.map((p) => [p.dense, p.effective])).toEqual([[100, 100], [200, 160], [300, 200]]);
     expect(c[2].saving).toBeCloseTo(1 / 3, 12); // 1 − 200/300
   });
+
+  it('a logged row stands for the steps since the one before (a history logged every 5 steps)', () => {
+    const rows = [
+      { step: 1, flops: { dense: 100, effective: 100 } },
+      { step: 5, flops: { dense: 100, effective: 50 } },
+      { step: 10, flops: { dense: 100, effective: 20 } },
+    ] as ProgressRow[];
+    const c = cumulativeFlops(rows);
+    // Steps 1; 2–5 at 50; 6–10 at 20: effective 100 + 4·50 + 5·20 = 400 of 1000.
+    expect(c.map((p) => [p.dense, p.effective])).toEqual([[100, 100], [500, 300], [1000, 400]]);
+    expect(c[2].saving).toBeCloseTo(0.6, 12);
+  });
 });
 
 describe('schedule preview', () => {
