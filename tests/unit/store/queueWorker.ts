@@ -85,7 +85,11 @@ export class QueueWorker extends EventTarget {
         if (run.step > 0) post({ type: 'progress', gen, rows: rows(Array.from({ length: run.step }, (_, i) => i + 1)), stepsPerSecond: 0 });
       },
       configOf: (run) => run.config,
-      loadData: async () => undefined,
+      // Decoding takes a while, then the page hears what was loaded.
+      loadData: async () => {
+        await sleep(40);
+        post({ type: 'data-loaded', info: { source: 'own data', classNames: ['a', 'b'], trainCount: 16, testCount: 4, size: 16, skipped: [] } });
+      },
       scaleLearningRate: (run) => run.config,
       post,
       fail: (e, gen) => post({ type: 'error', gen, kind: 'fatal', message: String(e) }),

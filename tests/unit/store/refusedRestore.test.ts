@@ -4,21 +4,26 @@
 // over a fake host (queueWorker.ts). Found by a review; each case failed before the fix.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { vi } from 'vitest';
-import { buildConfig } from '../../../src/engine/config';
+import { buildConfig, type Config } from '../../../src/engine/config';
 import { actions } from '../../../src/store/controller';
 import { useMetrics } from '../../../src/store/metrics';
 import { useRun } from '../../../src/store/run';
-import { useSettings } from '../../../src/store/settings';
+import { draftOf, useSettings } from '../../../src/store/settings';
 import { runButtons } from '../../../src/ui/keys';
 import { behaviour, QueueWorker, RESTORED_CONFIG, settle, sleep, stubQueueWorker } from './queueWorker';
 
 const liveRuns = () => QueueWorker.last!.runs.filter((r) => !r.disposed);
 
+/** Settings as a fresh page has them (an earlier test's restore changed preset and draft). */
+function startOn(config: Config): void {
+  useSettings.setState({ applied: config, draft: draftOf(config), issues: {}, preset: 'simclr-dense', tiny: true, backend: 'cpu', importedBase: undefined, importedName: undefined });
+  useRun.setState({ error: undefined, restoring: undefined, ownData: undefined });
+}
+
 describe('a refused resume or import', () => {
   beforeEach(() => {
     stubQueueWorker();
-    const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 1000 } });
-    useSettings.setState({ applied: config, preset: 'simclr-dense', tiny: true, backend: 'cpu' });
+    startOn(buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 1000 } }));
     Object.assign(behaviour, { stepMs: 5, refuse: () => true, exportFails: false, restores: 0 });
   });
   afterEach(() => vi.unstubAllGlobals());
@@ -82,7 +87,7 @@ describe('a refused resume or import', () => {
 describe('other answers a click may get', () => {
   beforeEach(() => {
     stubQueueWorker();
-    useSettings.setState({ applied: buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 1000 } }), preset: 'simclr-dense', backend: 'cpu' });
+    startOn(buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 1000 } }));
     Object.assign(behaviour, { stepMs: 5, refuse: () => true, exportFails: false, restores: 0 });
   });
   afterEach(() => vi.unstubAllGlobals());
@@ -97,6 +102,18 @@ describe('other answers a click may get', () => {
     expect(s.worker).toBe('ready');
     expect(s.error?.message).toContain('Could not export');
     expect(runButtons(s).start).toBe(true);
+  });
+
+  it('own images that finish loading after a resume was asked for do not rebuild over the resumed run', async () => {
+    actions.restart();
+    await settle();
+    behaviour.refuse = () => false;
+    await actions.loadOwnData([{ path: 'a/1.png', file: new File([new Uint8Array(8)], '1.png') }]);
+    actions.resume(); // sent while the images are still being decoded
+    await settle();
+    expect(liveRuns().map((r) => r.config)).toEqual([RESTORED_CONFIG]);
+    expect(useSettings.getState().preset).toBe('syncp-2of4');
+    expect(useRun.getState().ownData?.trainCount).toBe(16); // the images are loaded, for a later run
   });
 
   it('a restart while a file is on its way says it was not loaded, and no resume is left pending', async () => {
