@@ -48,7 +48,7 @@ function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boole
       inW: c.inW,
       stride: c.stride,
       padding: 'same' as const,
-      ...(c === spec.encoder.stem ? { noInputGradient: true } : {}),
+      ...(c.name === spec.encoder.stem.name ? { noInputGradient: true } : {}),
       sparsity: {
         weightDensity: w ?? 1,
         ...(g ? { gate: { density: g[slot], beta: g.beta, gradient: g.gradient ?? 'ste' } } : {}),

@@ -27,6 +27,14 @@ export const RESTARTED_WORKER_MESSAGE = 'the training worker was restarted while
 /** Generation of the last run the page asked for (see protocol.ts): older messages are stale. */
 let gen = 0;
 let exportWaiter: { resolve: (r: { run: RunFile; bundle: Uint8Array }) => void; reject: (e: Error) => void } | undefined;
+/** Own images finished loading while a resume or import was on its way: trained on if that is refused. */
+let ownDataDeferred = false;
+
+/** Train on the own images just loaded: the dataset setting switches to 'own' (a fresh run at step 0); already on own data, the run is built anew on the new images. */
+function trainOnOwnData(): void {
+  if (useSettings.getState().applied.data.name === 'own') actions.reset();
+  else actions.setField('data.name', 'own');
+}
 
 /** Post to the worker; `transfer`: buffers handed over, not copied (the page keeps no view of them). */
 function send(msg: Request, transfer: Transferable[] = []): void {
@@ -71,6 +79,7 @@ function onMessage(msg: Response): void {
         loss: undefined,
         knn: undefined,
         stepsPerSecond: 0,
+        timedSteps: 0,
         tensors: msg.tensors,
         readyTensors: msg.tensors,
         snapshot: undefined,
@@ -105,6 +114,7 @@ function onMessage(msg: Response): void {
         tensors: last.tensors,
         knn: knnRow?.knn ?? s.knn,
         stepsPerSecond: msg.stepsPerSecond || s.stepsPerSecond,
+        timedSteps: msg.timedSteps,
       }));
       return;
     }
@@ -119,9 +129,14 @@ function onMessage(msg: Response): void {
         return;
       }
       if (msg.kind === 'import') {
-        // A resume or import that did not fit: the run that was live goes on.
+        // A resume or import that did not fit: the run that was live goes on, or own images loaded meanwhile are trained on.
         const r = useRun.getState().restoring;
-        useRun.setState({ restoring: undefined, building: false, error: { kind: 'import', message: `Could not ${r?.kind === 'autosave' ? 'resume the saved run' : `import ${r?.name ?? 'the file'}`}: ${msg.message}` } });
+        useRun.setState({ restoring: undefined, building: false });
+        if (ownDataDeferred) {
+          ownDataDeferred = false;
+          trainOnOwnData(); // a new run: it clears the error line, so the refusal is said after it
+        }
+        useRun.setState({ error: { kind: 'import', message: `Could not ${r?.kind === 'autosave' ? 'resume the saved run' : `import ${r?.name ?? 'the file'}`}: ${msg.message}` } });
         return;
       }
       useRun.setState((s) => ({
@@ -141,7 +156,10 @@ function onMessage(msg: Response): void {
       // preset it is closest to, so the link stays shareable).
       const p = presetOf(msg.config);
       const name = msg.source === 'import' ? msg.name : undefined;
-      useSettings.setState({
+      // Said again after a later file was refused (nothing is being restored now) about a run
+      // the page already has: its settings stay as they are, edits not yet applied included.
+      const repeat = !useRun.getState().restoring && JSON.stringify(useSettings.getState().applied) === JSON.stringify(msg.config);
+      if (!repeat) useSettings.setState({
         preset: p.preset,
         tiny: p.tiny,
         applied: msg.config,
@@ -151,6 +169,7 @@ function onMessage(msg: Response): void {
         importedName: name ?? (p.exact ? undefined : `resumed ${p.preset}`),
       });
       useRun.setState({ config: msg.config, restoring: undefined, resumable: undefined });
+      ownDataDeferred = false; // the run asked for after the images goes on
       writeUrl();
       return;
     }
@@ -163,13 +182,11 @@ function onMessage(msg: Response): void {
       return;
     }
     case 'data-loaded':
-      // Train on it: the dataset setting switches to 'own' (a fresh run at step 0).
       useRun.setState({ ownData: msg.info, loadingData: false });
-      // Unless a resume or an import was asked for since: a rebuild now would replace the run it brings.
-      if (useRun.getState().restoring) return;
-      // Already on own data: the same config, new images, so build the run anew.
-      if (useSettings.getState().applied.data.name === 'own') actions.reset();
-      else actions.setField('data.name', 'own');
+      // A resume or an import asked for since goes first (a rebuild now would replace the run
+      // it brings); if it is refused, the images are trained on then.
+      if (useRun.getState().restoring) ownDataDeferred = true;
+      else trainOnOwnData();
       return;
     case 'ignored':
       // A build that did not happen (superseded, nothing to build) leaves nothing to wait for.
@@ -233,6 +250,7 @@ export function startWorker(): void {
   // A load of own data sent to the old worker will never be answered, nor will a resume,
   // an import or a dense timing: the file went to that worker, so say it was not loaded.
   const lost = useRun.getState().restoring;
+  ownDataDeferred = false;
   useRun.setState({ worker: 'starting', hasRun: false, phase: 'idle', step: 0, backend: undefined, loadingData: false, restoring: undefined, measuringDense: false });
   if (lost) useRun.setState({ error: { kind: 'import', message: `${lost.kind === 'autosave' ? 'The saved run was not resumed' : `${lost.name ?? 'The file'} was not imported`}: the training worker was restarted before it was loaded. Resume or import it again.` } });
   useMetrics.setState({ rows: [] });

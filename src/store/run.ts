@@ -44,6 +44,8 @@ export interface RunState {
   baselines?: Baselines;
   /** This run's step time against its dense counterpart's on this device (the FLOPs panel's measured line). */
   denseTiming?: { step: number; runMs: number; denseMs: number; counted: number };
+  /** Steps the worker has timed for this run since it was built or restored (the measured line needs one). */
+  timedSteps?: number;
   /** A dense timing asked for and not yet answered. */
   measuringDense?: boolean;
   /** Why the last dense timing was not made (e.g. no step trained yet). */

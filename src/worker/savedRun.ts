@@ -41,6 +41,23 @@ export function parseReplay(x: unknown): Replay | undefined {
   return r.success ? r.data : undefined;
 }
 
+/**
+ * A replay saved before update steps were numbered as rows are (2026-11-27: the mask update
+ * before the step at index k is step k + 1, where the density changes) numbers its updates
+ * k. A replay always reports the run's last update as it is saved, so one whose reported
+ * update is one short of the run's is an old one: its update steps move to the new numbering
+ * (else the first step after a resume would report that update again, a second bar).
+ */
+export function renumberUpdates(r: Replay, lastUpdateStep: number | null): Replay {
+  if (r.reportedUpdate === null || lastUpdateStep === null || lastUpdateStep !== r.reportedUpdate + 1) return r;
+  return {
+    ...r,
+    reportedUpdate: lastUpdateStep,
+    rows: r.rows.map((row) => (row.update ? { ...row, update: { ...row.update, step: row.update.step + 1 } } : row)),
+    maskHistory: r.maskHistory.map((h) => ({ ...h, step: h.step + 1 })),
+  };
+}
+
 /** What the resume offer shows, stored apart from the (larger) state. */
 export interface SavedRunMeta {
   step: number;

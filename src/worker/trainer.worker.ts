@@ -20,7 +20,7 @@ import { MaskHistory } from '../engine/viz/maskPanel';
 import { nmPatternGrid } from '../engine/viz/nmPatterns';
 import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, Snapshot } from './protocol';
 import { pushDecimated } from '../ui/transforms/timeline';
-import { parseReplay, readAutosave, readAutosaveOwnData, writeAutosave, type Replay, type SavedRun } from './savedRun';
+import { parseReplay, readAutosave, readAutosaveOwnData, renumberUpdates, writeAutosave, type Replay, type SavedRun } from './savedRun';
 import { OwnImages } from './ownImages';
 import { imageSideOrDefault } from '../engine/data/imageSide';
 import { nameWasmAssets } from './wasmAssets';
@@ -219,7 +219,8 @@ class WorkerRun {
   }
 
   /** Put back what the panels drew (after the session state is restored). */
-  applyReplay(r: Replay): void {
+  applyReplay(saved: Replay): void {
+    const r = renumberUpdates(saved, this.syncp?.lastUpdateStep ?? null);
     this.rows = r.rows.slice();
     this.reportedUpdate = r.reportedUpdate;
     this.lastMetrics = r.lastMetrics;
@@ -323,7 +324,7 @@ const host: RunHost<WorkerRun> = {
     const f = run.trainer.flops(run.lastMetrics);
     post({ type: 'ready', gen, config: run.session.config, dataset: datasetInfo(run.trainer), flops: { dense: f.dense, effective: f.effective }, tensors: tf.memory().numTensors });
     if (run.session.baselines) post({ type: 'baselines', gen, baselines: run.session.baselines });
-    if (run.rows.length) post({ type: 'progress', gen, rows: run.rows.slice(), stepsPerSecond: 0 });
+    if (run.rows.length) post({ type: 'progress', gen, rows: run.rows.slice(), stepsPerSecond: 0, timedSteps: run.stepMs.length });
     run.pending = []; // sent just now, with the rest
     run.lastFlush = performance.now();
     // The timeline as it was, then the snapshot of now (the same step as the last kept one: it replaces it).
@@ -377,7 +378,7 @@ const queue = new CommandQueue(host);
 function flush(run: WorkerRun, gen: number, force = false): void {
   const now = performance.now();
   if (run.pending.length === 0 || (!force && now - run.lastFlush < PROGRESS_MS)) return;
-  post({ type: 'progress', gen, rows: run.pending, stepsPerSecond: run.rate() });
+  post({ type: 'progress', gen, rows: run.pending, stepsPerSecond: run.rate(), timedSteps: run.stepMs.length });
   run.pending = [];
   run.lastFlush = now;
 }

@@ -4,7 +4,7 @@
 // state/bundleData.ts). Reading takes the zip or a bare run.json (any version): a bare
 // run.json replays its history; only the zip can continue training.
 import { unzipSync, zipSync, strToU8, strFromU8 } from 'fflate';
-import { checkRunFileSize, parseRunFile, type DecodedRun, type RunFile } from '../runFile';
+import { checkRunFileSize, MAX_RUN_FILE_BYTES, parseRunFile, type DecodedRun, type RunFile } from '../runFile';
 import type { SessionState } from './runState';
 import type { StateArray } from './stateArray';
 import { decodeTyped } from './typedJson';
@@ -14,8 +14,8 @@ import type { Dataset } from '../data/types';
 import { imageSideOrDefault } from '../data/imageSide';
 
 export const BUNDLE_NAME = 'run.zip';
-/** Largest run.zip the page reads: the weights and, for an own-data run, its images. */
-export const MAX_BUNDLE_BYTES = MAX_WEIGHTS_BYTES + MAX_DATA_BYTES + 1024 * 1024;
+/** Largest run.zip the page reads: the weights, run.json and, for an own-data run, its images, each at its own limit. */
+export const MAX_BUNDLE_BYTES = MAX_WEIGHTS_BYTES + MAX_DATA_BYTES + MAX_RUN_FILE_BYTES + 1024 * 1024;
 const RUN_JSON = 'run.json';
 const MODEL_JSON = 'model.json';
 
@@ -25,8 +25,11 @@ const MODEL_JSON = 'model.json';
  */
 export function writeBundle(run: RunFile, arrays: Record<string, StateArray>, ownData?: Dataset): Uint8Array {
   const { specs, data } = encodeWeights(arrays);
+  const json = strToU8(JSON.stringify(run));
+  // As encodeWeights does for the tensors: no run.zip that its own import would refuse.
+  if (json.length > MAX_RUN_FILE_BYTES) throw new Error(`this run's history and panels (run.json) come to ${(json.length / 1024 / 1024).toFixed(0)} MB, more than the ${MAX_RUN_FILE_BYTES / 1024 / 1024} MB an import of it could take: a run of fewer steps can be exported`);
   const files: Parameters<typeof zipSync>[0] = {
-    [RUN_JSON]: strToU8(JSON.stringify(run)),
+    [RUN_JSON]: json,
     [MODEL_JSON]: strToU8(JSON.stringify(modelJson(specs))),
     [WEIGHTS_FILE]: [data, { level: 0 }],
   };

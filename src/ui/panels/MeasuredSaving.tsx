@@ -10,7 +10,8 @@ export function MeasuredSaving() {
   const timing = useRun((s) => s.denseTiming);
   const measuring = useRun((s) => !!s.measuringDense);
   const note = useRun((s) => s.denseTimingNote);
-  const step = useRun((s) => s.step);
+  // The worker times a run's steps from its second one after a build or restore.
+  const timed = useRun((s) => s.timedSteps ?? 0);
   return (
     <div className="measured-saving small" data-testid="flops-measured">
       <span className="stat-label">measured on this device</span>{' '}
@@ -22,7 +23,7 @@ export function MeasuredSaving() {
       ) : (
         <span className="muted">{note ?? 'not yet: time this run against the same network without sparsity'}</span>
       )}{' '}
-      <button type="button" className="link-button" data-testid="measure-dense" disabled={measuring || step < 2} onClick={() => actions.measureDense()} aria-label="Time a few steps of the dense network on this device">
+      <button type="button" className="link-button" data-testid="measure-dense" disabled={measuring || timed === 0} onClick={() => actions.measureDense()} aria-label="Time a few steps of the dense network on this device">
         {measuring ? 'Timing dense steps…' : timing ? 'Measure again' : 'Measure against dense'}
       </button>
     </div>

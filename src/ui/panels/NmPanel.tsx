@@ -29,7 +29,8 @@ export function NmPanel() {
   const series = useMemo(() => {
     if (!config || !nm) return [];
     const planned = schedulePoints(config)?.points ?? [];
-    const rows = new Map<number, Record<string, number>>(planned.map((p) => [p.step, { step: p.step, plannedOnline: p.online, plannedTarget: p.target ?? 0 }]));
+    // The plan's update at index k is measured in row k + 1 (the step that first trains with it), as updates are numbered.
+    const rows = new Map<number, Record<string, number>>(planned.map((p) => [p.step + 1, { step: p.step + 1, plannedOnline: p.online, plannedTarget: p.target ?? 0 }]));
     for (const u of updateSeries(updates)) rows.set(u.step, { ...(rows.get(u.step) ?? {}), ...u });
     return [...rows.values()].sort((a, b) => a.step - b.step);
   }, [config, nm, updates]);

@@ -113,7 +113,7 @@ export function SyncpPanel() {
 
           <h4 className="sub">Churn: weights flipped at each update (all layers)</h4>
           <div className="chart chart-small" data-testid="syncp-churn">
-            {upd.length === 0 ? <div className="chart-empty">First mask update at step {snap.schedule.window.start}.</div> : <ChurnChart upd={upd} />}
+            {upd.length === 0 ? <div className="chart-empty">First mask update at step {snap.schedule.window.start + 1}.</div> : <ChurnChart upd={upd} />}
           </div>
 
           <LegendRow>

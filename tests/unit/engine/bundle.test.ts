@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/engine/config';
 import { loadDataset } from '../../../src/engine/data';
 import { RunSession } from '../../../src/engine/session';
-import { readRunUpload } from '../../../src/engine/state/bundle';
+import { readRunUpload, writeBundle } from '../../../src/engine/state/bundle';
+import type { RunFile } from '../../../src/engine/runFile';
 import { decodeWeights, encodeWeights } from '../../../src/engine/state/tfioWeights';
 import { exportedRun, losses } from '../helpers/exportedRun';
 
@@ -102,5 +103,10 @@ describe('a run too large to import again', () => {
     const small = { 'online.y': { shape: [2, 3], dtype: 'float32' as const, data: Float32Array.from([1, 2, 3, 4, 5, 6]) } };
     const { specs, data } = encodeWeights(small);
     expect(Array.from(decodeWeights(specs, data)['online.y'].data as Float32Array)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('so is one whose run.json is over the 32 MB the import reads', () => {
+    const run = { version: 2, history: [{ step: 1, note: 'x'.repeat(33 * 1024 * 1024) }] } as unknown as RunFile;
+    expect(() => writeBundle(run, {})).toThrow(/run.json\) come to 33 MB, more than the 32 MB an import of it could take/);
   });
 });

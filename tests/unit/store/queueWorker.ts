@@ -58,7 +58,7 @@ export class QueueWorker extends EventTarget {
         run.unreported.push(run.step);
       },
       report: async (run, gen) => {
-        if (run.unreported.length) post({ type: 'progress', gen, rows: rows(run.unreported), stepsPerSecond: 1 });
+        if (run.unreported.length) post({ type: 'progress', gen, rows: rows(run.unreported), stepsPerSecond: 1, timedSteps: run.step });
         run.unreported = [];
       },
       exportRun: async (_run, gen) => {
@@ -82,7 +82,7 @@ export class QueueWorker extends EventTarget {
       announce: async (run, gen) => {
         ready(run, gen);
         run.unreported = [];
-        if (run.step > 0) post({ type: 'progress', gen, rows: rows(Array.from({ length: run.step }, (_, i) => i + 1)), stepsPerSecond: 0 });
+        if (run.step > 0) post({ type: 'progress', gen, rows: rows(Array.from({ length: run.step }, (_, i) => i + 1)), stepsPerSecond: 0, timedSteps: 0 });
       },
       configOf: (run) => run.config,
       // Decoding takes a while, then the page hears what was loaded.

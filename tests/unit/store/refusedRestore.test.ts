@@ -84,6 +84,30 @@ describe('a refused resume or import', () => {
   });
 });
 
+describe('a refused file after one that fits and was shown', () => {
+  beforeEach(() => {
+    stubQueueWorker();
+    startOn(buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 1000 } }));
+    Object.assign(behaviour, { stepMs: 5, refuse: (n: number) => n === 1, exportFails: false, restores: 0 });
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('keeps the settings being typed (the run is said again, its settings are not)', async () => {
+    actions.restart();
+    await settle();
+    actions.resume(); // fits, and the page shows it
+    await settle();
+    expect(useSettings.getState().preset).toBe('syncp-2of4');
+    actions.setField('steps', '12x'); // not a number: shown inline, not applied
+    expect(useSettings.getState().issues.steps).toBeDefined();
+    actions.resume(); // refused
+    await settle();
+    expect(useRun.getState().error?.message).toContain('Could not resume');
+    expect(useSettings.getState().draft.steps).toBe('12x');
+    expect(useSettings.getState().issues.steps).toBeDefined();
+  });
+});
+
 describe('other answers a click may get', () => {
   beforeEach(() => {
     stubQueueWorker();
@@ -114,6 +138,18 @@ describe('other answers a click may get', () => {
     expect(liveRuns().map((r) => r.config)).toEqual([RESTORED_CONFIG]);
     expect(useSettings.getState().preset).toBe('syncp-2of4');
     expect(useRun.getState().ownData?.trainCount).toBe(16); // the images are loaded, for a later run
+  });
+
+  it('own images that finish loading during a resume that is refused are trained on then', async () => {
+    actions.restart();
+    await settle();
+    behaviour.refuse = () => true;
+    await actions.loadOwnData([{ path: 'a/1.png', file: new File([new Uint8Array(8)], '1.png') }]);
+    actions.resume();
+    await settle();
+    expect(useRun.getState().error?.message).toContain('Could not resume');
+    expect(useSettings.getState().applied.data.name).toBe('own');
+    expect(liveRuns().map((r) => r.config.data.name)).toEqual(['own']);
   });
 
   it('a restart while a file is on its way says it was not loaded, and no resume is left pending', async () => {

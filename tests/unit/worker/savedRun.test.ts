@@ -3,7 +3,7 @@
 // damaged one (the run's history is replayed instead).
 import { describe, expect, it } from 'vitest';
 import { decodeTyped, encodeTyped } from '../../../src/engine/state/typedJson';
-import { parseReplay, type Replay } from '../../../src/worker/savedRun';
+import { parseReplay, renumberUpdates, type Replay } from '../../../src/worker/savedRun';
 
 function replay(): Replay {
   return {
@@ -53,5 +53,23 @@ describe('parseReplay', () => {
     }
     expect(parseReplay(undefined)).toBeUndefined();
     expect(parseReplay({ rows: 'none' })).toBeUndefined();
+  });
+});
+
+describe('renumberUpdates (replays saved when update steps were numbered from the step index)', () => {
+  it('an old replay (its reported update one short of the run\'s) moves every update step by one', () => {
+    const old = replay(); // reportedUpdate 1, an update at 1 in row 2 and in the mask history
+    const r = renumberUpdates(old, 2);
+    expect(r.reportedUpdate).toBe(2);
+    expect(r.rows[1].update?.step).toBe(2);
+    expect(r.maskHistory.map((h) => h.step)).toEqual([2]);
+    expect(r.rows[0]).toEqual(old.rows[0]); // rows without an update are as they were
+  });
+
+  it('a replay in the current numbering, or with no update yet, is left as it is', () => {
+    for (const [last, reported] of [[1, 1], [null, null], [5, 1]] as const) {
+      const r = { ...replay(), reportedUpdate: reported };
+      expect(renumberUpdates(r, last), `${last} ${reported}`).toBe(r);
+    }
   });
 });
