@@ -4,7 +4,7 @@
 // over a fake host (queueWorker.ts). Found by a review; each case failed before the fix.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { vi } from 'vitest';
-import { buildConfig, type Config } from '../../../src/engine/config';
+import { buildConfig } from '../../../src/engine/config';
 import { actions } from '../../../src/store/controller';
 import { useMetrics } from '../../../src/store/metrics';
 import { useRun } from '../../../src/store/run';
@@ -14,20 +14,18 @@ import { behaviour, QueueWorker, RESTORED_CONFIG, settle, sleep, stubQueueWorker
 
 const liveRuns = () => QueueWorker.last!.runs.filter((r) => !r.disposed);
 
-/** Settings as a fresh page has them (an earlier test's restore changed preset and draft). */
-function startOn(config: Config): void {
+// Every test starts from a fresh page's settings (an earlier test's restore changed preset
+// and draft) and a fake host that refuses every restore, unless the test says otherwise.
+beforeEach(() => {
+  stubQueueWorker();
+  const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 1000 } });
   useSettings.setState({ applied: config, draft: draftOf(config), issues: {}, preset: 'simclr-dense', tiny: true, backend: 'cpu', importedBase: undefined, importedName: undefined });
   useRun.setState({ error: undefined, restoring: undefined, ownData: undefined });
-}
+  Object.assign(behaviour, { stepMs: 5, refuse: () => true, exportFails: false, restores: 0 });
+});
+afterEach(() => vi.unstubAllGlobals());
 
 describe('a refused resume or import', () => {
-  beforeEach(() => {
-    stubQueueWorker();
-    startOn(buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 1000 } }));
-    Object.assign(behaviour, { stepMs: 5, refuse: () => true, exportFails: false, restores: 0 });
-  });
-  afterEach(() => vi.unstubAllGlobals());
-
   it('before the first run is built: the page gets that run (Start works) and says why the file was refused', async () => {
     actions.restart();
     actions.resume(); // the offer shows before the first build is done
@@ -86,11 +84,8 @@ describe('a refused resume or import', () => {
 
 describe('a refused file after one that fits and was shown', () => {
   beforeEach(() => {
-    stubQueueWorker();
-    startOn(buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 1000 } }));
-    Object.assign(behaviour, { stepMs: 5, refuse: (n: number) => n === 1, exportFails: false, restores: 0 });
+    behaviour.refuse = (n) => n === 1; // the first fits, the second does not
   });
-  afterEach(() => vi.unstubAllGlobals());
 
   it('keeps the settings being typed (the run is said again, its settings are not)', async () => {
     actions.restart();
@@ -109,13 +104,6 @@ describe('a refused file after one that fits and was shown', () => {
 });
 
 describe('other answers a click may get', () => {
-  beforeEach(() => {
-    stubQueueWorker();
-    startOn(buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 1000 } }));
-    Object.assign(behaviour, { stepMs: 5, refuse: () => true, exportFails: false, restores: 0 });
-  });
-  afterEach(() => vi.unstubAllGlobals());
-
   it('a failed export says so, and the worker is not taken for crashed', async () => {
     actions.restart();
     await settle();
