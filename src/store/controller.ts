@@ -139,8 +139,12 @@ function onMessage(msg: Response): void {
         useRun.setState({ error: { kind: 'import', message: `Could not ${r?.kind === 'autosave' ? 'resume the saved run' : `import ${r?.name ?? 'the file'}`}: ${msg.message}` } });
         return;
       }
+      if (msg.kind === 'data') {
+        // Own files that could not be read: nothing about the run changed (a build asked for meanwhile still comes).
+        useRun.setState({ loadingData: false, error: { kind: 'data', message: msg.message } });
+        return;
+      }
       useRun.setState((s) => ({
-        loadingData: msg.kind === 'data' ? false : s.loadingData,
         error: { kind: msg.kind, message: msg.message, step: msg.step },
         building: false,
         pending: undefined,

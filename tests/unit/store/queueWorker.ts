@@ -23,7 +23,7 @@ export class QueueRun implements RunHandle {
 }
 
 /** What the fake host does: latencies, and which restores (by order) are refused. */
-export const behaviour = { stepMs: 5, restoreMs: 20, measureMs: 40, refuse: (_n: number) => true, exportFails: false, restores: 0 };
+export const behaviour = { stepMs: 5, restoreMs: 20, measureMs: 40, refuse: (_n: number) => true, exportFails: false, loadFails: false, restores: 0 };
 
 /** A restored run: syncp-2of4 at step 5 (another preset than the page's, so a test can tell). */
 export const RESTORED_CONFIG = buildConfig({ preset: 'syncp-2of4', tiny: true, overrides: { steps: 100 } });
@@ -88,7 +88,8 @@ export class QueueWorker extends EventTarget {
       // Decoding takes a while, then the page hears what was loaded.
       loadData: async () => {
         await sleep(40);
-        post({ type: 'data-loaded', info: { source: 'own data', classNames: ['a', 'b'], trainCount: 16, testCount: 4, size: 16, skipped: [] } });
+        if (behaviour.loadFails) post({ type: 'error', kind: 'data', message: 'expected image files, a zip, CIFAR-10 .bin batches, or a folder with one sub-folder per class' });
+        else post({ type: 'data-loaded', info: { source: 'own data', classNames: ['a', 'b'], trainCount: 16, testCount: 4, size: 16, skipped: [] } });
       },
       scaleLearningRate: (run) => run.config,
       post,

@@ -21,7 +21,7 @@ beforeEach(() => {
   const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 1000 } });
   useSettings.setState({ applied: config, draft: draftOf(config), issues: {}, preset: 'simclr-dense', tiny: true, backend: 'cpu', importedBase: undefined, importedName: undefined });
   useRun.setState({ error: undefined, restoring: undefined, ownData: undefined });
-  Object.assign(behaviour, { stepMs: 5, refuse: () => true, exportFails: false, restores: 0 });
+  Object.assign(behaviour, { stepMs: 5, refuse: () => true, exportFails: false, loadFails: false, restores: 0 });
 });
 afterEach(() => vi.unstubAllGlobals());
 
@@ -138,6 +138,23 @@ describe('other answers a click may get', () => {
     expect(useRun.getState().error?.message).toContain('Could not resume');
     expect(useSettings.getState().applied.data.name).toBe('own');
     expect(liveRuns().map((r) => r.config.data.name)).toEqual(['own']);
+  });
+
+  it('own files that cannot be read, while a new run is being built: the page keeps waiting for that run', async () => {
+    actions.restart();
+    await settle();
+    behaviour.loadFails = true;
+    await actions.loadOwnData([{ path: 'a/1.txt', file: new File(['x'], '1.txt') }]);
+    actions.setField('steps', '500'); // a new run, built after the failed read in the worker's queue
+    const atError: boolean[] = [];
+    const unsubscribe = useRun.subscribe((s) => {
+      if (s.error?.kind === 'data' && atError.length === 0) atError.push(s.building);
+    });
+    await settle();
+    unsubscribe();
+    expect(atError).toEqual([true]); // still building when the read error came: no Start for the old run meanwhile
+    expect(useRun.getState()).toMatchObject({ building: false, hasRun: true, loadingData: false });
+    expect(useRun.getState().config?.steps).toBe(500);
   });
 
   it('a restart while a file is on its way says it was not loaded, and no resume is left pending', async () => {
