@@ -30,6 +30,8 @@ export function orderFor(mode: BackendMode): BackendName[] {
 
 /** Every parameter the URL may carry: preset, size, backend, classroom mode, and every setting's key. */
 const URL_KEYS = ['preset', 'tiny', 'backend', 'classroom', ...SETTINGS.map((s) => s.key)];
+/** Longer than any key (the longest is ~30 characters): not a typo of one, and too long to compare. */
+const MAX_KEY_LENGTH = 64;
 
 export function parseUrl(search: string): UrlState {
   const q = new URLSearchParams(search);
@@ -59,6 +61,11 @@ export function parseUrl(search: string): UrlState {
   // A parameter this app does not read is reported, with the one it was probably meant to be.
   for (const key of new Set(q.keys())) {
     if (URL_KEYS.includes(key)) continue;
+    // A typo is near a known key's length; the edit distance of a long one would take seconds, and its echo a screenful.
+    if (key.length > MAX_KEY_LENGTH) {
+      problems.push(`unknown parameter "${key.slice(0, 40)}…" (${key.length} characters)`);
+      continue;
+    }
     const near = nearest(key, URL_KEYS);
     problems.push(`unknown parameter "${key}"${near ? ` (did you mean "${near}"?)` : ''}`);
   }
@@ -81,16 +88,35 @@ export function parseUrl(search: string): UrlState {
     else parts.push({ spec, fragment: fragmentAt(spec.path, v.value) });
   }
 
-  // Validate each parameter on its own so one bad value does not discard the good ones.
-  let overrides: Record<string, unknown> = {};
-  for (const { spec, fragment } of parts) {
-    try {
-      buildConfig({ preset, tiny, overrides: mergeConfig(overrides, fragment) });
-      overrides = mergeConfig(overrides, fragment);
-    } catch (e) {
-      if (e instanceof ConfigError) problems.push(byKey(spec, e.issues));
-      else throw e;
+  // All parameters together first: some are valid only with another (N ≤ M, a schedule's
+  // start ≤ end), whichever comes first in the link.
+  let overrides = mergeConfig(...parts.map((p) => p.fragment));
+  try {
+    buildConfig({ preset, tiny, overrides });
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    // Else one at a time, so one bad value does not discard the good ones; passes repeat
+    // while a value refused earlier fits beside the ones taken since (N after M).
+    overrides = {};
+    let left = parts;
+    const refused = new Map<SettingSpec, string[]>();
+    for (let taken = true; taken && left.length; ) {
+      taken = false;
+      const next: typeof parts = [];
+      for (const part of left) {
+        try {
+          buildConfig({ preset, tiny, overrides: mergeConfig(overrides, part.fragment) });
+          overrides = mergeConfig(overrides, part.fragment);
+          taken = true;
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          refused.set(part.spec, e.issues);
+          next.push(part);
+        }
+      }
+      left = next;
     }
+    for (const { spec } of left) problems.push(byKey(spec, refused.get(spec)!));
   }
   return {
     preset,

@@ -127,6 +127,32 @@ describe('URL codec from the settings table', () => {
     expect(buildConfig({ preset: u.preset, tiny: u.tiny, overrides: u.overrides })).toEqual(v!.config);
   });
 
+  it('settings valid only together round-trip, whatever their order in the link (N ≤ M, start ≤ end)', () => {
+    const cases = [
+      buildConfig({ preset: 'syncp-2of4', tiny: true, overrides: { syncp: { n: 5, m: 8 } } }),
+      buildConfig({ preset: 'syncp-unstructured', tiny: true, overrides: { syncp: { schedule: { start: 0.8, end: 0.9 } } } }),
+      buildConfig({ preset: 'cdg', tiny: true, overrides: { cdg: { schedule: { start: 0.6, end: 0.7 } } } }),
+    ];
+    for (const config of cases) {
+      const preset = config.cdg ? 'cdg' : config.syncp?.granularity === 'nm' ? 'syncp-2of4' : 'syncp-unstructured';
+      const u = parseUrl(toSearch(preset, true, config, 'auto'));
+      expect(u.notice, preset).toBeUndefined();
+      expect(buildConfig({ preset: u.preset, tiny: u.tiny, overrides: u.overrides })).toEqual(config);
+    }
+    // A value that is wrong on its own is still dropped alone, the valid ones kept.
+    const bad = parseUrl('?preset=syncp-2of4&syncp.n=5&syncp.m=8&lr=-1');
+    expect(bad.notice).toMatch(/lr/);
+    expect(buildConfig({ preset: bad.preset, overrides: bad.overrides }).syncp).toMatchObject({ n: 5, m: 8 });
+  });
+
+  it('an unknown parameter thousands of characters long is named briefly, at once', () => {
+    const t0 = performance.now();
+    const u = parseUrl(`?${'x'.repeat(4000)}=1&preset=cdg`);
+    expect(performance.now() - t0).toBeLessThan(1000); // it took 13.6 s (edit distance against every known key)
+    expect(u.notice).toMatch(/unknown parameter "x{40}…" \(4000 characters\)/);
+    expect(u.preset).toBe('cdg');
+  });
+
   it('writes only the preset (and tiny) for an unchanged preset', () => {
     for (const preset of PRESET_NAMES) expect(toSearch(preset, true, buildConfig({ preset, tiny: true }), 'auto')).toBe(`?preset=${preset}&tiny=1`);
   });
