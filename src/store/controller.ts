@@ -44,7 +44,8 @@ function send(msg: Request, transfer: Transferable[] = []): void {
 /** Ask the worker for a fresh run (configure/reset/init); everything about older runs is stale from now on. */
 function nextGen(): number {
   gen += 1;
-  useRun.setState({ building: true, pending: undefined, error: undefined });
+  // A resume or import on its way is replaced too (a restore sets `restoring` after this).
+  useRun.setState({ building: true, pending: undefined, error: undefined, restoring: undefined });
   return gen;
 }
 
@@ -250,10 +251,10 @@ function saveCalibration(report: BackendReport): void {
 export function startWorker(): void {
   worker?.terminate();
   settleExport(new Error('the worker was restarted'));
-  const g = nextGen();
   // A load of own data sent to the old worker will never be answered, nor will a resume,
   // an import or a dense timing: the file went to that worker, so say it was not loaded.
   const lost = useRun.getState().restoring;
+  const g = nextGen();
   ownDataDeferred = false;
   useRun.setState({ worker: 'starting', hasRun: false, phase: 'idle', step: 0, backend: undefined, loadingData: false, restoring: undefined, measuringDense: false });
   if (lost) useRun.setState({ error: { kind: 'import', message: `${lost.kind === 'autosave' ? 'The saved run was not resumed' : `${lost.name ?? 'The file'} was not imported`}: the training worker was restarted before it was loaded. Resume or import it again.` } });
@@ -329,8 +330,9 @@ export const actions = {
   restart: () => startWorker(),
   /** Continue the autosaved run from its step, with its history in every panel. */
   resume: () => {
+    const g = nextGen();
     useRun.setState({ restoring: { kind: 'autosave', name: 'saved run' }, resumable: undefined });
-    send({ type: 'restore', gen: nextGen(), source: { kind: 'autosave' } });
+    send({ type: 'restore', gen: g, source: { kind: 'autosave' } });
   },
   /**
    * Forget the autosaved run. The offer stays up until the delete has committed: a reload
@@ -468,8 +470,9 @@ export const actions = {
     }
     if (up.restorable) {
       // The weights and images are inflated in the worker: a large zip neither blocks the page nor is copied.
-      useRun.setState({ restoring: { kind: 'import', name: file.name }, error: undefined });
-      send({ type: 'restore', gen: nextGen(), source: { kind: 'import', name: file.name, bytes } }, [bytes.buffer as ArrayBuffer]);
+      const g = nextGen();
+      useRun.setState({ restoring: { kind: 'import', name: file.name } });
+      send({ type: 'restore', gen: g, source: { kind: 'import', name: file.name, bytes } }, [bytes.buffer as ArrayBuffer]);
       return;
     }
     const run = up.run;

@@ -30,7 +30,8 @@ export function RunButtons() {
   // Commands queue in the worker behind a build, so they are offered while one is under
   // way: a Start pressed then starts the new run as soon as it is built. The keyboard
   // shortcuts use the same rules (keys.ts).
-  const can = runButtons({ phase, building, hasRun, worker, pending });
+  const restoring = useRun((s) => s.restoring);
+  const can = runButtons({ phase, building, hasRun, worker, pending, restoring });
   const shown = building ? 'idle' : phase;
   const live = worker === 'ready' && hasRun && !building;
   return (

@@ -3,7 +3,7 @@
 // wires it to the window; tests/unit/ui/keys.test.ts checks it.
 import type { RunState } from '../store/run';
 
-export type RunView = Pick<RunState, 'phase' | 'building' | 'hasRun' | 'worker' | 'pending'>;
+export type RunView = Pick<RunState, 'phase' | 'building' | 'hasRun' | 'worker' | 'pending' | 'restoring'>;
 
 /** Which run buttons can be pressed now (commands queue in the worker behind a build). */
 export function runButtons(s: RunView): { start: boolean; pause: boolean; step: boolean; reset: boolean } {
@@ -14,7 +14,8 @@ export function runButtons(s: RunView): { start: boolean; pause: boolean; step: 
     start: idle,
     pause: reachable && s.pending !== 'pause' && (shown === 'running' || s.pending === 'start'),
     step: idle,
-    reset: s.worker !== 'crashed',
+    // Not while a resume or an import is on its way: the worker would reset the run it brings, which the page never showed.
+    reset: s.worker !== 'crashed' && !s.restoring,
   };
 }
 

@@ -157,6 +157,21 @@ describe('other answers a click may get', () => {
     expect(useRun.getState().config?.steps).toBe(500);
   });
 
+  it('while a resume is on its way Reset is not offered; a setting changed meanwhile wins, and nothing is left pending', async () => {
+    actions.restart();
+    await settle();
+    behaviour.refuse = () => false;
+    actions.resume();
+    // Reset would make the worker reset the run the resume brings, which the page never showed.
+    expect(runButtons(useRun.getState()).reset).toBe(false);
+    actions.setField('steps', '400');
+    await settle();
+    expect(useRun.getState().restoring).toBeUndefined();
+    expect(runButtons(useRun.getState()).reset).toBe(true);
+    expect(liveRuns().map((r) => r.config.steps)).toEqual([400]);
+    expect(useRun.getState().config?.steps).toBe(400);
+  });
+
   it('a restart while a file is on its way says it was not loaded, and no resume is left pending', async () => {
     actions.restart();
     await settle();
