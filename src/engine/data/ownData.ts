@@ -46,6 +46,8 @@ export const EMPTY_MESSAGE = 'the folder is empty: expected one sub-folder per c
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 const CIFAR_RECORD = 1 + 3 * 32 * 32;
 const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp)$/i;
+/** Labels are bytes. */
+const MAX_CLASSES = 256;
 
 export class OwnDataError extends Error {
   constructor(message: string) {
@@ -56,17 +58,21 @@ export class OwnDataError extends Error {
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
-/** Expand zips (their entries keep their folders), drop hidden files and folder entries. */
-function expand(files: OwnFile[]): OwnFile[] {
+/** Expand zips (their entries keep their folders), drop hidden files and folder entries; `maxBytes` bounds what they inflate to. */
+function expand(files: OwnFile[], maxBytes: number): OwnFile[] {
   const out: OwnFile[] = [];
+  let inflated = 0;
   for (const f of files) {
     if (/\.zip$/i.test(f.path)) {
       let entries: Record<string, Uint8Array>;
+      let over = false;
       try {
-        entries = unzipSync(f.bytes);
+        // Sizes from the zip's directory, before anything is inflated: a small zip may expand a thousandfold.
+        entries = unzipSync(f.bytes, { filter: (e) => !(over ||= (inflated += e.originalSize) > maxBytes) });
       } catch (e) {
         throw new OwnDataError(`${f.path} is not a readable zip (${(e as Error).message})`);
       }
+      if (over) throw new OwnDataError(`${f.path} inflates to more than ${mb(maxBytes)}, the most this app takes (use fewer images)`);
       for (const [path, bytes] of Object.entries(entries)) if (!path.endsWith('/')) out.push({ path, bytes });
     } else out.push(f);
   }
@@ -80,7 +86,7 @@ export async function readOwnData(input: OwnFile[], opts: OwnDataOptions): Promi
   const total = input.reduce((a, f) => a + f.bytes.length, 0);
   if (input.length === 0) throw new OwnDataError(EMPTY_MESSAGE);
   if (total > maxBytes) throw new OwnDataError(`${mb(total)} of files; the most this app takes is ${mb(maxBytes)} (use fewer images)`);
-  const files = expand(input);
+  const files = expand(input, maxBytes);
   if (files.length === 0)
     throw new OwnDataError(
       `${input.length === 1 ? `${input[0].path} holds` : `the ${input.length} files hold`} nothing but folders or hidden files: expected one sub-folder per class with images (or a zip of the same, or CIFAR-10 .bin batches)`,
@@ -125,18 +131,20 @@ function readCifar(bins: OwnFile[], opts: OwnDataOptions, maxImages: number): Da
 }
 
 async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: number): Promise<Dataset> {
-  // Class = the folder right above the image, below whatever root all paths share.
-  const parts = files.map((f) => f.path.split('/').filter(Boolean));
+  const images = files.filter((f) => IMAGE_EXT.test(f.path));
+  if (images.length === 0) throw new OwnDataError(`no images found (looked for .png, .jpg, .gif, .webp, .bmp) among ${files.length} file(s), e.g. ${files[0].path}`);
+  // Class = the first folder below whatever root all images share (other files, a README
+  // beside the class folders, do not count).
+  const parts = images.map((f) => f.path.split('/').filter(Boolean));
   let root = 0;
   while (parts.every((p) => p.length > root + 2 && p[root] === parts[0][root])) root++;
   const loose = parts.filter((p) => p.length - root < 2);
   if (loose.length > 0) throw new OwnDataError(`${loose[0].join('/')} is not in a class folder: put the images in one sub-folder per class (e.g. cats/1.jpg, dogs/2.jpg)`);
-  const images = files.filter((f) => IMAGE_EXT.test(f.path));
-  if (images.length === 0) throw new OwnDataError(`no images found (looked for .png, .jpg, .gif, .webp, .bmp) among ${files.length} file(s), e.g. ${files[0].path}`);
   if (images.length > maxImages) throw new OwnDataError(`${images.length} images; the most this app takes is ${maxImages} (use fewer)`);
   const classOf = (f: OwnFile) => f.path.split('/').filter(Boolean)[root];
   const classNames = [...new Set(images.map(classOf))].sort();
   if (classNames.length < 2) throw new OwnDataError(`one class only (${classNames[0]}): the kNN monitor needs at least two class folders`);
+  if (classNames.length > MAX_CLASSES) throw new OwnDataError(`${classNames.length} class folders; the most this app takes is ${MAX_CLASSES} (a label is one byte)`);
   const n = opts.size * opts.size * 3;
   const pixels = new Uint8Array(images.length * n);
   const labels = new Uint8Array(images.length);

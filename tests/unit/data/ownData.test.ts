@@ -230,3 +230,31 @@ describe('own data: class folders and zips', () => {
     expect(ds.train.images.length).toBe(ds.train.count * 8 * 8 * 3);
   });
 });
+
+describe('own data: limits and layouts found by a review', () => {
+  it('a zip that inflates past the byte limit is refused before it is inflated', async () => {
+    // 3 MB of zeros deflate to a few KB: under the limit as a file, over it inflated.
+    const bomb = zipSync({ 'pets/cat/1.png': new Uint8Array(3 * 1024 * 1024), 'pets/dog/2.png': img(2) });
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    await refused([{ path: 'pets.zip', bytes: bomb }], /pets\.zip inflates to more than 2\.0 MB/, { maxBytes: 2 * 1024 * 1024 });
+  });
+
+  it('more class folders than a label byte holds (256) are refused, not folded onto each other', async () => {
+    const files = Array.from({ length: 257 }, (_, i) => ({ path: `many/c${i}/1.png`, bytes: img(i % 200) }));
+    await refused(files, /257 class folders; the most this app takes is 256/);
+  });
+
+  it('a README beside the class folders does not make the root their class', async () => {
+    const ds = await readOwnData(
+      [
+        { path: 'flowers/README.txt', bytes: new Uint8Array([1]) },
+        { path: 'flowers/daisy/1.png', bytes: img(10) },
+        { path: 'flowers/daisy/2.png', bytes: img(11) },
+        { path: 'flowers/rose/3.png', bytes: img(20) },
+        { path: 'flowers/rose/4.png', bytes: img(21) },
+      ],
+      opts,
+    );
+    expect(ds.classNames).toEqual(['daisy', 'rose']);
+  });
+});
