@@ -341,17 +341,24 @@ export class CDGPlugin implements StepPlugin {
     };
   }
 
-  /** The step and the last read-back gate densities (the panel's numbers); the learned Δ are variables(), saved by the trainer. */
+  /**
+   * The step, the last read-back gate densities (the panel's numbers) and the evaluation
+   * thresholds (without them a resumed run's kNN would gate nothing until training had
+   * averaged Δ anew); the learned Δ are variables(), saved by the trainer.
+   */
   saveState(): PluginState {
-    return { meta: { step: this.step, last: this.last ?? null, infos: this.infos }, tensors: {} };
+    return { meta: { step: this.step, last: this.last ?? null, infos: this.infos, evalDelta: Object.fromEntries(this.evalDelta) }, tensors: {} };
   }
 
   loadState(meta: unknown): void {
-    const m = meta as { step: number; last: Record<string, { online: number; target: number }> | null; infos: BranchInfo[] };
+    const m = meta as { step: number; last: Record<string, { online: number; target: number }> | null; infos: BranchInfo[]; evalDelta?: Record<string, number> };
     if (!m || typeof m.step !== 'number' || !Array.isArray(m.infos)) throw new Error('saved CDG state is malformed (expected step, last and infos)');
     this.step = m.step;
     this.last = m.last ?? undefined;
     this.infos = m.infos;
+    // Absent in runs saved before it was kept: evaluation then averages Δ anew, as it did.
+    this.evalDelta.clear();
+    for (const [name, d] of Object.entries(m.evalDelta ?? {})) if (typeof d === 'number' && Number.isFinite(d)) this.evalDelta.set(name, d);
   }
 
   dispose(): void {

@@ -89,6 +89,23 @@ describe('resume on cpu', () => {
     await check(c);
   }, 120_000);
 
+  it('cdg: the evaluation thresholds survive, so the resumed run\'s kNN is the uninterrupted run\'s', async () => {
+    await initBackend(['cpu']);
+    const a = new RunSession(cfgOf('cdg', { steps: 20 }), dataset);
+    await steps(a, 8);
+    const plugin = (s: RunSession) => s.trainer.plugins.find((p) => p.name === 'cdg') as unknown as { evalThreshold(l: string): number };
+    const layer = 's1.b0.conv1';
+    const before = plugin(a).evalThreshold(layer);
+    expect(Number.isFinite(before), 'the gates close by step 8').toBe(true);
+    const knn = await a.trainer.knn();
+    const state = structuredClone(await a.saveState());
+    a.dispose();
+    const b = RunSession.restore(state, dataset);
+    expect(plugin(b).evalThreshold(layer)).toBe(before); // it was −∞ (every gate open) before the fix
+    expect(await b.trainer.knn()).toBe(knn);
+    b.dispose();
+  });
+
   it('a state from another config is refused with what was expected, and nothing is left allocated', async () => {
     await initBackend(['cpu']);
     const a = new RunSession(cfgOf('simclr-dense'), dataset);
