@@ -1,7 +1,7 @@
 // Connects the trainer Worker to the stores, and is the only place that sends it
 // messages. React components call these actions and render from the stores.
 import type { Config, PresetName } from '../engine/config';
-import { buildConfig } from '../engine/config';
+import { buildConfig, ConfigError } from '../engine/config';
 import { checkRunFileSize, type RunFile } from '../engine/runFile';
 import { BUNDLE_NAME, MAX_BUNDLE_BYTES, peekRunUpload } from '../engine/state/bundle';
 import { clearAutosave, readAutosaveMeta } from '../worker/savedRun';
@@ -12,7 +12,7 @@ import type { PickedFile } from './pickedFiles';
 import type { DatasetInfo, OwnDataInfo, Request, Response } from '../worker/protocol';
 import { addReference, referencePoints, removeReference, useMetrics } from './metrics';
 import { useRun } from './run';
-import { draftOf, evaluate, useSettings, type FieldName } from './settings';
+import { draftOf, evaluate, overridesOf, useSettings, type FieldName } from './settings';
 import { clearTimeline, recordSnapshot, recordUpdates, useTimeline } from './timeline';
 import { downloadBytes } from './download';
 import { orderFor, parseUrl, type BackendMode } from './url';
@@ -420,8 +420,22 @@ export const actions = {
     apply(config);
   },
   setTiny(tiny: boolean) {
-    const preset = useSettings.getState().preset;
-    const config = buildConfig({ preset, tiny });
+    const s = useSettings.getState();
+    const preset = s.preset;
+    // The settings changed from the preset stay, over the other size (as a link layers its
+    // settings over tiny); an imported run's, or a draft with errors, start from the preset.
+    const base = buildConfig({ preset, tiny: s.tiny });
+    const baseDraft = draftOf(base);
+    const changed = Object.fromEntries(Object.entries(s.draft).filter(([k, v]) => v !== baseDraft[k]));
+    const { overrides, issues } = overridesOf(changed, base);
+    let config = buildConfig({ preset, tiny });
+    if (!s.importedBase && Object.keys(issues).length === 0) {
+      try {
+        config = buildConfig({ preset, tiny, overrides });
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e; // valid at one size, not at the other (a batch over the tiny training set): the preset's
+      }
+    }
     useSettings.setState({ tiny, draft: draftOf(config), issues: {}, importedBase: undefined, importedName: undefined });
     apply(config);
   },

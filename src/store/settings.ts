@@ -48,7 +48,7 @@ export function draftOf(c: Config): Draft {
  * not guessed. A setting of a method that is off in `base` is refused: editing it must not
  * switch the method on (the URL codec refuses it the same way).
  */
-function overridesOf(d: Draft, base: Config): { overrides: Record<string, unknown>; issues: SettingsState['issues'] } {
+export function overridesOf(d: Draft, base: Config): { overrides: Record<string, unknown>; issues: SettingsState['issues'] } {
   const issues: SettingsState['issues'] = {};
   const parts: Record<string, unknown>[] = [];
   for (const spec of SETTINGS) {

@@ -184,3 +184,23 @@ describe('other answers a click may get', () => {
     expect(runButtons(s).start).toBe(true);
   });
 });
+
+describe('the tiny size switched on or off', () => {
+  it('keeps the settings changed from the preset, over the other size', async () => {
+    actions.restart();
+    await settle();
+    actions.setPreset('syncp-2of4');
+    actions.setField('optim.lr', '0.02');
+    actions.setField('seed', '7');
+    actions.setField('syncp.gap', '0.1');
+    await settle();
+    actions.setTiny(false);
+    await settle();
+    const c = useSettings.getState().applied;
+    const plain = buildConfig({ preset: 'syncp-2of4' });
+    expect([c.optim.lr, c.seed, c.syncp?.gap]).toEqual([0.02, 7, 0.1]);
+    // What the size sets comes from the size: the default steps and batch, not tiny's.
+    expect([c.steps, c.batchSize]).toEqual([plain.steps, plain.batchSize]);
+    expect(useRun.getState().config).toEqual(c);
+  });
+});
