@@ -22,7 +22,7 @@ import type { SyncCPConfig } from '../config';
 import { maskSlot, type BranchRole, type ExportedMask, PanelView, type PluginContext, type PluginState, type StepCheckpoint, type StepHelpers, type StepPlugin } from '../plugin';
 import type { PluginRowFields } from '../runFile';
 import type { StateArray } from '../state/stateArray';
-import { prunableConvs } from '../nn/resnet';
+import { bnNameFor, prunableConvs } from '../nn/resnet';
 import type { LayerMasks } from '../viz/maskPanel';
 import type { MaskUpdateStats } from '../viz/maskStats';
 import { syncpSnapshot, type SyncCPSnapshot } from '../viz/syncpPanel';
@@ -78,7 +78,19 @@ export class SyncCPPlugin implements StepPlugin {
       return createLayer(c.name, shapes[i], start.masks[i], start.planned[i], this.byol, this.nmPattern(), ema ? ctx.online.vars[c.name] : undefined, emaTarget);
     });
     this.byName = new Map(this.layers.map((l) => [l.name, l]));
+    if (this.cfg.granularity === 'channel') {
+      for (const l of this.layers) for (const p of ['gamma', 'beta']) this.channelParams.set(`${bnNameFor(l.name)}.${p}`, l);
+      for (const b of ctx.spec.encoder.blocks) {
+        const from = this.byName.get(b.conv1.name);
+        if (from && this.byName.has(b.conv2.name)) this.readsChannelsOf.set(b.conv2.name, from);
+      }
+    }
   }
+
+  /** Channel pruning: BN γ/β by name → the conv whose output channels they scale. */
+  private readonly channelParams = new Map<string, SyncCPLayer>();
+  /** Channel pruning: a block's conv2 → its conv1, whose pruned output channels (0 after BN and ReLU) conv2 reads. */
+  private readonly readsChannelsOf = new Map<string, SyncCPLayer>();
 
   nmPattern(): { n: number; m: number } | null {
     return this.cfg.granularity === 'nm' ? { n: this.cfg.n, m: this.cfg.m } : null;
@@ -156,6 +168,19 @@ export class SyncCPPlugin implements StepPlugin {
       const reset = applyLayerUpdate(l, next[i], this.byol, (ts) => this.retire(ts));
       if (reset) resets[l.name] = reset;
     });
+    // Channel pruning: a revived channel's BN γ/β and the next conv's weights reading it start from rest too.
+    for (const [param, l] of this.channelParams) if (resets[l.name]) resets[param] = tf.tidy(() => channelsOf(resets[l.name]));
+    for (const [conv, from] of this.readsChannelsOf) {
+      const r = resets[from.name];
+      if (!r) continue;
+      const [kh, kw, , cout] = this.byName.get(conv)!.tUpdate.shape as number[];
+      const old = resets[conv];
+      resets[conv] = tf.tidy(() => {
+        const slices = tf.tile(channelsOf(r).reshape([1, 1, -1, 1]), [kh, kw, 1, cout]);
+        return old ? tf.maximum(tf.cast(old, 'float32'), slices) : slices;
+      });
+      old?.dispose();
+    }
     if (this.pendingResets) this.retire(Object.values(this.pendingResets));
     this.pendingResets = Object.keys(resets).length ? resets : null;
     this.lastUpdate = step;
@@ -200,9 +225,32 @@ export class SyncCPPlugin implements StepPlugin {
     return out;
   }
 
+  /**
+   * The optimizer's update mask of a variable. With channel pruning a pruned channel's BN
+   * γ/β, and the next conv's weights that read it, get no gradient either: frozen too (else
+   * AdamW steps them on stale moments and a denser target follows by EMA), as DESIGN has
+   * masked entries "stay as they were when pruned". Called inside the optimizer's tidy.
+   */
   updateMask(name: string): tf.Tensor | undefined {
-    return this.byName.get(name)?.tUpdate;
+    const own = this.byName.get(name)?.tUpdate;
+    const scaled = this.channelParams.get(name);
+    if (scaled) return this.derived(name, [scaled.tUpdate], () => channelsOf(scaled.tUpdate));
+    const feeder = this.readsChannelsOf.get(name);
+    if (own && feeder) return this.derived(name, [own, feeder.tUpdate], () => tf.mul(tf.cast(own, 'float32'), channelsOf(feeder.tUpdate).reshape([1, 1, -1, 1])));
+    return own;
   }
+
+  /** A mask made from others, kept until one of them is replaced (an update, a rollback): masks change at updates only. */
+  private derived(name: string, from: tf.Tensor[], make: () => tf.Tensor): tf.Tensor {
+    const c = this.derivedMasks.get(name);
+    if (c && c.from.length === from.length && c.from.every((t, i) => t === from[i])) return c.mask;
+    c?.mask.dispose();
+    const mask = tf.keep(tf.tidy(make));
+    this.derivedMasks.set(name, { from, mask });
+    return mask;
+  }
+
+  private readonly derivedMasks = new Map<string, { from: tf.Tensor[]; mask: tf.Tensor }>();
 
   momentResets(): Record<string, tf.Tensor> | undefined {
     return this.pendingResets ?? undefined;
@@ -294,9 +342,16 @@ export class SyncCPPlugin implements StepPlugin {
 
   dispose(): void {
     this.densities.dispose();
+    for (const c of this.derivedMasks.values()) c.mask.dispose();
+    this.derivedMasks.clear();
     disposeLayers(this.layers);
     tf.dispose([...Object.values(this.stashedGrads ?? {}), ...Object.values(this.pendingResets ?? {})]);
     this.stashedGrads = null;
     this.pendingResets = null;
   }
+}
+
+/** Per output channel of a kernel-shaped 0/1 mask [kh, kw, C_in, C_out]: 1 where any entry is set ([C_out], float). */
+function channelsOf(mask: tf.Tensor): tf.Tensor1D {
+  return tf.max(tf.cast(mask, 'float32'), [0, 1, 2]) as tf.Tensor1D;
 }
