@@ -9,6 +9,7 @@ import { maskSlot, type BranchInfo } from './plugin';
 import type { SslMethodName } from './ssl/methodInfo';
 import { sslMethod } from './ssl/registry';
 import type { NetworkSpec } from './nn/network';
+import { channelFeeders } from './nn/resnet';
 import { networkFlops, type FlopsSummary, type LayerFlopsSpec } from './sparsity/flops';
 
 export interface LayerDensities {
@@ -24,13 +25,8 @@ export interface LayerDensities {
   outputChannels?: Record<string, { online: number; target: number }>;
 }
 
-/** conv name → the conv whose BN+ReLU output is its whole input (a block's conv2 ← conv1). */
-function feeders(spec: NetworkSpec): Map<string, string> {
-  return new Map(spec.encoder.blocks.map((b) => [b.conv2.name, b.conv1.name]));
-}
-
 function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boolean, d: LayerDensities): LayerFlopsSpec[] {
-  const feeder = feeders(spec);
+  const feeder = channelFeeders(spec.encoder);
   const convs: LayerFlopsSpec[] = spec.encoder.convs.map((c) => {
     const slot = maskSlot(role);
     const w = d.weight?.[c.name]?.[slot];

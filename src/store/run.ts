@@ -44,7 +44,7 @@ export interface RunState {
   baselines?: Baselines;
   /** This run's step time against its dense counterpart's on this device (the FLOPs panel's measured line). */
   denseTiming?: { step: number; runMs: number; denseMs: number; counted: number };
-  /** Steps the worker has timed for this run since it was built or restored (the measured line needs one). */
+  /** Steps (of the last 10) the worker has timed for this run since it was built or restored (the measured line needs one). */
   timedSteps?: number;
   /** A dense timing asked for and not yet answered. */
   measuringDense?: boolean;

@@ -156,7 +156,7 @@ export type Response =
   /** kNN of run `gen`'s untrained network and on raw pixels, measured right after it was built. */
   | { type: 'baselines'; gen: number; baselines: Baselines }
   /** Rows since the last progress message, and the current rate over recent steps. */
-  /** `timedSteps`: steps this run has timed since it was built or restored (the first, a warm-up, is not): the measured line needs one. */
+  /** `timedSteps`: how many of the last steps (up to 10) the worker has timed for the measured line since the run was built or restored (the first, a warm-up, is not timed); the line needs one. */
   | { type: 'progress'; gen: number; rows: ProgressRow[]; stepsPerSecond: number; timedSteps: number }
   | { type: 'snapshot'; gen: number; snapshot: Snapshot }
   | { type: 'error'; gen?: number; kind: ErrorKind; message: string; step?: number }

@@ -159,10 +159,8 @@ class WorkerRun {
   lastSnapshot = 0;
   stepTimes: number[] = [];
   lastStepMs = 0;
-  /** The last few steps' own times (ms, training only): the measured line's numerator. */
+  /** The last few steps' own times (ms, training only), from the run object's second step: the measured line's numerator. */
   stepMs: number[] = [];
-  /** Whether this run object took a step yet: the first one (compiling, warming up) is left out of stepMs, as the dense timing leaves out its own. */
-  warmedUp = false;
   /** Metrics read back with the last step (per-layer FLOPs in snapshots use them). */
   lastMetrics: Record<string, Float32Array> = {};
   /** Step of the last SyncCP mask update already reported in a progress row. */
@@ -399,9 +397,9 @@ async function oneStep(run: WorkerRun): Promise<void> {
   }
   run.pending.push(p);
   run.rows.push(p);
+  // The run object's first step (compiling, warming up) is left out, as the dense timing leaves out its own.
+  if (run.stepTimes.length > 0) run.stepMs.push(r.ms);
   run.stepTimes.push(performance.now());
-  if (run.warmedUp) run.stepMs.push(r.ms);
-  run.warmedUp = true;
   if (run.stepMs.length > RATE_WINDOW) run.stepMs.shift();
   if (run.stepTimes.length > RATE_WINDOW) run.stepTimes.shift();
 }

@@ -74,6 +74,14 @@ export function resnetSpec(model: Config['model'], inH: number, inW: number, cha
   return { inH, inW, channels, stem, blocks, convs, featureDim: c };
 }
 
+/**
+ * conv name → the conv whose BN+ReLU output is its whole input (a block's conv2 ← conv1):
+ * where conv1 prunes output channels whole, conv2 reads zeros there (FLOPs, update masks).
+ */
+export function channelFeeders(spec: ResNetSpec): Map<string, string> {
+  return new Map(spec.blocks.map((b) => [b.conv2.name, b.conv1.name]));
+}
+
 export function prunableConvs(spec: ResNetSpec): ConvLayerSpec[] {
   return spec.convs.filter((c) => c.prunable);
 }

@@ -22,7 +22,7 @@ import type { SyncCPConfig } from '../config';
 import { maskSlot, type BranchRole, type ExportedMask, PanelView, type PluginContext, type PluginState, type StepCheckpoint, type StepHelpers, type StepPlugin } from '../plugin';
 import type { PluginRowFields } from '../runFile';
 import type { StateArray } from '../state/stateArray';
-import { bnNameFor, prunableConvs } from '../nn/resnet';
+import { bnNameFor, channelFeeders, prunableConvs } from '../nn/resnet';
 import type { LayerMasks } from '../viz/maskPanel';
 import type { MaskUpdateStats } from '../viz/maskStats';
 import { syncpSnapshot, type SyncCPSnapshot } from '../viz/syncpPanel';
@@ -80,9 +80,9 @@ export class SyncCPPlugin implements StepPlugin {
     this.byName = new Map(this.layers.map((l) => [l.name, l]));
     if (this.cfg.granularity === 'channel') {
       for (const l of this.layers) for (const p of ['gamma', 'beta']) this.channelParams.set(`${bnNameFor(l.name)}.${p}`, l);
-      for (const b of ctx.spec.encoder.blocks) {
-        const from = this.byName.get(b.conv1.name);
-        if (from && this.byName.has(b.conv2.name)) this.readsChannelsOf.set(b.conv2.name, from);
+      for (const [conv, fed] of channelFeeders(ctx.spec.encoder)) {
+        const from = this.byName.get(fed);
+        if (from && this.byName.has(conv)) this.readsChannelsOf.set(conv, from);
       }
     }
   }
