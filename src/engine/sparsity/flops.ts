@@ -27,6 +27,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { checkInteger, checkNM, checkUnit, fail } from './validate';
+import { floatMask } from './floatMask';
 
 export type Padding = 'same' | 'valid' | number;
 
@@ -226,7 +227,7 @@ export function keptPerInputChannel(mask: tf.Tensor): number[] {
     fail('keptPerInputChannel', `mask must have rank 4 or 2 (got shape [${mask.shape.join(', ')}])`);
   }
   const axes = mask.rank === 4 ? [0, 1, 3] : [1];
-  const counts = tf.tidy(() => tf.sum(tf.cast(tf.notEqual(mask, 0), 'float32'), axes));
+  const counts = tf.tidy(() => tf.sum(floatMask(mask), axes));
   const out = Array.from(counts.dataSync());
   counts.dispose();
   return out;

@@ -23,6 +23,7 @@ import { maskSlot, type BranchRole, type ExportedMask, PanelView, type PluginCon
 import type { PluginRowFields } from '../runFile';
 import type { StateArray } from '../state/stateArray';
 import { bnNameFor, channelFeeders, prunableConvs } from '../nn/resnet';
+import { floatMask } from './floatMask';
 import type { LayerMasks } from '../viz/maskPanel';
 import type { MaskUpdateStats } from '../viz/maskStats';
 import { syncpSnapshot, type SyncCPSnapshot } from '../viz/syncpPanel';
@@ -177,7 +178,7 @@ export class SyncCPPlugin implements StepPlugin {
       const old = resets[conv];
       resets[conv] = tf.tidy(() => {
         const slices = tf.tile(channelsOf(r).reshape([1, 1, -1, 1]), [kh, kw, 1, cout]);
-        return old ? tf.maximum(tf.cast(old, 'float32'), slices) : slices;
+        return old ? tf.maximum(floatMask(old), slices) : slices;
       });
       old?.dispose();
     }
@@ -236,7 +237,7 @@ export class SyncCPPlugin implements StepPlugin {
     const scaled = this.channelParams.get(name);
     if (scaled) return this.derived(name, [scaled.tUpdate], () => channelsOf(scaled.tUpdate));
     const feeder = this.readsChannelsOf.get(name);
-    if (own && feeder) return this.derived(name, [own, feeder.tUpdate], () => tf.mul(tf.cast(own, 'float32'), channelsOf(feeder.tUpdate).reshape([1, 1, -1, 1])));
+    if (own && feeder) return this.derived(name, [own, feeder.tUpdate], () => tf.mul(floatMask(own), channelsOf(feeder.tUpdate).reshape([1, 1, -1, 1])));
     return own;
   }
 
@@ -353,5 +354,5 @@ export class SyncCPPlugin implements StepPlugin {
 
 /** Per output channel of a kernel-shaped 0/1 mask [kh, kw, C_in, C_out]: 1 where any entry is set ([C_out], float). */
 function channelsOf(mask: tf.Tensor): tf.Tensor1D {
-  return tf.max(tf.cast(mask, 'float32'), [0, 1, 2]) as tf.Tensor1D;
+  return tf.tidy(() => tf.max(floatMask(mask), [0, 1, 2]) as tf.Tensor1D);
 }

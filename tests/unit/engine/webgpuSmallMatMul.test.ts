@@ -68,8 +68,11 @@ describe.skipIf(!haveWebGPU)('small matmuls on software WebGPU', () => {
     }
   }
 
-  it('equal a float64 product, around the 128-output bound, and never run MatMulReduce there', async () => {
-    expect(report?.softwareAdapter).toBe(true);
+  // The replacement is registered for software adapters only (backend.ts): on a real GPU
+  // (an H100 ran this file) tfjs' own programs stand, and only the values are checked.
+  it('equal a float64 product, around the 128-output bound; on a software adapter never run MatMulReduce there', async () => {
+    const software = report?.softwareAdapter === true;
+    if (/swiftshader/i.test(report?.adapter ?? '')) expect(software, report?.adapter).toBe(true);
     const rng = new Rng(5);
     const cases: [number[], number[], boolean, boolean][] = [
       [[8, 64], [16, 64], false, true], // the BYOL projector's input gradient at the tiny size: 128 outputs
@@ -89,7 +92,7 @@ describe.skipIf(!haveWebGPU)('small matmuls on software WebGPU', () => {
       const got = await out.data();
       expect(got.length).toBe(want.length);
       for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]), `${as}×${bs} [${i}]`).toBeLessThan(1e-4 * Math.sqrt(as[as.length - (ta ? 2 : 1)]));
-      if (matMulOutputSize(as, bs, ta, tb) <= 128) expect(keys.some((k) => k.startsWith('matMulReduce')), `${as}×${bs}: ${keys}`).toBe(false);
+      if (software && matMulOutputSize(as, bs, ta, tb) <= 128) expect(keys.some((k) => k.startsWith('matMulReduce')), `${as}×${bs}: ${keys}`).toBe(false);
       expect(tf.env().getNumber('WEBGPU_MATMUL_PROGRAM_TYPE')).toBe(-1);
       tf.dispose([a, b, out]);
     }
