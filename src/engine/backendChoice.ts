@@ -1,9 +1,14 @@
 // Choosing the backend by measurement. On a real GPU WebGPU wins by far; on a software
 // adapter (SwiftShader) it loses to tfjs' plain cpu backend by ~25×, and a machine
 // cannot tell which case it is in without timing. So each available backend runs the
-// same small training workload — a 3×3 convolution and a dense layer, forward and
-// backward, at the run's first-layer size — and the fastest is used. Warm-up (shader
-// compilation) is timed apart and not counted: it is paid once per run.
+// same training workload — the run's own encoder, forward and backward on the two views of
+// its batch, under a dense layer — and the fastest is used. Warm-up (shader compilation) is
+// timed apart and not counted: it is paid once per run. The workload has a step's kinds
+// and count of ops, not only its arithmetic: on an H100 through Dawn in Node each tfjs
+// dispatch cost ~1.2 ms of host time, so a step of ~600 small ops took 0.6–1.4 s there
+// against 22–43 ms on the cpu backend, while the earlier two-conv workload (a few dozen
+// dispatches, the arithmetic of a step) timed WebGPU at 22 ms and cpu at 69 ms and chose
+// WebGPU. Without a model (tests, old callers) the two-conv workload remains.
 // The whole calibration keeps to a budget (3 s): host backends (cpu, wasm) are timed
 // first; a software GPU adapter — known from its adapter info before any shader is
 // built — then gets only what is left, with a deadline on its compilation and on its
@@ -18,6 +23,7 @@ import { imageSideOrDefault } from './data/imageSide';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, webgpuAdapterLabel, type BackendName, type BackendReport } from './backend';
 import type { Config } from './config';
+import { forwardResNet, initResNet, resnetSpec } from './nn/resnet';
 import { describeSpeedup, formatMs, speedupOverSlowest } from './calibrationSpeedup';
 
 export interface BackendTiming {
@@ -52,6 +58,8 @@ export interface WorkloadShape {
   channels: number;
   width: number;
   hidden: number;
+  /** The run's encoder: the workload is this network on both views of the batch (`batch / 2` images each). */
+  model?: Config['model'];
 }
 
 /** Hard limits whatever the adapter (ms): to start a backend, to measure it, to ask for the adapter's name. */
@@ -84,11 +92,32 @@ export function calibrationShape(c: Config): WorkloadShape {
   const fashion = c.data.name === 'fashion-mnist';
   // imageSize 0 keeps the data's own side: Fashion-MNIST's, else the stored side of shapes and own images.
   const size = fashion && !c.data.imageSize ? FASHION_MNIST_SIDE : imageSideOrDefault(c.data.imageSize);
-  return { batch: 2 * c.batchSize, size, channels: fashion ? 1 : 3, width: c.model.widths[0], hidden: c.model.projHidden };
+  return { batch: 2 * c.batchSize, size, channels: fashion ? 1 : 3, width: c.model.widths[0], hidden: c.model.projHidden, model: c.model };
 }
 
-/** One forward + backward of conv3×3 → relu → mean pool → dense, as one scalar tensor. */
-function workload(w: WorkloadShape, seed: number): tf.Scalar {
+/** One forward + backward of the run's encoder (training-mode BN) on the batch's two views, under a dense layer, as one scalar. */
+function encoderWorkload(w: WorkloadShape & { model: Config['model'] }, seed: number): tf.Scalar {
+  return tf.tidy(() => {
+    const spec = resnetSpec(w.model, w.size, w.size, w.channels);
+    const { params } = initResNet(spec, seed);
+    const names = Object.keys(params);
+    const view = () => tf.randomUniform([Math.max(1, Math.floor(w.batch / 2)), w.size, w.size, w.channels], 0, 1, 'float32', seed) as tf.Tensor4D;
+    const views = [view(), view()];
+    const d = tf.randomNormal([spec.featureDim, w.hidden], 0, 0.1, 'float32', seed + 1);
+    const f = (...ps: tf.Tensor[]) => {
+      const branch = { params: Object.fromEntries(names.map((n, i) => [n, ps[i]])) };
+      const hs = forwardResNet(spec, [branch, branch], views, { training: true });
+      return tf.addN(hs.map((h) => tf.sum(tf.square(tf.matMul(h, ps[names.length] as tf.Tensor2D)))));
+    };
+    const grads = tf.grads(f)([...names.map((n) => params[n]), d]);
+    // One add per gradient, as an optimizer touches each (addN of all would exceed WebGPU's storage-buffer limit).
+    return grads.map((g) => tf.sum(g)).reduce((a, b) => tf.add(a, b)) as tf.Scalar;
+  });
+}
+
+/** The run's encoder when the shape names one (encoderWorkload), else conv3×3 → conv3×3 → mean pool → dense; forward + backward, as one scalar. */
+export function calibrationWorkload(w: WorkloadShape, seed: number): tf.Scalar {
+  if (w.model) return encoderWorkload({ ...w, model: w.model }, seed);
   return tf.tidy(() => {
     const x = tf.randomUniform([w.batch, w.size, w.size, w.channels], 0, 1, 'float32', seed) as tf.Tensor4D;
     const k1 = tf.randomNormal([3, 3, w.channels, w.width], 0, 0.1, 'float32', seed + 1);
@@ -125,7 +154,7 @@ async function before<T>(p: Promise<T>, deadline: number): Promise<boolean> {
  * record, so it cannot be disposed under a pending read); `leftBehind` counts such scalars.
  */
 async function workloadOnce(w: WorkloadShape, seed: number, deadline = Infinity): Promise<boolean> {
-  const loss = workload(w, seed);
+  const loss = calibrationWorkload(w, seed);
   const read = loss.data();
   const done = await before(read, deadline);
   if (done) loss.dispose();
@@ -178,7 +207,7 @@ async function compileWebGPU(w: WorkloadShape, deadline: number): Promise<boolea
   if (!backend.checkCompileCompletionAsync) return true;
   tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', true);
   try {
-    workload(w, 1).dispose();
+    calibrationWorkload(w, 1).dispose();
   } finally {
     tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', false);
   }

@@ -225,7 +225,7 @@ function settleExport(result: { run: RunFile; bundle: Uint8Array } | Error): voi
 }
 
 // The backend measurement is cached per device, so reloading the page does not re-time it.
-const CALIBRATION_KEY = 'sparsecl.backend-calibration.v1';
+const CALIBRATION_KEY = 'sparsecl.backend-calibration.v2';
 
 function readCalibration(): Calibration | undefined {
   try {

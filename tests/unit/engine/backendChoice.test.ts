@@ -141,14 +141,59 @@ describe('calibrationShape', () => {
     const { calibrationShape } = await import('../../../src/engine/backendChoice');
     const { buildConfig } = await import('../../../src/engine/config');
     // The default run: 16×16 shapes (RGB), batch 32, widths [8, 16], projector hidden 64.
-    expect(calibrationShape(buildConfig())).toEqual({ batch: 64, size: 16, channels: 3, width: 8, hidden: 64 });
+    expect(calibrationShape(buildConfig())).toMatchObject({ batch: 64, size: 16, channels: 3, width: 8, hidden: 64, model: { widths: [8, 16] } });
     // Fashion-MNIST at its own size: 28×28 grayscale.
     const fashion = buildConfig({ overrides: { data: { name: 'fashion-mnist', imageSize: 0 }, batchSize: 8, model: { widths: [12], projHidden: 40 } } });
-    expect(calibrationShape(fashion)).toEqual({ batch: 16, size: 28, channels: 1, width: 12, hidden: 40 });
+    expect(calibrationShape(fashion)).toMatchObject({ batch: 16, size: 28, channels: 1, width: 12, hidden: 40, model: { widths: [12] } });
     // Own images and shapes at their own size: the side they are stored at (32), RGB.
     for (const name of ['own', 'shapes'] as const) {
       const c = buildConfig({ overrides: { data: { name, imageSize: 0 } } });
       expect(calibrationShape(c), name).toMatchObject({ size: 32, channels: 3 });
+    }
+  });
+});
+
+// A GPU pays per dispatch as well as per FLOP: on an H100 through Dawn in Node ~1.2 ms of
+// host time per tfjs op made a ~600-op step take 0.6–1.4 s against 22–43 ms on cpu, yet the
+// earlier two-conv workload (its arithmetic, a tenth of its ops) timed WebGPU 3× faster.
+/** How many kernels `f` runs (tfjs' engine.runKernel calls; tf.profile misses those after an await). */
+async function kernelsRun(f: () => unknown): Promise<number> {
+  const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
+  const run = engine.runKernel;
+  let n = 0;
+  engine.runKernel = function (...a: unknown[]) {
+    n++;
+    return run.apply(this, a);
+  };
+  try {
+    await f();
+  } finally {
+    engine.runKernel = run;
+  }
+  return n;
+}
+
+describe('the calibration workload', () => {
+  it('runs as many kernels as a good part of a training step (at least a quarter: BYOL’s target pass is not in it), and leaks nothing', async () => {
+    const { calibrationShape, calibrationWorkload } = await import('../../../src/engine/backendChoice');
+    const { buildConfig } = await import('../../../src/engine/config');
+    const { loadDataset } = await import('../../../src/engine/data');
+    const { Trainer } = await import('../../../src/engine/trainer');
+    for (const preset of ['simclr-dense', 'byol-dense']) {
+      const config = buildConfig({ preset, tiny: true });
+      const ds = await loadDataset('shapes', { seed: 1, trainCount: 64, testCount: 16 });
+      const t = new Trainer(config, ds);
+      await t.trainStep();
+      const step = await kernelsRun(() => t.trainStep());
+      t.dispose();
+      const before = tf.memory().numTensors;
+      const shape = calibrationShape(config);
+      const work = await kernelsRun(() => calibrationWorkload(shape, 1).dispose());
+      expect(tf.memory().numTensors, `${preset}: the workload leaks`).toBe(before);
+      expect(work, `${preset}: ${work} kernels against a step's ${step}`).toBeGreaterThanOrEqual(step / 4);
+      // Without the model, the old two-conv workload: a tenth of a step's kernels or fewer.
+      const { model: _model, ...convsOnly } = shape;
+      expect(await kernelsRun(() => calibrationWorkload(convsOnly, 1).dispose())).toBeLessThan(step / 10);
     }
   });
 });
