@@ -5,10 +5,11 @@
 // its batch, under a dense layer — and the fastest is used. Warm-up (shader compilation) is
 // timed apart and not counted: it is paid once per run. The workload has a step's kinds
 // and count of ops, not only its arithmetic: on an H100 through Dawn in Node each tfjs
-// dispatch cost ~1.2 ms of host time, so a step of ~600 small ops took 0.6–1.4 s there
-// against 22–43 ms on the cpu backend, while the earlier two-conv workload (a few dozen
-// dispatches, the arithmetic of a step) timed WebGPU at 22 ms and cpu at 69 ms and chose
-// WebGPU. Without a model (tests, old callers) the two-conv workload remains.
+// dispatch cost ~1.2 ms of host time, so a step (~1100 dispatches for SimCLR, ~1750 for
+// BYOL) took 0.6–1.4 s there against 22–43 ms on the cpu backend, while the earlier two-conv
+// workload (~27 dispatches, the arithmetic of a step) timed WebGPU at 22 ms and cpu at 69 ms
+// and chose WebGPU. Each view is capped at 32 images, so a large custom batch does not
+// stretch the calibration (the op count stays). Without a model the two-conv workload remains.
 // The whole calibration keeps to a budget (3 s): host backends (cpu, wasm) are timed
 // first; a software GPU adapter — known from its adapter info before any shader is
 // built — then gets only what is left, with a deadline on its compilation and on its
@@ -95,13 +96,17 @@ export function calibrationShape(c: Config): WorkloadShape {
   return { batch: 2 * c.batchSize, size, channels: fashion ? 1 : 3, width: c.model.widths[0], hidden: c.model.projHidden, model: c.model };
 }
 
+/** Images per view in the encoder workload at most (the default run's batch). */
+const MAX_VIEW_IMAGES = 32;
+
 /** One forward + backward of the run's encoder (training-mode BN) on the batch's two views, under a dense layer, as one scalar. */
 function encoderWorkload(w: WorkloadShape & { model: Config['model'] }, seed: number): tf.Scalar {
   return tf.tidy(() => {
     const spec = resnetSpec(w.model, w.size, w.size, w.channels);
     const { params } = initResNet(spec, seed);
     const names = Object.keys(params);
-    const view = () => tf.randomUniform([Math.max(1, Math.floor(w.batch / 2)), w.size, w.size, w.channels], 0, 1, 'float32', seed) as tf.Tensor4D;
+    const images = Math.min(MAX_VIEW_IMAGES, Math.max(1, Math.floor(w.batch / 2)));
+    const view = () => tf.randomUniform([images, w.size, w.size, w.channels], 0, 1, 'float32', seed) as tf.Tensor4D;
     const views = [view(), view()];
     const d = tf.randomNormal([spec.featureDim, w.hidden], 0, 0.1, 'float32', seed + 1);
     const f = (...ps: tf.Tensor[]) => {
