@@ -24,7 +24,7 @@ export interface BackendReport {
   fallbacks: { backend: BackendName; reason: string }[];
   /** Set when the backend was chosen by measurement (see backendChoice.ts) rather than named. */
   /** ms: wall time of the whole choice (measuring every candidate and starting the chosen one). */
-  calibration?: { timings: BackendTiming[]; cached: boolean; at: string; device: string; ms?: number };
+  calibration?: { timings: BackendTiming[]; cached: boolean; at: string; device: string; workload?: string; ms?: number };
 }
 
 interface GpuLike {

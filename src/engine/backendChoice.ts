@@ -47,6 +47,8 @@ export interface BackendTiming {
 export interface Calibration {
   /** Identifies the device the timings belong to (a cached calibration is reused only on the same one). */
   device: string;
+  /** The workload timed (workloadKey): the ranking depends on the run's model, so it is reused only for the same one. */
+  workload?: string;
   timings: BackendTiming[];
   chosen: BackendName;
   at: string;
@@ -378,6 +380,17 @@ export function describeCalibration(c: Pick<Calibration, 'timings' | 'chosen'>):
   return `${parts.join(', ')} — using ${c.chosen}${gain ? ` (${describeSpeedup(gain)})` : ''}`;
 }
 
+/**
+ * Identifies a workload: what calibrationWorkload runs for this shape (the encoder's
+ * layout, the view size, the dense layer). A cached calibration is reused only for the same
+ * key, since a deeper or wider model changes how a per-op cost weighs against arithmetic.
+ */
+export function workloadKey(w: WorkloadShape): string {
+  const { model, ...rest } = w;
+  const images = Math.min(MAX_VIEW_IMAGES, Math.max(1, Math.floor(w.batch / 2)));
+  return JSON.stringify(model ? { images, size: w.size, channels: w.channels, hidden: w.hidden, widths: model.widths, blocks: model.blocks, strides: model.strides } : rest);
+}
+
 /** A calibration is reused only on the same device: same browser/runtime, cores and adapters. */
 export function deviceKey(runtime: string, cores: number, adapters: string[]): string {
   return JSON.stringify([runtime, cores, ...adapters]);
@@ -433,18 +446,20 @@ export async function chooseBackend(
   const t0 = now();
   const limits = opts.limits ?? LIMITS;
   const device = await currentDevice(limits.adapterMs);
-  const cachedTimings = opts.cached ? reusableTimings(opts.cached, device).filter((t) => candidates.includes(t.backend)) : [];
+  const workload = workloadKey(opts.shape ?? DEFAULT_WORKLOAD);
+  const sameWorkload = opts.cached?.workload === workload;
+  const cachedTimings = opts.cached && sameWorkload ? reusableTimings(opts.cached, device).filter((t) => candidates.includes(t.backend)) : [];
   const reuse = cachedTimings.some((t) => t.ms !== null);
   const timings = reuse ? cachedTimings : await measureBackends(candidates, opts.shape, opts.budgetMs, limits);
   fastest(timings); // throws with every reason when nothing could run
   // Only what was measured is tried: a backend that did not start in time would hang again.
   const report = await initBackend(orderByTiming(timings.filter((t) => t.ms !== null)));
-  report.calibration = { timings, cached: Boolean(reuse), at: reuse ? opts.cached!.at : new Date().toISOString(), device, ms: now() - t0 };
+  report.calibration = { timings, cached: Boolean(reuse), at: reuse ? opts.cached!.at : new Date().toISOString(), device, workload, ms: now() - t0 };
   return report;
 }
 
 /** The calibration as stored for reuse (localStorage in the page). */
 export function calibrationOf(report: BackendReport): Calibration | undefined {
   const c = report.calibration;
-  return c ? { device: c.device, timings: c.timings, chosen: report.backend, at: c.at } : undefined;
+  return c ? { device: c.device, workload: c.workload, timings: c.timings, chosen: report.backend, at: c.at } : undefined;
 }

@@ -224,7 +224,7 @@ function settleExport(result: { run: RunFile; bundle: Uint8Array } | Error): voi
   else w.resolve(result);
 }
 
-// The backend measurement is cached per device, so reloading the page does not re-time it.
+// The backend measurement is cached per device and workload (the run's model), so reloading the page does not re-time it.
 const CALIBRATION_KEY = 'sparsecl.backend-calibration.v2';
 
 function readCalibration(): Calibration | undefined {
@@ -241,7 +241,7 @@ function saveCalibration(report: BackendReport): void {
   const c = report.calibration;
   if (!c) return;
   try {
-    localStorage.setItem(CALIBRATION_KEY, JSON.stringify({ device: c.device, timings: c.timings, chosen: report.backend, at: c.at } satisfies Calibration));
+    localStorage.setItem(CALIBRATION_KEY, JSON.stringify({ device: c.device, workload: c.workload, timings: c.timings, chosen: report.backend, at: c.at } satisfies Calibration));
   } catch {
     /* storage full or disabled: the next load measures again */
   }

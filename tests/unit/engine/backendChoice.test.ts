@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { speedupOverSlowest } from '../../../src/engine/calibrationSpeedup';
-import { chooseBackend, currentDevice, describeCalibration, deviceKey, fastest, measureBackends, median, orderByTiming, reusableTimings, withinLimit, type BackendTiming } from '../../../src/engine/backendChoice';
+import { chooseBackend, currentDevice, DEFAULT_WORKLOAD, describeCalibration, deviceKey, fastest, measureBackends, median, orderByTiming, reusableTimings, withinLimit, workloadKey, type BackendTiming } from '../../../src/engine/backendChoice';
 
 const T = (backend: BackendTiming['backend'], ms: number | null, software = false): BackendTiming => ({ backend, adapter: backend, software, ms, warmupMs: ms, reason: ms === null ? 'not here' : undefined });
 
@@ -63,13 +63,34 @@ describe('backend choice', () => {
 
   it('a cached calibration is reused on the same device and ignored on another', async () => {
     const device = await currentDevice();
-    const cached = { device, timings: [T('cpu', 1.5)], chosen: 'cpu' as const, at: '2026-01-01T00:00:00Z' };
+    const cached = { device, workload: workloadKey(DEFAULT_WORKLOAD), timings: [T('cpu', 1.5)], chosen: 'cpu' as const, at: '2026-01-01T00:00:00Z' };
     const reused = await chooseBackend(['cpu'], { cached });
     expect(reused.backend).toBe('cpu');
     expect(reused.calibration).toMatchObject({ cached: true, at: cached.at, timings: cached.timings });
     const other = await chooseBackend(['cpu'], { cached: { ...cached, device: 'another machine' }, shape: { batch: 2, size: 8, channels: 1, width: 2, hidden: 4 }, budgetMs: 200 });
     expect(other.calibration?.cached).toBe(false);
     expect(other.calibration?.timings[0].ms).not.toBe(1.5);
+  });
+
+  it('a cached calibration is reused for the same model only: another depth or width, or none recorded, is measured again', async () => {
+    const { calibrationShape } = await import('../../../src/engine/backendChoice');
+    const { buildConfig } = await import('../../../src/engine/config');
+    const device = await currentDevice();
+    const tiny = calibrationShape(buildConfig({ tiny: true }));
+    const cached = { device, workload: workloadKey(tiny), timings: [T('cpu', 1.5)], chosen: 'cpu' as const, at: '2026-01-01T00:00:00Z' };
+    // The same config built again: the same workload.
+    const same = await chooseBackend(['cpu'], { cached, shape: calibrationShape(buildConfig({ tiny: true })) });
+    expect(same.calibration).toMatchObject({ cached: true, workload: cached.workload });
+    const small = { batch: 4, size: 8, channels: 3, width: 2, hidden: 4 };
+    for (const model of [{ widths: [2, 4], blocks: 2 }, { widths: [2, 6], blocks: 1 }]) {
+      const shape = { ...small, model: { ...tiny.model!, ...model } };
+      const r = await chooseBackend(['cpu'], { cached: { ...cached, workload: workloadKey({ ...small, model: { ...tiny.model!, widths: [2, 4], blocks: 1 } }) }, shape, budgetMs: 300 });
+      expect(r.calibration?.cached, JSON.stringify(model)).toBe(false);
+      expect(r.calibration?.workload).toBe(workloadKey(shape));
+    }
+    // A calibration saved without a workload (before it was recorded) is measured again.
+    const { workload: _w, ...unkeyed } = cached;
+    expect((await chooseBackend(['cpu'], { cached: unkeyed, shape: small, budgetMs: 300 })).calibration?.cached).toBe(false);
   });
 
   it('an adapter that answers late on this load: the same browser and cores reuse the cached timings, except WebGPU’s', () => {
@@ -109,7 +130,7 @@ describe('backend choice', () => {
   it('a cached calibration whose WebGPU adapter does not answer on this load: reused, WebGPU not started, cpu runs', async () => {
     Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: () => new Promise(() => {}) } }, configurable: true, writable: true });
     const device = deviceKey(`node ${process.version} ${process.platform}`, 0, ['google swiftshader']);
-    const cached = { device, timings: [T('webgpu', 1, true), T('cpu', 2)], chosen: 'webgpu' as const, at: '2026-01-01T00:00:00Z' };
+    const cached = { device, workload: workloadKey(DEFAULT_WORKLOAD), timings: [T('webgpu', 1, true), T('cpu', 2)], chosen: 'webgpu' as const, at: '2026-01-01T00:00:00Z' };
     const t0 = Date.now();
     const r = await chooseBackend(['webgpu', 'cpu'], { cached, limits: { startMs: 60_000, measureMs: 60_000, adapterMs: 200 } });
     expect(r.backend).toBe('cpu');
