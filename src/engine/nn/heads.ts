@@ -34,7 +34,11 @@ export function forwardMlp(spec: MlpSpec, branch: Branch, x: tf.Tensor2D, traini
   return batchNorm(out, `${p}.outbn`, tf.ones([spec.outDim]), tf.zeros([spec.outDim]), branch.stats?.[`${p}.outbn`], training, branch.moments) as tf.Tensor2D;
 }
 
-/** Parameters that get no weight decay: biases and BN affine terms (the usual convention). */
+/**
+ * Parameters that get no weight decay: biases and BN affine terms (the usual convention),
+ * and CDG's learned thresholds Δ (`cdg.<layer>.delta`): decay would pull a threshold toward
+ * 0, opening gates against the density penalty that sets it.
+ */
 export function isNoDecay(name: string): boolean {
-  return name.endsWith('.b') || name.endsWith('.gamma') || name.endsWith('.beta');
+  return name.endsWith('.b') || name.endsWith('.gamma') || name.endsWith('.beta') || name.endsWith('.delta');
 }
