@@ -130,14 +130,25 @@ function readCifar(bins: OwnFile[], opts: OwnDataOptions, maxImages: number): Da
   return finish('CIFAR-10 (own files)', CIFAR10_CLASSES, ds.train, ds.test, opts);
 }
 
+/** Folder names that mark a split rather than a class (ds/train/cat/1.jpg, ds/test/cat/2.jpg). */
+const TRAIN_FOLDER = /^train(ing)?$/i;
+const TEST_FOLDER = /^(test|val|valid|validation)$/i;
+
 async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: number): Promise<Dataset> {
-  const images = files.filter((f) => IMAGE_EXT.test(f.path));
+  // By path, so the held-out split and the order of training do not depend on the order the
+  // browser or the zip listed the files in.
+  const images = files.filter((f) => IMAGE_EXT.test(f.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   if (images.length === 0) throw new OwnDataError(`no images found (looked for .png, .jpg, .gif, .webp, .bmp) among ${files.length} file(s), e.g. ${files[0].path}`);
   // Class = the first folder below whatever root all images share (other files, a README
   // beside the class folders, do not count).
   const parts = images.map((f) => f.path.split('/').filter(Boolean));
   let root = 0;
   while (parts.every((p) => p.length > root + 2 && p[root] === parts[0][root])) root++;
+  // A train/test level above the class folders gives the split itself (the classes are below it).
+  const splitLevel = parts.every((p) => p.length > root + 2 && (TRAIN_FOLDER.test(p[root]) || TEST_FOLDER.test(p[root]))) && parts.some((p) => TRAIN_FOLDER.test(p[root])) && parts.some((p) => TEST_FOLDER.test(p[root]));
+  const splitAt = root;
+  const inTest = (f: OwnFile) => splitLevel && TEST_FOLDER.test(f.path.split('/').filter(Boolean)[splitAt]);
+  if (splitLevel) root++;
   const loose = parts.filter((p) => p.length - root < 2);
   if (loose.length > 0) throw new OwnDataError(`${loose[0].join('/')} is not in a class folder: put the images in one sub-folder per class (e.g. cats/1.jpg, dogs/2.jpg)`);
   if (images.length > maxImages) throw new OwnDataError(`${images.length} images; the most this app takes is ${maxImages} (use fewer)`);
@@ -148,6 +159,7 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
   const n = opts.size * opts.size * 3;
   const pixels = new Uint8Array(images.length * n);
   const labels = new Uint8Array(images.length);
+  const test = new Uint8Array(images.length);
   let kept = 0;
   const bad: string[] = [];
   for (const f of images) {
@@ -160,6 +172,7 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
     if (odd) throw new OwnDataError(`${f.path} is ${img.width}×${img.height} px (${odd}): expected images ${IMAGE_LIMITS.minSide}–${IMAGE_LIMITS.maxSide} px a side, at most ${IMAGE_LIMITS.maxAspect}:1; they are resized to ${opts.size}×${opts.size}`);
     pixels.set(img.rgb, kept * n);
     labels[kept] = classNames.indexOf(classOf(f));
+    test[kept] = inTest(f) ? 1 : 0;
     kept++;
   }
   if (kept === 0) throw new OwnDataError(`none of the ${images.length} images could be decoded (e.g. ${bad[0]})`);
@@ -169,8 +182,9 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
     throw new OwnDataError(`only ${classNames[present[0]]} has images that could be decoded (${bad.length} could not, e.g. ${bad[0]}): the kNN monitor needs at least two class folders`);
   const relabel = new Map(present.map((c, i) => [c, i]));
   const all: ImageSplit = { images: pixels.slice(0, kept * n), labels: labels.slice(0, kept).map((c) => relabel.get(c)!), count: kept };
-  const { train, test } = holdOut(all, present.length, n, opts);
-  return finish('own images', present.map((c) => classNames[c]), train, test, opts, bad);
+  const indices = (inSplit: number) => Array.from({ length: kept }, (_, i) => i).filter((i) => test[i] === inSplit);
+  const split = splitLevel ? { train: pickImages(all, indices(0), n), test: pickImages(all, indices(1), n) } : holdOut(all, present.length, n, opts);
+  return finish(splitLevel ? 'own images (their train and test folders)' : 'own images', present.map((c) => classNames[c]), split.train, split.test, opts, bad);
 }
 
 /** Why an image's size is refused, or undefined when it is fine to resize. */

@@ -257,4 +257,57 @@ describe('own data: limits and layouts found by a review', () => {
     );
     expect(ds.classNames).toEqual(['daisy', 'rose']);
   });
+
+  it('the same files in any order give the same split and the same images in the same order', async () => {
+    // Each image a value of its own, so a different split or order shows in the pixels.
+    const files: OwnFile[] = Array.from({ length: 24 }, (_, i) => ({ path: `pets/${i % 3 === 0 ? 'cat' : i % 3 === 1 ? 'dog' : 'owl'}/${i}.png`, bytes: img(i + 1) }));
+    const a = await readOwnData(files, opts);
+    let s = 7;
+    for (let round = 0; round < 3; round++) {
+      const shuffled = [...files];
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        s = (s * 1103515245 + 12345) >>> 0;
+        const j = s % (i + 1);
+        [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+      }
+      const b = await readOwnData(shuffled, opts);
+      for (const k of ['train', 'test'] as const) {
+        expect(Array.from(b[k].labels), `${k} labels, order ${round}`).toEqual(Array.from(a[k].labels));
+        expect(Array.from(b[k].images.filter((_, i) => i % 192 === 0)), `${k} images, order ${round}`).toEqual(Array.from(a[k].images.filter((_, i) => i % 192 === 0)));
+      }
+    }
+  });
+
+  it('a train/test level above the class folders is the split, and the classes are below it', async () => {
+    for (const [trainName, testName] of [['train', 'test'], ['Train', 'val'], ['training', 'validation']]) {
+      const files: OwnFile[] = [
+        { path: `animals/${trainName}/cat/1.png`, bytes: img(11) },
+        { path: `animals/${trainName}/cat/2.png`, bytes: img(12) },
+        { path: `animals/${trainName}/dog/3.png`, bytes: img(21) },
+        { path: `animals/${trainName}/dog/4.png`, bytes: img(22) },
+        { path: `animals/${trainName}/dog/5.png`, bytes: img(23) },
+        { path: `animals/${testName}/cat/6.png`, bytes: img(16) },
+        { path: `animals/${testName}/dog/7.png`, bytes: img(27) },
+      ];
+      const ds = await readOwnData(files, opts);
+      expect(ds.classNames, testName).toEqual(['cat', 'dog']);
+      expect([ds.train.count, ds.test.count], testName).toEqual([5, 2]);
+      // Held-out images are exactly those under the test folder, with their class.
+      expect(Array.from(ds.test.images.filter((_, i) => i % 192 === 0))).toEqual([16, 27]);
+      expect(Array.from(ds.test.labels)).toEqual([0, 1]);
+      expect(Array.from(ds.train.images.filter((_, i) => i % 192 === 0))).toEqual([11, 12, 21, 22, 23]);
+      expect(Array.from(ds.train.labels)).toEqual([0, 0, 1, 1, 1]);
+    }
+    // A folder named train with no test beside it is a class like any other.
+    const classes = await readOwnData(
+      [
+        { path: 'x/train/1.png', bytes: img(1) },
+        { path: 'x/train/2.png', bytes: img(2) },
+        { path: 'x/bus/3.png', bytes: img(3) },
+        { path: 'x/bus/4.png', bytes: img(4) },
+      ],
+      opts,
+    );
+    expect(classes.classNames).toEqual(['bus', 'train']);
+  });
 });
