@@ -170,6 +170,18 @@ test('classroom mode: fewer controls, larger type; each lesson loads its preset 
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });
 
+test('a classroom link with settings keeps them in its first lesson, at the tiny size', async ({ page }) => {
+  await page.goto('/?backend=cpu&classroom=1&preset=cdg&cdg.density=0.2');
+  await expect(page.getByTestId('lesson')).toHaveAttribute('data-lesson', 'cdg');
+  await waitReady(page);
+  await expect(page).toHaveURL(/tiny=1/);
+  // The URL is written from the applied config: the run was built with the link's density.
+  await expect(page).toHaveURL(/cdg\.density=0\.2(&|$)/);
+  await page.getByTestId('step').click();
+  await expect.poll(() => stepCount(page)).toBe(1);
+  await expect(page).toHaveURL(/cdg\.density=0\.2(&|$)/);
+});
+
 test('layout at 1280×720 and 820×1180, light and dark: screenshots, panels stack on the tablet, nothing overflows', async ({ page }) => {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.setViewportSize({ width: 1280, height: 720 });

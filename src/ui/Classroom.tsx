@@ -82,11 +82,16 @@ export function LessonCard() {
   // out of view (it did, in a test that clicked on before the build ended).
   const scrollAfterBuild = useRef(false);
 
-  // The first lesson loads its run when the page opens on another one (e.g. ?classroom=1 alone).
+  // The first lesson loads its run when the page opens on another one (e.g. ?classroom=1
+  // alone). A link that names the lesson's preset keeps the settings it carries (a teacher's
+  // cdg.density=0.2): only the size switches to tiny, which keeps changed settings.
   useEffect(() => {
     const i = useLesson.getState().index ?? firstLesson();
     useLesson.setState({ index: i });
-    load(LESSONS[i]);
+    const s = useSettings.getState();
+    if (s.preset === LESSONS[i].preset && !s.importedName) {
+      if (!s.tiny) actions.setTiny(true);
+    } else load(LESSONS[i]);
   }, []);
 
   // Highlight the lesson's panels (again after every rebuild: a panel may re-render); scroll on a lesson change.
