@@ -170,7 +170,7 @@ test('classroom mode: fewer controls, larger type; each lesson loads its preset 
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });
 
-test('a classroom link with settings keeps them in its first lesson, at the tiny size', async ({ page }) => {
+test('a classroom link with settings keeps them in its first lesson, at the tiny size, and in the next lesson on the same preset', async ({ page }) => {
   await page.goto('/?backend=cpu&classroom=1&preset=cdg&cdg.density=0.2');
   await expect(page.getByTestId('lesson')).toHaveAttribute('data-lesson', 'cdg');
   await waitReady(page);
@@ -180,6 +180,17 @@ test('a classroom link with settings keeps them in its first lesson, at the tiny
   await page.getByTestId('step').click();
   await expect.poll(() => stepCount(page)).toBe(1);
   await expect(page).toHaveURL(/cdg\.density=0\.2(&|$)/);
+
+  // The next lesson on the same preset keeps the link's settings and the run trained so far.
+  await page.goto('/?backend=cpu&classroom=1&preset=simclr-dense&temperature=0.5');
+  await expect(page.getByTestId('lesson')).toHaveAttribute('data-lesson', 'contrastive');
+  await waitReady(page);
+  await page.getByTestId('step').click();
+  await expect.poll(() => stepCount(page)).toBe(1);
+  await page.getByTestId('lesson-next').click();
+  await expect(page.getByTestId('lesson')).toHaveAttribute('data-lesson', 'knn');
+  await expect(page).toHaveURL(/temperature=0\.5(&|$)/);
+  expect(await stepCount(page)).toBe(1);
 });
 
 test('layout at 1280×720 and 820×1180, light and dark: screenshots, panels stack on the tablet, nothing overflows', async ({ page }) => {

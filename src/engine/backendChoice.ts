@@ -23,7 +23,7 @@ import { FASHION_MNIST_SIDE } from './data/fashionMnist';
 import { imageSideOrDefault } from './data/imageSide';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, webgpuAdapterLabel, type BackendName, type BackendReport } from './backend';
-import type { Config } from './config';
+import { stageStrides, type Config } from './config';
 import { forwardResNet, initResNet, resnetSpec } from './nn/resnet';
 import { describeSpeedup, formatMs, speedupOverSlowest } from './calibrationSpeedup';
 
@@ -388,7 +388,8 @@ export function describeCalibration(c: Pick<Calibration, 'timings' | 'chosen'>):
 export function workloadKey(w: WorkloadShape): string {
   const { model, ...rest } = w;
   const images = Math.min(MAX_VIEW_IMAGES, Math.max(1, Math.floor(w.batch / 2)));
-  return JSON.stringify(model ? { images, size: w.size, channels: w.channels, hidden: w.hidden, widths: model.widths, blocks: model.blocks, strides: model.strides } : rest);
+  // batch too: a software WebGL times the two-conv workload on the whole batch (deadlineShape).
+  return JSON.stringify(model ? { batch: w.batch, images, size: w.size, channels: w.channels, hidden: w.hidden, widths: model.widths, blocks: model.blocks, strides: stageStrides(model) } : rest);
 }
 
 /** A calibration is reused only on the same device: same browser/runtime, cores and adapters. */

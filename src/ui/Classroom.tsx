@@ -4,7 +4,6 @@
 // and highlighted.
 import { useEffect, useRef } from 'react';
 import { create } from 'zustand';
-import { buildConfig } from '../engine/config';
 import { actions } from '../store/controller';
 import { useRun } from '../store/run';
 import { useSettings } from '../store/settings';
@@ -36,11 +35,14 @@ function firstLesson(): number {
 /** The open lesson; null until the card first renders (the URL has been read by then). */
 const useLesson = create<{ index: number | null }>(() => ({ index: null }));
 
-/** True when the run is already the lesson's preset at the tiny size, unedited. */
+/**
+ * True when the run is already the lesson's preset at the tiny size (not an imported run).
+ * Its settings may differ from the preset's: in classroom mode only a link sets them, and
+ * the teacher's link keeps them across lessons on the same preset, with the run trained so far.
+ */
 function loaded(lesson: Lesson): boolean {
   const s = useSettings.getState();
-  if (s.importedName || !s.tiny || s.preset !== lesson.preset) return false;
-  return JSON.stringify(s.applied) === JSON.stringify(buildConfig({ preset: lesson.preset, tiny: true }));
+  return !s.importedName && s.tiny && s.preset === lesson.preset;
 }
 
 function load(lesson: Lesson): void {
@@ -89,9 +91,8 @@ export function LessonCard() {
     const i = useLesson.getState().index ?? firstLesson();
     useLesson.setState({ index: i });
     const s = useSettings.getState();
-    if (s.preset === LESSONS[i].preset && !s.importedName) {
-      if (!s.tiny) actions.setTiny(true);
-    } else load(LESSONS[i]);
+    if (s.preset === LESSONS[i].preset && !s.importedName && !s.tiny) actions.setTiny(true);
+    else load(LESSONS[i]);
   }, []);
 
   // Highlight the lesson's panels (again after every rebuild: a panel may re-render); scroll on a lesson change.

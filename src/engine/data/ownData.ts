@@ -148,7 +148,11 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
   const splitLevel = parts.every((p) => p.length > root + 2 && (TRAIN_FOLDER.test(p[root]) || TEST_FOLDER.test(p[root]))) && parts.some((p) => TRAIN_FOLDER.test(p[root])) && parts.some((p) => TEST_FOLDER.test(p[root]));
   const splitAt = root;
   const inTest = (f: OwnFile) => splitLevel && TEST_FOLDER.test(f.path.split('/').filter(Boolean)[splitAt]);
-  if (splitLevel) root++;
+  if (splitLevel) {
+    root++;
+    // Again below the split: ds/train/images/cat and ds/test/images/cat share "images".
+    while (parts.every((p) => p.length > root + 2 && p[root] === parts[0][root])) root++;
+  }
   const loose = parts.filter((p) => p.length - root < 2);
   if (loose.length > 0) throw new OwnDataError(`${loose[0].join('/')} is not in a class folder: put the images in one sub-folder per class (e.g. cats/1.jpg, dogs/2.jpg)`);
   if (images.length > maxImages) throw new OwnDataError(`${images.length} images; the most this app takes is ${maxImages} (use fewer)`);

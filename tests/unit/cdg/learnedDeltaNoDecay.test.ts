@@ -18,8 +18,9 @@ describe('CDG learned threshold and weight decay', () => {
     const deltas = names.filter((n) => n.startsWith('cdg.'));
     expect(deltas.length).toBeGreaterThan(0);
     for (const n of deltas) expect(isNoDecay(n), n).toBe(true);
-    const convs = names.filter((n) => /conv\d$|stem$/.test(n));
-    expect(convs.length).toBeGreaterThan(0);
+    const convs = names.filter((n) => /(^|\.)conv\d*$/.test(n));
+    expect(convs).toContain('stem.conv');
+    expect(convs.length).toBeGreaterThan(2);
     for (const n of convs) expect(isNoDecay(n), n).toBe(false);
     t.dispose();
 

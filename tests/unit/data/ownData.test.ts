@@ -298,6 +298,18 @@ describe('own data: limits and layouts found by a review', () => {
       expect(Array.from(ds.train.images.filter((_, i) => i % 192 === 0))).toEqual([11, 12, 21, 22, 23]);
       expect(Array.from(ds.train.labels)).toEqual([0, 0, 1, 1, 1]);
     }
+    // A folder all classes share below the split is skipped there too.
+    const nested = await readOwnData(
+      [
+        { path: 'ds/train/images/cat/1.png', bytes: img(11) },
+        { path: 'ds/train/images/dog/2.png', bytes: img(21) },
+        { path: 'ds/test/images/cat/3.png', bytes: img(13) },
+        { path: 'ds/test/images/dog/4.png', bytes: img(24) },
+      ],
+      opts,
+    );
+    expect(nested.classNames).toEqual(['cat', 'dog']);
+    expect(Array.from(nested.test.images.filter((_, i) => i % 192 === 0))).toEqual([13, 24]);
     // A folder named train with no test beside it is a class like any other.
     const classes = await readOwnData(
       [
