@@ -188,6 +188,8 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
   const all: ImageSplit = { images: pixels.slice(0, kept * n), labels: labels.slice(0, kept).map((c) => relabel.get(c)!), count: kept };
   const indices = (inSplit: number) => Array.from({ length: kept }, (_, i) => i).filter((i) => test[i] === inSplit);
   const split = splitLevel ? { train: pickImages(all, indices(0), n), test: pickImages(all, indices(1), n) } : holdOut(all, present.length, n, opts);
+  if (splitLevel && (split.train.count === 0 || split.test.count === 0))
+    throw new OwnDataError(`no image in the ${split.train.count === 0 ? 'train' : 'test'} folder could be decoded (${bad.length} could not, e.g. ${bad[0]}): the split comes from the train and test folders, so both need images`);
   return finish(splitLevel ? 'own images (their train and test folders)' : 'own images', present.map((c) => classNames[c]), split.train, split.test, opts, bad);
 }
 

@@ -298,6 +298,16 @@ describe('own data: limits and layouts found by a review', () => {
       expect(Array.from(ds.train.images.filter((_, i) => i % 192 === 0))).toEqual([11, 12, 21, 22, 23]);
       expect(Array.from(ds.train.labels)).toEqual([0, 0, 1, 1, 1]);
     }
+    // Nothing under test/ decodes: refused, saying which folder.
+    await refused(
+      [
+        { path: 'a/train/cat/1.png', bytes: img(1) },
+        { path: 'a/train/dog/2.png', bytes: img(2) },
+        { path: 'a/test/cat/3.png', bytes: new Uint8Array([1, 2, 3]) },
+        { path: 'a/test/dog/4.png', bytes: new Uint8Array([1, 2, 3]) },
+      ],
+      /no image in the test folder could be decoded \(2 could not, e\.g\. a\/test\/cat\/3\.png\)/,
+    );
     // A folder all classes share below the split is skipped there too.
     const nested = await readOwnData(
       [
