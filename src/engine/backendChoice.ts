@@ -101,14 +101,18 @@ export function calibrationShape(c: Config): WorkloadShape {
 /** Images per view in the encoder workload at most (the default run's batch). */
 const MAX_VIEW_IMAGES = 32;
 
+/** Images in each of the encoder workload's two views. */
+function viewImages(w: WorkloadShape): number {
+  return Math.min(MAX_VIEW_IMAGES, Math.max(1, Math.floor(w.batch / 2)));
+}
+
 /** One forward + backward of the run's encoder (training-mode BN) on the batch's two views, under a dense layer, as one scalar. */
 function encoderWorkload(w: WorkloadShape & { model: Config['model'] }, seed: number): tf.Scalar {
   return tf.tidy(() => {
     const spec = resnetSpec(w.model, w.size, w.size, w.channels);
     const { params } = initResNet(spec, seed);
     const names = Object.keys(params);
-    const images = Math.min(MAX_VIEW_IMAGES, Math.max(1, Math.floor(w.batch / 2)));
-    const view = () => tf.randomUniform([images, w.size, w.size, w.channels], 0, 1, 'float32', seed) as tf.Tensor4D;
+    const view = () => tf.randomUniform([viewImages(w), w.size, w.size, w.channels], 0, 1, 'float32', seed) as tf.Tensor4D;
     const views = [view(), view()];
     const d = tf.randomNormal([spec.featureDim, w.hidden], 0, 0.1, 'float32', seed + 1);
     const f = (...ps: tf.Tensor[]) => {
@@ -386,10 +390,10 @@ export function describeCalibration(c: Pick<Calibration, 'timings' | 'chosen'>):
  * key, since a deeper or wider model changes how a per-op cost weighs against arithmetic.
  */
 export function workloadKey(w: WorkloadShape): string {
+  // The whole shape (a software WebGL times the two-conv workload on the whole batch:
+  // deadlineShape), with the encoder's layout in place of the model's other settings.
   const { model, ...rest } = w;
-  const images = Math.min(MAX_VIEW_IMAGES, Math.max(1, Math.floor(w.batch / 2)));
-  // batch too: a software WebGL times the two-conv workload on the whole batch (deadlineShape).
-  return JSON.stringify(model ? { batch: w.batch, images, size: w.size, channels: w.channels, hidden: w.hidden, widths: model.widths, blocks: model.blocks, strides: stageStrides(model) } : rest);
+  return JSON.stringify(model ? { ...rest, widths: model.widths, blocks: model.blocks, strides: stageStrides(model) } : rest);
 }
 
 /** A calibration is reused only on the same device: same browser/runtime, cores and adapters. */

@@ -10,15 +10,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
-import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
 import { gatedConv } from '../../../src/engine/sparsity/cdgGate';
 import { setSoftwareAdapterWorkgroups } from '../../../src/engine/kernels/webgpuGatedConv';
 import { evaluate, expectClose, expectSame, rand, type Case } from './gatedConvRuns';
+import { startTestWebGPU } from '../helpers/webgpu';
 
-const installed = await installNodeWebGPU();
-const report = installed.ok ? await initBackend(['webgpu']) : undefined;
+const report = await startTestWebGPU();
 const haveWebGPU = report?.backend === 'webgpu';
-if (haveWebGPU) tf.env().set('WEBGPU_CPU_FORWARD', false);
 
 const CASES: Case[] = [
   // C_in 7 → c_b = 2 (β 1/4): uneven split; odd spatial sizes; stride 2 on odd sizes.

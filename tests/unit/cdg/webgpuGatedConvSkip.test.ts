@@ -9,15 +9,12 @@
 // (SwiftShader without a GPU); skipped where no WebGPU adapter.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { initBackend } from '../../../src/engine/backend';
-import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
 import { gatedConv } from '../../../src/engine/sparsity/cdgGate';
 import { evaluate, expectClose, expectSame, rand, type Case } from './gatedConvRuns';
+import { startTestWebGPU } from '../helpers/webgpu';
 
-const installed = await installNodeWebGPU();
-const report = installed.ok ? await initBackend(['webgpu']) : undefined;
+const report = await startTestWebGPU();
 const haveWebGPU = report?.backend === 'webgpu';
-if (haveWebGPU) tf.env().set('WEBGPU_CPU_FORWARD', false);
 
 const D = { gateGradient: 'detached' } as const;
 const S = { gateGradient: 'ste' } as const;

@@ -5,15 +5,12 @@
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../../src/engine/backend';
-import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
 import { webgpuGateBoundary, webgpuGateSurrogate, webgpuTopKGate } from '../../../src/engine/kernels/webgpuSelect';
 import { dualGate, topKGate } from '../../../src/engine/sparsity/cdgGate';
+import { startTestWebGPU } from '../helpers/webgpu';
 
-const installed = await installNodeWebGPU();
-const report = installed.ok ? await initBackend(['webgpu']) : undefined;
+const report = await startTestWebGPU();
 const haveWebGPU = report?.backend === 'webgpu';
-if (haveWebGPU) tf.env().set('WEBGPU_CPU_FORWARD', false);
 
 /** Order (value desc, NaN as −∞; ties by index asc); open the first k; Δ midway. */
 function reference(values: Float32Array, k: number): { gate: number[]; delta: number } {

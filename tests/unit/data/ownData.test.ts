@@ -31,6 +31,8 @@ const decode: ImageDecoder = async (bytes, size) =>
     : null;
 const img = (v: number, width = 32, height = 32) => new Uint8Array([73, 77, 71, v, width & 255, width >> 8, height & 255, height >> 8]);
 const opts = { decode, size: 8, seed: 1 };
+/** The value each image of a split decoded to (its first byte; the stand-in fills all 8×8×3 = 192 with it). */
+const firstValues = (split: { images: Uint8Array }) => Array.from(split.images.filter((_, i) => i % 192 === 0));
 
 async function refused(files: OwnFile[], message: RegExp, extra: Partial<typeof opts> & { maxImages?: number; maxBytes?: number } = {}) {
   await expect(readOwnData(files, { ...opts, ...extra })).rejects.toThrow(message);
@@ -273,7 +275,7 @@ describe('own data: limits and layouts found by a review', () => {
       const b = await readOwnData(shuffled, opts);
       for (const k of ['train', 'test'] as const) {
         expect(Array.from(b[k].labels), `${k} labels, order ${round}`).toEqual(Array.from(a[k].labels));
-        expect(Array.from(b[k].images.filter((_, i) => i % 192 === 0)), `${k} images, order ${round}`).toEqual(Array.from(a[k].images.filter((_, i) => i % 192 === 0)));
+        expect(firstValues(b[k]), `${k} images, order ${round}`).toEqual(firstValues(a[k]));
       }
     }
   });
@@ -293,9 +295,9 @@ describe('own data: limits and layouts found by a review', () => {
       expect(ds.classNames, testName).toEqual(['cat', 'dog']);
       expect([ds.train.count, ds.test.count], testName).toEqual([5, 2]);
       // Held-out images are exactly those under the test folder, with their class.
-      expect(Array.from(ds.test.images.filter((_, i) => i % 192 === 0))).toEqual([16, 27]);
+      expect(firstValues(ds.test)).toEqual([16, 27]);
       expect(Array.from(ds.test.labels)).toEqual([0, 1]);
-      expect(Array.from(ds.train.images.filter((_, i) => i % 192 === 0))).toEqual([11, 12, 21, 22, 23]);
+      expect(firstValues(ds.train)).toEqual([11, 12, 21, 22, 23]);
       expect(Array.from(ds.train.labels)).toEqual([0, 0, 1, 1, 1]);
     }
     // Nothing under test/ decodes: refused, saying which folder.
@@ -319,7 +321,7 @@ describe('own data: limits and layouts found by a review', () => {
       opts,
     );
     expect(nested.classNames).toEqual(['cat', 'dog']);
-    expect(Array.from(nested.test.images.filter((_, i) => i % 192 === 0))).toEqual([13, 24]);
+    expect(firstValues(nested.test)).toEqual([13, 24]);
     // A folder named train with no test beside it is a class like any other.
     const classes = await readOwnData(
       [

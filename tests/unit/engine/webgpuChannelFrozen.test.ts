@@ -6,16 +6,13 @@
 // an H100 alike; the cpu never showed it.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
-import { initBackend } from '../../../src/engine/backend';
 import { Rng } from '../../../src/engine/random';
 import { floatMask } from '../../../src/engine/sparsity/floatMask';
 import { expectPrunedChannelsFrozen } from '../syncp/channelFrozenCheck';
+import { startTestWebGPU } from '../helpers/webgpu';
 
-const installed = await installNodeWebGPU();
-const report = installed.ok ? await initBackend(['webgpu']) : undefined;
+const report = await startTestWebGPU();
 const haveWebGPU = report?.backend === 'webgpu';
-if (haveWebGPU) tf.env().set('WEBGPU_CPU_FORWARD', false);
 
 describe.skipIf(!haveWebGPU)('bool masks reduced over outer axes on WebGPU', () => {
   afterAll(async () => {

@@ -4,16 +4,13 @@
 // differentiated by tfjs on the same backend. Dawn in Node; skipped without a WebGPU adapter.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../../src/engine/backend';
-import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
 import { batchNormTrainOps } from '../../../src/engine/kernels/gpuBatchNorm';
 import { webgpuChannelSums } from '../../../src/engine/kernels/webgpuChannelSums';
 import { Rng } from '../../../src/engine/random';
+import { startTestWebGPU } from '../helpers/webgpu';
 
-const installed = await installNodeWebGPU();
-const report = installed.ok ? await initBackend(['webgpu']) : undefined;
+const report = await startTestWebGPU();
 const haveWebGPU = report?.backend === 'webgpu';
-if (haveWebGPU) tf.env().set('WEBGPU_CPU_FORWARD', false);
 
 describe.skipIf(!haveWebGPU)('WebGPU channel sums', () => {
   afterAll(async () => {

@@ -5,15 +5,12 @@
 // type flag restored after each call. Dawn on SwiftShader in Node; skipped without WebGPU.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
-import { initBackend } from '../../../src/engine/backend';
 import { matMulOutputSize } from '../../../src/engine/kernels/webgpuSmallMatMul';
 import { Rng } from '../../../src/engine/random';
+import { startTestWebGPU } from '../helpers/webgpu';
 
-const installed = await installNodeWebGPU();
-const report = installed.ok ? await initBackend(['webgpu']) : undefined;
+const report = await startTestWebGPU();
 const haveWebGPU = report?.backend === 'webgpu';
-if (haveWebGPU) tf.env().set('WEBGPU_CPU_FORWARD', false);
 
 describe('matMulOutputSize', () => {
   it('is batch × rows × columns after the transposes', () => {

@@ -8,13 +8,12 @@
 // Dawn in Node (SwiftShader without a GPU); skipped where there is no WebGPU adapter.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../../src/engine/backend';
-import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
 import { gpuSparsePattern } from '../../../src/engine/kernels/webgpuSparseConv';
 import { maskedConv2d, maskedConvPath } from '../../../src/engine/nn/maskedConv';
 import { rememberMaskValues } from '../../../src/engine/nn/maskValues';
 import { Rng } from '../../../src/engine/random';
 import { referenceMaskedConv as reference, samePad, type MaskedConvCase as Case } from './maskedConvReference';
+import { startTestWebGPU } from '../helpers/webgpu';
 
 type Kind = 'nm' | 'nm-ramp' | 'channel' | 'unstructured' | 'empty' | 'full';
 
@@ -95,10 +94,8 @@ describe('gpuSparsePattern (host side)', () => {
   });
 });
 
-const installed = await installNodeWebGPU();
-const report = installed.ok ? await initBackend(['webgpu']) : undefined;
+const report = await startTestWebGPU();
 const haveWebGPU = report?.backend === 'webgpu';
-if (haveWebGPU) tf.env().set('WEBGPU_CPU_FORWARD', false);
 
 describe.skipIf(!haveWebGPU)('WebGPU sparse masked conv against the masked dense conv and a float64 reference', () => {
   afterAll(async () => {
