@@ -127,6 +127,24 @@ test('own data: a bad file is refused and the run untouched; CIFAR-10 batches, a
   await page.getByTestId('own-data').setInputFiles({ name: 'shapes.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
   await expect(page.getByTestId('own-data-info')).toContainText('own images: 2 classes (circle, square)');
   await trainsAStep(page);
+  await expect(page.getByTestId('own-data-test-only')).toHaveCount(0);
+
+  // Train and test folders whose class names differ in case: three classes, one of them
+  // held out only. The page says the kNN monitor cannot score it, and still says so once
+  // the run is built on these images.
+  const [trainImages, heldOutImages] = [Object.entries(images).slice(0, 6), Object.entries(images).slice(6)];
+  const split = zipSync(
+    Object.fromEntries([
+      ...trainImages.map(([p, b]) => [`pets/train/${p}`, new Uint8Array(b)]),
+      ...heldOutImages.map(([p, b]) => [`pets/test/${p.replace('square', 'Square')}`, new Uint8Array(b)]),
+    ]),
+  );
+  await page.getByTestId('own-data').setInputFiles({ name: 'pets.zip', mimeType: 'application/zip', buffer: Buffer.from(split) });
+  await expect(page.getByTestId('own-data-info')).toContainText('their train and test folders): 3 classes (Square, circle, square)');
+  await expect(page.getByTestId('own-data-test-only')).toContainText('Class “Square” has held-out images but no training image');
+  await expect(page.getByTestId('own-data-train-only')).toContainText('Class “square” has training images but none held out');
+  await waitReady(page);
+  await expect(page.getByTestId('own-data-test-only')).toContainText('Class “Square”');
 });
 
 test('own data dropped: an empty drop, an odd image size and a one-class batch are refused with the run untouched; a dropped zip trains', async ({ page }) => {

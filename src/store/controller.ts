@@ -204,7 +204,7 @@ function onMessage(msg: Response): void {
 
 /** What the Data panel says of the own images a run was built on (skipped files are known from a load only). */
 export function ownDataOf(d: DatasetInfo, loaded: OwnDataInfo | undefined): OwnDataInfo {
-  return { source: d.source ?? loaded?.source ?? 'own images', classNames: d.classNames, trainCount: d.trainCount, testCount: d.testCount, size: d.height, skipped: loaded && loaded.trainCount === d.trainCount && loaded.testCount === d.testCount ? loaded.skipped : [] };
+  return { source: d.source ?? loaded?.source ?? 'own images', classNames: d.classNames, trainCount: d.trainCount, testCount: d.testCount, size: d.height, skipped: loaded && loaded.trainCount === d.trainCount && loaded.testCount === d.testCount ? loaded.skipped : [], trainOnly: d.trainOnly, testOnly: d.testOnly };
 }
 
 /** A picked file's bytes, or an error naming it (a folder the browser handed over as one File does not read). */

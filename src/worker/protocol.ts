@@ -77,6 +77,9 @@ export interface DatasetInfo {
   imageSize: number;
   /** Own data: where it came from ('own images', 'CIFAR-10 (own files)'). */
   source?: string;
+  /** Classes with training images only, and with held-out images only (own train/test folders that do not match). */
+  trainOnly: string[];
+  testOnly: string[];
 }
 
 /**
@@ -128,6 +131,9 @@ export interface OwnDataInfo {
   size: number;
   /** Files left out because they could not be decoded. */
   skipped: string[];
+  /** Classes in one split only (classesInOneSplit). */
+  trainOnly: string[];
+  testOnly: string[];
 }
 
 export type ErrorKind =

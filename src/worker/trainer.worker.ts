@@ -8,7 +8,7 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { initBackend, type BackendReport } from '../engine/backend';
 import { calibrationShape, chooseBackend } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
-import { loadDataset, OwnDataError, readOwnData, type Dataset, type ImageDecoder } from '../engine/data';
+import { classesInOneSplit, loadDataset, OwnDataError, readOwnData, type Dataset, type ImageDecoder } from '../engine/data';
 import type { MetricsRow } from '../engine/runFile';
 import { RunSession } from '../engine/session';
 import { readRunUpload } from '../engine/state/bundle';
@@ -148,6 +148,7 @@ function datasetInfo(t: Trainer): DatasetInfo {
     channels: d.channels,
     imageSize: t.imageSize,
     source: d.source,
+    ...classesInOneSplit(d),
   };
 }
 
@@ -355,7 +356,7 @@ const host: RunHost<WorkerRun> = {
       ownData = new OwnImages(++uploads, data, msg.files);
       post({
         type: 'data-loaded',
-        info: { source: data.source ?? 'own data', classNames: data.classNames, trainCount: data.train.count, testCount: data.test.count, size: data.height, skipped: data.skipped ?? [] },
+        info: { source: data.source ?? 'own data', classNames: data.classNames, trainCount: data.train.count, testCount: data.test.count, size: data.height, skipped: data.skipped ?? [], ...classesInOneSplit(data) },
       });
     } catch (e) {
       post({ type: 'error', kind: 'data', message: e instanceof OwnDataError ? e.message : `could not read the files: ${(e as Error).message}` });

@@ -45,3 +45,21 @@ export function pickImages(split: ImageSplit, indices: readonly number[], perIma
   });
   return { images, labels, count: indices.length };
 }
+
+/**
+ * Classes that have images in one split only. The kNN monitor scores a held-out image
+ * against the training images, so a class with no training image can never be scored
+ * right: own data with train/test folders that do not match lowers the accuracy, and the
+ * page says so.
+ */
+export function classesInOneSplit(ds: Pick<Dataset, 'classNames' | 'train' | 'test'>): { trainOnly: string[]; testOnly: string[] } {
+  const seen = (s: ImageSplit) => {
+    const has = new Set<number>();
+    for (let i = 0; i < s.count; i++) has.add(s.labels[i]);
+    return has;
+  };
+  const inTrain = seen(ds.train);
+  const inTest = seen(ds.test);
+  const named = (keep: (c: number) => boolean) => ds.classNames.filter((_, c) => keep(c));
+  return { trainOnly: named((c) => inTrain.has(c) && !inTest.has(c)), testOnly: named((c) => inTest.has(c) && !inTrain.has(c)) };
+}

@@ -38,7 +38,7 @@ export function OwnData() {
       <strong>Your own data</strong>
       <p className="small muted">
         A folder with one sub-folder per class (labels are used by the kNN monitor only), a zip of one, or CIFAR-10 binary batches (data_batch_*.bin, test_batch.bin). Images ({IMAGE_LIMITS.minSide}–{IMAGE_LIMITS.maxSide} px a side, at
-        most {IMAGE_LIMITS.maxAspect}:1) are resized to the model’s input; a fifth of each class is held out. Drop files or a folder here, or:
+        most {IMAGE_LIMITS.maxAspect}:1) are resized to the model’s input; a fifth of each class is held out (or, with train and test folders above the class folders, the test folder). Drop files or a folder here, or:
       </p>
       <div className="own-data-buttons">
         <button className="btn btn-ghost btn-small" disabled={loading} onClick={() => files.current?.click()}>
@@ -66,6 +66,25 @@ export function OwnData() {
           {info.skipped.length ? `; ${info.skipped.length} file(s) could not be decoded and were left out (e.g. ${info.skipped[0]})` : ''}.
         </p>
       )}
+      {info && !loading && info.testOnly.length > 0 && (
+        <p className="small own-data-warn" role="note" data-testid="own-data-test-only">
+          {classList(info.testOnly)} {info.testOnly.length === 1 ? 'has' : 'have'} held-out images but no training image, so the kNN monitor can never score {info.testOnly.length === 1 ? 'it' : 'them'} right: its accuracy is capped
+          below 100 %. Check that the class folders under train and test are spelled alike.
+        </p>
+      )}
+      {info && !loading && info.trainOnly.length > 0 && (
+        <p className="small muted" role="note" data-testid="own-data-train-only">
+          {classList(info.trainOnly)} {info.trainOnly.length === 1 ? 'has' : 'have'} training images but none held out: the kNN monitor does not score {info.trainOnly.length === 1 ? 'it' : 'them'}.
+        </p>
+      )}
     </div>
   );
+}
+
+/** 'Class "cat"' or 'Classes "cat", "dog" and 3 more'. */
+function classList(names: string[]): string {
+  const shown = names.slice(0, 3).map((n) => `“${n}”`);
+  const more = names.length - shown.length;
+  if (names.length === 1) return `Class ${shown[0]}`;
+  return `Classes ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }

@@ -3,6 +3,7 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { readOwnData, OwnDataError, type ImageDecoder, type OwnFile } from '../../../src/engine/data/ownData';
+import { classesInOneSplit } from '../../../src/engine/data/types';
 import { OwnImages } from '../../../src/worker/ownImages';
 
 /** A CIFAR record: label, then the R plane filled with r, G with g, B with b; pixel 5 of R set to 200. */
@@ -333,5 +334,37 @@ describe('own data: limits and layouts found by a review', () => {
       opts,
     );
     expect(classes.classNames).toEqual(['bus', 'train']);
+  });
+
+  it('classes spelled differently under train and test are named as in one split only', async () => {
+    const ds = await readOwnData(
+      [
+        { path: 'pets/train/Cat/1.png', bytes: img(11) },
+        { path: 'pets/train/dog/2.png', bytes: img(21) },
+        { path: 'pets/train/fox/3.png', bytes: img(31) },
+        { path: 'pets/test/cat/4.png', bytes: img(12) },
+        { path: 'pets/test/dog/5.png', bytes: img(22) },
+      ],
+      opts,
+    );
+    // Four classes by folder name: 'Cat' and 'cat' differ, so each is in one split.
+    expect(ds.classNames).toEqual(['Cat', 'cat', 'dog', 'fox']);
+    expect(classesInOneSplit(ds)).toEqual({ trainOnly: ['Cat', 'fox'], testOnly: ['cat'] });
+    // Matching folders: nothing to say; neither is there for a held-out fifth of each class.
+    const matched = await readOwnData(
+      [
+        { path: 'p/train/cat/1.png', bytes: img(1) },
+        { path: 'p/train/dog/2.png', bytes: img(2) },
+        { path: 'p/test/cat/3.png', bytes: img(3) },
+        { path: 'p/test/dog/4.png', bytes: img(4) },
+      ],
+      opts,
+    );
+    expect(classesInOneSplit(matched)).toEqual({ trainOnly: [], testOnly: [] });
+    const heldOut = await readOwnData(
+      Array.from({ length: 10 }, (_, i) => ({ path: `q/${i < 5 ? 'cat' : 'dog'}/${i}.png`, bytes: img(i) })),
+      opts,
+    );
+    expect(classesInOneSplit(heldOut)).toEqual({ trainOnly: [], testOnly: [] });
   });
 });

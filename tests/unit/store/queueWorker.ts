@@ -89,7 +89,7 @@ export class QueueWorker extends EventTarget {
       loadData: async () => {
         await sleep(40);
         if (behaviour.loadFails) post({ type: 'error', kind: 'data', message: 'expected image files, a zip, CIFAR-10 .bin batches, or a folder with one sub-folder per class' });
-        else post({ type: 'data-loaded', info: { source: 'own data', classNames: ['a', 'b'], trainCount: 16, testCount: 4, size: 16, skipped: [] } });
+        else post({ type: 'data-loaded', info: { source: 'own data', classNames: ['a', 'b'], trainCount: 16, testCount: 4, size: 16, skipped: [], trainOnly: [], testOnly: [] } });
       },
       scaleLearningRate: (run) => run.config,
       post,
