@@ -66,6 +66,12 @@ test('no backend named: the fastest measured backend runs, the notice says why; 
   await expect(page.getByTestId(`backend-timing-${argmin}`)).toContainText('← running');
   // A software adapter is named as such.
   if (t.webgpu.software) await expect(page.getByTestId('backend-timing-webgpu')).toContainText('software adapter');
+  // A software WebGL is raced with the lighter two-conv workload, and its line says so; the others time the encoder.
+  if (t.webgl.software) await expect(page.getByTestId('backend-timing-webgl')).toContainText('lighter than the encoder');
+  for (const b of ['webgpu', 'wasm', 'cpu']) await expect(page.getByTestId(`backend-timing-${b}`)).not.toContainText('lighter');
+  const webglMs = t.webgl.ms;
+  if (t.webgl.software && webglMs !== null && webglMs === slowestTimed && !cutOffMs.some((ms) => ms > webglMs) && webglMs > 1.5 * t[argmin].ms!)
+    expect(headline).toMatch(/at least \d+× faster than webgl, timed on a lighter workload/);
   await expect(page.getByTestId('backend-select')).toHaveValue('auto');
   await expect(page).not.toHaveURL(/backend=/);
   await waitReady(page);

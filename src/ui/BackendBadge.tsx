@@ -1,5 +1,5 @@
 import type { BackendReport } from '../engine/backend';
-import { describeSpeedup, formatMs, speedupOverSlowest } from '../engine/calibrationSpeedup';
+import { describeSpeedup, formatMs, LIGHTER_WORKLOAD_NOTE, speedupOverSlowest } from '../engine/calibrationSpeedup';
 import { actions } from '../store/controller';
 import { useRun } from '../store/run';
 import { useSettings } from '../store/settings';
@@ -73,13 +73,14 @@ function CalibrationNotice({ report }: { report: BackendReport }) {
         {c.cached ? ' Timings measured earlier on this device.' : ''}
         <details className="notice-details" data-testid="backend-choice-details">
           <summary>What was measured</summary>
-          One training workload (convolutions and a dense layer, forward and backward, at this run&apos;s size) took:
+          One training workload (this run&apos;s encoder on both views of a batch, forward and backward, under a dense layer) took:
           <ul>
             {c.timings.map((t) => (
               <li key={t.backend} data-testid={`backend-timing-${t.backend}`} data-ms={t.ms ?? ''} data-over-ms={t.overMs ?? ''} data-software={t.software ? '1' : '0'}>
                 <strong>{t.backend}</strong>
                 {t.software ? ' (software adapter: the GPU is emulated on the CPU)' : ''}{' '}
                 {t.overMs !== undefined ? `over ${formatMs(t.overMs)} — cut off: ${t.reason}` : t.ms === null ? `unavailable — ${t.reason ?? 'failed'}` : formatMs(t.ms)}
+                {t.lighter ? ` (${LIGHTER_WORKLOAD_NOTE})` : ''}
                 {t.backend === report.backend ? ' ← running' : ''}
               </li>
             ))}

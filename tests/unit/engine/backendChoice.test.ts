@@ -38,12 +38,19 @@ describe('backend choice', () => {
     const cut = (backend: BackendTiming['backend'], overMs: number): BackendTiming => ({ ...T(backend, null, true), overMs, reason: 'cut off' });
     const timings = [cut('webgpu', 806), cut('webgl', 1500), T('wasm', 23), T('cpu', 39)];
     // 1500 / 23 = 65.2: webgl, not cpu (39 / 23 = 1.7), is the slowest.
-    expect(speedupOverSlowest({ timings, chosen: 'wasm' })).toEqual({ factor: 1500 / 23, slowest: 'webgl', atLeast: true });
+    expect(speedupOverSlowest({ timings, chosen: 'wasm' })).toEqual({ factor: 1500 / 23, slowest: 'webgl', atLeast: 'cut off' });
     expect(describeCalibration({ timings, chosen: 'wasm' })).toMatch(/— using wasm \(at least 65× faster than webgl, which was cut off\)$/);
     // Within 1.5× of the slowest: nothing is claimed.
     expect(speedupOverSlowest({ timings: [T('wasm', 23), T('cpu', 30)], chosen: 'wasm' })).toBeUndefined();
+    // A software WebGL timed on the lighter two-conv workload: its encoder time is at least its
+    // figure, so the speed-up over it is a lower bound too (600 / 20 = 30), and the line says so.
+    const lighter = [{ ...T('webgl', 600, true), lighter: true }, T('wasm', 20), T('cpu', 25)];
+    expect(speedupOverSlowest({ timings: lighter, chosen: 'wasm' })).toEqual({ factor: 30, slowest: 'webgl', atLeast: 'lighter' });
+    expect(describeCalibration({ timings: lighter, chosen: 'wasm' })).toBe(
+      'webgl (software adapter) 600 ms (two convolutions and a dense layer, lighter than the encoder, to fit the time budget: a lower bound), wasm 20 ms, cpu 25 ms — using wasm (at least 30× faster than webgl, timed on a lighter workload)',
+    );
     // A timing set aside (no figure now) is not the slowest.
-    expect(speedupOverSlowest({ timings: [{ ...T('webgpu', null), setAside: true }, T('wasm', 20), T('cpu', 40)], chosen: 'wasm' })).toEqual({ factor: 2, slowest: 'cpu', atLeast: false });
+    expect(speedupOverSlowest({ timings: [{ ...T('webgpu', null), setAside: true }, T('wasm', 20), T('cpu', 40)], chosen: 'wasm' })).toEqual({ factor: 2, slowest: 'cpu' });
   });
 
   it('measures the cpu backend with finite times and no leaked tensor; a backend that cannot start says why', async () => {
