@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { SSL_METHOD_NAMES, sslMethodInfo } from './ssl/methodInfo';
 import { buildSchema, describeIssue, flatten, getAt, group, methodGroup, setting, type SettingSpec } from './settingsTable';
 import { MAX_IMAGE_SIDE } from './data/imageSide';
+import { FASHION_MNIST_COUNTS } from './data/fashionMnist';
 
 const fraction = z.number().min(0).max(1);
 const positiveInt = z.number().int().min(1);
@@ -40,7 +41,11 @@ export const SETTINGS_TABLE = {
     // 16: a step costs about a sixteenth of a 32×32 step with the old widths, so a whole run
     // fits in minutes on a cpu; shapes stay legible (they fill half the frame).
     imageSize: setting(z.number().int().min(0).max(MAX_IMAGE_SIDE).default(16), { label: 'Image size', help: 'side of the images the network sees; 0 keeps the dataset’s own', unit: 'px' }),
-  }),
+  }, [
+    // Refused rather than quietly cut to what ships, so a run is what its settings say.
+    [`Fashion-MNIST ships ${FASHION_MNIST_COUNTS.train} training images (1000 of each class): ask for at most that many`, ['trainCount'], (d) => d.name !== 'fashion-mnist' || (d.trainCount as number) <= FASHION_MNIST_COUNTS.train],
+    [`Fashion-MNIST ships ${FASHION_MNIST_COUNTS.test} held-out images (200 of each class): ask for at most that many`, ['testCount'], (d) => d.name !== 'fashion-mnist' || (d.testCount as number) <= FASHION_MNIST_COUNTS.test],
+  ]),
   model: group({
     widths: setting(z.array(z.number().int().min(2).max(512)).min(1).max(4).default([8, 16]), { label: 'Stage widths', help: 'channels of each ResNet stage, e.g. 8,16 or 16,32,64' }),
     blocks: setting(z.number().int().min(1).max(3).default(1), { label: 'Blocks per stage', help: 'residual blocks in each stage' }),

@@ -9,6 +9,9 @@ export const FASHION_MNIST_CLASSES = [
 
 export const FASHION_MNIST_DIR = 'data/fashion-mnist';
 
+/** Images shipped (PROVENANCE.md: the first 1000 of each class for training, 200 held out): the most a run can ask for. */
+export const FASHION_MNIST_COUNTS = { train: 10_000, test: 2_000 } as const;
+
 /** The side of the shipped images (28×28). */
 export const FASHION_MNIST_SIDE = 28;
 

@@ -27,7 +27,7 @@ export interface LoadDatasetOptions {
   seed: number;
   /** Needed for fashion-mnist. */
   read?: AssetReader;
-  /** Shapes: how many to generate. Fashion-MNIST: keep a balanced subset of at most this many (≤ 10000 / 2000 shipped). */
+  /** Shapes: how many to generate. Fashion-MNIST: keep a balanced subset of this many (the config refuses more than FASHION_MNIST_COUNTS). */
   trainCount?: number;
   testCount?: number;
 }

@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FASHION_MNIST_FILES, loadFashionMnist } from '../../../src/engine/data/fashionMnist';
+import { FASHION_MNIST_COUNTS, FASHION_MNIST_FILES, loadFashionMnist } from '../../../src/engine/data/fashionMnist';
+import { parseConfig } from '../../../src/engine/config';
 import { loadDataset } from '../../../src/engine/data/index';
 import type { AssetReader } from '../../../src/engine/data/types';
 
@@ -32,6 +33,16 @@ describe('loadFashionMnist (shipped subset)', async () => {
     expect(counts(ds.train.labels)).toEqual(new Array(10).fill(1000));
     expect(counts(ds.test.labels)).toEqual(new Array(10).fill(200));
     expect(ds.classNames).toEqual(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
+  });
+
+  it('a run asking for more images than ship is refused under the setting, not cut short quietly', () => {
+    // The limit the settings check is what the files hold.
+    expect(FASHION_MNIST_COUNTS).toEqual({ train: ds.train.count, test: ds.test.count });
+    expect(() => parseConfig({ data: { name: 'fashion-mnist', trainCount: 10001 } })).toThrow(/data\.trainCount: Fashion-MNIST ships 10000 training images/);
+    expect(() => parseConfig({ data: { name: 'fashion-mnist', testCount: 2001 } })).toThrow(/data\.testCount: Fashion-MNIST ships 2000 held-out images/);
+    expect(parseConfig({ data: { name: 'fashion-mnist', trainCount: 10000, testCount: 2000 } }).data.trainCount).toBe(10000);
+    // Shapes are generated: any count within the setting's range.
+    expect(parseConfig({ data: { name: 'shapes', trainCount: 20000 } }).data.trainCount).toBe(20000);
   });
 
   it('ships a licence and provenance with checksums', () => {
