@@ -45,6 +45,8 @@ export const IMAGE_LIMITS = { minSide: 8, maxSide: 4096, maxAspect: 4 } as const
 export const EMPTY_MESSAGE = 'the folder is empty: expected one sub-folder per class with images (or a zip of the same, or CIFAR-10 .bin batches)';
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 const CIFAR_RECORD = 1 + 3 * 32 * 32;
+/** Files beside the batches in the official CIFAR-10 binary folder: the class names and a readme (the names are CIFAR10_CLASSES). */
+const CIFAR_COMPANION = /(^|\/)(batches\.meta\.txt|readme\.html?)$/i;
 const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp)$/i;
 /** Labels are bytes. */
 const MAX_CLASSES = 256;
@@ -93,7 +95,9 @@ export async function readOwnData(input: OwnFile[], opts: OwnDataOptions): Promi
     );
   const bins = files.filter((f) => /\.bin$/i.test(f.path));
   if (bins.length > 0) {
-    if (bins.length !== files.length) throw new OwnDataError('mix of .bin batches and other files: give either CIFAR-10 .bin batches or image folders');
+    // The official binary folder (cifar-10-batches-bin) holds its class names and a readme beside the batches.
+    const others = files.filter((f) => !/\.bin$/i.test(f.path) && !CIFAR_COMPANION.test(f.path));
+    if (others.length > 0) throw new OwnDataError(`mix of .bin batches and other files (e.g. ${others[0].path}): give either CIFAR-10 .bin batches or image folders`);
     return readCifar(bins, opts, maxImages);
   }
   return readFolders(files, opts, maxImages);
@@ -120,7 +124,8 @@ function readCifar(bins: OwnFile[], opts: OwnDataOptions, maxImages: number): Da
   const isTest = (f: OwnFile) => /test_batch/i.test(f.path);
   const train = concat(bins.filter((f) => !isTest(f)).map(parse), 3072);
   const test = concat(bins.filter(isTest).map(parse), 3072);
-  if (train.count + test.count > maxImages) throw new OwnDataError(`${train.count + test.count} images; the most this app takes is ${maxImages} (give fewer batches)`);
+  if (train.count + test.count > maxImages)
+    throw new OwnDataError(`${train.count + test.count} images in ${bins.length} batches; the most this app takes is ${maxImages}: choose fewer batch files (an official batch holds 10000, so e.g. data_batch_1.bin and test_batch.bin)`);
   const labels = new Set([...train.labels, ...test.labels]);
   if (labels.size < 2) {
     const only = CIFAR10_CLASSES[[...labels][0]];

@@ -116,8 +116,26 @@ describe('own data: CIFAR-10 binary', () => {
   it('refuses a size that is not whole records, labels above 9, .bin mixed with images, too many images', async () => {
     await refused([{ path: 'data_batch_1.bin', bytes: new Uint8Array(3073 * 2 + 5) }], /6151 bytes is not a whole number of CIFAR-10 records \(1 label byte \+ 3072 pixel bytes = 3073 bytes each\)/);
     await refused([{ path: 'data_batch_1.bin', bytes: batch(record(12, 0, 0, 0)) }], /record 0 has label 12; CIFAR-10 labels are 0–9/);
-    await refused([{ path: 'data_batch_1.bin', bytes: batch(record(1, 0, 0, 0)) }, { path: 'a/b.png', bytes: img(1) }], /mix of .bin batches and other files/);
-    await refused([{ path: 'data_batch_1.bin', bytes: batch(record(1, 0, 0, 0), record(2, 0, 0, 0), record(3, 0, 0, 0)) }], /3 images; the most this app takes is 2/, { maxImages: 2 });
+    await refused([{ path: 'data_batch_1.bin', bytes: batch(record(1, 0, 0, 0)) }, { path: 'a/b.png', bytes: img(1) }], /mix of .bin batches and other files \(e\.g\. a\/b\.png\)/);
+    await refused([{ path: 'data_batch_1.bin', bytes: batch(record(1, 0, 0, 0), record(2, 0, 0, 0), record(3, 0, 0, 0)) }], /3 images in 1 batches; the most this app takes is 2: choose fewer batch files/, { maxImages: 2 });
+  });
+
+  it('reads the official binary folder: the class-names file and the readme beside the batches are not data', async () => {
+    const names = new TextEncoder().encode('airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n');
+    const ds = await readOwnData(
+      [
+        { path: 'cifar-10-batches-bin/batches.meta.txt', bytes: names },
+        { path: 'cifar-10-batches-bin/data_batch_1.bin', bytes: batch(record(0, 10, 0, 0), record(3, 30, 0, 0), record(3, 31, 0, 0)) },
+        { path: 'cifar-10-batches-bin/readme.html', bytes: new TextEncoder().encode('<html><body>CIFAR-10 readme</body></html>') },
+        { path: 'cifar-10-batches-bin/test_batch.bin', bytes: batch(record(0, 11, 0, 0), record(3, 32, 0, 0)) },
+      ],
+      opts,
+    );
+    expect(ds.source).toBe('CIFAR-10 (own files)');
+    expect([ds.train.count, ds.test.count]).toEqual([3, 2]);
+    expect(Array.from(ds.train.labels)).toEqual([0, 3, 3]);
+    // Another text file beside the batches is still a mix, named.
+    await refused([{ path: 'c/data_batch_1.bin', bytes: batch(record(1, 0, 0, 0), record(2, 0, 0, 0)) }, { path: 'c/notes.txt', bytes: names }], /mix of .bin batches and other files \(e\.g\. c\/notes\.txt\)/);
   });
 
   it('refuses a 0-byte batch, naming it and the record size', async () => {
