@@ -10,6 +10,7 @@ import { EMPTY_MESSAGE, OWN_DATA_LIMITS, type OwnFile } from '../engine/data/own
 import { imageSideOrDefault } from '../engine/data/imageSide';
 import type { PickedFile } from './pickedFiles';
 import type { DatasetInfo, OwnDataInfo, Request, Response } from '../worker/protocol';
+import { capRows } from '../worker/progressRows';
 import { addReference, referencePoints, removeReference, useMetrics } from './metrics';
 import { useRun } from './run';
 import { draftOf, evaluate, overridesOf, useSettings, type FieldName } from './settings';
@@ -104,7 +105,7 @@ function onMessage(msg: Response): void {
     case 'progress': {
       const last = msg.rows[msg.rows.length - 1];
       const knnRow = [...msg.rows].reverse().find((r) => r.knn !== undefined);
-      useMetrics.setState((s) => ({ rows: [...s.rows, ...msg.rows] }));
+      useMetrics.setState((s) => ({ rows: capRows([...s.rows, ...msg.rows]) }));
       // A run that trains replaces the autosaved one: the offer would resume this run now.
       if (useRun.getState().resumable && !useRun.getState().restoring) useRun.setState({ resumable: undefined });
       recordUpdates(msg.rows.flatMap((r) => (r.update ? [r.update] : [])));

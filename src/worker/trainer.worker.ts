@@ -20,6 +20,7 @@ import { MaskHistory } from '../engine/viz/maskPanel';
 import { nmPatternGrid } from '../engine/viz/nmPatterns';
 import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, Snapshot } from './protocol';
 import { pushDecimated } from '../ui/transforms/timeline';
+import { capRows } from './progressRows';
 import { parseReplay, readAutosave, readAutosaveOwnData, renumberUpdates, writeAutosave, type Replay, type SavedRun } from './savedRun';
 import { OwnImages } from './ownImages';
 import { imageSideOrDefault } from '../engine/data/imageSide';
@@ -398,6 +399,7 @@ async function oneStep(run: WorkerRun): Promise<void> {
   }
   run.pending.push(p);
   run.rows.push(p);
+  run.rows = capRows(run.rows);
   // The run object's first step (compiling, warming up) is left out, as the dense timing leaves out its own.
   if (run.stepTimes.length > 0) run.stepMs.push(r.ms);
   run.stepTimes.push(performance.now());

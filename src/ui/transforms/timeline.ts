@@ -17,6 +17,26 @@ export function thinOlderHalf<T>(list: readonly T[], max: number): T[] {
   return out;
 }
 
+/**
+ * As thinOlderHalf, but entries `keep` marks are never dropped (a run's kNN and mask-update
+ * rows, which charts and replays need every one of). When the older half holds nothing but
+ * those, the newer half is thinned too (the newest entry stays); it gives up when only
+ * kept entries are left to drop.
+ */
+export function thinOlderHalfKeeping<T>(list: readonly T[], max: number, keep: (t: T) => boolean): T[] {
+  if (max < 2) throw new Error(`thinOlderHalfKeeping: max must be ≥ 2 (got ${max})`);
+  // Every other entry of the first `n`, the first and the kept ones excepted.
+  const thin = (xs: T[], n: number) => [...xs.slice(0, n).filter((t, i) => i % 2 === 0 || keep(t)), ...xs.slice(n)];
+  let out = list.slice();
+  while (out.length > max) {
+    let next = thin(out, Math.floor(out.length / 2));
+    if (next.length === out.length) next = thin(out, out.length - 1);
+    if (next.length === out.length) break;
+    out = next;
+  }
+  return out;
+}
+
 /** Append `entry` (replacing an entry of the same step or later: a reset) and decimate to at most `max` entries. */
 export function pushDecimated<T extends Stepped>(list: readonly T[], entry: T, max: number): T[] {
   const out = list.filter((e) => e.step < entry.step);
