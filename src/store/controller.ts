@@ -45,9 +45,22 @@ function send(msg: Request, transfer: Transferable[] = []): void {
 /** Ask the worker for a fresh run (configure/reset/init); everything about older runs is stale from now on. */
 function nextGen(): number {
   gen += 1;
-  // A resume or import on its way is replaced too (a restore sets `restoring` after this).
+  // A resume or import on its way is replaced too (a restore sets `restoring` after this),
+  // and with it the images waiting on its answer: a later refusal is not theirs.
+  ownDataDeferred = false;
   useRun.setState({ building: true, pending: undefined, error: undefined, restoring: undefined });
   return gen;
+}
+
+/**
+ * A worker that stopped (a crash, a fatal error, a lost device) builds no new run: the run
+ * asked for then starts a fresh worker, as Restart does (its error banner, with the Restart
+ * button, is cleared by the new run). True when it did.
+ */
+function restartIfStopped(): boolean {
+  if (useRun.getState().worker !== 'crashed') return false;
+  startWorker();
+  return true;
 }
 
 /** True when `msg` is about a run the page has since replaced. */
@@ -134,6 +147,8 @@ function onMessage(msg: Response): void {
         // A resume or import that did not fit: the run that was live goes on, or own images loaded meanwhile are trained on.
         const r = useRun.getState().restoring;
         useRun.setState({ restoring: undefined, building: false });
+        // The saved run is still there (own images to load first, say): offer it again.
+        if (r?.kind === 'autosave') void offerResume();
         if (ownDataDeferred) {
           ownDataDeferred = false;
           trainOnOwnData(); // a new run: it clears the error line, so the refusal is said after it
@@ -256,8 +271,8 @@ export function startWorker(): void {
   // an import or a dense timing: the file went to that worker, so say it was not loaded.
   const lost = useRun.getState().restoring;
   const g = nextGen();
-  ownDataDeferred = false;
-  useRun.setState({ worker: 'starting', hasRun: false, phase: 'idle', step: 0, backend: undefined, loadingData: false, restoring: undefined, measuringDense: false });
+  // A new worker holds no own images (the page keeps none): the Data panel must not say they are loaded.
+  useRun.setState({ worker: 'starting', hasRun: false, phase: 'idle', step: 0, backend: undefined, loadingData: false, restoring: undefined, measuringDense: false, ownData: undefined });
   if (lost) useRun.setState({ error: { kind: 'import', message: `${lost.kind === 'autosave' ? 'The saved run was not resumed' : `${lost.name ?? 'The file'} was not imported`}: the training worker was restarted before it was loaded. Resume or import it again.` } });
   useMetrics.setState({ rows: [] });
   clearTimeline();
@@ -289,7 +304,8 @@ export function startWorker(): void {
 async function offerResume(): Promise<void> {
   try {
     const meta = await readAutosaveMeta();
-    if (meta && meta.step > 0) useRun.setState({ resumable: meta });
+    // Not while that run is being restored (Resume pressed on a stopped worker starts a new one, which asks again).
+    if (meta && meta.step > 0 && !useRun.getState().restoring) useRun.setState({ resumable: meta });
   } catch {
     /* no IndexedDB (private mode, storage disabled): nothing to offer */
   }
@@ -308,7 +324,7 @@ function writeUrl(): void {
 
 function apply(config: Config): void {
   useSettings.setState({ applied: config });
-  send({ type: 'configure', gen: nextGen(), config });
+  if (!restartIfStopped()) send({ type: 'configure', gen: nextGen(), config });
   writeUrl();
 }
 
@@ -322,7 +338,9 @@ export const actions = {
   start: () => command('start'),
   pause: () => command('pause'),
   step: () => command('step'),
-  reset: () => send({ type: 'reset', gen: nextGen() }),
+  reset: () => {
+    if (!restartIfStopped()) send({ type: 'reset', gen: nextGen() });
+  },
   /** After a divergence: go on from the last good step with the learning rate scaled by `factor`. */
   continueWithLowerLr: (factor = 0.5) => {
     useRun.setState({ pending: 'start', error: undefined });
@@ -331,6 +349,7 @@ export const actions = {
   restart: () => startWorker(),
   /** Continue the autosaved run from its step, with its history in every panel. */
   resume: () => {
+    restartIfStopped();
     const g = nextGen();
     useRun.setState({ restoring: { kind: 'autosave', name: 'saved run' }, resumable: undefined });
     send({ type: 'restore', gen: g, source: { kind: 'autosave' } });
@@ -485,6 +504,7 @@ export const actions = {
     }
     if (up.restorable) {
       // The weights and images are inflated in the worker: a large zip neither blocks the page nor is copied.
+      restartIfStopped();
       const g = nextGen();
       useRun.setState({ restoring: { kind: 'import', name: file.name } });
       send({ type: 'restore', gen: g, source: { kind: 'import', name: file.name, bytes } }, [bytes.buffer as ArrayBuffer]);

@@ -23,7 +23,7 @@ export class QueueRun implements RunHandle {
 }
 
 /** What the fake host does: latencies, and which restores (by order) are refused. */
-export const behaviour = { stepMs: 5, restoreMs: 20, measureMs: 40, refuse: (_n: number) => true, exportFails: false, loadFails: false, restores: 0 };
+export const behaviour = { stepMs: 5, restoreMs: 20, measureMs: 40, refuse: (_n: number) => true, exportFails: false, loadFails: false, stepFails: false, restores: 0 };
 
 /** A restored run: syncp-2of4 at step 5 (another preset than the page's, so a test can tell). */
 export const RESTORED_CONFIG = buildConfig({ preset: 'syncp-2of4', tiny: true, overrides: { steps: 100 } });
@@ -32,6 +32,8 @@ export class QueueWorker extends EventTarget {
   static last: QueueWorker | undefined;
   readonly queue: CommandQueue<QueueRun>;
   readonly runs: QueueRun[] = [];
+  /** Whether this worker read own images (a new worker has none). */
+  private ownImages = false;
   private terminated = false;
   constructor() {
     super();
@@ -47,6 +49,8 @@ export class QueueWorker extends EventTarget {
       init: async () => post({ type: 'backend', report: { backend: 'cpu', adapter: 'test', softwareAdapter: false, requested: 'cpu', fallbacks: [] } as never }),
       build: async (config, gen) => {
         await sleep(20);
+        // As the worker: own images live in the worker that read them.
+        if (config.data.name === 'own' && !this.ownImages) throw new Error('no own data is loaded yet: choose your images in the Data panel (Your own data) first');
         const run = new QueueRun(config.steps, config);
         this.runs.push(run);
         ready(run, gen);
@@ -54,6 +58,8 @@ export class QueueWorker extends EventTarget {
       },
       step: async (run) => {
         await sleep(behaviour.stepMs);
+        // Not a divergence: the queue reports it as fatal (the worker lives on, the page calls it stopped).
+        if (behaviour.stepFails) throw new Error('GPU out of memory');
         run.step += 1;
         run.unreported.push(run.step);
       },
@@ -89,7 +95,10 @@ export class QueueWorker extends EventTarget {
       loadData: async () => {
         await sleep(40);
         if (behaviour.loadFails) post({ type: 'error', kind: 'data', message: 'expected image files, a zip, CIFAR-10 .bin batches, or a folder with one sub-folder per class' });
-        else post({ type: 'data-loaded', info: { source: 'own data', classNames: ['a', 'b'], trainCount: 16, testCount: 4, size: 16, skipped: [], trainOnly: [], testOnly: [] } });
+        else {
+          this.ownImages = true;
+          post({ type: 'data-loaded', info: { source: 'own data', classNames: ['a', 'b'], trainCount: 16, testCount: 4, size: 16, skipped: [], trainOnly: [], testOnly: [] } });
+        }
       },
       scaleLearningRate: (run) => run.config,
       post,

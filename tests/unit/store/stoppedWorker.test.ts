@@ -1,0 +1,105 @@
+// A worker that stopped, a restart, a refused resume and a superseded restore, clicked at
+// any moment: the page neither sticks (Start disabled, no Restart button) nor says what is
+// no longer true (images loaded in a worker that has none), nor loses the saved run's offer.
+// The real controller and the real CommandQueue over a fake host (queueWorker.ts). Found by
+// a review; each case failed before its fix.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { buildConfig } from '../../../src/engine/config';
+import { actions } from '../../../src/store/controller';
+import { useRun } from '../../../src/store/run';
+import { draftOf, useSettings } from '../../../src/store/settings';
+import { runButtons } from '../../../src/ui/keys';
+import { behaviour, QueueWorker, settle, sleep, stubQueueWorker } from './queueWorker';
+
+// A saved run to offer after a reload (the browser's IndexedDB is not here).
+vi.mock('../../../src/worker/savedRun', () => ({
+  readAutosaveMeta: async () => ({ step: 40, total: 100, savedAt: '2026-11-27T00:00:00Z', backend: 'cpu', config: {} }),
+  clearAutosave: async () => undefined,
+}));
+
+beforeEach(() => {
+  stubQueueWorker();
+  const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 1000 } });
+  useSettings.setState({ applied: config, draft: draftOf(config), issues: {}, preset: 'simclr-dense', tiny: true, backend: 'cpu', importedBase: undefined, importedName: undefined });
+  useRun.setState({ error: undefined, restoring: undefined, ownData: undefined, resumable: undefined });
+  Object.assign(behaviour, { stepMs: 5, restoreMs: 20, refuse: () => true, exportFails: false, loadFails: false, stepFails: false, restores: 0 });
+});
+afterEach(() => vi.unstubAllGlobals());
+
+/** A fatal step error (not a divergence): the page shows "stopped" with Restart. */
+async function stopWorker(): Promise<QueueWorker> {
+  actions.restart();
+  await settle();
+  const stopped = QueueWorker.last!;
+  behaviour.stepFails = true;
+  actions.step();
+  await settle();
+  expect(useRun.getState()).toMatchObject({ worker: 'crashed', error: { kind: 'fatal' } });
+  behaviour.stepFails = false;
+  return stopped;
+}
+
+describe('after the worker stopped', () => {
+  it.each([
+    ['a setting changed', () => actions.setField('steps', '500')],
+    ['Reset', () => actions.reset()],
+    ['another preset', () => actions.setPreset('byol-dense')],
+  ])('%s starts a fresh worker and builds the run: Start works', async (_what, click) => {
+    const stopped = await stopWorker();
+    click();
+    await settle();
+    expect(QueueWorker.last).not.toBe(stopped);
+    const s = useRun.getState();
+    expect([s.worker, s.hasRun, s.building, s.error]).toEqual(['ready', true, false, undefined]);
+    expect(runButtons(s).start).toBe(true);
+    expect(s.config).toEqual(useSettings.getState().applied);
+  });
+});
+
+describe('a restart', () => {
+  it('forgets the own images the old worker held: the Data panel does not say they are loaded', async () => {
+    actions.restart();
+    await settle();
+    await actions.loadOwnData([{ path: 'a/1.png', file: new File([new Uint8Array(8)], '1.png') }]);
+    await settle();
+    expect(useRun.getState().ownData).toBeDefined();
+    expect(useSettings.getState().applied.data.name).toBe('own');
+    actions.setBackend('cpu'); // a backend switch restarts the worker, as Restart does
+    await settle();
+    // The new worker cannot build the own-data run, and says so; the panel agrees.
+    expect(useRun.getState().error?.message).toContain('no own data is loaded yet');
+    expect(useRun.getState().ownData).toBeUndefined();
+  });
+});
+
+describe('a refused resume', () => {
+  it('offers the saved run again (to resume once the own images are loaded)', async () => {
+    actions.restart();
+    await settle();
+    expect(useRun.getState().resumable?.step).toBe(40);
+    actions.resume();
+    expect(useRun.getState().resumable).toBeUndefined();
+    await settle();
+    expect(useRun.getState().error?.message).toContain('Could not resume the saved run');
+    expect(useRun.getState().resumable?.step).toBe(40);
+  });
+
+  it('after a superseded restore, images loaded during it are not trained on by a later, unrelated refusal', async () => {
+    actions.restart();
+    await settle();
+    behaviour.restoreMs = 300;
+    await actions.loadOwnData([{ path: 'a/1.png', file: new File([new Uint8Array(8)], '1.png') }]);
+    actions.resume(); // the images arrive while this restore is on its way: they wait on its answer
+    while (!useRun.getState().ownData) await sleep(5);
+    expect(useRun.getState().restoring).toBeDefined();
+    actions.setField('steps', '500'); // supersedes the restore: its answer is dropped
+    await settle();
+    expect(useSettings.getState().applied.data.name).toBe('shapes');
+    behaviour.restoreMs = 20;
+    actions.resume(); // refused: the live run goes on, on its own data
+    await settle();
+    expect(useRun.getState().error?.message).toContain('Could not resume');
+    expect(useSettings.getState().applied.data.name).toBe('shapes');
+    expect(useRun.getState().config?.steps).toBe(500);
+  });
+});
