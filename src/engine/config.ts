@@ -114,7 +114,8 @@ export const SETTINGS_TABLE = {
     {
       granularity: setting(z.enum(['unstructured', 'channel', 'nm']).default('unstructured'), { label: 'Granularity', help: 'single weights, whole output channels, or N kept of every M input channels' }),
       /** Final online density (unstructured/channel). For nm the online branch ends fully N:M. */
-      density: setting(fraction.default(0.2), { label: 'Final density (online)', help: 'fraction of weights (or channels) the online branch keeps at the end', applies: 'syncp-density', step: 0.05 }),
+      // > 0: a branch that keeps no weight computes nothing (its features vanish and the step's gradients are NaN).
+      density: setting(z.number().gt(0).max(1).default(0.2), { label: 'Final density (online)', help: 'fraction of weights (or channels) the online branch keeps at the end', applies: 'syncp-density', step: 0.05 }),
       /**
        * Initial density d_i: before the ramp the online branch keeps d_i, the target d_i + g,
        * drawn at random with ERK layer densities (the reference starts at 0.7, target dense).
@@ -123,7 +124,7 @@ export const SETTINGS_TABLE = {
       initialDensity: setting(z.number().gt(0).max(1).default(1), { label: 'Initial density (online)', help: 'density before the ramp; below 1 the run starts from random ERK masks (reference code: 0.7, target dense)', step: 0.05 }),
       /** Density gap g: target = min(1, online + g); for nm, target fraction of N:M groups = p − g. */
       gap: setting(fraction.default(0.3), { label: 'Density gap', help: 'target branch kept denser by this much (N:M: that much fewer N:M groups)', step: 0.05 }),
-      n: setting(z.number().int().min(0).default(2), { label: 'N (kept)', help: 'weights kept in each group of M', applies: 'syncp-nm' }),
+      n: setting(z.number().int().min(1).default(2), { label: 'N (kept)', help: 'weights kept in each group of M', applies: 'syncp-nm' }),
       m: setting(z.number().int().min(1).default(4), { label: 'M (group)', help: 'consecutive input channels per group', applies: 'syncp-nm' }),
       /** Fraction of full groups that are N:M at the end of the ramp (the reference ends at 0.99). */
       nmFinal: setting(z.number().gt(0).max(1).default(1), { label: 'N:M final fraction', help: 'fraction of groups that are N:M when the ramp ends (reference code: 0.99)', applies: 'syncp-nm', step: 0.01 }),

@@ -28,6 +28,10 @@ describe('config', () => {
     [{ syncp: { n: 5, m: 4 } }, 'syncp.n'],
     [{ syncp: { density: 1.5 } }, 'syncp.density'],
     [{ syncp: { density: -0.1 } }, 'syncp.density'],
+    // A branch that keeps no weight: its features are zero and the step writes NaN into the weights.
+    [{ syncp: { density: 0 } }, 'syncp.density'],
+    [{ syncp: { n: 0, m: 4 } }, 'syncp.n'],
+    [{ data: { name: 'fashion-mnist', trainCount: 10001 } }, 'data.trainCount'],
     [{ cdg: { density: 2 } }, 'cdg.density'],
     [{ cdg: { beta: 1 } }, 'cdg.beta'],
     [{ batchSize: 1 }, 'batchSize'],
