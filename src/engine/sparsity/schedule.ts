@@ -107,7 +107,9 @@ export interface FractionWindow {
 /**
  * Convert a schedule window given in fractions of a run of `totalSteps` into step
  * numbers: start = round(startFraction·T), end = round(endFraction·T),
- * every = max(1, round(everyFraction·T)). A shorter run still runs the whole schedule.
+ * every = max(1, round(everyFraction·T)), start and end at most T − 1 — the last step a
+ * run trains (steps are numbered 0…T − 1), so a window that ends with the run still
+ * reaches its final value. A shorter run still runs the whole schedule.
  */
 export function stepsFromFractions(w: FractionWindow, totalSteps: number): UpdateWindow {
   const fn = 'stepsFromFractions';
@@ -119,9 +121,10 @@ export function stepsFromFractions(w: FractionWindow, totalSteps: number): Updat
   if (w.endFraction < w.startFraction) {
     fail(fn, `endFraction must be ≥ startFraction (got startFraction=${w.startFraction}, endFraction=${w.endFraction})`);
   }
+  const last = Math.max(0, totalSteps - 1);
   return {
-    start: Math.round(w.startFraction * totalSteps),
-    end: Math.round(w.endFraction * totalSteps),
+    start: Math.min(last, Math.round(w.startFraction * totalSteps)),
+    end: Math.min(last, Math.round(w.endFraction * totalSteps)),
     every: Math.max(1, Math.round(everyFraction * totalSteps)),
   };
 }

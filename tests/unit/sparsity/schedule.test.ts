@@ -142,7 +142,10 @@ describe('stepsFromFractions', () => {
       end: 40,
       every: 1,
     });
-    expect(stepsFromFractions({ startFraction: 0, endFraction: 1 }, 7)).toEqual({ start: 0, end: 7, every: 1 });
+    // A run of 7 trains steps 0…6: a window ending with the run ends at its last step.
+    expect(stepsFromFractions({ startFraction: 0, endFraction: 1 }, 7)).toEqual({ start: 0, end: 6, every: 1 });
+    expect(stepsFromFractions({ startFraction: 1, endFraction: 1 }, 7)).toEqual({ start: 6, end: 6, every: 1 });
+    expect(stepsFromFractions({ startFraction: 0.9, endFraction: 0.95 }, 10)).toEqual({ start: 9, end: 9, every: 1 });
   });
 
   it('rejects impossible fractions', () => {
