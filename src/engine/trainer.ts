@@ -24,7 +24,7 @@ import { batchCorrelation, DirectPredictor } from './ssl/directPredictor';
 import type { BranchLayout, SslMethod } from './ssl/method';
 import { sslMethod } from './ssl/registry';
 import { AdamW, learningRate, predictorLearningRate } from './optim';
-import type { BranchInfo, StepHelpers, StepPlugin } from './plugin';
+import { maskSlot, type BranchInfo, type StepHelpers, type StepPlugin } from './plugin';
 import { createPlugins, OwnedMerge } from './plugins';
 import type { PluginRowFields, StepRow } from './runFile';
 import { Rng } from './random';
@@ -198,16 +198,22 @@ export class Trainer {
   private loss(v1: tf.Tensor4D, v2: tf.Tensor4D, training: boolean, moments?: BatchMoments[], effective?: Map<BranchInfo['role'], ParamMap>, collect?: { corr?: tf.Tensor2D }): tf.Scalar {
     const infos = this.branchInfos();
     const views = [v1, v2];
+    // Running stats describe the network that is evaluated (features(): the first branch's
+    // masks). Under SimCLR with SyncCP the second branch runs the denser mask, whose batch
+    // statistics differ, so only branches with the first one's masks feed them.
+    const evaluatedSlot = maskSlot(infos[0].role);
     const branches: Branch[] = infos.map((info) => {
       const net = info.network === 'target' && this.target ? this.target : this.online;
       const isOnlineNet = net === this.online;
       const eff = isOnlineNet ? effective?.get(info.role) : undefined;
+      const masks = eff ? undefined : this.masksFor(info.role);
+      const likeEvaluated = maskSlot(info.role) === evaluatedSlot || !this.masksFor(info.role);
       return {
         params: eff ?? net.vars,
         stats: net.stats,
-        masks: eff ? undefined : this.masksFor(info.role),
+        masks,
         // Only the online network's batch moments feed running stats; the target's are EMA'd.
-        moments: isOnlineNet && moments ? moments : undefined,
+        moments: isOnlineNet && likeEvaluated && moments ? moments : undefined,
       } satisfies Branch;
     });
     const xs = infos.map((info) => views[info.view]);
