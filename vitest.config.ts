@@ -7,12 +7,14 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // again for each of ~110 files cost ~60 s of set-up, a third of the unit run. Every file
 // still starts on the cpu backend (the set-up file runs per file). The files listed here
 // get a process of their own: two test what happens before something is first set up in a
-// process (the wasm backend never started; the page's controller with no worker), and the
+// process (the wasm backend never started; the page's controller with no worker), one
+// mocks a module the page's controller imports (the saved run it offers), and the
 // ones that start WebGPU in Node (Dawn) do so once a process, as the CLIs do (in one shared
 // fork, a later file's Dawn device crashed the process).
 const ISOLATED = [
   'tests/unit/engine/wasmFallback.test.ts',
   'tests/unit/store/loadOwnData.test.ts',
+  'tests/unit/store/stoppedWorker.test.ts',
   'tests/unit/cdg/webgpu*.test.ts',
   'tests/unit/engine/webgpu*.test.ts',
   'tests/unit/engine/backendDeadline.test.ts',
