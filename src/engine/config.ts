@@ -107,7 +107,7 @@ export const SETTINGS_TABLE = {
   }),
   kernels: group({
     /** Kernels that skip masked weights (nn/maskedConv.ts); 'off' keeps the masked dense work, for comparison. */
-    sparse: setting(z.enum(['auto', 'off']).default('auto'), { label: 'Sparse kernels', help: 'skip masked weights where that is faster on this backend (cpu, webgpu); off: multiply by the mask and do the dense work, to compare' }),
+    sparse: setting(z.enum(['auto', 'off']).default('auto'), { label: 'Sparse kernels', help: 'skip masked weights (cpu, webgpu) and closed gates’ conditional work (cpu, wasm, webgpu) where that is faster on this backend; off: multiply by the mask or gate and do the dense work, to compare' }),
   }),
   syncp: methodGroup(
     'SyncCP',

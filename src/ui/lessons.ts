@@ -70,7 +70,7 @@ export const LESSONS: readonly Lesson[] = [
     paragraphs: [
       'Unstructured pruning leaves zeros anywhere, which a GPU cannot easily skip. 2:4 sparsity keeps exactly 2 weights in every group of 4 neighbouring input channels: half the weights, in a fixed, regular shape.',
       'Regular is what hardware wants: each group stores its 2 values and their positions, and GPUs with sparse tensor cores (NVIDIA since Ampere) run 2:4 matrix products at up to twice the dense rate.',
-      'Here the online branch ends fully 2:4 and the target keeps 70 % of its groups 2:4 (the gap). Each cell of the grid is one group, coloured by which 2 of its 4 weights survive; black groups are still dense. In this app the pruned weights are zeros inside an ordinary dense convolution: the FLOPs panel counts what a 2:4 kernel would save, the step does not get faster.',
+      'Here the online branch ends fully 2:4 and the target keeps 70 % of its groups 2:4 (the gap). Each cell of the grid is one group, coloured by which 2 of its 4 weights survive; black groups are still dense. On WebGPU the 2:4 convolutions run programs that skip the pruned weights; on the other backends they stay zeros inside an ordinary dense convolution (at half the weights, skipping costs a CPU what it saves), so the FLOPs panel counts a saving the step does not make. Its measured line shows which.',
     ],
     todo: 'Train past step 45, the first update that makes groups 2:4, and watch black groups turn into patterns.',
   },
@@ -83,7 +83,7 @@ export const LESSONS: readonly Lesson[] = [
     paragraphs: [
       'Contrastive dual gating prunes activations instead of weights, differently for every image. Each gated convolution (all but the first) first computes a cheap base path on a quarter of its input channels; how strongly that responds at a location says whether the rest (the conditional path) is worth computing there.',
       'One threshold per layer is chosen for both views together, so the view with more salient content keeps more of its computation. The gate density falls from 1 towards 0.4 on a schedule; the gate maps show where it stays open (bright, yellow-tinted) and where it closes (dark).',
-      'Be careful with the savings: in this app the conditional path is still computed everywhere and then multiplied by the gate. The FLOPs panel counts the work a gated kernel would skip; it is counted, not skipped.',
+      'Be careful with the savings: what is really skipped depends on the backend. On cpu and WebGPU the conditional path is not computed at closed locations where training does not need it (its gradients always; its forward too with the detached gate gradient), on wasm only its gradients skip, and on WebGL it is computed everywhere and multiplied by the gate. The FLOPs panel counts what could be skipped; its measured line shows what a step on this device really saves.',
     ],
     todo: 'Train a few dozen steps and compare the two views’ gate maps and bars.',
   },

@@ -16,7 +16,7 @@ import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerLegend, LayerSelect, LegendR
 import { Panel } from './Panel';
 
 const HOW_TO =
-  'Each gated layer always computes a cheap base part; the rest is needed only where a gate opens. On the cpu and wasm backends the rest is computed only where the gate training needs it (setting Sparse kernels); on WebGPU and WebGL it is still computed everywhere and multiplied by the gate (counted as skippable, not skipped). Bars: the share of locations open for view 1 and view 2 (one threshold for both, so the more salient view keeps more). Pictures: bright = open, dark = closed, for the chosen layer. Evaluation (kNN) gates each image alone with a fixed threshold per layer, the running average of the training thresholds.';
+  'Each gated layer always computes a cheap base part; the rest is needed only where a gate opens. On the cpu and WebGPU backends the rest is computed only where the gate training needs it (setting Sparse kernels); on wasm its forward runs everywhere and only its gradients skip closed locations; on WebGL it is computed everywhere and multiplied by the gate (counted as skippable, not skipped). Bars: the share of locations open for view 1 and view 2 (one threshold for both, so the more salient view keeps more). Pictures: bright = open, dark = closed, for the chosen layer. Evaluation (kNN) gates each image alone with a fixed threshold per layer, the running average of the training thresholds.';
 
 /** What the gate-gradient mode means for the work a gated kernel could skip. */
 function gateGradientText(mode: CDGSnapshot['gateGradient']): string {

@@ -12,7 +12,7 @@ import { MeasuredSaving } from './MeasuredSaving';
 import { Panel } from './Panel';
 
 const HOW_TO =
-  'FLOPs count the arithmetic of one training step (forward and backward, both branches). Grey bars: what a dense network costs; blue: what a kernel that skips pruned weights and closed gates would need for this run. Counted, not timed: what is actually skipped depends on the backend (cpu skips pruned weights and closed gates, WebGPU pruned weights, WebGL neither); the measured line below compares the step time of this run with that of the dense run on this device. The line adds up the whole run so far: the share of work a sparse kernel could save.';
+  'FLOPs count the arithmetic of one training step (forward and backward, both branches). Grey bars: what a dense network costs; blue: what a kernel that skips pruned weights and closed gates would need for this run. Counted, not timed: what is actually skipped depends on the backend (cpu and WebGPU skip pruned weights where that pays — on cpu at density ≤ 0.4 or with whole channels pruned — and closed gates; wasm only the closed gates’ gradients; WebGL neither); the measured line below compares the step time of this run with that of the dense run on this device. The line adds up the whole run so far: the share of work a sparse kernel could save.';
 
 /** Dense vs effective training FLOPs per layer and in total, and the cumulative saving. */
 export function FlopsPanel() {
