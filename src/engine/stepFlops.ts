@@ -10,7 +10,7 @@ import type { SslMethodName } from './ssl/methodInfo';
 import { sslMethod } from './ssl/registry';
 import type { NetworkSpec } from './nn/network';
 import { channelFeeders } from './nn/resnet';
-import { networkFlops, type FlopsSummary, type LayerFlopsSpec } from './sparsity/flops';
+import { denseMacs, effectiveMacs, networkFlops, trainingForwardMacs, type FlopsSummary, type LayerFlopsSpec } from './sparsity/flops';
 
 export interface LayerDensities {
   /** Weight density by conv name and role (1 when absent). */
@@ -61,8 +61,15 @@ function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boole
   return [...convs, ...heads, ...direct];
 }
 
-/** FLOPs of one training step over all branches, batch `batch` per branch. */
-export function stepFlops(spec: NetworkSpec, branches: BranchInfo[], method: SslMethodName, batch: number, d: LayerDensities): FlopsSummary {
+/**
+ * FLOPs of one training step over all branches, batch `batch` per branch. `gradientPasses`:
+ * extra passes the step ran for the gradient at the named convs' effective weights (SyncCP
+ * regrowth: trainer.effectiveGradients), each added to the effective count (a dense run
+ * runs none): the loss again (every branch forward), the online branches' input gradients,
+ * and the named convs' weight gradients at every position, pruned ones included (that is
+ * what the pass is for) — no other weight gradient.
+ */
+export function stepFlops(spec: NetworkSpec, branches: BranchInfo[], method: SslMethodName, batch: number, d: LayerDensities, gradientPasses: readonly (readonly string[])[] = []): FlopsSummary {
   const byName = new Map<string, { dense: number; effective: number }>();
   let dense = 0;
   let effective = 0;
@@ -81,5 +88,31 @@ export function stepFlops(spec: NetworkSpec, branches: BranchInfo[], method: Ssl
       byName.set(l.name, acc);
     }
   }
+  for (const names of gradientPasses) {
+    const pass = gradientPassFlops(spec, branches, method, batch, d, new Set(names));
+    effective += pass.total;
+    for (const [name, f] of pass.byName) byName.get(name)!.effective += f;
+  }
   return { layers: [...byName].map(([name, v]) => ({ name, ...v })), dense, effective };
+}
+
+/** One effective-gradient pass (stepFlops' `gradientPasses`), in FLOPs per layer name and in total. */
+function gradientPassFlops(spec: NetworkSpec, branches: BranchInfo[], method: SslMethodName, batch: number, d: LayerDensities, named: Set<string>): { total: number; byName: Map<string, number> } {
+  const byName = new Map<string, number>();
+  const layout = sslMethod(method).branches();
+  const f = 2 * batch; // FLOPs = 2·MACs
+  for (const b of branches) {
+    const l = layout.find((x) => x.role === b.role && x.view === b.view);
+    const trained = l?.trained ?? true;
+    for (const layer of layerSpecs(spec, b.role, l?.predicts ?? false, d)) {
+      let macs = trained ? trainingForwardMacs(layer) : effectiveMacs(layer);
+      if (trained) {
+        const inputGradient = !(layer.kind === 'conv' && layer.noInputGradient);
+        if (inputGradient) macs += effectiveMacs(layer);
+        if (named.has(layer.name)) macs += denseMacs(layer);
+      }
+      byName.set(layer.name, (byName.get(layer.name) ?? 0) + f * macs);
+    }
+  }
+  return { total: [...byName.values()].reduce((a, x) => a + x, 0), byName };
 }

@@ -66,6 +66,8 @@ export interface StepResult {
   ms: number;
   /** Plugin metrics read back with the loss, by name. */
   metrics: Record<string, Float32Array>;
+  /** Extra passes the step ran for effective-weight gradients (SyncCP regrowth), by the convs each took; counted in its FLOPs. */
+  gradientPasses?: string[][];
 }
 
 /**
@@ -282,10 +284,16 @@ export class Trainer {
       this.updateRunningStats(moments);
       this.updateTarget(step);
       if (collect.corr) this.directPredictor?.update(collect.corr);
-      const helpers: StepHelpers = { effectiveGradients: (names) => this.effectiveGradients(v1, v2, names) };
+      const gradientPasses: string[][] = [];
+      const helpers: StepHelpers = {
+        effectiveGradients: (names) => {
+          gradientPasses.push([...names]);
+          return this.effectiveGradients(v1, v2, names);
+        },
+      };
       for (const p of this.plugins) p.afterStep?.(step, grads, helpers);
       this.stepCount += 1;
-      return { step: this.stepCount, loss, lr, ms: performance.now() - t0, metrics };
+      return { step: this.stepCount, loss, lr, ms: performance.now() - t0, metrics, ...(gradientPasses.length ? { gradientPasses } : {}) };
     } finally {
       for (const c of checkpoints) {
         if (applied) c.release();
@@ -304,7 +312,7 @@ export class Trainer {
   /** A logged row as the CLI contract has it: step, loss, and what the plugins report (a field reported twice is an error). */
   row(r: StepResult, knn?: number): StepRow {
     const reported = this.rowOwners.merge(this.plugins.map((p) => [p.name, p.report?.(r.metrics)] as const)) as PluginRowFields;
-    const f = this.flops(r.metrics);
+    const f = this.flops(r.metrics, r.gradientPasses);
     return { step: r.step, loss: r.loss, lr: r.lr, ms: Math.round(r.ms), ...(knn !== undefined ? { knn } : {}), ...reported, flops: { dense: f.dense, effective: f.effective } };
   }
 
@@ -313,8 +321,8 @@ export class Trainer {
     return this.config.syncp?.granularity === 'channel';
   }
 
-  /** Training FLOPs of one step (all branches), dense and effective, per layer and total. */
-  flops(metrics: Record<string, Float32Array> = {}): FlopsSummary {
+  /** Training FLOPs of one step (all branches), dense and effective, per layer and total; `gradientPasses` as StepResult's. */
+  flops(metrics: Record<string, Float32Array> = {}, gradientPasses: string[][] = []): FlopsSummary {
     const d: LayerDensities = {};
     for (const p of this.plugins) {
       const w = p.weightDensity?.(metrics);
@@ -324,7 +332,7 @@ export class Trainer {
       const oc = p.outputChannelDensity?.(metrics);
       if (oc) d.outputChannels = { ...(d.outputChannels ?? {}), ...oc };
     }
-    return stepFlops(this.spec, this.branchInfos(), this.config.ssl.method, this.stepBatch, d);
+    return stepFlops(this.spec, this.branchInfos(), this.config.ssl.method, this.stepBatch, d, gradientPasses);
   }
 
   /** One `await data()` for the loss and all plugin metrics; disposes what it reads. */

@@ -133,4 +133,32 @@ describe('SimCLR regrowth gradient', () => {
     tf.dispose([v1, v2]);
     t.dispose();
   });
+
+  it('the gradient pass a regrowth update needs is counted in the FLOPs of the step that runs it', async () => {
+    const t = tinyTrainer('syncp-unstructured', { syncp: { regrowth: { enabled: true, rate: 0.5 } } }, STEPS);
+    const steps = [];
+    for (let i = 0; i < 4; i++) steps.push(await t.trainStep());
+    // Updates at every step of [2, 14] with a rate that decays to 0 at 14: the step before
+    // each runs the pass (steps 1, 2, 3 here), step 0 does not.
+    expect(steps.map((r) => r.gradientPasses?.length ?? 0)).toEqual([0, 1, 1, 1]);
+    const names = steps[1].gradientPasses![0];
+    expect(names).toEqual(syncp(t).layerNames());
+    expect(names).not.toContain('stem.conv');
+    // Step 1 runs before the first update: every mask is still dense, so the pass is a whole
+    // training step (the loss again: online branches forward and input gradients, the
+    // target's forward) but for the weight gradients it does not take: the stem's and the
+    // heads' (projector 16→64→32 and predictor 32→32→32, per online branch). By hand, per image:
+    const { stem, projector: pr, predictor: pd } = { ...t.spec, stem: t.spec.encoder.stem };
+    const stemMacs = stem.inH * stem.inW * stem.kh * stem.kw * stem.cin * stem.cout; // stride 1, 'same'
+    const headMacs = pr.inDim * pr.hidden + pr.hidden * pr.outDim + pd!.inDim * pd!.hidden + pd!.hidden * pd!.outDim;
+    expect([stemMacs, headMacs]).toEqual([16 * 16 * 9 * 3 * 8, 16 * 64 + 64 * 32 + 32 * 32 + 32 * 32]);
+    const row = t.row(steps[1]).flops;
+    const without = t.flops(steps[1].metrics);
+    const onlineBranches = 2;
+    const batch = 8;
+    expect(row.dense).toBe(without.dense);
+    expect(without.effective).toBe(without.dense);
+    expect(row.effective - without.effective).toBe(without.dense - onlineBranches * 2 * batch * (stemMacs + headMacs));
+    t.dispose();
+  });
 });
