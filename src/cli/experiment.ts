@@ -3,11 +3,12 @@
 // The default presets at their default sizes on the cpu backend, every dataset × preset ×
 // seed, one after the other in this process (so their wall times compare; --jobs N splits
 // them over N worker processes of about equal work, each run then sharing the cores), each run
-// saved as DIR/<dataset>-<preset>-s<seed>.json (a rerun skips runs already there unless
-// --fresh), then the tables of docs/results.md between its experiment markers rewritten
-// from every saved run of the selection.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+// saved as DIR/<dataset>-<preset>-s<seed>.json with the config it was made with (a rerun
+// skips runs saved with the same config and probe epochs unless --fresh), then the tables
+// of docs/results.md between its experiment markers rewritten from every saved run of the
+// selection — for the whole default experiment only: any other selection prints its tables.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -31,16 +32,27 @@ const USAGE = `usage: npm run experiment -- [options]
   --steps N           override every preset's steps (default: the preset's; with --tiny, 14,400 images at its batch)
   --tiny              the --tiny size
   --out DIR           where each run's summary is saved (default runs/experiment)
-  --results FILE      the markdown file whose experiment tables are rewritten (default docs/results.md; "-" prints them)
+  --results FILE      the markdown file whose experiment tables are rewritten ("-" prints them; default: docs/results.md
+                      for the whole default experiment, "-" for a part of it, --tiny or --steps)
   --probe-epochs N    linear-probe epochs (default 100)
-  --fresh             rerun runs already saved in DIR
+  --fresh             rerun runs already saved in DIR (runs saved with other settings are rerun anyway)
   --jobs N            run in N processes at once (default 1; wall times then are those of a shared machine)`;
 
 const DATASETS = ['shapes', 'fashion-mnist'] as const;
+const DEFAULT_SEEDS = [1, 2, 3];
+
+/** A comma list: no empty entry (",," is a typo, not a 0 or a default) and no repeat (a run counted twice would look like two seeds). */
+function commaList(v: string, what: string): string[] {
+  const out = v.split(',').map((s) => s.trim());
+  if (out.some((x) => x === '')) throw new UsageError(`--${what}: an empty entry in "${v}"`);
+  const twice = out.find((x, i) => out.indexOf(x) !== i);
+  if (twice !== undefined) throw new UsageError(`--${what}: "${twice}" is given twice`);
+  return out;
+}
 
 function list(v: unknown, all: readonly string[], what: string): string[] {
   if (typeof v !== 'string') return [...all];
-  const out = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const out = commaList(v, what);
   for (const x of out) if (!all.includes(x)) throw new UsageError(`--${what}: unknown "${x}" (known: ${all.join(', ')})`);
   return out;
 }
@@ -63,21 +75,26 @@ function parse(argv: string[]) {
   });
   const jobs = v.jobs === undefined ? 1 : Number(v.jobs);
   if (!(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) throw new UsageError(`--jobs must be an integer from 1 to 64 (got "${String(v.jobs)}")`);
-  const seeds = typeof v.seeds === 'string' ? v.seeds.split(',').map(Number) : [1, 2, 3];
+  const seeds = typeof v.seeds === 'string' ? commaList(v.seeds, 'seeds').map(Number) : DEFAULT_SEEDS;
   if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new UsageError(`--seeds must be non-negative integers (got "${String(v.seeds)}")`);
   const steps = v.steps === undefined ? undefined : Number(v.steps);
   if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) throw new UsageError(`--steps must be a positive integer (got "${String(v.steps)}")`);
   const probeEpochs = v['probe-epochs'] === undefined ? 100 : Number(v['probe-epochs']);
   if (!(Number.isInteger(probeEpochs) && probeEpochs >= 0)) throw new UsageError(`--probe-epochs must be a non-negative integer`);
+  const presets = list(v.presets, PRESET_NAMES, 'presets');
+  const datasets = list(v.datasets, DATASETS, 'datasets') as (typeof DATASETS)[number][];
+  // docs/results.md holds the whole default experiment: a part of it, another size or
+  // length, printed instead of overwriting those tables unless --results names a file.
+  const whole = !v.tiny && steps === undefined && presets.length === PRESET_NAMES.length && datasets.length === DATASETS.length && seeds.join() === DEFAULT_SEEDS.join();
   return {
     help: Boolean(v.help),
-    presets: list(v.presets, PRESET_NAMES, 'presets'),
-    datasets: list(v.datasets, DATASETS, 'datasets') as (typeof DATASETS)[number][],
+    presets,
+    datasets,
     seeds,
     steps,
     tiny: Boolean(v.tiny),
     out: (v.out as string | undefined) ?? 'runs/experiment',
-    results: (v.results as string | undefined) ?? 'docs/results.md',
+    results: (v.results as string | undefined) ?? (whole ? 'docs/results.md' : '-'),
     probeEpochs,
     fresh: Boolean(v.fresh),
     jobs,
@@ -229,15 +246,28 @@ async function main(): Promise<number> {
   };
   const file = (j: (typeof jobs)[number]) => join(a.out, `${j.dataset}-${j.preset}-s${j.seed}${a.tiny ? '-tiny' : ''}.json`);
   const key = (j: (typeof jobs)[number]) => `${j.dataset}/${j.preset}/${j.seed}`;
+  const made = (j: (typeof jobs)[number]) => ({ config: configOf(j), probeEpochs: a.probeEpochs });
+  /** The run saved for `j`, if it was made with this command's settings (another --steps, say, is not this run). */
+  const saved = (j: (typeof jobs)[number]): ExperimentRun | undefined => {
+    if (!existsSync(file(j))) return undefined;
+    try {
+      const r = JSON.parse(readFileSync(file(j), 'utf8')) as ExperimentRun;
+      return JSON.stringify(r.made) === JSON.stringify(made(j)) ? r : undefined;
+    } catch {
+      return undefined; // unreadable (cut off mid-write): run again
+    }
+  };
   // A worker runs exactly its share; the parent decided what was left to do.
-  const todo = a.only ? jobs.filter((j) => a.only!.has(key(j))) : jobs.filter((j) => a.fresh || !existsSync(file(j)));
+  const todo = a.only ? jobs.filter((j) => a.only!.has(key(j))) : jobs.filter((j) => a.fresh || !saved(j));
   const totalSteps = todo.reduce((s, j) => s + configOf(j).steps, 0);
   /** Runs `todo` here, one after the other, each saved; `onRun` before each, `onStep` after every step. */
   const runHere = async (onRun: (i: number, name: string) => void, onStep: () => void) => {
     for (const [i, j] of todo.entries()) {
       onRun(i, `${j.dataset} ${j.preset} s${j.seed}`);
       const r = await runOne(configOf(j), j.preset, onStep, a.probeEpochs);
-      await writeFile(file(j), JSON.stringify(r, null, 1));
+      // Written whole or not at all: an interrupted write leaves no half file to be read later.
+      await writeFile(`${file(j)}.tmp`, JSON.stringify({ ...r, made: made(j) }, null, 1));
+      await rename(`${file(j)}.tmp`, file(j));
     }
   };
   if (a.only && process.send) {
@@ -273,14 +303,17 @@ async function main(): Promise<number> {
     } finally {
       bar.stop();
     }
-    const missing = todo.filter((j) => !existsSync(file(j))).map(key);
+    const missing = todo.filter((j) => !saved(j)).map(key);
     if (missing.length) throw new Error(`the workers finished without saving ${missing.join(', ')}`);
   } else {
     await runHere((i, name) => bar.update(done, { run: `${i + 1}/${todo.length}`, name }), () => bar.update(++done));
     bar.stop();
   }
   const runs: ExperimentRun[] = [];
-  for (const j of jobs) if (existsSync(file(j))) runs.push(JSON.parse(await readFile(file(j), 'utf8')) as ExperimentRun);
+  for (const j of jobs) {
+    const r = saved(j);
+    if (r) runs.push(r);
+  }
   const command = `npm run experiment -- ${process.argv.slice(2).join(' ')}`.trim();
   const tables = renderResults(runs, { command });
   if (a.results === '-') {

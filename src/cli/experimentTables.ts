@@ -36,6 +36,8 @@ export interface ExperimentRun {
   load: [number, number];
   cores: number;
   date: string;
+  /** What the run was made with: a saved run is reused only for the same (older files have none and are rerun). */
+  made?: { config: unknown; probeEpochs: number };
 }
 
 export function mean(xs: number[]): number {

@@ -53,3 +53,39 @@ describe('npm run experiment -- --jobs', () => {
     expect(r.stderr).toMatch(/usage: npm run experiment/);
   });
 });
+
+describe('npm run experiment: saved runs and where the tables go', () => {
+  it('a saved run made with other settings is run again, not credited to this command; a part of the experiment prints its tables', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'sparsecl-made-'));
+    const results = await readFile('docs/results.md', 'utf8');
+    const args = (steps: string) => ['--tiny', '--steps', steps, '--probe-epochs', '0', '--presets', 'simclr-dense', '--datasets', 'shapes', '--seeds', '1', '--out', out];
+    try {
+      const first = await experiment(args('1'));
+      expect(first.code, first.stderr).toBe(0);
+      // No --results: a part of the experiment (and --tiny) prints its tables.
+      expect(first.stdout).toMatch(/\| simclr-dense \| 1 \| 1 × 32,/);
+      expect(first.stderr).not.toMatch(/tables written/);
+      const second = await experiment(args('3'));
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stderr).toMatch(/1 runs \(1 to do, 0 saved/);
+      expect(second.stdout).toMatch(/\| simclr-dense \| 1 \| 3 × 32,/);
+      expect(JSON.parse(await readFile(join(out, 'shapes-simclr-dense-s1-tiny.json'), 'utf8')).steps).toBe(3);
+      // The same settings again: reused.
+      const third = await experiment(args('3'));
+      expect(third.stderr).toMatch(/1 runs \(0 to do, 1 saved/);
+    } finally {
+      // The repository's tables are never touched by a part of the experiment.
+      expect(await readFile('docs/results.md', 'utf8')).toBe(results);
+    }
+  }, 120_000);
+
+  it.each([
+    [['--seeds', '1,,2'], /--seeds: an empty entry in "1,,2"/],
+    [['--seeds', '1,1'], /--seeds: "1" is given twice/],
+    [['--presets', 'cdg,cdg'], /--presets: "cdg" is given twice/],
+  ])('refuses %j: no run is made up or counted twice', async (args, message) => {
+    const r = await experiment(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+});
