@@ -1,7 +1,8 @@
 // `npm run train -- [--preset NAME] [--config FILE] [--steps N] [--backend auto|cpu|wasm|webgpu]
 //  [--seed S] [--tiny] [--json] [--out DIR]` — the same engine as the app, in Node.
 // Exit codes: 0 done, 1 the run failed (e.g. diverged), 2 bad usage or bad config.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { parseFlags, UsageError } from './args';
 import cliProgress from 'cli-progress';
@@ -94,6 +95,16 @@ function fmtEta(seconds: number): string {
   return m > 0 ? `${m}m${Math.round(seconds % 60)}s` : `${Math.round(seconds)}s`;
 }
 
+/** Make `dir` (and its parents) and check a file can be written in it; a UsageError saying why not. */
+async function writableFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`--out ${dir}: cannot write there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
 async function main(): Promise<number> {
   let args;
   let config: Config;
@@ -111,6 +122,9 @@ async function main(): Promise<number> {
       if (off) throw new UsageError(`--${spec.key} ${off} (preset ${args.preset}); pick a ${spec.methodLabel} preset or set it in --config`);
     }
     config = buildConfig({ preset: args.preset, tiny: args.tiny, measured: true, overrides: mergeConfig(fileCfg, ...args.settings.map((x) => fragmentAt(x.spec.path, x.value))) });
+    if (config.data.name === 'own') throw new UsageError('own data is uploaded in the app (Your own data, in the Data panel); the CLI trains on shapes or fashion-mnist');
+    // Before the run, not after it: a folder that cannot be written would lose the whole run.
+    if (args.out) await writableFolder(args.out);
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) {
       console.error(`train: ${e.message}\n\n${USAGE}`);

@@ -115,4 +115,20 @@ describe('npm run train', () => {
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/is not valid JSON/);
   });
+
+  it('exits 2 before training for an --out it cannot write and for own data, which only the app reads', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sparsecl-'));
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'x');
+    const t0 = Date.now();
+    const r = await train(['--backend', 'cpu', '--out', join(file, 'run')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--out .*a-file\/run: cannot write there \(ENOTDIR\)/);
+    expect(r.stderr).not.toMatch(/at main|at async/); // no stack trace
+    // Refused before any step: a 1000-step default run takes minutes here.
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    const own = await train(['--backend', 'cpu', '--dataset', 'own']);
+    expect(own.code).toBe(2);
+    expect(own.stderr).toMatch(/own data is uploaded in the app/);
+  });
 });
