@@ -6,7 +6,7 @@
 // Exit codes: 0 done, 2 bad usage, bad config, or a config the reference cannot run (CDG).
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseFlags, UsageError } from './args';
+import { parseFlags, UsageError, writableFolder } from './args';
 import { buildConfig, ConfigError, parseConfig, PRESET_NAMES, type Config } from '../engine/config';
 import { REF_DATASETS, REFERENCE, type RefDataset } from '../engine/export/reference';
 import { exportSoloLearnSparse, ExportRefusal } from '../engine/export/soloLearnSparse';
@@ -120,6 +120,7 @@ async function main(): Promise<number> {
       return 0;
     }
     loaded = await loadConfig(args);
+    if (args.out) await writableFolder(args.out);
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) {
       console.error(`export: ${e.message}\n\n${USAGE}`);

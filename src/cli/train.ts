@@ -1,10 +1,9 @@
 // `npm run train -- [--preset NAME] [--config FILE] [--steps N] [--backend auto|cpu|wasm|webgpu]
 //  [--seed S] [--tiny] [--json] [--out DIR]` — the same engine as the app, in Node.
 // Exit codes: 0 done, 1 the run failed (e.g. diverged), 2 bad usage or bad config.
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseFlags, UsageError } from './args';
+import { parseFlags, UsageError, writableFolder } from './args';
 import cliProgress from 'cli-progress';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, describeBackend, type BackendName } from '../engine/backend';
@@ -93,16 +92,6 @@ function fmtEta(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const m = Math.floor(seconds / 60);
   return m > 0 ? `${m}m${Math.round(seconds % 60)}s` : `${Math.round(seconds)}s`;
-}
-
-/** Make `dir` (and its parents) and check a file can be written in it; a UsageError saying why not. */
-async function writableFolder(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-    await access(dir, constants.W_OK);
-  } catch (e) {
-    throw new UsageError(`--out ${dir}: cannot write there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
 }
 
 async function main(): Promise<number> {

@@ -164,6 +164,9 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
   const batchPerGpu = opts.batchPerGpu ?? recipe.batch.perGpu ?? Math.max(16, Math.floor((recipe.batch.global ?? 256) / gpus));
   if (!Number.isInteger(batchPerGpu) || batchPerGpu < 2) throw new RangeError(`batch per GPU must be an integer ≥ 2 (got ${batchPerGpu})`);
   const n = DATASET_SIZE[dataset];
+  // Each GPU must get at least one batch an epoch (the schedule is counted in batches; 0 made it NaN).
+  const perGpu = Math.ceil(n / gpus);
+  if (batchPerGpu > perGpu) throw new RangeError(`batch per GPU ${batchPerGpu} is more than a GPU's share of ${dataset} (${perGpu} of ${n} images over ${gpus} GPU${gpus > 1 ? 's' : ''}): at most ${perGpu}`);
   const syncp = config.syncp;
 
   const args: [string, ...string[]][] = [];

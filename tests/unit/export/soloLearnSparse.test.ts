@@ -244,6 +244,19 @@ describe('CLI', () => {
     expect(bad.stderr).toMatch(/usage: npm run export/);
   });
 
+  it('refuses a batch larger than a GPU\'s share of the data (the script\'s schedule would be NaN) and an --out it cannot write', async () => {
+    // CIFAR-10: 50000 images over 8 GPUs is 6250 a GPU, so a batch of 8192 gives each GPU 0 batches an epoch.
+    const big = await run(TSX, [CLI, '--to', 'solo-learn-sparse', '--preset', 'syncp-2of4', '--gpus', '8', '--batch-per-gpu', '8192']).catch((e) => e);
+    expect(big.code).toBe(2);
+    expect(big.stderr).toMatch(/batch per GPU 8192 is more than a GPU's share of cifar10 \(6250 of 50000 images over 8 GPUs\): at most 6250/);
+    expect(exportSoloLearnSparse(buildConfig({ preset: 'syncp-2of4' }), { gpus: 8, batchPerGpu: 6250 }).script).not.toMatch(/NaN|Infinity/);
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'x');
+    const out = await run(TSX, [CLI, '--to', 'solo-learn-sparse', '--preset', 'syncp-2of4', '--out', file]).catch((e) => e);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/--out .*a-file: cannot write there \(EEXIST\)/);
+  });
+
   it('a run.json exports the same script as its config; --out writes pretrain.sh (executable) and MAPPING.md', async () => {
     // a run.json as `npm run train -- --out` writes it (config, history, masks)
     const config = buildConfig({ preset: 'syncp-2of4' });
