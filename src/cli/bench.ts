@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import {
   benchConfig,
+  LONG_READ_EVERY,
   longMarkdown,
   markdownSection,
   runBench,
@@ -118,6 +119,10 @@ function parseBenchArgs(argv: string[]) {
   if (v['conv-threads'] && (v.browser || backend !== 'cpu')) throw new UsageError('--conv-threads is for --backend cpu in Node');
   const sparseKernels = v['sparse-kernels'] ?? 'auto';
   if (!['auto', 'off', 'both'].includes(sparseKernels)) throw new UsageError(`--sparse-kernels must be auto, off or both (got "${sparseKernels}")`);
+  const steps = int('steps', v.steps, 1);
+  if (steps !== undefined && !v.long) throw new UsageError('--steps goes with --long');
+  // Memory is read every LONG_READ_EVERY steps: growth needs two readings to be seen at all.
+  if (steps !== undefined && steps < 2 * LONG_READ_EVERY) throw new UsageError(`--long reads memory every ${LONG_READ_EVERY} steps, so --steps must be at least ${2 * LONG_READ_EVERY} to compare two readings (got ${steps})`);
   const gateGradient = v['gate-gradient'];
   if (gateGradient !== undefined && !['ste', 'detached'].includes(gateGradient)) throw new UsageError(`--gate-gradient must be ste or detached (got "${gateGradient}")`);
   return {
@@ -133,7 +138,7 @@ function parseBenchArgs(argv: string[]) {
     markdown: v.markdown,
     browser: v.browser,
     long: v.long,
-    steps: int('steps', v.steps, 1),
+    steps,
     overrides: { kernels: { sparse: sparseKernels === 'off' ? 'off' : 'auto' }, ...(gateGradient ? { cdg: { gateGradient } } : {}) },
     kernels: v.kernels,
     profile: v.profile,

@@ -373,13 +373,16 @@ export function memoryGrowth(readings: readonly MemoryReading[]): { tensors: num
   return { tensors, bytes, ...(gpu !== undefined ? { gpuBytes: gpu } : {}), flat: tensors === 0 && bytes === 0 && (gpu ?? 0) === 0 };
 }
 
+/** Steps between the long run's memory readings. */
+export const LONG_READ_EVERY = 100;
+
 export interface LongOptions {
   presets: readonly string[];
   tiny: boolean;
   dataset: Dataset;
   /** Training steps per preset (the schedules span them); default 1000. */
   steps?: number;
-  /** Read memory every this many steps; default 100. */
+  /** Read memory every this many steps; default LONG_READ_EVERY. */
   every?: number;
   overrides?: unknown;
   onProgress?: (p: { preset: string; step: number; steps: number }) => void;
@@ -394,7 +397,9 @@ export interface LongOptions {
 export async function runLong(opts: LongOptions): Promise<LongResult[]> {
   const now = opts.now ?? (() => performance.now());
   const steps = opts.steps ?? 1000;
-  const every = opts.every ?? 100;
+  const every = opts.every ?? LONG_READ_EVERY;
+  // One reading (or none) cannot show growth: it would report "flat" having compared nothing.
+  if (steps < 2 * every) throw new RangeError(`runLong: ${steps} steps give fewer than two memory readings (one every ${every} steps)`);
   const out: LongResult[] = [];
   for (const preset of opts.presets) {
     const config = benchConfig(preset, opts.tiny, { ...(opts.overrides as object), steps });

@@ -76,5 +76,10 @@ describe('npm run bench', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain('usage: npm run bench');
     }
+    // Memory read every 100 steps: 99 steps would compare no two readings and still say "flat".
+    const short = await bench(['--long', '--presets', 'simclr-dense', '--steps', '99', '--json']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/--steps must be at least 200 to compare two readings \(got 99\)/);
+    expect(short.stdout).not.toMatch(/"flat":true/);
   });
 });

@@ -21,6 +21,10 @@ describe('memoryGrowth', () => {
 });
 
 describe('runLong (short)', () => {
+  it('refuses a run too short for two memory readings (growth would go unseen)', async () => {
+    await expect(runLong({ presets: ['cdg'], tiny: true, dataset, steps: 9, every: 5 })).rejects.toThrow(/fewer than two memory readings/);
+  });
+
   it('two presets, 10 steps, a reading every 5: flat, everything freed after dispose', async () => {
     const out = await runLong({ presets: ['cdg', 'syncp-2of4'], tiny: true, dataset, steps: 10, every: 5 });
     expect(out.map((o) => o.preset)).toEqual(['cdg', 'syncp-2of4']);
