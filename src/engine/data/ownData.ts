@@ -145,10 +145,12 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
   const images = files.filter((f) => IMAGE_EXT.test(f.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   if (images.length === 0) throw new OwnDataError(`no images found (looked for .png, .jpg, .gif, .webp, .bmp) among ${files.length} file(s), e.g. ${files[0].path}`);
   // Class = the first folder below whatever root all images share (other files, a README
-  // beside the class folders, do not count).
+  // beside the class folders, do not count). A shared folder with deeper images in it is a
+  // root even when an image lies loose in it (pets/cats/1.png beside pets/cover.png): the
+  // loose one is then refused as such, not the root taken for the one class.
   const parts = images.map((f) => f.path.split('/').filter(Boolean));
   let root = 0;
-  while (parts.every((p) => p.length > root + 2 && p[root] === parts[0][root])) root++;
+  while (parts.every((p) => p.length > root + 1 && p[root] === parts[0][root]) && parts.some((p) => p.length > root + 2)) root++;
   // A train/test level above the class folders gives the split itself (the classes are below it).
   const splitLevel = parts.every((p) => p.length > root + 2 && (TRAIN_FOLDER.test(p[root]) || TEST_FOLDER.test(p[root]))) && parts.some((p) => TRAIN_FOLDER.test(p[root])) && parts.some((p) => TEST_FOLDER.test(p[root]));
   const splitAt = root;

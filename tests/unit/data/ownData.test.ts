@@ -194,6 +194,10 @@ describe('own data: class folders and zips', () => {
     await refused([], /^the folder is empty: expected one sub-folder per class with images \(or a zip of the same, or CIFAR-10 .bin batches\)$/);
     await refused(folder(3).filter((f) => f.path.includes('cat')), /one class only \(cat\): the kNN monitor needs at least two class folders/);
     await refused([{ path: 'a.png', bytes: img(1) }, { path: 'b.png', bytes: img(2) }], /a.png is not in a class folder/);
+    // The same inside the chosen folder (a browser's paths start with its name): the loose image is named, not "one class only (pets)".
+    await refused([...folder(3), { path: 'pets/cover.png', bytes: img(9) }], /^pets\/cover\.png is not in a class folder/);
+    // A chosen class folder alone is one class, as before.
+    await refused([{ path: 'cats/1.png', bytes: img(1) }, { path: 'cats/2.png', bytes: img(2) }], /one class only \(cats\)/);
     await refused([{ path: 'x/a/readme.txt', bytes: new Uint8Array(4) }, { path: 'x/b/notes.txt', bytes: new Uint8Array(4) }], /no images found/);
     await refused([{ path: 'r/a/1.png', bytes: new Uint8Array(4) }, { path: 'r/b/1.png', bytes: new Uint8Array(4) }], /none of the 2 images could be decoded/);
     await refused([{ path: 'pets.zip', bytes: new Uint8Array([80, 75, 3, 4, 1, 2]) }], /pets.zip is not a readable zip/);
