@@ -154,7 +154,7 @@ function machine(): MachineInfo {
 function progressBar(label: string) {
   if (!process.stderr.isTTY || process.env.CI) return undefined;
   return new cliProgress.SingleBar(
-    { stream: process.stderr, format: `${label} |{bar}| {value}/{total} steps | {what}`, hideCursor: true, clearOnComplete: true },
+    { stream: process.stderr, format: `${label} |{bar}| {value}/{total} steps | {what}`, hideCursor: false, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
   );
 }

@@ -284,7 +284,7 @@ async function main(): Promise<number> {
   }
   console.error(`experiment: ${jobs.length} runs (${todo.length} to do, ${jobs.length - todo.length} saved in ${a.out}), ${totalSteps} steps, cpu backend, ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}${a.jobs > 1 ? `, ${a.jobs} processes` : ''}`);
   const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: 'experiment |{bar}| {value}/{total} steps | run {run} {name} | ETA {eta_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 },
+    { stream: process.stderr, format: 'experiment |{bar}| {value}/{total} steps | run {run} {name} | ETA {eta_formatted}', hideCursor: false, noTTYOutput: true, notTTYSchedule: 10_000 },
     cliProgress.Presets.shades_classic,
   );
   bar.start(totalSteps, 0, { run: `0/${todo.length}`, name: '' });

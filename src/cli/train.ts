@@ -162,7 +162,7 @@ async function main(): Promise<number> {
   const bar =
     process.stderr.isTTY && !process.env.CI
       ? new cliProgress.SingleBar(
-          { stream: process.stderr, format: 'train |{bar}| {value}/{total} steps | loss {loss} | knn {knn} | {sps} steps/s | ETA {eta_h}', hideCursor: true },
+          { stream: process.stderr, format: 'train |{bar}| {value}/{total} steps | loss {loss} | knn {knn} | {sps} steps/s | ETA {eta_h}', hideCursor: false },
           cliProgress.Presets.shades_classic,
         )
       : undefined;
