@@ -34,9 +34,9 @@ export const SETTINGS_TABLE = {
   batchSize: setting(z.number().int().min(2).max(512).default(32), { label: 'Batch size', help: 'images per step (×2 views)', key: 'batch', quick: true, step: 1 }),
   data: group({
     name: setting(z.enum(['shapes', 'fashion-mnist', 'own']).default('shapes'), { label: 'Dataset', help: 'synthetic shapes (generated from the seed), a Fashion-MNIST subset, or your own images (uploaded in the Data panel)', key: 'dataset', quick: true }),
-    trainCount: setting(positiveInt.max(60_000).default(2000), { label: 'Training images', help: 'images the network trains on (and the kNN memory bank); Fashion-MNIST ships 10000' }),
+    trainCount: setting(positiveInt.max(60_000).default(2000), { label: 'Training images', help: 'images the network trains on (the kNN memory bank is at most 2000 of them); Fashion-MNIST ships 10000' }),
     // 1200: a kNN figure's standard error √(p(1−p)/n) stays ≤ 1.44 points at any p (eval/knn.ts).
-    testCount: setting(positiveInt.max(10_000).default(1200), { label: 'Held-out images', help: 'images the kNN monitor classifies (1200: standard error ≤ 1.5 points); Fashion-MNIST ships 2000' }),
+    testCount: setting(positiveInt.max(10_000).default(1200), { label: 'Held-out images', help: 'images held out; the kNN monitor classifies up to 2000 of them (1200: standard error ≤ 1.5 points); Fashion-MNIST ships 2000' }),
     /** Side of the square images the network sees; 0 keeps the dataset's own size. */
     // 16: a step costs about a sixteenth of a 32×32 step with the old widths, so a whole run
     // fits in minutes on a cpu; shapes stay legible (they fill half the frame).

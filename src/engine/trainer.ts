@@ -75,8 +75,8 @@ export interface StepResult {
  * subset. Queries: every held-out image up to 2000 (Fashion-MNIST's whole test subset),
  * so the split size sets the standard error (eval/knn.ts).
  */
-const KNN_MEMORY = 2000;
-const KNN_QUERIES = 2000;
+export const KNN_MEMORY = 2000;
+export const KNN_QUERIES = 2000;
 /** Evaluation forwards in large batches: per-op overhead, not arithmetic, dominated at 128. */
 const EVAL_BATCH = 512;
 

@@ -1,6 +1,7 @@
 // The config schema rejects impossible settings with messages that name the field.
 import { describe, expect, it } from 'vitest';
-import { buildConfig, ConfigError, parseConfig, PRESET_NAMES, stageStrides } from '../../../src/engine/config';
+import { buildConfig, ConfigError, parseConfig, PRESET_NAMES, SETTINGS, stageStrides } from '../../../src/engine/config';
+import { KNN_MEMORY, KNN_QUERIES } from '../../../src/engine/trainer';
 
 function issuesOf(input: unknown): string[] {
   try {
@@ -62,5 +63,11 @@ describe('config', () => {
   it('stage strides: 2 unless given', () => {
     expect(stageStrides({ widths: [8, 16, 32], blocks: 1, projHidden: 1, projDim: 1, predHidden: 1, projOutBn: false })).toEqual([2, 2, 2]);
     expect(stageStrides({ widths: [8, 16], blocks: 1, strides: [1], projHidden: 1, projDim: 1, predHidden: 1, projOutBn: false })).toEqual([1, 2]);
+  });
+
+  it('the image-count settings say how many the kNN monitor uses at most (trainer.ts caps both)', () => {
+    const help = (path: string) => SETTINGS.find((x) => x.path === path)!.help;
+    expect(help('data.trainCount')).toContain(`at most ${KNN_MEMORY} of them`);
+    expect(help('data.testCount')).toContain(`up to ${KNN_QUERIES} of them`);
   });
 });
