@@ -7,7 +7,7 @@
 
 import { checkInteger, checkNM, checkShape, checkUnit, fail, keptCount } from './validate';
 
-export { keptCount } from './validate';
+export { keptCount, keptInLayer } from './validate';
 
 type Values = ArrayLike<number>;
 

@@ -51,3 +51,12 @@ export function checkShape(fn: string, name: string, shape: readonly number[], r
 export function keptCount(density: number, n: number): number {
   return Math.round(density * n);
 }
+
+/**
+ * keptCount for a layer's mask: at least one kept when the density is above 0. A layer
+ * keeping nothing computes zeros, and a network of them (a very low density, whose
+ * round(d·n) is 0 in every layer) gives zero features, whose normalisation is NaN.
+ */
+export function keptInLayer(density: number, n: number): number {
+  return density > 0 && n > 0 ? Math.max(1, keptCount(density, n)) : keptCount(density, n);
+}

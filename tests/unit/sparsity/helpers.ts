@@ -76,3 +76,9 @@ export const unitArb = fc.oneof(
   fc.integer({ min: 0, max: 40 }).map((k) => k / 40),
   fc.double({ min: 0, max: 1, noNaN: true }),
 );
+
+/** Weights (or channels) a layer's mask keeps at density d of n: round(d·n), but never 0 above density 0 (a layer keeping nothing computes zeros). */
+export function refKept(d: number, n: number): number {
+  const k = Math.round(d * n);
+  return d > 0 && n > 0 && k === 0 ? 1 : k;
+}

@@ -9,7 +9,7 @@ import { channelMasker, channelScores } from '../../../src/engine/sparsity/maske
 import type { Shape4 } from '../../../src/engine/sparsity/maskers';
 import { unstructuredMasker } from '../../../src/engine/sparsity/maskers/unstructured';
 import { globalTopKArrays, selectTopK } from '../../../src/engine/sparsity/masks';
-import { noLeak, ones, refTopK, subset, unitArb } from './helpers';
+import { noLeak, ones, refKept, refTopK, subset, unitArb } from './helpers';
 
 const RUNS = { numRuns: 30 };
 
@@ -53,7 +53,7 @@ describe('unstructured masker', () => {
       fc.property(fc.integer({ min: 1, max: 40 }), unitArb, fc.integer({ min: 0, max: 1000 }), (n, density, seed) => {
         const scores = Array.from({ length: n }, (_, i) => ((i * 7919 + seed) % 5) - 2); // values in -2..2
         const got = maskOf(scores, density);
-        const k = Math.round(density * n);
+        const k = refKept(density, n);
         const want = refTopK(scores, k);
         expect(ones(got)).toBe(k);
         got.forEach((v, i) => expect(v).toBe(want.has(i) ? 1 : 0));
@@ -165,7 +165,7 @@ describe('channel masker', () => {
           const values = Array.from({ length: n }, (_, i) => ((i * 31 + seed * 17) % 7) - 3);
           const got = channelMaskOf(values, shape, density, norm);
           const cOut = shape[3];
-          const kept = new Set(refChannelOrder(values, shape, norm).slice(0, Math.round(density * cOut)));
+          const kept = new Set(refChannelOrder(values, shape, norm).slice(0, refKept(density, cOut)));
           got.forEach((v, i) => expect(v).toBe(kept.has(i % cOut) ? 1 : 0));
         },
       ),

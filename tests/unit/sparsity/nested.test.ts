@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maskerFor, type Shape4 } from '../../../src/engine/sparsity/maskers';
 import { channelScores } from '../../../src/engine/sparsity/maskers/channel';
-import { fullGroups, ones, refTopK, subset, unitArb } from './helpers';
+import { fullGroups, ones, refKept, refTopK, subset, unitArb } from './helpers';
 
 const RUNS = { numRuns: 30 };
 
@@ -56,8 +56,8 @@ describe('nestedMasks', () => {
         const v = values(n, seed);
         const { sparser, denser } = run(v, shape, { granularity: 'unstructured', sparserDensity: lo, denserDensity: hi });
         expect(subset(sparser, denser)).toBe(true);
-        const ws = refTopK(v, Math.round(lo * n));
-        const wd = refTopK(v, Math.round(hi * n));
+        const ws = refTopK(v, refKept(lo, n));
+        const wd = refTopK(v, refKept(hi, n));
         sparser.forEach((x, i) => expect(x).toBe(ws.has(i) ? 1 : 0));
         denser.forEach((x, i) => expect(x).toBe(wd.has(i) ? 1 : 0));
       }),
@@ -82,7 +82,7 @@ describe('nestedMasks', () => {
           [denser, hi],
         ] as const) {
           mask.forEach((x, i) => expect(x).toBe(mask[i % cOut]));
-          expect(ones(mask.slice(0, cOut))).toBe(Math.round(d * cOut));
+          expect(ones(mask.slice(0, cOut))).toBe(refKept(d, cOut));
         }
       }),
       RUNS,

@@ -3,7 +3,7 @@
 // 'global' budget falls back to uniform.
 import * as tf from '@tensorflow/tfjs';
 import type { BudgetMode } from '../budget';
-import { expandChannelKeep, keptCount, selectTopK } from '../masks';
+import { expandChannelKeep, keptInLayer, selectTopK } from '../masks';
 import type { Masker } from './masker';
 import { budgetPlanned } from './unstructured';
 
@@ -16,7 +16,7 @@ export function channelMasker(budget: BudgetMode): Masker {
       return shapes.map((shape, i) => {
         const [kh, kw, cIn, cOut] = shape;
         const size = kh * kw * cIn * cOut;
-        const keep = (s: ArrayLike<number>, d: number) => expandChannelKeep(selectTopK(s, keptCount(d, cOut)), size);
+        const keep = (s: ArrayLike<number>, d: number) => expandChannelKeep(selectTopK(s, keptInLayer(d, cOut)), size);
         return { online: keep(scores.online[i], planned[i].online), target: keep(scores.target[i], planned[i].target) };
       });
     },

@@ -3,7 +3,7 @@
 // then index) ranks both roles, so with shared scores the online mask is a subset of
 // the target mask by construction; per-branch, each role ranks its own scores.
 import { layerDensities, type BudgetMode } from '../budget';
-import { globalTopKArrays, keptCount, selectTopK } from '../masks';
+import { globalTopKArrays, keptInLayer, selectTopK } from '../masks';
 import type { BranchPair } from '../scheduleOf';
 import type { Masker, Shape4 } from './masker';
 
@@ -25,8 +25,8 @@ export function unstructuredMasker(budget: BudgetMode): Masker {
         return on.map((online, i) => ({ online, target: tg[i] }));
       }
       return planned.map((p, i) => ({
-        online: selectTopK(scores.online[i], keptCount(p.online, scores.online[i].length)),
-        target: selectTopK(scores.target[i], keptCount(p.target, scores.target[i].length)),
+        online: selectTopK(scores.online[i], keptInLayer(p.online, scores.online[i].length)),
+        target: selectTopK(scores.target[i], keptInLayer(p.target, scores.target[i].length)),
       }));
     },
   };
