@@ -25,8 +25,12 @@ export function thinOlderHalf<T>(list: readonly T[], max: number): T[] {
  */
 export function thinOlderHalfKeeping<T>(list: readonly T[], max: number, keep: (t: T) => boolean): T[] {
   if (max < 2) throw new Error(`thinOlderHalfKeeping: max must be ≥ 2 (got ${max})`);
-  // Every other entry of the first `n`, the first and the kept ones excepted.
-  const thin = (xs: T[], n: number) => [...xs.slice(0, n).filter((t, i) => i % 2 === 0 || keep(t)), ...xs.slice(n)];
+  // Every other droppable entry of the first `n`, counted among droppable ones only (kept
+  // ones every other step would otherwise fall on the dropped parity), the first entry kept.
+  const thin = (xs: T[], n: number) => {
+    let droppable = 0;
+    return [...xs.slice(0, n).filter((t, i) => i === 0 || keep(t) || droppable++ % 2 === 0), ...xs.slice(n)];
+  };
   let out = list.slice();
   while (out.length > max) {
     let next = thin(out, Math.floor(out.length / 2));

@@ -49,6 +49,15 @@ describe('progress rows of a long run', () => {
     expect([rows[0].step, rows[rows.length - 1].step]).toEqual([1, 20_000]);
   });
 
+  it('with kNN every 2 steps (every other row needed), the rows between are still thinned', () => {
+    const { rows, peak } = longRun(500, 2, 1_000_000);
+    // 10 000 kNN rows are all needed, so the cap cannot hold; but the others go: before, the
+    // needed rows filled every kept parity and nothing was dropped (20 000 rows).
+    expect(rows.filter((r) => r.knn !== undefined).map((r) => r.step)).toEqual(multiples(2));
+    expect(rows.length).toBeLessThan(10_600);
+    expect(peak).toBeLessThan(20_000);
+  });
+
   it('a short run is left whole; rows that are all needed are never dropped, whatever the cap', () => {
     const short = Array.from({ length: 300 }, (_, i) => row(i + 1));
     expect(capRows(short, 500)).toBe(short);
