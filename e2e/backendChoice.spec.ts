@@ -83,7 +83,7 @@ test('no backend named: the fastest measured backend runs, the notice says why; 
     await expect(notice).toContainText('measured earlier on this device', { timeout: 60_000 });
   } catch (e) {
     // What was stored, so a failure on a CI machine says whether the device key changed.
-    console.log(`[calibration] not reused after reload; stored: ${await page.evaluate(() => localStorage.getItem('sparsecl.backend-calibration.v2'))}`);
+    console.log(`[calibration] not reused after reload; stored: ${await page.evaluate(() => localStorage.getItem('sparsecl.backend-calibration.v3'))}`);
     throw e;
   }
   // The same choice, unless this load's WebGPU adapter answered late (WebGPU is then set aside): the argmin of what is shown.

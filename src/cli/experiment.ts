@@ -33,13 +33,14 @@ const USAGE = `usage: npm run experiment -- [options]
   --tiny              the --tiny size
   --out DIR           where each run's summary is saved (default runs/experiment)
   --results FILE      the markdown file whose experiment tables are rewritten ("-" prints them; default: docs/results.md
-                      for the whole default experiment, "-" for a part of it, --tiny or --steps)
+                      for the whole default experiment, "-" for a part of it, --tiny, --steps or --probe-epochs)
   --probe-epochs N    linear-probe epochs (default 100)
   --fresh             rerun runs already saved in DIR (runs saved with other settings are rerun anyway)
   --jobs N            run in N processes at once (default 1; wall times then are those of a shared machine)`;
 
 const DATASETS = ['shapes', 'fashion-mnist'] as const;
 const DEFAULT_SEEDS = [1, 2, 3];
+const DEFAULT_PROBE_EPOCHS = 100;
 
 /** A comma list: no empty entry (",," is a typo, not a 0 or a default) and no repeat (a run counted twice would look like two seeds). */
 function commaList(v: string, what: string): string[] {
@@ -79,13 +80,13 @@ function parse(argv: string[]) {
   if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new UsageError(`--seeds must be non-negative integers (got "${String(v.seeds)}")`);
   const steps = v.steps === undefined ? undefined : Number(v.steps);
   if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) throw new UsageError(`--steps must be a positive integer (got "${String(v.steps)}")`);
-  const probeEpochs = v['probe-epochs'] === undefined ? 100 : Number(v['probe-epochs']);
+  const probeEpochs = v['probe-epochs'] === undefined ? DEFAULT_PROBE_EPOCHS : Number(v['probe-epochs']);
   if (!(Number.isInteger(probeEpochs) && probeEpochs >= 0)) throw new UsageError(`--probe-epochs must be a non-negative integer`);
   const presets = list(v.presets, PRESET_NAMES, 'presets');
   const datasets = list(v.datasets, DATASETS, 'datasets') as (typeof DATASETS)[number][];
   // docs/results.md holds the whole default experiment: a part of it, another size or
   // length, printed instead of overwriting those tables unless --results names a file.
-  const whole = !v.tiny && steps === undefined && presets.length === PRESET_NAMES.length && datasets.length === DATASETS.length && seeds.join() === DEFAULT_SEEDS.join();
+  const whole = !v.tiny && steps === undefined && probeEpochs === DEFAULT_PROBE_EPOCHS && presets.length === PRESET_NAMES.length && datasets.length === DATASETS.length && seeds.join() === DEFAULT_SEEDS.join();
   return {
     help: Boolean(v.help),
     presets,

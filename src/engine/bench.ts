@@ -268,7 +268,7 @@ export async function benchState(state: BenchState, opts: BenchOptions): Promise
         slot.growth += after.tensors - before.tensors;
         slot.ms.push(dt);
         slot.last = res;
-        const f = slot.trainer.flops(res.metrics);
+        const f = slot.trainer.flops(res.metrics, res.gradientPasses);
         slot.effective.push(f.effective);
         slot.dense0 = f.dense;
         times.set(slot.preset, dt);

@@ -73,7 +73,7 @@ export async function convShares(presets: readonly string[], tiny: boolean, data
     try {
       t.startAt(stateStartStep(config, state));
       const r = await t.trainStep(); // the end state's masks
-      const f = t.flops(r.metrics);
+      const f = t.flops(r.metrics, r.gradientPasses);
       const convNames = new Set(t.spec.encoder.convs.map((c) => c.name));
       const conv = f.layers.filter((l) => convNames.has(l.name));
       const convFlopsRatio = conv.reduce((a, l) => a + l.effective, 0) / conv.reduce((a, l) => a + l.dense, 0);

@@ -241,7 +241,8 @@ function settleExport(result: { run: RunFile; bundle: Uint8Array } | Error): voi
 }
 
 // The backend measurement is cached per device and workload (the run's model), so reloading the page does not re-time it.
-const CALIBRATION_KEY = 'sparsecl.backend-calibration.v2';
+// v3: timings carry `lighter` (a software WebGL timed on the two-conv workload); older ones are measured again.
+const CALIBRATION_KEY = 'sparsecl.backend-calibration.v3';
 
 function readCalibration(): Calibration | undefined {
   try {

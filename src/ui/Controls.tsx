@@ -100,7 +100,7 @@ export function Settings() {
           ))}
         </select>
       </div>
-      <label className="toggle" htmlFor="tiny" title="Batch 8, 300 steps and 200 / 100 images at the default model size: fast even without a GPU">
+      <label className="toggle" htmlFor="tiny" title="Batch 8, 300 steps and 200 / 100 images, the default model with a smaller predictor: fast even without a GPU">
         <input type="checkbox" id="tiny" data-testid="tiny" checked={tiny} disabled={running} onChange={(e) => actions.setTiny(e.target.checked)} />
         Tiny size
       </label>
