@@ -74,45 +74,34 @@ export function stepFlops(spec: NetworkSpec, branches: BranchInfo[], method: Ssl
   let dense = 0;
   let effective = 0;
   const layout = sslMethod(method).branches();
+  const passes = gradientPasses.map((names) => new Set(names));
   for (const b of branches) {
     // Whether the method trains this branch (a target network only runs forward) and runs the predictor on it.
     const l = layout.find((x) => x.role === b.role && x.view === b.view);
     const trained = l?.trained ?? true;
-    const s = networkFlops(layerSpecs(spec, b.role, l?.predicts ?? false, d), { pass: trained ? 'training' : 'forward', batch });
+    const layers = layerSpecs(spec, b.role, l?.predicts ?? false, d);
+    const s = networkFlops(layers, { pass: trained ? 'training' : 'forward', batch });
     dense += s.dense;
     effective += s.effective;
-    for (const l of s.layers) {
-      const acc = byName.get(l.name) ?? { dense: 0, effective: 0 };
-      acc.dense += l.dense;
-      acc.effective += l.effective;
-      byName.set(l.name, acc);
-    }
-  }
-  for (const names of gradientPasses) {
-    const pass = gradientPassFlops(spec, branches, method, batch, d, new Set(names));
-    effective += pass.total;
-    for (const [name, f] of pass.byName) byName.get(name)!.effective += f;
+    s.layers.forEach((lf, i) => {
+      const extra = passes.reduce((a, named) => a + 2 * batch * gradientPassMacs(layers[i], trained, named), 0);
+      const acc = byName.get(lf.name) ?? { dense: 0, effective: 0 };
+      acc.dense += lf.dense;
+      acc.effective += lf.effective + extra;
+      effective += extra;
+      byName.set(lf.name, acc);
+    });
   }
   return { layers: [...byName].map(([name, v]) => ({ name, ...v })), dense, effective };
 }
 
-/** One effective-gradient pass (stepFlops' `gradientPasses`), in FLOPs per layer name and in total. */
-function gradientPassFlops(spec: NetworkSpec, branches: BranchInfo[], method: SslMethodName, batch: number, d: LayerDensities, named: Set<string>): { total: number; byName: Map<string, number> } {
-  const byName = new Map<string, number>();
-  const layout = sslMethod(method).branches();
-  const f = 2 * batch; // FLOPs = 2·MACs
-  for (const b of branches) {
-    const l = layout.find((x) => x.role === b.role && x.view === b.view);
-    const trained = l?.trained ?? true;
-    for (const layer of layerSpecs(spec, b.role, l?.predicts ?? false, d)) {
-      let macs = trained ? trainingForwardMacs(layer) : effectiveMacs(layer);
-      if (trained) {
-        const inputGradient = !(layer.kind === 'conv' && layer.noInputGradient);
-        if (inputGradient) macs += effectiveMacs(layer);
-        if (named.has(layer.name)) macs += denseMacs(layer);
-      }
-      byName.set(layer.name, (byName.get(layer.name) ?? 0) + f * macs);
-    }
-  }
-  return { total: [...byName.values()].reduce((a, x) => a + x, 0), byName };
+/**
+ * MACs of one layer, one image, in an effective-gradient pass (stepFlops' `gradientPasses`):
+ * its forward; in a trained branch also its input gradient and, for a `named` conv, its
+ * weight gradient at every position.
+ */
+function gradientPassMacs(layer: LayerFlopsSpec, trained: boolean, named: Set<string>): number {
+  if (!trained) return effectiveMacs(layer);
+  const inputGradient = !(layer.kind === 'conv' && layer.noInputGradient) ? effectiveMacs(layer) : 0;
+  return trainingForwardMacs(layer) + inputGradient + (named.has(layer.name) ? denseMacs(layer) : 0);
 }

@@ -208,12 +208,12 @@ export class Trainer {
       const net = info.network === 'target' && this.target ? this.target : this.online;
       const isOnlineNet = net === this.online;
       const eff = isOnlineNet ? effective?.get(info.role) : undefined;
-      const masks = eff ? undefined : this.masksFor(info.role);
-      const likeEvaluated = maskSlot(info.role) === evaluatedSlot || !this.masksFor(info.role);
+      const roleMasks = this.masksFor(info.role);
+      const likeEvaluated = maskSlot(info.role) === evaluatedSlot || !roleMasks;
       return {
         params: eff ?? net.vars,
         stats: net.stats,
-        masks,
+        masks: eff ? undefined : roleMasks,
         // Only the online network's batch moments feed running stats; the target's are EMA'd.
         moments: isOnlineNet && likeEvaluated && moments ? moments : undefined,
       } satisfies Branch;

@@ -8,28 +8,22 @@ export interface Stepped {
 
 /** Drop every other entry of the older half until at most `max` remain (newest half kept whole). */
 export function thinOlderHalf<T>(list: readonly T[], max: number): T[] {
-  if (max < 2) throw new Error(`thinOlderHalf: max must be ≥ 2 (got ${max})`);
-  let out = list.slice();
-  while (out.length > max) {
-    const half = Math.floor(out.length / 2);
-    out = [...out.slice(0, half).filter((_, i) => i % 2 === 0), ...out.slice(half)];
-  }
-  return out;
+  return thinOlderHalfKeeping(list, max, () => false);
 }
 
 /**
  * As thinOlderHalf, but entries `keep` marks are never dropped (a run's kNN and mask-update
- * rows, which charts and replays need every one of). When the older half holds nothing but
- * those, the newer half is thinned too (the newest entry stays); it gives up when only
- * kept entries are left to drop.
+ * rows, which charts and replays need every one of). When the older half holds nothing to
+ * drop, the newer half is thinned too (the newest entry stays); it gives up when only kept
+ * entries are left to drop.
  */
 export function thinOlderHalfKeeping<T>(list: readonly T[], max: number, keep: (t: T) => boolean): T[] {
-  if (max < 2) throw new Error(`thinOlderHalfKeeping: max must be ≥ 2 (got ${max})`);
-  // Every other droppable entry of the first `n`, counted among droppable ones only (kept
-  // ones every other step would otherwise fall on the dropped parity), the first entry kept.
+  if (max < 2) throw new Error(`thinOlderHalf: max must be ≥ 2 (got ${max})`);
+  // Every other droppable entry of the first `n`, the first droppable one kept; counted
+  // among droppable entries only (kept ones every other step would otherwise fill the kept parity).
   const thin = (xs: T[], n: number) => {
     let droppable = 0;
-    return [...xs.slice(0, n).filter((t, i) => i === 0 || keep(t) || droppable++ % 2 === 0), ...xs.slice(n)];
+    return [...xs.slice(0, n).filter((t) => keep(t) || droppable++ % 2 === 0), ...xs.slice(n)];
   };
   let out = list.slice();
   while (out.length > max) {
