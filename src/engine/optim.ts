@@ -104,7 +104,12 @@ export class AdamW {
     this.t = t;
   }
 
-  /** Zero the moments of `name` where `where` is nonzero (regrown or revived weights start from rest). */
+  /**
+   * Zero the moments of `name` where `where` is nonzero (regrown or revived weights start from rest).
+   * The bias correction keeps the optimizer's step count, as zeroing `exp_avg` entries does in
+   * PyTorch (one step count a tensor, as the sparse-training reference code leaves it): a reset
+   * entry's first steps are ~(1 − β1)/√(1 − β2) lr, not lr as for a fresh Adam.
+   */
   resetMoments(name: string, where: tf.Tensor): void {
     tf.tidy(() => {
       const reset = where.dtype === 'bool' ? where : tf.notEqual(where, 0);

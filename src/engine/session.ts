@@ -9,6 +9,14 @@ import { Trainer, type StepResult } from './trainer';
 import type { SessionState } from './state/runState';
 import { writeBundle } from './state/bundle';
 import { encodeTyped } from './state/typedJson';
+import { thinOlderHalfKeeping } from './thinning';
+
+/**
+ * Logged rows a session keeps. A run goes up to 10^6 steps (2·10^5 rows at logEvery 5),
+ * and the page's autosave copies the history every few seconds: older rows are thinned
+ * past this, kNN rows never (the kNN chart and the results tables read each).
+ */
+export const MAX_HISTORY_ROWS = 20_000;
 
 export interface SessionStep {
   result: StepResult;
@@ -21,7 +29,10 @@ export interface SessionStep {
 
 export class RunSession {
   readonly trainer: Trainer;
-  /** Logged rows: the step-0 baseline row, every logEvery-th step, the first, every kNN step, the last. */
+  /**
+   * Logged rows: the step-0 baseline row, every logEvery-th step, the first, every kNN
+   * step, the last; past MAX_HISTORY_ROWS the older ones without a kNN are thinned.
+   */
   readonly history: MetricsRow[] = [];
   /** Wall time of each kNN pass during training, ms (the step-0 baseline pass not included). */
   readonly knnMs: number[] = [];
@@ -30,6 +41,8 @@ export class RunSession {
   constructor(
     public config: Config,
     dataset: Dataset,
+    /** Logged rows kept before older ones are thinned (smaller only in tests). */
+    private readonly maxHistory = MAX_HISTORY_ROWS,
   ) {
     this.trainer = new Trainer(config, dataset);
   }
@@ -78,7 +91,13 @@ export class RunSession {
     }
     const row = t.row(result, knn);
     const logged = result.step % this.config.eval.logEvery === 0 || knnDue || result.step === 1;
-    if (logged) this.history.push(row);
+    if (logged) {
+      this.history.push(row);
+      if (this.history.length > this.maxHistory) {
+        const kept = thinOlderHalfKeeping(this.history, this.maxHistory, (r) => r.knn !== undefined);
+        this.history.splice(0, this.history.length, ...kept);
+      }
+    }
     return { result, row, knn, logged };
   }
 

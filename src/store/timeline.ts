@@ -4,7 +4,8 @@
 // snapshot only.
 import { create } from 'zustand';
 import type { SyncCPHistoryEntry } from '../engine/viz/maskPanel';
-import { pushDecimated, thinOlderHalf } from '../ui/transforms/timeline';
+import { thinOlderHalf } from '../engine/thinning';
+import { pushDecimated } from '../ui/transforms/timeline';
 import type { MaskUpdate, Snapshot } from '../worker/protocol';
 
 export const MAX_ENTRIES = 48;

@@ -2,7 +2,7 @@
 // page (for the charts). Charts draw a few hundred points, so a long run (up to 10^6 steps)
 // keeps its older rows thinned: otherwise both would grow without bound, and the autosave
 // would rewrite every row to storage every few seconds.
-import { thinOlderHalfKeeping } from '../ui/transforms/timeline';
+import { thinOlderHalfKeeping } from '../engine/thinning';
 import type { ProgressRow } from './protocol';
 
 export const MAX_PROGRESS_ROWS = 20_000;

@@ -52,6 +52,28 @@ describe('RunSession', () => {
     s.dispose();
   });
 
+  it('thins older logged rows past its cap, keeping every kNN row, the first and the newest', async () => {
+    // 40 steps logged each, kNN every 5: 41 rows against a cap of 12 (MAX_HISTORY_ROWS is
+    // 20 000; a long run reaches it). The kNN rows alone are 9, so 3 others are left.
+    const config = buildConfig({ tiny: true, overrides: { steps: 40, eval: { logEvery: 1, knnEvery: 5 } } });
+    const s = new RunSession(config, shapes, 12);
+    await s.measureBaselines();
+    let knnRows = 0;
+    while (!s.done) {
+      await s.trainStep();
+      expect(s.history.length).toBeLessThanOrEqual(12);
+      knnRows = s.history.filter((r) => r.knn !== undefined).length;
+    }
+    const steps = s.history.map((r) => r.step);
+    expect(steps.filter((t) => t % 5 === 0)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40]);
+    expect(knnRows).toBe(9);
+    expect(steps[0]).toBe(0);
+    expect(steps.at(-1)).toBe(40);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    expect(new Set(steps).size).toBe(steps.length);
+    s.dispose();
+  });
+
   it('raw-pixel kNN is 1 when the pixels separate the classes, and at chance when labels ignore the pixels', async () => {
     const before = tf.memory().numTensors;
     const config = buildConfig({ tiny: true, overrides: { steps: 1, data: { imageSize: 0 }, eval: { knnK: 5 } } });

@@ -10,7 +10,8 @@ import { hexToRgb, MASK_COLOURS, OKABE_ITO, viridis } from '../../../src/ui/tran
 import { rasterize } from '../../../src/ui/transforms/raster';
 import { schedulePoints, withPlanned } from '../../../src/ui/transforms/schedulePoints';
 import { cumulativeFlops } from '../../../src/ui/transforms/series';
-import { pushDecimated, thinOlderHalf } from '../../../src/ui/transforms/timeline';
+import { thinOlderHalf } from '../../../src/engine/thinning';
+import { pushDecimated } from '../../../src/ui/transforms/timeline';
 import type { ProgressRow } from '../../../src/worker/protocol';
 
 const flat = (shape: number[], a: number, b: number, c: number, o: number) => ((a * shape[1] + b) * shape[2] + c) * shape[3] + o;
