@@ -122,17 +122,36 @@ function readCifar(bins: OwnFile[], opts: OwnDataOptions, maxImages: number): Da
     return { images, labels, count };
   };
   const isTest = (f: OwnFile) => /test_batch/i.test(f.path);
-  const train = concat(bins.filter((f) => !isTest(f)).map(parse), 3072);
-  const test = concat(bins.filter(isTest).map(parse), 3072);
-  if (train.count + test.count > maxImages)
-    throw new OwnDataError(`${train.count + test.count} images in ${bins.length} batches; the most this app takes is ${maxImages}: choose fewer batch files (an official batch holds 10000, so e.g. data_batch_1.bin and test_batch.bin)`);
+  const byPath = (a: OwnFile, b: OwnFile) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  const records = (f: OwnFile) => Math.floor(f.bytes.length / CIFAR_RECORD);
+  const testBins = bins.filter(isTest).sort(byPath);
+  const trainBins = bins.filter((f) => !isTest(f)).sort(byPath);
+  // The whole official folder (6 batches of 10000) is more than this app takes: the test
+  // batch and the first training batches that fit are read, and the source says which.
+  let room = maxImages - testBins.reduce((a, f) => a + records(f), 0);
+  let n = 0;
+  while (n < trainBins.length && records(trainBins[n]) <= room) room -= records(trainBins[n++]);
+  const taken = trainBins.slice(0, n);
+  const whole = n === trainBins.length;
+  const tooMany = () =>
+    new OwnDataError(
+      `${bins.reduce((a, f) => a + records(f), 0)} images in ${bins.length} batches; the most this app takes is ${maxImages}: choose fewer batch files (an official batch holds 10000, so e.g. data_batch_1.bin and test_batch.bin)`,
+    );
+  // Not even one training batch fits beside the test batches (or they alone are too many).
+  if (room < 0 || (!whole && n === 0)) throw tooMany();
+  const train = concat(taken.map(parse), 3072);
+  const test = concat(testBins.map(parse), 3072);
+  const name = (f: OwnFile) => f.path.split('/').pop()!;
+  const source = whole
+    ? 'CIFAR-10 (own files)'
+    : `CIFAR-10 (own files: ${[...taken, ...testBins].map(name).join(', ')}; ${trainBins.length - taken.length} more training batch${trainBins.length - taken.length === 1 ? '' : 'es'} left out, as this app takes at most ${maxImages} images)`;
   const labels = new Set([...train.labels, ...test.labels]);
   if (labels.size < 2) {
     const only = CIFAR10_CLASSES[[...labels][0]];
     throw new OwnDataError(`one class only (every record has label ${[...labels][0]}, ${only}): the kNN monitor needs records of at least two classes`);
   }
   const ds = resizeSplits(train.count ? train : test, test.count && train.count ? test : undefined, 32, opts);
-  return finish('CIFAR-10 (own files)', CIFAR10_CLASSES, ds.train, ds.test, opts);
+  return finish(source, CIFAR10_CLASSES, ds.train, ds.test, opts);
 }
 
 /** Folder names that mark a split rather than a class (ds/train/cat/1.jpg, ds/test/cat/2.jpg). */

@@ -120,6 +120,34 @@ describe('own data: CIFAR-10 binary', () => {
     await refused([{ path: 'data_batch_1.bin', bytes: batch(record(1, 0, 0, 0), record(2, 0, 0, 0), record(3, 0, 0, 0)) }], /3 images in 1 batches; the most this app takes is 2: choose fewer batch files/, { maxImages: 2 });
   });
 
+  it('takes the test batch and the first training batches that fit when the whole folder is too many, and says which', async () => {
+    // As the official folder at a cap of 5: three training batches of 2 and a test batch of 2,
+    // listed out of order. Room beside the test batch: 3, so data_batch_1 (2) and nothing more.
+    const ds = await readOwnData(
+      [
+        { path: 'c/data_batch_3.bin', bytes: batch(record(5, 0, 0, 0), record(6, 0, 0, 0)) },
+        { path: 'c/test_batch.bin', bytes: batch(record(0, 9, 0, 0), record(1, 9, 0, 0)) },
+        { path: 'c/data_batch_1.bin', bytes: batch(record(1, 1, 0, 0), record(2, 2, 0, 0)) },
+        { path: 'c/data_batch_2.bin', bytes: batch(record(3, 0, 0, 0), record(4, 0, 0, 0)) },
+      ],
+      { ...opts, maxImages: 5 },
+    );
+    expect([ds.train.count, ds.test.count]).toEqual([2, 2]);
+    expect(Array.from(ds.train.labels)).toEqual([1, 2]);
+    expect(Array.from(ds.test.labels)).toEqual([0, 1]);
+    expect(ds.source).toBe('CIFAR-10 (own files: data_batch_1.bin, test_batch.bin; 2 more training batches left out, as this app takes at most 5 images)');
+    // The test batch alone over the cap, or no training batch fitting beside it: refused as before.
+    await refused([{ path: 'test_batch.bin', bytes: batch(record(1, 0, 0, 0), record(2, 0, 0, 0), record(3, 0, 0, 0)) }], /3 images in 1 batches; the most this app takes is 2/, { maxImages: 2 });
+    await refused(
+      [
+        { path: 'test_batch.bin', bytes: batch(record(1, 0, 0, 0)) },
+        { path: 'data_batch_1.bin', bytes: batch(record(1, 0, 0, 0), record(2, 0, 0, 0)) },
+      ],
+      /3 images in 2 batches; the most this app takes is 2/,
+      { maxImages: 2 },
+    );
+  });
+
   it('reads the official binary folder: the class-names file and the readme beside the batches are not data', async () => {
     const names = new TextEncoder().encode('airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n');
     const ds = await readOwnData(
