@@ -20,6 +20,8 @@ export interface HistoryPoint {
 
 export interface ReferenceRun {
   id: number;
+  /** Its colour's index: the lowest not taken by the runs shown beside it (ids only grow). */
+  slot: number;
   /** Shown in chart legends, e.g. "syncp-2of4 · step 300" or "run.json". */
   name: string;
   kind: 'pinned' | 'imported';
@@ -81,13 +83,15 @@ let nextId = 1;
 /** Add a reference run; imported ones replace the previous import, pinned ones keep at most MAX_REFERENCES in all. */
 export function addReference(name: string, kind: ReferenceRun['kind'], points: HistoryPoint[]): void {
   useMetrics.setState((s) => {
-    let refs = s.references.filter((r) => kind === 'pinned' || r.kind !== 'imported');
-    refs = [...refs, { id: nextId++, name, kind, points }];
-    while (refs.length > MAX_REFERENCES) {
+    const refs = s.references.filter((r) => kind === 'pinned' || r.kind !== 'imported');
+    while (refs.length >= MAX_REFERENCES) {
       const i = refs.findIndex((r) => r.kind === 'pinned');
       refs.splice(i >= 0 ? i : 0, 1);
     }
-    return { references: refs };
+    const taken = new Set(refs.map((r) => r.slot));
+    let slot = 0;
+    while (taken.has(slot)) slot++;
+    return { references: [...refs, { id: nextId++, slot, name, kind, points }] };
   });
 }
 

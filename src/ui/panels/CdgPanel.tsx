@@ -11,12 +11,13 @@ import { NEUTRALS, OKABE_ITO, seriesColour } from '../transforms/palette';
 import { key, layerSeries } from '../transforms/series';
 import type { ReferenceRun } from '../../store/metrics';
 import type { CDGSnapshot } from '../../engine/sparsity/cdg';
+import { branchLabels } from '../transforms/branchLabels';
 import { mergeReferences, refColour, referenceLines, ReferencesOnly, refLabel, useRefsWith } from './references';
 import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_10, TICK_11, pct, pctTick, pctTooltip, shortName, stepLabel, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
 import { Panel } from './Panel';
 
 const HOW_TO =
-  'Each gated layer always computes a cheap base part; the rest is needed only where a gate opens. On the cpu and WebGPU backends the rest is computed only where the gate training needs it (setting Sparse kernels); on wasm its forward runs everywhere and only its gradients skip closed locations; on WebGL it is computed everywhere and multiplied by the gate (counted as skippable, not skipped). Bars: the share of locations open for view 1 and view 2 (one threshold for both, so the more salient view keeps more). Pictures: bright = open, dark = closed, for the chosen layer. Evaluation (kNN) gates each image alone with a fixed threshold per layer, the running average of the training thresholds.';
+  'Each gated layer always computes a cheap base part; the rest is needed only where a gate opens. On the cpu and WebGPU backends the rest is computed only where the gate training needs it (setting Sparse kernels); on wasm its forward runs everywhere and only its gradients skip closed locations; on WebGL it is computed everywhere and multiplied by the gate (counted as skippable, not skipped). Bars: the share of locations open for view 1 and view 2 (one threshold for both, so the more salient view keeps more); with BYOL, for the online and the target network, each over both views. Pictures: bright = open, dark = closed, for the chosen layer. Evaluation (kNN) gates each image alone with a fixed threshold per layer, the running average of the training thresholds.';
 
 /** What the gate-gradient mode means for the work a gated kernel could skip. */
 function gateGradientText(mode: CDGSnapshot['gateGradient']): string {
@@ -51,6 +52,7 @@ export function CdgPanel() {
       </Panel>
     );
   }
+  const labels = branchLabels(config.ssl.method);
   const layers = snap?.layers ?? [];
   const layer = layers.find((l) => l.name === chosen) ?? layers[0];
   const side = Math.max(96, Math.min(180, Math.floor((width - 24) / 2)));
@@ -65,12 +67,12 @@ export function CdgPanel() {
           </p>
           <h4 className="sub">Gate density per layer, step {viewed?.step} (target {pct(snap.targetDensity)})</h4>
           <div className="chart chart-small" data-testid="cdg-bars">
-            <GateBars bars={bars} target={snap.targetDensity} />
+            <GateBars bars={bars} target={snap.targetDensity} labels={labels} />
           </div>
 
           <LegendRow>
-            <Swatch colour={OKABE_ITO.blue} label="branch 1 (view 1)" />
-            <Swatch colour={OKABE_ITO.orange} label="branch 2 (view 2)" />
+            <Swatch colour={OKABE_ITO.blue} label={labels[0]} />
+            <Swatch colour={OKABE_ITO.orange} label={labels[1]} />
             <LineSwatch colour="#555" dashed label="scheduled target" />
           </LegendRow>
 
@@ -148,7 +150,7 @@ function ProbeView({ snap, layerName, view, side }: { snap: CDGSnapshot; layerNa
 
 const layerLabel = (l: unknown, p: readonly { payload?: { name?: string } }[] | undefined): string => String(p?.[0]?.payload?.name ?? l);
 
-const GateBars = memo(function GateBars({ bars, target }: { bars: { layer: string; name: string; branch1: number; branch2: number }[]; target: number }) {
+const GateBars = memo(function GateBars({ bars, target, labels }: { bars: { layer: string; name: string; branch1: number; branch2: number }[]; target: number; labels: [string, string] }) {
   return (
     <TurnContainer>
       <BarChart data={bars} margin={CHART_MARGIN}>
@@ -156,8 +158,8 @@ const GateBars = memo(function GateBars({ bars, target }: { bars: { layer: strin
         <XAxis dataKey="layer" tick={TICK_10} interval={0} angle={-30} textAnchor="end" height={46} />
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
         <Tooltip formatter={pctTooltip} labelFormatter={layerLabel} />
-        <Bar name="branch 1 (view 1)" dataKey="branch1" fill={OKABE_ITO.blue} isAnimationActive={false} />
-        <Bar name="branch 2 (view 2)" dataKey="branch2" fill={OKABE_ITO.orange} isAnimationActive={false} />
+        <Bar name={labels[0]} dataKey="branch1" fill={OKABE_ITO.blue} isAnimationActive={false} />
+        <Bar name={labels[1]} dataKey="branch2" fill={OKABE_ITO.orange} isAnimationActive={false} />
         <ReferenceLine y={target} stroke="#555" strokeDasharray="4 3" />
       </BarChart>
     </TurnContainer>
@@ -167,7 +169,7 @@ const GateBars = memo(function GateBars({ bars, target }: { bars: { layer: strin
 /** Gate density per layer over steps; `refStep` marks the scrubbed step. */
 const GateLines = memo(function GateLines({ series, names, refStep, refs }: { series: Record<string, number>[]; names: readonly string[]; refStep?: number; refs: readonly ReferenceRun[] }) {
   const lines = useMemo(
-    () => names.map((name, i) => <Line key={name} name={shortName(name)} type="linear" dataKey={key(name, 'mean')} stroke={seriesColour(i)} strokeWidth={1.5} dot={false} isAnimationActive={false} />),
+    () => names.map((name, i) => <Line key={name} name={shortName(name)} type="linear" dataKey={key(name, 'mean')} stroke={seriesColour(i)} strokeWidth={1.5} dot={false} isAnimationActive={false} connectNulls />),
     [names],
   );
   return (
@@ -177,7 +179,8 @@ const GateLines = memo(function GateLines({ series, names, refStep, refs }: { se
         <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
         <Tooltip formatter={pctTooltip} labelFormatter={stepLabel} />
-        <Line name="scheduled" type="stepAfter" dataKey="gateTarget" stroke="#bbbbbb" strokeWidth={5} dot={false} isAnimationActive={false} />
+        {/* connectNulls: a pinned run's rows fall between this run's, without its keys. */}
+        <Line name="scheduled" type="stepAfter" dataKey="gateTarget" stroke="#bbbbbb" strokeWidth={5} dot={false} isAnimationActive={false} connectNulls />
         {referenceLines(refs)}
         {lines}
         {refStep !== undefined && <ReferenceLine x={refStep} stroke="#555" strokeDasharray="3 3" />}

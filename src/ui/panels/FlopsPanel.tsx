@@ -83,7 +83,9 @@ const flopsTooltip = (v: unknown): string => (typeof v === 'number' ? fmtFlops(v
 const layerLabel = (l: unknown, p: readonly { payload?: { name?: string } }[] | undefined): string => String(p?.[0]?.payload?.name ?? l);
 const savedTooltip = (v: unknown, name: unknown, p: { payload?: unknown }): string | [string, string] => {
   const q = p.payload as { dense: number; effective: number };
-  return name === 'saved' ? [`${pct(v as number, 1)} (${fmtFlops(q.dense - q.effective)} of ${fmtFlops(q.dense)})`, 'saved'] : String(v);
+  // Pinned or imported runs' lines carry fractions too, without this run's FLOPs.
+  if (name !== 'saved') return typeof v === 'number' ? pct(v, 1) : String(v);
+  return [`${pct(v as number, 1)} (${fmtFlops(q.dense - q.effective)} of ${fmtFlops(q.dense)})`, 'saved'];
 };
 const throughLabel = (l: unknown): string => `through step ${String(l)}`;
 

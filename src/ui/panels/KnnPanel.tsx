@@ -42,7 +42,7 @@ export function KnnPanel() {
     <Panel
       id="panel-knn"
       title="kNN accuracy"
-      howTo={`Labels are never used in training: this classifies held-out images by their nearest training features. Read it against the lines: chance, the same network untrained (random features already group some classes) and raw pixels. Learning is the gain over "untrained": a point above its shaded noise band is more than chance variation. Measured every ${every ?? '…'} steps.`}
+      howTo={`Labels are never used in training: this classifies held-out images by their nearest training features. Read it against the lines: chance, the same network untrained (random features already group some classes) and raw pixels. Learning is the gain over "untrained": a point above its shaded noise band is more than chance variation. Measured ${every === undefined ? 'every … steps' : every > 0 ? `every ${every} steps` : 'at the end of the run'}.`}
     >
       <div className="chart">
         {data.length === 0 ? (

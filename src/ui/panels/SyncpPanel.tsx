@@ -107,7 +107,11 @@ export function SyncpPanel() {
               onChange={(e) => setPick(Number(e.target.value))}
             />
             <span className="small" data-testid="syncp-mask-step">
-              {shownStep === null || shownStep === undefined ? 'no update yet (all weights kept)' : `masks from the update at step ${shownStep}${list.length ? ` · update ${index + 1} of the last ${list.length}` : ''}`}
+              {shownStep === null || shownStep === undefined
+                ? config.syncp.initialDensity < 1
+                  ? `no update yet: random initial masks (ERK, online density ${pct(config.syncp.initialDensity)})`
+                  : 'no update yet (all weights kept)'
+                : `masks from the update at step ${shownStep}${list.length ? ` · update ${index + 1} of the last ${list.length}` : ''}`}
             </span>
           </label>
 

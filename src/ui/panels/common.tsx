@@ -1,19 +1,22 @@
-import { startTransition, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { startTransition, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { selectScrubbing, selectViewed, useTimeline } from '../../store/timeline';
 import type { Snapshot } from '../../worker/protocol';
 
-/** Width of an element, following resizes. */
-export function useWidth<T extends HTMLElement>(fallback: number): [React.RefObject<T | null>, number] {
-  const ref = useRef<T>(null);
+/**
+ * Width of an element, following resizes. A callback ref: the element may mount after the
+ * panel's first render (it waits for a run and a snapshot), and a ref object read once in
+ * an effect would never see it.
+ */
+export function useWidth<T extends HTMLElement>(fallback: number): [(el: T | null) => void, number] {
+  const [el, setEl] = useState<T | null>(null);
   const [w, setW] = useState(fallback);
   useEffect(() => {
-    const el = ref.current;
     if (!el) return;
     const ro = new ResizeObserver(([e]) => setW(Math.max(120, Math.floor(e.contentRect.width))));
     ro.observe(el);
     return () => ro.disconnect();
-  }, []);
-  return [ref, w];
+  }, [el]);
+  return [setEl, w];
 }
 
 export function Swatch({ colour, label, outline }: { colour: string; label: ReactNode; outline?: boolean }) {

@@ -16,7 +16,7 @@ import { NEUTRALS, OKABE_ITO, REF_GREY } from '../transforms/palette';
 const REF_COLOURS = [REF_GREY, OKABE_ITO.vermillion, OKABE_ITO.purple, OKABE_ITO.green];
 
 export const refKey = (r: ReferenceRun) => `ref${r.id}`;
-export const refColour = (r: ReferenceRun) => REF_COLOURS[(r.id - 1) % REF_COLOURS.length];
+export const refColour = (r: ReferenceRun) => REF_COLOURS[r.slot % REF_COLOURS.length];
 export const refLabel = (r: ReferenceRun) => `${r.kind === 'imported' ? 'imported' : 'pinned'}: ${r.name}`;
 
 /** Live chart rows with each reference's `field` (× scale) merged in under refKey, by step. */

@@ -51,4 +51,23 @@ describe('reference runs', () => {
     removeReference(id);
     expect(useMetrics.getState().references.some((r) => r.id === id)).toBe(false);
   });
+
+  it('gives the runs shown together distinct colours, however many came and went before', () => {
+    // The reported case: a pin, then imports that replace each other (ids 2, 3, 4, 5 …);
+    // then random pins, imports and removals. REF_COLOURS has one colour a slot.
+    for (const r of useMetrics.getState().references) removeReference(r.id);
+    addReference('pin', 'pinned', []);
+    for (let i = 0; i < 6; i++) addReference(`import ${i}`, 'imported', []);
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) / 65536;
+    for (let i = 0; i < 200; i++) {
+      const refs = useMetrics.getState().references;
+      const slots = refs.map((r) => r.slot);
+      expect(new Set(slots).size).toBe(refs.length);
+      expect(Math.max(-1, ...slots)).toBeLessThan(MAX_REFERENCES);
+      const u = rand();
+      if (u < 0.3 && refs.length) removeReference(refs[Math.floor(rand() * refs.length)].id);
+      else addReference(`r${i}`, u < 0.65 ? 'pinned' : 'imported', []);
+    }
+  });
 });
