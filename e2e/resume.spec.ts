@@ -113,3 +113,32 @@ test('export run.zip → import continues with the exported run\'s next loss; da
   await expect(page.getByTestId('step-count')).toHaveText('10', { timeout: 120_000 });
   await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'done');
 });
+
+test('a Resume restores the run it offered or nothing: a save made since (another tab) is refused, and training here withdraws the offer', async ({ page, context }) => {
+  test.setTimeout(180_000);
+  const url = '/?backend=cpu&preset=simclr-dense&tiny=1&steps=50';
+  await page.goto(url);
+  await waitReady(page);
+  await step(page, 3);
+  await page.reload();
+  await expect(page.getByTestId('resume')).toContainText('step 3');
+  // Another tab trains a run of its own for one step: its autosave replaces the one offered here.
+  const other = await context.newPage();
+  await other.goto(url);
+  await waitReady(other);
+  await step(other, 1);
+  await other.reload();
+  await expect(other.getByTestId('resume')).toContainText('step 1');
+  await other.close();
+  // This tab still offers step 3; Resume must not bring back the other tab's step-1 run in its place.
+  await page.getByTestId('resume').click();
+  await expect(page.getByTestId('error-banner')).toContainText('Could not resume the saved run');
+  await expect(page.getByTestId('error-banner')).toContainText('was replaced by a later save');
+  await expect(page.getByTestId('step-count')).toHaveText('0');
+  await page.getByTestId('error-banner').getByRole('button', { name: 'dismiss' }).click();
+  // What is saved now is offered instead; training this tab's run withdraws it on the click.
+  await expect(page.getByTestId('resume')).toContainText('step 1');
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('resume-offer')).toHaveCount(0);
+  await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 60_000 });
+});

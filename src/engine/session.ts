@@ -142,7 +142,8 @@ export class RunSession {
 
   /** The whole run as host data: trainer state, logged rows, baselines (see state/runState.ts). */
   async saveState(): Promise<SessionState> {
-    return { trainer: await this.trainer.saveState(), history: this.history.map((r) => ({ ...r })), baselines: this.base && { ...this.base } };
+    // The session's config: a learning rate lowered after a divergence is in it, not in the trainer's.
+    return { trainer: { ...(await this.trainer.saveState()), config: this.config }, history: this.history.map((r) => ({ ...r })), baselines: this.base && { ...this.base } };
   }
 
   /**
@@ -154,11 +155,12 @@ export class RunSession {
     const s = new RunSession(state.trainer.config, dataset);
     try {
       s.trainer.loadState(state.trainer);
+      // A loop, not push(...): a long run's history is more arguments than a call takes.
+      for (const r of state.history) s.history.push(r);
     } catch (e) {
       s.dispose();
       throw e;
     }
-    s.history.push(...state.history);
     s.base = state.baselines;
     return s;
   }

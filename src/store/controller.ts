@@ -331,7 +331,9 @@ function apply(config: Config): void {
 
 /** A command for the run last asked for; `pending` shows it was sent until the worker answers. */
 function command(type: 'start' | 'pause' | 'step'): void {
-  useRun.setState({ pending: type });
+  // Training the run on screen autosaves it over the offered one: the offer goes now, not
+  // when the first step answers (a Resume pressed in between would restore this run).
+  useRun.setState(type === 'pause' ? { pending: type } : { pending: type, resumable: undefined });
   send({ type, gen });
 }
 
@@ -351,9 +353,10 @@ export const actions = {
   /** Continue the autosaved run from its step, with its history in every panel. */
   resume: () => {
     restartIfStopped();
+    const offered = useRun.getState().resumable;
     const g = nextGen();
     useRun.setState({ restoring: { kind: 'autosave', name: 'saved run' }, resumable: undefined });
-    send({ type: 'restore', gen: g, source: { kind: 'autosave' } });
+    send({ type: 'restore', gen: g, source: { kind: 'autosave', savedAt: offered?.savedAt } });
   },
   /**
    * Forget the autosaved run. The offer stays up until the delete has committed: a reload
@@ -512,6 +515,11 @@ export const actions = {
       return;
     }
     const run = up.run;
+    // Its config is built in place of the live run, which a run on images not loaded here would only dispose.
+    if (run.config.data.name === 'own' && !useRun.getState().ownData) {
+      useRun.setState({ error: { kind: 'import', message: `Could not import ${file.name}: this run trained on your own images, and none are loaded; load them in the Data panel first, then import it again` } });
+      return;
+    }
     addReference(file.name, 'imported', referencePoints(run.history));
     // The preset select and the link name the preset the import is closest to.
     const p = presetOf(run.config);

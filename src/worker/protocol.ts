@@ -57,7 +57,8 @@ export type RequestType = Request['type'];
  * An import is sent as the file's bytes (transferred, not copied): the worker inflates the
  * weights and images and checks them, and the replay (parseReplay), as it does an autosave's.
  */
-export type RestoreSource = { kind: 'autosave' } | { kind: 'import'; name: string; bytes: Uint8Array };
+/** `savedAt`: the autosave the page offered; a save made since (this tab's new run, another tab) is not restored in its place. */
+export type RestoreSource = { kind: 'autosave'; savedAt?: string } | { kind: 'import'; name: string; bytes: Uint8Array };
 
 /** `assetBase`: absolute URL that shipped files (data/…) are relative to — the app's base, not the worker's. */
 export interface WorkerOptions {

@@ -3,7 +3,7 @@
 // a resumed or imported run shows its whole past and trains on as if never stopped.
 // Autosave keeps one in IndexedDB (the worker writes it, the page reads what it offers).
 import { z } from 'zod';
-import type { Config } from '../engine/config';
+import { ConfigError, parseConfig, type Config } from '../engine/config';
 import type { Dataset } from '../engine/data';
 import { MetricsRowSchema } from '../engine/runFile';
 import type { SessionState } from '../engine/state/runState';
@@ -126,10 +126,25 @@ export async function readAutosaveMeta(): Promise<SavedRunMeta | undefined> {
   return (await tx<SavedRunMeta | undefined>('readonly', (s) => s.get('meta'))) ?? undefined;
 }
 
-/** The saved run; its replay as stored, unchecked (written by an older version, perhaps): parseReplay it before use. */
+/**
+ * A saved session with its config checked, and defaults filled in, as an imported run.json's
+ * is: an older version may have saved it, without settings added since or with values now
+ * refused. Throws saying which settings do not fit.
+ */
+export function checkedSession(session: SessionState): SessionState {
+  if (!isObject(session) || !isObject(session.trainer)) throw new Error('the saved run is damaged (no trainer state)');
+  try {
+    return { ...session, trainer: { ...session.trainer, config: parseConfig(session.trainer.config) } };
+  } catch (e) {
+    if (e instanceof ConfigError) throw new Error(`the saved run's settings do not fit this version of the app — ${e.issues.slice(0, 3).join('; ')}`);
+    throw e;
+  }
+}
+
+/** The saved run, its config checked (checkedSession); its replay as stored, unchecked (written by an older version, perhaps): parseReplay it before use. */
 export async function readAutosave(): Promise<(Omit<SavedRun, 'replay'> & { replay: unknown }) | undefined> {
   const [meta, run] = await Promise.all([readAutosaveMeta(), tx<{ session: SessionState; replay: unknown } | undefined>('readonly', (s) => s.get('run'))]);
-  return meta && run ? { meta, ...run } : undefined;
+  return meta && run ? { meta, ...run, session: checkedSession(run.session) } : undefined;
 }
 
 export async function clearAutosave(): Promise<void> {

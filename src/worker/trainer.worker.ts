@@ -293,6 +293,8 @@ const host: RunHost<WorkerRun> = {
     const upload = source.kind === 'import' ? readRunUpload(source.name, source.bytes) : undefined;
     const saved = upload ? (upload.session ? { session: upload.session, replay: upload.replay } : undefined) : await readAutosave();
     if (!saved) throw new Error(upload ? 'the zip holds no trainer state to continue from; import its run.json to replay its history' : 'there is no saved run to resume (it was discarded, or this browser keeps no site data)');
+    if (source.kind === 'autosave' && source.savedAt !== undefined && 'meta' in saved && saved.meta.savedAt !== source.savedAt)
+      throw new Error(`the run offered (saved ${source.savedAt}) was replaced by a later save (${saved.meta.savedAt}, at step ${saved.meta.step}: a new run's first steps, or another tab); nothing was restored`);
     const config = saved.session.trainer.config;
     const before = { ownData, dataset };
     if (config.data.name === 'own' && source.kind === 'autosave') {
@@ -319,7 +321,11 @@ const host: RunHost<WorkerRun> = {
     // an older version). Damaged: the panels are drawn from the session's history instead.
     const replay = parseReplay(saved.replay);
     if (replay) run.applyReplay(replay);
-    else run.rows = saved.session.history.filter((r) => r.step > 0).map((r) => progressRowOf(r, run));
+    else {
+      run.rows = saved.session.history.filter((r) => r.step > 0).map((r) => progressRowOf(r, run));
+      // The last update is the restored masks' own: reported again on the next row, it would count twice.
+      run.reportedUpdate = run.syncp?.lastUpdateStep ?? null;
+    }
     run.savedStep = run.step;
     return run;
   },

@@ -123,6 +123,22 @@ describe('resume on cpu', () => {
   });
 });
 
+describe('resume after a lowered learning rate', () => {
+  it('saves the session’s config: a resumed run keeps the rate lowered after a divergence', async () => {
+    const a = new RunSession(cfgOf('simclr-dense'), dataset);
+    await steps(a, 1);
+    const lr = a.config.optim.lr;
+    a.scaleLearningRate(0.5);
+    const state = structuredClone(await a.saveState());
+    a.dispose();
+    expect(state.trainer.config.optim.lr).toBe(lr / 2);
+    const b = RunSession.restore(state, dataset);
+    expect(b.config.optim.lr).toBe(lr / 2);
+    expect(b.trainer.peakLearningRate).toBe(lr / 2);
+    b.dispose();
+  });
+});
+
 const gpu = await installNodeWebGPU();
 const adapter = gpu.ok ? await (navigator as unknown as { gpu: GPU }).gpu.requestAdapter().catch(() => null) : null;
 

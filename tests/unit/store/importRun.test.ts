@@ -107,4 +107,19 @@ describe('importRun sends run.zip\'s bytes to the worker, which reads them; the 
     expect(restores()).toHaveLength(0);
     expect(useMetrics.getState().references.map((r) => r.name)).toContain('history.zip');
   });
+
+  it('a bare run.json of an own-data run is refused while no own images are loaded: nothing is sent, the live run stays', async () => {
+    const zip = new Uint8Array(await (await runZip(undefined)).arrayBuffer());
+    const run = JSON.parse(new TextDecoder().decode(unzipSync(zip)['run.json']));
+    delete run.state;
+    run.config.data = { ...run.config.data, name: 'own' };
+    vi.stubGlobal('history', { replaceState: () => {} });
+    const sentBefore = FakeWorker.last!.sent.length;
+    await actions.importRun(new File([JSON.stringify(run)], 'own.json'));
+    expect(useRun.getState().error?.message).toMatch(/Could not import own.json: this run trained on your own images, and none are loaded/);
+    // No configure (which would dispose the live run to build one the worker cannot), no reference line.
+    expect(FakeWorker.last!.sent.slice(sentBefore)).toEqual([]);
+    expect(useMetrics.getState().references.map((r) => r.name)).not.toContain('own.json');
+  });
 });
+

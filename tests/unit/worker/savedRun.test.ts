@@ -3,7 +3,9 @@
 // damaged one (the run's history is replayed instead).
 import { describe, expect, it } from 'vitest';
 import { decodeTyped, encodeTyped } from '../../../src/engine/state/typedJson';
-import { parseReplay, renumberUpdates, type Replay } from '../../../src/worker/savedRun';
+import { buildConfig } from '../../../src/engine/config';
+import type { SessionState } from '../../../src/engine/state/runState';
+import { checkedSession, parseReplay, renumberUpdates, type Replay } from '../../../src/worker/savedRun';
 
 function replay(): Replay {
   return {
@@ -73,3 +75,26 @@ describe('renumberUpdates (replays saved when update steps were numbered from th
     }
   });
 });
+
+describe('checkedSession', () => {
+  const session = (config: unknown) => ({ trainer: { version: 1, config, step: 3 }, history: [], baselines: undefined }) as unknown as SessionState;
+  const current = buildConfig({ preset: 'byol-dense', tiny: true });
+
+  it('fills in settings added since an older version saved the run, and keeps the rest', () => {
+    // As saved before the sparse-kernel and predictor settings existed.
+    const { kernels: _k, ...older } = current as unknown as Record<string, unknown>;
+    const { predictor: _p, ...ssl } = current.ssl as unknown as Record<string, unknown>;
+    const back = checkedSession(session({ ...older, ssl })).trainer.config;
+    expect(back.kernels).toEqual(buildConfig({}).kernels);
+    expect(back.ssl.predictor).toBe('mlp');
+    expect(back.optim).toEqual(current.optim);
+    expect(checkedSession(session(current)).trainer.config).toEqual(current);
+  });
+
+  it('refuses settings this version does not take, saying which, and a damaged state', () => {
+    expect(() => checkedSession(session({ ...current, data: { ...current.data, name: 'fashion-mnist', trainCount: 60000 } }))).toThrow(/saved run's settings do not fit this version of the app — data\.trainCount/);
+    expect(() => checkedSession(session({ ...current, sparsity: {} }))).toThrow(/do not fit this version.*sparsity/);
+    expect(() => checkedSession({ trainer: null } as unknown as SessionState)).toThrow(/damaged/);
+  });
+});
+
