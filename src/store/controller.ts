@@ -349,6 +349,14 @@ export const actions = {
     useRun.setState({ pending: 'start', error: undefined });
     send({ type: 'continue', gen, factor });
   },
+  /**
+   * After a divergence: the same run from step 0 with the learning rate scaled by `factor`
+   * (a plain reset is seeded, and would diverge at the same step again).
+   */
+  resetWithLowerLr: (factor = 0.5) => {
+    useRun.setState({ error: undefined });
+    actions.setField('optim.lr', String(useSettings.getState().applied.optim.lr * factor));
+  },
   restart: () => startWorker(),
   /** Continue the autosaved run from its step, with its history in every panel. */
   resume: () => {

@@ -13,7 +13,7 @@ export function ErrorBanner() {
         {error.kind === 'diverged' ? (
           <>
             <strong>Diverged at step {error.step}.</strong> The loss was not finite, so that step was not applied: the run is kept as it was after step {error.step}.
-            Continue from there with half the learning rate, or reset.
+            Continue from there with half the learning rate, or start again from step 0 with it (the run is seeded: a plain reset would diverge at the same step).
           </>
         ) : error.kind === 'device-lost' ? (
           <strong>GPU device lost. </strong>
@@ -33,8 +33,8 @@ export function ErrorBanner() {
             <button className="btn btn-primary" data-testid="continue-lower-lr" onClick={() => actions.continueWithLowerLr(0.5)}>
               Continue with lr × ½
             </button>
-            <button className="btn" onClick={actions.reset}>
-              Reset
+            <button className="btn" data-testid="reset-lower-lr" onClick={() => actions.resetWithLowerLr(0.5)}>
+              Reset with lr × ½
             </button>
           </>
         )}

@@ -8,6 +8,7 @@ import { useSettings } from '../store/settings';
 import { isOptionalSetting, type SettingSpec } from '../engine/settingsTable';
 import { SSL_METHOD_NAMES, sslMethodInfo } from '../engine/ssl/methodInfo';
 import { describePresets, presetsSetting } from '../engine/config';
+import { numberInputAttrs } from './numberInput';
 
 export const OPTION_LABELS: Record<string, string> = {
   shapes: 'Synthetic shapes',
@@ -72,10 +73,11 @@ export function SettingField({ spec, prefix, notApplied }: { spec: SettingSpec; 
       input = <input {...common} type="checkbox" checked={value === '1' || value === 'true'} onChange={(e) => onText(e.target.checked ? '1' : '0')} />;
       break;
     case 'list':
-      input = <input {...common} type="text" inputMode="decimal" spellCheck={false} placeholder={isOptionalSetting(spec) ? 'unset' : undefined} value={value} onChange={(e) => onText(e.target.value)} />;
+      // A text keypad: a list needs commas (and a decimal keypad has none).
+      input = <input {...common} type="text" inputMode="text" spellCheck={false} placeholder={isOptionalSetting(spec) ? 'unset' : undefined} value={value} onChange={(e) => onText(e.target.value)} />;
       break;
     default:
-      input = <input {...common} type="number" inputMode="decimal" min={spec.min} max={spec.max} step={spec.step ?? (spec.input === 'integer' ? 1 : 'any')} value={value} onChange={(e) => onText(e.target.value)} />;
+      input = <input {...common} type="number" {...numberInputAttrs(spec)} value={value} onChange={(e) => onText(e.target.value)} />;
   }
   return (
     <div className={`field${issue ? ' field-invalid' : ''}${notApplied ? ' field-off' : ''}${spec.input === 'checkbox' ? ' field-check' : ''}`} data-applies={notApplied ? '0' : '1'} data-setting={spec.path}>

@@ -1,0 +1,32 @@
+// After a divergence the banner's reset starts the run again from step 0 at half the
+// learning rate: a plain reset is seeded and would diverge at the same step.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { buildConfig } from '../../../src/engine/config';
+import { actions } from '../../../src/store/controller';
+import { draftOf, useSettings } from '../../../src/store/settings';
+import { useRun } from '../../../src/store/run';
+import { FakeWorker, stubWorker } from './fakeWorker';
+
+describe('Reset with lr × ½', () => {
+  beforeEach(() => {
+    stubWorker();
+    vi.stubGlobal('history', { replaceState: () => {} });
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('rebuilds the run with the learning rate halved, and clears the divergence', () => {
+    const config = buildConfig({ preset: 'byol-dense', tiny: true, overrides: { optim: { lr: 0.006 } } });
+    useSettings.setState({ preset: 'byol-dense', tiny: true, draft: draftOf(config), applied: config, issues: {} });
+    actions.restart();
+    const w = FakeWorker.last!;
+    useRun.setState({ error: { kind: 'diverged', step: 40, message: 'NaN loss' } });
+    actions.resetWithLowerLr(0.5);
+    const sent = w.sent.filter((m) => (m as { type: string }).type === 'configure') as { config: typeof config }[];
+    expect(sent).toHaveLength(1);
+    expect(sent[0].config.optim.lr).toBe(0.003);
+    // Everything else as it was.
+    expect({ ...sent[0].config, optim: { ...sent[0].config.optim, lr: 0.006 } }).toEqual(config);
+    expect(useSettings.getState().applied.optim.lr).toBe(0.003);
+    expect(useRun.getState().error).toBeUndefined();
+  });
+});
