@@ -56,7 +56,7 @@ export const SETTINGS_TABLE = {
     strides: setting(z.array(z.number().int().min(1).max(2)).max(4).optional(), { label: 'Stage strides', help: 'stride of each stage’s first block (missing: 2)' }),
     projHidden: setting(positiveInt.max(2048).default(64), { label: 'Projector hidden', help: 'hidden width of the projector MLP' }),
     projDim: setting(positiveInt.max(1024).default(32), { label: 'Projection size', help: 'output size of the projector: the loss compares these' }),
-    predHidden: setting(positiveInt.max(2048).default(128), { label: 'Predictor hidden', help: 'hidden width of the predictor MLP (BYOL, SimSiam)', applies: 'predictor' }),
+    predHidden: setting(positiveInt.max(2048).default(128), { label: 'Predictor hidden', help: 'hidden width of the predictor MLP (BYOL, SimSiam)', applies: 'predictor-mlp' }),
     /** A BatchNorm without affine terms after the projector's last layer (SimSiam's projector ends so). */
     projOutBn: setting(z.boolean().default(false), { label: 'Projector output BN', help: 'standardise each projection unit over the batch (BatchNorm without scale and shift after the last layer, as SimSiam’s projector)' }),
   }),
@@ -66,8 +66,8 @@ export const SETTINGS_TABLE = {
     /** BYOL EMA momentum m0, cosine-scheduled towards 1. */
     emaStart: setting(z.number().min(0).lt(1).default(0.99), { label: 'EMA momentum m₀', help: 'BYOL target update θt ← m·θt + (1−m)·θo, m cosine-scheduled from m₀ to 1', applies: 'ema-target', step: 0.001 }),
     /** Predictor learning rate = this × the run's (BYOL, SimSiam). */
-    predictorLrScale: setting(z.number().gt(0).max(100).default(1), { label: 'Predictor lr ×', help: 'the predictor learns at this multiple of the learning rate (BYOL, SimSiam)', applies: 'predictor', step: 1 }),
-    predictorLrSchedule: setting(z.enum(['cosine', 'fixed']).default('cosine'), { label: 'Predictor lr schedule', help: 'cosine: decays with the run’s learning rate; fixed: stays at its peak after the warm-up (SimSiam)', applies: 'predictor' }),
+    predictorLrScale: setting(z.number().gt(0).max(100).default(1), { label: 'Predictor lr ×', help: 'the predictor learns at this multiple of the learning rate (BYOL, SimSiam)', applies: 'predictor-mlp', step: 1 }),
+    predictorLrSchedule: setting(z.enum(['cosine', 'fixed']).default('cosine'), { label: 'Predictor lr schedule', help: 'cosine: decays with the run’s learning rate; fixed: stays at its peak after the warm-up (SimSiam)', applies: 'predictor-mlp' }),
     /**
      * How the predictor is made: an MLP trained by the optimizer, or a linear map set every
      * step from F, an EMA of the correlation E[z zᵀ] of the online projections, instead of
@@ -131,7 +131,7 @@ export const SETTINGS_TABLE = {
       scores: setting(z.enum(['shared', 'per-branch']).default('shared'), { label: 'Scores', help: 'shared: both masks rank the online |W| (nested masks); per-branch: each ranks its own weights' }),
       /** μ of the score EMA S ← μS + (1−μ)|W|; 0 means plain |W|. */
       scoreEma: setting(z.number().min(0).lt(1).default(0), { label: 'Score EMA μ', help: 'scores S ← μS + (1−μ)|W| every step; 0: plain |W|', step: 0.01 }),
-      layerBudget: setting(z.enum(['uniform', 'global', 'erk']).default('uniform'), { label: 'Layer budget', help: 'same density per layer, one global ranking, or ERK' }),
+      layerBudget: setting(z.enum(['uniform', 'global', 'erk']).default('uniform'), { label: 'Layer budget', help: 'same density per layer, one global ranking, or ERK', applies: 'syncp-density' }),
       channelNorm: setting(z.enum(['l1', 'l2']).default('l1'), { label: 'Channel norm', help: 'filter score for channel pruning', applies: 'syncp-channel' }),
       schedule: scheduleWindow(0.1, 0.7, 0.05),
       regrowth: group({

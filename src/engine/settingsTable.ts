@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { SSL_METHOD_NAMES, sslMethodInfo, type SslMethodName } from './ssl/methodInfo';
 
 /** When a setting means something: always, or only for some methods and options ('ema-target', 'predictor': the SSL methods that have one, ssl/registry.ts). */
-export type Applies = 'always' | 'simclr' | 'ema-target' | 'predictor' | 'direct-predictor' | 'syncp' | 'syncp-nm' | 'syncp-density' | 'syncp-channel' | 'syncp-unstructured' | 'cdg' | 'cdg-learned' | 'cdg-groups';
+export type Applies = 'always' | 'simclr' | 'ema-target' | 'predictor' | 'predictor-mlp' | 'direct-predictor' | 'syncp' | 'syncp-nm' | 'syncp-density' | 'syncp-channel' | 'syncp-unstructured' | 'cdg' | 'cdg-learned' | 'cdg-groups';
 
 export interface SettingMeta {
   label: string;
@@ -208,6 +208,8 @@ export function applies(spec: SettingSpec, config: object): boolean {
       return !!method?.emaTarget;
     case 'predictor':
       return !!method?.predictor;
+    case 'predictor-mlp':
+      return !!method?.predictor && (c.ssl as Record<string, unknown> | undefined)?.predictor === 'mlp';
     case 'direct-predictor':
       return !!method?.predictor && (c.ssl as Record<string, unknown> | undefined)?.predictor !== 'mlp';
     case 'syncp':

@@ -62,6 +62,7 @@ const NEEDS: Record<Applies, string> = {
   simclr: 'used by SimCLR only',
   'ema-target': `used by ${methodLabelsWhere((m) => m.emaTarget)} only (the EMA target)`,
   predictor: `used by ${methodLabelsWhere((m) => m.predictor)} only (the methods with a predictor)`,
+  'predictor-mlp': 'used by a trained predictor MLP only (Predictor: mlp)',
   'direct-predictor': 'used by a predictor set from the correlation matrix only (DirectCopy, DirectPred)',
   syncp: 'SyncCP is off',
   'syncp-nm': 'used with N:M granularity only',

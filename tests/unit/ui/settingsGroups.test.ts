@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildConfig, PRESET_NAMES, SETTINGS } from '../../../src/engine/config';
 import { applies } from '../../../src/engine/settingsTable';
+import { networkSpec } from '../../../src/engine/nn/network';
 import { groupedSettings, methodOffReason, methodOn, TOPICS, topicOf, whyNotApplies } from '../../../src/ui/settingsGroups';
 
 describe('settings panel topics', () => {
@@ -53,4 +54,22 @@ describe('settings panel topics', () => {
     expect(whyNotApplies(spec('syncp.n'), byol)).toContain('N:M');
     expect(whyNotApplies(spec('syncp.regrowth.enabled'), byol)).toBeUndefined();
   });
+
+  it('greys what a set predictor or N:M never reads: the MLP predictor’s width and rate, the layer budget', () => {
+    const spec = (p: string) => SETTINGS.find((s) => s.path === p)!;
+    const set = buildConfig({ preset: 'byol-dense', tiny: true, overrides: { ssl: { predictor: 'directpred' } } });
+    // The network has no trained predictor then: its width changes nothing.
+    const a = networkSpec(set, 16, 16, 1);
+    const b = networkSpec({ ...set, model: { ...set.model, predHidden: set.model.predHidden * 2 } }, 16, 16, 1);
+    expect(a.predictor).toBeUndefined();
+    expect(b).toEqual(a);
+    for (const p of ['model.predHidden', 'ssl.predictorLrScale', 'ssl.predictorLrSchedule']) {
+      expect(whyNotApplies(spec(p), set), p).toContain('predictor MLP');
+      expect(whyNotApplies(spec(p), buildConfig({ preset: 'byol-dense', tiny: true })), p).toBeUndefined();
+    }
+    expect(whyNotApplies(spec('ssl.predictorEps'), set)).toBeUndefined();
+    expect(whyNotApplies(spec('syncp.layerBudget'), buildConfig({ preset: 'syncp-2of4' }))).toContain('N:M');
+    expect(whyNotApplies(spec('syncp.layerBudget'), buildConfig({ preset: 'syncp-unstructured' }))).toBeUndefined();
+  });
 });
+
