@@ -7,6 +7,7 @@ import { QUICK_SETTINGS, useSettings } from '../store/settings';
 import { applies } from '../engine/settingsTable';
 import { runButtons } from './keys';
 import { SettingField } from './SettingField';
+import { issuesNotShown } from './settingsGroups';
 
 const PRESET_LABELS: Record<string, string> = {
   'simclr-dense': 'SimCLR, dense',
@@ -83,7 +84,7 @@ export function Settings() {
   const tiny = useSettings((s) => s.tiny);
   const applied = useSettings((s) => s.applied);
   const importedName = useSettings((s) => s.importedName);
-  const configIssue = useSettings((s) => s.issues.config);
+  const issues = useSettings((s) => s.issues);
   const classroom = useSettings((s) => s.classroom);
   const running = useRun((s) => !s.building && (s.phase === 'running' || s.phase === 'stepping'));
   const fields = QUICK_SETTINGS.filter((f) => applies(f, applied));
@@ -112,7 +113,14 @@ export function Settings() {
               <SettingField key={f.path} spec={f} prefix="field" />
             ))}
           </fieldset>
-          {configIssue && <div className="field-error">{configIssue}</div>}
+          {issuesNotShown(
+            issues,
+            fields.map((f) => f.path),
+          ).map((text) => (
+            <div key={text} className="field-error" role="alert" data-testid="settings-other-issue">
+              {text}
+            </div>
+          ))}
           <p className="small muted">Changing a setting starts a fresh run at step 0. Pause to edit. Every other setting: All settings, above the panels.</p>
         </>
       )}

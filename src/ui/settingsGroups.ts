@@ -90,3 +90,18 @@ export function whyNotApplies(spec: SettingSpec, config: object): string | undef
   if (applies(spec, config)) return undefined;
   return NEEDS[appliesOf(spec)] || 'not used with these settings';
 }
+
+/**
+ * The issues of settings a form does not show (and the config's own), as lines naming the
+ * setting: a change in the main column (Dataset → Fashion-MNIST) can be refused for a
+ * setting only All settings shows (Held-out images), and must not fail without a word.
+ */
+export function issuesNotShown(issues: Readonly<Partial<Record<string, string>>>, shown: readonly string[]): string[] {
+  return Object.entries(issues)
+    .filter((e): e is [string, string] => e[1] !== undefined && !shown.includes(e[0]))
+    .map(([path, text]) => {
+      const spec = SETTINGS.find((s) => s.path === path);
+      return spec ? `${spec.label} (All settings): ${text}` : text;
+    });
+}
+

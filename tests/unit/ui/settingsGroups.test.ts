@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildConfig, PRESET_NAMES, SETTINGS } from '../../../src/engine/config';
 import { applies } from '../../../src/engine/settingsTable';
 import { networkSpec } from '../../../src/engine/nn/network';
-import { groupedSettings, methodOffReason, methodOn, TOPICS, topicOf, whyNotApplies } from '../../../src/ui/settingsGroups';
+import { groupedSettings, issuesNotShown, methodOffReason, methodOn, TOPICS, topicOf, whyNotApplies } from '../../../src/ui/settingsGroups';
 
 describe('settings panel topics', () => {
   it('cover every SETTINGS row exactly once', () => {
@@ -70,6 +70,23 @@ describe('settings panel topics', () => {
     expect(whyNotApplies(spec('ssl.predictorEps'), set)).toBeUndefined();
     expect(whyNotApplies(spec('syncp.layerBudget'), buildConfig({ preset: 'syncp-2of4' }))).toContain('N:M');
     expect(whyNotApplies(spec('syncp.layerBudget'), buildConfig({ preset: 'syncp-unstructured' }))).toBeUndefined();
+  });
+
+  it('names the settings a form does not show when a change is refused for them', async () => {
+    // The reported case: held-out images raised to 5000 on shapes, then Dataset → Fashion-MNIST
+    // in the main column, which shows Dataset but not Held-out images.
+    const { evaluate, draftOf } = await import('../../../src/store/settings');
+    const base = buildConfig({ preset: 'simclr-dense' });
+    const draft = { ...draftOf(base), 'data.testCount': '5000', 'data.name': 'fashion-mnist' };
+    const { config, issues } = evaluate({ preset: 'simclr-dense', tiny: false, draft, importedBase: undefined });
+    expect(config).toBeUndefined();
+    const main = ['data.name', 'steps'];
+    const lines = issuesNotShown(issues, main);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Held-out images \(All settings\): .*Fashion-MNIST ships 2000/);
+    // Shown where the form has the field: nothing repeated.
+    expect(issuesNotShown(issues, [...main, 'data.testCount'])).toEqual([]);
+    expect(issuesNotShown({ config: 'the initial density must be ≥ the final density' }, main)).toEqual(['the initial density must be ≥ the final density']);
   });
 });
 
