@@ -8,14 +8,18 @@ export interface ProbeResult { trainAccuracy: number; testAccuracy: number; epoc
 
 export async function linearProbe(xTrain: tf.Tensor2D, yTrain: ArrayLike<number>, xTest: tf.Tensor2D, yTest: ArrayLike<number>, opts: ProbeOptions): Promise<ProbeResult> {
   const d = xTrain.shape[1];
-  const { mean, variance } = tf.moments(xTrain, 0);
-  const std = tf.sqrt(tf.add(variance, 1e-6));
+  // In tidies: the intermediate sum, and the tensors a variable is made from (it holds their
+  // data, so they would outlive it), would otherwise stay after each probe.
+  const { mean, std } = tf.tidy(() => {
+    const m = tf.moments(xTrain, 0);
+    return { mean: m.mean, std: tf.sqrt(tf.add(m.variance, 1e-6)) };
+  });
   const xtr = tf.tidy(() => tf.div(tf.sub(xTrain, mean), std)) as tf.Tensor2D;
   const xte = tf.tidy(() => tf.div(tf.sub(xTest, mean), std)) as tf.Tensor2D;
   const ytr = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(yTrain), 'int32'), opts.numClasses));
   const vars = {
-    w: tf.variable(tf.randomNormal([d, opts.numClasses], 0, 0.01, 'float32', opts.seed)),
-    b: tf.variable(tf.zeros([opts.numClasses])),
+    w: tf.tidy(() => tf.variable(tf.randomNormal([d, opts.numClasses], 0, 0.01, 'float32', opts.seed))),
+    b: tf.tidy(() => tf.variable(tf.zeros([opts.numClasses]))),
   };
   const optimizer = new AdamW({ weightDecay: opts.weightDecay ?? 1e-4 });
   try {
@@ -36,6 +40,6 @@ export async function linearProbe(xTrain: tf.Tensor2D, yTrain: ArrayLike<number>
     return { trainAccuracy: await accuracy(xtr, yTrain), testAccuracy: await accuracy(xte, yTest), epochs: opts.epochs };
   } finally {
     optimizer.dispose();
-    tf.dispose([mean, variance, std, xtr, xte, ytr, vars.w, vars.b]);
+    tf.dispose([mean, std, xtr, xte, ytr, vars.w, vars.b]);
   }
 }
