@@ -92,7 +92,8 @@ describe('resume on cpu', () => {
   it('cdg: the evaluation thresholds survive, so the resumed run\'s kNN is the uninterrupted run\'s', async () => {
     await initBackend(['cpu']);
     const a = new RunSession(cfgOf('cdg', { steps: 20 }), dataset);
-    await steps(a, 8);
+    await steps(a, 7);
+    const lastMetrics = (await a.trainStep()).result.metrics;
     const plugin = (s: RunSession) => s.trainer.plugins.find((p) => p.name === 'cdg') as unknown as { evalThreshold(l: string): number };
     const layer = 's1.b0.conv1';
     const before = plugin(a).evalThreshold(layer);
@@ -102,6 +103,10 @@ describe('resume on cpu', () => {
     a.dispose();
     const b = RunSession.restore(state, dataset);
     expect(plugin(b).evalThreshold(layer)).toBe(before); // it was −∞ (every gate open) before the fix
+    // The worker counts the restored run's FLOPs from the last step's metrics (a copy, from the
+    // replay): that step's Δ is in the saved average already, and must not be folded in again.
+    b.trainer.flops(structuredClone(lastMetrics));
+    expect(plugin(b).evalThreshold(layer)).toBe(before);
     expect(await b.trainer.knn()).toBe(knn);
     b.dispose();
   });
