@@ -435,8 +435,11 @@ async function snapshot(run: WorkerRun, gen: number): Promise<void> {
   const t = run.trainer;
   run.lastSnapshot = performance.now();
   const d = t.dataset;
+  // The batch the last step trained on (views(s) makes row s + 1), as every other panel at
+  // this step shows that step; before any step, the first step's.
   const step = t.step;
-  const idx = t.batchIndices(step).slice(0, PREVIEW_SAMPLES);
+  const batchStep = Math.max(0, step - 1);
+  const idx = t.batchIndices(batchStep).slice(0, PREVIEW_SAMPLES);
   const per = d.height * d.width * d.channels;
   const samples: PreviewImage[] = idx.map((i) => ({
     width: d.width,
@@ -444,7 +447,7 @@ async function snapshot(run: WorkerRun, gen: number): Promise<void> {
     rgba: toRgba(d.train.images, i * per, d.width, d.height, d.channels, 1),
     label: d.classNames[d.train.labels[i]],
   }));
-  const [v1, v2] = t.views(step);
+  const [v1, v2] = t.views(batchStep);
   const pair = tf.tidy(() => tf.concat([v1.slice([0], [1]), v2.slice([0], [1])]).clipByValue(0, 1).mul(255));
   v1.dispose();
   v2.dispose();

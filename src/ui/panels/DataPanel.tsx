@@ -28,7 +28,7 @@ export function DataPanel() {
     <Panel
       id="panel-data"
       title="Data and views"
-      howTo="Top: images from this step’s batch (no labels are used). Bottom: the two random augmentations of the first one; the network learns to map both to the same point."
+      howTo="Top: images from the batch this step trained on (no labels are used). Bottom: the two random augmentations of the first one; the network learns to map both to the same point."
     >
       {!snap ? (
         <div className="chart-empty">Loading data…</div>
@@ -59,7 +59,7 @@ export function DataPanel() {
           </div>
           {ds && (
             <p className="small muted">
-              {ds.name}: {ds.trainCount} train / {ds.testCount} held-out images, {ds.classNames.length} classes, seen at {ds.imageSize}×{ds.imageSize}. Views of step {snap.step}.
+              {ds.name}: {ds.trainCount} train / {ds.testCount} held-out images, {ds.classNames.length} classes, seen at {ds.imageSize}×{ds.imageSize}. {snap.step > 0 ? `Views step ${snap.step} trained on.` : 'Views of the first step, not trained yet.'}
             </p>
           )}
         </div>
