@@ -9,6 +9,7 @@ import { useRun } from '../store/run';
 import { useSettings } from '../store/settings';
 import { parseUrl, toSearch } from '../store/url';
 import { LESSONS, type Lesson, type PanelId } from './lessons';
+import { buildConfig } from '../engine/config';
 
 const PANEL_NAMES: Record<PanelId, string> = {
   'panel-data': 'Data',
@@ -163,8 +164,17 @@ export function ClassroomLink() {
   const tiny = useSettings((s) => s.tiny);
   const applied = useSettings((s) => s.applied);
   const backend = useSettings((s) => s.backend);
+  const imported = useSettings((s) => s.importedName);
+  // A run no lesson runs (byol-dense, an imported run…) is not what classroom mode opens on:
+  // the link names lesson 1's run instead of carrying this one, and says so.
+  const kept = !imported && LESSONS.some((l) => l.preset === preset);
+  const first = LESSONS[0];
+  const href = kept ? toSearch(preset, tiny, applied, backend, true) : toSearch(first.preset, true, buildConfig({ preset: first.preset, tiny: true }), backend, true);
+  const title = kept
+    ? 'Larger type, fewer controls and five guided lessons, starting with this run'
+    : `Larger type, fewer controls and five guided lessons: opens lesson 1 on its own run (${imported ? 'an imported run' : preset} has no lesson)`;
   return (
-    <a className="btn btn-ghost btn-small" href={toSearch(preset, tiny, applied, backend, true)} data-testid="classroom-link" title="Larger type, fewer controls and five guided lessons">
+    <a className="btn btn-ghost btn-small" href={href} data-testid="classroom-link" data-keeps-run={kept ? '1' : '0'} title={title}>
       Classroom mode
     </a>
   );
