@@ -251,3 +251,19 @@ test('layout at 1280×720 and 820×1180, light and dark: screenshots, panels sta
   await page.setViewportSize({ width: 820, height: 1180 });
   await page.screenshot({ path: `${ARTIFACTS}/experience-classroom-820x1180-dark.png` });
 });
+
+test('the Classroom mode link carries a lesson’s run, and names lesson 1’s for a run no lesson runs', async ({ page }) => {
+  // No waiting for the run: the link is there from the first render.
+  await page.goto('/?backend=cpu&preset=syncp-2of4&tiny=1&syncp.gap=0.2');
+  const link = page.getByTestId('classroom-link');
+  await expect(link).toHaveAttribute('data-keeps-run', '1');
+  await expect(link).toHaveAttribute('href', /preset=syncp-2of4.*classroom=1|classroom=1.*preset=syncp-2of4/);
+  await expect(link).toHaveAttribute('href', /syncp\.gap=0\.2/);
+  await page.goto('/?backend=cpu&preset=byol-dense&tiny=1');
+  await expect(link).toHaveAttribute('data-keeps-run', '0');
+  await expect(link).toHaveAttribute('href', /preset=simclr-dense/);
+  await expect(link).toHaveAttribute('title', /opens lesson 1 on its own run \(byol-dense has no lesson\)/);
+  await link.click();
+  await expect(page.getByTestId('lesson')).toHaveAttribute('data-lesson', 'contrastive');
+  await expect(page.getByTestId('preset')).toHaveValue('simclr-dense');
+});
