@@ -38,11 +38,13 @@ export function recordSnapshot(s: Snapshot): void {
     const sp = s.plugins.syncp;
     const viewed = t.viewIndex === null ? null : t.entries[t.viewIndex];
     const entries = pushDecimated(t.entries, slim(s), MAX_ENTRIES);
-    // Keep looking at the same step while scrubbing (its index may move after decimation).
+    // Keep looking at the same step while scrubbing (its index may move after decimation);
+    // if thinning dropped it, at the nearest kept step before it — never back to live unasked.
     let viewIndex: number | null = null;
     if (viewed) {
-      const i = entries.findIndex((e) => e.step === viewed.step);
-      viewIndex = i >= 0 ? i : null;
+      let i = entries.length - 1;
+      while (i >= 0 && entries[i].step > viewed.step) i--;
+      viewIndex = i >= 0 ? i : null; // none: a reset replaced the steps viewed (thinning keeps the first)
     }
     return { entries, viewIndex, maskHistory: sp ? sp.selected.history : t.maskHistory };
   });
