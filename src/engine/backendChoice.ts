@@ -169,7 +169,14 @@ async function before<T>(p: Promise<T>, deadline: number): Promise<boolean> {
 async function workloadOnce(w: WorkloadShape, seed: number, deadline = Infinity): Promise<boolean> {
   const loss = calibrationWorkload(w, seed);
   const read = loss.data();
-  const done = await before(read, deadline);
+  let done: boolean;
+  try {
+    done = await before(read, deadline);
+  } catch (e) {
+    // A failed read (a device or context lost) is that backend's reason, not a leak to report.
+    loss.dispose();
+    throw e;
+  }
   if (done) loss.dispose();
   else {
     leftBehind++;

@@ -4,7 +4,7 @@
 // initBackend falls back from a WebGPU that grants no adapter; a WebGPU that never answers
 // costs its hard limit and a reason, never the choice.
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { speedupOverSlowest } from '../../../src/engine/calibrationSpeedup';
 import { chooseBackend, currentDevice, DEFAULT_WORKLOAD, describeCalibration, deviceKey, fastest, measureBackends, median, orderByTiming, reusableTimings, withinLimit, workloadKey, type BackendTiming } from '../../../src/engine/backendChoice';
@@ -66,6 +66,20 @@ describe('backend choice', () => {
     const webgl = timings.find((t) => t.backend === 'webgl')!;
     expect(webgl.ms).toBeNull();
     expect(webgl.reason).toBeTruthy();
+  });
+
+  it('a read that fails while timing (a device lost) is that backend’s reason, not a leak that stops the choice', async () => {
+    const before = tf.memory().numTensors;
+    const shape = { batch: 4, size: 8, channels: 3, width: 4, hidden: 8 };
+    const spy = vi.spyOn(tf.Tensor.prototype, 'data').mockRejectedValueOnce(new Error('device lost'));
+    try {
+      const [cpu] = await measureBackends(['cpu'], shape, 400);
+      expect(cpu.ms).toBeNull();
+      expect(cpu.reason).toMatch(/the workload failed: device lost/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('a cached calibration is reused on the same device and ignored on another', async () => {
