@@ -161,6 +161,13 @@ function onMessage(msg: Response): void {
         useRun.setState({ loadingData: false, error: { kind: 'data', message: msg.message } });
         return;
       }
+      if (msg.kind === 'config') {
+        // No run was built, and the worker has disposed the one before: its rows, snapshots
+        // and step must not stay on screen as if it were live.
+        useMetrics.setState({ rows: [] });
+        clearTimeline();
+        useRun.setState({ snapshot: undefined, step: 0, loss: undefined, knn: undefined });
+      }
       useRun.setState((s) => ({
         error: { kind: msg.kind, message: msg.message, step: msg.step },
         building: false,
