@@ -60,17 +60,24 @@ export function BackendSelect() {
  * What the measurement found and why this backend runs (auto mode): one line a class can
  * read at a glance, and each backend's figure behind "What was measured".
  */
-function CalibrationNotice({ report }: { report: BackendReport }) {
+export function CalibrationNotice({ report }: { report: BackendReport }) {
   const c = report.calibration!;
   const gain = speedupOverSlowest({ timings: c.timings, chosen: report.backend });
+  const fellBack = report.fallbacks.filter((f) => f.backend !== report.backend);
   return (
     <div className="notice notice-info" data-testid="backend-choice" data-chosen={report.backend} data-calibration-ms={c.ms ?? ''} role="status">
       <div className="notice-text">
         <strong>
-          Running on {report.backend}: fastest {c.timings.some((t) => t.setAside) ? 'of the backends that can start now' : 'on this device'}
+          Running on {report.backend}: {fellBack.length ? 'fastest of the backends that started' : `fastest ${c.timings.some((t) => t.setAside) ? 'of the backends that can start now' : 'on this device'}`}
           {gain ? `, ${describeSpeedup(gain)}` : ''}.
         </strong>
         {c.cached ? ' Timings measured earlier on this device.' : ''}
+        {/* Measured faster, then failed to start for the run: said, with why. */}
+        {fellBack.map((f) => (
+          <div key={f.backend} data-testid={`backend-fallback-${f.backend}`}>
+            {f.backend} was measured faster but did not start: {f.reason}
+          </div>
+        ))}
         <details className="notice-details" data-testid="backend-choice-details">
           <summary>What was measured</summary>
           One training workload (this run&apos;s encoder on both views of a batch, forward and backward, under a dense layer) took:

@@ -1,0 +1,34 @@
+// The auto-mode notice when the backend measured fastest fails to start for the run (its wasm
+// files did not load, say): it must not call the one that runs "fastest on this device" with
+// no word of the one that did not start.
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import type { BackendReport } from '../../../src/engine/backend';
+import { CalibrationNotice } from '../../../src/ui/BackendBadge';
+
+const timing = (backend: 'webgpu' | 'wasm' | 'cpu', ms: number) => ({ backend, adapter: backend, software: false, ms, warmupMs: ms });
+const report = (backend: 'wasm' | 'cpu', fallbacks: BackendReport['fallbacks']): BackendReport => ({
+  backend,
+  adapter: backend,
+  softwareAdapter: false,
+  requested: 'wasm',
+  fallbacks,
+  calibration: { timings: [timing('wasm', 40), timing('cpu', 70)], cached: true, at: '2026-11-27T00:00:00Z', device: 'test' },
+});
+const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+
+describe('the backend choice notice', () => {
+  it('says which faster backend did not start and why, and does not call the one running the fastest on this device', () => {
+    const t = text(renderToStaticMarkup(createElement(CalibrationNotice, { report: report('cpu', [{ backend: 'wasm', reason: 'its .wasm files could not be loaded' }]) })));
+    expect(t).toContain('Running on cpu: fastest of the backends that started');
+    expect(t).not.toContain('fastest on this device');
+    expect(t).toContain('wasm was measured faster but did not start: its .wasm files could not be loaded');
+  });
+
+  it('when the fastest runs: fastest on this device, no fallback line', () => {
+    const t = text(renderToStaticMarkup(createElement(CalibrationNotice, { report: report('wasm', []) })));
+    expect(t).toContain('Running on wasm: fastest on this device');
+    expect(t).not.toContain('did not start');
+  });
+});
