@@ -13,6 +13,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // fork, a later file's Dawn device crashed the process).
 const ISOLATED = [
   'tests/unit/engine/wasmFallback.test.ts',
+  'tests/unit/augmentEdges.test.ts',
   'tests/unit/store/loadOwnData.test.ts',
   'tests/unit/store/stoppedWorker.test.ts',
   'tests/unit/cdg/webgpu*.test.ts',
