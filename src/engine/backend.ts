@@ -50,7 +50,18 @@ export async function webgpuAdapterLabel(): Promise<string> {
   }
 }
 
-async function tryWebGPU(): Promise<{ ok: true; adapter: string; software: boolean } | { ok: false; reason: string }> {
+/**
+ * Bumped when a start is given up on (backendChoice's time limit passed): a start still on
+ * its way, whose adapter or files come late, must not switch tfjs's backend under the run
+ * that is training on another one by then.
+ */
+let startEpoch = 0;
+export function abandonBackendStarts(): void {
+  startEpoch++;
+}
+const GIVEN_UP = 'given up: its start took longer than its limit';
+
+async function tryWebGPU(wanted: () => boolean): Promise<{ ok: true; adapter: string; software: boolean } | { ok: false; reason: string }> {
   const gpu = navigatorGpu();
   if (!gpu) return { ok: false, reason: 'WebGPU is not available here (navigator.gpu is missing)' };
   let adapter;
@@ -65,6 +76,7 @@ async function tryWebGPU(): Promise<{ ok: true; adapter: string; software: boole
   const label = [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(' ').trim();
   try {
     await import('@tensorflow/tfjs-backend-webgpu');
+    if (!wanted()) return { ok: false, reason: GIVEN_UP };
     const set = await tf.setBackend('webgpu');
     await tf.ready();
     if (!set || tf.getBackend() !== 'webgpu') return { ok: false, reason: 'tfjs could not initialise its WebGPU backend' };
@@ -106,13 +118,16 @@ async function trySimple(name: 'webgl' | 'cpu'): Promise<{ ok: true; adapter: st
 export async function initBackend(order: BackendName[] = BACKEND_ORDER): Promise<BackendReport> {
   if (order.length === 0) throw new Error('initBackend: empty backend order');
   const fallbacks: BackendReport['fallbacks'] = [];
+  const epoch = startEpoch;
+  const wanted = () => epoch === startEpoch;
   for (const name of order) {
+    if (!wanted()) throw new Error(`no tfjs backend could start: ${GIVEN_UP}`);
     if (name === 'webgpu') {
-      const r = await tryWebGPU();
+      const r = await tryWebGPU(wanted);
       if (r.ok) return { backend: 'webgpu', adapter: r.adapter, softwareAdapter: r.software, requested: order[0], fallbacks };
       fallbacks.push({ backend: name, reason: r.reason });
     } else if (name === 'wasm') {
-      const r = await initWasmBackend();
+      const r = await initWasmBackend(wanted);
       if (r.ok) return { backend: 'wasm', adapter: r.adapter, softwareAdapter: false, requested: order[0], fallbacks };
       fallbacks.push({ backend: name, reason: r.reason });
     } else {

@@ -22,7 +22,7 @@
 import { FASHION_MNIST_SIDE } from './data/fashionMnist';
 import { imageSideOrDefault } from './data/imageSide';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, webgpuAdapterLabel, type BackendName, type BackendReport } from './backend';
+import { abandonBackendStarts, initBackend, webgpuAdapterLabel, type BackendName, type BackendReport } from './backend';
 import { stageStrides, type Config } from './config';
 import { forwardResNet, initResNet, resnetSpec } from './nn/resnet';
 import { describeSpeedup, formatMs, LIGHTER_WORKLOAD_NOTE, speedupOverSlowest } from './calibrationSpeedup';
@@ -262,6 +262,8 @@ export async function measureBackends(candidates: BackendName[], shape: Workload
     try {
       report = await withinLimit(initBackend([backend]), limits.startMs, `starting ${backend}`);
     } catch (e) {
+      // Left to settle on its own: it must not switch tfjs to this backend when it does.
+      if (e instanceof LimitExceeded) abandonBackendStarts();
       byBackend.set(backend, { backend, adapter: '', software: false, ms: null, warmupMs: null, reason: (e as Error).message.replace(/^no tfjs backend could start: /, '') });
       continue;
     }

@@ -37,13 +37,15 @@ export function setWasmAssetPaths(paths: Record<string, string>): void {
  * Load and start tfjs' wasm backend with the training kernels above. In a browser the
  * .wasm files must be served and named with setWasmAssetPaths before this is called.
  */
-export async function initWasmBackend(): Promise<{ ok: true; adapter: string } | { ok: false; reason: string }> {
+/** `wanted`: false once the caller has given up on this start (backend.ts abandonBackendStarts); it then switches nothing. */
+export async function initWasmBackend(wanted: () => boolean = () => true): Promise<{ ok: true; adapter: string } | { ok: false; reason: string }> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (assetPaths) wasm.setWasmPaths(assetPaths);
   } catch (e) {
     return { ok: false, reason: `@tensorflow/tfjs-backend-wasm could not load: ${(e as Error).message}` };
   }
+  if (!wanted()) return { ok: false, reason: 'given up: its start took longer than its limit' };
   registerWasmTrainingKernels();
   try {
     const set = await tf.setBackend('wasm');

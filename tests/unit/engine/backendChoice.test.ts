@@ -148,6 +148,23 @@ describe('backend choice', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('a WebGPU adapter that answers after its start was given up on: tfjs is never switched to WebGPU under the chosen backend', async () => {
+    // Answers 400 ms late with an adapter: the start goes on in the background (withinLimit
+    // leaves it to settle) and, before it was given up on, went on to tf.setBackend('webgpu').
+    const adapter = { info: { vendor: 'late', architecture: 'test' }, requestDevice: async () => { throw new Error('no device here'); } };
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: () => new Promise((r) => setTimeout(() => r(adapter), 400)) } }, configurable: true, writable: true });
+    const setBackend = vi.spyOn(tf.engine(), 'setBackend');
+    try {
+      const r = await chooseBackend(['webgpu', 'cpu'], { shape: { batch: 2, size: 8, channels: 1, width: 2, hidden: 4 }, budgetMs: 300, limits: { startMs: 150, measureMs: 5000, adapterMs: 100 } });
+      expect(r.backend).toBe('cpu');
+      await new Promise((res) => setTimeout(res, 800));
+      expect(setBackend.mock.calls.map((c) => c[0])).not.toContain('webgpu');
+      expect(tf.getBackend()).toBe('cpu');
+    } finally {
+      setBackend.mockRestore();
+    }
+  });
+
   it('a cached calibration whose WebGPU adapter does not answer on this load: reused, WebGPU not started, cpu runs', async () => {
     Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: () => new Promise(() => {}) } }, configurable: true, writable: true });
     const device = deviceKey(`node ${process.version} ${process.platform}`, 0, ['google swiftshader']);
