@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
 import { webgpuAdapterLabel } from '../../../src/engine/backend';
-import { chooseBackend, describeCalibration, fastest, measureBackends, type BackendTiming } from '../../../src/engine/backendChoice';
+import { chooseBackend, currentDevice, DEFAULT_WORKLOAD, describeCalibration, fastest, measureBackends, workloadKey, type BackendTiming } from '../../../src/engine/backendChoice';
 
 const installed = await installNodeWebGPU();
 const adapter = installed.ok ? await webgpuAdapterLabel() : '';
@@ -43,6 +43,23 @@ describe('calibration budget', () => {
     expect(t[0].reason).toMatch(/had not finished .* calibration budget/);
     expect(fastest(t)).toBe('cpu');
     expect(await settled(before)).toBe(before);
+  });
+
+  it.skipIf(!software)('a cached figure of a hardware adapter is not reused when the one that starts is software: measured again', async () => {
+    // The same device key, but the timings were cached when WebGPU was a hardware adapter
+    // and fastest (WebGL after acceleration is turned off is the browser's case).
+    const device = await currentDevice(3000);
+    const cached = {
+      device,
+      workload: workloadKey(DEFAULT_WORKLOAD),
+      timings: [{ backend: 'webgpu' as const, adapter: 'a GPU', software: false, ms: 1, warmupMs: 1 }, { backend: 'cpu' as const, adapter: 'cpu', software: false, ms: 500, warmupMs: 500 }],
+      chosen: 'webgpu' as const,
+      at: '2026-01-01T00:00:00Z',
+    };
+    const r = await chooseBackend(['webgpu', 'cpu'], { cached, budgetMs: 1500 });
+    expect(r.calibration!.cached).toBe(false);
+    expect(r.calibration!.timings.find((t) => t.backend === 'webgpu')!.software).toBe(true);
+    expect(r.backend).toBe(fastest(r.calibration!.timings));
   });
 
   it.skipIf(!installed.ok)('the choice between webgpu and cpu at the default workload and at the tiny run’s size: printed wall time', async () => {
