@@ -122,14 +122,13 @@ function sampleBox(
   crops[o + 3] = wn;
   // Continuous fraction u → pixel coordinate u·size − ½; cropAndResize's coordinate c → pixel c·(size − 1).
   // Clamped to the outermost pixel centres: beyond them cropAndResize returns its
-  // extrapolation value (black) rather than the edge pixel. On the float32 backends a
-  // clamped end is kept EDGE_PX inside: exactly on the edge, the sums of wasm, WebGL and
-  // WebGPU land past it in ~0.2–0.4 % of views and blacken a row or column. The cpu's float64
-  // never does, and keeps the box it had (its runs in docs/results.md reproduce).
-  const edge = tf.getBackend() === 'cpu' ? 0 : EDGE_PX;
+  // extrapolation value (black) rather than the edge pixel. A clamped end is kept EDGE_PX
+  // inside: exactly on the edge, the float32 sums of wasm, WebGL and WebGPU land past it in
+  // ~0.3 % of views and blacken a row or column (the cpu's float64 does not, but takes the
+  // same box, so the backends see the same views).
   const toBox = (start: number, len: number, size: number, outSize: number): [number, number] => {
     if (size === 1) return [0, 0];
-    const clamp = (v: number) => (v < 0 ? edge : v > size - 1 ? size - 1 - edge : v);
+    const clamp = (v: number) => (v < 0 ? EDGE_PX : v > size - 1 ? size - 1 - EDGE_PX : v);
     const a = clamp((start + (0.5 * len) / outSize) * size - 0.5);
     const b = clamp((start + len - (0.5 * len) / outSize) * size - 0.5);
     return [a / (size - 1), b / (size - 1)];
