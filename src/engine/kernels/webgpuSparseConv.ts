@@ -38,13 +38,17 @@ export function gpuSparsePattern(mask: ArrayLike<number>, shape: readonly number
   if (mask.length !== T * C * K) throw new Error(`gpuSparsePattern: mask has ${mask.length} entries, shape ${shape.join('×')} needs ${T * C * K}`);
   let nnz = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) nnz++;
+  // Sections sized for a full kernel, so the offsets (constants of the shaders) depend on the
+  // shape alone: with nnz in them, every mask update of a ramp compiled five new pipelines a
+  // layer, which tfjs keeps for good. The unused tails cost a few KB of upload.
+  const most = T * C * K;
   const fstart = 0;
   const fchan = fstart + T * K + 1;
-  const fpos = fchan + nnz;
-  const bstart = fpos + nnz;
+  const fpos = fchan + most;
+  const bstart = fpos + most;
   const bout = bstart + T * C + 1;
-  const bslot = bout + nnz;
-  const index = new Int32Array(bslot + nnz);
+  const bslot = bout + most;
+  const index = new Int32Array(bslot + most);
   // Forward rows (t, k), channels ascending; remember each (t, c, k)'s slot for the transpose.
   const slot = new Int32Array(mask.length).fill(-1);
   let j = 0;
@@ -107,7 +111,7 @@ export function webgpuSparseConv(x: tf.Tensor4D, w: tf.Tensor4D, p: GpuSparsePat
   };
   if (p.shape.some((s, i) => s !== w.shape[i])) throw new Error(`webgpuSparseConv: pattern ${p.shape.join('×')} does not fit kernel ${w.shape.join('×')}`);
   const o = p.offsets;
-  const key = `${sparseConvKey(d)}_${o.fchan}`;
+  const key = sparseConvKey(d);
   const yShape = [d.B, d.OH, d.OW, d.K];
   const f = ((xT: tf.Tensor, wT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
     if (p.nnz === 0) {

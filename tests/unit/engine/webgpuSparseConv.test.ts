@@ -120,6 +120,25 @@ describe.skipIf(!haveWebGPU)('WebGPU sparse masked conv against the masked dense
     return { path, y, dx, dw };
   }
 
+  it('a mask update that changes how many weights are kept compiles no new pipeline (the ramp updates every few steps)', async () => {
+    const pipelines = () => Object.keys((tf.backend() as unknown as { pipelineCache: Record<string, unknown> }).pipelineCache).length;
+    // One layer's shape, two unstructured masks of different density (as two updates of a ramp make).
+    const base = caseOf(77, 'unstructured');
+    const rng = new Rng(78);
+    const sparser = { ...base, m: base.m.map((v) => (v === 1 && rng.next() < 0.5 ? 0 : v)) };
+    expect(sparser.m.reduce((a, b) => a + b, 0)).toBeLessThan(base.m.reduce((a, b) => a + b, 0));
+    await run(base, 'always');
+    const compiled = pipelines();
+    const again = await run(sparser, 'always');
+    expect(again.path).toBe('wgsl');
+    expect(pipelines()).toBe(compiled);
+    // And still right.
+    const ref = reference(sparser);
+    expectClose(again.y, ref.y, 'y');
+    expectClose(again.dx, ref.dx, 'dx');
+    expectClose(again.dw, ref.dw, 'dW');
+  });
+
   const kinds: Kind[] = ['nm', 'nm-ramp', 'channel', 'unstructured', 'empty', 'full'];
   for (const kind of kinds) {
     it(`${kind} masks: forward, dx and dW (zero off the mask) on 5 random shapes`, async () => {
