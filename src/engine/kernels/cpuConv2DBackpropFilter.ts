@@ -4,7 +4,7 @@
 // in memory order (NHWC) and accumulates outer products of contiguous channel rows.
 // Same maths, same padding rules (backend_util.computeConv2DInfo); NHWC, no dilation.
 import * as tf from '@tensorflow/tfjs';
-import { originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
+import { callOriginalCpuKernel, originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
 import type { CpuBackendLike } from './cpuBackendLike';
 import { registerFastCpuBroadcast } from './cpuBroadcast';
 import { registerFastCpuMatMul } from './cpuMatMul';
@@ -22,6 +22,8 @@ export interface KernelArgs {
 }
 
 export function conv2DBackpropFilterNHWC(args: KernelArgs): tf.TensorInfo {
+  // What this kernel does not cover goes to tfjs' own, as Conv2D's and Conv2DBackpropInput's do.
+  if (args.attrs.dataFormat !== 'NHWC') return callOriginalCpuKernel('Conv2DBackpropFilter', args);
   const { x, dy } = args.inputs;
   const xv = args.backend.data.get(x.dataId).values;
   const dv = args.backend.data.get(dy.dataId).values;

@@ -13,8 +13,8 @@ import type { BatchNormTrainResult } from './cpuBatchNorm';
 import { webgpuChannelSums } from './webgpuChannelSums';
 
 /** Σ over every axis but the last: [.., C] → [1, C] (on webgpu one program: webgpuChannelSums.ts). */
-function channelSums(t: tf.Tensor, ones: tf.Tensor2D, m: number, c: number): tf.Tensor2D {
-  if (tf.getBackend() === 'webgpu') return webgpuChannelSums(t, m, c);
+function channelSums(t: tf.Tensor, ones: tf.Tensor2D | undefined, m: number, c: number): tf.Tensor2D {
+  if (!ones) return webgpuChannelSums(t, m, c);
   return tf.matMul(ones, tf.reshape(t, [m, c]));
 }
 
@@ -25,7 +25,8 @@ export function batchNormTrainOps(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
   let mean!: tf.Tensor1D;
   let variance!: tf.Tensor1D;
   const op = tf.customGrad(((xIn: tf.Tensor, gIn: tf.Tensor, bIn: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
-    const ones = tf.ones([1, m]) as tf.Tensor2D;
+    // The row of ones of the matmul sums; WebGPU sums in a program of its own and needs none.
+    const ones = tf.getBackend() === 'webgpu' ? undefined : (tf.ones([1, m]) as tf.Tensor2D);
     const mu = tf.div(channelSums(xIn, ones, m, c), m);
     const xc = tf.sub(xIn, tf.reshape(mu, bshape));
     const v = tf.div(channelSums(tf.square(xc), ones, m, c), m);
@@ -34,13 +35,13 @@ export function batchNormTrainOps(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
     const g4 = tf.reshape(gIn, bshape);
     mean = tf.keep(tf.reshape(mu, [c])) as tf.Tensor1D;
     variance = tf.keep(tf.reshape(v, [c])) as tf.Tensor1D;
-    save([xhat, rstd, g4, ones]);
+    save(ones ? [xhat, rstd, g4, ones] : [xhat, rstd, g4]);
     return {
       value: tf.add(tf.mul(xhat, g4), tf.reshape(bIn, bshape)),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xh, rs, g, o] = saved;
-        const dBeta = channelSums(dy, o as tf.Tensor2D, m, c);
-        const dGamma = channelSums(tf.mul(dy, xh), o as tf.Tensor2D, m, c);
+        const dBeta = channelSums(dy, o as tf.Tensor2D | undefined, m, c);
+        const dGamma = channelSums(tf.mul(dy, xh), o as tf.Tensor2D | undefined, m, c);
         const inner = tf.sub(tf.sub(tf.mul(dy, m), tf.reshape(dBeta, bshape)), tf.mul(xh, tf.reshape(dGamma, bshape)));
         const dx = tf.mul(inner, tf.div(tf.mul(g, rs), m));
         return [dx, tf.reshape(dGamma, gIn.shape), tf.reshape(dBeta, bIn.shape)];

@@ -27,3 +27,18 @@ describe('fast cpu Conv2DBackpropFilter', () => {
     tf.dispose([x, dy, fast, refT]);
   });
 });
+
+describe('the cpu weight gradient of an NCHW conv', () => {
+  it('goes to tfjs’ own kernel (the fast one is NHWC only; it threw) and equals the NHWC gradient', async () => {
+    const x = tf.randomNormal([2, 5, 6, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', 4) as tf.Tensor4D;
+    const r = tf.randomNormal([2, 5, 6, 4], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const nhwc = tf.grad((wi: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, wi as tf.Tensor4D, 1, 'same'), r)))(w);
+    const xc = tf.transpose(x, [0, 3, 1, 2]) as tf.Tensor4D;
+    const rc = tf.transpose(r, [0, 3, 1, 2]);
+    const nchw = tf.grad((wi: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xc, wi as tf.Tensor4D, 1, 'same', 'NCHW'), rc)))(w);
+    const [a, b] = await Promise.all([nchw.data(), nhwc.data()]);
+    for (let i = 0; i < b.length; i++) expect(a[i]).toBeCloseTo(b[i], 3);
+    tf.dispose([x, w, r, xc, rc, nhwc, nchw]);
+  });
+});
