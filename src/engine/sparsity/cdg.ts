@@ -83,8 +83,8 @@ export class CDGPlugin implements StepPlugin {
   private readonly evalDelta = new Map<string, number>();
   /** Training Δ per layer of the last forward (owned until metrics()). */
   private pendingDelta = new Map<string, tf.Tensor>();
-  /** The training step whose Δs were last folded into evalDelta (saved with it). */
-  private absorbedStep = -1;
+  /** The Δs last folded into evalDelta, as a key of their values (saved with it). */
+  private absorbed: string | undefined;
   /** Per-layer gate densities [branches] of the last training forward (kept, owned until metrics()). */
   private pending = new Map<string, tf.Tensor>();
   private penalties: tf.Scalar[] = [];
@@ -129,13 +129,17 @@ export class CDGPlugin implements StepPlugin {
   }
 
   /**
-   * Folds a step's read-back training Δs into the evaluation EMA, once per training step:
-   * report and gateDensity both see each step's metrics, and a restored run's (a copy from
-   * the replay, whose Δ the saved average holds already) is seen again.
+   * Folds a step's read-back training Δs into the evaluation EMA, once per read-back: report
+   * and gateDensity both see each step's metrics, and the same read-back comes again as a
+   * copy (a restored run's replay) or after a step that diverged (the last good step's, whose
+   * Δs are in the average already). Keyed by the Δ values, which a copy keeps and a new step
+   * changes; not by the step, which a diverged step advanced without a read-back.
    */
   private absorb(metrics: Record<string, Float32Array>): void {
-    if (this.absorbedStep === this.step || !this.layers.some((l) => metrics[DELTA_METRIC + l.name])) return;
-    this.absorbedStep = this.step;
+    if (!this.layers.some((l) => metrics[DELTA_METRIC + l.name])) return;
+    const key = this.layers.map((l) => metrics[DELTA_METRIC + l.name]?.[0] ?? '').join(',');
+    if (key === this.absorbed) return;
+    this.absorbed = key;
     for (const l of this.layers) {
       const d = metrics[DELTA_METRIC + l.name]?.[0];
       if (d === undefined || !Number.isFinite(d) || Math.abs(d) >= NO_DELTA) continue; // all or none open: no boundary
@@ -351,11 +355,11 @@ export class CDGPlugin implements StepPlugin {
    * averaged Δ anew); the learned Δ are variables(), saved by the trainer.
    */
   saveState(): PluginState {
-    return { meta: { step: this.step, last: this.last ?? null, infos: this.infos, evalDelta: Object.fromEntries(this.evalDelta), absorbedStep: this.absorbedStep }, tensors: {} };
+    return { meta: { step: this.step, last: this.last ?? null, infos: this.infos, evalDelta: Object.fromEntries(this.evalDelta), absorbed: this.absorbed ?? null }, tensors: {} };
   }
 
   loadState(meta: unknown): void {
-    const m = meta as { step: number; last: Record<string, { online: number; target: number }> | null; infos: BranchInfo[]; evalDelta?: Record<string, number>; absorbedStep?: number };
+    const m = meta as { step: number; last: Record<string, { online: number; target: number }> | null; infos: BranchInfo[]; evalDelta?: Record<string, number>; absorbed?: string | null };
     if (!m || typeof m.step !== 'number' || !Array.isArray(m.infos)) throw new Error('saved CDG state is malformed (expected step, last and infos)');
     this.step = m.step;
     this.last = m.last ?? undefined;
@@ -363,8 +367,8 @@ export class CDGPlugin implements StepPlugin {
     // Absent in runs saved before it was kept: evaluation then averages Δ anew, as it did.
     this.evalDelta.clear();
     for (const [name, d] of Object.entries(m.evalDelta ?? {})) if (typeof d === 'number' && Number.isFinite(d)) this.evalDelta.set(name, d);
-    // Saved before it was kept: the run's rows had folded in its last step, as they always do.
-    this.absorbedStep = typeof m.absorbedStep === 'number' ? m.absorbedStep : m.step;
+    // Absent in runs saved before it was kept: the replay's copy of the last read-back is then folded in once more.
+    this.absorbed = typeof m.absorbed === 'string' ? m.absorbed : undefined;
   }
 
   dispose(): void {

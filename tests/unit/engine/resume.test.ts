@@ -111,6 +111,27 @@ describe('resume on cpu', () => {
     b.dispose();
   });
 
+  it('cdg: a step that diverged folds nothing into the evaluation thresholds, and the retried step folds in once', async () => {
+    await initBackend(['cpu']);
+    const a = new RunSession(cfgOf('cdg', { steps: 20 }), dataset);
+    await steps(a, 7);
+    const last = (await a.trainStep()).result.metrics;
+    const plugin = a.trainer.plugins.find((p) => p.name === 'cdg') as unknown as { evalThreshold(l: string): number; beforeStep(s: number): void };
+    const layer = 's1.b0.conv1';
+    const before = plugin.evalThreshold(layer);
+    // A diverged step: the plugin was told of step 8, no read-back came, and the worker's
+    // report after the divergence counts FLOPs from the last good step's metrics again.
+    plugin.beforeStep(8);
+    a.trainer.flops(last);
+    expect(plugin.evalThreshold(layer)).toBe(before);
+    // The retried step 8 is a new read-back: folded in once (report, then the row's FLOPs).
+    const next = (await a.trainStep()).result.metrics;
+    const d = next[`cdg.delta.${layer}`]?.[0];
+    expect(Number.isFinite(d)).toBe(true);
+    expect(plugin.evalThreshold(layer)).toBeCloseTo(0.9 * before + 0.1 * d!, 12);
+    a.dispose();
+  });
+
   it('a state from another config is refused with what was expected, and nothing is left allocated', async () => {
     await initBackend(['cpu']);
     const a = new RunSession(cfgOf('simclr-dense'), dataset);
