@@ -60,6 +60,18 @@ export function abandonBackendStarts(): void {
   startEpoch++;
 }
 const GIVEN_UP = 'given up: its start took longer than its limit';
+/** The backend the last start that was not given up on left running. */
+let running: BackendName | undefined;
+
+/**
+ * After a start given up on has finished anyway: tfjs fetches wasm's binaries and WebGPU's
+ * device inside setBackend, and, finishing late, set its backend instance under the name
+ * of the one running since. The running one is set again.
+ */
+async function givenUp(): Promise<never> {
+  if (running) await tf.setBackend(running);
+  throw new Error(`no tfjs backend could start: ${GIVEN_UP}`);
+}
 
 async function tryWebGPU(wanted: () => boolean): Promise<{ ok: true; adapter: string; software: boolean } | { ok: false; reason: string }> {
   const gpu = navigatorGpu();
@@ -121,23 +133,31 @@ export async function initBackend(order: BackendName[] = BACKEND_ORDER): Promise
   const epoch = startEpoch;
   const wanted = () => epoch === startEpoch;
   for (const name of order) {
-    if (!wanted()) throw new Error(`no tfjs backend could start: ${GIVEN_UP}`);
+    if (!wanted()) return givenUp();
     if (name === 'webgpu') {
       const r = await tryWebGPU(wanted);
-      if (r.ok) return { backend: 'webgpu', adapter: r.adapter, softwareAdapter: r.software, requested: order[0], fallbacks };
+      if (!wanted()) return givenUp();
+      if (r.ok) return started({ backend: 'webgpu', adapter: r.adapter, softwareAdapter: r.software, requested: order[0], fallbacks });
       fallbacks.push({ backend: name, reason: r.reason });
     } else if (name === 'wasm') {
       const r = await initWasmBackend(wanted);
-      if (r.ok) return { backend: 'wasm', adapter: r.adapter, softwareAdapter: false, requested: order[0], fallbacks };
+      if (!wanted()) return givenUp();
+      if (r.ok) return started({ backend: 'wasm', adapter: r.adapter, softwareAdapter: false, requested: order[0], fallbacks });
       fallbacks.push({ backend: name, reason: r.reason });
     } else {
       const r = await trySimple(name);
+      if (!wanted()) return givenUp();
       // WebGL names its renderer: SwiftShader, llvmpipe and the like are the GPU emulated on the CPU.
-      if (r.ok) return { backend: name, adapter: r.adapter, softwareAdapter: name === 'webgl' && /swiftshader|llvmpipe|softpipe|software/i.test(r.adapter), requested: order[0], fallbacks };
+      if (r.ok) return started({ backend: name, adapter: r.adapter, softwareAdapter: name === 'webgl' && /swiftshader|llvmpipe|softpipe|software/i.test(r.adapter), requested: order[0], fallbacks });
       fallbacks.push({ backend: name, reason: r.reason });
     }
   }
   throw new Error(`no tfjs backend could start: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
+}
+
+function started(r: BackendReport): BackendReport {
+  running = r.backend;
+  return r;
 }
 
 /** One line for a badge or a log: "webgpu on swiftshader (software)", with the fallback reason. */

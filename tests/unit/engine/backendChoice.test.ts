@@ -160,6 +160,8 @@ describe('backend choice', () => {
       await new Promise((res) => setTimeout(res, 800));
       expect(setBackend.mock.calls.map((c) => c[0])).not.toContain('webgpu');
       expect(tf.getBackend()).toBe('cpu');
+      // The instance that runs ops is the cpu's too (a late init sets it under the running name).
+      expect(tf.backend()).toBe(tf.findBackend('cpu'));
     } finally {
       setBackend.mockRestore();
     }
