@@ -166,7 +166,11 @@ function onMessage(msg: Response): void {
         // and step must not stay on screen as if it were live.
         useMetrics.setState({ rows: [] });
         clearTimeline();
-        useRun.setState({ snapshot: undefined, step: 0, loss: undefined, knn: undefined });
+        // What 'ready' sets for a run, unset (the config too: panels read what runs from it).
+        useRun.setState({
+          config: undefined, dataset: undefined, flops: undefined, step: 0, loss: undefined, knn: undefined, stepsPerSecond: 0, timedSteps: 0,
+          tensors: undefined, readyTensors: undefined, snapshot: undefined, baselines: undefined, denseTiming: undefined, measuringDense: false, denseTimingNote: undefined,
+        });
       }
       useRun.setState((s) => ({
         error: { kind: msg.kind, message: msg.message, step: msg.step },

@@ -24,6 +24,7 @@ export function DataPanel() {
   // The scrubbed step's views when the timeline is moved back, else the newest.
   const snap = useTimelineView(STAGGER.data).viewed ?? live;
   const ds = useRun((s) => s.dataset);
+  const noRun = useRun((s) => !s.hasRun && !s.building);
   return (
     <Panel
       id="panel-data"
@@ -31,7 +32,7 @@ export function DataPanel() {
       howTo="Top: images from the batch this step trained on (no labels are used). Bottom: the two random augmentations of the first one; the network learns to map both to the same point."
     >
       {!snap ? (
-        <div className="chart-empty">Loading data…</div>
+        <div className="chart-empty">{noRun ? 'No run: nothing to show until one is built.' : 'Loading data…'}</div>
       ) : (
         <div className="data-preview" data-testid="dataset-preview" data-step={snap.step}>
           <div className="samples">

@@ -40,6 +40,8 @@ describe('a build that fails', () => {
     expect(s.error?.kind).toBe('config');
     expect(s.error?.message).toMatch(/no own data is loaded yet/);
     expect([s.hasRun, s.step, s.snapshot]).toEqual([false, 0, undefined]);
+    // Nothing of the disposed run's counters either.
+    expect([s.config, s.dataset, s.flops, s.tensors, s.baselines, s.stepsPerSecond]).toEqual([undefined, undefined, undefined, undefined, undefined, 0]);
     expect(useMetrics.getState().rows).toEqual([]);
     expect(useTimeline.getState().entries).toEqual([]);
   });
