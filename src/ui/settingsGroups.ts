@@ -88,7 +88,10 @@ export function methodOffReason(method: 'syncp' | 'cdg', imported: boolean): str
 /** Why `spec` does not apply to `config`, or undefined when it does. */
 export function whyNotApplies(spec: SettingSpec, config: object): string | undefined {
   if (applies(spec, config)) return undefined;
-  return NEEDS[appliesOf(spec)] || 'not used with these settings';
+  const needs = appliesOf(spec);
+  // A rule about which predictor: under a method with none, that is the reason to give.
+  if ((needs === 'predictor-mlp' || needs === 'direct-predictor') && !applies({ ...spec, applies: 'predictor' }, config)) return NEEDS.predictor;
+  return NEEDS[needs] || 'not used with these settings';
 }
 
 /**

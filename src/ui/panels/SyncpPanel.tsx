@@ -109,7 +109,9 @@ export function SyncpPanel() {
             <span className="small" data-testid="syncp-mask-step">
               {shownStep === null || shownStep === undefined
                 ? config.syncp.initialDensity < 1
-                  ? `no update yet: random initial masks (ERK, online density ${pct(config.syncp.initialDensity)})`
+                  ? config.syncp.granularity === 'nm'
+                    ? `no update yet: random initial masks (${pct(1 - config.syncp.initialDensity)} of the groups ${config.syncp.n}:${config.syncp.m} online, the rest dense)`
+                    : `no update yet: random initial masks (ERK, online density ${pct(config.syncp.initialDensity)})`
                   : 'no update yet (all weights kept)'
                 : `masks from the update at step ${shownStep}${list.length ? ` · update ${index + 1} of the last ${list.length}` : ''}`}
             </span>

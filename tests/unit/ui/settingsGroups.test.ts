@@ -68,6 +68,9 @@ describe('settings panel topics', () => {
       expect(whyNotApplies(spec(p), buildConfig({ preset: 'byol-dense', tiny: true })), p).toBeUndefined();
     }
     expect(whyNotApplies(spec('ssl.predictorEps'), set)).toBeUndefined();
+    // Under SimCLR (no predictor at all) the reason is the method, as for the Predictor field itself.
+    const simclr = buildConfig({ preset: 'simclr-dense', tiny: true });
+    for (const p of ['model.predHidden', 'ssl.predictorLrScale', 'ssl.predictorEps', 'ssl.predictor']) expect(whyNotApplies(spec(p), simclr), p).toMatch(/^used by BYOL and SimSiam only/);
     expect(whyNotApplies(spec('syncp.layerBudget'), buildConfig({ preset: 'syncp-2of4' }))).toContain('N:M');
     expect(whyNotApplies(spec('syncp.layerBudget'), buildConfig({ preset: 'syncp-unstructured' }))).toBeUndefined();
   });
