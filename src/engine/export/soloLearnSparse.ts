@@ -373,9 +373,7 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
       '(built in)',
       nm ? 'per layer' : 'global',
       nm
-        ? syncp.layerBudget === 'uniform'
-          ? 'same: each layer has the same fraction of N:M groups'
-          : '**differs**: its N:M fraction is the same in every layer'
+        ? 'same: each layer has the same fraction of N:M groups (ours does not read the layer budget under N:M)'
         : syncp.layerBudget === 'global'
           ? 'same: one magnitude ranking over all pruned convs'
           : '**differs**: the reference ranks all pruned convs together (one global threshold); ours gives each layer its own budget',
@@ -401,7 +399,6 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
       warn('scores: ours are shared (online mask nested in the target\'s by construction); the reference ranks each branch\'s own weights (per-branch), so nestedness is not guaranteed');
     if (nm && syncp.nmFinal !== REF_NM_END_FRACTION) warn(`N:M ramp: ours ends with ${syncp.nmFinal === 1 ? 'all groups' : `${syncp.nmFinal} of the groups`} N:M (target 1 − gap = ${round(1 - syncp.gap)}); the reference ends at ${REF_NM_END_FRACTION} (target ${round(REF_NM_END_FRACTION - gap)})`);
     if (!nm && syncp.layerBudget !== 'global') warn(`layer budget: ours is ${syncp.layerBudget}; the reference ranks all pruned convs together (global)`);
-    if (nm && syncp.layerBudget !== 'uniform') warn(`layer budget: ours is ${syncp.layerBudget}; the reference's N:M fraction is the same in every layer`);
     if (!nm && !syncp.regrowth.enabled)
       warn(`regrowth: off here, but the reference always drops and regrows after an unstructured update; --prune-rate 0 keeps it small (rising to ${REF_REGROW_FLOOR} of the kept weights)`);
     if (!nm && syncp.regrowth.enabled) warn(`regrowth: its rate decays to ${REF_REGROW_FLOOR} (ours to ~0), and it goes on at updates after the ramp`);

@@ -206,6 +206,13 @@ describe('densities', () => {
     expect(r.warnings.join('\n')).toMatch(/0\.99/);
     expect(r.mapping).toMatch(/per-branch/);
   });
+  it('under N:M the layer budget (which the N:M masker never reads) is not called a difference', () => {
+    for (const layerBudget of ['uniform', 'global', 'erk'] as const) {
+      const r = exportSoloLearnSparse(buildConfig({ preset: 'syncp-2of4', overrides: { syncp: { layerBudget } } }));
+      expect(r.mapping, layerBudget).toMatch(new RegExp(`syncp\\.layerBudget = ${layerBudget}[^\\n]*same`));
+      expect(r.warnings.join('\n'), layerBudget).not.toMatch(/layer budget/);
+    }
+  });
   it('score EMA maps to --momentum_mask / --ema_momentum; a gap too large is lowered and said', () => {
     const r = exportSoloLearnSparse(buildConfig({ preset: 'syncp-unstructured', overrides: { syncp: { scoreEma: 0.99, gap: 0.9 } } }));
     expect(r.args.find(([f]) => f === '--momentum_mask')?.[1]).toBe('True');
