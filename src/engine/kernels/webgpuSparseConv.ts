@@ -38,10 +38,11 @@ export function gpuSparsePattern(mask: ArrayLike<number>, shape: readonly number
   if (mask.length !== T * C * K) throw new Error(`gpuSparsePattern: mask has ${mask.length} entries, shape ${shape.join('×')} needs ${T * C * K}`);
   let nnz = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) nnz++;
-  // Sections sized for a full kernel, so the offsets (constants of the shaders) depend on the
-  // shape alone: with nnz in them, every mask update of a ramp compiled five new pipelines a
-  // layer, which tfjs keeps for good. The unused tails cost a few KB of upload.
-  const most = T * C * K;
+  // Sections sized for nnz rounded up to a power of two (at most the full kernel), so the
+  // offsets (constants of the shaders) change only when nnz crosses one: with nnz itself in
+  // them, every mask update of a ramp compiled five new pipelines a layer, which tfjs keeps
+  // for good. A ramp from dense to 0.2 crosses ~3; the upload stays under twice the entries.
+  const most = Math.min(T * C * K, 2 ** Math.ceil(Math.log2(Math.max(1, nnz))));
   const fstart = 0;
   const fchan = fstart + T * K + 1;
   const fpos = fchan + most;
@@ -111,7 +112,7 @@ export function webgpuSparseConv(x: tf.Tensor4D, w: tf.Tensor4D, p: GpuSparsePat
   };
   if (p.shape.some((s, i) => s !== w.shape[i])) throw new Error(`webgpuSparseConv: pattern ${p.shape.join('×')} does not fit kernel ${w.shape.join('×')}`);
   const o = p.offsets;
-  const key = sparseConvKey(d);
+  const key = `${sparseConvKey(d)}_${o.fchan}_${o.fpos}`;
   const yShape = [d.B, d.OH, d.OW, d.K];
   const f = ((xT: tf.Tensor, wT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
     if (p.nnz === 0) {

@@ -1,6 +1,7 @@
 // WGSL bodies of the sparse masked conv on WebGPU (see webgpuSparseConv.ts). Shapes and the
-// offsets into the packed index tensor are constants of the shader (the key names the
-// shape; the offsets follow from it: each section is sized for a full kernel).
+// offsets into the packed index tensor are constants of the shader (the key names both;
+// each section is sized for nnz rounded up to a power of two, so the offsets change only
+// when nnz crosses one).
 // tfjs' program header supplies `result`, the inputs by their variable names and
 // main(index) for flat programs (one invocation an output element).
 //
@@ -29,7 +30,7 @@ export interface SparseConvShape {
 
 export interface SparseOffsets { fstart: number; fchan: number; fpos: number; bstart: number; bout: number; bslot: number }
 
-/** What the shaders bake in: the shape and the row-length variant (the index offsets follow from the shape; nnz is a uniform's size). */
+/** The shape and the row-length variant the shaders bake in (the caller adds the index offsets; nnz itself is a uniform's size). */
 export function sparseConvKey(d: SparseConvShape): string {
   return [d.B, d.H, d.W, d.C, d.OH, d.OW, d.K, d.FH, d.FW, d.top, d.left, d.stride, d.rowLen].join('_');
 }

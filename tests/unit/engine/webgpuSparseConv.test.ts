@@ -120,18 +120,31 @@ describe.skipIf(!haveWebGPU)('WebGPU sparse masked conv against the masked dense
     return { path, y, dx, dw };
   }
 
-  it('a mask update that changes how many weights are kept compiles no new pipeline (the ramp updates every few steps)', async () => {
+  it('a mask update that keeps fewer weights compiles no new pipeline within a power of two of them (the ramp updates every few steps)', async () => {
     const pipelines = () => Object.keys((tf.backend() as unknown as { pipelineCache: Record<string, unknown> }).pipelineCache).length;
-    // One layer's shape, two unstructured masks of different density (as two updates of a ramp make).
+    const kept = (m: Float32Array) => m.reduce((a, b) => a + b, 0);
+    const bucket = (n: number) => Math.ceil(Math.log2(n));
+    // One layer's shape, masks of different density as successive updates of a ramp make them.
     const base = caseOf(77, 'unstructured');
-    const rng = new Rng(78);
-    const sparser = { ...base, m: base.m.map((v) => (v === 1 && rng.next() < 0.5 ? 0 : v)) };
-    expect(sparser.m.reduce((a, b) => a + b, 0)).toBeLessThan(base.m.reduce((a, b) => a + b, 0));
+    const drop = (m: Float32Array, n: number) => {
+      const out = m.slice();
+      for (let i = 0, left = n; i < out.length && left > 0; i++) if (out[i] === 1) (out[i] = 0), left--;
+      return out;
+    };
+    // Fewer kept weights in the same power of two as base, then in the next one down.
+    const n0 = kept(base.m);
+    const sameBucket = { ...base, m: drop(base.m, Math.max(1, Math.floor((n0 - 2 ** (bucket(n0) - 1)) / 2))) };
+    const lowerBucket = { ...base, m: drop(base.m, n0 - 2 ** (bucket(n0) - 1) + 1) };
+    expect([bucket(kept(sameBucket.m)), bucket(kept(lowerBucket.m))]).toEqual([bucket(n0), bucket(n0) - 1]);
     await run(base, 'always');
     const compiled = pipelines();
-    const again = await run(sparser, 'always');
+    const again = await run(sameBucket, 'always');
     expect(again.path).toBe('wgsl');
     expect(pipelines()).toBe(compiled);
+    // Crossing a power of two: one program of each kind (gather, conv, dv, dW, dx), once.
+    await run(lowerBucket, 'always');
+    expect(pipelines()).toBe(compiled + 5);
+    const sparser = sameBucket;
     // And still right.
     const ref = reference(sparser);
     expectClose(again.y, ref.y, 'y');
