@@ -365,8 +365,8 @@ export const actions = {
    * (a plain reset is seeded, and would diverge at the same step again).
    */
   resetWithLowerLr: (factor = 0.5) => {
-    useRun.setState({ error: undefined });
-    actions.setField('optim.lr', String(useSettings.getState().applied.optim.lr * factor));
+    // The banner stays when the rate cannot be applied (another setting's draft is invalid: its message shows).
+    if (actions.setField('optim.lr', String(useSettings.getState().applied.optim.lr * factor))) useRun.setState({ error: undefined });
   },
   restart: () => startWorker(),
   /** Continue the autosaved run from its step, with its history in every panel. */
@@ -483,12 +483,14 @@ export const actions = {
     apply(config);
   },
   /** Edit one field; applied (run restarts at step 0) only when the whole config is valid. */
-  setField(field: FieldName, value: string) {
+  /** True when the edit left a valid config (applied, or the same as the one running). */
+  setField(field: FieldName, value: string): boolean {
     const s = useSettings.getState();
     const draft = { ...s.draft, [field]: value };
     const { config, issues } = evaluate({ ...s, draft });
     useSettings.setState({ draft, issues });
     if (config && JSON.stringify(config) !== JSON.stringify(s.applied)) apply(config);
+    return config !== undefined;
   },
 
   async exportRun(): Promise<void> {

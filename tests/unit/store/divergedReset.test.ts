@@ -29,4 +29,17 @@ describe('Reset with lr × ½', () => {
     expect(useSettings.getState().applied.optim.lr).toBe(0.003);
     expect(useRun.getState().error).toBeUndefined();
   });
+
+  it('keeps the banner when the rate cannot be applied (another setting’s draft is invalid), and sends nothing', () => {
+    const config = buildConfig({ preset: 'byol-dense', tiny: true, overrides: { optim: { lr: 0.006 } } });
+    useSettings.setState({ preset: 'byol-dense', tiny: true, draft: { ...draftOf(config), 'model.widths': '8,,x' }, applied: config, issues: {} });
+    actions.restart();
+    const w = FakeWorker.last!;
+    useRun.setState({ error: { kind: 'diverged', step: 40, message: 'NaN loss' } });
+    actions.resetWithLowerLr(0.5);
+    expect(w.sent.filter((m) => (m as { type: string }).type === 'configure')).toEqual([]);
+    expect(useRun.getState().error?.kind).toBe('diverged');
+    expect(useSettings.getState().issues['model.widths']).toBeDefined();
+  });
 });
+
