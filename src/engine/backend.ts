@@ -133,7 +133,6 @@ export async function initBackend(order: BackendName[] = BACKEND_ORDER): Promise
   const epoch = startEpoch;
   const wanted = () => epoch === startEpoch;
   for (const name of order) {
-    if (!wanted()) return givenUp();
     if (name === 'webgpu') {
       const r = await tryWebGPU(wanted);
       if (!wanted()) return givenUp();

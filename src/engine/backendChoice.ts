@@ -468,19 +468,22 @@ export async function chooseBackend(
   const workload = workloadKey(opts.shape ?? DEFAULT_WORKLOAD);
   const sameWorkload = opts.cached?.workload === workload;
   const cachedTimings = opts.cached && sameWorkload ? reusableTimings(opts.cached, device).filter((t) => candidates.includes(t.backend)) : [];
+  const measure = () => measureBackends(candidates, opts.shape, opts.budgetMs, limits);
+  const startFastest = (ts: BackendTiming[]) => {
+    fastest(ts); // throws with every reason when nothing could run
+    // Only what was measured is tried: a backend that did not start in time would hang again.
+    return initBackend(orderByTiming(ts.filter((t) => t.ms !== null)));
+  };
   let reuse = cachedTimings.some((t) => t.ms !== null);
-  let timings = reuse ? cachedTimings : await measureBackends(candidates, opts.shape, opts.budgetMs, limits);
-  fastest(timings); // throws with every reason when nothing could run
-  // Only what was measured is tried: a backend that did not start in time would hang again.
-  let report = await initBackend(orderByTiming(timings.filter((t) => t.ms !== null)));
+  let timings = reuse ? cachedTimings : await measure();
+  let report = await startFastest(timings);
   const was = reuse ? timings.find((t) => t.backend === report.backend) : undefined;
   if (was && was.software !== report.softwareAdapter) {
     // Another adapter under the same device key (WebGL now in software: acceleration turned
     // off, a GPU blocklisted after a driver crash): the cached figures are not of it.
     reuse = false;
-    timings = await measureBackends(candidates, opts.shape, opts.budgetMs, limits);
-    fastest(timings);
-    report = await initBackend(orderByTiming(timings.filter((t) => t.ms !== null)));
+    timings = await measure();
+    report = await startFastest(timings);
   }
   report.calibration = { timings, cached: Boolean(reuse), at: reuse ? opts.cached!.at : new Date().toISOString(), device, workload, ms: now() - t0 };
   return report;

@@ -12,7 +12,7 @@ import type { PickedFile } from './pickedFiles';
 import type { DatasetInfo, OwnDataInfo, Request, Response } from '../worker/protocol';
 import { capRows } from '../worker/progressRows';
 import { addReference, referencePoints, removeReference, useMetrics } from './metrics';
-import { useRun } from './run';
+import { useRun, type RunState } from './run';
 import { draftOf, evaluate, overridesOf, useSettings, type FieldName } from './settings';
 import { clearTimeline, recordSnapshot, recordUpdates, useTimeline } from './timeline';
 import { downloadBytes } from './download';
@@ -63,6 +63,20 @@ function restartIfStopped(): boolean {
   return true;
 }
 
+/**
+ * The run on screen becomes `run` (a built one, or none after a failed build): the last
+ * run's rows, snapshots, counters and timings go with it.
+ */
+function showRun(run: Pick<RunState, 'config' | 'dataset' | 'flops' | 'tensors' | 'readyTensors'> & Partial<RunState>): void {
+  useMetrics.setState({ rows: [] });
+  clearTimeline();
+  useRun.setState({
+    step: 0, loss: undefined, knn: undefined, stepsPerSecond: 0, timedSteps: 0, snapshot: undefined,
+    baselines: undefined, denseTiming: undefined, measuringDense: false, denseTimingNote: undefined,
+    ...run,
+  });
+}
+
 /** True when `msg` is about a run the page has since replaced. */
 function stale(msg: Response): boolean {
   // An export answers the click that asked for it, even if the run was replaced since.
@@ -82,27 +96,7 @@ function onMessage(msg: Response): void {
       if (msg.report.calibration && !msg.report.calibration.cached) saveCalibration(msg.report);
       return;
     case 'ready':
-      useMetrics.setState({ rows: [] });
-      clearTimeline();
-      useRun.setState({
-        building: false,
-        hasRun: true,
-        config: msg.config,
-        dataset: msg.dataset,
-        flops: msg.flops,
-        step: 0,
-        loss: undefined,
-        knn: undefined,
-        stepsPerSecond: 0,
-        timedSteps: 0,
-        tensors: msg.tensors,
-        readyTensors: msg.tensors,
-        snapshot: undefined,
-        baselines: undefined,
-        denseTiming: undefined,
-        measuringDense: false,
-        denseTimingNote: undefined,
-      });
+      showRun({ building: false, hasRun: true, config: msg.config, dataset: msg.dataset, flops: msg.flops, tensors: msg.tensors, readyTensors: msg.tensors });
       // Own data as the run has it: at the run's image size, or restored with a saved run after a reload.
       if (msg.dataset.name === 'own') useRun.setState((s) => ({ ownData: ownDataOf(msg.dataset, s.ownData) }));
       return;
@@ -161,17 +155,8 @@ function onMessage(msg: Response): void {
         useRun.setState({ loadingData: false, error: { kind: 'data', message: msg.message } });
         return;
       }
-      if (msg.kind === 'config') {
-        // No run was built, and the worker has disposed the one before: its rows, snapshots
-        // and step must not stay on screen as if it were live.
-        useMetrics.setState({ rows: [] });
-        clearTimeline();
-        // What 'ready' sets for a run, unset (the config too: panels read what runs from it).
-        useRun.setState({
-          config: undefined, dataset: undefined, flops: undefined, step: 0, loss: undefined, knn: undefined, stepsPerSecond: 0, timedSteps: 0,
-          tensors: undefined, readyTensors: undefined, snapshot: undefined, baselines: undefined, denseTiming: undefined, measuringDense: false, denseTimingNote: undefined,
-        });
-      }
+      // No run was built, and the worker has disposed the one before: it must not stay on screen as if it were live.
+      if (msg.kind === 'config') showRun({ config: undefined, dataset: undefined, flops: undefined, tensors: undefined, readyTensors: undefined });
       useRun.setState((s) => ({
         error: { kind: msg.kind, message: msg.message, step: msg.step },
         building: false,

@@ -45,7 +45,7 @@ export async function initWasmBackend(wanted: () => boolean = () => true): Promi
   } catch (e) {
     return { ok: false, reason: `@tensorflow/tfjs-backend-wasm could not load: ${(e as Error).message}` };
   }
-  if (!wanted()) return { ok: false, reason: 'given up: its start took longer than its limit' };
+  if (!wanted()) return { ok: false, reason: 'given up' }; // initBackend says why (givenUp)
   registerWasmTrainingKernels();
   try {
     const set = await tf.setBackend('wasm');

@@ -112,7 +112,8 @@ export function webgpuSparseConv(x: tf.Tensor4D, w: tf.Tensor4D, p: GpuSparsePat
   };
   if (p.shape.some((s, i) => s !== w.shape[i])) throw new Error(`webgpuSparseConv: pattern ${p.shape.join('×')} does not fit kernel ${w.shape.join('×')}`);
   const o = p.offsets;
-  const key = `${sparseConvKey(d)}_${o.fchan}_${o.fpos}`;
+  // The shape fixes every offset but the sections' size, which fpos tells.
+  const key = `${sparseConvKey(d)}_${o.fpos}`;
   const yShape = [d.B, d.OH, d.OW, d.K];
   const f = ((xT: tf.Tensor, wT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
     if (p.nnz === 0) {

@@ -2,6 +2,7 @@ import { Bar, BarChart, CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } 
 import { TurnContainer } from '../TurnContainer';
 import { memo, useEffect, useMemo, useState } from 'react';
 import type { MaskHeatmap } from '../../engine/viz/maskPanel';
+import type { SyncCPConfig } from '../../engine/config';
 import { actions } from '../../store/controller';
 import { selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
@@ -108,11 +109,7 @@ export function SyncpPanel() {
             />
             <span className="small" data-testid="syncp-mask-step">
               {shownStep === null || shownStep === undefined
-                ? config.syncp.initialDensity < 1
-                  ? config.syncp.granularity === 'nm'
-                    ? `no update yet: random initial masks (${pct(1 - config.syncp.initialDensity)} of the groups ${config.syncp.n}:${config.syncp.m} online, the rest dense)`
-                    : `no update yet: random initial masks (ERK, online density ${pct(config.syncp.initialDensity)})`
-                  : 'no update yet (all weights kept)'
+                ? beforeFirstUpdate(config.syncp)
                 : `masks from the update at step ${shownStep}${list.length ? ` · update ${index + 1} of the last ${list.length}` : ''}`}
             </span>
           </label>
@@ -227,3 +224,10 @@ const NestedChart = memo(function NestedChart({ upd }: { upd: Record<string, num
     </TurnContainer>
   );
 });
+
+/** The masks before the first update: all ones, or the random start an initial density below 1 makes (syncp/maskers/randomStart.ts). */
+function beforeFirstUpdate(s: SyncCPConfig): string {
+  if (s.initialDensity >= 1) return 'no update yet (all weights kept)';
+  if (s.granularity === 'nm') return `no update yet: random initial masks (${pct(1 - s.initialDensity)} of the groups ${s.n}:${s.m} online, the rest dense)`;
+  return `no update yet: random initial masks (ERK, online density ${pct(s.initialDensity)})`;
+}
