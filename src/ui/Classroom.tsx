@@ -7,9 +7,9 @@ import { create } from 'zustand';
 import { actions } from '../store/controller';
 import { useRun } from '../store/run';
 import { useSettings } from '../store/settings';
-import { parseUrl, toSearch } from '../store/url';
+import { parseUrl, toSearch, type BackendMode } from '../store/url';
 import { LESSONS, type Lesson, type PanelId } from './lessons';
-import { buildConfig } from '../engine/config';
+import { buildConfig, type Config, type PresetName } from '../engine/config';
 
 const PANEL_NAMES: Record<PanelId, string> = {
   'panel-data': 'Data',
@@ -158,21 +158,28 @@ export function LessonCard() {
   );
 }
 
+/** What the Classroom link opens: this run where a lesson runs its preset, else lesson 1's run, and a title that says which. */
+export function classroomLinkOf(s: { preset: PresetName; tiny: boolean; applied: Config; backend: BackendMode; importedName?: string }): { kept: boolean; href: string; title: string } {
+  // A run no lesson runs (byol-dense, an imported or resumed run) is not what classroom
+  // mode opens on: the link names lesson 1's run instead of carrying this one, and says
+  // so, naming the run as the top bar does.
+  const kept = !s.importedName && LESSONS.some((l) => l.preset === s.preset);
+  const first = LESSONS[0];
+  const href = kept ? toSearch(s.preset, s.tiny, s.applied, s.backend, true) : toSearch(first.preset, true, buildConfig({ preset: first.preset, tiny: true }), s.backend, true);
+  const title = kept
+    ? 'Larger type, fewer controls and five guided lessons, starting with this run'
+    : `Larger type, fewer controls and five guided lessons: opens lesson 1 on its own run (${s.importedName ? `“${s.importedName}” is no lesson's run` : `${s.preset} has no lesson`})`;
+  return { kept, href, title };
+}
+
 /** A link into classroom mode with this run (the top bar, outside classroom mode). */
 export function ClassroomLink() {
   const preset = useSettings((s) => s.preset);
   const tiny = useSettings((s) => s.tiny);
   const applied = useSettings((s) => s.applied);
   const backend = useSettings((s) => s.backend);
-  const imported = useSettings((s) => s.importedName);
-  // A run no lesson runs (byol-dense, an imported run…) is not what classroom mode opens on:
-  // the link names lesson 1's run instead of carrying this one, and says so.
-  const kept = !imported && LESSONS.some((l) => l.preset === preset);
-  const first = LESSONS[0];
-  const href = kept ? toSearch(preset, tiny, applied, backend, true) : toSearch(first.preset, true, buildConfig({ preset: first.preset, tiny: true }), backend, true);
-  const title = kept
-    ? 'Larger type, fewer controls and five guided lessons, starting with this run'
-    : `Larger type, fewer controls and five guided lessons: opens lesson 1 on its own run (${imported ? 'an imported run' : preset} has no lesson)`;
+  const importedName = useSettings((s) => s.importedName);
+  const { kept, href, title } = classroomLinkOf({ preset, tiny, applied, backend, importedName });
   return (
     <a className="btn btn-ghost btn-small" href={href} data-testid="classroom-link" data-keeps-run={kept ? '1' : '0'} title={title}>
       Classroom mode

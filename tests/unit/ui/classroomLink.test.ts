@@ -1,0 +1,35 @@
+// The top bar's Classroom link: carries a lesson's run, otherwise opens lesson 1 and names the run it leaves.
+import { describe, expect, it } from 'vitest';
+import { buildConfig } from '../../../src/engine/config';
+import { classroomLinkOf } from '../../../src/ui/Classroom';
+import { parseUrl } from '../../../src/store/url';
+
+const query = (href: string) => href.slice(href.indexOf('?'));
+
+describe('classroomLinkOf', () => {
+  it('keeps a lesson preset’s run, its settings included', () => {
+    const applied = buildConfig({ preset: 'syncp-2of4', tiny: true, overrides: { syncp: { gap: 0.2 } } });
+    const l = classroomLinkOf({ preset: 'syncp-2of4', tiny: true, applied, backend: 'cpu' });
+    expect(l.kept).toBe(true);
+    const u = parseUrl(query(l.href));
+    expect(u.classroom).toBe(true);
+    expect(u.preset).toBe('syncp-2of4');
+    expect(l.title).toMatch(/starting with this run/);
+  });
+
+  it('sends a preset no lesson runs to lesson 1 and names the preset', () => {
+    const l = classroomLinkOf({ preset: 'byol-dense', tiny: false, applied: buildConfig({ preset: 'byol-dense' }), backend: 'auto' });
+    expect(l.kept).toBe(false);
+    expect(parseUrl(query(l.href)).preset).toBe('simclr-dense');
+    expect(l.title).toMatch(/\(byol-dense has no lesson\)$/);
+  });
+
+  it('names a resumed or imported run as the top bar does, even when its preset has a lesson', () => {
+    for (const name of ['resumed simclr-dense', 'run-42.json']) {
+      const l = classroomLinkOf({ preset: 'simclr-dense', tiny: true, applied: buildConfig({ preset: 'simclr-dense', tiny: true }), backend: 'cpu', importedName: name });
+      expect(l.kept).toBe(false);
+      expect(l.title).toContain(`“${name}” is no lesson's run`);
+      expect(l.title).not.toMatch(/an imported run/);
+    }
+  });
+});
