@@ -22,6 +22,11 @@ import { gateBranches, PooledGate, type GateBranch } from './hostGating';
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
 
+function allZero(a: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return false;
+  return true;
+}
+
 /**
  * How a host gated conv computes each branch's Y_b and Y_c in the forward pass (made per call,
  * see MakeHostForward): base(i) before the gate is chosen, cond(i) after (the gate is then in
@@ -110,7 +115,11 @@ export function gatedConvOnHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: Quan
         const dws = sw.map((w) => new Float32Array(w.length));
         branches.forEach((br, i) => {
           const off = br.o * per;
-          const { dyb, dyc } = pool.backward(dyAll.subarray(off, off + br.m * per), ybs[i], ycs[i], br, detached);
+          const dy = dyAll.subarray(off, off + br.m * per);
+          // A branch no loss reaches (BYOL's target: stop-gradient) gets dY = 0, so its
+          // dY_b, dY_c, gate gradient and so dX, dK contributions are all 0: skip its loops.
+          if (allZero(dy)) return;
+          const { dyb, dyc } = pool.backward(dy, ybs[i], ycs[i], br, detached);
           convRange(sx[i], sw[br.wi], dyb, dxs[i], dws[br.wi], br.g, 0, cb, null, 0, 1);
           convRange(sx[i], sw[br.wi], dyc, dxs[i], dws[br.wi], br.g, cb, C, pool.gate, br.o, G);
         });

@@ -65,6 +65,31 @@ describe('gated conv computing the conditional path only where needed (cpu, skip
     tf.dispose([x, w, r]);
   });
 
+  it('a branch no loss reaches (BYOL’s target) gets zero gradients; the other branch’s match the tf-op path', () => {
+    // Two branches with their own kernels, pooled into one gate; the loss reads branch 0 only.
+    const x0 = tf.tensor4d(rand(2 * 6 * 6 * 8, 11), [2, 6, 6, 8]);
+    const x1 = tf.tensor4d(rand(2 * 6 * 6 * 8, 12), [2, 6, 6, 8]);
+    const w0 = tf.tensor4d(rand(3 * 3 * 8 * 4, 13), [3, 3, 8, 4]);
+    const w1 = tf.tensor4d(rand(3 * 3 * 8 * 4, 14), [3, 3, 8, 4]);
+    const r = tf.tensor4d(rand(2 * 6 * 6 * 4, 15), [2, 6, 6, 4]);
+    for (const gateGradient of ['ste', 'detached'] as const) {
+      const grads = (opts: GatedConvOptions) =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
+          tf.sum(tf.mul(gatedConv([a as tf.Tensor4D, b as tf.Tensor4D], [c as tf.Tensor4D, d as tf.Tensor4D], { density: 0.5, stride: 1, gateGradient, ...opts }).ys[0], r)),
+        )([x0, x1, w0, w1]);
+      const sparse = grads({ skipClosed: true });
+      const ops = grads({ impl: 'ops' });
+      expectClose(sparse[0].dataSync(), ops[0].dataSync(), 2e-5, `${gateGradient} dX 0`);
+      expectClose(sparse[2].dataSync(), ops[2].dataSync(), 2e-5, `${gateGradient} dK 0`);
+      for (const i of [1, 3]) {
+        expect(Array.from(sparse[i].dataSync()).every((v) => v === 0), `${gateGradient} grad ${i} is 0`).toBe(true);
+        expect(Array.from(ops[i].dataSync()).every((v) => v === 0), `${gateGradient} ops grad ${i} is 0`).toBe(true);
+      }
+      tf.dispose([...sparse, ...ops]);
+    }
+    tf.dispose([x0, x1, w0, w1, r]);
+  });
+
   it('no tensors leak across forward and backward passes', async () => {
     await evaluate(CASES[1], { skipClosed: true, gateGradient: 'detached' });
     const before = tf.memory().numTensors;
