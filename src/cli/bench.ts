@@ -109,8 +109,10 @@ function parseBenchArgs(argv: string[]) {
   if (!['cpu', 'webgpu', 'wasm'].includes(backend)) throw new UsageError(`--backend must be cpu, webgpu or wasm (got "${backend}")`);
   if (v.browser && v.backend) throw new UsageError('--browser times the page backends: use --backends webgpu,webgl,cpu instead of --backend');
   if (v.browser && v.long) throw new UsageError('--long runs in Node only');
-  const presets = v.presets ? v.presets.split(',').map((s) => s.trim()).filter(Boolean) : [...PRESET_NAMES];
+  const presets = v.presets !== undefined ? v.presets.split(',').map((s) => s.trim()) : [...PRESET_NAMES];
+  if (presets.some((p) => !p)) throw new UsageError(`--presets needs preset names separated by commas (got "${v.presets}")`);
   for (const p of presets) if (!(PRESET_NAMES as readonly string[]).includes(p)) throw new UsageError(`unknown preset "${p}" (known: ${PRESET_NAMES.join(', ')})`);
+  if (new Set(presets).size < presets.length) throw new UsageError(`--presets names a preset twice (got "${v.presets}")`);
   const state = v.state ?? 'both';
   if (!STATES[state]) throw new UsageError(`--state must be end, ramp or both (got "${state}")`);
   const backends = v.backends ? v.backends.split(',').map((s) => s.trim()).filter(Boolean) : ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -125,8 +127,18 @@ function parseBenchArgs(argv: string[]) {
   if (steps !== undefined && steps < 2 * LONG_READ_EVERY) throw new UsageError(`--long reads memory every ${LONG_READ_EVERY} steps, so --steps must be at least ${2 * LONG_READ_EVERY} to compare two readings (got ${steps})`);
   const gateGradient = v['gate-gradient'];
   if (gateGradient !== undefined && !['ste', 'detached'].includes(gateGradient)) throw new UsageError(`--gate-gradient must be ste or detached (got "${gateGradient}")`);
+  // What narrows or changes the default bench: a markdown table written with any of these
+  // gets a section of its own, so a partial run never replaces the full table.
+  const selection = [
+    ...(presets.length < PRESET_NAMES.length ? [`presets ${presets.join(',')}`] : []),
+    ...(state !== 'both' ? [`state ${state}`] : []),
+    ...(sparseKernels !== 'auto' ? [`sparse-kernels ${sparseKernels}`] : []),
+    ...(gateGradient ? [`gate-gradient ${gateGradient}`] : []),
+    ...(v['conv-threads'] ? ['conv-threads'] : []),
+  ];
   return {
     help: v.help,
+    selection,
     backend: backend as NodeBackendName,
     backends,
     tiny: v.tiny,
@@ -187,6 +199,8 @@ async function main(): Promise<number> {
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
   const size = args.tiny || args.long ? 'tiny' : 'default';
   const info = machine();
+  const keyed = (key: string) => [key, ...args.selection.map((s) => s.replace(/[ ,]/g, '-'))].join('@');
+  const titled = (title: string) => [title, ...args.selection].join(' · ');
 
   if (args.browser) {
     const { benchInBrowser } = await import('./benchBrowser');
@@ -219,15 +233,22 @@ async function main(): Promise<number> {
     }
     if (r.sparseConvCheck) console.error(`bench: sparse masked conv on webgpu in ${r.browserVersion}: ${r.sparseConvCheck.cases} cases, ${r.sparseConvCheck.mismatches.length} differing from the masked dense conv`);
     print(r.rows, args.json);
-    if (args.markdown) {
+    // A backend that failed would leave a partial table under the full one's name: not written.
+    if (args.markdown && r.errors.length > 0) console.error(`bench: ${args.markdown} not written: ${r.errors.map((e) => e.backend).join(', ')} failed`);
+    else if (args.markdown) {
       const m = { ...info, browser: r.browserVersion, adapter: Object.entries(r.adapters).map(([b, a]) => `${b}: ${a}`).join('; ') };
-      await writeMarkdown(args.markdown, `browser-${args.backends.join('+')}-${size}`, markdownSection(`Chromium · ${args.backends.join(', ')} · ${size}`, r.rows, m, command));
+      await writeMarkdown(args.markdown, keyed(`browser-${args.backends.join('+')}-${size}`), markdownSection(titled(`Chromium · ${args.backends.join(', ')} · ${size}`), r.rows, m, command));
     }
     return r.rows.length > 0 && r.errors.length === 0 ? 0 : 1;
   }
 
   const be = await startNodeBackend(args.backend, { convThreads: args.convThreads });
   if (be.warning) console.error(`bench: warning — ${be.warning}`);
+  if (args.markdown && be.backend !== args.backend) {
+    // Its table would go under the backend that ran, beside a command naming the other one.
+    console.error(`bench: --backend ${args.backend} did not start (${be.backend} instead): nothing measured, ${args.markdown} not written`);
+    return 1;
+  }
   if (args.kernels) return kernelTable(args.tiny, args.rounds ?? 3, args.json, args.markdown, { ...info, adapter: be.adapter, backend: be.backend }, command);
   const probe = benchConfig(args.presets[0], args.tiny || args.long);
   const dataset = await loadDataset('shapes', { seed: probe.seed, trainCount: probe.data.trainCount, testCount: probe.data.testCount });
@@ -248,17 +269,21 @@ async function main(): Promise<number> {
       tiny: true,
       dataset,
       steps,
+      overrides: args.overrides,
       onProgress: (p) => bar?.update(args.presets.indexOf(p.preset) * steps + p.step, { what: p.preset }),
     });
     bar?.stop();
     if (args.json) for (const r of results) process.stdout.write(`${JSON.stringify(r)}\n`);
     else console.log(longMarkdown(results));
     const grown = results.filter((r) => !r.flat);
-    if (args.markdown) await writeMarkdown(args.markdown, `long-${be.backend}`, markdownSection(`Long run · ${be.backend} · tiny · ${steps} steps a preset`, [], m, command, results));
+    const kept = results.filter((r) => r.leftAfterDispose !== 0);
+    if (args.markdown) await writeMarkdown(args.markdown, keyed(`long-${be.backend}`), markdownSection(titled(`Long run · ${be.backend} · tiny · ${steps} steps a preset`), [], m, command, results));
+    if (kept.length) console.error(`bench: tensors left after dispose in ${kept.map((r) => `${r.preset} (${r.leftAfterDispose})`).join(', ')}`);
     if (grown.length) {
       console.error(`bench: memory grew in ${grown.map((r) => `${r.preset} (+${r.tensorGrowth} tensors, +${r.byteGrowth} bytes)`).join(', ')}`);
       return 1;
     }
+    if (kept.length) return 1;
     console.error(`bench: numTensors and bytes flat over ${steps} steps of ${results.length} presets`);
     return 0;
   }
@@ -286,7 +311,7 @@ async function main(): Promise<number> {
   bar?.stop();
   print(rows, args.json);
   if (args.markdown) {
-    await writeMarkdown(args.markdown, `node-${be.backend}-${size}`, markdownSection(`Node · ${be.backend} · ${size}`, rows, m, command));
+    await writeMarkdown(args.markdown, keyed(`node-${be.backend}-${size}`), markdownSection(titled(`Node · ${be.backend} · ${size}`), rows, m, command));
   }
   return 0;
 }

@@ -360,6 +360,9 @@ export interface LongResult {
   /** numTensors after the trainer was disposed minus before it was made (0 = all freed). */
   leftAfterDispose: number;
   seconds: number;
+  /** The settings a variant of the bench changes, as the run had them. */
+  sparseKernels: 'auto' | 'off';
+  gateGradient?: 'ste' | 'detached';
 }
 
 /** Growth of later readings over the first: flat when no count and no byte figure rises. */
@@ -434,6 +437,8 @@ export async function runLong(opts: LongOptions): Promise<LongResult[]> {
       flat: g.flat,
       leftAfterDispose: tf.memory().numTensors - before,
       seconds: (now() - t0) / 1000,
+      sparseKernels: config.kernels.sparse,
+      ...(config.cdg ? { gateGradient: config.cdg.gateGradient } : {}),
     });
   }
   return out;

@@ -27,7 +27,11 @@ describe('npm run bench', () => {
     for (const k of ['msPerStep', 'p25Ms', 'p75Ms', 'imagesPerSec', 'gflopsPerSec']) expect(rows[0][k]).toBeGreaterThan(0);
     expect(rows[0].memory.tensorsStart).toBeGreaterThan(0);
     const doc = await readFile(md, 'utf8');
-    expect(doc).toContain('<!-- bench:node-cpu-tiny -->');
+    // A partial bench (one preset, one state, the helper thread) gets a section of its own:
+    // it must never replace the full table under <!-- bench:node-cpu-tiny -->.
+    expect(doc).toContain('<!-- bench:node-cpu-tiny@presets-byol-dense@state-end@conv-threads -->');
+    expect(doc).not.toContain('<!-- bench:node-cpu-tiny -->');
+    expect(doc).toContain('Node · cpu · tiny · presets byol-dense · state end · conv-threads');
     expect(doc).toContain('npm run bench -- --tiny --presets byol-dense');
     expect(doc).toMatch(/\| byol-dense \| cpu \| tiny \| end \|/);
     expect(doc).toMatch(/Node v\d+/);
@@ -66,12 +70,20 @@ describe('npm run bench', () => {
     // The preset's ramp ends at 0.7 of the run: the end state is timed past it.
     expect(end.firstStep).toBeGreaterThan(0.7 * 300);
     const doc = await readFile(md, 'utf8');
-    expect(doc).toContain('<!-- bench:browser-cpu-tiny -->');
+    expect(doc).toContain('<!-- bench:browser-cpu-tiny@presets-syncp-2of4 -->');
     expect(doc).toMatch(/Chromium \d+/);
   }, 240_000);
 
+  it('--long runs the variant its flags name', async () => {
+    const r = await bench(['--long', '--presets', 'cdg', '--steps', '200', '--gate-gradient', 'detached', '--sparse-kernels', 'off', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ preset: 'cdg', steps: 200, flat: true, leftAfterDispose: 0, sparseKernels: 'off', gateGradient: 'detached' });
+  });
+
   it('bad flags exit 2 with the reason and the usage', async () => {
-    for (const args of [['--presets', 'nope'], ['--state', 'middle'], ['--backend', 'webgl'], ['--rounds', '0'], ['--browser', '--long'], ['--backend', 'wasm', '--conv-threads']]) {
+    for (const args of [['--presets', 'nope'], ['--presets', ','], ['--presets', ''], ['--presets', 'cdg,cdg'], ['--state', 'middle'], ['--backend', 'webgl'], ['--rounds', '0'], ['--browser', '--long'], ['--backend', 'wasm', '--conv-threads']]) {
       const r = await bench(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain('usage: npm run bench');
