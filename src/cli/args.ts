@@ -21,11 +21,11 @@ export function parseFlags<O extends Options>(argv: string[], options: O) {
  * a file can be written there, or a UsageError saying why not (a folder found unwritable
  * only after a run would lose the run).
  */
-export async function writableFolder(dir: string): Promise<void> {
+export async function writableFolder(dir: string, flag = '--out'): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch (e) {
-    throw new UsageError(`--out ${dir}: cannot write there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UsageError(`${flag} ${dir}: cannot write there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }

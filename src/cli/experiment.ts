@@ -9,14 +9,14 @@
 // selection — for the whole default experiment only: any other selection prints its tables.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import cliProgress from 'cli-progress';
-import { parseFlags, UsageError } from './args';
+import { parseFlags, UsageError, writableFolder } from './args';
 import { initBackend } from '../engine/backend';
 import { startConvThreads } from './convThreads';
-import { buildConfig, isPresetName, PRESET_NAMES, type Config } from '../engine/config';
+import { buildConfig, ConfigError, isPresetName, PRESET_NAMES, type Config } from '../engine/config';
 import { loadDataset } from '../engine/data';
 import { RunSession } from '../engine/session';
 import type { MetricsRow } from '../engine/runFile';
@@ -58,6 +58,12 @@ function list(v: unknown, all: readonly string[], what: string): string[] {
   return out;
 }
 
+/** The config of one run of the experiment. */
+function experimentConfig(j: { dataset: string; preset: string; seed: number }, tiny: boolean, steps: number | undefined): Config {
+  if (!isPresetName(j.preset)) throw new Error(`unknown preset ${j.preset}`);
+  return buildConfig({ preset: j.preset, tiny, measured: true, overrides: { seed: j.seed, data: { name: j.dataset }, ...(steps ? { steps } : {}) } });
+}
+
 function parse(argv: string[]) {
   const v = parseFlags(argv, {
     presets: { type: 'string' },
@@ -76,8 +82,12 @@ function parse(argv: string[]) {
   });
   const jobs = v.jobs === undefined ? 1 : Number(v.jobs);
   if (!(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) throw new UsageError(`--jobs must be an integer from 1 to 64 (got "${String(v.jobs)}")`);
-  const seeds = typeof v.seeds === 'string' ? commaList(v.seeds, 'seeds').map(Number) : DEFAULT_SEEDS;
-  if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new UsageError(`--seeds must be non-negative integers (got "${String(v.seeds)}")`);
+  const seedList = typeof v.seeds === 'string' ? commaList(v.seeds, 'seeds') : undefined;
+  if (seedList?.some((s) => !/^\d+$/.test(s))) throw new UsageError(`--seeds must be non-negative integers (got "${String(v.seeds)}")`);
+  const seeds = seedList?.map(Number) ?? DEFAULT_SEEDS;
+  // "1" and "01" are one seed: the same run twice would look like two agreeing seeds.
+  const twice = seeds.find((x, i) => seeds.indexOf(x) !== i);
+  if (twice !== undefined) throw new UsageError(`--seeds: seed ${twice} is given twice`);
   const steps = v.steps === undefined ? undefined : Number(v.steps);
   if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) throw new UsageError(`--steps must be a positive integer (got "${String(v.steps)}")`);
   const probeEpochs = v['probe-epochs'] === undefined ? DEFAULT_PROBE_EPOCHS : Number(v['probe-epochs']);
@@ -86,6 +96,16 @@ function parse(argv: string[]) {
   const datasets = list(v.datasets, DATASETS, 'datasets') as (typeof DATASETS)[number][];
   // docs/results.md holds the whole default experiment: a part of it, another size or
   // length, printed instead of overwriting those tables unless --results names a file.
+  // Every run's config is built now: a value the settings table refuses (a seed past 2³¹ − 1,
+  // too many steps) is a usage error before anything runs, not a crash after set-up.
+  for (const dataset of datasets) for (const preset of presets) for (const seed of seeds) {
+    try {
+      experimentConfig({ dataset, preset, seed }, Boolean(v.tiny), steps);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new UsageError(`${preset} on ${dataset}, seed ${seed}: ${e.issues.join('; ') || e.message}`);
+      throw e;
+    }
+  }
   const whole = !v.tiny && steps === undefined && probeEpochs === DEFAULT_PROBE_EPOCHS && presets.length === PRESET_NAMES.length && datasets.length === DATASETS.length && seeds.join() === DEFAULT_SEEDS.join();
   return {
     help: Boolean(v.help),
@@ -225,6 +245,11 @@ async function main(): Promise<number> {
   let a;
   try {
     a = parse(process.argv.slice(2));
+    // Checked before the first run: a folder found unwritable only after it would lose it.
+    if (!a.help && !a.only) {
+      await writableFolder(a.out);
+      if (a.results !== '-') await writableFolder(dirname(a.results), '--results');
+    }
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`experiment: ${e.message}\n\n${USAGE}`);
@@ -241,10 +266,7 @@ async function main(): Promise<number> {
   if (a.jobs <= 1 && !a.only) void startConvThreads();
   await mkdir(a.out, { recursive: true });
   const jobs = a.datasets.flatMap((dataset) => a.presets.flatMap((preset) => a.seeds.map((seed) => ({ dataset, preset, seed }))));
-  const configOf = (j: (typeof jobs)[number]) => {
-    if (!isPresetName(j.preset)) throw new Error(`unknown preset ${j.preset}`);
-    return buildConfig({ preset: j.preset, tiny: a.tiny, measured: true, overrides: { seed: j.seed, data: { name: j.dataset }, ...(a.steps ? { steps: a.steps } : {}) } });
-  };
+  const configOf = (j: (typeof jobs)[number]) => experimentConfig(j, a.tiny, a.steps);
   const file = (j: (typeof jobs)[number]) => join(a.out, `${j.dataset}-${j.preset}-s${j.seed}${a.tiny ? '-tiny' : ''}.json`);
   const key = (j: (typeof jobs)[number]) => `${j.dataset}/${j.preset}/${j.seed}`;
   const made = (j: (typeof jobs)[number]) => ({ config: configOf(j), probeEpochs: a.probeEpochs });

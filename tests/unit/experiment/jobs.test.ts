@@ -1,6 +1,6 @@
 // `npm run experiment -- --jobs N`: the runs split over worker processes are all run, saved
 // and rendered as one call would; a bad --jobs is refused with the reason.
-import { mkdir, mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +52,26 @@ describe('npm run experiment -- --jobs', () => {
     expect(r.stderr).toMatch(/--jobs must be an integer from 1 to 64/);
     expect(r.stderr).toMatch(/usage: npm run experiment/);
   });
+
+  it('refuses, before any run, a seed given twice, values the settings refuse and a folder it cannot write', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sparsecl-refuse-'));
+    const file = join(dir, 'a-file');
+    await writeFile(file, '');
+    const cases: [string[], RegExp][] = [
+      [['--seeds', '1,01'], /seed 1 is given twice/],
+      [['--seeds', '1e0'], /--seeds must be non-negative integers/],
+      [['--seeds', '3000000000'], /seed 3000000000: .*Seed/],
+      [['--steps', '2000000'], /Steps/],
+      [['--out', join(file, 'runs')], /--out .*cannot write there \(ENOTDIR\)/],
+      [['--results', join(file, 'results.md'), '--out', dir], /--results .*cannot write there \((EEXIST|ENOTDIR)\)/],
+    ];
+    for (const [args, why] of cases) {
+      const r = await experiment(['--tiny', '--presets', 'simclr-dense', '--datasets', 'shapes', ...args]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(why);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    }
+  }, 120_000);
 });
 
 describe('npm run experiment: saved runs and where the tables go', () => {
