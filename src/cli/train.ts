@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, describeBackend, type BackendName } from '../engine/backend';
 import { calibrationShape, chooseBackend, describeCalibration } from '../engine/backendChoice';
 import { buildConfig, ConfigError, describePresets, mergeConfig, PRESET_NAMES, presetsSetting, SETTINGS, type Config } from '../engine/config';
-import { decodeSetting, fragmentAt, methodOffFor, type SettingSpec } from '../engine/settingsTable';
+import { decodeSetting, fragmentAt, methodOffFor, whyNotApplies, type SettingSpec } from '../engine/settingsTable';
 import { loadDataset } from '../engine/data';
 import { RunSession } from '../engine/session';
 import { accuracyStandardError } from '../engine/eval/knn';
@@ -81,17 +81,20 @@ async function readConfigFile(path: string): Promise<unknown> {
   } catch (e) {
     throw new ConfigError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, []);
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (e) {
     throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`, []);
   }
+  return parsed;
 }
 
 function fmtEta(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
-  const m = Math.floor(seconds / 60);
-  return m > 0 ? `${m}m${Math.round(seconds % 60)}s` : `${Math.round(seconds)}s`;
+  const whole = Math.round(seconds); // rounded once: 119.6 s is 2m0s, not 1m60s
+  const m = Math.floor(whole / 60);
+  return m > 0 ? `${m}m${whole % 60}s` : `${whole}s`;
 }
 
 async function main(): Promise<number> {
@@ -111,6 +114,11 @@ async function main(): Promise<number> {
       if (off) throw new UsageError(`--${spec.key} ${off} (preset ${args.preset}); pick a ${spec.methodLabel} preset or set it in --config`);
     }
     config = buildConfig({ preset: args.preset, tiny: args.tiny, measured: true, overrides: mergeConfig(fileCfg, ...args.settings.map((x) => fragmentAt(x.spec.path, x.value))) });
+    // Refused by the settings panel's rules too (greyed there): said, not silently kept.
+    for (const { spec } of args.settings) {
+      const why = whyNotApplies(spec, config);
+      if (why) console.error(`train: warning — --${spec.key} is ${why}: this run does not use it`);
+    }
     if (config.data.name === 'own') throw new UsageError('own data is uploaded in the app (Your own data, in the Data panel); the CLI trains on shapes or fashion-mnist');
     // Before the run, not after it: a folder that cannot be written would lose the whole run.
     if (args.out) await writableFolder(args.out);

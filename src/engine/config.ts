@@ -444,6 +444,11 @@ export function buildConfig({ preset = 'simclr-dense', tiny = false, measured = 
   if (!isPresetName(preset)) {
     throw new ConfigError(`unknown preset "${preset}" (known: ${PRESET_NAMES.join(', ')})`, [`preset: unknown "${preset}"`]);
   }
+  // An array, a number or null would merge as nothing: the preset would run as if none were given.
+  if (overrides !== undefined && (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))) {
+    const kind = Array.isArray(overrides) ? 'an array' : overrides === null ? 'null' : `a ${typeof overrides}`;
+    throw new ConfigError(`settings must be a JSON object of settings (got ${kind})`, [`settings: ${kind}, not an object`]);
+  }
   if (!(tiny && measured)) return parseConfig(mergeConfig(PRESETS[preset], tiny ? TINY : {}, overrides ?? {}));
   // The measured tiny keeps the preset's batch (TINY's 8 is the app's): its steps follow that batch, unless overridden.
   const given = parseConfig(mergeConfig(PRESETS[preset], overrides ?? {}));

@@ -4,7 +4,7 @@
 // the CLI flags, the settings form and the validation messages read it. Adding a
 // setting is one row here (plus the code that uses its value).
 import { z } from 'zod';
-import { SSL_METHOD_NAMES, sslMethodInfo, type SslMethodName } from './ssl/methodInfo';
+import { methodLabelsWhere, SSL_METHOD_NAMES, sslMethodInfo, type SslMethodName } from './ssl/methodInfo';
 
 /** When a setting means something: always, or only for some methods and options ('ema-target', 'predictor': the SSL methods that have one, ssl/registry.ts). */
 export type Applies = 'always' | 'simclr' | 'ema-target' | 'predictor' | 'predictor-mlp' | 'direct-predictor' | 'syncp' | 'syncp-nm' | 'syncp-density' | 'syncp-channel' | 'syncp-unstructured' | 'cdg' | 'cdg-learned' | 'cdg-groups';
@@ -229,6 +229,33 @@ export function applies(spec: SettingSpec, config: object): boolean {
     case 'cdg-groups':
       return cdg?.saliency === 'channel-group';
   }
+}
+
+/** Why a row of each kind may not apply (the method or option it needs). */
+const NEEDS: Record<Applies, string> = {
+  always: '',
+  simclr: 'used by SimCLR only',
+  'ema-target': `used by ${methodLabelsWhere((m) => m.emaTarget)} only (the EMA target)`,
+  predictor: `used by ${methodLabelsWhere((m) => m.predictor)} only (the methods with a predictor)`,
+  'predictor-mlp': 'used by a trained predictor MLP only (Predictor: mlp)',
+  'direct-predictor': 'used by a predictor set from the correlation matrix only (DirectCopy, DirectPred)',
+  syncp: 'SyncCP is off',
+  'syncp-nm': 'used with N:M granularity only',
+  'syncp-density': 'not used with N:M granularity (the online branch ends fully N:M)',
+  'syncp-channel': 'used with channel granularity only',
+  'syncp-unstructured': 'used with unstructured granularity only',
+  cdg: 'CDG is off',
+  'cdg-learned': 'used with the learned threshold only',
+  'cdg-groups': 'used with channel-group saliency only',
+};
+
+/** Why `spec` does not apply to `config`, or undefined when it does. */
+export function whyNotApplies(spec: SettingSpec, config: object): string | undefined {
+  if (applies(spec, config)) return undefined;
+  const needs = appliesOf(spec);
+  // A rule about which predictor: under a method with none, that is the reason to give.
+  if ((needs === 'predictor-mlp' || needs === 'direct-predictor') && !applies({ ...spec, applies: 'predictor' }, config)) return NEEDS.predictor;
+  return NEEDS[needs] || 'not used with these settings';
 }
 
 /**

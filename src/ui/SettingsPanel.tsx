@@ -5,7 +5,8 @@
 import { useRun } from '../store/run';
 import { useSettings } from '../store/settings';
 import { SettingField } from './SettingField';
-import { groupedSettings, methodOffReason, methodOn, whyNotApplies } from './settingsGroups';
+import { groupedSettings, methodOffReason, methodOn } from './settingsGroups';
+import { whyNotApplies } from '../engine/settingsTable';
 
 const GROUPS = groupedSettings();
 

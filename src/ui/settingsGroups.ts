@@ -2,8 +2,7 @@
 // lands in exactly one topic (tests/unit/ui/settingsGroups.test.ts), and a row that does
 // not apply to the current config says why. Pure: no React, no DOM.
 import { SETTINGS } from '../engine/config';
-import { applies, appliesOf, getAt, type Applies, type SettingSpec } from '../engine/settingsTable';
-import { methodLabelsWhere } from '../engine/ssl/methodInfo';
+import { getAt, type SettingSpec } from '../engine/settingsTable';
 
 export type TopicId = 'ssl' | 'model' | 'data' | 'optim' | 'syncp' | 'cdg' | 'eval';
 
@@ -56,24 +55,6 @@ export function groupedSettings(settings: readonly SettingSpec[] = SETTINGS): { 
   return TOPICS.map((topic) => ({ topic, settings: settings.filter((s) => topicOf(s) === topic.id) }));
 }
 
-/** Why a row of each kind may not apply (the method or option it needs). */
-const NEEDS: Record<Applies, string> = {
-  always: '',
-  simclr: 'used by SimCLR only',
-  'ema-target': `used by ${methodLabelsWhere((m) => m.emaTarget)} only (the EMA target)`,
-  predictor: `used by ${methodLabelsWhere((m) => m.predictor)} only (the methods with a predictor)`,
-  'predictor-mlp': 'used by a trained predictor MLP only (Predictor: mlp)',
-  'direct-predictor': 'used by a predictor set from the correlation matrix only (DirectCopy, DirectPred)',
-  syncp: 'SyncCP is off',
-  'syncp-nm': 'used with N:M granularity only',
-  'syncp-density': 'not used with N:M granularity (the online branch ends fully N:M)',
-  'syncp-channel': 'used with channel granularity only',
-  'syncp-unstructured': 'used with unstructured granularity only',
-  cdg: 'CDG is off',
-  'cdg-learned': 'used with the learned threshold only',
-  'cdg-groups': 'used with channel-group saliency only',
-};
-
 /** Whether a method's settings can be edited for this config: only where the method is on. */
 export function methodOn(method: 'syncp' | 'cdg', config: unknown): boolean {
   return getAt(config, method) !== null && getAt(config, method) !== undefined;
@@ -83,15 +64,6 @@ export function methodOn(method: 'syncp' | 'cdg', config: unknown): boolean {
 export function methodOffReason(method: 'syncp' | 'cdg', imported: boolean): string {
   const label = SETTINGS.find((s) => s.method === method)?.methodLabel ?? method;
   return `${label} is off in this ${imported ? 'imported run' : 'preset'}: pick a ${label} preset to set these.`;
-}
-
-/** Why `spec` does not apply to `config`, or undefined when it does. */
-export function whyNotApplies(spec: SettingSpec, config: object): string | undefined {
-  if (applies(spec, config)) return undefined;
-  const needs = appliesOf(spec);
-  // A rule about which predictor: under a method with none, that is the reason to give.
-  if ((needs === 'predictor-mlp' || needs === 'direct-predictor') && !applies({ ...spec, applies: 'predictor' }, config)) return NEEDS.predictor;
-  return NEEDS[needs] || 'not used with these settings';
 }
 
 /**

@@ -52,6 +52,11 @@ describe('npm run train', () => {
     expect(start.config.optim.lr).toBe(0.004);
     expect(start.config.model.widths).toEqual([4, 8]);
     expect(start.config.steps).toBe(2);
+    expect(r.stderr).not.toMatch(/warning/);
+    // A setting the run does not use (the settings panel greys it) is said, not kept silently.
+    const unused = await train(['--preset', 'byol-dense', '--tiny', '--steps', '1', '--json', '--backend', 'cpu', '--temperature', '0.05']);
+    expect(unused.code, unused.stderr).toBe(0);
+    expect(unused.stderr).toMatch(/warning — --temperature is used by SimCLR only: this run does not use it/);
   });
 
   it('without --backend measures wasm and cpu (and webgpu when it starts) and runs the fastest it printed', async () => {
@@ -114,6 +119,13 @@ describe('npm run train', () => {
     const r2 = await train(['--config', bad]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/is not valid JSON/);
+    // Valid JSON that is not an object would merge as nothing: the bare preset would run.
+    for (const [text, what] of [['[{"steps":10}]', 'an array'], ['42', 'a number'], ['null', 'null'], ['"x"', 'a string']]) {
+      await writeFile(bad, text);
+      const r3 = await train(['--config', bad, '--tiny']);
+      expect(r3.code, text).toBe(2);
+      expect(r3.stderr).toContain(`settings must be a JSON object of settings (got ${what})`);
+    }
   });
 
   it('exits 2 before training for an --out it cannot write and for own data, which only the app reads', async () => {

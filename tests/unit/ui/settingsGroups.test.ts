@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { buildConfig, PRESET_NAMES, SETTINGS } from '../../../src/engine/config';
 import { applies } from '../../../src/engine/settingsTable';
 import { networkSpec } from '../../../src/engine/nn/network';
-import { groupedSettings, issuesNotShown, methodOffReason, methodOn, TOPICS, topicOf, whyNotApplies } from '../../../src/ui/settingsGroups';
+import { groupedSettings, issuesNotShown, methodOffReason, methodOn, TOPICS, topicOf } from '../../../src/ui/settingsGroups';
+import { whyNotApplies } from '../../../src/engine/settingsTable';
 
 describe('settings panel topics', () => {
   it('cover every SETTINGS row exactly once', () => {
