@@ -96,7 +96,9 @@ function onMessage(msg: Response): void {
       if (msg.report.calibration && !msg.report.calibration.cached) saveCalibration(msg.report);
       return;
     case 'ready':
-      showRun({ building: false, hasRun: true, config: msg.config, dataset: msg.dataset, flops: msg.flops, tensors: msg.tensors, readyTensors: msg.tensors });
+      // A new run is idle until the worker says otherwise: the last run's 'running' or
+      // 'finished' would show (and disable Start) through the baselines' kNN pass.
+      showRun({ building: false, hasRun: true, phase: 'idle', config: msg.config, dataset: msg.dataset, flops: msg.flops, tensors: msg.tensors, readyTensors: msg.tensors });
       // Own data as the run has it: at the run's image size, or restored with a saved run after a reload.
       if (msg.dataset.name === 'own') useRun.setState((s) => ({ ownData: ownDataOf(msg.dataset, s.ownData) }));
       return;

@@ -9,7 +9,10 @@ export type RunView = Pick<RunState, 'phase' | 'building' | 'hasRun' | 'worker' 
 export function runButtons(s: RunView): { start: boolean; pause: boolean; step: boolean; reset: boolean } {
   const reachable = s.worker !== 'crashed' && (s.hasRun || s.building);
   const shown = s.building ? 'idle' : s.phase;
-  const idle = reachable && shown === 'idle' && !s.pending;
+  // Not while a resume or an import is on its way either: if the worker refuses it, the run
+  // that was live carries on, and a step queued behind it would train that run and autosave
+  // it over the saved run being resumed.
+  const idle = reachable && shown === 'idle' && !s.pending && !s.restoring;
   return {
     start: idle,
     pause: reachable && s.pending !== 'pause' && (shown === 'running' || s.pending === 'start'),

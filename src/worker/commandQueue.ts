@@ -44,7 +44,7 @@ export interface RunHost<R extends RunHandle> {
   scaleLearningRate(run: R, factor: number): Config;
   post(msg: Response): void;
   /** Report an error of run `gen` to the page (its kind decided by the host). */
-  fail(e: unknown, gen: number, step?: number): void;
+  fail(e: unknown, gen: number | undefined, step?: number): void;
   /** Let queued messages arrive between steps (a macrotask). */
   yieldTask(): Promise<void>;
 }
@@ -232,7 +232,10 @@ export class CommandQueue<R extends RunHandle> {
         await this.host.init(msg);
       } catch (e) {
         this.gen = msg.gen;
-        this.host.fail(e, msg.gen);
+        // The worker has no backend: a failure of the worker, not of run `gen`, so it carries
+        // no run number (the page, moved on to a later run meanwhile, would drop it as stale
+        // and wait for a backend forever).
+        this.host.fail(e, undefined);
         return;
       }
     }

@@ -87,13 +87,21 @@ function open(): Promise<IDBDatabase> {
 }
 
 async function tx<T>(mode: IDBTransactionMode, body: (s: IDBObjectStore) => IDBRequest<T> | void): Promise<T | undefined> {
+  return (await txAll(mode, (s) => {
+    const req = body(s);
+    return req ? [req] : [];
+  }))[0] as T | undefined;
+}
+
+/** One transaction, the results of every request `body` makes (in order), once it commits. */
+async function txAll(mode: IDBTransactionMode, body: (s: IDBObjectStore) => IDBRequest[]): Promise<unknown[]> {
   const db = await open();
   try {
-    return await new Promise<T | undefined>((resolve, reject) => {
+    return await new Promise<unknown[]>((resolve, reject) => {
       const t = db.transaction(STORE, mode);
-      const req = body(t.objectStore(STORE));
+      const reqs = body(t.objectStore(STORE));
       // Resolved when the transaction commits: a reload right after cannot lose the write.
-      t.oncomplete = () => resolve(req ? req.result : undefined);
+      t.oncomplete = () => resolve(reqs.map((r) => r.result));
       t.onerror = () => reject(t.error ?? new Error('IndexedDB transaction failed'));
       t.onabort = () => reject(t.error ?? new Error('IndexedDB transaction aborted (storage full?)'));
     });
@@ -117,11 +125,6 @@ export async function writeAutosave(run: SavedRun, ownData?: Dataset | null): Pr
   });
 }
 
-/** The own images saved with the run, if it trained on them (and was saved by a version that kept them). */
-export async function readAutosaveOwnData(): Promise<Dataset | undefined> {
-  return (await tx<Dataset | undefined>('readonly', (s) => s.get('own-data'))) ?? undefined;
-}
-
 export async function readAutosaveMeta(): Promise<SavedRunMeta | undefined> {
   return (await tx<SavedRunMeta | undefined>('readonly', (s) => s.get('meta'))) ?? undefined;
 }
@@ -141,10 +144,15 @@ export function checkedSession(session: SessionState): SessionState {
   }
 }
 
-/** The saved run, its config checked (checkedSession); its replay as stored, unchecked (written by an older version, perhaps): parseReplay it before use. */
-export async function readAutosave(): Promise<(Omit<SavedRun, 'replay'> & { replay: unknown }) | undefined> {
-  const [meta, run] = await Promise.all([readAutosaveMeta(), tx<{ session: SessionState; replay: unknown } | undefined>('readonly', (s) => s.get('run'))]);
-  return meta && run ? { meta, ...run, session: checkedSession(run.session) } : undefined;
+/**
+ * The saved run, its config checked (checkedSession); its replay as stored, unchecked
+ * (written by an older version, perhaps): parseReplay it before use. Meta, state and own
+ * images are read in one transaction: another tab's save between separate reads would pair
+ * one save's meta (the savedAt the offer checks) with another's state.
+ */
+export async function readAutosave(): Promise<(Omit<SavedRun, 'replay'> & { replay: unknown; ownData?: Dataset }) | undefined> {
+  const [meta, run, ownData] = (await txAll('readonly', (s) => [s.get('meta'), s.get('run'), s.get('own-data')])) as [SavedRunMeta | undefined, { session: SessionState; replay: unknown } | undefined, Dataset | undefined];
+  return meta && run ? { meta, ...run, session: checkedSession(run.session), ...(ownData ? { ownData } : {}) } : undefined;
 }
 
 export async function clearAutosave(): Promise<void> {

@@ -21,7 +21,7 @@ import { nmPatternGrid } from '../engine/viz/nmPatterns';
 import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, Snapshot } from './protocol';
 import { pushDecimated } from '../ui/transforms/timeline';
 import { capRows } from './progressRows';
-import { parseReplay, readAutosave, readAutosaveOwnData, renumberUpdates, writeAutosave, type Replay, type SavedRun } from './savedRun';
+import { parseReplay, readAutosave, renumberUpdates, writeAutosave, type Replay, type SavedRun } from './savedRun';
 import { OwnImages } from './ownImages';
 import { imageSideOrDefault } from '../engine/data/imageSide';
 import { nameWasmAssets } from './wasmAssets';
@@ -299,7 +299,7 @@ const host: RunHost<WorkerRun> = {
     const before = { ownData, dataset };
     if (config.data.name === 'own' && source.kind === 'autosave') {
       // The images saved with the run are the ones it trained on (the files loaded now may be others).
-      const data = await readAutosaveOwnData();
+      const data = 'ownData' in saved ? saved.ownData : undefined;
       if (data) {
         ownData = new OwnImages(++uploads, data);
         savedOwnData = data;
@@ -551,7 +551,8 @@ function watchDevice(): void {
   device?.lost.then((info) => {
     if (info.reason === 'destroyed') return;
     queue.halt();
-    post({ type: 'error', gen: queue.generation, kind: 'device-lost', message: `The GPU device was lost${info.message ? `: ${info.message}` : ''}.` });
+    // The device is the worker's, not one run's: no run number, so the page never drops it as stale.
+    post({ type: 'error', kind: 'device-lost', message: `The GPU device was lost${info.message ? `: ${info.message}` : ''}.` });
   });
 }
 

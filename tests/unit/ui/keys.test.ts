@@ -50,5 +50,10 @@ describe('keyboard shortcuts', () => {
     expect(runButtons(idle)).toEqual({ start: true, pause: false, step: true, reset: true });
     expect(runButtons(running)).toEqual({ start: false, pause: true, step: false, reset: true });
     expect(runButtons({ ...idle, worker: 'crashed' })).toEqual({ start: false, pause: false, step: false, reset: false });
+    // While a resume or import is on its way (building the run it brings) nothing may train:
+    // a refused restore leaves the old run live, and a queued step would autosave it over the saved one.
+    for (const kind of ['autosave', 'import'] as const) {
+      expect(runButtons({ ...idle, building: true, restoring: { kind, name: 'x' } })).toEqual({ start: false, pause: false, step: false, reset: false });
+    }
   });
 });

@@ -29,6 +29,7 @@ function fakeHost(latency: () => number) {
   const tag = { current: undefined as Request | undefined };
   const violations: string[] = [];
   const failures: unknown[] = [];
+  const failGens: (number | undefined)[] = [];
   const built: FakeRun[] = [];
   const stepsOf = new Map<number, number>();
   const host: RunHost<FakeRun> = {
@@ -93,10 +94,13 @@ function fakeHost(latency: () => number) {
       posts.push(m);
       if (tag.current) replies.set(tag.current, [...(replies.get(tag.current) ?? []), m]);
     },
-    fail: (e) => failures.push(e),
+    fail: (e, gen) => {
+      failures.push(e);
+      failGens.push(gen);
+    },
     yieldTask: () => sleep(0),
   };
-  return { host, posts, violations, failures, built, stepsOf, replies, tag };
+  return { host, posts, violations, failures, failGens, built, stepsOf, replies, tag };
 }
 
 const config = (steps: number) => buildConfig({ overrides: { steps } });
@@ -243,6 +247,29 @@ describe('CommandQueue', () => {
     q.push({ type: 'start', gen: 2 });
     await q.settled();
     expect(f.stepsOf.get(2)).toBe(2);
+  });
+
+  it('a backend that fails to start is the worker’s failure: reported with no run number, whatever run the page asked for since', async () => {
+    const f = fakeHost(() => 1);
+    f.host.init = async () => {
+      throw new Error('no backend started');
+    };
+    const q = new CommandQueue(f.host);
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(5), assetBase: '' });
+    q.push({ type: 'reset', gen: 2 });
+    await q.settled();
+    expect(f.failures.map(String)).toEqual(['Error: no backend started']);
+    expect(f.failGens).toEqual([undefined]);
+    // A step that fails is its run's failure, and says which run.
+    const g = fakeHost(() => 1);
+    g.host.step = async () => {
+      throw new Error('kernel failed');
+    };
+    const r = new CommandQueue(g.host);
+    r.push({ type: 'init', gen: 1, order: ['cpu'], config: config(5), assetBase: '' });
+    r.push({ type: 'step', gen: 1 });
+    await r.settled();
+    expect(g.failGens).toEqual([1]);
   });
 
   it('a step that fails stops the run where it was; continue lowers the learning rate and trains on', async () => {
