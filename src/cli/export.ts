@@ -10,8 +10,7 @@ import { parseFlags, UsageError, writableFolder } from './args';
 import { buildConfig, ConfigError, parseConfig, PRESET_NAMES, type Config } from '../engine/config';
 import { REF_DATASETS, REFERENCE, type RefDataset } from '../engine/export/reference';
 import { exportSoloLearnSparse, ExportRefusal } from '../engine/export/soloLearnSparse';
-import { parseRunFile } from '../engine/runFile';
-import { readRunUpload } from '../engine/state/bundle';
+import { peekRunUpload } from '../engine/state/bundle';
 
 const TARGETS = ['solo-learn-sparse'] as const;
 
@@ -67,7 +66,8 @@ function parseCli(argv: string[]) {
 
 async function readText(path: string, what: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8');
+    // A byte-order mark (Windows Notepad writes one) is not part of the JSON.
+    return (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
   } catch (e) {
     throw new ConfigError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, []);
   }
@@ -75,23 +75,16 @@ async function readText(path: string, what: string): Promise<string> {
 
 async function loadConfig(args: { preset?: string; configFile?: string; runFile?: string }): Promise<{ config: Config; source: string }> {
   if (args.runFile) {
-    if (args.runFile.endsWith('.zip')) {
-      let bytes: Uint8Array;
-      try {
-        bytes = new Uint8Array(await readFile(args.runFile));
-      } catch (e) {
-        throw new ConfigError(`cannot read run file ${args.runFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, []);
-      }
-      try {
-        // The app's export bundle: only its run.json's config is used here.
-        return { config: readRunUpload(args.runFile, bytes).run.config, source: `run file ${args.runFile}` };
-      } catch (e) {
-        throw new ConfigError((e as Error).message, []);
-      }
-    }
-    const text = await readText(args.runFile, 'run file');
+    let bytes: Uint8Array;
     try {
-      return { config: parseRunFile(text).config, source: `run file ${args.runFile}` };
+      bytes = new Uint8Array(await readFile(args.runFile));
+    } catch (e) {
+      throw new ConfigError(`cannot read run file ${args.runFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, []);
+    }
+    try {
+      // As the page reads an upload: a zip known by its bytes, not its name, and a run.json
+      // saved with a byte-order mark read as text. Only run.json's config is used here.
+      return { config: peekRunUpload(args.runFile, bytes).run.config, source: `run file ${args.runFile}` };
     } catch (e) {
       throw new ConfigError((e as Error).message, []);
     }

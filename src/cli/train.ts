@@ -77,7 +77,7 @@ function parseCli(argv: string[]) {
 async function readConfigFile(path: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, ''); // a byte-order mark is not JSON
   } catch (e) {
     throw new ConfigError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, []);
   }

@@ -98,6 +98,12 @@ export function checkExportable(config: Config): 'simclr' | 'byol' {
   if (config.syncp?.granularity === 'nm' && config.syncp.n >= config.syncp.m) {
     throw new ExportRefusal(`N:M with N = ${config.syncp.n} ≥ M = ${config.syncp.m} cannot be exported: the reference asserts N < M (N kept out of every M).`);
   }
+  // The reference reshapes each pruned conv's weights into groups of M with no tail (the
+  // playground keeps a tail dense): its build fails unless M divides every input width of
+  // resnet-18's pruned convs (64, 128, 256, 512), i.e. unless M divides 64.
+  if (config.syncp?.granularity === 'nm' && 64 % config.syncp.m !== 0) {
+    throw new ExportRefusal(`N:M with M = ${config.syncp.m} cannot be exported: the reference groups every pruned resnet-18 conv's input channels (64, 128, 256 or 512) by M with no remainder, so M must be 2, 4, 8, 16, 32 or 64.`);
+  }
   return info.soloLearn;
 }
 
@@ -155,6 +161,9 @@ function shellQuote(s: string): string {
 /** The whole export: script, mapping and warnings. Throws ExportRefusal for what cannot run there. */
 export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}): ExportResult {
   const method = checkExportable(config);
+  // A file name is the user's text: a newline in it would end the script's comment line and
+  // put the rest on a line bash runs. Control characters become spaces.
+  opts = { ...opts, ...(opts.source !== undefined ? { source: opts.source.replace(/[\u0000-\u001f\u007f]/g, ' ') } : {}) };
   const dataset: RefDataset = opts.dataset ?? 'cifar10';
   const gpus = opts.gpus ?? 1;
   if (!Number.isInteger(gpus) || gpus < 1 || gpus > 64) throw new RangeError(`gpus must be an integer from 1 to 64 (got ${gpus})`);

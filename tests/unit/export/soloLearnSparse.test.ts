@@ -231,6 +231,18 @@ describe('refusals', () => {
     const config = buildConfig({ preset: 'syncp-unstructured', overrides: { ssl: { method: 'simclr' } } });
     expect(() => exportSoloLearnSparse(config)).toThrow(/BYOL only/);
   });
+  it('a source name with a newline stays inside the script’s comment line', () => {
+    const r = exportSoloLearnSparse(buildConfig({ preset: 'syncp-2of4' }), { source: 'run.json\nrm -rf ~\r' });
+    const lines = r.script.split('\n');
+    expect(lines.filter((l) => l.includes('rm -rf')).every((l) => l.startsWith('#'))).toBe(true);
+    expect(r.script).not.toMatch(/\r/);
+  });
+  it('N:M whose M does not divide resnet-18’s conv widths (the reference reshapes into whole groups of M)', () => {
+    const nm = (n: number, m: number) => buildConfig({ preset: 'syncp-2of4', overrides: { syncp: { n, m } } });
+    // 64·64·9 weights are no whole number of groups of 5 or 7; 64·128 (a shortcut) none of 3 or 6.
+    for (const [n, m] of [[2, 5], [1, 3], [4, 6], [3, 7], [2, 128]]) expect(() => exportSoloLearnSparse(nm(n, m)), `${n}:${m}`).toThrow(/M must be 2, 4, 8, 16, 32 or 64/);
+    for (const [n, m] of [[1, 2], [2, 4], [4, 8], [8, 16]]) expect(() => exportSoloLearnSparse(nm(n, m)), `${n}:${m}`).not.toThrow();
+  });
 });
 
 describe('CLI', () => {
@@ -294,5 +306,11 @@ describe('CLI', () => {
     expect(fromRun.stdout).toContain(`# from run file ${runPath}.`);
     expect((await stat(join(out, 'pretrain.sh'))).mode & 0o111).not.toBe(0);
     expect(await readFile(join(out, 'MAPPING.md'), 'utf8')).toMatch(/^# MAPPING/);
+
+    // As the page reads it: with a byte-order mark, and under a name that does not say what it is.
+    const bom = join(dir, 'run-bom.JSON');
+    await writeFile(bom, '\uFEFF' + JSON.stringify(file));
+    const fromBom = await run(TSX, [CLI, '--to', 'solo-learn-sparse', '--run', bom, '--gpus', '8', '--dataset', 'imagenet']);
+    expect(strip(fromBom.stdout)).toBe(strip(written));
   });
 });
