@@ -16,7 +16,7 @@ import { isWeightMaskSource, type WeightMaskSource } from '../engine/plugin';
 import { medianMs, timeDenseStep } from '../engine/denseTiming';
 import { DivergenceError, type Trainer } from '../engine/trainer';
 import { CommandQueue, type RunHost } from './commandQueue';
-import { MaskHistory } from '../engine/viz/maskPanel';
+import { HISTORY_LENGTH, MaskHistory } from '../engine/viz/maskPanel';
 import { nmPatternGrid } from '../engine/viz/nmPatterns';
 import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, Snapshot } from './protocol';
 import { pushDecimated } from '../ui/transforms/timeline';
@@ -232,7 +232,9 @@ class WorkerRun {
     if (r.selectedLayer && this.syncp?.layerNames().includes(r.selectedLayer)) {
       this.selectedLayer = r.selectedLayer;
       this.maskHistory = new MaskHistory(r.selectedLayer);
-      this.maskHistory.entries.push(...r.maskHistory);
+      // The panel keeps the last HISTORY_LENGTH updates; a file may hold any number (spread
+      // whole, 10⁵ of them overflowed the call's arguments).
+      this.maskHistory.entries.push(...r.maskHistory.slice(-HISTORY_LENGTH));
     }
     this.savedStep = this.step;
   }
@@ -319,12 +321,19 @@ const host: RunHost<WorkerRun> = {
     // The one check of a replay, here rather than in the page: both sources reach the worker
     // unchecked (an import as read from the file, an autosave from IndexedDB, maybe written by
     // an older version). Damaged: the panels are drawn from the session's history instead.
-    const replay = parseReplay(saved.replay);
-    if (replay) run.applyReplay(replay);
-    else {
-      run.rows = saved.session.history.filter((r) => r.step > 0).map((r) => progressRowOf(r, run));
-      // The last update is the restored masks' own: reported again on the next row, it would count twice.
-      run.reportedUpdate = run.syncp?.lastUpdateStep ?? null;
+    try {
+      const replay = parseReplay(saved.replay);
+      if (replay) run.applyReplay(replay);
+      else {
+        run.rows = saved.session.history.filter((r) => r.step > 0).map((r) => progressRowOf(r, run));
+        // The last update is the restored masks' own: reported again on the next row, it would count twice.
+        run.reportedUpdate = run.syncp?.lastUpdateStep ?? null;
+      }
+    } catch (e) {
+      // Refused after all: the run made for it goes (its tensors with it), the live one keeps its data.
+      run.dispose();
+      ({ ownData, dataset } = before);
+      throw e;
     }
     run.savedStep = run.step;
     return run;
