@@ -59,7 +59,11 @@ export function overridesOf(d: Draft, base: Config): { overrides: Record<string,
       issues[spec.path] = off;
       continue;
     }
-    if (text.trim() === '' && isOptionalSetting(spec)) continue;
+    // Empty: unset, also over an imported run's value (skipped, that value stayed in force).
+    if (text.trim() === '' && isOptionalSetting(spec)) {
+      parts.push(fragmentAt(spec.path, undefined));
+      continue;
+    }
     const v = decodeSetting(spec, text);
     if ('error' in v) issues[spec.path] = spec.input === 'number' || spec.input === 'integer' ? 'enter a number' : spec.input === 'list' ? 'enter numbers separated by commas, e.g. 16,32,64' : v.error;
     else parts.push(fragmentAt(spec.path, v.value));

@@ -44,6 +44,13 @@ describe('settings draft', () => {
     expect(base.draft['model.strides']).toBe('');
     expect(evaluate(base).config?.model.strides).toBeUndefined();
     expect(evaluate({ ...base, draft: { ...base.draft, 'model.strides': '1,2' } }).config?.model.strides).toEqual([1, 2]);
+    // Also over an imported run that set it: the empty field is what runs.
+    const importedBase = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { model: { strides: [1, 2] } } });
+    const imported = { ...base, importedBase, draft: draftOf(importedBase) };
+    expect(evaluate(imported).config?.model.strides).toEqual([1, 2]);
+    const cleared = evaluate({ ...imported, draft: { ...imported.draft, 'model.strides': '' } });
+    expect(cleared.issues).toEqual({});
+    expect(cleared.config?.model.strides).toBeUndefined();
   });
 
   it('a SyncCP or CDG setting in a preset where that method is off is refused, not switched on', () => {
