@@ -86,7 +86,9 @@ function WarmingUp() {
   return (
     <div className="warming" data-testid="warming-up" role="status" title="The first step of a run also prepares the programs every later step reuses">
       <span className="warming-bar" aria-hidden="true" />
-      {backend === 'webgpu' || backend === 'webgl' ? 'compiling shaders, first step' : 'warming up, first step'} · {seconds.toFixed(1)} s
+      {backend === 'webgpu' || backend === 'webgl' ? 'compiling shaders, first step' : 'warming up, first step'}
+      {/* Out of the live region: re-rendered four times a second, a screen reader would read it each time. */}
+      <span aria-hidden="true"> · {seconds.toFixed(1)} s</span>
     </div>
   );
 }

@@ -77,6 +77,8 @@ export function commandFor(e: KeyPress, target: KeyTarget | null | undefined, ru
       if (pressesOnSpace(target)) return undefined;
       return b.pause ? 'pause' : b.start ? 'start' : undefined;
     case 'ArrowRight':
+      // In a radio group or a tab list the arrows move the choice (the ARIA pattern): not a step.
+      if (['radio', 'tab'].includes(target?.role ?? '')) return undefined;
       return b.step ? 'step' : undefined;
     case 'r':
     case 'R':
@@ -84,4 +86,12 @@ export function commandFor(e: KeyPress, target: KeyTarget | null | undefined, ru
     default:
       return undefined;
   }
+}
+
+/** The choice an arrow key moves a radio group to (wrapping, as the ARIA pattern does), or undefined for other keys. */
+export function radioKeyMove<T>(key: string, options: readonly T[], current: T): T | undefined {
+  const step = key === 'ArrowRight' || key === 'ArrowDown' ? 1 : key === 'ArrowLeft' || key === 'ArrowUp' ? -1 : 0;
+  if (step === 0 || options.length === 0) return undefined;
+  const i = options.indexOf(current);
+  return options[(((i < 0 ? 0 : i) + step) % options.length + options.length) % options.length];
 }

@@ -16,7 +16,7 @@ const INFO = {
   byol: {
     label: 'BYOL',
     summary: 'online network + EMA target',
-    lossHelp: 'BYOL loss 2 − 2·cos(prediction, target), from 4 down towards 0 as the two views of an image map to the same point.',
+    lossHelp: 'BYOL loss: 2 − 2·cos(prediction, target), summed over both views (each view predicts the other’s target), from about 4 down towards 0 as the two views of an image map to the same point.',
     emaTarget: true,
     predictor: true,
     soloLearn: 'byol',

@@ -1,3 +1,4 @@
+import { dotIfAlone } from '../transforms/lonePoint';
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import { TurnContainer } from '../TurnContainer';
 import { memo, useMemo } from 'react';
@@ -169,8 +170,8 @@ const GateBars = memo(function GateBars({ bars, target, labels }: { bars: { laye
 /** Gate density per layer over steps; `refStep` marks the scrubbed step. */
 const GateLines = memo(function GateLines({ series, names, refStep, refs }: { series: Record<string, number>[]; names: readonly string[]; refStep?: number; refs: readonly ReferenceRun[] }) {
   const lines = useMemo(
-    () => names.map((name, i) => <Line key={name} name={shortName(name)} type="linear" dataKey={key(name, 'mean')} stroke={seriesColour(i)} strokeWidth={1.5} dot={false} isAnimationActive={false} connectNulls />),
-    [names],
+    () => names.map((name, i) => <Line key={name} name={shortName(name)} type="linear" dataKey={key(name, 'mean')} stroke={seriesColour(i)} strokeWidth={1.5} dot={dotIfAlone(series, key(name, 'mean'))} isAnimationActive={false} connectNulls />),
+    [names, series],
   );
   return (
     <TurnContainer>

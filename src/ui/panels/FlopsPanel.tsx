@@ -1,3 +1,4 @@
+import { dotIfAlone } from '../transforms/lonePoint';
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import { TurnContainer } from '../TurnContainer';
 import { memo, useMemo } from 'react';
@@ -12,7 +13,7 @@ import { MeasuredSaving } from './MeasuredSaving';
 import { Panel } from './Panel';
 
 const HOW_TO =
-  'FLOPs count the arithmetic of one training step (forward and backward, both branches). Grey bars: what a dense network costs; blue: what a kernel that skips pruned weights and closed gates would need for this run. Counted, not timed: what is actually skipped depends on the backend (cpu and WebGPU skip pruned weights where that pays — on cpu at density ≤ 0.4 or with whole channels pruned — and closed gates; wasm only the closed gates’ gradients; WebGL neither); the measured line below compares the step time of this run with that of the dense run on this device. The line adds up the whole run so far: the share of work a sparse kernel could save.';
+  'FLOPs count the arithmetic of one training step (forward and backward of each trained branch; BYOL’s target forward only). Grey bars: what a dense network costs; blue: what a kernel that skips pruned weights and closed gates would need for this run. Counted, not timed: what is actually skipped depends on the backend (cpu and WebGPU skip pruned weights where that pays — on cpu at density ≤ 0.4 or with whole channels pruned — and closed gates; wasm only the closed gates’ gradients; WebGL neither); the measured line below compares the step time of this run with that of the dense run on this device. The line adds up the whole run so far: the share of work a sparse kernel could save.';
 
 /** Dense vs effective training FLOPs per layer and in total, and the cumulative saving. */
 export function FlopsPanel() {
@@ -113,7 +114,7 @@ const CumulativeChart = memo(function CumulativeChart({ cum, refStep, refs }: { 
         <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
         <Tooltip formatter={savedTooltip} labelFormatter={throughLabel} />
-        <Line name="saved" dataKey="saving" stroke={OKABE_ITO.green} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls />
+        <Line name="saved" dataKey="saving" stroke={OKABE_ITO.green} strokeWidth={2} dot={dotIfAlone(data, 'saving')} isAnimationActive={false} connectNulls />
         {referenceLines(refs)}
         {refStep !== undefined && <ReferenceLine x={refStep} stroke="#555" strokeDasharray="3 3" />}
       </LineChart>

@@ -1,3 +1,4 @@
+import { dotIfAlone } from '../transforms/lonePoint';
 import { CartesianGrid, ReferenceLine, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { TurnContainer } from '../TurnContainer';
 import { useMemo } from 'react';
@@ -46,7 +47,7 @@ export function LossPanel() {
               <YAxis domain={AUTO} tick={TICK_11} width={44} tickFormatter={lossTick} />
               <Tooltip formatter={lossTooltip} labelFormatter={stepLabel} />
               {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" />}
-              <Line name="this run" type="linear" dataKey="loss" stroke={OKABE_ITO.orange} dot={false} strokeWidth={2} isAnimationActive={false} connectNulls />
+              <Line name="this run" type="linear" dataKey="loss" stroke={OKABE_ITO.orange} dot={dotIfAlone(data, 'loss')} strokeWidth={2} isAnimationActive={false} connectNulls />
               {referenceLines(refs)}
             </LineChart>
           </TurnContainer>

@@ -1,6 +1,7 @@
 import { Bar, BarChart, CartesianGrid, Cell, Tooltip, XAxis, YAxis } from 'recharts';
 import { TurnContainer } from '../TurnContainer';
-import { memo, useMemo, useState } from 'react';
+import { memo, useMemo, useState, type KeyboardEvent } from 'react';
+import { radioKeyMove } from '../keys';
 import { NM_DENSE, NM_OTHER, NM_TAIL, patternCounts, patternLabel, type NMPatternGrid } from '../../engine/viz/nmPatterns';
 import { actions } from '../../store/controller';
 import { useRun } from '../../store/run';
@@ -15,12 +16,22 @@ import { BranchLinesChart, BranchLinesLegend } from './BranchLinesChart';
 import { Panel } from './Panel';
 
 /** N:M patterns of the selected layer, their frequencies, and the N:M fraction per layer over steps. */
+type Branch = 'online' | 'target';
+const BRANCHES: readonly Branch[] = ['online', 'target'];
+
 export function NmPanel() {
   const config = useRun((s) => s.config);
   // Staggered: a new snapshot redraws the panels one after the other, each in its own task.
   const { viewed, scrubbing } = useTimelineView(STAGGER.nm);
   const updates = useThrottledSelector(useTimeline, selectUpdates, 1000, STAGGER.nm);
-  const [branch, setBranch] = useState<'online' | 'target'>('online');
+  const [branch, setBranch] = useState<Branch>('online');
+  const onBranchKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const next = radioKeyMove(e.key, BRANCHES, branch);
+    if (next === undefined) return;
+    e.preventDefault();
+    setBranch(next);
+    (e.currentTarget.children[BRANCHES.indexOf(next)] as HTMLElement | undefined)?.focus();
+  };
   const [boxRef, width] = useWidth<HTMLDivElement>(400);
   const sp = config?.syncp;
   const nm = sp?.granularity === 'nm';
@@ -54,9 +65,10 @@ export function NmPanel() {
         <div className="panel-stack" ref={boxRef}>
           <div className="row-between">
             <LayerSelect layers={names} value={viewed?.nm?.layer} onChange={actions.selectLayer} testId="nm-layer" />
-            <div className="segmented" role="radiogroup" aria-label="branch" data-testid="nm-branch">
-              {(['online', 'target'] as const).map((b) => (
-                <button key={b} role="radio" aria-checked={branch === b} className={branch === b ? 'on' : ''} onClick={() => setBranch(b)}>
+            <div className="segmented" role="radiogroup" aria-label="branch" data-testid="nm-branch" onKeyDown={onBranchKey}>
+              {BRANCHES.map((b) => (
+                // Roving focus, as a radio group has it: Tab reaches the chosen one, arrows move the choice.
+                <button key={b} role="radio" aria-checked={branch === b} tabIndex={branch === b ? 0 : -1} className={branch === b ? 'on' : ''} onClick={() => setBranch(b)}>
                   {b}
                 </button>
               ))}

@@ -4,7 +4,7 @@ import { useMemo } from 'react';
 import { useRun, type RunState } from '../../store/run';
 import { useSettings } from '../../store/settings';
 import { NEUTRALS, OKABE_ITO } from '../transforms/palette';
-import { schedulePoints } from '../transforms/schedulePoints';
+import { asCompletedSteps, schedulePoints } from '../transforms/schedulePoints';
 import { CHART_MARGIN, DOMAIN_01, LegendRow, LineSwatch, NotApplicable, STAGGER, TICK_11, pctTick, pctTooltip, stepLabel, useThrottledSelector, useTimelineView } from './common';
 import { Panel } from './Panel';
 
@@ -25,6 +25,8 @@ export function SchedulePreview() {
   // Staggered: a new snapshot redraws the panels one after the other, each in its own task.
   const { viewed, scrubbing } = useTimelineView(STAGGER.schedule);
   const series = useMemo(() => schedulePoints(config), [config]);
+  // On the axis of "now" and of the other panels (completed steps): an update shows where its step's row does.
+  const points = useMemo(() => (series ? asCompletedSteps(series.points, config.steps) : []), [series, config.steps]);
   const domain = useMemo((): [number, number] => [0, config.steps], [config.steps]);
   const label = series?.kind === 'nmFraction' ? 'groups N:M' : series?.kind === 'gate' ? 'gate density' : 'density';
   return (
@@ -34,7 +36,7 @@ export function SchedulePreview() {
       ) : (
         <div className="chart chart-small" data-testid="schedule-chart">
           <TurnContainer>
-            <LineChart data={series.points} margin={CHART_MARGIN}>
+            <LineChart data={points} margin={CHART_MARGIN}>
               <CartesianGrid stroke={NEUTRALS.grid} />
               <XAxis dataKey="step" type="number" domain={domain} allowDecimals={false} tick={TICK_11} />
               <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />

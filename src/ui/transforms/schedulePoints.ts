@@ -38,6 +38,16 @@ export function schedulePoints(config: Config, max = 200, which?: 'syncp' | 'cdg
 }
 
 /**
+ * Schedule points on the step axis of the other panels, which count completed steps: the
+ * plan of (0-based) step s, applied as that step runs, is what row s + 1 shows. Row 0 (no
+ * step yet) holds the plan's start; a point shifted past the last step is dropped.
+ */
+export function asCompletedSteps(points: readonly SchedulePoint[], totalSteps: number): SchedulePoint[] {
+  const shifted = points.map((p) => ({ ...p, step: p.step + 1 })).filter((p) => p.step <= totalSteps);
+  return points.length && points[0].step === 0 ? [{ ...points[0] }, ...shifted] : shifted;
+}
+
+/**
  * Planned weight density over the network when a fraction p of the N:M groups is N:M:
  * with the prunable layers' shapes, their tail channels (C_in mod M) stay dense as the
  * engine keeps them; without shapes (before the first snapshot), no tail is assumed.

@@ -1,6 +1,6 @@
 // Keyboard shortcuts: the command of a key in each run state, and never while typing.
 import { describe, expect, it } from 'vitest';
-import { commandFor, isTyping, runButtons, type RunView } from '../../../src/ui/keys';
+import { commandFor, isTyping, radioKeyMove, runButtons, type RunView } from '../../../src/ui/keys';
 
 const idle: RunView = { phase: 'idle', building: false, hasRun: true, worker: 'ready', pending: undefined };
 const running: RunView = { ...idle, phase: 'running' };
@@ -55,5 +55,22 @@ describe('keyboard shortcuts', () => {
     for (const kind of ['autosave', 'import'] as const) {
       expect(runButtons({ ...idle, building: true, restoring: { kind, name: 'x' } })).toEqual({ start: false, pause: false, step: false, reset: false });
     }
+  });
+});
+
+describe('radio groups and the arrow keys', () => {
+  it('→ on a radio or a tab moves the choice, not training', () => {
+    const paused: RunView = { phase: 'idle', building: false, hasRun: true, worker: 'ready', pending: undefined };
+    expect(commandFor({ key: 'ArrowRight' }, { tagName: 'BUTTON', role: 'radio' }, paused)).toBeUndefined();
+    expect(commandFor({ key: 'ArrowRight' }, { tagName: 'BUTTON', role: 'tab' }, paused)).toBeUndefined();
+    expect(commandFor({ key: 'ArrowRight' }, { tagName: 'BUTTON' }, paused)).toBe('step');
+  });
+  it('arrows move through the options and wrap; other keys do nothing', () => {
+    const o = ['online', 'target'] as const;
+    expect(radioKeyMove('ArrowRight', o, 'online')).toBe('target');
+    expect(radioKeyMove('ArrowDown', o, 'target')).toBe('online');
+    expect(radioKeyMove('ArrowLeft', o, 'online')).toBe('target');
+    expect(radioKeyMove('ArrowUp', ['a', 'b', 'c'], 'b')).toBe('a');
+    expect(radioKeyMove('Enter', o, 'online')).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@ import { gateOverlayRgba } from '../../../src/ui/transforms/gateOverlay';
 import { cellFractions, dominantCategory, maskCellInfo, maskRgba } from '../../../src/ui/transforms/maskCells';
 import { hexToRgb, MASK_COLOURS, OKABE_ITO, viridis } from '../../../src/ui/transforms/palette';
 import { rasterize } from '../../../src/ui/transforms/raster';
-import { schedulePoints, withPlanned } from '../../../src/ui/transforms/schedulePoints';
+import { asCompletedSteps, schedulePoints, withPlanned } from '../../../src/ui/transforms/schedulePoints';
 import { cumulativeFlops } from '../../../src/ui/transforms/series';
 import { thinOlderHalf } from '../../../src/engine/thinning';
 import { pushDecimated } from '../../../src/ui/transforms/timeline';
@@ -189,6 +189,20 @@ describe('schedule preview', () => {
     expect(at(8).online).toBeCloseTo(0.2 + 0.8 * 0.5 ** 3, 12); // u = 6/12 = 0.5 → 0.3
     expect(at(8).target).toBeCloseTo(0.6, 12);
     expect(at(14)).toEqual({ step: 14, online: 0.2, target: 0.5 });
+    expect(at(20).online).toBe(0.2);
+  });
+
+  it('on the completed-steps axis, an update shows one step after its index, as the SyncCP panel’s rows do', () => {
+    const s = schedulePoints(buildConfig({ preset: 'syncp-unstructured', tiny: true, overrides: { steps: 20 } }))!;
+    const rows = asCompletedSteps(s.points, 20);
+    const at = (x: number) => [...rows].reverse().find((r) => r.step <= x)!; // a step function, held until the next point
+    expect(rows[0]).toEqual({ step: 0, online: 1, target: 1 });
+    // The first pruning update runs at step index 2: rows 0–2 are dense, row 3 is the first pruned one.
+    expect(at(2).online).toBe(1);
+    expect(at(3).online).toBe(s.points.find((p) => p.step === 2)!.online);
+    expect(at(9).online).toBeCloseTo(0.3, 12); // the plan of index 8
+    expect(at(15)).toEqual({ step: 15, online: 0.2, target: 0.5 });
+    expect(rows.every((r) => r.step <= 20)).toBe(true);
     expect(at(20).online).toBe(0.2);
   });
 
