@@ -13,6 +13,7 @@ import { decodeSetting, fragmentAt, methodOffFor, whyNotApplies, type SettingSpe
 import { loadDataset } from '../engine/data';
 import { RunSession } from '../engine/session';
 import { accuracyStandardError } from '../engine/eval/knn';
+import { MAX_RUN_FILE_BYTES } from '../engine/runFile';
 import { readPublicAsset } from './nodeAssets';
 import { installNodeWebGPU } from './nodeWebgpu';
 import { startConvThreads, stopConvThreads } from './convThreads';
@@ -206,7 +207,11 @@ async function main(): Promise<number> {
 
   if (args.out) {
     await mkdir(args.out, { recursive: true });
-    await writeFile(join(args.out, 'run.json'), JSON.stringify(await session.runFile({ backend: report.backend, adapter: report.adapter })));
+    const text = JSON.stringify(await session.runFile({ backend: report.backend, adapter: report.adapter }));
+    await writeFile(join(args.out, 'run.json'), text);
+    // Masks take ~2.7 bytes a prunable weight: a wide SyncCP model's file passes what the page
+    // and `npm run export -- --run` read. Written anyway (it is the run), and said.
+    if (text.length > MAX_RUN_FILE_BYTES) console.error(`train: warning — ${join(args.out, 'run.json')} is ${(text.length / 1024 / 1024).toFixed(1)} MB, more than the ${MAX_RUN_FILE_BYTES / 1024 / 1024} MB the app's Import and \`npm run export -- --run\` read: export this run with --config (its settings) instead`);
   }
   // What a kNN figure is worth (its standard error on n held-out images) and what it cost.
   const n = trainer.knnQueryCount;

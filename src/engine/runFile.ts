@@ -153,7 +153,7 @@ export function encodeMasks(masks: ExportedMask[]): RunFile['masks'] {
 /** Refuse a file by its size before reading it (`bytes`: its length). */
 export function checkRunFileSize(bytes: number): void {
   if (bytes > MAX_RUN_FILE_BYTES) {
-    throw new Error(`run file is ${(bytes / 1024 / 1024).toFixed(1)} MB; the largest accepted is ${MAX_RUN_FILE_BYTES / 1024 / 1024} MB (a run.json of this app is far smaller)`);
+    throw new Error(`run file is ${(bytes / 1024 / 1024).toFixed(1)} MB; the largest accepted is ${MAX_RUN_FILE_BYTES / 1024 / 1024} MB (at the presets' sizes a run.json is far smaller; a wide SyncCP model's masks, ~2.7 bytes a weight, can pass it)`);
   }
 }
 
