@@ -142,3 +142,32 @@ test('a Resume restores the run it offered or nothing: a save made since (anothe
   await expect(page.getByTestId('resume-offer')).toHaveCount(0);
   await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 60_000 });
 });
+
+test('a key pressed the moment Resume is clicked trains nothing: a refused resume leaves the saved run as it was', async ({ page, context }) => {
+  test.setTimeout(180_000);
+  const url = '/?backend=cpu&preset=simclr-dense&tiny=1&steps=50';
+  await page.goto(url);
+  await waitReady(page);
+  await step(page, 2);
+  await page.reload();
+  await expect(page.getByTestId('resume')).toContainText('step 2');
+  // Another tab's save replaces the one offered here, so this tab's Resume will be refused.
+  const other = await context.newPage();
+  await other.goto(url);
+  await waitReady(other);
+  await step(other, 1);
+  await other.close();
+  // The click and a → in the same task, as a person pressing a key right after clicking:
+  // while the resume is on its way, → must not queue a step for the run that stays live.
+  await page.evaluate(() => {
+    (document.querySelector('[data-testid="resume"]') as HTMLButtonElement).click();
+    document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+    document.body.dispatchEvent(new KeyboardEvent('keydown', { key: ' ', bubbles: true }));
+  });
+  await expect(page.getByTestId('error-banner')).toContainText('was replaced by a later save');
+  await page.waitForTimeout(1500); // a queued step would have trained (and autosaved) by now
+  await expect(page.getByTestId('step-count')).toHaveText('0');
+  // The other tab's save is intact: still offered, at its step.
+  await page.getByTestId('error-banner').getByRole('button', { name: 'dismiss' }).click();
+  await expect(page.getByTestId('resume')).toContainText('step 1');
+});
