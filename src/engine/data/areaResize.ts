@@ -1,5 +1,6 @@
 // Shrink stored square images by area averaging: each output pixel is the mean of the
-// source pixels under its footprint (for a whole-number factor, exactly its block). Used
+// source image under its footprint, a source pixel weighted by how much of it lies there
+// (for a whole-number factor, exactly the mean of its block). Used
 // when own images must go to a smaller side and the original files are no longer at hand,
 // and by the CIFAR-10 loader (32 px records to a smaller model size), so both give the same
 // pixels: sampling (nearest, bilinear at 2× and more) would alias, averaging does not.
@@ -10,9 +11,17 @@ export function areaShrink(split: ImageSplit, from: number, to: number, channels
   if (to > from) throw new Error(`areaShrink enlarges nothing: ${from} px to ${to} px`);
   if (to === from) return split;
   const c = channels;
-  // Source rows (and columns) [lo[i], hi[i]) under output row i: contiguous, non-empty, covering all.
-  const lo = Array.from({ length: to }, (_, i) => Math.floor((i * from) / to));
-  const hi = Array.from({ length: to }, (_, i) => Math.floor(((i + 1) * from) / to));
+  // Exact box filter in integers: output pixel i covers [i·from, (i+1)·from) and source
+  // pixel j covers [j·to, (j+1)·to) on a common grid; a source pixel weighs its overlap.
+  // Rounding each footprint to whole pixels instead shifted images by up to half a source
+  // pixel and gave the edge rows half weight when `to` does not divide `from`.
+  const taps = Array.from({ length: to }, (_, i) => {
+    const out: [number, number][] = [];
+    const a = i * from, b = (i + 1) * from;
+    for (let j = Math.floor(a / to); j * to < b; j++) out.push([j, Math.min(b, (j + 1) * to) - Math.max(a, j * to)]);
+    return out;
+  });
+  const area = from * from;
   const images = new Uint8Array(split.count * to * to * c);
   for (let n = 0; n < split.count; n++) {
     const src = n * from * from * c;
@@ -21,8 +30,8 @@ export function areaShrink(split: ImageSplit, from: number, to: number, channels
       for (let x = 0; x < to; x++)
         for (let k = 0; k < c; k++) {
           let sum = 0;
-          for (let sy = lo[y]; sy < hi[y]; sy++) for (let sx = lo[x]; sx < hi[x]; sx++) sum += split.images[src + (sy * from + sx) * c + k];
-          images[dst + (y * to + x) * c + k] = Math.round(sum / ((hi[y] - lo[y]) * (hi[x] - lo[x])));
+          for (const [sy, wy] of taps[y]) for (const [sx, wx] of taps[x]) sum += wy * wx * split.images[src + (sy * from + sx) * c + k];
+          images[dst + (y * to + x) * c + k] = Math.round(sum / area);
         }
   }
   return { images, labels: split.labels, count: split.count };

@@ -63,7 +63,8 @@ const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 /** Expand zips (their entries keep their folders), drop hidden files and folder entries; `maxBytes` bounds what they inflate to. */
 function expand(files: OwnFile[], maxBytes: number): OwnFile[] {
   const out: OwnFile[] = [];
-  let inflated = 0;
+  // The loose files count too: 150 MB of them beside a zip inflating to 190 MB is 340 MB.
+  let inflated = files.reduce((a, f) => a + (/\.zip$/i.test(f.path) ? 0 : f.bytes.length), 0);
   for (const f of files) {
     if (/\.zip$/i.test(f.path)) {
       let entries: Record<string, Uint8Array>;
@@ -74,7 +75,7 @@ function expand(files: OwnFile[], maxBytes: number): OwnFile[] {
       } catch (e) {
         throw new OwnDataError(`${f.path} is not a readable zip (${(e as Error).message})`);
       }
-      if (over) throw new OwnDataError(`${f.path} inflates to more than ${mb(maxBytes)}, the most this app takes (use fewer images)`);
+      if (over) throw new OwnDataError(`${f.path} inflates to more than ${mb(maxBytes)} with the other files, the most this app takes (use fewer images)`);
       for (const [path, bytes] of Object.entries(entries)) if (!path.endsWith('/')) out.push({ path, bytes });
     } else out.push(f);
   }
@@ -154,9 +155,14 @@ function readCifar(bins: OwnFile[], opts: OwnDataOptions, maxImages: number): Da
   return finish(source, CIFAR10_CLASSES, ds.train, ds.test, opts);
 }
 
-/** Folder names that mark a split rather than a class (ds/train/cat/1.jpg, ds/test/cat/2.jpg). */
-const TRAIN_FOLDER = /^train(ing)?$/i;
-const TEST_FOLDER = /^(test|val|valid|validation)$/i;
+/**
+ * Folder names that mark a split rather than a class (ds/train/cat/1.jpg, ds/test/cat/2.jpg),
+ * as datasets name them: mnist_png's training/testing, Kaggle's training_set/test_set.
+ */
+const TRAIN_FOLDER = /^(train|training)([_ -]?(set|data|images))?$/i;
+const TEST_FOLDER = /^(test|testing|val|valid|validation)([_ -]?(set|data|images))?$/i;
+/** A class folder named like a split: a layout whose split level was not read. */
+const SPLIT_LIKE = /^(train|test|val)/i;
 
 async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: number): Promise<Dataset> {
   // By path, so the held-out split and the order of training do not depend on the order the
@@ -176,9 +182,18 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
   const inTest = (f: OwnFile) => splitLevel && TEST_FOLDER.test(f.path.split('/').filter(Boolean)[splitAt]);
   if (splitLevel) {
     root++;
-    // Again below the split: ds/train/images/cat and ds/test/images/cat share "images".
-    while (parts.every((p) => p.length > root + 2 && p[root] === parts[0][root])) root++;
+    // Again below the split: ds/train/images/cat and ds/test/images/cat share "images", and
+    // Kaggle's training_set/training_set/cats repeats each split's own name.
+    while (parts.every((p) => p.length > root + 2 && (p[root] === parts[0][root] || p[root] === p[splitAt]))) root++;
   }
+  // A "class" named like a split that holds folders, not images (train/cat/1.jpg beside a
+  // loose test/5.jpg): the split level was not read, and taking train/ and test/ as the
+  // classes would merge the real classes and train on the test images.
+  const splitLike = parts.find((p) => p.length - root > 2 && SPLIT_LIKE.test(p[root]));
+  if (splitLike)
+    throw new OwnDataError(
+      `${splitLike.slice(0, root + 1).join('/')}/ holds class folders, as a split does, but its split level cannot be read: give train/ and test/ (or val/) folders that each hold the same class folders, or the class folders alone`,
+    );
   const loose = parts.filter((p) => p.length - root < 2);
   if (loose.length > 0) throw new OwnDataError(`${loose[0].join('/')} is not in a class folder: put the images in one sub-folder per class (e.g. cats/1.jpg, dogs/2.jpg)`);
   if (images.length > maxImages) throw new OwnDataError(`${images.length} images; the most this app takes is ${maxImages} (use fewer)`);

@@ -20,11 +20,27 @@ describe('areaShrink', () => {
     expect(Array.from(out.images)).toEqual([6, 100, 201, 254, 0, 2]); // 24/4, 400/4, 802/4 = 200.5 → 201; 1016/4, 0, 6/4 = 1.5 → 2
   });
 
-  it('a side that does not divide: 3 → 2 averages rows/columns {0} and {1, 2}', () => {
+  it('a side that does not divide: 3 → 2 weighs each source pixel by its overlap (a box filter)', () => {
     const img = [1, 2, 3, 4, 5, 6, 7, 8, 9]; // 3×3, one channel
     const out = areaShrink({ images: Uint8Array.from(img), labels: Uint8Array.of(0), count: 1 }, 3, 2, 1);
-    // (0,0): 1; (0,1): mean(2, 3) = 2.5 → 3; (1,0): mean(4, 7) = 5.5 → 6; (1,1): mean(5, 6, 8, 9) = 7.
-    expect(Array.from(out.images)).toEqual([1, 3, 6, 7]);
+    // Output row 0 covers source rows [0, 1.5): row 0 whole, row 1 half (weights 2/3, 1/3); the same for columns.
+    // (0,0): (4·1 + 2·2 + 2·4 + 1·5)/9 = 21/9 → 2; (0,1): (2·2 + 4·3 + 1·5 + 2·6)/9 = 33/9 → 4;
+    // (1,0): (2·4 + 1·5 + 4·7 + 2·8)/9 = 57/9 → 6; (1,1): (1·5 + 2·6 + 2·8 + 4·9)/9 = 69/9 → 8.
+    expect(Array.from(out.images)).toEqual([2, 4, 6, 8]);
+  });
+
+  it('commutes with a horizontal flip at any side, and keeps an edge column’s weight (32 → 24)', () => {
+    const from = 32, to = 24;
+    const img = new Uint8Array(from * from);
+    for (let y = 0; y < from; y++) for (let x = 0; x < from; x++) img[y * from + x] = (x * 37 + y * 11) % 256;
+    const flip = (a: Uint8Array, side: number) => Uint8Array.from(a, (_, i) => a[Math.floor(i / side) * side + (side - 1 - (i % side))]);
+    const shrink = (a: Uint8Array) => areaShrink({ images: a, labels: Uint8Array.of(0), count: 1 }, from, to, 1).images;
+    expect(Array.from(shrink(flip(img, from)))).toEqual(Array.from(flip(shrink(img), to)));
+    // A white first column and a white last column, the rest black: both edges come out alike, each 3/4 of a 4/3-wide footprint.
+    const edges = Uint8Array.from({ length: from * from }, (_, i) => (i % from === 0 || i % from === from - 1 ? 255 : 0));
+    const out = shrink(edges);
+    expect(out[0]).toBe(Math.round((255 * 1) / (from / to)));
+    expect(out[to - 1]).toBe(out[0]);
   });
 
   it('keeps a constant image constant at every smaller side, and refuses to enlarge', () => {

@@ -290,6 +290,11 @@ describe('own data: limits and layouts found by a review', () => {
     const bomb = zipSync({ 'pets/cat/1.png': new Uint8Array(3 * 1024 * 1024), 'pets/dog/2.png': img(2) });
     expect(bomb.length).toBeLessThan(64 * 1024);
     await refused([{ path: 'pets.zip', bytes: bomb }], /pets\.zip inflates to more than 2\.0 MB/, { maxBytes: 2 * 1024 * 1024 });
+    // Loose files and a zip together: each under the limit, together over it once inflated.
+    const loose = { path: 'pets/cat/big.png', bytes: new Uint8Array(1.5 * 1024 * 1024) };
+    const zip = zipSync({ 'pets/dog/1.png': new Uint8Array(1024 * 1024) });
+    expect(loose.bytes.length + zip.length).toBeLessThan(2 * 1024 * 1024);
+    await refused([loose, { path: 'dogs.zip', bytes: zip }], /dogs\.zip inflates to more than 2\.0 MB with the other files/, { maxBytes: 2 * 1024 * 1024 });
   });
 
   it('more class folders than a label byte holds (256) are refused, not folded onto each other', async () => {
@@ -384,6 +389,37 @@ describe('own data: limits and layouts found by a review', () => {
       opts,
     );
     expect(classes.classNames).toEqual(['bus', 'train']);
+  });
+
+  it('split folders as datasets name them (training/testing, Kaggle’s training_set/training_set) are read as the split', async () => {
+    const layouts: [string, string][] = [['mnist_png/training', 'mnist_png/testing'], ['dataset/training_set/training_set', 'dataset/test_set/test_set'], ['d/train_data', 'd/test_data']];
+    for (const [train, test] of layouts) {
+      const ds = await readOwnData(
+        [
+          { path: `${train}/0/1.png`, bytes: img(11) },
+          { path: `${train}/0/2.png`, bytes: img(12) },
+          { path: `${train}/1/3.png`, bytes: img(21) },
+          { path: `${test}/0/4.png`, bytes: img(14) },
+          { path: `${test}/1/5.png`, bytes: img(25) },
+        ],
+        opts,
+      );
+      expect(ds.classNames, train).toEqual(['0', '1']);
+      expect(firstValues(ds.test), train).toEqual([14, 25]);
+      expect(firstValues(ds.train), train).toEqual([11, 12, 21]);
+    }
+  });
+
+  it('refuses a split-like folder holding class folders when the split cannot be read (a loose test/ beside train/cat)', async () => {
+    await refused(
+      [
+        { path: 'ds/train/cat/1.png', bytes: img(1) },
+        { path: 'ds/train/dog/2.png', bytes: img(2) },
+        { path: 'ds/test/3.png', bytes: img(3) },
+        { path: 'ds/test/4.png', bytes: img(4) },
+      ],
+      /ds\/train\/ holds class folders, as a split does, but its split level cannot be read/,
+    );
   });
 
   it('classes spelled differently under train and test are named as in one split only', async () => {
