@@ -83,13 +83,15 @@ export class RunSession {
     const every = this.config.eval.knnEvery;
     const last = result.step === this.config.steps;
     const knnDue = (every > 0 && result.step % every === 0) || last;
-    let knn: number | undefined;
+    // The row first: it folds this step's read-back into the plugins (CDG's evaluation Δ),
+    // so the kNN of step s evaluates the network as it is after step s, not one step behind.
+    let row = t.row(result);
     if (knnDue) {
       const k0 = performance.now();
-      knn = await t.knn();
+      const knn = await t.knn();
       this.knnMs.push(performance.now() - k0);
+      row = t.withKnn(row, knn);
     }
-    const row = t.row(result, knn);
     const logged = result.step % this.config.eval.logEvery === 0 || knnDue || result.step === 1;
     if (logged) {
       this.history.push(row);
@@ -98,7 +100,7 @@ export class RunSession {
         this.history.splice(0, this.history.length, ...kept);
       }
     }
-    return { result, row, knn, logged };
+    return { result, row, knn: row.knn, logged };
   }
 
   /** Go on with another peak learning rate (after a divergence); the config records it. */

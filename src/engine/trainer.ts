@@ -324,6 +324,12 @@ export class Trainer {
     return { step: r.step, loss: r.loss, lr: r.lr, ms: Math.round(r.ms), ...(knn !== undefined ? { knn } : {}), ...reported, flops: { dense: f.dense, effective: f.effective } };
   }
 
+  /** `row` with its kNN, in the place row() puts it (measured after the row was made). */
+  withKnn(row: StepRow, knn: number): StepRow {
+    const { step, loss, lr, ms, ...rest } = row;
+    return { step, loss, lr, ms, knn, ...rest };
+  }
+
   /** Whether the masks prune whole output channels (resnet.ts ForwardOptions.prunedChannels). */
   private prunedChannels(): boolean {
     return this.config.syncp?.granularity === 'channel';

@@ -85,6 +85,8 @@ export class CDGPlugin implements StepPlugin {
   private pendingDelta = new Map<string, tf.Tensor>();
   /** The Δs last folded into evalDelta, as a key of their values (saved with it). */
   private absorbed: string | undefined;
+  /** Layers whose last training step opened no gate (density 0): evaluation keeps them closed too (saved). */
+  private readonly noneOpen = new Set<string>();
   /** Per-layer gate densities [branches] of the last training forward (kept, owned until metrics()). */
   private pending = new Map<string, tf.Tensor>();
   private penalties: tf.Scalar[] = [];
@@ -125,6 +127,9 @@ export class CDGPlugin implements StepPlugin {
    */
   evalThreshold(layer: string): number | tf.Tensor {
     if (this.cfg.threshold === 'learned') return this.deltas[layer];
+    // Training computes no conditional path there: neither does evaluation (every gate open
+    // would add a path training never used, its weights untrained).
+    if (this.noneOpen.has(layer)) return Infinity;
     return this.evalDelta.get(layer) ?? -Infinity;
   }
 
@@ -142,7 +147,14 @@ export class CDGPlugin implements StepPlugin {
     this.absorbed = key;
     for (const l of this.layers) {
       const d = metrics[DELTA_METRIC + l.name]?.[0];
-      if (d === undefined || !Number.isFinite(d) || Math.abs(d) >= NO_DELTA) continue; // all or none open: no boundary
+      if (d === undefined) continue;
+      // All open (−∞, the dense start) or none open (+∞): no boundary to average; none open is kept.
+      if (!Number.isFinite(d) || Math.abs(d) >= NO_DELTA) {
+        if (d > 0) this.noneOpen.add(l.name);
+        else this.noneOpen.delete(l.name);
+        continue;
+      }
+      this.noneOpen.delete(l.name);
       const prev = this.evalDelta.get(l.name);
       this.evalDelta.set(l.name, prev === undefined ? d : EVAL_DELTA_MOMENTUM * prev + (1 - EVAL_DELTA_MOMENTUM) * d);
     }
@@ -355,11 +367,11 @@ export class CDGPlugin implements StepPlugin {
    * averaged Δ anew); the learned Δ are variables(), saved by the trainer.
    */
   saveState(): PluginState {
-    return { meta: { step: this.step, last: this.last ?? null, infos: this.infos, evalDelta: Object.fromEntries(this.evalDelta), absorbed: this.absorbed ?? null }, tensors: {} };
+    return { meta: { step: this.step, last: this.last ?? null, infos: this.infos, evalDelta: Object.fromEntries(this.evalDelta), absorbed: this.absorbed ?? null, noneOpen: [...this.noneOpen] }, tensors: {} };
   }
 
   loadState(meta: unknown): void {
-    const m = meta as { step: number; last: Record<string, { online: number; target: number }> | null; infos: BranchInfo[]; evalDelta?: Record<string, number>; absorbed?: string | null };
+    const m = meta as { step: number; last: Record<string, { online: number; target: number }> | null; infos: BranchInfo[]; evalDelta?: Record<string, number>; absorbed?: string | null; noneOpen?: unknown };
     if (!m || typeof m.step !== 'number' || !Array.isArray(m.infos)) throw new Error('saved CDG state is malformed (expected step, last and infos)');
     this.step = m.step;
     this.last = m.last ?? undefined;
@@ -369,6 +381,8 @@ export class CDGPlugin implements StepPlugin {
     for (const [name, d] of Object.entries(m.evalDelta ?? {})) if (typeof d === 'number' && Number.isFinite(d)) this.evalDelta.set(name, d);
     // Absent in runs saved before it was kept: the replay's copy of the last read-back is then folded in once more.
     this.absorbed = typeof m.absorbed === 'string' ? m.absorbed : undefined;
+    this.noneOpen.clear();
+    if (Array.isArray(m.noneOpen)) for (const name of m.noneOpen) if (typeof name === 'string') this.noneOpen.add(name);
   }
 
   dispose(): void {

@@ -8,6 +8,7 @@ import { loadDataset } from '../../../src/engine/data';
 import { prunableConvs } from '../../../src/engine/nn/resnet';
 import { CDGPlugin, EVAL_DELTA_MOMENTUM, type CDGSnapshot } from '../../../src/engine/sparsity/cdg';
 import { Trainer } from '../../../src/engine/trainer';
+import { RunSession } from '../../../src/engine/session';
 
 const dataset = await loadDataset('shapes', { seed: 2, trainCount: 64, testCount: 40 });
 
@@ -44,6 +45,44 @@ describe('CDG evaluation threshold', () => {
     expect(Object.keys(snap.evalThreshold).sort()).toEqual(convs.map((c) => c.name).sort());
     expect(snap.gateGradient).toBe('ste');
     t.dispose();
+  });
+
+  it('the kNN of a step evaluates with that step’s training Δ folded in (not one step behind)', async () => {
+    // Gating from step 0 and kNN after every step: the first kNN must already be gated.
+    const config = buildConfig({ preset: 'cdg', tiny: true, overrides: { steps: 2, eval: { knnEvery: 1 }, cdg: { schedule: { start: 0, end: 0, every: 0.05 } } } });
+    const session = new RunSession(config, dataset);
+    const plugin = session.trainer.plugins[0] as CDGPlugin;
+    const name = prunableConvs(session.trainer.spec.encoder)[0].name;
+    const seen: (number | tf.Tensor)[] = [];
+    const knn = session.trainer.knn.bind(session.trainer);
+    session.trainer.knn = async () => {
+      seen.push(plugin.evalThreshold(name));
+      return knn();
+    };
+    const s1 = await session.trainStep();
+    expect(s1.row.knn).toBeDefined();
+    expect(Number.isFinite(seen[0] as number), `threshold at the first kNN: ${String(seen[0])}`).toBe(true);
+    session.dispose();
+  });
+
+  it('a layer whose training opens no gate (density 0) stays closed in evaluation too, also after a save and load', async () => {
+    const config = buildConfig({ preset: 'cdg', tiny: true, overrides: { steps: 3, cdg: { density: 0, schedule: { start: 0, end: 0, every: 0.05 } } } });
+    const t = new Trainer(config, dataset);
+    const plugin = t.plugins[0] as CDGPlugin;
+    const names = prunableConvs(t.spec.encoder).map((c) => c.name);
+    for (let i = 0; i < 3; i++) {
+      const r = t.row(await t.trainStep());
+      expect(r.gateDensity, `step ${i}`).toBeDefined();
+    }
+    // Every gate closed in training: evaluation computes no conditional path either (not every gate open).
+    for (const n of names) expect(plugin.evalThreshold(n), n).toBe(Infinity);
+    const state = plugin.saveState();
+    const copy = new Trainer(config, dataset);
+    const p2 = copy.plugins[0] as CDGPlugin;
+    p2.loadState(JSON.parse(JSON.stringify(state.meta)));
+    for (const n of names) expect(p2.evalThreshold(n), n).toBe(Infinity);
+    t.dispose();
+    copy.dispose();
   });
 
   it('the evaluation Δ is the EMA of the training Δs read back with each step', async () => {
