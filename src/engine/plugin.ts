@@ -33,6 +33,8 @@ export interface BranchInfo {
   role: BranchRole;
   /** 0 or 1: which augmented view the branch sees. */
   view: number;
+  /** false: a forward only, no loss reaches it (BYOL's target); absent: trained. */
+  trained?: boolean;
 }
 
 export interface PluginContext {

@@ -39,9 +39,9 @@ export interface HostForward {
 /** Made per call from the op's inputs: the branches' xs, then the distinct kernels (each reads the values it needs). */
 export type MakeHostForward = (xs: tf.Tensor4D[], ws: tf.Tensor4D[], branches: GateBranch[], pool: PooledGate) => HostForward;
 
-/** cpu: both halves as JS loops over the input channel ranges; Y_c only at open units with 'detached'. */
+/** cpu: both halves as JS loops over the input channel ranges; Y_c only at open units with 'detached', or for a forward-only branch. */
 const cpuForward =
-  (cb: number, G: number, detached: boolean): MakeHostForward =>
+  (cb: number, G: number, detached: boolean, forwardOnly: readonly boolean[] = []): MakeHostForward =>
   (xs, ws, _branches, pool) => {
     const xv = xs.map((t) => t.dataSync() as Float32Array);
     const wv = ws.map((t) => t.dataSync() as Float32Array);
@@ -53,7 +53,7 @@ const cpuForward =
       },
       cond: (i, br) => {
         const yc = new Float32Array(br.m * (br.g.K / G));
-        convRange(xv[i], wv[br.wi], yc, null, null, br.g, cb, br.g.C, detached ? pool.gate : null, br.o, G);
+        convRange(xv[i], wv[br.wi], yc, null, null, br.g, cb, br.g.C, detached || forwardOnly[i] ? pool.gate : null, br.o, G);
         return yc;
       },
     };
@@ -64,7 +64,7 @@ const cpuForward =
  * where needed (file header); same inputs and result as gatedConvHost, cb < C_in.
  */
 export function gatedConvCpuSparse(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: QuantileGateOptions, cb: number, G: number, stride: number): GatedConvResult {
-  return gatedConvOnHost(xs, ws, opts, cb, G, stride, cpuForward(cb, G, opts.gateGradient === 'detached'));
+  return gatedConvOnHost(xs, ws, opts, cb, G, stride, cpuForward(cb, G, opts.gateGradient === 'detached', opts.forwardOnly));
 }
 
 /**
@@ -119,6 +119,8 @@ export function gatedConvOnHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: Quan
           // A branch no loss reaches (BYOL's target: stop-gradient) gets dY = 0, so its
           // dY_b, dY_c, gate gradient and so dX, dK contributions are all 0: skip its loops.
           if (allZero(dy)) return;
+          // Its Y_c is 0 at closed units (never computed there): a gate gradient would be wrong.
+          if (opts.forwardOnly?.[i]) throw new Error(`gated conv: branch ${i} was given as forward-only, but a gradient reaches it`);
           const { dyb, dyc } = pool.backward(dy, ybs[i], ycs[i], br, detached);
           convRange(sx[i], sw[br.wi], dyb, dxs[i], dws[br.wi], br.g, 0, cb, null, 0, 1);
           convRange(sx[i], sw[br.wi], dyc, dxs[i], dws[br.wi], br.g, cb, C, pool.gate, br.o, G);

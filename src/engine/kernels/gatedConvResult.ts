@@ -42,6 +42,12 @@ export interface QuantileGateOptions {
   alpha?: number;
   /** 'ste' (default): gate gradient at every location; 'detached': only where the gate is open. */
   gateGradient?: 'ste' | 'detached';
+  /**
+   * Per branch: true for one no loss reaches (BYOL's stop-gradient target). Its gate gets no
+   * gradient, so with 'ste' too its conditional path is needed only at open units (cpu
+   * computes it so); a gradient that does reach such a branch is an error.
+   */
+  forwardOnly?: readonly boolean[];
 }
 
 /** The parts of a result that are made only when read. */

@@ -174,6 +174,8 @@ export class CDGPlugin implements StepPlugin {
         groups: this.cfg.groups,
         stride: layer.stride,
         skipClosed: this.ctx.config.kernels.sparse !== 'off',
+        // BYOL's target is never trained: its conditional path is needed at open units only.
+        ...(training ? { forwardOnly: this.infos.map((i) => i.trained === false) } : {}),
       });
       if (training) {
         this.pending.get(layer.name)?.dispose();

@@ -90,6 +90,30 @@ describe('gated conv computing the conditional path only where needed (cpu, skip
     tf.dispose([x0, x1, w0, w1, r]);
   });
 
+  it('a forward-only branch computes its conditional path at open units only, with ste too: same outputs, same gradients elsewhere', () => {
+    const x0 = tf.tensor4d(rand(2 * 6 * 6 * 8, 21), [2, 6, 6, 8]);
+    const x1 = tf.tensor4d(rand(2 * 6 * 6 * 8, 22), [2, 6, 6, 8]);
+    const w0 = tf.tensor4d(rand(3 * 3 * 8 * 4, 23), [3, 3, 8, 4]);
+    const w1 = tf.tensor4d(rand(3 * 3 * 8 * 4, 24), [3, 3, 8, 4]);
+    const r = tf.tensor4d(rand(2 * 6 * 6 * 4, 25), [2, 6, 6, 4]);
+    const run = (forwardOnly?: boolean[], lossOn = 0) => {
+      const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => {
+        const ys = gatedConv([a as tf.Tensor4D, b as tf.Tensor4D], [c as tf.Tensor4D, d as tf.Tensor4D], { density: 0.4, stride: 1, gateGradient: 'ste', skipClosed: true, forwardOnly }).ys;
+        return tf.sum(tf.mul(ys[lossOn], r));
+      };
+      return tf.grads(f)([x0, x1, w0, w1]);
+    };
+    const ys = (forwardOnly?: boolean[]) => gatedConv([x0, x1], [w0, w1], { density: 0.4, stride: 1, gateGradient: 'ste', skipClosed: true, forwardOnly }).ys;
+    const [plain, flagged] = [ys(), ys([false, true])];
+    // Y = Y_b + g ⊙ Y_c: a closed unit never shows Y_c, so the outputs are the same bit for bit.
+    plain.forEach((y, i) => expect(Array.from(flagged[i].dataSync()), `y ${i}`).toEqual(Array.from(y.dataSync())));
+    const [a, b] = [run(), run([false, true])];
+    a.forEach((g, i) => expect(Array.from(b[i].dataSync()), `grad ${i}`).toEqual(Array.from(g.dataSync())));
+    // A gradient that reaches a branch given as forward-only is refused, not computed wrong.
+    expect(() => run([false, true], 1)).toThrow(/forward-only, but a gradient reaches it/);
+    tf.dispose([...plain, ...flagged, ...a, ...b, x0, x1, w0, w1, r]);
+  });
+
   it('no tensors leak across forward and backward passes', async () => {
     await evaluate(CASES[1], { skipClosed: true, gateGradient: 'detached' });
     const before = tf.memory().numTensors;
