@@ -163,6 +163,9 @@ export class SyncCPPlugin implements StepPlugin {
       this.stashedGrads = null;
     }
     this.layers.forEach((l, i) => next[i].zero && zeroWeights(l, this.ctx.online.vars[l.name], next[i].zero!));
+    // A target that ranks its own weights (per-branch scores, BYOL) would bring a weight both
+    // masks dropped back at its old value: its copy and score are zeroed too.
+    if (!shared && this.ctx.target) this.layers.forEach((l, i) => next[i].zero && zeroWeights(l, this.ctx.target!.vars[l.name], next[i].zero!, l.emaTarget));
 
     const resets: Record<string, tf.Tensor> = {};
     this.layers.forEach((l, i) => {
@@ -202,7 +205,7 @@ export class SyncCPPlugin implements StepPlugin {
     if (!this.due(step)) return undefined;
     const saved = { lastUpdate: this.lastUpdate, prepared: this.prepared, stashedGrads: this.stashedGrads, pendingResets: this.pendingResets };
     // Regrowth writes zeros into W and its EMA score: the layer checkpoint keeps copies of both.
-    const layers = layerCheckpoint(this.layers, this.regrowthOn() ? this.ctx.online.vars : null);
+    const layers = layerCheckpoint(this.layers, this.regrowthOn() ? this.ctx.online.vars : null, this.regrowthOn() && this.perBranchTarget() ? this.ctx.target!.vars : null);
     this.retired = [];
     return {
       release: () => {

@@ -178,12 +178,15 @@ export function applyLayerUpdate(l: SyncCPLayer, u: SyncCPLayerUpdate, byol: boo
   return reset;
 }
 
-/** Set W (and the layer's online EMA score) to 0 where `zero` is 1. where(), not W·(1−Z): a negative weight times 0 would be −0. */
-export function zeroWeights(l: SyncCPLayer, w: tf.Variable, zero: Uint8Array): void {
+/**
+ * Set W (and its EMA score: the layer's online one, or `ema`) to 0 where `zero` is 1.
+ * where(), not W·(1−Z): a negative weight times 0 would be −0.
+ */
+export function zeroWeights(l: SyncCPLayer, w: tf.Variable, zero: Uint8Array, ema: tf.Variable | undefined = l.emaOnline): void {
   tf.tidy(() => {
     const where = tf.tensor(zero, l.shape, 'bool');
     w.assign(tf.where(where, tf.zerosLike(w), w));
-    if (l.emaOnline) l.emaOnline.assign(tf.where(where, tf.zerosLike(l.emaOnline), l.emaOnline));
+    if (ema) ema.assign(tf.where(where, tf.zerosLike(ema), ema));
   });
 }
 
@@ -202,10 +205,12 @@ export function updateScoreEmas(layers: readonly SyncCPLayer[], mu: number, onli
  * zeroes in place) to put back if the step is undone: restore() disposes the device copies
  * made since and reassigns the weights; drop() frees the copies.
  */
-export function layerCheckpoint(layers: SyncCPLayer[], weights: Record<string, tf.Variable> | null): { restore(): void; drop(): void } {
+export function layerCheckpoint(layers: SyncCPLayer[], weights: Record<string, tf.Variable> | null, targetWeights: Record<string, tf.Variable> | null = null): { restore(): void; drop(): void } {
   const saved = layers.map((l) => ({ ...l }));
   const copies = weights ? layers.map((l) => ({ w: tf.clone(weights[l.name]), ema: l.emaOnline ? tf.clone(l.emaOnline) : null })) : [];
-  const drop = () => copies.forEach((c) => tf.dispose(c.ema ? [c.w, c.ema] : [c.w]));
+  // A per-branch target's weights and score EMA are zeroed by an update too.
+  const targetCopies = targetWeights ? layers.map((l) => ({ w: tf.clone(targetWeights[l.name]), ema: l.emaTarget ? tf.clone(l.emaTarget) : null })) : [];
+  const drop = () => [...copies, ...targetCopies].forEach((c) => tf.dispose(c.ema ? [c.w, c.ema] : [c.w]));
   return {
     drop,
     restore: () => {
@@ -217,6 +222,11 @@ export function layerCheckpoint(layers: SyncCPLayer[], weights: Record<string, t
         if (c) {
           weights![l.name].assign(c.w);
           if (c.ema && l.emaOnline) l.emaOnline.assign(c.ema);
+        }
+        const t = targetCopies[i];
+        if (t) {
+          targetWeights![l.name].assign(t.w);
+          if (t.ema && l.emaTarget) l.emaTarget.assign(t.ema);
         }
       });
       drop();

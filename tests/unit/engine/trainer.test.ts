@@ -164,6 +164,14 @@ describe('Trainer', () => {
     });
   });
 
+  it('the same with per-branch scores: the target weights the update zeroed come back too', async () => {
+    const overrides = { steps: 40, syncp: { scores: 'per-branch', regrowth: { enabled: true, rate: 0.3 }, scoreEma: 0.5, schedule: { start: 0.1, end: 0.7, every: 0.1 } } };
+    await divergeAndCompare('syncp-unstructured', overrides, (t) => {
+      const sp = t.plugins.find((p) => p.name === 'syncp') as unknown as { window: { start: number; every: number } };
+      return sp.window.start + sp.window.every;
+    });
+  });
+
   it('after a divergence the run continues from the last good step with a lower learning rate', async () => {
     const t = new Trainer(buildConfig({ tiny: true, overrides: { steps: 6 } }), dataset);
     await t.trainStep();

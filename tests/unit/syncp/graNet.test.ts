@@ -15,6 +15,32 @@ function readVar(t: Trainer, name: string): Float32Array {
 }
 
 describe('SyncCP regrowth: zeroing and moments', () => {
+  it('per-branch scores (BYOL): a weight that left both masks is zeroed in the target network too, so the target’s own ranking cannot revive it at its old value', async () => {
+    const t = tinyTrainer('syncp-unstructured', { syncp: { scores: 'per-branch', regrowth: { enabled: true, rate: 0.5 } } }, STEPS);
+    const p = syncp(t);
+    await run(t, 6);
+    const names = p.layerNames();
+    const before = byName(await p.exportMasks());
+    await p.prepareStep(6);
+    const after = byName(await p.exportMasks());
+    let leftBoth = 0;
+    for (const name of names) {
+      const b = before.get(name)!;
+      const a = after.get(name)!;
+      const wt = t.target!.vars[name].dataSync();
+      const wo = readVar(t, name);
+      for (let i = 0; i < wo.length; i++) {
+        if ((b.online[i] || b.target[i]) && !(a.online[i] || a.target[i])) {
+          leftBoth++;
+          expect(wo[i], `${name}[${i}] online`).toBe(0);
+          expect(wt[i], `${name}[${i}] target`).toBe(0);
+        }
+      }
+    }
+    expect(leftBoth).toBeGreaterThan(0);
+    t.dispose();
+  });
+
   it('zeroes weights that left both masks, keeps those only the online mask dropped, and restarts moments of weights that came back', async () => {
     const t = tinyTrainer('syncp-unstructured', { syncp: { regrowth: { enabled: true, rate: 0.5 } } }, STEPS);
     const p = syncp(t);
