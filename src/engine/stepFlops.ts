@@ -25,6 +25,12 @@ export interface LayerDensities {
   outputChannels?: Record<string, { online: number; target: number }>;
 }
 
+/** Convs whose input is the stem's output (the first block's conv1 and shortcut): nothing trained lies before them but the stem. */
+function readersOfStem(spec: NetworkSpec): Set<string> {
+  const first = spec.encoder.blocks[0];
+  return new Set(first ? [first.conv1.name, ...(first.shortcut ? [first.shortcut.name] : [])] : []);
+}
+
 function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boolean, d: LayerDensities): LayerFlopsSpec[] {
   const feeder = channelFeeders(spec.encoder);
   const convs: LayerFlopsSpec[] = spec.encoder.convs.map((c) => {
@@ -65,7 +71,8 @@ function layerSpecs(spec: NetworkSpec, role: BranchInfo['role'], predicts: boole
  * FLOPs of one training step over all branches, batch `batch` per branch. `gradientPasses`:
  * extra passes the step ran for the gradient at the named convs' effective weights (SyncCP
  * regrowth: trainer.effectiveGradients), each added to the effective count (a dense run
- * runs none): the loss again (every branch forward), the online branches' input gradients,
+ * runs none): the loss again (every branch forward), the online branches' input gradients
+ * (none for the convs that read the stem's output: nothing named lies before them),
  * and the named convs' weight gradients at every position, pruned ones included (that is
  * what the pass is for) — no other weight gradient.
  */
@@ -75,6 +82,7 @@ export function stepFlops(spec: NetworkSpec, branches: BranchInfo[], method: Ssl
   let effective = 0;
   const layout = sslMethod(method).branches();
   const passes = gradientPasses.map((names) => new Set(names));
+  const stemReaders = readersOfStem(spec);
   for (const b of branches) {
     // Whether the method trains this branch (a target network only runs forward) and runs the predictor on it.
     const l = layout.find((x) => x.role === b.role && x.view === b.view);
@@ -84,7 +92,7 @@ export function stepFlops(spec: NetworkSpec, branches: BranchInfo[], method: Ssl
     dense += s.dense;
     effective += s.effective;
     s.layers.forEach((lf, i) => {
-      const extra = passes.reduce((a, named) => a + 2 * batch * gradientPassMacs(layers[i], trained, named), 0);
+      const extra = passes.reduce((a, named) => a + 2 * batch * gradientPassMacs(layers[i], trained, named, stemReaders), 0);
       const acc = byName.get(lf.name) ?? { dense: 0, effective: 0 };
       acc.dense += lf.dense;
       acc.effective += lf.effective + extra;
@@ -100,8 +108,11 @@ export function stepFlops(spec: NetworkSpec, branches: BranchInfo[], method: Ssl
  * its forward; in a trained branch also its input gradient and, for a `named` conv, its
  * weight gradient at every position.
  */
-function gradientPassMacs(layer: LayerFlopsSpec, trained: boolean, named: Set<string>): number {
+function gradientPassMacs(layer: LayerFlopsSpec, trained: boolean, named: Set<string>, stemReaders: Set<string>): number {
   if (!trained) return effectiveMacs(layer);
-  const inputGradient = !(layer.kind === 'conv' && layer.noInputGradient) ? effectiveMacs(layer) : 0;
+  // The pass differentiates only the named convs' weights: a conv whose input comes from the
+  // stem alone (unnamed, its weights not asked for) needs no input gradient, and tfjs runs none.
+  const noInput = layer.kind === 'conv' && (layer.noInputGradient || stemReaders.has(layer.name));
+  const inputGradient = noInput ? 0 : effectiveMacs(layer);
   return trainingForwardMacs(layer) + inputGradient + (named.has(layer.name) ? denseMacs(layer) : 0);
 }

@@ -184,7 +184,14 @@ describe('SimCLR regrowth gradient', () => {
     const batch = 8;
     expect(row.dense).toBe(without.dense);
     expect(without.effective).toBe(without.dense);
-    expect(row.effective - without.effective).toBe(without.dense - onlineBranches * 2 * batch * (stemMacs + headMacs));
+    // Nor the input gradients of the convs that read the stem's output (the first block's conv1
+    // and shortcut): the pass asks for the named convs' weights only, and nothing named lies
+    // before them, so tfjs runs no Conv2DBackpropInput there.
+    const first = t.spec.encoder.blocks[0];
+    const macs = (c: { outH: number; outW: number; kh: number; kw: number; cin: number; cout: number }) => c.outH * c.outW * c.kh * c.kw * c.cin * c.cout;
+    const stemReaders = macs(first.conv1) + (first.shortcut ? macs(first.shortcut) : 0);
+    expect(first.shortcut).toBeDefined(); // 8 → 16 channels with stride 2: a 1×1 shortcut
+    expect(row.effective - without.effective).toBe(without.dense - onlineBranches * 2 * batch * (stemMacs + headMacs + stemReaders));
     t.dispose();
   });
 });
