@@ -340,7 +340,9 @@ export const actions = {
   pause: () => command('pause'),
   step: () => command('step'),
   reset: () => {
-    if (!restartIfStopped()) send({ type: 'reset', gen: nextGen() });
+    // With the settings on screen: a 'config' the worker sent just before (Continue with lr × ½)
+    // and the page dropped once it moved on would otherwise rebuild with a rate it never showed.
+    if (!restartIfStopped()) send({ type: 'reset', gen: nextGen(), config: useSettings.getState().applied });
   },
   /** After a divergence: go on from the last good step with the learning rate scaled by `factor`. */
   continueWithLowerLr: (factor = 0.5) => {

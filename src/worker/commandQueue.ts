@@ -239,7 +239,8 @@ export class CommandQueue<R extends RunHandle> {
         return;
       }
     }
-    const config = msg.type === 'reset' ? this.config : msg.config;
+    // A reset before any run was built has nothing to reset (the init builds the first run).
+    const config = msg.type === 'reset' ? (this.config ? (msg.config ?? this.config) : undefined) : msg.config;
     this.gen = msg.gen;
     this.config = config;
     this.run?.dispose();

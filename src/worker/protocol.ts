@@ -27,7 +27,8 @@ export type Request =
   /** Replace the run's config: a fresh run at step 0 (datasets are reused when unchanged). */
   | { type: 'configure'; gen: number; config: Config }
   /** Back to step 0 with fresh weights from the seed. */
-  | { type: 'reset'; gen: number }
+  /** `config`: the settings the page shows (a config message the page dropped as stale would otherwise differ); absent: the worker's. */
+  | { type: 'reset'; gen: number; config?: Config }
   | { type: 'start'; gen: number }
   /** Stop after the step in progress. */
   | { type: 'pause'; gen: number }

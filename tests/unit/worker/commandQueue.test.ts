@@ -249,6 +249,29 @@ describe('CommandQueue', () => {
     expect(f.stepsOf.get(2)).toBe(2);
   });
 
+  it('a reset builds with the config the page sends (what it shows), else the worker’s; before any run it builds nothing', async () => {
+    const f = fakeHost(() => 1);
+    const builtWith: number[] = [];
+    const build = f.host.build;
+    f.host.build = async (c, g) => {
+      builtWith.push(c.steps);
+      return build(c, g);
+    };
+    const q = new CommandQueue(f.host);
+    // One at a time: a build queued behind a later one is skipped as superseded.
+    for (const m of [
+      { type: 'reset', gen: 1, config: config(4) }, // no run yet: nothing to reset
+      { type: 'init', gen: 2, order: ['cpu'], config: config(5), assetBase: '' },
+      { type: 'continue', gen: 2, factor: 0.5 }, // the worker's config changes (scaleLearningRate)
+      { type: 'reset', gen: 3, config: config(7) },
+      { type: 'reset', gen: 4 },
+    ] as Request[]) {
+      q.push(m);
+      await q.settled();
+    }
+    expect(builtWith).toEqual([5, 7, 7]);
+  });
+
   it('a backend that fails to start is the worker’s failure: reported with no run number, whatever run the page asked for since', async () => {
     const f = fakeHost(() => 1);
     f.host.init = async () => {
