@@ -3,7 +3,8 @@
 // Times every preset's training step in one process, interleaved (src/engine/bench.ts says
 // how); --browser does the same in Chromium for the page's backends; --long runs ≥ 1000
 // steps of every preset and fails if numTensors or bytes grow.
-// Exit codes: 0 done, 1 a run failed or memory grew (--long), 2 bad usage.
+// Exit codes: 0 done, 1 a run failed, memory grew or tensors were left after dispose (--long),
+// or --markdown was given and the backend asked for fell back to another; 2 bad usage.
 import { convShares } from '../engine/stepProfile';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, release, type } from 'node:os';
@@ -45,7 +46,7 @@ const USAGE = `usage: npm run bench -- [options]
                     $CHROMIUM_PATH) on a bench page built by Vite; --backends a,b picks some
   --backends a,b    with --browser: which page backends (default webgpu,webgl,wasm,cpu)
   --long            every preset for --steps steps (default 1000, tiny), numTensors and bytes
-                    read every 100 steps; exits 1 if either grows
+                    read every 100 steps; exits 1 if either grows or tensors are left after dispose
   --steps N         steps per preset for --long
   --sparse-kernels M auto | off | both (default auto): off times the masked dense work, for
                     comparison (SyncCP's masked convs; CDG's conditional path only where needed,

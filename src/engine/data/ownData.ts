@@ -161,8 +161,6 @@ function readCifar(bins: OwnFile[], opts: OwnDataOptions, maxImages: number): Da
  */
 const TRAIN_FOLDER = /^(train|training)([_ -]?(set|data|images))?$/i;
 const TEST_FOLDER = /^(test|testing|val|valid|validation)([_ -]?(set|data|images))?$/i;
-/** A class folder named like a split: a layout whose split level was not read. */
-const SPLIT_LIKE = /^(train|test|val)/i;
 
 async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: number): Promise<Dataset> {
   // By path, so the held-out split and the order of training do not depend on the order the
@@ -186,10 +184,12 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
     // Kaggle's training_set/training_set/cats repeats each split's own name.
     while (parts.every((p) => p.length > root + 2 && (p[root] === parts[0][root] || p[root] === p[splitAt]))) root++;
   }
-  // A "class" named like a split that holds folders, not images (train/cat/1.jpg beside a
-  // loose test/5.jpg): the split level was not read, and taking train/ and test/ as the
-  // classes would merge the real classes and train on the test images.
-  const splitLike = parts.find((p) => p.length - root > 2 && SPLIT_LIKE.test(p[root]));
+  // "Classes" that are a train and a test folder, one holding folders (train/cat/1.jpg beside
+  // a loose test/5.jpg): the split level was not read, and taking train/ and test/ as the
+  // classes would merge the real classes and train on the test images. (A class that merely
+  // holds sub-folders, train/front/1.png beside bus/front/2.png, is a class.)
+  const splitNames = !splitLevel && parts.some((p) => TRAIN_FOLDER.test(p[root])) && parts.some((p) => TEST_FOLDER.test(p[root]));
+  const splitLike = splitNames ? parts.find((p) => p.length - root > 2 && (TRAIN_FOLDER.test(p[root]) || TEST_FOLDER.test(p[root]))) : undefined;
   if (splitLike)
     throw new OwnDataError(
       `${splitLike.slice(0, root + 1).join('/')}/ holds class folders, as a split does, but its split level cannot be read: give train/ and test/ (or val/) folders that each hold the same class folders, or the class folders alone`,

@@ -39,8 +39,8 @@ export interface HostForward {
 /** Made per call from the op's inputs: the branches' xs, then the distinct kernels (each reads the values it needs). */
 export type MakeHostForward = (xs: tf.Tensor4D[], ws: tf.Tensor4D[], branches: GateBranch[], pool: PooledGate) => HostForward;
 
-/** cpu: both halves as JS loops over the input channel ranges; Y_c only at open units with 'detached', or for a forward-only branch. */
-const cpuForward =
+/** cpu: both halves as JS loops over the input channel ranges; Y_c only at open units with 'detached', or for a forward-only branch (exported for its test). */
+export const cpuForward =
   (cb: number, G: number, detached: boolean, forwardOnly: readonly boolean[] = []): MakeHostForward =>
   (xs, ws, _branches, pool) => {
     const xv = xs.map((t) => t.dataSync() as Float32Array);

@@ -164,8 +164,16 @@ export class SyncCPPlugin implements StepPlugin {
     }
     this.layers.forEach((l, i) => next[i].zero && zeroWeights(l, this.ctx.online.vars[l.name], next[i].zero!));
     // A target that ranks its own weights (per-branch scores, BYOL) would bring a weight both
-    // masks dropped back at its old value: its copy and score are zeroed too.
-    if (!shared && this.ctx.target) this.layers.forEach((l, i) => next[i].zero && zeroWeights(l, this.ctx.target!.vars[l.name], next[i].zero!, l.emaTarget));
+    // masks dropped back at its old value: its copy and score are zeroed too, there only (a
+    // weight grown into the online mask may still be in the target's, which keeps its value).
+    if (!shared && this.ctx.target) {
+      this.layers.forEach((l, i) => {
+        const z = next[i].zero;
+        if (!z) return;
+        const leftBoth = z.map((v, j) => (v && !next[i].online[j] && !next[i].target[j] ? 1 : 0));
+        if (leftBoth.some((v) => v)) zeroWeights(l, this.ctx.target!.vars[l.name], leftBoth, l.emaTarget);
+      });
+    }
 
     const resets: Record<string, tf.Tensor> = {};
     this.layers.forEach((l, i) => {

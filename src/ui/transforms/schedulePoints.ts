@@ -40,11 +40,15 @@ export function schedulePoints(config: Config, max = 200, which?: 'syncp' | 'cdg
 /**
  * Schedule points on the step axis of the other panels, which count completed steps: the
  * plan of (0-based) step s, applied as that step runs, is what row s + 1 shows. Row 0 (no
- * step yet) holds the plan's start; a point shifted past the last step is dropped.
+ * step yet) holds the plan's start; the line still reaches the last step (the point the
+ * preview puts there is held to it, not shifted past it and lost).
  */
 export function asCompletedSteps(points: readonly SchedulePoint[], totalSteps: number): SchedulePoint[] {
   const shifted = points.map((p) => ({ ...p, step: p.step + 1 })).filter((p) => p.step <= totalSteps);
-  return points.length && points[0].step === 0 ? [{ ...points[0] }, ...shifted] : shifted;
+  const out = points.length && points[0].step === 0 ? [{ ...points[0] }, ...shifted] : shifted;
+  const last = out.at(-1);
+  if (last && last.step < totalSteps) out.push({ ...points[points.length - 1], step: totalSteps });
+  return out;
 }
 
 /**

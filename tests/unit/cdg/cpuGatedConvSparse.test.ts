@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { gatedConv, type GatedConvOptions } from '../../../src/engine/sparsity/cdgGate';
 import { runGatedConv, seededValues, type GatedCase as Case } from '../../../src/bench/gatedConvRun';
 import { expectClose, HOST_CASES as CASES } from './gatedConvRuns';
+import { cpuForward } from '../../../src/engine/kernels/cpuGatedConvSparse';
+import { gateBranches, PooledGate } from '../../../src/engine/kernels/hostGating';
 
 /** Deterministic values in [−1, 1), a third of them 0 (post-ReLU-like zeros take the skip branch). */
 const rand = (n: number, seed: number) => seededValues(n, seed, 1 / 3);
@@ -111,6 +113,29 @@ describe('gated conv computing the conditional path only where needed (cpu, skip
     a.forEach((g, i) => expect(Array.from(b[i].dataSync()), `grad ${i}`).toEqual(Array.from(g.dataSync())));
     // A gradient that reaches a branch given as forward-only is refused, not computed wrong.
     expect(() => run([false, true], 1)).toThrow(/forward-only, but a gradient reaches it/);
+
+    // The work itself: under 'ste' the trained branch's Y_c is computed at closed units too,
+    // the forward-only branch's only at open ones (0 at every closed unit).
+    const { branches, distinct, n } = gateBranches([x0, x1], [w0, w1], 1, 1);
+    const per = branches[0].g.K;
+    const pool = new PooledGate(n, branches[0].g.OH * branches[0].g.OW, 1, per, 0.4);
+    const f = cpuForward(2, 1, false, [false, true])([x0, x1], distinct, branches, pool);
+    branches.forEach((br, i) => pool.saliency(f.base(i, br), br.o));
+    pool.select(5);
+    const ycs = branches.map((br, i) => f.cond(i, br));
+    const atClosed = (i: number) => {
+      let nonzero = 0;
+      let closed = 0;
+      for (let v = 0; v < branches[i].m; v++) {
+        if (pool.gate[branches[i].o + v] !== 0) continue;
+        closed++;
+        for (let j = 0; j < per; j++) if (ycs[i][v * per + j] !== 0) nonzero++;
+      }
+      return { closed, nonzero };
+    };
+    expect(atClosed(1).closed).toBeGreaterThan(0);
+    expect(atClosed(1).nonzero).toBe(0);
+    expect(atClosed(0).nonzero).toBeGreaterThan(0);
     tf.dispose([...plain, ...flagged, ...a, ...b, x0, x1, w0, w1, r]);
   });
 

@@ -420,6 +420,17 @@ describe('own data: limits and layouts found by a review', () => {
       ],
       /ds\/train\/ holds class folders, as a split does, but its split level cannot be read/,
     );
+    // A class that holds sub-folders, with no test folder beside it, is a class as before.
+    const nested = await readOwnData(
+      [
+        { path: 'vehicles/train/front/1.png', bytes: img(1) },
+        { path: 'vehicles/train/side/2.png', bytes: img(2) },
+        { path: 'vehicles/bus/front/3.png', bytes: img(3) },
+        { path: 'vehicles/bus/side/4.png', bytes: img(4) },
+      ],
+      opts,
+    );
+    expect(nested.classNames).toEqual(['bus', 'train']);
   });
 
   it('classes spelled differently under train and test are named as in one split only', async () => {

@@ -21,23 +21,31 @@ describe('SyncCP regrowth: zeroing and moments', () => {
     await run(t, 6);
     const names = p.layerNames();
     const before = byName(await p.exportMasks());
+    const targetBefore = new Map(names.map((n) => [n, (t.target!.vars[n].dataSync() as Float32Array).slice()]));
     await p.prepareStep(6);
     const after = byName(await p.exportMasks());
     let leftBoth = 0;
+    let keptByTarget = 0;
     for (const name of names) {
       const b = before.get(name)!;
       const a = after.get(name)!;
       const wt = t.target!.vars[name].dataSync();
       const wo = readVar(t, name);
+      const w0 = targetBefore.get(name)!;
       for (let i = 0; i < wo.length; i++) {
         if ((b.online[i] || b.target[i]) && !(a.online[i] || a.target[i])) {
           leftBoth++;
           expect(wo[i], `${name}[${i}] online`).toBe(0);
           expect(wt[i], `${name}[${i}] target`).toBe(0);
+        } else if (a.target[i]) {
+          // Still in the target mask (grown into the online one, say): the target keeps its value.
+          keptByTarget++;
+          expect(wt[i], `${name}[${i}] kept by the target`).toBe(w0[i]);
         }
       }
     }
     expect(leftBoth).toBeGreaterThan(0);
+    expect(keptByTarget).toBeGreaterThan(0);
     t.dispose();
   });
 
