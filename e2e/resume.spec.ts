@@ -4,7 +4,7 @@
 // mismatched files are refused and the live run is untouched. WebGPU (SwiftShader here).
 import { readFileSync } from 'node:fs';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import type { Page } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
 import { expect, stepCount, test, waitReady } from './fixtures';
 
 const URL_ = '/?backend=webgpu&preset=syncp-unstructured&tiny=1&steps=10';
@@ -114,22 +114,30 @@ test('export run.zip → import continues with the exported run\'s next loss; da
   await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'done');
 });
 
-test('a Resume restores the run it offered or nothing: a save made since (another tab) is refused, and training here withdraws the offer', async ({ page, context }) => {
-  test.setTimeout(180_000);
-  const url = '/?backend=cpu&preset=simclr-dense&tiny=1&steps=50';
-  await page.goto(url);
+const CPU_URL = '/?backend=cpu&preset=simclr-dense&tiny=1&steps=50';
+
+/**
+ * This tab saves a run of `steps` steps and, reloaded, offers it; then another tab trains a
+ * run of its own for one step, whose autosave replaces the one offered here.
+ */
+async function offerReplacedByAnotherTab(page: Page, context: BrowserContext, steps: number): Promise<void> {
+  await page.goto(CPU_URL);
   await waitReady(page);
-  await step(page, 3);
+  await step(page, steps);
   await page.reload();
-  await expect(page.getByTestId('resume')).toContainText('step 3');
-  // Another tab trains a run of its own for one step: its autosave replaces the one offered here.
+  await expect(page.getByTestId('resume')).toContainText(`step ${steps}`);
   const other = await context.newPage();
-  await other.goto(url);
+  await other.goto(CPU_URL);
   await waitReady(other);
   await step(other, 1);
   await other.reload();
   await expect(other.getByTestId('resume')).toContainText('step 1');
   await other.close();
+}
+
+test('a Resume restores the run it offered or nothing: a save made since (another tab) is refused, and training here withdraws the offer', async ({ page, context }) => {
+  test.setTimeout(180_000);
+  await offerReplacedByAnotherTab(page, context, 3);
   // This tab still offers step 3; Resume must not bring back the other tab's step-1 run in its place.
   await page.getByTestId('resume').click();
   await expect(page.getByTestId('error-banner')).toContainText('Could not resume the saved run');
@@ -145,18 +153,8 @@ test('a Resume restores the run it offered or nothing: a save made since (anothe
 
 test('a key pressed the moment Resume is clicked trains nothing: a refused resume leaves the saved run as it was', async ({ page, context }) => {
   test.setTimeout(180_000);
-  const url = '/?backend=cpu&preset=simclr-dense&tiny=1&steps=50';
-  await page.goto(url);
-  await waitReady(page);
-  await step(page, 2);
-  await page.reload();
-  await expect(page.getByTestId('resume')).toContainText('step 2');
   // Another tab's save replaces the one offered here, so this tab's Resume will be refused.
-  const other = await context.newPage();
-  await other.goto(url);
-  await waitReady(other);
-  await step(other, 1);
-  await other.close();
+  await offerReplacedByAnotherTab(page, context, 2);
   // The click and a → in the same task, as a person pressing a key right after clicking:
   // while the resume is on its way, → must not queue a step for the run that stays live.
   await page.evaluate(() => {

@@ -16,6 +16,14 @@ import { gateBranches, PooledGate } from '../../../src/engine/kernels/hostGating
 
 /** Deterministic values in [−1, 1), a third of them 0 (post-ReLU-like zeros take the skip branch). */
 const rand = (n: number, seed: number) => seededValues(n, seed, 1 / 3);
+/** Two branches' inputs and kernels (2×6×6×8, 3×3×8×4) and a loss weighting (2×6×6×4), seeded from `seed`. */
+const twoBranches = (seed: number): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] => [
+  tf.tensor4d(rand(2 * 6 * 6 * 8, seed), [2, 6, 6, 8]),
+  tf.tensor4d(rand(2 * 6 * 6 * 8, seed + 1), [2, 6, 6, 8]),
+  tf.tensor4d(rand(3 * 3 * 8 * 4, seed + 2), [3, 3, 8, 4]),
+  tf.tensor4d(rand(3 * 3 * 8 * 4, seed + 3), [3, 3, 8, 4]),
+  tf.tensor4d(rand(2 * 6 * 6 * 4, seed + 4), [2, 6, 6, 4]),
+];
 /** The shared gated-conv run on such values. */
 const evaluate = (c: Case, opts: GatedConvOptions) => runGatedConv(c, opts, 1 / 3);
 
@@ -69,11 +77,7 @@ describe('gated conv computing the conditional path only where needed (cpu, skip
 
   it('a branch no loss reaches (BYOL’s target) gets zero gradients; the other branch’s match the tf-op path', () => {
     // Two branches with their own kernels, pooled into one gate; the loss reads branch 0 only.
-    const x0 = tf.tensor4d(rand(2 * 6 * 6 * 8, 11), [2, 6, 6, 8]);
-    const x1 = tf.tensor4d(rand(2 * 6 * 6 * 8, 12), [2, 6, 6, 8]);
-    const w0 = tf.tensor4d(rand(3 * 3 * 8 * 4, 13), [3, 3, 8, 4]);
-    const w1 = tf.tensor4d(rand(3 * 3 * 8 * 4, 14), [3, 3, 8, 4]);
-    const r = tf.tensor4d(rand(2 * 6 * 6 * 4, 15), [2, 6, 6, 4]);
+    const [x0, x1, w0, w1, r] = twoBranches(11);
     for (const gateGradient of ['ste', 'detached'] as const) {
       const grads = (opts: GatedConvOptions) =>
         tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
@@ -93,11 +97,7 @@ describe('gated conv computing the conditional path only where needed (cpu, skip
   });
 
   it('a forward-only branch computes its conditional path at open units only, with ste too: same outputs, same gradients elsewhere', () => {
-    const x0 = tf.tensor4d(rand(2 * 6 * 6 * 8, 21), [2, 6, 6, 8]);
-    const x1 = tf.tensor4d(rand(2 * 6 * 6 * 8, 22), [2, 6, 6, 8]);
-    const w0 = tf.tensor4d(rand(3 * 3 * 8 * 4, 23), [3, 3, 8, 4]);
-    const w1 = tf.tensor4d(rand(3 * 3 * 8 * 4, 24), [3, 3, 8, 4]);
-    const r = tf.tensor4d(rand(2 * 6 * 6 * 4, 25), [2, 6, 6, 4]);
+    const [x0, x1, w0, w1, r] = twoBranches(21);
     const run = (forwardOnly?: boolean[], lossOn = 0) => {
       const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => {
         const ys = gatedConv([a as tf.Tensor4D, b as tf.Tensor4D], [c as tf.Tensor4D, d as tf.Tensor4D], { density: 0.4, stride: 1, gateGradient: 'ste', skipClosed: true, forwardOnly }).ys;
