@@ -9,7 +9,8 @@
 // stages around the selection: the base half first, then the conditional half only where the
 // gate is open; dX / dK skip closed locations of the conditional half
 // (webgpuGatedConvSkip.wgsl.ts). 'ste' needs Y_c everywhere: the one dual conv forward, the
-// skipping dX / dK backward.
+// skipping dX / dK backward — except in a forward-only branch (BYOL's target, whose gate no
+// gradient reaches), which takes the two stages as 'detached' does.
 // No runtime import of the webgpu backend: the engine loads it lazily (backend.ts).
 import * as tf from '@tensorflow/tfjs';
 import { branchMeans, lazyGatedResult, NO_DELTA, splitBranches, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
@@ -168,9 +169,11 @@ export function gatedConvWebGPU(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: Quan
   const alpha = opts.alpha ?? 5;
   // 'detached' needs Y_c only where the gate is open: the base half now, the rest after the
   // selection; 'ste' needs Y_c everywhere, but its dX and dK only from open units.
-  const detached = opts.gateGradient === 'detached';
-  const first = skipClosed ? (detached ? baseHalfConv : fullDualConv) : webgpuDualConv;
-  let zs = xs.map((x, i) => first(x, ws[i], cb, stride));
+  // A forward-only branch (BYOL's target: no gradient reaches it) needs Y_c only at open
+  // units in either mode, as 'detached' does.
+  const detachedAt = (i: number) => opts.gateGradient === 'detached' || opts.forwardOnly?.[i] === true;
+  const first = (i: number) => (skipClosed ? (detachedAt(i) ? baseHalfConv : fullDualConv) : webgpuDualConv);
+  let zs = xs.map((x, i) => first(i)(x, ws[i], cb, stride));
   const s = webgpuSaliency(zs, G);
   const n = s.size;
   const k = Math.min(n, Math.max(0, Math.round((opts.density ?? 1) * n)));
@@ -182,14 +185,15 @@ export function gatedConvWebGPU(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: Quan
     const per = zs[0].shape[3] / 2 / G;
     let u = 0;
     zs = zs.map((z0, i) => {
-      const z = condDualConv(xs[i], ws[i], z0, !detached, gate, { G, per, o: u }, cb, stride);
+      const z = condDualConv(xs[i], ws[i], z0, !detachedAt(i), gate, { G, per, o: u }, cb, stride);
       u += sizes[i] * cells;
       return z;
     });
   }
   let o = 0;
   const ys = zs.map((z, i) => {
-    const y = gateApply(z, gate, s, o, smooth, opts.gateGradient === 'detached', alpha);
+    // Without skipClosed a forward-only branch keeps the run's mode (its gradient is 0 anyway).
+    const y = gateApply(z, gate, s, o, smooth, skipClosed ? detachedAt(i) : opts.gateGradient === 'detached', alpha);
     o += sizes[i] * cells;
     return y;
   });

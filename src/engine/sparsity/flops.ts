@@ -15,11 +15,10 @@
 // × gate density: dY_c = dY ⊙ g is 0 where the gate is closed). With 'detached' (no gate
 // gradient at closed locations) all three passes count the conditional path × density.
 // A forward-only pass (BYOL's target) counts × density in both modes. These are the FLOPs
-// an ideal gated kernel would need: the cpu gated conv computes exactly these
-// (kernels/cpuGatedConvSparse.ts); wasm computes the conditional forward everywhere and its
-// gradients as counted; WebGPU as cpu but for BYOL's target under 'ste', whose conditional
-// forward it computes everywhere; WebGL computes everything and multiplies by the gate
-// (counted as skippable, not skipped).
+// an ideal gated kernel would need: the cpu and WebGPU gated convs compute exactly these
+// (kernels/cpuGatedConvSparse.ts, webgpuGatedConv.ts); wasm computes the conditional forward
+// everywhere and its gradients as counted; WebGL computes everything and multiplies by the
+// gate (counted as skippable, not skipped).
 // A layer whose input channels are partly exact zeros (`inputDensity`: the previous conv's
 // output channels pruned whole, BN and ReLU giving 0 there) counts × inputDensity in all
 // three passes: the skipped channels need no forward, their input gradient is not needed

@@ -97,6 +97,39 @@ describe.skipIf(!haveWebGPU)('gated conv on WebGPU, conditional path at open loc
     spy.mockRestore();
   });
 
+  it('a forward-only branch (BYOL’s target) under ste takes the two-stage programs; outputs and the trained branch’s gradients unchanged', async () => {
+    await tf.setBackend('webgpu');
+    const x0 = tf.tensor4d(rand(2 * 5 * 7 * 7, 31), [2, 5, 7, 7]);
+    const x1 = tf.tensor4d(rand(2 * 5 * 7 * 7, 32), [2, 5, 7, 7]);
+    const w0 = tf.tensor4d(rand(3 * 3 * 7 * 6, 33), [3, 3, 7, 6]);
+    const w1 = tf.tensor4d(rand(3 * 3 * 7 * 6, 34), [3, 3, 7, 6]);
+    const r = tf.tensor4d(rand(2 * 5 * 7 * 6, 35), [2, 5, 7, 6]);
+    const opts = (forwardOnly?: boolean[]) => ({ ...S, skipClosed: true, density: 0.4, stride: 1, beta: 0.25, forwardOnly });
+    const backend = tf.backend() as unknown as { runWebGPUProgram: (p: { shaderKey: string }, ...r: unknown[]) => unknown };
+    const spy = vi.spyOn(backend, 'runWebGPUProgram');
+    const keys = () => spy.mock.calls.map((call) => call[0].shaderKey.split('_')[0]);
+    const run = async (forwardOnly?: boolean[]) => {
+      spy.mockClear();
+      const ys = gatedConv([x0, x1], [w0, w1], opts(forwardOnly)).ys;
+      const out = await Promise.all(ys.map((y) => y.data()));
+      // The trained branch's gradients (on WebGPU each branch is its own op: branch 1 is not on branch 0's tape).
+      const grads = tf.grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(gatedConv([a as tf.Tensor4D, x1], [c as tf.Tensor4D, w1], opts(forwardOnly)).ys[0], r)))([x0, w0]);
+      const g = await Promise.all(grads.map((t) => t.data()));
+      tf.dispose([...ys, ...grads]);
+      return { out, g, programs: keys() };
+    };
+    const plain = await run();
+    const flagged = await run([false, true]);
+    // The trained branch keeps the dual conv (Y_c everywhere: its gate gradient needs it); the
+    // forward-only one computes the base half, then Y_c at open units only.
+    expect(plain.programs.filter((k) => k === 'cdgBaseConv' || k === 'cdgCondConv')).toEqual([]);
+    expect(flagged.programs).toEqual(expect.arrayContaining(['cdgDualConv', 'cdgBaseConv', 'cdgCondConv']));
+    plain.out.forEach((y, i) => expectClose(flagged.out[i], y, 1e-5, `y ${i}`));
+    plain.g.forEach((g, i) => expectClose(flagged.g[i], g, 1e-5, `grad ${i}`));
+    spy.mockRestore();
+    tf.dispose([x0, x1, w0, w1, r]);
+  });
+
   it('no tensors leak across forward and backward passes', async () => {
     await tf.setBackend('webgpu');
     for (const c of [CASES[1], CASES[10]]) {
