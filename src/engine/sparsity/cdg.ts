@@ -163,6 +163,8 @@ export class CDGPlugin implements StepPlugin {
   private makeHook(mode: HookMode, step: number, capture?: Map<string, tf.Tensor[]>): ConvHook {
     const density = this.targetDensity(step);
     const training = mode === 'train';
+    // Once per forward, not per conv: BYOL's target is never trained (its Y_c is needed at open units only).
+    const forwardOnly = training ? this.infos.map((i) => i.trained === false) : undefined;
     return (layer, xs, ws) => {
       const r = gatedConv(xs, ws, {
         beta: this.cfg.beta,
@@ -174,8 +176,7 @@ export class CDGPlugin implements StepPlugin {
         groups: this.cfg.groups,
         stride: layer.stride,
         skipClosed: this.ctx.config.kernels.sparse !== 'off',
-        // BYOL's target is never trained: its conditional path is needed at open units only.
-        ...(training ? { forwardOnly: this.infos.map((i) => i.trained === false) } : {}),
+        forwardOnly,
       });
       if (training) {
         this.pending.get(layer.name)?.dispose();
