@@ -9,7 +9,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // get a process of their own: two test what happens before something is first set up in a
 // process (the wasm backend never started; the page's controller with no worker), one
 // mocks a module the page's controller imports (the saved run it offers), and the
-// ones that start WebGPU in Node (Dawn) do so once a process, as the CLIs do (in one shared
+// ones that start WebGPU in Node (Dawn) do so once a process (and one gives a WebGPU start up, which removes it from tfjs), as the CLIs do (in one shared
 // fork, a later file's Dawn device crashed the process).
 const ISOLATED = [
   'tests/unit/engine/wasmFallback.test.ts',
@@ -19,6 +19,7 @@ const ISOLATED = [
   'tests/unit/cdg/webgpu*.test.ts',
   'tests/unit/engine/webgpu*.test.ts',
   'tests/unit/engine/backendDeadline.test.ts',
+  'tests/unit/engine/backendStartHang.test.ts',
   'tests/unit/engine/channelRealisedWebgpu.test.ts',
   'tests/unit/engine/resume.test.ts',
 ];

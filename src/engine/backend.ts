@@ -8,6 +8,7 @@ import type { BackendTiming } from './backendChoice';
 import { registerFastCpuKernels } from './kernels/cpuConv2DBackpropFilter';
 import { initWasmBackend } from './kernels/wasmKernels';
 import { BACKEND_ORDER, type BackendName } from './backendOrder';
+import { LimitExceeded, withinLimit } from './withinLimit';
 
 export { BACKEND_ORDER, type BackendName };
 
@@ -51,13 +52,28 @@ export async function webgpuAdapterLabel(): Promise<string> {
 }
 
 /**
- * Bumped when a start is given up on (backendChoice's time limit passed): a start still on
- * its way, whose adapter or files come late, must not switch tfjs's backend under the run
- * that is training on another one by then.
+ * Bumped when a start is given up on (a time limit passed): a start still on its way, whose
+ * adapter or files come late, must not switch tfjs's backend under the run that is
+ * training on another one by then.
  */
 let startEpoch = 0;
-export function abandonBackendStarts(): void {
+/** Backends whose start was given up on while tfjs still waited for it: removed from tfjs for this page. */
+const removed = new Set<BackendName>();
+
+/**
+ * Give up on the start of `name`. tfjs keeps an async start (WebGPU's device, wasm's
+ * binaries) as its engine's pending start: tf.ready() waits for it and tf.backend() throws
+ * while it is pending, and a backend that starts synchronously (cpu, webgl) does not replace
+ * it, so a start that never answers would hang every later one. Removing the backend from
+ * tfjs makes that start outdated; the backend cannot be started again in this worker (its
+ * registration goes with it): the page's next worker (a reload, a backend switch) retries.
+ */
+export function giveUpStart(name: BackendName): void {
   startEpoch++;
+  if (tf.getBackend() === name && tf.findBackendFactory(name) && !tf.findBackend(name)) {
+    tf.removeBackend(name);
+    removed.add(name);
+  }
 }
 const GIVEN_UP = 'given up: its start took longer than its limit';
 /** The backend the last start that was not given up on left running. */
@@ -127,29 +143,35 @@ async function trySimple(name: 'webgl' | 'cpu'): Promise<{ ok: true; adapter: st
  * Initialise the first backend of `order` that works. In Node, webgpu needs
  * navigator.gpu installed first (see src/cli/nodeWebgpu.ts).
  */
-export async function initBackend(order: BackendName[] = BACKEND_ORDER): Promise<BackendReport> {
+export async function initBackend(order: BackendName[] = BACKEND_ORDER, opts: { startMs?: number } = {}): Promise<BackendReport> {
   if (order.length === 0) throw new Error('initBackend: empty backend order');
   const fallbacks: BackendReport['fallbacks'] = [];
-  const epoch = startEpoch;
-  const wanted = () => epoch === startEpoch;
   for (const name of order) {
-    if (name === 'webgpu') {
-      const r = await tryWebGPU(wanted);
-      if (!wanted()) return givenUp();
-      if (r.ok) return started({ backend: 'webgpu', adapter: r.adapter, softwareAdapter: r.software, requested: order[0], fallbacks });
-      fallbacks.push({ backend: name, reason: r.reason });
-    } else if (name === 'wasm') {
-      const r = await initWasmBackend(wanted);
-      if (!wanted()) return givenUp();
-      if (r.ok) return started({ backend: 'wasm', adapter: r.adapter, softwareAdapter: false, requested: order[0], fallbacks });
-      fallbacks.push({ backend: name, reason: r.reason });
-    } else {
-      const r = await trySimple(name);
-      if (!wanted()) return givenUp();
-      // WebGL names its renderer: SwiftShader, llvmpipe and the like are the GPU emulated on the CPU.
-      if (r.ok) return started({ backend: name, adapter: r.adapter, softwareAdapter: name === 'webgl' && /swiftshader|llvmpipe|softpipe|software/i.test(r.adapter), requested: order[0], fallbacks });
-      fallbacks.push({ backend: name, reason: r.reason });
+    if (removed.has(name)) {
+      fallbacks.push({ backend: name, reason: 'its start was given up on earlier (it passed its time limit); a reload or another backend choice tries it again' });
+      continue;
     }
+    // Each start has its own epoch: one given up on here (its limit) or by the caller (its
+    // own limit around this call) switches nothing when it finishes late.
+    const epoch = startEpoch;
+    const wanted = () => epoch === startEpoch;
+    let r: { ok: true; adapter: string; software?: boolean } | { ok: false; reason: string };
+    try {
+      const start = name === 'webgpu' ? tryWebGPU(wanted) : name === 'wasm' ? initWasmBackend(wanted) : trySimple(name);
+      r = opts.startMs === undefined ? await start : await withinLimit(start, opts.startMs, `starting ${name}`);
+    } catch (e) {
+      if (!(e instanceof LimitExceeded)) throw e;
+      giveUpStart(name);
+      fallbacks.push({ backend: name, reason: e.message });
+      continue;
+    }
+    if (!wanted()) return givenUp();
+    if (r.ok) {
+      // WebGL names its renderer: SwiftShader, llvmpipe and the like are the GPU emulated on the CPU.
+      const software = name === 'webgpu' ? Boolean(r.software) : name === 'webgl' && /swiftshader|llvmpipe|softpipe|software/i.test(r.adapter);
+      return started({ backend: name, adapter: r.adapter, softwareAdapter: software, requested: order[0], fallbacks });
+    }
+    fallbacks.push({ backend: name, reason: r.reason });
   }
   throw new Error(`no tfjs backend could start: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
 }

@@ -22,10 +22,13 @@
 import { FASHION_MNIST_SIDE } from './data/fashionMnist';
 import { imageSideOrDefault } from './data/imageSide';
 import * as tf from '@tensorflow/tfjs';
-import { abandonBackendStarts, initBackend, webgpuAdapterLabel, type BackendName, type BackendReport } from './backend';
+import { giveUpStart, initBackend, webgpuAdapterLabel, type BackendName, type BackendReport } from './backend';
+import { LimitExceeded, withinLimit } from './withinLimit';
 import { stageStrides, type Config } from './config';
 import { forwardResNet, initResNet, resnetSpec } from './nn/resnet';
 import { describeSpeedup, formatMs, LIGHTER_WORKLOAD_NOTE, speedupOverSlowest } from './calibrationSpeedup';
+
+export { withinLimit };
 
 export interface BackendTiming {
   backend: BackendName;
@@ -44,6 +47,10 @@ export interface BackendTiming {
   setAside?: boolean;
   /** Timed on the two-conv workload instead of the run's encoder (a software WebGL: deadlineShape), so its figure is a lower bound on the encoder's. */
   lighter?: boolean;
+  /** Its start passed the start limit: not a verdict on the backend (a GPU process busy on this load), so a cached calibration holding it is measured again. */
+  startTimedOut?: boolean;
+  /** Cut off in its warm-up (shader compilation and the first run): overMs then bounds the warm-up, not a step. */
+  cutInWarmUp?: boolean;
 }
 
 export interface Calibration {
@@ -74,21 +81,6 @@ export interface CalibrationLimits {
   adapterMs: number;
 }
 export const LIMITS: CalibrationLimits = { startMs: 8000, measureMs: 15000, adapterMs: 3000 };
-
-/** The rejection of withinLimit: `p` had not settled when the limit came. */
-class LimitExceeded extends Error {}
-
-/** `p`, or a rejection saying `what` did not finish within `ms` (p is left to settle on its own). */
-export async function withinLimit<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new LimitExceeded(`${what} did not finish within ${formatMs(ms)}`)), ms)));
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-    p.catch(() => {});
-  }
-}
 
 export const DEFAULT_WORKLOAD: WorkloadShape = { batch: 16, size: 16, channels: 3, width: 16, hidden: 32 };
 
@@ -262,9 +254,11 @@ export async function measureBackends(candidates: BackendName[], shape: Workload
     try {
       report = await withinLimit(initBackend([backend]), limits.startMs, `starting ${backend}`);
     } catch (e) {
-      // Left to settle on its own: it must not switch tfjs to this backend when it does.
-      if (e instanceof LimitExceeded) abandonBackendStarts();
-      byBackend.set(backend, { backend, adapter: '', software: false, ms: null, warmupMs: null, reason: (e as Error).message.replace(/^no tfjs backend could start: /, '') });
+      // Left to settle on its own: it must not switch tfjs to this backend when it does, nor
+      // keep later starts waiting for it.
+      const timedOut = e instanceof LimitExceeded;
+      if (timedOut) giveUpStart(backend);
+      byBackend.set(backend, { backend, adapter: '', software: false, ms: null, warmupMs: null, reason: (e as Error).message.replace(/^no tfjs backend could start: /, ''), ...(timedOut ? { startTimedOut: true } : {}) });
       continue;
     }
     const base = { backend, adapter: report.adapter, software: report.softwareAdapter };
@@ -310,11 +304,13 @@ function deadlineShape(backend: BackendName, shape: WorkloadShape): WorkloadShap
  */
 async function timeWithin(base: TimingBase, shape: WorkloadShape, share: number, hard: number, limitMs: number): Promise<BackendTiming> {
   const t0 = now();
-  const cut = (what: string): BackendTiming => {
-    const overMs = now() - t0;
-    return { ...base, ms: null, warmupMs: null, overMs, reason: `${what} had not finished ${formatMs(overMs)} after it began (limit ${formatMs(limitMs)})` };
+  // overMs: how long the part cut off had run. Only a timed repetition's is a lower bound on
+  // a step (the speed-up notice uses it); the warm-up's includes compiling shaders.
+  const cut = (what: string, since: number, inWarmUp: boolean): BackendTiming => {
+    const overMs = now() - since;
+    return { ...base, ms: null, warmupMs: null, overMs, reason: `${what} had not finished ${formatMs(overMs)} after it began (limit ${formatMs(limitMs)})`, ...(inWarmUp ? { cutInWarmUp: true } : {}) };
   };
-  if (!(await workloadOnce(shape, 1, hard))) return cut('the warm-up workload');
+  if (!(await workloadOnce(shape, 1, hard))) return cut('the warm-up workload', t0, true);
   const warmupMs = now() - t0;
   const reps: number[] = [];
   const start = now();
@@ -324,7 +320,7 @@ async function timeWithin(base: TimingBase, shape: WorkloadShape, share: number,
   while (reps.length < minReps || (reps.length < 12 && now() - start + warmupMs < share)) {
     const t = now();
     if (!(await workloadOnce(shape, 2 + reps.length, hard))) {
-      if (reps.length === 0) return cut('one training workload');
+      if (reps.length === 0) return cut('one training workload', t, false);
       break;
     }
     reps.push(now() - t);
@@ -339,23 +335,26 @@ async function timeWithin(base: TimingBase, shape: WorkloadShape, share: number,
  */
 async function timeAgainstDeadline(base: TimingBase, shape: WorkloadShape, deadline: number, budgetMs: number): Promise<BackendTiming> {
   const start = now();
-  const cut = (what: string): BackendTiming => {
-    const overMs = now() - start;
+  // overMs as in timeWithin: from the start of the part cut off. WebGL compiles inside its
+  // first run, so a first run cut off there bounds compilation, not a step.
+  const cut = (what: string, since: number, inWarmUp: boolean): BackendTiming => {
+    const overMs = now() - since;
     return {
       ...base,
       ms: null,
       warmupMs: null,
       overMs,
       reason: `${what} had not finished ${formatMs(overMs)} after it began, at the end of the ${formatMs(budgetMs)} calibration budget`,
+      ...(inWarmUp ? { cutInWarmUp: true } : {}),
     };
   };
-  if (base.backend === 'webgpu' && !(await compileWebGPU(shape, deadline))) return cut('compiling its shaders');
+  if (base.backend === 'webgpu' && !(await compileWebGPU(shape, deadline))) return cut('compiling its shaders', start, true);
   const warmupMs = now() - start;
   const reps: number[] = [];
   while (reps.length < 3) {
     const t = now();
     if (!(await workloadOnce(shape, 2 + reps.length, deadline))) {
-      if (reps.length === 0) return cut('one training workload');
+      if (reps.length === 0) return cut('one training workload', t, base.backend !== 'webgpu');
       break;
     }
     reps.push(now() - t);
@@ -472,9 +471,14 @@ export async function chooseBackend(
   const startFastest = (ts: BackendTiming[]) => {
     fastest(ts); // throws with every reason when nothing could run
     // Only what was measured is tried: a backend that did not start in time would hang again.
-    return initBackend(orderByTiming(ts.filter((t) => t.ms !== null)));
+    return initBackend(orderByTiming(ts.filter((t) => t.ms !== null)), { startMs: limits.startMs });
   };
-  let reuse = cachedTimings.some((t) => t.ms !== null);
+  // A start cut off by its limit, or a hardware adapter cut off while measured, says nothing
+  // final about the backend (a GPU process busy on that load, a first shader compilation):
+  // such a calibration is measured again rather than keeping the GPU out for good. A software
+  // adapter cut off by the budget is final: it loses to the host backends by 10–100×.
+  const provisional = (t: BackendTiming) => t.startTimedOut === true || (t.overMs !== undefined && !t.software);
+  let reuse = cachedTimings.some((t) => t.ms !== null) && !cachedTimings.some(provisional);
   let timings = reuse ? cachedTimings : await measure();
   let report = await startFastest(timings);
   const was = reuse ? timings.find((t) => t.backend === report.backend) : undefined;

@@ -19,7 +19,8 @@ export function speedupOverSlowest(c: Pick<Calibration, 'timings' | 'chosen'>): 
   let slowest: BackendTiming | undefined;
   let slowestMs = 0;
   for (const t of c.timings) {
-    const ms = t.ms ?? t.overMs ?? 0;
+    // A warm-up cut off bounds shader compilation, not a step: no factor is claimed from it.
+    const ms = t.ms ?? (t.cutInWarmUp ? 0 : t.overMs) ?? 0;
     if (ms > slowestMs) [slowest, slowestMs] = [t, ms];
   }
   if (!slowest || slowestMs <= 1.5 * chosen) return undefined;

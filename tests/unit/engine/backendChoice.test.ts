@@ -180,6 +180,25 @@ describe('backend choice', () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
+  it('a cached calibration is measured again where it holds no verdict (a start cut off, a hardware GPU cut off); a software adapter cut off by the budget is a verdict', async () => {
+    const device = deviceKey(`node ${process.version} ${process.platform}`, 0, ['']);
+    const shape = { batch: 2, size: 8, channels: 1, width: 2, hidden: 4 };
+    const cachedWith = (webgpu: Partial<BackendTiming>) => ({ device, workload: workloadKey(shape), timings: [{ ...T('webgpu', null), ...webgpu }, T('cpu', 2)], chosen: 'cpu' as const, at: '2026-01-01T00:00:00Z' });
+    const choose = (webgpu: Partial<BackendTiming>) => chooseBackend(['webgpu', 'cpu'], { cached: cachedWith(webgpu), shape, budgetMs: 300 });
+    expect((await choose({ startTimedOut: true })).calibration!.cached).toBe(false);
+    expect((await choose({ overMs: 15_000, software: false })).calibration!.cached).toBe(false);
+    expect((await choose({ overMs: 2000, software: true })).calibration!.cached).toBe(true);
+    // A backend that cannot start here at all (no navigator.gpu) is a verdict too.
+    expect((await choose({ reason: 'WebGPU is not available here' })).calibration!.cached).toBe(true);
+  });
+
+  it('a warm-up cut off (shaders compiling) bounds no step: no speed-up is claimed from it', () => {
+    const warm: BackendTiming = { ...T('webgpu', null), overMs: 15_000, cutInWarmUp: true, reason: 'the warm-up workload had not finished' };
+    expect(speedupOverSlowest({ timings: [warm, T('wasm', 50), T('cpu', 60)], chosen: 'wasm' })).toBeUndefined();
+    // Cut off in a timed repetition: a lower bound, as before.
+    expect(speedupOverSlowest({ timings: [{ ...warm, cutInWarmUp: undefined }, T('wasm', 50)], chosen: 'wasm' })).toEqual({ factor: 300, slowest: 'webgpu', atLeast: 'cut off' });
+  });
+
   it('withinLimit: passes a value through, rejects a promise that never settles after its limit', async () => {
     await expect(withinLimit(Promise.resolve(7), 50, 'x')).resolves.toBe(7);
     await expect(withinLimit(Promise.reject(new Error('own')), 50, 'x')).rejects.toThrow('own');
