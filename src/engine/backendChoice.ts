@@ -19,16 +19,15 @@
 // hard limits to start and to be measured (LIMITS), so a GPU process that stops answering
 // (a requestAdapter that never resolves, a read that never settles) costs those seconds
 // and a reason on screen, never the choice itself — the app must always get a backend.
-import { FASHION_MNIST_SIDE } from './data/fashionMnist';
-import { imageSideOrDefault } from './data/imageSide';
 import * as tf from '@tensorflow/tfjs';
 import { giveUpStart, initBackend, webgpuAdapterLabel, type BackendName, type BackendReport } from './backend';
 import { LimitExceeded, withinLimit } from './withinLimit';
-import { stageStrides, type Config } from './config';
+import type { Config } from './config';
+import { calibrationShape, DEFAULT_WORKLOAD, workloadKey, type WorkloadShape } from './calibrationWorkload';
 import { forwardResNet, initResNet, resnetSpec } from './nn/resnet';
 import { describeSpeedup, formatMs, LIGHTER_WORKLOAD_NOTE, speedupOverSlowest } from './calibrationSpeedup';
 
-export { withinLimit };
+export { withinLimit, calibrationShape, DEFAULT_WORKLOAD, workloadKey, type WorkloadShape };
 
 export interface BackendTiming {
   backend: BackendName;
@@ -63,17 +62,6 @@ export interface Calibration {
   at: string;
 }
 
-/** The workload's size: the run's images and first stage, so the ranking fits the run. */
-export interface WorkloadShape {
-  batch: number;
-  size: number;
-  channels: number;
-  width: number;
-  hidden: number;
-  /** The run's encoder: the workload is this network on both views of the batch (`batch / 2` images each). */
-  model?: Config['model'];
-}
-
 /** Hard limits whatever the adapter (ms): to start a backend, to measure it, to ask for the adapter's name. */
 export interface CalibrationLimits {
   startMs: number;
@@ -81,16 +69,6 @@ export interface CalibrationLimits {
   adapterMs: number;
 }
 export const LIMITS: CalibrationLimits = { startMs: 8000, measureMs: 15000, adapterMs: 3000 };
-
-export const DEFAULT_WORKLOAD: WorkloadShape = { batch: 16, size: 16, channels: 3, width: 16, hidden: 32 };
-
-/** The workload of a run: both views of its batch at the size the network sees, its first stage and projector width. */
-export function calibrationShape(c: Config): WorkloadShape {
-  const fashion = c.data.name === 'fashion-mnist';
-  // imageSize 0 keeps the data's own side: Fashion-MNIST's, else the stored side of shapes and own images.
-  const size = fashion && !c.data.imageSize ? FASHION_MNIST_SIDE : imageSideOrDefault(c.data.imageSize);
-  return { batch: 2 * c.batchSize, size, channels: fashion ? 1 : 3, width: c.model.widths[0], hidden: c.model.projHidden, model: c.model };
-}
 
 /** Images per view in the encoder workload at most (the default run's batch). */
 const MAX_VIEW_IMAGES = 32;
@@ -370,17 +348,26 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** The fastest measured backend; ties go to the earlier candidate. Throws when none could run. */
+/**
+ * Ranks timings: measured on the run's encoder before timed on the lighter two-conv
+ * workload (its figure is a lower bound with a tenth of a step's ops: a software WebGL can
+ * win on it and then train far slower), then by ms.
+ */
+function faster(a: BackendTiming, b: BackendTiming): number {
+  return Number(Boolean(a.lighter)) - Number(Boolean(b.lighter)) || (a.ms ?? Infinity) - (b.ms ?? Infinity);
+}
+
+/** The fastest measured backend (a lighter-workload figure only when nothing else was measured); ties go to the earlier candidate. Throws when none could run. */
 export function fastest(timings: BackendTiming[]): BackendName {
   let best: BackendTiming | undefined;
-  for (const t of timings) if (t.ms !== null && (!best || t.ms < best.ms!)) best = t;
+  for (const t of timings) if (t.ms !== null && (!best || faster(t, best) < 0)) best = t;
   if (!best) throw new Error(`no backend could run the calibration workload: ${timings.map((t) => `${t.backend}: ${t.reason ?? 'failed'}`).join('; ')}`);
   return best.backend;
 }
 
-/** The candidates ordered fastest first (unmeasurable ones last): an initBackend order with fallbacks. */
+/** The candidates ordered as `fastest` ranks them (unmeasurable ones last): an initBackend order with fallbacks. */
 export function orderByTiming(timings: BackendTiming[]): BackendName[] {
-  return [...timings].sort((a, b) => (a.ms ?? Infinity) - (b.ms ?? Infinity)).map((t) => t.backend);
+  return [...timings].sort((a, b) => (a.ms === null || b.ms === null ? (a.ms ?? Infinity) - (b.ms ?? Infinity) : faster(a, b))).map((t) => t.backend);
 }
 
 /** One line for a notice or a log: "webgpu (software adapter) 310 ms, cpu 12 ms — using cpu". */
@@ -395,18 +382,6 @@ export function describeCalibration(c: Pick<Calibration, 'timings' | 'chosen'>):
   );
   const gain = speedupOverSlowest(c);
   return `${parts.join(', ')} — using ${c.chosen}${gain ? ` (${describeSpeedup(gain)})` : ''}`;
-}
-
-/**
- * Identifies a workload: what calibrationWorkload runs for this shape (the encoder's
- * layout, the view size, the dense layer). A cached calibration is reused only for the same
- * key, since a deeper or wider model changes how a per-op cost weighs against arithmetic.
- */
-export function workloadKey(w: WorkloadShape): string {
-  // The whole shape (a software WebGL times the two-conv workload on the whole batch:
-  // deadlineShape), with the encoder's layout in place of the model's other settings.
-  const { model, ...rest } = w;
-  return JSON.stringify(model ? { ...rest, widths: model.widths, blocks: model.blocks, strides: stageStrides(model) } : rest);
 }
 
 /** A calibration is reused only on the same device: same browser/runtime, cores and adapters. */

@@ -1,5 +1,6 @@
 import type { BackendReport } from '../engine/backend';
 import { describeSpeedup, formatMs, LIGHTER_WORKLOAD_NOTE, speedupOverSlowest } from '../engine/calibrationSpeedup';
+import { calibrationShape, workloadKey } from '../engine/calibrationWorkload';
 import { actions } from '../store/controller';
 import { useRun } from '../store/run';
 import { useSettings } from '../store/settings';
@@ -64,6 +65,9 @@ export function CalibrationNotice({ report }: { report: BackendReport }) {
   const c = report.calibration!;
   const gain = speedupOverSlowest({ timings: c.timings, chosen: report.backend });
   const fellBack = report.fallbacks.filter((f) => f.backend !== report.backend);
+  // The backend is chosen when the worker starts; a later change of model or image size keeps it.
+  const applied = useSettings((s) => s.applied);
+  const otherWorkload = c.workload !== undefined && c.workload !== workloadKey(calibrationShape(applied));
   return (
     <div className="notice notice-info" data-testid="backend-choice" data-chosen={report.backend} data-calibration-ms={c.ms ?? ''} role="status">
       <div className="notice-text">
@@ -72,6 +76,9 @@ export function CalibrationNotice({ report }: { report: BackendReport }) {
           {gain ? `, ${describeSpeedup(gain)}` : ''}.
         </strong>
         {c.cached ? ' Timings measured earlier on this device.' : ''}
+        {otherWorkload ? (
+          <div data-testid="backend-choice-other-workload">Measured for another model or image size than this run&apos;s: Measure again to time this one.</div>
+        ) : null}
         {/* Measured faster, then failed to start for the run: said, with why. */}
         {fellBack.map((f) => (
           <div key={f.backend} data-testid={`backend-fallback-${f.backend}`}>
@@ -80,7 +87,7 @@ export function CalibrationNotice({ report }: { report: BackendReport }) {
         ))}
         <details className="notice-details" data-testid="backend-choice-details">
           <summary>What was measured</summary>
-          One training workload (this run&apos;s encoder on both views of a batch, forward and backward, under a dense layer) took:
+          One training workload (the encoder of the run it was measured for, on both views of a batch, forward and backward, under a dense layer) took:
           <ul>
             {c.timings.map((t) => (
               <li key={t.backend} data-testid={`backend-timing-${t.backend}`} data-ms={t.ms ?? ''} data-over-ms={t.overMs ?? ''} data-software={t.software ? '1' : '0'}>

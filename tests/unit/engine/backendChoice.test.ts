@@ -29,6 +29,13 @@ describe('backend choice', () => {
     expect(median([4, 1, 3, 2])).toBe(2.5);
   });
 
+  it('a figure timed on the lighter two-conv workload (a software WebGL) does not win over one timed on the encoder, only when nothing else was measured', () => {
+    const lighterWebgl = { ...T('webgl', 5, true), lighter: true };
+    expect(fastest([T('webgpu', null), lighterWebgl, T('cpu', 40)])).toBe('cpu');
+    expect(orderByTiming([T('webgpu', null), lighterWebgl, T('cpu', 40)])).toEqual(['cpu', 'webgl', 'webgpu']);
+    expect(fastest([T('webgpu', null), lighterWebgl])).toBe('webgl');
+  });
+
   it('says what was measured and how much faster the choice is (1236 / 47 ≈ 26×)', () => {
     const line = describeCalibration({ timings: [T('webgpu', 1236, true), T('webgl', 344), T('cpu', 47)], chosen: 'cpu' });
     expect(line).toBe('webgpu (software adapter) 1.2 s, webgl 344 ms, cpu 47 ms — using cpu (26× faster than the slowest, webgpu)');

@@ -5,6 +5,9 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { BackendReport } from '../../../src/engine/backend';
+import { calibrationShape, workloadKey } from '../../../src/engine/calibrationWorkload';
+import { buildConfig } from '../../../src/engine/config';
+import { useSettings } from '../../../src/store/settings';
 import { CalibrationNotice } from '../../../src/ui/BackendBadge';
 
 const timing = (backend: 'webgpu' | 'wasm' | 'cpu', ms: number) => ({ backend, adapter: backend, software: false, ms, warmupMs: ms });
@@ -30,5 +33,22 @@ describe('the backend choice notice', () => {
     const t = text(renderToStaticMarkup(createElement(CalibrationNotice, { report: report('wasm', []) })));
     expect(t).toContain('Running on wasm: fastest on this device');
     expect(t).not.toContain('did not start');
+  });
+
+  it('says when the backend was measured for another model or image size than the run on screen (the choice is made when the worker starts)', () => {
+    const tiny = buildConfig({ tiny: true });
+    const full = buildConfig();
+    const measuredFor = (config: typeof tiny): BackendReport => {
+      const r = report('wasm', []);
+      return { ...r, calibration: { ...r.calibration!, workload: workloadKey(calibrationShape(config)) } };
+    };
+    const before = useSettings.getState().applied;
+    try {
+      useSettings.setState({ applied: full });
+      expect(text(renderToStaticMarkup(createElement(CalibrationNotice, { report: measuredFor(tiny) })))).toContain('Measured for another model or image size than this run');
+      expect(text(renderToStaticMarkup(createElement(CalibrationNotice, { report: measuredFor(full) })))).not.toContain('Measured for another');
+    } finally {
+      useSettings.setState({ applied: before });
+    }
   });
 });
