@@ -58,7 +58,16 @@ export class CommandQueue<R extends RunHandle> {
   /** Generation of the live run (or of the last build asked for, if it failed). */
   private gen = -1;
   private config: Config | undefined;
-  private running = false;
+  private isTraining = false;
+  /** Counts the stretches of uninterrupted training (Start after a pause, a step alone, a rebuild begins a new one). */
+  private stretches = 0;
+  private get running(): boolean {
+    return this.isTraining;
+  }
+  private set running(on: boolean) {
+    if (on && !this.isTraining) this.stretches++;
+    this.isTraining = on;
+  }
   /** Where the live run came from when a restore made it (said again if a later restore is refused). */
   private restoredFrom: { source: RestoreSource['kind']; name?: string } | undefined;
   private initialised = false;
@@ -84,6 +93,11 @@ export class CommandQueue<R extends RunHandle> {
 
   get isRunning(): boolean {
     return this.running;
+  }
+
+  /** While training runs on its own: which uninterrupted stretch this is (a rate must not span a pause); undefined otherwise. */
+  get runningStretch(): number | undefined {
+    return this.running ? this.stretches : undefined;
   }
 
   /** Resolves once every queued request is handled and no training is going on. */

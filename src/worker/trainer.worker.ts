@@ -21,6 +21,7 @@ import { nmPatternGrid } from '../engine/viz/nmPatterns';
 import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, Snapshot } from './protocol';
 import { pushDecimated } from '../ui/transforms/timeline';
 import { capRows } from './progressRows';
+import { StepRate } from './stepRate';
 import { parseReplay, readAutosave, renumberUpdates, writeAutosave, type Replay, type SavedRun } from './savedRun';
 import { OwnImages } from './ownImages';
 import { imageSideOrDefault } from '../engine/data/imageSide';
@@ -163,8 +164,10 @@ class WorkerRun {
   pending: ProgressRow[] = [];
   lastFlush = 0;
   lastSnapshot = 0;
-  stepTimes: number[] = [];
-  lastStepMs = 0;
+  /** Steps/s shown: wall time over the last steps of this stretch of training. */
+  readonly rate = new StepRate(RATE_WINDOW);
+  /** Steps this run object has taken (its first, compiling and warming up, is left out of stepMs). */
+  stepsTaken = 0;
   /** The last few steps' own times (ms, training only), from the run object's second step: the measured line's numerator. */
   stepMs: number[] = [];
   /** Metrics read back with the last step (per-layer FLOPs in snapshots use them). */
@@ -239,12 +242,7 @@ class WorkerRun {
     this.savedStep = this.step;
   }
 
-  /** Steps/s over the last few steps (wall time, so kNN and yields count); one step: its own time. */
-  rate(): number {
-    const n = this.stepTimes.length;
-    if (n < 2) return this.lastStepMs > 0 ? 1000 / this.lastStepMs : 0;
-    return ((n - 1) * 1000) / (this.stepTimes[n - 1] - this.stepTimes[0]);
-  }
+
 }
 
 const host: RunHost<WorkerRun> = {
@@ -398,15 +396,16 @@ const queue = new CommandQueue(host);
 function flush(run: WorkerRun, gen: number, force = false): void {
   const now = performance.now();
   if (run.pending.length === 0 || (!force && now - run.lastFlush < PROGRESS_MS)) return;
-  post({ type: 'progress', gen, rows: run.pending, stepsPerSecond: run.rate(), timedSteps: run.stepMs.length });
+  post({ type: 'progress', gen, rows: run.pending, stepsPerSecond: run.rate.perSecond(), timedSteps: run.stepMs.length });
   run.pending = [];
   run.lastFlush = now;
 }
 
 /** One step, its kNN when due, and the row for the page. */
 async function oneStep(run: WorkerRun): Promise<void> {
+  const begun = performance.now();
+  const stretch = queue.runningStretch;
   const { result: r, row } = await run.session.trainStep();
-  run.lastStepMs = r.ms;
   run.lastMetrics = r.metrics;
   const p: ProgressRow = { ...row, tensors: tf.memory().numTensors };
   // The update's statistics travel once, on the first row after it (masks change every few steps only).
@@ -421,10 +420,10 @@ async function oneStep(run: WorkerRun): Promise<void> {
   run.rows.push(p);
   run.rows = capRows(run.rows);
   // The run object's first step (compiling, warming up) is left out, as the dense timing leaves out its own.
-  if (run.stepTimes.length > 0) run.stepMs.push(r.ms);
-  run.stepTimes.push(performance.now());
+  const warmUp = run.stepsTaken++ === 0;
+  if (!warmUp) run.stepMs.push(r.ms);
+  run.rate.record(begun, performance.now(), r.ms, stretch, warmUp);
   if (run.stepMs.length > RATE_WINDOW) run.stepMs.shift();
-  if (run.stepTimes.length > RATE_WINDOW) run.stepTimes.shift();
 }
 
 function toRgba(src: ArrayLike<number>, offset: number, w: number, h: number, c: number, scale: number): Uint8ClampedArray {

@@ -235,6 +235,39 @@ describe('CommandQueue', () => {
     expect(run.step).toBe(atPause);
   });
 
+  it('each step knows its stretch of uninterrupted training (the steps/s window): one per Start, none for a step taken alone', async () => {
+    const f = fakeHost(() => 10);
+    const q = new CommandQueue(f.host);
+    const seen: (number | undefined)[] = [];
+    const step = f.host.step.bind(f.host);
+    f.host.step = async (run, gen) => {
+      seen.push(q.runningStretch);
+      await step(run, gen);
+    };
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(100), assetBase: '' });
+    q.push({ type: 'step', gen: 1 });
+    await q.settled();
+    q.push({ type: 'start', gen: 1 });
+    await sleep(60);
+    q.push({ type: 'pause', gen: 1 });
+    await q.settled();
+    const first = seen.length;
+    q.push({ type: 'start', gen: 1 });
+    await sleep(60);
+    q.push({ type: 'pause', gen: 1 });
+    await q.settled();
+    expect(seen[0]).toBeUndefined();
+    const a = seen.slice(1, first);
+    const b = seen.slice(first);
+    expect(a.length).toBeGreaterThanOrEqual(2);
+    expect(b.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(a).size).toBe(1);
+    expect(new Set(b).size).toBe(1);
+    expect(a[0]).toBeDefined();
+    expect(b[0]).not.toBe(a[0]);
+    expect(q.runningStretch).toBeUndefined();
+  });
+
   it('a config that cannot build is reported; Reset builds it again and Start is answered', async () => {
     const f = fakeHost(() => 1);
     const q = new CommandQueue(f.host);
