@@ -271,10 +271,11 @@ export function startWorker(): void {
   const lost = useRun.getState().restoring;
   const g = nextGen();
   // A new worker holds no own images (the page keeps none): the Data panel must not say they are loaded.
-  useRun.setState({ worker: 'starting', hasRun: false, phase: 'idle', step: 0, backend: undefined, loadingData: false, restoring: undefined, measuringDense: false, ownData: undefined });
+  // Nor may the last run's figures stay beside "Step 0" while the new worker starts (or for
+  // good, if it cannot): its loss, kNN, rate, images and the dense timing of another backend.
+  showRun({ config: undefined, dataset: undefined, flops: undefined, tensors: undefined, readyTensors: undefined });
+  useRun.setState({ worker: 'starting', hasRun: false, phase: 'idle', backend: undefined, loadingData: false, restoring: undefined, ownData: undefined });
   if (lost) useRun.setState({ error: { kind: 'import', message: `${lost.kind === 'autosave' ? 'The saved run was not resumed' : `${lost.name ?? 'The file'} was not imported`}: the training worker was restarted before it was loaded. Resume or import it again.` } });
-  useMetrics.setState({ rows: [] });
-  clearTimeline();
   const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'trainer' });
   // A replaced worker (Restart, a backend switch, Measure again) may still deliver what it
   // posted before terminate(): its backend report or crash must not overwrite the new one's.

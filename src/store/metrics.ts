@@ -65,10 +65,15 @@ export function referencePoints(rows: readonly Parameters<typeof historyPoint>[0
   const out: HistoryPoint[] = [];
   let dense = 0;
   let effective = 0;
+  let prev = 0;
   rows.forEach((r, i) => {
     if (r.flops) {
-      dense += r.flops.dense;
-      effective += r.flops.effective;
+      // A row stands for the steps since the one before it (thinned or logged every few
+      // steps), as the live run's cumulative line (cumulativeFlops) weighs it.
+      const steps = Math.max(1, r.step - prev);
+      prev = r.step;
+      dense += steps * r.flops.dense;
+      effective += steps * r.flops.effective;
     }
     if (!(i % stride === 0 || i === rows.length - 1 || typeof r.knn === 'number')) return;
     const p = historyPoint(r);

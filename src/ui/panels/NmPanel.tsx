@@ -9,7 +9,7 @@ import { selectUpdates, useTimeline } from '../../store/timeline';
 import { FittedHeatmap } from '../Heatmap';
 import { nmRgba } from '../transforms/nmCells';
 import { NEUTRALS, NM_SPECIAL_COLOURS, patternColour } from '../transforms/palette';
-import { schedulePoints } from '../transforms/schedulePoints';
+import { asCompletedSteps, schedulePoints } from '../transforms/schedulePoints';
 import { updateSeries } from '../transforms/series';
 import { CHART_MARGIN, LayerSelect, LegendRow, NotApplicable, STAGGER, Swatch, TICK_11, TICK_12, pct, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
 import { BranchLinesChart, BranchLinesLegend } from './BranchLinesChart';
@@ -39,9 +39,9 @@ export function NmPanel() {
   const grid = viewed?.nm?.[branch];
   const series = useMemo(() => {
     if (!config || !nm) return [];
-    const planned = schedulePoints(config)?.points ?? [];
-    // The plan's update at index k is measured in row k + 1 (the step that first trains with it), as updates are numbered.
-    const rows = new Map<number, Record<string, number>>(planned.map((p) => [p.step + 1, { step: p.step + 1, plannedOnline: p.online, plannedTarget: p.target ?? 0 }]));
+    // The plan's update at index k is measured in row k + 1 (the step that first trains with it), as updates are numbered; none past the last step.
+    const planned = asCompletedSteps(schedulePoints(config)?.points ?? [], config.steps);
+    const rows = new Map<number, Record<string, number>>(planned.map((p) => [p.step, { step: p.step, plannedOnline: p.online, plannedTarget: p.target ?? 0 }]));
     for (const u of updateSeries(updates)) rows.set(u.step, { ...(rows.get(u.step) ?? {}), ...u });
     return [...rows.values()].sort((a, b) => a.step - b.step);
   }, [config, nm, updates]);

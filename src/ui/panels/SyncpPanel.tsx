@@ -11,6 +11,7 @@ import { FittedHeatmap } from '../Heatmap';
 import { maskCellInfo, maskRgba } from '../transforms/maskCells';
 import { MASK_COLOURS, NEUTRALS, OKABE_ITO } from '../transforms/palette';
 import { withPlanned } from '../transforms/schedulePoints';
+import { pickedUpdateIndex } from '../transforms/pickedUpdate';
 import { mergeReferences, ReferencesOnly, useRefsWith } from './references';
 import { layerSeries, updateSeries } from '../transforms/series';
 import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_11, pct, pctTick, pctTooltip, updateLabel, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
@@ -35,7 +36,7 @@ export function SyncpPanel() {
   const shapes = useStableList((snap?.layers ?? []).map((l) => l.shape.join('x')));
   const refs = useRefsWith('density');
   const series = useMemo(
-    () => (config?.syncp ? mergeReferences(withPlanned(config, layerSeries(rows, 'density'), 1, shapes.map((s) => s.split('x').map(Number))), refs, 'density') : []),
+    () => (config?.syncp ? mergeReferences(withPlanned(config, layerSeries(rows, 'density'), true, shapes.map((s) => s.split('x').map(Number))), refs, 'density') : []),
     [rows, config, shapes, refs],
   );
   const upd = useMemo(() => updateSeries(updates), [updates]);
@@ -46,8 +47,9 @@ export function SyncpPanel() {
     [history, historyLayer, snap],
   );
   const names = useStableList((snap?.layers ?? []).map((l) => l.name));
-  const [pick, setPick] = useState<number | null>(null);
-  useEffect(() => setPick(null), [list.length, snap?.selected.name]);
+  // The picked update's step (null: follow the newest); another layer starts from the newest.
+  const [pickedStep, setPickedStep] = useState<number | null>(null);
+  useEffect(() => setPickedStep(null), [snap?.selected.name]);
   if (!config?.syncp) {
     return (
       <Panel id="panel-syncp" title="SyncCP mask evolution" howTo="Synchronized contrastive pruning removes weights in both branches.">
@@ -62,8 +64,8 @@ export function SyncpPanel() {
     );
   }
   const layers = snap?.layers ?? [];
-  const index = pick === null ? list.length - 1 : Math.min(pick, list.length - 1);
-  const entry = pick !== null && index >= 0 ? list[index] : undefined;
+  const index = pickedUpdateIndex(list, pickedStep);
+  const entry = pickedStep !== null && index >= 0 && list[index].step === pickedStep ? list[index] : undefined;
   const masks: MaskHeatmap | undefined = entry ? entry.masks : snap?.selected.masks;
   const shownStep = entry ? entry.step : snap?.lastUpdateStep;
   const sel = layers.find((l) => l.name === snap?.selected.name);
@@ -105,7 +107,11 @@ export function SyncpPanel() {
               max={Math.max(0, list.length - 1)}
               value={Math.max(0, index)}
               disabled={list.length < 2}
-              onChange={(e) => setPick(Number(e.target.value))}
+              onChange={(e) => {
+                const i = Number(e.target.value);
+                // The newest update: follow the newest from now on.
+                setPickedStep(i >= list.length - 1 ? null : list[i].step);
+              }}
             />
             <span className="small" data-testid="syncp-mask-step">
               {shownStep === null || shownStep === undefined

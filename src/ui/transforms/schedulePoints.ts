@@ -71,18 +71,20 @@ export function nmPlannedDensity(p: number, n: number, m: number, shapes?: reado
 /**
  * Chart rows over the whole run: the planned schedule as weight density (`plannedOnline`,
  * `plannedTarget`) at its update steps, merged with measured rows (same step → one row).
- * `offset` 1 places the plan of (0-based) step s at s + 1, where the progress row of that
- * step sits (rows count completed steps).
+ * `completedSteps` places the plan as asCompletedSteps does: that of (0-based) step s at
+ * s + 1, where the progress row of that step sits (rows count completed steps), and never
+ * past the last step.
  */
-export function withPlanned(config: Config, measured: readonly Record<string, number>[], offset = 0, shapes?: readonly (readonly number[])[]): Record<string, number>[] {
+export function withPlanned(config: Config, measured: readonly Record<string, number>[], completedSteps = false, shapes?: readonly (readonly number[])[]): Record<string, number>[] {
   const s = schedulePoints(config, 200, 'syncp');
   const byStep = new Map<number, Record<string, number>>();
-  for (const p of s?.points ?? []) {
+  const points = s ? (completedSteps ? asCompletedSteps(s.points, config.steps) : s.points) : [];
+  for (const p of points) {
     const conv = (v: number | undefined) => (v === undefined ? undefined : s!.kind === 'nmFraction' ? nmPlannedDensity(v, config.syncp!.n, config.syncp!.m, shapes) : v);
-    const row: Record<string, number> = { step: p.step + offset, plannedOnline: conv(p.online)! };
+    const row: Record<string, number> = { step: p.step, plannedOnline: conv(p.online)! };
     const t = conv(p.target);
     if (t !== undefined) row.plannedTarget = t;
-    byStep.set(p.step + offset, row);
+    byStep.set(p.step, row);
   }
   for (const m of measured) byStep.set(m.step, { ...(byStep.get(m.step) ?? {}), ...m });
   return [...byStep.values()].sort((a, b) => a.step - b.step);

@@ -37,6 +37,18 @@ describe('reference runs', () => {
     expect(withKnn.some((p) => p.step === 333 && p.knn === 0.5)).toBe(true);
   });
 
+  it('a row stands for the steps since the row before it (thinned or logged every few steps), as the live line weighs them', () => {
+    // Steps 1–10 logged one by one at full cost, then one row every 90 steps at a quarter:
+    // dense 10 × 10 + 10 × 900 = 9100, effective 100 + 2.5 × 900 = 2350 → saving 1 − 2350/9100.
+    const rows = [
+      ...Array.from({ length: 10 }, (_, i) => ({ step: i + 1, flops: { dense: 10, effective: 10 } })),
+      ...Array.from({ length: 10 }, (_, i) => ({ step: 10 + 90 * (i + 1), flops: { dense: 10, effective: 2.5 } })),
+    ];
+    expect(referencePoints(rows).at(-1)!.saving).toBeCloseTo(1 - 2350 / 9100, 12);
+    // The untrained network's row (step 0, no FLOPs) weighs nothing.
+    expect(referencePoints([{ step: 0, knn: 0.2 }, ...rows]).at(-1)!.saving).toBeCloseTo(1 - 2350 / 9100, 12);
+  });
+
   it('keeps at most MAX_REFERENCES, dropping the oldest pinned; an import replaces the previous import', () => {
     addReference('imported one', 'imported', []);
     for (let i = 0; i < MAX_REFERENCES + 1; i++) addReference(`pin ${i}`, 'pinned', []);

@@ -72,6 +72,23 @@ describe('a restart', () => {
   });
 });
 
+describe('a restart, at once', () => {
+  it('shows none of the last run\'s figures beside step 0 while the new worker starts', async () => {
+    actions.restart();
+    await settle();
+    actions.step();
+    actions.step();
+    await settle();
+    expect(useRun.getState().step).toBe(2);
+    expect(useRun.getState().loss).toBeDefined();
+    useRun.setState({ knn: 0.4, stepsPerSecond: 3, denseTiming: { msPerStep: 10 } as never });
+    actions.restart();
+    // Before the new worker answers anything.
+    expect(useRun.getState()).toMatchObject({ worker: 'starting', step: 0, loss: undefined, knn: undefined, stepsPerSecond: 0, snapshot: undefined, baselines: undefined, denseTiming: undefined, dataset: undefined, flops: undefined });
+    await settle();
+  });
+});
+
 describe('a refused resume', () => {
   it('offers the saved run again (to resume once the own images are loaded)', async () => {
     actions.restart();

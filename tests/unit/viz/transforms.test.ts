@@ -221,6 +221,16 @@ describe('schedule preview', () => {
     expect(r14.x).toBe(1);
   });
 
+  it('on the charts\' completed-step axis (SyncCP lines): the plan of step s at s + 1, nothing past the last step, the last step reached', () => {
+    const config = buildConfig({ preset: 'syncp-unstructured', tiny: true, overrides: { steps: 20 } });
+    const raw = schedulePoints(config)!.points;
+    const rows = withPlanned(config, [], true);
+    expect(rows.every((r) => r.step <= 20)).toBe(true);
+    expect(rows.at(-1)!.step).toBe(20);
+    // Each planned update (step s ≥ 1 before the end) sits at s + 1 with s's value.
+    for (const p of raw.filter((q) => q.step > 0 && q.step < 20)) expect(rows.find((r) => r.step === p.step + 1)!.plannedOnline).toBe(p.online);
+  });
+
   it('cdg: gate density only; dense presets: nothing', () => {
     const s = schedulePoints(buildConfig({ preset: 'cdg', tiny: true, overrides: { steps: 20 } }))!;
     expect(s.kind).toBe('gate');
