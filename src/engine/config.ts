@@ -3,7 +3,7 @@
 // parseConfig, so an impossible setting is rejected in one place with one wording.
 import { z } from 'zod';
 import { SSL_METHOD_NAMES, sslMethodInfo } from './ssl/methodInfo';
-import { buildSchema, describeIssue, flatten, getAt, group, methodGroup, setting, type SettingSpec } from './settingsTable';
+import { buildSchema, clipped, describeIssue, flatten, getAt, group, methodGroup, setting, type SettingSpec } from './settingsTable';
 import { MAX_IMAGE_SIDE } from './data/imageSide';
 import { FASHION_MNIST_COUNTS } from './data/fashionMnist';
 
@@ -211,7 +211,7 @@ export function parseConfig(input: unknown): Config {
     const known = keysAt(ConfigSchema, i.path);
     return i.keys.map((k) => {
       const near = nearest(k, known);
-      return `${where}: unknown key "${k}"${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${known.join(', ')}`;
+      return `${where}: unknown key "${clipped(k)}"${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${known.join(', ')}`;
     });
   });
   throw new ConfigError(`invalid config — ${issues.join('; ')}`, issues);
@@ -239,8 +239,14 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   return Object.keys((s._zod.def.shape as object | undefined) ?? {});
 }
 
+/** Longer than any key: not a typo of one, and too long to compare. */
+export const MAX_TYPO_LENGTH = 64;
+
 /** The known key closest to `key` by edit distance, if it is plausibly a typo of it. */
 export function nearest(key: string, known: readonly string[]): string | undefined {
+  // A typo is near a known key's length (the longest is ~30 characters); comparing every
+  // slice of a long one would take seconds (a hostile file's million-character key: minutes).
+  if (key.length > MAX_TYPO_LENGTH) return undefined;
   let best: string | undefined;
   let bestD = Infinity;
   const a = key.toLowerCase();

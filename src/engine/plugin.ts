@@ -16,7 +16,8 @@ import type { MaskUpdateStats } from './viz/maskStats';
  * 'target' (its EMA). SimCLR and SimSiam: 'first' and 'second', two views through one
  * network — 'target' is BYOL's word for something else.
  */
-export type BranchRole = 'online' | 'target' | 'first' | 'second';
+export const BRANCH_ROLES = ['online', 'target', 'first', 'second'] as const;
+export type BranchRole = (typeof BRANCH_ROLES)[number];
 
 /**
  * Which of a sparsifier's two masks (and which tally of gates) a role uses: 'online' the

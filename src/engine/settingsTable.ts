@@ -268,9 +268,14 @@ export function methodOffFor(spec: SettingSpec, config: object): string | undefi
   return `applies only when ${spec.methodLabel ?? spec.method} is on`;
 }
 
+/** Text quoted in a message, cut to `max` characters: a hostile file's 10 MB value must not become a 10 MB banner. */
+export function clipped(text: string, max = 40): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
+}
+
 /** A zod issue as a person reads it, using the setting's label and what was given. */
 export function describeIssue(label: string, iss: { code: string; input?: unknown; minimum?: unknown; maximum?: unknown; inclusive?: boolean; expected?: string; origin?: string; values?: unknown[] }): string | undefined {
-  const got = iss.input === undefined ? '' : ` (got ${JSON.stringify(iss.input)})`;
+  const got = iss.input === undefined ? '' : ` (got ${clipped(JSON.stringify(iss.input) ?? String(iss.input))})`;
   switch (iss.code) {
     case 'too_small':
       return iss.origin === 'array' ? `${label} needs at least ${iss.minimum} ${iss.minimum === 1 ? 'entry' : 'entries'}${got}` : `${label} must be ${iss.inclusive ? '≥' : '>'} ${iss.minimum}${got}`;

@@ -4,7 +4,7 @@
 // malformed URL yields a readable notice and the defaults for what it dropped.
 import { BACKEND_ORDER, type BackendName } from '../engine/backendOrder';
 import { buildConfig, ConfigError, isPresetName, mergeConfig, nearest, SETTINGS, type Config, type PresetName } from '../engine/config';
-import { decodeSetting, encodeSetting, fragmentAt, getAt, methodOffFor, type SettingSpec } from '../engine/settingsTable';
+import { clipped, decodeSetting, encodeSetting, fragmentAt, getAt, methodOffFor, type SettingSpec } from '../engine/settingsTable';
 import { useSettings } from './settings';
 
 export interface UrlState {
@@ -30,8 +30,6 @@ export function orderFor(mode: BackendMode): BackendName[] {
 
 /** Every parameter the URL may carry: preset, size, backend, classroom mode, and every setting's key. */
 const URL_KEYS = ['preset', 'tiny', 'backend', 'classroom', ...SETTINGS.map((s) => s.key)];
-/** Longer than any key (the longest is ~30 characters): not a typo of one, and too long to compare. */
-const MAX_KEY_LENGTH = 64;
 
 export function parseUrl(search: string): UrlState {
   const q = new URLSearchParams(search);
@@ -62,12 +60,8 @@ export function parseUrl(search: string): UrlState {
   for (const key of new Set(q.keys())) {
     if (URL_KEYS.includes(key)) continue;
     // A typo is near a known key's length; the edit distance of a long one would take seconds, and its echo a screenful.
-    if (key.length > MAX_KEY_LENGTH) {
-      problems.push(`unknown parameter "${key.slice(0, 40)}…" (${key.length} characters)`);
-      continue;
-    }
     const near = nearest(key, URL_KEYS);
-    problems.push(`unknown parameter "${key}"${near ? ` (did you mean "${near}"?)` : ''}`);
+    problems.push(`unknown parameter "${clipped(key)}"${near ? ` (did you mean "${near}"?)` : ''}`);
   }
 
   const base = buildConfig({ preset, tiny });

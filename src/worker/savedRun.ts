@@ -126,7 +126,22 @@ export async function writeAutosave(run: SavedRun, ownData?: Dataset | null): Pr
 }
 
 export async function readAutosaveMeta(): Promise<SavedRunMeta | undefined> {
-  return (await tx<SavedRunMeta | undefined>('readonly', (s) => s.get('meta'))) ?? undefined;
+  const meta = (await tx<SavedRunMeta | undefined>('readonly', (s) => s.get('meta'))) ?? undefined;
+  return meta && offeredMeta(meta);
+}
+
+/**
+ * The saved run as the resume offer names it: with the config a resume would restore
+ * (checkedSession's), so a run saved by an older version, without settings added since, is
+ * named as the preset it is, not "changed settings". A config that no longer parses is
+ * shown as stored (the resume then says why it is refused).
+ */
+export function offeredMeta(meta: SavedRunMeta): SavedRunMeta {
+  try {
+    return { ...meta, config: parseConfig(meta.config) };
+  } catch {
+    return meta;
+  }
 }
 
 /**

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { NO_DELTA } from '../kernels/gatedConvResult';
 import type { CDGConfig } from '../config';
-import { maskSlot, type BranchInfo, type PluginContext, type PluginState, type StepPlugin } from '../plugin';
+import { BRANCH_ROLES, maskSlot, type BranchInfo, type BranchRole, type PluginContext, type PluginState, type StepPlugin } from '../plugin';
 import type { PluginRowFields } from '../runFile';
 import { forwardResNet, prunableConvs, type Branch, type ConvHook, type ConvLayerSpec } from '../nn/resnet';
 import { stepFlops } from '../stepFlops';
@@ -376,9 +376,16 @@ export class CDGPlugin implements StepPlugin {
   loadState(meta: unknown): void {
     const m = meta as { step: number; last: Record<string, { online: number; target: number }> | null; infos: BranchInfo[]; evalDelta?: Record<string, number>; absorbed?: string | null; noneOpen?: unknown };
     if (!m || typeof m.step !== 'number' || !Array.isArray(m.infos)) throw new Error('saved CDG state is malformed (expected step, last and infos)');
+    // Each branch checked: a damaged file must be refused here, not fail inside a later step.
+    const infos = m.infos.map((x: unknown, i) => {
+      const b = x as Partial<BranchInfo> | null;
+      if (!b || !BRANCH_ROLES.includes(b.role as BranchRole) || (b.view !== 0 && b.view !== 1) || (b.trained !== undefined && typeof b.trained !== 'boolean'))
+        throw new Error(`saved CDG state is malformed (branch ${i + 1}: expected a role of ${BRANCH_ROLES.join(', ')} and view 0 or 1)`);
+      return { role: b.role as BranchRole, view: b.view, ...(b.trained !== undefined ? { trained: b.trained } : {}) } satisfies BranchInfo;
+    });
     this.step = m.step;
     this.last = m.last ?? undefined;
-    this.infos = m.infos;
+    this.infos = infos;
     // Absent in runs saved before it was kept: evaluation then averages Δ anew, as it did.
     this.evalDelta.clear();
     for (const [name, d] of Object.entries(m.evalDelta ?? {})) if (typeof d === 'number' && Number.isFinite(d)) this.evalDelta.set(name, d);

@@ -60,6 +60,22 @@ export function saveLayers(layers: readonly SyncCPLayer[], stashedGrads: Record<
   return { meta: { lastUpdate: book.lastUpdate, stepsDone: book.stepsDone, prepared: book.prepared, layers: saved }, tensors };
 }
 
+/** One saved layer's fields, checked (saveLayers' SavedLayer), or a clear error naming what is wrong. */
+function savedLayer(x: unknown, i: number): SavedLayer {
+  const bad = (what: string) => new Error(`saved SyncCP state is malformed (layer ${i + 1}: ${what})`);
+  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  const pair = (v: unknown): v is BranchPair => typeof v === 'object' && v !== null && num((v as BranchPair).online) && num((v as BranchPair).target);
+  if (typeof x !== 'object' || x === null) throw bad('not an object');
+  const l = x as Record<string, unknown>;
+  if (typeof l.name !== 'string') throw bad('no name');
+  if (!pair(l.planned)) throw bad('planned densities missing');
+  if (!pair(l.flips)) throw bad('flips missing');
+  if (!num(l.nested) || !num(l.iou)) throw bad('nestedness or IoU missing');
+  const nmFraction = l.nmFraction ?? null;
+  if (nmFraction !== null && !pair(nmFraction)) throw bad('N:M fraction is neither a pair nor null');
+  return { name: l.name, planned: l.planned, flips: l.flips, nested: l.nested as number, iou: l.iou as number, nmFraction };
+}
+
 /**
  * saveLayers' state into freshly built layers (their device copies replaced, EMAs assigned);
  * every array is checked before anything changes. Returns the book and the stashed
@@ -68,8 +84,11 @@ export function saveLayers(layers: readonly SyncCPLayer[], stashedGrads: Record<
 export function loadLayers(layers: SyncCPLayer[], meta: unknown, arrays: Record<string, StateArray>, byol: boolean): { book: SyncCPBook; stashedGrads: Record<string, tf.Tensor> | null } {
   const m = meta as SyncCPBook & { layers: SavedLayer[] };
   if (!m || !Array.isArray(m.layers) || typeof m.stepsDone !== 'number') throw new Error('saved SyncCP state is malformed (expected lastUpdate, stepsDone, prepared and layers)');
+  // Only the fields saveLayers wrote are taken, each checked: a damaged file must neither
+  // overwrite a live layer's shape or EMA variables nor fail later in a step.
+  const saved = m.layers.map((l, i) => savedLayer(l, i));
   const names = layers.map((l) => l.name).join(', ');
-  if (m.layers.map((l) => l.name).join(', ') !== names) throw new Error(`saved SyncCP state has layers [${m.layers.map((l) => l.name).join(', ')}], this run has [${names}]`);
+  if (saved.map((l) => l.name).join(', ') !== names) throw new Error(`saved SyncCP state has layers [${saved.map((l) => l.name).join(', ')}], this run has [${names}]`);
   const grads = layers.filter((l) => arrays[`${l.name}.stashedGrad`]);
   for (const l of layers) {
     for (const k of ['online', 'target', ...(l.emaOnline ? ['emaOnline'] : []), ...(l.emaTarget ? ['emaTarget'] : [])]) expectArray(arrays, `${l.name}.${k}`, l.shape);
@@ -78,7 +97,7 @@ export function loadLayers(layers: SyncCPLayer[], meta: unknown, arrays: Record<
   layers.forEach((l, i) => {
     const keep = (k: string) => Uint8Array.from(arrays[`${l.name}.${k}`].data, (x) => (x !== 0 ? 1 : 0));
     tf.dispose([l.tOnline, l.tTarget, l.tUpdate]);
-    Object.assign(l, m.layers[i], { online: keep('online'), target: keep('target') });
+    Object.assign(l, saved[i], { online: keep('online'), target: keep('target') });
     Object.assign(l, maskTensors(l, l.shape, byol));
     tf.tidy(() => {
       if (l.emaOnline) l.emaOnline.assign(stateTensor(arrays[`${l.name}.emaOnline`]));

@@ -80,12 +80,17 @@ function runOfZip(name: string, files: Record<string, Uint8Array>): DecodedRun {
   return runOfJson(files[RUN_JSON]);
 }
 
-/** The panels' replay a run.json carries, decoded (typed arrays back). */
-function replayOf(name: string, run: DecodedRun): unknown {
+/**
+ * The panels' replay a run.json carries, decoded (typed arrays back). It only redraws the
+ * panels: one that does not decode (damaged, or a later version's typed array) is dropped,
+ * and the panels are drawn from the run's history, as the worker does with one it cannot
+ * parse; the run itself still imports.
+ */
+function replayOf(run: DecodedRun): unknown {
   try {
     return run.replay === undefined ? undefined : decodeTyped(run.replay);
-  } catch (e) {
-    throw new Error(`${name}: run.json's replay is damaged (${(e as Error).message})`);
+  } catch {
+    return undefined;
   }
 }
 
@@ -105,11 +110,11 @@ export function peekRunUpload(name: string, bytes: Uint8Array): { run: DecodedRu
 export function readRunUpload(name: string, bytes: Uint8Array): ReadRun {
   if (!isZip(bytes)) {
     const run = runOfJson(bytes);
-    return { run, replay: replayOf(name, run) };
+    return { run, replay: replayOf(run) };
   }
   const files = unzipRun(name, bytes, [RUN_JSON, MODEL_JSON, WEIGHTS_FILE, DATA_JSON, DATA_BIN]);
   const run = runOfZip(name, files);
-  const replay = replayOf(name, run);
+  const replay = replayOf(run);
   if (!run.state) return { run, replay };
   const weights = files[run.state.weights];
   if (run.state.weights !== MODEL_JSON || !weights) throw new Error(`${name}: run.json's state names ${run.state.weights}, which is not in the zip (expected model.json beside run.json)`);

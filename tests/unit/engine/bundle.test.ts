@@ -65,6 +65,19 @@ describe('run.zip', () => {
     expect(v1.run.config).toEqual(config);
   });
 
+  it('a replay that does not decode (damaged, a later version\'s typed array) is dropped, and the run still imports and continues', async () => {
+    const files = unzipSync(zip);
+    const run = JSON.parse(new TextDecoder().decode(files['run.json']));
+    for (const bad of [{ $typed: 'Float32Array', b64: 'AAA=' }, { $typed: 'Float16Array', b64: 'AAAA' }]) {
+      run.replay = { rows: [{ step: 4, heat: bad }] };
+      const up = readRunUpload('run.zip', zipSync({ ...files, 'run.json': strToU8(JSON.stringify(run)) }));
+      expect(up.replay).toBeUndefined();
+      const s = RunSession.restore(up.session!, dataset);
+      expect(await losses(s, 2)).toEqual(reference.slice(4, 6));
+      s.dispose();
+    }
+  });
+
   it('refuses damaged or foreign files, saying what was expected', () => {
     const files = unzipSync(zip);
     const rezip = (patch: Record<string, Uint8Array | undefined>) => {

@@ -149,6 +149,39 @@ describe('resume on cpu', () => {
   });
 });
 
+describe('a damaged plugin state', () => {
+  it('is refused with what is wrong, before anything trains; fields a save never writes are not taken', async () => {
+    await initBackend(['cpu']);
+    const a = new RunSession(cfgOf('syncp-unstructured'), dataset);
+    await steps(a, 4);
+    const state = await a.saveState();
+    const reference = await steps(a, 2);
+    a.dispose();
+    const base = tf.memory().numTensors;
+    type Layers = { layers: Record<string, unknown>[] };
+    const withLayer = (edit: (l: Record<string, unknown>) => unknown) => {
+      const s = structuredClone(state);
+      const meta = s.trainer.plugins.syncp as Layers;
+      meta.layers[0] = edit({ ...meta.layers[0] }) as Record<string, unknown>;
+      return s;
+    };
+    expect(() => RunSession.restore(withLayer(() => null), dataset)).toThrow(/saved SyncCP state is malformed \(layer 1: not an object\)/);
+    expect(() => RunSession.restore(withLayer(({ planned: _p, ...l }) => l), dataset)).toThrow(/saved SyncCP state is malformed \(layer 1: planned densities missing\)/);
+    expect(tf.memory().numTensors).toBe(base);
+    // A key no save writes (a live layer's internals) is not copied over the layer: it trains as the saved run would.
+    const b = RunSession.restore(withLayer((l) => ({ ...l, emaOnline: null, shape: [1, 1, 1, 1], size: 1 })), dataset);
+    expect(await steps(b, 2)).toEqual(reference);
+    b.dispose();
+
+    const c = new RunSession(cfgOf('cdg'), dataset);
+    await steps(c, 1);
+    const cdgState = structuredClone(await c.saveState());
+    c.dispose();
+    (cdgState.trainer.plugins.cdg as { infos: unknown[] }).infos[0] = { role: 'sideways', view: 3 };
+    expect(() => RunSession.restore(cdgState, dataset)).toThrow(/saved CDG state is malformed \(branch 1/);
+  });
+});
+
 describe('resume after a lowered learning rate', () => {
   it('saves the session’s config: a resumed run keeps the rate lowered after a divergence', async () => {
     const a = new RunSession(cfgOf('simclr-dense'), dataset);

@@ -141,6 +141,27 @@ describe('run.json import, fuzzed', () => {
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 
+  it('a config key a million characters long, or a 1 MB value, is refused at once with a short message', () => {
+    const run = validRun() as unknown as { config: Record<string, unknown> };
+    const t0 = performance.now();
+    let message = '';
+    try {
+      parseRunFile(JSON.stringify({ ...run, config: { ...run.config, ['a'.repeat(1_000_000)]: 1 } }));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(message).toMatch(/unknown key "a{40}… \(1000000 characters\)"/);
+    expect(message.length).toBeLessThan(2000);
+    const ssl = (run.config.ssl ?? {}) as Record<string, unknown>;
+    expect(() => parseRunFile(JSON.stringify({ ...run, config: { ...run.config, ssl: { ...ssl, method: 'b'.repeat(1_000_000) } } }))).toThrow(/\(got "b{39}… \(1000002 characters\)\)/);
+    try {
+      parseRunFile(JSON.stringify({ ...run, config: { ...run.config, ssl: { ...ssl, method: 'b'.repeat(1_000_000) } } }));
+    } catch (e) {
+      expect((e as Error).message.length).toBeLessThan(2000);
+    }
+  });
+
   it('an unknown key in the config is refused naming it and the nearest valid key', () => {
     const run = validRun() as unknown as { config: Record<string, Record<string, unknown>> };
     run.config.syncp = { ...run.config.syncp, desnity: 0.05 };

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeTyped, encodeTyped } from '../../../src/engine/state/typedJson';
 import { buildConfig } from '../../../src/engine/config';
 import type { SessionState } from '../../../src/engine/state/runState';
-import { checkedSession, parseReplay, renumberUpdates, type Replay } from '../../../src/worker/savedRun';
+import { checkedSession, offeredMeta, parseReplay, renumberUpdates, type Replay } from '../../../src/worker/savedRun';
+import { presetOf } from '../../../src/store/presetOf';
 
 function replay(): Replay {
   return {
@@ -98,3 +99,16 @@ describe('checkedSession', () => {
   });
 });
 
+describe('offeredMeta', () => {
+  it('names a run saved before a setting existed as the preset it is (the config a resume restores), and keeps one that no longer parses as stored', () => {
+    const config = buildConfig({ preset: 'byol-dense', tiny: true });
+    // Saved by a version before ssl.predictor existed.
+    const { predictor: _gone, ...olderSsl } = config.ssl as typeof config.ssl & { predictor: unknown };
+    const meta = { step: 40, total: 100, savedAt: '2026-11-27T00:00:00Z', backend: 'cpu', config: { ...config, ssl: olderSsl } as never };
+    expect(presetOf(meta.config).exact).toBe(false);
+    const offered = offeredMeta(meta);
+    expect(presetOf(offered.config)).toMatchObject({ preset: 'byol-dense', tiny: true, exact: true });
+    const broken = { ...meta, config: { batchSize: -3 } as never };
+    expect(offeredMeta(broken)).toEqual(broken);
+  });
+});
