@@ -60,6 +60,11 @@ let startEpoch = 0;
 /** Backends whose start was given up on while tfjs still waited for it: removed from tfjs for this page. */
 const removed = new Set<BackendName>();
 
+/** True when a start of `name` was given up on in this worker and tfjs holds it no more (a backend registered again is tried again). */
+export function wasGivenUp(name: BackendName): boolean {
+  return removed.has(name) && !tf.findBackendFactory(name);
+}
+
 /**
  * Give up on the start of `name`. tfjs keeps an async start (WebGPU's device, wasm's
  * binaries) as its engine's pending start: tf.ready() waits for it and tf.backend() throws
@@ -70,7 +75,8 @@ const removed = new Set<BackendName>();
  */
 export function giveUpStart(name: BackendName): void {
   startEpoch++;
-  if (tf.getBackend() === name && tf.findBackendFactory(name) && !tf.findBackend(name)) {
+  // The registry, not tf.findBackend: that would run the backend's factory again (a second device, a second wasm module).
+  if (tf.getBackend() === name && tf.findBackendFactory(name) && tf.engine().registry[name] === undefined) {
     tf.removeBackend(name);
     removed.add(name);
   }
@@ -147,7 +153,7 @@ export async function initBackend(order: BackendName[] = BACKEND_ORDER, opts: { 
   if (order.length === 0) throw new Error('initBackend: empty backend order');
   const fallbacks: BackendReport['fallbacks'] = [];
   for (const name of order) {
-    if (removed.has(name)) {
+    if (wasGivenUp(name)) {
       fallbacks.push({ backend: name, reason: 'its start was given up on earlier (it passed its time limit); a reload or another backend choice tries it again' });
       continue;
     }

@@ -20,7 +20,7 @@
 // (a requestAdapter that never resolves, a read that never settles) costs those seconds
 // and a reason on screen, never the choice itself — the app must always get a backend.
 import * as tf from '@tensorflow/tfjs';
-import { giveUpStart, initBackend, webgpuAdapterLabel, type BackendName, type BackendReport } from './backend';
+import { giveUpStart, initBackend, wasGivenUp, webgpuAdapterLabel, type BackendName, type BackendReport } from './backend';
 import { LimitExceeded, withinLimit } from './withinLimit';
 import type { Config } from './config';
 import { calibrationShape, DEFAULT_WORKLOAD, workloadKey, type WorkloadShape } from './calibrationWorkload';
@@ -69,6 +69,13 @@ export interface CalibrationLimits {
   adapterMs: number;
 }
 export const LIMITS: CalibrationLimits = { startMs: 8000, measureMs: 15000, adapterMs: 3000 };
+/**
+ * A backend the user named waits longer to start than a measured one: it was asked for, and
+ * a GPU process still compiling what a cut-off calibration left (Measure again, then WebGPU
+ * picked by hand) answers only after that, in ~10–20 s on SwiftShader. Still a limit: one that
+ * never answers falls back, with the reason on screen.
+ */
+export const NAMED_START_MS = 45_000;
 
 /** Images per view in the encoder workload at most (the default run's batch). */
 const MAX_VIEW_IMAGES = 32;
@@ -234,8 +241,9 @@ export async function measureBackends(candidates: BackendName[], shape: Workload
     } catch (e) {
       // Left to settle on its own: it must not switch tfjs to this backend when it does, nor
       // keep later starts waiting for it.
-      const timedOut = e instanceof LimitExceeded;
-      if (timedOut) giveUpStart(backend);
+      // Given up on earlier in this worker (a start past its limit) says no more than the limit did.
+      const timedOut = e instanceof LimitExceeded || wasGivenUp(backend);
+      if (e instanceof LimitExceeded) giveUpStart(backend);
       byBackend.set(backend, { backend, adapter: '', software: false, ms: null, warmupMs: null, reason: (e as Error).message.replace(/^no tfjs backend could start: /, ''), ...(timedOut ? { startTimedOut: true } : {}) });
       continue;
     }
@@ -452,7 +460,7 @@ export async function chooseBackend(
   // final about the backend (a GPU process busy on that load, a first shader compilation):
   // such a calibration is measured again rather than keeping the GPU out for good. A software
   // adapter cut off by the budget is final: it loses to the host backends by 10–100×.
-  const provisional = (t: BackendTiming) => t.startTimedOut === true || (t.overMs !== undefined && !t.software);
+  const provisional = (t: BackendTiming) => t.startTimedOut === true || ((t.backend === 'webgpu' || t.backend === 'webgl') && t.overMs !== undefined && !t.software);
   let reuse = cachedTimings.some((t) => t.ms !== null) && !cachedTimings.some(provisional);
   let timings = reuse ? cachedTimings : await measure();
   let report = await startFastest(timings);

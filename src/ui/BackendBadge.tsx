@@ -90,7 +90,7 @@ export function CalibrationNotice({ report }: { report: BackendReport }) {
           One training workload (the encoder of the run it was measured for, on both views of a batch, forward and backward, under a dense layer) took:
           <ul>
             {c.timings.map((t) => (
-              <li key={t.backend} data-testid={`backend-timing-${t.backend}`} data-ms={t.ms ?? ''} data-over-ms={t.overMs ?? ''} data-software={t.software ? '1' : '0'}>
+              <li key={t.backend} data-testid={`backend-timing-${t.backend}`} data-ms={t.ms ?? ''} data-over-ms={t.overMs ?? ''} data-cut-in-warm-up={t.cutInWarmUp ? '1' : '0'} data-software={t.software ? '1' : '0'}>
                 <strong>{t.backend}</strong>
                 {t.software ? ' (software adapter: the GPU is emulated on the CPU)' : ''}{' '}
                 {t.overMs !== undefined ? `over ${formatMs(t.overMs)} — cut off: ${t.reason}` : t.ms === null ? `unavailable — ${t.reason ?? 'failed'}` : formatMs(t.ms)}

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { initBackend, type BackendReport } from '../engine/backend';
-import { calibrationShape, chooseBackend, LIMITS } from '../engine/backendChoice';
+import { calibrationShape, chooseBackend, NAMED_START_MS } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
 import { classesInOneSplit, loadDataset, OwnDataError, readOwnData, type Dataset, type ImageDecoder } from '../engine/data';
 import type { MetricsRow } from '../engine/runFile';
@@ -253,8 +253,8 @@ const host: RunHost<WorkerRun> = {
     // beats WebGPU by far, on a real GPU the reverse; only measuring tells.
     report = msg.auto
       ? await chooseBackend(msg.order, { cached: msg.auto.cached, shape: calibrationShape(msg.config) })
-      : // A named backend gets the same start limit as a measured one: one that never answers falls back.
-        await initBackend(msg.order, { startMs: LIMITS.startMs });
+      : // A named backend has a start limit too (a longer one): one that never answers falls back.
+        await initBackend(msg.order, { startMs: NAMED_START_MS });
     if (report.backend === 'webgpu') {
       if (msg.options?.webgpuCpuForward !== undefined) tf.env().set('WEBGPU_CPU_FORWARD', msg.options.webgpuCpuForward);
       watchDevice();

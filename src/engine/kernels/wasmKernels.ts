@@ -37,7 +37,7 @@ export function setWasmAssetPaths(paths: Record<string, string>): void {
  * Load and start tfjs' wasm backend with the training kernels above. In a browser the
  * .wasm files must be served and named with setWasmAssetPaths before this is called.
  */
-/** `wanted`: false once the caller has given up on this start (backend.ts abandonBackendStarts); it then switches nothing. */
+/** `wanted`: false once the caller has given up on this start (backend.ts giveUpStart); it then switches nothing. */
 export async function initWasmBackend(wanted: () => boolean = () => true): Promise<{ ok: true; adapter: string } | { ok: false; reason: string }> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');

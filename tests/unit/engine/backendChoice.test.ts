@@ -195,6 +195,11 @@ describe('backend choice', () => {
     expect((await choose({ startTimedOut: true })).calibration!.cached).toBe(false);
     expect((await choose({ overMs: 15_000, software: false })).calibration!.cached).toBe(false);
     expect((await choose({ overMs: 2000, software: true })).calibration!.cached).toBe(true);
+    // A host backend past the measure limit (a wide model on cpu) is a verdict: kept, not re-measured on every load.
+    const hostCut = { device, workload: workloadKey(shape), timings: [{ ...T('wasm', null), overMs: 15_000 }, T('cpu', 5)], chosen: 'cpu' as const, at: '2026-01-01T00:00:00Z' };
+    const kept = await chooseBackend(['wasm', 'cpu'], { cached: hostCut, shape, budgetMs: 300 });
+    expect(kept.backend).toBe('cpu');
+    expect(kept.calibration!.cached).toBe(true);
     // A backend that cannot start here at all (no navigator.gpu) is a verdict too.
     expect((await choose({ reason: 'WebGPU is not available here' })).calibration!.cached).toBe(true);
   });
