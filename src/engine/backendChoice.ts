@@ -22,12 +22,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { giveUpStart, initBackend, wasGivenUp, webgpuAdapterLabel, type BackendName, type BackendReport } from './backend';
 import { LimitExceeded, withinLimit } from './withinLimit';
+import { median } from './median';
 import type { Config } from './config';
 import { calibrationShape, DEFAULT_WORKLOAD, workloadKey, type WorkloadShape } from './calibrationWorkload';
 import { forwardResNet, initResNet, resnetSpec } from './nn/resnet';
 import { describeSpeedup, formatMs, LIGHTER_WORKLOAD_NOTE, speedupOverSlowest } from './calibrationSpeedup';
 
-export { withinLimit, calibrationShape, DEFAULT_WORKLOAD, workloadKey, type WorkloadShape };
+export { median, withinLimit, calibrationShape, DEFAULT_WORKLOAD, workloadKey, type WorkloadShape };
 
 export interface BackendTiming {
   backend: BackendName;
@@ -350,11 +351,6 @@ async function timeAgainstDeadline(base: TimingBase, shape: WorkloadShape, deadl
   return { ...base, ms: median(reps), warmupMs };
 }
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /**
  * Ranks timings: measured on the run's encoder before timed on the lighter two-conv

@@ -1,6 +1,7 @@
 // The realised saving of a sparse run on this device: its step time against the step time
 // of the dense network it prunes or gates (same model, data, batch and SSL method, no
 // sparsifier), so the FLOPs panel can put "time actually saved" beside "FLOPs counted".
+import { median } from './median';
 import type { Config } from './config';
 import type { Dataset } from './data/types';
 import { Trainer } from './trainer';
@@ -39,7 +40,5 @@ export async function timeDenseStep(config: Config, dataset: Dataset, atStep: nu
 
 /** Median of the run's own recent step times (ms), or undefined before any. */
 export function medianMs(times: readonly number[]): number | undefined {
-  if (times.length === 0) return undefined;
-  const s = [...times].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return times.length === 0 ? undefined : median(times);
 }

@@ -4,6 +4,7 @@
 // at several densities (channel masks: a block's conv2 also skips conv1's pruned channels,
 // as in a step). The crossover density (sparse time = dense time) is what
 // CPU_SPARSE_CROSSOVER in maskedConv.ts is set from.
+import { median } from './median';
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from './config';
 import { maskedConv2d, maskedConvPath, type SparseKernelMode } from './nn/maskedConv';
@@ -73,7 +74,6 @@ const modeConv = (mode: SparseKernelMode): Conv => (x, w, l) => maskedConv2d(x, 
 // With its host copy, as SyncCP makes masks (the WebGPU programs read the layout from it).
 const maskTensor = (m: Float32Array, shape: number[]) => rememberMaskValues(tf.tensor(m, shape), m);
 
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 /**
  * Times every prunable conv of the model (batch `batch`, inputs half zeros like post-ReLU

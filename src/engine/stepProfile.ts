@@ -7,6 +7,7 @@
 // unprofiled step (alternating, medians). Only the dense step: the sparse kernels run inside
 // custom-gradient ops, whose backward tf.profile does not list (docs/bench.md says how their
 // share is estimated instead, from the kernel bench).
+import { median } from './median';
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from './data/types';
 import { benchConfig, denseCounterpart, stateStartStep, type BenchState } from './bench';
@@ -30,7 +31,6 @@ export interface ConvShareRow {
   amdahlBound: number;
 }
 
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 async function profiledStep(trainer: Trainer): Promise<{ convMs: number }> {
   const info = await tf.profile(async () => {

@@ -36,9 +36,11 @@ describe('dense timing', () => {
     expect(t.denseMs).toBeGreaterThan(0);
   });
 
-  it('medianMs is the middle of the sorted times (upper middle for an even count)', () => {
+  it('medianMs is the middle of the sorted times (the mean of the two middle ones for an even count)', () => {
     expect(medianMs([])).toBeUndefined();
     expect(medianMs([5, 1, 3])).toBe(3);
-    expect(medianMs([4, 1, 3, 2])).toBe(3);
+    expect(medianMs([4, 1, 3, 2])).toBe(2.5);
+    // The worker's 10-step window over two speeds: 15, not the upper 20 (a third too high).
+    expect(medianMs([10, 10, 10, 10, 10, 20, 20, 20, 20, 20])).toBe(15);
   });
 });
