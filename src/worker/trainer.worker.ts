@@ -172,6 +172,8 @@ class WorkerRun {
   stepMs: number[] = [];
   /** Metrics read back with the last step (per-layer FLOPs in snapshots use them). */
   lastMetrics: Record<string, Float32Array> = {};
+  /** The last step's extra gradient passes (SyncCP regrowth): its snapshot counts them, as its row does. */
+  lastGradientPasses: string[][] = [];
   /** Step of the last SyncCP mask update already reported in a progress row. */
   reportedUpdate: number | null = null;
   /** The run's SyncCP plugin, found once per run rather than on every step. */
@@ -357,7 +359,8 @@ const host: RunHost<WorkerRun> = {
   async measureDense(run, gen) {
     const runMs = medianMs(run.stepMs);
     if (runMs === undefined) throw new Error('train two steps first: the first one warms up (compiles programs), and the measurement compares this run’s later steps');
-    // The FLOPs counted for the same step as the timing (the panel may show an older snapshot).
+    // The FLOPs counted for the same step as the timing (the panel may show an older snapshot);
+    // without a regrowth pass: the timing is a median, which a rare pass step does not move.
     const f = run.trainer.flops(run.lastMetrics);
     const { denseMs } = await timeDenseStep(run.trainer.config, run.trainer.dataset, run.step);
     post({ type: 'dense-timing', gen, step: run.step, runMs, denseMs, counted: f.dense > 0 ? f.effective / f.dense : 1 });
@@ -407,6 +410,7 @@ async function oneStep(run: WorkerRun): Promise<void> {
   const stretch = queue.runningStretch;
   const { result: r, row } = await run.session.trainStep();
   run.lastMetrics = r.metrics;
+  run.lastGradientPasses = r.gradientPasses ?? [];
   const p: ProgressRow = { ...row, tensors: tf.memory().numTensors };
   // The update's statistics travel once, on the first row after it (masks change every few steps only).
   const sp = run.syncp;
@@ -473,7 +477,7 @@ async function snapshot(run: WorkerRun, gen: number): Promise<void> {
     if (s?.kind === 'syncp') plugins.syncp = { ...s, selected: { ...s.selected, history: run.maskHistory?.entries.slice() ?? [] } };
     else if (s?.kind === 'cdg') plugins.cdg = s;
   }
-  const f = t.flops(run.lastMetrics);
+  const f = t.flops(run.lastMetrics, run.lastGradientPasses);
   const snap: Snapshot = { step, samples, views, plugins, flops: { layers: f.layers.map((l) => ({ name: l.name, dense: l.dense, effective: l.effective })), dense: f.dense, effective: f.effective } };
   const sp = run.syncp;
   const sel = run.selectedLayer ? sp?.layerMasks(run.selectedLayer) : undefined;
