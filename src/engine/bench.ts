@@ -17,7 +17,9 @@
 //   the median over rounds of this preset's time / its dense counterpart's time in the
 //   same round (the dense run of the same recipe: denseCounterpart), so drift cancels in pairs.
 // - flopsRatio and GFLOP/s use Trainer.flops with each measured step's read-back
-//   metrics (the densities actually applied), averaged over the measured steps.
+//   metrics (the densities actually applied), averaged over the measured steps; so are the
+//   densities a row shows. In the ramp the measured steps pass the updates after its start
+//   (a tiny host bench's 100 rounds reach the window's end), so its row shows their mean.
 // - Memory: tf.memory() right before the preset's first measured step and right after
 //   its last, and `tensorGrowth`, the sum over its own steps of numTensors after − before.
 import * as tf from '@tensorflow/tfjs';
@@ -96,9 +98,9 @@ export interface BenchRow {
   imagesPerSec: number;
   /** Effective training FLOPs per second at the median step time, in GFLOP/s. */
   gflopsPerSec: number;
-  /** Read back in the last measured step: SyncCP weight density per prunable conv. */
+  /** SyncCP weight density per prunable conv, read back with each measured step and averaged over them (in the ramp the steps pass updates). */
   density?: Record<string, BranchPair>;
-  /** Read back in the last measured step: CDG gate density per gated conv. */
+  /** CDG gate density per gated conv, averaged over the measured steps as `density` is. */
   gateDensity?: Record<string, BranchPair>;
   memory: BenchMemory;
 }
@@ -222,10 +224,27 @@ interface Slot {
   ms: number[];
   effective: number[];
   dense0: number;
+  /** Per-layer densities read back with each measured step, summed (averaged at the end). */
+  densitySum: { weight: Record<string, BranchPair>; gate: Record<string, BranchPair> };
   last?: StepResult;
   memStart?: ReturnType<typeof memoryNow>;
   memEnd?: ReturnType<typeof memoryNow>;
   growth: number;
+}
+
+/** Add one measured step's read-back densities to the slot's sums. */
+function addDensities(slot: Slot, metrics: Record<string, Float32Array>): void {
+  const add = (into: Record<string, BranchPair>, d: Record<string, BranchPair> | undefined) => {
+    for (const [k, v] of Object.entries(d ?? {})) {
+      const s = (into[k] ??= { online: 0, target: 0 });
+      s.online += v.online;
+      s.target += v.target;
+    }
+  };
+  for (const p of slot.trainer.plugins) {
+    add(slot.densitySum.weight, p.weightDensity?.(metrics));
+    add(slot.densitySum.gate, p.gateDensity?.(metrics));
+  }
 }
 
 /** Time one state of every preset, interleaved (see the file header). */
@@ -245,7 +264,7 @@ export async function benchState(state: BenchState, opts: BenchOptions): Promise
       const config = benchConfig(preset, opts.tiny, opts.overrides);
       const trainer = new Trainer(config, opts.dataset);
       trainer.startAt(stateStartStep(config, state));
-      slots.push({ preset, config, trainer, dense: denseCounterpart(preset, opts.tiny, opts.overrides), ms: [], effective: [], dense0: 0, growth: 0 });
+      slots.push({ preset, config, trainer, dense: denseCounterpart(preset, opts.tiny, opts.overrides), ms: [], effective: [], dense0: 0, densitySum: { weight: {}, gate: {} }, growth: 0 });
     }
     const total = (warmup + rounds) * slots.length;
     let done = 0;
@@ -270,6 +289,7 @@ export async function benchState(state: BenchState, opts: BenchOptions): Promise
         slot.last = res;
         const f = slot.trainer.flops(res.metrics, res.gradientPasses);
         slot.effective.push(f.effective);
+        addDensities(slot, res.metrics);
         slot.dense0 = f.dense;
         times.set(slot.preset, dt);
       }
@@ -281,16 +301,10 @@ export async function benchState(state: BenchState, opts: BenchOptions): Promise
       const ratios = roundMs.map((t) => t.get(slot.preset)! / t.get(slot.dense)!);
       const rs = stats(ratios);
       const effective = slot.effective.reduce((a, b) => a + b, 0) / slot.effective.length;
-      const metrics = slot.last?.metrics ?? {};
-      let density: Record<string, BranchPair> | undefined;
-      let gateDensity: Record<string, BranchPair> | undefined;
-      for (const p of slot.trainer.plugins) {
-        const w = p.weightDensity?.(metrics);
-        if (w) density = { ...(density ?? {}), ...w };
-        const g = p.gateDensity?.(metrics);
-        if (g) gateDensity = { ...(gateDensity ?? {}), ...Object.fromEntries(Object.entries(g).map(([k, v]) => [k, { online: v.online, target: v.target }])) };
-      }
       const ms = slot.ms.length;
+      const mean = (sums: Record<string, BranchPair>) => (Object.keys(sums).length ? Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, { online: v.online / ms, target: v.target / ms }])) : undefined);
+      const density = mean(slot.densitySum.weight);
+      const gateDensity = mean(slot.densitySum.gate);
       const mem: BenchMemory = {
         tensorsStart: slot.memStart!.tensors,
         tensorsEnd: slot.memEnd!.tensors,

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { benchConfig, runBench, stateStartStep, upsertSection, withDenseCounterparts, type BenchRow } from '../../../src/engine/bench';
 import { loadDataset } from '../../../src/engine/data';
+import { scheduleOf } from '../../../src/engine/sparsity/scheduleOf';
 
 const config = benchConfig('syncp-unstructured', true);
 const dataset = await loadDataset('shapes', { seed: config.seed, trainCount: config.data.trainCount, testCount: config.data.testCount });
@@ -110,6 +111,22 @@ describe('runBench (tiny, cpu)', () => {
       expect(r.flopsRatio).toBeLessThan(1);
     }
     expect(rows[3].flopsRatio).toBeGreaterThan(rows[1].flopsRatio); // denser midway
+  });
+
+  it('a ramp row whose steps pass the updates to the end shows their mean density, not the last step\'s', async () => {
+    const cfg = benchConfig('cdg', true);
+    const w = scheduleOf(cfg).cdg!.window;
+    const start = stateStartStep(cfg, 'ramp');
+    // Enough rounds to run past the window's end: the last measured steps are at the final 0.4.
+    const rounds = w.end - start + 10;
+    const [, ramp] = await runBench({ presets: ['cdg'], tiny: true, states: ['ramp'], rounds, warmup: 1, dataset });
+    const joint = Object.values(ramp.gateDensity!).map((g) => (g.online + g.target) / 2);
+    const mean = joint.reduce((a, b) => a + b, 0) / joint.length;
+    // The plan's mean over the measured steps, by hand from the schedule (±0.02 for rounding to whole locations).
+    const planned = Array.from({ length: rounds }, (_, i) => scheduleOf(cfg).cdg!.at(start + 1 + i));
+    const plannedMean = planned.reduce((a, b) => a + b, 0) / rounds;
+    expect(plannedMean).toBeGreaterThan(0.42);
+    expect(mean).toBeCloseTo(plannedMean, 2);
   });
 
   it('dense counterparts are added by SSL method, in preset order; unknown presets are refused', () => {
