@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { buildConfig, SETTINGS } from '../src/engine/config';
 import { applies, getAt } from '../src/engine/settingsTable';
-import { expect, stepCount, test, waitReady } from './fixtures';
+import { expect, pauseIfRunning, stepCount, test, waitReady } from './fixtures';
 
 const ARTIFACTS = 'e2e-artifacts';
 
@@ -191,6 +191,11 @@ test('a classroom link with settings keeps them in its first lesson, at the tiny
   await expect(page.getByTestId('lesson')).toHaveAttribute('data-lesson', 'knn');
   await expect(page).toHaveURL(/temperature=0\.5(&|$)/);
   expect(await stepCount(page)).toBe(1);
+  // Space right after Next starts training, as the lessons say; it does not press Next again.
+  await page.keyboard.press('Space');
+  await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBeGreaterThan(1);
+  await expect(page.getByTestId('lesson')).toHaveAttribute('data-lesson', 'knn');
+  await pauseIfRunning(page);
 });
 
 test('layout at 1280×720 and 820×1180, light and dark: screenshots, panels stack on the tablet, nothing overflows', async ({ page }) => {

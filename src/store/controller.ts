@@ -262,6 +262,9 @@ function saveCalibration(report: BackendReport): void {
   }
 }
 
+/** What the Dataset field says when "own" is picked before any own images are loaded. */
+export const OWN_DATA_FIRST = 'load your own images first (under Your own data): picking them there switches the run to them';
+
 /** Create the worker and load the applied config (also used by Restart). */
 export function startWorker(): void {
   worker?.terminate();
@@ -478,6 +481,12 @@ export const actions = {
     const s = useSettings.getState();
     const draft = { ...s.draft, [field]: value };
     const { config, issues } = evaluate({ ...s, draft });
+    // 'own' with no images loaded cannot build: the worker would drop the live run and leave
+    // none. Said at the field instead, as a link naming it is refused (url.ts).
+    if (config?.data.name === 'own' && s.applied.data.name !== 'own' && !useRun.getState().ownData) {
+      useSettings.setState({ draft, issues: { ...issues, 'data.name': OWN_DATA_FIRST } });
+      return false;
+    }
     useSettings.setState({ draft, issues });
     if (config && JSON.stringify(config) !== JSON.stringify(s.applied)) apply(config);
     return config !== undefined;

@@ -1,6 +1,7 @@
 import type { BackendReport } from '../engine/backend';
 import { describeSpeedup, formatMs, LIGHTER_WORKLOAD_NOTE, speedupOverSlowest } from '../engine/calibrationSpeedup';
 import { calibrationShape, workloadKey } from '../engine/calibrationWorkload';
+import type { Config } from '../engine/config';
 import { actions } from '../store/controller';
 import { useRun } from '../store/run';
 import { useSettings } from '../store/settings';
@@ -57,6 +58,11 @@ export function BackendSelect() {
   );
 }
 
+/** Whether a calibration's workload (its key) is not the one `applied` would time: measured for another model or image size. */
+export function measuredForAnother(workload: string | undefined, applied: Config): boolean {
+  return workload !== undefined && workload !== workloadKey(calibrationShape(applied));
+}
+
 /**
  * What the measurement found and why this backend runs (auto mode): one line a class can
  * read at a glance, and each backend's figure behind "What was measured".
@@ -67,7 +73,7 @@ export function CalibrationNotice({ report }: { report: BackendReport }) {
   const fellBack = report.fallbacks.filter((f) => f.backend !== report.backend);
   // The backend is chosen when the worker starts; a later change of model or image size keeps it.
   const applied = useSettings((s) => s.applied);
-  const otherWorkload = c.workload !== undefined && c.workload !== workloadKey(calibrationShape(applied));
+  const otherWorkload = measuredForAnother(c.workload, applied);
   return (
     <div className="notice notice-info" data-testid="backend-choice" data-chosen={report.backend} data-calibration-ms={c.ms ?? ''} role="status">
       <div className="notice-text">

@@ -69,6 +69,9 @@ function go(index: number): void {
   const i = Math.min(LESSONS.length - 1, Math.max(0, index));
   useLesson.setState({ index: i });
   load(LESSONS[i]);
+  // Focus moves to the new lesson's title: left on Next, Space (the lesson says "press Space
+  // to start") would press Next again and skip a lesson; screen readers read the new title.
+  document.getElementById('lesson-title')?.focus({ preventScroll: true });
 }
 
 export function LessonCard() {
@@ -124,7 +127,9 @@ export function LessonCard() {
           Leave classroom mode
         </a>
       </div>
-      <h2 id="lesson-title">{lesson.title}</h2>
+      <h2 id="lesson-title" tabIndex={-1}>
+        {lesson.title}
+      </h2>
       {lesson.paragraphs.map((p) => (
         <p key={p}>{p}</p>
       ))}

@@ -2,11 +2,21 @@ import { actions } from '../store/controller';
 import { useRun } from '../store/run';
 import { useSettings } from '../store/settings';
 
+/**
+ * Whether the banner offers Restart. While the worker is down it is the way out whatever
+ * error came last: a later one (own images or a file refused by the stopped worker) replaces
+ * the crash's banner, and Start, Step and Reset are disabled while crashed.
+ */
+export function offersRestart(kind: string, worker: string | undefined): boolean {
+  return worker === 'crashed' || kind === 'crash' || kind === 'device-lost' || kind === 'fatal';
+}
+
 /** Errors never blank the page: each one says what happened and what to do next. */
 export function ErrorBanner() {
   const error = useRun((s) => s.error);
+  const worker = useRun((s) => s.worker);
   if (!error) return null;
-  const restart = error.kind === 'crash' || error.kind === 'device-lost' || error.kind === 'fatal';
+  const restart = offersRestart(error.kind, worker);
   return (
     <div className="notice notice-error" data-testid="error-banner" data-kind={error.kind} role="alert">
       <div className="notice-text">

@@ -13,6 +13,7 @@ import { numberInputAttrs } from './numberInput';
 export const OPTION_LABELS: Record<string, string> = {
   shapes: 'Synthetic shapes',
   'fashion-mnist': 'Fashion-MNIST',
+  own: 'Your own images (load them first)',
   ...Object.fromEntries(SSL_METHOD_NAMES.map((m) => [m, sslMethodInfo(m).label])),
   unstructured: 'Unstructured',
   channel: 'Channels',

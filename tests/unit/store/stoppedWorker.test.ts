@@ -89,6 +89,21 @@ describe('a restart, at once', () => {
   });
 });
 
+describe('the Dataset field', () => {
+  it('"own" with no own images loaded is said at the field and the live run is kept (it cannot build)', async () => {
+    actions.restart();
+    await settle();
+    actions.step();
+    await settle();
+    const before = useSettings.getState().applied;
+    expect(actions.setField('data.name' as never, 'own')).toBe(false);
+    await settle();
+    expect(useSettings.getState().applied).toEqual(before);
+    expect(useSettings.getState().issues['data.name']).toMatch(/load your own images first/);
+    expect(useRun.getState()).toMatchObject({ hasRun: true, step: 1, error: undefined });
+  });
+});
+
 describe('a refused resume', () => {
   it('offers the saved run again (to resume once the own images are loaded)', async () => {
     actions.restart();

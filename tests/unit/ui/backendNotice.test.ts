@@ -7,8 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackendReport } from '../../../src/engine/backend';
 import { calibrationShape, workloadKey } from '../../../src/engine/calibrationWorkload';
 import { buildConfig } from '../../../src/engine/config';
-import { useSettings } from '../../../src/store/settings';
-import { CalibrationNotice } from '../../../src/ui/BackendBadge';
+import { CalibrationNotice, measuredForAnother } from '../../../src/ui/BackendBadge';
 
 const timing = (backend: 'webgpu' | 'wasm' | 'cpu', ms: number) => ({ backend, adapter: backend, software: false, ms, warmupMs: ms });
 const report = (backend: 'wasm' | 'cpu', fallbacks: BackendReport['fallbacks']): BackendReport => ({
@@ -35,20 +34,14 @@ describe('the backend choice notice', () => {
     expect(t).not.toContain('did not start');
   });
 
-  it('says when the backend was measured for another model or image size than the run on screen (the choice is made when the worker starts)', () => {
+  it('knows when the backend was measured for another model or image size than the run on screen (the choice is made when the worker starts)', () => {
     const tiny = buildConfig({ tiny: true });
     const full = buildConfig();
-    const measuredFor = (config: typeof tiny): BackendReport => {
-      const r = report('wasm', []);
-      return { ...r, calibration: { ...r.calibration!, workload: workloadKey(calibrationShape(config)) } };
-    };
-    const before = useSettings.getState().applied;
-    try {
-      useSettings.setState({ applied: full });
-      expect(text(renderToStaticMarkup(createElement(CalibrationNotice, { report: measuredFor(tiny) })))).toContain('Measured for another model or image size than this run');
-      expect(text(renderToStaticMarkup(createElement(CalibrationNotice, { report: measuredFor(full) })))).not.toContain('Measured for another');
-    } finally {
-      useSettings.setState({ applied: before });
-    }
+    const key = (c: typeof tiny) => workloadKey(calibrationShape(c));
+    expect(measuredForAnother(key(tiny), full)).toBe(true);
+    expect(measuredForAnother(key(full), tiny)).toBe(true);
+    expect(measuredForAnother(key(full), full)).toBe(false);
+    expect(measuredForAnother(key(full), buildConfig({ overrides: { optim: { lr: 0.01 } } }))).toBe(false); // not the workload
+    expect(measuredForAnother(undefined, full)).toBe(false); // an older calibration without a key
   });
 });
