@@ -1,13 +1,15 @@
 // "Export for GPUs": the current applied configuration as a shell script for the reference
 // PyTorch implementation (solo-learn-sparse) plus MAPPING.md, the same files as
-// `npm run export -- --to solo-learn-sparse`. One click downloads two files, pretrain.sh
-// and MAPPING.md. Disabled, with the reason as its tooltip, for what the reference cannot
+// `npm run export -- --to solo-learn-sparse`. One click downloads one zip holding both
+// (pretrain.sh executable): browsers ask before a second download from one click, or drop
+// it, and MAPPING.md says what does not carry over. Disabled, with the reason as its tooltip, for what the reference cannot
 // run (CDG: no public implementation; SimCLR with SyncCP).
 import { useMemo, useState } from 'react';
 import type { Config } from '../engine/config';
 import { REF_DATASETS, REFERENCE, type RefDataset } from '../engine/export/reference';
 import { exportSoloLearnSparse, ExportRefusal, type ExportResult } from '../engine/export/soloLearnSparse';
-import { downloadText } from '../store/download';
+import { downloadBytes } from '../store/download';
+import { gpuExportZip, GPU_EXPORT_ZIP } from '../engine/export/gpuExportZip';
 import { useSettings } from '../store/settings';
 
 const GPU_CHOICES = [1, 2, 4, 8];
@@ -36,7 +38,7 @@ export function ExportForGpus({ config }: { config?: Config }) {
   const refused = 'refused' in outcome ? outcome.refused : undefined;
   const title = refused
     ? refused
-    : `Download pretrain.sh and MAPPING.md: this configuration for ${REFERENCE.name} (PyTorch) on ${gpus} GPU${gpus > 1 ? 's' : ''}, ${DATASET_LABELS[dataset]}. MAPPING.md says what does not carry over.`;
+    : `Download ${GPU_EXPORT_ZIP} (pretrain.sh and MAPPING.md): this configuration for ${REFERENCE.name} (PyTorch) on ${gpus} GPU${gpus > 1 ? 's' : ''}, ${DATASET_LABELS[dataset]}. MAPPING.md says what does not carry over.`;
 
   return (
     <span className="export-gpus" style={{ display: 'inline-flex', alignItems: 'center', gap: 4 }}>
@@ -63,8 +65,7 @@ export function ExportForGpus({ config }: { config?: Config }) {
           title={title}
           onClick={() => {
             if (!('result' in outcome)) return;
-            downloadText('pretrain.sh', outcome.result.script, 'text/x-shellscript');
-            downloadText('MAPPING.md', outcome.result.mapping, 'text/markdown');
+            downloadBytes(GPU_EXPORT_ZIP, gpuExportZip(outcome.result), 'application/zip');
           }}
         >
           Export for GPUs
