@@ -180,6 +180,13 @@ test('a classroom link with settings keeps them in its first lesson, at the tiny
   await page.getByTestId('step').click();
   await expect.poll(() => stepCount(page)).toBe(1);
   await expect(page).toHaveURL(/cdg\.density=0\.2(&|$)/);
+  // To another preset's lesson and back: the link's setting comes back with the lesson.
+  await page.getByTestId('lesson-prev').click();
+  await expect(page.getByTestId('lesson')).not.toHaveAttribute('data-lesson', 'cdg');
+  await expect(page).not.toHaveURL(/cdg\.density/);
+  await page.getByTestId('lesson-next').click();
+  await expect(page.getByTestId('lesson')).toHaveAttribute('data-lesson', 'cdg');
+  await expect(page).toHaveURL(/cdg\.density=0\.2(&|$)/);
 
   // The next lesson on the same preset keeps the link's settings and the run trained so far.
   await page.goto('/?backend=cpu&classroom=1&preset=simclr-dense&temperature=0.5');

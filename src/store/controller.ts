@@ -449,9 +449,17 @@ export const actions = {
   dismissError: () => useRun.setState({ error: undefined }),
   dismissUrlNotice: () => useSettings.setState({ urlNotice: undefined }),
 
-  setPreset(preset: PresetName) {
+  /** `overrides`: settings over the preset (a classroom link's, when its lesson comes back); ignored when they do not fit. */
+  setPreset(preset: PresetName, overrides?: Record<string, unknown>) {
     const tiny = useSettings.getState().tiny;
-    const config = buildConfig({ preset, tiny });
+    let config = buildConfig({ preset, tiny });
+    if (overrides && Object.keys(overrides).length) {
+      try {
+        config = buildConfig({ preset, tiny, overrides });
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+      }
+    }
     useSettings.setState({ preset, draft: draftOf(config), issues: {}, importedBase: undefined, importedName: undefined });
     apply(config);
   },

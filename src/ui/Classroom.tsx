@@ -24,8 +24,17 @@ const PANEL_NAMES: Record<PanelId, string> = {
 /** Read ?classroom=1 into the settings store (before the first render, so the page never flashes the full controls). */
 export function initClassroomFromUrl(): void {
   if (typeof location === 'undefined') return;
-  useSettings.setState({ classroom: parseUrl(location.search).classroom });
+  const u = parseUrl(location.search);
+  useSettings.setState({ classroom: u.classroom });
+  linkSettings = { preset: u.preset, overrides: u.overrides };
 }
+
+/**
+ * The settings the classroom link carried, over its preset (a teacher's cdg.density=0.2): a
+ * lesson on that preset loads them again after the class went to another preset's lesson
+ * and came back (the URL, rewritten from the run, no longer holds them by then).
+ */
+let linkSettings: { preset: PresetName; overrides: Record<string, unknown> } | undefined;
 
 /** The lesson to open first: the first one that runs the preset the link names. */
 function firstLesson(): number {
@@ -50,7 +59,7 @@ function load(lesson: Lesson): void {
   if (loaded(lesson)) return;
   // setPreset builds at the store's size: switch to tiny first, so the run is built once.
   if (!useSettings.getState().tiny) useSettings.setState({ tiny: true });
-  actions.setPreset(lesson.preset);
+  actions.setPreset(lesson.preset, lesson.preset === linkSettings?.preset ? linkSettings.overrides : undefined);
 }
 
 function clearHighlight(): void {
