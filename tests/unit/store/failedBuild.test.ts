@@ -34,6 +34,9 @@ describe('a build that fails', () => {
     expect(useMetrics.getState().rows.length).toBe(3);
     expect(useRun.getState().step).toBe(3);
 
+    // The Dataset field refuses 'own' while the page holds no own images; here the page
+    // believes some are loaded while the worker has none, so the build itself fails.
+    useRun.setState({ ownData: { count: 10 } as never });
     actions.setField('data.name', 'own');
     await settle();
     const s = useRun.getState();
