@@ -24,7 +24,7 @@ describe('ExportForGpus', () => {
     const html = renderToStaticMarkup(createElement(ExportForGpus, { config: buildConfig({ preset: 'syncp-2of4' }) }));
     expect(html).toContain('Export for GPUs');
     expect(button(html)).not.toContain('disabled');
-    expect(button(html)).toMatch(/title="Download pretrain.sh and MAPPING.md[^"]*8 GPUs/);
+    expect(button(html)).toMatch(/title="Download gpu-run.zip \(pretrain.sh and MAPPING.md\)[^"]*8 GPUs/);
   });
 
   it('is disabled for CDG, and its tooltip says why', () => {
