@@ -240,9 +240,8 @@ export async function measureBackends(candidates: BackendName[], shape: Workload
     try {
       report = await withinLimit(initBackend([backend]), limits.startMs, `starting ${backend}`);
     } catch (e) {
-      // Left to settle on its own: it must not switch tfjs to this backend when it does, nor
-      // keep later starts waiting for it.
-      // Given up on earlier in this worker (a start past its limit) says no more than the limit did.
+      // Given up on (now, or earlier in this worker): it must neither switch tfjs to this
+      // backend when it finishes nor keep later starts waiting, and it is no verdict on it.
       const timedOut = e instanceof LimitExceeded || wasGivenUp(backend);
       if (e instanceof LimitExceeded) giveUpStart(backend);
       byBackend.set(backend, { backend, adapter: '', software: false, ms: null, warmupMs: null, reason: (e as Error).message.replace(/^no tfjs backend could start: /, ''), ...(timedOut ? { startTimedOut: true } : {}) });

@@ -243,8 +243,6 @@ class WorkerRun {
     }
     this.savedStep = this.step;
   }
-
-
 }
 
 const host: RunHost<WorkerRun> = {

@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { NO_DELTA } from '../kernels/gatedConvResult';
 import type { CDGConfig } from '../config';
-import { BRANCH_ROLES, maskSlot, type BranchInfo, type BranchRole, type PluginContext, type PluginState, type StepPlugin } from '../plugin';
+import { BRANCH_ROLES, maskSlot, type BranchInfo, type PluginContext, type PluginState, type StepPlugin } from '../plugin';
+import { z } from 'zod';
 import type { PluginRowFields } from '../runFile';
 import { forwardResNet, prunableConvs, type Branch, type ConvHook, type ConvLayerSpec } from '../nn/resnet';
 import { stepFlops } from '../stepFlops';
@@ -17,6 +18,10 @@ import { sslMethod } from '../ssl/registry';
 import { gatedConv, type Saliency } from './cdgGate';
 import { baseChannels } from './flops';
 import { scheduleOf, type CDGPlan } from './scheduleOf';
+
+/** A saved branch (BranchInfo), checked. */
+const SavedBranchSchema = z.object({ role: z.enum(BRANCH_ROLES), view: z.union([z.literal(0), z.literal(1)]), trained: z.boolean().optional() });
+
 /** One prunable conv in the CDG panel. */
 export type CDGLayerSnapshot = {
   name: string;
@@ -377,11 +382,10 @@ export class CDGPlugin implements StepPlugin {
     const m = meta as { step: number; last: Record<string, { online: number; target: number }> | null; infos: BranchInfo[]; evalDelta?: Record<string, number>; absorbed?: string | null; noneOpen?: unknown };
     if (!m || typeof m.step !== 'number' || !Array.isArray(m.infos)) throw new Error('saved CDG state is malformed (expected step, last and infos)');
     // Each branch checked: a damaged file must be refused here, not fail inside a later step.
-    const infos = m.infos.map((x: unknown, i) => {
-      const b = x as Partial<BranchInfo> | null;
-      if (!b || !BRANCH_ROLES.includes(b.role as BranchRole) || (b.view !== 0 && b.view !== 1) || (b.trained !== undefined && typeof b.trained !== 'boolean'))
-        throw new Error(`saved CDG state is malformed (branch ${i + 1}: expected a role of ${BRANCH_ROLES.join(', ')} and view 0 or 1)`);
-      return { role: b.role as BranchRole, view: b.view, ...(b.trained !== undefined ? { trained: b.trained } : {}) } satisfies BranchInfo;
+    const infos = m.infos.map((x: unknown, i): BranchInfo => {
+      const b = SavedBranchSchema.safeParse(x);
+      if (!b.success) throw new Error(`saved CDG state is malformed (branch ${i + 1}: expected a role of ${BRANCH_ROLES.join(', ')} and view 0 or 1)`);
+      return b.data;
     });
     this.step = m.step;
     this.last = m.last ?? undefined;

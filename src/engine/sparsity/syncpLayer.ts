@@ -3,6 +3,7 @@
 // score EMAs — and what is done to such layers beyond coordinating them: their device
 // copies, their saved state (resume) and its checks. syncp.ts coordinates.
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import type { PluginState } from '../plugin';
 import { rememberMaskValues } from '../nn/maskValues';
 import { expectArray, type StateArray } from '../state/stateArray';
@@ -60,20 +61,24 @@ export function saveLayers(layers: readonly SyncCPLayer[], stashedGrads: Record<
   return { meta: { lastUpdate: book.lastUpdate, stepsDone: book.stepsDone, prepared: book.prepared, layers: saved }, tensors };
 }
 
-/** One saved layer's fields, checked (saveLayers' SavedLayer), or a clear error naming what is wrong. */
+const Pair = z.object({ online: z.number(), target: z.number() });
+/** The fields saveLayers writes; any other key (a live layer's shape or EMA variables) is stripped. */
+const SavedLayerSchema = z.object({ name: z.string(), planned: Pair, flips: Pair, nested: z.number(), iou: z.number(), nmFraction: Pair.nullish().transform((v) => v ?? null) });
+const WHAT_IS_WRONG: Record<string, string> = {
+  name: 'no name',
+  planned: 'planned densities missing',
+  flips: 'flips missing',
+  nested: 'nestedness or IoU missing',
+  iou: 'nestedness or IoU missing',
+  nmFraction: 'N:M fraction is neither a pair nor null',
+};
+
+/** One saved layer's fields, checked, or a clear error naming what is wrong. */
 function savedLayer(x: unknown, i: number): SavedLayer {
-  const bad = (what: string) => new Error(`saved SyncCP state is malformed (layer ${i + 1}: ${what})`);
-  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-  const pair = (v: unknown): v is BranchPair => typeof v === 'object' && v !== null && num((v as BranchPair).online) && num((v as BranchPair).target);
-  if (typeof x !== 'object' || x === null) throw bad('not an object');
-  const l = x as Record<string, unknown>;
-  if (typeof l.name !== 'string') throw bad('no name');
-  if (!pair(l.planned)) throw bad('planned densities missing');
-  if (!pair(l.flips)) throw bad('flips missing');
-  if (!num(l.nested) || !num(l.iou)) throw bad('nestedness or IoU missing');
-  const nmFraction = l.nmFraction ?? null;
-  if (nmFraction !== null && !pair(nmFraction)) throw bad('N:M fraction is neither a pair nor null');
-  return { name: l.name, planned: l.planned, flips: l.flips, nested: l.nested as number, iou: l.iou as number, nmFraction };
+  const r = SavedLayerSchema.safeParse(x);
+  if (r.success) return r.data;
+  const field = r.error.issues[0]?.path[0];
+  throw new Error(`saved SyncCP state is malformed (layer ${i + 1}: ${field === undefined ? 'not an object' : (WHAT_IS_WRONG[String(field)] ?? String(field))})`);
 }
 
 /**
