@@ -166,6 +166,16 @@ test('classroom mode: fewer controls, larger type; each lesson loads its preset 
   await expect(lesson).toHaveAttribute('data-lesson', 'nm');
   await expect(page.getByTestId('preset')).toHaveValue('syncp-2of4');
   await expect(page.getByTestId('panel-nm')).toHaveAttribute('data-lesson-highlight', 'watch');
+  await expect(page.getByTestId('lesson-mismatch')).toHaveCount(0);
+  // The Preset select stays in classroom mode: the card then says the run is not the
+  // lesson's, and its button loads the lesson's run again (clicked without waiting for the
+  // build of the other preset).
+  await page.getByTestId('preset').selectOption('byol-dense');
+  await expect(page.getByTestId('lesson-mismatch')).toContainText('byol-dense is on screen; this lesson runs syncp-2of4');
+  await page.getByTestId('lesson-load').click();
+  await expect(page.getByTestId('preset')).toHaveValue('syncp-2of4');
+  await expect(page.getByTestId('lesson-mismatch')).toHaveCount(0);
+  await expect(lesson).toHaveAttribute('data-lesson', 'nm');
   await waitReady(page);
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });

@@ -51,8 +51,19 @@ const useLesson = create<{ index: number | null }>(() => ({ index: null }));
  * the teacher's link keeps them across lessons on the same preset, with the run trained so far.
  */
 function loaded(lesson: Lesson): boolean {
-  const s = useSettings.getState();
-  return !s.importedName && s.tiny && s.preset === lesson.preset;
+  return notLessonsRun(lesson, useSettings.getState()) === null;
+}
+
+/**
+ * Why the run on screen is not the lesson's, or null when it is. The Preset select, the Tiny
+ * toggle and the resume offer stay in classroom mode; after one of them the card would
+ * describe a run that is not loaded (and Next would drop the one that is), so it says so.
+ */
+export function notLessonsRun(lesson: Pick<Lesson, 'preset'>, s: { preset: PresetName; tiny: boolean; importedName?: string }): string | null {
+  if (s.importedName) return `“${s.importedName}” is on screen, not this lesson's run`;
+  if (s.preset !== lesson.preset) return `${s.preset} is on screen; this lesson runs ${lesson.preset}`;
+  if (!s.tiny) return `${s.preset} is on screen at the default size; this lesson runs it at the tiny size`;
+  return null;
 }
 
 function load(lesson: Lesson): void {
@@ -90,7 +101,9 @@ export function LessonCard() {
   const tiny = useSettings((s) => s.tiny);
   const backend = useSettings((s) => s.backend);
   const building = useRun((s) => s.building);
+  const importedName = useSettings((s) => s.importedName);
   const lesson = LESSONS[index];
+  const mismatch = notLessonsRun(lesson, { preset, tiny, importedName });
   const first = useRef(true);
   // A lesson change scrolls to its panel at once, and again when its run has been built:
   // the panels above it change height while the new run builds, which can leave the panel
@@ -153,6 +166,14 @@ export function LessonCard() {
         {lesson.alsoPanels?.length ? <span className="small muted"> and {lesson.alsoPanels.map((p) => PANEL_NAMES[p]).join(', ')}</span> : null}
         <span className="small muted"> · preset {lesson.preset}, tiny size</span>
       </p>
+      {mismatch && (
+        <p className="lesson-mismatch" data-testid="lesson-mismatch" role="status">
+          {mismatch}.{' '}
+          <button className="btn btn-small" data-testid="lesson-load" onClick={() => go(index)}>
+            Load lesson {index + 1}'s run
+          </button>
+        </p>
+      )}
       <nav className="lesson-nav" aria-label="Lessons">
         <button className="btn" data-testid="lesson-prev" disabled={index === 0} onClick={() => go(index - 1)} aria-label="Previous lesson">
           ◀ Previous

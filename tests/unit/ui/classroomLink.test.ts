@@ -1,7 +1,7 @@
 // The top bar's Classroom link: carries a lesson's run, otherwise opens lesson 1 and names the run it leaves.
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/engine/config';
-import { classroomLinkOf } from '../../../src/ui/Classroom';
+import { classroomLinkOf, notLessonsRun } from '../../../src/ui/Classroom';
 import { parseUrl } from '../../../src/store/url';
 
 const query = (href: string) => href.slice(href.indexOf('?'));
@@ -31,5 +31,15 @@ describe('classroomLinkOf', () => {
       expect(l.title).toContain(`“${name}” is no lesson's run`);
       expect(l.title).not.toMatch(/an imported run/);
     }
+  });
+});
+
+describe('notLessonsRun', () => {
+  const lesson = { preset: 'syncp-2of4' as const };
+  it('is null only for the lesson’s preset, at the tiny size, not imported', () => {
+    expect(notLessonsRun(lesson, { preset: 'syncp-2of4', tiny: true })).toBeNull();
+    expect(notLessonsRun(lesson, { preset: 'byol-dense', tiny: true })).toBe('byol-dense is on screen; this lesson runs syncp-2of4');
+    expect(notLessonsRun(lesson, { preset: 'syncp-2of4', tiny: false })).toMatch(/default size; this lesson runs it at the tiny size$/);
+    expect(notLessonsRun(lesson, { preset: 'syncp-2of4', tiny: true, importedName: 'run-7.json' })).toBe('“run-7.json” is on screen, not this lesson\'s run');
   });
 });
