@@ -52,8 +52,12 @@ export function augmentFromConfig(a: Config['augment']): AugmentConfig {
 }
 
 export class DivergenceError extends Error {
+  /**
+   * `step` is the step that diverged, numbered as rows are (a run's first step is step 1):
+   * it was not applied, so the run stays as it was after step − 1.
+   */
   constructor(readonly step: number, readonly loss: number) {
-    super(`training diverged at step ${step}: loss is ${loss} — lower the learning rate or reset`);
+    super(`training diverged at step ${step}: loss is ${loss}; the run is kept as it was after step ${step - 1} — lower the learning rate or reset`);
     this.name = 'DivergenceError';
   }
 }
@@ -282,7 +286,7 @@ export class Trainer {
       for (const [id, g] of Object.entries(gradsById)) grads[nameById.get(id) ?? id] = g;
 
       const { loss, metrics } = await this.readback(value);
-      if (!Number.isFinite(loss)) throw new DivergenceError(step, loss);
+      if (!Number.isFinite(loss)) throw new DivergenceError(step + 1, loss);
 
       applied = true;
       for (const p of this.plugins) for (const [name, where] of Object.entries(p.momentResets?.() ?? {})) this.optimizer.resetMoments(name, where);

@@ -69,7 +69,7 @@ function yieldTask(): Promise<void> {
 
 function fail(e: unknown, gen: number | undefined, step?: number): void {
   if (e instanceof DivergenceError) {
-    post({ type: 'error', gen, kind: 'diverged', message: `Training diverged at step ${e.step} (loss ${e.loss}). The run is kept at step ${e.step}: continue with a lower learning rate, or reset.`, step: e.step });
+    post({ type: 'error', gen, kind: 'diverged', message: `Training diverged at step ${e.step} (loss ${e.loss}). The run is kept as it was after step ${e.step - 1}: continue with a lower learning rate, or reset.`, step: e.step });
     return;
   }
   const message = e instanceof Error ? e.message : String(e);
