@@ -14,7 +14,7 @@ import { withPlanned } from '../transforms/schedulePoints';
 import { pickedUpdateIndex } from '../transforms/pickedUpdate';
 import { mergeReferences, ReferencesOnly, useRefsWith } from './references';
 import { layerSeries, updateSeries } from '../transforms/series';
-import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_11, pct, pctTick, pctTooltip, updateLabel, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
+import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_11, pct, pctExact, pctTick, pctTooltip, updateLabel, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
 import { BranchLinesChart, BranchLinesLegend } from './BranchLinesChart';
 import { Panel } from './Panel';
 
@@ -156,8 +156,8 @@ export function SyncpPanel() {
                   <td title={l.shape.join('×')}>{l.name}</td>
                   <td>{pct(l.actual.online, 1)}</td>
                   <td>{pct(l.actual.target, 1)}</td>
-                  <td>{pct(l.nested, 0)}</td>
-                  <td>{pct(l.iou, 0)}</td>
+                  <td>{pctExact(l.nested)}</td>
+                  <td>{pctExact(l.iou)}</td>
                 </tr>
               ))}
             </tbody>

@@ -58,6 +58,19 @@ export function LayerSelect({ layers, value, onChange, testId, label = 'Layer' }
 
 export const pct = (v: number | undefined, digits = 0): string => (v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(digits)}%`);
 
+/**
+ * A share that is 100% or 0% only when exactly so: 0.9996 reads ">99.9%", not "100.0%".
+ * For what is whole by construction in one mode and measured in another (nestedness is 1
+ * with shared scores, measured with per-branch ones), a rounded 100% would hide the rest.
+ */
+export const pctExact = (v: number | undefined, digits = 1): string => {
+  if (v === undefined || !Number.isFinite(v)) return '—';
+  const step = 10 ** -digits;
+  if (v < 1 && v * 100 > 100 - step / 2) return `>${(100 - step).toFixed(digits)}%`;
+  if (v > 0 && v * 100 < step / 2) return `<${step.toFixed(digits)}%`;
+  return pct(v, digits);
+};
+
 /** Short conv names for axes: "s2.b0.conv1" stays; long names are fine in tooltips. */
 export const shortName = (name: string): string => name.replace(/^s(\d+)\.b(\d+)\./, 's$1b$2.');
 
@@ -150,7 +163,7 @@ export const TICK_12 = { fontSize: 12 } as const;
 export const DOMAIN_01: [number, number] = [0, 1];
 export const DOMAIN_DATA: [string, string] = ['dataMin', 'dataMax'];
 export const pctTick = (v: number): string => pct(v);
-export const pctTooltip = (v: unknown): string => (typeof v === 'number' ? pct(v, 1) : String(v));
+export const pctTooltip = (v: unknown): string => (typeof v === 'number' ? pctExact(v, 1) : String(v));
 export const stepLabel = (l: unknown): string => `step ${String(l)}`;
 export const updateLabel = (l: unknown): string => `update at step ${String(l)}`;
 
