@@ -190,7 +190,7 @@ test('syncp-unstructured: densities under the plan, mask heatmap with an update 
   await page.keyboard.press('Home');
   await expect(panel.getByTestId('syncp-mask-step')).not.toHaveText(before!);
   // Nested by construction (shared scores): 100% in the table.
-  await expect(panel.getByTestId('syncp-table').locator('tbody tr').first()).toContainText('100%');
+  await expect(panel.getByTestId('syncp-table').locator('tbody tr').first()).toContainText('100.0%');
   // Choosing another layer: the worker answers with that layer's masks.
   const layers = await panel.getByTestId('syncp-layer').locator('option').allTextContents();
   await panel.getByTestId('syncp-layer').selectOption(layers[1]);
