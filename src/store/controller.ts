@@ -436,8 +436,16 @@ export const actions = {
     writeUrl();
     startWorker();
   },
-  /** Show this prunable layer in the SyncCP and N:M panels (the worker answers with a snapshot). */
-  selectLayer: (layer: string) => send({ type: 'select-layer', gen, layer }),
+  /**
+   * Show this prunable layer in the SyncCP and N:M panels (the worker answers with a
+   * snapshot). Snapshots hold the selected layer only, so the answer is at the newest step:
+   * the view goes live. Left on a scrubbed step, the select sprang back to the old layer and
+   * the Update slider emptied (its history was now the new layer's).
+   */
+  selectLayer: (layer: string) => {
+    useTimeline.setState({ viewIndex: null });
+    send({ type: 'select-layer', gen, layer });
+  },
   /** Time the run's dense counterpart on this device (the worker answers with dense-timing). */
   measureDense: () => {
     useRun.setState({ measuringDense: true, denseTimingNote: undefined });

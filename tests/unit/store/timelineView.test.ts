@@ -34,3 +34,16 @@ describe('the viewed step while snapshots arrive', () => {
     }
   });
 });
+
+describe('picking another prunable layer while scrubbed', () => {
+  beforeEach(() => clearTimeline());
+
+  it('goes live: the worker answers at the newest step, the only step that has the new layer', async () => {
+    const { actions } = await import('../../../src/store/controller');
+    for (let k = 0; k < 5; k++) recordSnapshot(snap(k * 10));
+    actions.viewSnapshot(1);
+    expect(viewedStep()).toBe(10);
+    actions.selectLayer('s2.b0.conv1');
+    expect(useTimeline.getState().viewIndex).toBeNull();
+  });
+});
