@@ -11,8 +11,11 @@ import { expect, stepCount, test, waitReady } from './fixtures';
 
 const ARTIFACTS = 'e2e-artifacts';
 
-/** The dashed reference lines (referenceLines in src/ui/panels/references.tsx) of one panel. */
-const dashed = (page: Page, panel: string) => page.getByTestId(panel).locator('path.recharts-curve[stroke-dasharray="5 3"]');
+/**
+ * The reference lines (referenceLines in src/ui/panels/references.tsx) of one panel: dotted,
+ * a dash no layer line uses (a layer's target is dashed "4 3").
+ */
+const dashed = (page: Page, panel: string) => page.getByTestId(panel).locator('path.recharts-curve[stroke-dasharray="0.5 4.5"]');
 
 /** Train at least `steps` steps, pause, pin; the pin's label. */
 async function trainAndPin(page: Page, preset: string, steps: number): Promise<string> {

@@ -22,7 +22,7 @@ export function ErrorBanner() {
       <div className="notice-text">
         {error.kind === 'diverged' ? (
           <>
-            <strong>Diverged at step {error.step}.</strong> The loss was not finite, so that step was not applied: the run is kept as it was after step {error.step - 1}.
+            <strong>Diverged at step {error.step}.</strong> The loss was not finite, so that step was not applied: the run is kept as it was after step {(error.step ?? 1) - 1}.
             Continue from there with half the learning rate, or start again from step 0 with it (the run is seeded: a plain reset would diverge at the same step).
           </>
         ) : error.kind === 'device-lost' ? (

@@ -16,6 +16,11 @@ export interface MaskHeatmap {
   colStep: number;
   online: Uint8Array;
   target: Uint8Array;
+  /**
+   * The fraction kept by both masks, per cell (same bytes). With per-branch scores a block's
+   * online and target fractions do not tell their overlap; absent in snapshots saved before it.
+   */
+  both?: Uint8Array;
 }
 
 export interface SyncCPHistoryEntry {
@@ -56,7 +61,9 @@ export function maskHeatmap(keep: Uint8Array, shape: readonly number[], maxSide 
 export function heatmapPair(online: Uint8Array, target: Uint8Array, shape: readonly number[]): MaskHeatmap {
   const a = maskHeatmap(online, shape);
   const b = maskHeatmap(target, shape);
-  return { rows: a.rows, cols: a.cols, rowStep: a.rowStep, colStep: a.colStep, online: a.cells, target: b.cells };
+  const both = new Uint8Array(online.length);
+  for (let i = 0; i < both.length; i++) both[i] = online[i] & target[i];
+  return { rows: a.rows, cols: a.cols, rowStep: a.rowStep, colStep: a.colStep, online: a.cells, target: b.cells, both: maskHeatmap(both, shape).cells };
 }
 
 

@@ -22,7 +22,7 @@ export interface BranchLinesProps {
   scrubbing: boolean;
   /** Dots on the online lines (values that only change at sparse updates read better with them). */
   dots?: boolean;
-  /** Pinned or imported runs whose mean is merged into `series` under refKey: drawn dashed. */
+  /** Pinned or imported runs whose mean is merged into `series` under refKey: drawn dotted. */
   refs?: readonly ReferenceRun[];
 }
 
@@ -67,7 +67,7 @@ export function BranchLinesLegend({ names, refs = NO_REFS }: { names: readonly s
           <LineSwatch colour="#555" dashed label="target" />
           <LineSwatch colour="#c9ced6" wide label="plan" />
           {refs.map((r) => (
-            <LineSwatch key={r.id} colour={refColour(r)} dashed label={`${refLabel(r)} (mean online)`} />
+            <LineSwatch key={r.id} colour={refColour(r)} dotted label={`${refLabel(r)} (mean online)`} />
           ))}
         </>
       }

@@ -82,7 +82,7 @@ export function CdgPanel() {
             {series.length === 0 ? <div className="chart-empty">Train a step to see gate densities.</div> : <GateLines series={series} names={names} refStep={scrubbing ? viewed?.step : undefined} refs={refs} />}
           </div>
 
-          <LayerLegend layers={names} colour={seriesColour} extra={<><LineSwatch colour="#bbbbbb" wide label="scheduled" />{refs.map((r) => <LineSwatch key={r.id} colour={refColour(r)} dashed label={`${refLabel(r)} (mean)`} />)}</>} />
+          <LayerLegend layers={names} colour={seriesColour} extra={<><LineSwatch colour="#bbbbbb" wide label="scheduled" />{refs.map((r) => <LineSwatch key={r.id} colour={refColour(r)} dotted label={`${refLabel(r)} (mean)`} />)}</>} />
 
           <div className="row-between">
             <h4 className="sub">Where each view is computed</h4>

@@ -68,7 +68,7 @@ export function FlopsPanel() {
             <LegendRow>
               <LineSwatch colour={OKABE_ITO.green} label="this run" />
               {refs.map((r) => (
-                <LineSwatch key={r.id} colour={refColour(r)} dashed label={refLabel(r)} />
+                <LineSwatch key={r.id} colour={refColour(r)} dotted label={refLabel(r)} />
               ))}
             </LegendRow>
           )}

@@ -81,7 +81,7 @@ export function KnnPanel() {
         )}
         {baselines && <span><i className="swatch-line" style={{ borderColor: OKABE_ITO.skyBlue, borderTopStyle: 'dotted' }} />raw pixels {(baselines.rawPixels * 100).toFixed(1)}%</span>}
         {refs.map((r) => (
-          <span key={r.id}><i className="swatch-line" style={{ borderColor: refColour(r) }} />{refLabel(r)}</span>
+          <span key={r.id}><i className="swatch-line" style={{ borderColor: refColour(r), borderTopStyle: 'dotted', borderTopWidth: 3 }} />{refLabel(r)}</span>
         ))}
         {n !== undefined && (
           <span data-testid="knn-noise" title="standard error √(p(1−p)/n) of one measurement, at its worst (p = ½)">

@@ -58,7 +58,7 @@ export function LossPanel() {
         <LegendRow>
           <LineSwatch colour={OKABE_ITO.orange} label="this run" />
           {refs.map((r) => (
-            <LineSwatch key={r.id} colour={refColour(r)} dashed label={refLabel(r)} />
+            <LineSwatch key={r.id} colour={refColour(r)} dotted label={refLabel(r)} />
           ))}
         </LegendRow>
       )}

@@ -191,7 +191,8 @@ function MaskView({ masks, shape, width }: { masks: MaskHeatmap; shape: [number,
       <>
         rows {info.rows[0]}–{info.rows[1]}, in ch {info.inputs[0]}–{info.inputs[1]}
         <br />
-        both {pct(f.both, 1)} · target only {pct(f.targetOnly, 1)} · pruned {pct(f.pruned, 1)}
+        both {pct(f.both, 1)} · target only {pct(f.targetOnly, 1)}
+        {f.onlineOnly > 0 ? ` · online only ${pct(f.onlineOnly, 1)}` : ''} · pruned {pct(f.pruned, 1)}
       </>
     );
   };

@@ -87,11 +87,15 @@ export function LayerLegend({ layers, colour, extra }: { layers: readonly string
 }
 
 /** A line swatch (solid, dashed or wide) for legends. */
-export function LineSwatch({ colour, label, dashed, wide }: { colour: string; label: ReactNode; dashed?: boolean; wide?: boolean }) {
+export function LineSwatch({ colour, label, dashed, dotted, wide }: { colour: string; label: ReactNode; dashed?: boolean; dotted?: boolean; wide?: boolean }) {
   return (
     <span className="swatch">
       <svg width="22" height="10" aria-hidden>
-        <line x1="1" y1="5" x2="21" y2="5" stroke={colour} strokeWidth={wide ? 6 : 2} strokeDasharray={dashed ? '4 3' : undefined} />
+        {dotted ? (
+          <line x1="2" y1="5" x2="21" y2="5" stroke={colour} strokeWidth={2.75} strokeDasharray="0.5 4.5" strokeLinecap="round" />
+        ) : (
+          <line x1="1" y1="5" x2="21" y2="5" stroke={colour} strokeWidth={wide ? 6 : 2} strokeDasharray={dashed ? '4 3' : undefined} />
+        )}
       </svg>
       {label}
     </span>

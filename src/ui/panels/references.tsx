@@ -1,4 +1,4 @@
-// Reference runs (pinned or imported) drawn dashed beside the live run in the loss, kNN,
+// Reference runs (pinned or imported) drawn dotted beside the live run in the loss, kNN,
 // density, gate and FLOPs charts, and the bar that pins and removes them.
 import { useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
@@ -11,7 +11,7 @@ import { NEUTRALS, OKABE_ITO, REF_GREY } from '../transforms/palette';
 
 /**
  * A neutral grey, then Okabe–Ito colours the live loss (orange), kNN (blue) and FLOPs-saved
- * (green, hence last) lines do not use; per-layer lines use them all, so refs are dashed too.
+ * (green, hence last) lines do not use; per-layer lines use them all, so refs are dotted too.
  */
 const REF_COLOURS = [REF_GREY, OKABE_ITO.vermillion, OKABE_ITO.purple, OKABE_ITO.green];
 
@@ -39,11 +39,16 @@ export function useRefsWith(field: keyof Omit<HistoryPoint, 'step'>): ReferenceR
   return useMemo(() => refs.filter((r) => r.points.some((p) => p[field] !== undefined)), [refs, field]);
 }
 
-/** Dashed, labelled lines for the references (children of a recharts LineChart). */
+/**
+ * How a reference is drawn: dotted and thicker. The per-layer charts draw each layer's target
+ * dashed in the layer's colour, and the reference colours are among the layer colours, so a
+ * dashed reference read as one more layer's target.
+ */
+export const REF_STROKE = { strokeDasharray: '0.5 4.5', strokeWidth: 2.75, strokeLinecap: 'round' } as const;
+
+/** Dotted, labelled lines for the references (children of a recharts LineChart). */
 export function referenceLines(refs: readonly ReferenceRun[]) {
-  return refs.map((r) => (
-    <Line key={r.id} name={refLabel(r)} type="linear" dataKey={refKey(r)} stroke={refColour(r)} strokeDasharray="5 3" dot={false} isAnimationActive={false} connectNulls />
-  ));
+  return refs.map((r) => <Line key={r.id} name={refLabel(r)} type="linear" dataKey={refKey(r)} stroke={refColour(r)} {...REF_STROKE} dot={false} isAnimationActive={false} connectNulls />);
 }
 
 /**
@@ -68,7 +73,7 @@ export function ReferencesOnly({ refs, field, what, testId }: { refs: readonly R
       </div>
       <LegendRow>
         {refs.map((r) => (
-          <LineSwatch key={r.id} colour={refColour(r)} dashed label={`${refLabel(r)} (${what})`} />
+          <LineSwatch key={r.id} colour={refColour(r)} dotted label={`${refLabel(r)} (${what})`} />
         ))}
       </LegendRow>
     </div>
@@ -82,7 +87,7 @@ export function ReferenceBar() {
   const running = useRun((s) => s.phase === 'running');
   return (
     <div className="ref-bar">
-      <button className="btn btn-ghost btn-small" data-testid="pin-run" disabled={!canPin} onClick={actions.pinRun} title={running ? 'Keep the curves so far; the live run goes on' : 'Keep this run’s curves to compare the next runs against (dashed in every chart)'}>
+      <button className="btn btn-ghost btn-small" data-testid="pin-run" disabled={!canPin} onClick={actions.pinRun} title={running ? 'Keep the curves so far; the live run goes on' : 'Keep this run’s curves to compare the next runs against (dotted in every chart)'}>
         <PinIcon /> Pin this run
       </button>
       {refs.map((r) => (

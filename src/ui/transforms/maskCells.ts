@@ -5,8 +5,9 @@
 //   targetOnly  kept by the denser target mask only
 //   onlineOnly  kept by the online mask only (impossible when nested)
 //   pruned      kept by neither
-// For a block (rowStep·colStep > 1) the split assumes the block's masks are as nested as
-// they can be (both = min(online, target)); a single weight (1 × 1 block) is exact.
+// A block's overlap comes from the heatmap's `both` bytes, so the split is exact (to a byte)
+// also when the masks are not nested (per-branch scores). Heatmaps saved without them fall
+// back to as nested as the fractions allow (both = min(online, target)).
 import type { MaskHeatmap } from '../../engine/viz/maskPanel';
 import { hexToRgb, MASK_COLOURS, type RGB } from './palette';
 
@@ -17,11 +18,13 @@ export interface CellFractions {
   pruned: number;
 }
 
-export function cellFractions(onlineByte: number, targetByte: number): CellFractions {
+export function cellFractions(onlineByte: number, targetByte: number, bothByte?: number): CellFractions {
   const on = onlineByte / 255;
   const tg = targetByte / 255;
-  const both = Math.min(on, tg);
-  return { both, targetOnly: tg - both, onlineOnly: on - both, pruned: 1 - Math.max(on, tg) };
+  // Each byte is rounded on its own: keep the four shares ≥ 0 and summing to 1.
+  const hi = Math.min(on, tg);
+  const both = bothByte === undefined ? hi : Math.min(hi, Math.max(on + tg - 1, bothByte / 255));
+  return { both, targetOnly: tg - both, onlineOnly: on - both, pruned: 1 - on - tg + both };
 }
 
 export type MaskCategory = keyof CellFractions;
@@ -41,7 +44,7 @@ const RGB_OF: Record<MaskCategory, RGB> = {
 };
 
 /** RGBA pixels (one per cell, rows × cols) blending the category colours by their shares. */
-export function maskRgba(h: Pick<MaskHeatmap, 'rows' | 'cols' | 'online' | 'target'>, out = new Uint8ClampedArray(h.rows * h.cols * 4)): Uint8ClampedArray {
+export function maskRgba(h: Pick<MaskHeatmap, 'rows' | 'cols' | 'online' | 'target' | 'both'>, out = new Uint8ClampedArray(h.rows * h.cols * 4)): Uint8ClampedArray {
   const n = h.rows * h.cols;
   const b = RGB_OF.both;
   const t = RGB_OF.targetOnly;
@@ -50,11 +53,14 @@ export function maskRgba(h: Pick<MaskHeatmap, 'rows' | 'cols' | 'online' | 'targ
   for (let i = 0; i < n; i++) {
     const on = h.online[i];
     const tg = h.target[i];
-    // Integer fast path of cellFractions (fractions × 255).
-    const both = on < tg ? on : tg;
+    // Integer form of cellFractions (fractions × 255).
+    const hi = on < tg ? on : tg;
+    const lo = on + tg - 255;
+    const b0 = h.both ? h.both[i] : hi;
+    const both = b0 > hi ? hi : b0 < lo ? lo : b0;
     const tOnly = tg - both;
     const oOnly = on - both;
-    const pruned = 255 - (on > tg ? on : tg);
+    const pruned = 255 - on - tg + both;
     const j = i * 4;
     out[j] = (both * b[0] + tOnly * t[0] + oOnly * o[0] + pruned * p[0]) / 255;
     out[j + 1] = (both * b[1] + tOnly * t[1] + oOnly * o[1] + pruned * p[1]) / 255;
@@ -77,7 +83,7 @@ export interface MaskCellInfo {
 }
 
 /** What the cell at (row, col) of a heatmap of kernel [kh, kw, C_in, C_out] covers and holds. */
-export function maskCellInfo(h: Pick<MaskHeatmap, 'rows' | 'cols' | 'rowStep' | 'colStep' | 'online' | 'target'>, shape: readonly number[], row: number, col: number): MaskCellInfo | undefined {
+export function maskCellInfo(h: Pick<MaskHeatmap, 'rows' | 'cols' | 'rowStep' | 'colStep' | 'online' | 'target' | 'both'>, shape: readonly number[], row: number, col: number): MaskCellInfo | undefined {
   if (row < 0 || col < 0 || row >= h.rows || col >= h.cols) return undefined;
   const [kh, kw, cIn, cOut] = shape;
   const fullRows = kh * kw * cOut;
@@ -86,7 +92,7 @@ export function maskCellInfo(h: Pick<MaskHeatmap, 'rows' | 'cols' | 'rowStep' | 
   const c0 = col * h.colStep;
   const c1 = Math.min(cIn, c0 + h.colStep) - 1;
   const i = row * h.cols + col;
-  const info: MaskCellInfo = { row, col, rows: [r0, r1], inputs: [c0, c1], fractions: cellFractions(h.online[i], h.target[i]) };
+  const info: MaskCellInfo = { row, col, rows: [r0, r1], inputs: [c0, c1], fractions: cellFractions(h.online[i], h.target[i], h.both?.[i]) };
   if (r0 === r1 && c0 === c1) {
     const ab = Math.floor(r0 / cOut);
     info.weight = { a: Math.floor(ab / kw), b: ab % kw, o: r0 % cOut, c: c0 };

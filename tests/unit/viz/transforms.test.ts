@@ -3,7 +3,7 @@
 // FLOPs and the schedule preview. Expected values are worked out by hand in comments.
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/engine/config';
-import { maskHeatmap } from '../../../src/engine/viz/maskPanel';
+import { heatmapPair, maskHeatmap } from '../../../src/engine/viz/maskPanel';
 import { gateOverlayRgba } from '../../../src/ui/transforms/gateOverlay';
 import { cellFractions, dominantCategory, maskCellInfo, maskRgba } from '../../../src/ui/transforms/maskCells';
 import { hexToRgb, MASK_COLOURS, OKABE_ITO, viridis } from '../../../src/ui/transforms/palette';
@@ -85,6 +85,31 @@ describe('mask → heatmap cells', () => {
     const t = hexToRgb(MASK_COLOURS.targetOnly);
     const p = hexToRgb(MASK_COLOURS.pruned);
     for (let c = 0; c < 3; c++) expect(Math.abs(px[c] - (128 * t[c] + 127 * p[c]) / 255)).toBeLessThanOrEqual(1);
+  });
+
+  it('a block whose masks do not overlap (per-branch scores) reads as such, not as nested', () => {
+    // 1×1 kernel, 1024 inputs → 256 columns of 4 inputs each (colStep 4): the first cell
+    // covers inputs 0–3. Online keeps input 0, target inputs 1 and 2: no weight in both.
+    const shape = [1, 1, 1024, 1];
+    const online = new Uint8Array(1024);
+    const target = new Uint8Array(1024);
+    online[0] = 1;
+    target[1] = target[2] = 1;
+    const h = heatmapPair(online, target, shape);
+    expect(h.colStep).toBe(4);
+    expect([h.online[0], h.target[0], h.both![0]]).toEqual([64, 128, 0]); // round(255/4), round(255/2)
+    const f = maskCellInfo(h, shape, 0, 0)!.fractions;
+    // Hand values: both 0, online only ¼, target only ½, pruned ¼ (as bytes over 255).
+    expect(f.both).toBe(0);
+    expect(f.onlineOnly).toBeCloseTo(64 / 255, 10);
+    expect(f.targetOnly).toBeCloseTo(128 / 255, 10);
+    expect(f.pruned).toBeCloseTo(63 / 255, 10);
+    // Without the overlap bytes (an older snapshot) the split is the nested bound: both ¼.
+    expect(cellFractions(64, 128).both).toBeCloseTo(64 / 255, 10);
+    // The colour has no "both" in it: online only, target only and pruned by their shares.
+    const px = maskRgba(h);
+    const [o, t, p] = [hexToRgb(MASK_COLOURS.onlineOnly), hexToRgb(MASK_COLOURS.targetOnly), hexToRgb(MASK_COLOURS.pruned)];
+    for (let c = 0; c < 3; c++) expect(Math.abs(px[c] - (64 * o[c] + 128 * t[c] + 63 * p[c]) / 255)).toBeLessThanOrEqual(1);
   });
 
   it('online kept where target is not (per-branch scores) is its own category', () => {
