@@ -1,10 +1,12 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { cellAt, rasterize, type RasterOptions } from './transforms/raster';
+import { bandLinesDrawn, cellAt, rasterize, type RasterOptions } from './transforms/raster';
 
 /** Heatmap display size for a rows × cols grid inside `width` pixels. */
 export function gridSize(rows: number, cols: number, width: number, maxH = 340): { w: number; h: number } {
   const cellH = Math.max(1, Math.min(8, Math.floor(maxH / rows)));
-  const h = Math.max(96, Math.min(maxH, rows * cellH));
+  // More rows than maxH px: one pixel a row (FittedHeatmap scrolls it), so none is skipped
+  // by the nearest sampling and every row can be hovered.
+  const h = rows > maxH ? rows : Math.max(96, Math.min(maxH, rows * cellH));
   // Few columns (e.g. 2 groups of 4 channels) get wide cells; many get at least 6 px or share pixels.
   const maxCellW = cols <= 4 ? 64 : 28;
   const w = Math.max(120, Math.min(width, cols * Math.max(6, Math.min(maxCellW, Math.floor(width / cols)))));
@@ -83,5 +85,14 @@ export function Heatmap({ rows, cols, cells, width, height, describe, bands, tes
 /** A Heatmap of a rows × cols grid sized to fit `width` (gridSize), with a band every `rowBand` rows. */
 export function FittedHeatmap({ grid, width, rowBand, ...rest }: { grid: { rows: number; cols: number; cells: Uint8ClampedArray }; width: number; rowBand?: number } & Pick<HeatmapProps, 'describe' | 'testId' | 'label'>) {
   const { w, h } = gridSize(grid.rows, grid.cols, width);
-  return <Heatmap {...grid} width={w} height={h} bands={{ rowBand }} {...rest} />;
+  const map = <Heatmap {...grid} width={w} height={h} bands={{ rowBand }} {...rest} />;
+  return h > SCROLL_ABOVE ? <div className="heatmap-scroll" style={{ maxHeight: SCROLL_ABOVE, width: w + 16 }} tabIndex={0} aria-label={`${rest.label}: ${grid.rows} rows, scroll to see them all`}>{map}</div> : map;
+}
+
+/** Taller heatmaps (one pixel a row) scroll inside this height. */
+const SCROLL_ABOVE = 340;
+
+/** Whether FittedHeatmap draws its separators every `band` rows at this width (for captions that mention them). */
+export function fittedBandLines(rows: number, cols: number, width: number, band: number | undefined): boolean {
+  return bandLinesDrawn(band, rows, gridSize(rows, cols, width).h);
 }

@@ -6,7 +6,7 @@ import { NM_DENSE, NM_OTHER, NM_TAIL, patternCounts, patternLabel, type NMPatter
 import { actions } from '../../store/controller';
 import { useRun } from '../../store/run';
 import { selectUpdates, useTimeline } from '../../store/timeline';
-import { FittedHeatmap } from '../Heatmap';
+import { FittedHeatmap, fittedBandLines } from '../Heatmap';
 import { nmRgba } from '../transforms/nmCells';
 import { NEUTRALS, NM_SPECIAL_COLOURS, patternColour } from '../transforms/palette';
 import { asCompletedSteps, schedulePoints } from '../transforms/schedulePoints';
@@ -76,7 +76,8 @@ export function NmPanel() {
           </div>
           <NmGrid grid={grid} width={width} />
           <p className="small muted">
-            Rows: kernel position × output channel ({grid.kh}×{grid.kw} × {grid.cOut}, white lines between positions); columns: groups of {m} input channels
+            Rows: kernel position × output channel ({grid.kh}×{grid.kw} × {grid.cOut}
+            {fittedBandLines(grid.rowsShown, grid.cols, width, grid.cOut) ? ', white lines between positions' : ''}); columns: groups of {m} input channels
             {grid.tail ? `, last column the ${grid.tail}-channel tail (kept dense)` : ''}.{grid.rowsShown < grid.rows ? ` First ${grid.rowsShown} of ${grid.rows} rows shown.` : ''}
           </p>
           <NmHistogram grid={grid} />

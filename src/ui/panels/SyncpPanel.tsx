@@ -7,7 +7,7 @@ import { actions } from '../../store/controller';
 import { selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
 import { selectHistoryLayer, selectMaskHistory, selectUpdates, useTimeline } from '../../store/timeline';
-import { FittedHeatmap } from '../Heatmap';
+import { FittedHeatmap, fittedBandLines } from '../Heatmap';
 import { maskCellInfo, maskRgba } from '../transforms/maskCells';
 import { MASK_COLOURS, NEUTRALS, OKABE_ITO } from '../transforms/palette';
 import { withPlanned } from '../transforms/schedulePoints';
@@ -95,7 +95,8 @@ export function SyncpPanel() {
             {snap.scores === 'per-branch' && <Swatch colour={MASK_COLOURS.onlineOnly} label="online only (not nested)" />}
           </LegendRow>
           <p className="small muted">
-            Rows: kernel position × output channel ({sel ? `${sel.shape[0]}×${sel.shape[1]} positions × ${sel.shape[3]} outputs` : ''}, white lines between positions); columns: input channels.
+            Rows: kernel position × output channel ({sel ? `${sel.shape[0]}×${sel.shape[1]} positions × ${sel.shape[3]} outputs` : ''}
+            {sel && masks && fittedBandLines(masks.rows, masks.cols, width, maskRowBand(sel.shape[3], masks.rowStep)) ? ', white lines between positions' : ''}); columns: input channels.
             {masks && (masks.rowStep > 1 || masks.colStep > 1) ? ` Each cell averages ${masks.rowStep}×${masks.colStep} weights.` : ' One cell per weight.'}
           </p>
           <label className="slider-row">
@@ -168,10 +169,13 @@ export function SyncpPanel() {
   );
 }
 
+/** Heatmap rows a kernel position takes (undefined when averaged blocks straddle positions). */
+const maskRowBand = (cOut: number, rowStep: number): number | undefined => (cOut % rowStep === 0 ? cOut / rowStep : undefined);
+
 function MaskView({ masks, shape, width }: { masks: MaskHeatmap; shape: [number, number, number, number]; width: number }) {
   const cells = useMemo(() => maskRgba(masks), [masks]);
   const cOut = shape[3];
-  const band = cOut % masks.rowStep === 0 ? cOut / masks.rowStep : undefined;
+  const band = maskRowBand(cOut, masks.rowStep);
   const describe = (r: number, c: number) => {
     const info = maskCellInfo(masks, shape, r, c);
     if (!info) return null;

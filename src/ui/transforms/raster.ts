@@ -9,6 +9,15 @@ export interface RasterOptions {
   colBand?: number;
 }
 
+/**
+ * Whether separators are drawn every `band` of `rows` rows over `height` px: bands at least
+ * 6 px tall, and rows at least 3 px, since a 2-px line paints over a pixel of the rows on
+ * both sides of it (at 1 px a row, it painted over whole rows of data).
+ */
+export function bandLinesDrawn(band: number | undefined, rows: number, height: number): band is number {
+  return !!band && band < rows && (band * height) / rows >= 6 && height / rows >= 3;
+}
+
 export function rasterize(cells: Uint8ClampedArray, rows: number, cols: number, width: number, height: number, opts: RasterOptions = {}, out = new Uint8ClampedArray(width * height * 4)): Uint8ClampedArray {
   const colOf = new Int32Array(width);
   for (let x = 0; x < width; x++) colOf[x] = Math.min(cols - 1, Math.floor((x * cols) / width));
@@ -21,14 +30,14 @@ export function rasterize(cells: Uint8ClampedArray, rows: number, cols: number, 
   }
   const white = 0xffffffff;
   const { rowBand, colBand } = opts;
-  if (rowBand && rowBand < rows && (rowBand * height) / rows >= 6) {
+  if (bandLinesDrawn(rowBand, rows, height)) {
     for (let b = rowBand; b < rows; b += rowBand) {
       const y = Math.round((b * height) / rows);
       // 2 px, centred on the boundary.
       for (const yy of [y - 1, y]) if (yy > 0 && yy < height) out32.fill(white, yy * width, (yy + 1) * width);
     }
   }
-  if (colBand && colBand < cols && (colBand * width) / cols >= 6) {
+  if (bandLinesDrawn(colBand, cols, width)) {
     for (let b = colBand; b < cols; b += colBand) {
       const x = Math.round((b * width) / cols);
       for (const xx of [x - 1, x]) if (xx > 0 && xx < width) for (let y = 0; y < height; y++) out32[y * width + xx] = white;

@@ -7,7 +7,8 @@ import { heatmapPair, maskHeatmap } from '../../../src/engine/viz/maskPanel';
 import { gateOverlayRgba } from '../../../src/ui/transforms/gateOverlay';
 import { cellFractions, dominantCategory, maskCellInfo, maskRgba } from '../../../src/ui/transforms/maskCells';
 import { hexToRgb, MASK_COLOURS, OKABE_ITO, viridis } from '../../../src/ui/transforms/palette';
-import { rasterize } from '../../../src/ui/transforms/raster';
+import { bandLinesDrawn, rasterize } from '../../../src/ui/transforms/raster';
+import { gridSize } from '../../../src/ui/Heatmap';
 import { asCompletedSteps, schedulePoints, withPlanned } from '../../../src/ui/transforms/schedulePoints';
 import { cumulativeFlops } from '../../../src/ui/transforms/series';
 import { thinOlderHalf } from '../../../src/engine/thinning';
@@ -144,6 +145,25 @@ describe('rasterize', () => {
     const banded = rasterize(cells, 2, 1, 1, 12, { rowBand: 1 });
     // Band boundary at row 1 → pixel rows round(1·12/2) − 1 = 5 and 6 are white.
     expect([...banded].filter((_, i) => i % 4 === 0)).toEqual([1, 1, 1, 1, 1, 255, 255, 2, 2, 2, 2, 2]);
+  });
+});
+
+describe('large grids: every row drawn, no separator over data', () => {
+  it('at one pixel a row no separator is drawn (it would paint over whole rows)', () => {
+    // 64 rows × 1 col, row r has red = r; 64 px tall, band every 32 rows (32 px ≥ 6).
+    const rows = 64;
+    const cells = new Uint8ClampedArray(rows * 4);
+    for (let r = 0; r < rows; r++) cells.set([r, 0, 0, 255], r * 4);
+    const out = rasterize(cells, rows, 1, 1, rows, { rowBand: 32 });
+    expect([...out].filter((_, i) => i % 4 === 0)).toEqual(Array.from({ length: rows }, (_, r) => r));
+    expect(bandLinesDrawn(32, rows, rows)).toBe(false);
+    expect(bandLinesDrawn(32, rows, 3 * rows)).toBe(true);
+  });
+
+  it('a grid with more rows than the panel height gets a pixel a row', () => {
+    // 3×3×64 outputs = 576 rows (widths [16, 32, 64]): nearest sampling into 340 px skipped 236.
+    expect(gridSize(576, 16, 400).h).toBe(576);
+    expect(gridSize(144, 16, 400).h).toBe(288); // 2 px a row, within 340
   });
 });
 
