@@ -18,6 +18,17 @@ export function syncp(t: Trainer): SyncCPPlugin {
   return p;
 }
 
+/**
+ * The exported masks, checked to be one per prunable conv (every conv but the stem): a loop
+ * of assertions over them can then not pass by running zero times.
+ */
+export async function allMasks(t: Trainer): Promise<ExportedMask[]> {
+  const masks = await syncp(t).exportMasks();
+  const convs = t.spec.encoder.convs.map((c) => c.name).filter((n) => n !== 'stem.conv');
+  if (convs.length === 0 || masks.map((m) => m.name).join() !== convs.join()) throw new Error(`masks ${masks.map((m) => m.name).join()} are not one per prunable conv (${convs.join()})`);
+  return masks;
+}
+
 export async function run(t: Trainer, steps: number): Promise<void> {
   for (let i = 0; i < steps; i++) await t.trainStep();
 }

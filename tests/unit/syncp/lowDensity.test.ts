@@ -2,7 +2,7 @@
 // every prunable layer, which would prune the network to zeros (zero features, NaN from
 // their normalisation). Each layer keeps at least one: the run trains, finite.
 import { describe, expect, it } from 'vitest';
-import { channelsOf, count, syncp, tinyTrainer } from './helpers';
+import { allMasks, channelsOf, count, syncp, tinyTrainer } from './helpers';
 
 describe('SyncCP at a density below one channel a layer', () => {
   it.each([
@@ -15,7 +15,7 @@ describe('SyncCP at a density below one channel a layer', () => {
     const losses: number[] = [];
     for (let i = 0; i < 8; i++) losses.push((await t.trainStep()).loss);
     expect(losses.every(Number.isFinite)).toBe(true);
-    for (const m of await syncp(t).exportMasks()) {
+    for (const m of await allMasks(t)) {
       expect(count(m.online), m.name).toBeGreaterThanOrEqual(1);
       if (preset === 'syncp-channel') expect(channelsOf(m.online, m.shape).reduce((a, b) => a + b, 0), m.name).toBe(1);
     }

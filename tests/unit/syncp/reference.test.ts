@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/engine/config';
 import { scheduleOf } from '../../../src/engine/sparsity/scheduleOf';
 import { refTopK } from '../sparsity/helpers';
-import { count, erkByHand, groupCounts, isSubset, run, size, syncp, tinyTrainer } from './helpers';
+import { allMasks, count, erkByHand, groupCounts, isSubset, run, size, syncp, tinyTrainer } from './helpers';
 
 const STEPS = 10; // window: start 1, end 7, every 1
 
@@ -14,7 +14,7 @@ describe('initial density d_i: a random ERK start', () => {
   it('shared scores: before the first update each layer keeps round(ERK(d_i)·n) online and round(ERK(d_i + g)·n) in the target, nested, at random', async () => {
     const masksOf = async (seed: number) => {
       const t = tinyTrainer('syncp-unstructured', { seed, syncp: { initialDensity: 0.5, gap: 0.3 } }, STEPS);
-      const m = await syncp(t).exportMasks();
+      const m = await allMasks(t);
       t.dispose();
       return m;
     };
@@ -35,7 +35,7 @@ describe('initial density d_i: a random ERK start', () => {
 
   it('the reference start (d_i 0.7, g 0.3): online at ERK(0.7), the target dense; the schedule ramps from there', async () => {
     const t = tinyTrainer('syncp-unstructured', { syncp: { initialDensity: 0.7, gap: 0.3 } }, STEPS);
-    const m0 = await syncp(t).exportMasks();
+    const m0 = await allMasks(t);
     const on = erkByHand(m0.map((m) => m.shape), 0.7);
     m0.forEach((m, i) => {
       expect(count(m.online)).toBe(Math.round(on[i] * size(m.shape)));
@@ -47,7 +47,7 @@ describe('initial density d_i: a random ERK start', () => {
     expect(plan.at(7).online).toBeCloseTo(0.2, 12);
     await run(t, 2); // the first update (step 1) ranks magnitudes at the schedule's value
     const d1 = plan.at(1).online;
-    for (const m of await syncp(t).exportMasks()) expect(count(m.online)).toBe(Math.round(d1 * size(m.shape)));
+    for (const m of await allMasks(t)) expect(count(m.online)).toBe(Math.round(d1 * size(m.shape)));
     t.dispose();
   });
 
@@ -93,7 +93,7 @@ describe('syncp-reference preset', () => {
 
   it('starts with round(0.3·groups) random groups 2:4 online and a dense target', async () => {
     const t = tinyTrainer('syncp-reference', {}, STEPS);
-    for (const m of await syncp(t).exportMasks()) {
+    for (const m of await allMasks(t)) {
       const g = groupCounts(m.online, m.shape, 4);
       expect(g.filter((k) => k === 2).length, m.name).toBe(Math.round(0.3 * g.length));
       expect(g.filter((k) => k !== 2 && k !== 4).length, m.name).toBe(0);
