@@ -112,13 +112,15 @@ describe.each(PRESETS)('export %s', (preset) => {
   });
 });
 
+/** Whether python3 runs here (the machine image has it; a skip shows in the report when not). */
+const hasPython3 = !spawnSync('python3', ['--version']).error;
+
 describe('the launcher the script writes', () => {
-  it('is Python that parses (when python3 is here)', () => {
+  it.skipIf(!hasPython3)('is Python that parses', () => {
     const r = exportSoloLearnSparse(buildConfig({ preset: 'syncp-2of4' }), { gpus: 8 });
     const body = r.script.split("<<'PY'\n")[1].split('\nPY\n')[0];
     expect(body).toContain('main_pretrain.main()');
     const py = spawnSync('python3', ['-c', 'import ast, sys; ast.parse(sys.stdin.read())'], { input: body, encoding: 'utf8' });
-    if (py.error) return; // no python3 on this machine: the bash -n check above still holds
     expect(py.stderr).toBe('');
     expect(py.status).toBe(0);
   });
