@@ -9,6 +9,13 @@ import { installNodeWebGPU } from '../../../src/cli/nodeWebgpu';
 import { webgpuAdapterLabel } from '../../../src/engine/backend';
 import { chooseBackend, currentDevice, DEFAULT_WORKLOAD, describeCalibration, fastest, measureBackends, workloadKey, type BackendTiming } from '../../../src/engine/backendChoice';
 
+/** The backend with the smallest measured time, worked out here (not by the code under test). */
+function quickest(timings: readonly BackendTiming[]): string {
+  const timed = timings.filter((x): x is BackendTiming & { ms: number } => x.ms !== null);
+  expect(timed.length).toBeGreaterThan(0);
+  return timed.reduce((a, b) => (b.ms < a.ms ? b : a)).backend;
+}
+
 const installed = await installNodeWebGPU();
 const adapter = installed.ok ? await webgpuAdapterLabel() : '';
 const software = /swiftshader|fallback|software/i.test(adapter);
@@ -59,7 +66,7 @@ describe('calibration budget', () => {
     const r = await chooseBackend(['webgpu', 'cpu'], { cached, budgetMs: 1500 });
     expect(r.calibration!.cached).toBe(false);
     expect(r.calibration!.timings.find((t) => t.backend === 'webgpu')!.software).toBe(true);
-    expect(r.backend).toBe(fastest(r.calibration!.timings));
+    expect(r.backend).toBe(quickest(r.calibration!.timings));
   });
 
   it.skipIf(!installed.ok)('the choice between webgpu and cpu at the default workload and at the tiny run’s size: printed wall time', async () => {
@@ -71,8 +78,9 @@ describe('calibration budget', () => {
       const r = await chooseBackend(['webgpu', 'cpu'], { shape });
       const c = r.calibration!;
       console.log(`[calibration] ${label}: ${(c.ms! / 1000).toFixed(2)} s on "${adapter}" — ${describeCalibration({ timings: c.timings, chosen: r.backend })}`);
-      expect(r.backend).toBe(fastest(c.timings));
-      for (const x of c.timings) expect(x.ms !== null || x.overMs !== undefined || x.reason).toBeTruthy();
+      expect(r.backend).toBe(quickest(c.timings));
+      // Each backend has a time, a time it was cut off at, or a reason it has neither.
+      for (const x of c.timings) expect(x.ms !== null ? x.ms > 0 : (x.overMs ?? 0) > 0 || /\w{4}/.test(x.reason ?? ''), JSON.stringify(x)).toBe(true);
       // The second choice in one process must not trip over pipelines the first left compiling.
       for (const x of c.timings) expect(x.reason ?? '').not.toMatch(/workload failed/);
     }
