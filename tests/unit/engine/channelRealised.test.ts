@@ -74,6 +74,28 @@ describe('channel pruning realised into the next conv (cpu)', () => {
     tf.dispose([before, after, ...Object.values(vars), ...Object.values(masks), x]);
   });
 
+  it("forwardResNet hands conv2 conv1's live channels: in 'auto' it runs no tfjs conv for conv2", async () => {
+    // conv1's own mask (3 of 6 outputs) makes it a compact conv; conv2's mask is dense, so
+    // only the live inputs forwardResNet works out can make conv2 compact too. A compact
+    // conv is computed in typed arrays (no Conv2D kernel): 'off' runs 3 tfjs convs (stem,
+    // conv1, conv2), 'auto' the stem's only. (Zero inputs cannot tell the paths apart by
+    // value here: the cpu conv loops skip zero inputs, so NaN weights on them stay out of both.)
+    const { spec, vars, masks, x } = setup();
+    expect(maskedConvPath(masks['s1.b0.conv1'], 'auto')).toBe('compact');
+    expect(maskedConvPath(masks['s1.b0.conv2'], 'auto')).toBe('dense');
+    const convKernels = async (mode: 'off' | 'auto') => {
+      const info = await tf.profile(() => {
+        const f = forwardResNet(spec, [{ params: vars, masks }], [x], { training: true, sparseKernels: mode, prunedChannels: true })[0];
+        f.dataSync();
+        f.dispose();
+      });
+      return info.kernels.filter((k) => /Conv2D/.test(k.name)).length;
+    };
+    expect(await convKernels('off')).toBe(3);
+    expect(await convKernels('auto')).toBe(1);
+    tf.dispose([...Object.values(vars), ...Object.values(masks), x]);
+  });
+
   it("'auto' skips conv2's dead inputs (compact conv) and matches 'off': features and every gradient", () => {
     const { spec, vars, masks, x } = setup();
     const live = Int32Array.from([0, 2, 3]);
