@@ -38,7 +38,17 @@ describe('CDG evaluation threshold', () => {
     const other = t.features(dataset.test, [idx[2], 1, 2]);
     const o = (await other.array())[0];
     for (let q = 0; q < o.length; q++) expect(Math.abs(o[q] - rows[2][q])).toBeLessThan(1e-5);
-    tf.dispose([batch, other]);
+    // The gates really close in evaluation: with every gate open (Δ = −∞) the same images
+    // have other features.
+    const evalThreshold = plugin.evalThreshold.bind(plugin);
+    plugin.evalThreshold = () => -Infinity;
+    const allOpen = t.features(dataset.test, idx);
+    plugin.evalThreshold = evalThreshold;
+    const openRows = await allOpen.array();
+    let moved = 0;
+    for (const [j, r] of openRows.entries()) for (let q = 0; q < r.length; q++) moved = Math.max(moved, Math.abs(r[q] - rows[j][q]));
+    expect(moved).toBeGreaterThan(1e-3);
+    tf.dispose([batch, other, allOpen]);
     expect(tf.memory().numTensors).toBe(before);
 
     const snap = (await plugin.snapshot()) as CDGSnapshot;
