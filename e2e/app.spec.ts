@@ -168,10 +168,13 @@ test('every preset is offered and takes a step on WebGPU', async ({ page }) => {
   expect(options).toEqual(['simclr-dense', 'byol-dense', 'cdg', 'syncp-unstructured', 'syncp-channel', 'syncp-2of4', 'syncp-reference']);
   // Every preset is in this build: each one must build and take a step, no banner allowed.
   for (const preset of [...options.slice(1), options[0]]) {
+    // Step pressed the moment the preset changes, while its run builds (as people click).
+    // The last run showed step 1 too: the count is read once the new run is built, when a
+    // Step lost or sent to the replaced run would leave it at 0.
     await page.getByTestId('preset').selectOption(preset);
-    await waitReady(page);
-    await expect(page).toHaveURL(new RegExp(`preset=${preset}`));
     await page.getByTestId('step').click();
+    await expect(page).toHaveURL(new RegExp(`preset=${preset}`));
+    await waitReady(page);
     await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 90_000 });
     await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'idle');
     await expect(page.getByTestId('loss-value')).not.toHaveText('—');
@@ -187,8 +190,10 @@ test('SimSiam, the third method, is picked in the settings and trains a step', a
   await expect(page).toHaveURL(/method=simsiam/);
   // Temperature belongs to SimCLR: the form no longer offers it.
   await expect(page.getByTestId('field-temperature')).toHaveCount(0);
-  await waitReady(page);
+  // Step at once, while the SimSiam run builds; read once it is built (a Step sent to the
+  // replaced run would show 1 only until the new run's 0).
   await page.getByTestId('step').click();
+  await waitReady(page);
   await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 90_000 });
   await expect(page.getByTestId('loss-value')).not.toHaveText('—');
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
@@ -226,11 +231,11 @@ test('a preset picked and Start pressed at once trains that preset (with and wit
 
 test('fashion-mnist loads from the shipped files and trains a step', async ({ page }) => {
   await page.goto('/?backend=cpu&tiny=1&dataset=fashion-mnist');
-  await waitReady(page);
-  await expect(page.getByTestId('field-dataset')).toHaveValue('fashion-mnist');
-  await expect(page.getByTestId('dataset-preview')).toContainText('fashion-mnist');
+  // Step pressed as soon as it can be, before the images have loaded.
   await page.getByTestId('step').click();
   await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 60_000 });
+  await expect(page.getByTestId('field-dataset')).toHaveValue('fashion-mnist');
+  await expect(page.getByTestId('dataset-preview')).toContainText('fashion-mnist');
   await expect(page.getByTestId('loss-value')).not.toHaveText('—');
 });
 

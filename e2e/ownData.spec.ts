@@ -80,8 +80,10 @@ async function refusedUntouched(page: Page, message: string, step: string, datas
 
 async function trainsAStep(page: Page): Promise<void> {
   await expect(page.getByTestId('field-dataset')).toHaveValue('own');
-  await waitReady(page);
+  // Step at once, while the run on the new images builds; the count is read once it is
+  // built (the last run showed step 1 too: a lost Step would leave the new run at 0).
   await page.getByTestId('step').click();
+  await waitReady(page);
   await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 90_000 });
   await expect(page.getByTestId('loss-value')).not.toHaveText('—');
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
