@@ -98,6 +98,13 @@ export function checkExportable(config: Config): 'simclr' | 'byol' {
   if (config.syncp?.granularity === 'nm' && config.syncp.n >= config.syncp.m) {
     throw new ExportRefusal(`N:M with N = ${config.syncp.n} ≥ M = ${config.syncp.m} cannot be exported: the reference asserts N < M (N kept out of every M).`);
   }
+  // Unstructured and channel: the reference's target starts at its final density + gap,
+  // which must stay below 1 (START_CAP); a lowered gap cannot help a density at or above it.
+  if (config.syncp && config.syncp.granularity !== 'nm' && config.syncp.density >= START_CAP) {
+    throw new ExportRefusal(
+      `syncp.density ${config.syncp.density} cannot be exported: the reference's masks start at a density below ${START_CAP} (its ERK start and top-k need final density + gap < 1), so a final density of ${START_CAP} or more has no schedule there. Use a density under ${START_CAP}.`,
+    );
+  }
   // The reference reshapes each pruned conv's weights into groups of M with no tail (the
   // playground keeps a tail dense): its build fails unless M divides every input width of
   // resnet-18's pruned convs (64, 128, 256, 512), i.e. unless M divides 64.

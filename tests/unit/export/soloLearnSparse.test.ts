@@ -239,6 +239,12 @@ describe('refusals', () => {
     expect(lines.filter((l) => l.includes('rm -rf')).every((l) => l.startsWith('#'))).toBe(true);
     expect(r.script).not.toMatch(/\r/);
   });
+  it('an unstructured or channel density at or above 0.95: the reference cannot start denser than it ends', () => {
+    for (const preset of ['syncp-unstructured', 'syncp-channel']) {
+      for (const density of [1, 0.95]) expect(() => exportSoloLearnSparse(buildConfig({ preset, overrides: { syncp: { density } } })), `${preset} ${density}`).toThrow(/cannot be exported.*below 0\.95/s);
+      expect(() => exportSoloLearnSparse(buildConfig({ preset, overrides: { syncp: { density: 0.9 } } }))).not.toThrow();
+    }
+  });
   it('N:M whose M does not divide resnet-18’s conv widths (the reference reshapes into whole groups of M)', () => {
     const nm = (n: number, m: number) => buildConfig({ preset: 'syncp-2of4', overrides: { syncp: { n, m } } });
     // 64·64·9 weights are no whole number of groups of 5 or 7; 64·128 (a shortcut) none of 3 or 6.
