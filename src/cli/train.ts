@@ -17,6 +17,8 @@ import { MAX_RUN_FILE_BYTES } from '../engine/runFile';
 import { readPublicAsset } from './nodeAssets';
 import { installNodeWebGPU } from './nodeWebgpu';
 import { startConvThreads, stopConvThreads } from './convThreads';
+import { summaryLine } from './trainSummary';
+import { DivergenceError } from '../engine/trainer';
 
 const USAGE = `usage: npm run train -- [options] [--KEY VALUE …]
   --preset NAME     ${PRESET_NAMES.join(' | ')} (default simclr-dense)
@@ -179,11 +181,15 @@ async function main(): Promise<number> {
 
   const t0 = performance.now();
   let lastKnn: number | undefined;
+  let lastKnnStep = 0;
   let status = 0;
   try {
     while (!session.done) {
       const { result: r, row, knn, logged } = await session.trainStep();
-      if (knn !== undefined) lastKnn = knn;
+      if (knn !== undefined) {
+        lastKnn = knn;
+        lastKnnStep = r.step;
+      }
       if (logged) {
         if (args.json) emit(row);
         else if (!bar) console.log(`step ${r.step}  loss ${r.loss.toFixed(4)}${knn !== undefined ? `  knn ${(knn * 100).toFixed(1)}%` : ''}`);
@@ -199,6 +205,7 @@ async function main(): Promise<number> {
   } catch (e) {
     bar?.stop();
     console.error(`train: ${(e as Error).message}`);
+    if (e instanceof DivergenceError) console.error(`train: the run is seeded, so the same command diverges again: rerun with a lower --lr (this run's: ${trainer.peakLearningRate})`);
     if (args.json) emit({ event: 'error', message: (e as Error).message, step: trainer.step });
     status = 1;
   }
@@ -226,6 +233,8 @@ async function main(): Promise<number> {
     // Training steps per second with the kNN passes left out (the machine's load still counts).
     stepsPerSecond: Number((trainer.step / Math.max(1e-9, seconds - knnSeconds)).toFixed(3)),
     knn: lastKnn,
+    // The step of that kNN pass: the last one before a failure, not the run's end.
+    knnStep: lastKnn !== undefined ? lastKnnStep : undefined,
     knnTestImages: n,
     knnStandardError: se,
     knnCost,
@@ -234,7 +243,7 @@ async function main(): Promise<number> {
   };
   if (args.json) emit(end);
   else {
-    console.log(`done: ${trainer.step} steps in ${seconds.toFixed(1)} s${lastKnn !== undefined ? `, kNN accuracy ${(lastKnn * 100).toFixed(1)}% ± ${(se! * 100).toFixed(1)} (SE, n = ${n}) (untrained ${(baselines.untrained * 100).toFixed(1)}%, raw pixels ${(baselines.rawPixels * 100).toFixed(1)}%, gain ${((lastKnn - baselines.untrained) * 100).toFixed(1)} pts)` : ''}`);
+    console.log(summaryLine({ ok: status === 0, steps: trainer.step, seconds, baselines, knn: lastKnn !== undefined ? { accuracy: lastKnn, standardError: se!, step: lastKnnStep, n } : undefined }));
     console.log(`kNN cost: ${knnCost.passes} passes, ${knnPass.toFixed(2)} s each = ${(knnCost.passFraction * 100).toFixed(1)}% of the run per pass, ${(knnCost.totalFraction * 100).toFixed(1)}% in all`);
   }
   session.dispose();
