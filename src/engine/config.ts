@@ -169,7 +169,12 @@ export const SETTINGS_TABLE = {
   }),
 };
 
-export const ConfigSchema = buildSchema(SETTINGS_TABLE);
+export const ConfigSchema = buildSchema(SETTINGS_TABLE, [
+  // Refused rather than quietly cut (the trainer would take the whole split a step), so a run
+  // is what its settings say: run.json and a --tiny run's images follow the batch. Own images
+  // are counted only once read (a few own images train on all of them a step).
+  ['the batch cannot be larger than the training images (a step draws its images without repeats)', ['batchSize'], (c) => (c.data as { name: string }).name === 'own' || (c.batchSize as number) <= (c.data as { trainCount: number }).trainCount],
+]);
 
 /** The table as rows (path, key, label, input kind…), in table order. */
 export const SETTINGS: readonly SettingSpec[] = flatten(SETTINGS_TABLE);

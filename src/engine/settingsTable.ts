@@ -79,8 +79,8 @@ function schemaOf(node: Leaf | Group): z.ZodType {
 }
 
 /** The root object schema of a table (strict at every level). */
-export function buildSchema<F extends Fields>(fields: F): ObjectOf<F> {
-  return objectOf(group(fields)) as unknown as ObjectOf<F>;
+export function buildSchema<F extends Fields>(fields: F, checks: Group['checks'] = []): ObjectOf<F> {
+  return objectOf(group(fields, checks)) as unknown as ObjectOf<F>;
 }
 
 /** One row of the flattened table. */

@@ -246,6 +246,9 @@ function oddSize({ width, height }: DecodedImage): string | undefined {
 
 function finish(source: string, classNames: string[], train: ImageSplit, test: ImageSplit, opts: OwnDataOptions, skipped: string[] = []): Dataset {
   if (train.count === 0 || test.count === 0) throw new OwnDataError(`too few images to hold some out for the kNN monitor (${train.count + test.count}): give at least two a class`);
+  // A step of one image trains nothing: BatchNorm over a batch of one outputs β and passes
+  // back a zero gradient (PyTorch refuses it: "Expected more than 1 value per channel").
+  if (train.count < 2) throw new OwnDataError(`only ${train.count} training image: a step needs at least two (BatchNorm over one image learns nothing); add images to the train folder`);
   return { name: 'own', source, skipped, height: opts.size, width: opts.size, channels: 3, classNames, train, test };
 }
 

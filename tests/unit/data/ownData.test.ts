@@ -336,6 +336,19 @@ describe('own data: limits and layouts found by a review', () => {
     }
   });
 
+  it('a train folder of one image is refused: a step of one image trains nothing (BatchNorm over one sample)', async () => {
+    const files: OwnFile[] = [
+      { path: 'ds/train/cat/1.png', bytes: img(11) },
+      { path: 'ds/test/cat/2.png', bytes: img(12) },
+      { path: 'ds/test/dog/3.png', bytes: img(21) },
+      { path: 'ds/test/dog/4.png', bytes: img(22) },
+    ];
+    await refused(files, /only 1 training image: a step needs at least two/);
+    // Two training images are enough.
+    const ds = await readOwnData([...files, { path: 'ds/train/dog/5.png', bytes: img(23) }], opts);
+    expect(ds.train.count).toBe(2);
+  });
+
   it('a train/test level above the class folders is the split, and the classes are below it', async () => {
     for (const [trainName, testName] of [['train', 'test'], ['Train', 'val'], ['training', 'validation']]) {
       const files: OwnFile[] = [

@@ -36,6 +36,8 @@ describe('config', () => {
     [{ cdg: { density: 2 } }, 'cdg.density'],
     [{ cdg: { beta: 1 } }, 'cdg.beta'],
     [{ batchSize: 1 }, 'batchSize'],
+    // A batch larger than the training images was cut to them silently (run.json said 64).
+    [{ batchSize: 64, data: { trainCount: 40 } }, 'batchSize'],
     [{ steps: 0 }, 'steps'],
     [{ optim: { lr: -1 } }, 'optim.lr'],
     [{ ssl: { temperature: 0 } }, 'ssl.temperature'],
