@@ -2,6 +2,7 @@
 // split) and scored on the test split — the standard SSL evaluation, run on demand.
 import * as tf from '@tensorflow/tfjs';
 import { AdamW } from '../optim';
+import { tfSeed } from '../nn/params';
 
 export interface ProbeOptions { numClasses: number; epochs: number; seed: number; lr?: number; weightDecay?: number }
 export interface ProbeResult { trainAccuracy: number; testAccuracy: number; epochs: number }
@@ -18,7 +19,7 @@ export async function linearProbe(xTrain: tf.Tensor2D, yTrain: ArrayLike<number>
   const xte = tf.tidy(() => tf.div(tf.sub(xTest, mean), std)) as tf.Tensor2D;
   const ytr = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(yTrain), 'int32'), opts.numClasses));
   const vars = {
-    w: tf.tidy(() => tf.variable(tf.randomNormal([d, opts.numClasses], 0, 0.01, 'float32', opts.seed))),
+    w: tf.tidy(() => tf.variable(tf.randomNormal([d, opts.numClasses], 0, 0.01, 'float32', tfSeed(opts.seed)))),
     b: tf.tidy(() => tf.variable(tf.zeros([opts.numClasses]))),
   };
   const optimizer = new AdamW({ weightDecay: opts.weightDecay ?? 1e-4 });

@@ -13,7 +13,15 @@ export type RunningStats = Record<string, { mean: tf.Variable; variance: tf.Vari
 export function paramSeed(seed: number, name: string): number {
   let h = (seed ^ 0x9e3779b9) >>> 0;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
-  return h % 2147483647;
+  return tfSeed(h % 2147483647);
+}
+
+/**
+ * A seed tfjs keeps: its random ops take a falsy seed (0) as "none" and draw from
+ * Math.random, so seed 0 (a valid run seed) would not reproduce. 0 maps to a fixed other value.
+ */
+export function tfSeed(seed: number): number {
+  return seed === 0 ? 0x5eed : seed;
 }
 
 /** He-normal init (fan_in), suited to ReLU networks. */
