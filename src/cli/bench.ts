@@ -110,6 +110,11 @@ function parseBenchArgs(argv: string[]) {
   if (!['cpu', 'webgpu', 'wasm'].includes(backend)) throw new UsageError(`--backend must be cpu, webgpu or wasm (got "${backend}")`);
   if (v.browser && v.backend) throw new UsageError('--browser times the page backends: use --backends webgpu,webgl,cpu instead of --backend');
   if (v.browser && v.long) throw new UsageError('--long runs in Node only');
+  // The modes are one each: run together, the first would run alone and the others be
+  // dropped without a word (--long --profile skipped the leak check and exited 0).
+  const modes = (['long', 'kernels', 'profile', 'browser'] as const).filter((m) => v[m]);
+  if (modes.length > 1) throw new UsageError(`--${modes.join(' and --')} are separate benches: run one at a time`);
+  if (v.profile && v.markdown) throw new UsageError('--profile prints its table only: --markdown goes with the step bench, --kernels or --long');
   const presets = v.presets !== undefined ? v.presets.split(',').map((s) => s.trim()) : [...PRESET_NAMES];
   if (presets.some((p) => !p)) throw new UsageError(`--presets needs preset names separated by commas (got "${v.presets}")`);
   for (const p of presets) if (!(PRESET_NAMES as readonly string[]).includes(p)) throw new UsageError(`unknown preset "${p}" (known: ${PRESET_NAMES.join(', ')})`);

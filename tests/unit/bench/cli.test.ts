@@ -83,7 +83,7 @@ describe('npm run bench', () => {
   });
 
   it('bad flags exit 2 with the reason and the usage', async () => {
-    for (const args of [['--presets', 'nope'], ['--presets', ','], ['--presets', ''], ['--presets', 'cdg,cdg'], ['--state', 'middle'], ['--backend', 'webgl'], ['--rounds', '0'], ['--browser', '--long'], ['--backend', 'wasm', '--conv-threads']]) {
+    for (const args of [['--presets', 'nope'], ['--presets', ','], ['--presets', ''], ['--presets', 'cdg,cdg'], ['--state', 'middle'], ['--backend', 'webgl'], ['--rounds', '0'], ['--browser', '--long'], ['--backend', 'wasm', '--conv-threads'], ['--long', '--profile'], ['--long', '--kernels'], ['--browser', '--kernels'], ['--profile', '--markdown', '/tmp/x.md']]) {
       const r = await bench(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain('usage: npm run bench');
