@@ -30,6 +30,12 @@ let gen = 0;
 let exportWaiter: { resolve: (r: { run: RunFile; bundle: Uint8Array }) => void; reject: (e: Error) => void } | undefined;
 /** Own images finished loading while a resume or import was on its way: trained on if that is refused. */
 let ownDataDeferred = false;
+/**
+ * A resumed or imported run arrived while own files were being read or decoded: the images
+ * that load after it are kept for a later run, not trained on (that rebuild would replace
+ * the run just brought back, and a Start would then autosave over it).
+ */
+let restoredDuringLoad = false;
 
 /** Train on the own images just loaded: the dataset setting switches to 'own' (a fresh run at step 0); already on own data, the run is built anew on the new images. */
 function trainOnOwnData(): void {
@@ -189,6 +195,7 @@ function onMessage(msg: Response): void {
       });
       useRun.setState({ config: msg.config, restoring: undefined, resumable: undefined });
       ownDataDeferred = false; // the run asked for after the images goes on
+      if (useRun.getState().loadingData) restoredDuringLoad = true;
       writeUrl();
       return;
     }
@@ -205,7 +212,10 @@ function onMessage(msg: Response): void {
       // A resume or an import asked for since goes first (a rebuild now would replace the run
       // it brings); if it is refused, the images are trained on then.
       if (useRun.getState().restoring) ownDataDeferred = true;
-      else trainOnOwnData();
+      // A resume asked for while the files were still being read reached the worker first
+      // and is restored by now: it goes on.
+      else if (!restoredDuringLoad) trainOnOwnData();
+      restoredDuringLoad = false;
       return;
     case 'ignored':
       // A build that did not happen (superseded, nothing to build) leaves nothing to wait for.
@@ -393,6 +403,7 @@ export const actions = {
     // A crashed worker never answers: a load posted to it would leave loading set until Restart.
     if (useRun.getState().worker === 'crashed') return refuse(CRASHED_WORKER_MESSAGE);
     const target = worker;
+    restoredDuringLoad = false;
     useRun.setState({ loadingData: true, error: undefined });
     let read: OwnFile[];
     try {

@@ -128,6 +128,26 @@ describe('other answers a click may get', () => {
     expect(useRun.getState().ownData?.trainCount).toBe(16); // the images are loaded, for a later run
   });
 
+  it('a resume asked for while the files are still being read (posted before them) is not rebuilt over when they load', async () => {
+    actions.restart();
+    await settle();
+    behaviour.refuse = () => false;
+    // The read of the files ends only after Resume was pressed: the restore reaches the
+    // worker first, its run is restored, and data-loaded comes after 'restored'.
+    let release!: (f: { path: string; file: File }[]) => void;
+    const picked = new Promise<{ path: string; file: File }[]>((r) => (release = r));
+    const loading = actions.loadOwnData(picked);
+    actions.resume();
+    await settle();
+    expect(liveRuns().map((r) => r.config)).toEqual([RESTORED_CONFIG]);
+    release([{ path: 'a/1.png', file: new File([new Uint8Array(8)], '1.png') }]);
+    await loading;
+    await settle();
+    expect(liveRuns().map((r) => r.config)).toEqual([RESTORED_CONFIG]);
+    expect(useSettings.getState().preset).toBe('syncp-2of4');
+    expect(useRun.getState().ownData?.trainCount).toBe(16); // loaded, for a later run
+  });
+
   it('own images that finish loading during a resume that is refused are trained on then', async () => {
     actions.restart();
     await settle();
