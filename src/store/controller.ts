@@ -200,9 +200,20 @@ function onMessage(msg: Response): void {
       return;
     }
     case 'config': {
-      // The run goes on with this config (a lower learning rate after a divergence).
+      // The run goes on with this config (a lower learning rate after a divergence). Only
+      // the fields it changed are rewritten: text being typed in the others, and its
+      // message, stay as they are.
       const s = useSettings.getState();
-      useSettings.setState({ applied: msg.config, draft: draftOf(msg.config), issues: {}, importedBase: s.importedBase ? msg.config : undefined });
+      const was = draftOf(s.applied);
+      const now = draftOf(msg.config);
+      const draft = { ...s.draft };
+      const issues = { ...s.issues };
+      for (const [path, text] of Object.entries(now)) {
+        if (was[path] === text) continue;
+        draft[path] = text;
+        delete issues[path];
+      }
+      useSettings.setState({ applied: msg.config, draft, issues, importedBase: s.importedBase ? msg.config : undefined });
       useRun.setState({ config: msg.config });
       writeUrl();
       return;

@@ -41,5 +41,19 @@ describe('Reset with lr × ½', () => {
     expect(useRun.getState().error?.kind).toBe('diverged');
     expect(useSettings.getState().issues['model.widths']).toBeDefined();
   });
-});
 
+  it('Continue with lr × ½: the worker’s new config rewrites the rate only; text being typed elsewhere stays, with its message', () => {
+    const config = buildConfig({ preset: 'byol-dense', tiny: true, overrides: { optim: { lr: 0.006 } } });
+    useSettings.setState({ preset: 'byol-dense', tiny: true, draft: { ...draftOf(config), batchSize: 'abc' }, applied: config, issues: { batchSize: 'not a number' } });
+    actions.restart();
+    const w = FakeWorker.last!;
+    const gen = (w.sent.at(-1) as { gen: number }).gen;
+    const halved = { ...config, optim: { ...config.optim, lr: 0.003 } };
+    w.dispatchEvent(new MessageEvent('message', { data: { type: 'config', gen, config: halved } }));
+    const s = useSettings.getState();
+    expect(s.applied.optim.lr).toBe(0.003);
+    expect(s.draft['optim.lr']).toBe(draftOf(halved)['optim.lr']);
+    expect(s.draft.batchSize).toBe('abc');
+    expect(s.issues.batchSize).toBe('not a number');
+  });
+});
