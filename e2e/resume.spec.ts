@@ -169,3 +169,28 @@ test('a key pressed the moment Resume is clicked trains nothing: a refused resum
   await page.getByTestId('error-banner').getByRole('button', { name: 'dismiss' }).click();
   await expect(page.getByTestId('resume')).toContainText('step 1');
 });
+
+// cpu: the quota is what is tested. A storage quota too small for any run (CDP) makes every
+// autosave fail: each run says so once, also the one after a Reset (the page clears the
+// banner when a run is built; the worker said it once a worker's life before).
+test('a run that cannot be autosaved says so, and so does the next run after a Reset', async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.goto('/?backend=cpu&preset=simclr-dense&tiny=1&steps=20');
+  await waitReady(page);
+  const cdp = await page.context().newCDPSession(page);
+  const origin = new URL(page.url()).origin;
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 });
+  try {
+    const banner = page.getByTestId('error-banner');
+    await page.getByTestId('step').click();
+    await expect(banner).toHaveAttribute('data-kind', 'autosave', { timeout: 30_000 });
+    await expect(banner).toContainText('the run could not be saved in this browser');
+    await page.getByTestId('reset').click();
+    await expect(banner).toHaveCount(0); // a new run: the banner goes, until its own save fails
+    await page.getByTestId('step').click();
+    await expect(banner, 'the run after the Reset').toHaveAttribute('data-kind', 'autosave', { timeout: 30_000 });
+    await expect(banner).toContainText('the run could not be saved in this browser');
+  } finally {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin }).catch(() => undefined);
+  }
+});

@@ -160,6 +160,8 @@ function datasetInfo(t: Trainer): DatasetInfo {
 
 /** One built run and what the worker keeps about it besides the session (rows not yet sent, rate). */
 class WorkerRun {
+  /** A failed save of this run was said (once a run: the page clears the banner when a new run is built). */
+  saveWarned = false;
   /** Rows not yet sent to the page. */
   pending: ProgressRow[] = [];
   lastFlush = 0;
@@ -510,7 +512,6 @@ function progressRowOf(r: MetricsRow, run: WorkerRun): ProgressRow {
  * (storage quota) are dropped and the run is saved without them; a failure is said on the
  * page (warnAutosave), and training goes on.
  */
-let saveWarned = false;
 /** Own images that did not fit in storage: not tried again every few seconds. */
 let ownDataTooLarge: Dataset | undefined;
 async function autosave(run: WorkerRun): Promise<void> {
@@ -533,24 +534,26 @@ async function autosave(run: WorkerRun): Promise<void> {
       await writeAutosave(saved, null);
       savedOwnData = null;
       ownDataTooLarge = own;
-      warnAutosave('images', `your images did not fit in this browser's storage (${(e as Error).message}), so the run was saved without them: to resume it after a reload, load the same files again first.`);
+      warnAutosave('images', run, `your images did not fit in this browser's storage (${(e as Error).message}), so the run was saved without them: to resume it after a reload, load the same files again first.`);
     }
     run.savedStep = run.step;
+    run.saveWarned = false; // saving works (again): a later failure is said anew
   } catch (e) {
-    warnAutosave('save', `the run could not be saved in this browser (${(e as Error).message}): training goes on, but a reload will not offer to resume it. Export it to keep it.`);
+    warnAutosave('save', run, `the run could not be saved in this browser (${(e as Error).message}): training goes on, but a reload will not offer to resume it. Export it to keep it.`);
   }
 }
 
 /**
- * A failed save is said once a session (it stays until dismissed; every 5 s would only nag),
+ * A failed save is said once a run (it stays until dismissed or a new run is built, which
+ * clears the page's banner; every 5 s would only nag), and again after a save that worked,
  * even after the images notice. The images notice is said for each set of images that does
  * not fit: the same images are not tried again (ownDataTooLarge), so it comes again only
  * when other images, or the same ones at another image size, fail to fit.
  */
-function warnAutosave(kind: 'images' | 'save', message: string): void {
+function warnAutosave(kind: 'images' | 'save', run: WorkerRun, message: string): void {
   if (kind === 'save') {
-    if (saveWarned) return;
-    saveWarned = true;
+    if (run.saveWarned) return;
+    run.saveWarned = true;
   }
   console.warn(`autosave: ${message}`);
   post({ type: 'error', kind: 'autosave', message: `Autosave: ${message}` });
