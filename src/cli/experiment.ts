@@ -272,14 +272,27 @@ async function main(): Promise<number> {
   const made = (j: (typeof jobs)[number]) => ({ config: configOf(j), probeEpochs: a.probeEpochs });
   /** The run saved for `j`, if it was made with this command's settings (another --steps, say, is not this run). */
   const saved = (j: (typeof jobs)[number]): ExperimentRun | undefined => {
+    const r = savedRun(j);
+    return r && JSON.stringify(r.made) === JSON.stringify(made(j)) ? r : undefined;
+  };
+  const savedRun = (j: (typeof jobs)[number]): ExperimentRun | undefined => {
     if (!existsSync(file(j))) return undefined;
     try {
-      const r = JSON.parse(readFileSync(file(j), 'utf8')) as ExperimentRun;
-      return JSON.stringify(r.made) === JSON.stringify(made(j)) ? r : undefined;
+      return JSON.parse(readFileSync(file(j), 'utf8')) as ExperimentRun;
     } catch {
       return undefined; // unreadable (cut off mid-write): run again
     }
   };
+  // A run saved with other settings (another --steps or --probe-epochs) has the same file
+  // name: running this one would replace it without a word (minutes of work, and the
+  // results tables read from it). Only --fresh replaces runs.
+  if (!a.only && !a.fresh) {
+    const other = jobs.filter((j) => savedRun(j) && !saved(j));
+    if (other.length > 0) {
+      console.error(`experiment: ${other.length} run(s) in ${a.out} were made with other settings (e.g. ${file(other[0])}): give another --out, or --fresh to replace them`);
+      return 2;
+    }
+  }
   // A worker runs exactly its share; the parent decided what was left to do.
   const todo = a.only ? jobs.filter((j) => a.only!.has(key(j))) : jobs.filter((j) => a.fresh || !saved(j));
   const totalSteps = todo.reduce((s, j) => s + configOf(j).steps, 0);

@@ -75,7 +75,7 @@ describe('npm run experiment -- --jobs', () => {
 });
 
 describe('npm run experiment: saved runs and where the tables go', () => {
-  it('a saved run made with other settings is run again, not credited to this command; a part of the experiment prints its tables', async () => {
+  it('a saved run made with other settings is neither credited to this command nor replaced without --fresh; a part of the experiment prints its tables', async () => {
     const out = await mkdtemp(join(tmpdir(), 'sparsecl-made-'));
     const results = await readFile('docs/results.md', 'utf8');
     const args = (steps: string) => ['--tiny', '--steps', steps, '--probe-epochs', '0', '--presets', 'simclr-dense', '--datasets', 'shapes', '--seeds', '1', '--out', out];
@@ -85,7 +85,12 @@ describe('npm run experiment: saved runs and where the tables go', () => {
       // No --results: a part of the experiment (and --tiny) prints its tables.
       expect(first.stdout).toMatch(/\| simclr-dense \| 1 \| 1 × 32,/);
       expect(first.stderr).not.toMatch(/tables written/);
-      const second = await experiment(args('3'));
+      // Other settings into the same folder: refused, the saved run kept.
+      const refused = await experiment(args('3'));
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/1 run\(s\) in .* were made with other settings .*--fresh to replace them/);
+      expect(JSON.parse(await readFile(join(out, 'shapes-simclr-dense-s1-tiny.json'), 'utf8')).steps).toBe(1);
+      const second = await experiment([...args('3'), '--fresh']);
       expect(second.code, second.stderr).toBe(0);
       expect(second.stderr).toMatch(/1 runs \(1 to do, 0 saved/);
       expect(second.stdout).toMatch(/\| simclr-dense \| 1 \| 3 × 32,/);
