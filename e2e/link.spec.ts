@@ -38,6 +38,14 @@ test('a link with changed settings and seed reproduces the same first losses in 
   // Another seed: different losses (the comparison can fail).
   const c = await firstLosses(page, link.replace('seed=7', 'seed=8'), 1);
   expect(c[0]).not.toEqual(a[0]);
+  // The page trains with the link's rate: without it, the second loss (after one update)
+  // differs. Equal losses from two loads of one link alone would hold for a page that
+  // ignored the setting.
+  const noLr = new URL(link, 'http://x');
+  noLr.searchParams.delete('lr');
+  const d = await firstLosses(page, `${noLr.pathname}${noLr.search}`, 2);
+  expect(d[0]).toEqual(a[0]); // same seed, same weights: the first loss is before any update
+  expect(d[1]).not.toEqual(a[1]);
 });
 
 test('on WebGPU, a shared link gives the same first losses in two fresh pages', async ({ page, context }) => {
