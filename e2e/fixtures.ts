@@ -70,3 +70,18 @@ export async function pauseIfRunning(page: Page): Promise<void> {
   const pause = page.getByTestId('pause');
   await ifEnabled(pause, (quick) => pause.click(quick));
 }
+
+/**
+ * Run `body` with this page's origin limited to `quotaSize` bytes of storage (CDP), and lift
+ * the limit after: the override may outlive the test's context, and later tests need the real quota.
+ */
+export async function withStorageQuota(page: Page, quotaSize: number, body: () => Promise<void>): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  const origin = new URL(page.url()).origin;
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize });
+  try {
+    await body();
+  } finally {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin }).catch(() => undefined); // a closed page: nothing to lift, and the real failure shows
+  }
+}

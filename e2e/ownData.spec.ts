@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import type { Page } from '@playwright/test';
-import { expect, test, waitReady } from './fixtures';
+import { expect, test, waitReady, withStorageQuota } from './fixtures';
 
 /** CIFAR-10 records: label, then R, G, B planes of 32×32 (a class-dependent colour). */
 function cifarBatch(n: number): Buffer {
@@ -343,11 +343,8 @@ test('own data: images too large for this browser\'s storage are said, for each 
   test.setTimeout(180_000);
   await page.goto('/?backend=cpu&preset=simclr-dense&tiny=1&steps=10');
   await waitReady(page);
-  const cdp = await page.context().newCDPSession(page);
   // ~2.8 MB of images at 16×16 against a 1.5 MB quota; the tiny run's own record is far smaller.
-  const origin = new URL(page.url()).origin;
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1_500_000 });
-  try {
+  await withStorageQuota(page, 1_500_000, async () => {
     const cifar = [
       { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(3000) },
       { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(600) },
@@ -368,8 +365,5 @@ test('own data: images too large for this browser\'s storage are said, for each 
     await expect(page.getByTestId('resume')).toContainText('step 1');
     await page.getByTestId('resume').click();
     await expect(page.getByTestId('error-banner')).toContainText('load them in the Data panel first');
-  } finally {
-    // The override may outlive this test's context: later tests get the real quota back.
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin }).catch(() => undefined); // a closed page: nothing to lift, and the real failure shows
-  }
+  });
 });

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import type { BrowserContext, Page } from '@playwright/test';
-import { expect, stepCount, test, waitReady } from './fixtures';
+import { expect, stepCount, test, waitReady, withStorageQuota } from './fixtures';
 
 const URL_ = '/?backend=webgpu&preset=syncp-unstructured&tiny=1&steps=10';
 
@@ -177,10 +177,7 @@ test('a run that cannot be autosaved says so, and so does the next run after a R
   test.setTimeout(180_000);
   await page.goto('/?backend=cpu&preset=simclr-dense&tiny=1&steps=20');
   await waitReady(page);
-  const cdp = await page.context().newCDPSession(page);
-  const origin = new URL(page.url()).origin;
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 });
-  try {
+  await withStorageQuota(page, 1, async () => {
     const banner = page.getByTestId('error-banner');
     await page.getByTestId('step').click();
     await expect(banner).toHaveAttribute('data-kind', 'autosave', { timeout: 30_000 });
@@ -190,7 +187,5 @@ test('a run that cannot be autosaved says so, and so does the next run after a R
     await page.getByTestId('step').click();
     await expect(banner, 'the run after the Reset').toHaveAttribute('data-kind', 'autosave', { timeout: 30_000 });
     await expect(banner).toContainText('the run could not be saved in this browser');
-  } finally {
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin }).catch(() => undefined);
-  }
+  });
 });
