@@ -82,7 +82,9 @@ describe('the passes counted are the passes tfjs runs', () => {
     const { loadDataset } = await import('../../../src/engine/data');
     const { Trainer } = await import('../../../src/engine/trainer');
     const flopsWith = async (trainCount: number) => {
-      const c = buildConfig({ preset: 'simclr-dense', overrides: { data: { trainCount, testCount: 20 } } });
+      // Own images: their count is known only once read, so the config cannot refuse a batch
+      // larger than them (for the other datasets it does: trainCount ≥ batch).
+      const c = buildConfig({ preset: 'simclr-dense', overrides: { data: { name: 'own', testCount: 20 } } });
       const t = new Trainer(c, await loadDataset('shapes', { seed: 1, trainCount, testCount: 20 }));
       const out = { dense: t.flops().dense, batch: t.batchIndices(0).length };
       t.dispose();
