@@ -35,7 +35,8 @@ const USAGE = `usage: npm run experiment -- [options]
   --results FILE      the markdown file whose experiment tables are rewritten ("-" prints them; default: docs/results.md
                       for the whole default experiment, "-" for a part of it, --tiny, --steps or --probe-epochs)
   --probe-epochs N    linear-probe epochs (default 100)
-  --fresh             rerun runs already saved in DIR (runs saved with other settings are rerun anyway)
+  --fresh             rerun runs already saved in DIR, also those saved with other settings (without it
+                      those are refused, exit 2, rather than replaced)
   --jobs N            run in N processes at once (default 1; wall times then are those of a shared machine)`;
 
 const DATASETS = ['shapes', 'fashion-mnist'] as const;

@@ -36,7 +36,7 @@ export interface ExperimentRun {
   load: [number, number];
   cores: number;
   date: string;
-  /** What the run was made with: a saved run is reused only for the same (older files have none and are rerun). */
+  /** What the run was made with: a saved run is reused only for the same; one made otherwise (or older, without it) is refused unless --fresh. */
   made?: { config: unknown; probeEpochs: number };
 }
 

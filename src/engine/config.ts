@@ -247,6 +247,18 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
 /** Longer than any key: not a typo of one, and too long to compare. */
 export const MAX_TYPO_LENGTH = 64;
 
+/**
+ * A saved run's config (run.json, run.zip, the autosave) as the run trained: before the batch
+ * was refused when larger than the training images, it was cut to them (the trainer takes at
+ * most the whole split a step), so such a run is read with the batch it trained with.
+ */
+export function parseSavedConfig(raw: unknown): Config {
+  const c = raw as { batchSize?: unknown; data?: { name?: unknown; trainCount?: unknown } } | null;
+  const n = c?.data?.trainCount;
+  const fitted = c && typeof c === 'object' && c.data?.name !== 'own' && Number.isInteger(c.batchSize) && Number.isInteger(n) && (c.batchSize as number) > (n as number) && (n as number) >= 2 ? { ...c, batchSize: n } : raw;
+  return parseConfig(fitted);
+}
+
 /** The known key closest to `key` by edit distance, if it is plausibly a typo of it. */
 export function nearest(key: string, known: readonly string[]): string | undefined {
   // A typo is near a known key's length (the longest is ~30 characters); comparing every

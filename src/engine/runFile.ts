@@ -6,7 +6,7 @@
 // Version 1 files still import (migrateRunFile): their history is replayed, they cannot be
 // continued. The types are the schemas' (z.infer), so what is read is what is written.
 import { z } from 'zod';
-import { ConfigError, parseConfig, type Config } from './config';
+import { ConfigError, parseSavedConfig, type Config } from './config';
 import type { ExportedMask } from './plugin';
 
 export const RUN_FILE_VERSION = 2;
@@ -180,7 +180,7 @@ export function parseRunFile(text: string): DecodedRun {
   let config: Config | undefined;
   const problems: string[] = [];
   try {
-    config = parseConfig((raw as { config?: unknown }).config);
+    config = parseSavedConfig((raw as { config?: unknown }).config);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     problems.push(...e.issues.map((i) => (i.startsWith('(config)') ? `config${i.slice('(config)'.length)}` : `config.${i}`)));

@@ -13,7 +13,7 @@ import type { DatasetInfo, OwnDataInfo, Request, Response } from '../worker/prot
 import { capRows } from '../worker/progressRows';
 import { addReference, referencePoints, removeReference, useMetrics } from './metrics';
 import { useRun, type RunState } from './run';
-import { draftOf, evaluate, overridesOf, useSettings, type FieldName } from './settings';
+import { draftOf, evaluate, overridesOf, useSettings, type FieldName, type SettingsState } from './settings';
 import { clearTimeline, recordSnapshot, recordUpdates, useTimeline } from './timeline';
 import { downloadBytes } from './download';
 import { orderFor, parseUrl, type BackendMode } from './url';
@@ -195,7 +195,8 @@ function onMessage(msg: Response): void {
       });
       useRun.setState({ config: msg.config, restoring: undefined, resumable: undefined });
       ownDataDeferred = false; // the run asked for after the images goes on
-      if (useRun.getState().loadingData) restoredDuringLoad = true;
+      // Only a restore that happened: a refused file's repeat about the live run is not one.
+      if (!repeat && useRun.getState().loadingData) restoredDuringLoad = true;
       writeUrl();
       return;
     }
@@ -501,16 +502,27 @@ export const actions = {
     const base = buildConfig({ preset, tiny: s.tiny });
     const baseDraft = draftOf(base);
     const changed = Object.fromEntries(Object.entries(s.draft).filter(([k, v]) => v !== baseDraft[k]));
-    const { overrides, issues } = overridesOf(changed, base);
+    const { issues } = overridesOf(changed, base);
     let config = buildConfig({ preset, tiny });
+    const dropped: SettingsState['issues'] = {};
     if (!s.importedBase && Object.keys(issues).length === 0) {
-      try {
-        config = buildConfig({ preset, tiny, overrides });
-      } catch (e) {
-        if (!(e instanceof ConfigError)) throw e; // valid at one size, not at the other (a batch over the tiny training set): the preset's
+      // A setting valid at one size and not at the other (a batch over the tiny size's 200
+      // training images) takes the new size's value, said at its field; the others stay.
+      let kept = changed;
+      for (let tries = 0; tries < 4; tries++) {
+        try {
+          config = buildConfig({ preset, tiny, overrides: overridesOf(kept, base).overrides });
+          break;
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          const named = e.issues.map((i) => i.slice(0, i.indexOf(':'))).filter((p) => p in kept);
+          if (named.length === 0) break; // not one setting's fault: the preset's at the new size
+          for (const p of named) dropped[p] = `${kept[p]} does not fit the ${tiny ? 'tiny' : 'default'} size (${e.issues.find((i) => i.startsWith(`${p}:`))!.slice(p.length + 2)}): its value is used`;
+          kept = Object.fromEntries(Object.entries(kept).filter(([k]) => !named.includes(k)));
+        }
       }
     }
-    useSettings.setState({ tiny, draft: draftOf(config), issues: {}, importedBase: undefined, importedName: undefined });
+    useSettings.setState({ tiny, draft: draftOf(config), issues: dropped, importedBase: undefined, importedName: undefined });
     apply(config);
   },
   /** Edit one field; applied (run restarts at step 0) only when the whole config is valid. */

@@ -42,7 +42,7 @@ export interface HeatmapProps {
  */
 export function Heatmap({ rows, cols, cells, width, height, describe, bands, testId, label }: HeatmapProps) {
   const ref = useRef<HTMLCanvasElement>(null);
-  const [hover, setHover] = useState<{ x: number; y: number; row: number; col: number }>();
+  const [hover, setHover] = useState<{ x: number; y: number; cx: number; cy: number; row: number; col: number }>();
   useEffect(() => {
     const c = ref.current;
     const ctx = c?.getContext('2d');
@@ -69,12 +69,13 @@ export function Heatmap({ rows, cols, cells, width, height, describe, bands, tes
           const x = e.clientX - r.left;
           const y = e.clientY - r.top;
           const [row, col] = cellAt(x, y, rows, cols, r.width, r.height);
-          setHover({ x, y, row, col });
+          setHover({ x, y, cx: e.clientX, cy: e.clientY, row, col });
         }}
         onMouseLeave={() => setHover(undefined)}
       />
       {cell && (
-        <div className="heatmap-tooltip" data-testid="heatmap-tooltip" style={{ left: Math.min(cell.x + 12, width - 150), top: cell.y + 12 }}>
+        // Fixed to the viewport: inside a scrolling heatmap (FittedHeatmap) an absolute box is clipped.
+        <div className="heatmap-tooltip" data-testid="heatmap-tooltip" style={{ position: 'fixed', left: Math.max(4, Math.min(cell.cx + 12, (typeof window === 'undefined' ? Infinity : window.innerWidth) - 280)), top: cell.cy + 12 }}>
           {describe(cell.row, cell.col)}
         </div>
       )}

@@ -3,7 +3,7 @@
 // a resumed or imported run shows its whole past and trains on as if never stopped.
 // Autosave keeps one in IndexedDB (the worker writes it, the page reads what it offers).
 import { z } from 'zod';
-import { ConfigError, parseConfig, type Config } from '../engine/config';
+import { ConfigError, parseSavedConfig, type Config } from '../engine/config';
 import type { Dataset } from '../engine/data';
 import { MetricsRowSchema } from '../engine/runFile';
 import type { SessionState } from '../engine/state/runState';
@@ -138,7 +138,7 @@ export async function readAutosaveMeta(): Promise<SavedRunMeta | undefined> {
  */
 export function offeredMeta(meta: SavedRunMeta): SavedRunMeta {
   try {
-    return { ...meta, config: parseConfig(meta.config) };
+    return { ...meta, config: parseSavedConfig(meta.config) };
   } catch {
     return meta;
   }
@@ -152,7 +152,7 @@ export function offeredMeta(meta: SavedRunMeta): SavedRunMeta {
 export function checkedSession(session: SessionState): SessionState {
   if (!isObject(session) || !isObject(session.trainer)) throw new Error('the saved run is damaged (no trainer state)');
   try {
-    return { ...session, trainer: { ...session.trainer, config: parseConfig(session.trainer.config) } };
+    return { ...session, trainer: { ...session.trainer, config: parseSavedConfig(session.trainer.config) } };
   } catch (e) {
     if (e instanceof ConfigError) throw new Error(`the saved run's settings do not fit this version of the app — ${e.issues.slice(0, 3).join('; ')}`);
     throw e;

@@ -19,12 +19,12 @@ export interface CellFractions {
 }
 
 export function cellFractions(onlineByte: number, targetByte: number, bothByte?: number): CellFractions {
-  const on = onlineByte / 255;
-  const tg = targetByte / 255;
-  // Each byte is rounded on its own: keep the four shares ≥ 0 and summing to 1.
-  const hi = Math.min(on, tg);
-  const both = bothByte === undefined ? hi : Math.min(hi, Math.max(on + tg - 1, bothByte / 255));
-  return { both, targetOnly: tg - both, onlineOnly: on - both, pruned: 1 - on - tg + both };
+  // In whole bytes, as maskRgba: each byte is rounded on its own, so the overlap is clamped
+  // to what the two allow; the four shares are then ≥ 0 and sum to 255 exactly.
+  const hi = Math.min(onlineByte, targetByte);
+  const lo = Math.max(0, onlineByte + targetByte - 255);
+  const b = Math.min(hi, Math.max(lo, bothByte ?? hi));
+  return { both: b / 255, targetOnly: (targetByte - b) / 255, onlineOnly: (onlineByte - b) / 255, pruned: (255 - onlineByte - targetByte + b) / 255 };
 }
 
 export type MaskCategory = keyof CellFractions;

@@ -45,6 +45,15 @@ describe('run.json versions', () => {
     expect(read.history[1]).toEqual({ step: 5, loss: 3.5, lr: 0.001, density: { 's1.b0.conv1': { online: 0.5, target: 0.75 } }, flops: { dense: 100, effective: 60 } });
   });
 
+  it('a file saved when a batch larger than the training images was cut to them reads with the batch it trained with', () => {
+    const text = V1_TEXT.replace('"steps": 40,', '"steps": 40, "batchSize": 64, "data": { "trainCount": 40 },');
+    const read = parseRunFile(text);
+    expect(read.config.batchSize).toBe(40);
+    expect(read.config.data.trainCount).toBe(40);
+    // A new config with that batch is refused at its field.
+    expect(() => buildConfig({ overrides: { batchSize: 64, data: { trainCount: 40 } } })).toThrow(/batchSize: the batch cannot be larger/);
+  });
+
   it('a version-1 file cannot carry a trainer state (it could not be continued), and a typed field of the wrong type is refused', () => {
     const withState = JSON.parse(V1_TEXT);
     withState.state = { version: 1, step: 5, peakLr: 0.01, optimizerSteps: 5, plugins: {}, weights: 'model.json' };

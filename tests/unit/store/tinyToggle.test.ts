@@ -1,0 +1,38 @@
+// Tiny on, with settings changed at the default size: they stay, except one that does not fit
+// the tiny size (a batch over its 200 training images), which takes the tiny size's value
+// and says so at its field. Before, one such setting dropped every change without a word.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { buildConfig } from '../../../src/engine/config';
+import { actions } from '../../../src/store/controller';
+import { draftOf, useSettings } from '../../../src/store/settings';
+import { stubWorker } from './fakeWorker';
+
+describe('the Tiny toggle with changed settings', () => {
+  beforeEach(() => {
+    stubWorker();
+    vi.stubGlobal('history', { replaceState: () => {} });
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('keeps the changes that fit; a batch of 256 over 200 tiny training images takes the tiny batch, said at the field', () => {
+    const config = buildConfig({ preset: 'simclr-dense', overrides: { batchSize: 256, optim: { lr: 0.004 }, seed: 9 } });
+    useSettings.setState({ preset: 'simclr-dense', tiny: false, draft: draftOf(config), applied: config, issues: {}, importedBase: undefined, importedName: undefined });
+    actions.restart();
+    actions.setTiny(true);
+    const s = useSettings.getState();
+    expect(s.tiny).toBe(true);
+    expect(s.applied.optim.lr).toBe(0.004);
+    expect(s.applied.seed).toBe(9);
+    expect(s.applied.batchSize).toBe(buildConfig({ preset: 'simclr-dense', tiny: true }).batchSize);
+    expect(s.issues.batchSize).toMatch(/^256 does not fit the tiny size \(the batch cannot be larger than the training images.*\): its value is used$/);
+  });
+
+  it('with every change fitting, nothing is said', () => {
+    const config = buildConfig({ preset: 'simclr-dense', overrides: { optim: { lr: 0.004 } } });
+    useSettings.setState({ preset: 'simclr-dense', tiny: false, draft: draftOf(config), applied: config, issues: {}, importedBase: undefined, importedName: undefined });
+    actions.restart();
+    actions.setTiny(true);
+    expect(useSettings.getState().applied.optim.lr).toBe(0.004);
+    expect(useSettings.getState().issues).toEqual({});
+  });
+});
