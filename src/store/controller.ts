@@ -508,8 +508,9 @@ export const actions = {
     if (!s.importedBase && Object.keys(issues).length === 0) {
       // A setting valid at one size and not at the other (a batch over the tiny size's 200
       // training images) takes the new size's value, said at its field; the others stay.
+      // Each refusal drops at least one setting, so this ends.
       let kept = changed;
-      for (let tries = 0; tries < 4; tries++) {
+      for (;;) {
         try {
           config = buildConfig({ preset, tiny, overrides: overridesOf(kept, base).overrides });
           break;

@@ -75,7 +75,7 @@ export function Heatmap({ rows, cols, cells, width, height, describe, bands, tes
       />
       {cell && (
         // Fixed to the viewport: inside a scrolling heatmap (FittedHeatmap) an absolute box is clipped.
-        <div className="heatmap-tooltip" data-testid="heatmap-tooltip" style={{ position: 'fixed', left: Math.max(4, Math.min(cell.cx + 12, (typeof window === 'undefined' ? Infinity : window.innerWidth) - 280)), top: cell.cy + 12 }}>
+        <div className="heatmap-tooltip" data-testid="heatmap-tooltip" style={{ position: 'fixed', left: Math.max(4, Math.min(cell.cx + 12, window.innerWidth - 280)), top: cell.cy + 12 }}>
           {describe(cell.row, cell.col)}
         </div>
       )}

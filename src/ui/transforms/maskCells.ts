@@ -18,12 +18,20 @@ export interface CellFractions {
   pruned: number;
 }
 
+/**
+ * The overlap byte of a cell: each byte is rounded on its own, so the saved overlap is
+ * clamped to what the two allow (the four shares are then ≥ 0 and sum to 255 exactly);
+ * without one (an older heatmap), as nested as they can be.
+ */
+function overlapByte(onlineByte: number, targetByte: number, bothByte: number | undefined): number {
+  const hi = onlineByte < targetByte ? onlineByte : targetByte;
+  const lo = onlineByte + targetByte - 255;
+  const b = bothByte ?? hi;
+  return b > hi ? hi : b < lo ? lo : b;
+}
+
 export function cellFractions(onlineByte: number, targetByte: number, bothByte?: number): CellFractions {
-  // In whole bytes, as maskRgba: each byte is rounded on its own, so the overlap is clamped
-  // to what the two allow; the four shares are then ≥ 0 and sum to 255 exactly.
-  const hi = Math.min(onlineByte, targetByte);
-  const lo = Math.max(0, onlineByte + targetByte - 255);
-  const b = Math.min(hi, Math.max(lo, bothByte ?? hi));
+  const b = overlapByte(onlineByte, targetByte, bothByte);
   return { both: b / 255, targetOnly: (targetByte - b) / 255, onlineOnly: (onlineByte - b) / 255, pruned: (255 - onlineByte - targetByte + b) / 255 };
 }
 
@@ -53,11 +61,8 @@ export function maskRgba(h: Pick<MaskHeatmap, 'rows' | 'cols' | 'online' | 'targ
   for (let i = 0; i < n; i++) {
     const on = h.online[i];
     const tg = h.target[i];
-    // Integer form of cellFractions (fractions × 255).
-    const hi = on < tg ? on : tg;
-    const lo = on + tg - 255;
-    const b0 = h.both ? h.both[i] : hi;
-    const both = b0 > hi ? hi : b0 < lo ? lo : b0;
+    // cellFractions × 255.
+    const both = overlapByte(on, tg, h.both?.[i]);
     const tOnly = tg - both;
     const oOnly = on - both;
     const pruned = 255 - on - tg + both;
