@@ -6,7 +6,12 @@ export { accuracyStandardError, testImagesForStandardError } from './standardErr
 
 export interface KnnOptions { k: number; temperature: number; numClasses: number; chunk?: number }
 
-/** Class scores [Q, C] of each query (pure tensor op; caller disposes). */
+/**
+ * Class scores [Q, C] of each query (pure tensor op; caller disposes), relative to its
+ * nearest neighbour's weight: exp((sim − sim_max) / T). The same ratios and vote as
+ * exp(sim / T), which overflows float32 once sim / T > 88.7 (T ≈ 0.01 with features as
+ * similar as a ReLU network's), and ∞ · 0 made every score NaN and the vote class 0.
+ */
 export function knnScores(bank: tf.Tensor2D, bankLabels: tf.Tensor1D, queries: tf.Tensor2D, opts: KnnOptions): tf.Tensor2D {
   return tf.tidy(() => {
     const k = Math.min(opts.k, bank.shape[0]);
@@ -14,7 +19,8 @@ export function knnScores(bank: tf.Tensor2D, bankLabels: tf.Tensor1D, queries: t
     const sim = tf.matMul(normalize(queries), normalize(bank), false, true);
     const { values, indices } = tf.topk(sim, k);
     const labels = tf.gather(bankLabels, indices); // [Q, k]
-    const weights = tf.exp(tf.div(values, opts.temperature));
+    // topk sorts descending: column 0 is each query's nearest similarity.
+    const weights = tf.exp(tf.div(tf.sub(values, values.slice([0, 0], [-1, 1])), opts.temperature));
     const onehot = tf.oneHot(labels.cast('int32'), opts.numClasses); // [Q, k, C]
     return tf.sum(tf.mul(onehot, weights.expandDims(2)), 1) as tf.Tensor2D;
   });

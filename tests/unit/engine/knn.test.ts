@@ -32,23 +32,34 @@ describe('kNN monitor', () => {
     // Class 1: e^{1/0.1} = e^10 ≈ 22026.5; class 0: 2·e^{0.6/0.1} = 2e^6 ≈ 806.9 → class 1.
     // (An unweighted vote says class 0, 2 votes to 1.)
     const a = await scores(3, 0.1);
-    expect(a[0] / (2 * Math.exp(6))).toBeCloseTo(1, 4);
-    expect(a[1] / Math.exp(10)).toBeCloseTo(1, 4);
+    // Scores are relative to the nearest neighbour's weight (e^10 here): the ratios are the vote.
+    expect(a[0] / ((2 * Math.exp(6)) / Math.exp(10))).toBeCloseTo(1, 4);
+    expect(a[1]).toBeCloseTo(1, 6);
     expect(await knnAccuracy(bank2, labels, query, [1], { k: 3, temperature: 0.1, numClasses: 2 })).toBe(1);
     // k=3, T=10: class 1: e^{0.1} ≈ 1.105; class 0: 2·e^{0.06} ≈ 2.124 → class 0.
     // (k=1 says class 1; all 6 neighbours give class 1 e^{.1}+e^{−.1}+2e^{s/10} ≈ 3.82 > 2.124.)
     const b = await scores(3, 10);
-    expect(b[0]).toBeCloseTo(2 * Math.exp(0.06), 5);
-    expect(b[1]).toBeCloseTo(Math.exp(0.1), 5);
+    // (relative to the nearest's weight e^{0.1})
+    expect(b[0]).toBeCloseTo((2 * Math.exp(0.06)) / Math.exp(0.1), 5);
+    expect(b[1]).toBeCloseTo(1, 5);
     expect(await knnAccuracy(bank2, labels, query, [0], { k: 3, temperature: 10, numClasses: 2 })).toBe(1);
     // All six (k = bank size), T=10: the four class-1 votes win.
     const c = await scores(6, 10);
-    expect(c[0]).toBeCloseTo(2 * Math.exp(0.06), 5);
-    expect(c[1]).toBeCloseTo(Math.exp(0.1) + Math.exp(-0.1) + 2 * Math.exp(s / 10), 5);
+    expect(c[0]).toBeCloseTo((2 * Math.exp(0.06)) / Math.exp(0.1), 5);
+    expect(c[1]).toBeCloseTo((Math.exp(0.1) + Math.exp(-0.1) + 2 * Math.exp(s / 10)) / Math.exp(0.1), 5);
     expect(await knnAccuracy(bank2, labels, query, [1], { k: 6, temperature: 10, numClasses: 2 })).toBe(1);
     // k=1: only the nearest (class 1) votes.
-    expect(await scores(1, 10)).toEqual([0, expect.closeTo(Math.exp(0.1), 5)]);
+    expect(await scores(1, 10)).toEqual([0, expect.closeTo(1, 5)]);
     expect(await knnAccuracy(bank2, labels, query, [1], { k: 1, temperature: 10, numClasses: 2 })).toBe(1);
+    // T = 0.01 and 0.001: e^{1/T} overflows float32 (e^100); the vote is still e^{(1−.6)/T}/2 : 1
+    // for class 1, finite, and right. Before, ∞ · 0 made both scores NaN and argmax said class 0.
+    for (const T of [0.01, 0.001]) {
+      const d = await scores(3, T);
+      expect(d.every(Number.isFinite)).toBe(true);
+      expect(d[1]).toBe(1);
+      expect(d[0]).toBeCloseTo(2 * Math.exp(-0.4 / T), 12);
+      expect(await knnAccuracy(bank2, labels, query, [1], { k: 3, temperature: T, numClasses: 2 })).toBe(1);
+    }
     tf.dispose([bank2, labelsT, query]);
   });
 });
