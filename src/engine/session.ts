@@ -9,7 +9,7 @@ import { Trainer, type StepResult } from './trainer';
 import type { SessionState } from './state/runState';
 import { writeBundle } from './state/bundle';
 import { encodeTyped } from './state/typedJson';
-import { thinOlderHalfKeeping } from './thinning';
+import { thinByAge } from './thinning';
 
 /**
  * Logged rows a session keeps. A run goes up to 10^6 steps (2·10^5 rows at logEvery 5),
@@ -96,7 +96,7 @@ export class RunSession {
     if (logged) {
       this.history.push(row);
       if (this.history.length > this.maxHistory) {
-        const kept = thinOlderHalfKeeping(this.history, this.maxHistory, (r) => r.knn !== undefined);
+        const kept = thinByAge(this.history, this.maxHistory, (r) => r.step, (r) => r.knn !== undefined);
         this.history.splice(0, this.history.length, ...kept);
       }
     }

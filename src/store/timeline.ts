@@ -4,7 +4,7 @@
 // snapshot only.
 import { create } from 'zustand';
 import type { SyncCPHistoryEntry } from '../engine/viz/maskPanel';
-import { thinOlderHalf } from '../engine/thinning';
+import { thinByAge } from '../engine/thinning';
 import { pushDecimated } from '../ui/transforms/timeline';
 import type { MaskUpdate, Snapshot } from '../worker/protocol';
 
@@ -52,7 +52,7 @@ export function recordSnapshot(s: Snapshot): void {
 
 export function recordUpdates(us: MaskUpdate[]): void {
   if (!us.length) return;
-  useTimeline.setState((t) => ({ updates: thinOlderHalf([...t.updates, ...us], MAX_UPDATES) }));
+  useTimeline.setState((t) => ({ updates: thinByAge([...t.updates, ...us], MAX_UPDATES, (u) => u.step) }));
 }
 
 export function clearTimeline(): void {

@@ -1,6 +1,6 @@
 // Bounded history of snapshots for the timeline scrubber, thinned as engine/thinning.ts says.
 
-import { thinOlderHalf } from '../../engine/thinning';
+import { thinByAge } from '../../engine/thinning';
 
 export interface Stepped {
   step: number;
@@ -10,5 +10,5 @@ export interface Stepped {
 export function pushDecimated<T extends Stepped>(list: readonly T[], entry: T, max: number): T[] {
   const out = list.filter((e) => e.step < entry.step);
   out.push(entry);
-  return thinOlderHalf(out, max);
+  return thinByAge(out, max, (e) => e.step);
 }

@@ -11,7 +11,7 @@ import { bandLinesDrawn, rasterize } from '../../../src/ui/transforms/raster';
 import { gridSize } from '../../../src/ui/Heatmap';
 import { asCompletedSteps, schedulePoints, withPlanned } from '../../../src/ui/transforms/schedulePoints';
 import { cumulativeFlops } from '../../../src/ui/transforms/series';
-import { thinOlderHalf } from '../../../src/engine/thinning';
+import { thinByAge } from '../../../src/engine/thinning';
 import { pushDecimated } from '../../../src/ui/transforms/timeline';
 import type { ProgressRow } from '../../../src/worker/protocol';
 
@@ -168,7 +168,9 @@ describe('large grids: every row drawn, no separator over data', () => {
 });
 
 describe('timeline decimation', () => {
-  it('thins the older half when full: 1..5 with max 4 → 1, 3, 4, 5', () => {
+  it('drops the entry leaving the smallest gap for its age: 1..5 with max 4 → 1, 3, 4, 5', () => {
+    // Full at 5 entries, newest 5: costs (gap ÷ age) of 2, 3: (3−1)/3 = 0.67, (4−2)/2 = 1 (4 is
+    // in the newest half, ⌊4/2⌋ = 2 entries). 2 goes.
     let list: { step: number }[] = [];
     for (let s = 1; s <= 5; s++) list = pushDecimated(list, { step: s }, 4);
     expect(list.map((e) => e.step)).toEqual([1, 3, 4, 5]);
@@ -184,17 +186,43 @@ describe('timeline decimation', () => {
     expect(list.map((e) => e.step)).toEqual([...list.map((e) => e.step)].sort((a, b) => a - b));
   });
 
+  it('covers the whole run: a snapshot every 10 steps to step 2800, 48 kept, each fifth of the run keeps some', () => {
+    // Before: halving the older half at every overflow kept step 0 and nothing before step 2080.
+    let list: { step: number }[] = [];
+    for (let s = 0; s <= 2800; s += 10) list = pushDecimated(list, { step: s }, 48);
+    const steps = list.map((e) => e.step);
+    expect(steps.length).toBeLessThanOrEqual(48);
+    expect(steps[0]).toBe(0);
+    for (let k = 0; k < 5; k++) expect(steps.some((s) => s > k * 560 && s <= (k + 1) * 560), `a step in (${k * 560}, ${(k + 1) * 560}]`).toBe(true);
+    // Older is sparser: the gaps never shrink going back in time (by more than one snapshot's 10 steps).
+    const gaps = steps.slice(1).map((s, i) => s - steps[i]);
+    for (let i = 1; i < gaps.length; i++) expect(gaps[i - 1]).toBeGreaterThanOrEqual(gaps[i] - 10);
+    // The newest half stays whole.
+    expect(steps.slice(-24)).toEqual(Array.from({ length: 24 }, (_, i) => 2800 - 10 * (23 - i)));
+  });
+
   it('a reset (smaller step) drops the later entries', () => {
     const list = pushDecimated([{ step: 5 }, { step: 9 }], { step: 0 }, 10);
     expect(list.map((e) => e.step)).toEqual([0]);
   });
 
   it('a batch over the bound is thinned until it fits: 1..9 with max 4 → 1, 7, 8, 9', () => {
-    // 9 → older half [1..4] keeps 1, 3 → [1, 3, 5..9] (7) → older half [1, 3, 5] keeps 1, 5
-    // → [1, 5, 6..9] (6) → older half [1, 5, 6] keeps 1, 6 → [1, 6, 7, 8, 9] (5)
-    // → older half [1, 6] keeps 1 → [1, 7, 8, 9].
-    expect(thinOlderHalf([1, 2, 3, 4, 5, 6, 7, 8, 9], 4)).toEqual([1, 7, 8, 9]);
-    expect(() => thinOlderHalf([1], 1)).toThrow(/max/);
+    // Newest 9; 8 and 9 are the newest half, 1 the first. Costs (gap ÷ age), smallest first,
+    // ties to the older: 2 ((3−1)/7) → 4 ((5−3)/5 = .4) → 3 ((5−1)/6, tie with 6's (7−5)/3)
+    // → 6 ((7−5)/3) → 5 ((7−1)/4 = 1.5, tie with 7's (8−5)/2).
+    const id = (x: number) => x;
+    expect(thinByAge([1, 2, 3, 4, 5, 6, 7, 8, 9], 4, id)).toEqual([1, 7, 8, 9]);
+    expect(() => thinByAge([1], 1, id)).toThrow(/max/);
+  });
+
+  it('entries marked kept are never dropped, and neither is the newest', () => {
+    const id = (x: number) => x;
+    const out = thinByAge(Array.from({ length: 100 }, (_, i) => i), 10, id, (x) => x % 10 === 5);
+    expect(out.filter((x) => x % 10 === 5)).toEqual([5, 15, 25, 35, 45, 55, 65, 75, 85, 95]);
+    expect(out[0]).toBe(0);
+    expect(out.at(-1)).toBe(99);
+    // Only the kept ones, the first and the newest are left: more than max, nothing else to drop.
+    expect(out).toHaveLength(12);
   });
 });
 
