@@ -64,6 +64,16 @@ export function parseUrl(search: string): UrlState {
     problems.push(`unknown parameter "${clipped(key)}"${near ? ` (did you mean "${near}"?)` : ''}`);
   }
 
+  // A known key given twice with different values (a link edited by hand): the first is used, and said.
+  for (const key of new Set(q.keys())) {
+    if (!URL_KEYS.includes(key)) continue;
+    const all = q.getAll(key);
+    const values = [...new Set(all)];
+    if (values.length < 2) continue;
+    const shown = values.slice(0, 3).map((v) => `"${clipped(v)}"`).join(', ');
+    problems.push(`${key} given ${all.length} times (${shown}${values.length > 3 ? ', …' : ''}): the first is used`);
+  }
+
   const base = buildConfig({ preset, tiny });
   const parts: { spec: SettingSpec; fragment: Record<string, unknown> }[] = [];
   for (const spec of SETTINGS) {

@@ -109,6 +109,19 @@ describe('URL garbage, field by field', () => {
     expect(u.overrides).toEqual({ optim: { lr: 0.004 }, seed: 11, syncp: { gap: 0.2 }, ssl: { temperature: 0.3 }, augment: { flip: 0.25 } });
   });
 
+  it('a key given twice with different values is named, and the first value is the one used', () => {
+    const u = parseUrl('?preset=simclr-dense&lr=0.1&lr=0.2');
+    expect(u.notice).toMatch(/lr given 2 times \("0\.1", "0\.2"\): the first is used/);
+    expect(buildConfig({ preset: u.preset, overrides: u.overrides }).optim.lr).toBe(0.1);
+    const t = parseUrl('?tiny=1&tiny=0&preset=cdg&preset=bogus');
+    expect(t.notice).toMatch(/tiny given 2 times/);
+    expect(t.notice).toMatch(/preset given 2 times/);
+    expect([t.tiny, t.preset]).toEqual([true, 'cdg']);
+    // The same value twice is no conflict; many values are shown three at most.
+    expect(parseUrl('?lr=0.1&lr=0.1').notice).toBeUndefined();
+    expect(parseUrl(`?${Array.from({ length: 50 }, (_, i) => `seed=${i + 1}`).join('&')}`).notice).toMatch(/seed given 50 times \("1", "2", "3", …\)/);
+  });
+
   it('dataset=own is dropped with a notice: the files are not in the link', () => {
     const u = parseUrl('?preset=cdg&dataset=own&lr=0.004');
     expect(problems(u.notice)).toEqual(['dataset=own needs your own files, which a link cannot carry (choose them under Your own data)']);
