@@ -53,13 +53,24 @@ export interface ReadRun {
 
 const isZip = (b: Uint8Array) => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
 
+/** The manifests (model.json, data.json): a few hundred entries; a run's are tens of kB. */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/** The most a file of a run.zip may inflate to, each at its own limit (run.json at the run file's, not the weights'). */
+function inflatedCap(name: string): number {
+  if (name === RUN_JSON) return MAX_RUN_FILE_BYTES;
+  if (name === DATA_BIN) return MAX_DATA_BYTES;
+  if (name === MODEL_JSON || name === DATA_JSON) return MAX_MANIFEST_BYTES;
+  return MAX_WEIGHTS_BYTES;
+}
+
 /** The files of the zip among `wanted`; sizes from the zip's directory are checked before inflating (a zip bomb stops here). */
 function unzipRun(name: string, bytes: Uint8Array, wanted: string[]): Record<string, Uint8Array> {
   try {
     return unzipSync(bytes, {
       filter: (f) => {
         if (!wanted.includes(f.name)) return false;
-        if (f.originalSize > (f.name === DATA_BIN ? MAX_DATA_BYTES : MAX_WEIGHTS_BYTES)) throw new Error(`${f.name} inflates to ${(f.originalSize / 1024 / 1024).toFixed(0)} MB, more than a run of this app can have`);
+        if (f.originalSize > inflatedCap(f.name)) throw new Error(`${f.name} inflates to ${(f.originalSize / 1024 / 1024).toFixed(0)} MB, more than a run of this app can have`);
         return true;
       },
     });

@@ -11,7 +11,8 @@ import type { Dataset } from '../../../src/engine/data/types';
 import { shrinkDataset } from '../../../src/engine/data/areaResize';
 import { imageSideOrDefault } from '../../../src/engine/data/imageSide';
 import { RunSession } from '../../../src/engine/session';
-import { readRunUpload } from '../../../src/engine/state/bundle';
+import { peekRunUpload, readRunUpload } from '../../../src/engine/state/bundle';
+import { MAX_RUN_FILE_BYTES } from '../../../src/engine/runFile';
 import { decodeOwnData, encodeOwnData, MAX_DATA_BYTES } from '../../../src/engine/state/bundleData';
 import { exportedRun, losses } from '../helpers/exportedRun';
 
@@ -30,6 +31,27 @@ beforeAll(async () => {
 });
 
 /** The zip with some files replaced (undefined: removed). */
+/**
+ * `zip` with the size `name` declares set to `size` in its local header (+22) and its
+ * directory entry (+24), as a zip bomb declares it; its bytes stay small.
+ */
+function declaringSize(zip: Uint8Array, name: string, size: number): Uint8Array {
+  const out = zip.slice();
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const nameBytes = new TextEncoder().encode(name);
+  let patched = 0;
+  for (let i = 0; i + 46 < out.length; i++) {
+    const sig = view.getUint32(i, true);
+    const [nameAt, sizeAt] = sig === 0x04034b50 ? [30, 22] : sig === 0x02014b50 ? [46, 24] : [0, 0];
+    if (!nameAt || view.getUint16(i + (sig === 0x04034b50 ? 26 : 28), true) !== nameBytes.length) continue;
+    if (!nameBytes.every((b, k) => out[i + nameAt + k] === b)) continue;
+    view.setUint32(i + sizeAt, size, true);
+    patched++;
+  }
+  if (patched !== 2) throw new Error(`${name}: patched ${patched} size fields, expected 2`);
+  return out;
+}
+
 function rezip(changes: Record<string, Uint8Array | undefined>): Uint8Array {
   const files: Record<string, Uint8Array> = { ...unzipSync(zip) };
   for (const [k, v] of Object.entries(changes)) {
@@ -97,22 +119,17 @@ describe('run.zip of an own-data run', () => {
   it('a data.bin that says it inflates past the cap is refused before it is inflated', () => {
     // The cap by hand: 20 000 RGB images of 64×64 and a label byte each.
     expect(MAX_DATA_BYTES).toBe(20_000 * (64 * 64 * 3 + 1));
-    // The zip's own size fields for data.bin (local header at +22, directory entry at +24)
-    // set to one byte past the cap, as a zip bomb would declare it; its bytes stay small.
-    const bomb = rezip({});
-    const view = new DataView(bomb.buffer, bomb.byteOffset, bomb.byteLength);
-    const name = new TextEncoder().encode('data.bin');
-    let patched = 0;
-    for (let i = 0; i + 46 < bomb.length; i++) {
-      const sig = view.getUint32(i, true);
-      const [nameAt, sizeAt] = sig === 0x04034b50 ? [30, 22] : sig === 0x02014b50 ? [46, 24] : [0, 0];
-      if (!nameAt || view.getUint16(i + (sig === 0x04034b50 ? 26 : 28), true) !== name.length) continue;
-      if (!name.every((b, k) => bomb[i + nameAt + k] === b)) continue;
-      view.setUint32(i + sizeAt, MAX_DATA_BYTES + 1, true);
-      patched++;
-    }
-    expect(patched).toBe(2);
+    const bomb = declaringSize(rezip({}), 'data.bin', MAX_DATA_BYTES + 1);
     expect(() => readRunUpload('run.zip', bomb)).toThrow(/data.bin inflates to 234 MB, more than a run of this app can have/);
+  });
+
+  it('run.json and model.json that say they inflate past their own caps are refused before inflating (not at the weights\' 256 MB)', () => {
+    // A 250 MB run.json used to be inflated whole, then refused at 32 MB.
+    expect(() => readRunUpload('run.zip', declaringSize(rezip({}), 'run.json', MAX_RUN_FILE_BYTES + 1))).toThrow(/run\.json inflates to 32 MB, more than a run of this app can have/);
+    expect(() => peekRunUpload('run.zip', declaringSize(rezip({}), 'run.json', 100 * 1024 * 1024))).toThrow(/run\.json inflates to 100 MB/);
+    expect(() => readRunUpload('run.zip', declaringSize(rezip({}), 'model.json', 64 * 1024 * 1024))).toThrow(/model\.json inflates to 64 MB/);
+    // At the caps themselves nothing is refused for size (the sizes declared are then lies, which fflate cuts off; refused for the bytes).
+    expect(() => readRunUpload('run.zip', declaringSize(rezip({}), 'run.json', MAX_RUN_FILE_BYTES))).not.toThrow(/inflates to/);
   });
 
   it('data.bin is train images, train labels, test images, test labels, back to back (a hand-built example)', () => {
