@@ -295,7 +295,7 @@ export class CommandQueue<R extends RunHandle> {
       // The refusal first: the page names the file it refuses while it still knows which.
       this.host.post({ type: 'error', gen: msg.gen, kind: 'import', message: e instanceof Error ? e.message : String(e) });
       if (this.run) {
-        await this.host.announce(this.run, msg.gen);
+        await this.host.announce(this.run, msg.gen).catch((a: unknown) => this.host.fail(a, msg.gen, this.run?.step));
         // A run an earlier restore made live: the page, which never heard it (another restore followed at once), takes its settings.
         if (this.restoredFrom) this.host.post({ type: 'restored', gen: msg.gen, ...this.restoredFrom, config: this.host.configOf(this.run), step: this.run.step });
       }
@@ -307,7 +307,15 @@ export class CommandQueue<R extends RunHandle> {
     this.run?.dispose();
     this.run = run;
     this.config = this.host.configOf(run);
-    await this.host.announce(run, msg.gen);
+    try {
+      await this.host.announce(run, msg.gen);
+    } catch (e) {
+      // Its first readback failed (a lost GPU): said as the run's failure, and the queue goes
+      // on (thrown out of pump, it stalled every command queued behind it, unanswered).
+      this.host.fail(e, msg.gen, run.step);
+      this.postPhase(this.phaseOf(run));
+      return;
+    }
     const { source } = msg;
     this.restoredFrom = { source: source.kind, name: source.kind === 'import' ? source.name : undefined };
     this.host.post({ type: 'restored', gen: msg.gen, ...this.restoredFrom, config: this.config, step: run.step });

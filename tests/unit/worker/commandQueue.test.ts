@@ -64,7 +64,7 @@ function fakeHost(latency: () => number) {
     async restore(source) {
       await sleep(latency());
       if (source.kind === 'import' && source.name === 'bad') throw new Error('saved state: online.var.x has shape [2], this run needs [3]');
-      const run = new FakeRun(-1, 5);
+      const run = new FakeRun(source.kind === 'import' && source.name === 'unreadable' ? -2 : -1, 5);
       run.step = 2;
       built.push(run);
       return run;
@@ -72,6 +72,8 @@ function fakeHost(latency: () => number) {
     // As the worker: the run answers to `gen` from now on, and the page hears `ready` for it.
     async announce(run, gen) {
       if (run.disposed) violations.push(`announce of disposed run ${run.gen}`);
+      // A restored run whose first readback fails (a lost GPU).
+      if (run.gen === -2) throw new Error('readback failed');
       (run as { gen: number }).gen = gen;
       host.post({ type: 'ready', gen, config: buildConfig(), dataset: undefined as never, flops: { dense: 1, effective: 1 }, tensors: 0 });
     },
@@ -160,6 +162,24 @@ describe('CommandQueue', () => {
     const restored = f.built[1];
     expect(restored.step).toBe(3); // restored at step 2, then one step
     expect(f.posts.filter((p) => p.type === 'restored').map((p) => p.gen)).toEqual([3]);
+    expect(f.violations).toEqual([]);
+  });
+
+  it('a restored run that cannot be announced is a failure of that run, and the commands queued behind it are answered', async () => {
+    const f = fakeHost(() => 2);
+    const q = new CommandQueue(f.host);
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(6), assetBase: '' });
+    await q.settled();
+    q.push({ type: 'restore', gen: 2, source: { kind: 'import', name: 'unreadable', bytes: new Uint8Array() } });
+    q.push({ type: 'pause', gen: 2 });
+    // Before, the throw left pump: settled() never resolved and the pause had no answer.
+    await q.settled();
+    expect(f.failures.map((e) => (e as Error).message)).toEqual(['readback failed']);
+    expect(f.failGens).toEqual([2]);
+    expect(f.posts.filter((p) => p.type === 'restored')).toEqual([]);
+    const phases = f.posts.filter((p) => p.type === 'phase');
+    expect(phases.length).toBeGreaterThanOrEqual(2);
+    expect(phases.at(-1)).toMatchObject({ gen: 2 });
     expect(f.violations).toEqual([]);
   });
 
