@@ -72,10 +72,12 @@ export function decodeWeights(specs: WeightSpec[], data: Uint8Array): Record<str
   const need = specs.reduce((a, s) => a + sizeOf(s.shape) * DTYPE_BYTES[s.dtype], 0);
   if (data.length !== need) throw new Error(`${WEIGHTS_FILE} has ${data.length} bytes, model.json's manifest needs ${need}: the file is damaged or belongs to another export`);
   if (need > MAX_WEIGHTS_BYTES) throw new Error(`${WEIGHTS_FILE} is ${(need / 1024 / 1024).toFixed(0)} MB, more than the ${MAX_WEIGHTS_BYTES / 1024 / 1024} MB a run of this app can have`);
-  const out: Record<string, StateArray> = {};
+  // No prototype: a tensor named toString or __proto__ is a key like any other (`in` found
+  // Object.prototype's and said "listed twice"; __proto__ set the prototype).
+  const out: Record<string, StateArray> = Object.create(null);
   let off = 0;
   for (const s of specs) {
-    if (s.name in out) throw new Error(`model.json lists ${s.name} twice`);
+    if (Object.hasOwn(out, s.name)) throw new Error(`model.json lists ${s.name} twice`);
     const n = sizeOf(s.shape);
     const bytes = data.slice(off, off + n * DTYPE_BYTES[s.dtype]); // a copy: aligned for the typed array
     off += bytes.length;

@@ -107,6 +107,22 @@ describe('run.zip', () => {
   });
 });
 
+describe('weights.bin names', () => {
+  it('a tensor named like an Object property decodes as its own key; a real duplicate is still refused', () => {
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      const specs = [{ name, shape: [1], dtype: 'float32' as const }];
+      const out = decodeWeights(specs, new Uint8Array(Float32Array.of(7).buffer));
+      expect(Object.keys(out)).toEqual([name]);
+      expect(Array.from(out[name].data as Float32Array)).toEqual([7]);
+    }
+    const twice = [
+      { name: 'online.x', shape: [1], dtype: 'float32' as const },
+      { name: 'online.x', shape: [1], dtype: 'float32' as const },
+    ];
+    expect(() => decodeWeights(twice, new Uint8Array(8))).toThrow(/model.json lists online.x twice/);
+  });
+});
+
 describe('a run too large to import again', () => {
   it('is refused at export, with its size, instead of writing a run.zip the import would refuse', () => {
     // 65 × 2^20 float32 = 260 MiB (the data is never read: the size alone decides), over the 256 MiB an import takes.
