@@ -119,25 +119,32 @@ export function nmKeepArrays(values: Values, shape: readonly number[], n: number
 }
 
 /**
- * One ranking over several score arrays: exactly round(density·Σn) ones in total, the
- * largest scores across arrays; ties by (array index, flat index).
+ * One ranking over several score arrays: the largest scores across arrays, ties by
+ * (array index, flat index), round(density·Σn) ones in total — but at density > 0 each
+ * non-empty array keeps at least its own largest (as keptInLayer does per layer: a layer
+ * keeping nothing computes zeros, and the global cut-off could empty a whole conv). Those
+ * are taken first, the rest from one ranking of everything else: max(round(d·Σn), L) ones
+ * for L non-empty arrays. Shared scores at two densities still give nested masks.
  */
 export function globalTopKArrays(arrays: readonly Values[], density: number): Uint8Array[] {
   checkUnit('globalTopKArrays', 'density', density);
   const total = arrays.reduce((s, a) => s + a.length, 0);
-  const all = new Float64Array(total);
-  let off = 0;
-  for (const a of arrays) {
-    for (let i = 0; i < a.length; i++) all[off + i] = a[i];
-    off += a.length;
-  }
-  const keep = selectTopK(all, keptCount(density, total));
-  off = 0;
-  return arrays.map((a) => {
-    const part = keep.slice(off, off + a.length);
-    off += a.length;
-    return part;
+  const out = arrays.map((a) => (density > 0 && a.length > 0 ? selectTopK(a, 1) : new Uint8Array(a.length)));
+  const reserved = out.reduce((s, m) => s + (m.length > 0 && density > 0 ? 1 : 0), 0);
+  const rest = Math.max(0, keptCount(density, total) - reserved);
+  if (rest === 0) return out;
+  // Everything not reserved, in (array, index) order, ranked once.
+  const others = new Float64Array(total - reserved);
+  let j = 0;
+  arrays.forEach((a, k) => {
+    for (let i = 0; i < a.length; i++) if (!out[k][i]) others[j++] = a[i];
   });
+  const keep = selectTopK(others, rest);
+  j = 0;
+  arrays.forEach((a, k) => {
+    for (let i = 0; i < a.length; i++) if (!out[k][i]) out[k][i] = keep[j++];
+  });
+  return out;
 }
 
 /** A per-output-channel keep (C_out) as a full kernel mask of `size` entries (C_out is the last, fastest axis). */

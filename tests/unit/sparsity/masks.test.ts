@@ -90,18 +90,40 @@ describe('global ranking (globalTopKArrays, the global layer budget)', () => {
     expect(Array.from(mb)).toEqual([1, 0, 0, 1]);
   });
 
-  it('matches a sort of the concatenation and gives the exact total count', () => {
+  it('matches a sort of the concatenation once each list keeps its own largest, and gives max(round(d·n), lists) in total', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 4 }), unitArb, (lists, density) => {
+      fc.property(fc.array(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 0, maxLength: 12 }), { minLength: 1, maxLength: 4 }), unitArb, (lists, density) => {
         const got = globalTopKArrays(lists, density).flatMap((m) => Array.from(m));
         const all = lists.flat();
-        const k = Math.round(density * all.length);
-        const want = refTopK(all, k);
+        // The reference: each non-empty list's largest (ties to the first) first, by sorting;
+        // the rest ranked over the concatenation without them.
+        const first = new Set<number>();
+        let off = 0;
+        for (const l of lists) {
+          if (density > 0 && l.length > 0) first.add(off + [...refTopK(l, 1)][0]);
+          off += l.length;
+        }
+        const k = Math.max(Math.round(density * all.length), first.size);
+        const restIdx = all.map((_, i) => i).filter((i) => !first.has(i));
+        const rest = [...refTopK(restIdx.map((i) => all[i]), k - first.size)].map((r) => restIdx[r]);
+        const want = new Set([...first, ...rest]);
         expect(ones(got)).toBe(k);
         got.forEach((v, i) => expect(v).toBe(want.has(i) ? 1 : 0));
       }),
       RUNS,
     );
+  });
+
+  it('keeps at least one weight in every layer at a density whose global cut-off would empty some', () => {
+    // Three layers; the middle one's scores are all below the others': round(0.2·12) = 2 would take 9 and 8.
+    const [a, b, c] = globalTopKArrays([[9, 8, 7, 6], [0.1, 0.3, 0.2, 0], [5, 4, 3, 2]], 0.2);
+    expect([ones(a), ones(b), ones(c)]).toEqual([1, 1, 1]);
+    expect(Array.from(b)).toEqual([0, 1, 0, 0]);
+    // At 0.5 (6 kept): 9, 0.3 and 5 first, then 8, 7, 6 over 4: the middle layer's second-best waits.
+    const [a2, b2, c2] = globalTopKArrays([[9, 8, 7, 6], [0.1, 0.3, 0.2, 0], [5, 4, 3, 2]], 0.5);
+    expect([Array.from(a2), Array.from(b2), Array.from(c2)]).toEqual([[1, 1, 1, 1], [0, 1, 0, 0], [1, 0, 0, 0]]);
+    // Density 0 keeps nothing anywhere.
+    expect(globalTopKArrays([[1, 2], [3]], 0).flatMap((m) => Array.from(m))).toEqual([0, 0, 0]);
   });
 
   it('is what the unstructured masker does with a global budget; empty list; bad density', () => {
