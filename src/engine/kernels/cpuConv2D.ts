@@ -2,12 +2,13 @@
 // same loops as CDG's dual conv (kernels/cpuGatedConvHost.ts), so dense and gated layers are timed on
 // equal kernels. Forward sums run in tfjs' order (filter row, column, input channel) and
 // skip zero inputs (post-ReLU activations; adding 0 changes no sum): the same float32
-// results as tfjs' kernel. The input gradient walks dy in memory order; it equals tfjs'
+// results as tfjs' kernel (a NaN or ∞ weight, which 0 · w would turn into NaN, goes to tfjs'). The input gradient walks dy in memory order; it equals tfjs'
 // to float32 rounding. Anything else (NCHW, dilation, other dtypes) goes to tfjs' kernels.
 import * as tf from '@tensorflow/tfjs';
 import { callOriginalCpuKernel, originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
 import type { CpuBackendLike } from './cpuBackendLike';
 import { walkConv } from './convTaps';
+import { allFinite } from './finiteValues';
 
 type Info = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
@@ -65,8 +66,11 @@ function plain(attrs: Attrs): boolean {
 function conv2DKernel(args: { inputs: { x: tf.TensorInfo; filter: tf.TensorInfo }; backend: CpuBackendLike; attrs: Attrs }): tf.TensorInfo {
   const { x, filter } = args.inputs;
   if (!plain(args.attrs) || x.dtype !== 'float32' || filter.dtype !== 'float32') return callOriginalCpuKernel('Conv2D', args);
+  const wv = args.backend.data.get(filter.dataId).values;
+  // Zero inputs are skipped: a NaN or ∞ weight must meet them as tfjs' kernel does (finiteValues.ts).
+  if (!allFinite(wv)) return callOriginalCpuKernel('Conv2D', args);
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], args.attrs.strides, 1, args.attrs.pad, args.attrs.dimRoundingMode, false, 'channelsLast');
-  const y = conv2DForwardValues(args.backend.data.get(x.dataId).values, args.backend.data.get(filter.dataId).values, info);
+  const y = conv2DForwardValues(args.backend.data.get(x.dataId).values, wv, info);
   return args.backend.makeTensorInfo([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32', y);
 }
 

@@ -11,6 +11,7 @@ import { registerFastCpuMatMul } from './cpuMatMul';
 import { registerFastCpuFusedBatchNorm } from './cpuFusedBatchNorm';
 import { registerFastCpuReduce } from './cpuReduce';
 import { walkConv } from './convTaps';
+import { allFinite } from './finiteValues';
 import { geometryOf, registerFastCpuConv } from './cpuConv2D';
 import { registerFastCpuSlice } from './cpuSlice';
 import { registerFastCpuUnary } from './cpuUnary';
@@ -27,6 +28,8 @@ export function conv2DBackpropFilterNHWC(args: KernelArgs): tf.TensorInfo {
   const { x, dy } = args.inputs;
   const xv = args.backend.data.get(x.dataId).values;
   const dv = args.backend.data.get(dy.dataId).values;
+  // Zero inputs are skipped: a NaN or ∞ in dy must meet them as tfjs' kernel does (finiteValues.ts).
+  if (!allFinite(dv)) return callOriginalCpuKernel('Conv2DBackpropFilter', args);
   return args.backend.makeTensorInfo(args.attrs.filterShape, 'float32', conv2DBackpropFilterValues(x.shape, xv, dv, args.attrs));
 }
 

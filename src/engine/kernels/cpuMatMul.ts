@@ -143,6 +143,8 @@ function batchMatMulKernel(args: Args): tf.TensorInfo {
   const ra = a.shape.length;
   const rb = b.shape.length;
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || (transposeA && transposeB) || ra < 2 || rb < 2 || ra !== rb) return callOriginal(args);
+  // An empty operand: tfjs' kernel gives the empty result its shape ([0,3,4] × [1,4,2] is [0,3,2]; here it was [1,3,2] of NaN).
+  if (a.shape.includes(0) || b.shape.includes(0)) return callOriginal(args);
   const batchA = a.shape.slice(0, -2).reduce((p, d) => p * d, 1);
   const batchB = b.shape.slice(0, -2).reduce((p, d) => p * d, 1);
   const sameOuter = a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);

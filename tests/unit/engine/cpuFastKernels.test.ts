@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CONV_CASES } from './convCases';
 import { originalCpuBinaryKernel } from '../../../src/engine/kernels/cpuBroadcast';
 import { originalCpuConvKernel } from '../../../src/engine/kernels/cpuConv2D';
+import { originalCpuConv2DBackpropFilter } from '../../../src/engine/kernels/cpuConv2DBackpropFilter';
 import { originalCpuFusedBatchNormKernel } from '../../../src/engine/kernels/cpuFusedBatchNorm';
 import { originalCpuSliceKernels } from '../../../src/engine/kernels/cpuSlice';
 import { originalCpuUnaryKernel } from '../../../src/engine/kernels/cpuUnary';
@@ -160,6 +161,51 @@ describe('fast cpu Conv2D / Conv2DBackpropInput', () => {
       dx.dataSync().forEach((v, i) => expect(Math.abs(v - refDx[i]) / scale).toBeLessThan(1e-6));
       // Bit for bit against the per-tap loop the blocked one replaced (runs reproduce).
       expect(Array.from(dx.dataSync())).toEqual(Array.from(perTapInputGrad(x.shape, dy, filter, stride, pad)));
+    });
+  });
+});
+
+describe('fast cpu convs with a NaN or ∞ operand (they skip zero inputs)', () => {
+  it.each(CONV_CASES)('B=%i H=%i W=%i Cin=%i Cout=%i k=%i stride=%i %s: NaN and ∞ weights give tfjs\' outputs, NaN where 0 · NaN is', (b, h, w, cin, cout, k, stride, pad) => {
+    tf.tidy(() => {
+      for (const zeros of [false, true]) {
+        // Post-ReLU inputs, and all-zero inputs: 0 · NaN and 0 · ∞ are NaN, not skipped sums.
+        const x = (zeros ? tf.zeros([b, h, w, cin]) : tf.relu(tf.randomNormal([b, h, w, cin], 0, 1, 'float32', 5))) as tf.Tensor4D;
+        const wv = tf.randomNormal([k, k, cin, cout], 0, 1, 'float32', 6).dataSync().slice();
+        wv[0] = NaN;
+        wv[wv.length > 5 ? 5 : wv.length - 1] = Infinity;
+        const filter = tf.tensor4d(wv, [k, k, cin, cout]);
+        const attrs = { strides: stride, pad, dataFormat: 'NHWC', dilations: 1 };
+        const [ref] = viaOriginal(originalCpuConvKernel('Conv2D'), { x, filter }, attrs);
+        expect(ref.some(Number.isNaN), 'the case reaches a NaN at all').toBe(true);
+        expect(Array.from(tf.conv2d(x, filter, stride, pad).dataSync())).toEqual(Array.from(ref));
+      }
+    });
+  });
+
+  it.each(CONV_CASES)('B=%i H=%i W=%i Cin=%i Cout=%i k=%i stride=%i %s: a NaN in dy reaches the weight gradient as in tfjs\' kernel', (b, h, w, cin, cout, k, stride, pad) => {
+    tf.tidy(() => {
+      const x = tf.zeros([b, h, w, cin]) as tf.Tensor4D;
+      const filterShape: [number, number, number, number] = [k, k, cin, cout];
+      const yShape = tf.conv2d(x, tf.zeros(filterShape) as tf.Tensor4D, stride, pad).shape;
+      const dv = tf.randomNormal(yShape, 0, 1, 'float32', 2).dataSync().slice();
+      dv[0] = NaN;
+      const dy = tf.tensor(dv, yShape) as tf.Tensor4D;
+      const attrs = { strides: stride, pad, dataFormat: 'NHWC', filterShape };
+      const fast = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor;
+      const [ref] = viaOriginal(originalCpuConv2DBackpropFilter(), { x, dy }, attrs);
+      expect(ref.some(Number.isNaN)).toBe(true);
+      expect(Array.from(fast.dataSync())).toEqual(Array.from(ref));
+    });
+  });
+
+  it('an empty batch in a matmul keeps its shape ([0,3,4] × [1,4,2] is [0,3,2], no values)', () => {
+    tf.tidy(() => {
+      for (const [sa, sb, want] of [[[0, 3, 4], [1, 4, 2], [0, 3, 2]], [[1, 3, 4], [0, 4, 2], [0, 3, 2]], [[2, 0, 4], [2, 4, 2], [2, 0, 2]]] as number[][][]) {
+        const y = tf.matMul(tf.ones(sa as [number, number, number]), tf.ones(sb as [number, number, number]));
+        expect(y.shape).toEqual(want);
+        expect(y.size).toBe(0);
+      }
     });
   });
 });
