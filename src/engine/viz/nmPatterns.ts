@@ -41,6 +41,8 @@ export interface NMPatternGrid {
   patterns: number[];
   /** rowsShown × cols codes, row-major. */
   ids: Int16Array;
+  /** Patterns over every row of the layer, not only the rows shown (absent in snapshots saved before it). */
+  counts?: PatternCounts;
 }
 
 function binomial(m: number, n: number): number {
@@ -93,7 +95,9 @@ export function nmPatternGrid(keep: ArrayLike<number>, shape: readonly number[],
   const rows = kh * kw * cOut;
   const rowsShown = Math.max(0, Math.min(rows, Math.floor(maxCells / Math.max(1, cols))));
   const ids = new Int16Array(rowsShown * cols);
-  for (let r = 0; r < rowsShown; r++) {
+  const counts: PatternCounts = { perPattern: new Array<number>(patterns.length).fill(0), dense: 0, other: 0, unlisted: 0, total: 0 };
+  // Every row is counted (the histogram is the layer's); only the first rowsShown are drawn.
+  for (let r = 0; r < rows; r++) {
     const ab = Math.floor(r / cOut);
     const o = r % cOut;
     const base = ab * cIn * cOut + o;
@@ -110,11 +114,12 @@ export function nmPatternGrid(keep: ArrayLike<number>, shape: readonly number[],
       if (k === n && n < m) code = patterns.length ? lookup.get(bits)! : NM_UNLISTED;
       else if (k === m) code = NM_DENSE;
       else code = NM_OTHER;
-      ids[r * cols + g] = code;
+      countCode(counts, code);
+      if (r < rowsShown) ids[r * cols + g] = code;
     }
-    if (tail) ids[r * cols + groups] = NM_TAIL;
+    if (tail && r < rowsShown) ids[r * cols + groups] = NM_TAIL;
   }
-  return { n, m, rows, rowsShown, groups, tail, cols, kh, kw, cOut, patterns, ids };
+  return { n, m, rows, rowsShown, groups, tail, cols, kh, kw, cOut, patterns, ids, counts };
 }
 
 export interface PatternCounts {
@@ -127,17 +132,21 @@ export interface PatternCounts {
   total: number;
 }
 
-/** How many of the grid's full groups hold each pattern (and how many are dense or other). */
-export function patternCounts(grid: Pick<NMPatternGrid, 'ids' | 'patterns'>): PatternCounts {
-  const perPattern = new Array<number>(grid.patterns.length).fill(0);
-  const c: PatternCounts = { perPattern, dense: 0, other: 0, unlisted: 0, total: 0 };
-  for (const id of grid.ids) {
-    if (id === NM_TAIL) continue;
-    c.total++;
-    if (id >= 0) perPattern[id]++;
-    else if (id === NM_DENSE) c.dense++;
-    else if (id === NM_UNLISTED) c.unlisted++;
-    else c.other++;
-  }
+function countCode(c: PatternCounts, id: number): void {
+  c.total++;
+  if (id >= 0) c.perPattern[id]++;
+  else if (id === NM_DENSE) c.dense++;
+  else if (id === NM_UNLISTED) c.unlisted++;
+  else c.other++;
+}
+
+/**
+ * How many of the layer's full groups hold each pattern (and how many are dense or other):
+ * the grid's counts over every row, or, for a grid saved without them, over the rows shown.
+ */
+export function patternCounts(grid: Pick<NMPatternGrid, 'ids' | 'patterns' | 'counts'>): PatternCounts {
+  if (grid.counts) return grid.counts;
+  const c: PatternCounts = { perPattern: new Array<number>(grid.patterns.length).fill(0), dense: 0, other: 0, unlisted: 0, total: 0 };
+  for (const id of grid.ids) if (id !== NM_TAIL) countCode(c, id);
   return c;
 }

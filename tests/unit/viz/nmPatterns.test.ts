@@ -106,6 +106,18 @@ describe('nmPatternGrid', () => {
     expect(g.rowsShown).toBe(25);
     expect(g.ids.length).toBe(50);
     expect([...g.ids].every((id) => id === NM_DENSE)).toBe(true);
+    // The histogram counts the whole layer: 90 rows × 2 groups, not the 25 rows drawn.
+    expect(patternCounts(g).total).toBe(180);
+    // Rows 0–24 dense, the rest 2:4 as {0,1}: before, the histogram said 100% dense.
+    const keep = new Uint8Array(720).fill(1);
+    for (let r = 25; r < 90; r++) {
+      const [ab, o] = [Math.floor(r / 10), r % 10];
+      for (const c of [2, 3, 6, 7]) keep[ab * 80 + c * 10 + o] = 0;
+    }
+    const mixed = patternCounts(nmPatternGrid(keep, shape, 2, 4, 50));
+    expect(mixed).toEqual({ perPattern: [130, 0, 0, 0, 0, 0], dense: 50, other: 0, unlisted: 0, total: 180 });
+    // A grid saved without counts is counted over its rows shown, as before.
+    expect(patternCounts({ ...g, counts: undefined }).total).toBe(50);
   });
 
   it('N:M groups of an unlistable N:M are marked unlisted', () => {
