@@ -87,6 +87,20 @@ export interface MaskCellInfo {
   weight?: { a: number; b: number; o: number; c: number };
 }
 
+/**
+ * A block's shares as whole weights of its `n`: a byte is round(255·k/n), so for n < 255
+ * round(byte·n/255) is k again and the tooltip can say 50% where the byte says 50.2%.
+ * Larger blocks keep the bytes' resolution.
+ */
+export function blockFractions(onlineByte: number, targetByte: number, bothByte: number | undefined, n: number): CellFractions {
+  if (!(n >= 1 && n < 255)) return cellFractions(onlineByte, targetByte, bothByte);
+  const on = Math.round((onlineByte * n) / 255);
+  const tg = Math.round((targetByte * n) / 255);
+  const b0 = Math.round(((bothByte ?? Math.min(onlineByte, targetByte)) * n) / 255);
+  const both = Math.min(Math.min(on, tg), Math.max(on + tg - n, b0));
+  return { both: both / n, targetOnly: (tg - both) / n, onlineOnly: (on - both) / n, pruned: (n - on - tg + both) / n };
+}
+
 /** What the cell at (row, col) of a heatmap of kernel [kh, kw, C_in, C_out] covers and holds. */
 export function maskCellInfo(h: Pick<MaskHeatmap, 'rows' | 'cols' | 'rowStep' | 'colStep' | 'online' | 'target' | 'both'>, shape: readonly number[], row: number, col: number): MaskCellInfo | undefined {
   if (row < 0 || col < 0 || row >= h.rows || col >= h.cols) return undefined;
@@ -97,7 +111,7 @@ export function maskCellInfo(h: Pick<MaskHeatmap, 'rows' | 'cols' | 'rowStep' | 
   const c0 = col * h.colStep;
   const c1 = Math.min(cIn, c0 + h.colStep) - 1;
   const i = row * h.cols + col;
-  const info: MaskCellInfo = { row, col, rows: [r0, r1], inputs: [c0, c1], fractions: cellFractions(h.online[i], h.target[i], h.both?.[i]) };
+  const info: MaskCellInfo = { row, col, rows: [r0, r1], inputs: [c0, c1], fractions: blockFractions(h.online[i], h.target[i], h.both?.[i], (r1 - r0 + 1) * (c1 - c0 + 1)) };
   if (r0 === r1 && c0 === c1) {
     const ab = Math.floor(r0 / cOut);
     info.weight = { a: Math.floor(ab / kw), b: ab % kw, o: r0 % cOut, c: c0 };

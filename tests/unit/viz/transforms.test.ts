@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/engine/config';
 import { heatmapPair, maskHeatmap } from '../../../src/engine/viz/maskPanel';
 import { gateOverlayRgba } from '../../../src/ui/transforms/gateOverlay';
-import { cellFractions, dominantCategory, maskCellInfo, maskRgba } from '../../../src/ui/transforms/maskCells';
+import { blockFractions, cellFractions, dominantCategory, maskCellInfo, maskRgba } from '../../../src/ui/transforms/maskCells';
 import { hexToRgb, MASK_COLOURS, OKABE_ITO, viridis } from '../../../src/ui/transforms/palette';
 import { bandLinesDrawn, rasterize } from '../../../src/ui/transforms/raster';
 import { gridSize } from '../../../src/ui/Heatmap';
@@ -78,7 +78,32 @@ describe('mask → heatmap cells', () => {
     expect(info.rows).toEqual([0, 1]);
     expect(info.inputs).toEqual([0, 1]);
     expect(info.weight).toBeUndefined();
+    // The tooltip's shares are whole weights of the block's 4: ¼, ½, ¼ (the bytes say 25.1%, 49.8%, 25.1%).
+    expect(info.fractions).toEqual({ both: 0.25, targetOnly: 0.5, onlineOnly: 0, pruned: 0.25 });
     expect(maskCellInfo(h, shape, 2, 0)).toBeUndefined();
+  });
+
+  it('hover shares are exact for any block under 255 weights: k of n from the bytes, by hand', () => {
+    // 2 weights, one kept by both, one pruned: the bytes say 128/255 = 50.2%.
+    expect(blockFractions(128, 128, 128, 2)).toEqual({ both: 0.5, targetOnly: 0, onlineOnly: 0, pruned: 0.5 });
+    // 9 weights, 1 kept by both, 4 more by the target: bytes 28, 142, 28 (11.0%, 44.7%, 44.3% as bytes).
+    const f = blockFractions(28, 142, 28, 9);
+    expect([f.both * 9, f.targetOnly * 9, f.onlineOnly * 9, f.pruned * 9].map((x) => Math.round(x * 1e9) / 1e9)).toEqual([1, 4, 0, 4]);
+    // Every (k_on, k_tg, k_both) of a block of n recovers exactly from its bytes.
+    for (const n of [1, 3, 7, 36, 200, 254]) {
+      for (let on = 0; on <= n; on += Math.max(1, n >> 3)) {
+        for (let tg = 0; tg <= n; tg += Math.max(1, n >> 3)) {
+          const lo = Math.max(0, on + tg - n);
+          const both = Math.min(on, tg, lo + 1);
+          const byte = (k: number) => Math.round((255 * k) / n);
+          const g = blockFractions(byte(on), byte(tg), byte(both), n);
+          expect(Math.round(g.both * n)).toBe(both);
+          expect(Math.round(g.targetOnly * n)).toBe(tg - both);
+          expect(Math.round(g.onlineOnly * n)).toBe(on - both);
+          expect(Math.round(g.pruned * n)).toBe(n - on - tg + both);
+        }
+      }
+    }
   });
 
   it('a half-kept block is coloured halfway between the two category colours', () => {
@@ -100,11 +125,13 @@ describe('mask → heatmap cells', () => {
     expect(h.colStep).toBe(4);
     expect([h.online[0], h.target[0], h.both![0]]).toEqual([64, 128, 0]); // round(255/4), round(255/2)
     const f = maskCellInfo(h, shape, 0, 0)!.fractions;
-    // Hand values: both 0, online only ¼, target only ½, pruned ¼ (as bytes over 255).
-    expect(f.both).toBe(0);
-    expect(f.onlineOnly).toBeCloseTo(64 / 255, 10);
-    expect(f.targetOnly).toBeCloseTo(128 / 255, 10);
-    expect(f.pruned).toBeCloseTo(63 / 255, 10);
+    // Hand values: both 0, online only ¼, target only ½, pruned ¼ (whole weights of the block's 4).
+    expect(f).toEqual({ both: 0, onlineOnly: 0.25, targetOnly: 0.5, pruned: 0.25 });
+    // As bytes over 255 (what the colour blends): 64, 128, 63.
+    const fb = cellFractions(h.online[0], h.target[0], h.both![0]);
+    expect(fb.onlineOnly).toBeCloseTo(64 / 255, 10);
+    expect(fb.targetOnly).toBeCloseTo(128 / 255, 10);
+    expect(fb.pruned).toBeCloseTo(63 / 255, 10);
     // Without the overlap bytes (an older snapshot) the split is the nested bound: both ¼.
     expect(cellFractions(64, 128).both).toBeCloseTo(64 / 255, 10);
     // The colour has no "both" in it: online only, target only and pruned by their shares.
