@@ -84,11 +84,17 @@ export const MASK_COLOURS = {
   pruned: '#D4D4D4',
 } as const;
 
-/** N:M pattern colours: Okabe–Ito for up to 6 patterns (2:4), viridis beyond. */
+const PATTERN_RAMP_START = 0.4;
+
+/**
+ * N:M pattern colours: Okabe–Ito for up to 6 patterns (2:4), viridis beyond — from 0.4 on:
+ * its dark end (#440154) beside dense's #222222 had a contrast of 1.04, so a pattern read as
+ * "still dense".
+ */
 export function patternColour(id: number, count: number): string {
   const six = [OKABE_ITO.orange, OKABE_ITO.skyBlue, OKABE_ITO.green, OKABE_ITO.yellow, OKABE_ITO.blue, OKABE_ITO.purple];
   if (count <= six.length) return six[id];
-  return rgbToHex(viridis(count === 1 ? 0 : id / (count - 1)));
+  return rgbToHex(viridis(PATTERN_RAMP_START + (1 - PATTERN_RAMP_START) * (count === 1 ? 0 : id / (count - 1))));
 }
 
 export const NM_SPECIAL_COLOURS = {

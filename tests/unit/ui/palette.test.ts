@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NEUTRALS, OKABE_ITO } from '../../../src/ui/transforms/palette';
+import { NEUTRALS, NM_SPECIAL_COLOURS, OKABE_ITO, patternColour } from '../../../src/ui/transforms/palette';
 
 const UI = join(__dirname, '../../../src/ui');
 
@@ -92,5 +92,13 @@ describe('Okabe–Ito data colours', () => {
     }
     // Chart lines against the dark card: every colour but black is a visible graphic (WCAG 1.4.11, 3:1).
     for (const c of PUBLISHED.filter((c) => c !== '#000000')) expect(contrast(c, dark['--card']), c).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('N:M pattern colours beside "dense"', () => {
+  it('every pattern of 1:8, 2:8, 4:8 and 3:7 stands apart from dense\'s #222222 (contrast ≥ 2.5; viridis\'s dark end gave 1.04)', () => {
+    for (const count of [7, 8, 28, 35, 70]) {
+      for (let id = 0; id < count; id++) expect(contrast(patternColour(id, count), NM_SPECIAL_COLOURS.dense), `pattern ${id} of ${count}`).toBeGreaterThanOrEqual(2.5);
+    }
   });
 });
