@@ -172,6 +172,12 @@ test('cdg: gate densities per branch, over steps, and gate maps over the probe v
 test('syncp-unstructured: densities under the plan, mask heatmap with an update slider, churn, nestedness', async ({ page }) => {
   await page.goto(`/?backend=webgpu&preset=syncp-unstructured&tiny=1&steps=${STEPS}`);
   await waitReady(page);
+  // After one step each layer's lines have one point, which a line cannot draw: a dot each
+  // (online and target), not only the plan.
+  await page.getByTestId('step').click();
+  await expect.poll(() => stepCount(page), { timeout: 60_000 }).toBe(1);
+  const lines = page.getByTestId('panel-syncp').getByTestId('syncp-lines');
+  await expect.poll(() => lines.locator('circle.recharts-dot').count()).toBeGreaterThanOrEqual(2 * 5);
   const perf = await train(page, 8);
   console.log(`[measure] panels, tiny syncp-unstructured, all panels open: ${perf}`);
   const panel = page.getByTestId('panel-syncp');

@@ -7,11 +7,13 @@ import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } 
 import { NEUTRALS, OKABE_ITO, seriesColour } from '../transforms/palette';
 import { key } from '../transforms/series';
 import { TurnContainer } from '../TurnContainer';
+import { dotIfAlone } from '../transforms/lonePoint';
 import type { ReferenceRun } from '../../store/metrics';
 import { refColour, referenceLines, refLabel } from './references';
 import { CHART_MARGIN, DOMAIN_01, LayerLegend, LineSwatch, TICK_11, pctTick, pctTooltip, shortName, stepLabel } from './common';
 
 const DOT_2 = { r: 2 } as const;
+const LONE_DOT = { r: 3 } as const;
 const NO_REFS: readonly ReferenceRun[] = [];
 
 export interface BranchLinesProps {
@@ -29,14 +31,17 @@ export interface BranchLinesProps {
 /** Memoised: only new rows or a moved marker redraw it. */
 export const BranchLinesChart = memo(function BranchLinesChart({ series, names, steps, refStep, scrubbing, dots = false, refs = NO_REFS }: BranchLinesProps) {
   const domain = useMemo((): [number, number] => [0, steps], [steps]);
+  // A line of one point draws nothing (after the first "+1 Step" only the plan showed): a
+  // dot until a second point comes. As a string, so only a change of it redraws the lines.
+  const alone = names.map((name) => `${dotIfAlone(series, key(name, 'online')) ? 1 : 0}${dotIfAlone(series, key(name, 'target')) ? 1 : 0}`).join('');
   // The layer lines only change with the layers: a moved marker does not re-render them.
   const lines = useMemo(
     () =>
       names.flatMap((name, i) => [
-        <Line key={`${name}o`} name={`${shortName(name)} online`} type="stepAfter" dataKey={key(name, 'online')} stroke={seriesColour(i)} strokeWidth={1.5} dot={dots ? DOT_2 : false} isAnimationActive={false} connectNulls />,
-        <Line key={`${name}t`} name={`${shortName(name)} target`} type="stepAfter" dataKey={key(name, 'target')} stroke={seriesColour(i)} strokeWidth={1.5} strokeDasharray="4 3" dot={false} isAnimationActive={false} connectNulls legendType="none" />,
+        <Line key={`${name}o`} name={`${shortName(name)} online`} type="stepAfter" dataKey={key(name, 'online')} stroke={seriesColour(i)} strokeWidth={1.5} dot={dots ? DOT_2 : alone[2 * i] === '1' ? LONE_DOT : false} isAnimationActive={false} connectNulls />,
+        <Line key={`${name}t`} name={`${shortName(name)} target`} type="stepAfter" dataKey={key(name, 'target')} stroke={seriesColour(i)} strokeWidth={1.5} strokeDasharray="4 3" dot={alone[2 * i + 1] === '1' ? LONE_DOT : false} isAnimationActive={false} connectNulls legendType="none" />,
       ]),
-    [names, dots],
+    [names, dots, alone],
   );
   return (
     <TurnContainer>
