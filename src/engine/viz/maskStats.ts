@@ -65,6 +65,8 @@ export function maskUpdateStats(
     flips: { online: diffCount(before.online, online), target: diffCount(before.target, target) },
     nested: on === 0 ? 1 : both / on,
     iou: either === 0 ? 1 : both / either,
-    nmFraction: nm ? { online: nmGroupFraction(online, shape, nm.n, nm.m), target: nmGroupFraction(target, shape, nm.n, nm.m) } : null,
+    // A layer with fewer input channels than M has no full group: its share is undefined, not 0
+    // (the chart drew a flat 0% under a plan rising to 100%), so it gets no line.
+    nmFraction: nm && Math.floor(shape[2] / nm.m) > 0 ? { online: nmGroupFraction(online, shape, nm.n, nm.m), target: nmGroupFraction(target, shape, nm.n, nm.m) } : null,
   };
 }

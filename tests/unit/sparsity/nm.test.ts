@@ -9,7 +9,8 @@ import type { Shape4 } from '../../../src/engine/sparsity/maskers';
 import { nmMasker } from '../../../src/engine/sparsity/maskers/nm';
 import { nmKeepArrays } from '../../../src/engine/sparsity/masks';
 import { nmDensity } from '../../../src/engine/sparsity/scheduleOf';
-import { nmGroupFraction } from '../../../src/engine/viz/maskStats';
+import { maskUpdateStats, nmGroupFraction } from '../../../src/engine/viz/maskStats';
+import { updateSeries } from '../../../src/ui/transforms/series';
 import { combinations, flatIndex, fullGroups } from './helpers';
 
 const RUNS = { numRuns: 30 };
@@ -177,5 +178,19 @@ describe('nmDensity (planned N:M density with dense tails)', () => {
       { online: nmDensity([3, 3, 10, 8], 2, 4, 1), target: nmDensity([3, 3, 10, 8], 2, 4, 0.5) },
       { online: 1, target: 1 },
     ]);
+  });
+});
+
+describe('a layer with no full N:M group (C_in < M)', () => {
+  it('has no N:M share in its update, so the chart draws no 0% line for it; a layer with groups has one', () => {
+    const small = [3, 3, 8, 8];
+    const ones = () => new Uint8Array(3 * 3 * 8 * 8).fill(1);
+    const none = maskUpdateStats({ online: ones(), target: ones() }, { online: ones(), target: ones() }, small, { n: 2, m: 16 });
+    expect(none.nmFraction).toBeNull();
+    const row = updateSeries([{ step: 4, layers: [{ name: 'a', planned: { online: 1, target: 1 }, ...none }] }] as never)[0];
+    expect(Object.keys(row).filter((k) => k.startsWith('a'))).toEqual([]);
+    // 8 input channels at 2:4: two full groups a row, all dense → share 0, a real 0.
+    const some = maskUpdateStats({ online: ones(), target: ones() }, { online: ones(), target: ones() }, small, { n: 2, m: 4 });
+    expect(some.nmFraction).toEqual({ online: 0, target: 0 });
   });
 });
