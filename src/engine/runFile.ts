@@ -29,7 +29,7 @@ const PerLayerSchema = z.record(z.string(), BranchPairSchema);
 
 /** Statistics of one SyncCP mask update, per prunable conv (no masks: cheap to send every time). */
 export const MaskUpdateSchema = z.object({
-  /** The step (0-based) whose forward first used the new masks. */
+  /** The step, as rows number steps (the first is 1), whose forward first used the new masks. */
   step: z.number().int().min(0),
   layers: z.array(
     z.object({

@@ -24,7 +24,7 @@ export interface MaskHeatmap {
 }
 
 export interface SyncCPHistoryEntry {
-  /** The step (0-based) whose forward first used these masks. */
+  /** The step, as rows number steps (the first is 1), whose forward first used these masks. */
   step: number;
   density: BranchPair;
   flips: BranchPair;
