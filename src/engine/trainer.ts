@@ -430,6 +430,10 @@ export class Trainer {
       const g = tf.grads((...ts: tf.Tensor[]) => {
         const effective = new Map(roles.map((role, r) => {
           const p: ParamMap = { ...this.online.vars };
+          // The branch runs without its masks here (loss(): params replace them), so the convs
+          // not asked for take W ⊙ M too: else a subset of names got the gradient of a network
+          // whose other convs were dense.
+          for (const [n, m] of Object.entries(this.masksFor(role) ?? {})) if (!names.includes(n)) p[n] = tf.mul(this.online.vars[n], m);
           names.forEach((n, i) => (p[n] = ts[r * names.length + i]));
           return [role, p] as const;
         }));

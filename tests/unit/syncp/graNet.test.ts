@@ -129,6 +129,27 @@ describe('SyncCP regrowth: zeroing and moments', () => {
 
 type WithEffectiveGradients = { effectiveGradients(v1: tf.Tensor4D, v2: tf.Tensor4D, names: string[]): Record<string, tf.Tensor> };
 
+describe('effective gradients of some layers', () => {
+  it('are those of the masked network: one layer asked for alone equals its entry when all are asked for', async () => {
+    const t = tinyTrainer('syncp-unstructured', { syncp: { density: 0.2, schedule: { start: 0, end: 0.3, every: 0.1 } } }, STEPS);
+    await run(t, 6);
+    const names = syncp(t).layerNames();
+    const [v1, v2] = t.views(6);
+    const eg = (ns: string[]) => (t as unknown as WithEffectiveGradients).effectiveGradients(v1, v2, ns);
+    const all = eg(names);
+    for (const name of [names[1], names[names.length - 1]]) {
+      const one = eg([name]);
+      const [a, b] = [one[name].dataSync(), all[name].dataSync()];
+      const scale = Math.max(1e-12, ...Array.from(b, Math.abs));
+      // Before, the other convs ran dense: differences as large as the gradients themselves.
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]) / scale).toBeLessThan(1e-5);
+      tf.dispose(one);
+    }
+    tf.dispose([all, v1, v2]);
+    t.dispose();
+  });
+});
+
 describe('SimCLR regrowth gradient', () => {
   it('each branch computes with its own mask: the gradient depends on weights only the denser mask keeps, never on weights both masks prune', async () => {
     const t = tinyTrainer('syncp-unstructured', { ssl: { method: 'simclr' }, syncp: { regrowth: { enabled: true, rate: 0.3 } } }, STEPS);
