@@ -49,6 +49,12 @@ export interface PluginContext {
   stepBatch: number;
   /** The fixed probe pair for panels (train image 0, fixed augmentation seed): two [1, S, S, C] views; caller disposes. */
   probe?: () => [tf.Tensor4D, tf.Tensor4D];
+  /**
+   * The weight masks the online network's two branches train with (another plugin's, e.g.
+   * SyncCP's beside CDG), and whether they prune whole channels: the probe runs the network
+   * that trains, not a dense one.
+   */
+  probeMasks?: () => { masks: (Record<string, tf.Tensor> | undefined)[]; prunedChannels: boolean };
 }
 
 /**

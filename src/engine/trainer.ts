@@ -124,7 +124,7 @@ export class Trainer {
     if (d) this.directPredictor = new DirectPredictor(config.ssl.predictor as 'directcopy' | 'directpred', d.dim, config.ssl.predictorEps, config.ssl.corrEma);
     this.optimizer = new AdamW({ weightDecay: config.optim.weightDecay });
     this.peakLr = config.optim.lr;
-    this.plugins = createPlugins({ config, spec: this.spec, online: this.online, target: this.target, totalSteps: config.steps, stepBatch: this.stepBatch, probe: () => this.views(0, [0]) });
+    this.plugins = createPlugins({ config, spec: this.spec, online: this.online, target: this.target, totalSteps: config.steps, stepBatch: this.stepBatch, probe: () => this.views(0, [0]), probeMasks: () => ({ masks: this.branchInfos().filter((b) => b.network === 'online').slice(0, 2).map((b) => this.masksFor(b.role)), prunedChannels: this.prunedChannels() }) });
   }
 
   get step(): number {
