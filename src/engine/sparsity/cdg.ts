@@ -314,8 +314,10 @@ export class CDGPlugin implements StepPlugin {
     try {
       packed = tf.tidy(() => {
         const net = this.ctx.online;
-        const branches: Branch[] = [0, 1].map(() => ({ params: net.vars, stats: net.stats }));
-        forwardResNet(this.ctx.spec.encoder, branches, probe, { training: false, convHook: this.makeHook('probe', step, capture) });
+        // With SyncCP beside it, each branch with its masks: the gates of the network that trains.
+        const pm = this.ctx.probeMasks?.();
+        const branches: Branch[] = [0, 1].map((i) => ({ params: net.vars, stats: net.stats, masks: pm?.masks[i] }));
+        forwardResNet(this.ctx.spec.encoder, branches, probe, { training: false, convHook: this.makeHook('probe', step, capture), prunedChannels: pm?.prunedChannels });
         const rgba = probe.map((v) => {
           const rgb = v.shape[3] === 1 ? tf.tile(v, [1, 1, 1, 3]) : v;
           return tf.concat([tf.mul(tf.reshape(rgb, [-1, 3]), 255), tf.fill([v.shape[1] * v.shape[2], 1], 255)], 1).reshape([-1]);

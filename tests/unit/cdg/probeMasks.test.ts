@@ -23,7 +23,7 @@ describe('CDG probe beside SyncCP', () => {
     for (let i = 0; i < 6; i++) t.row(await t.trainStep());
     const cdg = t.plugins.find((p) => p.name === 'cdg') as CDGPlugin;
     const sp = t.plugins.find((p) => p.name === 'syncp')!;
-    const snap = (await cdg.snapshot!({})) as CDGSnapshot;
+    const snap = (await cdg.snapshot()) as CDGSnapshot;
     const probe = t.views(0, [0]);
     // The reference: the probe's own hook over a forward with the roles' masks (or none).
     const differing = (withMasks: boolean) => {
