@@ -65,7 +65,7 @@ test('no backend named: the fastest measured backend runs, the notice says why; 
   const headline = await notice.locator('.notice-text > strong').innerText();
   const cutOffMs = Object.values(t).flatMap((v) => (v.overMs !== null && !v.inWarmUp ? [v.overMs] : []));
   const slowestTimed = Math.max(0, ...measured.map(([, v]) => v.ms));
-  if (cutOffMs.length && Math.max(...cutOffMs) > slowestTimed && Math.max(...cutOffMs) > 1.5 * t[argmin].ms!) expect(headline).toMatch(/at least \d+× faster than \w+, which was cut off/);
+  if (cutOffMs.length && Math.max(...cutOffMs) > slowestTimed && Math.max(...cutOffMs) > 1.5 * t[argmin].ms!) expect(headline).toMatch(/at least [\d.]+× faster than \w+, which was cut off/);
   // The figures sit behind "What was measured", one line per backend, the running one marked.
   const details = page.getByTestId('backend-choice-details');
   await expect(details.locator('li')).toHaveCount(4);
@@ -79,7 +79,7 @@ test('no backend named: the fastest measured backend runs, the notice says why; 
   for (const b of ['webgpu', 'wasm', 'cpu']) await expect(page.getByTestId(`backend-timing-${b}`)).not.toContainText('lighter');
   const webglMs = t.webgl.ms;
   if (t.webgl.software && webglMs !== null && webglMs === slowestTimed && !cutOffMs.some((ms) => ms > webglMs) && webglMs > 1.5 * t[argmin].ms!)
-    expect(headline).toMatch(/at least \d+× faster than webgl, timed on a lighter workload/);
+    expect(headline).toMatch(/at least [\d.]+× faster than webgl, timed on a lighter workload/);
   await expect(page.getByTestId('backend-select')).toHaveValue('auto');
   await expect(page).not.toHaveURL(/backend=/);
   await waitReady(page);

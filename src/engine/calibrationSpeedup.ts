@@ -28,9 +28,20 @@ export function speedupOverSlowest(c: Pick<Calibration, 'timings' | 'chosen'>): 
   return { factor: slowestMs / chosen, slowest: slowest.backend, ...(atLeast ? { atLeast } : {}) };
 }
 
+/**
+ * A factor as the notice writes it: one decimal under 10× (1.5×, not "2×" for 1.51), whole
+ * above; a lower bound is rounded down (1.6 is "at least 1.6×", 64.6 "at least 64×"), never up.
+ */
+export function factorText(factor: number, lowerBound: boolean): string {
+  const digits = factor < 10 ? 1 : 0;
+  const scale = 10 ** digits;
+  const v = (lowerBound ? Math.floor(factor * scale + 1e-9) : Math.round(factor * scale)) / scale;
+  return v.toFixed(digits).replace(/\.0$/, '');
+}
+
 /** "26× faster than the slowest, webgpu", "at least 65× faster than webgl, which was cut off" or "…, timed on a lighter workload". */
 export function describeSpeedup(g: { factor: number; slowest: BackendName; atLeast?: LowerBound }): string {
-  const factor = g.factor.toFixed(0);
+  const factor = factorText(g.factor, g.atLeast !== undefined);
   if (g.atLeast === 'cut off') return `at least ${factor}× faster than ${g.slowest}, which was cut off`;
   if (g.atLeast === 'lighter') return `at least ${factor}× faster than ${g.slowest}, timed on a lighter workload`;
   return `${factor}× faster than the slowest, ${g.slowest}`;

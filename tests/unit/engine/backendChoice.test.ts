@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
-import { speedupOverSlowest } from '../../../src/engine/calibrationSpeedup';
+import { describeSpeedup, speedupOverSlowest } from '../../../src/engine/calibrationSpeedup';
 import { chooseBackend, currentDevice, DEFAULT_WORKLOAD, describeCalibration, deviceKey, fastest, measureBackends, median, orderByTiming, reusableTimings, withinLimit, workloadKey, type BackendTiming } from '../../../src/engine/backendChoice';
 
 const T = (backend: BackendTiming['backend'], ms: number | null, software = false): BackendTiming => ({ backend, adapter: backend, software, ms, warmupMs: ms, reason: ms === null ? 'not here' : undefined });
@@ -56,6 +56,13 @@ describe('backend choice', () => {
     expect(describeCalibration({ timings: lighter, chosen: 'wasm' })).toBe(
       'webgl (software adapter) 600 ms (two convolutions and a dense layer, lighter than the encoder, to fit the time budget: a lower bound), wasm 20 ms, cpu 25 ms — using wasm (at least 30× faster than webgl, timed on a lighter workload)',
     );
+    // Factors under 10× keep a decimal, and a lower bound is rounded down, never up.
+    expect(describeSpeedup({ factor: 1.69, slowest: 'webgl', atLeast: 'cut off' })).toBe('at least 1.6× faster than webgl, which was cut off');
+    expect(describeSpeedup({ factor: 2.5, slowest: 'webgl', atLeast: 'cut off' })).toBe('at least 2.5× faster than webgl, which was cut off');
+    expect(describeSpeedup({ factor: 64.6, slowest: 'webgpu', atLeast: 'lighter' })).toBe('at least 64× faster than webgpu, timed on a lighter workload');
+    expect(describeSpeedup({ factor: 1.51, slowest: 'cpu' })).toBe('1.5× faster than the slowest, cpu');
+    expect(describeSpeedup({ factor: 2, slowest: 'cpu' })).toBe('2× faster than the slowest, cpu');
+    expect(describeSpeedup({ factor: 26.3, slowest: 'webgpu' })).toBe('26× faster than the slowest, webgpu');
     // A timing set aside (no figure now) is not the slowest.
     expect(speedupOverSlowest({ timings: [{ ...T('webgpu', null), setAside: true }, T('wasm', 20), T('cpu', 40)], chosen: 'wasm' })).toEqual({ factor: 2, slowest: 'cpu' });
   });
