@@ -49,6 +49,12 @@ export interface BackendTiming {
   lighter?: boolean;
   /** Its start passed the start limit: not a verdict on the backend (a GPU process busy on this load), so a cached calibration holding it is measured again. */
   startTimedOut?: boolean;
+  /**
+   * A GPU that failed in a way that says nothing final about it (its device lost during the
+   * workload, an exception while starting; not "no WebGPU here" or "no adapter granted"):
+   * a cached calibration holding it is measured again, as one with a timed-out start is.
+   */
+  transientFailure?: boolean;
   /** Cut off in its warm-up (shader compilation and the first run): overMs then bounds the warm-up, not a step. */
   cutInWarmUp?: boolean;
 }
@@ -244,7 +250,9 @@ export async function measureBackends(candidates: BackendName[], shape: Workload
       // backend when it finishes nor keep later starts waiting, and it is no verdict on it.
       const timedOut = e instanceof LimitExceeded || wasGivenUp(backend);
       if (e instanceof LimitExceeded) giveUpStart(backend);
-      byBackend.set(backend, { backend, adapter: '', software: false, ms: null, warmupMs: null, reason: (e as Error).message.replace(/^no tfjs backend could start: /, ''), ...(timedOut ? { startTimedOut: true } : {}) });
+      const reason = (e as Error).message.replace(/^no tfjs backend could start: /, '');
+      const transient = !timedOut && isGpu(backend) && !ABSENT.test(reason);
+      byBackend.set(backend, { backend, adapter: '', software: false, ms: null, warmupMs: null, reason, ...(timedOut ? { startTimedOut: true } : {}), ...(transient ? { transientFailure: true } : {}) });
       continue;
     }
     const base = { backend, adapter: report.adapter, software: report.softwareAdapter };
@@ -261,7 +269,8 @@ export async function measureBackends(candidates: BackendName[], shape: Workload
         ...lighter,
       });
     } catch (e) {
-      byBackend.set(backend, { ...base, ms: null, warmupMs: null, reason: `the workload failed: ${(e as Error).message}` });
+      // A hardware GPU's failure mid-workload (a device lost) is no verdict; a software one loses anyway.
+      byBackend.set(backend, { ...base, ms: null, warmupMs: null, reason: `the workload failed: ${(e as Error).message}`, ...(isGpu(backend) && !report.softwareAdapter ? { transientFailure: true } : {}) });
     }
     const leaked = tf.memory().numTensors - leftBehind - before0;
     if (leaked !== 0) throw new Error(`backend calibration leaked ${leaked} tensors on ${backend}`);
@@ -270,6 +279,10 @@ export async function measureBackends(candidates: BackendName[], shape: Workload
 }
 
 type TimingBase = Pick<BackendTiming, 'backend' | 'adapter' | 'software'>;
+
+const isGpu = (b: BackendName) => b === 'webgpu' || b === 'webgl';
+/** Start failures that say the GPU is absent here (backend.ts's reasons): final, unlike an exception while starting. */
+const ABSENT = /not available here|no adapter was granted|could not initialise/;
 
 /**
  * The workload a software adapter is raced with. WebGL compiles its programs synchronously
@@ -455,7 +468,7 @@ export async function chooseBackend(
   // final about the backend (a GPU process busy on that load, a first shader compilation):
   // such a calibration is measured again rather than keeping the GPU out for good. A software
   // adapter cut off by the budget is final: it loses to the host backends by 10–100×.
-  const provisional = (t: BackendTiming) => t.startTimedOut === true || ((t.backend === 'webgpu' || t.backend === 'webgl') && t.overMs !== undefined && !t.software);
+  const provisional = (t: BackendTiming) => t.startTimedOut === true || t.transientFailure === true || ((t.backend === 'webgpu' || t.backend === 'webgl') && t.overMs !== undefined && !t.software);
   let reuse = cachedTimings.some((t) => t.ms !== null) && !cachedTimings.some(provisional);
   let timings = reuse ? cachedTimings : await measure();
   let report = await startFastest(timings);

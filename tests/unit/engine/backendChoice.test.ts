@@ -211,6 +211,27 @@ describe('backend choice', () => {
     expect((await choose({ reason: 'WebGPU is not available here' })).calibration!.cached).toBe(true);
   });
 
+  it('a GPU that failed in passing (device lost mid-workload, an exception while starting) is measured again on the next load; one absent here is not', async () => {
+    const device = deviceKey(`node ${process.version} ${process.platform}`, 0, ['']);
+    const shape = { batch: 2, size: 8, channels: 1, width: 2, hidden: 4 };
+    const cached = { device, workload: workloadKey(shape), timings: [{ ...T('webgpu', null), reason: 'the workload failed: GPU device was lost', transientFailure: true }, T('cpu', 2)], chosen: 'cpu' as const, at: '2026-01-01T00:00:00Z' };
+    // Before, a device lost once kept WebGPU out on this device until "Measure again".
+    expect((await chooseBackend(['webgpu', 'cpu'], { cached, shape, budgetMs: 300 })).calibration!.cached).toBe(false);
+    // measureBackends flags an exception while starting, not an absence.
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: () => Promise.reject(new Error('GPU process restarting')) } }, configurable: true, writable: true });
+    const [failed] = await measureBackends(['webgpu', 'cpu'], shape, 300);
+    expect(failed).toMatchObject({ backend: 'webgpu', ms: null, transientFailure: true });
+    expect(failed.reason).toMatch(/GPU process restarting/);
+    Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
+    const [absent] = await measureBackends(['webgpu', 'cpu'], shape, 300);
+    expect(absent.reason).toMatch(/not available here/);
+    expect(absent.transientFailure).toBeUndefined();
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: async () => null } }, configurable: true, writable: true });
+    const [noAdapter] = await measureBackends(['webgpu', 'cpu'], shape, 300);
+    expect(noAdapter.reason).toMatch(/no adapter was granted/);
+    expect(noAdapter.transientFailure).toBeUndefined();
+  });
+
   it('a warm-up cut off (shaders compiling) bounds no step: no speed-up is claimed from it', () => {
     const warm: BackendTiming = { ...T('webgpu', null), overMs: 15_000, cutInWarmUp: true, reason: 'the warm-up workload had not finished' };
     expect(speedupOverSlowest({ timings: [warm, T('wasm', 50), T('cpu', 60)], chosen: 'wasm' })).toBeUndefined();
