@@ -425,7 +425,6 @@ export async function currentDevice(limitMs = LIMITS.adapterMs): Promise<string>
  * device, none.
  */
 export function reusableTimings(cached: Calibration, device: string): BackendTiming[] {
-  if (cached.device === device) return cached.timings;
   const parse = (k: string): unknown[] | undefined => {
     try {
       const v: unknown = JSON.parse(k);
@@ -435,8 +434,12 @@ export function reusableTimings(cached: Calibration, device: string): BackendTim
     }
   };
   const [was, is] = [parse(cached.device), parse(device)];
+  const notAnswering = is !== undefined && is.length > 2 && is.slice(2).every((a) => a === ADAPTER_NOT_ANSWERING);
+  // Also when the calibration was itself saved on a load whose adapter answered late: its
+  // WebGPU figure is no promise that WebGPU starts now (it waited out its start limit).
+  if (cached.device === device && !notAnswering) return cached.timings;
   const sameHost = was && is && was.length === is.length && was[0] === is[0] && was[1] === is[1];
-  if (!sameHost || !is.slice(2).every((a) => a === ADAPTER_NOT_ANSWERING)) return [];
+  if (!sameHost || !notAnswering) return [];
   return cached.timings.map((t) =>
     t.backend === 'webgpu'
       ? { ...t, ms: null, overMs: undefined, setAside: true, reason: `its adapter did not answer in time on this load, so it is not started now (measured earlier: ${t.ms !== null ? formatMs(t.ms) : t.reason ?? 'unavailable'}; tried again on the next load)` }

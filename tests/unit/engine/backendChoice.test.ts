@@ -143,6 +143,11 @@ describe('backend choice', () => {
     expect(reusableTimings(cached, deviceKey('Firefox', 2, ['WebGPU adapter not answering']))).toEqual([]);
     expect(reusableTimings(cached, deviceKey(ua, 8, ['WebGPU adapter not answering']))).toEqual([]);
     expect(reusableTimings({ ...cached, device: 'not json' }, deviceKey(ua, 2, ['WebGPU adapter not answering']))).toEqual([]);
+    // A calibration saved on a late-answering load, reused on another such load: WebGPU is set
+    // aside too (it used to be reused and started, waiting out its start limit every load).
+    const lateKey = deviceKey(ua, 2, ['WebGPU adapter not answering']);
+    const again = reusableTimings({ ...cached, device: lateKey }, lateKey);
+    expect(again.map((t) => [t.backend, t.ms, Boolean(t.setAside)])).toEqual([['webgpu', null, true], ['webgl', 300, false], ['cpu', 40, false]]);
   });
 
   it('a WebGPU whose adapter request never answers: cut at the start limit with a reason, the choice still comes', async () => {
