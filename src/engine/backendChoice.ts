@@ -67,6 +67,8 @@ export interface Calibration {
   timings: BackendTiming[];
   chosen: BackendName;
   at: string;
+  /** The app build that measured it (the page's cache is reused only by the same build). */
+  build?: string;
 }
 
 /** Hard limits whatever the adapter (ms): to start a backend, to measure it, to ask for the adapter's name. */

@@ -19,6 +19,7 @@ import { downloadBytes } from './download';
 import { orderFor, parseUrl, type BackendMode } from './url';
 import type { BackendReport } from '../engine/backend';
 import type { Calibration } from '../engine/backendChoice';
+import { CALIBRATION_KEY, calibrationEntry, parseCalibration } from './calibrationCache';
 
 let worker: Worker | undefined;
 /** Own data chosen before the worker was started (or with none to start): said instead of a load nothing would answer. */
@@ -260,25 +261,19 @@ function settleExport(result: { run: RunFile; bundle: Uint8Array } | Error): voi
   else w.resolve(result);
 }
 
-// The backend measurement is cached per device and workload (the run's model), so reloading the page does not re-time it.
-// v3: timings carry `lighter` (a software WebGL timed on the two-conv workload); older ones are measured again.
-const CALIBRATION_KEY = 'sparsecl.backend-calibration.v3';
-
 function readCalibration(): Calibration | undefined {
   try {
-    const raw = localStorage.getItem(CALIBRATION_KEY);
-    const c = raw ? (JSON.parse(raw) as Calibration) : undefined;
-    return c && typeof c.device === 'string' && Array.isArray(c.timings) ? c : undefined;
+    return parseCalibration(localStorage.getItem(CALIBRATION_KEY));
   } catch {
-    return undefined; // storage disabled or a corrupt entry: measure again
+    return undefined; // storage disabled: measure again
   }
 }
 
 function saveCalibration(report: BackendReport): void {
-  const c = report.calibration;
-  if (!c) return;
+  const entry = calibrationEntry(report);
+  if (!entry) return;
   try {
-    localStorage.setItem(CALIBRATION_KEY, JSON.stringify({ device: c.device, workload: c.workload, timings: c.timings, chosen: report.backend, at: c.at } satisfies Calibration));
+    localStorage.setItem(CALIBRATION_KEY, entry);
   } catch {
     /* storage full or disabled: the next load measures again */
   }
