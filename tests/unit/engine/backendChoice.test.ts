@@ -96,6 +96,21 @@ describe('backend choice', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('a host backend whose run comes back past the measure limit is timed by that run, not run again', async () => {
+    const shape = { batch: 4, size: 8, channels: 3, width: 4, hidden: 8 };
+    const reads = vi.spyOn(tf.Tensor.prototype, 'data');
+    try {
+      // A 1 ms limit: the cpu's synchronous warm-up always comes back past it.
+      const [cpu] = await measureBackends(['cpu'], shape, 3000, { startMs: 60_000, measureMs: 1, adapterMs: 200 });
+      expect(cpu.ms).not.toBeNull();
+      expect(cpu.ms).toBe(cpu.warmupMs);
+      // One workload read: before, a warm-up and at least one timed run more (a wide model: two runs past every limit).
+      expect(reads).toHaveBeenCalledTimes(1);
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
   it('a cached calibration is reused on the same device and ignored on another', async () => {
     const device = await currentDevice();
     const cached = { device, workload: workloadKey(DEFAULT_WORKLOAD), timings: [T('cpu', 1.5)], chosen: 'cpu' as const, at: '2026-01-01T00:00:00Z' };
