@@ -12,7 +12,10 @@ export function presetOf(config: Config): { preset: PresetName; tiny: boolean; e
       // Exact when the link rebuilds the very config. A link cannot switch a method off (a
       // dense config is a short link of the cdg preset), so exactness comes before length.
       const u = parseUrl(search);
-      const exact = JSON.stringify(buildConfig({ preset: u.preset, tiny: u.tiny, overrides: u.overrides })) === want;
+      const built = buildConfig({ preset: u.preset, tiny: u.tiny, overrides: u.overrides });
+      // A link cannot carry own images (url.ts refuses dataset=own): judged as if it could, or
+      // every own-data run matched no preset and the shortest link won (cdg's, CDG off).
+      const exact = JSON.stringify({ ...built, data: { ...built.data, name: (config as Partial<Config>).data?.name ?? built.data.name } }) === want;
       if (!best || (exact && !best.exact) || (exact === best.exact && search.length < best.length)) best = { preset, tiny, length: search.length, exact };
     }
   }

@@ -111,4 +111,13 @@ describe('offeredMeta', () => {
     const broken = { ...meta, config: { batchSize: -3 } as never };
     expect(offeredMeta(broken)).toEqual(broken);
   });
+
+  it('names a run on own images by its own preset, not by the shortest link (cdg\'s, with CDG off)', () => {
+    for (const preset of ['simclr-dense', 'byol-dense', 'cdg', 'syncp-2of4'] as const) {
+      for (const tiny of [true, false]) {
+        const own = buildConfig({ preset, tiny, overrides: { data: { name: 'own' } } });
+        expect(presetOf(own)).toEqual({ preset, tiny, exact: true });
+      }
+    }
+  });
 });
