@@ -492,30 +492,36 @@ export const actions = {
   setTiny(tiny: boolean) {
     const s = useSettings.getState();
     const preset = s.preset;
+    const size = tiny ? 'tiny' : 'default';
     // The settings changed from the preset stay, over the other size (as a link layers its
-    // settings over tiny); an imported run's, or a draft with errors, start from the preset.
+    // settings over tiny), an imported run's differences from its preset too. A field whose
+    // text has an error, or a setting that does not fit the new size (a batch over the tiny
+    // size's 200 training images), takes the new size's value, said at its field.
     const base = buildConfig({ preset, tiny: s.tiny });
     const baseDraft = draftOf(base);
     const changed = Object.fromEntries(Object.entries(s.draft).filter(([k, v]) => v !== baseDraft[k]));
     const { issues } = overridesOf(changed, base);
-    let config = buildConfig({ preset, tiny });
     const dropped: SettingsState['issues'] = {};
-    if (!s.importedBase && Object.keys(issues).length === 0) {
-      // A setting valid at one size and not at the other (a batch over the tiny size's 200
-      // training images) takes the new size's value, said at its field; the others stay.
-      // Each refusal drops at least one setting, so this ends.
-      let kept = changed;
-      for (;;) {
-        try {
-          config = buildConfig({ preset, tiny, overrides: overridesOf(kept, base).overrides });
-          break;
-        } catch (e) {
-          if (!(e instanceof ConfigError)) throw e;
-          const named = e.issues.map((i) => i.slice(0, i.indexOf(':'))).filter((p) => p in kept);
-          if (named.length === 0) break; // not one setting's fault: the preset's at the new size
-          for (const p of named) dropped[p] = `${kept[p]} does not fit the ${tiny ? 'tiny' : 'default'} size (${e.issues.find((i) => i.startsWith(`${p}:`))!.slice(p.length + 2)}): its value is used`;
-          kept = Object.fromEntries(Object.entries(kept).filter(([k]) => !named.includes(k)));
+    for (const [p, why] of Object.entries(issues)) dropped[p] = `${why}: the ${size} size's value is used`;
+    let kept = Object.fromEntries(Object.entries(changed).filter(([k]) => !(k in issues)));
+    let config = buildConfig({ preset, tiny });
+    // Each refusal drops at least one setting, so this ends.
+    for (;;) {
+      try {
+        config = buildConfig({ preset, tiny, overrides: overridesOf(kept, base).overrides });
+        break;
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        // An issue names a setting's path, or an entry of it (model.widths.0 is model.widths').
+        const pathOf = (i: string) => i.slice(0, i.indexOf(':'));
+        const owner = (i: string) => Object.keys(kept).find((k) => pathOf(i) === k || pathOf(i).startsWith(`${k}.`));
+        const named = [...new Set(e.issues.map(owner).filter((k): k is string => k !== undefined))];
+        if (named.length === 0) break; // not one setting's fault: the preset's at the new size
+        for (const p of named) {
+          const first = e.issues.find((i) => owner(i) === p)!;
+          dropped[p] = `${kept[p]} does not fit the ${size} size (${first.slice(pathOf(first).length + 2)}): its value is used`;
         }
+        kept = Object.fromEntries(Object.entries(kept).filter(([k]) => !named.includes(k)));
       }
     }
     useSettings.setState({ tiny, draft: draftOf(config), issues: dropped, importedBase: undefined, importedName: undefined });

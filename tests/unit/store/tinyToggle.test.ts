@@ -27,6 +27,33 @@ describe('the Tiny toggle with changed settings', () => {
     expect(s.issues.batchSize).toMatch(/^256 does not fit the tiny size \(the batch cannot be larger than the training images.*\): its value is used$/);
   });
 
+  it('a field with an error does not take the other changes with it: they stay, the field takes the tiny value and says why', () => {
+    const config = buildConfig({ preset: 'simclr-dense', overrides: { optim: { lr: 0.004 }, seed: 9 } });
+    useSettings.setState({ preset: 'simclr-dense', tiny: false, draft: { ...draftOf(config), 'ssl.temperature': '' }, applied: config, issues: { 'ssl.temperature': 'enter a number' }, importedBase: undefined, importedName: undefined });
+    actions.restart();
+    actions.setTiny(true);
+    const s = useSettings.getState();
+    expect([s.applied.optim.lr, s.applied.seed]).toEqual([0.004, 9]);
+    expect(s.applied.ssl.temperature).toBe(buildConfig({ preset: 'simclr-dense', tiny: true }).ssl.temperature);
+    expect(s.issues['ssl.temperature']).toMatch(/^enter a number: the tiny size's value is used$/);
+  });
+
+  it('a list setting refused by an entry (widths 8,0) is dropped alone; an imported run keeps its changes too', () => {
+    const config = buildConfig({ preset: 'simclr-dense', overrides: { optim: { lr: 0.004 }, seed: 9 } });
+    useSettings.setState({ preset: 'simclr-dense', tiny: false, draft: { ...draftOf(config), 'model.widths': '8,0' }, applied: config, issues: {}, importedBase: undefined, importedName: undefined });
+    actions.restart();
+    actions.setTiny(true);
+    let s = useSettings.getState();
+    expect([s.applied.optim.lr, s.applied.seed]).toEqual([0.004, 9]);
+    expect(s.applied.model.widths).toEqual(buildConfig({ preset: 'simclr-dense', tiny: true }).model.widths);
+    expect(s.issues['model.widths']).toMatch(/^8,0 does not fit the tiny size/);
+    // An imported run's settings (its differences from its preset) go over the tiny size too.
+    useSettings.setState({ preset: 'simclr-dense', tiny: false, draft: draftOf(config), applied: config, issues: {}, importedBase: config, importedName: 'run.zip' });
+    actions.setTiny(true);
+    s = useSettings.getState();
+    expect([s.applied.optim.lr, s.applied.seed]).toEqual([0.004, 9]);
+  });
+
   it('with every change fitting, nothing is said', () => {
     const config = buildConfig({ preset: 'simclr-dense', overrides: { optim: { lr: 0.004 } } });
     useSettings.setState({ preset: 'simclr-dense', tiny: false, draft: draftOf(config), applied: config, issues: {}, importedBase: undefined, importedName: undefined });
