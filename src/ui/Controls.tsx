@@ -32,7 +32,8 @@ export function RunButtons() {
   // way: a Start pressed then starts the new run as soon as it is built. The keyboard
   // shortcuts use the same rules (keys.ts).
   const restoring = useRun((s) => s.restoring);
-  const can = runButtons({ phase, building, hasRun, worker, pending, restoring });
+  const error = useRun((s) => s.error);
+  const can = runButtons({ phase, building, hasRun, worker, pending, restoring, error });
   const shown = building ? 'idle' : phase;
   const live = worker === 'ready' && hasRun && !building;
   return (

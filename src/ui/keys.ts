@@ -3,7 +3,7 @@
 // wires it to the window; tests/unit/ui/keys.test.ts checks it.
 import type { RunState } from '../store/run';
 
-export type RunView = Pick<RunState, 'phase' | 'building' | 'hasRun' | 'worker' | 'pending' | 'restoring'>;
+export type RunView = Pick<RunState, 'phase' | 'building' | 'hasRun' | 'worker' | 'pending' | 'restoring'> & Partial<Pick<RunState, 'error'>>;
 
 /** Which run buttons can be pressed now (commands queue in the worker behind a build). */
 export function runButtons(s: RunView): { start: boolean; pause: boolean; step: boolean; reset: boolean } {
@@ -13,10 +13,14 @@ export function runButtons(s: RunView): { start: boolean; pause: boolean; step: 
   // that was live carries on, and a step queued behind it would train that run and autosave
   // it over the saved run being resumed.
   const idle = reachable && shown === 'idle' && !s.pending && !s.restoring;
+  // After a divergence the run is as it was before the step that diverged, and batches are
+  // seeded: Start or Step would only diverge again. The banner's actions (a lower rate, a
+  // reset) go on; dismissing it offers them again.
+  const diverged = s.error?.kind === 'diverged';
   return {
-    start: idle,
+    start: idle && !diverged,
     pause: reachable && s.pending !== 'pause' && (shown === 'running' || s.pending === 'start'),
-    step: idle,
+    step: idle && !diverged,
     // Not while a resume or an import is on its way: the worker would reset the run it brings, which the page never showed.
     reset: s.worker !== 'crashed' && !s.restoring,
   };

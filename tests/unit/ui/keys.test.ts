@@ -25,6 +25,16 @@ describe('keyboard shortcuts', () => {
     expect(commandFor({ key: ' ' }, body, { ...idle, phase: 'done' })).toBeUndefined();
   });
 
+  it('after a divergence Start, Step and their keys wait for the banner (a lower rate, a reset): the same seeded step would diverge again', () => {
+    const diverged: RunView = { ...idle, error: { kind: 'diverged', message: 'NaN loss', step: 41 } };
+    expect(runButtons(diverged)).toMatchObject({ start: false, step: false, reset: true });
+    expect(commandFor({ key: ' ' }, body, diverged)).toBeUndefined();
+    expect(commandFor({ key: 'ArrowRight' }, body, diverged)).toBeUndefined();
+    expect(commandFor({ key: 'r' }, body, diverged)).toBe('reset');
+    // Another error (an export that failed) leaves the run as usable as before.
+    expect(runButtons({ ...idle, error: { kind: 'export', message: 'quota' } })).toMatchObject({ start: true, step: true });
+  });
+
   it('? opens the list of keys', () => {
     expect(commandFor({ key: '?' }, body, running)).toBe('help');
   });
