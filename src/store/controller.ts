@@ -344,7 +344,14 @@ function writeUrl(): void {
 
 function apply(config: Config): void {
   useSettings.setState({ applied: config });
-  if (!restartIfStopped()) send({ type: 'configure', gen: nextGen(), config });
+  // A Start pressed while the run it meant was still being built carries over to the run that
+  // replaces it (it starts once built, as README says); it was dropped with the old run.
+  const run = useRun.getState();
+  const startPending = run.building && run.pending === 'start';
+  if (!restartIfStopped()) {
+    send({ type: 'configure', gen: nextGen(), config });
+    if (startPending) command('start');
+  }
   writeUrl();
 }
 
