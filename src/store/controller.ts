@@ -78,7 +78,7 @@ function showRun(run: Pick<RunState, 'config' | 'dataset' | 'flops' | 'tensors' 
   useMetrics.setState({ rows: [] });
   clearTimeline();
   useRun.setState({
-    step: 0, loss: undefined, knn: undefined, stepsPerSecond: 0, timedSteps: 0, snapshot: undefined,
+    step: 0, loss: undefined, knn: undefined, stepsPerSecond: 0, timedSteps: 0, snapshot: undefined, firstStepPending: true,
     baselines: undefined, denseTiming: undefined, measuringDense: false, denseTimingNote: undefined,
     ...run,
   });
@@ -105,7 +105,7 @@ function onMessage(msg: Response): void {
     case 'ready':
       // A new run is idle until the worker says otherwise: the last run's 'running' or
       // 'finished' would show (and disable Start) through the baselines' kNN pass.
-      showRun({ building: false, hasRun: true, phase: 'idle', config: msg.config, dataset: msg.dataset, flops: msg.flops, tensors: msg.tensors, readyTensors: msg.tensors });
+      showRun({ building: false, hasRun: true, phase: 'idle', config: msg.config, dataset: msg.dataset, flops: msg.flops, tensors: msg.tensors, readyTensors: msg.tensors, firstStepPending: !msg.warm });
       // Own data as the run has it: at the run's image size, or restored with a saved run after a reload.
       if (msg.dataset.name === 'own') useRun.setState((s) => ({ ownData: ownDataOf(msg.dataset, s.ownData) }));
       return;
@@ -133,6 +133,7 @@ function onMessage(msg: Response): void {
         knn: knnRow?.knn ?? s.knn,
         stepsPerSecond: msg.stepsPerSecond || s.stepsPerSecond,
         timedSteps: msg.timedSteps,
+        firstStepPending: msg.replay ? s.firstStepPending : false,
       }));
       return;
     }

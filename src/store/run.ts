@@ -51,6 +51,11 @@ export interface RunState {
   /** Why the last dense timing was not made (e.g. no step trained yet). */
   denseTimingNote?: string;
   error?: RunError;
+  /**
+   * The run object has not trained a step since the worker built or restored it: its first
+   * step compiles the programs (shaders), also for a run resumed at step 120.
+   */
+  firstStepPending?: boolean;
   /** An autosaved run this page can resume (offered after a reload, a crash or a closed tab). */
   resumable?: SavedRunMeta;
   /** A restore (resume or import) sent and not yet answered. */

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useRun } from '../store/run';
 import { fmtFlops, fmtRate } from './format';
+import { isWarmingUp } from './warmingUp';
 
 const PHASE_TEXT = { idle: 'paused', running: 'training', stepping: 'one step…', done: 'finished' } as const;
 
@@ -63,12 +64,12 @@ export function Stats() {
 }
 
 /**
- * The first step of a run compiles the GPU programs (shaders) it uses: seconds on a slow
+ * The first step of a run (built, or resumed) compiles the GPU programs (shaders) it uses: seconds on a slow
  * or software adapter. Until it returns, say so and count the seconds, so a press of
  * Start or +1 Step is seen to be working.
  */
 function WarmingUp() {
-  const warming = useRun((s) => !s.building && s.step === 0 && (s.phase === 'running' || s.phase === 'stepping' || s.pending === 'start' || s.pending === 'step'));
+  const warming = useRun(isWarmingUp);
   const backend = useRun((s) => s.backend?.backend);
   const [since, setSince] = useState<number | null>(null);
   const [, tick] = useState(0);

@@ -159,13 +159,15 @@ export type ErrorKind =
 export type Response =
   | { type: 'backend'; report: BackendReport }
   /** Run `gen` was (re)built at step 0; `tensors`: tf.memory().numTensors right after. */
-  | { type: 'ready'; gen: number; config: Config; dataset: DatasetInfo; flops: { dense: number; effective: number }; tensors: number }
+  /** `warm`: the run object has trained a step (its programs are compiled): a live run announced again. */
+  | { type: 'ready'; gen: number; config: Config; dataset: DatasetInfo; flops: { dense: number; effective: number }; tensors: number; warm?: boolean }
   | { type: 'phase'; gen: number; phase: RunPhase; step: number }
   /** kNN of run `gen`'s untrained network and on raw pixels, measured right after it was built. */
   | { type: 'baselines'; gen: number; baselines: Baselines }
   /** Rows since the last progress message, and the current rate over recent steps. */
   /** `timedSteps`: how many of the last steps (up to 10) the worker has timed for the measured line since the run was built or restored (the first, a warm-up, is not timed); the line needs one. */
-  | { type: 'progress'; gen: number; rows: ProgressRow[]; stepsPerSecond: number; timedSteps: number }
+  /** `replay`: rows the run had (announced again, or restored), not steps trained now. */
+  | { type: 'progress'; gen: number; rows: ProgressRow[]; stepsPerSecond: number; timedSteps: number; replay?: boolean }
   | { type: 'snapshot'; gen: number; snapshot: Snapshot }
   | { type: 'error'; gen?: number; kind: ErrorKind; message: string; step?: number }
   /** run.json of the run, and run.zip (that run.json with the trainer state, model.json and weights.bin). */

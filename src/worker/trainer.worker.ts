@@ -342,9 +342,9 @@ const host: RunHost<WorkerRun> = {
 
   async announce(run, gen) {
     const f = run.trainer.flops(run.lastMetrics);
-    post({ type: 'ready', gen, config: run.session.config, dataset: datasetInfo(run.trainer), flops: { dense: f.dense, effective: f.effective }, tensors: tf.memory().numTensors });
+    post({ type: 'ready', gen, config: run.session.config, dataset: datasetInfo(run.trainer), flops: { dense: f.dense, effective: f.effective }, tensors: tf.memory().numTensors, warm: run.stepsTaken > 0 });
     if (run.session.baselines) post({ type: 'baselines', gen, baselines: run.session.baselines });
-    if (run.rows.length) post({ type: 'progress', gen, rows: run.rows.slice(), stepsPerSecond: 0, timedSteps: run.stepMs.length });
+    if (run.rows.length) post({ type: 'progress', gen, rows: run.rows.slice(), stepsPerSecond: 0, timedSteps: run.stepMs.length, replay: true });
     run.pending = []; // sent just now, with the rest
     run.lastFlush = performance.now();
     // The timeline as it was, then the snapshot of now (the same step as the last kept one: it replaces it).

@@ -88,7 +88,7 @@ export class QueueWorker extends EventTarget {
       announce: async (run, gen) => {
         ready(run, gen);
         run.unreported = [];
-        if (run.step > 0) post({ type: 'progress', gen, rows: rows(Array.from({ length: run.step }, (_, i) => i + 1)), stepsPerSecond: 0, timedSteps: 0 });
+        if (run.step > 0) post({ type: 'progress', gen, rows: rows(Array.from({ length: run.step }, (_, i) => i + 1)), stepsPerSecond: 0, timedSteps: 0, replay: true });
       },
       configOf: (run) => run.config,
       // Decoding takes a while, then the page hears what was loaded.

@@ -1,0 +1,39 @@
+// A Start pressed while a run is being built starts it once built (README); a setting
+// changed before that build finished replaced the run and dropped the Start with it.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { buildConfig } from '../../../src/engine/config';
+import { actions } from '../../../src/store/controller';
+import { useRun } from '../../../src/store/run';
+import { draftOf, useSettings } from '../../../src/store/settings';
+import { FakeWorker, stubWorker } from './fakeWorker';
+
+type Sent = { type: string; gen?: number };
+
+describe('a Start pressed during a build', () => {
+  beforeEach(() => {
+    stubWorker();
+    vi.stubGlobal('history', { replaceState: () => {} });
+    const config = buildConfig({ preset: 'simclr-dense', tiny: true });
+    useSettings.setState({ preset: 'simclr-dense', tiny: true, draft: draftOf(config), applied: config, issues: {}, importedBase: undefined, importedName: undefined });
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('carries over to the run that replaces the one it meant, when a setting changes before the build ends', () => {
+    actions.restart();
+    expect(useRun.getState().building).toBe(true);
+    actions.start();
+    expect(actions.setField('optim.lr', '0.002')).toBe(true);
+    const sent = FakeWorker.last!.sent as Sent[];
+    const configure = sent.filter((m) => m.type === 'configure').at(-1)!;
+    expect(sent.at(-1)).toEqual({ type: 'start', gen: configure.gen });
+    expect(useRun.getState().pending).toBe('start');
+  });
+
+  it('is not invented: a setting changed with no Start pending rebuilds without starting', () => {
+    actions.restart();
+    expect(actions.setField('optim.lr', '0.002')).toBe(true);
+    const sent = FakeWorker.last!.sent as Sent[];
+    expect(sent.at(-1)!.type).toBe('configure');
+    expect(sent.some((m) => m.type === 'start')).toBe(false);
+  });
+});
