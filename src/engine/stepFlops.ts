@@ -114,5 +114,15 @@ function gradientPassMacs(layer: LayerFlopsSpec, trained: boolean, named: Set<st
   // stem alone (unnamed, its weights not asked for) needs no input gradient, and tfjs runs none.
   const noInput = layer.kind === 'conv' && (layer.noInputGradient || stemReaders.has(layer.name));
   const inputGradient = noInput ? 0 : effectiveMacs(layer);
-  return trainingForwardMacs(layer) + inputGradient + (named.has(layer.name) ? denseMacs(layer) : 0);
+  return trainingForwardMacs(layer) + inputGradient + (named.has(layer.name) ? weightGradientEverywhereMacs(layer) : 0);
+}
+
+/**
+ * A named conv's weight gradient in such a pass: at every weight position (masked ones too,
+ * regrowth ranks them), but under CDG still × gate density on the conditional path
+ * (dY_c = dY ⊙ g is 0 where the gate is closed; the gated kernels skip it there).
+ */
+function weightGradientEverywhereMacs(layer: LayerFlopsSpec): number {
+  const gate = layer.sparsity?.gate;
+  return gate ? effectiveMacs({ ...layer, sparsity: { gate } }) : denseMacs(layer);
 }

@@ -175,3 +175,20 @@ describe('stepFlops with a set predictor', () => {
     expect(f.layers.find((l) => l.name === 'pred.direct')?.dense).toBe(2 * 2 * (2 * d * d) * c.batchSize);
   });
 });
+
+describe('stepFlops: a gradient pass over a gated conv', () => {
+  it('counts the named conv\'s weight gradient at every weight but × gate density on the conditional path (dY_c = dY ⊙ g)', () => {
+    const c = buildConfig({ preset: 'cdg', tiny: true });
+    const spec = networkSpec(c, 16, 16, 3);
+    const branches = sslMethod('simclr').branches();
+    // s1.b0.conv2: 3×3, 8 → 8 channels at 8×8; β = 1/4 → a base segment of 2 input channels.
+    const byHand = (g: number) => 2 * c.batchSize * 2 * (8 * 8) * (3 * 3 * 8) * (2 + 6 * g);
+    for (const g of [1, 0.4, 0.1]) {
+      const d = { gate: { 's1.b0.conv2': { online: g, target: g, beta: 0.25, gradient: 'ste' as const } } };
+      const named = stepFlops(spec, branches, 'simclr', c.batchSize, d, [['s1.b0.conv2']]).effective;
+      const none = stepFlops(spec, branches, 'simclr', c.batchSize, d, [[]]).effective;
+      // Before, 2 + 6 at every density: the pass counted the dense weight gradient.
+      expect(named - none).toBeCloseTo(byHand(g), 3);
+    }
+  });
+});
