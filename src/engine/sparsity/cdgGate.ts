@@ -328,7 +328,9 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
     const yc = ycs[i];
     return yc ? applyGate(yb, yc, gates[i], opts.impl === 'ops') : yb;
   });
-  const density = tf.mean(pooled) as tf.Scalar;
+  // 'detached': the density penalty of a learned Δ reaches the saliency and Δ through open
+  // locations only, as the output does (same value; the header's and the setting's promise).
+  const density = tf.mean(toApply) as tf.Scalar;
   const branchDensity = branchMeans(pooled, sizes);
   const delta =
     opts.threshold instanceof tf.Tensor
