@@ -14,13 +14,18 @@
  * are never dropped (a run's kNN and mask-update rows, which charts and replays need every
  * one of); when only those and the newest half are left, the newest half is thinned too, and
  * the result may exceed `max` when only kept entries are left to drop. A list over `max` is
- * thinned to 7/8 of it, so appending one entry at a time thins once every max/8 entries.
+ * thinned to 7/8 of it (less when that would take more than half the droppable entries), so
+ * appending one entry at a time thins once every max/8 entries.
  */
 export function thinByAge<T>(list: readonly T[], max: number, stepOf: (t: T) => number, keep: (t: T) => boolean = () => false): T[] {
   if (max < 2) throw new Error(`thinByAge: max must be ≥ 2 (got ${max})`);
   const n = list.length;
   if (n <= max) return list.slice();
-  const target = max >= 16 ? max - Math.floor(max / 8) : max;
+  // Thinned to 7/8 of max (amortised), but never by more than half the droppable entries: with
+  // kept rows near max, the 7/8 would take every other row.
+  let keptCount = 0;
+  for (const t of list) if (keep(t)) keptCount++;
+  const target = max >= 16 ? max - Math.min(Math.floor(max / 8), Math.floor((n - keptCount) / 2)) : max;
   const step = list.map(stepOf);
   const newest = step[n - 1];
   const prev = Int32Array.from({ length: n }, (_, i) => i - 1);

@@ -65,3 +65,15 @@ describe('progress rows of a long run', () => {
     expect(capRows(allKnn, 10)).toHaveLength(50);
   });
 });
+
+describe('thinning with kept rows near the cap', () => {
+  it('keeps about half the plain rows, not none (901 kNN rows and 100 others over a cap of 1000)', () => {
+    const rows = Array.from({ length: 1001 }, (_, i) => ({ ...row(i + 1, 1e9, 1e9), ...(i < 901 ? { knn: 0.5 } : {}) }));
+    const out = capRows(rows, 1000);
+    expect(out.filter((r) => r.knn !== undefined)).toHaveLength(901);
+    const plain = out.filter((r) => r.knn === undefined).length;
+    // Before: the 7/8 target (875) was out of reach and every plain row but the newest went.
+    expect(plain).toBeGreaterThanOrEqual(45);
+    expect(out.length).toBeLessThanOrEqual(1000);
+  });
+});

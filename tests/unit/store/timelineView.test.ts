@@ -1,5 +1,5 @@
 // Scrubbing while a run trains: new snapshots arrive every few seconds and the timeline
-// thins its older half when full. The step being viewed stays viewed, or, when thinning
+// thins by age when full. The step being viewed stays viewed, or, when thinning
 // dropped it, the nearest kept step before it: it never jumps back to live by itself.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { clearTimeline, MAX_ENTRIES, recordSnapshot, useTimeline } from '../../../src/store/timeline';
