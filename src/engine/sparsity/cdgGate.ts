@@ -135,8 +135,9 @@ function quantileGate(s: tf.Tensor, density: number, alpha: number, forceOps = f
 }
 
 /**
- * The 'detached' gate gradient: value g, gradient ∂L/∂g ⊙ g, so a closed location passes
- * no gradient to the saliency (or to a learned Δ) and its Y_c is never needed.
+ * The 'detached' gate gradient: value g, gradient ∂L/∂g ⊙ g, so through the output a closed
+ * location passes no gradient to the saliency (or to a learned Δ) and its Y_c is never
+ * needed. The density penalty still counts it (gatedConv: a layer all closed can reopen).
  */
 function detachClosed(g: tf.Tensor): tf.Tensor {
   const f = ((x: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
@@ -328,9 +329,10 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
     const yc = ycs[i];
     return yc ? applyGate(yb, yc, gates[i], opts.impl === 'ops') : yb;
   });
-  // 'detached': the density penalty of a learned Δ reaches the saliency and Δ through open
-  // locations only, as the output does (same value; the header's and the setting's promise).
-  const density = tf.mean(toApply) as tf.Scalar;
+  // The density penalty of a learned Δ counts every unit in both modes: through open units
+  // only ('detached' as the output), a layer whose gates had all closed would get no gradient
+  // from it and could never reopen.
+  const density = tf.mean(pooled) as tf.Scalar;
   const branchDensity = branchMeans(pooled, sizes);
   const delta =
     opts.threshold instanceof tf.Tensor
