@@ -316,7 +316,7 @@ async function timeWithin(base: TimingBase, shape: WorkloadShape, share: number,
   // A host backend runs the workload synchronously, so the race above cannot cut it: one that
   // came back past the limit is timed by that run alone (nothing to compile on a host), not
   // run again for as long (a wide model on cpu took two or more runs past every limit).
-  if (now() > hard) return { ...base, ms: warmupMs, warmupMs };
+  if (!isGpu(base.backend) && now() > hard) return { ...base, ms: warmupMs, warmupMs };
   const reps: number[] = [];
   const start = now();
   // Two timed repetitions at least, unless the warm-up alone used up this backend's share
@@ -455,6 +455,20 @@ export function reusableTimings(cached: Calibration, device: string): BackendTim
 }
 
 /**
+ * A GPU that failed in passing on the last load and fails again now is no longer in
+ * passing: kept as a verdict (until Measure again), or a GPU whose backend always fails
+ * would have every load measure everything again.
+ */
+export function failedTwiceIsFinal(now: BackendTiming[], before: BackendTiming[]): BackendTiming[] {
+  return now.map((t) => {
+    const was = before.find((b) => b.backend === t.backend);
+    if (!t.transientFailure || !was?.transientFailure) return t;
+    const { transientFailure: _, ...rest } = t;
+    return { ...rest, reason: `${t.reason} (as on the last load: kept as a verdict until Measure again)` };
+  });
+}
+
+/**
  * Measure `candidates` (or reuse `cached` when it was measured on this very device), then
  * initialise the fastest, with the others as fallbacks in order of speed.
  */
@@ -480,7 +494,7 @@ export async function chooseBackend(
   // adapter cut off by the budget is final: it loses to the host backends by 10–100×.
   const provisional = (t: BackendTiming) => t.startTimedOut === true || t.transientFailure === true || ((t.backend === 'webgpu' || t.backend === 'webgl') && t.overMs !== undefined && !t.software);
   let reuse = cachedTimings.some((t) => t.ms !== null) && !cachedTimings.some(provisional);
-  let timings = reuse ? cachedTimings : await measure();
+  let timings = reuse ? cachedTimings : failedTwiceIsFinal(await measure(), cachedTimings);
   let report = await startFastest(timings);
   const was = reuse ? timings.find((t) => t.backend === report.backend) : undefined;
   if (was && was.software !== report.softwareAdapter) {

@@ -250,6 +250,15 @@ describe('backend choice', () => {
     const [noAdapter] = await measureBackends(['webgpu', 'cpu'], shape, 300);
     expect(noAdapter.reason).toMatch(/no adapter was granted/);
     expect(noAdapter.transientFailure).toBeUndefined();
+    // Failing in passing twice (this load and the cached one) is a verdict: the next load reuses it.
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: () => Promise.reject(new Error('GPU process restarting')) } }, configurable: true, writable: true });
+    const again = await chooseBackend(['webgpu', 'cpu'], { cached, shape, budgetMs: 300 });
+    const webgpu = again.calibration!.timings.find((t) => t.backend === 'webgpu')!;
+    expect(again.calibration!.cached).toBe(false);
+    expect(webgpu.transientFailure).toBeUndefined();
+    expect(webgpu.reason).toMatch(/as on the last load/);
+    const third = await chooseBackend(['webgpu', 'cpu'], { cached: { ...cached, timings: again.calibration!.timings }, shape, budgetMs: 300 });
+    expect(third.calibration!.cached).toBe(true);
   });
 
   it('a warm-up cut off (shaders compiling) bounds no step: no speed-up is claimed from it', () => {
