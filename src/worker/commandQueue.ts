@@ -294,13 +294,21 @@ export class CommandQueue<R extends RunHandle> {
     } catch (e) {
       // The refusal first: the page names the file it refuses while it still knows which.
       this.host.post({ type: 'error', gen: msg.gen, kind: 'import', message: e instanceof Error ? e.message : String(e) });
+      let announced = true;
       if (this.run) {
-        await this.host.announce(this.run, msg.gen).catch((a: unknown) => this.host.fail(a, msg.gen, this.run?.step));
+        announced = await this.host.announce(this.run, msg.gen).then(
+          () => true,
+          (a: unknown) => {
+            this.host.fail(a, msg.gen, this.run?.step);
+            return false;
+          },
+        );
         // A run an earlier restore made live: the page, which never heard it (another restore followed at once), takes its settings.
-        if (this.restoredFrom) this.host.post({ type: 'restored', gen: msg.gen, ...this.restoredFrom, config: this.host.configOf(this.run), step: this.run.step });
+        if (announced && this.restoredFrom) this.host.post({ type: 'restored', gen: msg.gen, ...this.restoredFrom, config: this.host.configOf(this.run), step: this.run.step });
       }
-      // Refused: the live run is as it was, training included.
-      this.running = wasRunning && this.run !== undefined && this.run.step < this.run.total;
+      // Refused: the live run is as it was, training included, unless announcing it failed
+      // (its readback: a lost GPU), which the page was told as that run's failure.
+      this.running = announced && wasRunning && this.run !== undefined && this.run.step < this.run.total;
       this.postPhase(this.running ? 'running' : this.phaseOf(this.run));
       return;
     }

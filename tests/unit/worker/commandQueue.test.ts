@@ -72,8 +72,8 @@ function fakeHost(latency: () => number) {
     // As the worker: the run answers to `gen` from now on, and the page hears `ready` for it.
     async announce(run, gen) {
       if (run.disposed) violations.push(`announce of disposed run ${run.gen}`);
-      // A restored run whose first readback fails (a lost GPU).
-      if (run.gen === -2) throw new Error('readback failed');
+      // A restored run whose first readback fails (a lost GPU); or the live run's, once flagged.
+      if (run.gen === -2 || (run as { unreadable?: boolean }).unreadable) throw new Error('readback failed');
       (run as { gen: number }).gen = gen;
       host.post({ type: 'ready', gen, config: buildConfig(), dataset: undefined as never, flops: { dense: 1, effective: 1 }, tensors: 0 });
     },
@@ -181,6 +181,23 @@ describe('CommandQueue', () => {
     expect(phases.length).toBeGreaterThanOrEqual(2);
     expect(phases.at(-1)).toMatchObject({ gen: 2 });
     expect(f.violations).toEqual([]);
+  });
+
+  it('a refused restore whose re-announcement of the live run fails stops that run, as the failure says', async () => {
+    const f = fakeHost(() => 2);
+    const q = new CommandQueue(f.host);
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(200), assetBase: '' });
+    q.push({ type: 'start', gen: 1 });
+    while ((f.built[0]?.step ?? 0) < 2) await sleep(1);
+    (f.built[0] as { unreadable?: boolean }).unreadable = true;
+    q.push({ type: 'restore', gen: 2, source: { kind: 'import', name: 'bad', bytes: new Uint8Array() } });
+    await q.settled();
+    const stepped = f.built[0].step;
+    await sleep(30);
+    // Before, it trained on (and autosaved) under the page's "crashed" banner.
+    expect(f.built[0].step).toBe(stepped);
+    expect(f.failures.map((e) => (e as Error).message)).toEqual(['readback failed']);
+    expect(f.posts.filter((p) => p.type === 'phase').at(-1)).not.toMatchObject({ phase: 'running' });
   });
 
   it('restore refused while the live run trains: it trains on under the new generation, to its end', async () => {
