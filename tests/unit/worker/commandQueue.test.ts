@@ -191,13 +191,12 @@ describe('CommandQueue', () => {
     while ((f.built[0]?.step ?? 0) < 2) await sleep(1);
     (f.built[0] as { unreadable?: boolean }).unreadable = true;
     q.push({ type: 'restore', gen: 2, source: { kind: 'import', name: 'bad', bytes: new Uint8Array() } });
+    // settled(): the queue stopped pumping, which it does only when the run is not training.
     await q.settled();
-    const stepped = f.built[0].step;
-    await sleep(30);
-    // Before, it trained on (and autosaved) under the page's "crashed" banner.
-    expect(f.built[0].step).toBe(stepped);
+    // Before, it trained on to its end (and autosaved) under the page's "crashed" banner.
+    expect(f.built[0].step).toBeLessThan(f.built[0].total);
     expect(f.failures.map((e) => (e as Error).message)).toEqual(['readback failed']);
-    expect(f.posts.filter((p) => p.type === 'phase').at(-1)).not.toMatchObject({ phase: 'running' });
+    expect(f.posts.filter((p) => p.type === 'phase').at(-1)).toMatchObject({ phase: 'idle' });
   });
 
   it('restore refused while the live run trains: it trains on under the new generation, to its end', async () => {
