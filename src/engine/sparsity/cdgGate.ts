@@ -39,6 +39,7 @@ import { gatedConvWasm } from '../kernels/wasmGatedConv';
 import { gatedConvHost } from '../kernels/cpuGatedConvHost';
 import { branchMeans, NO_DELTA, type GatedConvResult, type QuantileGateOptions } from '../kernels/gatedConvResult';
 import { topKGate } from '../kernels/topKGate';
+import { allFinite } from '../kernels/finiteValues';
 import { webglGateSurrogate, webglSelectAvailable, webglTopKGate } from '../kernels/webglSelect';
 import { baseChannels } from './flops';
 
@@ -295,9 +296,12 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
   const cb = baseChannels(cin, opts.beta ?? 0.25);
   const G = opts.saliency === 'channel-group' ? effectiveGroups(cout, opts.groups ?? 4) : 1;
   const stride = opts.stride ?? 1;
-  if (opts.skipClosed && tf.getBackend() === 'wasm' && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvWasm(xs, ws, opts, cb, G, stride);
-  if (opts.skipClosed && hostBackend() && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvCpuSparse(xs, ws, opts, cb, G, stride);
-  if (opts.threshold === undefined && opts.impl !== 'ops' && hostBackend() && cb < cin) return gatedConvHost(xs, ws, opts, cb, G, stride);
+  // The host kernels skip zero inputs (0 · w adds nothing), which hides a NaN or ∞ weight:
+  // such weights take the tf-op path, whose convs propagate them (kernels/finiteValues.ts).
+  const host = (tf.getBackend() === 'wasm' || hostBackend()) && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin && ws.every((w) => allFinite(w.dataSync()));
+  if (host && opts.skipClosed && tf.getBackend() === 'wasm') return gatedConvWasm(xs, ws, opts, cb, G, stride);
+  if (host && opts.skipClosed && hostBackend()) return gatedConvCpuSparse(xs, ws, opts, cb, G, stride);
+  if (host && hostBackend()) return gatedConvHost(xs, ws, opts, cb, G, stride);
   if (tf.getBackend() === 'webgpu' && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvWebGPU(xs, ws, opts, cb, G, stride, opts.skipClosed);
   if (opts.threshold === undefined && opts.impl !== 'ops' && cb < cin && webglSelectAvailable()) return gatedConvWebGL(xs, ws, opts, cb, G, stride);
   const kernels = new Map<tf.Tensor, tf.Tensor4D[]>();

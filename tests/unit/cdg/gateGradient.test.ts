@@ -143,3 +143,23 @@ describe('a learned Δ\'s density penalty under each gate gradient', () => {
     tf.dispose([...xs, w]);
   });
 });
+
+describe('a NaN weight in a gated conv on the host backends', () => {
+  it('reaches the output as in the tf-op path (the host kernels skip zero inputs, which hid it)', async () => {
+    // Input channel 3 all zeros; its weights NaN: 0 · NaN is NaN in every output it feeds.
+    const x = tf.tidy(() => tf.concat([tf.randomUniform([2, 4, 4, 3], 0.1, 1, 'float32', 4), tf.zeros([2, 4, 4, 5])], 3)) as tf.Tensor4D;
+    const wv = tf.randomUniform([3, 3, 8, 4], -1, 1, 'float32', 5).dataSync().slice();
+    for (let i = 0; i < wv.length; i++) if (Math.floor(i / 4) % 8 === 3) wv[i] = NaN;
+    const w = tf.tensor4d(wv, [3, 3, 8, 4]);
+    const nans = async (opts: Parameters<typeof gatedConv>[2]) => {
+      const r = gatedConv([x, x], [w, w], opts);
+      const n = Array.from(await r.ys[0].data()).filter(Number.isNaN).length;
+      tf.dispose([...r.ys, ...r.gates, ...r.saliency, r.density, r.branchDensity, r.delta]);
+      return n;
+    };
+    const ops = await nans({ beta: 0.25, density: 0.5, impl: 'ops' });
+    expect(ops).toBeGreaterThan(0);
+    for (const skipClosed of [false, true]) expect(await nans({ beta: 0.25, density: 0.5, skipClosed })).toBe(ops);
+    tf.dispose([x, w]);
+  });
+});
