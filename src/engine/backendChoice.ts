@@ -492,7 +492,7 @@ export async function chooseBackend(
   // final about the backend (a GPU process busy on that load, a first shader compilation):
   // such a calibration is measured again rather than keeping the GPU out for good. A software
   // adapter cut off by the budget is final: it loses to the host backends by 10–100×.
-  const provisional = (t: BackendTiming) => t.startTimedOut === true || t.transientFailure === true || ((t.backend === 'webgpu' || t.backend === 'webgl') && t.overMs !== undefined && !t.software);
+  const provisional = (t: BackendTiming) => t.startTimedOut === true || t.transientFailure === true || (isGpu(t.backend) && t.overMs !== undefined && !t.software);
   let reuse = cachedTimings.some((t) => t.ms !== null) && !cachedTimings.some(provisional);
   let timings = reuse ? cachedTimings : failedTwiceIsFinal(await measure(), cachedTimings);
   let report = await startFastest(timings);

@@ -1,6 +1,7 @@
 // The page's cached backend calibration is reused only by the build that measured it: a
 // later build's kernels may rank the backends otherwise (a release that speeds WebGPU up
 // would otherwise keep the old ranking until "Measure again").
+import { execSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { BackendReport } from '../../../src/engine/backend';
 import { APP_BUILD, calibrationEntry, parseCalibration } from '../../../src/store/calibrationCache';
@@ -27,8 +28,11 @@ describe('calibration cache', () => {
     for (const raw of [null, '', '{', 'null', '[]', '{"device":1,"timings":[],"build":"dev"}', '{"device":"d","timings":{},"build":"dev"}']) expect(parseCalibration(raw, 'dev')).toBeUndefined();
   });
 
-  it('a build id is defined for the tests as for the app (the commit, from vite.config.ts)', () => {
-    expect(APP_BUILD).not.toBe('');
+  it('the app\'s build id is the commit (vite.config.ts); the tests, built without it, read "dev"', async () => {
+    // Read here from git, not from the code: a build id that stayed "dev" would never expire a cache.
+    const vite = (await import('../../../vite.config')).default as { define?: Record<string, string> };
+    expect(vite.define?.__APP_BUILD__).toBe(JSON.stringify(execSync('git rev-parse --short HEAD').toString().trim()));
+    expect(APP_BUILD).toBe('dev');
     expect(calibrationEntry({ ...report, calibration: undefined } as BackendReport)).toBeUndefined();
   });
 });

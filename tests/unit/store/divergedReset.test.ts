@@ -5,12 +5,11 @@ import { buildConfig } from '../../../src/engine/config';
 import { actions } from '../../../src/store/controller';
 import { draftOf, useSettings } from '../../../src/store/settings';
 import { useRun } from '../../../src/store/run';
-import { FakeWorker, stubWorker } from './fakeWorker';
+import { FakeWorker, stubPage } from './fakeWorker';
 
 describe('Reset with lr × ½', () => {
   beforeEach(() => {
-    stubWorker();
-    vi.stubGlobal('history', { replaceState: () => {} });
+    stubPage();
   });
   afterEach(() => vi.unstubAllGlobals());
 

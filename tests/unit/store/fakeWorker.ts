@@ -23,3 +23,9 @@ export function stubWorker(): void {
   vi.stubGlobal('Worker', FakeWorker);
   vi.stubGlobal('location', new URL('http://127.0.0.1/'));
 }
+
+/** stubWorker, and a history that takes the page's link (the controller writes it on every apply). */
+export function stubPage(): void {
+  stubWorker();
+  vi.stubGlobal('history', { replaceState: () => {} });
+}

@@ -5,14 +5,13 @@ import { buildConfig } from '../../../src/engine/config';
 import { actions } from '../../../src/store/controller';
 import { useRun } from '../../../src/store/run';
 import { draftOf, useSettings } from '../../../src/store/settings';
-import { FakeWorker, stubWorker } from './fakeWorker';
+import { FakeWorker, stubPage } from './fakeWorker';
 
 type Sent = { type: string; gen?: number };
 
 describe('a Start pressed during a build', () => {
   beforeEach(() => {
-    stubWorker();
-    vi.stubGlobal('history', { replaceState: () => {} });
+    stubPage();
     const config = buildConfig({ preset: 'simclr-dense', tiny: true });
     useSettings.setState({ preset: 'simclr-dense', tiny: true, draft: draftOf(config), applied: config, issues: {}, importedBase: undefined, importedName: undefined });
   });

@@ -5,12 +5,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildConfig } from '../../../src/engine/config';
 import { actions } from '../../../src/store/controller';
 import { draftOf, useSettings } from '../../../src/store/settings';
-import { stubWorker } from './fakeWorker';
+import { stubPage } from './fakeWorker';
 
 describe('the Tiny toggle with changed settings', () => {
   beforeEach(() => {
-    stubWorker();
-    vi.stubGlobal('history', { replaceState: () => {} });
+    stubPage();
   });
   afterEach(() => vi.unstubAllGlobals());
 

@@ -7,15 +7,14 @@ import { actions } from '../../../src/store/controller';
 import { useRun } from '../../../src/store/run';
 import { draftOf, useSettings } from '../../../src/store/settings';
 import { isWarmingUp } from '../../../src/ui/warmingUp';
-import { FakeWorker, stubWorker } from '../store/fakeWorker';
+import { FakeWorker, stubPage } from '../store/fakeWorker';
 
 const config = buildConfig({ preset: 'simclr-dense', tiny: true });
 const row = (step: number) => ({ step, loss: 1, lr: 0.01, flops: { dense: 1, effective: 1 }, tensors: 1 });
 
 describe('the first-step notice', () => {
   beforeEach(() => {
-    stubWorker();
-    vi.stubGlobal('history', { replaceState: () => {} });
+    stubPage();
     useSettings.setState({ preset: 'simclr-dense', tiny: true, draft: draftOf(config), applied: config, issues: {}, importedBase: undefined, importedName: undefined });
   });
   afterEach(() => vi.unstubAllGlobals());
