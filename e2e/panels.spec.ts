@@ -1,12 +1,14 @@
-// The sparsity panels in real Chromium on WebGPU: for cdg, syncp-unstructured and
-// syncp-2of4 (tiny size, a short run so the schedules act within a few steps), the
-// matching panel draws data (canvas pixels, chart points), hovering a heatmap cell shows
+// The sparsity panels in real Chromium: for cdg, syncp-unstructured and syncp-2of4 (tiny
+// size, a short run so the schedules act within a few steps), the matching panel draws data (canvas pixels, chart points), hovering a heatmap cell shows
 // its value, panels that do not apply say so, the timeline scrubs every panel to a
 // recorded step, and the page logs no errors. Screenshots of every panel go to
 // e2e-artifacts/panels-*.png; frame times while training with all panels open are printed.
+// On cpu: the panels draw what the worker sends whatever the backend, and a fresh WebGPU
+// page costs ~15 s of baselines and compilation before its first step (app.spec and
+// leaks.spec train every preset on WebGPU).
 import { mkdirSync } from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
-import { expect, readFps, startFps, stepCount, test, waitReady } from './fixtures';
+import { expect, pauseIfRunning, readFps, startFps, stepCount, test, waitReady } from './fixtures';
 
 const ARTIFACTS = 'e2e-artifacts';
 /** 24 steps: SyncCP updates every step from step 2 to 17, CDG's gate density falls from step 1. */
@@ -70,7 +72,8 @@ async function train(page: Page, minStep: number, timeout = 150_000): Promise<st
   await page.getByTestId('start').click();
   await expect.poll(async () => Number(await page.getByTestId('timeline-step').getAttribute('data-step')), { timeout, intervals: [500] }).toBeGreaterThanOrEqual(minStep);
   const fps = await readFps(page);
-  await page.getByTestId('pause').click();
+  // A tiny cpu run may have reached its last step by now.
+  await pauseIfRunning(page);
   await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', /idle|done/, { timeout: 60_000 });
   const draws = await heatmapDraws(page);
   const long = await page.evaluate(() => (window as unknown as { __long: number[] }).__long);
@@ -125,7 +128,7 @@ test('schedule preview is drawn before the run starts; dense run: method panels 
     await held;
     await route.continue();
   });
-  await page.goto(`/?backend=webgpu&preset=syncp-unstructured&tiny=1&steps=${STEPS}`);
+  await page.goto(`/?backend=cpu&preset=syncp-unstructured&tiny=1&steps=${STEPS}`);
   await expect.poll(() => chartMarks(page.getByTestId('schedule-chart'))).toBeGreaterThan(4);
   await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'building');
   await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', '');
@@ -139,7 +142,7 @@ test('schedule preview is drawn before the run starts; dense run: method panels 
 });
 
 test('cdg: gate densities per branch, over steps, and gate maps over the probe views', async ({ page }) => {
-  await page.goto(`/?backend=webgpu&preset=cdg&tiny=1&steps=${STEPS}`);
+  await page.goto(`/?backend=cpu&preset=cdg&tiny=1&steps=${STEPS}`);
   await waitReady(page);
   const perf = await train(page, 6);
   console.log(`[measure] panels, tiny cdg, all panels open: ${perf}`);
@@ -170,7 +173,7 @@ test('cdg: gate densities per branch, over steps, and gate maps over the probe v
 });
 
 test('syncp-unstructured: densities under the plan, mask heatmap with an update slider, churn, nestedness', async ({ page }) => {
-  await page.goto(`/?backend=webgpu&preset=syncp-unstructured&tiny=1&steps=${STEPS}`);
+  await page.goto(`/?backend=cpu&preset=syncp-unstructured&tiny=1&steps=${STEPS}`);
   await waitReady(page);
   // After one step each layer's lines have one point, which a line cannot draw: a dot each
   // (online and target), not only the plan.
@@ -208,7 +211,7 @@ test('syncp-unstructured: densities under the plan, mask heatmap with an update 
 });
 
 test('syncp-2of4: pattern grid, pattern histogram, N:M fraction over steps', async ({ page }) => {
-  await page.goto(`/?backend=webgpu&preset=syncp-2of4&tiny=1&steps=${STEPS}`);
+  await page.goto(`/?backend=cpu&preset=syncp-2of4&tiny=1&steps=${STEPS}`);
   await waitReady(page);
   const perf = await train(page, 10);
   console.log(`[measure] panels, tiny syncp-2of4, all panels open: ${perf}`);
