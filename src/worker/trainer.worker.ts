@@ -25,6 +25,7 @@ import { StepRate } from './stepRate';
 import { parseReplay, readAutosave, renumberUpdates, writeAutosave, type Replay, type SavedRun } from './savedRun';
 import { OwnImages } from './ownImages';
 import { imageSideOrDefault } from '../engine/data/imageSide';
+import { rgbOver } from '../engine/data/rgbOver';
 import { nameWasmAssets } from './wasmAssets';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -116,14 +117,8 @@ const decodeImage: ImageDecoder = async (bytes, size) => {
   }
   ctx.drawImage(bmp, 0, 0, size, size);
   bmp.close();
-  const rgba = ctx.getImageData(0, 0, size, size).data;
-  const rgb = new Uint8Array(size * size * 3);
-  for (let i = 0; i < size * size; i++) {
-    rgb[i * 3] = rgba[i * 4];
-    rgb[i * 3 + 1] = rgba[i * 4 + 1];
-    rgb[i * 3 + 2] = rgba[i * 4 + 2];
-  }
-  return { width, height, rgb };
+  // Transparent pixels show the background, as on a page (rgbOver says why).
+  return { width, height, rgb: rgbOver(ctx.getImageData(0, 0, size, size).data) };
 };
 
 async function getDataset(c: Config): Promise<Dataset> {

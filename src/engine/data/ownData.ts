@@ -47,7 +47,8 @@ export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer',
 const CIFAR_RECORD = 1 + 3 * 32 * 32;
 /** Files beside the batches in the official CIFAR-10 binary folder: the class names and a readme (the names are CIFAR10_CLASSES). */
 const CIFAR_COMPANION = /(^|\/)(batches\.meta\.txt|readme\.html?)$/i;
-const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp)$/i;
+// .jfif/.pjpeg/.pjp are JPEGs (Windows saves web JPEGs as .jfif); browsers decode AVIF too.
+const IMAGE_EXT = /\.(png|jpe?g|jfif|pjpeg|pjp|gif|webp|bmp|avif)$/i;
 /** Labels are bytes. */
 const MAX_CLASSES = 256;
 
@@ -59,6 +60,14 @@ export class OwnDataError extends Error {
 }
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+/**
+ * A zip entry's name as a path: Windows PowerShell's Compress-Archive writes `cats\1.jpg`, and
+ * bsdtar (Windows' `tar -a -cf pets.zip .`) writes `./cats/1.jpg`; both mean cats/1.jpg.
+ */
+export function entryPath(name: string): string {
+  return name.replace(/\\/g, '/').split('/').filter((part) => part !== '' && part !== '.').join('/');
+}
 
 /** Expand zips (their entries keep their folders), drop hidden files and folder entries; `maxBytes` bounds what they inflate to. */
 function expand(files: OwnFile[], maxBytes: number): OwnFile[] {
@@ -76,7 +85,10 @@ function expand(files: OwnFile[], maxBytes: number): OwnFile[] {
         throw new OwnDataError(`${f.path} is not a readable zip (${(e as Error).message})`);
       }
       if (over) throw new OwnDataError(`${f.path} inflates to more than ${mb(maxBytes)} with the other files, the most this app takes (use fewer images)`);
-      for (const [path, bytes] of Object.entries(entries)) if (!path.endsWith('/')) out.push({ path, bytes });
+      for (const [name, bytes] of Object.entries(entries)) {
+        const path = entryPath(name);
+        if (path && !/[\\/]$/.test(name)) out.push({ path, bytes });
+      }
     } else out.push(f);
   }
   return out.filter((f) => !f.path.split('/').some((part) => part.startsWith('.') || part === '__MACOSX'));
@@ -166,7 +178,7 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
   // By path, so the held-out split and the order of training do not depend on the order the
   // browser or the zip listed the files in.
   const images = files.filter((f) => IMAGE_EXT.test(f.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  if (images.length === 0) throw new OwnDataError(`no images found (looked for .png, .jpg, .gif, .webp, .bmp) among ${files.length} file(s), e.g. ${files[0].path}`);
+  if (images.length === 0) throw new OwnDataError(`no images found (looked for .png, .jpg, .jfif, .gif, .webp, .bmp, .avif) among ${files.length} file(s), e.g. ${files[0].path}`);
   // Class = the first folder below whatever root all images share (other files, a README
   // beside the class folders, do not count). A shared folder with deeper images in it is a
   // root even when an image lies loose in it (pets/cats/1.png beside pets/cover.png): the
@@ -184,6 +196,10 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
     // Kaggle's training_set/training_set/cats repeats each split's own name.
     while (parts.every((p) => p.length > root + 2 && (p[root] === parts[0][root] || p[root] === p[splitAt]))) root++;
   }
+  // Before the split check: an image loose beside train/ and test/ (a cover image) is what
+  // keeps the split level from being read, and it is what to name.
+  const loose = parts.filter((p) => p.length - root < 2);
+  if (loose.length > 0) throw new OwnDataError(`${loose[0].join('/')} is not in a class folder: put the images in one sub-folder per class (e.g. cats/1.jpg, dogs/2.jpg)`);
   // "Classes" that are a train and a test folder, one holding folders (train/cat/1.jpg beside
   // a loose test/5.jpg): the split level was not read, and taking train/ and test/ as the
   // classes would merge the real classes and train on the test images. (A class that merely
@@ -194,8 +210,6 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
     throw new OwnDataError(
       `${splitLike.slice(0, root + 1).join('/')}/ holds class folders, as a split does, but its split level cannot be read: give train/ and test/ (or val/) folders that each hold the same class folders, or the class folders alone`,
     );
-  const loose = parts.filter((p) => p.length - root < 2);
-  if (loose.length > 0) throw new OwnDataError(`${loose[0].join('/')} is not in a class folder: put the images in one sub-folder per class (e.g. cats/1.jpg, dogs/2.jpg)`);
   if (images.length > maxImages) throw new OwnDataError(`${images.length} images; the most this app takes is ${maxImages} (use fewer)`);
   const classOf = (f: OwnFile) => f.path.split('/').filter(Boolean)[root];
   const classNames = [...new Set(images.map(classOf))].sort();

@@ -218,6 +218,46 @@ describe('own data: class folders and zips', () => {
     expect(ds.skipped).toEqual(['pets/dog/broken.png']);
   });
 
+  it('reads zips written with backslashes (PowerShell) or ./ entries (bsdtar) as the same folders', async () => {
+    const plain = await readOwnData([{ path: 'pets.zip', bytes: zipSync(Object.fromEntries(folder(3).map((f) => [f.path, f.bytes]))) }], opts);
+    for (const name of [(p: string) => p.replace(/\//g, '\\'), (p: string) => `./${p}`]) {
+      const entries: Record<string, Uint8Array> = { [name('pets/')]: new Uint8Array(0) };
+      for (const f of folder(3)) entries[name(f.path)] = f.bytes;
+      const ds = await readOwnData([{ path: 'pets.zip', bytes: zipSync(entries) }], opts);
+      expect(ds.classNames).toEqual(['cat', 'dog']);
+      expect(Array.from(ds.train.labels)).toEqual(Array.from(plain.train.labels));
+      expect(firstValues(ds.test)).toEqual(firstValues(plain.test));
+    }
+    // Hidden files stay hidden however the path is written.
+    const hidden = zipSync({ 'pets\\cat\\.thumb.png': img(1), './pets/dog/.x.png': img(2), ...Object.fromEntries(folder(2).map((f) => [f.path, f.bytes])) });
+    expect((await readOwnData([{ path: 'h.zip', bytes: hidden }], opts)).train.count + (await readOwnData([{ path: 'h.zip', bytes: hidden }], opts)).test.count).toBe(4);
+  });
+
+  it('takes .jfif, .pjpeg and .avif files as images', async () => {
+    const files = [
+      { path: 'pets/cat/1.jfif', bytes: img(10) },
+      { path: 'pets/cat/2.pjpeg', bytes: img(10) },
+      { path: 'pets/dog/1.avif', bytes: img(20) },
+      { path: 'pets/dog/2.JPG', bytes: img(20) },
+    ];
+    const ds = await readOwnData(files, opts);
+    expect(ds.classNames).toEqual(['cat', 'dog']);
+    expect(ds.train.count + ds.test.count).toBe(4);
+  });
+
+  it('an image loose beside train/ and test/ folders is named as loose, not blamed on the split', async () => {
+    const files = [
+      { path: 'ds/train/cat/1.png', bytes: img(1) },
+      { path: 'ds/train/dog/1.png', bytes: img(2) },
+      { path: 'ds/test/cat/3.png', bytes: img(3) },
+      { path: 'ds/test/dog/2.png', bytes: img(4) },
+    ];
+    await refused([...files, { path: 'ds/preview.png', bytes: img(9) }], /^ds\/preview\.png is not in a class folder/);
+    // Without it the split is read.
+    const ds = await readOwnData(files, opts);
+    expect(ds.source).toBe('own images (their train and test folders)');
+  });
+
   it('refuses: nothing, one class, loose files, no images, nothing decodable, a broken zip, too many bytes or images', async () => {
     await refused([], /^the folder is empty: expected one sub-folder per class with images \(or a zip of the same, or CIFAR-10 .bin batches\)$/);
     await refused(folder(3).filter((f) => f.path.includes('cat')), /one class only \(cat\): the kNN monitor needs at least two class folders/);
