@@ -4,6 +4,7 @@
 // state/bundleData.ts). Reading takes the zip or a bare run.json (any version): a bare
 // run.json replays its history; only the zip can continue training.
 import { unzipSync, zipSync, strToU8, strFromU8 } from 'fflate';
+import { damagedEntry } from './zipChecksums';
 import { checkRunFileSize, MAX_RUN_FILE_BYTES, parseRunFile, type DecodedRun, type RunFile } from '../runFile';
 import type { SessionState } from './runState';
 import type { StateArray } from './stateArray';
@@ -66,8 +67,9 @@ function inflatedCap(name: string): number {
 
 /** The files of the zip among `wanted`; sizes from the zip's directory are checked before inflating (a zip bomb stops here). */
 function unzipRun(name: string, bytes: Uint8Array, wanted: string[]): Record<string, Uint8Array> {
+  let files: Record<string, Uint8Array>;
   try {
-    return unzipSync(bytes, {
+    files = unzipSync(bytes, {
       filter: (f) => {
         if (!wanted.includes(f.name)) return false;
         if (f.originalSize > inflatedCap(f.name)) throw new Error(`${f.name} inflates to ${(f.originalSize / 1024 / 1024).toFixed(0)} MB, more than a run of this app can have`);
@@ -77,6 +79,9 @@ function unzipRun(name: string, bytes: Uint8Array, wanted: string[]): Record<str
   } catch (e) {
     throw new Error(`${name} is not a readable zip (${(e as Error).message}); expected the run.zip this app exports`);
   }
+  const damaged = damagedEntry(bytes, files);
+  if (damaged) throw new Error(`${name} is damaged: ${damaged} does not match the checksum the zip records for it (a copy cut short or changed on the way); export the run again`);
+  return files;
 }
 
 /** A run.json's bytes, checked against its size cap and schema. */

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/engine/config';
 import { loadDataset } from '../../../src/engine/data';
 import { RunSession } from '../../../src/engine/session';
-import { readRunUpload, writeBundle } from '../../../src/engine/state/bundle';
+import { peekRunUpload, readRunUpload, writeBundle } from '../../../src/engine/state/bundle';
 import type { RunFile } from '../../../src/engine/runFile';
 import { decodeWeights, encodeWeights } from '../../../src/engine/state/tfioWeights';
 import { exportedRun, losses } from '../helpers/exportedRun';
@@ -94,6 +94,22 @@ describe('run.zip', () => {
     future.version = 9;
     expect(() => readRunUpload('x.zip', rezip({ 'run.json': strToU8(JSON.stringify(future)) }))).toThrow(/version 9 is newer/);
     expect(() => readRunUpload('x.json', strToU8('{"version":2,'))).toThrow(/not valid JSON/);
+  });
+
+  it('refuses a run.zip whose stored weights.bin changed by one bit (same size, so no other check sees it)', () => {
+    const w = unzipSync(zip)['weights.bin'];
+    // weights.bin is stored uncompressed: find its bytes in the zip and flip one bit of float 200.
+    const head = w.subarray(0, 64);
+    let at = -1;
+    for (let i = 0; i + 64 <= zip.length && at < 0; i++) if (head.every((b, j) => zip[i + j] === b)) at = i;
+    expect(at).toBeGreaterThan(0);
+    const bad = zip.slice();
+    bad[at + 4 * 200 + 1] ^= 0x10;
+    expect(unzipSync(bad)['weights.bin'].length).toBe(w.length);
+    expect(() => readRunUpload('x.zip', bad)).toThrow(/x\.zip is damaged: weights\.bin does not match the checksum the zip records/);
+    expect(() => peekRunUpload('x.zip', bad)).not.toThrow();
+    // The untouched zip still reads.
+    expect(readRunUpload('x.zip', zip).session).toBeTruthy();
   });
 
   it('a bundle whose weights do not fit its config is refused when restored, and nothing stays allocated', () => {
