@@ -610,6 +610,14 @@ export class Trainer {
       if (!w) throw new Error(`saved state: optimizer moment ${key} belongs to no variable of this run`);
       moments[hit[1] as 'm' | 'v'][hit[2]] = expectArray(arrays, key, w.shape);
     }
+    // AdamW makes a missing moment afresh as zeros and keeps the saved step count: a state
+    // short of some would continue as another run, so it is refused here.
+    for (const [has, lacks] of [['m', 'v'], ['v', 'm']] as const) {
+      const half = Object.keys(moments[has]).find((k) => !(k in moments[lacks]));
+      if (half) throw new Error(`saved state has adam.${has}.${half} but no adam.${lacks}.${half}: the optimizer's state is incomplete (a damaged file?)`);
+    }
+    if (state.optimizerSteps > 0 && Object.keys(moments.m).length === 0)
+      throw new Error(`saved state: ${state.optimizerSteps} optimizer steps but no optimizer moments (adam.m.*, adam.v.*): the optimizer's state is missing (a damaged file?)`);
     const known = new Set([...Object.keys(vars), ...Object.keys(arrays).filter((k) => k.startsWith('adam.'))]);
     const byPlugin = new Map<string, Record<string, StateArray>>();
     for (const p of this.plugins) {

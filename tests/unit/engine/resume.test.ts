@@ -147,6 +147,29 @@ describe('resume on cpu', () => {
     expect(() => RunSession.restore(future, dataset)).toThrow(/version 99/);
     expect(tf.memory().numTensors).toBe(base);
   });
+
+  it('a state short of optimizer moments is refused (AdamW would restart them from zero under the saved step count)', async () => {
+    await initBackend(['cpu']);
+    const a = new RunSession(cfgOf('simclr-dense'), dataset);
+    await steps(a, 2);
+    const state = await a.saveState();
+    a.dispose();
+    const base = tf.memory().numTensors;
+    const keys = Object.keys(state.trainer.arrays);
+    const vKeys = keys.filter((k) => k.startsWith('adam.v.'));
+    expect(vKeys.length).toBeGreaterThan(5);
+    const without = (drop: (k: string) => boolean) => ({ ...state, trainer: { ...state.trainer, arrays: Object.fromEntries(Object.entries(state.trainer.arrays).filter(([k]) => !drop(k))) } });
+    // One v gone: its m has no partner.
+    const name = vKeys[3].slice('adam.v.'.length);
+    expect(() => RunSession.restore(without((k) => k === vKeys[3]), dataset)).toThrow(`saved state has adam.m.${name} but no adam.v.${name}`);
+    expect(() => RunSession.restore(without((k) => k === `adam.m.${name}`), dataset)).toThrow(`saved state has adam.v.${name} but no adam.m.${name}`);
+    // Every moment gone after 2 optimizer steps.
+    expect(() => RunSession.restore(without((k) => k.startsWith('adam.')), dataset)).toThrow(/2 optimizer steps but no optimizer moments/);
+    expect(tf.memory().numTensors).toBe(base);
+    // The whole state still restores.
+    RunSession.restore(state, dataset).dispose();
+    expect(tf.memory().numTensors).toBe(base);
+  });
 });
 
 describe('a damaged plugin state', () => {
