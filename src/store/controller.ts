@@ -3,7 +3,7 @@
 import type { Config, PresetName } from '../engine/config';
 import { buildConfig, ConfigError } from '../engine/config';
 import { checkRunFileSize, type RunFile } from '../engine/runFile';
-import { BUNDLE_NAME, MAX_BUNDLE_BYTES, peekRunUpload } from '../engine/state/bundle';
+import { BUNDLE_NAME, isZip, MAX_BUNDLE_BYTES, peekRunUpload } from '../engine/state/bundle';
 import { clearAutosave, readAutosaveMeta } from '../worker/savedRun';
 import { linkOf, presetOf } from './presetOf';
 import { EMPTY_MESSAGE, OWN_DATA_LIMITS, type OwnFile } from '../engine/data/ownData';
@@ -579,7 +579,8 @@ export const actions = {
     let bytes: Uint8Array;
     try {
       if (file.size > MAX_BUNDLE_BYTES) throw new Error(`the file is ${(file.size / 1024 / 1024).toFixed(0)} MB, more than a run of this app can be`);
-      if (!/\.zip$/i.test(file.name)) checkRunFileSize(file.size);
+      // By its bytes, not its name: a run.zip saved as "run" or "run.zip.download" is still one.
+      if (!isZip(new Uint8Array(await file.slice(0, 4).arrayBuffer()))) checkRunFileSize(file.size);
       bytes = new Uint8Array(await file.arrayBuffer());
       up = peekRunUpload(file.name, bytes);
     } catch (e) {

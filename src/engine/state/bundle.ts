@@ -52,7 +52,8 @@ export interface ReadRun {
   ownData?: Dataset;
 }
 
-const isZip = (b: Uint8Array) => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
+/** A zip by its first bytes (a local file header), whatever the file is called. */
+export const isZip = (b: Uint8Array) => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
 
 /** The manifests (model.json, data.json): a few hundred entries; a run's are tens of kB. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;

@@ -95,6 +95,20 @@ describe('importRun sends run.zip\'s bytes to the worker, which reads them; the 
     expect(restores()).toHaveLength(1);
   });
 
+  it('a run.zip over run.json\'s 32 MB limit is taken as a zip by its bytes, whatever its name', async () => {
+    const files = unzipSync(new Uint8Array(await (await runZip(undefined)).arrayBuffer()));
+    // 33 MB of stored padding beside the run's files: a wide run's weights are as large.
+    const big = zipSync({ ...files, 'pad.bin': [new Uint8Array(33 * 1024 * 1024), { level: 0 }] });
+    for (const name of ['run', 'run.zip.download']) {
+      await actions.importRun(new File([big], name));
+      expect(useRun.getState().error, name).toBeUndefined();
+    }
+    expect(restores()).toHaveLength(2);
+    // A JSON file that large is still refused by its size.
+    await actions.importRun(new File([new Uint8Array(33 * 1024 * 1024).fill(32)], 'run.json'));
+    expect(useRun.getState().error?.message).toMatch(/Could not import run.json: run file is 33\.0 MB/);
+  });
+
   it('an unreadable zip is refused on the page (nothing sent); a zip without trainer state replays on the page', async () => {
     const zip = new Uint8Array(await (await runZip(undefined)).arrayBuffer());
     await actions.importRun(new File([zip.slice(0, 300)], 'cut.zip'));
