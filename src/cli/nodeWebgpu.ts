@@ -1,14 +1,33 @@
 // Gives Node a WebGPU (Dawn, from the `webgpu` package) before tfjs' webgpu backend
-// loads. With no GPU, Dawn needs a Vulkan driver: Debian's Chromium ships SwiftShader's,
-// used when VK_ICD_FILENAMES is unset and that file exists (a real GPU driver wins if set).
-import { existsSync } from 'node:fs';
+// loads. With no GPU, Dawn needs a Vulkan driver: Debian's Chromium ships SwiftShader's.
+// VK_ICD_FILENAMES replaces the Vulkan loader's own driver search, so it is pointed at
+// SwiftShader only where no GPU device is there: on a GPU machine it would hide the real
+// driver (the H100 run in docs/bench.md had to set it to NVIDIA's by hand).
+import { existsSync, readdirSync } from 'node:fs';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** A GPU the kernel exposes: NVIDIA's control node, or a DRM render node (AMD, Intel, Mesa drivers). */
+export function gpuDevicePresent(exists: (path: string) => boolean = existsSync, list: (dir: string) => string[] = readdirSync): boolean {
+  if (exists('/dev/nvidiactl')) return true;
+  try {
+    return list('/dev/dri').some((name) => name.startsWith('renderD'));
+  } catch {
+    return false;
+  }
+}
+
+/** The Vulkan driver file to point the loader at, or undefined to leave its own search alone. */
+export function softwareVulkanDriver(env: { VK_ICD_FILENAMES?: string }, gpuPresent: boolean, exists: (path: string) => boolean = existsSync): string | undefined {
+  if (env.VK_ICD_FILENAMES || gpuPresent || !exists(SWIFTSHADER_ICD)) return undefined;
+  return SWIFTSHADER_ICD;
+}
 
 export async function installNodeWebGPU(): Promise<{ ok: boolean; reason?: string }> {
   const g = globalThis as { navigator?: { gpu?: unknown } };
   if (g.navigator?.gpu) return { ok: true };
-  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  const software = softwareVulkanDriver(process.env, gpuDevicePresent());
+  if (software) process.env.VK_ICD_FILENAMES = software;
   // Silences a harmless Vulkan loader complaint on headless machines.
   if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
   try {
