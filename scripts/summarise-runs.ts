@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-interface Row { step?: number; loss?: number; knn?: number; flops?: { dense: number; effective: number }; gateDensity?: Record<string, { online: number; target: number }>; event?: string; seconds?: number }
+interface Row { step?: number; loss?: number; knn?: number; flops?: { dense: number; effective: number }; gateDensity?: Record<string, { online: number; target: number }>; event?: string; seconds?: number; status?: string }
 
 const dir = process.argv[2];
 const perLayer = process.argv.includes('--layers');
@@ -25,18 +25,20 @@ function keptFraction(b64: string): [number, number] {
 }
 
 const lines: string[] = [];
-lines.push('| run | kNN | final loss | online density | target density | gate density b1 / b2 | FLOPs / dense (run mean) | FLOPs / dense (end) | wall s |');
-lines.push('|---|---|---|---|---|---|---|---|---|');
+lines.push('| run | status | kNN | final loss | online density | target density | gate density b1 / b2 | FLOPs / dense (run mean) | FLOPs / dense (end) | wall s |');
+lines.push('|---|---|---|---|---|---|---|---|---|---|');
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
   const name = file.replace(/\.jsonl$/, '');
   const rows: Row[] = readFileSync(join(dir, file), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
-  const steps = rows.filter((r) => typeof r.step === 'number');
+  // Step rows only: an error event carries a step too.
+  const steps = rows.filter((r) => r.event === undefined && typeof r.step === 'number');
   const end = rows.find((r) => r.event === 'end');
   const last = steps[steps.length - 1];
-  const knn = end && typeof end.knn === 'number' ? end.knn : [...steps].reverse().find((r) => typeof r.knn === 'number')?.knn;
+  // Step 0's kNN is the untrained network's: never the run's result.
+  const knn = end && typeof end.knn === 'number' ? end.knn : [...steps].reverse().find((r) => r.step! > 0 && typeof r.knn === 'number')?.knn;
   // FLOPs: effective/dense per logged row; "run mean" weighs every logged row equally.
   const ratios = steps.filter((r) => r.flops).map((r) => r.flops!.effective / r.flops!.dense);
-  const mean = ratios.reduce((a, b) => a + b, 0) / Math.max(1, ratios.length);
+  const mean = ratios.length ? (ratios.reduce((a, b) => a + b, 0) / ratios.length).toFixed(3) : '—';
   let online = '—', target = '—';
   const runJson = join(dir, name, 'run.json');
   if (existsSync(runJson)) {
@@ -63,7 +65,7 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) 
     if (perLayer) for (const n of names) layerRows.push(`| ${name} | ${n} | ${gates[n].online.toFixed(3)} | ${gates[n].target.toFixed(3)} |`);
   }
   lines.push(
-    `| ${name} | ${knn === undefined ? '—' : (100 * knn).toFixed(1) + ' %'} | ${last?.loss?.toFixed(2) ?? '—'} | ${online} | ${target} | ${gate} | ${mean.toFixed(3)} | ${ratios.length ? ratios[ratios.length - 1].toFixed(3) : '—'} | ${end?.seconds?.toFixed(0) ?? '—'} |`,
+    `| ${name} | ${end?.status ?? 'incomplete'} | ${knn === undefined ? '—' : (100 * knn).toFixed(1) + ' %'} | ${last?.loss?.toFixed(2) ?? '—'} | ${online} | ${target} | ${gate} | ${mean} | ${ratios.length ? ratios[ratios.length - 1].toFixed(3) : '—'} | ${end?.seconds?.toFixed(0) ?? '—'} |`,
   );
 }
 console.log(lines.join('\n'));
