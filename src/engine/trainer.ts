@@ -6,6 +6,7 @@
 // beforeStep (masks) → loss and gradients of the online variables in one tape → AdamW
 // with per-variable update masks → BN running stats → BYOL EMA target → plugins'
 // afterStep → one packed readback of the loss and every plugin metric.
+import { shrinkDataset } from './data/areaResize';
 import * as tf from '@tensorflow/tfjs';
 import { augmentPair, type AugmentConfig } from './augment';
 import type { Config } from './config';
@@ -110,11 +111,18 @@ export class Trainer {
   /** Peak learning rate: config.optim.lr until a diverged run is continued with a lower one. */
   private peakLr: number;
 
+  /** The images trained and evaluated on: the dataset's, shrunk to the run's image size once (area-averaged) when smaller. */
+  readonly dataset: Dataset;
+
   constructor(
     readonly config: Config,
-    readonly dataset: Dataset,
+    dataset: Dataset,
   ) {
     this.imageSize = config.data.imageSize > 0 ? config.data.imageSize : dataset.height;
+    // By area averaging, once, as CIFAR-10 and own images are: bilinear sampling of each batch
+    // aliased a non-integer shrink (Fashion-MNIST's 28 px to the default 16 kept 25–88 % of a
+    // 1-px line's ink depending on its column, and dropped it at 8 px). Enlarging stays bilinear.
+    this.dataset = this.imageSize < dataset.height && dataset.height === dataset.width ? shrinkDataset(dataset, this.imageSize) : dataset;
     this.augment = augmentFromConfig(config.augment);
     this.spec = networkSpec(config, this.imageSize, this.imageSize, dataset.channels);
     this.online = createNetwork(this.spec, config.seed, true);
