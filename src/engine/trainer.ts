@@ -120,9 +120,12 @@ export class Trainer {
   ) {
     this.imageSize = config.data.imageSize > 0 ? config.data.imageSize : dataset.height;
     // By area averaging, once, as CIFAR-10 and own images are: bilinear sampling of each batch
-    // aliased a non-integer shrink (Fashion-MNIST's 28 px to the default 16 kept 25–88 % of a
-    // 1-px line's ink depending on its column, and dropped it at 8 px). Enlarging stays bilinear.
-    this.dataset = this.imageSize < dataset.height && dataset.height === dataset.width ? shrinkDataset(dataset, this.imageSize) : dataset;
+    // aliased any shrink but 2× (Fashion-MNIST's 28 px to the default 16 kept 25–88 % of a
+    // 1-px line's ink depending on its column, and none of it at 8 px). Exactly 2× (shapes'
+    // 32 px to the default 16) stays with the batch's resize, whose half-pixel centres average
+    // each 2×2 block in float: the same pixels without a byte's rounding. Enlarging stays bilinear.
+    const shrink = this.imageSize < dataset.height && dataset.height === dataset.width && dataset.height !== 2 * this.imageSize;
+    this.dataset = shrink ? shrinkDataset(dataset, this.imageSize) : dataset;
     this.augment = augmentFromConfig(config.augment);
     this.spec = networkSpec(config, this.imageSize, this.imageSize, dataset.channels);
     this.online = createNetwork(this.spec, config.seed, true);

@@ -50,10 +50,41 @@ describe('the trainer\'s images at a smaller size', () => {
     } finally {
       t.dispose();
     }
-    // At the stored size (or larger) nothing is copied.
+    // At the stored size nothing is copied.
     const same = new Trainer(buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { batchSize: 8, data: { name: 'fashion-mnist', trainCount: 28, testCount: 28, imageSize: 28 } } }), data);
     expect(same.dataset).toBe(data);
     same.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('exactly 2× stays with the batch\'s resize, which averages each 2×2 block in float; 4× is area-averaged', async () => {
+    // 32×32×1 images of seeded noise.
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const split = (): ImageSplit => ({ images: Uint8Array.from({ length: 8 * 1024 }, () => Math.floor(rand() * 256)), labels: Uint8Array.from({ length: 8 }, (_, k) => k % 2), count: 8 });
+    const data: Dataset = { name: 'shapes', height: 32, width: 32, channels: 1, classNames: ['a', 'b'], train: split(), test: split() };
+    const at = (imageSize: number) => new Trainer(buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { batchSize: 4, data: { trainCount: 8, testCount: 8, imageSize } } }), data);
+    const half = at(16);
+    expect(half.dataset).toBe(data);
+    const x = batchTensor(half.dataset.train, [5], half.dataset, { size: 16 });
+    const got = await x.data();
+    x.dispose();
+    const img = data.train.images.subarray(5 * 1024, 6 * 1024);
+    for (let y = 0; y < 16; y++)
+      for (let c = 0; c < 16; c++) {
+        const mean = (img[2 * y * 32 + 2 * c] + img[2 * y * 32 + 2 * c + 1] + img[(2 * y + 1) * 32 + 2 * c] + img[(2 * y + 1) * 32 + 2 * c + 1]) / 4 / 255;
+        expect(got[y * 16 + c]).toBeCloseTo(mean, 5);
+      }
+    half.dispose();
+    const quarter = at(8);
+    expect(quarter.dataset.height).toBe(8);
+    const q = quarter.dataset.train.images.subarray(5 * 64, 6 * 64);
+    for (let y = 0; y < 8; y++)
+      for (let c = 0; c < 8; c++) {
+        let sum = 0;
+        for (let dy = 0; dy < 4; dy++) for (let dx = 0; dx < 4; dx++) sum += img[(4 * y + dy) * 32 + 4 * c + dx];
+        expect(Math.abs(q[y * 8 + c] - sum / 16)).toBeLessThanOrEqual(0.5);
+      }
+    quarter.dispose();
   });
 });
