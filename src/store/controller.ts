@@ -3,6 +3,7 @@
 import type { Config, PresetName } from '../engine/config';
 import { buildConfig, ConfigError } from '../engine/config';
 import { checkRunFileSize, type RunFile } from '../engine/runFile';
+import { fitOverrides } from './fitOverrides';
 import { BUNDLE_NAME, isZip, MAX_BUNDLE_BYTES, peekRunUpload } from '../engine/state/bundle';
 import { clearAutosave, readAutosaveMeta } from '../worker/savedRun';
 import { linkOf, presetOf } from './presetOf';
@@ -524,7 +525,14 @@ export const actions = {
         const pathOf = (i: string) => i.slice(0, i.indexOf(':'));
         const owner = (i: string) => Object.keys(kept).find((k) => pathOf(i) === k || pathOf(i).startsWith(`${k}.`));
         const named = [...new Set(e.issues.map(owner).filter((k): k is string => k !== undefined))];
-        if (named.length === 0) break; // not one setting's fault: the preset's at the new size
+        if (named.length === 0) {
+          // A rule between two settings that names one not changed here (the batch against
+          // changed training images): keep what fits, one setting at a time, and say which did not.
+          const fit = fitOverrides(preset, tiny, Object.keys(kept).map((k) => ({ key: k, fragment: overridesOf({ [k]: kept[k] }, base).overrides })));
+          for (const [p, why] of fit.refused) dropped[p] = `${kept[p]} does not fit the ${size} size (${why[0].slice(pathOf(why[0]).length + 2)}): its value is used`;
+          config = buildConfig({ preset, tiny, overrides: fit.overrides });
+          break;
+        }
         for (const p of named) {
           const first = e.issues.find((i) => owner(i) === p)!;
           dropped[p] = `${kept[p]} does not fit the ${size} size (${first.slice(pathOf(first).length + 2)}): its value is used`;

@@ -3,8 +3,9 @@
 // Every value is validated through the config schema, one parameter at a time; a
 // malformed URL yields a readable notice and the defaults for what it dropped.
 import { BACKEND_ORDER, type BackendName } from '../engine/backendOrder';
-import { buildConfig, ConfigError, isPresetName, mergeConfig, nearest, SETTINGS, type Config, type PresetName } from '../engine/config';
+import { buildConfig, isPresetName, nearest, SETTINGS, type Config, type PresetName } from '../engine/config';
 import { clipped, decodeSetting, encodeSetting, fragmentAt, getAt, methodOffFor, type SettingSpec } from '../engine/settingsTable';
+import { fitOverrides } from './fitOverrides';
 import { useSettings } from './settings';
 
 export interface UrlState {
@@ -92,36 +93,9 @@ export function parseUrl(search: string): UrlState {
     else parts.push({ spec, fragment: fragmentAt(spec.path, v.value) });
   }
 
-  // All parameters together first: some are valid only with another (N ≤ M, a schedule's
-  // start ≤ end), whichever comes first in the link.
-  let overrides = mergeConfig(...parts.map((p) => p.fragment));
-  try {
-    buildConfig({ preset, tiny, overrides });
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    // Else one at a time, so one bad value does not discard the good ones; passes repeat
-    // while a value refused earlier fits beside the ones taken since (N after M).
-    overrides = {};
-    let left = parts;
-    const refused = new Map<SettingSpec, string[]>();
-    for (let taken = true; taken && left.length; ) {
-      taken = false;
-      const next: typeof parts = [];
-      for (const part of left) {
-        try {
-          buildConfig({ preset, tiny, overrides: mergeConfig(overrides, part.fragment) });
-          overrides = mergeConfig(overrides, part.fragment);
-          taken = true;
-        } catch (e) {
-          if (!(e instanceof ConfigError)) throw e;
-          refused.set(part.spec, e.issues);
-          next.push(part);
-        }
-      }
-      left = next;
-    }
-    for (const { spec } of left) problems.push(byKey(spec, refused.get(spec)!));
-  }
+  // All together first, else one at a time (fitOverrides says why).
+  const { overrides, refused } = fitOverrides(preset, tiny, parts.map((p) => ({ key: p.spec, fragment: p.fragment })));
+  for (const [spec, issues] of refused) problems.push(byKey(spec, issues));
   return {
     preset,
     tiny,

@@ -26,7 +26,19 @@ export function initClassroomFromUrl(): void {
   if (typeof location === 'undefined') return;
   const u = parseUrl(location.search);
   useSettings.setState({ classroom: u.classroom });
-  linkSettings = { preset: u.preset, overrides: u.overrides };
+  linkSettings = lessonSettingsOf(location.search);
+}
+
+/**
+ * A classroom link's preset and settings, kept as they fit the tiny size, where the lessons
+ * run: one that does not fit it (a batch over tiny's training images) would make the whole
+ * set fail when its lesson comes back, and setPreset would then drop them all.
+ */
+export function lessonSettingsOf(search: string): { preset: PresetName; overrides: Record<string, unknown> } {
+  const atTiny = new URLSearchParams(search);
+  atTiny.set('tiny', '1');
+  const u = parseUrl(`?${atTiny}`);
+  return { preset: u.preset, overrides: u.overrides };
 }
 
 /**

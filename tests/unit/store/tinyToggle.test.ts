@@ -53,6 +53,19 @@ describe('the Tiny toggle with changed settings', () => {
     expect([s.applied.optim.lr, s.applied.seed]).toEqual([0.004, 9]);
   });
 
+  it('Tiny off with changed training images that the default batch does not fit: that setting alone goes, said at its field; seed and temperature stay', () => {
+    const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { seed: 7, ssl: { temperature: 0.5 }, data: { trainCount: 20 } } });
+    useSettings.setState({ preset: 'simclr-dense', tiny: true, draft: draftOf(config), applied: config, issues: {}, importedBase: undefined, importedName: undefined });
+    actions.restart();
+    actions.setTiny(false);
+    const s = useSettings.getState();
+    expect(s.tiny).toBe(false);
+    expect([s.applied.seed, s.applied.ssl.temperature]).toEqual([7, 0.5]);
+    // The default batch (32) over 20 images is what the schema refuses: the images take the default size's count.
+    expect(s.applied.data.trainCount).toBe(buildConfig({ preset: 'simclr-dense' }).data.trainCount);
+    expect(s.issues['data.trainCount']).toMatch(/^20 does not fit the default size \(the batch cannot be larger than the training images.*\): its value is used$/);
+  });
+
   it('with every change fitting, nothing is said', () => {
     const config = buildConfig({ preset: 'simclr-dense', overrides: { optim: { lr: 0.004 } } });
     useSettings.setState({ preset: 'simclr-dense', tiny: false, draft: draftOf(config), applied: config, issues: {}, importedBase: undefined, importedName: undefined });

@@ -1,7 +1,7 @@
 // The top bar's Classroom link: carries a lesson's run, otherwise opens lesson 1 and names the run it leaves.
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/engine/config';
-import { classroomLinkOf, notLessonsRun } from '../../../src/ui/Classroom';
+import { classroomLinkOf, lessonSettingsOf, notLessonsRun } from '../../../src/ui/Classroom';
 import { parseUrl } from '../../../src/store/url';
 
 const query = (href: string) => href.slice(href.indexOf('?'));
@@ -41,5 +41,17 @@ describe('notLessonsRun', () => {
     expect(notLessonsRun(lesson, { preset: 'byol-dense', tiny: true })).toBe('byol-dense is on screen; this lesson runs syncp-2of4');
     expect(notLessonsRun(lesson, { preset: 'syncp-2of4', tiny: false })).toMatch(/default size; this lesson runs it at the tiny size$/);
     expect(notLessonsRun(lesson, { preset: 'syncp-2of4', tiny: true, importedName: 'run-7.json' })).toBe('“run-7.json” is on screen, not this lesson\'s run');
+  });
+});
+
+describe('lessonSettingsOf', () => {
+  it('keeps a classroom link\'s settings that fit the tiny size, where its lesson runs: one that does not (batch 300) goes, the rest stay', () => {
+    const l = lessonSettingsOf('?preset=simclr-dense&classroom=1&temperature=0.5&batch=300');
+    expect(l.preset).toBe('simclr-dense');
+    expect(l.overrides).toEqual({ ssl: { temperature: 0.5 } });
+    // Built at the tiny size, as the lesson's setPreset does, they fit.
+    expect(buildConfig({ preset: 'simclr-dense', tiny: true, overrides: l.overrides }).ssl.temperature).toBe(0.5);
+    // A link whose settings all fit keeps them all.
+    expect(lessonSettingsOf('?preset=cdg&classroom=1&cdg.density=0.2&seed=4').overrides).toEqual({ cdg: { density: 0.2 }, seed: 4 });
   });
 });
