@@ -136,12 +136,14 @@ export const SETTINGS_TABLE = {
       schedule: scheduleWindow(0.1, 0.7, 0.05),
       regrowth: group({
         enabled: setting(z.boolean().default(false), { label: 'Regrowth', help: 'GraNet: drop the smallest kept weights and regrow where the gradient is largest', applies: 'syncp-unstructured' }),
-        rate: setting(fraction.default(0.3), { label: 'Regrowth rate', help: 'fraction of kept weights swapped at the first update, cosine-decayed to 0', applies: 'syncp-unstructured', step: 0.05 }),
+        rate: setting(fraction.default(0.3), { label: 'Regrowth rate', help: 'fraction of kept weights swapped at the first update, cosine-decayed to 0', applies: 'syncp-regrowth', step: 0.05 }),
       }),
     },
     [
       ['N:M needs N ≤ M (N kept out of every M)', ['n'], (s) => (s.n as number) <= (s.m as number)],
-      ['the initial density must be ≥ the final density', ['initialDensity'], (s) => s.granularity === 'nm' ? 1 - (s.initialDensity as number) <= (s.nmFinal as number) : (s.initialDensity as number) >= (s.density as number)],
+      ['the initial density must be ≥ the final density', ['initialDensity'], (s) => s.granularity === 'nm' || (s.initialDensity as number) >= (s.density as number)],
+      // N:M: the first 1 − d_i of groups start N:M, so the ramp cannot end below that.
+      ['the N:M final fraction must be ≥ 1 − the initial density (the groups that start N:M)', ['nmFinal'], (s) => s.granularity !== 'nm' || 1 - (s.initialDensity as number) <= (s.nmFinal as number)],
       ['regrowth is defined for unstructured sparsity only', ['regrowth', 'enabled'], (s) => !(s.regrowth as { enabled: boolean }).enabled || s.granularity === 'unstructured'],
     ],
   ),

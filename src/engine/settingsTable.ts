@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { methodLabelsWhere, SSL_METHOD_NAMES, sslMethodInfo, type SslMethodName } from './ssl/methodInfo';
 
 /** When a setting means something: always, or only for some methods and options ('ema-target', 'predictor': the SSL methods that have one, ssl/registry.ts). */
-export type Applies = 'always' | 'simclr' | 'ema-target' | 'predictor' | 'predictor-mlp' | 'direct-predictor' | 'syncp' | 'syncp-nm' | 'syncp-density' | 'syncp-channel' | 'syncp-unstructured' | 'cdg' | 'cdg-learned' | 'cdg-groups';
+export type Applies = 'always' | 'simclr' | 'ema-target' | 'predictor' | 'predictor-mlp' | 'direct-predictor' | 'syncp' | 'syncp-nm' | 'syncp-density' | 'syncp-channel' | 'syncp-unstructured' | 'syncp-regrowth' | 'cdg' | 'cdg-learned' | 'cdg-groups';
 
 export interface SettingMeta {
   label: string;
@@ -150,6 +150,9 @@ export function fragmentAt(path: string, value: unknown): Record<string, unknown
     .reduce<unknown>((inner, k) => ({ [k]: inner }), value) as Record<string, unknown>;
 }
 
+/** A number as people write one: decimal, with an optional exponent (Number() also takes 0x10, 0b11 and 0o17). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 /** Text (URL, CLI, form) → the setting's value type; a message when it is not one. */
 export function decodeSetting(spec: SettingSpec, text: string): { value: unknown } | { error: string } {
   const t = text.trim();
@@ -163,12 +166,12 @@ export function decodeSetting(spec: SettingSpec, text: string): { value: unknown
     case 'list': {
       const parts = t.split(',').map((p) => p.trim());
       const nums = parts.map(Number);
-      if (t === '' || parts.some((p) => p === '') || nums.some((n) => !Number.isFinite(n))) return { error: `${spec.key} must be numbers separated by commas (got "${text}")` };
+      if (t === '' || parts.some((p) => !DECIMAL.test(p)) || nums.some((n) => !Number.isFinite(n))) return { error: `${spec.key} must be numbers separated by commas (got "${text}")` };
       return { value: nums };
     }
     default: {
       const v = Number(t);
-      if (t === '' || !Number.isFinite(v)) return { error: `${spec.key} must be a number (got "${text}")` };
+      if (!DECIMAL.test(t) || !Number.isFinite(v)) return { error: `${spec.key} must be a number (got "${text}")` };
       return { value: v };
     }
   }
@@ -222,6 +225,8 @@ export function applies(spec: SettingSpec, config: object): boolean {
       return syncp?.granularity === 'channel';
     case 'syncp-unstructured':
       return syncp?.granularity === 'unstructured';
+    case 'syncp-regrowth':
+      return syncp?.granularity === 'unstructured' && !!(syncp.regrowth as { enabled?: boolean } | undefined)?.enabled;
     case 'cdg':
       return !!cdg;
     case 'cdg-learned':
@@ -244,6 +249,7 @@ const NEEDS: Record<Applies, string> = {
   'syncp-density': 'not used with N:M granularity (the online branch ends fully N:M)',
   'syncp-channel': 'used with channel granularity only',
   'syncp-unstructured': 'used with unstructured granularity only',
+  'syncp-regrowth': 'used with Regrowth on only',
   cdg: 'CDG is off',
   'cdg-learned': 'used with the learned threshold only',
   'cdg-groups': 'used with channel-group saliency only',
@@ -255,6 +261,7 @@ export function whyNotApplies(spec: SettingSpec, config: object): string | undef
   const needs = appliesOf(spec);
   // A rule about which predictor: under a method with none, that is the reason to give.
   if ((needs === 'predictor-mlp' || needs === 'direct-predictor') && !applies({ ...spec, applies: 'predictor' }, config)) return NEEDS.predictor;
+  if (needs === 'syncp-regrowth' && !applies({ ...spec, applies: 'syncp-unstructured' }, config)) return NEEDS['syncp-unstructured'];
   return NEEDS[needs] || 'not used with these settings';
 }
 

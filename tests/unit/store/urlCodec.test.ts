@@ -129,6 +129,37 @@ describe('URL garbage, field by field', () => {
   });
 });
 
+describe('numbers in a link', () => {
+  it('are decimal: 0x10, 0b11, 0o17 (which Number() reads) are refused and named; 1e-3, 3., .5, -0 and " 3 " are numbers', () => {
+    for (const bad of ['0x10', '0b11', '0o17', '1_000', 'Infinity']) {
+      const u = parseUrl(`?preset=simclr-dense&batch=${bad}&seed=4`);
+      expect(u.notice, bad).toContain(`batch must be a number (got "${bad}")`);
+      expect(u.overrides).toEqual({ seed: 4 });
+    }
+    const list = parseUrl('?preset=simclr-dense&model.widths=0x8,16');
+    expect(list.notice).toContain('model.widths must be numbers separated by commas (got "0x8,16")');
+    expect(parseUrl('?preset=simclr-dense&lr=1e-3').overrides).toEqual({ optim: { lr: 0.001 } });
+    expect(parseUrl('?preset=simclr-dense&lr=.5').overrides).toEqual({ optim: { lr: 0.5 } });
+    expect(parseUrl('?preset=simclr-dense&steps=30.').overrides).toEqual({ steps: 30 });
+    expect(parseUrl(`?preset=simclr-dense&seed=${encodeURIComponent(' 3 ')}`).overrides).toEqual({ seed: 3 });
+    expect(parseUrl('?preset=simclr-dense&seed=-0').notice).toBeUndefined();
+  });
+
+  it('an empty optional list (strides: [] from a config file) is the default: the link leaves it out and reads back clean', () => {
+    const config = buildConfig({ preset: 'simclr-dense', overrides: { model: { strides: [] } } });
+    const search = toSearch('simclr-dense', false, config, 'auto', false);
+    expect(search).toBe('?preset=simclr-dense');
+    expect(parseUrl(search).notice).toBeUndefined();
+  });
+
+  it('an N:M final fraction below 1 − the initial density is refused at that field, with its own rule', () => {
+    const u = parseUrl('?preset=syncp-reference&syncp.nmFinal=0.2');
+    expect(u.notice).toContain('the N:M final fraction must be ≥ 1 − the initial density');
+    expect(u.notice).not.toContain('the initial density must be ≥ the final density');
+    expect(() => buildConfig({ preset: 'syncp-reference', overrides: { syncp: { nmFinal: 0.2 } } })).toThrow(/syncp\.nmFinal: the N:M final fraction must be ≥ 1 − the initial density/);
+  });
+});
+
 describe('URL codec from the settings table', () => {
   it.each(SETTINGS.map((s) => [s.path, s] as const))('%s round-trips through a link', (_path, spec) => {
     const v = variant(spec);

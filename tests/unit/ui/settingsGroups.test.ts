@@ -54,6 +54,12 @@ describe('settings panel topics', () => {
     expect(whyNotApplies(spec('ssl.temperature'), byol)).toContain('SimCLR');
     expect(whyNotApplies(spec('syncp.n'), byol)).toContain('N:M');
     expect(whyNotApplies(spec('syncp.regrowth.enabled'), byol)).toBeUndefined();
+    // The rate is read only with regrowth on (syncp.ts), so it is greyed until Regrowth is ticked.
+    expect(whyNotApplies(spec('syncp.regrowth.rate'), byol)).toBe('used with Regrowth on only');
+    const regrowing = buildConfig({ preset: 'syncp-unstructured', tiny: true, overrides: { syncp: { regrowth: { enabled: true } } } }) as unknown as Record<string, unknown>;
+    expect(whyNotApplies(spec('syncp.regrowth.rate'), regrowing)).toBeUndefined();
+    // Under another granularity the reason is the granularity (regrowth cannot be on there).
+    expect(whyNotApplies(spec('syncp.regrowth.rate'), buildConfig({ preset: 'syncp-2of4', tiny: true }) as unknown as Record<string, unknown>)).toBe('used with unstructured granularity only');
   });
 
   it('greys what a set predictor or N:M never reads: the MLP predictor’s width and rate, the layer budget', () => {
