@@ -71,8 +71,12 @@ test('settings panel: every setting that applies, greyed ones say why; an invali
   await expect(page).toHaveURL(/eval\.knnK=5/);
   await page.getByTestId('setting-syncp.granularity').selectOption('unstructured');
   await expect(page.getByTestId('setting-syncp.regrowth.enabled')).toBeEnabled();
+  // The rate is read only with regrowth on: greyed until it is ticked.
+  await expect(page.getByTestId('setting-syncp.regrowth.rate')).toBeDisabled();
+  await expect(page.getByTestId('setting-syncp.regrowth.rate-why')).toContainText('Regrowth on');
   await page.getByTestId('setting-syncp.regrowth.enabled').check();
   await expect(page).toHaveURL(/syncp\.regrowth\.enabled=1/);
+  await expect(page.getByTestId('setting-syncp.regrowth.rate')).toBeEnabled();
   await expect(page).toHaveURL(/syncp\.granularity=unstructured/);
   await waitReady(page);
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
