@@ -169,7 +169,9 @@ export type Response =
   /** `replay`: rows the run had (announced again, or restored), not steps trained now. */
   | { type: 'progress'; gen: number; rows: ProgressRow[]; stepsPerSecond: number; timedSteps: number; replay?: boolean }
   | { type: 'snapshot'; gen: number; snapshot: Snapshot }
-  | { type: 'error'; gen?: number; kind: ErrorKind; message: string; step?: number }
+  | { type: 'error'; gen?: number; kind: Exclude<ErrorKind, 'autosave'>; message: string; step?: number }
+  /** A save of run `gen` failed: the page drops it once it has replaced that run, as it does the run's other messages. */
+  | { type: 'error'; gen: number; kind: 'autosave'; message: string }
   /** run.json of the run, and run.zip (that run.json with the trainer state, model.json and weights.bin). */
   | { type: 'exported'; gen: number; run: RunFile; bundle: Uint8Array }
   /** The run's recent step time against its dense counterpart's, both measured on this device at `step`; `counted`: effective ÷ dense FLOPs of the run's last step. */

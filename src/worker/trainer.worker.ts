@@ -284,7 +284,7 @@ const host: RunHost<WorkerRun> = {
   async report(run, gen, force) {
     flush(run, gen, force);
     if (force || performance.now() - run.lastSnapshot > SNAPSHOT_MS) await snapshot(run, gen);
-    if (run.step > run.savedStep && (force || performance.now() - run.lastSave > AUTOSAVE_MS)) await autosave(run);
+    if (run.step > run.savedStep && (force || performance.now() - run.lastSave > AUTOSAVE_MS)) await autosave(run, gen);
   },
 
   async restore(source) {
@@ -509,7 +509,7 @@ function progressRowOf(r: MetricsRow, run: WorkerRun): ProgressRow {
  */
 /** Own images that did not fit in storage: not tried again every few seconds. */
 let ownDataTooLarge: Dataset | undefined;
-async function autosave(run: WorkerRun): Promise<void> {
+async function autosave(run: WorkerRun, gen: number): Promise<void> {
   run.lastSave = performance.now();
   try {
     const data = run.trainer.dataset;
@@ -529,12 +529,12 @@ async function autosave(run: WorkerRun): Promise<void> {
       await writeAutosave(saved, null);
       savedOwnData = null;
       ownDataTooLarge = own;
-      warnAutosave('images', run, `your images did not fit in this browser's storage (${(e as Error).message}), so the run was saved without them: to resume it after a reload, load the same files again first.`);
+      warnAutosave('images', run, gen, `your images did not fit in this browser's storage (${(e as Error).message}), so the run was saved without them: to resume it after a reload, load the same files again first.`);
     }
     run.savedStep = run.step;
     run.saveWarned = false; // saving works (again): a later failure is said anew
   } catch (e) {
-    warnAutosave('save', run, `the run could not be saved in this browser (${(e as Error).message}): training goes on, but a reload will not offer to resume it. Export it to keep it.`);
+    warnAutosave('save', run, gen, `the run could not be saved in this browser (${(e as Error).message}): training goes on, but a reload will not offer to resume it. Export it to keep it.`);
   }
 }
 
@@ -545,13 +545,14 @@ async function autosave(run: WorkerRun): Promise<void> {
  * not fit: the same images are not tried again (ownDataTooLarge), so it comes again only
  * when other images, or the same ones at another image size, fail to fit.
  */
-function warnAutosave(kind: 'images' | 'save', run: WorkerRun, message: string): void {
+function warnAutosave(kind: 'images' | 'save', run: WorkerRun, gen: number, message: string): void {
   if (kind === 'save') {
     if (run.saveWarned) return;
     run.saveWarned = true;
   }
   console.warn(`autosave: ${message}`);
-  post({ type: 'error', kind: 'autosave', message: `Autosave: ${message}` });
+  // With the run's generation: a save of a run the page has since replaced is not said over the new one.
+  post({ type: 'error', gen, kind: 'autosave', message: `Autosave: ${message}` });
 }
 
 function watchDevice(): void {

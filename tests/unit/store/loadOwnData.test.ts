@@ -169,4 +169,18 @@ describe('an autosave the browser refused', () => {
     expect(after.building).toBe(true);
     expect(after.pending).toBe('pause');
   });
+
+  it('of a run the page has since replaced (Reset) is not said over the new run; the new run\'s own is', () => {
+    actions.restart();
+    const w = FakeWorker.last!;
+    const gens = () => w.sent.map((m) => (m as { gen?: number }).gen).filter((g): g is number => typeof g === 'number');
+    const old = Math.max(...gens());
+    actions.reset();
+    const now = Math.max(...gens());
+    expect(now).toBeGreaterThan(old);
+    w.dispatchEvent(new MessageEvent('message', { data: { type: 'error', gen: old, kind: 'autosave', message: 'Autosave: the old run could not be saved' } }));
+    expect(useRun.getState().error).toBeUndefined();
+    w.dispatchEvent(new MessageEvent('message', { data: { type: 'error', gen: now, kind: 'autosave', message: 'Autosave: this run could not be saved' } }));
+    expect(useRun.getState().error).toEqual({ kind: 'autosave', message: 'Autosave: this run could not be saved' });
+  });
 });
