@@ -228,6 +228,10 @@ export class CommandQueue<R extends RunHandle> {
             await this.host.measureDense(run, this.gen);
           } catch (e) {
             this.ignore('measure-dense', cmd.gen, e instanceof Error ? e.message : String(e));
+          } finally {
+            // The dense timing's seconds (a throw-away network, its programs compiled) are no
+            // training step's: a run that trains on starts a new steps/s window, as after a pause.
+            if (this.isTraining) this.stretches++;
           }
           return;
       }

@@ -304,6 +304,37 @@ describe('CommandQueue', () => {
     expect(q.runningStretch).toBeUndefined();
   });
 
+  it('a dense timing while training starts a new stretch: its seconds are not counted as a step\'s', async () => {
+    const f = fakeHost(() => 5);
+    const q = new CommandQueue(f.host);
+    const seen: (number | undefined)[] = [];
+    let timed = -1;
+    const step = f.host.step.bind(f.host);
+    f.host.step = async (run, gen) => {
+      seen.push(q.runningStretch);
+      await step(run, gen);
+    };
+    f.host.measureDense = async () => {
+      timed = seen.length;
+      await sleep(30);
+    };
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(1000), assetBase: '' });
+    q.push({ type: 'start', gen: 1 });
+    await sleep(80);
+    q.push({ type: 'measure-dense', gen: 1 });
+    await sleep(120);
+    q.push({ type: 'pause', gen: 1 });
+    await q.settled();
+    expect(timed).toBeGreaterThanOrEqual(2);
+    const before = seen.slice(0, timed);
+    const after = seen.slice(timed);
+    expect(after.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(before).size).toBe(1);
+    expect(new Set(after).size).toBe(1);
+    expect(before[0]).toBeDefined();
+    expect(after[0]).not.toBe(before[0]);
+  });
+
   it('a config that cannot build is reported; Reset builds it again and Start is answered', async () => {
     const f = fakeHost(() => 1);
     const q = new CommandQueue(f.host);
