@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildConfig, isPresetName } from '../../../src/engine/config';
 import { LESSONS, PANEL_IDS } from '../../../src/ui/lessons';
+import { scheduleOf } from '../../../src/engine/sparsity/scheduleOf';
 
 const panelSources = ['DataPanel', 'LossPanel', 'KnnPanel', 'CdgPanel', 'SyncpPanel', 'NmPanel', 'FlopsPanel'].map((f) => readFileSync(`src/ui/panels/${f}.tsx`, 'utf8')).join('\n');
 
@@ -44,6 +45,15 @@ describe('classroom lessons', () => {
     const start = Math.round(sp.syncp!.schedule.start * sp.steps);
     expect(text('syncp')).toContain(`every ${every} steps`);
     expect(text('syncp')).toContain(`step ${start + every}`);
+    // Orange (kept by the target only) from the first update that prunes the online branch;
+    // grey (pruned in both) only from the first that prunes the target: read off the plan.
+    const plan = scheduleOf(sp).syncp!;
+    const updates = Array.from({ length: 20 }, (_, i) => start + i * every);
+    const firstOnline = updates.find((t) => plan.at(t).online < 1)!;
+    const firstTarget = updates.find((t) => plan.at(t).target < 1)!;
+    expect(firstTarget).toBeGreaterThan(firstOnline);
+    expect(text('syncp')).toContain(`Train past step ${firstOnline}, the first update that prunes, and watch orange appear`);
+    expect(text('syncp')).toContain(`grey follows from step ${firstTarget}`);
     // What is skipped depends on the backend (cdgGate.ts gatedConv: cpu and WebGPU skip, wasm
     // its gradients only, WebGL nothing): the lessons must not say nothing is skipped.
     expect(text('cdg')).toContain('on WebGL it is computed everywhere');
