@@ -65,7 +65,7 @@ const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
  * A zip entry's name as a path: Windows PowerShell's Compress-Archive writes `cats\1.jpg`, and
  * bsdtar (Windows' `tar -a -cf pets.zip .`) writes `./cats/1.jpg`; both mean cats/1.jpg.
  */
-export function entryPath(name: string): string {
+function entryPath(name: string): string {
   return name.replace(/\\/g, '/').split('/').filter((part) => part !== '' && part !== '.').join('/');
 }
 
