@@ -1,20 +1,30 @@
 // Gives Node a WebGPU (Dawn, from the `webgpu` package) before tfjs' webgpu backend
 // loads. With no GPU, Dawn needs a Vulkan driver: Debian's Chromium ships SwiftShader's.
 // VK_ICD_FILENAMES replaces the Vulkan loader's own driver search, so it is pointed at
-// SwiftShader only where no GPU device is there: on a GPU machine it would hide the real
+// SwiftShader only where no GPU with a Vulkan driver is there: on a GPU machine it would hide the real
 // driver (the H100 run in docs/bench.md had to set it to NVIDIA's by hand).
 import { existsSync, readdirSync } from 'node:fs';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-/** A GPU the kernel exposes: NVIDIA's control node, or a DRM render node (AMD, Intel, Mesa drivers). */
+/** Where Vulkan drivers describe themselves (the loader's search path on Linux). */
+const ICD_DIRS = ['/etc/vulkan/icd.d', '/usr/share/vulkan/icd.d'];
+
+/**
+ * A GPU with a Vulkan driver for it: NVIDIA's control node and NVIDIA's driver file (a CUDA
+ * container exposes the node without the Vulkan driver), or a DRM render node (AMD, Intel:
+ * Mesa's drivers).
+ */
 export function gpuDevicePresent(exists: (path: string) => boolean = existsSync, list: (dir: string) => string[] = readdirSync): boolean {
-  if (exists('/dev/nvidiactl')) return true;
-  try {
-    return list('/dev/dri').some((name) => name.startsWith('renderD'));
-  } catch {
-    return false;
-  }
+  const names = (dir: string) => {
+    try {
+      return list(dir);
+    } catch {
+      return [];
+    }
+  };
+  if (exists('/dev/nvidiactl') && ICD_DIRS.some((d) => names(d).some((n) => n.startsWith('nvidia')))) return true;
+  return names('/dev/dri').some((name) => name.startsWith('renderD'));
 }
 
 /** The Vulkan driver file to point the loader at, or undefined to leave its own search alone. */

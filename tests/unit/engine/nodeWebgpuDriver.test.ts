@@ -6,17 +6,22 @@ import { gpuDevicePresent, softwareVulkanDriver } from '../../../src/cli/nodeWeb
 
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const files = (...present: string[]) => (p: string) => present.includes(p);
-const dir = (names: string[] | null) => (d: string) => {
-  if (d !== '/dev/dri' || !names) throw Object.assign(new Error(`ENOENT: ${d}`), { code: 'ENOENT' });
-  return names;
+/** A stubbed readdir: `dirs` maps a folder to its entries; any other folder does not exist. */
+const dir = (dirs: Record<string, string[]>) => (d: string) => {
+  if (!dirs[d]) throw Object.assign(new Error(`ENOENT: ${d}`), { code: 'ENOENT' });
+  return dirs[d];
 };
 
 describe('Node WebGPU driver', () => {
-  it('a GPU device is NVIDIA\'s control node or a DRM render node; a display-only card node is not', () => {
-    expect(gpuDevicePresent(files('/dev/nvidiactl'), dir(null))).toBe(true);
-    expect(gpuDevicePresent(files(), dir(['card0', 'renderD128']))).toBe(true);
-    expect(gpuDevicePresent(files(), dir(['card0']))).toBe(false);
-    expect(gpuDevicePresent(files(), dir(null))).toBe(false);
+  it('a GPU is NVIDIA\'s control node with NVIDIA\'s Vulkan driver, or a DRM render node; a display-only card node is not', () => {
+    expect(gpuDevicePresent(files('/dev/nvidiactl'), dir({ '/usr/share/vulkan/icd.d': ['nvidia_icd.json'] }))).toBe(true);
+    expect(gpuDevicePresent(files('/dev/nvidiactl'), dir({ '/etc/vulkan/icd.d': ['nvidia_icd.json'] }))).toBe(true);
+    // A CUDA container: the node, but no NVIDIA Vulkan driver (Mesa's software ones do not count).
+    expect(gpuDevicePresent(files('/dev/nvidiactl'), dir({ '/usr/share/vulkan/icd.d': ['lvp_icd.x86_64.json', 'intel_icd.x86_64.json'] }))).toBe(false);
+    expect(gpuDevicePresent(files(), dir({ '/dev/dri': ['card0', 'renderD128'] }))).toBe(true);
+    expect(gpuDevicePresent(files(), dir({ '/dev/dri': ['card0'] }))).toBe(false);
+    // This machine's case: Mesa's driver files, no device.
+    expect(gpuDevicePresent(files(), dir({ '/usr/share/vulkan/icd.d': ['lvp_icd.x86_64.json'] }))).toBe(false);
   });
 
   it('SwiftShader only without a GPU, without a chosen driver, and when Chromium ships it', () => {
