@@ -89,7 +89,8 @@ function showRun(run: Pick<RunState, 'config' | 'dataset' | 'flops' | 'tensors' 
 function stale(msg: Response): boolean {
   // An export answers the click that asked for it, even if the run was replaced since.
   if (msg.type === 'exported') return false;
-  return 'gen' in msg && msg.gen !== undefined && msg.gen !== gen;
+  // No generation (or null: about the loaded images, not one run): never stale.
+  return 'gen' in msg && typeof msg.gen === 'number' && msg.gen !== gen;
 }
 
 function onMessage(msg: Response): void {

@@ -170,8 +170,12 @@ export type Response =
   | { type: 'progress'; gen: number; rows: ProgressRow[]; stepsPerSecond: number; timedSteps: number; replay?: boolean }
   | { type: 'snapshot'; gen: number; snapshot: Snapshot }
   | { type: 'error'; gen?: number; kind: Exclude<ErrorKind, 'autosave'>; message: string; step?: number }
-  /** A save of run `gen` failed: the page drops it once it has replaced that run, as it does the run's other messages. */
-  | { type: 'error'; gen: number; kind: 'autosave'; message: string }
+  /**
+   * A save of run `gen` failed: the page drops it once it has replaced that run, as it does
+   * the run's other messages. null: it is about the loaded images, not one run (they are
+   * not tried again, so a later run on them would never say it), and is always shown.
+   */
+  | { type: 'error'; gen: number | null; kind: 'autosave'; message: string }
   /** run.json of the run, and run.zip (that run.json with the trainer state, model.json and weights.bin). */
   | { type: 'exported'; gen: number; run: RunFile; bundle: Uint8Array }
   /** The run's recent step time against its dense counterpart's, both measured on this device at `step`; `counted`: effective ÷ dense FLOPs of the run's last step. */

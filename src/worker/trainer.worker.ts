@@ -551,8 +551,9 @@ function warnAutosave(kind: 'images' | 'save', run: WorkerRun, gen: number, mess
     run.saveWarned = true;
   }
   console.warn(`autosave: ${message}`);
-  // With the run's generation: a save of a run the page has since replaced is not said over the new one.
-  post({ type: 'error', gen, kind: 'autosave', message: `Autosave: ${message}` });
+  // With the run's generation: a save of a run the page has since replaced is not said over
+  // the new one. The images notice is about the images, which later runs on them do not retry.
+  post({ type: 'error', gen: kind === 'images' ? null : gen, kind: 'autosave', message: `Autosave: ${message}` });
 }
 
 function watchDevice(): void {

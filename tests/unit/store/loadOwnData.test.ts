@@ -182,5 +182,11 @@ describe('an autosave the browser refused', () => {
     expect(useRun.getState().error).toBeUndefined();
     w.dispatchEvent(new MessageEvent('message', { data: { type: 'error', gen: now, kind: 'autosave', message: 'Autosave: this run could not be saved' } }));
     expect(useRun.getState().error).toEqual({ kind: 'autosave', message: 'Autosave: this run could not be saved' });
+    // About the loaded images (gen null): said whichever run is on screen, since later runs on
+    // the same images do not try to store them again.
+    actions.dismissError();
+    actions.reset();
+    w.dispatchEvent(new MessageEvent('message', { data: { type: 'error', gen: null, kind: 'autosave', message: 'Autosave: your images did not fit' } }));
+    expect(useRun.getState().error).toEqual({ kind: 'autosave', message: 'Autosave: your images did not fit' });
   });
 });
