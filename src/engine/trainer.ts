@@ -6,10 +6,10 @@
 // beforeStep (masks) → loss and gradients of the online variables in one tape → AdamW
 // with per-variable update masks → BN running stats → BYOL EMA target → plugins'
 // afterStep → one packed readback of the loss and every plugin metric.
-import { shrinkDataset } from './data/areaResize';
 import * as tf from '@tensorflow/tfjs';
 import { augmentPair, type AugmentConfig } from './augment';
 import type { Config } from './config';
+import { shrinkDataset } from './data/areaResize';
 import { batchTensor } from './data/batchTensor';
 import type { Dataset, ImageSplit } from './data/types';
 import { knnAccuracy } from './eval/knn';

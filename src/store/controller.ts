@@ -513,34 +513,17 @@ export const actions = {
     const { issues } = overridesOf(changed, base);
     const dropped: SettingsState['issues'] = {};
     for (const [p, why] of Object.entries(issues)) dropped[p] = `${why}: the ${size} size's value is used`;
-    let kept = Object.fromEntries(Object.entries(changed).filter(([k]) => !(k in issues)));
-    let config = buildConfig({ preset, tiny });
-    // Each refusal drops at least one setting, so this ends.
-    for (;;) {
-      try {
-        config = buildConfig({ preset, tiny, overrides: overridesOf(kept, base).overrides });
-        break;
-      } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        // An issue names a setting's path, or an entry of it (model.widths.0 is model.widths').
-        const pathOf = (i: string) => i.slice(0, i.indexOf(':'));
-        const owner = (i: string) => Object.keys(kept).find((k) => pathOf(i) === k || pathOf(i).startsWith(`${k}.`));
-        const named = [...new Set(e.issues.map(owner).filter((k): k is string => k !== undefined))];
-        if (named.length === 0) {
-          // A rule between two settings that names one not changed here (the batch against
-          // changed training images): keep what fits, one setting at a time, and say which did not.
-          const fit = fitOverrides(preset, tiny, Object.keys(kept).map((k) => ({ key: k, fragment: overridesOf({ [k]: kept[k] }, base).overrides })));
-          for (const [p, why] of fit.refused) dropped[p] = `${kept[p]} does not fit the ${size} size (${why[0].slice(pathOf(why[0]).length + 2)}): its value is used`;
-          config = buildConfig({ preset, tiny, overrides: fit.overrides });
-          break;
-        }
-        for (const p of named) {
-          const first = e.issues.find((i) => owner(i) === p)!;
-          dropped[p] = `${kept[p]} does not fit the ${size} size (${first.slice(pathOf(first).length + 2)}): its value is used`;
-        }
-        kept = Object.fromEntries(Object.entries(kept).filter(([k]) => !named.includes(k)));
-      }
+    const kept = Object.fromEntries(Object.entries(changed).filter(([k]) => !(k in issues)));
+    // As a link's settings are kept (fitOverrides): all together, else one at a time, so a
+    // rule between two settings (the batch against changed training images) drops only one.
+    const fit = fitOverrides(preset, tiny, Object.keys(kept).map((k) => ({ key: k, fragment: overridesOf({ [k]: kept[k] }, base).overrides })));
+    // An issue names a setting's path, or an entry of it (model.widths.0 is model.widths').
+    const pathOf = (i: string) => i.slice(0, i.indexOf(':'));
+    for (const [p, why] of fit.refused) {
+      const own = why.find((i) => pathOf(i) === p || pathOf(i).startsWith(`${p}.`)) ?? why[0];
+      dropped[p] = `${kept[p]} does not fit the ${size} size (${own.slice(pathOf(own).length + 2)}): its value is used`;
     }
+    const config = buildConfig({ preset, tiny, overrides: fit.overrides });
     useSettings.setState({ tiny, draft: draftOf(config), issues: dropped, importedBase: undefined, importedName: undefined });
     apply(config);
   },

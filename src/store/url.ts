@@ -127,10 +127,11 @@ export function toSearch(preset: PresetName, tiny: boolean, config: Config, back
   if (tiny) q.set('tiny', '1');
   for (const spec of SETTINGS) {
     const v = getAt(config, spec.path);
+    const presetValue = getAt(base, spec.path);
     // An empty list of an optional setting (strides: [] from a run.json or a config file) is
     // the default, as unset is: written as "model.strides=" it would not read back.
-    if (v === undefined || (Array.isArray(v) && v.length === 0 && getAt(base, spec.path) === undefined) || methodOffFor(spec, config)) continue;
-    if (JSON.stringify(v) !== JSON.stringify(getAt(base, spec.path))) q.set(spec.key, encodeSetting(v));
+    if (v === undefined || (Array.isArray(v) && v.length === 0 && presetValue === undefined) || methodOffFor(spec, config)) continue;
+    if (JSON.stringify(v) !== JSON.stringify(presetValue)) q.set(spec.key, encodeSetting(v));
   }
   if (backend !== 'auto') q.set('backend', backend);
   if (classroom) q.set('classroom', '1');
