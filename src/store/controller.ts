@@ -12,7 +12,7 @@ import { imageSideOrDefault } from '../engine/data/imageSide';
 import type { PickedFile } from './pickedFiles';
 import type { DatasetInfo, OwnDataInfo, Request, Response } from '../worker/protocol';
 import { capRows } from '../worker/progressRows';
-import { addReference, referencePoints, removeReference, useMetrics } from './metrics';
+import { addReference, pinnedPoints, referencePoints, removeReference, useMetrics } from './metrics';
 import { useRun, type RunState } from './run';
 import { draftOf, evaluate, overridesOf, useSettings, type FieldName, type SettingsState } from './settings';
 import { clearTimeline, recordSnapshot, recordUpdates, useTimeline } from './timeline';
@@ -444,7 +444,7 @@ export const actions = {
     if (rows.length === 0) return;
     const s = useSettings.getState();
     const name = `${s.importedName ?? s.preset}${s.tiny ? ' (tiny)' : ''} · step ${rows[rows.length - 1].step}`;
-    addReference(name, 'pinned', referencePoints(rows));
+    addReference(name, 'pinned', pinnedPoints(rows, useRun.getState().baselines?.untrained));
   },
   unpin: (id: number) => removeReference(id),
   /** Run on another backend (or 'auto'): the worker restarts, and so does the run, at step 0. */

@@ -83,6 +83,20 @@ export function referencePoints(rows: readonly Parameters<typeof historyPoint>[0
   return out;
 }
 
+/**
+ * A pinned run's points: its rows, and the untrained network's kNN at step 0 where the rows
+ * have none, as the live kNN curve starts (the progress rows never carry step 0). Without it
+ * a run pinned after one kNN pass had a single kNN point, which a line cannot draw.
+ */
+export function pinnedPoints(rows: readonly Parameters<typeof historyPoint>[0][], untrainedKnn: number | undefined): HistoryPoint[] {
+  const points = referencePoints(rows);
+  if (untrainedKnn !== undefined && !points.some((p) => p.step === 0 && p.knn !== undefined)) {
+    const first = points[0]?.step === 0 ? points.shift() : undefined;
+    points.unshift({ ...first, step: 0, knn: untrainedKnn });
+  }
+  return points;
+}
+
 let nextId = 1;
 
 /** Add a reference run; imported ones replace the previous import, pinned ones keep at most MAX_REFERENCES in all. */

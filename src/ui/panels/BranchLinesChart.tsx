@@ -53,7 +53,7 @@ export const BranchLinesChart = memo(function BranchLinesChart({ series, names, 
         <Line name="plan, online" type="stepAfter" dataKey="plannedOnline" stroke="#c9ced6" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
         <Line name="plan, target" type="stepAfter" dataKey="plannedTarget" stroke="#e2e5ea" strokeWidth={6} dot={false} isAnimationActive={false} connectNulls legendType="plainline" />
         {lines}
-        {referenceLines(refs)}
+        {referenceLines(refs, series)}
         <ReferenceLine x={refStep} stroke={scrubbing ? '#555' : OKABE_ITO.vermillion} strokeDasharray={scrubbing ? '3 3' : undefined} />
       </LineChart>
     </TurnContainer>

@@ -182,7 +182,7 @@ const GateLines = memo(function GateLines({ series, names, refStep, refs }: { se
         <Tooltip formatter={pctTooltip} labelFormatter={stepLabel} />
         {/* connectNulls: a pinned run's rows fall between this run's, without its keys. */}
         <Line name="scheduled" type="stepAfter" dataKey="gateTarget" stroke="#bbbbbb" strokeWidth={5} dot={false} isAnimationActive={false} connectNulls />
-        {referenceLines(refs)}
+        {referenceLines(refs, series)}
         {lines}
         {refStep !== undefined && <ReferenceLine x={refStep} stroke="#555" strokeDasharray="3 3" />}
       </LineChart>

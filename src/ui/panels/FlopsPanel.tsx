@@ -115,7 +115,7 @@ const CumulativeChart = memo(function CumulativeChart({ cum, refStep, refs }: { 
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
         <Tooltip formatter={savedTooltip} labelFormatter={throughLabel} />
         <Line name="saved" dataKey="saving" stroke={OKABE_ITO.green} strokeWidth={2} dot={dotIfAlone(data, 'saving')} isAnimationActive={false} connectNulls />
-        {referenceLines(refs)}
+        {referenceLines(refs, data)}
         {refStep !== undefined && <ReferenceLine x={refStep} stroke="#555" strokeDasharray="3 3" />}
       </LineChart>
     </TurnContainer>

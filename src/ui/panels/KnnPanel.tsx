@@ -66,7 +66,7 @@ export function KnnPanel() {
                 <ReferenceLine y={baselines.rawPixels * 100} stroke={OKABE_ITO.skyBlue} strokeDasharray="2 3" />
               )}
               <Line name="this run" type="linear" dataKey="knn" stroke={OKABE_ITO.blue} strokeWidth={2} dot isAnimationActive={false} connectNulls />
-              {referenceLines(refs)}
+              {referenceLines(refs, data)}
             </LineChart>
           </TurnContainer>
         )}

@@ -48,7 +48,7 @@ export function LossPanel() {
               <Tooltip formatter={lossTooltip} labelFormatter={stepLabel} />
               {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" />}
               <Line name="this run" type="linear" dataKey="loss" stroke={OKABE_ITO.orange} dot={dotIfAlone(data, 'loss')} strokeWidth={2} isAnimationActive={false} connectNulls />
-              {referenceLines(refs)}
+              {referenceLines(refs, data)}
             </LineChart>
           </TurnContainer>
         )}

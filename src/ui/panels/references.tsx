@@ -8,6 +8,7 @@ import { actions } from '../../store/controller';
 import { selectReferences, useMetrics, type HistoryPoint, type ReferenceRun } from '../../store/metrics';
 import { useRun } from '../../store/run';
 import { NEUTRALS, OKABE_ITO, REF_GREY } from '../transforms/palette';
+import { dotIfAlone } from '../transforms/lonePoint';
 
 /**
  * A neutral grey, then Okabe–Ito colours the live loss (orange), kNN (blue) and FLOPs-saved
@@ -46,9 +47,13 @@ export function useRefsWith(field: keyof Omit<HistoryPoint, 'step'>): ReferenceR
  */
 export const REF_STROKE = { strokeDasharray: '0.5 4.5', strokeWidth: 2.75, strokeLinecap: 'round' } as const;
 
-/** Dotted, labelled lines for the references (children of a recharts LineChart). */
-export function referenceLines(refs: readonly ReferenceRun[]) {
-  return refs.map((r) => <Line key={r.id} name={refLabel(r)} type="linear" dataKey={refKey(r)} stroke={refColour(r)} {...REF_STROKE} dot={false} isAnimationActive={false} connectNulls />);
+/**
+ * Dotted, labelled lines for the references (children of a recharts LineChart drawing
+ * `data`). A reference with one point there gets a dot: a pinned run's kNN after one pass
+ * is a single row, and a one-point line draws nothing while the legend still lists it.
+ */
+export function referenceLines(refs: readonly ReferenceRun[], data: readonly object[]) {
+  return refs.map((r) => <Line key={r.id} name={refLabel(r)} type="linear" dataKey={refKey(r)} stroke={refColour(r)} {...REF_STROKE} dot={dotIfAlone(data, refKey(r))} isAnimationActive={false} connectNulls />);
 }
 
 /**
@@ -67,7 +72,7 @@ export function ReferencesOnly({ refs, field, what, testId }: { refs: readonly R
             <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
             <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
             <Tooltip formatter={pctTooltip} labelFormatter={stepLabel} />
-            {referenceLines(refs)}
+            {referenceLines(refs, data)}
           </LineChart>
         </TurnContainer>
       </div>

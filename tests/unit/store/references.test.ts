@@ -2,11 +2,24 @@
 // and ratios by hand, the cumulative FLOPs saving over all rows (not only the kept ones),
 // and the cap on how many are kept.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { addReference, historyPoint, MAX_REFERENCES, referencePoints, removeReference, useMetrics } from '../../../src/store/metrics';
+import { addReference, historyPoint, MAX_REFERENCES, pinnedPoints, referencePoints, removeReference, useMetrics } from '../../../src/store/metrics';
 
 beforeEach(() => useMetrics.setState({ rows: [], references: [] }));
 
 describe('reference runs', () => {
+  it('a pinned run starts at the untrained kNN (step 0), as the live curve does: one kNN pass makes a line, not a lone point', () => {
+    const rows = [{ step: 1, loss: 4 }, { step: 25, loss: 3, knn: 0.4 }, { step: 30, loss: 2.9 }];
+    const pts = pinnedPoints(rows, 0.15);
+    expect(pts.filter((p) => p.knn !== undefined).map((p) => [p.step, p.knn])).toEqual([[0, 0.15], [25, 0.4]]);
+    expect(pts.map((p) => p.step)).toEqual([0, 1, 25, 30]);
+    // Before the baselines came, or rows that carry step 0's kNN themselves: nothing added or doubled.
+    expect(pinnedPoints(rows, undefined)).toEqual(referencePoints(rows));
+    const withZero = [{ step: 0, knn: 0.2 }, ...rows];
+    expect(pinnedPoints(withZero, 0.15).filter((p) => p.step === 0)).toEqual([{ step: 0, knn: 0.2 }]);
+    // A step-0 row without kNN (a loss only) keeps its loss and gains the kNN.
+    expect(pinnedPoints([{ step: 0, loss: 5 }, ...rows], 0.15)[0]).toMatchObject({ step: 0, loss: 5, knn: 0.15 });
+  });
+
   it('a row becomes its loss, kNN, mean online density, mean gate density over both branches, and FLOPs ratio', () => {
     const p = historyPoint({
       step: 7,
