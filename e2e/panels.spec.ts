@@ -163,9 +163,11 @@ test('cdg: gate densities per branch, over steps, and gate maps over the probe v
   await expect.poll(() => chartMarks(page.getByTestId('flops-cumulative'))).toBeGreaterThan(2);
   await expect(page.getByTestId('flops-saving')).not.toHaveText('0.0%');
   // The measured line: this run's steps against a few dense steps timed on this device.
-  await page.getByTestId('measure-dense').click();
+  // Clicked by the name a voice or screen-reader user hears: the text on the button.
+  await page.getByRole('button', { name: 'Measure against dense', exact: true }).click();
   const ratio = page.getByTestId('flops-measured-ratio');
   await expect(ratio).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('button', { name: 'Measure again', exact: true })).toBeVisible();
   const r = Number(await ratio.getAttribute('data-ratio'));
   expect(r).toBeGreaterThan(0);
   expect(Number.isFinite(r)).toBe(true);

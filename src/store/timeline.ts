@@ -22,9 +22,15 @@ export interface TimelineState {
   updates: MaskUpdate[];
   /** Layer shown in the CDG gate maps (UI only; all layers' maps are in every snapshot). */
   cdgLayer?: string;
+  /**
+   * The SyncCP update picked on the mask slider (its step; null: follow the newest). Kept
+   * here, not in the panel, so that a new run clears it: the panel reads the timeline
+   * throttled and may never see the cleared state between two runs, whose layer names match.
+   */
+  pickedUpdate: number | null;
 }
 
-export const useTimeline = create<TimelineState>(() => ({ entries: [], viewIndex: null, maskHistory: [], updates: [] }));
+export const useTimeline = create<TimelineState>(() => ({ entries: [], viewIndex: null, maskHistory: [], updates: [], pickedUpdate: null }));
 
 /** Drop the per-update history from a snapshot before storing it (it is kept once, in maskHistory). */
 function slim(s: Snapshot): Snapshot {
@@ -56,7 +62,12 @@ export function recordUpdates(us: MaskUpdate[]): void {
 }
 
 export function clearTimeline(): void {
-  useTimeline.setState({ entries: [], viewIndex: null, maskHistory: [], updates: [] });
+  useTimeline.setState({ entries: [], viewIndex: null, maskHistory: [], updates: [], pickedUpdate: null });
+}
+
+/** Show the SyncCP masks of the update at `step` (null: the newest, as they come). */
+export function pickUpdate(step: number | null): void {
+  useTimeline.setState({ pickedUpdate: step });
 }
 
 // Stable selectors for useThrottledSelector.

@@ -59,7 +59,7 @@ export const LESSONS: readonly Lesson[] = [
       'The online branch ends with 20 % of its weights, the target with 50 %: the density gap of 0.3 keeps the target denser. Both masks rank the same scores, so every weight the online branch keeps, the target keeps too (the masks are nested).',
       'Pruning follows a cubic schedule: from 10 % of the run to 70 %, the masks are updated every 5 % of the run (every 15 steps at this size; the first update still keeps everything). In the mask picture blue is kept by both branches, orange only by the target, grey pruned.',
     ],
-    todo: 'Train past step 45, the first update that prunes, and watch orange appear (the target still keeps every weight there); grey follows from step 60, once the target prunes too.',
+    todo: 'Train past step 45, the first update that prunes, and watch orange appear (the target still keeps every weight there); grey follows from step 61 (the update after step 60), once the target prunes too.',
   },
   {
     id: 'nm',

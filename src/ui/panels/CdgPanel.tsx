@@ -46,7 +46,7 @@ export function CdgPanel() {
         <NotApplicable>CDG is off in this run: no gates to show. Pick the “cdg” preset to see where computation is spent.</NotApplicable>
         {refs.length > 0 && (
           <>
-            <p className="small muted">Dashed: the pinned or imported CDG runs’ gate density (mean over layers and both views), to compare this run with.</p>
+            <p className="small muted">Dotted: the pinned or imported CDG runs’ gate density (mean over layers and both views), to compare this run with.</p>
             <ReferencesOnly refs={refs} field="gate" what="mean gate density" testId="cdg-lines" />
           </>
         )}

@@ -1,12 +1,12 @@
 import { Bar, BarChart, CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { TurnContainer } from '../TurnContainer';
-import { memo, useEffect, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo } from 'react';
 import type { MaskHeatmap } from '../../engine/viz/maskPanel';
 import type { SyncCPConfig } from '../../engine/config';
 import { actions } from '../../store/controller';
 import { selectRows, useMetrics } from '../../store/metrics';
 import { useRun } from '../../store/run';
-import { selectHistoryLayer, selectMaskHistory, selectUpdates, useTimeline } from '../../store/timeline';
+import { pickUpdate, selectHistoryLayer, selectMaskHistory, selectUpdates, useTimeline } from '../../store/timeline';
 import { FittedHeatmap, fittedBandLines } from '../Heatmap';
 import { maskCellInfo, maskRgba } from '../transforms/maskCells';
 import { MASK_COLOURS, NEUTRALS, OKABE_ITO } from '../transforms/palette';
@@ -47,16 +47,16 @@ export function SyncpPanel() {
     [history, historyLayer, snap],
   );
   const names = useStableList((snap?.layers ?? []).map((l) => l.name));
-  // The picked update's step (null: follow the newest); another layer starts from the newest.
-  const [pickedStep, setPickedStep] = useState<number | null>(null);
-  useEffect(() => setPickedStep(null), [snap?.selected.name]);
+  // The picked update's step (null: follow the newest); another layer, or a new run, starts from the newest.
+  const pickedStep = useTimeline((t) => t.pickedUpdate);
+  useEffect(() => pickUpdate(null), [snap?.selected.name]);
   if (!config?.syncp) {
     return (
       <Panel id="panel-syncp" title="SyncCP mask evolution" howTo="Synchronized contrastive pruning removes weights in both branches.">
         <NotApplicable>SyncCP is off in this run: no weight masks. Pick a “syncp-…” preset to watch pruning.</NotApplicable>
         {refs.length > 0 && (
           <>
-            <p className="small muted">Dashed: the pinned or imported SyncCP runs’ weights kept (mean online density), to compare this run with.</p>
+            <p className="small muted">Dotted: the pinned or imported SyncCP runs’ weights kept (mean online density), to compare this run with.</p>
             <ReferencesOnly refs={refs} field="density" what="mean online density" testId="syncp-lines" />
           </>
         )}
@@ -111,7 +111,7 @@ export function SyncpPanel() {
               onChange={(e) => {
                 const i = Number(e.target.value);
                 // The newest update: follow the newest from now on.
-                setPickedStep(i >= list.length - 1 ? null : list[i].step);
+                pickUpdate(i >= list.length - 1 ? null : list[i].step);
               }}
             />
             <span className="small" data-testid="syncp-mask-step">

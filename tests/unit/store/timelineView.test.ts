@@ -2,7 +2,7 @@
 // thins by age when full. The step being viewed stays viewed, or, when thinning
 // dropped it, the nearest kept step before it: it never jumps back to live by itself.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { clearTimeline, MAX_ENTRIES, recordSnapshot, useTimeline } from '../../../src/store/timeline';
+import { clearTimeline, MAX_ENTRIES, pickUpdate, recordSnapshot, useTimeline } from '../../../src/store/timeline';
 import type { Snapshot } from '../../../src/worker/protocol';
 
 const snap = (step: number) => ({ step, samples: [], views: [], plugins: {}, flops: { layers: [], dense: 1, effective: 1 } }) as unknown as Snapshot;
@@ -45,5 +45,21 @@ describe('picking another prunable layer while scrubbed', () => {
     expect(viewedStep()).toBe(10);
     actions.selectLayer('s2.b0.conv1');
     expect(useTimeline.getState().viewIndex).toBeNull();
+  });
+});
+
+describe('the SyncCP update picked on the mask slider', () => {
+  it('survives new snapshots of the same run, and is forgotten by a new run (same layer names)', () => {
+    clearTimeline();
+    recordSnapshot(snap(50));
+    pickUpdate(46);
+    recordSnapshot(snap(60));
+    expect(useTimeline.getState().pickedUpdate).toBe(46);
+    // Reset, another preset, a settings change: the page clears the timeline for the new run.
+    // The next run's first snapshot may come before the throttled panel renders the empty
+    // state, so the pick must not live in the panel.
+    clearTimeline();
+    recordSnapshot(snap(0));
+    expect(useTimeline.getState().pickedUpdate).toBeNull();
   });
 });

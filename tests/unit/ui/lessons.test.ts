@@ -53,7 +53,9 @@ describe('classroom lessons', () => {
     const firstTarget = updates.find((t) => plan.at(t).target < 1)!;
     expect(firstTarget).toBeGreaterThan(firstOnline);
     expect(text('syncp')).toContain(`Train past step ${firstOnline}, the first update that prunes, and watch orange appear`);
-    expect(text('syncp')).toContain(`grey follows from step ${firstTarget}`);
+    // The update at 0-based step t acts after t steps: the app labels it step t + 1 (the
+    // mask picture's "masks from the update at step …", the schedule chart's drop).
+    expect(text('syncp')).toContain(`grey follows from step ${firstTarget + 1} (the update after step ${firstTarget})`);
     // What is skipped depends on the backend (cdgGate.ts gatedConv: cpu and WebGPU skip, wasm
     // its gradients only, WebGL nothing): the lessons must not say nothing is skipped.
     expect(text('cdg')).toContain('on WebGL it is computed everywhere');
