@@ -119,18 +119,6 @@ test('no backend named: the fastest measured backend runs, the notice says why; 
   );
 });
 
-test('the first step shows that it is compiling, then goes away', async ({ page }) => {
-  await page.goto('/?backend=webgpu&preset=cdg&tiny=1');
-  await waitReady(page);
-  await page.getByTestId('step').click();
-  // On any adapter the first WebGPU step compiles its shaders: the indicator shows while it does.
-  await expect(page.getByTestId('warming-up')).toContainText('compiling shaders');
-  await expect(page.getByTestId('step')).toContainText('Stepping');
-  await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 90_000 });
-  await expect(page.getByTestId('warming-up')).toHaveCount(0);
-  await expect(page.getByTestId('step')).toContainText('+1 Step');
-});
-
 test('?backend=wasm: the page trains CDG on WebAssembly, from the .wasm files the app serves', async ({ page }) => {
   test.setTimeout(180_000);
   const wasmRequests: string[] = [];
