@@ -5,30 +5,15 @@
 // steps of every preset and fails if numTensors or bytes grow.
 // Exit codes: 0 done, 1 a run failed, memory grew or tensors were left after dispose (--long),
 // or --markdown was given and the backend asked for fell back to another; 2 bad usage.
-import { convShares } from '../engine/stepProfile';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, release, type } from 'node:os';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import {
-  benchConfig,
-  LONG_READ_EVERY,
-  longMarkdown,
-  markdownSection,
-  runBench,
-  runLong,
-  textTable,
-  upsertSection,
-  type BenchRow,
-  type BenchState,
-  type LongResult,
-  type MachineInfo,
-} from '../engine/bench';
+import type { BenchRow, BenchState, LongResult, MachineInfo } from '../engine/bench';
+import { LONG_READ_EVERY } from '../engine/benchLong';
 import { PRESET_NAMES } from '../engine/config';
-import { KERNEL_BENCH_CASES, kernelMarkdown, kernelSection, runKernelBench } from '../engine/kernelBench';
-import { loadDataset } from '../engine/data';
 import { imageSideOrDefault } from '../engine/data/imageSide';
-import { startNodeBackend, type NodeBackendName } from './nodeBackend';
+import type { NodeBackendName } from './nodeBackend';
 
 const USAGE = `usage: npm run bench -- [options]
   --backend B       cpu | webgpu | wasm (default cpu; Node)
@@ -178,6 +163,7 @@ function progressBar(label: string) {
 }
 
 async function writeMarkdown(file: string, key: string, section: string): Promise<void> {
+  const { upsertSection } = await import('../engine/bench');
   let doc = '';
   try {
     doc = await readFile(file, 'utf8');
@@ -202,6 +188,13 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  // tfjs, the backends and the data only now: a bad flag above answers at once.
+  const [{ benchConfig, longMarkdown, markdownSection, runBench, runLong }, { loadDataset }, { startNodeBackend }, { convShares }] = await Promise.all([
+    import('../engine/bench'),
+    import('../engine/data'),
+    import('./nodeBackend'),
+    import('../engine/stepProfile'),
+  ]);
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
   const size = args.tiny || args.long ? 'tiny' : 'default';
   const info = machine();
@@ -238,7 +231,7 @@ async function main(): Promise<number> {
       for (const t of c.timings ?? []) console.error(`bench: ${c.backend} selection at n=${t.n}: radix select ${t.radixMs.toFixed(1)} ms, topk + scatter ${t.topkMs.toFixed(1)} ms`);
     }
     if (r.sparseConvCheck) console.error(`bench: sparse masked conv on webgpu in ${r.browserVersion}: ${r.sparseConvCheck.cases} cases, ${r.sparseConvCheck.mismatches.length} differing from the masked dense conv`);
-    print(r.rows, args.json);
+    await print(r.rows, args.json);
     // A backend that failed would leave a partial table under the full one's name: not written.
     if (args.markdown && r.errors.length > 0) console.error(`bench: ${args.markdown} not written: ${r.errors.map((e) => e.backend).join(', ')} failed`);
     else if (args.markdown) {
@@ -315,7 +308,7 @@ async function main(): Promise<number> {
     },
   });
   bar?.stop();
-  print(rows, args.json);
+  await print(rows, args.json);
   if (args.markdown) {
     await writeMarkdown(args.markdown, keyed(`node-${be.backend}-${size}`), markdownSection(titled(`Node · ${be.backend} · ${size}`), rows, m, command));
   }
@@ -324,6 +317,7 @@ async function main(): Promise<number> {
 
 /** --kernels: the sparse conv paths against the masked dense one, per mask kind and density. */
 async function kernelTable(tiny: boolean, rounds: number, json: boolean, markdown: string | undefined, m: MachineInfo & { backend: string }, command: string): Promise<number> {
+  const [{ benchConfig }, { KERNEL_BENCH_CASES, kernelMarkdown, kernelSection, runKernelBench }] = await Promise.all([import('../engine/bench'), import('../engine/kernelBench')]);
   const config = benchConfig('simclr-dense', tiny);
   const cases = KERNEL_BENCH_CASES;
   const bar = progressBar('bench --kernels');
@@ -338,7 +332,8 @@ async function kernelTable(tiny: boolean, rounds: number, json: boolean, markdow
   return 0;
 }
 
-function print(rows: BenchRow[], json: boolean): void {
+async function print(rows: BenchRow[], json: boolean): Promise<void> {
+  const { textTable } = await import('../engine/bench');
   if (json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
   else if (rows.length) console.log(textTable(rows));
 }

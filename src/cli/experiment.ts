@@ -14,15 +14,8 @@ import { fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import cliProgress from 'cli-progress';
 import { parseFlags, UsageError, writableFolder } from './args';
-import { initBackend } from '../engine/backend';
-import { startConvThreads } from './convThreads';
 import { buildConfig, ConfigError, isPresetName, PRESET_NAMES, type Config } from '../engine/config';
-import { loadDataset } from '../engine/data';
-import { RunSession } from '../engine/session';
-import type { MetricsRow } from '../engine/runFile';
-import { stepFlops, type LayerDensities } from '../engine/stepFlops';
-import { readPublicAsset } from './nodeAssets';
-import { renderResults, type ExperimentRun, type GradientMode } from './experimentTables';
+import { renderResults, type ExperimentRun } from './experimentTables';
 import { partitionByCost } from './shards';
 
 const USAGE = `usage: npm run experiment -- [options]
@@ -162,86 +155,6 @@ async function runWorkers(shares: readonly string[][], onSteps: (n: number, run:
   if (failed.length) throw new Error(failed.join('\n'));
 }
 
-/** Training FLOPs of one step, effective / dense, for a row's densities under a gate-gradient mode. */
-function flopsRatio(session: RunSession, row: MetricsRow, mode: GradientMode): number {
-  const t = session.trainer;
-  const cdg = t.config.cdg;
-  const d: LayerDensities = {};
-  if (row.density) d.weight = row.density;
-  // Channel masks: the weight density is the kept fraction of output channels (syncp.ts outputChannelDensity).
-  if (row.density && t.config.syncp?.granularity === 'channel') d.outputChannels = row.density;
-  if (row.gateDensity && cdg) d.gate = Object.fromEntries(Object.entries(row.gateDensity).map(([k, v]) => [k, { ...v, beta: cdg.beta, gradient: mode }]));
-  const f = stepFlops(t.spec, t.branchInfos(), t.config.ssl.method, t.stepBatch, d);
-  return f.effective / f.dense;
-}
-
-function meanOfLayers(m: Record<string, { online: number; target: number }> | undefined): { online: number; target: number } | undefined {
-  if (!m) return undefined;
-  const v = Object.values(m);
-  if (!v.length) return undefined;
-  return { online: v.reduce((a, x) => a + x.online, 0) / v.length, target: v.reduce((a, x) => a + x.target, 0) / v.length };
-}
-
-async function runOne(config: Config, preset: string, onStep: () => void, probeEpochs: number): Promise<ExperimentRun> {
-  const dataset = await loadDataset(config.data.name, { seed: config.seed, read: readPublicAsset, trainCount: config.data.trainCount, testCount: config.data.testCount });
-  const session = new RunSession(config, dataset);
-  try {
-    const load0 = loadavg()[0];
-    const base = await session.measureBaselines();
-    const t0 = performance.now();
-    let last: MetricsRow | undefined;
-    let knn = base.untrained;
-    const rows: MetricsRow[] = [];
-    while (!session.done) {
-      const s = await session.trainStep();
-      if (s.knn !== undefined) knn = s.knn;
-      if (s.logged) rows.push(s.row);
-      last = s.row;
-      onStep();
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    const knnSeconds = session.knnMs.reduce((a, b) => a + b, 0) / 1000;
-    const probe = probeEpochs > 0 ? await session.trainer.linearProbe(probeEpochs) : undefined;
-    const modes: GradientMode[] = config.cdg ? ['ste', 'detached'] : ['ste'];
-    const flopsEnd: Partial<Record<GradientMode, number>> = {};
-    const flopsMean: Partial<Record<GradientMode, number>> = {};
-    for (const m of modes) {
-      flopsEnd[m] = last ? flopsRatio(session, last, m) : 1;
-      const trained = rows.filter((r) => r.step > 0);
-      flopsMean[m] = trained.length ? trained.reduce((a, r) => a + flopsRatio(session, r, m), 0) / trained.length : 1;
-    }
-    return {
-      preset,
-      dataset: config.data.name,
-      seed: config.seed,
-      steps: config.steps,
-      batch: config.batchSize,
-      imageSize: session.trainer.imageSize,
-      widths: config.model.widths,
-      trainCount: dataset.train.count,
-      testCount: session.trainer.knnQueryCount,
-      gateGradient: config.cdg?.gateGradient,
-      untrained: base.untrained,
-      rawPixels: base.rawPixels,
-      knn,
-      probe: probe?.testAccuracy,
-      weightDensity: meanOfLayers(last?.density),
-      gateDensity: meanOfLayers(last?.gateDensity),
-      flopsEnd,
-      flopsMean,
-      seconds,
-      knnSeconds,
-      knnPasses: session.knnMs.length,
-      stepsPerSecond: config.steps / Math.max(1e-9, seconds - knnSeconds),
-      load: [load0, loadavg()[0]],
-      cores: cpus().length,
-      date: new Date().toISOString(),
-    };
-  } finally {
-    session.dispose();
-  }
-}
-
 async function main(): Promise<number> {
   let a;
   try {
@@ -262,9 +175,6 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  await initBackend(['cpu']);
-  // One process: its conv loops take the second core. With --jobs N each process has a core (or less).
-  if (a.jobs <= 1 && !a.only) void startConvThreads();
   await mkdir(a.out, { recursive: true });
   const jobs = a.datasets.flatMap((dataset) => a.presets.flatMap((preset) => a.seeds.map((seed) => ({ dataset, preset, seed }))));
   const configOf = (j: (typeof jobs)[number]) => experimentConfig(j, a.tiny, a.steps);
@@ -299,6 +209,12 @@ async function main(): Promise<number> {
   const totalSteps = todo.reduce((s, j) => s + configOf(j).steps, 0);
   /** Runs `todo` here, one after the other, each saved; `onRun` before each, `onStep` after every step. */
   const runHere = async (onRun: (i: number, name: string) => void, onStep: () => void) => {
+    // tfjs, the backend and the data only where runs are made: the checks above answer at
+    // once, and a parent that leaves every run to its workers never loads them.
+    const [{ initBackend }, { startConvThreads }, { runOne }] = await Promise.all([import('../engine/backend'), import('./convThreads'), import('./experimentRun')]);
+    await initBackend(['cpu']);
+    // One process: its conv loops take the second core. With --jobs N each process has a core (or less).
+    if (a.jobs <= 1 && !a.only) void startConvThreads();
     for (const [i, j] of todo.entries()) {
       onRun(i, `${j.dataset} ${j.preset} s${j.seed}`);
       const r = await runOne(configOf(j), j.preset, onStep, a.probeEpochs);

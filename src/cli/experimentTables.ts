@@ -1,6 +1,6 @@
 // The markdown tables `npm run experiment` writes into docs/results.md: one pure function
 // of the saved runs, so a table can be regenerated (and tested) without training.
-import { accuracyStandardError } from '../engine/eval/knn';
+import { accuracyStandardError } from '../engine/eval/standardError';
 
 export type GradientMode = 'ste' | 'detached';
 

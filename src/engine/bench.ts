@@ -390,8 +390,8 @@ export function memoryGrowth(readings: readonly MemoryReading[]): { tensors: num
   return { tensors, bytes, ...(gpu !== undefined ? { gpuBytes: gpu } : {}), flat: tensors === 0 && bytes === 0 && (gpu ?? 0) === 0 };
 }
 
-/** Steps between the long run's memory readings. */
-export const LONG_READ_EVERY = 100;
+import { LONG_READ_EVERY } from './benchLong';
+export { LONG_READ_EVERY };
 
 export interface LongOptions {
   presets: readonly string[];
