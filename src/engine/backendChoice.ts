@@ -57,6 +57,8 @@ export interface BackendTiming {
   transientFailure?: boolean;
   /** Cut off in its warm-up (shader compilation and the first run): overMs then bounds the warm-up, not a step. */
   cutInWarmUp?: boolean;
+  /** A software adapter whose turn came after the budget was spent: neither compiled nor run (it would only overrun the budget). */
+  notTimed?: boolean;
 }
 
 export interface Calibration {
@@ -354,6 +356,9 @@ async function timeAgainstDeadline(base: TimingBase, shape: WorkloadShape, deadl
       ...(inWarmUp ? { cutInWarmUp: true } : {}),
     };
   };
+  // The host backends used the budget up: compiling (seconds on a software adapter) would
+  // only overrun it, for a backend that loses to them by 10–100× anyway.
+  if (deadline <= start) return { ...base, ms: null, warmupMs: null, notTimed: true, reason: `not timed: the ${formatMs(budgetMs)} calibration budget was spent before its turn` };
   if (base.backend === 'webgpu' && !(await compileWebGPU(shape, deadline))) return cut('compiling its shaders', start, true);
   const warmupMs = now() - start;
   const reps: number[] = [];
@@ -397,7 +402,9 @@ export function orderByTiming(timings: BackendTiming[]): BackendName[] {
 export function describeCalibration(c: Pick<Calibration, 'timings' | 'chosen'>): string {
   const lighter = (t: BackendTiming) => (t.lighter ? ` (${LIGHTER_WORKLOAD_NOTE})` : '');
   const parts = c.timings.map((t) =>
-    t.overMs !== undefined
+    t.notTimed
+      ? `${t.backend}${t.software ? ' (software adapter)' : ''} not timed (the budget was spent before its turn)`
+      : t.overMs !== undefined
       ? `${t.backend}${t.software ? ' (software adapter)' : ''} over ${formatMs(t.overMs)}, cut off${lighter(t)}`
       : t.ms === null
         ? `${t.backend}: unavailable (${t.reason ?? 'failed'})`
@@ -447,11 +454,14 @@ export function reusableTimings(cached: Calibration, device: string): BackendTim
   if (cached.device === device && !notAnswering) return cached.timings;
   const sameHost = was && is && was.length === is.length && was[0] === is[0] && was[1] === is[1];
   if (!sameHost || !notAnswering) return [];
-  return cached.timings.map((t) =>
-    t.backend === 'webgpu'
-      ? { ...t, ms: null, overMs: undefined, setAside: true, reason: `its adapter did not answer in time on this load, so it is not started now (measured earlier: ${t.ms !== null ? formatMs(t.ms) : t.reason ?? 'unavailable'}; tried again on the next load)` }
-      : t,
-  );
+  return cached.timings.map((t) => {
+    if (t.backend !== 'webgpu') return t;
+    // Set aside is not "cut off": a start that timed out, or failed in passing, on the load
+    // that saved this would make the whole calibration provisional, and every load whose
+    // adapter hangs would start WebGPU again and wait out its start limit.
+    const { startTimedOut: _s, transientFailure: _f, ...rest } = t;
+    return { ...rest, ms: null, overMs: undefined, setAside: true, reason: `its adapter did not answer in time on this load, so it is not started now (measured earlier: ${t.ms !== null ? formatMs(t.ms) : t.reason ?? 'unavailable'}; tried again on the next load)` };
+  });
 }
 
 /**

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { describeSpeedup, speedupOverSlowest } from '../../../src/engine/calibrationSpeedup';
-import { chooseBackend, currentDevice, DEFAULT_WORKLOAD, describeCalibration, deviceKey, fastest, measureBackends, median, orderByTiming, reusableTimings, withinLimit, workloadKey, type BackendTiming } from '../../../src/engine/backendChoice';
+import { calibrationOf, chooseBackend, currentDevice, DEFAULT_WORKLOAD, describeCalibration, deviceKey, fastest, measureBackends, median, orderByTiming, reusableTimings, withinLimit, workloadKey, type BackendTiming } from '../../../src/engine/backendChoice';
 
 const T = (backend: BackendTiming['backend'], ms: number | null, software = false): BackendTiming => ({ backend, adapter: backend, software, ms, warmupMs: ms, reason: ms === null ? 'not here' : undefined });
 
@@ -180,6 +180,13 @@ describe('backend choice', () => {
     expect(r.calibration!.device).toMatch(/not answering/);
     // adapter label 200 ms + start 300 ms + cpu's share of the 300 ms budget, with slack for a loaded machine.
     expect(wall).toBeLessThan(5000);
+    expect(tf.memory().numTensors).toBe(before);
+    // The next load, whose adapter hangs again, reuses what this one saved: WebGPU set aside,
+    // not started (it used to count as cut off, so every such load measured and waited again).
+    const next = await chooseBackend(['webgpu', 'cpu'], { cached: calibrationOf(r), shape: { batch: 2, size: 8, channels: 1, width: 2, hidden: 4 }, budgetMs: 300, limits: { ...limits, startMs: 5000 } });
+    expect(next.backend).toBe('cpu');
+    expect(next.calibration).toMatchObject({ cached: true });
+    expect(next.calibration!.timings.find((t) => t.backend === 'webgpu')).toMatchObject({ ms: null, setAside: true });
     expect(tf.memory().numTensors).toBe(before);
   });
 
