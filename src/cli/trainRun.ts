@@ -33,15 +33,22 @@ function fmtEta(seconds: number): string {
 
 /** Train the checked config as the flags say; the exit code (0 done, 1 the run failed). */
 export async function runTraining(args: TrainArgs, config: Config): Promise<number> {
-  // The cpu backend's second thread for large convs, started before the backend is timed.
-  if (args.backend === 'auto' || args.backend === 'cpu') void startConvThreads();
+  // The second thread for large host convs (cpu, and wasm's weight gradient), ready before
+  // the backends are timed: started without waiting, it joined in partway through the
+  // calibration, so the figures were of neither setup.
+  if (args.backend !== 'webgpu') await startConvThreads();
   let report;
   if (args.backend === 'auto') {
     // As the app does: time a training workload on each backend at this run's size, use the fastest.
     const gpu = await installNodeWebGPU();
+    if (gpu.ok) {
+      // Timed as it will run: the run keeps small tensors on the GPU (set below for the run).
+      await import('@tensorflow/tfjs-backend-webgpu');
+      tf.env().set('WEBGPU_CPU_FORWARD', false);
+    }
     report = await chooseBackend(gpu.ok ? ['webgpu', 'wasm', 'cpu'] : ['wasm', 'cpu'], { shape: calibrationShape(config) });
     if (!gpu.ok) console.error(`train: webgpu not measured: ${gpu.reason}`);
-    if (report.backend !== 'cpu') await stopConvThreads();
+    if (report.backend === 'webgpu') await stopConvThreads();
     console.error(`train: backend measured in ${(report.calibration!.ms! / 1000).toFixed(1)} s — ${describeCalibration({ timings: report.calibration!.timings, chosen: report.backend })}`);
   } else {
     if (args.backend === 'webgpu') {
