@@ -44,6 +44,37 @@ export function conv2DBackpropFilterValues(xShape: readonly number[], xv: ArrayL
   return dw;
 }
 
+/**
+ * The same weight gradient without skipping anything: every product x·dy over the positions
+ * the filter covers (padding excluded, as in tfjs' kernels). For a dy holding NaN or ∞ on a
+ * backend with no tfjs kernel to hand it to (wasm): 0 · ∞ must come out NaN, as on cpu.
+ */
+export function conv2DBackpropFilterPlain(xShape: readonly number[], xv: ArrayLike<number>, dv: ArrayLike<number>, attrs: KernelArgs['attrs']): Float32Array {
+  const { strides, pad, dimRoundingMode, filterShape } = attrs;
+  const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: K, filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
+  const { top, left } = info.padInfo;
+  const dw = new Float32Array(FH * FW * C * K);
+  for (let fh = 0; fh < FH; fh++)
+    for (let fw = 0; fw < FW; fw++)
+      for (let c = 0; c < C; c++)
+        for (let k = 0; k < K; k++) {
+          let sum = 0;
+          for (let b = 0; b < B; b++)
+            for (let oh = 0; oh < OH; oh++) {
+              const ih = oh * SH - top + fh;
+              if (ih < 0 || ih >= H) continue;
+              for (let ow = 0; ow < OW; ow++) {
+                const iw = ow * SW - left + fw;
+                if (iw < 0 || iw >= W) continue;
+                sum += xv[((b * H + ih) * W + iw) * C + c] * dv[((b * OH + oh) * OW + ow) * K + k];
+              }
+            }
+          dw[((fh * FW + fw) * C + c) * K + k] = sum;
+        }
+  return dw;
+}
+
 /** tfjs' own cpu kernel, kept for the parity test. */
 export function originalCpuConv2DBackpropFilter(): tf.KernelConfig | undefined {
   return originalCpuKernel('Conv2DBackpropFilter');

@@ -4,7 +4,8 @@
 // cpuConv2DBackpropFilter.ts for it, reading x and dy straight from the WASM heap and
 // writing the result into a heap buffer (no copies through tensors).
 import * as tf from '@tensorflow/tfjs';
-import { conv2DBackpropFilterValues, type KernelArgs } from './cpuConv2DBackpropFilter';
+import { conv2DBackpropFilterPlain, conv2DBackpropFilterValues, type KernelArgs } from './cpuConv2DBackpropFilter';
+import { allFinite } from './finiteValues';
 
 interface WasmBackendLike {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
@@ -13,7 +14,11 @@ interface WasmBackendLike {
 
 function wasmConv2DBackpropFilter(args: { inputs: { x: tf.TensorInfo; dy: tf.TensorInfo }; backend: WasmBackendLike; attrs: KernelArgs['attrs'] }): tf.TensorInfo {
   const { x, dy } = args.inputs;
-  const dw = conv2DBackpropFilterValues(x.shape, args.backend.typedArrayFromHeap(x), args.backend.typedArrayFromHeap(dy), args.attrs);
+  const xv = args.backend.typedArrayFromHeap(x);
+  const dv = args.backend.typedArrayFromHeap(dy);
+  // The fast loop skips zero inputs: a NaN or ∞ in dy must meet them (a diverging run's NaN
+  // reaches the loss), as the cpu kernel hands such a dy to tfjs' own.
+  const dw = allFinite(dv) ? conv2DBackpropFilterValues(x.shape, xv, dv, args.attrs) : conv2DBackpropFilterPlain(x.shape, xv, dv, args.attrs);
   const out = args.backend.makeOutput(args.attrs.filterShape, 'float32');
   args.backend.typedArrayFromHeap(out).set(dw);
   return out;

@@ -19,6 +19,25 @@ async function onBackend<T>(name: string, f: () => Promise<T>): Promise<T> {
 }
 
 describe('wasm backend for training', () => {
+  it('Conv2DBackpropFilter on wasm with ∞ and NaN in dy: 0 · ∞ is NaN, as on cpu (a diverging run’s NaN is not hidden)', async () => {
+    // Half of x is 0 (a ReLU's output): the fast loop skips those products.
+    for (const [k, stride] of [[1, 1], [3, 2]]) {
+      const x = Float32Array.from({ length: 1 * 5 * 5 * 2 }, (_, i) => (i % 2 === 0 ? 0 : 1 + (i % 3)));
+      const dyShape = [1, Math.ceil(5 / stride), Math.ceil(5 / stride), 3];
+      const dy = Float32Array.from({ length: dyShape.reduce((a, b) => a * b) }, (_, i) => (i === 0 ? Infinity : i === 4 ? Number.NaN : 0.5));
+      const grad = () =>
+        tf.tidy(() => {
+          const g = tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(tf.tensor4d(x, [1, 5, 5, 2]), w as tf.Tensor4D, stride, 'same'), tf.tensor(dy, dyShape))))(tf.zeros([k, k, 2, 3]));
+          return Array.from(g.dataSync());
+        });
+      const cpu = await onBackend('cpu', async () => grad());
+      const wasm = await onBackend('wasm', async () => grad());
+      // dy's ∞ meeting x's zeros, and its NaN, make NaN entries on cpu: wasm must have the same ones.
+      expect(cpu.some((v) => Number.isNaN(v))).toBe(true);
+      expect(wasm.map((v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual(cpu.map((v) => (Number.isNaN(v) ? 'NaN' : v)));
+    }
+  });
+
   it('Conv2DBackpropFilter on wasm equals the cpu backend (3×3 stride 1 and 2, 1×1 stride 2)', async () => {
     for (const [k, stride] of [[3, 1], [3, 2], [1, 2]]) {
       const x = Float32Array.from({ length: 2 * 7 * 7 * 5 }, (_, i) => Math.sin(i * 1.7));
