@@ -15,6 +15,36 @@ function readVar(t: Trainer, name: string): Float32Array {
 }
 
 describe('SyncCP regrowth: zeroing and moments', () => {
+  it('a random start with regrowth prunes to 0 (GraNet): weights outside both start masks are 0 before the first step; without regrowth (the reference code) they keep their values', async () => {
+    for (const regrowth of [true, false]) {
+      for (const scores of ['shared', 'per-branch'] as const) {
+        const t = tinyTrainer('syncp-unstructured', { syncp: { initialDensity: 0.5, scores, regrowth: { enabled: regrowth, rate: 0.3 } } }, STEPS);
+        const masks = byName(await syncp(t).exportMasks());
+        let outside = 0;
+        let outsideNonZero = 0;
+        let insideNonZero = 0;
+        for (const [name, m] of masks) {
+          const wo = readVar(t, name);
+          const wt = scores === 'per-branch' ? (t.target!.vars[name].dataSync() as Float32Array) : undefined;
+          for (let i = 0; i < wo.length; i++) {
+            if (m.online[i] || m.target[i]) {
+              if (wo[i] !== 0) insideNonZero++;
+            } else {
+              outside++;
+              if (wo[i] !== 0 || (wt && wt[i] !== 0)) outsideNonZero++;
+            }
+          }
+        }
+        const what = `regrowth ${regrowth}, ${scores} scores`;
+        expect(outside, what).toBeGreaterThan(0);
+        expect(insideNonZero, what).toBeGreaterThan(0);
+        if (regrowth) expect(outsideNonZero, what).toBe(0);
+        else expect(outsideNonZero, what).toBeGreaterThan(0.9 * outside);
+        t.dispose();
+      }
+    }
+  });
+
   it('per-branch scores (BYOL): a weight that left both masks is zeroed in the target network too, so the target’s own ranking cannot revive it at its old value', async () => {
     const t = tinyTrainer('syncp-unstructured', { syncp: { scores: 'per-branch', regrowth: { enabled: true, rate: 0.5 } } }, STEPS);
     const p = syncp(t);
