@@ -7,6 +7,7 @@
 // decode for a 32-pixel input). Pure: image decoding is injected (the worker decodes with
 // createImageBitmap, tests with a stand-in), so this runs in the worker and in Node.
 import { unzipSync } from 'fflate';
+import { damagedEntry } from '../state/zipChecksums';
 import { Rng } from '../random';
 import { areaShrink } from './areaResize';
 import { pickImages, type Dataset, type ImageSplit } from './types';
@@ -85,6 +86,9 @@ function expand(files: OwnFile[], maxBytes: number): OwnFile[] {
         throw new OwnDataError(`${f.path} is not a readable zip (${(e as Error).message})`);
       }
       if (over) throw new OwnDataError(`${f.path} inflates to more than ${mb(maxBytes)} with the other files, the most this app takes (use fewer images)`);
+      // A stored (uncompressed) entry changed on the way inflates fine and decodes to other pixels.
+      const damaged = damagedEntry(f.bytes, entries);
+      if (damaged) throw new OwnDataError(`${f.path} is damaged: ${damaged} does not match the checksum the zip records for it (a copy cut short or changed on the way); zip the images again`);
       for (const [name, bytes] of Object.entries(entries)) {
         const path = entryPath(name);
         if (path && !/[\\/]$/.test(name)) out.push({ path, bytes });

@@ -218,6 +218,21 @@ describe('own data: class folders and zips', () => {
     expect(ds.skipped).toEqual(['pets/dog/broken.png']);
   });
 
+  it('refuses a zip whose stored image changed on the way (its checksum says so), and names the image', async () => {
+    const entries = Object.fromEntries(folder(3).map((f) => [f.path, f.bytes]));
+    const zip = zipSync(entries, { level: 0 });
+    // Stored, so the image's bytes are in the zip as they are: change the first one's value byte.
+    const first = folder(3)[0];
+    let at = -1;
+    for (let i = 0; i + first.bytes.length <= zip.length && at < 0; i++) if (first.bytes.every((b, j) => zip[i + j] === b)) at = i;
+    expect(at).toBeGreaterThan(0);
+    const bad = zip.slice();
+    bad[at + 3] ^= 0x40;
+    await refused([{ path: 'pets.zip', bytes: bad }], /pets\.zip is damaged: pets\/cat\/\S+ does not match the checksum the zip records/);
+    // The untouched zip reads.
+    expect((await readOwnData([{ path: 'pets.zip', bytes: zip }], opts)).classNames).toEqual(['cat', 'dog']);
+  });
+
   it('reads zips written with backslashes (PowerShell) or ./ entries (bsdtar) as the same folders', async () => {
     const plain = await readOwnData([{ path: 'pets.zip', bytes: zipSync(Object.fromEntries(folder(3).map((f) => [f.path, f.bytes]))) }], opts);
     for (const name of [(p: string) => p.replace(/\//g, '\\'), (p: string) => `./${p}`]) {
