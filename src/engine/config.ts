@@ -393,7 +393,7 @@ export function isPresetName(name: string): name is PresetName {
 
 /**
  * The tiny size: the default model, in the app for 300 steps. The app's tiny is a quick look (the
- * lessons, the e2e tests): batch 8, 200 training and 100 held-out images, so the first step
+ * sparsity lessons, the e2e tests): batch 8, 200 training and 100 held-out images, so the first step
  * comes fast even on a software GPU. It shows the controls and the sparsity panels, not
  * learning: at batch 8 kNN does not rise in 300 steps, and 100 held-out images give a
  * ±5-point standard error. The CLIs' --tiny takes its model with TINY_MEASURED (the

@@ -1,7 +1,7 @@
 // Classroom mode (?classroom=1): a guided sequence of short lessons. Each lesson loads its
-// preset at the tiny size (unless that run is already loaded, so a trained run survives
-// two lessons on the same preset) and points at the panel to watch: scrolled into view
-// and highlighted.
+// preset at its size (unless that run is already loaded, so a trained run survives two
+// lessons on the same preset) and points at the panel to watch: scrolled into view and
+// highlighted.
 import { useEffect, useRef } from 'react';
 import { create } from 'zustand';
 import { actions } from '../store/controller';
@@ -30,9 +30,10 @@ export function initClassroomFromUrl(): void {
 }
 
 /**
- * A classroom link's preset and settings, kept as they fit the tiny size, where the lessons
- * run: one that does not fit it (a batch over tiny's training images) would make the whole
- * set fail when its lesson comes back, and setPreset would then drop them all.
+ * A classroom link's preset and settings, kept as they fit the tiny size, where the sparsity
+ * lessons run (what fits it fits the default size too): one that does not fit (a batch over
+ * tiny's training images) would make the whole set fail when its lesson comes back, and
+ * setPreset would then drop them all.
  */
 export function lessonSettingsOf(search: string): { preset: PresetName; overrides: Record<string, unknown> } {
   const atTiny = new URLSearchParams(search);
@@ -58,7 +59,7 @@ function firstLesson(): number {
 const useLesson = create<{ index: number | null }>(() => ({ index: null }));
 
 /**
- * True when the run is already the lesson's preset at the tiny size (not an imported run).
+ * True when the run is already the lesson's preset at the lesson's size (not an imported run).
  * Its settings may differ from the preset's: in classroom mode only a link sets them, and
  * the teacher's link keeps them across lessons on the same preset, with the run trained so far.
  */
@@ -71,17 +72,18 @@ function loaded(lesson: Lesson): boolean {
  * toggle and the resume offer stay in classroom mode; after one of them the card would
  * describe a run that is not loaded (and Next would drop the one that is), so it says so.
  */
-export function notLessonsRun(lesson: Pick<Lesson, 'preset'>, s: { preset: PresetName; tiny: boolean; importedName?: string }): string | null {
+export function notLessonsRun(lesson: Pick<Lesson, 'preset' | 'tiny'>, s: { preset: PresetName; tiny: boolean; importedName?: string }): string | null {
   if (s.importedName) return `“${s.importedName}” is on screen, not this lesson's run`;
   if (s.preset !== lesson.preset) return `${s.preset} is on screen; this lesson runs ${lesson.preset}`;
-  if (!s.tiny) return `${s.preset} is on screen at the default size; this lesson runs it at the tiny size`;
+  const size = (tiny: boolean) => (tiny ? 'the tiny size' : 'the default size');
+  if (s.tiny !== lesson.tiny) return `${s.preset} is on screen at ${size(s.tiny)}; this lesson runs it at ${size(lesson.tiny)}`;
   return null;
 }
 
 function load(lesson: Lesson): void {
   if (loaded(lesson)) return;
-  // setPreset builds at the store's size: switch to tiny first, so the run is built once.
-  if (!useSettings.getState().tiny) useSettings.setState({ tiny: true });
+  // setPreset builds at the store's size: switch to the lesson's first, so the run is built once.
+  if (useSettings.getState().tiny !== lesson.tiny) useSettings.setState({ tiny: lesson.tiny });
   actions.setPreset(lesson.preset, lesson.preset === linkSettings?.preset ? linkSettings.overrides : undefined);
 }
 
@@ -124,12 +126,12 @@ export function LessonCard() {
 
   // The first lesson loads its run when the page opens on another one (e.g. ?classroom=1
   // alone). A link that names the lesson's preset keeps the settings it carries (a teacher's
-  // cdg.density=0.2): only the size switches to tiny, which keeps changed settings.
+  // cdg.density=0.2): only the size switches to the lesson's, which keeps changed settings.
   useEffect(() => {
     const i = useLesson.getState().index ?? firstLesson();
     useLesson.setState({ index: i });
     const s = useSettings.getState();
-    if (s.preset === LESSONS[i].preset && !s.importedName && !s.tiny) actions.setTiny(true);
+    if (s.preset === LESSONS[i].preset && !s.importedName && s.tiny !== LESSONS[i].tiny) actions.setTiny(LESSONS[i].tiny);
     else load(LESSONS[i]);
   }, []);
 
@@ -176,7 +178,7 @@ export function LessonCard() {
           {PANEL_NAMES[lesson.panel]} ↘
         </button>
         {lesson.alsoPanels?.length ? <span className="small muted"> and {lesson.alsoPanels.map((p) => PANEL_NAMES[p]).join(', ')}</span> : null}
-        <span className="small muted"> · preset {lesson.preset}, tiny size</span>
+        <span className="small muted"> · preset {lesson.preset}, {lesson.tiny ? 'tiny' : 'default'} size</span>
       </p>
       {mismatch && (
         <p className="lesson-mismatch" data-testid="lesson-mismatch" role="status">
@@ -212,7 +214,7 @@ export function classroomLinkOf(s: { preset: PresetName; tiny: boolean; applied:
   // so, naming the run as the top bar does.
   const kept = !s.importedName && LESSONS.some((l) => l.preset === s.preset);
   const first = LESSONS[0];
-  const href = kept ? toSearch(s.preset, s.tiny, s.applied, s.backend, true) : toSearch(first.preset, true, buildConfig({ preset: first.preset, tiny: true }), s.backend, true);
+  const href = kept ? toSearch(s.preset, s.tiny, s.applied, s.backend, true) : toSearch(first.preset, first.tiny, buildConfig({ preset: first.preset, tiny: first.tiny }), s.backend, true);
   const title = kept
     ? 'Larger type, fewer controls and five guided lessons, starting with this run'
     : `Larger type, fewer controls and five guided lessons: opens lesson 1 on its own run (${s.importedName ? `“${s.importedName}” is no lesson's run` : `${s.preset} has no lesson`})`;

@@ -35,12 +35,16 @@ describe('classroomLinkOf', () => {
 });
 
 describe('notLessonsRun', () => {
-  const lesson = { preset: 'syncp-2of4' as const };
-  it('is null only for the lesson’s preset, at the tiny size, not imported', () => {
+  const lesson = { preset: 'syncp-2of4' as const, tiny: true };
+  it('is null only for the lesson’s preset, at the lesson’s size, not imported', () => {
     expect(notLessonsRun(lesson, { preset: 'syncp-2of4', tiny: true })).toBeNull();
     expect(notLessonsRun(lesson, { preset: 'byol-dense', tiny: true })).toBe('byol-dense is on screen; this lesson runs syncp-2of4');
-    expect(notLessonsRun(lesson, { preset: 'syncp-2of4', tiny: false })).toMatch(/default size; this lesson runs it at the tiny size$/);
+    expect(notLessonsRun(lesson, { preset: 'syncp-2of4', tiny: false })).toMatch(/at the default size; this lesson runs it at the tiny size$/);
     expect(notLessonsRun(lesson, { preset: 'syncp-2of4', tiny: true, importedName: 'run-7.json' })).toBe('“run-7.json” is on screen, not this lesson\'s run');
+    // A lesson at the default size (the kNN lesson: learning shows only there).
+    const knn = { preset: 'simclr-dense' as const, tiny: false };
+    expect(notLessonsRun(knn, { preset: 'simclr-dense', tiny: false })).toBeNull();
+    expect(notLessonsRun(knn, { preset: 'simclr-dense', tiny: true })).toMatch(/at the tiny size; this lesson runs it at the default size$/);
   });
 });
 
