@@ -84,13 +84,15 @@ export function referencePoints(rows: readonly Parameters<typeof historyPoint>[0
 }
 
 /**
- * A pinned run's points: its rows, and the untrained network's kNN at step 0 where the rows
- * have none, as the live kNN curve starts (the progress rows never carry step 0). Without it
- * a run pinned after one kNN pass had a single kNN point, which a line cannot draw.
+ * A pinned run's points: its rows, and, once it has a kNN measurement, the untrained
+ * network's kNN at step 0 where the rows have none, as the live kNN curve starts (the
+ * progress rows never carry step 0). A run pinned before its first kNN pass gets no kNN
+ * series at all: the untrained figure alone says nothing of the run.
  */
 export function pinnedPoints(rows: readonly Parameters<typeof historyPoint>[0][], untrainedKnn: number | undefined): HistoryPoint[] {
   const points = referencePoints(rows);
-  if (untrainedKnn !== undefined && !points.some((p) => p.step === 0 && p.knn !== undefined)) {
+  const measured = points.some((p) => p.knn !== undefined);
+  if (untrainedKnn !== undefined && measured && !points.some((p) => p.step === 0 && p.knn !== undefined)) {
     const first = points[0]?.step === 0 ? points.shift() : undefined;
     points.unshift({ ...first, step: 0, knn: untrainedKnn });
   }

@@ -18,6 +18,9 @@ describe('reference runs', () => {
     expect(pinnedPoints(withZero, 0.15).filter((p) => p.step === 0)).toEqual([{ step: 0, knn: 0.2 }]);
     // A step-0 row without kNN (a loss only) keeps its loss and gains the kNN.
     expect(pinnedPoints([{ step: 0, loss: 5 }, ...rows], 0.15)[0]).toMatchObject({ step: 0, loss: 5, knn: 0.15 });
+    // Pinned before its first kNN pass: no kNN series (the untrained figure alone is not the run's).
+    const early = [{ step: 1, loss: 4 }, { step: 2, loss: 3.9 }];
+    expect(pinnedPoints(early, 0.15).some((p) => p.knn !== undefined)).toBe(false);
   });
 
   it('a row becomes its loss, kNN, mean online density, mean gate density over both branches, and FLOPs ratio', () => {
