@@ -73,25 +73,23 @@ export class SyncCPPlugin implements StepPlugin {
     if (convs.length === 0) throw new Error('SyncCPPlugin: the network has no prunable convolution');
     const shapes = convs.map((c): Shape4 => [c.kh, c.kw, c.cin, c.cout]);
     const start = startMasks(this.cfg, shapes, this.plan.initial, !this.perBranchTarget(), ctx.config.seed);
-    if (this.regrowthOn() && this.cfg.initialDensity < 1) {
-      // GraNet: a random start prunes weights to 0, as a weight that later leaves both masks
-      // is zeroed. Left at their initial values they won the first magnitude ranking back,
-      // where only regrowth (at 0) should bring them in. (Before the score EMA is set from them.)
-      convs.forEach((c, i) => {
-        const { online, target } = start.masks[i];
-        const inAny = Float32Array.from(online, (o, j) => (o || target[j] ? 1 : 0));
-        const zeroOutside = (v: tf.Variable) => tf.tidy(() => v.assign(tf.mul(v, tf.tensor(inAny, v.shape))));
-        zeroOutside(ctx.online.vars[c.name]);
-        // A per-branch target ranks its own weights: zeroed alike (as regrowth.ts zeroes it).
-        if (this.perBranchTarget()) zeroOutside(ctx.target!.vars[c.name]);
-      });
-    }
     const ema = this.cfg.scoreEma > 0;
     this.layers = convs.map((c, i) => {
       const emaTarget = ema && this.perBranchTarget() ? ctx.target!.vars[c.name] : undefined;
       return createLayer(c.name, shapes[i], start.masks[i], start.planned[i], this.byol, this.nmPattern(), ema ? ctx.online.vars[c.name] : undefined, emaTarget);
     });
     this.byName = new Map(this.layers.map((l) => [l.name, l]));
+    if (this.regrowthOn() && this.cfg.initialDensity < 1) {
+      // GraNet: a random start prunes weights to 0, as a weight that later leaves both masks
+      // is zeroed (the same zeroWeights, score EMAs included). Left at their initial values
+      // they won the first magnitude ranking back, where only regrowth (at 0) brings them in.
+      for (const l of this.layers) {
+        const outside = Uint8Array.from(l.online, (o, j) => (o || l.target[j] ? 0 : 1));
+        zeroWeights(l, ctx.online.vars[l.name], outside);
+        // A per-branch target ranks its own weights: zeroed alike, as an update zeroes it.
+        if (this.perBranchTarget()) zeroWeights(l, ctx.target!.vars[l.name], outside, l.emaTarget);
+      }
+    }
     if (this.cfg.granularity === 'channel') {
       for (const l of this.layers) for (const p of ['gamma', 'beta']) this.channelParams.set(`${bnNameFor(l.name)}.${p}`, l);
       for (const [conv, fed] of channelFeeders(ctx.spec.encoder)) {
