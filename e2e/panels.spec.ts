@@ -156,9 +156,11 @@ test('cdg: gate densities per branch, over steps, and gate maps over the probe v
   const tip = await hoverShowsValue(page, panel.getByTestId('cdg-probe-1'), /gate (open|closed)/);
   expect(tip).toMatch(/value [01]\.00/);
   // Another layer: its map is drawn too.
-  const layers = await panel.getByTestId('cdg-layer').locator('option').allTextContents();
+  // Found by its name, as a screen reader lists it (three panels each have a "Layer").
+  const layerSelect = panel.getByRole('combobox', { name: 'Layer (CDG gate maps)' });
+  const layers = await layerSelect.locator('option').allTextContents();
   expect(layers.length).toBeGreaterThan(1);
-  await panel.getByTestId('cdg-layer').selectOption(layers[layers.length - 1]);
+  await layerSelect.selectOption(layers[layers.length - 1]);
   expect((await canvasStats(panel.getByTestId('cdg-probe-2'))).colours).toBeGreaterThan(8);
   await expect.poll(() => chartMarks(page.getByTestId('flops-cumulative'))).toBeGreaterThan(2);
   await expect(page.getByTestId('flops-saving')).not.toHaveText('0.0%');
@@ -203,13 +205,26 @@ test('syncp-unstructured: densities under the plan, mask heatmap with an update 
   await slider.focus();
   await page.keyboard.press('Home');
   await expect(panel.getByTestId('syncp-mask-step')).not.toHaveText(before!);
+  // A screen reader hears the step the slider shows, not its index.
+  const said = /^update at step (\d+), 1 of (\d+)$/.exec((await slider.getAttribute('aria-valuetext')) ?? '');
+  expect(said, 'aria-valuetext').not.toBeNull();
+  await expect(panel.getByTestId('syncp-mask-step')).toContainText(`masks from the update at step ${said![1]} · update 1 of the last ${said![2]}`);
   // Nested by construction (shared scores): 100% in the table.
   await expect(panel.getByTestId('syncp-table').locator('tbody tr').first()).toContainText('100.0%');
   // Choosing another layer: the worker answers with that layer's masks.
-  const layers = await panel.getByTestId('syncp-layer').locator('option').allTextContents();
+  const layers = await panel.getByRole('combobox', { name: 'Layer (SyncCP mask)' }).locator('option').allTextContents();
   await panel.getByTestId('syncp-layer').selectOption(layers[1]);
   await expect(panel.getByTestId('syncp-layer')).toHaveValue(layers[1], { timeout: 30_000 });
   await expect(panel.getByTestId('syncp-table').locator('tr.selected')).toContainText(layers[1]);
+  // Scrubbing marks the viewed step in "Do the branches agree?" too, as in the other line charts.
+  const marker = panel.getByTestId('syncp-nested').locator('.recharts-reference-line');
+  await expect(marker).toHaveCount(0);
+  await page.getByTestId('timeline').focus();
+  await page.keyboard.press('Home');
+  await expect(page.getByTestId('timeline-step')).toContainText('viewing step');
+  await expect(marker).toHaveCount(1);
+  await page.getByTestId('timeline-live').click();
+  await expect(marker).toHaveCount(0);
   await expectNotApplicable(page, ['panel-cdg', 'panel-nm']);
   await shoot(page, 'syncp-unstructured');
   console.log(`[measure] ${test.info().title.split(':')[0]}: ${await scrub(page)}`);
@@ -230,6 +245,9 @@ test('syncp-2of4: pattern grid, pattern histogram, N:M fraction over steps', asy
   expect((await canvasStats(grid)).colours).toBeGreaterThanOrEqual(4);
   // The SyncCP panel runs for N:M too.
   expect((await canvasStats(page.getByTestId('syncp-heatmap'))).colours).toBeGreaterThanOrEqual(2);
+  // Its layer picker and this panel's are told apart by name.
+  await expect(panel.getByRole('combobox', { name: 'Layer (N:M patterns)' })).toHaveCount(1);
+  await expect(page.getByRole('combobox', { name: 'Layer (SyncCP mask)' })).toHaveCount(1);
   await expectNotApplicable(page, ['panel-cdg']);
   await shoot(page, 'syncp-2of4');
   console.log(`[measure] ${test.info().title.split(':')[0]}: ${await scrub(page)}`);

@@ -86,7 +86,7 @@ export function CdgPanel() {
 
           <div className="row-between">
             <h4 className="sub">Where each view is computed</h4>
-            <LayerSelect layers={names} value={layer?.name} onChange={actions.selectCdgLayer} testId="cdg-layer" />
+            <LayerSelect layers={names} value={layer?.name} onChange={actions.selectCdgLayer} testId="cdg-layer" context="CDG gate maps" />
           </div>
           {snap.probe && layer?.probe ? (
             <>

@@ -64,7 +64,7 @@ export function NmPanel() {
       ) : (
         <div className="panel-stack" ref={boxRef}>
           <div className="row-between">
-            <LayerSelect layers={names} value={viewed?.nm?.layer} onChange={actions.selectLayer} testId="nm-layer" />
+            <LayerSelect layers={names} value={viewed?.nm?.layer} onChange={actions.selectLayer} testId="nm-layer" context="N:M patterns" />
             <div className="segmented" role="radiogroup" aria-label="branch" data-testid="nm-branch" onKeyDown={onBranchKey}>
               {BRANCHES.map((b) => (
                 // Roving focus, as a radio group has it: Tab reaches the chosen one, arrows move the choice.

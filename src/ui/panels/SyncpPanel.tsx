@@ -1,4 +1,4 @@
-import { Bar, BarChart, CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import { TurnContainer } from '../TurnContainer';
 import { memo, useEffect, useMemo } from 'react';
 import type { MaskHeatmap } from '../../engine/viz/maskPanel';
@@ -83,7 +83,7 @@ export function SyncpPanel() {
 
           <div className="row-between">
             <h4 className="sub">Mask of one layer</h4>
-            <LayerSelect layers={names} value={snap.selected.name} onChange={actions.selectLayer} testId="syncp-layer" />
+            <LayerSelect layers={names} value={snap.selected.name} onChange={actions.selectLayer} testId="syncp-layer" context="SyncCP mask" />
           </div>
           {masks && sel && (
             <MaskView masks={masks} shape={sel.shape} width={width} />
@@ -108,6 +108,8 @@ export function SyncpPanel() {
               max={Math.max(0, list.length - 1)}
               value={Math.max(0, index)}
               disabled={list.length < 2}
+              // A screen reader says the step, not the slider's index.
+              aria-valuetext={list.length ? `update at step ${list[Math.max(0, index)].step}, ${Math.max(0, index) + 1} of ${list.length}` : 'no update yet'}
               onChange={(e) => {
                 const i = Number(e.target.value);
                 // The newest update: follow the newest from now on.
@@ -133,7 +135,7 @@ export function SyncpPanel() {
 
           <h4 className="sub">Do the branches agree? (mean over layers)</h4>
           <div className="chart chart-small" data-testid="syncp-nested">
-            {upd.length === 0 ? <div className="chart-empty">Measured at each mask update.</div> : <NestedChart upd={upd} />}
+            {upd.length === 0 ? <div className="chart-empty">Measured at each mask update.</div> : <NestedChart upd={upd} refStep={scrubbing ? viewed?.step : undefined} />}
           </div>
 
           <LegendRow>
@@ -221,7 +223,8 @@ const ChurnChart = memo(function ChurnChart({ upd }: { upd: Record<string, numbe
   );
 });
 
-const NestedChart = memo(function NestedChart({ upd }: { upd: Record<string, number>[] }) {
+/** `refStep`: the step the timeline views while scrubbing, marked as in the other line charts (the axis stretches to it when it lies past the last update). */
+const NestedChart = memo(function NestedChart({ upd, refStep }: { upd: Record<string, number>[]; refStep?: number }) {
   return (
     <TurnContainer>
       <LineChart data={upd} margin={CHART_MARGIN}>
@@ -231,6 +234,7 @@ const NestedChart = memo(function NestedChart({ upd }: { upd: Record<string, num
         <Tooltip formatter={pctTooltip} labelFormatter={updateLabel} />
         <Line name="nested: online kept ⊆ target kept" dataKey="nested" stroke={OKABE_ITO.green} strokeWidth={2} dot isAnimationActive={false} />
         <Line name="IoU of the two masks" dataKey="iou" stroke={OKABE_ITO.purple} strokeWidth={2} dot isAnimationActive={false} />
+        {refStep !== undefined && <ReferenceLine x={refStep} stroke="#555" strokeDasharray="3 3" ifOverflow="extendDomain" />}
       </LineChart>
     </TurnContainer>
   );

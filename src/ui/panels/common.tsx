@@ -41,11 +41,16 @@ export function NotApplicable({ children }: { children: ReactNode }) {
   );
 }
 
-export function LayerSelect({ layers, value, onChange, testId, label = 'Layer' }: { layers: readonly string[]; value: string | undefined; onChange: (v: string) => void; testId: string; label?: string }) {
+/**
+ * A layer picker. `context` names what it picks for (three panels each have one): the
+ * accessible name is "Layer (context)", which keeps the visible word (WCAG 2.5.3) and tells
+ * the three apart in a screen reader's list of form controls.
+ */
+export function LayerSelect({ layers, value, onChange, testId, context, label = 'Layer' }: { layers: readonly string[]; value: string | undefined; onChange: (v: string) => void; testId: string; context: string; label?: string }) {
   return (
     <label className="inline-select">
       {label}{' '}
-      <select data-testid={testId} value={value ?? ''} onChange={(e) => onChange(e.target.value)}>
+      <select data-testid={testId} aria-label={`${label} (${context})`} value={value ?? ''} onChange={(e) => onChange(e.target.value)}>
         {layers.map((l) => (
           <option key={l} value={l}>
             {l}
