@@ -6,6 +6,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseBenchArgs, UsageError } from '../../../src/cli/benchArgs';
 import { runCli, type CliResult } from '../helpers/runCli';
 
 const HAS_CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].some((p) => !!p && existsSync(p));
@@ -82,16 +83,34 @@ describe('npm run bench', () => {
     expect(rows[0]).toMatchObject({ preset: 'cdg', steps: 200, flat: true, leftAfterDispose: 0, sparseKernels: 'off', gateGradient: 'detached' });
   });
 
-  it('bad flags exit 2 with the reason and the usage', async () => {
-    for (const args of [['--presets', 'nope'], ['--presets', ','], ['--presets', ''], ['--presets', 'cdg,cdg'], ['--state', 'middle'], ['--backend', 'webgl'], ['--rounds', '0'], ['--browser', '--long'], ['--backend', 'wasm', '--conv-threads'], ['--long', '--profile'], ['--long', '--kernels'], ['--browser', '--kernels'], ['--profile', '--markdown', '/tmp/x.md']]) {
-      const r = await bench(args);
-      expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr).toContain('usage: npm run bench');
-    }
-    // Memory read every 100 steps: 99 steps would compare no two readings and still say "flat".
+  it('bad flags are refused with the reason, before anything runs; the CLI exits 2 with the usage', async () => {
+    // Checked in-process (the parser the CLI calls first); one of them through the CLI below.
+    const cases: [string[], RegExp][] = [
+      [['--presets', 'nope'], /unknown preset "nope"/],
+      [['--presets', ','], /--presets needs preset names/],
+      [['--presets', ''], /--presets needs preset names/],
+      [['--presets', 'cdg,cdg'], /names a preset twice/],
+      [['--state', 'middle'], /--state must be end, ramp or both/],
+      [['--backend', 'webgl'], /--backend must be cpu, webgpu or wasm/],
+      [['--rounds', '0'], /--rounds must be an integer ≥ 1/],
+      [['--browser', '--long'], /--long runs in Node only/],
+      [['--backend', 'wasm', '--conv-threads'], /--conv-threads is for --backend cpu/],
+      [['--long', '--profile'], /--long and --profile are separate benches/],
+      [['--long', '--kernels'], /--long and --kernels are separate benches/],
+      [['--browser', '--kernels'], /--kernels and --browser are separate benches/],
+      [['--profile', '--markdown', '/tmp/x.md'], /--profile prints its table only/],
+      [['--bogus'], /Unknown option '--bogus'/],
+      // Memory read every 100 steps: 99 steps would compare no two readings and still say "flat".
+      [['--long', '--presets', 'simclr-dense', '--steps', '99', '--json'], /--steps must be at least 200 to compare two readings \(got 99\)/],
+    ];
+    for (const [args, why] of cases) expect(() => parseBenchArgs(args), args.join(' ')).toThrow(why);
+    for (const [args] of cases) expect(() => parseBenchArgs(args)).toThrow(UsageError);
+    // Valid flags are not refused (the check above could not fail for a parser that refuses all).
+    expect(parseBenchArgs(['--long', '--presets', 'cdg', '--steps', '200']).steps).toBe(200);
     const short = await bench(['--long', '--presets', 'simclr-dense', '--steps', '99', '--json']);
     expect(short.code).toBe(2);
-    expect(short.stderr).toMatch(/--steps must be at least 200 to compare two readings \(got 99\)/);
+    expect(short.stderr).toMatch(/--steps must be at least 200/);
+    expect(short.stderr).toContain('usage: npm run bench');
     expect(short.stdout).not.toMatch(/"flat":true/);
   });
 });
