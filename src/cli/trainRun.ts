@@ -14,7 +14,7 @@ import { MAX_RUN_FILE_BYTES } from '../engine/runFile';
 import { readPublicAsset } from './nodeAssets';
 import { installNodeWebGPU } from './nodeWebgpu';
 import { startConvThreads, stopConvThreads } from './convThreads';
-import { summaryLine } from './trainSummary';
+import { type FirstStepMark, steadyStepsPerSecond, summaryLine } from './trainSummary';
 import { DivergenceError } from '../engine/trainer';
 
 /** What the run needs of the command line. */
@@ -90,9 +90,11 @@ export async function runTraining(args: TrainArgs, config: Config): Promise<numb
   let lastKnn: number | undefined;
   let lastKnnStep = 0;
   let status = 0;
+  let firstStep: FirstStepMark | undefined;
   try {
     while (!session.done) {
       const { result: r, row, knn, logged } = await session.trainStep();
+      if (!firstStep) firstStep = { seconds: (performance.now() - t0) / 1000, knnSeconds: session.knnMs.reduce((a, b) => a + b, 0) / 1000 };
       if (knn !== undefined) {
         lastKnn = knn;
         lastKnnStep = r.step;
@@ -137,8 +139,10 @@ export async function runTraining(args: TrainArgs, config: Config): Promise<numb
     event: 'end',
     steps: trainer.step,
     seconds: Number(seconds.toFixed(2)),
-    // Training steps per second with the kNN passes left out (the machine's load still counts).
-    stepsPerSecond: Number((trainer.step / Math.max(1e-9, seconds - knnSeconds)).toFixed(3)),
+    // Training steps per second after the first (compiling, warming up), kNN passes left out
+    // (the machine's load still counts); the first step's own seconds beside it.
+    stepsPerSecond: Number(steadyStepsPerSecond(trainer.step, seconds, knnSeconds, firstStep).toFixed(3)),
+    firstStepSeconds: firstStep ? Number((firstStep.seconds - firstStep.knnSeconds).toFixed(3)) : undefined,
     knn: lastKnn,
     // The step of that kNN pass: the last one before a failure, not the run's end.
     knnStep: lastKnn !== undefined ? lastKnnStep : undefined,

@@ -20,3 +20,20 @@ export function summaryLine(s: TrainSummary): string {
   const at = s.ok && k.step === s.steps ? '' : ` at step ${k.step}`;
   return `${head}, ${s.ok ? '' : 'last '}kNN accuracy${at} ${pc(k.accuracy)}% ± ${pc(k.standardError)} (SE, n = ${k.n}) (untrained ${pc(s.baselines.untrained)}%, raw pixels ${pc(s.baselines.rawPixels)}%, gain ${pc(k.accuracy - s.baselines.untrained)} pts)`;
 }
+
+/** Where a run stood when its first step ended: seconds since the start, and kNN seconds by then. */
+export interface FirstStepMark {
+  seconds: number;
+  knnSeconds: number;
+}
+
+/**
+ * Training steps per second after the first step, kNN passes left out. The first step
+ * compiles shaders and warms caches (seconds on a software GPU): counted in, it made a
+ * short run look several times slower than its steps are. Without a second step there is
+ * no steady rate, and the whole run's is given.
+ */
+export function steadyStepsPerSecond(steps: number, seconds: number, knnSeconds: number, first: FirstStepMark | undefined): number {
+  if (!first || steps < 2) return steps / Math.max(1e-9, seconds - knnSeconds);
+  return (steps - 1) / Math.max(1e-9, seconds - first.seconds - (knnSeconds - first.knnSeconds));
+}

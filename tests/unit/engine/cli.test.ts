@@ -23,6 +23,11 @@ describe('npm run train', () => {
     expect(lines[0].config.ssl.method).toBe('byol');
     expect(lines[0].config.seed).toBe(7);
     expect(lines.at(-1)).toMatchObject({ event: 'end', steps: 4, status: 'ok' });
+    // The steady rate leaves the first step out: the first step's time and the other three's
+    // (at that rate) fit in the run's wall time.
+    const end = lines.at(-1);
+    expect(end.firstStepSeconds).toBeGreaterThan(0);
+    expect(end.firstStepSeconds + 3 / end.stepsPerSecond).toBeLessThanOrEqual(end.seconds + 0.01);
     // The untrained network's kNN comes first, as step 0, and equals the start event's baseline.
     const { untrained, rawPixels } = lines[0].baselines;
     expect(lines[1]).toEqual({ step: 0, knn: untrained });

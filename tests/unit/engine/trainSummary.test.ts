@@ -1,6 +1,6 @@
 // The CLI's last line: a failed run's kNN is named as the last pass before the failure, with its step.
 import { describe, expect, it } from 'vitest';
-import { summaryLine } from '../../../src/cli/trainSummary';
+import { steadyStepsPerSecond, summaryLine } from '../../../src/cli/trainSummary';
 
 const baselines = { untrained: 0.15, rawPixels: 0.256 };
 
@@ -16,5 +16,17 @@ describe('summaryLine', () => {
   });
   it('no kNN pass: the head alone', () => {
     expect(summaryLine({ ok: false, steps: 3, seconds: 1, baselines })).toBe('failed after 3 steps (1.0 s)');
+  });
+});
+
+describe('steadyStepsPerSecond', () => {
+  it('leaves out the first step and the kNN passes after it (hand-computed)', () => {
+    // 11 steps in 20 s: the first took 6 s (1 s of it a kNN pass), 3 s of kNN after it. The
+    // other 10 steps took 20 − 6 − 3 = 11 s: 10 / 11 steps/s (the whole run's rate: 11 / 16).
+    expect(steadyStepsPerSecond(11, 20, 4, { seconds: 6, knnSeconds: 1 })).toBeCloseTo(10 / 11, 12);
+  });
+  it('one step, or no mark: the whole run, kNN left out', () => {
+    expect(steadyStepsPerSecond(1, 5, 1, { seconds: 5, knnSeconds: 1 })).toBeCloseTo(1 / 4, 12);
+    expect(steadyStepsPerSecond(8, 5, 1, undefined)).toBeCloseTo(8 / 4, 12);
   });
 });
