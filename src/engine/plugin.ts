@@ -8,6 +8,7 @@ import type { CDGSnapshot } from './sparsity/cdg';
 import type { SyncCPSnapshot } from './viz/syncpPanel';
 import type { PluginRowFields } from './runFile';
 import type { StateArray } from './state/stateArray';
+import type { LayerDensities } from './stepFlops';
 import type { LayerMasks } from './viz/maskPanel';
 import type { MaskUpdateStats } from './viz/maskStats';
 
@@ -55,6 +56,12 @@ export interface PluginContext {
    * that trains, not a dense one.
    */
   probeMasks?: () => { masks: (Record<string, tf.Tensor> | undefined)[]; prunedChannels: boolean };
+  /**
+   * The weight and kept-channel densities of the run's plugins (SyncCP's beside CDG), counted
+   * on their masks: a plugin that counts FLOPs of its own (CDG's per-layer table) counts the
+   * network that trains, as the step's FLOPs do.
+   */
+  weightDensities?: () => Pick<LayerDensities, 'weight' | 'outputChannels'>;
 }
 
 /**

@@ -135,7 +135,7 @@ export class Trainer {
     if (d) this.directPredictor = new DirectPredictor(config.ssl.predictor as 'directcopy' | 'directpred', d.dim, config.ssl.predictorEps, config.ssl.corrEma);
     this.optimizer = new AdamW({ weightDecay: config.optim.weightDecay });
     this.peakLr = config.optim.lr;
-    this.plugins = createPlugins({ config, spec: this.spec, online: this.online, target: this.target, totalSteps: config.steps, stepBatch: this.stepBatch, probe: () => this.views(0, [0]), probeMasks: () => ({ masks: this.branchInfos().filter((b) => b.network === 'online').slice(0, 2).map((b) => this.masksFor(b.role)), prunedChannels: this.prunedChannels() }) });
+    this.plugins = createPlugins({ config, spec: this.spec, online: this.online, target: this.target, totalSteps: config.steps, stepBatch: this.stepBatch, probe: () => this.views(0, [0]), probeMasks: () => ({ masks: this.branchInfos().filter((b) => b.network === 'online').slice(0, 2).map((b) => this.masksFor(b.role)), prunedChannels: this.prunedChannels() }), weightDensities: () => this.weightDensities() });
   }
 
   get step(): number {
@@ -352,16 +352,25 @@ export class Trainer {
 
   /** Training FLOPs of one step (all branches), dense and effective, per layer and total; `gradientPasses` as StepResult's. */
   flops(metrics: Record<string, Float32Array> = {}, gradientPasses: string[][] = []): FlopsSummary {
-    const d: LayerDensities = {};
+    const d: LayerDensities = this.weightDensities(metrics);
     for (const p of this.plugins) {
-      const w = p.weightDensity?.(metrics);
-      if (w) d.weight = { ...(d.weight ?? {}), ...w };
       const g = p.gateDensity?.(metrics);
       if (g) d.gate = { ...(d.gate ?? {}), ...g };
+    }
+    return stepFlops(this.spec, this.branchInfos(), this.config.ssl.method, this.stepBatch, d, gradientPasses);
+  }
+
+  /** The plugins' weight and kept-channel densities (from a step's read-back metrics, else counted on the masks). */
+  private weightDensities(metrics: Record<string, Float32Array> = {}): Pick<LayerDensities, 'weight' | 'outputChannels'> {
+    const d: Pick<LayerDensities, 'weight' | 'outputChannels'> = {};
+    // plugins is assigned after createPlugins returns: a plugin asking while it is built gets none.
+    for (const p of this.plugins ?? []) {
+      const w = p.weightDensity?.(metrics);
+      if (w) d.weight = { ...(d.weight ?? {}), ...w };
       const oc = p.outputChannelDensity?.(metrics);
       if (oc) d.outputChannels = { ...(d.outputChannels ?? {}), ...oc };
     }
-    return stepFlops(this.spec, this.branchInfos(), this.config.ssl.method, this.stepBatch, d, gradientPasses);
+    return d;
   }
 
   /** One `await data()` for the loss and all plugin metrics; disposes what it reads. */

@@ -279,7 +279,8 @@ export class CDGPlugin implements StepPlugin {
       this.infos.length ? this.infos : sslMethod(cfg.ssl.method).branches(),
       cfg.ssl.method,
       this.ctx.stepBatch,
-      { gate: Object.fromEntries(this.layers.map((l) => [l.name, { ...gates[l.name], beta: this.cfg.beta, gradient: this.cfg.gateGradient }])) },
+      // Beside SyncCP, with its weight densities: the network that trains, as the step's FLOPs count it.
+      { ...this.ctx.weightDensities?.(), gate: Object.fromEntries(this.layers.map((l) => [l.name, { ...gates[l.name], beta: this.cfg.beta, gradient: this.cfg.gateGradient }])) },
     );
     const layerFlops = new Map(flops.layers.map((l) => [l.name, l]));
     const layers: CDGLayerSnapshot[] = this.layers.map((l) => {
