@@ -2,7 +2,7 @@
 // either accepted as something that satisfies its invariants, or refused with an Error
 // whose message says what is wrong; nothing else is thrown.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { buildConfig, SETTINGS } from '../../../src/engine/config';
 import { encodeMasks, MAX_RUN_FILE_BYTES, parseRunFile, RUN_FILE_VERSION, toBase64, type RunFile } from '../../../src/engine/runFile';
 import { parseUrl } from '../../../src/store/url';
@@ -136,9 +136,14 @@ describe('run.json import, fuzzed', () => {
     expect(check(JSON.stringify(manyLayers))).toBe('refused');
     const huge = JSON.stringify(validRun()).replace('"history":[', `"history":[${'{"step":1},'.repeat(Math.ceil((50 * 1024 * 1024) / 11))}`);
     expect(huge.length).toBeGreaterThan(MAX_RUN_FILE_BYTES);
-    const t0 = performance.now();
-    expect(() => parseRunFile(huge)).toThrow(/run file is 5\d\.\d MB; the largest accepted is 32 MB/);
-    expect(performance.now() - t0).toBeLessThan(1000);
+    // Refused by its size before it is parsed (a timed bound here would flake on a loaded machine).
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      expect(() => parseRunFile(huge)).toThrow(/run file is 5\d\.\d MB; the largest accepted is 32 MB/);
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('a config key a million characters long, or a 1 MB value, is refused at once with a short message', () => {
@@ -150,7 +155,9 @@ describe('run.json import, fuzzed', () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(performance.now() - t0).toBeLessThan(2000);
+    // A guard against the quadratic path (edit distance over the whole key), not a speed
+    // figure: that took seconds, this takes milliseconds, and 5 s leaves a loaded machine room.
+    expect(performance.now() - t0).toBeLessThan(5000);
     expect(message).toMatch(/unknown key "a{40}… \(1000000 characters\)"/);
     expect(message.length).toBeLessThan(2000);
     const ssl = (run.config.ssl ?? {}) as Record<string, unknown>;
