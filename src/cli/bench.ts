@@ -8,7 +8,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, release, type } from 'node:os';
 import cliProgress from 'cli-progress';
-import type { BenchRow, LongResult, MachineInfo } from '../engine/bench';
+import { longMarkdown, markdownSection, textTable, upsertSection, type BenchRow, type LongResult, type MachineInfo } from '../engine/benchTable';
 import { parseBenchArgs, USAGE, UsageError } from './benchArgs';
 import { imageSideOrDefault } from '../engine/data/imageSide';
 
@@ -26,7 +26,6 @@ function progressBar(label: string) {
 }
 
 async function writeMarkdown(file: string, key: string, section: string): Promise<void> {
-  const { upsertSection } = await import('../engine/bench');
   let doc = '';
   try {
     doc = await readFile(file, 'utf8');
@@ -52,7 +51,7 @@ async function main(): Promise<number> {
     return 0;
   }
   // tfjs, the backends and the data only now: a bad flag above answers at once.
-  const [{ benchConfig, longMarkdown, markdownSection, runBench, runLong }, { loadDataset }, { startNodeBackend }, { convShares }] = await Promise.all([
+  const [{ benchConfig, runBench, runLong }, { loadDataset }, { startNodeBackend }, { convShares }] = await Promise.all([
     import('../engine/bench'),
     import('../engine/data'),
     import('./nodeBackend'),
@@ -94,7 +93,7 @@ async function main(): Promise<number> {
       for (const t of c.timings ?? []) console.error(`bench: ${c.backend} selection at n=${t.n}: radix select ${t.radixMs.toFixed(1)} ms, topk + scatter ${t.topkMs.toFixed(1)} ms`);
     }
     if (r.sparseConvCheck) console.error(`bench: sparse masked conv on webgpu in ${r.browserVersion}: ${r.sparseConvCheck.cases} cases, ${r.sparseConvCheck.mismatches.length} differing from the masked dense conv`);
-    await print(r.rows, args.json);
+    print(r.rows, args.json);
     // A backend that failed would leave a partial table under the full one's name: not written.
     if (args.markdown && r.errors.length > 0) console.error(`bench: ${args.markdown} not written: ${r.errors.map((e) => e.backend).join(', ')} failed`);
     else if (args.markdown) {
@@ -171,7 +170,7 @@ async function main(): Promise<number> {
     },
   });
   bar?.stop();
-  await print(rows, args.json);
+  print(rows, args.json);
   if (args.markdown) {
     await writeMarkdown(args.markdown, keyed(`node-${be.backend}-${size}`), markdownSection(titled(`Node · ${be.backend} · ${size}`), rows, m, command));
   }
@@ -195,8 +194,7 @@ async function kernelTable(tiny: boolean, rounds: number, json: boolean, markdow
   return 0;
 }
 
-async function print(rows: BenchRow[], json: boolean): Promise<void> {
-  const { textTable } = await import('../engine/bench');
+function print(rows: BenchRow[], json: boolean): void {
   if (json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
   else if (rows.length) console.log(textTable(rows));
 }

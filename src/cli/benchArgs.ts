@@ -1,7 +1,7 @@
 // The bench CLI's flags: parsed and checked here, before anything heavy loads, so a bad
 // flag answers at once and the checks run in-process in the tests.
 import { parseArgs } from 'node:util';
-import type { BenchState } from '../engine/bench';
+import type { BenchState } from '../engine/benchTable';
 import { LONG_READ_EVERY } from '../engine/benchLong';
 import { PRESET_NAMES } from '../engine/config';
 import type { NodeBackendName } from './nodeBackend';

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { build, preview } from 'vite';
-import type { BenchRow, BenchState } from '../engine/bench';
+import type { BenchRow, BenchState } from '../engine/benchTable';
 import type { BenchPageOptions, BenchPageState } from '../bench/main';
 import { CHROMIUM_ARGS } from '../../playwright.config';
 
