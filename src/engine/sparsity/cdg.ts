@@ -110,6 +110,16 @@ export class CDGPlugin implements StepPlugin {
     }
   }
 
+  /**
+   * The gate-gradient mode the FLOPs count for the step at `step`. A quantile gate that keeps
+   * no location (target density 0) passes no gradient (cdgGate.ts: Δ = ∞, surrogate 0), so
+   * nothing needs the conditional output at closed locations: with 'ste' too, the ideal
+   * kernel computes it nowhere, as with 'detached'.
+   */
+  countedGradient(step: number): 'ste' | 'detached' {
+    return this.cfg.threshold === 'quantile' && this.targetDensity(step) === 0 ? 'detached' : this.cfg.gateGradient;
+  }
+
   /** Target density of the conditional path at `step`: cubic from 1 to config density. */
   targetDensity(step: number): number {
     return this.plan.at(step);
@@ -264,7 +274,7 @@ export class CDGPlugin implements StepPlugin {
     for (const l of this.layers) {
       // Without a read-back (e.g. flops() before any step) count the scheduled density.
       const v = d?.[l.name] ?? { online: target, target };
-      out[l.name] = { online: v.online, target: v.target, beta: this.cfg.beta, gradient: this.cfg.gateGradient };
+      out[l.name] = { online: v.online, target: v.target, beta: this.cfg.beta, gradient: this.countedGradient(this.step) };
     }
     return out;
   }
@@ -280,7 +290,7 @@ export class CDGPlugin implements StepPlugin {
       cfg.ssl.method,
       this.ctx.stepBatch,
       // Beside SyncCP, with its weight densities: the network that trains, as the step's FLOPs count it.
-      { ...this.ctx.weightDensities?.(), gate: Object.fromEntries(this.layers.map((l) => [l.name, { ...gates[l.name], beta: this.cfg.beta, gradient: this.cfg.gateGradient }])) },
+      { ...this.ctx.weightDensities?.(), gate: Object.fromEntries(this.layers.map((l) => [l.name, { ...gates[l.name], beta: this.cfg.beta, gradient: this.countedGradient(step) }])) },
     );
     const layerFlops = new Map(flops.layers.map((l) => [l.name, l]));
     const layers: CDGLayerSnapshot[] = this.layers.map((l) => {
