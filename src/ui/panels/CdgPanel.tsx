@@ -27,6 +27,9 @@ function gateGradientText(mode: CDGSnapshot['gateGradient']): string {
     : 'straight-through (STE): the gate learns from the rest of the convolution at closed locations too, so training needs its forward everywhere; only its backward is skippable';
 }
 
+/** What a closed location could skip: with the straight-through gradient the gate learns from the rest's forward there, so only its backward. */
+const closedSkips = (mode: CDGSnapshot['gateGradient']): string => (mode === 'detached' ? 'rest skippable' : "rest's backward skippable");
+
 /** CDG gate activity: per-layer gate density per branch, over steps, and the probe pair's gate maps. */
 export function CdgPanel() {
   const config = useRun((s) => s.config);
@@ -97,7 +100,7 @@ export function CdgPanel() {
               </div>
               <LegendRow>
                 <Swatch colour={OKABE_ITO.yellow} label="bright, yellow-tinted: gate open (rest needed)" />
-                <Swatch colour="#222" label="darkened: gate closed (rest skippable)" />
+                <Swatch colour="#222" label={`darkened: gate closed (${closedSkips(snap.gateGradient)})`} />
                 <span className="small muted">
                   {layer.name}: {layer.probe.h}×{layer.probe.w} gate map of the probe pair, gated jointly as in training; base path ({layer.baseChannels} of {layer.cin} input channels) always computed.
                 </span>
@@ -137,7 +140,7 @@ function ProbeView({ snap, layerName, view, side }: { snap: CDGSnapshot; layerNa
             <>
               <b>view {view + 1}</b>, map cell ({gy}, {gx}) of {probe.h}×{probe.w}
               <br />
-              gate {g === 1 ? 'open: rest needed' : g === 0 ? 'closed: rest skippable' : `${pct(g, 0)} of channel groups open`} (value {g.toFixed(2)})
+              gate {g === 1 ? 'open: rest needed' : g === 0 ? `closed: ${closedSkips(snap.gateGradient)}` : `${pct(g, 0)} of channel groups open`} (value {g.toFixed(2)})
             </>
           );
         }}

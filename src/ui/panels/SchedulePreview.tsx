@@ -13,7 +13,7 @@ const selectStep = (s: RunState): number => s.step;
 const TEXT = {
   density: 'SyncCP prunes on this plan: the fraction of weights kept (density) falls on a cubic curve at the marked update steps; the target branch (dashed) stays denser by the gap. The red line is where training is now.',
   nmFraction: 'SyncCP turns groups of weights into the N:M pattern on this plan: the fraction of N:M groups rises at each update step, the target branch (dashed) lags by the gap. The red line is where training is now.',
-  gate: 'CDG gates on this plan: the fraction of locations whose conditional path is computed falls on a cubic curve towards the final density, over both views together. The red line is where training is now.',
+  gate: 'CDG gates on this plan: the share of gate-open locations (where the conditional path’s output is used) falls on a cubic curve towards the final density, over both views together. The red line is where training is now.',
 };
 
 /** The configured density / N:M / gate schedule, drawn before the run starts, with the current step marked. */
