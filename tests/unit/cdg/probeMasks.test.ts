@@ -71,7 +71,7 @@ describe('CDG probe beside SyncCP', () => {
 
   // CDG's per-layer FLOPs (its panel's table): the network that trains, with its pruned
   // weights, as the step's FLOPs count it — not the dense weights under CDG's gates.
-  it("each gated layer's effective FLOPs are the step's (the trainer's count over both plugins), under the gates-only count", async () => {
+  it("each gated layer's dense and effective FLOPs are the step's (the trainer's count over both plugins)", async () => {
     const { t, last } = await combinedRun();
     const step = t.flops(last.metrics).layers;
     const cdg = t.plugins.find((p) => p.name === 'cdg') as CDGPlugin;
@@ -83,7 +83,7 @@ describe('CDG probe beside SyncCP', () => {
       expect(Math.abs(l.flops.dense - s.dense) / s.dense, l.name).toBeLessThan(1e-6);
       expect(Math.abs(l.flops.effective - s.effective) / s.effective, l.name).toBeLessThan(1e-6);
     }
-    // The weights matter here (online density is low by now): the gates alone would count more.
+    // The weights matter here: the online density is low by now, and the count is under dense.
     const sparse = snap.layers.reduce((a, l) => a + l.flops.effective, 0);
     const syncp = t.plugins.find((p) => p.name === 'syncp')!;
     const w = syncp.weightDensity!({});
