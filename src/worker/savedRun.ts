@@ -20,6 +20,17 @@ const ProgressRowSchema = MetricsRowSchema.extend({
   tensors: z.number(),
 });
 
+/** An image the data panel draws: its pixels are width × height RGBA bytes. */
+const isImage = (x: unknown): boolean =>
+  isObject(x) && Number.isInteger(x.width) && Number.isInteger(x.height) && (x.width as number) > 0 && (x.height as number) > 0 && x.rgba instanceof Uint8ClampedArray && x.rgba.length === (x.width as number) * (x.height as number) * 4;
+
+/**
+ * A snapshot the panels can draw: the data panel reads samples[0] and both views while it
+ * renders, so one without them (a crafted file) would take the page down, not one panel.
+ */
+const isSnapshot = (x: unknown): boolean =>
+  isObject(x) && typeof x.step === 'number' && isObject(x.plugins) && Array.isArray(x.samples) && x.samples.length > 0 && x.samples.every(isImage) && Array.isArray(x.views) && x.views.length === 2 && x.views.every(isImage);
+
 /**
  * What the panels drew. Rows are checked field by field; the mask history and the
  * snapshots (heatmaps, images: large, and drawn defensively by their panels) by their shape.
@@ -31,7 +42,7 @@ const ReplaySchema = z.object({
   reportedUpdate: z.number().nullable(),
   lastMetrics: z.record(z.string(), z.custom<Float32Array>((x) => x instanceof Float32Array)),
   /** The panel snapshots the timeline scrubber had (decimated as the page keeps them); absent in older saves. */
-  snapshots: z.array(z.custom<Snapshot>((x) => isObject(x) && typeof x.step === 'number' && isObject(x.plugins) && Array.isArray(x.samples))).optional(),
+  snapshots: z.array(z.custom<Snapshot>(isSnapshot)).optional(),
 });
 export type Replay = z.infer<typeof ReplaySchema>;
 

@@ -47,6 +47,9 @@ describe('parseReplay', () => {
       (r) => (r.lastMetrics = { 'syncp.density': [0.5, 0.8] }),
       (r) => (r.maskHistory = [{ step: 'one' }]),
       (r) => (r.snapshots = [{ step: 1 }]),
+      // No views, or an image whose pixels do not fill it: the data panel would throw while rendering.
+      (r) => (r.snapshots = [{ step: 1, plugins: {}, samples: [] }]),
+      (r) => (r.snapshots = [{ step: 1, plugins: {}, samples: [{ width: 2, height: 2, rgba: new Uint8ClampedArray(16) }], views: [{ width: 2, height: 2, rgba: new Uint8ClampedArray(3) }, { width: 2, height: 2, rgba: new Uint8ClampedArray(16) }] }]),
       (r) => (r.reportedUpdate = 'never'),
     ];
     for (const damage of cases) {
