@@ -159,7 +159,10 @@ function onMessage(msg: Response): void {
           ownDataDeferred = false;
           trainOnOwnData(); // a new run: it clears the error line, so the refusal is said after it
         }
-        useRun.setState({ error: { kind: 'import', message: `Could not ${r?.kind === 'autosave' ? 'resume the saved run' : `import ${r?.name ?? 'the file'}`}: ${msg.message}` } });
+        // With no run live (the worker said so just before, under this generation), why is said too.
+        const noRun = useRun.getState().error;
+        const why = noRun?.kind === 'config' ? `; no run is live either. ${noRun.message}` : '';
+        useRun.setState({ error: { kind: 'import', message: `Could not ${r?.kind === 'autosave' ? 'resume the saved run' : `import ${r?.name ?? 'the file'}`}: ${msg.message}${why}` } });
         return;
       }
       if (msg.kind === 'data') {

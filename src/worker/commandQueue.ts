@@ -71,6 +71,8 @@ export class CommandQueue<R extends RunHandle> {
   /** Where the live run came from when a restore made it (said again if a later restore is refused). */
   private restoredFrom: { source: RestoreSource['kind']; name?: string } | undefined;
   private initialised = false;
+  /** Why the last build made no run (its answer may have been dropped as stale: said again when a refused restore leaves no run live). */
+  private buildFailure: string | undefined;
   /** Resolves when the queue is empty and no step is due (tests await it). */
   private idleWaiters: (() => void)[] = [];
 
@@ -264,6 +266,7 @@ export class CommandQueue<R extends RunHandle> {
     this.run?.dispose();
     this.run = undefined;
     this.restoredFrom = undefined;
+    this.buildFailure = undefined;
     if (!config) {
       this.ignore(msg.type, msg.gen, 'no config to build yet');
       return;
@@ -276,7 +279,8 @@ export class CommandQueue<R extends RunHandle> {
     try {
       this.run = await this.host.build(config, msg.gen);
     } catch (e) {
-      this.host.post({ type: 'error', gen: msg.gen, kind: 'config', message: `Cannot build this run: ${e instanceof Error ? e.message : String(e)}` });
+      this.buildFailure = `Cannot build this run: ${e instanceof Error ? e.message : String(e)}`;
+      this.host.post({ type: 'error', gen: msg.gen, kind: 'config', message: this.buildFailure });
     }
     this.postPhase(this.phaseOf(this.run));
   }
@@ -296,7 +300,11 @@ export class CommandQueue<R extends RunHandle> {
     try {
       run = await this.host.restore(msg.source);
     } catch (e) {
-      // The refusal first: the page names the file it refuses while it still knows which.
+      // No run is live (the last build failed, and the page, which had moved on to this
+      // restore, dropped that answer as stale): said under this generation, or the page
+      // would keep the run before it on screen with a Start that does nothing.
+      if (!this.run) this.host.post({ type: 'error', gen: msg.gen, kind: 'config', message: this.buildFailure ?? 'no run is loaded' });
+      // The refusal next: the page names the file it refuses while it still knows which.
       this.host.post({ type: 'error', gen: msg.gen, kind: 'import', message: e instanceof Error ? e.message : String(e) });
       let announced = true;
       if (this.run) {
@@ -318,6 +326,7 @@ export class CommandQueue<R extends RunHandle> {
     }
     this.run?.dispose();
     this.run = run;
+    this.buildFailure = undefined;
     this.config = this.host.configOf(run);
     try {
       await this.host.announce(run, msg.gen);

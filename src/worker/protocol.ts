@@ -42,7 +42,7 @@ export type Request =
    * Make a saved run the live one as generation `gen`: the autosaved run, or an imported
    * run.zip. Answered by ready, progress (its rows), snapshot and `restored`; when the state
    * does not fit, by an error of kind 'import' and the run that was live goes on, now as
-   * generation `gen`.
+   * generation `gen` (with none live, a failed build's, an error of kind 'config' comes first).
    */
   | { type: 'restore'; gen: number; source: RestoreSource }
   /** Show this prunable layer in detail (SyncCP mask heatmap, N:M grid); answered by a snapshot. */

@@ -37,6 +37,24 @@ describe('a refused resume or import', () => {
     expect(s.error?.message).toContain('Could not resume the saved run');
   });
 
+  it('after a build that failed unheard: the page shows no run (Start off) and says why, beside the refusal', async () => {
+    actions.restart();
+    await settle();
+    actions.step();
+    await settle();
+    // The page believes own images are loaded; the worker has none, so this build fails …
+    useRun.setState({ ownData: { count: 10 } as never });
+    actions.setField('data.name', 'own');
+    actions.resume(); // … and its answer is dropped as stale: the page has moved on to the resume
+    await settle();
+    expect(liveRuns()).toHaveLength(0);
+    const s = useRun.getState();
+    expect([s.hasRun, s.building, s.restoring, s.step]).toEqual([false, false, undefined, 0]);
+    expect(useMetrics.getState().rows).toEqual([]);
+    expect(runButtons(s).start).toBe(false);
+    expect(s.error?.message).toMatch(/^Could not resume the saved run: .*no run is live either\. Cannot build this run: no own data is loaded yet/);
+  });
+
   it('while a dense timing is on its way: the button is released', async () => {
     actions.restart();
     await settle();
