@@ -7,6 +7,9 @@
 import type { Config } from '../engine/config';
 import type { Request, RequestType, RestoreSource, Response, RunPhase } from './protocol';
 
+/** A dense timing's figures (the `dense-timing` message without its generation). */
+export type DenseTiming = Omit<Extract<Response, { type: 'dense-timing' }>, 'type' | 'gen'>;
+
 /** One built run, as the queue sees it. */
 export interface RunHandle {
   readonly step: number;
@@ -26,8 +29,8 @@ export interface RunHost<R extends RunHandle> {
   report(run: R, gen: number, force: boolean): Promise<void>;
   exportRun(run: R, gen: number): Promise<void>;
   selectLayer(run: R, gen: number, layer: string): Promise<boolean>;
-  /** Time the run's dense counterpart and answer `dense-timing`; throws (answered as ignored) before any step. */
-  measureDense(run: R, gen: number): Promise<void>;
+  /** Time the run's dense counterpart (the queue posts it as `dense-timing`); throws (answered as ignored) before any step. */
+  measureDense(run: R, gen: number): Promise<DenseTiming>;
   /** Build a run from a saved one, leaving the live run alone; throws (a message saying what was expected) when it does not fit. */
   restore(source: RestoreSource): Promise<R>;
   /**
@@ -73,6 +76,8 @@ export class CommandQueue<R extends RunHandle> {
   private initialised = false;
   /** Why the last build made no run (its answer may have been dropped as stale: said again when a refused restore leaves no run live). */
   private buildFailure: string | undefined;
+  /** The live run's last dense timing: said again when a refused restore announces that run anew (the page cleared it with the run's ready). */
+  private denseTiming: DenseTiming | undefined;
   /** Resolves when the queue is empty and no step is due (tests await it). */
   private idleWaiters: (() => void)[] = [];
 
@@ -227,7 +232,8 @@ export class CommandQueue<R extends RunHandle> {
           return;
         case 'measure-dense':
           try {
-            await this.host.measureDense(run, this.gen);
+            this.denseTiming = await this.host.measureDense(run, this.gen);
+            this.host.post({ type: 'dense-timing', gen: this.gen, ...this.denseTiming });
           } catch (e) {
             this.ignore('measure-dense', cmd.gen, e instanceof Error ? e.message : String(e));
           } finally {
@@ -267,6 +273,7 @@ export class CommandQueue<R extends RunHandle> {
     this.run = undefined;
     this.restoredFrom = undefined;
     this.buildFailure = undefined;
+    this.denseTiming = undefined;
     if (!config) {
       this.ignore(msg.type, msg.gen, 'no config to build yet');
       return;
@@ -317,6 +324,7 @@ export class CommandQueue<R extends RunHandle> {
         );
         // A run an earlier restore made live: the page, which never heard it (another restore followed at once), takes its settings.
         if (announced && this.restoredFrom) this.host.post({ type: 'restored', gen: msg.gen, ...this.restoredFrom, config: this.host.configOf(this.run), step: this.run.step });
+        if (announced && this.denseTiming) this.host.post({ type: 'dense-timing', gen: msg.gen, ...this.denseTiming });
       }
       // Refused: the live run is as it was, training included, unless announcing it failed
       // (its readback: a lost GPU), which the page was told as that run's failure.
@@ -327,6 +335,7 @@ export class CommandQueue<R extends RunHandle> {
     this.run?.dispose();
     this.run = run;
     this.buildFailure = undefined;
+    this.denseTiming = undefined;
     this.config = this.host.configOf(run);
     try {
       await this.host.announce(run, msg.gen);

@@ -351,14 +351,14 @@ const host: RunHost<WorkerRun> = {
 
   exportRun,
 
-  async measureDense(run, gen) {
+  async measureDense(run) {
     const runMs = medianMs(run.stepMs);
     if (runMs === undefined) throw new Error('train two steps first: the first one warms up (compiles programs), and the measurement compares this run’s later steps');
     // The FLOPs counted for the same step as the timing (the panel may show an older snapshot);
     // without a regrowth pass: the timing is a median, which a rare pass step does not move.
     const f = run.trainer.flops(run.lastMetrics);
     const { denseMs } = await timeDenseStep(run.trainer.config, run.trainer.dataset, run.step);
-    post({ type: 'dense-timing', gen, step: run.step, runMs, denseMs, counted: f.dense > 0 ? f.effective / f.dense : 1 });
+    return { step: run.step, runMs, denseMs, counted: f.dense > 0 ? f.effective / f.dense : 1 };
   },
 
   async selectLayer(run, gen, layer) {

@@ -72,9 +72,9 @@ export class QueueWorker extends EventTarget {
         post({ type: 'exported', gen, run: {} as never, bundle: new Uint8Array() });
       },
       selectLayer: async () => true,
-      measureDense: async (run, gen) => {
+      measureDense: async (run) => {
         await sleep(behaviour.measureMs);
-        post({ type: 'dense-timing', gen, step: run.step, runMs: 1, denseMs: 2, counted: 0.5 });
+        return { step: run.step, runMs: 1, denseMs: 2, counted: 0.5 };
       },
       restore: async () => {
         await sleep(behaviour.restoreMs);

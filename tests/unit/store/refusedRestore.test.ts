@@ -66,6 +66,33 @@ describe('a refused resume or import', () => {
     expect(useRun.getState().measuringDense).toBe(false);
   });
 
+  it('after a dense timing: the measured line stays (the run is announced again, its timing with it)', async () => {
+    actions.restart();
+    await settle();
+    actions.step();
+    await settle();
+    actions.measureDense();
+    await settle();
+    const timing = useRun.getState().denseTiming;
+    expect(timing).toEqual({ step: 1, runMs: 1, denseMs: 2, counted: 0.5 });
+    actions.resume();
+    await settle();
+    expect(useRun.getState().error?.message).toContain('Could not resume');
+    expect(useRun.getState().denseTiming).toEqual(timing);
+    // A resume that fits is another run: no timing of the run before is said about it.
+    behaviour.refuse = () => false;
+    actions.resume();
+    await settle();
+    expect(useRun.getState().step).toBe(5);
+    expect(useRun.getState().denseTiming).toBeUndefined();
+    // Nor when a later refusal announces the resumed run again.
+    behaviour.refuse = () => true;
+    actions.resume();
+    await settle();
+    expect(useRun.getState().error?.message).toContain('Could not resume');
+    expect(useRun.getState().denseTiming).toBeUndefined();
+  });
+
   it('while training: no step is missing from the charts', async () => {
     behaviour.stepMs = 15;
     actions.restart();

@@ -84,6 +84,7 @@ function fakeHost(latency: () => number) {
     },
     async measureDense(run) {
       if (run.disposed) violations.push(`measure-dense on disposed run ${run.gen}`);
+      return { step: 0, runMs: 1, denseMs: 1, counted: 1 };
     },
     async loadData() {
       await sleep(latency());
@@ -317,6 +318,7 @@ describe('CommandQueue', () => {
     f.host.measureDense = async () => {
       timed = seen.length;
       await sleep(30);
+      return { step: 0, runMs: 1, denseMs: 1, counted: 1 };
     };
     q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(1000), assetBase: '' });
     q.push({ type: 'start', gen: 1 });
