@@ -200,7 +200,9 @@ function onMessage(msg: Response): void {
         importedBase: name || !p.exact ? msg.config : undefined,
         importedName: name ?? (p.exact ? undefined : `resumed ${p.preset}`),
       });
-      useRun.setState({ config: msg.config, restoring: undefined, resumable: undefined });
+      // An import leaves the autosaved run in place (until the import trains and is saved over
+      // it): its offer stays. A resume was that run.
+      useRun.setState((s) => ({ config: msg.config, restoring: undefined, resumable: msg.source === 'import' ? s.resumable : undefined }));
       ownDataDeferred = false; // the run asked for after the images goes on
       // Only a restore that happened: a refused file's repeat about the live run is not one.
       if (!repeat && useRun.getState().loadingData) restoredDuringLoad = true;

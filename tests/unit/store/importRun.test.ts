@@ -50,6 +50,24 @@ describe('importRun sends run.zip\'s bytes to the worker, which reads them; the 
   });
   afterEach(() => vi.unstubAllGlobals());
 
+  it('an import that loads leaves the resume offer up: the saved run is still there until the import trains', async () => {
+    vi.stubGlobal('history', { replaceState: () => {} });
+    const offer = { step: 40, savedAt: '2026-11-29T00:00:00.000Z' } as never;
+    useRun.setState({ resumable: offer });
+    await actions.importRun(await runZip(undefined));
+    const sent = restores()[0] as unknown as { gen: number };
+    const answer = (data: unknown) => FakeWorker.last!.dispatchEvent(new MessageEvent('message', { data }));
+    answer({ type: 'restored', gen: sent.gen, source: 'import', name: 'run.zip', config, step: 1 });
+    expect(useRun.getState().restoring).toBeUndefined();
+    expect(useRun.getState().resumable).toBe(offer);
+    // A resume is another matter: the offer was that run.
+    actions.resume();
+    const again = restores()[1] as unknown as { gen: number; source: { savedAt?: string } };
+    expect(again.source.savedAt).toBe('2026-11-29T00:00:00.000Z');
+    answer({ type: 'restored', gen: again.gen, source: 'autosave', config, step: 40 });
+    expect(useRun.getState().resumable).toBeUndefined();
+  });
+
   it('a damaged replay reaches the worker unchanged, where parseReplay refuses it (the history is drawn instead)', async () => {
     const file = await runZip({ rows: 'none' });
     await actions.importRun(file);
