@@ -8,6 +8,7 @@ import { DataPanel } from './panels/DataPanel';
 import { FlopsPanel } from './panels/FlopsPanel';
 import { KnnPanel } from './panels/KnnPanel';
 import { LossPanel } from './panels/LossPanel';
+import { PanelGuard } from './panels/PanelGuard';
 import { SettingsPanel } from './SettingsPanel';
 import { SparsitySlot } from './SparsitySlot';
 import { Stats } from './Stats';
@@ -24,7 +25,9 @@ export function App() {
       <div className="column">
         <h3 className="column-title">Data &amp; settings</h3>
         <Settings />
-        <DataPanel />
+        <PanelGuard title="Data and views">
+          <DataPanel />
+        </PanelGuard>
       </div>
       <div className="column">
         <h3 className="column-title">Sparsity</h3>
@@ -32,9 +35,15 @@ export function App() {
       </div>
       <div className="column">
         <h3 className="column-title">Output</h3>
-        <LossPanel />
-        <KnnPanel />
-        <FlopsPanel />
+        <PanelGuard title="Loss">
+          <LossPanel />
+        </PanelGuard>
+        <PanelGuard title="kNN accuracy">
+          <KnnPanel />
+        </PanelGuard>
+        <PanelGuard title="FLOPs: dense vs effective">
+          <FlopsPanel />
+        </PanelGuard>
       </div>
     </main>
   );

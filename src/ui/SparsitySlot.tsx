@@ -1,5 +1,6 @@
 import { CdgPanel } from './panels/CdgPanel';
 import { NmPanel } from './panels/NmPanel';
+import { PanelGuard } from './panels/PanelGuard';
 import { SchedulePreview } from './panels/SchedulePreview';
 import { SyncpPanel } from './panels/SyncpPanel';
 
@@ -10,10 +11,18 @@ import { SyncpPanel } from './panels/SyncpPanel';
 export function SparsitySlot() {
   return (
     <div className="sparsity-panels" data-testid="sparsity-slot">
-      <SchedulePreview />
-      <CdgPanel />
-      <SyncpPanel />
-      <NmPanel />
+      <PanelGuard title="Schedule">
+        <SchedulePreview />
+      </PanelGuard>
+      <PanelGuard title="CDG gate activity">
+        <CdgPanel />
+      </PanelGuard>
+      <PanelGuard title="SyncCP mask evolution">
+        <SyncpPanel />
+      </PanelGuard>
+      <PanelGuard title="N:M patterns">
+        <NmPanel />
+      </PanelGuard>
     </div>
   );
 }

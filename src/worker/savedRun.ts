@@ -29,7 +29,16 @@ const isImage = (x: unknown): boolean =>
  * renders, so one without them (a crafted file) would take the page down, not one panel.
  */
 const isSnapshot = (x: unknown): boolean =>
-  isObject(x) && typeof x.step === 'number' && isObject(x.plugins) && Array.isArray(x.samples) && x.samples.length > 0 && x.samples.every(isImage) && Array.isArray(x.views) && x.views.length === 2 && x.views.every(isImage);
+  isObject(x) && typeof x.step === 'number' && isPlugins(x.plugins) && Array.isArray(x.samples) && x.samples.length > 0 && x.samples.every(isImage) && Array.isArray(x.views) && x.views.length === 2 && x.views.every(isImage);
+
+/** Each method's part, where there is one, as the timeline and the panels walk it (the timeline reads syncp.selected.history on arrival). */
+const isPlugins = (p: unknown): boolean => {
+  if (!isObject(p)) return false;
+  const { syncp, cdg } = p;
+  const syncpOk = syncp === undefined || (isObject(syncp) && Array.isArray(syncp.layers) && isObject(syncp.selected) && typeof syncp.selected.name === 'string' && Array.isArray(syncp.selected.history));
+  const cdgOk = cdg === undefined || (isObject(cdg) && Array.isArray(cdg.layers));
+  return syncpOk && cdgOk;
+};
 
 /**
  * What the panels drew. Rows are checked field by field; the mask history and the

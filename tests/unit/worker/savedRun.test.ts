@@ -24,7 +24,16 @@ function replay(): Replay {
   };
 }
 
+const image = () => ({ width: 2, height: 2, rgba: new Uint8ClampedArray(16) });
+/** A snapshot the data panel can draw, with `plugins` as given. */
+const drawable = (plugins: unknown) => ({ step: 1, plugins, samples: [image()], views: [image(), image()] });
+
 describe('parseReplay', () => {
+  it('keeps snapshots whose methods\' parts have what the timeline and panels walk', () => {
+    const r = { ...replay(), snapshots: [drawable({}), drawable({ syncp: { layers: [], selected: { name: 'c1', history: [] } }, cdg: { layers: [] } })] };
+    expect(parseReplay(r)?.snapshots).toHaveLength(2);
+  });
+
   it('keeps a well-formed replay, also after the export’s typed-JSON round trip', () => {
     expect(parseReplay(replay())).toEqual(replay());
     const back = parseReplay(decodeTyped(encodeTyped(replay())));
@@ -51,6 +60,10 @@ describe('parseReplay', () => {
       (r) => (r.snapshots = [{ step: 1, plugins: {}, samples: [] }]),
       (r) => (r.snapshots = [{ step: 1, plugins: {}, samples: [{ width: 2, height: 2, rgba: new Uint8ClampedArray(16) }], views: [{ width: 2, height: 2, rgba: new Uint8ClampedArray(3) }, { width: 2, height: 2, rgba: new Uint8ClampedArray(16) }] }]),
       (r) => (r.reportedUpdate = 'never'),
+      // A method's part the timeline or its panel cannot walk (the timeline threw on arrival).
+      (r) => (r.snapshots = [drawable({ syncp: 5 })]),
+      (r) => (r.snapshots = [drawable({ syncp: { layers: [], selected: { name: 'c1' } } })]),
+      (r) => (r.snapshots = [drawable({ cdg: { layers: 'all' } })]),
     ];
     for (const damage of cases) {
       const r = replay() as unknown as Record<string, unknown>;
