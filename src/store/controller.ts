@@ -172,8 +172,13 @@ function onMessage(msg: Response): void {
       }
       // No run was built, and the worker has disposed the one before: it must not stay on screen as if it were live.
       if (msg.kind === 'config') showRun({ config: undefined, dataset: undefined, flops: undefined, tensors: undefined, readyTensors: undefined });
+      // The worker stopped while a file was being loaded (its first readback lost the GPU): the
+      // file goes with it, said here; left pending, a Restart blamed the restart for it.
+      const lost = msg.kind === 'device-lost' || msg.kind === 'fatal' ? useRun.getState().restoring : undefined;
+      const also = lost ? ` ${lost.kind === 'autosave' ? 'The saved run was not resumed' : `${lost.name ?? 'The file'} was not imported`}: press Restart, then load it again.` : '';
       useRun.setState((s) => ({
-        error: { kind: msg.kind, message: msg.message, step: msg.step },
+        error: { kind: msg.kind, message: msg.message + also, step: msg.step },
+        restoring: lost ? undefined : s.restoring,
         building: false,
         pending: undefined,
         hasRun: msg.kind === 'config' ? false : s.hasRun,

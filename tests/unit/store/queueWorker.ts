@@ -23,7 +23,7 @@ export class QueueRun implements RunHandle {
 }
 
 /** What the fake host does: latencies, and which restores (by order) are refused. */
-export const behaviour = { stepMs: 5, restoreMs: 20, measureMs: 40, refuse: (_n: number) => true, exportFails: false, loadFails: false, stepFails: false, restores: 0 };
+export const behaviour = { stepMs: 5, restoreMs: 20, measureMs: 40, refuse: (_n: number) => true, exportFails: false, loadFails: false, stepFails: false, announceFails: false, restores: 0 };
 
 /** A restored run: syncp-2of4 at step 5 (another preset than the page's, so a test can tell). */
 export const RESTORED_CONFIG = buildConfig({ preset: 'syncp-2of4', tiny: true, overrides: { steps: 100 } });
@@ -86,6 +86,8 @@ export class QueueWorker extends EventTarget {
       },
       // As the worker's: ready, then every row the run has (all its steps so far).
       announce: async (run, gen) => {
+        // Its first readback: the GPU lost while a restored run is announced.
+        if (behaviour.announceFails) throw new Error('the GPU device was lost');
         ready(run, gen);
         run.unreported = [];
         if (run.step > 0) post({ type: 'progress', gen, rows: rows(Array.from({ length: run.step }, (_, i) => i + 1)), stepsPerSecond: 0, timedSteps: 0, replay: true });

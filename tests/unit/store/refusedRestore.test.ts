@@ -21,7 +21,7 @@ beforeEach(() => {
   const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 1000 } });
   useSettings.setState({ applied: config, draft: draftOf(config), issues: {}, preset: 'simclr-dense', tiny: true, backend: 'cpu', importedBase: undefined, importedName: undefined });
   useRun.setState({ error: undefined, restoring: undefined, ownData: undefined });
-  Object.assign(behaviour, { stepMs: 5, refuse: () => true, exportFails: false, loadFails: false, restores: 0 });
+  Object.assign(behaviour, { stepMs: 5, refuse: () => true, exportFails: false, loadFails: false, announceFails: false, restores: 0 });
 });
 afterEach(() => vi.unstubAllGlobals());
 
@@ -235,6 +235,25 @@ describe('other answers a click may get', () => {
     expect(runButtons(useRun.getState()).reset).toBe(true);
     expect(liveRuns().map((r) => r.config.steps)).toEqual([400]);
     expect(useRun.getState().config?.steps).toBe(400);
+  });
+
+  it('a resume whose first readback loses the GPU: said with the error, nothing left pending, Restart does not blame itself', async () => {
+    actions.restart();
+    await settle();
+    behaviour.refuse = () => false;
+    behaviour.announceFails = true;
+    actions.resume();
+    await settle();
+    let s = useRun.getState();
+    expect(s.worker).toBe('crashed');
+    expect(s.restoring).toBeUndefined();
+    expect(s.error?.message).toMatch(/the GPU device was lost.*The saved run was not resumed: press Restart, then load it again\./);
+    behaviour.announceFails = false;
+    actions.restart();
+    await settle();
+    s = useRun.getState();
+    expect(s.error?.message ?? '').not.toMatch(/restarted before it was loaded/);
+    expect(runButtons(s).start).toBe(true);
   });
 
   it('a restart while a file is on its way says it was not loaded, and no resume is left pending', async () => {
