@@ -261,6 +261,58 @@ test('own data: a reload resumes an own-data run on its saved images with the un
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });
 
+/** The autosave's meta as stored now (dataset and step), read in the page. */
+async function savedRun(page: Page): Promise<{ data: string; step: number } | null> {
+  return page.evaluate(
+    () =>
+      new Promise<{ data: string; step: number } | null>((resolve, reject) => {
+        const open = indexedDB.open('sparsecl-playground');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const get = db.transaction('autosave').objectStore('autosave').get('meta');
+          get.onsuccess = () => {
+            db.close();
+            const m = get.result as { step: number; config: { data: { name: string } } } | undefined;
+            resolve(m ? { data: m.config.data.name, step: m.step } : null);
+          };
+        };
+      }),
+  );
+}
+
+// Found by a read-only hunt: the images were written only when this tab's images changed, so
+// another tab's save in between (which deleted them) left this run saved without its images.
+test('own data, two tabs: a save by another tab in between does not cost this run its images', async ({ page, context }) => {
+  test.setTimeout(180_000);
+  await page.goto('/?backend=cpu&preset=simclr-dense&tiny=1&steps=10');
+  await waitReady(page);
+  await page.getByTestId('own-data').setInputFiles([
+    { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(60) },
+    { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(20) },
+  ]);
+  await expect(page.getByTestId('field-dataset')).toHaveValue('own');
+  await waitReady(page);
+  await steps(page, 1);
+  await expect.poll(() => savedRun(page)).toEqual({ data: 'own', step: 1 });
+  // Another tab trains on shapes: its save replaces this one, and its run has no own images.
+  const other = await context.newPage();
+  await other.goto('/?backend=cpu&preset=simclr-dense&tiny=1&steps=10');
+  await waitReady(other);
+  await steps(other, 1);
+  await expect.poll(() => savedRun(page)).toEqual({ data: 'shapes', step: 1 });
+  await other.close();
+  // This tab saves again: its images are written again with it.
+  await steps(page, 1);
+  await expect.poll(() => savedRun(page)).toEqual({ data: 'own', step: 2 });
+  await page.reload();
+  await waitReady(page);
+  await page.getByTestId('resume').click();
+  await expect(page.getByTestId('step-count')).toHaveText('2', { timeout: 60_000 });
+  await expect(page.getByTestId('own-data-info')).toContainText('60 training / 20 held-out images at 16×16');
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+});
+
 // cpu, as above: what is tested is that the images travel with the run.
 test('own data: run.zip carries the images; a fresh browser with no files imports it and continues with the exported run\'s next losses', async ({ page, browser }, info) => {
   test.setTimeout(300_000);

@@ -86,6 +86,14 @@ export interface SavedRunMeta {
   savedAt: string;
   backend: string;
   config: Config;
+  /** The id of the own images stored with this run (ownImagesToWrite): another tab's save may have replaced them since. */
+  imagesId?: string;
+}
+
+/** Own images as the autosave stores them: the decoded data set, and an id its meta names. */
+export interface StoredImages {
+  id: string;
+  data: Dataset;
 }
 
 export interface SavedRun {
@@ -136,13 +144,53 @@ async function txAll(mode: IDBTransactionMode, body: (s: IDBObjectStore) => IDBR
  * images at 16 px), so a reload can resume it; undefined leaves the stored images as they
  * are (unchanged since the last save: not rewritten every few seconds), null deletes them.
  */
-export async function writeAutosave(run: SavedRun, ownData?: Dataset | null): Promise<void> {
+export async function writeAutosave(run: SavedRun, ownData?: StoredImages | null): Promise<void> {
   await tx('readwrite', (s) => {
     s.put(run.meta, 'meta');
     s.put({ session: run.session, replay: run.replay }, 'run');
-    if (ownData) s.put(ownData, 'own-data');
-    else if (ownData === null) s.delete('own-data');
+    if (ownData) {
+      s.put(ownData.data, 'own-data');
+      s.put(ownData.id, 'own-data-id');
+    } else if (ownData === null) {
+      s.delete('own-data');
+      s.delete('own-data-id');
+    }
   });
+}
+
+/** The id of the own images in storage (small: read before a save that would leave them as they are). */
+export async function readStoredImagesId(): Promise<string | undefined> {
+  return (await tx<string | undefined>('readonly', (s) => s.get('own-data-id'))) ?? undefined;
+}
+
+/**
+ * What a save writes of the own images the run trains on (`data`: its data set; `saved`: the
+ * images this worker last stored; `storedId`: the id in storage now; `tooLarge`: images that
+ * did not fit before, not tried again). Unchanged images are not rewritten every few
+ * seconds, unless another tab's save replaced or deleted them since (ids differ): then the
+ * run would be paired with that tab's images, or none. `imagesId` goes into the meta.
+ */
+export function ownImagesToWrite(
+  data: Dataset,
+  saved: StoredImages | null | undefined,
+  storedId: string | undefined,
+  tooLarge: Dataset | undefined,
+  newId: () => string,
+): { write: StoredImages | null | undefined; imagesId?: string } {
+  if (data.name !== 'own') return { write: saved === null ? undefined : null };
+  if (data === tooLarge) return { write: undefined };
+  if (saved && saved.data === data) return { write: storedId === saved.id ? undefined : saved, imagesId: saved.id };
+  const fresh = { id: newId(), data };
+  return { write: fresh, imagesId: fresh.id };
+}
+
+/**
+ * The stored own images if they are the run's: a save by another tab may have replaced them
+ * (or a run without own data deleted them) after this run's images were written. A save from
+ * before images had ids names none and is taken as it was.
+ */
+export function pairedImages(meta: SavedRunMeta, storedId: string | undefined, data: Dataset | undefined): Dataset | undefined {
+  return data && meta.imagesId === storedId ? data : undefined;
 }
 
 export async function readAutosaveMeta(): Promise<SavedRunMeta | undefined> {
@@ -186,8 +234,15 @@ export function checkedSession(session: SessionState): SessionState {
  * one save's meta (the savedAt the offer checks) with another's state.
  */
 export async function readAutosave(): Promise<(Omit<SavedRun, 'replay'> & { replay: unknown; ownData?: Dataset }) | undefined> {
-  const [meta, run, ownData] = (await txAll('readonly', (s) => [s.get('meta'), s.get('run'), s.get('own-data')])) as [SavedRunMeta | undefined, { session: SessionState; replay: unknown } | undefined, Dataset | undefined];
-  return meta && run ? { meta, ...run, session: checkedSession(run.session), ...(ownData ? { ownData } : {}) } : undefined;
+  const [meta, run, stored, storedId] = (await txAll('readonly', (s) => [s.get('meta'), s.get('run'), s.get('own-data'), s.get('own-data-id')])) as [
+    SavedRunMeta | undefined,
+    { session: SessionState; replay: unknown } | undefined,
+    Dataset | undefined,
+    string | undefined,
+  ];
+  if (!meta || !run) return undefined;
+  const ownData = pairedImages(meta, storedId, stored);
+  return { meta, ...run, session: checkedSession(run.session), ...(ownData ? { ownData } : {}) };
 }
 
 export async function clearAutosave(): Promise<void> {

@@ -22,7 +22,7 @@ import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Respo
 import { pushDecimated } from '../ui/transforms/timeline';
 import { capRows } from './progressRows';
 import { StepRate } from './stepRate';
-import { parseReplay, readAutosave, renumberUpdates, writeAutosave, type Replay, type SavedRun } from './savedRun';
+import { ownImagesToWrite, parseReplay, readAutosave, readStoredImagesId, renumberUpdates, writeAutosave, type Replay, type SavedRun, type StoredImages } from './savedRun';
 import { OwnImages } from './ownImages';
 import { imageSideOrDefault } from '../engine/data/imageSide';
 import { rgbOver } from '../engine/data/rgbOver';
@@ -98,7 +98,9 @@ async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
 let ownData: OwnImages | undefined;
 let uploads = 0;
 /** The own images the autosave holds: undefined until this worker has written or read the record (a previous page's may be there). */
-let savedOwnData: Dataset | null | undefined;
+let savedOwnData: StoredImages | null | undefined;
+/** An id for a set of own images written with a save (not a secure-context API: the page may be served over plain http). */
+const newImagesId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 
 /** Decode an image in the worker and resize it to size×size RGB, with its own size (null: not an image). */
 const decodeImage: ImageDecoder = async (bytes, size) => {
@@ -298,9 +300,9 @@ const host: RunHost<WorkerRun> = {
     if (config.data.name === 'own' && source.kind === 'autosave') {
       // The images saved with the run are the ones it trained on (the files loaded now may be others).
       const data = 'ownData' in saved ? saved.ownData : undefined;
-      if (data) {
+      if (data && 'meta' in saved) {
         ownData = new OwnImages(++uploads, data);
-        savedOwnData = data;
+        savedOwnData = { id: saved.meta.imagesId ?? newImagesId(), data };
       }
     }
     // An imported run.zip of an own-data run carries its images (older zips do not: the files loaded now are used).
@@ -513,10 +515,11 @@ async function autosave(run: WorkerRun, gen: number): Promise<void> {
   run.lastSave = performance.now();
   try {
     const data = run.trainer.dataset;
-    // The own images are written when they change, and dropped when the run trains on other data.
-    const own = data.name === 'own' ? (data === savedOwnData || data === ownDataTooLarge ? undefined : data) : savedOwnData === null ? undefined : null;
+    // The own images are written when they change (or another tab's save replaced them), and dropped when the run trains on other data.
+    const storedId = data.name === 'own' && savedOwnData?.data === data ? await readStoredImagesId() : undefined;
+    const { write: own, imagesId } = ownImagesToWrite(data, savedOwnData, storedId, ownDataTooLarge, newImagesId);
     const saved: SavedRun = {
-      meta: { step: run.step, total: run.total, savedAt: new Date().toISOString(), backend: report?.backend ?? 'unknown', config: run.session.config },
+      meta: { step: run.step, total: run.total, savedAt: new Date().toISOString(), backend: report?.backend ?? 'unknown', config: run.session.config, imagesId },
       session: await run.session.saveState(),
       replay: run.replay(),
     };
@@ -526,9 +529,9 @@ async function autosave(run: WorkerRun, gen: number): Promise<void> {
     } catch (e) {
       if (!own) throw e;
       // The run without its images: a reload offers it and asks for the files again.
-      await writeAutosave(saved, null);
+      await writeAutosave({ ...saved, meta: { ...saved.meta, imagesId: undefined } }, null);
       savedOwnData = null;
-      ownDataTooLarge = own;
+      ownDataTooLarge = own.data;
       warnAutosave('images', run, gen, `your images did not fit in this browser's storage (${(e as Error).message}), so the run was saved without them: to resume it after a reload, load the same files again first.`);
     }
     run.savedStep = run.step;

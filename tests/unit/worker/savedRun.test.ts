@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeTyped, encodeTyped } from '../../../src/engine/state/typedJson';
 import { buildConfig } from '../../../src/engine/config';
 import type { SessionState } from '../../../src/engine/state/runState';
-import { checkedSession, offeredMeta, parseReplay, renumberUpdates, type Replay } from '../../../src/worker/savedRun';
+import { checkedSession, offeredMeta, ownImagesToWrite, pairedImages, parseReplay, renumberUpdates, type Replay } from '../../../src/worker/savedRun';
+import type { Dataset } from '../../../src/engine/data';
 import { presetOf } from '../../../src/store/presetOf';
 
 function replay(): Replay {
@@ -135,5 +136,47 @@ describe('offeredMeta', () => {
         expect(presetOf(own)).toEqual({ preset, tiny, exact: true });
       }
     }
+  });
+});
+
+describe('own images in the autosave, with two tabs saving into the one slot', () => {
+  const own = { name: 'own' } as unknown as Dataset;
+  const other = { name: 'own' } as unknown as Dataset;
+  const shapes = { name: 'shapes' } as unknown as Dataset;
+  let n = 0;
+  const newId = () => `id${++n}`;
+  const meta = (imagesId?: string) => ({ step: 3, total: 10, savedAt: 't', backend: 'cpu', config: buildConfig(), imagesId });
+
+  it('a run on new images writes them with a new id, named in its meta; unchanged ones are not rewritten', () => {
+    n = 0;
+    const first = ownImagesToWrite(own, undefined, undefined, undefined, newId);
+    expect(first).toEqual({ write: { id: 'id1', data: own }, imagesId: 'id1' });
+    // The next save of the same images, still in storage: nothing written, the same id named.
+    expect(ownImagesToWrite(own, first.write, 'id1', undefined, newId)).toEqual({ write: undefined, imagesId: 'id1' });
+  });
+
+  it('images another tab replaced or deleted since are written again (the run would be paired with its images, or none)', () => {
+    const saved = { id: 'mine', data: own };
+    expect(ownImagesToWrite(own, saved, 'theirs', undefined, newId)).toEqual({ write: saved, imagesId: 'mine' });
+    expect(ownImagesToWrite(own, saved, undefined, undefined, newId)).toEqual({ write: saved, imagesId: 'mine' });
+    // Other images in this tab: a new id, whatever is stored.
+    expect(ownImagesToWrite(other, saved, 'mine', undefined, newId).write?.data).toBe(other);
+  });
+
+  it('a run on other data deletes stored images once; images too large are not tried again', () => {
+    expect(ownImagesToWrite(shapes, { id: 'mine', data: own }, undefined, undefined, newId)).toEqual({ write: null });
+    expect(ownImagesToWrite(shapes, undefined, undefined, undefined, newId)).toEqual({ write: null });
+    expect(ownImagesToWrite(shapes, null, undefined, undefined, newId)).toEqual({ write: undefined });
+    expect(ownImagesToWrite(own, null, undefined, own, newId)).toEqual({ write: undefined });
+  });
+
+  it('a resume takes the stored images only if they are the ones its meta names', () => {
+    expect(pairedImages(meta('a'), 'a', own)).toBe(own);
+    expect(pairedImages(meta('a'), 'b', own)).toBeUndefined();
+    expect(pairedImages(meta(undefined), 'b', own)).toBeUndefined(); // a run saved without images, another tab's since
+    expect(pairedImages(meta('a'), undefined, own)).toBeUndefined();
+    // A save from before images had ids: taken as it was.
+    expect(pairedImages(meta(undefined), undefined, own)).toBe(own);
+    expect(pairedImages(meta('a'), 'a', undefined)).toBeUndefined();
   });
 });
