@@ -39,7 +39,7 @@ export interface HostForward {
 /** Made per call from the op's inputs: the branches' xs, then the distinct kernels (each reads the values it needs). */
 export type MakeHostForward = (xs: tf.Tensor4D[], ws: tf.Tensor4D[], branches: GateBranch[], pool: PooledGate) => HostForward;
 
-/** cpu: both halves as JS loops over the input channel ranges; Y_c only at open units with 'detached', or for a forward-only branch (exported for its test). */
+/** cpu: both halves as JS loops over the input channel ranges; Y_c only at open units with 'detached', a gate without gradient, or a forward-only branch (exported for its test). */
 export const cpuForward =
   (cb: number, G: number, detached: boolean, forwardOnly: readonly boolean[] = []): MakeHostForward =>
   (xs, ws, _branches, pool) => {
@@ -53,7 +53,9 @@ export const cpuForward =
       },
       cond: (i, br) => {
         const yc = new Float32Array(br.m * (br.g.K / G));
-        convRange(xv[i], wv[br.wi], yc, null, null, br.g, cb, br.g.C, detached || forwardOnly[i] ? pool.gate : null, br.o, G);
+        // A gate with no gradient (detached; a quantile gate at k = 0 or n, whose surrogate is
+        // 0) needs Y_c only where it opens: at k = 0 nowhere, at k = n everywhere.
+        convRange(xv[i], wv[br.wi], yc, null, null, br.g, cb, br.g.C, detached || forwardOnly[i] || !pool.smooth ? pool.gate : null, br.o, G);
         return yc;
       },
     };

@@ -139,6 +139,27 @@ describe('gated conv computing the conditional path only where needed (cpu, skip
     tf.dispose([...plain, ...flagged, ...a, ...b, x0, x1, w0, w1, r]);
   });
 
+  it('at gate density 0 under ste, Y_c is computed nowhere (no gate gradient needs it), and the gradients are the masked reference\'s', () => {
+    const [x0, x1, w0, w1, r] = twoBranches(23);
+    const { branches, distinct, n } = gateBranches([x0, x1], [w0, w1], 1, 1);
+    const per = branches[0].g.K;
+    const pool = new PooledGate(n, branches[0].g.OH * branches[0].g.OW, 1, per, 0);
+    const f = cpuForward(2, 1, false)([x0, x1], distinct, branches, pool);
+    branches.forEach((br, i) => pool.saliency(f.base(i, br), br.o));
+    pool.select(5);
+    expect(pool.gate.every((g) => g === 0)).toBe(true);
+    for (const [i, br] of branches.entries()) expect(f.cond(i, br).every((v) => v === 0), `branch ${i}`).toBe(true);
+    // The result and every gradient as the dense-everywhere host path (gatedConvHost) gives them.
+    const grads = (skipClosed: boolean) =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => {
+        const ys = gatedConv([a as tf.Tensor4D, b as tf.Tensor4D], [c as tf.Tensor4D, d as tf.Tensor4D], { density: 0, stride: 1, gateGradient: 'ste', skipClosed }).ys;
+        return tf.add(tf.sum(tf.mul(ys[0], r)), tf.sum(tf.mul(ys[1], r)));
+      })([x0, x1, w0, w1]);
+    const [fast, ref] = [grads(true), grads(false)];
+    fast.forEach((g, i) => expectClose(g.dataSync(), ref[i].dataSync(), 1e-5, `grad ${i}`));
+    tf.dispose([...fast, ...ref, x0, x1, w0, w1, r]);
+  });
+
   it('no tensors leak across forward and backward passes', async () => {
     await evaluate(CASES[1], { skipClosed: true, gateGradient: 'detached' });
     const before = tf.memory().numTensors;
