@@ -14,7 +14,7 @@ import type { DatasetInfo, OwnDataInfo, Request, Response } from '../worker/prot
 import { capRows } from '../worker/progressRows';
 import { addReference, pinnedPoints, referencePoints, removeReference, useMetrics } from './metrics';
 import { useRun, type RunState } from './run';
-import { draftOf, evaluate, overridesOf, useSettings, type FieldName, type SettingsState } from './settings';
+import { draftOf, evaluate, namedSettings, overridesOf, useSettings, type FieldName, type SettingsState } from './settings';
 import { clearTimeline, recordSnapshot, recordUpdates, useTimeline } from './timeline';
 import { downloadBytes } from './download';
 import { orderFor, parseUrl, type BackendMode } from './url';
@@ -202,6 +202,7 @@ function onMessage(msg: Response): void {
         applied: msg.config,
         draft: draftOf(msg.config),
         issues: {},
+        edited: [],
         importedBase: name || !p.exact ? msg.config : undefined,
         importedName: name ?? (p.exact ? undefined : `resumed ${p.preset}`),
       });
@@ -348,7 +349,7 @@ async function offerResume(): Promise<void> {
 export function loadFromUrl(): void {
   const u = parseUrl(location.search);
   const config = buildConfig({ preset: u.preset, tiny: u.tiny, overrides: u.overrides });
-  useSettings.setState({ preset: u.preset, tiny: u.tiny, draft: draftOf(config), applied: config, backend: u.backend, issues: {}, urlNotice: u.notice });
+  useSettings.setState({ preset: u.preset, tiny: u.tiny, draft: draftOf(config), applied: config, backend: u.backend, issues: {}, urlNotice: u.notice, edited: namedSettings(u.overrides) });
 }
 
 function writeUrl(): void {
@@ -499,14 +500,16 @@ export const actions = {
   setPreset(preset: PresetName, overrides?: Record<string, unknown>) {
     const tiny = useSettings.getState().tiny;
     let config = buildConfig({ preset, tiny });
+    let edited: FieldName[] = [];
     if (overrides && Object.keys(overrides).length) {
       try {
         config = buildConfig({ preset, tiny, overrides });
+        edited = namedSettings(overrides);
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
       }
     }
-    useSettings.setState({ preset, draft: draftOf(config), issues: {}, importedBase: undefined, importedName: undefined });
+    useSettings.setState({ preset, draft: draftOf(config), issues: {}, importedBase: undefined, importedName: undefined, edited });
     apply(config);
   },
   setTiny(tiny: boolean) {
@@ -519,7 +522,8 @@ export const actions = {
     // size's 200 training images), takes the new size's value, said at its field.
     const base = buildConfig({ preset, tiny: s.tiny });
     const baseDraft = draftOf(base);
-    const changed = Object.fromEntries(Object.entries(s.draft).filter(([k, v]) => v !== baseDraft[k]));
+    // Also one a person set to the value of the size being left: it is theirs, not that size's.
+    const changed = Object.fromEntries(Object.entries(s.draft).filter(([k, v]) => v !== baseDraft[k] || s.edited.includes(k)));
     const { issues } = overridesOf(changed, base);
     const dropped: SettingsState['issues'] = {};
     for (const [p, why] of Object.entries(issues)) dropped[p] = `${why}: the ${size} size's value is used`;
@@ -534,7 +538,7 @@ export const actions = {
       dropped[p] = `${kept[p]} does not fit the ${size} size (${own.slice(pathOf(own).length + 2)}): its value is used`;
     }
     const config = buildConfig({ preset, tiny, overrides: fit.overrides });
-    useSettings.setState({ tiny, draft: draftOf(config), issues: dropped, importedBase: undefined, importedName: undefined });
+    useSettings.setState({ tiny, draft: draftOf(config), issues: dropped, importedBase: undefined, importedName: undefined, edited: s.edited.filter((k) => !(k in dropped)) });
     apply(config);
   },
   /** Edit one field; applied (run restarts at step 0) only when the whole config is valid. */
@@ -542,14 +546,15 @@ export const actions = {
   setField(field: FieldName, value: string): boolean {
     const s = useSettings.getState();
     const draft = { ...s.draft, [field]: value };
+    const edited = s.edited.includes(field) ? s.edited : [...s.edited, field];
     const { config, issues } = evaluate({ ...s, draft });
     // 'own' with no images loaded cannot build: the worker would drop the live run and leave
     // none. Said at the field instead, as a link naming it is refused (url.ts).
     if (config?.data.name === 'own' && s.applied.data.name !== 'own' && !useRun.getState().ownData) {
-      useSettings.setState({ draft, issues: { ...issues, 'data.name': OWN_DATA_FIRST } });
+      useSettings.setState({ draft, edited, issues: { ...issues, 'data.name': OWN_DATA_FIRST } });
       return false;
     }
-    useSettings.setState({ draft, issues });
+    useSettings.setState({ draft, edited, issues });
     if (config && JSON.stringify(config) !== JSON.stringify(s.applied)) apply(config);
     return config !== undefined;
   },
@@ -606,7 +611,7 @@ export const actions = {
     addReference(file.name, 'imported', referencePoints(run.history));
     // The preset select and the link name the preset the import is closest to.
     const p = presetOf(run.config);
-    useSettings.setState({ preset: p.preset, tiny: p.tiny, importedBase: run.config, importedName: file.name, draft: draftOf(run.config), issues: {} });
+    useSettings.setState({ preset: p.preset, tiny: p.tiny, importedBase: run.config, importedName: file.name, draft: draftOf(run.config), issues: {}, edited: [] });
     apply(run.config);
   },
 };

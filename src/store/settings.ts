@@ -30,6 +30,18 @@ export interface SettingsState {
   urlNotice?: string;
   /** Classroom mode (?classroom=1): larger type, fewer controls, guided lessons. */
   classroom: boolean;
+  /**
+   * Settings a person set (typed, or named by a link or a lesson) since the draft was last
+   * replaced: the Tiny toggle keeps them over the other size even when one equals the value
+   * of the size it leaves (a difference from that size alone would forget it).
+   */
+  edited: FieldName[];
+}
+
+/** The settings `overrides` names (a link's or a lesson's), as paths of the settings table. */
+export function namedSettings(overrides: Record<string, unknown> | undefined): FieldName[] {
+  if (!overrides) return [];
+  return SETTINGS.filter((spec) => getAt(overrides as never, spec.path) !== undefined).map((spec) => spec.path);
 }
 
 /** Every setting of `c` as text; a method that is off (null) contributes none of its settings. */
@@ -100,4 +112,5 @@ export const useSettings = create<SettingsState>(() => ({
   applied: initial,
   backend: 'auto',
   classroom: false,
+  edited: [],
 }));

@@ -3,7 +3,7 @@
 // and says so at its field. Before, one such setting dropped every change without a word.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildConfig } from '../../../src/engine/config';
-import { actions } from '../../../src/store/controller';
+import { actions, loadFromUrl } from '../../../src/store/controller';
 import { draftOf, useSettings } from '../../../src/store/settings';
 import { stubPage } from './fakeWorker';
 
@@ -73,5 +73,39 @@ describe('the Tiny toggle with changed settings', () => {
     actions.setTiny(true);
     expect(useSettings.getState().applied.optim.lr).toBe(0.004);
     expect(useSettings.getState().issues).toEqual({});
+  });
+
+  // Found by a read-only hunt: a setting equal to the value of the size being left was taken
+  // for that size's, and forgotten on the way back.
+  it('a setting a person typed keeps its value over Tiny on and off, also one equal to the tiny size\'s', () => {
+    const config = buildConfig({ preset: 'simclr-dense' });
+    useSettings.setState({ preset: 'simclr-dense', tiny: false, draft: draftOf(config), applied: config, issues: {}, importedBase: undefined, importedName: undefined, edited: [] });
+    actions.restart();
+    const tiny = buildConfig({ preset: 'simclr-dense', tiny: true });
+    expect(tiny.steps).not.toBe(config.steps);
+    actions.setField('steps', String(tiny.steps)); // typed: the tiny size's own value
+    actions.setTiny(true);
+    actions.setTiny(false);
+    const s = useSettings.getState();
+    expect(s.applied.steps).toBe(tiny.steps);
+    expect(s.draft.steps).toBe(String(tiny.steps));
+    // What was not typed comes from the size: the default eval interval, not tiny's.
+    expect(s.applied.eval.knnEvery).toBe(config.eval.knnEvery);
+  });
+
+  it('a setting a link names is the person\'s too; a new preset forgets what was typed', () => {
+    const tiny = buildConfig({ preset: 'simclr-dense', tiny: true });
+    const plain = buildConfig({ preset: 'simclr-dense' });
+    vi.stubGlobal('location', new URL(`http://127.0.0.1/?preset=simclr-dense&tiny=1&steps=${tiny.steps}`));
+    loadFromUrl();
+    expect(useSettings.getState().edited).toEqual(['steps']);
+    actions.restart();
+    actions.setTiny(false);
+    expect(useSettings.getState().applied.steps).toBe(tiny.steps);
+    actions.setPreset('byol-dense');
+    actions.setTiny(true);
+    actions.setTiny(false);
+    expect(useSettings.getState().applied.steps).toBe(buildConfig({ preset: 'byol-dense' }).steps);
+    expect(plain.steps).not.toBe(tiny.steps);
   });
 });
