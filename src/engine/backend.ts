@@ -6,6 +6,7 @@ import { setSoftwareAdapterWorkgroups } from './kernels/webgpuGatedConv';
 import { registerWebGPUSmallMatMul } from './kernels/webgpuSmallMatMul';
 import type { BackendTiming } from './backendChoice';
 import { registerFastCpuKernels } from './kernels/cpuConv2DBackpropFilter';
+import { installArrayPool } from './kernels/cpuArrayPool';
 import { initWasmBackend } from './kernels/wasmKernels';
 import { BACKEND_ORDER, type BackendName } from './backendOrder';
 import { LimitExceeded, withinLimit } from './withinLimit';
@@ -132,6 +133,7 @@ async function trySimple(name: 'webgl' | 'cpu'): Promise<{ ok: true; adapter: st
   }
   if (name === 'cpu') {
     registerFastCpuKernels();
+    installArrayPool(tf.backend());
     return { ok: true, adapter: 'JavaScript (cpu)' };
   }
   const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;

@@ -3,6 +3,7 @@
 // element generically; at the default size they were ~70% of a cpu step. This computes
 // the same function (biased batch variance, as tf.moments) as one custom-gradient op.
 import * as tf from '@tensorflow/tfjs';
+import { take } from './cpuArrayPool';
 
 export interface BatchNormTrainResult {
   y: tf.Tensor;
@@ -28,7 +29,7 @@ export function batchNormTrainCpu(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
     const rstd = new Float32Array(c);
     const varOut = new Float32Array(c);
     const xhat = new Float32Array(n);
-    const y = new Float32Array(n);
+    const y = take(n);
     for (let k = 0; k < c; k++) {
       let s = 0;
       for (let i = k; i < n; i += c) s += xv[i];
@@ -58,7 +59,7 @@ export function batchNormTrainCpu(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
         const dv = dy.dataSync() as Float32Array;
         const dBeta = new Float64Array(c);
         const dGamma = new Float64Array(c);
-        const dx = new Float32Array(n);
+        const dx = take(n);
         for (let k = 0; k < c; k++) {
           let sb = 0;
           let sg = 0;

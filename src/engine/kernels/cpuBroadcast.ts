@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { callOriginalCpuKernel, originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
 import type { CpuBackendLike } from './cpuBackendLike';
+import { take } from './cpuArrayPool';
 
 type Op = 'add' | 'sub' | 'mul' | 'div';
 
@@ -57,7 +58,7 @@ function coalesce(outShape: readonly number[], sa: number[], sb: number[]): { sh
 /** out = a ∘ b with numpy broadcasting; `outShape` is the broadcast shape. */
 export function broadcastBinary(op: Op, a: Float32Array, aShape: readonly number[], b: Float32Array, bShape: readonly number[], outShape: readonly number[]): Float32Array {
   const size = outShape.reduce((x, y) => x * y, 1);
-  const out = new Float32Array(size);
+  const out = take(size);
   if (size === 0) return out;
   // Equal shapes or a scalar operand: one flat loop (a size equal to the output's means
   // no axis is broadcast, so the layouts agree).

@@ -9,6 +9,7 @@ import { callOriginalCpuKernel, originalCpuKernel, replaceCpuKernel } from './cp
 import type { CpuBackendLike } from './cpuBackendLike';
 import { walkConv } from './convTaps';
 import { allFinite } from './finiteValues';
+import { take } from './cpuArrayPool';
 
 type Info = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
@@ -36,14 +37,14 @@ export function convForwardInto(xv: Float32Array, wv: Float32Array, y: Float32Ar
 
 export function conv2DForwardValues(xv: Float32Array, wv: Float32Array, info: Info): Float32Array {
   const g = geometryOf(info);
-  const y = new Float32Array(g.B * g.OH * g.OW * g.K);
+  const y = take(g.B * g.OH * g.OW * g.K);
   convForwardInto(xv, wv, y, g, g.C, g.K);
   return y;
 }
 
 export function conv2DBackpropInputValues(dv: Float32Array, wv: Float32Array, info: Info): Float32Array {
   const g = geometryOf(info);
-  const dx = new Float32Array(g.B * g.H * g.W * g.C);
+  const dx = take(g.B * g.H * g.W * g.C);
   walkConv('inputGrad', dx, dv, wv, g);
   return dx;
 }

@@ -15,6 +15,7 @@ import { allFinite } from './finiteValues';
 import { geometryOf, registerFastCpuConv } from './cpuConv2D';
 import { registerFastCpuSlice } from './cpuSlice';
 import { registerFastCpuUnary } from './cpuUnary';
+import { take } from './cpuArrayPool';
 
 export interface KernelArgs {
   inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
@@ -39,7 +40,7 @@ export function conv2DBackpropFilterValues(xShape: readonly number[], xv: ArrayL
   if (dataFormat !== 'NHWC') throw new Error('fast Conv2DBackpropFilter: only NHWC is supported');
   const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
   const g = geometryOf(info);
-  const dw = new Float32Array(g.FH * g.FW * g.C * g.K);
+  const dw = take(g.FH * g.FW * g.C * g.K);
   walkConv('filterGrad', xv, dv, dw, g);
   return dw;
 }
@@ -54,7 +55,7 @@ export function conv2DBackpropFilterPlain(xShape: readonly number[], xv: ArrayLi
   const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: K, filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
   const { top, left } = info.padInfo;
-  const dw = new Float32Array(FH * FW * C * K);
+  const dw = take(FH * FW * C * K);
   for (let fh = 0; fh < FH; fh++)
     for (let fw = 0; fw < FW; fw++)
       for (let c = 0; c < C; c++)

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { callOriginalCpuKernel, originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
 import type { CpuBackendLike } from './cpuBackendLike';
+import { take } from './cpuArrayPool';
 
 type Args = {
   inputs: { x: tf.TensorInfo; mean: tf.TensorInfo; variance: tf.TensorInfo; scale?: tf.TensorInfo; offset?: tf.TensorInfo };
@@ -21,7 +22,7 @@ const callOriginal = (args: Args) => callOriginalCpuKernel('FusedBatchNorm', arg
 /** out = offset + (x − mean)·scale / √(variance + ε) over x's last axis (C channels). */
 export function batchNormInference(x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | undefined, offset: Float32Array | undefined, C: number, eps: number): Float32Array {
   const n = x.length;
-  const out = new Float32Array(n);
+  const out = take(n);
   for (let k = 0; k < C; k++) {
     const m = mean[k];
     const s = scale ? scale[k] : 1;

@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { hostGatedResult, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
 import { convRange } from './hostConvRange';
 import { readNow } from './hostView';
+import { take } from './cpuArrayPool';
 import { gateBranches, PooledGate, type GateBranch } from './hostGating';
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
@@ -96,7 +97,7 @@ export function gatedConvOnHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: Quan
     });
     pool.select(alpha);
     // Y_c, then Y = Y_b + g ⊙ Y_c.
-    const y = new Float32Array(n * per);
+    const y = take(n * per);
     const ycs = branches.map((br, i) => {
       const yc = forward.cond(i, br);
       const open = pool.combine(y, br.o * per, ybs[i], yc, br);
@@ -113,8 +114,8 @@ export function gatedConvOnHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: Quan
         const dyAll = readNow(dyT);
         const sx = saved.slice(0, xs.length).map(readNow);
         const sw = saved.slice(xs.length).map(readNow);
-        const dxs = sx.map((x) => new Float32Array(x.length));
-        const dws = sw.map((w) => new Float32Array(w.length));
+        const dxs = sx.map((x) => take(x.length));
+        const dws = sw.map((w) => take(w.length));
         branches.forEach((br, i) => {
           const off = br.o * per;
           const dy = dyAll.subarray(off, off + br.m * per);

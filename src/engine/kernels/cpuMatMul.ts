@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { callOriginalCpuKernel, originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
 import type { CpuBackendLike } from './cpuBackendLike';
+import { take } from './cpuArrayPool';
 
 /** One batch entry's C = op(A)·op(B): C is M×N, the shared dimension K. */
 export interface MatMulGeometry { M: number; N: number; K: number; transposeA: boolean; transposeB: boolean }
@@ -159,7 +160,7 @@ function batchMatMulKernel(args: Args): tf.TensorInfo {
   const batch = Math.max(batchA, batchB);
   const av = args.backend.data.get(a.dataId).values;
   const bv = args.backend.data.get(b.dataId).values;
-  const out = new Float32Array(batch * M * N);
+  const out = take(batch * M * N);
   const acc = new Float64Array(Math.max(1, N));
   const g = { M, N, K, transposeA, transposeB };
   for (let i = 0; i < batch; i++) {

@@ -6,6 +6,7 @@
 // arrays: a variable's values may be shared with another tensor (clone, read), so none is
 // written in place.
 import * as tf from '@tensorflow/tfjs';
+import { take } from './cpuArrayPool';
 
 /** The values of a cpu-backend tensor, without a copy (the backend keeps them as a typed array). */
 function values(t: tf.Tensor): Float32Array | Uint8Array | Int32Array {
@@ -30,9 +31,9 @@ export interface AdamWHostStep {
  */
 export function adamWValues(w: ArrayLike<number>, g: ArrayLike<number>, m: ArrayLike<number>, v: ArrayLike<number>, keep: ArrayLike<number> | undefined, s: AdamWHostStep): { w: Float32Array; m: Float32Array; v: Float32Array } {
   const n = w.length;
-  const wOut = new Float32Array(n);
-  const mOut = new Float32Array(n);
-  const vOut = new Float32Array(n);
+  const wOut = take(n);
+  const mOut = take(n);
+  const vOut = take(n);
   const { beta1, beta2, epsilon, bc1, bc2, lr, decay } = s;
   for (let i = 0; i < n; i++) {
     if (keep && keep[i] === 0) {
@@ -66,7 +67,7 @@ export function adamWStepCpu(w: tf.Variable, g: tf.Tensor, m: tf.Variable, v: tf
 export function emaStepCpu(target: tf.Variable, online: tf.Tensor, momentum: number): void {
   const t = values(target);
   const o = values(online);
-  const out = new Float32Array(t.length);
+  const out = take(t.length);
   for (let i = 0; i < t.length; i++) out[i] = momentum * t[i] + (1 - momentum) * o[i];
   const next = tf.tensor(out, target.shape, 'float32');
   target.assign(next);

@@ -10,13 +10,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { callOriginalCpuKernel, originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
 import type { CpuBackendLike } from './cpuBackendLike';
+import { take } from './cpuArrayPool';
 
 /**
  * out[o·inner + i] = Σ_r x[(o·R + r)·inner + i] over r in order, in doubles; with `mean`
  * each term is fround(x / R) (tfjs divides, rounds, then sums).
  */
 export function reduceBlock(x: ArrayLike<number>, outer: number, R: number, inner: number, mean: boolean): Float32Array {
-  const out = new Float32Array(outer * inner);
+  const out = take(outer * inner);
   const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
     const base = o * R * inner;

@@ -6,12 +6,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { callOriginalCpuKernel, originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
 import type { CpuBackendLike } from './cpuBackendLike';
+import { take } from './cpuArrayPool';
 
 type Attrs = { alpha?: number; clipValueMin?: number; clipValueMax?: number };
 
 /** The loops, one per op (no closure per element). */
 export function unaryValues(name: 'Relu' | 'Step' | 'ClipByValue', x: Float32Array, attrs: Attrs): Float32Array {
-  const out = new Float32Array(x.length);
+  const out = take(x.length);
   const n = x.length;
   if (name === 'Relu') {
     for (let i = 0; i < n; i++) out[i] = Math.max(0, x[i]);
