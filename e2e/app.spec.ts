@@ -48,8 +48,10 @@ test('loads on WebGPU; tiny run trains; pause holds, step adds one, reset return
       `(page shows ${shownRate}); first step after ${((t1 - t0) / 1000).toFixed(1)} s; ` +
       `page ${fps.fps.toFixed(1)} fps while training (worst frame ${fps.worstFrameMs.toFixed(0)} ms over ${fps.seconds.toFixed(1)} s)`,
   );
-  // The page keeps painting while the worker trains.
-  expect(fps.fps).toBeGreaterThan(20);
+  // The page keeps painting while the worker trains: with training on the main thread it
+  // would paint about once a step (here under 2 a second). The figure is printed above; the
+  // bound only says "not blocked", with room for a loaded machine (55–57 fps measured).
+  expect(fps.fps).toBeGreaterThan(5);
 
   // Pause holds the count.
   await page.getByTestId('pause').click();
