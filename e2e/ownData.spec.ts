@@ -261,6 +261,19 @@ test('own data: a reload resumes an own-data run on its saved images with the un
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });
 
+/** A tiny cpu run, switched to 60 training and 20 held-out CIFAR-10 images (two .bin batches). */
+async function openOnCifar(page: Page): Promise<void> {
+  await page.goto('/?backend=cpu&preset=simclr-dense&tiny=1&steps=10');
+  await waitReady(page);
+  await page.getByTestId('own-data').setInputFiles([
+    { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(60) },
+    { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(20) },
+  ]);
+  await expect(page.getByTestId('own-data-info')).toContainText('60 training / 20 held-out images at 16×16');
+  await expect(page.getByTestId('field-dataset')).toHaveValue('own');
+  await waitReady(page);
+}
+
 /** The autosave's meta as stored now (dataset and step), read in the page. */
 async function savedRun(page: Page): Promise<{ data: string; step: number } | null> {
   return page.evaluate(
@@ -285,14 +298,7 @@ async function savedRun(page: Page): Promise<{ data: string; step: number } | nu
 // another tab's save in between (which deleted them) left this run saved without its images.
 test('own data, two tabs: a save by another tab in between does not cost this run its images', async ({ page, context }) => {
   test.setTimeout(180_000);
-  await page.goto('/?backend=cpu&preset=simclr-dense&tiny=1&steps=10');
-  await waitReady(page);
-  await page.getByTestId('own-data').setInputFiles([
-    { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(60) },
-    { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(20) },
-  ]);
-  await expect(page.getByTestId('field-dataset')).toHaveValue('own');
-  await waitReady(page);
+  await openOnCifar(page);
   await steps(page, 1);
   await expect.poll(() => savedRun(page)).toEqual({ data: 'own', step: 1 });
   // Another tab trains on shapes: its save replaces this one, and its run has no own images.
@@ -316,14 +322,7 @@ test('own data, two tabs: a save by another tab in between does not cost this ru
 // cpu, as above: what is tested is that the images travel with the run.
 test('own data: run.zip carries the images; a fresh browser with no files imports it and continues with the exported run\'s next losses', async ({ page, browser }, info) => {
   test.setTimeout(300_000);
-  await page.goto('/?backend=cpu&preset=simclr-dense&tiny=1&steps=10');
-  await waitReady(page);
-  await page.getByTestId('own-data').setInputFiles([
-    { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(60) },
-    { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarBatch(20) },
-  ]);
-  await expect(page.getByTestId('own-data-info')).toContainText('60 training / 20 held-out images at 16×16');
-  await waitReady(page);
+  await openOnCifar(page);
   await steps(page, 2);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
   const path = info.outputPath('run.zip');

@@ -4,6 +4,14 @@ import { PanelGuard } from './panels/PanelGuard';
 import { SchedulePreview } from './panels/SchedulePreview';
 import { SyncpPanel } from './panels/SyncpPanel';
 
+/** Each panel with the title its boundary shows if it cannot draw. */
+const PANELS = [
+  ['Schedule', SchedulePreview],
+  ['CDG gate activity', CdgPanel],
+  ['SyncCP mask evolution', SyncpPanel],
+  ['N:M patterns', NmPanel],
+] as const;
+
 /**
  * The method panels: the schedule, CDG gates, SyncCP masks and N:M patterns. All are
  * always open; a panel that does not apply to the running preset says so in one line.
@@ -11,18 +19,11 @@ import { SyncpPanel } from './panels/SyncpPanel';
 export function SparsitySlot() {
   return (
     <div className="sparsity-panels" data-testid="sparsity-slot">
-      <PanelGuard title="Schedule">
-        <SchedulePreview />
-      </PanelGuard>
-      <PanelGuard title="CDG gate activity">
-        <CdgPanel />
-      </PanelGuard>
-      <PanelGuard title="SyncCP mask evolution">
-        <SyncpPanel />
-      </PanelGuard>
-      <PanelGuard title="N:M patterns">
-        <NmPanel />
-      </PanelGuard>
+      {PANELS.map(([title, SparsityPanel]) => (
+        <PanelGuard key={title} title={title}>
+          <SparsityPanel />
+        </PanelGuard>
+      ))}
     </div>
   );
 }
