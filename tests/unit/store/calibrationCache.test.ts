@@ -26,6 +26,12 @@ describe('calibration cache', () => {
 
   it('corrupt or foreign entries are measured again, not thrown', () => {
     for (const raw of [null, '', '{', 'null', '[]', '{"device":1,"timings":[],"build":"dev"}', '{"device":"d","timings":{},"build":"dev"}']) expect(parseCalibration(raw, 'dev')).toBeUndefined();
+    // A timing that is not one (found by a read-only hunt: the worker's choice threw on it at every start).
+    const entry = (timings: unknown, chosen: unknown = 'cpu') => JSON.stringify({ device: 'd', timings, chosen, at: 'x', build: 'dev' });
+    const good = { backend: 'cpu', adapter: 'JavaScript (cpu)', software: false, ms: 40, warmupMs: 50 };
+    expect(parseCalibration(entry([good]), 'dev')?.timings).toEqual([good]);
+    for (const bad of [[null], [{ ...good, backend: 'tpu' }], [{ ...good, ms: '40' }], [{ adapter: 'x' }]]) expect(parseCalibration(entry(bad), 'dev'), JSON.stringify(bad)).toBeUndefined();
+    expect(parseCalibration(entry([good], 'gpu'), 'dev')).toBeUndefined();
   });
 
   it('the app\'s build id is the commit (vite.config.ts); the tests, built without it, read "dev"', async () => {
