@@ -362,9 +362,17 @@ function apply(config: Config): void {
   // replaces it (it starts once built, as README says); it was dropped with the old run.
   const run = useRun.getState();
   const startPending = run.building && run.pending === 'start';
+  // A resume or import on its way is replaced by the run built with the new setting: said,
+  // and the saved run offered again (it is still there until this run trains).
+  const cancelled = run.restoring;
   if (!restartIfStopped()) {
     send({ type: 'configure', gen: nextGen(), config });
     if (startPending) command('start');
+  }
+  if (cancelled) {
+    const what = cancelled.kind === 'autosave' ? 'The saved run was not resumed' : `${cancelled.name ?? 'The file'} was not imported`;
+    useRun.setState({ error: { kind: 'import', message: `${what}: a setting was changed while it was loading, and the run was built anew with it. ${cancelled.kind === 'autosave' ? 'Resume it again from the offer.' : 'Import it again.'}` } });
+    if (cancelled.kind === 'autosave') void offerResume();
   }
   writeUrl();
 }

@@ -134,4 +134,21 @@ describe('a refused resume', () => {
     expect(useSettings.getState().applied.data.name).toBe('shapes');
     expect(useRun.getState().config?.steps).toBe(500);
   });
+
+  // Found by a read-only hunt: the resume was dropped without a word, and its offer with it.
+  it('a setting changed while a resume is loading: the new run is built, the page says the resume was dropped and offers the saved run again', async () => {
+    actions.restart();
+    await settle();
+    behaviour.refuse = () => false;
+    behaviour.restoreMs = 60;
+    actions.resume();
+    expect(useRun.getState().resumable).toBeUndefined();
+    actions.setField('steps', '400');
+    await settle();
+    const s = useRun.getState();
+    expect(s.restoring).toBeUndefined();
+    expect(s.config?.steps).toBe(400);
+    expect(s.error?.message).toMatch(/^The saved run was not resumed: a setting was changed while it was loading/);
+    expect(s.resumable?.step).toBe(40);
+  });
 });
