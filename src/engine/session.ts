@@ -5,7 +5,7 @@
 import type { Config } from './config';
 import type { Dataset } from './data/types';
 import { encodeMasks, RUN_FILE_VERSION, type Baselines, type MetricsRow, type RunFile, type StepRow } from './runFile';
-import { Trainer, type StepResult } from './trainer';
+import { DivergenceError, Trainer, type StepResult } from './trainer';
 import type { SessionState } from './state/runState';
 import { writeBundle } from './state/bundle';
 import { encodeTyped } from './state/typedJson';
@@ -79,7 +79,14 @@ export class RunSession {
   /** One training step, its kNN when due, its row; logged rows go to the history. */
   async trainStep(): Promise<SessionStep> {
     const t = this.trainer;
-    const result = await t.trainStep();
+    let result: StepResult;
+    try {
+      result = await t.trainStep();
+    } catch (e) {
+      // Rolled back past logged steps: their rows describe a state the run no longer has.
+      if (e instanceof DivergenceError) this.history.splice(0, this.history.length, ...this.history.filter((r) => r.step <= e.kept));
+      throw e;
+    }
     const every = this.config.eval.knnEvery;
     const last = result.step === this.config.steps;
     const knnDue = (every > 0 && result.step % every === 0) || last;

@@ -55,12 +55,27 @@ export function augmentFromConfig(a: Config['augment']): AugmentConfig {
 export class DivergenceError extends Error {
   /**
    * `step` is the step that diverged, numbered as rows are (a run's first step is step 1):
-   * it was not applied, so the run stays as it was after step − 1.
+   * it was not applied. `kept`: the step the run is as it was after — step − 1, or step − 2
+   * when the trainer rolled back the update that made this step's loss non-finite
+   * (Trainer.keepLastGoodState): the loss of a step does not depend on its learning rate, so
+   * only going back before that update lets a lower rate change anything.
    */
-  constructor(readonly step: number, readonly loss: number) {
-    super(`training diverged at step ${step}: loss is ${loss}; the run is kept as it was after step ${step - 1} — lower the learning rate or reset`);
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+    readonly kept = step - 1,
+  ) {
+    super(`training diverged at step ${step}: loss is ${loss}; the run is kept as it was after step ${kept} — lower the learning rate or reset`);
     this.name = 'DivergenceError';
   }
+}
+
+/** The trainer's state before its last applied step, held as extra references (no copy): what a divergence rolls back to. */
+interface HeldState {
+  step: number;
+  optimizerSteps: number;
+  tensors: Record<string, tf.Tensor>;
+  plugins: Record<string, unknown>;
 }
 
 export interface StepResult {
@@ -275,6 +290,63 @@ export class Trainer {
    */
   async trainStep(): Promise<StepResult> {
     if (this.disposed) throw new Error('trainer is disposed');
+    const held = this.holdLastGood ? this.holdState() : undefined;
+    let result: StepResult;
+    try {
+      result = await this.trainStepOnce();
+    } catch (e) {
+      if (held) tf.dispose(Object.values(held.tensors));
+      if (!(e instanceof DivergenceError) || !this.previous) throw e;
+      // This step's loss came from the state the last applied step left: back to before it.
+      const kept = await this.rollBack(this.previous);
+      this.previous = undefined;
+      throw new DivergenceError(e.step, e.loss, kept);
+    }
+    if (this.previous) tf.dispose(Object.values(this.previous.tensors));
+    this.previous = held;
+    return result;
+  }
+
+  /**
+   * Keep the state before each applied step (extra references to its tensors, no copy), so a
+   * divergence rolls back the update that caused it (DivergenceError.kept); the app's
+   * "Continue with a lower rate" needs it. Off: a divergence leaves the last applied step.
+   */
+  keepLastGoodState(on: boolean): void {
+    this.holdLastGood = on;
+    if (!on && this.previous) {
+      tf.dispose(Object.values(this.previous.tensors));
+      this.previous = undefined;
+    }
+  }
+
+  private holdLastGood = false;
+  private previous: HeldState | undefined;
+
+  /** Every tensor saveState reads, held by a clone (a reference: an assign replaces the variable's data, not this). */
+  private holdState(): HeldState {
+    const tensors: Record<string, tf.Tensor> = {};
+    const plugins: Record<string, unknown> = {};
+    for (const [k, t] of Object.entries({ ...this.namedVariables(), ...this.momentTensors() })) tensors[k] = tf.clone(t);
+    for (const p of this.plugins) {
+      const st = p.saveState?.();
+      if (!st) continue;
+      plugins[p.name] = structuredClone(st.meta);
+      for (const [k, t] of Object.entries(st.tensors)) tensors[`${p.name}.state.${k}`] = tf.clone(t);
+    }
+    return { step: this.stepCount, optimizerSteps: this.optimizer.state().t, tensors, plugins };
+  }
+
+  /** Put a held state back (read once to the host and loaded as a saved state is); returns its step. */
+  private async rollBack(h: HeldState): Promise<number> {
+    const arrays = await readArrays(h.tensors);
+    tf.dispose(Object.values(h.tensors));
+    // The current peak rate stays: it may have been lowered since (Continue).
+    this.loadState({ version: TRAINER_STATE_VERSION, config: this.config, step: h.step, peakLr: this.peakLr, optimizerSteps: h.optimizerSteps, arrays, plugins: h.plugins });
+    return h.step;
+  }
+
+  private async trainStepOnce(): Promise<StepResult> {
     const t0 = performance.now();
     const step = this.stepCount;
     const total = this.config.steps;
@@ -671,6 +743,8 @@ export class Trainer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.previous) tf.dispose(Object.values(this.previous.tensors));
+    this.previous = undefined;
     for (const p of this.plugins) p.dispose();
     this.optimizer.dispose();
     disposeNetwork(this.online);

@@ -85,6 +85,19 @@ function showRun(run: Pick<RunState, 'config' | 'dataset' | 'flops' | 'tensors' 
   });
 }
 
+/** The run is back at step `kept` (a divergence rolled it back): rows, snapshots and updates after it go. */
+function rewindTo(kept: number): void {
+  const rows = useMetrics.getState().rows.filter((r) => r.step <= kept);
+  useMetrics.setState({ rows });
+  useTimeline.setState((t) => {
+    const entries = t.entries.filter((e) => e.step <= kept);
+    return { entries, updates: t.updates.filter((u) => u.step <= kept), maskHistory: t.maskHistory.filter((h) => h.step <= kept), viewIndex: t.viewIndex !== null && t.viewIndex < entries.length ? t.viewIndex : null };
+  });
+  const last = rows[rows.length - 1];
+  const knn = [...rows].reverse().find((r) => r.knn !== undefined)?.knn;
+  useRun.setState((s) => ({ step: kept, loss: last?.loss, knn, snapshot: useTimeline.getState().entries.at(-1) ?? s.snapshot }));
+}
+
 /** True when `msg` is about a run the page has since replaced. */
 function stale(msg: Response): boolean {
   // An export answers the click that asked for it, even if the run was replaced since.
@@ -170,6 +183,8 @@ function onMessage(msg: Response): void {
         useRun.setState({ loadingData: false, error: { kind: 'data', message: msg.message } });
         return;
       }
+      // Rolled back: what the charts drew after the step the run is back at is gone with it.
+      if (msg.kind === 'diverged' && msg.kept !== undefined) rewindTo(msg.kept);
       // No run was built, and the worker has disposed the one before: it must not stay on screen as if it were live.
       if (msg.kind === 'config') showRun({ config: undefined, dataset: undefined, flops: undefined, tensors: undefined, readyTensors: undefined });
       // The worker stopped while a file was being loaded (its first readback lost the GPU): the
@@ -177,7 +192,7 @@ function onMessage(msg: Response): void {
       const lost = msg.kind === 'device-lost' || msg.kind === 'fatal' ? useRun.getState().restoring : undefined;
       const also = lost ? ` ${lost.kind === 'autosave' ? 'The saved run was not resumed' : `${lost.name ?? 'The file'} was not imported`}: press Restart, then load it again.` : '';
       useRun.setState((s) => ({
-        error: { kind: msg.kind, message: msg.message + also, step: msg.step },
+        error: { kind: msg.kind, message: msg.message + also, step: msg.step, kept: msg.kept },
         restoring: lost ? undefined : s.restoring,
         building: false,
         pending: undefined,

@@ -12,6 +12,8 @@ export interface RunError {
   kind: ErrorKind | 'crash' | 'import' | 'export';
   message: string;
   step?: number;
+  /** A divergence: the step the run is back at. */
+  kept?: number;
 }
 
 export interface RunState {

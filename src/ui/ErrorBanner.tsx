@@ -1,5 +1,5 @@
 import { actions } from '../store/controller';
-import { useRun } from '../store/run';
+import { useRun, type RunError } from '../store/run';
 import { useSettings } from '../store/settings';
 
 /**
@@ -9,6 +9,15 @@ import { useSettings } from '../store/settings';
  */
 export function offersRestart(kind: string, worker: string | undefined): boolean {
   return worker === 'crashed' || kind === 'crash' || kind === 'device-lost' || kind === 'fatal';
+}
+
+/**
+ * A divergence the trainer rolled back past the update that caused it: continuing with a lower
+ * rate redoes that update. Otherwise the kept state gives the same non-finite loss at any rate
+ * (a step's loss does not depend on it), so only a reset can help.
+ */
+export function rolledBack(error: RunError): boolean {
+  return error.kept !== undefined && error.step !== undefined && error.kept < error.step - 1;
 }
 
 /** Errors never blank the page: each one says what happened and what to do next. */
@@ -21,10 +30,17 @@ export function ErrorBanner() {
     <div className="notice notice-error" data-testid="error-banner" data-kind={error.kind} role="alert">
       <div className="notice-text">
         {error.kind === 'diverged' ? (
-          <>
-            <strong>Diverged at step {error.step}.</strong> The loss was not finite, so that step was not applied: the run is kept as it was after step {(error.step ?? 1) - 1}.
-            Continue from there with half the learning rate, or start again from step 0 with it (the run is seeded: a plain reset would diverge at the same step).
-          </>
+          rolledBack(error) ? (
+            <>
+              <strong>Diverged at step {error.step}.</strong> The loss was not finite, so that step was not applied, nor the update of step {error.kept! + 1} that led to it: the run is back as
+              it was after step {error.kept}. Continue from there with half the learning rate, or start again from step 0 with it (the run is seeded: a plain reset would diverge at the same step).
+            </>
+          ) : (
+            <>
+              <strong>Diverged at step {error.step}.</strong> The loss was not finite, so that step was not applied: the run is kept as it was after step {(error.step ?? 1) - 1}, whose
+              state gives that loss at any rate (no earlier state is at hand: the run was just built or loaded). Start again from step 0 with half the learning rate (the run is seeded: a plain reset would diverge at the same step).
+            </>
+          )
         ) : error.kind === 'device-lost' ? (
           <strong>GPU device lost. </strong>
         ) : error.kind === 'crash' || error.kind === 'fatal' ? (
@@ -40,9 +56,11 @@ export function ErrorBanner() {
         )}
         {error.kind === 'diverged' && (
           <>
-            <button className="btn btn-primary" data-testid="continue-lower-lr" onClick={() => actions.continueWithLowerLr(0.5)}>
-              Continue with lr × ½
-            </button>
+            {rolledBack(error) && (
+              <button className="btn btn-primary" data-testid="continue-lower-lr" onClick={() => actions.continueWithLowerLr(0.5)}>
+                Continue with lr × ½
+              </button>
+            )}
             <button className="btn" data-testid="reset-lower-lr" onClick={() => actions.resetWithLowerLr(0.5)}>
               Reset with lr × ½
             </button>

@@ -169,7 +169,8 @@ export type Response =
   /** `replay`: rows the run had (announced again, or restored), not steps trained now. */
   | { type: 'progress'; gen: number; rows: ProgressRow[]; stepsPerSecond: number; timedSteps: number; replay?: boolean }
   | { type: 'snapshot'; gen: number; snapshot: Snapshot }
-  | { type: 'error'; gen?: number; kind: Exclude<ErrorKind, 'autosave'>; message: string; step?: number }
+  /** `kept`: after a divergence, the step the run is back at (its rows and snapshots after it are gone). */
+  | { type: 'error'; gen?: number; kind: Exclude<ErrorKind, 'autosave'>; message: string; step?: number; kept?: number }
   /**
    * A save of run `gen` failed: the page drops it once it has replaced that run, as it does
    * the run's other messages. null: it is about the loaded images, not one run (they are

@@ -70,7 +70,7 @@ function yieldTask(): Promise<void> {
 
 function fail(e: unknown, gen: number | undefined, step?: number): void {
   if (e instanceof DivergenceError) {
-    post({ type: 'error', gen, kind: 'diverged', message: `Training diverged at step ${e.step} (loss ${e.loss}). The run is kept as it was after step ${e.step - 1}: continue with a lower learning rate, or reset.`, step: e.step });
+    post({ type: 'error', gen, kind: 'diverged', message: `Training diverged at step ${e.step} (loss ${e.loss}). The run is back as it was after step ${e.kept}: continue with a lower learning rate, or reset.`, step: e.step, kept: e.kept });
     return;
   }
   const message = e instanceof Error ? e.message : String(e);
@@ -189,6 +189,8 @@ class WorkerRun {
   lastSave = 0;
 
   constructor(readonly session: RunSession) {
+    // "Continue with lr × ½" after a divergence needs the state before the update that caused it.
+    session.trainer.keepLastGoodState(true);
     this.syncp = session.trainer.plugins.find(isWeightMaskSource);
     this.selectedLayer = this.syncp?.layerNames()[0];
     if (this.selectedLayer) this.maskHistory = new MaskHistory(this.selectedLayer);
@@ -219,6 +221,22 @@ class WorkerRun {
 
   dispose(): void {
     this.session.dispose();
+  }
+
+  /**
+   * Back to step `kept` (a divergence rolled the trainer back): the rows, snapshots and mask
+   * history after it describe a state the run no longer has. The page drops its own copies
+   * when it hears the error (`kept`).
+   */
+  rewind(kept: number): void {
+    const upTo = <T extends { step: number }>(xs: T[]) => xs.filter((x) => x.step <= kept);
+    this.rows = upTo(this.rows);
+    this.pending = upTo(this.pending);
+    this.snapshots = upTo(this.snapshots);
+    if (this.maskHistory) this.maskHistory.entries.splice(0, this.maskHistory.entries.length, ...upTo(this.maskHistory.entries));
+    // An update rolled back is not reported; the masks' own (restored) last update is.
+    if (this.reportedUpdate !== null && this.reportedUpdate > kept) this.reportedUpdate = this.syncp?.lastUpdateStep ?? null;
+    this.savedStep = Math.min(this.savedStep, kept - 1);
   }
 
   /** What the panels drew, to be replayed by a resumed or imported run. */
@@ -405,7 +423,14 @@ function flush(run: WorkerRun, gen: number, force = false): void {
 async function oneStep(run: WorkerRun): Promise<void> {
   const begun = performance.now();
   const stretch = queue.runningStretch;
-  const { result: r, row } = await run.session.trainStep();
+  let step: Awaited<ReturnType<RunSession['trainStep']>>;
+  try {
+    step = await run.session.trainStep();
+  } catch (e) {
+    if (e instanceof DivergenceError) run.rewind(e.kept);
+    throw e;
+  }
+  const { result: r, row } = step;
   run.lastMetrics = r.metrics;
   run.lastGradientPasses = r.gradientPasses ?? [];
   const p: ProgressRow = { ...row, tensors: tf.memory().numTensors };

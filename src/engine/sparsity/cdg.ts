@@ -388,7 +388,9 @@ export class CDGPlugin implements StepPlugin {
    * averaged Δ anew); the learned Δ are variables(), saved by the trainer.
    */
   saveState(): PluginState {
-    return { meta: { step: this.step, last: this.last ?? null, infos: this.infos, evalDelta: Object.fromEntries(this.evalDelta), absorbed: this.absorbed ?? null, noneOpen: [...this.noneOpen] }, tensors: {} };
+    // The branches as loadState reads them back (the fields of BranchInfo), not the objects the trainer passed.
+    const infos = this.infos.map(({ role, view, trained }) => ({ role, view, ...(trained !== undefined ? { trained } : {}) }));
+    return { meta: { step: this.step, last: this.last ?? null, infos, evalDelta: Object.fromEntries(this.evalDelta), absorbed: this.absorbed ?? null, noneOpen: [...this.noneOpen] }, tensors: {} };
   }
 
   loadState(meta: unknown): void {

@@ -173,6 +173,64 @@ describe('Trainer', () => {
     });
   });
 
+  /** The whole saved state (arrays and plugin state) as comparable text. */
+  const stateText = async (t: Trainer): Promise<string> => {
+    const st = await t.saveState();
+    const arrays = Object.entries(st.arrays).map(([k, a]) => [k, Buffer.from(new Uint8Array((a as { data: ArrayBufferView }).data.buffer.slice(0))).toString('base64')]);
+    return JSON.stringify({ step: st.step, optimizerSteps: st.optimizerSteps, plugins: st.plugins, arrays });
+  };
+
+  // Found by a read-only hunt: the state a divergence kept was the one whose loss was not
+  // finite, and a step's loss does not depend on its rate, so "Continue with lr × ½" diverged
+  // again at the same step, every time.
+  it('without the last good state kept, a lower rate diverges again at the same step: the loss does not depend on it', async () => {
+    const t = new Trainer(buildConfig({ tiny: true, overrides: { steps: 6 } }), dataset);
+    await t.trainStep();
+    const w = t.online.vars['proj.fc1.w'] ?? Object.values(t.online.vars)[0];
+    const poison = tf.fill(w.shape, NaN);
+    w.assign(poison); // as a bad update (a non-finite gradient) would leave it
+    poison.dispose();
+    await expect(t.trainStep()).rejects.toMatchObject({ step: 2, kept: 1 });
+    t.setPeakLearningRate(t.peakLearningRate / 2);
+    await expect(t.trainStep()).rejects.toMatchObject({ step: 2, kept: 1 });
+    t.dispose();
+  });
+
+  for (const [preset, overrides, label] of [
+    ['byol-dense', { steps: 8 }, 'BYOL (target, predictor, BN statistics)'],
+    ['syncp-unstructured', { steps: 40, syncp: { regrowth: { enabled: true, rate: 0.3 }, scoreEma: 0.5, schedule: { start: 0.1, end: 0.7, every: 0.05 } } }, 'SyncCP with mask updates and regrowth'],
+    ['cdg', { steps: 8 }, 'CDG (its thresholds)'],
+  ] as const) {
+    it(`with the last good state kept, a divergence rolls back the update before it, bit for bit, and a lower rate trains on: ${label}`, async () => {
+      const t = new Trainer(buildConfig({ preset, tiny: true, overrides }), dataset);
+      t.keepLastGoodState(true);
+      const after: string[] = [await stateText(t)];
+      const n = preset === 'syncp-unstructured' ? 6 : 3;
+      for (let i = 0; i < n; i++) {
+        await t.trainStep();
+        after.push(await stateText(t));
+      }
+      const tensors = tf.memory().numTensors;
+      // Step n's update left a state whose next loss is not finite (here: made so by hand).
+      const w = t.online.vars['proj.fc1.w'] ?? Object.values(t.online.vars)[0];
+      const poison = tf.fill(w.shape, NaN);
+      w.assign(poison);
+      poison.dispose();
+      await expect(t.trainStep()).rejects.toMatchObject({ step: n + 1, kept: n - 1 });
+      expect(t.step).toBe(n - 1);
+      expect(await stateText(t)).toBe(after[n - 1]);
+      // Step n again, from there, at a lower rate: trained, finite, and on from there.
+      t.setPeakLearningRate(t.peakLearningRate / 2);
+      for (let i = 0; i < 2; i++) {
+        const r = await t.trainStep();
+        expect(r.step).toBe(n + i);
+        expect(Number.isFinite(r.loss)).toBe(true);
+      }
+      expect(tf.memory().numTensors).toBe(tensors);
+      t.dispose();
+    });
+  }
+
   it('after a divergence the run continues from the last good step with a lower learning rate', async () => {
     const t = new Trainer(buildConfig({ tiny: true, overrides: { steps: 6 } }), dataset);
     await t.trainStep();

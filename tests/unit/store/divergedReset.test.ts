@@ -6,6 +6,9 @@ import { actions } from '../../../src/store/controller';
 import { draftOf, useSettings } from '../../../src/store/settings';
 import { useRun } from '../../../src/store/run';
 import { FakeWorker, stubPage } from './fakeWorker';
+import { useMetrics } from '../../../src/store/metrics';
+import { useTimeline } from '../../../src/store/timeline';
+import type { Snapshot } from '../../../src/worker/protocol';
 
 describe('Reset with lr × ½', () => {
   beforeEach(() => {
@@ -56,3 +59,30 @@ describe('Reset with lr × ½', () => {
     expect(s.issues.batchSize).toBe('not a number');
   });
 });
+
+// Found by a read-only hunt: "Continue with lr × ½" could never get past a divergence (the
+// kept state gave the same loss at any rate). The worker now rolls back the update that led to
+// it, and says to which step: the page drops what it drew after that step.
+describe('a divergence rolled back to an earlier step', () => {
+  beforeEach(() => stubPage());
+  afterEach(() => vi.unstubAllGlobals());
+  const gen = () => (FakeWorker.last!.sent.at(-1) as { gen: number }).gen;
+  const answer = (data: unknown) => FakeWorker.last!.dispatchEvent(new MessageEvent('message', { data }));
+  const row = (step: number) => ({ step, loss: 10 + step, lr: 0.001, ms: 5, flops: { dense: 1, effective: 1 }, tensors: 9, ...(step === 4 ? { knn: 0.4 } : {}), ...(step === 5 ? { knn: 0.5 } : {}) });
+  const snap = (step: number) => ({ step, samples: [], views: [], plugins: {} }) as unknown as Snapshot;
+
+  it('drops the rows, snapshots and mask updates after the step the run is back at', () => {
+    actions.restart();
+    answer({ type: 'progress', gen: gen(), rows: [1, 2, 3, 4, 5].map(row), stepsPerSecond: 1, timedSteps: 4 });
+    answer({ type: 'progress', gen: gen(), rows: [{ ...row(6), update: { step: 6, layers: [] } }], stepsPerSecond: 1, timedSteps: 4 });
+    for (const st of [2, 4, 6]) answer({ type: 'snapshot', gen: gen(), snapshot: snap(st) });
+    expect(useRun.getState().step).toBe(6);
+    answer({ type: 'error', gen: gen(), kind: 'diverged', message: 'NaN', step: 7, kept: 5 });
+    expect(useMetrics.getState().rows.map((r) => r.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(useTimeline.getState().entries.map((e) => e.step)).toEqual([2, 4]);
+    expect(useTimeline.getState().updates).toEqual([]);
+    const s = useRun.getState();
+    expect([s.step, s.loss, s.knn, s.error?.kept]).toEqual([5, 15, 0.5, 5]);
+  });
+});
+

@@ -1,0 +1,45 @@
+// @vitest-environment happy-dom
+// The divergence banner offers "Continue with lr × ½" only when the worker rolled back the
+// update that led to the divergence: otherwise the kept state gives the same non-finite loss
+// at any rate (a step's loss does not depend on it), and only a reset can help.
+import { act, createElement } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useRun } from '../../../src/store/run';
+import { ErrorBanner } from '../../../src/ui/ErrorBanner';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+let root: Root;
+let host: HTMLElement;
+beforeEach(() => {
+  host = document.createElement('div');
+  document.body.append(host);
+  root = createRoot(host);
+});
+afterEach(() => {
+  act(() => root.unmount());
+  host.remove();
+});
+
+async function banner(step: number, kept: number): Promise<HTMLElement> {
+  useRun.setState({ error: { kind: 'diverged', step, kept, message: 'NaN' } });
+  await act(() => root.render(createElement(ErrorBanner)));
+  return host;
+}
+
+describe('the divergence banner', () => {
+  it('rolled back past the update that led to it: says to which step, and offers Continue and Reset', async () => {
+    const h = await banner(7, 5);
+    expect(h.textContent).toContain('nor the update of step 6 that led to it: the run is back as it was after step 5');
+    expect(h.querySelector('[data-testid="continue-lower-lr"]')).not.toBeNull();
+    expect(h.querySelector('[data-testid="reset-lower-lr"]')).not.toBeNull();
+  });
+
+  it('nothing to roll back to (the first step of a run just built or loaded): Reset only, and says why', async () => {
+    const h = await banner(1, 0);
+    expect(h.querySelector('[data-testid="continue-lower-lr"]')).toBeNull();
+    expect(h.querySelector('[data-testid="reset-lower-lr"]')).not.toBeNull();
+    expect(h.textContent).toContain('gives that loss at any rate');
+  });
+});
