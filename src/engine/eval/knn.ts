@@ -1,6 +1,7 @@
 // kNN monitor (Wu et al. 2018, as in SimCLR/BYOL codebases): cosine similarity to a
 // labelled memory bank, the k nearest vote with weights exp(sim / T), argmax class.
 import * as tf from '@tensorflow/tfjs';
+import { expectFiniteFeatures } from './finiteFeatures';
 
 export { accuracyStandardError, testImagesForStandardError } from './standardError';
 
@@ -32,6 +33,7 @@ export function knnScores(bank: tf.Tensor2D, bankLabels: tf.Tensor1D, queries: t
  * the default sizes); `chunk` bounds memory for larger sets.
  */
 export async function knnAccuracy(bank: tf.Tensor2D, bankLabels: ArrayLike<number>, queries: tf.Tensor2D, queryLabels: ArrayLike<number>, opts: KnnOptions): Promise<number> {
+  await expectFiniteFeatures('kNN', bank, queries);
   const chunk = opts.chunk ?? Math.max(1, queries.shape[0]);
   const labels = tf.tensor1d(Array.from(bankLabels), 'int32');
   const preds: tf.Tensor1D[] = [];

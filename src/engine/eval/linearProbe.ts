@@ -3,11 +3,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { AdamW } from '../optim';
 import { tfSeed } from '../nn/params';
+import { expectFiniteFeatures } from './finiteFeatures';
 
 export interface ProbeOptions { numClasses: number; epochs: number; seed: number; lr?: number; weightDecay?: number }
 export interface ProbeResult { trainAccuracy: number; testAccuracy: number; epochs: number }
 
 export async function linearProbe(xTrain: tf.Tensor2D, yTrain: ArrayLike<number>, xTest: tf.Tensor2D, yTest: ArrayLike<number>, opts: ProbeOptions): Promise<ProbeResult> {
+  await expectFiniteFeatures('linear probe', xTrain, xTest);
   const d = xTrain.shape[1];
   // In tidies: the intermediate sum, and the tensors a variable is made from (it holds their
   // data, so they would outlive it), would otherwise stay after each probe.

@@ -62,4 +62,19 @@ describe('kNN monitor', () => {
     }
     tf.dispose([bank2, labelsT, query]);
   });
+
+  // Found by a read-only hunt: NaN features were voted class 0 (argMax and topk rank NaN), so a
+  // held-out set of mostly class 0 scored 100 %.
+  it('refuses features that are not finite, in the bank or the queries, rather than scoring them', async () => {
+    const ok = tf.tensor2d([[1, 0], [0, 1], [1, 0.1]]);
+    const bad = tf.tensor2d([[NaN, 0], [0, 1], [1, 0.1]]);
+    const inf = tf.tensor2d([[1, 0], [0, Infinity], [1, 0.1]]);
+    const opts = { k: 1, temperature: 0.1, numClasses: 2 };
+    await expect(knnAccuracy(bad, [0, 1, 0], ok, [0, 0, 0], opts)).rejects.toThrow(/kNN: the network's features are not finite/);
+    await expect(knnAccuracy(ok, [0, 1, 0], inf, [0, 0, 0], opts)).rejects.toThrow(/not finite/);
+    expect(await knnAccuracy(ok, [0, 1, 0], ok, [0, 1, 0], opts)).toBe(1);
+    const { linearProbe } = await import('../../../src/engine/eval/linearProbe');
+    await expect(linearProbe(bad, [0, 1, 0], ok, [0, 1, 0], { numClasses: 2, epochs: 1, seed: 1 })).rejects.toThrow(/linear probe: the network's features are not finite/);
+    tf.dispose([ok, bad, inf]);
+  });
 });
