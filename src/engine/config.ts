@@ -59,7 +59,10 @@ export const SETTINGS_TABLE = {
     predHidden: setting(positiveInt.max(2048).default(128), { label: 'Predictor hidden', help: 'hidden width of the predictor MLP (BYOL, SimSiam)', applies: 'predictor-mlp' }),
     /** A BatchNorm without affine terms after the projector's last layer (SimSiam's projector ends so). */
     projOutBn: setting(z.boolean().default(false), { label: 'Projector output BN', help: 'standardise each projection unit over the batch (BatchNorm without scale and shift after the last layer, as SimSiam’s projector)' }),
-  }),
+  }, [
+    // Refused rather than ignored (one stride is read per stage), so a link or run.json says what runs.
+    ['one stride per stage at most: give no more strides than stage widths', ['strides'], (m) => !m.strides || (m.strides as number[]).length <= (m.widths as number[]).length],
+  ]),
   ssl: group({
     method: setting(z.enum(SSL_METHOD_NAMES).default('simclr'), { label: 'Method', help: SSL_METHOD_NAMES.map(sslMethodInfo).map((m) => `${m.label} (${m.summary})`).join(', '), key: 'method', quick: true }),
     temperature: setting(z.number().gt(0).max(10).default(0.2), { label: 'Temperature τ', help: 'NT-Xent sharpness (SimCLR)', key: 'temperature', applies: 'simclr', quick: true, step: 0.05 }),
@@ -176,6 +179,12 @@ export const ConfigSchema = buildSchema(SETTINGS_TABLE, [
   // is what its settings say: run.json and a --tiny run's images follow the batch. Own images
   // are counted only once read (a few own images train on all of them a step).
   ['the batch cannot be larger than the training images (a step draws its images without repeats)', ['batchSize'], (c) => (c.data as { name: string }).name === 'own' || (c.batchSize as number) <= (c.data as { trainCount: number }).trainCount],
+  // Each group gates an equal share of a layer's output channels: a number that does not
+  // divide a stage's width was quietly replaced by one that does (down to 1, plain spatial).
+  ['the channel groups must divide every stage width (each group gates an equal share of a layer’s output channels)', ['cdg', 'groups'], (c) => {
+    const cdg = c.cdg as { saliency: string; groups: number } | null;
+    return !cdg || cdg.saliency !== 'channel-group' || (c.model as { widths: number[] }).widths.every((w) => w % cdg.groups === 0);
+  }],
 ]);
 
 /** The table as rows (path, key, label, input kind…), in table order. */

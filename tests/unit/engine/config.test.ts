@@ -72,4 +72,26 @@ describe('config', () => {
     expect(help('data.trainCount')).toContain(`at most ${KNN_MEMORY} of them`);
     expect(help('data.testCount')).toContain(`up to ${KNN_QUERIES} of them`);
   });
+
+  // Found by a read-only hunt: both were accepted and then quietly run otherwise.
+  it('refuses CDG channel groups that do not divide every stage width, and more strides than stages, naming the setting', () => {
+    const refused = (overrides: Record<string, unknown>, path: string) => {
+      try {
+        buildConfig({ preset: 'cdg', tiny: true, overrides });
+      } catch (e) {
+        expect((e as ConfigError).issues.some((i) => i.startsWith(`${path}:`)), JSON.stringify(overrides)).toBe(true);
+        return;
+      }
+      throw new Error(`accepted ${JSON.stringify(overrides)}`);
+    };
+    // Tiny widths 8, 16: 3 and 1000 divide neither; 7, 14 is not divided by 4.
+    refused({ cdg: { saliency: 'channel-group', groups: 3 } }, 'cdg.groups');
+    refused({ cdg: { saliency: 'channel-group', groups: 1000 } }, 'cdg.groups');
+    refused({ model: { widths: [7, 14] }, cdg: { saliency: 'channel-group', groups: 4 } }, 'cdg.groups');
+    refused({ model: { strides: [1, 1, 1] } }, 'model.strides');
+    for (const ok of [{ cdg: { saliency: 'channel-group', groups: 8 } }, { cdg: { saliency: 'spatial', groups: 3 } }, { model: { strides: [1, 2] } }, { model: { widths: [6, 12], strides: [1] } }]) {
+      expect(() => buildConfig({ preset: 'cdg', tiny: true, overrides: ok }), JSON.stringify(ok)).not.toThrow();
+    }
+  });
 });
+
