@@ -3,9 +3,10 @@
 // Exit codes: 0 done, 1 the run failed (e.g. diverged), 2 bad usage or bad config.
 import { readFile } from 'node:fs/promises';
 import { parseFlags, UsageError, writableFolder } from './args';
+import { trainConfig } from './trainConfig';
 import type { BackendName } from '../engine/backend';
-import { buildConfig, ConfigError, describePresets, mergeConfig, PRESET_NAMES, presetsSetting, SETTINGS, type Config } from '../engine/config';
-import { decodeSetting, fragmentAt, methodOffFor, whyNotApplies, type SettingSpec } from '../engine/settingsTable';
+import { ConfigError, describePresets, PRESET_NAMES, presetsSetting, SETTINGS, type Config } from '../engine/config';
+import { decodeSetting, whyNotApplies, type SettingSpec } from '../engine/settingsTable';
 
 const USAGE = `usage: npm run train -- [options] [--KEY VALUE …]
   --preset NAME     ${PRESET_NAMES.join(' | ')} (default simclr-dense)
@@ -90,13 +91,7 @@ async function main(): Promise<number> {
       return 0;
     }
     const fileCfg = args.configFile ? await readConfigFile(args.configFile) : {};
-    const base = buildConfig({ preset: args.preset, tiny: args.tiny, measured: true, overrides: fileCfg });
-    for (const { spec } of args.settings) {
-      // As in links: a method's setting does not switch that method on by itself.
-      const off = methodOffFor(spec, base);
-      if (off) throw new UsageError(`--${spec.key} ${off} (preset ${args.preset}); pick a ${spec.methodLabel} preset or set it in --config`);
-    }
-    config = buildConfig({ preset: args.preset, tiny: args.tiny, measured: true, overrides: mergeConfig(fileCfg, ...args.settings.map((x) => fragmentAt(x.spec.path, x.value))) });
+    config = trainConfig({ preset: args.preset, tiny: args.tiny, fileCfg, settings: args.settings });
     // Refused by the settings panel's rules too (greyed there): said, not silently kept.
     for (const { spec } of args.settings) {
       const why = whyNotApplies(spec, config);
