@@ -15,6 +15,9 @@ export interface TrainConfigInput {
 }
 
 export function trainConfig({ preset, tiny, fileCfg, settings }: TrainConfigInput): Config {
+  // A file that is not an object of settings would merge as nothing (the bare preset would run):
+  // refused with the message a link's or an import's gets.
+  if (typeof fileCfg !== 'object' || fileCfg === null || Array.isArray(fileCfg)) buildConfig({ preset, tiny, measured: true, overrides: fileCfg });
   // Which methods are on, from the preset and the file before any validation: validating the
   // file alone refused settings that only the flags make valid (a batch of 8 against a file's
   // 10 training images once the preset's 32 was checked, N:M with the file's N and a flag's M).

@@ -18,6 +18,7 @@ describe('trainConfig', () => {
   it('the whole is still checked: a file and flags that do not fit together are refused, naming the setting', () => {
     expect(() => trainConfig({ preset: 'simclr-dense', tiny: false, fileCfg: { data: { trainCount: 10 } }, settings: [flag('batchSize', 16)] })).toThrow(ConfigError);
     expect(() => trainConfig({ preset: 'syncp-2of4', tiny: false, fileCfg: { syncp: { n: 8 } }, settings: [] })).toThrow(/syncp\.n/);
+    for (const fileCfg of [[{ steps: 10 }], 42, null, 'x']) expect(() => trainConfig({ preset: 'simclr-dense', tiny: true, fileCfg, settings: [] }), JSON.stringify(fileCfg)).toThrow(/must be a JSON object of settings/);
   });
 
   it('a method\'s flag does not switch the method on; a file that switches it on lets the flag apply', () => {
