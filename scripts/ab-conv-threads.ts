@@ -10,6 +10,7 @@ import { Trainer } from '../src/engine/trainer';
 import { startNodeBackend } from '../src/cli/nodeBackend';
 import { startConvThreads } from '../src/cli/convThreads';
 import { setConvSplitter } from '../src/engine/kernels/convTaps';
+import { median } from '../src/engine/median';
 const presets = (process.argv[2] ?? 'byol-dense').split(',');
 const tiny = process.argv[3] === 'tiny';
 const rounds = Number(process.argv[4] ?? 40);
@@ -34,7 +35,7 @@ for (const preset of presets) {
     }
     on.push(ms.true); off.push(ms.false); ratio.push(ms.true / ms.false);
   }
-  const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  const med = median;
   const q = (a: number[], p: number) => [...a].sort((x, y) => x - y)[Math.floor(a.length * p)];
   console.log(`${preset} ${tiny ? 'tiny' : 'default'} batch ${cfg.batchSize}: one thread ${med(off).toFixed(1)} ms, two ${med(on).toFixed(1)} ms, ratio ${med(ratio).toFixed(3)} (${q(ratio, 0.25).toFixed(2)}–${q(ratio, 0.75).toFixed(2)})`);
   t.dispose();

@@ -4,6 +4,7 @@
 //   npx tsx scripts/bench-conv-threads.ts
 import { startConvThreads } from '../src/cli/convThreads';
 import { forwardBlocked, filterGradBlocked, inputGradBlocked, setConvSplitter, ALL } from '../src/engine/kernels/convTaps';
+import { median } from '../src/engine/median';
 const s = (await startConvThreads())!;
 s.minMacs = 0;
 const cases: [number, number, number, number][] = [[8, 16, 2, 8], [8, 16, 8, 8], [8, 16, 8, 16], [16, 16, 8, 8], [16, 16, 16, 16], [32, 16, 8, 16], [32, 16, 16, 16], [8, 8, 16, 16], [16, 8, 16, 16]];
@@ -27,7 +28,7 @@ for (const [B, H, C, K] of cases) {
         (on ? t.on : t.off).push(performance.now() - t0);
       }
     }
-    const med = (a: number[]) => a.sort((p, q) => p - q)[a.length >> 1];
+    const med = median;
     res.push(`${op} ${med(t.off).toFixed(3)}→${med(t.on).toFixed(3)} (${(med(t.on) / med(t.off)).toFixed(2)})`);
   }
   console.log(`B${B} ${H}² C${C}→${K} ${(macs / 1e6).toFixed(2)}M MACs: ${res.join('  ')}`);

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { installNodeWebGPU } from '../src/cli/nodeWebgpu';
 import { initBackend } from '../src/engine/backend';
 import { gatedConv } from '../src/engine/sparsity/cdgGate';
+import { median } from '../src/engine/median';
 
 const reps = Number(process.argv[2] ?? 15);
 const ok = await installNodeWebGPU();
@@ -44,7 +45,7 @@ for (const [b, side, cin, cout] of shapes) {
     off.push(o);
     ratios.push(a2 / o);
   }
-  const med = (v: number[]) => [...v].sort((p, q) => p - q)[v.length >> 1];
+  const med = median;
   console.log(`[${b}×2, ${side}×${side}, ${cin}→${cout}] density 0.4: skip ${med(on).toFixed(1)} ms, dense dual conv ${med(off).toFixed(1)} ms, ratio (median of pairs) ${med(ratios).toFixed(3)}`);
   tf.dispose([...xs, w]);
 }

@@ -13,6 +13,7 @@ import { nameWasmAssets } from '../worker/wasmAssets';
 import { benchConfig, stateStartStep } from '../engine/bench';
 import { loadDataset } from '../engine/data';
 import { Trainer } from '../engine/trainer';
+import { median } from '../engine/median';
 
 export interface ProfileRow {
   spec: string;
@@ -129,8 +130,7 @@ async function main(): Promise<void> {
       }
     }
     specs.forEach((spec, i) => {
-      const sorted = [...times[i]].sort((a, b) => a - b);
-      state.rows.push({ spec, msPerStep: sorted[Math.floor(sorted.length / 2)], programs: 0, programMs: 0, jsMs: 0, kinds: [] });
+      state.rows.push({ spec, msPerStep: median(times[i]), programs: 0, programMs: 0, jsMs: 0, kinds: [] });
     });
     for (const t of trainers) t.dispose();
     return;

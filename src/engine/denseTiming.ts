@@ -31,8 +31,7 @@ export async function timeDenseStep(config: Config, dataset: Dataset, atStep: nu
     await trainer.trainStep();
     const ms: number[] = [];
     for (let i = 0; i < steps; i++) ms.push((await trainer.trainStep()).ms);
-    ms.sort((a, b) => a - b);
-    return { denseMs: ms[Math.floor(ms.length / 2)], steps };
+    return { denseMs: median(ms), steps };
   } finally {
     trainer.dispose();
   }

@@ -1,7 +1,7 @@
 // The dense counterpart the FLOPs panel's "measured" line times a sparse run against: the
 // same network without its sparsifiers, timed on a throw-away trainer that leaves nothing behind.
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { buildConfig, PRESET_NAMES } from '../../../src/engine/config';
 import { loadDataset } from '../../../src/engine/data';
 import { denseConfigOf, medianMs, timeDenseStep } from '../../../src/engine/denseTiming';
@@ -34,6 +34,19 @@ describe('dense timing', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(t.steps).toBe(2);
     expect(t.denseMs).toBeGreaterThan(0);
+  });
+
+  // Found by a read-only hunt: the denominator took the upper of the two middle times.
+  it('the dense time is the median of the timed steps: the mean of the two middle ones for an even count, the warm-up left out', async () => {
+    const times = [500, 20, 10, 40, 30];
+    const spy = vi.spyOn(Trainer.prototype, 'trainStep').mockImplementation(async () => ({ step: 1, loss: 1, lr: 0, ms: times.shift()!, metrics: {} }));
+    try {
+      const c = buildConfig({ preset: 'syncp-2of4', tiny: true });
+      expect((await timeDenseStep(c, shapes, 0, 2)).denseMs).toBe(15); // warm-up 500, then 20, 10
+      expect((await timeDenseStep(c, shapes, 0, 1)).denseMs).toBe(30); // warm-up 40, then 30
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('medianMs is the middle of the sorted times (the mean of the two middle ones for an even count)', () => {
