@@ -9,8 +9,11 @@ import { stepFlops, type LayerDensities } from '../engine/stepFlops';
 import { readPublicAsset } from './nodeAssets';
 import type { ExperimentRun, GradientMode } from './experimentTables';
 
-/** Training FLOPs of one step, effective / dense, for a row's densities under a gate-gradient mode. */
-function flopsRatio(session: RunSession, row: MetricsRow, mode: GradientMode): number {
+/**
+ * Training FLOPs of one step, effective / dense, for a row's densities under a gate-gradient
+ * mode, with the step's extra gradient passes (SyncCP regrowth) as its row counts them.
+ */
+export function flopsRatio(session: RunSession, row: MetricsRow, mode: GradientMode, gradientPasses: readonly (readonly string[])[] = []): number {
   const t = session.trainer;
   const cdg = t.config.cdg;
   const d: LayerDensities = {};
@@ -18,7 +21,7 @@ function flopsRatio(session: RunSession, row: MetricsRow, mode: GradientMode): n
   // Channel masks: the weight density is the kept fraction of output channels (syncp.ts outputChannelDensity).
   if (row.density && t.config.syncp?.granularity === 'channel') d.outputChannels = row.density;
   if (row.gateDensity && cdg) d.gate = Object.fromEntries(Object.entries(row.gateDensity).map(([k, v]) => [k, { ...v, beta: cdg.beta, gradient: mode }]));
-  const f = stepFlops(t.spec, t.branchInfos(), t.config.ssl.method, t.stepBatch, d);
+  const f = stepFlops(t.spec, t.branchInfos(), t.config.ssl.method, t.stepBatch, d, gradientPasses);
   return f.effective / f.dense;
 }
 
@@ -38,24 +41,29 @@ export async function runOne(config: Config, preset: string, onStep: () => void,
     const t0 = performance.now();
     let last: MetricsRow | undefined;
     let knn = base.untrained;
-    const rows: MetricsRow[] = [];
+    const modes: GradientMode[] = config.cdg ? ['ste', 'detached'] : ['ste'];
+    // Every step's ratio, regrowth passes included (a mean over the logged rows missed the update steps between them).
+    const flopsEnd: Partial<Record<GradientMode, number>> = {};
+    const flopsSum: Partial<Record<GradientMode, number>> = {};
+    let trainedSteps = 0;
     while (!session.done) {
       const s = await session.trainStep();
       if (s.knn !== undefined) knn = s.knn;
-      if (s.logged) rows.push(s.row);
       last = s.row;
+      for (const m of modes) {
+        flopsEnd[m] = flopsRatio(session, s.row, m, s.result.gradientPasses);
+        flopsSum[m] = (flopsSum[m] ?? 0) + flopsEnd[m]!;
+      }
+      trainedSteps++;
       onStep();
     }
     const seconds = (performance.now() - t0) / 1000;
     const knnSeconds = session.knnMs.reduce((a, b) => a + b, 0) / 1000;
     const probe = probeEpochs > 0 ? await session.trainer.linearProbe(probeEpochs) : undefined;
-    const modes: GradientMode[] = config.cdg ? ['ste', 'detached'] : ['ste'];
-    const flopsEnd: Partial<Record<GradientMode, number>> = {};
     const flopsMean: Partial<Record<GradientMode, number>> = {};
     for (const m of modes) {
-      flopsEnd[m] = last ? flopsRatio(session, last, m) : 1;
-      const trained = rows.filter((r) => r.step > 0);
-      flopsMean[m] = trained.length ? trained.reduce((a, r) => a + flopsRatio(session, r, m), 0) / trained.length : 1;
+      flopsEnd[m] ??= 1;
+      flopsMean[m] = trainedSteps ? flopsSum[m]! / trainedSteps : 1;
     }
     return {
       preset,

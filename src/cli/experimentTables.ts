@@ -25,7 +25,7 @@ export interface ExperimentRun {
   weightDensity?: { online: number; target: number };
   /** Mean over gated layers of the final gate density per branch. */
   gateDensity?: { online: number; target: number };
-  /** Training FLOPs of one step, effective / dense, at the last step and averaged over the logged steps. */
+  /** Training FLOPs of one step, effective / dense (regrowth passes included), at the last step and averaged over every step. */
   flopsEnd: Partial<Record<GradientMode, number>>;
   flopsMean: Partial<Record<GradientMode, number>>;
   seconds: number;
@@ -93,7 +93,7 @@ export function renderResults(runs: ExperimentRun[], opts: { command: string }):
         `| ${p} | ${rs.map((r) => r.seed).join(', ')} | ${r0.steps} × ${r0.batch}, ${r0.imageSize}², [${r0.widths.join(', ')}] | ${pm(rs.map((r) => r.untrained))} | ${pm(rs.map((r) => r.rawPixels))} | **${pm(rs.map((r) => r.knn))}** | ${gains.length > 1 ? `${pts(mean(gains))} ± ${pts(sd(gains))}` : pts(gains[0])} | ${probes.length ? pm(probes) : '—'} | ${mean(rs.map((r) => r.seconds)).toFixed(0)} (${mean(rs.map((r) => r.stepsPerSecond)).toFixed(2)}) | ${(100 * mean(rs.map((r) => r.knnSeconds / r.seconds))).toFixed(1)} % in ${r0.knnPasses} passes | ${mean(rs.map((r) => r.load[0])).toFixed(1)}–${mean(rs.map((r) => r.load[1])).toFixed(1)} |`,
       );
     }
-    out.push('', 'Sparsity at the end of the run (means over prunable or gated layers, then over seeds); training FLOPs of one step relative to dense, at the last step and averaged over the logged steps (CDG: per gate-gradient mode, the run trained with `ste`):', '');
+    out.push('', 'Sparsity at the end of the run (means over prunable or gated layers, then over seeds); training FLOPs of one step relative to dense (SyncCP regrowth passes included), at the last step and averaged over every step (CDG: per gate-gradient mode, the run trained with `ste`):', '');
     out.push('| preset | weight density online / target | gate density branch 1 / branch 2 | FLOPs at the end | FLOPs run mean |');
     out.push('|---|---|---|---|---|');
     for (const p of presets) {
