@@ -146,7 +146,12 @@ async function runWorkers(shares: readonly string[][], onSteps: (n: number, run:
           // 'close', not 'exit': stderr is read to its end, so the reason is not cut off.
           child.on('close', (code, signal) => {
             if (code === 0) resolve();
-            else reject(new Error(`a worker (${share.join(', ')}) ${signal ? `was killed by ${signal}` : `exited with ${code}`}: ${tail.trim().split('\n').slice(-5).join(' | ')}`));
+            else {
+              // The worker's own message (its first "experiment:" line), not only the stack's last frames.
+              const lines = tail.trim().split('\n');
+              const said = lines.find((l) => l.startsWith('experiment: ')) ?? lines[0] ?? '';
+              reject(new Error(`a worker (${share.join(', ')}) ${signal ? `was killed by ${signal}` : `exited with ${code}`}: ${said}${lines.length > 1 ? ` | ${lines.slice(-3).join(' | ')}` : ''}`));
+            }
           });
         }),
     ),
@@ -217,7 +222,13 @@ async function main(): Promise<number> {
     if (a.jobs <= 1 && !a.only) void startConvThreads();
     for (const [i, j] of todo.entries()) {
       onRun(i, `${j.dataset} ${j.preset} s${j.seed}`);
-      const r = await runOne(configOf(j), j.preset, onStep, a.probeEpochs);
+      let r: Awaited<ReturnType<typeof runOne>>;
+      try {
+        r = await runOne(configOf(j), j.preset, onStep, a.probeEpochs);
+      } catch (e) {
+        // Which run, first: a worker's parent keeps only the start of its stderr's last lines.
+        throw new Error(`run ${j.dataset} ${j.preset} seed ${j.seed} failed: ${(e as Error).message}`);
+      }
       // Written whole or not at all: an interrupted write leaves no half file to be read later.
       await writeFile(`${file(j)}.tmp`, JSON.stringify({ ...r, made: made(j) }, null, 1));
       await rename(`${file(j)}.tmp`, file(j));

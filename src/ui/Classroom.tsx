@@ -26,19 +26,20 @@ export function initClassroomFromUrl(): void {
   if (typeof location === 'undefined') return;
   const u = parseUrl(location.search);
   useSettings.setState({ classroom: u.classroom });
-  linkSettings = lessonSettingsOf(location.search);
+  linkSearch = location.search;
 }
 
 /**
- * A classroom link's preset and settings, kept as they fit the tiny size, where the sparsity
- * lessons run (what fits it fits the default size too): one that does not fit (a batch over
- * tiny's training images) would make the whole set fail when its lesson comes back, and
- * setPreset would then drop them all.
+ * A classroom link's preset and settings, kept as they fit the size of the lesson that loads
+ * them (`tiny`): one that does not fit (a batch over tiny's training images) would make the
+ * whole set fail, and setPreset would then drop them all. Parsed per lesson: at the tiny size
+ * alone, a default-size lesson lost a batch of 256 that fits it.
  */
-export function lessonSettingsOf(search: string): { preset: PresetName; overrides: Record<string, unknown> } {
-  const atTiny = new URLSearchParams(search);
-  atTiny.set('tiny', '1');
-  const u = parseUrl(`?${atTiny}`);
+export function lessonSettingsOf(search: string, tiny = true): { preset: PresetName; overrides: Record<string, unknown> } {
+  const atSize = new URLSearchParams(search);
+  if (tiny) atSize.set('tiny', '1');
+  else atSize.delete('tiny');
+  const u = parseUrl(`?${atSize}`);
   return { preset: u.preset, overrides: u.overrides };
 }
 
@@ -47,7 +48,7 @@ export function lessonSettingsOf(search: string): { preset: PresetName; override
  * lesson on that preset loads them again after the class went to another preset's lesson
  * and came back (the URL, rewritten from the run, no longer holds them by then).
  */
-let linkSettings: { preset: PresetName; overrides: Record<string, unknown> } | undefined;
+let linkSearch: string | undefined;
 
 /** The lesson to open first: the first one that runs the preset the link names. */
 function firstLesson(): number {
@@ -84,7 +85,8 @@ function load(lesson: Lesson): void {
   if (loaded(lesson)) return;
   // setPreset builds at the store's size: switch to the lesson's first, so the run is built once.
   if (useSettings.getState().tiny !== lesson.tiny) useSettings.setState({ tiny: lesson.tiny });
-  actions.setPreset(lesson.preset, lesson.preset === linkSettings?.preset ? linkSettings.overrides : undefined);
+  const link = linkSearch === undefined ? undefined : lessonSettingsOf(linkSearch, lesson.tiny);
+  actions.setPreset(lesson.preset, lesson.preset === link?.preset ? link.overrides : undefined);
 }
 
 function clearHighlight(): void {

@@ -58,4 +58,14 @@ describe('lessonSettingsOf', () => {
     // A link whose settings all fit keeps them all.
     expect(lessonSettingsOf('?preset=cdg&classroom=1&cdg.density=0.2&seed=4').overrides).toEqual({ cdg: { density: 0.2 }, seed: 4 });
   });
+
+  // Found by a read-only hunt: parsed at the tiny size only, a default-size lesson lost it.
+  it('at the size of the lesson that loads them: a batch of 256 stays for a default-size lesson, goes for a tiny one', () => {
+    const link = '?preset=simclr-dense&batch=256&classroom=1';
+    expect(lessonSettingsOf(link, false).overrides).toEqual({ batchSize: 256 });
+    expect(buildConfig({ preset: 'simclr-dense', overrides: lessonSettingsOf(link, false).overrides }).batchSize).toBe(256);
+    expect(lessonSettingsOf(link, true).overrides).toEqual({});
+    // A link that says tiny=1 is read at the lesson's size all the same.
+    expect(lessonSettingsOf(`${link}&tiny=1`, false).overrides).toEqual({ batchSize: 256 });
+  });
 });
