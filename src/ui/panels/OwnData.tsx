@@ -7,10 +7,13 @@ import { IMAGE_LIMITS } from '../../engine/data/ownData';
 import { actions } from '../../store/controller';
 import { dropItems, filesOfDrop, pickedFromList } from '../../store/pickedFiles';
 import { useRun } from '../../store/run';
+import { useSettings } from '../../store/settings';
 
 export function OwnData() {
   const info = useRun((s) => s.ownData);
   const loading = useRun((s) => s.loadingData);
+  // A run on own images takes a batch over their count (a few images train on all of them a step): said, not silent.
+  const batch = useSettings((s) => (s.applied.data.name === 'own' ? s.applied.batchSize : undefined));
   const files = useRef<HTMLInputElement>(null);
   const folder = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
@@ -64,6 +67,11 @@ export function OwnData() {
           Loaded {info.source}: {info.classNames.length} classes ({info.classNames.slice(0, 6).join(', ')}
           {info.classNames.length > 6 ? ', …' : ''}), {info.trainCount} training / {info.testCount} held-out images at {info.size}×{info.size}
           {info.skipped.length ? `; ${info.skipped.length} file(s) could not be decoded and were left out (e.g. ${info.skipped[0]})` : ''}.
+        </p>
+      )}
+      {info && !loading && batch !== undefined && batch > info.trainCount && (
+        <p className="small own-data-warn" role="note" data-testid="own-data-batch">
+          Each step trains on all {info.trainCount} training images: the batch of {batch} is more than there are. Set the batch to {info.trainCount} or less for a run that is what its settings say.
         </p>
       )}
       {info && !loading && info.testOnly.length > 0 && (
