@@ -2,30 +2,18 @@
 // The divergence banner offers "Continue with lr × ½" only when the worker rolled back the
 // update that led to the divergence: otherwise the kept state gives the same non-finite loss
 // at any rate (a step's loss does not depend on it), and only a reset can help.
-import { act, createElement } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createElement } from 'react';
+import { describe, expect, it } from 'vitest';
 import { useRun } from '../../../src/store/run';
 import { ErrorBanner } from '../../../src/ui/ErrorBanner';
+import { domRoot } from './domRoot';
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let root: Root;
-let host: HTMLElement;
-beforeEach(() => {
-  host = document.createElement('div');
-  document.body.append(host);
-  root = createRoot(host);
-});
-afterEach(() => {
-  act(() => root.unmount());
-  host.remove();
-});
+const dom = domRoot();
 
 async function banner(step: number, kept: number): Promise<HTMLElement> {
   useRun.setState({ error: { kind: 'diverged', step, kept, message: 'NaN' } });
-  await act(() => root.render(createElement(ErrorBanner)));
-  return host;
+  await dom.render(createElement(ErrorBanner));
+  return dom.host;
 }
 
 describe('the divergence banner', () => {

@@ -2,27 +2,15 @@
 // A run on own images with a batch over their count trains on all of them a step (the
 // trainer takes min(batch, images)): the Data panel says so. Found by a read-only hunt: it
 // was silent, while every other dataset refuses such a batch.
-import { act, createElement } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createElement } from 'react';
+import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/engine/config';
 import { useRun } from '../../../src/store/run';
 import { useSettings } from '../../../src/store/settings';
 import { OwnData } from '../../../src/ui/panels/OwnData';
+import { domRoot } from './domRoot';
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let root: Root;
-let host: HTMLElement;
-beforeEach(() => {
-  host = document.createElement('div');
-  document.body.append(host);
-  root = createRoot(host);
-});
-afterEach(() => {
-  act(() => root.unmount());
-  host.remove();
-});
+const dom = domRoot();
 
 const info = { source: 'own images', classNames: ['a', 'b'], trainCount: 12, testCount: 4, size: 16, skipped: [], trainOnly: [], testOnly: [] };
 
@@ -30,8 +18,8 @@ async function panel(batch: number, data: 'own' | 'shapes'): Promise<string | nu
   const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { batchSize: data === 'own' ? batch : 8, data: { name: data } } });
   useSettings.setState({ applied: { ...config, batchSize: batch } });
   useRun.setState({ ownData: info, loadingData: false });
-  await act(() => root.render(createElement(OwnData)));
-  return host.querySelector('[data-testid="own-data-batch"]')?.textContent ?? null;
+  await dom.render(createElement(OwnData));
+  return dom.host.querySelector('[data-testid="own-data-batch"]')?.textContent ?? null;
 }
 
 describe('own images and the batch', () => {
