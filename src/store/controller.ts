@@ -386,7 +386,7 @@ function apply(config: Config): void {
   }
   if (cancelled) {
     const what = cancelled.kind === 'autosave' ? 'The saved run was not resumed' : `${cancelled.name ?? 'The file'} was not imported`;
-    useRun.setState({ error: { kind: 'import', message: `${what}: a setting was changed while it was loading, and the run was built anew with it. ${cancelled.kind === 'autosave' ? 'Resume it again from the offer.' : 'Import it again.'}` } });
+    useRun.setState({ error: { kind: 'import', message: `${what}: the settings changed while it was loading (a field, the preset, the size or a run.json imported), and the run was built anew with them. ${cancelled.kind === 'autosave' ? 'Resume it again from the offer.' : 'Import it again.'}` } });
     if (cancelled.kind === 'autosave') void offerResume();
   }
   writeUrl();

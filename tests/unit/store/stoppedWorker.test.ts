@@ -148,7 +148,7 @@ describe('a refused resume', () => {
     const s = useRun.getState();
     expect(s.restoring).toBeUndefined();
     expect(s.config?.steps).toBe(400);
-    expect(s.error?.message).toMatch(/^The saved run was not resumed: a setting was changed while it was loading/);
+    expect(s.error?.message).toMatch(/^The saved run was not resumed: the settings changed while it was loading/);
     expect(s.resumable?.step).toBe(40);
   });
 });
