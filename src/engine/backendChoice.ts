@@ -245,7 +245,21 @@ export async function measureBackends(candidates: BackendName[], shape: Workload
   const shareOf = (b: BackendName) => (measureRank(b) > 0 || gpus === 0 ? (0.9 * budgetMs) / candidates.length : (0.4 * budgetMs) / hosts);
   const byBackend = new Map<BackendName, BackendTiming>();
   const order = [...candidates].sort((a, b) => measureRank(a) - measureRank(b));
+  // Two or more host backends: each is first timed on half its share, then the rest of their
+  // repetitions alternate between them (interleaveHosts), so a burst of load on a shared
+  // machine, or wasm's code tiering up in its first second, weighs on each alike rather than
+  // on whichever was timed during it (a page under CI load chose wasm at 111 ms over cpu at
+  // 156, each 5–9× its quiet figure, and trained at half cpu's quiet rate).
+  const hostsInOrder = order.filter((b) => measureRank(b) === 0);
+  const interleave = hostsInOrder.length > 1;
+  const hostReps = new Map<BackendName, number[]>();
+  let interleaved = !interleave;
+  const interleaveNow = async () => {
+    interleaved = true;
+    await interleaveHosts(byBackend, hostReps, shape, hostsInOrder.reduce((a, b) => a + shareOf(b) / 2, 0), limits.measureMs);
+  };
   for (const [i, backend] of order.entries()) {
+    if (!interleaved && measureRank(backend) > 0) await interleaveNow();
     let report;
     try {
       report = await withinLimit(initBackend([backend]), limits.startMs, `starting ${backend}`);
@@ -269,7 +283,11 @@ export async function measureBackends(candidates: BackendName[], shape: Workload
       const raced = deadlineShape(backend, shape);
       const lighter = report.softwareAdapter && raced !== shape ? { lighter: true } : {};
       byBackend.set(backend, {
-        ...(report.softwareAdapter ? await timeAgainstDeadline(base, raced, own, budgetMs) : await timeWithin(base, shape, shareOf(backend), hard, limits.measureMs)),
+        ...(report.softwareAdapter
+          ? await timeAgainstDeadline(base, raced, own, budgetMs)
+          : interleave && measureRank(backend) === 0
+            ? await timeWithin(base, shape, shareOf(backend) / 2, hard, limits.measureMs, hostReps)
+            : await timeWithin(base, shape, shareOf(backend), hard, limits.measureMs)),
         ...lighter,
       });
     } catch (e) {
@@ -279,7 +297,37 @@ export async function measureBackends(candidates: BackendName[], shape: Workload
     const leaked = tf.memory().numTensors - leftBehind - before0;
     if (leaked !== 0) throw new Error(`backend calibration leaked ${leaked} tensors on ${backend}`);
   }
+  if (!interleaved) await interleaveNow();
   return candidates.map((b) => byBackend.get(b)!);
+}
+
+/**
+ * The second half of the host backends' repetitions, one of each in turn for `shareMs` in all,
+ * each backend's figure then the median of all its repetitions. Only hosts timed in full by
+ * then (a start that failed, a warm-up past the limit: left as they are). tfjs is left on the
+ * last host timed.
+ */
+async function interleaveHosts(byBackend: Map<BackendName, BackendTiming>, reps: Map<BackendName, number[]>, shape: WorkloadShape, shareMs: number, limitMs: number): Promise<void> {
+  const hosts = [...reps.keys()].filter((b) => (reps.get(b)?.length ?? 0) > 0 && byBackend.get(b)?.ms !== null);
+  if (hosts.length < 2) return;
+  const until = now() + shareMs;
+  const hard = now() + limitMs;
+  const before0 = tf.memory().numTensors - leftBehind;
+  try {
+    for (let round = 0; round < 12 && now() < until; round++) {
+      for (const b of hosts) {
+        if (!(await tf.setBackend(b))) return;
+        const t = now();
+        if (!(await workloadOnce(shape, 20 + round, hard))) return;
+        reps.get(b)!.push(now() - t);
+      }
+    }
+  } catch {
+    return; // a host that fails now keeps the figure of its first half
+  }
+  for (const b of hosts) byBackend.set(b, { ...byBackend.get(b)!, ms: median(reps.get(b)!) });
+  const leaked = tf.memory().numTensors - leftBehind - before0;
+  if (leaked !== 0) throw new Error(`backend calibration leaked ${leaked} tensors while alternating ${hosts.join(' and ')}`);
 }
 
 type TimingBase = Pick<BackendTiming, 'backend' | 'adapter' | 'software'>;
@@ -305,7 +353,7 @@ function deadlineShape(backend: BackendName, shape: WorkloadShape): WorkloadShap
  * A warm-up run, then timed runs while this backend's share of the budget lasts (≥ 1), all
  * before the hard deadline `hard` (cut off like a software adapter when it passes).
  */
-async function timeWithin(base: TimingBase, shape: WorkloadShape, share: number, hard: number, limitMs: number): Promise<BackendTiming> {
+async function timeWithin(base: TimingBase, shape: WorkloadShape, share: number, hard: number, limitMs: number, keepReps?: Map<BackendName, number[]>): Promise<BackendTiming> {
   const t0 = now();
   // overMs: how long the part cut off had run. Only a timed repetition's is a lower bound on
   // a step (the speed-up notice uses it); the warm-up's includes compiling shaders.
@@ -333,6 +381,7 @@ async function timeWithin(base: TimingBase, shape: WorkloadShape, share: number,
     reps.push(now() - t);
     if (now() > hard) break;
   }
+  keepReps?.set(base.backend, reps);
   return { ...base, ms: median(reps), warmupMs };
 }
 
