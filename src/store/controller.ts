@@ -85,6 +85,11 @@ function showRun(run: Pick<RunState, 'config' | 'dataset' | 'flops' | 'tensors' 
   });
 }
 
+/** The first words of a message about a resume or import that did not happen. */
+function notLoaded(r: NonNullable<RunState['restoring']>): string {
+  return r.kind === 'autosave' ? 'The saved run was not resumed' : `${r.name ?? 'The file'} was not imported`;
+}
+
 /** The run is back at step `kept` (a divergence rolled it back): rows, snapshots and updates after it go. */
 function rewindTo(kept: number): void {
   const rows = useMetrics.getState().rows.filter((r) => r.step <= kept);
@@ -190,7 +195,7 @@ function onMessage(msg: Response): void {
       // The worker stopped while a file was being loaded (its first readback lost the GPU): the
       // file goes with it, said here; left pending, a Restart blamed the restart for it.
       const lost = msg.kind === 'device-lost' || msg.kind === 'fatal' ? useRun.getState().restoring : undefined;
-      const also = lost ? ` ${lost.kind === 'autosave' ? 'The saved run was not resumed' : `${lost.name ?? 'The file'} was not imported`}: press Restart, then load it again.` : '';
+      const also = lost ? ` ${notLoaded(lost)}: press Restart, then load it again.` : '';
       useRun.setState((s) => ({
         error: { kind: msg.kind, message: msg.message + also, step: msg.step, kept: msg.kept },
         restoring: lost ? undefined : s.restoring,
@@ -324,7 +329,7 @@ export function startWorker(): void {
   // good, if it cannot): its loss, kNN, rate, images and the dense timing of another backend.
   showRun({ config: undefined, dataset: undefined, flops: undefined, tensors: undefined, readyTensors: undefined });
   useRun.setState({ worker: 'starting', hasRun: false, phase: 'idle', backend: undefined, loadingData: false, restoring: undefined, ownData: undefined });
-  if (lost) useRun.setState({ error: { kind: 'import', message: `${lost.kind === 'autosave' ? 'The saved run was not resumed' : `${lost.name ?? 'The file'} was not imported`}: the training worker was restarted before it was loaded. Resume or import it again.` } });
+  if (lost) useRun.setState({ error: { kind: 'import', message: `${notLoaded(lost)}: the training worker was restarted before it was loaded. Resume or import it again.` } });
   const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'trainer' });
   // A replaced worker (Restart, a backend switch, Measure again) may still deliver what it
   // posted before terminate(): its backend report or crash must not overwrite the new one's.
@@ -385,8 +390,7 @@ function apply(config: Config): void {
     if (startPending) command('start');
   }
   if (cancelled) {
-    const what = cancelled.kind === 'autosave' ? 'The saved run was not resumed' : `${cancelled.name ?? 'The file'} was not imported`;
-    useRun.setState({ error: { kind: 'import', message: `${what}: the settings changed while it was loading (a field, the preset, the size or a run.json imported), and the run was built anew with them. ${cancelled.kind === 'autosave' ? 'Resume it again from the offer.' : 'Import it again.'}` } });
+    useRun.setState({ error: { kind: 'import', message: `${notLoaded(cancelled)}: the settings changed while it was loading (a field, the preset, the size or a run.json imported), and the run was built anew with them. ${cancelled.kind === 'autosave' ? 'Resume it again from the offer.' : 'Import it again.'}` } });
     if (cancelled.kind === 'autosave') void offerResume();
   }
   writeUrl();

@@ -236,6 +236,7 @@ class WorkerRun {
     if (this.maskHistory) this.maskHistory.entries.splice(0, this.maskHistory.entries.length, ...upTo(this.maskHistory.entries));
     // An update rolled back is not reported; the masks' own (restored) last update is.
     if (this.reportedUpdate !== null && this.reportedUpdate > kept) this.reportedUpdate = this.syncp?.lastUpdateStep ?? null;
+    // The autosave may hold the state rolled back from: the next report saves this one over it.
     this.savedStep = Math.min(this.savedStep, kept - 1);
   }
 

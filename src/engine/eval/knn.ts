@@ -1,7 +1,7 @@
 // kNN monitor (Wu et al. 2018, as in SimCLR/BYOL codebases): cosine similarity to a
 // labelled memory bank, the k nearest vote with weights exp(sim / T), argmax class.
 import * as tf from '@tensorflow/tfjs';
-import { expectFiniteFeatures } from './finiteFeatures';
+import { NonFiniteFeaturesError } from './finiteFeatures';
 
 export { accuracyStandardError, testImagesForStandardError } from './standardError';
 
@@ -33,17 +33,18 @@ export function knnScores(bank: tf.Tensor2D, bankLabels: tf.Tensor1D, queries: t
  * the default sizes); `chunk` bounds memory for larger sets.
  */
 export async function knnAccuracy(bank: tf.Tensor2D, bankLabels: ArrayLike<number>, queries: tf.Tensor2D, queryLabels: ArrayLike<number>, opts: KnnOptions): Promise<number> {
-  await expectFiniteFeatures('kNN', bank, queries);
   const chunk = opts.chunk ?? Math.max(1, queries.shape[0]);
   const labels = tf.tensor1d(Array.from(bankLabels), 'int32');
   const preds: tf.Tensor1D[] = [];
   for (let i = 0; i < queries.shape[0]; i += chunk) {
     preds.push(tf.tidy(() => tf.argMax(knnScores(bank, labels, queries.slice([i, 0], [Math.min(chunk, queries.shape[0] - i), -1]), opts), 1) as tf.Tensor1D));
   }
-  const all = tf.concat(preds);
-  const p = await all.data();
-  tf.dispose([labels, all, ...preds]);
+  // The predictions and Σ|features| in one readback: features that are not finite (finiteFeatures.ts) must not be scored.
+  const packed = tf.tidy(() => tf.concat([tf.cast(tf.concat(preds), 'float32'), tf.reshape(tf.add(tf.sum(tf.abs(bank)), tf.sum(tf.abs(queries))), [1])]));
+  const p = await packed.data();
+  tf.dispose([labels, packed, ...preds]);
+  if (!Number.isFinite(p[p.length - 1])) throw new NonFiniteFeaturesError('kNN');
   let correct = 0;
-  for (let i = 0; i < p.length; i++) if (p[i] === queryLabels[i]) correct++;
-  return correct / p.length;
+  for (let i = 0; i < p.length - 1; i++) if (p[i] === queryLabels[i]) correct++;
+  return correct / (p.length - 1);
 }
