@@ -7,6 +7,7 @@ import { RunSession } from '../engine/session';
 import type { MetricsRow } from '../engine/runFile';
 import { stepFlops, type LayerDensities } from '../engine/stepFlops';
 import { readPublicAsset } from './nodeAssets';
+import { type FirstStepMark, steadyStepsPerSecond } from './trainSummary';
 import type { ExperimentRun, GradientMode } from './experimentTables';
 
 /**
@@ -46,8 +47,11 @@ export async function runOne(config: Config, preset: string, onStep: () => void,
     const flopsEnd: Partial<Record<GradientMode, number>> = {};
     const flopsSum: Partial<Record<GradientMode, number>> = {};
     let trainedSteps = 0;
+    let firstStep: FirstStepMark | undefined;
+    const knnSecondsSoFar = () => session.knnMs.reduce((a, b) => a + b, 0) / 1000;
     while (!session.done) {
       const s = await session.trainStep();
+      firstStep ??= { seconds: (performance.now() - t0) / 1000, knnSeconds: knnSecondsSoFar() };
       if (s.knn !== undefined) knn = s.knn;
       last = s.row;
       for (const m of modes) {
@@ -58,7 +62,7 @@ export async function runOne(config: Config, preset: string, onStep: () => void,
       onStep();
     }
     const seconds = (performance.now() - t0) / 1000;
-    const knnSeconds = session.knnMs.reduce((a, b) => a + b, 0) / 1000;
+    const knnSeconds = knnSecondsSoFar();
     const probe = probeEpochs > 0 ? await session.trainer.linearProbe(probeEpochs) : undefined;
     const flopsMean: Partial<Record<GradientMode, number>> = {};
     for (const m of modes) {
@@ -87,7 +91,8 @@ export async function runOne(config: Config, preset: string, onStep: () => void,
       seconds,
       knnSeconds,
       knnPasses: session.knnMs.length,
-      stepsPerSecond: config.steps / Math.max(1e-9, seconds - knnSeconds),
+      // After the first step, as `npm run train` gives it: the first compiles and warms caches.
+      stepsPerSecond: steadyStepsPerSecond(trainedSteps, seconds, knnSeconds, firstStep),
       load: [load0, loadavg()[0]],
       cores: cpus().length,
       date: new Date().toISOString(),
