@@ -420,7 +420,7 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
     if (!nm && syncp.regrowth.enabled) warn(`regrowth: its rate decays to ${REF_REGROW_FLOOR} (ours to ~0), and it goes on at updates after the ramp`);
     if (oursDense || initDensity !== syncp.initialDensity) warn(
       nm
-        ? `start: ours is ${oursDense ? 'dense' : `at ${syncp.initialDensity}`}; the reference starts with ${round(1 - initDensity)} of the groups N:M with random patterns (--init-density ${initDensity})`
+        ? `start: ours is ${oursDense ? 'dense' : `at ${syncp.initialDensity}`}; the reference starts with random N:M groups, 1 − ERK(${initDensity}) of each layer's (${round(1 - initDensity)} over the network; --init-density ${initDensity})`
         : `start: ours is ${oursDense ? 'dense' : `at ${syncp.initialDensity}`}; the reference starts from random ERK masks at --init-density ${initDensity} (target ${round(initDensity + gap)})`,
     );
     warn(

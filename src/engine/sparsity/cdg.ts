@@ -38,7 +38,11 @@ export type CDGLayerSnapshot = {
    * BYOL: online network over its two views, target network over its two views.
    */
   gateDensity: { online: number; target: number };
-  /** Training FLOPs of this conv in one step, all branches (DESIGN.md "FLOPs"). */
+  /**
+   * Training FLOPs of this conv in one step, all branches (DESIGN.md "FLOPs"): `effective`
+   * with SyncCP's weight densities beside CDG; `skipped` is what the closed gates save
+   * against the same network with every gate open (not dense − effective).
+   */
   flops: { dense: number; effective: number; skipped: number };
   /** Spatial gate map of the probe pair: H×W per view, fraction of open units per location (0/1 for 'spatial'). */
   probe?: { h: number; w: number; gates: [Float32Array, Float32Array] };
@@ -284,17 +288,22 @@ export class CDGPlugin implements StepPlugin {
     const target = this.targetDensity(step);
     const gates = this.last ?? Object.fromEntries(this.layers.map((l) => [l.name, { online: target, target }]));
     const cfg = this.ctx.config;
-    const flops = stepFlops(
-      this.ctx.spec,
-      this.infos.length ? this.infos : sslMethod(cfg.ssl.method).branches(),
-      cfg.ssl.method,
-      this.ctx.stepBatch,
-      // Beside SyncCP, with its weight densities: the network that trains, as the step's FLOPs count it.
-      { ...this.ctx.weightDensities?.(), gate: Object.fromEntries(this.layers.map((l) => [l.name, { ...gates[l.name], beta: this.cfg.beta, gradient: this.countedGradient(step) }])) },
-    );
+    const count = (open: (name: string) => { online: number; target: number }) =>
+      stepFlops(
+        this.ctx.spec,
+        this.infos.length ? this.infos : sslMethod(cfg.ssl.method).branches(),
+        cfg.ssl.method,
+        this.ctx.stepBatch,
+        // Beside SyncCP, with its weight densities: the network that trains, as the step's FLOPs count it.
+        { ...this.ctx.weightDensities?.(), gate: Object.fromEntries(this.layers.map((l) => [l.name, { ...open(l.name), beta: this.cfg.beta, gradient: this.countedGradient(step) }])) },
+      );
+    const flops = count((name) => gates[name]);
+    // What the gates skipped: against the same network with every gate open, so SyncCP's pruned weights are not counted as the gates' saving.
+    const allOpen = new Map(count(() => ({ online: 1, target: 1 })).layers.map((l) => [l.name, l.effective]));
     const layerFlops = new Map(flops.layers.map((l) => [l.name, l]));
     const layers: CDGLayerSnapshot[] = this.layers.map((l) => {
       const f = layerFlops.get(l.name) ?? { dense: 0, effective: 0 };
+      const skipped = (allOpen.get(l.name) ?? f.effective) - f.effective;
       return {
         name: l.name,
         cin: l.cin,
@@ -303,10 +312,10 @@ export class CDGPlugin implements StepPlugin {
         baseChannels: baseChannels(l.cin, this.cfg.beta),
         targetDensity: target,
         gateDensity: gates[l.name],
-        flops: { dense: f.dense, effective: f.effective, skipped: f.dense - f.effective },
+        flops: { dense: f.dense, effective: f.effective, skipped },
       };
     });
-    const total = layers.reduce((a, l) => ({ dense: a.dense + l.flops.dense, effective: a.effective + l.flops.effective }), { dense: 0, effective: 0 });
+    const total = layers.reduce((a, l) => ({ dense: a.dense + l.flops.dense, effective: a.effective + l.flops.effective, skipped: a.skipped + l.flops.skipped }), { dense: 0, effective: 0, skipped: 0 });
     const snap: CDGSnapshot = {
       kind: 'cdg',
       step,
@@ -316,7 +325,7 @@ export class CDGPlugin implements StepPlugin {
       evalThreshold: await this.evalThresholds(),
       targetDensity: target,
       layers,
-      flops: { ...total, skipped: total.dense - total.effective },
+      flops: total,
     };
     const probe = this.ctx.probe?.();
     if (!probe) return snap;

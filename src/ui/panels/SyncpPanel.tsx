@@ -243,6 +243,6 @@ const NestedChart = memo(function NestedChart({ upd, refStep }: { upd: Record<st
 /** The masks before the first update: all ones, or the random start an initial density below 1 makes (syncp/maskers/randomStart.ts). */
 function beforeFirstUpdate(s: SyncCPConfig): string {
   if (s.initialDensity >= 1) return 'no update yet (all weights kept)';
-  if (s.granularity === 'nm') return `no update yet: random initial masks (${pct(1 - s.initialDensity)} of the groups ${s.n}:${s.m} online, the rest dense)`;
+  if (s.granularity === 'nm') return `no update yet: random initial masks (ERK: ${pct(1 - s.initialDensity)} of the groups ${s.n}:${s.m} online over the network, the rest dense)`;
   return `no update yet: random initial masks (ERK, online density ${pct(s.initialDensity)})`;
 }

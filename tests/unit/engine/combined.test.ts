@@ -122,3 +122,33 @@ describe('plugin composition', () => {
     t.dispose();
   });
 });
+
+describe('the CDG panel\'s skipped FLOPs beside SyncCP', () => {
+  const cdgSnapshot = async (t: Trainer) => {
+    const p = t.plugins.find((x) => x.name === 'cdg')!;
+    return (await p.snapshot!()) as import('../../../src/engine/sparsity/cdg').CDGSnapshot;
+  };
+  it('are the gates\' saving only: 0 while every gate is open, though SyncCP\'s random start already prunes half the weights', async () => {
+    const t = new Trainer(
+      buildConfig({ preset: 'syncp-unstructured', tiny: true, overrides: { steps: 16, syncp: { initialDensity: 0.5, density: 0.2 }, cdg: { beta: 0.25, density: 0.4, schedule: { start: 0.5, end: 0.9, every: 0.1 } } } }),
+      dataset,
+    );
+    const s = await cdgSnapshot(t);
+    for (const l of s.layers) {
+      expect(l.gateDensity, l.name).toEqual({ online: 1, target: 1 });
+      expect(l.flops.skipped, l.name).toBe(0);
+    }
+    expect(s.flops.effective).toBeLessThan(0.8 * s.flops.dense); // the pruned weights (ERK leaves a 1×1 shortcut dense)
+    expect(s.flops.skipped).toBe(0);
+    t.dispose();
+  });
+
+  it('without SyncCP are dense − effective, the gates being the only saving', async () => {
+    const t = new Trainer(buildConfig({ preset: 'cdg', tiny: true, overrides: { steps: 8 } }), dataset);
+    for (let i = 0; i < 8; i++) await t.trainStep();
+    const s = await cdgSnapshot(t);
+    for (const l of s.layers) expect(l.flops.skipped, l.name).toBeCloseTo(l.flops.dense - l.flops.effective, 3);
+    expect(s.flops.skipped).toBeGreaterThan(0);
+    t.dispose();
+  });
+});

@@ -91,15 +91,34 @@ describe('syncp-reference preset', () => {
     expect(plan.at(c.steps).target).toBeCloseTo(0.69, 12);
   });
 
-  it('starts with round(0.3·groups) random groups 2:4 online and a dense target', async () => {
+  it('starts with ERK layer densities: round((1 − ERK(0.7)_l)·groups) random groups 2:4 online in layer l (contrastive_nm_sparse.py init), a dense target', async () => {
     const t = tinyTrainer('syncp-reference', {}, STEPS);
-    for (const m of await allMasks(t)) {
+    const masks = await allMasks(t);
+    const erk = erkByHand(masks.map((m) => m.shape), 0.7);
+    // ERK differs between the layers of this network, so a uniform 30 % (the code before) would fail here.
+    expect(Math.max(...erk) - Math.min(...erk)).toBeGreaterThan(0.1);
+    masks.forEach((m, l) => {
       const g = groupCounts(m.online, m.shape, 4);
-      expect(g.filter((k) => k === 2).length, m.name).toBe(Math.round(0.3 * g.length));
+      expect(g.filter((k) => k === 2).length, m.name).toBe(Math.round((1 - erk[l]) * g.length));
       expect(g.filter((k) => k !== 2 && k !== 4).length, m.name).toBe(0);
       expect(count(m.target), m.name).toBe(size(m.shape));
-    }
+    });
     await run(t, 2);
+    t.dispose();
+  });
+
+  it('N:M with shared scores: the target starts at ERK(d_i + g), nested in the online\'s N:M groups', async () => {
+    const t = tinyTrainer('syncp-2of4', { syncp: { initialDensity: 0.5, gap: 0.2, nmFinal: 0.9, scores: 'shared' } }, STEPS);
+    const masks = await allMasks(t);
+    const on = erkByHand(masks.map((m) => m.shape), 0.5);
+    const tg = erkByHand(masks.map((m) => m.shape), 0.7);
+    masks.forEach((m, l) => {
+      const gOn = groupCounts(m.online, m.shape, 4);
+      const gTg = groupCounts(m.target, m.shape, 4);
+      expect(gOn.filter((k) => k === 2).length, m.name).toBe(Math.round((1 - on[l]) * gOn.length));
+      expect(gTg.filter((k) => k === 2).length, m.name).toBe(Math.round((1 - tg[l]) * gTg.length));
+      expect(isSubset(m.online, m.target), m.name).toBe(true);
+    });
     t.dispose();
   });
 });
