@@ -94,6 +94,16 @@ export class PooledGate {
     }
   }
 
+  /** A fixed Δ (evaluation): g = 1[s > Δ], as tf.greater compares float32 values; no surrogate (nothing trains through it). */
+  fix(delta: number): void {
+    const { n, sal } = this;
+    const d = Math.fround(delta);
+    this.gate = new Float32Array(n);
+    for (let v = 0; v < n; v++) this.gate[v] = sal[v] > d ? 1 : 0;
+    this.delta = delta;
+    this.sur = new Float64Array(0);
+  }
+
   /** y[off…] = Y_b + g ⊙ Y_c for branch br; returns its open units. */
   combine(y: Float32Array, off: number, yb: ArrayLike<number>, yc: ArrayLike<number>, br: GateBranch): number {
     const { gate, per } = this;

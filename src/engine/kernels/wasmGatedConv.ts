@@ -39,7 +39,7 @@ function splitHalves(z: Float32Array, K: number): [Float32Array, Float32Array] {
 }
 
 /** wasm: [Y_b | Y_c] of every branch as one XNNPACK conv each over its kernel's dual kernel, computed up front; base() and cond() hand over the halves. */
-const wasmForward =
+export const wasmForward =
   (cb: number, stride: number): MakeHostForward =>
   (xs, ws, branches) => {
     const dual = ws.map((w) => {

@@ -34,8 +34,9 @@ import * as tf from '@tensorflow/tfjs';
 import { gatedConvWebGPU } from '../kernels/webgpuGatedConv';
 import { webgpuGateSurrogate, webgpuTopKGate } from '../kernels/webgpuSelect';
 import { gatedConvWebGL } from '../kernels/webglGatedConv';
-import { gatedConvCpuSparse } from '../kernels/cpuGatedConvSparse';
-import { gatedConvWasm } from '../kernels/wasmGatedConv';
+import { cpuForward, gatedConvCpuSparse } from '../kernels/cpuGatedConvSparse';
+import { gatedConvWasm, wasmForward } from '../kernels/wasmGatedConv';
+import { gatedConvFixedOnHost } from '../kernels/hostFixedGate';
 import { gatedConvHost } from '../kernels/cpuGatedConvHost';
 import { branchMeans, NO_DELTA, type GatedConvResult, type QuantileGateOptions } from '../kernels/gatedConvResult';
 import { topKGate } from '../kernels/topKGate';
@@ -298,7 +299,12 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
   const stride = opts.stride ?? 1;
   // The host kernels skip zero inputs (0 · w adds nothing), which hides a NaN or ∞ weight:
   // such weights take the tf-op path, whose convs propagate them (kernels/finiteValues.ts).
-  const host = (tf.getBackend() === 'wasm' || hostBackend()) && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin && ws.every((w) => allFinite(w.dataSync()));
+  const onHost = (tf.getBackend() === 'wasm' || hostBackend()) && opts.impl !== 'ops' && cb < cin;
+  // Evaluation (a fixed Δ) as one forward-only host op; 'Sparse kernels: off' keeps the tf-op path as the reference.
+  if (onHost && typeof opts.threshold === 'number' && opts.skipClosed && ws.every((w) => allFinite(w.dataSync()))) {
+    return gatedConvFixedOnHost(xs, ws, opts.threshold, cb, G, stride, tf.getBackend() === 'wasm' ? wasmForward(cb, stride) : cpuForward(cb, G, true));
+  }
+  const host = onHost && opts.threshold === undefined && ws.every((w) => allFinite(w.dataSync()));
   if (host && opts.skipClosed && tf.getBackend() === 'wasm') return gatedConvWasm(xs, ws, opts, cb, G, stride);
   if (host && opts.skipClosed && hostBackend()) return gatedConvCpuSparse(xs, ws, opts, cb, G, stride);
   if (host && hostBackend()) return gatedConvHost(xs, ws, opts, cb, G, stride);
