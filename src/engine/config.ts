@@ -6,6 +6,7 @@ import { SSL_METHOD_NAMES, sslMethodInfo } from './ssl/methodInfo';
 import { buildSchema, clipped, describeIssue, flatten, getAt, group, methodGroup, setting, type SettingSpec } from './settingsTable';
 import { MAX_IMAGE_SIDE } from './data/imageSide';
 import { FASHION_MNIST_COUNTS } from './data/fashionMnist';
+import { effectiveGroups } from './sparsity/channelGroups';
 
 const fraction = z.number().min(0).max(1);
 const positiveInt = z.number().int().min(1);
@@ -259,15 +260,45 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
 export const MAX_TYPO_LENGTH = 64;
 
 /**
- * A saved run's config (run.json, run.zip, the autosave) as the run trained: before the batch
- * was refused when larger than the training images, it was cut to them (the trainer takes at
- * most the whole split a step), so such a run is read with the batch it trained with.
+ * A saved run's config (run.json, run.zip, the autosave) as the run trained. Settings later
+ * refused were run as something else before, and are read as what ran:
+ * - Fashion-MNIST counts above what ships were cut to it (refused since 703fc96);
+ * - a batch larger than the training images was cut to them (the trainer takes at most the
+ *   whole split a step);
+ * - strides beyond the stages were ignored (one is read per stage; refused since 94d785a);
+ * - CDG channel groups that do not divide a width ran as its largest divisor below them
+ *   (effectiveGroups; refused since 94d785a): read so where that is one number for every
+ *   width, and refused with the rule's message where the layers ran different counts.
  */
 export function parseSavedConfig(raw: unknown): Config {
-  const c = raw as { batchSize?: unknown; data?: { name?: unknown; trainCount?: unknown } } | null;
-  const n = c?.data?.trainCount;
-  const fitted = c && typeof c === 'object' && c.data?.name !== 'own' && Number.isInteger(c.batchSize) && Number.isInteger(n) && (c.batchSize as number) > (n as number) && (n as number) >= 2 ? { ...c, batchSize: n } : raw;
-  return parseConfig(fitted);
+  return parseConfig(asTrained(raw));
+}
+
+function asTrained(raw: unknown): unknown {
+  if (!isPlain(raw)) return raw;
+  const c: Plain = { ...raw };
+  const int = (v: unknown): v is number => Number.isInteger(v);
+  if (isPlain(c.data)) {
+    const data: Plain = (c.data = { ...c.data });
+    if (data.name === 'fashion-mnist') {
+      if (int(data.trainCount)) data.trainCount = Math.min(data.trainCount, FASHION_MNIST_COUNTS.train);
+      if (int(data.testCount)) data.testCount = Math.min(data.testCount, FASHION_MNIST_COUNTS.test);
+    }
+    const n = data.trainCount;
+    if (data.name !== 'own' && int(c.batchSize) && int(n) && c.batchSize > n && n >= 2) c.batchSize = n;
+  }
+  if (isPlain(c.model)) {
+    const model: Plain = (c.model = { ...c.model });
+    const widths = Array.isArray(model.widths) && model.widths.every(int) ? (model.widths as number[]) : undefined;
+    if (widths && Array.isArray(model.strides) && model.strides.length > widths.length) model.strides = model.strides.slice(0, widths.length);
+    const cdg = c.cdg;
+    if (widths && isPlain(cdg) && cdg.saliency === 'channel-group' && int(cdg.groups) && cdg.groups > 0) {
+      const groups = cdg.groups;
+      const ran = new Set(widths.map((w) => effectiveGroups(w, groups)));
+      if (ran.size === 1) c.cdg = { ...cdg, groups: [...ran][0] };
+    }
+  }
+  return c;
 }
 
 /** The known key closest to `key` by edit distance, if it is plausibly a typo of it. */

@@ -43,6 +43,7 @@ import { topKGate } from '../kernels/topKGate';
 import { allFinite } from '../kernels/finiteValues';
 import { webglGateSurrogate, webglSelectAvailable, webglTopKGate } from '../kernels/webglSelect';
 import { baseChannels } from './flops';
+import { effectiveGroups } from './channelGroups';
 
 const EPS = 1e-8;
 
@@ -225,11 +226,6 @@ function groupMean(a: tf.Tensor4D, G: number): tf.Tensor4D {
   return tf.reshape(tf.matMul(tf.reshape(a, [b * h * w, c]), m), [b, h, w, G]) as tf.Tensor4D;
 }
 
-/** Largest divisor of c that is ≤ groups (so groups tile the output channels exactly). */
-export function effectiveGroups(cOut: number, groups: number): number {
-  for (let g = Math.min(groups, cOut); g > 1; g--) if (cOut % g === 0) return g;
-  return 1;
-}
 
 /**
  * Y = Y_b + g ⊙ Y_c with g [B, H, W, G] broadcast over each group of C_out/G channels.

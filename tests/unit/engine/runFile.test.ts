@@ -3,7 +3,9 @@
 // declares (strict parse: an undeclared field fails).
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { buildConfig } from '../../../src/engine/config';
+import fc from 'fast-check';
+import { buildConfig, parseSavedConfig } from '../../../src/engine/config';
+import { effectiveGroups } from '../../../src/engine/sparsity/channelGroups';
 import { loadDataset } from '../../../src/engine/data';
 import { isWeightMaskSource } from '../../../src/engine/plugin';
 import { MaskUpdateSchema, MetricsRowSchema, migrateRunFile, parseRunFile, RUN_FILE_VERSION, RunFileV1Schema } from '../../../src/engine/runFile';
@@ -52,6 +54,39 @@ describe('run.json versions', () => {
     expect(read.config.data.trainCount).toBe(40);
     // A new config with that batch is refused at its field.
     expect(() => buildConfig({ overrides: { batchSize: 64, data: { trainCount: 40 } } })).toThrow(/batchSize: the batch cannot be larger/);
+  });
+
+  it('settings refused since, read as they ran: Fashion-MNIST counts cut to what ships, strides beyond the stages dropped, CDG groups as the layers used them', () => {
+    const fashion = parseRunFile(V1_TEXT.replace('"steps": 40,', '"steps": 40, "data": { "name": "fashion-mnist", "trainCount": 60000, "testCount": 9000 },'));
+    expect(fashion.config.data).toMatchObject({ name: 'fashion-mnist', trainCount: 10_000, testCount: 2_000 });
+    const strides = parseRunFile(V1_TEXT.replace('"steps": 40,', '"steps": 40, "model": { "widths": [8, 16], "strides": [1, 2, 2] },'));
+    expect(strides.config.model.strides).toEqual([1, 2]);
+    // Groups 3 over widths 8 and 16 ran as 2 in every layer (the largest divisor ≤ 3 of each).
+    const groups = parseRunFile(V1_TEXT.replace('"steps": 40,', '"steps": 40, "model": { "widths": [8, 16] },').replace('"syncp": { "granularity": "unstructured", "density": 0.5 }', '"cdg": { "saliency": "channel-group", "groups": 3 }').replace('"method": "byol"', '"method": "simclr"'));
+    expect(groups.config.cdg?.groups).toBe(2);
+    // Widths 9 and 16 at groups 4 ran 3 and 4 groups: no one setting says that, so it is refused with the rule's message.
+    expect(() => parseRunFile(V1_TEXT.replace('"steps": 40,', '"steps": 40, "model": { "widths": [9, 16] },').replace('"syncp": { "granularity": "unstructured", "density": 0.5 }', '"cdg": { "saliency": "channel-group", "groups": 4 }').replace('"method": "byol"', '"method": "simclr"'))).toThrow(/channel groups must divide every stage width/);
+  });
+
+  it('a saved CDG groups setting is replaced only by one each layer counts the same groups with (random widths and groups)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 2, max: 64 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 16 }), (widths, g) => {
+        const config = { steps: 40, model: { widths }, cdg: { saliency: 'channel-group', groups: g } };
+        let read: number | undefined;
+        try {
+          read = parseSavedConfig(config).cdg?.groups;
+        } catch {
+          // Refused: only when the layers ran different group counts.
+          expect(new Set(widths.map((w) => effectiveGroups(w, g))).size).toBeGreaterThan(1);
+          return;
+        }
+        for (const w of widths) {
+          expect(w % read!).toBe(0);
+          expect(effectiveGroups(w, read!)).toBe(effectiveGroups(w, g));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('a version-1 file cannot carry a trainer state (it could not be continued), and a typed field of the wrong type is refused', () => {
