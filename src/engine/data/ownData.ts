@@ -159,9 +159,12 @@ function readCifar(bins: OwnFile[], opts: OwnDataOptions, maxImages: number): Da
   const train = concat(taken.map(parse), 3072);
   const test = concat(testBins.map(parse), 3072);
   const name = (f: OwnFile) => f.path.split('/').pop()!;
+  const used = [...taken, ...testBins].map(name);
+  // A few names, then a count: a hundred small batches listed made a source too long to save in a run.zip.
+  const listed = used.length > LISTED_FILES ? `${used.slice(0, LISTED_FILES).join(', ')} and ${used.length - LISTED_FILES} more` : used.join(', ');
   const source = whole
     ? 'CIFAR-10 (own files)'
-    : `CIFAR-10 (own files: ${[...taken, ...testBins].map(name).join(', ')}; ${trainBins.length - taken.length} more training batch${trainBins.length - taken.length === 1 ? '' : 'es'} left out, as this app takes at most ${maxImages} images)`;
+    : `CIFAR-10 (own files: ${listed}; ${trainBins.length - taken.length} more training batch${trainBins.length - taken.length === 1 ? '' : 'es'} left out, as this app takes at most ${maxImages} images)`;
   const labels = new Set([...train.labels, ...test.labels]);
   if (labels.size < 2) {
     const only = CIFAR10_CLASSES[[...labels][0]];
@@ -262,12 +265,18 @@ function oddSize({ width, height }: DecodedImage): string | undefined {
   return undefined;
 }
 
+/** CIFAR batch files named in a source before the rest are counted. */
+const LISTED_FILES = 8;
+/** The longest source a run.zip keeps (state/bundleData.ts): one longer is cut, so every export reads back. */
+export const MAX_SOURCE_LENGTH = 1000;
+
 function finish(source: string, classNames: string[], train: ImageSplit, test: ImageSplit, opts: OwnDataOptions, skipped: string[] = []): Dataset {
+  const said = source.length > MAX_SOURCE_LENGTH ? `${source.slice(0, MAX_SOURCE_LENGTH - 1)}…` : source;
   if (train.count === 0 || test.count === 0) throw new OwnDataError(`too few images to hold some out for the kNN monitor (${train.count + test.count}): give at least two a class`);
   // A step of one image trains nothing: BatchNorm over a batch of one outputs β and passes
   // back a zero gradient (PyTorch refuses it: "Expected more than 1 value per channel").
   if (train.count < 2) throw new OwnDataError(`only ${train.count} training image: a step needs at least two (BatchNorm over one image learns nothing); add images to the train folder`);
-  return { name: 'own', source, skipped, height: opts.size, width: opts.size, channels: 3, classNames, train, test };
+  return { name: 'own', source: said, skipped, height: opts.size, width: opts.size, channels: 3, classNames, train, test };
 }
 
 /** Split off a seeded testFraction of each class (at least one image, when a class has two or more). */

@@ -4,7 +4,7 @@
 // back to back, one byte a value), as decoded at the run's image size. Reading checks every
 // size and label against data.json and says what was expected.
 import { z } from 'zod';
-import { OWN_DATA_LIMITS } from '../data/ownData';
+import { MAX_SOURCE_LENGTH, OWN_DATA_LIMITS } from '../data/ownData';
 import type { Dataset } from '../data/types';
 import { MAX_IMAGE_SIDE } from '../data/imageSide';
 
@@ -17,7 +17,7 @@ export const MAX_DATA_BYTES = OWN_DATA_LIMITS.maxImages * (MAX_IMAGE_SIDE * MAX_
 
 const DataJsonSchema = z.object({
   format: z.literal(FORMAT),
-  source: z.string().max(1000).optional(),
+  source: z.string().max(MAX_SOURCE_LENGTH).optional(),
   height: z.number().int().min(1).max(MAX_IMAGE_SIDE),
   width: z.number().int().min(1).max(MAX_IMAGE_SIDE),
   channels: z.union([z.literal(1), z.literal(3)]),

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readOwnData, OwnDataError, type ImageDecoder, type OwnFile } from '../../../src/engine/data/ownData';
 import { classesInOneSplit } from '../../../src/engine/data/types';
 import { OwnImages } from '../../../src/worker/ownImages';
+import { decodeOwnData, encodeOwnData } from '../../../src/engine/state/bundleData';
 
 /** A CIFAR record: label, then the R plane filled with r, G with g, B with b; pixel 5 of R set to 200. */
 function record(label: number, r: number, g: number, b: number): Uint8Array {
@@ -136,6 +137,18 @@ describe('own data: CIFAR-10 binary', () => {
     expect(Array.from(ds.train.labels)).toEqual([1, 2]);
     expect(Array.from(ds.test.labels)).toEqual([0, 1]);
     expect(ds.source).toBe('CIFAR-10 (own files: data_batch_1.bin, test_batch.bin; 2 more training batches left out, as this app takes at most 5 images)');
+    // Many small batches: a few names and a count, short enough for a run.zip, which reads it back.
+    const many = await readOwnData(
+      [
+        { path: 'c/test_batch.bin', bytes: batch(record(0, 9, 0, 0), record(1, 9, 0, 0)) },
+        ...Array.from({ length: 150 }, (_, i) => ({ path: `c/a_rather_long_batch_file_name_${String(i).padStart(3, '0')}.bin`, bytes: batch(record(i % 10, 0, 0, 0)) })),
+      ],
+      { ...opts, maxImages: 122 },
+    );
+    expect(many.train.count).toBe(120);
+    expect(many.source).toMatch(/^CIFAR-10 \(own files: a_rather_long_batch_file_name_000\.bin, .*, a_rather_long_batch_file_name_007\.bin and 113 more; 30 more training batches left out/);
+    const { json, bin } = encodeOwnData(many);
+    expect(decodeOwnData(json, bin).source).toBe(many.source);
     // The test batch alone over the cap, or no training batch fitting beside it: refused as before.
     await refused([{ path: 'test_batch.bin', bytes: batch(record(1, 0, 0, 0), record(2, 0, 0, 0), record(3, 0, 0, 0)) }], /3 images in 1 batches; the most this app takes is 2/, { maxImages: 2 });
     await refused(
