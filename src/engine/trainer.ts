@@ -698,7 +698,8 @@ export class Trainer {
     for (const key of Object.keys(arrays)) {
       const hit = /^adam\.(m|v)\.(.+)$/.exec(key);
       if (!hit) continue;
-      const w = trainable[hit[2]];
+      // Own properties only: a name like adam.m.constructor must not find Object's.
+      const w = Object.hasOwn(trainable, hit[2]) ? trainable[hit[2]] : undefined;
       if (!w) throw new Error(`saved state: optimizer moment ${key} belongs to no variable of this run`);
       moments[hit[1] as 'm' | 'v'][hit[2]] = expectArray(arrays, key, w.shape);
     }

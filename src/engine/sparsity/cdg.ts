@@ -20,6 +20,7 @@ import { baseChannels } from './flops';
 import { scheduleOf, type CDGPlan } from './scheduleOf';
 
 /** A saved branch (BranchInfo), checked. */
+const SavedGatesSchema = z.record(z.string(), z.object({ online: z.number().min(0).max(1), target: z.number().min(0).max(1) }));
 const SavedBranchSchema = z.object({ role: z.enum(BRANCH_ROLES), view: z.union([z.literal(0), z.literal(1)]), trained: z.boolean().optional() });
 
 /** One prunable conv in the CDG panel. */
@@ -403,8 +404,13 @@ export class CDGPlugin implements StepPlugin {
   }
 
   loadState(meta: unknown): void {
-    const m = meta as { step: number; last: Record<string, { online: number; target: number }> | null; infos: BranchInfo[]; evalDelta?: Record<string, number>; absorbed?: string | null; noneOpen?: unknown };
-    if (!m || typeof m.step !== 'number' || !Array.isArray(m.infos)) throw new Error('saved CDG state is malformed (expected step, last and infos)');
+    const m = meta as { step: number; last: unknown; infos: BranchInfo[]; evalDelta?: Record<string, number>; absorbed?: string | null; noneOpen?: unknown };
+    if (!m || !Number.isInteger(m.step) || m.step < 0 || !Array.isArray(m.infos)) throw new Error('saved CDG state is malformed (expected step, last and infos)');
+    // The last read-back gate densities: a density for each gated layer, or none yet.
+    const last = m.last == null ? undefined : SavedGatesSchema.safeParse(m.last);
+    if (last && (!last.success || this.layers.some((l) => !last.data[l.name]))) {
+      throw new Error(`saved CDG state is malformed (the last gate densities: expected online and target in [0, 1] for each of ${this.layers.map((l) => l.name).join(', ')})`);
+    }
     // Each branch checked: a damaged file must be refused here, not fail inside a later step.
     const infos = m.infos.map((x: unknown, i): BranchInfo => {
       const b = SavedBranchSchema.safeParse(x);
@@ -412,7 +418,7 @@ export class CDGPlugin implements StepPlugin {
       return b.data;
     });
     this.step = m.step;
-    this.last = m.last ?? undefined;
+    this.last = last?.data;
     this.infos = infos;
     // Absent in runs saved before it was kept: evaluation then averages Δ anew, as it did.
     this.evalDelta.clear();

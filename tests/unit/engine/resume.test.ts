@@ -202,6 +202,39 @@ describe('a damaged plugin state', () => {
     c.dispose();
     (cdgState.trainer.plugins.cdg as { infos: unknown[] }).infos[0] = { role: 'sideways', view: 3 };
     expect(() => RunSession.restore(cdgState, dataset)).toThrow(/saved CDG state is malformed \(branch 1/);
+    // The last gate densities: a layer missing, or a density that is no fraction, is refused (the panel and FLOPs read them).
+    const d = new RunSession(cfgOf('cdg'), dataset);
+    await steps(d, 1);
+    const good = await d.saveState();
+    d.dispose();
+    const withLast = (edit: (last: Record<string, { online: number; target: number }>) => unknown) => {
+      const s = structuredClone(good);
+      const meta = s.trainer.plugins.cdg as { last: Record<string, { online: number; target: number }> };
+      meta.last = edit(structuredClone(meta.last)) as Record<string, { online: number; target: number }>;
+      return s;
+    };
+    expect(() => RunSession.restore(withLast(() => ({})), dataset)).toThrow(/saved CDG state is malformed \(the last gate densities/);
+    expect(() => RunSession.restore(withLast((l) => ({ ...l, [Object.keys(l)[0]]: 5 })), dataset)).toThrow(/saved CDG state is malformed \(the last gate densities/);
+    expect(() => RunSession.restore(withLast((l) => ({ ...l, [Object.keys(l)[0]]: { online: 1.5, target: 0.4 } })), dataset)).toThrow(/the last gate densities/);
+    // None yet (a save before any step) and the real one restore.
+    RunSession.restore(withLast(() => null), dataset).dispose();
+    RunSession.restore(structuredClone(good), dataset).dispose();
+  });
+
+  it('an optimizer moment named after an Object property is refused as belonging to no variable', async () => {
+    const a = new RunSession(cfgOf('simclr-dense'), dataset);
+    await steps(a, 1);
+    const state = structuredClone(await a.saveState());
+    a.dispose();
+    const some = Object.keys(state.trainer.arrays).find((k) => k.startsWith('adam.m.'))!;
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const s = structuredClone(state);
+      const arr = Object.create(null) as typeof s.trainer.arrays;
+      Object.assign(arr, s.trainer.arrays);
+      arr[`adam.m.${name}`] = arr[some];
+      s.trainer.arrays = arr;
+      expect(() => RunSession.restore(s, dataset), name).toThrow(new RegExp(`optimizer moment adam\\.m\\.${name.replace(/_/g, '_')} belongs to no variable`));
+    }
   });
 });
 
