@@ -247,7 +247,7 @@ test('a link that names cpu: the badge and a notice say which backend runs and w
   await page.goto('/?tiny=1&backend=cpu');
   await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'cpu', { timeout: 60_000 });
   const notice = page.getByTestId('backend-notice');
-  await expect(notice).toContainText('WebGPU is not in use. Why: cpu was asked for in the link. Running on the cpu backend');
+  await expect(notice).toContainText('WebGPU is not in use. Why: cpu was chosen (in the link or the backend menu). Running on the cpu backend');
   // Nothing was measured, so nothing is claimed about speed (cpu is the fast one on a machine without a GPU).
   await expect(notice).not.toContainText('slower');
   // One paragraph, not words spread over the row: the text sits in one box left of the button.

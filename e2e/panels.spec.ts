@@ -174,6 +174,15 @@ test('cdg: gate densities per branch, over steps, and gate maps over the probe v
   expect(r).toBeGreaterThan(0);
   expect(Number.isFinite(r)).toBe(true);
   await expect(ratio).toContainText('FLOPs counted');
+  // Scrubbed back: every line chart marks the viewed step, the kNN chart too, whose x range
+  // otherwise ends at its last point (found by a read-only hunt: recharts hid the marker there).
+  await page.getByTestId('timeline').focus();
+  await page.keyboard.press('Home');
+  await expect(page.getByTestId('timeline-step')).toContainText('viewing step');
+  for (const chart of [page.getByTestId('panel-knn'), page.getByTestId('panel-loss'), panel.getByTestId('cdg-lines'), page.getByTestId('flops-cumulative')]) {
+    await expect(chart.locator('.recharts-reference-line line[stroke-dasharray="3 3"]')).toHaveCount(1);
+  }
+  await page.getByTestId('timeline-live').click();
   await expectNotApplicable(page, ['panel-syncp', 'panel-nm']);
   await shoot(page, 'cdg');
   console.log(`[measure] ${test.info().title.split(':')[0]}: ${await scrub(page)}`);

@@ -83,7 +83,7 @@ export function CalibrationNotice({ report }: { report: BackendReport }) {
         </strong>
         {c.cached ? ' Timings measured earlier on this device.' : ''}
         {otherWorkload ? (
-          <div data-testid="backend-choice-other-workload">Measured for another model or image size than this run&apos;s: Measure again to time this one.</div>
+          <div data-testid="backend-choice-other-workload">Measured for another model, image size or batch than this run&apos;s: Measure again to time this one (it restarts the run).</div>
         ) : null}
         {/* Measured faster, then failed to start for the run: said, with why. */}
         {fellBack.map((f) => (
@@ -123,7 +123,7 @@ export function BackendNotice() {
   if (backend.calibration) return <CalibrationNotice report={backend} />;
   if (backend.backend === 'webgpu') return null;
   const webgpu = backend.fallbacks.find((f) => f.backend === 'webgpu');
-  const why = webgpu ? webgpu.reason : backend.requested !== 'webgpu' ? `${backend.requested} was asked for in the link` : 'unknown reason';
+  const why = webgpu ? webgpu.reason : backend.requested !== 'webgpu' ? `${backend.requested} was chosen (in the link or the backend menu)` : 'unknown reason';
   // No claim about speed here: nothing was measured (on a machine without a GPU, cpu or wasm is the fast one).
   return (
     <div className="notice notice-warn" data-testid="backend-notice" role="status">

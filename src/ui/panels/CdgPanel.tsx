@@ -187,7 +187,7 @@ const GateLines = memo(function GateLines({ series, names, refStep, refs }: { se
         <Line name="scheduled" type="stepAfter" dataKey="gateTarget" stroke="#bbbbbb" strokeWidth={5} dot={false} isAnimationActive={false} connectNulls />
         {referenceLines(refs, series)}
         {lines}
-        {refStep !== undefined && <ReferenceLine x={refStep} stroke="#555" strokeDasharray="3 3" />}
+        {refStep !== undefined && <ReferenceLine x={refStep} stroke="#555" strokeDasharray="3 3" ifOverflow="extendDomain" />}
       </LineChart>
     </TurnContainer>
   );

@@ -116,7 +116,7 @@ const CumulativeChart = memo(function CumulativeChart({ cum, refStep, refs }: { 
         <Tooltip formatter={savedTooltip} labelFormatter={throughLabel} />
         <Line name="saved" dataKey="saving" stroke={OKABE_ITO.green} strokeWidth={2} dot={dotIfAlone(data, 'saving')} isAnimationActive={false} connectNulls />
         {referenceLines(refs, data)}
-        {refStep !== undefined && <ReferenceLine x={refStep} stroke="#555" strokeDasharray="3 3" />}
+        {refStep !== undefined && <ReferenceLine x={refStep} stroke="#555" strokeDasharray="3 3" ifOverflow="extendDomain" />}
       </LineChart>
     </TurnContainer>
   );

@@ -54,7 +54,7 @@ export function KnnPanel() {
               <XAxis dataKey="step" type="number" domain={KNN_X} allowDecimals={false} tick={TICK_11} />
               <YAxis domain={yDomain} tick={TICK_11} width={36} unit="%" allowDataOverflow />
               <Tooltip formatter={knnTooltip} labelFormatter={stepLabel} />
-              {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" />}
+              {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" ifOverflow="extendDomain" />}
               {chance !== undefined && <ReferenceLine y={chance} stroke="#9aa3ad" strokeDasharray="4 3" />}
               {baselines && band !== undefined && (
                 <ReferenceArea y1={Math.max(0, baselines.untrained * 100 - band)} y2={Math.min(100, baselines.untrained * 100 + band)} fill={OKABE_ITO.orange} fillOpacity={0.12} stroke="none" ifOverflow="hidden" />

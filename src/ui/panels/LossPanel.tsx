@@ -46,7 +46,7 @@ export function LossPanel() {
               <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
               <YAxis domain={AUTO} tick={TICK_11} width={44} tickFormatter={lossTick} />
               <Tooltip formatter={lossTooltip} labelFormatter={stepLabel} />
-              {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" />}
+              {scrubStep !== undefined && <ReferenceLine x={scrubStep} stroke="#555" strokeDasharray="3 3" ifOverflow="extendDomain" />}
               <Line name="this run" type="linear" dataKey="loss" stroke={OKABE_ITO.orange} dot={dotIfAlone(data, 'loss')} strokeWidth={2} isAnimationActive={false} connectNulls />
               {referenceLines(refs, data)}
             </LineChart>

@@ -34,7 +34,7 @@ describe('the backend choice notice', () => {
     expect(t).not.toContain('did not start');
   });
 
-  it('knows when the backend was measured for another model or image size than the run on screen (the choice is made when the worker starts)', () => {
+  it('knows when the backend was measured for another model, image size or batch than the run on screen (the choice is made when the worker starts)', () => {
     const tiny = buildConfig({ tiny: true });
     const full = buildConfig();
     const key = (c: typeof tiny) => workloadKey(calibrationShape(c));
@@ -43,5 +43,7 @@ describe('the backend choice notice', () => {
     expect(measuredForAnother(key(full), full)).toBe(false);
     expect(measuredForAnother(key(full), buildConfig({ overrides: { optim: { lr: 0.01 } } }))).toBe(false); // not the workload
     expect(measuredForAnother(undefined, full)).toBe(false); // an older calibration without a key
+    // Tiny and full differ only in the batch here (same widths, same 16 px images), and the notice says so.
+    expect([tiny.model.widths, tiny.data.imageSize]).toEqual([full.model.widths, full.data.imageSize]);
   });
 });
