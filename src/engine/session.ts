@@ -6,6 +6,7 @@ import type { Config } from './config';
 import type { Dataset } from './data/types';
 import { encodeMasks, RUN_FILE_VERSION, type Baselines, type MetricsRow, type RunFile, type StepRow } from './runFile';
 import { DivergenceError, Trainer, type StepResult } from './trainer';
+import { NonFiniteFeaturesError } from './eval/finiteFeatures';
 import type { SessionState } from './state/runState';
 import { writeBundle } from './state/bundle';
 import { encodeTyped } from './state/typedJson';
@@ -95,7 +96,16 @@ export class RunSession {
     let row = t.row(result);
     if (knnDue) {
       const k0 = performance.now();
-      const knn = await t.knn();
+      let knn: number;
+      try {
+        knn = await t.knn();
+      } catch (e) {
+        if (!(e instanceof NonFiniteFeaturesError)) throw e;
+        // The step's loss was finite, what it left is not: a divergence of this step, rolled back where the state before it is held.
+        const kept = (await t.rollBackLastStep()) ?? result.step;
+        this.history.splice(0, this.history.length, ...this.history.filter((r) => r.step <= kept));
+        throw new DivergenceError(result.step, NaN, kept, 'the network it left gives non-finite features (kNN)');
+      }
       this.knnMs.push(performance.now() - k0);
       row = t.withKnn(row, knn);
     }

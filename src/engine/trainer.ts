@@ -64,8 +64,10 @@ export class DivergenceError extends Error {
     readonly step: number,
     readonly loss: number,
     readonly kept = step - 1,
+    /** What was not finite, when not the loss (the kNN features of a step whose loss was). */
+    what?: string,
   ) {
-    super(`training diverged at step ${step}: loss is ${loss}; the run is kept as it was after step ${kept} — lower the learning rate or reset`);
+    super(`training diverged at step ${step}: ${what ?? `loss is ${loss}`}; the run is kept as it was after step ${kept} — lower the learning rate or reset`);
     this.name = 'DivergenceError';
   }
 }
@@ -305,6 +307,18 @@ export class Trainer {
     if (this.previous) tf.dispose(Object.values(this.previous.tensors));
     this.previous = held;
     return result;
+  }
+
+  /**
+   * Undo the last applied step, when keepLastGoodState holds the state before it: a check
+   * after the step (the kNN's features) found what it left non-finite though its loss was
+   * finite. Returns the step the run is back at, or undefined when nothing is held.
+   */
+  async rollBackLastStep(): Promise<number | undefined> {
+    if (!this.previous) return undefined;
+    const kept = await this.rollBack(this.previous);
+    this.previous = undefined;
+    return kept;
   }
 
   /**

@@ -100,7 +100,16 @@ function rewindTo(kept: number): void {
   });
   const last = rows[rows.length - 1];
   const knn = [...rows].reverse().find((r) => r.knn !== undefined)?.knn;
-  useRun.setState((s) => ({ step: kept, loss: last?.loss, knn, snapshot: useTimeline.getState().entries.at(-1) ?? s.snapshot }));
+  // The counters of the last kept row; a dense timing measured after it timed a state rolled back from.
+  useRun.setState((s) => ({
+    step: kept,
+    loss: last?.loss,
+    knn,
+    snapshot: useTimeline.getState().entries.at(-1) ?? s.snapshot,
+    flops: last?.flops ?? s.flops,
+    tensors: last?.tensors ?? s.tensors,
+    denseTiming: s.denseTiming && s.denseTiming.step > kept ? undefined : s.denseTiming,
+  }));
 }
 
 /** True when `msg` is about a run the page has since replaced. */

@@ -238,6 +238,10 @@ class WorkerRun {
     if (this.reportedUpdate !== null && this.reportedUpdate > kept) this.reportedUpdate = this.syncp?.lastUpdateStep ?? null;
     // The autosave may hold the state rolled back from: the next report saves this one over it.
     this.savedStep = Math.min(this.savedStep, kept - 1);
+    // A rolled-back step's read-back (densities, regrowth pass) describes masks the run no
+    // longer has: the FLOPs count and the autosave fall back to the masks and the schedule.
+    this.lastMetrics = {};
+    this.lastGradientPasses = [];
   }
 
   /** What the panels drew, to be replayed by a resumed or imported run. */

@@ -84,5 +84,21 @@ describe('a divergence rolled back to an earlier step', () => {
     const s = useRun.getState();
     expect([s.step, s.loss, s.knn, s.error?.kept]).toEqual([5, 15, 0.5, 5]);
   });
+
+  it('puts back the FLOPs and tensor counters of the step it is back at, and drops a dense timing made after it', () => {
+    actions.restart();
+    const r = (step: number, effective: number, tensors: number) => ({ ...row(step), flops: { dense: 100, effective }, tensors });
+    answer({ type: 'progress', gen: gen(), rows: [r(1, 90, 9), r(2, 80, 9), r(3, 50, 12)], stepsPerSecond: 1, timedSteps: 2 });
+    useRun.setState({ denseTiming: { step: 3, runMs: 5, denseMs: 6, counted: 0.5 } });
+    expect(useRun.getState().flops).toEqual({ dense: 100, effective: 50 });
+    answer({ type: 'error', gen: gen(), kind: 'diverged', message: 'NaN', step: 4, kept: 2 });
+    const s = useRun.getState();
+    expect([s.flops, s.tensors, s.denseTiming]).toEqual([{ dense: 100, effective: 80 }, 9, undefined]);
+    // A timing at or before the kept step stays.
+    answer({ type: 'progress', gen: gen(), rows: [r(3, 50, 12)], stepsPerSecond: 1, timedSteps: 2 });
+    useRun.setState({ denseTiming: { step: 2, runMs: 5, denseMs: 6, counted: 0.8 } });
+    answer({ type: 'error', gen: gen(), kind: 'diverged', message: 'NaN', step: 4, kept: 2 });
+    expect(useRun.getState().denseTiming?.step).toBe(2);
+  });
 });
 
