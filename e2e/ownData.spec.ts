@@ -112,6 +112,15 @@ test('own data: a bad file is refused and the run untouched; CIFAR-10 batches, a
   await expect(page.getByTestId('own-data-info')).toContainText('CIFAR-10 (own files): 10 classes');
   await expect(page.getByTestId('own-data-info')).toContainText('60 training / 20 held-out');
   await trainsAStep(page);
+  // Another backend restarts the worker at step 0: the run stays on these images (read again for it).
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
+  await expect(page.getByTestId('own-data-info')).toContainText('60 training / 20 held-out');
+  await expect(page.getByTestId('field-dataset')).toHaveValue('own');
+  await trainsAStep(page);
+  await page.getByTestId('backend-select').selectOption('cpu');
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'cpu', { timeout: 60_000 });
+  await waitReady(page);
 
   // A folder with one sub-folder per class (real PNGs of odd sizes).
   const images = await pngs(page);

@@ -38,6 +38,14 @@ let ownDataDeferred = false;
  * the run just brought back, and a Start would then autosave over it).
  */
 let restoredDuringLoad = false;
+/** The files of the own images loaded last (handles, not bytes): a new worker (a backend switch, Restart) reads them again. */
+let loadedPicks: PickedFile[] | undefined;
+/** The files of a load on its way: they become loadedPicks when the worker says they loaded. */
+let pendingPicks: PickedFile[] | undefined;
+/** A new worker is being given the images loaded before: its answer restores them and starts no run. */
+let carrying = false;
+/** Messages for a new worker while the images it is given are read again: posted after them and its init, in order. */
+let held: { msg: Request; transfer: Transferable[] }[] | undefined;
 
 /** Train on the own images just loaded: the dataset setting switches to 'own' (a fresh run at step 0); already on own data, the run is built anew on the new images. */
 function trainOnOwnData(): void {
@@ -47,7 +55,8 @@ function trainOnOwnData(): void {
 
 /** Post to the worker; `transfer`: buffers handed over, not copied (the page keeps no view of them). */
 function send(msg: Request, transfer: Transferable[] = []): void {
-  worker?.postMessage(msg, transfer);
+  if (held) held.push({ msg, transfer });
+  else worker?.postMessage(msg, transfer);
 }
 
 /** Ask the worker for a fresh run (configure/reset/init); everything about older runs is stale from now on. */
@@ -194,7 +203,9 @@ function onMessage(msg: Response): void {
       }
       if (msg.kind === 'data') {
         // Own files that could not be read: nothing about the run changed (a build asked for meanwhile still comes).
-        useRun.setState({ loadingData: false, error: { kind: 'data', message: msg.message } });
+        const again = carrying ? 'your images could not be loaded again after the worker restarted: ' : '';
+        if (carrying) [carrying, loadedPicks] = [false, undefined];
+        useRun.setState({ loadingData: false, error: { kind: 'data', message: again + msg.message } });
         return;
       }
       // Rolled back: what the charts drew after the step the run is back at is gone with it.
@@ -265,6 +276,12 @@ function onMessage(msg: Response): void {
     }
     case 'data-loaded':
       useRun.setState({ ownData: msg.info, loadingData: false });
+      // The images a new worker was given again: loaded as before, the run its init built goes on.
+      if (carrying) {
+        carrying = false;
+        return;
+      }
+      loadedPicks = pendingPicks;
       // A resume or an import asked for since goes first (a rebuild now would replace the run
       // it brings); if it is refused, the images are trained on then.
       if (useRun.getState().restoring) ownDataDeferred = true;
@@ -357,10 +374,44 @@ export function startWorker(): void {
     useRun.setState({ worker: 'crashed', error: { kind: 'crash', message: 'The training worker sent a message that could not be read.' } });
   });
   worker = w;
+  held = undefined;
+  carrying = false;
   const { applied, backend } = useSettings.getState();
   const auto = backend === 'auto' ? { cached: readCalibration() } : undefined;
-  send({ type: 'init', gen: g, order: orderFor(backend), auto, config: applied, assetBase: new URL(import.meta.env.BASE_URL, location.href).href });
+  const init: Request = { type: 'init', gen: g, order: orderFor(backend), auto, config: applied, assetBase: new URL(import.meta.env.BASE_URL, location.href).href };
+  // A run on own images keeps them; otherwise the new worker starts without (the Data panel says so).
+  const picks = applied.data.name === 'own' ? loadedPicks : undefined;
+  loadedPicks = picks;
+  if (picks) void carryOwnData(w, picks, init);
+  else send(init);
   void offerResume();
+}
+
+/**
+ * A new worker holds no images: the files loaded last are read again and sent ahead of its
+ * init (which may build a run on them), and what the page sends meanwhile waits behind them.
+ * Unreadable now (moved, deleted): said, and the init goes as it is.
+ */
+async function carryOwnData(w: Worker, picks: PickedFile[], init: Request): Promise<void> {
+  const mine: NonNullable<typeof held> = [];
+  held = mine;
+  carrying = true;
+  useRun.setState({ loadingData: true });
+  let read: OwnFile[] | undefined;
+  try {
+    read = await Promise.all(picks.map(async (f) => ({ path: f.path, bytes: await readBytes(f) })));
+  } catch (e) {
+    [carrying, loadedPicks] = [false, undefined];
+    useRun.setState({ loadingData: false, error: { kind: 'data', message: `your images could not be read again for the restarted worker (${(e as Error).message}): load them again` } });
+  }
+  if (worker !== w || held !== mine) return; // replaced meanwhile: its own start sends what it needs
+  held = undefined;
+  if (read && carrying) {
+    const size = imageSideOrDefault(useSettings.getState().applied.data.imageSize);
+    w.postMessage({ type: 'load-data', gen, files: read, size } satisfies Request, read.map((f) => f.bytes.buffer as ArrayBuffer));
+  }
+  w.postMessage(init);
+  for (const m of mine) w.postMessage(m.msg, m.transfer);
 }
 
 /** After a reload, a crash or a closed tab: offer the autosaved run, if there is one. */
@@ -470,8 +521,9 @@ export const actions = {
     restoredDuringLoad = false;
     useRun.setState({ loadingData: true, error: undefined });
     let read: OwnFile[];
+    let files: PickedFile[];
     try {
-      const files = await picked;
+      files = await picked;
       if (files.length === 0) return refuse(EMPTY_MESSAGE);
       const total = files.reduce((a, f) => a + f.file.size, 0);
       if (total > OWN_DATA_LIMITS.maxBytes) return refuse(`${(total / 1024 / 1024).toFixed(0)} MB of files; the most this app takes is ${OWN_DATA_LIMITS.maxBytes / 1024 / 1024} MB (use fewer images)`);
@@ -483,7 +535,10 @@ export const actions = {
     if (worker !== target) return refuse(RESTARTED_WORKER_MESSAGE);
     if (useRun.getState().worker === 'crashed') return refuse(CRASHED_WORKER_MESSAGE);
     const size = imageSideOrDefault(useSettings.getState().applied.data.imageSize);
-    target.postMessage({ type: 'load-data', gen, files: read, size } satisfies Request, read.map((f) => f.bytes.buffer as ArrayBuffer));
+    // These replace the images a new worker is being given again (if that is still on its way).
+    carrying = false;
+    pendingPicks = files;
+    send({ type: 'load-data', gen, files: read, size } satisfies Request, read.map((f) => f.bytes.buffer as ArrayBuffer));
   },
   /** Keep the current run's curves as a reference drawn beside later runs (loss, kNN, density, gates, FLOPs). */
   pinRun: () => {

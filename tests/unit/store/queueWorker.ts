@@ -109,7 +109,10 @@ export class QueueWorker extends EventTarget {
     };
     this.queue = new CommandQueue(host);
   }
+  /** The types of the messages the page posted, in order. */
+  readonly received: string[] = [];
   postMessage(msg: Request): void {
+    this.received.push(msg.type);
     setTimeout(() => this.queue.push(msg), 0);
   }
   terminate(): void {

@@ -57,18 +57,39 @@ describe('after the worker stopped', () => {
 });
 
 describe('a restart', () => {
-  it('forgets the own images the old worker held: the Data panel does not say they are loaded', async () => {
+  // Found by a read-only hunt: a backend switch destroyed a run on own images ("no own data is
+  // loaded yet") though the switch promises only a restart at step 0.
+  it('gives a run on own images its images again: the new worker reads them before it builds, and nothing else is trained', async () => {
     actions.restart();
     await settle();
     await actions.loadOwnData([{ path: 'a/1.png', file: new File([new Uint8Array(8)], '1.png') }]);
     await settle();
     expect(useRun.getState().ownData).toBeDefined();
     expect(useSettings.getState().applied.data.name).toBe('own');
+    const old = QueueWorker.last!;
     actions.setBackend('cpu'); // a backend switch restarts the worker, as Restart does
+    actions.setField('steps', '600'); // clicked at once: waits behind the images and the init
     await settle();
-    // The new worker cannot build the own-data run, and says so; the panel agrees.
-    expect(useRun.getState().error?.message).toContain('no own data is loaded yet');
+    const w = QueueWorker.last!;
+    expect(w).not.toBe(old);
+    expect(w.received.slice(0, 3)).toEqual(['load-data', 'init', 'configure']);
+    const s = useRun.getState();
+    expect([s.error, s.hasRun, s.loadingData, s.config?.data.name, s.config?.steps]).toEqual([undefined, true, false, 'own', 600]);
+    expect(s.ownData).toBeDefined();
+  });
+
+  it('a run on other data: the new worker starts without the images, and the Data panel says they are not loaded', async () => {
+    actions.restart();
+    await settle();
+    await actions.loadOwnData([{ path: 'a/1.png', file: new File([new Uint8Array(8)], '1.png') }]);
+    await settle();
+    actions.setField('data.name' as never, 'shapes');
+    await settle();
+    actions.setBackend('cpu');
+    await settle();
+    expect(QueueWorker.last!.received[0]).toBe('init');
     expect(useRun.getState().ownData).toBeUndefined();
+    expect(useRun.getState().error).toBeUndefined();
   });
 });
 
