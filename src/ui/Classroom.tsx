@@ -9,7 +9,7 @@ import { useRun } from '../store/run';
 import { useSettings } from '../store/settings';
 import { parseUrl, toSearch, type BackendMode } from '../store/url';
 import { LESSONS, type Lesson, type PanelId } from './lessons';
-import { buildConfig, type Config, type PresetName } from '../engine/config';
+import { buildConfig, settingAt, type Config, type PresetName } from '../engine/config';
 
 const PANEL_NAMES: Record<PanelId, string> = {
   'panel-data': 'Data',
@@ -35,12 +35,13 @@ export function initClassroomFromUrl(): void {
  * whole set fail, and setPreset would then drop them all. Parsed per lesson: at the tiny size
  * alone, a default-size lesson lost a batch of 256 that fits it.
  */
-export function lessonSettingsOf(search: string, tiny = true): { preset: PresetName; overrides: Record<string, unknown> } {
+export function lessonSettingsOf(search: string, tiny = true): { preset: PresetName; overrides: Record<string, unknown>; notice?: string } {
   const atSize = new URLSearchParams(search);
   if (tiny) atSize.set('tiny', '1');
   else atSize.delete('tiny');
   const u = parseUrl(`?${atSize}`);
-  return { preset: u.preset, overrides: u.overrides };
+  // What did not fit is said (the link notice): classroom mode hides the form that says it otherwise.
+  return { preset: u.preset, overrides: u.overrides, notice: u.notice };
 }
 
 /**
@@ -86,7 +87,28 @@ function load(lesson: Lesson): void {
   // setPreset builds at the store's size: switch to the lesson's first, so the run is built once.
   if (useSettings.getState().tiny !== lesson.tiny) useSettings.setState({ tiny: lesson.tiny });
   const link = linkSearch === undefined ? undefined : lessonSettingsOf(linkSearch, lesson.tiny);
-  actions.setPreset(lesson.preset, lesson.preset === link?.preset ? link.overrides : undefined);
+  const own = lesson.preset === link?.preset;
+  actions.setPreset(lesson.preset, own ? link.overrides : undefined);
+  if (own && link.notice) useSettings.setState({ urlNotice: link.notice });
+}
+
+/**
+ * Settings this lesson's size could not keep (a link's batch of 256 at the tiny size), said
+ * on the card: classroom mode hides the settings form, where they are said otherwise.
+ */
+export function LessonDropped() {
+  const issues = useSettings((s) => s.issues);
+  const entries = Object.entries(issues);
+  if (entries.length === 0) return null;
+  return (
+    <ul className="lesson-dropped small" data-testid="lesson-dropped" role="status">
+      {entries.map(([path, why]) => (
+        <li key={path}>
+          <strong>{settingAt(path)?.label ?? path}</strong>: {why}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 function clearHighlight(): void {
@@ -182,6 +204,7 @@ export function LessonCard() {
         {lesson.alsoPanels?.length ? <span className="small muted"> and {lesson.alsoPanels.map((p) => PANEL_NAMES[p]).join(', ')}</span> : null}
         <span className="small muted"> · preset {lesson.preset}, {lesson.tiny ? 'tiny' : 'default'} size</span>
       </p>
+      <LessonDropped />
       {mismatch && (
         <p className="lesson-mismatch" data-testid="lesson-mismatch" role="status">
           {mismatch}.{' '}

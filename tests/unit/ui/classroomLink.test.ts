@@ -65,6 +65,9 @@ describe('lessonSettingsOf', () => {
     expect(lessonSettingsOf(link, false).overrides).toEqual({ batchSize: 256 });
     expect(buildConfig({ preset: 'simclr-dense', overrides: lessonSettingsOf(link, false).overrides }).batchSize).toBe(256);
     expect(lessonSettingsOf(link, true).overrides).toEqual({});
+    // Said, not dropped silently (classroom mode hides the settings form): the notice names it.
+    expect(lessonSettingsOf(link, true).notice).toMatch(/batch/);
+    expect(lessonSettingsOf(link, false).notice).toBeUndefined();
     // A link that says tiny=1 is read at the lesson's size all the same.
     expect(lessonSettingsOf(`${link}&tiny=1`, false).overrides).toEqual({ batchSize: 256 });
   });
