@@ -73,6 +73,7 @@ export function CalibrationNotice({ report }: { report: BackendReport }) {
   const fellBack = report.fallbacks.filter((f) => f.backend !== report.backend);
   // The backend is chosen when the worker starts; a later change of model or image size keeps it.
   const applied = useSettings((s) => s.applied);
+  const classroom = useSettings((s) => s.classroom);
   const otherWorkload = measuredForAnother(c.workload, applied);
   return (
     <div className="notice notice-info" data-testid="backend-choice" data-chosen={report.backend} data-calibration-ms={c.ms ?? ''} role="status">
@@ -105,7 +106,9 @@ export function CalibrationNotice({ report }: { report: BackendReport }) {
               </li>
             ))}
           </ul>
-          {!c.cached && c.ms !== undefined ? `The measurement took ${formatMs(c.ms)}. ` : ''}Pick another backend above to compare.
+          {!c.cached && c.ms !== undefined ? `The measurement took ${formatMs(c.ms)}. ` : ''}
+          {/* Classroom mode hides the backend menu. */}
+          {classroom ? '' : 'Pick another backend above to compare.'}
         </details>
       </div>
       <div className="notice-actions">

@@ -29,6 +29,12 @@ describe('backend notices', () => {
     useRun.setState({ backend: report });
     await dom.render(createElement(BackendNotice));
     expect(dom.host.querySelector('[data-testid="backend-choice-other-workload"]')?.textContent).toContain('Measured for another model, image size or batch');
+    expect(dom.host.textContent).toContain('Pick another backend above to compare');
+    // Classroom mode hides the backend menu: the notice does not point at it.
+    useSettings.setState({ classroom: true });
+    await dom.render(createElement(BackendNotice));
+    expect(dom.host.textContent).not.toContain('Pick another backend');
+    useSettings.setState({ classroom: false });
   });
 
   it('a backend named first (by the link or the menu) without a calibration: said to be chosen, not to come from the link', async () => {
