@@ -110,7 +110,7 @@ describe('checkedSession', () => {
   });
 
   it('refuses settings this version does not take, saying which, and a damaged state', () => {
-    expect(() => checkedSession(session({ ...current, data: { ...current.data, name: 'fashion-mnist', trainCount: 60000 } }))).toThrow(/saved run's settings do not fit this version of the app — data\.trainCount/);
+    expect(() => checkedSession(session({ ...current, data: { ...current.data, name: 'shapes', trainCount: 70000 } }))).toThrow(/saved run's settings do not fit this version of the app — data\.trainCount/);
     expect(() => checkedSession(session({ ...current, sparsity: {} }))).toThrow(/do not fit this version.*sparsity/);
     expect(() => checkedSession({ trainer: null } as unknown as SessionState)).toThrow(/damaged/);
   });
