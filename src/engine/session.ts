@@ -102,9 +102,10 @@ export class RunSession {
       } catch (e) {
         if (!(e instanceof NonFiniteFeaturesError)) throw e;
         // The step's loss was finite, what it left is not: a divergence of this step, rolled back where the state before it is held.
-        const kept = (await t.rollBackLastStep()) ?? result.step;
+        const back = await t.rollBackLastStep();
+        const kept = back ?? result.step;
         this.history.splice(0, this.history.length, ...this.history.filter((r) => r.step <= kept));
-        throw new DivergenceError(result.step, NaN, kept, 'the network it left gives non-finite features (kNN)');
+        throw new DivergenceError(result.step, NaN, kept, 'its loss was finite, but the network it left gives non-finite features (kNN)', back !== undefined);
       }
       this.knnMs.push(performance.now() - k0);
       row = t.withKnn(row, knn);

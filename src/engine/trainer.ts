@@ -65,7 +65,9 @@ export class DivergenceError extends Error {
     readonly loss: number,
     readonly kept = step - 1,
     /** What was not finite, when not the loss (the kNN features of a step whose loss was). */
-    what?: string,
+    readonly what?: string,
+    /** The run went back past an applied update (keepLastGoodState): a lower rate can then get past it. */
+    readonly rolledBack = kept < step - 1,
   ) {
     super(`training diverged at step ${step}: ${what ?? `loss is ${loss}`}; the run is kept as it was after step ${kept} — lower the learning rate or reset`);
     this.name = 'DivergenceError';

@@ -217,7 +217,7 @@ function onMessage(msg: Response): void {
       const lost = msg.kind === 'device-lost' || msg.kind === 'fatal' ? useRun.getState().restoring : undefined;
       const also = lost ? ` ${notLoaded(lost)}: press Restart, then load it again.` : '';
       useRun.setState((s) => ({
-        error: { kind: msg.kind, message: msg.message + also, step: msg.step, kept: msg.kept },
+        error: { kind: msg.kind, message: msg.message + also, step: msg.step, kept: msg.kept, rolledBack: msg.rolledBack, what: msg.what },
         restoring: lost ? undefined : s.restoring,
         building: false,
         pending: undefined,

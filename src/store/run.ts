@@ -14,6 +14,10 @@ export interface RunError {
   step?: number;
   /** A divergence: the step the run is back at. */
   kept?: number;
+  /** A divergence rolled back past an applied update (a lower rate can get past it). */
+  rolledBack?: boolean;
+  /** A divergence: what was not finite, when not the loss. */
+  what?: string;
 }
 
 export interface RunState {

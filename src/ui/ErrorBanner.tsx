@@ -17,8 +17,12 @@ export function offersRestart(kind: string, worker: string | undefined): boolean
  * (a step's loss does not depend on it), so only a reset can help.
  */
 export function rolledBack(error: RunError): boolean {
-  return error.kept !== undefined && error.step !== undefined && error.kept < error.step - 1;
+  // Said by the worker; inferred for an error that does not say (kept before the step before).
+  return error.rolledBack ?? (error.kept !== undefined && error.step !== undefined && error.kept < error.step - 1);
 }
+
+/** A clause as the start of a sentence. */
+const sentence = (clause: string) => clause.charAt(0).toUpperCase() + clause.slice(1);
 
 /** Errors never blank the page: each one says what happened and what to do next. */
 export function ErrorBanner() {
@@ -30,7 +34,15 @@ export function ErrorBanner() {
     <div className="notice notice-error" data-testid="error-banner" data-kind={error.kind} role="alert">
       <div className="notice-text">
         {error.kind === 'diverged' ? (
-          rolledBack(error) ? (
+          error.what ? (
+            <>
+              <strong>Diverged at step {error.step}.</strong> {sentence(error.what)},{' '}
+              {rolledBack(error)
+                ? `so that step was undone: the run is back as it was after step ${error.kept}. Continue from there with half the learning rate, or start again from step 0 with it`
+                : `and no earlier state is at hand (the run was just built or loaded): it is kept as it was after step ${error.kept}. Start again from step 0 with half the learning rate`}{' '}
+              (the run is seeded: a plain reset would diverge at the same step).
+            </>
+          ) : rolledBack(error) ? (
             <>
               <strong>Diverged at step {error.step}.</strong> The loss was not finite, so that step was not applied, nor the update of step {error.kept! + 1} that led to it: the run is back as
               it was after step {error.kept}. Continue from there with half the learning rate, or start again from step 0 with it (the run is seeded: a plain reset would diverge at the same step).

@@ -70,7 +70,8 @@ function yieldTask(): Promise<void> {
 
 function fail(e: unknown, gen: number | undefined, step?: number): void {
   if (e instanceof DivergenceError) {
-    post({ type: 'error', gen, kind: 'diverged', message: `Training diverged at step ${e.step} (loss ${e.loss}). The run is back as it was after step ${e.kept}: continue with a lower learning rate, or reset.`, step: e.step, kept: e.kept });
+    const why = e.what ?? `loss ${e.loss}`;
+    post({ type: 'error', gen, kind: 'diverged', message: `Training diverged at step ${e.step} (${why}). The run is back as it was after step ${e.kept}: continue with a lower learning rate, or reset.`, step: e.step, kept: e.kept, rolledBack: e.rolledBack, what: e.what });
     return;
   }
   const message = e instanceof Error ? e.message : String(e);

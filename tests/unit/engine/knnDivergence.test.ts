@@ -48,8 +48,8 @@ describe('non-finite kNN features after a step with a finite loss', () => {
     poisonAfterStep(4);
     const e = await s.trainStep().catch((x: unknown) => x);
     expect(e).toBeInstanceOf(DivergenceError);
-    expect(e).toMatchObject({ step: 4, kept: 3 });
-    expect((e as Error).message).toMatch(/diverged at step 4: the network it left gives non-finite features \(kNN\); the run is kept as it was after step 3/);
+    expect(e).toMatchObject({ step: 4, kept: 3, rolledBack: true });
+    expect((e as Error).message).toMatch(/diverged at step 4: its loss was finite, but the network it left gives non-finite features \(kNN\); the run is kept as it was after step 3/);
     expect(s.trainer.step).toBe(3);
     expect(await stateText(s.trainer)).toBe(before);
     expect(Math.max(...s.history.map((r) => r.step))).toBe(3);
@@ -70,7 +70,7 @@ describe('non-finite kNN features after a step with a finite loss', () => {
     const s = new RunSession(config, dataset);
     for (let i = 0; i < 3; i++) await s.trainStep();
     poisonAfterStep(4);
-    await expect(s.trainStep()).rejects.toMatchObject({ name: 'DivergenceError', step: 4, kept: 4 });
+    await expect(s.trainStep()).rejects.toMatchObject({ name: 'DivergenceError', step: 4, kept: 4, rolledBack: false });
     expect(s.trainer.step).toBe(4);
     s.dispose();
   });

@@ -77,7 +77,8 @@ describe('a divergence rolled back to an earlier step', () => {
     answer({ type: 'progress', gen: gen(), rows: [{ ...row(6), update: { step: 6, layers: [] } }], stepsPerSecond: 1, timedSteps: 4 });
     for (const st of [2, 4, 6]) answer({ type: 'snapshot', gen: gen(), snapshot: snap(st) });
     expect(useRun.getState().step).toBe(6);
-    answer({ type: 'error', gen: gen(), kind: 'diverged', message: 'NaN', step: 7, kept: 5 });
+    answer({ type: 'error', gen: gen(), kind: 'diverged', message: 'NaN', step: 7, kept: 5, rolledBack: true, what: 'its loss was finite, but …' });
+    expect(useRun.getState().error).toMatchObject({ rolledBack: true, what: 'its loss was finite, but …' });
     expect(useMetrics.getState().rows.map((r) => r.step)).toEqual([1, 2, 3, 4, 5]);
     expect(useTimeline.getState().entries.map((e) => e.step)).toEqual([2, 4]);
     expect(useTimeline.getState().updates).toEqual([]);

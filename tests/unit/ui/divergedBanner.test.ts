@@ -10,8 +10,8 @@ import { domRoot } from './domRoot';
 
 const dom = domRoot();
 
-async function banner(step: number, kept: number): Promise<HTMLElement> {
-  useRun.setState({ error: { kind: 'diverged', step, kept, message: 'NaN' } });
+async function banner(step: number, kept: number, extra: { rolledBack?: boolean; what?: string } = {}): Promise<HTMLElement> {
+  useRun.setState({ error: { kind: 'diverged', step, kept, message: 'NaN', ...extra } });
   await dom.render(createElement(ErrorBanner));
   return dom.host;
 }
@@ -29,5 +29,23 @@ describe('the divergence banner', () => {
     expect(h.querySelector('[data-testid="continue-lower-lr"]')).toBeNull();
     expect(h.querySelector('[data-testid="reset-lower-lr"]')).not.toBeNull();
     expect(h.textContent).toContain('gives that loss at any rate');
+  });
+
+  // Found by a review: a step whose loss was finite but whose network gave non-finite kNN
+  // features is rolled back by one step only (kept = step − 1), which the banner took for
+  // "not rolled back": no Continue, and "the loss was not finite".
+  const what = 'its loss was finite, but the network it left gives non-finite features (kNN)';
+  it('the kNN features of a step rolled back: says so, and offers Continue', async () => {
+    const h = await banner(8, 7, { rolledBack: true, what });
+    expect(h.textContent).toContain('Diverged at step 8. Its loss was finite, but the network it left gives non-finite features (kNN), so that step was undone: the run is back as it was after step 7');
+    expect(h.textContent).not.toContain('The loss was not finite');
+    expect(h.querySelector('[data-testid="continue-lower-lr"]')).not.toBeNull();
+  });
+
+  it('the same with nothing held to go back to: kept at that step, Reset only', async () => {
+    const h = await banner(1, 1, { rolledBack: false, what });
+    expect(h.textContent).toContain('no earlier state is at hand');
+    expect(h.textContent).toContain('kept as it was after step 1');
+    expect(h.querySelector('[data-testid="continue-lower-lr"]')).toBeNull();
   });
 });
