@@ -46,6 +46,8 @@ let pendingPicks: PickedFile[] | undefined;
 let carrying = false;
 /** Messages for a new worker while the images it is given are read again: posted after them and its init, in order. */
 let held: { msg: Request; transfer: Transferable[] }[] | undefined;
+/** Why the images could not be given again: said with the build error that follows (the run cannot build without them). */
+let carryFailure: string | undefined;
 
 /** Train on the own images just loaded: the dataset setting switches to 'own' (a fresh run at step 0); already on own data, the run is built anew on the new images. */
 function trainOnOwnData(): void {
@@ -141,6 +143,7 @@ function onMessage(msg: Response): void {
       if (msg.report.calibration && !msg.report.calibration.cached) saveCalibration(msg.report);
       return;
     case 'ready':
+      carryFailure = undefined;
       // A new run is idle until the worker says otherwise: the last run's 'running' or
       // 'finished' would show (and disable Start) through the baselines' kNN pass.
       showRun({ building: false, hasRun: true, phase: 'idle', config: msg.config, dataset: msg.dataset, flops: msg.flops, tensors: msg.tensors, readyTensors: msg.tensors, firstStepPending: !msg.warm });
@@ -204,7 +207,7 @@ function onMessage(msg: Response): void {
       if (msg.kind === 'data') {
         // Own files that could not be read: nothing about the run changed (a build asked for meanwhile still comes).
         const again = carrying ? 'your images could not be loaded again after the worker restarted: ' : '';
-        if (carrying) [carrying, loadedPicks] = [false, undefined];
+        if (carrying) [carrying, loadedPicks, carryFailure] = [false, undefined, again + msg.message];
         useRun.setState({ loadingData: false, error: { kind: 'data', message: again + msg.message } });
         return;
       }
@@ -215,9 +218,12 @@ function onMessage(msg: Response): void {
       // The worker stopped while a file was being loaded (its first readback lost the GPU): the
       // file goes with it, said here; left pending, a Restart blamed the restart for it.
       const lost = msg.kind === 'device-lost' || msg.kind === 'fatal' ? useRun.getState().restoring : undefined;
+      // A run on own images whose images could not be given again: why comes first (the build error only says none are loaded).
+      const before = msg.kind === 'config' && carryFailure ? `${carryFailure}. ` : '';
+      carryFailure = undefined;
       const also = lost ? ` ${notLoaded(lost)}: press Restart, then load it again.` : '';
       useRun.setState((s) => ({
-        error: { kind: msg.kind, message: msg.message + also, step: msg.step, kept: msg.kept, rolledBack: msg.rolledBack, what: msg.what },
+        error: { kind: msg.kind, message: before + msg.message + also, step: msg.step, kept: msg.kept, rolledBack: msg.rolledBack, what: msg.what },
         restoring: lost ? undefined : s.restoring,
         building: false,
         pending: undefined,
@@ -250,6 +256,9 @@ function onMessage(msg: Response): void {
       // it): its offer stays. A resume was that run.
       useRun.setState((s) => ({ config: msg.config, restoring: undefined, resumable: msg.source === 'import' ? s.resumable : undefined }));
       ownDataDeferred = false; // the run asked for after the images goes on
+      // A run on own images may have brought its own (a run.zip, the autosave): the files loaded
+      // before are not known to be its images, so a new worker is not given them.
+      if (!repeat && msg.config.data.name === 'own') loadedPicks = undefined;
       // Only a restore that happened: a refused file's repeat about the live run is not one.
       if (!repeat && useRun.getState().loadingData) restoredDuringLoad = true;
       writeUrl();
@@ -349,6 +358,9 @@ export function startWorker(): void {
   // A load of own data sent to the old worker will never be answered, nor will a resume,
   // an import or a dense timing: the file went to that worker, so say it was not loaded.
   const lost = useRun.getState().restoring;
+  // Own files being read by the old worker (not ones it was being given again) go with it: said.
+  const lostLoad = useRun.getState().loadingData && !carrying;
+  carryFailure = undefined;
   const g = nextGen();
   // A new worker holds no own images (the page keeps none): the Data panel must not say they are loaded.
   // Nor may the last run's figures stay beside "Step 0" while the new worker starts (or for
@@ -356,6 +368,7 @@ export function startWorker(): void {
   showRun({ config: undefined, dataset: undefined, flops: undefined, tensors: undefined, readyTensors: undefined });
   useRun.setState({ worker: 'starting', hasRun: false, phase: 'idle', backend: undefined, loadingData: false, restoring: undefined, ownData: undefined });
   if (lost) useRun.setState({ error: { kind: 'import', message: `${notLoaded(lost)}: the training worker was restarted before it was loaded. Resume or import it again.` } });
+  else if (lostLoad) useRun.setState({ error: { kind: 'data', message: RESTARTED_WORKER_MESSAGE } });
   const w = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module', name: 'trainer' });
   // A replaced worker (Restart, a backend switch, Measure again) may still deliver what it
   // posted before terminate(): its backend report or crash must not overwrite the new one's.
@@ -401,8 +414,9 @@ async function carryOwnData(w: Worker, picks: PickedFile[], init: Request): Prom
   try {
     read = await Promise.all(picks.map(async (f) => ({ path: f.path, bytes: await readBytes(f) })));
   } catch (e) {
+    carryFailure = `your images could not be read again for the restarted worker (${(e as Error).message}): load them again`;
     [carrying, loadedPicks] = [false, undefined];
-    useRun.setState({ loadingData: false, error: { kind: 'data', message: `your images could not be read again for the restarted worker (${(e as Error).message}): load them again` } });
+    useRun.setState({ loadingData: false, error: { kind: 'data', message: carryFailure } });
   }
   if (worker !== w || held !== mine) return; // replaced meanwhile: its own start sends what it needs
   held = undefined;

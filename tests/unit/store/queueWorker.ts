@@ -23,7 +23,7 @@ export class QueueRun implements RunHandle {
 }
 
 /** What the fake host does: latencies, and which restores (by order) are refused. */
-export const behaviour = { stepMs: 5, restoreMs: 20, measureMs: 40, refuse: (_n: number) => true, exportFails: false, loadFails: false, stepFails: false, announceFails: false, restores: 0 };
+export const behaviour = { stepMs: 5, restoreMs: 20, measureMs: 40, refuse: (_n: number) => true, exportFails: false, loadFails: false, stepFails: false, announceFails: false, restores: 0, restoredConfig: undefined as Config | undefined };
 
 /** A restored run: syncp-2of4 at step 5 (another preset than the page's, so a test can tell). */
 export const RESTORED_CONFIG = buildConfig({ preset: 'syncp-2of4', tiny: true, overrides: { steps: 100 } });
@@ -79,7 +79,7 @@ export class QueueWorker extends EventTarget {
       restore: async () => {
         await sleep(behaviour.restoreMs);
         if (behaviour.refuse(behaviour.restores++)) throw new Error('this run trained on your own images: load them in the Data panel first');
-        const run = new QueueRun(100, RESTORED_CONFIG);
+        const run = new QueueRun(100, behaviour.restoredConfig ?? RESTORED_CONFIG);
         run.step = 5;
         this.runs.push(run);
         return run;

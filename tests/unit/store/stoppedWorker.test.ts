@@ -5,7 +5,7 @@
 // a review; each case failed before its fix.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildConfig } from '../../../src/engine/config';
-import { actions } from '../../../src/store/controller';
+import { actions, RESTARTED_WORKER_MESSAGE } from '../../../src/store/controller';
 import { useRun } from '../../../src/store/run';
 import { draftOf, useSettings } from '../../../src/store/settings';
 import { runButtons } from '../../../src/ui/keys';
@@ -22,7 +22,7 @@ beforeEach(() => {
   const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 1000 } });
   useSettings.setState({ applied: config, draft: draftOf(config), issues: {}, preset: 'simclr-dense', tiny: true, backend: 'cpu', importedBase: undefined, importedName: undefined });
   useRun.setState({ error: undefined, restoring: undefined, ownData: undefined, resumable: undefined });
-  Object.assign(behaviour, { stepMs: 5, restoreMs: 20, refuse: () => true, exportFails: false, loadFails: false, stepFails: false, restores: 0 });
+  Object.assign(behaviour, { stepMs: 5, restoreMs: 20, refuse: () => true, exportFails: false, loadFails: false, stepFails: false, restores: 0, restoredConfig: undefined });
 });
 afterEach(() => vi.unstubAllGlobals());
 
@@ -76,6 +76,51 @@ describe('a restart', () => {
     const s = useRun.getState();
     expect([s.error, s.hasRun, s.loadingData, s.config?.data.name, s.config?.steps]).toEqual([undefined, true, false, 'own', 600]);
     expect(s.ownData).toBeDefined();
+  });
+
+  // Found by a review of the carry: its failures were overwritten by the build error, a load
+  // in flight vanished, and a restored run's images were replaced by the files loaded before.
+  it('files that cannot be read again: why is said with the build error that follows', async () => {
+    actions.restart();
+    await settle();
+    const file = new File([new Uint8Array(8)], '1.png');
+    await actions.loadOwnData([{ path: 'a/1.png', file }]);
+    await settle();
+    Object.defineProperty(file, 'arrayBuffer', { value: () => Promise.reject(new DOMException('the file was moved', 'NotFoundError')) });
+    actions.setBackend('cpu');
+    await settle();
+    const m = useRun.getState().error?.message ?? '';
+    expect(m).toMatch(/^your images could not be read again for the restarted worker \(.*the file was moved.*\): load them again\. /);
+    expect(m).toContain('no own data is loaded yet');
+    expect(useRun.getState().loadingData).toBe(false);
+  });
+
+  it('a load still being read by the old worker: said, not dropped without a word', async () => {
+    actions.restart();
+    await settle();
+    void actions.loadOwnData([{ path: 'a/1.png', file: new File([new Uint8Array(8)], '1.png') }]);
+    await sleep(5); // read by the page and posted; the old worker decodes it (40 ms)
+    expect(useRun.getState().loadingData).toBe(true);
+    actions.setBackend('cpu');
+    await settle();
+    expect(useRun.getState().error?.message).toBe(RESTARTED_WORKER_MESSAGE);
+    expect(useRun.getState().loadingData).toBe(false);
+  });
+
+  it('after a restored run on own images, a new worker is not given the files loaded before (the run may have brought its own)', async () => {
+    actions.restart();
+    await settle();
+    await actions.loadOwnData([{ path: 'a/1.png', file: new File([new Uint8Array(8)], '1.png') }]);
+    await settle();
+    // The saved run trained on own images (its images come with it).
+    behaviour.restoredConfig = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 100, data: { name: 'own' } } });
+    behaviour.refuse = () => false;
+    actions.resume();
+    await settle();
+    expect(useSettings.getState().applied.data.name).toBe('own');
+    actions.setBackend('cpu');
+    await settle();
+    expect(QueueWorker.last!.received[0]).toBe('init');
   });
 
   it('a run on other data: the new worker starts without the images, and the Data panel says they are not loaded', async () => {
