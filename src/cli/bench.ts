@@ -10,6 +10,7 @@ import { cpus, release, type } from 'node:os';
 import cliProgress from 'cli-progress';
 import { longMarkdown, markdownSection, textTable, upsertSection, type BenchRow, type LongResult, type MachineInfo } from '../engine/benchTable';
 import { parseBenchArgs, USAGE, UsageError } from './benchArgs';
+import { failureText, writableFile } from './args';
 import { imageSideOrDefault } from '../engine/data/imageSide';
 
 function machine(): MachineInfo {
@@ -39,6 +40,8 @@ async function main(): Promise<number> {
   let args;
   try {
     args = parseBenchArgs(process.argv.slice(2));
+    // Before the bench: a file it cannot write, found after it, lost its figures behind a stack trace.
+    if (args.markdown && !args.help) await writableFile(args.markdown, '--markdown');
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`bench: ${e.message}\n\n${USAGE}`);
@@ -138,8 +141,8 @@ async function main(): Promise<number> {
     else console.log(longMarkdown(results));
     const grown = results.filter((r) => !r.flat);
     const kept = results.filter((r) => r.leftAfterDispose !== 0);
-    if (args.markdown) await writeMarkdown(args.markdown, keyed(`long-${be.backend}`), markdownSection(titled(`Long run · ${be.backend} · tiny · ${steps} steps a preset`), [], m, command, results));
     if (kept.length) console.error(`bench: tensors left after dispose in ${kept.map((r) => `${r.preset} (${r.leftAfterDispose})`).join(', ')}`);
+    if (args.markdown) await writeMarkdown(args.markdown, keyed(`long-${be.backend}`), markdownSection(titled(`Long run · ${be.backend} · tiny · ${steps} steps a preset`), [], m, command, results));
     if (grown.length) {
       console.error(`bench: memory grew in ${grown.map((r) => `${r.preset} (+${r.tensorGrowth} tensors, +${r.byteGrowth} bytes)`).join(', ')}`);
       return 1;
@@ -202,7 +205,7 @@ function print(rows: BenchRow[], json: boolean): void {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    console.error(`bench: ${(e as Error).stack ?? e}`);
+    console.error(`bench: ${failureText(e)}`);
     process.exit(1);
   },
 );

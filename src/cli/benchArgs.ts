@@ -41,7 +41,9 @@ export const USAGE = `usage: npm run bench -- [options]
                     that skipping conv work alone can reach; JSON lines
   --help`;
 
-export class UsageError extends Error {}
+import { UsageError } from './args';
+
+export { UsageError };
 
 const STATES: Record<string, BenchState[]> = { end: ['end'], ramp: ['ramp'], both: ['end', 'ramp'] };
 
@@ -97,9 +99,25 @@ export function parseBenchArgs(argv: string[]) {
   if (new Set(presets).size < presets.length) throw new UsageError(`--presets names a preset twice (got "${v.presets}")`);
   const state = v.state ?? 'both';
   if (!STATES[state]) throw new UsageError(`--state must be end, ramp or both (got "${state}")`);
-  const backends = v.backends ? v.backends.split(',').map((s) => s.trim()).filter(Boolean) : ['webgpu', 'webgl', 'wasm', 'cpu'];
+  const backends = v.backends !== undefined ? v.backends.split(',').map((s) => s.trim()) : ['webgpu', 'webgl', 'wasm', 'cpu'];
+  // An empty list timed nothing and wrote an empty section (exit 1 without a word).
+  if (backends.some((b) => !b)) throw new UsageError(`--backends needs backend names separated by commas (got "${v.backends}")`);
   for (const b of backends) if (!['webgpu', 'webgl', 'wasm', 'cpu'].includes(b)) throw new UsageError(`--backends: the page has webgpu, webgl, wasm and cpu (got "${b}")`);
-  if (v.backends && !v.browser) throw new UsageError('--backends goes with --browser');
+  if (new Set(backends).size < backends.length) throw new UsageError(`--backends names a backend twice (got "${v.backends}")`);
+  if (v.backends !== undefined && !v.browser) throw new UsageError('--backends goes with --browser');
+  // Each mode takes only some flags: one it does not read is refused, not run as something else
+  // (--kernels times its own convs, --long its own steps, --profile one state after no warm-up).
+  const ignored: Record<string, (keyof typeof v)[]> = {
+    kernels: ['presets', 'state', 'warmup', 'sparse-kernels', 'gate-gradient', 'conv-threads'],
+    long: ['state', 'rounds', 'warmup'],
+    profile: ['warmup'],
+  };
+  for (const [mode, flags] of Object.entries(ignored)) {
+    if (!v[mode as keyof typeof v]) continue;
+    const given = flags.filter((f) => v[f] !== undefined && v[f] !== false);
+    if (given.length) throw new UsageError(`--${mode} does not read --${given.join(', --')}: leave ${given.length > 1 ? 'them' : 'it'} out`);
+  }
+  if (v.profile && v.state === 'both') throw new UsageError('--profile measures one state: --state end or --state ramp');
   if (v['conv-threads'] && (v.browser || backend !== 'cpu')) throw new UsageError('--conv-threads is for --backend cpu in Node');
   const sparseKernels = v['sparse-kernels'] ?? 'auto';
   if (!['auto', 'off', 'both'].includes(sparseKernels)) throw new UsageError(`--sparse-kernels must be auto, off or both (got "${sparseKernels}")`);
@@ -117,6 +135,8 @@ export function parseBenchArgs(argv: string[]) {
     ...(sparseKernels !== 'auto' ? [`sparse-kernels ${sparseKernels}`] : []),
     ...(gateGradient ? [`gate-gradient ${gateGradient}`] : []),
     ...(v['conv-threads'] ? ['conv-threads'] : []),
+    // A shorter long run is another table than the 1000-step one.
+    ...(v.long && steps !== undefined && steps !== 1000 ? [`steps ${steps}`] : []),
   ];
   return {
     help: v.help,

@@ -3,6 +3,7 @@
 // server, and drives it in Debian's Chromium through Playwright's library API with the
 // e2e tests' flags (playwright.config.ts). Nothing is downloaded: Chromium is
 // $CHROMIUM_PATH or /usr/bin/chromium (scripts/ensure-chromium.mjs installs it).
+import { CliError } from './args';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
@@ -40,7 +41,7 @@ export interface BrowserBenchResult {
 
 export function chromiumPath(): string {
   const p = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((x): x is string => !!x && existsSync(x));
-  if (!p) throw new Error('no Chromium found: run `node scripts/ensure-chromium.mjs` (Debian/Ubuntu, as root) or set CHROMIUM_PATH');
+  if (!p) throw new CliError('no Chromium found: run `node scripts/ensure-chromium.mjs` (Debian/Ubuntu, as root) or set CHROMIUM_PATH');
   return p;
 }
 

@@ -9,11 +9,11 @@
 // selection — for the whole default experiment only: any other selection prints its tables.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import cliProgress from 'cli-progress';
-import { parseFlags, UsageError, writableFolder } from './args';
+import { CliError, failureText, parseFlags, UsageError, wholeNumber, writableFile, writableFolder } from './args';
 import { buildConfig, ConfigError, isPresetName, PRESET_NAMES, type Config } from '../engine/config';
 import { renderResults, type ExperimentRun } from './experimentTables';
 import { partitionByCost } from './shards';
@@ -74,18 +74,16 @@ function parse(argv: string[]) {
     only: { type: 'string' },
     help: { type: 'boolean', default: false },
   });
-  const jobs = v.jobs === undefined ? 1 : Number(v.jobs);
-  if (!(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) throw new UsageError(`--jobs must be an integer from 1 to 64 (got "${String(v.jobs)}")`);
+  const jobs = wholeNumber('--jobs', v.jobs, 1, 64) ?? 1;
   const seedList = typeof v.seeds === 'string' ? commaList(v.seeds, 'seeds') : undefined;
   if (seedList?.some((s) => !/^\d+$/.test(s))) throw new UsageError(`--seeds must be non-negative integers (got "${String(v.seeds)}")`);
   const seeds = seedList?.map(Number) ?? DEFAULT_SEEDS;
   // "1" and "01" are one seed: the same run twice would look like two agreeing seeds.
   const twice = seeds.find((x, i) => seeds.indexOf(x) !== i);
   if (twice !== undefined) throw new UsageError(`--seeds: seed ${twice} is given twice`);
-  const steps = v.steps === undefined ? undefined : Number(v.steps);
-  if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) throw new UsageError(`--steps must be a positive integer (got "${String(v.steps)}")`);
-  const probeEpochs = v['probe-epochs'] === undefined ? DEFAULT_PROBE_EPOCHS : Number(v['probe-epochs']);
-  if (!(Number.isInteger(probeEpochs) && probeEpochs >= 0)) throw new UsageError(`--probe-epochs must be a non-negative integer`);
+  const steps = wholeNumber('--steps', v.steps, 1);
+  // Digits only: "" (--probe-epochs=) read as 0 skipped the probe without a word.
+  const probeEpochs = wholeNumber('--probe-epochs', v['probe-epochs'], 0) ?? DEFAULT_PROBE_EPOCHS;
   const presets = list(v.presets, PRESET_NAMES, 'presets');
   const datasets = list(v.datasets, DATASETS, 'datasets') as (typeof DATASETS)[number][];
   // docs/results.md holds the whole default experiment: a part of it, another size or
@@ -150,14 +148,14 @@ async function runWorkers(shares: readonly string[][], onSteps: (n: number, run:
               // The worker's own message (its first "experiment:" line), not only the stack's last frames.
               const lines = tail.trim().split('\n');
               const said = lines.find((l) => l.startsWith('experiment: ')) ?? lines[0] ?? '';
-              reject(new Error(`a worker (${share.join(', ')}) ${signal ? `was killed by ${signal}` : `exited with ${code}`}: ${said}${lines.length > 1 ? ` | ${lines.slice(-3).join(' | ')}` : ''}`));
+              reject(new CliError(`a worker (${share.join(', ')}) ${signal ? `was killed by ${signal}` : `exited with ${code}`}: ${said}${lines.length > 1 ? ` | ${lines.slice(-3).join(' | ')}` : ''}`));
             }
           });
         }),
     ),
   );
   const failed = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
-  if (failed.length) throw new Error(failed.join('\n'));
+  if (failed.length) throw new CliError(failed.join('\n'));
 }
 
 async function main(): Promise<number> {
@@ -167,7 +165,7 @@ async function main(): Promise<number> {
     // Checked before the first run: a folder found unwritable only after it would lose it.
     if (!a.help && !a.only) {
       await writableFolder(a.out);
-      if (a.results !== '-') await writableFolder(dirname(a.results), '--results');
+      if (a.results !== '-') await writableFile(a.results, '--results');
     }
   } catch (e) {
     if (e instanceof UsageError) {
@@ -227,7 +225,7 @@ async function main(): Promise<number> {
         r = await runOne(configOf(j), j.preset, onStep, a.probeEpochs);
       } catch (e) {
         // Which run, first: a worker's parent keeps only the start of its stderr's last lines.
-        throw new Error(`run ${j.dataset} ${j.preset} seed ${j.seed} failed: ${(e as Error).message}`);
+        throw new CliError(`run ${j.dataset} ${j.preset} seed ${j.seed} failed: ${(e as Error).message}`);
       }
       // Written whole or not at all: an interrupted write leaves no half file to be read later.
       await writeFile(`${file(j)}.tmp`, JSON.stringify({ ...r, made: made(j) }, null, 1));
@@ -298,7 +296,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    console.error(`experiment: ${(e as Error).stack ?? e}`);
+    console.error(`experiment: ${failureText(e)}`);
     process.exit(1);
   },
 );

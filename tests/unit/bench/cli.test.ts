@@ -100,6 +100,18 @@ describe('npm run bench', () => {
       [['--browser', '--kernels'], /--kernels and --browser are separate benches/],
       [['--profile', '--markdown', '/tmp/x.md'], /--profile prints its table only/],
       [['--bogus'], /Unknown option '--bogus'/],
+      // Found by a CLI hunt: an empty backend list timed nothing and wrote an empty section.
+      [['--browser', '--backends', ','], /--backends needs backend names/],
+      [['--browser', '--backends', ''], /--backends needs backend names/],
+      [['--browser', '--backends', 'cpu,cpu'], /names a backend twice/],
+      [['--backends', ''], /--backends needs backend names|--backends goes with --browser/],
+      // Flags a mode does not read are refused, not run as another bench than the table says.
+      [['--kernels', '--presets', 'cdg'], /--kernels does not read --presets/],
+      [['--kernels', '--state', 'ramp', '--warmup', '5'], /--kernels does not read --state, --warmup/],
+      [['--long', '--state', 'ramp'], /--long does not read --state/],
+      [['--long', '--rounds', '5'], /--long does not read --rounds/],
+      [['--profile', '--warmup', '1'], /--profile does not read --warmup/],
+      [['--profile', '--state', 'both'], /--profile measures one state/],
       // Memory read every 100 steps: 99 steps would compare no two readings and still say "flat".
       [['--long', '--presets', 'simclr-dense', '--steps', '99', '--json'], /--steps must be at least 200 to compare two readings \(got 99\)/],
     ];
@@ -107,10 +119,22 @@ describe('npm run bench', () => {
     for (const [args] of cases) expect(() => parseBenchArgs(args)).toThrow(UsageError);
     // Valid flags are not refused (the check above could not fail for a parser that refuses all).
     expect(parseBenchArgs(['--long', '--presets', 'cdg', '--steps', '200']).steps).toBe(200);
+    expect(parseBenchArgs(['--kernels', '--rounds', '3']).rounds).toBe(3);
+    expect(parseBenchArgs(['--profile', '--state', 'ramp']).states).toEqual(['ramp']);
+    // A shorter long run writes a section of its own, not the 1000-step table's.
+    expect(parseBenchArgs(['--long', '--steps', '200']).selection).toEqual(['steps 200']);
+    expect(parseBenchArgs(['--long', '--steps', '1000']).selection).toEqual([]);
     const short = await bench(['--long', '--presets', 'simclr-dense', '--steps', '99', '--json']);
     expect(short.code).toBe(2);
     expect(short.stderr).toMatch(/--steps must be at least 200/);
     expect(short.stderr).toContain('usage: npm run bench');
     expect(short.stdout).not.toMatch(/"flat":true/);
+    // A --markdown it could not write, found after the bench, lost its figures behind a stack
+    // trace: refused before anything runs.
+    const dir = await mkdtemp(join(tmpdir(), 'bench-md-'));
+    const folder = await bench(['--presets', 'simclr-dense', '--tiny', '--markdown', dir]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain(`--markdown ${dir}: is a folder, not a file`);
+    expect(folder.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -42,6 +42,8 @@ describe('npm run experiment -- --jobs', () => {
     const r = await experiment(['--tiny', '--steps', '1', '--jobs', '2', '--probe-epochs', '0', '--fresh', '--presets', 'simclr-dense,cdg', '--datasets', 'shapes', '--seeds', '1', '--out', out, '--results', '-']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/a worker \(shapes\/cdg\/1\) exited with 1: .*EISDIR/);
+    // An expected failure: its message, not a stack trace of the CLI.
+    expect(r.stderr).not.toMatch(/\n\s+at .*experiment\.ts/);
     // The other worker's run was not cut short: it is saved.
     expect(JSON.parse(await readFile(join(out, 'shapes-simclr-dense-s1-tiny.json'), 'utf8')).steps).toBe(1);
   }, 120_000);
@@ -64,6 +66,12 @@ describe('npm run experiment -- --jobs', () => {
       [['--steps', '2000000'], /Steps/],
       [['--out', join(file, 'runs')], /--out .*cannot write there \(ENOTDIR\)/],
       [['--results', join(file, 'results.md'), '--out', dir], /--results .*cannot write there \((EEXIST|ENOTDIR)\)/],
+      // Found by a CLI hunt: a folder passed the check and failed after every run (EISDIR);
+      // an empty count was read as 0 (the probe skipped without a word), hex as a number.
+      [['--results', dir, '--out', dir], /--results .*: is a folder, not a file/],
+      [['--probe-epochs='], /--probe-epochs must be an integer ≥ 0 \(got ""\)/],
+      [['--steps', '0x10'], /--steps must be an integer ≥ 1 \(got "0x10"\)/],
+      [['--jobs', ' 2'], /--jobs must be an integer from 1 to 64/],
     ];
     for (const [args, why] of cases) {
       const r = await experiment(['--tiny', '--presets', 'simclr-dense', '--datasets', 'shapes', ...args]);
