@@ -63,6 +63,31 @@ export const cpuForward =
   };
 
 /**
+ * The forward of a host gated conv: Y_b of every branch, its saliency pooled in branch order,
+ * the gate (`choose`), then Y_c and Y = Y_b + g ⊙ Y_c into one array of `size`; each branch's
+ * open share is pushed to `dens`.
+ */
+export function gatedForward(forward: HostForward, branches: GateBranch[], pool: PooledGate, size: number, choose: () => void, dens: number[]): { y: Float32Array; ybs: Float32Array[]; ycs: Float32Array[]; open: number } {
+  const ybs = branches.map((br, i) => {
+    const yb = forward.base(i, br);
+    pool.saliency(yb, br.o);
+    return yb;
+  });
+  choose();
+  const y = take(size);
+  const per = size / pool.n;
+  let open = 0;
+  const ycs = branches.map((br, i) => {
+    const yc = forward.cond(i, br);
+    const o = pool.combine(y, br.o * per, ybs[i], yc, br);
+    dens.push(o / br.m);
+    open += o;
+    return yc;
+  });
+  return { y, ybs, ycs, open };
+}
+
+/**
  * The quantile-gated conv of every branch on cpu with the conditional path computed only
  * where needed (file header); same inputs and result as gatedConvHost, cb < C_in.
  */
@@ -89,22 +114,8 @@ export function gatedConvOnHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: Quan
     const save = args.pop() as (ts: tf.Tensor[]) => void;
     const ts = args as tf.Tensor4D[];
     const forward = makeForward(ts.slice(0, xs.length), ts.slice(xs.length), branches, pool);
-    // Y_b of every branch, then the saliency pooled in branch order, then the gate.
-    const ybs = branches.map((br, i) => {
-      const yb = forward.base(i, br);
-      pool.saliency(yb, br.o);
-      return yb;
-    });
-    pool.select(alpha);
-    // Y_c, then Y = Y_b + g ⊙ Y_c.
-    const y = take(n * per);
-    const ycs = branches.map((br, i) => {
-      const yc = forward.cond(i, br);
-      const open = pool.combine(y, br.o * per, ybs[i], yc, br);
-      dens.push(open / br.m);
-      openAll += open;
-      return yc;
-    });
+    const { y, ybs, ycs, open } = gatedForward(forward, branches, pool, n * per, () => pool.select(alpha), dens);
+    openAll += open;
     save(ts);
     const B = branches.reduce((a, br) => a + br.g.B, 0);
     return {

@@ -6,8 +6,7 @@
 // through it, and one asked of it throws rather than passing a silent zero.
 import * as tf from '@tensorflow/tfjs';
 import { hostBranches, lazyGatedResult, type GatedConvResult } from './gatedConvResult';
-import type { MakeHostForward } from './cpuGatedConvSparse';
-import { take } from './cpuArrayPool';
+import { gatedForward, type MakeHostForward } from './cpuGatedConvSparse';
 import { gateBranches, PooledGate } from './hostGating';
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
@@ -24,18 +23,8 @@ export function gatedConvFixedOnHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], delta
     args.pop(); // save: nothing is kept for a backward
     const ts = args as tf.Tensor4D[];
     const forward = makeForward(ts.slice(0, xs.length), ts.slice(xs.length), branches, pool);
-    const ybs = branches.map((br, i) => {
-      const yb = forward.base(i, br);
-      pool.saliency(yb, br.o);
-      return yb;
-    });
-    pool.fix(delta);
-    const y = take(n * per);
-    branches.forEach((br, i) => {
-      const open = pool.combine(y, br.o * per, ybs[i], forward.cond(i, br), br);
-      dens.push(open / br.m);
-      openAll += open;
-    });
+    const { y, open } = gatedForward(forward, branches, pool, n * per, () => pool.fix(delta), dens);
+    openAll += open;
     const B = branches.reduce((a, br) => a + br.g.B, 0);
     return {
       value: tf.tensor4d(y, [B, OH, OW, K]),
