@@ -19,8 +19,9 @@ import { gatedConv, type Saliency } from './cdgGate';
 import { baseChannels } from './flops';
 import { scheduleOf, type CDGPlan } from './scheduleOf';
 
-/** A saved branch (BranchInfo), checked. */
+/** The last read-back gate densities of a saved state, by layer, checked. */
 const SavedGatesSchema = z.record(z.string(), z.object({ online: z.number().min(0).max(1), target: z.number().min(0).max(1) }));
+/** A saved branch (BranchInfo), checked. */
 const SavedBranchSchema = z.object({ role: z.enum(BRANCH_ROLES), view: z.union([z.literal(0), z.literal(1)]), trained: z.boolean().optional() });
 
 /** One prunable conv in the CDG panel. */

@@ -226,7 +226,6 @@ function groupMean(a: tf.Tensor4D, G: number): tf.Tensor4D {
   return tf.reshape(tf.matMul(tf.reshape(a, [b * h * w, c]), m), [b, h, w, G]) as tf.Tensor4D;
 }
 
-
 /**
  * Y = Y_b + g ⊙ Y_c with g [B, H, W, G] broadcast over each group of C_out/G channels.
  * On cpu/wasm one op with its gradient written out (dY_b = dY, dY_c = dY ⊙ g,
