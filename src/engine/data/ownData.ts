@@ -282,10 +282,12 @@ function finish(source: string, classNames: string[], train: ImageSplit, test: I
 /** Split off a seeded testFraction of each class (at least one image, when a class has two or more). */
 function holdOut(all: ImageSplit, classes: number, per: number, opts: OwnDataOptions): { train: ImageSplit; test: ImageSplit } {
   const frac = opts.testFraction ?? 0.2;
-  const rng = new Rng(opts.seed * 7919 + 17);
+  const base = new Rng(opts.seed * 7919 + 17);
   const testIdx: number[] = [];
   const trainIdx: number[] = [];
   for (let c = 0; c < classes; c++) {
+    // A stream a class: adding an image to one class must not change another's held-out images.
+    const rng = base.fork(c);
     const idx = Array.from({ length: all.count }, (_, i) => i).filter((i) => all.labels[i] === c);
     for (let i = idx.length - 1; i > 0; i--) {
       const j = rng.int(i + 1);

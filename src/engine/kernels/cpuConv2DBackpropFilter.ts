@@ -2,7 +2,9 @@
 // element through TensorBuffer.get with the batch/space loops innermost, which makes
 // the weight gradient ~85% of a training step on the cpu. This one walks x and dy once
 // in memory order (NHWC) and accumulates outer products of contiguous channel rows.
-// Same maths, same padding rules (backend_util.computeConv2DInfo); NHWC, no dilation.
+// Same padding rules (backend_util.computeConv2DInfo); NHWC, no dilation. Its sums are
+// rounded to float32 at every add where tfjs keeps a double until the end: equal to float32
+// rounding, not bit for bit (1e8 + 1 − 1e8 gives 0 here, 1 there).
 import * as tf from '@tensorflow/tfjs';
 import { callOriginalCpuKernel, originalCpuKernel, replaceCpuKernel } from './cpuKernelSwap';
 import type { CpuBackendLike } from './cpuBackendLike';

@@ -41,10 +41,13 @@ export function reduceBlock(x: ArrayLike<number>, outer: number, R: number, inne
 
 type Args = { inputs: { x: tf.TensorInfo }; backend: CpuBackendLike; attrs: { axis: number | number[]; keepDims: boolean } };
 
-
-/** The reduced axes as [first, last] when they are one block of consecutive axes. */
+/**
+ * The reduced axes as [first, last] when they are one block of consecutive axes, given in
+ * ascending order: tfjs sums axes given as [2, 1] with axis 1 innermost, another order of the
+ * same float32 additions (1e30, 1, −1e30 gave 1 there and 0 here), so that goes to tfjs.
+ */
 function axisBlock(axis: number | number[], rank: number): [number, number] | undefined {
-  const axes = [...new Set(tf.util.parseAxisParam(axis, new Array(rank).fill(1)))].sort((p, q) => p - q);
+  const axes = tf.util.parseAxisParam(axis, new Array(rank).fill(1));
   if (axes.length === 0) return undefined;
   for (let i = 1; i < axes.length; i++) if (axes[i] !== axes[i - 1] + 1) return undefined;
   return [axes[0], axes[axes.length - 1]];

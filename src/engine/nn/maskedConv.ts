@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropInputValues, conv2DForwardValues, geometryOf } from '../kernels/cpuConv2D';
 import { conv2DBackpropFilterValues } from '../kernels/cpuConv2DBackpropFilter';
+import { allFinite } from '../kernels/finiteValues';
 import {
   gatherKept,
   nonzeroLists,
@@ -125,7 +126,10 @@ type GradFn = Parameters<typeof tf.customGrad>[0];
 export function maskedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, stride: number, mode: SparseKernelMode = 'auto', liveInputs?: Int32Array): tf.Tensor4D {
   // No live input (a layer pruned to nothing before this one) or all of them: nothing to gather.
   if (liveInputs && (liveInputs.length === 0 || liveInputs.length === x.shape[3])) liveInputs = undefined;
-  const path = maskedConvPath(mask, mode, liveInputs);
+  const chosen = maskedConvPath(mask, mode, liveInputs);
+  // The cpu sparse paths never read a pruned weight and skip zero inputs, so a NaN or ∞ weight
+  // (which the masked dense conv spreads as tfjs does: NaN · 0 is NaN) goes the dense way.
+  const path = (chosen === 'compact' || chosen === 'rows') && !allFinite(w.dataSync()) ? 'dense' : chosen;
   if (path === 'dense') return tf.tidy(() => tf.conv2d(x, tf.mul(w, mask) as tf.Tensor4D, stride, 'same'));
   if (path === 'wgsl') return webgpuMaskedConv2d(x, w, mask, stride);
   if (path === 'compact') return compactConvCpu(x, w, mask, stride, patternOf(mask).keptOutputs, liveInputs);

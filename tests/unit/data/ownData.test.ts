@@ -221,6 +221,19 @@ describe('own data: class folders and zips', () => {
     for (let i = 0; i < ds.train.count; i++) expect(ds.train.images[i * 192]).toBe(ds.train.labels[i] === 0 ? 10 : 20);
   });
 
+  // Found by a data hunt: one stream shuffled every class in turn, so an image added to one
+  // class changed which images of the next were held out.
+  it('holds out each class on its own: an image added to one class leaves the other\'s held-out images as they were', async () => {
+    const folder = (nA: number) => [
+      ...Array.from({ length: nA }, (_, i) => ({ path: `f/a/${i}.png`, bytes: img(10 + i) })),
+      ...Array.from({ length: 10 }, (_, i) => ({ path: `f/b/${i}.png`, bytes: img(100 + i) })),
+    ];
+    const heldOutOfB = async (nA: number) => firstValues((await readOwnData(folder(nA), opts)).test).filter((v) => v >= 100).sort();
+    const five = await heldOutOfB(5);
+    expect(five).toHaveLength(2);
+    for (const nA of [6, 7, 9]) expect(await heldOutOfB(nA), `${nA} images in a`).toEqual(five);
+  });
+
   it('reads a zip of the same folders; hidden files and undecodable images are left out and named', async () => {
     const entries: Record<string, Uint8Array> = { '__MACOSX/x': new Uint8Array(3), 'pets/.DS_Store': new Uint8Array(2) };
     for (const f of folder(3)) entries[f.path] = f.bytes;

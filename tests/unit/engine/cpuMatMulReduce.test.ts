@@ -86,6 +86,19 @@ describe('fast cpu Sum / Mean', () => {
     });
   });
 
+  // Found by a kernels hunt: axes given out of order were summed in memory order, where tfjs
+  // puts the first given innermost; random values never cancelled enough to show it.
+  it('axes given out of order sum as tfjs does: [2, 1] with axis 1 innermost (1e30 + (−1e30) + 1 + 0 = 1)', () => {
+    tf.tidy(() => {
+      const x = tf.tensor3d([[[1e30, 1], [-1e30, 0]]]);
+      expect(tf.sum(x, [2, 1]).arraySync()).toEqual([1]);
+      expect(tf.mean(x, [2, 1]).arraySync()).toEqual([0.25]);
+      expect(tf.sum(x, [-1, 1]).arraySync()).toEqual([1]);
+      // In order, the last axis innermost: 1e30 + 1 rounds to 1e30, then − 1e30: 0 (tfjs too).
+      expect(tf.sum(x, [1, 2]).arraySync()).toEqual([0]);
+    });
+  });
+
   it.each(['Sum', 'Mean'] as const)('%s equals tfjs’ kernel bit for bit over random axes (one block or not), keepDims or not', (name) => {
     fc.assert(
       fc.property(

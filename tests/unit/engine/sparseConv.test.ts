@@ -178,6 +178,26 @@ describe('row-sparse conv (cpu) against a direct float64 convolution of x and W 
     for (let i = 0; i < m.length; i++) expect(back[i]).toBe(m[i] ? w[i] : 0);
   });
 
+  // Found by a kernels hunt: the compact and row-sparse convs never read a pruned weight and
+  // skip zero inputs, so a NaN weight gave zeros where the masked dense conv gives NaN.
+  it('a NaN weight (pruned or kept) takes the masked dense conv: the output is the reference\'s, NaN where it is', () => {
+    const [C, K] = [4, 4];
+    const x = tf.zeros([1, 4, 4, C]) as tf.Tensor4D;
+    const wv = Float32Array.from({ length: 9 * C * K }, (_, i) => ((i * 7) % 11) / 11 - 0.5);
+    wv[0] = NaN; // tap (0, 0), channel 0, output 0
+    const w = tf.tensor4d(wv, [3, 3, C, K]);
+    // Output channel 0 kept alone: the compact path (auto); the row-sparse one (always).
+    const mask = tf.tensor4d(Float32Array.from({ length: 9 * C * K }, (_, i) => (i % K === 0 ? 1 : 0)), [3, 3, C, K]);
+    expect(maskedConvPath(mask, 'auto')).toBe('compact');
+    const want = tf.tidy(() => tf.conv2d(x, tf.mul(w, mask) as tf.Tensor4D, 1, 'same')).dataSync();
+    expect(Array.from(want).some(Number.isNaN)).toBe(true);
+    for (const mode of ['auto', 'always'] as const) {
+      const got = tf.tidy(() => maskedConv2d(x, w, mask, 1, mode)).dataSync();
+      expect(Array.from(got).map(String), mode).toEqual(Array.from(want).map(String));
+    }
+    tf.dispose([x, w, mask]);
+  });
+
   it('refuses a mask that does not fit the kernel, and leaks no tensors', () => {
     expect(() => rowSparsePattern(new Float32Array(7), 2)).toThrow(/not a multiple/);
     const c = caseOf(3, 'nm');
