@@ -41,7 +41,7 @@ export const USAGE = `usage: npm run bench -- [options]
                     that skipping conv work alone can reach; JSON lines
   --help`;
 
-import { UsageError } from './args';
+import { UsageError, wholeNumber } from './args';
 
 export { UsageError };
 
@@ -79,11 +79,6 @@ export function parseBenchArgs(argv: string[]) {
     throw new UsageError((e as Error).message);
   }
   const v = parsed.values;
-  const int = (name: string, s: string | undefined, min: number) => {
-    if (s === undefined) return undefined;
-    if (!/^\d+$/.test(s) || Number(s) < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (got "${s}")`);
-    return Number(s);
-  };
   const backend = v.backend ?? 'cpu';
   if (!['cpu', 'webgpu', 'wasm'].includes(backend)) throw new UsageError(`--backend must be cpu, webgpu or wasm (got "${backend}")`);
   if (v.browser && v.backend) throw new UsageError('--browser times the page backends: use --backends webgpu,webgl,cpu instead of --backend');
@@ -121,7 +116,7 @@ export function parseBenchArgs(argv: string[]) {
   if (v['conv-threads'] && (v.browser || backend !== 'cpu')) throw new UsageError('--conv-threads is for --backend cpu in Node');
   const sparseKernels = v['sparse-kernels'] ?? 'auto';
   if (!['auto', 'off', 'both'].includes(sparseKernels)) throw new UsageError(`--sparse-kernels must be auto, off or both (got "${sparseKernels}")`);
-  const steps = int('steps', v.steps, 1);
+  const steps = wholeNumber('--steps', v.steps, 1);
   if (steps !== undefined && !v.long) throw new UsageError('--steps goes with --long');
   // Memory is read every LONG_READ_EVERY steps: growth needs two readings to be seen at all.
   if (steps !== undefined && steps < 2 * LONG_READ_EVERY) throw new UsageError(`--long reads memory every ${LONG_READ_EVERY} steps, so --steps must be at least ${2 * LONG_READ_EVERY} to compare two readings (got ${steps})`);
@@ -146,8 +141,8 @@ export function parseBenchArgs(argv: string[]) {
     tiny: v.tiny,
     presets: sparseKernels === 'both' ? presets.flatMap((p) => (p.endsWith('-dense') ? [p] : [p, `${p}@off`])) : presets,
     states: STATES[state],
-    rounds: int('rounds', v.rounds, 1),
-    warmup: int('warmup', v.warmup, 0),
+    rounds: wholeNumber('--rounds', v.rounds, 1),
+    warmup: wholeNumber('--warmup', v.warmup, 0),
     json: v.json,
     markdown: v.markdown,
     browser: v.browser,

@@ -300,11 +300,10 @@ export class Trainer {
       result = await this.trainStepOnce();
     } catch (e) {
       if (held) tf.dispose(Object.values(held.tensors));
-      if (!(e instanceof DivergenceError) || !this.previous) throw e;
+      if (!(e instanceof DivergenceError)) throw e;
       // This step's loss came from the state the last applied step left: back to before it.
-      const kept = await this.rollBack(this.previous);
-      this.previous = undefined;
-      throw new DivergenceError(e.step, e.loss, kept);
+      const kept = await this.rollBackLastStep();
+      throw kept === undefined ? e : new DivergenceError(e.step, e.loss, kept);
     }
     if (this.previous) tf.dispose(Object.values(this.previous.tensors));
     this.previous = held;

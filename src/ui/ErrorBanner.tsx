@@ -17,8 +17,8 @@ export function offersRestart(kind: string, worker: string | undefined): boolean
  * (a step's loss does not depend on it), so only a reset can help.
  */
 export function rolledBack(error: RunError): boolean {
-  // Said by the worker; inferred for an error that does not say (kept before the step before).
-  return error.rolledBack ?? (error.kept !== undefined && error.step !== undefined && error.kept < error.step - 1);
+  // Said by the worker (DivergenceError.rolledBack), not inferred here a second time.
+  return error.rolledBack === true;
 }
 
 /** A clause as the start of a sentence. */

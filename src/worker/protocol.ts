@@ -170,7 +170,7 @@ export type Response =
   | { type: 'progress'; gen: number; rows: ProgressRow[]; stepsPerSecond: number; timedSteps: number; replay?: boolean }
   | { type: 'snapshot'; gen: number; snapshot: Snapshot }
   /** `kept`: after a divergence, the step the run is back at (its rows and snapshots after it are gone). */
-  | { type: 'error'; gen?: number; kind: Exclude<ErrorKind, 'autosave'>; message: string; step?: number; kept?: number; rolledBack?: boolean; what?: string }
+  | { type: 'error'; gen?: number; kind: Exclude<ErrorKind, 'autosave'>; message: string; step?: number; kept?: number; /** A divergence: rolled back past an applied update. */ rolledBack?: boolean; what?: string }
   /**
    * A save of run `gen` failed: the page drops it once it has replaced that run, as it does
    * the run's other messages. null: it is about the loaded images, not one run (they are

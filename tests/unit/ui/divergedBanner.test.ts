@@ -18,14 +18,14 @@ async function banner(step: number, kept: number, extra: { rolledBack?: boolean;
 
 describe('the divergence banner', () => {
   it('rolled back past the update that led to it: says to which step, and offers Continue and Reset', async () => {
-    const h = await banner(7, 5);
+    const h = await banner(7, 5, { rolledBack: true });
     expect(h.textContent).toContain('nor the update of step 6 that led to it: the run is back as it was after step 5');
     expect(h.querySelector('[data-testid="continue-lower-lr"]')).not.toBeNull();
     expect(h.querySelector('[data-testid="reset-lower-lr"]')).not.toBeNull();
   });
 
   it('nothing to roll back to (the first step of a run just built or loaded): Reset only, and says why', async () => {
-    const h = await banner(1, 0);
+    const h = await banner(1, 0, { rolledBack: false });
     expect(h.querySelector('[data-testid="continue-lower-lr"]')).toBeNull();
     expect(h.querySelector('[data-testid="reset-lower-lr"]')).not.toBeNull();
     expect(h.textContent).toContain('gives that loss at any rate');
