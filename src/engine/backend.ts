@@ -10,6 +10,7 @@ import { installArrayPool } from './kernels/cpuArrayPool';
 import { initWasmBackend } from './kernels/wasmKernels';
 import { BACKEND_ORDER, type BackendName } from './backendOrder';
 import { LimitExceeded, withinLimit } from './withinLimit';
+import { isSoftwareRenderer } from './softwareRenderer';
 
 export { BACKEND_ORDER, type BackendName };
 
@@ -107,7 +108,8 @@ async function tryWebGPU(wanted: () => boolean): Promise<{ ok: true; adapter: st
   }
   if (!adapter) return { ok: false, reason: 'WebGPU is present but no adapter was granted (blocklisted GPU or disabled)' };
   const info = adapter.info ?? {};
-  const software = Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) || info.architecture === 'swiftshader';
+  // Dawn marks SwiftShader as a fallback adapter; WARP (D3D12's) may come unmarked and is known by its description.
+  const software = Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) || info.architecture === 'swiftshader' || isSoftwareRenderer(info.description ?? '');
   const label = [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(' ').trim();
   try {
     await import('@tensorflow/tfjs-backend-webgpu');
@@ -175,8 +177,8 @@ export async function initBackend(order: BackendName[] = BACKEND_ORDER, opts: { 
     }
     if (!wanted()) return givenUp();
     if (r.ok) {
-      // WebGL names its renderer: SwiftShader, llvmpipe and the like are the GPU emulated on the CPU.
-      const software = name === 'webgpu' ? Boolean(r.software) : name === 'webgl' && /swiftshader|llvmpipe|softpipe|software/i.test(r.adapter);
+      // WebGL names its renderer: SwiftShader, llvmpipe, WARP and the like are the GPU emulated on the CPU.
+      const software = name === 'webgpu' ? Boolean(r.software) : name === 'webgl' && isSoftwareRenderer(r.adapter);
       return started({ backend: name, adapter: r.adapter, softwareAdapter: software, requested: order[0], fallbacks });
     }
     fallbacks.push({ backend: name, reason: r.reason });
