@@ -59,6 +59,8 @@ export interface BackendTiming {
   cutInWarmUp?: boolean;
   /** A software adapter whose turn came after the budget was spent: neither compiled nor run (it would only overrun the budget). */
   notTimed?: boolean;
+  /** A hardware GPU cut off by the measure limit on this load and the last: slow for good, kept (not measured on every load) until Measure again. */
+  cutOffTwice?: boolean;
 }
 
 export interface Calibration {
@@ -454,7 +456,7 @@ export function describeCalibration(c: Pick<Calibration, 'timings' | 'chosen'>):
     t.notTimed
       ? `${t.backend}${t.software ? ' (software adapter)' : ''} not timed (the budget was spent before its turn)`
       : t.overMs !== undefined
-      ? `${t.backend}${t.software ? ' (software adapter)' : ''} over ${formatMs(t.overMs)}, cut off${lighter(t)}`
+      ? `${t.backend}${t.software ? ' (software adapter)' : ''} over ${formatMs(t.overMs)}, cut off${t.cutOffTwice ? ' (as on the last load: kept until Measure again)' : ''}${lighter(t)}`
       : t.ms === null
         ? `${t.backend}: unavailable (${t.reason ?? 'failed'})`
         : `${t.backend}${t.software ? ' (software adapter)' : ''} ${formatMs(t.ms)}${lighter(t)}`,
@@ -513,14 +515,30 @@ export function reusableTimings(cached: Calibration, device: string): BackendTim
   });
 }
 
+/** A hardware GPU cut off while measured: a first shader compilation on a busy load, or slow for good. */
+const hardwareCutOff = (t: BackendTiming) => isGpu(t.backend) && t.overMs !== undefined && !t.software;
+
 /**
- * A GPU that failed in passing on the last load and fails again now is no longer in
- * passing: kept as a verdict (until Measure again), or a GPU whose backend always fails
- * would have every load measure everything again.
+ * Whether a cached timing says nothing final about its backend, so the calibration holding it
+ * is measured again: a start cut off by its limit, a GPU that failed in passing, a hardware
+ * GPU cut off while measured (a GPU process busy on that load), unless that happened on two
+ * loads in a row. A software adapter cut off by the budget is final: it loses to the host
+ * backends by 10–100×.
+ */
+export function isProvisional(t: BackendTiming): boolean {
+  return t.startTimedOut === true || t.transientFailure === true || (hardwareCutOff(t) && t.cutOffTwice !== true);
+}
+
+/**
+ * A GPU that failed in passing, or a hardware GPU cut off, on the last load and again now is
+ * no longer in passing: kept as a verdict (until Measure again), or a GPU whose backend always
+ * fails, or that always needs more than the measure limit (15 s), would have every load
+ * measure everything again.
  */
 export function failedTwiceIsFinal(now: BackendTiming[], before: BackendTiming[]): BackendTiming[] {
   return now.map((t) => {
     const was = before.find((b) => b.backend === t.backend);
+    if (was && hardwareCutOff(t) && hardwareCutOff(was)) return { ...t, cutOffTwice: true };
     if (!t.transientFailure || !was?.transientFailure) return t;
     const { transientFailure: _, ...rest } = t;
     return { ...rest, reason: `${t.reason} (as on the last load: kept as a verdict until Measure again)` };
@@ -547,12 +565,7 @@ export async function chooseBackend(
     // Only what was measured is tried: a backend that did not start in time would hang again.
     return initBackend(orderByTiming(ts.filter((t) => t.ms !== null)), { startMs: limits.startMs });
   };
-  // A start cut off by its limit, or a hardware adapter cut off while measured, says nothing
-  // final about the backend (a GPU process busy on that load, a first shader compilation):
-  // such a calibration is measured again rather than keeping the GPU out for good. A software
-  // adapter cut off by the budget is final: it loses to the host backends by 10–100×.
-  const provisional = (t: BackendTiming) => t.startTimedOut === true || t.transientFailure === true || (isGpu(t.backend) && t.overMs !== undefined && !t.software);
-  let reuse = cachedTimings.some((t) => t.ms !== null) && !cachedTimings.some(provisional);
+  let reuse = cachedTimings.some((t) => t.ms !== null) && !cachedTimings.some(isProvisional);
   let timings = reuse ? cachedTimings : failedTwiceIsFinal(await measure(), cachedTimings);
   let report = await startFastest(timings);
   const was = reuse ? timings.find((t) => t.backend === report.backend) : undefined;

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { describeSpeedup, speedupOverSlowest } from '../../../src/engine/calibrationSpeedup';
-import { calibrationOf, chooseBackend, currentDevice, DEFAULT_WORKLOAD, describeCalibration, deviceKey, fastest, measureBackends, median, orderByTiming, reusableTimings, withinLimit, workloadKey, type BackendTiming } from '../../../src/engine/backendChoice';
+import { calibrationOf, chooseBackend, currentDevice, DEFAULT_WORKLOAD, describeCalibration, deviceKey, failedTwiceIsFinal, fastest, isProvisional, measureBackends, median, orderByTiming, reusableTimings, withinLimit, workloadKey, type BackendTiming } from '../../../src/engine/backendChoice';
 
 const T = (backend: BackendTiming['backend'], ms: number | null, software = false): BackendTiming => ({ backend, adapter: backend, software, ms, warmupMs: ms, reason: ms === null ? 'not here' : undefined });
 
@@ -296,6 +296,29 @@ describe('backend choice', () => {
     expect(webgpu.reason).toMatch(/as on the last load/);
     const third = await chooseBackend(['webgpu', 'cpu'], { cached: { ...cached, timings: again.calibration!.timings }, shape, budgetMs: 300 });
     expect(third.calibration!.cached).toBe(true);
+  });
+
+  it('a hardware GPU cut off by the measure limit on two loads in a row is kept as a verdict, not measured (15 s) on every load', async () => {
+    const cut = (backend: BackendTiming['backend'], software = false): BackendTiming => ({ ...T(backend, null, software), reason: undefined, overMs: 15_000 });
+    // Cut off once: provisional (a first shader compilation on a busy load says nothing final).
+    expect(isProvisional(cut('webgpu'))).toBe(true);
+    expect(isProvisional(cut('webgl'))).toBe(true);
+    // Cut off again on the next load: final, for each GPU that was cut off both times.
+    const now = failedTwiceIsFinal([cut('webgpu'), cut('webgl'), T('cpu', 5)], [cut('webgpu'), T('webgl', 40), T('cpu', 5)]);
+    expect(now.map((t) => t.cutOffTwice === true)).toEqual([true, false, false]);
+    expect(now.map(isProvisional)).toEqual([false, true, false]);
+    // A software adapter's cut-off was final already; a host backend's too.
+    expect(isProvisional(cut('webgpu', true))).toBe(false);
+    expect(isProvisional(cut('wasm'))).toBe(false);
+    expect(failedTwiceIsFinal([cut('webgpu', true)], [cut('webgpu', true)])[0].cutOffTwice).toBeUndefined();
+    // The notice says why it was not measured again.
+    expect(describeCalibration({ timings: now, chosen: 'cpu' })).toMatch(/webgpu over 15(\.0)? s, cut off \(as on the last load: kept until Measure again\)/);
+    expect(describeCalibration({ timings: now, chosen: 'cpu' })).not.toMatch(/webgl over [^,]*, cut off \(as on/);
+    // And the page's next load reuses the calibration instead of measuring again.
+    const device = deviceKey(`node ${process.version} ${process.platform}`, 0, ['']);
+    const shape = { batch: 2, size: 8, channels: 1, width: 2, hidden: 4 };
+    const cached = { device, workload: workloadKey(shape), timings: [now[0], T('cpu', 2)], chosen: 'cpu' as const, at: '2026-01-01T00:00:00Z' };
+    expect((await chooseBackend(['webgpu', 'cpu'], { cached, shape, budgetMs: 300 })).calibration!.cached).toBe(true);
   });
 
   it('a warm-up cut off (shaders compiling) bounds no step: no speed-up is claimed from it', () => {
