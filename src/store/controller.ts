@@ -1,7 +1,8 @@
 // Connects the trainer Worker to the stores, and is the only place that sends it
 // messages. React components call these actions and render from the stores.
 import type { Config, PresetName } from '../engine/config';
-import { buildConfig, ConfigError } from '../engine/config';
+import { buildConfig, ConfigError, SETTINGS } from '../engine/config';
+import { methodOffFor } from '../engine/settingsTable';
 import { checkRunFileSize, type RunFile } from '../engine/runFile';
 import { fitOverrides } from './fitOverrides';
 import { BUNDLE_NAME, isZip, MAX_BUNDLE_BYTES, peekRunUpload } from '../engine/state/bundle';
@@ -627,15 +628,21 @@ export const actions = {
     // size's 200 training images), takes the new size's value, said at its field.
     const base = buildConfig({ preset, tiny: s.tiny });
     const baseDraft = draftOf(base);
+    // An imported run with a method its nearest preset lacks (SyncCP and CDG together, which
+    // no preset runs): that method's settings are checked against the run, not refused as
+    // "applies only when … is on", and the run stays the base of later edits. Before, Tiny
+    // switched such a method off.
+    const keepImport = s.importedBase !== undefined && SETTINGS.some((spec) => spec.method !== undefined && !methodOffFor(spec, s.importedBase!) && methodOffFor(spec, base));
+    const methodsOf = keepImport ? s.importedBase! : base;
     // Also one a person set to the value of the size being left: it is theirs, not that size's.
     const changed = Object.fromEntries(Object.entries(s.draft).filter(([k, v]) => v !== baseDraft[k] || s.edited.includes(k)));
-    const { issues } = overridesOf(changed, base);
+    const { issues } = overridesOf(changed, methodsOf);
     const dropped: SettingsState['issues'] = {};
     for (const [p, why] of Object.entries(issues)) dropped[p] = `${why}: the ${size} size's value is used`;
     const kept = Object.fromEntries(Object.entries(changed).filter(([k]) => !(k in issues)));
     // As a link's settings are kept (fitOverrides): all together, else one at a time, so a
     // rule between two settings (the batch against changed training images) drops only one.
-    const fit = fitOverrides(preset, tiny, Object.keys(kept).map((k) => ({ key: k, fragment: overridesOf({ [k]: kept[k] }, base).overrides })));
+    const fit = fitOverrides(preset, tiny, Object.keys(kept).map((k) => ({ key: k, fragment: overridesOf({ [k]: kept[k] }, methodsOf).overrides })));
     // An issue names a setting's path, or an entry of it (model.widths.0 is model.widths').
     const pathOf = (i: string) => i.slice(0, i.indexOf(':'));
     for (const [p, why] of fit.refused) {
@@ -643,7 +650,7 @@ export const actions = {
       dropped[p] = `${kept[p]} does not fit the ${size} size (${own.slice(pathOf(own).length + 2)}): its value is used`;
     }
     const config = buildConfig({ preset, tiny, overrides: fit.overrides });
-    useSettings.setState({ tiny, draft: draftOf(config), issues: dropped, importedBase: undefined, importedName: undefined, edited: s.edited.filter((k) => !(k in dropped)) });
+    useSettings.setState({ tiny, draft: draftOf(config), issues: dropped, importedBase: keepImport ? config : undefined, importedName: keepImport ? s.importedName : undefined, edited: s.edited.filter((k) => !(k in dropped)) });
     apply(config);
   },
   /** Edit one field; applied (run restarts at step 0) only when the whole config is valid. */

@@ -53,6 +53,30 @@ describe('the Tiny toggle with changed settings', () => {
     expect([s.applied.optim.lr, s.applied.seed]).toEqual([0.004, 9]);
   });
 
+  // Found by a read-only hunt: an imported run with SyncCP and CDG together (no preset has
+  // both) lost CDG on Tiny, each of its settings refused as "applies only when CDG is on".
+  it('an imported run with a method its preset lacks keeps it over Tiny on and off, stays the imported run, and takes edits', () => {
+    const config = buildConfig({ preset: 'syncp-2of4', overrides: { cdg: { beta: 0.5, density: 0.6 }, seed: 5 } });
+    useSettings.setState({ preset: 'syncp-2of4', tiny: false, draft: draftOf(config), applied: config, issues: {}, importedBase: config, importedName: 'run.zip', edited: [] });
+    actions.restart();
+    actions.setTiny(true);
+    let s = useSettings.getState();
+    const tinyPreset = buildConfig({ preset: 'syncp-2of4', tiny: true });
+    expect(s.issues).toEqual({});
+    expect(s.applied.cdg).toMatchObject({ beta: 0.5, density: 0.6 });
+    expect(s.applied.syncp?.granularity).toBe('nm');
+    expect([s.applied.seed, s.applied.batchSize, s.applied.data.trainCount]).toEqual([5, tinyPreset.batchSize, tinyPreset.data.trainCount]);
+    expect(s.importedName).toBe('run.zip');
+    // An edit applies over the run, CDG included.
+    expect(actions.setField('cdg.density', '0.7')).toBe(true);
+    expect(useSettings.getState().applied.cdg?.density).toBe(0.7);
+    actions.setTiny(false);
+    s = useSettings.getState();
+    expect(s.issues).toEqual({});
+    expect(s.applied.cdg).toMatchObject({ beta: 0.5, density: 0.7 });
+    expect([s.applied.seed, s.applied.batchSize]).toEqual([5, buildConfig({ preset: 'syncp-2of4' }).batchSize]);
+  });
+
   it('Tiny off with changed training images that the default batch does not fit: that setting alone goes, said at its field; seed and temperature stay', () => {
     const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { seed: 7, ssl: { temperature: 0.5 }, data: { trainCount: 20 } } });
     useSettings.setState({ preset: 'simclr-dense', tiny: true, draft: draftOf(config), applied: config, issues: {}, importedBase: undefined, importedName: undefined });
