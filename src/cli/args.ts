@@ -25,11 +25,22 @@ export function wholeNumber(flag: string, s: string | undefined, min: number, ma
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 export function parseFlags<O extends Options>(argv: string[], options: O) {
+  let parsed;
   try {
-    return parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values;
+    parsed = parseArgs({ args: argv, strict: true, allowPositionals: false, options, tokens: true });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  // parseArgs keeps the last of a repeated flag without a word: `--lr 0.1 --lr 0.2` would train
+  // at 0.2 (a link uses the first and says so). Different values are refused; a repeat of the
+  // same value is harmless.
+  const given = new Map<string, string | undefined>();
+  for (const t of parsed.tokens) {
+    if (t.kind !== 'option' || options[t.name]?.multiple) continue;
+    if (given.has(t.name) && given.get(t.name) !== t.value) throw new UsageError(`--${t.name} is given twice ("${given.get(t.name)}", "${t.value}"): give it once`);
+    given.set(t.name, t.value);
+  }
+  return parsed.values;
 }
 
 /**

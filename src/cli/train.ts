@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { parseFlags, UsageError, writableFolder } from './args';
 import { trainConfig } from './trainConfig';
 import type { BackendName } from '../engine/backend';
-import { ConfigError, describePresets, PRESET_NAMES, presetsSetting, SETTINGS, type Config } from '../engine/config';
+import { ConfigError, describePresets, issueNamedBy, PRESET_NAMES, presetsSetting, SETTINGS, type Config } from '../engine/config';
 import { decodeSetting, whyNotApplies, type SettingSpec } from '../engine/settingsTable';
 
 const USAGE = `usage: npm run train -- [options] [--KEY VALUE …]
@@ -65,6 +65,13 @@ function parseCli(argv: string[]) {
   };
 }
 
+/** A refused config's message with each setting given as a flag named by that flag (`--batch`, not `batchSize`); a --config file's by its path. */
+function configMessage(e: UsageError | ConfigError, flags: { spec: SettingSpec }[]): string {
+  if (!(e instanceof ConfigError)) return e.message;
+  const given = new Set(flags.map((f) => f.spec.path));
+  return e.issues.reduce((m, i) => m.replace(i, () => issueNamedBy(i, (s) => (given.has(s.path) ? `--${s.key}` : undefined))), e.message);
+}
+
 async function readConfigFile(path: string): Promise<unknown> {
   let text: string;
   try {
@@ -102,7 +109,7 @@ async function main(): Promise<number> {
     if (args.out) await writableFolder(args.out);
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) {
-      console.error(`train: ${e.message}\n\n${USAGE}`);
+      console.error(`train: ${configMessage(e, args?.settings ?? [])}\n\n${USAGE}`);
       return 2;
     }
     throw e;

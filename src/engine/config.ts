@@ -196,6 +196,18 @@ export function settingAt(path: string): SettingSpec | undefined {
   return BY_PATH.get(path);
 }
 
+/**
+ * An issue ("optim.lr: …", or "model.widths.0: …" for an entry of a list) with its leading
+ * setting path written as `name` gives it (a link's key, a CLI flag), so a message names what
+ * the person typed; an issue of no setting, or of one `name` leaves (undefined), as it was.
+ */
+export function issueNamedBy(issue: string, name: (spec: SettingSpec) => string | undefined): string {
+  const where = issue.slice(0, Math.max(0, issue.indexOf(':')));
+  const spec = settingAt(where) ?? settingAt(where.replace(/\.\d+$/, ''));
+  const to = spec && name(spec);
+  return to ? `${to}${issue.slice(spec.path.length)}` : issue;
+}
+
 export type Config = z.infer<typeof ConfigSchema>;
 export type SyncCPConfig = NonNullable<Config['syncp']>;
 export type CDGConfig = NonNullable<Config['cdg']>;

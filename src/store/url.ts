@@ -3,7 +3,7 @@
 // Every value is validated through the config schema, one parameter at a time; a
 // malformed URL yields a readable notice and the defaults for what it dropped.
 import { BACKEND_ORDER, type BackendName } from '../engine/backendOrder';
-import { buildConfig, isPresetName, nearest, SETTINGS, type Config, type PresetName } from '../engine/config';
+import { buildConfig, isPresetName, issueNamedBy, nearest, SETTINGS, type Config, type PresetName } from '../engine/config';
 import { clipped, decodeSetting, encodeSetting, fragmentAt, getAt, methodOffFor, type SettingSpec } from '../engine/settingsTable';
 import { fitOverrides } from './fitOverrides';
 import { useSettings } from './settings';
@@ -112,7 +112,9 @@ export function parseUrl(search: string): UrlState {
  * its issues in one problem (a value can break a rule that involves another setting).
  */
 function byKey(spec: SettingSpec, issues: string[]): string {
-  const named = issues.map((i) => (i.startsWith(spec.path) ? `${spec.key}${i.slice(spec.path.length)}` : i)).join(', ');
+  // Every setting an issue names, by its key: a rule between two settings names the other one
+  // ('batchSize: the batch cannot be larger…' is the link's 'batch').
+  const named = issues.map((i) => issueNamedBy(i, (s) => s.key)).join(', ');
   return named.startsWith(spec.key) ? named : `${spec.key}: ${named}`;
 }
 

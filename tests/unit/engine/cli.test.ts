@@ -98,6 +98,12 @@ describe('npm run train', () => {
     [['--preset', 'simclr-dense', '--syncp.gap', '0.2'], /--syncp.gap applies only when SyncCP is on/],
     [['--backend', 'tpu'], /--backend must be auto, cpu, wasm or webgpu/],
     [['--config', '/nonexistent.json'], /cannot read config file/],
+    // A repeated flag with another value was the last one, silently (a link takes the first and says so).
+    [['--lr', '0.1', '--lr', '0.2'], /--lr is given twice \("0\.1", "0\.2"\): give it once/],
+    [['--preset', 'cdg', '--preset', 'simclr-dense'], /--preset is given twice/],
+    // A refused config names a setting given as a flag by that flag, not by its config path.
+    [['--batch', '1'], /invalid config — --batch: Batch size must be ≥ 2 \(got 1\)/],
+    [['--tiny', '--batch', '300'], /invalid config — --batch: the batch cannot be larger than the training images/],
   ])('exits 2 with a clear message for %j', async (args, message) => {
     const r = await train(args);
     expect(r.code).toBe(2);

@@ -100,6 +100,16 @@ describe('URL garbage, field by field', () => {
     expect(problems(u.notice).filter((p) => p.startsWith(`${key}:`) || p.startsWith(`${key} `))).toHaveLength(1);
   });
 
+  // Found by a read-only hunt: a rule between two settings named the other one by its config
+  // path ('batchSize'), which a link refuses as an unknown parameter.
+  it('a refusal that names another setting names it by its link key', () => {
+    const u = parseUrl('?preset=simclr-dense&batch=64&data.trainCount=50');
+    const [p] = problems(u.notice);
+    expect(p).toMatch(/^data\.trainCount: batch: the batch cannot be larger than the training images/);
+    expect(u.notice).not.toMatch(/batchSize/);
+    expect(u.overrides).toEqual({ batchSize: 64 });
+  });
+
   it('several garbage fields at once: each named once, every valid one kept', () => {
     const u = parseUrl('?preset=syncp-unstructured&lr=0.004&batch=lots&seed=11&syncp.scores=both&syncp.gap=0.2&syncp.regrowth.enabled=perhaps&model.widths=4,x&temperature=0.3&steps=-5&augment.flip=0.25&wat=1');
     const ps = problems(u.notice);
