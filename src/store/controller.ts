@@ -454,9 +454,11 @@ function writeUrl(): void {
 function apply(config: Config): void {
   useSettings.setState({ applied: config });
   // A Start pressed while the run it meant was still being built carries over to the run that
-  // replaces it (it starts once built, as README says); it was dropped with the old run.
+  // replaces it (it starts once built, as README says); it was dropped with the old run. Also
+  // after 'ready': the worker answers the Start only after the baselines' kNN passes (seconds
+  // on cpu), and a setting changed in between dropped it.
   const run = useRun.getState();
-  const startPending = run.building && run.pending === 'start';
+  const startPending = run.pending === 'start' && (run.building || run.phase === 'idle');
   // A resume or import on its way is replaced by the run built with the new setting: said,
   // and the saved run offered again (it is still there until this run trains).
   const cancelled = run.restoring;

@@ -28,6 +28,24 @@ describe('a Start pressed during a build', () => {
     expect(useRun.getState().pending).toBe('start');
   });
 
+  // Found by a read-only hunt: the worker says 'ready' before its baselines' kNN passes and
+  // answers the Start only after them; a setting changed in between dropped the Start.
+  it('carries over also when the setting changes after the build said ready, before the Start was answered', () => {
+    actions.restart();
+    actions.start();
+    const w = FakeWorker.last!;
+    const sent = w.sent as Sent[];
+    const gen = sent.filter((m) => m.type === 'init' || m.type === 'configure' || m.type === 'reset').at(-1)!.gen!;
+    const config = useSettings.getState().applied;
+    w.dispatchEvent(new MessageEvent('message', { data: { type: 'ready', gen, config, dataset: { name: 'shapes', classes: ['a'], trainCount: 1, testCount: 1, imageSize: 16, channels: 3 }, flops: { dense: 1, effective: 1 }, tensors: 0 } }));
+    expect([useRun.getState().building, useRun.getState().phase, useRun.getState().pending]).toEqual([false, 'idle', 'start']);
+    expect(actions.setField('optim.lr', '0.002')).toBe(true);
+    const configure = sent.filter((m) => m.type === 'configure').at(-1)!;
+    expect(configure.gen).toBeGreaterThan(gen);
+    expect(sent.at(-1)).toEqual({ type: 'start', gen: configure.gen });
+    expect(useRun.getState().pending).toBe('start');
+  });
+
   it('is not invented: a setting changed with no Start pending rebuilds without starting', () => {
     actions.restart();
     expect(actions.setField('optim.lr', '0.002')).toBe(true);
