@@ -223,13 +223,17 @@ function onMessage(msg: Response): void {
       const before = msg.kind === 'config' && carryFailure ? `${carryFailure}. ` : '';
       carryFailure = undefined;
       const also = lost ? ` ${notLoaded(lost)}: press Restart, then load it again.` : '';
+      const stopped = msg.kind === 'device-lost' || msg.kind === 'fatal';
       useRun.setState((s) => ({
         error: { kind: msg.kind, message: before + msg.message + also, step: msg.step, kept: msg.kept, rolledBack: msg.rolledBack, what: msg.what },
         restoring: lost ? undefined : s.restoring,
         building: false,
         pending: undefined,
         hasRun: msg.kind === 'config' ? false : s.hasRun,
-        worker: msg.kind === 'device-lost' || msg.kind === 'fatal' ? 'crashed' : s.worker,
+        worker: stopped ? 'crashed' : s.worker,
+        // A stopped worker trains no more: left 'running', the settings stayed locked and the
+        // way back (change a setting: a fresh worker) could not be taken, only Restart.
+        phase: stopped && (s.phase === 'running' || s.phase === 'stepping') ? 'idle' : s.phase,
       }));
       return;
     case 'exported':

@@ -199,12 +199,17 @@ export class CommandQueue<R extends RunHandle> {
           this.postPhase('running');
           return;
         case 'pause':
-          // Steps only run between commands: the one in progress has finished by now.
-          if (this.running) {
-            this.running = false;
-            await this.host.report(run, this.gen, true);
+          // Steps only run between commands: the one in progress has finished by now. The phase
+          // is said also when the report fails (a readback on a lost GPU): the page must not stay
+          // 'running' with its settings locked.
+          try {
+            if (this.running) {
+              this.running = false;
+              await this.host.report(run, this.gen, true);
+            }
+          } finally {
+            this.postPhase(this.phaseOf(run));
           }
-          this.postPhase(this.phaseOf(run));
           return;
         case 'step':
           if (this.running) {
@@ -220,8 +225,11 @@ export class CommandQueue<R extends RunHandle> {
           try {
             await this.host.step(run, this.gen);
           } finally {
-            await this.host.report(run, this.gen, true);
-            this.postPhase(this.phaseOf(run));
+            try {
+              await this.host.report(run, this.gen, true);
+            } finally {
+              this.postPhase(this.phaseOf(run));
+            }
           }
           return;
         case 'export':

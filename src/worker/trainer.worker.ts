@@ -604,5 +604,8 @@ function watchDevice(): void {
 self.addEventListener('message', (ev: MessageEvent<Request>) => queue.push(ev.data));
 self.addEventListener('unhandledrejection', (ev) => {
   ev.preventDefault();
+  // Said as fatal (or a lost device), which the page takes for a stopped worker: training
+  // stops too, or steps and autosaves went on under the "stopped" banner.
+  if (!(ev.reason instanceof DivergenceError)) queue.halt();
   fail(ev.reason, queue.generation);
 });

@@ -56,6 +56,27 @@ describe('after the worker stopped', () => {
   });
 });
 
+// Found by a read-only hunt: a lost device while training (said with no run number) left the
+// page 'running': settings locked, so only Restart could bring a run back.
+describe('a device lost while training', () => {
+  it('shows the run as not training: the settings unlock, and a changed setting starts a fresh worker', async () => {
+    actions.restart();
+    await settle();
+    actions.start();
+    await sleep(20);
+    expect(useRun.getState().phase).toBe('running');
+    const stopped = QueueWorker.last!;
+    stopped.dispatchEvent(new MessageEvent('message', { data: { type: 'error', kind: 'device-lost', message: 'The GPU device was lost.' } }));
+    const s = useRun.getState();
+    expect([s.worker, s.phase, s.error?.kind]).toEqual(['crashed', 'idle', 'device-lost']);
+    expect(actions.setField('steps', '500')).toBe(true);
+    await settle();
+    expect(QueueWorker.last).not.toBe(stopped);
+    expect(useRun.getState()).toMatchObject({ worker: 'ready', hasRun: true, building: false, error: undefined });
+    stopped.terminate();
+  });
+});
+
 describe('a restart', () => {
   // Found by a read-only hunt: a backend switch destroyed a run on own images ("no own data is
   // loaded yet") though the switch promises only a restart at step 0.

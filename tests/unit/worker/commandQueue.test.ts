@@ -166,6 +166,30 @@ describe('CommandQueue', () => {
     expect(f.violations).toEqual([]);
   });
 
+  // Found by a read-only hunt: a report that failed (a readback on a lost GPU) skipped the
+  // phase, and the page stayed 'stepping' or 'running' with its settings locked.
+  it.each(['step', 'pause'] as const)('a %s whose report fails still says the phase, then the failure', async (command) => {
+    const f = fakeHost(() => 1);
+    const q = new CommandQueue(f.host);
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(50), assetBase: '' });
+    await q.settled();
+    // Only the report a command asks for (training's own reports go on).
+    f.host.report = async (_run, _gen, now) => {
+      if (now) throw new Error('GPU device was lost');
+    };
+    if (command === 'pause') {
+      q.push({ type: 'start', gen: 1 });
+      await sleep(5);
+    }
+    const before = f.posts.length;
+    q.push({ type: command, gen: 1 });
+    await q.settled();
+    const after = f.posts.slice(before).filter((p) => p.type === 'phase');
+    expect(after.at(-1)).toMatchObject({ type: 'phase', phase: 'idle' });
+    expect(f.failures.map((e) => (e as Error).message)).toEqual(['GPU device was lost']);
+    expect(q.isRunning).toBe(false);
+  });
+
   it('a restored run that cannot be announced is a failure of that run, and the commands queued behind it are answered', async () => {
     const f = fakeHost(() => 2);
     const q = new CommandQueue(f.host);
