@@ -332,6 +332,8 @@ export class CommandQueue<R extends RunHandle> {
         );
         // A run an earlier restore made live: the page, which never heard it (another restore followed at once), takes its settings.
         if (announced && this.restoredFrom) this.host.post({ type: 'restored', gen: msg.gen, ...this.restoredFrom, config: this.host.configOf(this.run), step: this.run.step });
+        // Not one of a state a divergence has since rolled back (the page dropped it then).
+        if (this.denseTiming && this.denseTiming.step > this.run.step) this.denseTiming = undefined;
         if (announced && this.denseTiming) this.host.post({ type: 'dense-timing', gen: msg.gen, ...this.denseTiming });
       }
       // Refused: the live run is as it was, training included, unless announcing it failed

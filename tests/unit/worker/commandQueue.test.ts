@@ -166,6 +166,27 @@ describe('CommandQueue', () => {
     expect(f.violations).toEqual([]);
   });
 
+  // Found by a read-only hunt: a timing the page dropped when a divergence rolled the run
+  // back past it came back with a refused import's announcement.
+  it('a refused import says the dense timing again only if the run has not been rolled back past it', async () => {
+    const f = fakeHost(() => 1);
+    f.host.measureDense = async (run) => ({ step: run.step, runMs: 1, denseMs: 1, counted: 1 });
+    const q = new CommandQueue(f.host);
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(50), assetBase: '' });
+    q.push({ type: 'step', gen: 1 });
+    q.push({ type: 'step', gen: 1 });
+    q.push({ type: 'measure-dense', gen: 1 });
+    q.push({ type: 'restore', gen: 2, source: { kind: 'import', name: 'bad', bytes: new Uint8Array() } });
+    await q.settled();
+    const timings = () => f.posts.filter((p) => p.type === 'dense-timing');
+    expect(timings().map((p) => p.gen)).toEqual([1, 2]); // measured, and said again with the live run
+    f.built[0].step = 1; // a divergence rolled the run back to step 1
+    q.push({ type: 'restore', gen: 3, source: { kind: 'import', name: 'bad', bytes: new Uint8Array() } });
+    await q.settled();
+    expect(f.posts.filter((p) => p.type === 'error' && p.gen === 3)).toHaveLength(1);
+    expect(timings().map((p) => p.gen)).toEqual([1, 2]);
+  });
+
   // Found by a read-only hunt: a report that failed (a readback on a lost GPU) skipped the
   // phase, and the page stayed 'stepping' or 'running' with its settings locked.
   it.each(['step', 'pause'] as const)('a %s whose report fails still says the phase, then the failure', async (command) => {
