@@ -45,6 +45,15 @@ let loadedPicks: PickedFile[] | undefined;
 let pendingPicks: PickedFile[] | undefined;
 /** A new worker is being given the images loaded before: its answer restores them and starts no run. */
 let carrying = false;
+/**
+ * The carry's load-data has been posted: the worker's next answer to a load is the carry's,
+ * whatever the person loads after it (until then a load of theirs replaces the carry). Before,
+ * a load clicked after the carry was posted took the carry's answer for its own, and the page
+ * remembered the person's files for images the worker did not hold.
+ */
+let carryPosted = false;
+/** Loads the person sent that the worker has not answered yet. */
+let ownLoads = 0;
 /** Messages for a new worker while the images it is given are read again: posted after them and its init, in order. */
 let held: { msg: Request; transfer: Transferable[] }[] | undefined;
 /** Why the images could not be given again: said with the build error that follows (the run cannot build without them). */
@@ -208,8 +217,9 @@ function onMessage(msg: Response): void {
       if (msg.kind === 'data') {
         // Own files that could not be read: nothing about the run changed (a build asked for meanwhile still comes).
         const again = carrying ? 'your images could not be loaded again after the worker restarted: ' : '';
-        if (carrying) [carrying, loadedPicks, carryFailure] = [false, undefined, again + msg.message];
-        useRun.setState({ loadingData: false, error: { kind: 'data', message: again + msg.message } });
+        if (carrying) [carrying, carryPosted, loadedPicks, carryFailure] = [false, false, undefined, again + msg.message];
+        else ownLoads = Math.max(0, ownLoads - 1);
+        useRun.setState({ loadingData: ownLoads > 0, error: { kind: 'data', message: again + msg.message } });
         return;
       }
       // Rolled back: what the charts drew after the step the run is back at is gone with it.
@@ -289,12 +299,14 @@ function onMessage(msg: Response): void {
       return;
     }
     case 'data-loaded':
-      useRun.setState({ ownData: msg.info, loadingData: false });
       // The images a new worker was given again: loaded as before, the run its init built goes on.
       if (carrying) {
-        carrying = false;
+        [carrying, carryPosted] = [false, false];
+        useRun.setState({ ownData: msg.info, loadingData: ownLoads > 0 });
         return;
       }
+      ownLoads = Math.max(0, ownLoads - 1);
+      useRun.setState({ ownData: msg.info, loadingData: ownLoads > 0 });
       loadedPicks = pendingPicks;
       // A resume or an import asked for since goes first (a rebuild now would replace the run
       // it brings); if it is refused, the images are trained on then.
@@ -393,7 +405,7 @@ export function startWorker(): void {
   });
   worker = w;
   held = undefined;
-  carrying = false;
+  [carrying, carryPosted, ownLoads] = [false, false, 0];
   const { applied, backend } = useSettings.getState();
   const auto = backend === 'auto' ? { cached: readCalibration() } : undefined;
   const init: Request = { type: 'init', gen: g, order: orderFor(backend), auto, config: applied, assetBase: new URL(import.meta.env.BASE_URL, location.href).href };
@@ -428,6 +440,7 @@ async function carryOwnData(w: Worker, picks: PickedFile[], init: Request): Prom
   if (read && carrying) {
     const size = imageSideOrDefault(useSettings.getState().applied.data.imageSize);
     w.postMessage({ type: 'load-data', gen, files: read, size } satisfies Request, read.map((f) => f.bytes.buffer as ArrayBuffer));
+    carryPosted = true;
   }
   w.postMessage(init);
   for (const m of mine) w.postMessage(m.msg, m.transfer);
@@ -533,7 +546,8 @@ export const actions = {
    * data-loaded or an error saying what was expected. A refusal leaves the run as it was.
    */
   async loadOwnData(picked: PickedFile[] | Promise<PickedFile[]>): Promise<void> {
-    const refuse = (message: string) => useRun.setState({ loadingData: false, error: { kind: 'data', message } });
+    // Loading goes on while the worker is still to answer a carry or an earlier load.
+    const refuse = (message: string) => useRun.setState({ loadingData: worker !== undefined && useRun.getState().worker !== 'crashed' && (carrying || ownLoads > 0), error: { kind: 'data', message } });
     // Checked before loading is set: nothing would ever answer the load, and the buttons would stay disabled.
     if (!worker) return refuse(NO_WORKER_MESSAGE);
     // A crashed worker never answers: a load posted to it would leave loading set until Restart.
@@ -556,8 +570,10 @@ export const actions = {
     if (worker !== target) return refuse(RESTARTED_WORKER_MESSAGE);
     if (useRun.getState().worker === 'crashed') return refuse(CRASHED_WORKER_MESSAGE);
     const size = imageSideOrDefault(useSettings.getState().applied.data.imageSize);
-    // These replace the images a new worker is being given again (if that is still on its way).
-    carrying = false;
+    // These replace the images a new worker is being given again, unless the carry was posted
+    // already: its answer then comes first and is the carry's.
+    if (!carryPosted) carrying = false;
+    ownLoads += 1;
     pendingPicks = files;
     send({ type: 'load-data', gen, files: read, size } satisfies Request, read.map((f) => f.bytes.buffer as ArrayBuffer));
   },

@@ -111,8 +111,11 @@ export class QueueWorker extends EventTarget {
   }
   /** The types of the messages the page posted, in order. */
   readonly received: string[] = [];
+  /** The own files' paths of each load-data the page posted, in order. */
+  readonly loadedPaths: string[][] = [];
   postMessage(msg: Request): void {
     this.received.push(msg.type);
+    if (msg.type === 'load-data') this.loadedPaths.push(msg.files.map((f) => f.path));
     setTimeout(() => this.queue.push(msg), 0);
   }
   terminate(): void {

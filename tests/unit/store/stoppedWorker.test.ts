@@ -128,6 +128,37 @@ describe('a restart', () => {
     expect(useRun.getState().loadingData).toBe(false);
   });
 
+  // Found by a review of the carry: a load clicked after the carry was posted took the
+  // carry's answer for its own, so the page remembered its files for images the worker did not
+  // hold, and the next restart carried those.
+  it('a load clicked once the carry is posted: the carry\'s answer is the carry\'s; the load that then fails leaves the carried images remembered', async () => {
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 200 && !cond(); i++) await sleep(2);
+      expect(cond()).toBe(true);
+    };
+    actions.restart();
+    await settle();
+    await actions.loadOwnData([{ path: 'a/1.png', file: new File([new Uint8Array(8)], '1.png') }]);
+    await settle();
+    actions.setBackend('cpu');
+    const w = QueueWorker.last!;
+    await until(() => w.received[0] === 'load-data'); // the carry is posted; its images decode for 40 ms
+    expect(useRun.getState().ownData).toBeUndefined();
+    await actions.loadOwnData([{ path: 'b/2.png', file: new File([new Uint8Array(8)], '2.png') }]);
+    await until(() => useRun.getState().ownData !== undefined); // the carry's answer
+    expect(useRun.getState().loadingData).toBe(true); // the person's load is still on its way
+    behaviour.loadFails = true;
+    await settle();
+    expect(useRun.getState()).toMatchObject({ loadingData: false, error: { kind: 'data' } });
+    expect(w.loadedPaths).toEqual([['a/1.png'], ['b/2.png']]);
+    // Only the carry's run was built: the carry's answer trained nothing of its own.
+    expect(w.received.filter((t) => t === 'reset' || t === 'configure')).toEqual([]);
+    behaviour.loadFails = false;
+    actions.setBackend('cpu');
+    await settle();
+    expect(QueueWorker.last!.loadedPaths[0]).toEqual(['a/1.png']);
+  });
+
   it('after a restored run on own images, a new worker is not given the files loaded before (the run may have brought its own)', async () => {
     actions.restart();
     await settle();
