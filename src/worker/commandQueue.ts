@@ -33,6 +33,8 @@ export interface RunHost<R extends RunHandle> {
   measureDense(run: R, gen: number): Promise<DenseTiming>;
   /** Build a run from a saved one, leaving the live run alone; throws (a message saying what was expected) when it does not fit. */
   restore(source: RestoreSource): Promise<R>;
+  /** A restored run the page replaced before it went live: disposed, and what its restore changed (own images) put back as it was. */
+  discardRestored(run: R): void;
   /**
    * Announce `run` as live under generation `gen`, from scratch: ready, its baselines, rows,
    * timeline and a snapshot of now (a restored run; or, after a refused restore, the run
@@ -314,6 +316,15 @@ export class CommandQueue<R extends RunHandle> {
     let run: R;
     try {
       run = await this.host.restore(msg.source);
+      // The page replaced this restore while it was read (a setting changed: a build waits):
+      // it is dropped, and the own images it brought with it too, or the build waiting would
+      // train on them while the page holds other ones. (A later restore does not drop it: if
+      // that one is refused, this one is the run that goes on.)
+      if (this.pending.some((m) => BUILDS.has(m.type))) {
+        this.host.discardRestored(run);
+        this.ignore('restore', msg.gen, 'superseded by a later request before it was loaded');
+        return;
+      }
     } catch (e) {
       // No run is live (the last build failed, and the page, which had moved on to this
       // restore, dropped that answer as stale): said under this generation, or the page

@@ -100,6 +100,8 @@ let ownData: OwnImages | undefined;
 let uploads = 0;
 /** The own images the autosave holds: undefined until this worker has written or read the record (a previous page's may be there). */
 let savedOwnData: StoredImages | null | undefined;
+/** The data as it was before each restored run's restore, put back if the page drops that run before it goes live. */
+const dataBeforeRestore = new WeakMap<WorkerRun, { ownData: typeof ownData; dataset: typeof dataset; savedOwnData: typeof savedOwnData }>();
 /** An id for a set of own images written with a save (not a secure-context API: the page may be served over plain http). */
 const newImagesId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 
@@ -320,7 +322,7 @@ const host: RunHost<WorkerRun> = {
     if (source.kind === 'autosave' && source.savedAt !== undefined && 'meta' in saved && saved.meta.savedAt !== source.savedAt)
       throw new Error(`the run offered (saved ${source.savedAt}) was replaced by a later save (${saved.meta.savedAt}, at step ${saved.meta.step}: a new run's first steps, or another tab); nothing was restored`);
     const config = saved.session.trainer.config;
-    const before = { ownData, dataset };
+    const before = { ownData, dataset, savedOwnData };
     if (config.data.name === 'own' && source.kind === 'autosave') {
       // The images saved with the run are the ones it trained on (the files loaded now may be others).
       const data = 'ownData' in saved ? saved.ownData : undefined;
@@ -337,7 +339,7 @@ const host: RunHost<WorkerRun> = {
       run = new WorkerRun(RunSession.restore(saved.session, await getDataset(config)));
     } catch (e) {
       // The live run goes on with the data it had (and the images it brought are dropped).
-      ({ ownData, dataset } = before);
+      ({ ownData, dataset, savedOwnData } = before);
       throw e;
     }
     // The one check of a replay, here rather than in the page: both sources reach the worker
@@ -354,11 +356,18 @@ const host: RunHost<WorkerRun> = {
     } catch (e) {
       // Refused after all: the run made for it goes (its tensors with it), the live one keeps its data.
       run.dispose();
-      ({ ownData, dataset } = before);
+      ({ ownData, dataset, savedOwnData } = before);
       throw e;
     }
     run.savedStep = run.step;
+    dataBeforeRestore.set(run, before);
     return run;
+  },
+
+  discardRestored(run) {
+    const before = dataBeforeRestore.get(run);
+    if (before) ({ ownData, dataset, savedOwnData } = before);
+    run.dispose();
   },
 
   async announce(run, gen) {

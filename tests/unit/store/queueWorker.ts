@@ -84,6 +84,7 @@ export class QueueWorker extends EventTarget {
         this.runs.push(run);
         return run;
       },
+      discardRestored: (run) => run.dispose(),
       // As the worker's: ready, then every row the run has (all its steps so far).
       announce: async (run, gen) => {
         // Its first readback: the GPU lost while a restored run is announced.

@@ -31,6 +31,7 @@ function fakeHost(latency: () => number) {
   const failures: unknown[] = [];
   const failGens: (number | undefined)[] = [];
   const built: FakeRun[] = [];
+  const discarded: FakeRun[] = [];
   const stepsOf = new Map<number, number>();
   const host: RunHost<FakeRun> = {
     async init() {
@@ -69,6 +70,11 @@ function fakeHost(latency: () => number) {
       built.push(run);
       return run;
     },
+    discardRestored(run) {
+      if (run.disposed) violations.push(`discard of disposed run ${run.gen}`);
+      run.disposed = true;
+      discarded.push(run);
+    },
     // As the worker: the run answers to `gen` from now on, and the page hears `ready` for it.
     async announce(run, gen) {
       if (run.disposed) violations.push(`announce of disposed run ${run.gen}`);
@@ -103,7 +109,7 @@ function fakeHost(latency: () => number) {
     },
     yieldTask: () => sleep(0),
   };
-  return { host, posts, violations, failures, failGens, built, stepsOf, replies, tag };
+  return { host, posts, violations, failures, failGens, built, discarded, stepsOf, replies, tag };
 }
 
 const config = (steps: number) => buildConfig({ overrides: { steps } });
@@ -163,6 +169,27 @@ describe('CommandQueue', () => {
     const restored = f.built[1];
     expect(restored.step).toBe(3); // restored at step 2, then one step
     expect(f.posts.filter((p) => p.type === 'restored').map((p) => p.gen)).toEqual([3]);
+    expect(f.violations).toEqual([]);
+  });
+
+  // Found by a read-only hunt: a resume the page replaced while it was read (a setting
+  // changed) still went live in the worker with the own images it brought, and the build
+  // the page asked for then trained on those.
+  it.each(['configure', 'reset'] as const)('a restore replaced by a %s queued while it was read is discarded, never announced', async (next) => {
+    const f = fakeHost(() => 3);
+    const q = new CommandQueue(f.host);
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(6), assetBase: '' });
+    await q.settled();
+    q.push({ type: 'restore', gen: 2, source: { kind: 'autosave' } });
+    await sleep(1); // the restore is being read
+    q.push(next === 'configure' ? { type: 'configure', gen: 3, config: config(7) } : { type: 'reset', gen: 3 });
+    await q.settled();
+    expect(f.discarded).toHaveLength(1);
+    const ofGen = (g: number) => f.posts.filter((p) => 'gen' in p && p.gen === g).map((p) => p.type);
+    expect(ofGen(2)).toEqual(['ignored']);
+    expect(f.posts.some((p) => p.type === 'restored' && p.gen === 2)).toBe(false);
+    // What the page asked for last is what is live.
+    expect(ofGen(3)).toContain('ready');
     expect(f.violations).toEqual([]);
   });
 
