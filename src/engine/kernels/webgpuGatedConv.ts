@@ -28,6 +28,18 @@ const MAX_BRANCH_INPUTS = 6;
 
 let sampleWG = SAMPLE_WG_GPU;
 
+/**
+ * Reads (samples × pooled units) above which the gate backward is given Δ, found once by
+ * webgpuGateBoundary, instead of every sample's workgroup scanning all pooled units for it
+ * (an extra dispatch, so not below: at the presets' sizes the scan is a few hundred thousand reads).
+ */
+let gateScanLimit = 1 << 24;
+
+/** For tests: the limit above which Δ is found once a branch (0: always). */
+export function setGateScanLimit(reads: number): void {
+  gateScanLimit = reads;
+}
+
 /** The per-sample programs' workgroup size for the adapter: backend.ts sets it when WebGPU starts; tests set both. */
 export function setSoftwareAdapterWorkgroups(software: boolean): void {
   sampleWG = software ? SAMPLE_WG_SOFTWARE : SAMPLE_WG_GPU;
@@ -145,15 +157,20 @@ function gateApply(z: tf.Tensor4D, gate: tf.Tensor, s: tf.Tensor, o: number, smo
     save([zT, gate, s]);
     return {
       value: run(flat(`cdgGateApply_${key}`, ['z', 'g'], [b, OH, OW, K], applyWGSL(gs, o, b)), [zT, gate]),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        run(
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const given = smooth && b * gate.size > gateScanLimit;
+        const boundary = given ? [webgpuGateBoundary(saved[2], saved[1])] : [];
+        const dz = run(
           perSample(
-            `cdgGateBackward_${key}_${gate.size}_${smooth}_${detached}`, ['dy', 'z', 's', 'g'], zT.shape, b,
-            gateBackwardWGSL(gs, o, gate.size, smooth, detached, EPS, sampleWG), 'alpha : f32,',
+            `cdgGateBackward_${key}_${gate.size}_${smooth}_${detached}_${given}`, ['dy', 'z', 's', 'g', ...(given ? ['boundary'] : [])], zT.shape, b,
+            gateBackwardWGSL(gs, o, gate.size, smooth, detached, EPS, sampleWG, given), 'alpha : f32,',
           ),
-          [dy, saved[0], saved[2], saved[1]],
+          [dy, saved[0], saved[2], saved[1], ...boundary],
           [{ type: 'float32', data: [alpha] }],
-        ),
+        );
+        tf.dispose(boundary);
+        return dz;
+      },
     };
   }) as unknown as GradFn;
   return tf.customGrad(f)(z) as tf.Tensor4D;

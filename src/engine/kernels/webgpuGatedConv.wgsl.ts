@@ -148,10 +148,12 @@ fn main(index : i32) {
  * surrogate program); dr = ds / D − (Σ_sample ds·r / D²) / cells; dZ_b = dY + dr[group]·
  * sign(Y_b) / per (sign 1 for > 0, else −1: tfjs' Abs gradient). With smooth = false
  * (Δ = ±∞) only dZ = [dY | dY ⊙ g]; with detached, ds = 0 where g = 0 (gatedConvHost's
- * 'detached'). Inputs dy, z, s, g (s and g pooled, n units).
+ * 'detached'). Inputs dy, z, s, g (s and g pooled, n units). Each workgroup finds Δ by a
+ * scan of the n pooled units; with deltaGiven it reads Δ from a fifth input, boundary [1],
+ * found once (a scan in every one of b workgroups is b·n reads: billions at a large batch).
  * ds of a unit is parked in dZ at its group's first conditional channel until phase 2.
  */
-export const gateBackwardWGSL = (g: GateShape, o: number, n: number, smooth: boolean, detached: boolean, eps: number, WG: number) => /* wgsl */ `
+export const gateBackwardWGSL = (g: GateShape, o: number, n: number, smooth: boolean, detached: boolean, eps: number, WG: number, deltaGiven = false) => /* wgsl */ `
 const K = ${g.K}; const K2 = ${2 * g.K}; const G = ${g.G}; const PER = ${g.per}; const O = ${o};
 const CELLS = ${g.HW * g.G}; const N = ${n};
 ${KEY}
@@ -166,7 +168,7 @@ fn main(index : i32) {
   var dd = 1.0;
   var dD = 0.0;
   if (${smooth}) {
-    if (tid == 0) {
+    ${deltaGiven ? 'let delta = boundary[0]; // found once for the layer (webgpuGateBoundary)' : `if (tid == 0) {
       atomicStore(&lowOpen, 0xffffffffu);
       atomicStore(&highClosed, 0u);
     }
@@ -180,7 +182,7 @@ fn main(index : i32) {
     atomicMin(&lowOpen, lo);
     atomicMax(&highClosed, hi);
     workgroupBarrier();
-    let delta = (valueOf(atomicLoad(&lowOpen)) + valueOf(atomicLoad(&highClosed))) * 0.5;
+    let delta = (valueOf(atomicLoad(&lowOpen)) + valueOf(atomicLoad(&highClosed))) * 0.5;`}
     let a = uniforms.alpha;
     var accR = 0.0;
     var accD = 0.0;

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { gatedConv } from '../../../src/engine/sparsity/cdgGate';
-import { setSoftwareAdapterWorkgroups } from '../../../src/engine/kernels/webgpuGatedConv';
+import { setGateScanLimit, setSoftwareAdapterWorkgroups } from '../../../src/engine/kernels/webgpuGatedConv';
 import { evaluate, expectClose, expectSame, rand, type Case } from './gatedConvRuns';
 import { startTestWebGPU } from '../helpers/webgpu';
 
@@ -84,6 +84,36 @@ describe.skipIf(!haveWebGPU)('gated conv as WebGPU programs', () => {
       tf.dispose([y, dense]);
     }
     tf.dispose([x, w]);
+  });
+
+  // Found by a read-only hunt: every sample's workgroup scanned all pooled units for Δ
+  // (b·n reads: billions at a large batch). Above a limit Δ is found once and given.
+  it('Δ given to the gate backward (found once) gives the gradients the per-workgroup scan gives, and leaks nothing', async () => {
+    await tf.setBackend('webgpu');
+    const backend = tf.backend() as unknown as { runWebGPUProgram: (p: { shaderKey: string }, ...r: unknown[]) => unknown };
+    const spy = vi.spyOn(backend, 'runWebGPUProgram');
+    const backwards = () => spy.mock.calls.map((c) => c[0].shaderKey).filter((k) => k.startsWith('cdgGateBackward_'));
+    try {
+      for (const [ci, c] of CASES.entries()) {
+        setGateScanLimit(1 << 24);
+        spy.mockClear();
+        const scanned = await evaluate(c, {});
+        expect(backwards().every((k) => k.includes('_false_wg')), `case ${ci}`).toBe(true);
+        setGateScanLimit(0);
+        spy.mockClear();
+        const before = tf.memory().numTensors;
+        const given = await evaluate(c, {});
+        expect(tf.memory().numTensors, `case ${ci}`).toBe(before);
+        // Both find Δ the same way (the midpoint of the same two keys): the same gradients.
+        expectSame(given, scanned, 1e-30, `case ${ci}`);
+        // Given wherever a gate gradient flows (0 < density < 1), one a branch; not at ±∞.
+        const smooth = (c.opts.density ?? 1) > 0 && (c.opts.density ?? 1) < 1;
+        expect(backwards().filter((k) => k.includes('_true_wg')).length, `case ${ci}`).toBe(smooth ? c.branches : 0);
+      }
+    } finally {
+      setGateScanLimit(1 << 24);
+      spy.mockRestore();
+    }
   });
 
   it('no tensors leak across forward and backward passes', async () => {
