@@ -130,6 +130,24 @@ test('keyboard: Space starts and pauses, → adds one step, r resets, ? lists th
   await expect(page.getByTestId('start')).toHaveAttribute('aria-keyshortcuts', 'Space');
   await expect(page.getByTestId('step')).toHaveAttribute('aria-keyshortcuts', 'ArrowRight');
   await expect(page.getByRole('button', { name: 'Reset to step 0' })).toBeVisible();
+  // A voice command says what the button shows; the run's phase is a status region (said when it changes).
+  await expect(page.getByRole('button', { name: /^\+1 Step/ })).toBeVisible();
+  await expect(page.getByTestId('run-phase')).toHaveAttribute('role', 'status');
+  // Every chart is named: recharts makes each a keyboard stop, which said only "application".
+  const charts = page.locator('svg.recharts-surface');
+  await expect.poll(() => charts.count()).toBeGreaterThan(1);
+  const names = await charts.evaluateAll((svgs) => svgs.map((svg) => svg.querySelector(':scope > title')?.textContent ?? ''));
+  expect(names.filter((t) => t.trim() === ''), names.join(' | ')).toEqual([]);
+
+  // The single-key shortcuts can be turned off (from the list of keys), and are then off.
+  await page.getByTestId('keys-button').click();
+  await page.getByTestId('shortcuts-enabled').uncheck();
+  await page.keyboard.press('Escape');
+  await blur(page);
+  await page.keyboard.press('Space');
+  await page.waitForTimeout(800);
+  await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', 'idle');
+  await expect(page.getByTestId('step-count')).toHaveText('0');
 });
 
 test('classroom mode: fewer controls, larger type; each lesson loads its preset (select and URL) and highlights its panel', async ({ page }) => {

@@ -44,7 +44,7 @@ export function RunButtons() {
       <button className="btn btn-round" data-testid="pause" disabled={!can.pause} onClick={actions.pause} title="Pause after the current step (Space)" aria-label="Pause training" aria-keyshortcuts="Space">
         ❚❚ Pause
       </button>
-      <button className="btn" data-testid="step" disabled={!can.step} onClick={actions.step} title="Exactly one training step (→)" aria-label="One training step" aria-keyshortcuts="ArrowRight" aria-busy={pending === 'step' || shown === 'stepping'}>
+      <button className="btn" data-testid="step" disabled={!can.step} onClick={actions.step} title="Exactly one training step (→)" aria-label="+1 Step: one training step" aria-keyshortcuts="ArrowRight" aria-busy={pending === 'step' || shown === 'stepping'}>
         {pending === 'step' || shown === 'stepping' ? '… Stepping' : '+1 Step'}
       </button>
       <button className="btn" data-testid="reset" disabled={!can.reset} onClick={actions.reset} title="Back to step 0 with fresh weights from the seed (r)" aria-label="Reset to step 0" aria-keyshortcuts="R">
@@ -125,6 +125,7 @@ export function Settings() {
           <p className="small muted">Changing a setting starts a fresh run at step 0. Pause to edit. Every other setting: All settings, above the panels.</p>
         </>
       )}
+      {classroom && running && <p className="small muted" data-testid="classroom-pause-to-edit">Pause to change the preset or the size.</p>}
     </div>
   );
 }

@@ -63,6 +63,7 @@ export function ExportForGpus({ config }: { config?: Config }) {
           data-testid="export-gpus"
           disabled={refused !== undefined}
           title={title}
+          aria-describedby={refused !== undefined ? 'export-gpus-why' : undefined}
           onClick={() => {
             if (!('result' in outcome)) return;
             downloadBytes(GPU_EXPORT_ZIP, gpuExportZip(outcome.result), 'application/zip');
@@ -71,6 +72,12 @@ export function ExportForGpus({ config }: { config?: Config }) {
           Export for GPUs
         </button>
       </span>
+      {/* Why it is off, for a screen reader (a disabled button takes no focus, and its title is a tooltip only). */}
+      {refused !== undefined && (
+        <span id="export-gpus-why" className="sr-only" data-testid="export-gpus-why">
+          {refused}
+        </span>
+      )}
     </span>
   );
 }

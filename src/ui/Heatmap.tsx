@@ -87,7 +87,7 @@ export function Heatmap({ rows, cols, cells, width, height, describe, bands, tes
 export function FittedHeatmap({ grid, width, rowBand, ...rest }: { grid: { rows: number; cols: number; cells: Uint8ClampedArray }; width: number; rowBand?: number } & Pick<HeatmapProps, 'describe' | 'testId' | 'label'>) {
   const { w, h } = gridSize(grid.rows, grid.cols, width);
   const map = <Heatmap {...grid} width={w} height={h} bands={{ rowBand }} {...rest} />;
-  return h > SCROLL_ABOVE ? <div className="heatmap-scroll" style={{ maxHeight: SCROLL_ABOVE, width: w + 16 }} tabIndex={0} aria-label={`${rest.label}: ${grid.rows} rows, scroll to see them all`}>{map}</div> : map;
+  return h > SCROLL_ABOVE ? <div className="heatmap-scroll" role="region" data-scrolls="" style={{ maxHeight: SCROLL_ABOVE, width: w + 16 }} tabIndex={0} aria-label={`${rest.label}: ${grid.rows} rows, scroll to see them all`}>{map}</div> : map;
 }
 
 /** Taller heatmaps (one pixel a row) scroll inside this height. */

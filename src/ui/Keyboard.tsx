@@ -6,13 +6,37 @@ import { actions } from '../store/controller';
 import { useRun } from '../store/run';
 import { commandFor, KEYS, type KeyTarget } from './keys';
 
-export const useKeysOverlay = create<{ open: boolean }>(() => ({ open: false }));
+/** Where the choice to turn the single-key shortcuts off is kept (this browser). */
+export const SHORTCUTS_KEY = 'sparsecl.shortcuts';
+
+function shortcutsOn(): boolean {
+  try {
+    return globalThis.localStorage?.getItem(SHORTCUTS_KEY) !== 'off';
+  } catch {
+    return true; // storage refused: the default
+  }
+}
+
+/**
+ * `enabled`: the single-key shortcuts can be turned off (WCAG 2.1.4: a speech-input user's
+ * "r" in a sentence reset the run), in the list of keys; the choice is kept in this browser.
+ */
+export const useKeysOverlay = create<{ open: boolean; enabled: boolean }>(() => ({ open: false, enabled: shortcutsOn() }));
 const setOverlay = (open: boolean) => useKeysOverlay.setState({ open });
+
+export function setShortcutsEnabled(enabled: boolean): void {
+  useKeysOverlay.setState({ enabled });
+  try {
+    globalThis.localStorage?.setItem(SHORTCUTS_KEY, enabled ? 'on' : 'off');
+  } catch {
+    /* not kept past this page: the choice still holds now */
+  }
+}
 
 function targetOf(e: KeyboardEvent): KeyTarget | null {
   const t = e.target;
   if (!(t instanceof HTMLElement)) return null;
-  return { tagName: t.tagName, isContentEditable: t.isContentEditable, disabled: (t as HTMLButtonElement).disabled, role: t.getAttribute('role') };
+  return { tagName: t.tagName, isContentEditable: t.isContentEditable, disabled: (t as HTMLButtonElement).disabled, role: t.getAttribute('role'), scrolls: t.hasAttribute('data-scrolls') };
 }
 
 /** Listens on the window; renders the overlay while it is open. */
@@ -30,6 +54,7 @@ export function KeyboardShortcuts() {
         }
         return;
       }
+      if (!useKeysOverlay.getState().enabled) return;
       const cmd = commandFor(e, targetOf(e), useRun.getState());
       if (!cmd) return;
       e.preventDefault();
@@ -55,6 +80,8 @@ export function KeyboardShortcuts() {
 
 function KeysOverlay() {
   const closeRef = useRef<HTMLButtonElement>(null);
+  const toggleRef = useRef<HTMLInputElement>(null);
+  const enabled = useKeysOverlay((s) => s.enabled);
   useEffect(() => {
     // Focus moves into the dialog, and back to where it was when it closes.
     const before = document.activeElement as HTMLElement | null;
@@ -71,10 +98,10 @@ function KeysOverlay() {
         data-testid="keys-overlay"
         onClick={(e) => e.stopPropagation()}
         onKeyDown={(e) => {
-          // The only control inside is Close: Tab stays on it while the dialog is open.
+          // Tab moves between the dialog's two controls (Close, the on/off toggle) while it is open.
           if (e.key === 'Tab') {
             e.preventDefault();
-            closeRef.current?.focus();
+            (document.activeElement === closeRef.current ? toggleRef : closeRef).current?.focus();
           }
         }}
       >
@@ -99,6 +126,10 @@ function KeysOverlay() {
           </tbody>
         </table>
         <p className="small muted">Keys do nothing while you type in a field. Buttons show their key in their tooltip.</p>
+        <label className="check-label" htmlFor="shortcuts-enabled">
+          <input ref={toggleRef} type="checkbox" id="shortcuts-enabled" data-testid="shortcuts-enabled" checked={enabled} onChange={(e) => setShortcutsEnabled(e.target.checked)} />
+          Single-key shortcuts on (turn them off if you use speech input, or type near the app: the Keys button still opens this list)
+        </label>
       </div>
     </div>
   );

@@ -18,7 +18,8 @@ export function Stats() {
           <span data-testid="step-count">{s.step}</span>
           {total !== undefined && <span className="stat-sub"> / {total}</span>}
         </div>
-        <div className="stat-sub" data-testid="run-phase" data-phase={s.building ? 'building' : s.phase}>
+        {/* A status region: said when the phase changes (the step counter beside it is not, or it would speak every step). */}
+        <div className="stat-sub" data-testid="run-phase" data-phase={s.building ? 'building' : s.phase} role="status">
           {status}
         </div>
         <WarmingUp />

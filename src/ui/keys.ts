@@ -43,6 +43,8 @@ export interface KeyTarget {
   isContentEditable?: boolean;
   disabled?: boolean;
   role?: string | null;
+  /** A focused scroll box (data-scrolls): Space scrolls it, as the browser does. */
+  scrolls?: boolean;
 }
 
 const CONTROL_ROLES = ['button', 'radio', 'checkbox', 'switch', 'tab', 'menuitem', 'slider', 'spinbutton', 'textbox', 'combobox', 'listbox', 'option'];
@@ -56,6 +58,7 @@ export function isTyping(t: KeyTarget | null | undefined): boolean {
 
 /** A focused, usable button (or button-like control) does its own thing with Space. */
 function pressesOnSpace(t: KeyTarget | null | undefined): boolean {
+  if (t?.scrolls) return true;
   if (!t || t.disabled) return false;
   const tag = (t.tagName ?? '').toUpperCase();
   return tag === 'BUTTON' || tag === 'SUMMARY' || tag === 'A' || CONTROL_ROLES.includes(t.role ?? '');

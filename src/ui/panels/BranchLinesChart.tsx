@@ -45,7 +45,7 @@ export const BranchLinesChart = memo(function BranchLinesChart({ series, names, 
   );
   return (
     <TurnContainer>
-      <LineChart data={series} margin={CHART_MARGIN}>
+      <LineChart data={series} margin={CHART_MARGIN} title="Weight density per layer over steps" desc="Kept share of weights (y) of each layer against the step (x): online branch solid, target dashed">
         <CartesianGrid stroke={NEUTRALS.grid} />
         <XAxis dataKey="step" type="number" domain={domain} allowDecimals={false} tick={TICK_11} />
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />

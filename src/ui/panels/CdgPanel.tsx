@@ -157,7 +157,7 @@ const layerLabel = (l: unknown, p: readonly { payload?: { name?: string } }[] | 
 const GateBars = memo(function GateBars({ bars, target, labels }: { bars: { layer: string; name: string; branch1: number; branch2: number }[]; target: number; labels: [string, string] }) {
   return (
     <TurnContainer>
-      <BarChart data={bars} margin={CHART_MARGIN}>
+      <BarChart data={bars} margin={CHART_MARGIN} title="Gate density per layer" desc="Share of open gates in each gated layer (x), one bar per branch, the dashed line the target">
         <CartesianGrid stroke={NEUTRALS.grid} vertical={false} />
         <XAxis dataKey="layer" tick={TICK_10} interval={0} angle={-30} textAnchor="end" height={46} />
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />
@@ -178,7 +178,7 @@ const GateLines = memo(function GateLines({ series, names, refStep, refs }: { se
   );
   return (
     <TurnContainer>
-      <LineChart data={series} margin={CHART_MARGIN}>
+      <LineChart data={series} margin={CHART_MARGIN} title="Gate density per layer over steps" desc="Share of open gates (y) of each gated layer against the step (x)">
         <CartesianGrid stroke={NEUTRALS.grid} />
         <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />

@@ -93,7 +93,7 @@ const throughLabel = (l: unknown): string => `through step ${String(l)}`;
 const FlopsBars = memo(function FlopsBars({ bars }: { bars: { layer: string; name: string; dense: number; effective: number }[] }) {
   return (
     <TurnContainer>
-      <BarChart data={bars} layout="vertical" margin={BARS_MARGIN} barCategoryGap={3}>
+      <BarChart data={bars} layout="vertical" margin={BARS_MARGIN} barCategoryGap={3} title="FLOPs per layer, dense and effective" desc="Per layer (rows): the dense FLOPs of a training step and what this run counts as computed">
         <CartesianGrid stroke={NEUTRALS.grid} horizontal={false} />
         <YAxis type="category" dataKey="layer" tick={TICK_11} interval={0} width={78} />
         <XAxis type="number" tick={TICK_11} tickFormatter={flopsTick} />
@@ -109,7 +109,7 @@ const CumulativeChart = memo(function CumulativeChart({ cum, refStep, refs }: { 
   const data = useMemo(() => (refs.length ? mergeReferences(cum, refs, 'saving') : cum), [cum, refs]);
   return (
     <TurnContainer>
-      <LineChart data={data} margin={CHART_MARGIN}>
+      <LineChart data={data} margin={CHART_MARGIN} title="FLOPs saved so far" desc="Share of the dense training FLOPs saved through each step (y) against the step (x)">
         <CartesianGrid stroke={NEUTRALS.grid} />
         <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />

@@ -49,7 +49,7 @@ export function KnnPanel() {
           <div className="chart-empty">{baselines === undefined ? 'Measuring the untrained network…' : `First measurement at step ${every || 'end'}.`}</div>
         ) : (
           <TurnContainer>
-            <LineChart data={data} margin={MARGIN}>
+            <LineChart data={data} margin={MARGIN} title="kNN accuracy over steps" desc="kNN accuracy (y, %) against the step (x), beside the untrained network’s, raw pixels’ and chance; the counters below give the latest value and the gain">
               <CartesianGrid stroke={NEUTRALS.grid} />
               <XAxis dataKey="step" type="number" domain={KNN_X} allowDecimals={false} tick={TICK_11} />
               <YAxis domain={yDomain} tick={TICK_11} width={36} unit="%" allowDataOverflow />

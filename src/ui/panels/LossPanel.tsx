@@ -41,7 +41,7 @@ export function LossPanel() {
           <div className="chart-empty">Press Start (or +1 Step) to train; the loss appears here.</div>
         ) : (
           <TurnContainer>
-            <LineChart data={data} margin={MARGIN}>
+            <LineChart data={data} margin={MARGIN} title="Loss over steps" desc="Training loss (y) against the step (x); the table and the counters above give the latest value">
               <CartesianGrid stroke={NEUTRALS.grid} />
               <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
               <YAxis domain={AUTO} tick={TICK_11} width={44} tickFormatter={lossTick} />

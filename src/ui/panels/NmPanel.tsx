@@ -137,7 +137,7 @@ const NmHistogram = memo(function NmHistogram({ grid }: { grid: NMPatternGrid })
       <h4 className="sub">How often each pattern occurs (● kept, ○ pruned)</h4>
       <div className="chart chart-small" data-testid="nm-histogram">
         <TurnContainer>
-          <BarChart data={data} margin={CHART_MARGIN}>
+          <BarChart data={data} margin={CHART_MARGIN} title="How often each N:M pattern occurs" desc="One bar per kept/pruned pattern of a group (x), its count of groups (y)">
             <CartesianGrid stroke={NEUTRALS.grid} vertical={false} />
             <XAxis dataKey="label" tick={TICK_12} interval={0} />
             <YAxis tick={TICK_11} width={44} allowDecimals={false} />

@@ -36,7 +36,7 @@ export function SchedulePreview() {
       ) : (
         <div className="chart chart-small" data-testid="schedule-chart">
           <TurnContainer>
-            <LineChart data={points} margin={CHART_MARGIN}>
+            <LineChart data={points} margin={CHART_MARGIN} title="Planned schedule" desc="The density the schedule sets (y) at each step of the run (x)">
               <CartesianGrid stroke={NEUTRALS.grid} />
               <XAxis dataKey="step" type="number" domain={domain} allowDecimals={false} tick={TICK_11} />
               <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />

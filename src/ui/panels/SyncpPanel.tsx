@@ -211,7 +211,7 @@ const flipsTooltip = (v: unknown): string => `${String(v)} weights`;
 const ChurnChart = memo(function ChurnChart({ upd }: { upd: Record<string, number>[] }) {
   return (
     <TurnContainer>
-      <BarChart data={upd} margin={CHART_MARGIN}>
+      <BarChart data={upd} margin={CHART_MARGIN} title="Mask flips at each update" desc="Weights whose mask changed at each mask update (x): online and target branch bars">
         <CartesianGrid stroke={NEUTRALS.grid} vertical={false} />
         <XAxis dataKey="step" tick={TICK_11} />
         <YAxis tick={TICK_11} width={44} allowDecimals={false} />
@@ -227,7 +227,7 @@ const ChurnChart = memo(function ChurnChart({ upd }: { upd: Record<string, numbe
 const NestedChart = memo(function NestedChart({ upd, refStep }: { upd: Record<string, number>[]; refStep?: number }) {
   return (
     <TurnContainer>
-      <LineChart data={upd} margin={CHART_MARGIN}>
+      <LineChart data={upd} margin={CHART_MARGIN} title="How the two masks agree, at each update" desc="At each mask update (x): the share of the online branch’s kept weights the target also keeps (nested), and the masks’ intersection over union (IoU)">
         <CartesianGrid stroke={NEUTRALS.grid} />
         <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} tick={TICK_11} />
         <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />

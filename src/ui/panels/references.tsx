@@ -67,7 +67,7 @@ export function ReferencesOnly({ refs, field, what, testId }: { refs: readonly R
     <div className="panel-stack">
       <div className="chart chart-small" data-testid={testId}>
         <TurnContainer>
-          <LineChart data={data} margin={CHART_MARGIN}>
+          <LineChart data={data} margin={CHART_MARGIN} title={`Pinned runs: ${what}`} desc={`The pinned runs’ ${what} (y) against the step (x), dotted`}>
             <CartesianGrid stroke={NEUTRALS.grid} />
             <XAxis dataKey="step" type="number" domain={DOMAIN_DATA} allowDecimals={false} tick={TICK_11} />
             <YAxis domain={DOMAIN_01} tick={TICK_11} width={40} tickFormatter={pctTick} />

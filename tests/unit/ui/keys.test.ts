@@ -35,6 +35,14 @@ describe('keyboard shortcuts', () => {
     expect(runButtons({ ...idle, error: { kind: 'export', message: 'quota' } })).toMatchObject({ start: true, step: true });
   });
 
+  // Found by an accessibility hunt: Space on a focused scrolling heatmap started the run
+  // instead of scrolling the box.
+  it('Space in a focused scroll box scrolls it: no shortcut', () => {
+    expect(commandFor({ key: ' ' }, { tagName: 'DIV', role: 'region', scrolls: true }, idle)).toBeUndefined();
+    expect(commandFor({ key: ' ' }, { tagName: 'DIV', role: 'region' }, idle)).toBe('start');
+    expect(commandFor({ key: 'ArrowRight' }, { tagName: 'DIV', scrolls: true }, idle)).toBe('step');
+  });
+
   it('? opens the list of keys', () => {
     expect(commandFor({ key: '?' }, body, running)).toBe('help');
   });
