@@ -156,8 +156,11 @@ function boundaryDelta(s: tf.Tensor, g: tf.Tensor): tf.Scalar {
     const open = tf.greater(g, 0.5);
     const openMin = tf.min(tf.where(open, s, tf.fill(s.shape, NO_DELTA)));
     const closedMax = tf.max(tf.where(open, tf.fill(s.shape, -NO_DELTA), s));
-    const allOpen = tf.lessEqual(closedMax, -NO_DELTA);
-    const noneOpen = tf.greaterEqual(openMin, NO_DELTA);
+    // All / none open from the gate itself, not from the fills: tfjs' WebGL min and max start
+    // from ±1e20, so a fill of ±3e38 came back as ±1e20 there, and Δ was ∓5e19, which the
+    // plugin took for a real threshold (every gate open in evaluation for hundreds of reads).
+    const allOpen = tf.greater(tf.min(g), 0.5);
+    const noneOpen = tf.lessEqual(tf.max(g), 0.5);
     const mid = tf.add(tf.mul(openMin, 0.5), tf.mul(closedMax, 0.5)); // halves first: no overflow
     return tf.where(allOpen, tf.scalar(-NO_DELTA), tf.where(noneOpen, tf.scalar(NO_DELTA), mid)) as tf.Scalar;
   });
