@@ -53,7 +53,7 @@ export function Stats() {
           </div>
         )}
       </div>
-      <div className="stat" title="Training FLOPs of one step (forward + backward), whole network: effective / dense">
+      <div className="stat" title="Training FLOPs of one step (forward + backward) of the network's conv and linear layers: effective / dense (BatchNorm, activations, the loss, the optimizer and kNN passes are not counted)">
         <div className="stat-label">FLOPs / step</div>
         <div className="stat-value stat-value-small" data-testid="flops-value">
           {fmtFlops(s.flops?.effective)}

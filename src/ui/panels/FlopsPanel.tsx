@@ -11,9 +11,21 @@ import { cumulativeFlops, type CumulativePoint } from '../transforms/series';
 import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LegendRow, LineSwatch, STAGGER, Swatch, TICK_11, pct, pctTick, shortName, useThrottledSelector, useTimelineView } from './common';
 import { MeasuredSaving } from './MeasuredSaving';
 import { Panel } from './Panel';
+import type { CDGConfig } from '../../engine/config';
 
 const HOW_TO =
-  'FLOPs count the arithmetic of one training step (forward and backward of each trained branch; BYOL’s target forward only). Grey bars: what a dense network costs; blue: what a kernel that skips pruned weights and closed gates would need for this run. Counted, not timed: what is actually skipped depends on the backend (cpu and WebGPU skip pruned weights where that pays — on cpu at density ≤ 0.4 or with whole channels pruned — and closed gates; wasm only the closed gates’ gradients; WebGL neither); the measured line below compares the step time of this run with that of the dense run on this device. The line adds up the whole run so far: the share of work a sparse kernel could save.';
+  'FLOPs count the arithmetic of one training step in the conv and linear layers (forward and backward of each trained branch; BYOL’s target forward only); BatchNorm, activations, the loss, the optimizer and the kNN passes are not counted, and none of them shrinks with sparsity. Grey bars: what a dense network costs; blue: what a kernel that skips pruned weights and closed gates would need for this run. Counted, not timed: what is actually skipped depends on the backend (cpu and WebGPU skip pruned weights where that pays — on cpu at density ≤ 0.4 or with whole channels pruned — and closed gates; wasm only the closed gates’ gradients; WebGL neither); the measured line below compares the step time of this run with that of the dense run on this device. The line adds up the whole run so far: the share of work a sparse kernel could save.';
+
+/**
+ * How the FLOPs count CDG's gate gradient. A quantile gate at a final density of 0 passes no
+ * gradient once the schedule has closed every gate (cdg.ts countedGradient), so 'ste' is then
+ * counted as 'detached'.
+ */
+export function gateGradientText(cdg: Pick<CDGConfig, 'gateGradient' | 'threshold' | 'density'>): string {
+  if (cdg.gateGradient === 'detached') return 'detached — closed locations counted as needing no conditional work, forward or backward';
+  const closes = cdg.threshold === 'quantile' && cdg.density === 0;
+  return `straight-through (STE) — the conditional forward is counted in full in training (the gate’s gradient needs it at closed locations), its backward only where gates open${closes ? '; at a final density of 0, once the schedule has closed every gate no gradient reaches them, and the count is the detached one' : ''}`;
+}
 
 /** Dense vs effective training FLOPs per layer and in total, and the cumulative saving. */
 export function FlopsPanel() {
@@ -49,7 +61,7 @@ export function FlopsPanel() {
           {!sparse ? <p className="small muted">Dense run: effective equals dense.</p> : <MeasuredSaving />}
           {config?.cdg && (
             <p className="small muted" data-testid="flops-gate-gradient">
-              CDG gate gradient: {config.cdg.gateGradient === 'detached' ? 'detached — closed locations counted as needing no conditional work, forward or backward' : 'straight-through (STE) — the conditional forward is counted in full in training (the gate’s gradient needs it at closed locations), its backward only where gates open'}.
+              CDG gate gradient: {gateGradientText(config.cdg)}.
             </p>
           )}
           <h4 className="sub">Per layer, FLOP per training step</h4>
