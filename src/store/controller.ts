@@ -60,6 +60,15 @@ let held: { msg: Request; transfer: Transferable[] }[] | undefined;
 let carryFailure: string | undefined;
 
 /** Train on the own images just loaded: the dataset setting switches to 'own' (a fresh run at step 0); already on own data, the run is built anew on the new images. */
+/**
+ * A stopped worker (crashed, a lost device, a fatal error) trains no more: left 'running', the
+ * settings stayed locked and the way back (change a setting: a fresh worker) could not be
+ * taken, only Restart.
+ */
+function idleIfTraining(phase: RunState['phase']): RunState['phase'] {
+  return phase === 'running' || phase === 'stepping' ? 'idle' : phase;
+}
+
 function trainOnOwnData(): void {
   if (useSettings.getState().applied.data.name === 'own') actions.reset();
   else actions.setField('data.name', 'own');
@@ -241,9 +250,7 @@ function onMessage(msg: Response): void {
         pending: undefined,
         hasRun: msg.kind === 'config' ? false : s.hasRun,
         worker: stopped ? 'crashed' : s.worker,
-        // A stopped worker trains no more: left 'running', the settings stayed locked and the
-        // way back (change a setting: a fresh worker) could not be taken, only Restart.
-        phase: stopped && (s.phase === 'running' || s.phase === 'stepping') ? 'idle' : s.phase,
+        phase: stopped ? idleIfTraining(s.phase) : s.phase,
       }));
       return;
     case 'exported':
@@ -376,7 +383,7 @@ export function startWorker(): void {
   // an import or a dense timing: the file went to that worker, so say it was not loaded.
   const lost = useRun.getState().restoring;
   // Own files being read by the old worker (not ones it was being given again) go with it: said.
-  const lostLoad = useRun.getState().loadingData && !carrying;
+  const lostLoad = ownLoads > 0 || (useRun.getState().loadingData && !carrying);
   carryFailure = undefined;
   const g = nextGen();
   // A new worker holds no own images (the page keeps none): the Data panel must not say they are loaded.
@@ -397,11 +404,11 @@ export function startWorker(): void {
   w.addEventListener('error', (ev) => {
     ev.preventDefault();
     if (!current()) return;
-    useRun.setState({ worker: 'crashed', building: false, loadingData: false, error: { kind: 'crash', message: `The training worker crashed${ev.message ? `: ${ev.message}` : ''}.` } });
+    useRun.setState((s) => ({ worker: 'crashed', building: false, loadingData: false, pending: undefined, phase: idleIfTraining(s.phase), error: { kind: 'crash', message: `The training worker crashed${ev.message ? `: ${ev.message}` : ''}.` } }));
   });
   w.addEventListener('messageerror', () => {
     if (!current()) return;
-    useRun.setState({ worker: 'crashed', error: { kind: 'crash', message: 'The training worker sent a message that could not be read.' } });
+    useRun.setState((s) => ({ worker: 'crashed', pending: undefined, phase: idleIfTraining(s.phase), error: { kind: 'crash', message: 'The training worker sent a message that could not be read.' } }));
   });
   worker = w;
   held = undefined;
@@ -431,9 +438,12 @@ async function carryOwnData(w: Worker, picks: PickedFile[], init: Request): Prom
   try {
     read = await Promise.all(picks.map(async (f) => ({ path: f.path, bytes: await readBytes(f) })));
   } catch (e) {
-    carryFailure = `your images could not be read again for the restarted worker (${(e as Error).message}): load them again`;
-    [carrying, loadedPicks] = [false, undefined];
-    useRun.setState({ loadingData: false, error: { kind: 'data', message: carryFailure } });
+    // Unless a load of the person's replaced the carry meanwhile: theirs is what counts now.
+    if (carrying) {
+      carryFailure = `your images could not be read again for the restarted worker (${(e as Error).message}): load them again`;
+      [carrying, loadedPicks] = [false, undefined];
+      useRun.setState({ loadingData: ownLoads > 0, error: { kind: 'data', message: carryFailure } });
+    }
   }
   if (worker !== w || held !== mine) return; // replaced meanwhile: its own start sends what it needs
   held = undefined;

@@ -256,8 +256,20 @@ export class CommandQueue<R extends RunHandle> {
     } catch (e) {
       // A failed export leaves the run as it was: the page says why, and training can go on.
       if (cmd.type === 'export') this.ignore('export', cmd.gen, e instanceof Error ? e.message : String(e));
-      else this.host.fail(e, this.gen, run.step);
+      else {
+        this.host.fail(e, this.gen, run.step);
+        this.dropRolledBackTiming(run);
+      }
     }
+  }
+
+  /**
+   * After a failed step: a dense timing of a state a divergence has rolled back (run.step is
+   * the kept step by now) is dropped, as the page drops it; kept, a later announcement of the
+   * run (a refused import) said it again, also once the run had trained past its step.
+   */
+  private dropRolledBackTiming(run: R): void {
+    if (this.denseTiming && this.denseTiming.step > run.step) this.denseTiming = undefined;
   }
 
   private async handleBuild(msg: Extract<Request, { type: 'init' | 'configure' | 'reset' }>): Promise<void> {
@@ -343,8 +355,6 @@ export class CommandQueue<R extends RunHandle> {
         );
         // A run an earlier restore made live: the page, which never heard it (another restore followed at once), takes its settings.
         if (announced && this.restoredFrom) this.host.post({ type: 'restored', gen: msg.gen, ...this.restoredFrom, config: this.host.configOf(this.run), step: this.run.step });
-        // Not one of a state a divergence has since rolled back (the page dropped it then).
-        if (this.denseTiming && this.denseTiming.step > this.run.step) this.denseTiming = undefined;
         if (announced && this.denseTiming) this.host.post({ type: 'dense-timing', gen: msg.gen, ...this.denseTiming });
       }
       // Refused: the live run is as it was, training included, unless announcing it failed
@@ -384,6 +394,7 @@ export class CommandQueue<R extends RunHandle> {
       this.running = false;
       await this.host.report(run, this.gen, true).catch(() => undefined);
       this.host.fail(e, this.gen, run.step);
+      this.dropRolledBackTiming(run);
       this.postPhase(this.phaseOf(run));
     }
   }

@@ -371,6 +371,9 @@ const host: RunHost<WorkerRun> = {
   },
 
   async announce(run, gen) {
+    // Live now: the data before its restore is no longer to be put back (kept, it held the
+    // replaced images, up to 200 MB, for as long as this run lived).
+    dataBeforeRestore.delete(run);
     const f = run.trainer.flops(run.lastMetrics);
     post({ type: 'ready', gen, config: run.session.config, dataset: datasetInfo(run.trainer), flops: { dense: f.dense, effective: f.effective }, tensors: tf.memory().numTensors, warm: run.stepsTaken > 0 });
     if (run.session.baselines) post({ type: 'baselines', gen, baselines: run.session.baselines });

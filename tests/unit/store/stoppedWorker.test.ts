@@ -75,6 +75,21 @@ describe('a device lost while training', () => {
     expect(useRun.getState()).toMatchObject({ worker: 'ready', hasRun: true, building: false, error: undefined });
     stopped.terminate();
   });
+
+  // Found by a review of the fix above: the worker's own error event (an uncaught exception)
+  // left the page 'running' the same way.
+  it('so does a worker that crashes while training', async () => {
+    actions.restart();
+    await settle();
+    actions.start();
+    await sleep(20);
+    expect(useRun.getState().phase).toBe('running');
+    const crashed = QueueWorker.last!;
+    crashed.dispatchEvent(Object.assign(new Event('error', { cancelable: true }), { message: 'out of memory' }));
+    const s = useRun.getState();
+    expect([s.worker, s.phase, s.pending, s.error?.kind]).toEqual(['crashed', 'idle', undefined, 'crash']);
+    crashed.terminate();
+  });
 });
 
 describe('a restart', () => {
@@ -157,6 +172,20 @@ describe('a restart', () => {
     actions.setBackend('cpu');
     await settle();
     expect(QueueWorker.last!.loadedPaths[0]).toEqual(['a/1.png']);
+  });
+
+  it('a load clicked once the carry is posted, then Restart before either answers: the load is said lost, not dropped without a word', async () => {
+    actions.restart();
+    await settle();
+    await actions.loadOwnData([{ path: 'a/1.png', file: new File([new Uint8Array(8)], '1.png') }]);
+    await settle();
+    actions.setBackend('cpu');
+    const w = QueueWorker.last!;
+    for (let i = 0; i < 200 && w.received[0] !== 'load-data'; i++) await sleep(2);
+    await actions.loadOwnData([{ path: 'b/2.png', file: new File([new Uint8Array(8)], '2.png') }]);
+    actions.restart();
+    expect(useRun.getState().error?.message).toBe(RESTARTED_WORKER_MESSAGE);
+    await settle();
   });
 
   it('after a restored run on own images, a new worker is not given the files loaded before (the run may have brought its own)', async () => {

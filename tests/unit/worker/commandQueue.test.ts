@@ -195,7 +195,7 @@ describe('CommandQueue', () => {
 
   // Found by a read-only hunt: a timing the page dropped when a divergence rolled the run
   // back past it came back with a refused import's announcement.
-  it('a refused import says the dense timing again only if the run has not been rolled back past it', async () => {
+  it('a refused import says the dense timing again only if no divergence has rolled the run back past it, also once the run trains past that step again', async () => {
     const f = fakeHost(() => 1);
     f.host.measureDense = async (run) => ({ step: run.step, runMs: 1, denseMs: 1, counted: 1 });
     const q = new CommandQueue(f.host);
@@ -207,9 +207,20 @@ describe('CommandQueue', () => {
     await q.settled();
     const timings = () => f.posts.filter((p) => p.type === 'dense-timing');
     expect(timings().map((p) => p.gen)).toEqual([1, 2]); // measured, and said again with the live run
-    f.built[0].step = 1; // a divergence rolled the run back to step 1
+    // The next step diverges and is rolled back to step 1 (before the timing's step 2).
+    const step = f.host.step;
+    f.host.step = async (run) => {
+      run.step = 1;
+      throw new Error('diverged');
+    };
+    q.push({ type: 'step', gen: 2 });
+    await q.settled();
+    f.host.step = step;
+    // Trained past step 2 again: the timing still belongs to the state that was undone.
+    for (let i = 0; i < 3; i++) q.push({ type: 'step', gen: 2 });
     q.push({ type: 'restore', gen: 3, source: { kind: 'import', name: 'bad', bytes: new Uint8Array() } });
     await q.settled();
+    expect(f.built[0].step).toBe(4);
     expect(f.posts.filter((p) => p.type === 'error' && p.gen === 3)).toHaveLength(1);
     expect(timings().map((p) => p.gen)).toEqual([1, 2]);
   });
