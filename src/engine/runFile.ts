@@ -60,8 +60,12 @@ export const MetricsRowSchema = z.object({
   ms: z.number().optional(),
   /** kNN top-1 accuracy in [0, 1], on steps where the monitor ran. */
   knn: unit.optional(),
-  /** Training FLOPs of one step, whole network (all branches). */
-  flops: z.object({ dense: z.number(), effective: z.number() }).optional(),
+  /**
+   * Training FLOPs of one step in the conv and linear layers (all branches). `pass`: what the
+   * step's extra gradient passes (SyncCP regrowth, on update steps) cost, part of `effective`:
+   * a row that stands for several steps counts it once (flopsOverSteps).
+   */
+  flops: z.object({ dense: z.number(), effective: z.number(), pass: z.number().optional() }).optional(),
   /** SyncCP: measured weight density per prunable conv and branch. */
   density: PerLayerSchema.optional(),
   /** CDG: measured gate density of the conditional path per gated conv and branch. */
@@ -72,6 +76,16 @@ export const MetricsRowSchema = z.object({
   update: MaskUpdateSchema.optional(),
 });
 export type MetricsRow = z.infer<typeof MetricsRowSchema>;
+
+/**
+ * FLOPs of the `steps` steps a row stands for (the row's own and those since the row before,
+ * when rows were logged or thinned every few steps): every step like the row's, except its
+ * extra gradient pass, which only the row's own step ran.
+ */
+export function flopsOverSteps(flops: NonNullable<MetricsRow['flops']>, steps: number): { dense: number; effective: number } {
+  const pass = flops.pass ?? 0;
+  return { dense: steps * flops.dense, effective: steps * (flops.effective - pass) + pass };
+}
 
 /** The row of a trained step (Trainer.row): what the step-0 row lacks is there. */
 export type StepRow = MetricsRow & Required<Pick<MetricsRow, 'loss' | 'lr' | 'flops'>>;

@@ -423,7 +423,9 @@ export class Trainer {
   row(r: StepResult, knn?: number): StepRow {
     const reported = this.rowOwners.merge(this.plugins.map((p) => [p.name, p.report?.(r.metrics)] as const)) as PluginRowFields;
     const f = this.flops(r.metrics, r.gradientPasses);
-    return { step: r.step, loss: r.loss, lr: r.lr, ms: Math.round(r.ms), ...(knn !== undefined ? { knn } : {}), ...reported, flops: { dense: f.dense, effective: f.effective } };
+    // The extra passes apart: a row standing for several steps (logged every few) counts them once.
+    const pass = r.gradientPasses?.length ? f.effective - this.flops(r.metrics).effective : 0;
+    return { step: r.step, loss: r.loss, lr: r.lr, ms: Math.round(r.ms), ...(knn !== undefined ? { knn } : {}), ...reported, flops: { dense: f.dense, effective: f.effective, ...(pass > 0 ? { pass } : {}) } };
   }
 
   /** `row` with its kNN, in the place row() puts it (measured after the row was made). */

@@ -1,7 +1,7 @@
 // Metrics history of the current run, and the reference runs drawn beside it: runs the
 // user pinned, and an imported run.json.
 import { create } from 'zustand';
-import type { MetricsRow } from '../engine/runFile';
+import { flopsOverSteps, type MetricsRow } from '../engine/runFile';
 import type { ProgressRow } from '../worker/protocol';
 
 export interface HistoryPoint {
@@ -70,10 +70,10 @@ export function referencePoints(rows: readonly Parameters<typeof historyPoint>[0
     if (r.flops) {
       // A row stands for the steps since the one before it (thinned or logged every few
       // steps), as the live run's cumulative line (cumulativeFlops) weighs it.
-      const steps = Math.max(1, r.step - prev);
+      const f = flopsOverSteps(r.flops, Math.max(1, r.step - prev));
       prev = r.step;
-      dense += steps * r.flops.dense;
-      effective += steps * r.flops.effective;
+      dense += f.dense;
+      effective += f.effective;
     }
     if (!(i % stride === 0 || i === rows.length - 1 || typeof r.knn === 'number')) return;
     const p = historyPoint(r);

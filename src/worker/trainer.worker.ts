@@ -544,7 +544,7 @@ async function exportRun(run: WorkerRun, gen: number): Promise<void> {
 /** A logged row of a run.json without a replay, as the page plots it. */
 function progressRowOf(r: MetricsRow, run: WorkerRun): ProgressRow {
   const f = r.flops ?? run.trainer.flops();
-  return { ...r, loss: r.loss ?? NaN, lr: r.lr ?? 0, flops: { dense: f.dense, effective: f.effective }, tensors: 0 };
+  return { ...r, loss: r.loss ?? NaN, lr: r.lr ?? 0, flops: { dense: f.dense, effective: f.effective, ...('pass' in f && f.pass ? { pass: f.pass } : {}) }, tensors: 0 };
 }
 
 /**

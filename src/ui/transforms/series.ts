@@ -1,6 +1,7 @@
 // Metric rows → chart rows (pure). Keys are `${layer}|${role}` so one chart row holds
 // every layer's value at a step.
 import type { MaskUpdate, ProgressRow } from '../../worker/protocol';
+import { flopsOverSteps } from '../../engine/runFile';
 
 export type Role = 'online' | 'target';
 export const key = (layer: string, role: Role | 'mean'): string => `${layer}|${role}`;
@@ -53,10 +54,10 @@ export function cumulativeFlops(rows: readonly ProgressRow[], max = 200): readon
   let e = 0;
   let prev = 0;
   for (const r of rows) {
-    const steps = Math.max(1, r.step - prev);
+    const f = flopsOverSteps(r.flops, Math.max(1, r.step - prev));
     prev = r.step;
-    d += steps * r.flops.dense;
-    e += steps * r.flops.effective;
+    d += f.dense;
+    e += f.effective;
     all.push({ step: r.step, dense: d, effective: e, saving: d > 0 ? 1 - e / d : 0 });
   }
   return downsample(all, max);

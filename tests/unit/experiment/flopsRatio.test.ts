@@ -22,7 +22,11 @@ describe('experiment FLOPs ratio', () => {
         if (s.result.gradientPasses?.length) {
           regrowthSteps++;
           expect(flopsRatio(session, s.row, 'ste')).toBeLessThan(own);
-        }
+          // The row says what its pass cost: without it, the step is counted as the same
+          // densities without a pass are (the experiment's own count).
+          expect(s.row.flops!.pass, `step ${s.row.step}`).toBeGreaterThan(0);
+          expect((s.row.flops!.effective - s.row.flops!.pass!) / s.row.flops!.dense).toBeCloseTo(flopsRatio(session, s.row, 'ste'), 9);
+        } else expect(s.row.flops!.pass, `step ${s.row.step}`).toBeUndefined();
       }
     } finally {
       session.dispose();

@@ -276,6 +276,18 @@ describe('cumulative FLOPs', () => {
     expect(c.map((p) => [p.dense, p.effective])).toEqual([[100, 100], [500, 300], [1000, 400]]);
     expect(c[2].saving).toBeCloseTo(0.6, 12);
   });
+
+  // Found by a FLOPs hunt: a regrowth gradient pass (on its update step only) was counted for
+  // every step a logged row stands for.
+  it('an extra gradient pass in a row counts once, not once per step the row stands for', () => {
+    const rows = [
+      { step: 5, flops: { dense: 100, effective: 50 } },
+      { step: 10, flops: { dense: 100, effective: 50 + 30, pass: 30 } },
+    ] as ProgressRow[];
+    const c = cumulativeFlops(rows);
+    // Steps 1–5 at 50; 6–9 at 50; step 10 at 50 + its pass 30: 500 + 250 + 30 = 530 of 1000.
+    expect(c.map((p) => [p.dense, p.effective])).toEqual([[500, 250], [1000, 530]]);
+  });
 });
 
 describe('schedule preview', () => {
