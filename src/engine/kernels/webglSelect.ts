@@ -24,9 +24,20 @@ const STATE = BINS + 3;
 
 type Program = Parameters<MathBackendWebGL['compileAndRun']>[0];
 
-/** Whether the programs below can run here: WebGL2 (uint ops, floatBitsToUint) and float32 render targets. */
-export function webglSelectAvailable(): boolean {
-  return tf.getBackend() === 'webgl' && tf.env().getNumber('WEBGL_VERSION') === 2 && tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+/**
+ * Whether the programs below can run here for n values: WebGL2 (uint ops, floatBitsToUint),
+ * float32 render targets, and n within what their float counts hold exactly (webglSelectFits).
+ */
+export function webglSelectAvailable(n: number): boolean {
+  return webglSelectFits(n) && tf.getBackend() === 'webgl' && tf.env().getNumber('WEBGL_VERSION') === 2 && tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+}
+
+/**
+ * Counts and the still-to-open number are float texels, exact to 2^24: above it (BYOL's four
+ * branches at batch 512, 64 px, channel groups) k could open one unit too many. The tf-op path takes those.
+ */
+export function webglSelectFits(n: number): boolean {
+  return n <= 2 ** 24;
 }
 
 const KEY_GLSL = `

@@ -110,7 +110,7 @@ function quantileGate(s: tf.Tensor, density: number, alpha: number, forceOps = f
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => webgpuGateSurrogate(saved[0], saved[1], dy, alpha),
       };
     }
-    if (webglSelectAvailable() && !forceOps) {
+    if (webglSelectAvailable(n) && !forceOps) {
       const r = webglTopKGate(x, k);
       save([x, r.delta]);
       return { value: r.gate, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => webglGateSurrogate(dy, saved[0], saved[1], alpha) };
@@ -307,7 +307,9 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
   if (host && opts.skipClosed && hostBackend()) return gatedConvCpuSparse(xs, ws, opts, cb, G, stride);
   if (host && hostBackend()) return gatedConvHost(xs, ws, opts, cb, G, stride);
   if (tf.getBackend() === 'webgpu' && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvWebGPU(xs, ws, opts, cb, G, stride, opts.skipClosed);
-  if (opts.threshold === undefined && opts.impl !== 'ops' && cb < cin && webglSelectAvailable()) return gatedConvWebGL(xs, ws, opts, cb, G, stride);
+  // The pooled units the selection ranks: every branch's samples × output locations × groups.
+  const pooledUnits = xs.reduce((a, x) => a + x.shape[0] * Math.ceil(x.shape[1] / stride) * Math.ceil(x.shape[2] / stride) * G, 0);
+  if (opts.threshold === undefined && opts.impl !== 'ops' && cb < cin && webglSelectAvailable(pooledUnits)) return gatedConvWebGL(xs, ws, opts, cb, G, stride);
   const kernels = new Map<tf.Tensor, tf.Tensor4D[]>();
   const splitKernel = (w: tf.Tensor4D) => {
     let parts = kernels.get(w);
