@@ -180,6 +180,12 @@ test('a malformed link falls back to defaults with a notice; invalid settings ar
   await expect(page.getByTestId('field-lr-error')).toHaveCount(0);
   await waitReady(page);
   await expect(page).toHaveURL(/lr=0\.004/);
+
+  // Dismissed from the keyboard, the notice does not take the focus with it to the page body.
+  await page.getByTestId('dismiss-url-notice').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('url-notice')).toHaveCount(0);
+  expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('start');
 });
 
 // On cpu, as the crash test below: what is tested is the page's settings and run rebuild,

@@ -1,6 +1,7 @@
 import { actions } from '../store/controller';
 import { useRun, type RunError } from '../store/run';
 import { useSettings } from '../store/settings';
+import { keepFocus } from './keepFocus';
 
 /**
  * Whether the banner offers Restart. While the worker is down it is the way out whatever
@@ -69,17 +70,17 @@ export function ErrorBanner() {
         {error.kind === 'diverged' && (
           <>
             {rolledBack(error) && (
-              <button className="btn btn-primary" data-testid="continue-lower-lr" onClick={() => actions.continueWithLowerLr(0.5)}>
+              <button className="btn btn-primary" data-testid="continue-lower-lr" onClick={keepFocus(() => actions.continueWithLowerLr(0.5))}>
                 Continue with lr × ½
               </button>
             )}
-            <button className="btn" data-testid="reset-lower-lr" onClick={() => actions.resetWithLowerLr(0.5)}>
+            <button className="btn" data-testid="reset-lower-lr" onClick={keepFocus(() => actions.resetWithLowerLr(0.5))}>
               Reset with lr × ½
             </button>
           </>
         )}
         {!restart && (
-          <button className="btn btn-ghost" aria-label="dismiss" onClick={actions.dismissError}>
+          <button className="btn btn-ghost" aria-label="dismiss" onClick={keepFocus(actions.dismissError)}>
             Dismiss
           </button>
         )}
@@ -94,7 +95,7 @@ export function UrlNotice() {
   return (
     <div className="notice notice-warn" data-testid="url-notice" role="status">
       <div className="notice-text">{notice}</div>
-      <button className="btn btn-ghost" onClick={actions.dismissUrlNotice}>
+      <button className="btn btn-ghost" data-testid="dismiss-url-notice" onClick={keepFocus(actions.dismissUrlNotice)}>
         Dismiss
       </button>
     </div>

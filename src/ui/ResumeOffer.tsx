@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { actions } from '../store/controller';
 import { presetOf } from '../store/presetOf';
 import { useRun } from '../store/run';
+import { keepFocus } from './keepFocus';
 
 /** After a reload, a crash or a closed tab: the autosaved run, to resume or discard. */
 export function ResumeOffer() {
@@ -17,17 +18,17 @@ export function ResumeOffer() {
         A run was saved in this browser: <strong>{what}</strong> at step {saved.step} of {saved.total}, saved {when} on {saved.backend}.
       </div>
       <div className="notice-actions">
-        <button className="btn btn-primary" data-testid="resume" onClick={actions.resume} title={`Continue ${what} from step ${saved.step}, with its history`}>
+        <button className="btn btn-primary" data-testid="resume" onClick={keepFocus(actions.resume)} title={`Continue ${what} from step ${saved.step}, with its history`}>
           Resume {what} at step {saved.step}
         </button>
         <button
           className="btn btn-ghost"
           data-testid="discard-saved"
           disabled={discarding}
-          onClick={() => {
+          onClick={keepFocus(() => {
             setDiscarding(true);
             void actions.discardSaved().finally(() => setDiscarding(false));
-          }}
+          })}
         >
           {discarding ? 'Discarding…' : 'Discard'}
         </button>

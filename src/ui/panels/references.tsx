@@ -9,6 +9,7 @@ import { selectReferences, useMetrics, type HistoryPoint, type ReferenceRun } fr
 import { useRun } from '../../store/run';
 import { NEUTRALS, OKABE_ITO, REF_GREY } from '../transforms/palette';
 import { dotIfAlone } from '../transforms/lonePoint';
+import { keepFocus } from '../keepFocus';
 
 /**
  * A neutral grey, then Okabe–Ito colours the live loss (orange), kNN (blue) and FLOPs-saved
@@ -98,7 +99,7 @@ export function ReferenceBar() {
       {refs.map((r) => (
         <span className="ref-chip" key={r.id} data-testid="reference-run" style={{ borderColor: refColour(r) }}>
           {refLabel(r)}
-          <button className="ref-remove" aria-label={`remove ${r.name}`} data-testid={`unpin-${r.id}`} onClick={() => actions.unpin(r.id)}>
+          <button className="ref-remove" aria-label={`remove ${r.name}`} data-testid={`unpin-${r.id}`} onClick={keepFocus(() => actions.unpin(r.id), ['pin-run'])}>
             ×
           </button>
         </span>
