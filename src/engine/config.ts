@@ -409,7 +409,11 @@ export const PRESETS: Record<PresetName, ConfigInput> = {
   // --final-prune-epoch 68 of --max_epochs 100, --update-frequency 4000 batches of about
   // 3.3e5) with solo/methods/pruner/contrastive_nm_sparse.py (final_prob 0.01: 99% of
   // groups N:M at the end; random ERK start masks; each branch ranks its own weights).
-  // README "Reference defaults" says where the playground's own defaults differ.
+  // The ramp (0.3 → 0.68 of the run) is the schedule the script's epochs name. Run as written
+  // on its 3 GPUs it is not that: its epoch counts the whole dataset's batches while a process
+  // runs a third of them, so epoch 30 falls at 0.9 of the run and epoch 68 after its end (the
+  // GPU export converts by that rule). README "Reference defaults" says where the playground's
+  // own defaults differ.
   'syncp-reference': {
     ssl: { method: 'byol' },
     syncp: {

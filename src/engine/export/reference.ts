@@ -57,6 +57,8 @@ export interface Recipe {
   projHidden: number;
   projOut: number;
   predHidden?: number;
+  /** Batches the recipe accumulates into one optimiser step (--accumulate_grad_batches), which the export does not carry. */
+  accumulate?: number;
   source: string;
 }
 
@@ -75,7 +77,7 @@ export const RECIPES: Record<'byol' | 'simclr', Record<RefDataset, Recipe>> = {
       batch: { perGpu: 128 },
       brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1,
       gaussianProb: [1.0, 0.1], solarizationProb: [0, 0.2], numCropsPerAug: [1, 1],
-      projHidden: 4096, projOut: 256, predHidden: 4096,
+      projHidden: 4096, projOut: 256, predHidden: 4096, accumulate: 16,
       source: 'scripts/pretrain/imagenet/byol_nm_sparse.sh',
     },
   },
@@ -100,9 +102,11 @@ export const RECIPES: Record<'byol' | 'simclr', Record<RefDataset, Recipe>> = {
 };
 
 /**
- * Densest start the reference allows: its masks start random (ERK) at --init-density
- * and its target branch at --init-density + --density_gap, and both its ERK
- * initialisation and its top-k need that to stay below 1. 0.95 leaves a margin.
+ * Densest start the export writes: the reference's masks start random (ERK) at
+ * --init-density and its target branch at --init-density + --density_gap, and its ERK
+ * initialisation and top-k fail above 1. Its own byol_nm_sparse.sh starts at exactly 1
+ * (0.7 + 0.3); the export keeps 0.95, a margin for float rounding we could not check by
+ * running it (no PyTorch where this was written).
  */
 export const START_CAP = 0.95;
 
@@ -111,6 +115,17 @@ export const REF_NM_END_FRACTION = 0.99;
 
 /** With --prune-rate 0 its drop/regrow fraction still rises towards this cosine floor (eta_min). */
 export const REF_REGROW_FLOOR = 0.005;
+
+/**
+ * Its drop/regrow fraction at the end of a run on `gpus` GPUs. byol.py decays it with
+ * CosineDecay(prune_rate, T_max = train_steps × max_epochs), stepped once a batch in each
+ * process, where train_steps counts the whole dataset's batches (measured before DDP splits
+ * the data): a process runs 1/gpus of T_max, so the cosine ends at π/gpus, not π. From
+ * `rate` towards the floor: floor + (rate − floor)(1 + cos(π/gpus)) / 2 (1 GPU: the floor).
+ */
+export function refRegrowEnd(rate: number, gpus: number): number {
+  return REF_REGROW_FLOOR + (rate - REF_REGROW_FLOOR) * (1 + Math.cos(Math.PI / gpus)) / 2;
+}
 
 /**
  * The Python launcher the exported script writes next to main_pretrain.py. Our own code:

@@ -12,6 +12,7 @@ import {
   RECIPES,
   REF_NM_END_FRACTION,
   REF_REGROW_FLOOR,
+  refRegrowEnd,
   REFERENCE,
   START_CAP,
   type RefDataset,
@@ -102,7 +103,7 @@ export function checkExportable(config: Config): 'simclr' | 'byol' {
   // which must stay below 1 (START_CAP); a lowered gap cannot help a density at or above it.
   if (config.syncp && config.syncp.granularity !== 'nm' && config.syncp.density >= START_CAP) {
     throw new ExportRefusal(
-      `syncp.density ${config.syncp.density} cannot be exported: the reference's masks start at a density below ${START_CAP} (its ERK start and top-k need final density + gap < 1), so a final density of ${START_CAP} or more has no schedule there. Use a density under ${START_CAP}.`,
+      `syncp.density ${config.syncp.density} cannot be exported: the export starts the reference's masks at a density of at most ${START_CAP} (its ERK start and top-k fail above 1; ${START_CAP} keeps a margin), so a final density of ${START_CAP} or more has no schedule there. Use a density under ${START_CAP}.`,
     );
   }
   // The reference reshapes each pruned conv's weights into groups of M with no tail (the
@@ -115,6 +116,8 @@ export function checkExportable(config: Config): 'simclr' | 'byol' {
 }
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
+/** A drop/regrow fraction as a share of the kept weights: 0.289 → "28.9%", 0.00019 → "0.019%". */
+const fmtRate = (x: number) => `${Number((x * 100).toPrecision(2))}%`;
 const fmt = (x: number) => String(round(x, 6));
 
 /**
@@ -218,6 +221,8 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
       (dataset === 'cifar10' ? 'For CIFAR the launcher gives it a 3×3 stride-1 stem and global pooling (fix 2).' : '224×224 crops.'),
   );
   row(`batchSize = ${config.batchSize}`, '--batch_size', `${batchPerGpu} a GPU × ${gpus} = ${batchPerGpu * gpus}`, `our batch (sized for a browser) does not carry over; the recipe's (${recipe.source}). Its learning rates scale with batch_size × GPUs / 256`);
+  if (recipe.accumulate)
+    row('(none)', '--accumulate_grad_batches', '(not set)', `**not carried**: the recipe (${recipe.source}) accumulates ${recipe.accumulate} batches into each optimiser step; without it each LARS step here sees ${batchPerGpu * gpus} images, ${recipe.accumulate}× fewer than the recipe's (whose rates are scaled for the accumulated batch)`);
   row('(one browser tab)', '--accelerator gpu --strategy ddp --devices', devices, `one process a GPU. --devices takes GPU indices: the reference splits "${devices}" on commas (a bare "${gpus}" would mean the GPU numbered ${gpus})${gpus > 1 ? '; --sync_batchnorm shares batch statistics over the GPUs' : ''}`);
   row('(float32)', '--precision', '16', 'mixed precision, as in all the reference scripts');
 
@@ -291,7 +296,8 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
     a('--knn_eval');
     a('--knn_k', config.eval.knnK);
   }
-  a('--name', `${method}-${syncp ? `syncp-${syncp.granularity}` : 'dense'}-${dataset}-${gpus}gpu`);
+  // Named by what runs: the reference has no channel pruner, a channel run prunes unstructured.
+  a('--name', `${method}-${syncp ? `syncp-${syncp.granularity === 'channel' ? 'unstructured-from-channel' : syncp.granularity}` : 'dense'}-${dataset}-${gpus}gpu`);
   a('--save_checkpoint');
   a('--checkpoint_dir', '"$CKPT_DIR"');
   row(
@@ -312,7 +318,7 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
     let gap = syncp.gap;
     if (nm ? gap > START_CAP : finalDensity + gap > START_CAP) {
       const capped = round(Math.max(0, START_CAP - (nm ? 0 : finalDensity)), 4);
-      warn(`density gap ${gap} lowered to ${capped}: the reference needs ${nm ? 'gap' : 'final density + gap'} < 1 (its ERK start and top-k fail otherwise)`);
+      warn(`density gap ${gap} lowered to ${capped}: the export keeps ${nm ? 'the gap' : 'final density + gap'} at most ${START_CAP} (the reference's ERK start and top-k fail above 1)`);
       gap = capped;
     }
     // Ours starts dense unless initialDensity < 1 (then as the reference does); the reference cannot start dense.
@@ -402,8 +408,8 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
       nm
         ? 'its N:M pruner does not regrow (nor does ours)'
         : syncp.regrowth.enabled
-          ? `drop-and-regrow fraction, cosine-decayed to ${REF_REGROW_FLOOR} (ours to ~0); it also regrows at updates after the ramp ends`
-          : `**cannot be turned off**: it runs a drop-and-regrow step after every unstructured update; with --prune-rate 0 the fraction rises from 0 to its cosine floor ${REF_REGROW_FLOOR} (0.5% of each layer's kept weights an update)`,
+          ? `drop-and-regrow fraction, cosine-decayed over the whole run from its first batch (ours over the ramp, to ~0) towards ${REF_REGROW_FLOOR}; its cosine's period counts the whole dataset's batches, so on ${gpus} GPU${gpus > 1 ? 's' : ''} it ends at ${fmtRate(refRegrowEnd(regrowRate, gpus))} of the kept weights an update${gpus > 1 ? ` (1 GPU: ${REF_REGROW_FLOOR})` : ''}; it also regrows at updates after the ramp ends`
+          : `**cannot be turned off**: it runs a drop-and-regrow step after every unstructured update; with --prune-rate 0 the fraction rises from 0 towards its cosine floor ${REF_REGROW_FLOOR}, reaching ${fmtRate(refRegrowEnd(0, gpus))} of each layer's kept weights an update by the end on ${gpus} GPU${gpus > 1 ? 's' : ''} (its cosine's period counts the whole dataset's batches)`,
     );
     if (syncp.granularity === 'channel') row(`syncp.channelNorm = ${syncp.channelNorm}`, '(none)', '—', 'no channel pruning there');
     row('(masked weights)', '(built in)', '—', 'both compute with W ⊙ M and keep W underneath; the reference still applies weight decay and momentum to masked entries (ours leaves them as they were when pruned)');
@@ -416,8 +422,9 @@ export function exportSoloLearnSparse(config: Config, opts: ExportOptions = {}):
     if (nm && syncp.nmFinal !== REF_NM_END_FRACTION) warn(`N:M ramp: ours ends with ${syncp.nmFinal === 1 ? 'all groups' : `${syncp.nmFinal} of the groups`} N:M (target 1 − gap = ${round(1 - syncp.gap)}); the reference ends at ${REF_NM_END_FRACTION} (target ${round(REF_NM_END_FRACTION - gap)})`);
     if (!nm && syncp.layerBudget !== 'global') warn(`layer budget: ours is ${syncp.layerBudget}; the reference ranks all pruned convs together (global)`);
     if (!nm && !syncp.regrowth.enabled)
-      warn(`regrowth: off here, but the reference always drops and regrows after an unstructured update; --prune-rate 0 keeps it small (rising to ${REF_REGROW_FLOOR} of the kept weights)`);
-    if (!nm && syncp.regrowth.enabled) warn(`regrowth: its rate decays to ${REF_REGROW_FLOOR} (ours to ~0), and it goes on at updates after the ramp`);
+      warn(`regrowth: off here, but the reference always drops and regrows after an unstructured update; --prune-rate 0 keeps it small (rising to ${fmtRate(refRegrowEnd(0, gpus))} of the kept weights by the end on ${gpus} GPU${gpus > 1 ? 's' : ''})`);
+    if (!nm && syncp.regrowth.enabled)
+      warn(`regrowth: its rate decays over the whole run (ours over the ramp, to ~0) and on ${gpus} GPU${gpus > 1 ? 's' : ''} ends at ${fmtRate(refRegrowEnd(regrowRate, gpus))} (its cosine's period counts the whole dataset's batches), and it goes on at updates after the ramp`);
     if (oursDense || initDensity !== syncp.initialDensity) warn(
       nm
         ? `start: ours is ${oursDense ? 'dense' : `at ${syncp.initialDensity}`}; the reference starts with random N:M groups, 1 − ERK(${initDensity}) of each layer's (${round(1 - initDensity)} over the network; --init-density ${initDensity})`
@@ -453,7 +460,7 @@ interface RenderCtx {
 function renderScript({ config, opts, dataset, gpus, epochs, args }: RenderCtx): string {
   const syncp = config.syncp;
   const what = syncp
-    ? `SyncCP ${syncp.granularity === 'nm' ? `${syncp.n}:${syncp.m}` : syncp.granularity} (${config.ssl.method})`
+    ? `SyncCP ${syncp.granularity === 'nm' ? `${syncp.n}:${syncp.m}` : syncp.granularity === 'channel' ? 'unstructured (exported from a channel run: no channel pruner there)' : syncp.granularity} (${config.ssl.method})`
     : `dense ${config.ssl.method}`;
   const lines = [
     '#!/usr/bin/env bash',
@@ -567,7 +574,7 @@ function renderMapping(ctx: {
   out.push('3. with `--momentum_mask`: moves the score EMA to the weights\' device (its N:M pruner keeps it on the CPU).');
   out.push('');
   out.push('Other behaviour of the reference the script works around with its values: it prunes at its first batch if `--init-prune-epoch` is 0, when no gradients exist yet for its regrowth step (so the script uses ≥ 1); ' +
-    'its ramp divides by the number of updates in it (so at least one); its ERK start and top-k need `--init-density + --density_gap` < 1.');
+    `its ramp divides by the number of updates in it (so at least one); its ERK start and top-k fail when \`--init-density + --density_gap\` is above 1 (the script keeps it at most ${START_CAP}, a margin: the reference's own byol_nm_sparse.sh uses exactly 1).`);
   out.push('');
   return `${out.join('\n')}\n`;
 }

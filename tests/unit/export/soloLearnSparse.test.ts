@@ -18,7 +18,7 @@ const run = promisify(execFile);
 const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
 const CLI = join(process.cwd(), 'src/cli/export.ts');
 
-const PRESETS: PresetName[] = ['simclr-dense', 'byol-dense', 'syncp-unstructured', 'syncp-channel', 'syncp-2of4'];
+const PRESETS: PresetName[] = ['simclr-dense', 'byol-dense', 'syncp-unstructured', 'syncp-channel', 'syncp-2of4', 'syncp-reference'];
 const GPUS = [1, 8];
 const DATASETS: RefDataset[] = ['cifar10', 'imagenet'];
 
@@ -190,12 +190,32 @@ describe('densities', () => {
     expect(value('syncp-unstructured', '--density_gap')).toEqual(['0.3']);
     expect(value('syncp-unstructured', '--init-density')).toEqual(['0.65']);
   });
+  // Found by a read-only hunt: MAPPING said the regrowth rate decays to 0.005, but byol.py's
+  // cosine period counts the whole dataset's batches and a process on G GPUs runs 1/G of them.
+  it('regrowth: the rate at the end of the run is the reference cosine\'s at π/G, by hand', () => {
+    // floor + (rate − floor)(1 + cos(π/G))/2: 0.3 on 8 GPUs → 0.005 + 0.295 · 0.9619 = 0.2888; 1 GPU → the floor.
+    const at = (gpus: number) => exportSoloLearnSparse(buildConfig({ preset: 'syncp-unstructured', overrides: { syncp: { regrowth: { enabled: true, rate: 0.3 } } } }), { gpus });
+    expect(at(8).mapping).toMatch(/on 8 GPUs it ends at 29% of the kept weights an update \(1 GPU: 0\.005\)/);
+    expect(at(1).mapping).toMatch(/on 1 GPU it ends at 0\.5% of the kept weights/);
+    // Off here: rate 0 rises towards the floor, reaching 0.005 · (1 − cos(π/8))/2 = 0.00019 on 8 GPUs.
+    const off = exportSoloLearnSparse(buildConfig({ preset: 'syncp-unstructured' }), { gpus: 8 });
+    expect(off.mapping).toMatch(/reaching 0\.019% of each layer's kept weights an update by the end on 8 GPUs/);
+  });
+
+  it('the ImageNet BYOL recipe\'s gradient accumulation is said not to carry over', () => {
+    const r = exportSoloLearnSparse(buildConfig({ preset: 'syncp-2of4' }), { dataset: 'imagenet', gpus: 3 });
+    expect(r.mapping).toMatch(/--accumulate_grad_batches[^\n]*\*\*not carried\*\*: the recipe[^\n]*accumulates 16 batches[^\n]*384 images, 16× fewer/);
+    expect(exportSoloLearnSparse(buildConfig({ preset: 'syncp-2of4' }), { dataset: 'cifar10', gpus: 3 }).mapping).not.toMatch(/accumulate_grad_batches/);
+  });
+
   it('syncp-channel: exported as unstructured (no channel pruner there), said so', () => {
     const r = exportSoloLearnSparse(buildConfig({ preset: 'syncp-channel' }));
     expect(r.args.find(([f]) => f === '--final-density')?.[1]).toBe('0.5');
     expect(r.args.find(([f]) => f === '--density_gap')?.[1]).toBe('0.25');
     expect(r.warnings.join('\n')).toMatch(/ContrastiveGrp\) is a stub/);
     expect(r.mapping).toMatch(/no counterpart/);
+    // Named by what runs there.
+    expect(r.args.find(([f]) => f === '--name')?.[1]).toMatch(/^byol-syncp-unstructured-from-channel-/);
   });
   it('a set predictor (ssl.predictor directcopy) is said not to carry over; the trained one (mlp) says nothing of it', () => {
     const set = exportSoloLearnSparse(buildConfig({ preset: 'syncp-unstructured', overrides: { ssl: { predictor: 'directcopy' } } }));
@@ -241,7 +261,7 @@ describe('refusals', () => {
   });
   it('an unstructured or channel density at or above 0.95: the reference cannot start denser than it ends', () => {
     for (const preset of ['syncp-unstructured', 'syncp-channel']) {
-      for (const density of [1, 0.95]) expect(() => exportSoloLearnSparse(buildConfig({ preset, overrides: { syncp: { density } } })), `${preset} ${density}`).toThrow(/cannot be exported.*below 0\.95/s);
+      for (const density of [1, 0.95]) expect(() => exportSoloLearnSparse(buildConfig({ preset, overrides: { syncp: { density } } })), `${preset} ${density}`).toThrow(/cannot be exported.*at most 0\.95/s);
       expect(() => exportSoloLearnSparse(buildConfig({ preset, overrides: { syncp: { density: 0.9 } } }))).not.toThrow();
     }
   });
