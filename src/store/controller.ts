@@ -590,7 +590,8 @@ export const actions = {
   /** Keep the current run's curves as a reference drawn beside later runs (loss, kNN, density, gates, FLOPs). */
   pinRun: () => {
     const rows = useMetrics.getState().rows;
-    if (rows.length === 0) return;
+    // While the next run builds the settings already name it, and the rows are still the last run's.
+    if (rows.length === 0 || useRun.getState().building) return;
     const s = useSettings.getState();
     const name = `${s.importedName ?? s.preset}${s.tiny ? ' (tiny)' : ''} · step ${rows[rows.length - 1].step}`;
     addReference(name, 'pinned', pinnedPoints(rows, useRun.getState().baselines?.untrained));

@@ -89,7 +89,10 @@ export function ReferencesOnly({ refs, field, what, testId }: { refs: readonly R
 /** Pin the current run; the references shown, each removable. */
 export function ReferenceBar() {
   const refs = useMetrics(selectReferences);
-  const canPin = useMetrics((s) => s.rows.length > 0);
+  // Not while the next run builds: the settings (which name the pinned run) are already the
+  // next run's, the rows still the last one's.
+  const building = useRun((s) => s.building);
+  const canPin = useMetrics((s) => s.rows.length > 0) && !building;
   const running = useRun((s) => s.phase === 'running');
   return (
     <div className="ref-bar">

@@ -6,14 +6,19 @@ import { flopsOverSteps } from '../../engine/runFile';
 export type Role = 'online' | 'target';
 export const key = (layer: string, role: Role | 'mean'): string => `${layer}|${role}`;
 
-/** At most `max` points, evenly strided, always keeping the last: charts stay cheap on long runs. */
-export function downsample<T>(xs: readonly T[], max: number): readonly T[] {
+/**
+ * At most `max` points, evenly strided, always keeping the last: charts stay cheap on long
+ * runs. Points `keep` names (a row where a line moves: a mask update, a new gate target) are
+ * kept too, beyond `max`: thinned away, the line moved at the next kept point instead.
+ */
+export function downsample<T>(xs: readonly T[], max: number, keep?: (x: T, i: number) => boolean): readonly T[] {
   if (xs.length <= max) return xs;
   const stride = xs.length / max;
-  const out: T[] = [];
-  for (let i = 0; i < max - 1; i++) out.push(xs[Math.floor(i * stride)]);
-  out.push(xs[xs.length - 1]);
-  return out;
+  const picked = new Set<number>();
+  for (let i = 0; i < max - 1; i++) picked.add(Math.floor(i * stride));
+  picked.add(xs.length - 1);
+  if (keep) xs.forEach((x, i) => keep(x, i) && picked.add(i));
+  return [...picked].sort((a, b) => a - b).map((i) => xs[i]);
 }
 
 type Pair = { online: number; target: number };
@@ -21,7 +26,10 @@ type Pair = { online: number; target: number };
 /** Per-layer online/target values over steps from rows' `field` (density or gateDensity). */
 export function layerSeries(rows: readonly ProgressRow[], field: 'density' | 'gateDensity', max = 200): Record<string, number>[] {
   const out: Record<string, number>[] = [];
-  for (const r of downsample(rows.filter((q) => q[field]), max)) {
+  const measured = rows.filter((q) => q[field]);
+  // The rows where the lines move: the first after a mask update, a new scheduled gate target.
+  const moves = (r: ProgressRow, i: number) => r.update !== undefined || (i > 0 && r.gateTarget !== measured[i - 1].gateTarget);
+  for (const r of downsample(measured, max, moves)) {
     const p: Record<string, number> = { step: r.step };
     for (const [layer, v] of Object.entries(r[field] as Record<string, Pair>)) {
       p[key(layer, 'online')] = v.online;

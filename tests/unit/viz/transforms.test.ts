@@ -10,7 +10,7 @@ import { hexToRgb, MASK_COLOURS, OKABE_ITO, viridis } from '../../../src/ui/tran
 import { bandLinesDrawn, rasterize } from '../../../src/ui/transforms/raster';
 import { gridSize } from '../../../src/ui/Heatmap';
 import { asCompletedSteps, schedulePoints, withPlanned } from '../../../src/ui/transforms/schedulePoints';
-import { cumulativeFlops } from '../../../src/ui/transforms/series';
+import { cumulativeFlops, downsample, key, layerSeries } from '../../../src/ui/transforms/series';
 import { thinByAge } from '../../../src/engine/thinning';
 import { pushDecimated } from '../../../src/ui/transforms/timeline';
 import type { ProgressRow } from '../../../src/worker/protocol';
@@ -250,6 +250,40 @@ describe('timeline decimation', () => {
     expect(out.at(-1)).toBe(99);
     // Only the kept ones, the first and the newest are left: more than max, nothing else to drop.
     expect(out).toHaveLength(12);
+  });
+});
+
+// Found by a panels hunt: thinning to 200 points dropped the row of a mask update, so the
+// density line moved up to a few steps after the update its plan and churn bar showed.
+describe('thinned layer lines', () => {
+  const rows = Array.from({ length: 1500 }, (_, i) => {
+    const step = i + 1;
+    const online = step <= 281 ? 1 : 0.8;
+    return {
+      step,
+      density: { c1: { online, target: 1 } },
+      gateTarget: step <= 700 ? 1 : 0.5,
+      ...(step === 282 ? { update: { step: 281 } } : {}),
+    } as unknown as ProgressRow;
+  });
+
+  it('keep the row where a mask update shows and where the gate target changes, beside the even stride', () => {
+    const out = layerSeries(rows, 'density', 200);
+    const steps = out.map((p) => p.step);
+    expect(steps).toContain(282); // the first row after the update at 281
+    expect(steps).toContain(701); // the first row at the new target
+    // The line moves at 282: the point before it is still at 1.
+    const at = steps.indexOf(282);
+    expect([out[at - 1][key('c1', 'online')], out[at][key('c1', 'online')]]).toEqual([1, 0.8]);
+    expect(out.length).toBeLessThanOrEqual(202);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    expect(steps.at(-1)).toBe(1500);
+  });
+
+  it('without a keep rule, the even stride alone (200 points, the last kept)', () => {
+    const d = downsample(rows, 200);
+    expect(d).toHaveLength(200);
+    expect(d.at(-1)!.step).toBe(1500);
   });
 });
 
