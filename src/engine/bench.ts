@@ -28,6 +28,7 @@ import type { Dataset } from './data/types';
 import type { UpdateWindow } from './sparsity/schedule';
 import { scheduleOf, type BranchPair } from './sparsity/scheduleOf';
 import { Trainer, type StepResult } from './trainer';
+import { gpuWorkDone } from './gpuWorkDone';
 import { BENCH_STATES, type BenchMemory, type BenchRow, type BenchState, type LongResult, type MemoryReading } from './benchTable';
 // The rows' types and the tables live in benchTable.ts (no tfjs); existing imports of them from here keep working.
 export * from './benchTable';
@@ -47,6 +48,8 @@ export interface BenchOptions {
   onProgress?: (p: BenchProgress) => void;
   /** Clock in ms; default performance.now. */
   now?: () => number;
+  /** Waits, inside a step's timed region, for the GPU work the step queued after its readback; default gpuWorkDone (tests inject). */
+  settle?: () => Promise<void>;
 }
 
 export interface BenchProgress {
@@ -191,6 +194,7 @@ function addDensities(slot: Slot, metrics: Record<string, Float32Array>): void {
 /** Time one state of every preset, interleaved (see the file header). */
 export async function benchState(state: BenchState, opts: BenchOptions): Promise<BenchRow[]> {
   const now = opts.now ?? (() => performance.now());
+  const settle = opts.settle ?? gpuWorkDone;
   // A tiny round on the host backends takes ~0.25 s, and 20 of them left a ratio's median
   // moving by ±0.05 between runs (cdg × simclr-dense 1.08-1.17 at 40 rounds, 1.085-1.105 at 300).
   const host = ['cpu', 'wasm'].includes(tf.getBackend());
@@ -220,6 +224,9 @@ export async function benchState(state: BenchState, opts: BenchOptions): Promise
         if (measured && !slot.memStart) slot.memStart = before;
         const t0 = now();
         const res = await slot.trainer.trainStep();
+        // The step's own queued GPU work (its update, EMAs, a regrowth pass) in its own time:
+        // left, it ran in the next preset's timed step (the rotation keeps who comes next).
+        await settle();
         const dt = now() - t0;
         const after = memoryNow();
         done++;

@@ -129,6 +129,14 @@ describe('runBench (tiny, cpu)', () => {
     expect(mean).toBeCloseTo(plannedMean, 2);
   });
 
+  // Found by a measurement hunt: on WebGPU and WebGL a step resolves at its readback and its
+  // update runs after, so it was timed in the next preset's step. The wait is in the region.
+  it('waits for the step\'s queued GPU work inside the step\'s timed region', async () => {
+    let t = 0;
+    const rows = await runBench({ presets: ['cdg'], tiny: true, states: ['end'], rounds: 2, warmup: 1, dataset, now: () => t, settle: async () => void (t += 7) });
+    for (const r of rows) expect([r.msPerStep, r.p25Ms, r.p75Ms]).toEqual([7, 7, 7]);
+  });
+
   it('dense counterparts are added by SSL method, in preset order; unknown presets are refused', () => {
     expect(withDenseCounterparts(['syncp-2of4', 'cdg'], true)).toEqual(['simclr-dense', 'byol-dense', 'cdg', 'syncp-2of4']);
     expect(withDenseCounterparts(['byol-dense'], true)).toEqual(['byol-dense']);
