@@ -412,8 +412,11 @@ async function timeAgainstDeadline(base: TimingBase, shape: WorkloadShape, deadl
   if (deadline <= start) return { ...base, ms: null, warmupMs: null, notTimed: true, reason: `not timed: the ${formatMs(budgetMs)} calibration budget was spent before its turn` };
   if (base.backend === 'webgpu' && !(await compileWebGPU(shape, deadline))) return cut('compiling its shaders', start, true);
   const warmupMs = now() - start;
+  // WebGL compiles inside its first run: that run is its warm-up, and only the runs after it
+  // time the workload (counted in, the compile made a "lower bound" that was none).
+  const warmUpRuns = base.backend === 'webgl' ? 1 : 0;
   const reps: number[] = [];
-  while (reps.length < 3) {
+  while (reps.length < 3 + warmUpRuns) {
     const t = now();
     if (!(await workloadOnce(shape, 2 + reps.length, deadline))) {
       if (reps.length === 0) return cut('one training workload', t, base.backend !== 'webgpu');
@@ -423,7 +426,11 @@ async function timeAgainstDeadline(base: TimingBase, shape: WorkloadShape, deadl
     // Another run only if it fits before the deadline at the pace seen so far.
     if (now() + reps[reps.length - 1] > deadline) break;
   }
-  return { ...base, ms: median(reps), warmupMs };
+  if (reps.length <= warmUpRuns) {
+    // Only the compiling run fitted: it bounds compilation, not a step (as a cut-off warm-up).
+    return { ...base, ms: null, warmupMs: null, overMs: reps[0], cutInWarmUp: true, reason: `only its first run, which compiles its programs (${formatMs(reps[0])}), fitted in the ${formatMs(budgetMs)} calibration budget` };
+  }
+  return { ...base, ms: median(reps.slice(warmUpRuns)), warmupMs: warmupMs + reps.slice(0, warmUpRuns).reduce((a, b) => a + b, 0) };
 }
 
 
