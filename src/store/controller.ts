@@ -59,7 +59,6 @@ let held: { msg: Request; transfer: Transferable[] }[] | undefined;
 /** Why the images could not be given again: said with the build error that follows (the run cannot build without them). */
 let carryFailure: string | undefined;
 
-/** Train on the own images just loaded: the dataset setting switches to 'own' (a fresh run at step 0); already on own data, the run is built anew on the new images. */
 /**
  * A stopped worker (crashed, a lost device, a fatal error) trains no more: left 'running', the
  * settings stayed locked and the way back (change a setting: a fresh worker) could not be
@@ -69,6 +68,7 @@ function idleIfTraining(phase: RunState['phase']): RunState['phase'] {
   return phase === 'running' || phase === 'stepping' ? 'idle' : phase;
 }
 
+/** Train on the own images just loaded: the dataset setting switches to 'own' (a fresh run at step 0); already on own data, the run is built anew on the new images. */
 function trainOnOwnData(): void {
   if (useSettings.getState().applied.data.name === 'own') actions.reset();
   else actions.setField('data.name', 'own');
