@@ -59,13 +59,18 @@ describe('after the worker stopped', () => {
 // Found by a read-only hunt: a lost device while training (said with no run number) left the
 // page 'running': settings locked, so only Restart could bring a run back.
 describe('a device lost while training', () => {
-  it('shows the run as not training: the settings unlock, and a changed setting starts a fresh worker', async () => {
+  /** A run that is training, and its worker. */
+  async function training(): Promise<QueueWorker> {
     actions.restart();
     await settle();
     actions.start();
     await sleep(20);
     expect(useRun.getState().phase).toBe('running');
-    const stopped = QueueWorker.last!;
+    return QueueWorker.last!;
+  }
+
+  it('shows the run as not training: the settings unlock, and a changed setting starts a fresh worker', async () => {
+    const stopped = await training();
     stopped.dispatchEvent(new MessageEvent('message', { data: { type: 'error', kind: 'device-lost', message: 'The GPU device was lost.' } }));
     const s = useRun.getState();
     expect([s.worker, s.phase, s.error?.kind]).toEqual(['crashed', 'idle', 'device-lost']);
@@ -79,12 +84,7 @@ describe('a device lost while training', () => {
   // Found by a review of the fix above: the worker's own error event (an uncaught exception)
   // left the page 'running' the same way.
   it('so does a worker that crashes while training', async () => {
-    actions.restart();
-    await settle();
-    actions.start();
-    await sleep(20);
-    expect(useRun.getState().phase).toBe('running');
-    const crashed = QueueWorker.last!;
+    const crashed = await training();
     crashed.dispatchEvent(Object.assign(new Event('error', { cancelable: true }), { message: 'out of memory' }));
     const s = useRun.getState();
     expect([s.worker, s.phase, s.pending, s.error?.kind]).toEqual(['crashed', 'idle', undefined, 'crash']);
