@@ -146,18 +146,24 @@ describe('a restart', () => {
   // Found by a review of the carry: a load clicked after the carry was posted took the
   // carry's answer for its own, so the page remembered its files for images the worker did not
   // hold, and the next restart carried those.
-  it('a load clicked once the carry is posted: the carry\'s answer is the carry\'s; the load that then fails leaves the carried images remembered', async () => {
-    const until = async (cond: () => boolean) => {
-      for (let i = 0; i < 200 && !cond(); i++) await sleep(2);
-      expect(cond()).toBe(true);
-    };
+  const until = async (cond: () => boolean) => {
+    for (let i = 0; i < 200 && !cond(); i++) await sleep(2);
+    expect(cond()).toBe(true);
+  };
+  /** Own images loaded, then a backend switch: the new worker, once the carry is posted to it (its images decode for 40 ms). */
+  async function carryPosted(): Promise<QueueWorker> {
     actions.restart();
     await settle();
     await actions.loadOwnData([{ path: 'a/1.png', file: new File([new Uint8Array(8)], '1.png') }]);
     await settle();
     actions.setBackend('cpu');
     const w = QueueWorker.last!;
-    await until(() => w.received[0] === 'load-data'); // the carry is posted; its images decode for 40 ms
+    await until(() => w.received[0] === 'load-data');
+    return w;
+  }
+
+  it('a load clicked once the carry is posted: the carry\'s answer is the carry\'s; the load that then fails leaves the carried images remembered', async () => {
+    const w = await carryPosted();
     expect(useRun.getState().ownData).toBeUndefined();
     await actions.loadOwnData([{ path: 'b/2.png', file: new File([new Uint8Array(8)], '2.png') }]);
     await until(() => useRun.getState().ownData !== undefined); // the carry's answer
@@ -175,13 +181,7 @@ describe('a restart', () => {
   });
 
   it('a load clicked once the carry is posted, then Restart before either answers: the load is said lost, not dropped without a word', async () => {
-    actions.restart();
-    await settle();
-    await actions.loadOwnData([{ path: 'a/1.png', file: new File([new Uint8Array(8)], '1.png') }]);
-    await settle();
-    actions.setBackend('cpu');
-    const w = QueueWorker.last!;
-    for (let i = 0; i < 200 && w.received[0] !== 'load-data'; i++) await sleep(2);
+    await carryPosted();
     await actions.loadOwnData([{ path: 'b/2.png', file: new File([new Uint8Array(8)], '2.png') }]);
     actions.restart();
     expect(useRun.getState().error?.message).toBe(RESTARTED_WORKER_MESSAGE);
