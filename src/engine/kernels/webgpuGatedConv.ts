@@ -188,12 +188,16 @@ export function gatedConvWebGPU(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: Quan
   // selection; 'ste' needs Y_c everywhere, but its dX and dK only from open units.
   // A forward-only branch (BYOL's target: no gradient reaches it) needs Y_c only at open
   // units in either mode, as 'detached' does.
-  const detachedAt = (i: number) => opts.gateGradient === 'detached' || opts.forwardOnly?.[i] === true;
+  // The pooled units and how many open, known from the shapes before any program runs.
+  const n = xs.reduce((a, x) => a + x.shape[0] * Math.ceil(x.shape[1] / stride) * Math.ceil(x.shape[2] / stride) * G, 0);
+  const k = Math.min(n, Math.max(0, Math.round((opts.density ?? 1) * n)));
+  // Every gate closed (a final density of 0): no gradient reaches the gate, so 'ste' needs Y_c
+  // nowhere either (as cpu skips it, and as the FLOPs count it).
+  const detachedAt = (i: number) => opts.gateGradient === 'detached' || opts.forwardOnly?.[i] === true || k === 0;
   const first = (i: number) => (skipClosed ? (detachedAt(i) ? baseHalfConv : fullDualConv) : webgpuDualConv);
   let zs = xs.map((x, i) => first(i)(x, ws[i], cb, stride));
   const s = webgpuSaliency(zs, G);
-  const n = s.size;
-  const k = Math.min(n, Math.max(0, Math.round((opts.density ?? 1) * n)));
+  if (s.size !== n) throw new Error(`gatedConvWebGPU: ${s.size} pooled units, ${n} expected from the shapes`);
   const gate = k === 0 ? tf.zeros(s.shape) : k === n ? tf.ones(s.shape) : webgpuTopKGate(s, k);
   const smooth = k > 0 && k < n; // Δ = ±∞ otherwise: the surrogate derivative is 0
   const sizes = xs.map((x) => x.shape[0]);

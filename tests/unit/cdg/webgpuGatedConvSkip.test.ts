@@ -94,6 +94,12 @@ describe.skipIf(!haveWebGPU)('gated conv on WebGPU, conditional path at open loc
     await evaluate(CASES[0], { skipClosed: true, gateGradient: 'ste' });
     expect(keys()).toEqual(expect.arrayContaining(['cdgDualConv', 'cdgCondConvDx', 'cdgCondConvDw']));
     expect(keys().filter((k) => k === 'cdgBaseConv' || k === 'cdgCondConv' || k === 'cdgDualConvDx' || k === 'cdgDualConvDw')).toEqual([]);
+    // 'ste' with every gate closed (density 0): nothing needs Y_c, so the base half alone
+    // (found by a CDG hunt: the dual conv computed it everywhere; the cpu skips it).
+    spy.mockClear();
+    await evaluate(CASES[11], { skipClosed: true });
+    expect(keys()).toContain('cdgBaseConv');
+    expect(keys().filter((k) => k === 'cdgDualConv')).toEqual([]);
     spy.mockRestore();
   });
 
