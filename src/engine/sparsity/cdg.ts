@@ -15,7 +15,7 @@ import type { PluginRowFields } from '../runFile';
 import { forwardResNet, prunableConvs, type Branch, type ConvHook, type ConvLayerSpec } from '../nn/resnet';
 import { stepFlops } from '../stepFlops';
 import { sslMethod } from '../ssl/registry';
-import { gatedConv, type Saliency } from './cdgGate';
+import { gatedConv, hostBackend, type Saliency } from './cdgGate';
 import { baseChannels } from './flops';
 import { scheduleOf, type CDGPlan } from './scheduleOf';
 
@@ -145,9 +145,12 @@ export class CDGPlugin implements StepPlugin {
   /**
    * Δ of an evaluation forward: the learned Δ, or the EMA of the training quantile's Δ;
    * before any training step has a finite Δ (dense start) every gate is open, as in training.
+   * A learned Δ is read as a number on the host backends (free there), so evaluation takes the
+   * one forward-only host op as the quantile's does, not the tf-op path; a GPU keeps the tensor
+   * (a read would stall it).
    */
   evalThreshold(layer: string): number | tf.Tensor {
-    if (this.cfg.threshold === 'learned') return this.deltas[layer];
+    if (this.cfg.threshold === 'learned') return hostBackend() ? this.deltas[layer].dataSync()[0] : this.deltas[layer];
     // Training computes no conditional path there: neither does evaluation (every gate open
     // would add a path training never used, its weights untrained).
     if (this.noneOpen.has(layer)) return Infinity;
@@ -190,7 +193,7 @@ export class CDGPlugin implements StepPlugin {
       const r = gatedConv(xs, ws, {
         beta: this.cfg.beta,
         density,
-        threshold: this.cfg.threshold === 'learned' ? this.deltas[layer.name] : mode === 'eval' ? (this.evalThreshold(layer.name) as number) : undefined,
+        threshold: mode === 'eval' ? this.evalThreshold(layer.name) : this.cfg.threshold === 'learned' ? this.deltas[layer.name] : undefined,
         alpha: this.cfg.alpha,
         gateGradient: this.cfg.gateGradient,
         saliency: this.cfg.saliency,

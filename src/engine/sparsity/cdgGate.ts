@@ -82,7 +82,8 @@ function surrogate(s: tf.Tensor, delta: tf.Tensor | number, alpha: number): tf.T
 type GradFn = Parameters<typeof tf.customGrad>[0];
 
 /** Backends whose tensors live in host memory, where a readback costs nothing (no GPU sync). */
-function hostBackend(): boolean {
+/** cpu or wasm: tensors are host memory, so reading one is free. */
+export function hostBackend(): boolean {
   const b = tf.getBackend();
   return b === 'cpu' || b === 'wasm';
 }

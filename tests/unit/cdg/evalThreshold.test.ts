@@ -57,6 +57,34 @@ describe('CDG evaluation threshold', () => {
     t.dispose();
   });
 
+  // Found by a CDG hunt: a learned Δ was passed to evaluation as a tensor, so it never took
+  // the one host op (hostFixedGate) and computed the conditional path everywhere.
+  it('a learned Δ evaluates as a number on the host backends, with the features the tf-op path gives', async () => {
+    const make = (sparse: 'auto' | 'off') => new Trainer(buildConfig({ preset: 'cdg', tiny: true, overrides: { steps: 12, kernels: { sparse }, cdg: { threshold: 'learned', schedule: { start: 0, end: 0.3, every: 0.05 } } } }), dataset);
+    const [fast, ref] = [make('auto'), make('off')];
+    for (let i = 0; i < 4; i++) {
+      fast.row(await fast.trainStep());
+      ref.row(await ref.trainStep());
+    }
+    const plugin = fast.plugins[0] as CDGPlugin;
+    const convs = prunableConvs(fast.spec.encoder);
+    const snap = (await plugin.snapshot()) as CDGSnapshot;
+    for (const c of convs) {
+      const d = plugin.evalThreshold(c.name);
+      expect(typeof d, c.name).toBe('number');
+      expect(d).toBe(snap.evalThreshold[c.name]);
+    }
+    const idx = [3, 0, 7, 11];
+    const [a, b] = [fast.features(dataset.test, idx), ref.features(dataset.test, idx)];
+    const [ra, rb] = [await a.array(), await b.array()];
+    let maxDiff = 0;
+    for (const [j, r] of ra.entries()) for (let q = 0; q < r.length; q++) maxDiff = Math.max(maxDiff, Math.abs(r[q] - rb[j][q]));
+    expect(maxDiff).toBeLessThan(1e-4);
+    tf.dispose([a, b]);
+    fast.dispose();
+    ref.dispose();
+  });
+
   it('the kNN of a step evaluates with that step’s training Δ folded in (not one step behind)', async () => {
     // Gating from step 0 and kNN after every step: the first kNN must already be gated.
     const config = buildConfig({ preset: 'cdg', tiny: true, overrides: { steps: 2, eval: { knnEvery: 1 }, cdg: { schedule: { start: 0, end: 0, every: 0.05 } } } });
