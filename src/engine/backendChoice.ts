@@ -388,9 +388,9 @@ async function timeWithin(base: TimingBase, shape: WorkloadShape, share: number,
 }
 
 /**
- * A software adapter: compile (WebGPU: without running), then timed runs — the first run
- * counts, no separate warm-up — all before `deadline`. Cut off: ms null, overMs the time
- * it had, and a reason that says so.
+ * A software adapter: compile (WebGPU: without running), then timed runs, all before
+ * `deadline`. WebGPU's first run counts (compiled apart); WebGL compiles inside its first
+ * run, which is then its warm-up. Cut off: ms null, overMs the time it had, and a reason that says so.
  */
 async function timeAgainstDeadline(base: TimingBase, shape: WorkloadShape, deadline: number, budgetMs: number): Promise<BackendTiming> {
   const start = now();

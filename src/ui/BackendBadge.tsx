@@ -100,7 +100,7 @@ export function CalibrationNotice({ report }: { report: BackendReport }) {
               <li key={t.backend} data-testid={`backend-timing-${t.backend}`} data-ms={t.ms ?? ''} data-over-ms={t.overMs ?? ''} data-cut-in-warm-up={t.cutInWarmUp ? '1' : '0'} data-software={t.software ? '1' : '0'}>
                 <strong>{t.backend}</strong>
                 {t.software ? ' (software adapter: the GPU is emulated on the CPU)' : ''}{' '}
-                {t.overMs !== undefined ? `over ${formatMs(t.overMs)} — cut off: ${t.reason}` : t.ms === null ? `unavailable — ${t.reason ?? 'failed'}` : formatMs(t.ms)}
+                {t.overMs !== undefined ? `over ${formatMs(t.overMs)} — cut off: ${t.reason}${t.cutOffTwice ? ' (as on the last load: kept until Measure again)' : ''}` : t.ms === null ? `unavailable — ${t.reason ?? 'failed'}` : formatMs(t.ms)}
                 {t.lighter ? ` (${LIGHTER_WORKLOAD_NOTE})` : ''}
                 {t.backend === report.backend ? ' ← running' : ''}
               </li>

@@ -99,8 +99,9 @@ export function checkExportable(config: Config): 'simclr' | 'byol' {
   if (config.syncp?.granularity === 'nm' && config.syncp.n >= config.syncp.m) {
     throw new ExportRefusal(`N:M with N = ${config.syncp.n} ≥ M = ${config.syncp.m} cannot be exported: the reference asserts N < M (N kept out of every M).`);
   }
-  // Unstructured and channel: the reference's target starts at its final density + gap,
-  // which must stay below 1 (START_CAP); a lowered gap cannot help a density at or above it.
+  // Unstructured and channel: the reference's target starts at its final density + gap, which
+  // it fails above 1 (the export keeps it at most START_CAP, a margin); a lowered gap cannot
+  // help a density at or above it.
   if (config.syncp && config.syncp.granularity !== 'nm' && config.syncp.density >= START_CAP) {
     throw new ExportRefusal(
       `syncp.density ${config.syncp.density} cannot be exported: the export starts the reference's masks at a density of at most ${START_CAP} (its ERK start and top-k fail above 1; ${START_CAP} keeps a margin), so a final density of ${START_CAP} or more has no schedule there. Use a density under ${START_CAP}.`,

@@ -28,6 +28,16 @@ describe('the backend choice notice', () => {
     expect(t).toContain('wasm was measured faster but did not start: its .wasm files could not be loaded');
   });
 
+  it('a hardware GPU cut off on two loads in a row says it is kept until Measure again; once, it does not', () => {
+    const cut = (twice: boolean): BackendReport => {
+      const r = report('cpu', []);
+      r.calibration!.timings = [{ ...timing('webgpu', 0), ms: null, overMs: 15_000, reason: 'one training workload had not finished', ...(twice ? { cutOffTwice: true } : {}) }, timing('cpu', 70)];
+      return r;
+    };
+    expect(text(renderToStaticMarkup(createElement(CalibrationNotice, { report: cut(true) })))).toContain('(as on the last load: kept until Measure again)');
+    expect(text(renderToStaticMarkup(createElement(CalibrationNotice, { report: cut(false) })))).not.toContain('kept until Measure again');
+  });
+
   it('when the fastest runs: fastest on this device, no fallback line', () => {
     const t = text(renderToStaticMarkup(createElement(CalibrationNotice, { report: report('wasm', []) })));
     expect(t).toContain('Running on wasm: fastest on this device');
