@@ -477,8 +477,12 @@ export class Trainer {
     const packed = tf.tidy(() => tf.concat(originals.map((t) => t.reshape([-1]).cast('float32'))));
     const sizes = originals.map((t) => t.size);
     tf.dispose(originals);
-    const data = (await packed.data()) as Float32Array;
-    packed.dispose();
+    let data: Float32Array;
+    try {
+      data = (await packed.data()) as Float32Array;
+    } finally {
+      packed.dispose(); // also when the readback fails (a lost GPU)
+    }
     const metrics: Record<string, Float32Array> = {};
     let off = 1;
     names.forEach((name, i) => {
@@ -559,19 +563,22 @@ export class Trainer {
     // The method's first branch: the trained one, with the sparser masks.
     const infos: BranchInfo[] = [{ role: this.branchInfos()[0].role, view: 0 }];
     const chunks: tf.Tensor2D[] = [];
-    for (let i = 0; i < indices.length; i += EVAL_BATCH) {
-      const idx = indices.slice(i, i + EVAL_BATCH);
-      chunks.push(
-        tf.tidy(() => {
-          const x = batchTensor(split, idx, this.dataset, { size: this.imageSize });
-          const branch: Branch = { params: this.online.vars, stats: this.online.stats, masks: this.masksFor(infos[0].role) };
-          return encode(this.spec, [branch], [x], { training: false, convHook: this.convHook(infos, false), sparseKernels: this.config.kernels.sparse, prunedChannels: this.prunedChannels() })[0];
-        }),
-      );
+    // A batch that throws (a kernel's failure) leaves none of the finished ones behind.
+    try {
+      for (let i = 0; i < indices.length; i += EVAL_BATCH) {
+        const idx = indices.slice(i, i + EVAL_BATCH);
+        chunks.push(
+          tf.tidy(() => {
+            const x = batchTensor(split, idx, this.dataset, { size: this.imageSize });
+            const branch: Branch = { params: this.online.vars, stats: this.online.stats, masks: this.masksFor(infos[0].role) };
+            return encode(this.spec, [branch], [x], { training: false, convHook: this.convHook(infos, false), sparseKernels: this.config.kernels.sparse, prunedChannels: this.prunedChannels() })[0];
+          }),
+        );
+      }
+      return tf.concat(chunks) as tf.Tensor2D;
+    } finally {
+      tf.dispose(chunks);
     }
-    const out = tf.concat(chunks) as tf.Tensor2D;
-    tf.dispose(chunks);
-    return out;
   }
 
   /** Held-out images one kNN figure is measured on (its standard error follows from it). */
@@ -605,9 +612,11 @@ export class Trainer {
     const { knnK, knnTemperature } = this.config.eval;
     const trainIdx = this.evalIndices(this.dataset.train, KNN_MEMORY);
     const testIdx = this.evalIndices(this.dataset.test, KNN_QUERIES);
-    const bank = featuresOf(this.dataset.train, trainIdx);
-    const queries = featuresOf(this.dataset.test, testIdx);
+    let bank: tf.Tensor2D | undefined;
+    let queries: tf.Tensor2D | undefined;
     try {
+      bank = featuresOf(this.dataset.train, trainIdx);
+      queries = featuresOf(this.dataset.test, testIdx);
       return await knnAccuracy(
         bank,
         trainIdx.map((i) => this.dataset.train.labels[i]),
@@ -616,8 +625,8 @@ export class Trainer {
         { k: knnK, temperature: knnTemperature, numClasses: this.dataset.classNames.length },
       );
     } finally {
-      bank.dispose();
-      queries.dispose();
+      bank?.dispose();
+      queries?.dispose();
     }
   }
 
@@ -625,9 +634,11 @@ export class Trainer {
   async linearProbe(epochs = 100): Promise<ProbeResult> {
     const trainIdx = this.evalIndices(this.dataset.train, this.dataset.train.count);
     const testIdx = this.evalIndices(this.dataset.test, this.dataset.test.count);
-    const xtr = this.features(this.dataset.train, trainIdx);
-    const xte = this.features(this.dataset.test, testIdx);
+    let xtr: tf.Tensor2D | undefined;
+    let xte: tf.Tensor2D | undefined;
     try {
+      xtr = this.features(this.dataset.train, trainIdx);
+      xte = this.features(this.dataset.test, testIdx);
       return await linearProbe(
         xtr,
         trainIdx.map((i) => this.dataset.train.labels[i]),
@@ -636,8 +647,8 @@ export class Trainer {
         { numClasses: this.dataset.classNames.length, epochs, seed: this.config.seed },
       );
     } finally {
-      xtr.dispose();
-      xte.dispose();
+      xtr?.dispose();
+      xte?.dispose();
     }
   }
 
@@ -707,6 +718,8 @@ export class Trainer {
     if (state.version !== TRAINER_STATE_VERSION) throw new Error(`saved state version ${state.version}: this app reads version ${TRAINER_STATE_VERSION}`);
     if (!Number.isInteger(state.step) || state.step < 0 || state.step > this.config.steps) throw new Error(`saved state: step ${state.step} is not within this run's 0…${this.config.steps}`);
     if (!(state.peakLr > 0)) throw new Error(`saved state: peak learning rate ${state.peakLr} is not positive`);
+    // Checked here with the rest (AdamW checks it too, but only after the weights were replaced).
+    if (!Number.isInteger(state.optimizerSteps) || state.optimizerSteps < 0) throw new Error(`saved state: optimizer steps ${state.optimizerSteps} is not a whole number ≥ 0 (a damaged file?)`);
     const vars = this.namedVariables();
     const arrays = state.arrays;
     for (const [k, v] of Object.entries(vars)) expectArray(arrays, k, v.shape, v.dtype as StateArray['dtype']);
@@ -747,8 +760,11 @@ export class Trainer {
     const toTensors = (r: Record<string, StateArray>) => Object.fromEntries(Object.entries(r).map(([k, a]) => [k, toTensor(a)]));
     const m = toTensors(moments.m);
     const v = toTensors(moments.v);
-    this.optimizer.loadState(state.optimizerSteps, m, v);
-    tf.dispose([...Object.values(m), ...Object.values(v)]);
+    try {
+      this.optimizer.loadState(state.optimizerSteps, m, v);
+    } finally {
+      tf.dispose([...Object.values(m), ...Object.values(v)]);
+    }
     this.stepCount = state.step;
     this.peakLr = state.peakLr;
   }

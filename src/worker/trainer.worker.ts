@@ -505,8 +505,12 @@ async function snapshot(run: WorkerRun, gen: number): Promise<void> {
   v1.dispose();
   v2.dispose();
   const [, vh, vw, vc] = pair.shape as number[];
-  const px = await pair.data();
-  pair.dispose();
+  let px: Float32Array | Int32Array | Uint8Array;
+  try {
+    px = await pair.data();
+  } finally {
+    pair.dispose(); // also when the readback fails (a lost GPU)
+  }
   const views: [PreviewImage, PreviewImage] = [
     { width: vw, height: vh, rgba: toRgba(px, 0, vw, vh, vc, 1) },
     { width: vw, height: vh, rgba: toRgba(px, vw * vh * vc, vw, vh, vc, 1) },

@@ -15,7 +15,11 @@ export class NonFiniteFeaturesError extends Error {
 /** Throws NonFiniteFeaturesError when any element of `features` is NaN or ±∞. */
 export async function expectFiniteFeatures(what: string, ...features: tf.Tensor[]): Promise<void> {
   const s = tf.tidy(() => tf.addN(features.map((f) => tf.sum(tf.abs(f)))));
-  const v = (await s.data())[0];
-  s.dispose();
+  let v: number;
+  try {
+    v = (await s.data())[0];
+  } finally {
+    s.dispose(); // also when the readback fails (a lost GPU)
+  }
   if (!Number.isFinite(v)) throw new NonFiniteFeaturesError(what);
 }

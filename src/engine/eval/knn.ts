@@ -36,13 +36,19 @@ export async function knnAccuracy(bank: tf.Tensor2D, bankLabels: ArrayLike<numbe
   const chunk = opts.chunk ?? Math.max(1, queries.shape[0]);
   const labels = tf.tensor1d(Array.from(bankLabels), 'int32');
   const preds: tf.Tensor1D[] = [];
-  for (let i = 0; i < queries.shape[0]; i += chunk) {
-    preds.push(tf.tidy(() => tf.argMax(knnScores(bank, labels, queries.slice([i, 0], [Math.min(chunk, queries.shape[0] - i), -1]), opts), 1) as tf.Tensor1D));
+  let packed: tf.Tensor | undefined;
+  let p: Float32Array | Int32Array | Uint8Array;
+  // Disposed also when a readback fails (a lost GPU).
+  try {
+    for (let i = 0; i < queries.shape[0]; i += chunk) {
+      preds.push(tf.tidy(() => tf.argMax(knnScores(bank, labels, queries.slice([i, 0], [Math.min(chunk, queries.shape[0] - i), -1]), opts), 1) as tf.Tensor1D));
+    }
+    // The predictions and Σ|features| in one readback: features that are not finite (finiteFeatures.ts) must not be scored.
+    packed = tf.tidy(() => tf.concat([tf.cast(tf.concat(preds), 'float32'), tf.reshape(tf.add(tf.sum(tf.abs(bank)), tf.sum(tf.abs(queries))), [1])]));
+    p = await packed.data();
+  } finally {
+    tf.dispose([labels, ...preds, ...(packed ? [packed] : [])]);
   }
-  // The predictions and Σ|features| in one readback: features that are not finite (finiteFeatures.ts) must not be scored.
-  const packed = tf.tidy(() => tf.concat([tf.cast(tf.concat(preds), 'float32'), tf.reshape(tf.add(tf.sum(tf.abs(bank)), tf.sum(tf.abs(queries))), [1])]));
-  const p = await packed.data();
-  tf.dispose([labels, packed, ...preds]);
   if (!Number.isFinite(p[p.length - 1])) throw new NonFiniteFeaturesError('kNN');
   let correct = 0;
   for (let i = 0; i < p.length - 1; i++) if (p[i] === queryLabels[i]) correct++;

@@ -1,7 +1,8 @@
 // kNN monitor on hand-made examples where the answer is known.
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { knnAccuracy, knnScores } from '../../../src/engine/eval/knn';
+import { expectFiniteFeatures } from '../../../src/engine/eval/finiteFeatures';
 
 describe('kNN monitor', () => {
   it('classifies queries by their cosine neighbours with weighted votes', async () => {
@@ -76,5 +77,23 @@ describe('kNN monitor', () => {
     const { linearProbe } = await import('../../../src/engine/eval/linearProbe');
     await expect(linearProbe(bad, [0, 1, 0], ok, [0, 1, 0], { numClasses: 2, epochs: 1, seed: 1 })).rejects.toThrow(/linear probe: the network's features are not finite/);
     tf.dispose([ok, bad, inf]);
+  });
+});
+
+// Found by a leak hunt: a readback that fails (a lost GPU) left the tensors being read.
+describe('a failed readback', () => {
+  it('leaves nothing allocated in a kNN pass or the finiteness check', async () => {
+    const bank = tf.tensor2d([[1, 0], [0, 1], [1, 1]]);
+    const queries = tf.tensor2d([[1, 0]]);
+    const before = tf.memory().numTensors;
+    const spy = vi.spyOn(tf.Tensor.prototype, 'data').mockRejectedValue(new Error('GPU device was lost'));
+    try {
+      await expect(knnAccuracy(bank, [0, 1, 1], queries, [0], { k: 2, temperature: 0.1, numClasses: 2 })).rejects.toThrow(/device was lost/);
+      await expect(expectFiniteFeatures('kNN', bank, queries)).rejects.toThrow(/device was lost/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([bank, queries]);
   });
 });

@@ -166,6 +166,11 @@ describe('resume on cpu', () => {
     // Every moment gone after 2 optimizer steps.
     expect(() => RunSession.restore(without((k) => k.startsWith('adam.')), dataset)).toThrow(/2 optimizer steps but no optimizer moments/);
     expect(tf.memory().numTensors).toBe(base);
+    // A damaged step count (found by a leak hunt: AdamW refused it only after the weights were
+    // replaced, and the moments built for it were left allocated).
+    for (const optimizerSteps of [-1, 2.5, Number.NaN])
+      expect(() => RunSession.restore({ ...state, trainer: { ...state.trainer, optimizerSteps } }, dataset), String(optimizerSteps)).toThrow(/optimizer steps .* is not a whole number ≥ 0/);
+    expect(tf.memory().numTensors).toBe(base);
     // The whole state still restores.
     RunSession.restore(state, dataset).dispose();
     expect(tf.memory().numTensors).toBe(base);
