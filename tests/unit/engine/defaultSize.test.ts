@@ -45,6 +45,11 @@ describe('default size', () => {
     expect([given.steps, given.batchSize, given.eval.knnEvery]).toEqual([90, 8, 30]);
     const batchOnly = buildConfig({ preset: 'simclr-dense', tiny: true, measured: true, overrides: { batchSize: 64 } });
     expect([batchOnly.steps, batchOnly.batchSize]).toEqual([225, 64]);
+    // A third that is not whole: passes at 234 and 468, then the forced last at 700 (found by a
+    // hunt: every 233 put one at 699, a step before the forced one).
+    const odd = buildConfig({ preset: 'cdg', tiny: true, measured: true, overrides: { steps: 700 } });
+    const passes = Array.from({ length: odd.steps }, (_, i) => i + 1).filter((s) => s % odd.eval.knnEvery === 0 || s === odd.steps);
+    expect(passes).toEqual([234, 468, 700]);
   });
 
   it('a SimCLR training step costs the hand-counted 2 · 64 images · (3 · MACs − the stem\'s input gradient) (≈ 67 MFLOPs)', () => {
