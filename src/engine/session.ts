@@ -100,7 +100,16 @@ export class RunSession {
       try {
         knn = await t.knn();
       } catch (e) {
-        if (!(e instanceof NonFiniteFeaturesError)) throw e;
+        if (!(e instanceof NonFiniteFeaturesError)) {
+          // Any other failure (out of memory, a lost readback): the step is undone where the
+          // state before it is held, so the step and its kNN run again; on the last step the
+          // final kNN would otherwise be lost with a run that reads as done. Nothing held: the
+          // applied step keeps its row, without a kNN.
+          const back = await t.rollBackLastStep();
+          if (back !== undefined) this.history.splice(0, this.history.length, ...this.history.filter((r) => r.step <= back));
+          else this.log(row);
+          throw e;
+        }
         // The step's loss was finite, what it left is not: a divergence of this step, rolled back where the state before it is held.
         const back = await t.rollBackLastStep();
         const kept = back ?? result.step;
@@ -111,14 +120,16 @@ export class RunSession {
       row = t.withKnn(row, knn);
     }
     const logged = result.step % this.config.eval.logEvery === 0 || knnDue || result.step === 1;
-    if (logged) {
-      this.history.push(row);
-      if (this.history.length > this.maxHistory) {
-        const kept = thinByAge(this.history, this.maxHistory, (r) => r.step, (r) => r.knn !== undefined);
-        this.history.splice(0, this.history.length, ...kept);
-      }
-    }
+    if (logged) this.log(row);
     return { result, row, knn: row.knn, logged };
+  }
+
+  private log(row: StepRow): void {
+    this.history.push(row);
+    if (this.history.length > this.maxHistory) {
+      const kept = thinByAge(this.history, this.maxHistory, (r) => r.step, (r) => r.knn !== undefined);
+      this.history.splice(0, this.history.length, ...kept);
+    }
   }
 
   /** Go on with another peak learning rate (after a divergence); the config records it. */

@@ -294,11 +294,20 @@ export class Trainer {
    */
   async trainStep(): Promise<StepResult> {
     if (this.disposed) throw new Error('trainer is disposed');
+    if (this.halfApplied) throw new Error(this.halfApplied);
     const held = this.holdLastGood ? this.holdState() : undefined;
     let result: StepResult;
+    this.updateApplied = false;
     try {
       result = await this.trainStepOnce();
     } catch (e) {
+      if (this.updateApplied) {
+        // Failed after its update was applied (a regrowth pass out of memory, say): the
+        // optimizer, statistics, target and masks are past a step the count never reached.
+        // Saved so, a resumed run would apply the step again on top of itself.
+        await this.undoHalfAppliedStep(held, e);
+        throw e;
+      }
       if (held) tf.dispose(Object.values(held.tensors));
       if (!(e instanceof DivergenceError)) throw e;
       // This step's loss came from the state the last applied step left: back to before it.
@@ -308,6 +317,21 @@ export class Trainer {
     if (this.previous) tf.dispose(Object.values(this.previous.tensors));
     this.previous = held;
     return result;
+  }
+
+  /** Back to the state held before a step that failed after its update; without one, no more steps or saves. */
+  private async undoHalfAppliedStep(held: HeldState | undefined, e: unknown): Promise<void> {
+    const why = e instanceof Error ? e.message : String(e);
+    const refuse = () => {
+      this.halfApplied = `step ${this.stepCount + 1} failed after its update was applied (${why}): this run's state is no longer consistent; start it again or resume its last save`;
+    };
+    if (!held) return refuse();
+    try {
+      await this.rollBack(held);
+    } catch {
+      tf.dispose(Object.values(held.tensors));
+      refuse();
+    }
   }
 
   /**
@@ -337,6 +361,10 @@ export class Trainer {
 
   private holdLastGood = false;
   private previous: HeldState | undefined;
+  /** Set while a step's update is applied and the step not yet finished. */
+  private updateApplied = false;
+  /** Why steps and saves are refused: a step failed half applied and nothing held could undo it. */
+  private halfApplied: string | undefined;
 
   /** Every tensor saveState reads, held by a clone (a reference: an assign replaces the variable's data, not this). */
   private holdState(): HeldState {
@@ -387,6 +415,7 @@ export class Trainer {
       if (!Number.isFinite(loss)) throw new DivergenceError(step + 1, loss);
 
       applied = true;
+      this.updateApplied = true;
       for (const p of this.plugins) for (const [name, where] of Object.entries(p.momentResets?.() ?? {})) this.optimizer.resetMoments(name, where);
       const { predictorLrScale, predictorLrSchedule } = this.config.ssl;
       const predLr = predictorLearningRate(step, total, this.peakLr, this.config.optim.warmup, predictorLrScale, predictorLrSchedule);
@@ -403,6 +432,7 @@ export class Trainer {
       };
       for (const p of this.plugins) p.afterStep?.(step, grads, helpers);
       this.stepCount += 1;
+      this.updateApplied = false;
       return { step: this.stepCount, loss, lr, ms: performance.now() - t0, metrics, ...(gradientPasses.length ? { gradientPasses } : {}) };
     } finally {
       for (const c of checkpoints) {
@@ -696,6 +726,7 @@ export class Trainer {
   /** Everything the next steps depend on, read back as host data (one batch of readbacks). */
   async saveState(): Promise<TrainerState> {
     if (this.disposed) throw new Error('trainer is disposed');
+    if (this.halfApplied) throw new Error(`not saved: ${this.halfApplied}`);
     const tensors: Record<string, tf.Tensor> = { ...this.namedVariables(), ...this.momentTensors() };
     const plugins: Record<string, unknown> = {};
     for (const p of this.plugins) {
@@ -767,6 +798,8 @@ export class Trainer {
     }
     this.stepCount = state.step;
     this.peakLr = state.peakLr;
+    // A whole state replaces whatever a half-applied step left.
+    this.halfApplied = undefined;
   }
 
   /** Optimizer steps taken (a diverged step takes none). */
