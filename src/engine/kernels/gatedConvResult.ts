@@ -28,6 +28,11 @@ export interface GatedConvResult {
   groups: number;
 }
 
+/** The units a quantile gate ranks, pooled over branches: samples × output locations ('same' padding) × gate groups. */
+export function pooledGateUnits(xs: readonly tf.Tensor4D[], stride: number, groups: number): number {
+  return xs.reduce((a, x) => a + x.shape[0] * Math.ceil(x.shape[1] / stride) * Math.ceil(x.shape[2] / stride) * groups, 0);
+}
+
 /**
  * Beyond any saliency (normalised to mean 1): stands for ±∞ in device ops, since WGSL lets
  * implementations assume no infinities. The plugin ignores |Δ| ≥ NO_DELTA (all or none open).

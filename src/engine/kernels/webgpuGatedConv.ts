@@ -13,7 +13,7 @@
 // gradient reaches), which takes the two stages as 'detached' does.
 // No runtime import of the webgpu backend: the engine loads it lazily (backend.ts).
 import * as tf from '@tensorflow/tfjs';
-import { branchMeans, lazyGatedResult, NO_DELTA, splitBranches, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
+import { branchMeans, lazyGatedResult, NO_DELTA, pooledGateUnits, splitBranches, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
 import { flatProgram as flat, runProgram as run, type Program } from './webgpuProgram';
 import { webgpuGateBoundary, webgpuTopKGate } from './webgpuSelect';
 import {
@@ -189,7 +189,7 @@ export function gatedConvWebGPU(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: Quan
   // A forward-only branch (BYOL's target: no gradient reaches it) needs Y_c only at open
   // units in either mode, as 'detached' does.
   // The pooled units and how many open, known from the shapes before any program runs.
-  const n = xs.reduce((a, x) => a + x.shape[0] * Math.ceil(x.shape[1] / stride) * Math.ceil(x.shape[2] / stride) * G, 0);
+  const n = pooledGateUnits(xs, stride, G);
   const k = Math.min(n, Math.max(0, Math.round((opts.density ?? 1) * n)));
   // Every gate closed (a final density of 0): no gradient reaches the gate, so 'ste' needs Y_c
   // nowhere either (as cpu skips it, and as the FLOPs count it).

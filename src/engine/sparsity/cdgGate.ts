@@ -38,7 +38,7 @@ import { cpuForward, gatedConvCpuSparse } from '../kernels/cpuGatedConvSparse';
 import { gatedConvWasm, wasmForward } from '../kernels/wasmGatedConv';
 import { gatedConvFixedOnHost } from '../kernels/hostFixedGate';
 import { gatedConvHost } from '../kernels/cpuGatedConvHost';
-import { branchMeans, NO_DELTA, type GatedConvResult, type QuantileGateOptions } from '../kernels/gatedConvResult';
+import { branchMeans, NO_DELTA, pooledGateUnits, type GatedConvResult, type QuantileGateOptions } from '../kernels/gatedConvResult';
 import { topKGate } from '../kernels/topKGate';
 import { allFinite } from '../kernels/finiteValues';
 import { webglGateSurrogate, webglSelectAvailable, webglTopKGate } from '../kernels/webglSelect';
@@ -308,9 +308,7 @@ export function gatedConv(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: GatedConvO
   if (host && opts.skipClosed && hostBackend()) return gatedConvCpuSparse(xs, ws, opts, cb, G, stride);
   if (host && hostBackend()) return gatedConvHost(xs, ws, opts, cb, G, stride);
   if (tf.getBackend() === 'webgpu' && opts.threshold === undefined && opts.impl !== 'ops' && cb < cin) return gatedConvWebGPU(xs, ws, opts, cb, G, stride, opts.skipClosed);
-  // The pooled units the selection ranks: every branch's samples × output locations × groups.
-  const pooledUnits = xs.reduce((a, x) => a + x.shape[0] * Math.ceil(x.shape[1] / stride) * Math.ceil(x.shape[2] / stride) * G, 0);
-  if (opts.threshold === undefined && opts.impl !== 'ops' && cb < cin && webglSelectAvailable(pooledUnits)) return gatedConvWebGL(xs, ws, opts, cb, G, stride);
+  if (opts.threshold === undefined && opts.impl !== 'ops' && cb < cin && webglSelectAvailable(pooledGateUnits(xs, stride, G))) return gatedConvWebGL(xs, ws, opts, cb, G, stride);
   const kernels = new Map<tf.Tensor, tf.Tensor4D[]>();
   const splitKernel = (w: tf.Tensor4D) => {
     let parts = kernels.get(w);
