@@ -26,6 +26,7 @@ import { median } from './median';
 import type { Config } from './config';
 import { calibrationShape, DEFAULT_WORKLOAD, workloadKey, type WorkloadShape } from './calibrationWorkload';
 import { forwardResNet, initResNet, resnetSpec } from './nn/resnet';
+import { freeingTapeOnError } from './nn/gradientTape';
 import { describeSpeedup, formatMs, LIGHTER_WORKLOAD_NOTE, speedupOverSlowest } from './calibrationSpeedup';
 
 export { median, withinLimit, calibrationShape, DEFAULT_WORKLOAD, workloadKey, type WorkloadShape };
@@ -112,7 +113,7 @@ function encoderWorkload(w: WorkloadShape & { model: Config['model'] }, seed: nu
       const hs = forwardResNet(spec, [branch, branch], views, { training: true });
       return tf.addN(hs.map((h) => tf.sum(tf.square(tf.matMul(h, ps[names.length] as tf.Tensor2D)))));
     };
-    const grads = tf.grads(f)([...names.map((n) => params[n]), d]);
+    const grads = freeingTapeOnError(() => tf.grads(f)([...names.map((n) => params[n]), d]));
     // One add per gradient, as an optimizer touches each (addN of all would exceed WebGPU's storage-buffer limit).
     return grads.map((g) => tf.sum(g)).reduce((a, b) => tf.add(a, b)) as tf.Scalar;
   });
@@ -131,7 +132,7 @@ export function calibrationWorkload(w: WorkloadShape, seed: number): tf.Scalar {
       const h2 = tf.relu(tf.conv2d(h1 as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'));
       return tf.sum(tf.square(tf.matMul(tf.mean(h2, [1, 2]) as tf.Tensor2D, c as tf.Tensor2D)));
     };
-    const grads = tf.grads(f)([k1, k2, d]);
+    const grads = freeingTapeOnError(() => tf.grads(f)([k1, k2, d]));
     return tf.addN(grads.map((g) => tf.sum(g))) as tf.Scalar;
   });
 }

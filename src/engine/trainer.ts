@@ -34,6 +34,7 @@ import { stepFlops, type LayerDensities } from './stepFlops';
 import { TRAINER_STATE_VERSION, type TrainerState } from './state/runState';
 import { expectArray, type StateArray } from './state/stateArray';
 import { readArrays, toTensor } from './state/stateTensors';
+import { freeingTapeOnError } from './nn/gradientTape';
 
 /** The config's few augmentation knobs → the full recipe; strength s scales jitter as SimCLR does (0.8s, 0.8s, 0.8s, 0.2s). */
 export function augmentFromConfig(a: Config['augment']): AugmentConfig {
@@ -408,7 +409,7 @@ export class Trainer {
       for (const p of this.plugins) p.beforeStep?.(step);
       const vars = this.trainableVars();
       const nameById = new Map(Object.entries(vars).map(([k, v]) => [v.name, k]));
-      const { value, grads: gradsById } = tf.variableGrads(() => this.loss(v1, v2, true, moments, undefined, collect), Object.values(vars));
+      const { value, grads: gradsById } = freeingTapeOnError(() => tf.variableGrads(() => this.loss(v1, v2, true, moments, undefined, collect), Object.values(vars)));
       for (const [id, g] of Object.entries(gradsById)) grads[nameById.get(id) ?? id] = g;
 
       const { loss, metrics } = await this.readback(value);
@@ -570,7 +571,7 @@ export class Trainer {
         const masks = this.masksFor(role) ?? {};
         return names.map((n) => (masks[n] ? tf.mul(this.online.vars[n], masks[n]) : this.online.vars[n].clone()));
       });
-      const g = tf.grads((...ts: tf.Tensor[]) => {
+      const g = freeingTapeOnError(() => tf.grads((...ts: tf.Tensor[]) => {
         const effective = new Map(roles.map((role, r) => {
           const p: ParamMap = { ...this.online.vars };
           // The branch runs without its masks here (loss(): params replace them), so the convs
@@ -581,7 +582,7 @@ export class Trainer {
           return [role, p] as const;
         }));
         return this.loss(v1, v2, true, undefined, effective);
-      })(effTensors);
+      })(effTensors));
       const out: Record<string, tf.Tensor> = {};
       names.forEach((n, i) => (out[n] = tf.addN(roles.map((_, r) => g[r * names.length + i]))));
       return out;

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AdamW } from '../optim';
 import { tfSeed } from '../nn/params';
+import { freeingTapeOnError } from '../nn/gradientTape';
 import { expectFiniteFeatures } from './finiteFeatures';
 
 export interface ProbeOptions { numClasses: number; epochs: number; seed: number; lr?: number; weightDecay?: number }
@@ -27,7 +28,7 @@ export async function linearProbe(xTrain: tf.Tensor2D, yTrain: ArrayLike<number>
   const optimizer = new AdamW({ weightDecay: opts.weightDecay ?? 1e-4 });
   try {
     for (let e = 0; e < opts.epochs; e++) {
-      const { grads, value } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(ytr, tf.add(tf.matMul(xtr, vars.w), vars.b)) as tf.Scalar, [vars.w, vars.b]);
+      const { grads, value } = freeingTapeOnError(() => tf.variableGrads(() => tf.losses.softmaxCrossEntropy(ytr, tf.add(tf.matMul(xtr, vars.w), vars.b)) as tf.Scalar, [vars.w, vars.b]));
       optimizer.apply(vars, { w: grads[vars.w.name], b: grads[vars.b.name] }, opts.lr ?? 0.01, undefined, (n) => n === 'b');
       tf.dispose(grads);
       value.dispose();
