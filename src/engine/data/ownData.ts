@@ -50,6 +50,9 @@ const CIFAR_RECORD = 1 + 3 * 32 * 32;
 const CIFAR_COMPANION = /(^|\/)(batches\.meta\.txt|readme\.html?)$/i;
 // .jfif/.pjpeg/.pjp are JPEGs (Windows saves web JPEGs as .jfif); browsers decode AVIF too.
 const IMAGE_EXT = /\.(png|jpe?g|jfif|pjpeg|pjp|gif|webp|bmp|avif)$/i;
+/** Images in formats browsers do not decode (a phone's HEIC, TIFF, raw): named, never dropped without a word. */
+const UNREAD_IMAGE_EXT = /\.(heic|heif|tiff?|jxl|jp2|psd|dng|cr2|nef|arw)$/i;
+const extOf = (path: string) => /\.[^./]+$/.exec(path)?.[0].toLowerCase() ?? '';
 /** Labels are bytes. */
 const MAX_CLASSES = 256;
 
@@ -70,7 +73,12 @@ function entryPath(name: string): string {
   return name.replace(/\\/g, '/').split('/').filter((part) => part !== '' && part !== '.').join('/');
 }
 
-/** Expand zips (their entries keep their folders), drop hidden files and folder entries; `maxBytes` bounds what they inflate to. */
+/**
+ * Expand zips, drop hidden files and folder entries; `maxBytes` bounds what they inflate to.
+ * Beside other files, a zip's entries are put in a folder named as the zip (train.zip's cat/1.jpg
+ * is train/cat/1.jpg), so train.zip and test.zip given together keep their split, and two zips
+ * holding the same paths do not overwrite each other.
+ */
 function expand(files: OwnFile[], maxBytes: number): OwnFile[] {
   const out: OwnFile[] = [];
   // The loose files count too: 150 MB of them beside a zip inflating to 190 MB is 340 MB.
@@ -89,9 +97,10 @@ function expand(files: OwnFile[], maxBytes: number): OwnFile[] {
       // A stored (uncompressed) entry changed on the way inflates fine and decodes to other pixels.
       const damaged = damagedEntry(f.bytes, entries);
       if (damaged) throw new OwnDataError(`${f.path} is damaged: ${damaged} does not match the checksum the zip records for it (a copy cut short or changed on the way); zip the images again`);
+      const folder = files.length > 1 ? `${f.path.replace(/\.zip$/i, '')}/` : '';
       for (const [name, bytes] of Object.entries(entries)) {
         const path = entryPath(name);
-        if (path && !/[\\/]$/.test(name)) out.push({ path, bytes });
+        if (path && !/[\\/]$/.test(name)) out.push({ path: `${folder}${path}`, bytes });
       }
     } else out.push(f);
   }
@@ -106,6 +115,15 @@ export async function readOwnData(input: OwnFile[], opts: OwnDataOptions): Promi
   if (input.length === 0) throw new OwnDataError(EMPTY_MESSAGE);
   if (total > maxBytes) throw new OwnDataError(`${mb(total)} of files; the most this app takes is ${mb(maxBytes)} (use fewer images)`);
   const files = expand(input, maxBytes);
+  // The same images twice would count twice, and a copy could be held out beside its twin.
+  const zip = input.find((f) => /\.zip$/i.test(f.path));
+  const loose = zip && input.find((f) => IMAGE_EXT.test(f.path));
+  if (zip && loose) throw new OwnDataError(`${zip.path} and loose images (e.g. ${loose.path}) together: give the folder of images or its zip, not both`);
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (seen.has(f.path)) throw new OwnDataError(`${f.path} is given twice (two zips or folders of the same name?): give each image once`);
+    seen.add(f.path);
+  }
   if (files.length === 0)
     throw new OwnDataError(
       `${input.length === 1 ? `${input[0].path} holds` : `the ${input.length} files hold`} nothing but folders or hidden files: expected one sub-folder per class with images (or a zip of the same, or CIFAR-10 .bin batches)`,
@@ -185,7 +203,10 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
   // By path, so the held-out split and the order of training do not depend on the order the
   // browser or the zip listed the files in.
   const images = files.filter((f) => IMAGE_EXT.test(f.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  if (images.length === 0) throw new OwnDataError(`no images found (looked for .png, .jpg, .jfif, .gif, .webp, .bmp, .avif) among ${files.length} file(s), e.g. ${files[0].path}`);
+  const unread = files.filter((f) => UNREAD_IMAGE_EXT.test(f.path));
+  const convert = (f: OwnFile) => `${extOf(f.path)} images are not read by browsers: convert them to .jpg or .png`;
+  if (images.length === 0)
+    throw new OwnDataError(`no images found (looked for .png, .jpg, .jfif, .gif, .webp, .bmp, .avif) among ${files.length} file(s), e.g. ${(unread[0] ?? files[0]).path}${unread.length ? ` (${convert(unread[0])})` : ''}`);
   // Class = the first folder below whatever root all images share (other files, a README
   // beside the class folders, do not count). A shared folder with deeper images in it is a
   // root even when an image lies loose in it (pets/cats/1.png beside pets/cover.png): the
@@ -217,6 +238,15 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
     throw new OwnDataError(
       `${splitLike.slice(0, root + 1).join('/')}/ holds class folders, as a split does, but its split level cannot be read: give train/ and test/ (or val/) folders that each hold the same class folders, or the class folders alone`,
     );
+  // A class folder of unreadable images only would vanish from the classes: refused, naming it.
+  // Unreadable ones in a class that has others are left out, and listed with the undecodable.
+  const dirOf = (path: string, depth: number) => path.split('/').filter(Boolean).slice(0, depth).join('/');
+  const classDirs = new Set(images.map((f) => dirOf(f.path, root + 1)));
+  const parentDirs = new Set(images.map((f) => dirOf(f.path, root)));
+  const unreadInClass = unread.filter((f) => f.path.split('/').filter(Boolean).length > root + 1);
+  const lostClass = unreadInClass.find((f) => !classDirs.has(dirOf(f.path, root + 1)) && parentDirs.has(dirOf(f.path, root)));
+  if (lostClass) throw new OwnDataError(`${dirOf(lostClass.path, root + 1)}/ holds no image this app reads (e.g. ${lostClass.path}; ${convert(lostClass)})`);
+  const leftOut = unreadInClass.filter((f) => classDirs.has(dirOf(f.path, root + 1))).map((f) => f.path);
   if (images.length > maxImages) throw new OwnDataError(`${images.length} images; the most this app takes is ${maxImages} (use fewer)`);
   const classOf = (f: OwnFile) => f.path.split('/').filter(Boolean)[root];
   const classNames = [...new Set(images.map(classOf))].sort();
@@ -227,7 +257,7 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
   const labels = new Uint8Array(images.length);
   const test = new Uint8Array(images.length);
   let kept = 0;
-  const bad: string[] = [];
+  const bad: string[] = [...leftOut];
   for (const f of images) {
     const img = await opts.decode(f.bytes, opts.size);
     if (!img || img.rgb.length !== n) {

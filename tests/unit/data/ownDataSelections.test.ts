@@ -1,0 +1,70 @@
+// Selections that read as data but were not what the person meant (found by a data hunt): a
+// zip beside the folder it was made from (every image twice, a copy held out beside its twin),
+// train.zip and test.zip given together (their split lost), and images in a format browsers do
+// not decode (a class of .heic photos vanished from the classes without a word).
+import { zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { readOwnData, type ImageDecoder, type OwnFile } from '../../../src/engine/data/ownData';
+
+/** Stand-in decoder as in ownData.test.ts: 'IMG', a value, 32×32; decodes to a field of that value. */
+const decode: ImageDecoder = async (bytes, size) => (bytes[0] === 73 && bytes[1] === 77 && bytes[2] === 71 ? { width: 32, height: 32, rgb: new Uint8Array(size * size * 3).fill(bytes[3]) } : null);
+const img = (v: number) => new Uint8Array([73, 77, 71, v]);
+const opts = { decode, size: 4, seed: 1 };
+const zipOf = (files: OwnFile[], strip = '') => zipSync(Object.fromEntries(files.map((f) => [f.path.slice(strip.length), f.bytes])));
+const classes = (root: string, n: number, names = ['cat', 'dog']): OwnFile[] => names.flatMap((c, k) => Array.from({ length: n }, (_, i) => ({ path: `${root}${c}/${i}.png`, bytes: img(10 * k + i) })));
+
+describe('own data selections', () => {
+  it('a zip beside loose images is refused, naming both', async () => {
+    const folder = classes('Downloads/pets/', 4);
+    const zip = { path: 'Downloads/pets.zip', bytes: zipOf(folder, 'Downloads/') };
+    await expect(readOwnData([...folder, zip], opts)).rejects.toThrow('Downloads/pets.zip and loose images (e.g. Downloads/pets/cat/0.png) together: give the folder of images or its zip, not both');
+    // Either alone reads, as the same two classes of 8 images.
+    for (const sel of [folder, [zip]]) {
+      const ds = await readOwnData(sel, opts);
+      expect(ds.classNames).toEqual(['cat', 'dog']);
+      expect(ds.train.count + ds.test.count).toBe(8);
+    }
+  });
+
+  it('train.zip and test.zip together keep their split (each zip a folder of its name)', async () => {
+    const train = { path: 'train.zip', bytes: zipOf(classes('', 5)) };
+    const test = { path: 'test.zip', bytes: zipOf(classes('', 2)) };
+    const ds = await readOwnData([train, test], opts);
+    expect(ds.classNames).toEqual(['cat', 'dog']);
+    expect(ds.source).toBe('own images (their train and test folders)');
+    expect([ds.train.count, ds.test.count]).toEqual([10, 4]);
+  });
+
+  it('two zips holding the same paths are two folders, not one overwriting the other', async () => {
+    const a = { path: 'a.zip', bytes: zipOf(classes('', 3)) };
+    const b = { path: 'b.zip', bytes: zipOf(classes('', 3)) };
+    const ds = await readOwnData([a, b], opts);
+    // The zips' names are the classes (each holds cat/ and dog/ below it): all 12 images read.
+    expect(ds.classNames).toEqual(['a', 'b']);
+    expect(ds.train.count + ds.test.count).toBe(12);
+  });
+
+  it('the same path twice is refused', async () => {
+    const f = classes('pets/', 3);
+    await expect(readOwnData([...f, f[0]], opts)).rejects.toThrow('pets/cat/0.png is given twice');
+  });
+
+  it('a class folder of .heic photos only is refused, naming it and what to do', async () => {
+    const files = [...classes('pets/', 3, ['dog', 'bird']), ...Array.from({ length: 3 }, (_, i) => ({ path: `pets/cat/${i}.HEIC`, bytes: img(99) }))];
+    await expect(readOwnData(files, opts)).rejects.toThrow('pets/cat/ holds no image this app reads (e.g. pets/cat/0.HEIC; .heic images are not read by browsers: convert them to .jpg or .png)');
+    // With only one readable class left, the lost class is named before the one-class refusal.
+    await expect(readOwnData(files.filter((f) => !f.path.includes('bird')), opts)).rejects.toThrow(/^pets\/cat\/ holds no image/);
+  });
+
+  it('.tif files in a class with readable images are left out and listed; other files (a README) are not listed', async () => {
+    const files = [...classes('pets/', 3), { path: 'pets/dog/scan.tif', bytes: img(5) }, { path: 'pets/cat/notes.txt', bytes: img(6) }, { path: 'pets/README.md', bytes: img(7) }];
+    const ds = await readOwnData(files, opts);
+    expect(ds.classNames).toEqual(['cat', 'dog']);
+    expect(ds.train.count + ds.test.count).toBe(6);
+    expect(ds.skipped).toEqual(['pets/dog/scan.tif']);
+  });
+
+  it('nothing readable but .heic: the refusal says why', async () => {
+    await expect(readOwnData([{ path: 'p/cat/1.heic', bytes: img(1) }, { path: 'p/dog/1.heic', bytes: img(2) }], opts)).rejects.toThrow(/no images found .* e\.g\. p\/cat\/1\.heic \(\.heic images are not read by browsers: convert them to \.jpg or \.png\)/);
+  });
+});
