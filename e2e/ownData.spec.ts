@@ -16,6 +16,9 @@ import { join } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import type { Page } from '@playwright/test';
 import { expect, test, waitReady, withStorageQuota } from './fixtures';
+import { runPageCheck } from './pageCheck';
+import type { Published } from './pages/publish';
+import type { DecodeResult } from './pages/decodeImage';
 
 /** CIFAR-10 records: label, then R, G, B planes of 32×32 (a class-dependent colour). */
 function cifarBatch(n: number): Buffer {
@@ -442,4 +445,21 @@ test('own data: images too large for this browser\'s storage are said, for each 
     await page.getByTestId('resume').click();
     await expect(page.getByTestId('error-banner')).toContainText('load them in the Data panel first');
   });
+});
+
+// From a data hunt: own images must be shrunk by averaging, as a saved run's images shrunk later
+// are (areaShrink), or one file gives other pixels by either path, and a photo shrunk 32×
+// aliases. Chromium 150 averages at the canvas's default quality too (the hunt thought not);
+// with smoothing off this fails (every pixel 255). Pictures that average to flat grey.
+test('own images are shrunk by averaging, as areaShrink does: fine patterns become grey, not aliased black and white', async ({ page }) => {
+  test.setTimeout(120_000);
+  const r = await runPageCheck<Published<DecodeResult>>(page, 'e2e/pages/decodeImage.ts', '__decodeImage');
+  expect(r.error).toBeUndefined();
+  expect(r.cases).toHaveLength(3);
+  for (const c of r.cases!) {
+    // areaShrink gives 127 or 128 everywhere; within a few levels of it, so no pixel is near black or white.
+    expect(c.maxFromArea, c.name).toBeLessThanOrEqual(12);
+    expect(c.min, c.name).toBeGreaterThan(100);
+    expect(c.max, c.name).toBeLessThan(155);
+  }
 });

@@ -8,7 +8,7 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { initBackend, type BackendReport } from '../engine/backend';
 import { calibrationShape, chooseBackend, NAMED_START_MS } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
-import { classesInOneSplit, loadDataset, OwnDataError, readOwnData, type Dataset, type ImageDecoder } from '../engine/data';
+import { classesInOneSplit, loadDataset, OwnDataError, readOwnData, type Dataset } from '../engine/data';
 import type { MetricsRow } from '../engine/runFile';
 import { RunSession } from '../engine/session';
 import { readRunUpload } from '../engine/state/bundle';
@@ -25,7 +25,7 @@ import { StepRate } from './stepRate';
 import { ownImagesToWrite, parseReplay, readAutosave, readStoredImagesId, renumberUpdates, writeAutosave, type Replay, type SavedRun, type StoredImages } from './savedRun';
 import { OwnImages } from './ownImages';
 import { imageSideOrDefault } from '../engine/data/imageSide';
-import { rgbOver } from '../engine/data/rgbOver';
+import { decodeImage } from './decodeImage';
 import { nameWasmAssets } from './wasmAssets';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -104,27 +104,6 @@ let savedOwnData: StoredImages | null | undefined;
 const dataBeforeRestore = new WeakMap<WorkerRun, { ownData: typeof ownData; dataset: typeof dataset; savedOwnData: typeof savedOwnData }>();
 /** An id for a set of own images written with a save (not a secure-context API: the page may be served over plain http). */
 const newImagesId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-
-/** Decode an image in the worker and resize it to size×size RGB, with its own size (null: not an image). */
-const decodeImage: ImageDecoder = async (bytes, size) => {
-  let bmp: ImageBitmap;
-  try {
-    bmp = await createImageBitmap(new Blob([bytes as BlobPart]));
-  } catch {
-    return null;
-  }
-  const { width, height } = bmp;
-  const canvas = new OffscreenCanvas(size, size);
-  const ctx = canvas.getContext('2d');
-  if (!ctx) {
-    bmp.close();
-    return null;
-  }
-  ctx.drawImage(bmp, 0, 0, size, size);
-  bmp.close();
-  // Transparent pixels show the background, as on a page (rgbOver says why).
-  return { width, height, rgb: rgbOver(ctx.getImageData(0, 0, size, size).data) };
-};
 
 async function getDataset(c: Config): Promise<Dataset> {
   if (c.data.name === 'own') {
