@@ -16,7 +16,7 @@ import { capRows } from '../worker/progressRows';
 import { addReference, pinnedPoints, referencePoints, removeReference, useMetrics } from './metrics';
 import { useRun, type RunState } from './run';
 import { draftOf, evaluate, namedSettings, overridesOf, useSettings, type FieldName, type SettingsState } from './settings';
-import { clearTimeline, recordSnapshot, recordUpdates, useTimeline } from './timeline';
+import { clearTimeline, recordSnapshot, recordUpdates, rewindTimeline, useTimeline } from './timeline';
 import { downloadBytes } from './download';
 import { orderFor, parseUrl, type BackendMode } from './url';
 import type { BackendReport } from '../engine/backend';
@@ -124,10 +124,7 @@ function notLoaded(r: NonNullable<RunState['restoring']>): string {
 function rewindTo(kept: number): void {
   const rows = useMetrics.getState().rows.filter((r) => r.step <= kept);
   useMetrics.setState({ rows });
-  useTimeline.setState((t) => {
-    const entries = t.entries.filter((e) => e.step <= kept);
-    return { entries, updates: t.updates.filter((u) => u.step <= kept), maskHistory: t.maskHistory.filter((h) => h.step <= kept), viewIndex: t.viewIndex !== null && t.viewIndex < entries.length ? t.viewIndex : null };
-  });
+  rewindTimeline(kept);
   const last = rows[rows.length - 1];
   const knn = [...rows].reverse().find((r) => r.knn !== undefined)?.knn;
   // The counters of the last kept row; a dense timing measured after it timed a state rolled back from.

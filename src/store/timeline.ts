@@ -39,6 +39,29 @@ function slim(s: Snapshot): Snapshot {
   return { ...s, plugins: { ...s.plugins, syncp: { ...sp, selected: { ...sp.selected, history: [] } } } };
 }
 
+/** Index of the newest entry at or before `step` (-1: none). */
+function atOrBefore(entries: Snapshot[], step: number): number {
+  let i = entries.length - 1;
+  while (i >= 0 && entries[i].step > step) i--;
+  return i;
+}
+
+/**
+ * The view after a divergence rolled the run back to `kept`: the viewed step, or the nearest
+ * kept one before it (never live by itself); live when that is the newest kept entry, which
+ * is what live shows (an index on the newest entry is a view the charts take for live and the
+ * timeline bar for scrubbing).
+ */
+export function rewindTimeline(kept: number): void {
+  useTimeline.setState((t) => {
+    const viewed = t.viewIndex === null ? null : t.entries[t.viewIndex];
+    const entries = t.entries.filter((e) => e.step <= kept);
+    const i = viewed ? atOrBefore(entries, viewed.step) : -1;
+    const viewIndex = i >= 0 && i < entries.length - 1 ? i : null;
+    return { entries, updates: t.updates.filter((u) => u.step <= kept), maskHistory: t.maskHistory.filter((h) => h.step <= kept), viewIndex };
+  });
+}
+
 export function recordSnapshot(s: Snapshot): void {
   useTimeline.setState((t) => {
     const sp = s.plugins.syncp;
@@ -48,8 +71,7 @@ export function recordSnapshot(s: Snapshot): void {
     // if thinning dropped it, at the nearest kept step before it — never back to live unasked.
     let viewIndex: number | null = null;
     if (viewed) {
-      let i = entries.length - 1;
-      while (i >= 0 && entries[i].step > viewed.step) i--;
+      const i = atOrBefore(entries, viewed.step);
       viewIndex = i >= 0 ? i : null; // none: a reset replaced the steps viewed (thinning keeps the first)
     }
     return { entries, viewIndex, maskHistory: sp ? sp.selected.history : t.maskHistory };

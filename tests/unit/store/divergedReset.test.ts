@@ -86,6 +86,28 @@ describe('a divergence rolled back to an earlier step', () => {
     expect([s.step, s.loss, s.knn, s.error?.kept]).toEqual([5, 15, 0.5, 5]);
   });
 
+  // Found by a panels hunt: viewing a step past the kept one jumped the view to live; viewing
+  // one that became the newest left an index the timeline bar read as scrubbing and the charts
+  // as live. Now: the nearest kept step before the viewed one, and live when that is the newest.
+  for (const [viewed, kept, expected] of [
+    [8, 7, null], // the viewed step dropped: the nearest kept one before it is the newest, so live
+    [8, 9, null], // the viewed step is now the newest kept: live, which shows it
+    [6, 9, 6], // an older step viewed: stays
+    [2, 5, 2], // 2 and 4 kept, viewing 2: stays
+    [4, 5, null], // 2 and 4 kept, viewing 4, the newest: live
+  ] as const)
+    it(`viewing step ${viewed}, rolled back to ${kept}: the view is ${expected === null ? 'live' : `step ${expected}`}`, () => {
+      actions.restart();
+      answer({ type: 'progress', gen: gen(), rows: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(row), stepsPerSecond: 1, timedSteps: 4 });
+      for (const st of [2, 4, 6, 8, 10]) answer({ type: 'snapshot', gen: gen(), snapshot: snap(st) });
+      actions.viewSnapshot(useTimeline.getState().entries.findIndex((e) => e.step === viewed));
+      answer({ type: 'error', gen: gen(), kind: 'diverged', message: 'NaN', step: kept + 1, kept });
+      const t = useTimeline.getState();
+      expect(t.viewIndex === null ? null : t.entries[t.viewIndex].step).toBe(expected);
+      // Never an index on the newest entry: that is live.
+      expect(t.viewIndex === null || t.viewIndex < t.entries.length - 1).toBe(true);
+    });
+
   it('puts back the FLOPs and tensor counters of the step it is back at, and drops a dense timing made after it', () => {
     actions.restart();
     const r = (step: number, effective: number, tensors: number) => ({ ...row(step), flops: { dense: 100, effective }, tensors });
