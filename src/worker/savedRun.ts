@@ -127,7 +127,21 @@ async function txAll(mode: IDBTransactionMode, body: (s: IDBObjectStore) => IDBR
   try {
     return await new Promise<unknown[]>((resolve, reject) => {
       const t = db.transaction(STORE, mode);
-      const reqs = body(t.objectStore(STORE));
+      let reqs: IDBRequest[];
+      try {
+        reqs = body(t.objectStore(STORE));
+      } catch (e) {
+        // A request that throws at once (a value that cannot be cloned, one too large for the
+        // browser) leaves the ones before it in a transaction nothing aborts, which commits
+        // them: the meta of a save beside the state of an older one.
+        try {
+          t.abort();
+        } catch {
+          // Already finished: nothing of it to undo.
+        }
+        reject(e);
+        return;
+      }
       // Resolved when the transaction commits: a reload right after cannot lose the write.
       t.oncomplete = () => resolve(reqs.map((r) => r.result));
       t.onerror = () => reject(t.error ?? new Error('IndexedDB transaction failed'));
@@ -241,6 +255,9 @@ export async function readAutosave(): Promise<(Omit<SavedRun, 'replay'> & { repl
     string | undefined,
   ];
   if (!meta || !run) return undefined;
+  // One transaction writes both; a browser that committed half of one would pair them wrongly.
+  const stateStep = isObject(run.session) && isObject(run.session.trainer) ? run.session.trainer.step : undefined;
+  if (stateStep !== meta.step) throw new Error(`the saved run is damaged: it is named as step ${meta.step}, but its state is of step ${String(stateStep)}`);
   const ownData = pairedImages(meta, storedId, stored);
   return { meta, ...run, session: checkedSession(run.session), ...(ownData ? { ownData } : {}) };
 }
