@@ -180,7 +180,8 @@ function onMessage(msg: Response): void {
       const knnRow = [...msg.rows].reverse().find((r) => r.knn !== undefined);
       useMetrics.setState((s) => ({ rows: capRows([...s.rows, ...msg.rows]) }));
       // A run that trains replaces the autosaved one: the offer would resume this run now.
-      if (useRun.getState().resumable && !useRun.getState().restoring) useRun.setState({ resumable: undefined });
+      // Replayed rows train nothing (a refused import re-announces the live run with them).
+      if (!msg.replay && useRun.getState().resumable && !useRun.getState().restoring) useRun.setState({ resumable: undefined });
       recordUpdates(msg.rows.flatMap((r) => (r.update ? [r.update] : [])));
       useRun.setState((s) => ({
         step: last.step,
@@ -541,7 +542,13 @@ export const actions = {
    * right after the click would otherwise abort the transaction and offer the run again.
    */
   discardSaved: async () => {
-    await clearAutosave().catch(() => undefined);
+    try {
+      await clearAutosave();
+    } catch (e) {
+      // Hidden, the offer would come back on the next reload without a word: it stays, and why is said.
+      useRun.setState({ error: { kind: 'autosave', message: `The saved run could not be discarded (${e instanceof Error ? e.message : String(e)}); it is still offered.` } });
+      return;
+    }
     useRun.setState({ resumable: undefined });
   },
   /**

@@ -68,6 +68,25 @@ describe('importRun sends run.zip\'s bytes to the worker, which reads them; the 
     expect(useRun.getState().resumable).toBeUndefined();
   });
 
+  // Found by a saved-runs hunt: a refused import re-announces the live run with its rows marked
+  // replay, and those cleared the offer of a saved run nothing had trained over.
+  it('a refused import leaves the resume offer up: the live run re-announced with replayed rows trains nothing', async () => {
+    vi.stubGlobal('history', { replaceState: () => {} });
+    const offer = { step: 40, savedAt: '2026-11-29T00:00:00.000Z' } as never;
+    useRun.setState({ resumable: offer });
+    await actions.importRun(await runZip(undefined));
+    const sent = restores()[0] as unknown as { gen: number };
+    const answer = (data: unknown) => FakeWorker.last!.dispatchEvent(new MessageEvent('message', { data }));
+    answer({ type: 'error', gen: sent.gen, kind: 'import', message: 'run.zip is damaged' });
+    expect(useRun.getState().restoring).toBeUndefined();
+    const row = { step: 1, loss: 3, lr: 0.001, ms: 5, flops: { dense: 1, effective: 1 }, tensors: 9 };
+    answer({ type: 'progress', gen: sent.gen, rows: [row], stepsPerSecond: 0, timedSteps: 0, replay: true });
+    expect(useRun.getState().resumable).toBe(offer);
+    // A row it trains replaces the saved run: the offer goes.
+    answer({ type: 'progress', gen: sent.gen, rows: [{ ...row, step: 2 }], stepsPerSecond: 1, timedSteps: 1 });
+    expect(useRun.getState().resumable).toBeUndefined();
+  });
+
   it('a damaged replay reaches the worker unchanged, where parseReplay refuses it (the history is drawn instead)', async () => {
     const file = await runZip({ rows: 'none' });
     await actions.importRun(file);
@@ -155,3 +174,41 @@ describe('importRun sends run.zip\'s bytes to the worker, which reads them; the 
   });
 });
 
+
+// Found by a saved-runs hunt: Discard swallowed a failed delete and hid the offer, and the run
+// came back on the next reload without a word.
+describe('Discard of the saved run', () => {
+  afterEach(() => vi.unstubAllGlobals());
+  const offer = { step: 40, savedAt: '2026-11-29T00:00:00.000Z' } as never;
+  /** IndexedDB whose open fails (storage blocked), or succeeds with a store that clears. */
+  const idb = (fails: boolean) => ({
+    open: () => {
+      const req: Record<string, unknown> = { error: new Error('storage is blocked') };
+      setTimeout(() => {
+        if (fails) (req.onerror as () => void)();
+        else {
+          const t: Record<string, unknown> = { objectStore: () => ({ clear: () => ({ result: undefined }) }) };
+          req.result = { close: () => undefined, transaction: () => (setTimeout(() => (t.oncomplete as () => void)(), 0), t) };
+          (req.onsuccess as () => void)();
+        }
+      }, 0);
+      return req;
+    },
+  });
+
+  it('a delete that fails keeps the offer and says why', async () => {
+    vi.stubGlobal('indexedDB', idb(true));
+    useRun.setState({ resumable: offer, error: undefined });
+    await actions.discardSaved();
+    expect(useRun.getState().resumable).toBe(offer);
+    expect(useRun.getState().error).toMatchObject({ kind: 'autosave', message: 'The saved run could not be discarded (storage is blocked); it is still offered.' });
+  });
+
+  it('a delete that commits hides the offer', async () => {
+    vi.stubGlobal('indexedDB', idb(false));
+    useRun.setState({ resumable: offer, error: undefined });
+    await actions.discardSaved();
+    expect(useRun.getState().resumable).toBeUndefined();
+    expect(useRun.getState().error).toBeUndefined();
+  });
+});
