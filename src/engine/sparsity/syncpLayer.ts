@@ -73,6 +73,14 @@ const WHAT_IS_WRONG: Record<string, string> = {
   nmFraction: 'N:M fraction is neither a pair nor null',
 };
 
+/** The book saveLayers writes beside its layers (each layer is checked by savedLayer). */
+const SavedBookSchema = z.object({
+  lastUpdate: z.number().int().nonnegative().nullable(),
+  stepsDone: z.number().int().nonnegative(),
+  prepared: z.number().int().min(-1),
+  layers: z.array(z.unknown()),
+});
+
 /** One saved layer's fields, checked, or a clear error naming what is wrong. */
 function savedLayer(x: unknown, i: number): SavedLayer {
   const r = SavedLayerSchema.safeParse(x);
@@ -87,8 +95,10 @@ function savedLayer(x: unknown, i: number): SavedLayer {
  * gradients (null when none were saved); the caller disposes its own.
  */
 export function loadLayers(layers: SyncCPLayer[], meta: unknown, arrays: Record<string, StateArray>, byol: boolean): { book: SyncCPBook; stashedGrads: Record<string, tf.Tensor> | null } {
-  const m = meta as SyncCPBook & { layers: SavedLayer[] };
-  if (!m || !Array.isArray(m.layers) || typeof m.stepsDone !== 'number') throw new Error('saved SyncCP state is malformed (expected lastUpdate, stepsDone, prepared and layers)');
+  // The bookkeeping too: a lastUpdate left out of a hand-edited file made every row's update step NaN.
+  const parsed = SavedBookSchema.safeParse(meta);
+  if (!parsed.success) throw new Error(`saved SyncCP state is malformed (expected lastUpdate, stepsDone, prepared and layers: ${parsed.error.issues[0]?.path.join('.') || 'not an object'} is missing or not a step)`);
+  const m = parsed.data;
   // Only the fields saveLayers wrote are taken, each checked: a damaged file must neither
   // overwrite a live layer's shape or EMA variables nor fail later in a step.
   const saved = m.layers.map((l, i) => savedLayer(l, i));

@@ -195,6 +195,17 @@ describe('a damaged plugin state', () => {
     };
     expect(() => RunSession.restore(withLayer(() => null), dataset)).toThrow(/saved SyncCP state is malformed \(layer 1: not an object\)/);
     expect(() => RunSession.restore(withLayer(({ planned: _p, ...l }) => l), dataset)).toThrow(/saved SyncCP state is malformed \(layer 1: planned densities missing\)/);
+    // The bookkeeping beside the layers (a saved-runs hunt: a lastUpdate left out made every row's update step NaN).
+    const withBook = (edit: (m: Record<string, unknown>) => void) => {
+      const s = structuredClone(state);
+      edit(s.trainer.plugins.syncp as Record<string, unknown>);
+      return s;
+    };
+    expect(() => RunSession.restore(withBook((m) => delete m.lastUpdate), dataset)).toThrow(/saved SyncCP state is malformed \(expected lastUpdate, stepsDone, prepared and layers: lastUpdate is missing or not a step\)/);
+    expect(() => RunSession.restore(withBook((m) => (m.prepared = 1.5)), dataset)).toThrow(/prepared is missing or not a step/);
+    expect(() => RunSession.restore(withBook((m) => (m.stepsDone = -1)), dataset)).toThrow(/stepsDone is missing or not a step/);
+    // null is a run before its first update: taken.
+    RunSession.restore(withBook((m) => (m.lastUpdate = null)), dataset).dispose();
     expect(tf.memory().numTensors).toBe(base);
     // A key no save writes (a live layer's internals) is not copied over the layer: it trains as the saved run would.
     const b = RunSession.restore(withLayer((l) => ({ ...l, emaOnline: null, shape: [1, 1, 1, 1], size: 1 })), dataset);
