@@ -25,7 +25,7 @@ import { batchCorrelation, DirectPredictor } from './ssl/directPredictor';
 import type { BranchLayout, SslMethod } from './ssl/method';
 import { sslMethod } from './ssl/registry';
 import { AdamW, learningRate, predictorLearningRate } from './optim';
-import { maskSlot, type BranchInfo, type StepHelpers, type StepPlugin } from './plugin';
+import { maskSlot, type BranchInfo, type StepCheckpoint, type StepHelpers, type StepPlugin } from './plugin';
 import { createPlugins, OwnedMerge } from './plugins';
 import type { PluginRowFields, StepRow } from './runFile';
 import { Rng } from './random';
@@ -371,12 +371,18 @@ export class Trainer {
   private holdState(): HeldState {
     const tensors: Record<string, tf.Tensor> = {};
     const plugins: Record<string, unknown> = {};
-    for (const [k, t] of Object.entries({ ...this.namedVariables(), ...this.momentTensors() })) tensors[k] = tf.clone(t);
-    for (const p of this.plugins) {
-      const st = p.saveState?.();
-      if (!st) continue;
-      plugins[p.name] = structuredClone(st.meta);
-      for (const [k, t] of Object.entries(st.tensors)) tensors[`${p.name}.state.${k}`] = tf.clone(t);
+    try {
+      for (const [k, t] of Object.entries({ ...this.namedVariables(), ...this.momentTensors() })) tensors[k] = tf.clone(t);
+      for (const p of this.plugins) {
+        const st = p.saveState?.();
+        if (!st) continue;
+        plugins[p.name] = structuredClone(st.meta);
+        for (const [k, t] of Object.entries(st.tensors)) tensors[`${p.name}.state.${k}`] = tf.clone(t);
+      }
+    } catch (e) {
+      // A plugin's saveState that throws: the clones made so far go with the failure.
+      tf.dispose(Object.values(tensors));
+      throw e;
     }
     return { step: this.stepCount, optimizerSteps: this.optimizer.state().t, tensors, plugins };
   }
@@ -398,12 +404,17 @@ export class Trainer {
     const [v1, v2] = this.views(step);
     const moments: BatchMoments[] = [];
     let grads: Record<string, tf.Tensor> = {};
-    // Nothing may change before the loss is known to be finite: plugins that update
-    // state ahead of the forward pass (mask updates, regrowth) can be undone.
-    const checkpoints = this.plugins.flatMap((p) => p.checkpoint?.(step) ?? []);
     let applied = false;
     const collect: { corr?: tf.Tensor2D } = {};
+    const checkpoints: StepCheckpoint[] = [];
     try {
+      // Nothing may change before the loss is known to be finite: plugins that update
+      // state ahead of the forward pass (mask updates, regrowth) can be undone. Inside the
+      // try: one that throws must not leak the views or the checkpoints taken before it.
+      for (const p of this.plugins) {
+        const c = p.checkpoint?.(step);
+        if (c) checkpoints.push(c);
+      }
       if (this.directPredictor) this.stepPredictor = await this.directPredictor.weight();
       for (const p of this.plugins) await p.prepareStep?.(step);
       for (const p of this.plugins) p.beforeStep?.(step);

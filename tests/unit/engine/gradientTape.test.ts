@@ -48,4 +48,25 @@ describe('a gradient whose function throws', () => {
     await expect(t.trainStep()).resolves.toMatchObject({ step: 2 });
     t.dispose();
   });
+
+  // Latent until now (no plugin's checkpoint or saveState throws): a step whose plugin threw
+  // there leaked the step's two views, and a held state's clones made before it.
+  for (const [where, plugin] of [
+    ['checkpoint', { name: 'failing', checkpoint: () => { throw new Error('checkpoint failed'); }, dispose: () => undefined }],
+    ['saveState (the held state)', { name: 'failing', saveState: () => { throw new Error('saveState failed'); }, dispose: () => undefined }],
+  ] as const)
+    it(`a plugin whose ${where} throws leaves the tensor count as it was`, async () => {
+      const dataset = await loadDataset('shapes', { seed: 1, trainCount: 32, testCount: 16 });
+      const t = new Trainer(buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 6 } }), dataset);
+      t.keepLastGoodState(true);
+      await t.trainStep();
+      const before = tf.memory().numTensors;
+      t.plugins.push(plugin as never);
+      await expect(t.trainStep()).rejects.toThrow(/failed/);
+      t.plugins.pop();
+      expect(tf.memory().numTensors).toBe(before);
+      await expect(t.trainStep()).resolves.toMatchObject({ step: 2 });
+      t.dispose();
+    });
 });
+
