@@ -50,13 +50,19 @@ describe('importRun sends run.zip\'s bytes to the worker, which reads them; the 
   });
   afterEach(() => vi.unstubAllGlobals());
 
-  it('an import that loads leaves the resume offer up: the saved run is still there until the import trains', async () => {
+  /** A resume offer up, then run.zip imported: the offer, the restore sent, and a way to answer as the worker. */
+  async function importWithOffer() {
     vi.stubGlobal('history', { replaceState: () => {} });
     const offer = { step: 40, savedAt: '2026-11-29T00:00:00.000Z' } as never;
     useRun.setState({ resumable: offer });
     await actions.importRun(await runZip(undefined));
     const sent = restores()[0] as unknown as { gen: number };
     const answer = (data: unknown) => FakeWorker.last!.dispatchEvent(new MessageEvent('message', { data }));
+    return { offer, sent, answer };
+  }
+
+  it('an import that loads leaves the resume offer up: the saved run is still there until the import trains', async () => {
+    const { offer, sent, answer } = await importWithOffer();
     answer({ type: 'restored', gen: sent.gen, source: 'import', name: 'run.zip', config, step: 1 });
     expect(useRun.getState().restoring).toBeUndefined();
     expect(useRun.getState().resumable).toBe(offer);
@@ -71,12 +77,7 @@ describe('importRun sends run.zip\'s bytes to the worker, which reads them; the 
   // Found by a saved-runs hunt: a refused import re-announces the live run with its rows marked
   // replay, and those cleared the offer of a saved run nothing had trained over.
   it('a refused import leaves the resume offer up: the live run re-announced with replayed rows trains nothing', async () => {
-    vi.stubGlobal('history', { replaceState: () => {} });
-    const offer = { step: 40, savedAt: '2026-11-29T00:00:00.000Z' } as never;
-    useRun.setState({ resumable: offer });
-    await actions.importRun(await runZip(undefined));
-    const sent = restores()[0] as unknown as { gen: number };
-    const answer = (data: unknown) => FakeWorker.last!.dispatchEvent(new MessageEvent('message', { data }));
+    const { offer, sent, answer } = await importWithOffer();
     answer({ type: 'error', gen: sent.gen, kind: 'import', message: 'run.zip is damaged' });
     expect(useRun.getState().restoring).toBeUndefined();
     const row = { step: 1, loss: 3, lr: 0.001, ms: 5, flops: { dense: 1, effective: 1 }, tensors: 9 };
