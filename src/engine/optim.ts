@@ -125,9 +125,17 @@ export class AdamW {
   }
 }
 
+/**
+ * Steps of warm-up for a fraction of the run. The product may land just under a whole number
+ * (0.29 × 100 = 28.999999999999996): without the nudge that warm-up was a step short.
+ */
+export function warmupSteps(warmup: number, total: number): number {
+  return Math.floor(warmup * total + 1e-9);
+}
+
 /** Linear warm-up over `warmup` (fraction of the run), then cosine decay to 0. */
 export function learningRate(step: number, total: number, base: number, warmup: number): number {
-  const w = Math.floor(warmup * total);
+  const w = warmupSteps(warmup, total);
   if (step < w) return (base * (step + 1)) / w;
   const u = total - w <= 0 ? 1 : Math.min(1, (step - w) / (total - w));
   return base * 0.5 * (1 + Math.cos(Math.PI * u));
@@ -140,7 +148,7 @@ export function learningRate(step: number, total: number, base: number, warmup: 
  * two branches from collapsing).
  */
 export function predictorLearningRate(step: number, total: number, base: number, warmup: number, scale: number, schedule: 'cosine' | 'fixed'): number {
-  const w = Math.floor(warmup * total);
+  const w = warmupSteps(warmup, total);
   if (schedule === 'fixed' && step >= w) return scale * base;
   return scale * learningRate(step, total, base, warmup);
 }

@@ -14,9 +14,12 @@ export async function linearProbe(xTrain: tf.Tensor2D, yTrain: ArrayLike<number>
   const d = xTrain.shape[1];
   // In tidies: the intermediate sum, and the tensors a variable is made from (it holds their
   // data, so they would outlive it), would otherwise stay after each probe.
+  // A feature constant over the training split (a channel dead on every training image) says
+  // nothing the probe can learn: it is dropped (scaled by ∞ to 0 in both splits). Scaled by
+  // the floor's 1e-3, a test image where it is alive shifted its logits by noise ×1000.
   const { mean, std } = tf.tidy(() => {
     const m = tf.moments(xTrain, 0);
-    return { mean: m.mean, std: tf.sqrt(tf.add(m.variance, 1e-6)) };
+    return { mean: m.mean, std: tf.where(tf.greater(m.variance, 1e-10), tf.sqrt(tf.add(m.variance, 1e-6)), tf.fill(m.variance.shape, Infinity)) };
   });
   const xtr = tf.tidy(() => tf.div(tf.sub(xTrain, mean), std)) as tf.Tensor2D;
   const xte = tf.tidy(() => tf.div(tf.sub(xTest, mean), std)) as tf.Tensor2D;

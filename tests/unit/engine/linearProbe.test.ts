@@ -40,6 +40,28 @@ describe('linearProbe', () => {
   });
 });
 
+// From an optimizer hunt: a feature constant over the training split was scaled by the
+// variance floor's 1e-3, so where it was alive in a test image it shifted that image's logits
+// by ~1000 × its (untrained) weights. It carries nothing the probe learned: it must not decide.
+describe('a feature constant over the training split', () => {
+  beforeAll(() => initBackend(['cpu']));
+
+  it('changes no held-out prediction, however large it is there', async () => {
+    const tr = points(30, 1);
+    const te = points(15, 2);
+    // A fifth column: 0 on every training image, large on the held-out ones.
+    for (const [i, row] of te.x.entries()) row.push(i % 2 ? 3 : -3);
+    for (const row of tr.x) row.push(0);
+    const xTrain = tf.tensor2d(tr.x);
+    const xTest = tf.tensor2d(te.x);
+    for (const seed of [1, 2, 3]) {
+      const r = await linearProbe(xTrain, tr.y, xTest, te.y, { numClasses: 3, epochs: 100, seed });
+      expect(r.testAccuracy, `seed ${seed}`).toBe(1);
+    }
+    tf.dispose([xTrain, xTest]);
+  });
+});
+
 describe('seed 0', () => {
   it('the probe with seed 0 gives the same answer twice (data where the start matters)', async () => {
     // Random labels on random features, one epoch: the accuracy follows the initial weights.

@@ -79,6 +79,19 @@ describe.each([false, true])('AdamW (fused %s)', (fused) => {
     expect(learningRate(100, 100, 1, 0.1)).toBeCloseTo(0, 12);
   });
 
+  // From an optimizer hunt: 0.29 × 100 is 28.999999999999996 in floating point, and the
+  // warm-up was 28 steps, not 29 (also 0.57 and 0.58 of 100 or 200 steps).
+  for (const [warmup, total] of [[0.29, 100], [0.57, 100], [0.58, 200], [0.07, 100]] as const)
+    it(`warm-up of ${warmup} × ${total} steps lasts ${Math.round(warmup * total)} steps: step 0 at base / that, the last of them at base`, () => {
+      const w = Math.round(warmup * total);
+      expect(learningRate(0, total, 1, warmup)).toBeCloseTo(1 / w, 12);
+      expect(learningRate(w - 2, total, 1, warmup)).toBeCloseTo((w - 1) / w, 12);
+      expect(learningRate(w - 1, total, 1, warmup)).toBeCloseTo(1, 12);
+      // The cosine starts at w: half way between w and the end, half the base rate.
+      expect(learningRate(w + (total - w) / 2, total, 1, warmup)).toBeCloseTo(0.5, 12);
+      expect(predictorLearningRate(w - 2, total, 1, warmup, 10, 'fixed')).toBeCloseTo((10 * (w - 1)) / w, 12);
+    });
+
   it('lrOf gives each variable its own rate: a first step moves it by that rate·(sign(g) + decay)', async () => {
     const a = tf.variable(tf.tensor1d([1, -2]));
     const b = tf.variable(tf.tensor1d([1, -2]));
