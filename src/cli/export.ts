@@ -40,9 +40,9 @@ function parseCli(argv: string[]) {
     help: { type: 'boolean', default: false },
   });
   if (v.help) return { help: true as const };
-  const positive = (name: string, s: string | undefined, max: number) => {
+  const positive = (name: string, s: string | undefined, max: number, min = 1) => {
     if (s === undefined) return undefined;
-    if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > max) throw new UsageError(`--${name} must be an integer from 1 to ${max} (got "${s}")`);
+    if (!/^\d+$/.test(s) || Number(s) < min || Number(s) > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max} (got "${s}")`);
     return Number(s);
   };
   if (v.to === undefined) throw new UsageError('--to is required (the only target is solo-learn-sparse)');
@@ -59,7 +59,8 @@ function parseCli(argv: string[]) {
     gpus: positive('gpus', v.gpus, 64) ?? 1,
     dataset: dataset as RefDataset,
     epochs: positive('epochs', v.epochs, 100_000),
-    batchPerGpu: positive('batch-per-gpu', v['batch-per-gpu'], 65_536),
+    // 2 at least, as the export itself requires (BatchNorm over one image): said here with the flag's name.
+    batchPerGpu: positive('batch-per-gpu', v['batch-per-gpu'], 65_536, 2),
     out: v.out,
   };
 }

@@ -121,7 +121,8 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  // After stdout has taken the last --json row: exiting at once can cut a piped write short.
+  (code) => process.stdout.write('', () => process.exit(code)),
   (e) => {
     console.error(`train: ${(e as Error).stack ?? e}`);
     process.exit(1);

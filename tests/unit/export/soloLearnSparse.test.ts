@@ -289,6 +289,10 @@ describe('CLI', () => {
     const bad = await run(TSX, [CLI, '--to', 'solo-learn-sparse', '--preset', 'nope', '--gpus', '0']).catch((e) => e);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/usage: npm run export/);
+    // A CLI hunt: 1 passed the flag's check and was refused by the export without the flag's name.
+    const one = await run(TSX, [CLI, '--to', 'solo-learn-sparse', '--preset', 'syncp-2of4', '--batch-per-gpu', '1']).catch((e) => e);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toMatch(/--batch-per-gpu must be an integer from 2 to 65536 \(got "1"\)[\s\S]*usage: npm run export/);
   });
 
   it('refuses a batch larger than a GPU\'s share of the data (the script\'s schedule would be NaN) and an --out it cannot write', async () => {
