@@ -373,6 +373,14 @@ function saveCalibration(report: BackendReport): void {
 /** What the Dataset field says when "own" is picked before any own images are loaded. */
 export const OWN_DATA_FIRST = 'load your own images first (under Your own data): picking them there switches the run to them';
 
+/**
+ * 'own' with no images loaded cannot build: the worker would drop the live run and leave none.
+ * Refused at the field (setField, setTiny), as a link naming it is (url.ts).
+ */
+function ownDataMissing(name: unknown, applied: Config): boolean {
+  return name === 'own' && applied.data.name !== 'own' && !useRun.getState().ownData;
+}
+
 /** Create the worker and load the applied config (also used by Restart). */
 export function startWorker(): void {
   worker?.terminate();
@@ -673,8 +681,13 @@ export const actions = {
     const methodsOf = keepImport ? s.importedBase! : base;
     // Also one a person set to the value of the size being left: it is theirs, not that size's.
     const changed = Object.fromEntries(Object.entries(s.draft).filter(([k, v]) => v !== baseDraft[k] || s.edited.includes(k)));
-    const { issues } = overridesOf(changed, methodsOf);
     const dropped: SettingsState['issues'] = {};
+    // A dataset choice setField refused (own images not loaded) is not applied by the size either.
+    if (ownDataMissing(changed['data.name'], s.applied)) {
+      delete changed['data.name'];
+      dropped['data.name'] = `${OWN_DATA_FIRST}; the ${size} size's dataset is used`;
+    }
+    const { issues } = overridesOf(changed, methodsOf);
     for (const [p, why] of Object.entries(issues)) dropped[p] = `${why}: the ${size} size's value is used`;
     const kept = Object.fromEntries(Object.entries(changed).filter(([k]) => !(k in issues)));
     // As a link's settings are kept (fitOverrides): all together, else one at a time, so a
@@ -697,9 +710,7 @@ export const actions = {
     const draft = { ...s.draft, [field]: value };
     const edited = s.edited.includes(field) ? s.edited : [...s.edited, field];
     const { config, issues } = evaluate({ ...s, draft });
-    // 'own' with no images loaded cannot build: the worker would drop the live run and leave
-    // none. Said at the field instead, as a link naming it is refused (url.ts).
-    if (config?.data.name === 'own' && s.applied.data.name !== 'own' && !useRun.getState().ownData) {
+    if (ownDataMissing(config?.data.name, s.applied)) {
       useSettings.setState({ draft, edited, issues: { ...issues, 'data.name': OWN_DATA_FIRST } });
       return false;
     }

@@ -13,6 +13,23 @@ describe('the Tiny toggle with changed settings', () => {
   });
   afterEach(() => vi.unstubAllGlobals());
 
+  // From a UI hunt: Dataset "own" with no images loaded is refused at the field (nothing is
+  // applied), but Tiny carried it into the config, the worker dropped the live run to build on
+  // data it did not have, and the page was left with no run.
+  it('a dataset of own images refused at its field (none loaded) is not applied by Tiny either: said, the run built on the size\'s dataset', () => {
+    const config = buildConfig({ preset: 'simclr-dense', overrides: { optim: { lr: 0.004 } } });
+    useSettings.setState({ preset: 'simclr-dense', tiny: false, draft: draftOf(config), applied: config, issues: {}, edited: [], importedBase: undefined, importedName: undefined });
+    actions.restart();
+    expect(actions.setField('data.name', 'own')).toBe(false);
+    expect(useSettings.getState().applied.data.name).toBe('shapes');
+    actions.setTiny(true);
+    const s = useSettings.getState();
+    expect(s.applied.data.name).toBe('shapes');
+    expect(s.applied.optim.lr).toBe(0.004);
+    expect(s.draft['data.name']).toBe('shapes');
+    expect(s.issues['data.name']).toMatch(/^load your own images first .*; the tiny size's dataset is used$/);
+  });
+
   it('keeps the changes that fit; a batch of 256 over 200 tiny training images takes the tiny batch, said at the field', () => {
     const config = buildConfig({ preset: 'simclr-dense', overrides: { batchSize: 256, optim: { lr: 0.004 }, seed: 9 } });
     useSettings.setState({ preset: 'simclr-dense', tiny: false, draft: draftOf(config), applied: config, issues: {}, importedBase: undefined, importedName: undefined });
