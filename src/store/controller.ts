@@ -492,12 +492,15 @@ function apply(config: Config): void {
   // on cpu), and a setting changed in between dropped it.
   const run = useRun.getState();
   const startPending = run.pending === 'start' && (run.building || run.phase === 'idle');
+  // A Step too (the worker drops it for the run being replaced).
+  const stepPending = run.pending === 'step' && (run.building || run.phase === 'idle');
   // A resume or import on its way is replaced by the run built with the new setting: said,
   // and the saved run offered again (it is still there until this run trains).
   const cancelled = run.restoring;
   if (!restartIfStopped()) {
     send({ type: 'configure', gen: nextGen(), config });
     if (startPending) command('start');
+    else if (stepPending) command('step');
   }
   if (cancelled) {
     useRun.setState({ error: { kind: 'import', message: `${notLoaded(cancelled)}: the settings changed while it was loading (a field, the preset, the size or a run.json imported), and the run was built anew with them. ${cancelled.kind === 'autosave' ? 'Resume it again from the offer.' : 'Import it again.'}` } });

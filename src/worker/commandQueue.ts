@@ -214,6 +214,14 @@ export class CommandQueue<R extends RunHandle> {
           }
           return;
         case 'step':
+          // A later build already waits (a setting changed after the Step): this run is about
+          // to go, and a step would only autosave it over the saved run. The page carries the
+          // Step over to the new run.
+          if (this.pending.some((m) => BUILDS.has(m.type))) {
+            this.ignore('step', cmd.gen, 'superseded by a later build before it ran');
+            this.postPhase(this.phaseOf(run));
+            return;
+          }
           if (this.running) {
             this.ignore('step', cmd.gen, 'the run is training; pause first');
             this.postPhase('running');

@@ -46,6 +46,19 @@ describe('a Start pressed during a build', () => {
     expect(useRun.getState().pending).toBe('start');
   });
 
+  // From a UI hunt: a Step was dropped the same way (the worker now drops it for the run being replaced).
+  it('a Step pressed during the build carries over too, as a Step', () => {
+    actions.restart();
+    actions.step();
+    expect(useRun.getState().pending).toBe('step');
+    expect(actions.setField('optim.lr', '0.002')).toBe(true);
+    const sent = FakeWorker.last!.sent as Sent[];
+    const configure = sent.filter((m) => m.type === 'configure').at(-1)!;
+    expect(sent.at(-1)).toEqual({ type: 'step', gen: configure.gen });
+    expect(sent.filter((m) => m.type === 'start')).toEqual([]);
+    expect(useRun.getState().pending).toBe('step');
+  });
+
   it('is not invented: a setting changed with no Start pending rebuilds without starting', () => {
     actions.restart();
     expect(actions.setField('optim.lr', '0.002')).toBe(true);

@@ -321,6 +321,40 @@ describe('CommandQueue', () => {
     expect(phases.slice(-2)).toEqual(['running', 'done']);
   });
 
+  // From a UI hunt: a Step pressed during a build, then a setting changed, stepped the run
+  // about to be replaced, and its report autosaved it over the saved run.
+  it('a step with a later build waiting behind it is answered, not executed (nothing stepped, nothing saved)', async () => {
+    const f = fakeHost(() => 5);
+    const reported: number[] = [];
+    const report = f.host.report;
+    f.host.report = async (run, gen, force) => {
+      reported.push(run.gen);
+      return report(run, gen, force);
+    };
+    let building!: () => void;
+    const buildStarted = new Promise<void>((r) => (building = r));
+    const build = f.host.build;
+    f.host.build = (c, gen) => {
+      building();
+      return build(c, gen);
+    };
+    const q = new CommandQueue(f.host);
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(5), assetBase: '' });
+    // The Step, then the setting, while run 1 is being built.
+    await buildStarted;
+    q.push({ type: 'step', gen: 1 });
+    q.push({ type: 'configure', gen: 2, config: config(5) });
+    q.push({ type: 'step', gen: 2 });
+    await q.settled();
+    expect(f.built.map((r) => r.gen)).toEqual([1, 2]);
+    expect(f.stepsOf.get(1)).toBeUndefined();
+    expect(reported).not.toContain(1);
+    expect(f.stepsOf.get(2)).toBe(1);
+    const ignored = f.posts.filter((p) => p.type === 'ignored') as { command: string; gen: number; reason: string }[];
+    expect(ignored).toContainEqual(expect.objectContaining({ command: 'step', gen: 1, reason: 'superseded by a later build before it ran' }));
+    expect(f.violations).toEqual([]);
+  });
+
   it('a start for a replaced run is answered, not executed', async () => {
     const f = fakeHost(() => 2);
     const q = new CommandQueue(f.host);
