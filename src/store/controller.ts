@@ -407,14 +407,26 @@ export function startWorker(): void {
   w.addEventListener('message', (ev: MessageEvent<Response>) => {
     if (current()) onMessage(ev.data);
   });
+  // Either way the worker is gone: nothing is being built, loaded or restored any more (a
+  // messageerror left "building…" on screen for good), and a file on its way is said lost.
+  const stopped = (message: string) =>
+    useRun.setState((s) => ({
+      worker: 'crashed',
+      building: false,
+      loadingData: false,
+      restoring: undefined,
+      pending: undefined,
+      phase: idleIfTraining(s.phase),
+      error: { kind: 'crash', message: s.restoring ? `${message} ${notLoaded(s.restoring)}: press Restart, then load it again.` : message },
+    }));
   w.addEventListener('error', (ev) => {
     ev.preventDefault();
     if (!current()) return;
-    useRun.setState((s) => ({ worker: 'crashed', building: false, loadingData: false, pending: undefined, phase: idleIfTraining(s.phase), error: { kind: 'crash', message: `The training worker crashed${ev.message ? `: ${ev.message}` : ''}.` } }));
+    stopped(`The training worker crashed${ev.message ? `: ${ev.message}` : ''}.`);
   });
   w.addEventListener('messageerror', () => {
     if (!current()) return;
-    useRun.setState((s) => ({ worker: 'crashed', pending: undefined, phase: idleIfTraining(s.phase), error: { kind: 'crash', message: 'The training worker sent a message that could not be read.' } }));
+    stopped('The training worker sent a message that could not be read.');
   });
   worker = w;
   held = undefined;

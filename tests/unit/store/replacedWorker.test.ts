@@ -65,4 +65,18 @@ describe('messages from a replaced worker', () => {
     expect(useRun.getState().worker).toBe('crashed');
     expect(useRun.getState().error?.message).toContain('boom');
   });
+
+  // From a UI hunt: a messageerror left the build (and a restore) on, so the page said
+  // "building…" for good under the crash banner.
+  for (const event of ['messageerror', 'error'] as const)
+    it(`${event === 'error' ? 'an' : 'a'} ${event} during a build and an import: the page stops building, and says the file was not imported`, () => {
+      actions.restart();
+      const w = FakeWorker.last!;
+      deliver(w, { type: 'backend', report: report(false) });
+      useRun.setState({ building: true, loadingData: true, restoring: { kind: 'import', name: 'run.zip' } });
+      w.dispatchEvent(event === 'error' ? Object.assign(new Event('error', { cancelable: true }), { message: 'boom' }) : new Event('messageerror'));
+      const s = useRun.getState();
+      expect([s.worker, s.building, s.loadingData, s.restoring]).toEqual(['crashed', false, false, undefined]);
+      expect(s.error?.message).toMatch(/run\.zip was not imported: press Restart, then load it again\.$/);
+    });
 });
