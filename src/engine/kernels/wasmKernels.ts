@@ -14,6 +14,9 @@ interface WasmBackendLike {
 
 function wasmConv2DBackpropFilter(args: { inputs: { x: tf.TensorInfo; dy: tf.TensorInfo }; backend: WasmBackendLike; attrs: KernelArgs['attrs'] }): tf.TensorInfo {
   const { x, dy } = args.inputs;
+  // Both loops read NHWC (the plain one would read NCHW as NHWC and return wrong values); the
+  // app never builds another layout, and wasm has no tfjs kernel to hand one to.
+  if (args.attrs.dataFormat !== undefined && args.attrs.dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropFilter on wasm: only NHWC (got ${args.attrs.dataFormat})`);
   const xv = args.backend.typedArrayFromHeap(x);
   const dv = args.backend.typedArrayFromHeap(dy);
   // The fast loop skips zero inputs: a NaN or ∞ in dy must meet them (a diverging run's NaN

@@ -133,7 +133,24 @@ export function maskedConv2d(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, st
   if (path === 'dense') return tf.tidy(() => tf.conv2d(x, tf.mul(w, mask) as tf.Tensor4D, stride, 'same'));
   if (path === 'wgsl') return webgpuMaskedConv2d(x, w, mask, stride);
   if (path === 'compact') return compactConvCpu(x, w, mask, stride, patternOf(mask).keptOutputs, liveInputs);
-  return rowSparseConv(x, w, patternOf(mask), stride);
+  return rowSparseConv(x, w, mask, patternOf(mask), stride);
+}
+
+/**
+ * The gradients of conv(x, W ⊙ M) as the masked dense conv takes them, for a dy holding NaN or
+ * ∞: the sparse loops skip zero inputs and pruned weights, which turned 0 · NaN into 0 where
+ * tfjs gives NaN (a step whose loss is finite but whose gradients are not must spread them as
+ * the reference does, so the next loss says so).
+ */
+function denseGradients(x: tf.Tensor, w: tf.Tensor, mask: tf.Tensor, stride: number, dy: tf.Tensor): tf.Tensor[] {
+  // The kernels tfjs' Conv2D gradient runs (a gradient cannot be taken inside a gradient).
+  return tf.tidy(() => {
+    const wm = tf.mul(w, mask);
+    const attrs = { strides: stride, pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
+    const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: wm }, { ...attrs, inputShape: x.shape } as never) as tf.Tensor;
+    const dwm = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: w.shape } as never) as tf.Tensor;
+    return [dx, tf.mul(dwm, mask)];
+  });
 }
 
 // The mask gathered to the compact conv's kernel, like its pattern, once per mask tensor (and
@@ -217,6 +234,7 @@ function compactConvCpu(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, stride:
     return {
       value: tf.tensor4d(scatterColumns(conv2DForwardValues(xc, wc, info), K, keptOut), [info.batchSize, info.outHeight, info.outWidth, K]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        if (!allFinite(dy.dataSync())) return denseGradients(saved[0], wT, mask, stride, dy);
         const dyc = gatherColumns(dy.dataSync(), K, keptOut);
         const dxc = conv2DBackpropInputValues(dyc, wc, info);
         const dx = liveInputs ? scatterColumns(dxc, C, liveInputs) : dxc;
@@ -229,7 +247,7 @@ function compactConvCpu(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, stride:
   return tf.customGrad(f)(x, w) as tf.Tensor4D;
 }
 
-function rowSparseConv(x: tf.Tensor4D, w: tf.Tensor4D, p: RowSparsePattern, stride: number): tf.Tensor4D {
+function rowSparseConv(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, p: RowSparsePattern, stride: number): tf.Tensor4D {
   const info = tf.backend_util.computeConv2DInfo(x.shape, w.shape, stride, 1, 'same', undefined, false, 'channelsLast');
   const g = geometryOf(info);
   const f = ((xT: tf.Tensor, wT: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
@@ -243,6 +261,7 @@ function rowSparseConv(x: tf.Tensor4D, w: tf.Tensor4D, p: RowSparsePattern, stri
       value: tf.tensor4d(y, [g.B, g.OH, g.OW, g.K]),
       gradFunc: (dy: tf.Tensor) => {
         const dv = dy.dataSync() as Float32Array;
+        if (!allFinite(dv)) return denseGradients(xT, wT, mask, stride, dy);
         const dx = sparseConvBackpropInput(dv, p, kept, g);
         const dw = scatterKept(sparseConvBackpropFilter(xv, dv, p, g, nz), p);
         return [tf.tensor(dx, x.shape, 'float32'), tf.tensor(dw, w.shape, 'float32')];

@@ -38,6 +38,19 @@ describe('wasm backend for training', () => {
     }
   });
 
+  // From a cpu-kernels hunt: the plain loop (a dy with NaN or ∞) read NCHW inputs as NHWC and
+  // returned wrong values without a word. The app builds NHWC only; another layout is refused.
+  it('Conv2DBackpropFilter on wasm refuses NCHW, finite dy or not', async () => {
+    await onBackend('wasm', async () => {
+      for (const fill of [0.5, Number.NaN]) {
+        const x = tf.ones([1, 2, 3, 3]);
+        const dy = tf.fill([1, 2, 3, 3], fill);
+        expect(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [1, 1, 2, 2] } as never)).toThrow(/only NHWC/);
+        tf.dispose([x, dy]);
+      }
+    });
+  });
+
   it('Conv2DBackpropFilter on wasm equals the cpu backend (3×3 stride 1 and 2, 1×1 stride 2)', async () => {
     for (const [k, stride] of [[3, 1], [3, 2], [1, 2]]) {
       const x = Float32Array.from({ length: 2 * 7 * 7 * 5 }, (_, i) => Math.sin(i * 1.7));

@@ -178,6 +178,29 @@ describe('row-sparse conv (cpu) against a direct float64 convolution of x and W 
     for (let i = 0; i < m.length; i++) expect(back[i]).toBe(m[i] ? w[i] : 0);
   });
 
+  // Found by a cpu-kernels hunt: the same for a NaN in dy (a step whose loss is finite and
+  // gradients not): the sparse loops skip zero inputs and pruned weights, so dW and dx came out
+  // 0 where the masked dense conv's gradients are NaN.
+  it('a NaN in dy: both gradients are the masked dense conv\'s, NaN where they are', () => {
+    const [C, K] = [4, 4];
+    const xv = Float32Array.from({ length: 16 * C }, (_, i) => (i % 3 === 0 ? 0 : ((i * 5) % 7) / 7 - 0.5));
+    const x = tf.tensor4d(xv, [1, 4, 4, C]);
+    const w = tf.tensor4d(Float32Array.from({ length: 9 * C * K }, (_, i) => ((i * 7) % 11) / 11 - 0.5), [3, 3, C, K]);
+    const mask = tf.tensor4d(Float32Array.from({ length: 9 * C * K }, (_, i) => (i % K === 0 ? 1 : 0)), [3, 3, C, K]);
+    const dyv = Float32Array.from({ length: 16 * K }, (_, i) => ((i * 3) % 5) / 5 - 0.4);
+    dyv[5] = NaN; // location (0, 1), output channel 1: pruned
+    dyv[8] = Number.POSITIVE_INFINITY; // location (0, 2), output channel 0: kept
+    const dy = tf.tensor4d(dyv, [1, 4, 4, K]);
+    const text = (ts: tf.Tensor[]) => ts.map((t) => Array.from(t.dataSync(), (v) => (Number.isFinite(v) ? v.toFixed(4) : String(v))));
+    const want = tf.tidy(() => text(tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, tf.mul(b, mask) as tf.Tensor4D, 1, 'same'))([x, w], dy)));
+    expect(want.flat().some((v) => v === 'NaN')).toBe(true);
+    for (const mode of ['auto', 'always'] as const) {
+      const got = tf.tidy(() => text(tf.grads((a: tf.Tensor, b: tf.Tensor) => maskedConv2d(a as tf.Tensor4D, b as tf.Tensor4D, mask, 1, mode))([x, w], dy)));
+      expect(got, mode).toEqual(want);
+    }
+    tf.dispose([x, w, mask, dy]);
+  });
+
   // Found by a kernels hunt: the compact and row-sparse convs never read a pruned weight and
   // skip zero inputs, so a NaN weight gave zeros where the masked dense conv gives NaN.
   it('a NaN weight (pruned or kept) takes the masked dense conv: the output is the reference\'s, NaN where it is', () => {
