@@ -444,6 +444,21 @@ test('own data: images too large for this browser\'s storage are said, for each 
     await expect(page.getByTestId('resume')).toContainText('step 1');
     await page.getByTestId('resume').click();
     await expect(page.getByTestId('error-banner')).toContainText('load them in the Data panel first');
+    // Other files loaded (a saved-runs hunt: the run resumed on them without a word): refused, saying so.
+    const resumeWith = async (files: typeof cifar) => {
+      await page.getByTestId('error-banner').getByRole('button', { name: 'dismiss' }).click();
+      await page.getByTestId('own-data').setInputFiles(files);
+      await expect(page.getByTestId('own-data-info')).toContainText('3000 training / 600 held-out images at 16×16');
+      await waitReady(page);
+      await page.getByTestId('resume').click();
+    };
+    await resumeWith([cifar[0], { ...cifar[1], buffer: noisyCifarBatch(600, 3) }]);
+    await expect(page.getByTestId('error-banner')).toContainText('this run trained on other images than the ones loaded now');
+    await expect(page.getByTestId('step-count')).toHaveText('0');
+    // The files it trained on: it resumes at its step.
+    await resumeWith(cifar);
+    await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 60_000 });
+    await expect(page.getByTestId('error-banner')).toHaveCount(0);
   });
 });
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ConfigError, parseSavedConfig, type Config } from '../engine/config';
 import type { Dataset } from '../engine/data';
+import { datasetPrint } from '../engine/data/datasetPrint';
 import { MetricsRowSchema } from '../engine/runFile';
 import type { SessionState } from '../engine/state/runState';
 import type { SyncCPHistoryEntry } from '../engine/viz/maskPanel';
@@ -88,6 +89,20 @@ export interface SavedRunMeta {
   config: Config;
   /** The id of the own images stored with this run (ownImagesToWrite): another tab's save may have replaced them since. */
   imagesId?: string;
+  /** An own-images run: what it trains on (datasetPrint), to tell images loaded later apart from them. */
+  imagesPrint?: string;
+}
+
+/**
+ * Why an own-images run cannot resume on `data` (the images it would train on: its own, stored
+ * with it, or the ones loaded now when those were not kept), or undefined when it can. A save
+ * from before prints were kept is taken as it was.
+ */
+export function otherImages(meta: SavedRunMeta, data: Dataset): string | undefined {
+  if (meta.imagesPrint === undefined) return undefined;
+  const now = datasetPrint(data);
+  if (now === meta.imagesPrint) return undefined;
+  return `this run trained on other images than the ones loaded now (it trained on ${meta.imagesPrint}; loaded now: ${now}): load the files it trained on in the Data panel, then resume again`;
 }
 
 /** Own images as the autosave stores them: the decoded data set, and an id its meta names. */

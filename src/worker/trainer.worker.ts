@@ -22,10 +22,11 @@ import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Respo
 import { pushDecimated } from '../ui/transforms/timeline';
 import { capRows } from './progressRows';
 import { StepRate } from './stepRate';
-import { ownImagesToWrite, parseReplay, readAutosave, readStoredImagesId, renumberUpdates, writeAutosave, type Replay, type SavedRun, type StoredImages } from './savedRun';
+import { otherImages, ownImagesToWrite, parseReplay, readAutosave, readStoredImagesId, renumberUpdates, writeAutosave, type Replay, type SavedRun, type StoredImages } from './savedRun';
 import { OwnImages } from './ownImages';
 import { imageSideOrDefault } from '../engine/data/imageSide';
 import { decodeImage } from './decodeImage';
+import { datasetPrint } from '../engine/data/datasetPrint';
 import { nameWasmAssets } from './wasmAssets';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -315,7 +316,12 @@ const host: RunHost<WorkerRun> = {
     if (config.data.name === 'own' && !ownData) throw new Error('this run trained on your own images: load them in the Data panel first, then resume or import again');
     let run: WorkerRun;
     try {
-      run = new WorkerRun(RunSession.restore(saved.session, await getDataset(config)));
+      const data = await getDataset(config);
+      // Saved without its images (they did not fit, or another tab's save replaced them): the
+      // files loaded now must be the ones it trained on, or it would train on others unsaid.
+      const other = config.data.name === 'own' && 'meta' in saved ? otherImages(saved.meta, data) : undefined;
+      if (other) throw new Error(other);
+      run = new WorkerRun(RunSession.restore(saved.session, data));
     } catch (e) {
       // The live run goes on with the data it had (and the images it brought are dropped).
       ({ ownData, dataset, savedOwnData } = before);
@@ -545,7 +551,7 @@ async function autosave(run: WorkerRun, gen: number): Promise<void> {
     const storedId = data.name === 'own' && savedOwnData?.data === data ? await readStoredImagesId() : undefined;
     const { write: own, imagesId } = ownImagesToWrite(data, savedOwnData, storedId, ownDataTooLarge, newImagesId);
     const saved: SavedRun = {
-      meta: { step: run.step, total: run.total, savedAt: new Date().toISOString(), backend: report?.backend ?? 'unknown', config: run.session.config, imagesId },
+      meta: { step: run.step, total: run.total, savedAt: new Date().toISOString(), backend: report?.backend ?? 'unknown', config: run.session.config, imagesId, ...(data.name === 'own' ? { imagesPrint: datasetPrint(data) } : {}) },
       session: await run.session.saveState(),
       replay: run.replay(),
     };
