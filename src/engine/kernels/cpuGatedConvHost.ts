@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { convForwardInto } from './cpuConv2D';
 import { accumulateBackward } from './cpuConvAccumulate';
+import { allFinite } from './finiteValues';
 import { hostGatedResult, type GatedConvResult, type QuantileGateOptions } from './gatedConvResult';
 import { topKGate } from './topKGate';
 
@@ -68,7 +69,13 @@ function dualConvCpu(x: tf.Tensor4D, w: tf.Tensor4D, cb: number, stride: number)
         const ws = saved[1].dataSync() as Float32Array;
         const dx = new Float32Array(xs.length);
         const dw = new Float32Array(ws.length);
-        dualConvBackward(xs, ws, dzT.dataSync() as Float32Array, dx, dw, d);
+        const dz = dzT.dataSync() as Float32Array;
+        // The loops skip zero inputs, where tfjs gives 0 · NaN = NaN: a non-finite dz makes
+        // every gradient NaN (coarser than tfjs' pattern, never hidden).
+        if (!allFinite(dz)) {
+          dx.fill(NaN);
+          dw.fill(NaN);
+        } else dualConvBackward(xs, ws, dz, dx, dw, d);
         return [tf.tensor(dx, saved[0].shape, 'float32'), tf.tensor(dw, saved[1].shape, 'float32')];
       },
     };
@@ -211,7 +218,11 @@ export function gatedConvHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: Quanti
         gradFunc: (dyT: tf.Tensor, saved: tf.Tensor[]) => {
           const zv = saved[0].dataSync() as Float32Array;
           const dz = new Float32Array(zv.length);
-          gateBackward(dyT.dataSync() as Float32Array, zv, dz, gate, sur, raw, D, gd);
+          const dy = dyT.dataSync() as Float32Array;
+          // Closed units take no gradient here ('detached', and Y_c's at closed units), where
+          // tfjs gives NaN · 0 = NaN: a non-finite dy is NaN throughout (never hidden).
+          if (!allFinite(dy)) dz.fill(NaN);
+          else gateBackward(dy, zv, dz, gate, sur, raw, D, gd);
           return tf.tensor(dz, saved[0].shape, 'float32');
         },
       };

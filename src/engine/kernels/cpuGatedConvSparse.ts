@@ -20,6 +20,7 @@ import { convRange } from './hostConvRange';
 import { readNow } from './hostView';
 import { take } from './cpuArrayPool';
 import { gateBranches, PooledGate, type GateBranch } from './hostGating';
+import { allFinite } from './finiteValues';
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
 
@@ -127,6 +128,13 @@ export function gatedConvOnHost(xs: tf.Tensor4D[], ws: tf.Tensor4D[], opts: Quan
         const sw = saved.slice(xs.length).map(readNow);
         const dxs = sx.map((x) => take(x.length));
         const dws = sw.map((w) => take(w.length));
+        // A dy with NaN or ∞: the loops skip zero inputs and closed units, where tfjs' convs
+        // give 0 · NaN = NaN. Every gradient is NaN then (coarser than tfjs' pattern, but
+        // never hidden: the next loss says so and the step is rolled back).
+        if (!allFinite(dyAll)) {
+          for (const d of [...dxs, ...dws]) d.fill(NaN);
+          return [...dxs.map((d, i) => tf.tensor(d, saved[i].shape, 'float32')), ...dws.map((d, i) => tf.tensor(d, saved[xs.length + i].shape, 'float32'))];
+        }
         branches.forEach((br, i) => {
           const off = br.o * per;
           const dy = dyAll.subarray(off, off + br.m * per);

@@ -163,3 +163,33 @@ describe('a NaN weight in a gated conv on the host backends', () => {
     tf.dispose([x, w]);
   });
 });
+
+// From a host-CDG hunt: the host backwards skip zero inputs and closed units, so a NaN in dy
+// (a step whose loss is finite, gradients not) gave finite gradients where the tf-op path
+// gives NaN. Now a non-finite dy makes them NaN (every entry: coarser than tfjs, never hidden).
+describe('a NaN in dy through a gated conv on the host backends', () => {
+  for (const gateGradient of ['ste', 'detached'] as const)
+    it(`every weight-gradient entry the tf-op path makes NaN is NaN on the host paths too (${gateGradient})`, () => {
+      // Input channel 3 zero at pixel (0, 0), as a ReLU leaves it; dy NaN at output (1, 1).
+      const xv = tf.randomUniform([1, 3, 3, 4], 0.1, 1, 'float32', 6).dataSync().slice();
+      xv[3] = 0;
+      const x = tf.tensor4d(xv, [1, 3, 3, 4]);
+      const w = tf.randomUniform([3, 3, 4, 4], -1, 1, 'float32', 7) as tf.Tensor4D;
+      const dyv = new Float32Array(36).fill(1);
+      dyv[4 * 4 + 2] = NaN;
+      const dy = tf.tensor4d(dyv, [1, 3, 3, 4]);
+      const nanAt = (opts: Parameters<typeof gatedConv>[2]) =>
+        tf.tidy(() => {
+          const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(gatedConv([a as tf.Tensor4D], [b as tf.Tensor4D], opts).ys[0], dy)))([x, w]);
+          return Array.from(g[1].dataSync(), (v, i) => (Number.isNaN(v) ? i : -1)).filter((i) => i >= 0);
+        });
+      const ops = nanAt({ beta: 0.25, density: 0.5, gateGradient, impl: 'ops' });
+      expect(ops.length).toBeGreaterThan(0);
+      for (const skipClosed of [false, true]) {
+        const host = new Set(nanAt({ beta: 0.25, density: 0.5, gateGradient, skipClosed }));
+        expect(ops.filter((i) => !host.has(i)), `skipClosed ${skipClosed}`).toEqual([]);
+      }
+      tf.dispose([x, w, dy]);
+    });
+});
+
