@@ -504,8 +504,10 @@ function apply(config: Config): void {
   // on cpu), and a setting changed in between dropped it.
   const run = useRun.getState();
   const startPending = run.pending === 'start' && (run.building || run.phase === 'idle');
-  // A Step too (the worker drops it for the run being replaced).
-  const stepPending = run.pending === 'step' && (run.building || run.phase === 'idle');
+  // A Step too, while the worker cannot have begun it (its build, baselines included, still
+  // under way): it drops that Step for the run being replaced. Once begun, the old run takes it
+  // (its 'stepping' phase is on its way), and carried over it would step the new run as well.
+  const stepPending = run.pending === 'step' && (run.building || run.baselines === undefined);
   // A resume or import on its way is replaced by the run built with the new setting: said,
   // and the saved run offered again (it is still there until this run trains).
   const cancelled = run.restoring;

@@ -48,9 +48,9 @@ function atOrBefore(entries: Snapshot[], step: number): number {
 
 /**
  * The view after a divergence rolled the run back to `kept`: the viewed step, or the nearest
- * kept one before it (never live by itself); live when that is the newest kept entry, which
- * is what live shows (an index on the newest entry is a view the charts take for live and the
- * timeline bar for scrubbing).
+ * kept one before it; live when that is the newest kept entry, which is what live shows (an
+ * index on the newest entry is a view the charts take for live and the timeline bar for
+ * scrubbing).
  */
 export function rewindTimeline(kept: number): void {
   useTimeline.setState((t) => {

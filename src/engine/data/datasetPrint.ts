@@ -1,20 +1,10 @@
 // A short fingerprint of a data set's contents (class names, split sizes, image size, and a
 // hash of every pixel and label), so a saved own-images run can tell whether the images
-// loaded now are the ones it trained on. FNV-1a over the bytes: not cryptographic, only to
-// tell two sets of images apart. Cached per data set (they are immutable once read).
+// loaded now are the ones it trained on. Cached per data set (they are immutable once read).
+import { fnv1a } from './fnv1a';
 import type { Dataset } from './types';
 
 const prints = new WeakMap<Dataset, string>();
-
-function fnv1a(parts: Uint8Array[]): string {
-  let h = 0x811c9dc5;
-  for (const bytes of parts)
-    for (let i = 0; i < bytes.length; i++) {
-      h ^= bytes[i];
-      h = Math.imul(h, 0x01000193);
-    }
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
 
 export function datasetPrint(ds: Dataset): string {
   let p = prints.get(ds);

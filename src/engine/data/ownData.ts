@@ -10,6 +10,7 @@ import { unzipSync } from 'fflate';
 import { damagedEntry } from '../state/zipChecksums';
 import { Rng } from '../random';
 import { areaShrink } from './areaResize';
+import { fnv1a } from './fnv1a';
 import { pickImages, type Dataset, type ImageSplit } from './types';
 
 export interface OwnFile {
@@ -79,8 +80,9 @@ function entryPath(name: string): string {
  * is train/cat/1.jpg), so train.zip and test.zip given together keep their split, and two zips
  * holding the same paths do not overwrite each other.
  */
-function expand(files: OwnFile[], maxBytes: number): OwnFile[] {
+function expand(files: OwnFile[], maxBytes: number): { files: OwnFile[]; fromZip: Set<OwnFile> } {
   const out: OwnFile[] = [];
+  const fromZip = new Set<OwnFile>();
   // The loose files count too: 150 MB of them beside a zip inflating to 190 MB is 340 MB.
   let inflated = files.reduce((a, f) => a + (/\.zip$/i.test(f.path) ? 0 : f.bytes.length), 0);
   for (const f of files) {
@@ -97,14 +99,37 @@ function expand(files: OwnFile[], maxBytes: number): OwnFile[] {
       // A stored (uncompressed) entry changed on the way inflates fine and decodes to other pixels.
       const damaged = damagedEntry(f.bytes, entries);
       if (damaged) throw new OwnDataError(`${f.path} is damaged: ${damaged} does not match the checksum the zip records for it (a copy cut short or changed on the way); zip the images again`);
-      const folder = files.length > 1 ? `${f.path.replace(/\.zip$/i, '')}/` : '';
+      const base = f.path.replace(/\.zip$/i, '');
+      const paths = Object.keys(entries).map(entryPath);
+      // Its own folder only where its name says something: a split (train.zip, test.zip), or a
+      // class when its images lie loose at its top (cats.zip, dogs.zip). Zips holding the same
+      // class folders (part1.zip, part2.zip) merge, as the folders they were made from would.
+      const named = files.length > 1 && (TRAIN_FOLDER.test(base.split('/').pop()!) || TEST_FOLDER.test(base.split('/').pop()!) || paths.some((p) => !p.includes('/') && IMAGE_EXT.test(p)));
+      const folder = named ? `${base}/` : '';
       for (const [name, bytes] of Object.entries(entries)) {
         const path = entryPath(name);
-        if (path && !/[\\/]$/.test(name)) out.push({ path: `${folder}${path}`, bytes });
+        if (!path || /[\\/]$/.test(name)) continue;
+        const file = { path: `${folder}${path}`, bytes };
+        out.push(file);
+        fromZip.add(file);
       }
     } else out.push(f);
   }
-  return out.filter((f) => !f.path.split('/').some((part) => part.startsWith('.') || part === '__MACOSX'));
+  return { files: out.filter((f) => !f.path.split('/').some((part) => part.startsWith('.') || part === '__MACOSX')), fromZip };
+}
+
+/** A zipped image whose bytes are also given loose (a folder beside the zip made from it), or undefined. */
+function zippedTwin(files: OwnFile[], fromZip: Set<OwnFile>): { zipped: OwnFile; loose: OwnFile } | undefined {
+  const images = files.filter((f) => IMAGE_EXT.test(f.path));
+  const zipped = images.filter((f) => fromZip.has(f));
+  if (zipped.length === 0 || zipped.length === images.length) return undefined;
+  const key = (f: OwnFile) => `${f.bytes.length}:${fnv1a([f.bytes])}`;
+  const loose = new Map(images.filter((f) => !fromZip.has(f)).map((f) => [key(f), f]));
+  for (const z of zipped) {
+    const twin = loose.get(key(z));
+    if (twin) return { zipped: z, loose: twin };
+  }
+  return undefined;
 }
 
 /** Read the files as a dataset, or throw OwnDataError saying what was expected. */
@@ -114,11 +139,10 @@ export async function readOwnData(input: OwnFile[], opts: OwnDataOptions): Promi
   const total = input.reduce((a, f) => a + f.bytes.length, 0);
   if (input.length === 0) throw new OwnDataError(EMPTY_MESSAGE);
   if (total > maxBytes) throw new OwnDataError(`${mb(total)} of files; the most this app takes is ${mb(maxBytes)} (use fewer images)`);
-  const files = expand(input, maxBytes);
+  const { files, fromZip } = expand(input, maxBytes);
   // The same images twice would count twice, and a copy could be held out beside its twin.
-  const zip = input.find((f) => /\.zip$/i.test(f.path));
-  const loose = zip && input.find((f) => IMAGE_EXT.test(f.path));
-  if (zip && loose) throw new OwnDataError(`${zip.path} and loose images (e.g. ${loose.path}) together: give the folder of images or its zip, not both`);
+  const twin = zippedTwin(files, fromZip);
+  if (twin) throw new OwnDataError(`a zip holds images that are also given loose (${twin.zipped.path} is ${twin.loose.path}): give the folder of images or its zip, not both`);
   const seen = new Set<string>();
   for (const f of files) {
     if (seen.has(f.path)) throw new OwnDataError(`${f.path} is given twice (two zips or folders of the same name?): give each image once`);
@@ -238,18 +262,19 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
     throw new OwnDataError(
       `${splitLike.slice(0, root + 1).join('/')}/ holds class folders, as a split does, but its split level cannot be read: give train/ and test/ (or val/) folders that each hold the same class folders, or the class folders alone`,
     );
-  // A class folder of unreadable images only would vanish from the classes: refused, naming it.
-  // Unreadable ones in a class that has others are left out, and listed with the undecodable.
+  // Images browsers do not decode, at the class level or below, are left out and listed with the
+  // undecodable ones (a folder of only such images is no class, but is named: a .heic class
+  // vanished without a word). Too few classes left: the refusal names such a folder.
   const dirOf = (path: string, depth: number) => path.split('/').filter(Boolean).slice(0, depth).join('/');
   const classDirs = new Set(images.map((f) => dirOf(f.path, root + 1)));
   const parentDirs = new Set(images.map((f) => dirOf(f.path, root)));
-  const unreadInClass = unread.filter((f) => f.path.split('/').filter(Boolean).length > root + 1);
-  const lostClass = unreadInClass.find((f) => !classDirs.has(dirOf(f.path, root + 1)) && parentDirs.has(dirOf(f.path, root)));
-  if (lostClass) throw new OwnDataError(`${dirOf(lostClass.path, root + 1)}/ holds no image this app reads (e.g. ${lostClass.path}; ${convert(lostClass)})`);
-  const leftOut = unreadInClass.filter((f) => classDirs.has(dirOf(f.path, root + 1))).map((f) => f.path);
+  const unreadAtClasses = unread.filter((f) => f.path.split('/').filter(Boolean).length > root + 1 && parentDirs.has(dirOf(f.path, root)));
+  const lostClass = unreadAtClasses.find((f) => !classDirs.has(dirOf(f.path, root + 1)));
+  const leftOut = unreadAtClasses.map((f) => f.path);
   if (images.length > maxImages) throw new OwnDataError(`${images.length} images; the most this app takes is ${maxImages} (use fewer)`);
   const classOf = (f: OwnFile) => f.path.split('/').filter(Boolean)[root];
   const classNames = [...new Set(images.map(classOf))].sort();
+  if (classNames.length < 2 && lostClass) throw new OwnDataError(`one class only (${classNames[0]}): ${dirOf(lostClass.path, root + 1)}/ holds no image this app reads (e.g. ${lostClass.path}; ${convert(lostClass)})`);
   if (classNames.length < 2) throw new OwnDataError(`one class only (${classNames[0]}): the kNN monitor needs at least two class folders`);
   if (classNames.length > MAX_CLASSES) throw new OwnDataError(`${classNames.length} class folders; the most this app takes is ${MAX_CLASSES} (a label is one byte)`);
   const n = opts.size * opts.size * 3;

@@ -1,7 +1,8 @@
-// Selections that read as data but were not what the person meant (found by a data hunt): a
-// zip beside the folder it was made from (every image twice, a copy held out beside its twin),
-// train.zip and test.zip given together (their split lost), and images in a format browsers do
-// not decode (a class of .heic photos vanished from the classes without a word).
+// Selections that read as data but were not what the person meant (found by a data hunt, the
+// rules narrowed by a review): a zip beside the folder it was made from (every image twice, a
+// copy held out beside its twin), train.zip and test.zip given together (their split lost),
+// and images in a format browsers do not decode (a class of .heic photos vanished from the
+// classes without a word).
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { readOwnData, type ImageDecoder, type OwnFile } from '../../../src/engine/data/ownData';
@@ -14,16 +15,25 @@ const zipOf = (files: OwnFile[], strip = '') => zipSync(Object.fromEntries(files
 const classes = (root: string, n: number, names = ['cat', 'dog']): OwnFile[] => names.flatMap((c, k) => Array.from({ length: n }, (_, i) => ({ path: `${root}${c}/${i}.png`, bytes: img(10 * k + i) })));
 
 describe('own data selections', () => {
-  it('a zip beside loose images is refused, naming both', async () => {
+  it('a zip beside the loose images it was made from is refused, naming a twin', async () => {
     const folder = classes('Downloads/pets/', 4);
     const zip = { path: 'Downloads/pets.zip', bytes: zipOf(folder, 'Downloads/') };
-    await expect(readOwnData([...folder, zip], opts)).rejects.toThrow('Downloads/pets.zip and loose images (e.g. Downloads/pets/cat/0.png) together: give the folder of images or its zip, not both');
+    await expect(readOwnData([...folder, zip], opts)).rejects.toThrow('a zip holds images that are also given loose (pets/cat/0.png is Downloads/pets/cat/0.png): give the folder of images or its zip, not both');
     // Either alone reads, as the same two classes of 8 images.
     for (const sel of [folder, [zip]]) {
       const ds = await readOwnData(sel, opts);
       expect(ds.classNames).toEqual(['cat', 'dog']);
       expect(ds.train.count + ds.test.count).toBe(8);
     }
+  });
+
+  // From a review: the first rule refused any zip beside any loose image.
+  it('a zip of other things (no image of the folder in it) beside the class folders is no reason to refuse', async () => {
+    const folder = classes('pets/', 4);
+    const notes = { path: 'pets/annotations.zip', bytes: zipSync({ 'labels.json': new Uint8Array([123, 125]) }) };
+    const ds = await readOwnData([...folder, notes], opts);
+    expect(ds.classNames).toEqual(['cat', 'dog']);
+    expect(ds.train.count + ds.test.count).toBe(8);
   });
 
   it('train.zip and test.zip together keep their split (each zip a folder of its name)', async () => {
@@ -35,13 +45,21 @@ describe('own data selections', () => {
     expect([ds.train.count, ds.test.count]).toEqual([10, 4]);
   });
 
-  it('two zips holding the same paths are two folders, not one overwriting the other', async () => {
-    const a = { path: 'a.zip', bytes: zipOf(classes('', 3)) };
-    const b = { path: 'b.zip', bytes: zipOf(classes('', 3)) };
-    const ds = await readOwnData([a, b], opts);
-    // The zips' names are the classes (each holds cat/ and dog/ below it): all 12 images read.
-    expect(ds.classNames).toEqual(['a', 'b']);
+  // From a review: zips of the same class folders (part1.zip, part2.zip) must merge, not
+  // become classes named after the zips.
+  it('zips holding the same class folders merge into those classes; the same file in both is refused as given twice', async () => {
+    const part = (from: number) => zipSync(Object.fromEntries(['cat', 'dog'].flatMap((c, k) => [0, 1, 2].map((i) => [`${c}/${from + i}.png`, img(10 * k + from + i)]))));
+    const ds = await readOwnData([{ path: 'part1.zip', bytes: part(0) }, { path: 'part2.zip', bytes: part(3) }], opts);
+    expect(ds.classNames).toEqual(['cat', 'dog']);
     expect(ds.train.count + ds.test.count).toBe(12);
+    await expect(readOwnData([{ path: 'a.zip', bytes: part(0) }, { path: 'b.zip', bytes: part(0) }], opts)).rejects.toThrow('cat/0.png is given twice');
+  });
+
+  it('zips of loose images, one a class (cats.zip, dogs.zip), are those classes', async () => {
+    const loose = (v: number) => zipSync(Object.fromEntries([0, 1, 2].map((i) => [`${i}.jpg`, img(v + i)])));
+    const ds = await readOwnData([{ path: 'cats.zip', bytes: loose(10) }, { path: 'dogs.zip', bytes: loose(20) }], opts);
+    expect(ds.classNames).toEqual(['cats', 'dogs']);
+    expect(ds.train.count + ds.test.count).toBe(6);
   });
 
   it('the same path twice is refused', async () => {
@@ -49,19 +67,21 @@ describe('own data selections', () => {
     await expect(readOwnData([...f, f[0]], opts)).rejects.toThrow('pets/cat/0.png is given twice');
   });
 
-  it('a class folder of .heic photos only is refused, naming it and what to do', async () => {
+  it('a folder of .heic photos only is no class but is listed as left out; with one class left, the refusal names it', async () => {
     const files = [...classes('pets/', 3, ['dog', 'bird']), ...Array.from({ length: 3 }, (_, i) => ({ path: `pets/cat/${i}.HEIC`, bytes: img(99) }))];
-    await expect(readOwnData(files, opts)).rejects.toThrow('pets/cat/ holds no image this app reads (e.g. pets/cat/0.HEIC; .heic images are not read by browsers: convert them to .jpg or .png)');
-    // With only one readable class left, the lost class is named before the one-class refusal.
-    await expect(readOwnData(files.filter((f) => !f.path.includes('bird')), opts)).rejects.toThrow(/^pets\/cat\/ holds no image/);
+    const ds = await readOwnData(files, opts);
+    expect(ds.classNames).toEqual(['bird', 'dog']);
+    expect(ds.skipped).toEqual(['pets/cat/0.HEIC', 'pets/cat/1.HEIC', 'pets/cat/2.HEIC']);
+    await expect(readOwnData(files.filter((f) => !f.path.includes('bird')), opts)).rejects.toThrow('one class only (dog): pets/cat/ holds no image this app reads (e.g. pets/cat/0.HEIC; .heic images are not read by browsers: convert them to .jpg or .png)');
   });
 
   it('.tif files in a class with readable images are left out and listed; other files (a README) are not listed', async () => {
-    const files = [...classes('pets/', 3), { path: 'pets/dog/scan.tif', bytes: img(5) }, { path: 'pets/cat/notes.txt', bytes: img(6) }, { path: 'pets/README.md', bytes: img(7) }];
+    // From a review: a folder beside the classes holding only a figure (.tif) was refused as a class.
+    const files = [...classes('pets/', 3), { path: 'pets/dog/scan.tif', bytes: img(5) }, { path: 'pets/cat/notes.txt', bytes: img(6) }, { path: 'pets/README.md', bytes: img(7) }, { path: 'pets/docs/figure.tif', bytes: img(8) }];
     const ds = await readOwnData(files, opts);
     expect(ds.classNames).toEqual(['cat', 'dog']);
     expect(ds.train.count + ds.test.count).toBe(6);
-    expect(ds.skipped).toEqual(['pets/dog/scan.tif']);
+    expect(ds.skipped).toEqual(['pets/dog/scan.tif', 'pets/docs/figure.tif']);
   });
 
   it('nothing readable but .heic: the refusal says why', async () => {

@@ -59,6 +59,21 @@ describe('a Start pressed during a build', () => {
     expect(useRun.getState().pending).toBe('step');
   });
 
+  // From a review: once the run is built with its baselines, the worker may have begun the
+  // Step (its 'stepping' is on its way): carried over, the new run would step as well.
+  it('a Step pressed on a built run is not carried over to the next one', () => {
+    actions.restart();
+    const w = FakeWorker.last!;
+    const sent = w.sent as Sent[];
+    const gen = sent.filter((m) => m.type === 'init' || m.type === 'configure' || m.type === 'reset').at(-1)!.gen!;
+    const config = useSettings.getState().applied;
+    w.dispatchEvent(new MessageEvent('message', { data: { type: 'ready', gen, config, dataset: { name: 'shapes', classes: ['a'], trainCount: 1, testCount: 1, imageSize: 16, channels: 3 }, flops: { dense: 1, effective: 1 }, tensors: 0 } }));
+    w.dispatchEvent(new MessageEvent('message', { data: { type: 'baselines', gen, baselines: { untrained: 0.1, rawPixels: 0.2 } } }));
+    actions.step();
+    expect(actions.setField('optim.lr', '0.002')).toBe(true);
+    expect(sent.at(-1)!.type).toBe('configure');
+  });
+
   it('is not invented: a setting changed with no Start pending rebuilds without starting', () => {
     actions.restart();
     expect(actions.setField('optim.lr', '0.002')).toBe(true);
