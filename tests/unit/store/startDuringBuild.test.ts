@@ -9,6 +9,16 @@ import { FakeWorker, stubPage } from './fakeWorker';
 
 type Sent = { type: string; gen?: number };
 
+/** The worker says the run last asked for is built ('ready', before its baselines). */
+function answerReady() {
+  const w = FakeWorker.last!;
+  const sent = w.sent as Sent[];
+  const gen = sent.filter((m) => m.type === 'init' || m.type === 'configure' || m.type === 'reset').at(-1)!.gen!;
+  const config = useSettings.getState().applied;
+  w.dispatchEvent(new MessageEvent('message', { data: { type: 'ready', gen, config, dataset: { name: 'shapes', classes: ['a'], trainCount: 1, testCount: 1, imageSize: 16, channels: 3 }, flops: { dense: 1, effective: 1 }, tensors: 0 } }));
+  return { w, sent, gen };
+}
+
 describe('a Start pressed during a build', () => {
   beforeEach(() => {
     stubPage();
@@ -33,11 +43,7 @@ describe('a Start pressed during a build', () => {
   it('carries over also when the setting changes after the build said ready, before the Start was answered', () => {
     actions.restart();
     actions.start();
-    const w = FakeWorker.last!;
-    const sent = w.sent as Sent[];
-    const gen = sent.filter((m) => m.type === 'init' || m.type === 'configure' || m.type === 'reset').at(-1)!.gen!;
-    const config = useSettings.getState().applied;
-    w.dispatchEvent(new MessageEvent('message', { data: { type: 'ready', gen, config, dataset: { name: 'shapes', classes: ['a'], trainCount: 1, testCount: 1, imageSize: 16, channels: 3 }, flops: { dense: 1, effective: 1 }, tensors: 0 } }));
+    const { w, sent, gen } = answerReady();
     expect([useRun.getState().building, useRun.getState().phase, useRun.getState().pending]).toEqual([false, 'idle', 'start']);
     expect(actions.setField('optim.lr', '0.002')).toBe(true);
     const configure = sent.filter((m) => m.type === 'configure').at(-1)!;
@@ -63,11 +69,7 @@ describe('a Start pressed during a build', () => {
   // Step (its 'stepping' is on its way): carried over, the new run would step as well.
   it('a Step pressed on a built run is not carried over to the next one', () => {
     actions.restart();
-    const w = FakeWorker.last!;
-    const sent = w.sent as Sent[];
-    const gen = sent.filter((m) => m.type === 'init' || m.type === 'configure' || m.type === 'reset').at(-1)!.gen!;
-    const config = useSettings.getState().applied;
-    w.dispatchEvent(new MessageEvent('message', { data: { type: 'ready', gen, config, dataset: { name: 'shapes', classes: ['a'], trainCount: 1, testCount: 1, imageSize: 16, channels: 3 }, flops: { dense: 1, effective: 1 }, tensors: 0 } }));
+    const { w, sent, gen } = answerReady();
     w.dispatchEvent(new MessageEvent('message', { data: { type: 'baselines', gen, baselines: { untrained: 0.1, rawPixels: 0.2 } } }));
     actions.step();
     expect(actions.setField('optim.lr', '0.002')).toBe(true);
