@@ -22,7 +22,7 @@ const USAGE = `usage: npm run export -- --to solo-learn-sparse (--preset NAME | 
   --gpus N             GPUs on one machine, DDP (default 1)
   --dataset NAME       ${REF_DATASETS.join(' | ')} (default cifar10)
   --epochs E           training epochs (default: 1000 on cifar10, 100 on imagenet)
-  --batch-per-gpu B    images a GPU (default on cifar10: ⌊256 / GPUs⌋, at least 16, so 256 in all on 1, 2, 4, 8 or 16 GPUs; 128 a GPU on imagenet)
+  --batch-per-gpu B    images a GPU, 2 or more (BatchNorm) (default on cifar10: ⌊256 / GPUs⌋, at least 16, so 256 in all on 1, 2, 4, 8 or 16 GPUs; 128 a GPU on imagenet)
   --out DIR            write DIR/pretrain.sh (executable) and DIR/MAPPING.md instead of printing the script
   --help`;
 

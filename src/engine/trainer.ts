@@ -337,8 +337,9 @@ export class Trainer {
 
   /**
    * Undo the last applied step, when keepLastGoodState holds the state before it: a check
-   * after the step (the kNN's features) found what it left non-finite though its loss was
-   * finite. Returns the step the run is back at, or undefined when nothing is held.
+   * after the step found it unusable (the kNN's features are not finite though its loss was,
+   * or the kNN pass itself failed: the step then runs again with its kNN). Returns the step
+   * the run is back at, or undefined when nothing is held.
    */
   async rollBackLastStep(): Promise<number | undefined> {
     if (!this.previous) return undefined;
@@ -349,8 +350,10 @@ export class Trainer {
 
   /**
    * Keep the state before each applied step (extra references to its tensors, no copy), so a
-   * divergence rolls back the update that caused it (DivergenceError.kept); the app's
-   * "Continue with a lower rate" needs it. Off: a divergence leaves the last applied step.
+   * divergence rolls back the update that caused it (DivergenceError.kept), and a step that
+   * fails after its update is put back to before it; the app's "Continue with a lower rate"
+   * needs it. Off: a divergence leaves the last applied step, and a step that fails half
+   * applied refuses further steps and saves until loadState.
    */
   keepLastGoodState(on: boolean): void {
     this.holdLastGood = on;

@@ -216,7 +216,8 @@ export class CommandQueue<R extends RunHandle> {
         case 'step':
           // A later build already waits (a setting changed after the Step): this run is about
           // to go, and a step would only autosave it over the saved run. The page carries the
-          // Step over to the new run.
+          // Step over while this run's build or baselines were under way (controller.ts apply);
+          // otherwise it is only dropped.
           if (this.pending.some((m) => BUILDS.has(m.type))) {
             this.ignore('step', cmd.gen, 'superseded by a later build before it ran');
             this.postPhase(this.phaseOf(run));

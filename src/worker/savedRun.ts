@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ConfigError, parseSavedConfig, type Config } from '../engine/config';
 import type { Dataset } from '../engine/data';
-import { datasetPrint } from '../engine/data/datasetPrint';
+import { asDatasetPrint, datasetPrint, describePrint, samePrint, type DatasetPrint } from '../engine/data/datasetPrint';
 import { MetricsRowSchema } from '../engine/runFile';
 import type { SessionState } from '../engine/state/runState';
 import type { SyncCPHistoryEntry } from '../engine/viz/maskPanel';
@@ -90,7 +90,7 @@ export interface SavedRunMeta {
   /** The id of the own images stored with this run (ownImagesToWrite): another tab's save may have replaced them since. */
   imagesId?: string;
   /** An own-images run: what it trains on (datasetPrint), to tell images loaded later apart from them. */
-  imagesPrint?: string;
+  imagesPrint?: DatasetPrint;
 }
 
 /**
@@ -99,10 +99,11 @@ export interface SavedRunMeta {
  * from before prints were kept is taken as it was.
  */
 export function otherImages(meta: SavedRunMeta, data: Dataset): string | undefined {
-  if (meta.imagesPrint === undefined) return undefined;
+  const saved = asDatasetPrint(meta.imagesPrint);
+  if (saved === undefined) return undefined;
   const now = datasetPrint(data);
-  if (now === meta.imagesPrint) return undefined;
-  return `this run trained on other images than the ones loaded now (it trained on ${meta.imagesPrint}; loaded now: ${now}): load the files it trained on in the Data panel, then resume again`;
+  if (samePrint(saved, now)) return undefined;
+  return `this run trained on other images than the ones loaded now (it trained on ${describePrint(saved)}; loaded now: ${describePrint(now)}): load the files it trained on in the Data panel, then resume again`;
 }
 
 /** Own images as the autosave stores them: the decoded data set, and an id its meta names. */

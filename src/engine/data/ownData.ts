@@ -76,9 +76,11 @@ function entryPath(name: string): string {
 
 /**
  * Expand zips, drop hidden files and folder entries; `maxBytes` bounds what they inflate to.
- * Beside other files, a zip's entries are put in a folder named as the zip (train.zip's cat/1.jpg
- * is train/cat/1.jpg), so train.zip and test.zip given together keep their split, and two zips
- * holding the same paths do not overwrite each other.
+ * Beside other files, a zip named as a split (train.zip, test.zip) or holding images loose at
+ * its top (cats.zip) has its entries put in a folder of its name (train.zip's cat/1.jpg is
+ * train/cat/1.jpg), so train.zip and test.zip keep their split; other zips merge, as the
+ * folders they were made from would, and a path two of them hold is refused as given twice
+ * (readOwnData). `fromZip`: the files that came out of a zip.
  */
 function expand(files: OwnFile[], maxBytes: number): { files: OwnFile[]; fromZip: Set<OwnFile> } {
   const out: OwnFile[] = [];
@@ -282,7 +284,8 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
   const labels = new Uint8Array(images.length);
   const test = new Uint8Array(images.length);
   let kept = 0;
-  const bad: string[] = [...leftOut];
+  // The images that failed to decode (the refusals below name these, not the formats left out).
+  const bad: string[] = [];
   for (const f of images) {
     const img = await opts.decode(f.bytes, opts.size);
     if (!img || img.rgb.length !== n) {
@@ -307,7 +310,7 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
   const split = splitLevel ? { train: pickImages(all, indices(0), n), test: pickImages(all, indices(1), n) } : holdOut(all, present.length, n, opts);
   if (splitLevel && (split.train.count === 0 || split.test.count === 0))
     throw new OwnDataError(`no image in the ${split.train.count === 0 ? 'train' : 'test'} folder could be decoded (${bad.length} could not, e.g. ${bad[0]}): the split comes from the train and test folders, so both need images`);
-  return finish(splitLevel ? 'own images (their train and test folders)' : 'own images', present.map((c) => classNames[c]), split.train, split.test, opts, bad);
+  return finish(splitLevel ? 'own images (their train and test folders)' : 'own images', present.map((c) => classNames[c]), split.train, split.test, opts, [...leftOut, ...bad]);
 }
 
 /** Why an image's size is refused, or undefined when it is fine to resize. */

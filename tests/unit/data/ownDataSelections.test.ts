@@ -87,4 +87,12 @@ describe('own data selections', () => {
   it('nothing readable but .heic: the refusal says why', async () => {
     await expect(readOwnData([{ path: 'p/cat/1.heic', bytes: img(1) }, { path: 'p/dog/1.heic', bytes: img(2) }], opts)).rejects.toThrow(/no images found .* e\.g\. p\/cat\/1\.heic \(\.heic images are not read by browsers: convert them to \.jpg or \.png\)/);
   });
+
+  // From the docs audit: the left-out files stood first in the list the refusals quote.
+  it('nothing decodable: the refusal names an image that failed to decode, not a format left out', async () => {
+    const broken = (path: string) => ({ path, bytes: new Uint8Array([1, 2, 3]) });
+    const files = [{ path: 'p/a/0.heic', bytes: img(1) }, broken('p/a/1.png'), broken('p/b/1.png')];
+    await expect(readOwnData(files, opts)).rejects.toThrow('none of the 2 images could be decoded (e.g. p/a/1.png)');
+  });
 });
+
