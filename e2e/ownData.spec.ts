@@ -452,12 +452,16 @@ test('own data: images too large for this browser\'s storage are said, for each 
       await waitReady(page);
       await page.getByTestId('resume').click();
     };
-    // The same images under other labels (each record's label moved on by one).
+    // Other images under the same labels (other noise), and the same images under other labels
+    // (each record's label moved on by one).
     const relabelled = Buffer.from(cifar[1].buffer);
     for (let i = 0; i < relabelled.length; i += 3073) relabelled[i] = (relabelled[i] + 1) % 10;
-    await resumeWith([cifar[0], { ...cifar[1], buffer: relabelled }]);
-    await expect(page.getByTestId('error-banner')).toContainText('this run trained on other images than the ones loaded now');
-    await expect(page.getByTestId('step-count')).toHaveText('0');
+    for (const [other, why] of [[noisyCifarBatch(600, 3), /images differ/], [relabelled, /the same counts, but other images in each class/]] as const) {
+      await resumeWith([cifar[0], { ...cifar[1], buffer: other }]);
+      await expect(page.getByTestId('error-banner')).toContainText('this run trained on other images than the ones loaded now');
+      await expect(page.getByTestId('error-banner')).toContainText(why);
+      await expect(page.getByTestId('step-count')).toHaveText('0');
+    }
     // The files it trained on: it resumes at its step.
     await resumeWith(cifar);
     await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 60_000 });

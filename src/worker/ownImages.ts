@@ -19,6 +19,14 @@ export class OwnImages {
     this.bySide.set(data.height, data);
   }
 
+  /** Puts the sizes cached now back (a restore refused after `at` decoded another size for it). */
+  rememberSizes(): () => void {
+    const kept = new Map(this.bySide);
+    return () => {
+      this.bySide = new Map(kept);
+    };
+  }
+
   /** The images as first loaded or restored. */
   get loaded(): Dataset {
     return this.bySide.values().next().value!;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ConfigError, parseSavedConfig, type Config } from '../engine/config';
 import type { Dataset } from '../engine/data';
-import { asDatasetPrint, datasetPrint, describePrint, samePrint, type DatasetPrint } from '../engine/data/datasetPrint';
+import { asDatasetPrint, datasetPrint, printDifference, type DatasetPrint } from '../engine/data/datasetPrint';
 import { MetricsRowSchema } from '../engine/runFile';
 import type { SessionState } from '../engine/state/runState';
 import type { SyncCPHistoryEntry } from '../engine/viz/maskPanel';
@@ -101,9 +101,9 @@ export interface SavedRunMeta {
 export function otherImages(meta: SavedRunMeta, data: Dataset): string | undefined {
   const saved = asDatasetPrint(meta.imagesPrint);
   if (saved === undefined) return undefined;
-  const now = datasetPrint(data);
-  if (samePrint(saved, now)) return undefined;
-  return `this run trained on other images than the ones loaded now (it trained on ${describePrint(saved)}; loaded now: ${describePrint(now)}): load the files it trained on in the Data panel, then resume again`;
+  const why = printDifference(saved, datasetPrint(data));
+  if (why === undefined) return undefined;
+  return `this run trained on other images than the ones loaded now (${why}): load the files it trained on in the Data panel, then resume again`;
 }
 
 /** Own images as the autosave stores them: the decoded data set, and an id its meta names. */

@@ -102,7 +102,20 @@ let uploads = 0;
 /** The own images the autosave holds: undefined until this worker has written or read the record (a previous page's may be there). */
 let savedOwnData: StoredImages | null | undefined;
 /** The data as it was before each restored run's restore, put back if the page drops that run before it goes live. */
-const dataBeforeRestore = new WeakMap<WorkerRun, { ownData: typeof ownData; dataset: typeof dataset; savedOwnData: typeof savedOwnData }>();
+const dataBeforeRestore = new WeakMap<WorkerRun, DataBefore>();
+
+/** The data as it was before a restore, and how to put the loaded images' cached sizes back (a restore decodes its own size). */
+interface DataBefore {
+  ownData: typeof ownData;
+  dataset: typeof dataset;
+  savedOwnData: typeof savedOwnData;
+  sizes?: () => void;
+}
+
+function putBack(before: DataBefore): void {
+  ({ ownData, dataset, savedOwnData } = before);
+  before.sizes?.();
+}
 /** An id for a set of own images written with a save (not a secure-context API: the page may be served over plain http). */
 const newImagesId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 
@@ -302,7 +315,7 @@ const host: RunHost<WorkerRun> = {
     if (source.kind === 'autosave' && source.savedAt !== undefined && 'meta' in saved && saved.meta.savedAt !== source.savedAt)
       throw new Error(`the run offered (saved ${source.savedAt}) was replaced by a later save (${saved.meta.savedAt}, at step ${saved.meta.step}: a new run's first steps, or another tab); nothing was restored`);
     const config = saved.session.trainer.config;
-    const before = { ownData, dataset, savedOwnData };
+    const before: DataBefore = { ownData, dataset, savedOwnData, sizes: ownData?.rememberSizes() };
     if (config.data.name === 'own' && source.kind === 'autosave') {
       // The images saved with the run are the ones it trained on (the files loaded now may be others).
       const data = 'ownData' in saved ? saved.ownData : undefined;
@@ -324,7 +337,7 @@ const host: RunHost<WorkerRun> = {
       run = new WorkerRun(RunSession.restore(saved.session, data));
     } catch (e) {
       // The live run goes on with the data it had (and the images it brought are dropped).
-      ({ ownData, dataset, savedOwnData } = before);
+      putBack(before);
       throw e;
     }
     // The one check of a replay, here rather than in the page: both sources reach the worker
@@ -341,7 +354,7 @@ const host: RunHost<WorkerRun> = {
     } catch (e) {
       // Refused after all: the run made for it goes (its tensors with it), the live one keeps its data.
       run.dispose();
-      ({ ownData, dataset, savedOwnData } = before);
+      putBack(before);
       throw e;
     }
     run.savedStep = run.step;
@@ -351,7 +364,7 @@ const host: RunHost<WorkerRun> = {
 
   discardRestored(run) {
     const before = dataBeforeRestore.get(run);
-    if (before) ({ ownData, dataset, savedOwnData } = before);
+    if (before) putBack(before);
     run.dispose();
   },
 

@@ -104,9 +104,11 @@ function expand(files: OwnFile[], maxBytes: number): { files: OwnFile[]; fromZip
       const base = f.path.replace(/\.zip$/i, '');
       const paths = Object.keys(entries).map(entryPath);
       // Its own folder only where its name says something: a split (train.zip, test.zip), or a
-      // class when its images lie loose at its top (cats.zip, dogs.zip). Zips holding the same
+      // class when all its images lie loose at its top (cats.zip, dogs.zip; one stray image
+      // beside class folders is refused as anywhere else). Zips holding the same
       // class folders (part1.zip, part2.zip) merge, as the folders they were made from would.
-      const named = files.length > 1 && (TRAIN_FOLDER.test(base.split('/').pop()!) || TEST_FOLDER.test(base.split('/').pop()!) || paths.some((p) => !p.includes('/') && IMAGE_EXT.test(p)));
+      const images = paths.filter((p) => IMAGE_EXT.test(p));
+      const named = files.length > 1 && (TRAIN_FOLDER.test(base.split('/').pop()!) || TEST_FOLDER.test(base.split('/').pop()!) || (images.length > 0 && images.every((p) => !p.includes('/'))));
       const folder = named ? `${base}/` : '';
       for (const [name, bytes] of Object.entries(entries)) {
         const path = entryPath(name);
@@ -120,18 +122,27 @@ function expand(files: OwnFile[], maxBytes: number): { files: OwnFile[]; fromZip
   return { files: out.filter((f) => !f.path.split('/').some((part) => part.startsWith('.') || part === '__MACOSX')), fromZip };
 }
 
-/** A zipped image whose bytes are also given loose (a folder beside the zip made from it), or undefined. */
+/**
+ * A zipped image that is also given loose as the folder the zip was made from (the same bytes
+ * at a path ending in the zipped one's), or undefined. Byte twins at other paths are taken: a
+ * photo that is in two places of a data set on purpose, or a blank placeholder, is no reason
+ * to refuse it (unless half the zip's images have twins: then it is that folder, renamed).
+ */
 function zippedTwin(files: OwnFile[], fromZip: Set<OwnFile>): { zipped: OwnFile; loose: OwnFile } | undefined {
   const images = files.filter((f) => IMAGE_EXT.test(f.path));
   const zipped = images.filter((f) => fromZip.has(f));
   if (zipped.length === 0 || zipped.length === images.length) return undefined;
   const key = (f: OwnFile) => `${f.bytes.length}:${fnv1a([f.bytes])}`;
-  const loose = new Map(images.filter((f) => !fromZip.has(f)).map((f) => [key(f), f]));
+  const loose = new Map<string, OwnFile[]>();
+  for (const f of images) if (!fromZip.has(f)) loose.set(key(f), [...(loose.get(key(f)) ?? []), f]);
+  const twins: { zipped: OwnFile; loose: OwnFile }[] = [];
   for (const z of zipped) {
-    const twin = loose.get(key(z));
-    if (twin) return { zipped: z, loose: twin };
+    const same = loose.get(key(z)) ?? [];
+    const atItsPath = same.find((f) => f.path === z.path || f.path.endsWith(`/${z.path}`));
+    if (atItsPath) return { zipped: z, loose: atItsPath };
+    if (same.length) twins.push({ zipped: z, loose: same[0] });
   }
-  return undefined;
+  return twins.length * 2 >= zipped.length ? twins[0] : undefined;
 }
 
 /** Read the files as a dataset, or throw OwnDataError saying what was expected. */
@@ -276,7 +287,8 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
   if (images.length > maxImages) throw new OwnDataError(`${images.length} images; the most this app takes is ${maxImages} (use fewer)`);
   const classOf = (f: OwnFile) => f.path.split('/').filter(Boolean)[root];
   const classNames = [...new Set(images.map(classOf))].sort();
-  if (classNames.length < 2 && lostClass) throw new OwnDataError(`one class only (${classNames[0]}): ${dirOf(lostClass.path, root + 1)}/ holds no image this app reads (e.g. ${lostClass.path}; ${convert(lostClass)})`);
+  if (classNames.length < 2 && lostClass)
+    throw new OwnDataError(`one class only (${classNames[0]}): the kNN monitor needs at least two class folders; ${dirOf(lostClass.path, root + 1)}/ holds only images this app does not read (e.g. ${lostClass.path}; ${convert(lostClass)}, if it is a class)`);
   if (classNames.length < 2) throw new OwnDataError(`one class only (${classNames[0]}): the kNN monitor needs at least two class folders`);
   if (classNames.length > MAX_CLASSES) throw new OwnDataError(`${classNames.length} class folders; the most this app takes is ${MAX_CLASSES} (a label is one byte)`);
   const n = opts.size * opts.size * 3;

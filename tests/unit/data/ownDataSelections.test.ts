@@ -72,7 +72,7 @@ describe('own data selections', () => {
     const ds = await readOwnData(files, opts);
     expect(ds.classNames).toEqual(['bird', 'dog']);
     expect(ds.skipped).toEqual(['pets/cat/0.HEIC', 'pets/cat/1.HEIC', 'pets/cat/2.HEIC']);
-    await expect(readOwnData(files.filter((f) => !f.path.includes('bird')), opts)).rejects.toThrow('one class only (dog): pets/cat/ holds no image this app reads (e.g. pets/cat/0.HEIC; .heic images are not read by browsers: convert them to .jpg or .png)');
+    await expect(readOwnData(files.filter((f) => !f.path.includes('bird')), opts)).rejects.toThrow('one class only (dog): the kNN monitor needs at least two class folders; pets/cat/ holds only images this app does not read (e.g. pets/cat/0.HEIC; .heic images are not read by browsers: convert them to .jpg or .png, if it is a class)');
   });
 
   it('.tif files in a class with readable images are left out and listed; other files (a README) are not listed', async () => {
@@ -93,6 +93,23 @@ describe('own data selections', () => {
     const broken = (path: string) => ({ path, bytes: new Uint8Array([1, 2, 3]) });
     const files = [{ path: 'p/a/0.heic', bytes: img(1) }, broken('p/a/1.png'), broken('p/b/1.png')];
     await expect(readOwnData(files, opts)).rejects.toThrow('none of the 2 images could be decoded (e.g. p/a/1.png)');
+  });
+
+  // From a review of the late changes: one stray image beside a zip's class folders made the
+  // whole zip a class; one shared photo refused a legitimate train.zip + test/ selection.
+  it('a zip with class folders and one stray image at its top is not a class: the stray is refused as anywhere', async () => {
+    const part = (from: number, stray: boolean) => zipSync({ ...Object.fromEntries(['cats', 'dogs'].flatMap((c, k) => [0, 1, 2].map((i) => [`${c}/${from + i}.png`, img(10 * k + from + i)]))), ...(stray ? { 'cover.jpg': img(99) } : {}) });
+    await expect(readOwnData([{ path: 'part1.zip', bytes: part(0, false) }, { path: 'part2.zip', bytes: part(3, true) }], opts)).rejects.toThrow('cover.jpg is not in a class folder');
+  });
+
+  it('one photo in both a zip and a loose folder (the same bytes, another path) is taken; half the zip twinned is refused', async () => {
+    const train = classes('', 4);
+    const test = classes('test/', 1).map((f, i) => (i === 0 ? { ...f, bytes: train[2].bytes } : f));
+    const ds = await readOwnData([{ path: 'train.zip', bytes: zipOf(train) }, ...test], opts);
+    expect([ds.train.count, ds.test.count]).toEqual([8, 2]);
+    // The zip's images given loose again under another folder name: every one has a twin.
+    const renamed = train.map((f) => ({ ...f, path: `copy/${f.path}` }));
+    await expect(readOwnData([{ path: 'pets.zip', bytes: zipOf(train) }, ...renamed], opts)).rejects.toThrow(/^a zip holds images that are also given loose/);
   });
 });
 

@@ -54,4 +54,19 @@ describe('own images at the run’s image size', () => {
     await expect(own.at(16, decode)).rejects.toThrow(/kept at 8×8 px.*load the files again in the Data panel, or set the image size to 8 or less/);
     expect(own.loaded).toBe(at8);
   });
+
+  // From a review: a resume refused after its images were decoded at its size left that size
+  // cached in place of the live run's (up to ~245 MB, and the live run's size decoded again).
+  it('rememberSizes puts the cached sizes back: the live run\'s size is the same data again, not decoded anew', async () => {
+    const at8 = await readOwnData(files, { decode, size: 8, seed: 1 });
+    const own = new OwnImages(3, at8, files);
+    const at16 = await own.at(16, decode);
+    const undo = own.rememberSizes();
+    await own.at(12, decode); // a restore's size: drops 16 from the cache
+    undo();
+    sides.length = 0;
+    expect(await own.at(16, decode)).toBe(at16);
+    expect(sides).toEqual([]);
+  });
 });
+
