@@ -553,6 +553,16 @@ export function failedTwiceIsFinal(now: BackendTiming[], before: BackendTiming[]
   });
 }
 
+/** Cached timings with the backends that did not start on this load marked in passing (their figures dropped). */
+export function notStartedNow(timings: BackendTiming[], fallbacks: BackendReport['fallbacks']): BackendTiming[] {
+  return timings.map((t) => {
+    const f = fallbacks.find((x) => x.backend === t.backend);
+    if (!f || t.ms === null) return t;
+    const timedOut = /did not finish within|passed its time limit/.test(f.reason);
+    return { ...t, ms: null, warmupMs: null, reason: `measured on an earlier load, but did not start on this one: ${f.reason}`, ...(timedOut ? { startTimedOut: true } : { transientFailure: true }) };
+  });
+}
+
 /**
  * Measure `candidates` (or reuse `cached` when it was measured on this very device), then
  * initialise the fastest, with the others as fallbacks in order of speed.
@@ -583,6 +593,12 @@ export async function chooseBackend(
     reuse = false;
     timings = await measure();
     report = await startFastest(timings);
+  } else if (reuse && report.fallbacks.length > 0) {
+    // A kept winner that did not start on this load (a wedged GPU process, a failing driver):
+    // marked in passing and stored, so the next load measures again (and a second failure is
+    // kept as a verdict, failedTwiceIsFinal), rather than every load waiting on it again.
+    timings = notStartedNow(timings, report.fallbacks);
+    reuse = false;
   }
   report.calibration = { timings, cached: Boolean(reuse), at: reuse ? opts.cached!.at : new Date().toISOString(), device, workload, ms: now() - t0 };
   return report;

@@ -152,6 +152,22 @@ describe('backend choice', () => {
     expect(other.calibration?.timings[0].ms).not.toBe(1.5);
   });
 
+  // From a backend hunt: a kept winner that failed to start fell back, but the kept figures were
+  // not touched (cached: true, so the page never saved anew): every load waited on it again.
+  it('a kept winner that does not start on this load falls back, and is marked so the next load measures again', async () => {
+    const device = await currentDevice();
+    const cached = { device, workload: workloadKey(DEFAULT_WORKLOAD), timings: [T('webgl', 1.0), T('cpu', 1.5)], chosen: 'webgl' as const, at: '2026-01-01T00:00:00Z' };
+    const r = await chooseBackend(['webgl', 'cpu'], { cached });
+    expect(r.backend).toBe('cpu');
+    expect(r.fallbacks.map((f) => f.backend)).toEqual(['webgl']);
+    expect(r.calibration?.cached).toBe(false);
+    const webgl = r.calibration!.timings.find((t) => t.backend === 'webgl')!;
+    expect(webgl).toMatchObject({ ms: null, transientFailure: true });
+    expect(webgl.reason).toMatch(/^measured on an earlier load, but did not start on this one: /);
+    expect(isProvisional(webgl)).toBe(true);
+    expect(r.calibration!.timings.find((t) => t.backend === 'cpu')!.ms).toBe(1.5);
+  });
+
   it('a cached calibration is reused for the same model only: another depth or width, or none recorded, is measured again', async () => {
     const { calibrationShape } = await import('../../../src/engine/backendChoice');
     const { buildConfig } = await import('../../../src/engine/config');
