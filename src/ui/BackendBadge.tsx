@@ -127,13 +127,24 @@ export function BackendNotice() {
   if (backend.backend === 'webgpu') return null;
   const webgpu = backend.fallbacks.find((f) => f.backend === 'webgpu');
   const why = webgpu ? webgpu.reason : backend.requested !== 'webgpu' ? `${backend.requested} was chosen (in the link or the backend menu)` : 'unknown reason';
+  // The backend named in the link or the menu did not start: that leads (the WebGPU line would
+  // say it was "chosen", and its failure came only as "skipped too").
+  const namedFailed = backend.requested !== 'webgpu' && backend.requested !== backend.backend ? backend.fallbacks.find((f) => f.backend === backend.requested) : undefined;
   // No claim about speed here: nothing was measured (on a machine without a GPU, cpu or wasm is the fast one).
   return (
     <div className="notice notice-warn" data-testid="backend-notice" role="status">
       <div className="notice-text">
-        <strong>WebGPU is not in use.</strong> Why: {why}. Running on the <strong>{backend.backend}</strong> backend ({backend.adapter}).
+        {namedFailed ? (
+          <>
+            <strong>{namedFailed.backend} did not start:</strong> {namedFailed.reason}. Running on the <strong>{backend.backend}</strong> backend ({backend.adapter}).
+          </>
+        ) : (
+          <>
+            <strong>WebGPU is not in use.</strong> Why: {why}. Running on the <strong>{backend.backend}</strong> backend ({backend.adapter}).
+          </>
+        )}
         {backend.fallbacks
-          .filter((f) => f.backend !== 'webgpu')
+          .filter((f) => f.backend !== 'webgpu' && f !== namedFailed)
           .map((f) => (
             <div key={f.backend}>
               {f.backend} skipped too: {f.reason}

@@ -44,4 +44,16 @@ describe('backend notices', () => {
     expect(t).toContain('cpu was chosen (in the link or the backend menu)');
     expect(t).not.toContain('asked for in the link');
   });
+
+  // From a backend hunt: ?backend=webgl failing read "WebGPU is not in use. Why: webgl was
+  // chosen … Running on the wasm backend", its failure only under "skipped too".
+  it('a named backend that did not start leads the notice, with its reason; the others follow', async () => {
+    useRun.setState({ backend: { backend: 'wasm', adapter: 'wasm', softwareAdapter: false, requested: 'webgl', fallbacks: [{ backend: 'webgl', reason: 'no WebGL context' }] } });
+    await dom.render(createElement(BackendNotice));
+    const t = dom.host.querySelector('[data-testid="backend-notice"]')?.textContent ?? '';
+    expect(t).toMatch(/^webgl did not start: no WebGL context\. Running on the wasm backend \(wasm\)\./);
+    expect(t).not.toContain('was chosen');
+    expect(t).not.toContain('skipped too');
+  });
 });
+
