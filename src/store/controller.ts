@@ -414,6 +414,7 @@ export function startWorker(): void {
       worker: 'crashed',
       building: false,
       loadingData: false,
+      measuringDense: false,
       restoring: undefined,
       pending: undefined,
       phase: idleIfTraining(s.phase),

@@ -250,6 +250,13 @@ export class CommandQueue<R extends RunHandle> {
           if (!(await this.host.selectLayer(run, this.gen, cmd.layer))) this.ignore('select-layer', cmd.gen, `no prunable layer "${cmd.layer}" in this run`);
           return;
         case 'measure-dense':
+          // As a Step: a later build waits, and timing a throw-away network for a run about to go
+          // would only delay it (the page drops the answer). Not for a pending restore: a refused
+          // one keeps this run, and says its timing again.
+          if (this.pending.some((m) => BUILDS.has(m.type))) {
+            this.ignore('measure-dense', cmd.gen, 'superseded by a later build before it ran');
+            return;
+          }
           try {
             this.denseTiming = await this.host.measureDense(run, this.gen);
             this.host.post({ type: 'dense-timing', gen: this.gen, ...this.denseTiming });

@@ -189,3 +189,6 @@ export type Response =
   | { type: 'data-loaded'; info: OwnDataInfo }
   /** A command that was not executed, and why (superseded run, no run, already running…). */
   | { type: 'ignored'; gen: number; command: RequestType; reason: string };
+
+/** How a Measure against dense refused for want of timed steps begins (the page drops that note once steps are timed). */
+export const TOO_FEW_TIMED = 'train two steps first';

@@ -18,7 +18,7 @@ import { DivergenceError, type Trainer } from '../engine/trainer';
 import { CommandQueue, type RunHost } from './commandQueue';
 import { HISTORY_LENGTH, MaskHistory } from '../engine/viz/maskPanel';
 import { nmPatternGrid } from '../engine/viz/nmPatterns';
-import type { DatasetInfo, MaskUpdate, PreviewImage, ProgressRow, Request, Response, Snapshot } from './protocol';
+import { TOO_FEW_TIMED, type DatasetInfo, type MaskUpdate, type PreviewImage, type ProgressRow, type Request, type Response, type Snapshot } from './protocol';
 import { pushDecimated } from '../ui/transforms/timeline';
 import { capRows } from './progressRows';
 import { StepRate } from './stepRate';
@@ -389,7 +389,7 @@ const host: RunHost<WorkerRun> = {
 
   async measureDense(run) {
     const runMs = medianMs(run.stepMs);
-    if (runMs === undefined) throw new Error('train two steps first: the first one warms up (compiles programs), and the measurement compares this run’s later steps');
+    if (runMs === undefined) throw new Error(`${TOO_FEW_TIMED}: the first one warms up (compiles programs), and the measurement compares this run’s later steps`);
     // The FLOPs counted for the same step as the timing (the panel may show an older snapshot);
     // without a regrowth pass: the timing is a median, which a rare pass step does not move.
     const f = run.trainer.flops(run.lastMetrics);

@@ -73,10 +73,10 @@ describe('messages from a replaced worker', () => {
       actions.restart();
       const w = FakeWorker.last!;
       deliver(w, { type: 'backend', report: report(false) });
-      useRun.setState({ building: true, loadingData: true, restoring: { kind: 'import', name: 'run.zip' } });
+      useRun.setState({ building: true, loadingData: true, measuringDense: true, restoring: { kind: 'import', name: 'run.zip' } });
       w.dispatchEvent(event === 'error' ? Object.assign(new Event('error', { cancelable: true }), { message: 'boom' }) : new Event('messageerror'));
       const s = useRun.getState();
-      expect([s.worker, s.building, s.loadingData, s.restoring]).toEqual(['crashed', false, false, undefined]);
+      expect([s.worker, s.building, s.loadingData, s.measuringDense, s.restoring]).toEqual(['crashed', false, false, false, undefined]);
       expect(s.error?.message).toMatch(/run\.zip was not imported: press Restart, then load it again\.$/);
     });
 });

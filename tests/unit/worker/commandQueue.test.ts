@@ -355,6 +355,36 @@ describe('CommandQueue', () => {
     expect(f.violations).toEqual([]);
   });
 
+  // From a dense-timing hunt: Measure, then a setting changed while the worker was busy: the
+  // throw-away dense network was built and timed for a run about to go, delaying its build.
+  it('a dense timing with a later build waiting behind it is answered, not run', async () => {
+    const f = fakeHost(() => 5);
+    let measured = 0;
+    const measure = f.host.measureDense;
+    f.host.measureDense = async (run, gen) => {
+      measured++;
+      return measure(run, gen);
+    };
+    let building!: () => void;
+    const buildStarted = new Promise<void>((r) => (building = r));
+    const build = f.host.build;
+    f.host.build = (c, gen) => {
+      building();
+      return build(c, gen);
+    };
+    const q = new CommandQueue(f.host);
+    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(5), assetBase: '' });
+    await buildStarted;
+    q.push({ type: 'measure-dense', gen: 1 });
+    q.push({ type: 'configure', gen: 2, config: config(5) });
+    q.push({ type: 'measure-dense', gen: 2 });
+    await q.settled();
+    expect(measured).toBe(1);
+    const ignored = f.posts.filter((p) => p.type === 'ignored') as { command: string; gen: number; reason: string }[];
+    expect(ignored).toContainEqual(expect.objectContaining({ command: 'measure-dense', gen: 1, reason: 'superseded by a later build before it ran' }));
+    expect(f.posts.filter((p) => p.type === 'dense-timing').map((p) => (p as { gen: number }).gen)).toEqual([2]);
+  });
+
   it('a start for a replaced run is answered, not executed', async () => {
     const f = fakeHost(() => 2);
     const q = new CommandQueue(f.host);
