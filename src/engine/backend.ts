@@ -27,7 +27,8 @@ export interface BackendReport {
   fallbacks: { backend: BackendName; reason: string }[];
   /** Set when the backend was chosen by measurement (see backendChoice.ts) rather than named. */
   /** ms: wall time of the whole choice (measuring every candidate and starting the chosen one). */
-  calibration?: { timings: BackendTiming[]; cached: boolean; at: string; device: string; workload?: string; ms?: number };
+  /** `changed`: kept timings marked on this load (a kept winner that did not start): stored again, though not measured now. */
+  calibration?: { timings: BackendTiming[]; cached: boolean; changed?: boolean; at: string; device: string; workload?: string; ms?: number };
 }
 
 interface GpuLike {

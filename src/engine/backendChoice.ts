@@ -547,8 +547,11 @@ export function failedTwiceIsFinal(now: BackendTiming[], before: BackendTiming[]
   return now.map((t) => {
     const was = before.find((b) => b.backend === t.backend);
     if (was && hardwareCutOff(t) && hardwareCutOff(was)) return { ...t, cutOffTwice: true };
-    if (!t.transientFailure || !was?.transientFailure) return t;
-    const { transientFailure: _, ...rest } = t;
+    // A start that failed or passed its limit, on the last load and again now (a GPU process
+    // that stays wedged): else every load would wait on that start and measure all again.
+    const inPassing = (x: BackendTiming | undefined) => x?.transientFailure === true || x?.startTimedOut === true;
+    if (!inPassing(t) || !inPassing(was)) return t;
+    const { transientFailure: _f, startTimedOut: _s, ...rest } = t;
     return { ...rest, reason: `${t.reason} (as on the last load: kept as a verdict until Measure again)` };
   });
 }
@@ -593,14 +596,14 @@ export async function chooseBackend(
     reuse = false;
     timings = await measure();
     report = await startFastest(timings);
-  } else if (reuse && report.fallbacks.length > 0) {
-    // A kept winner that did not start on this load (a wedged GPU process, a failing driver):
-    // marked in passing and stored, so the next load measures again (and a second failure is
-    // kept as a verdict, failedTwiceIsFinal), rather than every load waiting on it again.
-    timings = notStartedNow(timings, report.fallbacks);
-    reuse = false;
   }
-  report.calibration = { timings, cached: Boolean(reuse), at: reuse ? opts.cached!.at : new Date().toISOString(), device, workload, ms: now() - t0 };
+  // A kept winner that did not start on this load (a wedged GPU process, a failing driver):
+  // marked in passing and stored again (`changed`), so the next load measures again (and a
+  // second failure is kept as a verdict, failedTwiceIsFinal), rather than every load waiting
+  // on it. The figures are still the kept ones: said as measured earlier.
+  const changed = reuse && report.fallbacks.length > 0;
+  if (changed) timings = notStartedNow(timings, report.fallbacks);
+  report.calibration = { timings, cached: Boolean(reuse), ...(changed ? { changed: true } : {}), at: reuse ? opts.cached!.at : new Date().toISOString(), device, workload, ms: now() - t0 };
   return report;
 }
 

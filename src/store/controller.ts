@@ -156,7 +156,7 @@ function onMessage(msg: Response): void {
   switch (msg.type) {
     case 'backend':
       useRun.setState({ backend: msg.report, worker: 'ready' });
-      if (msg.report.calibration && !msg.report.calibration.cached) saveCalibration(msg.report);
+      if (msg.report.calibration && (!msg.report.calibration.cached || msg.report.calibration.changed)) saveCalibration(msg.report);
       return;
     case 'ready':
       carryFailure = undefined;

@@ -76,15 +76,15 @@ function entryPath(name: string): string {
 
 /**
  * Expand zips, drop hidden files and folder entries; `maxBytes` bounds what they inflate to.
- * Beside other files, a zip named as a split (train.zip, test.zip) or holding images loose at
- * its top (cats.zip) has its entries put in a folder of its name (train.zip's cat/1.jpg is
+ * Beside other files, a zip named as a split (train.zip, test.zip) or all of whose images lie
+ * loose at its top (cats.zip) has its entries put in a folder of its name (train.zip's cat/1.jpg is
  * train/cat/1.jpg), so train.zip and test.zip keep their split; other zips merge, as the
  * folders they were made from would, and a path two of them hold is refused as given twice
- * (readOwnData). `fromZip`: the files that came out of a zip.
+ * (readOwnData). `fromZip`: the files that came out of a zip, each with that zip's path.
  */
-function expand(files: OwnFile[], maxBytes: number): { files: OwnFile[]; fromZip: Set<OwnFile> } {
+function expand(files: OwnFile[], maxBytes: number): { files: OwnFile[]; fromZip: Map<OwnFile, string> } {
   const out: OwnFile[] = [];
-  const fromZip = new Set<OwnFile>();
+  const fromZip = new Map<OwnFile, string>();
   // The loose files count too: 150 MB of them beside a zip inflating to 190 MB is 340 MB.
   let inflated = files.reduce((a, f) => a + (/\.zip$/i.test(f.path) ? 0 : f.bytes.length), 0);
   for (const f of files) {
@@ -107,7 +107,8 @@ function expand(files: OwnFile[], maxBytes: number): { files: OwnFile[]; fromZip
       // class when all its images lie loose at its top (cats.zip, dogs.zip; one stray image
       // beside class folders is refused as anywhere else). Zips holding the same
       // class folders (part1.zip, part2.zip) merge, as the folders they were made from would.
-      const images = paths.filter((p) => IMAGE_EXT.test(p));
+      // Hidden entries left out first: the Finder's __MACOSX/._1.jpg sit in a folder.
+      const images = paths.filter((p) => IMAGE_EXT.test(p) && !hiddenPath(p));
       const named = files.length > 1 && (TRAIN_FOLDER.test(base.split('/').pop()!) || TEST_FOLDER.test(base.split('/').pop()!) || (images.length > 0 && images.every((p) => !p.includes('/'))));
       const folder = named ? `${base}/` : '';
       for (const [name, bytes] of Object.entries(entries)) {
@@ -115,11 +116,16 @@ function expand(files: OwnFile[], maxBytes: number): { files: OwnFile[]; fromZip
         if (!path || /[\\/]$/.test(name)) continue;
         const file = { path: `${folder}${path}`, bytes };
         out.push(file);
-        fromZip.add(file);
+        fromZip.set(file, f.path);
       }
     } else out.push(f);
   }
-  return { files: out.filter((f) => !f.path.split('/').some((part) => part.startsWith('.') || part === '__MACOSX')), fromZip };
+  return { files: out.filter((f) => !hiddenPath(f.path)), fromZip };
+}
+
+/** A hidden file or folder (.DS_Store, ._1.jpg) or the Finder's __MACOSX copies: never data. */
+function hiddenPath(path: string): boolean {
+  return path.split('/').some((part) => part.startsWith('.') || part === '__MACOSX');
 }
 
 /**
@@ -128,21 +134,26 @@ function expand(files: OwnFile[], maxBytes: number): { files: OwnFile[]; fromZip
  * photo that is in two places of a data set on purpose, or a blank placeholder, is no reason
  * to refuse it (unless half the zip's images have twins: then it is that folder, renamed).
  */
-function zippedTwin(files: OwnFile[], fromZip: Set<OwnFile>): { zipped: OwnFile; loose: OwnFile } | undefined {
+function zippedTwin(files: OwnFile[], fromZip: Map<OwnFile, string>): { zipped: OwnFile; loose: OwnFile } | undefined {
   const images = files.filter((f) => IMAGE_EXT.test(f.path));
   const zipped = images.filter((f) => fromZip.has(f));
   if (zipped.length === 0 || zipped.length === images.length) return undefined;
   const key = (f: OwnFile) => `${f.bytes.length}:${fnv1a([f.bytes])}`;
   const loose = new Map<string, OwnFile[]>();
   for (const f of images) if (!fromZip.has(f)) loose.set(key(f), [...(loose.get(key(f)) ?? []), f]);
-  const twins: { zipped: OwnFile; loose: OwnFile }[] = [];
+  // Per zip: a small renamed zip beside a large one must not hide behind the other's count.
+  const perZip = new Map<string, { images: number; twins: { zipped: OwnFile; loose: OwnFile }[] }>();
   for (const z of zipped) {
     const same = loose.get(key(z)) ?? [];
     const atItsPath = same.find((f) => f.path === z.path || f.path.endsWith(`/${z.path}`));
     if (atItsPath) return { zipped: z, loose: atItsPath };
-    if (same.length) twins.push({ zipped: z, loose: same[0] });
+    const zip = perZip.get(fromZip.get(z)!) ?? { images: 0, twins: [] };
+    zip.images++;
+    if (same.length) zip.twins.push({ zipped: z, loose: same[0] });
+    perZip.set(fromZip.get(z)!, zip);
   }
-  return twins.length * 2 >= zipped.length ? twins[0] : undefined;
+  for (const zip of perZip.values()) if (zip.twins.length * 2 >= zip.images) return zip.twins[0];
+  return undefined;
 }
 
 /** Read the files as a dataset, or throw OwnDataError saying what was expected. */

@@ -111,5 +111,23 @@ describe('own data selections', () => {
     const renamed = train.map((f) => ({ ...f, path: `copy/${f.path}` }));
     await expect(readOwnData([{ path: 'pets.zip', bytes: zipOf(train) }, ...renamed], opts)).rejects.toThrow(/^a zip holds images that are also given loose/);
   });
+
+  // From a review of the late commits: the Finder's __MACOSX/._1.jpg entries (in a folder)
+  // counted as images not loose at the top, so such class zips lost their names.
+  it('zips of loose images made by the Finder (with __MACOSX copies) are still those classes', async () => {
+    const finder = (v: number) => zipSync(Object.fromEntries([0, 1, 2].flatMap((i) => [[`${i}.jpg`, img(v + i)], [`__MACOSX/._${i}.jpg`, new Uint8Array([0, 5, 22, 7])]])));
+    const ds = await readOwnData([{ path: 'cats.zip', bytes: finder(10) }, { path: 'dogs.zip', bytes: finder(20) }], opts);
+    expect(ds.classNames).toEqual(['cats', 'dogs']);
+    expect(ds.train.count + ds.test.count).toBe(6);
+  });
+
+  it('the half-twinned rule counts per zip: a small zip of copies beside a large one of its own is refused', async () => {
+    const big = classes('', 5);
+    // Bytes of their own (classes() gives every set the same values): no twin of big.zip's.
+    const loose = classes('photos/', 2, ['x', 'y']).map((f, i) => ({ ...f, bytes: img(100 + i) }));
+    // copies.zip: the loose images again, under other names (no path match), every one a twin.
+    const copies = zipSync(Object.fromEntries(loose.map((f, i) => [`x/copy${i}.png`, f.bytes])));
+    await expect(readOwnData([{ path: 'big.zip', bytes: zipOf(big) }, { path: 'copies.zip', bytes: copies }, ...loose], opts)).rejects.toThrow(/^a zip holds images that are also given loose/);
+  });
 });
 

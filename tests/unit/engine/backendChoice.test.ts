@@ -160,7 +160,8 @@ describe('backend choice', () => {
     const r = await chooseBackend(['webgl', 'cpu'], { cached });
     expect(r.backend).toBe('cpu');
     expect(r.fallbacks.map((f) => f.backend)).toEqual(['webgl']);
-    expect(r.calibration?.cached).toBe(false);
+    // Still the kept figures (said as measured earlier, at their date), stored again with the mark.
+    expect(r.calibration).toMatchObject({ cached: true, changed: true, at: cached.at });
     const webgl = r.calibration!.timings.find((t) => t.backend === 'webgl')!;
     expect(webgl).toMatchObject({ ms: null, transientFailure: true });
     expect(webgl.reason).toMatch(/^measured on an earlier load, but did not start on this one: /);
@@ -312,6 +313,18 @@ describe('backend choice', () => {
     expect(webgpu.reason).toMatch(/as on the last load/);
     const third = await chooseBackend(['webgpu', 'cpu'], { cached: { ...cached, timings: again.calibration!.timings }, shape, budgetMs: 300 });
     expect(third.calibration!.cached).toBe(true);
+  });
+
+  // From a review: a start that passed its limit on two loads in a row (a GPU process that
+  // stays wedged) was measured again on every load, each waiting on that start.
+  it('a start that timed out on the last load and again now is kept as a verdict; once, it is not', () => {
+    const timedOut = (b: BackendTiming['backend']): BackendTiming => ({ ...T(b, null), reason: 'starting webgpu did not finish within 8 s', startTimedOut: true });
+    const [twice] = failedTwiceIsFinal([timedOut('webgpu')], [timedOut('webgpu')]);
+    expect(twice.startTimedOut).toBeUndefined();
+    expect(twice.reason).toMatch(/as on the last load: kept as a verdict until Measure again/);
+    expect(isProvisional(twice)).toBe(false);
+    const [once] = failedTwiceIsFinal([timedOut('webgpu')], [T('webgpu', 40)]);
+    expect(isProvisional(once)).toBe(true);
   });
 
   it('a hardware GPU cut off by the measure limit on two loads in a row is kept as a verdict, not measured (15 s) on every load', async () => {

@@ -79,4 +79,22 @@ describe('messages from a replaced worker', () => {
       expect([s.worker, s.building, s.loadingData, s.measuringDense, s.restoring]).toEqual(['crashed', false, false, false, undefined]);
       expect(s.error?.message).toMatch(/run\.zip was not imported: press Restart, then load it again\.$/);
     });
+
+  // From a review: kept timings marked on this load (their winner did not start) must be stored
+  // again though not measured now; kept ones used as they are are not rewritten.
+  it('a backend report is stored when measured, or kept and changed; not when kept as it was', () => {
+    const stored: string[] = [];
+    vi.stubGlobal('localStorage', { getItem: () => null, setItem: (_k: string, v: string) => stored.push(v), removeItem: () => {} });
+    actions.restart();
+    const w = FakeWorker.last!;
+    const timings = [{ backend: 'cpu' as const, adapter: 'cpu', software: false, ms: 2, warmupMs: 3 }];
+    const with_ = (c: Partial<NonNullable<BackendReport['calibration']>>) => ({ type: 'backend', report: { ...report(true), calibration: { ...report(true).calibration!, timings, ...c } } });
+    deliver(w, with_({ cached: true }));
+    expect(stored).toHaveLength(0);
+    deliver(w, with_({ cached: true, changed: true }));
+    expect(stored).toHaveLength(1);
+    deliver(w, with_({ cached: false }));
+    expect(stored).toHaveLength(2);
+  });
 });
+
