@@ -323,14 +323,8 @@ describe('CommandQueue', () => {
 
   // From a UI hunt: a Step pressed during a build, then a setting changed, stepped the run
   // about to be replaced, and its report autosaved it over the saved run.
-  it('a step with a later build waiting behind it is answered, not executed (nothing stepped, nothing saved)', async () => {
-    const f = fakeHost(() => 5);
-    const reported: number[] = [];
-    const report = f.host.report;
-    f.host.report = async (run, gen, force) => {
-      reported.push(run.gen);
-      return report(run, gen, force);
-    };
+  /** A queue whose run 1 (5 steps) is being built when this resolves. */
+  async function whileRunOneBuilds(f: ReturnType<typeof fakeHost>): Promise<CommandQueue<FakeRun>> {
     let building!: () => void;
     const buildStarted = new Promise<void>((r) => (building = r));
     const build = f.host.build;
@@ -340,8 +334,20 @@ describe('CommandQueue', () => {
     };
     const q = new CommandQueue(f.host);
     q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(5), assetBase: '' });
-    // The Step, then the setting, while run 1 is being built.
     await buildStarted;
+    return q;
+  }
+
+  it('a step with a later build waiting behind it is answered, not executed (nothing stepped, nothing saved)', async () => {
+    const f = fakeHost(() => 5);
+    const reported: number[] = [];
+    const report = f.host.report;
+    f.host.report = async (run, gen, force) => {
+      reported.push(run.gen);
+      return report(run, gen, force);
+    };
+    // The Step, then the setting, while run 1 is being built.
+    const q = await whileRunOneBuilds(f);
     q.push({ type: 'step', gen: 1 });
     q.push({ type: 'configure', gen: 2, config: config(5) });
     q.push({ type: 'step', gen: 2 });
@@ -365,16 +371,7 @@ describe('CommandQueue', () => {
       measured++;
       return measure(run, gen);
     };
-    let building!: () => void;
-    const buildStarted = new Promise<void>((r) => (building = r));
-    const build = f.host.build;
-    f.host.build = (c, gen) => {
-      building();
-      return build(c, gen);
-    };
-    const q = new CommandQueue(f.host);
-    q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(5), assetBase: '' });
-    await buildStarted;
+    const q = await whileRunOneBuilds(f);
     q.push({ type: 'measure-dense', gen: 1 });
     q.push({ type: 'configure', gen: 2, config: config(5) });
     q.push({ type: 'measure-dense', gen: 2 });
