@@ -85,7 +85,7 @@ export class RunSession {
       result = await t.trainStep();
     } catch (e) {
       // Rolled back past logged steps: their rows describe a state the run no longer has.
-      if (e instanceof DivergenceError) this.history.splice(0, this.history.length, ...this.history.filter((r) => r.step <= e.kept));
+      if (e instanceof DivergenceError) this.dropRowsAfter(e.kept);
       throw e;
     }
     const every = this.config.eval.knnEvery;
@@ -106,14 +106,14 @@ export class RunSession {
           // final kNN would otherwise be lost with a run that reads as done. Nothing held: the
           // applied step keeps its row, without a kNN.
           const back = await t.rollBackLastStep();
-          if (back !== undefined) this.history.splice(0, this.history.length, ...this.history.filter((r) => r.step <= back));
+          if (back !== undefined) this.dropRowsAfter(back);
           else this.log(row);
           throw e;
         }
         // The step's loss was finite, what it left is not: a divergence of this step, rolled back where the state before it is held.
         const back = await t.rollBackLastStep();
         const kept = back ?? result.step;
-        this.history.splice(0, this.history.length, ...this.history.filter((r) => r.step <= kept));
+        this.dropRowsAfter(kept);
         throw new DivergenceError(result.step, NaN, kept, 'its loss was finite, but the network it left gives non-finite features (kNN)', back !== undefined);
       }
       this.knnMs.push(performance.now() - k0);
@@ -122,6 +122,11 @@ export class RunSession {
     const logged = result.step % this.config.eval.logEvery === 0 || knnDue || result.step === 1;
     if (logged) this.log(row);
     return { result, row, knn: row.knn, logged };
+  }
+
+  /** The run is back at step `kept`: rows of later steps describe a state it no longer has. */
+  private dropRowsAfter(kept: number): void {
+    this.history.splice(0, this.history.length, ...this.history.filter((r) => r.step <= kept));
   }
 
   private log(row: StepRow): void {

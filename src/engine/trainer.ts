@@ -365,7 +365,7 @@ export class Trainer {
 
   private holdLastGood = false;
   private previous: HeldState | undefined;
-  /** Set while a step's update is applied and the step not yet finished. */
+  /** Whether this step's update was applied (set after its finite loss; reset as each step begins): what trainStep undoes on a failure after it, what the step's checkpoints release rather than restore. */
   private updateApplied = false;
   /** Why steps and saves are refused: a step failed half applied and nothing held could undo it. */
   private halfApplied: string | undefined;
@@ -407,7 +407,6 @@ export class Trainer {
     const [v1, v2] = this.views(step);
     const moments: BatchMoments[] = [];
     let grads: Record<string, tf.Tensor> = {};
-    let applied = false;
     const collect: { corr?: tf.Tensor2D } = {};
     const checkpoints: StepCheckpoint[] = [];
     try {
@@ -429,7 +428,6 @@ export class Trainer {
       const { loss, metrics } = await this.readback(value);
       if (!Number.isFinite(loss)) throw new DivergenceError(step + 1, loss);
 
-      applied = true;
       this.updateApplied = true;
       for (const p of this.plugins) for (const [name, where] of Object.entries(p.momentResets?.() ?? {})) this.optimizer.resetMoments(name, where);
       const { predictorLrScale, predictorLrSchedule } = this.config.ssl;
@@ -447,11 +445,10 @@ export class Trainer {
       };
       for (const p of this.plugins) p.afterStep?.(step, grads, helpers);
       this.stepCount += 1;
-      this.updateApplied = false;
       return { step: this.stepCount, loss, lr, ms: performance.now() - t0, metrics, ...(gradientPasses.length ? { gradientPasses } : {}) };
     } finally {
       for (const c of checkpoints) {
-        if (applied) c.release();
+        if (this.updateApplied) c.release();
         else c.restore();
       }
       tf.dispose(grads);

@@ -150,6 +150,11 @@ export class CommandQueue<R extends RunHandle> {
     this.host.post({ type: 'ignored', gen, command, reason });
   }
 
+  /** A build is queued behind the command in hand: the run it would act on is about to go. */
+  private laterBuildWaits(): boolean {
+    return this.pending.some((m) => BUILDS.has(m.type));
+  }
+
   /** The live run for a command of generation `gen`, or undefined (and the command answered). */
   private target(command: RequestType, gen: number): R | undefined {
     if (gen !== this.gen) {
@@ -218,7 +223,7 @@ export class CommandQueue<R extends RunHandle> {
           // to go, and a step would only autosave it over the saved run. The page carries the
           // Step over while this run's build or baselines were under way (controller.ts apply);
           // otherwise it is only dropped.
-          if (this.pending.some((m) => BUILDS.has(m.type))) {
+          if (this.laterBuildWaits()) {
             this.ignore('step', cmd.gen, 'superseded by a later build before it ran');
             this.postPhase(this.phaseOf(run));
             return;
@@ -253,7 +258,7 @@ export class CommandQueue<R extends RunHandle> {
           // As a Step: a later build waits, and timing a throw-away network for a run about to go
           // would only delay it (the page drops the answer). Not for a pending restore: a refused
           // one keeps this run, and says its timing again.
-          if (this.pending.some((m) => BUILDS.has(m.type))) {
+          if (this.laterBuildWaits()) {
             this.ignore('measure-dense', cmd.gen, 'superseded by a later build before it ran');
             return;
           }
@@ -317,7 +322,7 @@ export class CommandQueue<R extends RunHandle> {
       return;
     }
     // A later build already waits: building this one would only be thrown away.
-    if (this.pending.some((m) => BUILDS.has(m.type))) {
+    if (this.laterBuildWaits()) {
       this.ignore(msg.type, msg.gen, 'superseded by a later build before it started');
       return;
     }
@@ -348,7 +353,7 @@ export class CommandQueue<R extends RunHandle> {
       // it is dropped, and the own images it brought with it too, or the build waiting would
       // train on them while the page holds other ones. (A later restore does not drop it: if
       // that one is refused, this one is the run that goes on.)
-      if (this.pending.some((m) => BUILDS.has(m.type))) {
+      if (this.laterBuildWaits()) {
         this.host.discardRestored(run);
         this.ignore('restore', msg.gen, 'superseded by a later request before it was loaded');
         return;

@@ -140,7 +140,11 @@ function zippedTwin(files: OwnFile[], fromZip: Map<OwnFile, string>): { zipped: 
   if (zipped.length === 0 || zipped.length === images.length) return undefined;
   const key = (f: OwnFile) => `${f.bytes.length}:${fnv1a([f.bytes])}`;
   const loose = new Map<string, OwnFile[]>();
-  for (const f of images) if (!fromZip.has(f)) loose.set(key(f), [...(loose.get(key(f)) ?? []), f]);
+  for (const f of images) {
+    if (fromZip.has(f)) continue;
+    const k = key(f); // once: it hashes every byte of the image
+    loose.set(k, [...(loose.get(k) ?? []), f]);
+  }
   // Per zip: a small renamed zip beside a large one must not hide behind the other's count.
   const perZip = new Map<string, { images: number; twins: { zipped: OwnFile; loose: OwnFile }[] }>();
   for (const z of zipped) {

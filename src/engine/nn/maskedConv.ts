@@ -234,8 +234,9 @@ function compactConvCpu(x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor, stride:
     return {
       value: tf.tensor4d(scatterColumns(conv2DForwardValues(xc, wc, info), K, keptOut), [info.batchSize, info.outHeight, info.outWidth, K]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        if (!allFinite(dy.dataSync())) return denseGradients(saved[0], wT, mask, stride, dy);
-        const dyc = gatherColumns(dy.dataSync(), K, keptOut);
+        const dv = dy.dataSync();
+        if (!allFinite(dv)) return denseGradients(saved[0], wT, mask, stride, dy);
+        const dyc = gatherColumns(dv, K, keptOut);
         const dxc = conv2DBackpropInputValues(dyc, wc, info);
         const dx = liveInputs ? scatterColumns(dxc, C, liveInputs) : dxc;
         const dwc = conv2DBackpropFilterValues(xShapeC, xc, dyc, { strides: stride, pad: 'same', dataFormat: 'NHWC', filterShape: [FH, FW, Ci, keptOut.length] });

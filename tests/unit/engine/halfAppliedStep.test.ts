@@ -13,6 +13,7 @@ import { loadDataset } from '../../../src/engine/data';
 import type { StepPlugin } from '../../../src/engine/plugin';
 import { RunSession } from '../../../src/engine/session';
 import { Trainer } from '../../../src/engine/trainer';
+import { stateText } from '../helpers/trainerState';
 
 beforeAll(() => initBackend(['cpu']));
 afterEach(() => vi.restoreAllMocks());
@@ -20,11 +21,6 @@ afterEach(() => vi.restoreAllMocks());
 const dataset = await loadDataset('shapes', { seed: 2, trainCount: 32, testCount: 16 });
 const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 8, eval: { knnEvery: 4, logEvery: 1 } } });
 
-const stateText = async (t: Trainer): Promise<string> => {
-  const st = await t.saveState();
-  const arrays = Object.entries(st.arrays).map(([k, a]) => [k, Buffer.from(new Uint8Array((a as { data: ArrayBufferView }).data.buffer.slice(0))).toString('base64')]);
-  return JSON.stringify({ step: st.step, optimizerSteps: st.optimizerSteps, arrays });
-};
 
 /** A plugin whose afterStep throws at step `at` (0-based, as afterStep is called), once. */
 function failAfterUpdate(t: Trainer, at: number): StepPlugin {

@@ -10,6 +10,7 @@ import { buildConfig } from '../../../src/engine/config';
 import { loadDataset } from '../../../src/engine/data';
 import { RunSession } from '../../../src/engine/session';
 import { DivergenceError, Trainer } from '../../../src/engine/trainer';
+import { stateText } from '../helpers/trainerState';
 
 beforeAll(() => initBackend(['cpu']));
 afterEach(() => vi.restoreAllMocks());
@@ -17,11 +18,6 @@ afterEach(() => vi.restoreAllMocks());
 const dataset = await loadDataset('shapes', { seed: 1, trainCount: 32, testCount: 16 });
 const config = buildConfig({ preset: 'simclr-dense', tiny: true, overrides: { steps: 12, eval: { knnEvery: 4, logEvery: 1 } } });
 
-const stateText = async (t: Trainer): Promise<string> => {
-  const st = await t.saveState();
-  const arrays = Object.entries(st.arrays).map(([k, a]) => [k, Buffer.from(new Uint8Array((a as { data: ArrayBufferView }).data.buffer.slice(0))).toString('base64')]);
-  return JSON.stringify({ step: st.step, optimizerSteps: st.optimizerSteps, arrays });
-};
 
 /** Step `at` leaves a BN running mean non-finite after its (finite) update. */
 function poisonAfterStep(at: number): void {

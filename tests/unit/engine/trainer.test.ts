@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/engine/config';
 import { loadDataset } from '../../../src/engine/data';
 import { Trainer } from '../../../src/engine/trainer';
+import { stateText } from '../helpers/trainerState';
 
 const dataset = await loadDataset('shapes', { seed: 3, trainCount: 48, testCount: 24 });
 
@@ -174,11 +175,6 @@ describe('Trainer', () => {
   });
 
   /** The whole saved state (arrays and plugin state) as comparable text. */
-  const stateText = async (t: Trainer): Promise<string> => {
-    const st = await t.saveState();
-    const arrays = Object.entries(st.arrays).map(([k, a]) => [k, Buffer.from(new Uint8Array((a as { data: ArrayBufferView }).data.buffer.slice(0))).toString('base64')]);
-    return JSON.stringify({ step: st.step, optimizerSteps: st.optimizerSteps, plugins: st.plugins, arrays });
-  };
 
   // Found by a read-only hunt: the state a divergence kept was the one whose loss was not
   // finite, and a step's loss does not depend on its rate, so "Continue with lr × ½" diverged
