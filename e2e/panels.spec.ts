@@ -25,6 +25,11 @@ async function canvasStats(canvas: Locator): Promise<{ colours: number; width: n
   });
 }
 
+/** Colours on a canvas, for expect.poll: the panels redraw in staggered slots after a snapshot arrives, so a canvas may still show the previous one when the run's phase has changed. */
+async function colours(canvas: Locator): Promise<number> {
+  return (await canvasStats(canvas)).colours;
+}
+
 /** Number of drawn points of the recharts lines in a chart (path commands), or bars. */
 async function chartMarks(chart: Locator): Promise<number> {
   return chart.evaluate((el) => {
@@ -152,7 +157,7 @@ test('cdg: gate densities per branch, over steps, and gate maps over the probe v
   const panel = page.getByTestId('panel-cdg');
   await expect.poll(() => chartMarks(panel.getByTestId('cdg-bars'))).toBeGreaterThanOrEqual(2);
   await expect.poll(() => chartMarks(panel.getByTestId('cdg-lines'))).toBeGreaterThan(4);
-  for (const v of [1, 2]) expect((await canvasStats(panel.getByTestId(`cdg-probe-${v}`))).colours).toBeGreaterThan(8);
+  for (const v of [1, 2]) await expect.poll(() => colours(panel.getByTestId(`cdg-probe-${v}`))).toBeGreaterThan(8);
   const tip = await hoverShowsValue(page, panel.getByTestId('cdg-probe-1'), /gate (open|closed)/);
   expect(tip).toMatch(/value [01]\.00/);
   // Another layer: its map is drawn too.
@@ -161,7 +166,7 @@ test('cdg: gate densities per branch, over steps, and gate maps over the probe v
   const layers = await layerSelect.locator('option').allTextContents();
   expect(layers.length).toBeGreaterThan(1);
   await layerSelect.selectOption(layers[layers.length - 1]);
-  expect((await canvasStats(panel.getByTestId('cdg-probe-2'))).colours).toBeGreaterThan(8);
+  await expect.poll(() => colours(panel.getByTestId('cdg-probe-2'))).toBeGreaterThan(8);
   await expect.poll(() => chartMarks(page.getByTestId('flops-cumulative'))).toBeGreaterThan(2);
   await expect(page.getByTestId('flops-saving')).not.toHaveText('0.0%');
   // The measured line: this run's steps against a few dense steps timed on this device.
@@ -205,7 +210,7 @@ test('syncp-unstructured: densities under the plan, mask heatmap with an update 
   await expect.poll(() => chartMarks(panel.getByTestId('syncp-nested'))).toBeGreaterThan(2);
   const heat = panel.getByTestId('syncp-heatmap');
   // Kept-in-both, target-only and pruned cells (+ white separators) after a few updates.
-  expect((await canvasStats(heat)).colours).toBeGreaterThanOrEqual(3);
+  await expect.poll(() => colours(heat)).toBeGreaterThanOrEqual(3);
   await hoverShowsValue(page, heat, /kept in both|kept in target only|pruned|both \d/);
   // The slider walks back through recorded updates.
   const slider = panel.getByTestId('syncp-update-slider');
@@ -246,14 +251,14 @@ test('syncp-2of4: pattern grid, pattern histogram, N:M fraction over steps', asy
   console.log(`[measure] panels, tiny syncp-2of4, all panels open: ${perf}`);
   const panel = page.getByTestId('panel-nm');
   const grid = panel.getByTestId('nm-heatmap');
-  expect((await canvasStats(grid)).colours).toBeGreaterThanOrEqual(4);
+  await expect.poll(() => colours(grid)).toBeGreaterThanOrEqual(4);
   await hoverShowsValue(page, grid, /pattern [●○]{4}|dense: all 4 kept/);
   await expect.poll(() => chartMarks(panel.getByTestId('nm-histogram'))).toBeGreaterThanOrEqual(6);
   await expect.poll(() => chartMarks(panel.getByTestId('nm-lines'))).toBeGreaterThan(6);
   await panel.getByTestId('nm-branch').getByRole('radio', { name: 'target' }).click();
-  expect((await canvasStats(grid)).colours).toBeGreaterThanOrEqual(4);
+  await expect.poll(() => colours(grid)).toBeGreaterThanOrEqual(4);
   // The SyncCP panel runs for N:M too.
-  expect((await canvasStats(page.getByTestId('syncp-heatmap'))).colours).toBeGreaterThanOrEqual(2);
+  await expect.poll(() => colours(page.getByTestId('syncp-heatmap'))).toBeGreaterThanOrEqual(2);
   // Its layer picker and this panel's are told apart by name.
   await expect(panel.getByRole('combobox', { name: 'Layer (N:M patterns)' })).toHaveCount(1);
   await expect(page.getByRole('combobox', { name: 'Layer (SyncCP mask)' })).toHaveCount(1);
