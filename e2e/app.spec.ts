@@ -292,3 +292,31 @@ test('a worker crash shows the error banner with Restart, and Restart brings tra
   // still logs the simulated crash, that one line is expected.
   errors.splice(0, errors.length, ...errors.filter((e) => !e.includes('simulated crash')));
 });
+
+test('a WebGL context lost mid-run stops training with the reason and Restart, instead of hanging', async ({ page, errors }) => {
+  await page.goto('/?backend=webgl&tiny=1');
+  await waitReady(page);
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'webgl');
+  await page.getByTestId('start').click();
+  const worker = page.workers()[0];
+  // As a driver reset would: the context tfjs trains on is lost while steps run (tfjs-core keeps
+  // its engine on the global object; WEBGL_lose_context is the standard way to simulate a loss).
+  const lost = await worker.evaluate(() => {
+    const engine = (self as unknown as { _tfengine?: { backend?: { gpgpu?: { gl?: WebGL2RenderingContext } } } })._tfengine;
+    const ext = engine?.backend?.gpgpu?.gl?.getExtension('WEBGL_lose_context');
+    ext?.loseContext();
+    return Boolean(ext);
+  });
+  expect(lost, 'WEBGL_lose_context on the worker’s context').toBe(true);
+  const banner = page.getByTestId('error-banner');
+  await expect(banner).toContainText('WebGL context was lost', { timeout: 30_000 });
+  await expect(page.getByTestId('start')).toBeDisabled();
+  await page.getByTestId('restart').click();
+  await expect(banner).toHaveCount(0);
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'webgl', { timeout: 60_000 });
+  await waitReady(page);
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 60_000 });
+  // Chromium may log the loss itself (a WebGL warning); nothing else is expected.
+  errors.splice(0, errors.length, ...errors.filter((e) => !/context lost|CONTEXT_LOST/i.test(e)));
+});

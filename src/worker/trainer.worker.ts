@@ -4,7 +4,6 @@
 // task so pause/step/reset messages get through. Every message and every step goes
 // through one CommandQueue (commandQueue.ts): handled in order, against the run it names.
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { initBackend, type BackendReport } from '../engine/backend';
 import { calibrationShape, chooseBackend, NAMED_START_MS } from '../engine/backendChoice';
 import type { Config } from '../engine/config';
@@ -28,6 +27,7 @@ import { imageSideOrDefault } from '../engine/data/imageSide';
 import { decodeImage } from './decodeImage';
 import { datasetPrint } from '../engine/data/datasetPrint';
 import { nameWasmAssets } from './wasmAssets';
+import { watchBackendLoss } from './backendLoss';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -76,7 +76,7 @@ function fail(e: unknown, gen: number | undefined, step?: number): void {
     return;
   }
   const message = e instanceof Error ? e.message : String(e);
-  const lost = /device (was )?lost|GPUDevice|DeviceLost/i.test(message);
+  const lost = /device (was )?lost|GPUDevice|DeviceLost|context (was )?lost|CONTEXT_LOST/i.test(message);
   post({ type: 'error', gen, kind: lost ? 'device-lost' : 'fatal', message, step });
 }
 
@@ -273,10 +273,12 @@ const host: RunHost<WorkerRun> = {
       ? await chooseBackend(msg.order, { cached: msg.auto.cached, shape: calibrationShape(msg.config) })
       : // A named backend has a start limit too (a longer one): one that never answers falls back.
         await initBackend(msg.order, { startMs: NAMED_START_MS });
-    if (report.backend === 'webgpu') {
-      if (msg.options?.webgpuCpuForward !== undefined) tf.env().set('WEBGPU_CPU_FORWARD', msg.options.webgpuCpuForward);
-      watchDevice();
-    }
+    if (report.backend === 'webgpu' && msg.options?.webgpuCpuForward !== undefined) tf.env().set('WEBGPU_CPU_FORWARD', msg.options.webgpuCpuForward);
+    watchBackendLoss(report.backend, tf.backend(), (message) => {
+      queue.halt();
+      // The device is the worker's, not one run's: no run number, so the page never drops it as stale.
+      post({ type: 'error', kind: 'device-lost', message });
+    });
     post({ type: 'backend', report });
   },
 
@@ -602,17 +604,6 @@ function warnAutosave(kind: 'images' | 'save', run: WorkerRun, gen: number, mess
   // With the run's generation: a save of a run the page has since replaced is not said over
   // the new one. The images notice is about the images, which later runs on them do not retry.
   post({ type: 'error', gen: kind === 'images' ? null : gen, kind: 'autosave', message: `Autosave: ${message}` });
-}
-
-function watchDevice(): void {
-  // A lost GPUDevice cannot be recovered inside this worker: tell the page to restart it.
-  const device = (tf.backend() as WebGPUBackend).device as GPUDevice | undefined;
-  device?.lost.then((info) => {
-    if (info.reason === 'destroyed') return;
-    queue.halt();
-    // The device is the worker's, not one run's: no run number, so the page never drops it as stale.
-    post({ type: 'error', kind: 'device-lost', message: `The GPU device was lost${info.message ? `: ${info.message}` : ''}.` });
-  });
 }
 
 self.addEventListener('message', (ev: MessageEvent<Request>) => queue.push(ev.data));
