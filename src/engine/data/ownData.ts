@@ -7,6 +7,7 @@
 // decode for a 32-pixel input). Pure: image decoding is injected (the worker decodes with
 // createImageBitmap, tests with a stand-in), so this runs in the worker and in Node.
 import { unzipSync } from 'fflate';
+import { imageSize } from 'image-size';
 import { damagedEntry } from '../state/zipChecksums';
 import { Rng } from '../random';
 import { areaShrink } from './areaResize';
@@ -311,6 +312,13 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
   const labels = new Uint8Array(images.length);
   const test = new Uint8Array(images.length);
   let kept = 0;
+  // Sizes read from the headers first: an image of a refused size is refused before anything is
+  // decoded (a 12000×9000 JPEG was decoded to ~432 MB of RGBA, after every image before it).
+  for (const f of images) {
+    const size = headerSize(f.bytes);
+    const odd = size && oddSize(size);
+    if (size && odd) throw sizeRefusal(f.path, size, odd, opts.size);
+  }
   // The images that failed to decode (the refusals below name these, not the formats left out).
   const bad: string[] = [];
   for (const f of images) {
@@ -320,7 +328,7 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
       continue;
     }
     const odd = oddSize(img);
-    if (odd) throw new OwnDataError(`${f.path} is ${img.width}×${img.height} px (${odd}): expected images ${IMAGE_LIMITS.minSide}–${IMAGE_LIMITS.maxSide} px a side, at most ${IMAGE_LIMITS.maxAspect}:1; they are resized to ${opts.size}×${opts.size}`);
+    if (odd) throw sizeRefusal(f.path, img, odd, opts.size);
     pixels.set(img.rgb, kept * n);
     labels[kept] = classNames.indexOf(classOf(f));
     test[kept] = inTest(f) ? 1 : 0;
@@ -340,8 +348,22 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
   return finish(splitLevel ? 'own images (their train and test folders)' : 'own images', present.map((c) => classNames[c]), split.train, split.test, opts, [...leftOut, ...bad]);
 }
 
+/** Width and height as the file's header gives them, when image-size reads its format (else the decode tells). */
+function headerSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  try {
+    const { width, height } = imageSize(bytes);
+    return width > 0 && height > 0 ? { width, height } : undefined;
+  } catch {
+    return undefined; // a format it does not read, or a damaged header: the decode decides
+  }
+}
+
+function sizeRefusal(path: string, { width, height }: { width: number; height: number }, odd: string, size: number): OwnDataError {
+  return new OwnDataError(`${path} is ${width}×${height} px (${odd}): expected images ${IMAGE_LIMITS.minSide}–${IMAGE_LIMITS.maxSide} px a side, at most ${IMAGE_LIMITS.maxAspect}:1; they are resized to ${size}×${size}`);
+}
+
 /** Why an image's size is refused, or undefined when it is fine to resize. */
-function oddSize({ width, height }: DecodedImage): string | undefined {
+function oddSize({ width, height }: { width: number; height: number }): string | undefined {
   const short = Math.min(width, height);
   const long = Math.max(width, height);
   if (short < IMAGE_LIMITS.minSide) return 'too small';

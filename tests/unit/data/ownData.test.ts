@@ -352,6 +352,23 @@ describe('own data: class folders and zips', () => {
     await refused(twoClasses(img(10, w, h)), message);
   });
 
+  // A PNG's IHDR (big-endian width, height) and a GIF's logical screen (little-endian), by hand.
+  const pngHeader = (w: number, h: number) =>
+    new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255, h >>> 24, (h >>> 16) & 255, (h >>> 8) & 255, h & 255, 8, 2, 0, 0, 0, 0, 0, 0, 0]);
+  const gifHeader = (w: number, h: number) => new Uint8Array([71, 73, 70, 56, 57, 97, w & 255, w >> 8, h & 255, h >> 8, 0, 0, 0]);
+  it.each([
+    ['PNG', pngHeader(12000, 9000), 'odd.png', '12000×9000 px \\(too large\\)'],
+    ['GIF', gifHeader(30, 200), 'odd.gif', '30×200 px \\(6\\.7:1, too elongated\\)'],
+  ])('refuses a %s whose header gives a refused size before decoding any image', async (_format, bytes, name, said) => {
+    let decoded = 0;
+    const counting: ImageDecoder = async (b, size) => {
+      decoded++;
+      return decode(b, size);
+    };
+    await expect(readOwnData(twoClasses(bytes, name), { ...opts, decode: counting })).rejects.toThrow(new RegExp(`^pets/cat/${name.replace('.', '\\.')} is ${said}: expected images 8–4096 px a side`));
+    expect(decoded).toBe(0);
+  });
+
   it.each([
     [30, 40],
     [100, 60],
