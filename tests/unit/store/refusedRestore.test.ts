@@ -10,7 +10,7 @@ import { useMetrics } from '../../../src/store/metrics';
 import { useRun } from '../../../src/store/run';
 import { draftOf, useSettings } from '../../../src/store/settings';
 import { runButtons } from '../../../src/ui/keys';
-import { behaviour, QueueWorker, RESTORED_CONFIG, settle, sleep, stubQueueWorker } from './queueWorker';
+import { behaviour, QueueWorker, RESTORED_CONFIG, settle, stubQueueWorker } from './queueWorker';
 
 const liveRuns = () => QueueWorker.last!.runs.filter((r) => !r.disposed);
 
@@ -98,9 +98,10 @@ describe('a refused resume or import', () => {
     actions.restart();
     await settle();
     actions.start();
-    await sleep(60);
+    // Steps waited for, not slept: a timer stalled on a loaded machine left too few.
+    await vi.waitFor(() => expect(liveRuns()[0]?.step ?? 0).toBeGreaterThanOrEqual(2), { timeout: 20_000, interval: 2 });
     actions.resume();
-    await sleep(60);
+    await vi.waitFor(() => expect(liveRuns()[0]?.step ?? 0).toBeGreaterThanOrEqual(3), { timeout: 20_000, interval: 2 });
     actions.pause();
     await settle();
     const steps = useMetrics.getState().rows.map((r) => r.step);

@@ -2,7 +2,7 @@
 // handled in order against the run they name, nothing runs on a disposed run, every
 // command is answered, and whatever the sequence, a final Start trains the newest run.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { buildConfig, type Config } from '../../../src/engine/config';
 import { CommandQueue, type RunHandle, type RunHost } from '../../../src/worker/commandQueue';
 import type { Request, Response } from '../../../src/worker/protocol';
@@ -401,7 +401,9 @@ describe('CommandQueue', () => {
     const q = new CommandQueue(f.host);
     q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(100), assetBase: '' });
     q.push({ type: 'start', gen: 1 });
-    await sleep(70); // build (20 ms) and a step or two
+    // A step done, the next under way (waited for, not slept: a machine that stalls a timer 50 ms
+    // would have the pause handled before any step).
+    await vi.waitFor(() => expect(f.built[0]?.step ?? 0).toBeGreaterThanOrEqual(1), { timeout: 20_000, interval: 2 });
     q.push({ type: 'step', gen: 1 });
     q.push({ type: 'pause', gen: 1 });
     await q.settled();
@@ -429,12 +431,13 @@ describe('CommandQueue', () => {
     q.push({ type: 'step', gen: 1 });
     await q.settled();
     q.push({ type: 'start', gen: 1 });
-    await sleep(60);
+    // Two steps of each stretch begun before its pause (waited for: a stalled timer made them fewer).
+    await vi.waitFor(() => expect(seen.length).toBeGreaterThanOrEqual(3), { timeout: 20_000, interval: 2 });
     q.push({ type: 'pause', gen: 1 });
     await q.settled();
     const first = seen.length;
     q.push({ type: 'start', gen: 1 });
-    await sleep(60);
+    await vi.waitFor(() => expect(seen.length).toBeGreaterThanOrEqual(first + 2), { timeout: 20_000, interval: 2 });
     q.push({ type: 'pause', gen: 1 });
     await q.settled();
     expect(seen[0]).toBeUndefined();
@@ -466,9 +469,9 @@ describe('CommandQueue', () => {
     };
     q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(1000), assetBase: '' });
     q.push({ type: 'start', gen: 1 });
-    await sleep(80);
+    await vi.waitFor(() => expect(seen.length).toBeGreaterThanOrEqual(2), { timeout: 20_000, interval: 2 });
     q.push({ type: 'measure-dense', gen: 1 });
-    await sleep(120);
+    await vi.waitFor(() => expect(timed >= 0 && seen.length >= timed + 2).toBe(true), { timeout: 20_000, interval: 2 });
     q.push({ type: 'pause', gen: 1 });
     await q.settled();
     expect(timed).toBeGreaterThanOrEqual(2);
