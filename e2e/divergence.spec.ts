@@ -35,6 +35,8 @@ test('a diverging run: said with its step, not applied, and Reset with lr × ½ 
   const poisoned = Buffer.from(zipSync({ ...files, 'weights.bin': bin }));
 
   await page.getByTestId('import-file').setInputFiles({ name: 'diverged.zip', mimeType: 'application/zip', buffer: poisoned });
+  // The import applied (the preset box then names no preset): the count and "ready" held before it too.
+  await expect(page.getByTestId('preset')).toHaveValue('', { timeout: 60_000 });
   await expect(page.getByTestId('step-count')).toHaveText('2', { timeout: 60_000 });
   await waitReady(page);
   const loss = await page.getByTestId('loss-value').getAttribute('data-loss');

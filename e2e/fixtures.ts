@@ -65,10 +65,17 @@ export async function ifEnabled(control: Locator, act: (quick: { timeout: number
   });
 }
 
-/** Press Pause if a run is running (on cpu a tiny run may already have ended). */
+/**
+ * Press Pause if a run is running (on cpu a tiny run may already have ended), again until it
+ * takes: Pause turns disabled once pressed (or once the run ended). A press lost to slow
+ * pre-click checks on a loaded machine (ifEnabled gives up after 1.5 s) left a 300-step run going.
+ */
 export async function pauseIfRunning(page: Page): Promise<void> {
   const pause = page.getByTestId('pause');
-  await ifEnabled(pause, (quick) => pause.click(quick));
+  await expect(async () => {
+    await ifEnabled(pause, (quick) => pause.click(quick));
+    await expect(pause).toBeDisabled({ timeout: 5000 });
+  }).toPass({ timeout: 60_000 });
 }
 
 /**

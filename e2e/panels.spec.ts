@@ -120,8 +120,11 @@ async function scrub(page: Page): Promise<string> {
   // A fast (cpu) run may have recorded two snapshots only: the step right is then the newest,
   // which is Live already, and the button is disabled.
   const live = page.getByTestId('timeline-live');
-  await ifEnabled(live, (quick) => live.click(quick));
-  await expect(page.getByTestId('timeline-step')).toContainText('live');
+  // Again until it takes (a click lost to slow pre-click checks is given up after 1.5 s).
+  await expect(async () => {
+    await ifEnabled(live, (quick) => live.click(quick));
+    await expect(page.getByTestId('timeline-step')).toContainText('live', { timeout: 5000 });
+  }).toPass({ timeout: 60_000 });
   await page.waitForTimeout(500);
   const fps = await readFps(page);
   const long = await page.evaluate(() => (window as unknown as { __long: number[] }).__long);
@@ -220,9 +223,15 @@ test('syncp-unstructured: densities under the plan, mask heatmap with an update 
   await page.keyboard.press('Home');
   await expect(panel.getByTestId('syncp-mask-step')).not.toHaveText(before!);
   // A screen reader hears the step the slider shows, not its index.
-  const said = /^update at step (\d+), 1 of (\d+)$/.exec((await slider.getAttribute('aria-valuetext')) ?? '');
-  expect(said, 'aria-valuetext').not.toBeNull();
-  await expect(panel.getByTestId('syncp-mask-step')).toContainText(`masks from the update at step ${said![1]} · update 1 of the last ${said![2]}`);
+  // Read and compared together, again until they agree: the pause's snapshot may still be on
+  // its way to the panel (staggered redraws), adding an update to both.
+  await expect
+    .poll(async () => {
+      const said = /^update at step (\d+), 1 of (\d+)$/.exec((await slider.getAttribute('aria-valuetext')) ?? '');
+      const shown = (await panel.getByTestId('syncp-mask-step').textContent()) ?? '';
+      return said ? shown.includes(`masks from the update at step ${said[1]} · update 1 of the last ${said[2]}`) : `aria-valuetext: ${await slider.getAttribute('aria-valuetext')}`;
+    })
+    .toBe(true);
   // Nested by construction (shared scores): 100% in the table.
   await expect(panel.getByTestId('syncp-table').locator('tbody tr').first()).toContainText('100.0%');
   // Choosing another layer: the worker answers with that layer's masks.
