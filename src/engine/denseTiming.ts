@@ -37,7 +37,27 @@ export async function timeDenseStep(config: Config, dataset: Dataset, atStep: nu
   }
 }
 
-/** Median of the run's own recent step times (ms), or undefined before any. */
-export function medianMs(times: readonly number[]): number | undefined {
-  return times.length === 0 ? undefined : median(times);
+
+/** A timed step of the run: its ms, and the extra gradient passes it ran (SyncCP regrowth), if any. */
+export interface TimedStep {
+  ms: number;
+  passes?: string[][];
+}
+
+/**
+ * The run's step time and the FLOPs counted for the same steps (effective over dense), each
+ * the median over the timed steps. A short schedule puts a regrowth pass into most sampled
+ * steps: the time then includes the pass, so the count must too (it left the pass out, and
+ * the measured line read a saving short of the counted one that was not there).
+ * `countedOf` gives a step's counted ratio from its passes; it is asked once per distinct set.
+ */
+export function timedAndCounted(timed: readonly TimedStep[], countedOf: (passes: string[][]) => number): { runMs: number; counted: number } | undefined {
+  if (timed.length === 0) return undefined;
+  const byPasses = new Map<string, number>();
+  const counted = timed.map(({ passes = [] }) => {
+    const key = JSON.stringify(passes);
+    if (!byPasses.has(key)) byPasses.set(key, countedOf(passes));
+    return byPasses.get(key)!;
+  });
+  return { runMs: median(timed.map((t) => t.ms)), counted: median(counted) };
 }

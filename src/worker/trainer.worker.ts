@@ -12,7 +12,7 @@ import type { MetricsRow } from '../engine/runFile';
 import { RunSession } from '../engine/session';
 import { readRunUpload } from '../engine/state/bundle';
 import { isWeightMaskSource, type WeightMaskSource } from '../engine/plugin';
-import { medianMs, timeDenseStep } from '../engine/denseTiming';
+import { timeDenseStep, timedAndCounted, type TimedStep } from '../engine/denseTiming';
 import { DivergenceError, type Trainer } from '../engine/trainer';
 import { CommandQueue, type RunHost } from './commandQueue';
 import { HISTORY_LENGTH, MaskHistory } from '../engine/viz/maskPanel';
@@ -161,10 +161,11 @@ class WorkerRun {
   lastSnapshot = 0;
   /** Steps/s shown: wall time over the last steps of this stretch of training. */
   readonly rate = new StepRate(RATE_WINDOW);
-  /** Steps this run object has taken (its first, compiling and warming up, is left out of stepMs). */
+  /** Steps this run object has taken (its first, compiling and warming up, is left out of `timed`). */
   stepsTaken = 0;
   /** The last few steps' own times (ms, training only), from the run object's second step: the measured line's numerator. */
-  stepMs: number[] = [];
+  /** The last RATE_WINDOW steps' times, with the regrowth passes each ran (the measured line counts them). */
+  timed: TimedStep[] = [];
   /** Metrics read back with the last step (per-layer FLOPs in snapshots use them). */
   lastMetrics: Record<string, Float32Array> = {};
   /** The last step's extra gradient passes (SyncCP regrowth): its snapshot counts them, as its row does. */
@@ -377,7 +378,7 @@ const host: RunHost<WorkerRun> = {
     const f = run.trainer.flops(run.lastMetrics);
     post({ type: 'ready', gen, config: run.session.config, dataset: datasetInfo(run.trainer), flops: { dense: f.dense, effective: f.effective }, tensors: tf.memory().numTensors, warm: run.stepsTaken > 0 });
     if (run.session.baselines) post({ type: 'baselines', gen, baselines: run.session.baselines });
-    if (run.rows.length) post({ type: 'progress', gen, rows: run.rows.slice(), stepsPerSecond: 0, timedSteps: run.stepMs.length, replay: true });
+    if (run.rows.length) post({ type: 'progress', gen, rows: run.rows.slice(), stepsPerSecond: 0, timedSteps: run.timed.length, replay: true });
     run.pending = []; // sent just now, with the rest
     run.lastFlush = performance.now();
     // The timeline as it was, then the snapshot of now (the same step as the last kept one: it replaces it).
@@ -390,13 +391,15 @@ const host: RunHost<WorkerRun> = {
   exportRun,
 
   async measureDense(run) {
-    const runMs = medianMs(run.stepMs);
-    if (runMs === undefined) throw new Error(`${TOO_FEW_TIMED}: the first one warms up (compiles programs), and the measurement compares this run’s later steps`);
-    // The FLOPs counted for the same step as the timing (the panel may show an older snapshot);
-    // without a regrowth pass: the timing is a median, which a rare pass step does not move.
-    const f = run.trainer.flops(run.lastMetrics);
+    // The FLOPs counted for the steps timed, at the densities of now (the panel may show an
+    // older snapshot), with the regrowth passes those steps ran.
+    const own = timedAndCounted(run.timed, (passes) => {
+      const f = run.trainer.flops(run.lastMetrics, passes);
+      return f.dense > 0 ? f.effective / f.dense : 1;
+    });
+    if (own === undefined) throw new Error(`${TOO_FEW_TIMED}: the first one warms up (compiles programs), and the measurement compares this run’s later steps`);
     const { denseMs } = await timeDenseStep(run.trainer.config, run.trainer.dataset, run.step);
-    return { step: run.step, runMs, denseMs, counted: f.dense > 0 ? f.effective / f.dense : 1 };
+    return { step: run.step, runMs: own.runMs, denseMs, counted: own.counted };
   },
 
   async selectLayer(run, gen, layer) {
@@ -432,7 +435,7 @@ const queue = new CommandQueue(host);
 function flush(run: WorkerRun, gen: number, force = false): void {
   const now = performance.now();
   if (run.pending.length === 0 || (!force && now - run.lastFlush < PROGRESS_MS)) return;
-  post({ type: 'progress', gen, rows: run.pending, stepsPerSecond: run.rate.perSecond(), timedSteps: run.stepMs.length });
+  post({ type: 'progress', gen, rows: run.pending, stepsPerSecond: run.rate.perSecond(), timedSteps: run.timed.length });
   run.pending = [];
   run.lastFlush = now;
 }
@@ -465,9 +468,9 @@ async function oneStep(run: WorkerRun): Promise<void> {
   run.rows = capRows(run.rows);
   // The run object's first step (compiling, warming up) is left out, as the dense timing leaves out its own.
   const warmUp = run.stepsTaken++ === 0;
-  if (!warmUp) run.stepMs.push(r.ms);
+  if (!warmUp) run.timed.push({ ms: r.ms, ...(r.gradientPasses?.length ? { passes: r.gradientPasses } : {}) });
   run.rate.record(begun, performance.now(), r.ms, stretch, warmUp);
-  if (run.stepMs.length > RATE_WINDOW) run.stepMs.shift();
+  if (run.timed.length > RATE_WINDOW) run.timed.shift();
 }
 
 function toRgba(src: ArrayLike<number>, offset: number, w: number, h: number, c: number, scale: number): Uint8ClampedArray {

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it, vi } from 'vitest';
 import { buildConfig, PRESET_NAMES } from '../../../src/engine/config';
 import { loadDataset } from '../../../src/engine/data';
-import { denseConfigOf, medianMs, timeDenseStep } from '../../../src/engine/denseTiming';
+import { denseConfigOf, timeDenseStep, timedAndCounted } from '../../../src/engine/denseTiming';
 import { Trainer } from '../../../src/engine/trainer';
 
 const shapes = await loadDataset('shapes', { seed: 4, trainCount: 40, testCount: 20 });
@@ -49,11 +49,23 @@ describe('dense timing', () => {
     }
   });
 
-  it('medianMs is the middle of the sorted times (the mean of the two middle ones for an even count)', () => {
-    expect(medianMs([])).toBeUndefined();
-    expect(medianMs([5, 1, 3])).toBe(3);
-    expect(medianMs([4, 1, 3, 2])).toBe(2.5);
-    // The worker's 10-step window over two speeds: 15, not the upper 20 (a third too high).
-    expect(medianMs([10, 10, 10, 10, 10, 20, 20, 20, 20, 20])).toBe(15);
+  it('timedAndCounted: the median time and the median counted ratio of the same steps, regrowth passes counted where they ran', () => {
+    const A = [['enc.conv1']];
+    const asked: string[][][] = [];
+    const countedOf = (passes: string[][]) => {
+      asked.push(passes);
+      return passes.length ? 0.9 : 0.5;
+    };
+    expect(timedAndCounted([], countedOf)).toBeUndefined();
+    // Most sampled steps ran a pass (a short schedule): the time includes it, and so does the count.
+    expect(timedAndCounted([{ ms: 10 }, { ms: 30, passes: A }, { ms: 32, passes: A }], countedOf)).toEqual({ runMs: 30, counted: 0.9 });
+    expect(asked).toEqual([[], A]); // once per distinct set of passes
+    // Most steady: a rare pass step moves neither.
+    expect(timedAndCounted([{ ms: 10 }, { ms: 11 }, { ms: 30, passes: A }], countedOf)).toEqual({ runMs: 11, counted: 0.5 });
+    // The middle of the sorted times (the mean of the two middle ones for an even count): the
+    // worker's 10-step window over two speeds gives 15, not the upper 20 (a third too high).
+    const ten = [10, 10, 10, 10, 10, 20, 20, 20, 20, 20].map((ms) => ({ ms }));
+    expect(timedAndCounted(ten, countedOf)?.runMs).toBe(15);
+    expect(timedAndCounted([4, 1, 3, 2].map((ms) => ({ ms })), countedOf)?.runMs).toBe(2.5);
   });
 });
