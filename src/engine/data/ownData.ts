@@ -348,10 +348,20 @@ async function readFolders(files: OwnFile[], opts: OwnDataOptions, maxImages: nu
   return finish(splitLevel ? 'own images (their train and test folders)' : 'own images', present.map((c) => classNames[c]), split.train, split.test, opts, [...leftOut, ...bad]);
 }
 
-/** Width and height as the file's header gives them, when image-size reads its format (else the decode tells). */
+/**
+ * Formats whose header size is trusted before decoding: ones browsers decode, read right by
+ * image-size. Others (a TIFF or HEIC, even named .jpg) are left to the decode, which lists
+ * them as not decoded rather than refusing the load; a BMP only with a 40-byte or longer
+ * header (image-size reads the old 12-byte one's 16-bit sizes as 32-bit: 64×64 read as 4194368×1572865).
+ */
+const HEADER_TRUSTED = new Set(['png', 'jpg', 'gif', 'webp']);
+
+/** Width and height as the file's header gives them, for a trusted format (else the decode tells). */
 function headerSize(bytes: Uint8Array): { width: number; height: number } | undefined {
   try {
-    const { width, height } = imageSize(bytes);
+    const { width, height, type } = imageSize(bytes);
+    const bmpInfo = type === 'bmp' && bytes.length >= 18 && new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(14, true) >= 40;
+    if (!(type && (HEADER_TRUSTED.has(type) || bmpInfo))) return undefined;
     return width > 0 && height > 0 ? { width, height } : undefined;
   } catch {
     return undefined; // a format it does not read, or a damaged header: the decode decides

@@ -355,10 +355,24 @@ describe('own data: class folders and zips', () => {
   // A PNG's IHDR (big-endian width, height) and a GIF's logical screen (little-endian), by hand.
   const pngHeader = (w: number, h: number) =>
     new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255, h >>> 24, (h >>> 16) & 255, (h >>> 8) & 255, h & 255, 8, 2, 0, 0, 0, 0, 0, 0, 0]);
+  const bmpInfo = (w: number, h: number) => {
+    const b = new Uint8Array(54);
+    const v = new DataView(b.buffer);
+    b.set([66, 77]);
+    v.setUint32(2, 54, true);
+    v.setUint32(10, 54, true);
+    v.setUint32(14, 40, true);
+    v.setInt32(18, w, true);
+    v.setInt32(22, h, true);
+    v.setUint16(26, 1, true);
+    v.setUint16(28, 24, true);
+    return b;
+  };
   const gifHeader = (w: number, h: number) => new Uint8Array([71, 73, 70, 56, 57, 97, w & 255, w >> 8, h & 255, h >> 8, 0, 0, 0]);
   it.each([
     ['PNG', pngHeader(12000, 9000), 'odd.png', '12000×9000 px \\(too large\\)'],
     ['GIF', gifHeader(30, 200), 'odd.gif', '30×200 px \\(6\\.7:1, too elongated\\)'],
+    ['BMP', bmpInfo(5000, 100), 'odd.bmp', '5000×100 px \\(too large\\)'],
   ])('refuses a %s whose header gives a refused size before decoding any image', async (_format, bytes, name, said) => {
     let decoded = 0;
     const counting: ImageDecoder = async (b, size) => {
@@ -367,6 +381,44 @@ describe('own data: class folders and zips', () => {
     };
     await expect(readOwnData(twoClasses(bytes, name), { ...opts, decode: counting })).rejects.toThrow(new RegExp(`^pets/cat/${name.replace('.', '\\.')} is ${said}: expected images 8–4096 px a side`));
     expect(decoded).toBe(0);
+  });
+
+  // An old 12-byte-header BMP (16-bit sizes; image-size reads them as 32-bit) and a TIFF (not
+  // decoded by browsers) are left to the decode: listed as not decoded, not a refused load.
+  const bmpCore = (w: number, h: number) => {
+    const b = new Uint8Array(26 + 12);
+    const v = new DataView(b.buffer);
+    b.set([66, 77]);
+    v.setUint32(2, b.length, true);
+    v.setUint32(10, 26, true);
+    v.setUint32(14, 12, true);
+    v.setUint16(18, w, true);
+    v.setUint16(20, h, true);
+    v.setUint16(22, 1, true);
+    v.setUint16(24, 24, true);
+    return b;
+  };
+  const tiff = (w: number, h: number) => {
+    const b = new Uint8Array(8 + 2 + 2 * 12 + 4);
+    const v = new DataView(b.buffer);
+    b.set([73, 73, 42, 0]);
+    v.setUint32(4, 8, true);
+    v.setUint16(8, 2, true);
+    for (const [i, tag, value] of [[0, 256, w], [1, 257, h]]) {
+      v.setUint16(10 + i * 12, tag, true);
+      v.setUint16(12 + i * 12, 4, true);
+      v.setUint32(14 + i * 12, 1, true);
+      v.setUint32(18 + i * 12, value, true);
+    }
+    return b;
+  };
+  it.each([
+    ['an old-header BMP', bmpCore(64, 64), 'old.bmp'],
+    ['a large TIFF named .jpg', tiff(6000, 4000), 'scan.jpg'],
+  ])('%s is left to the decode: listed as not decoded, the load goes on', async (_what, bytes, name) => {
+    const ds = await readOwnData(twoClasses(bytes, name), opts);
+    expect(ds.train.count + ds.test.count).toBe(4);
+    expect(ds.skipped).toEqual([`pets/cat/${name}`]);
   });
 
   it.each([
