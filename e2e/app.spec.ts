@@ -320,3 +320,31 @@ test('a WebGL context lost mid-run stops training with the reason and Restart, i
   // Chromium may log the loss itself (a WebGL warning); nothing else is expected.
   errors.splice(0, errors.length, ...errors.filter((e) => !/context lost|CONTEXT_LOST/i.test(e)));
 });
+
+test('a step that fails and is undone (a readback that fails) is said with its step; Step then trains it, no Restart', async ({ page }) => {
+  await page.goto('/?backend=cpu&tiny=1');
+  await waitReady(page);
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 60_000 });
+  // The next readback in the worker fails once, as a failed GPU read would (tfjs-core keeps its engine on the global object).
+  await page.workers()[0].evaluate(() => {
+    const backend = (self as unknown as { _tfengine: { backend: { read: (id: object) => Promise<unknown> } } })._tfengine.backend;
+    const read = backend.read.bind(backend);
+    let failed = false;
+    backend.read = (id) => {
+      if (failed) return read(id);
+      failed = true;
+      return Promise.reject(new Error('simulated readback failure'));
+    };
+  });
+  await page.getByTestId('step').click();
+  const banner = page.getByTestId('error-banner');
+  await expect(banner).toHaveAttribute('data-kind', 'step-failed', { timeout: 60_000 });
+  await expect(banner).toContainText('Step 2 failed and was undone.');
+  await expect(banner).toContainText('simulated readback failure');
+  await expect(page.getByTestId('restart')).toHaveCount(0);
+  await expect(page.getByTestId('step-count')).toHaveText('1');
+  // Clicked at once: the worker is still there, and the run goes on from step 1.
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('step-count')).toHaveText('2', { timeout: 60_000 });
+});

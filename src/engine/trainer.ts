@@ -370,6 +370,11 @@ export class Trainer {
   /** Why steps and saves are refused: a step failed half applied and nothing held could undo it. */
   private halfApplied: string | undefined;
 
+  /** Whether the state is a whole step's (false after a step that failed half-applied with nothing held to undo it: then it refuses steps and saves). */
+  get consistent(): boolean {
+    return this.halfApplied === undefined;
+  }
+
   /** Every tensor saveState reads, held by a clone (a reference: an assign replaces the variable's data, not this). */
   private holdState(): HeldState {
     const tensors: Record<string, tf.Tensor> = {};

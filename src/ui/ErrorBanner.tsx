@@ -54,6 +54,11 @@ export function ErrorBanner() {
               state gives that loss at any rate (no earlier state is at hand: the run was just built or loaded). Start again from step 0 with half the learning rate (the run is seeded: a plain reset would diverge at the same step).
             </>
           )
+        ) : error.kind === 'step-failed' ? (
+          <>
+            <strong>Step {error.step} failed and was undone.</strong> The run is as it was after step {error.kept}: Step or Start tries it again. If it fails each time, export the run
+            and pick another backend from the badge (that starts the run again). What failed:
+          </>
         ) : error.kind === 'device-lost' ? (
           <strong>GPU device lost. </strong>
         ) : error.kind === 'crash' || error.kind === 'fatal' ? (

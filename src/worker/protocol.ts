@@ -150,6 +150,8 @@ export type ErrorKind =
   | 'config'
   /** Loss became non-finite; the run stays at the last good step. */
   | 'diverged'
+  /** A step failed for another reason and was undone: the run is as it was after step `kept`, and can go on. */
+  | 'step-failed'
   /** The GPU device was lost: the worker must be restarted. */
   | 'device-lost'
   /** Anything else; restart the worker. */

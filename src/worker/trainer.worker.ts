@@ -28,6 +28,7 @@ import { decodeImage } from './decodeImage';
 import { datasetPrint } from '../engine/data/datasetPrint';
 import { nameWasmAssets } from './wasmAssets';
 import { watchBackendLoss } from './backendLoss';
+import { StepFailedError } from './stepFailed';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -77,6 +78,11 @@ function fail(e: unknown, gen: number | undefined, step?: number): void {
   }
   const message = e instanceof Error ? e.message : String(e);
   const lost = /device (was )?lost|GPUDevice|DeviceLost|context (was )?lost|CONTEXT_LOST/i.test(message);
+  // A step undone on a lost GPU is no help: the next one fails too. Otherwise the run is whole and goes on.
+  if (!lost && e instanceof StepFailedError) {
+    post({ type: 'error', gen, kind: 'step-failed', message, step: e.step, kept: e.kept });
+    return;
+  }
   post({ type: 'error', gen, kind: lost ? 'device-lost' : 'fatal', message, step });
 }
 
@@ -163,8 +169,7 @@ class WorkerRun {
   readonly rate = new StepRate(RATE_WINDOW);
   /** Steps this run object has taken (its first, compiling and warming up, is left out of `timed`). */
   stepsTaken = 0;
-  /** The last few steps' own times (ms, training only), from the run object's second step: the measured line's numerator. */
-  /** The last RATE_WINDOW steps' times, with the regrowth passes each ran (the measured line counts them). */
+  /** The last RATE_WINDOW steps' own times (ms, training only, from the run object's second step) and the regrowth passes each ran: the measured line's numerator and its count. */
   timed: TimedStep[] = [];
   /** Metrics read back with the last step (per-layer FLOPs in snapshots use them). */
   lastMetrics: Record<string, Float32Array> = {};
@@ -449,6 +454,8 @@ async function oneStep(run: WorkerRun): Promise<void> {
     step = await run.session.trainStep();
   } catch (e) {
     if (e instanceof DivergenceError) run.rewind(e.kept);
+    // Undone (or failed before its update): the run is whole at its step, and can go on.
+    else if (run.trainer.consistent) throw new StepFailedError(run.step + 1, run.step, e);
     throw e;
   }
   const { result: r, row } = step;

@@ -58,6 +58,7 @@ describe('a step that fails after its update was applied', () => {
     const tensors = tf.memory().numTensors;
     failAfterUpdate(t, n);
     await expect(t.trainStep()).rejects.toThrow('out of memory in the regrowth pass');
+    expect(t.consistent).toBe(true); // the worker then says a recoverable 'step-failed'
     expect(t.step).toBe(n);
     expect(t.optimizerSteps).toBe(n);
     expect(await stateText(t)).toBe(before);
@@ -83,9 +84,11 @@ describe('a step that fails after its update was applied', () => {
     const saved = await t.saveState();
     failAfterUpdate(t, 1);
     await expect(t.trainStep()).rejects.toThrow('out of memory in the regrowth pass');
+    expect(t.consistent).toBe(false);
     await expect(t.trainStep()).rejects.toThrow(/step 2 failed after its update was applied \(out of memory in the regrowth pass\)/);
     await expect(t.saveState()).rejects.toThrow(/^not saved: step 2 failed after its update was applied/);
     t.loadState(saved);
+    expect(t.consistent).toBe(true);
     const r = await t.trainStep();
     expect(r.step).toBe(2);
     expect(t.optimizerSteps).toBe(2);
@@ -99,6 +102,7 @@ describe('a step that fails after its update was applied', () => {
     const before = await stateText(t);
     t.plugins.push({ name: 'early', beforeStep: () => { throw new Error('kernel failed'); }, dispose: () => undefined });
     await expect(t.trainStep()).rejects.toThrow('kernel failed');
+    expect(t.consistent).toBe(true);
     t.plugins.pop();
     expect(await stateText(t)).toBe(before);
     await expect(t.trainStep()).resolves.toMatchObject({ step: 2 });

@@ -101,7 +101,10 @@ describe('a refused resume or import', () => {
     // Steps waited for, not slept: a timer stalled on a loaded machine left too few.
     await vi.waitFor(() => expect(liveRuns()[0]?.step ?? 0).toBeGreaterThanOrEqual(2), { timeout: 20_000, interval: 2 });
     actions.resume();
-    await vi.waitFor(() => expect(liveRuns()[0]?.step ?? 0).toBeGreaterThanOrEqual(3), { timeout: 20_000, interval: 2 });
+    // Two more steps after the refusal was said: the rows posted after it are the ones in question.
+    await vi.waitFor(() => expect(useRun.getState().error?.message).toContain('Could not resume'), { timeout: 20_000, interval: 2 });
+    const atRefusal = liveRuns()[0].step;
+    await vi.waitFor(() => expect(liveRuns()[0].step).toBeGreaterThanOrEqual(atRefusal + 2), { timeout: 20_000, interval: 2 });
     actions.pause();
     await settle();
     const steps = useMetrics.getState().rows.map((r) => r.step);
