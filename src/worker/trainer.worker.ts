@@ -567,14 +567,15 @@ function progressRowOf(r: MetricsRow, run: WorkerRun): ProgressRow {
  * page (warnAutosave), and training goes on.
  */
 /** Own images that did not fit in storage: not tried again every few seconds. */
-let ownDataTooLarge: Dataset | undefined;
+// Held weakly: once the run trains on other data, these images (up to 20 000 decoded) are not kept alive by this note.
+let ownDataTooLarge: WeakRef<Dataset> | undefined;
 async function autosave(run: WorkerRun, gen: number): Promise<void> {
   run.lastSave = performance.now();
   try {
     const data = run.trainer.dataset;
     // The own images are written when they change (or another tab's save replaced them), and dropped when the run trains on other data.
     const storedId = data.name === 'own' && savedOwnData?.data === data ? await readStoredImagesId() : undefined;
-    const { write: own, imagesId } = ownImagesToWrite(data, savedOwnData, storedId, ownDataTooLarge, newImagesId);
+    const { write: own, imagesId } = ownImagesToWrite(data, savedOwnData, storedId, ownDataTooLarge?.deref(), newImagesId);
     const saved: SavedRun = {
       meta: { step: run.step, total: run.total, savedAt: new Date().toISOString(), backend: report?.backend ?? 'unknown', config: run.session.config, imagesId, ...(data.name === 'own' ? { imagesPrint: datasetPrint(data) } : {}) },
       session: await run.session.saveState(),
@@ -588,7 +589,7 @@ async function autosave(run: WorkerRun, gen: number): Promise<void> {
       // The run without its images: a reload offers it and asks for the files again.
       await writeAutosave({ ...saved, meta: { ...saved.meta, imagesId: undefined } }, null);
       savedOwnData = null;
-      ownDataTooLarge = own.data;
+      ownDataTooLarge = new WeakRef(own.data);
       warnAutosave('images', run, gen, `your images did not fit in this browser's storage (${(e as Error).message}), so the run was saved without them: to resume it after a reload, load the same files again first.`);
     }
     run.savedStep = run.step;
