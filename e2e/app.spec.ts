@@ -347,4 +347,6 @@ test('a step that fails and is undone (a readback that fails) is said with its s
   // Clicked at once: the worker is still there, and the run goes on from step 1.
   await page.getByTestId('step').click();
   await expect(page.getByTestId('step-count')).toHaveText('2', { timeout: 60_000 });
+  // Step 2 has trained now: its banner is over.
+  await expect(banner).toHaveCount(0);
 });

@@ -93,7 +93,15 @@ export class RunSession {
     const knnDue = (every > 0 && result.step % every === 0) || last;
     // The row first: it folds this step's read-back into the plugins (CDG's evaluation Δ),
     // so the kNN of step s evaluates the network as it is after step s, not one step behind.
-    let row = t.row(result);
+    let row: StepRow;
+    try {
+      row = t.row(result);
+    } catch (e) {
+      // The step is applied but has no row: undone where the state before it is held, as a failed kNN pass is.
+      const back = await t.rollBackLastStep();
+      if (back !== undefined) this.dropRowsAfter(back);
+      throw e;
+    }
     if (knnDue) {
       const k0 = performance.now();
       let knn: number;

@@ -343,9 +343,17 @@ export class Trainer {
    */
   async rollBackLastStep(): Promise<number | undefined> {
     if (!this.previous) return undefined;
-    const kept = await this.rollBack(this.previous);
+    const held = this.previous;
     this.previous = undefined;
-    return kept;
+    try {
+      return await this.rollBack(held);
+    } catch (e) {
+      // Not undone, and maybe half loaded (plugins before weights): the state is no longer
+      // known to be a whole step's, so steps and saves are refused, as after a half-applied step.
+      tf.dispose(Object.values(held.tensors));
+      this.halfApplied = `step ${this.stepCount} could not be undone (${e instanceof Error ? e.message : String(e)}): this run's state is no longer known to be whole; start it again or resume its last save`;
+      throw e;
+    }
   }
 
   /**

@@ -192,6 +192,8 @@ function onMessage(msg: Response): void {
         stepsPerSecond: msg.stepsPerSecond || s.stepsPerSecond,
         timedSteps: msg.timedSteps,
         firstStepPending: msg.replay ? s.firstStepPending : false,
+        // The step that failed has trained since: its banner ("Step or Start tries it again") is over.
+        error: s.error?.kind === 'step-failed' && !msg.replay && last.step >= (s.error.step ?? Infinity) ? undefined : s.error,
       }));
       return;
     }
@@ -221,6 +223,8 @@ function onMessage(msg: Response): void {
         useRun.setState({ error: { kind: 'import', message: `Could not ${r?.kind === 'autosave' ? 'resume the saved run' : `import ${r?.name ?? 'the file'}`}: ${msg.message}${why}` } });
         return;
       }
+      // A step's failure while the worker is down (its GPU lost) says nothing new, and its "tries again" would be untrue.
+      if (msg.kind === 'step-failed' && useRun.getState().worker === 'crashed') return;
       if (msg.kind === 'data') {
         // Own files that could not be read: nothing about the run changed (a build asked for meanwhile still comes).
         const again = carrying ? 'your images could not be loaded again after the worker restarted: ' : '';

@@ -56,8 +56,8 @@ export function ErrorBanner() {
           )
         ) : error.kind === 'step-failed' ? (
           <>
-            <strong>Step {error.step} failed and was undone.</strong> The run is as it was after step {error.kept}: Step or Start tries it again. If it fails each time, export the run
-            and pick another backend from the badge (that starts the run again). What failed:
+            <strong>Step {error.step} failed and was undone.</strong> The run is as it was after step {error.kept}: Step or Start tries it again. If it fails each time, export the run,
+            pick another backend (the Backend select beside the badge starts a new run), and import the export there. What failed:
           </>
         ) : error.kind === 'device-lost' ? (
           <strong>GPU device lost. </strong>

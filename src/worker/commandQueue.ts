@@ -240,12 +240,17 @@ export class CommandQueue<R extends RunHandle> {
           this.postPhase('stepping');
           try {
             await this.host.step(run, this.gen);
+          } catch (e) {
+            // As trainOne: the step's own failure is the one said; a report failing after it
+            // (the same lost readback) must not replace it (a recoverable one read as fatal).
+            await this.host.report(run, this.gen, true).catch(() => undefined);
+            this.postPhase(this.phaseOf(run));
+            throw e;
+          }
+          try {
+            await this.host.report(run, this.gen, true);
           } finally {
-            try {
-              await this.host.report(run, this.gen, true);
-            } finally {
-              this.postPhase(this.phaseOf(run));
-            }
+            this.postPhase(this.phaseOf(run));
           }
           return;
         case 'export':

@@ -450,12 +450,14 @@ async function oneStep(run: WorkerRun): Promise<void> {
   const begun = performance.now();
   const stretch = queue.runningStretch;
   let step: Awaited<ReturnType<RunSession['trainStep']>>;
+  const before = run.step;
   try {
     step = await run.session.trainStep();
   } catch (e) {
     if (e instanceof DivergenceError) run.rewind(e.kept);
-    // Undone (or failed before its update): the run is whole at its step, and can go on.
-    else if (run.trainer.consistent) throw new StepFailedError(run.step + 1, run.step, e);
+    // Undone (or failed before its update): the run is whole at the step it was at, and can go
+    // on. A step left applied without its row, or a state not known to be whole, is no such case.
+    else if (run.trainer.consistent && run.step === before) throw new StepFailedError(before + 1, before, e);
     throw e;
   }
   const { result: r, row } = step;

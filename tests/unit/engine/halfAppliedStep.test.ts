@@ -142,6 +142,40 @@ describe('a kNN pass that fails other than by non-finite features', () => {
     s.dispose();
   });
 
+  it('held state, but undoing the step fails too: the state is not known to be whole, so steps and saves are refused', async () => {
+    const s = new RunSession(config, dataset);
+    s.trainer.keepLastGoodState(true);
+    for (let i = 0; i < 3; i++) await s.trainStep();
+    failKnnAt(4);
+    vi.spyOn(Trainer.prototype, 'loadState').mockImplementationOnce(() => {
+      throw new Error('out of memory while loading');
+    });
+    const tensors = tf.memory().numTensors;
+    await expect(s.trainStep()).rejects.toThrow('out of memory while loading');
+    expect(s.trainer.consistent).toBe(false);
+    await expect(s.trainer.saveState()).rejects.toThrow(/^not saved: step 4 could not be undone \(out of memory while loading\)/);
+    await expect(s.trainStep()).rejects.toThrow(/step 4 could not be undone/);
+    // The held state went with it: no more tensors than before that step.
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(tensors);
+    s.dispose();
+  });
+
+  it('held state: a step whose row cannot be made (after its update) is undone as a failed kNN pass is', async () => {
+    const s = new RunSession(config, dataset);
+    s.trainer.keepLastGoodState(true);
+    for (let i = 0; i < 2; i++) await s.trainStep();
+    const before = await stateText(s.trainer);
+    vi.spyOn(Trainer.prototype, 'row').mockImplementationOnce(() => {
+      throw new Error('row failed');
+    });
+    await expect(s.trainStep()).rejects.toThrow('row failed');
+    expect(s.trainer.step).toBe(2);
+    expect(s.trainer.consistent).toBe(true);
+    expect(await stateText(s.trainer)).toBe(before);
+    await expect(s.trainStep()).resolves.toMatchObject({ row: { step: 3 } });
+    s.dispose();
+  });
+
   it('nothing held: the applied step keeps its row, without a kNN', async () => {
     const s = new RunSession(config, dataset);
     for (let i = 0; i < 3; i++) await s.trainStep();

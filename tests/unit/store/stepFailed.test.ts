@@ -48,6 +48,21 @@ describe('a step that failed and was undone', () => {
     expect((w.sent as Sent[]).at(-1)).toEqual({ type: 'step', gen });
   });
 
+  it('is cleared once the failed step has trained; a failure said while the worker is down does not replace its banner', () => {
+    const { w, gen } = builtRun();
+    const say = (data: unknown) => w.dispatchEvent(new MessageEvent('message', { data }));
+    const row = (step: number) => ({ step, loss: 1, lr: 0.1, ms: 1, flops: { dense: 1, effective: 1 }, tensors: 0 });
+    say({ type: 'error', gen, kind: 'step-failed', message: 'readback failed', step: 5, kept: 4 });
+    say({ type: 'progress', gen, rows: [row(4)], stepsPerSecond: 0, timedSteps: 0, replay: true });
+    expect(useRun.getState().error?.kind).toBe('step-failed');
+    say({ type: 'progress', gen, rows: [row(5)], stepsPerSecond: 1, timedSteps: 1 });
+    expect(useRun.getState().error).toBeUndefined();
+    // The GPU lost (no run number), then the step in flight fails: the lost device's banner stays.
+    say({ type: 'error', kind: 'device-lost', message: 'The GPU device was lost.' });
+    say({ type: 'error', gen, kind: 'step-failed', message: 'mapAsync failed', step: 6, kept: 5 });
+    expect(useRun.getState()).toMatchObject({ worker: 'crashed', error: { kind: 'device-lost' } });
+  });
+
   it('unlike a fatal error, which stops the worker (Restart only)', () => {
     const { w, gen } = builtRun();
     w.dispatchEvent(new MessageEvent('message', { data: { type: 'error', gen, kind: 'fatal', message: 'boom', step: 4 } }));

@@ -249,6 +249,25 @@ describe('CommandQueue', () => {
     expect(q.isRunning).toBe(false);
   });
 
+  it('a step that fails, then its report too: the step\'s own failure is the one said, by Step as by Start', async () => {
+    for (const command of ['step', 'start'] as const) {
+      const f = fakeHost(() => 2);
+      const q = new CommandQueue(f.host);
+      q.push({ type: 'init', gen: 1, order: ['cpu'], config: config(6), assetBase: '' });
+      await q.settled();
+      f.host.step = async () => {
+        throw new Error('step undone: readback failed');
+      };
+      f.host.report = async (_run, _gen, now) => {
+        if (now) throw new Error('snapshot readback failed');
+      };
+      q.push({ type: command, gen: 1 });
+      await q.settled();
+      expect(f.failures.map((e) => (e as Error).message), command).toEqual(['step undone: readback failed']);
+      expect(f.posts.filter((p) => p.type === 'phase').at(-1), command).toMatchObject({ phase: 'idle' });
+    }
+  });
+
   it('a restored run that cannot be announced is a failure of that run, and the commands queued behind it are answered', async () => {
     const f = fakeHost(() => 2);
     const q = new CommandQueue(f.host);
