@@ -18,6 +18,7 @@ const ISOLATED = [
   'tests/unit/store/stoppedWorker.test.ts',
   'tests/unit/cdg/webgpu*.test.ts',
   'tests/unit/engine/webgpu*.test.ts',
+  'tests/unit/engine/gpuWorkDone.test.ts',
   'tests/unit/engine/backendDeadline.test.ts',
   'tests/unit/engine/backendStartHang.test.ts',
   'tests/unit/engine/channelRealisedWebgpu.test.ts',

@@ -39,7 +39,8 @@ export function nmGroupFraction(keep: Uint8Array, shape: readonly number[], n: n
         let k = 0;
         for (let j = 0; j < m; j++) k += keep[base + j * cOut];
         groups++;
-        if (k === n) exact++;
+        // All M kept (N = M) is a dense group, as the pattern grid (nmPatterns.ts) counts it.
+        if (k === n && n < m) exact++;
       }
     }
   }

@@ -146,6 +146,11 @@ describe('nmGroupFraction (the panel\'s measured N:M share)', () => {
       fc.property(kernelCase, fc.nat(), ({ shape, m, n, values }, pick) => {
         const mask = Uint8Array.from(runNM(values, shape, n, m));
         const groups = fullGroups(shape, m);
+        // N = M keeps every weight: a dense group, not an N:M one (as the pattern grid says).
+        if (n === m) {
+          expect(nmGroupFraction(mask, shape, n, m)).toBe(0);
+          return;
+        }
         expect(nmGroupFraction(mask, shape, n, m)).toBe(groups.length ? 1 : 0);
         if (groups.length > 0) {
           const flat = groups.flat();
@@ -156,6 +161,11 @@ describe('nmGroupFraction (the panel\'s measured N:M share)', () => {
       }),
       RUNS,
     );
+  });
+
+  it('4:4 (every weight kept) is no N:M group, as the pattern grid counts it', () => {
+    expect(nmGroupFraction(Uint8Array.from([1, 1, 1, 1]), [1, 1, 4, 1], 4, 4)).toBe(0);
+    expect(nmGroupFraction(Uint8Array.from([1, 1, 0, 1]), [1, 1, 4, 1], 3, 4)).toBe(1);
   });
 
   it('ignores the tail', () => {
