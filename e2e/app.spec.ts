@@ -2,6 +2,8 @@
 // size, start/pause/step/reset do exactly what they say, and every preset builds
 // and takes a step there.
 import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { expect, pauseIfRunning, readFps, startFps, stepCount, test, waitReady } from './fixtures';
 
 const ARTIFACTS = 'e2e-artifacts';
@@ -248,6 +250,20 @@ test('fashion-mnist loads from the shipped files and trains a step', async ({ pa
   await expect(page.getByTestId('loss-value')).not.toHaveText('—');
 });
 
+test('a data file a host answers with a page (status 200, index.html) is said to be missing, with the URL a 404 names', async ({ page, errors }) => {
+  // As a static host that sends index.html for any unknown path, where data/ was not uploaded.
+  await page.route('**/data/fashion-mnist/train-images*', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><html><body>SparseCL Playground</body></html>' }));
+  await page.goto('/?backend=cpu&tiny=1&dataset=fashion-mnist');
+  const banner = page.getByTestId('error-banner');
+  await expect(banner).toContainText('it looks like HTML, so the file is probably missing', { timeout: 60_000 });
+  // A 404 names the URL fetched (a wrong host path shows in it), not only the file's path.
+  await page.unroute('**/data/fashion-mnist/train-images*');
+  await page.route('**/data/fashion-mnist/train-images*', (route) => route.fulfill({ status: 404, body: '' }));
+  await page.goto('/?backend=cpu&tiny=1&dataset=fashion-mnist');
+  await expect(banner).toContainText(/cannot load http:\/\/[^ ]+\/data\/fashion-mnist\/train-images[^ ]*: HTTP 404/, { timeout: 60_000 });
+  errors.splice(0, errors.length, ...errors.filter((e) => !/404|Failed to load resource/.test(e)));
+});
+
 // (WebGPU refused by the browser — no adapter — is tested in tests/unit/engine/backendChoice.test.ts with a stub.)
 test('a link that names cpu: the badge and a notice say which backend runs and why; "Use the fastest" measures', async ({ page }) => {
   await page.goto('/?tiny=1&backend=cpu');
@@ -349,4 +365,12 @@ test('a step that fails and is undone (a readback that fails) is said with its s
   await expect(page.getByTestId('step-count')).toHaveText('2', { timeout: 60_000 });
   // Step 2 has trained now: its banner is over.
   await expect(banner).toHaveCount(0);
+});
+
+test('the built page opened from disk (file://) says how to open it instead of staying blank', async ({ page, errors }) => {
+  await page.goto(pathToFileURL(resolve('dist/index.html')).href);
+  await expect(page.getByTestId('file-protocol')).toContainText('has to be served over http(s)');
+  await expect(page.getByTestId('file-protocol')).toContainText('npm run preview');
+  // Chromium logs the refused module script (CORS from origin 'null'): that is the case described.
+  errors.splice(0, errors.length, ...errors.filter((e) => !/CORS|origin 'null'|Failed to load resource|net::ERR_FAILED/.test(e)));
 });

@@ -100,7 +100,12 @@ async function givenUp(): Promise<never> {
 
 async function tryWebGPU(wanted: () => boolean): Promise<{ ok: true; adapter: string; software: boolean } | { ok: false; reason: string }> {
   const gpu = navigatorGpu();
-  if (!gpu) return { ok: false, reason: 'WebGPU is not available here (navigator.gpu is missing)' };
+  if (!gpu) {
+    // Browsers give WebGPU to secure pages only: a build served over plain http from another
+    // machine (a classroom's LAN address) has none, whatever the browser.
+    const insecure = (globalThis as { isSecureContext?: boolean }).isSecureContext === false;
+    return { ok: false, reason: insecure ? 'WebGPU is not available here: it needs a secure page (https, or localhost), and this one is served over plain http' : 'WebGPU is not available here (navigator.gpu is missing)' };
+  }
   let adapter;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });

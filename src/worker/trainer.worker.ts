@@ -29,6 +29,7 @@ import { datasetPrint } from '../engine/data/datasetPrint';
 import { nameWasmAssets } from './wasmAssets';
 import { watchBackendLoss } from './backendLoss';
 import { StepFailedError } from './stepFailed';
+import { inflatedByServer } from '../engine/data/servedGzip';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -89,12 +90,10 @@ function fail(e: unknown, gen: number | undefined, step?: number): void {
 const readAsset = async (path: string): Promise<Uint8Array> => {
   const url = new URL(path, assetBase).href;
   const res = await fetch(url);
-  if (!res.ok) throw new Error(`cannot load ${path}: HTTP ${res.status}`);
+  // The URL fetched, not only the path: what a wrong host path or a folder not uploaded shows.
+  if (!res.ok) throw new Error(`cannot load ${url}: HTTP ${res.status}`);
   const bytes = new Uint8Array(await res.arrayBuffer());
-  // Some servers (Vite's dev server among them) send .gz files with Content-Encoding:
-  // gzip, so fetch hands back the inflated bytes; the loaders expect the file as stored.
-  if (path.endsWith('.gz') && !(bytes[0] === 0x1f && bytes[1] === 0x8b)) return gzip(bytes);
-  return bytes;
+  return inflatedByServer(path, bytes) ? gzip(bytes) : bytes;
 };
 
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {

@@ -16,6 +16,23 @@ afterEach(async () => {
   await tf.setBackend('cpu');
 });
 
+describe('WebGPU on a page that is not secure', () => {
+  it('says that WebGPU needs https or localhost (a build served over plain http on a LAN address has no navigator.gpu)', async () => {
+    Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
+    vi.stubGlobal('isSecureContext', false);
+    try {
+      const r = await initBackend(['webgpu', 'cpu']);
+      expect(r.backend).toBe('cpu');
+      expect(r.fallbacks[0].reason).toMatch(/WebGPU is not available here: it needs a secure page \(https, or localhost\), and this one is served over plain http/);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    // A secure page without it: the plain reason.
+    const secure = await initBackend(['webgpu', 'cpu']);
+    expect(secure.fallbacks[0].reason).toBe('WebGPU is not available here (navigator.gpu is missing)');
+  });
+});
+
 describe('backend choice', () => {
   it('picks the fastest measured backend and orders the rest as fallbacks, unmeasurable last', () => {
     const timings = [T('webgpu', 1236, true), T('webgl', 344), T('cpu', 47)];
