@@ -352,7 +352,8 @@ export class Trainer {
       // known to be a whole step's, so steps and saves are refused, as after a half-applied step.
       tf.dispose(Object.values(held.tensors));
       this.halfApplied = `step ${this.stepCount} could not be undone (${e instanceof Error ? e.message : String(e)}): this run's state is no longer known to be whole; start it again or resume its last save`;
-      throw e;
+      // Said with why it matters (the page shows it as the reason the worker stopped), not as the bare error.
+      throw new Error(this.halfApplied);
     }
   }
 

@@ -151,13 +151,56 @@ describe('a kNN pass that fails other than by non-finite features', () => {
       throw new Error('out of memory while loading');
     });
     const tensors = tf.memory().numTensors;
-    await expect(s.trainStep()).rejects.toThrow('out of memory while loading');
+    // Said with what it means for the run, the cause inside.
+    await expect(s.trainStep()).rejects.toThrow(/^step 4 could not be undone \(out of memory while loading\): this run's state is no longer known to be whole/);
     expect(s.trainer.consistent).toBe(false);
     await expect(s.trainer.saveState()).rejects.toThrow(/^not saved: step 4 could not be undone \(out of memory while loading\)/);
     await expect(s.trainStep()).rejects.toThrow(/step 4 could not be undone/);
     // The held state went with it: no more tensors than before that step.
     expect(tf.memory().numTensors).toBeLessThanOrEqual(tensors);
     s.dispose();
+  });
+
+  it('held state, but its read-back fails while undoing: the held tensors are released, the state refused', async () => {
+    const s = new RunSession(config, dataset);
+    s.trainer.keepLastGoodState(true);
+    for (let i = 0; i < 3; i++) await s.trainStep();
+    const knn = Trainer.prototype.knn;
+    let thrown = false;
+    vi.spyOn(Trainer.prototype, 'knn').mockImplementation(async function (this: Trainer) {
+      if (this.step === 4 && !thrown) {
+        thrown = true;
+        // The undo's own read-back (of the held state) fails next.
+        vi.spyOn(tf.Tensor.prototype, 'data').mockRejectedValueOnce(new Error('readback failed again'));
+        throw new Error('readback failed');
+      }
+      return knn.call(this);
+    });
+    const tensors = tf.memory().numTensors;
+    await expect(s.trainStep()).rejects.toThrow(/^step 4 could not be undone \(readback failed again\)/);
+    expect(s.trainer.consistent).toBe(false);
+    // Step 4's state stays (it was not undone); the state held before it is released, and with
+    // nothing held now there are fewer tensors than before that step (which held step 2's).
+    expect(tf.memory().numTensors).toBeLessThan(tensors);
+    s.dispose();
+  });
+
+  it('a divergence whose rollback fails: said as a state not known to be whole (not as a rolled-back divergence), steps and saves refused', async () => {
+    const t = new Trainer(config, dataset);
+    t.keepLastGoodState(true);
+    for (let i = 0; i < 3; i++) await t.trainStep();
+    // Step 3's update left a state whose next loss is not finite (made so by hand), and the rollback's load fails.
+    const w = t.online.vars['proj.fc1.w'] ?? Object.values(t.online.vars)[0];
+    const poison = tf.fill(w.shape, NaN);
+    w.assign(poison);
+    poison.dispose();
+    vi.spyOn(Trainer.prototype, 'loadState').mockImplementationOnce(() => {
+      throw new Error('out of memory while loading');
+    });
+    await expect(t.trainStep()).rejects.toThrow(/^step 3 could not be undone \(out of memory while loading\)/);
+    expect(t.consistent).toBe(false);
+    await expect(t.saveState()).rejects.toThrow(/^not saved: step 3 could not be undone/);
+    t.dispose();
   });
 
   it('held state: a step whose row cannot be made (after its update) is undone as a failed kNN pass is', async () => {

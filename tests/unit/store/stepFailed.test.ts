@@ -53,7 +53,8 @@ describe('a step that failed and was undone', () => {
     const say = (data: unknown) => w.dispatchEvent(new MessageEvent('message', { data }));
     const row = (step: number) => ({ step, loss: 1, lr: 0.1, ms: 1, flops: { dense: 1, effective: 1 }, tensors: 0 });
     say({ type: 'error', gen, kind: 'step-failed', message: 'readback failed', step: 5, kept: 4 });
-    say({ type: 'progress', gen, rows: [row(4)], stepsPerSecond: 0, timedSteps: 0, replay: true });
+    // Replayed rows (a run announced again) train nothing, even one at the failed step: the banner stays.
+    say({ type: 'progress', gen, rows: [row(4), row(5)], stepsPerSecond: 0, timedSteps: 0, replay: true });
     expect(useRun.getState().error?.kind).toBe('step-failed');
     say({ type: 'progress', gen, rows: [row(5)], stepsPerSecond: 1, timedSteps: 1 });
     expect(useRun.getState().error).toBeUndefined();
