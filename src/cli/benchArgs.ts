@@ -1,6 +1,5 @@
 // The bench CLI's flags: parsed and checked here, before anything heavy loads, so a bad
 // flag answers at once and the checks run in-process in the tests.
-import { parseArgs } from 'node:util';
 import type { BenchState } from '../engine/benchTable';
 import { LONG_READ_EVERY } from '../engine/benchLong';
 import { PRESET_NAMES } from '../engine/config';
@@ -41,44 +40,34 @@ export const USAGE = `usage: npm run bench -- [options]
                     that skipping conv work alone can reach; JSON lines
   --help`;
 
-import { UsageError, wholeNumber } from './args';
+import { parseFlags, UsageError, wholeNumber } from './args';
 
 export { UsageError };
 
 const STATES: Record<string, BenchState[]> = { end: ['end'], ramp: ['ramp'], both: ['end', 'ramp'] };
 
 export function parseBenchArgs(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        backend: { type: 'string' },
-        backends: { type: 'string' },
-        tiny: { type: 'boolean', default: false },
-        presets: { type: 'string' },
-        state: { type: 'string' },
-        rounds: { type: 'string' },
-        warmup: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        markdown: { type: 'string' },
-        browser: { type: 'boolean', default: false },
-        long: { type: 'boolean', default: false },
-        steps: { type: 'string' },
-        'sparse-kernels': { type: 'string' },
-        'gate-gradient': { type: 'string' },
-        'conv-threads': { type: 'boolean', default: false },
-        kernels: { type: 'boolean', default: false },
-        profile: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const v = parsed.values;
+  // parseFlags: a flag given twice with different values is refused, as in the other CLIs.
+  const v = parseFlags(argv, {
+    backend: { type: 'string' },
+    backends: { type: 'string' },
+    tiny: { type: 'boolean', default: false },
+    presets: { type: 'string' },
+    state: { type: 'string' },
+    rounds: { type: 'string' },
+    warmup: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    markdown: { type: 'string' },
+    browser: { type: 'boolean', default: false },
+    long: { type: 'boolean', default: false },
+    steps: { type: 'string' },
+    'sparse-kernels': { type: 'string' },
+    'gate-gradient': { type: 'string' },
+    'conv-threads': { type: 'boolean', default: false },
+    kernels: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  });
   const backend = v.backend ?? 'cpu';
   if (!['cpu', 'webgpu', 'wasm'].includes(backend)) throw new UsageError(`--backend must be cpu, webgpu or wasm (got "${backend}")`);
   if (v.browser && v.backend) throw new UsageError('--browser times the page backends: use --backends webgpu,webgl,cpu instead of --backend');

@@ -74,6 +74,9 @@ function parse(argv: string[]) {
     only: { type: 'string' },
     help: { type: 'boolean', default: false },
   });
+  // --only is how --jobs hands a forked worker its share: given by a person it skipped the
+  // checks of --out, --results and saved runs made with other settings, and replaced them.
+  if (v.only !== undefined && !process.send) throw new UsageError('--only is internal to --jobs (a worker\'s share of the runs); choose runs with --presets, --datasets and --seeds');
   const jobs = wholeNumber('--jobs', v.jobs, 1, 64) ?? 1;
   const seedList = typeof v.seeds === 'string' ? commaList(v.seeds, 'seeds') : undefined;
   if (seedList?.some((s) => !/^\d+$/.test(s))) throw new UsageError(`--seeds must be non-negative integers (got "${String(v.seeds)}")`);

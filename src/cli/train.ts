@@ -2,7 +2,8 @@
 //  [--seed S] [--tiny] [--json] [--out DIR]` — the same engine as the app, in Node.
 // Exit codes: 0 done, 1 the run failed (e.g. diverged), 2 bad usage or bad config.
 import { readFile } from 'node:fs/promises';
-import { parseFlags, UsageError, writableFolder } from './args';
+import { parseFlags, UsageError, writableFile } from './args';
+import { join } from 'node:path';
 import { trainConfig } from './trainConfig';
 import type { BackendName } from '../engine/backend';
 import { ConfigError, describePresets, issueNamedBy, PRESET_NAMES, presetsSetting, SETTINGS, type Config } from '../engine/config';
@@ -106,7 +107,7 @@ async function main(): Promise<number> {
     }
     if (config.data.name === 'own') throw new UsageError('own data is uploaded in the app (Your own data, in the Data panel); the CLI trains on shapes or fashion-mnist');
     // Before the run, not after it: a folder that cannot be written would lose the whole run.
-    if (args.out) await writableFolder(args.out);
+    if (args.out) await writableFile(join(args.out, 'run.json'), '--out');
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) {
       console.error(`train: ${configMessage(e, args?.settings ?? [])}\n\n${USAGE}`);

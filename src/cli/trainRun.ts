@@ -80,7 +80,8 @@ export async function runTraining(args: TrainArgs, config: Config): Promise<numb
     console.log(`baselines: kNN ${(baselines.untrained * 100).toFixed(1)}% untrained, ${(baselines.rawPixels * 100).toFixed(1)}% on raw pixels`);
   }
   const bar =
-    process.stderr.isTTY && !process.env.CI
+    // Not with --json rows going to the same terminal: each row would start on the bar's line.
+    process.stderr.isTTY && !process.env.CI && !(args.json && process.stdout.isTTY)
       ? new cliProgress.SingleBar(
           { stream: process.stderr, format: 'train |{bar}| {value}/{total} steps | loss {loss} | knn {knn} | {sps} steps/s | ETA {eta_h}', hideCursor: false },
           cliProgress.Presets.shades_classic,

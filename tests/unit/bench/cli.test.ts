@@ -100,6 +100,9 @@ describe('npm run bench', () => {
       [['--browser', '--kernels'], /--kernels and --browser are separate benches/],
       [['--profile', '--markdown', '/tmp/x.md'], /--profile prints its table only/],
       [['--bogus'], /Unknown option '--bogus'/],
+      // As in the other CLIs (found by a CLI hunt: bench kept the last of a repeated flag).
+      [['--rounds', '5', '--rounds', '100'], /--rounds is given twice \("5", "100"\): give it once/],
+      [['--backend', 'webgpu', '--backend', 'cpu'], /--backend is given twice/],
       // Found by a CLI hunt: an empty backend list timed nothing and wrote an empty section.
       [['--browser', '--backends', ','], /--backends needs backend names/],
       [['--browser', '--backends', ''], /--backends needs backend names/],

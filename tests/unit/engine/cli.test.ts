@@ -1,5 +1,5 @@
 // The train CLI's contract (DESIGN.md): JSON lines, exit codes, run.json.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -152,6 +152,13 @@ describe('npm run train', () => {
     expect(r.stderr).not.toMatch(/at main|at async/); // no stack trace
     // Refused before any step: a 1000-step default run takes minutes here.
     expect(Date.now() - t0).toBeLessThan(30_000);
+    // A run.json that cannot be written in a folder that can (a folder by that name): refused
+    // before the run too (only the folder was checked, and the finished run was lost at the end).
+    const taken = await mkdtemp(join(tmpdir(), 'sparsecl-'));
+    await mkdir(join(taken, 'run.json'));
+    const dirJson = await train(['--backend', 'cpu', '--out', taken]);
+    expect(dirJson.code).toBe(2);
+    expect(dirJson.stderr).toMatch(/--out .*run\.json: is a folder, not a file/);
     const own = await train(['--backend', 'cpu', '--dataset', 'own']);
     expect(own.code).toBe(2);
     expect(own.stderr).toMatch(/own data is uploaded in the app/);

@@ -48,6 +48,12 @@ describe('npm run experiment -- --jobs', () => {
     expect(JSON.parse(await readFile(join(out, 'shapes-simclr-dense-s1-tiny.json'), 'utf8')).steps).toBe(1);
   }, 120_000);
 
+  it('refuses --only from a person (it is how --jobs hands a worker its share, and it skipped the checks of saved runs)', async () => {
+    const r = await experiment(['--only', 'shapes/cdg/1', '--steps', '50']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--only is internal to --jobs .*choose runs with --presets, --datasets and --seeds/);
+  });
+
   it('refuses --jobs 0 with the reason and the usage', async () => {
     const r = await experiment(['--jobs', '0']);
     expect(r.code).toBe(2);
