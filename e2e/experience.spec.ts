@@ -150,6 +150,25 @@ test('keyboard: Space starts and pauses, → adds one step, r resets, ? lists th
   await expect(page.getByTestId('step-count')).toHaveText('0');
 });
 
+test('keyboard on the run buttons: Enter on +1 Step twice takes two steps; Enter on Start, then Enter again, pauses (focus follows the buttons)', async ({ page }) => {
+  await page.goto('/?backend=cpu&tiny=1&steps=300');
+  await waitReady(page);
+  // The pressed button disables itself until the worker answers; focus must come back to it.
+  await page.getByTestId('step').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 60_000 });
+  await expect(page.getByTestId('step')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('step-count')).toHaveText('2', { timeout: 60_000 });
+  // Start: focus moves to Pause, the control pressed next.
+  await page.getByTestId('start').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('pause')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('run-phase')).toHaveAttribute('data-phase', /idle|done/, { timeout: 60_000 });
+  await expect(page.getByTestId('start')).toBeFocused();
+});
+
 test('classroom mode: fewer controls, larger type; each lesson loads its preset (select and URL) and highlights its panel', async ({ page }) => {
   await page.goto('/?backend=cpu&classroom=1&preset=simclr-dense&tiny=1');
   const lesson = page.getByTestId('lesson');

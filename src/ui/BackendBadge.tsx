@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { BackendReport } from '../engine/backend';
 import { describeSpeedup, formatMs, LIGHTER_WORKLOAD_NOTE, speedupOverSlowest } from '../engine/calibrationSpeedup';
 import { calibrationShape, workloadKey } from '../engine/calibrationWorkload';
@@ -6,6 +7,7 @@ import { actions } from '../store/controller';
 import { useRun } from '../store/run';
 import { useSettings } from '../store/settings';
 import type { BackendMode } from '../store/url';
+import { keepFocus } from './keepFocus';
 
 /** Which backend runs, on which adapter; the notice below says why WebGPU is not used. */
 export function BackendBadge() {
@@ -67,7 +69,7 @@ export function measuredForAnother(workload: string | undefined, applied: Config
  * What the measurement found and why this backend runs (auto mode): one line a class can
  * read at a glance, and each backend's figure behind "What was measured".
  */
-export function CalibrationNotice({ report }: { report: BackendReport }) {
+export function CalibrationNotice({ report, onDismiss }: { report: BackendReport; onDismiss?: () => void }) {
   const c = report.calibration!;
   const gain = speedupOverSlowest({ timings: c.timings, chosen: report.backend });
   const fellBack = report.fallbacks.filter((f) => f.backend !== report.backend);
@@ -115,6 +117,11 @@ export function CalibrationNotice({ report }: { report: BackendReport }) {
         <button className="btn btn-ghost" data-testid="recalibrate" onClick={actions.recalibrate} title="Time the backends again (restarts the run)">
           Measure again
         </button>
+        {onDismiss && (
+          <button className="btn btn-ghost" data-testid="dismiss-backend-choice" onClick={keepFocus(onDismiss)} title="Hide this notice (the badge still says which backend runs)">
+            Dismiss
+          </button>
+        )}
       </div>
     </div>
   );
@@ -122,8 +129,10 @@ export function CalibrationNotice({ report }: { report: BackendReport }) {
 
 export function BackendNotice() {
   const backend = useRun((s) => s.backend);
+  // Dismissed for this report only: a new measurement (Measure again, another backend) is said again.
+  const [dismissed, setDismissed] = useState<BackendReport | undefined>(undefined);
   if (!backend) return null;
-  if (backend.calibration) return <CalibrationNotice report={backend} />;
+  if (backend.calibration) return dismissed === backend ? null : <CalibrationNotice report={backend} onDismiss={() => setDismissed(backend)} />;
   if (backend.backend === 'webgpu') return null;
   const webgpu = backend.fallbacks.find((f) => f.backend === 'webgpu');
   const why = webgpu ? webgpu.reason : backend.requested !== 'webgpu' ? `${backend.requested} was chosen (in the link or the backend menu)` : 'unknown reason';

@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import { ExportForGpus } from './ExportForGpus';
 import { PRESET_NAMES, isPresetName } from '../engine/config';
 import { actions } from '../store/controller';
@@ -8,16 +8,8 @@ import { applies } from '../engine/settingsTable';
 import { runButtons } from './keys';
 import { SettingField } from './SettingField';
 import { issuesNotShown } from './settingsGroups';
+import { PRESET_LABELS } from './presetLabels';
 
-const PRESET_LABELS: Record<string, string> = {
-  'simclr-dense': 'SimCLR, dense',
-  'byol-dense': 'BYOL, dense',
-  cdg: 'CDG: contrastive dual gating',
-  'syncp-unstructured': 'SyncCP: unstructured',
-  'syncp-channel': 'SyncCP: channels',
-  'syncp-2of4': 'SyncCP: 2:4',
-  'syncp-reference': 'SyncCP: the reference code’s defaults',
-};
 
 /** Start / pause / one step / reset, plus export and import of run.json (not in classroom mode). */
 export function RunButtons() {
@@ -34,17 +26,57 @@ export function RunButtons() {
   const restoring = useRun((s) => s.restoring);
   const error = useRun((s) => s.error);
   const can = runButtons({ phase, building, hasRun, worker, pending, restoring, error });
+  // A pressed run button disables itself until the worker answers, and the browser then drops
+  // the keyboard focus to the page: a second Enter did nothing. Focus comes back to the control
+  // a person presses next (Pause after Start, Start after Pause, Step after Step) each time it
+  // is usable while focus is nowhere, until the person does something else (a key, a pointer
+  // press, focus moved to another control): a button is enabled in passing between the press
+  // and the phase that follows, then disabled again.
+  const refocus = useRef<readonly string[] | undefined>(undefined);
+  const pressed = (next: readonly string[], action: () => void) => () => {
+    refocus.current = next;
+    action();
+  };
+  useEffect(() => {
+    const forget = () => {
+      refocus.current = undefined;
+    };
+    // Capture phase: the key or press that triggers a button's click comes first, so the click sets it anew.
+    document.addEventListener('keydown', forget, true);
+    document.addEventListener('pointerdown', forget, true);
+    return () => {
+      document.removeEventListener('keydown', forget, true);
+      document.removeEventListener('pointerdown', forget, true);
+    };
+  }, []);
+  useEffect(() => {
+    const next = refocus.current;
+    if (!next) return;
+    const active = document.activeElement;
+    if (active && active !== document.body && !next.includes((active as HTMLElement).dataset?.testid ?? '')) {
+      refocus.current = undefined; // the person went elsewhere
+      return;
+    }
+    if (active && active !== document.body) return; // on one of them already
+    for (const id of next) {
+      const el = document.querySelector<HTMLButtonElement>(`[data-testid="${id}"]`);
+      if (el && !el.disabled) {
+        el.focus({ preventScroll: true });
+        return;
+      }
+    }
+  }, [can.start, can.pause, can.step]);
   const shown = building ? 'idle' : phase;
   const live = worker === 'ready' && hasRun && !building;
   return (
     <div className="run-buttons" role="group" aria-label="Run">
-      <button className="btn btn-primary btn-round" data-testid="start" disabled={!can.start} onClick={actions.start} title={building ? 'Starts as soon as the run is built (Space)' : 'Train continuously (Space)'} aria-label="Start training" aria-keyshortcuts="Space">
+      <button className="btn btn-primary btn-round" data-testid="start" disabled={!can.start} onClick={pressed(['pause', 'start'], actions.start)} title={building ? 'Starts as soon as the run is built (Space)' : 'Train continuously (Space)'} aria-label="Start training" aria-keyshortcuts="Space">
         {pending === 'start' ? '… Starting' : '▶ Start'}
       </button>
-      <button className="btn btn-round" data-testid="pause" disabled={!can.pause} onClick={actions.pause} title="Pause after the current step (Space)" aria-label="Pause training" aria-keyshortcuts="Space">
+      <button className="btn btn-round" data-testid="pause" disabled={!can.pause} onClick={pressed(['start', 'step'], actions.pause)} title="Pause after the current step (Space)" aria-label="Pause training" aria-keyshortcuts="Space">
         ❚❚ Pause
       </button>
-      <button className="btn" data-testid="step" disabled={!can.step} onClick={actions.step} title="Exactly one training step (→)" aria-label="+1 Step: one training step" aria-keyshortcuts="ArrowRight" aria-busy={pending === 'step' || shown === 'stepping'}>
+      <button className="btn" data-testid="step" disabled={!can.step} onClick={pressed(['step'], actions.step)} title="Exactly one training step (→)" aria-label="+1 Step: one training step" aria-keyshortcuts="ArrowRight" aria-busy={pending === 'step' || shown === 'stepping'}>
         {pending === 'step' || shown === 'stepping' ? '… Stepping' : '+1 Step'}
       </button>
       <button className="btn" data-testid="reset" disabled={!can.reset} onClick={actions.reset} title="Back to step 0 with fresh weights from the seed (r)" aria-label="Reset to step 0" aria-keyshortcuts="R">

@@ -29,6 +29,8 @@ const sentence = (clause: string) => clause.charAt(0).toUpperCase() + clause.sli
 export function ErrorBanner() {
   const error = useRun((s) => s.error);
   const worker = useRun((s) => s.worker);
+  // Classroom mode hides Export, Import and the Backend select: the advice names what is on screen.
+  const classroom = useSettings((s) => s.classroom);
   if (!error) return null;
   const restart = offersRestart(error.kind, worker);
   return (
@@ -56,8 +58,11 @@ export function ErrorBanner() {
           )
         ) : error.kind === 'step-failed' ? (
           <>
-            <strong>Step {error.step} failed and was undone.</strong> The run is as it was after step {error.kept}: Step or Start tries it again. If it fails each time, export the run,
-            pick another backend (the Backend select beside the badge starts a new run), and import the export there. What failed:
+            <strong>Step {error.step} failed and was undone.</strong> The run is as it was after step {error.kept}: Step or Start tries it again.{' '}
+            {classroom
+              ? 'If it fails each time, reload the page (it offers to resume the saved run).'
+              : 'If it fails each time, export the run, pick another backend (the Backend select beside the badge starts a new run), and import the export there.'}{' '}
+            What failed:
           </>
         ) : error.kind === 'device-lost' ? (
           <strong>GPU device lost. </strong>

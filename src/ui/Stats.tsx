@@ -5,11 +5,19 @@ import { isWarmingUp } from './warmingUp';
 
 const PHASE_TEXT = { idle: 'paused', running: 'training', stepping: 'one step…', done: 'finished' } as const;
 
+/** The run's status in words; idle at step 0 is a run not started yet, not a paused one (it read "paused" on a fresh page). */
+export function statusText(s: { building: boolean; worker?: string; hasRun: boolean; phase: keyof typeof PHASE_TEXT; step: number }): string {
+  if (s.building) return 'building…';
+  if (s.worker === 'crashed') return 'stopped';
+  if (!s.hasRun) return 'no run';
+  return s.phase === 'idle' && s.step === 0 ? 'ready' : PHASE_TEXT[s.phase];
+}
+
 /** The headline numbers: step, rate, loss, kNN accuracy, FLOPs of a step. */
 export function Stats() {
   const s = useRun();
   const total = s.config?.steps;
-  const status = s.building ? 'building…' : s.worker === 'crashed' ? 'stopped' : !s.hasRun ? 'no run' : PHASE_TEXT[s.phase];
+  const status = statusText(s);
   return (
     <div className="stats" data-phase={s.phase} data-testid="stats">
       <div className="stat">

@@ -1,5 +1,5 @@
 import { actions } from '../store/controller';
-import { useTimeline } from '../store/timeline';
+import { MAX_ENTRIES, useTimeline } from '../store/timeline';
 
 /** Scrub through recorded snapshots: every panel then shows that step. "Live" follows training again. */
 export function Timeline() {
@@ -30,7 +30,10 @@ export function Timeline() {
       <button className="btn btn-ghost btn-small" data-testid="timeline-live" disabled={live} onClick={() => actions.viewSnapshot(null)}>
         Live
       </button>
-      <span className="small muted">{entries.length} recorded steps (older ones thinned out)</span>
+      {/* True at any count: said as a rule, not as if steps had been dropped already (it read "1 recorded steps (older ones thinned out)" at step 0). */}
+      <span className="small muted" data-testid="timeline-count">
+        {entries.length} recorded step{entries.length === 1 ? '' : 's'} (at most {MAX_ENTRIES}: older ones are thinned out)
+      </span>
     </div>
   );
 }

@@ -16,6 +16,7 @@ import { branchLabels } from '../transforms/branchLabels';
 import { mergeReferences, refColour, referenceLines, ReferencesOnly, refLabel, useRefsWith } from './references';
 import { CHART_MARGIN, DOMAIN_01, DOMAIN_DATA, LayerLegend, LayerSelect, LegendRow, LineSwatch, NotApplicable, STAGGER, Swatch, TICK_10, TICK_11, pct, pctTick, pctTooltip, shortName, stepLabel, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
 import { Panel } from './Panel';
+import { PRESET_LABELS } from '../presetLabels';
 
 const HOW_TO =
   'Each gated layer always computes a cheap base part; the rest is needed only where a gate opens. On the cpu and WebGPU backends the rest is computed only where the gate training needs it (setting Sparse kernels); on wasm its forward runs everywhere and only its gradients skip closed locations; on WebGL it is computed everywhere and multiplied by the gate (counted as skippable, not skipped). Bars: the share of locations open for view 1 and view 2 (one threshold for both, so the more salient view keeps more); with BYOL, for the online and the target network, each over both views. Pictures: bright = open, dark = closed, for the chosen layer. Evaluation (kNN) gates each image alone with a fixed threshold per layer: the running average of the training thresholds, or, with a learned threshold, the learned Δ (which trains on the dense-then-multiply path on every backend).';
@@ -46,7 +47,7 @@ export function CdgPanel() {
   if (!config?.cdg) {
     return (
       <Panel id="panel-cdg" title="CDG gate activity" howTo="Contrastive dual gating skips computation per location.">
-        <NotApplicable>CDG is off in this run: no gates to show. Pick the “cdg” preset to see where computation is spent.</NotApplicable>
+        <NotApplicable>CDG is off in this run: no gates to show. Pick the preset “{PRESET_LABELS.cdg}” to see where computation is spent.</NotApplicable>
         {refs.length > 0 && (
           <>
             <p className="small muted">Dotted: the pinned or imported CDG runs’ gate density (mean over layers and both views), to compare this run with.</p>

@@ -14,6 +14,7 @@ import { updateSeries } from '../transforms/series';
 import { CHART_MARGIN, LayerSelect, LegendRow, NotApplicable, STAGGER, Swatch, TICK_11, TICK_12, pct, useStableList, useThrottledSelector, useWidth, useTimelineView } from './common';
 import { BranchLinesChart, BranchLinesLegend } from './BranchLinesChart';
 import { Panel } from './Panel';
+import { PRESET_LABELS } from '../presetLabels';
 
 /** N:M patterns of the selected layer, their frequencies, and the N:M fraction per layer over steps. */
 type Branch = 'online' | 'target';
@@ -50,7 +51,7 @@ export function NmPanel() {
     return (
       <Panel id="panel-nm" title="N:M patterns" howTo="N:M sparsity keeps N weights in every group of M neighbouring input channels.">
         <NotApplicable>
-          No N:M sparsity in this run{sp ? ` (SyncCP prunes ${sp.granularity === 'channel' ? 'whole channels' : 'single weights'})` : ''}. Pick “syncp-2of4” to see N:M patterns.
+          No N:M sparsity in this run{sp ? ` (SyncCP prunes ${sp.granularity === 'channel' ? 'whole channels' : 'single weights'})` : ''}. Pick the preset “{PRESET_LABELS['syncp-2of4']}” to see N:M patterns.
         </NotApplicable>
       </Panel>
     );

@@ -53,7 +53,7 @@ export function SyncpPanel() {
   if (!config?.syncp) {
     return (
       <Panel id="panel-syncp" title="SyncCP mask evolution" howTo="Synchronized contrastive pruning removes weights in both branches.">
-        <NotApplicable>SyncCP is off in this run: no weight masks. Pick a “syncp-…” preset to watch pruning.</NotApplicable>
+        <NotApplicable>SyncCP is off in this run: no weight masks. Pick a “SyncCP: …” preset to watch pruning.</NotApplicable>
         {refs.length > 0 && (
           <>
             <p className="small muted">Dotted: the pinned or imported SyncCP runs’ weights kept (mean online density), to compare this run with.</p>
