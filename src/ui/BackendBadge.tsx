@@ -129,7 +129,7 @@ export function CalibrationNotice({ report, onDismiss }: { report: BackendReport
 
 export function BackendNotice() {
   const backend = useRun((s) => s.backend);
-  // Dismissed for this report only: a new measurement (Measure again, another backend) is said again.
+  // Dismissed for this report only: a worker started again (Measure again, Restart, another backend) says its choice again.
   const [dismissed, setDismissed] = useState<BackendReport | undefined>(undefined);
   if (!backend) return null;
   if (backend.calibration) return dismissed === backend ? null : <CalibrationNotice report={backend} onDismiss={() => setDismissed(backend)} />;

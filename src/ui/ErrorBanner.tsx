@@ -60,7 +60,7 @@ export function ErrorBanner() {
           <>
             <strong>Step {error.step} failed and was undone.</strong> The run is as it was after step {error.kept}: Step or Start tries it again.{' '}
             {classroom
-              ? 'If it fails each time, reload the page (it offers to resume the saved run).'
+              ? 'If it fails each time, press “Leave classroom mode”: Export, Import and the backend menu are there, to move the run to another backend.'
               : 'If it fails each time, export the run, pick another backend (the Backend select beside the badge starts a new run), and import the export there.'}{' '}
             What failed:
           </>

@@ -6,10 +6,12 @@ import { isWarmingUp } from './warmingUp';
 const PHASE_TEXT = { idle: 'paused', running: 'training', stepping: 'one step…', done: 'finished' } as const;
 
 /** The run's status in words; idle at step 0 is a run not started yet, not a paused one (it read "paused" on a fresh page). */
-export function statusText(s: { building: boolean; worker?: string; hasRun: boolean; phase: keyof typeof PHASE_TEXT; step: number }): string {
+export function statusText(s: { building: boolean; worker?: string; hasRun: boolean; phase: keyof typeof PHASE_TEXT; step: number; error?: { kind: string } }): string {
   if (s.building) return 'building…';
   if (s.worker === 'crashed') return 'stopped';
   if (!s.hasRun) return 'no run';
+  // Start and Step are off after a divergence (keys.ts): not "ready", even at step 0.
+  if (s.error?.kind === 'diverged') return 'diverged';
   return s.phase === 'idle' && s.step === 0 ? 'ready' : PHASE_TEXT[s.phase];
 }
 

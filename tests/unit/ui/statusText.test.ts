@@ -9,6 +9,9 @@ describe('statusText', () => {
   it('idle at step 0 is ready; idle later is paused', () => {
     expect(statusText(base)).toBe('ready');
     expect(statusText({ ...base, step: 7 })).toBe('paused');
+    // A run that diverged at step 1 is kept at step 0 with Start and Step off: not ready.
+    expect(statusText({ ...base, error: { kind: 'diverged' } })).toBe('diverged');
+    expect(statusText({ ...base, error: { kind: 'step-failed' } })).toBe('ready');
   });
 
   it('building, stopped and no run come first; the other phases say what runs', () => {
