@@ -3,13 +3,15 @@
 // run, so it stayed above the panels for the whole session; a first-visit hunt). Dismissed for
 // that measurement only: a new one is said again.
 import { act, createElement } from 'react';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { BackendReport } from '../../../src/engine/backend';
 import { useRun } from '../../../src/store/run';
 import { BackendNotice } from '../../../src/ui/BackendBadge';
 import { domRoot } from './domRoot';
 
 const dom = domRoot();
+// The stores are shared with the files that run after this one in the same fork (isolate: false).
+afterEach(() => useRun.setState({ backend: undefined }));
 const report = (): BackendReport => ({
   backend: 'cpu',
   adapter: 'cpu',

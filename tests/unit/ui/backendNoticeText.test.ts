@@ -3,7 +3,7 @@
 // full differ only in the batch, so "another model or image size" was wrong; a backend picked
 // in the menu was said to be "asked for in the link".
 import { createElement } from 'react';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { BackendReport } from '../../../src/engine/backend';
 import { calibrationShape, workloadKey } from '../../../src/engine/calibrationWorkload';
 import { buildConfig } from '../../../src/engine/config';
@@ -16,6 +16,8 @@ const dom = domRoot();
 const timing = (backend: 'webgpu' | 'wasm' | 'cpu', ms: number) => ({ backend, adapter: backend, software: false, ms, warmupMs: ms });
 
 describe('backend notices', () => {
+  // Its own starting point: a file before it in the same fork (isolate: false) may have left classroom mode on.
+  beforeEach(() => useSettings.setState({ classroom: false }));
   it('a calibration for the full size, the tiny run on screen (same widths and image size, another batch): measured for another model, image size or batch', async () => {
     const tiny = buildConfig({ tiny: true });
     const full = buildConfig();

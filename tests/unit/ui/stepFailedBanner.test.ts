@@ -3,13 +3,18 @@
 // the one before, the cause, no Restart (the worker is fine). Its advice names only controls
 // on screen: classroom mode hides Export, Import and the Backend select (a first-visit hunt).
 import { createElement } from 'react';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { useRun } from '../../../src/store/run';
 import { useSettings } from '../../../src/store/settings';
 import { ErrorBanner } from '../../../src/ui/ErrorBanner';
 import { domRoot } from './domRoot';
 
 const dom = domRoot();
+// The stores are shared with the files that run after this one in the same fork (isolate: false).
+afterEach(() => {
+  useSettings.setState({ classroom: false });
+  useRun.setState({ error: undefined });
+});
 
 async function banner(classroom: boolean): Promise<HTMLElement> {
   useSettings.setState({ classroom });
