@@ -31,7 +31,11 @@ describe('a step that failed and was undone', () => {
     useSettings.setState({ preset: 'simclr-dense', tiny: true, draft: draftOf(config), applied: config, issues: {}, importedBase: undefined, importedName: undefined });
     useRun.setState({ error: undefined });
   });
-  afterEach(() => vi.unstubAllGlobals());
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    // The run store as a fresh page has it: the next file in this fork (isolate: false) must not start "crashed".
+    useRun.setState(useRun.getInitialState(), true);
+  });
 
   it('keeps the worker: the banner says the step, Step and Start go on, no Restart is needed', () => {
     const { w, gen } = builtRun();
