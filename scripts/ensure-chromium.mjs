@@ -25,17 +25,18 @@ function hasVulkanLoader() {
   return r.status !== 0 || /libvulkan\.so\.1/.test(r.stdout ?? '');
 }
 
+let osRelease = '';
+try {
+  osRelease = readFileSync('/etc/os-release', 'utf8');
+} catch {
+  /* not Linux or unusual layout */
+}
+const debianLike = /^(ID|ID_LIKE)=.*\b(debian|ubuntu)\b/m.test(osRelease);
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
 let path = found();
 const needVulkan = !hasVulkanLoader();
 if (!path || needVulkan) {
-  let osRelease = '';
-  try {
-    osRelease = readFileSync('/etc/os-release', 'utf8');
-  } catch {
-    /* not Linux or unusual layout */
-  }
-  const debianLike = /^(ID|ID_LIKE)=.*\b(debian|ubuntu)\b/m.test(osRelease);
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (debianLike && isRoot) {
     // Debian ships `chromium`; on Ubuntu the same name may be a snap shim, which still works headless.
     const pkgs = [...(path ? [] : ['chromium']), ...(needVulkan ? ['libvulkan1'] : [])];
@@ -61,16 +62,7 @@ console.error(`ensure-chromium: using ${path}`);
 // Debian's Fashion-MNIST originals, which one unit test compares the shipped subset with (it
 // is skipped without them): installed as the browser is, where that can be done; never fatal.
 const FASHION = '/usr/share/datasets/fashion-mnist';
-if (!existsSync(FASHION)) {
-  let osRelease = '';
-  try {
-    osRelease = readFileSync('/etc/os-release', 'utf8');
-  } catch {
-    /* not Linux */
-  }
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (/^(ID|ID_LIKE)=.*\bdebian\b/m.test(osRelease) && isRoot) {
-    const install = () => run('apt-get', ['install', '-y', '--no-install-recommends', 'dataset-fashion-mnist']);
-    if (!install() && !(run('apt-get', ['update']) && install())) console.error('ensure-chromium: dataset-fashion-mnist could not be installed; the test against it is skipped.');
-  }
+if (!existsSync(FASHION) && debianLike && isRoot) {
+  const install = () => run('apt-get', ['install', '-y', '--no-install-recommends', 'dataset-fashion-mnist']);
+  if (!install() && !(run('apt-get', ['update']) && install())) console.error('ensure-chromium: dataset-fashion-mnist could not be installed; the test against it is skipped.');
 }

@@ -98,8 +98,7 @@ export class RunSession {
       row = t.row(result);
     } catch (e) {
       // The step is applied but has no row: undone where the state before it is held, as a failed kNN pass is.
-      const back = await t.rollBackLastStep();
-      if (back !== undefined) this.dropRowsAfter(back);
+      await this.undoLastStep();
       throw e;
     }
     if (knnDue) {
@@ -113,9 +112,7 @@ export class RunSession {
           // state before it is held, so the step and its kNN run again; on the last step the
           // final kNN would otherwise be lost with a run that reads as done. Nothing held: the
           // applied step keeps its row, without a kNN.
-          const back = await t.rollBackLastStep();
-          if (back !== undefined) this.dropRowsAfter(back);
-          else this.log(row);
+          if (!(await this.undoLastStep())) this.log(row);
           throw e;
         }
         // The step's loss was finite, what it left is not: a divergence of this step, rolled back where the state before it is held.
@@ -130,6 +127,13 @@ export class RunSession {
     const logged = result.step % this.config.eval.logEvery === 0 || knnDue || result.step === 1;
     if (logged) this.log(row);
     return { result, row, knn: row.knn, logged };
+  }
+
+  /** Undo the step just applied where the state before it is held, with the rows after it; false when nothing is held. */
+  private async undoLastStep(): Promise<boolean> {
+    const back = await this.trainer.rollBackLastStep();
+    if (back !== undefined) this.dropRowsAfter(back);
+    return back !== undefined;
   }
 
   /** The run is back at step `kept`: rows of later steps describe a state it no longer has. */

@@ -1,7 +1,7 @@
 // A GPU backend lost under a running worker: a WebGPU device lost, or a WebGL context lost (a
 // driver reset, the GPU process killed, too many contexts in the browser). Neither comes back
 // inside this worker: tfjs keeps using the dead device or context, and on a lost WebGL context
-// a read waits on a fence that never passes, so the run would hang with no word. The page is
+// the next readback never completed (seen in Chromium), so the run hung with no word. The page is
 // told instead, and restarts the worker.
 
 /** What a backend is watched through: tfjs' WebGPU backend (`device`) or WebGL backend (`gpgpu.gl`). */

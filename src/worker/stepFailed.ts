@@ -9,9 +9,9 @@ export class StepFailedError extends Error {
     readonly step: number,
     /** The step the run is as it was after. */
     readonly kept: number,
-    override readonly cause: unknown,
+    cause: unknown,
   ) {
-    super(cause instanceof Error ? cause.message : String(cause));
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
     this.name = 'StepFailedError';
   }
 }
